@@ -1,1 +1,4 @@
-export {};
+export * from './vocabulary';
+export * from './series';
+export * from './inventory';
+export type * from './api';

@@ -1,0 +1,31 @@
+import type { Decision, EventClass } from './vocabulary';
+
+/** GET /healthz and /readyz bodies. */
+export interface HealthResponse {
+  status: 'ok' | 'unavailable';
+  checks?: Record<string, { ok: boolean; message?: string }>;
+}
+
+/** Error body of every 4xx/5xx the backend returns. */
+export interface ApiErrorBody {
+  error: { code: string; message: string };
+}
+
+/** One classified log line or alert, as written to aiops_events. */
+export interface ClassifiedEvent {
+  timeUs: number;
+  hostname: string;
+  appname: string;
+  facility: string;
+  severity: string;
+  site: string;
+  siteKind: string;
+  deviceKind: string;
+  eventClass: EventClass;
+  decision: Decision;
+  templateId: string;
+  template: string;
+  message: string;
+  confidence: number;
+  modelVersion: string;
+}

@@ -1,0 +1,65 @@
+/**
+ * InfluxDB series read and written by NOC AI. Names are snake_case because they are what
+ * Grafana users type in InfluxQL; code converts to camelCase at the adapter boundary.
+ * Ids and free text are fields, never tags, to keep tag cardinality bounded.
+ */
+
+/** Inputs, in the shapes Telegraf writes them (database `telegraf` by default). */
+export const INPUT = {
+  syslog: {
+    measurement: 'syslog',
+    tags: { hostname: 'hostname', appname: 'appname', severity: 'severity', facility: 'facility' },
+    fields: { message: 'message', severityCode: 'severity_code', facilityCode: 'facility_code' },
+  },
+  /** Sensor readings: one measurement, one field per quantity, tagged by host. */
+  sensors: {
+    measurement: 'sensors',
+    tags: { host: 'host', site: 'site', kind: 'kind' },
+    fields: { temperatureC: 'temperature_c', vibrationMmS: 'vibration_mm_s', pressureKpa: 'pressure_kpa', powerW: 'power_w' },
+  },
+  cpu: { measurement: 'cpu', tags: { host: 'host', cpu: 'cpu' }, fields: { usageUser: 'usage_user', usageSystem: 'usage_system', usageIdle: 'usage_idle' } },
+  mem: { measurement: 'mem', tags: { host: 'host' }, fields: { usedPercent: 'used_percent', available: 'available' } },
+  disk: { measurement: 'disk', tags: { host: 'host', path: 'path' }, fields: { usedPercent: 'used_percent', free: 'free' } },
+  net: { measurement: 'net', tags: { host: 'host', interface: 'interface' }, fields: { bytesRecv: 'bytes_recv', bytesSent: 'bytes_sent', errIn: 'err_in', errOut: 'err_out' } },
+  system: { measurement: 'system', tags: { host: 'host' }, fields: { load1: 'load1', uptime: 'uptime' } },
+} as const;
+
+/** Outputs (database `aiops` by default). */
+export const OUTPUT = {
+  events: {
+    measurement: 'aiops_events',
+    /**
+     * hostname/appname/facility/severity repeat the input line's series key so that one syslog
+     * point maps to exactly one event point (same tags + same timestamp overwrite on replay).
+     */
+    tags: {
+      hostname: 'hostname',
+      appname: 'appname',
+      facility: 'facility',
+      severity: 'severity',
+      site: 'site',
+      siteKind: 'site_kind',
+      deviceKind: 'device_kind',
+      eventClass: 'class',
+      decision: 'decision',
+    },
+    fields: {
+      templateId: 'template_id',
+      template: 'template',
+      message: 'message',
+      confidence: 'confidence',
+      modelVersion: 'model_version',
+    },
+  },
+  tickets: { measurement: 'aiops_tickets' },
+  anomalies: { measurement: 'aiops_anomalies' },
+  forecasts: { measurement: 'aiops_forecasts' },
+  silences: { measurement: 'aiops_silences' },
+  maintenance: { measurement: 'aiops_maintenance' },
+  feedback: { measurement: 'aiops_feedback' },
+  models: { measurement: 'aiops_models' },
+  drift: { measurement: 'aiops_drift' },
+} as const;
+
+export const DEFAULT_INPUT_DATABASE = 'telegraf';
+export const DEFAULT_OUTPUT_DATABASE = 'aiops';

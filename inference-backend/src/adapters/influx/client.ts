@@ -1,0 +1,187 @@
+import { InfluxError } from './errors';
+import { durationLiteral, quoteIdentifier } from './influxql';
+import { LINE_PROTOCOL_PRECISION } from './lineProtocol';
+
+export interface InfluxConnection {
+  url: string;
+  /** InfluxDB 2.x/3.x API token (sent as `Authorization: Token …`). */
+  token?: string;
+  /** InfluxDB 1.x credentials (sent as basic auth). */
+  username?: string;
+  password?: string;
+  timeoutMs?: number;
+}
+
+export interface RetryPolicy {
+  maxRetries: number;
+  initialDelayMs: number;
+  maxDelayMs: number;
+}
+
+export const DEFAULT_RETRY: RetryPolicy = { maxRetries: 5, initialDelayMs: 200, maxDelayMs: 5000 };
+
+/** One InfluxQL statement's result rows, as objects keyed by column, one entry per series. */
+export interface QuerySeries {
+  name: string;
+  tags: Record<string, string>;
+  rows: Array<Record<string, unknown>>;
+}
+
+interface RawResult {
+  statement_id?: number;
+  error?: string;
+  series?: Array<{ name: string; tags?: Record<string, string>; columns: string[]; values: unknown[][] }>;
+}
+
+/**
+ * The one InfluxDB client of the backend. It speaks the v1 HTTP API (`/write`, `/query`, `/ping`),
+ * which InfluxDB 1.x serves natively and 2.x/3.x serve as compatibility endpoints, so the same
+ * code runs against all three.
+ */
+export class InfluxClient {
+  private readonly base: URL;
+  private readonly timeoutMs: number;
+  private readonly authHeader: string | undefined;
+
+  constructor(
+    connection: InfluxConnection,
+    private readonly retry: RetryPolicy = DEFAULT_RETRY,
+    private readonly sleep: (ms: number) => Promise<void> = (ms) => new Promise((r) => setTimeout(r, ms))
+  ) {
+    this.base = new URL(connection.url);
+    if (this.base.protocol !== 'http:' && this.base.protocol !== 'https:') {
+      throw new InfluxError(`InfluxDB URL must be http(s), got ${connection.url}`, undefined, false);
+    }
+    this.timeoutMs = connection.timeoutMs ?? 10_000;
+    if (connection.token) this.authHeader = `Token ${connection.token}`;
+    else if (connection.username !== undefined) {
+      const basic = Buffer.from(`${connection.username}:${connection.password ?? ''}`).toString('base64');
+      this.authHeader = `Basic ${basic}`;
+    }
+  }
+
+  get url(): string {
+    return this.base.toString();
+  }
+
+  /** Resolves when InfluxDB answers /ping; rejects with a sentence saying why not. */
+  async ping(): Promise<void> {
+    await this.request('GET', '/ping', undefined, undefined);
+  }
+
+  /** Writes line protocol (precision µs), retrying network errors and 5xx with backoff. */
+  async writeLines(database: string, lines: readonly string[], retentionPolicy?: string): Promise<void> {
+    if (lines.length === 0) return;
+    const params = new URLSearchParams({ db: database, precision: LINE_PROTOCOL_PRECISION });
+    if (retentionPolicy) params.set('rp', retentionPolicy);
+    const body = lines.join('\n');
+    await this.withRetry(() => this.request('POST', '/write', params, body, 'text/plain; charset=utf-8'));
+  }
+
+  /**
+   * Runs InfluxQL (statements built with the escaping helpers) and returns the first statement's
+   * series. Times come back as microseconds since the epoch.
+   */
+  async query(database: string | undefined, influxql: string): Promise<QuerySeries[]> {
+    const results = await this.queryAll(database, influxql);
+    return results[0] ?? [];
+  }
+
+  async queryAll(database: string | undefined, influxql: string): Promise<QuerySeries[][]> {
+    const params = new URLSearchParams({ epoch: 'u' });
+    if (database) params.set('db', database);
+    const form = new URLSearchParams({ q: influxql });
+    const text = await this.withRetry(() =>
+      this.request('POST', '/query', params, form.toString(), 'application/x-www-form-urlencoded')
+    );
+    const parsed = JSON.parse(text) as { results?: RawResult[]; error?: string };
+    if (parsed.error) throw new InfluxError(`InfluxDB refused the query: ${parsed.error}`, 400, false);
+    return (parsed.results ?? []).map((result) => {
+      if (result.error) throw new InfluxError(`InfluxDB refused the query: ${result.error}`, 400, false);
+      return (result.series ?? []).map((s) => ({
+        name: s.name,
+        tags: s.tags ?? {},
+        rows: s.values.map((values) => Object.fromEntries(s.columns.map((c, i) => [c, values[i]]))),
+      }));
+    });
+  }
+
+  async createDatabase(database: string): Promise<void> {
+    await this.query(undefined, `CREATE DATABASE ${quoteIdentifier(database)}`);
+  }
+
+  async createRetentionPolicy(
+    database: string,
+    name: string,
+    duration: string,
+    options: { makeDefault?: boolean; replication?: number } = {}
+  ): Promise<void> {
+    const replication = Math.max(1, Math.trunc(options.replication ?? 1));
+    const q =
+      `CREATE RETENTION POLICY ${quoteIdentifier(name)} ON ${quoteIdentifier(database)} ` +
+      `DURATION ${durationLiteral(duration)} REPLICATION ${replication}${options.makeDefault ? ' DEFAULT' : ''}`;
+    await this.query(undefined, q);
+  }
+
+  private async withRetry<T>(call: () => Promise<T>): Promise<T> {
+    let delay = this.retry.initialDelayMs;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await call();
+      } catch (error) {
+        if (!(error instanceof InfluxError) || !error.retryable || attempt >= this.retry.maxRetries) throw error;
+        // Full jitter keeps several replicas from retrying in lockstep against a recovering server.
+        await this.sleep(Math.random() * delay);
+        delay = Math.min(delay * 2, this.retry.maxDelayMs);
+      }
+    }
+  }
+
+  private async request(
+    method: 'GET' | 'POST',
+    path: string,
+    params: URLSearchParams | undefined,
+    body: string | undefined,
+    contentType?: string
+  ): Promise<string> {
+    const url = new URL(this.base.toString());
+    url.pathname = `${url.pathname.replace(/\/$/, '')}${path}`;
+    if (params) url.search = params.toString();
+    const headers: Record<string, string> = {};
+    if (contentType) headers['Content-Type'] = contentType;
+    if (this.authHeader) headers.Authorization = this.authHeader;
+    let response: Response;
+    try {
+      response = await fetch(url, { method, headers, body, signal: AbortSignal.timeout(this.timeoutMs) });
+    } catch (error) {
+      throw new InfluxError(`Cannot reach InfluxDB at ${this.base.origin}: ${describeFetchError(error)}`, undefined, true);
+    }
+    const text = await response.text();
+    if (response.ok) return text;
+    const message = influxMessage(text) ?? response.statusText;
+    if (response.status === 401 || response.status === 403) {
+      throw new InfluxError(`InfluxDB at ${this.base.origin} refused the credentials: ${message}`, response.status, false);
+    }
+    const retryable = response.status >= 500 || response.status === 429;
+    throw new InfluxError(`InfluxDB answered ${response.status} to ${path}: ${message}`, response.status, retryable);
+  }
+}
+
+function influxMessage(body: string): string | undefined {
+  try {
+    const parsed = JSON.parse(body) as { error?: unknown; message?: unknown };
+    if (typeof parsed.error === 'string') return parsed.error;
+    if (typeof parsed.message === 'string') return parsed.message;
+  } catch {
+    // Not JSON (a proxy's HTML page, say): fall back to the raw text.
+  }
+  const trimmed = body.trim();
+  return trimmed ? trimmed.slice(0, 500) : undefined;
+}
+
+function describeFetchError(error: unknown): string {
+  // Duck-typed rather than `instanceof Error`: fetch's errors may come from another realm (jest's VM).
+  const e = error as { name?: string; message?: string; cause?: { code?: string; message?: string } } | undefined;
+  if (e?.name === 'TimeoutError') return `timed out`;
+  return e?.cause?.code ?? e?.cause?.message ?? e?.message ?? String(error);
+}

@@ -1,0 +1,15 @@
+/**
+ * One jest run for the whole repo (`npm test`). The global setup starts one private influxd
+ * for every project's tests and stops it afterwards.
+ */
+module.exports = {
+  globalSetup: '<rootDir>/tests/support/globalSetup.js',
+  globalTeardown: '<rootDir>/tests/support/globalTeardown.js',
+  projects: [
+    '<rootDir>/contract',
+    '<rootDir>/inference-backend',
+    '<rootDir>/tests',
+    '<rootDir>/panel-plugin',
+    '<rootDir>/datasource-plugin',
+  ],
+};
