@@ -31,6 +31,8 @@ export const OUTPUT = {
     /**
      * hostname/appname/facility/severity repeat the input line's series key so that one syslog
      * point maps to exactly one event point (same tags + same timestamp overwrite on replay).
+     * Every other tag must be a pure function of the line for a given model version and
+     * inventory; the decision is a field because later evidence (a recovery) may change it.
      */
     tags: {
       hostname: 'hostname',
@@ -41,9 +43,9 @@ export const OUTPUT = {
       siteKind: 'site_kind',
       deviceKind: 'device_kind',
       eventClass: 'class',
-      decision: 'decision',
     },
     fields: {
+      decision: 'decision',
       templateId: 'template_id',
       template: 'template',
       message: 'message',

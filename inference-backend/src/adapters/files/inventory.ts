@@ -1,0 +1,25 @@
+import { readFile } from 'node:fs/promises';
+import { parse } from 'yaml';
+import { inventorySchema, type Inventory } from '@nocai/contract';
+
+/** Reads and validates inventory.yaml; the error names the file and the first problem. */
+export async function loadInventoryFile(path: string): Promise<Inventory> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    throw new Error(`cannot read inventory ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+  }
+  let raw: unknown;
+  try {
+    raw = parse(text);
+  } catch (error) {
+    throw new Error(`inventory ${path} is not valid YAML: ${(error as Error).message.split('\n')[0]}`);
+  }
+  const parsed = inventorySchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new Error(`inventory ${path} is invalid at ${issue.path.join('.') || '(root)'}: ${issue.message}`);
+  }
+  return parsed.data;
+}

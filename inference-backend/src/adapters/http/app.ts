@@ -1,0 +1,121 @@
+import { timingSafeEqual } from 'node:crypto';
+import express, { type NextFunction, type Request, type Response } from 'express';
+import { eventsQuerySchema, type ApiErrorBody, type HealthResponse } from '@nocai/contract';
+import type { z } from 'zod';
+import type { Clock } from '../../domain/series';
+import { InfluxError } from '../influx/errors';
+import type { EventsRepository } from '../influx/eventsRepository';
+import type { Logger } from '../logger';
+import type { Metrics } from '../metrics/metrics';
+import { AppError, BadRequestError, UnauthorizedError, UpstreamError } from './errors';
+
+export interface AppDeps {
+  logger: Logger;
+  metrics: Metrics;
+  clock: Clock;
+  events: EventsRepository;
+  /** Resolves when InfluxDB answers; rejects with the reason otherwise. */
+  checkInflux(): Promise<void>;
+  auth: { apiToken?: string; allowAnonymous: boolean };
+}
+
+/** The HTTP API, without listening (main.ts listens; tests use port 0). */
+export function createApp(deps: AppDeps): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.use(requestMetrics(deps.metrics));
+
+  app.get('/healthz', (_req, res) => {
+    const body: HealthResponse = { status: 'ok' };
+    res.json(body);
+  });
+
+  app.get('/readyz', async (_req, res) => {
+    try {
+      await deps.checkInflux();
+      const body: HealthResponse = { status: 'ok', checks: { influxdb: { ok: true } } };
+      res.json(body);
+    } catch (error) {
+      const body: HealthResponse = { status: 'unavailable', checks: { influxdb: { ok: false, message: messageOf(error) } } };
+      res.status(503).json(body);
+    }
+  });
+
+  app.get('/metrics', async (_req, res) => {
+    res.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
+  });
+
+  const api = express.Router();
+  api.use(bearerAuth(deps.auth));
+  api.get('/whoami', (_req, res) => {
+    res.json({ ok: true });
+  });
+  api.get('/events', async (req, res) => {
+    const query = parse(eventsQuerySchema, req.query);
+    res.json({ events: await deps.events.find(query, deps.clock.nowMs()) });
+  });
+  app.use('/api', api);
+
+  app.use((req, _res, next) => next(new AppError(`no route for ${req.method} ${req.path}`, 404, 'not_found')));
+  app.use(errorHandler(deps.logger));
+  return app;
+}
+
+function parse<S extends z.ZodType>(schema: S, input: unknown): z.infer<S> {
+  const result = schema.safeParse(input);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    const where = issue.path.length ? `${issue.path.join('.')}: ` : '';
+    throw new BadRequestError(`${where}${issue.message}`);
+  }
+  return result.data;
+}
+
+function bearerAuth(auth: AppDeps['auth']) {
+  const expected = auth.apiToken ? Buffer.from(auth.apiToken) : undefined;
+  return (req: Request, _res: Response, next: NextFunction) => {
+    if (auth.allowAnonymous) return next();
+    const header = req.get('authorization') ?? '';
+    const match = /^Bearer\s+(.+)$/i.exec(header);
+    const given = match ? Buffer.from(match[1].trim()) : undefined;
+    const ok = expected !== undefined && given !== undefined && given.length === expected.length && timingSafeEqual(given, expected);
+    next(ok ? undefined : new UnauthorizedError());
+  };
+}
+
+function requestMetrics(metrics: Metrics) {
+  return (req: Request, res: Response, next: NextFunction) => {
+    const end = metrics.httpSeconds.startTimer();
+    res.on('finish', () => {
+      // The matched route pattern, not the raw path, keeps the label set bounded.
+      const route = req.route?.path ? `${req.baseUrl}${String(req.route.path)}` : 'unmatched';
+      end({ method: req.method, route, status: String(res.statusCode) });
+    });
+    next();
+  };
+}
+
+function errorHandler(logger: Logger) {
+  // Express recognises an error handler by its four parameters.
+  return (error: unknown, req: Request, res: Response, _next: NextFunction) => {
+    let appError: AppError;
+    if (error instanceof AppError) appError = error;
+    else if (error instanceof InfluxError) appError = new UpstreamError(error.message);
+    else if (isBodyParseError(error)) appError = new BadRequestError(`request body is not valid JSON: ${messageOf(error)}`);
+    else {
+      logger.error({ err: error, path: req.path }, 'unhandled error');
+      appError = new AppError('internal error', 500, 'internal');
+    }
+    if (appError.status >= 500) logger.warn({ path: req.path, err: appError.message }, 'request failed');
+    const body: ApiErrorBody = { error: { code: appError.code, message: appError.message } };
+    res.status(appError.status).json(body);
+  };
+}
+
+function isBodyParseError(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && (error as { type?: string }).type === 'entity.parse.failed';
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,49 @@
+import { OUTPUT, type ClassifiedEvent, type Decision, type EventClass, type EventsQuery } from '@nocai/contract';
+import type { InfluxClient } from './client';
+import { quoteIdentifier, quoteString, timeLiteralUs } from './influxql';
+
+const E = OUTPUT.events;
+
+/** Reads aiops_events back for the API; snake_case Influx names become camelCase here. */
+export class EventsRepository {
+  constructor(
+    private readonly client: InfluxClient,
+    private readonly database: string
+  ) {}
+
+  async find(query: EventsQuery, nowMs: number): Promise<ClassifiedEvent[]> {
+    const toMs = query.to ?? nowMs;
+    const fromMs = query.from ?? toMs - 3_600_000;
+    const where = [`time >= ${timeLiteralUs(fromMs * 1000)}`, `time <= ${timeLiteralUs(toMs * 1000)}`];
+    if (query.class) where.push(`${quoteIdentifier(E.tags.eventClass)} = ${quoteString(query.class)}`);
+    if (query.host) where.push(`${quoteIdentifier(E.tags.hostname)} = ${quoteString(query.host)}`);
+    if (query.site) where.push(`${quoteIdentifier(E.tags.site)} = ${quoteString(query.site)}`);
+    if (query.decision) where.push(`${quoteIdentifier(E.fields.decision)} = ${quoteString(query.decision)}`);
+    const columns = [...Object.values(E.fields), ...Object.values(E.tags)].map(quoteIdentifier).join(', ');
+    const q =
+      `SELECT ${columns} FROM ${quoteIdentifier(E.measurement)} WHERE ${where.join(' AND ')} ` +
+      `ORDER BY time DESC LIMIT ${query.limit}`;
+    const series = await this.client.query(this.database, q);
+    return (series[0]?.rows ?? []).map((row) => ({
+      timeUs: Number(row.time),
+      hostname: str(row[E.tags.hostname]),
+      appname: str(row[E.tags.appname]),
+      facility: str(row[E.tags.facility]),
+      severity: str(row[E.tags.severity]),
+      site: str(row[E.tags.site]),
+      siteKind: str(row[E.tags.siteKind]),
+      deviceKind: str(row[E.tags.deviceKind]),
+      eventClass: str(row[E.tags.eventClass]) as EventClass,
+      decision: str(row[E.fields.decision]) as Decision,
+      templateId: str(row[E.fields.templateId]),
+      template: str(row[E.fields.template]),
+      message: str(row[E.fields.message]),
+      confidence: Number(row[E.fields.confidence] ?? 0),
+      modelVersion: str(row[E.fields.modelVersion]),
+    }));
+  }
+}
+
+function str(value: unknown): string {
+  return value === null || value === undefined ? '' : String(value);
+}

@@ -1,0 +1,54 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** Prometheus metrics of one backend process (served on /metrics). */
+export class Metrics {
+  readonly registry = new Registry();
+  readonly linesRead = new Counter({
+    name: 'nocai_pipeline_lines_read_total',
+    help: 'Input points read by a pipeline stage',
+    labelNames: ['stage'],
+    registers: [this.registry],
+  });
+  readonly pointsWritten = new Counter({
+    name: 'nocai_pipeline_points_written_total',
+    help: 'Result points written to InfluxDB by a pipeline stage',
+    labelNames: ['stage', 'measurement'],
+    registers: [this.registry],
+  });
+  readonly batches = new Counter({
+    name: 'nocai_pipeline_batches_total',
+    help: 'Pipeline batches by outcome (ok, error)',
+    labelNames: ['stage', 'outcome'],
+    registers: [this.registry],
+  });
+  readonly batchSeconds = new Histogram({
+    name: 'nocai_pipeline_batch_duration_seconds',
+    help: 'Time to read, process, write and commit one batch',
+    labelNames: ['stage'],
+    buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [this.registry],
+  });
+  readonly lagSeconds = new Gauge({
+    name: 'nocai_pipeline_lag_seconds',
+    help: 'Now minus the watermark of a stage',
+    labelNames: ['stage'],
+    registers: [this.registry],
+  });
+  readonly influxWriteSeconds = new Histogram({
+    name: 'nocai_influx_write_duration_seconds',
+    help: 'Duration of one InfluxDB /write request',
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [this.registry],
+  });
+  readonly httpSeconds = new Histogram({
+    name: 'nocai_http_request_duration_seconds',
+    help: 'HTTP API request duration',
+    labelNames: ['method', 'route', 'status'],
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [this.registry],
+  });
+
+  constructor(options: { processMetrics?: boolean } = {}) {
+    if (options.processMetrics ?? true) collectDefaultMetrics({ register: this.registry, prefix: 'nocai_' });
+  }
+}

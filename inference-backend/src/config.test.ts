@@ -1,0 +1,31 @@
+import { ConfigError, loadConfig } from './config';
+
+const base = { NOCAI_API_TOKEN: 'secret' };
+
+describe('loadConfig', () => {
+  it('When only the API token is set, then every other setting has its documented default', () => {
+    const config = loadConfig(base);
+    expect(config.influx).toMatchObject({ url: 'http://127.0.0.1:8086', inputDatabase: 'telegraf', outputDatabase: 'aiops' });
+    expect(config.http).toMatchObject({ port: 8080, apiToken: 'secret', allowAnonymous: false });
+    expect(config.pipeline.settleMs).toBe(15_000);
+  });
+
+  it('When INFLUX_URL is malformed, then one sentence names the variable and the value', () => {
+    expect(() => loadConfig({ ...base, INFLUX_URL: 'localhost:8086' })).toThrow(
+      new ConfigError('INFLUX_URL must be an http(s) URL such as http://localhost:8086, got "localhost:8086"')
+    );
+  });
+
+  it('When the API token is missing, then the error says how to set it', () => {
+    expect(() => loadConfig({})).toThrow(/NOCAI_API_TOKEN is required/);
+    expect(loadConfig({ NOCAI_ALLOW_ANONYMOUS: 'true' }).http.allowAnonymous).toBe(true);
+  });
+
+  it('When a number is not a number, then the error names the variable', () => {
+    expect(() => loadConfig({ ...base, NOCAI_PORT: 'eighty' })).toThrow('NOCAI_PORT must be an integer ≥ 0, got "eighty"');
+  });
+
+  it('When a password comes without a user name, then it is refused', () => {
+    expect(() => loadConfig({ ...base, INFLUX_PASSWORD: 'x' })).toThrow(/INFLUX_USERNAME/);
+  });
+});

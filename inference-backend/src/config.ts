@@ -1,0 +1,142 @@
+import { z } from 'zod';
+import { DEFAULT_INPUT_DATABASE, DEFAULT_OUTPUT_DATABASE } from '@nocai/contract';
+
+/** A configuration problem, told in one sentence; the CLI prints it and exits non-zero. */
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+const httpUrl = (name: string) =>
+  z.string().superRefine((value, ctx) => {
+    let parsed: URL | undefined;
+    try {
+      parsed = new URL(value);
+    } catch {
+      parsed = undefined;
+    }
+    if (!parsed || (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') || !parsed.hostname) {
+      ctx.addIssue({ code: 'custom', message: `${name} must be an http(s) URL such as http://localhost:8086, got "${value}"` });
+    }
+  });
+
+const intFrom = (name: string, min: number, fallback: number) =>
+  z
+    .string()
+    .optional()
+    .transform((value, ctx) => {
+      if (value === undefined || value === '') return fallback;
+      const n = Number(value);
+      if (!Number.isInteger(n) || n < min) {
+        ctx.addIssue({ code: 'custom', message: `${name} must be an integer ≥ ${min}, got "${value}"` });
+        return z.NEVER;
+      }
+      return n;
+    });
+
+const nonEmpty = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v));
+
+const envSchema = z
+  .object({
+    INFLUX_URL: httpUrl('INFLUX_URL').default('http://127.0.0.1:8086'),
+    INFLUX_TOKEN: nonEmpty,
+    INFLUX_USERNAME: nonEmpty,
+    INFLUX_PASSWORD: nonEmpty,
+    INFLUX_INPUT_DB: z.string().min(1).default(DEFAULT_INPUT_DATABASE),
+    INFLUX_OUTPUT_DB: z.string().min(1).default(DEFAULT_OUTPUT_DATABASE),
+    INFLUX_TIMEOUT_MS: intFrom('INFLUX_TIMEOUT_MS', 100, 10_000),
+    NOCAI_HOST: z.string().min(1).default('0.0.0.0'),
+    NOCAI_PORT: intFrom('NOCAI_PORT', 0, 8080),
+    NOCAI_API_TOKEN: nonEmpty,
+    NOCAI_ALLOW_ANONYMOUS: z.enum(['true', 'false']).default('false'),
+    NOCAI_STATE_DIR: z.string().min(1).default('.state'),
+    NOCAI_INVENTORY: nonEmpty,
+    NOCAI_POLL_INTERVAL_MS: intFrom('NOCAI_POLL_INTERVAL_MS', 10, 2000),
+    NOCAI_BATCH_SIZE: intFrom('NOCAI_BATCH_SIZE', 1, 5000),
+    NOCAI_WRITE_BATCH_SIZE: intFrom('NOCAI_WRITE_BATCH_SIZE', 1, 5000),
+    NOCAI_SETTLE_MS: intFrom('NOCAI_SETTLE_MS', 0, 15_000),
+    NOCAI_START_LOOKBACK_MS: intFrom('NOCAI_START_LOOKBACK_MS', 0, 3_600_000),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  })
+  .superRefine((env, ctx) => {
+    if (env.NOCAI_ALLOW_ANONYMOUS === 'false' && !env.NOCAI_API_TOKEN) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['NOCAI_API_TOKEN'],
+        message:
+          'NOCAI_API_TOKEN is required: set it to the bearer token Grafana will send (or NOCAI_ALLOW_ANONYMOUS=true for a closed test network)',
+      });
+    }
+    if (env.INFLUX_PASSWORD && !env.INFLUX_USERNAME) {
+      ctx.addIssue({ code: 'custom', path: ['INFLUX_USERNAME'], message: 'INFLUX_PASSWORD is set but INFLUX_USERNAME is not' });
+    }
+  });
+
+export interface Config {
+  influx: {
+    url: string;
+    token?: string;
+    username?: string;
+    password?: string;
+    inputDatabase: string;
+    outputDatabase: string;
+    timeoutMs: number;
+  };
+  http: { host: string; port: number; apiToken?: string; allowAnonymous: boolean };
+  stateDir: string;
+  inventoryPath?: string;
+  pipeline: {
+    pollIntervalMs: number;
+    batchSize: number;
+    writeBatchSize: number;
+    /** Lines newer than now − settle are left for the next tick: Telegraf flushes every ~10 s. */
+    settleMs: number;
+    /** On first start (no watermark), how far back to begin reading. */
+    startLookbackMs: number;
+  };
+  logLevel: string;
+}
+
+/** The only place that reads the environment; fails fast with one sentence per problem. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const first = parsed.error.issues[0];
+    const variable = first.path[0] === undefined ? '' : String(first.path[0]);
+    const message = first.message.includes(variable) ? first.message : `${variable}: ${first.message}`;
+    throw new ConfigError(message);
+  }
+  const e = parsed.data;
+  return {
+    influx: {
+      url: e.INFLUX_URL,
+      token: e.INFLUX_TOKEN,
+      username: e.INFLUX_USERNAME,
+      password: e.INFLUX_PASSWORD,
+      inputDatabase: e.INFLUX_INPUT_DB,
+      outputDatabase: e.INFLUX_OUTPUT_DB,
+      timeoutMs: e.INFLUX_TIMEOUT_MS,
+    },
+    http: {
+      host: e.NOCAI_HOST,
+      port: e.NOCAI_PORT,
+      apiToken: e.NOCAI_API_TOKEN,
+      allowAnonymous: e.NOCAI_ALLOW_ANONYMOUS === 'true',
+    },
+    stateDir: e.NOCAI_STATE_DIR,
+    inventoryPath: e.NOCAI_INVENTORY,
+    pipeline: {
+      pollIntervalMs: e.NOCAI_POLL_INTERVAL_MS,
+      batchSize: e.NOCAI_BATCH_SIZE,
+      writeBatchSize: e.NOCAI_WRITE_BATCH_SIZE,
+      settleMs: e.NOCAI_SETTLE_MS,
+      startLookbackMs: e.NOCAI_START_LOOKBACK_MS,
+    },
+    logLevel: e.LOG_LEVEL,
+  };
+}

@@ -1,0 +1,157 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Inventory } from '@nocai/contract';
+import { loadInventoryFile } from './adapters/files/inventory';
+import { createApp } from './adapters/http/app';
+import { EventsRepository } from './adapters/influx/eventsRepository';
+import { InfluxClient } from './adapters/influx/client';
+import { InfluxError } from './adapters/influx/errors';
+import { SyslogSource } from './adapters/influx/syslogSource';
+import { InfluxWriter } from './adapters/influx/writer';
+import { createLogger, type Logger } from './adapters/logger';
+import { Metrics } from './adapters/metrics/metrics';
+import { FileStateStore } from './adapters/state/fileStateStore';
+import { ConfigError, type Config } from './config';
+import { TemplateMiner, type TemplateMinerState } from './domain/logs/templateMiner';
+import { systemClock, type Clock } from './domain/series';
+import { classifyByRules } from './domain/triage/ruleClassifier';
+import { LogStage } from './pipeline/logStage';
+import { Scheduler } from './pipeline/scheduler';
+
+export interface RunningService {
+  port: number;
+  url: string;
+  logStage: LogStage<TemplateMinerState>;
+  /** Finishes the batch in progress, flushes pending writes, closes the HTTP server. */
+  stop(): Promise<void>;
+}
+
+/** A startup problem the operator can fix (unreachable or refusing InfluxDB, bad inventory). */
+export class StartupError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'StartupError';
+  }
+}
+
+/** The composition root: builds every dependency from the config, starts the pipeline and the HTTP API. */
+export async function startService(
+  config: Config,
+  overrides: { logger?: Logger; clock?: Clock; metrics?: Metrics } = {}
+): Promise<RunningService> {
+  const logger = overrides.logger ?? createLogger(config.logLevel);
+  const clock = overrides.clock ?? systemClock;
+  const metrics = overrides.metrics ?? new Metrics();
+  const influx = new InfluxClient({
+    url: config.influx.url,
+    token: config.influx.token,
+    username: config.influx.username,
+    password: config.influx.password,
+    timeoutMs: config.influx.timeoutMs,
+  });
+  await checkInfluxAtStartup(influx, config);
+  const inventory = await loadInventory(config.inventoryPath);
+
+  const writer = new InfluxWriter(influx, {
+    database: config.influx.outputDatabase,
+    batchSize: config.pipeline.writeBatchSize,
+    onWritten: (lines, seconds) => {
+      metrics.influxWriteSeconds.observe(seconds);
+      metrics.pointsWritten.inc({ stage: 'logs', measurement: 'aiops_events' }, lines);
+    },
+  });
+  const logStage = new LogStage<TemplateMinerState>({
+    source: new SyslogSource(influx, config.influx.inputDatabase),
+    sink: writer,
+    store: new FileStateStore(config.stateDir),
+    clock,
+    classifier: { classify: classifyByRules },
+    createMiner: (state) => (state ? TemplateMiner.fromJSON(state) : new TemplateMiner()),
+    inventory,
+    options: config.pipeline,
+    hooks: {
+      onBatch: (info) => {
+        metrics.linesRead.inc({ stage: 'logs' }, info.lines);
+        metrics.batches.inc({ stage: 'logs', outcome: 'ok' });
+        metrics.batchSeconds.observe({ stage: 'logs' }, info.seconds);
+        metrics.lagSeconds.set({ stage: 'logs' }, Math.max(0, clock.nowMs() / 1000 - info.watermarkUs / 1e6));
+        logger.debug(info, 'log batch committed');
+      },
+    },
+  });
+  const scheduler = new Scheduler(
+    [{ name: 'logs', batchSize: config.pipeline.batchSize, tick: () => logStage.tick() }],
+    {
+      pollIntervalMs: config.pipeline.pollIntervalMs,
+      onError: (stage) => metrics.batches.inc({ stage, outcome: 'error' }),
+    },
+    logger
+  );
+
+  const app = createApp({
+    logger,
+    metrics,
+    clock,
+    events: new EventsRepository(influx, config.influx.outputDatabase),
+    checkInflux: () => influx.ping(),
+    auth: { apiToken: config.http.apiToken, allowAnonymous: config.http.allowAnonymous },
+  });
+  const server = await listen(app, config.http.host, config.http.port);
+  const port = (server.address() as AddressInfo).port;
+  scheduler.start();
+  logger.info(
+    { port, influx: config.influx.url, input: config.influx.inputDatabase, output: config.influx.outputDatabase },
+    'nocai backend serving'
+  );
+
+  let stopped: Promise<void> | undefined;
+  return {
+    port,
+    url: `http://127.0.0.1:${port}`,
+    logStage,
+    stop: () =>
+      (stopped ??= (async () => {
+        logger.info('stopping: finishing the batch in progress');
+        await scheduler.stop();
+        await writer.flush().catch((error: unknown) => logger.error({ err: String(error) }, 'final flush failed'));
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+        server.closeAllConnections();
+        logger.info('stopped');
+      })()),
+  };
+}
+
+async function checkInfluxAtStartup(influx: InfluxClient, config: Config): Promise<void> {
+  try {
+    await influx.ping();
+    await influx.createDatabase(config.influx.outputDatabase);
+    // Telegraf creates its database on first write; creating it here lets the pipeline start first.
+    await influx.createDatabase(config.influx.inputDatabase);
+  } catch (error) {
+    if (error instanceof InfluxError && (error.status === 401 || error.status === 403)) {
+      const hint = config.influx.token || config.influx.username ? 'check them' : 'set INFLUX_TOKEN (2.x/3.x) or INFLUX_USERNAME and INFLUX_PASSWORD (1.x)';
+      throw new StartupError(`InfluxDB at ${config.influx.url} refused the credentials: ${hint}.`);
+    }
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new StartupError(`${reason.replace(/\.$/, '')}. Check INFLUX_URL.`);
+  }
+}
+
+async function loadInventory(path: string | undefined): Promise<Inventory | undefined> {
+  if (!path) return undefined;
+  try {
+    return await loadInventoryFile(path);
+  } catch (error) {
+    throw new ConfigError(`NOCAI_INVENTORY: ${(error as Error).message}`);
+  }
+}
+
+function listen(app: ReturnType<typeof createApp>, host: string, port: number): Promise<Server> {
+  return new Promise((resolve, reject) => {
+    const server = app.listen(port, host);
+    server.once('listening', () => resolve(server));
+    server.once('error', (error: NodeJS.ErrnoException) =>
+      reject(new StartupError(`cannot listen on ${host}:${port}: ${error.code ?? error.message}`))
+    );
+  });
+}
