@@ -1,93 +1,149 @@
-import { getBackendSrv, isFetchError } from '@grafana/runtime';
 import {
-  CoreApp,
-  DataQueryRequest,
-  DataQueryResponse,
+  type CoreApp,
+  type DataFrame,
+  type DataQueryError,
+  type DataQueryRequest,
+  type DataQueryResponse,
   DataSourceApi,
-  DataSourceInstanceSettings,
-  createDataFrame,
-  FieldType,
+  type DataSourceInstanceSettings,
+  type ScopedVars,
+  type TestDataSourceResponse,
 } from '@grafana/data';
+import { getTemplateSrv } from '@grafana/runtime';
 
-import { MyQuery, MyDataSourceOptions, DEFAULT_QUERY, DataSourceResponse } from './types';
-import { lastValueFrom } from 'rxjs';
+import { BackendClient, BackendError, type QueryParams, toBackendError } from './backendClient';
+import { eventsToFrame } from './eventsToFrame';
+import { TEST_MESSAGES } from './testMessages';
+import {
+  DEFAULT_QUERY,
+  type EventsQuery,
+  type EventsResponse,
+  type HealthResponse,
+  isEventsQuery,
+  isNocaiQueryType,
+  type NocaiOptions,
+  type NocaiQuery,
+  withDefaultQueryType,
+} from './types';
 
-export class DataSource extends DataSourceApi<MyQuery, MyDataSourceOptions> {
-  baseUrl: string;
+type QueryOutcome = { frame: DataFrame; error?: undefined } | { frame?: undefined; error: DataQueryError };
 
-  constructor(instanceSettings: DataSourceInstanceSettings<MyDataSourceOptions>) {
+export class NocaiDataSource extends DataSourceApi<NocaiQuery, NocaiOptions> {
+  private readonly backend: BackendClient;
+  private readonly backendUrl: string;
+
+  constructor(instanceSettings: DataSourceInstanceSettings<NocaiOptions>) {
     super(instanceSettings);
-    this.baseUrl = instanceSettings.url!;
+    // `url` is the proxy URL Grafana gives every proxied data source; it is only absent in unit tests
+    // that build settings by hand, and requests then fail with a clear message instead of a crash.
+    this.backend = new BackendClient(instanceSettings.url ?? '');
+    this.backendUrl = instanceSettings.jsonData.url?.trim() ?? '';
   }
 
-  getDefaultQuery(_: CoreApp): Partial<MyQuery> {
+  getDefaultQuery(_app: CoreApp): Partial<NocaiQuery> {
     return DEFAULT_QUERY;
   }
 
-  filterQuery(query: MyQuery): boolean {
-    // if no query has been provided, prevent the query from being executed
-    return !!query.queryText;
+  filterQuery(query: NocaiQuery): boolean {
+    return !query.hide;
   }
 
-  async query(options: DataQueryRequest<MyQuery>): Promise<DataQueryResponse> {
-    const { range } = options;
-    const from = range!.from.valueOf();
-    const to = range!.to.valueOf();
-
-    // Return a constant for each query.
-    const data = options.targets.map((target) => {
-      return createDataFrame({
-        refId: target.refId,
-        fields: [
-          { name: 'Time', values: [from, to], type: FieldType.time },
-          { name: 'Value', values: [target.constant, target.constant], type: FieldType.number },
-        ],
-      });
-    });
-
-    return { data };
+  async query(request: DataQueryRequest<NocaiQuery>): Promise<DataQueryResponse> {
+    const outcomes = await Promise.all(request.targets.map((target) => this.runQuery(target, request)));
+    const data = outcomes.flatMap((outcome) => (outcome.frame ? [outcome.frame] : []));
+    const errors = outcomes.flatMap((outcome) => (outcome.error ? [outcome.error] : []));
+    return errors.length > 0 ? { data, errors } : { data };
   }
 
-  async request(url: string, params?: string) {
-    const response = getBackendSrv().fetch<DataSourceResponse>({
-      url: `${this.baseUrl}${url}${params?.length ? `?${params}` : ''}`,
-    });
-    return lastValueFrom(response);
-  }
-
-  /**
-   * Checks whether we can connect to the API.
-   */
-  async testDatasource() {
-    const defaultErrorMessage = 'Cannot connect to API';
-
+  private async runQuery(savedQuery: NocaiQuery, request: DataQueryRequest<NocaiQuery>): Promise<QueryOutcome> {
+    const target = withDefaultQueryType(savedQuery);
+    if (!isNocaiQueryType(target.queryType)) {
+      return { error: { refId: target.refId, message: `Unknown query type ${String(target.queryType)}.` } };
+    }
+    if (!isEventsQuery(target)) {
+      return {
+        error: {
+          refId: target.refId,
+          message: `Query type ${target.queryType} arrives with a later version of the backend; only events can be queried now.`,
+        },
+      };
+    }
     try {
-      const response = await this.request('/health');
-      if (response.status === 200) {
-        return {
-          status: 'success',
-          message: 'Success',
-        };
-      } else {
+      const response = await this.backend.get<EventsResponse>('/api/events', {
+        params: this.eventsParams(target, request),
+        requestId: `${request.requestId}-${target.refId}`,
+      });
+      if (!Array.isArray(response?.events)) {
+        throw new BackendError('backend', 'the backend answered /api/events without an events list');
+      }
+      return { frame: eventsToFrame(response.events, target.refId) };
+    } catch (err) {
+      const error = toBackendError(err);
+      return { error: { refId: target.refId, message: `Events query failed: ${error.message}`, status: error.status } };
+    }
+  }
+
+  private eventsParams(query: EventsQuery, request: DataQueryRequest<NocaiQuery>): QueryParams {
+    const params: QueryParams = {
+      from: request.range.from.valueOf(),
+      to: request.range.to.valueOf(),
+    };
+    const filters = { class: query.eventClass, host: query.host, decision: query.decision };
+    for (const [name, value] of Object.entries(filters)) {
+      const interpolated = interpolate(value, request.scopedVars);
+      if (interpolated) {
+        params[name] = interpolated;
+      }
+    }
+    if (query.limit !== undefined && query.limit > 0) {
+      params.limit = Math.floor(query.limit);
+    }
+    return params;
+  }
+
+  /** "Save & test": first whether the backend answers at all (healthz needs no token), then the token. */
+  async testDatasource(): Promise<TestDataSourceResponse> {
+    if (!this.backendUrl) {
+      return { status: 'error', message: TEST_MESSAGES.noUrl };
+    }
+    try {
+      const health = await this.backend.get<HealthResponse>('/healthz');
+      if (health?.status !== 'ok') {
         return {
           status: 'error',
-          message: response.statusText ? response.statusText : defaultErrorMessage,
+          message: `${TEST_MESSAGES.unreachable}: ${this.backendUrl}/healthz did not answer like a NOC AI backend (expected status "ok").`,
         };
       }
     } catch (err) {
-      let message = '';
-      if (typeof err === 'string') {
-        message = err;
-      } else if (isFetchError(err)) {
-        message = 'Fetch error: ' + (err.statusText ? err.statusText : defaultErrorMessage);
-        if (err.data && err.data.error && err.data.error.code) {
-          message += ': ' + err.data.error.code + '. ' + err.data.error.message;
-        }
+      const error = toBackendError(err);
+      return {
+        status: 'error',
+        message: `${TEST_MESSAGES.unreachable}: ${error.message}. Check that ${this.backendUrl} is reachable from the Grafana server (the requests go through Grafana, not from your browser).`,
+      };
+    }
+    try {
+      await this.backend.get('/api/whoami');
+      return { status: 'success', message: TEST_MESSAGES.success };
+    } catch (err) {
+      const error = toBackendError(err);
+      if (error.kind === 'unauthorized') {
+        return {
+          status: 'error',
+          message: `${TEST_MESSAGES.unauthorized}: enter the API token the backend was started with, then save and test again.`,
+        };
       }
       return {
         status: 'error',
-        message,
+        message: `The backend is reachable but checking the API token failed: ${error.message}`,
       };
     }
   }
+}
+
+/** Template variables in filters; an empty result means "no filter". */
+function interpolate(value: string | undefined, scopedVars: ScopedVars): string {
+  if (!value) {
+    return '';
+  }
+  return getTemplateSrv().replace(value, scopedVars).trim();
 }

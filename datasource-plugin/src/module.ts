@@ -1,9 +1,10 @@
 import { DataSourcePlugin } from '@grafana/data';
-import { DataSource } from './datasource';
+
 import { ConfigEditor } from './components/ConfigEditor';
 import { QueryEditor } from './components/QueryEditor';
-import { MyQuery, MyDataSourceOptions } from './types';
+import { NocaiDataSource } from './datasource';
+import type { NocaiOptions, NocaiQuery } from './types';
 
-export const plugin = new DataSourcePlugin<DataSource, MyQuery, MyDataSourceOptions>(DataSource)
+export const plugin = new DataSourcePlugin<NocaiDataSource, NocaiQuery, NocaiOptions>(NocaiDataSource)
   .setConfigEditor(ConfigEditor)
   .setQueryEditor(QueryEditor);

@@ -1,71 +1,74 @@
-import React, { ChangeEvent } from 'react';
-import { InlineField, Input, SecretInput } from '@grafana/ui';
-import { DataSourcePluginOptionsEditorProps } from '@grafana/data';
-import { MyDataSourceOptions, MySecureJsonData } from '../types';
+import React, { type ChangeEvent } from 'react';
+import type { DataSourcePluginOptionsEditorProps } from '@grafana/data';
+import { Field, Input, SecretInput } from '@grafana/ui';
 
-interface Props extends DataSourcePluginOptionsEditorProps<MyDataSourceOptions, MySecureJsonData> {}
+import { testIds } from '../testIds';
+import type { NocaiOptions, NocaiSecureJsonData } from '../types';
 
-export function ConfigEditor(props: Props) {
-  const { onOptionsChange, options } = props;
+type Props = DataSourcePluginOptionsEditorProps<NocaiOptions, NocaiSecureJsonData>;
+
+const FIELD_WIDTH = 60;
+
+export function ConfigEditor({ options, onOptionsChange }: Props) {
   const { jsonData, secureJsonFields, secureJsonData } = options;
+  const url = jsonData.url ?? '';
 
-  const onPathChange = (event: ChangeEvent<HTMLInputElement>) => {
-    onOptionsChange({
-      ...options,
-      jsonData: {
-        ...jsonData,
-        path: event.target.value,
-      },
-    });
+  const onUrlChange = (event: ChangeEvent<HTMLInputElement>) => {
+    onOptionsChange({ ...options, jsonData: { ...jsonData, url: event.target.value } });
   };
 
-  // Secure field (only sent to the backend)
-  const onAPIKeyChange = (event: ChangeEvent<HTMLInputElement>) => {
-    onOptionsChange({
-      ...options,
-      secureJsonData: {
-        apiKey: event.target.value,
-      },
-    });
+  const onApiTokenChange = (event: ChangeEvent<HTMLInputElement>) => {
+    onOptionsChange({ ...options, secureJsonData: { ...secureJsonData, apiToken: event.target.value } });
   };
 
-  const onResetAPIKey = () => {
+  // Only Grafana's server knows the saved token; resetting tells it to drop the stored value on save.
+  const onApiTokenReset = () => {
     onOptionsChange({
       ...options,
-      secureJsonFields: {
-        ...options.secureJsonFields,
-        apiKey: false,
-      },
-      secureJsonData: {
-        ...options.secureJsonData,
-        apiKey: '',
-      },
+      secureJsonFields: { ...secureJsonFields, apiToken: false },
+      secureJsonData: { ...secureJsonData, apiToken: '' },
     });
   };
 
   return (
     <>
-      <InlineField label="Path" labelWidth={14} interactive tooltip={'Json field returned to frontend'}>
+      <Field
+        label="URL"
+        description="Base URL of the NOC AI inference backend as the Grafana server reaches it, e.g. http://inference-backend:8080"
+        invalid={!isHttpUrl(url)}
+        error="Enter an http:// or https:// URL"
+        required
+      >
         <Input
-          id="config-editor-path"
-          onChange={onPathChange}
-          value={jsonData.path}
-          placeholder="Enter the path, e.g. /api/v1"
-          width={40}
+          id="nocai-config-url"
+          data-testid={testIds.configEditor.url}
+          value={url}
+          onChange={onUrlChange}
+          placeholder="http://inference-backend:8080"
+          width={FIELD_WIDTH}
         />
-      </InlineField>
-      <InlineField label="API Key" labelWidth={14} interactive tooltip={'Secure json field (backend only)'}>
+      </Field>
+      <Field
+        label="API token"
+        description="Bearer token the backend expects. Stored encrypted by Grafana and only added to requests by its data source proxy: it never reaches the browser."
+        required
+      >
         <SecretInput
-          required
-          id="config-editor-api-key"
-          isConfigured={secureJsonFields.apiKey}
-          value={secureJsonData?.apiKey}
-          placeholder="Enter your API key"
-          width={40}
-          onReset={onResetAPIKey}
-          onChange={onAPIKeyChange}
+          id="nocai-config-api-token"
+          data-testid={testIds.configEditor.apiToken}
+          isConfigured={Boolean(secureJsonFields.apiToken)}
+          value={secureJsonData?.apiToken ?? ''}
+          onChange={onApiTokenChange}
+          onReset={onApiTokenReset}
+          placeholder="Paste the backend API token"
+          width={FIELD_WIDTH}
         />
-      </InlineField>
+      </Field>
     </>
   );
+}
+
+/** An empty URL is not flagged while the user has not typed anything yet. */
+function isHttpUrl(value: string): boolean {
+  return value === '' || /^https?:\/\/\S+$/i.test(value.trim());
 }

@@ -1,45 +1,179 @@
-import React, { ChangeEvent } from 'react';
-import { InlineField, Input, Stack } from '@grafana/ui';
-import { QueryEditorProps } from '@grafana/data';
-import { DataSource } from '../datasource';
-import { MyDataSourceOptions, MyQuery } from '../types';
+import React, { type ChangeEvent, useId } from 'react';
+import type { QueryEditorProps } from '@grafana/data';
+import { Alert, Combobox, type ComboboxOption, InlineField, Input, Stack } from '@grafana/ui';
 
-type Props = QueryEditorProps<DataSource, MyQuery, MyDataSourceOptions>;
+import type { NocaiDataSource } from '../datasource';
+import { testIds } from '../testIds';
+import {
+  DEFAULT_EVENTS_LIMIT,
+  type EventsQuery,
+  IMPLEMENTED_QUERY_TYPES,
+  isEventsQuery,
+  type NocaiOptions,
+  type NocaiQuery,
+  type NocaiQueryType,
+  QUERY_TYPES,
+  withDefaultQueryType,
+} from '../types';
+import { DECISIONS, EVENT_CLASSES } from '../vocabulary';
 
-export function QueryEditor({ query, onChange, onRunQuery }: Props) {
-  const onQueryTextChange = (event: ChangeEvent<HTMLInputElement>) => {
-    onChange({ ...query, queryText: event.target.value });
+type Props = QueryEditorProps<NocaiDataSource, NocaiQuery, NocaiOptions>;
+
+const LABEL_WIDTH = 12;
+
+const QUERY_TYPE_OPTIONS: Array<ComboboxOption<NocaiQueryType>> = QUERY_TYPES.map((value) => ({
+  value,
+  label: capitalize(value),
+  description: IMPLEMENTED_QUERY_TYPES.includes(value) ? undefined : 'Arrives with a later version of the backend',
+}));
+
+const toOptions = (values: readonly string[]): Array<ComboboxOption<string>> =>
+  values.map((value) => ({ value, label: value }));
+const EVENT_CLASS_OPTIONS = toOptions(EVENT_CLASSES);
+const DECISION_OPTIONS = toOptions(DECISIONS);
+
+export function QueryEditor({ query: savedQuery, onChange, onRunQuery }: Props) {
+  const query = withDefaultQueryType(savedQuery);
+  // Several query rows share the editor: ids must be unique per row for labels to point at their input.
+  const id = useId();
+  const change = (next: NocaiQuery, run: boolean) => {
+    onChange(next);
+    if (run) {
+      onRunQuery();
+    }
   };
 
-  const onConstantChange = (event: ChangeEvent<HTMLInputElement>) => {
-    onChange({ ...query, constant: parseFloat(event.target.value) });
-    // executes the query
-    onRunQuery();
+  // Combobox (12.4) can report `undefined` when Enter is pressed after typing a filter that hides the
+  // option highlighted by default; keep the current type then.
+  const onQueryTypeChange = (option: ComboboxOption<NocaiQueryType> | undefined) => {
+    if (option && option.value !== query.queryType) {
+      change(withQueryType(query, option.value), true);
+    }
   };
-
-  const { queryText, constant } = query;
 
   return (
-    <Stack gap={0}>
-      <InlineField label="Constant">
-        <Input
-          id="query-editor-constant"
-          onChange={onConstantChange}
-          value={constant}
-          width={8}
-          type="number"
-          step="0.1"
+    <Stack direction="column" gap={1}>
+      <InlineField label="Query type" labelWidth={LABEL_WIDTH} htmlFor={`${id}-query-type`}>
+        <Combobox
+          id={`${id}-query-type`}
+          data-testid={testIds.queryEditor.queryType}
+          options={QUERY_TYPE_OPTIONS}
+          value={query.queryType}
+          onChange={onQueryTypeChange}
+          width={24}
         />
       </InlineField>
-      <InlineField label="Query Text" labelWidth={16} tooltip="Not used yet">
+      {isEventsQuery(query) ? (
+        <EventFilters id={id} query={query} onChange={change} />
+      ) : (
+        <Alert
+          severity="info"
+          title={`${capitalize(query.queryType)} queries arrive with a later version of the backend`}
+          data-testid={testIds.queryEditor.notYetServed}
+        >
+          Only events can be queried from the current NOC AI backend.
+        </Alert>
+      )}
+    </Stack>
+  );
+}
+
+interface EventFiltersProps {
+  id: string;
+  query: EventsQuery;
+  onChange: (query: EventsQuery, run: boolean) => void;
+}
+
+/** Filters may be template variables such as `$host`; the data source interpolates them. */
+function EventFilters({ id, query, onChange }: EventFiltersProps) {
+  // `null` is the clear button; `undefined` is the Combobox quirk described in QueryEditor.
+  const onOptionChange = (key: 'eventClass' | 'decision') => (option: ComboboxOption<string> | null | undefined) => {
+    if (option !== undefined) {
+      onChange({ ...query, [key]: option?.value || undefined }, true);
+    }
+  };
+
+  const onHostChange = (event: ChangeEvent<HTMLInputElement>) =>
+    onChange({ ...query, host: event.target.value || undefined }, false);
+
+  const onLimitChange = (event: ChangeEvent<HTMLInputElement>) => {
+    const limit = Number.parseInt(event.target.value, 10);
+    onChange({ ...query, limit: Number.isFinite(limit) && limit > 0 ? limit : undefined }, false);
+  };
+
+  const runOnBlur = () => onChange(query, true);
+
+  return (
+    <Stack gap={1} wrap="wrap">
+      <InlineField label="Class" labelWidth={LABEL_WIDTH} htmlFor={`${id}-event-class`}>
+        <Combobox
+          id={`${id}-event-class`}
+          data-testid={testIds.queryEditor.eventClass}
+          options={EVENT_CLASS_OPTIONS}
+          value={query.eventClass ?? null}
+          onChange={onOptionChange('eventClass')}
+          placeholder="Any class"
+          isClearable
+          createCustomValue
+          width={22}
+        />
+      </InlineField>
+      <InlineField label="Host" labelWidth={LABEL_WIDTH} htmlFor={`${id}-host`}>
         <Input
-          id="query-editor-query-text"
-          onChange={onQueryTextChange}
-          value={queryText || ''}
-          required
-          placeholder="Enter a query"
+          id={`${id}-host`}
+          data-testid={testIds.queryEditor.host}
+          value={query.host ?? ''}
+          onChange={onHostChange}
+          onBlur={runOnBlur}
+          placeholder="Any host, or $host"
+          width={24}
+        />
+      </InlineField>
+      <InlineField label="Decision" labelWidth={LABEL_WIDTH} htmlFor={`${id}-decision`}>
+        <Combobox
+          id={`${id}-decision`}
+          data-testid={testIds.queryEditor.decision}
+          options={DECISION_OPTIONS}
+          value={query.decision ?? null}
+          onChange={onOptionChange('decision')}
+          placeholder="Any decision"
+          isClearable
+          createCustomValue
+          width={22}
+        />
+      </InlineField>
+      <InlineField
+        label="Limit"
+        labelWidth={LABEL_WIDTH}
+        htmlFor={`${id}-limit`}
+        tooltip="Maximum number of events returned"
+      >
+        <Input
+          id={`${id}-limit`}
+          data-testid={testIds.queryEditor.limit}
+          type="number"
+          min={1}
+          value={query.limit ?? ''}
+          onChange={onLimitChange}
+          onBlur={runOnBlur}
+          placeholder={String(DEFAULT_EVENTS_LIMIT)}
+          width={12}
         />
       </InlineField>
     </Stack>
   );
+}
+
+/** Keeps refId, datasource and hide; drops filters that belong to the previous type. */
+function withQueryType(query: NocaiQuery, queryType: NocaiQueryType): NocaiQuery {
+  const { refId, datasource, hide, key } = query;
+  const common = { refId, datasource, hide, key };
+  if (queryType === 'events') {
+    return { ...common, queryType, limit: DEFAULT_EVENTS_LIMIT };
+  }
+  return { ...common, queryType };
+}
+
+function capitalize(value: string): string {
+  return value.charAt(0).toUpperCase() + value.slice(1);
 }

@@ -1,0 +1,15 @@
+/** data-testid values shared by the components, their unit tests and the Playwright specs. */
+export const testIds = {
+  configEditor: {
+    url: 'nocai-config-url',
+    apiToken: 'nocai-config-api-token',
+  },
+  queryEditor: {
+    queryType: 'nocai-query-type',
+    eventClass: 'nocai-query-event-class',
+    host: 'nocai-query-host',
+    decision: 'nocai-query-decision',
+    limit: 'nocai-query-limit',
+    notYetServed: 'nocai-query-not-yet-served',
+  },
+} as const;
