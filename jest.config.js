@@ -3,6 +3,9 @@
  * for every project's tests and stops it afterwards.
  */
 module.exports = {
+  // Integration tests start processes and wait on a real influxd; unit tests finish far sooner.
+  testTimeout: 120000,
+  reporters: ['default', '<rootDir>/tests/support/summaryReporter.js'],
   globalSetup: '<rootDir>/tests/support/globalSetup.js',
   globalTeardown: '<rootDir>/tests/support/globalTeardown.js',
   projects: [

@@ -6,5 +6,4 @@ module.exports = {
   testMatch: ['**/*.test.ts'],
   transform: { '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2022' } }] },
   moduleNameMapper: { '^@nocai/contract$': '<rootDir>/../contract/src/index.ts' },
-  testTimeout: 120000,
 };

@@ -1,0 +1,42 @@
+#!/usr/bin/env node
+import { Command, CommanderError } from 'commander';
+import { registerServe } from './commands/serve';
+import { registerSimulate } from './commands/simulate';
+import { registerDemo } from './commands/demo';
+import { ConfigError } from './config';
+import { StartupError } from './main';
+
+/** Exit codes: 0 ok, 1 runtime failure (InfluxDB unreachable, ...), 2 bad usage or configuration. */
+export function buildProgram(): Command {
+  const program = new Command()
+    .name('nocai')
+    .description('NOC AI for Grafana: classify, triage and forecast from Telegraf data in InfluxDB')
+    .showHelpAfterError('(add --help for usage)')
+    .exitOverride();
+  registerServe(program);
+  registerSimulate(program);
+  registerDemo(program);
+  return program;
+}
+
+export async function runCli(argv: string[]): Promise<void> {
+  try {
+    await buildProgram().parseAsync(argv);
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // commander has already printed its message (or the help).
+      process.exitCode = error.exitCode === 0 ? 0 : 2;
+      return;
+    }
+    const message = error instanceof Error ? error.message : String(error);
+    process.stderr.write(`nocai: ${message}\n`);
+    process.exitCode = error instanceof ConfigError ? 2 : 1;
+    if (!(error instanceof ConfigError) && !(error instanceof StartupError) && process.env.LOG_LEVEL === 'debug') {
+      process.stderr.write(`${error instanceof Error ? error.stack : ''}\n`);
+    }
+  }
+}
+
+if (require.main === module) {
+  void runCli(process.argv);
+}
