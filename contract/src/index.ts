@@ -1,6 +1,7 @@
 export * from './vocabulary';
 export * from './series';
 export * from './inventory';
-export * from './simulation';
 export * from './schemas';
+export * from './simulation';
+export * from './tickets';
 export type * from './api';

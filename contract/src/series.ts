@@ -65,3 +65,54 @@ export const OUTPUT = {
 
 export const DEFAULT_INPUT_DATABASE = 'telegraf';
 export const DEFAULT_OUTPUT_DATABASE = 'aiops';
+
+/**
+ * aiops_tickets: one point per ticket state change, at the time of the change.
+ * Tags are small closed sets; the ticket id and texts are fields.
+ */
+export const TICKET_SERIES = {
+  measurement: 'aiops_tickets',
+  tags: {
+    status: 'status',
+    priority: 'priority',
+    department: 'department',
+    eventClass: 'class',
+    site: 'site',
+    siteKind: 'site_kind',
+    source: 'source',
+  },
+  fields: {
+    ticketId: 'ticket_id',
+    title: 'title',
+    host: 'host',
+    deviceKind: 'device_kind',
+    confidence: 'confidence',
+    needsReview: 'needs_review',
+    mttrP50S: 'mttr_p50_s',
+    mttrP90S: 'mttr_p90_s',
+    rootCauseHost: 'root_cause_host',
+    rootCause: 'root_cause',
+    silentSinceMs: 'silent_since_ms',
+    relatedAlerts: 'related_alerts',
+    openedAtMs: 'opened_at_ms',
+    resolvedAtMs: 'resolved_at_ms',
+    /** JSON arrays (explanation, similar tickets, dependants): text fields Grafana can show. */
+    explanation: 'explanation',
+    similar: 'similar',
+    modelVersion: 'model_version',
+  },
+} as const;
+
+/** aiops_feedback: one point per verdict an operator gives. */
+export const FEEDBACK_SERIES = {
+  measurement: 'aiops_feedback',
+  tags: { verdict: 'verdict', department: 'department', eventClass: 'class', priority: 'priority' },
+  fields: { ticketId: 'ticket_id', comment: 'comment', user: 'user' },
+} as const;
+
+/** aiops_silences: a device that stopped reporting (and when it came back). */
+export const SILENCE_SERIES = {
+  measurement: 'aiops_silences',
+  tags: { site: 'site', deviceKind: 'device_kind', state: 'state' },
+  fields: { host: 'host', silentSinceMs: 'silent_since_ms', cadenceS: 'cadence_s', rootCauseHost: 'root_cause_host' },
+} as const;
