@@ -99,7 +99,11 @@ export const TICKET_SERIES = {
     /** JSON arrays (explanation, similar tickets, dependants): text fields Grafana can show. */
     explanation: 'explanation',
     similar: 'similar',
+    dependants: 'dependants',
     modelVersion: 'model_version',
+    feedbackVerdict: 'feedback_verdict',
+    feedbackComment: 'feedback_comment',
+    feedbackAtMs: 'feedback_at_ms',
   },
 } as const;
 

@@ -107,3 +107,27 @@ export interface TicketsPage {
 
 /** Type-only helpers for the plugins. */
 export type TicketRouting = { eventClass: EventClass; department: Department; priority: Priority };
+
+/** Grafana alerting's webhook contact point payload (the parts we use; the rest is accepted and ignored). */
+export const grafanaWebhookSchema = z
+  .object({
+    receiver: z.string().optional(),
+    status: z.string(),
+    alerts: z
+      .array(
+        z
+          .object({
+            status: z.enum(['firing', 'resolved']),
+            labels: z.record(z.string(), z.string()),
+            annotations: z.record(z.string(), z.string()).default({}),
+            startsAt: z.string(),
+            endsAt: z.string().optional(),
+            fingerprint: z.string().max(128).optional(),
+            generatorURL: z.string().optional(),
+          })
+          .passthrough()
+      )
+      .min(1, 'alerts must hold at least one alert'),
+  })
+  .passthrough();
+export type GrafanaWebhook = z.infer<typeof grafanaWebhookSchema>;

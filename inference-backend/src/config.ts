@@ -56,6 +56,20 @@ const envSchema = z
     NOCAI_ALLOW_ANONYMOUS: z.enum(['true', 'false']).default('false'),
     NOCAI_STATE_DIR: z.string().min(1).default('.state'),
     NOCAI_INVENTORY: nonEmpty,
+    NOCAI_TICKET_HISTORY: nonEmpty,
+    NOCAI_MODELS_DIR: nonEmpty,
+    NOCAI_REVIEW_THRESHOLD: z
+      .string()
+      .optional()
+      .transform((value, ctx) => {
+        if (value === undefined || value === '') return 0.6;
+        const n = Number(value);
+        if (!(n >= 0 && n <= 1)) {
+          ctx.addIssue({ code: 'custom', message: `NOCAI_REVIEW_THRESHOLD must be a number between 0 and 1, got "${value}"` });
+          return z.NEVER;
+        }
+        return n;
+      }),
     NOCAI_POLL_INTERVAL_MS: intFrom('NOCAI_POLL_INTERVAL_MS', 10, 2000),
     NOCAI_BATCH_SIZE: intFrom('NOCAI_BATCH_SIZE', 1, 5000),
     NOCAI_WRITE_BATCH_SIZE: intFrom('NOCAI_WRITE_BATCH_SIZE', 1, 5000),
@@ -90,6 +104,12 @@ export interface Config {
   http: { host: string; port: number; apiToken?: string; allowAnonymous: boolean };
   stateDir: string;
   inventoryPath?: string;
+  /** Resolved tickets (JSON lines) for similar-ticket suggestions and the MTTR baseline. */
+  ticketHistoryPath?: string;
+  /** Model registry folder; without it, rule-based routing and the median MTTR baseline are used. */
+  modelsDir?: string;
+  /** Below this confidence a ticket goes to needs_review instead of being routed. */
+  reviewThreshold: number;
   pipeline: {
     pollIntervalMs: number;
     batchSize: number;
@@ -130,6 +150,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     stateDir: e.NOCAI_STATE_DIR,
     inventoryPath: e.NOCAI_INVENTORY,
+    ticketHistoryPath: e.NOCAI_TICKET_HISTORY,
+    modelsDir: e.NOCAI_MODELS_DIR,
+    reviewThreshold: e.NOCAI_REVIEW_THRESHOLD,
     pipeline: {
       pollIntervalMs: e.NOCAI_POLL_INTERVAL_MS,
       batchSize: e.NOCAI_BATCH_SIZE,

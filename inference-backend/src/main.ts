@@ -2,6 +2,11 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Inventory } from '@nocai/contract';
 import { loadInventoryFile } from './adapters/files/inventory';
+import { loadTicketHistory, mttrSecondsOf } from './adapters/files/ticketHistory';
+import { TicketsRepository } from './adapters/influx/ticketsRepository';
+import { SimilarTicketIndex } from './domain/recommendations/similarTickets';
+import { MedianMttrBaseline, RuleTextRouter } from './services/baselineModels';
+import { TicketService } from './services/ticketService';
 import { createApp } from './adapters/http/app';
 import { EventsRepository } from './adapters/influx/eventsRepository';
 import { InfluxClient } from './adapters/influx/client';
@@ -51,6 +56,17 @@ export async function startService(
   });
   await checkInfluxAtStartup(influx, config);
   const inventory = await loadInventory(config.inventoryPath);
+  const history = config.ticketHistoryPath ? await loadHistory(config.ticketHistoryPath) : [];
+  const similar = new SimilarTicketIndex(
+    history.map((row) => ({
+      id: row.id,
+      title: row.title,
+      description: row.description,
+      resolution: row.resolution,
+      mttrSeconds: mttrSecondsOf(row),
+      eventClass: row.class,
+    }))
+  );
 
   const writer = new InfluxWriter(influx, {
     database: config.influx.outputDatabase,
@@ -88,7 +104,17 @@ export async function startService(
     logger
   );
 
+  const tickets = new TicketService({
+    tickets: new TicketsRepository(influx, config.influx.outputDatabase, writer),
+    router: new RuleTextRouter(),
+    mttr: new MedianMttrBaseline(history),
+    similar: () => similar,
+    inventory,
+    clock,
+    options: { reviewThreshold: config.reviewThreshold },
+  });
   const app = createApp({
+    tickets,
     logger,
     metrics,
     clock,
@@ -134,6 +160,14 @@ async function checkInfluxAtStartup(influx: InfluxClient, config: Config): Promi
     }
     const reason = error instanceof Error ? error.message : String(error);
     throw new StartupError(`${reason.replace(/\.$/, '')}. Check INFLUX_URL.`);
+  }
+}
+
+async function loadHistory(path: string) {
+  try {
+    return await loadTicketHistory(path);
+  } catch (error) {
+    throw new ConfigError(`NOCAI_TICKET_HISTORY: ${(error as Error).message}`);
   }
 }
 

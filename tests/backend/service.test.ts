@@ -1,45 +1,15 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { loadConfig } from '../../inference-backend/src/config';
-import { createLogger } from '../../inference-backend/src/adapters/logger';
-import { startService, type RunningService } from '../../inference-backend/src/main';
-import { freshDatabase, testInfluxUrl } from '../support/influx';
+import { startTestBackend, type TestBackend } from '../support/service';
 import { syslogLineProtocol } from '../support/syslog';
 import { waitFor } from '../support/wait';
 
 describe('backend service against a real influxd', () => {
-  let service: RunningService;
-  let stateDir: string;
-  let db: Awaited<ReturnType<typeof freshDatabase>>;
-  let outputDb: string;
-  const token = 'test-token-123';
-
+  let backend: TestBackend;
   beforeAll(async () => {
-    db = await freshDatabase('svc_in');
-    outputDb = `${db.database}_out`;
-    stateDir = mkdtempSync(join(tmpdir(), 'nocai-state-'));
-    const config = loadConfig({
-      INFLUX_URL: testInfluxUrl(),
-      INFLUX_INPUT_DB: db.database,
-      INFLUX_OUTPUT_DB: outputDb,
-      NOCAI_API_TOKEN: token,
-      NOCAI_PORT: '0',
-      NOCAI_HOST: '127.0.0.1',
-      NOCAI_STATE_DIR: stateDir,
-      NOCAI_POLL_INTERVAL_MS: '100',
-      NOCAI_SETTLE_MS: '0',
-    });
-    service = await startService(config, { logger: createLogger('silent') });
+    backend = await startTestBackend();
   });
+  afterAll(() => backend?.stop());
 
-  afterAll(async () => {
-    await service?.stop();
-    rmSync(stateDir, { recursive: true, force: true });
-  });
-
-  const get = (path: string, auth = true) =>
-    fetch(`${service.url}${path}`, { headers: auth ? { Authorization: `Bearer ${token}` } : {} });
+  const get = (path: string, auth = true) => backend.call(path, { auth });
 
   it('When probed, then /healthz and /readyz answer ok and /metrics shows process and pipeline metrics', async () => {
     expect(await (await get('/healthz', false)).json()).toEqual({ status: 'ok' });
@@ -59,7 +29,7 @@ describe('backend service against a real influxd', () => {
       { hostname: 'srv-7', appname: 'sshd', severity: 'warning', message: 'Failed password for invalid user root from 203.0.113.9 port 40022 ssh2' },
       { hostname: 'srv-7', appname: 'CRON', severity: 'info', message: '(root) CMD (run-parts /etc/cron.hourly)' },
     ].map((l, i) => ({ ...l, timeUs: now - 5_000_000 + i }));
-    await db.client.writeLines(db.database, lines.map(syslogLineProtocol));
+    await backend.influx.client.writeLines(backend.influx.database, lines.map(syslogLineProtocol));
 
     const events = await waitFor(async () => {
       const body = (await (await get(`/api/events?from=${Math.floor(now / 1000) - 60_000}`)).json()) as {
@@ -85,7 +55,7 @@ describe('backend service against a real influxd', () => {
     const none = await get('/api/events', false);
     expect(none.status).toBe(401);
     expect(await none.json()).toEqual({ error: { code: 'unauthorized', message: expect.stringContaining('bearer token') } });
-    const wrong = await fetch(`${service.url}/api/whoami`, { headers: { Authorization: 'Bearer nope' } });
+    const wrong = await fetch(`${backend.service.url}/api/whoami`, { headers: { Authorization: 'Bearer nope' } });
     expect(wrong.status).toBe(401);
   });
 

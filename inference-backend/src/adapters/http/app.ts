@@ -1,12 +1,21 @@
 import { timingSafeEqual } from 'node:crypto';
 import express, { type NextFunction, type Request, type Response } from 'express';
-import { eventsQuerySchema, type ApiErrorBody, type HealthResponse } from '@nocai/contract';
+import {
+  complaintRequestSchema,
+  eventsQuerySchema,
+  feedbackRequestSchema,
+  grafanaWebhookSchema,
+  ticketsQuerySchema,
+  type ApiErrorBody,
+  type HealthResponse,
+} from '@nocai/contract';
 import type { z } from 'zod';
 import type { Clock } from '../../domain/series';
 import { InfluxError } from '../influx/errors';
 import type { EventsRepository } from '../influx/eventsRepository';
 import type { Logger } from '../logger';
 import type { Metrics } from '../metrics/metrics';
+import type { TicketService } from '../../services/ticketService';
 import { AppError, BadRequestError, UnauthorizedError, UpstreamError } from './errors';
 
 export interface AppDeps {
@@ -14,6 +23,7 @@ export interface AppDeps {
   metrics: Metrics;
   clock: Clock;
   events: EventsRepository;
+  tickets: TicketService;
   /** Resolves when InfluxDB answers; rejects with the reason otherwise. */
   checkInflux(): Promise<void>;
   auth: { apiToken?: string; allowAnonymous: boolean };
@@ -47,6 +57,7 @@ export function createApp(deps: AppDeps): express.Express {
 
   const api = express.Router();
   api.use(bearerAuth(deps.auth));
+  api.use(express.json({ limit: '1mb' }));
   api.get('/whoami', (_req, res) => {
     res.json({ ok: true });
   });
@@ -54,11 +65,34 @@ export function createApp(deps: AppDeps): express.Express {
     const query = parse(eventsQuerySchema, req.query);
     res.json({ events: await deps.events.find(query, deps.clock.nowMs()) });
   });
+  api.get('/tickets', async (req, res) => {
+    res.json(await deps.tickets.list(parse(ticketsQuerySchema, req.query)));
+  });
+  api.get('/tickets/:id', async (req, res) => {
+    res.json({ ticket: await deps.tickets.get(ticketId(req.params.id)) });
+  });
+  api.post('/tickets/:id/feedback', async (req, res) => {
+    const body = parse(feedbackRequestSchema, req.body);
+    // Grafana's data source proxy forwards the signed-in user when `send_user_header` is on.
+    const user = req.get('x-grafana-user') ?? 'unknown';
+    res.json({ ticket: await deps.tickets.feedback(ticketId(req.params.id), body, user) });
+  });
+  api.post('/complaints', async (req, res) => {
+    res.status(201).json({ ticket: await deps.tickets.fromComplaint(parse(complaintRequestSchema, req.body)) });
+  });
+  api.post('/alerts/grafana', async (req, res) => {
+    res.status(202).json({ tickets: await deps.tickets.fromGrafana(parse(grafanaWebhookSchema, req.body)) });
+  });
   app.use('/api', api);
 
   app.use((req, _res, next) => next(new AppError(`no route for ${req.method} ${req.path}`, 404, 'not_found')));
   app.use(errorHandler(deps.logger));
   return app;
+}
+
+function ticketId(raw: string): string {
+  if (!/^[A-Za-z0-9_.:-]{1,128}$/.test(raw)) throw new BadRequestError(`not a ticket id: ${raw.slice(0, 64)}`);
+  return raw;
 }
 
 function parse<S extends z.ZodType>(schema: S, input: unknown): z.infer<S> {
@@ -102,6 +136,7 @@ function errorHandler(logger: Logger) {
     if (error instanceof AppError) appError = error;
     else if (error instanceof InfluxError) appError = new UpstreamError(error.message);
     else if (isBodyParseError(error)) appError = new BadRequestError(`request body is not valid JSON: ${messageOf(error)}`);
+    else if (clientErrorStatus(error)) appError = new AppError(messageOf(error), clientErrorStatus(error) ?? 400, 'bad_request');
     else {
       logger.error({ err: error, path: req.path }, 'unhandled error');
       appError = new AppError('internal error', 500, 'internal');
@@ -114,6 +149,12 @@ function errorHandler(logger: Logger) {
 
 function isBodyParseError(error: unknown): boolean {
   return typeof error === 'object' && error !== null && (error as { type?: string }).type === 'entity.parse.failed';
+}
+
+/** body-parser's own 4xx (payload too large, unsupported charset) carry `status` and `expose`. */
+function clientErrorStatus(error: unknown): number | undefined {
+  const e = error as { status?: unknown; expose?: unknown } | null;
+  return typeof e?.status === 'number' && e.status >= 400 && e.status < 500 && e.expose === true ? e.status : undefined;
 }
 
 function messageOf(error: unknown): string {

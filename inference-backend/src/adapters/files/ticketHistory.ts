@@ -1,0 +1,38 @@
+import { readFile } from 'node:fs/promises';
+import { ticketHistoryRowSchema, type TicketHistoryRow } from '@nocai/contract';
+
+/**
+ * Reads a ticket history in JSON lines (history/tickets.jsonl of the simulator, or a user's
+ * export with the same columns). A malformed row is an error naming its line, not a silent skip.
+ */
+export async function loadTicketHistory(path: string): Promise<TicketHistoryRow[]> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    throw new Error(`cannot read ticket history ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+  }
+  const rows: TicketHistoryRow[] = [];
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i].trim();
+    if (!line) continue;
+    let raw: unknown;
+    try {
+      raw = JSON.parse(line);
+    } catch {
+      throw new Error(`ticket history ${path} line ${i + 1} is not JSON`);
+    }
+    const parsed = ticketHistoryRowSchema.safeParse(raw);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      throw new Error(`ticket history ${path} line ${i + 1}: ${issue.path.join('.')}: ${issue.message}`);
+    }
+    rows.push(parsed.data);
+  }
+  return rows;
+}
+
+export function mttrSecondsOf(row: TicketHistoryRow): number {
+  return Math.max(0, (Date.parse(row.resolved_at) - Date.parse(row.opened_at)) / 1000);
+}

@@ -1,0 +1,74 @@
+import type { Department, EventClass, Priority, TicketHistoryRow } from '@nocai/contract';
+import { classifyByRules } from '../domain/triage/ruleClassifier';
+import { mttrSecondsOf } from '../adapters/files/ticketHistory';
+import type { MttrInput, MttrPrediction, MttrPredictor, TextRouter, TextRouterInput, TextRouting } from './ports';
+
+/**
+ * Fallbacks used until trained models are in the registry: rule-based routing and the
+ * "median MTTR per class and department" baseline the MTTR model is measured against.
+ */
+const DEPARTMENT_BY_CLASS: Record<EventClass, Department> = {
+  power: 'field_technicians',
+  network: 'network_ops',
+  hardware: 'maintenance',
+  software: 'it_ops',
+  security: 'security',
+  environment: 'facilities',
+  informational: 'it_ops',
+};
+
+export class RuleTextRouter implements TextRouter {
+  async route(input: TextRouterInput): Promise<TextRouting> {
+    const verdict = classifyByRules({
+      message: input.text,
+      template: input.text,
+      severity: input.severity ?? 'err',
+      appname: '',
+      deviceKind: input.deviceKind,
+    });
+    const criticality = input.criticality ?? 3;
+    const urgent = verdict.eventClass === 'power' || verdict.eventClass === 'security';
+    const rank = Math.max(1, Math.min(4, 5 - criticality + (urgent ? -1 : 0) + (verdict.eventClass === 'informational' ? 1 : 0)));
+    return {
+      eventClass: verdict.eventClass,
+      department: DEPARTMENT_BY_CLASS[verdict.eventClass],
+      priority: `P${rank}` as Priority,
+      confidence: verdict.confidence,
+      explanation: verdict.topTokens.map((feature, i) => ({ feature, weight: 1 / (i + 1) })),
+      modelVersion: verdict.modelVersion,
+    };
+  }
+}
+
+export class MedianMttrBaseline implements MttrPredictor {
+  private readonly byKey = new Map<string, { p50: number; p90: number }>();
+  private readonly overall: { p50: number; p90: number };
+
+  constructor(history: readonly TicketHistoryRow[]) {
+    const groups = new Map<string, number[]>();
+    const all: number[] = [];
+    for (const row of history) {
+      const seconds = mttrSecondsOf(row);
+      all.push(seconds);
+      const key = `${row.class}|${row.department}`;
+      const list = groups.get(key) ?? [];
+      list.push(seconds);
+      groups.set(key, list);
+    }
+    for (const [key, values] of groups) this.byKey.set(key, { p50: quantile(values, 0.5), p90: quantile(values, 0.9) });
+    this.overall = all.length ? { p50: quantile(all, 0.5), p90: quantile(all, 0.9) } : { p50: 3600, p90: 4 * 3600 };
+  }
+
+  async predict(input: MttrInput): Promise<MttrPrediction> {
+    const q = this.byKey.get(`${input.eventClass}|${input.department}`) ?? this.overall;
+    return { p50Seconds: q.p50, p90Seconds: q.p90, modelVersion: 'mttr-median-baseline' };
+  }
+}
+
+function quantile(values: readonly number[], q: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const pos = (sorted.length - 1) * q;
+  const lo = Math.floor(pos);
+  const hi = Math.ceil(pos);
+  return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo);
+}

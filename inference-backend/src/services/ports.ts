@@ -1,0 +1,43 @@
+import type { Department, EventClass, Explanation, Priority } from '@nocai/contract';
+
+/** Routing of a free text (a complaint, an alert's summary) by the text models. */
+export interface TextRouting {
+  eventClass: EventClass;
+  department: Department;
+  priority: Priority;
+  confidence: number;
+  explanation: Explanation[];
+  modelVersion: string;
+}
+
+export interface TextRouterInput {
+  text: string;
+  siteKind?: string;
+  deviceKind?: string;
+  criticality?: number;
+  severity?: string;
+}
+
+export interface TextRouter {
+  route(input: TextRouterInput): Promise<TextRouting>;
+}
+
+export interface MttrInput {
+  eventClass: string;
+  department: string;
+  priority: string;
+  siteKind: string;
+  deviceKind: string;
+  openedAtMs: number;
+}
+
+export interface MttrPrediction {
+  p50Seconds: number;
+  p90Seconds: number;
+  modelVersion: string;
+  explanation?: Explanation[];
+}
+
+export interface MttrPredictor {
+  predict(input: MttrInput): Promise<MttrPrediction>;
+}

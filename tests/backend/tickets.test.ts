@@ -1,0 +1,86 @@
+import type { Ticket, TicketsPage } from '@nocai/contract';
+import { startTestBackend, type TestBackend } from '../support/service';
+
+describe('tickets API against a real influxd', () => {
+  let backend: TestBackend;
+  beforeAll(async () => {
+    backend = await startTestBackend();
+  });
+  afterAll(() => backend?.stop());
+
+  const post = (path: string, body: unknown) => backend.call(path, { method: 'POST', body: JSON.stringify(body) });
+
+  it('When a complaint is typed, then it becomes a classified, routed ticket that the API lists and returns', async () => {
+    const res = await post('/api/complaints', { text: 'The UPS in the server room is on battery, input voltage lost since 10 minutes' });
+    expect(res.status).toBe(201);
+    const { ticket } = (await res.json()) as { ticket: Ticket };
+    expect(ticket).toMatchObject({ source: 'complaint', eventClass: 'power', department: 'field_technicians' });
+    expect(ticket.mttrP90Seconds).toBeGreaterThanOrEqual(ticket.mttrP50Seconds);
+    expect(['open', 'needs_review']).toContain(ticket.status);
+
+    const one = (await (await backend.call(`/api/tickets/${ticket.id}`)).json()) as { ticket: Ticket };
+    expect(one.ticket).toMatchObject({ id: ticket.id, title: ticket.title, department: 'field_technicians' });
+    const page = (await (await backend.call('/api/tickets?department=field_technicians')).json()) as TicketsPage;
+    expect(page.tickets.map((t) => t.id)).toContain(ticket.id);
+  });
+
+  it('When an operator validates a ticket, then a feedback point is stored and the ticket shows the verdict', async () => {
+    const { ticket } = (await (await post('/api/complaints', { text: 'Ransomware note found on the reception PC, files encrypted' })).json()) as {
+      ticket: Ticket;
+    };
+    const res = await post(`/api/tickets/${ticket.id}/feedback`, { verdict: 'avoided', comment: 'isolated the PC in time' });
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as { ticket: Ticket }).ticket.feedback).toMatchObject({ verdict: 'avoided', comment: 'isolated the PC in time' });
+    const stored = await backend.influx.client.query(
+      backend.outputDb,
+      `SELECT verdict, comment FROM aiops_feedback WHERE ticket_id = '${ticket.id}'`
+    );
+    expect(stored[0].rows).toEqual([expect.objectContaining({ verdict: 'avoided', comment: 'isolated the PC in time' })]);
+    const again = (await (await backend.call(`/api/tickets/${ticket.id}`)).json()) as { ticket: Ticket };
+    expect(again.ticket.feedback?.verdict).toBe('avoided');
+  });
+
+  it('When Grafana alerting posts a firing then a resolved alert, then one ticket opens and is resolved', async () => {
+    const alert = {
+      status: 'firing',
+      labels: { alertname: 'Link down', site: 'hosp-01', severity: 'critical' },
+      annotations: { summary: 'Interface Gi0/1 on core switch changed state to down' },
+      startsAt: new Date(Date.now() - 60_000).toISOString(),
+      fingerprint: 'abc123',
+    };
+    const fired = await post('/api/alerts/grafana', { receiver: 'nocai', status: 'firing', alerts: [alert] });
+    expect(fired.status).toBe(202);
+    const { tickets } = (await fired.json()) as { tickets: Ticket[] };
+    expect(tickets).toHaveLength(1);
+    expect(tickets[0]).toMatchObject({ id: 'GRA-abc123', source: 'grafana_alert', eventClass: 'network' });
+    await post('/api/alerts/grafana', { status: 'firing', alerts: [alert] });
+    const resolved = await post('/api/alerts/grafana', {
+      status: 'resolved',
+      alerts: [{ ...alert, status: 'resolved', endsAt: new Date().toISOString() }],
+    });
+    expect(((await resolved.json()) as { tickets: Ticket[] }).tickets[0]).toMatchObject({ id: 'GRA-abc123', status: 'resolved' });
+    const page = (await (await backend.call('/api/tickets?status=resolved')).json()) as TicketsPage;
+    expect(page.tickets.filter((t) => t.id === 'GRA-abc123')).toHaveLength(1);
+    expect(((await (await backend.call('/api/tickets?status=open')).json()) as TicketsPage).tickets.map((t) => t.id)).not.toContain(
+      'GRA-abc123'
+    );
+  });
+
+  it('When input is bad, then the API answers 4xx with a message and stores nothing', async () => {
+    const cases: Array<[string, unknown, number, RegExp]> = [
+      ['/api/complaints', { text: '' }, 400, /text/],
+      ['/api/tickets/NOPE-1/feedback', { verdict: 'valid' }, 404, /no ticket NOPE-1/],
+      ['/api/tickets/x/feedback', { verdict: 'maybe' }, 400, /verdict/],
+      ['/api/alerts/grafana', { status: 'firing', alerts: [] }, 400, /at least one alert/],
+    ];
+    for (const [path, body, status, message] of cases) {
+      const res = await post(path, body);
+      expect(res.status).toBe(status);
+      expect(((await res.json()) as { error: { message: string } }).error.message).toMatch(message);
+    }
+    const broken = await backend.call('/api/complaints', { method: 'POST', body: '{"text": ' });
+    expect(broken.status).toBe(400);
+    const hostileId = await backend.call(`/api/tickets/${encodeURIComponent("x' OR '1'='1")}`);
+    expect(hostileId.status).toBe(400);
+  });
+});

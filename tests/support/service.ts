@@ -1,0 +1,54 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createLogger } from '../../inference-backend/src/adapters/logger';
+import { loadConfig } from '../../inference-backend/src/config';
+import { startService, type RunningService } from '../../inference-backend/src/main';
+import { freshDatabase, testInfluxUrl } from './influx';
+
+export const TEST_TOKEN = 'test-token-123';
+
+export interface TestBackend {
+  service: RunningService;
+  influx: Awaited<ReturnType<typeof freshDatabase>>;
+  outputDb: string;
+  /** fetch against the backend with the bearer token (or none when auth is false). */
+  call(path: string, init?: RequestInit & { auth?: boolean }): Promise<Response>;
+  stop(): Promise<void>;
+}
+
+/** The real backend in-process on a free port, over fresh databases of the test influxd. */
+export async function startTestBackend(env: Record<string, string> = {}): Promise<TestBackend> {
+  const influx = await freshDatabase('svc_in');
+  const outputDb = `${influx.database}_out`;
+  const stateDir = mkdtempSync(join(tmpdir(), 'nocai-state-'));
+  const config = loadConfig({
+    INFLUX_URL: testInfluxUrl(),
+    INFLUX_INPUT_DB: influx.database,
+    INFLUX_OUTPUT_DB: outputDb,
+    NOCAI_API_TOKEN: TEST_TOKEN,
+    NOCAI_PORT: '0',
+    NOCAI_HOST: '127.0.0.1',
+    NOCAI_STATE_DIR: stateDir,
+    NOCAI_POLL_INTERVAL_MS: '100',
+    NOCAI_SETTLE_MS: '0',
+    ...env,
+  });
+  const service = await startService(config, { logger: createLogger('silent') });
+  return {
+    service,
+    influx,
+    outputDb,
+    call: (path, init = {}) => {
+      const { auth = true, headers, ...rest } = init;
+      const h = new Headers(headers);
+      if (auth) h.set('Authorization', `Bearer ${TEST_TOKEN}`);
+      if (rest.body && !h.has('Content-Type')) h.set('Content-Type', 'application/json');
+      return fetch(`${service.url}${path}`, { ...rest, headers: h });
+    },
+    stop: async () => {
+      await service.stop();
+      rmSync(stateDir, { recursive: true, force: true });
+    },
+  };
+}
