@@ -174,7 +174,7 @@ describe('Site power failure', () => {
     expect(incident.kind).toBe('power_failure');
     expect(incident.rootHost).toBe(ps?.host);
     expect(incident.affectedHosts).toEqual(expect.arrayContaining(dependants.map((d) => d.host)));
-    expect(incident.expected).toEqual({ eventClass: 'power', department: 'facilities', priority: 'P1' });
+    expect(incident.expected).toEqual({ eventClass: 'power', department: 'field_technicians', priority: 'P1' });
     expect(incident.isFalseAlarm).toBe(false);
   });
 

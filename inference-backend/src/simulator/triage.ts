@@ -26,7 +26,7 @@ export const URGENCY: Record<IncidentKind, number> = {
   brute_force: 3,
 };
 
-export function departmentFor(eventClass: EventClass, deviceKind: DeviceKind, siteKind: SiteKind): Department {
+export function departmentFor(eventClass: EventClass, deviceKind: DeviceKind, _siteKind: SiteKind): Department {
   switch (eventClass) {
     case 'security':
       return 'security';
@@ -38,8 +38,9 @@ export function departmentFor(eventClass: EventClass, deviceKind: DeviceKind, si
     case 'environment':
       return 'facilities';
     case 'power':
-      // Hospitals and hotels have an in-house facilities team; plants and city sites send technicians.
-      return siteKind === 'hospital' || siteKind === 'hotel' ? 'facilities' : 'field_technicians';
+      // A power switch or UPS fault needs an electrician on site, whatever the site kind (issue 3:
+      // "one ticket for field technicians that names the root device").
+      return 'field_technicians';
     case 'hardware':
       return deviceKind === 'plc' || deviceKind === 'sensor' ? 'maintenance' : 'field_technicians';
   }

@@ -1,0 +1,60 @@
+import type { InfluxClient } from './client';
+import { quoteIdentifier, timeLiteralUs } from './influxql';
+
+export interface Heartbeat {
+  host: string;
+  timeUs: number;
+}
+
+/** One telemetry series that proves a device is alive: measurement, one of its fields, and the host tag. */
+export interface HeartbeatSeries {
+  measurement: string;
+  field: string;
+  hostTag: string;
+}
+
+/** `system.load1,sensors.temperature_c` (host tag `host`, as Telegraf writes it). */
+export function parseHeartbeatSeries(spec: string): HeartbeatSeries[] {
+  return spec
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .map((entry) => {
+      const [measurement, field, hostTag = 'host'] = entry.split('.');
+      if (!measurement || !field) throw new Error(`heartbeat series "${entry}" is not measurement.field`);
+      return { measurement, field, hostTag };
+    });
+}
+
+/**
+ * Reads the times at which each device sent telemetry in a window: the silent-device detector
+ * learns each device's cadence from them. Only one field per measurement is read, which is
+ * enough to know a point arrived.
+ */
+export class HeartbeatSource {
+  constructor(
+    private readonly client: InfluxClient,
+    private readonly database: string,
+    private readonly series: readonly HeartbeatSeries[]
+  ) {}
+
+  async read(afterUs: number, toUs: number): Promise<Heartbeat[]> {
+    if (toUs <= afterUs || this.series.length === 0) return [];
+    const statements = this.series.map(
+      (s) =>
+        `SELECT ${quoteIdentifier(s.field)} FROM ${quoteIdentifier(s.measurement)} ` +
+        `WHERE time > ${timeLiteralUs(afterUs)} AND time <= ${timeLiteralUs(toUs)} GROUP BY ${quoteIdentifier(s.hostTag)}`
+    );
+    const results = await this.client.queryAll(this.database, statements.join('; '));
+    const beats: Heartbeat[] = [];
+    results.forEach((series, i) => {
+      const hostTag = this.series[i].hostTag;
+      for (const s of series) {
+        const host = s.tags[hostTag];
+        if (!host) continue;
+        for (const row of s.rows) beats.push({ host, timeUs: Number(row.time) });
+      }
+    });
+    return beats.sort((a, b) => a.timeUs - b.timeUs);
+  }
+}
