@@ -1,5 +1,6 @@
 export * from './vocabulary';
 export * from './series';
+export * from './outputSeries';
 export * from './inventory';
 export * from './schemas';
 export * from './simulation';

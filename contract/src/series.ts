@@ -114,9 +114,13 @@ export const FEEDBACK_SERIES = {
   fields: { ticketId: 'ticket_id', comment: 'comment', user: 'user' },
 } as const;
 
-/** aiops_silences: a device that stopped reporting (and when it came back). */
+/**
+ * aiops_silences: a device that stopped reporting (and when it came back). The host is a tag
+ * (bounded by the inventory) because several devices of a site often fall silent in the same
+ * instant and must not overwrite each other.
+ */
 export const SILENCE_SERIES = {
   measurement: 'aiops_silences',
-  tags: { site: 'site', deviceKind: 'device_kind', state: 'state' },
-  fields: { host: 'host', silentSinceMs: 'silent_since_ms', cadenceS: 'cadence_s', rootCauseHost: 'root_cause_host' },
+  tags: { site: 'site', host: 'host', deviceKind: 'device_kind', state: 'state' },
+  fields: { silentSinceMs: 'silent_since_ms', cadenceS: 'cadence_s', rootCauseHost: 'root_cause_host' },
 } as const;

@@ -1,7 +1,7 @@
 import { getBackendSrv, isFetchError } from '@grafana/runtime';
 import { lastValueFrom } from 'rxjs';
 
-import type { ApiErrorBody } from './types';
+import type { ApiErrorBody } from '@nocai/contract';
 
 /**
  * `path` of the only route in plugin.json. Grafana's data source proxy serves
@@ -54,15 +54,29 @@ export class BackendClient {
   constructor(private readonly proxyUrl: string) {}
 
   /** `backendPath` is the path as the backend serves it, e.g. `/healthz` or `/api/events`. */
-  async get<T>(backendPath: string, options: RequestOptions = {}): Promise<T> {
+  get<T>(backendPath: string, options: RequestOptions = {}): Promise<T> {
+    return this.request<T>('GET', backendPath, undefined, options);
+  }
+
+  post<T>(backendPath: string, body: unknown, options: RequestOptions = {}): Promise<T> {
+    return this.request<T>('POST', backendPath, body, options);
+  }
+
+  private async request<T>(
+    method: 'GET' | 'POST',
+    backendPath: string,
+    body: unknown,
+    options: RequestOptions
+  ): Promise<T> {
     try {
       const response = await lastValueFrom(
         getBackendSrv().fetch<T>({
           url: `${this.proxyUrl}/${PROXY_ROUTE_PATH}${backendPath}`,
-          method: 'GET',
+          method,
+          data: body,
           params: options.params,
           requestId: options.requestId,
-          // Callers turn failures into query errors or "Save & test" messages; no extra toast.
+          // Callers turn failures into query errors, "Save & test" messages or the panel's own alert.
           showErrorAlert: false,
         })
       );

@@ -6,11 +6,14 @@ import {
   type ScopedVars,
 } from '@grafana/data';
 import type { BackendSrvRequest, FetchResponse } from '@grafana/runtime';
-import { type Observable, of, throwError } from 'rxjs';
+import { lastValueFrom, type Observable, of, throwError } from 'rxjs';
 
 import { NocaiDataSource } from './datasource';
+import type { NocaiFrameMeta } from './ticketsToFrame';
 import { TEST_MESSAGES } from './testMessages';
-import type { ClassifiedEvent, NocaiOptions, NocaiQuery } from './types';
+import type { ClassifiedEvent, Ticket } from '@nocai/contract';
+
+import type { NocaiOptions, NocaiQuery } from './types';
 
 const PROXY_URL = '/api/datasources/proxy/uid/nocai';
 const BACKEND_URL = 'http://inference-backend:8080';
@@ -228,13 +231,13 @@ describe('query', () => {
     expect(response.data).toHaveLength(1);
   });
 
-  it('answers query types the backend does not serve yet with an error instead of data', async () => {
+  it('When a query type the backend does not serve yet is asked for, then it answers an error and no data', async () => {
     backendAnswers({ '/api/api/events': { status: 200, data: { events: [EVENT] } } });
 
     const response = await createDataSource().query(
       requestFor([
         { refId: 'A', queryType: 'events' },
-        { refId: 'B', queryType: 'tickets' },
+        { refId: 'B', queryType: 'anomalies' },
       ])
     );
 
@@ -242,7 +245,7 @@ describe('query', () => {
     expect(response.errors).toEqual([
       expect.objectContaining({
         refId: 'B',
-        message: expect.stringContaining('Query type tickets arrives with a later version of the backend'),
+        message: expect.stringContaining('The NOC AI backend does not serve anomalies yet'),
       }),
     ]);
     expect(fetchMock).toHaveBeenCalledTimes(1);
@@ -261,5 +264,185 @@ describe('query', () => {
     expect(response.data).toEqual([]);
     expect(response.errors?.[0]).toMatchObject({ refId: 'A', status: 400 });
     expect(response.errors?.[0].message).toContain('limit must be <= 10000');
+  });
+});
+
+const TICKET: Ticket = {
+  id: 'CMP-1a2b',
+  openedAtMs: 1_767_225_700_000,
+  updatedAtMs: 1_767_225_700_000,
+  resolvedAtMs: 1_767_227_500_000,
+  status: 'resolved',
+  source: 'complaint',
+  title: 'UPS in the server room on battery',
+  eventClass: 'power',
+  department: 'field_technicians',
+  priority: 'P1',
+  confidence: 0.87,
+  needsReview: false,
+  site: 'hosp-01',
+  siteKind: 'hospital',
+  host: 'hosp-01-ups-01',
+  deviceKind: 'ups',
+  mttrP50Seconds: 1800,
+  mttrP90Seconds: 5400,
+  relatedAlertCount: 3,
+  explanation: [{ feature: 'battery', weight: 1.2 }],
+  similarTickets: [],
+  modelVersion: 'router-1',
+};
+
+describe('tickets query', () => {
+  it('When tickets are queried, then the filters, time range and limit reach the backend and one frame comes back', async () => {
+    backendAnswers({
+      '/api/api/tickets': { status: 200, data: { tickets: [TICKET], total: 1, limit: 100, offset: 0 } },
+    });
+    replaceMock.mockImplementation((value) => ({ $site: 'hosp-01' })[value] ?? value);
+
+    const response = await createDataSource().query(
+      requestFor([{ refId: 'T', queryType: 'tickets', site: '$site', priority: 'P1', status: '', limit: 5000 }])
+    );
+
+    expect(response.errors).toBeUndefined();
+    expect(fetchMock.mock.calls[0][0].url).toBe(`${PROXY_URL}/api/api/tickets`);
+    expect(fetchMock.mock.calls[0][0].params).toEqual({
+      from: 1_767_225_600_000,
+      to: 1_767_229_200_000,
+      site: 'hosp-01',
+      priority: 'P1',
+      // The backend's maximum: a larger limit would be refused.
+      limit: 1000,
+    });
+    const [frame] = response.data;
+    expect(frame.refId).toBe('T');
+    expect(frame.fields.find((field: { name: string }) => field.name === 'ticket_id')?.values).toEqual(['CMP-1a2b']);
+    expect(frame.meta?.custom).toEqual<NocaiFrameMeta>({
+      source: 'nocai-inference-datasource',
+      datasourceUid: 'nocai',
+    });
+  });
+
+  it("When the tickets endpoint refuses the query, then the backend's message is the query error", async () => {
+    backendAnswers({
+      '/api/api/tickets': {
+        status: 400,
+        data: { error: { code: 'bad_request', message: 'priority: Invalid option' } },
+      },
+    });
+
+    const response = await createDataSource().query(requestFor([{ refId: 'T', queryType: 'tickets', priority: 'P9' }]));
+
+    expect(response.data).toEqual([]);
+    expect(response.errors?.[0].message).toBe('Tickets query failed: priority: Invalid option (bad_request, 400)');
+  });
+});
+
+describe('postFeedback', () => {
+  it('When an operator validates a ticket, then the verdict and comment are posted and the updated ticket returned', async () => {
+    const updated: Ticket = { ...TICKET, feedback: { verdict: 'valid', comment: 'confirmed on site', atMs: 1 } };
+    backendAnswers({ '/api/api/tickets/CMP-1a2b/feedback': { status: 200, data: { ticket: updated } } });
+
+    const ticket = await createDataSource().postFeedback('CMP-1a2b', 'valid', '  confirmed on site ');
+
+    expect(ticket.feedback?.verdict).toBe('valid');
+    const [request] = fetchMock.mock.calls[0];
+    expect(request).toMatchObject({ method: 'POST', data: { verdict: 'valid', comment: 'confirmed on site' } });
+  });
+
+  it('When the comment is blank, then no comment is sent', async () => {
+    backendAnswers({ '/api/api/tickets/CMP-1a2b/feedback': { status: 200, data: { ticket: TICKET } } });
+
+    await createDataSource().postFeedback('CMP-1a2b', 'avoided', '   ');
+
+    expect(fetchMock.mock.calls[0][0].data).toEqual({ verdict: 'avoided' });
+  });
+
+  it("When the backend does not know the ticket, then the Error carries the backend's message", async () => {
+    backendAnswers({
+      '/api/api/tickets/NOPE-1/feedback': {
+        status: 404,
+        statusText: 'Not Found',
+        data: { error: { code: 'not_found', message: 'no ticket NOPE-1' } },
+      },
+    });
+
+    const attempt = createDataSource().postFeedback('NOPE-1', 'invalid');
+
+    await expect(attempt).rejects.toThrow(Error);
+    await expect(attempt).rejects.toThrow('no ticket NOPE-1 (not_found, 404 Not Found)');
+  });
+
+  it('When the backend is down behind the proxy, then the Error says no answer came', async () => {
+    backendAnswers({ '/api/api/tickets/CMP-1a2b/feedback': { status: 502, statusText: 'Bad Gateway', data: '' } });
+
+    await expect(createDataSource().postFeedback('CMP-1a2b', 'valid')).rejects.toThrow(
+      "Grafana's proxy got no answer from the backend (502 Bad Gateway)"
+    );
+  });
+
+  it('When the ticket id has characters that mean something in a URL, then it is escaped in the path', async () => {
+    backendAnswers({ '/api/api/tickets/a%2Fb/feedback': { status: 200, data: { ticket: TICKET } } });
+
+    await createDataSource().postFeedback('a/b', 'valid');
+
+    expect(fetchMock).toHaveBeenCalledTimes(1);
+  });
+});
+
+describe('metricFindQuery', () => {
+  it('When a variable asks for sites, then it gets the distinct sites of tickets and events, sorted', async () => {
+    backendAnswers({
+      '/api/api/tickets': { status: 200, data: { tickets: [TICKET, { ...TICKET, site: 'city-02' }] } },
+      '/api/api/events': { status: 200, data: { events: [EVENT] } },
+    });
+
+    const values = await createDataSource().metricFindQuery('sites');
+
+    expect(values.map((value) => value.text)).toEqual(['city-02', 'factory-east', 'hosp-01']);
+  });
+
+  it('When a variable asks for departments, then it gets the contract list without calling the backend', async () => {
+    const values = await createDataSource().metricFindQuery(' Departments ');
+
+    expect(values.map((value) => value.text)).toContain('field_technicians');
+    expect(fetchMock).not.toHaveBeenCalled();
+  });
+
+  it('When the variable query is not one the data source knows, then it says which ones it knows', async () => {
+    await expect(createDataSource().metricFindQuery('racks')).rejects.toThrow(
+      'use one of sites, departments, hosts, classes, priorities, statuses'
+    );
+  });
+});
+
+describe('annotations', () => {
+  it('When an annotation runs, then tickets become regions from opened to resolved tagged with priority and department', async () => {
+    backendAnswers({ '/api/api/tickets': { status: 200, data: { tickets: [TICKET] } } });
+    const datasource = createDataSource();
+    const support = datasource.annotations;
+    const annotation = {
+      name: 'Incidents',
+      enable: true,
+      iconColor: 'red',
+      target: { refId: 'Anno', queryType: 'tickets' as const },
+    };
+
+    if (!support?.prepareQuery || !support.processEvents) {
+      throw new Error('the data source has no annotation support');
+    }
+
+    const query = support.prepareQuery(annotation);
+    const response = await datasource.query(requestFor(query ? [query] : []));
+    const events = await lastValueFrom(support.processEvents(annotation, response.data));
+
+    expect(events).toEqual([
+      expect.objectContaining({
+        time: TICKET.openedAtMs,
+        timeEnd: TICKET.resolvedAtMs,
+        isRegion: true,
+        title: 'CMP-1a2b: UPS in the server room on battery',
+        tags: ['P1', 'field_technicians'],
+      }),
+    ]);
   });
 });

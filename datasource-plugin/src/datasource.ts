@@ -1,4 +1,5 @@
 import {
+  type AnnotationQuery,
   type CoreApp,
   type DataFrame,
   type DataQueryError,
@@ -6,27 +7,43 @@ import {
   type DataQueryResponse,
   DataSourceApi,
   type DataSourceInstanceSettings,
+  type LegacyMetricFindQueryOptions,
+  type MetricFindValue,
   type ScopedVars,
   type TestDataSourceResponse,
+  type TimeRange,
 } from '@grafana/data';
 import { getTemplateSrv } from '@grafana/runtime';
+import type { FeedbackRequest, FeedbackVerdict, HealthResponse, Ticket, TicketsPage } from '@nocai/contract';
+import { of } from 'rxjs';
 
+import { ticketFramesToAnnotations } from './annotations';
 import { BackendClient, BackendError, type QueryParams, toBackendError } from './backendClient';
 import { eventsToFrame } from './eventsToFrame';
+import { migrateQuery } from './migrate';
 import { TEST_MESSAGES } from './testMessages';
+import { ticketsToFrame } from './ticketsToFrame';
 import {
+  DEFAULT_ANNOTATION_QUERY,
   DEFAULT_QUERY,
+  DEFAULT_TICKETS_LIMIT,
   type EventsQuery,
   type EventsResponse,
-  type HealthResponse,
   isEventsQuery,
   isNocaiQueryType,
+  isTicketsQuery,
+  MAX_TICKETS_LIMIT,
   type NocaiOptions,
   type NocaiQuery,
-  withDefaultQueryType,
+  type TicketsQuery,
 } from './types';
+import { needsBackendData, parseVariableQuery, VARIABLE_KINDS, variableValues } from './variables';
+import { FEEDBACK_VERDICTS } from './vocabulary';
 
 type QueryOutcome = { frame: DataFrame; error?: undefined } | { frame?: undefined; error: DataQueryError };
+
+/** The most the backend lists at once; template variables look at that many recent tickets and events. */
+const VARIABLE_SCAN_LIMIT = MAX_TICKETS_LIMIT;
 
 export class NocaiDataSource extends DataSourceApi<NocaiQuery, NocaiOptions> {
   private readonly backend: BackendClient;
@@ -38,6 +55,14 @@ export class NocaiDataSource extends DataSourceApi<NocaiQuery, NocaiOptions> {
     // that build settings by hand, and requests then fail with a clear message instead of a crash.
     this.backend = new BackendClient(instanceSettings.url ?? '');
     this.backendUrl = instanceSettings.jsonData.url?.trim() ?? '';
+    // Incidents as annotations: the annotation runs a (tickets) query through `query()`, and the frames
+    // become regions from opened to resolved, tagged with priority and department.
+    this.annotations = {
+      getDefaultQuery: () => DEFAULT_ANNOTATION_QUERY,
+      prepareQuery: (annotation: AnnotationQuery<NocaiQuery>) =>
+        annotation.target ? migrateQuery(annotation.target) : { refId: 'Anno', ...DEFAULT_ANNOTATION_QUERY },
+      processEvents: (_annotation, frames) => of(ticketFramesToAnnotations(frames)),
+    };
   }
 
   getDefaultQuery(_app: CoreApp): Partial<NocaiQuery> {
@@ -56,48 +81,121 @@ export class NocaiDataSource extends DataSourceApi<NocaiQuery, NocaiOptions> {
   }
 
   private async runQuery(savedQuery: NocaiQuery, request: DataQueryRequest<NocaiQuery>): Promise<QueryOutcome> {
-    const target = withDefaultQueryType(savedQuery);
+    const target = migrateQuery(savedQuery);
+    const requestId = `${request.requestId}-${target.refId}`;
     if (!isNocaiQueryType(target.queryType)) {
       return { error: { refId: target.refId, message: `Unknown query type ${String(target.queryType)}.` } };
     }
-    if (!isEventsQuery(target)) {
-      return {
-        error: {
-          refId: target.refId,
-          message: `Query type ${target.queryType} arrives with a later version of the backend; only events can be queried now.`,
-        },
-      };
-    }
     try {
-      const response = await this.backend.get<EventsResponse>('/api/events', {
-        params: this.eventsParams(target, request),
-        requestId: `${request.requestId}-${target.refId}`,
-      });
-      if (!Array.isArray(response?.events)) {
-        throw new BackendError('backend', 'the backend answered /api/events without an events list');
+      if (isEventsQuery(target)) {
+        const events = await this.fetchEvents(this.eventsParams(target, request.range, request.scopedVars), requestId);
+        return { frame: eventsToFrame(events, target.refId) };
       }
-      return { frame: eventsToFrame(response.events, target.refId) };
+      if (isTicketsQuery(target)) {
+        const tickets = await this.fetchTickets(
+          this.ticketsParams(target, request.range, request.scopedVars),
+          requestId
+        );
+        return { frame: ticketsToFrame(tickets, target.refId, this.uid) };
+      }
     } catch (err) {
       const error = toBackendError(err);
-      return { error: { refId: target.refId, message: `Events query failed: ${error.message}`, status: error.status } };
+      const kind = capitalize(target.queryType);
+      return {
+        error: { refId: target.refId, message: `${kind} query failed: ${error.message}`, status: error.status },
+      };
     }
+    return {
+      error: {
+        refId: target.refId,
+        message: `The NOC AI backend does not serve ${target.queryType} yet: only events and tickets can be queried. Query aiops_${target.queryType} with the InfluxDB data source meanwhile.`,
+      },
+    };
   }
 
-  private eventsParams(query: EventsQuery, request: DataQueryRequest<NocaiQuery>): QueryParams {
-    const params: QueryParams = {
-      from: request.range.from.valueOf(),
-      to: request.range.to.valueOf(),
-    };
-    const filters = { class: query.eventClass, host: query.host, decision: query.decision };
-    for (const [name, value] of Object.entries(filters)) {
-      const interpolated = interpolate(value, request.scopedVars);
-      if (interpolated) {
-        params[name] = interpolated;
-      }
+  /**
+   * Records an operator's verdict on a ticket (`POST /api/tickets/:id/feedback`) and returns the ticket as
+   * the backend now has it. Throws an `Error` whose message is the backend's own (e.g. "no ticket X") when
+   * it refuses, or says that the backend could not be reached.
+   */
+  async postFeedback(ticketId: string, verdict: FeedbackVerdict, comment?: string): Promise<Ticket> {
+    if (!ticketId) {
+      throw new BackendError('backend', 'feedback needs a ticket id');
     }
+    if (!(FEEDBACK_VERDICTS as readonly string[]).includes(verdict)) {
+      throw new BackendError('backend', `unknown verdict ${verdict}: use one of ${FEEDBACK_VERDICTS.join(', ')}`);
+    }
+    const body: FeedbackRequest = { verdict };
+    const trimmed = comment?.trim();
+    if (trimmed) {
+      body.comment = trimmed;
+    }
+    const response = await this.backend.post<{ ticket?: Ticket }>(
+      `/api/tickets/${encodeURIComponent(ticketId)}/feedback`,
+      body
+    );
+    if (typeof response?.ticket?.id !== 'string') {
+      throw new BackendError('backend', 'the backend accepted the feedback but did not return the ticket');
+    }
+    return response.ticket;
+  }
+
+  /**
+   * Template variables: the query is one of `sites`, `hosts` (from the tickets and events of the dashboard's
+   * time range), `departments`, `classes`, `priorities` or `statuses` (the contract's closed lists).
+   */
+  async metricFindQuery(query: unknown, options?: LegacyMetricFindQueryOptions): Promise<MetricFindValue[]> {
+    const kind = parseVariableQuery(query);
+    if (!kind) {
+      throw new Error(`Unknown variable query ${JSON.stringify(query)}: use one of ${VARIABLE_KINDS.join(', ')}.`);
+    }
+    if (!needsBackendData(kind)) {
+      return variableValues(kind, [], []);
+    }
+    const range = options?.range ? rangeParams(options.range) : {};
+    const [tickets, events] = await Promise.all([
+      this.fetchTickets({ ...range, limit: VARIABLE_SCAN_LIMIT }),
+      this.fetchEvents({ ...range, limit: VARIABLE_SCAN_LIMIT }),
+    ]);
+    return variableValues(kind, tickets, events);
+  }
+
+  private async fetchEvents(params: QueryParams, requestId?: string) {
+    const response = await this.backend.get<EventsResponse>('/api/events', { params, requestId });
+    if (!Array.isArray(response?.events)) {
+      throw new BackendError('backend', 'the backend answered /api/events without an events list');
+    }
+    return response.events;
+  }
+
+  private async fetchTickets(params: QueryParams, requestId?: string) {
+    const response = await this.backend.get<TicketsPage>('/api/tickets', { params, requestId });
+    if (!Array.isArray(response?.tickets)) {
+      throw new BackendError('backend', 'the backend answered /api/tickets without a tickets list');
+    }
+    return response.tickets;
+  }
+
+  private eventsParams(query: EventsQuery, range: TimeRange, scopedVars: ScopedVars): QueryParams {
+    const params = filterParams(
+      { class: query.eventClass, host: query.host, decision: query.decision },
+      rangeParams(range),
+      scopedVars
+    );
     if (query.limit !== undefined && query.limit > 0) {
       params.limit = Math.floor(query.limit);
     }
+    return params;
+  }
+
+  private ticketsParams(query: TicketsQuery, range: TimeRange, scopedVars: ScopedVars): QueryParams {
+    const params = filterParams(
+      { status: query.status, site: query.site, department: query.department, priority: query.priority },
+      rangeParams(range),
+      scopedVars
+    );
+    // The backend refuses a limit above its maximum; asking for the maximum is what the user meant.
+    params.limit = Math.min(MAX_TICKETS_LIMIT, Math.floor(query.limit ?? DEFAULT_TICKETS_LIMIT));
     return params;
   }
 
@@ -140,10 +238,26 @@ export class NocaiDataSource extends DataSourceApi<NocaiQuery, NocaiOptions> {
   }
 }
 
-/** Template variables in filters; an empty result means "no filter". */
-function interpolate(value: string | undefined, scopedVars: ScopedVars): string {
-  if (!value) {
-    return '';
+function rangeParams(range: TimeRange): QueryParams {
+  return { from: range.from.valueOf(), to: range.to.valueOf() };
+}
+
+/** Template variables in filters are interpolated; a filter that ends up empty means "no filter". */
+function filterParams(
+  filters: Record<string, string | undefined>,
+  params: QueryParams,
+  scopedVars: ScopedVars
+): QueryParams {
+  const result = { ...params };
+  for (const [name, value] of Object.entries(filters)) {
+    const interpolated = value ? getTemplateSrv().replace(value, scopedVars).trim() : '';
+    if (interpolated) {
+      result[name] = interpolated;
+    }
   }
-  return getTemplateSrv().replace(value, scopedVars).trim();
+  return result;
+}
+
+function capitalize(value: string): string {
+  return value.charAt(0).toUpperCase() + value.slice(1);
 }

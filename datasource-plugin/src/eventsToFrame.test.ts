@@ -1,7 +1,7 @@
 import { FieldType } from '@grafana/data';
 
 import { eventsToFrame } from './eventsToFrame';
-import type { ClassifiedEvent } from './types';
+import type { ClassifiedEvent } from '@nocai/contract';
 
 const UPS_ON_BATTERY: ClassifiedEvent = {
   timeUs: 1_767_225_600_123_456,

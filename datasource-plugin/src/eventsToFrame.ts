@@ -1,6 +1,6 @@
 import { createDataFrame, type DataFrame, FieldType } from '@grafana/data';
 
-import type { ClassifiedEvent } from './types';
+import type { ClassifiedEvent } from '@nocai/contract';
 
 type StringKey = {
   [K in keyof ClassifiedEvent]: ClassifiedEvent[K] extends string ? K : never;

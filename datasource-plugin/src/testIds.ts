@@ -10,6 +10,10 @@ export const testIds = {
     host: 'nocai-query-host',
     decision: 'nocai-query-decision',
     limit: 'nocai-query-limit',
+    status: 'nocai-query-status',
+    site: 'nocai-query-site',
+    department: 'nocai-query-department',
+    priority: 'nocai-query-priority',
     notYetServed: 'nocai-query-not-yet-served',
   },
 } as const;

@@ -1,10 +1,11 @@
 import type { DataSourceJsonData } from '@grafana/data';
 import type { DataQuery } from '@grafana/schema';
+import type { ClassifiedEvent, TicketsPage } from '@nocai/contract';
 
 /**
- * Every kind of result the backend writes to InfluxDB. All are declared now so that saved dashboards
- * keep a stable `queryType` value; only `events` is served by the current backend, the others answer
- * with an explicit error until their API endpoints exist.
+ * Every kind of result the backend writes to InfluxDB. All are declared so that saved dashboards keep a
+ * stable `queryType` value; the backend serves events and tickets, the others answer with an explicit error
+ * until their API endpoints exist.
  */
 export const QUERY_TYPES = [
   'events',
@@ -17,7 +18,7 @@ export const QUERY_TYPES = [
 ] as const;
 export type NocaiQueryType = (typeof QUERY_TYPES)[number];
 
-export const IMPLEMENTED_QUERY_TYPES: readonly NocaiQueryType[] = ['events'];
+export const IMPLEMENTED_QUERY_TYPES: readonly NocaiQueryType[] = ['events', 'tickets'];
 
 /** Classified log lines and alerts (`GET /api/events`). Filter values may contain template variables. */
 export interface EventsQuery extends DataQuery {
@@ -29,15 +30,29 @@ export interface EventsQuery extends DataQuery {
   limit?: number;
 }
 
-/** A query type the current backend does not serve yet: it has no filters until its endpoint exists. */
-export interface NotYetServedQuery extends DataQuery {
-  queryType: Exclude<NocaiQueryType, 'events'>;
+/** Tickets (`GET /api/tickets`), newest first as the backend pages them. Filters may be template variables. */
+export interface TicketsQuery extends DataQuery {
+  queryType: 'tickets';
+  status?: string;
+  site?: string;
+  department?: string;
+  priority?: string;
+  limit?: number;
 }
 
-export type NocaiQuery = EventsQuery | NotYetServedQuery;
+/** A query type the current backend does not serve yet: it has no filters until its endpoint exists. */
+export interface NotYetServedQuery extends DataQuery {
+  queryType: Exclude<NocaiQueryType, 'events' | 'tickets'>;
+}
+
+export type NocaiQuery = EventsQuery | TicketsQuery | NotYetServedQuery;
 
 export function isEventsQuery(query: NocaiQuery): query is EventsQuery {
   return query.queryType === 'events';
+}
+
+export function isTicketsQuery(query: NocaiQuery): query is TicketsQuery {
+  return query.queryType === 'tickets';
 }
 
 export function isNocaiQueryType(value: unknown): value is NocaiQueryType {
@@ -47,20 +62,20 @@ export function isNocaiQueryType(value: unknown): value is NocaiQueryType {
 /** Enough rows for a triage table without making the browser build a huge frame. */
 export const DEFAULT_EVENTS_LIMIT = 500;
 
+/** The backend's own default page; its maximum is 1000 (contract `ticketsQuerySchema`). */
+export const DEFAULT_TICKETS_LIMIT = 100;
+export const MAX_TICKETS_LIMIT = 1000;
+
 export const DEFAULT_QUERY: Partial<EventsQuery> = {
   queryType: 'events',
   limit: DEFAULT_EVENTS_LIMIT,
 };
 
-/**
- * Grafana only applies DEFAULT_QUERY to queries created in the editor; a query written by hand in a
- * provisioned dashboard may have no `queryType`, and then it means events.
- */
-export function withDefaultQueryType(query: NocaiQuery): NocaiQuery {
-  // Read through a wider type: NocaiQuery promises a queryType, saved JSON does not.
-  const queryType: string | undefined = query.queryType;
-  return queryType ? query : { ...query, queryType: 'events' };
-}
+/** What a new annotation query runs: incidents are tickets, drawn as regions from opened to resolved. */
+export const DEFAULT_ANNOTATION_QUERY: Omit<TicketsQuery, 'refId'> = {
+  queryType: 'tickets',
+  limit: DEFAULT_TICKETS_LIMIT,
+};
 
 /**
  * Stored in the data source's jsonData, which every user who can query the data source can read.
@@ -80,40 +95,8 @@ export interface NocaiSecureJsonData {
   apiToken?: string;
 }
 
-/**
- * One classified log line or alert, as `GET /api/events` returns it.
- * Mirrors `ClassifiedEvent` in contract/src/api.ts; the plugins do not depend on the contract package, so
- * keep the two in step.
- */
-export interface ClassifiedEvent {
-  /** Microseconds since the epoch (InfluxDB precision), not milliseconds. */
-  timeUs: number;
-  hostname: string;
-  appname: string;
-  facility: string;
-  severity: string;
-  site: string;
-  siteKind: string;
-  deviceKind: string;
-  eventClass: string;
-  decision: string;
-  templateId: string;
-  template: string;
-  message: string;
-  /** Model probability for the chosen class, between 0 and 1. */
-  confidence: number;
-  modelVersion: string;
-}
-
 export interface EventsResponse {
   events: ClassifiedEvent[];
 }
 
-export interface HealthResponse {
-  status: string;
-}
-
-/** Body of every 4xx/5xx the backend answers. */
-export interface ApiErrorBody {
-  error: { code: string; message: string };
-}
+export type { TicketsPage };

@@ -49,8 +49,8 @@ test('a query type the backend does not serve yet should show an explanation, no
   const row = panelEditPage.getQueryEditorRow('A');
 
   await row.getByRole('combobox', { name: 'Query type' }).click();
-  await page.getByRole('option', { name: /Tickets/ }).click();
+  await page.getByRole('option', { name: /Forecasts/ }).click();
 
-  await expect(row.getByText('Tickets queries arrive with a later version of the backend')).toBeVisible();
+  await expect(row.getByText('Forecasts queries arrive with a later version of the backend')).toBeVisible();
   await expect(panelEditPage.panel.getErrorIcon()).toBeVisible();
 });

@@ -3,6 +3,9 @@ import { Command, CommanderError } from 'commander';
 import { registerServe } from './commands/serve';
 import { registerSimulate } from './commands/simulate';
 import { registerDemo } from './commands/demo';
+import { registerPredict } from './commands/predict';
+import { registerTemplates } from './commands/templates';
+import { registerTrain } from './commands/train';
 import { ConfigError } from './config';
 import { StartupError } from './main';
 
@@ -16,6 +19,9 @@ export function buildProgram(): Command {
   registerServe(program);
   registerSimulate(program);
   registerDemo(program);
+  registerTrain(program);
+  registerPredict(program);
+  registerTemplates(program);
   return program;
 }
 

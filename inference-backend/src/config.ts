@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DEFAULT_INPUT_DATABASE, DEFAULT_OUTPUT_DATABASE } from '@nocai/contract';
+import { parseHeartbeatSeries, type HeartbeatSeries } from './adapters/influx/heartbeatSource';
 
 /** A configuration problem, told in one sentence; the CLI prints it and exits non-zero. */
 export class ConfigError extends Error {
@@ -58,6 +59,7 @@ const envSchema = z
     NOCAI_INVENTORY: nonEmpty,
     NOCAI_TICKET_HISTORY: nonEmpty,
     NOCAI_MODELS_DIR: nonEmpty,
+    NOCAI_HEARTBEAT_SERIES: z.string().default('system.load1,sensors.temperature_c'),
     NOCAI_REVIEW_THRESHOLD: z
       .string()
       .optional()
@@ -75,6 +77,7 @@ const envSchema = z
     NOCAI_WRITE_BATCH_SIZE: intFrom('NOCAI_WRITE_BATCH_SIZE', 1, 5000),
     NOCAI_SETTLE_MS: intFrom('NOCAI_SETTLE_MS', 0, 15_000),
     NOCAI_START_LOOKBACK_MS: intFrom('NOCAI_START_LOOKBACK_MS', 0, 3_600_000),
+    NOCAI_IDLE_ADVANCE_MS: intFrom('NOCAI_IDLE_ADVANCE_MS', 0, 60_000),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   })
   .superRefine((env, ctx) => {
@@ -110,6 +113,8 @@ export interface Config {
   modelsDir?: string;
   /** Below this confidence a ticket goes to needs_review instead of being routed. */
   reviewThreshold: number;
+  /** Telemetry that proves a device is alive (measurement.field[.hostTag]), for silent-device detection. */
+  heartbeatSeries: HeartbeatSeries[];
   pipeline: {
     pollIntervalMs: number;
     batchSize: number;
@@ -118,6 +123,8 @@ export interface Config {
     settleMs: number;
     /** On first start (no watermark), how far back to begin reading. */
     startLookbackMs: number;
+    /** With no new lines for this long, incidents and silences are still evaluated up to now. */
+    idleAdvanceMs: number;
   };
   logLevel: string;
 }
@@ -153,13 +160,23 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     ticketHistoryPath: e.NOCAI_TICKET_HISTORY,
     modelsDir: e.NOCAI_MODELS_DIR,
     reviewThreshold: e.NOCAI_REVIEW_THRESHOLD,
+    heartbeatSeries: parseSeries(e.NOCAI_HEARTBEAT_SERIES),
     pipeline: {
       pollIntervalMs: e.NOCAI_POLL_INTERVAL_MS,
       batchSize: e.NOCAI_BATCH_SIZE,
       writeBatchSize: e.NOCAI_WRITE_BATCH_SIZE,
       settleMs: e.NOCAI_SETTLE_MS,
       startLookbackMs: e.NOCAI_START_LOOKBACK_MS,
+      idleAdvanceMs: e.NOCAI_IDLE_ADVANCE_MS,
     },
     logLevel: e.LOG_LEVEL,
   };
+}
+
+function parseSeries(spec: string): HeartbeatSeries[] {
+  try {
+    return parseHeartbeatSeries(spec);
+  } catch (error) {
+    throw new ConfigError(`NOCAI_HEARTBEAT_SERIES: ${(error as Error).message}`);
+  }
 }

@@ -8,7 +8,9 @@ import { SimilarTicketIndex } from './domain/recommendations/similarTickets';
 import { MedianMttrBaseline, RuleTextRouter } from './services/baselineModels';
 import { TicketService } from './services/ticketService';
 import { createApp } from './adapters/http/app';
-import { EventsRepository } from './adapters/influx/eventsRepository';
+import { EventsRepository, eventTagsAt } from './adapters/influx/eventsRepository';
+import { HeartbeatSource } from './adapters/influx/heartbeatSource';
+import { TriageStep } from './pipeline/triageStep';
 import { InfluxClient } from './adapters/influx/client';
 import { InfluxError } from './adapters/influx/errors';
 import { SyslogSource } from './adapters/influx/syslogSource';
@@ -76,7 +78,22 @@ export async function startService(
       metrics.pointsWritten.inc({ stage: 'logs', measurement: 'aiops_events' }, lines);
     },
   });
+  const ticketsRepository = new TicketsRepository(influx, config.influx.outputDatabase, writer);
+  const mttr = new MedianMttrBaseline(history);
+  const triage = inventory
+    ? new TriageStep({
+        inventory,
+        heartbeats: new HeartbeatSource(influx, config.influx.inputDatabase, config.heartbeatSeries),
+        tickets: ticketsRepository,
+        mttr,
+        similar: () => similar,
+        eventTags: (hostname, timeUs) => eventTagsAt(influx, config.influx.outputDatabase, hostname, timeUs),
+        engineOptions: { reviewThreshold: config.reviewThreshold },
+      })
+    : undefined;
+  if (!triage) logger.warn('no NOCAI_INVENTORY: lines are classified, but incidents, tickets and silences need the inventory');
   const logStage = new LogStage<TemplateMinerState>({
+    triage,
     source: new SyslogSource(influx, config.influx.inputDatabase),
     sink: writer,
     store: new FileStateStore(config.stateDir),
@@ -88,6 +105,7 @@ export async function startService(
     hooks: {
       onBatch: (info) => {
         metrics.linesRead.inc({ stage: 'logs' }, info.lines);
+        if (info.tickets) metrics.pointsWritten.inc({ stage: 'logs', measurement: 'aiops_tickets' }, info.tickets);
         metrics.batches.inc({ stage: 'logs', outcome: 'ok' });
         metrics.batchSeconds.observe({ stage: 'logs' }, info.seconds);
         metrics.lagSeconds.set({ stage: 'logs' }, Math.max(0, clock.nowMs() / 1000 - info.watermarkUs / 1e6));
@@ -105,9 +123,9 @@ export async function startService(
   );
 
   const tickets = new TicketService({
-    tickets: new TicketsRepository(influx, config.influx.outputDatabase, writer),
+    tickets: ticketsRepository,
     router: new RuleTextRouter(),
-    mttr: new MedianMttrBaseline(history),
+    mttr,
     similar: () => similar,
     inventory,
     clock,

@@ -1,6 +1,14 @@
+import { TRIAGE_COLUMNS, type TriageColumn } from './triage/columns';
 import type { TriageSort } from './triage/rows';
 
 export interface TriageOptions {
+  /**
+   * uid of the NOC AI data source that receives Validate / Invalidate / Avoided. Empty: the data source
+   * that produced the ticket frames, when it is a NOC AI one.
+   */
+  feedbackDatasourceUid?: string;
+  /** Columns shown, among those that have data. */
+  columns: TriageColumn[];
   /** Rows per page of the triage table. */
   pageSize: number;
   /** Order of the rows in the table. */
@@ -9,6 +17,7 @@ export interface TriageOptions {
 
 /** The only place option defaults live: the options builder and the panel both read them from here. */
 export const DEFAULT_TRIAGE_OPTIONS: TriageOptions = {
+  columns: [...TRIAGE_COLUMNS],
   pageSize: 25,
   defaultSort: 'priority',
 };

@@ -34,7 +34,7 @@ export async function startTestBackend(env: Record<string, string> = {}): Promis
     NOCAI_SETTLE_MS: '0',
     ...env,
   });
-  const service = await startService(config, { logger: createLogger('silent') });
+  const service = await startService(config, { logger: createLogger(process.env.NOCAI_TEST_LOG_LEVEL ?? 'silent') });
   return {
     service,
     influx,

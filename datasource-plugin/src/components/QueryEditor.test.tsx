@@ -3,7 +3,7 @@ import { fireEvent, render, screen } from '@testing-library/react';
 
 import type { NocaiDataSource } from '../datasource';
 import { testIds } from '../testIds';
-import { DEFAULT_EVENTS_LIMIT, type NocaiQuery } from '../types';
+import { DEFAULT_EVENTS_LIMIT, DEFAULT_TICKETS_LIMIT, type NocaiQuery } from '../types';
 import { QueryEditor } from './QueryEditor';
 
 // The editor never calls the data source; it only has to satisfy the props type.
@@ -28,7 +28,7 @@ describe('QueryEditor', () => {
 
     pick(screen.getByRole('combobox', { name: 'Query type' }), 'Tick');
 
-    expect(onChange).toHaveBeenCalledWith({ refId: 'A', queryType: 'tickets' });
+    expect(onChange).toHaveBeenCalledWith({ refId: 'A', queryType: 'tickets', limit: DEFAULT_TICKETS_LIMIT });
     expect(onRunQuery).toHaveBeenCalledTimes(1);
   });
 
@@ -114,5 +114,31 @@ describe('QueryEditor', () => {
     fireEvent.change(screen.getByTestId(testIds.queryEditor.limit), { target: { value: '-3' } });
 
     expect(onChange).toHaveBeenLastCalledWith({ refId: 'A', queryType: 'events', limit: undefined });
+  });
+
+  it('When a tickets query is edited, then it shows the status, site, department, priority and limit filters', () => {
+    renderEditor({ refId: 'A', queryType: 'tickets', site: '$site', limit: 20 });
+
+    expect(screen.getByRole('combobox', { name: 'Status' })).toBeInTheDocument();
+    expect(screen.getByRole('combobox', { name: 'Department' })).toBeInTheDocument();
+    expect(screen.getByRole('combobox', { name: 'Priority' })).toBeInTheDocument();
+    expect(screen.getByTestId(testIds.queryEditor.site)).toHaveValue('$site');
+    expect(screen.getByTestId(testIds.queryEditor.limit)).toHaveValue(20);
+    expect(screen.queryByTestId(testIds.queryEditor.host)).not.toBeInTheDocument();
+  });
+
+  it('When a priority is picked, then the tickets query keeps its other filters and runs', () => {
+    const { onChange, onRunQuery } = renderEditor({ refId: 'A', queryType: 'tickets', site: 'hosp-01' });
+
+    pick(screen.getByRole('combobox', { name: 'Priority' }), 'P1');
+
+    expect(onChange).toHaveBeenCalledWith({ refId: 'A', queryType: 'tickets', site: 'hosp-01', priority: 'P1' });
+    expect(onRunQuery).toHaveBeenCalledTimes(1);
+  });
+
+  it('When a saved query has a string limit, then the editor shows it migrated to a number', () => {
+    renderEditor({ refId: 'A', queryType: 'tickets', limit: '30' } as unknown as NocaiQuery);
+
+    expect(screen.getByTestId(testIds.queryEditor.limit)).toHaveValue(30);
   });
 });

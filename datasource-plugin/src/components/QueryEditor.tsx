@@ -3,19 +3,23 @@ import type { QueryEditorProps } from '@grafana/data';
 import { Alert, Combobox, type ComboboxOption, InlineField, Input, Stack } from '@grafana/ui';
 
 import type { NocaiDataSource } from '../datasource';
+import { migrateQuery } from '../migrate';
 import { testIds } from '../testIds';
 import {
   DEFAULT_EVENTS_LIMIT,
+  DEFAULT_TICKETS_LIMIT,
   type EventsQuery,
   IMPLEMENTED_QUERY_TYPES,
   isEventsQuery,
+  isTicketsQuery,
+  MAX_TICKETS_LIMIT,
   type NocaiOptions,
   type NocaiQuery,
   type NocaiQueryType,
   QUERY_TYPES,
-  withDefaultQueryType,
+  type TicketsQuery,
 } from '../types';
-import { DECISIONS, EVENT_CLASSES } from '../vocabulary';
+import { DECISIONS, DEPARTMENTS, EVENT_CLASSES, PRIORITIES, TICKET_STATUSES } from '../vocabulary';
 
 type Props = QueryEditorProps<NocaiDataSource, NocaiQuery, NocaiOptions>;
 
@@ -31,9 +35,12 @@ const toOptions = (values: readonly string[]): Array<ComboboxOption<string>> =>
   values.map((value) => ({ value, label: value }));
 const EVENT_CLASS_OPTIONS = toOptions(EVENT_CLASSES);
 const DECISION_OPTIONS = toOptions(DECISIONS);
+const STATUS_OPTIONS = toOptions(TICKET_STATUSES);
+const DEPARTMENT_OPTIONS = toOptions(DEPARTMENTS);
+const PRIORITY_OPTIONS = toOptions(PRIORITIES);
 
 export function QueryEditor({ query: savedQuery, onChange, onRunQuery }: Props) {
-  const query = withDefaultQueryType(savedQuery);
+  const query = migrateQuery(savedQuery);
   // Several query rows share the editor: ids must be unique per row for labels to point at their input.
   const id = useId();
   const change = (next: NocaiQuery, run: boolean) => {
@@ -63,44 +70,52 @@ export function QueryEditor({ query: savedQuery, onChange, onRunQuery }: Props) 
           width={24}
         />
       </InlineField>
-      {isEventsQuery(query) ? (
-        <EventFilters id={id} query={query} onChange={change} />
-      ) : (
+      {isEventsQuery(query) && <EventFilters id={id} query={query} onChange={change} />}
+      {isTicketsQuery(query) && <TicketFilters id={id} query={query} onChange={change} />}
+      {!isEventsQuery(query) && !isTicketsQuery(query) && (
         <Alert
           severity="info"
           title={`${capitalize(query.queryType)} queries arrive with a later version of the backend`}
           data-testid={testIds.queryEditor.notYetServed}
         >
-          Only events can be queried from the current NOC AI backend.
+          Only events and tickets can be queried from the current NOC AI backend.
         </Alert>
       )}
     </Stack>
   );
 }
 
-interface EventFiltersProps {
+interface FiltersProps<Q extends NocaiQuery> {
   id: string;
-  query: EventsQuery;
-  onChange: (query: EventsQuery, run: boolean) => void;
+  query: Q;
+  onChange: (query: Q, run: boolean) => void;
 }
 
-/** Filters may be template variables such as `$host`; the data source interpolates them. */
-function EventFilters({ id, query, onChange }: EventFiltersProps) {
+/** Combobox change handler for an optional string filter of `query`. */
+function optionChange<Q extends NocaiQuery>(
+  query: Q,
+  key: keyof Q & string,
+  onChange: (query: Q, run: boolean) => void
+) {
   // `null` is the clear button; `undefined` is the Combobox quirk described in QueryEditor.
-  const onOptionChange = (key: 'eventClass' | 'decision') => (option: ComboboxOption<string> | null | undefined) => {
+  return (option: ComboboxOption<string> | null | undefined) => {
     if (option !== undefined) {
       onChange({ ...query, [key]: option?.value || undefined }, true);
     }
   };
+}
 
-  const onHostChange = (event: ChangeEvent<HTMLInputElement>) =>
-    onChange({ ...query, host: event.target.value || undefined }, false);
-
-  const onLimitChange = (event: ChangeEvent<HTMLInputElement>) => {
+function limitChange<Q extends EventsQuery | TicketsQuery>(query: Q, onChange: (query: Q, run: boolean) => void) {
+  return (event: ChangeEvent<HTMLInputElement>) => {
     const limit = Number.parseInt(event.target.value, 10);
     onChange({ ...query, limit: Number.isFinite(limit) && limit > 0 ? limit : undefined }, false);
   };
+}
 
+/** Filters may be template variables such as `$host`; the data source interpolates them. */
+function EventFilters({ id, query, onChange }: FiltersProps<EventsQuery>) {
+  const onHostChange = (event: ChangeEvent<HTMLInputElement>) =>
+    onChange({ ...query, host: event.target.value || undefined }, false);
   const runOnBlur = () => onChange(query, true);
 
   return (
@@ -111,7 +126,7 @@ function EventFilters({ id, query, onChange }: EventFiltersProps) {
           data-testid={testIds.queryEditor.eventClass}
           options={EVENT_CLASS_OPTIONS}
           value={query.eventClass ?? null}
-          onChange={onOptionChange('eventClass')}
+          onChange={optionChange(query, 'eventClass', onChange)}
           placeholder="Any class"
           isClearable
           createCustomValue
@@ -135,7 +150,7 @@ function EventFilters({ id, query, onChange }: EventFiltersProps) {
           data-testid={testIds.queryEditor.decision}
           options={DECISION_OPTIONS}
           value={query.decision ?? null}
-          onChange={onOptionChange('decision')}
+          onChange={optionChange(query, 'decision', onChange)}
           placeholder="Any decision"
           isClearable
           createCustomValue
@@ -154,9 +169,90 @@ function EventFilters({ id, query, onChange }: EventFiltersProps) {
           type="number"
           min={1}
           value={query.limit ?? ''}
-          onChange={onLimitChange}
+          onChange={limitChange(query, onChange)}
           onBlur={runOnBlur}
           placeholder={String(DEFAULT_EVENTS_LIMIT)}
+          width={12}
+        />
+      </InlineField>
+    </Stack>
+  );
+}
+
+/** Same conventions as EventFilters: suggestions from the contract, custom values and `$variables` allowed. */
+function TicketFilters({ id, query, onChange }: FiltersProps<TicketsQuery>) {
+  const onSiteChange = (event: ChangeEvent<HTMLInputElement>) =>
+    onChange({ ...query, site: event.target.value || undefined }, false);
+  const runOnBlur = () => onChange(query, true);
+
+  return (
+    <Stack gap={1} wrap="wrap">
+      <InlineField label="Status" labelWidth={LABEL_WIDTH} htmlFor={`${id}-status`}>
+        <Combobox
+          id={`${id}-status`}
+          data-testid={testIds.queryEditor.status}
+          options={STATUS_OPTIONS}
+          value={query.status ?? null}
+          onChange={optionChange(query, 'status', onChange)}
+          placeholder="Any status"
+          isClearable
+          createCustomValue
+          width={22}
+        />
+      </InlineField>
+      <InlineField label="Site" labelWidth={LABEL_WIDTH} htmlFor={`${id}-site`}>
+        <Input
+          id={`${id}-site`}
+          data-testid={testIds.queryEditor.site}
+          value={query.site ?? ''}
+          onChange={onSiteChange}
+          onBlur={runOnBlur}
+          placeholder="Any site, or $site"
+          width={24}
+        />
+      </InlineField>
+      <InlineField label="Department" labelWidth={LABEL_WIDTH} htmlFor={`${id}-department`}>
+        <Combobox
+          id={`${id}-department`}
+          data-testid={testIds.queryEditor.department}
+          options={DEPARTMENT_OPTIONS}
+          value={query.department ?? null}
+          onChange={optionChange(query, 'department', onChange)}
+          placeholder="Any department"
+          isClearable
+          createCustomValue
+          width={22}
+        />
+      </InlineField>
+      <InlineField label="Priority" labelWidth={LABEL_WIDTH} htmlFor={`${id}-priority`}>
+        <Combobox
+          id={`${id}-priority`}
+          data-testid={testIds.queryEditor.priority}
+          options={PRIORITY_OPTIONS}
+          value={query.priority ?? null}
+          onChange={optionChange(query, 'priority', onChange)}
+          placeholder="Any priority"
+          isClearable
+          createCustomValue
+          width={16}
+        />
+      </InlineField>
+      <InlineField
+        label="Limit"
+        labelWidth={LABEL_WIDTH}
+        htmlFor={`${id}-limit`}
+        tooltip={`Maximum number of tickets returned (at most ${MAX_TICKETS_LIMIT})`}
+      >
+        <Input
+          id={`${id}-limit`}
+          data-testid={testIds.queryEditor.limit}
+          type="number"
+          min={1}
+          max={MAX_TICKETS_LIMIT}
+          value={query.limit ?? ''}
+          onChange={limitChange(query, onChange)}
+          onBlur={runOnBlur}
+          placeholder={String(DEFAULT_TICKETS_LIMIT)}
           width={12}
         />
       </InlineField>
@@ -170,6 +266,9 @@ function withQueryType(query: NocaiQuery, queryType: NocaiQueryType): NocaiQuery
   const common = { refId, datasource, hide, key };
   if (queryType === 'events') {
     return { ...common, queryType, limit: DEFAULT_EVENTS_LIMIT };
+  }
+  if (queryType === 'tickets') {
+    return { ...common, queryType, limit: DEFAULT_TICKETS_LIMIT };
   }
   return { ...common, queryType };
 }

@@ -89,7 +89,7 @@ async function main(): Promise<void> {
       clock: { nowMs: () => endUs / 1000 },
       classifier: { classify: classifyByRules },
       createMiner: (state) => (state ? TemplateMiner.fromJSON(state) : new TemplateMiner()),
-      options: { batchSize: 5000, settleMs: 0, startLookbackMs: (days + 1) * 86_400_000 },
+      options: { batchSize: 5000, settleMs: 0, startLookbackMs: (days + 1) * 86_400_000, idleAdvanceMs: 60_000 },
     });
     const started = performance.now();
     while ((await stage.tick()) > 0) {

@@ -23,6 +23,8 @@ import {
   ticketsToJsonl,
 } from '../simulator';
 import type { BackfillProgress, LiveRun, RunSettings, ScenarioSpec, TruthSink } from '../simulator';
+import { LabelledLineJoiner, labelledLineCsvHeader, labelledLineToCsv } from '../simulator/labelledLines';
+import { Topology } from '../simulator/topology';
 import { onShutdownSignal } from './signals';
 
 const DEFAULT_OUT_DIR = './.demo/sim';
@@ -123,6 +125,47 @@ export async function openTruthFiles(outDir: string): Promise<TruthSink & { clos
   };
 }
 
+/**
+ * Wraps a run's point sink and truth sink so that every syslog line is also written with its
+ * true class and decision to history/events.{jsonl,csv} (training data for the text models).
+ * Runs write a slice's points before its truth, so each event finds its line already seen.
+ */
+export async function recordLabelledLines(
+  outDir: string,
+  inventory: Inventory,
+  sink: PointSink,
+  truth: TruthSink & { close(): Promise<void> }
+): Promise<{ sink: PointSink; truth: TruthSink & { close(): Promise<void> } }> {
+  const joiner = new LabelledLineJoiner(new Topology(inventory));
+  const jsonl = await LineFileWriter.open(join(outDir, 'history', 'events.jsonl'));
+  const csv = await LineFileWriter.open(join(outDir, 'history', 'events.csv'));
+  await csv.writeLines([labelledLineCsvHeader()]);
+  return {
+    sink: {
+      write: async (points) => {
+        joiner.addPoints(points);
+        await sink.write(points);
+      },
+      flush: () => sink.flush(),
+      close: () => sink.close(),
+    },
+    truth: {
+      writeIncidents: (records) => truth.writeIncidents(records),
+      writeEvents: async (records) => {
+        await truth.writeEvents(records);
+        const rows = joiner.join(records);
+        await jsonl.writeLines(rows.map((r) => JSON.stringify(r)));
+        await csv.writeLines(rows.map(labelledLineToCsv));
+      },
+      close: async () => {
+        await truth.close();
+        await jsonl.close();
+        await csv.close();
+      },
+    },
+  };
+}
+
 /** inventory.yaml, and history/tickets.{jsonl,csv} for `days` days ending at `endMs`. */
 export async function writeSimulationFiles(
   outDir: string,
@@ -203,9 +246,15 @@ async function simulate(flags: SimulateFlags, command: Command): Promise<void> {
     incidentsPerSiteDay: flags.incidentRate,
     scenarios,
   };
-  const { sink, target } = await openSink(flags);
+  const opened = await openSink(flags);
+  const target = opened.target;
   const { tickets } = await writeSimulationFiles(flags.outDir, settings, endMs, flags.historyDays);
-  const truth = await openTruthFiles(flags.outDir);
+  const { sink, truth } = await recordLabelledLines(
+    flags.outDir,
+    inventory,
+    opened.sink,
+    await openTruthFiles(flags.outDir)
+  );
 
   const abort = new AbortController();
   let liveRun: LiveRun | undefined;
@@ -265,6 +314,7 @@ Outputs:
   <out-dir>/truth/incidents.jsonl injected incidents: root host, affected hosts, expected triage
   <out-dir>/truth/events.jsonl    for every syslog line: its true class and incident id
   <out-dir>/history/tickets.{jsonl,csv}  resolved tickets for training (nocai train --history FILE)
+  <out-dir>/history/events.{jsonl,csv}   every syslog line of the run with its true class and decision
 
 Examples:
   nocai simulate --days 30 --out-file .demo/sim/telegraf.lp

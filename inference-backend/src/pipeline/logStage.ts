@@ -2,6 +2,8 @@ import { OUTPUT, type Decision, type EventClass, type Inventory } from '@nocai/c
 import { syslogLineKey, type SyslogLine } from '../domain/logs/syslogLine';
 import type { Clock, PointSink, SeriesPoint } from '../domain/series';
 import type { StateStore } from '../domain/state';
+import { eventKey, type ClassifiedEvent } from '../domain/incidents';
+import type { TriageState, TriageStep } from './triageStep';
 
 /** What the stage needs of a template miner (domain/logs). */
 export interface LineMiner<State> {
@@ -14,6 +16,7 @@ export interface LineClassification {
   decision: Decision;
   confidence: number;
   modelVersion: string;
+  explanation?: Array<{ feature: string; weight: number }>;
 }
 
 export interface LineClassifier {
@@ -27,6 +30,8 @@ export interface LogStageState<MinerState> {
   boundaryKeys: string[];
   /** Absent until the first batch is committed. */
   miner?: MinerState;
+  /** Incident engine state, when the stage runs triage. */
+  triage?: TriageState;
 }
 
 export interface LogStageSource {
@@ -37,10 +42,19 @@ export interface LogStageOptions {
   batchSize: number;
   settleMs: number;
   startLookbackMs: number;
+  /** With no new lines for this long, the incident engine advances to now anyway (silences). */
+  idleAdvanceMs: number;
 }
 
 export interface LogStageHooks {
-  onBatch?(info: { lines: number; events: number; seconds: number; watermarkUs: number; newTemplates: number }): void;
+  onBatch?(info: {
+    lines: number;
+    events: number;
+    tickets: number;
+    seconds: number;
+    watermarkUs: number;
+    newTemplates: number;
+  }): void;
 }
 
 export const LOG_STAGE_STATE_KEY = 'log-stage';
@@ -55,6 +69,8 @@ export const LOG_STAGE_STATE_KEY = 'log-stage';
 export class LogStage<MinerState> {
   private state: LogStageState<MinerState> | undefined;
   private miner: LineMiner<MinerState> | undefined;
+  /** Wall-clock time of the last batch that had lines (start time after a restart). */
+  private lastLinesAtMs: number;
 
   constructor(
     private readonly deps: {
@@ -65,10 +81,14 @@ export class LogStage<MinerState> {
       classifier: LineClassifier;
       createMiner: (state: MinerState | undefined) => LineMiner<MinerState>;
       inventory?: Inventory;
+      /** Incidents, tickets and silences; without it the stage only classifies. */
+      triage?: TriageStep;
       options: LogStageOptions;
       hooks?: LogStageHooks;
     }
-  ) {}
+  ) {
+    this.lastLinesAtMs = deps.clock.nowMs();
+  }
 
   get watermarkUs(): number | undefined {
     return this.state?.watermarkUs;
@@ -84,13 +104,12 @@ export class LogStage<MinerState> {
     const lines = await source.read(state.watermarkUs, upperUs, options.batchSize);
     const boundary = new Set(state.boundaryKeys);
     const fresh = lines.filter((line) => line.timeUs !== state.watermarkUs || !boundary.has(syslogLineKey(line)));
-    if (fresh.length === 0) {
-      if (lines.length >= options.batchSize) {
-        throw new Error(
-          `more than ${options.batchSize} syslog lines share the timestamp ${state.watermarkUs} µs: raise NOCAI_BATCH_SIZE`
-        );
-      }
+    if (fresh.length === 0 && !this.deps.triage) {
+      if (lines.length >= options.batchSize) throw tooManyAtOneInstant(options.batchSize, state.watermarkUs);
       return 0;
+    }
+    if (fresh.length === 0 && lines.length >= options.batchSize) {
+      throw tooManyAtOneInstant(options.batchSize, state.watermarkUs);
     }
 
     // A miner that saw lines of a batch that was never committed must not be reused: it is rebuilt
@@ -99,7 +118,7 @@ export class LogStage<MinerState> {
     this.miner = undefined;
     const byHost = indexDevices(this.deps.inventory);
     let newTemplates = 0;
-    const points: SeriesPoint[] = fresh.map((line) => {
+    const classified = fresh.map((line) => {
       const mined = miner.add(line.message);
       if (mined.isNew) newTemplates++;
       const device = byHost.get(line.hostname);
@@ -110,22 +129,66 @@ export class LogStage<MinerState> {
         appname: line.appname,
         deviceKind: device?.deviceKind,
       });
-      return eventPoint(line, mined, verdict, device);
+      return { line, mined, verdict, device };
     });
 
-    await sink.write(points);
+    const watermarkUs = fresh.length ? fresh[fresh.length - 1].timeUs : state.watermarkUs;
+    let extra: SeriesPoint[] = [];
+    let triageState = state.triage;
+    let tickets = 0;
+    if (this.deps.triage) {
+      const engineEvents: ClassifiedEvent[] = classified.map(({ line, mined, verdict }) => ({
+        timeUs: line.timeUs,
+        hostname: line.hostname,
+        appname: line.appname,
+        severity: line.severity,
+        message: line.message,
+        templateId: mined.templateId,
+        eventClass: verdict.eventClass,
+        decision: verdict.decision === 'noise' ? 'noise' : 'alert',
+        confidence: verdict.confidence,
+        modelVersion: verdict.modelVersion,
+        explanation: verdict.explanation,
+      }));
+      // Without new lines for a while the engine still moves on to now − settle, so that a whole
+      // estate going silent (nothing logs any more) is noticed. Not sooner: lines written late
+      // (a backfill, a Telegraf catching up) would otherwise land behind the engine's clock.
+      const idle = fresh.length === 0;
+      if (idle && (state.triage === undefined || clock.nowMs() - this.lastLinesAtMs < options.idleAdvanceMs)) {
+        this.miner = miner;
+        return 0;
+      }
+      const targetUs = idle ? upperUs : watermarkUs;
+      if (idle && targetUs <= (state.triage?.engineUs ?? 0)) {
+        this.miner = miner;
+        return 0;
+      }
+      const result = await this.deps.triage.run(state.triage, engineEvents, targetUs, clock.nowMs());
+      for (const item of classified) {
+        const decided = result.decisions.get(eventKey(item.line.hostname, item.line.timeUs));
+        if (decided) item.verdict = { ...item.verdict, decision: decided };
+      }
+      extra = result.points;
+      triageState = result.state;
+      tickets = result.tickets.length;
+    }
+    const points: SeriesPoint[] = classified.map(({ line, mined, verdict, device }) => eventPoint(line, mined, verdict, device));
+
+    await sink.write([...points, ...extra]);
     await sink.flush();
 
-    const watermarkUs = fresh[fresh.length - 1].timeUs;
     const atWatermark = fresh.filter((l) => l.timeUs === watermarkUs).map(syslogLineKey);
     const boundaryKeys = watermarkUs === state.watermarkUs ? [...state.boundaryKeys, ...atWatermark] : atWatermark;
-    const next: LogStageState<MinerState> = { watermarkUs, boundaryKeys, miner: miner.toJSON() };
+    const next: LogStageState<MinerState> = { watermarkUs, boundaryKeys, miner: miner.toJSON(), triage: triageState };
     await store.save(LOG_STAGE_STATE_KEY, next);
     this.state = next;
     this.miner = miner;
+    if (fresh.length) this.lastLinesAtMs = clock.nowMs();
+    if (triageState) this.deps.triage?.committed(triageState);
     this.deps.hooks?.onBatch?.({
       lines: fresh.length,
       events: points.length,
+      tickets,
       seconds: Number(process.hrtime.bigint() - started) / 1e9,
       watermarkUs,
       newTemplates,
@@ -141,6 +204,10 @@ export class LogStage<MinerState> {
     this.miner = undefined;
     return this.state;
   }
+}
+
+function tooManyAtOneInstant(batchSize: number, timeUs: number): Error {
+  return new Error(`more than ${batchSize} syslog lines share the timestamp ${timeUs} µs: raise NOCAI_BATCH_SIZE`);
 }
 
 interface DeviceInfo {

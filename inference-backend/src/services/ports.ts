@@ -29,6 +29,8 @@ export interface MttrInput {
   siteKind: string;
   deviceKind: string;
   openedAtMs: number;
+  /** Opened for a detected incident (its end decides the resolution) rather than reported by hand. */
+  fromIncident: boolean;
 }
 
 export interface MttrPrediction {

@@ -132,6 +132,7 @@ export class TicketService {
       siteKind: input.siteKind,
       deviceKind: input.deviceKind,
       openedAtMs: input.openedAtMs,
+      fromIncident: false,
     });
     const needsReview = routing.confidence < this.deps.options.reviewThreshold;
     return {

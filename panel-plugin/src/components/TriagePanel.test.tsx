@@ -5,27 +5,31 @@ import {
   FieldType,
   getDefaultTimeRange,
   LoadingState,
+  type PanelData,
   type PanelProps,
 } from '@grafana/data';
-import { act, render, screen, within } from '@testing-library/react';
+import type { Ticket } from '@nocai/contract';
+import { act, fireEvent, render, screen, waitFor, within } from '@testing-library/react';
 
 import { testIds } from '../testIds';
 import { DEFAULT_TRIAGE_OPTIONS, type TriageOptions } from '../types';
 import { TriagePanel } from './TriagePanel';
 
 // Grafana injects its real "No data" view at startup; runtime's fallback only says "Unable to render data".
+const getDataSourceMock = jest.fn();
 jest.mock('@grafana/runtime', () => ({
   ...jest.requireActual('@grafana/runtime'),
   PanelDataErrorView: () => <div>No data</div>,
+  getDataSourceSrv: () => ({ get: getDataSourceMock }),
 }));
 
 const MINUTE_MS = 60_000;
 
-function renderPanel(series: DataFrame[], options: Partial<TriageOptions> = {}) {
+function renderPanel(series: DataFrame[], options: Partial<TriageOptions> = {}, data: Partial<PanelData> = {}) {
   const timeRange = getDefaultTimeRange();
   const props = {
     id: 1,
-    data: { series, state: LoadingState.Done, timeRange },
+    data: { series, state: LoadingState.Done, timeRange, ...data },
     timeRange,
     timeZone: 'utc',
     options: { ...DEFAULT_TRIAGE_OPTIONS, ...options },
@@ -85,7 +89,7 @@ describe('TriagePanel', () => {
     renderPanel([ticketsFrame(Date.now())]);
 
     const headers = screen.getAllByRole('columnheader').map((header) => header.textContent);
-    expect(headers).toEqual(['Priority', 'Age', 'Review', 'Ticket', 'Summary']);
+    expect(headers).toEqual(['Details', 'Priority', 'Age', 'Review', 'Ticket', 'Summary']);
     expect(screen.getByRole('table', { name: 'Triage queue' })).toBeInTheDocument();
   });
 
@@ -157,5 +161,196 @@ describe('TriagePanel', () => {
     renderPanel([createDataFrame({ fields: [{ name: 'ticket_id', type: FieldType.string, values: [] }] })]);
 
     expect(screen.getByText('No data')).toBeInTheDocument();
+  });
+});
+
+/** Two tickets as the NOC AI data source frames them (snake_case names, its marker in meta.custom). */
+function nocaiFrame(now: number, datasourceUid = 'nocai-frames'): DataFrame {
+  return createDataFrame({
+    refId: 'A',
+    meta: { custom: { source: 'nocai-inference-datasource', datasourceUid } },
+    fields: [
+      { name: 'time', type: FieldType.time, values: [now - 20 * MINUTE_MS, now - 5 * MINUTE_MS] },
+      { name: 'ticket_id', type: FieldType.string, values: ['SIL-1', 'CMP-2'] },
+      { name: 'priority', type: FieldType.string, values: ['P1', 'P3'] },
+      { name: 'title', type: FieldType.string, values: ['Ward 3 monitors silent', 'Printer jammed'] },
+      { name: 'department', type: FieldType.string, values: ['field_technicians', 'it_ops'] },
+      { name: 'status', type: FieldType.string, values: ['needs_review', 'open'] },
+      { name: 'root_cause', type: FieldType.string, values: ['power switch PS-12 silent since 12:00', null] },
+      { name: 'related_alerts', type: FieldType.number, values: [14, 0] },
+      { name: 'explanation', type: FieldType.string, values: ['[{"feature":"silent","weight":2}]', '[]'] },
+      {
+        name: 'similar',
+        type: FieldType.string,
+        values: [
+          '[{"id":"SIL-0","title":"Ward 2 dark","resolution":"reset PS-04","mttrSeconds":900,"similarity":0.9}]',
+          '[]',
+        ],
+      },
+      { name: 'feedback_verdict', type: FieldType.string, values: [null, null] },
+    ],
+  });
+}
+
+function ticketRow(ticketId: string) {
+  const row = screen.getAllByTestId(testIds.panel.row).find((candidate) => candidate.dataset.ticketId === ticketId);
+  if (!row) {
+    throw new Error(`no row for ${ticketId}`);
+  }
+  return row;
+}
+
+function answered(ticket: Partial<Ticket>): Ticket {
+  return { status: 'open', needsReview: false, ...ticket } as Ticket;
+}
+
+describe('TriagePanel feedback', () => {
+  beforeEach(() => getDataSourceMock.mockReset());
+
+  it('When Validate is clicked, then the verdict goes to the data source chosen in the options and the row shows it', async () => {
+    const postFeedback = jest.fn().mockResolvedValue(answered({ feedback: { verdict: 'valid', atMs: 1 } }));
+    getDataSourceMock.mockResolvedValue({ name: 'NOC AI', postFeedback });
+    renderPanel([nocaiFrame(Date.now())], { feedbackDatasourceUid: 'nocai-option' });
+
+    fireEvent.click(within(ticketRow('SIL-1')).getByRole('button', { name: 'Validate SIL-1' }));
+
+    expect(within(ticketRow('SIL-1')).getByTestId(testIds.panel.feedbackVerdict)).toHaveTextContent('Validated');
+    await waitFor(() =>
+      expect(within(ticketRow('SIL-1')).getByTestId(testIds.panel.feedbackVerdict)).toHaveAttribute(
+        'data-progress',
+        'saved'
+      )
+    );
+    expect(getDataSourceMock).toHaveBeenCalledWith('nocai-option');
+    expect(postFeedback).toHaveBeenCalledWith('SIL-1', 'valid', undefined);
+    expect(within(ticketRow('SIL-1')).getByRole('button', { name: 'Validate SIL-1' })).toHaveAttribute(
+      'aria-pressed',
+      'true'
+    );
+  });
+
+  it('When no feedback data source is chosen, then the data source that produced the frame receives it', async () => {
+    const postFeedback = jest.fn().mockResolvedValue(answered({ feedback: { verdict: 'invalid', atMs: 1 } }));
+    getDataSourceMock.mockResolvedValue({ name: 'NOC AI', postFeedback });
+    renderPanel([nocaiFrame(Date.now(), 'nocai-frames')]);
+
+    fireEvent.click(within(ticketRow('CMP-2')).getByRole('button', { name: 'Invalidate CMP-2' }));
+
+    await waitFor(() => expect(postFeedback).toHaveBeenCalledWith('CMP-2', 'invalid', undefined));
+    expect(getDataSourceMock).toHaveBeenCalledWith('nocai-frames');
+  });
+
+  it('When the backend refuses, then an error alert shows its message and the row rolls back', async () => {
+    let refuse: (error: Error) => void = () => undefined;
+    const postFeedback = jest.fn(() => new Promise<Ticket>((_resolve, reject) => (refuse = reject)));
+    getDataSourceMock.mockResolvedValue({ name: 'NOC AI', postFeedback });
+    renderPanel([nocaiFrame(Date.now())]);
+
+    fireEvent.click(within(ticketRow('SIL-1')).getByRole('button', { name: 'Avoided SIL-1' }));
+    await waitFor(() => expect(postFeedback).toHaveBeenCalled());
+    // Grafana's Button keeps a disabled button focusable (for its tooltip) and marks it aria-disabled.
+    expect(within(ticketRow('SIL-1')).getByRole('button', { name: 'Validate SIL-1' })).toHaveAttribute(
+      'aria-disabled',
+      'true'
+    );
+    await act(async () => refuse(new Error('no ticket SIL-1 (not_found, 404 Not Found)')));
+
+    const alert = screen.getByTestId(testIds.panel.feedbackError);
+    expect(alert).toHaveTextContent('Feedback on SIL-1 was not saved');
+    expect(alert).toHaveTextContent('no ticket SIL-1');
+    expect(within(ticketRow('SIL-1')).getByTestId(testIds.panel.feedbackVerdict)).not.toHaveTextContent('Avoided');
+    expect(within(ticketRow('SIL-1')).getByRole('button', { name: 'Validate SIL-1' })).toHaveAttribute(
+      'aria-disabled',
+      'false'
+    );
+  });
+
+  it('When the chosen data source is not a NOC AI one, then the error says so and nothing is kept', async () => {
+    getDataSourceMock.mockResolvedValue({ name: 'InfluxDB' });
+    renderPanel([nocaiFrame(Date.now())], { feedbackDatasourceUid: 'influx' });
+
+    fireEvent.click(within(ticketRow('SIL-1')).getByRole('button', { name: 'Validate SIL-1' }));
+
+    expect(await screen.findByTestId(testIds.panel.feedbackError)).toHaveTextContent('"InfluxDB" cannot take feedback');
+  });
+
+  it('When a comment is typed in the expanded row, then it is sent with the verdict', async () => {
+    const postFeedback = jest.fn().mockResolvedValue(answered({ feedback: { verdict: 'avoided', atMs: 1 } }));
+    getDataSourceMock.mockResolvedValue({ name: 'NOC AI', postFeedback });
+    renderPanel([nocaiFrame(Date.now())]);
+
+    fireEvent.click(within(ticketRow('SIL-1')).getByRole('button', { name: 'Show details of SIL-1' }));
+    fireEvent.change(screen.getByTestId(testIds.panel.feedbackComment), { target: { value: 'reset PS-12' } });
+    fireEvent.click(within(ticketRow('SIL-1')).getByRole('button', { name: 'Avoided SIL-1' }));
+
+    await waitFor(() => expect(postFeedback).toHaveBeenCalledWith('SIL-1', 'avoided', 'reset PS-12'));
+  });
+});
+
+describe('TriagePanel details, filters and states', () => {
+  it('When the expand button is pressed, then related alerts, the explanation and similar tickets show', () => {
+    renderPanel([nocaiFrame(Date.now())]);
+    const expand = within(ticketRow('SIL-1')).getByRole('button', { name: 'Show details of SIL-1' });
+    expect(expand).toHaveAttribute('aria-expanded', 'false');
+
+    fireEvent.click(expand);
+
+    expect(expand).toHaveAttribute('aria-expanded', 'true');
+    const details = screen.getByTestId(testIds.panel.details);
+    expect(details).toHaveTextContent('Related alerts14');
+    expect(details).toHaveTextContent('silent');
+    expect(details).toHaveTextContent('SIL-0 Ward 2 dark — resolved: reset PS-04 (15m)');
+    expect(ticketRow('SIL-1')).toHaveTextContent('power switch PS-12 silent since 12:00');
+  });
+
+  it('When a priority filter is picked, then only tickets of that priority are listed', () => {
+    renderPanel([nocaiFrame(Date.now())]);
+
+    const priority = screen.getByRole('combobox', { name: 'Priority' });
+    fireEvent.change(priority, { target: { value: 'P3' } });
+    fireEvent.keyDown(priority, { key: 'Enter' });
+
+    expect(rowTexts()).toEqual([expect.stringContaining('Printer jammed')]);
+  });
+
+  it('When tickets come straight from InfluxDB (a row per state change), then one row per ticket shows, read-only', () => {
+    const now = Date.now();
+    const influx = createDataFrame({
+      refId: 'A',
+      fields: [
+        { name: 'Time', type: FieldType.time, values: [now - 10 * MINUTE_MS, now - 2 * MINUTE_MS] },
+        { name: 'ticket_id', type: FieldType.string, values: ['GRA-1', 'GRA-1'] },
+        { name: 'status', type: FieldType.string, values: ['open', 'resolved'] },
+        { name: 'priority', type: FieldType.string, values: ['P2', 'P2'] },
+        { name: 'opened_at_ms', type: FieldType.number, values: [now - 10 * MINUTE_MS, now - 10 * MINUTE_MS] },
+      ],
+    });
+
+    renderPanel([influx]);
+
+    expect(screen.getAllByTestId(testIds.panel.row)).toHaveLength(1);
+    expect(ticketRow('GRA-1')).toHaveTextContent('resolved');
+    expect(within(ticketRow('GRA-1')).getByTestId(testIds.panel.age)).toHaveTextContent('10m');
+    expect(screen.queryByRole('button', { name: /Validate/ })).not.toBeInTheDocument();
+    expect(screen.getByTestId(testIds.panel.readOnlyHint)).toHaveTextContent('Feedback needs the NOC AI datasource');
+  });
+
+  it('When the columns option leaves some out, then those headers are gone', () => {
+    renderPanel([nocaiFrame(Date.now())], { columns: ['priority', 'summary'] });
+
+    const headers = screen.getAllByRole('columnheader').map((header) => header.textContent);
+    expect(headers).toEqual(['Details', 'Priority', 'Summary', 'Verdict']);
+  });
+
+  it('When the first query is still running, then a loading text shows instead of "No data"', () => {
+    renderPanel([], {}, { state: LoadingState.Loading });
+
+    expect(screen.getByText('Loading tickets…')).toBeInTheDocument();
+  });
+
+  it('When the query failed and there is nothing to show, then the error message shows', () => {
+    renderPanel([], {}, { state: LoadingState.Error, errors: [{ message: 'Tickets query failed: no answer' }] });
+
+    expect(screen.getByTestId(testIds.panel.queryError)).toHaveTextContent('Tickets query failed: no answer');
   });
 });

@@ -1,14 +1,22 @@
-import React, { type ReactNode, useMemo, useState } from 'react';
+import React, { useCallback, useMemo, useState } from 'react';
 import { css } from '@emotion/css';
-import type { GrafanaTheme2, PanelProps } from '@grafana/data';
+import { type GrafanaTheme2, LoadingState, type PanelProps } from '@grafana/data';
+import type { FeedbackVerdict } from '@nocai/contract';
 import { PanelDataErrorView } from '@grafana/runtime';
-import { Badge, type BadgeColor, Pagination, useStyles2 } from '@grafana/ui';
+import { Alert, Icon, LoadingPlaceholder, Pagination, useStyles2 } from '@grafana/ui';
 
+import { feedbackDatasourceFor } from '../feedbackDatasource';
+import { useFeedback } from '../hooks/useFeedback';
 import { useNow } from '../hooks/useNow';
 import { testIds } from '../testIds';
-import { formatDuration } from '../triage/format';
+import { collapseTickets } from '../triage/collapse';
+import { isTriageColumn } from '../triage/columns';
+import { applyFeedback, feedbackErrors, type RowWithFeedback } from '../triage/feedback';
+import { filterChoices, filterRows, type TriageFilters } from '../triage/filters';
 import { framesToRows, sortRows, type TriageRow } from '../triage/rows';
 import { DEFAULT_TRIAGE_OPTIONS, type TriageOptions } from '../types';
+import { TriageFilterBar } from './TriageFilterBar';
+import { HAS_VALUE, TriageTable } from './TriageTable';
 
 type Props = PanelProps<TriageOptions>;
 
@@ -18,49 +26,133 @@ const AGE_REFRESH_MS = 15_000;
 export function TriagePanel({ data, options, width, height, fieldConfig, id }: Props) {
   const styles = useStyles2(getStyles);
   const [page, setPage] = useState(1);
+  const [filters, setFilters] = useState<TriageFilters>({});
+  const [expanded, setExpanded] = useState<ReadonlySet<string>>(new Set());
+  const [comments, setComments] = useState<Record<string, string>>({});
   const nowMs = useNow(AGE_REFRESH_MS);
-  const rows = useMemo(
-    () => sortRows(framesToRows(data.series), options.defaultSort),
+  const feedback = useFeedback();
+
+  const allRows = useMemo(
+    () => sortRows(collapseTickets(framesToRows(data.series)), options.defaultSort),
     [data.series, options.defaultSort]
   );
+  const rows = useMemo(
+    () => applyFeedback(filterRows(allRows, filters), feedback.state),
+    [allRows, filters, feedback.state]
+  );
 
-  if (rows.length === 0) {
+  const onToggle = useCallback(
+    (key: string) =>
+      setExpanded((current) => {
+        const next = new Set(current);
+        if (!next.delete(key)) {
+          next.add(key);
+        }
+        return next;
+      }),
+    []
+  );
+  const onComment = useCallback(
+    (ticketId: string, comment: string) => setComments((current) => ({ ...current, [ticketId]: comment })),
+    []
+  );
+  const { submit } = feedback;
+  const onVerdict = useCallback(
+    async (row: RowWithFeedback, datasourceUid: string, verdict: FeedbackVerdict) => {
+      if (row.ticketId === undefined) {
+        return;
+      }
+      const ticketId = row.ticketId;
+      await submit(datasourceUid, ticketId, verdict, comments[ticketId]);
+    },
+    [submit, comments]
+  );
+  const feedbackTarget = useCallback(
+    (row: TriageRow) => feedbackDatasourceFor(row, options.feedbackDatasourceUid),
+    [options.feedbackDatasourceUid]
+  );
+
+  const queryErrors = data.errors ?? [];
+  if (allRows.length === 0) {
+    if (data.state === LoadingState.Loading) {
+      return <LoadingPlaceholder text="Loading tickets…" data-testid={testIds.panel.loading} />;
+    }
+    if (queryErrors.length > 0) {
+      return (
+        <Alert severity="error" title="The tickets query failed" data-testid={testIds.panel.queryError}>
+          {queryErrors.map((error, index) => (
+            <div key={index}>{error.message ?? 'unknown error'}</div>
+          ))}
+        </Alert>
+      );
+    }
     return <PanelDataErrorView panelId={id} fieldConfig={fieldConfig} data={data} />;
   }
 
   const pageSize = Math.max(1, Math.floor(options.pageSize || DEFAULT_TRIAGE_OPTIONS.pageSize));
-  const pageCount = Math.ceil(rows.length / pageSize);
-  // A refresh can shrink the list below the page the operator was on.
+  const pageCount = Math.max(1, Math.ceil(rows.length / pageSize));
+  // A refresh or a filter can shrink the list below the page the operator was on.
   const currentPage = Math.min(page, pageCount);
   const pageRows = rows.slice((currentPage - 1) * pageSize, currentPage * pageSize);
+  const chosen = (options.columns ?? DEFAULT_TRIAGE_OPTIONS.columns).filter(isTriageColumn);
   // Ticket frames and event frames carry different columns: show only those with something in them.
-  const columns = COLUMNS.filter((column) => rows.some(column.hasValue));
+  const columns = chosen.filter((column) => allRows.some(HAS_VALUE[column]));
+  const anyFeedback = allRows.some((row) => feedbackTarget(row) !== undefined);
+  const readOnlyTickets = !anyFeedback && allRows.some((row) => row.ticketId !== undefined);
+  const refusals = feedbackErrors(feedback.state);
 
   return (
     <div className={styles.container} style={{ width, height }} data-testid={testIds.panel.container}>
+      {refusals.map(({ ticketId, message }) => (
+        <Alert
+          key={ticketId}
+          severity="error"
+          title={`Feedback on ${ticketId} was not saved`}
+          onRemove={() => feedback.dismiss(ticketId)}
+          data-testid={testIds.panel.feedbackError}
+        >
+          {message}
+        </Alert>
+      ))}
+      {queryErrors.length > 0 && (
+        <Alert severity="warning" title="Some queries failed" data-testid={testIds.panel.queryError}>
+          {queryErrors.map((error) => error.message).join('; ')}
+        </Alert>
+      )}
+      <div className={styles.toolbar}>
+        <TriageFilterBar
+          filters={filters}
+          choices={filterChoices(allRows, filters)}
+          onChange={(next) => {
+            setFilters(next);
+            setPage(1);
+          }}
+        />
+        {readOnlyTickets && (
+          <span className={styles.hint} data-testid={testIds.panel.readOnlyHint}>
+            <Icon name="lock" /> Read-only: Feedback needs the NOC AI datasource
+          </span>
+        )}
+      </div>
       <div className={styles.scroll}>
-        <table className={styles.table} aria-label="Triage queue" data-testid={testIds.panel.table}>
-          <thead>
-            <tr>
-              {columns.map((column) => (
-                <th key={column.id} scope="col" className={styles.header}>
-                  {column.header}
-                </th>
-              ))}
-            </tr>
-          </thead>
-          <tbody>
-            {pageRows.map((row) => (
-              <tr key={row.key} className={styles.row} data-testid={testIds.panel.row}>
-                {columns.map((column) => (
-                  <td key={column.id} className={column.id === 'summary' ? styles.summaryCell : styles.cell}>
-                    {column.render(row, nowMs)}
-                  </td>
-                ))}
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        {rows.length === 0 ? (
+          <p className={styles.noMatch} data-testid={testIds.panel.noMatch}>
+            No tickets match the filters.
+          </p>
+        ) : (
+          <TriageTable
+            rows={pageRows}
+            columns={columns}
+            nowMs={nowMs}
+            expanded={expanded}
+            onToggle={onToggle}
+            feedbackTarget={feedbackTarget}
+            showActions={anyFeedback}
+            comments={comments}
+            onComment={onComment}
+            onVerdict={onVerdict}
+          />
+        )}
       </div>
       {pageCount > 1 && (
         <div className={styles.footer} data-testid={testIds.panel.pagination}>
@@ -71,133 +163,32 @@ export function TriagePanel({ data, options, width, height, fieldConfig, id }: P
   );
 }
 
-interface Column {
-  id: string;
-  header: string;
-  hasValue: (row: TriageRow) => boolean;
-  render: (row: TriageRow, nowMs: number) => ReactNode;
-}
-
-const textColumn = (id: string, header: string, value: (row: TriageRow) => string | undefined): Column => ({
-  id,
-  header,
-  hasValue: (row) => value(row) !== undefined,
-  render: (row) => value(row),
-});
-
-const COLUMNS: Column[] = [
-  {
-    id: 'priority',
-    header: 'Priority',
-    hasValue: (row) => row.priority !== undefined,
-    render: (row) => row.priority && <PriorityBadge priority={row.priority} />,
-  },
-  {
-    id: 'age',
-    header: 'Age',
-    hasValue: (row) => row.timeMs !== undefined,
-    render: (row, nowMs) => row.timeMs !== undefined && <Age timeMs={row.timeMs} nowMs={nowMs} />,
-  },
-  {
-    id: 'review',
-    header: 'Review',
-    hasValue: (row) => row.needsReview,
-    render: (row) =>
-      row.needsReview && (
-        <Badge
-          text="Review"
-          color="purple"
-          icon="eye"
-          tooltip="Flagged for manual review: check this decision before acting on it"
-          data-testid={testIds.panel.needsReview}
-        />
-      ),
-  },
-  textColumn('ticket', 'Ticket', (row) => row.ticketId),
-  {
-    id: 'summary',
-    header: 'Summary',
-    hasValue: (row) => row.message !== undefined,
-    render: (row) => <span title={row.message}>{row.message}</span>,
-  },
-  textColumn('class', 'Class', (row) => row.eventClass),
-  textColumn('site', 'Site', (row) => row.site),
-  textColumn('host', 'Host', (row) => row.host),
-  textColumn('status', 'Status', (row) => row.status),
-  textColumn('department', 'Department', (row) => row.department),
-  textColumn('confidence', 'Confidence', (row) =>
-    row.confidence === undefined ? undefined : `${Math.round(row.confidence * 100)}%`
-  ),
-  textColumn('mttr', 'MTTR p50 / p90', (row) =>
-    row.mttrP50Seconds === undefined && row.mttrP90Seconds === undefined
-      ? undefined
-      : `${formatSeconds(row.mttrP50Seconds)} / ${formatSeconds(row.mttrP90Seconds)}`
-  ),
-  textColumn('rootCause', 'Root cause', (row) => row.rootCause),
-];
-
-const PRIORITY_COLORS: Record<string, BadgeColor> = { P1: 'red', P2: 'orange', P3: 'blue', P4: 'darkgrey' };
-
-function PriorityBadge({ priority }: { priority: string }) {
-  return <Badge text={priority} color={PRIORITY_COLORS[priority] ?? 'darkgrey'} data-testid={testIds.panel.priority} />;
-}
-
-function Age({ timeMs, nowMs }: { timeMs: number; nowMs: number }) {
-  const iso = new Date(timeMs).toISOString();
-  return (
-    <time dateTime={iso} title={iso} data-testid={testIds.panel.age}>
-      {formatDuration(nowMs - timeMs)}
-    </time>
-  );
-}
-
-function formatSeconds(seconds: number | undefined): string {
-  return seconds === undefined ? '–' : formatDuration(seconds * 1000);
-}
-
 const getStyles = (theme: GrafanaTheme2) => ({
   container: css({
     display: 'flex',
     flexDirection: 'column',
+    gap: theme.spacing(0.5),
     overflow: 'hidden',
+  }),
+  toolbar: css({
+    display: 'flex',
+    alignItems: 'center',
+    justifyContent: 'space-between',
+    flexWrap: 'wrap',
+    gap: theme.spacing(1),
+  }),
+  hint: css({
+    color: theme.colors.text.secondary,
+    fontSize: theme.typography.bodySmall.fontSize,
   }),
   scroll: css({
     flex: 1,
     overflow: 'auto',
   }),
-  table: css({
-    width: '100%',
-    borderCollapse: 'collapse',
-    fontSize: theme.typography.bodySmall.fontSize,
-  }),
-  header: css({
-    position: 'sticky',
-    top: 0,
-    zIndex: 1,
-    padding: theme.spacing(0.5, 1),
-    background: theme.colors.background.primary,
-    borderBottom: `1px solid ${theme.colors.border.medium}`,
+  noMatch: css({
     color: theme.colors.text.secondary,
-    fontWeight: theme.typography.fontWeightMedium,
-    textAlign: 'left',
-    whiteSpace: 'nowrap',
-  }),
-  row: css({
-    borderBottom: `1px solid ${theme.colors.border.weak}`,
-    '&:hover': {
-      background: theme.colors.action.hover,
-    },
-  }),
-  cell: css({
-    padding: theme.spacing(0.5, 1),
-    whiteSpace: 'nowrap',
-  }),
-  summaryCell: css({
-    padding: theme.spacing(0.5, 1),
-    maxWidth: 480,
-    overflow: 'hidden',
-    textOverflow: 'ellipsis',
-    whiteSpace: 'nowrap',
+    padding: theme.spacing(2),
+    textAlign: 'center',
   }),
   footer: css({
     display: 'flex',

@@ -6,7 +6,7 @@ const HOUR_MS = 3_600_000;
 const T0 = Date.UTC(2026, 0, 1);
 
 function row(key: string, fields: Partial<TriageRow>): TriageRow {
-  return { key, needsReview: false, ...fields };
+  return { key, needsReview: false, explanation: [], similar: [], ...fields };
 }
 
 describe('framesToRows', () => {
@@ -31,9 +31,9 @@ describe('framesToRows', () => {
       ],
     });
 
-    expect(framesToRows([frame])).toEqual([
+    expect(framesToRows([frame])).toMatchObject([
       {
-        key: '0:0',
+        key: 'T-101',
         timeMs: T0,
         ticketId: 'T-101',
         priority: 'P2',
@@ -136,11 +136,66 @@ describe('framesToRows', () => {
     expect(framesToRows([frame])[0]).toMatchObject({ timeMs: T0, priority: 'P1' });
   });
 
-  it('concatenates rows of every frame, with keys unique even for repeated tickets and refIds', () => {
-    const frame = () =>
-      createDataFrame({ refId: 'A', fields: [{ name: 'ticket_id', type: FieldType.string, values: ['T-1', 'T-1'] }] });
+  it('When rows have ticket ids, then the ticket id is the key (stable across refreshes); otherwise the position', () => {
+    const tickets = createDataFrame({
+      fields: [{ name: 'ticket_id', type: FieldType.string, values: ['T-1', 'T-2'] }],
+    });
+    const events = createDataFrame({ fields: [{ name: 'message', type: FieldType.string, values: ['a', 'b'] }] });
 
-    expect(framesToRows([frame(), frame()]).map((r) => r.key)).toEqual(['0:0', '0:1', '1:0', '1:1']);
+    expect(framesToRows([tickets, events]).map((r) => r.key)).toEqual(['T-1', 'T-2', '1:0', '1:1']);
+  });
+
+  it('When aiops_tickets rows carry opened_at_ms, then the age counts from the opening, not from the state change', () => {
+    const frame = createDataFrame({
+      fields: [
+        { name: 'Time', type: FieldType.time, values: [T0 + HOUR_MS] },
+        { name: 'ticket_id', type: FieldType.string, values: ['T-1'] },
+        { name: 'opened_at_ms', type: FieldType.number, values: [T0] },
+      ],
+    });
+
+    expect(framesToRows([frame])[0]).toMatchObject({ timeMs: T0, changedAtMs: T0 + HOUR_MS });
+  });
+
+  it('When explanation and similar hold JSON text, then the details read them; broken JSON reads as none', () => {
+    const frame = createDataFrame({
+      fields: [
+        { name: 'ticket_id', type: FieldType.string, values: ['T-1', 'T-2'] },
+        {
+          name: 'explanation',
+          type: FieldType.string,
+          values: ['[{"feature":"battery","weight":1.5},{"oops":1}]', '{not json'],
+        },
+        {
+          name: 'similar',
+          type: FieldType.string,
+          values: [
+            '[{"id":"T-0","title":"UPS alarm","resolution":"replaced battery","mttrSeconds":900,"similarity":0.8}]',
+            null,
+          ],
+        },
+        { name: 'related_alerts', type: FieldType.number, values: [4, 0] },
+        { name: 'feedback_verdict', type: FieldType.string, values: ['valid', null] },
+      ],
+    });
+
+    const [first, second] = framesToRows([frame]);
+
+    expect(first.explanation).toEqual([{ feature: 'battery', weight: 1.5 }]);
+    expect(first.similar).toEqual([expect.objectContaining({ id: 'T-0', resolution: 'replaced battery' })]);
+    expect(first).toMatchObject({ relatedAlerts: 4, feedbackVerdict: 'valid' });
+    expect(second).toMatchObject({ explanation: [], similar: [], relatedAlerts: 0, feedbackVerdict: undefined });
+  });
+
+  it('When a frame comes from the NOC AI data source, then its ticket rows name that data source for feedback', () => {
+    const meta = { custom: { source: 'nocai-inference-datasource', datasourceUid: 'nocai-uid' } };
+    const fromNocai = createDataFrame({
+      meta,
+      fields: [{ name: 'ticket_id', type: FieldType.string, values: ['T-1'] }],
+    });
+    const fromInflux = createDataFrame({ fields: [{ name: 'ticket_id', type: FieldType.string, values: ['T-2'] }] });
+
+    expect(framesToRows([fromNocai, fromInflux]).map((r) => r.feedbackDatasourceUid)).toEqual(['nocai-uid', undefined]);
   });
 
   it('returns no rows for no frames', () => {

@@ -1,13 +1,18 @@
 import type { DataFrame, Field } from '@grafana/data';
+import type { Explanation, SimilarTicket } from '@nocai/contract';
+import { TICKET_SERIES } from '@nocai/contract/dist/series';
 
 /** One ticket or classified event as the triage table shows it. Absent columns stay undefined. */
 export interface TriageRow {
   /**
-   * React key from the frame and row position: unique even when a ticket appears in several rows
-   * (one per state change) or several frames share a refId (one per InfluxDB series).
+   * React key: the ticket id when there is one (unique once `collapseTickets` kept one row per ticket, and
+   * stable across refreshes so an expanded row stays expanded), otherwise the frame and row position.
    */
   key: string;
+  /** When the ticket opened (`opened_at_ms`, else the row's time): what the age counts from. */
   timeMs?: number;
+  /** The row's own time: for InfluxDB's `aiops_tickets`, when this state change was written. */
+  changedAtMs?: number;
   ticketId?: string;
   /** `P1` (most urgent) to `P4`, as the backend writes it; numeric priorities are read as `P<n>`. */
   priority?: string;
@@ -15,6 +20,7 @@ export interface TriageRow {
   department?: string;
   site?: string;
   host?: string;
+  deviceKind?: string;
   /** Ticket status, or the decision of an event frame. */
   status?: string;
   /** Model probability between 0 and 1. */
@@ -25,6 +31,18 @@ export interface TriageRow {
   /** Set by a `needs_review` field, or by an event whose decision is `needs_review`. */
   needsReview: boolean;
   message?: string;
+  relatedAlerts?: number;
+  /** Inputs that pushed the routing decision, strongest first; empty when the frame has none. */
+  explanation: Explanation[];
+  /** Past tickets like this one, with how they were resolved. */
+  similar: SimilarTicket[];
+  feedbackVerdict?: string;
+  feedbackComment?: string;
+  /**
+   * Set on rows of frames built by the NOC AI data source, which can take feedback: the uid of that data
+   * source. Ticket rows read straight from InfluxDB have none and are read-only.
+   */
+  feedbackDatasourceUid?: string;
 }
 
 export const TRIAGE_SORTS = ['priority', 'oldest', 'newest', 'confidence'] as const;
@@ -35,21 +53,29 @@ export type TriageSort = (typeof TRIAGE_SORTS)[number];
  * compared after `normalizeName`, which makes `ticket_id`, `ticketId` and `TicketID` the same: InfluxDB
  * returns snake_case field names, the NOC AI datasource camelCase ones.
  */
+const TICKET = { ...TICKET_SERIES.tags, ...TICKET_SERIES.fields };
 const COLUMN_NAMES = {
   time: ['time'],
-  ticketId: ['ticket_id', 'id'],
-  priority: ['priority'],
-  eventClass: ['class', 'event_class'],
-  department: ['department'],
-  site: ['site'],
-  host: ['hostname', 'host'],
-  status: ['status', 'decision'],
-  confidence: ['confidence'],
-  mttrP50Seconds: ['mttr_p50_s'],
-  mttrP90Seconds: ['mttr_p90_s'],
-  rootCause: ['root_cause'],
-  needsReview: ['needs_review'],
-  message: ['message', 'title'],
+  openedAtMs: [TICKET.openedAtMs],
+  ticketId: [TICKET.ticketId, 'id'],
+  priority: [TICKET.priority],
+  eventClass: [TICKET.eventClass, 'event_class'],
+  department: [TICKET.department],
+  site: [TICKET.site],
+  host: ['hostname', TICKET.host],
+  deviceKind: [TICKET.deviceKind],
+  status: [TICKET.status, 'decision'],
+  confidence: [TICKET.confidence],
+  mttrP50Seconds: [TICKET.mttrP50S],
+  mttrP90Seconds: [TICKET.mttrP90S],
+  rootCause: [TICKET.rootCause],
+  needsReview: [TICKET.needsReview],
+  message: ['message', TICKET.title],
+  relatedAlerts: [TICKET.relatedAlerts],
+  explanation: [TICKET.explanation],
+  similar: [TICKET.similar],
+  feedbackVerdict: [TICKET.feedbackVerdict],
+  feedbackComment: [TICKET.feedbackComment],
 } as const;
 
 type Column = keyof typeof COLUMN_NAMES;
@@ -61,37 +87,27 @@ export function framesToRows(frames: readonly DataFrame[]): TriageRow[] {
 }
 
 function frameToRows(frame: DataFrame, frameIndex: number): TriageRow[] {
-  const field = (column: Column) => findField(frame, COLUMN_NAMES[column]);
-  const fields = {
-    time: field('time'),
-    ticketId: field('ticketId'),
-    priority: field('priority'),
-    eventClass: field('eventClass'),
-    department: field('department'),
-    site: field('site'),
-    host: field('host'),
-    status: field('status'),
-    confidence: field('confidence'),
-    mttrP50Seconds: field('mttrP50Seconds'),
-    mttrP90Seconds: field('mttrP90Seconds'),
-    rootCause: field('rootCause'),
-    needsReview: field('needsReview'),
-    message: field('message'),
-  };
+  const fields = Object.fromEntries(
+    (Object.keys(COLUMN_NAMES) as Column[]).map((column) => [column, findField(frame, COLUMN_NAMES[column])])
+  ) as Record<Column, Field | undefined>;
+  const feedbackDatasourceUid = nocaiDatasourceUid(frame);
 
   return Array.from({ length: frame.length }, (_, index): TriageRow => {
     const value = (column: Column) => fields[column]?.values[index];
     const ticketId = toText(value('ticketId'));
     const status = toText(value('status'));
+    const changedAtMs = toTimeMs(value('time'));
     return {
-      key: `${frameIndex}:${index}`,
-      timeMs: toTimeMs(value('time')),
+      key: ticketId ?? `${frameIndex}:${index}`,
+      timeMs: toTimeMs(value('openedAtMs')) ?? changedAtMs,
+      changedAtMs,
       ticketId,
       priority: toPriority(value('priority')),
       eventClass: toText(value('eventClass')),
       department: toText(value('department')),
       site: toText(value('site')),
       host: toText(value('host')),
+      deviceKind: toText(value('deviceKind')),
       status,
       confidence: toNumber(value('confidence')),
       mttrP50Seconds: toNumber(value('mttrP50Seconds')),
@@ -99,8 +115,30 @@ function frameToRows(frame: DataFrame, frameIndex: number): TriageRow[] {
       rootCause: toText(value('rootCause')),
       needsReview: toBoolean(value('needsReview')) || status === NEEDS_REVIEW_DECISION,
       message: toText(value('message')),
+      relatedAlerts: toNumber(value('relatedAlerts')),
+      explanation: parseJsonList(value('explanation'), isExplanation),
+      similar: parseJsonList(value('similar'), isSimilarTicket),
+      feedbackVerdict: toText(value('feedbackVerdict')),
+      feedbackComment: toText(value('feedbackComment')),
+      feedbackDatasourceUid: ticketId === undefined ? undefined : feedbackDatasourceUid,
     };
   });
+}
+
+/**
+ * The NOC AI data source marks its frames with `meta.custom = { source, datasourceUid }` (its
+ * `NocaiFrameMeta`); the panel cannot import the other plugin, so the shape is repeated here.
+ */
+const NOCAI_DATASOURCE_TYPE = 'nocai-inference-datasource';
+
+function nocaiDatasourceUid(frame: DataFrame): string | undefined {
+  const custom: unknown = frame.meta?.custom;
+  if (typeof custom !== 'object' || custom === null || !('source' in custom) || !('datasourceUid' in custom)) {
+    return undefined;
+  }
+  return custom.source === NOCAI_DATASOURCE_TYPE && typeof custom.datasourceUid === 'string'
+    ? custom.datasourceUid
+    : undefined;
 }
 
 /** Returns a new array; the default puts P1 first and, within a priority, the oldest first. */
@@ -192,4 +230,29 @@ function toBoolean(value: unknown): boolean {
     return ['true', '1', 'yes'].includes(value.trim().toLowerCase());
   }
   return value === true || value === 1;
+}
+
+/** `explanation` and `similar` are JSON arrays stored as text; anything unreadable shows as "none". */
+function parseJsonList<T>(value: unknown, isItem: (item: unknown) => item is T): T[] {
+  if (typeof value !== 'string' || value.trim() === '') {
+    return [];
+  }
+  try {
+    const parsed: unknown = JSON.parse(value);
+    return Array.isArray(parsed) ? parsed.filter(isItem) : [];
+  } catch {
+    return [];
+  }
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null;
+}
+
+function isExplanation(item: unknown): item is Explanation {
+  return isRecord(item) && typeof item.feature === 'string' && typeof item.weight === 'number';
+}
+
+function isSimilarTicket(item: unknown): item is SimilarTicket {
+  return isRecord(item) && typeof item.id === 'string' && typeof item.title === 'string';
 }

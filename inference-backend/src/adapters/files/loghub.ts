@@ -5,6 +5,10 @@ import { loghubContents, mineLoghubContents, scoreLoghubSystem } from '../../dom
 import type { LoghubScore } from '../../domain/logs/loghubBenchmark';
 import { LOGHUB_SYSTEMS } from '../../domain/logs/loghubFormats';
 import type { LoghubSystem } from '../../domain/logs/loghubFormats';
+import { parseCsv } from './csv';
+
+// Re-exported for callers that still import it from here; csv.ts is its home.
+export { parseCsv };
 
 /**
  * Reads the Loghub-2k files laid out as Loghub ships them:
@@ -21,39 +25,6 @@ export interface LoghubDataset {
   eventIds: string[];
   /** The Content column: each line as logparser cut it, without its header. */
   contents: string[];
-}
-
-/** RFC 4180 CSV: quoted fields may hold commas, line breaks and doubled quotes. */
-export function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let field = '';
-  let inQuotes = false;
-  for (let i = 0; i < text.length; i++) {
-    const ch = text[i];
-    if (inQuotes) {
-      if (ch !== '"') field += ch;
-      else if (text[i + 1] === '"') {
-        field += '"';
-        i++;
-      } else inQuotes = false;
-    } else if (ch === '"') inQuotes = true;
-    else if (ch === ',') {
-      row.push(field);
-      field = '';
-    } else if (ch === '\n' || ch === '\r') {
-      if (ch === '\r' && text[i + 1] === '\n') i++;
-      row.push(field);
-      rows.push(row);
-      row = [];
-      field = '';
-    } else field += ch;
-  }
-  if (field !== '' || row.length > 0) {
-    row.push(field);
-    rows.push(row);
-  }
-  return rows;
 }
 
 function systemDir(datasetsDir: string, system: LoghubSystem): string {

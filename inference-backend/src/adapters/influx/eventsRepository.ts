@@ -44,6 +44,24 @@ export class EventsRepository {
   }
 }
 
+/** Tags of the aiops_events point a line produced, to rewrite its decision later. */
+export async function eventTagsAt(
+  client: InfluxClient,
+  database: string,
+  hostname: string,
+  timeUs: number
+): Promise<Record<string, string> | undefined> {
+  const tagNames = Object.values(E.tags);
+  const q =
+    `SELECT ${quoteIdentifier(E.fields.decision)}, ${tagNames.map(quoteIdentifier).join(', ')} FROM ${quoteIdentifier(E.measurement)} ` +
+    `WHERE ${quoteIdentifier(E.tags.hostname)} = ${quoteString(hostname)} AND time = ${timeLiteralUs(timeUs)}`;
+  const row = (await client.query(database, q))[0]?.rows[0];
+  if (!row) return undefined;
+  const tags: Record<string, string> = {};
+  for (const name of tagNames) if (typeof row[name] === 'string' && row[name] !== '') tags[name] = row[name] as string;
+  return tags;
+}
+
 function str(value: unknown): string {
   return value === null || value === undefined ? '' : String(value);
 }

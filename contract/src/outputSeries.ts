@@ -1,0 +1,113 @@
+/**
+ * Tags and fields of the model-output series whose measurement names are declared in `OUTPUT`
+ * (series.ts): anomalies, forecasts, maintenance, model metrics and drift. The provisioned
+ * dashboards and alert rules query exactly these names; the backend stages that write them
+ * (issue 5 onwards) must use them too.
+ *
+ * Tags are small closed sets. `host` is a tag here (unlike in aiops_tickets/aiops_silences)
+ * because several hosts are scored at the same timestamp: with host as a field their points
+ * would share series key and time and overwrite each other. Its cardinality is the one
+ * Telegraf already gives the input measurements.
+ */
+import { OUTPUT } from './series';
+
+/** aiops_anomalies: one point per scored (host, metric) sample. */
+export const ANOMALY_SERIES = {
+  measurement: OUTPUT.anomalies.measurement,
+  tags: {
+    host: 'host',
+    site: 'site',
+    deviceKind: 'device_kind',
+    /** `<input measurement>.<field>`, e.g. `cpu.usage_user`, `sensors.temperature_c`. */
+    metric: 'metric',
+    /** Algorithm that scored the point, e.g. `mad`, `mstl`. */
+    detector: 'detector',
+  },
+  fields: {
+    /** Anomaly score in [0, 1]; 1 is certainly anomalous. */
+    score: 'score',
+    value: 'value',
+    expected: 'expected',
+    lower: 'lower',
+    upper: 'upper',
+    modelVersion: 'model_version',
+  },
+} as const;
+
+/** aiops_forecasts: one point per forecast step, at the future timestamp it predicts. */
+export const FORECAST_SERIES = {
+  measurement: OUTPUT.forecasts.measurement,
+  tags: {
+    /** What is forecast: `tickets` (ticket volume per step). */
+    target: 'target',
+    site: 'site',
+    department: 'department',
+  },
+  fields: {
+    predicted: 'predicted',
+    /** Bounds of the prediction interval whose coverage is `level` (e.g. 0.9). */
+    lower: 'lower',
+    upper: 'upper',
+    level: 'level',
+    modelVersion: 'model_version',
+  },
+} as const;
+
+/** aiops_maintenance: predicted equipment failures, one point per host and evaluation. */
+export const MAINTENANCE_SERIES = {
+  measurement: OUTPUT.maintenance.measurement,
+  tags: { host: 'host', site: 'site', deviceKind: 'device_kind' },
+  fields: {
+    /** Probability in [0, 1] that the device fails within `horizon_h` hours. */
+    failureProbability: 'failure_probability',
+    horizonHours: 'horizon_h',
+    /** The sensor/metric that contributed most, e.g. `sensors.vibration_mm_s`. */
+    topFactor: 'top_factor',
+    modelVersion: 'model_version',
+  },
+} as const;
+
+/** aiops_models: evaluation metrics of one model version on its time-sliced holdout. */
+export const MODEL_METRICS_SERIES = {
+  measurement: OUTPUT.models.measurement,
+  tags: {
+    /** Model name, e.g. `event_class`, `priority`, `mttr`. */
+    model: 'model',
+    version: 'version',
+    /** Registry alias at evaluation time: `champion`, `challenger` or `none`. */
+    alias: 'alias',
+  },
+  fields: {
+    accuracy: 'accuracy',
+    /** Macro-averaged F1 over the classes. */
+    f1: 'f1',
+    precision: 'precision',
+    recall: 'recall',
+    holdoutSize: 'holdout_size',
+  },
+} as const;
+
+/** aiops_drift: population stability of one model input feature against its training window. */
+export const DRIFT_SERIES = {
+  measurement: OUTPUT.drift.measurement,
+  tags: { model: 'model', feature: 'feature' },
+  fields: {
+    /** Population stability index (≥ 0). */
+    psi: 'psi',
+    /** Boolean: psi reached the backend's drift threshold. */
+    driftDetected: 'drift_detected',
+  },
+} as const;
+
+/**
+ * Thresholds shared by the provisioned alert rules and the code that writes these series, so a
+ * rule and the backend's own judgement cannot drift apart.
+ */
+export const ALERT_THRESHOLDS = {
+  /** aiops_anomalies.score above this for 5 minutes pages. */
+  anomalyScore: 0.9,
+  /** Champion accuracy below this pages. */
+  modelAccuracyFloor: 0.8,
+  /** PSI above 0.2 is the conventional "significant shift". */
+  driftPsi: 0.2,
+} as const;

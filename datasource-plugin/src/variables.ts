@@ -1,0 +1,56 @@
+import type { MetricFindValue } from '@grafana/data';
+import type { ClassifiedEvent, Ticket } from '@nocai/contract';
+
+import { DEPARTMENTS, EVENT_CLASSES, PRIORITIES, TICKET_STATUSES } from './vocabulary';
+
+/**
+ * What a template variable query asks for. The variable editor is Grafana's plain text box, so the query is
+ * one of these words (case and surrounding spaces ignored).
+ */
+export const VARIABLE_KINDS = ['sites', 'departments', 'hosts', 'classes', 'priorities', 'statuses'] as const;
+export type VariableKind = (typeof VARIABLE_KINDS)[number];
+
+/** Kinds whose values are whatever the tickets and events of the time range mention. */
+const OBSERVED_KINDS: readonly VariableKind[] = ['sites', 'hosts'];
+
+export function parseVariableQuery(query: unknown): VariableKind | undefined {
+  // Dashboards saved by Grafana versions that wrap legacy variable queries store `{ query: '…' }`.
+  const text = typeof query === 'object' && query !== null && 'query' in query ? query.query : query;
+  const word = typeof text === 'string' ? text.trim().toLowerCase() : '';
+  return VARIABLE_KINDS.find((kind) => kind === word);
+}
+
+export function needsBackendData(kind: VariableKind): boolean {
+  return OBSERVED_KINDS.includes(kind);
+}
+
+/**
+ * Sites and hosts come from what the backend returned; the closed sets (departments, classes, priorities,
+ * statuses) from the contract, so a variable offers every department even before one has a ticket.
+ */
+export function variableValues(
+  kind: VariableKind,
+  tickets: readonly Ticket[],
+  events: readonly ClassifiedEvent[]
+): MetricFindValue[] {
+  const values = (() => {
+    switch (kind) {
+      case 'sites':
+        return [...tickets.map((ticket) => ticket.site), ...events.map((event) => event.site)];
+      case 'hosts':
+        return [...tickets.map((ticket) => ticket.host), ...events.map((event) => event.hostname)];
+      case 'departments':
+        return [...DEPARTMENTS];
+      case 'classes':
+        return [...EVENT_CLASSES];
+      case 'priorities':
+        return [...PRIORITIES];
+      case 'statuses':
+        return [...TICKET_STATUSES];
+    }
+  })();
+  const distinct = Array.from(new Set(values.filter((value) => value !== '')));
+  // Observed values are sorted for a stable dropdown; the closed sets keep their meaningful order (P1 first).
+  const ordered = needsBackendData(kind) ? distinct.sort((a, b) => a.localeCompare(b)) : distinct;
+  return ordered.map((text) => ({ text, value: text }));
+}

@@ -1,0 +1,17 @@
+import * as contract from '@nocai/contract';
+
+import { DECISIONS, DEPARTMENTS, EVENT_CLASSES, FEEDBACK_VERDICTS, PRIORITIES, TICKET_STATUSES } from './vocabulary';
+
+describe('vocabulary', () => {
+  it('When the contract changes its ticket statuses or verdicts, then this test fails until the local copies follow', () => {
+    expect(TICKET_STATUSES).toEqual(contract.TICKET_STATUSES);
+    expect(FEEDBACK_VERDICTS).toEqual(contract.FEEDBACK_VERDICTS);
+  });
+
+  it('When the editor suggests classes, departments, priorities and decisions, then they are the contract lists', () => {
+    expect(EVENT_CLASSES).toEqual(contract.EVENT_CLASSES);
+    expect(DEPARTMENTS).toEqual(contract.DEPARTMENTS);
+    expect(PRIORITIES).toEqual(contract.PRIORITIES);
+    expect(DECISIONS).toEqual(contract.DECISIONS);
+  });
+});

@@ -1,0 +1,154 @@
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { InferenceSession, Tensor } from 'onnxruntime-node';
+import { explainMttr, MTTR_MODEL_NAME, MTTR_TENSORS, trainMttrModel } from '../../domain/mlops/mttr';
+import type {
+  MttrFeatureWeight,
+  MttrManifest,
+  MttrMetrics,
+  MttrModel,
+  MttrPrediction,
+  MttrPredictor,
+} from '../../domain/mlops/mttr';
+import { MTTR_FEATURE_VERSION, writeMttrFeatures } from '../../domain/mlops/mttrFeatures';
+import type { MttrTicketInput } from '../../domain/mlops/mttrFeatures';
+import { loadTicketHistory } from '../files/ticketHistory';
+import { buildTreeEnsembleOnnx, readOnnxMetadata, readTreeEnsembles } from './treeEnsemble';
+
+/**
+ * The MTTR model on disk and at serving time: a folder with `model.onnx` (both quantile
+ * ensembles, outputs in seconds) and `manifest.json` (feature schema, training window, data
+ * hash, metrics), served by onnxruntime-node.
+ */
+
+export const MTTR_ONNX_FILE = 'model.onnx';
+export const MTTR_MANIFEST_FILE = 'manifest.json';
+
+export interface MttrBundle {
+  model: MttrModel;
+  onnxBytes: Uint8Array;
+}
+
+export function exportMttrOnnx(model: MttrModel): Uint8Array {
+  const { manifest } = model;
+  return buildTreeEnsembleOnnx({
+    graphName: `${manifest.name}_${manifest.version}`,
+    docString: 'Time to resolve a ticket: P50 and conformal P90, seconds',
+    inputName: MTTR_TENSORS.input,
+    featureCount: manifest.featureSchema.features.length,
+    outputs: [
+      { name: MTTR_TENSORS.p50, model: model.p50, transform: 'expm1' },
+      { name: MTTR_TENSORS.p90, model: model.p90, transform: 'expm1', atLeast: MTTR_TENSORS.p50 },
+    ],
+    // Lets a loader refuse a model.onnx that sits next to someone else's manifest.
+    metadata: { name: manifest.name, version: manifest.version, feature_schema: manifest.featureSchema.version },
+  });
+}
+
+export async function writeMttrBundle(dir: string, model: MttrModel): Promise<MttrBundle> {
+  const onnxBytes = exportMttrOnnx(model);
+  await mkdir(dir, { recursive: true });
+  await writeFile(join(dir, MTTR_ONNX_FILE), onnxBytes);
+  await writeFile(join(dir, MTTR_MANIFEST_FILE), JSON.stringify(model.manifest, null, 2) + '\n');
+  return { model, onnxBytes };
+}
+
+function checkManifest(raw: unknown, dir: string): MttrManifest {
+  const manifest = raw as Partial<MttrManifest> | null;
+  if (manifest?.name !== MTTR_MODEL_NAME || typeof manifest.version !== 'string') {
+    throw new Error(`${join(dir, MTTR_MANIFEST_FILE)} is not an MTTR model manifest`);
+  }
+  if (manifest.featureSchema?.version !== MTTR_FEATURE_VERSION) {
+    throw new Error(
+      `MTTR model ${manifest.version} uses features ${String(manifest.featureSchema?.version)}; this code builds ${MTTR_FEATURE_VERSION}`
+    );
+  }
+  return manifest as MttrManifest;
+}
+
+/** Reads a bundle; the trees come from model.onnx itself, so explanations match what is served. */
+export async function loadMttrBundle(dir: string): Promise<MttrBundle> {
+  const manifest = checkManifest(JSON.parse(await readFile(join(dir, MTTR_MANIFEST_FILE), 'utf8')), dir);
+  const onnxBytes = new Uint8Array(await readFile(join(dir, MTTR_ONNX_FILE)));
+  const metadata = readOnnxMetadata(onnxBytes);
+  if (metadata.version !== manifest.version) {
+    throw new Error(`${dir}: model.onnx is version ${metadata.version ?? '?'}, manifest says ${manifest.version}`);
+  }
+  const ensembles = readTreeEnsembles(onnxBytes);
+  const p50 = ensembles.get(MTTR_TENSORS.p50);
+  const p90 = ensembles.get(MTTR_TENSORS.p90);
+  if (!p50 || !p90) throw new Error(`${dir}: model.onnx lacks the ${MTTR_TENSORS.p50}/${MTTR_TENSORS.p90} ensembles`);
+  return { model: { manifest, p50, p90 }, onnxBytes };
+}
+
+export class OnnxMttrModel implements MttrPredictor {
+  private constructor(
+    private readonly session: InferenceSession,
+    private readonly model: MttrModel
+  ) {}
+
+  static async create(bundle: MttrBundle): Promise<OnnxMttrModel> {
+    return new OnnxMttrModel(await InferenceSession.create(bundle.onnxBytes), bundle.model);
+  }
+
+  static async fromModel(model: MttrModel): Promise<OnnxMttrModel> {
+    return OnnxMttrModel.create({ model, onnxBytes: exportMttrOnnx(model) });
+  }
+
+  static async load(dir: string): Promise<OnnxMttrModel> {
+    return OnnxMttrModel.create(await loadMttrBundle(dir));
+  }
+
+  get version(): string {
+    return this.model.manifest.version;
+  }
+
+  get manifest(): MttrManifest {
+    return this.model.manifest;
+  }
+
+  async predict(inputs: readonly MttrTicketInput[]): Promise<MttrPrediction[]> {
+    if (inputs.length === 0) return [];
+    const schema = this.model.manifest.featureSchema;
+    const width = schema.features.length;
+    const features = new Float32Array(inputs.length * width);
+    inputs.forEach((input, i) => writeMttrFeatures(schema, input, features, i * width));
+    const results = await this.session.run({
+      [MTTR_TENSORS.input]: new Tensor('float32', features, [inputs.length, width]),
+    });
+    const p50 = results[MTTR_TENSORS.p50].data as Float32Array;
+    const p90 = results[MTTR_TENSORS.p90].data as Float32Array;
+    const modelVersion = this.version;
+    return inputs.map((_, i) => ({ p50Seconds: Math.max(0, p50[i]), p90Seconds: Math.max(0, p90[i]), modelVersion }));
+  }
+
+  explain(input: MttrTicketInput, options: { quantile?: 0.5 | 0.9; top?: number } = {}): MttrFeatureWeight[] {
+    return explainMttr(this.model, input, options);
+  }
+
+  async release(): Promise<void> {
+    await this.session.release();
+  }
+}
+
+export interface TrainedMttr {
+  bundle: MttrBundle;
+  report: MttrMetrics;
+  trainingMs: number;
+}
+
+/**
+ * The demo's training step: a ticket history file (history/tickets.jsonl of `nocai simulate`)
+ * in, a model folder out. `onProgress` is called once per tree built.
+ */
+export async function trainDefaultMttr(
+  ticketsJsonlPath: string,
+  outDir: string,
+  onProgress?: (treesBuilt: number, treesTotal: number) => void
+): Promise<TrainedMttr> {
+  const rows = await loadTicketHistory(ticketsJsonlPath);
+  const started = performance.now();
+  const { model, report } = trainMttrModel(rows, { onProgress });
+  const trainingMs = performance.now() - started;
+  return { bundle: await writeMttrBundle(outDir, model), report, trainingMs };
+}

@@ -1,0 +1,103 @@
+/**
+ * @jest-environment ./src/adapters/onnx/onnxruntimeTestEnvironment.js
+ */
+import { InferenceSession, Tensor } from 'onnxruntime-node';
+import { createFeaturizer, toDenseMatrix } from '../../domain/mlops/featurizer';
+import type { FeatureInput } from '../../domain/mlops/featurizer';
+import { MANIFEST_FORMAT } from '../../domain/mlops/manifest';
+import type { ModelManifest } from '../../domain/mlops/manifest';
+import { predictProbabilities } from '../../domain/mlops/softmaxRegression';
+import { trainTextClassifier } from '../../domain/mlops/textClassifier';
+import type { LabelledExample } from '../../domain/mlops/textClassifier';
+import { exportLinearClassifier, FEATURES_INPUT, PROBABILITIES_OUTPUT } from './linearClassifierExport';
+import { OnnxClassifier } from './onnxClassifier';
+
+const PHRASES: Record<string, string[]> = {
+  power: ['UPS on battery after utility failure', 'PDU input voltage lost on feed A'],
+  network: ['Interface Gi1/0/3 changed state to down', 'BGP neighbor 10.0.0.1 down'],
+  security: ['Failed password for root from 1.2.3.4', 'Invalid user admin from 5.6.7.8'],
+};
+
+function examples(): LabelledExample[] {
+  const rows: LabelledExample[] = [];
+  for (let i = 0; i < 30; i++) {
+    for (const [label, texts] of Object.entries(PHRASES)) {
+      rows.push({
+        text: `${texts[i % 2]} #${i}`,
+        context: { site_kind: i % 2 ? 'hotel' : 'hospital' },
+        label,
+        timeMs: i,
+      });
+    }
+  }
+  return rows;
+}
+
+function manifestOf(trained: ReturnType<typeof trainTextClassifier>): ModelManifest {
+  return {
+    format: MANIFEST_FORMAT,
+    name: 'event-class',
+    version: 'v1',
+    createdAt: new Date(0).toISOString(),
+    target: 'class',
+    kind: 'linear_text_classifier',
+    labels: trained.model.labels,
+    inputs: {
+      textColumns: ['message'],
+      contextColumns: ['site_kind'],
+      tensor: { name: FEATURES_INPUT, dimension: trained.model.dimension },
+    },
+    outputs: { name: PROBABILITIES_OUTPUT },
+    featurizer: trained.featurizer,
+    trainingWindow: { trainRows: trained.window.trainRows, testRows: trained.window.testRows },
+    dataHash: 'test',
+    metrics: trained.report,
+    parentVersion: null,
+  };
+}
+
+const probes: FeatureInput[] = [
+  { text: 'UPS on battery, charge 40%', context: { site_kind: 'hospital' } },
+  { text: 'Interface Gi0/1 changed state to down', context: { site_kind: 'hotel' } },
+  { text: 'Failed password for invalid user test', context: { site_kind: '' } },
+  { text: 'words the model never saw', context: {} },
+];
+
+describe('ONNX export of the linear text classifier', () => {
+  it('When the exported graph runs in onnxruntime, then it gives the TS forward pass probabilities within 1e-5', async () => {
+    const trained = trainTextClassifier('class', examples());
+    const featurizer = createFeaturizer(trained.featurizer);
+    const rows = probes.map((p) => featurizer.transform(p));
+    const session = await InferenceSession.create(exportLinearClassifier(trained.model));
+    const V = trained.model.dimension;
+    const result = await session.run({
+      [FEATURES_INPUT]: new Tensor('float32', toDenseMatrix(rows, V), [rows.length, V]),
+    });
+    const output = result[PROBABILITIES_OUTPUT];
+    expect(output.dims).toEqual([rows.length, trained.model.labels.length]);
+    const onnx = output.data as Float32Array;
+    rows.forEach((x, r) => {
+      predictProbabilities(trained.model, x).forEach((p, k) => {
+        expect(Math.abs(onnx[r * trained.model.labels.length + k] - p)).toBeLessThan(1e-5);
+      });
+    });
+    await session.release();
+  });
+
+  it('When served by OnnxClassifier in small chunks, then each input gets its label, confidence and model version', async () => {
+    const trained = trainTextClassifier('class', examples());
+    const classifier = await OnnxClassifier.load(exportLinearClassifier(trained.model), manifestOf(trained), {
+      chunkRows: 3,
+    });
+    const predictions = await classifier.predict(probes);
+    expect(predictions.slice(0, 3).map((p) => p.label)).toEqual(['power', 'network', 'security']);
+    expect(predictions[0].modelVersion).toBe('event-class@v1');
+    for (const p of predictions) {
+      expect(p.confidence).toBeCloseTo(p.probabilities[p.label], 6);
+      expect(Object.values(p.probabilities).reduce((s, v) => s + v, 0)).toBeCloseTo(1, 5);
+    }
+    expect(predictions[3].confidence).toBeLessThan(0.7);
+    expect(classifier.explain(probes[1])[0].feature).toMatch(/state|down|interface|changed/);
+    await classifier.close();
+  });
+});

@@ -1,0 +1,68 @@
+import { InvalidArgumentError, Option } from 'commander';
+import type { Command } from 'commander';
+import { readFile } from 'node:fs/promises';
+import { toCsvRow } from '../adapters/files/csv';
+import { extractContents, LOGHUB_FORMATS, LOGHUB_SYSTEMS } from '../domain/logs/loghubFormats';
+import type { LoghubSystem } from '../domain/logs/loghubFormats';
+import { TemplateMiner } from '../domain/logs/templateMiner';
+import type { CommandIo } from './train';
+
+export interface TemplatesFlags {
+  input: string;
+  format?: LoghubSystem;
+}
+
+/**
+ * `line,template_id,template` per input line, in order (line numbers from 1). The template is
+ * the cluster's final one, after every line was seen, so lines of one id show one template.
+ */
+export function mineTemplatesCsv(lines: readonly string[], format?: LoghubSystem): string {
+  const contents = format
+    ? extractContents(lines, LOGHUB_FORMATS[format].logFormat).map((content, i) => content ?? lines[i])
+    : lines;
+  const miner = new TemplateMiner(format ? LOGHUB_FORMATS[format].miner : {});
+  const mined = contents.map((content) => miner.add(content));
+  const finalTemplates = new Map(miner.templates().map((t) => [t.templateId, t.template] as const));
+  const out = [toCsvRow(['line', 'template_id', 'template'])];
+  mined.forEach((m, i) => out.push(toCsvRow([i + 1, m.templateId, finalTemplates.get(m.templateId) ?? m.template])));
+  return `${out.join('\n')}\n`;
+}
+
+export async function runTemplates(flags: TemplatesFlags, io: CommandIo): Promise<number> {
+  let text: string;
+  try {
+    text = await readFile(flags.input, 'utf8');
+  } catch {
+    io.stderr(`nocai templates: cannot read ${flags.input}: no such file.\n`);
+    return 2;
+  }
+  const lines = text.split(/\r?\n/);
+  if (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
+  io.stdout(mineTemplatesCsv(lines, flags.format));
+  return 0;
+}
+
+function loghubSystem(value: string): LoghubSystem {
+  const system = LOGHUB_SYSTEMS.find((s) => s.toLowerCase() === value.toLowerCase());
+  if (!system) throw new InvalidArgumentError(`--format must be one of ${LOGHUB_SYSTEMS.join(', ')}.`);
+  return system;
+}
+
+export function registerTemplates(program: Command): void {
+  program
+    .command('templates')
+    .description('mine log templates: line,template_id,template for each line of a log file (CSV on stdout)')
+    .requiredOption('--input <file>', 'log file, one message per line')
+    .addOption(
+      new Option('--format <system>', `strip the headers of a Loghub system (${LOGHUB_SYSTEMS.join(', ')})`).argParser(
+        loghubSystem
+      )
+    )
+    .addHelpText('after', '\nExample:\n  nocai templates --input HDFS_2k.log --format HDFS > templates.csv')
+    .action(async (_options: unknown, command: Command) => {
+      process.exitCode = await runTemplates(command.opts<TemplatesFlags>(), {
+        stdout: (text) => process.stdout.write(text),
+        stderr: (text) => process.stderr.write(text),
+      });
+    });
+}

@@ -1,0 +1,225 @@
+/**
+ * @jest-environment ./src/adapters/onnx/onnxruntimeTestEnvironment.js
+ */
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { csvToTable, parseCsv, toCsvRow } from '../adapters/files/csv';
+import { listModels, listVersions, readAliases } from '../adapters/registry/modelRegistry';
+import { buildProgram } from '../cli';
+import { runPredict } from './predict';
+import { runTrain, trainDefaultModels } from './train';
+import type { CommandIo, TrainFlags } from './train';
+
+const TICKETS: Array<[string, string, string, string]> = [
+  ['Link down on {h}', 'network_ops', 'P2', 'router'],
+  ['High packet loss through {h}', 'network_ops', 'P3', 'network_switch'],
+  ['Fan failure on {h}', 'field_technicians', 'P3', 'server'],
+  ['Predicted disk failure on {h}', 'field_technicians', 'P2', 'server'],
+  ['Suspicious logins on {h}', 'security', 'P1', 'server'],
+  ['Brute-force attempts against {h}', 'security', 'P2', 'router'],
+];
+
+function historyCsv(rows = 120): string {
+  const lines = [toCsvRow(['id', 'opened_at', 'title', 'description', 'device_kind', 'department', 'priority'])];
+  for (let i = 0; i < rows; i++) {
+    const [title, department, priority, kind] = TICKETS[i % TICKETS.length];
+    const host = `site-${i % 5}-dev-${i % 7}`;
+    const text = title.replace('{h}', host);
+    const opened = new Date(Date.UTC(2024, 0, 1) + i * 3_600_000).toISOString();
+    lines.push(
+      toCsvRow([`T${i}`, opened, text, `${text}. Reported by "NOC", operator ${i % 3}.`, kind, department, priority])
+    );
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+function captureIo(): CommandIo & { out: string; err: string } {
+  const io = {
+    out: '',
+    err: '',
+    stdout: (text: string) => {
+      io.out += text;
+    },
+    stderr: (text: string) => {
+      io.err += text;
+    },
+  };
+  return io;
+}
+
+describe('nocai train and predict', () => {
+  let dir: string;
+  let history: string;
+  const flags = (overrides: Partial<TrainFlags> = {}): TrainFlags => ({
+    history,
+    text: ['title', 'description'],
+    department: 'department',
+    priority: 'priority',
+    time: 'opened_at',
+    context: ['device_kind'],
+    out: join(dir, 'models'),
+    maxFeatures: 5000,
+    seed: 1,
+    quiet: true,
+    ...overrides,
+  });
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'nocai-train-'));
+    history = join(dir, 'tickets.csv');
+    await writeFile(history, historyCsv());
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('When trained on a CSV with a time column, then it writes both models, a report and a summary table', async () => {
+    const io = captureIo();
+    expect(await runTrain(flags(), io)).toBe(0);
+    const out = join(dir, 'models');
+    expect(await listVersions(out, 'department')).toEqual(['v1']);
+    expect((await readAliases(out, 'priority')).champion).toBe('v1');
+    const report = JSON.parse(await readFile(join(out, 'report.json'), 'utf8'));
+    expect(Object.keys(report.targets)).toEqual(['department', 'priority']);
+    expect(report.targets.department.test.rows).toBe(24);
+    expect(report.targets.department.test.macroF1).toBe(1);
+    expect(report.targets.department.test.confusion.labels).toEqual(['field_technicians', 'network_ops', 'security']);
+    // The held-out rows are the newest ones of each class.
+    expect(report.targets.department.window.to < '2024-01-05T09:00:00.000Z').toBe(true);
+    expect(io.out).toMatch(/^model\s+version\s+classes/);
+    expect(io.out).toMatch(/department\s+v1\s+3\s+96\s+24\s+1\.000\s+1\.000/);
+  });
+
+  it('When predicting a file, then there is one CSV row per input row, in order, with each target and its confidence', async () => {
+    const input = join(dir, 'new.csv');
+    await writeFile(
+      input,
+      [
+        'ref,summary,device_kind',
+        'A1,"Link down on core-9, since 10:00",router',
+        'A2,Suspicious logins on web-3,server',
+        'A3,Fan failure on db-1,server',
+      ].join('\n')
+    );
+    const io = captureIo();
+    expect(await runPredict({ model: join(dir, 'models'), input, text: ['summary'] }, io)).toBe(0);
+    const table = csvToTable(io.out);
+    expect(table.columns).toEqual([
+      'ref',
+      'summary',
+      'device_kind',
+      'department',
+      'department_confidence',
+      'priority',
+      'priority_confidence',
+    ]);
+    expect(table.rows.map((r) => r.ref)).toEqual(['A1', 'A2', 'A3']);
+    expect(table.rows.map((r) => r.department)).toEqual(['network_ops', 'security', 'field_technicians']);
+    expect(table.rows[0].summary).toBe('Link down on core-9, since 10:00');
+    for (const row of table.rows) expect(Number(row.department_confidence)).toBeGreaterThan(0.5);
+  });
+
+  it('When a column does not exist, then it exits with 2 and one sentence listing the columns', async () => {
+    const io = captureIo();
+    expect(await runTrain(flags({ department: 'team', priority: undefined }), io)).toBe(2);
+    expect(io.err).toBe(
+      `nocai train: ${history} has no column "team"; its columns are id, opened_at, title, description, device_kind, department, priority.\n`
+    );
+  });
+
+  it('When the file is missing, empty or has a single class, then it exits with 2 and says why', async () => {
+    const missing = captureIo();
+    expect(await runTrain(flags({ history: join(dir, 'nope.csv') }), missing)).toBe(2);
+    expect(missing.err).toMatch(/no such file/);
+
+    const empty = join(dir, 'empty.csv');
+    await writeFile(empty, 'title,department\n');
+    const emptyIo = captureIo();
+    expect(
+      await runTrain(
+        flags({ history: empty, text: ['title'], time: undefined, context: [], priority: undefined }),
+        emptyIo
+      )
+    ).toBe(2);
+    expect(emptyIo.err).toMatch(/no data rows/);
+
+    const single = join(dir, 'single.csv');
+    await writeFile(single, 'title,department\nLink down,network_ops\nLink up,network_ops\n');
+    const singleIo = captureIo();
+    expect(
+      await runTrain(
+        flags({ history: single, text: ['title'], time: undefined, context: [], priority: undefined }),
+        singleIo
+      )
+    ).toBe(2);
+    expect(singleIo.err).toMatch(/needs at least 2 classes, found 1/);
+  });
+
+  it('When no target is given, then it exits with 2', async () => {
+    const io = captureIo();
+    expect(await runTrain(flags({ department: undefined, priority: undefined }), io)).toBe(2);
+    expect(io.err).toMatch(/at least one of --label, --department or --priority/);
+    expect(parseCsv(io.out)).toEqual([]);
+  });
+
+  it('When run through the nocai command line with a bad column, then the exit code is 2 and stdout stays empty', async () => {
+    const stderr = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    const stdout = jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
+    try {
+      await buildProgram().parseAsync(
+        ['train', '--history', history, '--text', 'title,description', '--label', 'team', '--out', join(dir, 'cli')],
+        { from: 'user' }
+      );
+      expect(process.exitCode).toBe(2);
+      expect(String(stderr.mock.calls[0][0])).toMatch(/has no column "team"; its columns are id, opened_at/);
+      expect(stdout).not.toHaveBeenCalled();
+    } finally {
+      process.exitCode = 0;
+      stderr.mockRestore();
+      stdout.mockRestore();
+    }
+  });
+
+  it('When a simulation is run, then its labelled lines and tickets train the four default models as champions', async () => {
+    const simDir = join(dir, 'sim');
+    const registry = join(dir, 'registry');
+    await buildProgram().parseAsync(
+      ['simulate', '--days', '2', '--end', '2024-03-06T00:00:00Z', '--history-days', '120', '--quiet'].concat([
+        '--out-file',
+        join(simDir, 'telegraf.lp'),
+        '--out-dir',
+        simDir,
+      ]),
+      { from: 'user' }
+    );
+    const events = csvToTable(await readFile(join(simDir, 'history', 'events.csv'), 'utf8'));
+    expect(events.columns).toEqual([
+      'time',
+      'hostname',
+      'appname',
+      'severity',
+      'message',
+      'device_kind',
+      'site_kind',
+      'criticality',
+      'class',
+      'decision',
+    ]);
+    expect(events.rows.length).toBeGreaterThan(1000);
+
+    const progress: string[] = [];
+    const results = await trainDefaultModels(simDir, registry, (m) => progress.push(m));
+    expect(results.map((r) => r.manifest.name)).toEqual(['event-class', 'event-decision', 'department', 'priority']);
+    expect(await listModels(registry)).toEqual(['department', 'event-class', 'event-decision', 'priority']);
+    for (const name of ['department', 'event-class', 'event-decision', 'priority']) {
+      expect((await readAliases(registry, name)).champion).toBe('v1');
+    }
+    // Two days hold few incidents: quality is the acceptance test's job, here only that it was scored.
+    expect(results[0].report.test.rows).toBeGreaterThan(100);
+    expect(
+      JSON.parse(await readFile(join(registry, 'report.json'), 'utf8')).targets.department.test.rows
+    ).toBeGreaterThan(0);
+    expect(progress.some((m) => m.includes('event-class v1'))).toBe(true);
+  });
+});

@@ -1,0 +1,410 @@
+import { InvalidArgumentError, Option } from 'commander';
+import type { Command } from 'commander';
+import { createHash } from 'node:crypto';
+import { access, mkdir, writeFile } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import { readTableFile } from '../adapters/files/csv';
+import type { Table } from '../adapters/files/csv';
+import { exportLinearClassifier, FEATURES_INPUT, PROBABILITIES_OUTPUT } from '../adapters/onnx/linearClassifierExport';
+import { saveModel, setAlias } from '../adapters/registry/modelRegistry';
+import { DEFAULT_MAX_FEATURES } from '../domain/mlops/featurizer';
+import { MANIFEST_FORMAT } from '../domain/mlops/manifest';
+import type { ModelManifest } from '../domain/mlops/manifest';
+import type { EvaluationReport } from '../domain/mlops/metrics';
+import { trainTextClassifier, TrainingDataError } from '../domain/mlops/textClassifier';
+import type { LabelledExample, TextClassifierOptions } from '../domain/mlops/textClassifier';
+
+/** One model to train from one table: which columns say what, and what to call it. */
+export interface TargetSpec {
+  /** Registry name of the model (`department`, `event-class`). */
+  name: string;
+  labelColumn: string;
+  textColumns: string[];
+  contextColumns: string[];
+  timeColumn?: string;
+  /** Rewrites a label before training (`false_alarm` → `alert`); rows mapped to '' are skipped. */
+  mapLabel?: (label: string) => string;
+  options?: Partial<TextClassifierOptions>;
+}
+
+export interface TrainedTarget {
+  manifest: ModelManifest;
+  report: EvaluationReport;
+  seconds: number;
+}
+
+/** Bad input the user can fix (missing file, unknown column, one class): exit code 2. */
+export class TrainInputError extends Error {}
+
+function parseTimeMs(value: string): number {
+  const trimmed = value.trim();
+  return /^-?\d+(\.\d+)?$/.test(trimmed) ? Number(trimmed) : Date.parse(trimmed);
+}
+
+export function checkColumns(table: Table, wanted: readonly string[], file: string): void {
+  const missing = wanted.filter((c) => !table.columns.includes(c));
+  if (missing.length > 0) {
+    throw new TrainInputError(
+      `${file} has no column ${missing.map((c) => `"${c}"`).join(', ')}; its columns are ${table.columns.join(', ')}.`
+    );
+  }
+}
+
+function examplesOf(table: Table, spec: TargetSpec): LabelledExample[] {
+  const examples: LabelledExample[] = [];
+  table.rows.forEach((row, i) => {
+    const raw = row[spec.labelColumn] ?? '';
+    const label = spec.mapLabel ? spec.mapLabel(raw) : raw.trim();
+    if (label === '') return;
+    let timeMs: number | undefined;
+    if (spec.timeColumn) {
+      timeMs = parseTimeMs(row[spec.timeColumn] ?? '');
+      if (!Number.isFinite(timeMs)) {
+        throw new TrainInputError(
+          `column "${spec.timeColumn}" must hold times (ISO 8601 or epoch ms); row ${i + 1} has "${row[spec.timeColumn]}".`
+        );
+      }
+    }
+    examples.push({
+      text: spec.textColumns.map((c) => row[c] ?? '').join(' '),
+      context: Object.fromEntries(spec.contextColumns.map((c) => [c, row[c] ?? ''])),
+      label,
+      timeMs,
+    });
+  });
+  return examples;
+}
+
+function dataHash(examples: readonly LabelledExample[]): string {
+  const hash = createHash('sha256');
+  for (const e of examples) hash.update(`${JSON.stringify([e.timeMs ?? null, e.label, e.text, e.context])}\n`);
+  return hash.digest('hex');
+}
+
+/**
+ * Trains one target on `table`, exports it to ONNX and stores it as a new version in
+ * `registryDir`; with `champion`, the new version becomes the champion.
+ */
+export async function trainTarget(
+  table: Table,
+  spec: TargetSpec,
+  registryDir: string,
+  options: { champion?: boolean; file?: string } = {}
+): Promise<TrainedTarget> {
+  const began = performance.now();
+  checkColumns(
+    table,
+    [spec.labelColumn, ...spec.textColumns, ...spec.contextColumns, ...(spec.timeColumn ? [spec.timeColumn] : [])],
+    options.file ?? 'the history'
+  );
+  const examples = examplesOf(table, spec);
+  let trained;
+  try {
+    trained = trainTextClassifier(spec.labelColumn, examples, spec.options);
+  } catch (error) {
+    if (error instanceof TrainingDataError) throw new TrainInputError(`${error.message}.`);
+    throw error;
+  }
+  const iso = (ms: number | undefined) => (ms === undefined ? undefined : new Date(ms).toISOString());
+  const manifest = await saveModel(
+    registryDir,
+    {
+      format: MANIFEST_FORMAT,
+      name: spec.name,
+      createdAt: new Date().toISOString(),
+      target: spec.labelColumn,
+      kind: 'linear_text_classifier',
+      labels: trained.model.labels,
+      inputs: {
+        textColumns: spec.textColumns,
+        contextColumns: spec.contextColumns,
+        tensor: { name: FEATURES_INPUT, dimension: trained.model.dimension },
+      },
+      outputs: { name: PROBABILITIES_OUTPUT },
+      featurizer: trained.featurizer,
+      trainingWindow: {
+        from: iso(trained.window.fromMs),
+        to: iso(trained.window.toMs),
+        trainRows: trained.window.trainRows,
+        testRows: trained.window.testRows,
+        timeColumn: spec.timeColumn,
+      },
+      dataHash: dataHash(examples),
+      metrics: trained.report,
+    },
+    exportLinearClassifier(trained.model, `${spec.name}: ${spec.labelColumn} from ${spec.textColumns.join(', ')}`)
+  );
+  if (options.champion) await setAlias(registryDir, spec.name, 'champion', manifest.version);
+  return { manifest, report: trained.report, seconds: (performance.now() - began) / 1000 };
+}
+
+const pad = (text: string, width: number) => text.padEnd(width);
+const fixed = (n: number) => n.toFixed(3);
+
+/** Plain-text table, one line per target: what a person checks after training. */
+export function summaryTable(results: readonly TrainedTarget[]): string {
+  const header = ['model', 'version', 'classes', 'train rows', 'test rows', 'train F1', 'test F1', 'test accuracy'];
+  const rows = results.map((r) => [
+    r.manifest.name,
+    r.manifest.version,
+    String(r.manifest.labels.length),
+    String(r.manifest.trainingWindow.trainRows),
+    String(r.manifest.trainingWindow.testRows),
+    fixed(r.report.train.macroF1),
+    fixed(r.report.test.macroF1),
+    fixed(r.report.test.accuracy),
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)) + 2);
+  return (
+    [header, ...rows]
+      .map((row) =>
+        row
+          .map((cell, i) => pad(cell, widths[i]))
+          .join('')
+          .trimEnd()
+      )
+      .join('\n') + '\n'
+  );
+}
+
+/** Report written next to the models: the metrics of every target of one training run. */
+export async function writeReport(dir: string, results: readonly TrainedTarget[], source: string): Promise<string> {
+  const file = join(dir, 'report.json');
+  const report = {
+    createdAt: new Date().toISOString(),
+    source,
+    targets: Object.fromEntries(
+      results.map((r) => [
+        r.manifest.name,
+        { version: r.manifest.version, trainingSeconds: r.seconds, window: r.manifest.trainingWindow, ...r.report },
+      ])
+    ),
+  };
+  await mkdir(dir, { recursive: true });
+  await writeFile(file, `${JSON.stringify(report, null, 2)}\n`);
+  return file;
+}
+
+async function readTable(file: string): Promise<Table> {
+  try {
+    await access(file);
+  } catch {
+    throw new TrainInputError(`cannot read ${file}: no such file.`);
+  }
+  let table: Table;
+  try {
+    table = await readTableFile(file);
+  } catch (error) {
+    throw new TrainInputError(`cannot parse ${file}: ${(error as Error).message}.`);
+  }
+  if (table.rows.length === 0) throw new TrainInputError(`${file} has no data rows.`);
+  return table;
+}
+
+export type ProgressListener = (message: string) => void;
+
+/** Simulator output → the four models the backend serves, each registered as champion. */
+export const DEFAULT_MODEL_SPECS = {
+  events: [
+    {
+      name: 'event-class',
+      labelColumn: 'class',
+      textColumns: ['message'],
+      contextColumns: ['appname', 'severity', 'device_kind'],
+      timeColumn: 'time',
+    },
+    {
+      name: 'event-decision',
+      labelColumn: 'decision',
+      textColumns: ['message'],
+      contextColumns: ['appname', 'severity', 'device_kind', 'site_kind'],
+      timeColumn: 'time',
+      // Whether an alert-looking line was a false alarm is for the triage policy to find out
+      // over time (did it recover?); a single line can only say "worth looking at".
+      mapLabel: (label: string) => (label === 'false_alarm' ? 'alert' : label),
+    },
+  ],
+  tickets: [
+    {
+      name: 'department',
+      labelColumn: 'department',
+      textColumns: ['title', 'description'],
+      contextColumns: ['site_kind', 'device_kind'],
+      timeColumn: 'opened_at',
+    },
+    {
+      name: 'priority',
+      labelColumn: 'priority',
+      textColumns: ['title', 'description'],
+      // The simulator's rule: urgency of the kind of problem, shifted by the site's criticality
+      // (the site stands for it: the ticket history has no criticality column).
+      contextColumns: ['site', 'site_kind', 'device_kind', 'class'],
+      timeColumn: 'opened_at',
+      // Most of a ticket's priority is an urgency nobody wrote down: with labels that noisy, the
+      // most likely priority (no class balancing, strong L2) beats chasing the rare P1s.
+      options: { training: { classWeight: 'none', l2: 1e-3 } },
+    },
+  ],
+} satisfies Record<string, TargetSpec[]>;
+
+/**
+ * Trains event-class and event-decision from `<simOutDir>/history/events.jsonl` and
+ * department and priority from `<simOutDir>/history/tickets.jsonl`, registers each in
+ * `registryDir` as champion, and writes `<registryDir>/report.json`.
+ */
+export async function trainDefaultModels(
+  simOutDir: string,
+  registryDir: string,
+  onProgress: ProgressListener = () => undefined
+): Promise<TrainedTarget[]> {
+  const results: TrainedTarget[] = [];
+  const sources: Array<[string, TargetSpec[]]> = [
+    [join(simOutDir, 'history', 'events.jsonl'), DEFAULT_MODEL_SPECS.events],
+    [join(simOutDir, 'history', 'tickets.jsonl'), DEFAULT_MODEL_SPECS.tickets],
+  ];
+  for (const [file, specs] of sources) {
+    onProgress(`train: reading ${file}`);
+    const table = await readTable(file);
+    for (const spec of specs) {
+      onProgress(`train: ${spec.name} on ${table.rows.length} rows`);
+      const result = await trainTarget(table, spec, registryDir, { champion: true, file });
+      onProgress(
+        `train: ${spec.name} ${result.manifest.version}: test macro-F1 ${fixed(result.report.test.macroF1)} ` +
+          `in ${result.seconds.toFixed(1)} s`
+      );
+      results.push(result);
+    }
+  }
+  await writeReport(registryDir, results, simOutDir);
+  return results;
+}
+
+export interface TrainFlags {
+  history: string;
+  text: string[];
+  label?: string;
+  department?: string;
+  priority?: string;
+  time?: string;
+  context?: string[];
+  out: string;
+  maxFeatures: number;
+  seed: number;
+  quiet?: boolean;
+}
+
+export interface CommandIo {
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+}
+
+const processIo: CommandIo = {
+  stdout: (text) => process.stdout.write(text),
+  stderr: (text) => process.stderr.write(text),
+};
+
+/** `nocai train`: returns the exit code (0, or 2 with one sentence on stderr for bad input). */
+export async function runTrain(flags: TrainFlags, io: CommandIo = processIo): Promise<number> {
+  const progress = (text: string) => {
+    if (!flags.quiet) io.stderr(`${text}\n`);
+  };
+  const targets = (['label', 'department', 'priority'] as const).flatMap((name) => {
+    const column = flags[name];
+    return column ? [{ name, column }] : [];
+  });
+  try {
+    if (targets.length === 0) {
+      throw new TrainInputError('nothing to train: give at least one of --label, --department or --priority.');
+    }
+    const table = await readTable(flags.history);
+    // Every column checked before any training starts: a typo fails in a second, not after a model.
+    checkColumns(
+      table,
+      [...targets.map((t) => t.column), ...flags.text, ...(flags.context ?? []), ...(flags.time ? [flags.time] : [])],
+      flags.history
+    );
+    const results: TrainedTarget[] = [];
+    for (const { name, column } of targets) {
+      progress(`train: ${name} (${column}) on ${table.rows.length} rows of ${basename(flags.history)}`);
+      const result = await trainTarget(
+        table,
+        {
+          name,
+          labelColumn: column,
+          textColumns: flags.text,
+          contextColumns: flags.context ?? [],
+          timeColumn: flags.time,
+          options: { featurizer: { maxFeatures: flags.maxFeatures }, training: { seed: flags.seed } },
+        },
+        flags.out,
+        { champion: true, file: flags.history }
+      );
+      progress(`train: ${name} ${result.manifest.version} in ${result.seconds.toFixed(1)} s`);
+      results.push(result);
+    }
+    const report = await writeReport(flags.out, results, flags.history);
+    progress(`train: models and ${report} written`);
+    io.stdout(summaryTable(results));
+    return 0;
+  } catch (error) {
+    if (error instanceof TrainInputError) {
+      io.stderr(`nocai train: ${error.message}\n`);
+      return 2;
+    }
+    throw error;
+  }
+}
+
+export const columnList = (value: string): string[] => {
+  const columns = value
+    .split(',')
+    .map((c) => c.trim())
+    .filter((c) => c !== '');
+  if (columns.length === 0) throw new InvalidArgumentError('give at least one column name.');
+  return columns;
+};
+
+const positiveInteger = (name: string) => (value: string) => {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`${name} must be a positive integer.`);
+  return n;
+};
+
+const HELP = `
+Each target given (--label, --department, --priority) is trained as its own model: TF-IDF
+word uni- and bigrams of the masked text plus the context columns, softmax regression,
+exported to ONNX. The newest 20% of each class (by --time, else by row order) is held out
+and scored; OUT/report.json has the per-class precision, recall, F1 and confusion matrix.
+
+Example:
+  nocai train --history .demo/sim/history/tickets.csv --text title,description \\
+    --department department --priority priority --time opened_at --context site_kind,device_kind --out models/`;
+
+export function registerTrain(program: Command): void {
+  program
+    .command('train')
+    .description('train text classifiers from a CSV or JSON Lines history and export them to ONNX')
+    .requiredOption('--history <file>', 'training rows: .csv with a header row, or .jsonl')
+    .addOption(
+      new Option('--text <columns>', 'text column(s), comma-separated, joined')
+        .argParser(columnList)
+        .makeOptionMandatory()
+    )
+    .option('--label <column>', 'train a model named "label" on this column')
+    .option('--department <column>', 'train a model named "department" on this column')
+    .option('--priority <column>', 'train a model named "priority" on this column')
+    .option('--time <column>', 'time column (ISO 8601 or epoch ms): hold out the newest rows')
+    .addOption(new Option('--context <columns>', 'categorical columns used as features').argParser(columnList))
+    .requiredOption('--out <dir>', 'model folder (registry layout) and report.json')
+    .addOption(
+      new Option('--max-features <n>', 'vocabulary size')
+        .default(DEFAULT_MAX_FEATURES)
+        .argParser(positiveInteger('--max-features'))
+    )
+    .addOption(new Option('--seed <n>', 'training seed').default(1).argParser(positiveInteger('--seed')))
+    .option('--quiet', 'no progress on stderr')
+    .addHelpText('after', HELP)
+    .action(async (_options: unknown, command: Command) => {
+      process.exitCode = await runTrain(command.opts<TrainFlags>());
+    });
+}

@@ -1,0 +1,286 @@
+import type { EventClass, Inventory } from '@nocai/contract';
+import { IncidentEngine } from './engine';
+import type { ClassifiedEvent, EngineOutput, Heartbeat, IncidentSummary } from './types';
+
+/** A small estate: a hospital and a hotel, each with a power switch feeding a switch and endpoints. */
+const inventory: Inventory = {
+  sites: [
+    { id: 'hosp', name: 'Hospital', kind: 'hospital', criticality: 5 },
+    { id: 'hotel', name: 'Hotel', kind: 'hotel', criticality: 2 },
+  ],
+  devices: [
+    { host: 'hosp-ps', site: 'hosp', kind: 'power_switch', dependsOn: [] },
+    { host: 'hosp-sw', site: 'hosp', kind: 'network_switch', dependsOn: ['hosp-ps'] },
+    { host: 'hosp-srv', site: 'hosp', kind: 'server', dependsOn: ['hosp-ps', 'hosp-sw'] },
+    { host: 'hosp-mon-1', site: 'hosp', kind: 'patient_monitor', dependsOn: ['hosp-ps', 'hosp-sw'] },
+    { host: 'hosp-mon-2', site: 'hosp', kind: 'patient_monitor', dependsOn: ['hosp-ps', 'hosp-sw'] },
+    { host: 'hotel-ps', site: 'hotel', kind: 'power_switch', dependsOn: [] },
+    { host: 'hotel-srv', site: 'hotel', kind: 'server', dependsOn: ['hotel-ps'] },
+  ],
+};
+const HOSTS = inventory.devices.map((d) => d.host);
+
+const MINUTE_US = 60_000_000;
+const T0 = Date.UTC(2024, 2, 5, 10) * 1000;
+
+function event(
+  hostname: string,
+  timeUs: number,
+  message: string,
+  eventClass: EventClass,
+  decision: 'alert' | 'noise' = 'alert',
+  confidence = 0.9
+): ClassifiedEvent {
+  return {
+    timeUs,
+    hostname,
+    appname: 'test',
+    severity: decision === 'alert' ? 'err' : 'info',
+    message,
+    templateId: message.replace(/\d+/g, '<NUM>'),
+    eventClass,
+    decision,
+    confidence,
+    modelVersion: 'test-1',
+    explanation: [{ feature: message.split(' ')[0], weight: 1 }],
+  };
+}
+
+type Script = Map<number, ClassifiedEvent[]>;
+
+/**
+ * Drives the engine minute by minute: every host reports once a minute (offset by its index)
+ * unless `silent(host, minute)` says otherwise; `script` adds events at given minutes.
+ */
+function run(
+  engine: IncidentEngine,
+  fromMinute: number,
+  toMinute: number,
+  script: Script = new Map(),
+  silent: (host: string, minute: number) => boolean = () => false
+): EngineOutput[] {
+  const outputs: EngineOutput[] = [];
+  for (let m = fromMinute; m < toMinute; m++) {
+    const heartbeats: Heartbeat[] = HOSTS.filter((h) => !silent(h, m)).map((host, i) => ({
+      host,
+      timeUs: T0 + m * MINUTE_US + i * 1000,
+    }));
+    engine.observeHeartbeats(heartbeats);
+    engine.observeEvents(script.get(m) ?? []);
+    outputs.push(engine.advance(T0 + (m + 1) * MINUTE_US));
+  }
+  return outputs;
+}
+
+const at = (minute: number, seconds = 0) => T0 + minute * MINUTE_US + seconds * 1_000_000;
+const actions = (outputs: EngineOutput[]) => outputs.flatMap((o) => o.ticketActions);
+const opened = (outputs: EngineOutput[]) => actions(outputs).filter((a) => a.kind === 'open');
+const latest = (outputs: EngineOutput[], id: string): IncidentSummary | undefined =>
+  [...actions(outputs)].reverse().find((a) => a.incident.id === id)?.incident;
+
+function script(entries: [number, ClassifiedEvent][]): Script {
+  const s: Script = new Map();
+  for (const [minute, e] of entries) s.set(minute, [...(s.get(minute) ?? []), e]);
+  return s;
+}
+
+describe('IncidentEngine', () => {
+  it('When the power switch and everything behind it go silent, then one ticket names the switch as root cause', () => {
+    const engine = new IncidentEngine(inventory);
+    const down = (host: string, m: number) => host.startsWith('hosp') && m >= 30 && m < 70;
+    const outputs = run(engine, 0, 120, new Map(), down);
+
+    const tickets = opened(outputs);
+    expect(tickets).toHaveLength(1);
+    const ticket = latest(outputs, tickets[0].incident.id);
+    expect(ticket).toMatchObject({
+      host: 'hosp-ps',
+      eventClass: 'power',
+      department: 'field_technicians',
+      priority: 'P1',
+    });
+    expect(ticket?.rootCause?.silentSinceUs).toBe(at(29));
+    expect(ticket?.rootCause?.description).toContain('power switch hosp-ps silent since 2024-03-05T10:29:00Z');
+    expect(ticket?.rootCause?.dependants).toEqual(['hosp-mon-1', 'hosp-mon-2', 'hosp-srv', 'hosp-sw']);
+    const silences = outputs.flatMap((o) => o.silences).filter((s) => s.state === 'silent');
+    expect(silences.filter((s) => s.host !== 'hosp-ps').every((s) => s.rootCauseHost === 'hosp-ps')).toBe(true);
+    expect(
+      actions(outputs)
+        .filter((a) => a.kind === 'resolve')
+        .map((a) => a.incident.id)
+    ).toEqual([ticket?.id]);
+  });
+
+  it('When a single endpoint goes silent, then its ticket waits for a possible root and then opens on its own', () => {
+    const engine = new IncidentEngine(inventory);
+    const outputs = run(engine, 0, 60, new Map(), (host, m) => host === 'hosp-mon-1' && m >= 30);
+
+    const tickets = opened(outputs);
+    expect(tickets).toHaveLength(1);
+    expect(tickets[0].incident).toMatchObject({ host: 'hosp-mon-1', source: 'silence', pattern: 'silence' });
+    // Silent from 10:29 + 3 min to be noticed + 5 min of grace.
+    expect(tickets[0].atUs).toBeGreaterThanOrEqual(at(37));
+  });
+
+  it('When a link goes down and up within the window, then it is a false alarm and no ticket opens', () => {
+    const engine = new IncidentEngine(inventory);
+    const outputs = run(
+      engine,
+      0,
+      30,
+      script([
+        [10, event('hosp-sw', at(10), 'Interface Gi1, changed state to down', 'network')],
+        [11, event('hosp-sw', at(11), 'Interface Gi1, changed state to up', 'informational', 'noise')],
+      ])
+    );
+
+    expect(opened(outputs)).toHaveLength(0);
+    const changes = outputs.flatMap((o) => o.decisionChanges);
+    expect(changes.map((c) => [c.hostname, c.timeUs, c.decision])).toEqual([
+      ['hosp-sw', at(10), 'false_alarm'],
+      ['hosp-sw', at(11), 'false_alarm'],
+    ]);
+  });
+
+  it('When a link keeps going down and up, then one flapping ticket opens and earlier false alarms become alerts again', () => {
+    const engine = new IncidentEngine(inventory);
+    const flaps: [number, ClassifiedEvent][] = [];
+    for (const m of [10, 17, 24]) {
+      flaps.push([m, event('hosp-sw', at(m), 'Interface Gi1, changed state to down', 'network')]);
+      flaps.push([m, event('hosp-sw', at(m, 20), 'Interface Gi1, changed state to up', 'informational', 'noise')]);
+    }
+    const outputs = run(engine, 0, 60, script(flaps));
+
+    const tickets = opened(outputs);
+    expect(tickets).toHaveLength(1);
+    expect(tickets[0].incident).toMatchObject({ pattern: 'flapping', department: 'network_ops', relatedAlertCount: 3 });
+    const lastDecision = new Map(outputs.flatMap((o) => o.decisionChanges).map((c) => [c.timeUs, c.decision]));
+    expect(lastDecision.get(at(10))).toBe('alert');
+  });
+
+  it('When a power loss is not restored within five minutes, then the ticket opens once the window has passed', () => {
+    const engine = new IncidentEngine(inventory);
+    const outputs = run(
+      engine,
+      0,
+      30,
+      script([[10, event('hotel-ps', at(10), 'PDU 1: input voltage lost on feed A', 'power')]])
+    );
+
+    const tickets = opened(outputs);
+    expect(tickets).toHaveLength(1);
+    expect(tickets[0].atUs).toBe(at(15));
+    expect(tickets[0].incident).toMatchObject({ pattern: 'outage', priority: 'P2', site: 'hotel' });
+  });
+
+  it('When related alerts of a site come close together, then they share one ticket and are counted', () => {
+    const engine = new IncidentEngine(inventory);
+    const outputs = run(
+      engine,
+      0,
+      40,
+      script([
+        [5, event('hosp-srv', at(5), 'nginx segfault at 0', 'software')],
+        [6, event('hosp-srv', at(6), 'nginx.service: Main process exited', 'software')],
+        [12, event('hosp-srv', at(12), 'nginx segfault at 0', 'software')],
+      ])
+    );
+
+    const tickets = opened(outputs);
+    expect(tickets).toHaveLength(1);
+    expect(latest(outputs, tickets[0].incident.id)?.relatedAlertCount).toBe(3);
+  });
+
+  it('When the deciding event has low confidence, then the ticket waits for review', () => {
+    const engine = new IncidentEngine(inventory);
+    const outputs = run(
+      engine,
+      0,
+      5,
+      script([[1, event('hosp-srv', at(1), 'something odd', 'software', 'alert', 0.4)]])
+    );
+
+    expect(opened(outputs)[0].incident).toMatchObject({ needsReview: true, confidence: 0.4 });
+  });
+
+  it('When the same fault hits a patient monitor in a hospital and a server in a hotel, then the hospital comes first', () => {
+    const engine = new IncidentEngine(inventory);
+    const outputs = run(
+      engine,
+      0,
+      5,
+      script([
+        [1, event('hosp-mon-1', at(1), 'SpO2 module fault', 'hardware')],
+        [1, event('hotel-srv', at(1), 'Fan 2 failed', 'hardware')],
+      ])
+    );
+
+    const bySite = new Map(opened(outputs).map((a) => [a.incident.site, a.incident.priority]));
+    expect(bySite.get('hosp')).toBe('P1');
+    expect(bySite.get('hotel')).toBe('P3');
+  });
+
+  it('When one address fails to log in dozens of times, then one security ticket opens; a lone failure is noise', () => {
+    const engine = new IncidentEngine(inventory);
+    const failures: [number, ClassifiedEvent][] = [];
+    for (let i = 0; i < 30; i++) {
+      const message = `Failed password for root from 185.220.101.7 port ${40000 + i} ssh2`;
+      failures.push([10 + Math.floor(i / 6), event('hosp-srv', at(10, i), message, 'security', 'noise')]);
+    }
+    failures.push([2, event('hotel-srv', at(2), 'Login failed [user: admin] [Source: 45.134.26.9]', 'security')]);
+    const outputs = run(engine, 0, 30, script(failures));
+
+    const tickets = opened(outputs);
+    expect(tickets).toHaveLength(1);
+    expect(latest(outputs, tickets[0].incident.id)).toMatchObject({
+      pattern: 'brute_force',
+      department: 'security',
+      relatedAlertCount: 30,
+    });
+    const changes = outputs.flatMap((o) => o.decisionChanges);
+    expect(changes.find((c) => c.hostname === 'hotel-srv')).toMatchObject({ decision: 'noise' });
+    expect(changes.filter((c) => c.hostname === 'hosp-srv' && c.decision === 'alert')).toHaveLength(30);
+  });
+
+  it('When the state is saved and restored mid-incident, then the rest of the run gives the same outputs', () => {
+    const events = script([
+      [10, event('hotel-ps', at(10), 'PDU 1: input voltage lost on feed A', 'power')],
+      [20, event('hosp-srv', at(20), 'nginx segfault at 0', 'software')],
+      [21, event('hosp-sw', at(21), 'Interface Gi1, changed state to down', 'network')],
+    ]);
+    const silent = (host: string, m: number) => host === 'hosp-mon-2' && m >= 15 && m < 40;
+    const straight = new IncidentEngine(inventory);
+    const expected = run(straight, 0, 80, events, silent);
+
+    const first = new IncidentEngine(inventory);
+    const before = run(first, 0, 22, events, silent);
+    const saved = JSON.parse(JSON.stringify(first.toJSON())) as unknown;
+    const restored = IncidentEngine.fromJSON(inventory, saved);
+    const after = run(restored, 22, 80, events, silent);
+
+    expect([...before, ...after]).toEqual(expected);
+    expect(actions(expected).length).toBeGreaterThan(2);
+  });
+
+  it('When weeks of incidents come and go, then the remembered state stays small', () => {
+    const engine = new IncidentEngine(inventory);
+    const sizes: number[] = [];
+    for (let day = 0; day < 7; day++) {
+      const base = day * 24 * 60;
+      run(
+        engine,
+        base,
+        base + 24 * 60,
+        script(
+          Array.from({ length: 24 }, (_, h): [number, ClassifiedEvent] => [
+            base + h * 60 + 5,
+            event('hosp-srv', at(base + h * 60 + 5), 'nginx segfault at 0', 'software'),
+          ])
+        )
+      );
+      sizes.push(JSON.stringify(engine.toJSON()).length);
+    }
+    expect(Math.max(...sizes.slice(1))).toBeLessThan(sizes[0] * 1.5);
+    expect(engine.toJSON().incidents.length).toBeLessThanOrEqual(2);
+  });
+});

@@ -1,0 +1,615 @@
+import type { Decision, EventClass, Inventory } from '@nocai/contract';
+import { cadenceUs, newCadence, recordHeartbeat } from './cadence';
+import { DependencyGraph } from './dependencyGraph';
+import { isLoginFailure, isLoginSuccess, isRecovery, isTransientDown, loginSource } from './patterns';
+import { emptyState, INCIDENT_STATE_VERSION } from './state';
+import type { EngineState, HostState, IncidentState, LoginAttempt, SilenceRecord } from './state';
+import { summarise } from './summary';
+import { DEFAULT_INCIDENT_ENGINE_OPTIONS, eventKey } from './types';
+import type {
+  ClassifiedEvent,
+  DecisionChange,
+  EngineOutput,
+  Heartbeat,
+  IncidentEngineOptions,
+  IncidentSummary,
+  SilenceChange,
+  TicketAction,
+} from './types';
+
+const US_PER_MS = 1000;
+/** Hosts outside the inventory are forgotten after this long without a heartbeat. */
+const UNKNOWN_HOST_RETENTION_US = 24 * 3_600_000 * US_PER_MS;
+/** An alert is blamed on a silent ancestor whose silence began at most this much after it. */
+const ROOT_SLACK_US = 60_000 * US_PER_MS;
+
+const INFRASTRUCTURE_KINDS: readonly string[] = ['power_switch', 'ups', 'router', 'network_switch'];
+
+const byTimeThenHost = (a: { timeUs: number; host: string }, b: { timeUs: number; host: string }): number =>
+  a.timeUs - b.timeUs || (a.host < b.host ? -1 : a.host > b.host ? 1 : 0);
+
+const isActive = (incident: IncidentState): boolean => incident.status === 'pending' || incident.status === 'open';
+
+/**
+ * Turns classified events and heartbeats into incidents, and incidents into ticket actions:
+ * holds power and link alerts for the false-alarm window, folds flapping and brute forces into
+ * one incident each, groups related alerts of a site, learns every device's reporting cadence to
+ * spot silent devices, and blames dependants' alerts and silences on the silent device they
+ * depend on. Deterministic: the same calls on the same state give the same outputs.
+ *
+ * Usage per pipeline tick: `observeEvents`, `observeHeartbeats`, then `advance(watermarkUs)`,
+ * where the watermark is the time up to which telemetry is complete (silence is judged against it).
+ */
+export class IncidentEngine {
+  readonly options: IncidentEngineOptions;
+  private readonly graph: DependencyGraph;
+  private state: EngineState;
+
+  constructor(inventory: Inventory, options: Partial<IncidentEngineOptions> = {}, state?: EngineState) {
+    this.options = { ...DEFAULT_INCIDENT_ENGINE_OPTIONS, ...options };
+    this.graph = new DependencyGraph(inventory);
+    if (state !== undefined && state.version !== INCIDENT_STATE_VERSION) {
+      throw new Error(`incident engine state version ${state.version} is not ${INCIDENT_STATE_VERSION}`);
+    }
+    this.state = state === undefined ? emptyState() : structuredClone(state);
+  }
+
+  static fromJSON(inventory: Inventory, json: unknown, options: Partial<IncidentEngineOptions> = {}): IncidentEngine {
+    if (typeof json !== 'object' || json === null || (json as { version?: unknown }).version === undefined) {
+      throw new Error('incident engine state is not an object with a version');
+    }
+    // The shape was written by toJSON; the version check above is the compatibility contract.
+    return new IncidentEngine(inventory, options, json as EngineState);
+  }
+
+  toJSON(): EngineState {
+    return structuredClone(this.state);
+  }
+
+  observeEvents(events: readonly ClassifiedEvent[]): void {
+    this.state.inbox.events.push(...events);
+  }
+
+  observeHeartbeats(heartbeats: readonly Heartbeat[]): void {
+    this.state.inbox.heartbeats.push(...heartbeats);
+  }
+
+  /** Processes everything observed, judges silences and pending incidents at `nowUs`, and reports. */
+  advance(nowUs: number): EngineOutput {
+    this.state.nowUs = Math.max(this.state.nowUs, nowUs);
+    const now = this.state.nowUs;
+    this.ingestHeartbeats();
+    this.ingestEvents();
+    this.detectSilences(now);
+    const ticketActions = this.evaluateIncidents(now);
+    this.prune(now);
+    const decisionChanges = dedupeChanges(this.state.outbox.decisionChanges);
+    const silences = this.state.outbox.silences;
+    this.state.outbox = { decisionChanges: [], silences: [] };
+    return { ticketActions, decisionChanges, silences };
+  }
+
+  /** Incidents not yet closed, as the tickets would show them now (for a restart or a dashboard). */
+  activeIncidents(): IncidentSummary[] {
+    return this.state.incidents.filter(isActive).map((i) => this.summary(i));
+  }
+
+  // --- heartbeats and silences -------------------------------------------------------------
+
+  private hostState(host: string, timeUs: number): HostState {
+    let hs = this.state.hosts[host];
+    if (hs === undefined) {
+      hs = { cadence: newCadence(timeUs) };
+      this.state.hosts[host] = hs;
+    }
+    return hs;
+  }
+
+  private ingestHeartbeats(): void {
+    const { events, heartbeats } = this.state.inbox;
+    const all = heartbeats.map((h) => ({ host: h.host, timeUs: h.timeUs }));
+    // A syslog line is telemetry too, whether or not the caller also sent it as a heartbeat.
+    for (const e of events) all.push({ host: e.hostname, timeUs: e.timeUs });
+    all.sort(byTimeThenHost);
+    for (const hb of all) {
+      const hs = this.hostState(hb.host, hb.timeUs);
+      const silence = hs.silence;
+      if (silence !== undefined && silence.recoveredAtUs === undefined && hb.timeUs > silence.sinceUs) {
+        silence.recoveredAtUs = hb.timeUs;
+        this.state.outbox.silences.push(this.silenceChange(hb.host, silence));
+        const incident = this.incidentById(silence.incidentId);
+        if (incident !== undefined) incident.lastActivityUs = Math.max(incident.lastActivityUs, hb.timeUs);
+      }
+      recordHeartbeat(hs.cadence, hb.timeUs, this.options.cadenceSamples);
+    }
+    this.state.inbox.heartbeats = [];
+  }
+
+  private silenceChange(host: string, silence: SilenceRecord): SilenceChange {
+    const device = this.graph.device(host);
+    return {
+      host,
+      site: device.site,
+      deviceKind: device.deviceKind,
+      silentSinceUs: silence.sinceUs,
+      cadenceUs: silence.cadenceUs,
+      state: silence.recoveredAtUs === undefined ? 'silent' : 'recovered',
+      rootCauseHost: silence.rootHost === host ? undefined : silence.rootHost,
+      recoveredAtUs: silence.recoveredAtUs,
+    };
+  }
+
+  private isSilentNow(host: string): boolean {
+    const s = this.state.hosts[host]?.silence;
+    return s !== undefined && s.recoveredAtUs === undefined;
+  }
+
+  private detectSilences(now: number): void {
+    const fresh: { host: string; record: SilenceRecord }[] = [];
+    for (const host of Object.keys(this.state.hosts).sort()) {
+      const hs = this.state.hosts[host];
+      if (hs.silence !== undefined && hs.silence.recoveredAtUs === undefined) continue;
+      const cadence = cadenceUs(hs.cadence, this.options.minCadenceSamples);
+      if (cadence === undefined) continue;
+      const thresholdUs = this.silenceThresholdUs(cadence);
+      if (now - hs.cadence.lastSeenUs < thresholdUs) continue;
+      const record: SilenceRecord = {
+        sinceUs: hs.cadence.lastSeenUs,
+        detectedAtUs: now,
+        cadenceUs: cadence,
+        rootHost: host,
+      };
+      hs.silence = record;
+      fresh.push({ host, record });
+    }
+    // Upstream devices first, so a dependant detected in the same pass finds its root already silent.
+    fresh.sort(
+      (a, b) =>
+        a.record.sinceUs - b.record.sinceUs ||
+        this.graph.ancestorsOf(a.host).length - this.graph.ancestorsOf(b.host).length ||
+        (a.host < b.host ? -1 : 1)
+    );
+    for (const { host, record } of fresh) {
+      const root = this.silentAncestorOf(host, record.sinceUs, this.silenceThresholdUs(record.cadenceUs));
+      if (root !== undefined) {
+        record.rootHost = root;
+        this.attachDependantSilence(host, record, now);
+      } else {
+        this.claimSilentDependants(host, record);
+        this.attachRootSilence(host, record, now);
+      }
+      this.state.outbox.silences.push(this.silenceChange(host, record));
+    }
+  }
+
+  private silenceThresholdUs(cadence: number): number {
+    return Math.max(this.options.silenceFactor * cadence, this.options.minSilenceMs * US_PER_MS);
+  }
+
+  /**
+   * The most upstream silent device `host` depends on, when that one fell silent before `host`
+   * was overdue (`overdueAfterUs` past its last report): then it explains the silence.
+   */
+  private silentAncestorOf(host: string, sinceUs: number, overdueAfterUs = ROOT_SLACK_US): string | undefined {
+    for (const ancestor of this.graph.ancestorsOf(host)) {
+      const s = this.state.hosts[ancestor]?.silence;
+      if (s === undefined || s.sinceUs > sinceUs + overdueAfterUs) continue;
+      if (s.recoveredAtUs !== undefined && s.recoveredAtUs < sinceUs) continue;
+      return s.rootHost;
+    }
+    return undefined;
+  }
+
+  private attachDependantSilence(host: string, record: SilenceRecord, now: number): void {
+    const rootRecord = this.state.hosts[record.rootHost]?.silence;
+    const incident = this.incidentById(rootRecord?.incidentId);
+    if (incident === undefined) return;
+    record.incidentId = incident.id;
+    if (!incident.silentHosts.includes(host)) incident.silentHosts.push(host);
+    incident.lastActivityUs = Math.max(incident.lastActivityUs, now);
+  }
+
+  /** Devices that went silent before their root was detected are re-blamed on it. */
+  private claimSilentDependants(root: string, rootRecord: SilenceRecord): void {
+    for (const dependant of this.graph.dependantsOf(root)) {
+      const s = this.state.hosts[dependant]?.silence;
+      if (s === undefined || s.rootHost !== dependant || s.recoveredAtUs !== undefined) continue;
+      if (s.sinceUs + this.silenceThresholdUs(s.cadenceUs) < rootRecord.sinceUs) continue;
+      s.rootHost = root;
+      const own = this.incidentById(s.incidentId);
+      // A silence still waiting for its grace period folds into the root's; an announced one stays.
+      if (own !== undefined && own.announced === undefined && own.alertCount === 0) own.status = 'dismissed';
+      s.incidentId = undefined;
+    }
+  }
+
+  private attachRootSilence(host: string, record: SilenceRecord, now: number): void {
+    const device = this.graph.device(host);
+    const dependants = this.graph.dependantsOf(host);
+    const candidates = this.state.incidents.filter(
+      (i) =>
+        isActive(i) &&
+        i.site === device.site &&
+        (i.hosts.includes(host) || i.hosts.some((h) => dependants.has(h))) &&
+        now - i.lastAlertAtUs <= this.options.groupWindowMs * US_PER_MS + (now - record.sinceUs)
+    );
+    let incident = candidates.sort((a, b) => b.lastAlertAtUs - a.lastAlertAtUs)[0];
+    if (incident === undefined) {
+      incident = this.newIncident(host, device.site, silenceClass(device.deviceKind), record.sinceUs);
+      if (this.graph.ancestorsOf(host).length > 0) {
+        incident.notBeforeUs = now + this.options.rootCauseGraceMs * US_PER_MS;
+      }
+    }
+    if (incident.rootHost === undefined || this.graph.dependantsOf(host).has(incident.rootHost)) {
+      incident.rootHost = host;
+    }
+    if (!incident.silentHosts.includes(host)) incident.silentHosts.push(host);
+    incident.lastActivityUs = Math.max(incident.lastActivityUs, now);
+    record.incidentId = incident.id;
+    // Dependants claimed above now belong to this incident too.
+    for (const dependant of dependants) {
+      const s = this.state.hosts[dependant]?.silence;
+      if (s !== undefined && s.rootHost === host && s.recoveredAtUs === undefined) {
+        s.incidentId = incident.id;
+        if (!incident.silentHosts.includes(dependant)) incident.silentHosts.push(dependant);
+      }
+    }
+  }
+
+  // --- events ------------------------------------------------------------------------------
+
+  private ingestEvents(): void {
+    const events = [...this.state.inbox.events].sort(
+      (a, b) => a.timeUs - b.timeUs || (a.hostname < b.hostname ? -1 : a.hostname > b.hostname ? 1 : 0)
+    );
+    this.state.inbox.events = [];
+    for (const event of events) this.ingestEvent(event);
+  }
+
+  private ingestEvent(event: ClassifiedEvent): void {
+    if (isRecovery(event.message)) this.recordRecovery(event);
+    if (isLoginFailure(event.eventClass, event.message)) {
+      this.recordLoginFailure(event);
+      return;
+    }
+    if (isLoginSuccess(event.message) && this.recordLoginSuccess(event)) return;
+    if (event.decision !== 'alert' || event.eventClass === 'informational') return;
+    if (isTransientDown(event.eventClass, event.message)) {
+      this.recordTransientDown(event);
+      return;
+    }
+    const incident =
+      this.groupFor(event) ??
+      this.newIncident(event.hostname, this.siteOf(event.hostname), event.eventClass, event.timeUs);
+    incident.hasSolidAlert = true;
+    this.addAlert(incident, event);
+  }
+
+  private siteOf(host: string): string {
+    return this.graph.device(host).site;
+  }
+
+  private recordRecovery(event: ClassifiedEvent): void {
+    for (const incident of this.state.incidents) {
+      if (!isActive(incident)) continue;
+      let recovered = false;
+      for (const down of incident.downs) {
+        if (down.host === event.hostname && down.recoveredAtUs === undefined && down.timeUs <= event.timeUs) {
+          down.recoveredAtUs = event.timeUs;
+          recovered = true;
+        }
+      }
+      if (recovered) incident.recoveryKeys.push(eventKey(event.hostname, event.timeUs));
+    }
+  }
+
+  private recordTransientDown(event: ClassifiedEvent): void {
+    const windowUs = this.options.flapWindowMs * US_PER_MS;
+    const sameCircuit = (i: IncidentState): boolean =>
+      i.downs.some(
+        (d) => d.host === event.hostname && d.templateId === event.templateId && event.timeUs - d.timeUs <= windowUs
+      );
+    // A down on the same circuit as a recent one, even one already dismissed, is the same fault flapping.
+    let incident = this.state.incidents.find((i) => (isActive(i) || i.status === 'false_alarm') && sameCircuit(i));
+    if (incident !== undefined && incident.status === 'false_alarm') this.revive(incident);
+    incident ??=
+      this.groupFor(event) ??
+      this.newIncident(event.hostname, this.siteOf(event.hostname), event.eventClass, event.timeUs);
+    const key = eventKey(event.hostname, event.timeUs);
+    incident.downs.push({ key, host: event.hostname, templateId: event.templateId, timeUs: event.timeUs });
+    const flaps = incident.downs.filter(
+      (d) => d.host === event.hostname && d.templateId === event.templateId && event.timeUs - d.timeUs <= windowUs
+    ).length;
+    if (flaps >= this.options.flapThreshold && !incident.flapping) {
+      incident.flapping = true;
+      incident.eventClass = event.eventClass;
+    }
+    this.addAlert(incident, event);
+  }
+
+  /** A dismissed false alarm that starts flapping was real after all: its events are alerts again. */
+  private revive(incident: IncidentState): void {
+    incident.status = 'pending';
+    incident.closedAtUs = undefined;
+    for (const key of [...incident.eventKeys, ...incident.recoveryKeys]) this.changeDecision(key, 'alert', 'flapping');
+  }
+
+  private recordLoginFailure(event: ClassifiedEvent): void {
+    const source = `${event.hostname}|${loginSource(event.message)}`;
+    const key = eventKey(event.hostname, event.timeUs);
+    const ongoing = this.state.incidents.find((i) => isActive(i) && i.bruteForce === source);
+    if (ongoing !== undefined && event.timeUs - ongoing.lastAlertAtUs <= this.options.groupWindowMs * US_PER_MS) {
+      if (event.decision === 'noise') this.promote(ongoing, key);
+      this.addAlert(ongoing, event);
+      return;
+    }
+    const attempts = (this.state.logins[source] ??= []);
+    attempts.push({ key, timeUs: event.timeUs, decision: event.decision });
+    this.expireLogins(source, event.timeUs);
+    if (attempts.length < this.options.bruteForceMinFailures) return;
+    const incident = this.newIncident(event.hostname, this.siteOf(event.hostname), 'security', attempts[0].timeUs);
+    incident.bruteForce = source;
+    incident.hasSolidAlert = true;
+    // The last attempt is this event, added with its confidence and explanation below.
+    for (const attempt of attempts) {
+      if (attempt.decision === 'noise') this.promote(incident, attempt.key);
+      if (attempt.key === key) continue;
+      incident.alertCount++;
+      this.pushKey(incident, attempt.key);
+    }
+    this.addAlert(incident, event);
+    delete this.state.logins[source];
+  }
+
+  private promote(incident: IncidentState, key: string): void {
+    incident.promotedKeys.push(key);
+    this.changeDecision(key, 'alert', 'brute_force');
+  }
+
+  /** True when the login ends a brute force from the same source (and is filed with it). */
+  private recordLoginSuccess(event: ClassifiedEvent): boolean {
+    const source = `${event.hostname}|${loginSource(event.message)}`;
+    const incident = this.state.incidents.find((i) => isActive(i) && i.bruteForce === source);
+    if (incident === undefined) return false;
+    incident.breached = true;
+    if (event.decision === 'noise') this.promote(incident, eventKey(event.hostname, event.timeUs));
+    this.addAlert(incident, event);
+    return true;
+  }
+
+  /** Drops attempts older than the brute-force window; isolated failures the classifier alerted on become noise. */
+  private expireLogins(source: string, nowUs: number): void {
+    const attempts = this.state.logins[source];
+    if (attempts === undefined) return;
+    const horizon = nowUs - this.options.bruteForceWindowMs * US_PER_MS;
+    let drop = 0;
+    while (drop < attempts.length && attempts[drop].timeUs < horizon) drop++;
+    for (const attempt of attempts.slice(0, drop)) this.dismissLogin(attempt);
+    attempts.splice(0, drop);
+    if (attempts.length === 0) delete this.state.logins[source];
+  }
+
+  private dismissLogin(attempt: LoginAttempt): void {
+    if (attempt.decision === 'alert') this.changeDecision(attempt.key, 'noise', 'isolated_login_failure');
+  }
+
+  /** The active incident an alert belongs to, if any. */
+  private groupFor(event: ClassifiedEvent): IncidentState | undefined {
+    const host = event.hostname;
+    const site = this.siteOf(host);
+    const silentRoot = this.silentAncestorOf(host, event.timeUs);
+    if (silentRoot !== undefined) {
+      const incident = this.incidentById(this.state.hosts[silentRoot]?.silence?.incidentId);
+      if (incident !== undefined && isActive(incident)) return incident;
+    }
+    const groupUs = this.options.groupWindowMs * US_PER_MS;
+    const spanUs = this.options.maxIncidentSpanMs * US_PER_MS;
+    let best: IncidentState | undefined;
+    for (const incident of this.state.incidents) {
+      if (!isActive(incident) || incident.site !== site || incident.bruteForce !== undefined) continue;
+      if (event.timeUs - incident.lastActivityUs > groupUs || event.timeUs - incident.startedAtUs > spanUs) continue;
+      if (incident.eventClass !== event.eventClass && !this.isDownstreamOf(host, incident)) continue;
+      if (best === undefined || incident.lastActivityUs > best.lastActivityUs) best = incident;
+    }
+    return best;
+  }
+
+  /**
+   * Alerts of another class join only an incident where an infrastructure device upstream of
+   * their host is down (silent, flapping, or with an unrecovered power or link loss): a mere
+   * warning on the power switch must not swallow a server's unrelated crash.
+   */
+  private isDownstreamOf(host: string, incident: IncidentState): boolean {
+    const upstream = incident.rootHost ?? incident.firstHost;
+    if (!INFRASTRUCTURE_KINDS.includes(this.graph.device(upstream).deviceKind)) return false;
+    const down =
+      incident.silentHosts.length > 0 || incident.flapping || incident.downs.some((d) => d.recoveredAtUs === undefined);
+    if (!down) return false;
+    return this.graph.dependantsOf(upstream).has(host);
+  }
+
+  private newIncident(host: string, site: string, eventClass: EventClass, startedAtUs: number): IncidentState {
+    const incident: IncidentState = {
+      id: `inc-${site}-${host}-${startedAtUs}`,
+      site,
+      firstHost: host,
+      eventClass,
+      status: 'pending',
+      startedAtUs,
+      lastAlertAtUs: startedAtUs,
+      lastActivityUs: startedAtUs,
+      alertCount: 0,
+      eventKeys: [],
+      recoveryKeys: [],
+      promotedKeys: [],
+      hosts: [],
+      downs: [],
+      hasSolidAlert: false,
+      flapping: false,
+      breached: false,
+      silentHosts: [],
+    };
+    this.state.incidents.push(incident);
+    return incident;
+  }
+
+  private addAlert(incident: IncidentState, event: ClassifiedEvent): void {
+    incident.alertCount++;
+    this.pushKey(incident, eventKey(event.hostname, event.timeUs));
+    incident.lastAlertAtUs = Math.max(incident.lastAlertAtUs, event.timeUs);
+    incident.lastActivityUs = Math.max(incident.lastActivityUs, event.timeUs);
+    if (!incident.hosts.includes(event.hostname)) incident.hosts.push(event.hostname);
+    if (incident.deciding === undefined || event.confidence > incident.deciding.confidence) {
+      incident.deciding = {
+        key: eventKey(event.hostname, event.timeUs),
+        confidence: event.confidence,
+        explanation: event.explanation ?? [],
+        modelVersion: event.modelVersion,
+      };
+    }
+  }
+
+  private pushKey(incident: IncidentState, key: string): void {
+    if (incident.eventKeys.length < this.options.maxEventKeysPerIncident) incident.eventKeys.push(key);
+  }
+
+  private changeDecision(key: string, decision: Decision, reason: string): void {
+    const at = key.lastIndexOf('@');
+    this.state.outbox.decisionChanges.push({
+      key,
+      hostname: key.slice(0, at),
+      timeUs: Number(key.slice(at + 1)),
+      decision,
+      reason,
+    });
+  }
+
+  private incidentById(id: string | undefined): IncidentState | undefined {
+    return id === undefined ? undefined : this.state.incidents.find((i) => i.id === id);
+  }
+
+  // --- lifecycle ---------------------------------------------------------------------------
+
+  private evaluateIncidents(now: number): TicketAction[] {
+    const actions: TicketAction[] = [];
+    const windowUs = this.options.falseAlarmWindowMs * US_PER_MS;
+    const ordered = [...this.state.incidents].sort((a, b) => a.startedAtUs - b.startedAtUs || (a.id < b.id ? -1 : 1));
+    for (const incident of ordered) {
+      if (incident.status === 'pending') this.judgePending(incident, now, windowUs);
+      if (incident.status === 'open' && this.isOver(incident, now)) {
+        incident.status = 'resolved';
+        incident.closedAtUs = now;
+        if (incident.announced !== undefined) {
+          actions.push({ kind: 'resolve', atUs: now, incident: this.summary(incident) });
+        }
+        continue;
+      }
+      if (incident.status !== 'open') continue;
+      const summary = this.summary(incident);
+      const signature = signatureOf(summary);
+      if (incident.announced === undefined) {
+        actions.push({ kind: 'open', atUs: now, incident: summary });
+      } else if (incident.announced !== signature) {
+        actions.push({ kind: 'update', atUs: now, incident: summary });
+      }
+      incident.announced = signature;
+    }
+    return actions;
+  }
+
+  private judgePending(incident: IncidentState, now: number, windowUs: number): void {
+    const onlySilence = incident.alertCount === 0;
+    if (onlySilence) {
+      if (incident.notBeforeUs !== undefined && now < incident.notBeforeUs) return;
+      // A silence that ended within the grace period was a hiccup, not worth a ticket.
+      const stillSilent = incident.silentHosts.some((h) => this.isSilentNow(h));
+      incident.status = stillSilent ? 'open' : 'dismissed';
+      if (!stillSilent) incident.closedAtUs = now;
+      return;
+    }
+    const confirmed =
+      incident.hasSolidAlert ||
+      incident.flapping ||
+      incident.silentHosts.length > 0 ||
+      incident.downs.some((d) => (d.recoveredAtUs ?? now) - d.timeUs >= windowUs);
+    if (confirmed) {
+      incident.status = 'open';
+      return;
+    }
+    const lastDownUs = Math.max(...incident.downs.map((d) => d.timeUs));
+    if (now - lastDownUs < windowUs) return;
+    // Every down recovered within the window and nothing else happened: a false alarm.
+    incident.status = 'false_alarm';
+    incident.closedAtUs = now;
+    for (const key of [...incident.eventKeys, ...incident.recoveryKeys])
+      this.changeDecision(key, 'false_alarm', 'recovered');
+  }
+
+  private isOver(incident: IncidentState, now: number): boolean {
+    if (incident.silentHosts.some((h) => this.isSilentNow(h))) return false;
+    return now - incident.lastActivityUs >= this.options.resolveQuietMs * US_PER_MS;
+  }
+
+  private summary(incident: IncidentState): IncidentSummary {
+    return summarise(incident, {
+      graph: this.graph,
+      options: this.options,
+      nowUs: this.state.nowUs,
+      silenceOf: (host) => this.state.hosts[host]?.silence,
+    });
+  }
+
+  // --- memory bounds -----------------------------------------------------------------------
+
+  private prune(now: number): void {
+    const retentionUs = this.options.retentionMs * US_PER_MS;
+    this.state.incidents = this.state.incidents.filter(
+      (i) => isActive(i) || i.closedAtUs === undefined || now - i.closedAtUs < retentionUs
+    );
+    const live = new Set(this.state.incidents.map((i) => i.id));
+    for (const source of Object.keys(this.state.logins).sort()) this.expireLogins(source, now);
+    for (const [host, hs] of Object.entries(this.state.hosts)) {
+      const s = hs.silence;
+      if (s !== undefined && s.recoveredAtUs !== undefined && now - s.recoveredAtUs >= retentionUs)
+        hs.silence = undefined;
+      if (s?.incidentId !== undefined && !live.has(s.incidentId)) s.incidentId = undefined;
+      if (
+        !this.graph.isKnown(host) &&
+        hs.silence === undefined &&
+        now - hs.cadence.lastSeenUs > UNKNOWN_HOST_RETENTION_US
+      ) {
+        delete this.state.hosts[host];
+      }
+    }
+  }
+}
+
+function silenceClass(deviceKind: string): EventClass {
+  if (deviceKind === 'power_switch' || deviceKind === 'ups') return 'power';
+  if (deviceKind === 'router' || deviceKind === 'network_switch') return 'network';
+  return 'hardware';
+}
+
+/** What makes a ticket worth an update: routing, priority, root cause, and the grouped count. */
+function signatureOf(summary: IncidentSummary): string {
+  return JSON.stringify([
+    summary.title,
+    summary.eventClass,
+    summary.department,
+    summary.priority,
+    summary.needsReview,
+    summary.relatedAlertCount,
+    summary.rootCause?.host,
+    summary.rootCause?.dependants.length,
+  ]);
+}
+
+/** The last change of an event wins (a false alarm revived by flapping is an alert again). */
+function dedupeChanges(changes: readonly DecisionChange[]): DecisionChange[] {
+  const last = new Map<string, DecisionChange>();
+  for (const change of changes) {
+    last.delete(change.key);
+    last.set(change.key, change);
+  }
+  return [...last.values()];
+}

@@ -1,0 +1,92 @@
+import { contributionsGbt, DEFAULT_GBT_OPTIONS, predictGbt, seededRandom, trainGbt } from './gbt';
+import type { FeatureMatrix, GbtOptions } from './gbt';
+
+function matrixOf(rows: number[][]): FeatureMatrix {
+  const featureCount = rows[0].length;
+  return { rowCount: rows.length, featureCount, values: Float32Array.from(rows.flat()) };
+}
+
+/** y = 10 + 5·x0 + noise·N(0,1)-ish (sum of uniforms), x1 is irrelevant. */
+function noisyLinear(seed: number, n: number): { matrix: FeatureMatrix; target: number[] } {
+  const random = seededRandom(seed);
+  const rows: number[][] = [];
+  const target: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const x0 = random() * 4;
+    const noise = (random() + random() + random() + random() - 2) * 1.7;
+    rows.push([x0, random()]);
+    target.push(10 + 5 * x0 + noise);
+  }
+  return { matrix: matrixOf(rows), target };
+}
+
+const options = (overrides: Partial<GbtOptions>): GbtOptions => ({
+  ...DEFAULT_GBT_OPTIONS,
+  loss: { kind: 'squared' },
+  ...overrides,
+});
+
+describe('gradient-boosted trees', () => {
+  it('When a single tree is fitted to a step function, then it predicts each side of the step exactly', () => {
+    const xs = Array.from({ length: 100 }, (_, i) => i / 10);
+    const model = trainGbt(
+      matrixOf(xs.map((x) => [x])),
+      xs.map((x) => (x <= 4.2 ? 3 : 8)),
+      options({ nTrees: 1, learningRate: 1, maxDepth: 1, minSamplesLeaf: 1, subsample: 1, maxBins: 256 })
+    );
+
+    expect(model.trees[0].threshold[0]).toBeCloseTo(4.2, 5);
+    expect(predictGbt(model, [1])).toBeCloseTo(3, 5);
+    expect(predictGbt(model, [4.2])).toBeCloseTo(3, 5);
+    expect(predictGbt(model, [4.3])).toBeCloseTo(8, 5);
+    expect(predictGbt(model, [9.9])).toBeCloseTo(8, 5);
+  });
+
+  it('When trained with quantile losses on noisy data, then unseen rows fall below each quantile about that often', () => {
+    const train = noisyLinear(1, 3000);
+    const test = noisyLinear(2, 2000);
+    for (const alpha of [0.5, 0.9]) {
+      const model = trainGbt(train.matrix, train.target, options({ loss: { kind: 'quantile', alpha }, nTrees: 150 }));
+      let below = 0;
+      for (let i = 0; i < test.matrix.rowCount; i++) {
+        if (test.target[i] <= predictGbt(model, test.matrix.values.subarray(i * 2, i * 2 + 2))) below++;
+      }
+      expect(below / test.matrix.rowCount).toBeGreaterThan(alpha - 0.05);
+      expect(below / test.matrix.rowCount).toBeLessThan(alpha + 0.05);
+    }
+  });
+
+  it('When trained twice with the same seed, then the trees are identical; another seed gives other trees', () => {
+    const { matrix, target } = noisyLinear(3, 500);
+    const o = options({ nTrees: 20, subsample: 0.5 });
+
+    const first = trainGbt(matrix, target, { ...o, seed: 7 });
+    const again = trainGbt(matrix, target, { ...o, seed: 7 });
+    const other = trainGbt(matrix, target, { ...o, seed: 8 });
+
+    expect(again).toEqual(first);
+    expect(other).not.toEqual(first);
+  });
+
+  it('When a prediction is explained, then the bias plus the contributions add up to it and the irrelevant feature barely counts', () => {
+    const { matrix, target } = noisyLinear(4, 1000);
+    const model = trainGbt(matrix, target, options({ nTrees: 50 }));
+    const x = [3.5, 0.5];
+
+    const { bias, contributions } = contributionsGbt(model, x);
+
+    expect(bias + contributions[0] + contributions[1]).toBeCloseTo(predictGbt(model, x), 6);
+    // High x0 raises y by about 5·(3.5 − 2) over the average row.
+    expect(contributions[0]).toBeGreaterThan(5);
+    expect(Math.abs(contributions[1])).toBeLessThan(1);
+  });
+
+  it('When progress is followed, then it is reported once per tree', () => {
+    const { matrix, target } = noisyLinear(5, 200);
+    const seen: number[] = [];
+
+    trainGbt(matrix, target, options({ nTrees: 4, onTree: (built) => seen.push(built) }));
+
+    expect(seen).toEqual([1, 2, 3, 4]);
+  });
+});

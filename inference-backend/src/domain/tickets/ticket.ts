@@ -1,0 +1,82 @@
+import type { EventClass, SimilarTicket, Ticket } from '@nocai/contract';
+import type { IncidentSummary } from '../incidents/types';
+
+/** What an MTTR model is asked about a ticket; the caller's predictor decides how to answer. */
+export interface MttrFeatures {
+  eventClass: EventClass;
+  department: Ticket['department'];
+  priority: Ticket['priority'];
+  siteKind: string;
+  deviceKind: string;
+  relatedAlertCount: number;
+  openedAtMs: number;
+}
+
+export interface MttrEstimate {
+  p50Seconds: number;
+  p90Seconds: number;
+}
+
+export interface TicketBuildDeps {
+  predictMttr: (features: MttrFeatures) => MttrEstimate;
+  /** Past tickets like this one, most similar first; none when the caller has no index. */
+  similarTickets?: (incident: IncidentSummary) => SimilarTicket[];
+  nowMs: number;
+}
+
+const usToMs = (us: number): number => Math.floor(us / 1000);
+
+/**
+ * The contract `Ticket` for an incident as the engine summarised it. `openedAtMs` is when the
+ * incident started (its first alert or silence), not when the ticket was written, so that MTTR
+ * measures the outage and not the false-alarm hold.
+ */
+export function ticketFromIncident(incident: IncidentSummary, deps: TicketBuildDeps): Ticket {
+  const openedAtMs = usToMs(incident.startedAtUs);
+  const mttr = deps.predictMttr({
+    eventClass: incident.eventClass,
+    department: incident.department,
+    priority: incident.priority,
+    siteKind: incident.siteKind,
+    deviceKind: incident.deviceKind,
+    relatedAlertCount: incident.relatedAlertCount,
+    openedAtMs,
+  });
+  const resolvedAtMs = incident.resolvedAtUs === undefined ? undefined : usToMs(incident.resolvedAtUs);
+  return {
+    id: incident.id,
+    openedAtMs,
+    updatedAtMs: deps.nowMs,
+    resolvedAtMs,
+    status: resolvedAtMs !== undefined ? 'resolved' : incident.needsReview ? 'needs_review' : 'open',
+    source: incident.source,
+    title: incident.title,
+    eventClass: incident.eventClass,
+    department: incident.department,
+    priority: incident.priority,
+    confidence: incident.confidence,
+    needsReview: incident.needsReview,
+    site: incident.site,
+    siteKind: incident.siteKind,
+    host: incident.host,
+    deviceKind: incident.deviceKind,
+    // Never below the median, whatever the predictor returns: a P90 under the P50 reads as a bug.
+    mttrP50Seconds: Math.max(0, Math.round(mttr.p50Seconds)),
+    mttrP90Seconds: Math.max(Math.round(mttr.p50Seconds), Math.round(mttr.p90Seconds)),
+    rootCause:
+      incident.rootCause === undefined
+        ? undefined
+        : {
+            host: incident.rootCause.host,
+            deviceKind: incident.rootCause.deviceKind,
+            silentSinceMs:
+              incident.rootCause.silentSinceUs === undefined ? undefined : usToMs(incident.rootCause.silentSinceUs),
+            description: incident.rootCause.description,
+            dependants: [...incident.rootCause.dependants],
+          },
+    relatedAlertCount: incident.relatedAlertCount,
+    explanation: incident.explanation.map((e) => ({ ...e })),
+    similarTickets: deps.similarTickets?.(incident) ?? [],
+    modelVersion: incident.modelVersion,
+  };
+}

@@ -1,0 +1,204 @@
+import { OUTPUT, SILENCE_SERIES, type Decision, type Inventory, type Ticket } from '@nocai/contract';
+import type { TicketsRepository } from '../adapters/influx/ticketsRepository';
+import { ticketPoint } from '../adapters/influx/ticketsRepository';
+import {
+  IncidentEngine,
+  eventKey,
+  type ClassifiedEvent,
+  type EngineOutput,
+  type EngineState,
+  type Heartbeat,
+  type IncidentEngineOptions,
+  type SilenceChange,
+  type TicketAction,
+} from '../domain/incidents';
+import type { SimilarTicketIndex } from '../domain/recommendations/similarTickets';
+import type { SeriesPoint } from '../domain/series';
+import { applyTicketAction, type MttrEstimate, type MttrFeatures } from '../domain/tickets';
+import type { MttrPredictor } from '../services/ports';
+
+export interface HeartbeatReader {
+  read(afterUs: number, toUs: number): Promise<Heartbeat[]>;
+}
+
+/** Tags of an aiops_events point written by an earlier batch, to rewrite its decision. */
+export type EventTagLookup = (hostname: string, timeUs: number) => Promise<Record<string, string> | undefined>;
+
+export interface TriageStepDeps {
+  inventory: Inventory;
+  heartbeats?: HeartbeatReader;
+  tickets: Pick<TicketsRepository, 'findById'>;
+  mttr: MttrPredictor;
+  similar: () => SimilarTicketIndex | undefined;
+  eventTags: EventTagLookup;
+  engineOptions?: Partial<IncidentEngineOptions>;
+}
+
+export interface TriageState {
+  engine: EngineState;
+  /** Heartbeats are read and the engine advanced up to here (µs). */
+  engineUs: number;
+}
+
+export interface TriageResult {
+  /** Ticket, silence and rewritten-event points to write with the batch. */
+  points: SeriesPoint[];
+  /** New decisions for events of the current batch, by eventKey. */
+  decisions: Map<string, Decision>;
+  state: TriageState;
+  tickets: Ticket[];
+}
+
+/**
+ * The incident step of a log batch: feeds classified events and telemetry heartbeats to the
+ * incident engine, advances it to the batch's watermark, and turns what it decides into
+ * tickets (with MTTR and similar past tickets), silences and re-labelled events. Its state is
+ * committed with the batch, so a replay reproduces the same incidents and ticket ids.
+ */
+export class TriageStep {
+  private engine: IncidentEngine | undefined;
+
+  constructor(private readonly deps: TriageStepDeps) {}
+
+  async run(
+    saved: TriageState | undefined,
+    events: readonly ClassifiedEvent[],
+    targetUs: number,
+    nowMs: number
+  ): Promise<TriageResult> {
+    const { deps } = this;
+    // An engine that saw an uncommitted batch is rebuilt from the committed state (see LogStage).
+    const engine =
+      this.engine ??
+      (saved ? IncidentEngine.fromJSON(deps.inventory, saved.engine, deps.engineOptions) : new IncidentEngine(deps.inventory, deps.engineOptions));
+    this.engine = undefined;
+    const fromUs = saved?.engineUs ?? (events[0]?.timeUs ?? targetUs) - 1;
+    const untilUs = Math.max(fromUs, targetUs);
+    const beats = deps.heartbeats && untilUs > fromUs ? await deps.heartbeats.read(fromUs, untilUs) : [];
+    const output = stepEngine(engine, events, beats, fromUs, untilUs);
+
+    const points: SeriesPoint[] = [];
+    const decisions = new Map<string, Decision>();
+    const inBatch = new Set(events.map((e) => eventKey(e.hostname, e.timeUs)));
+    for (const change of output.decisionChanges) {
+      if (inBatch.has(change.key)) {
+        decisions.set(change.key, change.decision);
+        continue;
+      }
+      const tags = await deps.eventTags(change.hostname, change.timeUs);
+      if (tags) {
+        points.push({
+          measurement: OUTPUT.events.measurement,
+          tags,
+          // Same series and timestamp: InfluxDB merges the field into the existing point.
+          fields: { [OUTPUT.events.fields.decision]: change.decision },
+          timeUs: change.timeUs,
+        });
+      }
+    }
+    for (const silence of output.silences) points.push(silencePoint(silence));
+    const tickets = await this.tickets(output.ticketActions, nowMs);
+    for (const ticket of tickets) points.push(ticketPoint(ticket));
+    return { points, decisions, tickets, state: { engine: engine.toJSON(), engineUs: untilUs } };
+  }
+
+  /** Called once the batch is committed: the engine may be reused for the next one. */
+  committed(engine: TriageState): void {
+    this.engine = IncidentEngine.fromJSON(this.deps.inventory, engine.engine, this.deps.engineOptions);
+  }
+
+  private async tickets(actions: readonly TicketAction[], nowMs: number): Promise<Ticket[]> {
+    if (actions.length === 0) return [];
+    // MTTR models are async (onnxruntime); the ticket builder is sync: predict first, in one batch.
+    const estimates = new Map<string, MttrEstimate>();
+    const predictions = await Promise.all(
+      actions.map((a) =>
+        this.deps.mttr.predict({
+          eventClass: a.incident.eventClass,
+          department: a.incident.department,
+          priority: a.incident.priority,
+          siteKind: a.incident.siteKind,
+          deviceKind: a.incident.deviceKind,
+          openedAtMs: Math.floor(a.incident.startedAtUs / 1000),
+          fromIncident: true,
+        })
+      )
+    );
+    actions.forEach((a, i) => estimates.set(a.incident.id, predictions[i]));
+    const latest = new Map<string, Ticket>();
+    for (const action of actions) {
+      const existing = latest.get(action.incident.id) ?? (await this.deps.tickets.findById(action.incident.id, nowMs));
+      // A replayed batch finds its ticket already written: an open becomes an update, not an error.
+      const kind = existing && action.kind === 'open' ? 'update' : !existing && action.kind !== 'open' ? 'open' : action.kind;
+      const ticket = applyTicketAction(existing, { ...action, kind }, {
+        predictMttr: (f: MttrFeatures) => estimates.get(action.incident.id) ?? { p50Seconds: 0, p90Seconds: 0 },
+        similarTickets: (incident) =>
+          this.deps.similar()?.search(`${incident.title} ${incident.rootCause?.description ?? ''}`, 3, {
+            eventClass: incident.eventClass,
+          }) ?? [],
+        nowMs: Math.floor(action.atUs / 1000),
+      });
+      latest.set(ticket.id, ticket);
+    }
+    return [...latest.values()];
+  }
+}
+
+/**
+ * The engine judges silences and holds at each `advance`, so it is stepped through the batch in
+ * fixed slices of data time, aligned to absolute boundaries: a backlog of hours processed in one
+ * batch gives the same incidents as the same lines arriving minute by minute.
+ */
+export const ENGINE_STEP_US = 30_000_000;
+
+function stepEngine(
+  engine: IncidentEngine,
+  events: readonly ClassifiedEvent[],
+  beats: readonly Heartbeat[],
+  fromUs: number,
+  untilUs: number
+): EngineOutput {
+  const sortedEvents = [...events].sort((a, b) => a.timeUs - b.timeUs);
+  const out: EngineOutput = { ticketActions: [], decisionChanges: [], silences: [] };
+  let e = 0;
+  let h = 0;
+  let boundary = (Math.floor(fromUs / ENGINE_STEP_US) + 1) * ENGINE_STEP_US;
+  for (;;) {
+    const stepEnd = Math.min(boundary, untilUs);
+    const start = e;
+    while (e < sortedEvents.length && sortedEvents[e].timeUs <= stepEnd) e++;
+    const beatStart = h;
+    while (h < beats.length && beats[h].timeUs <= stepEnd) h++;
+    if (e > start) engine.observeEvents(sortedEvents.slice(start, e));
+    if (h > beatStart) engine.observeHeartbeats(beats.slice(beatStart, h));
+    const step = engine.advance(stepEnd);
+    out.ticketActions.push(...step.ticketActions);
+    out.decisionChanges.push(...step.decisionChanges);
+    out.silences.push(...step.silences);
+    if (stepEnd >= untilUs) break;
+    boundary += ENGINE_STEP_US;
+  }
+  // Defensive: anything past untilUs is still handed over rather than dropped.
+  if (e < sortedEvents.length) {
+    engine.observeEvents(sortedEvents.slice(e));
+    const step = engine.advance(untilUs);
+    out.ticketActions.push(...step.ticketActions);
+    out.decisionChanges.push(...step.decisionChanges);
+    out.silences.push(...step.silences);
+  }
+  return out;
+}
+
+function silencePoint(s: SilenceChange): SeriesPoint {
+  const S = SILENCE_SERIES;
+  return {
+    measurement: S.measurement,
+    tags: { [S.tags.site]: s.site, [S.tags.host]: s.host, [S.tags.deviceKind]: s.deviceKind, [S.tags.state]: s.state },
+    fields: {
+      [S.fields.rootCauseHost]: s.rootCauseHost ?? '',
+      [S.fields.cadenceS]: s.cadenceUs / 1e6,
+    },
+    intFields: { [S.fields.silentSinceMs]: Math.floor(s.silentSinceUs / 1000) },
+    timeUs: s.state === 'recovered' && s.recoveredAtUs !== undefined ? s.recoveredAtUs : s.silentSinceUs,
+  };
+}

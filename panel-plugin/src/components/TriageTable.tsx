@@ -1,0 +1,249 @@
+import React, { Fragment, type ReactNode, useId } from 'react';
+import { css } from '@emotion/css';
+import type { GrafanaTheme2 } from '@grafana/data';
+import type { FeedbackVerdict } from '@nocai/contract';
+import { Badge, type BadgeColor, IconButton, Spinner, useStyles2 } from '@grafana/ui';
+
+import { testIds } from '../testIds';
+import { COLUMN_LABELS, type TriageColumn } from '../triage/columns';
+import type { RowWithFeedback } from '../triage/feedback';
+import type { TriageRow } from '../triage/rows';
+import { formatDuration } from '../triage/format';
+import { FeedbackButtons } from './FeedbackButtons';
+import { TicketDetails } from './TicketDetails';
+
+interface Props {
+  rows: RowWithFeedback[];
+  columns: readonly TriageColumn[];
+  nowMs: number;
+  expanded: ReadonlySet<string>;
+  onToggle: (key: string) => void;
+  /** Feedback data source uid of a row, or undefined when the row is read-only. */
+  feedbackTarget: (row: TriageRow) => string | undefined;
+  showActions: boolean;
+  comments: Readonly<Record<string, string>>;
+  onComment: (ticketId: string, comment: string) => void;
+  onVerdict: (row: RowWithFeedback, datasourceUid: string, verdict: FeedbackVerdict) => void;
+}
+
+export function TriageTable(props: Props) {
+  const { rows, columns, nowMs, expanded, onToggle, showActions } = props;
+  const styles = useStyles2(getStyles);
+  const idPrefix = useId();
+  // One for the expand button, one per data column, one for the feedback buttons.
+  const columnCount = columns.length + 1 + (showActions ? 1 : 0);
+
+  return (
+    <table className={styles.table} aria-label="Triage queue" data-testid={testIds.panel.table}>
+      <thead>
+        <tr>
+          <th scope="col" className={styles.header}>
+            <span className={styles.visuallyHidden}>Details</span>
+          </th>
+          {columns.map((column) => (
+            <th key={column} scope="col" className={styles.header}>
+              {COLUMN_LABELS[column]}
+            </th>
+          ))}
+          {showActions && (
+            <th scope="col" className={styles.header}>
+              Verdict
+            </th>
+          )}
+        </tr>
+      </thead>
+      <tbody>
+        {rows.map((row) => {
+          const isExpanded = expanded.has(row.key);
+          const detailsId = `${idPrefix}-details-${row.key}`;
+          const target = props.feedbackTarget(row);
+          const ticketId = row.ticketId;
+          const name = ticketId ?? row.message ?? 'this row';
+          return (
+            <Fragment key={row.key}>
+              <tr className={styles.row} data-testid={testIds.panel.row} data-ticket-id={ticketId}>
+                <td className={styles.cell}>
+                  <IconButton
+                    name={isExpanded ? 'angle-down' : 'angle-right'}
+                    aria-expanded={isExpanded}
+                    aria-controls={detailsId}
+                    aria-label={`${isExpanded ? 'Hide' : 'Show'} details of ${name}`}
+                    data-testid={testIds.panel.expand}
+                    onClick={() => onToggle(row.key)}
+                  />
+                </td>
+                {columns.map((column) => (
+                  <td
+                    key={column}
+                    className={column === 'summary' || column === 'rootCause' ? styles.wideCell : styles.cell}
+                  >
+                    {CELLS[column](row, nowMs)}
+                  </td>
+                ))}
+                {showActions && (
+                  <td className={styles.cell}>
+                    {target !== undefined && ticketId !== undefined && (
+                      <FeedbackButtons
+                        ticketId={ticketId}
+                        current={row.feedbackVerdict}
+                        pending={row.feedbackProgress === 'pending'}
+                        onVerdict={(verdict) => props.onVerdict(row, target, verdict)}
+                      />
+                    )}
+                  </td>
+                )}
+              </tr>
+              {isExpanded && (
+                <tr className={styles.detailsRow}>
+                  <td colSpan={columnCount}>
+                    <TicketDetails
+                      row={row}
+                      id={detailsId}
+                      comment={
+                        target !== undefined && ticketId !== undefined
+                          ? {
+                              value: props.comments[ticketId] ?? '',
+                              onChange: (value) => props.onComment(ticketId, value),
+                            }
+                          : undefined
+                      }
+                    />
+                  </td>
+                </tr>
+              )}
+            </Fragment>
+          );
+        })}
+      </tbody>
+    </table>
+  );
+}
+
+/** Whether a column has anything to show in these rows: empty columns are left out. */
+export const HAS_VALUE: Record<TriageColumn, (row: TriageRow) => boolean> = {
+  priority: (row) => row.priority !== undefined,
+  age: (row) => row.timeMs !== undefined,
+  review: (row) => row.needsReview,
+  ticket: (row) => row.ticketId !== undefined,
+  summary: (row) => row.message !== undefined,
+  class: (row) => row.eventClass !== undefined,
+  department: (row) => row.department !== undefined,
+  site: (row) => row.site !== undefined,
+  host: (row) => row.host !== undefined,
+  status: (row) => row.status !== undefined,
+  mttr: (row) => row.mttrP50Seconds !== undefined || row.mttrP90Seconds !== undefined,
+  confidence: (row) => row.confidence !== undefined,
+  rootCause: (row) => row.rootCause !== undefined,
+  feedback: (row) => row.feedbackVerdict !== undefined || row.feedbackDatasourceUid !== undefined,
+};
+
+const CELLS: Record<TriageColumn, (row: RowWithFeedback, nowMs: number) => ReactNode> = {
+  priority: (row) => row.priority && <PriorityBadge priority={row.priority} />,
+  age: (row, nowMs) => row.timeMs !== undefined && <Age timeMs={row.timeMs} nowMs={nowMs} />,
+  review: (row) =>
+    row.needsReview && (
+      <Badge
+        text="Review"
+        color="purple"
+        icon="eye"
+        tooltip="Flagged for manual review: check this decision before acting on it"
+        data-testid={testIds.panel.needsReview}
+      />
+    ),
+  ticket: (row) => row.ticketId,
+  summary: (row) => <span title={row.message}>{row.message}</span>,
+  class: (row) => row.eventClass,
+  department: (row) => row.department,
+  site: (row) => row.site,
+  host: (row) => (row.deviceKind && row.host ? <span title={row.deviceKind}>{row.host}</span> : row.host),
+  status: (row) => row.status,
+  mttr: (row) =>
+    row.mttrP50Seconds === undefined && row.mttrP90Seconds === undefined
+      ? undefined
+      : `${formatSeconds(row.mttrP50Seconds)} / ${formatSeconds(row.mttrP90Seconds)}`,
+  confidence: (row) => (row.confidence === undefined ? undefined : `${Math.round(row.confidence * 100)}%`),
+  rootCause: (row) => <span title={row.rootCause}>{row.rootCause}</span>,
+  feedback: (row) => <FeedbackState row={row} />,
+};
+
+const PRIORITY_COLORS: Record<string, BadgeColor> = { P1: 'red', P2: 'orange', P3: 'blue', P4: 'darkgrey' };
+
+function PriorityBadge({ priority }: { priority: string }) {
+  return <Badge text={priority} color={PRIORITY_COLORS[priority] ?? 'darkgrey'} data-testid={testIds.panel.priority} />;
+}
+
+const VERDICT_BADGES: Record<string, { text: string; color: BadgeColor }> = {
+  valid: { text: 'Validated', color: 'green' },
+  invalid: { text: 'Invalidated', color: 'red' },
+  avoided: { text: 'Avoided', color: 'blue' },
+};
+
+function FeedbackState({ row }: { row: RowWithFeedback }) {
+  const badge = row.feedbackVerdict ? VERDICT_BADGES[row.feedbackVerdict] : undefined;
+  return (
+    <span data-testid={testIds.panel.feedbackVerdict} data-progress={row.feedbackProgress}>
+      {badge && <Badge text={badge.text} color={badge.color} tooltip={row.feedbackComment} />}
+      {row.feedbackProgress === 'pending' && <Spinner inline aria-label="Saving feedback" />}
+    </span>
+  );
+}
+
+function Age({ timeMs, nowMs }: { timeMs: number; nowMs: number }) {
+  const iso = new Date(timeMs).toISOString();
+  return (
+    <time dateTime={iso} title={iso} data-testid={testIds.panel.age}>
+      {formatDuration(nowMs - timeMs)}
+    </time>
+  );
+}
+
+function formatSeconds(seconds: number | undefined): string {
+  return seconds === undefined ? '–' : formatDuration(seconds * 1000);
+}
+
+const getStyles = (theme: GrafanaTheme2) => ({
+  table: css({
+    width: '100%',
+    borderCollapse: 'collapse',
+    fontSize: theme.typography.bodySmall.fontSize,
+  }),
+  header: css({
+    position: 'sticky',
+    top: 0,
+    zIndex: 1,
+    padding: theme.spacing(0.5, 1),
+    background: theme.colors.background.primary,
+    borderBottom: `1px solid ${theme.colors.border.medium}`,
+    color: theme.colors.text.secondary,
+    fontWeight: theme.typography.fontWeightMedium,
+    textAlign: 'left',
+    whiteSpace: 'nowrap',
+  }),
+  row: css({
+    borderBottom: `1px solid ${theme.colors.border.weak}`,
+    '&:hover': {
+      background: theme.colors.action.hover,
+    },
+  }),
+  detailsRow: css({
+    borderBottom: `1px solid ${theme.colors.border.weak}`,
+  }),
+  cell: css({
+    padding: theme.spacing(0.5, 1),
+    whiteSpace: 'nowrap',
+  }),
+  wideCell: css({
+    padding: theme.spacing(0.5, 1),
+    maxWidth: 300,
+    overflow: 'hidden',
+    textOverflow: 'ellipsis',
+    whiteSpace: 'nowrap',
+  }),
+  visuallyHidden: css({
+    position: 'absolute',
+    width: 1,
+    height: 1,
+    overflow: 'hidden',
+    clip: 'rect(0 0 0 0)',
+  }),
+});

@@ -1,0 +1,33 @@
+import type { FeedbackVerdict, Ticket } from '@nocai/contract';
+
+/** Plugin id of the data source that takes feedback; the options picker offers only data sources of it. */
+export const FEEDBACK_DATASOURCE_TYPE = 'nocai-inference-datasource';
+
+/**
+ * What the panel needs from the NOC AI data source (its `postFeedback`). The panel cannot import the other
+ * plugin's class, so it checks the instance it gets from Grafana for this method.
+ */
+export interface FeedbackDataSource {
+  postFeedback(ticketId: string, verdict: FeedbackVerdict, comment?: string): Promise<Ticket>;
+}
+
+export function isFeedbackDataSource(datasource: unknown): datasource is FeedbackDataSource {
+  return (
+    typeof datasource === 'object' &&
+    datasource !== null &&
+    'postFeedback' in datasource &&
+    typeof datasource.postFeedback === 'function'
+  );
+}
+
+/** The data source chosen in the options wins; otherwise the one that produced the row. */
+export function feedbackDatasourceFor(
+  row: { feedbackDatasourceUid?: string },
+  optionUid: string | undefined
+): string | undefined {
+  if (row.feedbackDatasourceUid === undefined) {
+    // Not from the NOC AI data source (e.g. aiops_tickets read from InfluxDB): read-only.
+    return undefined;
+  }
+  return optionUid || row.feedbackDatasourceUid;
+}

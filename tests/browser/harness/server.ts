@@ -1,0 +1,102 @@
+import { readFile } from 'node:fs/promises';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join, normalize } from 'node:path';
+
+import { PROXY_PREFIX } from './constants';
+
+/** @grafana/ui's Icon loads its SVGs from `public/build/img/icons/`, relative to the page, as in Grafana. */
+const ICON_URL_PREFIX = '/public/build/img/icons/';
+const ICON_DIR = join(__dirname, '../../../node_modules/@grafana/ui/dist/public/img/icons');
+
+const PAGE = `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>NOC AI triage panel</title></head>
+<body><div id="root"></div><script src="/harness.js"></script></body></html>`;
+
+export interface HarnessServer {
+  url: string;
+  /** Requests the proxy forwarded (method and backend path), to assert on what the page sent. */
+  forwarded: Array<{ method: string; path: string }>;
+  close(): Promise<void>;
+}
+
+/**
+ * Serves the bundled page and stands in for Grafana's data source proxy: `/proxy/api/<rest>` goes to
+ * `<backendUrl>/<rest>` with the bearer token added here, so the token never reaches the page. When the
+ * backend cannot be reached it answers 502 Bad Gateway, as Grafana's proxy does.
+ */
+export async function startHarnessServer(bundleDir: string, backendUrl: string, token: string): Promise<HarnessServer> {
+  const forwarded: HarnessServer['forwarded'] = [];
+  const routePrefix = `${PROXY_PREFIX}/api`;
+
+  const proxy = async (req: IncomingMessage, res: ServerResponse, backendPath: string) => {
+    forwarded.push({ method: req.method ?? 'GET', path: backendPath.split('?')[0] });
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) {
+      chunks.push(chunk as Buffer);
+    }
+    const headers: Record<string, string> = { Authorization: `Bearer ${token}` };
+    if (req.headers['content-type']) {
+      headers['Content-Type'] = req.headers['content-type'];
+    }
+    try {
+      const upstream = await fetch(`${backendUrl}${backendPath}`, {
+        method: req.method,
+        headers,
+        body: chunks.length > 0 ? Buffer.concat(chunks) : undefined,
+      });
+      res.writeHead(upstream.status, { 'Content-Type': upstream.headers.get('content-type') ?? 'text/plain' });
+      res.end(Buffer.from(await upstream.arrayBuffer()));
+    } catch {
+      res.writeHead(502, { 'Content-Type': 'text/plain' });
+      res.end('Bad Gateway');
+    }
+  };
+
+  const server: Server = createServer((req, res) => {
+    const url = req.url ?? '/';
+    if (url.startsWith(`${routePrefix}/`)) {
+      void proxy(req, res, url.slice(routePrefix.length));
+      return;
+    }
+    const path = url.split('?')[0];
+    if (path === '/' || path === '/index.html') {
+      res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' });
+      res.end(PAGE);
+      return;
+    }
+    const icon = path.startsWith(ICON_URL_PREFIX) ? normalize(path.slice(ICON_URL_PREFIX.length)) : undefined;
+    if (icon && /^[\w-]+\/[\w-]+\.svg$/.test(icon)) {
+      sendFile(res, join(ICON_DIR, icon), 'image/svg+xml');
+      return;
+    }
+    // Only the bundle's own files: a flat folder, so no path can climb out of it.
+    const file = path.slice(1);
+    if (/^[\w.-]+\.js$/.test(file)) {
+      sendFile(res, join(bundleDir, file), 'text/javascript; charset=utf-8');
+      return;
+    }
+    res.writeHead(404);
+    res.end();
+  });
+  await new Promise<void>((listening) => server.listen(0, '127.0.0.1', listening));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    forwarded,
+    close: () => new Promise((closed) => server.close(() => closed())),
+  };
+}
+
+function sendFile(res: ServerResponse, file: string, contentType: string) {
+  readFile(file).then(
+    (body) => {
+      res.writeHead(200, { 'Content-Type': contentType });
+      res.end(body);
+    },
+    () => {
+      res.writeHead(404);
+      res.end();
+    }
+  );
+}

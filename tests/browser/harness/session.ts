@@ -1,0 +1,65 @@
+import type { Ticket } from '@nocai/contract';
+import { type Browser, chromium } from 'playwright-core';
+
+import { startTestBackend, type TestBackend, TEST_TOKEN } from '../../support/service';
+import { buildHarness } from './build';
+import { type HarnessServer, startHarnessServer } from './server';
+
+/** Debian's path; set CHROMIUM_PATH for another browser build. */
+const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+/** Distinct complaints, so the backend routes them to different departments and priorities. */
+export const COMPLAINTS = [
+  { text: 'The UPS in the server room is on battery, input voltage lost since 10 minutes', site: 'hosp-01' },
+  { text: 'Ransomware note found on the reception PC, files encrypted', site: 'hotel-02' },
+  { text: 'Core switch uplink flapping, users on floor 3 lose the network every few minutes', site: 'factory-03' },
+];
+
+export interface HarnessSession {
+  backend: TestBackend;
+  server: HarnessServer;
+  browser: Browser;
+  tickets: Ticket[];
+  stop(): Promise<void>;
+}
+
+/** The real backend (on the test influxd) with three tickets, the bundled page behind its proxy, and Chromium. */
+export async function startHarnessSession(): Promise<HarnessSession> {
+  const [backend, bundleDir] = await Promise.all([startTestBackend(), buildHarness()]);
+  const tickets: Ticket[] = [];
+  for (const complaint of COMPLAINTS) {
+    const response = await backend.call('/api/complaints', { method: 'POST', body: JSON.stringify(complaint) });
+    if (response.status !== 201) {
+      throw new Error(`creating a ticket failed: ${response.status} ${await response.text()}`);
+    }
+    tickets.push(((await response.json()) as { ticket: Ticket }).ticket);
+  }
+  const server = await startHarnessServer(bundleDir, backend.service.url, TEST_TOKEN);
+  const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
+  let stopped = false;
+  return {
+    backend,
+    server,
+    browser,
+    tickets,
+    stop: async () => {
+      if (stopped) {
+        return;
+      }
+      stopped = true;
+      await Promise.allSettled([browser.close(), server.close()]);
+      await backend.stop().catch(() => undefined);
+    },
+  };
+}

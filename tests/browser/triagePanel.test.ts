@@ -1,0 +1,98 @@
+import type { Page } from 'playwright-core';
+
+import { waitFor } from '../support/wait';
+import { startHarnessSession, type HarnessSession } from './harness/session';
+
+/**
+ * The triage panel in a real Chromium: the real panel and data source code, bundled, against the real
+ * backend on the test influxd. Only Grafana itself is stood in for (see harness/index.tsx).
+ */
+describe('triage panel in a real browser', () => {
+  let session: HarnessSession;
+  let page: Page;
+
+  beforeAll(async () => {
+    session = await startHarnessSession();
+    page = await session.browser.newPage({ viewport: { width: 1440, height: 900 } });
+    await page.goto(`${session.server.url}/?theme=light`);
+    await page.waitForSelector('body[data-harness-ready="true"]', { timeout: 30_000 });
+  });
+  afterAll(() => session?.stop());
+
+  const row = (ticketId: string) => page.locator(`[data-testid="nocai-triage-row"][data-ticket-id="${ticketId}"]`);
+  const verdict = (ticketId: string) => row(ticketId).getByTestId('nocai-triage-feedback-verdict');
+
+  it('When the backend has written three tickets, then the panel lists each of them, P1 first', async () => {
+    const ids = await page
+      .locator('[data-testid="nocai-triage-row"]')
+      .evaluateAll((rows) => rows.map((element) => element.getAttribute('data-ticket-id')));
+    expect([...ids].sort()).toEqual(session.tickets.map((ticket) => ticket.id).sort());
+
+    const priorities = await page.getByTestId('nocai-triage-priority').allTextContents();
+    expect(priorities).toEqual([...priorities].sort());
+    for (const ticket of session.tickets) {
+      await expect(row(ticket.id).textContent()).resolves.toContain(ticket.title);
+    }
+    // The token stays with the proxy: the page only ever talks to its own origin.
+    expect(await page.content()).not.toContain('test-token');
+  });
+
+  it('When an operator expands a ticket, then its related alerts, explanation and similar tickets show', async () => {
+    const [ticket] = session.tickets;
+    const expand = row(ticket.id).getByTestId('nocai-triage-expand');
+    await expect(expand.getAttribute('aria-label')).resolves.toBe(`Show details of ${ticket.id}`);
+
+    await expand.click();
+
+    await expect(expand.getAttribute('aria-expanded')).resolves.toBe('true');
+    const details = page.getByTestId('nocai-triage-details');
+    await details.waitFor();
+    await expect(details.textContent()).resolves.toContain(`Related alerts${ticket.relatedAlertCount}`);
+    await expand.click();
+  });
+
+  it('When Validate is clicked, then a feedback point lands in aiops_feedback and the row shows the verdict', async () => {
+    const [ticket] = session.tickets;
+
+    await row(ticket.id)
+      .getByRole('button', { name: `Validate ${ticket.id}`, exact: true })
+      .click();
+
+    await page.waitForSelector(
+      `[data-ticket-id="${ticket.id}"] [data-testid="nocai-triage-feedback-verdict"][data-progress="saved"]`
+    );
+    await expect(verdict(ticket.id).textContent()).resolves.toContain('Validated');
+    // InfluxQL returns nothing for a SELECT of tags alone, hence the ticket_id field; polled in case a
+    // backend version answers before its writer flushed.
+    const stored = await waitFor(
+      async () => {
+        const [series] = await session.backend.influx.client.query(
+          session.backend.outputDb,
+          `SELECT verdict, ticket_id FROM aiops_feedback WHERE ticket_id = '${ticket.id}'`
+        );
+        return series?.rows.length ? series.rows : undefined;
+      },
+      10_000,
+      'a feedback point in aiops_feedback'
+    );
+    expect(stored).toEqual([expect.objectContaining({ verdict: 'valid' })]);
+    expect(session.server.forwarded).toContainEqual({ method: 'POST', path: `/api/tickets/${ticket.id}/feedback` });
+  });
+
+  it('When the backend cannot take the next verdict, then the panel shows the error and the row rolls back', async () => {
+    const [ticket] = session.tickets;
+    // Grafana's proxy answers 502 when the backend is gone; stopping the real backend produces exactly that.
+    await session.backend.stop();
+
+    await row(ticket.id)
+      .getByRole('button', { name: `Invalidate ${ticket.id}`, exact: true })
+      .click();
+
+    const alert = page.getByTestId('nocai-triage-feedback-error');
+    await alert.waitFor();
+    await expect(alert.textContent()).resolves.toContain(`Feedback on ${ticket.id} was not saved`);
+    await expect(alert.textContent()).resolves.toContain('502');
+    await expect(verdict(ticket.id).textContent()).resolves.toContain('Validated');
+    await expect(verdict(ticket.id).getAttribute('data-progress')).resolves.toBe('refused');
+  });
+});

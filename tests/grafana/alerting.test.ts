@@ -1,0 +1,213 @@
+import { ALERT_THRESHOLDS } from '@nocai/contract';
+import { checkInfluxQuery } from './influxql';
+import { bracedVariables, listFiles, provisionedDatasources, readText, readYaml } from './repo';
+import { contractCatalog } from './seriesCatalog';
+
+interface RuleQuery {
+  refId: string;
+  datasourceUid: string;
+  relativeTimeRange?: { from: number; to: number };
+  model: {
+    refId?: string;
+    datasource?: { type?: string; uid?: string };
+    type?: string;
+    expression?: string;
+    query?: string;
+    rawQuery?: boolean;
+    conditions?: Array<{ evaluator: { type: string; params: number[] } }>;
+  };
+}
+
+interface Rule {
+  uid: string;
+  title: string;
+  condition: string;
+  data: RuleQuery[];
+  for?: string;
+  noDataState?: string;
+  execErrState?: string;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+}
+
+interface RuleGroup {
+  orgId: number;
+  name: string;
+  folder: string;
+  interval: string;
+  rules: Rule[];
+}
+
+interface AlertingFile {
+  apiVersion: number;
+  groups?: RuleGroup[];
+  contactPoints?: Array<{
+    orgId: number;
+    name: string;
+    receivers: Array<{ uid: string; type: string; settings: Record<string, unknown> }>;
+  }>;
+  policies?: Array<{ orgId: number; receiver: string; group_by?: string[]; routes?: Array<{ receiver?: string }> }>;
+}
+
+const EXPRESSION_UID = '__expr__';
+/** Prometheus-style durations, which Grafana parses for `interval` and `for`. */
+const DURATION = /^(\d+(ms|s|m|h|d|w|y))+$/;
+
+const files = listFiles('provisioning/alerting', ['.yaml', '.yml']);
+const parsed: Array<[string, AlertingFile]> = files.map((file) => [
+  file,
+  readYaml<AlertingFile>('provisioning', 'alerting', file),
+]);
+const groups = parsed.flatMap(([, f]) => f.groups ?? []);
+const rules = groups.flatMap((g) => g.rules);
+const contactPoints = parsed.flatMap(([, f]) => f.contactPoints ?? []);
+const policies = parsed.flatMap(([, f]) => f.policies ?? []);
+const provisionedUids = new Set(provisionedDatasources().map((ds) => ds.uid));
+const catalog = contractCatalog();
+
+function queryOf(rule: Rule): string {
+  return rule.data.find((d) => d.datasourceUid !== EXPRESSION_UID)?.model.query ?? '';
+}
+
+function thresholdOf(rule: Rule): { type: string; value: number } | undefined {
+  const threshold = rule.data.find((d) => d.refId === rule.condition)?.model;
+  const evaluator = threshold?.conditions?.[0]?.evaluator;
+  return evaluator ? { type: evaluator.type, value: evaluator.params[0] } : undefined;
+}
+
+function ruleReading(measurement: string): Rule {
+  const found = rules.filter((r) => checkInfluxQuery(queryOf(r), catalog).measurements.includes(measurement));
+  expect(found).toHaveLength(1);
+  return found[0];
+}
+
+describe('provisioned alert rules', () => {
+  it('When Grafana reads provisioning/alerting, then every file is apiVersion 1 and rules exist', () => {
+    expect(parsed.length).toBeGreaterThan(0);
+    for (const [, file] of parsed) expect(file.apiVersion).toBe(1);
+    expect(rules.length).toBeGreaterThanOrEqual(5);
+  });
+
+  it('When groups are loaded, then each has an org, a name, a folder and a valid interval', () => {
+    for (const group of groups) {
+      expect(group.orgId).toBe(1);
+      expect(group.name.trim()).not.toBe('');
+      expect(group.folder).toBe('NOC AI');
+      expect(group.interval).toMatch(DURATION);
+    }
+    const names = groups.map((g) => g.name);
+    expect(new Set(names).size).toBe(names.length);
+  });
+
+  it('When rules are loaded, then their uids are unique and valid Grafana uids', () => {
+    const uids = rules.map((r) => r.uid);
+    expect(new Set(uids).size).toBe(uids.length);
+    for (const uid of uids) expect(uid).toMatch(/^[A-Za-z0-9_-]{1,40}$/);
+  });
+
+  it.each(rules.map((r) => [r.title, r] as const))(
+    '%s: its queries run on provisioned data sources and its condition exists',
+    (_t, rule) => {
+      const refIds = rule.data.map((d) => d.refId);
+      expect(refIds).toContain(rule.condition);
+      for (const query of rule.data) {
+        if (query.datasourceUid === EXPRESSION_UID) {
+          // Expressions (reduce, threshold, math) must read a query or expression of the same rule.
+          expect(refIds).toContain(query.model.expression);
+          expect(['reduce', 'threshold', 'math', 'resample', 'classic_conditions']).toContain(query.model.type);
+        } else {
+          expect(provisionedUids).toContain(query.datasourceUid);
+          expect(query.datasourceUid).toBe('influx-aiops');
+          expect(query.model.datasource?.uid).toBe(query.datasourceUid);
+          expect(query.model.rawQuery).toBe(true);
+          expect(query.relativeTimeRange?.from).toBeGreaterThan(0);
+        }
+        expect(query.model.refId).toBe(query.refId);
+      }
+    }
+  );
+
+  it.each(rules.map((r) => [r.title, r] as const))(
+    '%s: its InfluxQL uses only names declared in contract/',
+    (_t, rule) => {
+      const check = checkInfluxQuery(queryOf(rule), catalog);
+      expect(check.problems).toEqual([]);
+      // Alert rules have no dashboard to fill in template variables.
+      expect(check.variables).toEqual([]);
+      expect(queryOf(rule)).toContain('$timeFilter');
+    }
+  );
+
+  it.each(rules.map((r) => [r.title, r] as const))(
+    '%s: states, duration and texts are ones Grafana accepts',
+    (_t, rule) => {
+      expect(['NoData', 'Alerting', 'OK', 'KeepLast']).toContain(rule.noDataState);
+      expect(['Error', 'Alerting', 'OK', 'KeepLast']).toContain(rule.execErrState);
+      expect(rule.for ?? '0s').toMatch(DURATION);
+      expect(rule.annotations?.summary?.trim()).toBeTruthy();
+      expect(rule.labels?.severity).toMatch(/^(critical|warning)$/);
+    }
+  );
+
+  it('When a P1 ticket opens, then a rule counts open P1 tickets over 5 minutes and fires above 0', () => {
+    const rule = ruleReading('aiops_tickets');
+    expect(queryOf(rule)).toMatch(/"priority" = 'P1'/);
+    expect(queryOf(rule)).toMatch(/"status" = 'open'/);
+    expect(rule.data[0].relativeTimeRange?.from).toBe(300);
+    expect(thresholdOf(rule)).toEqual({ type: 'gt', value: 0 });
+  });
+
+  it('When an anomaly score stays high, then the rule pages only after 5 minutes above the contract threshold', () => {
+    const rule = ruleReading('aiops_anomalies');
+    expect(queryOf(rule)).toContain('"score"');
+    expect(rule.for).toBe('5m');
+    expect(thresholdOf(rule)).toEqual({ type: 'gt', value: ALERT_THRESHOLDS.anomalyScore });
+  });
+
+  it('When a device goes silent, then a rule fires on aiops_silences in state silent', () => {
+    const rule = ruleReading('aiops_silences');
+    expect(queryOf(rule)).toMatch(/"state" = 'silent'/);
+    expect(thresholdOf(rule)).toEqual({ type: 'gt', value: 0 });
+  });
+
+  it('When model accuracy drops, then a rule fires under the contract floor', () => {
+    const rule = ruleReading('aiops_models');
+    expect(queryOf(rule)).toContain('"accuracy"');
+    expect(thresholdOf(rule)).toEqual({ type: 'lt', value: ALERT_THRESHOLDS.modelAccuracyFloor });
+  });
+
+  it('When input drift is detected, then a rule fires above the contract PSI threshold', () => {
+    const rule = ruleReading('aiops_drift');
+    expect(queryOf(rule)).toContain('"psi"');
+    expect(thresholdOf(rule)).toEqual({ type: 'gt', value: ALERT_THRESHOLDS.driftPsi });
+  });
+});
+
+describe('provisioned notifications', () => {
+  it('When an alert fires, then the root policy sends it to an existing contact point, grouped by alertname and site', () => {
+    const names = new Set(contactPoints.map((cp) => cp.name));
+    expect(policies).toHaveLength(1);
+    const [policy] = policies;
+    expect(names).toContain(policy.receiver);
+    for (const route of policy.routes ?? []) {
+      if (route.receiver) expect(names).toContain(route.receiver);
+    }
+    expect(policy.group_by).toEqual(expect.arrayContaining(['alertname', 'site']));
+  });
+
+  it('When the webhook target is configured, then it comes from NOCAI_ALERT_WEBHOOK_URL', () => {
+    const webhook = contactPoints.find((cp) => cp.name === 'nocai-webhook');
+    expect(webhook?.receivers).toHaveLength(1);
+    expect(webhook?.receivers[0]).toMatchObject({
+      uid: 'nocai-webhook',
+      type: 'webhook',
+      settings: { url: '${NOCAI_ALERT_WEBHOOK_URL}' },
+    });
+  });
+
+  it('When Grafana expands ${VAR} in the alerting files, then only the webhook variable is involved', () => {
+    // Annotations such as {{ $labels.site }} are alert templates, not environment variables.
+    const variables = files.flatMap((file) => bracedVariables(readText('provisioning', 'alerting', file)));
+    expect([...new Set(variables)]).toEqual(['NOCAI_ALERT_WEBHOOK_URL']);
+  });
+});

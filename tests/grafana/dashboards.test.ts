@@ -1,0 +1,283 @@
+import { QUERY_TYPES } from '../../datasource-plugin/src/types';
+import { TRIAGE_SORTS } from '../../panel-plugin/src/triage/rows';
+import { checkInfluxQuery } from './influxql';
+import { listFiles, pluginJson, provisionedDatasources, readText, readYaml } from './repo';
+import { contractCatalog } from './seriesCatalog';
+
+interface DatasourceRef {
+  type?: string;
+  uid?: string;
+}
+
+interface Target {
+  refId: string;
+  datasource?: DatasourceRef | string | null;
+  query?: string;
+  rawQuery?: boolean;
+  queryType?: string;
+}
+
+interface Panel {
+  id: number;
+  type: string;
+  title: string;
+  datasource?: DatasourceRef | string | null;
+  targets?: Target[];
+  panels?: Panel[];
+  options?: Record<string, unknown>;
+}
+
+interface Variable {
+  name: string;
+  type: string;
+  datasource?: DatasourceRef | string | null;
+  query?: string | { query?: string };
+}
+
+interface Dashboard {
+  uid: string;
+  title: string;
+  schemaVersion: number;
+  panels: Panel[];
+  templating?: { list: Variable[] };
+  annotations?: { list: Array<{ datasource?: DatasourceRef | string | null }> };
+}
+
+/** Panels that ship with Grafana 12 (public/app/plugins/panel): no plugin to install. */
+const CORE_PANEL_TYPES = new Set([
+  'alertlist',
+  'annolist',
+  'barchart',
+  'bargauge',
+  'candlestick',
+  'canvas',
+  'dashlist',
+  'datagrid',
+  'flamegraph',
+  'gauge',
+  'geomap',
+  'heatmap',
+  'histogram',
+  'logs',
+  'news',
+  'nodeGraph',
+  'piechart',
+  'row',
+  'stat',
+  'state-timeline',
+  'status-history',
+  'table',
+  'text',
+  'timeseries',
+  'traces',
+  'trend',
+  'xychart',
+]);
+
+/** Data sources every Grafana has without provisioning. */
+const BUILT_IN_DATASOURCE_UIDS = new Set(['-- Grafana --', 'grafana', '-- Mixed --', '-- Dashboard --', '__expr__']);
+
+const PANEL_PLUGIN_ID = pluginJson('panel-plugin').id;
+const DATASOURCE_PLUGIN_ID = pluginJson('datasource-plugin').id;
+const datasources = provisionedDatasources();
+const datasourceTypeByUid = new Map(datasources.map((ds) => [ds.uid, ds.type]));
+const catalog = contractCatalog();
+
+const files = listFiles('dashboards', ['.json']);
+const dashboards: Array<[string, Dashboard]> = files.map((file) => [file, JSON.parse(readText('dashboards', file))]);
+
+function allPanels(panels: Panel[]): Panel[] {
+  return panels.flatMap((panel) => [panel, ...allPanels(panel.panels ?? [])]);
+}
+
+function variableQuery(variable: Variable): string {
+  return typeof variable.query === 'string' ? variable.query : (variable.query?.query ?? '');
+}
+
+/** Every place a dashboard names a data source, with a label saying where. */
+function datasourceRefs(dashboard: Dashboard): Array<[string, DatasourceRef | string]> {
+  const refs: Array<[string, DatasourceRef | string | null | undefined]> = [];
+  for (const panel of allPanels(dashboard.panels)) {
+    refs.push([`panel "${panel.title}"`, panel.datasource]);
+    for (const target of panel.targets ?? [])
+      refs.push([`panel "${panel.title}" target ${target.refId}`, target.datasource]);
+  }
+  for (const variable of dashboard.templating?.list ?? [])
+    refs.push([`variable $${variable.name}`, variable.datasource]);
+  for (const annotation of dashboard.annotations?.list ?? []) refs.push(['annotation', annotation.datasource]);
+  return refs.filter((entry): entry is [string, DatasourceRef | string] => entry[1] !== undefined && entry[1] !== null);
+}
+
+/** InfluxQL queries of a dashboard: panel targets on an InfluxDB data source, and query variables. */
+function influxQueries(dashboard: Dashboard): Array<[string, string]> {
+  const queries: Array<[string, string]> = [];
+  for (const panel of allPanels(dashboard.panels)) {
+    for (const target of panel.targets ?? []) {
+      const ref = typeof target.datasource === 'object' && target.datasource ? target.datasource : undefined;
+      if (ref?.uid && datasourceTypeByUid.get(ref.uid) === 'influxdb') {
+        queries.push([`panel "${panel.title}" target ${target.refId}`, target.query ?? '']);
+      }
+    }
+  }
+  for (const variable of dashboard.templating?.list ?? []) {
+    if (variable.type === 'query') queries.push([`variable $${variable.name}`, variableQuery(variable)]);
+  }
+  return queries;
+}
+
+describe('provisioned dashboards', () => {
+  it('When the dashboards folder is read, then the four NOC AI dashboards are there', () => {
+    expect(files).toEqual(['capacity-forecasts.json', 'device-health.json', 'model-health.json', 'noc-triage.json']);
+  });
+
+  it('When Grafana loads them, then each has a fixed, unique uid, a title and a current schema version', () => {
+    const uids = dashboards.map(([, d]) => d.uid);
+    expect(new Set(uids).size).toBe(uids.length);
+    for (const [, dashboard] of dashboards) {
+      // Grafana rejects uids longer than 40 characters or with characters outside [a-zA-Z0-9_-].
+      expect(dashboard.uid).toMatch(/^[A-Za-z0-9_-]{1,40}$/);
+      expect(dashboard.title.trim()).not.toBe('');
+      expect(dashboard.schemaVersion).toBeGreaterThanOrEqual(39);
+    }
+  });
+
+  it.each(dashboards)('%s: panel ids are unique within the dashboard', (_file, dashboard) => {
+    const ids = allPanels(dashboard.panels).map((p) => p.id);
+    expect(new Set(ids).size).toBe(ids.length);
+  });
+
+  it.each(dashboards)('%s: every data source is referenced by a provisioned uid, with its type', (_file, dashboard) => {
+    const problems: string[] = [];
+    for (const [where, ref] of datasourceRefs(dashboard)) {
+      if (typeof ref === 'string') {
+        problems.push(`${where} names a data source by name ("${ref}"), not by uid`);
+      } else if (!ref.uid) {
+        problems.push(`${where} has a data source without uid`);
+      } else if (!BUILT_IN_DATASOURCE_UIDS.has(ref.uid)) {
+        const type = datasourceTypeByUid.get(ref.uid);
+        if (!type) problems.push(`${where} uses uid "${ref.uid}", which provisioning/datasources does not define`);
+        else if (ref.type !== type)
+          problems.push(`${where} says type "${ref.type}" for uid "${ref.uid}" (provisioned: ${type})`);
+      }
+    }
+    expect(problems).toEqual([]);
+  });
+
+  it.each(dashboards)('%s: every panel is a core Grafana panel or the NOC AI triage panel', (_file, dashboard) => {
+    const unknown = allPanels(dashboard.panels)
+      .map((p) => p.type)
+      .filter((type) => type !== PANEL_PLUGIN_ID && !CORE_PANEL_TYPES.has(type));
+    expect(unknown).toEqual([]);
+  });
+
+  it.each(dashboards)(
+    '%s: every InfluxQL query uses only measurements, tags and fields declared in contract/',
+    (_file, dashboard) => {
+      const problems: string[] = [];
+      for (const [where, query] of influxQueries(dashboard)) {
+        problems.push(...checkInfluxQuery(query, catalog).problems.map((p) => `${where}: ${p}`));
+        // SHOW TAG VALUES ... WITH KEY = "x": x must be a tag, or the variable stays empty.
+        const key = /WITH\s+KEY\s*=\s*"([^"]+)"/i.exec(query)?.[1];
+        const measurement = checkInfluxQuery(query, catalog).measurements[0];
+        if (key && !catalog.get(measurement)?.tags.has(key))
+          problems.push(`${where}: KEY "${key}" is not a tag of ${measurement}`);
+      }
+      expect(problems).toEqual([]);
+    }
+  );
+
+  it.each(dashboards)('%s: template variables are declared where used and used where declared', (_file, dashboard) => {
+    const declared = (dashboard.templating?.list ?? []).map((v) => v.name).sort();
+    const used = [
+      ...new Set(influxQueries(dashboard).flatMap(([, q]) => checkInfluxQuery(q, catalog).variables)),
+    ].sort();
+    expect(used).toEqual(declared);
+  });
+
+  it.each(dashboards)('%s: NOC AI data source queries use a query type the plugin knows', (_file, dashboard) => {
+    const problems: string[] = [];
+    for (const panel of allPanels(dashboard.panels)) {
+      for (const target of panel.targets ?? []) {
+        const ref = typeof target.datasource === 'object' ? target.datasource : undefined;
+        if (ref?.type !== DATASOURCE_PLUGIN_ID) continue;
+        if (!(QUERY_TYPES as readonly string[]).includes(target.queryType ?? '')) {
+          problems.push(`panel "${panel.title}" target ${target.refId}: queryType "${target.queryType}"`);
+        }
+      }
+      if (panel.type === PANEL_PLUGIN_ID) {
+        const sort = panel.options?.defaultSort;
+        if (sort !== undefined && !(TRIAGE_SORTS as readonly string[]).includes(String(sort))) {
+          problems.push(`panel "${panel.title}": defaultSort "${String(sort)}"`);
+        }
+      }
+    }
+    expect(problems).toEqual([]);
+  });
+});
+
+describe('what each dashboard shows', () => {
+  const byFile = new Map(dashboards);
+  const queriesOf = (file: string) => influxQueries(byFile.get(file) as Dashboard).map(([, q]) => q);
+  const measurementsOf = (file: string) =>
+    new Set(queriesOf(file).flatMap((q) => checkInfluxQuery(q, catalog).measurements));
+
+  it('When an operator opens NOC triage, then the triage panel is fed tickets by the NOC AI data source', () => {
+    const triage = allPanels(byFile.get('noc-triage.json')?.panels ?? []).filter((p) => p.type === PANEL_PLUGIN_ID);
+    const ticketTargets = triage.flatMap((p) => p.targets ?? []).filter((t) => t.queryType === 'tickets');
+    expect(ticketTargets.length).toBeGreaterThan(0);
+    for (const target of ticketTargets) {
+      expect(target.datasource).toEqual({ type: DATASOURCE_PLUGIN_ID, uid: 'nocai-inference' });
+    }
+    expect([...measurementsOf('noc-triage.json')].sort()).toEqual(
+      ['aiops_anomalies', 'aiops_events', 'aiops_silences', 'aiops_tickets'].sort()
+    );
+    expect(queriesOf('noc-triage.json').some((q) => /FROM "aiops_events".*GROUP BY .*"class"/.test(q))).toBe(true);
+    expect(queriesOf('noc-triage.json').some((q) => /FROM "aiops_tickets".*GROUP BY "priority"/.test(q))).toBe(true);
+  });
+
+  it('When a planner opens Capacity forecasts, then forecasts come with their lower and upper bounds', () => {
+    const forecastQueries = queriesOf('capacity-forecasts.json').filter((q) => q.includes('"aiops_forecasts"'));
+    expect(
+      forecastQueries.some((q) => q.includes('"lower"') && q.includes('"upper"') && q.includes('"department"'))
+    ).toBe(true);
+  });
+
+  it('When a data scientist opens Model health, then accuracy and F1 per version, feedback and drift are there', () => {
+    const queries = queriesOf('model-health.json');
+    for (const field of ['accuracy', 'f1']) {
+      expect(
+        queries.some((q) => q.includes(`("${field}") FROM "aiops_models"`) && /GROUP BY .*"model", "version"/.test(q))
+      ).toBe(true);
+    }
+    expect(queries.some((q) => /FROM "aiops_feedback".*GROUP BY .*"verdict"/.test(q))).toBe(true);
+    expect(measurementsOf('model-health.json').has('aiops_drift')).toBe(true);
+  });
+
+  it('When a technician opens Device health, then host metrics, sensors, anomalies and maintenance are there', () => {
+    expect([...measurementsOf('device-health.json')].sort()).toEqual(
+      ['aiops_anomalies', 'aiops_maintenance', 'cpu', 'disk', 'mem', 'sensors', 'system'].sort()
+    );
+    const sensorQueries = queriesOf('device-health.json').filter((q) => q.includes('FROM "sensors"'));
+    for (const field of ['temperature_c', 'vibration_mm_s', 'pressure_kpa', 'power_w']) {
+      expect(sensorQueries.some((q) => q.includes(`"${field}"`))).toBe(true);
+    }
+  });
+});
+
+describe('dashboard provisioning', () => {
+  it('When Grafana starts, then the provider loads the folder compose mounts the dashboards into', () => {
+    const providers = readYaml<{ providers: Array<{ folder: string; type: string; options: { path: string } }> }>(
+      'provisioning',
+      'dashboards',
+      'nocai.yaml'
+    ).providers;
+    expect(providers).toHaveLength(1);
+    expect(providers[0]).toMatchObject({
+      folder: 'NOC AI',
+      type: 'file',
+      options: { path: '/var/lib/grafana/dashboards' },
+    });
+    const compose = readYaml<{ services: { grafana: { volumes: string[] } } }>('docker-compose.yml');
+    expect(compose.services.grafana.volumes).toContain('./dashboards:/var/lib/grafana/dashboards:ro');
+  });
+});

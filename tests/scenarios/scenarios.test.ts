@@ -1,0 +1,72 @@
+import type { Ticket } from '@nocai/contract';
+import { runScenario, minuteAgo, type ScenarioRun } from '../support/scenario';
+
+const MINUTE_MS = 60_000;
+
+describe('scenarios through the real pipeline (simulator → influxd → backend → tickets)', () => {
+  const runs: ScenarioRun[] = [];
+  afterAll(async () => {
+    for (const run of runs) await run.backend.stop();
+  });
+  const track = (run: ScenarioRun) => (runs.push(run), run);
+  const siteOf = (run: ScenarioRun, kind: string) => run.inventory.sites.find((s) => s.kind === kind)?.id ?? '';
+
+  it('(a) When a hospital loses power at a given minute, then one P1 ticket for field technicians names the power switch and that minute and groups its dependants', async () => {
+    const atUs = minuteAgo(90);
+    const run = track(await runScenario({ kind: 'power_failure', siteKind: 'hospital', atUs, durationMinutes: 45 }, { beforeMinutes: 60, afterMinutes: 90 }));
+    const hospital = siteOf(run, 'hospital');
+    const powerSwitch = run.inventory.devices.find((d) => d.site === hospital && d.kind === 'power_switch')?.host;
+    const tickets = (await run.tickets()).filter((t) => t.site === hospital);
+    expect(tickets).toHaveLength(1);
+    const [ticket] = tickets;
+    expect(ticket).toMatchObject({ priority: 'P1', department: 'field_technicians', eventClass: 'power' });
+    expect(ticket.rootCause?.host).toBe(powerSwitch);
+    // Within one reporting interval (the switch reports every minute) of 12:00.
+    expect(Math.abs((ticket.rootCause?.silentSinceMs ?? 0) - atUs / 1000)).toBeLessThanOrEqual(MINUTE_MS);
+    expect(ticket.rootCause?.description).toContain(String(powerSwitch));
+    expect(ticket.rootCause?.dependants.length).toBeGreaterThan(1);
+    expect(ticket.relatedAlertCount).toBeGreaterThan(1);
+    expect(ticket.mttrP90Seconds).toBeGreaterThanOrEqual(ticket.mttrP50Seconds);
+    // The dependants' silences are blamed on the switch, not ticketed one by one.
+    const silences = await run.backend.influx.client.query(
+      run.backend.outputDb,
+      `SELECT root_cause_host FROM aiops_silences WHERE site = '${hospital}' AND state = 'silent'`
+    );
+    const blamed = (silences[0]?.rows ?? []).filter((r) => r.root_cause_host === powerSwitch);
+    expect(blamed.length).toBeGreaterThan(1);
+  });
+
+  it('(b) When power flickers for 3 minutes, then no ticket opens and its events are marked false_alarm', async () => {
+    const atUs = minuteAgo(30);
+    const run = track(await runScenario({ kind: 'power_flicker', siteKind: 'factory', atUs, durationMinutes: 3 }, { beforeMinutes: 30, afterMinutes: 30 }));
+    const factory = siteOf(run, 'factory');
+    expect((await run.tickets()).filter((t) => t.site === factory)).toEqual([]);
+    const marked = await run.backend.influx.client.query(
+      run.backend.outputDb,
+      `SELECT count(message) FROM aiops_events WHERE site = '${factory}' AND decision = 'false_alarm'`
+    );
+    expect(Number(marked[0]?.rows[0]?.count ?? 0)).toBeGreaterThan(0);
+  });
+
+  it('(c) When a PLC overheats over hours, then a hardware ticket goes to maintenance', async () => {
+    const atUs = minuteAgo(200);
+    const probe = await runScenario({ kind: 'overheating', siteKind: 'factory', atUs, durationMinutes: 120 }, { beforeMinutes: 30, afterMinutes: 200 });
+    const run = track(probe);
+    const factory = siteOf(run, 'factory');
+    const root = run.incidents.find((i) => i.kind === 'overheating')?.rootHost;
+    const tickets = (await run.tickets()).filter((t: Ticket) => t.site === factory && t.host === root);
+    expect(tickets.length).toBeGreaterThanOrEqual(1);
+    expect(tickets[0]).toMatchObject({ department: 'maintenance' });
+    expect(['hardware', 'environment']).toContain(tickets[0].eventClass);
+  });
+
+  it('(d) When a server is brute-forced, then a security ticket opens', async () => {
+    const atUs = minuteAgo(40);
+    const run = track(await runScenario({ kind: 'brute_force', siteKind: 'hotel', atUs, durationMinutes: 20 }, { beforeMinutes: 20, afterMinutes: 40 }));
+    const hotel = siteOf(run, 'hotel');
+    const tickets = (await run.tickets()).filter((t) => t.site === hotel);
+    expect(tickets).toHaveLength(1);
+    expect(tickets[0]).toMatchObject({ eventClass: 'security', department: 'security' });
+    expect(tickets[0].relatedAlertCount).toBeGreaterThan(5);
+  });
+});

@@ -1,0 +1,82 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { GroundTruthIncident, Inventory, Ticket, TicketsPage } from '@nocai/contract';
+import { InfluxWriter } from '../../inference-backend/src/adapters/influx';
+import { formatInventory, generateInventory, runBackfill, type ScenarioSpec } from '../../inference-backend/src/simulator';
+import { startTestBackend, type TestBackend } from './service';
+import { waitFor } from './wait';
+
+const MINUTE_US = 60_000_000;
+
+export interface ScenarioRun {
+  backend: TestBackend;
+  inventory: Inventory;
+  incidents: GroundTruthIncident[];
+  syslogLines: number;
+  /** Every ticket the backend holds, latest state. */
+  tickets(): Promise<Ticket[]>;
+}
+
+/**
+ * A whole minute `minutesAgo` before now. Scenarios end at about now: the backend treats the
+ * end of the data as the present, and data that stopped a day ago would read as every device
+ * going silent then.
+ */
+export function minuteAgo(minutesAgo: number): number {
+  return (Math.floor(Date.now() / 60_000) - minutesAgo) * 60_000_000;
+}
+
+/**
+ * Simulates the estate around one injected scenario (no automatic incidents), writes it to the
+ * test influxd as Telegraf would, runs the real backend over it and waits until every syslog
+ * line has been processed.
+ */
+export async function runScenario(
+  scenario: Omit<ScenarioSpec, 'atUs'> & { atUs: number },
+  window: { beforeMinutes: number; afterMinutes: number }
+): Promise<ScenarioRun> {
+  const inventory = generateInventory({ seed: 42, sites: 4 });
+  const dir = mkdtempSync(join(tmpdir(), 'nocai-scenario-'));
+  const inventoryPath = join(dir, 'inventory.yaml');
+  writeFileSync(inventoryPath, formatInventory(inventory));
+  const endUs = scenario.atUs + window.afterMinutes * MINUTE_US;
+  const startUs = scenario.atUs - window.beforeMinutes * MINUTE_US;
+  const lookbackMs = Math.ceil((Date.now() * 1000 - startUs) / 1000) + 60_000;
+  const backend = await startTestBackend({
+    NOCAI_INVENTORY: inventoryPath,
+    NOCAI_START_LOOKBACK_MS: String(lookbackMs),
+    NOCAI_POLL_INTERVAL_MS: '50',
+  });
+  const incidents: GroundTruthIncident[] = [];
+  const sink = new InfluxWriter(backend.influx.client, { database: backend.influx.database, batchSize: 5000 });
+  const result = await runBackfill(
+    {
+      seed: 42,
+      inventory,
+      days: (endUs - startUs) / (1440 * MINUTE_US),
+      endUs,
+      incidentsPerSiteDay: 0,
+      scenarios: [scenario],
+      truth: { writeIncidents: async (i) => void incidents.push(...i), writeEvents: async () => undefined },
+    },
+    sink
+  );
+  const outputCount = async () => {
+    const series = await backend.influx.client.query(backend.outputDb, 'SELECT count(message) FROM aiops_events');
+    return Number(series[0]?.rows[0]?.count ?? 0);
+  };
+  await waitFor(async () => ((await outputCount()) >= result.syslogLines ? true : undefined), 120_000, 'all lines processed');
+  // One more engine step past the last line so that pending decisions (false-alarm holds) settle.
+  await new Promise((r) => setTimeout(r, 500));
+  return {
+    backend,
+    inventory,
+    incidents,
+    syslogLines: result.syslogLines,
+    tickets: async () => {
+      const page = (await (await backend.call('/api/tickets?limit=1000&from=0')).json()) as TicketsPage;
+      return page.tickets;
+    },
+  };
+}
