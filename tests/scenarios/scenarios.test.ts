@@ -1,4 +1,5 @@
 import type { Ticket } from '@nocai/contract';
+import { generateInventory } from '../../inference-backend/src/simulator';
 import { runScenario, minuteAgo, type ScenarioRun } from '../support/scenario';
 
 const MINUTE_MS = 60_000;
@@ -50,10 +51,12 @@ describe('scenarios through the real pipeline (simulator → influxd → backend
 
   it('(c) When a PLC overheats over hours, then a hardware ticket goes to maintenance', async () => {
     const atUs = minuteAgo(200);
-    const probe = await runScenario({ kind: 'overheating', siteKind: 'factory', atUs, durationMinutes: 120 }, { beforeMinutes: 30, afterMinutes: 200 });
-    const run = track(probe);
-    const factory = siteOf(run, 'factory');
+    const inventory = generateInventory({ seed: 42, sites: 4 });
+    const factory = inventory.sites.find((s) => s.kind === 'factory')?.id;
+    const plc = inventory.devices.find((d) => d.site === factory && d.kind === 'plc')?.host;
+    const run = track(await runScenario({ kind: 'overheating', host: plc, atUs, durationMinutes: 120 }, { beforeMinutes: 30, afterMinutes: 200 }));
     const root = run.incidents.find((i) => i.kind === 'overheating')?.rootHost;
+    expect(root).toBe(plc);
     const tickets = (await run.tickets()).filter((t: Ticket) => t.site === factory && t.host === root);
     expect(tickets.length).toBeGreaterThanOrEqual(1);
     expect(tickets[0]).toMatchObject({ department: 'maintenance' });

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { GroundTruthIncident, Inventory, Ticket, TicketsPage } from '@nocai/contract';
 import { InfluxWriter } from '../../inference-backend/src/adapters/influx';
 import { formatInventory, generateInventory, runBackfill, type ScenarioSpec } from '../../inference-backend/src/simulator';
+import { freshDatabase } from './influx';
 import { startTestBackend, type TestBackend } from './service';
 import { waitFor } from './wait';
 
@@ -43,13 +44,9 @@ export async function runScenario(
   const endUs = scenario.atUs + window.afterMinutes * MINUTE_US;
   const startUs = scenario.atUs - window.beforeMinutes * MINUTE_US;
   const lookbackMs = Math.ceil((Date.now() * 1000 - startUs) / 1000) + 60_000;
-  const backend = await startTestBackend({
-    NOCAI_INVENTORY: inventoryPath,
-    NOCAI_START_LOOKBACK_MS: String(lookbackMs),
-    NOCAI_POLL_INTERVAL_MS: '50',
-  });
+  const influx = await freshDatabase('scenario_in');
   const incidents: GroundTruthIncident[] = [];
-  const sink = new InfluxWriter(backend.influx.client, { database: backend.influx.database, batchSize: 5000 });
+  const sink = new InfluxWriter(influx.client, { database: influx.database, batchSize: 5000 });
   const result = await runBackfill(
     {
       seed: 42,
@@ -61,6 +58,11 @@ export async function runScenario(
       truth: { writeIncidents: async (i) => void incidents.push(...i), writeEvents: async () => undefined },
     },
     sink
+  );
+  // The data is complete before the backend starts, as after an outage: one deterministic catch-up.
+  const backend = await startTestBackend(
+    { NOCAI_INVENTORY: inventoryPath, NOCAI_START_LOOKBACK_MS: String(lookbackMs), NOCAI_POLL_INTERVAL_MS: '50' },
+    influx
   );
   const outputCount = async () => {
     const series = await backend.influx.client.query(backend.outputDb, 'SELECT count(message) FROM aiops_events');

@@ -18,8 +18,11 @@ export interface TestBackend {
 }
 
 /** The real backend in-process on a free port, over fresh databases of the test influxd. */
-export async function startTestBackend(env: Record<string, string> = {}): Promise<TestBackend> {
-  const influx = await freshDatabase('svc_in');
+export async function startTestBackend(
+  env: Record<string, string> = {},
+  existing?: Awaited<ReturnType<typeof freshDatabase>>
+): Promise<TestBackend> {
+  const influx = existing ?? (await freshDatabase('svc_in'));
   const outputDb = `${influx.database}_out`;
   const stateDir = mkdtempSync(join(tmpdir(), 'nocai-state-'));
   const config = loadConfig({

@@ -1,9 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Inventory } from '@nocai/contract';
 import type { Table } from '../adapters/files/csv';
-import { timeOrderedSplit } from '../domain/mlops/split';
 import { generateInventory, generateTicketHistory, Simulation } from '../simulator';
 import { labelledLinesOf } from '../simulator/labelledLines';
 import type { LabelledLine } from '../simulator/labelledLines';
@@ -24,7 +22,7 @@ function tableOf(rows: readonly object[]): Table {
   return { columns, rows: rows.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, String(v)]))) };
 }
 
-function simulatedHistory(): { events: Table; tickets: Table; inventory: Inventory } {
+function simulatedHistory(): { events: Table; tickets: Table } {
   const inventory = generateInventory({ seed: SEED });
   // Hourly metrics: the models read only syslog, and metrics are most of the generation time.
   const simulation = new Simulation({
@@ -45,27 +43,7 @@ function simulatedHistory(): { events: Table; tickets: Table; inventory: Invento
     toUs: END_US,
     incidents: simulation.incidentsBetween(fromUs, END_US),
   });
-  return { events: tableOf(lines), tickets: tableOf(tickets), inventory };
-}
-
-/**
- * The best any model can do on the held-out tickets: the simulator draws a background ticket's
- * urgency at random (6/22/47/25% for 1-4) and shifts it by site criticality, so the best guess
- * is the most likely priority for the site; incident tickets follow a fixed rule.
- */
-function priorityCeiling(tickets: Table, inventory: Inventory): number {
-  const criticality = new Map(inventory.sites.map((s) => [s.id, s.criticality] as const));
-  const { test } = timeOrderedSplit(
-    tickets.rows.map((r) => r.priority),
-    { timeOf: (i) => Date.parse(tickets.rows[i].opened_at) }
-  );
-  const best = test.filter((i) => {
-    const row = tickets.rows[i];
-    if (row.incident_id !== '') return true;
-    const c = criticality.get(row.site) ?? 3;
-    return row.priority === (c >= 5 ? 'P2' : c <= 2 ? 'P4' : 'P3');
-  });
-  return best.length / test.length;
+  return { events: tableOf(lines), tickets: tableOf(tickets) };
 }
 
 describe('Default models on simulated history', () => {
@@ -79,27 +57,26 @@ describe('Default models on simulated history', () => {
 
   it(
     'When trained on the history and scored on its newest 20%, then class and department reach 0.95 macro-F1 ' +
-      'and priority is as accurate as the simulated labels allow',
+      'and priority reaches 0.90 accuracy',
     async () => {
       const began = performance.now();
-      const { events, tickets, inventory } = simulatedHistory();
+      const { events, tickets } = simulatedHistory();
       const generated = performance.now();
       const results: TrainedTarget[] = [];
       for (const spec of DEFAULT_MODEL_SPECS.events) results.push(await trainTarget(events, spec, dir));
       for (const spec of DEFAULT_MODEL_SPECS.tickets) results.push(await trainTarget(tickets, spec, dir));
       const trained = performance.now();
       const byName = Object.fromEntries(results.map((r) => [r.manifest.name, r]));
-      const ceiling = priorityCeiling(tickets, inventory);
       process.stderr.write(
         `${events.rows.length} lines (${EVENT_DAYS} days), ${tickets.rows.length} tickets; ` +
           `generated in ${((generated - began) / 1000).toFixed(1)} s, trained in ${((trained - generated) / 1000).toFixed(1)} s; ` +
-          `priority accuracy ceiling ${ceiling.toFixed(3)}\n${summaryTable(results)}`
+          `\n${summaryTable(results)}`
       );
 
       expect(byName['event-class'].report.test.macroF1).toBeGreaterThanOrEqual(0.95);
       expect(byName.department.report.test.macroF1).toBeGreaterThanOrEqual(0.95);
-      // 0.90 is out of reach on this data (the ceiling is near 0.55): hold the model to the ceiling instead.
-      expect(byName.priority.report.test.accuracy).toBeGreaterThanOrEqual(ceiling - 0.05);
+      // The reporter's impact wording and the site's criticality decide the priority, as for a dispatcher.
+      expect(byName.priority.report.test.accuracy).toBeGreaterThanOrEqual(0.9);
       // No overfitting: held-out scores within a few points of the training scores.
       for (const r of results) expect(r.report.train.macroF1 - r.report.test.macroF1).toBeLessThan(0.1);
     },

@@ -153,6 +153,57 @@ const REPORTERS = [
   'service desk',
 ];
 
+/**
+ * How the reporter describes the impact. It is what a dispatcher reads to set the priority
+ * (together with the site's criticality), so it decides the urgency of an ordinary ticket.
+ */
+const IMPACT_BY_URGENCY: Record<1 | 2 | 3 | 4, readonly string[]> = {
+  1: [
+    'Everything on site is down, no workaround',
+    'Critical service down for all users',
+    'Whole site affected, safety risk',
+    'Outage affecting every ward/line',
+  ],
+  2: [
+    'Several areas affected, service badly degraded',
+    'Many users cannot work',
+    'Major degradation, workaround is painful',
+    'A whole department is affected',
+  ],
+  3: [
+    'One area affected, workaround available',
+    'Single device affected, users can work around it',
+    'Intermittent problem, limited impact',
+    'Some users report issues',
+  ],
+  4: [
+    'Minor issue, no operational impact',
+    'Cosmetic problem, fix when convenient',
+    'Low impact, please schedule a visit',
+    'For information, no one is blocked',
+  ],
+};
+
+/** Extra wording people use for specific devices (typed complaints rather than alert titles). */
+const DEVICE_TITLES: Partial<Record<TicketClass, Partial<Record<DeviceKind, readonly string[]>>>> = {
+  network: {
+    network_switch: [
+      'Patient monitors in {zone} stopped showing data at the central station',
+      'Devices in {zone} lost network connectivity',
+    ],
+    router: ['No internet or remote access at {site}', 'Site {site} unreachable from the NOC'],
+  },
+  hardware: {
+    patient_monitor: ['Patient monitor {host} screen stays black', 'Patient monitor {host} keeps rebooting'],
+    server: ['{host} makes clicking noises and is slow', 'Server {host} shows a hardware fault light'],
+    plc: ['PLC {host} in fault state, line stopped', 'Machine controller {host} not responding'],
+  },
+  software: {
+    server: ['Application on {host} is throwing errors', 'Users cannot log in to the application on {host}'],
+  },
+  power: { ups: ['UPS {host} beeping, running on battery'], power_switch: ['Lights flickering and power cuts at {site}'] },
+};
+
 const INCIDENT_TITLES: Record<IncidentKind, string> = {
   power_failure: 'Site power failure at {site}',
   power_flicker: 'Power flicker at {site}',
@@ -285,7 +336,12 @@ function backgroundTickets(o: TicketHistoryOptions, out: Draft[]): void {
         const openedUs = openedTimeUs(r, day);
         if (openedUs < o.fromUs || openedUs >= o.toUs) continue;
         const zone = pickZone(r, site.kind);
-        const title = fill(r.pick(TITLES[eventClass]), device, zone);
+        const deviceTitles = DEVICE_TITLES[eventClass]?.[device.kind]?.filter(
+          (t) => site.kind === 'hospital' || !t.startsWith('Patient')
+        );
+        const wording = deviceTitles?.length && r.next() < 0.5 ? r.pick(deviceTitles) : r.pick(TITLES[eventClass]);
+        const title = fill(wording, device, zone);
+        const impact = r.pick(IMPACT_BY_URGENCY[urgency]);
         out.push({
           openedUs,
           resolvedUs: openedUs + resolutionDelayUs(r, eventClass, department, priority, site.kind, openedUs),
@@ -297,7 +353,7 @@ function backgroundTickets(o: TicketHistoryOptions, out: Draft[]): void {
           department,
           priority,
           title,
-          description: `${title}. Reported by ${r.pick(REPORTERS)}.`,
+          description: `${title}. ${impact}. Reported by ${r.pick(REPORTERS)}.`,
           resolution: r.pick(RESOLUTIONS[eventClass]),
           incident_id: '',
         });
