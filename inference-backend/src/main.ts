@@ -5,7 +5,8 @@ import { loadInventoryFile } from './adapters/files/inventory';
 import { loadTicketHistory, mttrSecondsOf } from './adapters/files/ticketHistory';
 import { TicketsRepository } from './adapters/influx/ticketsRepository';
 import { SimilarTicketIndex } from './domain/recommendations/similarTickets';
-import { MedianMttrBaseline, RuleTextRouter } from './services/baselineModels';
+import { MedianMttrBaseline, RuleTextRouter, ruleLineClassifier } from './services/baselineModels';
+import { loadServingModels } from './services/onnxModels';
 import { TicketService } from './services/ticketService';
 import { createApp } from './adapters/http/app';
 import { EventsRepository, eventTagsAt } from './adapters/influx/eventsRepository';
@@ -21,7 +22,6 @@ import { FileStateStore } from './adapters/state/fileStateStore';
 import { ConfigError, type Config } from './config';
 import { TemplateMiner, type TemplateMinerState } from './domain/logs/templateMiner';
 import { systemClock, type Clock } from './domain/series';
-import { classifyByRules } from './domain/triage/ruleClassifier';
 import { LogStage } from './pipeline/logStage';
 import { Scheduler } from './pipeline/scheduler';
 
@@ -79,7 +79,8 @@ export async function startService(
     },
   });
   const ticketsRepository = new TicketsRepository(influx, config.influx.outputDatabase, writer);
-  const mttr = new MedianMttrBaseline(history);
+  const served = config.modelsDir ? await loadServingModels(config.modelsDir, logger) : {};
+  const mttr = served.mttr ?? new MedianMttrBaseline(history);
   const triage = inventory
     ? new TriageStep({
         inventory,
@@ -98,7 +99,7 @@ export async function startService(
     sink: writer,
     store: new FileStateStore(config.stateDir),
     clock,
-    classifier: { classify: classifyByRules },
+    classifier: served.lines ?? ruleLineClassifier,
     createMiner: (state) => (state ? TemplateMiner.fromJSON(state) : new TemplateMiner()),
     inventory,
     options: config.pipeline,
@@ -124,7 +125,7 @@ export async function startService(
 
   const tickets = new TicketService({
     tickets: ticketsRepository,
-    router: new RuleTextRouter(),
+    router: served.router ?? new RuleTextRouter(),
     mttr,
     similar: () => similar,
     inventory,

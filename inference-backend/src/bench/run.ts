@@ -10,7 +10,7 @@ import { InfluxWriter } from '../adapters/influx/writer';
 import { FileStateStore } from '../adapters/state/fileStateStore';
 import { TemplateMiner, type TemplateMinerState } from '../domain/logs/templateMiner';
 import type { PointSink, SeriesPoint } from '../domain/series';
-import { classifyByRules } from '../domain/triage/ruleClassifier';
+import { ruleLineClassifier } from '../services/baselineModels';
 import { LogStage } from '../pipeline/logStage';
 import { generateInventory, runBackfill } from '../simulator';
 
@@ -87,7 +87,7 @@ async function main(): Promise<void> {
       sink: counting,
       store: new FileStateStore(stateDir),
       clock: { nowMs: () => endUs / 1000 },
-      classifier: { classify: classifyByRules },
+      classifier: ruleLineClassifier,
       createMiner: (state) => (state ? TemplateMiner.fromJSON(state) : new TemplateMiner()),
       options: { batchSize: 5000, settleMs: 0, startLookbackMs: (days + 1) * 86_400_000, idleAdvanceMs: 60_000 },
     });

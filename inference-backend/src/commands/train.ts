@@ -226,6 +226,14 @@ export const DEFAULT_MODEL_SPECS = {
   ],
   tickets: [
     {
+      // Complaints and Grafana alerts are classified like tickets, not like syslog lines.
+      name: 'ticket-class',
+      labelColumn: 'class',
+      textColumns: ['title', 'description'],
+      contextColumns: ['site_kind', 'device_kind'],
+      timeColumn: 'opened_at',
+    },
+    {
       name: 'department',
       labelColumn: 'department',
       textColumns: ['title', 'description'],

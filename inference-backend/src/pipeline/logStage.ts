@@ -19,8 +19,18 @@ export interface LineClassification {
   explanation?: Array<{ feature: string; weight: number }>;
 }
 
+export interface LineInput {
+  message: string;
+  template: string;
+  severity: string;
+  appname: string;
+  deviceKind?: string;
+  siteKind?: string;
+}
+
+/** Classifies a batch of lines at once: ONNX models run a batch per call. */
 export interface LineClassifier {
-  classify(input: { message: string; template: string; severity: string; appname: string; deviceKind?: string }): LineClassification;
+  classifyBatch(inputs: readonly LineInput[]): Promise<LineClassification[]>;
 }
 
 export interface LogStageState<MinerState> {
@@ -118,19 +128,22 @@ export class LogStage<MinerState> {
     this.miner = undefined;
     const byHost = indexDevices(this.deps.inventory);
     let newTemplates = 0;
-    const classified = fresh.map((line) => {
+    const minedLines = fresh.map((line) => {
       const mined = miner.add(line.message);
       if (mined.isNew) newTemplates++;
-      const device = byHost.get(line.hostname);
-      const verdict = this.deps.classifier.classify({
+      return { line, mined, device: byHost.get(line.hostname) };
+    });
+    const verdicts = await this.deps.classifier.classifyBatch(
+      minedLines.map(({ line, mined, device }) => ({
         message: line.message,
         template: mined.template,
         severity: line.severity,
         appname: line.appname,
         deviceKind: device?.deviceKind,
-      });
-      return { line, mined, verdict, device };
-    });
+        siteKind: device?.siteKind,
+      }))
+    );
+    const classified = minedLines.map((m, i) => ({ ...m, verdict: verdicts[i] }));
 
     const watermarkUs = fresh.length ? fresh[fresh.length - 1].timeUs : state.watermarkUs;
     let extra: SeriesPoint[] = [];

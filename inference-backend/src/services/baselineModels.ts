@@ -1,7 +1,17 @@
 import type { Department, EventClass, Priority, TicketHistoryRow } from '@nocai/contract';
 import { classifyByRules } from '../domain/triage/ruleClassifier';
 import { mttrSecondsOf } from '../adapters/files/ticketHistory';
+import type { LineClassifier } from '../pipeline/logStage';
 import type { MttrInput, MttrPrediction, MttrPredictor, TextRouter, TextRouterInput, TextRouting } from './ports';
+
+/** The rule classifier as a batch line classifier (the log stage's interface). */
+export const ruleLineClassifier: LineClassifier = {
+  classifyBatch: async (inputs) =>
+    inputs.map((input) => {
+      const verdict = classifyByRules(input);
+      return { ...verdict, explanation: verdict.topTokens.map((feature, i) => ({ feature, weight: 1 / (i + 1) })) };
+    }),
+};
 
 /**
  * Fallbacks used until trained models are in the registry: rule-based routing and the

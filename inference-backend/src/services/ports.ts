@@ -12,6 +12,7 @@ export interface TextRouting {
 
 export interface TextRouterInput {
   text: string;
+  site?: string;
   siteKind?: string;
   deviceKind?: string;
   criticality?: number;

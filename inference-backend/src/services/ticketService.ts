@@ -120,6 +120,7 @@ export class TicketService {
   }): Promise<Ticket> {
     const routing = await this.deps.router.route({
       text: input.text,
+      site: input.site || undefined,
       siteKind: input.siteKind || undefined,
       deviceKind: input.deviceKind || undefined,
       criticality: input.criticality,
@@ -151,8 +152,8 @@ export class TicketService {
       siteKind: input.siteKind,
       host: input.host,
       deviceKind: input.deviceKind,
-      mttrP50Seconds: mttr.p50Seconds,
-      mttrP90Seconds: mttr.p90Seconds,
+      mttrP50Seconds: Math.round(mttr.p50Seconds),
+      mttrP90Seconds: Math.round(Math.max(mttr.p50Seconds, mttr.p90Seconds)),
       relatedAlertCount: 1,
       explanation: routing.explanation,
       similarTickets: this.deps.similar()?.search(input.text, 3, { eventClass: routing.eventClass }) ?? [],

@@ -1,0 +1,51 @@
+/**
+ * @jest-environment ../inference-backend/src/adapters/onnx/onnxruntimeTestEnvironment.js
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Ticket } from '@nocai/contract';
+import { readTableFile } from '../../inference-backend/src/adapters/files/csv';
+import { DEFAULT_MODEL_SPECS, trainTarget } from '../../inference-backend/src/commands/train';
+import { writeSimulationFiles } from '../../inference-backend/src/commands/simulate';
+import { generateInventory } from '../../inference-backend/src/simulator';
+import { startTestBackend, type TestBackend } from '../support/service';
+
+describe('(e) a typed complaint through the real backend and its ONNX models', () => {
+  let backend: TestBackend;
+  let dir: string;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'nocai-complaint-'));
+    const inventory = generateInventory({ seed: 42, sites: 4 });
+    await writeSimulationFiles(join(dir, 'sim'), { seed: 42, inventory }, Date.now(), 365);
+    const tickets = await readTableFile(join(dir, 'sim', 'history', 'tickets.jsonl'));
+    for (const spec of DEFAULT_MODEL_SPECS.tickets) await trainTarget(tickets, spec, join(dir, 'models'), { champion: true });
+    backend = await startTestBackend({
+      NOCAI_MODELS_DIR: join(dir, 'models'),
+      NOCAI_INVENTORY: join(dir, 'sim', 'inventory.yaml'),
+      NOCAI_TICKET_HISTORY: join(dir, 'sim', 'history', 'tickets.jsonl'),
+    });
+  }, 120_000);
+
+  afterAll(async () => {
+    await backend?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('When "the patient monitors on ward 3 stopped showing data" is reported at the hospital, then network operations get an urgent ticket with the reasons and similar past tickets', async () => {
+    const res = await backend.call('/api/complaints', {
+      method: 'POST',
+      body: JSON.stringify({ text: 'the patient monitors on ward 3 stopped showing data', site: 'hosp-01' }),
+    });
+    expect(res.status).toBe(201);
+    const { ticket } = (await res.json()) as { ticket: Ticket };
+    expect(ticket).toMatchObject({ department: 'network_ops', eventClass: 'network', siteKind: 'hospital', status: 'open' });
+    expect(['P1', 'P2']).toContain(ticket.priority);
+    expect(ticket.modelVersion).toMatch(/department@v1/);
+    expect(ticket.explanation.map((e) => e.feature).join(' ')).toMatch(/monitor|showing|data/);
+    expect(ticket.similarTickets.length).toBeGreaterThan(0);
+    expect(ticket.similarTickets[0].resolution).not.toBe('');
+    expect(ticket.mttrP90Seconds).toBeGreaterThanOrEqual(ticket.mttrP50Seconds);
+  });
+});
