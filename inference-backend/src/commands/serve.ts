@@ -13,8 +13,14 @@ Configuration comes from environment variables:
   NOCAI_API_TOKEN         bearer token required on /api/* (required unless NOCAI_ALLOW_ANONYMOUS=true)
   NOCAI_PORT, NOCAI_HOST  HTTP listen address (default 0.0.0.0:8080)
   NOCAI_STATE_DIR         watermarks and miner state (default .state)
-  NOCAI_INVENTORY         inventory.yaml: sites, devices and their dependencies
-  NOCAI_POLL_INTERVAL_MS, NOCAI_BATCH_SIZE, NOCAI_WRITE_BATCH_SIZE, NOCAI_SETTLE_MS, NOCAI_START_LOOKBACK_MS
+  NOCAI_INVENTORY         inventory.yaml: sites, devices and their dependencies (enables incidents and tickets)
+  NOCAI_TICKET_HISTORY    resolved tickets (JSON lines) for similar-ticket suggestions and the MTTR baseline
+  NOCAI_MODELS_DIR        model registry; champions of event-class, event-decision, ticket-class, department,
+                          priority and mttr are served (rules and baselines stand in for missing ones)
+  NOCAI_REVIEW_THRESHOLD  below this confidence a ticket goes to needs_review (default 0.6)
+  NOCAI_HEARTBEAT_SERIES  telemetry proving a device is alive (default system.load1,sensors.temperature_c)
+  NOCAI_POLL_INTERVAL_MS, NOCAI_BATCH_SIZE, NOCAI_WRITE_BATCH_SIZE, NOCAI_SETTLE_MS, NOCAI_START_LOOKBACK_MS,
+  NOCAI_IDLE_ADVANCE_MS
   LOG_LEVEL               fatal|error|warn|info|debug|trace|silent (default info)`;
 
 export function registerServe(program: Command): void {
