@@ -5,6 +5,7 @@ import { registerSimulate } from './commands/simulate';
 import { registerDemo } from './commands/demo';
 import { registerPredict } from './commands/predict';
 import { registerTemplates } from './commands/templates';
+import { registerLabels } from './commands/labels';
 import { registerTrain } from './commands/train';
 import { ConfigError } from './config';
 import { StartupError } from './main';
@@ -22,6 +23,7 @@ export function buildProgram(): Command {
   registerTrain(program);
   registerPredict(program);
   registerTemplates(program);
+  registerLabels(program);
   return program;
 }
 

@@ -145,7 +145,7 @@ async function demo(flags: DemoFlags): Promise<void> {
 
 /**
  * The default models, trained at every demo start from the simulator's history (nothing opaque
- * is committed): the four text classifiers and the MTTR trees, each made champion.
+ * is committed): the five text classifiers and the MTTR trees, each made champion.
  */
 async function trainModels(simDir: string, modelsDir: string, say: (text: string) => void): Promise<void> {
   say(`training the default models into ${modelsDir}…`);

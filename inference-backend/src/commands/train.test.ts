@@ -181,7 +181,7 @@ describe('nocai train and predict', () => {
     }
   });
 
-  it('When a simulation is run, then its labelled lines and tickets train the four default models as champions', async () => {
+  it('When a simulation is run, then its labelled lines and tickets train the five default models as champions', async () => {
     const simDir = join(dir, 'sim');
     const registry = join(dir, 'registry');
     await buildProgram().parseAsync(
@@ -210,9 +210,9 @@ describe('nocai train and predict', () => {
 
     const progress: string[] = [];
     const results = await trainDefaultModels(simDir, registry, (m) => progress.push(m));
-    expect(results.map((r) => r.manifest.name)).toEqual(['event-class', 'event-decision', 'department', 'priority']);
-    expect(await listModels(registry)).toEqual(['department', 'event-class', 'event-decision', 'priority']);
-    for (const name of ['department', 'event-class', 'event-decision', 'priority']) {
+    expect(results.map((r) => r.manifest.name)).toEqual(['event-class', 'event-decision', 'ticket-class', 'department', 'priority']);
+    expect(await listModels(registry)).toEqual(['department', 'event-class', 'event-decision', 'priority', 'ticket-class']);
+    for (const name of ['department', 'event-class', 'event-decision', 'priority', 'ticket-class']) {
       expect((await readAliases(registry, name)).champion).toBe('v1');
     }
     // Two days hold few incidents: quality is the acceptance test's job, here only that it was scored.

@@ -203,7 +203,7 @@ async function readTable(file: string): Promise<Table> {
 
 export type ProgressListener = (message: string) => void;
 
-/** Simulator output → the four models the backend serves, each registered as champion. */
+/** Simulator output → the five text models the backend serves, each registered as champion. */
 export const DEFAULT_MODEL_SPECS = {
   events: [
     {

@@ -1,0 +1,78 @@
+import { writeFile } from 'node:fs/promises';
+import { InvalidArgumentError, type Command } from 'commander';
+import type { PointSink } from '../domain/series';
+import { labelledRow, readFeedback } from '../adapters/influx/feedbackLabels';
+import { InfluxClient } from '../adapters/influx/client';
+import { TicketsRepository } from '../adapters/influx/ticketsRepository';
+import { toCsvRow } from '../adapters/files/csv';
+
+interface LabelsFlags {
+  influxUrl: string;
+  token?: string;
+  username?: string;
+  password?: string;
+  database: string;
+  days: number;
+  out: string;
+}
+
+const READ_ONLY: PointSink = {
+  write: () => Promise.reject(new Error('nocai labels only reads')),
+  flush: () => Promise.resolve(),
+  close: () => Promise.resolve(),
+};
+
+/**
+ * Operators' feedback becomes labels: each judged ticket is written as a training row (JSON
+ * lines, or CSV when the file ends in .csv) that `nocai train --history` reads next to, or
+ * merged into, the ticket history.
+ */
+async function labels(flags: LabelsFlags): Promise<void> {
+  const client = new InfluxClient({ url: flags.influxUrl, token: flags.token, username: flags.username, password: flags.password });
+  const nowMs = Date.now();
+  const feedback = await readFeedback(client, flags.database, nowMs - flags.days * 86_400_000);
+  const tickets = new TicketsRepository(client, flags.database, READ_ONLY);
+  const rows: Array<Record<string, string>> = [];
+  let missing = 0;
+  for (const record of feedback) {
+    const ticket = await tickets.findById(record.ticketId, nowMs);
+    if (ticket) rows.push(labelledRow(ticket, record));
+    else missing++;
+  }
+  if (flags.out.endsWith('.csv')) {
+    const columns = rows.length ? Object.keys(rows[0]) : [];
+    await writeFile(flags.out, [toCsvRow(columns), ...rows.map((r) => toCsvRow(columns.map((c) => r[c])))].join('\n') + '\n');
+  } else {
+    await writeFile(flags.out, rows.map((r) => JSON.stringify(r)).join('\n') + (rows.length ? '\n' : ''));
+  }
+  const counts = rows.reduce<Record<string, number>>((acc, r) => ({ ...acc, [r.verdict]: (acc[r.verdict] ?? 0) + 1 }), {});
+  process.stderr.write(
+    `labels: ${rows.length} labelled tickets written to ${flags.out} (${Object.entries(counts)
+      .map(([v, n]) => `${n} ${v}`)
+      .join(', ') || 'no feedback yet'})${missing ? `; ${missing} verdicts name tickets no longer stored` : ''}\n`
+  );
+}
+
+const positiveInt = (value: string) => {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('--days must be an integer ≥ 1.');
+  return n;
+};
+
+export function registerLabels(program: Command): void {
+  program
+    .command('labels')
+    .description("export operators' feedback (valid, invalid, avoided) with its tickets as training rows")
+    .requiredOption('--out <file>', 'JSON lines (or .csv) to write')
+    .option('--influx-url <url>', 'InfluxDB base URL (or INFLUX_URL)', process.env.INFLUX_URL ?? 'http://127.0.0.1:8086')
+    .option('--token <token>', 'InfluxDB 2.x/3.x token (or INFLUX_TOKEN)', process.env.INFLUX_TOKEN)
+    .option('--username <name>', 'InfluxDB 1.x user (or INFLUX_USERNAME)', process.env.INFLUX_USERNAME)
+    .option('--password <password>', 'InfluxDB 1.x password (or INFLUX_PASSWORD)', process.env.INFLUX_PASSWORD)
+    .option('--database <name>', 'the results database (or INFLUX_OUTPUT_DB)', process.env.INFLUX_OUTPUT_DB ?? 'aiops')
+    .option('--days <n>', 'how far back to read feedback', positiveInt, 365)
+    .addHelpText(
+      'after',
+      '\nThen: nocai train --history FILE --text title,description --department department --priority priority --time opened_at --out DIR'
+    )
+    .action((flags: LabelsFlags) => labels(flags));
+}

@@ -1,0 +1,50 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Ticket } from '@nocai/contract';
+import { freePort } from '../../inference-backend/src/adapters/influx/localServer';
+import { runCli } from '../support/backendProcess';
+import { testInfluxUrl } from '../support/influx';
+import { startTestBackend, type TestBackend } from '../support/service';
+
+describe('feedback becomes labels', () => {
+  let backend: TestBackend;
+  let dir: string;
+  beforeAll(async () => {
+    backend = await startTestBackend();
+    dir = mkdtempSync(join(tmpdir(), 'nocai-labels-'));
+  });
+  afterAll(async () => {
+    await backend?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const post = async (path: string, body: unknown) =>
+    (await (await backend.call(path, { method: 'POST', body: JSON.stringify(body) })).json()) as { ticket: Ticket };
+
+  it('When operators judge tickets, then `nocai labels` exports each with its verdict as a training row', async () => {
+    const ups = (await post('/api/complaints', { text: 'UPS on battery, input voltage lost in the server room' })).ticket;
+    const ssh = (await post('/api/complaints', { text: 'Failed password for invalid user admin, brute force from 203.0.113.9' })).ticket;
+    const noise = (await post('/api/complaints', { text: 'Interface Gi0/2 changed state to down on the lobby switch' })).ticket;
+    await post(`/api/tickets/${ups.id}/feedback`, { verdict: 'valid' });
+    await post(`/api/tickets/${ssh.id}/feedback`, { verdict: 'avoided', comment: 'blocked the IP' });
+    await post(`/api/tickets/${noise.id}/feedback`, { verdict: 'invalid', comment: 'planned maintenance' });
+
+    const out = join(dir, 'labels.jsonl');
+    const run = runCli(['labels', '--influx-url', testInfluxUrl(), '--database', backend.outputDb, '--out', out], {});
+    expect(await run.exited).toBe(0);
+    expect(run.output()).toMatch(/3 labelled tickets written/);
+    const rows = readFileSync(out, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, string>);
+    const byId = new Map(rows.map((r) => [r.id, r]));
+    expect(byId.get(ups.id)).toMatchObject({ verdict: 'valid', is_alert: 'true', department: ups.department, class: ups.eventClass });
+    expect(byId.get(ssh.id)).toMatchObject({ verdict: 'avoided', is_alert: 'true', resolution: 'blocked the IP' });
+    expect(byId.get(noise.id)).toMatchObject({ verdict: 'invalid', is_alert: 'false', label_source: 'feedback' });
+  });
+
+  it('When InfluxDB cannot be reached, then labels exits non-zero with one sentence', async () => {
+    const port = await freePort();
+    const run = runCli(['labels', '--influx-url', `http://127.0.0.1:${port}`, '--out', join(dir, 'x.jsonl')], {});
+    expect(await run.exited).toBe(1);
+    expect(run.output().trim()).toBe(`nocai: Cannot reach InfluxDB at http://127.0.0.1:${port}: ECONNREFUSED`);
+  });
+});
