@@ -2,11 +2,20 @@
  * Screenshots of the triage panel, light and dark, for the docs: `npm run screenshots` from the repository
  * root writes docs/screenshots/triage-panel-light.png and -dark.png. Same harness as the browser test (real
  * panel, real data source code, real backend with three tickets from complaints), with a private influxd
- * unless NOCAI_TEST_INFLUX_URL names one. One ticket is validated and the most urgent one expanded, so the
- * pictures show a verdict and the details.
+ * unless NOCAI_TEST_INFLUX_URL names one. The backend first catches up on a simulated hospital power
+ * failure (so a ticket carries a root cause) and routes complaints with ticket models trained on the
+ * simulated history. One ticket is validated and the most urgent one expanded, so the pictures show a
+ * verdict and the details.
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+
+import { readTableFile } from '../../inference-backend/src/adapters/files/csv';
+import { writeSimulationFiles } from '../../inference-backend/src/commands/simulate';
+import { DEFAULT_MODEL_SPECS, trainTarget } from '../../inference-backend/src/commands/train';
+import { generateInventory } from '../../inference-backend/src/simulator';
+import { minuteAgo, runScenario } from '../support/scenario';
 
 import { startLocalInfluxd } from '../../inference-backend/src/adapters/influx/localServer';
 import { startHarnessSession } from './harness/session';
@@ -19,7 +28,13 @@ async function main() {
   if (influxd) {
     process.env.NOCAI_TEST_INFLUX_URL = influxd.url;
   }
-  const session = await startHarnessSession();
+  const models = await trainTicketModels();
+  const scenario = await runScenario(
+    { kind: 'power_failure', siteKind: 'hospital', atUs: minuteAgo(60), durationMinutes: 40 },
+    { beforeMinutes: 45, afterMinutes: 60 },
+    { NOCAI_MODELS_DIR: models.modelsDir, NOCAI_TICKET_HISTORY: models.historyPath }
+  );
+  const session = await startHarnessSession(scenario.backend);
   try {
     const [, second] = session.tickets;
     const response = await session.backend.call(`/api/tickets/${second.id}/feedback`, {
@@ -31,7 +46,7 @@ async function main() {
     }
     mkdirSync(OUT_DIR, { recursive: true });
     for (const theme of THEMES) {
-      const page = await session.browser.newPage({ viewport: { width: 1640, height: 900 } });
+      const page = await session.browser.newPage({ viewport: { width: 1920, height: 900 } });
       await page.goto(`${session.server.url}/?theme=${theme}`);
       await page.waitForSelector('body[data-harness-ready="true"]', { timeout: 30_000 });
       await page.getByTestId('nocai-triage-expand').first().click();
@@ -48,7 +63,20 @@ async function main() {
   } finally {
     await session.stop();
     await influxd?.stop();
+    rmSync(models.dir, { recursive: true, force: true });
   }
+}
+
+/** Department, priority and class models trained on a simulated year of tickets, as the demo does. */
+async function trainTicketModels() {
+  const dir = mkdtempSync(join(tmpdir(), 'nocai-screenshots-'));
+  const simDir = join(dir, 'sim');
+  await writeSimulationFiles(simDir, { seed: 42, inventory: generateInventory({ seed: 42, sites: 4 }) }, Date.now(), 365);
+  const historyPath = join(simDir, 'history', 'tickets.jsonl');
+  const tickets = await readTableFile(historyPath);
+  const modelsDir = join(dir, 'models');
+  for (const spec of DEFAULT_MODEL_SPECS.tickets) await trainTarget(tickets, spec, modelsDir, { champion: true });
+  return { dir, modelsDir, historyPath };
 }
 
 main().catch((error: unknown) => {

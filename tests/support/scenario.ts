@@ -35,7 +35,8 @@ export function minuteAgo(minutesAgo: number): number {
  */
 export async function runScenario(
   scenario: Omit<ScenarioSpec, 'atUs'> & { atUs: number },
-  window: { beforeMinutes: number; afterMinutes: number }
+  window: { beforeMinutes: number; afterMinutes: number },
+  env: Record<string, string> = {}
 ): Promise<ScenarioRun> {
   const inventory = generateInventory({ seed: 42, sites: 4 });
   const dir = mkdtempSync(join(tmpdir(), 'nocai-scenario-'));
@@ -61,7 +62,7 @@ export async function runScenario(
   );
   // The data is complete before the backend starts, as after an outage: one deterministic catch-up.
   const backend = await startTestBackend(
-    { NOCAI_INVENTORY: inventoryPath, NOCAI_START_LOOKBACK_MS: String(lookbackMs), NOCAI_POLL_INTERVAL_MS: '50' },
+    { NOCAI_INVENTORY: inventoryPath, NOCAI_START_LOOKBACK_MS: String(lookbackMs), NOCAI_POLL_INTERVAL_MS: '50', ...env },
     influx
   );
   const outputCount = async () => {

@@ -34,9 +34,12 @@ export interface HarnessSession {
   stop(): Promise<void>;
 }
 
-/** The real backend (on the test influxd) with three tickets, the bundled page behind its proxy, and Chromium. */
-export async function startHarnessSession(): Promise<HarnessSession> {
-  const [backend, bundleDir] = await Promise.all([startTestBackend(), buildHarness()]);
+/**
+ * The real backend (on the test influxd, or one the caller started) with three more tickets, the
+ * bundled page behind its proxy, and Chromium.
+ */
+export async function startHarnessSession(existing?: TestBackend): Promise<HarnessSession> {
+  const [backend, bundleDir] = await Promise.all([existing ?? startTestBackend(), buildHarness()]);
   const tickets: Ticket[] = [];
   for (const complaint of COMPLAINTS) {
     const response = await backend.call('/api/complaints', { method: 'POST', body: JSON.stringify(complaint) });
