@@ -1,0 +1,112 @@
+import { OUTPUT, TICKET_SERIES, type GroundTruthIncident, type Inventory } from '@nocai/contract';
+import type { InfluxClient } from '../adapters/influx/client';
+import { eventTagsAt } from '../adapters/influx/eventsRepository';
+import { HeartbeatSource, parseHeartbeatSeries } from '../adapters/influx/heartbeatSource';
+import { quoteIdentifier, quoteString } from '../adapters/influx/influxql';
+import { SyslogSource } from '../adapters/influx/syslogSource';
+import { TicketsRepository } from '../adapters/influx/ticketsRepository';
+import { InfluxWriter } from '../adapters/influx/writer';
+import { FileStateStore } from '../adapters/state/fileStateStore';
+import { TemplateMiner, type TemplateMinerState } from '../domain/logs/templateMiner';
+import { LogStage } from '../pipeline/logStage';
+import { TriageStep } from '../pipeline/triageStep';
+import { MedianMttrBaseline, ruleLineClassifier } from '../services/baselineModels';
+import { incidentCoverage, type IncidentCoverage, type OpenedTicket } from './coverage';
+
+export interface NoiseCompressionInput {
+  client: InfluxClient;
+  /** Holds the simulated Telegraf data. */
+  inputDb: string;
+  /** Fresh database for events, tickets and silences. */
+  outputDb: string;
+  stateDir: string;
+  inventory: Inventory;
+  /** End of the simulated period: the stage's clock stands still there. */
+  endUs: number;
+  days: number;
+  incidents: readonly GroundTruthIncident[];
+}
+
+export interface NoiseCompressionResult {
+  lines: number;
+  seconds: number;
+  /** Events whose final decision is alert (after the engine's re-labelling). */
+  alertEvents: number;
+  falseAlarmEvents: number;
+  tickets: OpenedTicket[];
+  coverage: IncidentCoverage;
+}
+
+/**
+ * Runs the log stage with triage, composed as in main.ts (no ticket history: median MTTR
+ * baseline, no similar tickets), over the whole backlog, then reads back what it decided.
+ */
+export async function measureNoiseCompression(input: NoiseCompressionInput): Promise<NoiseCompressionResult> {
+  const { client, inputDb, outputDb, inventory } = input;
+  const writer = new InfluxWriter(client, { database: outputDb, batchSize: 5000 });
+  const triage = new TriageStep({
+    inventory,
+    heartbeats: new HeartbeatSource(client, inputDb, parseHeartbeatSeries('system.load1,sensors.temperature_c')),
+    tickets: new TicketsRepository(client, outputDb, writer),
+    mttr: new MedianMttrBaseline([]),
+    similar: () => undefined,
+    eventTags: (hostname, timeUs) => eventTagsAt(client, outputDb, hostname, timeUs),
+  });
+  const stage = new LogStage<TemplateMinerState>({
+    triage,
+    inventory,
+    source: new SyslogSource(client, inputDb),
+    sink: writer,
+    store: new FileStateStore(input.stateDir),
+    clock: { nowMs: () => input.endUs / 1000 },
+    classifier: ruleLineClassifier,
+    createMiner: (state) => (state ? TemplateMiner.fromJSON(state) : new TemplateMiner()),
+    options: { batchSize: 5000, settleMs: 0, startLookbackMs: (input.days + 1) * 86_400_000, idleAdvanceMs: 60_000 },
+  });
+  let lines = 0;
+  const started = performance.now();
+  for (let n = await stage.tick(); n > 0; n = await stage.tick()) lines += n;
+  await writer.flush();
+  const seconds = (performance.now() - started) / 1000;
+
+  const tickets = await readTickets(client, outputDb);
+  return {
+    lines,
+    seconds,
+    alertEvents: await countEvents(client, outputDb, 'alert'),
+    falseAlarmEvents: await countEvents(client, outputDb, 'false_alarm'),
+    tickets,
+    coverage: incidentCoverage(input.incidents, tickets),
+  };
+}
+
+async function countEvents(client: InfluxClient, database: string, decision: string): Promise<number> {
+  const E = OUTPUT.events;
+  const q =
+    `SELECT count(${quoteIdentifier(E.fields.message)}) FROM ${quoteIdentifier(E.measurement)} ` +
+    `WHERE ${quoteIdentifier(E.fields.decision)} = ${quoteString(decision)}`;
+  return Number((await client.query(database, q))[0]?.rows[0]?.count ?? 0);
+}
+
+/** Every ticket id with its site, first opening time and latest status. */
+async function readTickets(client: InfluxClient, database: string): Promise<OpenedTicket[]> {
+  const T = TICKET_SERIES;
+  const columns = [T.fields.ticketId, T.fields.openedAtMs, T.tags.site, T.tags.eventClass, T.tags.status]
+    .map(quoteIdentifier)
+    .join(', ');
+  const q = `SELECT ${columns} FROM ${quoteIdentifier(T.measurement)} ORDER BY time ASC`;
+  const rows = (await client.query(database, q))[0]?.rows ?? [];
+  const byId = new Map<string, OpenedTicket>();
+  for (const row of rows) {
+    const id = String(row[T.fields.ticketId]);
+    const seen = byId.get(id);
+    byId.set(id, {
+      id,
+      site: String(row[T.tags.site] ?? ''),
+      openedAtMs: seen?.openedAtMs ?? Number(row[T.fields.openedAtMs] ?? Number(row.time) / 1000),
+      eventClass: String(row[T.tags.eventClass] ?? ''),
+      status: String(row[T.tags.status] ?? ''),
+    });
+  }
+  return [...byId.values()];
+}
