@@ -106,6 +106,9 @@ async function demo(flags: DemoFlags): Promise<void> {
       NOCAI_TICKET_HISTORY: join(simDir, 'history', 'tickets.jsonl'),
       NOCAI_MODELS_DIR: modelsDir,
       LOG_LEVEL: env.LOG_LEVEL ?? 'warn',
+      // The demo's simulator writes straight to InfluxDB and flushes every second: no Telegraf
+      // 10 s flush to wait for, so lines are picked up sooner than with the production default.
+      NOCAI_SETTLE_MS: env.NOCAI_SETTLE_MS ?? '5000',
     });
     const service: RunningService = await startService(config, { logger: createLogger(config.logLevel) });
     stops.push(() => service.stop());
