@@ -54,6 +54,7 @@ const envSchema = z
     NOCAI_HOST: z.string().min(1).default('0.0.0.0'),
     NOCAI_PORT: intFrom('NOCAI_PORT', 0, 8080),
     NOCAI_API_TOKEN: nonEmpty,
+    NOCAI_WEBHOOK_TOKEN: nonEmpty,
     NOCAI_ALLOW_ANONYMOUS: z.enum(['true', 'false']).default('false'),
     NOCAI_STATE_DIR: z.string().min(1).default('.state'),
     NOCAI_INVENTORY: nonEmpty,
@@ -104,7 +105,14 @@ export interface Config {
     outputDatabase: string;
     timeoutMs: number;
   };
-  http: { host: string; port: number; apiToken?: string; allowAnonymous: boolean };
+  http: {
+    host: string;
+    port: number;
+    apiToken?: string;
+    /** Accepted on the Grafana alert webhook only, so a contact point never holds the API token. */
+    webhookToken?: string;
+    allowAnonymous: boolean;
+  };
   stateDir: string;
   inventoryPath?: string;
   /** Resolved tickets (JSON lines) for similar-ticket suggestions and the MTTR baseline. */
@@ -153,6 +161,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       host: e.NOCAI_HOST,
       port: e.NOCAI_PORT,
       apiToken: e.NOCAI_API_TOKEN,
+      webhookToken: e.NOCAI_WEBHOOK_TOKEN,
       allowAnonymous: e.NOCAI_ALLOW_ANONYMOUS === 'true',
     },
     stateDir: e.NOCAI_STATE_DIR,

@@ -139,7 +139,11 @@ export async function startService(
     clock,
     events: new EventsRepository(influx, config.influx.outputDatabase),
     checkInflux: () => influx.ping(),
-    auth: { apiToken: config.http.apiToken, allowAnonymous: config.http.allowAnonymous },
+    auth: {
+      apiToken: config.http.apiToken,
+      webhookToken: config.http.webhookToken,
+      allowAnonymous: config.http.allowAnonymous,
+    },
   });
   const server = await listen(app, config.http.host, config.http.port);
   const port = (server.address() as AddressInfo).port;

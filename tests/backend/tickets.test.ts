@@ -4,7 +4,7 @@ import { startTestBackend, type TestBackend } from '../support/service';
 describe('tickets API against a real influxd', () => {
   let backend: TestBackend;
   beforeAll(async () => {
-    backend = await startTestBackend();
+    backend = await startTestBackend({ NOCAI_WEBHOOK_TOKEN: 'hook-token' });
   });
   afterAll(() => backend?.stop());
 
@@ -64,6 +64,19 @@ describe('tickets API against a real influxd', () => {
     expect(((await (await backend.call('/api/tickets?status=open')).json()) as TicketsPage).tickets.map((t) => t.id)).not.toContain(
       'GRA-abc123'
     );
+  });
+
+  it('When Grafana calls with the webhook token, then the alert webhook accepts it and every other route refuses it', async () => {
+    const hook = { Authorization: 'Bearer hook-token', 'Content-Type': 'application/json' };
+    const alert = {
+      status: 'firing',
+      alerts: [{ status: 'firing', labels: { alertname: 'Disk full' }, startsAt: new Date().toISOString(), fingerprint: 'hook1' }],
+    };
+    const accepted = await backend.call('/api/alerts/grafana', { method: 'POST', auth: false, headers: hook, body: JSON.stringify(alert) });
+    expect(accepted.status).toBe(202);
+    expect((await backend.call('/api/tickets', { auth: false, headers: hook })).status).toBe(401);
+    const none = await backend.call('/api/alerts/grafana', { method: 'POST', auth: false, body: JSON.stringify(alert) });
+    expect(none.status).toBe(401);
   });
 
   it('When input is bad, then the API answers 4xx with a message and stores nothing', async () => {

@@ -201,13 +201,18 @@ describe('provisioned notifications', () => {
     expect(webhook?.receivers[0]).toMatchObject({
       uid: 'nocai-webhook',
       type: 'webhook',
-      settings: { url: '${NOCAI_ALERT_WEBHOOK_URL}' },
+      settings: {
+        url: '${NOCAI_ALERT_WEBHOOK_URL}',
+        // The webhook-only token, never the API token: the URL may point at a third party.
+        authorization_scheme: 'Bearer',
+        authorization_credentials: '${NOCAI_WEBHOOK_TOKEN}',
+      },
     });
   });
 
-  it('When Grafana expands ${VAR} in the alerting files, then only the webhook variable is involved', () => {
+  it('When Grafana expands ${VAR} in the alerting files, then only the webhook URL and its token are involved', () => {
     // Annotations such as {{ $labels.site }} are alert templates, not environment variables.
     const variables = files.flatMap((file) => bracedVariables(readText('provisioning', 'alerting', file)));
-    expect([...new Set(variables)]).toEqual(['NOCAI_ALERT_WEBHOOK_URL']);
+    expect([...new Set(variables)].sort()).toEqual(['NOCAI_ALERT_WEBHOOK_URL', 'NOCAI_WEBHOOK_TOKEN']);
   });
 });

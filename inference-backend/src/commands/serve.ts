@@ -11,6 +11,7 @@ Configuration comes from environment variables:
   INFLUX_INPUT_DB         database Telegraf writes to (default telegraf)
   INFLUX_OUTPUT_DB        database results are written to (default aiops)
   NOCAI_API_TOKEN         bearer token required on /api/* (required unless NOCAI_ALLOW_ANONYMOUS=true)
+  NOCAI_WEBHOOK_TOKEN     a second bearer token, accepted only on POST /api/alerts/grafana (Grafana's contact point)
   NOCAI_PORT, NOCAI_HOST  HTTP listen address (default 0.0.0.0:8080)
   NOCAI_STATE_DIR         watermarks and miner state (default .state)
   NOCAI_INVENTORY         inventory.yaml: sites, devices and their dependencies (enables incidents and tickets)

@@ -26,7 +26,7 @@ export interface AppDeps {
   tickets: TicketService;
   /** Resolves when InfluxDB answers; rejects with the reason otherwise. */
   checkInflux(): Promise<void>;
-  auth: { apiToken?: string; allowAnonymous: boolean };
+  auth: { apiToken?: string; webhookToken?: string; allowAnonymous: boolean };
 }
 
 /** The HTTP API, without listening (main.ts listens; tests use port 0). */
@@ -55,8 +55,18 @@ export function createApp(deps: AppDeps): express.Express {
     res.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
   });
 
+  // Grafana's contact point holds the webhook token, which opens this route and nothing else.
+  app.post(
+    '/api/alerts/grafana',
+    bearerAuth(deps.auth, [deps.auth.apiToken, deps.auth.webhookToken]),
+    express.json({ limit: '1mb' }),
+    async (req, res) => {
+      res.status(202).json({ tickets: await deps.tickets.fromGrafana(parse(grafanaWebhookSchema, req.body)) });
+    }
+  );
+
   const api = express.Router();
-  api.use(bearerAuth(deps.auth));
+  api.use(bearerAuth(deps.auth, [deps.auth.apiToken]));
   api.use(express.json({ limit: '1mb' }));
   api.get('/whoami', (_req, res) => {
     res.json({ ok: true });
@@ -80,9 +90,6 @@ export function createApp(deps: AppDeps): express.Express {
   api.post('/complaints', async (req, res) => {
     res.status(201).json({ ticket: await deps.tickets.fromComplaint(parse(complaintRequestSchema, req.body)) });
   });
-  api.post('/alerts/grafana', async (req, res) => {
-    res.status(202).json({ tickets: await deps.tickets.fromGrafana(parse(grafanaWebhookSchema, req.body)) });
-  });
   app.use('/api', api);
 
   app.use((req, _res, next) => next(new AppError(`no route for ${req.method} ${req.path}`, 404, 'not_found')));
@@ -105,14 +112,15 @@ function parse<S extends z.ZodType>(schema: S, input: unknown): z.infer<S> {
   return result.data;
 }
 
-function bearerAuth(auth: AppDeps['auth']) {
-  const expected = auth.apiToken ? Buffer.from(auth.apiToken) : undefined;
+function bearerAuth(auth: AppDeps['auth'], tokens: ReadonlyArray<string | undefined>) {
+  const expected = tokens.filter((t): t is string => Boolean(t)).map((t) => Buffer.from(t));
   return (req: Request, _res: Response, next: NextFunction) => {
     if (auth.allowAnonymous) return next();
     const header = req.get('authorization') ?? '';
     const match = /^Bearer\s+(.+)$/i.exec(header);
     const given = match ? Buffer.from(match[1].trim()) : undefined;
-    const ok = expected !== undefined && given !== undefined && given.length === expected.length && timingSafeEqual(given, expected);
+    const ok =
+      given !== undefined && expected.some((token) => given.length === token.length && timingSafeEqual(given, token));
     next(ok ? undefined : new UnauthorizedError());
   };
 }
