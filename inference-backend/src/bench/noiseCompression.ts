@@ -10,7 +10,8 @@ import { FileStateStore } from '../adapters/state/fileStateStore';
 import { TemplateMiner, type TemplateMinerState } from '../domain/logs/templateMiner';
 import { LogStage } from '../pipeline/logStage';
 import { TriageStep } from '../pipeline/triageStep';
-import { MedianMttrBaseline, ruleLineClassifier } from '../services/baselineModels';
+import { MedianMttrBaseline } from '../services/baselineModels';
+import type { LineClassifier } from '../pipeline/logStage';
 import { incidentCoverage, type IncidentCoverage, type OpenedTicket } from './coverage';
 
 export interface NoiseCompressionInput {
@@ -25,6 +26,8 @@ export interface NoiseCompressionInput {
   endUs: number;
   days: number;
   incidents: readonly GroundTruthIncident[];
+  /** The rules, or the ONNX champions of the serving path. */
+  classifier: LineClassifier;
 }
 
 export interface NoiseCompressionResult {
@@ -59,7 +62,7 @@ export async function measureNoiseCompression(input: NoiseCompressionInput): Pro
     sink: writer,
     store: new FileStateStore(input.stateDir),
     clock: { nowMs: () => input.endUs / 1000 },
-    classifier: ruleLineClassifier,
+    classifier: input.classifier,
     createMiner: (state) => (state ? TemplateMiner.fromJSON(state) : new TemplateMiner()),
     options: { batchSize: 5000, settleMs: 0, startLookbackMs: (input.days + 1) * 86_400_000, idleAdvanceMs: 60_000 },
   });

@@ -1,7 +1,7 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import type { GroundTruthIncident } from '@nocai/contract';
+import type { GroundTruthIncident, Inventory } from '@nocai/contract';
 import { measureLoghubThroughput } from '../adapters/files/loghub';
 import { InfluxClient } from '../adapters/influx/client';
 import { quoteIdentifier } from '../adapters/influx/influxql';
@@ -13,10 +13,16 @@ import { TemplateMiner, type TemplateMinerState } from '../domain/logs/templateM
 import type { PointSink, SeriesPoint } from '../domain/series';
 import { ruleLineClassifier } from '../services/baselineModels';
 import { LogStage } from '../pipeline/logStage';
-import { generateInventory, runBackfill } from '../simulator';
+import { generateInventory, runBackfill, Simulation } from '../simulator';
+import { labelledLinesOf, type LabelledLine } from '../simulator/labelledLines';
+import type { Table } from '../adapters/files/csv';
+import { DEFAULT_MODEL_SPECS, trainTarget } from '../commands/train';
+import { loadServingModels } from '../services/onnxModels';
+import { createLogger } from '../adapters/logger';
+import type { LineClassifier } from '../pipeline/logStage';
 import { COVERAGE_LEAD_US } from './coverage';
 import { measureTicketLatency } from './latency';
-import { measureNoiseCompression } from './noiseCompression';
+import { measureNoiseCompression, type NoiseCompressionResult } from './noiseCompression';
 import { fmt, percent, progress, quantile, ratio, say } from './report';
 
 /**
@@ -120,51 +126,32 @@ async function main(): Promise<void> {
       throw new Error(`pipeline wrote ${events} events for ${backfill.syslogLines} syslog lines`);
     }
 
-    const triageDb = `bench_aiops_triage_${Date.now()}`;
-    await client.createDatabase(triageDb);
-    progress('pipeline with triage over the whole backlog');
-    const compression = await measureNoiseCompression({
-      client,
-      inputDb,
-      outputDb: triageDb,
-      stateDir: join(stateDir, 'triage'),
-      inventory,
-      endUs,
-      days,
-      incidents,
-    });
-    const { coverage } = compression;
-    const reduction = compression.alertEvents > 0 ? 1 - compression.tickets.length / compression.alertEvents : 0;
-    say(
-      `pipeline with triage (InfluxDB syslog + heartbeats → mine → classify → incidents → events + tickets written): ` +
-        `${fmt(compression.lines)} lines in ${compression.seconds.toFixed(1)} s = ${fmt(compression.lines / compression.seconds)} lines/s`
-    );
-    say(
-      `noise compression (${days} simulated days, seed 42, ${inventory.sites.length} sites, ${inventory.devices.length} devices): ` +
-        `${fmt(backfill.syslogLines)} syslog lines in, ${fmt(compression.alertEvents)} alert-level events ` +
-        `(${fmt(compression.falseAlarmEvents)} more held as false alarms), ${fmt(compression.tickets.length)} tickets out`
-    );
-    say(
-      `noise reduction (1 − tickets / alert-level events): ${percent(reduction)}, ` +
-        `${reduction >= TARGETS.noiseReduction ? 'meets' : 'MISSES'} the ${percent(TARGETS.noiseReduction, 0)} target ` +
-        `(${(reduction / TARGETS.noiseReduction).toFixed(2)}× target); ${percent(1 - compression.tickets.length / backfill.syslogLines, 2)} fewer tickets than raw lines`
-    );
-    say(
-      `incident coverage: ${coverage.covered.length}/${coverage.real} real ground-truth incidents have a ticket at their site ` +
-        `opened within [start − ${COVERAGE_LEAD_US / 60_000_000} min, end] (${percent(coverage.real ? coverage.covered.length / coverage.real : 1)}); ` +
-        `${incidents.length - coverage.real} false alarms left out`
-    );
-    say(
-      `  tickets by class: ${tally(compression.tickets.map((t) => t.eventClass))}; by status: ${tally(compression.tickets.map((t) => t.status))}`
-    );
-    for (const missed of coverage.uncovered) {
-      say(
-        `  uncovered: ${missed.id} ${missed.kind} at ${missed.site} (${missed.rootHost}), ` +
-          `${new Date(missed.startUs / 1000).toISOString()} for ${((missed.endUs - missed.startUs) / 60e6).toFixed(1)} min`
-      );
-    }
+    const triageDbs: string[] = [];
+    const compressionWith = async (label: string, classifier: LineClassifier) => {
+      const triageDb = `bench_aiops_triage_${triageDbs.length}_${Date.now()}`;
+      triageDbs.push(triageDb);
+      await client.createDatabase(triageDb);
+      progress(`pipeline with triage over the whole backlog (${label})`);
+      const compression = await measureNoiseCompression({
+        client,
+        inputDb,
+        outputDb: triageDb,
+        stateDir: join(stateDir, `triage-${triageDbs.length}`),
+        inventory,
+        endUs,
+        days,
+        incidents,
+        classifier,
+      });
+      reportCompression(label, compression, backfill.syslogLines, days, inventory, incidents);
+    };
+    await compressionWith('rule classifier', ruleLineClassifier);
+    progress('training the line models on the 30 days before the measured month (never on it)');
+    const trained = await trainLineModels(inventory, endUs - days * 86_400_000_000, days, join(stateDir, 'models'));
+    progress(`trained in ${trained.seconds.toFixed(1)} s`);
+    await compressionWith('ONNX champions (event-class, event-decision)', trained.classifier);
 
-    for (const db of [inputDb, outputDb, triageDb])
+    for (const db of [inputDb, outputDb, ...triageDbs])
       await client.query(undefined, `DROP DATABASE ${quoteIdentifier(db)}`);
 
     progress(`latency: ${bursts} brute forces against a fresh backend`);
@@ -196,6 +183,69 @@ async function main(): Promise<void> {
     rmSync(stateDir, { recursive: true, force: true });
     await influxd?.stop();
   }
+}
+
+function reportCompression(
+  label: string,
+  compression: NoiseCompressionResult,
+  syslogLines: number,
+  days: number,
+  inventory: Inventory,
+  incidents: readonly GroundTruthIncident[]
+): void {
+  const { coverage } = compression;
+  const reduction = compression.alertEvents > 0 ? 1 - compression.tickets.length / compression.alertEvents : 0;
+  say(`with the ${label}:`);
+  say(
+    `pipeline with triage (InfluxDB syslog + heartbeats → mine → classify → incidents → events + tickets written): ` +
+      `${fmt(compression.lines)} lines in ${compression.seconds.toFixed(1)} s = ${fmt(compression.lines / compression.seconds)} lines/s`
+  );
+  say(
+    `noise compression (${days} simulated days, seed 42, ${inventory.sites.length} sites, ${inventory.devices.length} devices): ` +
+      `${fmt(syslogLines)} syslog lines in, ${fmt(compression.alertEvents)} alert-level events ` +
+      `(${fmt(compression.falseAlarmEvents)} more held as false alarms), ${fmt(compression.tickets.length)} tickets out`
+  );
+  say(
+    `noise reduction (1 − tickets / alert-level events): ${percent(reduction)}, ` +
+      `${reduction >= TARGETS.noiseReduction ? 'meets' : 'MISSES'} the ${percent(TARGETS.noiseReduction, 0)} target ` +
+      `(${(reduction / TARGETS.noiseReduction).toFixed(2)}× target); ${percent(1 - compression.tickets.length / syslogLines, 2)} fewer tickets than raw lines`
+  );
+  say(
+    `incident coverage: ${coverage.covered.length}/${coverage.real} real ground-truth incidents have a ticket at their site ` +
+      `opened within [start − ${COVERAGE_LEAD_US / 60_000_000} min, end] (${percent(coverage.real ? coverage.covered.length / coverage.real : 1)}); ` +
+      `${incidents.length - coverage.real} false alarms left out`
+  );
+  say(
+    `  tickets by class: ${tally(compression.tickets.map((t) => t.eventClass))}; by status: ${tally(compression.tickets.map((t) => t.status))}`
+  );
+  for (const missed of coverage.uncovered) {
+    say(
+      `  uncovered: ${missed.id} ${missed.kind} at ${missed.site} (${missed.rootHost}), ` +
+        `${new Date(missed.startUs / 1000).toISOString()} for ${((missed.endUs - missed.startUs) / 60e6).toFixed(1)} min`
+    );
+  }
+}
+
+/**
+ * The serving path's line models, trained as the demo trains them but on the period before the
+ * measured one (hourly metrics: the models read only syslog, and metrics are most of the time).
+ */
+async function trainLineModels(inventory: Inventory, endUs: number, days: number, registryDir: string) {
+  const started = performance.now();
+  const simulation = new Simulation({ seed: 42, inventory, metricsIntervalSeconds: 3600, sensorIntervalSeconds: 3600 });
+  const quarterDayUs = 6 * 3_600_000_000;
+  const lines: LabelledLine[] = [];
+  for (let t = endUs - days * 86_400_000_000; t < endUs; t += quarterDayUs) {
+    lines.push(...labelledLinesOf(simulation.topology, simulation.generate(t, t + quarterDayUs)));
+  }
+  const table: Table = {
+    columns: Object.keys(lines[0]),
+    rows: lines.map((l) => Object.fromEntries(Object.entries(l).map(([k, v]) => [k, String(v)]))),
+  };
+  for (const spec of DEFAULT_MODEL_SPECS.events) await trainTarget(table, spec, registryDir, { champion: true });
+  const served = await loadServingModels(registryDir, createLogger('silent'));
+  if (!served.lines) throw new Error('the trained line models could not be loaded');
+  return { classifier: served.lines, seconds: (performance.now() - started) / 1000 };
 }
 
 /** `a 3, b 1`, most frequent first. */

@@ -222,6 +222,9 @@ export const DEFAULT_MODEL_SPECS = {
       // Whether an alert-looking line was a false alarm is for the triage policy to find out
       // over time (did it recover?); a single line can only say "worth looking at".
       mapLabel: (label: string) => (label === 'false_alarm' ? 'alert' : label),
+      // Unweighted: the rare alert class is not boosted. Every extra "alert" on a routine line can
+      // open a ticket, while a real incident is many lines, so precision matters more than recall.
+      options: { training: { classWeight: 'none' } },
     },
   ],
   tickets: [
