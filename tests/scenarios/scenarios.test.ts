@@ -1,6 +1,6 @@
 import type { Ticket } from '@nocai/contract';
 import { generateInventory } from '../../inference-backend/src/simulator';
-import { runScenario, minuteAgo, type ScenarioRun } from '../support/scenario';
+import { runScenario, minuteAgo, scenarioTickets, type ScenarioRun } from '../support/scenario';
 
 const MINUTE_MS = 60_000;
 
@@ -14,10 +14,18 @@ describe('scenarios through the real pipeline (simulator → influxd → backend
 
   it('(a) When a hospital loses power at a given minute, then one P1 ticket for field technicians names the power switch and that minute and groups its dependants', async () => {
     const atUs = minuteAgo(90);
-    const run = track(await runScenario({ kind: 'power_failure', siteKind: 'hospital', atUs, durationMinutes: 45 }, { beforeMinutes: 60, afterMinutes: 90 }));
+    const run = track(
+      await runScenario(
+        { kind: 'power_failure', siteKind: 'hospital', atUs, durationMinutes: 45 },
+        { beforeMinutes: 60, afterMinutes: 90 }
+      )
+    );
     const hospital = siteOf(run, 'hospital');
     const powerSwitch = run.inventory.devices.find((d) => d.site === hospital && d.kind === 'power_switch')?.host;
-    const tickets = (await run.tickets()).filter((t) => t.site === hospital);
+    const tickets = scenarioTickets(
+      run,
+      (await run.tickets()).filter((t) => t.site === hospital)
+    );
     expect(tickets).toHaveLength(1);
     const [ticket] = tickets;
     expect(ticket).toMatchObject({ priority: 'P1', department: 'field_technicians', eventClass: 'power' });
@@ -39,9 +47,19 @@ describe('scenarios through the real pipeline (simulator → influxd → backend
 
   it('(b) When power flickers for 3 minutes, then no ticket opens and its events are marked false_alarm', async () => {
     const atUs = minuteAgo(30);
-    const run = track(await runScenario({ kind: 'power_flicker', siteKind: 'factory', atUs, durationMinutes: 3 }, { beforeMinutes: 30, afterMinutes: 30 }));
+    const run = track(
+      await runScenario(
+        { kind: 'power_flicker', siteKind: 'factory', atUs, durationMinutes: 3 },
+        { beforeMinutes: 30, afterMinutes: 30 }
+      )
+    );
     const factory = siteOf(run, 'factory');
-    expect((await run.tickets()).filter((t) => t.site === factory)).toEqual([]);
+    expect(
+      scenarioTickets(
+        run,
+        (await run.tickets()).filter((t) => t.site === factory)
+      )
+    ).toEqual([]);
     const marked = await run.backend.influx.client.query(
       run.backend.outputDb,
       `SELECT count(message) FROM aiops_events WHERE site = '${factory}' AND decision = 'false_alarm'`
@@ -54,7 +72,12 @@ describe('scenarios through the real pipeline (simulator → influxd → backend
     const inventory = generateInventory({ seed: 42, sites: 4 });
     const factory = inventory.sites.find((s) => s.kind === 'factory')?.id;
     const plc = inventory.devices.find((d) => d.site === factory && d.kind === 'plc')?.host;
-    const run = track(await runScenario({ kind: 'overheating', host: plc, atUs, durationMinutes: 120 }, { beforeMinutes: 30, afterMinutes: 200 }));
+    const run = track(
+      await runScenario(
+        { kind: 'overheating', host: plc, atUs, durationMinutes: 120 },
+        { beforeMinutes: 30, afterMinutes: 200 }
+      )
+    );
     const root = run.incidents.find((i) => i.kind === 'overheating')?.rootHost;
     expect(root).toBe(plc);
     const tickets = (await run.tickets()).filter((t: Ticket) => t.site === factory && t.host === root);
@@ -65,9 +88,17 @@ describe('scenarios through the real pipeline (simulator → influxd → backend
 
   it('(d) When a server is brute-forced, then a security ticket opens', async () => {
     const atUs = minuteAgo(40);
-    const run = track(await runScenario({ kind: 'brute_force', siteKind: 'hotel', atUs, durationMinutes: 20 }, { beforeMinutes: 20, afterMinutes: 40 }));
+    const run = track(
+      await runScenario(
+        { kind: 'brute_force', siteKind: 'hotel', atUs, durationMinutes: 20 },
+        { beforeMinutes: 20, afterMinutes: 40 }
+      )
+    );
     const hotel = siteOf(run, 'hotel');
-    const tickets = (await run.tickets()).filter((t) => t.site === hotel);
+    const tickets = scenarioTickets(
+      run,
+      (await run.tickets()).filter((t) => t.site === hotel)
+    );
     expect(tickets).toHaveLength(1);
     expect(tickets[0]).toMatchObject({ eventClass: 'security', department: 'security' });
     expect(tickets[0].relatedAlertCount).toBeGreaterThan(5);

@@ -142,6 +142,44 @@ describe('IncidentEngine', () => {
     ]);
   });
 
+  it('When one patient monitor runs on battery while its power switch keeps reporting, then no ticket opens and the line becomes noise', () => {
+    const engine = new IncidentEngine(inventory);
+    const unplugged = event('hosp-mon-1', at(10), 'Mains power lost, running on internal battery (80%)', 'power');
+    const outputs = run(engine, 0, 40, script([[10, unplugged]]));
+
+    expect(opened(outputs)).toHaveLength(0);
+    const changes = outputs.flatMap((o) => o.decisionChanges);
+    expect(changes.map((c) => [c.hostname, c.timeUs, c.decision, c.reason])).toEqual([
+      ['hosp-mon-1', at(10), 'noise', 'isolated_power_loss'],
+    ]);
+  });
+
+  it('When two monitors run on battery, then the power loss is corroborated and one power ticket opens', () => {
+    const engine = new IncidentEngine(inventory);
+    const outputs = run(
+      engine,
+      0,
+      40,
+      script([
+        [10, event('hosp-mon-1', at(10), 'Mains power lost, running on internal battery (80%)', 'power')],
+        [10, event('hosp-mon-2', at(10, 5), 'Mains power lost, running on internal battery (75%)', 'power')],
+      ])
+    );
+
+    const tickets = opened(outputs);
+    expect(tickets).toHaveLength(1);
+    expect(tickets[0].incident).toMatchObject({ eventClass: 'power', relatedAlertCount: 2 });
+  });
+
+  it('When a monitor runs on battery and its power switch falls silent, then the loss is the switch outage, not noise', () => {
+    const engine = new IncidentEngine(inventory);
+    const unplugged = event('hosp-mon-1', at(10), 'Mains power lost, running on internal battery (80%)', 'power');
+    const outputs = run(engine, 0, 60, script([[10, unplugged]]), (host, m) => host === 'hosp-ps' && m >= 10);
+
+    expect(opened(outputs).map((a) => a.incident.eventClass)).toContain('power');
+    expect(outputs.flatMap((o) => o.decisionChanges).filter((c) => c.decision === 'noise')).toEqual([]);
+  });
+
   it('When a link keeps going down and up, then one flapping ticket opens and earlier false alarms become alerts again', () => {
     const engine = new IncidentEngine(inventory);
     const flaps: [number, ClassifiedEvent][] = [];

@@ -3,7 +3,7 @@ import { cadenceUs, newCadence, recordHeartbeat } from './cadence';
 import { DependencyGraph } from './dependencyGraph';
 import { isLoginFailure, isLoginSuccess, isRecovery, isTransientDown, loginSource } from './patterns';
 import { emptyState, INCIDENT_STATE_VERSION } from './state';
-import type { EngineState, HostState, IncidentState, LoginAttempt, SilenceRecord } from './state';
+import type { EngineState, HostState, IncidentState, LoginAttempt, SilenceRecord, TransientDown } from './state';
 import { summarise } from './summary';
 import { DEFAULT_INCIDENT_ENGINE_OPTIONS, eventKey } from './types';
 import type {
@@ -316,7 +316,13 @@ export class IncidentEngine {
       this.groupFor(event) ??
       this.newIncident(event.hostname, this.siteOf(event.hostname), event.eventClass, event.timeUs);
     const key = eventKey(event.hostname, event.timeUs);
-    incident.downs.push({ key, host: event.hostname, templateId: event.templateId, timeUs: event.timeUs });
+    incident.downs.push({
+      key,
+      host: event.hostname,
+      templateId: event.templateId,
+      timeUs: event.timeUs,
+      eventClass: event.eventClass,
+    });
     const flaps = incident.downs.filter(
       (d) => d.host === event.hostname && d.templateId === event.templateId && event.timeUs - d.timeUs <= windowUs
     ).length;
@@ -527,22 +533,44 @@ export class IncidentEngine {
       if (!stillSilent) incident.closedAtUs = now;
       return;
     }
+    const lasting = incident.downs.filter((d) => (d.recoveredAtUs ?? now) - d.timeUs >= windowUs);
     const confirmed =
       incident.hasSolidAlert ||
       incident.flapping ||
       incident.silentHosts.length > 0 ||
-      incident.downs.some((d) => (d.recoveredAtUs ?? now) - d.timeUs >= windowUs);
+      lasting.some((d) => this.isCorroborated(incident, d));
     if (confirmed) {
       incident.status = 'open';
       return;
     }
     const lastDownUs = Math.max(...incident.downs.map((d) => d.timeUs));
     if (now - lastDownUs < windowUs) return;
+    if (lasting.length > 0) {
+      // One end device on battery while its supply is fine: unplugged (a patient monitor moved
+      // with its patient), not a power fault. Kept as noise rather than a ticket.
+      incident.status = 'dismissed';
+      incident.closedAtUs = now;
+      for (const key of incident.eventKeys) this.changeDecision(key, 'noise', 'isolated_power_loss');
+      return;
+    }
     // Every down recovered within the window and nothing else happened: a false alarm.
     incident.status = 'false_alarm';
     incident.closedAtUs = now;
     for (const key of [...incident.eventKeys, ...incident.recoveryKeys])
       this.changeDecision(key, 'false_alarm', 'recovered');
+  }
+
+  /**
+   * A lasting power loss is a fault when it comes from power or network infrastructure, when
+   * several devices of the incident lost power, or when something upstream of the device is
+   * silent. A lone end device reporting it while its power switch keeps reporting is not.
+   */
+  private isCorroborated(incident: IncidentState, down: TransientDown): boolean {
+    if (down.eventClass !== 'power') return true;
+    const kind = this.graph.device(down.host).deviceKind;
+    if (!this.graph.isKnown(down.host) || INFRASTRUCTURE_KINDS.includes(kind)) return true;
+    if (new Set(incident.downs.map((d) => d.host)).size > 1) return true;
+    return this.silentAncestorOf(down.host, down.timeUs) !== undefined;
   }
 
   private isOver(incident: IncidentState, now: number): boolean {

@@ -17,6 +17,8 @@ export interface TransientDown {
   templateId: string;
   timeUs: number;
   recoveredAtUs?: number;
+  /** The class of the line; absent in state saved before it was recorded (then always corroborated). */
+  eventClass?: EventClass;
 }
 
 export interface SilenceRecord {
