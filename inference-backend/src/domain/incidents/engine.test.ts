@@ -142,6 +142,26 @@ describe('IncidentEngine', () => {
     ]);
   });
 
+  it('When the classifier calls the recovery line an alert too, then the flicker is still a false alarm', () => {
+    const engine = new IncidentEngine(inventory);
+    const outputs = run(
+      engine,
+      0,
+      30,
+      script([
+        [10, event('hosp-ps', at(10), 'PDU PS-1: input voltage lost on feed A (was 231 V)', 'power')],
+        [12, event('hosp-ps', at(12), 'PDU PS-1: input voltage restored on feed A (229 V) after 2m', 'power')],
+      ])
+    );
+
+    expect(opened(outputs)).toHaveLength(0);
+    const changes = outputs.flatMap((o) => o.decisionChanges);
+    expect(changes.map((c) => [c.timeUs, c.decision])).toEqual([
+      [at(10), 'false_alarm'],
+      [at(12), 'false_alarm'],
+    ]);
+  });
+
   it('When one patient monitor runs on battery while its power switch keeps reporting, then no ticket opens and the line becomes noise', () => {
     const engine = new IncidentEngine(inventory);
     const unplugged = event('hosp-mon-1', at(10), 'Mains power lost, running on internal battery (80%)', 'power');

@@ -267,7 +267,11 @@ export class IncidentEngine {
   }
 
   private ingestEvent(event: ClassifiedEvent): void {
-    if (isRecovery(event.message)) this.recordRecovery(event);
+    if (isRecovery(event.message)) {
+      // "Power restored" ends a fault whatever the classifier called it; it never starts one.
+      this.recordRecovery(event);
+      return;
+    }
     if (isLoginFailure(event.eventClass, event.message)) {
       this.recordLoginFailure(event);
       return;
