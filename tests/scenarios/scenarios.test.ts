@@ -1,13 +1,39 @@
+/**
+ * @jest-environment ../inference-backend/src/adapters/onnx/onnxruntimeTestEnvironment.js
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Ticket } from '@nocai/contract';
+import { trainLineModelsOnSimulation } from '../../inference-backend/src/commands/train';
 import { generateInventory } from '../../inference-backend/src/simulator';
 import { runScenario, minuteAgo, scenarioTickets, type ScenarioRun } from '../support/scenario';
 
 const MINUTE_MS = 60_000;
 
-describe('scenarios through the real pipeline (simulator → influxd → backend → tickets)', () => {
+const DAY_US = 86_400_000_000;
+
+/**
+ * Every scenario runs twice: with the rule classifier the backend falls back on, and with the
+ * ONNX line champions (event-class, event-decision) the demo serves, trained on simulated days
+ * that end before the scenario's window.
+ */
+describe.each([
+  ['the rule classifier', false],
+  ['the ONNX line champions', true],
+])('scenarios through the real pipeline (simulator → influxd → backend → tickets) with %s', (_label, onnx) => {
   const runs: ScenarioRun[] = [];
+  let modelsDir: string | undefined;
+  let env: Record<string, string> = {};
+  beforeAll(async () => {
+    if (!onnx) return;
+    modelsDir = mkdtempSync(join(tmpdir(), 'nocai-line-models-'));
+    await trainLineModelsOnSimulation(generateInventory({ seed: 42, sites: 4 }), minuteAgo(300) - DAY_US, 7, modelsDir);
+    env = { NOCAI_MODELS_DIR: modelsDir };
+  }, 120_000);
   afterAll(async () => {
     for (const run of runs) await run.backend.stop();
+    if (modelsDir) rmSync(modelsDir, { recursive: true, force: true });
   });
   const track = (run: ScenarioRun) => (runs.push(run), run);
   const siteOf = (run: ScenarioRun, kind: string) => run.inventory.sites.find((s) => s.kind === kind)?.id ?? '';
@@ -17,7 +43,8 @@ describe('scenarios through the real pipeline (simulator → influxd → backend
     const run = track(
       await runScenario(
         { kind: 'power_failure', siteKind: 'hospital', atUs, durationMinutes: 45 },
-        { beforeMinutes: 60, afterMinutes: 90 }
+        { beforeMinutes: 60, afterMinutes: 90 },
+        env
       )
     );
     const hospital = siteOf(run, 'hospital');
@@ -30,6 +57,7 @@ describe('scenarios through the real pipeline (simulator → influxd → backend
     const [ticket] = tickets;
     expect(ticket).toMatchObject({ priority: 'P1', department: 'field_technicians', eventClass: 'power' });
     expect(ticket.rootCause?.host).toBe(powerSwitch);
+    expect(ticket.modelVersion).toMatch(onnx ? /event-class@v\d+\+event-decision@v\d+/ : /^rules-/);
     // Within one reporting interval (the switch reports every minute) of 12:00.
     expect(Math.abs((ticket.rootCause?.silentSinceMs ?? 0) - atUs / 1000)).toBeLessThanOrEqual(MINUTE_MS);
     expect(ticket.rootCause?.description).toContain(String(powerSwitch));
@@ -50,7 +78,8 @@ describe('scenarios through the real pipeline (simulator → influxd → backend
     const run = track(
       await runScenario(
         { kind: 'power_flicker', siteKind: 'factory', atUs, durationMinutes: 3 },
-        { beforeMinutes: 30, afterMinutes: 30 }
+        { beforeMinutes: 30, afterMinutes: 30 },
+        env
       )
     );
     const factory = siteOf(run, 'factory');
@@ -75,7 +104,8 @@ describe('scenarios through the real pipeline (simulator → influxd → backend
     const run = track(
       await runScenario(
         { kind: 'overheating', host: plc, atUs, durationMinutes: 120 },
-        { beforeMinutes: 30, afterMinutes: 200 }
+        { beforeMinutes: 30, afterMinutes: 200 },
+        env
       )
     );
     const root = run.incidents.find((i) => i.kind === 'overheating')?.rootHost;
@@ -91,7 +121,8 @@ describe('scenarios through the real pipeline (simulator → influxd → backend
     const run = track(
       await runScenario(
         { kind: 'brute_force', siteKind: 'hotel', atUs, durationMinutes: 20 },
-        { beforeMinutes: 20, afterMinutes: 40 }
+        { beforeMinutes: 20, afterMinutes: 40 },
+        env
       )
     );
     const hotel = siteOf(run, 'hotel');

@@ -13,10 +13,8 @@ import { TemplateMiner, type TemplateMinerState } from '../domain/logs/templateM
 import type { PointSink, SeriesPoint } from '../domain/series';
 import { ruleLineClassifier } from '../services/baselineModels';
 import { LogStage } from '../pipeline/logStage';
-import { generateInventory, runBackfill, Simulation } from '../simulator';
-import { labelledLinesOf, type LabelledLine } from '../simulator/labelledLines';
-import type { Table } from '../adapters/files/csv';
-import { DEFAULT_MODEL_SPECS, trainTarget } from '../commands/train';
+import { generateInventory, runBackfill } from '../simulator';
+import { trainLineModelsOnSimulation } from '../commands/train';
 import { loadServingModels } from '../services/onnxModels';
 import { createLogger } from '../adapters/logger';
 import type { LineClassifier } from '../pipeline/logStage';
@@ -232,17 +230,7 @@ function reportCompression(
  */
 async function trainLineModels(inventory: Inventory, endUs: number, days: number, registryDir: string) {
   const started = performance.now();
-  const simulation = new Simulation({ seed: 42, inventory, metricsIntervalSeconds: 3600, sensorIntervalSeconds: 3600 });
-  const quarterDayUs = 6 * 3_600_000_000;
-  const lines: LabelledLine[] = [];
-  for (let t = endUs - days * 86_400_000_000; t < endUs; t += quarterDayUs) {
-    lines.push(...labelledLinesOf(simulation.topology, simulation.generate(t, t + quarterDayUs)));
-  }
-  const table: Table = {
-    columns: Object.keys(lines[0]),
-    rows: lines.map((l) => Object.fromEntries(Object.entries(l).map(([k, v]) => [k, String(v)]))),
-  };
-  for (const spec of DEFAULT_MODEL_SPECS.events) await trainTarget(table, spec, registryDir, { champion: true });
+  await trainLineModelsOnSimulation(inventory, endUs, days, registryDir);
   const served = await loadServingModels(registryDir, createLogger('silent'));
   if (!served.lines) throw new Error('the trained line models could not be loaded');
   return { classifier: served.lines, seconds: (performance.now() - started) / 1000 };

@@ -13,6 +13,9 @@ import type { ModelManifest } from '../domain/mlops/manifest';
 import type { EvaluationReport } from '../domain/mlops/metrics';
 import { trainTextClassifier, TrainingDataError } from '../domain/mlops/textClassifier';
 import type { LabelledExample, TextClassifierOptions } from '../domain/mlops/textClassifier';
+import type { Inventory } from '@nocai/contract';
+import { Simulation } from '../simulator';
+import { labelledLinesOf, type LabelledLine } from '../simulator/labelledLines';
 
 /** One model to train from one table: which columns say what, and what to call it. */
 export interface TargetSpec {
@@ -287,6 +290,35 @@ export async function trainDefaultModels(
     }
   }
   await writeReport(registryDir, results, simOutDir);
+  return results;
+}
+
+/**
+ * Trains event-class and event-decision on `days` of simulated syslog ending at `endUs` (hourly
+ * metrics: only the lines matter) and registers them as champions in `registryDir`. The bench and
+ * the scenario tests use it to run the ONNX path on a period the models never saw.
+ */
+export async function trainLineModelsOnSimulation(
+  inventory: Inventory,
+  endUs: number,
+  days: number,
+  registryDir: string,
+  seed = 42
+): Promise<TrainedTarget[]> {
+  const simulation = new Simulation({ seed, inventory, metricsIntervalSeconds: 3600, sensorIntervalSeconds: 3600 });
+  const quarterDayUs = 6 * 3_600_000_000;
+  const lines: LabelledLine[] = [];
+  for (let t = endUs - days * 86_400_000_000; t < endUs; t += quarterDayUs) {
+    lines.push(...labelledLinesOf(simulation.topology, simulation.generate(t, Math.min(t + quarterDayUs, endUs))));
+  }
+  if (lines.length === 0) throw new TrainInputError(`${days} simulated days gave no syslog line to train on.`);
+  const table: Table = {
+    columns: Object.keys(lines[0]),
+    rows: lines.map((l) => Object.fromEntries(Object.entries(l).map(([k, v]) => [k, String(v)]))),
+  };
+  const results: TrainedTarget[] = [];
+  for (const spec of DEFAULT_MODEL_SPECS.events)
+    results.push(await trainTarget(table, spec, registryDir, { champion: true }));
   return results;
 }
 
