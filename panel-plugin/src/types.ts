@@ -17,7 +17,8 @@ export interface TriageOptions {
 
 /** The only place option defaults live: the options builder and the panel both read them from here. */
 export const DEFAULT_TRIAGE_OPTIONS: TriageOptions = {
-  columns: [...TRIAGE_COLUMNS],
+  // The ticket id is long and says nothing at a glance: it is in the expanded row, and a column on request.
+  columns: TRIAGE_COLUMNS.filter((column) => column !== 'ticket'),
   pageSize: 25,
   defaultSort: 'priority',
 };

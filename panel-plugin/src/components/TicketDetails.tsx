@@ -26,6 +26,12 @@ export function TicketDetails({ row, id, comment }: Props) {
   return (
     <div id={id} className={styles.details} data-testid={testIds.panel.details}>
       <dl className={styles.facts}>
+        {row.ticketId && (
+          <>
+            <dt>Ticket</dt>
+            <dd className={styles.breakable}>{row.ticketId}</dd>
+          </>
+        )}
         <dt>Related alerts</dt>
         <dd>{row.relatedAlerts ?? '–'}</dd>
         {row.rootCause && (
@@ -110,6 +116,9 @@ const getStyles = (theme: GrafanaTheme2) => ({
     margin: 0,
     dt: { color: theme.colors.text.secondary },
     dd: { margin: 0 },
+  }),
+  breakable: css({
+    overflowWrap: 'anywhere',
   }),
   heading: css({
     color: theme.colors.text.secondary,

@@ -12,6 +12,7 @@ import type { Ticket } from '@nocai/contract';
 import { act, fireEvent, render, screen, waitFor, within } from '@testing-library/react';
 
 import { testIds } from '../testIds';
+import { TRIAGE_COLUMNS } from '../triage/columns';
 import { DEFAULT_TRIAGE_OPTIONS, type TriageOptions } from '../types';
 import { TriagePanel } from './TriagePanel';
 
@@ -86,7 +87,7 @@ describe('TriagePanel', () => {
   });
 
   it('labels the columns it has data for and leaves out the others', () => {
-    renderPanel([ticketsFrame(Date.now())]);
+    renderPanel([ticketsFrame(Date.now())], { columns: [...TRIAGE_COLUMNS] });
 
     const headers = screen.getAllByRole('columnheader').map((header) => header.textContent);
     expect(headers).toEqual(['Details', 'Priority', 'Age', 'Review', 'Ticket', 'Summary']);
@@ -297,6 +298,9 @@ describe('TriagePanel details, filters and states', () => {
 
     expect(expand).toHaveAttribute('aria-expanded', 'true');
     const details = screen.getByTestId(testIds.panel.details);
+    // The long ticket id is not a default column: the expanded row names it.
+    expect(screen.queryByRole('columnheader', { name: 'Ticket' })).not.toBeInTheDocument();
+    expect(details).toHaveTextContent('TicketSIL-1');
     expect(details).toHaveTextContent('Related alerts14');
     expect(details).toHaveTextContent('silent');
     expect(details).toHaveTextContent('SIL-0 Ward 2 dark — resolved: reset PS-04 (15m)');

@@ -151,6 +151,7 @@ export function TriagePanel({ data, options, width, height, fieldConfig, id }: P
             comments={comments}
             onComment={onComment}
             onVerdict={onVerdict}
+            viewportWidth={width}
           />
         )}
       </div>

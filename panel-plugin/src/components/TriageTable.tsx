@@ -1,5 +1,5 @@
 import React, { Fragment, type ReactNode, useId } from 'react';
-import { css } from '@emotion/css';
+import { css, cx } from '@emotion/css';
 import type { GrafanaTheme2 } from '@grafana/data';
 import type { FeedbackVerdict } from '@nocai/contract';
 import { Badge, type BadgeColor, IconButton, Spinner, useStyles2 } from '@grafana/ui';
@@ -24,6 +24,8 @@ interface Props {
   comments: Readonly<Record<string, string>>;
   onComment: (ticketId: string, comment: string) => void;
   onVerdict: (row: RowWithFeedback, datasourceUid: string, verdict: FeedbackVerdict) => void;
+  /** Visible width: an expanded row stays within it while the columns scroll sideways. */
+  viewportWidth: number;
 }
 
 export function TriageTable(props: Props) {
@@ -46,7 +48,7 @@ export function TriageTable(props: Props) {
             </th>
           ))}
           {showActions && (
-            <th scope="col" className={styles.header}>
+            <th scope="col" className={cx(styles.header, styles.stickyRight)}>
               Verdict
             </th>
           )}
@@ -81,7 +83,7 @@ export function TriageTable(props: Props) {
                   </td>
                 ))}
                 {showActions && (
-                  <td className={styles.cell}>
+                  <td className={cx(styles.cell, styles.stickyRight)}>
                     {target !== undefined && ticketId !== undefined && (
                       <FeedbackButtons
                         ticketId={ticketId}
@@ -96,18 +98,20 @@ export function TriageTable(props: Props) {
               {isExpanded && (
                 <tr className={styles.detailsRow}>
                   <td colSpan={columnCount}>
-                    <TicketDetails
-                      row={row}
-                      id={detailsId}
-                      comment={
-                        target !== undefined && ticketId !== undefined
-                          ? {
-                              value: props.comments[ticketId] ?? '',
-                              onChange: (value) => props.onComment(ticketId, value),
-                            }
-                          : undefined
-                      }
-                    />
+                    <div className={styles.detailsViewport} style={{ maxWidth: props.viewportWidth }}>
+                      <TicketDetails
+                        row={row}
+                        id={detailsId}
+                        comment={
+                          target !== undefined && ticketId !== undefined
+                            ? {
+                                value: props.comments[ticketId] ?? '',
+                                onChange: (value) => props.onComment(ticketId, value),
+                              }
+                            : undefined
+                        }
+                      />
+                    </div>
                   </td>
                 </tr>
               )}
@@ -228,6 +232,10 @@ const getStyles = (theme: GrafanaTheme2) => ({
   detailsRow: css({
     borderBottom: `1px solid ${theme.colors.border.weak}`,
   }),
+  detailsViewport: css({
+    position: 'sticky',
+    left: 0,
+  }),
   cell: css({
     padding: theme.spacing(0.5, 1),
     whiteSpace: 'nowrap',
@@ -238,6 +246,13 @@ const getStyles = (theme: GrafanaTheme2) => ({
     overflow: 'hidden',
     textOverflow: 'ellipsis',
     whiteSpace: 'nowrap',
+  }),
+  // The verdict buttons stay in view when a narrow panel scrolls the other columns sideways.
+  stickyRight: css({
+    position: 'sticky',
+    right: 0,
+    background: theme.colors.background.primary,
+    boxShadow: `-1px 0 0 ${theme.colors.border.weak}`,
   }),
   visuallyHidden: css({
     position: 'absolute',
