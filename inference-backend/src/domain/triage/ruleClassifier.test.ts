@@ -31,6 +31,12 @@ describe('classifyByRules', () => {
       'power',
       'alert',
     ],
+    [
+      "a failed login on a UPS's web interface, which is about security, not power",
+      line('UPS-01: web interface login failed for user admin from 10.0.11.161', 'warning', 'upsd', 'ups'),
+      'security',
+      'alert',
+    ],
     ['the OOM killer', line('Out of memory: Killed process 4321 (java)', 'err', 'kernel'), 'software', 'alert'],
     [
       'a disk failing',

@@ -110,6 +110,8 @@ const RULES: readonly Rule[] = [
     weight: 1.2,
   },
   { eventClass: 'security', pattern: /\binvalid user\b/i, weight: 1.0 },
+  // Appliances' web and console logins (UPS and PDU cards, switches): not a power or network fault.
+  { eventClass: 'security', pattern: /\blogin (?:failed|failure|incorrect)\b|\bLOGIN_FAILED\b/i, weight: 1.2 },
   { eventClass: 'security', pattern: /\bbrute.?force\b|\bbreak-in attempt\b|\bport scan\w*\b/i, weight: 1.2 },
   { eventClass: 'security', pattern: /\b(?:intrusion|malware|virus|unauthori[sz]ed)\b/i, weight: 1.0 },
   { eventClass: 'security', pattern: /\b(?:access|permission) denied\b|\bincorrect password\b/i, weight: 0.6 },
