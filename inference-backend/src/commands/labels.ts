@@ -1,5 +1,6 @@
 import { writeFile } from 'node:fs/promises';
-import { InvalidArgumentError, type Command } from 'commander';
+import { DEFAULT_OUTPUT_DATABASE } from '@nocai/contract';
+import { InvalidArgumentError, Option, type Command } from 'commander';
 import type { PointSink } from '../domain/series';
 import { labelledRow, readFeedback } from '../adapters/influx/feedbackLabels';
 import { InfluxClient } from '../adapters/influx/client';
@@ -28,7 +29,12 @@ const READ_ONLY: PointSink = {
  * merged into, the ticket history.
  */
 async function labels(flags: LabelsFlags): Promise<void> {
-  const client = new InfluxClient({ url: flags.influxUrl, token: flags.token, username: flags.username, password: flags.password });
+  const client = new InfluxClient({
+    url: flags.influxUrl,
+    token: flags.token,
+    username: flags.username,
+    password: flags.password,
+  });
   const nowMs = Date.now();
   const feedback = await readFeedback(client, flags.database, nowMs - flags.days * 86_400_000);
   const tickets = new TicketsRepository(client, flags.database, READ_ONLY);
@@ -41,15 +47,23 @@ async function labels(flags: LabelsFlags): Promise<void> {
   }
   if (flags.out.endsWith('.csv')) {
     const columns = rows.length ? Object.keys(rows[0]) : [];
-    await writeFile(flags.out, [toCsvRow(columns), ...rows.map((r) => toCsvRow(columns.map((c) => r[c])))].join('\n') + '\n');
+    await writeFile(
+      flags.out,
+      [toCsvRow(columns), ...rows.map((r) => toCsvRow(columns.map((c) => r[c])))].join('\n') + '\n'
+    );
   } else {
     await writeFile(flags.out, rows.map((r) => JSON.stringify(r)).join('\n') + (rows.length ? '\n' : ''));
   }
-  const counts = rows.reduce<Record<string, number>>((acc, r) => ({ ...acc, [r.verdict]: (acc[r.verdict] ?? 0) + 1 }), {});
+  const counts = rows.reduce<Record<string, number>>(
+    (acc, r) => ({ ...acc, [r.verdict]: (acc[r.verdict] ?? 0) + 1 }),
+    {}
+  );
   process.stderr.write(
-    `labels: ${rows.length} labelled tickets written to ${flags.out} (${Object.entries(counts)
-      .map(([v, n]) => `${n} ${v}`)
-      .join(', ') || 'no feedback yet'})${missing ? `; ${missing} verdicts name tickets no longer stored` : ''}\n`
+    `labels: ${rows.length} labelled tickets written to ${flags.out} (${
+      Object.entries(counts)
+        .map(([v, n]) => `${n} ${v}`)
+        .join(', ') || 'no feedback yet'
+    })${missing ? `; ${missing} verdicts name tickets no longer stored` : ''}\n`
   );
 }
 
@@ -64,11 +78,17 @@ export function registerLabels(program: Command): void {
     .command('labels')
     .description("export operators' feedback (valid, invalid, avoided) with its tickets as training rows")
     .requiredOption('--out <file>', 'JSON lines (or .csv) to write')
-    .option('--influx-url <url>', 'InfluxDB base URL (or INFLUX_URL)', process.env.INFLUX_URL ?? 'http://127.0.0.1:8086')
-    .option('--token <token>', 'InfluxDB 2.x/3.x token (or INFLUX_TOKEN)', process.env.INFLUX_TOKEN)
-    .option('--username <name>', 'InfluxDB 1.x user (or INFLUX_USERNAME)', process.env.INFLUX_USERNAME)
-    .option('--password <password>', 'InfluxDB 1.x password (or INFLUX_PASSWORD)', process.env.INFLUX_PASSWORD)
-    .option('--database <name>', 'the results database (or INFLUX_OUTPUT_DB)', process.env.INFLUX_OUTPUT_DB ?? 'aiops')
+    .addOption(new Option('--influx-url <url>', 'InfluxDB base URL').default('http://127.0.0.1:8086').env('INFLUX_URL'))
+    .addOption(new Option('--token <token>', 'InfluxDB 2.x/3.x token').env('INFLUX_TOKEN'))
+    .addOption(new Option('--username <name>', 'InfluxDB 1.x user').env('INFLUX_USERNAME'))
+    .addOption(
+      new Option('--password <password>', 'InfluxDB 1.x password (prefer the environment variable)').env(
+        'INFLUX_PASSWORD'
+      )
+    )
+    .addOption(
+      new Option('--database <name>', 'the results database').default(DEFAULT_OUTPUT_DATABASE).env('INFLUX_OUTPUT_DB')
+    )
     .option('--days <n>', 'how far back to read feedback', positiveInt, 365)
     .addHelpText(
       'after',
