@@ -162,6 +162,23 @@ describe('IncidentEngine', () => {
     ]);
   });
 
+  it('When a server warns of its temperature every 25 minutes, then one ticket collects the warnings and stays open until they stop', () => {
+    const engine = new IncidentEngine(inventory);
+    const warnings: [number, ClassifiedEvent][] = [10, 35, 60, 85].map((m) => [
+      m,
+      event('hosp-srv', at(m), `CPU temperature ${70 + m / 10} C above threshold 70 C`, 'hardware'),
+    ]);
+    const outputs = run(engine, 0, 240, script(warnings));
+
+    const tickets = opened(outputs);
+    expect(tickets).toHaveLength(1);
+    const id = tickets[0].incident.id;
+    expect(latest(outputs, id)?.relatedAlertCount).toBe(4);
+    const resolved = actions(outputs).find((a) => a.kind === 'resolve' && a.incident.id === id);
+    // Two hours without a repeat after the last warning.
+    expect(resolved?.atUs).toBeGreaterThanOrEqual(at(85 + 120));
+  });
+
   it('When one patient monitor runs on battery while its power switch keeps reporting, then no ticket opens and the line becomes noise', () => {
     const engine = new IncidentEngine(inventory);
     const unplugged = event('hosp-mon-1', at(10), 'Mains power lost, running on internal battery (80%)', 'power');

@@ -30,6 +30,10 @@ const byTimeThenHost = (a: { timeUs: number; host: string }, b: { timeUs: number
 
 const isActive = (incident: IncidentState): boolean => incident.status === 'pending' || incident.status === 'open';
 
+/** Nothing but alerts: no down or silence whose recovery would say that the fault is over. */
+const isAlertsOnly = (incident: IncidentState): boolean =>
+  incident.downs.length === 0 && incident.silentHosts.length === 0 && !incident.flapping;
+
 /**
  * Turns classified events and heartbeats into incidents, and incidents into ticket actions:
  * holds power and link alerts for the false-alarm window, folds flapping and brute forces into
@@ -414,10 +418,17 @@ export class IncidentEngine {
     }
     const groupUs = this.options.groupWindowMs * US_PER_MS;
     const spanUs = this.options.maxIncidentSpanMs * US_PER_MS;
+    const repeatUs = this.options.repeatQuietMs * US_PER_MS;
     let best: IncidentState | undefined;
     for (const incident of this.state.incidents) {
       if (!isActive(incident) || incident.site !== site || incident.bruteForce !== undefined) continue;
-      if (event.timeUs - incident.lastActivityUs > groupUs || event.timeUs - incident.startedAtUs > spanUs) continue;
+      if (event.timeUs - incident.startedAtUs > spanUs) continue;
+      const repeat =
+        isAlertsOnly(incident) &&
+        incident.eventClass === event.eventClass &&
+        incident.hosts.includes(host) &&
+        event.timeUs - incident.lastAlertAtUs <= repeatUs;
+      if (!repeat && event.timeUs - incident.lastActivityUs > groupUs) continue;
       if (incident.eventClass !== event.eventClass && !this.isDownstreamOf(host, incident)) continue;
       if (best === undefined || incident.lastActivityUs > best.lastActivityUs) best = incident;
     }
@@ -579,7 +590,8 @@ export class IncidentEngine {
 
   private isOver(incident: IncidentState, now: number): boolean {
     if (incident.silentHosts.some((h) => this.isSilentNow(h))) return false;
-    return now - incident.lastActivityUs >= this.options.resolveQuietMs * US_PER_MS;
+    const quietMs = isAlertsOnly(incident) ? this.options.repeatQuietMs : this.options.resolveQuietMs;
+    return now - incident.lastActivityUs >= quietMs * US_PER_MS;
   }
 
   private summary(incident: IncidentState): IncidentSummary {

@@ -134,6 +134,12 @@ export interface IncidentEngineOptions {
   silenceConfidence: number;
   /** Resolve once nothing alerted for this long and no member device is still silent. */
   resolveQuietMs: number;
+  /**
+   * An incident of alerts alone (no power or link loss, no silence: nothing will report that it
+   * recovered) resolves after this much quiet instead, and a repeat of its class on one of its
+   * hosts within it joins it: a temperature warning every 20 minutes is one ticket, not six.
+   */
+  repeatQuietMs: number;
   /** Login failures from one source on one host within `bruteForceWindowMs` that make a brute force. */
   bruteForceMinFailures: number;
   bruteForceWindowMs: number;
@@ -160,6 +166,7 @@ export const DEFAULT_INCIDENT_ENGINE_OPTIONS: IncidentEngineOptions = {
   rootCauseGraceMs: 5 * 60_000,
   silenceConfidence: 0.9,
   resolveQuietMs: 15 * 60_000,
+  repeatQuietMs: 2 * 3_600_000,
   bruteForceMinFailures: 10,
   bruteForceWindowMs: 10 * 60_000,
   blastRadiusEscalation: 5,
