@@ -6,6 +6,7 @@ import { labelledRow, readFeedback } from '../adapters/influx/feedbackLabels';
 import { InfluxClient } from '../adapters/influx/client';
 import { TicketsRepository } from '../adapters/influx/ticketsRepository';
 import { toCsvRow } from '../adapters/files/csv';
+import { withInfluxCredentials } from './influxOptions';
 
 interface LabelsFlags {
   influxUrl: string;
@@ -74,21 +75,18 @@ const positiveInt = (value: string) => {
 };
 
 export function registerLabels(program: Command): void {
-  program
-    .command('labels')
-    .description("export operators' feedback (valid, invalid, avoided) with its tickets as training rows")
-    .requiredOption('--out <file>', 'JSON lines (or .csv) to write')
-    .addOption(new Option('--influx-url <url>', 'InfluxDB base URL').default('http://127.0.0.1:8086').env('INFLUX_URL'))
-    .addOption(new Option('--token <token>', 'InfluxDB 2.x/3.x token').env('INFLUX_TOKEN'))
-    .addOption(new Option('--username <name>', 'InfluxDB 1.x user').env('INFLUX_USERNAME'))
-    .addOption(
-      new Option('--password <password>', 'InfluxDB 1.x password (prefer the environment variable)').env(
-        'INFLUX_PASSWORD'
+  withInfluxCredentials(
+    program
+      .command('labels')
+      .description("export operators' feedback (valid, invalid, avoided) with its tickets as training rows")
+      .requiredOption('--out <file>', 'JSON lines (or .csv) to write')
+      .addOption(
+        new Option('--influx-url <url>', 'InfluxDB base URL').default('http://127.0.0.1:8086').env('INFLUX_URL')
       )
-    )
-    .addOption(
-      new Option('--database <name>', 'the results database').default(DEFAULT_OUTPUT_DATABASE).env('INFLUX_OUTPUT_DB')
-    )
+      .addOption(
+        new Option('--database <name>', 'the results database').default(DEFAULT_OUTPUT_DATABASE).env('INFLUX_OUTPUT_DB')
+      )
+  )
     .option('--days <n>', 'how far back to read feedback', positiveInt, 365)
     .addHelpText(
       'after',

@@ -1,3 +1,4 @@
+import { withInfluxCredentials } from './influxOptions';
 import { InvalidArgumentError, Option } from 'commander';
 import type { Command } from 'commander';
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -321,76 +322,71 @@ Examples:
   nocai simulate --days 1 --live --influx-url http://localhost:8086 --scenario power_failure@2024-05-01T12:00:00Z@hospital`;
 
 export function registerSimulate(program: Command): void {
-  program
-    .command('simulate')
-    .description(
-      'generate a NOC: inventory, Telegraf-shaped telemetry with injected incidents, ground truth and ticket history'
-    )
-    .addOption(
-      new Option('--days <n>', `backfill this many days (default ${DEFAULT_DAYS}, or none with --live)`).argParser(
-        integer('--days', 0)
+  withInfluxCredentials(
+    program
+      .command('simulate')
+      .description(
+        'generate a NOC: inventory, Telegraf-shaped telemetry with injected incidents, ground truth and ticket history'
       )
-    )
-    .addOption(
-      new Option('--end <time>', 'end of the backfill, ISO 8601 (default: now)').argParser((v) =>
-        parseTimeMs(v, '--end')
+      .addOption(
+        new Option('--days <n>', `backfill this many days (default ${DEFAULT_DAYS}, or none with --live)`).argParser(
+          integer('--days', 0)
+        )
       )
-    )
-    .option('--live', 'after the backfill, keep generating in real time until SIGINT/SIGTERM')
-    .addOption(
-      new Option('--speed <factor>', 'live mode at this many times real time (implies --live)').argParser(
-        positiveNumber('--speed')
+      .addOption(
+        new Option('--end <time>', 'end of the backfill, ISO 8601 (default: now)').argParser((v) =>
+          parseTimeMs(v, '--end')
+        )
       )
-    )
-    .addOption(
-      new Option('--seed <n>', 'random seed: the same seed gives the same data')
-        .default(42)
-        .argParser(integer('--seed', 0))
-    )
-    .addOption(
-      new Option('--sites <n>', 'number of generated sites (kinds rotate hospital, factory, hotel, smart_city)')
-        .default(DEFAULT_SITE_COUNT)
-        .argParser(integer('--sites', 1))
-    )
-    .option('--inventory <file>', 'simulate this inventory.yaml instead of generating one')
-    .addOption(
-      new Option('--interval <seconds>', 'host metrics (cpu, mem, disk, net, system) interval')
-        .default(DEFAULT_METRICS_INTERVAL_SECONDS)
-        .argParser(integer('--interval', 1))
-    )
-    .addOption(
-      new Option('--sensor-interval <seconds>', 'sensors measurement interval')
-        .default(DEFAULT_SENSOR_INTERVAL_SECONDS)
-        .argParser(integer('--sensor-interval', 1))
-    )
-    .addOption(
-      new Option('--incident-rate <n>', 'automatic incidents per site per day (0: only --scenario ones)')
-        .default(DEFAULT_INCIDENTS_PER_SITE_DAY)
-        .argParser(positiveNumber('--incident-rate', true))
-    )
-    .addOption(
-      new Option(
-        '--scenario <spec>',
-        `force an incident, repeatable: KIND@TIME[@SITE|SITE_KIND|HOST], KIND one of ${INCIDENT_KINDS.join(', ')}`
-      ).argParser(parseScenario)
-    )
-    .addOption(
-      new Option('--history-days <n>', 'days of ticket history ending at the end time (0: none)')
-        .default(DEFAULT_HISTORY_DAYS)
-        .argParser(integer('--history-days', 0))
-    )
-    .option('--out-file <file>', 'write line protocol (precision u) to this file instead of InfluxDB')
-    .addOption(new Option('--influx-url <url>', 'InfluxDB base URL').env('INFLUX_URL'))
-    .addOption(
-      new Option('--database <name>', 'database to write to').default(DEFAULT_INPUT_DATABASE).env('INFLUX_INPUT_DB')
-    )
-    .addOption(new Option('--token <token>', 'InfluxDB 2.x/3.x API token').env('INFLUX_TOKEN'))
-    .addOption(new Option('--username <name>', 'InfluxDB 1.x user').env('INFLUX_USERNAME'))
-    .addOption(
-      new Option('--password <password>', 'InfluxDB 1.x password (prefer the environment variable)').env(
-        'INFLUX_PASSWORD'
+      .option('--live', 'after the backfill, keep generating in real time until SIGINT/SIGTERM')
+      .addOption(
+        new Option('--speed <factor>', 'live mode at this many times real time (implies --live)').argParser(
+          positiveNumber('--speed')
+        )
       )
-    )
+      .addOption(
+        new Option('--seed <n>', 'random seed: the same seed gives the same data')
+          .default(42)
+          .argParser(integer('--seed', 0))
+      )
+      .addOption(
+        new Option('--sites <n>', 'number of generated sites (kinds rotate hospital, factory, hotel, smart_city)')
+          .default(DEFAULT_SITE_COUNT)
+          .argParser(integer('--sites', 1))
+      )
+      .option('--inventory <file>', 'simulate this inventory.yaml instead of generating one')
+      .addOption(
+        new Option('--interval <seconds>', 'host metrics (cpu, mem, disk, net, system) interval')
+          .default(DEFAULT_METRICS_INTERVAL_SECONDS)
+          .argParser(integer('--interval', 1))
+      )
+      .addOption(
+        new Option('--sensor-interval <seconds>', 'sensors measurement interval')
+          .default(DEFAULT_SENSOR_INTERVAL_SECONDS)
+          .argParser(integer('--sensor-interval', 1))
+      )
+      .addOption(
+        new Option('--incident-rate <n>', 'automatic incidents per site per day (0: only --scenario ones)')
+          .default(DEFAULT_INCIDENTS_PER_SITE_DAY)
+          .argParser(positiveNumber('--incident-rate', true))
+      )
+      .addOption(
+        new Option(
+          '--scenario <spec>',
+          `force an incident, repeatable: KIND@TIME[@SITE|SITE_KIND|HOST], KIND one of ${INCIDENT_KINDS.join(', ')}`
+        ).argParser(parseScenario)
+      )
+      .addOption(
+        new Option('--history-days <n>', 'days of ticket history ending at the end time (0: none)')
+          .default(DEFAULT_HISTORY_DAYS)
+          .argParser(integer('--history-days', 0))
+      )
+      .option('--out-file <file>', 'write line protocol (precision u) to this file instead of InfluxDB')
+      .addOption(new Option('--influx-url <url>', 'InfluxDB base URL').env('INFLUX_URL'))
+      .addOption(
+        new Option('--database <name>', 'database to write to').default(DEFAULT_INPUT_DATABASE).env('INFLUX_INPUT_DB')
+      )
+  )
     .addOption(
       new Option('--batch-size <n>', 'points per InfluxDB write request')
         .default(5000)
