@@ -20,7 +20,8 @@ describe('(e) a typed complaint through the real backend and its ONNX models', (
     const inventory = generateInventory({ seed: 42, sites: 4 });
     await writeSimulationFiles(join(dir, 'sim'), { seed: 42, inventory }, Date.now(), 365);
     const tickets = await readTableFile(join(dir, 'sim', 'history', 'tickets.jsonl'));
-    for (const spec of DEFAULT_MODEL_SPECS.tickets) await trainTarget(tickets, spec, join(dir, 'models'), { champion: true });
+    for (const spec of DEFAULT_MODEL_SPECS.tickets)
+      await trainTarget(tickets, spec, join(dir, 'models'), { champion: true });
     backend = await startTestBackend({
       NOCAI_MODELS_DIR: join(dir, 'models'),
       NOCAI_INVENTORY: join(dir, 'sim', 'inventory.yaml'),
@@ -40,7 +41,12 @@ describe('(e) a typed complaint through the real backend and its ONNX models', (
     });
     expect(res.status).toBe(201);
     const { ticket } = (await res.json()) as { ticket: Ticket };
-    expect(ticket).toMatchObject({ department: 'network_ops', eventClass: 'network', siteKind: 'hospital', status: 'open' });
+    expect(ticket).toMatchObject({
+      department: 'network_ops',
+      eventClass: 'network',
+      siteKind: 'hospital',
+      status: 'open',
+    });
     expect(['P1', 'P2']).toContain(ticket.priority);
     expect(ticket.modelVersion).toMatch(/department@v1/);
     expect(ticket.explanation.map((e) => e.feature).join(' ')).toMatch(/monitor|showing|data/);

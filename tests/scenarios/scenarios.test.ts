@@ -11,12 +11,12 @@ import { runScenario, minuteAgo, scenarioTickets, type ScenarioRun } from '../su
 
 const MINUTE_MS = 60_000;
 
-const DAY_US = 86_400_000_000;
+const TRAINING_END_US = Date.UTC(2026, 0, 1) * 1000;
 
 /**
  * Every scenario runs twice: with the rule classifier the backend falls back on, and with the
- * ONNX line champions (event-class, event-decision) the demo serves, trained on simulated days
- * that end before the scenario's window.
+ * ONNX line champions (event-class, event-decision) the demo serves, trained on two simulated
+ * weeks that end before the scenario's window.
  */
 describe.each([
   ['the rule classifier', false],
@@ -28,7 +28,8 @@ describe.each([
   beforeAll(async () => {
     if (!onnx) return;
     modelsDir = mkdtempSync(join(tmpdir(), 'nocai-line-models-'));
-    await trainLineModelsOnSimulation(generateInventory({ seed: 42, sites: 4 }), minuteAgo(300) - DAY_US, 7, modelsDir);
+    // A fixed period, so that every run serves the same models.
+    await trainLineModelsOnSimulation(generateInventory({ seed: 42, sites: 4 }), TRAINING_END_US, 14, modelsDir);
     env = { NOCAI_MODELS_DIR: modelsDir };
   }, 120_000);
   afterAll(async () => {

@@ -166,7 +166,7 @@ describe('IncidentEngine', () => {
     const engine = new IncidentEngine(inventory);
     const warnings: [number, ClassifiedEvent][] = [10, 35, 60, 85].map((m) => [
       m,
-      event('hosp-srv', at(m), `CPU temperature ${70 + m / 10} C above threshold 70 C`, 'hardware'),
+      event('hosp-srv', at(m), `CPU temperature ${71 + m} C above threshold 70 C`, 'hardware'),
     ]);
     const outputs = run(engine, 0, 240, script(warnings));
 
@@ -177,6 +177,21 @@ describe('IncidentEngine', () => {
     const resolved = actions(outputs).find((a) => a.kind === 'resolve' && a.incident.id === id);
     // Two hours without a repeat after the last warning.
     expect(resolved?.atUs).toBeGreaterThanOrEqual(at(85 + 120));
+  });
+
+  it('When a different alert of the same class follows on that server an hour later, then it is a new ticket', () => {
+    const engine = new IncidentEngine(inventory);
+    const outputs = run(
+      engine,
+      0,
+      90,
+      script([
+        [10, event('hosp-srv', at(10), 'Out of memory: Killed process 4321 (java)', 'software')],
+        [70, event('hosp-srv', at(70), 'nginx segfault at 0 ip 0 sp 0 error 4', 'software')],
+      ])
+    );
+
+    expect(opened(outputs)).toHaveLength(2);
   });
 
   it('When one patient monitor runs on battery while its power switch keeps reporting, then no ticket opens and the line becomes noise', () => {

@@ -30,6 +30,10 @@ const byTimeThenHost = (a: { timeUs: number; host: string }, b: { timeUs: number
 
 const isActive = (incident: IncidentState): boolean => incident.status === 'pending' || incident.status === 'open';
 
+/** Distinct (host, template) pairs remembered per incident for repeats. */
+const MAX_ALERT_SOURCES = 64;
+const alertSource = (event: ClassifiedEvent): string => `${event.hostname}|${event.templateId}`;
+
 /** Nothing but alerts: no down or silence whose recovery would say that the fault is over. */
 const isAlertsOnly = (incident: IncidentState): boolean =>
   incident.downs.length === 0 && incident.silentHosts.length === 0 && !incident.flapping;
@@ -426,7 +430,7 @@ export class IncidentEngine {
       const repeat =
         isAlertsOnly(incident) &&
         incident.eventClass === event.eventClass &&
-        incident.hosts.includes(host) &&
+        (incident.alertSources ?? []).includes(alertSource(event)) &&
         event.timeUs - incident.lastAlertAtUs <= repeatUs;
       if (!repeat && event.timeUs - incident.lastActivityUs > groupUs) continue;
       if (incident.eventClass !== event.eventClass && !this.isDownstreamOf(host, incident)) continue;
@@ -480,6 +484,9 @@ export class IncidentEngine {
     incident.lastAlertAtUs = Math.max(incident.lastAlertAtUs, event.timeUs);
     incident.lastActivityUs = Math.max(incident.lastActivityUs, event.timeUs);
     if (!incident.hosts.includes(event.hostname)) incident.hosts.push(event.hostname);
+    const source = alertSource(event);
+    const sources = (incident.alertSources ??= []);
+    if (!sources.includes(source) && sources.length < MAX_ALERT_SOURCES) sources.push(source);
     if (incident.deciding === undefined || event.confidence > incident.deciding.confidence) {
       incident.deciding = {
         key: eventKey(event.hostname, event.timeUs),

@@ -64,6 +64,8 @@ export interface IncidentState {
   /** Events whose decision the engine changed to `alert` because they belong here. */
   promotedKeys: string[];
   hosts: string[];
+  /** `host|templateId` of its alerts (bounded): the same alert again joins it for longer. */
+  alertSources?: string[];
   downs: TransientDown[];
   /** An alert that is not a transient down: the incident is real whatever recovers. */
   hasSolidAlert: boolean;

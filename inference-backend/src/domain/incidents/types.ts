@@ -136,8 +136,8 @@ export interface IncidentEngineOptions {
   resolveQuietMs: number;
   /**
    * An incident of alerts alone (no power or link loss, no silence: nothing will report that it
-   * recovered) resolves after this much quiet instead, and a repeat of its class on one of its
-   * hosts within it joins it: a temperature warning every 20 minutes is one ticket, not six.
+   * recovered) resolves after this much quiet instead, and the same alert again (same host and
+   * template) within it joins it: a temperature warning every 20 minutes is one ticket, not six.
    */
   repeatQuietMs: number;
   /** Login failures from one source on one host within `bruteForceWindowMs` that make a brute force. */
