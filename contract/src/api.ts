@@ -29,3 +29,17 @@ export interface ClassifiedEvent {
   confidence: number;
   modelVersion: string;
 }
+
+/** One point of a result series: its time, its tags and its fields, under their InfluxDB names. */
+export interface SeriesRow {
+  timeMs: number;
+  tags: Record<string, string>;
+  fields: Record<string, string | number | boolean | null>;
+}
+
+/** GET /api/series/:kind body: newest first. */
+export interface SeriesPage {
+  kind: string;
+  measurement: string;
+  rows: SeriesRow[];
+}

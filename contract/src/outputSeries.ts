@@ -9,7 +9,7 @@
  * would share series key and time and overwrite each other. Its cardinality is the one
  * Telegraf already gives the input measurements.
  */
-import { OUTPUT } from './series';
+import { OUTPUT, SILENCE_SERIES } from './series';
 
 /** aiops_anomalies: one point per scored (host, metric) sample. */
 export const ANOMALY_SERIES = {
@@ -111,3 +111,27 @@ export const ALERT_THRESHOLDS = {
   /** PSI above 0.2 is the conventional "significant shift". */
   driftPsi: 0.2,
 } as const;
+
+/**
+ * The result series `GET /api/series/:kind` serves (and the datasource's query types of the same
+ * names), with the tags they can be filtered on. Tickets and events have their own routes.
+ */
+export const SERIES_BY_KIND = {
+  silences: SILENCE_SERIES,
+  anomalies: ANOMALY_SERIES,
+  forecasts: FORECAST_SERIES,
+  maintenance: MAINTENANCE_SERIES,
+  models: MODEL_METRICS_SERIES,
+  drift: DRIFT_SERIES,
+} as const;
+export type SeriesKind = keyof typeof SERIES_BY_KIND;
+export const SERIES_KINDS = Object.keys(SERIES_BY_KIND) as SeriesKind[];
+
+export function isSeriesKind(value: unknown): value is SeriesKind {
+  return typeof value === 'string' && Object.prototype.hasOwnProperty.call(SERIES_BY_KIND, value);
+}
+
+/** The InfluxDB tag names of a series kind: its filters. */
+export function seriesTagNames(kind: SeriesKind): string[] {
+  return Object.values(SERIES_BY_KIND[kind].tags);
+}

@@ -10,6 +10,7 @@ import { loadServingModels } from './services/onnxModels';
 import { TicketService } from './services/ticketService';
 import { createApp } from './adapters/http/app';
 import { EventsRepository, eventTagsAt } from './adapters/influx/eventsRepository';
+import { SeriesRepository } from './adapters/influx/seriesRepository';
 import { HeartbeatSource } from './adapters/influx/heartbeatSource';
 import { TriageStep } from './pipeline/triageStep';
 import { InfluxClient } from './adapters/influx/client';
@@ -92,7 +93,8 @@ export async function startService(
         engineOptions: { reviewThreshold: config.reviewThreshold },
       })
     : undefined;
-  if (!triage) logger.warn('no NOCAI_INVENTORY: lines are classified, but incidents, tickets and silences need the inventory');
+  if (!triage)
+    logger.warn('no NOCAI_INVENTORY: lines are classified, but incidents, tickets and silences need the inventory');
   const logStage = new LogStage<TemplateMinerState>({
     triage,
     source: new SyslogSource(influx, config.influx.inputDatabase),
@@ -138,6 +140,7 @@ export async function startService(
     metrics,
     clock,
     events: new EventsRepository(influx, config.influx.outputDatabase),
+    series: new SeriesRepository(influx, config.influx.outputDatabase),
     checkInflux: () => influx.ping(),
     auth: {
       apiToken: config.http.apiToken,
@@ -178,7 +181,10 @@ async function checkInfluxAtStartup(influx: InfluxClient, config: Config): Promi
     await influx.createDatabase(config.influx.inputDatabase);
   } catch (error) {
     if (error instanceof InfluxError && (error.status === 401 || error.status === 403)) {
-      const hint = config.influx.token || config.influx.username ? 'check them' : 'set INFLUX_TOKEN (2.x/3.x) or INFLUX_USERNAME and INFLUX_PASSWORD (1.x)';
+      const hint =
+        config.influx.token || config.influx.username
+          ? 'check them'
+          : 'set INFLUX_TOKEN (2.x/3.x) or INFLUX_USERNAME and INFLUX_PASSWORD (1.x)';
       throw new StartupError(`InfluxDB at ${config.influx.url} refused the credentials: ${hint}.`);
     }
     const reason = error instanceof Error ? error.message : String(error);

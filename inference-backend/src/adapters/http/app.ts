@@ -5,7 +5,11 @@ import {
   eventsQuerySchema,
   feedbackRequestSchema,
   grafanaWebhookSchema,
+  isSeriesKind,
+  SERIES_KINDS,
+  seriesQuerySchema,
   ticketsQuerySchema,
+  toSeriesQuery,
   type ApiErrorBody,
   type HealthResponse,
 } from '@nocai/contract';
@@ -13,16 +17,18 @@ import type { z } from 'zod';
 import type { Clock } from '../../domain/series';
 import { InfluxError } from '../influx/errors';
 import type { EventsRepository } from '../influx/eventsRepository';
+import type { SeriesRepository } from '../influx/seriesRepository';
 import type { Logger } from '../logger';
 import type { Metrics } from '../metrics/metrics';
 import type { TicketService } from '../../services/ticketService';
-import { AppError, BadRequestError, UnauthorizedError, UpstreamError } from './errors';
+import { AppError, BadRequestError, NotFoundError, UnauthorizedError, UpstreamError } from './errors';
 
 export interface AppDeps {
   logger: Logger;
   metrics: Metrics;
   clock: Clock;
   events: EventsRepository;
+  series: SeriesRepository;
   tickets: TicketService;
   /** Resolves when InfluxDB answers; rejects with the reason otherwise. */
   checkInflux(): Promise<void>;
@@ -46,7 +52,10 @@ export function createApp(deps: AppDeps): express.Express {
       const body: HealthResponse = { status: 'ok', checks: { influxdb: { ok: true } } };
       res.json(body);
     } catch (error) {
-      const body: HealthResponse = { status: 'unavailable', checks: { influxdb: { ok: false, message: messageOf(error) } } };
+      const body: HealthResponse = {
+        status: 'unavailable',
+        checks: { influxdb: { ok: false, message: messageOf(error) } },
+      };
       res.status(503).json(body);
     }
   });
@@ -74,6 +83,14 @@ export function createApp(deps: AppDeps): express.Express {
   api.get('/events', async (req, res) => {
     const query = parse(eventsQuerySchema, req.query);
     res.json({ events: await deps.events.find(query, deps.clock.nowMs()) });
+  });
+  api.get('/series/:kind', async (req, res) => {
+    const kind = req.params.kind;
+    if (!isSeriesKind(kind)) {
+      throw new NotFoundError(`no series ${kind.slice(0, 64)}: use one of ${SERIES_KINDS.join(', ')}`);
+    }
+    const query = toSeriesQuery(parse(seriesQuerySchema(kind), req.query));
+    res.json(await deps.series.find(kind, query, deps.clock.nowMs()));
   });
   api.get('/tickets', async (req, res) => {
     res.json(await deps.tickets.list(parse(ticketsQuerySchema, req.query)));
@@ -143,8 +160,10 @@ function errorHandler(logger: Logger) {
     let appError: AppError;
     if (error instanceof AppError) appError = error;
     else if (error instanceof InfluxError) appError = new UpstreamError(error.message);
-    else if (isBodyParseError(error)) appError = new BadRequestError(`request body is not valid JSON: ${messageOf(error)}`);
-    else if (clientErrorStatus(error)) appError = new AppError(messageOf(error), clientErrorStatus(error) ?? 400, 'bad_request');
+    else if (isBodyParseError(error))
+      appError = new BadRequestError(`request body is not valid JSON: ${messageOf(error)}`);
+    else if (clientErrorStatus(error))
+      appError = new AppError(messageOf(error), clientErrorStatus(error) ?? 400, 'bad_request');
     else {
       logger.error({ err: error, path: req.path }, 'unhandled error');
       appError = new AppError('internal error', 500, 'internal');

@@ -1,0 +1,81 @@
+import { ANOMALY_SERIES, MODEL_METRICS_SERIES, type SeriesPage } from '@nocai/contract';
+import { toLineProtocol } from '../../inference-backend/src/adapters/influx/lineProtocol';
+import type { SeriesPoint } from '../../inference-backend/src/domain/series';
+import { startTestBackend, type TestBackend } from '../support/service';
+
+const MINUTE_MS = 60_000;
+
+describe('GET /api/series/:kind against a real influxd', () => {
+  let backend: TestBackend;
+  const nowMs = Math.floor(Date.now() / MINUTE_MS) * MINUTE_MS;
+  // A host name that tries to close the string literal and widen the filter.
+  const sneaky = "srv-1' OR host = 'srv-2";
+
+  beforeAll(async () => {
+    backend = await startTestBackend();
+    const model = (version: string, accuracy: number, minutesAgo: number): SeriesPoint => ({
+      measurement: MODEL_METRICS_SERIES.measurement,
+      tags: { model: 'event_class', version, alias: version === 'v2' ? 'champion' : 'none' },
+      fields: { accuracy, f1: accuracy - 0.02, precision: accuracy, recall: accuracy - 0.01, holdout_size: 5000 },
+      timeUs: (nowMs - minutesAgo * MINUTE_MS) * 1000,
+    });
+    const anomaly = (host: string, score: number): SeriesPoint => ({
+      measurement: ANOMALY_SERIES.measurement,
+      tags: { host, site: 'hosp-01', device_kind: 'server', metric: 'cpu.usage_user', detector: 'mad' },
+      fields: { score, value: 97.5, expected: 31, lower: 12, upper: 55, model_version: 'mad-1' },
+      timeUs: (nowMs - 2 * MINUTE_MS) * 1000,
+    });
+    const points = [
+      model('v1', 0.84, 30),
+      model('v2', 0.91, 10),
+      { ...model('v9', 0.5, 5), tags: { model: 'priority', version: 'v9', alias: 'none' } },
+      anomaly('srv-1', 0.2),
+      anomaly('srv-2', 0.97),
+      anomaly(sneaky, 0.5),
+    ];
+    await backend.influx.client.writeLines(backend.outputDb, points.map(toLineProtocol));
+  });
+  afterAll(() => backend?.stop());
+
+  const page = async (path: string): Promise<SeriesPage> => {
+    const res = await backend.call(path);
+    expect(res.status).toBe(200);
+    return (await res.json()) as SeriesPage;
+  };
+
+  it('When model metrics are asked for one model, then its versions come back newest first with tags and typed fields', async () => {
+    const body = await page(`/api/series/models?model=event_class&from=${nowMs - 3_600_000}&to=${nowMs}`);
+    expect(body.measurement).toBe('aiops_models');
+    expect(body.rows.map((r) => r.tags.version)).toEqual(['v2', 'v1']);
+    expect(body.rows[0]).toEqual({
+      timeMs: nowMs - 10 * MINUTE_MS,
+      tags: { model: 'event_class', version: 'v2', alias: 'champion' },
+      fields: { accuracy: 0.91, f1: 0.89, precision: 0.91, recall: 0.9, holdout_size: 5000 },
+    });
+  });
+
+  it('When a filter value carries InfluxQL, then it is matched as one exact tag value', async () => {
+    const body = await page(`/api/series/anomalies?host=${encodeURIComponent(sneaky)}&from=${nowMs - 3_600_000}`);
+    expect(body.rows.map((r) => r.tags.host)).toEqual([sneaky]);
+    const all = await page(`/api/series/anomalies?site=hosp-01&from=${nowMs - 3_600_000}&limit=2`);
+    expect(all.rows).toHaveLength(2);
+  });
+
+  it('When nothing was written for a kind yet, then the answer is an empty list, not an error', async () => {
+    expect((await page('/api/series/forecasts')).rows).toEqual([]);
+  });
+
+  it('When the kind or a filter is unknown, or the range is reversed, then a 4xx says what is wrong', async () => {
+    const unknownKind = await backend.call('/api/series/weather');
+    expect(unknownKind.status).toBe(404);
+    expect(((await unknownKind.json()) as { error: { message: string } }).error.message).toContain(
+      'use one of silences, anomalies, forecasts, maintenance, models, drift'
+    );
+    const typo = await backend.call('/api/series/silences?stie=hosp-01');
+    expect(typo.status).toBe(400);
+    expect(((await typo.json()) as { error: { message: string } }).error.message).toMatch(/stie/);
+    const reversed = await backend.call('/api/series/models?from=2000&to=1000');
+    expect(reversed.status).toBe(400);
+    expect((await backend.call('/api/series/models', { auth: false })).status).toBe(401);
+  });
+});
