@@ -2,6 +2,7 @@ import {
   type DataQueryRequest,
   type DataSourceInstanceSettings,
   dateTime,
+  type Field,
   FieldType,
   type ScopedVars,
 } from '@grafana/data';
@@ -11,7 +12,7 @@ import { lastValueFrom, type Observable, of, throwError } from 'rxjs';
 import { NocaiDataSource } from './datasource';
 import type { NocaiFrameMeta } from './ticketsToFrame';
 import { TEST_MESSAGES } from './testMessages';
-import type { ClassifiedEvent, Ticket } from '@nocai/contract';
+import type { ClassifiedEvent, SeriesPage, Ticket } from '@nocai/contract';
 
 import type { NocaiOptions, NocaiQuery } from './types';
 
@@ -231,23 +232,15 @@ describe('query', () => {
     expect(response.data).toHaveLength(1);
   });
 
-  it('When a query type the backend does not serve yet is asked for, then it answers an error and no data', async () => {
+  it('When the saved query type is not one the data source knows, then that query answers an error without a request', async () => {
     backendAnswers({ '/api/api/events': { status: 200, data: { events: [EVENT] } } });
 
     const response = await createDataSource().query(
-      requestFor([
-        { refId: 'A', queryType: 'events' },
-        { refId: 'B', queryType: 'anomalies' },
-      ])
+      requestFor([{ refId: 'A', queryType: 'events' }, { refId: 'B', queryType: 'logs' } as unknown as NocaiQuery])
     );
 
     expect(response.data.map((frame: { refId: string }) => frame.refId)).toEqual(['A']);
-    expect(response.errors).toEqual([
-      expect.objectContaining({
-        refId: 'B',
-        message: expect.stringContaining('The NOC AI backend does not serve anomalies yet'),
-      }),
-    ]);
+    expect(response.errors).toEqual([{ refId: 'B', message: 'Unknown query type logs.' }]);
     expect(fetchMock).toHaveBeenCalledTimes(1);
   });
 
@@ -334,6 +327,152 @@ describe('tickets query', () => {
 
     expect(response.data).toEqual([]);
     expect(response.errors?.[0].message).toBe('Tickets query failed: priority: Invalid option (bad_request, 400)');
+  });
+});
+
+/** As the backend pages it: newest first. */
+const SILENCES: SeriesPage = {
+  kind: 'silences',
+  measurement: 'aiops_silences',
+  rows: [
+    {
+      timeMs: 1_767_225_900_000,
+      tags: { site: 'hosp-01', host: 'hosp-01-pm-07', device_kind: 'patient_monitor', state: 'silent' },
+      fields: { silent_since_ms: 1_767_225_600_000, cadence_s: 10, root_cause_host: 'hosp-01-ps-12' },
+    },
+    {
+      timeMs: 1_767_225_600_000,
+      tags: { site: 'hosp-01', host: 'hosp-01-ps-12', device_kind: 'power_switch', state: 'silent' },
+      fields: { silent_since_ms: 1_767_225_600_000, cadence_s: 10, root_cause_host: null },
+    },
+  ],
+};
+
+describe('series query', () => {
+  it('When a silences query filters on $site, then /api/series/silences gets the interpolated site and a typed frame comes back', async () => {
+    backendAnswers({ '/api/api/series/silences': { status: 200, data: SILENCES } });
+    replaceMock.mockImplementation((value) => ({ $site: 'hosp-01' })[value] ?? value);
+    const scopedVars: ScopedVars = { __interval: { text: '1m', value: '1m' } };
+
+    const response = await createDataSource().query(
+      requestFor([{ refId: 'S', queryType: 'silences', filters: { site: '$site' } }], scopedVars)
+    );
+
+    expect(response.errors).toBeUndefined();
+    const [request] = fetchMock.mock.calls[0];
+    expect(request.url).toBe(`${PROXY_URL}/api/api/series/silences`);
+    expect(request.params).toEqual({ from: 1_767_225_600_000, to: 1_767_229_200_000, site: 'hosp-01', limit: 1000 });
+    expect(request.requestId).toBe('Q1-S');
+    expect(replaceMock).toHaveBeenCalledWith('$site', scopedVars);
+    const [frame] = response.data;
+    expect(frame).toMatchObject({ refId: 'S', name: 'aiops_silences' });
+    expect(frame.fields.map((field: Field) => [field.name, field.type])).toEqual([
+      ['Time', FieldType.time],
+      ['site', FieldType.string],
+      ['host', FieldType.string],
+      ['device_kind', FieldType.string],
+      ['state', FieldType.string],
+      ['silent_since_ms', FieldType.number],
+      ['cadence_s', FieldType.number],
+      ['root_cause_host', FieldType.string],
+    ]);
+    // Oldest first, for time-series panels.
+    expect(frame.fields[0].values).toEqual([1_767_225_600_000, 1_767_225_900_000]);
+  });
+
+  it('When a filter is empty, or a variable makes it empty, then it is not sent (it means "any")', async () => {
+    backendAnswers({ '/api/api/series/anomalies': { status: 200, data: { ...SILENCES, rows: [] } } });
+    replaceMock.mockImplementation((value) => ({ $host: '', $metric: 'cpu.usage_user' })[value] ?? value);
+
+    await createDataSource().query(
+      requestFor([
+        {
+          refId: 'A',
+          queryType: 'anomalies',
+          filters: { host: '$host', site: '', detector: '  ', metric: '$metric' },
+        },
+      ])
+    );
+
+    expect(fetchMock.mock.calls[0][0].params).toEqual({
+      from: 1_767_225_600_000,
+      to: 1_767_229_200_000,
+      metric: 'cpu.usage_user',
+      limit: 1000,
+    });
+  });
+
+  it('When a models query was saved before the backend served it (no filters), then it asks for the whole series', async () => {
+    backendAnswers({
+      '/api/api/series/models': { status: 200, data: { kind: 'models', measurement: 'aiops_models', rows: [] } },
+    });
+    const savedBefore = { refId: 'M', queryType: 'models', datasource: { uid: 'nocai' } } as NocaiQuery;
+
+    const response = await createDataSource().query(requestFor([savedBefore]));
+
+    expect(response.errors).toBeUndefined();
+    expect(response.data[0]).toMatchObject({ refId: 'M', name: 'aiops_models', length: 0 });
+    expect(fetchMock.mock.calls[0][0].params).toEqual({ from: 1_767_225_600_000, to: 1_767_229_200_000, limit: 1000 });
+  });
+
+  it('When the limit is above the backend maximum, then the maximum is asked for instead of a refusal', async () => {
+    backendAnswers({
+      '/api/api/series/drift': { status: 200, data: { kind: 'drift', measurement: 'aiops_drift', rows: [] } },
+    });
+
+    await createDataSource().query(requestFor([{ refId: 'D', queryType: 'drift', limit: 50_000 }]));
+
+    expect(fetchMock.mock.calls[0][0].params).toMatchObject({ limit: 10_000 });
+  });
+
+  it("When the backend answers 400, then that query's error carries the backend's message and the others still get data", async () => {
+    backendAnswers({
+      '/api/api/events': { status: 200, data: { events: [EVENT] } },
+      '/api/api/series/forecasts': {
+        status: 400,
+        statusText: 'Bad Request',
+        data: { error: { code: 'bad_request', message: 'from must not be after to' } },
+      },
+    });
+
+    const response = await createDataSource().query(
+      requestFor([
+        { refId: 'A', queryType: 'events' },
+        { refId: 'F', queryType: 'forecasts', filters: { target: 'tickets' } },
+      ])
+    );
+
+    expect(response.data.map((frame: { refId: string }) => frame.refId)).toEqual(['A']);
+    expect(response.errors).toEqual([
+      {
+        refId: 'F',
+        status: 400,
+        message: 'Forecasts query failed: from must not be after to (bad_request, 400 Bad Request)',
+      },
+    ]);
+  });
+
+  it('When a hand-written filter names no tag of the kind, then the query says which tags exist, without a request', async () => {
+    const response = await createDataSource().query(
+      requestFor([{ refId: 'S', queryType: 'silences', filters: { hostname: 'ups-03', from: '0' } }])
+    );
+
+    expect(response.errors?.[0]).toMatchObject({
+      refId: 'S',
+      message:
+        'Silences query failed: aiops_silences has no tag hostname, from to filter on; its tags are site, host, device_kind, state',
+    });
+    expect(fetchMock).not.toHaveBeenCalled();
+  });
+
+  it('When the answer has no rows list, then the query fails instead of drawing an empty panel', async () => {
+    backendAnswers({ '/api/api/series/maintenance': { status: 200, data: '<html>proxy login</html>' } });
+
+    const response = await createDataSource().query(requestFor([{ refId: 'P', queryType: 'maintenance' }]));
+
+    expect(response.errors?.[0].message).toBe(
+      'Maintenance query failed: the backend answered /api/series/maintenance without a rows list'
+    );
   });
 });
 

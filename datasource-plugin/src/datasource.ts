@@ -14,27 +14,40 @@ import {
   type TimeRange,
 } from '@grafana/data';
 import { getTemplateSrv } from '@grafana/runtime';
-import type { FeedbackRequest, FeedbackVerdict, HealthResponse, Ticket, TicketsPage } from '@nocai/contract';
+import type {
+  FeedbackRequest,
+  FeedbackVerdict,
+  HealthResponse,
+  SeriesKind,
+  SeriesPage,
+  Ticket,
+  TicketsPage,
+} from '@nocai/contract';
+import { SERIES_BY_KIND, seriesTagNames } from '@nocai/contract/dist/outputSeries';
 import { of } from 'rxjs';
 
 import { ticketFramesToAnnotations } from './annotations';
 import { BackendClient, BackendError, type QueryParams, toBackendError } from './backendClient';
 import { eventsToFrame } from './eventsToFrame';
 import { migrateQuery } from './migrate';
+import { seriesToFrame } from './seriesToFrame';
 import { TEST_MESSAGES } from './testMessages';
 import { ticketsToFrame } from './ticketsToFrame';
 import {
   DEFAULT_ANNOTATION_QUERY,
   DEFAULT_QUERY,
+  DEFAULT_SERIES_LIMIT,
   DEFAULT_TICKETS_LIMIT,
   type EventsQuery,
   type EventsResponse,
   isEventsQuery,
   isNocaiQueryType,
   isTicketsQuery,
+  MAX_SERIES_LIMIT,
   MAX_TICKETS_LIMIT,
   type NocaiOptions,
   type NocaiQuery,
+  type SeriesQuery,
   type TicketsQuery,
 } from './types';
 import { needsBackendData, parseVariableQuery, VARIABLE_KINDS, variableValues } from './variables';
@@ -82,22 +95,12 @@ export class NocaiDataSource extends DataSourceApi<NocaiQuery, NocaiOptions> {
 
   private async runQuery(savedQuery: NocaiQuery, request: DataQueryRequest<NocaiQuery>): Promise<QueryOutcome> {
     const target = migrateQuery(savedQuery);
-    const requestId = `${request.requestId}-${target.refId}`;
+    // Saved JSON can hold any string; past this check the query type is one the backend serves.
     if (!isNocaiQueryType(target.queryType)) {
       return { error: { refId: target.refId, message: `Unknown query type ${String(target.queryType)}.` } };
     }
     try {
-      if (isEventsQuery(target)) {
-        const events = await this.fetchEvents(this.eventsParams(target, request.range, request.scopedVars), requestId);
-        return { frame: eventsToFrame(events, target.refId) };
-      }
-      if (isTicketsQuery(target)) {
-        const tickets = await this.fetchTickets(
-          this.ticketsParams(target, request.range, request.scopedVars),
-          requestId
-        );
-        return { frame: ticketsToFrame(tickets, target.refId, this.uid) };
-      }
+      return { frame: await this.fetchFrame(target, request) };
     } catch (err) {
       const error = toBackendError(err);
       const kind = capitalize(target.queryType);
@@ -105,12 +108,21 @@ export class NocaiDataSource extends DataSourceApi<NocaiQuery, NocaiOptions> {
         error: { refId: target.refId, message: `${kind} query failed: ${error.message}`, status: error.status },
       };
     }
-    return {
-      error: {
-        refId: target.refId,
-        message: `The NOC AI backend does not serve ${target.queryType} yet: only events and tickets can be queried. Query aiops_${target.queryType} with the InfluxDB data source meanwhile.`,
-      },
-    };
+  }
+
+  private async fetchFrame(target: NocaiQuery, request: DataQueryRequest<NocaiQuery>): Promise<DataFrame> {
+    const requestId = `${request.requestId}-${target.refId}`;
+    const { range, scopedVars } = request;
+    if (isEventsQuery(target)) {
+      const events = await this.fetchEvents(this.eventsParams(target, range, scopedVars), requestId);
+      return eventsToFrame(events, target.refId);
+    }
+    if (isTicketsQuery(target)) {
+      const tickets = await this.fetchTickets(this.ticketsParams(target, range, scopedVars), requestId);
+      return ticketsToFrame(tickets, target.refId, this.uid);
+    }
+    const page = await this.fetchSeries(target.queryType, this.seriesParams(target, range, scopedVars), requestId);
+    return seriesToFrame(page, target.queryType, target.refId);
   }
 
   /**
@@ -176,6 +188,15 @@ export class NocaiDataSource extends DataSourceApi<NocaiQuery, NocaiOptions> {
     return response.tickets;
   }
 
+  private async fetchSeries(kind: SeriesKind, params: QueryParams, requestId?: string): Promise<SeriesPage> {
+    const path = `/api/series/${kind}`;
+    const response = await this.backend.get<SeriesPage>(path, { params, requestId });
+    if (!Array.isArray(response?.rows)) {
+      throw new BackendError('backend', `the backend answered ${path} without a rows list`);
+    }
+    return response;
+  }
+
   private eventsParams(query: EventsQuery, range: TimeRange, scopedVars: ScopedVars): QueryParams {
     const params = filterParams(
       { class: query.eventClass, host: query.host, decision: query.decision },
@@ -197,6 +218,26 @@ export class NocaiDataSource extends DataSourceApi<NocaiQuery, NocaiOptions> {
     // The backend refuses a limit above its maximum; asking for the maximum is what the user meant.
     params.limit = Math.min(MAX_TICKETS_LIMIT, Math.floor(query.limit ?? DEFAULT_TICKETS_LIMIT));
     return params;
+  }
+
+  /**
+   * The backend refuses a parameter that is not a tag of the series (HTTP 400), so a filter on another name
+   * (only hand-written JSON has one: the editor offers the kind's tags) is reported here, naming the tags
+   * it could have been. This also keeps a filter from replacing `from`, `to` or `limit`.
+   */
+  private seriesParams(query: SeriesQuery, range: TimeRange, scopedVars: ScopedVars): QueryParams {
+    const filters = filterParams(query.filters ?? {}, {}, scopedVars);
+    const tags = seriesTagNames(query.queryType);
+    const unknown = Object.keys(filters).filter((name) => !tags.includes(name));
+    if (unknown.length > 0) {
+      const measurement = SERIES_BY_KIND[query.queryType].measurement;
+      throw new BackendError(
+        'backend',
+        `${measurement} has no tag ${unknown.join(', ')} to filter on; its tags are ${tags.join(', ')}`
+      );
+    }
+    const limit = Math.min(MAX_SERIES_LIMIT, Math.floor(query.limit ?? DEFAULT_SERIES_LIMIT));
+    return { ...rangeParams(range), ...filters, limit };
   }
 
   /** "Save & test": first whether the backend answers at all (healthz needs no token), then the token. */

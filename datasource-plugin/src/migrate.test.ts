@@ -46,13 +46,38 @@ describe('migrateQuery', () => {
     expect(migrateQuery(saved({ refId: 'B', queryType: 'tickets' }))).toEqual({ refId: 'B', queryType: 'tickets' });
   });
 
+  it('When a series query was saved before the backend served it (no filters), then it stays as it was saved', () => {
+    for (const queryType of ['anomalies', 'forecasts', 'silences', 'maintenance', 'models']) {
+      const before = saved({ refId: 'C', queryType, datasource: { type: 'nocai-inference-datasource', uid: 'nocai' } });
+
+      expect(migrateQuery(before)).toEqual(before);
+    }
+  });
+
+  it('When series filters were written by hand, then empty ones are dropped and YAML numbers become tag text', () => {
+    expect(
+      migrateQuery(saved({ refId: 'M', queryType: 'models', filters: { model: 'priority', version: 3, alias: '' } }))
+    ).toEqual({ refId: 'M', queryType: 'models', filters: { model: 'priority', version: '3' } });
+  });
+
+  it('When the filters are all empty or not a map, then there are no filters (the whole series)', () => {
+    for (const filters of [{ site: '', host: null }, 'site=hosp-01', ['hosp-01'], null]) {
+      expect(migrateQuery(saved({ refId: 'S', queryType: 'silences', filters }))).toEqual({
+        refId: 'S',
+        queryType: 'silences',
+      });
+    }
+  });
+
   it('When the query type is unknown, then it is kept so that the query reports it instead of guessing', () => {
     expect(migrateQuery(saved({ refId: 'A', queryType: 'logs' })).queryType).toBe('logs');
   });
 
   it('When a query is migrated twice, then the second pass changes nothing', () => {
     const once = migrateQuery(saved({ refId: 'A', limit: '20', site: '' }));
+    const series = migrateQuery(saved({ refId: 'B', queryType: 'drift', filters: { model: 'mttr', feature: 0 } }));
 
     expect(migrateQuery(once)).toEqual(once);
+    expect(migrateQuery(series)).toEqual(series);
   });
 });

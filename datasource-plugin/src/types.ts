@@ -1,11 +1,12 @@
 import type { DataSourceJsonData } from '@grafana/data';
 import type { DataQuery } from '@grafana/schema';
-import type { ClassifiedEvent, TicketsPage } from '@nocai/contract';
+import type { ClassifiedEvent, SeriesKind, SeriesPage, TicketsPage } from '@nocai/contract';
+import { isSeriesKind } from '@nocai/contract/dist/outputSeries';
 
 /**
- * Every kind of result the backend writes to InfluxDB. All are declared so that saved dashboards keep a
- * stable `queryType` value; the backend serves events and tickets, the others answer with an explicit error
- * until their API endpoints exist.
+ * Every kind of result the backend writes to InfluxDB, all served by the backend: events and tickets by their
+ * own routes, the others (the contract's `SERIES_KINDS`) by `GET /api/series/:kind`. Saved dashboards store
+ * these values as `queryType`, so new ones are appended and existing ones never renamed.
  */
 export const QUERY_TYPES = [
   'events',
@@ -15,10 +16,9 @@ export const QUERY_TYPES = [
   'silences',
   'maintenance',
   'models',
+  'drift',
 ] as const;
 export type NocaiQueryType = (typeof QUERY_TYPES)[number];
-
-export const IMPLEMENTED_QUERY_TYPES: readonly NocaiQueryType[] = ['events', 'tickets'];
 
 /** Classified log lines and alerts (`GET /api/events`). Filter values may contain template variables. */
 export interface EventsQuery extends DataQuery {
@@ -40,12 +40,19 @@ export interface TicketsQuery extends DataQuery {
   limit?: number;
 }
 
-/** A query type the current backend does not serve yet: it has no filters until its endpoint exists. */
-export interface NotYetServedQuery extends DataQuery {
-  queryType: Exclude<NocaiQueryType, 'events' | 'tickets'>;
+/**
+ * A result series (`GET /api/series/:kind`): anomalies, forecasts, silences, maintenance, model metrics or
+ * drift. The tags differ per kind (contract `SERIES_BY_KIND`), so filters are one map instead of one property
+ * per tag; Grafana saves it as it is in the dashboard JSON.
+ */
+export interface SeriesQuery extends DataQuery {
+  queryType: SeriesKind;
+  /** InfluxDB tag name → exact value, e.g. `{ site: '$site', device_kind: 'ups' }`. May be template variables. */
+  filters?: Record<string, string>;
+  limit?: number;
 }
 
-export type NocaiQuery = EventsQuery | TicketsQuery | NotYetServedQuery;
+export type NocaiQuery = EventsQuery | TicketsQuery | SeriesQuery;
 
 export function isEventsQuery(query: NocaiQuery): query is EventsQuery {
   return query.queryType === 'events';
@@ -53,6 +60,10 @@ export function isEventsQuery(query: NocaiQuery): query is EventsQuery {
 
 export function isTicketsQuery(query: NocaiQuery): query is TicketsQuery {
   return query.queryType === 'tickets';
+}
+
+export function isSeriesQuery(query: NocaiQuery): query is SeriesQuery {
+  return isSeriesKind(query.queryType);
 }
 
 export function isNocaiQueryType(value: unknown): value is NocaiQueryType {
@@ -65,6 +76,13 @@ export const DEFAULT_EVENTS_LIMIT = 500;
 /** The backend's own default page; its maximum is 1000 (contract `ticketsQuerySchema`). */
 export const DEFAULT_TICKETS_LIMIT = 100;
 export const MAX_TICKETS_LIMIT = 1000;
+
+/**
+ * The backend's default and maximum for `/api/series/:kind` (contract `seriesQuerySchema`), copied because
+ * importing that module at runtime would bundle zod into the plugin.
+ */
+export const DEFAULT_SERIES_LIMIT = 1000;
+export const MAX_SERIES_LIMIT = 10_000;
 
 export const DEFAULT_QUERY: Partial<EventsQuery> = {
   queryType: 'events',
@@ -99,4 +117,4 @@ export interface EventsResponse {
   events: ClassifiedEvent[];
 }
 
-export type { TicketsPage };
+export type { SeriesKind, SeriesPage, TicketsPage };

@@ -39,18 +39,36 @@ test('events query should return the events as a table', async ({ panelEditPage,
   await expect(panelEditPage.panel.data).toContainText(['sw-core-1', 'link ge-0/0/1 down']);
 });
 
-test('a query type the backend does not serve yet should show an explanation, not data', async ({
+test('a forecasts query should offer its tag filters and show the series as a table', async ({
   panelEditPage,
   readProvisionedDataSource,
   page,
 }) => {
+  await page.route(/\/api\/datasources\/proxy\/.+\/api\/api\/series\/forecasts\?/, (route) =>
+    route.fulfill({
+      status: 200,
+      json: {
+        kind: 'forecasts',
+        measurement: 'aiops_forecasts',
+        rows: [
+          {
+            timeMs: 1_767_229_200_000,
+            tags: { target: 'tickets', site: 'hosp-01', department: 'network_ops' },
+            fields: { predicted: 4.2, lower: 2, upper: 7, level: 0.9, model_version: 'mstl-1' },
+          },
+        ],
+      },
+    })
+  );
   const ds = await readProvisionedDataSource({ fileName: 'datasources.yml' });
   await panelEditPage.datasource.set(ds.name);
+  await panelEditPage.setVisualization('Table');
   const row = panelEditPage.getQueryEditorRow('A');
 
   await row.getByRole('combobox', { name: 'Query type' }).click();
   await page.getByRole('option', { name: /Forecasts/ }).click();
 
-  await expect(row.getByText('Forecasts queries arrive with a later version of the backend')).toBeVisible();
-  await expect(panelEditPage.panel.getErrorIcon()).toBeVisible();
+  await expect(row.getByRole('textbox', { name: 'department' })).toBeVisible();
+  await expect(panelEditPage.panel.fieldNames).toContainText(['Time', 'target', 'department', 'predicted']);
+  await expect(panelEditPage.panel.data).toContainText(['network_ops', '4.2']);
 });

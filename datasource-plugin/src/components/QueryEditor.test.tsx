@@ -3,7 +3,7 @@ import { fireEvent, render, screen } from '@testing-library/react';
 
 import type { NocaiDataSource } from '../datasource';
 import { testIds } from '../testIds';
-import { DEFAULT_EVENTS_LIMIT, DEFAULT_TICKETS_LIMIT, type NocaiQuery } from '../types';
+import { DEFAULT_EVENTS_LIMIT, DEFAULT_SERIES_LIMIT, DEFAULT_TICKETS_LIMIT, type NocaiQuery } from '../types';
 import { QueryEditor } from './QueryEditor';
 
 // The editor never calls the data source; it only has to satisfy the props type.
@@ -60,16 +60,7 @@ describe('QueryEditor', () => {
     expect(screen.getByRole('combobox', { name: 'Decision' })).toBeInTheDocument();
     expect(screen.getByTestId(testIds.queryEditor.host)).toHaveValue('$host');
     expect(screen.getByTestId(testIds.queryEditor.limit)).toHaveValue(50);
-    expect(screen.queryByTestId(testIds.queryEditor.notYetServed)).not.toBeInTheDocument();
-  });
-
-  it('says a query type is not served yet instead of showing filters', () => {
-    renderEditor({ refId: 'A', queryType: 'forecasts' });
-
-    expect(screen.getByTestId(testIds.queryEditor.notYetServed)).toHaveTextContent(
-      'Forecasts queries arrive with a later version of the backend'
-    );
-    expect(screen.queryByTestId(testIds.queryEditor.host)).not.toBeInTheDocument();
+    expect(screen.queryByTestId(testIds.queryEditor.seriesFilter('site'))).not.toBeInTheDocument();
   });
 
   it('treats a saved query without a query type as events', () => {
@@ -140,5 +131,60 @@ describe('QueryEditor', () => {
     renderEditor({ refId: 'A', queryType: 'tickets', limit: '30' } as unknown as NocaiQuery);
 
     expect(screen.getByTestId(testIds.queryEditor.limit)).toHaveValue(30);
+  });
+
+  it('When a silences query is edited, then it shows one labelled input per aiops_silences tag and the limit', () => {
+    renderEditor({ refId: 'A', queryType: 'silences', filters: { site: '$site', state: 'silent' }, limit: 200 });
+
+    const value = (name: string) => (screen.getByRole('textbox', { name }) as HTMLInputElement).value;
+    expect(['site', 'host', 'device_kind', 'state'].map(value)).toEqual(['$site', '', '', 'silent']);
+    expect(screen.getByRole('textbox', { name: 'host' })).toHaveAttribute('placeholder', 'any');
+    expect(screen.getByTestId(testIds.queryEditor.limit)).toHaveValue(200);
+    expect(screen.queryByRole('combobox', { name: 'Class' })).not.toBeInTheDocument();
+  });
+
+  it('When another series kind is edited, then the inputs are the tags of that kind', () => {
+    renderEditor({ refId: 'A', queryType: 'forecasts' });
+
+    // The limit is a spinbutton: the text boxes are exactly the tag filters, labelled with their tag.
+    expect(screen.getAllByRole('textbox')).toEqual(
+      ['target', 'site', 'department'].map((name) => screen.getByRole('textbox', { name }))
+    );
+    expect(screen.getByTestId(testIds.queryEditor.limit)).toHaveAttribute('placeholder', String(DEFAULT_SERIES_LIMIT));
+  });
+
+  it('When a tag filter is typed, then it is stored in filters beside the others, and the query runs on blur', () => {
+    const { onChange, onRunQuery } = renderEditor({ refId: 'A', queryType: 'silences', filters: { host: 'ups-03' } });
+    const site = screen.getByRole('textbox', { name: 'site' });
+
+    fireEvent.change(site, { target: { value: '$site' } });
+    expect(onChange).toHaveBeenLastCalledWith({
+      refId: 'A',
+      queryType: 'silences',
+      filters: { host: 'ups-03', site: '$site' },
+    });
+    expect(onRunQuery).not.toHaveBeenCalled();
+
+    fireEvent.blur(site);
+    expect(onRunQuery).toHaveBeenCalledTimes(1);
+  });
+
+  it('When the last tag filter is cleared, then the query has no filters left, as a migrated query would', () => {
+    const { onChange } = renderEditor({ refId: 'A', queryType: 'models', filters: { alias: 'champion' } });
+
+    fireEvent.change(screen.getByRole('textbox', { name: 'alias' }), { target: { value: '' } });
+
+    expect(onChange).toHaveBeenLastCalledWith({ refId: 'A', queryType: 'models', filters: undefined });
+  });
+
+  it('When the query type changes from one series kind to another, then the old tag filters are dropped', () => {
+    const { onChange } = renderEditor({ refId: 'A', queryType: 'silences', filters: { state: 'silent' }, limit: 20 });
+    const queryType = screen.getByRole('combobox', { name: 'Query type' });
+
+    fireEvent.change(queryType, { target: { value: 'Drif' } });
+    fireEvent.keyDown(queryType, { key: 'ArrowDown' });
+    fireEvent.keyDown(queryType, { key: 'Enter' });
+
+    expect(onChange).toHaveBeenCalledWith({ refId: 'A', queryType: 'drift' });
   });
 });

@@ -1,22 +1,26 @@
 import React, { type ChangeEvent, useId } from 'react';
 import type { QueryEditorProps } from '@grafana/data';
-import { Alert, Combobox, type ComboboxOption, InlineField, Input, Stack } from '@grafana/ui';
+import { Combobox, type ComboboxOption, InlineField, Input, Stack } from '@grafana/ui';
+import { SERIES_BY_KIND, isSeriesKind, seriesTagNames } from '@nocai/contract/dist/outputSeries';
 
 import type { NocaiDataSource } from '../datasource';
 import { migrateQuery } from '../migrate';
 import { testIds } from '../testIds';
 import {
   DEFAULT_EVENTS_LIMIT,
+  DEFAULT_SERIES_LIMIT,
   DEFAULT_TICKETS_LIMIT,
   type EventsQuery,
-  IMPLEMENTED_QUERY_TYPES,
   isEventsQuery,
+  isSeriesQuery,
   isTicketsQuery,
+  MAX_SERIES_LIMIT,
   MAX_TICKETS_LIMIT,
   type NocaiOptions,
   type NocaiQuery,
   type NocaiQueryType,
   QUERY_TYPES,
+  type SeriesQuery,
   type TicketsQuery,
 } from '../types';
 import { DECISIONS, DEPARTMENTS, EVENT_CLASSES, PRIORITIES, TICKET_STATUSES } from '../vocabulary';
@@ -28,7 +32,8 @@ const LABEL_WIDTH = 12;
 const QUERY_TYPE_OPTIONS: Array<ComboboxOption<NocaiQueryType>> = QUERY_TYPES.map((value) => ({
   value,
   label: capitalize(value),
-  description: IMPLEMENTED_QUERY_TYPES.includes(value) ? undefined : 'Arrives with a later version of the backend',
+  // The measurement a series kind reads is the name users already know from InfluxDB panels and alert rules.
+  description: isSeriesKind(value) ? SERIES_BY_KIND[value].measurement : undefined,
 }));
 
 const toOptions = (values: readonly string[]): Array<ComboboxOption<string>> =>
@@ -72,15 +77,7 @@ export function QueryEditor({ query: savedQuery, onChange, onRunQuery }: Props) 
       </InlineField>
       {isEventsQuery(query) && <EventFilters id={id} query={query} onChange={change} />}
       {isTicketsQuery(query) && <TicketFilters id={id} query={query} onChange={change} />}
-      {!isEventsQuery(query) && !isTicketsQuery(query) && (
-        <Alert
-          severity="info"
-          title={`${capitalize(query.queryType)} queries arrive with a later version of the backend`}
-          data-testid={testIds.queryEditor.notYetServed}
-        >
-          Only events and tickets can be queried from the current NOC AI backend.
-        </Alert>
-      )}
+      {isSeriesQuery(query) && <SeriesFilters id={id} query={query} onChange={change} />}
     </Stack>
   );
 }
@@ -105,7 +102,7 @@ function optionChange<Q extends NocaiQuery>(
   };
 }
 
-function limitChange<Q extends EventsQuery | TicketsQuery>(query: Q, onChange: (query: Q, run: boolean) => void) {
+function limitChange<Q extends NocaiQuery>(query: Q, onChange: (query: Q, run: boolean) => void) {
   return (event: ChangeEvent<HTMLInputElement>) => {
     const limit = Number.parseInt(event.target.value, 10);
     onChange({ ...query, limit: Number.isFinite(limit) && limit > 0 ? limit : undefined }, false);
@@ -258,6 +255,70 @@ function TicketFilters({ id, query, onChange }: FiltersProps<TicketsQuery>) {
       </InlineField>
     </Stack>
   );
+}
+
+/**
+ * One text input per tag of the series kind (contract `SERIES_BY_KIND`), labelled with the InfluxDB tag name
+ * the backend filters on. Free text because tag values (hosts, model versions) are open sets; `$variables`
+ * are allowed.
+ */
+function SeriesFilters({ id, query, onChange }: FiltersProps<SeriesQuery>) {
+  const onFilterChange = (tag: string) => (event: ChangeEvent<HTMLInputElement>) =>
+    onChange({ ...query, filters: withFilter(query.filters, tag, event.target.value) }, false);
+  const runOnBlur = () => onChange(query, true);
+
+  return (
+    <Stack gap={1} wrap="wrap">
+      {seriesTagNames(query.queryType).map((tag) => (
+        <InlineField key={tag} label={tag} labelWidth={LABEL_WIDTH} htmlFor={`${id}-filter-${tag}`}>
+          <Input
+            id={`${id}-filter-${tag}`}
+            data-testid={testIds.queryEditor.seriesFilter(tag)}
+            value={query.filters?.[tag] ?? ''}
+            onChange={onFilterChange(tag)}
+            onBlur={runOnBlur}
+            placeholder="any"
+            width={24}
+          />
+        </InlineField>
+      ))}
+      <InlineField
+        label="Limit"
+        labelWidth={LABEL_WIDTH}
+        htmlFor={`${id}-limit`}
+        tooltip={`Maximum number of points returned, newest first (at most ${MAX_SERIES_LIMIT})`}
+      >
+        <Input
+          id={`${id}-limit`}
+          data-testid={testIds.queryEditor.limit}
+          type="number"
+          min={1}
+          max={MAX_SERIES_LIMIT}
+          value={query.limit ?? ''}
+          onChange={limitChange(query, onChange)}
+          onBlur={runOnBlur}
+          placeholder={String(DEFAULT_SERIES_LIMIT)}
+          width={12}
+        />
+      </InlineField>
+    </Stack>
+  );
+}
+
+/**
+ * Filters with `tag` set to `value`, or without it when `value` is empty ("any"); no map at all once the last
+ * filter is cleared, the shape `migrateQuery` gives saved queries, so that editing and migrating agree.
+ */
+function withFilter(
+  filters: Record<string, string> | undefined,
+  tag: string,
+  value: string
+): Record<string, string> | undefined {
+  const next = Object.fromEntries(Object.entries(filters ?? {}).filter(([name]) => name !== tag));
+  if (value) {
+    next[tag] = value;
+  }
+  return Object.keys(next).length > 0 ? next : undefined;
 }
 
 /** Keeps refId, datasource and hide; drops filters that belong to the previous type. */
