@@ -11,7 +11,8 @@ const BATCH = 5000;
 
 const MESSAGES = [
   (i: number) => `Interface GigabitEthernet0/${i % 48}, changed state to down`,
-  (i: number) => `Failed password for invalid user u${i % 97} from 198.51.100.${i % 250} port ${40000 + (i % 9999)} ssh2`,
+  (i: number) =>
+    `Failed password for invalid user u${i % 97} from 198.51.100.${i % 250} port ${40000 + (i % 9999)} ssh2`,
   (i: number) => `(root) CMD (run-parts /etc/cron.hourly) job ${i}`,
   (i: number) => `Input voltage lost on feed ${i % 2 ? 'A' : 'B'}, on battery for ${i % 60} s`,
   (i: number) => `temperature ${40 + (i % 30)} C exceeds threshold on sensor ${i % 8}`,
@@ -54,35 +55,40 @@ describe('crash recovery', () => {
     };
     const committedWatermark = (): number => {
       try {
-        return (JSON.parse(readFileSync(join(stateDir, 'log-stage.json'), 'utf8')) as { watermarkUs: number }).watermarkUs;
+        return (JSON.parse(readFileSync(join(stateDir, 'log-stage.json'), 'utf8')) as { watermarkUs: number })
+          .watermarkUs;
       } catch {
         return 0;
       }
     };
 
     try {
+      const committedLines = () => {
+        const watermarkUs = committedWatermark();
+        return lines.filter((l) => l.timeUs <= watermarkUs).length;
+      };
       let killsMidBatch = 0;
-      for (let attempt = 0; attempt < 3; attempt++) {
+      for (let attempt = 0; attempt < 5 && killsMidBatch === 0; attempt++) {
         const backend: BackendProcess = runCli(['serve'], env);
-        // Kill as soon as the written events are not a whole number of committed batches.
-        const seen = await waitFor(
+        // Kill as soon as events exist beyond what the saved watermark covers: a batch is being written.
+        const outcome = await waitFor(
           async () => {
             const count = await eventCount();
-            if (count > 0 && count % BATCH !== 0) {
+            if (count >= LINES) return 'finished';
+            if (count > committedLines()) {
               backend.child.kill('SIGKILL');
-              return count;
+              return 'killed';
             }
-            return count >= LINES ? -1 : undefined;
+            return undefined;
           },
           60_000,
           'a mid-batch moment'
         );
         await backend.exited;
-        if (seen === -1) break;
-        const committedLines = lines.filter((l) => l.timeUs <= committedWatermark()).length;
-        // Proof the kill landed mid-batch: points were written beyond the committed watermark.
-        expect(seen).toBeGreaterThan(committedLines);
-        killsMidBatch++;
+        if (outcome === 'finished') break;
+        // Proof the kill landed mid-batch (the batch may have been committed between the check and the
+        // kill): once the process is gone, points exist beyond the committed watermark.
+        if ((await eventCount()) > committedLines()) killsMidBatch++;
       }
       expect(killsMidBatch).toBeGreaterThanOrEqual(1);
 
