@@ -6,6 +6,7 @@ import {
   REPO_ROOT,
   bracedVariables,
   expandComposeVariables,
+  MissingComposeVariable,
   listFiles,
   pluginJson,
   provisionedDatasources,
@@ -39,11 +40,18 @@ function telegrafSection(conf: string, name: string): string {
   return next < 0 ? rest : rest.slice(0, next);
 }
 
-function environmentOf(service: string): Record<string, string> {
+/** The secrets an operator must give (in `.env`): Compose has no default for them. */
+const SECRETS = {
+  NOCAI_API_TOKEN: 'test-api-token',
+  NOCAI_WEBHOOK_TOKEN: 'test-webhook-token',
+  GF_ADMIN_PASSWORD: 'test-admin-password',
+};
+
+function environmentOf(service: string, env: Record<string, string> = SECRETS): Record<string, string> {
   return Object.fromEntries(
     Object.entries(services[service].environment ?? {}).map(([name, value]) => [
       name,
-      expandComposeVariables(String(value)),
+      expandComposeVariables(String(value), env),
     ])
   );
 }
@@ -100,7 +108,19 @@ describe('docker-compose.yml', () => {
     expect(grafanaEnv.INFLUX_URL).toBe('http://influxdb:8086');
   });
 
-  it('When the backend container starts with the compose defaults, then its configuration is valid', () => {
+  it('When a secret is not set, then the stack refuses to start and says which one, instead of using a known default', () => {
+    for (const secret of Object.keys(SECRETS)) {
+      const { [secret]: _missing, ...others } = SECRETS as Record<string, string>;
+      const start = () => ['backend', 'grafana'].map((service) => environmentOf(service, others));
+      expect(start).toThrow(MissingComposeVariable);
+      expect(start).toThrow(`${secret} must be set, see .env.example`);
+    }
+    // .env.example names every secret and gives none of them a value.
+    const example = readText('.env.example');
+    for (const secret of Object.keys(SECRETS)) expect(example).toMatch(new RegExp(`^${secret}=$`, 'm'));
+  });
+
+  it('When the backend container starts with its secrets set, then its configuration is valid', () => {
     const config = loadConfig(environmentOf('backend'));
     expect(config.influx.url).toBe('http://influxdb:8086');
     expect(config.influx.inputDatabase).toBe(DEFAULT_INPUT_DATABASE);
@@ -177,13 +197,33 @@ describe('docker-compose validation', () => {
       ? 'When docker-compose validates the file, then it exits 0'
       : 'When docker-compose validates the file, then it exits 0 (SKIPPED: docker-compose is not on PATH)',
     () => {
-      const result = spawnSync('docker-compose', ['-f', 'docker-compose.yml', 'config', '-q'], {
-        cwd: REPO_ROOT,
-        encoding: 'utf8',
-        // Validate the file as committed, not with whatever the developer's shell exports.
-        env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '' },
-      });
+      const result = spawnSync(
+        'docker-compose',
+        ['--env-file', '.env.example', '-f', 'docker-compose.yml', 'config', '-q'],
+        {
+          cwd: REPO_ROOT,
+          encoding: 'utf8',
+          // Validate the file as committed, not with the developer's shell or .env: .env.example sets nothing.
+          env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...SECRETS },
+        }
+      );
       expect({ status: result.status, stderr: result.stderr.trim() }).toEqual({ status: 0, stderr: '' });
+      const withoutToken = spawnSync(
+        'docker-compose',
+        ['--env-file', '.env.example', '-f', 'docker-compose.yml', 'config', '-q'],
+        {
+          cwd: REPO_ROOT,
+          encoding: 'utf8',
+          env: {
+            PATH: process.env.PATH ?? '',
+            HOME: process.env.HOME ?? '',
+            GF_ADMIN_PASSWORD: 'x',
+            NOCAI_WEBHOOK_TOKEN: 'y',
+          },
+        }
+      );
+      expect(withoutToken.status).not.toBe(0);
+      expect(withoutToken.stderr).toContain('NOCAI_API_TOKEN must be set');
     }
   );
 });

@@ -50,13 +50,22 @@ export function provisionedDatasources(): ProvisionedDatasource[] {
   );
 }
 
+/** A `${VAR:?message}` whose variable is not set: docker compose refuses to start with the message. */
+export class MissingComposeVariable extends Error {}
+
 /**
- * `${VAR}` and `${VAR:-default}` as docker compose expands them, from the given environment only,
- * so the tests see the defaults a fresh `docker compose up` uses.
+ * `${VAR}`, `${VAR:-default}` and `${VAR:?message}` as docker compose expands them, from the given
+ * environment only, so the tests see what a fresh `docker compose up` with that environment uses.
  */
 export function expandComposeVariables(value: string, env: Record<string, string> = {}): string {
-  return value.replace(/\$\{(\w+)(?::?-([^}]*))?\}/g, (_all, name: string, fallback: string | undefined) =>
-    env[name] !== undefined && env[name] !== '' ? env[name] : (fallback ?? '')
+  return value.replace(
+    /\$\{(\w+)(?::?([-?])([^}]*))?\}/g,
+    (_all, name: string, operator: string | undefined, operand: string | undefined) => {
+      const given = env[name];
+      if (given !== undefined && given !== '') return given;
+      if (operator === '?') throw new MissingComposeVariable(operand || `${name} is not set`);
+      return operand ?? '';
+    }
   );
 }
 
