@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DEFAULT_INPUT_DATABASE, DEFAULT_OUTPUT_DATABASE } from '@nocai/contract';
+import { redactUrl } from './adapters/influx/errors';
 import { parseHeartbeatSeries, type HeartbeatSeries } from './adapters/influx/heartbeatSource';
 
 /** A configuration problem, told in one sentence; the CLI prints it and exits non-zero. */
@@ -19,7 +20,10 @@ const httpUrl = (name: string) =>
       parsed = undefined;
     }
     if (!parsed || (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') || !parsed.hostname) {
-      ctx.addIssue({ code: 'custom', message: `${name} must be an http(s) URL such as http://localhost:8086, got "${value}"` });
+      ctx.addIssue({
+        code: 'custom',
+        message: `${name} must be an http(s) URL such as http://localhost:8086, got "${redactUrl(value)}"`,
+      });
     }
   });
 
@@ -79,6 +83,8 @@ const envSchema = z
     NOCAI_SETTLE_MS: intFrom('NOCAI_SETTLE_MS', 0, 15_000),
     NOCAI_START_LOOKBACK_MS: intFrom('NOCAI_START_LOOKBACK_MS', 0, 3_600_000),
     NOCAI_IDLE_ADVANCE_MS: intFrom('NOCAI_IDLE_ADVANCE_MS', 0, 60_000),
+    NOCAI_MAX_BACKOFF_MS: intFrom('NOCAI_MAX_BACKOFF_MS', 10, 30_000),
+    NOCAI_DEAD_LETTER_MAX_BYTES: intFrom('NOCAI_DEAD_LETTER_MAX_BYTES', 1024, 10 * 1024 * 1024),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   })
   .superRefine((env, ctx) => {
@@ -133,7 +139,11 @@ export interface Config {
     startLookbackMs: number;
     /** With no new lines for this long, incidents and silences are still evaluated up to now. */
     idleAdvanceMs: number;
+    /** Longest wait between retries of a failing stage (InfluxDB down). */
+    maxBackoffMs: number;
   };
+  /** Points InfluxDB refuses go to `<stateDir>/dead-letter.jsonl`, rotated at this size. */
+  deadLetterMaxBytes: number;
   logLevel: string;
 }
 
@@ -177,7 +187,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       settleMs: e.NOCAI_SETTLE_MS,
       startLookbackMs: e.NOCAI_START_LOOKBACK_MS,
       idleAdvanceMs: e.NOCAI_IDLE_ADVANCE_MS,
+      maxBackoffMs: e.NOCAI_MAX_BACKOFF_MS,
     },
+    deadLetterMaxBytes: e.NOCAI_DEAD_LETTER_MAX_BYTES,
     logLevel: e.LOG_LEVEL,
   };
 }

@@ -14,9 +14,11 @@ import { SeriesRepository } from './adapters/influx/seriesRepository';
 import { HeartbeatSource } from './adapters/influx/heartbeatSource';
 import { TriageStep } from './pipeline/triageStep';
 import { InfluxClient } from './adapters/influx/client';
-import { InfluxError } from './adapters/influx/errors';
+import { InfluxError, redactUrl, refusalCause } from './adapters/influx/errors';
+import { DeadLetterFile } from './adapters/files/deadLetterFile';
+import type { RetryPolicy } from './adapters/influx/client';
 import { SyslogSource } from './adapters/influx/syslogSource';
-import { InfluxWriter } from './adapters/influx/writer';
+import { DirectWriter, InfluxWriter } from './adapters/influx/writer';
 import { createLogger, type Logger } from './adapters/logger';
 import { Metrics } from './adapters/metrics/metrics';
 import { FileStateStore } from './adapters/state/fileStateStore';
@@ -25,6 +27,9 @@ import { TemplateMiner, type TemplateMinerState } from './domain/logs/templateMi
 import { systemClock, type Clock } from './domain/series';
 import { LogStage } from './pipeline/logStage';
 import { Scheduler } from './pipeline/scheduler';
+
+/** The API answers within seconds: a short retry budget, then 503 with Retry-After. */
+const API_RETRY: RetryPolicy = { maxRetries: 2, initialDelayMs: 100, maxDelayMs: 500, retryTimeouts: false };
 
 export interface RunningService {
   port: number;
@@ -50,13 +55,14 @@ export async function startService(
   const logger = overrides.logger ?? createLogger(config.logLevel);
   const clock = overrides.clock ?? systemClock;
   const metrics = overrides.metrics ?? new Metrics();
-  const influx = new InfluxClient({
+  const influxConnection = {
     url: config.influx.url,
     token: config.influx.token,
     username: config.influx.username,
     password: config.influx.password,
     timeoutMs: config.influx.timeoutMs,
-  });
+  };
+  const influx = new InfluxClient(influxConnection);
   await checkInfluxAtStartup(influx, config);
   const inventory = await loadInventory(config.inventoryPath);
   const history = config.ticketHistoryPath ? await loadHistory(config.ticketHistoryPath) : [];
@@ -71,15 +77,44 @@ export async function startService(
     }))
   );
 
+  // One writer per caller, so that one caller's failure never reaches another: the pipeline's
+  // batches (refused points dead-lettered, failed batches replayed from the watermark) and the
+  // API's records (each stored before it is acknowledged, with a short retry budget).
+  const deadLetter = new DeadLetterFile(config.stateDir, { maxBytes: config.deadLetterMaxBytes, nowMs: () => clock.nowMs() });
+  const loggedCauses = new Set<string>();
   const writer = new InfluxWriter(influx, {
     database: config.influx.outputDatabase,
     batchSize: config.pipeline.writeBatchSize,
+    onFailure: 'drop',
+    deadLetter,
     onWritten: (lines, seconds) => {
       metrics.influxWriteSeconds.observe(seconds);
       metrics.pointsWritten.inc({ stage: 'logs', measurement: 'aiops_events' }, lines);
     },
+    onRejected: (rejected) => {
+      for (const entry of rejected) {
+        const cause = refusalCause(entry.reason);
+        metrics.deadLetterPoints.inc({ measurement: entry.measurement, cause });
+        const key = `${entry.measurement}|${entry.reason}`;
+        if (loggedCauses.has(key)) continue;
+        if (loggedCauses.size < 1000) loggedCauses.add(key);
+        logger.error(
+          { measurement: entry.measurement, cause, reason: entry.reason, deadLetter: deadLetter.path },
+          'InfluxDB refused a point: written to the dead-letter file, the rest of the batch is stored'
+        );
+      }
+    },
   });
-  const ticketsRepository = new TicketsRepository(influx, config.influx.outputDatabase, writer);
+  const apiInflux = new InfluxClient(influxConnection, API_RETRY);
+  const apiWriter = new DirectWriter(apiInflux, {
+    database: config.influx.outputDatabase,
+    onWritten: (_lines, seconds) => metrics.influxWriteSeconds.observe(seconds),
+  });
+  const ticketsRepository = new TicketsRepository(apiInflux, config.influx.outputDatabase, apiWriter, clock);
+  const indexed = await ticketsRepository.load(clock.nowMs()).catch((error: unknown) => {
+    throw new StartupError(`cannot read aiops_tickets to index the tickets: ${(error as Error).message}`);
+  });
+  logger.info({ points: indexed, tickets: ticketsRepository.size }, 'ticket index loaded');
   const served = config.modelsDir ? await loadServingModels(config.modelsDir, logger) : {};
   const mttr = served.mttr ?? new MedianMttrBaseline(history);
   const triage = inventory
@@ -111,15 +146,19 @@ export async function startService(
         if (info.tickets) metrics.pointsWritten.inc({ stage: 'logs', measurement: 'aiops_tickets' }, info.tickets);
         metrics.batches.inc({ stage: 'logs', outcome: 'ok' });
         metrics.batchSeconds.observe({ stage: 'logs' }, info.seconds);
-        metrics.lagSeconds.set({ stage: 'logs' }, Math.max(0, clock.nowMs() / 1000 - info.watermarkUs / 1e6));
         logger.debug(info, 'log batch committed');
       },
     },
+  });
+  metrics.watchLag('logs', () => {
+    const watermarkUs = logStage.watermarkUs;
+    return watermarkUs === undefined ? undefined : Math.max(0, clock.nowMs() / 1000 - watermarkUs / 1e6);
   });
   const scheduler = new Scheduler(
     [{ name: 'logs', batchSize: config.pipeline.batchSize, tick: () => logStage.tick() }],
     {
       pollIntervalMs: config.pipeline.pollIntervalMs,
+      maxBackoffMs: config.pipeline.maxBackoffMs,
       onError: (stage) => metrics.batches.inc({ stage, outcome: 'error' }),
     },
     logger
@@ -139,9 +178,10 @@ export async function startService(
     logger,
     metrics,
     clock,
-    events: new EventsRepository(influx, config.influx.outputDatabase),
-    series: new SeriesRepository(influx, config.influx.outputDatabase),
+    events: new EventsRepository(apiInflux, config.influx.outputDatabase),
+    series: new SeriesRepository(apiInflux, config.influx.outputDatabase),
     checkInflux: () => influx.ping(),
+    stageHealth: () => scheduler.health(),
     auth: {
       apiToken: config.http.apiToken,
       webhookToken: config.http.webhookToken,
@@ -152,7 +192,7 @@ export async function startService(
   const port = (server.address() as AddressInfo).port;
   scheduler.start();
   logger.info(
-    { port, influx: config.influx.url, input: config.influx.inputDatabase, output: config.influx.outputDatabase },
+    { port, influx: redactUrl(config.influx.url), input: config.influx.inputDatabase, output: config.influx.outputDatabase },
     'nocai backend serving'
   );
 
@@ -185,7 +225,7 @@ async function checkInfluxAtStartup(influx: InfluxClient, config: Config): Promi
         config.influx.token || config.influx.username
           ? 'check them'
           : 'set INFLUX_TOKEN (2.x/3.x) or INFLUX_USERNAME and INFLUX_PASSWORD (1.x)';
-      throw new StartupError(`InfluxDB at ${config.influx.url} refused the credentials: ${hint}.`);
+      throw new StartupError(`InfluxDB at ${redactUrl(config.influx.url)} refused the credentials: ${hint}.`);
     }
     const reason = error instanceof Error ? error.message : String(error);
     throw new StartupError(`${reason.replace(/\.$/, '')}. Check INFLUX_URL.`);

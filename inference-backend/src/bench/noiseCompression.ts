@@ -50,7 +50,7 @@ export async function measureNoiseCompression(input: NoiseCompressionInput): Pro
   const triage = new TriageStep({
     inventory,
     heartbeats: new HeartbeatSource(client, inputDb, parseHeartbeatSeries('system.load1,sensors.temperature_c')),
-    tickets: new TicketsRepository(client, outputDb, writer),
+    tickets: new TicketsRepository(client, outputDb, writer, { nowMs: () => input.endUs / 1000 }),
     mttr: new MedianMttrBaseline([]),
     similar: () => undefined,
     eventTags: (hostname, timeUs) => eventTagsAt(client, outputDb, hostname, timeUs),

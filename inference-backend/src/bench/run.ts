@@ -20,6 +20,7 @@ import { createLogger } from '../adapters/logger';
 import type { LineClassifier } from '../pipeline/logStage';
 import { COVERAGE_LEAD_US } from './coverage';
 import { measureTicketLatency } from './latency';
+import { measureTicketReads, measureWebhook, type TicketApiInput } from './ticketApi';
 import { measureNoiseCompression, type NoiseCompressionResult } from './noiseCompression';
 import { fmt, percent, progress, quantile, ratio, say } from './report';
 
@@ -34,6 +35,10 @@ const TARGETS = {
   backfillPointsPerSecond: 1_000_000 / 120,
   /** Issue 3: at least 90% fewer tickets than alert-level events. */
   noiseReduction: 0.9,
+  /** Issue 7: ticket list and by-id latency at 20,000 ticket points within 2× of that at 200. */
+  ticketReadGrowth: 2,
+  /** Issue 7: a webhook of 1,000 alerts answered within a second. */
+  webhookThousandAlertsMs: 1000,
 };
 /** The backend's default poll interval, which bounds the latency figures. */
 const LATENCY_POLL_INTERVAL_MS = 100;
@@ -177,6 +182,8 @@ async function main(): Promise<void> {
         `so these figures are dominated by the poll interval, not by processing`
     );
     if (latency.missed > 0) throw new Error(`${latency.missed} of ${bursts} brute forces opened no ticket within 10 s`);
+
+    await reportTicketApi({ client, influxUrl: url, influxToken: process.env.INFLUX_TOKEN, requests: 200 });
   } finally {
     rmSync(stateDir, { recursive: true, force: true });
     await influxd?.stop();
@@ -222,6 +229,35 @@ function reportCompression(
         `${new Date(missed.startUs / 1000).toISOString()} for ${((missed.endUs - missed.startUs) / 60e6).toFixed(1)} min`
     );
   }
+}
+
+/**
+ * Issue 7: ticket reads must not grow with the history (an index, not a scan), and Grafana's
+ * webhook must answer 1,000 alerts within a second.
+ */
+async function reportTicketApi(input: TicketApiInput): Promise<void> {
+  progress('ticket API at 200 and 20,000 ticket points');
+  const small = await measureTicketReads(input, 200);
+  const large = await measureTicketReads(input, 20_000);
+  for (const f of [small, large]) {
+    say(
+      `ticket API at ${fmt(f.ticketPoints)} ticket points: GET /api/tickets?limit=50 median ${f.listMs.toFixed(2)} ms, ` +
+        `GET /api/tickets/:id median ${f.getMs.toFixed(2)} ms (backend served ${fmt(f.startMs)} ms after start, index warm-up included)`
+    );
+  }
+  const growth = (a: number, b: number) => `${(b / a).toFixed(2)}×`;
+  say(
+    `ticket API growth from 200 to 20,000 points: list ${growth(small.listMs, large.listMs)}, by id ${growth(small.getMs, large.getMs)} ` +
+      `(target ≤ ${TARGETS.ticketReadGrowth}×: ${large.listMs / small.listMs <= TARGETS.ticketReadGrowth && large.getMs / small.getMs <= TARGETS.ticketReadGrowth ? 'meets' : 'MISSES'})`
+  );
+  progress('Grafana webhook with 1 and 1,000 alerts');
+  const one = await measureWebhook(input, 1, 20);
+  const many = await measureWebhook(input, 1000, 5);
+  say(
+    `Grafana webhook: 1 alert median ${one.medianMs.toFixed(1)} ms; 1,000 alerts (10 rules, new fingerprints) median ` +
+      `${fmt(many.medianMs)} ms for ${fmt(many.tickets)} tickets (target ≤ ${fmt(TARGETS.webhookThousandAlertsMs)} ms: ` +
+      `${many.medianMs <= TARGETS.webhookThousandAlertsMs ? 'meets' : 'MISSES'}, ${(many.medianMs / TARGETS.webhookThousandAlertsMs).toFixed(2)}× the target)`
+  );
 }
 
 /**

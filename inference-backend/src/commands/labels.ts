@@ -1,7 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { DEFAULT_OUTPUT_DATABASE } from '@nocai/contract';
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import type { PointSink } from '../domain/series';
+import { systemClock, type PointSink } from '../domain/series';
 import { labelledRow, readFeedback } from '../adapters/influx/feedbackLabels';
 import { InfluxClient } from '../adapters/influx/client';
 import { TicketsRepository } from '../adapters/influx/ticketsRepository';
@@ -38,15 +38,17 @@ async function labels(flags: LabelsFlags): Promise<void> {
   });
   const nowMs = Date.now();
   const feedback = await readFeedback(client, flags.database, nowMs - flags.days * 86_400_000);
-  const tickets = new TicketsRepository(client, flags.database, READ_ONLY);
+  const tickets = new TicketsRepository(client, flags.database, READ_ONLY, systemClock);
+  await tickets.load(nowMs);
   const rows: Array<Record<string, string>> = [];
   let missing = 0;
   for (const record of feedback) {
-    const ticket = await tickets.findById(record.ticketId, nowMs);
+    const ticket = await tickets.findById(record.ticketId);
     if (ticket) rows.push(labelledRow(ticket, record));
     else missing++;
   }
-  if (flags.out.endsWith('.csv')) {
+  // Through toCsvRow, like every CSV the CLI writes: comments and titles typed by people are neutralised there.
+  if (flags.out.toLowerCase().endsWith('.csv')) {
     const columns = rows.length ? Object.keys(rows[0]) : [];
     await writeFile(
       flags.out,

@@ -29,3 +29,45 @@ export interface Clock {
 }
 
 export const systemClock: Clock = { nowMs: () => Date.now() };
+
+/**
+ * A point's identity in InfluxDB is its measurement, tag set and timestamp: two records with the
+ * same tags at the same instant overwrite each other. Records written as they happen (a complaint,
+ * a verdict) take their timestamp from here: the clock's time in µs, but always after the last
+ * one handed out, so no two records of this process ever share an instant.
+ */
+export class UniqueMicros {
+  private lastUs = 0;
+
+  constructor(private readonly clock: Clock) {}
+
+  /** Now (or `atMs`, if later than everything handed out) as a µs timestamp never given before. */
+  next(atMs = this.clock.nowMs()): number {
+    const us = Math.max(Math.trunc(atMs * 1000), this.lastUs + 1);
+    this.lastUs = us;
+    return us;
+  }
+}
+
+/**
+ * Moves points that would overwrite an earlier point of the same list (same measurement, tags and
+ * timestamp) to the next free microsecond, keeping their order: the later of two state changes
+ * stays the later one. Deterministic, so a replayed batch writes the very same points.
+ */
+export function separateCollisions(points: SeriesPoint[]): SeriesPoint[] {
+  const taken = new Set<string>();
+  return points.map((point) => {
+    const series = seriesKeyOf(point);
+    let timeUs = point.timeUs;
+    while (taken.has(`${series}@${timeUs}`)) timeUs++;
+    taken.add(`${series}@${timeUs}`);
+    return timeUs === point.timeUs ? point : { ...point, timeUs };
+  });
+}
+
+function seriesKeyOf(point: SeriesPoint): string {
+  const tags = Object.entries(point.tags)
+    .filter(([, v]) => v !== '')
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return JSON.stringify([point.measurement, tags]);
+}

@@ -3,7 +3,7 @@ import { syslogLineKey, type SyslogLine } from '../domain/logs/syslogLine';
 import type { Clock, PointSink, SeriesPoint } from '../domain/series';
 import type { StateStore } from '../domain/state';
 import { eventKey, type ClassifiedEvent } from '../domain/incidents';
-import type { TriageState, TriageStep } from './triageStep';
+import type { TriageResult, TriageState, TriageStep } from './triageStep';
 
 /** What the stage needs of a template miner (domain/logs). */
 export interface LineMiner<State> {
@@ -148,7 +148,7 @@ export class LogStage<MinerState> {
     const watermarkUs = fresh.length ? fresh[fresh.length - 1].timeUs : state.watermarkUs;
     let extra: SeriesPoint[] = [];
     let triageState = state.triage;
-    let tickets = 0;
+    let tickets: TriageResult['tickets'] = [];
     if (this.deps.triage) {
       const engineEvents: ClassifiedEvent[] = classified.map(({ line, mined, verdict }) => ({
         timeUs: line.timeUs,
@@ -183,7 +183,7 @@ export class LogStage<MinerState> {
       }
       extra = result.points;
       triageState = result.state;
-      tickets = result.tickets.length;
+      tickets = result.tickets;
     }
     const points: SeriesPoint[] = classified.map(({ line, mined, verdict, device }) => eventPoint(line, mined, verdict, device));
 
@@ -197,11 +197,11 @@ export class LogStage<MinerState> {
     this.state = next;
     this.miner = miner;
     if (fresh.length) this.lastLinesAtMs = clock.nowMs();
-    if (triageState) this.deps.triage?.committed(triageState);
+    if (triageState) this.deps.triage?.committed(triageState, tickets);
     this.deps.hooks?.onBatch?.({
       lines: fresh.length,
       events: points.length,
-      tickets,
+      tickets: tickets.length,
       seconds: Number(process.hrtime.bigint() - started) / 1e9,
       watermarkUs,
       newTemplates,

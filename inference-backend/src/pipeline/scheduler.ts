@@ -7,6 +7,15 @@ export interface Stage {
   batchSize: number;
 }
 
+/** Whether a stage is committing: a failing one cannot move its watermark. */
+export interface StageHealth {
+  stage: string;
+  ok: boolean;
+  /** Wall-clock ms of the first failure of the current run of failures. */
+  failingSinceMs?: number;
+  error?: string;
+}
+
 export interface SchedulerOptions {
   pollIntervalMs: number;
   /** Upper bound of the backoff after failing ticks (InfluxDB down, say). */
@@ -24,6 +33,7 @@ export class Scheduler {
   private stopping = false;
   private readonly loops: Promise<void>[] = [];
   private wake: Array<() => void> = [];
+  private readonly failing = new Map<string, { sinceMs: number; error: string }>();
 
   constructor(
     private readonly stages: Stage[],
@@ -41,6 +51,16 @@ export class Scheduler {
     await Promise.all(this.loops);
   }
 
+  /** One entry per stage; `ok` is false from a failed tick until the next one that succeeds. */
+  health(): StageHealth[] {
+    return this.stages.map((stage) => {
+      const failure = this.failing.get(stage.name);
+      return failure
+        ? { stage: stage.name, ok: false, failingSinceMs: failure.sinceMs, error: failure.error }
+        : { stage: stage.name, ok: true };
+    });
+  }
+
   private async run(stage: Stage): Promise<void> {
     let failures = 0;
     while (!this.stopping) {
@@ -48,15 +68,23 @@ export class Scheduler {
       try {
         const processed = await stage.tick();
         failures = 0;
+        const recovered = this.failing.get(stage.name);
+        if (recovered) {
+          this.failing.delete(stage.name);
+          this.logger.info({ stage: stage.name, failedForMs: Date.now() - recovered.sinceMs }, 'pipeline stage recovered');
+        }
         if (processed >= stage.batchSize) wait = 0;
       } catch (error) {
         failures++;
+        const message = error instanceof Error ? error.message : String(error);
+        const previous = this.failing.get(stage.name);
+        this.failing.set(stage.name, { sinceMs: previous?.sinceMs ?? Date.now(), error: message });
         this.options.onError?.(stage.name, error);
         wait = Math.min(this.options.pollIntervalMs * 2 ** failures, this.options.maxBackoffMs ?? 30_000);
-        this.logger.error(
-          { stage: stage.name, err: error instanceof Error ? error.message : String(error), retryInMs: wait },
-          'pipeline stage failed; retrying from its watermark'
-        );
+        // Once per cause: an outage of an hour is one line (and one when it ends), not hundreds.
+        if (previous?.error !== message) {
+          this.logger.error({ stage: stage.name, err: message, retryInMs: wait }, 'pipeline stage failed; retrying from its watermark');
+        }
       }
       if (wait > 0 && !this.stopping) await this.sleep(wait);
     }

@@ -13,7 +13,7 @@ import {
   type TicketAction,
 } from '../domain/incidents';
 import type { SimilarTicketIndex } from '../domain/recommendations/similarTickets';
-import type { SeriesPoint } from '../domain/series';
+import { separateCollisions, type SeriesPoint } from '../domain/series';
 import { applyTicketAction, type MttrEstimate, type MttrFeatures } from '../domain/tickets';
 import type { MttrPredictor } from '../services/ports';
 
@@ -27,7 +27,7 @@ export type EventTagLookup = (hostname: string, timeUs: number) => Promise<Recor
 export interface TriageStepDeps {
   inventory: Inventory;
   heartbeats?: HeartbeatReader;
-  tickets: Pick<TicketsRepository, 'findById'>;
+  tickets: Pick<TicketsRepository, 'findById' | 'remember'>;
   mttr: MttrPredictor;
   similar: () => SimilarTicketIndex | undefined;
   eventTags: EventTagLookup;
@@ -46,7 +46,8 @@ export interface TriageResult {
   /** New decisions for events of the current batch, by eventKey. */
   decisions: Map<string, Decision>;
   state: TriageState;
-  tickets: Ticket[];
+  /** The tickets written by `points`, with the timestamp of their point. */
+  tickets: Array<{ ticket: Ticket; timeUs: number }>;
 }
 
 /**
@@ -96,14 +97,20 @@ export class TriageStep {
         });
       }
     }
-    for (const silence of output.silences) points.push(silencePoint(silence));
-    const tickets = await this.tickets(output.ticketActions, nowMs);
-    for (const ticket of tickets) points.push(ticketPoint(ticket));
-    return { points, decisions, tickets, state: { engine: engine.toJSON(), engineUs: untilUs } };
+    // Two silences or two tickets of one site in the same microsecond would share a series key and
+    // overwrite each other; rewritten events must keep theirs (they merge into the event's point).
+    const built = await this.tickets(output.ticketActions, nowMs);
+    const records = separateCollisions([...output.silences.map(silencePoint), ...built.map((t) => ticketPoint(t))]);
+    const tickets = built.map((ticket, i) => {
+      const timeUs = records[output.silences.length + i].timeUs;
+      return { ticket: { ...ticket, updatedAtMs: Math.floor(timeUs / 1000) }, timeUs };
+    });
+    return { points: [...points, ...records], decisions, tickets, state: { engine: engine.toJSON(), engineUs: untilUs } };
   }
 
-  /** Called once the batch is committed: the engine may be reused for the next one. */
-  committed(engine: TriageState): void {
+  /** Called once the batch is committed: the engine may be reused, its tickets are current. */
+  committed(engine: TriageState, tickets: TriageResult['tickets']): void {
+    this.deps.tickets.remember(tickets);
     this.engine = IncidentEngine.fromJSON(this.deps.inventory, engine.engine, this.deps.engineOptions);
   }
 
@@ -127,7 +134,7 @@ export class TriageStep {
     actions.forEach((a, i) => estimates.set(a.incident.id, predictions[i]));
     const latest = new Map<string, Ticket>();
     for (const action of actions) {
-      const existing = latest.get(action.incident.id) ?? (await this.deps.tickets.findById(action.incident.id, nowMs));
+      const existing = latest.get(action.incident.id) ?? (await this.deps.tickets.findById(action.incident.id));
       // A replayed batch finds its ticket already written: an open becomes an update, not an error.
       const kind = existing && action.kind === 'open' ? 'update' : !existing && action.kind !== 'open' ? 'open' : action.kind;
       const ticket = applyTicketAction(existing, { ...action, kind }, {

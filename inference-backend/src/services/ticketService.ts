@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type {
   ComplaintRequest,
   FeedbackRequest,
@@ -42,7 +42,7 @@ export class TicketService {
   }
 
   async get(id: string): Promise<Ticket> {
-    const ticket = await this.deps.tickets.findById(id, this.deps.clock.nowMs());
+    const ticket = await this.deps.tickets.findById(id);
     if (!ticket) throw new NotFoundError(`no ticket ${id}`);
     return ticket;
   }
@@ -56,53 +56,57 @@ export class TicketService {
     const nowMs = this.deps.clock.nowMs();
     const place = this.locate(request.site, request.host);
     const ticket = await this.build({
-      id: `CMP-${shortHash(`${request.text}\u0000${request.site ?? ''}\u0000${nowMs}`)}`,
+      // Random, not derived from the text: two people may type the same words in the same millisecond.
+      id: `CMP-${randomBytes(8).toString('hex')}`,
       source: 'complaint',
       title: firstSentence(request.text),
       text: request.text,
       openedAtMs: nowMs,
       ...place,
     });
-    await this.deps.tickets.save([ticket]);
-    return ticket;
+    const [saved] = await this.deps.tickets.save([ticket]);
+    return saved;
   }
 
-  /** Firing alerts open (or refresh) a ticket; resolved ones resolve it. Keyed by the alert fingerprint. */
+  /**
+   * Firing alerts open (or refresh) a ticket; resolved ones resolve it. Keyed by the alert
+   * fingerprint. The whole batch is looked up at once and written in one request; alerts that
+   * read the same are routed once.
+   */
   async fromGrafana(payload: GrafanaWebhook): Promise<Ticket[]> {
     const nowMs = this.deps.clock.nowMs();
-    const out: Ticket[] = [];
-    for (const alert of payload.alerts) {
+    const keyed = payload.alerts.map((alert) => ({ alert, id: grafanaTicketId(alert) }));
+    const existing = this.deps.tickets.findMany(keyed.map((k) => k.id));
+    const routed = new Map<string, Promise<Ticket>>();
+    const out = new Map<string, Ticket>();
+    for (const { alert, id } of keyed) {
       const labels = alert.labels;
-      const key = alert.fingerprint ?? shortHash(JSON.stringify(Object.entries(labels).sort()));
-      const id = `GRA-${key}`;
+      const known = out.get(id) ?? existing.get(id);
+      if (alert.status === 'resolved') {
+        if (known && known.status !== 'resolved') {
+          const endsMs = alert.endsAt ? Date.parse(alert.endsAt) : NaN;
+          const resolvedAtMs = Number.isFinite(endsMs) && endsMs > 0 ? endsMs : nowMs;
+          out.set(id, { ...known, status: 'resolved', resolvedAtMs, updatedAtMs: Math.max(nowMs, known.updatedAtMs + 1) });
+        }
+        continue;
+      }
+      if (known && known.status !== 'resolved') continue;
       const summary = alert.annotations.summary ?? alert.annotations.description ?? labels.alertname ?? 'Grafana alert';
       const text = [labels.alertname, alert.annotations.summary, alert.annotations.description].filter(Boolean).join('. ');
       const startedMs = Date.parse(alert.startsAt);
       const place = this.locate(labels.site, labels.host ?? labels.hostname ?? labels.instance);
-      const existing = await this.deps.tickets.findById(id, nowMs);
-      if (alert.status === 'resolved') {
-        if (existing && existing.status !== 'resolved') {
-          const endsMs = alert.endsAt ? Date.parse(alert.endsAt) : NaN;
-          const resolvedAtMs = Number.isFinite(endsMs) && endsMs > 0 ? endsMs : nowMs;
-          out.push({ ...existing, status: 'resolved', resolvedAtMs, updatedAtMs: Math.max(nowMs, existing.updatedAtMs + 1) });
-        }
-        continue;
+      const openedAtMs = Number.isFinite(startedMs) ? startedMs : nowMs;
+      // A rule firing for 1,000 instances sends 1,000 alerts that read alike: route each text once.
+      const sameKey = JSON.stringify([text, labels.severity, place.site, place.siteKind, place.deviceKind]);
+      let template = routed.get(sameKey);
+      if (!template) {
+        template = this.build({ id, source: 'grafana_alert', title: summary, text, severity: labels.severity, openedAtMs, ...place });
+        routed.set(sameKey, template);
       }
-      if (existing && existing.status !== 'resolved') continue;
-      out.push(
-        await this.build({
-          id,
-          source: 'grafana_alert',
-          title: summary,
-          text,
-          severity: labels.severity,
-          openedAtMs: Number.isFinite(startedMs) ? startedMs : nowMs,
-          ...place,
-        })
-      );
+      const ticket = await template;
+      out.set(id, { ...ticket, id, title: summary, host: place.host, openedAtMs });
     }
-    await this.deps.tickets.save(out);
-    return out;
+    return this.deps.tickets.save([...out.values()]);
   }
 
   private async build(input: {
@@ -176,8 +180,20 @@ export class TicketService {
   }
 }
 
-function shortHash(text: string): string {
-  return createHash('sha256').update(text).digest('hex').slice(0, 12);
+function shortHash(text: string, length = 12): string {
+  return createHash('sha256').update(text).digest('hex').slice(0, length);
+}
+
+/**
+ * `GRA-<fingerprint>` when the fingerprint can be part of a URL path and an id as it is (Grafana's
+ * are 16 hex digits), otherwise a hash of it: any sender's fingerprint makes a ticket that
+ * `GET /api/tickets/:id` and feedback accept.
+ */
+export function grafanaTicketId(alert: GrafanaWebhook['alerts'][number]): string {
+  const fingerprint = alert.fingerprint;
+  if (fingerprint === undefined) return `GRA-${shortHash(JSON.stringify(Object.entries(alert.labels).sort()))}`;
+  if (/^[A-Za-z0-9_.:-]{1,64}$/.test(fingerprint)) return `GRA-${fingerprint}`;
+  return `GRA-h${shortHash(fingerprint, 16)}`;
 }
 
 function firstSentence(text: string): string {

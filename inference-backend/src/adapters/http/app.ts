@@ -21,7 +21,16 @@ import type { SeriesRepository } from '../influx/seriesRepository';
 import type { Logger } from '../logger';
 import type { Metrics } from '../metrics/metrics';
 import type { TicketService } from '../../services/ticketService';
-import { AppError, BadRequestError, NotFoundError, UnauthorizedError, UpstreamError } from './errors';
+import type { StageHealth } from '../../pipeline/scheduler';
+import {
+  AppError,
+  BadRequestError,
+  GatewayTimeoutError,
+  NotFoundError,
+  StorageRefusedError,
+  UnauthorizedError,
+  UnavailableError,
+} from './errors';
 
 export interface AppDeps {
   logger: Logger;
@@ -32,6 +41,8 @@ export interface AppDeps {
   tickets: TicketService;
   /** Resolves when InfluxDB answers; rejects with the reason otherwise. */
   checkInflux(): Promise<void>;
+  /** Pipeline stages and whether each is committing. */
+  stageHealth?(): StageHealth[];
   auth: { apiToken?: string; webhookToken?: string; allowAnonymous: boolean };
 }
 
@@ -46,18 +57,26 @@ export function createApp(deps: AppDeps): express.Express {
     res.json(body);
   });
 
+  // Ready means able to do the job: InfluxDB answers and every pipeline stage commits its batches.
   app.get('/readyz', async (_req, res) => {
+    const checks: NonNullable<HealthResponse['checks']> = {};
     try {
       await deps.checkInflux();
-      const body: HealthResponse = { status: 'ok', checks: { influxdb: { ok: true } } };
-      res.json(body);
+      checks.influxdb = { ok: true };
     } catch (error) {
-      const body: HealthResponse = {
-        status: 'unavailable',
-        checks: { influxdb: { ok: false, message: messageOf(error) } },
-      };
-      res.status(503).json(body);
+      checks.influxdb = { ok: false, message: messageOf(error) };
     }
+    for (const stage of deps.stageHealth?.() ?? []) {
+      checks[`stage:${stage.stage}`] = stage.ok
+        ? { ok: true }
+        : {
+            ok: false,
+            message: `not committing since ${new Date(stage.failingSinceMs ?? 0).toISOString()}: ${stage.error ?? ''}`,
+          };
+    }
+    const ok = Object.values(checks).every((c) => c.ok);
+    const body: HealthResponse = { status: ok ? 'ok' : 'unavailable', checks };
+    res.status(ok ? 200 : 503).json(body);
   });
 
   app.get('/metrics', async (_req, res) => {
@@ -159,19 +178,42 @@ function errorHandler(logger: Logger) {
   return (error: unknown, req: Request, res: Response, _next: NextFunction) => {
     let appError: AppError;
     if (error instanceof AppError) appError = error;
-    else if (error instanceof InfluxError) appError = new UpstreamError(error.message);
+    else if (error instanceof InfluxError) appError = fromInflux(error);
     else if (isBodyParseError(error))
       appError = new BadRequestError(`request body is not valid JSON: ${messageOf(error)}`);
+    else if (error instanceof URIError || isPathDecodeError(error))
+      appError = new BadRequestError('the request path is not valid percent-encoding');
     else if (clientErrorStatus(error))
       appError = new AppError(messageOf(error), clientErrorStatus(error) ?? 400, 'bad_request');
     else {
       logger.error({ err: error, path: req.path }, 'unhandled error');
       appError = new AppError('internal error', 500, 'internal');
     }
+    if (appError instanceof UnavailableError) res.set('Retry-After', String(appError.retryAfterSeconds));
     if (appError.status >= 500) logger.warn({ path: req.path, err: appError.message }, 'request failed');
     const body: ApiErrorBody = { error: { code: appError.code, message: appError.message } };
     res.status(appError.status).json(body);
   };
+}
+
+/** An InfluxDB failure as the caller should see it: an outage, a timeout, or a refusal. */
+function fromInflux(error: InfluxError): AppError {
+  switch (error.kind) {
+    case 'timeout':
+      return new GatewayTimeoutError(error.message);
+    case 'refused':
+      return new StorageRefusedError(error.message);
+    case 'auth':
+      return new UnavailableError(`the backend's InfluxDB credentials are refused: ${error.message}`, 30);
+    default:
+      return new UnavailableError(error.message);
+  }
+}
+
+/** Express's router answers a param it cannot decode with a 400 error that is not marked `expose`. */
+function isPathDecodeError(error: unknown): boolean {
+  const e = error as { status?: unknown; message?: unknown } | null;
+  return e?.status === 400 && typeof e.message === 'string' && e.message.startsWith('Failed to decode param');
 }
 
 function isBodyParseError(error: unknown): boolean {

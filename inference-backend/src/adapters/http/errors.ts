@@ -28,8 +28,25 @@ export class NotFoundError extends AppError {
   }
 }
 
-export class UpstreamError extends AppError {
-  constructor(message: string) {
+/** InfluxDB down or unreachable: the caller may try again after `retryAfterSeconds`. */
+export class UnavailableError extends AppError {
+  constructor(
+    message: string,
+    readonly retryAfterSeconds = 5
+  ) {
     super(message, 503, 'upstream_unavailable');
+  }
+}
+
+export class GatewayTimeoutError extends AppError {
+  constructor(message: string) {
+    super(message, 504, 'upstream_timeout');
+  }
+}
+
+/** InfluxDB refused a record the API had accepted as valid (a field type conflict): the operator's problem. */
+export class StorageRefusedError extends AppError {
+  constructor(message: string) {
+    super(message, 500, 'storage_refused');
   }
 }

@@ -1,4 +1,4 @@
-import { InfluxError } from './errors';
+import { InfluxError, redactUrl, withoutQuotedData } from './errors';
 import { durationLiteral, quoteIdentifier } from './influxql';
 import { LINE_PROTOCOL_PRECISION } from './lineProtocol';
 
@@ -14,6 +14,8 @@ export interface InfluxConnection {
 
 export interface RetryPolicy {
   maxRetries: number;
+  /** Whether a request that timed out is sent again (the API answers 504 at once instead). */
+  retryTimeouts?: boolean;
   initialDelayMs: number;
   maxDelayMs: number;
 }
@@ -50,12 +52,20 @@ export class InfluxClient {
   ) {
     this.base = new URL(connection.url);
     if (this.base.protocol !== 'http:' && this.base.protocol !== 'https:') {
-      throw new InfluxError(`InfluxDB URL must be http(s), got ${connection.url}`, undefined, false);
+      throw new InfluxError(`InfluxDB URL must be http(s), got ${redactUrl(connection.url)}`, undefined, false, 'refused');
     }
+    // fetch refuses URLs with credentials, and they must never reach a log line: user:password@
+    // in INFLUX_URL becomes basic auth (explicit settings win).
+    const urlUser = decodeURIComponent(this.base.username);
+    const urlPassword = decodeURIComponent(this.base.password);
+    this.base.username = '';
+    this.base.password = '';
     this.timeoutMs = connection.timeoutMs ?? 10_000;
+    const username = connection.username ?? (urlUser || undefined);
+    const password = connection.password ?? (urlPassword || undefined);
     if (connection.token) this.authHeader = `Token ${connection.token}`;
-    else if (connection.username !== undefined) {
-      const basic = Buffer.from(`${connection.username}:${connection.password ?? ''}`).toString('base64');
+    else if (username !== undefined) {
+      const basic = Buffer.from(`${username}:${password ?? ''}`).toString('base64');
       this.authHeader = `Basic ${basic}`;
     }
   }
@@ -94,10 +104,16 @@ export class InfluxClient {
     const text = await this.withRetry(() =>
       this.request('POST', '/query', params, form.toString(), 'application/x-www-form-urlencoded')
     );
-    const parsed = JSON.parse(text) as { results?: RawResult[]; error?: string };
-    if (parsed.error) throw new InfluxError(`InfluxDB refused the query: ${parsed.error}`, 400, false);
+    let parsed: { results?: RawResult[]; error?: string };
+    try {
+      parsed = JSON.parse(text) as { results?: RawResult[]; error?: string };
+    } catch {
+      // A proxy's error page or a truncated body: the server, not the query, is at fault.
+      throw new InfluxError(`InfluxDB at ${this.base.origin} answered /query with a body that is not JSON`, 502, true);
+    }
+    if (parsed.error) throw new InfluxError(`InfluxDB refused the query: ${withoutQuotedData(parsed.error)}`, 400, false);
     return (parsed.results ?? []).map((result) => {
-      if (result.error) throw new InfluxError(`InfluxDB refused the query: ${result.error}`, 400, false);
+      if (result.error) throw new InfluxError(`InfluxDB refused the query: ${withoutQuotedData(result.error)}`, 400, false);
       return (result.series ?? []).map((s) => ({
         name: s.name,
         tags: s.tags ?? {},
@@ -130,6 +146,7 @@ export class InfluxClient {
         return await call();
       } catch (error) {
         if (!(error instanceof InfluxError) || !error.retryable || attempt >= this.retry.maxRetries) throw error;
+        if (error.kind === 'timeout' && this.retry.retryTimeouts === false) throw error;
         // Full jitter keeps several replicas from retrying in lockstep against a recovering server.
         await this.sleep(Math.random() * delay);
         delay = Math.min(delay * 2, this.retry.maxDelayMs);
@@ -151,20 +168,36 @@ export class InfluxClient {
     if (contentType) headers['Content-Type'] = contentType;
     if (this.authHeader) headers.Authorization = this.authHeader;
     let response: Response;
+    let text: string;
     try {
       response = await fetch(url, { method, headers, body, signal: AbortSignal.timeout(this.timeoutMs) });
+      // Reading the body is part of the request: a timeout or reset here is the same failure.
+      text = await response.text();
     } catch (error) {
-      throw new InfluxError(`Cannot reach InfluxDB at ${this.base.origin}: ${describeFetchError(error)}`, undefined, true);
+      const timedOut = isTimeout(error);
+      throw new InfluxError(
+        timedOut
+          ? `InfluxDB at ${this.base.origin} did not answer ${path} within ${this.timeoutMs} ms`
+          : `Cannot reach InfluxDB at ${this.base.origin}: ${describeFetchError(error)}`,
+        undefined,
+        true,
+        timedOut ? 'timeout' : 'unreachable'
+      );
     }
-    const text = await response.text();
     if (response.ok) return text;
-    const message = influxMessage(text) ?? response.statusText;
+    const message = withoutQuotedData(influxMessage(text) ?? response.statusText);
     if (response.status === 401 || response.status === 403) {
       throw new InfluxError(`InfluxDB at ${this.base.origin} refused the credentials: ${message}`, response.status, false);
     }
     const retryable = response.status >= 500 || response.status === 429;
     throw new InfluxError(`InfluxDB answered ${response.status} to ${path}: ${message}`, response.status, retryable);
   }
+}
+
+function isTimeout(error: unknown): boolean {
+  // Duck-typed: fetch's errors may come from another realm (jest's VM).
+  const e = error as { name?: string; cause?: { name?: string } } | undefined;
+  return e?.name === 'TimeoutError' || e?.cause?.name === 'TimeoutError';
 }
 
 function influxMessage(body: string): string | undefined {

@@ -13,17 +13,15 @@ import {
   type TicketSource,
   type TicketStatus,
 } from '@nocai/contract';
-import type { PointSink, SeriesPoint } from '../../domain/series';
+import { UniqueMicros, type Clock, type PointSink, type SeriesPoint } from '../../domain/series';
+import { TicketIndex } from '../../domain/tickets/ticketIndex';
 import type { InfluxClient } from './client';
-import { quoteIdentifier, quoteString, timeLiteralUs } from './influxql';
+import { quoteIdentifier, timeLiteralUs } from './influxql';
 
 const T = TICKET_SERIES;
-const PRIORITY_RANK: Record<string, number> = { P1: 0, P2: 1, P3: 2, P4: 3 };
-/** How far back list queries look when no range is given. */
-const DEFAULT_LOOKBACK_MS = 30 * 86_400_000;
 
 /** A ticket state change as an aiops_tickets point (at the time of the change). */
-export function ticketPoint(ticket: Ticket): SeriesPoint {
+export function ticketPoint(ticket: Ticket, timeUs = ticket.updatedAtMs * 1000): SeriesPoint {
   const fields: SeriesPoint['fields'] = {
     [T.fields.ticketId]: ticket.id,
     [T.fields.title]: ticket.title,
@@ -64,27 +62,85 @@ export function ticketPoint(ticket: Ticket): SeriesPoint {
     },
     fields,
     intFields,
-    timeUs: ticket.updatedAtMs * 1000,
+    timeUs,
   };
 }
 
-/** Tickets in InfluxDB: the latest point of each ticket id is its current state. */
+/** How far back the index is warmed from InfluxDB at start. */
+const INDEX_LOOKBACK_MS = 365 * 86_400_000;
+/** Points per query while warming the index. */
+const LOAD_PAGE = 5000;
+
+/**
+ * Tickets in InfluxDB (one point per state change; the latest point of an id is its state), read
+ * through an in-memory index of current states warmed at start and kept current by every write
+ * that goes through here: lookups and lists never scan the measurement.
+ *
+ * Records written as they happen (complaints, alerts, verdicts) get a timestamp no other record
+ * of this process has (`UniqueMicros`), so concurrent writers never overwrite each other.
+ */
 export class TicketsRepository {
+  private readonly index = new TicketIndex();
+  private readonly times: UniqueMicros;
+
   constructor(
     private readonly client: InfluxClient,
     private readonly database: string,
-    private readonly sink: PointSink
-  ) {}
+    private readonly sink: PointSink,
+    clock: Clock
+  ) {
+    this.times = new UniqueMicros(clock);
+  }
 
-  /** Records a state change; durable when this resolves. */
-  async save(tickets: readonly Ticket[]): Promise<void> {
-    if (tickets.length === 0) return;
-    await this.sink.write(tickets.map(ticketPoint));
+  get size(): number {
+    return this.index.size;
+  }
+
+  /** Warms the index from the points of the last year; returns how many points were read. */
+  async load(nowMs: number, onProgress?: (points: number) => void): Promise<number> {
+    let cursorUs = (nowMs - INDEX_LOOKBACK_MS) * 1000;
+    let read = 0;
+    for (;;) {
+      const q =
+        `SELECT * FROM ${quoteIdentifier(T.measurement)} WHERE time >= ${timeLiteralUs(cursorUs)} ` +
+        `ORDER BY time ASC LIMIT ${LOAD_PAGE}`;
+      const rows = (await this.client.query(this.database, q))[0]?.rows ?? [];
+      for (const row of rows) {
+        const ticket = rowToTicket(row);
+        if (ticket.id) this.index.put(ticket, Number(row.time));
+      }
+      read += rows.length;
+      onProgress?.(read);
+      if (rows.length < LOAD_PAGE) return read;
+      const lastUs = Number(rows[rows.length - 1].time);
+      // Pages overlap at their boundary instant (re-reading a point is harmless); a page made of
+      // one instant only would never end, so the cursor then moves past it.
+      cursorUs = lastUs > cursorUs ? lastUs : lastUs + 1;
+    }
+  }
+
+  /** Records state changes of tickets written as they happen; durable when this resolves. */
+  async save(tickets: readonly Ticket[]): Promise<Ticket[]> {
+    if (tickets.length === 0) return [];
+    const stamped = tickets.map((ticket) => {
+      const timeUs = this.times.next(ticket.updatedAtMs);
+      return { ticket: { ...ticket, updatedAtMs: Math.floor(timeUs / 1000) }, timeUs };
+    });
+    await this.sink.write(stamped.map(({ ticket, timeUs }) => ticketPoint(ticket, timeUs)));
     await this.sink.flush();
+    this.remember(stamped);
+    return stamped.map((s) => s.ticket);
+  }
+
+  /** Ticket points written by someone else (the pipeline's batch), once they are stored. */
+  remember(written: ReadonlyArray<{ ticket: Ticket; timeUs: number }>): void {
+    for (const { ticket, timeUs } of written) this.index.put(ticket, timeUs);
   }
 
   async recordFeedback(ticket: Ticket, verdict: FeedbackVerdict, comment: string | undefined, user: string, atMs: number): Promise<Ticket> {
-    const updated: Ticket = { ...ticket, updatedAtMs: Math.max(atMs, ticket.updatedAtMs + 1), feedback: { verdict, comment, atMs } };
+    const feedbackUs = this.times.next(atMs);
+    const ticketUs = this.times.next(Math.max(atMs, ticket.updatedAtMs + 1));
+    const updated: Ticket = { ...ticket, updatedAtMs: Math.floor(ticketUs / 1000), feedback: { verdict, comment, atMs } };
     const F = FEEDBACK_SERIES;
     const feedback: SeriesPoint = {
       measurement: F.measurement,
@@ -95,50 +151,30 @@ export class TicketsRepository {
         [F.tags.priority]: ticket.priority,
       },
       fields: { [F.fields.ticketId]: ticket.id, [F.fields.comment]: comment ?? '', [F.fields.user]: user },
-      timeUs: atMs * 1000,
+      timeUs: feedbackUs,
     };
-    await this.sink.write([feedback, ticketPoint(updated)]);
+    await this.sink.write([feedback, ticketPoint(updated, ticketUs)]);
     await this.sink.flush();
+    this.index.put(updated, ticketUs);
     return updated;
   }
 
-  async findById(id: string, nowMs: number): Promise<Ticket | undefined> {
-    const q =
-      `SELECT * FROM ${quoteIdentifier(T.measurement)} WHERE ${quoteIdentifier(T.fields.ticketId)} = ${quoteString(id)} ` +
-      `AND time >= ${timeLiteralUs((nowMs - 365 * 86_400_000) * 1000)} ORDER BY time DESC LIMIT 1`;
-    const rows = (await this.client.query(this.database, q))[0]?.rows ?? [];
-    return rows.length ? rowToTicket(rows[0]) : undefined;
+  async findById(id: string): Promise<Ticket | undefined> {
+    return this.index.get(id);
+  }
+
+  /** Several tickets at once (a webhook's batch of alerts). */
+  findMany(ids: readonly string[]): Map<string, Ticket> {
+    const found = new Map<string, Ticket>();
+    for (const id of ids) {
+      const ticket = this.index.get(id);
+      if (ticket) found.set(id, ticket);
+    }
+    return found;
   }
 
   async list(query: TicketsQuery, nowMs: number): Promise<TicketsPage> {
-    const toMs = query.to ?? nowMs;
-    const fromMs = query.from ?? toMs - DEFAULT_LOOKBACK_MS;
-    const q =
-      `SELECT * FROM ${quoteIdentifier(T.measurement)} ` +
-      `WHERE time >= ${timeLiteralUs(fromMs * 1000)} AND time <= ${timeLiteralUs(toMs * 1000)} ORDER BY time ASC`;
-    const rows = (await this.client.query(this.database, q))[0]?.rows ?? [];
-    const latest = new Map<string, Ticket>();
-    for (const row of rows) {
-      const ticket = rowToTicket(row);
-      latest.set(ticket.id, ticket);
-    }
-    // Filters apply to the current state: a ticket opened as P2 and raised to P1 is a P1 ticket.
-    const matching = [...latest.values()].filter(
-      (t) =>
-        (!query.status || t.status === query.status) &&
-        (!query.site || t.site === query.site) &&
-        (!query.department || t.department === query.department) &&
-        (!query.priority || t.priority === query.priority)
-    );
-    matching.sort(
-      (a, b) => (PRIORITY_RANK[a.priority] ?? 9) - (PRIORITY_RANK[b.priority] ?? 9) || a.openedAtMs - b.openedAtMs
-    );
-    return {
-      tickets: matching.slice(query.offset, query.offset + query.limit),
-      total: matching.length,
-      limit: query.limit,
-      offset: query.offset,
-    };
+    return this.index.list(query, nowMs);
   }
 }
 

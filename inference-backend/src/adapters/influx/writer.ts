@@ -1,6 +1,21 @@
 import type { PointSink, SeriesPoint } from '../../domain/series';
 import type { InfluxClient } from './client';
+import { InfluxError } from './errors';
 import { toLineProtocol } from './lineProtocol';
+
+/** A point InfluxDB refused (or that line protocol cannot carry), kept with the reason. */
+export interface RejectedLine {
+  database: string;
+  measurement: string;
+  reason: string;
+  line: string;
+}
+
+/** Where refused points go instead of blocking everything behind them (a bounded file). */
+export interface DeadLetterSink {
+  /** Durable when this resolves. */
+  record(entries: readonly RejectedLine[]): Promise<void>;
+}
 
 export interface WriterOptions {
   database: string;
@@ -9,24 +24,44 @@ export interface WriterOptions {
   batchSize?: number;
   /** A partial batch is sent after this long even if it is not full. */
   flushIntervalMs?: number;
+  /**
+   * What a failed send does with its lines. `keep` (default) leaves them queued for the next
+   * flush; `drop` discards them because the owner replays its batch from a watermark (the
+   * pipeline), and keeping them would queue each replay again.
+   */
+  onFailure?: 'keep' | 'drop';
+  /** With `keep`, at most this many lines wait; a write beyond it fails (backpressure). */
+  maxQueuedLines?: number;
+  /**
+   * With a dead letter, points InfluxDB refuses (400: field type conflict, unparsable line) are
+   * isolated by bisecting the batch and recorded there with the reason, and the rest of the batch
+   * is stored. Without one, a refusal fails the flush like an outage does.
+   */
+  deadLetter?: DeadLetterSink;
   /** Called after each successful request (metrics). */
   onWritten?: (lines: number, seconds: number) => void;
+  /** Called once per set of lines sent to the dead letter (metrics, logs). */
+  onRejected?: (rejected: readonly RejectedLine[]) => void;
 }
 
 /**
- * Batched line-protocol writer. Points are sent when a batch is full or the flush interval
- * passes; `flush()` resolves only once everything written so far is stored. A refused write
- * (4xx) or one still failing after the client's retries is never dropped silently: the error
- * is rethrown by the next `write`/`flush`, and the failed lines stay queued so a caller that
- * fixes the cause can flush again.
+ * Batched line-protocol writer for one owner (the pipeline, the simulator); API requests write
+ * through `DirectWriter` instead, so one caller's failure never reaches another's.
+ *
+ * Points are sent when a batch is full or the flush interval passes; `flush()` resolves once
+ * everything written so far is stored (or dead-lettered) and rejects when something was not.
+ * A failure is reported once, to the next `flush()`, and never blocks later writes: each flush
+ * tries again, so the writer recovers as soon as InfluxDB does.
  */
 export class InfluxWriter implements PointSink {
   private pending: string[] = [];
   private inFlight: Promise<void> = Promise.resolve();
-  private failure: Error | undefined;
+  /** A failure not yet reported to a caller of flush(). */
+  private unreported: Error | undefined;
   private timer: NodeJS.Timeout | undefined;
   private readonly batchSize: number;
   private readonly flushIntervalMs: number;
+  private readonly maxQueuedLines: number;
 
   constructor(
     private readonly client: InfluxClient,
@@ -34,25 +69,50 @@ export class InfluxWriter implements PointSink {
   ) {
     this.batchSize = options.batchSize ?? 5000;
     this.flushIntervalMs = options.flushIntervalMs ?? 1000;
+    this.maxQueuedLines = options.maxQueuedLines ?? this.batchSize * 20;
   }
 
   async write(points: readonly SeriesPoint[]): Promise<void> {
-    this.throwIfFailed();
-    for (const point of points) this.pending.push(toLineProtocol(point));
+    const unrepresentable: RejectedLine[] = [];
+    for (const point of points) {
+      try {
+        this.pending.push(toLineProtocol(point));
+      } catch (error) {
+        if (!this.options.deadLetter) throw error;
+        unrepresentable.push({
+          database: this.options.database,
+          measurement: point.measurement,
+          reason: messageOf(error),
+          line: JSON.stringify(point),
+        });
+      }
+    }
+    if (unrepresentable.length) await this.reject(unrepresentable);
     while (this.pending.length >= this.batchSize) {
       // Waiting for the request in flight before queueing the next one is the backpressure:
       // a fast producer cannot grow the buffer beyond about two batches.
+      const before = this.pending.length;
       await this.sendNext();
-      this.throwIfFailed();
+      if (this.pending.length >= before && this.pending.length > this.maxQueuedLines) {
+        throw this.takeFailure() ?? new Error(`${this.pending.length} lines wait for InfluxDB`);
+      }
+      if (this.pending.length >= before) break;
     }
     this.armTimer();
   }
 
   async flush(): Promise<void> {
     this.clearTimer();
-    while (this.pending.length > 0 && !this.failure) await this.sendNext();
-    await this.inFlight;
-    this.throwIfFailed();
+    for (;;) {
+      await this.inFlight;
+      if (this.pending.length === 0) break;
+      const before = this.pending.length;
+      await this.sendNext();
+      // Lines kept after a failure: stop here and report it rather than retry in a loop.
+      if (this.pending.length >= before) break;
+    }
+    const failure = this.takeFailure();
+    if (failure) throw failure;
   }
 
   async close(): Promise<void> {
@@ -63,36 +123,63 @@ export class InfluxWriter implements PointSink {
     return this.pending.length;
   }
 
+  private takeFailure(): Error | undefined {
+    const failure = this.unreported;
+    this.unreported = undefined;
+    return failure;
+  }
+
   private async sendNext(): Promise<void> {
     await this.inFlight;
-    if (this.failure || this.pending.length === 0) return;
+    if (this.pending.length === 0) return;
     const batch = this.pending.splice(0, this.batchSize);
-    const started = process.hrtime.bigint();
-    this.inFlight = this.client.writeLines(this.options.database, batch, this.options.retentionPolicy).then(
-      () => this.options.onWritten?.(batch.length, Number(process.hrtime.bigint() - started) / 1e9),
+    this.inFlight = this.send(batch).then(
+      () => {
+        // Stored: whatever failed before is moot for the lines kept then and written now.
+        if (this.options.onFailure !== 'drop' && this.pending.length === 0) this.unreported = undefined;
+      },
       (error: unknown) => {
-        this.pending.unshift(...batch);
-        this.failure = error instanceof Error ? error : new Error(String(error));
+        if (this.options.onFailure !== 'drop') this.pending.unshift(...batch);
+        this.unreported = error instanceof Error ? error : new Error(String(error));
       }
     );
     await this.inFlight;
   }
 
-  /** Clears a recorded failure so that queued lines can be retried by the next flush. */
-  resetFailure(): void {
-    this.failure = undefined;
+  /** Writes `lines`; with a dead letter, a 400 is narrowed down to the lines that cause it. */
+  private async send(lines: string[]): Promise<void> {
+    const started = process.hrtime.bigint();
+    try {
+      await this.client.writeLines(this.options.database, lines, this.options.retentionPolicy);
+      this.options.onWritten?.(lines.length, Number(process.hrtime.bigint() - started) / 1e9);
+    } catch (error) {
+      if (!this.options.deadLetter || !isRefusedByContent(error)) throw error;
+      if (lines.length === 1) {
+        await this.reject([
+          { database: this.options.database, measurement: measurementOf(lines[0]), reason: messageOf(error), line: lines[0] },
+        ]);
+        return;
+      }
+      // InfluxDB 1.x stores the acceptable points of a partial write; sending them again in the
+      // halves is harmless (same series and timestamp overwrite) and finds the refused ones.
+      const middle = Math.ceil(lines.length / 2);
+      await this.send(lines.slice(0, middle));
+      await this.send(lines.slice(middle));
+    }
   }
 
-  private throwIfFailed(): void {
-    if (this.failure) throw this.failure;
+  private async reject(rejected: RejectedLine[]): Promise<void> {
+    await this.options.deadLetter?.record(rejected);
+    this.options.onRejected?.(rejected);
   }
 
   private armTimer(): void {
     if (this.timer || this.pending.length === 0) return;
     this.timer = setTimeout(() => {
       this.timer = undefined;
-      this.flush().catch(() => {
-        // Recorded in this.failure and rethrown to the next caller of write/flush.
+      this.flush().catch((error: unknown) => {
+        // Reported to the next caller of flush(): the owner learns its points were not stored.
+        this.unreported ??= error instanceof Error ? error : new Error(String(error));
       });
     }, this.flushIntervalMs);
     this.timer.unref();
@@ -102,4 +189,46 @@ export class InfluxWriter implements PointSink {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
   }
+}
+
+/**
+ * Writes each call's points at once and resolves only when InfluxDB stored them: what the HTTP
+ * API acknowledges. Nothing is shared between calls, so a refused or failed request fails only
+ * its own caller, with a message about its own points.
+ */
+export class DirectWriter implements PointSink {
+  constructor(
+    private readonly client: InfluxClient,
+    private readonly options: Pick<WriterOptions, 'database' | 'retentionPolicy' | 'onWritten'>
+  ) {}
+
+  async write(points: readonly SeriesPoint[]): Promise<void> {
+    if (points.length === 0) return;
+    const lines = points.map(toLineProtocol);
+    const started = process.hrtime.bigint();
+    await this.client.writeLines(this.options.database, lines, this.options.retentionPolicy);
+    this.options.onWritten?.(lines.length, Number(process.hrtime.bigint() - started) / 1e9);
+  }
+
+  async flush(): Promise<void> {
+    // Every write is already stored when it resolves.
+  }
+
+  async close(): Promise<void> {
+    // Nothing buffered.
+  }
+}
+
+/** 400 (bad line, field type conflict, too long) and 413: the points, not the server, are at fault. */
+function isRefusedByContent(error: unknown): boolean {
+  return error instanceof InfluxError && (error.status === 400 || error.status === 413);
+}
+
+function measurementOf(line: string): string {
+  const match = /^((?:[^\\, ]|\\.)+)/.exec(line);
+  return match ? match[1].replace(/\\(.)/g, '$1') : '';
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }

@@ -28,10 +28,24 @@ export class Metrics {
     buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
     registers: [this.registry],
   });
+  /** Sources of the lag gauge, read at every scrape: a stalled stage shows a growing lag. */
+  private readonly lagSources = new Map<string, () => number | undefined>();
   readonly lagSeconds = new Gauge({
     name: 'nocai_pipeline_lag_seconds',
-    help: 'Now minus the watermark of a stage',
+    help: 'Now minus the watermark of a stage, at the time of the scrape',
     labelNames: ['stage'],
+    registers: [this.registry],
+    collect: () => {
+      for (const [stage, lag] of this.lagSources) {
+        const seconds = lag();
+        if (seconds !== undefined) this.lagSeconds.set({ stage }, seconds);
+      }
+    },
+  });
+  readonly deadLetterPoints = new Counter({
+    name: 'nocai_dead_letter_points_total',
+    help: 'Points InfluxDB refused, written to the dead-letter file instead, by cause',
+    labelNames: ['measurement', 'cause'],
     registers: [this.registry],
   });
   readonly influxWriteSeconds = new Histogram({
@@ -47,6 +61,11 @@ export class Metrics {
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
     registers: [this.registry],
   });
+
+  /** The lag of `stage` is `lag()` seconds at every scrape (undefined: no watermark yet). */
+  watchLag(stage: string, lag: () => number | undefined): void {
+    this.lagSources.set(stage, lag);
+  }
 
   constructor(options: { processMetrics?: boolean } = {}) {
     if (options.processMetrics ?? true) collectDefaultMetrics({ register: this.registry, prefix: 'nocai_' });

@@ -1,0 +1,83 @@
+import type { Ticket, TicketsPage, TicketsQuery } from '@nocai/contract';
+
+const PRIORITY_RANK: Record<string, number> = { P1: 0, P2: 1, P3: 2, P4: 3 };
+/** How far back list queries look when no range is given. */
+export const DEFAULT_LIST_LOOKBACK_MS = 30 * 86_400_000;
+
+/**
+ * The current state of every ticket, by id: the latest `aiops_tickets` point of each. InfluxDB
+ * stays the store of record (one point per state change); this index is what makes a lookup by id
+ * and a filtered list cost the same at 200 ticket points as at 200,000, instead of a scan of
+ * every point (ids are fields, not tags, to keep the series cardinality bounded).
+ */
+export class TicketIndex {
+  private readonly byId = new Map<string, { ticket: Ticket; timeUs: number }>();
+
+  get size(): number {
+    return this.byId.size;
+  }
+
+  /** Records a state written at `timeUs`; an older state than the one held is ignored. */
+  put(ticket: Ticket, timeUs: number): void {
+    const held = this.byId.get(ticket.id);
+    if (held && held.timeUs > timeUs) return;
+    this.byId.set(ticket.id, { ticket, timeUs });
+  }
+
+  get(id: string): Ticket | undefined {
+    return this.byId.get(id)?.ticket;
+  }
+
+  /**
+   * Tickets that were alive in the range (opened by its end, and still unresolved or updated after
+   * its start), in their current state: a ticket opened as P2 and raised to P1 is a P1 ticket.
+   * P1 first, then oldest first.
+   */
+  list(query: TicketsQuery, nowMs: number): TicketsPage {
+    const toMs = query.to ?? nowMs;
+    const fromMs = query.from ?? toMs - DEFAULT_LIST_LOOKBACK_MS;
+    // Only the first offset + limit of the order are needed: kept in a small sorted window
+    // instead of sorting every match, so a page costs about the same at any history size.
+    const wanted = query.offset + query.limit;
+    const page: Ticket[] = [];
+    let total = 0;
+    for (const { ticket: t } of this.byId.values()) {
+      if (t.openedAtMs > toMs) continue;
+      if (t.status === 'resolved' && t.updatedAtMs < fromMs) continue;
+      if (query.status && t.status !== query.status) continue;
+      if (query.site && t.site !== query.site) continue;
+      if (query.department && t.department !== query.department) continue;
+      if (query.priority && t.priority !== query.priority) continue;
+      total++;
+      if (page.length === wanted && compareTickets(t, page[wanted - 1]) >= 0) continue;
+      page.splice(insertionPoint(page, t), 0, t);
+      if (page.length > wanted) page.pop();
+    }
+    return {
+      tickets: page.slice(query.offset),
+      total,
+      limit: query.limit,
+      offset: query.offset,
+    };
+  }
+}
+
+/** P1 first, then the oldest, then by id (a stable order for paging). */
+function compareTickets(a: Ticket, b: Ticket): number {
+  return (
+    (PRIORITY_RANK[a.priority] ?? 9) - (PRIORITY_RANK[b.priority] ?? 9) ||
+    a.openedAtMs - b.openedAtMs ||
+    (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)
+  );
+}
+
+function insertionPoint(sorted: readonly Ticket[], ticket: Ticket): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (compareTickets(sorted[mid], ticket) <= 0) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
