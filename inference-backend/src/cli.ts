@@ -7,6 +7,7 @@ import { registerPredict } from './commands/predict';
 import { registerTemplates } from './commands/templates';
 import { registerLabels } from './commands/labels';
 import { registerTrain } from './commands/train';
+import { InputFileError, printable } from './adapters/files/csv';
 import { ConfigError } from './config';
 import { StartupError } from './main';
 
@@ -36,10 +37,12 @@ export async function runCli(argv: string[]): Promise<void> {
       process.exitCode = error.exitCode === 0 ? 0 : 2;
       return;
     }
-    const message = error instanceof Error ? error.message : String(error);
+    // Messages may quote files, URLs and data: control bytes are escaped so the terminal shows text only.
+    const message = printable(error instanceof Error ? error.message : String(error), Number.POSITIVE_INFINITY);
     process.stderr.write(`nocai: ${message}\n`);
-    process.exitCode = error instanceof ConfigError ? 2 : 1;
-    if (!(error instanceof ConfigError) && !(error instanceof StartupError) && process.env.LOG_LEVEL === 'debug') {
+    const badUsage = error instanceof ConfigError || error instanceof InputFileError;
+    process.exitCode = badUsage ? 2 : 1;
+    if (!badUsage && !(error instanceof StartupError) && process.env.LOG_LEVEL === 'debug') {
       process.stderr.write(`${error instanceof Error ? error.stack : ''}\n`);
     }
   }

@@ -1,10 +1,17 @@
 import { Option } from 'commander';
 import type { Command } from 'commander';
-import { access } from 'node:fs/promises';
-import { readTableFile, toCsvRow } from '../adapters/files/csv';
+import { DEFAULT_MAX_CELL_CHARS, printablePath, readTableFile, toCsvRow } from '../adapters/files/csv';
 import { OnnxClassifier } from '../adapters/onnx/onnxClassifier';
 import { listModels, loadModel, readAliases } from '../adapters/registry/modelRegistry';
-import { columnList, TrainInputError } from './train';
+import {
+  checkCellLengths,
+  checkColumns,
+  columnList,
+  inputErrorMessage,
+  isInputError,
+  TrainInputError,
+  withInputLimits,
+} from './train';
 import type { CommandIo } from './train';
 
 export interface PredictFlags {
@@ -13,13 +20,19 @@ export interface PredictFlags {
   text: string[];
   /** Only this column of the input is repeated in the output; all of them when absent. */
   id?: string;
+  /** Largest input file read, in MB; DEFAULT_MAX_INPUT_MB when absent. */
+  maxInputMb?: number;
+  /** Longest cell in a column the models read; DEFAULT_MAX_CELL_CHARS when absent. */
+  maxCellChars?: number;
 }
 
 /** Every model in `dir` at its champion, or its newest version when it has none. */
 export async function loadClassifiers(dir: string): Promise<OnnxClassifier[]> {
   const names = await listModels(dir);
   if (names.length === 0)
-    throw new TrainInputError(`${dir} holds no models (train some with nocai train --out ${dir}).`);
+    throw new TrainInputError(
+      `${printablePath(dir)} holds no models (train some with nocai train --out ${printablePath(dir)}).`
+    );
   const classifiers: OnnxClassifier[] = [];
   for (const name of names) {
     const alias = (await readAliases(dir, name)).champion ? 'champion' : 'latest';
@@ -36,24 +49,17 @@ export async function loadClassifiers(dir: string): Promise<OnnxClassifier[]> {
  */
 export async function runPredict(flags: PredictFlags, io: CommandIo): Promise<number> {
   try {
-    try {
-      await access(flags.input);
-    } catch {
-      throw new TrainInputError(`cannot read ${flags.input}: no such file.`);
-    }
-    const table = await readTableFile(flags.input);
+    const table = await readTableFile(flags.input, { maxInputMb: flags.maxInputMb, limitHint: '--max-input-mb' });
+    checkColumns(table, [...flags.text, ...(flags.id ? [flags.id] : [])], flags.input);
+    // Checked before the models are loaded: the text is what the featurizer would blow up on.
+    checkCellLengths(table, flags.text, flags.maxCellChars ?? DEFAULT_MAX_CELL_CHARS, flags.input);
     const classifiers = await loadClassifiers(flags.model);
     const contextColumns = [...new Set(classifiers.flatMap((c) => c.manifest.inputs.contextColumns))];
-    const missing = [...flags.text, ...(flags.id ? [flags.id] : [])].filter((c) => !table.columns.includes(c));
-    if (missing.length > 0) {
-      throw new TrainInputError(
-        `${flags.input} has no column ${missing.map((c) => `"${c}"`).join(', ')}; its columns are ${table.columns.join(', ')}.`
-      );
-    }
     const absentContext = contextColumns.filter((c) => !table.columns.includes(c));
     if (absentContext.length > 0) {
       io.stderr(
-        `nocai predict: ${flags.input} lacks context column(s) ${absentContext.join(', ')}; predicting without them\n`
+        `nocai predict: ${printablePath(flags.input)} lacks context column(s) ${absentContext.join(', ')}; ` +
+          'predicting without them\n'
       );
     }
     const kept = flags.id ? [flags.id] : table.columns;
@@ -83,8 +89,8 @@ export async function runPredict(flags: PredictFlags, io: CommandIo): Promise<nu
     await Promise.all(classifiers.map((c) => c.close()));
     return 0;
   } catch (error) {
-    if (error instanceof TrainInputError) {
-      io.stderr(`nocai predict: ${error.message}\n`);
+    if (isInputError(error)) {
+      io.stderr(`nocai predict: ${inputErrorMessage(error)}\n`);
       return 2;
     }
     throw error;
@@ -92,15 +98,17 @@ export async function runPredict(flags: PredictFlags, io: CommandIo): Promise<nu
 }
 
 export function registerPredict(program: Command): void {
-  program
-    .command('predict')
-    .description('classify the rows of a CSV or JSON Lines file with the models of a folder (CSV on stdout)')
-    .requiredOption('--model <dir>', 'folder written by nocai train --out')
-    .requiredOption('--input <file>', 'rows to classify: .csv with a header row, or .jsonl')
-    .addOption(
-      new Option('--text <columns>', 'text column(s), comma-separated').argParser(columnList).makeOptionMandatory()
-    )
-    .option('--id <column>', 'repeat only this input column (default: all of them)')
+  withInputLimits(
+    program
+      .command('predict')
+      .description('classify the rows of a CSV or JSON Lines file with the models of a folder (CSV on stdout)')
+      .requiredOption('--model <dir>', 'folder written by nocai train --out')
+      .requiredOption('--input <file>', 'rows to classify: .csv with a header row, or .jsonl')
+      .addOption(
+        new Option('--text <columns>', 'text column(s), comma-separated').argParser(columnList).makeOptionMandatory()
+      )
+      .option('--id <column>', 'repeat only this input column (default: all of them)')
+  )
     .addHelpText(
       'after',
       '\nExample:\n  nocai predict --model models/ --input new-tickets.csv --text title,description > routed.csv'

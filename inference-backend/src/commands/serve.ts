@@ -22,6 +22,8 @@ Configuration comes from environment variables:
   NOCAI_HEARTBEAT_SERIES  telemetry proving a device is alive (default system.load1,sensors.temperature_c)
   NOCAI_POLL_INTERVAL_MS, NOCAI_BATCH_SIZE, NOCAI_WRITE_BATCH_SIZE, NOCAI_SETTLE_MS, NOCAI_START_LOOKBACK_MS,
   NOCAI_IDLE_ADVANCE_MS
+  NOCAI_MAX_BACKOFF_MS    longest wait between retries of a failing pipeline stage (default 30000)
+  NOCAI_DEAD_LETTER_MAX_BYTES  points InfluxDB refuses go to <state>/dead-letter.jsonl, rotated at this size (default 10 MiB)
   LOG_LEVEL               fatal|error|warn|info|debug|trace|silent (default info)`;
 
 export function registerServe(program: Command): void {

@@ -1,4 +1,5 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseCsv } from '../adapters/files/csv';
 import { mineTemplatesCsv, runTemplates } from './templates';
@@ -45,5 +46,27 @@ describe('nocai templates', () => {
       2
     );
     expect(err).toMatch(/no such file/);
+  });
+
+  it('When the input is a directory, then it says so in one sentence and exits with 2', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'nocai-templates-'));
+    try {
+      let err = '';
+      let out = '';
+      const io = { stdout: (t: string) => (out += t), stderr: (t: string) => (err += t) };
+      expect(await runTemplates({ input: dir }, io)).toBe(2);
+      expect(err).toBe(`nocai templates: ${dir} is a directory, not a file.\n`);
+      expect(out).toBe('');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('When a log line starts with a formula character, then its template is neutralised in the CSV', () => {
+    const csv = mineTemplatesCsv(['=HYPERLINK("http://evil.example","click")', '@SUM(1+1)']);
+    expect(csv.split('\n')[1]).toMatch(/^1,\d+,"'=HYPERLINK\(""/);
+    const [, first, second] = parseCsv(csv);
+    expect(first[2]).toMatch(/^'=HYPERLINK\("/);
+    expect(second[2]).toMatch(/^'@SUM\(/);
   });
 });

@@ -1,15 +1,17 @@
 import { InvalidArgumentError, Option } from 'commander';
 import type { Command } from 'commander';
-import { readFile } from 'node:fs/promises';
-import { toCsvRow } from '../adapters/files/csv';
+import { DEFAULT_MAX_INPUT_MB, InputFileError, readInputText, toCsvRow } from '../adapters/files/csv';
 import { extractContents, LOGHUB_FORMATS, LOGHUB_SYSTEMS } from '../domain/logs/loghubFormats';
 import type { LoghubSystem } from '../domain/logs/loghubFormats';
 import { TemplateMiner } from '../domain/logs/templateMiner';
+import { inputErrorMessage, positiveInteger } from './train';
 import type { CommandIo } from './train';
 
 export interface TemplatesFlags {
   input: string;
   format?: LoghubSystem;
+  /** Largest log file read, in MB; DEFAULT_MAX_INPUT_MB when absent. */
+  maxInputMb?: number;
 }
 
 /**
@@ -31,9 +33,10 @@ export function mineTemplatesCsv(lines: readonly string[], format?: LoghubSystem
 export async function runTemplates(flags: TemplatesFlags, io: CommandIo): Promise<number> {
   let text: string;
   try {
-    text = await readFile(flags.input, 'utf8');
-  } catch {
-    io.stderr(`nocai templates: cannot read ${flags.input}: no such file.\n`);
+    text = await readInputText(flags.input, { maxInputMb: flags.maxInputMb, limitHint: '--max-input-mb' });
+  } catch (error) {
+    if (!(error instanceof InputFileError)) throw error;
+    io.stderr(`nocai templates: ${inputErrorMessage(error)}\n`);
     return 2;
   }
   const lines = text.split(/\r?\n/);
@@ -57,6 +60,11 @@ export function registerTemplates(program: Command): void {
       new Option('--format <system>', `strip the headers of a Loghub system (${LOGHUB_SYSTEMS.join(', ')})`).argParser(
         loghubSystem
       )
+    )
+    .addOption(
+      new Option('--max-input-mb <n>', 'refuse log files larger than this many MB (10^6 bytes)')
+        .default(DEFAULT_MAX_INPUT_MB)
+        .argParser(positiveInteger('--max-input-mb'))
     )
     .addHelpText('after', '\nExample:\n  nocai templates --input HDFS_2k.log --format HDFS > templates.csv')
     .action(async (_options: unknown, command: Command) => {

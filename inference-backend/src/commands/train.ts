@@ -1,10 +1,17 @@
 import { InvalidArgumentError, Option } from 'commander';
 import type { Command } from 'commander';
 import { createHash } from 'node:crypto';
-import { access, mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { readTableFile } from '../adapters/files/csv';
-import type { Table } from '../adapters/files/csv';
+import {
+  DEFAULT_MAX_CELL_CHARS,
+  DEFAULT_MAX_INPUT_MB,
+  InputFileError,
+  printable,
+  printablePath,
+  readTableFile,
+} from '../adapters/files/csv';
+import type { InputLimits, Table } from '../adapters/files/csv';
 import { exportLinearClassifier, FEATURES_INPUT, PROBABILITIES_OUTPUT } from '../adapters/onnx/linearClassifierExport';
 import { saveModel, setAlias } from '../adapters/registry/modelRegistry';
 import { DEFAULT_MAX_FEATURES } from '../domain/mlops/featurizer';
@@ -39,6 +46,25 @@ export interface TrainedTarget {
 /** Bad input the user can fix (missing file, unknown column, one class): exit code 2. */
 export class TrainInputError extends Error {}
 
+/** Errors the user fixes by changing the input or the flags: one sentence on stderr and exit code 2. */
+export function isInputError(error: unknown): error is Error {
+  return error instanceof TrainInputError || error instanceof InputFileError;
+}
+
+/** The message of an input error as written to stderr: printable even if a cause quoted raw data. */
+export function inputErrorMessage(error: Error): string {
+  return printable(error.message, Number.POSITIVE_INFINITY);
+}
+
+/** Column names come from the file: quoted printable, and a header of thousands of columns is cut. */
+const MAX_LISTED_COLUMNS = 30;
+
+function columnsOf(table: Table): string {
+  const shown = table.columns.slice(0, MAX_LISTED_COLUMNS).map((c) => printable(c));
+  const more = table.columns.length - shown.length;
+  return `${shown.join(', ')}${more > 0 ? ` and ${more} more` : ''}`;
+}
+
 function parseTimeMs(value: string): number {
   const trimmed = value.trim();
   return /^-?\d+(\.\d+)?$/.test(trimmed) ? Number(trimmed) : Date.parse(trimmed);
@@ -48,9 +74,28 @@ export function checkColumns(table: Table, wanted: readonly string[], file: stri
   const missing = wanted.filter((c) => !table.columns.includes(c));
   if (missing.length > 0) {
     throw new TrainInputError(
-      `${file} has no column ${missing.map((c) => `"${c}"`).join(', ')}; its columns are ${table.columns.join(', ')}.`
+      `${printablePath(file)} has no column ${missing.map((c) => `"${printable(c)}"`).join(', ')}; ` +
+        `its columns are ${columnsOf(table)}.`
     );
   }
+}
+
+/**
+ * A cell longer than `maxChars` in a column the models read is refused before any work: one
+ * 150 MB cell took `nocai train` past 4 GB of memory (issue 7).
+ */
+export function checkCellLengths(table: Table, columns: readonly string[], maxChars: number, file: string): void {
+  table.rows.forEach((row, i) => {
+    for (const column of columns) {
+      const length = row[column]?.length ?? 0;
+      if (length > maxChars) {
+        throw new TrainInputError(
+          `${printablePath(file)} row ${i + 1} has ${length} characters in column "${printable(column)}", ` +
+            `over the limit of ${maxChars} (raise it with --max-cell-chars).`
+        );
+      }
+    }
+  });
 }
 
 function examplesOf(table: Table, spec: TargetSpec): LabelledExample[] {
@@ -64,7 +109,8 @@ function examplesOf(table: Table, spec: TargetSpec): LabelledExample[] {
       timeMs = parseTimeMs(row[spec.timeColumn] ?? '');
       if (!Number.isFinite(timeMs)) {
         throw new TrainInputError(
-          `column "${spec.timeColumn}" must hold times (ISO 8601 or epoch ms); row ${i + 1} has "${row[spec.timeColumn]}".`
+          `column "${printable(spec.timeColumn)}" must hold times (ISO 8601 or epoch ms); ` +
+            `row ${i + 1} has "${printable(row[spec.timeColumn] ?? '')}".`
         );
       }
     }
@@ -105,7 +151,8 @@ export async function trainTarget(
   try {
     trained = trainTextClassifier(spec.labelColumn, examples, spec.options);
   } catch (error) {
-    if (error instanceof TrainingDataError) throw new TrainInputError(`${error.message}.`);
+    // The message may name labels from the file.
+    if (error instanceof TrainingDataError) throw new TrainInputError(`${printable(error.message, 200)}.`);
     throw error;
   }
   const iso = (ms: number | undefined) => (ms === undefined ? undefined : new Date(ms).toISOString());
@@ -188,19 +235,9 @@ export async function writeReport(dir: string, results: readonly TrainedTarget[]
   return file;
 }
 
-async function readTable(file: string): Promise<Table> {
-  try {
-    await access(file);
-  } catch {
-    throw new TrainInputError(`cannot read ${file}: no such file.`);
-  }
-  let table: Table;
-  try {
-    table = await readTableFile(file);
-  } catch (error) {
-    throw new TrainInputError(`cannot parse ${file}: ${(error as Error).message}.`);
-  }
-  if (table.rows.length === 0) throw new TrainInputError(`${file} has no data rows.`);
+async function readTable(file: string, limits: InputLimits = {}): Promise<Table> {
+  const table = await readTableFile(file, limits);
+  if (table.rows.length === 0) throw new TrainInputError(`${printablePath(file)} has no data rows.`);
   return table;
 }
 
@@ -334,6 +371,10 @@ export interface TrainFlags {
   maxFeatures: number;
   seed: number;
   quiet?: boolean;
+  /** Largest history file read, in MB; DEFAULT_MAX_INPUT_MB when absent. */
+  maxInputMb?: number;
+  /** Longest cell in a column the models read; DEFAULT_MAX_CELL_CHARS when absent. */
+  maxCellChars?: number;
 }
 
 export interface CommandIo {
@@ -359,13 +400,16 @@ export async function runTrain(flags: TrainFlags, io: CommandIo = processIo): Pr
     if (targets.length === 0) {
       throw new TrainInputError('nothing to train: give at least one of --label, --department or --priority.');
     }
-    const table = await readTable(flags.history);
+    const table = await readTable(flags.history, { maxInputMb: flags.maxInputMb, limitHint: '--max-input-mb' });
     // Every column checked before any training starts: a typo fails in a second, not after a model.
-    checkColumns(
-      table,
-      [...targets.map((t) => t.column), ...flags.text, ...(flags.context ?? []), ...(flags.time ? [flags.time] : [])],
-      flags.history
-    );
+    const used = [
+      ...targets.map((t) => t.column),
+      ...flags.text,
+      ...(flags.context ?? []),
+      ...(flags.time ? [flags.time] : []),
+    ];
+    checkColumns(table, used, flags.history);
+    checkCellLengths(table, used, flags.maxCellChars ?? DEFAULT_MAX_CELL_CHARS, flags.history);
     const results: TrainedTarget[] = [];
     for (const { name, column } of targets) {
       progress(`train: ${name} (${column}) on ${table.rows.length} rows of ${basename(flags.history)}`);
@@ -390,8 +434,8 @@ export async function runTrain(flags: TrainFlags, io: CommandIo = processIo): Pr
     io.stdout(summaryTable(results));
     return 0;
   } catch (error) {
-    if (error instanceof TrainInputError) {
-      io.stderr(`nocai train: ${error.message}\n`);
+    if (isInputError(error)) {
+      io.stderr(`nocai train: ${inputErrorMessage(error)}\n`);
       return 2;
     }
     throw error;
@@ -407,11 +451,26 @@ export const columnList = (value: string): string[] => {
   return columns;
 };
 
-const positiveInteger = (name: string) => (value: string) => {
+export const positiveInteger = (name: string) => (value: string) => {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`${name} must be a positive integer.`);
   return n;
 };
+
+/** Adds `--max-input-mb` and `--max-cell-chars`, the size guards of every command that reads a table. */
+export function withInputLimits(command: Command): Command {
+  return command
+    .addOption(
+      new Option('--max-input-mb <n>', 'refuse input files larger than this many MB (10^6 bytes)')
+        .default(DEFAULT_MAX_INPUT_MB)
+        .argParser(positiveInteger('--max-input-mb'))
+    )
+    .addOption(
+      new Option('--max-cell-chars <n>', 'refuse longer cells in the columns the models read')
+        .default(DEFAULT_MAX_CELL_CHARS)
+        .argParser(positiveInteger('--max-cell-chars'))
+    );
+}
 
 const HELP = `
 Each target given (--label, --department, --priority) is trained as its own model: TF-IDF
@@ -424,28 +483,30 @@ Example:
     --department department --priority priority --time opened_at --context site_kind,device_kind --out models/`;
 
 export function registerTrain(program: Command): void {
-  program
-    .command('train')
-    .description('train text classifiers from a CSV or JSON Lines history and export them to ONNX')
-    .requiredOption('--history <file>', 'training rows: .csv with a header row, or .jsonl')
-    .addOption(
-      new Option('--text <columns>', 'text column(s), comma-separated, joined')
-        .argParser(columnList)
-        .makeOptionMandatory()
-    )
-    .option('--label <column>', 'train a model named "label" on this column')
-    .option('--department <column>', 'train a model named "department" on this column')
-    .option('--priority <column>', 'train a model named "priority" on this column')
-    .option('--time <column>', 'time column (ISO 8601 or epoch ms): hold out the newest rows')
-    .addOption(new Option('--context <columns>', 'categorical columns used as features').argParser(columnList))
-    .requiredOption('--out <dir>', 'model folder (registry layout) and report.json')
-    .addOption(
-      new Option('--max-features <n>', 'vocabulary size')
-        .default(DEFAULT_MAX_FEATURES)
-        .argParser(positiveInteger('--max-features'))
-    )
-    .addOption(new Option('--seed <n>', 'training seed').default(1).argParser(positiveInteger('--seed')))
-    .option('--quiet', 'no progress on stderr')
+  withInputLimits(
+    program
+      .command('train')
+      .description('train text classifiers from a CSV or JSON Lines history and export them to ONNX')
+      .requiredOption('--history <file>', 'training rows: .csv with a header row, or .jsonl')
+      .addOption(
+        new Option('--text <columns>', 'text column(s), comma-separated, joined')
+          .argParser(columnList)
+          .makeOptionMandatory()
+      )
+      .option('--label <column>', 'train a model named "label" on this column')
+      .option('--department <column>', 'train a model named "department" on this column')
+      .option('--priority <column>', 'train a model named "priority" on this column')
+      .option('--time <column>', 'time column (ISO 8601 or epoch ms): hold out the newest rows')
+      .addOption(new Option('--context <columns>', 'categorical columns used as features').argParser(columnList))
+      .requiredOption('--out <dir>', 'model folder (registry layout) and report.json')
+      .addOption(
+        new Option('--max-features <n>', 'vocabulary size')
+          .default(DEFAULT_MAX_FEATURES)
+          .argParser(positiveInteger('--max-features'))
+      )
+      .addOption(new Option('--seed <n>', 'training seed').default(1).argParser(positiveInteger('--seed')))
+      .option('--quiet', 'no progress on stderr')
+  )
     .addHelpText('after', HELP)
     .action(async (_options: unknown, command: Command) => {
       process.exitCode = await runTrain(command.opts<TrainFlags>());

@@ -1,46 +1,284 @@
-import { readFile } from 'node:fs/promises';
+import { open, stat } from 'node:fs/promises';
 import { extname } from 'node:path';
 
-/** RFC 4180 CSV: quoted fields may hold commas, line breaks and doubled quotes. */
-export function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let field = '';
-  let inQuotes = false;
-  for (let i = 0; i < text.length; i++) {
-    const ch = text[i];
-    if (inQuotes) {
-      if (ch !== '"') field += ch;
-      else if (text[i + 1] === '"') {
-        field += '"';
-        i++;
-      } else inQuotes = false;
-    } else if (ch === '"') inQuotes = true;
-    else if (ch === ',') {
-      row.push(field);
-      field = '';
-    } else if (ch === '\n' || ch === '\r') {
-      if (ch === '\r' && text[i + 1] === '\n') i++;
-      row.push(field);
-      rows.push(row);
-      row = [];
-      field = '';
-    } else field += ch;
+/**
+ * A file the user named that cannot be used as given (missing, a directory, binary, too big,
+ * malformed): bad usage, exit code 2. The message is one sentence that names the file.
+ */
+export class InputFileError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'InputFileError';
   }
-  if (field !== '' || row.length > 0) {
-    row.push(field);
-    rows.push(row);
-  }
-  return rows;
 }
 
-function csvField(value: string): string {
+/** Raised by the parsers for one bad line; `readTableFile` prefixes the file name. */
+export class TableFormatError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'TableFormatError';
+  }
+}
+
+const BYTES_PER_MB = 1_000_000;
+/**
+ * Decimal megabytes on purpose: 512 MB (512,000,000 bytes) stays below V8's longest string
+ * (2^29 - 24 characters), so a file under the default limit can always be decoded as one string.
+ */
+export const DEFAULT_MAX_INPUT_MB = 512;
+/** Longer cells are pasted logs or blobs, not ticket text: one of 150 MB took `nocai train` past 4 GB. */
+export const DEFAULT_MAX_CELL_CHARS = 100_000;
+/** Where git and grep look for a NUL byte to tell binary from text. */
+const BINARY_SNIFF_BYTES = 8192;
+const READ_CHUNK_BYTES = 1 << 20;
+/** Longest piece of a user's data quoted in an error message. */
+const QUOTED_MAX_CHARS = 80;
+
+/**
+ * Control, format, private-use, unassigned and lone-surrogate code points: a terminal may act on
+ * them (ANSI escapes, bidi overrides) or show nothing, so they are written as escapes instead.
+ */
+const NON_PRINTABLE = /[\p{Cc}\p{Cf}\p{Co}\p{Cn}\p{Cs}\p{Zl}\p{Zp}]/u;
+const NAMED_ESCAPES: Readonly<Record<string, string>> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+
+function escapeCodePoint(char: string): string {
+  const named = NAMED_ESCAPES[char];
+  if (named) return named;
+  const code = char.codePointAt(0) ?? 0;
+  return code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u{${code.toString(16)}}`;
+}
+
+/**
+ * `text` as it may be quoted in an error message: non-printable characters escaped (`\x1b`,
+ * `\u{202e}`) and at most `maxChars` characters, the last one `…` when cut.
+ */
+export function printable(text: string, maxChars = QUOTED_MAX_CHARS): string {
+  let out = '';
+  // The longest prefix of whole pieces that leaves room for the `…`, so an escape is never cut.
+  let kept = '';
+  for (const char of text) {
+    const shown = NON_PRINTABLE.test(char) ? escapeCodePoint(char) : char;
+    if (out.length + shown.length > maxChars) return `${kept}…`;
+    out += shown;
+    if (out.length <= maxChars - 1) kept = out;
+  }
+  return out;
+}
+
+/** A file name as given on the command line, escaped; long paths are real, so they are not cut. */
+export function printablePath(file: string): string {
+  return printable(file, Number.POSITIVE_INFINITY);
+}
+
+/** Structural, not `instanceof Error`: errors of node's fs may come from another realm (jest's vm). */
+function errnoCode(error: unknown): string | undefined {
+  return typeof error === 'object' && error !== null && 'code' in error && typeof error.code === 'string'
+    ? error.code
+    : undefined;
+}
+
+/** One sentence for a failed stat, open or read of `file`. */
+export function unreadableFileMessage(file: string, error: unknown): string {
+  const shown = printablePath(file);
+  const code = errnoCode(error);
+  switch (code) {
+    case 'ENOENT':
+    case 'ENOTDIR':
+      return `no such file ${shown}.`;
+    case 'EISDIR':
+      return `${shown} is a directory, not a file.`;
+    case 'EACCES':
+    case 'EPERM':
+      return `cannot read ${shown}: permission denied.`;
+    default:
+      return `cannot read ${shown}: ${code ?? printable(String(error))}.`;
+  }
+}
+
+export interface InputLimits {
+  /** Largest file read, in MB (10^6 bytes). */
+  maxInputMb?: number;
+  /** How the user raises the limit, named in the error (`--max-input-mb`). */
+  limitHint?: string;
+}
+
+const megabytes = (bytes: number) => (bytes / BYTES_PER_MB).toFixed(bytes < BYTES_PER_MB ? 3 : 1);
+
+/** Reads at most `maxBytes + 1` bytes: a pipe or device has no size to check beforehand. */
+async function readAtMost(file: string, maxBytes: number, tooBig: () => InputFileError): Promise<Buffer> {
+  const handle = await open(file, 'r');
+  try {
+    const chunks: Buffer[] = [];
+    let total = 0;
+    for (;;) {
+      const chunk = Buffer.allocUnsafe(Math.min(READ_CHUNK_BYTES, maxBytes + 1 - total));
+      const { bytesRead } = await handle.read(chunk, 0, chunk.length, null);
+      if (bytesRead === 0) break;
+      chunks.push(chunk.subarray(0, bytesRead));
+      total += bytesRead;
+      if (total > maxBytes) throw tooBig();
+    }
+    return Buffer.concat(chunks, total);
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * The text of an input file the user named, or an `InputFileError` saying in one sentence why
+ * not: missing, a directory, unreadable, over the size limit (checked with stat before reading),
+ * or binary (a NUL byte in its first 8 KB).
+ */
+export async function readInputText(file: string, limits: InputLimits = {}): Promise<string> {
+  const { maxInputMb = DEFAULT_MAX_INPUT_MB, limitHint } = limits;
+  const maxBytes = Math.floor(maxInputMb * BYTES_PER_MB);
+  const shown = printablePath(file);
+  const tooBig = (size?: number) =>
+    new InputFileError(
+      `${shown} is ${size === undefined ? 'larger than' : `${megabytes(size)} MB, over`} the ${maxInputMb} MB limit` +
+        `${limitHint ? ` (raise it with ${limitHint})` : ''}.`
+    );
+  let bytes: Buffer;
+  try {
+    const info = await stat(file);
+    if (info.isDirectory()) throw new InputFileError(`${shown} is a directory, not a file.`);
+    if (info.isFile() && info.size > maxBytes) throw tooBig(info.size);
+    bytes = await readAtMost(file, maxBytes, () => tooBig());
+  } catch (error) {
+    if (error instanceof InputFileError) throw error;
+    throw new InputFileError(unreadableFileMessage(file, error));
+  }
+  if (bytes.subarray(0, BINARY_SNIFF_BYTES).includes(0)) {
+    throw new InputFileError(`${shown} looks like a binary file, not CSV/JSONL/text.`);
+  }
+  try {
+    return bytes.toString('utf8');
+  } catch {
+    // Only when the user raised the limit past what V8 can hold in one string.
+    throw new InputFileError(`${shown} is too large to read as text; split it into smaller files.`);
+  }
+}
+
+/** A CSV record and the line of the file it starts on (records may span lines inside quotes). */
+export interface CsvRecord {
+  line: number;
+  fields: string[];
+}
+
+const QUOTE = 0x22;
+const COMMA = 0x2c;
+const LF = 0x0a;
+const CR = 0x0d;
+const DELIMITER = /[,\r\n]/g;
+
+function nextDelimiter(text: string, from: number): number {
+  DELIMITER.lastIndex = from;
+  const match = DELIMITER.exec(text);
+  return match ? match.index : text.length;
+}
+
+/** Line breaks in text[from, to): LF, CRLF and a lone CR each count once. */
+function lineBreaksIn(text: string, from: number, to: number): number {
+  let breaks = 0;
+  for (let i = from; i < to; i++) {
+    const ch = text.charCodeAt(i);
+    if (ch === LF || (ch === CR && text.charCodeAt(i + 1) !== LF)) breaks++;
+  }
+  return breaks;
+}
+
+/**
+ * RFC 4180 CSV: quoted fields may hold commas, line breaks and doubled quotes. Fields are cut
+ * with slices, never grown a character at a time: a 30 MB cell built that way took 1 GB.
+ * A quote inside an unquoted field is kept as written (as Python's csv does), so `5" disk`
+ * cannot swallow the lines after it; a quoted field that never closes is an error.
+ */
+export function parseCsvRecords(text: string): CsvRecord[] {
+  const records: CsvRecord[] = [];
+  let line = 1;
+  let recordLine = 1;
+  let fields: string[] = [];
+  let i = 0;
+  while (i < text.length) {
+    let field: string;
+    if (text.charCodeAt(i) === QUOTE) {
+      const openedOn = line;
+      const parts: string[] = [];
+      let from = i + 1;
+      for (;;) {
+        const close = text.indexOf('"', from);
+        if (close < 0) throw new TableFormatError(`line ${openedOn} opens a quoted cell that is never closed`);
+        line += lineBreaksIn(text, from, close);
+        parts.push(text.slice(from, close));
+        if (text.charCodeAt(close + 1) !== QUOTE) {
+          i = close + 1;
+          break;
+        }
+        parts.push('"');
+        from = close + 2;
+      }
+      const end = nextDelimiter(text, i);
+      parts.push(text.slice(i, end));
+      field = parts.join('');
+      i = end;
+    } else {
+      const end = nextDelimiter(text, i);
+      field = text.slice(i, end);
+      i = end;
+    }
+    fields.push(field);
+    const ch = text.charCodeAt(i);
+    if (ch === COMMA) {
+      i++;
+      // A comma at the very end still ends a field: `a,` is two fields.
+      if (i === text.length) fields.push('');
+      continue;
+    }
+    if (ch === CR || ch === LF) i += ch === CR && text.charCodeAt(i + 1) === LF ? 2 : 1;
+    records.push({ line: recordLine, fields });
+    fields = [];
+    line++;
+    recordLine = line;
+  }
+  if (fields.length > 0) records.push({ line: recordLine, fields });
+  return records;
+}
+
+/** The fields of every record, in file order. */
+export function parseCsv(text: string): string[][] {
+  return parseCsvRecords(text).map((record) => record.fields);
+}
+
+/**
+ * First characters that make Excel, LibreOffice and Google Sheets read a cell as a formula
+ * (OWASP "CSV Injection"): `=`, `+`, `-`, `@`, tab and carriage return.
+ */
+const FORMULA_START = /^[=+\-@\t\r]/;
+/**
+ * A plain decimal number (`-0.5`, `+3`, `-1e-9`): spreadsheets read it as a number and it cannot
+ * call anything, so negative readings and scores keep their value instead of turning into text.
+ */
+const PLAIN_NUMBER = /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/;
+
+/**
+ * Numbers are ours (line numbers, scores) and written as they are. Strings come from the user's
+ * data (cells, column names, comments, log lines) and may be read in a spreadsheet: one that
+ * would start a formula gets a leading `'`, which spreadsheets take as "this is text", and is
+ * quoted, as OWASP recommends. Readers of our CSV keep the `'`: it cannot be told apart from a
+ * cell that really starts with one, and the text models ignore punctuation.
+ */
+function csvField(value: string | number): string {
+  if (typeof value === 'number') return String(value);
+  if (FORMULA_START.test(value) && !PLAIN_NUMBER.test(value)) return `"'${value.replace(/"/g, '""')}"`;
   return /[",\n\r]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
 }
 
-/** One CSV line (without its line break), quoting only the fields that need it. */
+/**
+ * One CSV line (without its line break), quoting only the fields that need it. Every CSV the
+ * CLI writes goes through here, so formula neutralising lives in one place.
+ */
 export function toCsvRow(values: ReadonlyArray<string | number>): string {
-  return values.map((value) => csvField(String(value))).join(',');
+  return values.map(csvField).join(',');
 }
 
 /** A file of records with named columns, in file order. */
@@ -49,13 +287,23 @@ export interface Table {
   rows: Array<Record<string, string>>;
 }
 
-/** Header row first; short rows are padded with empty fields, wholly empty lines skipped. */
+/**
+ * Header row first; wholly empty lines are skipped. A row with more or fewer cells than the
+ * header is an error naming its line: padding or cutting it would shift or lose values silently.
+ */
 export function csvToTable(text: string): Table {
-  const [header = [], ...body] = parseCsv(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
-  const columns = header.map((c) => c.trim());
-  const rows = body
-    .filter((fields) => fields.length > 1 || fields[0] !== '')
-    .map((fields) => Object.fromEntries(columns.map((c, i) => [c, fields[i] ?? ''])));
+  const [header, ...body] = parseCsvRecords(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
+  if (!header) return { columns: [], rows: [] };
+  const columns = header.fields.map((c) => c.trim());
+  const rows: Array<Record<string, string>> = [];
+  for (const { line, fields } of body) {
+    if (fields.length === 1 && fields[0] === '') continue;
+    if (fields.length !== columns.length) {
+      const hint = fields.length > columns.length ? '; quote cells that contain commas' : '';
+      throw new TableFormatError(`line ${line} has ${fields.length} cells but the header has ${columns.length}${hint}`);
+    }
+    rows.push(Object.fromEntries(columns.map((c, i) => [c, fields[i]])));
+  }
   return { columns, rows };
 }
 
@@ -70,10 +318,10 @@ export function jsonlToTable(text: string): Table {
     try {
       parsed = JSON.parse(line);
     } catch {
-      throw new Error(`line ${index + 1} is not valid JSON`);
+      throw new TableFormatError(`line ${index + 1} is not valid JSON`);
     }
     if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
-      throw new Error(`line ${index + 1} is not a JSON object`);
+      throw new TableFormatError(`line ${index + 1} is not a JSON object`);
     }
     const row: Record<string, string> = {};
     for (const [key, value] of Object.entries(parsed)) {
@@ -90,9 +338,17 @@ export function jsonlToTable(text: string): Table {
   return { columns, rows };
 }
 
-/** A `.jsonl`/`.ndjson` file as JSON Lines, anything else as CSV with a header row. */
-export async function readTableFile(file: string): Promise<Table> {
-  const text = await readFile(file, 'utf8');
+/**
+ * A `.jsonl`/`.ndjson` file as JSON Lines, anything else as CSV with a header row. Every problem
+ * with the file is an `InputFileError` whose message names it.
+ */
+export async function readTableFile(file: string, limits: InputLimits = {}): Promise<Table> {
+  const text = await readInputText(file, limits);
   const ext = extname(file).toLowerCase();
-  return ext === '.jsonl' || ext === '.ndjson' ? jsonlToTable(text) : csvToTable(text);
+  try {
+    return ext === '.jsonl' || ext === '.ndjson' ? jsonlToTable(text) : csvToTable(text);
+  } catch (error) {
+    if (error instanceof TableFormatError) throw new InputFileError(`${printablePath(file)} ${error.message}.`);
+    throw error;
+  }
 }

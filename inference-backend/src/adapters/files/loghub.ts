@@ -5,7 +5,7 @@ import { loghubContents, mineLoghubContents, scoreLoghubSystem } from '../../dom
 import type { LoghubScore } from '../../domain/logs/loghubBenchmark';
 import { LOGHUB_SYSTEMS } from '../../domain/logs/loghubFormats';
 import type { LoghubSystem } from '../../domain/logs/loghubFormats';
-import { parseCsv } from './csv';
+import { parseCsv, parseCsvRecords, printable } from './csv';
 
 // Re-exported for callers that still import it from here; csv.ts is its home.
 export { parseCsv };
@@ -40,7 +40,10 @@ function readLogLines(file: string): string[] {
 export function loadLoghubDataset(datasetsDir: string, system: LoghubSystem): LoghubDataset {
   const dir = systemDir(datasetsDir, system);
   const rawLines = readLogLines(path.join(dir, `${system}_2k.log`));
-  const [header, ...rows] = parseCsv(readFileSync(path.join(dir, `${system}_2k.log_structured_corrected.csv`), 'utf8'));
+  const [headerRecord, ...rows] = parseCsvRecords(
+    readFileSync(path.join(dir, `${system}_2k.log_structured_corrected.csv`), 'utf8')
+  );
+  const header = headerRecord?.fields ?? [];
   const lineIdColumn = header.indexOf('LineId');
   const eventIdColumn = header.indexOf('EventId');
   const contentColumn = header.indexOf('Content');
@@ -50,10 +53,18 @@ export function loadLoghubDataset(datasetsDir: string, system: LoghubSystem): Lo
 
   const eventIds = new Array<string>(rawLines.length);
   const contents = new Array<string>(rawLines.length);
-  for (const row of rows) {
+  for (const { line, fields: row } of rows) {
+    // A short or long row would shift the columns: the ground truth would be wrong without a word.
+    if (row.length !== header.length) {
+      throw new Error(
+        `${system}: structured CSV line ${line} has ${row.length} cells but the header has ${header.length}`
+      );
+    }
     const lineId = Number(row[lineIdColumn]);
     if (!Number.isInteger(lineId) || lineId < 1 || lineId > rawLines.length) {
-      throw new Error(`${system}: structured CSV refers to line ${row[lineIdColumn]} of ${rawLines.length}`);
+      throw new Error(
+        `${system}: structured CSV refers to line "${printable(row[lineIdColumn])}" of ${rawLines.length}`
+      );
     }
     eventIds[lineId - 1] = row[eventIdColumn];
     contents[lineId - 1] = row[contentColumn];

@@ -1,17 +1,14 @@
-import { readFile } from 'node:fs/promises';
 import { ticketHistoryRowSchema, type TicketHistoryRow } from '@nocai/contract';
+import { printablePath, readInputText } from './csv';
 
 /**
  * Reads a ticket history in JSON lines (history/tickets.jsonl of the simulator, or a user's
- * export with the same columns). A malformed row is an error naming its line, not a silent skip.
+ * export with the same columns). A malformed row is an error naming its line, not a silent skip;
+ * a missing, binary or oversized file is an `InputFileError`.
  */
 export async function loadTicketHistory(path: string): Promise<TicketHistoryRow[]> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (error) {
-    throw new Error(`cannot read ticket history ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
-  }
+  const text = await readInputText(path);
+  const shown = printablePath(path);
   const rows: TicketHistoryRow[] = [];
   const lines = text.split('\n');
   for (let i = 0; i < lines.length; i++) {
@@ -21,12 +18,13 @@ export async function loadTicketHistory(path: string): Promise<TicketHistoryRow[
     try {
       raw = JSON.parse(line);
     } catch {
-      throw new Error(`ticket history ${path} line ${i + 1} is not JSON`);
+      throw new Error(`ticket history ${shown} line ${i + 1} is not JSON`);
     }
     const parsed = ticketHistoryRowSchema.safeParse(raw);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
-      throw new Error(`ticket history ${path} line ${i + 1}: ${issue.path.join('.')}: ${issue.message}`);
+      // Paths are the schema's keys and zod's messages name the expected type, never the value.
+      throw new Error(`ticket history ${shown} line ${i + 1}: ${issue.path.join('.')}: ${issue.message}`);
     }
     rows.push(parsed.data);
   }
