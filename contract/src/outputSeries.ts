@@ -100,6 +100,19 @@ export const DRIFT_SERIES = {
 } as const;
 
 /**
+ * The label every alert rule the product provisions carries. Grafana routes those alerts to
+ * people (a contact point per department), and the backend's alert intake ignores any alert that
+ * carries it: a "New P1 ticket" alert must never come back as a second ticket.
+ */
+export const PRODUCT_RULE_LABEL = 'nocai_rule';
+
+/**
+ * Alerts of your own Grafana rules that carry this label (`nocai_intake=true`) are routed by the
+ * provisioned policy to the backend's intake and become tickets.
+ */
+export const INTAKE_LABEL = 'nocai_intake';
+
+/**
  * Thresholds shared by the provisioned alert rules and the code that writes these series, so a
  * rule and the backend's own judgement cannot drift apart.
  */

@@ -1,4 +1,4 @@
-import { ALERT_THRESHOLDS } from '@nocai/contract';
+import { ALERT_THRESHOLDS, DEPARTMENTS, INTAKE_LABEL, PRODUCT_RULE_LABEL } from '@nocai/contract';
 import { checkInfluxQuery } from './influxql';
 import { bracedVariables, listFiles, provisionedDatasources, readText, readYaml } from './repo';
 import { contractCatalog } from './seriesCatalog';
@@ -46,7 +46,7 @@ interface AlertingFile {
     name: string;
     receivers: Array<{ uid: string; type: string; settings: Record<string, unknown> }>;
   }>;
-  policies?: Array<{ orgId: number; receiver: string; group_by?: string[]; routes?: Array<{ receiver?: string }> }>;
+  policies?: Array<{ orgId: number; receiver: string; group_by?: string[]; routes?: Route[] }>;
 }
 
 const EXPRESSION_UID = '__expr__';
@@ -183,16 +183,63 @@ describe('provisioned alert rules', () => {
   });
 });
 
+type Matcher = [string, '=' | '!=' | '=~' | '!~', string];
+interface Route {
+  receiver?: string;
+  object_matchers?: Matcher[];
+  continue?: boolean;
+  routes?: Route[];
+}
+
+/** Grafana's routing: the first child route whose matchers all hold (depth first), else the parent's receiver. */
+function receiverFor(labels: Record<string, string>, route: Route, inherited?: string): string | undefined {
+  const receiver = route.receiver ?? inherited;
+  for (const child of route.routes ?? []) {
+    const matches = (child.object_matchers ?? []).every(([name, op, value]) => {
+      const actual = labels[name] ?? '';
+      if (op === '=') return actual === value;
+      if (op === '!=') return actual !== value;
+      const re = new RegExp(`^(?:${value})$`);
+      return op === '=~' ? re.test(actual) : !re.test(actual);
+    });
+    if (matches) return receiverFor(labels, child, receiver);
+  }
+  return receiver;
+}
+
 describe('provisioned notifications', () => {
-  it('When an alert fires, then the root policy sends it to an existing contact point, grouped by alertname and site', () => {
-    const names = new Set(contactPoints.map((cp) => cp.name));
+  const names = new Set(contactPoints.map((cp) => cp.name));
+  const root = policies[0] as Route & { group_by?: string[] };
+
+  it('When an alert fires, then the root policy and every route send it to an existing contact point, grouped by alertname and site', () => {
     expect(policies).toHaveLength(1);
-    const [policy] = policies;
-    expect(names).toContain(policy.receiver);
-    for (const route of policy.routes ?? []) {
+    const walk = (route: Route): void => {
       if (route.receiver) expect(names).toContain(route.receiver);
+      for (const child of route.routes ?? []) walk(child);
+    };
+    walk(root);
+    expect(root.group_by).toEqual(expect.arrayContaining(['alertname', 'site']));
+  });
+
+  it.each(rules.map((r) => [r.title, r] as const))(
+    '%s: carries the product label and notifies people, never the backend intake',
+    (_t, rule) => {
+      expect(rule.labels?.[PRODUCT_RULE_LABEL]).toBe('true');
+      // Series labels the rule's GROUP BY adds, with each department the ticket rule may carry.
+      for (const department of [undefined, ...DEPARTMENTS]) {
+        const labels: Record<string, string> = { ...rule.labels, alertname: rule.title, grafana_folder: 'NOC AI', site: 'hosp-01' };
+        if (department) labels.department = department;
+        const receiver = receiverFor(labels, root);
+        expect(receiver).not.toBe('nocai-webhook');
+        expect(contactPoints.find((cp) => cp.name === receiver)?.receivers[0].type).toBe('email');
+        if (department) expect(receiver).toBe(`nocai-${department.replace(/_/g, '-')}`);
+      }
     }
-    expect(policy.group_by).toEqual(expect.arrayContaining(['alertname', 'site']));
+  );
+
+  it('When a rule of your own is labelled nocai_intake=true, then it goes to the backend intake; without it, to the NOC', () => {
+    expect(receiverFor({ alertname: 'PLC temperature', [INTAKE_LABEL]: 'true' }, root)).toBe('nocai-webhook');
+    expect(receiverFor({ alertname: 'PLC temperature' }, root)).toBe('nocai-noc');
   });
 
   it('When the webhook target is configured, then it comes from NOCAI_ALERT_WEBHOOK_URL', () => {
@@ -210,9 +257,10 @@ describe('provisioned notifications', () => {
     });
   });
 
-  it('When Grafana expands ${VAR} in the alerting files, then only the webhook URL and its token are involved', () => {
+  it('When Grafana expands ${VAR} in the alerting files, then only the webhook URL, its token and the notification addresses are involved', () => {
     // Annotations such as {{ $labels.site }} are alert templates, not environment variables.
     const variables = files.flatMap((file) => bracedVariables(readText('provisioning', 'alerting', file)));
-    expect([...new Set(variables)].sort()).toEqual(['NOCAI_ALERT_WEBHOOK_URL', 'NOCAI_WEBHOOK_TOKEN']);
+    const notify = ['NOC', ...DEPARTMENTS.map((d) => d.toUpperCase())].map((d) => `NOCAI_NOTIFY_${d}`);
+    expect([...new Set(variables)].sort()).toEqual(['NOCAI_ALERT_WEBHOOK_URL', 'NOCAI_WEBHOOK_TOKEN', ...notify].sort());
   });
 });

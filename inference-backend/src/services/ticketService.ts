@@ -1,12 +1,13 @@
 import { createHash, randomBytes } from 'node:crypto';
-import type {
-  ComplaintRequest,
-  FeedbackRequest,
-  GrafanaWebhook,
-  Inventory,
-  Ticket,
-  TicketsPage,
-  TicketsQuery,
+import {
+  PRODUCT_RULE_LABEL,
+  type ComplaintRequest,
+  type FeedbackRequest,
+  type GrafanaWebhook,
+  type Inventory,
+  type Ticket,
+  type TicketsPage,
+  type TicketsQuery,
 } from '@nocai/contract';
 import type { SimilarTicketIndex } from '../domain/recommendations/similarTickets';
 import type { Clock } from '../domain/series';
@@ -73,9 +74,12 @@ export class TicketService {
    * fingerprint. The whole batch is looked up at once and written in one request; alerts that
    * read the same are routed once.
    */
-  async fromGrafana(payload: GrafanaWebhook): Promise<Ticket[]> {
+  async fromGrafana(payload: GrafanaWebhook): Promise<{ tickets: Ticket[]; ignored: number }> {
     const nowMs = this.deps.clock.nowMs();
-    const keyed = payload.alerts.map((alert) => ({ alert, id: grafanaTicketId(alert) }));
+    // The product's own rules (P1 ticket, silence, anomaly, accuracy, drift) are about tickets and
+    // models already here: taking them in would loop an alert back as a ticket about itself.
+    const intake = payload.alerts.filter((alert) => alert.labels[PRODUCT_RULE_LABEL] === undefined);
+    const keyed = intake.map((alert) => ({ alert, id: grafanaTicketId(alert) }));
     const existing = this.deps.tickets.findMany(keyed.map((k) => k.id));
     const routed = new Map<string, Promise<Ticket>>();
     const out = new Map<string, Ticket>();
@@ -106,7 +110,7 @@ export class TicketService {
       const ticket = await template;
       out.set(id, { ...ticket, id, title: summary, host: place.host, openedAtMs });
     }
-    return this.deps.tickets.save([...out.values()]);
+    return { tickets: await this.deps.tickets.save([...out.values()]), ignored: payload.alerts.length - intake.length };
   }
 
   private async build(input: {

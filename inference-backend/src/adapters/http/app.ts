@@ -89,7 +89,7 @@ export function createApp(deps: AppDeps): express.Express {
     bearerAuth(deps.auth, [deps.auth.apiToken, deps.auth.webhookToken]),
     express.json({ limit: '1mb' }),
     async (req, res) => {
-      res.status(202).json({ tickets: await deps.tickets.fromGrafana(parse(grafanaWebhookSchema, req.body)) });
+      res.status(202).json(await deps.tickets.fromGrafana(parse(grafanaWebhookSchema, req.body)));
     }
   );
 
