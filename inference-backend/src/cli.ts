@@ -7,6 +7,7 @@ import { registerPredict } from './commands/predict';
 import { registerTemplates } from './commands/templates';
 import { registerLabels } from './commands/labels';
 import { registerTrain } from './commands/train';
+import { registerSetup } from './commands/setup';
 import { InputFileError, printable } from './adapters/files/csv';
 import { ConfigError } from './config';
 import { StartupError } from './main';
@@ -22,6 +23,7 @@ export function buildProgram(): Command {
   registerSimulate(program);
   registerDemo(program);
   registerTrain(program);
+  registerSetup(program);
   registerPredict(program);
   registerTemplates(program);
   registerLabels(program);

@@ -115,6 +115,18 @@ export async function startService(
     throw new StartupError(`cannot read aiops_tickets to index the tickets: ${(error as Error).message}`);
   });
   logger.info({ points: indexed, tickets: ticketsRepository.size }, 'ticket index loaded');
+  if (!config.modelsDir) {
+    logger.warn(
+      'no NOCAI_MODELS_DIR: lines and complaints are classified by rules and MTTR is the median baseline: ' +
+        'run `nocai setup --dir DIR` (or `nocai train`) and set NOCAI_MODELS_DIR=DIR/models'
+    );
+  }
+  if (!config.ticketHistoryPath) {
+    logger.warn(
+      'no NOCAI_TICKET_HISTORY: tickets get no similar past tickets and the MTTR baseline has no history: ' +
+        'set NOCAI_TICKET_HISTORY to your resolved tickets (JSON lines or CSV, see README)'
+    );
+  }
   const served = config.modelsDir ? await loadServingModels(config.modelsDir, logger) : {};
   const mttr = served.mttr ?? new MedianMttrBaseline(history);
   const triage = inventory
@@ -129,7 +141,10 @@ export async function startService(
       })
     : undefined;
   if (!triage)
-    logger.warn('no NOCAI_INVENTORY: lines are classified, but incidents, tickets and silences need the inventory');
+    logger.warn(
+      'no NOCAI_INVENTORY: lines are classified, but incidents, tickets, silent devices and root cause need the inventory: ' +
+        'set NOCAI_INVENTORY to an inventory.yaml of your sites and devices (nocai simulate writes an example)'
+    );
   const logStage = new LogStage<TemplateMinerState>({
     triage,
     source: new SyslogSource(influx, config.influx.inputDatabase),

@@ -42,7 +42,7 @@ describe('nocai serve with bad configuration', () => {
     expect(output).toMatch(/unknown command 'sevre'/);
   });
 
-  it.each([['serve'], ['simulate'], ['demo'], ['train'], ['predict'], ['templates'], ['labels']])('When %s --help is asked, then it describes its options and exits 0', async (command) => {
+  it.each([['serve'], ['simulate'], ['demo'], ['setup'], ['train'], ['predict'], ['templates'], ['labels']])('When %s --help is asked, then it describes its options and exits 0', async (command) => {
     const { code, output } = await run([command, '--help'], {});
     expect(code).toBe(0);
     expect(output).toContain(`Usage: nocai ${command}`);

@@ -57,24 +57,64 @@ function environmentOf(service: string, env: Record<string, string> = SECRETS): 
 }
 
 describe('docker-compose.yml', () => {
-  it('When it is read, then it runs InfluxDB 1.8, Telegraf 1.30, Grafana 12.4, the backend and a demo simulator', () => {
-    expect(Object.keys(services).sort()).toEqual(['backend', 'grafana', 'influxdb', 'simulator', 'telegraf']);
+  it('When it is read, then it runs InfluxDB 1.8, Telegraf 1.30, Grafana 12.4 with our plugins, a setup job, the backend and a demo simulator', () => {
+    expect(Object.keys(services).sort()).toEqual(['backend', 'grafana', 'influxdb', 'setup', 'simulator', 'telegraf']);
     expect(services.influxdb.image).toBe('influxdb:1.8');
     expect(services.telegraf.image).toBe('telegraf:1.30');
-    expect(services.grafana.image).toMatch(/^grafana\/grafana:12\.4\.\d+$/);
+    expect(services.grafana.build).toEqual({ context: '.', dockerfile: 'deploy/grafana/Dockerfile' });
+    expect(readText('deploy', 'grafana', 'Dockerfile')).toMatch(/^FROM grafana\/grafana:12\.4\.\d+$/m);
     expect(services.backend.build).toEqual({ context: '.', dockerfile: 'deploy/backend/Dockerfile' });
     expect(services.simulator.build).toEqual(services.backend.build);
+    expect(services.setup.build).toEqual(services.backend.build);
     expect(services.simulator.profiles).toEqual(['demo']);
     expect(services.simulator.command).toEqual(
       expect.arrayContaining(['simulate', '--live', '--influx-url', 'http://influxdb:8086'])
     );
   });
 
-  it('When Grafana starts, then both plugin builds are mounted read-only under their plugin ids', () => {
-    const volumes = services.grafana.volumes ?? [];
-    expect(volumes).toContain(`./panel-plugin/dist:/var/lib/grafana/plugins/${panelId}:ro`);
-    expect(volumes).toContain(`./datasource-plugin/dist:/var/lib/grafana/plugins/${datasourceId}:ro`);
-    expect(volumes).toContain('./provisioning:/etc/grafana/provisioning:ro');
+  it('When Grafana starts, then both plugins are built inside its image under their plugin ids, and nothing is mounted from a build folder', () => {
+    const dockerfile = readText('deploy', 'grafana', 'Dockerfile');
+    expect(dockerfile).toMatch(/npm run build -w panel-plugin -w datasource-plugin/);
+    expect(dockerfile).toContain(`COPY --from=plugins /app/panel-plugin/dist /usr/share/grafana/nocai-plugins/${panelId}`);
+    expect(dockerfile).toContain(`COPY --from=plugins /app/datasource-plugin/dist /usr/share/grafana/nocai-plugins/${datasourceId}`);
+    expect(dockerfile).toContain('GF_PATHS_PLUGINS=/usr/share/grafana/nocai-plugins');
+    expect(dockerfile).toMatch(/^COPY provisioning \/etc\/grafana\/provisioning$/m);
+    for (const volume of services.grafana.volumes ?? []) expect(volume).not.toMatch(/dist/);
+  });
+
+  it('When the stack first starts, then the setup job trains the default models into the volume the backend serves them from', () => {
+    expect(services.setup.command).toEqual(['setup', '--dir', '/var/lib/nocai']);
+    expect(services.setup.volumes).toContain('backend-state:/var/lib/nocai');
+    const backend = services.backend as Service & { depends_on?: Record<string, { condition: string }> };
+    expect(backend.depends_on?.setup).toEqual({ condition: 'service_completed_successfully' });
+    const config = loadConfig(environmentOf('backend'));
+    expect(config.modelsDir).toBe('/var/lib/nocai/models');
+    expect(config.ticketHistoryPath).toBe('/var/lib/nocai/training/history/tickets.jsonl');
+    expect(config.heartbeatSeries).toContainEqual({ measurement: 'ping', field: 'average_response_ms', hostTag: 'url' });
+  });
+
+  it("When an operator has their own inventory and ticket history, then the config folder is mounted for them", () => {
+    expect(services.backend.volumes).toContain('${NOCAI_CONFIG_DIR:-./deploy/config}:/etc/nocai:ro');
+    expect(existsSync(repoPath('deploy/config/README.md'))).toBe(true);
+    expect(loadConfig(environmentOf('backend', { ...SECRETS, NOCAI_INVENTORY: '/etc/nocai/inventory.yaml' })).inventoryPath).toBe(
+      '/etc/nocai/inventory.yaml'
+    );
+  });
+
+  it('When the images are built, then every build context, Dockerfile, path they copy and path compose mounts exists', () => {
+    for (const [name, service] of Object.entries(services)) {
+      if (service.build) {
+        expect([name, existsSync(repoPath(service.build.context))]).toEqual([name, true]);
+        const dockerfile = readText(service.build.dockerfile);
+        const sources = [...dockerfile.matchAll(/^COPY\s+(?!--from)(.+)\s+\S+$/gm)].flatMap((m) => m[1].trim().split(/\s+/));
+        expect(sources.length).toBeGreaterThan(0);
+        for (const source of sources) expect([service.build.dockerfile, source, existsSync(repoPath(source))]).toEqual([service.build.dockerfile, source, true]);
+      }
+      for (const volume of service.volumes ?? []) {
+        const source = expandComposeVariables(volume.split(':')[0]);
+        if (source.startsWith('./')) expect([name, source, existsSync(repoPath(source))]).toEqual([name, source, true]);
+      }
+    }
   });
 
   it('When Grafana checks signatures, then exactly our two plugins may load unsigned', () => {
@@ -140,23 +180,25 @@ describe('docker-compose.yml', () => {
     const conf = readText('deploy', 'telegraf', 'telegraf.conf');
     expect(conf).toContain('server = "tcp://:6514"');
     expect(conf).toContain('server = "udp://:6514"');
+    // BSD syslog (RFC 3164), which most appliances send, on its own UDP listener published as 514.
+    expect(conf).toMatch(/server = "udp:\/\/:1514"\s+syslog_standard = "RFC3164"/);
+    expect(services.telegraf.ports).toEqual(expect.arrayContaining([expect.stringMatching(/[:-]514\}?:1514\/udp$/)]));
+    // Device liveness for silent-device detection: ping replies are the heartbeat the backend reads.
+    const ping = telegrafSection(conf, 'inputs.ping');
+    expect(ping).toContain('urls = [${NOCAI_PING_TARGETS}]');
+    expect(services.telegraf.environment?.NOCAI_PING_TARGETS).toBe('${NOCAI_PING_TARGETS:-}');
     const output = telegrafSection(conf, 'outputs.influxdb');
     expect(output).toContain('urls = ["http://influxdb:8086"]');
     expect(output).toContain(`database = "${DEFAULT_INPUT_DATABASE}"`);
-    for (const input of ['syslog', 'cpu', 'mem', 'disk', 'net', 'system'])
+    for (const input of ['syslog', 'cpu', 'mem', 'disk', 'net', 'system', 'ping'])
       expect(conf).toContain(`[[inputs.${input}]]`);
     expect(services.telegraf.ports).toEqual(
       expect.arrayContaining([expect.stringMatching(/6514\/tcp$/), expect.stringMatching(/6514\/udp$/)])
     );
   });
 
-  it('When the backend image is built, then every path its Dockerfile copies from the repo exists', () => {
+  it('When the backend image is built, then it installs the backend and runs the nocai CLI', () => {
     const dockerfile = readText('deploy', 'backend', 'Dockerfile');
-    const sources = [...dockerfile.matchAll(/^COPY\s+(?!--from)(.+)\s+\S+$/gm)].flatMap((m) =>
-      m[1].trim().split(/\s+/)
-    );
-    expect(sources.length).toBeGreaterThan(0);
-    for (const source of sources) expect([source, existsSync(repoPath(source))]).toEqual([source, true]);
     expect(dockerfile).toMatch(/npm ci/);
     expect(dockerfile).toContain('inference-backend/dist/cli.js');
   });

@@ -265,7 +265,7 @@ describe('what each dashboard shows', () => {
 });
 
 describe('dashboard provisioning', () => {
-  it('When Grafana starts, then the provider loads the folder compose mounts the dashboards into', () => {
+  it('When Grafana starts, then the provider loads the folder the Grafana image copies the dashboards into', () => {
     const providers = readYaml<{ providers: Array<{ folder: string; type: string; options: { path: string } }> }>(
       'provisioning',
       'dashboards',
@@ -275,9 +275,9 @@ describe('dashboard provisioning', () => {
     expect(providers[0]).toMatchObject({
       folder: 'NOC AI',
       type: 'file',
-      options: { path: '/var/lib/grafana/dashboards' },
+      options: { path: '/usr/share/grafana/nocai-dashboards' },
     });
-    const compose = readYaml<{ services: { grafana: { volumes: string[] } } }>('docker-compose.yml');
-    expect(compose.services.grafana.volumes).toContain('./dashboards:/var/lib/grafana/dashboards:ro');
+    const dockerfile = readText('deploy', 'grafana', 'Dockerfile');
+    expect(dockerfile).toMatch(/^COPY dashboards \/usr\/share\/grafana\/nocai-dashboards$/m);
   });
 });

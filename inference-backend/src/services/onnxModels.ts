@@ -125,7 +125,10 @@ export async function loadServingModels(registryDir: string, logger: Logger): Pr
       return await OnnxClassifier.load(stored.onnx, stored.manifest);
     } catch (error) {
       if (!(error instanceof ModelNotFoundError)) throw error;
-      logger.warn({ model: name, registryDir }, 'no champion in the registry: using the fallback');
+      logger.warn(
+        { model: name, registryDir },
+        'no champion in the registry: using the rules instead; run `nocai setup` or `nocai train` to train it'
+      );
       return undefined;
     }
   };
@@ -137,7 +140,12 @@ export async function loadServingModels(registryDir: string, logger: Logger): Pr
   const mttrVersion = (await readAliases(registryDir, SERVED_MODELS.mttr).catch(() => ({}) as Record<string, string>))
     .champion;
   const mttr = mttrVersion ? await OnnxMttrModel.load(join(registryDir, SERVED_MODELS.mttr, mttrVersion)) : undefined;
-  if (!mttr) logger.warn({ model: SERVED_MODELS.mttr, registryDir }, 'no champion in the registry: using the median baseline');
+  if (!mttr) {
+    logger.warn(
+      { model: SERVED_MODELS.mttr, registryDir },
+      'no champion in the registry: using the median MTTR baseline; run `nocai setup` to train it'
+    );
+  }
   return {
     lines: eventClass && eventDecision ? new OnnxLineClassifier(eventClass, eventDecision) : undefined,
     router: ticketClass && department && priority ? new OnnxTextRouter(ticketClass, department, priority) : undefined,

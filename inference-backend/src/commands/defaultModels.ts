@@ -1,0 +1,33 @@
+import { join } from 'node:path';
+import { trainDefaultMttr } from '../adapters/onnx/mttrModel';
+import { readAliases, setAlias } from '../adapters/registry/modelRegistry';
+import { SERVED_MODELS } from '../services/onnxModels';
+import { trainDefaultModels } from './train';
+
+/** Whether every model the backend serves has a champion in `modelsDir`. */
+export async function hasDefaultModels(modelsDir: string): Promise<boolean> {
+  for (const name of Object.values(SERVED_MODELS)) {
+    const aliases = await readAliases(modelsDir, name).catch(() => undefined);
+    if (!aliases?.champion) return false;
+  }
+  return true;
+}
+
+/**
+ * The default models from a simulator corpus (`<simDir>/history`): the text classifiers and the
+ * MTTR trees, each made champion in `modelsDir`. What the demo and `nocai setup` train; nothing
+ * opaque is committed.
+ */
+export async function trainDefaultModelSet(simDir: string, modelsDir: string, say: (text: string) => void): Promise<void> {
+  say(`training the default models into ${modelsDir}…`);
+  const started = Date.now();
+  const classifiers = await trainDefaultModels(simDir, modelsDir, (message) => say(message));
+  const mttrVersion = 'v1';
+  const mttr = await trainDefaultMttr(join(simDir, 'history', 'tickets.jsonl'), join(modelsDir, SERVED_MODELS.mttr, mttrVersion));
+  await setAlias(modelsDir, SERVED_MODELS.mttr, 'champion', mttrVersion);
+  say(
+    `trained ${classifiers.length + 1} models in ${((Date.now() - started) / 1000).toFixed(1)} s ` +
+      `(MTTR P50 MAE ${Math.round(mttr.report.holdout.maeSeconds / 60)} min vs baseline ${Math.round(mttr.report.holdout.baselineMaeSeconds / 60)} min, ` +
+      `P90 coverage ${(mttr.report.holdout.p90Coverage * 100).toFixed(0)}%)`
+  );
+}
