@@ -5,4 +5,5 @@ export * from './inventory';
 export * from './schemas';
 export * from './simulation';
 export * from './tickets';
+export * from './tagValue';
 export type * from './api';

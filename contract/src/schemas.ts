@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { DECISIONS, EVENT_CLASSES } from './vocabulary';
 import { seriesTagNames, type SeriesKind } from './outputSeries';
+import { tagValue } from './tagValue';
 
 const epochMs = z.coerce.number().int('must be an integer of milliseconds since the epoch').nonnegative();
 
@@ -11,8 +12,8 @@ export const eventsQuerySchema = z
     to: epochMs.optional(),
     class: z.enum(EVENT_CLASSES).optional(),
     decision: z.enum(DECISIONS).optional(),
-    host: z.string().min(1).max(256).optional(),
-    site: z.string().min(1).max(256).optional(),
+    host: tagValue('host').min(1).optional(),
+    site: tagValue('site').min(1).optional(),
     limit: z.coerce.number().int().min(1).max(10_000).default(1000),
   })
   .refine((q) => q.from === undefined || q.to === undefined || q.from <= q.to, {
@@ -28,7 +29,7 @@ export type EventsQuery = z.infer<typeof eventsQuerySchema>;
  * in a filter is an error rather than a silently unfiltered answer.
  */
 export function seriesQuerySchema(kind: SeriesKind) {
-  const filters = Object.fromEntries(seriesTagNames(kind).map((tag) => [tag, z.string().min(1).max(256).optional()]));
+  const filters = Object.fromEntries(seriesTagNames(kind).map((tag) => [tag, tagValue(tag).min(1).optional()]));
   return z
     .object({
       from: epochMs.optional(),

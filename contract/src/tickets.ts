@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { tagValue, tagValueProblem } from './tagValue';
 import type { Department, EventClass, Priority } from './vocabulary';
 
 /**
@@ -78,24 +79,29 @@ export type FeedbackRequest = z.infer<typeof feedbackRequestSchema>;
 
 export const complaintRequestSchema = z.object({
   text: z.string().trim().min(3, 'text must say what is wrong').max(5000),
-  site: z.string().max(256).optional(),
-  host: z.string().max(256).optional(),
+  site: tagValue('site').optional(),
+  host: tagValue('host').optional(),
   reporter: z.string().max(256).optional(),
 });
 export type ComplaintRequest = z.infer<typeof complaintRequestSchema>;
 
 const epochMs = z.coerce.number().int().nonnegative();
 
-export const ticketsQuerySchema = z.object({
-  status: z.enum(['open', 'needs_review', 'resolved']).optional(),
-  site: z.string().min(1).max(256).optional(),
-  department: z.string().min(1).max(64).optional(),
-  priority: z.enum(['P1', 'P2', 'P3', 'P4']).optional(),
-  from: epochMs.optional(),
-  to: epochMs.optional(),
-  limit: z.coerce.number().int().min(1).max(1000).default(100),
-  offset: z.coerce.number().int().min(0).default(0),
-});
+export const ticketsQuerySchema = z
+  .object({
+    status: z.enum(['open', 'needs_review', 'resolved']).optional(),
+    site: tagValue('site').min(1).optional(),
+    department: tagValue('department', 64).min(1).optional(),
+    priority: z.enum(['P1', 'P2', 'P3', 'P4']).optional(),
+    from: epochMs.optional(),
+    to: epochMs.optional(),
+    limit: z.coerce.number().int().min(1).max(1000).default(100),
+    offset: z.coerce.number().int().min(0).default(0),
+  })
+  .refine((q) => q.from === undefined || q.to === undefined || q.from <= q.to, {
+    message: 'from must not be after to',
+    path: ['from'],
+  });
 export type TicketsQuery = z.infer<typeof ticketsQuerySchema>;
 
 export interface TicketsPage {
@@ -108,6 +114,27 @@ export interface TicketsPage {
 /** Type-only helpers for the plugins. */
 export type TicketRouting = { eventClass: EventClass; department: Department; priority: Priority };
 
+/**
+ * The labels the ticket service reads: `site` becomes a tag, host/hostname/instance name the
+ * device, alertname and severity route the ticket. They follow the tag value rules; every other
+ * label is only bounded in length, since it is kept in no series.
+ */
+export const TICKET_LABELS = ['site', 'host', 'hostname', 'instance', 'alertname', 'severity'] as const;
+export const LABEL_VALUE_MAX_LENGTH = 1024;
+/** Alertmanager's `max_alerts`: Grafana's contact point splits larger groups into several requests. */
+export const MAX_ALERTS_PER_WEBHOOK = 1000;
+
+const grafanaLabelsSchema = z.record(z.string(), z.string()).superRefine((labels, ctx) => {
+  for (const [label, value] of Object.entries(labels)) {
+    const problem = (TICKET_LABELS as readonly string[]).includes(label)
+      ? tagValueProblem(value)
+      : value.length > LABEL_VALUE_MAX_LENGTH
+        ? `must be at most ${LABEL_VALUE_MAX_LENGTH} characters (it has ${value.length})`
+        : undefined;
+    if (problem) ctx.addIssue({ code: 'custom', path: [label], message: `label ${label} ${problem}` });
+  }
+});
+
 /** Grafana alerting's webhook contact point payload (the parts we use; the rest is accepted and ignored). */
 export const grafanaWebhookSchema = z
   .object({
@@ -118,7 +145,7 @@ export const grafanaWebhookSchema = z
         z
           .object({
             status: z.enum(['firing', 'resolved']),
-            labels: z.record(z.string(), z.string()),
+            labels: grafanaLabelsSchema,
             annotations: z.record(z.string(), z.string()).default({}),
             startsAt: z.string(),
             endsAt: z.string().optional(),
@@ -127,7 +154,11 @@ export const grafanaWebhookSchema = z
           })
           .passthrough()
       )
-      .min(1, 'alerts must hold at least one alert'),
+      .min(1, 'alerts must hold at least one alert')
+      .max(
+        MAX_ALERTS_PER_WEBHOOK,
+        `at most ${MAX_ALERTS_PER_WEBHOOK} alerts per request: set max_alerts on the contact point`
+      ),
   })
   .passthrough();
 export type GrafanaWebhook = z.infer<typeof grafanaWebhookSchema>;

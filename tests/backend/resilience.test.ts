@@ -138,6 +138,17 @@ describe('the backend when requests are hostile and InfluxDB fails', () => {
       expect((await post(`/api/tickets/${encodeURIComponent(ticket.id)}/feedback`, { verdict: 'invalid' })).status).toBe(200);
     }
   });
+});
+
+describe('a field type conflict in a result measurement', () => {
+  let backend: TestBackend;
+  beforeAll(async () => {
+    backend = await startTestBackend();
+  });
+  afterAll(() => backend?.stop());
+
+  const post = (path: string, body: unknown) => backend.call(path, { method: 'POST', body: JSON.stringify(body) });
+
   it('When aiops_feedback holds a conflicting field type, then a verdict gets a clear error and lines and complaints still flow', async () => {
     const created = await json<{ ticket: Ticket }>(await post('/api/complaints', { text: 'Badge reader at the main door rejects every card' }));
     // Someone's tool wrote `user` as an integer into this shard of aiops_feedback.
@@ -152,6 +163,7 @@ describe('the backend when requests are hostile and InfluxDB fails', () => {
     expect((await post('/api/complaints', { text: 'Badge reader at the side door rejects every card' })).status).toBe(201);
   });
 });
+
 
 describe('a poison point in a batch', () => {
   it('When InfluxDB refuses one event of a batch, then it goes to the dead-letter file with its reason, the others are stored and the watermark moves on', async () => {

@@ -16,6 +16,8 @@ import {
 import type { z } from 'zod';
 import type { Clock } from '../../domain/series';
 import { InfluxError } from '../influx/errors';
+import { InexpressibleLiteralError } from '../influx/influxql';
+import { UnrepresentableValueError } from '../influx/lineProtocol';
 import type { EventsRepository } from '../influx/eventsRepository';
 import type { SeriesRepository } from '../influx/seriesRepository';
 import type { Logger } from '../logger';
@@ -179,6 +181,9 @@ function errorHandler(logger: Logger) {
     let appError: AppError;
     if (error instanceof AppError) appError = error;
     else if (error instanceof InfluxError) appError = fromInflux(error);
+    // The contract's schemas keep such values out; should one slip through, it is the caller's input.
+    else if (error instanceof UnrepresentableValueError || error instanceof InexpressibleLiteralError)
+      appError = new BadRequestError(error.message);
     else if (isBodyParseError(error))
       appError = new BadRequestError(`request body is not valid JSON: ${messageOf(error)}`);
     else if (error instanceof URIError || isPathDecodeError(error))

@@ -10,6 +10,9 @@ describe('InfluxDB error helpers', () => {
   it("When InfluxDB quotes the line it could not parse, then the message keeps the reason but not the line", () => {
     const message = `unable to parse 'aiops_feedback,verdict=valid comment="secret note" 1': invalid boolean\nunable to parse 'x y': missing fields`;
     expect(withoutQuotedData(message)).toBe('unable to parse a line: invalid boolean; unable to parse a line: missing fields');
+    expect(withoutQuotedData(`partial write: unable to parse 'm,site=a\\ b v="private" 1': bad timestamp dropped=1`)).toBe(
+      'partial write: unable to parse a line: bad timestamp dropped=1'
+    );
   });
 
   it('When InfluxDB refuses a point, then the cause is one of a few names', () => {

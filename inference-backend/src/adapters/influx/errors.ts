@@ -43,9 +43,12 @@ export function withoutQuotedData(message: string): string {
   return message
     .split('\n')
     .map((part) => {
-      if (!part.startsWith("unable to parse '")) return part;
+      // `unable to parse '<line>': reason`, alone or after `partial write: `.
+      const start = part.indexOf("unable to parse '");
+      if (start < 0) return part;
       const end = part.lastIndexOf("': ");
-      return end < 0 ? 'unable to parse a line' : `unable to parse a line: ${part.slice(end + 3)}`;
+      const reason = end > start ? `: ${part.slice(end + 3)}` : '';
+      return `${part.slice(0, start)}unable to parse a line${reason}`;
     })
     .join('; ');
 }

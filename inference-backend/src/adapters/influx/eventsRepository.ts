@@ -1,6 +1,6 @@
 import { OUTPUT, type ClassifiedEvent, type Decision, type EventClass, type EventsQuery } from '@nocai/contract';
 import type { InfluxClient } from './client';
-import { quoteIdentifier, quoteString, timeLiteralUs } from './influxql';
+import { equalsCondition, quoteIdentifier, timeLiteralUs } from './influxql';
 
 const E = OUTPUT.events;
 
@@ -15,10 +15,10 @@ export class EventsRepository {
     const toMs = query.to ?? nowMs;
     const fromMs = query.from ?? toMs - 3_600_000;
     const where = [`time >= ${timeLiteralUs(fromMs * 1000)}`, `time <= ${timeLiteralUs(toMs * 1000)}`];
-    if (query.class) where.push(`${quoteIdentifier(E.tags.eventClass)} = ${quoteString(query.class)}`);
-    if (query.host) where.push(`${quoteIdentifier(E.tags.hostname)} = ${quoteString(query.host)}`);
-    if (query.site) where.push(`${quoteIdentifier(E.tags.site)} = ${quoteString(query.site)}`);
-    if (query.decision) where.push(`${quoteIdentifier(E.fields.decision)} = ${quoteString(query.decision)}`);
+    if (query.class) where.push(equalsCondition(E.tags.eventClass, query.class));
+    if (query.host) where.push(equalsCondition(E.tags.hostname, query.host));
+    if (query.site) where.push(equalsCondition(E.tags.site, query.site));
+    if (query.decision) where.push(equalsCondition(E.fields.decision, query.decision));
     const columns = [...Object.values(E.fields), ...Object.values(E.tags)].map(quoteIdentifier).join(', ');
     const q =
       `SELECT ${columns} FROM ${quoteIdentifier(E.measurement)} WHERE ${where.join(' AND ')} ` +
@@ -54,7 +54,7 @@ export async function eventTagsAt(
   const tagNames = Object.values(E.tags);
   const q =
     `SELECT ${quoteIdentifier(E.fields.decision)}, ${tagNames.map(quoteIdentifier).join(', ')} FROM ${quoteIdentifier(E.measurement)} ` +
-    `WHERE ${quoteIdentifier(E.tags.hostname)} = ${quoteString(hostname)} AND time = ${timeLiteralUs(timeUs)}`;
+    `WHERE ${equalsCondition(E.tags.hostname, hostname)} AND time = ${timeLiteralUs(timeUs)}`;
   const row = (await client.query(database, q))[0]?.rows[0];
   if (!row) return undefined;
   const tags: Record<string, string> = {};

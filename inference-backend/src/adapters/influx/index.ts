@@ -5,8 +5,16 @@ import { InfluxWriter } from './writer';
 export { InfluxClient, type InfluxConnection, type QuerySeries } from './client';
 export { InfluxError } from './errors';
 export { InfluxWriter } from './writer';
-export { quoteIdentifier, quoteString, regexLiteralFor, timeLiteralUs } from './influxql';
-export { toLineProtocol } from './lineProtocol';
+export {
+  equalsCondition,
+  InexpressibleLiteralError,
+  isQuotable,
+  quoteIdentifier,
+  quoteString,
+  regexLiteralFor,
+  timeLiteralUs,
+} from './influxql';
+export { toLineProtocol, UnrepresentableValueError } from './lineProtocol';
 
 /** A batched writer into `database`, created if missing. */
 export async function createInfluxSink(

@@ -1,10 +1,25 @@
 /**
  * InfluxQL escaping. Every identifier and string literal built from input goes through these:
  * no request parameter reaches a query unescaped.
+ *
+ * InfluxQL 1.x's scanner knows only the escapes `\n`, `\\`, `\'` and `\"` inside quotes, reads NUL
+ * as the end of the query and turns CR (and CRLF) into LF before the string scanner sees it; a raw
+ * LF ends a quoted string. Every other character may stand raw (measured against influxd 1.6.7,
+ * tests/influx/escaping.test.ts). So NUL and CR cannot be written in a quoted string or identifier
+ * at all, nor can a lone UTF-16 surrogate (it has no UTF-8 encoding). For an equality filter on
+ * such a value, `equalsCondition` falls back to an exact-match regex, where Go's regexp spells
+ * them as `\x{0}` and `\x{d}`.
  */
 
-/** `"name"`: backslashes and double quotes escaped, newlines spelled out (InfluxQL rejects a raw newline in quotes
- * and knows only the escapes for newline, backslash and the two quote characters). */
+/** A string InfluxQL cannot carry in quotes; `equalsCondition` builds a filter that matches it anyway. */
+export class InexpressibleLiteralError extends RangeError {
+  constructor(readonly reason: string) {
+    super(`InfluxQL cannot quote this text: ${reason}`);
+    this.name = 'InexpressibleLiteralError';
+  }
+}
+
+/** `"name"`: backslashes and double quotes escaped, newlines spelled out. */
 export function quoteIdentifier(name: string): string {
   return `"${escapeQuoted(name, '"')}"`;
 }
@@ -14,10 +29,23 @@ export function quoteString(value: string): string {
   return `'${escapeQuoted(value, "'")}'`;
 }
 
-/** A regex literal matching `value` exactly, for `=~` filters (e.g. Grafana multi-value variables). */
+/** Whether `quoteString`/`quoteIdentifier` can carry `text` exactly. */
+export function isQuotable(text: string): boolean {
+  return inexpressibleReason(text) === undefined;
+}
+
+/**
+ * `"identifier" = 'value'`, or `"identifier" =~ /^value$/` when the value holds a character a quoted
+ * string cannot: the condition matches exactly the stored value either way.
+ */
+export function equalsCondition(identifier: string, value: string): string {
+  const operand = isQuotable(value) ? `= ${quoteString(value)}` : `=~ ${regexLiteralFor([value])}`;
+  return `${quoteIdentifier(identifier)} ${operand}`;
+}
+
+/** A regex literal matching `values` exactly, for `=~` filters (e.g. Grafana multi-value variables). */
 export function regexLiteralFor(values: readonly string[]): string {
-  const alternatives = values.map((v) => v.replace(/[\\^$.*+?()[\]{}|/]/g, (c) => `\\${c}`));
-  return `/^(${alternatives.join('|')})$/`;
+  return `/^(${values.map(regexSource).join('|')})$/`;
 }
 
 /** Microseconds since the epoch as an InfluxQL time literal (`1700000000000000u`). */
@@ -34,12 +62,43 @@ export function durationLiteral(duration: string): string {
   return duration;
 }
 
+const LONE_SURROGATE = /[\uD800-\uDFFF]/u;
+
+function inexpressibleReason(text: string): string | undefined {
+  if (text.includes('\0')) return 'it holds a NUL character, which ends an InfluxQL query; filter with equalsCondition';
+  if (text.includes('\r'))
+    return 'it holds a carriage return, which InfluxQL reads as a line feed; filter with equalsCondition';
+  if (LONE_SURROGATE.test(text)) return 'it holds a lone UTF-16 surrogate, which UTF-8 cannot encode';
+  return undefined;
+}
+
 function escapeQuoted(text: string, quote: '"' | "'"): string {
+  const reason = inexpressibleReason(text);
+  if (reason) throw new InexpressibleLiteralError(reason);
   let out = '';
   for (const ch of text) {
     if (ch === '\\') out += '\\\\';
     else if (ch === quote) out += `\\${quote}`;
     else if (ch === '\n') out += '\\n';
+    else out += ch;
+  }
+  return out;
+}
+
+/**
+ * `value` as Go regexp source inside InfluxQL's `/…/`: regexp metacharacters escaped, `/` as `\/`
+ * (InfluxQL's scanner turns it into `/`; it passes every other backslash through unchanged),
+ * control characters as `\x{…}` because a raw NUL, CR or LF ends or breaks the literal.
+ */
+function regexSource(value: string): string {
+  if (LONE_SURROGATE.test(value)) {
+    throw new InexpressibleLiteralError('it holds a lone UTF-16 surrogate, which UTF-8 cannot encode');
+  }
+  let out = '';
+  for (const ch of value) {
+    const code = ch.codePointAt(0) ?? 0;
+    if ('\\^$.|?*+()[]{}/'.includes(ch)) out += `\\${ch}`;
+    else if (code < 0x20 || code === 0x7f) out += `\\x{${code.toString(16)}}`;
     else out += ch;
   }
   return out;

@@ -1,31 +1,278 @@
-import { Point } from '@influxdata/influxdb-client';
 import type { SeriesPoint } from '../../domain/series';
 
 /**
- * Line protocol for one point, escaped by the InfluxDB client's `Point` (spaces, commas,
- * equals signs, quotes, backslashes and newlines in tags and fields). Timestamps are
- * written with precision `u` (see SeriesPoint.timeUs).
+ * Line protocol for InfluxDB's v1 `/write`, escaped by hand. The client library's `Point` is not
+ * used because it writes a tab, CR or LF in a tag as the two characters `\t`, `\r`, `\n` (InfluxDB
+ * stores them literally, so a filter with the real value no longer finds the series) and leaves a
+ * trailing backslash in a tag bare, where it escapes the separator after it and InfluxDB refuses
+ * the line.
+ *
+ * What InfluxDB 1.6.7 stores exactly as sent (measured character by character and with the
+ * property tests in tests/influx/escaping.test.ts):
+ * - string field values: every Unicode string, NUL, CR, LF and tab included, with `\` and `"`
+ *   escaped by a backslash. No length limit below 1 MB was found.
+ * - tag keys and values: every Unicode string with `,`, space and `=` escaped by a backslash
+ *   (NUL, CR, tab, DEL and the C1 controls are stored raw), except
+ *   - an LF: a raw one ends the line, and `\`+LF keeps the backslash;
+ *   - a trailing backslash: InfluxDB has no escape for a backslash, so it escapes the separator;
+ *   - a backslash before a space, when a later backslash before a comma or `=` in the key puts
+ *     InfluxDB's line splitter (which pairs backslashes, unlike the tag parser) out of step with
+ *     the quotes of the string fields: the batch is then split at the wrong places (measured).
+ *     `scansAsOneLine` replays that splitter, so only the lines it would misread are refused.
+ * - measurement names and field keys: the field scanner pairs backslashes and the measurement is
+ *   unescaped by other rules than its scanner's, so a backslash in them does not always survive;
+ *   only names without backslash and LF are written. A leading tab or NUL is skipped as
+ *   whitespace and a leading `#` makes the line a comment.
+ * - the series key (escaped measurement and tags) plus `#!~#` plus the escaped field key must fit
+ *   in 65,535 bytes.
+ * - lone UTF-16 surrogates have no UTF-8 encoding.
+ *
+ * A name or tag outside these rules throws `UnrepresentableValueError` instead of being rewritten:
+ * tags are identity, and any canonical form (LF → space, dropping the backslash) would be a
+ * different value that another series may hold, so a later filter with the caller's value would
+ * miss its own point or find someone else's. The API refuses such values up front (`tagValue` in
+ * the contract) with a 400. The one rewrite is in string fields, which are free text: a lone
+ * surrogate (only a JSON body's `\ud800` escape makes one) becomes U+FFFD, as every UTF-8 encoder
+ * and the client library did before, rather than failing a complaint over one broken character.
  */
+
+export const LINE_PROTOCOL_PRECISION = 'u';
+
+/** InfluxDB 1.x: series key + `#!~#` + field key, in bytes (`max key length exceeded` beyond). */
+export const MAX_SERIES_KEY_BYTES = 65_535;
+const FIELD_KEY_SEPARATOR_BYTES = '#!~#'.length;
+
+export type LinePart = 'measurement' | 'tag key' | 'tag value' | 'field key' | 'field value' | 'timestamp';
+
+/** A point that line protocol cannot carry unchanged. The message names the part, never the value. */
+export class UnrepresentableValueError extends Error {
+  constructor(
+    readonly part: LinePart,
+    /** The measurement, tag or field the value belongs to. */
+    readonly key: string,
+    readonly reason: string
+  ) {
+    super(`${partLabel(part, key)} cannot be written to InfluxDB: ${reason}`);
+    this.name = 'UnrepresentableValueError';
+  }
+}
+
 export function toLineProtocol(point: SeriesPoint): string {
-  const p = new Point(point.measurement);
+  checkName('measurement', point.measurement);
+  let key = escapeMeasurement(point.measurement);
+  const tags: Array<[key: string, escapedKey: string, value: string]> = [];
   for (const [k, v] of Object.entries(point.tags)) {
     // InfluxDB rejects empty tag values; an absent tag is the faithful encoding.
-    if (v !== '') p.tag(k, v);
+    if (v === '') continue;
+    checkTagText('tag key', k, k);
+    checkTagText('tag value', k, v);
+    tags.push([k, escapeTag(k), v]);
   }
-  for (const [k, v] of Object.entries(point.fields)) {
-    if (typeof v === 'number') p.floatField(k, v);
-    else if (typeof v === 'boolean') p.booleanField(k, v);
-    else p.stringField(k, v);
+  // InfluxDB compares tag keys as escaped bytes; sorted input spares it a re-sort of the key.
+  tags.sort((a, b) => compareCodePoints(a[1], b[1]));
+  for (const [, escapedKey, value] of tags) key += `,${escapedKey}=${escapeTag(value)}`;
+
+  const fields: string[] = [];
+  let longestFieldKeyBytes = 0;
+  const addField = (name: string, encoded: string) => {
+    checkName('field key', name);
+    const escapedName = escapeTag(name);
+    longestFieldKeyBytes = Math.max(longestFieldKeyBytes, Buffer.byteLength(escapedName));
+    fields.push(`${escapedName}=${encoded}`);
+  };
+  for (const name of Object.keys(point.fields).sort()) {
+    const value = point.fields[name];
+    if (typeof value === 'number') addField(name, floatLiteral(name, value));
+    else if (typeof value === 'boolean') addField(name, value ? 'T' : 'F');
+    else addField(name, stringLiteral(value));
   }
   if (point.intFields) {
-    for (const [k, v] of Object.entries(point.intFields)) p.intField(k, v);
+    for (const name of Object.keys(point.intFields).sort()) addField(name, intLiteral(name, point.intFields[name]));
   }
-  p.timestamp(String(Math.trunc(point.timeUs)));
-  const line = p.toLineProtocol();
-  if (line === undefined) {
-    throw new Error(`point of ${point.measurement} at ${point.timeUs} has no fields`);
+  if (fields.length === 0) {
+    throw new UnrepresentableValueError('measurement', point.measurement, `the point at ${point.timeUs} has no fields`);
   }
+
+  const keyBytes = Buffer.byteLength(key) + FIELD_KEY_SEPARATOR_BYTES + longestFieldKeyBytes;
+  if (keyBytes > MAX_SERIES_KEY_BYTES) {
+    const longest = tags.reduce<[string, string] | undefined>(
+      (best, [k, , v]) => (best === undefined || v.length > best[1].length ? [k, v] : best),
+      undefined
+    );
+    throw new UnrepresentableValueError(
+      longest ? 'tag value' : 'measurement',
+      longest ? longest[0] : point.measurement,
+      `the series key would be ${keyBytes} bytes, over InfluxDB's limit of ${MAX_SERIES_KEY_BYTES}`
+    );
+  }
+
+  if (!Number.isSafeInteger(Math.trunc(point.timeUs))) {
+    throw new UnrepresentableValueError('timestamp', point.measurement, `${point.timeUs} is not a time in µs`);
+  }
+  const line = `${key} ${fields.join(',')} ${Math.trunc(point.timeUs)}`;
+  if (!scansAsOneLine(line)) throw misreadLineError(point);
   return line;
 }
 
-export const LINE_PROTOCOL_PRECISION = 'u';
+function partLabel(part: LinePart, key: string): string {
+  const name = JSON.stringify(key.length > 64 ? `${key.slice(0, 64)}…` : key);
+  if (part === 'measurement') return `measurement ${name}`;
+  if (part === 'timestamp') return `the time of a ${name} point`;
+  if (part === 'tag key' || part === 'tag value') return `tag ${name}`;
+  return `field ${name}`;
+}
+
+const LONE_SURROGATE = /[\uD800-\uDFFF]/u;
+const LONE_SURROGATES = /[\uD800-\uDFFF]/gu;
+
+function checkText(part: LinePart, key: string, text: string): void {
+  if (LONE_SURROGATE.test(text)) {
+    throw new UnrepresentableValueError(
+      part,
+      key,
+      `its ${what(part)} holds a lone UTF-16 surrogate, which UTF-8 cannot encode`
+    );
+  }
+}
+
+function checkTagText(part: 'tag key' | 'tag value', key: string, text: string): void {
+  if (text === '') throw new UnrepresentableValueError(part, key, `its ${what(part)} is empty`);
+  checkText(part, key, text);
+  if (text.includes('\n')) {
+    throw new UnrepresentableValueError(
+      part,
+      key,
+      `its ${what(part)} holds a line feed, which line protocol cannot escape in a tag`
+    );
+  }
+  if (text.endsWith('\\')) {
+    throw new UnrepresentableValueError(
+      part,
+      key,
+      `its ${what(part)} ends with a backslash, which line protocol cannot escape`
+    );
+  }
+}
+
+/** Measurement names and field keys: fixed names from the code, so the rule is the simple safe one. */
+function checkName(part: 'measurement' | 'field key', name: string): void {
+  if (name === '') throw new UnrepresentableValueError(part, name, 'the name is empty');
+  checkText(part, name, name);
+  if (/[\\\n]/.test(name)) {
+    throw new UnrepresentableValueError(part, name, 'the name holds a backslash or a line feed');
+  }
+  if (name[0] === '\t' || name[0] === '\0') {
+    throw new UnrepresentableValueError(
+      part,
+      name,
+      'the name starts with a tab or NUL, which InfluxDB skips as whitespace'
+    );
+  }
+  if (part === 'measurement' && name[0] === '#') {
+    throw new UnrepresentableValueError(part, name, "the name starts with '#', which makes the line a comment");
+  }
+}
+
+function what(part: LinePart): string {
+  return part === 'tag key' || part === 'field key' ? 'key' : part === 'measurement' ? 'name' : 'value';
+}
+
+function escapeMeasurement(name: string): string {
+  return name.replace(/[, ]/g, (c) => `\\${c}`);
+}
+
+/** Tag keys, tag values and field keys: InfluxDB unescapes exactly `\,`, `\ ` and `\=` there. */
+function escapeTag(text: string): string {
+  return text.replace(/[, =]/g, (c) => `\\${c}`);
+}
+
+function stringLiteral(value: string): string {
+  return `"${value.replace(/["\\]/g, (c) => `\\${c}`).replace(LONE_SURROGATES, '\ufffd')}"`;
+}
+
+function floatLiteral(name: string, value: number): string {
+  if (!Number.isFinite(value))
+    throw new UnrepresentableValueError('field value', name, `${value} is not a number InfluxDB stores`);
+  return String(value);
+}
+
+/** InfluxDB integers are int64; beyond ±2^63 (and for NaN) there is nothing to write. */
+function intLiteral(name: string, value: number): string {
+  if (Number.isNaN(value) || value <= -9.223372036854776e18 || value >= 9.223372036854776e18) {
+    throw new UnrepresentableValueError('field value', name, `${value} is not an integer InfluxDB stores`);
+  }
+  return `${Math.floor(value)}i`;
+}
+
+/** UTF-8 byte order, which is code point order (plain `<` compares UTF-16 code units). */
+function compareCodePoints(a: string, b: string): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x === y) continue;
+    const xSurrogate = x >= 0xd800 && x <= 0xdfff;
+    const ySurrogate = y >= 0xd800 && y <= 0xdfff;
+    // A surrogate starts a code point above U+FFFF, so it sorts after every other code unit.
+    if (xSurrogate !== ySurrogate) return xSurrogate ? 1 : -1;
+    return x - y;
+  }
+  return a.length - b.length;
+}
+
+/**
+ * Replays InfluxDB 1.x's `scanLine`, which finds where a line of a batch ends before the line is
+ * parsed: it skips a backslash and the byte after it, counts `=` and `,` once it has seen a
+ * space, and ignores an LF between double quotes. The line must scan to its end with the quotes
+ * closed, or the LF after it would not end it (or an LF inside a string field would). Comparing
+ * UTF-16 code units is enough: every byte it looks at is ASCII, and no multi-byte UTF-8 sequence
+ * holds an ASCII byte.
+ */
+export function scansAsOneLine(line: string): boolean {
+  let quoted = false;
+  let fields = false;
+  let equals = 0;
+  let commas = 0;
+  for (let i = 0; i < line.length;) {
+    const c = line[i];
+    if (c === '\\') {
+      i += 2;
+      continue;
+    }
+    if (c === ' ') fields = true;
+    if (fields) {
+      if (!quoted && c === '=') {
+        equals++;
+        i++;
+        continue;
+      }
+      if (!quoted && c === ',') {
+        commas++;
+        i++;
+        continue;
+      }
+      if (c === '"' && equals > commas) {
+        quoted = !quoted;
+        i++;
+        continue;
+      }
+    }
+    if (c === '\n' && !quoted) return false;
+    i++;
+  }
+  return !quoted;
+}
+
+/** An odd run of backslashes before a space: the space InfluxDB's line splitter takes for the end of the key. */
+const BACKSLASH_BEFORE_SPACE = /(?:^|[^\\])(?:\\\\)*\\ /;
+
+function misreadLineError(point: SeriesPoint): UnrepresentableValueError {
+  const reason =
+    'a backslash before a space in it, with another backslash before a comma or equals sign in the point, ' +
+    'makes InfluxDB misread where the line ends';
+  for (const [k, v] of Object.entries(point.tags)) {
+    if (BACKSLASH_BEFORE_SPACE.test(k)) return new UnrepresentableValueError('tag key', k, reason);
+    if (v !== '' && BACKSLASH_BEFORE_SPACE.test(v)) return new UnrepresentableValueError('tag value', k, reason);
+  }
+  return new UnrepresentableValueError('measurement', point.measurement, 'InfluxDB would misread where the line ends');
+}

@@ -1,6 +1,6 @@
 import { SERIES_BY_KIND, seriesTagNames, type SeriesKind, type SeriesPage, type SeriesQuery } from '@nocai/contract';
 import type { InfluxClient } from './client';
-import { quoteIdentifier, quoteString, timeLiteralUs } from './influxql';
+import { equalsCondition, quoteIdentifier, timeLiteralUs } from './influxql';
 
 /** Without a range, the last day: result series are dense (a point per host and minute). */
 const DEFAULT_SPAN_MS = 86_400_000;
@@ -26,7 +26,7 @@ export class SeriesRepository {
     for (const [tag, value] of Object.entries(query.filters)) {
       // The schema only lets tag names through; checked again because this builds a query.
       if (!tagNames.includes(tag)) throw new Error(`${tag} is not a tag of ${series.measurement}`);
-      where.push(`${quoteIdentifier(tag)} = ${quoteString(value)}`);
+      where.push(equalsCondition(tag, value));
     }
     const columns = [...fieldNames, ...tagNames].map(quoteIdentifier).join(', ');
     const q =

@@ -1,0 +1,79 @@
+import { complaintRequestSchema, grafanaWebhookSchema, ticketsQuerySchema } from './tickets';
+
+/** The message the API answers with: the path, then the first issue's message (as `parse()` in app.ts builds it). */
+function firstIssue(result: { success: boolean; error?: { issues: Array<{ path: PropertyKey[]; message: string }> } }) {
+  const issue = result.error?.issues[0];
+  return issue ? `${issue.path.join('.')}: ${issue.message}` : undefined;
+}
+
+const alert = (labels: Record<string, string>) => ({ status: 'firing', labels, startsAt: '2024-03-05T12:00:00Z' });
+
+describe('complaintRequestSchema', () => {
+  it('When site or host cannot be a tag value, then the complaint is refused naming the field', () => {
+    expect(firstIssue(complaintRequestSchema.safeParse({ text: 'UPS on battery', site: 'hosp-01\\' }))).toBe(
+      'site: site must not end with a backslash'
+    );
+    expect(firstIssue(complaintRequestSchema.safeParse({ text: 'UPS on battery', host: 'a\tb' }))).toBe(
+      'host: host must not contain control characters (found a tab at position 2)'
+    );
+    expect(complaintRequestSchema.parse({ text: 'UPS on battery', site: 'hosp-01', host: '' })).toMatchObject({
+      host: '',
+    });
+  });
+});
+
+describe('ticketsQuerySchema', () => {
+  it('When the site filter is too long or holds a CR, then the query is refused', () => {
+    expect(firstIssue(ticketsQuerySchema.safeParse({ site: 's'.repeat(300) }))).toBe(
+      'site: site must be at most 256 characters (it has 300)'
+    );
+    expect(firstIssue(ticketsQuerySchema.safeParse({ site: 'a\rb' }))).toMatch(
+      /^site: site must not contain control characters/
+    );
+    expect(ticketsQuerySchema.safeParse({ site: '' }).success).toBe(false);
+  });
+
+  it('When the range is reversed, then the query is refused like the events query', () => {
+    expect(firstIssue(ticketsQuerySchema.safeParse({ from: '2000', to: '1000' }))).toBe(
+      'from: from must not be after to'
+    );
+  });
+});
+
+describe('grafanaWebhookSchema', () => {
+  it('When a 66 KB site label arrives, then the request is refused naming the label and the limit', () => {
+    const result = grafanaWebhookSchema.safeParse({ status: 'firing', alerts: [alert({ site: 'x'.repeat(66_000) })] });
+    expect(firstIssue(result)).toBe('alerts.0.labels.site: label site must be at most 256 characters (it has 66000)');
+  });
+
+  it('When a label the tickets use ends with a backslash, then the request is refused naming it', () => {
+    const result = grafanaWebhookSchema.safeParse({
+      status: 'firing',
+      alerts: [alert({ alertname: 'x', instance: 'C:\\' })],
+    });
+    expect(firstIssue(result)).toBe('alerts.0.labels.instance: label instance must not end with a backslash');
+  });
+
+  it('When any other label is longer than 1024 characters, then it is refused; shorter ones keep any character', () => {
+    const long = grafanaWebhookSchema.safeParse({ status: 'firing', alerts: [alert({ runbook: 'r'.repeat(1025) })] });
+    expect(firstIssue(long)).toBe(
+      'alerts.0.labels.runbook: label runbook must be at most 1024 characters (it has 1025)'
+    );
+    const free = grafanaWebhookSchema.parse({
+      status: 'firing',
+      alerts: [alert({ query: 'a\\\nb'.repeat(100), site: 'hosp-01' })],
+    });
+    expect(free.alerts[0].labels.query).toBe('a\\\nb'.repeat(100));
+  });
+
+  it('When a request holds no alerts or more than 1000, then it is refused saying how to split it', () => {
+    expect(firstIssue(grafanaWebhookSchema.safeParse({ status: 'firing', alerts: [] }))).toBe(
+      'alerts: alerts must hold at least one alert'
+    );
+    const many = Array.from({ length: 1001 }, (_, i) => alert({ alertname: `a${i}` }));
+    expect(firstIssue(grafanaWebhookSchema.safeParse({ status: 'firing', alerts: many }))).toBe(
+      'alerts: at most 1000 alerts per request: set max_alerts on the contact point'
+    );
+    expect(grafanaWebhookSchema.safeParse({ status: 'firing', alerts: many.slice(0, 1000) }).success).toBe(true);
+  });
+});
