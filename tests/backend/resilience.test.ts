@@ -93,6 +93,14 @@ describe('the backend when requests are hostile and InfluxDB fails', () => {
       return ready.checks['stage:logs']?.ok === false ? ready : undefined;
     });
     expect(stageDown.checks.influxdb.ok).toBe(false);
+    // The lag is now − watermark at every scrape: it keeps growing while nothing commits.
+    const lag = async () => {
+      const text = await (await backend.call('/metrics', { auth: false })).text();
+      return Number(/^nocai_pipeline_lag_seconds\{stage="logs"\} (\S+)$/m.exec(text)?.[1]);
+    };
+    const before = await lag();
+    expect(before).toBeGreaterThanOrEqual(0);
+    await waitFor(async () => ((await lag()) > before + 0.5 ? true : undefined), 20_000, 'the lag to grow during the outage');
 
     await proxy.up();
     await waitFor(async () => ((await backend.call('/readyz', { auth: false })).status === 200 ? true : undefined), 30_000, '/readyz 200');
