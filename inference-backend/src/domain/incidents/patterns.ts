@@ -37,6 +37,8 @@ export const LOGIN_FAILURE_PATTERNS: readonly RegExp[] = [
   /\blogin (?:failed|failure)\b|LOGIN_FAILED/i,
   /\bmaximum authentication attempts\b/i,
   /\bauthentication fail(?:ure|ed)\b/i,
+  // A patient monitor's service menu refusing a wrong PIN: someone guessing, one try is noise.
+  /\binvalid (?:service )?PIN\b/i,
 ];
 
 /** A login that worked from a source that was just failing: the brute force may have succeeded. */
