@@ -1,8 +1,7 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import type { GroundTruthIncident, Inventory } from '@nocai/contract';
-import { measureLoghubThroughput } from '../adapters/files/loghub';
 import { InfluxClient } from '../adapters/influx/client';
 import { quoteIdentifier } from '../adapters/influx/influxql';
 import { startLocalInfluxd, type LocalInfluxd } from '../adapters/influx/localServer';
@@ -23,6 +22,7 @@ import { measureTicketLatency } from './latency';
 import { measureTicketReads, measureWebhook, type TicketApiInput } from './ticketApi';
 import { measureNoiseCompression, type NoiseCompressionResult } from './noiseCompression';
 import { fmt, percent, progress, quantile, ratio, say } from './report';
+import { benchTemplateMining } from './templateMining';
 
 /**
  * `npm run bench`: throughput figures with their ratio to the targets of the issues.
@@ -30,7 +30,6 @@ import { fmt, percent, progress, quantile, ratio, say } from './report';
  * simulated period; `BENCH_BURSTS` (default 20) the number of brute forces timed for latency.
  */
 const TARGETS = {
-  miningLinesPerSecond: 200_000,
   /** 1 million points in under 2 minutes. */
   backfillPointsPerSecond: 1_000_000 / 120,
   /** Issue 3: at least 90% fewer tickets than alert-level events. */
@@ -48,16 +47,7 @@ async function main(): Promise<void> {
   const bursts = Number(process.env.BENCH_BURSTS ?? 20);
   say(`NOC AI benchmark: ${new Date().toISOString()}, node ${process.version}`);
 
-  const datasets = resolve(__dirname, '../../../../shared/datasets');
-  if (existsSync(join(datasets, 'loghub'))) {
-    measureLoghubThroughput(datasets, 2);
-    const mining = measureLoghubThroughput(datasets, 10);
-    say(
-      `template mining (loghub, 8 systems, one core): ${fmt(mining.linesPerSecond)} lines/s, ${ratio(mining.linesPerSecond, TARGETS.miningLinesPerSecond)}`
-    );
-  } else {
-    say(`template mining: skipped, no loghub data at ${datasets}`);
-  }
+  benchTemplateMining();
 
   let influxd: LocalInfluxd | undefined;
   const url = process.env.INFLUX_URL ?? (influxd = await startLocalInfluxd()).url;

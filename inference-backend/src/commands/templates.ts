@@ -1,6 +1,7 @@
 import { InvalidArgumentError, Option } from 'commander';
 import type { Command } from 'commander';
 import { DEFAULT_MAX_INPUT_MB, InputFileError, readInputText, toCsvRow } from '../adapters/files/csv';
+import { splitLogHeader } from '../domain/logs/logHeader';
 import { extractContents, LOGHUB_FORMATS, LOGHUB_SYSTEMS } from '../domain/logs/loghubFormats';
 import type { LoghubSystem } from '../domain/logs/loghubFormats';
 import { TemplateMiner } from '../domain/logs/templateMiner';
@@ -15,18 +16,18 @@ export interface TemplatesFlags {
 }
 
 /**
- * `line,template_id,template` per input line, in order (line numbers from 1). The template is
- * the cluster's final one, after every line was seen, so lines of one id show one template.
+ * `line,template_id,template` per input line, in order (line numbers from 1). Each line gets
+ * its final template, after every line was seen, so lines of one id show one template.
+ * Without `format`, headers (timestamps, levels, hosts, process ids, thread names) are found
+ * line by line and the message after them is mined with the miner's defaults.
  */
 export function mineTemplatesCsv(lines: readonly string[], format?: LoghubSystem): string {
-  const contents = format
+  const messages = format
     ? extractContents(lines, LOGHUB_FORMATS[format].logFormat).map((content, i) => content ?? lines[i])
-    : lines;
-  const miner = new TemplateMiner(format ? LOGHUB_FORMATS[format].miner : {});
-  const mined = contents.map((content) => miner.add(content));
-  const finalTemplates = new Map(miner.templates().map((t) => [t.templateId, t.template] as const));
+    : lines.map((line) => splitLogHeader(line).message);
+  const mined = new TemplateMiner(format ? LOGHUB_FORMATS[format].miner : {}).addAll(messages);
   const out = [toCsvRow(['line', 'template_id', 'template'])];
-  mined.forEach((m, i) => out.push(toCsvRow([i + 1, m.templateId, finalTemplates.get(m.templateId) ?? m.template])));
+  mined.forEach((m, i) => out.push(toCsvRow([i + 1, m.templateId, m.template])));
   return `${out.join('\n')}\n`;
 }
 
@@ -66,7 +67,12 @@ export function registerTemplates(program: Command): void {
         .default(DEFAULT_MAX_INPUT_MB)
         .argParser(positiveInteger('--max-input-mb'))
     )
-    .addHelpText('after', '\nExample:\n  nocai templates --input HDFS_2k.log --format HDFS > templates.csv')
+    .addHelpText(
+      'after',
+      '\nWithout --format, timestamps, levels, hosts, process ids and thread names in front of each message are\n' +
+        'detected and left out of the templates.\n\nExamples:\n  nocai templates --input app.log > templates.csv\n' +
+        '  nocai templates --input HDFS_2k.log --format HDFS > templates.csv'
+    )
     .action(async (_options: unknown, command: Command) => {
       process.exitCode = await runTemplates(command.opts<TemplatesFlags>(), {
         stdout: (text) => process.stdout.write(text),

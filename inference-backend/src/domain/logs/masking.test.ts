@@ -64,6 +64,15 @@ describe('maskMessage', () => {
 });
 
 describe('createMasker', () => {
+  it('gives the same result from its cache as without it, also once the cache has filled and emptied', () => {
+    const masker = createMasker();
+    const lines = Array.from({ length: 12_000 }, (_, i) => `job-${i} took ${i % 50}ms from 10.0.${i % 7}.1`);
+    const first = lines.map((line) => masker.mask(line));
+    expect(lines.map((line) => masker.mask(line))).toEqual(first);
+    expect(lines.slice(0, 100).map((line) => createMasker().mask(line))).toEqual(first.slice(0, 100));
+    expect(first[42]).toBe('job-<NUM> took <DURATION> from <IP>');
+  });
+
   it('applies extra rules before the built-in ones and reports the masking version', () => {
     const masker = createMasker([{ pattern: String.raw`core\.\d+`, replacement: '<CORE>' }]);
     expect(masker.version).toBe(MASKING_VERSION);

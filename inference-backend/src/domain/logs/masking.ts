@@ -153,11 +153,23 @@ function isSpace(code: number): boolean {
   return code === CODE_SPACE || (code >= CODE_TAB && code <= CODE_CR);
 }
 
-function maskToken(token: string, hasDigit: boolean, allDigits: boolean): string {
+/**
+ * Tokens the rules rewrote, per masker: logs repeat their addresses, sizes and ids, and the
+ * rules are the costly part of masking. Emptied when full, so memory stays bounded.
+ */
+type RuleCache = Map<string, string>;
+const RULE_CACHE_MAX_ENTRIES = 10_000;
+
+function maskToken(token: string, hasDigit: boolean, allDigits: boolean, cache: RuleCache): string {
   if (token.length > MAX_MASKED_TOKEN_CHARS) return MASK_TOKENS.blob;
   if (allDigits) return MASK_TOKENS.number;
   if (!hasDigit && token.indexOf('/') < 0 && token.indexOf('@') < 0 && token.indexOf('\\') < 0) return token;
-  return token.replace(TOKEN_RULE_RE, replaceTokenMatch);
+  const cached = cache.get(token);
+  if (cached !== undefined) return cached;
+  const masked = token.replace(TOKEN_RULE_RE, replaceTokenMatch);
+  if (cache.size >= RULE_CACHE_MAX_ENTRIES) cache.clear();
+  cache.set(token, masked);
+  return masked;
 }
 
 /** Splits `unitToken` into a known unit and the punctuation after it (`KB,` → `KB` + `,`). */
@@ -176,7 +188,8 @@ function unitSuffix(unitToken: string, units: ReadonlySet<string>): string | und
 function maskTokensWith(
   message: string,
   extraRules: readonly RegExp[],
-  extraReplacements: readonly string[]
+  extraReplacements: readonly string[],
+  cache: RuleCache
 ): string[] {
   let text = message;
   for (let i = 0; i < extraRules.length; i++) text = text.replace(extraRules[i], extraReplacements[i]);
@@ -198,7 +211,7 @@ function maskTokensWith(
       i++;
     }
     const raw = text.slice(start, i);
-    const masked = maskToken(raw, hasDigit, allDigits);
+    const masked = maskToken(raw, hasDigit, allDigits, cache);
     const previous = tokens.length > 0 ? tokens[tokens.length - 1] : undefined;
     if (previous === MASK_TOKENS.number && !hasDigit) {
       const durationTail = unitSuffix(masked, DURATION_UNITS);
@@ -229,7 +242,8 @@ function compileRule(rule: MaskRuleSpec): RegExp {
 export function createMasker(extraRules: readonly MaskRuleSpec[] = []): Masker {
   const compiled = extraRules.map(compileRule);
   const replacements = extraRules.map((rule) => rule.replacement);
-  const maskTokens = (message: string): string[] => maskTokensWith(message, compiled, replacements);
+  const cache: RuleCache = new Map();
+  const maskTokens = (message: string): string[] => maskTokensWith(message, compiled, replacements, cache);
   return {
     version: MASKING_VERSION,
     maskTokens,

@@ -158,9 +158,92 @@ describe('TemplateMiner', () => {
     });
   });
 
+  describe('batch mining (addAll)', () => {
+    it('When a position shows a few plain words, then each word is a template of its own', () => {
+      const mined = new TemplateMiner().addAll([
+        'Interface Gi0/1 changed state to down',
+        'Interface Gi0/2 changed state to up',
+        'Interface Gi0/7 changed state to down',
+      ]);
+      expect(mined.map((m) => m.template)).toEqual([
+        'Interface Gi0/<NUM> changed state to down',
+        'Interface Gi0/<NUM> changed state to up',
+        'Interface Gi0/<NUM> changed state to down',
+      ]);
+      expect(mined[0].templateId).toBe(mined[2].templateId);
+      expect(mined[1].templateId).not.toBe(mined[0].templateId);
+    });
+
+    it('When a position shows more words than maxVariantWords, then it is a variable', () => {
+      const users = ['root', 'admin', 'oracle', 'guest'];
+      const lines = users.map((user, i) => `Invalid user ${user} from 10.0.0.${i}`);
+      const many = new TemplateMiner({ maxVariantWords: 3 }).addAll(lines);
+      expect(new Set(many.map((m) => m.templateId)).size).toBe(1);
+      expect(many[0].template).toBe('Invalid user <*> from <IP>');
+      const few = new TemplateMiner({ maxVariantWords: 3 }).addAll(lines.slice(0, 3));
+      expect(new Set(few.map((m) => m.templateId)).size).toBe(3);
+    });
+
+    it('allows more upper-case constants than words, as state machines name their states', () => {
+      const states = ['NEW', 'SCHEDULED', 'RUNNING', 'SUCCEEDED', 'FAILED'];
+      const lines = states.map((state, i) => `task 1${i} transitioned to ${state}`);
+      const constants = new TemplateMiner({ maxVariantWords: 3, maxVariantConstants: 8 }).addAll(lines);
+      expect(new Set(constants.map((m) => m.templateId)).size).toBe(5);
+      const words = new TemplateMiner({ maxVariantWords: 3, maxVariantConstants: 0 }).addAll(lines);
+      expect(new Set(words.map((m) => m.templateId)).size).toBe(1);
+    });
+
+    it('never enumerates values: numbers, addresses, quoted text, day and month names', () => {
+      const mined = new TemplateMiner().addAll([
+        'login at Mon Jun 17 from 10.0.0.1',
+        'login at Tue Jul 18 from 10.0.0.2',
+        "service 'alpha' started",
+        "service 'beta' started",
+      ]);
+      expect(mined[0]).toEqual(mined[1]);
+      expect(mined[2]).toEqual(mined[3]);
+    });
+
+    it('gives a cluster without enumerations the id and final template add gave it', () => {
+      const lines = syntheticStream(500);
+      const streaming = new TemplateMiner({ maxVariantWords: 0 });
+      const ids = lines.map((line) => streaming.add(line).templateId);
+      const finals = new Map(streaming.templates().map((t) => [t.templateId, t.template] as const));
+      const batch = new TemplateMiner({ maxVariantWords: 0 }).addAll(lines);
+      expect(batch).toEqual(ids.map((templateId) => ({ templateId, template: finals.get(templateId) })));
+    });
+
+    it('When streaming, then a word position stays one template, so ids do not split as words arrive', () => {
+      const miner = new TemplateMiner();
+      const down = miner.add('link 3 is down');
+      expect(miner.add('link 4 is up')).toMatchObject({ templateId: down.templateId, template: 'link <NUM> is <*>' });
+    });
+  });
+
+  it('routes tokens holding a placeholder down the wildcard branch, as Drain routes tokens with digits', () => {
+    const miner = new TemplateMiner({ depth: 4 });
+    const map = miner.add('task_1445_0020_m_000000 Task Transitioned from NEW to SCHEDULED');
+    const reduce = miner.add('task_1445_0020_r_000000 Task Transitioned from NEW to SCHEDULED');
+    expect(reduce.templateId).toBe(map.templateId);
+  });
+
+  it('When restored from a format-1 state, then it routes and saves as format-1 miners did', () => {
+    const state: TemplateMinerState = { ...new TemplateMiner().toJSON(), format: 1 };
+    const restored = TemplateMiner.fromJSON(JSON.parse(JSON.stringify(state)) as TemplateMinerState);
+    restored.add('10.0.0.1 unreachable');
+    // Placeholders had a branch of their own before format 2.
+    expect(restored.toJSON().format).toBe(1);
+    expect(JSON.stringify(restored.toJSON().tree)).toContain('"<IP>"');
+    const current = new TemplateMiner();
+    current.add('10.0.0.1 unreachable');
+    expect(current.toJSON().format).toBe(2);
+    expect(JSON.stringify(current.toJSON().tree)).not.toContain('"<IP>"');
+  });
+
   it('rejects settings it cannot honour', () => {
     expect(() => new TemplateMiner({ depth: 2 })).toThrow(RangeError);
     expect(() => new TemplateMiner({ similarityThreshold: 1.5 })).toThrow(RangeError);
     expect(() => new TemplateMiner({ maxClusters: 0 })).toThrow(RangeError);
+    expect(() => new TemplateMiner({ maxVariantWords: -1 })).toThrow(RangeError);
   });
 });

@@ -1,3 +1,4 @@
+import { isCalendarWord } from './logHeader';
 import { createMasker, MASKING_VERSION } from './masking';
 import type { Masker, MaskRuleSpec } from './masking';
 
@@ -10,6 +11,13 @@ export const WILDCARD = '<*>';
  * first few tokens) to a small list of clusters, and joined to the most similar one, whose
  * template turns differing positions into `<*>`; when none is similar enough, a new cluster
  * starts.
+ *
+ * Mining a batch (`addAll`, as `nocai templates` does) goes one step further once every line
+ * has been seen: a wildcard position of a cluster where only a few distinct plain words
+ * appeared (`stored as bytes|values`, `Transitioned from NEW to RUNNING`) holds an
+ * enumeration, not a variable, and each combination of its words is a template of its own.
+ * A stream cannot tell yet whether the second user name it sees is the last one, so `add`
+ * keeps Drain's clusters, whose ids never split.
  */
 export interface TemplateMinerSettings {
   /**
@@ -26,20 +34,36 @@ export interface TemplateMinerSettings {
   maxChildren: number;
   /** Clusters kept; the least recently used is forgotten when a new one would exceed it. */
   maxClusters: number;
+  /**
+   * Batch mining only: the most distinct plain words a wildcard position may show and still be
+   * an enumeration, one template per word; below 2, no position is (Drain's behaviour).
+   */
+  maxVariantWords: number;
+  /**
+   * The same for positions whose words are all upper-case names (`RUNNING`, `JOB_SETUP`), the
+   * spelling code conventionally gives enumeration constants; the larger of the two applies.
+   */
+  maxVariantConstants: number;
   /** Dataset-specific substitutions applied before the built-in masking. */
   extraMaskRules: readonly MaskRuleSpec[];
 }
 
 /**
- * Defaults for lines of unknown origin. 0.6 rather than Drain's usual 0.5: on every Loghub-2k
- * system it groups at least as well, and it stays clear of the 0.75 where short Linux
- * messages stop merging at all.
+ * Defaults for lines of unknown origin, chosen by leave-one-system-out cross-validation over
+ * the eight Loghub-2k systems, raw lines (loghubCv.ts; `npm run bench:loghub` prints the
+ * table): the candidate with the best mean grouping accuracy over all eight. It sits on a
+ * plateau (depth 4–5, threshold 0.55–0.65, 8–16 constants score the same), so no single
+ * system pins it. Depth 4 and 0.6 are Drain's usual depth and this miner's earlier threshold;
+ * three words split `stored as bytes|values` but not the user names of a login; eight
+ * upper-case constants split a state machine's transitions.
  */
 export const DEFAULT_TEMPLATE_MINER_SETTINGS: TemplateMinerSettings = {
   depth: 4,
   similarityThreshold: 0.6,
   maxChildren: 100,
   maxClusters: 10_000,
+  maxVariantWords: 3,
+  maxVariantConstants: 8,
   extraMaskRules: [],
 };
 
@@ -89,9 +113,12 @@ interface SerializedNode {
   clusterIds?: string[];
 }
 
-/** Everything needed to continue mining exactly where a miner stopped; plain JSON. */
+/**
+ * Everything needed to continue mining exactly where a miner stopped; plain JSON. Format 2
+ * routes tokens holding a placeholder down the `<*>` branch; format 1 (still read) did not.
+ */
 export interface TemplateMinerState {
-  format: 1;
+  format: 1 | 2;
   maskingVersion: number;
   settings: TemplateMinerSettings;
   /** Least recently used first. */
@@ -105,16 +132,56 @@ function newNode(key: string, parent: TreeNode | undefined): TreeNode {
 }
 
 /**
- * Tokens that route to the `<*>` branch: Drain sends anything with a digit there. Masked
- * placeholders (`<IP>`) keep a branch of their own: they say what kind of value stands there.
+ * Tokens that route to the `<*>` branch: Drain sends anything with a digit there. Masking has
+ * turned most digits into placeholders, so a token holding one (`<IP>`, `blk_<NUM>`,
+ * `task_<NUM>_m_<NUM>`) goes there too, as its unmasked form would have.
  */
 function isVariableToken(token: string): boolean {
   if (token === WILDCARD) return true;
   for (let i = 0; i < token.length; i++) {
     const code = token.charCodeAt(i);
     if (code >= 48 && code <= 57) return true;
+    if (code === 60 /* < */ && isPlaceholderAt(token, i)) return true;
   }
   return false;
+}
+
+/** Whether the `<` at `start` opens a placeholder such as `<NUM>`: capitals up to `>`. */
+function isPlaceholderAt(token: string, start: number): boolean {
+  for (let i = start + 1; i < token.length; i++) {
+    const code = token.charCodeAt(i);
+    if (code === 62 /* > */) return i > start + 1;
+    if (code < 65 || code > 90) return false;
+  }
+  return false;
+}
+
+/**
+ * How format-1 miners routed: on digits only, placeholders on branches of their own. Miners
+ * restored from such a state keep it, so that they still find the clusters they made.
+ */
+function isVariableTokenBeforeFormat2(token: string): boolean {
+  if (token === WILDCARD) return true;
+  for (let i = 0; i < token.length; i++) {
+    const code = token.charCodeAt(i);
+    if (code >= 48 && code <= 57) return true;
+  }
+  return false;
+}
+
+/**
+ * Words that may form an enumeration: a letter, then letters, digits, `_` or `-` (`up`,
+ * `RUNNING`, `job-jar`, `eth0`), optionally closed by punctuation (`failures;`). Placeholders,
+ * numbers, paths, addresses, `key=value` pairs, quoted or bracketed text are values; so are
+ * day and month names, which belong to dates.
+ */
+const VARIANT_WORD_RE = /^[A-Za-z][A-Za-z0-9_-]*[.,;:!?]?$/;
+const MAX_VARIANT_WORD_CHARS = 40;
+/** `RUNNING`, `JOB_SETUP`, `LOOKING,`: at least two capitals and no lower case. */
+const CONSTANT_NAME_RE = /^[A-Z][A-Z0-9_]*[A-Z][A-Z0-9_]*[.,;:!?]?$/;
+
+function isVariantWord(token: string): boolean {
+  return token.length <= MAX_VARIANT_WORD_CHARS && VARIANT_WORD_RE.test(token) && !isCalendarWord(token);
 }
 
 /**
@@ -141,7 +208,7 @@ function countWildcards(tokens: readonly string[]): number {
 }
 
 function validateSettings(settings: TemplateMinerSettings): void {
-  const { depth, similarityThreshold, maxChildren, maxClusters } = settings;
+  const { depth, similarityThreshold, maxChildren, maxClusters, maxVariantWords, maxVariantConstants } = settings;
   if (!Number.isInteger(depth) || depth < 3) throw new RangeError(`depth must be an integer ≥ 3, got ${depth}`);
   if (!(similarityThreshold >= 0 && similarityThreshold <= 1)) {
     throw new RangeError(`similarityThreshold must be within [0, 1], got ${similarityThreshold}`);
@@ -151,6 +218,12 @@ function validateSettings(settings: TemplateMinerSettings): void {
   }
   if (!Number.isInteger(maxClusters) || maxClusters < 1) {
     throw new RangeError(`maxClusters must be an integer ≥ 1, got ${maxClusters}`);
+  }
+  for (const [name, value] of [
+    ['maxVariantWords', maxVariantWords],
+    ['maxVariantConstants', maxVariantConstants],
+  ] as const) {
+    if (!Number.isInteger(value) || value < 0) throw new RangeError(`${name} must be an integer ≥ 0, got ${value}`);
   }
 }
 
@@ -162,6 +235,8 @@ export class TemplateMiner {
   private readonly root: TreeNode = newNode('', undefined);
   /** Insertion order is recency order: a hit moves its cluster to the end. */
   private readonly clusters = new Map<string, Cluster>();
+  /** Restored from a format-1 state: routes as format-1 miners did, and saves as format 1. */
+  private routesAsFormat1 = false;
 
   constructor(options: TemplateMinerOptions = {}) {
     const { onNewTemplate, ...settings } = options;
@@ -182,19 +257,54 @@ export class TemplateMiner {
   }
 
   add(message: string): AddResult {
-    const tokens = this.masker.maskTokens(message);
+    const { cluster, isNew, changed } = this.place(this.masker.maskTokens(message));
+    return { templateId: cluster.id, template: cluster.template, isNew, changed };
+  }
+
+  /**
+   * Mines `messages` in order, then gives each its template as a batch parser reports it:
+   * the template of its cluster after the last message, with the cluster's enumerations of
+   * words (see TemplateMinerSettings.maxVariantWords) resolved, each with an id of its own.
+   */
+  addAll(messages: readonly string[]): MinedTemplate[] {
+    return this.addAllTokenized(messages.map((message) => this.masker.maskTokens(message)));
+  }
+
+  /**
+   * `addAll` for messages already masked and split by `tokenize` (of a miner with the same
+   * `extraMaskRules`): cross-validation mines the same messages with many settings and masks
+   * them once.
+   */
+  addAllTokenized(tokenized: ReadonlyArray<readonly string[]>): MinedTemplate[] {
+    // Keyed by the cluster itself: a cluster evicted during the batch keeps its last template.
+    const byCluster = new Map<Cluster, number[]>();
+    tokenized.forEach((tokens, line) => {
+      const { cluster } = this.place([...tokens]);
+      const lines = byCluster.get(cluster);
+      if (lines === undefined) byCluster.set(cluster, [line]);
+      else lines.push(line);
+    });
+    const usedIds = new Set([...this.clusters.keys(), ...[...byCluster.keys()].map((cluster) => cluster.id)]);
+    const result = new Array<MinedTemplate>(tokenized.length);
+    for (const [cluster, lines] of byCluster) {
+      for (const variant of this.enumerationVariants(cluster, lines, tokenized, usedIds)) {
+        for (const line of variant.lines) result[line] = { templateId: variant.id, template: variant.template };
+      }
+    }
+    return result;
+  }
+
+  /** Mines `tokens`, which the cluster it starts may keep and generalise. */
+  private place(tokens: string[]): { cluster: Cluster; isNew: boolean; changed: boolean } {
     const leaf = this.findLeaf(tokens);
     const cluster = leaf === undefined ? undefined : this.bestCluster(leaf.clusters, tokens);
-    if (cluster === undefined) {
-      const created = this.createCluster(tokens);
-      return { templateId: created.id, template: created.template, isNew: true, changed: false };
-    }
+    if (cluster === undefined) return { cluster: this.createCluster(tokens), isNew: true, changed: false };
 
     cluster.size++;
     const changed = this.generalise(cluster, tokens);
     this.clusters.delete(cluster.id);
     this.clusters.set(cluster.id, cluster);
-    return { templateId: cluster.id, template: cluster.template, isNew: false, changed };
+    return { cluster, isNew: false, changed };
   }
 
   /** The cluster `add(message)` would join, without changing anything (not even recency). */
@@ -224,7 +334,7 @@ export class TemplateMiner {
       return out;
     };
     return {
-      format: 1,
+      format: this.routesAsFormat1 ? 1 : 2,
       maskingVersion: this.masker.version,
       settings: { ...this.settings, extraMaskRules: this.settings.extraMaskRules.map((rule) => ({ ...rule })) },
       clusters: [...this.clusters.values()].map((cluster) => ({
@@ -241,13 +351,16 @@ export class TemplateMiner {
    * the state was written with another masking version: its templates would not match.
    */
   static fromJSON(state: TemplateMinerState, options: Pick<TemplateMinerOptions, 'onNewTemplate'> = {}): TemplateMiner {
-    if (state.format !== 1) throw new Error(`unsupported template miner state format ${String(state.format)}`);
+    if (state.format !== 1 && state.format !== 2) {
+      throw new Error(`unsupported template miner state format ${String(state.format)}`);
+    }
     if (state.maskingVersion !== MASKING_VERSION) {
       throw new Error(
         `template miner state uses masking v${state.maskingVersion}, this build masks with v${MASKING_VERSION}`
       );
     }
     const miner = new TemplateMiner({ ...state.settings, onNewTemplate: options.onNewTemplate });
+    miner.routesAsFormat1 = state.format === 1;
     const saved = new Map(state.clusters.map((cluster) => [cluster.id, cluster]));
     const placed = new Map<string, Cluster>();
 
@@ -279,6 +392,69 @@ export class TemplateMiner {
       miner.clusters.set(id, cluster);
     }
     return miner;
+  }
+
+  /**
+   * The templates of one cluster's lines in a batch: one per combination of words at its
+   * enumeration positions (wildcards where the lines show at least two and at most the
+   * limit of distinct words, nothing else). The combination of the cluster's first line keeps
+   * the cluster's id, so a cluster without enumerations reports exactly as `add` did.
+   */
+  private enumerationVariants(
+    cluster: Cluster,
+    lines: readonly number[],
+    tokenized: ReadonlyArray<readonly string[]>,
+    usedIds: Set<string>
+  ): Array<{ id: string; template: string; lines: number[] }> {
+    const template = cluster.tokens;
+    const positions: number[] = [];
+    for (let i = 0; i < template.length; i++) {
+      if (template[i] !== WILDCARD) continue;
+      const words = new Set<string>();
+      let allWords = true;
+      for (const line of lines) {
+        const token = tokenized[line][i];
+        if (!isVariantWord(token)) {
+          allWords = false;
+          break;
+        }
+        words.add(token);
+      }
+      if (allWords && words.size >= 2 && words.size <= this.wordLimit(words)) positions.push(i);
+    }
+    if (positions.length === 0) return [{ id: cluster.id, template: cluster.template, lines: [...lines] }];
+
+    const variants = new Map<string, { id: string; template: string; lines: number[] }>();
+    for (const line of lines) {
+      const tokens = tokenized[line];
+      const key = positions.map((position) => tokens[position]).join('\u0000');
+      let variant = variants.get(key);
+      if (variant === undefined) {
+        const filled = [...template];
+        for (const position of positions) filled[position] = tokens[position];
+        const text = filled.join(' ');
+        variant = { id: variants.size === 0 ? cluster.id : this.unusedId(text, usedIds), template: text, lines: [] };
+        variants.set(key, variant);
+      }
+      variant.lines.push(line);
+    }
+    return [...variants.values()];
+  }
+
+  private wordLimit(words: ReadonlySet<string>): number {
+    const { maxVariantWords, maxVariantConstants } = this.settings;
+    if (maxVariantConstants <= maxVariantWords) return maxVariantWords;
+    for (const word of words) if (!CONSTANT_NAME_RE.test(word)) return maxVariantWords;
+    return maxVariantConstants;
+  }
+
+  /** A template id for `template` that no cluster and no earlier variant of the batch has. */
+  private unusedId(template: string, usedIds: Set<string>): string {
+    const base = hash53(template).toString(16).padStart(14, '0');
+    let id = base;
+    for (let n = 2; usedIds.has(id); n++) id = `${base}-${n}`;
+    usedIds.add(id);
+    return id;
   }
 
   private findLeaf(tokens: readonly string[]): TreeNode | undefined {
@@ -372,7 +548,8 @@ export class TemplateMiner {
         // The last free slot of a node is kept for the `<*>` branch.
         const hasRoom =
           wildcardChild !== undefined ? node.children.size < maxChildren : node.children.size + 1 < maxChildren;
-        const key = isVariableToken(token) || !hasRoom ? WILDCARD : token;
+        const variable = this.routesAsFormat1 ? isVariableTokenBeforeFormat2(token) : isVariableToken(token);
+        const key = variable || !hasRoom ? WILDCARD : token;
         child = key === WILDCARD ? wildcardChild : undefined;
         if (child === undefined) {
           child = newNode(key, node);
