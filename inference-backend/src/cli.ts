@@ -51,5 +51,10 @@ export async function runCli(argv: string[]): Promise<void> {
 }
 
 if (require.main === module) {
+  // `nocai templates … | head` closes the pipe early: that is the reader's choice, not an error.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw error;
+  });
   void runCli(process.argv);
 }
