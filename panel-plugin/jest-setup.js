@@ -14,3 +14,8 @@ class IntersectionObserverStub {
   }
 }
 Object.defineProperty(global, 'IntersectionObserver', { writable: true, value: IntersectionObserverStub });
+
+// An expanded row renders many @grafana/ui inputs, which jsdom lays out slowly; on a busy 2-core CI runner
+// the default 1 s of findBy/waitFor can pass before a resolved request has re-rendered. Tests still wait on
+// conditions, only for longer.
+require('@testing-library/react').configure({ asyncUtilTimeout: 5000 });

@@ -1,3 +1,4 @@
+import type { Ticket, TicketHistoryEntry } from './tickets';
 import type { Decision, EventClass } from './vocabulary';
 
 /** GET /healthz and /readyz bodies. */
@@ -42,4 +43,18 @@ export interface SeriesPage {
   kind: string;
   measurement: string;
   rows: SeriesRow[];
+}
+
+/**
+ * GET /api/tickets/:id body (its `ETag` header is the ticket's version): the ticket and its
+ * related alerts, the `aiops_events` alerts of its devices while it was open, oldest first.
+ */
+export interface TicketDetailResponse {
+  ticket: Ticket;
+  relatedAlerts: ClassifiedEvent[];
+}
+
+/** GET /api/tickets/:id/history body: every state change, oldest first. */
+export interface TicketHistoryResponse {
+  history: TicketHistoryEntry[];
 }

@@ -4,6 +4,8 @@ export * from './outputSeries';
 export * from './inventory';
 export * from './schemas';
 export * from './simulation';
+export * from './ticketWorkflow';
+export * from './timeExpression';
 export * from './tickets';
 export * from './tagValue';
 export type * from './api';

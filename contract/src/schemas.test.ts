@@ -1,8 +1,10 @@
-import { seriesQuerySchema, toSeriesQuery } from './schemas';
+import { eventsQuerySchema, seriesQuerySchema, toSeriesQuery } from './schemas';
+
+const NOW = Date.UTC(2024, 2, 5, 12);
 
 describe('seriesQuerySchema', () => {
   it('When a query string filters silences by site and state, then those are its filters and the limit defaults', () => {
-    const parsed = seriesQuerySchema('silences').parse({ site: 'hosp-01', state: 'silent', from: '1000' });
+    const parsed = seriesQuerySchema('silences', NOW).parse({ site: 'hosp-01', state: 'silent', from: '1000' });
     expect(toSeriesQuery(parsed)).toEqual({
       from: 1000,
       to: undefined,
@@ -12,13 +14,38 @@ describe('seriesQuerySchema', () => {
   });
 
   it('When a parameter is not a tag of the series, then it is refused rather than ignored', () => {
-    const result = seriesQuerySchema('models').safeParse({ site: 'hosp-01' });
+    const result = seriesQuerySchema('models', NOW).safeParse({ site: 'hosp-01' });
     expect(result.success).toBe(false);
     expect(result.error?.issues[0].message).toMatch(/site/);
   });
 
   it('When the range is reversed or the limit too large, then it is refused', () => {
-    expect(seriesQuerySchema('drift').safeParse({ from: 2000, to: 1000 }).success).toBe(false);
-    expect(seriesQuerySchema('drift').safeParse({ limit: 10_001 }).success).toBe(false);
+    expect(seriesQuerySchema('drift', NOW).safeParse({ from: 2000, to: 1000 }).success).toBe(false);
+    expect(seriesQuerySchema('drift', NOW).safeParse({ limit: 10_001 }).success).toBe(false);
+  });
+});
+
+describe('eventsQuerySchema', () => {
+  it('When a parameter is not one the events route knows, then it is refused naming it', () => {
+    const result = eventsQuerySchema(NOW).safeParse({ hots: 'hosp-01-ps-01' });
+    expect(result.success).toBe(false);
+    expect(result.error?.issues[0].message).toMatch(/hots/);
+  });
+
+  it('When the range is given as now-1h to now, then it is resolved against the given time', () => {
+    expect(eventsQuerySchema(NOW).parse({ from: 'now-1h', to: 'now' })).toMatchObject({
+      from: NOW - 3_600_000,
+      to: NOW,
+    });
+  });
+});
+
+describe('seriesQuerySchema times', () => {
+  it('When from is now-7d, then it is seven days before now; a bad expression names the accepted forms', () => {
+    expect(seriesQuerySchema('silences', NOW).parse({ from: 'now-7d' }).from).toBe(NOW - 7 * 86_400_000);
+    const bad = seriesQuerySchema('silences', NOW).safeParse({ from: 'yesterday' });
+    expect(bad.error?.issues[0].message).toBe(
+      'from must be epoch milliseconds or a relative time such as now, now-7d or now-1d/d (units s, m, h, d, w, M, y)'
+    );
   });
 });

@@ -2,46 +2,43 @@ import { z } from 'zod';
 import { DECISIONS, EVENT_CLASSES } from './vocabulary';
 import { seriesTagNames, type SeriesKind } from './outputSeries';
 import { tagValue } from './tagValue';
+import { isOrderedRange, RANGE_ORDER_ISSUE, timeRangeShape } from './timeExpression';
 
-const epochMs = z.coerce.number().int('must be an integer of milliseconds since the epoch').nonnegative();
+/**
+ * GET /api/events query string. `from`/`to` are epoch milliseconds, as Grafana's time range gives
+ * them, or relative times (`now-7d`) resolved at `nowMs`. Another parameter is refused.
+ */
+export function eventsQuerySchema(nowMs: number) {
+  return z
+    .object({
+      ...timeRangeShape(nowMs),
+      class: z.enum(EVENT_CLASSES).optional(),
+      decision: z.enum(DECISIONS).optional(),
+      host: tagValue('host').min(1).optional(),
+      site: tagValue('site').min(1).optional(),
+      limit: z.coerce.number().int().min(1).max(10_000).default(1000),
+    })
+    .strict()
+    .refine(isOrderedRange, RANGE_ORDER_ISSUE);
+}
 
-/** GET /api/events query string. `from`/`to` are epoch milliseconds, as Grafana's time range gives them. */
-export const eventsQuerySchema = z
-  .object({
-    from: epochMs.optional(),
-    to: epochMs.optional(),
-    class: z.enum(EVENT_CLASSES).optional(),
-    decision: z.enum(DECISIONS).optional(),
-    host: tagValue('host').min(1).optional(),
-    site: tagValue('site').min(1).optional(),
-    limit: z.coerce.number().int().min(1).max(10_000).default(1000),
-  })
-  .refine((q) => q.from === undefined || q.to === undefined || q.from <= q.to, {
-    message: 'from must not be after to',
-    path: ['from'],
-  });
-
-export type EventsQuery = z.infer<typeof eventsQuerySchema>;
+export type EventsQuery = z.infer<ReturnType<typeof eventsQuerySchema>>;
 
 /**
  * GET /api/series/:kind query string: the time range, a limit, and an exact-match filter on any
  * tag of that series (`site`, `host`, `state`, `model`…). Another parameter is refused, so a typo
- * in a filter is an error rather than a silently unfiltered answer.
+ * in a filter is an error rather than a silently unfiltered answer. Times as in `eventsQuerySchema`.
  */
-export function seriesQuerySchema(kind: SeriesKind) {
+export function seriesQuerySchema(kind: SeriesKind, nowMs: number) {
   const filters = Object.fromEntries(seriesTagNames(kind).map((tag) => [tag, tagValue(tag).min(1).optional()]));
   return z
     .object({
-      from: epochMs.optional(),
-      to: epochMs.optional(),
+      ...timeRangeShape(nowMs),
       limit: z.coerce.number().int().min(1).max(10_000).default(1000),
       ...filters,
     })
     .strict()
-    .refine((q) => q.from === undefined || q.to === undefined || q.from <= q.to, {
-      message: 'from must not be after to',
-      path: ['from'],
-    });
+    .refine(isOrderedRange, RANGE_ORDER_ISSUE);
 }
 
 export interface SeriesQuery {

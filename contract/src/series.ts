@@ -80,6 +80,8 @@ export const TICKET_SERIES = {
     site: 'site',
     siteKind: 'site_kind',
     source: 'source',
+    /** What this point changed: one of `TICKET_CHANGES` (`opened`, `status`, `assigned`…). */
+    change: 'change',
   },
   fields: {
     ticketId: 'ticket_id',
@@ -104,6 +106,21 @@ export const TICKET_SERIES = {
     feedbackVerdict: 'feedback_verdict',
     feedbackComment: 'feedback_comment',
     feedbackAtMs: 'feedback_at_ms',
+    rootCauseDeviceKind: 'root_cause_device_kind',
+    /** Integer: the ticket's version after this change (the API's ETag). */
+    version: 'version',
+    /** `user:<login>` or `team:<name>`, empty when unassigned. */
+    assignee: 'assignee',
+    /** Who made this change (a Grafana login, `nocai`, `grafana`) and what it did, in words. */
+    changedBy: 'changed_by',
+    changeSummary: 'change_summary',
+    /** JSON arrays/objects: the newest comments, the models' routing once a person corrected it, the incident's hosts. */
+    comments: 'comments',
+    predicted: 'predicted',
+    hosts: 'hosts',
+    /** Boolean: resolved by the backend after quiet time (not a time to resolve). */
+    autoResolved: 'auto_resolved',
+    mttrNote: 'mttr_note',
   },
 } as const;
 

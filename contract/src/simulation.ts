@@ -96,5 +96,11 @@ export const ticketHistoryRowSchema = z.object({
   resolution: z.string(),
   /** The ground-truth incident the ticket was opened for; empty for ordinary background issues. */
   incident_id: z.string(),
+  /**
+   * Optional (`nocai labels` writes it): `true` when the backend closed the ticket after quiet time
+   * rather than anyone resolving it; `resolved_at` is then no time to resolve, and MTTR training
+   * leaves the row out.
+   */
+  auto_resolved: z.enum(['true', 'false']).optional(),
 });
 export type TicketHistoryRow = z.infer<typeof ticketHistoryRowSchema>;

@@ -1,4 +1,12 @@
-import { complaintRequestSchema, grafanaWebhookSchema, ticketsQuerySchema } from './tickets';
+import {
+  commentRequestSchema,
+  complaintRequestSchema,
+  grafanaWebhookSchema,
+  ticketsQuerySchema,
+  ticketUpdateSchema,
+} from './tickets';
+
+const NOW = Date.UTC(2024, 2, 5, 12);
 
 /** The message the API answers with: the path, then the first issue's message (as `parse()` in app.ts builds it). */
 function firstIssue(result: { success: boolean; error?: { issues: Array<{ path: PropertyKey[]; message: string }> } }) {
@@ -24,19 +32,74 @@ describe('complaintRequestSchema', () => {
 
 describe('ticketsQuerySchema', () => {
   it('When the site filter is too long or holds a CR, then the query is refused', () => {
-    expect(firstIssue(ticketsQuerySchema.safeParse({ site: 's'.repeat(300) }))).toBe(
+    expect(firstIssue(ticketsQuerySchema(NOW).safeParse({ site: 's'.repeat(300) }))).toBe(
       'site: site must be at most 256 characters (it has 300)'
     );
-    expect(firstIssue(ticketsQuerySchema.safeParse({ site: 'a\rb' }))).toMatch(
+    expect(firstIssue(ticketsQuerySchema(NOW).safeParse({ site: 'a\rb' }))).toMatch(
       /^site: site must not contain control characters/
     );
-    expect(ticketsQuerySchema.safeParse({ site: '' }).success).toBe(false);
+    expect(ticketsQuerySchema(NOW).safeParse({ site: '' }).success).toBe(false);
   });
 
   it('When the range is reversed, then the query is refused like the events query', () => {
-    expect(firstIssue(ticketsQuerySchema.safeParse({ from: '2000', to: '1000' }))).toBe(
+    expect(firstIssue(ticketsQuerySchema(NOW).safeParse({ from: '2000', to: '1000' }))).toBe(
       'from: from must not be after to'
     );
+  });
+});
+
+describe('ticketsQuerySchema parameters and times', () => {
+  it('When a parameter is unknown (a typo of a filter), then the list is refused rather than unfiltered', () => {
+    expect(firstIssue(ticketsQuerySchema(NOW).safeParse({ departement: 'facilities' }))).toMatch(/departement/);
+  });
+
+  it('When from is now-7d and to is now, then they are epoch milliseconds relative to the given now', () => {
+    expect(ticketsQuerySchema(NOW).parse({ from: 'now-7d', to: 'now' })).toMatchObject({
+      from: NOW - 7 * 86_400_000,
+      to: NOW,
+    });
+    expect(ticketsQuerySchema(NOW).parse({ from: '1709600000000' }).from).toBe(1709600000000);
+  });
+
+  it('When a status is one of the workflow statuses, then it filters; another is refused', () => {
+    expect(ticketsQuerySchema(NOW).parse({ status: 'in_progress' }).status).toBe('in_progress');
+    expect(ticketsQuerySchema(NOW).safeParse({ status: 'done' }).success).toBe(false);
+  });
+});
+
+describe('ticketUpdateSchema', () => {
+  it('When an assignee is a person or a team, then it is accepted; null unassigns', () => {
+    expect(ticketUpdateSchema.parse({ assignee: 'user:alice@example.com', version: 3 })).toEqual({
+      assignee: 'user:alice@example.com',
+      version: 3,
+    });
+    expect(ticketUpdateSchema.parse({ assignee: 'team:network_ops' }).assignee).toBe('team:network_ops');
+    expect(ticketUpdateSchema.parse({ assignee: null }).assignee).toBeNull();
+  });
+
+  it('When the assignee has no user: or team: prefix or holds a space, then the message shows the format', () => {
+    for (const assignee of ['alice', 'user:', 'user:al ice', 'group:ops', 'team:-x']) {
+      expect(firstIssue(ticketUpdateSchema.safeParse({ assignee }))).toBe(
+        'assignee: assignee must be user:<login> (letters, digits and . _ @ + -) or team:<name> (letters, digits and . _ -), e.g. user:alice or team:network_ops'
+      );
+    }
+  });
+
+  it('When a status is the backend own (auto_resolved, needs_review) or unknown, then it is refused', () => {
+    for (const status of ['auto_resolved', 'needs_review', 'done']) {
+      expect(ticketUpdateSchema.safeParse({ status }).success).toBe(false);
+    }
+  });
+
+  it('When nothing would change or an unknown field is sent, then it is refused saying what can be changed', () => {
+    expect(firstIssue(ticketUpdateSchema.safeParse({ comment: 'hi' }))).toMatch(/^: nothing to change: give status/);
+    expect(firstIssue(ticketUpdateSchema.safeParse({ status: 'acknowledged', owner: 'bob' }))).toMatch(/owner/);
+  });
+
+  it('When a comment is blank or too long, then it is refused', () => {
+    expect(commentRequestSchema.safeParse({ text: '   ' }).success).toBe(false);
+    expect(commentRequestSchema.safeParse({ text: 'x'.repeat(2001) }).success).toBe(false);
+    expect(commentRequestSchema.parse({ text: ' called the site ' }).text).toBe('called the site');
   });
 });
 

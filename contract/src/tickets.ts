@@ -1,18 +1,25 @@
 import { z } from 'zod';
 import { tagValue, tagValueProblem } from './tagValue';
+import { isOrderedRange, RANGE_ORDER_ISSUE, timeRangeShape } from './timeExpression';
+import {
+  ASSIGNEE_FORMAT,
+  COMMENT_MAX_LENGTH,
+  FEEDBACK_VERDICTS,
+  isAssignee,
+  SETTABLE_STATUSES,
+  TICKET_STATUSES,
+  type FeedbackVerdict,
+  type TicketChangeKind,
+  type TicketStatus,
+} from './ticketWorkflow';
+import { DEPARTMENTS, EVENT_CLASSES, PRIORITIES } from './vocabulary';
 import type { Department, EventClass, Priority } from './vocabulary';
 
 /**
  * Tickets as the backend creates them and the API and Grafana plugins show them.
  * InfluxDB (`aiops_tickets`, one point per state change) is their store of record.
+ * Statuses and the moves between them are in `ticketWorkflow.ts`.
  */
-
-export const TICKET_STATUSES = ['open', 'needs_review', 'resolved'] as const;
-export type TicketStatus = (typeof TICKET_STATUSES)[number];
-
-/** `avoided`: acted on before it became an outage; counts as a true positive. */
-export const FEEDBACK_VERDICTS = ['valid', 'invalid', 'avoided'] as const;
-export type FeedbackVerdict = (typeof FEEDBACK_VERDICTS)[number];
 
 export const TICKET_SOURCES = ['logs', 'silence', 'metrics', 'complaint', 'grafana_alert'] as const;
 export type TicketSource = (typeof TICKET_SOURCES)[number];
@@ -43,6 +50,23 @@ export interface SimilarTicket {
   similarity: number;
 }
 
+export interface TicketComment {
+  text: string;
+  /** Who wrote it: a Grafana login, or `unknown` when the caller sent none. */
+  by: string;
+  atMs: number;
+}
+
+/** The change that produced a ticket state: what, who and when. */
+export interface TicketChange {
+  kind: TicketChangeKind;
+  /** A Grafana login, `unknown`, or `nocai` (the backend) / `grafana` (an alert) for machine changes. */
+  by: string;
+  atMs: number;
+  /** "status open → acknowledged; assignee → team:network_ops". */
+  summary: string;
+}
+
 export interface Ticket {
   id: string;
   openedAtMs: number;
@@ -69,11 +93,34 @@ export interface Ticket {
   similarTickets: SimilarTicket[];
   modelVersion: string;
   feedback?: { verdict: FeedbackVerdict; comment?: string; atMs: number };
+  /**
+   * How many state changes the ticket has had: its version, sent back as the ETag and expected in
+   * `If-Match` (or `version`) by `PATCH`. The API always sets it; absent only in states built
+   * before the workflow existed (read as 0).
+   */
+  version?: number;
+  /** `user:<login>` or `team:<name>` (see `ASSIGNEE_PATTERN`). */
+  assignee?: string;
+  /** The newest comments (at most `COMMENTS_KEPT`), oldest first. */
+  comments?: TicketComment[];
+  /**
+   * What the models decided, kept once a person corrected class, department or priority (the
+   * ticket's own fields then hold the correction): a label for the next training.
+   */
+  predicted?: TicketRouting;
+  /** The change that produced this state. */
+  change?: TicketChange;
+  /** The backend resolved it after quiet time, not a person or a recovery; kept once closed. */
+  autoResolved?: boolean;
+  /** Why P50 and P90 are what they are when they are not two independent quantiles (e.g. equal). */
+  mttrNote?: string;
+  /** Devices of the incident (its alerts and silences): where its related alerts are looked up. */
+  hosts?: string[];
 }
 
 export const feedbackRequestSchema = z.object({
-  verdict: z.enum(['valid', 'invalid', 'avoided']),
-  comment: z.string().max(2000).optional(),
+  verdict: z.enum(FEEDBACK_VERDICTS),
+  comment: z.string().max(COMMENT_MAX_LENGTH).optional(),
 });
 export type FeedbackRequest = z.infer<typeof feedbackRequestSchema>;
 
@@ -85,24 +132,72 @@ export const complaintRequestSchema = z.object({
 });
 export type ComplaintRequest = z.infer<typeof complaintRequestSchema>;
 
-const epochMs = z.coerce.number().int().nonnegative();
+/**
+ * GET /api/tickets query string, with relative times resolved at `nowMs` (see `timeExpression.ts`).
+ * Another parameter is refused, so a typo in a filter is an error rather than an unfiltered list.
+ */
+export function ticketsQuerySchema(nowMs: number) {
+  return z
+    .object({
+      status: z.enum(TICKET_STATUSES).optional(),
+      site: tagValue('site').min(1).optional(),
+      department: tagValue('department', 64).min(1).optional(),
+      priority: z.enum(PRIORITIES).optional(),
+      ...timeRangeShape(nowMs),
+      limit: z.coerce.number().int().min(1).max(1000).default(100),
+      offset: z.coerce.number().int().min(0).default(0),
+    })
+    .strict()
+    .refine(isOrderedRange, RANGE_ORDER_ISSUE);
+}
+export type TicketsQuery = z.infer<ReturnType<typeof ticketsQuerySchema>>;
 
-export const ticketsQuerySchema = z
+const comment = z
+  .string()
+  .trim()
+  .min(1, 'a comment must not be empty')
+  .max(COMMENT_MAX_LENGTH, `a comment must be at most ${COMMENT_MAX_LENGTH} characters`);
+
+const UPDATE_FIELDS = ['status', 'assignee', 'eventClass', 'department', 'priority'] as const;
+
+/**
+ * PATCH /api/tickets/:id: a workflow change (status, assignee, a correction of the routing), with
+ * an optional comment saying why. `version` is the version the change was made against (or send it
+ * as `If-Match`); `assignee: null` unassigns. At least one of the changes must be there.
+ */
+export const ticketUpdateSchema = z
   .object({
-    status: z.enum(['open', 'needs_review', 'resolved']).optional(),
-    site: tagValue('site').min(1).optional(),
-    department: tagValue('department', 64).min(1).optional(),
-    priority: z.enum(['P1', 'P2', 'P3', 'P4']).optional(),
-    from: epochMs.optional(),
-    to: epochMs.optional(),
-    limit: z.coerce.number().int().min(1).max(1000).default(100),
-    offset: z.coerce.number().int().min(0).default(0),
+    version: z.number().int().nonnegative().optional(),
+    status: z.enum(SETTABLE_STATUSES).optional(),
+    assignee: z
+      .string()
+      .refine(isAssignee, { message: `assignee must be ${ASSIGNEE_FORMAT}` })
+      .nullable()
+      .optional(),
+    eventClass: z.enum(EVENT_CLASSES).optional(),
+    department: z.enum(DEPARTMENTS).optional(),
+    priority: z.enum(PRIORITIES).optional(),
+    comment: comment.optional(),
   })
-  .refine((q) => q.from === undefined || q.to === undefined || q.from <= q.to, {
-    message: 'from must not be after to',
-    path: ['from'],
+  .strict()
+  .refine((u) => UPDATE_FIELDS.some((field) => u[field] !== undefined), {
+    message: `nothing to change: give ${UPDATE_FIELDS.join(', ')} (a comment alone goes to POST /api/tickets/:id/comments)`,
   });
-export type TicketsQuery = z.infer<typeof ticketsQuerySchema>;
+export type TicketUpdateRequest = z.infer<typeof ticketUpdateSchema>;
+
+/** POST /api/tickets/:id/comments: appending cannot be stale, so no version is needed. */
+export const commentRequestSchema = z.object({ text: comment }).strict();
+export type CommentRequest = z.infer<typeof commentRequestSchema>;
+
+/** One state change of a ticket, as `GET /api/tickets/:id/history` lists them (oldest first). */
+export interface TicketHistoryEntry {
+  atMs: number;
+  version: number;
+  status: TicketStatus;
+  kind: TicketChangeKind;
+  by: string;
+  summary: string;
+}
 
 export interface TicketsPage {
   tickets: Ticket[];

@@ -62,8 +62,12 @@ export class BackendClient {
     return this.request<T>('POST', backendPath, body, options);
   }
 
+  patch<T>(backendPath: string, body: unknown, options: RequestOptions = {}): Promise<T> {
+    return this.request<T>('PATCH', backendPath, body, options);
+  }
+
   private async request<T>(
-    method: 'GET' | 'POST',
+    method: 'GET' | 'POST' | 'PATCH',
     backendPath: string,
     body: unknown,
     options: RequestOptions

@@ -528,6 +528,50 @@ describe('postFeedback', () => {
   });
 });
 
+describe('updateTicket and addComment', () => {
+  it('When an operator assigns a ticket, then a PATCH carries the change and the version it was made against', async () => {
+    const updated: Ticket = { ...TICKET, assignee: 'team:network_ops', version: 4 };
+    backendAnswers({ '/api/api/tickets/CMP-1a2b': { status: 200, data: { ticket: updated } } });
+
+    const ticket = await createDataSource().updateTicket('CMP-1a2b', {
+      assignee: 'team:network_ops',
+      version: 3,
+      comment: '  ',
+    });
+
+    expect(ticket.assignee).toBe('team:network_ops');
+    const [request] = fetchMock.mock.calls[0];
+    expect(request).toMatchObject({
+      method: 'PATCH',
+      url: expect.stringMatching(/\/api\/api\/tickets\/CMP-1a2b$/),
+      data: { assignee: 'team:network_ops', version: 3 },
+    });
+    expect(request.data).not.toHaveProperty('comment');
+  });
+
+  it('When someone else changed the ticket first, then the Error carries the backend conflict message', async () => {
+    backendAnswers({
+      '/api/api/tickets/CMP-1a2b': {
+        status: 409,
+        statusText: 'Conflict',
+        data: { error: { code: 'stale_version', message: 'ticket CMP-1a2b is at version 5, not 3' } },
+      },
+    });
+
+    await expect(createDataSource().updateTicket('CMP-1a2b', { status: 'acknowledged', version: 3 })).rejects.toThrow(
+      'ticket CMP-1a2b is at version 5, not 3 (stale_version, 409 Conflict)'
+    );
+  });
+
+  it('When a comment is added, then it is posted trimmed without a version', async () => {
+    backendAnswers({ '/api/api/tickets/CMP-1a2b/comments': { status: 201, data: { ticket: TICKET } } });
+
+    await createDataSource().addComment('CMP-1a2b', '  called the site  ');
+
+    expect(fetchMock.mock.calls[0][0]).toMatchObject({ method: 'POST', data: { text: 'called the site' } });
+  });
+});
+
 describe('metricFindQuery', () => {
   it('When a variable asks for sites, then it gets the distinct sites of tickets and events, sorted', async () => {
     backendAnswers({

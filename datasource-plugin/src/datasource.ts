@@ -15,6 +15,7 @@ import {
 } from '@grafana/data';
 import { getTemplateSrv } from '@grafana/runtime';
 import type {
+  CommentRequest,
   FeedbackRequest,
   FeedbackVerdict,
   HealthResponse,
@@ -22,6 +23,7 @@ import type {
   SeriesPage,
   Ticket,
   TicketsPage,
+  TicketUpdateRequest,
 } from '@nocai/contract';
 import { SERIES_BY_KIND, seriesTagNames } from '@nocai/contract/dist/outputSeries';
 import { of } from 'rxjs';
@@ -148,6 +150,50 @@ export class NocaiDataSource extends DataSourceApi<NocaiQuery, NocaiOptions> {
     );
     if (typeof response?.ticket?.id !== 'string') {
       throw new BackendError('backend', 'the backend accepted the feedback but did not return the ticket');
+    }
+    return response.ticket;
+  }
+
+  /**
+   * A workflow change (`PATCH /api/tickets/:id`: status, assignee, a corrected class, department or priority,
+   * with an optional comment), made against `change.version`, the version the operator saw. Grafana's proxy
+   * forwards no `If-Match`, so the version travels in the body. Returns the ticket as the backend now has it;
+   * a stale version, a closed ticket or a move the workflow does not allow is refused with the backend's
+   * message.
+   */
+  async updateTicket(ticketId: string, change: TicketUpdateRequest): Promise<Ticket> {
+    if (!ticketId) {
+      throw new BackendError('backend', 'a ticket change needs a ticket id');
+    }
+    const body: TicketUpdateRequest = { ...change };
+    const comment = change.comment?.trim();
+    if (comment) {
+      body.comment = comment;
+    } else {
+      delete body.comment;
+    }
+    return this.ticketOf(
+      await this.backend.patch<{ ticket?: Ticket }>(`/api/tickets/${encodeURIComponent(ticketId)}`, body),
+      'change'
+    );
+  }
+
+  /** A comment on its own (`POST /api/tickets/:id/comments`); appending needs no version. */
+  async addComment(ticketId: string, text: string): Promise<Ticket> {
+    const trimmed = text.trim();
+    if (!ticketId || !trimmed) {
+      throw new BackendError('backend', 'a comment needs a ticket id and some text');
+    }
+    const body: CommentRequest = { text: trimmed };
+    return this.ticketOf(
+      await this.backend.post<{ ticket?: Ticket }>(`/api/tickets/${encodeURIComponent(ticketId)}/comments`, body),
+      'comment'
+    );
+  }
+
+  private ticketOf(response: { ticket?: Ticket } | undefined, what: string): Ticket {
+    if (typeof response?.ticket?.id !== 'string') {
+      throw new BackendError('backend', `the backend accepted the ${what} but did not return the ticket`);
     }
     return response.ticket;
   }

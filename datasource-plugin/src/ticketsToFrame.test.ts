@@ -58,6 +58,10 @@ describe('ticketsToFrame', () => {
         'explanation',
         'similar',
         'feedback_verdict',
+        'version',
+        'assignee',
+        'comments',
+        'changed_by',
       ])
     );
     expect(frame.fields[0]).toMatchObject({ name: 'time', type: FieldType.time, values: [TICKET.openedAtMs] });

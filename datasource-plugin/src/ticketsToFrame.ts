@@ -63,6 +63,18 @@ const COLUMNS: readonly Column[] = [
     value: (ticket) => ticket.resolvedAtMs ?? null,
   },
   { name: NAMES.modelVersion, type: FieldType.string, value: (ticket) => ticket.modelVersion },
+  // The workflow: the version a change must be made against, who has it, what was said and changed last.
+  { name: NAMES.version, type: FieldType.number, value: (ticket) => ticket.version ?? 0 },
+  { name: NAMES.assignee, type: FieldType.string, value: (ticket) => ticket.assignee ?? null },
+  { name: NAMES.comments, type: FieldType.string, value: (ticket) => JSON.stringify(ticket.comments ?? []) },
+  {
+    name: NAMES.predicted,
+    type: FieldType.string,
+    value: (ticket) => (ticket.predicted ? JSON.stringify(ticket.predicted) : null),
+  },
+  { name: NAMES.changedBy, type: FieldType.string, value: (ticket) => ticket.change?.by ?? null },
+  { name: NAMES.changeSummary, type: FieldType.string, value: (ticket) => ticket.change?.summary ?? null },
+  { name: NAMES.mttrNote, type: FieldType.string, value: (ticket) => ticket.mttrNote ?? null },
 ];
 
 /** One row per ticket, in the order the backend listed them. */

@@ -3,7 +3,7 @@ import * as contract from '@nocai/contract';
 import { DECISIONS, DEPARTMENTS, EVENT_CLASSES, FEEDBACK_VERDICTS, PRIORITIES, TICKET_STATUSES } from './vocabulary';
 
 describe('vocabulary', () => {
-  it('When the contract changes its ticket statuses or verdicts, then this test fails until the local copies follow', () => {
+  it('When the editor suggests statuses and verdicts, then they are the contract workflow lists', () => {
     expect(TICKET_STATUSES).toEqual(contract.TICKET_STATUSES);
     expect(FEEDBACK_VERDICTS).toEqual(contract.FEEDBACK_VERDICTS);
   });

@@ -179,8 +179,10 @@ export async function startService(
     logger
   );
 
+  const events = new EventsRepository(apiInflux, config.influx.outputDatabase);
   const tickets = new TicketService({
     tickets: ticketsRepository,
+    events,
     router: served.router ?? new RuleTextRouter(),
     mttr,
     similar: () => similar,
@@ -193,7 +195,7 @@ export async function startService(
     logger,
     metrics,
     clock,
-    events: new EventsRepository(apiInflux, config.influx.outputDatabase),
+    events,
     series: new SeriesRepository(apiInflux, config.influx.outputDatabase),
     checkInflux: () => influx.ping(),
     stageHealth: () => scheduler.health(),

@@ -1,4 +1,4 @@
-import type { FeedbackVerdict, Ticket } from '@nocai/contract';
+import type { FeedbackVerdict, Ticket, TicketUpdateRequest } from '@nocai/contract';
 
 /** Plugin id of the data source that takes feedback; the options picker offers only data sources of it. */
 export const FEEDBACK_DATASOURCE_TYPE = 'nocai-inference-datasource';
@@ -17,6 +17,23 @@ export function isFeedbackDataSource(datasource: unknown): datasource is Feedbac
     datasource !== null &&
     'postFeedback' in datasource &&
     typeof datasource.postFeedback === 'function'
+  );
+}
+
+/** What the panel needs from the NOC AI data source for the ticket workflow (its `updateTicket`, `addComment`). */
+export interface WorkflowDataSource {
+  updateTicket(ticketId: string, change: TicketUpdateRequest): Promise<Ticket>;
+  addComment(ticketId: string, text: string): Promise<Ticket>;
+}
+
+export function isWorkflowDataSource(datasource: unknown): datasource is WorkflowDataSource {
+  return (
+    typeof datasource === 'object' &&
+    datasource !== null &&
+    'updateTicket' in datasource &&
+    typeof datasource.updateTicket === 'function' &&
+    'addComment' in datasource &&
+    typeof datasource.addComment === 'function'
   );
 }
 

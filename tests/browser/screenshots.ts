@@ -4,8 +4,8 @@
  * panel, real data source code, real backend with three tickets from complaints), with a private influxd
  * unless NOCAI_TEST_INFLUX_URL names one. The backend first catches up on a simulated hospital power
  * failure (so a ticket carries a root cause) and routes complaints with ticket models trained on the
- * simulated history. One ticket is validated and the most urgent one expanded, so the pictures show a
- * verdict and the details.
+ * simulated history. One ticket is validated, the outage acknowledged, assigned and commented on, and
+ * the most urgent one expanded, so the pictures show a verdict, the workflow and the details.
  */
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -18,6 +18,8 @@ import { generateInventory } from '../../inference-backend/src/simulator';
 import { minuteAgo, runScenario } from '../support/scenario';
 
 import { startLocalInfluxd } from '../../inference-backend/src/adapters/influx/localServer';
+import type { TicketsPage } from '@nocai/contract';
+import { HARNESS_USER } from './harness/constants';
 import { startHarnessSession } from './harness/session';
 
 const OUT_DIR = resolve(__dirname, '../../docs/screenshots');
@@ -44,6 +46,7 @@ async function main() {
     if (!response.ok) {
       throw new Error(`feedback for the screenshot failed: ${response.status} ${await response.text()}`);
     }
+    await workOnTheOutage(session);
     mkdirSync(OUT_DIR, { recursive: true });
     for (const theme of THEMES) {
       const page = await session.browser.newPage({ viewport: { width: 1920, height: 900 } });
@@ -67,11 +70,38 @@ async function main() {
   }
 }
 
+/** The power outage as an operator has taken it on: acknowledged, assigned to field technicians, a comment. */
+async function workOnTheOutage(session: Awaited<ReturnType<typeof startHarnessSession>>) {
+  const page = (await (await session.backend.call('/api/tickets?priority=P1&from=now-1d')).json()) as TicketsPage;
+  const outage = page.tickets.find((ticket) => ticket.source === 'logs') ?? page.tickets[0];
+  if (!outage) {
+    throw new Error('the screenshot scenario produced no P1 ticket');
+  }
+  const response = await session.backend.call(`/api/tickets/${outage.id}`, {
+    method: 'PATCH',
+    headers: { 'X-Grafana-User': HARNESS_USER },
+    body: JSON.stringify({
+      status: 'acknowledged',
+      assignee: 'team:field_technicians',
+      comment: 'Electrician on the way, on site in 20 minutes',
+      version: outage.version,
+    }),
+  });
+  if (!response.ok) {
+    throw new Error(`working on the outage for the screenshot failed: ${response.status} ${await response.text()}`);
+  }
+}
+
 /** Department, priority and class models trained on a simulated year of tickets, as the demo does. */
 async function trainTicketModels() {
   const dir = mkdtempSync(join(tmpdir(), 'nocai-screenshots-'));
   const simDir = join(dir, 'sim');
-  await writeSimulationFiles(simDir, { seed: 42, inventory: generateInventory({ seed: 42, sites: 4 }) }, Date.now(), 365);
+  await writeSimulationFiles(
+    simDir,
+    { seed: 42, inventory: generateInventory({ seed: 42, sites: 4 }) },
+    Date.now(),
+    365
+  );
   const historyPath = join(simDir, 'history', 'tickets.jsonl');
   const tickets = await readTableFile(historyPath);
   const modelsDir = join(dir, 'models');

@@ -13,7 +13,7 @@ describe('triage panel in a real browser', () => {
 
   beforeAll(async () => {
     session = await startHarnessSession();
-    page = await session.browser.newPage({ viewport: { width: 1440, height: 900 } });
+    page = await session.browser.newPage({ viewport: { width: 1920, height: 900 } });
     await page.goto(`${session.server.url}/?theme=light`);
     await page.waitForSelector('body[data-harness-ready="true"]', { timeout: 30_000 });
   });
@@ -77,6 +77,61 @@ describe('triage panel in a real browser', () => {
     );
     expect(stored).toEqual([expect.objectContaining({ verdict: 'valid' })]);
     expect(session.server.forwarded).toContainEqual({ method: 'POST', path: `/api/tickets/${ticket.id}/feedback` });
+  });
+
+  it('When an operator acknowledges, assigns and corrects the department with the real buttons, then the row shows it and aiops_tickets holds each change with who made it', async () => {
+    const [, ticket] = session.tickets;
+    const department = ticket.department === 'facilities' ? 'security' : 'facilities';
+    const status = row(ticket.id).getByTestId('nocai-triage-status');
+
+    // By keyboard: the quick button is a real, focusable button.
+    const acknowledge = row(ticket.id).getByRole('button', { name: `Acknowledge ${ticket.id}`, exact: true });
+    await acknowledge.focus();
+    await page.keyboard.press('Enter');
+    await page.waitForSelector(
+      `[data-ticket-id="${ticket.id}"] [data-testid="nocai-triage-status"][data-progress="saved"]`
+    );
+    await expect(status.textContent()).resolves.toBe('acknowledged');
+
+    // The rest is in the expanded row, reached with the keyboard like any form.
+    await row(ticket.id).getByTestId('nocai-triage-expand').click();
+    const details = page.getByTestId('nocai-triage-details');
+    await details.getByTestId('nocai-triage-assignee-input').fill('team:security');
+    await details.getByTestId('nocai-triage-assignee-input').press('Enter');
+    await page.waitForSelector(
+      `[data-ticket-id="${ticket.id}"] [data-testid="nocai-triage-assignee"][data-assignee="team:security"]`
+    );
+
+    await details.getByRole('button', { name: `Correct routing of ${ticket.id}` }).click();
+    const departmentBox = details.getByTestId('nocai-triage-correction').getByRole('combobox', { name: 'Department' });
+    await departmentBox.fill(department);
+    await page.getByRole('option', { name: department, exact: true }).waitFor();
+    await departmentBox.press('ArrowDown');
+    await departmentBox.press('Enter');
+    await details.getByRole('button', { name: `Save correction of ${ticket.id}` }).click();
+    await page.waitForFunction(
+      ({ id, wanted }) =>
+        document
+          .querySelector(`[data-ticket-id="${id}"] [data-testid="nocai-triage-status"]`)
+          ?.getAttribute('data-progress') === 'saved' &&
+        document.querySelector(`[data-ticket-id="${id}"]`)?.textContent?.includes(wanted),
+      { id: ticket.id, wanted: department }
+    );
+    await expect(details.textContent()).resolves.toContain(`department (was ${ticket.department})`);
+
+    const [series] = await session.backend.influx.client.query(
+      session.backend.outputDb,
+      `SELECT "status", "change", "version", "assignee", "department", "changed_by" FROM aiops_tickets WHERE ticket_id = '${ticket.id}' ORDER BY time ASC`
+    );
+    expect(series.rows.map((p) => [p.change, p.status, p.assignee, p.department, p.changed_by])).toEqual([
+      ['opened', ticket.status, '', ticket.department, 'unknown'],
+      ['status', 'acknowledged', '', ticket.department, 'admin'],
+      ['assigned', 'acknowledged', 'team:security', ticket.department, 'admin'],
+      ['corrected', 'acknowledged', 'team:security', department, 'admin'],
+    ]);
+    expect(series.rows.map((p) => p.version)).toEqual([1, 2, 3, 4]);
+    expect(session.server.forwarded).toContainEqual({ method: 'PATCH', path: `/api/tickets/${ticket.id}` });
+    await row(ticket.id).getByTestId('nocai-triage-expand').click();
   });
 
   it('When the backend cannot take the next verdict, then the panel shows the error and the row rolls back', async () => {

@@ -149,10 +149,12 @@ describe('provisioned alert rules', () => {
     }
   );
 
-  it('When a P1 ticket opens, then a rule counts open P1 tickets over 5 minutes and fires above 0', () => {
+  it('When a P1 ticket opens, then a rule counts P1 tickets that became open over 5 minutes and fires above 0', () => {
     const rule = ruleReading('aiops_tickets');
     expect(queryOf(rule)).toMatch(/"priority" = 'P1'/);
     expect(queryOf(rule)).toMatch(/"status" = 'open'/);
+    // An assignment or a comment on an open P1 ticket writes an open point too, and must not page again.
+    expect(queryOf(rule)).toMatch(/\("change" = 'opened' OR "change" = 'status'\)/);
     expect(rule.data[0].relativeTimeRange?.from).toBe(300);
     expect(thresholdOf(rule)).toEqual({ type: 'gt', value: 0 });
   });

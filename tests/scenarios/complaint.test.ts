@@ -1,14 +1,14 @@
 /**
  * @jest-environment ../inference-backend/src/adapters/onnx/onnxruntimeTestEnvironment.js
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Ticket } from '@nocai/contract';
 import { readTableFile } from '../../inference-backend/src/adapters/files/csv';
 import { DEFAULT_MODEL_SPECS, trainTarget } from '../../inference-backend/src/commands/train';
 import { writeSimulationFiles } from '../../inference-backend/src/commands/simulate';
-import { generateInventory } from '../../inference-backend/src/simulator';
+import { formatInventory, generateInventory } from '../../inference-backend/src/simulator';
 import { startTestBackend, type TestBackend } from '../support/service';
 
 describe('(e) a typed complaint through the real backend and its ONNX models', () => {
@@ -53,5 +53,54 @@ describe('(e) a typed complaint through the real backend and its ONNX models', (
     expect(ticket.similarTickets.length).toBeGreaterThan(0);
     expect(ticket.similarTickets[0].resolution).not.toBe('');
     expect(ticket.mttrP90Seconds).toBeGreaterThanOrEqual(ticket.mttrP50Seconds);
+  });
+});
+
+describe('complaints naming places the inventory does not know', () => {
+  const inventory = generateInventory({ seed: 42, sites: 4 });
+  const otherSiteHost = inventory.devices.find((d) => d.site !== 'hosp-01')?.host ?? '';
+  const otherSite = inventory.devices.find((d) => d.host === otherSiteHost)?.site ?? '';
+  let backend: TestBackend;
+  let dir: string;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'nocai-places-'));
+    writeFileSync(join(dir, 'inventory.yaml'), formatInventory(inventory));
+    backend = await startTestBackend({ NOCAI_INVENTORY: join(dir, 'inventory.yaml') });
+  });
+
+  afterAll(async () => {
+    await backend?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('When a complaint names a site or host the inventory does not know, then it is refused with a 400 listing the known ones and nothing is stored', async () => {
+    const before = ((await (await backend.call('/api/tickets?from=0')).json()) as { total: number }).total;
+    const post = (body: Record<string, string>) =>
+      backend.call('/api/complaints', {
+        method: 'POST',
+        body: JSON.stringify({ text: 'the nurse call is silent', ...body }),
+      });
+
+    const site = await post({ site: 'hosp-99' });
+    expect(site.status).toBe(400);
+    const siteError = ((await site.json()) as { error: { code: string; message: string } }).error;
+    expect(siteError.code).toBe('unknown_place');
+    expect(siteError.message).toMatch(/^unknown site hosp-99: known sites are hosp-01, /);
+
+    const host = await post({ site: 'hosp-01', host: 'hosp-01-mon-99' });
+    expect(host.status).toBe(400);
+    expect(((await host.json()) as { error: { message: string } }).error.message).toMatch(
+      /^unknown host hosp-01-mon-99: known hosts of site hosp-01 are hosp-01-/
+    );
+
+    const elsewhere = await post({ site: 'hosp-01', host: otherSiteHost });
+    expect(elsewhere.status).toBe(400);
+    expect(((await elsewhere.json()) as { error: { message: string } }).error.message).toBe(
+      `host ${otherSiteHost} is at site ${otherSite}, not hosp-01`
+    );
+
+    const after = ((await (await backend.call('/api/tickets?from=0')).json()) as { total: number }).total;
+    expect(after).toBe(before);
   });
 });

@@ -113,7 +113,15 @@ export async function runScenario(
  * may fall inside it, and its ticket is right but not the scenario's.
  */
 export function scenarioTickets(run: ScenarioRun, tickets: Ticket[]): Ticket[] {
+  // Matched by device and the instant the ticket opened (its first alert), not by class: the truth
+  // names the class of the fault (a failed probe is hardware), the classifier may read it otherwise.
   return tickets.filter(
-    (t) => !run.backgroundAlerts.some((e) => e.hostname === t.host && e.eventClass === t.eventClass)
+    (t) =>
+      !run.backgroundAlerts.some(
+        (e) => e.hostname === t.host && Math.abs(Math.floor(e.timeUs / 1000) - t.openedAtMs) <= BACKGROUND_MATCH_MS
+      )
   );
 }
+
+/** A ticket opened within this of a background alert of its device is that alert's ticket. */
+const BACKGROUND_MATCH_MS = 1000;

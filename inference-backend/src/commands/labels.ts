@@ -2,7 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import { DEFAULT_OUTPUT_DATABASE } from '@nocai/contract';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { systemClock, type PointSink } from '../domain/series';
-import { labelledRow, readFeedback } from '../adapters/influx/feedbackLabels';
+import { labelRows, readFeedback } from '../adapters/influx/feedbackLabels';
 import { InfluxClient } from '../adapters/influx/client';
 import { TicketsRepository } from '../adapters/influx/ticketsRepository';
 import { toCsvRow } from '../adapters/files/csv';
@@ -25,9 +25,9 @@ const READ_ONLY: PointSink = {
 };
 
 /**
- * Operators' feedback becomes labels: each judged ticket is written as a training row (JSON
- * lines, or CSV when the file ends in .csv) that `nocai train --history` reads next to, or
- * merged into, the ticket history.
+ * Operators' feedback and corrections become labels: each judged or corrected ticket is written as
+ * a training row (JSON lines, or CSV when the file ends in .csv) that `nocai train --history` reads
+ * next to, or merged into, the ticket history.
  */
 async function labels(flags: LabelsFlags): Promise<void> {
   const client = new InfluxClient({
@@ -37,16 +37,11 @@ async function labels(flags: LabelsFlags): Promise<void> {
     password: flags.password,
   });
   const nowMs = Date.now();
-  const feedback = await readFeedback(client, flags.database, nowMs - flags.days * 86_400_000);
+  const sinceMs = nowMs - flags.days * 86_400_000;
+  const feedback = await readFeedback(client, flags.database, sinceMs);
   const tickets = new TicketsRepository(client, flags.database, READ_ONLY, systemClock);
   await tickets.load(nowMs);
-  const rows: Array<Record<string, string>> = [];
-  let missing = 0;
-  for (const record of feedback) {
-    const ticket = await tickets.findById(record.ticketId);
-    if (ticket) rows.push(labelledRow(ticket, record));
-    else missing++;
-  }
+  const { rows, missing } = labelRows(tickets.all(), feedback, sinceMs);
   // Through toCsvRow, like every CSV the CLI writes: comments and titles typed by people are neutralised there.
   if (flags.out.toLowerCase().endsWith('.csv')) {
     const columns = rows.length ? Object.keys(rows[0]) : [];
@@ -57,15 +52,16 @@ async function labels(flags: LabelsFlags): Promise<void> {
   } else {
     await writeFile(flags.out, rows.map((r) => JSON.stringify(r)).join('\n') + (rows.length ? '\n' : ''));
   }
-  const counts = rows.reduce<Record<string, number>>(
-    (acc, r) => ({ ...acc, [r.verdict]: (acc[r.verdict] ?? 0) + 1 }),
-    {}
-  );
+  const counts = rows.reduce<Record<string, number>>((acc, r) => {
+    const kinds = [r.verdict, r.corrected ? 'corrected' : ''].filter(Boolean);
+    for (const kind of kinds) acc[kind] = (acc[kind] ?? 0) + 1;
+    return acc;
+  }, {});
   process.stderr.write(
     `labels: ${rows.length} labelled tickets written to ${flags.out} (${
       Object.entries(counts)
         .map(([v, n]) => `${n} ${v}`)
-        .join(', ') || 'no feedback yet'
+        .join(', ') || 'no verdicts or corrections yet'
     })${missing ? `; ${missing} verdicts name tickets no longer stored` : ''}\n`
   );
 }
@@ -80,7 +76,9 @@ export function registerLabels(program: Command): void {
   withInfluxCredentials(
     program
       .command('labels')
-      .description("export operators' feedback (valid, invalid, avoided) with its tickets as training rows")
+      .description(
+        "export operators' verdicts (valid, invalid, avoided) and routing corrections with their tickets as training rows"
+      )
       .requiredOption('--out <file>', 'JSON lines (or .csv) to write')
       .addOption(
         new Option('--influx-url <url>', 'InfluxDB base URL').default('http://127.0.0.1:8086').env('INFLUX_URL')
@@ -89,7 +87,7 @@ export function registerLabels(program: Command): void {
         new Option('--database <name>', 'the results database').default(DEFAULT_OUTPUT_DATABASE).env('INFLUX_OUTPUT_DB')
       )
   )
-    .option('--days <n>', 'how far back to read feedback', positiveInt, 365)
+    .option('--days <n>', 'how far back to read verdicts and corrections', positiveInt, 365)
     .addHelpText(
       'after',
       '\nThen: nocai train --history FILE --text title,description --department department --priority priority --time opened_at --out DIR'

@@ -1,6 +1,7 @@
 import type { Department, EventClass, Priority, TicketHistoryRow } from '@nocai/contract';
 import { classifyByRules } from '../domain/triage/ruleClassifier';
 import { mttrSecondsOf } from '../adapters/files/ticketHistory';
+import { isResolvedByPeople } from '../domain/mlops/mttr';
 import type { LineClassifier } from '../pipeline/logStage';
 import type { MttrInput, MttrPrediction, MttrPredictor, TextRouter, TextRouterInput, TextRouting } from './ports';
 
@@ -50,14 +51,20 @@ export class RuleTextRouter implements TextRouter {
   }
 }
 
+/** Fewer past tickets than this in a (class, department) and its quantiles are noise: all tickets' are used. */
+const MIN_GROUP_TICKETS = 5;
+const NO_HISTORY = { p50: 3600, p90: 4 * 3600 };
+
 export class MedianMttrBaseline implements MttrPredictor {
   private readonly byKey = new Map<string, { p50: number; p90: number }>();
   private readonly overall: { p50: number; p90: number };
+  private readonly hasHistory: boolean;
 
   constructor(history: readonly TicketHistoryRow[]) {
     const groups = new Map<string, number[]>();
     const all: number[] = [];
-    for (const row of history) {
+    // A ticket the backend closed after quiet time was not resolved by anyone: no time to resolve.
+    for (const row of history.filter(isResolvedByPeople)) {
       const seconds = mttrSecondsOf(row);
       all.push(seconds);
       const key = `${row.class}|${row.department}`;
@@ -65,13 +72,22 @@ export class MedianMttrBaseline implements MttrPredictor {
       list.push(seconds);
       groups.set(key, list);
     }
-    for (const [key, values] of groups) this.byKey.set(key, { p50: quantile(values, 0.5), p90: quantile(values, 0.9) });
-    this.overall = all.length ? { p50: quantile(all, 0.5), p90: quantile(all, 0.9) } : { p50: 3600, p90: 4 * 3600 };
+    for (const [key, values] of groups) {
+      if (values.length >= MIN_GROUP_TICKETS) this.byKey.set(key, { p50: quantile(values, 0.5), p90: quantile(values, 0.9) });
+    }
+    this.hasHistory = all.length > 0;
+    this.overall = this.hasHistory ? { p50: quantile(all, 0.5), p90: quantile(all, 0.9) } : NO_HISTORY;
   }
 
   async predict(input: MttrInput): Promise<MttrPrediction> {
-    const q = this.byKey.get(`${input.eventClass}|${input.department}`) ?? this.overall;
-    return { p50Seconds: q.p50, p90Seconds: q.p90, modelVersion: 'mttr-median-baseline' };
+    const group = this.byKey.get(`${input.eventClass}|${input.department}`);
+    const q = group && group.p90 > group.p50 ? group : this.overall;
+    const note = !this.hasHistory
+      ? 'no ticket history: a default estimate (set NOCAI_TICKET_HISTORY)'
+      : q.p90 <= q.p50
+        ? 'every past ticket took about as long: P50 and P90 are the same'
+        : undefined;
+    return { p50Seconds: q.p50, p90Seconds: q.p90, modelVersion: 'mttr-median-baseline', ...(note ? { note } : {}) };
   }
 }
 

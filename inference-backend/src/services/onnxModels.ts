@@ -107,7 +107,7 @@ export class OnnxMttrPredictor implements MttrPredictor {
         fromIncident: input.fromIncident,
       },
     ]);
-    return { p50Seconds: p.p50Seconds, p90Seconds: p.p90Seconds, modelVersion: `mttr@${p.modelVersion}` };
+    return { p50Seconds: p.p50Seconds, p90Seconds: p.p90Seconds, note: p.note, modelVersion: `mttr@${p.modelVersion}` };
   }
 }
 

@@ -37,6 +37,8 @@ export interface MttrInput {
 export interface MttrPrediction {
   p50Seconds: number;
   p90Seconds: number;
+  /** Why P50 and P90 are not two independent estimates, when they are not (equal, or one derived). */
+  note?: string;
   modelVersion: string;
   explanation?: Explanation[];
 }

@@ -1,19 +1,44 @@
 import { createHash, randomBytes } from 'node:crypto';
 import {
+  isDoneStatus,
   PRODUCT_RULE_LABEL,
   type ComplaintRequest,
   type FeedbackRequest,
   type GrafanaWebhook,
   type Inventory,
   type Ticket,
+  type TicketDetailResponse,
+  type TicketHistoryEntry,
   type TicketsPage,
   type TicketsQuery,
 } from '@nocai/contract';
 import type { SimilarTicketIndex } from '../domain/recommendations/similarTickets';
 import type { Clock } from '../domain/series';
-import type { TicketsRepository } from '../adapters/influx/ticketsRepository';
-import { NotFoundError } from '../adapters/http/errors';
+import {
+  addComment,
+  applyFeedback,
+  applyWorkflowChange,
+  checkVersion,
+  GRAFANA_ACTOR,
+  mttrFields,
+  nextState,
+  resolveBySystem,
+  TicketError,
+  type WorkflowChange,
+} from '../domain/tickets';
+import type { EventsRepository } from '../adapters/influx/eventsRepository';
+import { feedbackPoint, type TicketsRepository } from '../adapters/influx/ticketsRepository';
 import type { MttrPredictor, TextRouter } from './ports';
+
+/** `*` (If-Match: *): the caller takes whatever version is current. */
+export type ExpectedVersion = number | '*';
+
+/** Related alerts listed with a ticket, at most. */
+const RELATED_ALERTS_LIMIT = 100;
+/** A typed or Grafana ticket has no incident: alerts of its devices this long before it count as related. */
+const RELATED_LOOKBACK_MS = 15 * 60_000;
+/** Known sites or hosts named in a refusal, at most. */
+const KNOWN_NAMES_SHOWN = 20;
 
 export interface TicketServiceOptions {
   /** Below this routing confidence a ticket waits in needs_review instead of being routed. */
@@ -29,6 +54,7 @@ export class TicketService {
   constructor(
     private readonly deps: {
       tickets: TicketsRepository;
+      events: Pick<EventsRepository, 'related'>;
       router: TextRouter;
       mttr: MttrPredictor;
       similar: () => SimilarTicketIndex | undefined;
@@ -44,18 +70,63 @@ export class TicketService {
 
   async get(id: string): Promise<Ticket> {
     const ticket = await this.deps.tickets.findById(id);
-    if (!ticket) throw new NotFoundError(`no ticket ${id}`);
+    if (!ticket) throw new TicketError('not_found', `no ticket ${id}`);
     return ticket;
   }
 
-  async feedback(id: string, request: FeedbackRequest, user: string): Promise<Ticket> {
+  /**
+   * A ticket and its related alerts: the `aiops_events` alerts of its devices (the incident's
+   * hosts, or the reported device) from when it opened until it was resolved, oldest first.
+   */
+  async detail(id: string): Promise<TicketDetailResponse> {
     const ticket = await this.get(id);
-    return this.deps.tickets.recordFeedback(ticket, request.verdict, request.comment, user, this.deps.clock.nowMs());
+    const hosts = ticket.hosts ?? [ticket.host, ticket.rootCause?.host ?? ''].filter(Boolean);
+    const fromIncident = ticket.source === 'logs' || ticket.source === 'silence';
+    const fromMs = ticket.openedAtMs - (fromIncident ? 0 : RELATED_LOOKBACK_MS);
+    const toMs = ticket.resolvedAtMs ?? (isDoneStatus(ticket.status) ? ticket.updatedAtMs : this.deps.clock.nowMs());
+    const relatedAlerts = await this.deps.events.related(hosts, Math.max(0, fromMs), Math.max(fromMs, toMs), RELATED_ALERTS_LIMIT);
+    return { ticket, relatedAlerts };
+  }
+
+  async history(id: string): Promise<TicketHistoryEntry[]> {
+    return this.deps.tickets.history(await this.get(id));
+  }
+
+  /**
+   * A person's workflow change (status, assignee, correction, with an optional comment), made
+   * against the version they read: another version is a conflict, none at all is refused.
+   */
+  update(id: string, change: WorkflowChange, expected: ExpectedVersion | undefined, user: string): Promise<Ticket> {
+    if (expected === undefined) {
+      throw new TicketError(
+        'version_required',
+        `a change to ticket ${id} must name the version it was made against: send If-Match: "<version>" or {"version": <version>} (GET /api/tickets/${id} gives it)`
+      );
+    }
+    return this.deps.tickets.change(id, (ticket) => {
+      // A closed ticket or a move the workflow refuses is said first: reloading would not help.
+      const next = applyWorkflowChange(ticket, change, this.actor(user));
+      checkVersion(ticket, expected === '*' ? undefined : expected);
+      return next;
+    });
+  }
+
+  comment(id: string, text: string, user: string): Promise<Ticket> {
+    return this.deps.tickets.change(id, (ticket) => addComment(ticket, text, this.actor(user)));
+  }
+
+  /** A verdict is stored twice: in aiops_feedback (a label) and as the ticket's new state. */
+  feedback(id: string, request: FeedbackRequest, user: string): Promise<Ticket> {
+    return this.deps.tickets.change(
+      id,
+      (ticket) => applyFeedback(ticket, request, this.actor(user)),
+      (updated, timeUs) => [feedbackPoint(updated, user, timeUs)]
+    );
   }
 
   async fromComplaint(request: ComplaintRequest): Promise<Ticket> {
     const nowMs = this.deps.clock.nowMs();
-    const place = this.locate(request.site, request.host);
+    const place = this.locateKnown(request.site, request.host);
     const ticket = await this.build({
       // Random, not derived from the text: two people may type the same words in the same millisecond.
       id: `CMP-${randomBytes(8).toString('hex')}`,
@@ -65,7 +136,9 @@ export class TicketService {
       openedAtMs: nowMs,
       ...place,
     });
-    const [saved] = await this.deps.tickets.save([ticket]);
+    const [saved] = await this.deps.tickets.save([
+      nextState(ticket, {}, { kind: 'opened', summary: 'opened from a complaint' }, this.actor(request.reporter ?? 'unknown')),
+    ]);
     return saved;
   }
 
@@ -87,14 +160,17 @@ export class TicketService {
       const labels = alert.labels;
       const known = out.get(id) ?? existing.get(id);
       if (alert.status === 'resolved') {
-        if (known && known.status !== 'resolved') {
+        if (known) {
           const endsMs = alert.endsAt ? Date.parse(alert.endsAt) : NaN;
           const resolvedAtMs = Number.isFinite(endsMs) && endsMs > 0 ? endsMs : nowMs;
-          out.set(id, { ...known, status: 'resolved', resolvedAtMs, updatedAtMs: Math.max(nowMs, known.updatedAtMs + 1) });
+          const actor = { by: GRAFANA_ACTOR, atMs: Math.max(nowMs, known.updatedAtMs + 1) };
+          const resolved = resolveBySystem(known, 'resolved', actor, resolvedAtMs);
+          if (resolved !== known) out.set(id, resolved);
         }
         continue;
       }
-      if (known && known.status !== 'resolved') continue;
+      // Firing again: an active ticket is already there; a resolved one opens again below.
+      if (known && !isDoneStatus(known.status)) continue;
       const summary = alert.annotations.summary ?? alert.annotations.description ?? labels.alertname ?? 'Grafana alert';
       const text = [labels.alertname, alert.annotations.summary, alert.annotations.description].filter(Boolean).join('. ');
       const startedMs = Date.parse(alert.startsAt);
@@ -108,7 +184,10 @@ export class TicketService {
         routed.set(sameKey, template);
       }
       const ticket = await template;
-      out.set(id, { ...ticket, id, title: summary, host: place.host, openedAtMs });
+      const fresh: Ticket = { ...ticket, id, title: summary, host: place.host, openedAtMs, version: known?.version ?? 0 };
+      const kept = known ? { comments: known.comments } : {};
+      const summaryOfChange = known ? `opened again: the alert fires (was ${known.status})` : 'opened from a Grafana alert';
+      out.set(id, nextState(fresh, kept, { kind: 'opened', summary: summaryOfChange }, { by: GRAFANA_ACTOR, atMs: Math.max(nowMs, (known?.updatedAtMs ?? 0) + 1) }));
     }
     return { tickets: await this.deps.tickets.save([...out.values()]), ignored: payload.alerts.length - intake.length };
   }
@@ -160,13 +239,37 @@ export class TicketService {
       siteKind: input.siteKind,
       host: input.host,
       deviceKind: input.deviceKind,
-      mttrP50Seconds: Math.round(mttr.p50Seconds),
-      mttrP90Seconds: Math.round(Math.max(mttr.p50Seconds, mttr.p90Seconds)),
+      ...mttrFields(mttr),
       relatedAlertCount: 1,
       explanation: routing.explanation,
       similarTickets: this.deps.similar()?.search(input.text, 3, { eventClass: routing.eventClass }) ?? [],
       modelVersion: `${routing.modelVersion}|${mttr.modelVersion}`,
     };
+  }
+
+  private actor(user: string) {
+    return { by: user, atMs: this.deps.clock.nowMs() };
+  }
+
+  /**
+   * Where a complaint is, from its site and host. With an inventory, a site or host it does not
+   * know is refused naming the ones it does (a typo would otherwise make a ticket nobody's
+   * filters find, and no root cause); without one there is nothing to check against.
+   */
+  private locateKnown(site: string | undefined, host: string | undefined) {
+    const inventory = this.deps.inventory;
+    if (inventory && site && !inventory.sites.some((s) => s.id === site)) {
+      throw new TicketError('unknown_place', `unknown site ${site}: known sites are ${listed(inventory.sites.map((s) => s.id))}`);
+    }
+    const device = host ? inventory?.devices.find((d) => d.host === host) : undefined;
+    if (inventory && host && !device) {
+      const candidates = inventory.devices.filter((d) => !site || d.site === site).map((d) => d.host);
+      throw new TicketError('unknown_place', `unknown host ${host}: known hosts${site ? ` of site ${site}` : ''} are ${listed(candidates)}`);
+    }
+    if (device && site && device.site !== site) {
+      throw new TicketError('unknown_place', `host ${host} is at site ${device.site}, not ${site}`);
+    }
+    return this.locate(site, host);
   }
 
   private locate(site: string | undefined, host: string | undefined) {
@@ -182,6 +285,12 @@ export class TicketService {
       criticality: siteInfo?.criticality,
     };
   }
+}
+
+function listed(names: readonly string[]): string {
+  if (names.length === 0) return 'none';
+  const shown = names.slice(0, KNOWN_NAMES_SHOWN).join(', ');
+  return names.length > KNOWN_NAMES_SHOWN ? `${shown} and ${names.length - KNOWN_NAMES_SHOWN} more` : shown;
 }
 
 function shortHash(text: string, length = 12): string {

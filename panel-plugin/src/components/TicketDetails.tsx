@@ -1,27 +1,39 @@
 import React, { useId } from 'react';
 import { css } from '@emotion/css';
 import type { GrafanaTheme2 } from '@grafana/data';
-import { Field, Input, useStyles2 } from '@grafana/ui';
+import { Button, InlineField, Input, useStyles2 } from '@grafana/ui';
 
 import { testIds } from '../testIds';
 import { formatDuration } from '../triage/format';
-import type { RowWithFeedback } from '../triage/feedback';
+import { type RowWithWorkflow, statusLabel, type WorkflowChange } from '../triage/workflow';
+import { WorkflowControls } from './WorkflowControls';
 
 /** Strongest inputs shown: enough to see why, short enough to read at a glance. */
 const MAX_EXPLANATION_FEATURES = 6;
 
 interface Props {
-  row: RowWithFeedback;
+  row: RowWithWorkflow;
   id: string;
-  /** Absent on read-only rows: there is nothing to send a comment with. */
-  comment?: { value: string; onChange: (value: string) => void };
+  nowMs: number;
+  /** Absent on read-only rows: there is nothing to send a comment or a change with. */
+  actions?: {
+    comment: string;
+    onComment: (value: string) => void;
+    onAddComment: () => void;
+    onChange: (change: WorkflowChange) => void;
+    busy: boolean;
+  };
 }
 
-/** The expanded part of a row: why the model decided, what it relates to, and how similar tickets ended. */
-export function TicketDetails({ row, id, comment }: Props) {
+/**
+ * The expanded part of a row: why the model decided, what it relates to, how similar tickets ended, and
+ * the ticket's workflow (status moves, assignee, corrections, comments).
+ */
+export function TicketDetails({ row, id, nowMs, actions }: Props) {
   const styles = useStyles2(getStyles);
   const commentId = useId();
   const features = row.explanation.slice(0, MAX_EXPLANATION_FEATURES);
+  const corrected = correctedFields(row);
 
   return (
     <div id={id} className={styles.details} data-testid={testIds.panel.details}>
@@ -32,8 +44,40 @@ export function TicketDetails({ row, id, comment }: Props) {
             <dd className={styles.breakable}>{row.ticketId}</dd>
           </>
         )}
+        {row.status && (
+          <>
+            <dt>Status</dt>
+            <dd data-testid={testIds.panel.detailsStatus}>{statusLabel(row.status)}</dd>
+          </>
+        )}
+        {row.ticketId && row.version !== undefined && (
+          <>
+            <dt>Assignee</dt>
+            <dd data-testid={testIds.panel.detailsAssignee}>{row.assignee ?? 'nobody'}</dd>
+          </>
+        )}
+        {row.changedBy && (
+          <>
+            <dt>Last change</dt>
+            <dd>
+              {row.changedBy}: {row.changeSummary}
+            </dd>
+          </>
+        )}
+        {corrected.length > 0 && (
+          <>
+            <dt>Corrected</dt>
+            <dd>{corrected.join(', ')}</dd>
+          </>
+        )}
         <dt>Related alerts</dt>
         <dd>{row.relatedAlerts ?? '–'}</dd>
+        {row.mttrNote && (
+          <>
+            <dt>MTTR</dt>
+            <dd>{row.mttrNote}</dd>
+          </>
+        )}
         {row.rootCause && (
           <>
             <dt>Root cause</dt>
@@ -82,20 +126,69 @@ export function TicketDetails({ row, id, comment }: Props) {
           </ul>
         )}
       </section>
-      {comment && (
-        <Field label="Comment" description="Optional, sent with the next verdict" htmlFor={commentId}>
-          <Input
-            id={commentId}
-            data-testid={testIds.panel.feedbackComment}
-            value={comment.value}
-            onChange={(event) => comment.onChange(event.currentTarget.value)}
-            placeholder="e.g. replaced the PSU before the UPS ran out"
-            maxLength={2000}
-            width={60}
-          />
-        </Field>
+      {(actions || (row.comments?.length ?? 0) > 0) && (
+        <div className={styles.workflow}>
+          {actions && <WorkflowControls row={row} busy={actions.busy} onChange={actions.onChange} />}
+          <section aria-label="Comments" className={styles.comments}>
+            <h6 className={styles.heading}>Comments</h6>
+            {(row.comments ?? []).length === 0 ? (
+              <span className={styles.muted}>None yet</span>
+            ) : (
+              <ul className={styles.commentList} data-testid={testIds.panel.comments}>
+                {(row.comments ?? []).map((comment) => (
+                  <li key={`${comment.atMs}-${comment.by}`}>
+                    <span className={styles.muted}>
+                      {comment.by}, {formatDuration(nowMs - comment.atMs)} ago:
+                    </span>{' '}
+                    {comment.text}
+                  </li>
+                ))}
+              </ul>
+            )}
+            {actions && (
+              <div className={styles.commentLine}>
+                <InlineField
+                  label="Comment"
+                  tooltip="Sent with the next verdict or change, or on its own with Add comment"
+                  htmlFor={commentId}
+                  grow
+                  className={styles.commentField}
+                >
+                  <Input
+                    id={commentId}
+                    data-testid={testIds.panel.feedbackComment}
+                    value={actions.comment}
+                    onChange={(event) => actions.onComment(event.currentTarget.value)}
+                    placeholder="e.g. replaced the PSU before the UPS ran out"
+                    maxLength={2000}
+                  />
+                </InlineField>
+                <Button
+                  size="sm"
+                  variant="secondary"
+                  aria-label={`Add comment to ${row.ticketId ?? 'this ticket'}`}
+                  disabled={actions.busy || actions.comment.trim() === '' || row.status === 'closed'}
+                  onClick={actions.onAddComment}
+                >
+                  Add comment
+                </Button>
+              </div>
+            )}
+          </section>
+        </div>
       )}
     </div>
+  );
+}
+
+/** "department (was field_technicians)" for each routing field a person corrected. */
+function correctedFields(row: RowWithWorkflow): string[] {
+  const predicted = row.predicted;
+  if (!predicted) {
+    return [];
+  }
+  return (['eventClass', 'department', 'priority'] as const).flatMap((field) =>
+    predicted[field] !== undefined && predicted[field] !== row[field] ? [`${field} (was ${predicted[field]})`] : []
   );
 }
 
@@ -106,7 +199,32 @@ const getStyles = (theme: GrafanaTheme2) => ({
     gap: theme.spacing(2),
     padding: theme.spacing(1, 2),
     background: theme.colors.background.secondary,
-    '& > :last-child:nth-child(4)': { gridColumn: '1 / -1' },
+  }),
+  workflow: css({
+    gridColumn: '1 / -1',
+    display: 'grid',
+    gridTemplateColumns: 'minmax(420px, 3fr) minmax(320px, 2fr)',
+    gap: theme.spacing(2),
+    borderTop: `1px solid ${theme.colors.border.weak}`,
+    paddingTop: theme.spacing(1),
+  }),
+  comments: css({
+    display: 'flex',
+    flexDirection: 'column',
+    gap: theme.spacing(0.5),
+  }),
+  commentList: css({
+    margin: 0,
+    paddingLeft: theme.spacing(2),
+  }),
+  commentLine: css({
+    display: 'flex',
+    alignItems: 'center',
+    gap: theme.spacing(1),
+  }),
+  commentField: css({
+    marginBottom: 0,
+    marginRight: 0,
   }),
   facts: css({
     display: 'grid',

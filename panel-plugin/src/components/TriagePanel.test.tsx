@@ -146,7 +146,7 @@ describe('TriagePanel', () => {
 
     const [row] = screen.getAllByTestId(testIds.panel.row);
     expect(row).toHaveTextContent('PLC watchdog reset');
-    expect(row).toHaveTextContent('needs_review');
+    expect(row).toHaveTextContent('needs review');
     expect(row).toHaveTextContent('41%');
     expect(within(row).getByTestId(testIds.panel.needsReview)).toBeInTheDocument();
   });
@@ -189,6 +189,8 @@ function nocaiFrame(now: number, datasourceUid = 'nocai-frames'): DataFrame {
         ],
       },
       { name: 'feedback_verdict', type: FieldType.string, values: [null, null] },
+      { name: 'version', type: FieldType.number, values: [2, 5] },
+      { name: 'assignee', type: FieldType.string, values: [null, 'user:bob'] },
     ],
   });
 }
@@ -288,6 +290,108 @@ describe('TriagePanel feedback', () => {
   });
 });
 
+describe('TriagePanel workflow', () => {
+  beforeEach(() => getDataSourceMock.mockReset());
+
+  it('When Ack is clicked, then the row shows acknowledged at once and the change goes out with the row version', async () => {
+    const updateTicket = jest.fn().mockResolvedValue(answered({ id: 'CMP-2', status: 'acknowledged', version: 6 }));
+    getDataSourceMock.mockResolvedValue({ name: 'NOC AI', updateTicket, addComment: jest.fn() });
+    renderPanel([nocaiFrame(Date.now())]);
+
+    fireEvent.click(within(ticketRow('CMP-2')).getByRole('button', { name: 'Acknowledge CMP-2' }));
+
+    expect(within(ticketRow('CMP-2')).getByTestId(testIds.panel.status)).toHaveTextContent('acknowledged');
+    await waitFor(() =>
+      expect(within(ticketRow('CMP-2')).getByTestId(testIds.panel.status)).toHaveAttribute('data-progress', 'saved')
+    );
+    expect(updateTicket).toHaveBeenCalledWith('CMP-2', { status: 'acknowledged', version: 5 });
+    // Acknowledged: the quick button is gone, the next moves are in the details.
+    expect(within(ticketRow('CMP-2')).queryByRole('button', { name: 'Acknowledge CMP-2' })).not.toBeInTheDocument();
+  });
+
+  it('When the backend refuses a change, then the row rolls back and an alert shows the reason', async () => {
+    const updateTicket = jest
+      .fn()
+      .mockRejectedValue(new Error('ticket CMP-2 is at version 7, not 5 (stale_version, 409 Conflict)'));
+    getDataSourceMock.mockResolvedValue({ name: 'NOC AI', updateTicket, addComment: jest.fn() });
+    renderPanel([nocaiFrame(Date.now())]);
+
+    fireEvent.click(within(ticketRow('CMP-2')).getByRole('button', { name: 'Acknowledge CMP-2' }));
+
+    const alert = await screen.findByTestId(testIds.panel.workflowError);
+    expect(alert).toHaveTextContent('The change to CMP-2 was not saved');
+    expect(alert).toHaveTextContent('is at version 7, not 5');
+    expect(within(ticketRow('CMP-2')).getByTestId(testIds.panel.status)).toHaveTextContent('open');
+  });
+
+  it('When an assignee without user: or team: is typed, then the format shows and nothing is sent; a valid one is sent with the comment', async () => {
+    const updateTicket = jest
+      .fn()
+      .mockResolvedValue(answered({ id: 'SIL-1', status: 'needs_review', assignee: 'team:facilities', version: 3 }));
+    getDataSourceMock.mockResolvedValue({ name: 'NOC AI', updateTicket, addComment: jest.fn() });
+    renderPanel([nocaiFrame(Date.now())]);
+    fireEvent.click(within(ticketRow('SIL-1')).getByRole('button', { name: 'Show details of SIL-1' }));
+
+    const input = screen.getByTestId(testIds.panel.assigneeInput);
+    fireEvent.change(input, { target: { value: 'facilities' } });
+    fireEvent.keyDown(input, { key: 'Enter' });
+    expect(await screen.findByText(/^use user:<login>/)).toBeInTheDocument();
+    expect(updateTicket).not.toHaveBeenCalled();
+
+    fireEvent.change(input, { target: { value: 'team:facilities' } });
+    fireEvent.change(screen.getByTestId(testIds.panel.feedbackComment), { target: { value: 'their building' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Assign SIL-1' }));
+
+    await waitFor(() =>
+      expect(updateTicket).toHaveBeenCalledWith('SIL-1', {
+        assignee: 'team:facilities',
+        comment: 'their building',
+        version: 2,
+      })
+    );
+    await waitFor(() => expect(screen.getByTestId(testIds.panel.detailsAssignee)).toHaveTextContent('team:facilities'));
+    // Sent with the change: the comment field is empty again.
+    expect(screen.getByTestId(testIds.panel.feedbackComment)).toHaveValue('');
+  });
+
+  it('When a verdict was saved first, then the next change is made against the version the verdict returned', async () => {
+    const postFeedback = jest.fn().mockResolvedValue(answered({ feedback: { verdict: 'valid', atMs: 1 }, version: 6 }));
+    const updateTicket = jest.fn().mockResolvedValue(answered({ id: 'CMP-2', status: 'acknowledged', version: 7 }));
+    getDataSourceMock.mockResolvedValue({ name: 'NOC AI', postFeedback, updateTicket, addComment: jest.fn() });
+    renderPanel([nocaiFrame(Date.now())]);
+
+    fireEvent.click(within(ticketRow('CMP-2')).getByRole('button', { name: 'Validate CMP-2' }));
+    await waitFor(() =>
+      expect(within(ticketRow('CMP-2')).getByTestId(testIds.panel.feedbackVerdict)).toHaveAttribute(
+        'data-progress',
+        'saved'
+      )
+    );
+    fireEvent.click(within(ticketRow('CMP-2')).getByRole('button', { name: 'Acknowledge CMP-2' }));
+
+    await waitFor(() => expect(updateTicket).toHaveBeenCalledWith('CMP-2', { status: 'acknowledged', version: 6 }));
+  });
+
+  it('When a comment is added on its own, then it goes out and shows in the comments list', async () => {
+    const addComment = jest
+      .fn()
+      .mockResolvedValue(
+        answered({ id: 'CMP-2', version: 6, comments: [{ text: 'paper ordered', by: 'alice', atMs: Date.now() }] })
+      );
+    getDataSourceMock.mockResolvedValue({ name: 'NOC AI', updateTicket: jest.fn(), addComment });
+    renderPanel([nocaiFrame(Date.now())]);
+    fireEvent.click(within(ticketRow('CMP-2')).getByRole('button', { name: 'Show details of CMP-2' }));
+
+    fireEvent.change(screen.getByTestId(testIds.panel.feedbackComment), { target: { value: 'paper ordered' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Add comment to CMP-2' }));
+
+    await waitFor(() =>
+      expect(screen.getByTestId(testIds.panel.comments)).toHaveTextContent('alice, 0s ago: paper ordered')
+    );
+    expect(addComment).toHaveBeenCalledWith('CMP-2', 'paper ordered');
+  });
+});
+
 describe('TriagePanel details, filters and states', () => {
   it('When the expand button is pressed, then related alerts, the explanation and similar tickets show', () => {
     renderPanel([nocaiFrame(Date.now())]);
@@ -343,7 +447,7 @@ describe('TriagePanel details, filters and states', () => {
     renderPanel([nocaiFrame(Date.now())], { columns: ['priority', 'summary'] });
 
     const headers = screen.getAllByRole('columnheader').map((header) => header.textContent);
-    expect(headers).toEqual(['Details', 'Priority', 'Summary', 'Verdict']);
+    expect(headers).toEqual(['Details', 'Priority', 'Summary', 'Actions']);
   });
 
   it('When the first query is still running, then a loading text shows instead of "No data"', () => {

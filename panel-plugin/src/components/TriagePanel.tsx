@@ -8,12 +8,14 @@ import { Alert, Icon, LoadingPlaceholder, Pagination, useStyles2 } from '@grafan
 import { feedbackDatasourceFor } from '../feedbackDatasource';
 import { useFeedback } from '../hooks/useFeedback';
 import { useNow } from '../hooks/useNow';
+import { useWorkflow } from '../hooks/useWorkflow';
 import { testIds } from '../testIds';
 import { collapseTickets } from '../triage/collapse';
 import { isTriageColumn } from '../triage/columns';
-import { applyFeedback, feedbackErrors, type RowWithFeedback } from '../triage/feedback';
+import { applyFeedback, feedbackErrors } from '../triage/feedback';
 import { filterChoices, filterRows, type TriageFilters } from '../triage/filters';
 import { framesToRows, sortRows, type TriageRow } from '../triage/rows';
+import { applyWorkflow, type RowWithWorkflow, type WorkflowChange, workflowErrors } from '../triage/workflow';
 import { DEFAULT_TRIAGE_OPTIONS, type TriageOptions } from '../types';
 import { TriageFilterBar } from './TriageFilterBar';
 import { HAS_VALUE, TriageTable } from './TriageTable';
@@ -31,14 +33,16 @@ export function TriagePanel({ data, options, width, height, fieldConfig, id }: P
   const [comments, setComments] = useState<Record<string, string>>({});
   const nowMs = useNow(AGE_REFRESH_MS);
   const feedback = useFeedback();
+  const workflow = useWorkflow();
 
   const allRows = useMemo(
     () => sortRows(collapseTickets(framesToRows(data.series)), options.defaultSort),
     [data.series, options.defaultSort]
   );
+  // Overlays first, filters after: a ticket moved to another status by this operator leaves a status filter.
   const rows = useMemo(
-    () => applyFeedback(filterRows(allRows, filters), feedback.state),
-    [allRows, filters, feedback.state]
+    () => filterRows(applyWorkflow(applyFeedback(allRows, feedback.state), workflow.state), filters),
+    [allRows, filters, feedback.state, workflow.state]
   );
 
   const onToggle = useCallback(
@@ -58,7 +62,7 @@ export function TriagePanel({ data, options, width, height, fieldConfig, id }: P
   );
   const { submit } = feedback;
   const onVerdict = useCallback(
-    async (row: RowWithFeedback, datasourceUid: string, verdict: FeedbackVerdict) => {
+    async (row: RowWithWorkflow, datasourceUid: string, verdict: FeedbackVerdict) => {
       if (row.ticketId === undefined) {
         return;
       }
@@ -66,6 +70,35 @@ export function TriagePanel({ data, options, width, height, fieldConfig, id }: P
       await submit(datasourceUid, ticketId, verdict, comments[ticketId]);
     },
     [submit, comments]
+  );
+  const { change, comment } = workflow;
+  const onWorkflow = useCallback(
+    async (row: RowWithWorkflow, datasourceUid: string, request: WorkflowChange) => {
+      if (row.ticketId === undefined) {
+        return;
+      }
+      const ticketId = row.ticketId;
+      const note = comments[ticketId]?.trim();
+      // The row's version includes what this panel saved since the query ran (verdicts, earlier changes).
+      const saved = await change(datasourceUid, ticketId, note ? { ...request, comment: note } : request, row.version);
+      if (saved && note) {
+        onComment(ticketId, '');
+      }
+    },
+    [change, comments, onComment]
+  );
+  const onAddComment = useCallback(
+    async (row: RowWithWorkflow, datasourceUid: string) => {
+      const ticketId = row.ticketId;
+      const text = ticketId === undefined ? undefined : comments[ticketId]?.trim();
+      if (ticketId === undefined || !text) {
+        return;
+      }
+      if (await comment(datasourceUid, ticketId, text)) {
+        onComment(ticketId, '');
+      }
+    },
+    [comment, comments, onComment]
   );
   const feedbackTarget = useCallback(
     (row: TriageRow) => feedbackDatasourceFor(row, options.feedbackDatasourceUid),
@@ -100,6 +133,7 @@ export function TriagePanel({ data, options, width, height, fieldConfig, id }: P
   const anyFeedback = allRows.some((row) => feedbackTarget(row) !== undefined);
   const readOnlyTickets = !anyFeedback && allRows.some((row) => row.ticketId !== undefined);
   const refusals = feedbackErrors(feedback.state);
+  const changeRefusals = workflowErrors(workflow.state);
 
   return (
     <div className={styles.container} style={{ width, height }} data-testid={testIds.panel.container}>
@@ -110,6 +144,17 @@ export function TriagePanel({ data, options, width, height, fieldConfig, id }: P
           title={`Feedback on ${ticketId} was not saved`}
           onRemove={() => feedback.dismiss(ticketId)}
           data-testid={testIds.panel.feedbackError}
+        >
+          {message}
+        </Alert>
+      ))}
+      {changeRefusals.map(({ ticketId, message }) => (
+        <Alert
+          key={`change-${ticketId}`}
+          severity="error"
+          title={`The change to ${ticketId} was not saved`}
+          onRemove={() => workflow.dismiss(ticketId)}
+          data-testid={testIds.panel.workflowError}
         >
           {message}
         </Alert>
@@ -151,6 +196,8 @@ export function TriagePanel({ data, options, width, height, fieldConfig, id }: P
             comments={comments}
             onComment={onComment}
             onVerdict={onVerdict}
+            onWorkflow={onWorkflow}
+            onAddComment={onAddComment}
             viewportWidth={width}
           />
         )}

@@ -2,18 +2,18 @@ import React, { Fragment, type ReactNode, useId } from 'react';
 import { css, cx } from '@emotion/css';
 import type { GrafanaTheme2 } from '@grafana/data';
 import type { FeedbackVerdict } from '@nocai/contract';
-import { Badge, type BadgeColor, IconButton, Spinner, useStyles2 } from '@grafana/ui';
+import { Badge, type BadgeColor, Button, Icon, IconButton, Spinner, useStyles2 } from '@grafana/ui';
 
 import { testIds } from '../testIds';
 import { COLUMN_LABELS, type TriageColumn } from '../triage/columns';
-import type { RowWithFeedback } from '../triage/feedback';
 import type { TriageRow } from '../triage/rows';
 import { formatDuration } from '../triage/format';
+import { type RowWithWorkflow, statusActions, statusLabel, type WorkflowChange } from '../triage/workflow';
 import { FeedbackButtons } from './FeedbackButtons';
 import { TicketDetails } from './TicketDetails';
 
 interface Props {
-  rows: RowWithFeedback[];
+  rows: RowWithWorkflow[];
   columns: readonly TriageColumn[];
   nowMs: number;
   expanded: ReadonlySet<string>;
@@ -23,7 +23,9 @@ interface Props {
   showActions: boolean;
   comments: Readonly<Record<string, string>>;
   onComment: (ticketId: string, comment: string) => void;
-  onVerdict: (row: RowWithFeedback, datasourceUid: string, verdict: FeedbackVerdict) => void;
+  onVerdict: (row: RowWithWorkflow, datasourceUid: string, verdict: FeedbackVerdict) => void;
+  onWorkflow: (row: RowWithWorkflow, datasourceUid: string, change: WorkflowChange) => void;
+  onAddComment: (row: RowWithWorkflow, datasourceUid: string) => void;
   /** Visible width: an expanded row stays within it while the columns scroll sideways. */
   viewportWidth: number;
 }
@@ -49,7 +51,7 @@ export function TriageTable(props: Props) {
           ))}
           {showActions && (
             <th scope="col" className={cx(styles.header, styles.stickyRight)}>
-              Verdict
+              Actions
             </th>
           )}
         </tr>
@@ -61,6 +63,8 @@ export function TriageTable(props: Props) {
           const target = props.feedbackTarget(row);
           const ticketId = row.ticketId;
           const name = ticketId ?? row.message ?? 'this row';
+          const busy = row.feedbackProgress === 'pending' || row.workflowProgress === 'pending';
+          const canAcknowledge = statusActions(row.status).some((action) => action.to === 'acknowledged');
           return (
             <Fragment key={row.key}>
               <tr className={styles.row} data-testid={testIds.panel.row} data-ticket-id={ticketId}>
@@ -80,6 +84,19 @@ export function TriageTable(props: Props) {
                     className={column === 'summary' || column === 'rootCause' ? styles.wideCell : styles.cell}
                   >
                     {CELLS[column](row, nowMs)}
+                    {column === 'status' && canAcknowledge && target !== undefined && (
+                      <Button
+                        size="sm"
+                        variant="primary"
+                        fill="outline"
+                        className={styles.inlineAction}
+                        aria-label={`Acknowledge ${ticketId}`}
+                        disabled={busy}
+                        onClick={() => props.onWorkflow(row, target, { status: 'acknowledged' })}
+                      >
+                        Ack
+                      </Button>
+                    )}
                   </td>
                 ))}
                 {showActions && (
@@ -88,7 +105,7 @@ export function TriageTable(props: Props) {
                       <FeedbackButtons
                         ticketId={ticketId}
                         current={row.feedbackVerdict}
-                        pending={row.feedbackProgress === 'pending'}
+                        pending={busy}
                         onVerdict={(verdict) => props.onVerdict(row, target, verdict)}
                       />
                     )}
@@ -102,11 +119,15 @@ export function TriageTable(props: Props) {
                       <TicketDetails
                         row={row}
                         id={detailsId}
-                        comment={
+                        nowMs={nowMs}
+                        actions={
                           target !== undefined && ticketId !== undefined
                             ? {
-                                value: props.comments[ticketId] ?? '',
-                                onChange: (value) => props.onComment(ticketId, value),
+                                comment: props.comments[ticketId] ?? '',
+                                onComment: (value) => props.onComment(ticketId, value),
+                                onAddComment: () => props.onAddComment(row, target),
+                                onChange: (change) => props.onWorkflow(row, target, change),
+                                busy,
                               }
                             : undefined
                         }
@@ -135,13 +156,15 @@ export const HAS_VALUE: Record<TriageColumn, (row: TriageRow) => boolean> = {
   site: (row) => row.site !== undefined,
   host: (row) => row.host !== undefined,
   status: (row) => row.status !== undefined,
+  // Tickets that can be assigned (they carry a version) show the column even before anyone is assigned.
+  assignee: (row) => row.assignee !== undefined || row.version !== undefined,
   mttr: (row) => row.mttrP50Seconds !== undefined || row.mttrP90Seconds !== undefined,
   confidence: (row) => row.confidence !== undefined,
   rootCause: (row) => row.rootCause !== undefined,
   feedback: (row) => row.feedbackVerdict !== undefined || row.feedbackDatasourceUid !== undefined,
 };
 
-const CELLS: Record<TriageColumn, (row: RowWithFeedback, nowMs: number) => ReactNode> = {
+const CELLS: Record<TriageColumn, (row: RowWithWorkflow, nowMs: number) => ReactNode> = {
   priority: (row) => row.priority && <PriorityBadge priority={row.priority} />,
   age: (row, nowMs) => row.timeMs !== undefined && <Age timeMs={row.timeMs} nowMs={nowMs} />,
   review: (row) =>
@@ -160,11 +183,21 @@ const CELLS: Record<TriageColumn, (row: RowWithFeedback, nowMs: number) => React
   department: (row) => row.department,
   site: (row) => row.site,
   host: (row) => (row.deviceKind && row.host ? <span title={row.deviceKind}>{row.host}</span> : row.host),
-  status: (row) => row.status,
+  status: (row) =>
+    row.status && (
+      <span data-testid={testIds.panel.status} data-progress={row.workflowProgress}>
+        {statusLabel(row.status)}
+        {row.workflowProgress === 'pending' && <Spinner inline aria-label="Saving the change" />}
+      </span>
+    ),
+  assignee: (row) => <Assignee assignee={row.assignee} />,
   mttr: (row) =>
-    row.mttrP50Seconds === undefined && row.mttrP90Seconds === undefined
-      ? undefined
-      : `${formatSeconds(row.mttrP50Seconds)} / ${formatSeconds(row.mttrP90Seconds)}`,
+    row.mttrP50Seconds === undefined && row.mttrP90Seconds === undefined ? undefined : (
+      <span title={row.mttrNote}>
+        {formatSeconds(row.mttrP50Seconds)} / {formatSeconds(row.mttrP90Seconds)}
+        {row.mttrNote && ' *'}
+      </span>
+    ),
   confidence: (row) => (row.confidence === undefined ? undefined : `${Math.round(row.confidence * 100)}%`),
   rootCause: (row) => <span title={row.rootCause}>{row.rootCause}</span>,
   feedback: (row) => <FeedbackState row={row} />,
@@ -182,12 +215,22 @@ const VERDICT_BADGES: Record<string, { text: string; color: BadgeColor }> = {
   avoided: { text: 'Avoided', color: 'blue' },
 };
 
-function FeedbackState({ row }: { row: RowWithFeedback }) {
+function FeedbackState({ row }: { row: RowWithWorkflow }) {
   const badge = row.feedbackVerdict ? VERDICT_BADGES[row.feedbackVerdict] : undefined;
   return (
     <span data-testid={testIds.panel.feedbackVerdict} data-progress={row.feedbackProgress}>
       {badge && <Badge text={badge.text} color={badge.color} tooltip={row.feedbackComment} />}
       {row.feedbackProgress === 'pending' && <Spinner inline aria-label="Saving feedback" />}
+    </span>
+  );
+}
+
+/** `team:network_ops` as a team icon and `network_ops`: the prefix costs width in a dense table. */
+function Assignee({ assignee }: { assignee?: string }) {
+  const [kind, name] = assignee?.includes(':') ? assignee.split(/:(.*)/s, 2) : [undefined, assignee];
+  return (
+    <span data-testid={testIds.panel.assignee} data-assignee={assignee ?? ''} title={assignee}>
+      {kind && <Icon name={kind === 'team' ? 'users-alt' : 'user'} size="sm" aria-label={kind} />} {name}
     </span>
   );
 }
@@ -246,6 +289,9 @@ const getStyles = (theme: GrafanaTheme2) => ({
     overflow: 'hidden',
     textOverflow: 'ellipsis',
     whiteSpace: 'nowrap',
+  }),
+  inlineAction: css({
+    marginLeft: theme.spacing(1),
   }),
   // The verdict buttons stay in view when a narrow panel scrolls the other columns sideways.
   stickyRight: css({

@@ -8,6 +8,8 @@ interface FeedbackOverlay {
   comment?: string;
   status?: string;
   needsReview?: boolean;
+  /** The ticket's version after the verdict: a refreshed row of a later version wins over this overlay. */
+  version?: number;
 }
 
 /**
@@ -26,7 +28,7 @@ export type FeedbackState = Readonly<Record<string, TicketFeedbackState>>;
 
 export type FeedbackAction =
   | { type: 'submitted'; ticketId: string; verdict: FeedbackVerdict; comment?: string }
-  | { type: 'saved'; ticketId: string; ticket: Pick<Ticket, 'status' | 'needsReview' | 'feedback'> }
+  | { type: 'saved'; ticketId: string; ticket: Pick<Ticket, 'status' | 'needsReview' | 'feedback' | 'version'> }
   | { type: 'refused'; ticketId: string; message: string }
   | { type: 'dismissed'; ticketId: string };
 
@@ -54,6 +56,7 @@ export function feedbackReducer(state: FeedbackState, action: FeedbackAction): F
             comment: ticket.feedback?.comment,
             status: ticket.status,
             needsReview: ticket.needsReview,
+            version: ticket.version,
           },
         },
       };
@@ -71,11 +74,15 @@ export interface RowWithFeedback extends TriageRow {
   feedbackProgress: FeedbackProgress;
 }
 
-/** The rows as the operator should see them: pending verdicts applied, refused ones rolled back. */
+/**
+ * The rows as the operator should see them: pending verdicts applied, refused ones rolled back. A saved
+ * verdict shows until the data holds a later version of the ticket (a refresh after other changes).
+ */
 export function applyFeedback(rows: readonly TriageRow[], state: FeedbackState): RowWithFeedback[] {
   return rows.map((row) => {
     const entry = row.ticketId === undefined ? undefined : state[row.ticketId];
-    const overlay = entry?.pending ?? entry?.confirmed;
+    const confirmed = entry?.confirmed && isCurrent(entry.confirmed.version, row.version) ? entry.confirmed : undefined;
+    const overlay = entry?.pending ?? confirmed;
     const progress: FeedbackProgress = entry?.pending
       ? 'pending'
       : entry?.error
@@ -92,9 +99,19 @@ export function applyFeedback(rows: readonly TriageRow[], state: FeedbackState):
       feedbackComment: overlay.comment,
       status: overlay.status ?? row.status,
       needsReview: overlay.needsReview ?? row.needsReview,
+      version: newestVersion(row.version, overlay.version),
       feedbackProgress: progress,
     };
   });
+}
+
+/** Whether an overlay saved at `overlayVersion` is still news for a row of `rowVersion`. */
+export function isCurrent(overlayVersion: number | undefined, rowVersion: number | undefined): boolean {
+  return overlayVersion === undefined || rowVersion === undefined || overlayVersion >= rowVersion;
+}
+
+export function newestVersion(a: number | undefined, b: number | undefined): number | undefined {
+  return a === undefined ? b : b === undefined ? a : Math.max(a, b);
 }
 
 /** Refusals still on screen, oldest ticket first in the order they were recorded. */

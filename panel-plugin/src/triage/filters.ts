@@ -10,7 +10,7 @@ export interface TriageFilters {
 export const FILTER_KEYS = ['priority', 'department', 'status'] as const satisfies ReadonlyArray<keyof TriageFilters>;
 export type FilterKey = (typeof FILTER_KEYS)[number];
 
-export function filterRows(rows: readonly TriageRow[], filters: TriageFilters): TriageRow[] {
+export function filterRows<R extends TriageRow>(rows: readonly R[], filters: TriageFilters): R[] {
   return rows.filter((row) => FILTER_KEYS.every((key) => !filters[key] || row[key] === filters[key]));
 }
 

@@ -1,5 +1,5 @@
 import type { DataFrame, Field } from '@grafana/data';
-import type { Explanation, SimilarTicket } from '@nocai/contract';
+import type { Explanation, SimilarTicket, TicketComment, TicketRouting } from '@nocai/contract';
 import { TICKET_SERIES } from '@nocai/contract/dist/series';
 
 /** One ticket or classified event as the triage table shows it. Absent columns stay undefined. */
@@ -38,6 +38,19 @@ export interface TriageRow {
   similar: SimilarTicket[];
   feedbackVerdict?: string;
   feedbackComment?: string;
+  /** The ticket's version: workflow changes are made against it (the backend refuses a stale one). */
+  version?: number;
+  /** `user:<login>` or `team:<name>`. */
+  assignee?: string;
+  /** The newest comments, oldest first. */
+  comments?: TicketComment[];
+  /** What the models decided, when a person corrected the routing. */
+  predicted?: Partial<TicketRouting>;
+  /** Who made the last change and what it was. */
+  changedBy?: string;
+  changeSummary?: string;
+  /** Why P50 and P90 are equal or derived, when they are. */
+  mttrNote?: string;
   /**
    * Set on rows of frames built by the NOC AI data source, which can take feedback: the uid of that data
    * source. Ticket rows read straight from InfluxDB have none and are read-only.
@@ -76,6 +89,13 @@ const COLUMN_NAMES = {
   similar: [TICKET.similar],
   feedbackVerdict: [TICKET.feedbackVerdict],
   feedbackComment: [TICKET.feedbackComment],
+  version: [TICKET.version],
+  assignee: [TICKET.assignee],
+  comments: [TICKET.comments],
+  predicted: [TICKET.predicted],
+  changedBy: [TICKET.changedBy],
+  changeSummary: [TICKET.changeSummary],
+  mttrNote: [TICKET.mttrNote],
 } as const;
 
 type Column = keyof typeof COLUMN_NAMES;
@@ -120,6 +140,13 @@ function frameToRows(frame: DataFrame, frameIndex: number): TriageRow[] {
       similar: parseJsonList(value('similar'), isSimilarTicket),
       feedbackVerdict: toText(value('feedbackVerdict')),
       feedbackComment: toText(value('feedbackComment')),
+      version: toNumber(value('version')),
+      assignee: toText(value('assignee')),
+      comments: optionalList(parseJsonList(value('comments'), isComment)),
+      predicted: parseJsonObject(value('predicted')),
+      changedBy: toText(value('changedBy')),
+      changeSummary: toText(value('changeSummary')),
+      mttrNote: toText(value('mttrNote')),
       feedbackDatasourceUid: ticketId === undefined ? undefined : feedbackDatasourceUid,
     };
   });
@@ -243,6 +270,38 @@ function parseJsonList<T>(value: unknown, isItem: (item: unknown) => item is T):
   } catch {
     return [];
   }
+}
+
+function optionalList<T>(list: T[]): T[] | undefined {
+  return list.length > 0 ? list : undefined;
+}
+
+/** `predicted` is a JSON object stored as text (the models' routing), or empty when nothing was corrected. */
+function parseJsonObject(value: unknown): Partial<TicketRouting> | undefined {
+  if (typeof value !== 'string' || value.trim() === '') {
+    return undefined;
+  }
+  try {
+    const parsed: unknown = JSON.parse(value);
+    if (!isRecord(parsed)) {
+      return undefined;
+    }
+    const routing: Partial<TicketRouting> = {};
+    for (const key of ['eventClass', 'department', 'priority'] as const) {
+      if (typeof parsed[key] === 'string') {
+        Object.assign(routing, { [key]: parsed[key] });
+      }
+    }
+    return routing;
+  } catch {
+    return undefined;
+  }
+}
+
+function isComment(item: unknown): item is TicketComment {
+  return (
+    isRecord(item) && typeof item.text === 'string' && typeof item.by === 'string' && typeof item.atMs === 'number'
+  );
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

@@ -158,8 +158,9 @@ function Harness({ theme }: { theme: GrafanaTheme2 }) {
   );
 }
 
-const PANEL_WIDTH = 1560;
-const PANEL_HEIGHT = 420;
+// A full-width row of a dashboard on a 1920-pixel screen.
+const PANEL_WIDTH = 1840;
+const PANEL_HEIGHT = 500;
 
 const getStyles = (theme: GrafanaTheme2) => ({
   panel: css({

@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { join, normalize } from 'node:path';
 
-import { PROXY_PREFIX } from './constants';
+import { HARNESS_USER, PROXY_PREFIX } from './constants';
 
 /** @grafana/ui's Icon loads its SVGs from `public/build/img/icons/`, relative to the page, as in Grafana. */
 const ICON_URL_PREFIX = '/public/build/img/icons/';
@@ -22,8 +22,9 @@ export interface HarnessServer {
 
 /**
  * Serves the bundled page and stands in for Grafana's data source proxy: `/proxy/api/<rest>` goes to
- * `<backendUrl>/<rest>` with the bearer token added here, so the token never reaches the page. When the
- * backend cannot be reached it answers 502 Bad Gateway, as Grafana's proxy does.
+ * `<backendUrl>/<rest>` with the bearer token added here, so the token never reaches the page, and the
+ * signed-in user in `X-Grafana-User` (Grafana's `[dataproxy] send_user_header`); no other header of the
+ * page goes through. When the backend cannot be reached it answers 502 Bad Gateway, as Grafana's proxy does.
  */
 export async function startHarnessServer(bundleDir: string, backendUrl: string, token: string): Promise<HarnessServer> {
   const forwarded: HarnessServer['forwarded'] = [];
@@ -35,7 +36,7 @@ export async function startHarnessServer(bundleDir: string, backendUrl: string, 
     for await (const chunk of req) {
       chunks.push(chunk as Buffer);
     }
-    const headers: Record<string, string> = { Authorization: `Bearer ${token}` };
+    const headers: Record<string, string> = { Authorization: `Bearer ${token}`, 'X-Grafana-User': HARNESS_USER };
     if (req.headers['content-type']) {
       headers['Content-Type'] = req.headers['content-type'];
     }

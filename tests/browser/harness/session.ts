@@ -19,11 +19,14 @@ const CHROMIUM_ARGS = [
   '--disable-sync',
 ];
 
-/** Distinct complaints, so the backend routes them to different departments and priorities. */
+/**
+ * Distinct complaints, so the backend routes them to different departments and priorities. Their sites
+ * are sites of the simulated inventory: a backend with an inventory refuses a complaint naming another.
+ */
 export const COMPLAINTS = [
   { text: 'The UPS in the server room is on battery, input voltage lost since 10 minutes', site: 'hosp-01' },
-  { text: 'Ransomware note found on the reception PC, files encrypted', site: 'hotel-02' },
-  { text: 'Core switch uplink flapping, users on floor 3 lose the network every few minutes', site: 'factory-03' },
+  { text: 'Ransomware note found on the reception PC, files encrypted', site: 'hotel-01' },
+  { text: 'Core switch uplink flapping, users on floor 3 lose the network every few minutes', site: 'fact-01' },
 ];
 
 export interface HarnessSession {

@@ -1,6 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import {
+  commentRequestSchema,
   complaintRequestSchema,
   eventsQuerySchema,
   feedbackRequestSchema,
@@ -9,12 +10,15 @@ import {
   SERIES_KINDS,
   seriesQuerySchema,
   ticketsQuerySchema,
+  ticketUpdateSchema,
   toSeriesQuery,
   type ApiErrorBody,
   type HealthResponse,
+  type Ticket,
 } from '@nocai/contract';
 import type { z } from 'zod';
 import type { Clock } from '../../domain/series';
+import { TicketError, type TicketErrorKind } from '../../domain/tickets/errors';
 import { InfluxError } from '../influx/errors';
 import { InexpressibleLiteralError } from '../influx/influxql';
 import { UnrepresentableValueError } from '../influx/lineProtocol';
@@ -22,7 +26,7 @@ import type { EventsRepository } from '../influx/eventsRepository';
 import type { SeriesRepository } from '../influx/seriesRepository';
 import type { Logger } from '../logger';
 import type { Metrics } from '../metrics/metrics';
-import type { TicketService } from '../../services/ticketService';
+import type { ExpectedVersion, TicketService } from '../../services/ticketService';
 import type { StageHealth } from '../../pipeline/scheduler';
 import {
   AppError,
@@ -102,7 +106,7 @@ export function createApp(deps: AppDeps): express.Express {
     res.json({ ok: true });
   });
   api.get('/events', async (req, res) => {
-    const query = parse(eventsQuerySchema, req.query);
+    const query = parse(eventsQuerySchema(deps.clock.nowMs()), req.query);
     res.json({ events: await deps.events.find(query, deps.clock.nowMs()) });
   });
   api.get('/series/:kind', async (req, res) => {
@@ -110,20 +114,34 @@ export function createApp(deps: AppDeps): express.Express {
     if (!isSeriesKind(kind)) {
       throw new NotFoundError(`no series ${kind.slice(0, 64)}: use one of ${SERIES_KINDS.join(', ')}`);
     }
-    const query = toSeriesQuery(parse(seriesQuerySchema(kind), req.query));
+    const query = toSeriesQuery(parse(seriesQuerySchema(kind, deps.clock.nowMs()), req.query));
     res.json(await deps.series.find(kind, query, deps.clock.nowMs()));
   });
   api.get('/tickets', async (req, res) => {
-    res.json(await deps.tickets.list(parse(ticketsQuerySchema, req.query)));
+    res.json(await deps.tickets.list(parse(ticketsQuerySchema(deps.clock.nowMs()), req.query)));
   });
   api.get('/tickets/:id', async (req, res) => {
-    res.json({ ticket: await deps.tickets.get(ticketId(req.params.id)) });
+    const detail = await deps.tickets.detail(ticketId(req.params.id));
+    res.set('ETag', etagOf(detail.ticket)).json(detail);
+  });
+  api.get('/tickets/:id/history', async (req, res) => {
+    res.json({ history: await deps.tickets.history(ticketId(req.params.id)) });
+  });
+  api.patch('/tickets/:id', async (req, res) => {
+    const { version, ...change } = parse(ticketUpdateSchema, req.body);
+    const id = ticketId(req.params.id);
+    const ticket = await deps.tickets.update(id, change, expectedVersion(req, version), userOf(req));
+    res.set('ETag', etagOf(ticket)).json({ ticket });
+  });
+  api.post('/tickets/:id/comments', async (req, res) => {
+    const { text } = parse(commentRequestSchema, req.body);
+    const ticket = await deps.tickets.comment(ticketId(req.params.id), text, userOf(req));
+    res.status(201).set('ETag', etagOf(ticket)).json({ ticket });
   });
   api.post('/tickets/:id/feedback', async (req, res) => {
     const body = parse(feedbackRequestSchema, req.body);
-    // Grafana's data source proxy forwards the signed-in user when `send_user_header` is on.
-    const user = req.get('x-grafana-user') ?? 'unknown';
-    res.json({ ticket: await deps.tickets.feedback(ticketId(req.params.id), body, user) });
+    const ticket = await deps.tickets.feedback(ticketId(req.params.id), body, userOf(req));
+    res.set('ETag', etagOf(ticket)).json({ ticket });
   });
   api.post('/complaints', async (req, res) => {
     res.status(201).json({ ticket: await deps.tickets.fromComplaint(parse(complaintRequestSchema, req.body)) });
@@ -139,6 +157,48 @@ function ticketId(raw: string): string {
   if (!/^[A-Za-z0-9_.:-]{1,128}$/.test(raw)) throw new BadRequestError(`not a ticket id: ${raw.slice(0, 64)}`);
   return raw;
 }
+
+/** A ticket's version as an ETag (strong: a version names exactly one state). */
+function etagOf(ticket: Ticket): string {
+  return `"${ticket.version ?? 0}"`;
+}
+
+/**
+ * The version a change was made against: `If-Match: "3"` (the ETag the caller read), `If-Match: *`
+ * (any), or `version` in the body (Grafana's data source proxy forwards no `If-Match`). Undefined
+ * when the caller sent neither.
+ */
+function expectedVersion(req: Request, bodyVersion: number | undefined): ExpectedVersion | undefined {
+  const header = req.get('if-match')?.trim();
+  if (header === undefined || header === '') return bodyVersion;
+  let fromHeader: ExpectedVersion;
+  if (header === '*') fromHeader = '*';
+  else {
+    const match = /^"?(\d{1,15})"?$/.exec(header);
+    if (!match)
+      throw new BadRequestError('If-Match must be a ticket ETag such as "3" (from GET /api/tickets/:id), or *');
+    fromHeader = Number(match[1]);
+  }
+  if (bodyVersion !== undefined && fromHeader !== '*' && fromHeader !== bodyVersion) {
+    throw new BadRequestError(`If-Match ${header} and version ${bodyVersion} disagree: send one of them`);
+  }
+  return bodyVersion ?? fromHeader;
+}
+
+/** Who makes a change: Grafana's data source proxy names the signed-in user (`send_user_header`). */
+function userOf(req: Request): string {
+  const user = req.get('x-grafana-user')?.trim() ?? '';
+  return user !== '' && user.length <= 256 && !/[\u0000-\u001f\u007f]/.test(user) ? user : 'unknown';
+}
+
+const TICKET_ERROR_STATUS: Record<TicketErrorKind, number> = {
+  not_found: 404,
+  unknown_place: 400,
+  ticket_closed: 409,
+  invalid_transition: 409,
+  stale_version: 409,
+  version_required: 428,
+};
 
 function parse<S extends z.ZodType>(schema: S, input: unknown): z.infer<S> {
   const result = schema.safeParse(input);
@@ -180,7 +240,11 @@ function errorHandler(logger: Logger) {
   return (error: unknown, req: Request, res: Response, _next: NextFunction) => {
     let appError: AppError;
     if (error instanceof AppError) appError = error;
-    else if (error instanceof InfluxError) appError = fromInflux(error);
+    else if (error instanceof TicketError) {
+      appError = new AppError(error.message, TICKET_ERROR_STATUS[error.kind], error.kind);
+      // A stale change is answered with the version to retry against.
+      if (error.currentVersion !== undefined) res.set('ETag', `"${error.currentVersion}"`);
+    } else if (error instanceof InfluxError) appError = fromInflux(error);
     // The contract's schemas keep such values out; should one slip through, it is the caller's input.
     else if (error instanceof UnrepresentableValueError || error instanceof InexpressibleLiteralError)
       appError = new BadRequestError(error.message);

@@ -1,8 +1,9 @@
 import { OUTPUT, type ClassifiedEvent, type Decision, type EventClass, type EventsQuery } from '@nocai/contract';
 import type { InfluxClient } from './client';
-import { equalsCondition, quoteIdentifier, timeLiteralUs } from './influxql';
+import { equalsCondition, quoteIdentifier, regexLiteralFor, timeLiteralUs } from './influxql';
 
 const E = OUTPUT.events;
+const RELATED_DECISIONS: readonly Decision[] = ['alert', 'needs_review'];
 
 /** Reads aiops_events back for the API; snake_case Influx names become camelCase here. */
 export class EventsRepository {
@@ -19,10 +20,29 @@ export class EventsRepository {
     if (query.host) where.push(equalsCondition(E.tags.hostname, query.host));
     if (query.site) where.push(equalsCondition(E.tags.site, query.site));
     if (query.decision) where.push(equalsCondition(E.fields.decision, query.decision));
+    return this.select(where, 'DESC', query.limit);
+  }
+
+  /**
+   * The alerts of `hosts` between `fromMs` and `toMs`, oldest first: the events that made a ticket's
+   * incident (decision `alert`, or `needs_review` when the classifier was unsure).
+   */
+  async related(hosts: readonly string[], fromMs: number, toMs: number, limit: number): Promise<ClassifiedEvent[]> {
+    if (hosts.length === 0) return [];
+    const where = [
+      `time >= ${timeLiteralUs(fromMs * 1000)}`,
+      `time <= ${timeLiteralUs(toMs * 1000)}`,
+      `${quoteIdentifier(E.tags.hostname)} =~ ${regexLiteralFor(hosts)}`,
+      `${quoteIdentifier(E.fields.decision)} =~ ${regexLiteralFor(RELATED_DECISIONS)}`,
+    ];
+    return this.select(where, 'ASC', limit);
+  }
+
+  private async select(where: string[], order: 'ASC' | 'DESC', limit: number): Promise<ClassifiedEvent[]> {
     const columns = [...Object.values(E.fields), ...Object.values(E.tags)].map(quoteIdentifier).join(', ');
     const q =
       `SELECT ${columns} FROM ${quoteIdentifier(E.measurement)} WHERE ${where.join(' AND ')} ` +
-      `ORDER BY time DESC LIMIT ${query.limit}`;
+      `ORDER BY time ${order} LIMIT ${limit}`;
     const series = await this.client.query(this.database, q);
     return (series[0]?.rows ?? []).map((row) => ({
       timeUs: Number(row.time),

@@ -33,12 +33,19 @@ export async function readFeedback(client: InfluxClient, database: string, since
 }
 
 /**
- * A ticket an operator judged, as a training row with the ticket-history columns: `valid` and
- * `avoided` confirm its routing (class, department, priority are labels); `invalid` marks it a
+ * A ticket an operator judged or corrected, as a training row with the ticket-history columns:
+ * `valid` and `avoided` confirm its routing, a correction replaces it (class, department and
+ * priority are the corrected ones, what the models said is in `predicted_*`), `invalid` marks a
  * false positive (`is_alert` false), a label for the alert/noise decision, not for routing.
+ * `auto_resolved` tells MTTR training that `resolved_at` is no time to resolve.
  */
-export function labelledRow(ticket: Ticket, feedback: FeedbackRecord): Record<string, string> {
+export function labelledRow(ticket: Ticket, feedback: FeedbackRecord | undefined): Record<string, string> {
   const iso = (ms: number | undefined) => (ms === undefined ? '' : new Date(ms).toISOString());
+  const predicted = ticket.predicted;
+  const corrected = predicted
+    ? (['eventClass', 'department', 'priority'] as const).filter((field) => ticket[field] !== predicted[field])
+    : [];
+  const sources = [feedback ? 'feedback' : '', corrected.length ? 'correction' : ''].filter(Boolean);
   return {
     id: ticket.id,
     opened_at: iso(ticket.openedAtMs),
@@ -52,11 +59,45 @@ export function labelledRow(ticket: Ticket, feedback: FeedbackRecord): Record<st
     priority: ticket.priority,
     title: ticket.title,
     description: [ticket.title, ticket.rootCause?.description].filter(Boolean).join('. '),
-    resolution: feedback.comment,
+    resolution: feedback?.comment || ticket.comments?.at(-1)?.text || '',
     incident_id: ticket.source === 'logs' ? ticket.id : '',
-    verdict: feedback.verdict,
-    is_alert: feedback.verdict === 'invalid' ? 'false' : 'true',
-    label_source: 'feedback',
-    labelled_at: iso(feedback.atMs),
+    auto_resolved: ticket.autoResolved ? 'true' : 'false',
+    verdict: feedback?.verdict ?? '',
+    is_alert: feedback?.verdict === 'invalid' ? 'false' : 'true',
+    predicted_class: predicted?.eventClass ?? ticket.eventClass,
+    predicted_department: predicted?.department ?? ticket.department,
+    predicted_priority: predicted?.priority ?? ticket.priority,
+    corrected: corrected.map((field) => (field === 'eventClass' ? 'class' : field)).join(','),
+    label_source: sources.join(','),
+    labelled_at: iso(Math.max(feedback?.atMs ?? 0, corrected.length ? ticket.updatedAtMs : 0)),
   };
+}
+
+/**
+ * One training row per ticket an operator judged (`feedback`) or whose routing a person corrected
+ * (changed since `sinceMs`), oldest label first; `missing` counts verdicts on tickets no longer stored.
+ */
+export function labelRows(
+  tickets: Iterable<Ticket>,
+  feedback: readonly FeedbackRecord[],
+  sinceMs: number
+): { rows: Array<Record<string, string>>; missing: number } {
+  const byId = new Map<string, Ticket>();
+  for (const ticket of tickets) byId.set(ticket.id, ticket);
+  const verdicts = new Map(feedback.map((record) => [record.ticketId, record]));
+  const labelled = new Set<string>();
+  let missing = 0;
+  for (const record of feedback) {
+    if (byId.has(record.ticketId)) labelled.add(record.ticketId);
+    else missing++;
+  }
+  for (const ticket of byId.values()) {
+    if (ticket.predicted && ticket.updatedAtMs >= sinceMs) labelled.add(ticket.id);
+  }
+  const rows = [...labelled].flatMap((id) => {
+    const ticket = byId.get(id);
+    return ticket ? [labelledRow(ticket, verdicts.get(id))] : [];
+  });
+  rows.sort((a, b) => (a.labelled_at < b.labelled_at ? -1 : a.labelled_at > b.labelled_at ? 1 : 0));
+  return { rows, missing };
 }

@@ -1,5 +1,7 @@
 import {
   FEEDBACK_SERIES,
+  isTicketStatus,
+  TICKET_CHANGES,
   TICKET_SERIES,
   type Department,
   type EventClass,
@@ -8,15 +10,19 @@ import {
   type Priority,
   type SimilarTicket,
   type Ticket,
+  type TicketChangeKind,
+  type TicketComment,
+  type TicketHistoryEntry,
+  type TicketRouting,
   type TicketsPage,
   type TicketsQuery,
   type TicketSource,
-  type TicketStatus,
 } from '@nocai/contract';
 import { UniqueMicros, type Clock, type PointSink, type SeriesPoint } from '../../domain/series';
+import { TicketError } from '../../domain/tickets/errors';
 import { TicketIndex } from '../../domain/tickets/ticketIndex';
 import type { InfluxClient } from './client';
-import { quoteIdentifier, timeLiteralUs } from './influxql';
+import { equalsCondition, quoteIdentifier, timeLiteralUs } from './influxql';
 
 const T = TICKET_SERIES;
 
@@ -31,16 +37,26 @@ export function ticketPoint(ticket: Ticket, timeUs = ticket.updatedAtMs * 1000):
     [T.fields.needsReview]: ticket.needsReview,
     [T.fields.mttrP50S]: ticket.mttrP50Seconds,
     [T.fields.mttrP90S]: ticket.mttrP90Seconds,
+    [T.fields.mttrNote]: ticket.mttrNote ?? '',
     [T.fields.rootCauseHost]: ticket.rootCause?.host ?? '',
+    [T.fields.rootCauseDeviceKind]: ticket.rootCause?.deviceKind ?? '',
     [T.fields.rootCause]: ticket.rootCause?.description ?? '',
     [T.fields.explanation]: JSON.stringify(ticket.explanation),
     [T.fields.similar]: JSON.stringify(ticket.similarTickets),
     [T.fields.dependants]: JSON.stringify(ticket.rootCause?.dependants ?? []),
+    [T.fields.hosts]: JSON.stringify(ticket.hosts ?? []),
     [T.fields.modelVersion]: ticket.modelVersion,
+    [T.fields.assignee]: ticket.assignee ?? '',
+    [T.fields.comments]: JSON.stringify(ticket.comments ?? []),
+    [T.fields.predicted]: ticket.predicted ? JSON.stringify(ticket.predicted) : '',
+    [T.fields.autoResolved]: ticket.autoResolved === true,
+    [T.fields.changedBy]: ticket.change?.by ?? '',
+    [T.fields.changeSummary]: ticket.change?.summary ?? '',
   };
   const intFields: Record<string, number> = {
     [T.fields.relatedAlerts]: ticket.relatedAlertCount,
     [T.fields.openedAtMs]: ticket.openedAtMs,
+    [T.fields.version]: ticket.version ?? 0,
   };
   if (ticket.resolvedAtMs !== undefined) intFields[T.fields.resolvedAtMs] = ticket.resolvedAtMs;
   if (ticket.rootCause?.silentSinceMs !== undefined) intFields[T.fields.silentSinceMs] = ticket.rootCause.silentSinceMs;
@@ -59,6 +75,7 @@ export function ticketPoint(ticket: Ticket, timeUs = ticket.updatedAtMs * 1000):
       [T.tags.site]: ticket.site,
       [T.tags.siteKind]: ticket.siteKind,
       [T.tags.source]: ticket.source,
+      [T.tags.change]: ticket.change?.kind ?? 'updated',
     },
     fields,
     intFields,
@@ -66,10 +83,33 @@ export function ticketPoint(ticket: Ticket, timeUs = ticket.updatedAtMs * 1000):
   };
 }
 
+/** An operator's verdict as an aiops_feedback point (labels for the next training). */
+export function feedbackPoint(ticket: Ticket, user: string, timeUs: number): SeriesPoint {
+  const F = FEEDBACK_SERIES;
+  const feedback = ticket.feedback;
+  if (!feedback) throw new Error(`ticket ${ticket.id} has no verdict to record`);
+  return {
+    measurement: F.measurement,
+    tags: {
+      [F.tags.verdict]: feedback.verdict,
+      [F.tags.department]: ticket.department,
+      [F.tags.eventClass]: ticket.eventClass,
+      [F.tags.priority]: ticket.priority,
+    },
+    fields: { [F.fields.ticketId]: ticket.id, [F.fields.comment]: feedback.comment ?? '', [F.fields.user]: user },
+    timeUs,
+  };
+}
+
+/** Other points written together with a ticket's state change, stamped with their own unique time. */
+export type CompanionPoints = (updated: Ticket, timeUs: number) => SeriesPoint[];
+
 /** How far back the index is warmed from InfluxDB at start. */
 const INDEX_LOOKBACK_MS = 365 * 86_400_000;
 /** Points per query while warming the index. */
 const LOAD_PAGE = 5000;
+/** State changes listed by a ticket's history, at most. */
+const HISTORY_LIMIT = 1000;
 
 /**
  * Tickets in InfluxDB (one point per state change; the latest point of an id is its state), read
@@ -77,11 +117,14 @@ const LOAD_PAGE = 5000;
  * that goes through here: lookups and lists never scan the measurement.
  *
  * Records written as they happen (complaints, alerts, verdicts) get a timestamp no other record
- * of this process has (`UniqueMicros`), so concurrent writers never overwrite each other.
+ * of this process has (`UniqueMicros`), so concurrent writers never overwrite each other. Changes
+ * to one existing ticket (`change`) run one at a time, so a version check and the write it guards
+ * cannot interleave with another request's.
  */
 export class TicketsRepository {
   private readonly index = new TicketIndex();
   private readonly times: UniqueMicros;
+  private readonly queues = new Map<string, Promise<void>>();
 
   constructor(
     private readonly client: InfluxClient,
@@ -137,26 +180,68 @@ export class TicketsRepository {
     for (const { ticket, timeUs } of written) this.index.put(ticket, timeUs);
   }
 
-  async recordFeedback(ticket: Ticket, verdict: FeedbackVerdict, comment: string | undefined, user: string, atMs: number): Promise<Ticket> {
-    const feedbackUs = this.times.next(atMs);
-    const ticketUs = this.times.next(Math.max(atMs, ticket.updatedAtMs + 1));
-    const updated: Ticket = { ...ticket, updatedAtMs: Math.floor(ticketUs / 1000), feedback: { verdict, comment, atMs } };
-    const F = FEEDBACK_SERIES;
-    const feedback: SeriesPoint = {
-      measurement: F.measurement,
-      tags: {
-        [F.tags.verdict]: verdict,
-        [F.tags.department]: ticket.department,
-        [F.tags.eventClass]: ticket.eventClass,
-        [F.tags.priority]: ticket.priority,
-      },
-      fields: { [F.fields.ticketId]: ticket.id, [F.fields.comment]: comment ?? '', [F.fields.user]: user },
-      timeUs: feedbackUs,
-    };
-    await this.sink.write([feedback, ticketPoint(updated, ticketUs)]);
-    await this.sink.flush();
-    this.index.put(updated, ticketUs);
-    return updated;
+  /**
+   * Changes one stored ticket: `mutate` gets its current state and returns the next one (the same
+   * object for "nothing to change", then nothing is written) or throws (then nothing is written).
+   * Changes of one ticket are applied one after another, each seeing the state the previous one
+   * wrote. The new state is durable, and the index current, when this resolves.
+   */
+  async change(id: string, mutate: (current: Ticket) => Ticket, companions?: CompanionPoints): Promise<Ticket> {
+    return this.oneAtATime(id, async () => {
+      const current = this.index.get(id);
+      if (!current) throw new TicketError('not_found', `no ticket ${id}`);
+      const next = mutate(current);
+      if (next === current) return current;
+      const extra = companions ? companions(next, this.times.next(next.updatedAtMs)) : [];
+      // After the state it replaces, whatever clock wrote that one: the index keeps the latest point.
+      const timeUs = this.times.next(Math.max(next.updatedAtMs, current.updatedAtMs + 1));
+      const updated: Ticket = { ...next, updatedAtMs: Math.floor(timeUs / 1000) };
+      await this.sink.write([...extra, ticketPoint(updated, timeUs)]);
+      await this.sink.flush();
+      this.index.put(updated, timeUs);
+      return updated;
+    });
+  }
+
+  private async oneAtATime<R>(id: string, task: () => Promise<R>): Promise<R> {
+    const previous = this.queues.get(id) ?? Promise.resolve();
+    const run = previous.then(task);
+    const settled = run.then(
+      () => undefined,
+      () => undefined
+    );
+    this.queues.set(id, settled);
+    try {
+      return await run;
+    } finally {
+      if (this.queues.get(id) === settled) this.queues.delete(id);
+    }
+  }
+
+  /** Every state change of a ticket, oldest first: what changed, who and when. */
+  async history(ticket: Ticket): Promise<TicketHistoryEntry[]> {
+    const q =
+      `SELECT * FROM ${quoteIdentifier(T.measurement)} WHERE ${equalsCondition(T.fields.ticketId, ticket.id)} ` +
+      `AND time >= ${timeLiteralUs(Math.min(ticket.openedAtMs, ticket.updatedAtMs) * 1000)} ` +
+      `ORDER BY time ASC LIMIT ${HISTORY_LIMIT}`;
+    const rows = (await this.client.query(this.database, q))[0]?.rows ?? [];
+    return rows.map((row, i) => {
+      const state = rowToTicket(row);
+      return {
+        atMs: state.updatedAtMs,
+        version: state.version ?? 0,
+        status: state.status,
+        // Points written before changes were named: the first opened the ticket, the rest updated it.
+        kind: state.change?.kind ?? (i === 0 ? 'opened' : 'updated'),
+        by: state.change?.by ?? '',
+        summary: state.change?.summary ?? '',
+      };
+    });
+  }
+
+  /** Every ticket's current state (of the last year), for exports. */
+  all(): Iterable<Ticket> {
+    return this.index.all();
   }
 
   async findById(id: string): Promise<Ticket | undefined> {
@@ -190,12 +275,19 @@ function rowToTicket(row: Record<string, unknown>): Ticket {
   };
   const rootHost = str(T.fields.rootCauseHost);
   const verdict = str(T.fields.feedbackVerdict);
+  const updatedAtMs = Math.floor(Number(row.time) / 1000);
+  const status = str(T.tags.status);
+  const changeKind = str(T.tags.change);
+  const changedBy = str(T.fields.changedBy);
+  const comments = json<TicketComment[]>(T.fields.comments, []);
+  const hosts = json<string[]>(T.fields.hosts, []);
   return {
     id: str(T.fields.ticketId),
-    openedAtMs: num(T.fields.openedAtMs) ?? Math.floor(Number(row.time) / 1000),
-    updatedAtMs: Math.floor(Number(row.time) / 1000),
+    openedAtMs: num(T.fields.openedAtMs) ?? updatedAtMs,
+    updatedAtMs,
     resolvedAtMs: num(T.fields.resolvedAtMs),
-    status: str(T.tags.status) as TicketStatus,
+    // Points written before the workflow hold only open, needs_review and resolved.
+    status: isTicketStatus(status) ? status : 'open',
     source: str(T.tags.source) as TicketSource,
     title: str(T.fields.title),
     eventClass: str(T.tags.eventClass) as EventClass,
@@ -209,10 +301,11 @@ function rowToTicket(row: Record<string, unknown>): Ticket {
     deviceKind: str(T.fields.deviceKind),
     mttrP50Seconds: num(T.fields.mttrP50S) ?? 0,
     mttrP90Seconds: num(T.fields.mttrP90S) ?? 0,
+    mttrNote: str(T.fields.mttrNote) || undefined,
     rootCause: rootHost
       ? {
           host: rootHost,
-          deviceKind: '',
+          deviceKind: str(T.fields.rootCauseDeviceKind),
           silentSinceMs: num(T.fields.silentSinceMs),
           description: str(T.fields.rootCause),
           dependants: json<string[]>(T.fields.dependants, []),
@@ -225,5 +318,14 @@ function rowToTicket(row: Record<string, unknown>): Ticket {
     feedback: verdict
       ? { verdict: verdict as FeedbackVerdict, comment: str(T.fields.feedbackComment) || undefined, atMs: num(T.fields.feedbackAtMs) ?? 0 }
       : undefined,
+    version: num(T.fields.version) ?? 0,
+    assignee: str(T.fields.assignee) || undefined,
+    comments: comments.length ? comments : undefined,
+    predicted: json<TicketRouting | undefined>(T.fields.predicted, undefined),
+    change: (TICKET_CHANGES as readonly string[]).includes(changeKind)
+      ? { kind: changeKind as TicketChangeKind, by: changedBy, atMs: updatedAtMs, summary: str(T.fields.changeSummary) }
+      : undefined,
+    autoResolved: row[T.fields.autoResolved] === true ? true : undefined,
+    hosts: hosts.length ? hosts : undefined,
   };
 }

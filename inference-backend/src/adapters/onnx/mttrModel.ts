@@ -1,7 +1,7 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InferenceSession, Tensor } from 'onnxruntime-node';
-import { explainMttr, MTTR_MODEL_NAME, MTTR_TENSORS, trainMttrModel } from '../../domain/mlops/mttr';
+import { explainMttr, MTTR_MODEL_NAME, MTTR_TENSORS, spreadCrossedP90, trainMttrModel } from '../../domain/mlops/mttr';
 import type {
   MttrFeatureWeight,
   MttrManifest,
@@ -119,7 +119,14 @@ export class OnnxMttrModel implements MttrPredictor {
     const p50 = results[MTTR_TENSORS.p50].data as Float32Array;
     const p90 = results[MTTR_TENSORS.p90].data as Float32Array;
     const modelVersion = this.version;
-    return inputs.map((_, i) => ({ p50Seconds: Math.max(0, p50[i]), p90Seconds: Math.max(0, p90[i]), modelVersion }));
+    // The graph caps the P90 at the P50; where they crossed, the P90 gets the model's typical spread.
+    return inputs.map((_, i) =>
+      spreadCrossedP90(this.model.manifest, {
+        p50Seconds: Math.max(0, p50[i]),
+        p90Seconds: Math.max(0, p90[i]),
+        modelVersion,
+      })
+    );
   }
 
   explain(input: MttrTicketInput, options: { quantile?: 0.5 | 0.9; top?: number } = {}): MttrFeatureWeight[] {
@@ -138,8 +145,9 @@ export interface TrainedMttr {
 }
 
 /**
- * The demo's training step: a ticket history file (history/tickets.jsonl of `nocai simulate`)
- * in, a model folder out. `onProgress` is called once per tree built.
+ * The demo's training step: a ticket history file (history/tickets.jsonl of `nocai simulate`, or
+ * one with `nocai labels` rows appended) in, a model folder out; rows the backend auto-resolved
+ * are left out (counted in the manifest). `onProgress` is called once per tree built.
  */
 export async function trainDefaultMttr(
   ticketsJsonlPath: string,

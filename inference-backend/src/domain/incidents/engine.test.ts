@@ -107,8 +107,9 @@ describe('IncidentEngine', () => {
     expect(
       actions(outputs)
         .filter((a) => a.kind === 'resolve')
-        .map((a) => a.incident.id)
-    ).toEqual([ticket?.id]);
+        .map((a) => [a.incident.id, a.resolution])
+    ).toEqual([[ticket?.id, 'recovered']]);
+    expect(ticket?.id).toBe(`inc-hosp-hosp-ps-${at(29)}`);
   });
 
   it('When a single endpoint goes silent, then its ticket waits for a possible root and then opens on its own', () => {
@@ -175,8 +176,9 @@ describe('IncidentEngine', () => {
     const id = tickets[0].incident.id;
     expect(latest(outputs, id)?.relatedAlertCount).toBe(4);
     const resolved = actions(outputs).find((a) => a.kind === 'resolve' && a.incident.id === id);
-    // Two hours without a repeat after the last warning.
+    // Two hours without a repeat after the last warning; nothing reported a recovery, so it is quiet, not recovered.
     expect(resolved?.atUs).toBeGreaterThanOrEqual(at(85 + 120));
+    expect(resolved?.resolution).toBe('quiet');
   });
 
   it('When a different alert of the same class follows on that server an hour later, then it is a new ticket', () => {
@@ -230,6 +232,19 @@ describe('IncidentEngine', () => {
 
     expect(opened(outputs).map((a) => a.incident.eventClass)).toContain('power');
     expect(outputs.flatMap((o) => o.decisionChanges).filter((c) => c.decision === 'noise')).toEqual([]);
+  });
+
+  it('When a monitor alerts first and its power switch turns out to be the root, then the ticket id names the switch', () => {
+    const engine = new IncidentEngine(inventory);
+    const unplugged = event('hosp-mon-1', at(10), 'Mains power lost, running on internal battery (80%)', 'power');
+    const outputs = run(engine, 0, 90, script([[10, unplugged]]), (host, m) => host === 'hosp-ps' && m >= 10 && m < 40);
+
+    const [ticket] = opened(outputs);
+    expect(ticket.incident.id).toBe(`inc-hosp-hosp-ps-${at(10)}`);
+    expect(ticket.incident.rootCause).toMatchObject({ host: 'hosp-ps', deviceKind: 'power_switch' });
+    // The silence records follow the new id: the switch's recovery resolves this very ticket.
+    const resolved = actions(outputs).filter((a) => a.kind === 'resolve');
+    expect(resolved.map((a) => [a.incident.id, a.resolution])).toEqual([[ticket.incident.id, 'recovered']]);
   });
 
   it('When a link keeps going down and up, then one flapping ticket opens and earlier false alarms become alerts again', () => {

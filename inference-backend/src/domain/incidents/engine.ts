@@ -24,6 +24,8 @@ const UNKNOWN_HOST_RETENTION_US = 24 * 3_600_000 * US_PER_MS;
 const ROOT_SLACK_US = 60_000 * US_PER_MS;
 
 const INFRASTRUCTURE_KINDS: readonly string[] = ['power_switch', 'ups', 'router', 'network_switch'];
+/** Alerts a silent power or network device upstream explains (a dependant on battery, a link down). */
+const ROOT_EXPLAINED_CLASSES: readonly EventClass[] = ['power', 'network'];
 
 const byTimeThenHost = (a: { timeUs: number; host: string }, b: { timeUs: number; host: string }): number =>
   a.timeUs - b.timeUs || (a.host < b.host ? -1 : a.host > b.host ? 1 : 0);
@@ -455,7 +457,7 @@ export class IncidentEngine {
 
   private newIncident(host: string, site: string, eventClass: EventClass, startedAtUs: number): IncidentState {
     const incident: IncidentState = {
-      id: `inc-${site}-${host}-${startedAtUs}`,
+      id: incidentId(site, host, startedAtUs),
       site,
       firstHost: host,
       eventClass,
@@ -528,11 +530,14 @@ export class IncidentEngine {
         incident.status = 'resolved';
         incident.closedAtUs = now;
         if (incident.announced !== undefined) {
-          actions.push({ kind: 'resolve', atUs: now, incident: this.summary(incident) });
+          const resolution = isAlertsOnly(incident) ? 'quiet' : 'recovered';
+          actions.push({ kind: 'resolve', atUs: now, incident: this.summary(incident), resolution });
         }
         continue;
       }
       if (incident.status !== 'open') continue;
+      if (incident.announced === undefined && this.awaitsRoot(incident, now)) continue;
+      if (incident.announced === undefined) this.nameAfterRoot(incident);
       const summary = this.summary(incident);
       const signature = signatureOf(summary);
       if (incident.announced === undefined) {
@@ -543,6 +548,44 @@ export class IncidentEngine {
       incident.announced = signature;
     }
     return actions;
+  }
+
+  /**
+   * Whether to hold the first ticket of a power or network incident a little: while a power or network
+   * device upstream of its first host, or fed by it, has not reported since the first alert (give or
+   * take the slack of `silentAncestorOf`), that device may be the root cause about to be found silent, and the ticket should name it from the start (its id and root cause) rather than
+   * in a later update. Held at most `rootCauseGraceMs`; a device that reported since, or whose cadence
+   * is not learned yet, is not waited for.
+   */
+  private awaitsRoot(incident: IncidentState, now: number): boolean {
+    if (incident.rootHost !== undefined || !ROOT_EXPLAINED_CLASSES.includes(incident.eventClass)) return false;
+    if (now - incident.startedAtUs >= this.options.rootCauseGraceMs * US_PER_MS) return false;
+    // Upstream of the first host, or fed by it (a UPS on battery whose power switch then goes dark).
+    const related = [...this.graph.ancestorsOf(incident.firstHost), ...this.graph.dependantsOf(incident.firstHost)];
+    return related.some((device) => {
+      if (!INFRASTRUCTURE_KINDS.includes(this.graph.device(device).deviceKind)) return false;
+      const hs = this.state.hosts[device];
+      if (hs === undefined || cadenceUs(hs.cadence, this.options.minCadenceSamples) === undefined) return false;
+      if (hs.silence !== undefined && hs.silence.recoveredAtUs === undefined) return false;
+      // A device that fell silent shortly after the alert still explains it (as in silentAncestorOf).
+      return hs.cadence.lastSeenUs < incident.startedAtUs + ROOT_SLACK_US;
+    });
+  }
+
+  /**
+   * The ticket id names the device the incident is about: its root cause when one is known by the
+   * time the ticket opens (a power switch behind twenty silent monitors), not whichever dependant
+   * alerted first. Only before it is announced: a ticket's id never changes.
+   */
+  private nameAfterRoot(incident: IncidentState): void {
+    const root = incident.rootHost;
+    if (root === undefined || root === incident.firstHost) return;
+    const id = incidentId(incident.site, root, incident.startedAtUs);
+    if (id === incident.id || this.incidentById(id) !== undefined) return;
+    for (const hs of Object.values(this.state.hosts)) {
+      if (hs.silence?.incidentId === incident.id) hs.silence.incidentId = id;
+    }
+    incident.id = id;
   }
 
   private judgePending(incident: IncidentState, now: number, windowUs: number): void {
@@ -633,6 +676,10 @@ export class IncidentEngine {
       }
     }
   }
+}
+
+function incidentId(site: string, host: string, startedAtUs: number): string {
+  return `inc-${site}-${host}-${startedAtUs}`;
 }
 
 function silenceClass(deviceKind: string): EventClass {

@@ -76,6 +76,12 @@ export interface TicketAction {
   /** The `nowUs` of the `advance` call that produced it. */
   atUs: number;
   incident: IncidentSummary;
+  /**
+   * For `resolve`: `recovered` when every member device reports again and its downs recovered,
+   * `quiet` when an incident of alerts alone simply went quiet (nothing reports that such a fault
+   * is over, so its duration is no time to resolve).
+   */
+  resolution?: 'recovered' | 'quiet';
 }
 
 /** An event the engine re-labels after the fact; the caller rewrites it in `aiops_events`. */

@@ -2,7 +2,7 @@ import type { TicketHistoryRow } from '@nocai/contract';
 import { generateInventory } from '../../simulator/inventory';
 import { Simulation } from '../../simulator/simulation';
 import { generateTicketHistory } from '../../simulator/tickets';
-import { conformalOffset, explainMttr, predictMttr, trainMttrModel } from './mttr';
+import { conformalOffset, explainMttr, predictMttr, spreadCrossedP90, trainMttrModel } from './mttr';
 import type { MttrTicketInput } from './mttrFeatures';
 
 function simulatedYear(seed: number): TicketHistoryRow[] {
@@ -92,6 +92,45 @@ describe('MTTR model', () => {
 
     const priority = why.find((entry) => entry.feature === 'priority=P1');
     expect(priority?.weight).toBeLessThan(0);
+  });
+
+  it('When rows were auto-resolved after quiet time, then training leaves them out and the manifest counts them', () => {
+    const marked = rows.map((row, i) => (i % 10 === 0 ? { ...row, auto_resolved: 'true' as const } : row));
+    const withMarks = trainMttrModel(marked, { createdAt: new Date('2025-01-02T00:00:00Z') });
+    const without = trainMttrModel(
+      rows.filter((_, i) => i % 10 !== 0),
+      { createdAt: new Date('2025-01-02T00:00:00Z') }
+    );
+    expect(withMarks.model.manifest.trainingWindow.autoResolvedExcluded).toBe(Math.ceil(rows.length / 10));
+    // Exactly as if those rows were not there.
+    expect(withMarks.model.manifest.dataHash).toBe(without.model.manifest.dataHash);
+    expect(model().manifest.trainingWindow.autoResolvedExcluded).toBe(0);
+  });
+
+  it('When the model has a typical spread, then it is above 1 and a crossed P90 is widened by it, saying so', () => {
+    const ratio = model().manifest.p90OverP50 ?? 0;
+    expect(ratio).toBeGreaterThan(1);
+    const crossed = spreadCrossedP90(model().manifest, { p50Seconds: 3600, p90Seconds: 3600, modelVersion: 'v' });
+    expect(crossed.p90Seconds).toBeCloseTo(3600 * ratio);
+    expect(crossed.note).toMatch(/^the P90 model fell below the P50 for this ticket: P90 is the P50 × \d+\.\d\d/);
+    const fine = { p50Seconds: 3600, p90Seconds: 9000, modelVersion: 'v' };
+    expect(spreadCrossedP90(model().manifest, fine)).toBe(fine);
+  });
+
+  it('When every held-out prediction is made, then no P90 equals its P50 without a note', () => {
+    for (const row of rows.slice(-200)) {
+      const prediction = predictMttr(model(), {
+        openedAt: row.opened_at,
+        eventClass: row.class,
+        department: row.department,
+        priority: row.priority,
+        siteKind: row.site_kind,
+        deviceKind: row.device_kind,
+        fromIncident: row.incident_id !== '',
+      });
+      if (prediction.p90Seconds <= prediction.p50Seconds) expect(prediction.note).toBeDefined();
+      else expect(prediction.p90Seconds).toBeGreaterThan(prediction.p50Seconds);
+    }
   });
 });
 

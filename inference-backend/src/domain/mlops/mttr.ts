@@ -93,8 +93,24 @@ export interface MttrManifest {
   quantiles: number[];
   /** log1p-seconds added to the P90 ensemble's base value (already included in the trees' model). */
   conformalOffset: number;
-  /** Opened-at range of the tickets the models learned from (holdout excluded). */
-  trainingWindow: { from: string; to: string; trainRows: number; testRows: number; timeColumn: 'opened_at' };
+  /**
+   * Opened-at range of the tickets the models learned from (holdout excluded), and how many rows
+   * were left out because the backend closed them after quiet time (`auto_resolved`: their
+   * duration says when alerts stopped, not when someone fixed the fault).
+   */
+  trainingWindow: {
+    from: string;
+    to: string;
+    trainRows: number;
+    testRows: number;
+    timeColumn: 'opened_at';
+    autoResolvedExcluded?: number;
+  };
+  /**
+   * Median P90/P50 ratio of the training tickets' predictions. Quantile models trained apart can
+   * cross for a ticket; its P90 is then its P50 times this, rather than the P50 itself.
+   */
+  p90OverP50?: number;
   /** sha256 of the training and holdout rows, in time order, TICKET_HISTORY_COLUMNS order. */
   dataHash: string;
   hyperParameters: MttrHyperParameters;
@@ -113,6 +129,8 @@ export interface MttrPrediction {
   p50Seconds: number;
   p90Seconds: number;
   modelVersion: string;
+  /** Set when the P90 is not the P90 model's own answer (see `spreadCrossedP90`). */
+  note?: string;
 }
 
 /** Serves predictions; the ONNX runtime adapter implements it. */
@@ -130,6 +148,9 @@ export interface MttrFeatureWeight {
 
 export const mttrSecondsOfRow = (row: TicketHistoryRow): number =>
   Math.max(0, (Date.parse(row.resolved_at) - Date.parse(row.opened_at)) / 1000);
+
+/** A row whose resolution time is a time to resolve: not one the backend closed after quiet time. */
+export const isResolvedByPeople = (row: TicketHistoryRow): boolean => row.auto_resolved !== 'true';
 
 const toSeconds = (raw: number) => Math.max(0, Math.expm1(raw));
 
@@ -211,7 +232,8 @@ export function trainMttrModel(
 ): { model: MttrModel; report: MttrMetrics } {
   const o = { ...DEFAULT_MTTR_TRAIN_OPTIONS, ...options };
   const hyper: MttrHyperParameters = { ...DEFAULT_MTTR_HYPER_PARAMETERS, ...o.hyperParameters };
-  const sorted = rows
+  const resolvedByPeople = rows.filter(isResolvedByPeople);
+  const sorted = resolvedByPeople
     .filter((row) => Date.parse(row.resolved_at) >= Date.parse(row.opened_at))
     .sort((a, b) => Date.parse(a.opened_at) - Date.parse(b.opened_at) || a.id.localeCompare(b.id));
   const trainEnd = Math.floor(sorted.length * (1 - o.holdoutFraction));
@@ -304,7 +326,9 @@ export function trainMttrModel(
       trainRows: trainEnd,
       testRows: holdoutRows.length,
       timeColumn: 'opened_at',
+      autoResolvedExcluded: rows.length - resolvedByPeople.length,
     },
+    p90OverP50: medianSpread(onTrain.p50, onTrain.p90),
     dataHash,
     hyperParameters: hyper,
     metrics,
@@ -320,9 +344,41 @@ export function trainMttrModel(
 export function predictMttr(model: MttrModel, input: MttrTicketInput): MttrPrediction {
   const x = mttrFeatures(model.manifest.featureSchema, input);
   const p50Seconds = toSeconds(predictGbt(model.p50, x));
-  // Quantile models trained apart can cross; a P90 below the P50 would read as nonsense.
+  // The exported graph caps the P90 at the P50 the same way (its `atLeast`).
   const p90Seconds = Math.max(p50Seconds, toSeconds(predictGbt(model.p90, x)));
-  return { p50Seconds, p90Seconds, modelVersion: model.manifest.version };
+  return spreadCrossedP90(model.manifest, { p50Seconds, p90Seconds, modelVersion: model.manifest.version });
+}
+
+/**
+ * Quantile models trained apart can cross: for some tickets the P90 model answers below the P50
+ * (the graph then gives the P50 for both). One number for both would read as certainty the model
+ * does not have, so the P90 becomes the P50 times the model's typical spread, and says so.
+ */
+export function spreadCrossedP90(
+  manifest: Pick<MttrManifest, 'p90OverP50'>,
+  prediction: MttrPrediction
+): MttrPrediction {
+  if (prediction.p90Seconds > prediction.p50Seconds || prediction.p50Seconds <= 0) return prediction;
+  const ratio = manifest.p90OverP50;
+  if (ratio === undefined || !(ratio > 1)) {
+    return { ...prediction, note: 'the P90 model fell below the P50 for this ticket: P90 shown equal to P50' };
+  }
+  return {
+    ...prediction,
+    p90Seconds: prediction.p50Seconds * ratio,
+    note: `the P90 model fell below the P50 for this ticket: P90 is the P50 × ${ratio.toFixed(2)}, the model's median spread`,
+  };
+}
+
+/** Median P90/P50 ratio (seconds) over the predictions where the two did not cross. */
+function medianSpread(p50: Float64Array, p90: Float64Array): number | undefined {
+  const ratios: number[] = [];
+  p50.forEach((raw, i) => {
+    const low = toSeconds(raw);
+    const high = toSeconds(p90[i]);
+    if (low > 0 && high > low) ratios.push(high / low);
+  });
+  return ratios.length ? medianOf(ratios) : undefined;
 }
 
 /**

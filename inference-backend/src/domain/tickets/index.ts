@@ -1,5 +1,18 @@
-/** Tickets built from incidents, and their lifecycle. */
-export { ticketFromIncident } from './ticket';
+/** Tickets built from incidents, their lifecycle and the people's workflow on them. */
+export { ticketFromIncident, mttrFields } from './ticket';
 export type { MttrEstimate, MttrFeatures, TicketBuildDeps } from './ticket';
-export { applyFeedback, applyTicketAction, canTransition, transition, TicketTransitionError } from './lifecycle';
+export { applyTicketAction, canTransition } from './lifecycle';
+export {
+  addComment,
+  applyFeedback,
+  applyWorkflowChange,
+  checkVersion,
+  ENGINE_ACTOR,
+  GRAFANA_ACTOR,
+  nextState,
+  resolveBySystem,
+} from './workflow';
+export type { Actor, WorkflowChange } from './workflow';
+export { TicketError, TicketTransitionError } from './errors';
+export type { TicketErrorKind } from './errors';
 export { TicketIndex, DEFAULT_LIST_LOOKBACK_MS } from './ticketIndex';

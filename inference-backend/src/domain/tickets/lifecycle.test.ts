@@ -1,7 +1,8 @@
 import type { Ticket } from '@nocai/contract';
 import type { IncidentSummary, TicketAction } from '../incidents/types';
-import { applyFeedback, applyTicketAction, canTransition, transition, TicketTransitionError } from './lifecycle';
-import { ticketFromIncident } from './ticket';
+import { applyTicketAction, canTransition } from './lifecycle';
+import { mttrFields, ticketFromIncident } from './ticket';
+import { applyFeedback, applyWorkflowChange } from './workflow';
 import type { TicketBuildDeps } from './ticket';
 
 const NOON_US = Date.UTC(2024, 2, 5, 12) * 1000;
@@ -44,11 +45,17 @@ const deps: TicketBuildDeps = {
   nowMs: Date.UTC(2024, 2, 5, 12, 5),
 };
 
-const action = (kind: TicketAction['kind'], summary: IncidentSummary = incident): TicketAction => ({
+const action = (
+  kind: TicketAction['kind'],
+  summary: IncidentSummary = incident,
+  resolution?: TicketAction['resolution']
+): TicketAction => ({
   kind,
   atUs: deps.nowMs * 1000,
   incident: summary,
+  resolution,
 });
+const person = (atMs = deps.nowMs + 1) => ({ by: 'alice', atMs });
 
 describe('ticketFromIncident', () => {
   it('When an outage incident becomes a ticket, then it shows when it started, the root cause in ms and the MTTR', () => {
@@ -63,9 +70,12 @@ describe('ticketFromIncident', () => {
       priority: 'P1',
       relatedAlertCount: 9,
       mttrP50Seconds: 3600,
-      // The predictor's P90 below its P50 is lifted to the P50.
+      // The predictor's P90 below its P50 is lifted to the P50, and the ticket says so.
       mttrP90Seconds: 3600,
+      mttrNote: 'the P90 estimate fell below the P50 and is shown equal to it',
     });
+    expect(ticket.rootCause?.deviceKind).toBe('power_switch');
+    expect(ticket.hosts).toEqual(['hosp-01-ps-01', 'hosp-01-ups-01']);
     expect(ticket.rootCause?.silentSinceMs).toBe(NOON_US / 1000 + 5000);
     expect(ticket.similarTickets[0].id).toBe('T-1');
   });
@@ -75,44 +85,83 @@ describe('ticketFromIncident', () => {
   });
 });
 
+describe('mttrFields', () => {
+  it('When the predictor gives two different quantiles, then they are kept and no note is needed', () => {
+    expect(mttrFields({ p50Seconds: 1800.4, p90Seconds: 7200 })).toEqual({ mttrP50Seconds: 1800, mttrP90Seconds: 7200 });
+  });
+
+  it('When P50 and P90 come out equal, then the ticket carries the reason (the predictor\'s, or a stated one)', () => {
+    expect(mttrFields({ p50Seconds: 600, p90Seconds: 600 }).mttrNote).toBe('the estimate has no spread: P50 and P90 are the same');
+    expect(mttrFields({ p50Seconds: 600, p90Seconds: 600, note: 'every past ticket took 10 minutes' }).mttrNote).toBe(
+      'every past ticket took 10 minutes'
+    );
+  });
+});
+
 describe('ticket lifecycle', () => {
-  it('When the engine opens, updates and resolves an incident, then the ticket follows and ends resolved', () => {
+  it('When the engine opens, updates and resolves an incident, then the ticket follows, counts versions and ends resolved', () => {
     const opened = applyTicketAction(undefined, action('open'), deps);
     const updated = applyTicketAction(opened, action('update', { ...incident, relatedAlertCount: 12 }), deps);
     const resolved = applyTicketAction(
       updated,
-      action('resolve', { ...incident, resolvedAtUs: NOON_US + 3600e6 }),
+      action('resolve', { ...incident, resolvedAtUs: NOON_US + 3600e6 }, 'recovered'),
       deps
     );
 
     expect([opened.status, updated.status, resolved.status]).toEqual(['open', 'open', 'resolved']);
+    expect([opened.version, updated.version, resolved.version]).toEqual([1, 2, 3]);
+    expect(opened.change).toMatchObject({ kind: 'opened', by: 'nocai' });
+    expect(updated.change).toMatchObject({ kind: 'updated', summary: 'updated: 12 related alerts' });
     expect(updated.relatedAlertCount).toBe(12);
-    expect(resolved.resolvedAtMs).toBe(deps.nowMs);
+    expect(resolved).toMatchObject({ resolvedAtMs: deps.nowMs, change: { kind: 'status', by: 'nocai' } });
+    expect(resolved.autoResolved).toBeUndefined();
   });
 
-  it('When a reviewer confirms a ticket waiting for review, then it opens; when they reject one, it is resolved', () => {
-    const waiting = applyTicketAction(undefined, action('open', { ...incident, needsReview: true }), deps);
+  it('When an incident of alerts alone goes quiet, then its ticket is auto_resolved, not resolved', () => {
+    const opened = applyTicketAction(undefined, action('open'), deps);
+    const quiet = applyTicketAction(opened, action('resolve', incident, 'quiet'), deps);
 
-    const confirmed = applyFeedback(waiting, { verdict: 'valid' }, deps.nowMs + 1);
-    const rejected = applyFeedback(waiting, { verdict: 'invalid', comment: 'test alarm' }, deps.nowMs + 1);
-
-    expect(waiting.status).toBe('needs_review');
-    expect(confirmed).toMatchObject({ status: 'open', needsReview: false, feedback: { verdict: 'valid' } });
-    expect(rejected).toMatchObject({ status: 'resolved', feedback: { verdict: 'invalid', comment: 'test alarm' } });
+    expect(quiet).toMatchObject({ status: 'auto_resolved', autoResolved: true, resolvedAtMs: deps.nowMs });
+    expect(quiet.change?.summary).toBe('status open → auto_resolved (quiet time, no recovery reported)');
   });
 
-  it('When feedback arrives on an open ticket, then it is attached and the status stays', () => {
-    const ticket = applyFeedback(ticketFromIncident(incident, deps), { verdict: 'avoided' }, deps.nowMs);
-    expect(ticket).toMatchObject({ status: 'open', feedback: { verdict: 'avoided', atMs: deps.nowMs } });
+  it('When people acknowledged, assigned and corrected a ticket, then an engine update keeps all of it', () => {
+    const opened = applyTicketAction(undefined, action('open'), deps);
+    const worked = applyWorkflowChange(
+      opened,
+      { status: 'acknowledged', assignee: 'team:facilities', department: 'facilities', comment: 'on it' },
+      person()
+    );
+    const updated = applyTicketAction(worked, action('update', { ...incident, relatedAlertCount: 20, priority: 'P2' }), deps);
+
+    expect(updated).toMatchObject({
+      status: 'acknowledged',
+      assignee: 'team:facilities',
+      department: 'facilities',
+      // Not corrected by anyone: the engine's new priority applies, and is what the models now say.
+      priority: 'P2',
+      predicted: { department: 'field_technicians', priority: 'P2', eventClass: 'power' },
+      comments: [{ text: 'on it', by: 'alice' }],
+      relatedAlertCount: 20,
+      version: worked.version === undefined ? undefined : worked.version + 1,
+    });
   });
 
-  it('When someone tries to reopen a resolved ticket, then the transition is refused', () => {
-    const resolved: Ticket = transition(ticketFromIncident(incident, deps), 'resolved', deps.nowMs);
+  it('When the engine resolves a ticket a person already closed, then it stays closed', () => {
+    const opened = applyTicketAction(undefined, action('open'), deps);
+    const closed = applyFeedback(opened, { verdict: 'invalid' }, person());
+    expect(applyTicketAction(closed, action('resolve', incident, 'recovered'), deps).status).toBe('closed');
+  });
 
-    expect(canTransition('resolved', 'open')).toBe(false);
-    expect(() => transition(resolved, 'open', deps.nowMs)).toThrow(TicketTransitionError);
-    expect(() => applyTicketAction(resolved, action('open'), deps)).toThrow('already open');
-    // A late resolve from the engine on a ticket a reviewer already closed is harmless.
-    expect(applyTicketAction(resolved, action('resolve'), deps).status).toBe('resolved');
+  it('When the engine opens a ticket twice, then the second open is refused', () => {
+    const opened = applyTicketAction(undefined, action('open'), deps);
+    expect(() => applyTicketAction(opened, action('open'), deps)).toThrow('already open');
+  });
+
+  it('When statuses are compared, then reopening a resolution is allowed and nothing leaves closed', () => {
+    expect(canTransition('resolved', 'open')).toBe(true);
+    expect(canTransition('auto_resolved', 'open')).toBe(true);
+    expect(canTransition('closed', 'open')).toBe(false);
+    expect(canTransition('open', 'closed')).toBe(false);
   });
 });

@@ -1,78 +1,76 @@
-import type { FeedbackRequest, Ticket, TicketStatus } from '@nocai/contract';
+import { canMove, type Ticket, type TicketRouting } from '@nocai/contract';
 import type { TicketAction } from '../incidents/types';
 import { ticketFromIncident } from './ticket';
 import type { TicketBuildDeps } from './ticket';
+import { ENGINE_ACTOR, nextState, resolveBySystem } from './workflow';
 
 /**
- * A ticket's life: it is born `open` or `needs_review` (low confidence), a reviewer may confirm
- * a `needs_review` ticket (→ `open`), and it ends `resolved`. Nothing leaves `resolved`: a fault
- * that comes back is a new incident and a new ticket.
+ * A ticket's life as the incident engine drives it: born `open` or `needs_review` (low
+ * confidence), refreshed while the incident grows, and resolved when it ends. People move it
+ * through the rest of the workflow (`workflow.ts`, moves in the contract's `STATUS_MOVES`).
  */
-const TRANSITIONS: Readonly<Record<TicketStatus, readonly TicketStatus[]>> = {
-  needs_review: ['open', 'resolved'],
-  open: ['resolved'],
-  resolved: [],
-};
 
-export class TicketTransitionError extends Error {
-  constructor(
-    readonly ticketId: string,
-    readonly from: TicketStatus,
-    readonly to: TicketStatus
-  ) {
-    super(`ticket ${ticketId} cannot go from ${from} to ${to}`);
-    this.name = 'TicketTransitionError';
-  }
-}
-
-export function canTransition(from: TicketStatus, to: TicketStatus): boolean {
-  return TRANSITIONS[from].includes(to);
-}
-
-export function transition(ticket: Ticket, to: TicketStatus, atMs: number): Ticket {
-  if (!canTransition(ticket.status, to)) throw new TicketTransitionError(ticket.id, ticket.status, to);
-  return {
-    ...ticket,
-    status: to,
-    updatedAtMs: atMs,
-    needsReview: to === 'needs_review',
-    resolvedAtMs: to === 'resolved' ? atMs : ticket.resolvedAtMs,
-  };
-}
+export const canTransition = canMove;
 
 /**
  * Applies an engine action to the stored ticket (undefined before `open`). Updates refresh what
- * the engine knows (count, root cause, priority) but keep the status a reviewer gave it.
+ * the engine knows (count, root cause, priority) but keep what people decided: the status, the
+ * assignee, comments, verdicts, and any routing they corrected. A resolve ends an active ticket as
+ * `resolved` when devices reported their recovery, or `auto_resolved` when only quiet time did
+ * (an incident of alerts alone).
  */
 export function applyTicketAction(existing: Ticket | undefined, action: TicketAction, deps: TicketBuildDeps): Ticket {
   const built = ticketFromIncident(action.incident, deps);
+  const actor = { by: ENGINE_ACTOR, atMs: deps.nowMs };
   if (existing === undefined) {
     if (action.kind !== 'open') throw new Error(`ticket ${action.incident.id}: ${action.kind} before open`);
-    return { ...built, status: built.needsReview ? 'needs_review' : 'open', resolvedAtMs: undefined };
+    const opened: Ticket = { ...built, status: built.needsReview ? 'needs_review' : 'open', resolvedAtMs: undefined };
+    return nextState({ ...opened, version: 0 }, {}, { kind: 'opened', summary: 'opened' }, actor);
   }
   if (action.kind === 'open') throw new Error(`ticket ${existing.id} is already open`);
   const refreshed: Ticket = {
     ...built,
+    ...keptRouting(existing, built),
     status: existing.status,
     needsReview: existing.needsReview,
     resolvedAtMs: existing.resolvedAtMs,
+    autoResolved: existing.autoResolved,
     feedback: existing.feedback,
+    assignee: existing.assignee,
+    comments: existing.comments,
+    version: existing.version,
+    change: existing.change,
   };
-  // A reviewer may have dismissed it already; the engine's resolve then changes nothing.
-  if (action.kind === 'resolve' && existing.status !== 'resolved') return transition(refreshed, 'resolved', deps.nowMs);
-  return refreshed;
+  if (action.kind === 'resolve') {
+    const resolved = resolveBySystem(refreshed, action.resolution === 'quiet' ? 'auto_resolved' : 'resolved', actor);
+    if (resolved !== refreshed) return resolved;
+  }
+  return nextState(refreshed, {}, { kind: 'updated', summary: updateSummary(existing, refreshed) }, actor);
 }
 
 /**
- * Attaches an operator's verdict. On a ticket waiting for review the verdict also decides it:
- * valid or avoided confirms it (→ open), invalid dismisses it (→ resolved).
+ * Routing a person corrected stays theirs; the models' latest answer becomes the `predicted`
+ * routing the correction is a label against.
  */
-export function applyFeedback(ticket: Ticket, feedback: FeedbackRequest, atMs: number): Ticket {
-  const withFeedback: Ticket = {
-    ...ticket,
-    updatedAtMs: atMs,
-    feedback: { verdict: feedback.verdict, comment: feedback.comment, atMs },
+function keptRouting(existing: Ticket, built: Ticket): Partial<Ticket> {
+  if (existing.predicted === undefined) return {};
+  const predicted: TicketRouting = {
+    eventClass: built.eventClass,
+    department: built.department,
+    priority: built.priority,
   };
-  if (ticket.status !== 'needs_review') return withFeedback;
-  return transition(withFeedback, feedback.verdict === 'invalid' ? 'resolved' : 'open', atMs);
+  const routing: Partial<Ticket> = { predicted };
+  for (const field of ['eventClass', 'department', 'priority'] as const) {
+    if (existing[field] !== existing.predicted[field]) Object.assign(routing, { [field]: existing[field] });
+  }
+  return routing;
+}
+
+function updateSummary(before: Ticket, after: Ticket): string {
+  const said: string[] = [];
+  if (after.relatedAlertCount !== before.relatedAlertCount) said.push(`${after.relatedAlertCount} related alerts`);
+  if (after.priority !== before.priority) said.push(`priority ${before.priority} → ${after.priority}`);
+  if (after.rootCause?.host !== before.rootCause?.host && after.rootCause)
+    said.push(`root cause ${after.rootCause.host}`);
+  return said.length ? `updated: ${said.join('; ')}` : 'updated';
 }

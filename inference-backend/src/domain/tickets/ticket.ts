@@ -15,6 +15,8 @@ export interface MttrFeatures {
 export interface MttrEstimate {
   p50Seconds: number;
   p90Seconds: number;
+  /** Why the two quantiles are not independent estimates (equal, or derived one from the other). */
+  note?: string;
 }
 
 export interface TicketBuildDeps {
@@ -60,9 +62,7 @@ export function ticketFromIncident(incident: IncidentSummary, deps: TicketBuildD
     siteKind: incident.siteKind,
     host: incident.host,
     deviceKind: incident.deviceKind,
-    // Never below the median, whatever the predictor returns: a P90 under the P50 reads as a bug.
-    mttrP50Seconds: Math.max(0, Math.round(mttr.p50Seconds)),
-    mttrP90Seconds: Math.max(Math.round(mttr.p50Seconds), Math.round(mttr.p90Seconds)),
+    ...mttrFields(mttr),
     rootCause:
       incident.rootCause === undefined
         ? undefined
@@ -78,5 +78,23 @@ export function ticketFromIncident(incident: IncidentSummary, deps: TicketBuildD
     explanation: incident.explanation.map((e) => ({ ...e })),
     similarTickets: deps.similarTickets?.(incident) ?? [],
     modelVersion: incident.modelVersion,
+    hosts: [...incident.hosts],
   };
+}
+
+/**
+ * The MTTR fields of a ticket from an estimate. The P90 is never below the P50 (that reads as a
+ * bug); when the two end up equal the ticket says why, so one number for both is never unexplained.
+ */
+export function mttrFields(estimate: MttrEstimate): Pick<Ticket, 'mttrP50Seconds' | 'mttrP90Seconds' | 'mttrNote'> {
+  const p50 = Math.max(0, Math.round(estimate.p50Seconds));
+  const p90 = Math.max(p50, Math.round(estimate.p90Seconds));
+  const note =
+    estimate.note ??
+    (p90 === p50
+      ? estimate.p90Seconds < estimate.p50Seconds
+        ? 'the P90 estimate fell below the P50 and is shown equal to it'
+        : 'the estimate has no spread: P50 and P90 are the same'
+      : undefined);
+  return { mttrP50Seconds: p50, mttrP90Seconds: p90, ...(note === undefined ? {} : { mttrNote: note }) };
 }

@@ -61,4 +61,15 @@ describe('TicketIndex', () => {
     expect(ids).toEqual(['old-open']);
     expect(index.list({ ...query, from: 0 }, 300 * DAY).total).toBe(3);
   });
+
+  it('When a ticket was closed or auto-resolved before the range, then it is left out like a resolved one; active ones stay', () => {
+    const index = new TicketIndex();
+    const old = { openedAtMs: 10 * DAY, updatedAtMs: 11 * DAY };
+    index.put(ticket('closed', { ...old, status: 'closed' }), 1);
+    index.put(ticket('quiet', { ...old, status: 'auto_resolved' }), 2);
+    index.put(ticket('working', { ...old, status: 'in_progress' }), 3);
+    index.put(ticket('seen', { ...old, status: 'acknowledged' }), 4);
+    const ids = index.list({ ...query, from: 50 * DAY, to: 150 * DAY }, 300 * DAY).tickets.map((t) => t.id);
+    expect(ids.sort()).toEqual(['seen', 'working']);
+  });
 });

@@ -1,4 +1,4 @@
-import type { Ticket, TicketsPage, TicketsQuery } from '@nocai/contract';
+import { isDoneStatus, type Ticket, type TicketsPage, type TicketsQuery } from '@nocai/contract';
 
 const PRIORITY_RANK: Record<string, number> = { P1: 0, P2: 1, P3: 2, P4: 3 };
 /** How far back list queries look when no range is given. */
@@ -28,9 +28,14 @@ export class TicketIndex {
     return this.byId.get(id)?.ticket;
   }
 
+  /** Every ticket's current state, in no particular order. */
+  *all(): IterableIterator<Ticket> {
+    for (const { ticket } of this.byId.values()) yield ticket;
+  }
+
   /**
-   * Tickets that were alive in the range (opened by its end, and still unresolved or updated after
-   * its start), in their current state: a ticket opened as P2 and raised to P1 is a P1 ticket.
+   * Tickets that were alive in the range (opened by its end, and still unresolved — not resolved,
+   * auto-resolved or closed — or updated after its start), in their current state: a ticket opened as P2 and raised to P1 is a P1 ticket.
    * P1 first, then oldest first.
    */
   list(query: TicketsQuery, nowMs: number): TicketsPage {
@@ -43,7 +48,7 @@ export class TicketIndex {
     let total = 0;
     for (const { ticket: t } of this.byId.values()) {
       if (t.openedAtMs > toMs) continue;
-      if (t.status === 'resolved' && t.updatedAtMs < fromMs) continue;
+      if (isDoneStatus(t.status) && t.updatedAtMs < fromMs) continue;
       if (query.status && t.status !== query.status) continue;
       if (query.site && t.site !== query.site) continue;
       if (query.department && t.department !== query.department) continue;

@@ -1,0 +1,71 @@
+import type { TicketHistoryRow } from '@nocai/contract';
+import { MedianMttrBaseline } from './baselineModels';
+
+const HOUR_MS = 3_600_000;
+const row = (i: number, hours: number, over: Partial<TicketHistoryRow> = {}): TicketHistoryRow => ({
+  id: `T-${i}`,
+  opened_at: new Date(Date.UTC(2024, 0, 1) + i * HOUR_MS).toISOString(),
+  resolved_at: new Date(Date.UTC(2024, 0, 1) + i * HOUR_MS + hours * HOUR_MS).toISOString(),
+  site: 'hosp-01',
+  site_kind: 'hospital',
+  host: 'hosp-01-ps-01',
+  device_kind: 'power_switch',
+  class: 'power',
+  department: 'field_technicians',
+  priority: 'P1',
+  title: 'Power outage',
+  description: '',
+  resolution: 'reset',
+  incident_id: '',
+  ...over,
+});
+const input = (eventClass: string, department: string) => ({
+  eventClass,
+  department,
+  priority: 'P1',
+  siteKind: 'hospital',
+  deviceKind: 'power_switch',
+  openedAtMs: 0,
+  fromIncident: false,
+});
+
+describe('MedianMttrBaseline', () => {
+  it('When a class and department have enough past tickets, then their own quantiles answer, P90 above P50', async () => {
+    const history = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10].map((hours, i) => row(i, hours));
+    const p = await new MedianMttrBaseline(history).predict(input('power', 'field_technicians'));
+    expect(p.p50Seconds).toBeCloseTo(5.5 * 3600);
+    expect(p.p90Seconds).toBeGreaterThan(p.p50Seconds);
+    expect(p.note).toBeUndefined();
+  });
+
+  it('When a group has one past ticket, then all tickets answer instead of a P50 equal to its P90', async () => {
+    const history = [
+      ...[1, 2, 3, 4, 5, 6].map((hours, i) => row(i, hours)),
+      row(99, 12, { class: 'security', department: 'security' }),
+    ];
+    const p = await new MedianMttrBaseline(history).predict(input('security', 'security'));
+    expect(p.p90Seconds).toBeGreaterThan(p.p50Seconds);
+  });
+
+  it('When tickets were auto-resolved, then their durations are no times to resolve and are left out', async () => {
+    const history = [
+      ...[1, 1, 1, 1, 1, 2].map((hours, i) => row(i, hours)),
+      ...[50, 50, 50, 50].map((hours, i) => row(10 + i, hours, { auto_resolved: 'true' })),
+    ];
+    const p = await new MedianMttrBaseline(history).predict(input('power', 'field_technicians'));
+    expect(p.p90Seconds).toBeLessThanOrEqual(2 * 3600);
+  });
+
+  it('When every past ticket took as long, or there is no history, then P50 equals P90 and the note says why', async () => {
+    const same = await new MedianMttrBaseline([1, 1, 1, 1, 1].map((hours, i) => row(i, hours))).predict(
+      input('power', 'field_technicians')
+    );
+    expect(same).toMatchObject({
+      p50Seconds: 3600,
+      p90Seconds: 3600,
+      note: 'every past ticket took about as long: P50 and P90 are the same',
+    });
+    const none = await new MedianMttrBaseline([]).predict(input('power', 'field_technicians'));
+    expect(none.note).toBe('no ticket history: a default estimate (set NOCAI_TICKET_HISTORY)');
+  });
+});
