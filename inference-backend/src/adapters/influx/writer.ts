@@ -91,12 +91,11 @@ export class InfluxWriter implements PointSink {
     while (this.pending.length >= this.batchSize) {
       // Waiting for the request in flight before queueing the next one is the backpressure:
       // a fast producer cannot grow the buffer beyond about two batches.
-      const before = this.pending.length;
-      await this.sendNext();
-      if (this.pending.length >= before && this.pending.length > this.maxQueuedLines) {
+      if (await this.sendNext()) continue;
+      if (this.pending.length > this.maxQueuedLines) {
         throw this.takeFailure() ?? new Error(`${this.pending.length} lines wait for InfluxDB`);
       }
-      if (this.pending.length >= before) break;
+      break;
     }
     this.armTimer();
   }
@@ -106,10 +105,8 @@ export class InfluxWriter implements PointSink {
     for (;;) {
       await this.inFlight;
       if (this.pending.length === 0) break;
-      const before = this.pending.length;
-      await this.sendNext();
-      // Lines kept after a failure: stop here and report it rather than retry in a loop.
-      if (this.pending.length >= before) break;
+      // A failed batch: stop here and report it rather than retry in a loop.
+      if (!(await this.sendNext())) break;
     }
     const failure = this.takeFailure();
     if (failure) throw failure;
@@ -129,21 +126,28 @@ export class InfluxWriter implements PointSink {
     return failure;
   }
 
-  private async sendNext(): Promise<void> {
-    await this.inFlight;
-    if (this.pending.length === 0) return;
-    const batch = this.pending.splice(0, this.batchSize);
-    this.inFlight = this.send(batch).then(
-      () => {
+  /**
+   * Queues the next batch behind the request in flight. The chain is extended synchronously, so
+   * a timer flush and a write() racing each other can never have two requests in flight, and
+   * `await this.inFlight` always waits for every request started so far.
+   */
+  private sendNext(): Promise<boolean> {
+    const next = this.inFlight.then(async () => {
+      if (this.pending.length === 0) return true;
+      const batch = this.pending.splice(0, this.batchSize);
+      try {
+        await this.send(batch);
         // Stored: whatever failed before is moot for the lines kept then and written now.
         if (this.options.onFailure !== 'drop' && this.pending.length === 0) this.unreported = undefined;
-      },
-      (error: unknown) => {
+        return true;
+      } catch (error) {
         if (this.options.onFailure !== 'drop') this.pending.unshift(...batch);
         this.unreported = error instanceof Error ? error : new Error(String(error));
+        return false;
       }
-    );
-    await this.inFlight;
+    });
+    this.inFlight = next.then(() => undefined);
+    return next;
   }
 
   /** Writes `lines`; with a dead letter, a 400 is narrowed down to the lines that cause it. */
