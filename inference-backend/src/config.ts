@@ -201,3 +201,29 @@ function parseSeries(spec: string): HeartbeatSeries[] {
     throw new ConfigError(`NOCAI_HEARTBEAT_SERIES: ${(error as Error).message}`);
   }
 }
+
+/** A service setting by its environment variable name (`NOCAI_PORT`): typos are type errors. */
+export type ServiceEnv = Partial<Record<keyof z.input<typeof envSchema>, string>>;
+
+/** What a command that runs the service itself (`nocai demo`) takes from the environment. */
+export interface CommandEnvironment {
+  /** INFLUX_URL when the user set one: the demo then writes there instead of starting its own influxd. */
+  influxUrl?: string;
+  /**
+   * The service's config: the command's own choices (`own`) win over the environment, which
+   * supplies the rest (credentials, LOG_LEVEL…); `defaults` fill what neither sets.
+   */
+  serviceConfig(own: ServiceEnv, defaults?: ServiceEnv): Config;
+}
+
+export function loadCommandEnvironment(env: NodeJS.ProcessEnv = process.env): CommandEnvironment {
+  const given = nonEmpty.parse(env.INFLUX_URL);
+  if (given !== undefined) {
+    const checked = httpUrl('INFLUX_URL').safeParse(given);
+    if (!checked.success) throw new ConfigError(checked.error.issues[0].message);
+  }
+  return {
+    influxUrl: given,
+    serviceConfig: (own, defaults = {}) => loadConfig({ ...defaults, ...env, ...own }),
+  };
+}

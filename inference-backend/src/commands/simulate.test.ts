@@ -79,6 +79,25 @@ describe('nocai simulate', () => {
     expect(output.err).toMatch(/"mars" is neither a site, a site kind nor a host/);
   });
 
+  it.each([
+    [['--live', '--end', '2999-01-01T00:00:00Z'], /--end is in the future: live time cannot start after now/],
+    [['--days', '1', '--replay', '30'], /--replay needs --live or --speed/],
+    [['--speed', '30', '--replay', '30', '--end', '2024-03-06T00:00:00Z'], /pass --end or --replay, not both/],
+  ])(
+    'When where live time starts is contradictory (%j), then it exits with status 2 and says why',
+    async (args, message) => {
+      const output = { out: '', err: '' };
+      const parse = program(output).parseAsync(
+        ['simulate', ...args, '--out-file', join(dir, 'x.lp'), '--out-dir', dir],
+        {
+          from: 'user',
+        }
+      );
+      await expect(parse).rejects.toMatchObject({ exitCode: 2 });
+      expect(output.err).toMatch(message);
+    }
+  );
+
   it('When asked for help, then every option is described', async () => {
     const output = { out: '', err: '' };
     await expect(program(output).parseAsync(['simulate', '--help'], { from: 'user' })).rejects.toMatchObject({
@@ -89,6 +108,7 @@ describe('nocai simulate', () => {
       '--end',
       '--live',
       '--speed',
+      '--replay',
       '--seed',
       '--sites',
       '--inventory',

@@ -31,6 +31,8 @@ import { onShutdownSignal } from './signals';
 const DEFAULT_OUT_DIR = './.demo/sim';
 const DEFAULT_DAYS = 30;
 const DEFAULT_HISTORY_DAYS = 365;
+/** With --speed above 1 and no --end, the last hour is replayed: there is nothing else to play faster. */
+const DEFAULT_REPLAY_MINUTES = 60;
 const DAY_MS = 86_400_000;
 
 interface SimulateFlags {
@@ -38,6 +40,7 @@ interface SimulateFlags {
   end?: number;
   live?: boolean;
   speed?: number;
+  replay?: number;
   seed: number;
   sites: number;
   inventory?: string;
@@ -112,10 +115,16 @@ function toSpec(flag: ScenarioFlag, inventory: Inventory): ScenarioSpec {
   );
 }
 
-/** truth/incidents.jsonl and truth/events.jsonl in the output folder, started afresh. */
-export async function openTruthFiles(outDir: string): Promise<TruthSink & { close(): Promise<void> }> {
-  const incidents = await LineFileWriter.open(join(outDir, 'truth', 'incidents.jsonl'));
-  const events = await LineFileWriter.open(join(outDir, 'truth', 'events.jsonl'));
+/**
+ * truth/incidents.jsonl and truth/events.jsonl in the output folder, started afresh; with
+ * `append`, a later phase of the same run (the demo's live part) adds to what its backfill wrote.
+ */
+export async function openTruthFiles(
+  outDir: string,
+  options: { append?: boolean } = {}
+): Promise<TruthSink & { close(): Promise<void> }> {
+  const incidents = await LineFileWriter.open(join(outDir, 'truth', 'incidents.jsonl'), options);
+  const events = await LineFileWriter.open(join(outDir, 'truth', 'events.jsonl'), options);
   return {
     writeIncidents: (records) => incidents.writeLines(records.map((r) => JSON.stringify(r))),
     writeEvents: (records) => events.writeLines(records.map((r) => JSON.stringify(r))),
@@ -217,6 +226,19 @@ async function simulate(flags: SimulateFlags, command: Command): Promise<void> {
   const live = flags.live === true || flags.speed !== undefined;
   const days = flags.days ?? (live ? 0 : DEFAULT_DAYS);
   if (!live && days === 0) command.error('error: nothing to do: pass --days N (N ≥ 1) or --live.', { exitCode: 2 });
+  if (flags.replay !== undefined && !live) command.error('error: --replay needs --live or --speed.', { exitCode: 2 });
+  if (flags.replay !== undefined && flags.end !== undefined) {
+    command.error('error: pass --end or --replay, not both: each says where live time starts.', { exitCode: 2 });
+  }
+  const startedMs = Date.now();
+  if (live && flags.end !== undefined && flags.end > startedMs) {
+    command.error(
+      'error: --end is in the future: live time cannot start after now (the backend cannot triage future points).',
+      {
+        exitCode: 2,
+      }
+    );
+  }
   if (flags.password && !flags.username) command.error('error: --password needs --username.', { exitCode: 2 });
   if (!flags.outFile && !flags.influxUrl) {
     command.error('error: choose an output: --out-file FILE.lp or --influx-url URL (or set INFLUX_URL).', {
@@ -238,7 +260,12 @@ async function simulate(flags: SimulateFlags, command: Command): Promise<void> {
   const stderr = (text: string) => {
     if (!flags.quiet) process.stderr.write(text);
   };
-  const endMs = flags.end ?? Date.now();
+  const speed = flags.speed ?? 1;
+  // Live time starts where the backfill ends: --end, or now minus what is to be replayed faster.
+  const replayMinutes = live
+    ? (flags.replay ?? (speed > 1 && flags.end === undefined ? DEFAULT_REPLAY_MINUTES : 0))
+    : 0;
+  const endMs = flags.end ?? startedMs - replayMinutes * 60_000;
   const settings = {
     seed: flags.seed,
     inventory,
@@ -276,10 +303,20 @@ async function simulate(flags: SimulateFlags, command: Command): Promise<void> {
         ({ points, syslogLines, incidents } = result);
       }
       if (live && !abort.signal.aborted) {
-        stderr(`simulate: live at ${flags.speed ?? 1}× real time into ${target}; Ctrl-C to stop\n`);
-        // Live time continues where the backfill ended; without --end that is the wall clock, so it catches up.
-        const origin = days > 0 ? { startUs: endMs * 1000, originMs: flags.end === undefined ? endMs : undefined } : {};
-        liveRun = startLive({ ...settings, ...origin, speed: flags.speed, truth }, sink, simulation);
+        // Faster than real time, everything since the backfill ended plays at that speed until it
+        // reaches now; in real time it is written at once. Either way no point is dated after now.
+        const behindMs = Math.max(0, Date.now() - endMs);
+        stderr(
+          speed > 1 && behindMs > 0
+            ? `simulate: live from ${new Date(endMs).toISOString()} at ${speed}× until it reaches now (in about ` +
+                `${Math.ceil(behindMs / (speed - 1) / 1000)} s), then in real time, into ${target}; Ctrl-C to stop\n`
+            : `simulate: live at ${speed}× real time into ${target}; Ctrl-C to stop\n`
+        );
+        liveRun = startLive(
+          { ...settings, startUs: endMs * 1000, replayUs: speed > 1 ? behindMs * 1000 : 0, speed, truth },
+          sink,
+          simulation
+        );
         await liveRun.done;
         const s = liveRun.stats();
         points += s.points;
@@ -319,7 +356,8 @@ Outputs:
 
 Examples:
   nocai simulate --days 30 --out-file .demo/sim/telegraf.lp
-  nocai simulate --days 1 --live --influx-url http://localhost:8086 --scenario power_failure@2024-05-01T12:00:00Z@hospital`;
+  nocai simulate --days 1 --live --influx-url http://localhost:8086 --scenario power_failure@2024-05-01T12:00:00Z@hospital
+  nocai simulate --days 1 --speed 30 --replay 90 --influx-url http://localhost:8086   (the last 90 minutes in 3 minutes)`;
 
 export function registerSimulate(program: Command): void {
   withInfluxCredentials(
@@ -340,8 +378,15 @@ export function registerSimulate(program: Command): void {
       )
       .option('--live', 'after the backfill, keep generating in real time until SIGINT/SIGTERM')
       .addOption(
-        new Option('--speed <factor>', 'live mode at this many times real time (implies --live)').argParser(
-          positiveNumber('--speed')
+        new Option(
+          '--speed <factor>',
+          'live time runs this many times faster until it reaches now, then in real time; points are never dated ' +
+            `after now, so only past time plays faster: --end, or --replay (default ${DEFAULT_REPLAY_MINUTES}) (implies --live)`
+        ).argParser(positiveNumber('--speed'))
+      )
+      .addOption(
+        new Option('--replay <minutes>', 'live time starts this many minutes ago (the backfill ends there)').argParser(
+          positiveNumber('--replay', true)
         )
       )
       .addOption(

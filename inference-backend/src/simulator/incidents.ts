@@ -1,5 +1,5 @@
 import { INCIDENT_KINDS } from '@nocai/contract';
-import type { DeviceKind, IncidentKind, Site, SiteKind } from '@nocai/contract';
+import type { DeviceKind, GroundTruthIncident, IncidentKind, Site, SiteKind } from '@nocai/contract';
 import { HOUR_US, isoUs, MINUTE_US, SECOND_US } from './calendar';
 import { hashString, Rng, rngFor, STREAM } from './random';
 import { hostContext } from './render';
@@ -65,6 +65,13 @@ const GAP_US = 30 * MINUTE_US;
 
 export const DEFAULT_INCIDENTS_PER_SITE_DAY = 0.5;
 
+/** Injected scenarios are told apart from automatic incidents by their id. */
+const INJECTED_PREFIX = 'inj-';
+
+export function isInjected(incident: GroundTruthIncident): boolean {
+  return incident.id.startsWith(INJECTED_PREFIX);
+}
+
 export function rootCandidates(kind: IncidentKind, site: Site, topology: Topology): SimDevice[] {
   return topology
     .devicesOf(site.id)
@@ -125,7 +132,7 @@ export class IncidentSchedule {
       this.injected.length
     );
     const plan = planIncident({
-      id: `inj-${root.site.id}-${compactIso(spec.atUs)}-${this.injected.length + 1}`,
+      id: `${INJECTED_PREFIX}${root.site.id}-${compactIso(spec.atUs)}-${this.injected.length + 1}`,
       kind: spec.kind,
       root,
       startUs: Math.round(spec.atUs),

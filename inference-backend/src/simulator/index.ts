@@ -24,10 +24,12 @@ export type {
   BackfillResult,
   LiveOptions,
   LiveRun,
+  LiveScript,
   LiveStats,
   RunSettings,
   TruthSink,
 } from './runner';
+export { createDemoLiveScript, DEMO_OPENING_US, demoHistoryScenarios, demoSettings } from './demoProfile';
 export { DEFAULT_TICKETS_PER_SITE_DAY, generateTicketHistory, ticketsToCsv, ticketsToJsonl } from './tickets';
 export type { TicketHistoryOptions } from './tickets';
 export { HOLIDAYS_MM_DD } from './calendar';

@@ -153,4 +153,5 @@ export const STREAM = {
   metrics: 6,
   tickets: 7,
   injected: 8,
+  demo: 9,
 } as const;

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { GroundTruthEvent, GroundTruthIncident } from '@nocai/contract';
 import { createLineProtocolFileSink } from '../adapters/files/lineProtocolFileSink';
 import type { Clock, PointSink, SeriesPoint } from '../domain/series';
-import { HOUR_US, MINUTE_US } from './calendar';
+import { HOUR_US, MINUTE_US, SECOND_US } from './calendar';
 import { runBackfill, startLive } from './runner';
 import type { TruthSink } from './runner';
 
@@ -73,6 +73,17 @@ describe('runBackfill', () => {
     }
   });
 
+  it('When a reader follows it, then every slice is flushed before the reader is told how far it is stored', async () => {
+    const sink = new CountingSink();
+    const told: Array<{ untilUs: number; flushes: number }> = [];
+    await runBackfill(
+      { seed: 1, days: 0.25, endUs: END_US, onFlushed: (untilUs) => told.push({ untilUs, flushes: sink.flushed }) },
+      sink
+    );
+    expect(told.map((t) => t.untilUs)).toEqual([1, 2, 3, 4, 5, 6].map((h) => END_US - 6 * HOUR_US + h * HOUR_US));
+    told.forEach((t, i) => expect(t.flushes).toBe(i + 1));
+  });
+
   it('When stopped through its signal, then it finishes the batch in hand, flushes and reports an incomplete run', async () => {
     const controller = new AbortController();
     const sink = new CountingSink();
@@ -88,24 +99,96 @@ describe('runBackfill', () => {
   });
 });
 
+/** Polls until `probe` holds; the live loop runs on timers, so tests wait on what it did, never on durations. */
+async function until(probe: () => boolean, what: string): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (!probe()) {
+    if (Date.now() > deadline) throw new Error(`${what} did not happen`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
 describe('startLive', () => {
-  it('When the clock advances, then it streams that much simulated time at the chosen speed, and stops cleanly', async () => {
+  it('When past time is replayed at 60×, then it plays faster until it meets the wall clock, never past it, then runs in real time', async () => {
     let nowMs = END_US / 1000;
     const clock: Clock = { nowMs: () => nowMs };
     const sink = new CountingSink();
-    const live = startLive({ seed: 3, clock, speed: 60, tickMs: 5 }, sink);
-    const incident = live.inject({ kind: 'brute_force', siteKind: 'hotel', durationMinutes: 5 });
-    expect(incident.startUs).toBe(END_US);
-    nowMs += 30_000; // 30 real seconds at 60x: half an hour simulated
-    await new Promise((resolve) => setTimeout(resolve, 60));
+    const live = startLive(
+      { seed: 3, clock, speed: 60, startUs: END_US - 30 * MINUTE_US, replayUs: 30 * MINUTE_US, tickMs: 5 },
+      sink
+    );
+    expect(live.stats().originUs).toBe(END_US - 30 * MINUTE_US);
+
+    nowMs += 15_000; // 15 real seconds at 60×: a quarter of an hour simulated, still in the past
+    await until(() => live.stats().flushedUntilUs === END_US - 15 * MINUTE_US, 'the first quarter of an hour');
+    nowMs += 45_000; // 60× would reach END_US + 30 min, but the wall clock is only a minute past END_US
+    await until(() => live.stats().flushedUntilUs === END_US + 60 * SECOND_US, 'catching up with the wall clock');
+    nowMs += 10_000; // caught up: real time from now on
+    await until(() => live.stats().flushedUntilUs === END_US + 70 * SECOND_US, 'ten seconds in real time');
     await live.stop();
-    const stats = live.stats();
-    expect(stats.simulatedUntilUs).toBe(END_US + 30 * MINUTE_US);
-    expect(stats.incidents).toBe(1);
-    expect(sink.points).toBeGreaterThan(1000);
-    expect(sink.minUs).toBeGreaterThanOrEqual(END_US);
-    expect(sink.maxUs).toBeLessThan(END_US + 30 * MINUTE_US);
-    expect(sink.flushed).toBe(1);
+
+    expect(sink.minUs).toBeGreaterThanOrEqual(END_US - 30 * MINUTE_US);
+    expect(sink.maxUs).toBeLessThan(END_US + 70 * SECOND_US);
+    expect(live.stats().points).toBe(sink.points);
+  });
+
+  it('When started behind the wall clock in real time, then the gap is written at once and no point is dated after now', async () => {
+    const nowMs = END_US / 1000;
+    const sink = new CountingSink();
+    const live = startLive(
+      { seed: 3, clock: { nowMs: () => nowMs }, speed: 30, startUs: END_US - 10 * MINUTE_US, tickMs: 5 },
+      sink
+    );
+    await until(() => live.stats().flushedUntilUs === END_US, 'the catch-up');
+    await live.stop();
+    expect(sink.maxUs).toBeLessThan(END_US);
+    expect(live.stats().simulatedUntilUs).toBe(END_US);
+  });
+
+  it('When a batch is generated, then it is flushed before its end counts as written', async () => {
+    let nowMs = END_US / 1000;
+    const sink = new CountingSink();
+    const flushedAt: number[] = [];
+    const flush = sink.flush.bind(sink);
+    const live = startLive({ seed: 3, clock: { nowMs: () => nowMs }, tickMs: 5 }, sink);
+    sink.flush = async () => {
+      await flush();
+      flushedAt.push(sink.points);
+    };
+    nowMs += 5 * 60_000;
+    await until(() => live.stats().flushedUntilUs === END_US + 5 * MINUTE_US, 'five minutes written');
+    expect(flushedAt.length).toBeGreaterThan(0);
+    expect(flushedAt[flushedAt.length - 1]).toBe(live.stats().points);
+    await live.stop();
+  });
+
+  it('When a script is given, then it sees every window before it is generated and its scenarios happen', async () => {
+    let nowMs = END_US / 1000;
+    const windows: Array<{ fromUs: number; toUs: number; originUs: number }> = [];
+    const truth = new MemoryTruth();
+    const live = startLive(
+      {
+        seed: 3,
+        clock: { nowMs: () => nowMs },
+        tickMs: 5,
+        truth,
+        script: {
+          injectBetween(window, simulation) {
+            windows.push(window);
+            const atUs = window.originUs + MINUTE_US;
+            if (atUs >= window.fromUs && atUs < window.toUs) {
+              simulation.inject({ kind: 'crash_loop', siteKind: 'hotel', atUs, durationMinutes: 3 });
+            }
+          },
+        },
+      },
+      new CountingSink()
+    );
+    nowMs += 3 * 60_000;
+    await until(() => live.stats().flushedUntilUs === END_US + 3 * MINUTE_US, 'three minutes written');
+    await live.stop();
+    windows.forEach((w, i) => expect(w.fromUs).toBe(i === 0 ? END_US : windows[i - 1].toUs));
+    expect(truth.incidents.map((i) => [i.kind, i.startUs])).toEqual([['crash_loop', END_US + MINUTE_US]]);
   });
 
   it('When a write fails, then the run ends with that error', async () => {

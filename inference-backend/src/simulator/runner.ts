@@ -35,6 +35,11 @@ export interface BackfillOptions extends RunSettings {
   /** Stops after the current batch (SIGINT); what was generated is flushed. */
   signal?: AbortSignal;
   progressIntervalMs?: number;
+  /**
+   * For a reader that follows the backfill as it is written (the demo's backend): every slice is
+   * flushed, then this is told that everything before `untilUs` is stored.
+   */
+  onFlushed?: (untilUs: number) => void;
 }
 
 export interface BackfillProgress {
@@ -118,6 +123,10 @@ export async function runBackfill(
     const next = Math.min(endUs, (Math.floor(cursor / sliceUs) + 1) * sliceUs);
     const slice = simulation.generate(cursor, next);
     await emit(slice, sink, options.truth);
+    if (options.onFlushed) {
+      await sink.flush();
+      options.onFlushed(next);
+    }
     points += slice.points.length;
     syslogLines += slice.syslogLines;
     incidents += slice.incidents.length;
@@ -140,15 +149,32 @@ export async function runBackfill(
   };
 }
 
+/**
+ * Scenarios that happen while the live simulator runs (the demo's profile). Called before each
+ * window of simulated time is generated, with contiguous, increasing windows; it injects what
+ * starts in [fromUs, toUs). `originUs` is where live time began, after any catch-up.
+ */
+export interface LiveScript {
+  injectBetween(window: { fromUs: number; toUs: number; originUs: number }, simulation: Simulation): void;
+}
+
 export interface LiveOptions extends RunSettings {
-  /** Simulated seconds per real second (1 = real time). */
+  /** Simulated seconds per real second while simulated time is behind the wall clock (1 = real time). */
   speed?: number;
-  /** First simulated instant (µs); now when absent. */
+  /** First simulated instant (µs), typically where a backfill ended; now when absent. */
   startUs?: number;
-  /** Wall-clock time (ms) at which simulated time was `startUs` (default: when started); an earlier origin makes it catch up. */
-  originMs?: number;
+  /**
+   * How far behind the wall clock live time begins (µs): that span is played at `speed` until it
+   * reaches the wall clock, and real time follows. Time between `startUs` and that beginning is
+   * generated at once. 0 (the default) catches up at once: `speed` then changes nothing, because
+   * simulated time never passes the wall clock (a point dated in the future is never written).
+   */
+  replayUs?: number;
   /** How often a batch is generated, in real milliseconds. */
   tickMs?: number;
+  script?: LiveScript;
+  /** Told after each batch is flushed: everything before `untilUs` is stored. */
+  onFlushed?: (untilUs: number) => void;
   /** A failed write stops the run; this is told why. */
   onError?: (error: Error) => void;
 }
@@ -159,6 +185,10 @@ export interface LiveStats {
   incidents: number;
   /** Simulated time generated so far (exclusive end). */
   simulatedUntilUs: number;
+  /** Every point before this instant (µs) has been written and flushed to the sink. */
+  flushedUntilUs: number;
+  /** Where live time began (µs): after it, simulated time ran at `speed` until it met the wall clock. */
+  originUs: number;
 }
 
 export interface LiveRun {
@@ -173,8 +203,10 @@ export interface LiveRun {
 }
 
 /**
- * Streams telemetry in (scaled) real time until stopped: every `tickMs` it generates the
- * simulated time elapsed since the previous batch. Runs in-process next to the backend.
+ * Streams telemetry until stopped: every `tickMs` it generates the simulated time elapsed since
+ * the previous batch and flushes it, so `flushedUntilUs` tells a reader what is complete. Live
+ * time runs at `speed` while it is behind the wall clock and in real time once it has caught up;
+ * it never passes the wall clock. The demo runs it in a worker thread next to the backend.
  */
 export function startLive(
   options: LiveOptions,
@@ -184,28 +216,47 @@ export function startLive(
   const clock = options.clock ?? systemClock;
   const speed = options.speed ?? 1;
   if (!(speed > 0)) throw new Error(`speed must be positive, got ${speed}`);
+  const replayUs = options.replayUs ?? 0;
+  if (!(replayUs >= 0)) throw new Error(`replayUs must not be negative, got ${replayUs}`);
   const tickMs = options.tickMs ?? 1000;
-  const wallStartMs = options.originMs ?? clock.nowMs();
-  const startUs = Math.floor(options.startUs ?? wallStartMs * 1000);
-  const stats: LiveStats = { points: 0, syslogLines: 0, incidents: 0, simulatedUntilUs: startUs };
+  const startedMs = clock.nowMs();
+  const startUs = Math.floor(options.startUs ?? startedMs * 1000);
+  const originUs = Math.max(startUs, Math.floor(startedMs * 1000 - replayUs));
+  const stats: LiveStats = {
+    points: 0,
+    syslogLines: 0,
+    incidents: 0,
+    simulatedUntilUs: startUs,
+    flushedUntilUs: startUs,
+    originUs,
+  };
   let stopping = false;
   let timer: NodeJS.Timeout | undefined;
   let wake: (() => void) | undefined;
 
-  const simulatedNowUs = () => startUs + Math.floor((clock.nowMs() - wallStartMs) * 1000 * speed);
+  const simulatedNowUs = () => {
+    const nowMs = clock.nowMs();
+    return Math.min(Math.floor(nowMs * 1000), originUs + Math.floor((nowMs - startedMs) * 1000 * speed));
+  };
 
   const step = async () => {
     const until = simulatedNowUs();
-    // Batches of at most one simulated hour, so a fast speed never builds a huge batch.
+    if (until <= stats.simulatedUntilUs) return;
+    // Batches of at most one simulated hour, so a catch-up never builds a huge batch.
     while (stats.simulatedUntilUs < until) {
-      const next = Math.min(until, stats.simulatedUntilUs + HOUR_US);
-      const slice = simulation.generate(stats.simulatedUntilUs, next);
+      const from = stats.simulatedUntilUs;
+      const next = Math.min(until, from + HOUR_US);
+      options.script?.injectBetween({ fromUs: from, toUs: next, originUs }, simulation);
+      const slice = simulation.generate(from, next);
       await emit(slice, sink, options.truth);
       stats.points += slice.points.length;
       stats.syslogLines += slice.syslogLines;
       stats.incidents += slice.incidents.length;
       stats.simulatedUntilUs = next;
     }
+    await sink.flush();
+    stats.flushedUntilUs = stats.simulatedUntilUs;
+    options.onFlushed?.(stats.flushedUntilUs);
   };
 
   const done = (async () => {
