@@ -23,6 +23,7 @@ import { measureTicketReads, measureWebhook, type TicketApiInput } from './ticke
 import { measureNoiseCompression, type NoiseCompressionResult } from './noiseCompression';
 import { fmt, percent, progress, quantile, ratio, say } from './report';
 import { benchTemplateMining } from './templateMining';
+import { benchTextModels } from './textModels';
 
 /**
  * `npm run bench`: throughput figures with their ratio to the targets of the issues.
@@ -48,6 +49,7 @@ async function main(): Promise<void> {
   say(`NOC AI benchmark: ${new Date().toISOString()}, node ${process.version}`);
 
   benchTemplateMining();
+  await benchTextModels();
 
   let influxd: LocalInfluxd | undefined;
   const url = process.env.INFLUX_URL ?? (influxd = await startLocalInfluxd()).url;

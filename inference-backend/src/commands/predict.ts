@@ -68,16 +68,23 @@ export async function runPredict(flags: PredictFlags, io: CommandIo): Promise<nu
       ...kept,
       ...classifiers.flatMap((c) => [outputName(c.manifest.name), `${outputName(c.manifest.name)}_confidence`]),
     ];
+    // Probabilities straight from onnxruntime, argmax here: no per-row objects for a file of a million rows.
     const predictions = await Promise.all(
-      classifiers.map((classifier) =>
-        classifier.predict(
+      classifiers.map(async (classifier) => {
+        const labels = classifier.manifest.labels;
+        const rows = await classifier.probabilities(
           table.rows.map((row) => ({
             // The user names the text columns of this file; they may differ from the training file's.
             text: flags.text.map((c) => row[c] ?? '').join(' '),
             context: classifier.inputOf(row).context,
           }))
-        )
-      )
+        );
+        return rows.map((p) => {
+          let best = 0;
+          for (let k = 1; k < p.length; k++) if (p[k] > p[best]) best = k;
+          return { label: labels[best], confidence: p[best] };
+        });
+      })
     );
     const lines = [toCsvRow(header)];
     table.rows.forEach((row, i) => {

@@ -7,6 +7,9 @@ import { join } from 'node:path';
 import { csvToTable, parseCsv, toCsvRow } from '../adapters/files/csv';
 import { listModels, listVersions, readAliases } from '../adapters/registry/modelRegistry';
 import { buildProgram } from '../cli';
+import { createLogger } from '../adapters/logger';
+import { isStopword } from '../domain/mlops/stopwords';
+import { loadServingModels } from '../services/onnxModels';
 import { runPredict } from './predict';
 import { runTrain, trainDefaultModels } from './train';
 import type { CommandIo, TrainFlags } from './train';
@@ -181,45 +184,83 @@ describe('nocai train and predict', () => {
     }
   });
 
-  it('When a simulation is run, then its labelled lines and tickets train the five default models as champions', async () => {
-    const simDir = join(dir, 'sim');
-    const registry = join(dir, 'registry');
-    await buildProgram().parseAsync(
-      ['simulate', '--days', '2', '--end', '2024-03-06T00:00:00Z', '--history-days', '120', '--quiet'].concat([
-        '--out-file',
-        join(simDir, 'telegraf.lp'),
-        '--out-dir',
-        simDir,
-      ]),
-      { from: 'user' }
-    );
-    const events = csvToTable(await readFile(join(simDir, 'history', 'events.csv'), 'utf8'));
-    expect(events.columns).toEqual([
-      'time',
-      'hostname',
-      'appname',
-      'severity',
-      'message',
-      'device_kind',
-      'site_kind',
-      'criticality',
-      'class',
-      'decision',
-    ]);
-    expect(events.rows.length).toBeGreaterThan(1000);
-
+  describe('the default models (trainDefaultModels on a simulation)', () => {
+    let simDir: string;
+    let registry: string;
+    let results: Awaited<ReturnType<typeof trainDefaultModels>>;
     const progress: string[] = [];
-    const results = await trainDefaultModels(simDir, registry, (m) => progress.push(m));
-    expect(results.map((r) => r.manifest.name)).toEqual(['event-class', 'event-decision', 'ticket-class', 'department', 'priority']);
-    expect(await listModels(registry)).toEqual(['department', 'event-class', 'event-decision', 'priority', 'ticket-class']);
-    for (const name of ['department', 'event-class', 'event-decision', 'priority', 'ticket-class']) {
-      expect((await readAliases(registry, name)).champion).toBe('v1');
-    }
-    // Two days hold few incidents: quality is the acceptance test's job, here only that it was scored.
-    expect(results[0].report.test.rows).toBeGreaterThan(100);
-    expect(
-      JSON.parse(await readFile(join(registry, 'report.json'), 'utf8')).targets.department.test.rows
-    ).toBeGreaterThan(0);
-    expect(progress.some((m) => m.includes('event-class v1'))).toBe(true);
+
+    beforeAll(async () => {
+      simDir = join(dir, 'sim');
+      registry = join(dir, 'registry');
+      await buildProgram().parseAsync(
+        ['simulate', '--days', '2', '--end', '2024-03-06T00:00:00Z', '--history-days', '120', '--quiet'].concat([
+          '--out-file',
+          join(simDir, 'telegraf.lp'),
+          '--out-dir',
+          simDir,
+        ]),
+        { from: 'user' }
+      );
+      results = await trainDefaultModels(simDir, registry, (m) => progress.push(m));
+    }, 120_000);
+
+    it('When a simulation is run, then its labelled lines and tickets train the five default models as champions', async () => {
+      const events = csvToTable(await readFile(join(simDir, 'history', 'events.csv'), 'utf8'));
+      expect(events.columns).toEqual([
+        'time',
+        'hostname',
+        'appname',
+        'severity',
+        'message',
+        'device_kind',
+        'site_kind',
+        'criticality',
+        'class',
+        'decision',
+      ]);
+      expect(events.rows.length).toBeGreaterThan(1000);
+      expect(results.map((r) => r.manifest.name)).toEqual([
+        'event-class',
+        'event-decision',
+        'ticket-class',
+        'department',
+        'priority',
+      ]);
+      expect(await listModels(registry)).toEqual(['department', 'event-class', 'event-decision', 'priority', 'ticket-class']);
+      for (const name of ['department', 'event-class', 'event-decision', 'priority', 'ticket-class']) {
+        expect((await readAliases(registry, name)).champion).toBe('v1');
+      }
+      // Two days hold few incidents: quality is the acceptance test's job, here only that it was scored.
+      expect(results[0].report.test.rows).toBeGreaterThan(100);
+      const report = JSON.parse(await readFile(join(registry, 'report.json'), 'utf8'));
+      expect(report.targets.department.test.rows).toBeGreaterThan(0);
+      // The methodology is on record: CV over the training part, the choice, the calibration.
+      expect(report.targets.department.evaluation).toMatch(/training part only.*refitted on all rows/);
+      expect(report.targets.department.crossValidation).toMatchObject({ kind: 'time-ordered', folds: 3, metric: 'macroF1' });
+      expect(report.targets.department.crossValidation.candidates.length).toBeGreaterThan(1);
+      expect(report.targets.department.calibration.temperature).toBeGreaterThan(0);
+      expect(report.targets.department.calibration.heldOut.reliability.length).toBeGreaterThan(0);
+      expect(progress.some((m) => m.includes('event-class v1'))).toBe(true);
+      expect(progress.some((m) => /department: cross-validation fold 1\/3/.test(m))).toBe(true);
+    });
+
+    it.each([
+      ['whole building lost power, generator did not start', 'power', 'field_technicians', /power|generator|building|start/],
+      ['someone keeps trying to log in as admin on the firewall', 'security', 'security', /admin|firewall|log|trying/],
+      ['VPN keeps dropping for remote staff', 'network', 'network_ops', /vpn|dropping|remote/],
+    ])(
+      'When "%s" is typed as a complaint, then the default models route it to %s / %s and say why in words',
+      async (text, eventClass, department, because) => {
+        const { router } = await loadServingModels(registry, createLogger('silent'));
+        if (!router) throw new Error('the default models did not load');
+        const routing = await router.route({ text });
+        expect(routing).toMatchObject({ eventClass, department });
+        const terms = routing.explanation.map((e) => e.feature);
+        expect(terms.length).toBeGreaterThan(0);
+        expect(terms.join(' ')).toMatch(because);
+        for (const term of terms) expect(isStopword(term)).toBe(false);
+      }
+    );
   });
 });

@@ -1,10 +1,15 @@
 import { onnx } from 'onnx-proto';
 import type { LinearModel } from '../../domain/mlops/softmaxRegression';
 
-export const FEATURES_INPUT = 'features';
+/** int64 [N, L]: the columns of each row's non-zero features, padded with column 0. */
+export const FEATURE_INDICES_INPUT = 'feature_indices';
+/** float32 [N, L]: their tf-idf values, padded with 0 (so a padding slot adds 0 × weights[0]). */
+export const FEATURE_VALUES_INPUT = 'feature_values';
 export const PROBABILITIES_OUTPUT = 'probabilities';
 const WEIGHTS = 'weights';
 const BIAS = 'bias';
+const AXIS_2 = 'axis_2';
+const AXIS_1 = 'axis_1';
 
 /** IR 8 / opset 13: what onnxruntime-node 1.30 is verified to load here (see ENVIRONMENT.md). */
 const IR_VERSION = 8;
@@ -17,12 +22,16 @@ function floatTensor(name: string, dims: number[], values: Float32Array): onnx.I
   return { name, dims, dataType: onnx.TensorProto.DataType.FLOAT, rawData: raw };
 }
 
-function floatValueInfo(name: string, dims: Array<number | string>): onnx.IValueInfoProto {
+function int64Tensor(name: string, values: number[]): onnx.ITensorProto {
+  return { name, dims: [values.length], dataType: onnx.TensorProto.DataType.INT64, int64Data: values };
+}
+
+function valueInfo(name: string, elemType: onnx.TensorProto.DataType, dims: Array<number | string>): onnx.IValueInfoProto {
   return {
     name,
     type: {
       tensorType: {
-        elemType: onnx.TensorProto.DataType.FLOAT,
+        elemType,
         shape: { dim: dims.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) },
       },
     },
@@ -30,18 +39,31 @@ function floatValueInfo(name: string, dims: Array<number | string>): onnx.IValue
 }
 
 /**
- * `features` float32 [N, V] → MatMul(weights [V, C]) → Add(bias [C]) → Softmax(axis 1) →
- * `probabilities` float32 [N, C]. Plain opset-13 operators rather than ai.onnx.ml so the
- * output is one tensor (ZipMap, which LinearClassifier usually comes with, does not run here).
- * Labels are not in the graph: the manifest lists them in output column order.
+ * Sparse rows in, probabilities out:
+ * Gather(weights [V, C], feature_indices [N, L]) → [N, L, C]; × Unsqueeze(feature_values) [N, L, 1];
+ * ReduceSum over L → [N, C]; Add(bias); Softmax(axis 1) → `probabilities` float32 [N, C].
+ * The cost is the non-zeros × classes, not vocabulary × classes as a dense MatMul would be (a
+ * 300k-feature vocabulary made each dense row 1.2 MB). Plain opset-13 operators, one output
+ * tensor (ZipMap, which LinearClassifier usually comes with, does not run here). Labels are not
+ * in the graph: the manifest lists them in output column order.
  */
 export function exportLinearClassifier(model: LinearModel, docString = ''): Uint8Array {
   const V = model.dimension;
   const C = model.labels.length;
+  const FLOAT = onnx.TensorProto.DataType.FLOAT;
   const graph: onnx.IGraphProto = {
     name: 'linear_text_classifier',
     node: [
-      { opType: 'MatMul', input: [FEATURES_INPUT, WEIGHTS], output: ['logits_raw'], name: 'matmul' },
+      { opType: 'Gather', input: [WEIGHTS, FEATURE_INDICES_INPUT], output: ['gathered'], name: 'gather_weights' },
+      { opType: 'Unsqueeze', input: [FEATURE_VALUES_INPUT, AXIS_2], output: ['values_3d'], name: 'unsqueeze_values' },
+      { opType: 'Mul', input: ['gathered', 'values_3d'], output: ['contributions'], name: 'mul_values' },
+      {
+        opType: 'ReduceSum',
+        input: ['contributions', AXIS_1],
+        output: ['logits_raw'],
+        name: 'sum_features',
+        attribute: [{ name: 'keepdims', type: onnx.AttributeProto.AttributeType.INT, i: 0 }],
+      },
       { opType: 'Add', input: ['logits_raw', BIAS], output: ['logits'], name: 'add_bias' },
       {
         opType: 'Softmax',
@@ -51,9 +73,17 @@ export function exportLinearClassifier(model: LinearModel, docString = ''): Uint
         attribute: [{ name: 'axis', type: onnx.AttributeProto.AttributeType.INT, i: 1 }],
       },
     ],
-    initializer: [floatTensor(WEIGHTS, [V, C], model.weights), floatTensor(BIAS, [C], model.bias)],
-    input: [floatValueInfo(FEATURES_INPUT, ['N', V])],
-    output: [floatValueInfo(PROBABILITIES_OUTPUT, ['N', C])],
+    initializer: [
+      floatTensor(WEIGHTS, [V, C], model.weights),
+      floatTensor(BIAS, [C], model.bias),
+      int64Tensor(AXIS_2, [2]),
+      int64Tensor(AXIS_1, [1]),
+    ],
+    input: [
+      valueInfo(FEATURE_INDICES_INPUT, onnx.TensorProto.DataType.INT64, ['N', 'L']),
+      valueInfo(FEATURE_VALUES_INPUT, FLOAT, ['N', 'L']),
+    ],
+    output: [valueInfo(PROBABILITIES_OUTPUT, FLOAT, ['N', C])],
   };
   const proto = onnx.ModelProto.create({
     irVersion: IR_VERSION,

@@ -2,14 +2,19 @@
  * @jest-environment ./src/adapters/onnx/onnxruntimeTestEnvironment.js
  */
 import { InferenceSession, Tensor } from 'onnxruntime-node';
-import { createFeaturizer, toDenseMatrix } from '../../domain/mlops/featurizer';
+import { createFeaturizer } from '../../domain/mlops/featurizer';
 import type { FeatureInput } from '../../domain/mlops/featurizer';
 import { MANIFEST_FORMAT } from '../../domain/mlops/manifest';
 import type { ModelManifest } from '../../domain/mlops/manifest';
 import { predictProbabilities } from '../../domain/mlops/softmaxRegression';
 import { trainTextClassifier } from '../../domain/mlops/textClassifier';
 import type { LabelledExample } from '../../domain/mlops/textClassifier';
-import { exportLinearClassifier, FEATURES_INPUT, PROBABILITIES_OUTPUT } from './linearClassifierExport';
+import {
+  exportLinearClassifier,
+  FEATURE_INDICES_INPUT,
+  FEATURE_VALUES_INPUT,
+  PROBABILITIES_OUTPUT,
+} from './linearClassifierExport';
 import { OnnxClassifier } from './onnxClassifier';
 
 const PHRASES: Record<string, string[]> = {
@@ -45,7 +50,7 @@ function manifestOf(trained: ReturnType<typeof trainTextClassifier>): ModelManif
     inputs: {
       textColumns: ['message'],
       contextColumns: ['site_kind'],
-      tensor: { name: FEATURES_INPUT, dimension: trained.model.dimension },
+      tensor: { name: FEATURE_INDICES_INPUT, values: FEATURE_VALUES_INPUT, dimension: trained.model.dimension },
     },
     outputs: { name: PROBABILITIES_OUTPUT },
     featurizer: trained.featurizer,
@@ -69,9 +74,19 @@ describe('ONNX export of the linear text classifier', () => {
     const featurizer = createFeaturizer(trained.featurizer);
     const rows = probes.map((p) => featurizer.transform(p));
     const session = await InferenceSession.create(exportLinearClassifier(trained.model));
-    const V = trained.model.dimension;
+    // Padded to the widest row with column 0 and value 0, as the serving path does.
+    const L = Math.max(...rows.map((r) => r.indices.length));
+    const indices = new BigInt64Array(rows.length * L);
+    const values = new Float32Array(rows.length * L);
+    rows.forEach((row, r) =>
+      row.indices.forEach((column, e) => {
+        indices[r * L + e] = BigInt(column);
+        values[r * L + e] = row.values[e];
+      })
+    );
     const result = await session.run({
-      [FEATURES_INPUT]: new Tensor('float32', toDenseMatrix(rows, V), [rows.length, V]),
+      [FEATURE_INDICES_INPUT]: new Tensor('int64', indices, [rows.length, L]),
+      [FEATURE_VALUES_INPUT]: new Tensor('float32', values, [rows.length, L]),
     });
     const output = result[PROBABILITIES_OUTPUT];
     expect(output.dims).toEqual([rows.length, trained.model.labels.length]);

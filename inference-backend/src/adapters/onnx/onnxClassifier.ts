@@ -1,7 +1,7 @@
 import { InferenceSession, Tensor } from 'onnxruntime-node';
 import type { Explanation } from '@nocai/contract';
-import { createFeaturizer, toDenseMatrix } from '../../domain/mlops/featurizer';
-import type { FeatureInput, Featurizer } from '../../domain/mlops/featurizer';
+import { createFeaturizer } from '../../domain/mlops/featurizer';
+import type { FeatureInput, Featurizer, SparseMatrix } from '../../domain/mlops/featurizer';
 import type { ModelManifest } from '../../domain/mlops/manifest';
 import type { LinearModel } from '../../domain/mlops/softmaxRegression';
 import { explain } from '../../domain/mlops/textClassifier';
@@ -17,10 +17,35 @@ export interface ClassifierPrediction {
 }
 
 /**
- * Inputs run in chunks: the dense [N, V] float32 tensor costs N × V × 4 bytes (2,000 rows of
- * a 20k vocabulary: 160 MB), so N is kept to a size that stays far below that.
+ * Inputs run in chunks of at most this many rows, and of at most MAX_CHUNK_SLOTS padded
+ * feature slots: the graph's Gather makes an [N, L, classes] float32 tensor, L the most
+ * non-zeros of a row in the chunk, so one 7,000-character ticket must not pad 511 short ones.
  */
 export const DEFAULT_CHUNK_ROWS = 512;
+const MAX_CHUNK_SLOTS = 256 * 1024;
+
+/**
+ * Rows `order[from..to)` of a sparse matrix as the graph takes them: int64 [n, L] indices and
+ * float32 [n, L] values, L the widest of these rows, padded with column 0 and value 0.
+ */
+function sparseTensors(X: SparseMatrix, order: Int32Array, from: number, to: number): { indices: Tensor; values: Tensor } {
+  let L = 1;
+  for (let k = from; k < to; k++) L = Math.max(L, X.rowPtr[order[k] + 1] - X.rowPtr[order[k]]);
+  const n = to - from;
+  const indices = new BigInt64Array(n * L);
+  // Little-endian int64 written as its low 32-bit word: column < 2^31, the high word stays 0.
+  const low = new Int32Array(indices.buffer);
+  const values = new Float32Array(n * L);
+  for (let k = from; k < to; k++) {
+    const r = order[k];
+    const base = (k - from) * L;
+    for (let e = X.rowPtr[r], slot = base; e < X.rowPtr[r + 1]; e++, slot++) {
+      low[2 * slot] = X.indices[e];
+      values[slot] = X.values[e];
+    }
+  }
+  return { indices: new Tensor('int64', indices, [n, L]), values: new Tensor('float32', values, [n, L]) };
+}
 
 /** A text classifier served by onnxruntime: TS featurizes with the stored parameters, ONNX decides. */
 export class OnnxClassifier {
@@ -38,6 +63,9 @@ export class OnnxClassifier {
     options: { chunkRows?: number } = {}
   ): Promise<OnnxClassifier> {
     const featurizer = createFeaturizer(manifest.featurizer);
+    if (!manifest.inputs.tensor.values) {
+      throw new Error(`model ${manifest.name}@${manifest.version} has no sparse input: retrain it`);
+    }
     const session = await InferenceSession.create(bytes);
     return new OnnxClassifier(
       manifest,
@@ -61,17 +89,27 @@ export class OnnxClassifier {
     };
   }
 
-  /** Raw probabilities [inputs.length × labels], straight from onnxruntime. */
+  /**
+   * Raw probabilities [inputs.length × labels], straight from onnxruntime. Rows run shortest
+   * first, so that each chunk pads its rows to a similar width (ticket lengths vary a thousandfold).
+   */
   async probabilities(inputs: readonly FeatureInput[]): Promise<Float32Array[]> {
-    const V = this.featurizer.dimension;
-    const out: Float32Array[] = [];
-    for (let start = 0; start < inputs.length; start += this.chunkRows) {
-      const chunk = inputs.slice(start, start + this.chunkRows).map((input) => this.featurizer.transform(input));
-      const tensor = new Tensor('float32', toDenseMatrix(chunk, V), [chunk.length, V]);
-      const result = await this.session.run({ [this.manifest.inputs.tensor.name]: tensor });
+    const C = this.manifest.labels.length;
+    const { name, values = '' } = this.manifest.inputs.tensor;
+    const X = this.featurizer.transformBatch(inputs);
+    const width = (r: number) => X.rowPtr[r + 1] - X.rowPtr[r];
+    const order = Int32Array.from(inputs, (_, i) => i).sort((a, b) => width(a) - width(b) || a - b);
+    const out: Float32Array[] = new Array(inputs.length);
+    for (let start = 0; start < order.length; ) {
+      let end = start + 1;
+      while (end < order.length && end - start < this.chunkRows && width(order[end]) * (end - start + 1) <= MAX_CHUNK_SLOTS) {
+        end++;
+      }
+      const tensors = sparseTensors(X, order, start, end);
+      const result = await this.session.run({ [name]: tensors.indices, [values]: tensors.values });
       const probs = result[this.manifest.outputs.name].data as Float32Array;
-      const C = this.manifest.labels.length;
-      for (let r = 0; r < chunk.length; r++) out.push(probs.slice(r * C, (r + 1) * C));
+      for (let k = start; k < end; k++) out[order[k]] = probs.slice((k - start) * C, (k - start + 1) * C);
+      start = end;
     }
     return out;
   }

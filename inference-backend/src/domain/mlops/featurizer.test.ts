@@ -1,4 +1,14 @@
-import { createFeaturizer, featureTokens, fitFeaturizer, DEFAULT_FEATURIZER_OPTIONS } from './featurizer';
+import {
+  Block,
+  blockOf,
+  createFeaturizer,
+  featureTokens,
+  fitFeaturizer,
+  rowOf,
+  tokenizeCorpus,
+  fitVocabulary,
+  DEFAULT_FEATURIZER_OPTIONS,
+} from './featurizer';
 import type { FeatureInput } from './featurizer';
 
 const docs: FeatureInput[] = [
@@ -34,12 +44,39 @@ describe('featurizer', () => {
       expect(createFeaturizer(restored).transform(doc)).toEqual(createFeaturizer(params).transform(doc));
   });
 
-  it('When featurized, then vectors have unit length and only known features, at most maxFeatures of them', () => {
-    const params = fitFeaturizer(docs, { maxFeatures: 10 });
-    expect(params.vocabulary).toHaveLength(10);
+  it('When featurized, then each block (words, characters, context) has unit length and at most maxFeatures features', () => {
+    const params = fitFeaturizer(docs, { maxFeatures: 10, minDocumentFrequency: 1 });
+    const blocks = params.vocabulary.map(blockOf);
+    expect(blocks.filter((b) => b === Block.Word)).toHaveLength(10);
+    expect(blocks.filter((b) => b === Block.Char)).toHaveLength(10);
     const x = createFeaturizer(params).transform(docs[1]);
-    expect(x.values.reduce((s, v) => s + v * v, 0)).toBeCloseTo(1, 10);
+    for (const block of [Block.Word, Block.Char, Block.Context]) {
+      const norm = x.indices.reduce(
+        (s, column, e) => s + (blockOf(params.vocabulary[column]) === block ? x.values[e] * x.values[e] : 0),
+        0
+      );
+      expect(norm).toBeCloseTo(1, 6);
+    }
     expect(createFeaturizer(params).transform({ text: 'completely unseen words', context: {} }).indices).toEqual([]);
+  });
+
+  it('When German text is featurized, then umlauts and ß stay inside their words', () => {
+    const tokens = featureTokens({ text: 'Stromausfall im Gebäude, Straße gesperrt', context: {} }, DEFAULT_FEATURIZER_OPTIONS);
+    expect(tokens).toEqual(expect.arrayContaining(['gebäude', 'straße', 'stromausfall im', '# gebä']));
+  });
+
+  it('When a corpus is tokenised once for cross-validation, then its rows equal what serving computes', () => {
+    const corpus = tokenizeCorpus(docs, { minDocumentFrequency: 1 });
+    const params = fitVocabulary(corpus, [0, 1]);
+    const featurizer = createFeaturizer(params);
+    const matrix = featurizer.transformCorpus(corpus, [2, 1, 0]);
+    const asMap = (x: { indices: number[]; values: number[] }) => new Map(x.indices.map((c, e) => [c, x.values[e]]));
+    [2, 1, 0].forEach((doc, r) => {
+      const served = asMap(featurizer.transform(docs[doc]));
+      const fromCorpus = asMap(rowOf(matrix, r));
+      expect([...fromCorpus.keys()].sort()).toEqual([...served.keys()].sort());
+      for (const [column, value] of fromCorpus) expect(value).toBeCloseTo(served.get(column) ?? NaN, 6);
+    });
   });
 
   it('When a model was stored by another featurizer version, then it refuses to load', () => {

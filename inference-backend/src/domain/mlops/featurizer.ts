@@ -5,10 +5,17 @@ import { createMasker, MASKING_VERSION } from '../logs/masking';
  * runs in TypeScript at training and at serving time; the parameters it learns (vocabulary,
  * idf) are stored with the model, and any change to what a text turns into (tokenising,
  * n-grams, weighting) must bump FEATURIZER_VERSION so old models refuse to load.
+ *
+ * v2: four blocks, each L2-normalised on its own as scikit-learn's FeatureUnion of
+ * TfidfVectorizers does: word n-grams, character n-grams within word boundaries (`char_wb`),
+ * the lead (the first words' n-grams again, at half length) and categorical context. Words are
+ * Unicode letters and digits (German umlauts and ß stay inside their words), tf is sublinear
+ * (1 + ln tf) by default, and each text block has its own cap.
  */
-export const FEATURIZER_VERSION = 1;
+export const FEATURIZER_VERSION = 2;
 
-export const DEFAULT_MAX_FEATURES = 20_000;
+/** The largest vocabulary a block may keep unless told otherwise; the CV chooses among smaller caps too. */
+export const DEFAULT_MAX_FEATURES = 200_000;
 
 /** One example as the featurizer sees it: free text plus categorical context (`site_kind` → `hospital`). */
 export interface FeatureInput {
@@ -17,21 +24,33 @@ export interface FeatureInput {
 }
 
 export interface FeaturizerOptions {
-  /** Vocabulary size: the K features found in the most training documents. */
+  /** Vocabulary cap per block (word n-grams, char n-grams): the K features found in the most training documents. */
   maxFeatures: number;
   /** Word n-gram lengths, e.g. [1, 2] for unigrams and bigrams. */
   wordNgrams: readonly number[];
-  /** Character n-gram lengths inside words (e.g. [3, 4]); empty for none. */
+  /** Character n-gram lengths inside space-padded words (e.g. [3, 4, 5]); empty for none. */
   charNgrams: readonly number[];
   /** Features seen in fewer training documents are dropped (typos, one-off ids). */
   minDocumentFrequency: number;
+  /** tf → 1 + ln(tf): a word said five times is not five times the evidence. Absent: true. */
+  sublinearTf?: boolean;
+  /**
+   * The first N words again, as word n-grams of their own block (`^reset password`): a
+   * ticket's subject, a log line's program and verb, say more than the rest. 0 or absent: none.
+   */
+  leadWords?: number;
+  /** Length of the lead block's vector (the other text blocks have length 1). Absent: 0.5. */
+  leadWeight?: number;
 }
 
 export const DEFAULT_FEATURIZER_OPTIONS: FeaturizerOptions = {
   maxFeatures: DEFAULT_MAX_FEATURES,
   wordNgrams: [1, 2],
-  charNgrams: [],
-  minDocumentFrequency: 1,
+  charNgrams: [3, 4, 5],
+  minDocumentFrequency: 2,
+  sublinearTf: true,
+  leadWords: 6,
+  leadWeight: 0.5,
 };
 
 /** Everything needed to featurize exactly as at training time; plain JSON, stored in the manifest. */
@@ -39,91 +58,444 @@ export interface FeaturizerParams {
   version: number;
   maskingVersion: number;
   options: FeaturizerOptions;
-  /** Feature names; position = column of the feature matrix. Context features are `ctx:name=value`. */
+  /**
+   * Feature names; position = column of the feature matrix. Word n-grams as they are
+   * (`link down`), character n-grams as `#` + the gram (`# li`), context as `ctx:name=value`.
+   */
   vocabulary: string[];
   /** Inverse document frequency per vocabulary entry. */
   idf: number[];
 }
 
-/** A row of the feature matrix: ascending column indices and their values. */
+/** A row of the feature matrix: distinct column indices (in no particular order) and their values. */
 export interface SparseVector {
   indices: number[];
   values: number[];
 }
 
 export const CONTEXT_PREFIX = 'ctx:';
+export const CHAR_PREFIX = '#';
+export const LEAD_PREFIX = '^';
+
+/** The block a feature belongs to; each block is L2-normalised on its own. */
+export const Block = { Word: 0, Char: 1, Context: 2, Lead: 3 } as const;
+export type Block = (typeof Block)[keyof typeof Block];
+const BLOCKS = 4;
+
+export function blockOf(feature: string): Block {
+  if (feature.startsWith(CONTEXT_PREFIX)) return Block.Context;
+  if (feature.startsWith(LEAD_PREFIX)) return Block.Lead;
+  // A word feature never starts with '#': words are letters, digits, '_' or a <placeholder>.
+  return feature.startsWith(CHAR_PREFIX) ? Block.Char : Block.Word;
+}
 
 const masker = createMasker();
-const WORD_RE = /<[a-z*]+>|[a-z0-9_]+/g;
+const WORD_RE = /<[a-z*]+>|[\p{L}\p{N}_]+/gu;
 
-/** Lower-cased words of the masked text; placeholders such as `<num>` stay whole. */
+/**
+ * Lower-cased words of the masked text; placeholders such as `<num>` stay whole. Single
+ * characters are dropped, as scikit-learn's default token pattern does: `a`, `I`, `-`.
+ */
 export function words(text: string): string[] {
-  return masker.mask(text).toLowerCase().match(WORD_RE) ?? [];
+  const all = masker.mask(text).toLowerCase().match(WORD_RE) ?? [];
+  return all.filter((w) => w.length > 1);
 }
 
-/** Every feature of one input, repeated as often as it occurs (term counts). */
-export function featureTokens(input: FeatureInput, options: FeaturizerOptions): string[] {
-  const ws = words(input.text);
-  const out: string[] = [];
-  for (const n of options.wordNgrams) {
+/** Character n-grams of one word inside ` word ` (like `char_wb`); a word shorter than n gives itself once. */
+function charGrams(word: string, lengths: readonly number[], out: string[]): void {
+  const padded = ` ${word} `;
+  for (const n of lengths) {
+    if (padded.length <= n) {
+      out.push(CHAR_PREFIX + padded);
+      continue;
+    }
+    for (let i = 0; i + n <= padded.length; i++) out.push(CHAR_PREFIX + padded.slice(i, i + n));
+  }
+}
+
+function wordGrams(ws: readonly string[], lengths: readonly number[], out: string[]): void {
+  for (const n of lengths) {
     for (let i = 0; i + n <= ws.length; i++) out.push(n === 1 ? ws[i] : ws.slice(i, i + n).join(' '));
   }
-  for (const n of options.charNgrams) {
-    for (const w of ws) {
-      if (w.startsWith('<')) continue;
-      const padded = `^${w}$`;
-      for (let i = 0; i + n <= padded.length; i++) out.push(`#${padded.slice(i, i + n)}`);
-    }
-  }
-  for (const [name, value] of Object.entries(input.context).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
-    if (value !== '') out.push(`${CONTEXT_PREFIX}${name}=${value.toLowerCase()}`);
-  }
-  return out;
 }
 
-function countTokens(tokens: readonly string[]): Map<string, number> {
-  const counts = new Map<string, number>();
-  for (const t of tokens) counts.set(t, (counts.get(t) ?? 0) + 1);
-  return counts;
+function contextFeatures(context: Readonly<Record<string, string>>, out: string[]): void {
+  for (const [name, value] of Object.entries(context).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+    if (value !== '') out.push(`${CONTEXT_PREFIX}${name}=${value.toLowerCase()}`);
+  }
 }
 
 /**
- * Learns the vocabulary (top `maxFeatures` by document frequency, ties by name so the result
- * never depends on input order beyond the counts) and smoothed idf, ln((1+N)/(1+df)) + 1.
- * `weights` counts a document several times (deduplicated training rows).
+ * Every feature of one input, repeated as often as it occurs (term counts): word n-grams,
+ * character n-grams of each word, context. Placeholders have no character n-grams: `<num>` is
+ * one feature, not five.
+ */
+export function featureTokens(input: FeatureInput, options: FeaturizerOptions): string[] {
+  const ws = words(input.text);
+  const out: string[] = [];
+  wordGrams(ws, options.wordNgrams, out);
+  if (options.charNgrams.length > 0) for (const w of ws) if (!w.startsWith('<')) charGrams(w, options.charNgrams, out);
+  leadFeatures(ws, options, out);
+  contextFeatures(input.context, out);
+  return out;
+}
+
+/** Word n-grams of the first `leadWords` words, prefixed: a block of their own. */
+function leadFeatures(ws: readonly string[], options: FeaturizerOptions, out: string[]): void {
+  const lead = ws.slice(0, options.leadWords ?? 0);
+  const grams: string[] = [];
+  wordGrams(lead, options.wordNgrams, grams);
+  for (const g of grams) out.push(LEAD_PREFIX + g);
+}
+
+/** A distinct word as the counter knows it: its unigram's id, its character n-grams' ids, its bigrams. */
+interface WordEntry {
+  /** Feature id of the word as a unigram; -1 when unknown. */
+  unigram: number;
+  /** Ids of the word's character n-grams (as charGrams lists them), -1 for unknown ones. */
+  chars: Int32Array;
+  /** Small-integer key of the word, for `next` of the word before it; -1: in no known bigram. */
+  key: number;
+  /** Bigram ids by the key of the word after this one. */
+  next: Map<number, number> | undefined;
+}
+
+/**
+ * How words and feature strings become ids. Training interns every feature it meets; serving
+ * only looks them up in the vocabulary (-1 when unknown) and never grows beyond a cache.
+ */
+interface FeatureIds {
+  word(w: string): WordEntry;
+  /** Id of the bigram `wa wb`; -1 when unknown. */
+  bigram(a: WordEntry, b: WordEntry, wa: string, wb: string): number;
+  /** Id of any other feature (longer word n-grams, context). */
+  feature(name: string): number;
+}
+
+/**
+ * Counts an input's features by id without building most feature strings: words repeat (Zipf),
+ * so a word's unigram id and its character n-gram ids are found once per distinct word, a
+ * bigram is looked up by the pair of word keys, and counts go to a dense scratch array. This is
+ * where the cost of featurizing is, at training and at serving time (issue 9: predict
+ * throughput).
+ */
+class FeatureCounter {
+  private counts = new Float64Array(1024);
+  private touched = new Int32Array(1024);
+
+  constructor(
+    private readonly options: FeaturizerOptions,
+    private readonly ids: FeatureIds
+  ) {}
+
+  /** Room for ids below `id` and for `more` new distinct ids after `size`. */
+  private reserve(id: number, size: number, more: number): void {
+    if (id >= this.counts.length) {
+      const grown = new Float64Array(Math.max(id + 1, this.counts.length * 2));
+      grown.set(this.counts);
+      this.counts = grown;
+    }
+    if (size + more > this.touched.length) {
+      const grown = new Int32Array(Math.max(size + more, this.touched.length * 2));
+      grown.set(this.touched);
+      this.touched = grown;
+    }
+  }
+
+  /**
+   * Distinct feature ids, in order of first occurrence (sorting them cost more than all the
+   * rest of featurizing: nothing downstream needs an order), and their counts.
+   */
+  count(input: FeatureInput): { ids: Int32Array; counts: Float32Array } {
+    const ws = words(input.text);
+    const { wordNgrams, charNgrams } = this.options;
+    const found: number[] = [];
+    const entries = ws.map((w) => this.ids.word(w));
+    for (const n of wordNgrams) {
+      if (n === 1) {
+        for (const e of entries) if (e.unigram >= 0) found.push(e.unigram);
+      } else if (n === 2) {
+        for (let i = 0; i + 1 < ws.length; i++) found.push(this.ids.bigram(entries[i], entries[i + 1], ws[i], ws[i + 1]));
+      } else {
+        for (let i = 0; i + n <= ws.length; i++) found.push(this.ids.feature(ws.slice(i, i + n).join(' ')));
+      }
+    }
+    const other: string[] = [];
+    leadFeatures(ws, this.options, other);
+    contextFeatures(input.context, other);
+    for (const feature of other) found.push(this.ids.feature(feature));
+    let size = 0;
+    let largest = 0;
+    for (const id of found) if (id > largest) largest = id;
+    this.reserve(largest, 0, found.length);
+    let counts = this.counts;
+    let touched = this.touched;
+    for (const id of found) {
+      if (id < 0) continue;
+      if (counts[id] === 0) touched[size++] = id;
+      counts[id]++;
+    }
+    if (charNgrams.length > 0) {
+      for (const entry of entries) {
+        const grams = entry.chars;
+        let top = 0;
+        for (let e = 0; e < grams.length; e++) if (grams[e] > top) top = grams[e];
+        this.reserve(top, size, grams.length);
+        counts = this.counts;
+        touched = this.touched;
+        for (let e = 0; e < grams.length; e++) {
+          const id = grams[e];
+          if (id < 0) continue;
+          if (counts[id] === 0) touched[size++] = id;
+          counts[id]++;
+        }
+      }
+    }
+    const ids = touched.slice(0, size);
+    const out = new Float32Array(size);
+    for (let e = 0; e < size; e++) {
+      out[e] = counts[ids[e]];
+      counts[ids[e]] = 0;
+    }
+    return { ids, counts: out };
+  }
+}
+
+/** `<`: placeholders (`<num>`) have no character n-grams. */
+const PLACEHOLDER_START = 60;
+
+/** Character n-gram ids of a word, through `idOf`; none for a placeholder (`<num>`). */
+function charIds(w: string, lengths: readonly number[], idOf: (feature: string) => number): Int32Array {
+  if (lengths.length === 0 || w.charCodeAt(0) === PLACEHOLDER_START) return NO_IDS;
+  const grams: string[] = [];
+  charGrams(w, lengths, grams);
+  return Int32Array.from(grams, (g) => idOf(g));
+}
+
+const NO_IDS = new Int32Array(0);
+
+/** Training: every feature met gets an id, in order of appearance. */
+function internIds(options: FeaturizerOptions, terms: string[]): FeatureIds {
+  const idOf = new Map<string, number>();
+  const intern = (feature: string) => {
+    let id = idOf.get(feature);
+    if (id === undefined) {
+      id = terms.length;
+      terms.push(feature);
+      idOf.set(feature, id);
+    }
+    return id;
+  };
+  const seen = new Map<string, WordEntry>();
+  return {
+    word(w) {
+      let entry = seen.get(w);
+      if (!entry) {
+        entry = {
+          unigram: options.wordNgrams.includes(1) ? intern(w) : -1,
+          chars: charIds(w, options.charNgrams, intern),
+          key: seen.size,
+          next: undefined,
+        };
+        seen.set(w, entry);
+      }
+      return entry;
+    },
+    bigram(a, b, wa, wb) {
+      a.next ??= new Map();
+      let id = a.next.get(b.key);
+      if (id === undefined) {
+        id = intern(`${wa} ${wb}`);
+        a.next.set(b.key, id);
+      }
+      return id;
+    },
+    feature: intern,
+  };
+}
+
+/**
+ * Serving: ids are vocabulary columns. Words of the vocabulary's word features are a fixed
+ * table (their bigrams hang off them); other words only need their character n-grams and are
+ * kept in a bounded cache.
+ */
+function vocabularyIds(
+  options: FeaturizerOptions,
+  vocabulary: readonly string[],
+  index: ReadonlyMap<string, number>
+): FeatureIds {
+  const lookup = (feature: string) => index.get(feature) ?? -1;
+  const known = new Map<string, WordEntry>();
+  const entryOf = (w: string, key: number): WordEntry => ({
+    unigram: options.wordNgrams.includes(1) ? lookup(w) : -1,
+    chars: charIds(w, options.charNgrams, lookup),
+    key,
+    next: undefined,
+  });
+  const knownEntry = (w: string) => {
+    let entry = known.get(w);
+    if (!entry) {
+      entry = entryOf(w, known.size);
+      known.set(w, entry);
+    }
+    return entry;
+  };
+  vocabulary.forEach((feature, column) => {
+    if (blockOf(feature) !== Block.Word) return;
+    const parts = feature.split(' ');
+    if (parts.length === 2) {
+      const first = knownEntry(parts[0]);
+      first.next ??= new Map();
+      first.next.set(knownEntry(parts[1]).key, column);
+    } else parts.forEach(knownEntry);
+  });
+  const others = new Map<string, WordEntry>();
+  return {
+    word(w) {
+      let entry = known.get(w) ?? others.get(w);
+      if (!entry) {
+        entry = entryOf(w, -1);
+        if (others.size >= CHAR_CACHE_WORDS) others.clear();
+        others.set(w, entry);
+      }
+      return entry;
+    },
+    bigram: (a, b) => (b.key >= 0 ? (a.next?.get(b.key) ?? -1) : -1),
+    feature: lookup,
+  };
+}
+
+/** Distinct words whose character n-gram columns a serving featurizer remembers. */
+const CHAR_CACHE_WORDS = 200_000;
+
+const byName = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+/**
+ * Term counts of a corpus, tokenised once: cross-validation fits a vocabulary per fold from
+ * these instead of tokenising every document again for every fold and candidate.
+ */
+export interface TokenizedCorpus {
+  options: FeaturizerOptions;
+  /** Every distinct feature seen; ids index it. */
+  terms: string[];
+  /** Per document: distinct term ids and their counts. */
+  ids: Int32Array[];
+  counts: Float32Array[];
+}
+
+export function tokenizeCorpus(inputs: readonly FeatureInput[], options: Partial<FeaturizerOptions> = {}): TokenizedCorpus {
+  const opts: FeaturizerOptions = { ...DEFAULT_FEATURIZER_OPTIONS, ...options };
+  const terms: string[] = [];
+  const counter = new FeatureCounter(opts, internIds(opts, terms));
+  const ids: Int32Array[] = [];
+  const counts: Float32Array[] = [];
+  for (const input of inputs) {
+    const counted = counter.count(input);
+    ids.push(counted.ids);
+    counts.push(counted.counts);
+  }
+  return { options: opts, terms, ids, counts };
+}
+
+/**
+ * Learns the vocabulary of the documents `rows` of a tokenised corpus: per block, the features
+ * in at least `minDocumentFrequency` documents, the `maxFeatures` most frequent of them (ties by
+ * name, so the result never depends on input order), and smoothed idf ln((1+N)/(1+df)) + 1 as
+ * scikit-learn computes it. `weights` counts a document several times (deduplicated rows).
+ */
+export function fitVocabulary(
+  corpus: TokenizedCorpus,
+  rows: ArrayLike<number>,
+  options: Partial<FeaturizerOptions> = {},
+  weights?: ArrayLike<number>
+): FeaturizerParams {
+  const opts: FeaturizerOptions = { ...corpus.options, ...options };
+  const df = new Float64Array(corpus.terms.length);
+  let documents = 0;
+  for (let r = 0; r < rows.length; r++) {
+    const doc = rows[r];
+    const w = weights ? weights[r] : 1;
+    documents += w;
+    const ids = corpus.ids[doc];
+    for (let e = 0; e < ids.length; e++) df[ids[e]] += w;
+  }
+  const kept: number[][] = [[], [], [], []];
+  for (let id = 0; id < df.length; id++) {
+    if (df[id] > 0 && df[id] >= opts.minDocumentFrequency) kept[blockOf(corpus.terms[id])].push(id);
+  }
+  const vocabulary: string[] = [];
+  const idf: number[] = [];
+  kept.forEach((block, b) => {
+    block.sort((x, y) => df[y] - df[x] || byName(corpus.terms[x], corpus.terms[y]));
+    // Context values are few and each is a fact about the row: never capped.
+    const cap = b === Block.Context ? block.length : opts.maxFeatures;
+    for (const id of block.slice(0, cap)) {
+      vocabulary.push(corpus.terms[id]);
+      idf.push(Math.log((1 + documents) / (1 + df[id])) + 1);
+    }
+  });
+  return { version: FEATURIZER_VERSION, maskingVersion: MASKING_VERSION, options: opts, vocabulary, idf };
+}
+
+/**
+ * Learns the vocabulary and idf of `inputs` (see fitVocabulary); `weights` counts a document
+ * several times (deduplicated training rows).
  */
 export function fitFeaturizer(
   inputs: readonly FeatureInput[],
   options: Partial<FeaturizerOptions> = {},
   weights?: readonly number[]
 ): FeaturizerParams {
-  const opts: FeaturizerOptions = { ...DEFAULT_FEATURIZER_OPTIONS, ...options };
-  const df = new Map<string, number>();
-  let documents = 0;
-  inputs.forEach((input, i) => {
-    const w = weights?.[i] ?? 1;
-    documents += w;
-    for (const token of new Set(featureTokens(input, opts))) df.set(token, (df.get(token) ?? 0) + w);
-  });
-  const ranked = [...df.entries()]
-    .filter(([, count]) => count >= opts.minDocumentFrequency)
-    .sort(([a, ca], [b, cb]) => cb - ca || (a < b ? -1 : a > b ? 1 : 0))
-    .slice(0, opts.maxFeatures);
-  return {
-    version: FEATURIZER_VERSION,
-    maskingVersion: MASKING_VERSION,
-    options: opts,
-    vocabulary: ranked.map(([token]) => token),
-    idf: ranked.map(([, count]) => Math.log((1 + documents) / (1 + count)) + 1),
-  };
+  const corpus = tokenizeCorpus(inputs, options);
+  return fitVocabulary(
+    corpus,
+    Int32Array.from(inputs, (_, i) => i),
+    {},
+    weights
+  );
+}
+
+/** Compressed sparse rows: row r is indices/values[rowPtr[r] .. rowPtr[r + 1]), each column once. */
+export interface SparseMatrix {
+  rows: number;
+  cols: number;
+  rowPtr: Int32Array;
+  indices: Int32Array;
+  values: Float32Array;
+}
+
+/** tf-idf of one row's (column, count) pairs, each block scaled to its length (`lengths[block]`). */
+function weighRow(
+  columns: Int32Array,
+  counts: Float32Array,
+  length: number,
+  idf: Float64Array,
+  blocks: Uint8Array,
+  sublinear: boolean,
+  lengths: Float64Array,
+  out: Float32Array
+): void {
+  const norms = [0, 0, 0, 0];
+  for (let e = 0; e < length; e++) {
+    const c = counts[e];
+    const v = (sublinear ? 1 + Math.log(c) : c) * idf[columns[e]];
+    out[e] = v;
+    norms[blocks[columns[e]]] += v * v;
+  }
+  for (let b = 0; b < BLOCKS; b++) norms[b] = norms[b] > 0 ? lengths[b] / Math.sqrt(norms[b]) : 0;
+  for (let e = 0; e < length; e++) out[e] *= norms[blocks[columns[e]]];
 }
 
 export interface Featurizer {
   readonly params: FeaturizerParams;
   /** Number of columns of the feature matrix. */
   readonly dimension: number;
-  /** TF-IDF of the input's known features, L2-normalised (all zeros when none is known). */
+  /** TF-IDF of the input's known features, each block L2-normalised (all zeros when none is known). */
   transform(input: FeatureInput): SparseVector;
+  /** transform of many inputs at once, as one sparse matrix (the serving path: no per-row arrays). */
+  transformBatch(inputs: readonly FeatureInput[]): SparseMatrix;
+  /** The same as transform, row by row, for the rows of a tokenised corpus (cross-validation). */
+  transformCorpus(corpus: TokenizedCorpus, rows: ArrayLike<number>): SparseMatrix;
 }
 
 export class FeaturizerVersionError extends Error {}
@@ -136,30 +508,91 @@ export function createFeaturizer(params: FeaturizerParams): Featurizer {
     );
   }
   const index = new Map(params.vocabulary.map((token, i) => [token, i] as const));
+  const idf = Float64Array.from(params.idf);
+  const blocks = Uint8Array.from(params.vocabulary, blockOf);
+  const sublinear = params.options.sublinearTf ?? true;
+  const lengths = Float64Array.of(1, 1, 1, params.options.leadWeight ?? 0.5);
+  const dimension = params.vocabulary.length;
+  const counter = new FeatureCounter(params.options, vocabularyIds(params.options, params.vocabulary, index));
   return {
     params,
-    dimension: params.vocabulary.length,
+    dimension,
     transform(input) {
-      const entries: Array<[number, number]> = [];
-      for (const [token, count] of countTokens(featureTokens(input, params.options))) {
-        const column = index.get(token);
-        if (column !== undefined) entries.push([column, count * params.idf[column]]);
+      const { ids: columns, counts } = counter.count(input);
+      const values = new Float32Array(columns.length);
+      weighRow(columns, counts, columns.length, idf, blocks, sublinear, lengths, values);
+      return { indices: Array.from(columns), values: Array.from(values) };
+    },
+    transformBatch(inputs) {
+      const rows = inputs.map((input) => counter.count(input));
+      const rowPtr = new Int32Array(rows.length + 1);
+      rows.forEach((row, r) => (rowPtr[r + 1] = rowPtr[r] + row.ids.length));
+      const indices = new Int32Array(rowPtr[rows.length]);
+      const values = new Float32Array(rowPtr[rows.length]);
+      rows.forEach((row, r) => {
+        const at = rowPtr[r];
+        indices.set(row.ids, at);
+        weighRow(row.ids, row.counts, row.ids.length, idf, blocks, sublinear, lengths, values.subarray(at, at + row.ids.length));
+      });
+      return { rows: rows.length, cols: dimension, rowPtr, indices, values };
+    },
+    transformCorpus(corpus, rows) {
+      // Corpus term id → column, -1 when the vocabulary dropped it.
+      const columnOf = new Int32Array(corpus.terms.length).fill(-1);
+      corpus.terms.forEach((term, id) => {
+        const column = index.get(term);
+        if (column !== undefined) columnOf[id] = column;
+      });
+      let nnz = 0;
+      for (let r = 0; r < rows.length; r++) {
+        const ids = corpus.ids[rows[r]];
+        for (let e = 0; e < ids.length; e++) if (columnOf[ids[e]] >= 0) nnz++;
       }
-      entries.sort((a, b) => a[0] - b[0]);
-      const norm = Math.sqrt(entries.reduce((sum, [, v]) => sum + v * v, 0));
-      return {
-        indices: entries.map(([column]) => column),
-        values: entries.map(([, v]) => (norm > 0 ? v / norm : 0)),
-      };
+      const rowPtr = new Int32Array(rows.length + 1);
+      const indices = new Int32Array(nnz);
+      const values = new Float32Array(nnz);
+      let tf = new Float32Array(256);
+      let at = 0;
+      for (let r = 0; r < rows.length; r++) {
+        const doc = rows[r];
+        const ids = corpus.ids[doc];
+        const counts = corpus.counts[doc];
+        if (tf.length < ids.length) tf = new Float32Array(ids.length * 2);
+        let length = 0;
+        for (let e = 0; e < ids.length; e++) {
+          const column = columnOf[ids[e]];
+          if (column < 0) continue;
+          indices[at + length] = column;
+          tf[length++] = counts[e];
+        }
+        weighRow(indices.subarray(at, at + length), tf, length, idf, blocks, sublinear, lengths, values.subarray(at, at + length));
+        at += length;
+        rowPtr[r + 1] = at;
+      }
+      return { rows: rows.length, cols: dimension, rowPtr, indices, values };
     },
   };
 }
 
-/** Dense row-major float32 [rows.length, dimension] matrix, the shape the ONNX graph takes. */
-export function toDenseMatrix(rows: readonly SparseVector[], dimension: number): Float32Array {
-  const out = new Float32Array(rows.length * dimension);
+/** Row r of a sparse matrix as a SparseVector. */
+export function rowOf(matrix: SparseMatrix, r: number): SparseVector {
+  const from = matrix.rowPtr[r];
+  const to = matrix.rowPtr[r + 1];
+  return { indices: Array.from(matrix.indices.subarray(from, to)), values: Array.from(matrix.values.subarray(from, to)) };
+}
+
+/** Rows as one sparse matrix (the shape the trainer takes). */
+export function toSparseMatrix(rows: readonly SparseVector[], dimension: number): SparseMatrix {
+  const nnz = rows.reduce((sum, r) => sum + r.indices.length, 0);
+  const rowPtr = new Int32Array(rows.length + 1);
+  const indices = new Int32Array(nnz);
+  const values = new Float32Array(nnz);
+  let at = 0;
   rows.forEach((row, r) => {
-    for (let k = 0; k < row.indices.length; k++) out[r * dimension + row.indices[k]] = row.values[k];
+    indices.set(row.indices, at);
+    values.set(row.values, at);
+    at += row.indices.length;
+    rowPtr[r + 1] = at;
   });
-  return out;
+  return { rows: rows.length, cols: dimension, rowPtr, indices, values };
 }

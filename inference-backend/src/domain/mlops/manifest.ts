@@ -29,8 +29,12 @@ export interface ModelManifest {
     textColumns: string[];
     /** Each becomes a `ctx:column=value` feature. */
     contextColumns: string[];
-    /** float32 [N, dimension]. */
-    tensor: { name: string; dimension: number };
+    /**
+     * Sparse rows: `name` takes int64 [N, L] column indices in [0, dimension) and `values`
+     * float32 [N, L] their tf-idf values, padded with index 0 and value 0. (Format 1 graphs
+     * took one dense float32 [N, dimension] tensor and had no `values`; they are not served.)
+     */
+    tensor: { name: string; dimension: number; values?: string };
   };
   /** float32 [N, labels.length], rows summing to 1. */
   outputs: { name: string };

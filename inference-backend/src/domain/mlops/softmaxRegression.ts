@@ -1,4 +1,4 @@
-import type { SparseVector } from './featurizer';
+import type { SparseMatrix, SparseVector } from './featurizer';
 
 /**
  * Multinomial logistic regression: p = softmax(x·W + b). Weights are float32 because that is
@@ -8,171 +8,336 @@ import type { SparseVector } from './featurizer';
 export interface LinearModel {
   labels: string[];
   dimension: number;
-  /** Row-major [dimension, labels.length]: the MatMul's B operand. */
+  /** Row-major [dimension, labels.length]: row j holds feature j's weight for every class. */
   weights: Float32Array;
   bias: Float32Array;
 }
 
 export interface TrainOptions {
-  /** L2 penalty on the weights (not the bias), per unit of total sample weight. */
-  l2: number;
-  learningRate: number;
-  epochs: number;
-  batchSize: number;
-  /** Same seed, same data → same model, bit for bit. */
-  seed: number;
-  /** `balanced`: each class weighs as much in the loss as any other, whatever its size. */
-  classWeight: 'balanced' | 'none';
+  /**
+   * Inverse L2 strength, as scikit-learn's C: the minimised objective is
+   * C · Σ sᵢ · cross-entropyᵢ + ½‖W‖² (bias not penalised), sᵢ the row's weight.
+   */
+  C: number;
+  /**
+   * `balanced`: each class weighs as much in the loss as any other, whatever its size (rows of
+   * class k weigh n / (classes · n_k), as scikit-learn's); `sqrt`: the square root of that, half
+   * way (in log terms) between none and balanced: rare classes are recalled more without giving
+   * up all the precision balancing costs them.
+   */
+  classWeight: 'balanced' | 'sqrt' | 'none';
+  /** L-BFGS iterations at most. */
+  maxIterations: number;
+  /** Converged when no gradient component of the mean loss exceeds this (scikit-learn's `tol`). */
+  tolerance: number;
 }
 
 export const DEFAULT_TRAIN_OPTIONS: TrainOptions = {
-  l2: 1e-5,
-  learningRate: 0.05,
-  epochs: 25,
-  batchSize: 32,
-  seed: 1,
+  C: 10,
   classWeight: 'balanced',
+  maxIterations: 100,
+  // Looser than scikit-learn's 1e-4: half the iterations, and on the text sets tried the
+  // held-out macro-F1 was no lower (stopping early shrinks like a little more L2).
+  tolerance: 1e-3,
 };
 
 export interface TrainingSet {
-  features: readonly SparseVector[];
+  features: SparseMatrix;
   /** Index into `labels` per row. */
-  targets: readonly number[];
+  targets: ArrayLike<number>;
   labels: readonly string[];
-  dimension: number;
   /** How many identical rows each row stands for (deduplicated data); 1 when absent. */
-  counts?: readonly number[];
+  counts?: ArrayLike<number>;
 }
 
-/** mulberry32: small, fast and reproducible across platforms. */
-function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+export interface TrainResult {
+  model: LinearModel;
+  iterations: number;
+  converged: boolean;
 }
 
-/** Per-row loss weights: counts × class weight, scaled so they average 1 over the rows' total count. */
-function sampleWeights(set: TrainingSet, classWeight: TrainOptions['classWeight']): Float64Array {
+/** Per-row loss weights: counts × class weight (see TrainOptions.classWeight). */
+export function sampleWeights(set: TrainingSet, classWeight: TrainOptions['classWeight']): Float64Array {
   const classes = set.labels.length;
+  const n = set.features.rows;
   const totals = new Float64Array(classes);
   let total = 0;
-  set.targets.forEach((t, i) => {
-    const c = set.counts?.[i] ?? 1;
-    totals[t] += c;
+  for (let i = 0; i < n; i++) {
+    const c = set.counts ? set.counts[i] : 1;
+    totals[set.targets[i]] += c;
     total += c;
-  });
+  }
   const present = totals.filter((t) => t > 0).length;
-  const weights = new Float64Array(set.targets.length);
-  set.targets.forEach((t, i) => {
-    const c = set.counts?.[i] ?? 1;
-    weights[i] = classWeight === 'balanced' ? (c * total) / (present * totals[t]) : c;
-  });
-  const sum = weights.reduce((a, b) => a + b, 0);
-  for (let i = 0; i < weights.length; i++) weights[i] *= set.targets.length / sum;
+  const weights = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const c = set.counts ? set.counts[i] : 1;
+    const balanced = total / (present * totals[set.targets[i]]);
+    weights[i] = c * (classWeight === 'balanced' ? balanced : classWeight === 'sqrt' ? sqrt(balanced) : 1);
+  }
   return weights;
 }
 
-function softmaxInPlace(z: Float64Array): void {
+// Bound once: jest's sandboxed global makes every `Math.x` lookup in a hot loop several times slower.
+const { abs, exp, log, sqrt } = Math;
+
+/** z += Wᵀx for one row, classes in chunks of four held in locals (2.5× faster than a loop over k). */
+function forwardRow(
+  x: Float64Array,
+  indices: Int32Array,
+  values: Float32Array,
+  from: number,
+  to: number,
+  K: number,
+  z: Float64Array
+): void {
+  let k0 = 0;
+  for (; k0 + 4 <= K; k0 += 4) {
+    let z0 = 0;
+    let z1 = 0;
+    let z2 = 0;
+    let z3 = 0;
+    for (let e = from; e < to; e++) {
+      const b = indices[e] * K + k0;
+      const v = values[e];
+      z0 += x[b] * v;
+      z1 += x[b + 1] * v;
+      z2 += x[b + 2] * v;
+      z3 += x[b + 3] * v;
+    }
+    z[k0] += z0;
+    z[k0 + 1] += z1;
+    z[k0 + 2] += z2;
+    z[k0 + 3] += z3;
+  }
+  for (; k0 < K; k0++) {
+    let zk = 0;
+    for (let e = from; e < to; e++) zk += x[indices[e] * K + k0] * values[e];
+    z[k0] += zk;
+  }
+}
+
+/** g += r ⊗ x for one row, in the same chunks. */
+function backwardRow(
+  g: Float64Array,
+  indices: Int32Array,
+  values: Float32Array,
+  from: number,
+  to: number,
+  K: number,
+  r: Float64Array
+): void {
+  let k0 = 0;
+  for (; k0 + 4 <= K; k0 += 4) {
+    const r0 = r[k0];
+    const r1 = r[k0 + 1];
+    const r2 = r[k0 + 2];
+    const r3 = r[k0 + 3];
+    for (let e = from; e < to; e++) {
+      const b = indices[e] * K + k0;
+      const v = values[e];
+      g[b] += r0 * v;
+      g[b + 1] += r1 * v;
+      g[b + 2] += r2 * v;
+      g[b + 3] += r3 * v;
+    }
+  }
+  for (; k0 < K; k0++) {
+    const rk = r[k0];
+    for (let e = from; e < to; e++) g[indices[e] * K + k0] += rk * values[e];
+  }
+}
+
+/**
+ * The objective, divided by C·S (S = Σ sᵢ) so that its scale does not depend on the data
+ * size: mean weighted cross-entropy + ‖W‖² / (2·C·S). Writes the gradient into `g`.
+ */
+function objective(
+  X: SparseMatrix,
+  targets: ArrayLike<number>,
+  s: Float64Array,
+  S: number,
+  K: number,
+  l2: number,
+  x: Float64Array,
+  g: Float64Array
+): number {
+  const VK = X.cols * K;
+  const { rowPtr, indices, values } = X;
+  const z = new Float64Array(K);
+  g.fill(0);
+  let loss = 0;
+  for (let i = 0; i < X.rows; i++) {
+    const si = s[i];
+    if (si === 0) continue;
+    for (let k = 0; k < K; k++) z[k] = x[VK + k];
+    const from = rowPtr[i];
+    const to = rowPtr[i + 1];
+    forwardRow(x, indices, values, from, to, K, z);
+    let m = -Infinity;
+    for (let k = 0; k < K; k++) if (z[k] > m) m = z[k];
+    let sum = 0;
+    for (let k = 0; k < K; k++) {
+      z[k] = exp(z[k] - m);
+      sum += z[k];
+    }
+    const y = targets[i];
+    loss += si * (log(sum) - log(z[y]));
+    const scale = si / S;
+    for (let k = 0; k < K; k++) z[k] = (z[k] / sum) * scale;
+    z[y] -= scale;
+    for (let k = 0; k < K; k++) g[VK + k] += z[k];
+    backwardRow(g, indices, values, from, to, K, z);
+  }
+  let penalty = 0;
+  for (let p = 0; p < VK; p++) {
+    penalty += x[p] * x[p];
+    g[p] += l2 * x[p];
+  }
+  return loss / S + 0.5 * l2 * penalty;
+}
+
+function dot(a: Float64Array, b: Float64Array): number {
+  let sum = 0;
+  for (let i = 0; i < a.length; i++) sum += a[i] * b[i];
+  return sum;
+}
+
+function maxAbs(a: Float64Array): number {
+  let m = 0;
+  for (let i = 0; i < a.length; i++) {
+    const v = abs(a[i]);
+    if (v > m) m = v;
+  }
+  return m;
+}
+
+/** L-BFGS memory: pairs of (step, gradient change) kept. */
+const HISTORY = 6;
+/** Sufficient decrease (Armijo) constant of the backtracking line search. */
+const ARMIJO = 1e-4;
+
+/**
+ * Minimises the objective with L-BFGS (two-loop recursion, backtracking line search with
+ * quadratic interpolation). Full-batch and without randomness: the same data and options
+ * always give the same model, bit for bit. One evaluation is two passes over the non-zeros.
+ */
+export function trainSoftmaxRegression(
+  set: TrainingSet,
+  options: Partial<TrainOptions> = {}
+): TrainResult {
+  const opts = { ...DEFAULT_TRAIN_OPTIONS, ...options };
+  const K = set.labels.length;
+  const V = set.features.cols;
+  if (K < 2) throw new Error('a classifier needs at least two classes');
+  const P = V * K + K;
+  const s = sampleWeights(set, opts.classWeight);
+  const S = s.reduce((a, b) => a + b, 0);
+  if (!(S > 0)) throw new Error('no training row has a positive weight');
+  const l2 = 1 / (opts.C * S);
+  let x = new Float64Array(P);
+  let g = new Float64Array(P);
+  let f = objective(set.features, set.targets, s, S, K, l2, x, g);
+  // Ring buffers of the last HISTORY steps and gradient changes, allocated as the history grows.
+  const sHist: Float64Array[] = [];
+  const yHist: Float64Array[] = [];
+  const rho = new Float64Array(HISTORY);
+  const alpha = new Float64Array(HISTORY);
+  let stored = 0;
+  let newest = -1;
+  const d = new Float64Array(P);
+  let xNew = new Float64Array(P);
+  let gNew = new Float64Array(P);
+  let iterations = 0;
+  let converged = maxAbs(g) <= opts.tolerance;
+  while (!converged && iterations < opts.maxIterations) {
+    iterations++;
+    // Two-loop recursion: d = −H·g, newest pair first.
+    for (let p = 0; p < P; p++) d[p] = -g[p];
+    for (let j = 0; j < stored; j++) {
+      const h = (newest - j + HISTORY) % HISTORY;
+      const a = rho[h] * dot(sHist[h], d);
+      alpha[h] = a;
+      const yh = yHist[h];
+      for (let p = 0; p < P; p++) d[p] -= a * yh[p];
+    }
+    if (stored > 0) {
+      const gamma = 1 / (rho[newest] * dot(yHist[newest], yHist[newest]));
+      for (let p = 0; p < P; p++) d[p] *= gamma;
+    }
+    for (let j = stored - 1; j >= 0; j--) {
+      const h = (newest - j + HISTORY) % HISTORY;
+      const c = alpha[h] - rho[h] * dot(yHist[h], d);
+      const sh = sHist[h];
+      for (let p = 0; p < P; p++) d[p] += c * sh[p];
+    }
+    let slope = dot(g, d);
+    if (!(slope < 0)) {
+      // Not a descent direction (curvature history gone stale): restart from steepest descent.
+      stored = 0;
+      for (let p = 0; p < P; p++) d[p] = -g[p];
+      slope = dot(g, d);
+    }
+    let step = stored === 0 ? Math.min(1, 1 / sqrt(-slope)) : 1;
+    let fNew = Infinity;
+    for (let tries = 0; tries < 30; tries++) {
+      for (let p = 0; p < P; p++) xNew[p] = x[p] + step * d[p];
+      fNew = objective(set.features, set.targets, s, S, K, l2, xNew, gNew);
+      if (fNew <= f + ARMIJO * step * slope) break;
+      // Minimum of the quadratic through f, the slope and fNew, kept within [0.1, 0.5] of the step.
+      const next = (-slope * step * step) / (2 * (fNew - f - slope * step));
+      step = Math.min(0.5 * step, Math.max(0.1 * step, Number.isFinite(next) ? next : 0.5 * step));
+    }
+    if (!(fNew <= f + ARMIJO * step * slope)) break;
+    const slot = (newest + 1) % HISTORY;
+    if (sHist.length <= slot) {
+      sHist.push(new Float64Array(P));
+      yHist.push(new Float64Array(P));
+    }
+    const sVec = sHist[slot];
+    const yVec = yHist[slot];
+    let sy = 0;
+    for (let p = 0; p < P; p++) {
+      const sp = xNew[p] - x[p];
+      const yp = gNew[p] - g[p];
+      sVec[p] = sp;
+      yVec[p] = yp;
+      sy += sp * yp;
+    }
+    if (sy > 1e-12) {
+      rho[slot] = 1 / sy;
+      newest = slot;
+      stored = Math.min(HISTORY, stored + 1);
+    } else if (stored === HISTORY) {
+      // The slot just overwritten held the oldest pair: it is no longer part of the history.
+      stored--;
+    }
+    const decrease = f - fNew;
+    [x, xNew] = [xNew, x];
+    [g, gNew] = [gNew, g];
+    f = fNew;
+    converged = maxAbs(g) <= opts.tolerance || decrease <= 1e-10 * Math.max(1, abs(f));
+  }
+  return {
+    model: {
+      labels: [...set.labels],
+      dimension: V,
+      weights: Float32Array.from(x.subarray(0, V * K)),
+      bias: Float32Array.from(x.subarray(V * K)),
+    },
+    iterations,
+    converged,
+  };
+}
+
+function softmaxInPlace(z: Float64Array | number[]): void {
   let max = -Infinity;
   for (let k = 0; k < z.length; k++) if (z[k] > max) max = z[k];
   let sum = 0;
   for (let k = 0; k < z.length; k++) {
-    z[k] = Math.exp(z[k] - max);
+    z[k] = exp(z[k] - max);
     sum += z[k];
   }
   for (let k = 0; k < z.length; k++) z[k] /= sum;
-}
-
-/**
- * Mini-batch Adam on the weighted cross-entropy. Updates are lazy: a batch touches only the
- * weight rows of the features it contains (with their L2 term), which keeps an epoch
- * proportional to the non-zeros rather than to vocabulary × classes.
- */
-export function trainSoftmaxRegression(set: TrainingSet, options: Partial<TrainOptions> = {}): LinearModel {
-  const opts = { ...DEFAULT_TRAIN_OPTIONS, ...options };
-  const C = set.labels.length;
-  const V = set.dimension;
-  const n = set.features.length;
-  if (C < 2) throw new Error('a classifier needs at least two classes');
-  const W = new Float64Array(V * C);
-  const b = new Float64Array(C);
-  const mW = new Float64Array(V * C);
-  const vW = new Float64Array(V * C);
-  const mb = new Float64Array(C);
-  const vb = new Float64Array(C);
-  const beta1 = 0.9;
-  const beta2 = 0.999;
-  const eps = 1e-8;
-  const weights = sampleWeights(set, opts.classWeight);
-  const random = seededRandom(opts.seed);
-  const order = Array.from({ length: n }, (_, i) => i);
-  const gradW = new Map<number, Float64Array>();
-  const gradB = new Float64Array(C);
-  const z = new Float64Array(C);
-  let step = 0;
-
-  for (let epoch = 0; epoch < opts.epochs; epoch++) {
-    for (let i = n - 1; i > 0; i--) {
-      const j = Math.floor(random() * (i + 1));
-      [order[i], order[j]] = [order[j], order[i]];
-    }
-    for (let start = 0; start < n; start += opts.batchSize) {
-      const end = Math.min(n, start + opts.batchSize);
-      gradW.clear();
-      gradB.fill(0);
-      let batchWeight = 0;
-      for (let r = start; r < end; r++) {
-        const row = order[r];
-        const x = set.features[row];
-        const w = weights[row];
-        batchWeight += w;
-        for (let k = 0; k < C; k++) z[k] = b[k];
-        for (let e = 0; e < x.indices.length; e++) {
-          const base = x.indices[e] * C;
-          const value = x.values[e];
-          for (let k = 0; k < C; k++) z[k] += W[base + k] * value;
-        }
-        softmaxInPlace(z);
-        z[set.targets[row]] -= 1;
-        for (let k = 0; k < C; k++) gradB[k] += w * z[k];
-        for (let e = 0; e < x.indices.length; e++) {
-          const column = x.indices[e];
-          let g = gradW.get(column);
-          if (!g) {
-            g = new Float64Array(C);
-            gradW.set(column, g);
-          }
-          const value = x.values[e] * w;
-          for (let k = 0; k < C; k++) g[k] += z[k] * value;
-        }
-      }
-      if (batchWeight === 0) continue;
-      step++;
-      const lr = (opts.learningRate * Math.sqrt(1 - Math.pow(beta2, step))) / (1 - Math.pow(beta1, step));
-      for (let k = 0; k < C; k++) {
-        const g = gradB[k] / batchWeight;
-        mb[k] = beta1 * mb[k] + (1 - beta1) * g;
-        vb[k] = beta2 * vb[k] + (1 - beta2) * g * g;
-        b[k] -= (lr * mb[k]) / (Math.sqrt(vb[k]) + eps);
-      }
-      // Map iteration follows insertion order, which follows the shuffled rows: deterministic.
-      for (const [column, g] of gradW) {
-        const base = column * C;
-        for (let k = 0; k < C; k++) {
-          const grad = g[k] / batchWeight + opts.l2 * W[base + k];
-          mW[base + k] = beta1 * mW[base + k] + (1 - beta1) * grad;
-          vW[base + k] = beta2 * vW[base + k] + (1 - beta2) * grad * grad;
-          W[base + k] -= (lr * mW[base + k]) / (Math.sqrt(vW[base + k]) + eps);
-        }
-      }
-    }
-  }
-  return { labels: [...set.labels], dimension: V, weights: Float32Array.from(W), bias: Float32Array.from(b) };
 }
 
 /** Class probabilities of one row, in `model.labels` order (the TS twin of the ONNX graph). */
@@ -186,6 +351,33 @@ export function predictProbabilities(model: LinearModel, x: SparseVector): numbe
   }
   softmaxInPlace(z);
   return Array.from(z);
+}
+
+/** Probabilities of every row of a sparse matrix: row-major [rows, labels]. */
+export function predictMatrix(model: LinearModel, X: SparseMatrix): Float64Array {
+  const C = model.labels.length;
+  const out = new Float64Array(X.rows * C);
+  const z = new Float64Array(C);
+  for (let i = 0; i < X.rows; i++) {
+    for (let k = 0; k < C; k++) z[k] = model.bias[k];
+    for (let e = X.rowPtr[i]; e < X.rowPtr[i + 1]; e++) {
+      const base = X.indices[e] * C;
+      const v = X.values[e];
+      for (let k = 0; k < C; k++) z[k] += model.weights[base + k] * v;
+    }
+    softmaxInPlace(z);
+    out.set(z, i * C);
+  }
+  return out;
+}
+
+/** The same model with logits divided by `temperature` (calibration), folded into the weights. */
+export function withTemperature(model: LinearModel, temperature: number): LinearModel {
+  return {
+    ...model,
+    weights: Float32Array.from(model.weights, (w) => w / temperature),
+    bias: Float32Array.from(model.bias, (b) => b / temperature),
+  };
 }
 
 /** Index of the largest value; the first one on ties. */

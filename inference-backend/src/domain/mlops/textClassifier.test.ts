@@ -1,4 +1,5 @@
 import { createFeaturizer } from './featurizer';
+import { predictProbabilities } from './softmaxRegression';
 import { explain, trainTextClassifier } from './textClassifier';
 import type { LabelledExample } from './textClassifier';
 
@@ -25,6 +26,48 @@ describe('trainTextClassifier', () => {
     expect(trained.report.test.confusion.labels).toEqual(['hardware', 'network']);
   });
 
+  it('When trained, then the report says how: CV candidates on the training part, the choice, the calibration', () => {
+    const trained = trainTextClassifier('class', examples(), {
+      grid: { C: [1, 10], classWeight: ['none', 'balanced'], maxFeatures: [1000] },
+    });
+    const { crossValidation, calibration, evaluation } = trained.report;
+    expect(evaluation).toMatch(/training part only/);
+    // The examples have times: folds are time-ordered, and the candidates are scored on the training part.
+    expect(crossValidation).toMatchObject({ kind: 'time-ordered', folds: 3, metric: 'macroF1' });
+    // Axis by axis: C with the first class weights, then the other class weights with the best C.
+    expect(crossValidation.candidates.map((c) => [c.hyperparameters.C, c.hyperparameters.classWeight])).toEqual([
+      [1, 'none'],
+      [10, 'none'],
+      [crossValidation.candidates[0].mean >= crossValidation.candidates[1].mean ? 1 : 10, 'balanced'],
+    ]);
+    expect(crossValidation.chosen).toBe(trained.hyperparameters);
+    expect(calibration.temperature).toBeGreaterThan(0);
+    expect(calibration.heldOut.reliability.reduce((n, bin) => n + bin.rows, 0)).toBe(16);
+  });
+
+  it('When trained twice on the same rows, then the models are identical', () => {
+    const a = trainTextClassifier('class', examples());
+    const b = trainTextClassifier('class', examples());
+    expect(Array.from(b.model.weights)).toEqual(Array.from(a.model.weights));
+    expect(b.featurizer.vocabulary).toEqual(a.featurizer.vocabulary);
+  });
+
+  it('When seed examples are given, then they are learned from but never scored', () => {
+    const seedExamples: LabelledExample[] = [
+      { text: 'generator did not start', context: {}, label: 'power' },
+      { text: 'backup generator failed, building dark', context: {}, label: 'power' },
+    ];
+    const trained = trainTextClassifier('class', examples(), { seedExamples });
+    expect(trained.model.labels).toEqual(['hardware', 'network', 'power']);
+    // Held out: the newest 20% of the 80 history rows only.
+    expect(trained.report.test.rows).toBe(16);
+    const featurizer = createFeaturizer(trained.featurizer);
+    const input = { text: 'the generator did not start', context: {} };
+    const p = predictProbabilities(trained.model, featurizer.transform(input));
+    expect(trained.model.labels[p.indexOf(Math.max(...p))]).toBe('power');
+    expect(explain(trained.model, featurizer, input).map((e) => e.feature)).toContain('generator');
+  });
+
   it('When everything has one label, then it says it needs two classes', () => {
     const one = examples().map((e) => ({ ...e, label: 'network' }));
     expect(() => trainTextClassifier('class', one)).toThrow(/at least 2 classes/);
@@ -43,6 +86,8 @@ describe('trainTextClassifier', () => {
     );
     expect(why.length).toBeGreaterThan(0);
     expect(why.map((e) => e.feature)).toEqual(expect.arrayContaining(['link']));
+    // Words, not character n-grams; never a stopword such as `on`.
+    expect(why.some((e) => e.feature.startsWith('#') || e.feature === 'on')).toBe(false);
     expect(why.some((e) => e.feature === 'site_kind=hotel')).toBe(true);
     for (let i = 1; i < why.length; i++) expect(why[i - 1].weight).toBeGreaterThanOrEqual(why[i].weight);
   });
