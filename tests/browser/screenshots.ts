@@ -1,11 +1,13 @@
 /**
- * Screenshots of the triage panel, light and dark, for the docs: `npm run screenshots` from the repository
- * root writes docs/screenshots/triage-panel-light.png and -dark.png. Same harness as the browser test (real
+ * Screenshots for the docs: `npm run screenshots` from the repository root writes the triage panel, light and
+ * dark (docs/screenshots/triage-panel-light.png and -dark.png), and each provisioned dashboard
+ * (docs/screenshots/dashboard-<name>.png, see dashboardScreenshots.ts). Same harness as the browser test (real
  * panel, real data source code, real backend with three tickets from complaints), with a private influxd
  * unless NOCAI_TEST_INFLUX_URL names one. The backend first catches up on a simulated hospital power
  * failure (so a ticket carries a root cause) and routes complaints with ticket models trained on the
- * simulated history. One ticket is validated, the outage acknowledged, assigned and commented on, and
- * the most urgent one expanded, so the pictures show a verdict, the workflow and the details.
+ * simulated history; the hours before the failure give the dashboards six hours of a living estate. One ticket
+ * is validated, the outage acknowledged, assigned, commented on and expanded, so the pictures show a verdict,
+ * the workflow and the details. The dashboards are drawn from the same data after that.
  */
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -19,6 +21,7 @@ import { minuteAgo, runScenario } from '../support/scenario';
 
 import { startLocalInfluxd } from '../../inference-backend/src/adapters/influx/localServer';
 import type { TicketsPage } from '@nocai/contract';
+import { screenshotDashboards } from './dashboardScreenshots';
 import { HARNESS_USER } from './harness/constants';
 import { startHarnessSession } from './harness/session';
 
@@ -32,9 +35,19 @@ async function main() {
   }
   const models = await trainTicketModels();
   const scenario = await runScenario(
-    { kind: 'power_failure', siteKind: 'hospital', atUs: minuteAgo(60), durationMinutes: 40 },
-    { beforeMinutes: 45, afterMinutes: 60 },
-    { NOCAI_MODELS_DIR: models.modelsDir, NOCAI_TICKET_HISTORY: models.historyPath }
+    // Power comes back ten minutes before the data ends: the outage ticket is still open (an incident
+    // resolves a quarter of an hour after its last alert), so the operator can work on it in the pictures.
+    { kind: 'power_failure', siteKind: 'hospital', atUs: minuteAgo(60), durationMinutes: 50 },
+    // Six hours in all: the NOC triage and device health dashboards show the last six hours.
+    { beforeMinutes: 300, afterMinutes: 60 },
+    {
+      NOCAI_MODELS_DIR: models.modelsDir,
+      NOCAI_TICKET_HISTORY: models.historyPath,
+      // The estate's data stops where the scenario ends. Without new lines the backend would move on to the
+      // wall clock after a minute and, rightly, find every device silent a few minutes later (a power outage
+      // at every site); waiting an hour instead keeps the pictures at the moment the data ends.
+      NOCAI_IDLE_ADVANCE_MS: String(60 * 60_000),
+    }
   );
   const session = await startHarnessSession(scenario.backend);
   try {
@@ -46,13 +59,16 @@ async function main() {
     if (!response.ok) {
       throw new Error(`feedback for the screenshot failed: ${response.status} ${await response.text()}`);
     }
-    await workOnTheOutage(session);
+    const outageId = await workOnTheOutage(session);
     mkdirSync(OUT_DIR, { recursive: true });
     for (const theme of THEMES) {
       const page = await session.browser.newPage({ viewport: { width: 1920, height: 900 } });
       await page.goto(`${session.server.url}/?theme=${theme}`);
       await page.waitForSelector('body[data-harness-ready="true"]', { timeout: 30_000 });
-      await page.getByTestId('nocai-triage-expand').first().click();
+      await page
+        .locator(`[data-testid="nocai-triage-row"][data-ticket-id="${outageId}"]`)
+        .getByTestId('nocai-triage-expand')
+        .click();
       await page.getByTestId('nocai-triage-details').waitFor();
       // Icons load asynchronously; wait until every requested SVG has arrived. Then move the pointer off
       // the table so no row is drawn hovered.
@@ -63,6 +79,9 @@ async function main() {
       await page.close();
       process.stdout.write(`${file}\n`);
     }
+    for (const file of await screenshotDashboards(session, OUT_DIR)) {
+      process.stdout.write(`${file}\n`);
+    }
   } finally {
     await session.stop();
     await influxd?.stop();
@@ -70,12 +89,19 @@ async function main() {
   }
 }
 
-/** The power outage as an operator has taken it on: acknowledged, assigned to field technicians, a comment. */
-async function workOnTheOutage(session: Awaited<ReturnType<typeof startHarnessSession>>) {
+/**
+ * The power outage as an operator has taken it on: acknowledged, assigned to field technicians, a comment.
+ * Returns its id. The estate's own incidents of the hours before may have P1 tickets too (some already
+ * resolved): the outage is the open P1 ticket with a root cause.
+ */
+async function workOnTheOutage(session: Awaited<ReturnType<typeof startHarnessSession>>): Promise<string> {
   const page = (await (await session.backend.call('/api/tickets?priority=P1&from=now-1d')).json()) as TicketsPage;
-  const outage = page.tickets.find((ticket) => ticket.source === 'logs') ?? page.tickets[0];
+  const outage = page.tickets.find((ticket) => ticket.status === 'open' && ticket.rootCause !== undefined);
   if (!outage) {
-    throw new Error('the screenshot scenario produced no P1 ticket');
+    const found = page.tickets.map((ticket) => `${ticket.id} ${ticket.status} (${ticket.title})`).join('; ');
+    throw new Error(
+      `the screenshot scenario produced no open P1 ticket with a root cause; P1 tickets: ${found || 'none'}`
+    );
   }
   const response = await session.backend.call(`/api/tickets/${outage.id}`, {
     method: 'PATCH',
@@ -90,6 +116,7 @@ async function workOnTheOutage(session: Awaited<ReturnType<typeof startHarnessSe
   if (!response.ok) {
     throw new Error(`working on the outage for the screenshot failed: ${response.status} ${await response.text()}`);
   }
+  return outage.id;
 }
 
 /** Department, priority and class models trained on a simulated year of tickets, as the demo does. */

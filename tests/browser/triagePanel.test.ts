@@ -4,6 +4,13 @@ import { waitFor } from '../support/wait';
 import { startHarnessSession, type HarnessSession } from './harness/session';
 
 /**
+ * The browser's time zone: not the machine's (UTC on CI), so that a time shown in UTC instead of the browser's
+ * zone shows up. India has no daylight saving time, so its offset is the same all year.
+ */
+const BROWSER_TIME_ZONE = 'Asia/Kolkata';
+const BROWSER_OFFSET_MS = (5 * 60 + 30) * 60_000;
+
+/**
  * The triage panel in a real Chromium: the real panel and data source code, bundled, against the real
  * backend on the test influxd. Only Grafana itself is stood in for (see harness/index.tsx).
  */
@@ -13,7 +20,7 @@ describe('triage panel in a real browser', () => {
 
   beforeAll(async () => {
     session = await startHarnessSession();
-    page = await session.browser.newPage({ viewport: { width: 1920, height: 900 } });
+    page = await session.browser.newPage({ viewport: { width: 1920, height: 900 }, timezoneId: BROWSER_TIME_ZONE });
     await page.goto(`${session.server.url}/?theme=light`);
     await page.waitForSelector('body[data-harness-ready="true"]', { timeout: 30_000 });
   });
@@ -37,6 +44,16 @@ describe('triage panel in a real browser', () => {
     expect(await page.content()).not.toContain('test-token');
   });
 
+  it("When the browser is in another time zone than the machine, then ages read in words and their tooltips show the opening on the browser's clock", async () => {
+    for (const ticket of session.tickets) {
+      const age = row(ticket.id).getByTestId('nocai-triage-age');
+      // The tickets were opened moments before the page loaded.
+      await expect(age.textContent()).resolves.toMatch(/^(just now|\d+ min ago)$/);
+      const local = new Date(ticket.openedAtMs + BROWSER_OFFSET_MS).toISOString().slice(0, 19).replace('T', ' ');
+      await expect(age.getAttribute('title')).resolves.toBe(local);
+    }
+  });
+
   it('When an operator expands a ticket, then its related alerts, explanation and similar tickets show', async () => {
     const [ticket] = session.tickets;
     const expand = row(ticket.id).getByTestId('nocai-triage-expand');
@@ -48,6 +65,8 @@ describe('triage panel in a real browser', () => {
     const details = page.getByTestId('nocai-triage-details');
     await details.waitFor();
     await expect(details.textContent()).resolves.toContain(`Related alerts${ticket.relatedAlertCount}`);
+    // The table cuts a long summary to one line; the expanded row shows the whole of it.
+    await expect(details.getByTestId('nocai-triage-details-summary').textContent()).resolves.toBe(ticket.title);
     await expand.click();
   });
 

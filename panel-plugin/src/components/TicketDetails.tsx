@@ -4,8 +4,9 @@ import type { GrafanaTheme2 } from '@grafana/data';
 import { Button, InlineField, Input, useStyles2 } from '@grafana/ui';
 
 import { testIds } from '../testIds';
-import { formatDuration } from '../triage/format';
+import { formatAge, formatDuration, formatTime, localizeInstants } from '../triage/format';
 import { type RowWithWorkflow, statusLabel, type WorkflowChange } from '../triage/workflow';
+import { Age, type Clock } from './Age';
 import { WorkflowControls } from './WorkflowControls';
 
 /** Strongest inputs shown: enough to see why, short enough to read at a glance. */
@@ -14,7 +15,7 @@ const MAX_EXPLANATION_FEATURES = 6;
 interface Props {
   row: RowWithWorkflow;
   id: string;
-  nowMs: number;
+  clock: Clock;
   /** Absent on read-only rows: there is nothing to send a comment or a change with. */
   actions?: {
     comment: string;
@@ -26,10 +27,11 @@ interface Props {
 }
 
 /**
- * The expanded part of a row: why the model decided, what it relates to, how similar tickets ended, and
- * the ticket's workflow (status moves, assignee, corrections, comments).
+ * The expanded part of a row: the whole summary and root cause (the table cuts them to one line), why the model
+ * decided, what it relates to, how similar tickets ended, and the ticket's workflow (status moves, assignee,
+ * corrections, comments).
  */
-export function TicketDetails({ row, id, nowMs, actions }: Props) {
+export function TicketDetails({ row, id, clock, actions }: Props) {
   const styles = useStyles2(getStyles);
   const commentId = useId();
   const features = row.explanation.slice(0, MAX_EXPLANATION_FEATURES);
@@ -37,11 +39,24 @@ export function TicketDetails({ row, id, nowMs, actions }: Props) {
 
   return (
     <div id={id} className={styles.details} data-testid={testIds.panel.details}>
+      {row.message && (
+        <p className={styles.summary} data-testid={testIds.panel.detailsSummary}>
+          {row.message}
+        </p>
+      )}
       <dl className={styles.facts}>
         {row.ticketId && (
           <>
             <dt>Ticket</dt>
-            <dd className={styles.breakable}>{row.ticketId}</dd>
+            <dd>{row.ticketId}</dd>
+          </>
+        )}
+        {row.timeMs !== undefined && (
+          <>
+            <dt>{row.ticketId ? 'Opened' : 'Time'}</dt>
+            <dd data-testid={testIds.panel.detailsTime}>
+              {formatTime(row.timeMs, clock.timeZone)} ({formatAge(clock.nowMs - row.timeMs)})
+            </dd>
           </>
         )}
         {row.status && (
@@ -81,7 +96,7 @@ export function TicketDetails({ row, id, nowMs, actions }: Props) {
         {row.rootCause && (
           <>
             <dt>Root cause</dt>
-            <dd>{row.rootCause}</dd>
+            <dd data-testid={testIds.panel.detailsRootCause}>{localizeInstants(row.rootCause, clock.timeZone)}</dd>
           </>
         )}
         {row.feedbackVerdict && (
@@ -138,7 +153,7 @@ export function TicketDetails({ row, id, nowMs, actions }: Props) {
                 {(row.comments ?? []).map((comment) => (
                   <li key={`${comment.atMs}-${comment.by}`}>
                     <span className={styles.muted}>
-                      {comment.by}, {formatDuration(nowMs - comment.atMs)} ago:
+                      {comment.by}, <Age timeMs={comment.atMs} clock={clock} />:
                     </span>{' '}
                     {comment.text}
                   </li>
@@ -226,6 +241,15 @@ const getStyles = (theme: GrafanaTheme2) => ({
     marginBottom: 0,
     marginRight: 0,
   }),
+  // The whole summary, on as many lines as it takes: the table row shows one.
+  summary: css({
+    gridColumn: '1 / -1',
+    margin: 0,
+    fontSize: theme.typography.body.fontSize,
+    fontWeight: theme.typography.fontWeightMedium,
+    whiteSpace: 'pre-wrap',
+    overflowWrap: 'anywhere',
+  }),
   facts: css({
     display: 'grid',
     gridTemplateColumns: 'max-content 1fr',
@@ -233,10 +257,8 @@ const getStyles = (theme: GrafanaTheme2) => ({
     rowGap: theme.spacing(0.25),
     margin: 0,
     dt: { color: theme.colors.text.secondary },
-    dd: { margin: 0 },
-  }),
-  breakable: css({
-    overflowWrap: 'anywhere',
+    // Host names and ids have no spaces: they may break anywhere rather than push the column wider.
+    dd: { margin: 0, overflowWrap: 'anywhere' },
   }),
   heading: css({
     color: theme.colors.text.secondary,

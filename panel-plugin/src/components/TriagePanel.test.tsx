@@ -8,6 +8,7 @@ import {
   type PanelData,
   type PanelProps,
 } from '@grafana/data';
+import type { TimeZone } from '@grafana/schema';
 import type { Ticket } from '@nocai/contract';
 import { act, fireEvent, render, screen, waitFor, within } from '@testing-library/react';
 
@@ -26,13 +27,18 @@ jest.mock('@grafana/runtime', () => ({
 
 const MINUTE_MS = 60_000;
 
-function renderPanel(series: DataFrame[], options: Partial<TriageOptions> = {}, data: Partial<PanelData> = {}) {
+function renderPanel(
+  series: DataFrame[],
+  options: Partial<TriageOptions> = {},
+  data: Partial<PanelData> = {},
+  timeZone: TimeZone = 'utc'
+) {
   const timeRange = getDefaultTimeRange();
   const props = {
     id: 1,
     data: { series, state: LoadingState.Done, timeRange, ...data },
     timeRange,
-    timeZone: 'utc',
+    timeZone,
     options: { ...DEFAULT_TRIAGE_OPTIONS, ...options },
     transparent: false,
     width: 800,
@@ -81,7 +87,7 @@ describe('TriagePanel', () => {
 
     const [first, second] = screen.getAllByTestId(testIds.panel.row);
     expect(within(first).getByTestId(testIds.panel.priority)).toHaveTextContent('P1');
-    expect(within(first).getByTestId(testIds.panel.age)).toHaveTextContent('1h 30m');
+    expect(within(first).getByTestId(testIds.panel.age)).toHaveTextContent('1 h 30 min ago');
     expect(within(first).queryByTestId(testIds.panel.needsReview)).not.toBeInTheDocument();
     expect(within(second).getByTestId(testIds.panel.needsReview)).toHaveTextContent('Review');
   });
@@ -99,13 +105,28 @@ describe('TriagePanel', () => {
     try {
       renderPanel([ticketsFrame(Date.now())], { defaultSort: 'newest' });
       const age = screen.getAllByTestId(testIds.panel.age)[0];
-      expect(age).toHaveTextContent('5m');
+      expect(age).toHaveTextContent('5 min ago');
 
       act(() => {
         jest.advanceTimersByTime(2 * MINUTE_MS);
       });
 
-      expect(age).toHaveTextContent('7m');
+      expect(age).toHaveTextContent('7 min ago');
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
+  it('When the dashboard has a time zone, then each age shows the time itself on that clock in its tooltip', () => {
+    jest.useFakeTimers({ now: Date.UTC(2026, 10, 26, 2, 0) });
+    try {
+      renderPanel([ticketsFrame(Date.now())], { defaultSort: 'newest' }, {}, 'Asia/Kolkata');
+
+      const age = screen.getAllByTestId(testIds.panel.age)[0];
+      // Five minutes before 02:00 UTC is 07:25 in India (UTC+05:30).
+      expect(age).toHaveTextContent('5 min ago');
+      expect(age).toHaveAttribute('title', '2026-11-26 07:25:00');
+      expect(age).toHaveAttribute('dateTime', '2026-11-26T01:55:00.000Z');
     } finally {
       jest.useRealTimers();
     }
@@ -386,7 +407,7 @@ describe('TriagePanel workflow', () => {
     fireEvent.click(screen.getByRole('button', { name: 'Add comment to CMP-2' }));
 
     await waitFor(() =>
-      expect(screen.getByTestId(testIds.panel.comments)).toHaveTextContent('alice, 0s ago: paper ordered')
+      expect(screen.getByTestId(testIds.panel.comments)).toHaveTextContent('alice, just now: paper ordered')
     );
     expect(addComment).toHaveBeenCalledWith('CMP-2', 'paper ordered');
   });
@@ -409,6 +430,37 @@ describe('TriagePanel details, filters and states', () => {
     expect(details).toHaveTextContent('silent');
     expect(details).toHaveTextContent('SIL-0 Ward 2 dark — resolved: reset PS-04 (15m)');
     expect(ticketRow('SIL-1')).toHaveTextContent('power switch PS-12 silent since 12:00');
+  });
+
+  it('When a ticket with a long summary is expanded, then the whole summary, its opening and root cause show on the dashboard clock', () => {
+    jest.useFakeTimers({ now: Date.UTC(2026, 10, 26, 2, 0) });
+    try {
+      const summary =
+        'Power outage at hosp-01: power switch hosp-01-ps-01 lost its feed, 11 dependants dark, including the ward monitors';
+      const frame = nocaiFrame(Date.now());
+      const field = (name: string) => frame.fields.find((candidate) => candidate.name === name);
+      field('title')?.values.splice(0, 1, summary);
+      field('root_cause')?.values.splice(
+        0,
+        1,
+        'power switch hosp-01-ps-01 silent since 2026-11-26T01:43:09Z, 11 of 20 affected'
+      );
+      renderPanel([frame], {}, {}, 'America/New_York');
+
+      // The table cuts the summary to one line; the tooltip and the expanded row hold all of it.
+      expect(within(ticketRow('SIL-1')).getByText(summary)).toHaveAttribute('title', summary);
+      fireEvent.click(within(ticketRow('SIL-1')).getByRole('button', { name: 'Show details of SIL-1' }));
+
+      expect(screen.getByTestId(testIds.panel.detailsSummary)).toHaveTextContent(summary);
+      // 20 minutes before 02:00 UTC, and the root cause's UTC instant, in New York (UTC-05:00).
+      expect(screen.getByTestId(testIds.panel.detailsTime)).toHaveTextContent('2026-11-25 20:40:00 (20 min ago)');
+      expect(screen.getByTestId(testIds.panel.detailsRootCause)).toHaveTextContent(
+        'power switch hosp-01-ps-01 silent since 2026-11-25 20:43:09, 11 of 20 affected'
+      );
+      expect(ticketRow('SIL-1')).toHaveTextContent('silent since 2026-11-25 20:43:09');
+    } finally {
+      jest.useRealTimers();
+    }
   });
 
   it('When a priority filter is picked, then only tickets of that priority are listed', () => {
@@ -438,7 +490,7 @@ describe('TriagePanel details, filters and states', () => {
 
     expect(screen.getAllByTestId(testIds.panel.row)).toHaveLength(1);
     expect(ticketRow('GRA-1')).toHaveTextContent('resolved');
-    expect(within(ticketRow('GRA-1')).getByTestId(testIds.panel.age)).toHaveTextContent('10m');
+    expect(within(ticketRow('GRA-1')).getByTestId(testIds.panel.age)).toHaveTextContent('10 min ago');
     expect(screen.queryByRole('button', { name: /Validate/ })).not.toBeInTheDocument();
     expect(screen.getByTestId(testIds.panel.readOnlyHint)).toHaveTextContent('Feedback needs the NOC AI datasource');
   });

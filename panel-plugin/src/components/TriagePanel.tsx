@@ -22,16 +22,19 @@ import { HAS_VALUE, TriageTable } from './TriageTable';
 
 type Props = PanelProps<TriageOptions>;
 
-/** Ages are shown to the minute past the first minute; refreshing more often would only cost renders. */
+/** Ages are shown to the minute; refreshing more often would only cost renders. */
 const AGE_REFRESH_MS = 15_000;
 
-export function TriagePanel({ data, options, width, height, fieldConfig, id }: Props) {
+export function TriagePanel({ data, options, width, height, fieldConfig, id, timeZone }: Props) {
   const styles = useStyles2(getStyles);
   const [page, setPage] = useState(1);
   const [filters, setFilters] = useState<TriageFilters>({});
   const [expanded, setExpanded] = useState<ReadonlySet<string>>(new Set());
   const [comments, setComments] = useState<Record<string, string>>({});
   const nowMs = useNow(AGE_REFRESH_MS);
+  // `timeZone` is the dashboard's setting, `browser` unless someone chose another: ages count from now, instants
+  // are shown on that clock.
+  const clock = useMemo(() => ({ nowMs, timeZone }), [nowMs, timeZone]);
   const feedback = useFeedback();
   const workflow = useWorkflow();
 
@@ -188,7 +191,7 @@ export function TriagePanel({ data, options, width, height, fieldConfig, id }: P
           <TriageTable
             rows={pageRows}
             columns={columns}
-            nowMs={nowMs}
+            clock={clock}
             expanded={expanded}
             onToggle={onToggle}
             feedbackTarget={feedbackTarget}

@@ -7,15 +7,17 @@ import { Badge, type BadgeColor, Button, Icon, IconButton, Spinner, useStyles2 }
 import { testIds } from '../testIds';
 import { COLUMN_LABELS, type TriageColumn } from '../triage/columns';
 import type { TriageRow } from '../triage/rows';
-import { formatDuration } from '../triage/format';
+import { formatDuration, localizeInstants } from '../triage/format';
 import { type RowWithWorkflow, statusActions, statusLabel, type WorkflowChange } from '../triage/workflow';
+import { Age, type Clock } from './Age';
 import { FeedbackButtons } from './FeedbackButtons';
 import { TicketDetails } from './TicketDetails';
 
 interface Props {
   rows: RowWithWorkflow[];
   columns: readonly TriageColumn[];
-  nowMs: number;
+  /** Now, for ages, and the dashboard's time zone, in which every instant in the panel is shown. */
+  clock: Clock;
   expanded: ReadonlySet<string>;
   onToggle: (key: string) => void;
   /** Feedback data source uid of a row, or undefined when the row is read-only. */
@@ -31,7 +33,7 @@ interface Props {
 }
 
 export function TriageTable(props: Props) {
-  const { rows, columns, nowMs, expanded, onToggle, showActions } = props;
+  const { rows, columns, clock, expanded, onToggle, showActions } = props;
   const styles = useStyles2(getStyles);
   const idPrefix = useId();
   // One for the expand button, one per data column, one for the feedback buttons.
@@ -83,7 +85,7 @@ export function TriageTable(props: Props) {
                     key={column}
                     className={column === 'summary' || column === 'rootCause' ? styles.wideCell : styles.cell}
                   >
-                    {CELLS[column](row, nowMs)}
+                    {CELLS[column](row, clock)}
                     {column === 'status' && canAcknowledge && target !== undefined && (
                       <Button
                         size="sm"
@@ -119,7 +121,7 @@ export function TriageTable(props: Props) {
                       <TicketDetails
                         row={row}
                         id={detailsId}
-                        nowMs={nowMs}
+                        clock={clock}
                         actions={
                           target !== undefined && ticketId !== undefined
                             ? {
@@ -164,9 +166,12 @@ export const HAS_VALUE: Record<TriageColumn, (row: TriageRow) => boolean> = {
   feedback: (row) => row.feedbackVerdict !== undefined || row.feedbackDatasourceUid !== undefined,
 };
 
-const CELLS: Record<TriageColumn, (row: RowWithWorkflow, nowMs: number) => ReactNode> = {
+// Long texts (summary, root cause) are cut to one line here, with the whole text in the tooltip; the expanded
+// row shows them in full.
+const CELLS: Record<TriageColumn, (row: RowWithWorkflow, clock: Clock) => ReactNode> = {
   priority: (row) => row.priority && <PriorityBadge priority={row.priority} />,
-  age: (row, nowMs) => row.timeMs !== undefined && <Age timeMs={row.timeMs} nowMs={nowMs} />,
+  age: (row, clock) =>
+    row.timeMs !== undefined && <Age timeMs={row.timeMs} clock={clock} data-testid={testIds.panel.age} />,
   review: (row) =>
     row.needsReview && (
       <Badge
@@ -199,7 +204,10 @@ const CELLS: Record<TriageColumn, (row: RowWithWorkflow, nowMs: number) => React
       </span>
     ),
   confidence: (row) => (row.confidence === undefined ? undefined : `${Math.round(row.confidence * 100)}%`),
-  rootCause: (row) => <span title={row.rootCause}>{row.rootCause}</span>,
+  rootCause: (row, clock) => {
+    const rootCause = row.rootCause && localizeInstants(row.rootCause, clock.timeZone);
+    return <span title={rootCause}>{rootCause}</span>;
+  },
   feedback: (row) => <FeedbackState row={row} />,
 };
 
@@ -232,15 +240,6 @@ function Assignee({ assignee }: { assignee?: string }) {
     <span data-testid={testIds.panel.assignee} data-assignee={assignee ?? ''} title={assignee}>
       {kind && <Icon name={kind === 'team' ? 'users-alt' : 'user'} size="sm" aria-label={kind} />} {name}
     </span>
-  );
-}
-
-function Age({ timeMs, nowMs }: { timeMs: number; nowMs: number }) {
-  const iso = new Date(timeMs).toISOString();
-  return (
-    <time dateTime={iso} title={iso} data-testid={testIds.panel.age}>
-      {formatDuration(nowMs - timeMs)}
-    </time>
   );
 }
 

@@ -29,6 +29,11 @@ export async function buildHarness(outDir = mkdtempSync(join(tmpdir(), 'nocai-ha
             options: { jsc: { target: 'es2020', parser: { syntax: 'typescript', tsx: true } } },
           },
         },
+        // @grafana/ui ships `.mjs` files, which webpack would bundle as strict ES modules: imports without a
+        // file extension (the table's GeoCell imports `ol/geom`) would fail, and a default import of a CommonJS
+        // package (CustomScrollbar's react-custom-scrollbars-2) would get the whole module object. Grafana
+        // bundles its own sources, not these files; read as plain JavaScript they resolve as they do there.
+        { test: /\.mjs$/, include: /node_modules/, type: 'javascript/auto', resolve: { fullySpecified: false } },
         { test: /\.css$/, use: ['style-loader', 'css-loader'] },
         { test: /\.(png|jpe?g|gif|svg|woff2?|eot|ttf|otf)$/, type: 'asset/resource' },
       ],

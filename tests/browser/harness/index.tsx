@@ -1,13 +1,14 @@
 /**
- * The browser page of the triage panel test: the real TriagePanel, in the real @grafana/ui theme, fed by the
+ * The browser page of the triage panel test and of the screenshots: the real TriagePanel, in the real @grafana/ui theme, fed by the
  * real NOC AI data source (`query()` → GET /api/tickets → `ticketsToFrame`), whose feedback goes to the real
  * backend. What Grafana would provide around them is stood in for here, minimally: backendSrv.fetch (plain
  * fetch to the same-origin proxy, which adds the token as Grafana's data source proxy does), the data source
- * registry, and template interpolation.
+ * registry, and template interpolation. With `?dashboard=<name>` the page shows that provisioned dashboard
+ * instead (see dashboard/DashboardPage.tsx), the triage panels in it fed by the same data source.
  */
 import React, { useEffect, useState } from 'react';
 import { createRoot } from 'react-dom/client';
-import { css, injectGlobal } from '@emotion/css';
+import { css } from '@emotion/css';
 import {
   createTheme,
   type DataFrame,
@@ -29,7 +30,7 @@ import {
   setTemplateSrv,
   type TemplateSrv,
 } from '@grafana/runtime';
-import { ThemeContext } from '@grafana/ui';
+import { GlobalStyles, ThemeContext } from '@grafana/ui';
 import { Observable } from 'rxjs';
 
 import { NocaiDataSource } from '../../../datasource-plugin/src/datasource';
@@ -37,6 +38,7 @@ import type { NocaiOptions, NocaiQuery } from '../../../datasource-plugin/src/ty
 import { TriagePanel } from '../../../panel-plugin/src/components/TriagePanel';
 import { DEFAULT_TRIAGE_OPTIONS, type TriageOptions } from '../../../panel-plugin/src/types';
 import { HARNESS_DATASOURCE_UID, PROXY_PREFIX } from './constants';
+import { DashboardPage } from './dashboard/DashboardPage';
 
 const DAY_MS = 24 * 3_600_000;
 
@@ -160,7 +162,10 @@ function Harness({ theme }: { theme: GrafanaTheme2 }) {
 
 // A full-width row of a dashboard on a 1920-pixel screen.
 const PANEL_WIDTH = 1840;
-const PANEL_HEIGHT = 500;
+// A whole dashboard on the same screen, inside the page's padding.
+const DASHBOARD_WIDTH = 1888;
+// Tall enough for the screenshots' tickets with one of them expanded.
+const PANEL_HEIGHT = 660;
 
 const getStyles = (theme: GrafanaTheme2) => ({
   panel: css({
@@ -176,23 +181,27 @@ const getStyles = (theme: GrafanaTheme2) => ({
   }),
 });
 
-// Grafana's global stylesheet makes every box border-box; @grafana/ui's inputs are sized for that.
-injectGlobal({ '*, *::before, *::after': { boxSizing: 'border-box' } });
-
-const mode = new URLSearchParams(window.location.search).get('theme') === 'dark' ? 'dark' : 'light';
+const params = new URLSearchParams(window.location.search);
+const mode = params.get('theme') === 'dark' ? 'dark' : 'light';
+const dashboard = params.get('dashboard');
 const theme = createTheme({ colors: { mode } });
 document.body.style.margin = '0';
 document.body.style.padding = '16px';
-document.body.style.background = theme.colors.background.canvas;
-document.body.style.color = theme.colors.text.primary;
-document.body.style.fontFamily = theme.typography.fontFamily;
-document.body.style.fontSize = `${theme.typography.fontSize}px`;
+// Grafana's global styles make the body a viewport-high scroll box; grown to its content, a full-page
+// screenshot holds the whole dashboard.
+document.body.style.height = 'auto';
 
 const container = document.getElementById('root');
 if (container) {
   createRoot(container).render(
     <ThemeContext.Provider value={theme}>
-      <Harness theme={theme} />
+      {/* Grafana's own global stylesheet (element defaults, uPlot, legends): what every panel renders inside. */}
+      <GlobalStyles />
+      {dashboard ? (
+        <DashboardPage name={dashboard} theme={theme} datasource={datasource} width={DASHBOARD_WIDTH} />
+      ) : (
+        <Harness theme={theme} />
+      )}
     </ThemeContext.Provider>
   );
 }

@@ -1,8 +1,10 @@
 import type { Ticket } from '@nocai/contract';
 import { type Browser, chromium } from 'playwright-core';
 
+import { testInfluxUrl } from '../../support/influx';
 import { startTestBackend, type TestBackend, TEST_TOKEN } from '../../support/service';
 import { buildHarness } from './build';
+import { INFLUX_DATASOURCE_UIDS } from './constants';
 import { type HarnessServer, startHarnessServer } from './server';
 
 /** Debian's path; set CHROMIUM_PATH for another browser build. */
@@ -39,7 +41,8 @@ export interface HarnessSession {
 
 /**
  * The real backend (on the test influxd, or one the caller started) with three more tickets, the
- * bundled page behind its proxy, and Chromium.
+ * bundled page behind its proxy (the InfluxDB data sources read the backend's input and output databases,
+ * as the provisioned ones read Telegraf's and the backend's), and Chromium.
  */
 export async function startHarnessSession(existing?: TestBackend): Promise<HarnessSession> {
   const [backend, bundleDir] = await Promise.all([existing ?? startTestBackend(), buildHarness()]);
@@ -51,7 +54,13 @@ export async function startHarnessSession(existing?: TestBackend): Promise<Harne
     }
     tickets.push(((await response.json()) as { ticket: Ticket }).ticket);
   }
-  const server = await startHarnessServer(bundleDir, backend.service.url, TEST_TOKEN);
+  const server = await startHarnessServer(bundleDir, backend.service.url, TEST_TOKEN, {
+    url: testInfluxUrl(),
+    databases: {
+      [INFLUX_DATASOURCE_UIDS.telegraf]: backend.influx.database,
+      [INFLUX_DATASOURCE_UIDS.aiops]: backend.outputDb,
+    },
+  });
   const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
   let stopped = false;
   return {
