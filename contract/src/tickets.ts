@@ -46,7 +46,12 @@ export interface SimilarTicket {
   title: string;
   resolution: string;
   mttrSeconds: number;
-  /** Cosine similarity in [0, 1]. */
+  /**
+   * In [0, 1]: the past ticket's BM25 score for this ticket's words divided by the score of this
+   * ticket's own words against themselves, so 1 is the same wording (once addresses, numbers and
+   * ids are masked) and 0.5 matches half of its BM25 weight. Suggestions are ranked by class and
+   * device kind first, so a lower similarity may come before a higher one of another class.
+   */
   similarity: number;
 }
 

@@ -12,7 +12,7 @@ import {
   type SilenceChange,
   type TicketAction,
 } from '../domain/incidents';
-import type { SimilarTicketIndex } from '../domain/recommendations/similarTickets';
+import { similarTicketQueryOf, type SimilarTicketIndex } from '../domain/recommendations/similarTickets';
 import { separateCollisions, type SeriesPoint } from '../domain/series';
 import { applyTicketAction, type MttrEstimate, type MttrFeatures } from '../domain/tickets';
 import type { MttrPredictor } from '../services/ports';
@@ -71,7 +71,9 @@ export class TriageStep {
     // An engine that saw an uncommitted batch is rebuilt from the committed state (see LogStage).
     const engine =
       this.engine ??
-      (saved ? IncidentEngine.fromJSON(deps.inventory, saved.engine, deps.engineOptions) : new IncidentEngine(deps.inventory, deps.engineOptions));
+      (saved
+        ? IncidentEngine.fromJSON(deps.inventory, saved.engine, deps.engineOptions)
+        : new IncidentEngine(deps.inventory, deps.engineOptions));
     this.engine = undefined;
     const fromUs = saved?.engineUs ?? (events[0]?.timeUs ?? targetUs) - 1;
     const untilUs = Math.max(fromUs, targetUs);
@@ -105,7 +107,12 @@ export class TriageStep {
       const timeUs = records[output.silences.length + i].timeUs;
       return { ticket: { ...ticket, updatedAtMs: Math.floor(timeUs / 1000) }, timeUs };
     });
-    return { points: [...points, ...records], decisions, tickets, state: { engine: engine.toJSON(), engineUs: untilUs } };
+    return {
+      points: [...points, ...records],
+      decisions,
+      tickets,
+      state: { engine: engine.toJSON(), engineUs: untilUs },
+    };
   }
 
   /** Called once the batch is committed: the engine may be reused, its tickets are current. */
@@ -136,15 +143,17 @@ export class TriageStep {
     for (const action of actions) {
       const existing = latest.get(action.incident.id) ?? (await this.deps.tickets.findById(action.incident.id));
       // A replayed batch finds its ticket already written: an open becomes an update, not an error.
-      const kind = existing && action.kind === 'open' ? 'update' : !existing && action.kind !== 'open' ? 'open' : action.kind;
-      const ticket = applyTicketAction(existing, { ...action, kind }, {
-        predictMttr: (f: MttrFeatures) => estimates.get(action.incident.id) ?? { p50Seconds: 0, p90Seconds: 0 },
-        similarTickets: (incident) =>
-          this.deps.similar()?.search(`${incident.title} ${incident.rootCause?.description ?? ''}`, 3, {
-            eventClass: incident.eventClass,
-          }) ?? [],
-        nowMs: Math.floor(action.atUs / 1000),
-      });
+      const kind =
+        existing && action.kind === 'open' ? 'update' : !existing && action.kind !== 'open' ? 'open' : action.kind;
+      const ticket = applyTicketAction(
+        existing,
+        { ...action, kind },
+        {
+          predictMttr: (f: MttrFeatures) => estimates.get(action.incident.id) ?? { p50Seconds: 0, p90Seconds: 0 },
+          similarTickets: (incident) => this.deps.similar()?.search(similarTicketQueryOf(incident)) ?? [],
+          nowMs: Math.floor(action.atUs / 1000),
+        }
+      );
       latest.set(ticket.id, ticket);
     }
     return [...latest.values()];

@@ -242,7 +242,13 @@ export class TicketService {
       ...mttrFields(mttr),
       relatedAlertCount: 1,
       explanation: routing.explanation,
-      similarTickets: this.deps.similar()?.search(input.text, 3, { eventClass: routing.eventClass }) ?? [],
+      similarTickets:
+        this.deps.similar()?.search({
+          title: input.title,
+          description: input.text,
+          eventClass: routing.eventClass,
+          deviceKind: input.deviceKind || undefined,
+        }) ?? [],
       modelVersion: `${routing.modelVersion}|${mttr.modelVersion}`,
     };
   }
