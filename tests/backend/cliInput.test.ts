@@ -1,8 +1,20 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import {
+  closeSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Ticket } from '@nocai/contract';
-import { runCli } from '../support/backendProcess';
+import { CLI, runCli } from '../support/backendProcess';
 import { testInfluxUrl } from '../support/influx';
 import { startTestBackend, type TestBackend } from '../support/service';
 
@@ -207,6 +219,276 @@ describe('nocai commands given bad input files', () => {
     const missing = join(dir, `missing-${command}.csv`);
     expectUsageError(await run(args(missing)), `nocai ${command}: no such file ${missing}.`);
   });
+});
+
+describe('nocai given an output folder, a model folder or a data stream it cannot use', () => {
+  let dir: string;
+  let history: string;
+  let models: string;
+  const trainTo = (out: string) => [
+    'train',
+    '--history',
+    history,
+    '--text',
+    'title',
+    '--department',
+    'department',
+    '--out',
+    out,
+    '--quiet',
+  ];
+  const predictWith = (model: string) => [
+    'predict',
+    '--model',
+    model,
+    '--input',
+    join(dir, 'new.csv'),
+    '--text',
+    'title',
+  ];
+  /** A copy of the trained model folder to damage. */
+  const copyOfModels = (name: string) => {
+    const copy = join(dir, name);
+    cpSync(models, copy, { recursive: true });
+    return copy;
+  };
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'nocai-cli-folders-'));
+    history = join(dir, 'tickets.csv');
+    writeFileSync(history, historyCsv());
+    writeFileSync(join(dir, 'new.csv'), 'ref,title\nA1,Link down on core-9\nA2,Fan failure on db-1\n');
+    models = join(dir, 'models');
+    expect((await run(trainTo(models))).code).toBe(0);
+  });
+  afterAll(() => {
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('When train --out is a file, then it exits 2 before training and leaves the file as it was', async () => {
+    const file = join(dir, 'out-file');
+    writeFileSync(file, 'keep me\n');
+    expectUsageError(await run(trainTo(file)), `nocai train: ${file} is a file, not a folder.`);
+    expect(readFileSync(file, 'utf8')).toBe('keep me\n');
+  });
+
+  it('When train --out lies under a file, then it exits 2 naming the file in the way', async () => {
+    const file = join(dir, 'parent-file');
+    writeFileSync(file, '');
+    const out = join(file, 'models');
+    expectUsageError(await run(trainTo(out)), `nocai train: cannot create ${out}: ${file} is a file, not a folder.`);
+  });
+
+  it('When the model folder train would write is a file, then it exits 2 naming it', async () => {
+    const out = join(dir, 'taken');
+    mkdirSync(out);
+    writeFileSync(join(out, 'department'), '');
+    expectUsageError(await run(trainTo(out)), `nocai train: ${join(out, 'department')} is a file, not a folder.`);
+    // Nothing written beside it: no report, no leftover of the write check.
+    expect(readdirSync(out)).toEqual(['department']);
+  });
+
+  // node's recursive mkdir spins forever at full CPU where the parent answers ENOENT, as /proc does.
+  (existsSync('/proc/self') ? it : it.skip)(
+    'When train --out is on a file system that takes no folders (/proc), then it exits 2 instead of spinning',
+    async () => {
+      const out = `/proc/nocai-test-${process.pid}/models`;
+      expectUsageError(
+        await run(trainTo(out)),
+        `nocai train: cannot create ${out}: that file system takes no new folders.`
+      );
+    }
+  );
+
+  it('When predict --model does not exist or is a file, then it exits 2 saying which', async () => {
+    const missing = join(dir, 'no-models');
+    expectUsageError(await run(predictWith(missing)), `nocai predict: no such folder ${missing}.`);
+    expectUsageError(
+      await run(predictWith(history)),
+      `nocai predict: ${history} is a file, not a folder of models written by nocai train --out.`
+    );
+  });
+
+  it('When predict --model is one model of the folder, or one version of it, then it exits 2 naming the folder to give', async () => {
+    expectUsageError(
+      await run(predictWith(join(models, 'department'))),
+      `nocai predict: ${join(models, 'department')} is the folder of model department; give the folder that holds it: --model ${models}.`
+    );
+    expectUsageError(
+      await run(predictWith(join(models, 'department', 'v1'))),
+      `nocai predict: ${join(models, 'department', 'v1')} is one version of model department; ` +
+        `give the folder that holds the models: --model ${models}.`
+    );
+  });
+
+  it('When predict --model holds several model folders (training runs), then it exits 2 listing them', async () => {
+    const runs = join(dir, 'runs');
+    mkdirSync(runs);
+    cpSync(models, join(runs, 'monday'), { recursive: true });
+    cpSync(models, join(runs, 'tuesday'), { recursive: true });
+    expectUsageError(
+      await run(predictWith(runs)),
+      `nocai predict: ${runs} holds no models itself, but its folders monday and tuesday each hold some; ` +
+        `give one of them: --model ${join(runs, 'monday')}.`
+    );
+  });
+
+  it('When the model folder holds several models, one of another kind, then predict runs the text classifiers and says what it skipped', async () => {
+    const several = copyOfModels('several');
+    expect(
+      (
+        await run([
+          'train',
+          '--history',
+          history,
+          '--text',
+          'title',
+          '--label',
+          'department',
+          '--out',
+          several,
+          '--quiet',
+        ])
+      ).code
+    ).toBe(0);
+    mkdirSync(join(several, 'mttr', 'v1'), { recursive: true });
+    writeFileSync(
+      join(several, 'mttr', 'v1', 'manifest.json'),
+      JSON.stringify({ name: 'mttr', version: 'v1', kind: 'gbt_quantile_regressor' })
+    );
+    writeFileSync(join(several, 'mttr', 'v1', 'model.onnx'), '');
+    const result = await run(predictWith(several));
+    expect(result.stderr).toBe(
+      'nocai predict: skipping model mttr (gbt_quantile_regressor): predict runs text classifiers only\n'
+    );
+    expect(result.code).toBe(0);
+    const [header, first] = result.stdout.split('\n');
+    expect(header).toBe('ref,title,department,department_confidence,label,label_confidence');
+    expect(first).toMatch(/^A1,Link down on core-9,network_ops,0\.\d{4},network_ops,0\.\d{4}$/);
+  });
+
+  it('When the model folder holds only models of another kind, then predict exits 2 saying so', async () => {
+    const other = join(dir, 'only-mttr');
+    mkdirSync(join(other, 'mttr', 'v1'), { recursive: true });
+    writeFileSync(
+      join(other, 'mttr', 'v1', 'manifest.json'),
+      JSON.stringify({ name: 'mttr', version: 'v1', kind: 'gbt_quantile_regressor' })
+    );
+    writeFileSync(join(other, 'mttr', 'v1', 'model.onnx'), '');
+    const result = await run(predictWith(other));
+    expect(result.code).toBe(2);
+    expect(result.stdout).toBe('');
+    expect(result.stderr.split('\n').slice(-2)).toEqual([
+      `nocai predict: ${other} holds no text classifier (mttr is a model of another kind).`,
+      '',
+    ]);
+  });
+
+  it.each([
+    [
+      'its manifest is cut short',
+      'manifest.json',
+      (file: string) => writeFileSync(file, '{"format": 1, "na'),
+      'is not valid JSON',
+    ],
+    [
+      'its manifest lacks the labels',
+      'manifest.json',
+      (file: string) => {
+        const manifest = JSON.parse(readFileSync(file, 'utf8'));
+        delete manifest.labels;
+        writeFileSync(file, JSON.stringify(manifest));
+      },
+      'has no labels',
+    ],
+    ['its model.onnx is missing', 'model.onnx', (file: string) => rmSync(file), 'is missing'],
+  ])('When a model is damaged (%s), then predict exits 2 naming the file', async (_case, fileName, damage, problem) => {
+    const damaged = copyOfModels(`damaged-${fileName}-${problem.replace(/\W/g, '')}`);
+    const file = join(damaged, 'department', 'v1', fileName);
+    damage(file);
+    expectUsageError(
+      await run(predictWith(damaged)),
+      `nocai predict: ${file} ${problem}, so model department cannot be used.`
+    );
+  });
+
+  it("When a model.onnx is not an ONNX graph (cut short), then predict exits 2 naming it and onnxruntime's reason", async () => {
+    const damaged = copyOfModels('truncated-onnx');
+    const file = join(damaged, 'department', 'v1', 'model.onnx');
+    writeFileSync(file, readFileSync(file).subarray(0, 100));
+    const result = await run(predictWith(damaged));
+    expect(result.code).toBe(2);
+    expect(result.stdout).toBe('');
+    // onnxruntime's own words go between the parentheses.
+    const [line, rest] = result.stderr.split('\n');
+    expect(line.startsWith(`nocai predict: ${file} cannot be loaded (`)).toBe(true);
+    expect(line.endsWith('), so model department cannot be used.')).toBe(true);
+    expect(rest).toBe('');
+  });
+
+  it('When the alias file is damaged or names a version that is not there, then predict exits 2 instead of guessing', async () => {
+    const garbled = copyOfModels('garbled-aliases');
+    const aliases = join(garbled, 'department', 'aliases.json');
+    writeFileSync(aliases, '"champion":');
+    expectUsageError(
+      await run(predictWith(garbled)),
+      `nocai predict: ${aliases} is not valid JSON, so model department cannot be used.`
+    );
+    const dangling = copyOfModels('dangling-alias');
+    writeFileSync(join(dangling, 'department', 'aliases.json'), '{"champion": "v9"}');
+    expectUsageError(
+      await run(predictWith(dangling)),
+      `nocai predict: ${join(dangling, 'department', 'aliases.json')} names v9 as the champion, ` +
+        `but ${join(dangling, 'department')} has no such version.`
+    );
+  });
+
+  it.each([
+    ['templates --input', (file: string) => ['templates', '--input', file], 'templates'],
+    [
+      'predict --input',
+      (file: string) => ['predict', '--model', models, '--input', file, '--text', 'title'],
+      'predict',
+    ],
+  ])(
+    'When %s has a NUL byte past its first 8 KB, then it exits 2 naming the line and writes no NUL byte',
+    async (_name, args, command) => {
+      const file = join(dir, `late-nul-${command}.csv`);
+      const lines = ['ref,title', ...Array.from({ length: 1000 }, (_, i) => `A${i},Link down on core-${i}`)];
+      lines[900] = `A899,Link down\0 on core-899`;
+      writeFileSync(file, `${lines.join('\n')}\n`);
+      const result = await run(args(file));
+      expectUsageError(result, `nocai ${command}: ${file} has a NUL byte on line 901, so it is not CSV/JSONL/text.`);
+    }
+  );
+
+  (existsSync('/dev/zero') ? it : it.skip)(
+    'When templates reads an endless binary stream (/dev/zero), then it exits 2 at once instead of reading 512 MB',
+    async () => {
+      expectUsageError(
+        await run(['templates', '--input', '/dev/zero']),
+        'nocai templates: /dev/zero looks like a binary file, not CSV/JSONL/text.'
+      );
+    }
+  );
+
+  (existsSync('/dev/full') ? it : it.skip)(
+    'When standard output cannot be written (a full disk), then templates and predict exit 1 with one sentence, no stack trace',
+    async () => {
+      const log = join(dir, 'small.log');
+      writeFileSync(log, 'Jun  1 10:00:00 core-1 sshd[12]: Failed password for admin from 10.0.0.1\n');
+      for (const args of [['templates', '--input', log], predictWith(models)]) {
+        const full = openSync('/dev/full', 'w');
+        const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', full, 'pipe'] });
+        closeSync(full);
+        let stderr = '';
+        child.stderr?.on('data', (c: Buffer) => (stderr += c.toString()));
+        const code = await new Promise<number | null>((r) => child.once('exit', r));
+        expect(stderr).toBe('nocai: cannot write to standard output: no space left on the device.\n');
+        expect(code).toBe(1);
+      }
+    }
+  );
 });
 
 describe('nocai labels to a CSV file', () => {

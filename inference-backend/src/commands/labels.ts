@@ -76,9 +76,6 @@ export function registerLabels(program: Command): void {
   withInfluxCredentials(
     program
       .command('labels')
-      .description(
-        "export operators' verdicts (valid, invalid, avoided) and routing corrections with their tickets as training rows"
-      )
       .requiredOption('--out <file>', 'JSON lines (or .csv) to write')
       .addOption(
         new Option('--influx-url <url>', 'InfluxDB base URL').default('http://127.0.0.1:8086').env('INFLUX_URL')

@@ -24,12 +24,15 @@ Configuration comes from environment variables:
   NOCAI_IDLE_ADVANCE_MS
   NOCAI_MAX_BACKOFF_MS    longest wait between retries of a failing pipeline stage (default 30000)
   NOCAI_DEAD_LETTER_MAX_BYTES  points InfluxDB refuses go to <state>/dead-letter.jsonl, rotated at this size (default 10 MiB)
+  NOCAI_FORECAST_INTERVAL_MS  time between forecast runs (default 3600000; 0 turns forecasts off)
+  NOCAI_HOLIDAYS_COUNTRY  ISO country code (DE, US, …) whose public holidays the ticket-volume forecast knows (default none)
+  NOCAI_FORECAST_THRESHOLDS  metrics forecast until they reach a threshold (default disk.used_percent>=100,
+                          sensors.temperature_c>=70; none turns it off)
   LOG_LEVEL               fatal|error|warn|info|debug|trace|silent (default info)`;
 
 export function registerServe(program: Command): void {
   program
     .command('serve')
-    .description('run the inference backend: the pipeline over Telegraf data and the HTTP API')
     .addHelpText('after', ENVIRONMENT_HELP)
     .action(async () => {
       const service = await startService(loadConfig());

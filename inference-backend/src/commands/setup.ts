@@ -51,7 +51,6 @@ export async function runSetup(flags: SetupFlags, say: (text: string) => void): 
 export function registerSetup(program: Command): void {
   program
     .command('setup')
-    .description('train the default models (and their training corpus) into a folder, once, for nocai serve')
     .requiredOption('--dir <path>', 'state folder: models go to <dir>/models, the corpus to <dir>/training')
     .option(
       '--seed <n>',

@@ -363,9 +363,6 @@ export function registerSimulate(program: Command): void {
   withInfluxCredentials(
     program
       .command('simulate')
-      .description(
-        'generate a NOC: inventory, Telegraf-shaped telemetry with injected incidents, ground truth and ticket history'
-      )
       .addOption(
         new Option('--days <n>', `backfill this many days (default ${DEFAULT_DAYS}, or none with --live)`).argParser(
           integer('--days', 0)

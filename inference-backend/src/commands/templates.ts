@@ -5,8 +5,8 @@ import { splitLogHeader } from '../domain/logs/logHeader';
 import { extractContents, LOGHUB_FORMATS, LOGHUB_SYSTEMS } from '../domain/logs/loghubFormats';
 import type { LoghubSystem } from '../domain/logs/loghubFormats';
 import { TemplateMiner } from '../domain/logs/templateMiner';
-import { inputErrorMessage, positiveInteger } from './train';
-import type { CommandIo } from './train';
+import { inputErrorMessage, positiveInteger } from './commandInput';
+import type { CommandIo } from './commandInput';
 
 export interface TemplatesFlags {
   input: string;
@@ -55,7 +55,6 @@ function loghubSystem(value: string): LoghubSystem {
 export function registerTemplates(program: Command): void {
   program
     .command('templates')
-    .description('mine log templates: line,template_id,template for each line of a log file (CSV on stdout)')
     .requiredOption('--input <file>', 'log file, one message per line')
     .addOption(
       new Option('--format <system>', `strip the headers of a Loghub system (${LOGHUB_SYSTEMS.join(', ')})`).argParser(

@@ -116,6 +116,14 @@ describe('readInputText', () => {
     expect(await failure(png)).toBe(`${png} looks like a binary file, not CSV/JSONL/text.`);
   });
 
+  it('When a NUL byte lies past the first megabyte read, then the message names its line in the whole file', async () => {
+    const file = join(dir, 'late-nul.log');
+    // 30-byte lines: line 50,001 starts at byte 1,500,000, in the second 1 MiB chunk.
+    const line = `${'x'.repeat(29)}\n`;
+    await writeFile(file, `${line.repeat(50_000)}abc\0def\n${line.repeat(10)}`);
+    expect(await failure(file)).toBe(`${file} has a NUL byte on line 50001, so it is not CSV/JSONL/text.`);
+  });
+
   it('When the file is over the size limit, then it is refused before reading, naming the option', async () => {
     const big = join(dir, 'big.csv');
     await writeFile(big, 'a\n'.repeat(600_000));

@@ -28,7 +28,10 @@ const BYTES_PER_MB = 1_000_000;
 export const DEFAULT_MAX_INPUT_MB = 512;
 /** Longer cells are pasted logs or blobs, not ticket text: one of 150 MB took `nocai train` past 4 GB. */
 export const DEFAULT_MAX_CELL_CHARS = 100_000;
-/** Where git and grep look for a NUL byte to tell binary from text. */
+/**
+ * A NUL byte this near the start means a binary file (where git and grep look); one further on is
+ * named by its line.
+ */
 const BINARY_SNIFF_BYTES = 8192;
 const READ_CHUNK_BYTES = 1 << 20;
 /** Longest piece of a user's data quoted in an error message. */
@@ -71,7 +74,7 @@ export function printablePath(file: string): string {
 }
 
 /** Structural, not `instanceof Error`: errors of node's fs may come from another realm (jest's vm). */
-function errnoCode(error: unknown): string | undefined {
+export function errnoCode(error: unknown): string | undefined {
   return typeof error === 'object' && error !== null && 'code' in error && typeof error.code === 'string'
     ? error.code
     : undefined;
@@ -104,8 +107,30 @@ export interface InputLimits {
 
 const megabytes = (bytes: number) => (bytes / BYTES_PER_MB).toFixed(bytes < BYTES_PER_MB ? 3 : 1);
 
-/** Reads at most `maxBytes + 1` bytes: a pipe or device has no size to check beforehand. */
-async function readAtMost(file: string, maxBytes: number, tooBig: () => InputFileError): Promise<Buffer> {
+/** Line (from 1) of the byte at `offset` of the chunks read so far. */
+function lineAt(chunks: readonly Buffer[], offset: number): number {
+  let line = 1;
+  let start = 0;
+  for (const chunk of chunks) {
+    const end = Math.min(chunk.length, offset - start);
+    for (let i = chunk.indexOf(LF); i >= 0 && i < end; i = chunk.indexOf(LF, i + 1)) line++;
+    start += chunk.length;
+    if (start >= offset) break;
+  }
+  return line;
+}
+
+/**
+ * Reads at most `maxBytes + 1` bytes: a pipe or device has no size to check beforehand. A NUL
+ * byte stops the reading where it is found, so `/dev/zero` or `/dev/urandom` are refused at once
+ * instead of after 512 MB, and no NUL byte ever reaches the commands' output.
+ */
+async function readAtMost(
+  file: string,
+  maxBytes: number,
+  tooBig: () => InputFileError,
+  hasNul: (offset: number, line: number) => InputFileError
+): Promise<Buffer> {
   const handle = await open(file, 'r');
   try {
     const chunks: Buffer[] = [];
@@ -114,7 +139,10 @@ async function readAtMost(file: string, maxBytes: number, tooBig: () => InputFil
       const chunk = Buffer.allocUnsafe(Math.min(READ_CHUNK_BYTES, maxBytes + 1 - total));
       const { bytesRead } = await handle.read(chunk, 0, chunk.length, null);
       if (bytesRead === 0) break;
-      chunks.push(chunk.subarray(0, bytesRead));
+      const read = chunk.subarray(0, bytesRead);
+      chunks.push(read);
+      const nul = read.indexOf(0);
+      if (nul >= 0) throw hasNul(total + nul, lineAt(chunks, total + nul));
       total += bytesRead;
       if (total > maxBytes) throw tooBig();
     }
@@ -127,7 +155,7 @@ async function readAtMost(file: string, maxBytes: number, tooBig: () => InputFil
 /**
  * The text of an input file the user named, or an `InputFileError` saying in one sentence why
  * not: missing, a directory, unreadable, over the size limit (checked with stat before reading),
- * or binary (a NUL byte in its first 8 KB).
+ * binary (a NUL byte in its first 8 KB) or holding a NUL byte further on (named by its line).
  */
 export async function readInputText(file: string, limits: InputLimits = {}): Promise<string> {
   const { maxInputMb = DEFAULT_MAX_INPUT_MB, limitHint } = limits;
@@ -143,13 +171,20 @@ export async function readInputText(file: string, limits: InputLimits = {}): Pro
     const info = await stat(file);
     if (info.isDirectory()) throw new InputFileError(`${shown} is a directory, not a file.`);
     if (info.isFile() && info.size > maxBytes) throw tooBig(info.size);
-    bytes = await readAtMost(file, maxBytes, () => tooBig());
+    bytes = await readAtMost(
+      file,
+      maxBytes,
+      () => tooBig(),
+      (offset, line) =>
+        new InputFileError(
+          offset < BINARY_SNIFF_BYTES
+            ? `${shown} looks like a binary file, not CSV/JSONL/text.`
+            : `${shown} has a NUL byte on line ${line}, so it is not CSV/JSONL/text.`
+        )
+    );
   } catch (error) {
     if (error instanceof InputFileError) throw error;
     throw new InputFileError(unreadableFileMessage(file, error));
-  }
-  if (bytes.subarray(0, BINARY_SNIFF_BYTES).includes(0)) {
-    throw new InputFileError(`${shown} looks like a binary file, not CSV/JSONL/text.`);
   }
   try {
     return bytes.toString('utf8');

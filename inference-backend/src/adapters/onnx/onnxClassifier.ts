@@ -47,6 +47,40 @@ function sparseTensors(X: SparseMatrix, order: Int32Array, from: number, to: num
   return { indices: new Tensor('int64', indices, [n, L]), values: new Tensor('float32', values, [n, L]) };
 }
 
+export const TEXT_CLASSIFIER_KIND: ModelManifest['kind'] = 'linear_text_classifier';
+
+const isStringArray = (value: unknown): value is string[] =>
+  Array.isArray(value) && value.every((v) => typeof v === 'string');
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/**
+ * What keeps a parsed manifest.json from describing a text classifier this runtime can serve
+ * ("has no labels"), or undefined when nothing does: a damaged or hand-edited manifest is
+ * named before onnxruntime or the featurizer trip over it.
+ */
+export function textClassifierManifestProblem(manifest: unknown): string | undefined {
+  if (!isObject(manifest)) return 'is not a JSON object';
+  if (typeof manifest.kind !== 'string') return 'has no kind';
+  if (manifest.kind !== TEXT_CLASSIFIER_KIND) return `is of kind ${manifest.kind}, not ${TEXT_CLASSIFIER_KIND}`;
+  const { labels, inputs, outputs, featurizer } = manifest;
+  if (!isStringArray(labels) || labels.length === 0) return 'has no labels';
+  if (!isObject(inputs) || !isStringArray(inputs.textColumns) || !isStringArray(inputs.contextColumns)) {
+    return 'has no inputs.textColumns or inputs.contextColumns';
+  }
+  const tensor = inputs.tensor;
+  if (!isObject(tensor) || typeof tensor.name !== 'string' || typeof tensor.dimension !== 'number') {
+    return 'has no inputs.tensor';
+  }
+  // Format 1 graphs took one dense tensor; they are not served.
+  if (typeof tensor.values !== 'string') return 'describes a dense-input model of an older nocai (retrain it)';
+  if (!isObject(outputs) || typeof outputs.name !== 'string') return 'has no outputs.name';
+  if (!isObject(featurizer) || !isStringArray(featurizer.vocabulary) || !Array.isArray(featurizer.idf)) {
+    return 'has no featurizer vocabulary';
+  }
+  return undefined;
+}
+
 /** A text classifier served by onnxruntime: TS featurizes with the stored parameters, ONNX decides. */
 export class OnnxClassifier {
   private constructor(
@@ -62,10 +96,9 @@ export class OnnxClassifier {
     manifest: ModelManifest,
     options: { chunkRows?: number } = {}
   ): Promise<OnnxClassifier> {
+    const problem = textClassifierManifestProblem(manifest);
+    if (problem) throw new Error(`the manifest of model ${manifest.name}@${manifest.version} ${problem}`);
     const featurizer = createFeaturizer(manifest.featurizer);
-    if (!manifest.inputs.tensor.values) {
-      throw new Error(`model ${manifest.name}@${manifest.version} has no sparse input: retrain it`);
-    }
     const session = await InferenceSession.create(bytes);
     return new OnnxClassifier(
       manifest,

@@ -1,7 +1,7 @@
 import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isModelAlias } from '../../domain/mlops/manifest';
-import type { ModelAlias, ModelManifest } from '../../domain/mlops/manifest';
+import type { ModelAlias, ModelManifest, RegistryManifest } from '../../domain/mlops/manifest';
 
 /**
  * Models on disk: `<registryDir>/<name>/<version>/{model.onnx,manifest.json}` and
@@ -14,13 +14,28 @@ export const ALIASES_FILE = 'aliases.json';
 
 export type Aliases = Partial<Record<ModelAlias, string>>;
 
-export interface StoredModel {
-  manifest: ModelManifest;
+/** A text classifier unless the caller asks for another kind (check `manifest.kind` when unsure). */
+export interface StoredModel<M extends RegistryManifest = ModelManifest> {
+  manifest: M;
   onnx: Uint8Array;
   dir: string;
 }
 
 export class ModelNotFoundError extends Error {}
+
+/** A stored model whose file cannot be used as it is; the message names the file and what is wrong. */
+export class DamagedModelError extends Error {
+  constructor(
+    readonly file: string,
+    problem: string
+  ) {
+    super(`${file} ${problem}`);
+    this.name = 'DamagedModelError';
+  }
+}
+
+const errnoCode = (error: unknown) => (error as NodeJS.ErrnoException | null)?.code;
+const unreadable = (error: unknown) => `cannot be read (${errnoCode(error) ?? String(error)})`;
 
 const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
@@ -64,20 +79,40 @@ export async function listModels(registryDir: string): Promise<string[]> {
   return names;
 }
 
+/**
+ * The aliases of `name`, `{}` when it has none; an alias file that cannot be read or is not a
+ * JSON object is a `DamagedModelError`, for readers that must not guess which version is meant.
+ */
+export async function readAliasesFile(registryDir: string, name: string): Promise<Aliases> {
+  checkName('model name', name);
+  const file = join(registryDir, name, ALIASES_FILE);
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    if (errnoCode(error) === 'ENOENT') return {};
+    throw new DamagedModelError(file, unreadable(error));
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new DamagedModelError(file, 'is not valid JSON');
+  }
+  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    throw new DamagedModelError(file, 'is not a JSON object');
+  }
+  const aliases: Aliases = {};
+  for (const [alias, version] of Object.entries(parsed)) {
+    if (isModelAlias(alias) && typeof version === 'string') aliases[alias] = version;
+  }
+  return aliases;
+}
+
+/** The aliases of `name`; a missing or damaged alias file reads as none (`setAlias` rewrites it whole). */
 export async function readAliases(registryDir: string, name: string): Promise<Aliases> {
   checkName('model name', name);
-  try {
-    const parsed: unknown = JSON.parse(await readFile(join(registryDir, name, ALIASES_FILE), 'utf8'));
-    const aliases: Aliases = {};
-    if (parsed && typeof parsed === 'object') {
-      for (const [alias, version] of Object.entries(parsed)) {
-        if (isModelAlias(alias) && typeof version === 'string') aliases[alias] = version;
-      }
-    }
-    return aliases;
-  } catch {
-    return {};
-  }
+  return readAliasesFile(registryDir, name).catch(() => ({}));
 }
 
 export async function setAlias(registryDir: string, name: string, alias: ModelAlias, version: string): Promise<void> {
@@ -93,11 +128,11 @@ export async function setAlias(registryDir: string, name: string, alias: ModelAl
  * parent (the champion at that moment) filled in. The version folder is created exclusively,
  * so two writers never share a version.
  */
-export async function saveModel(
+export async function saveModel<M extends RegistryManifest = ModelManifest>(
   registryDir: string,
-  manifest: Omit<ModelManifest, 'version' | 'parentVersion'>,
+  manifest: Omit<M, 'version' | 'parentVersion'>,
   onnxBytes: Uint8Array
-): Promise<ModelManifest> {
+): Promise<M> {
   checkName('model name', manifest.name);
   await mkdir(join(registryDir, manifest.name), { recursive: true });
   const parentVersion = (await readAliases(registryDir, manifest.name)).champion ?? null;
@@ -111,7 +146,8 @@ export async function saveModel(
       if ((error as NodeJS.ErrnoException).code === 'EEXIST') continue;
       throw error;
     }
-    const full: ModelManifest = { ...manifest, version: next, parentVersion };
+    // Omit<M, 'version' | 'parentVersion'> plus those two fields is M; TypeScript cannot see it for a generic M.
+    const full = { ...manifest, version: next, parentVersion } as M;
     await writeFile(join(dir, MODEL_FILE), onnxBytes);
     // The manifest last: a version folder with a manifest is complete.
     await writeAtomically(join(dir, MANIFEST_FILE), `${JSON.stringify(full, null, 2)}\n`);
@@ -121,7 +157,11 @@ export async function saveModel(
 }
 
 /** A version by name (`v3`) or alias (`champion`); `latest` is the newest version. */
-export async function loadModel(registryDir: string, name: string, aliasOrVersion: string): Promise<StoredModel> {
+export async function loadModel<M extends RegistryManifest = ModelManifest>(
+  registryDir: string,
+  name: string,
+  aliasOrVersion: string
+): Promise<StoredModel<M>> {
   checkName('model name', name);
   let version = aliasOrVersion;
   if (isModelAlias(aliasOrVersion)) {
@@ -135,13 +175,33 @@ export async function loadModel(registryDir: string, name: string, aliasOrVersio
   }
   checkName('model version', version);
   const dir = join(registryDir, name, version);
+  const manifestFile = join(dir, MANIFEST_FILE);
   let manifestText: string;
   try {
-    manifestText = await readFile(join(dir, MANIFEST_FILE), 'utf8');
-  } catch {
-    throw new ModelNotFoundError(`model ${name} has no version ${version} in ${registryDir}`);
+    manifestText = await readFile(manifestFile, 'utf8');
+  } catch (error) {
+    // No manifest: no such version, or one whose writing never finished (the manifest comes last).
+    if (errnoCode(error) === 'ENOENT') {
+      throw new ModelNotFoundError(`model ${name} has no version ${version} in ${registryDir}`);
+    }
+    throw new DamagedModelError(manifestFile, unreadable(error));
   }
-  const manifest = JSON.parse(manifestText) as ModelManifest;
-  const onnx = new Uint8Array(await readFile(join(dir, MODEL_FILE)));
-  return { manifest, onnx, dir };
+  let manifest: unknown;
+  try {
+    manifest = JSON.parse(manifestText);
+  } catch {
+    throw new DamagedModelError(manifestFile, 'is not valid JSON');
+  }
+  if (!manifest || typeof manifest !== 'object' || Array.isArray(manifest)) {
+    throw new DamagedModelError(manifestFile, 'is not a JSON object');
+  }
+  const modelFile = join(dir, MODEL_FILE);
+  let onnx: Uint8Array;
+  try {
+    onnx = new Uint8Array(await readFile(modelFile));
+  } catch (error) {
+    throw new DamagedModelError(modelFile, errnoCode(error) === 'ENOENT' ? 'is missing' : unreadable(error));
+  }
+  // Its fields are checked by the runtime of its kind (OnnxClassifier, OnnxMttrModel, …).
+  return { manifest: manifest as M, onnx, dir };
 }
