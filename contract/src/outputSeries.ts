@@ -22,6 +22,8 @@ export const ANOMALY_SERIES = {
     metric: 'metric',
     /** Algorithm that scored the point, e.g. `mad`, `mstl`. */
     detector: 'detector',
+    /** Which of a host's disks (path), interfaces or CPUs; absent for per-host metrics. */
+    instance: 'instance',
   },
   fields: {
     /** Anomaly score in [0, 1]; 1 is certainly anomalous. */
@@ -31,25 +33,57 @@ export const ANOMALY_SERIES = {
     lower: 'lower',
     upper: 'upper',
     modelVersion: 'model_version',
+    /** true on the sample that opened an anomaly episode (the score stayed high several samples). */
+    alarm: 'alarm',
   },
 } as const;
 
-/** aiops_forecasts: one point per forecast step, at the future timestamp it predicts. */
+/**
+ * aiops_forecasts: two kinds of point, told apart by `target`.
+ *
+ * Ticket volume (`target` = `tickets`): one point per forecast step at the future timestamp the
+ * step starts, per department (no `site` tag) and per site (no `department` tag), at `step` = `1h`
+ * (the next 48 hours) and `1d` (the next 14 UTC days). Each run overwrites the steps it forecasts
+ * (same tags and timestamp), so a step in the future holds the latest forecast and a step in the
+ * past the last one issued before it began; `issued_at_ms` says which run that was. Bounds are
+ * whole numbers of tickets; `predicted` is the expected count, so sums over steps are expected totals.
+ *
+ * Time until a metric crosses its threshold (`target` = the metric, `disk.used_percent`,
+ * `sensors.temperature_c`): one point per series and run, at the run's time, tagged with `host`
+ * and `instance` (the disk path; empty for sensors). `crosses_at_ms` and `eta_s` are present when
+ * the trend reaches `threshold` within the horizon (`eta_s` = 0: already there); absent, the trend
+ * does not get there. The newest point of a series is the current estimate
+ * (`GROUP BY "host", "instance" ORDER BY time DESC LIMIT 1`).
+ */
 export const FORECAST_SERIES = {
   measurement: OUTPUT.forecasts.measurement,
   tags: {
-    /** What is forecast: `tickets` (ticket volume per step). */
+    /** What is forecast: `tickets` (ticket volume per step), or a metric `measurement.field`. */
     target: 'target',
     site: 'site',
     department: 'department',
+    /** Ticket volume: the length of a step, `1h` or `1d`. */
+    step: 'step',
+    /** Time to threshold: the host and the instance (disk path) of the metric's series. */
+    host: 'host',
+    instance: 'instance',
   },
   fields: {
     predicted: 'predicted',
-    /** Bounds of the prediction interval whose coverage is `level` (e.g. 0.9). */
+    /** Bounds of the prediction interval whose coverage is `level` (e.g. 0.95). */
     lower: 'lower',
     upper: 'upper',
     level: 'level',
     modelVersion: 'model_version',
+    /** Epoch ms of the run that wrote the point. */
+    issuedAtMs: 'issued_at_ms',
+    /** Time to threshold: the threshold, when it is reached (epoch ms) and how long until then (s). */
+    threshold: 'threshold',
+    crossesAtMs: 'crosses_at_ms',
+    etaSeconds: 'eta_s',
+    /** Bounds of the `level` interval of eta_s. */
+    etaLowerSeconds: 'eta_lower_s',
+    etaUpperSeconds: 'eta_upper_s',
   },
 } as const;
 

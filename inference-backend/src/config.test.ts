@@ -28,4 +28,26 @@ describe('loadConfig', () => {
   it('When a password comes without a user name, then it is refused', () => {
     expect(() => loadConfig({ ...base, INFLUX_PASSWORD: 'x' })).toThrow(/INFLUX_USERNAME/);
   });
+
+  it('When the forecast settings are left out, then forecasts run hourly, without holidays, for full disks and hot devices', () => {
+    const { forecasts } = loadConfig(base);
+    expect(forecasts.stage.intervalMs).toBe(3_600_000);
+    expect(forecasts.holidays).toBeUndefined();
+    expect(forecasts.thresholds.map((r) => `${r.spec.measurement}.${r.spec.field} ${r.direction} ${r.value}`)).toEqual([
+      'disk.used_percent above 100',
+      'sensors.temperature_c above 70',
+    ]);
+  });
+
+  it('When a holiday country or thresholds are given, then they are used, and a wrong one is named', () => {
+    const config = loadConfig({ ...base, NOCAI_HOLIDAYS_COUNTRY: 'de', NOCAI_FORECAST_THRESHOLDS: 'none' });
+    expect(config.forecasts.holidays?.country).toBe('DE');
+    expect(config.forecasts.thresholds).toEqual([]);
+    expect(() => loadConfig({ ...base, NOCAI_HOLIDAYS_COUNTRY: 'Germany' })).toThrow(
+      /^NOCAI_HOLIDAYS_COUNTRY: "Germany" is not a country/
+    );
+    expect(() => loadConfig({ ...base, NOCAI_FORECAST_THRESHOLDS: 'disk.used_percent=100' })).toThrow(
+      /^NOCAI_FORECAST_THRESHOLDS: threshold "disk.used_percent=100"/
+    );
+  });
 });

@@ -2,6 +2,11 @@ import { z } from 'zod';
 import { DEFAULT_INPUT_DATABASE, DEFAULT_OUTPUT_DATABASE } from '@nocai/contract';
 import { redactUrl } from './adapters/influx/errors';
 import { parseHeartbeatSeries, type HeartbeatSeries } from './adapters/influx/heartbeatSource';
+import { parseMetricSpecs, DEFAULT_METRIC_SPECS, type MetricSpec } from './domain/timeseries/metricSpec';
+import { DEFAULT_METRIC_STAGE_OPTIONS, type MetricStageOptions } from './pipeline/metricStage';
+import { holidayCalendar, type HolidayCalendar } from './domain/timeseries/holidays';
+import { DEFAULT_THRESHOLD_RULES, parseThresholdRules, type ThresholdRule } from './domain/timeseries/timeToThreshold';
+import { DEFAULT_FORECAST_STAGE_OPTIONS, type ForecastStageOptions } from './pipeline/forecastStage';
 
 /** A configuration problem, told in one sentence; the CLI prints it and exits non-zero. */
 export class ConfigError extends Error {
@@ -72,7 +77,10 @@ const envSchema = z
         if (value === undefined || value === '') return 0.6;
         const n = Number(value);
         if (!(n >= 0 && n <= 1)) {
-          ctx.addIssue({ code: 'custom', message: `NOCAI_REVIEW_THRESHOLD must be a number between 0 and 1, got "${value}"` });
+          ctx.addIssue({
+            code: 'custom',
+            message: `NOCAI_REVIEW_THRESHOLD must be a number between 0 and 1, got "${value}"`,
+          });
           return z.NEVER;
         }
         return n;
@@ -84,6 +92,12 @@ const envSchema = z
     NOCAI_START_LOOKBACK_MS: intFrom('NOCAI_START_LOOKBACK_MS', 0, 3_600_000),
     NOCAI_IDLE_ADVANCE_MS: intFrom('NOCAI_IDLE_ADVANCE_MS', 0, 60_000),
     NOCAI_MAX_BACKOFF_MS: intFrom('NOCAI_MAX_BACKOFF_MS', 10, 30_000),
+    NOCAI_METRICS: z.string().default(DEFAULT_METRIC_SPECS),
+    NOCAI_METRIC_WINDOW_MS: intFrom('NOCAI_METRIC_WINDOW_MS', 1000, DEFAULT_METRIC_STAGE_OPTIONS.windowMs),
+    NOCAI_METRIC_LOOKBACK_MS: intFrom('NOCAI_METRIC_LOOKBACK_MS', 0, DEFAULT_METRIC_STAGE_OPTIONS.startLookbackMs),
+    NOCAI_FORECAST_INTERVAL_MS: intFrom('NOCAI_FORECAST_INTERVAL_MS', 0, DEFAULT_FORECAST_STAGE_OPTIONS.intervalMs),
+    NOCAI_HOLIDAYS_COUNTRY: nonEmpty,
+    NOCAI_FORECAST_THRESHOLDS: z.string().default(DEFAULT_THRESHOLD_RULES),
     NOCAI_DEAD_LETTER_MAX_BYTES: intFrom('NOCAI_DEAD_LETTER_MAX_BYTES', 1024, 10 * 1024 * 1024),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   })
@@ -97,7 +111,11 @@ const envSchema = z
       });
     }
     if (env.INFLUX_PASSWORD && !env.INFLUX_USERNAME) {
-      ctx.addIssue({ code: 'custom', path: ['INFLUX_USERNAME'], message: 'INFLUX_PASSWORD is set but INFLUX_USERNAME is not' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['INFLUX_USERNAME'],
+        message: 'INFLUX_PASSWORD is set but INFLUX_USERNAME is not',
+      });
     }
   });
 
@@ -143,6 +161,13 @@ export interface Config {
     maxBackoffMs: number;
   };
   /** Points InfluxDB refuses go to `<stateDir>/dead-letter.jsonl`, rotated at this size. */
+  /** The metric stage: which Telegraf series are scored for anomalies (none: the stage is off). */
+  metrics: { specs: MetricSpec[]; stage: MetricStageOptions };
+  /**
+   * The forecast stage (off when `stage.intervalMs` is 0): public holidays of NOCAI_HOLIDAYS_COUNTRY
+   * (none: no holiday effect) and the metric thresholds watched for a time to threshold.
+   */
+  forecasts: { stage: ForecastStageOptions; holidays?: HolidayCalendar; thresholds: ThresholdRule[] };
   deadLetterMaxBytes: number;
   logLevel: string;
 }
@@ -189,9 +214,52 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       idleAdvanceMs: e.NOCAI_IDLE_ADVANCE_MS,
       maxBackoffMs: e.NOCAI_MAX_BACKOFF_MS,
     },
+    metrics: {
+      specs: parseMetrics(e.NOCAI_METRICS),
+      stage: {
+        ...DEFAULT_METRIC_STAGE_OPTIONS,
+        settleMs: e.NOCAI_SETTLE_MS,
+        windowMs: e.NOCAI_METRIC_WINDOW_MS,
+        startLookbackMs: e.NOCAI_METRIC_LOOKBACK_MS,
+      },
+    },
+    forecasts: {
+      stage: { ...DEFAULT_FORECAST_STAGE_OPTIONS, intervalMs: e.NOCAI_FORECAST_INTERVAL_MS },
+      holidays: e.NOCAI_HOLIDAYS_COUNTRY === undefined ? undefined : parseCountry(e.NOCAI_HOLIDAYS_COUNTRY),
+      thresholds: parseThresholds(e.NOCAI_FORECAST_THRESHOLDS),
+    },
     deadLetterMaxBytes: e.NOCAI_DEAD_LETTER_MAX_BYTES,
     logLevel: e.LOG_LEVEL,
   };
+}
+
+/** NOCAI_HOLIDAYS_COUNTRY: an ISO 3166-1 code the holiday library knows. */
+function parseCountry(code: string): HolidayCalendar {
+  try {
+    return holidayCalendar(code);
+  } catch (error) {
+    throw new ConfigError(`NOCAI_HOLIDAYS_COUNTRY: ${(error as Error).message}`);
+  }
+}
+
+/** NOCAI_FORECAST_THRESHOLDS: `measurement.field>=value` entries; `none` watches no metric. */
+function parseThresholds(text: string): ThresholdRule[] {
+  if (text.trim().toLowerCase() === 'none') return [];
+  try {
+    return parseThresholdRules(text);
+  } catch (error) {
+    throw new ConfigError(`NOCAI_FORECAST_THRESHOLDS: ${(error as Error).message}`);
+  }
+}
+
+/** NOCAI_METRICS: the Telegraf series scored for anomalies; `none` turns the metric stage off. */
+function parseMetrics(text: string): MetricSpec[] {
+  if (text.trim().toLowerCase() === 'none') return [];
+  try {
+    return parseMetricSpecs(text);
+  } catch (error) {
+    throw new ConfigError(`NOCAI_METRICS: ${(error as Error).message}`);
+  }
 }
 
 function parseSeries(spec: string): HeartbeatSeries[] {

@@ -2,9 +2,9 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Inventory } from '@nocai/contract';
 import { loadInventoryFile } from './adapters/files/inventory';
-import { loadTicketHistory, mttrSecondsOf } from './adapters/files/ticketHistory';
+import { loadTicketHistory } from './adapters/files/ticketHistory';
 import { TicketsRepository } from './adapters/influx/ticketsRepository';
-import { SimilarTicketIndex } from './domain/recommendations/similarTickets';
+import { resolvedTicketOf, SimilarTicketIndex } from './domain/recommendations/similarTickets';
 import { MedianMttrBaseline, RuleTextRouter, ruleLineClassifier } from './services/baselineModels';
 import { loadServingModels } from './services/onnxModels';
 import { TicketService } from './services/ticketService';
@@ -26,7 +26,21 @@ import { ConfigError, type Config } from './config';
 import { TemplateMiner, type TemplateMinerState } from './domain/logs/templateMiner';
 import { systemClock, type Clock } from './domain/series';
 import { LogStage } from './pipeline/logStage';
+import { EvidenceQueue } from './pipeline/evidenceQueue';
+import { MetricStage } from './pipeline/metricStage';
+import { MetricSource } from './adapters/influx/metricSource';
+import { AnomalyAlarmSource } from './adapters/influx/anomalyAlarmSource';
+import { anomalyEvent } from './domain/timeseries/anomalyEvidence';
+import { createSeriesDetector } from './domain/timeseries/seriesDetector';
 import { Scheduler } from './pipeline/scheduler';
+import { ForecastStage } from './pipeline/forecastStage';
+import { TrendSource } from './adapters/influx/trendSource';
+
+/**
+ * The metric stage is catching up (and the log stage waits for its evidence) while its watermark
+ * is further behind than this; closer, it is live (a window, a bucket and the settle time behind).
+ */
+const METRIC_CATCH_UP_LAG_MS = 5 * 60_000;
 
 /** The API answers within seconds: a short retry budget, then 503 with Retry-After. */
 const API_RETRY: RetryPolicy = { maxRetries: 2, initialDelayMs: 100, maxDelayMs: 500, retryTimeouts: false };
@@ -66,45 +80,41 @@ export async function startService(
   await checkInfluxAtStartup(influx, config);
   const inventory = await loadInventory(config.inventoryPath);
   const history = config.ticketHistoryPath ? await loadHistory(config.ticketHistoryPath) : [];
-  const similar = new SimilarTicketIndex(
-    history.map((row) => ({
-      id: row.id,
-      title: row.title,
-      description: row.description,
-      resolution: row.resolution,
-      mttrSeconds: mttrSecondsOf(row),
-      eventClass: row.class,
-    }))
-  );
+  const similar = new SimilarTicketIndex(history.map(resolvedTicketOf));
 
   // One writer per caller, so that one caller's failure never reaches another: the pipeline's
   // batches (refused points dead-lettered, failed batches replayed from the watermark) and the
   // API's records (each stored before it is acknowledged, with a short retry budget).
-  const deadLetter = new DeadLetterFile(config.stateDir, { maxBytes: config.deadLetterMaxBytes, nowMs: () => clock.nowMs() });
-  const loggedCauses = new Set<string>();
-  const writer = new InfluxWriter(influx, {
-    database: config.influx.outputDatabase,
-    batchSize: config.pipeline.writeBatchSize,
-    onFailure: 'drop',
-    deadLetter,
-    onWritten: (lines, seconds) => {
-      metrics.influxWriteSeconds.observe(seconds);
-      metrics.pointsWritten.inc({ stage: 'logs', measurement: 'aiops_events' }, lines);
-    },
-    onRejected: (rejected) => {
-      for (const entry of rejected) {
-        const cause = refusalCause(entry.reason);
-        metrics.deadLetterPoints.inc({ measurement: entry.measurement, cause });
-        const key = `${entry.measurement}|${entry.reason}`;
-        if (loggedCauses.has(key)) continue;
-        if (loggedCauses.size < 1000) loggedCauses.add(key);
-        logger.error(
-          { measurement: entry.measurement, cause, reason: entry.reason, deadLetter: deadLetter.path },
-          'InfluxDB refused a point: written to the dead-letter file, the rest of the batch is stored'
-        );
-      }
-    },
+  const deadLetter = new DeadLetterFile(config.stateDir, {
+    maxBytes: config.deadLetterMaxBytes,
+    nowMs: () => clock.nowMs(),
   });
+  const loggedCauses = new Set<string>();
+  const pipelineWriter = (stage: string, measurement: string) =>
+    new InfluxWriter(influx, {
+      database: config.influx.outputDatabase,
+      batchSize: config.pipeline.writeBatchSize,
+      onFailure: 'drop',
+      deadLetter,
+      onWritten: (lines, seconds) => {
+        metrics.influxWriteSeconds.observe(seconds);
+        metrics.pointsWritten.inc({ stage, measurement }, lines);
+      },
+      onRejected: (rejected) => {
+        for (const entry of rejected) {
+          const cause = refusalCause(entry.reason);
+          metrics.deadLetterPoints.inc({ measurement: entry.measurement, cause });
+          const key = `${entry.measurement}|${entry.reason}`;
+          if (loggedCauses.has(key)) continue;
+          if (loggedCauses.size < 1000) loggedCauses.add(key);
+          logger.error(
+            { measurement: entry.measurement, cause, reason: entry.reason, deadLetter: deadLetter.path },
+            'InfluxDB refused a point: written to the dead-letter file, the rest of the batch is stored'
+          );
+        }
+      },
+    });
+  const writer = pipelineWriter('logs', 'aiops_events');
   const apiInflux = new InfluxClient(influxConnection, API_RETRY);
   const apiWriter = new DirectWriter(apiInflux, {
     database: config.influx.outputDatabase,
@@ -124,7 +134,7 @@ export async function startService(
   if (!config.ticketHistoryPath) {
     logger.warn(
       'no NOCAI_TICKET_HISTORY: tickets get no similar past tickets and the MTTR baseline has no history: ' +
-        'set NOCAI_TICKET_HISTORY to your resolved tickets (JSON lines or CSV, see README)'
+        'set NOCAI_TICKET_HISTORY to your resolved tickets (JSON lines, one ticket per line, see README)'
     );
   }
   const served = config.modelsDir ? await loadServingModels(config.modelsDir, logger) : {};
@@ -145,8 +155,53 @@ export async function startService(
       'no NOCAI_INVENTORY: lines are classified, but incidents, tickets, silent devices and root cause need the inventory: ' +
         'set NOCAI_INVENTORY to an inventory.yaml of your sites and devices (nocai simulate writes an example)'
     );
+  // The metric stage: anomaly scores of every configured Telegraf series (NOCAI_METRICS).
+  const metricWriter = pipelineWriter('metrics', 'aiops_anomalies');
+  const metricStage =
+    config.metrics.specs.length > 0
+      ? new MetricStage({
+          source: new MetricSource(influx, config.influx.inputDatabase, config.metrics.specs),
+          sink: metricWriter,
+          store: new FileStateStore(config.stateDir),
+          clock,
+          detector: createSeriesDetector(),
+          inventory,
+          options: config.metrics.stage,
+          hooks: {
+            onBatch: (info) => {
+              metrics.linesRead.inc({ stage: 'metrics' }, info.samples);
+              metrics.batches.inc({ stage: 'metrics', outcome: 'ok' });
+              metrics.batchSeconds.observe({ stage: 'metrics' }, info.seconds);
+              metrics.seriesModelled.set(info.series);
+              logger.debug(info, 'metric batch committed');
+            },
+            onSkipped: (reason, sample) => metrics.samplesSkipped.inc({ metric: sample.metric, reason }),
+            onAlarms: (alarms) => evidence?.push(alarms.map(anomalyEvent)),
+          },
+        })
+      : undefined;
+  // Its anomaly episodes join the incident engine (without either stage waiting for the other).
+  const alarmSource = new AnomalyAlarmSource(influx, config.influx.outputDatabase);
+  const evidence = metricStage
+    ? new EvidenceQueue(
+        async (afterUs) => (await alarmSource.read(afterUs, clock.nowMs() * 1000)).map(anomalyEvent),
+        () => {
+          if (scheduler.health().find((h) => h.stage === 'metrics')?.ok === false) return undefined;
+          const watermarkUs = metricStage.watermarkUs;
+          if (watermarkUs === undefined) return 0;
+          return clock.nowMs() * 1000 - watermarkUs > METRIC_CATCH_UP_LAG_MS * 1000 ? watermarkUs : undefined;
+        }
+      )
+    : undefined;
+  if (metricStage) {
+    metrics.watchLag('metrics', () => {
+      const watermarkUs = metricStage.watermarkUs;
+      return watermarkUs === undefined ? undefined : Math.max(0, clock.nowMs() / 1000 - watermarkUs / 1e6);
+    });
+  }
   const logStage = new LogStage<TemplateMinerState>({
     triage,
+    evidence,
     source: new SyslogSource(influx, config.influx.inputDatabase),
     sink: writer,
     store: new FileStateStore(config.stateDir),
@@ -169,8 +224,40 @@ export async function startService(
     const watermarkUs = logStage.watermarkUs;
     return watermarkUs === undefined ? undefined : Math.max(0, clock.nowMs() / 1000 - watermarkUs / 1e6);
   });
+  // The forecast stage: ticket volume and time to threshold into aiops_forecasts, hourly and once
+  // the log stage has caught up with a backfill (each run flushes its own writes).
+  const forecastStage: ForecastStage | undefined =
+    config.forecasts.stage.intervalMs > 0
+      ? new ForecastStage({
+          tickets: ticketsRepository,
+          trends:
+            config.forecasts.thresholds.length > 0
+              ? new TrendSource(influx, config.influx.inputDatabase, config.forecasts.thresholds)
+              : undefined,
+          sink: pipelineWriter('forecasts', 'aiops_forecasts'),
+          clock,
+          holidays: config.forecasts.holidays,
+          inventory,
+          ticketsCompleteUs: (): number | undefined => logStage.watermarkUs,
+          options: config.forecasts.stage,
+          hooks: {
+            onRun: (info) => {
+              metrics.batches.inc({ stage: 'forecasts', outcome: 'ok' });
+              metrics.batchSeconds.observe({ stage: 'forecasts' }, info.seconds);
+              logger.info(info, 'forecasts written');
+            },
+          },
+        })
+      : undefined;
   const scheduler = new Scheduler(
-    [{ name: 'logs', batchSize: config.pipeline.batchSize, tick: () => logStage.tick() }],
+    [
+      { name: 'logs', batchSize: config.pipeline.batchSize, tick: () => logStage.tick() },
+      ...(metricStage ? [{ name: 'metrics', batchSize: 1, tick: () => metricStage.tick() }] : []),
+      // Never back to back: a run is due by the clock or a request, not by a backlog.
+      ...(forecastStage
+        ? [{ name: 'forecasts', batchSize: Number.POSITIVE_INFINITY, tick: () => forecastStage.tick() }]
+        : []),
+    ],
     {
       pollIntervalMs: config.pipeline.pollIntervalMs,
       maxBackoffMs: config.pipeline.maxBackoffMs,
@@ -209,7 +296,12 @@ export async function startService(
   const port = (server.address() as AddressInfo).port;
   scheduler.start();
   logger.info(
-    { port, influx: redactUrl(config.influx.url), input: config.influx.inputDatabase, output: config.influx.outputDatabase },
+    {
+      port,
+      influx: redactUrl(config.influx.url),
+      input: config.influx.inputDatabase,
+      output: config.influx.outputDatabase,
+    },
     'nocai backend serving'
   );
 
@@ -222,7 +314,9 @@ export async function startService(
       (stopped ??= (async () => {
         logger.info('stopping: finishing the batch in progress');
         await scheduler.stop();
-        await writer.flush().catch((error: unknown) => logger.error({ err: String(error) }, 'final flush failed'));
+        for (const w of [writer, metricWriter]) {
+          await w.flush().catch((error: unknown) => logger.error({ err: String(error) }, 'final flush failed'));
+        }
         await new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeAllConnections();
         logger.info('stopped');

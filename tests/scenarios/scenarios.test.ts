@@ -15,7 +15,7 @@ const TRAINING_END_US = Date.UTC(2026, 0, 1) * 1000;
 
 /**
  * Every scenario runs twice: with the rule classifier the backend falls back on, and with the
- * ONNX line champions (event-class, event-decision) the demo serves, trained on two simulated
+ * ONNX line champions (event-class, event-decision) the demo serves, trained on four simulated
  * weeks that end before the scenario's window.
  */
 describe.each([
@@ -29,7 +29,7 @@ describe.each([
     if (!onnx) return;
     modelsDir = mkdtempSync(join(tmpdir(), 'nocai-line-models-'));
     // A fixed period, so that every run serves the same models.
-    await trainLineModelsOnSimulation(generateInventory({ seed: 42, sites: 4 }), TRAINING_END_US, 14, modelsDir);
+    await trainLineModelsOnSimulation(generateInventory({ seed: 42, sites: 4 }), TRAINING_END_US, 28, modelsDir);
     env = { NOCAI_MODELS_DIR: modelsDir };
   }, 120_000);
   afterAll(async () => {

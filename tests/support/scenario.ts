@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { GroundTruthEvent, GroundTruthIncident, Inventory, Ticket, TicketsPage } from '@nocai/contract';
-import { InfluxWriter } from '../../inference-backend/src/adapters/influx';
+import { InfluxWriter, type InfluxClient } from '../../inference-backend/src/adapters/influx';
 import {
   formatInventory,
   generateInventory,
@@ -10,7 +10,7 @@ import {
   type ScenarioSpec,
 } from '../../inference-backend/src/simulator';
 import { freshDatabase } from './influx';
-import { startTestBackend, type TestBackend } from './service';
+import { outputDatabaseOf, startTestBackend, type TestBackend } from './service';
 import { waitFor } from './wait';
 
 const MINUTE_US = 60_000_000;
@@ -43,7 +43,9 @@ export function minuteAgo(minutesAgo: number): number {
 export async function runScenario(
   scenario: Omit<ScenarioSpec, 'atUs'> & { atUs: number },
   window: { beforeMinutes: number; afterMinutes: number },
-  env: Record<string, string> = {}
+  env: Record<string, string> = {},
+  /** Runs once the telemetry is written and before the backend starts (e.g. to store older tickets). */
+  beforeStart?: (influx: { client: InfluxClient; outputDb: string }) => Promise<void>
 ): Promise<ScenarioRun> {
   const inventory = generateInventory({ seed: 42, sites: 4 });
   const dir = mkdtempSync(join(tmpdir(), 'nocai-scenario-'));
@@ -73,6 +75,7 @@ export async function runScenario(
     },
     sink
   );
+  await beforeStart?.({ client: influx.client, outputDb: outputDatabaseOf(influx.database) });
   // The data is complete before the backend starts, as after an outage: one deterministic catch-up.
   const backend = await startTestBackend(
     {

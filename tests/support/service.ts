@@ -17,13 +17,16 @@ export interface TestBackend {
   stop(): Promise<void>;
 }
 
+/** The output database the test backend writes next to an input database. */
+export const outputDatabaseOf = (inputDatabase: string) => `${inputDatabase}_out`;
+
 /** The real backend in-process on a free port, over fresh databases of the test influxd. */
 export async function startTestBackend(
   env: Record<string, string> = {},
   existing?: Awaited<ReturnType<typeof freshDatabase>>
 ): Promise<TestBackend> {
   const influx = existing ?? (await freshDatabase('svc_in'));
-  const outputDb = `${influx.database}_out`;
+  const outputDb = outputDatabaseOf(influx.database);
   const stateDir = mkdtempSync(join(tmpdir(), 'nocai-state-'));
   const config = loadConfig({
     INFLUX_URL: testInfluxUrl(),

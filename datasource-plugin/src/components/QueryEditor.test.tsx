@@ -148,7 +148,7 @@ describe('QueryEditor', () => {
 
     // The limit is a spinbutton: the text boxes are exactly the tag filters, labelled with their tag.
     expect(screen.getAllByRole('textbox')).toEqual(
-      ['target', 'site', 'department'].map((name) => screen.getByRole('textbox', { name }))
+      ['target', 'site', 'department', 'step', 'host', 'instance'].map((name) => screen.getByRole('textbox', { name }))
     );
     expect(screen.getByTestId(testIds.queryEditor.limit)).toHaveAttribute('placeholder', String(DEFAULT_SERIES_LIMIT));
   });

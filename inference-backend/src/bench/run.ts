@@ -17,6 +17,7 @@ import { trainLineModelsOnSimulation } from '../commands/train';
 import { loadServingModels } from '../services/onnxModels';
 import { createLogger } from '../adapters/logger';
 import type { LineClassifier } from '../pipeline/logStage';
+import { benchCliStartup } from './cliStartup';
 import { COVERAGE_LEAD_US } from './coverage';
 import { measureTicketLatency } from './latency';
 import { measureTicketReads, measureWebhook, type TicketApiInput } from './ticketApi';
@@ -24,6 +25,10 @@ import { measureNoiseCompression, type NoiseCompressionResult } from './noiseCom
 import { fmt, percent, progress, quantile, ratio, say } from './report';
 import { benchTemplateMining } from './templateMining';
 import { benchTextModels } from './textModels';
+import { benchCmapss } from './cmapss';
+import { benchSimilarTickets } from './similarTickets';
+import { benchM4 } from './m4';
+import { benchNab } from './nab';
 
 /**
  * `npm run bench`: throughput figures with their ratio to the targets of the issues.
@@ -48,8 +53,14 @@ async function main(): Promise<void> {
   const bursts = Number(process.env.BENCH_BURSTS ?? 20);
   say(`NOC AI benchmark: ${new Date().toISOString()}, node ${process.version}`);
 
+  benchCliStartup();
+
   benchTemplateMining();
+  benchNab();
   await benchTextModels();
+  await benchCmapss();
+  benchSimilarTickets();
+  benchM4();
 
   let influxd: LocalInfluxd | undefined;
   const url = process.env.INFLUX_URL ?? (influxd = await startLocalInfluxd()).url;

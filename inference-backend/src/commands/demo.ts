@@ -188,6 +188,20 @@ async function demo(flags: DemoFlags): Promise<void> {
     const serviceConfig: Config = {
       ...config,
       pipeline: { ...config.pipeline, startLookbackMs: Math.max(0, startMs - fromMs) },
+      // A day to learn each metric series, then the last two hours of the backfill scored, so the
+      // anomaly panels have data when the banner prints.
+      metrics: {
+        ...config.metrics,
+        stage: {
+          ...config.metrics.stage,
+          startLookbackMs: Math.min(flags.days * DAY_MS, config.metrics.stage.learnMs + 2 * 3_600_000),
+        },
+      },
+      // Often enough that a disk filling up in the live phase gets its time until full.
+      forecasts: {
+        ...config.forecasts,
+        stage: { ...config.forecasts.stage, intervalMs: Math.min(config.forecasts.stage.intervalMs, 5 * 60_000) },
+      },
     };
     // Not raced against a failure: a service that is starting must be there to be stopped.
     running.service = await startService(serviceConfig, { logger: createLogger(config.logLevel), clock });
@@ -591,9 +605,6 @@ async function startPrivateInfluxd(dataDir: string): Promise<PrivateInfluxd> {
 export function registerDemo(program: Command): void {
   program
     .command('demo')
-    .description(
-      'run the demo: private InfluxDB (or INFLUX_URL), a simulated week triaged by the backend, then the live simulator'
-    )
     .option('--days <n>', 'days of telemetry history to backfill', number('--days', 1, true), 7)
     .addOption(
       new Option(

@@ -1,8 +1,22 @@
 import { Option } from 'commander';
 import type { Command } from 'commander';
-import { DEFAULT_MAX_CELL_CHARS, printablePath, readTableFile, toCsvRow } from '../adapters/files/csv';
-import { OnnxClassifier } from '../adapters/onnx/onnxClassifier';
-import { listModels, loadModel, readAliases } from '../adapters/registry/modelRegistry';
+import { readdir, stat } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { DEFAULT_MAX_CELL_CHARS, printable, printablePath, readTableFile, toCsvRow } from '../adapters/files/csv';
+import { OnnxClassifier, TEXT_CLASSIFIER_KIND, textClassifierManifestProblem } from '../adapters/onnx/onnxClassifier';
+import {
+  ALIASES_FILE,
+  DamagedModelError,
+  listModels,
+  listVersions,
+  loadModel,
+  MANIFEST_FILE,
+  MODEL_FILE,
+  ModelNotFoundError,
+  readAliasesFile,
+} from '../adapters/registry/modelRegistry';
+import type { StoredModel } from '../adapters/registry/modelRegistry';
+import type { ModelManifest, RegistryManifest } from '../domain/mlops/manifest';
 import {
   checkCellLengths,
   checkColumns,
@@ -11,8 +25,9 @@ import {
   isInputError,
   TrainInputError,
   withInputLimits,
-} from './train';
-import type { CommandIo } from './train';
+} from './commandInput';
+import type { CommandIo } from './commandInput';
+import { runTabularPredictCommand } from './tabularFlags';
 
 export interface PredictFlags {
   model: string;
@@ -26,18 +41,122 @@ export interface PredictFlags {
   maxCellChars?: number;
 }
 
-/** Every model in `dir` at its champion, or its newest version when it has none. */
-export async function loadClassifiers(dir: string): Promise<OnnxClassifier[]> {
-  const names = await listModels(dir);
-  if (names.length === 0)
-    throw new TrainInputError(
-      `${printablePath(dir)} holds no models (train some with nocai train --out ${printablePath(dir)}).`
+/** Subfolders looked into when `--model` holds no models itself: enough for a folder of training runs. */
+const MAX_FOLDERS_SEARCHED = 100;
+
+const listed = (names: readonly string[]) =>
+  names.length <= 1 ? names.join('') : `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]}`;
+
+/**
+ * Why `dir` holds no models, as the sentence the user reads: not there, a file, one model's
+ * folder or one version of it (given instead of the folder written by `nocai train --out`), or a
+ * folder of several model folders (training runs side by side).
+ */
+async function noModelsMessage(dir: string): Promise<string> {
+  const shown = printablePath(dir);
+  const info = await stat(dir).catch(() => undefined);
+  if (!info) return `no such folder ${shown}.`;
+  if (!info.isDirectory()) return `${shown} is a file, not a folder of models written by nocai train --out.`;
+  const parent = dirname(dir);
+  if (
+    await stat(join(dir, MANIFEST_FILE)).then(
+      () => true,
+      () => false
+    )
+  ) {
+    return (
+      `${shown} is one version of model ${printable(basename(parent))}; ` +
+      `give the folder that holds the models: --model ${printablePath(dirname(parent))}.`
     );
+  }
+  if ((await listVersions(parent, basename(dir)).catch(() => [])).length > 0) {
+    return `${shown} is the folder of model ${printable(basename(dir))}; give the folder that holds it: --model ${printablePath(parent)}.`;
+  }
+  const folders: string[] = [];
+  const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
+  for (const entry of entries.filter((e) => e.isDirectory()).slice(0, MAX_FOLDERS_SEARCHED)) {
+    if ((await listModels(join(dir, entry.name))).length > 0) folders.push(printable(entry.name));
+  }
+  if (folders.length > 0) {
+    return (
+      `${shown} holds no models itself, but its folder${folders.length > 1 ? 's' : ''} ${listed(folders)} ` +
+      `${folders.length > 1 ? 'each hold' : 'holds'} some; give one of them: --model ${printablePath(join(dir, folders[0]))}.`
+    );
+  }
+  return `${shown} holds no models (train some with nocai train --out ${shown}).`;
+}
+
+/**
+ * Model `name` of `dir` at its champion, or its newest version when it has none; `undefined`
+ * for a model of another kind (a tabular or MTTR model next to the text classifiers). A damaged
+ * model is a `TrainInputError` naming the file: predict never guesses around it.
+ */
+async function loadClassifier(
+  dir: string,
+  name: string,
+  skip: (note: string) => void
+): Promise<OnnxClassifier | undefined> {
+  const modelDir = join(dir, name);
+  const unusable = (what: string) =>
+    new TrainInputError(`${printablePath(what)}, so model ${printable(name)} cannot be used.`);
+  const versions = await listVersions(dir, name);
+  let champion: string | undefined;
+  try {
+    champion = (await readAliasesFile(dir, name)).champion;
+  } catch (error) {
+    if (error instanceof DamagedModelError) throw unusable(error.message);
+    throw error;
+  }
+  if (champion !== undefined && !versions.includes(champion)) {
+    throw new TrainInputError(
+      `${printablePath(join(modelDir, ALIASES_FILE))} names ${printable(champion)} as the champion, ` +
+        `but ${printablePath(modelDir)} has no such version.`
+    );
+  }
+  const version = champion ?? versions[versions.length - 1];
+  let stored: StoredModel<RegistryManifest>;
+  try {
+    stored = await loadModel<RegistryManifest>(dir, name, version);
+  } catch (error) {
+    if (error instanceof DamagedModelError) throw unusable(error.message);
+    // The manifest is written last: without one, the training run never finished.
+    if (error instanceof ModelNotFoundError) throw unusable(`${join(modelDir, version)} has no ${MANIFEST_FILE}`);
+    throw error;
+  }
+  const kind: unknown = stored.manifest.kind;
+  if (typeof kind === 'string' && kind !== TEXT_CLASSIFIER_KIND) {
+    skip(`skipping model ${printable(name)} (${printable(kind)}): predict runs text classifiers only`);
+    return undefined;
+  }
+  const problem = textClassifierManifestProblem(stored.manifest);
+  if (problem) throw unusable(`${join(stored.dir, MANIFEST_FILE)} ${problem}`);
+  const manifest = stored.manifest as ModelManifest;
+  try {
+    return await OnnxClassifier.load(stored.onnx, manifest);
+  } catch (error) {
+    // onnxruntime's protobuf parser, or a featurizer of another nocai version.
+    const reason = printable(error instanceof Error ? error.message : String(error));
+    throw unusable(`${join(stored.dir, MODEL_FILE)} cannot be loaded (${reason})`);
+  }
+}
+
+/** Every text classifier in `dir` at its champion, or its newest version when it has none. */
+export async function loadClassifiers(
+  dir: string,
+  skip: (note: string) => void = () => undefined
+): Promise<OnnxClassifier[]> {
+  const names = await listModels(dir);
+  if (names.length === 0) throw new TrainInputError(await noModelsMessage(dir));
   const classifiers: OnnxClassifier[] = [];
   for (const name of names) {
-    const alias = (await readAliases(dir, name)).champion ? 'champion' : 'latest';
-    const stored = await loadModel(dir, name, alias);
-    classifiers.push(await OnnxClassifier.load(stored.onnx, stored.manifest));
+    const classifier = await loadClassifier(dir, name, skip);
+    if (classifier) classifiers.push(classifier);
+  }
+  if (classifiers.length === 0) {
+    throw new TrainInputError(
+      `${printablePath(dir)} holds no text classifier (${listed(names.map((n) => printable(n)))} ` +
+        `${names.length > 1 ? 'are models' : 'is a model'} of another kind).`
+    );
   }
   return classifiers;
 }
@@ -53,7 +172,7 @@ export async function runPredict(flags: PredictFlags, io: CommandIo): Promise<nu
     checkColumns(table, [...flags.text, ...(flags.id ? [flags.id] : [])], flags.input);
     // Checked before the models are loaded: the text is what the featurizer would blow up on.
     checkCellLengths(table, flags.text, flags.maxCellChars ?? DEFAULT_MAX_CELL_CHARS, flags.input);
-    const classifiers = await loadClassifiers(flags.model);
+    const classifiers = await loadClassifiers(flags.model, (note) => io.stderr(`nocai predict: ${note}\n`));
     const contextColumns = [...new Set(classifiers.flatMap((c) => c.manifest.inputs.contextColumns))];
     const absentContext = contextColumns.filter((c) => !table.columns.includes(c));
     if (absentContext.length > 0) {
@@ -108,11 +227,13 @@ export function registerPredict(program: Command): void {
   withInputLimits(
     program
       .command('predict')
-      .description('classify the rows of a CSV or JSON Lines file with the models of a folder (CSV on stdout)')
       .requiredOption('--model <dir>', 'folder written by nocai train --out')
       .requiredOption('--input <file>', 'rows to classify: .csv with a header row, or .jsonl')
       .addOption(
-        new Option('--text <columns>', 'text column(s), comma-separated').argParser(columnList).makeOptionMandatory()
+        new Option(
+          '--text <columns>',
+          'text column(s), comma-separated (text models; without it, the tabular models)'
+        ).argParser(columnList)
       )
       .option('--id <column>', 'repeat only this input column (default: all of them)')
   )
@@ -121,9 +242,17 @@ export function registerPredict(program: Command): void {
       '\nExample:\n  nocai predict --model models/ --input new-tickets.csv --text title,description > routed.csv'
     )
     .action(async (_options: unknown, command: Command) => {
-      process.exitCode = await runPredict(command.opts<PredictFlags>(), {
-        stdout: (text) => process.stdout.write(text),
-        stderr: (text) => process.stderr.write(text),
-      });
+      const { text, ...flags } = command.opts<Omit<PredictFlags, 'text'> & { text?: string[] }>();
+      // Text classifiers with --text; the folder's tabular models (issue 10) without.
+      process.exitCode =
+        text === undefined
+          ? await runTabularPredictCommand(flags)
+          : await runPredict(
+              { ...flags, text },
+              {
+                stdout: (out) => process.stdout.write(out),
+                stderr: (out) => process.stderr.write(out),
+              }
+            );
     });
 }

@@ -1,16 +1,10 @@
-import { InvalidArgumentError, Option } from 'commander';
+import { Option } from 'commander';
 import type { Command } from 'commander';
 import { createHash } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import {
-  DEFAULT_MAX_CELL_CHARS,
-  DEFAULT_MAX_INPUT_MB,
-  InputFileError,
-  printable,
-  printablePath,
-  readTableFile,
-} from '../adapters/files/csv';
+import { DEFAULT_MAX_CELL_CHARS, printable, printablePath, readTableFile } from '../adapters/files/csv';
+import { prepareOutputFolder } from '../adapters/files/outputFolder';
 import type { InputLimits, Table } from '../adapters/files/csv';
 import {
   exportLinearClassifier,
@@ -29,6 +23,33 @@ import type { Inventory } from '@nocai/contract';
 import { Simulation } from '../simulator';
 import { fieldVocabularyRows } from '../simulator/fieldVocabulary';
 import { labelledLinesOf, type LabelledLine } from '../simulator/labelledLines';
+import {
+  checkCellLengths,
+  checkColumns,
+  columnList,
+  inputErrorMessage,
+  isInputError,
+  positiveInteger,
+  processIo,
+  TrainInputError,
+  withInputLimits,
+} from './commandInput';
+import type { CommandIo } from './commandInput';
+import { addTabularTrainOptions, runTabularTrainCommand } from './tabularFlags';
+import type { TabularTrainOptionValues } from './tabularFlags';
+
+// Defined here first; commands import them from ./commandInput, so that none loads the trainer.
+export {
+  checkCellLengths,
+  checkColumns,
+  columnList,
+  inputErrorMessage,
+  isInputError,
+  positiveInteger,
+  TrainInputError,
+  withInputLimits,
+};
+export type { CommandIo };
 
 /** One model to train from one table: which columns say what, and what to call it. */
 export interface TargetSpec {
@@ -54,59 +75,9 @@ export interface TrainedTarget {
   seconds: number;
 }
 
-/** Bad input the user can fix (missing file, unknown column, one class): exit code 2. */
-export class TrainInputError extends Error {}
-
-/** Errors the user fixes by changing the input or the flags: one sentence on stderr and exit code 2. */
-export function isInputError(error: unknown): error is Error {
-  return error instanceof TrainInputError || error instanceof InputFileError;
-}
-
-/** The message of an input error as written to stderr: printable even if a cause quoted raw data. */
-export function inputErrorMessage(error: Error): string {
-  return printable(error.message, Number.POSITIVE_INFINITY);
-}
-
-/** Column names come from the file: quoted printable, and a header of thousands of columns is cut. */
-const MAX_LISTED_COLUMNS = 30;
-
-function columnsOf(table: Table): string {
-  const shown = table.columns.slice(0, MAX_LISTED_COLUMNS).map((c) => printable(c));
-  const more = table.columns.length - shown.length;
-  return `${shown.join(', ')}${more > 0 ? ` and ${more} more` : ''}`;
-}
-
 function parseTimeMs(value: string): number {
   const trimmed = value.trim();
   return /^-?\d+(\.\d+)?$/.test(trimmed) ? Number(trimmed) : Date.parse(trimmed);
-}
-
-export function checkColumns(table: Table, wanted: readonly string[], file: string): void {
-  const missing = wanted.filter((c) => !table.columns.includes(c));
-  if (missing.length > 0) {
-    throw new TrainInputError(
-      `${printablePath(file)} has no column ${missing.map((c) => `"${printable(c)}"`).join(', ')}; ` +
-        `its columns are ${columnsOf(table)}.`
-    );
-  }
-}
-
-/**
- * A cell longer than `maxChars` in a column the models read is refused before any work: one
- * 150 MB cell took `nocai train` past 4 GB of memory (issue 7).
- */
-export function checkCellLengths(table: Table, columns: readonly string[], maxChars: number, file: string): void {
-  table.rows.forEach((row, i) => {
-    for (const column of columns) {
-      const length = row[column]?.length ?? 0;
-      if (length > maxChars) {
-        throw new TrainInputError(
-          `${printablePath(file)} row ${i + 1} has ${length} characters in column "${printable(column)}", ` +
-            `over the limit of ${maxChars} (raise it with --max-cell-chars).`
-        );
-      }
-    }
-  });
 }
 
 function examplesOf(table: Table, spec: TargetSpec): LabelledExample[] {
@@ -303,9 +274,11 @@ export const DEFAULT_MODEL_SPECS = {
       // Whether an alert-looking line was a false alarm is for the triage policy to find out
       // over time (did it recover?); a single line can only say "worth looking at".
       mapLabel: (label: string) => (label === 'false_alarm' ? 'alert' : label),
-      // Unweighted: the rare alert class is not boosted. Every extra "alert" on a routine line can
-      // open a ticket, while a real incident is many lines, so precision matters more than recall.
-      options: { grid: { classWeight: ['none'] } },
+      // Class weights: unweighted, the rare power-loss lines (a few a fortnight) are out-voted by the
+      // routine power chatter around them; balanced, held-out alert precision halves (every extra
+      // "alert" on a routine line can open a ticket). The square root of the inverse frequency is
+      // the compromise; CV still chooses C and the vocabulary cap.
+      options: { grid: { classWeight: ['sqrt'] } },
     },
   ],
   tickets: [
@@ -419,16 +392,6 @@ export interface TrainFlags {
   maxCellChars?: number;
 }
 
-export interface CommandIo {
-  stdout: (text: string) => void;
-  stderr: (text: string) => void;
-}
-
-const processIo: CommandIo = {
-  stdout: (text) => process.stdout.write(text),
-  stderr: (text) => process.stderr.write(text),
-};
-
 /** `nocai train`: returns the exit code (0, or 2 with one sentence on stderr for bad input). */
 export async function runTrain(flags: TrainFlags, io: CommandIo = processIo): Promise<number> {
   const progress = (text: string) => {
@@ -452,6 +415,8 @@ export async function runTrain(flags: TrainFlags, io: CommandIo = processIo): Pr
     ];
     checkColumns(table, used, flags.history);
     checkCellLengths(table, used, flags.maxCellChars ?? DEFAULT_MAX_CELL_CHARS, flags.history);
+    // The folder is checked before training too: minutes of work must not end on a file in the way.
+    await prepareOutputFolder(flags.out, targets.map((t) => t.name));
     const results: TrainedTarget[] = [];
     for (const { name, column } of targets) {
       progress(`train: ${name} (${column}) on ${table.rows.length} rows of ${basename(flags.history)}`);
@@ -488,36 +453,6 @@ export async function runTrain(flags: TrainFlags, io: CommandIo = processIo): Pr
   }
 }
 
-export const columnList = (value: string): string[] => {
-  const columns = value
-    .split(',')
-    .map((c) => c.trim())
-    .filter((c) => c !== '');
-  if (columns.length === 0) throw new InvalidArgumentError('give at least one column name.');
-  return columns;
-};
-
-export const positiveInteger = (name: string) => (value: string) => {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`${name} must be a positive integer.`);
-  return n;
-};
-
-/** Adds `--max-input-mb` and `--max-cell-chars`, the size guards of every command that reads a table. */
-export function withInputLimits(command: Command): Command {
-  return command
-    .addOption(
-      new Option('--max-input-mb <n>', 'refuse input files larger than this many MB (10^6 bytes)')
-        .default(DEFAULT_MAX_INPUT_MB)
-        .argParser(positiveInteger('--max-input-mb'))
-    )
-    .addOption(
-      new Option('--max-cell-chars <n>', 'refuse longer cells in the columns the models read')
-        .default(DEFAULT_MAX_CELL_CHARS)
-        .argParser(positiveInteger('--max-cell-chars'))
-    );
-}
-
 const HELP = `
 Each target given (--label, --department, --priority) is trained as its own model: TF-IDF of
 the masked text's words (uni- and bigrams), its characters (3- to 5-grams within words), its
@@ -534,16 +469,11 @@ Example:
     --department department --priority priority --time opened_at --context site_kind,device_kind --out models/`;
 
 export function registerTrain(program: Command): void {
-  withInputLimits(
+  const command = withInputLimits(
     program
       .command('train')
-      .description('train text classifiers from a CSV or JSON Lines history and export them to ONNX')
       .requiredOption('--history <file>', 'training rows: .csv with a header row, or .jsonl')
-      .addOption(
-        new Option('--text <columns>', 'text column(s), comma-separated, joined')
-          .argParser(columnList)
-          .makeOptionMandatory()
-      )
+      .addOption(new Option('--text <columns>', 'text column(s), comma-separated, joined').argParser(columnList))
       .option('--label <column>', 'train a model named "label" on this column')
       .option('--department <column>', 'train a model named "department" on this column')
       .option('--priority <column>', 'train a model named "priority" on this column')
@@ -558,8 +488,14 @@ export function registerTrain(program: Command): void {
       .addOption(new Option('--seed <n>', 'seed of the cross-validation folds').default(1).argParser(positiveInteger('--seed')))
       .option('--quiet', 'no progress on stderr')
   )
-    .addHelpText('after', HELP)
-    .action(async (_options: unknown, command: Command) => {
-      process.exitCode = await runTrain(command.opts<TrainFlags>());
-    });
+    .addHelpText('after', HELP);
+  addTabularTrainOptions(command).action(async (_options: unknown, cmd: Command) => {
+    const options = cmd.opts<Omit<TrainFlags, 'text'> & { text?: string[] } & TabularTrainOptionValues>();
+    const { text } = options;
+    // Text models with --text; a tabular target (issue 10) otherwise.
+    process.exitCode =
+      text !== undefined && options.target === undefined
+        ? await runTrain({ ...options, text })
+        : await runTabularTrainCommand(options);
+  });
 }

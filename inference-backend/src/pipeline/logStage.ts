@@ -69,6 +69,15 @@ export interface LogStageHooks {
 
 export const LOG_STAGE_STATE_KEY = 'log-stage';
 
+export interface EvidenceSource {
+  /** Alerts with fromUs < time ≤ toUs, oldest first. */
+  read(fromUs: number, toUs: number): Promise<ClassifiedEvent[]>;
+  /** Evidence is complete up to this time (µs); undefined: do not wait for it. */
+  horizonUs(): number | undefined;
+  /** The batch that read the last evidence is committed: do not give it again. */
+  committed?(): void;
+}
+
 /**
  * One tick: read syslog lines from the watermark on, mine templates, classify, write one
  * aiops_events point per line, flush, and only then persist the new watermark together with the
@@ -93,6 +102,11 @@ export class LogStage<MinerState> {
       inventory?: Inventory;
       /** Incidents, tickets and silences; without it the stage only classifies. */
       triage?: TriageStep;
+      /**
+       * Alerts from other stages (metric anomaly episodes) that join the incident engine beside the
+       * log alerts. The stage never moves past `horizonUs()`, the time up to which they are complete.
+       */
+      evidence?: EvidenceSource;
       options: LogStageOptions;
       hooks?: LogStageHooks;
     }
@@ -109,7 +123,8 @@ export class LogStage<MinerState> {
     const started = process.hrtime.bigint();
     const { source, sink, store, clock, options } = this.deps;
     const state = await this.loadState();
-    const upperUs = (clock.nowMs() - options.settleMs) * 1000;
+    const horizonUs = this.deps.triage ? this.deps.evidence?.horizonUs() : undefined;
+    const upperUs = Math.min((clock.nowMs() - options.settleMs) * 1000, horizonUs ?? Infinity);
     if (upperUs < state.watermarkUs) return 0;
     const lines = await source.read(state.watermarkUs, upperUs, options.batchSize);
     const boundary = new Set(state.boundaryKeys);
@@ -176,6 +191,15 @@ export class LogStage<MinerState> {
         this.miner = miner;
         return 0;
       }
+      if (this.deps.evidence) {
+        const fromUs = state.triage?.engineUs ?? (engineEvents[0]?.timeUs ?? targetUs) - 1;
+        const extraEvents = targetUs > fromUs ? await this.deps.evidence.read(fromUs, targetUs) : [];
+        if (extraEvents.length) {
+          engineEvents.push(...extraEvents);
+          // Stable: at one instant, log lines keep their order and evidence follows them.
+          engineEvents.sort((a, b) => a.timeUs - b.timeUs);
+        }
+      }
       const result = await this.deps.triage.run(state.triage, engineEvents, targetUs, clock.nowMs());
       for (const item of classified) {
         const decided = result.decisions.get(eventKey(item.line.hostname, item.line.timeUs));
@@ -185,7 +209,9 @@ export class LogStage<MinerState> {
       triageState = result.state;
       tickets = result.tickets;
     }
-    const points: SeriesPoint[] = classified.map(({ line, mined, verdict, device }) => eventPoint(line, mined, verdict, device));
+    const points: SeriesPoint[] = classified.map(({ line, mined, verdict, device }) =>
+      eventPoint(line, mined, verdict, device)
+    );
 
     await sink.write([...points, ...extra]);
     await sink.flush();
@@ -198,6 +224,7 @@ export class LogStage<MinerState> {
     this.miner = miner;
     if (fresh.length) this.lastLinesAtMs = clock.nowMs();
     if (triageState) this.deps.triage?.committed(triageState, tickets);
+    this.deps.evidence?.committed?.();
     this.deps.hooks?.onBatch?.({
       lines: fresh.length,
       events: points.length,
@@ -237,7 +264,10 @@ function indexDevices(inventory: Inventory | undefined): Map<string, DeviceInfo>
   if (cached) return cached;
   const sites = new Map(inventory.sites.map((s) => [s.id, s]));
   const index = new Map(
-    inventory.devices.map((d) => [d.host, { site: d.site, siteKind: sites.get(d.site)?.kind ?? '', deviceKind: d.kind }])
+    inventory.devices.map((d) => [
+      d.host,
+      { site: d.site, siteKind: sites.get(d.site)?.kind ?? '', deviceKind: d.kind },
+    ])
   );
   deviceIndexCache.set(inventory, index);
   return index;

@@ -71,7 +71,10 @@ export class Scheduler {
         const recovered = this.failing.get(stage.name);
         if (recovered) {
           this.failing.delete(stage.name);
-          this.logger.info({ stage: stage.name, failedForMs: Date.now() - recovered.sinceMs }, 'pipeline stage recovered');
+          this.logger.info(
+            { stage: stage.name, failedForMs: Date.now() - recovered.sinceMs },
+            'pipeline stage recovered'
+          );
         }
         if (processed >= stage.batchSize) wait = 0;
       } catch (error) {
@@ -83,7 +86,10 @@ export class Scheduler {
         wait = Math.min(this.options.pollIntervalMs * 2 ** failures, this.options.maxBackoffMs ?? 30_000);
         // Once per cause: an outage of an hour is one line (and one when it ends), not hundreds.
         if (previous?.error !== message) {
-          this.logger.error({ stage: stage.name, err: message, retryInMs: wait }, 'pipeline stage failed; retrying from its watermark');
+          this.logger.error(
+            { stage: stage.name, err: message, retryInMs: wait },
+            'pipeline stage failed; retrying from its watermark'
+          );
         }
       }
       if (wait > 0 && !this.stopping) await this.sleep(wait);

@@ -48,6 +48,17 @@ export class Metrics {
     labelNames: ['measurement', 'cause'],
     registers: [this.registry],
   });
+  readonly samplesSkipped = new Counter({
+    name: 'nocai_metric_samples_skipped_total',
+    help: 'Metric samples the metric stage could not score, by reason (not_a_number, counter_reset, out_of_order)',
+    labelNames: ['metric', 'reason'],
+    registers: [this.registry],
+  });
+  readonly seriesModelled = new Gauge({
+    name: 'nocai_metric_series_modelled',
+    help: 'Metric series with an anomaly model in the metric stage',
+    registers: [this.registry],
+  });
   readonly influxWriteSeconds = new Histogram({
     name: 'nocai_influx_write_duration_seconds',
     help: 'Duration of one InfluxDB /write request',

@@ -76,7 +76,7 @@ function floatTensorInfo(name: string, dims: Array<number | string>): onnx.IValu
  * Node ids are the tree's array indices. `nodes_hitrates` holds each node's training cover:
  * the ONNX field for "how often rows reach this node", which explanations need to weigh children.
  */
-function regressorNode(input: string, output: string, model: GbtModel): onnx.INodeProto {
+export function regressorNode(input: string, output: string, model: GbtModel): onnx.INodeProto {
   const nodeTree: number[] = [];
   const nodeIds: number[] = [];
   const featureIds: number[] = [];

@@ -6,6 +6,7 @@ import { emptyState, INCIDENT_STATE_VERSION } from './state';
 import type { EngineState, HostState, IncidentState, LoginAttempt, SilenceRecord, TransientDown } from './state';
 import { summarise } from './summary';
 import { DEFAULT_INCIDENT_ENGINE_OPTIONS, eventKey } from './types';
+import { ANOMALY_APPNAME } from '../timeseries/anomalyEvidence';
 import type {
   ClassifiedEvent,
   DecisionChange,
@@ -36,9 +37,28 @@ const isActive = (incident: IncidentState): boolean => incident.status === 'pend
 const MAX_ALERT_SOURCES = 64;
 const alertSource = (event: ClassifiedEvent): string => `${event.hostname}|${event.templateId}`;
 
+/** Syslog severities from the most severe (emerg, 0) to the mildest (debug, 7). */
+const SEVERITY_RANK: Record<string, number> = { emerg: 0, alert: 1, crit: 2, err: 3, warning: 4, notice: 5, info: 6, debug: 7 };
+/** `warning` and milder: on its own such a line is not a ticket. */
+const WEAK_SEVERITY = SEVERITY_RANK.warning;
+
 /** Nothing but alerts: no down or silence whose recovery would say that the fault is over. */
 const isAlertsOnly = (incident: IncidentState): boolean =>
   incident.downs.length === 0 && incident.silentHosts.length === 0 && !incident.flapping;
+
+/**
+ * One warning (or milder) line alone is not a ticket: a CRC-error or sag warning on a healthy
+ * device is routine far more often than not. The incident opens its ticket once a second alert
+ * joins it (the same warning again within `repeatQuietMs`, or another alert of its class nearby),
+ * or at once when the line is an error or worse, or a metric of the device went anomalous; it
+ * resolves without a ticket when nothing follows.
+ */
+const awaitsCorroboration = (incident: IncidentState): boolean =>
+  isAlertsOnly(incident) &&
+  incident.alertCount < 2 &&
+  (incident.strongestSeverity ?? WEAK_SEVERITY) >= WEAK_SEVERITY &&
+  (incident.metricEvidence?.length ?? 0) === 0 &&
+  incident.bruteForce === undefined;
 
 /**
  * Turns classified events and heartbeats into incidents, and incidents into ticket actions:
@@ -429,10 +449,13 @@ export class IncidentEngine {
     for (const incident of this.state.incidents) {
       if (!isActive(incident) || incident.site !== site || incident.bruteForce !== undefined) continue;
       if (event.timeUs - incident.startedAtUs > spanUs) continue;
+      // The same alert again joins; so does any alert of the class on a device whose metric went
+      // anomalous here (a temperature trend, then the device's own warnings and its halt).
       const repeat =
         isAlertsOnly(incident) &&
         incident.eventClass === event.eventClass &&
-        (incident.alertSources ?? []).includes(alertSource(event)) &&
+        ((incident.alertSources ?? []).includes(alertSource(event)) ||
+          ((incident.metricEvidence?.length ?? 0) > 0 && incident.hosts.includes(host))) &&
         event.timeUs - incident.lastAlertAtUs <= repeatUs;
       if (!repeat && event.timeUs - incident.lastActivityUs > groupUs) continue;
       if (incident.eventClass !== event.eventClass && !this.isDownstreamOf(host, incident)) continue;
@@ -482,6 +505,8 @@ export class IncidentEngine {
 
   private addAlert(incident: IncidentState, event: ClassifiedEvent): void {
     incident.alertCount++;
+    const rank = SEVERITY_RANK[event.severity] ?? WEAK_SEVERITY;
+    incident.strongestSeverity = Math.min(incident.strongestSeverity ?? rank, rank);
     this.pushKey(incident, eventKey(event.hostname, event.timeUs));
     incident.lastAlertAtUs = Math.max(incident.lastAlertAtUs, event.timeUs);
     incident.lastActivityUs = Math.max(incident.lastActivityUs, event.timeUs);
@@ -489,6 +514,14 @@ export class IncidentEngine {
     const source = alertSource(event);
     const sources = (incident.alertSources ??= []);
     if (!sources.includes(source) && sources.length < MAX_ALERT_SOURCES) sources.push(source);
+    if (event.appname === ANOMALY_APPNAME) {
+      const evidence = (incident.metricEvidence ??= []);
+      for (const item of event.explanation ?? []) {
+        const known = evidence.find((e) => e.feature === item.feature);
+        if (known) known.weight = Math.max(known.weight, item.weight);
+        else if (evidence.length < MAX_ALERT_SOURCES) evidence.push({ ...item });
+      }
+    }
     if (incident.deciding === undefined || event.confidence > incident.deciding.confidence) {
       incident.deciding = {
         key: eventKey(event.hostname, event.timeUs),
@@ -537,6 +570,7 @@ export class IncidentEngine {
       }
       if (incident.status !== 'open') continue;
       if (incident.announced === undefined && this.awaitsRoot(incident, now)) continue;
+      if (incident.announced === undefined && awaitsCorroboration(incident)) continue;
       if (incident.announced === undefined) this.nameAfterRoot(incident);
       const summary = this.summary(incident);
       const signature = signatureOf(summary);

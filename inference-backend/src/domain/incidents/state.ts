@@ -74,6 +74,10 @@ export interface IncidentState {
   bruteForce?: string;
   breached: boolean;
   deciding?: DecidingEvent;
+  /** Rank of its most severe alert's syslog severity (emerg 0 … debug 7). */
+  strongestSeverity?: number;
+  /** Metrics whose anomaly episodes joined it (the metric stage's evidence), strongest score each. */
+  metricEvidence?: Explanation[];
   rootHost?: string;
   silentHosts: string[];
   /** Silence-only incidents wait until then for a silent ancestor to claim them. */

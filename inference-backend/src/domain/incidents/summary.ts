@@ -1,4 +1,4 @@
-import type { EventClass } from '@nocai/contract';
+import type { EventClass, Explanation } from '@nocai/contract';
 import type { DependencyGraph } from './dependencyGraph';
 import { departmentFor, deviceLabel, priorityFor, titleOf, urgencyOf } from './policy';
 import type { IncidentState, SilenceRecord } from './state';
@@ -107,7 +107,14 @@ export function summarise(incident: IncidentState, ctx: SummaryContext): Inciden
     resolvedAtUs: incident.status === 'resolved' ? incident.closedAtUs : undefined,
     eventKeys: [...incident.eventKeys],
     hosts: [...new Set([...incident.hosts, ...incident.silentHosts])].sort(),
-    explanation: incident.deciding?.explanation ?? [],
+    explanation: withMetricEvidence(incident.deciding?.explanation ?? [], incident.metricEvidence),
     modelVersion: incident.deciding?.modelVersion ?? INCIDENT_RULES_VERSION,
   };
+}
+
+/** The metrics that went anomalous come first: they say what a technician should look at. */
+function withMetricEvidence(explanation: Explanation[], metrics: Explanation[] | undefined): Explanation[] {
+  if (!metrics?.length) return explanation;
+  const named = new Set(metrics.map((m) => m.feature));
+  return [...metrics, ...explanation.filter((e) => !named.has(e.feature))];
 }

@@ -81,6 +81,42 @@ describe('gradient-boosted trees', () => {
     expect(Math.abs(contributions[1])).toBeLessThan(1);
   });
 
+  it('When trained with the logistic loss, then the output is the log-odds of the class and unseen rows are mostly right', () => {
+    const train = noisyLinear(6, 2000);
+    const test = noisyLinear(7, 1000);
+    // Class 1 when y is above its middle value (20): a noisy threshold on x0 near 2.
+    const label = (y: number) => (y > 20 ? 1 : 0);
+    const model = trainGbt(train.matrix, train.target.map(label), options({ loss: { kind: 'logistic' }, nTrees: 100 }));
+    let right = 0;
+    for (let i = 0; i < test.matrix.rowCount; i++) {
+      const logOdds = predictGbt(model, test.matrix.values.subarray(i * 2, i * 2 + 2));
+      if ((logOdds > 0 ? 1 : 0) === label(test.target[i])) right++;
+    }
+
+    expect(right / test.matrix.rowCount).toBeGreaterThan(0.85);
+    // Far from the threshold the model is sure, in log-odds: x0 = 0.2 is class 0, x0 = 3.8 class 1.
+    expect(predictGbt(model, [0.2, 0.5])).toBeLessThan(-3);
+    expect(predictGbt(model, [3.8, 0.5])).toBeGreaterThan(3);
+  });
+
+  it('When each tree may use half of the features, then the trees split on both and the fit stays as good', () => {
+    const { matrix, target } = noisyLinear(8, 1500);
+    // Two copies of x0 next to the noise column: any half of the columns still holds x0.
+    const wide = {
+      rowCount: matrix.rowCount,
+      featureCount: 4,
+      values: Float32Array.from(
+        { length: matrix.rowCount * 4 },
+        (_, k) => matrix.values[Math.floor(k / 4) * 2 + (k % 4 === 1 ? 1 : 0)]
+      ),
+    };
+    const model = trainGbt(wide, target, options({ nTrees: 60, featureFraction: 0.5 }));
+    const used = new Set(model.trees.flatMap((tree) => tree.feature.filter((f) => f >= 0)));
+
+    expect(used.has(0) && used.has(2)).toBe(true);
+    expect(predictGbt(model, [3, 0.5, 3, 3])).toBeCloseTo(25, 0);
+  });
+
   it('When progress is followed, then it is reported once per tree', () => {
     const { matrix, target } = noisyLinear(5, 200);
     const seen: number[] = [];

@@ -1,5 +1,6 @@
 import type { FeaturizerParams } from './featurizer';
 import type { EvaluationReport } from './metrics';
+import type { TabularManifest } from './tabularModel';
 
 /** Aliases the registry keeps per model; promotion between them is decided elsewhere. */
 export const MODEL_ALIASES = ['champion', 'challenger'] as const;
@@ -45,3 +46,6 @@ export interface ModelManifest {
   metrics: EvaluationReport;
   parentVersion: string | null;
 }
+
+/** Every kind of model the registry holds: text classifiers and tabular models (issue 10). */
+export type RegistryManifest = ModelManifest | TabularManifest;

@@ -5,6 +5,7 @@ import {
   fitTemperature,
   grid,
   gridSearch,
+  groupKFold,
   stratifiedKFold,
   stratifiedSample,
   timeOrderedFolds,
@@ -43,6 +44,20 @@ describe('folds', () => {
     }
     // Expanding window: each fold trains on more of the past than the one before.
     expect(folds[1].train.length).toBeGreaterThan(folds[0].train.length);
+  });
+
+  it('When rows come in groups, then every group is validated in exactly one fold and the folds are of even size', () => {
+    const random = seededRandom(9);
+    const groups = Array.from({ length: 300 }, () => `engine ${Math.floor(random() * 20)}`);
+    const folds = groupKFold(groups, 3, 1);
+    const validated = folds.flatMap((f) => f.validation).sort((a, b) => a - b);
+    expect(validated).toEqual(groups.map((_, i) => i));
+    for (const fold of folds) {
+      const inValidation = new Set(fold.validation.map((i) => groups[i]));
+      expect(fold.train.some((i) => inValidation.has(groups[i]))).toBe(false);
+      expect(fold.validation.length).toBeGreaterThan(70);
+    }
+    expect(() => groupKFold(['a', 'a', 'b'], 3, 1)).toThrow('at least 3 groups');
   });
 
   it('When a subset is drawn, then it has exactly the size asked for, every class, in proportion', () => {

@@ -3,8 +3,8 @@
  *
  * 1. Hold out the newest rows (`split.ts`); nothing below ever looks at them.
  * 2. Choose the hyperparameters by k-fold cross-validation on the training part: stratified
- *    folds, or time-ordered folds (train on the past, validate on the next block) when the rows
- *    have times.
+ *    folds, time-ordered folds (train on the past, validate on the next block) when the rows
+ *    have times, or group folds (a group's rows all on one side) when rows come in groups.
  * 3. Fit a calibration (temperature scaling) on the out-of-fold predictions of the chosen
  *    candidate, so that a confidence of 0.8 is right about 80% of the time.
  * 4. Fit the chosen candidate on the whole training part and score it on the held-out rows: the
@@ -24,7 +24,7 @@ export interface Fold {
   validation: number[];
 }
 
-export type FoldKind = 'stratified' | 'time-ordered';
+export type FoldKind = 'stratified' | 'time-ordered' | 'group';
 
 export const DEFAULT_FOLDS = 3;
 
@@ -78,6 +78,38 @@ export function timeOrderedFolds(times: readonly number[], k: number): Fold[] {
     folds.push({ train: train.sort((a, b) => a - b), validation: validation.sort((a, b) => a - b) });
   }
   return folds;
+}
+
+/**
+ * Group k-fold: every row of a group (one engine, one device) lands in the same fold, so a model
+ * is never validated on a group it saw part of. Groups are shuffled (seeded) and each, largest
+ * first, goes to the fold with the fewest rows so far, which keeps the folds' sizes even.
+ */
+export function groupKFold(groups: readonly string[], k: number, seed: number): Fold[] {
+  if (!(k >= 2)) throw new RangeError(`k-fold needs at least 2 folds, got ${k}`);
+  const sizes = new Map<string, number>();
+  for (const g of groups) sizes.set(g, (sizes.get(g) ?? 0) + 1);
+  if (sizes.size < k) throw new RangeError(`group k-fold needs at least ${k} groups, got ${sizes.size}`);
+  const names = [...sizes.keys()].sort();
+  const random = seededRandom(seed);
+  for (let i = names.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [names[i], names[j]] = [names[j], names[i]];
+  }
+  // A stable sort: equal-sized groups keep their shuffled order.
+  names.sort((a, b) => (sizes.get(b) ?? 0) - (sizes.get(a) ?? 0));
+  const load = new Array<number>(k).fill(0);
+  const foldOfGroup = new Map<string, number>();
+  for (const name of names) {
+    let lightest = 0;
+    for (let f = 1; f < k; f++) if (load[f] < load[lightest]) lightest = f;
+    foldOfGroup.set(name, lightest);
+    load[lightest] += sizes.get(name) ?? 0;
+  }
+  return foldsFromAssignment(
+    Int32Array.from(groups, (g) => foldOfGroup.get(g) ?? 0),
+    k
+  );
 }
 
 /** Folds from one fold id per row (every row validated exactly once). */

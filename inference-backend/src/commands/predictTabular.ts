@@ -1,0 +1,108 @@
+import { printablePath, readTableFile, toCsvRow } from '../adapters/files/csv';
+import { OnnxTabularModel } from '../adapters/onnx/tabularModel';
+import type { TabularOutputs } from '../adapters/onnx/tabularModel';
+import { listModels, loadModel, readAliases } from '../adapters/registry/modelRegistry';
+import type { RegistryManifest } from '../domain/mlops/manifest';
+import { buildFeatures, TabularDataError } from '../domain/mlops/tabularFeatures';
+import { isTabularManifest } from '../domain/mlops/tabularModel';
+import type { TabularManifest } from '../domain/mlops/tabularModel';
+import { inputErrorMessage, isInputError, processIo, TrainInputError } from './commandInput';
+import type { CommandIo } from './commandInput';
+import { checkTableColumns, tabularInputError } from './trainTabular';
+
+export interface TabularPredictFlags {
+  model: string;
+  input: string;
+  /** Only this column of the input is repeated in the output; all of them when absent. */
+  id?: string;
+  maxInputMb?: number;
+}
+
+/** Every tabular model in `dir` at its champion, or its newest version when it has none. */
+export async function loadTabularModels(dir: string): Promise<OnnxTabularModel[]> {
+  const models: OnnxTabularModel[] = [];
+  for (const name of await listModels(dir)) {
+    const alias = (await readAliases(dir, name)).champion ? 'champion' : 'latest';
+    const stored = await loadModel<RegistryManifest>(dir, name, alias);
+    if (isTabularManifest(stored.manifest)) models.push(await OnnxTabularModel.load(stored.onnx, stored.manifest));
+  }
+  return models;
+}
+
+/** Numbers as people read them: 7 significant digits, no float32 noise (87.12346, not 87.12345886230469). */
+const number = (value: number) => String(Number(value.toPrecision(7)));
+
+/** The columns one model adds, named after its target. */
+function outputColumns(manifest: TabularManifest): string[] {
+  const target = manifest.target;
+  const predicted = `predicted_${target}`;
+  if (manifest.kind === 'tabular_regressor') return [predicted, `${target}_p10`, `${target}_p90`];
+  return [predicted, manifest.labels.length === 2 ? `${target}_probability` : `${target}_confidence`];
+}
+
+function outputCells(manifest: TabularManifest, outputs: TabularOutputs, row: number): string[] {
+  if (outputs.task === 'regression') {
+    return [number(outputs.prediction[row]), number(outputs.p10[row]), number(outputs.p90[row])];
+  }
+  const K = outputs.classes;
+  const p = outputs.probabilities.subarray(row * K, (row + 1) * K);
+  // The argmax of the probabilities: the graph has no label output to trust or distrust.
+  let best = 0;
+  for (let k = 1; k < K; k++) if (p[k] > p[best]) best = k;
+  const shown = K === 2 ? p[1] : p[best];
+  return [manifest.labels[best], shown.toFixed(4)];
+}
+
+/**
+ * `nocai predict` for tabular models: the input's rows in order, each followed by
+ * `predicted_<target>` and, for a number, `<target>_p10` and `<target>_p90`; for two classes,
+ * `<target>_probability` (of the second label, `positiveLabel` in the manifest); for more,
+ * `<target>_confidence`. Windows are computed from the rows given, per group in order.
+ */
+export async function runPredictTabular(flags: TabularPredictFlags, io: CommandIo = processIo): Promise<number> {
+  let models: OnnxTabularModel[] = [];
+  try {
+    models = await loadTabularModels(flags.model);
+    if (models.length === 0) {
+      throw new TrainInputError(
+        `${printablePath(flags.model)} holds no tabular models (train one with nocai train --target COLUMN --out ${printablePath(flags.model)}, ` +
+          'or give --text for text models).'
+      );
+    }
+    const table = await readTableFile(flags.input, { maxInputMb: flags.maxInputMb, limitHint: '--max-input-mb' });
+    checkTableColumns(
+      table,
+      [...models.flatMap((m) => m.manifest.inputs.columns), ...(flags.id ? [flags.id] : [])],
+      flags.input
+    );
+    const results: TabularOutputs[] = [];
+    for (const model of models) {
+      let matrix;
+      try {
+        matrix = buildFeatures(model.manifest.features, table.rows);
+      } catch (error) {
+        if (error instanceof TabularDataError) throw tabularInputError(error, flags.input);
+        throw error;
+      }
+      results.push(await model.run(matrix));
+    }
+    const kept = flags.id ? [flags.id] : table.columns;
+    const header = [...kept, ...models.flatMap((m) => outputColumns(m.manifest))];
+    const lines = [toCsvRow(header)];
+    table.rows.forEach((row, i) => {
+      const cells = kept.map((c) => row[c] ?? '');
+      models.forEach((m, k) => cells.push(...outputCells(m.manifest, results[k], i)));
+      lines.push(toCsvRow(cells));
+    });
+    io.stdout(`${lines.join('\n')}\n`);
+    return 0;
+  } catch (error) {
+    if (isInputError(error)) {
+      io.stderr(`nocai predict: ${inputErrorMessage(error)}\n`);
+      return 2;
+    }
+    throw error;
+  } finally {
+    await Promise.all(models.map((m) => m.close()));
+  }
+}

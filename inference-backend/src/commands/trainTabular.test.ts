@@ -1,0 +1,333 @@
+/**
+ * @jest-environment ./src/adapters/onnx/onnxruntimeTestEnvironment.js
+ */
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { csvToTable, toCsvRow } from '../adapters/files/csv';
+import { exportTabularOnnx, OnnxTabularModel } from '../adapters/onnx/tabularModel';
+import { listModels, loadModel } from '../adapters/registry/modelRegistry';
+import { buildProgram } from '../cli';
+import { seededRandom } from '../domain/mlops/gbt';
+import { buildFeatures } from '../domain/mlops/tabularFeatures';
+import type { Row } from '../domain/mlops/tabularFeatures';
+import { predictClassification, predictRegression, trainTabularModel } from '../domain/mlops/tabularModel';
+import type { TabularGrid, TabularManifest, TabularModel, TabularTrainRequest } from '../domain/mlops/tabularModel';
+import { runPredictTabular } from './predictTabular';
+import { runTrainTabular } from './trainTabular';
+import type { TabularTrainFlags } from './trainTabular';
+
+/** Small candidate sets: the behaviour under test is the same, the fits are a few seconds. */
+const SMALL_GRID: TabularGrid = {
+  gbt: { maxDepth: [3], nTrees: [40, 80], learningRate: 0.1, minSamplesLeaf: 10, subsample: 0.8, featureFraction: 1 },
+  linear: [0.1, 1],
+};
+const GBT_ONLY: TabularGrid = { ...SMALL_GRID, linear: [] };
+const LINEAR_ONLY: TabularGrid = { ...SMALL_GRID, gbt: { ...SMALL_GRID.gbt, maxDepth: [] } };
+
+const COLUMNS = ['unit id', 't', 'load [kW]', 'temp (C)', 'site', 'wear [mm]', 'failed', 'mode'];
+
+/**
+ * Machines that wear with their recent load (a rolling mean over 4 steps), with heat and with the
+ * site; `failed` is whether the wear passed a threshold; `mode` is a three-way class of the load.
+ */
+function machines(seed: number, units: number, steps = 25): Row[] {
+  const random = seededRandom(seed);
+  const rows: Row[] = [];
+  for (let u = 0; u < units; u++) {
+    const site = ['north', 'south', 'east'][u % 3];
+    const loads: number[] = [];
+    for (let t = 0; t < steps; t++) {
+      const load = 5 + 4 * Math.sin((t + u) / 3) + random() * 2;
+      loads.push(load);
+      const recent = loads.slice(-4);
+      const mean = recent.reduce((a, b) => a + b, 0) / recent.length;
+      const temp = 20 + random() * 10;
+      const wear = 2 * mean + 0.3 * temp + (site === 'south' ? 5 : 0) + (random() - 0.5) * 2;
+      rows.push({
+        'unit id': `M-${u}`,
+        t: String(t),
+        'load [kW]': load.toFixed(3),
+        'temp (C)': temp.toFixed(2),
+        site,
+        'wear [mm]': wear.toFixed(3),
+        failed: wear > 22 ? 'yes' : 'no',
+        mode: load < 4 ? 'idle' : load < 7 ? 'normal' : 'peak',
+      });
+    }
+  }
+  return rows;
+}
+
+const toCsv = (rows: readonly Row[], columns = COLUMNS) =>
+  `${[toCsvRow(columns), ...rows.map((r) => toCsvRow(columns.map((c) => r[c] ?? '')))].join('\n')}\n`;
+
+function captureIo() {
+  const io = { out: '', err: '', stdout: (t: string) => void (io.out += t), stderr: (t: string) => void (io.err += t) };
+  return io;
+}
+
+const FEATURES = ['load [kW]', 'temp (C)', 'site'];
+const relativeError = (a: number, b: number) => Math.abs(a - b) / Math.max(1, Math.abs(b));
+
+describe('nocai train --target and nocai predict on a table', () => {
+  let dir: string;
+  let history: string;
+  let fresh: string;
+  const flags = (overrides: Partial<TabularTrainFlags>): TabularTrainFlags => ({
+    history,
+    target: 'wear [mm]',
+    features: FEATURES,
+    group: 'unit id',
+    order: 't',
+    windows: [4, 8],
+    segment: 'site',
+    out: join(dir, 'models'),
+    seed: 1,
+    quiet: true,
+    grid: SMALL_GRID,
+    ...overrides,
+  });
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'nocai-tabular-'));
+    history = join(dir, 'machines.csv');
+    fresh = join(dir, 'fresh.csv');
+    await writeFile(history, toCsv(machines(1, 60)));
+    // Other machines, without the answers: what predict is for.
+    await writeFile(
+      fresh,
+      toCsv(
+        machines(2, 30),
+        COLUMNS.filter((c) => !['wear [mm]', 'failed', 'mode'].includes(c))
+      )
+    );
+  });
+  afterAll(async () => rm(dir, { recursive: true, force: true }));
+
+  it('When a number is trained per machine with rolling windows, then predict adds the prediction and its P10–P90 interval to every row', async () => {
+    const train = captureIo();
+    expect(await runTrainTabular(flags({ out: join(dir, 'wear') }), train)).toBe(0);
+    expect(train.out).toMatch(/^wear-mm v1 \(regression, inferred\): .*held-out RMSE/);
+    const report = JSON.parse(await readFile(join(dir, 'wear', 'report.json'), 'utf8'));
+    const target = report.targets['wear-mm'];
+    expect(target.crossValidation.kind).toBe('group');
+    expect(
+      target.crossValidation.candidates.map(
+        (c: { hyperparameters: { learner: { kind: string } } }) => c.hyperparameters.learner.kind
+      )
+    ).toEqual(expect.arrayContaining(['gbt', 'linear']));
+    expect(target.segments.test.map((s: { segment: string }) => s.segment).sort()).toEqual(['east', 'north', 'south']);
+    expect(target.features.names).toContain('load [kW] mean(4)');
+
+    const out = captureIo();
+    expect(await runPredictTabular({ model: join(dir, 'wear'), input: fresh }, out)).toBe(0);
+
+    const table = csvToTable(out.out);
+    expect(table.columns.slice(-3)).toEqual(['predicted_wear [mm]', 'wear [mm]_p10', 'wear [mm]_p90']);
+    const truth = machines(2, 30);
+    expect(table.rows).toHaveLength(truth.length);
+    let squares = 0;
+    let spread = 0;
+    let covered = 0;
+    const mean = truth.reduce((a, r) => a + Number(r['wear [mm]']), 0) / truth.length;
+    table.rows.forEach((row, i) => {
+      const predicted = Number(row['predicted_wear [mm]']);
+      expect(Number(row['wear [mm]_p10'])).toBeLessThanOrEqual(predicted);
+      expect(Number(row['wear [mm]_p90'])).toBeGreaterThanOrEqual(predicted);
+      const actual = Number(truth[i]['wear [mm]']);
+      squares += (predicted - actual) ** 2;
+      spread += (actual - mean) ** 2;
+      if (actual >= Number(row['wear [mm]_p10']) && actual <= Number(row['wear [mm]_p90'])) covered++;
+    });
+    // Far better than predicting the mean, and the 80% interval holds about 80% of new rows.
+    expect(squares / spread).toBeLessThan(0.2);
+    expect(covered / truth.length).toBeGreaterThan(0.65);
+    expect(covered / truth.length).toBeLessThan(0.95);
+  });
+
+  it('When a yes/no target is trained, then predict adds the predicted class and the probability of "yes"', async () => {
+    expect(await runTrainTabular(flags({ target: 'failed', out: join(dir, 'failed') }), captureIo())).toBe(0);
+    const [name] = await listModels(join(dir, 'failed'));
+    const stored = await loadModel<TabularManifest>(join(dir, 'failed'), name, 'champion');
+    expect(stored.manifest.kind).toBe('tabular_classifier');
+    expect(stored.manifest.positiveLabel).toBe('yes');
+
+    const out = captureIo();
+    expect(await runPredictTabular({ model: join(dir, 'failed'), input: fresh, id: 'unit id' }, out)).toBe(0);
+
+    const table = csvToTable(out.out);
+    expect(table.columns).toEqual(['unit id', 'predicted_failed', 'failed_probability']);
+    const truth = machines(2, 30);
+    let right = 0;
+    table.rows.forEach((row, i) => {
+      const p = Number(row.failed_probability);
+      expect(p).toBeGreaterThanOrEqual(0);
+      expect(p).toBeLessThanOrEqual(1);
+      expect(row.predicted_failed).toBe(p > 0.5 ? 'yes' : 'no');
+      if (row.predicted_failed === truth[i].failed) right++;
+    });
+    expect(right / truth.length).toBeGreaterThan(0.85);
+  });
+
+  it('When nocai train and nocai predict run with the flags of a tabular target, then the column names with spaces and brackets reach the model', async () => {
+    const stderr = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    const stdout = jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
+    const out = join(dir, 'cli');
+    try {
+      const train = ['train', '--history', history, '--target', 'wear [mm]', '--task', 'regression'];
+      const rest = [
+        '--features',
+        'load [kW], temp (C),site',
+        '--group',
+        'unit id',
+        '--order',
+        't',
+        '--windows',
+        '8,4',
+        '--out',
+        out,
+        '--quiet',
+      ];
+      await buildProgram([...train, ...rest]).parseAsync([...train, ...rest], { from: 'user' });
+      expect(process.exitCode ?? 0).toBe(0);
+      const manifest = (await loadModel<TabularManifest>(out, 'wear-mm', 'champion')).manifest;
+      expect(manifest.target).toBe('wear [mm]');
+      expect(manifest.features.windows).toEqual([4, 8]);
+      expect(manifest.inputs.columns).toEqual(
+        expect.arrayContaining(['load [kW]', 'temp (C)', 'site', 'unit id', 't'])
+      );
+      stdout.mockClear();
+
+      const predict = ['predict', '--model', out, '--input', fresh, '--id', 'unit id'];
+      await buildProgram(predict).parseAsync(predict, { from: 'user' });
+      expect(process.exitCode ?? 0).toBe(0);
+      const printed = stdout.mock.calls.map((call) => String(call[0])).join('');
+      expect(csvToTable(printed).columns).toEqual(['unit id', 'predicted_wear [mm]', 'wear [mm]_p10', 'wear [mm]_p90']);
+
+      // Flags of the two kinds of targets do not mix; tabular flags need --target.
+      const mixed = [
+        'train',
+        '--history',
+        history,
+        '--target',
+        'failed',
+        '--features',
+        'site',
+        '--text',
+        'site',
+        '--out',
+        out,
+      ];
+      await buildProgram(mixed).parseAsync(mixed, { from: 'user' });
+      expect(process.exitCode).toBe(2);
+      expect(String(stderr.mock.calls.at(-1)?.[0])).toMatch(
+        /--target trains a tabular model; --text belongs to text models/
+      );
+      const orphan = ['train', '--history', history, '--features', 'site', '--out', out];
+      await buildProgram(orphan).parseAsync(orphan, { from: 'user' });
+      expect(String(stderr.mock.calls.at(-1)?.[0])).toBe('nocai train: --features needs --target COLUMN.\n');
+    } finally {
+      process.exitCode = 0;
+      stderr.mockRestore();
+      stdout.mockRestore();
+    }
+  });
+
+  it('When the input is ragged, lacks a column or has a word in a numeric feature, then each is one sentence naming the file and exit code 2', async () => {
+    expect(await runTrainTabular(flags({ out: join(dir, 'bad') }), captureIo())).toBe(0);
+    const ragged = join(dir, 'ragged.csv');
+    await writeFile(ragged, 'unit id,t,load [kW]\nM-1,0,3.5\nM-1,1\n');
+    const wordy = join(dir, 'wordy.csv');
+    const rows = machines(3, 2);
+    rows[7] = { ...rows[7], 'temp (C)': 'warm' };
+    await writeFile(wordy, toCsv(rows));
+
+    let io = captureIo();
+    const cases: Array<[() => Promise<number>, RegExp]> = [
+      [() => runTrainTabular(flags({ history: ragged }), io), /ragged\.csv line 3 has 2 cells but the header has 3/],
+      [
+        () => runTrainTabular(flags({ features: ['load [kW]', 'pressure'] }), io),
+        /machines\.csv has no column "pressure"; its columns are unit id, t/,
+      ],
+      [() => runPredictTabular({ model: join(dir, 'bad'), input: ragged }, io), /ragged\.csv line 3 has 2 cells/],
+      [
+        () => runPredictTabular({ model: join(dir, 'bad'), input: wordy }, io),
+        /wordy\.csv: column "temp \(C\)" must hold numbers; data row 8 has "warm"\.$/,
+      ],
+      [
+        () => runTrainTabular(flags({ history: wordy, out: join(dir, 'never') }), io),
+        /wordy\.csv: column "temp \(C\)" holds numbers but data row 8 has "warm"/,
+      ],
+    ];
+    for (const [run, message] of cases) {
+      io = captureIo();
+      expect(await run()).toBe(2);
+      expect(io.err.trim().split('\n')).toHaveLength(1);
+      expect(io.err.trim()).toMatch(message);
+    }
+    // Predicting on a file without a column the model reads names that column.
+    const lacking = join(dir, 'lacking.csv');
+    await writeFile(lacking, toCsv(machines(4, 2), ['unit id', 't', 'load [kW]', 'site']));
+    io = captureIo();
+    expect(await runPredictTabular({ model: join(dir, 'bad'), input: lacking }, io)).toBe(2);
+    expect(io.err).toMatch(/lacking\.csv has no column "temp \(C\)"/);
+  });
+});
+
+describe('tabular models served by onnxruntime', () => {
+  const rows = machines(5, 40);
+  const fresh = machines(6, 10);
+  const request = (target: string): TabularTrainRequest => ({
+    target,
+    features: FEATURES,
+    categorical: [],
+    group: 'unit id',
+    order: 't',
+    windows: [4],
+  });
+
+  async function compare(model: TabularModel): Promise<number> {
+    const manifest = {
+      kind: model.task === 'regression' ? 'tabular_regressor' : 'tabular_classifier',
+      labels: model.labels,
+      inputs: { columns: [], tensor: { name: 'features', dimension: model.features.names.length } },
+    } as unknown as TabularManifest; // only the fields `run` reads
+    const served = await OnnxTabularModel.load(exportTabularOnnx(model), manifest);
+    const matrix = buildFeatures(model.features, fresh);
+    const outputs = await served.run(matrix);
+    await served.close();
+    let worst = 0;
+    if (outputs.task === 'regression') {
+      const expected = predictRegression(model, matrix);
+      for (let i = 0; i < matrix.rowCount; i++) {
+        worst = Math.max(
+          worst,
+          relativeError(outputs.prediction[i], expected.prediction[i]),
+          relativeError(outputs.p10[i], expected.p10[i]),
+          relativeError(outputs.p90[i], expected.p90[i])
+        );
+      }
+    } else {
+      const expected = predictClassification(model, matrix);
+      expected.forEach((p, k) => (worst = Math.max(worst, Math.abs(outputs.probabilities[k] - p))));
+    }
+    return worst;
+  }
+
+  it.each([
+    ['trees, regression', 'wear [mm]', GBT_ONLY],
+    ['ridge regression', 'wear [mm]', LINEAR_ONLY],
+    ['trees, two classes', 'failed', GBT_ONLY],
+    ['trees, three classes', 'mode', GBT_ONLY],
+    ['logistic regression, three classes', 'mode', LINEAR_ONLY],
+  ])(
+    'When %s runs in onnxruntime, then every output equals the TypeScript forward pass within 1e-5',
+    async (_, target, grid) => {
+      const { model } = trainTabularModel(rows, request(target), { grid });
+
+      expect(model.learner.kind).toBe(grid === LINEAR_ONLY ? 'linear' : 'gbt');
+      expect(await compare(model)).toBeLessThan(1e-5);
+    }
+  );
+});

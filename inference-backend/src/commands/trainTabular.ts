@@ -1,0 +1,199 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import { printable, printablePath, readTableFile } from '../adapters/files/csv';
+import type { Table } from '../adapters/files/csv';
+import { exportTabularOnnx } from '../adapters/onnx/tabularModel';
+import { saveModel, setAlias } from '../adapters/registry/modelRegistry';
+import { inputColumns, TabularDataError } from '../domain/mlops/tabularFeatures';
+import {
+  describeHyperparameters,
+  TABULAR_TENSORS,
+  tabularModelName,
+  trainTabularModel,
+} from '../domain/mlops/tabularModel';
+import type { TabularGrid, TabularManifest, TabularTask, TrainedTabular } from '../domain/mlops/tabularModel';
+import { inputErrorMessage, isInputError, processIo, TrainInputError } from './commandInput';
+import type { CommandIo } from './commandInput';
+
+/** `nocai train --target …`: the flags of a tabular target (issue 10). */
+export interface TabularTrainFlags {
+  history: string;
+  target: string;
+  task?: TabularTask;
+  features: string[];
+  categorical?: string[];
+  group?: string;
+  order?: string;
+  windows?: number[];
+  normalizeBy?: string;
+  segment?: string;
+  out: string;
+  seed: number;
+  quiet?: boolean;
+  maxInputMb?: number;
+  /** Replaces the default candidates (benches and tests bound their cost with it). */
+  grid?: TabularGrid;
+}
+
+/** Columns named on the command line that the file lacks: one sentence naming both. */
+export function checkTableColumns(table: Table, wanted: readonly string[], file: string): void {
+  const missing = [...new Set(wanted)].filter((c) => !table.columns.includes(c));
+  if (missing.length === 0) return;
+  const shown = table.columns.slice(0, 30).map((c) => printable(c));
+  const more = table.columns.length > 30 ? ` and ${table.columns.length - 30} more` : '';
+  throw new TrainInputError(
+    `${printablePath(file)} has no column ${missing.map((c) => `"${printable(c)}"`).join(', ')}; ` +
+      `its columns are ${shown.join(', ')}${more}.`
+  );
+}
+
+/** A data error of the domain as one sentence that names the file. */
+export function tabularInputError(error: TabularDataError, file: string): TrainInputError {
+  return new TrainInputError(`${printablePath(file)}: ${printable(error.message, 300)}.`);
+}
+
+const fixed = (n: number) => n.toFixed(3);
+
+/** One line per trained target: what a person checks after training. */
+function summary(manifest: TabularManifest, trained: TrainedTabular, seconds: number): string {
+  const { report } = trained;
+  const cv = report.crossValidation;
+  const chosenMean = cv.candidates.find((c) => c.hyperparameters === trained.hyperparameters)?.mean ?? NaN;
+  // Regression is chosen on −RMSE (higher is better): shown as the RMSE people read.
+  const cvFigure = cv.metric === '-rmse' ? `RMSE ${fixed(-chosenMean)}` : `${cv.metric} ${fixed(chosenMean)}`;
+  const test = report.test;
+  const figures =
+    'rmse' in test
+      ? `held-out RMSE ${fixed(test.rmse)}, MAE ${fixed(test.mae)}, P10–P90 coverage ${fixed(test.intervalCoverage)}`
+      : `held-out macro-F1 ${fixed(test.macroF1)}, accuracy ${fixed(test.accuracy)}, log-loss ${fixed(test.logLoss)}`;
+  return (
+    `${manifest.name} ${manifest.version} (${report.task}${report.taskFrom === 'inferred' ? ', inferred' : ''}): ` +
+    `${describeHyperparameters(trained.hyperparameters, report.task === 'classification')}, ` +
+    `${report.features.count} features, ${cv.folds}-fold ${cv.kind} CV ${cvFigure} ` +
+    `over ${cv.candidates.length} candidates; ${figures} on ${report.rows.test} rows; ${seconds.toFixed(1)} s\n`
+  );
+}
+
+/** Report written next to the models, in the shape of the text models' report.json. */
+async function writeTabularReport(
+  dir: string,
+  manifest: TabularManifest,
+  trained: TrainedTabular,
+  seconds: number,
+  source: string
+) {
+  const file = join(dir, 'report.json');
+  const report = {
+    createdAt: new Date().toISOString(),
+    source,
+    targets: {
+      [manifest.name]: {
+        version: manifest.version,
+        trainingSeconds: seconds,
+        window: manifest.trainingWindow,
+        ...trained.report,
+      },
+    },
+  };
+  await mkdir(dir, { recursive: true });
+  await writeFile(file, `${JSON.stringify(report, null, 2)}\n`);
+  return file;
+}
+
+/**
+ * Trains one tabular target, exports it to ONNX, stores it in the registry as champion and writes
+ * report.json. Returns the exit code: 0, or 2 with one sentence on stderr for bad input.
+ */
+export async function runTrainTabular(flags: TabularTrainFlags, io: CommandIo = processIo): Promise<number> {
+  const progress = (text: string) => {
+    if (!flags.quiet) io.stderr(`${text}\n`);
+  };
+  try {
+    const began = performance.now();
+    const table = await readTableFile(flags.history, { maxInputMb: flags.maxInputMb, limitHint: '--max-input-mb' });
+    if (table.rows.length === 0) throw new TrainInputError(`${printablePath(flags.history)} has no data rows.`);
+    const categorical = flags.categorical ?? [];
+    const stray = categorical.filter((c) => !flags.features.includes(c));
+    if (stray.length > 0) {
+      throw new TrainInputError(
+        `--categorical names ${stray.map((c) => `"${printable(c)}"`).join(', ')}, which --features does not list.`
+      );
+    }
+    if (flags.features.includes(flags.target)) {
+      throw new TrainInputError(`the target "${printable(flags.target)}" cannot also be a feature.`);
+    }
+    const optional = [flags.group, flags.order, flags.segment, flags.normalizeBy].filter(
+      (c): c is string => c !== undefined
+    );
+    checkTableColumns(table, [flags.target, ...flags.features, ...optional], flags.history);
+    progress(`train: ${flags.target} on ${table.rows.length} rows of ${basename(flags.history)}`);
+    let trained: TrainedTabular;
+    try {
+      trained = trainTabularModel(
+        table.rows,
+        {
+          target: flags.target,
+          task: flags.task,
+          features: flags.features,
+          categorical,
+          group: flags.group,
+          order: flags.order,
+          windows: flags.windows ?? [],
+          normalizeBy: flags.normalizeBy,
+          segment: flags.segment,
+        },
+        { seed: flags.seed, onProgress: (m) => progress(`train: ${m}`), ...(flags.grid ? { grid: flags.grid } : {}) }
+      );
+    } catch (error) {
+      if (error instanceof TabularDataError) throw tabularInputError(error, flags.history);
+      throw error;
+    }
+    const { model, report } = trained;
+    const name = tabularModelName(flags.target);
+    const regression = model.task === 'regression';
+    const manifest = await saveModel<TabularManifest>(
+      flags.out,
+      {
+        format: 1,
+        name,
+        createdAt: new Date().toISOString(),
+        target: flags.target,
+        kind: regression ? 'tabular_regressor' : 'tabular_classifier',
+        labels: model.labels,
+        positiveLabel: model.labels.length === 2 ? model.labels[1] : undefined,
+        inputs: {
+          columns: inputColumns(model.features),
+          tensor: { name: TABULAR_TENSORS.input, dimension: model.features.names.length },
+        },
+        outputs: regression
+          ? { prediction: TABULAR_TENSORS.prediction, p10: TABULAR_TENSORS.p10, p90: TABULAR_TENSORS.p90 }
+          : { probabilities: TABULAR_TENSORS.probabilities },
+        features: model.features,
+        hyperparameters: trained.hyperparameters,
+        temperature: model.temperature,
+        interval: model.interval,
+        trainingWindow: {
+          trainRows: report.rows.train,
+          testRows: report.rows.test,
+          groupColumn: flags.group,
+          orderColumn: flags.order,
+        },
+        dataHash: trained.dataHash,
+        metrics: report,
+      },
+      exportTabularOnnx(model, `${name}: ${flags.target} from ${flags.features.length} columns`)
+    );
+    await setAlias(flags.out, name, 'champion', manifest.version);
+    const seconds = (performance.now() - began) / 1000;
+    const file = await writeTabularReport(flags.out, manifest, trained, seconds, flags.history);
+    progress(`train: model ${name} ${manifest.version} and ${file} written`);
+    io.stdout(summary(manifest, trained, seconds));
+    return 0;
+  } catch (error) {
+    if (isInputError(error)) {
+      io.stderr(`nocai train: ${inputErrorMessage(error)}\n`);
+      return 2;
+    }
+    throw error;
+  }
+}

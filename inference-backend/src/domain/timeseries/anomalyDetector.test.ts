@@ -1,0 +1,197 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadNabCorpus } from '../../adapters/files/nab';
+import { seededRandom } from '../mlops/gbt';
+import { createState, DEFAULT_ANOMALY_SETTINGS, scoreSeries, update } from './anomalyDetector';
+import type { AnomalyDetectorState, AnomalyPoint } from './anomalyDetector';
+import { NAB_PUBLISHED, scoreCorpus, sweepLabels } from './nabScorer';
+import { LIVE_ALARM_DECADES } from './seriesDetector';
+
+const NAB_DIR = join(__dirname, '..', '..', '..', '..', '..', 'shared', 'datasets', 'nab');
+const describeWithData = existsSync(join(NAB_DIR, 'windows.json')) ? describe : describe.skip;
+
+const STEP_MS = 5 * 60_000;
+const times = (n: number, stepMs = STEP_MS) => Array.from({ length: n }, (_, i) => 1_700_000_000_000 + i * stepMs);
+
+/** Gaussian noise around `level` (Box–Muller on a seeded generator). */
+function noise(n: number, seed: number, level = 50, sd = 2): number[] {
+  const random = seededRandom(seed);
+  return Array.from({ length: n }, () => {
+    const u = Math.max(random(), 1e-12);
+    return level + sd * Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * random());
+  });
+}
+
+function run(timesMs: readonly number[], values: readonly number[], state = createState()): AnomalyPoint[] {
+  return values.map((v, i) => update(state, timesMs[i], v));
+}
+
+/**
+ * About the threshold NAB's optimisation picks for the defaults (0.39, bench/nab.ts): on pure
+ * Gaussian noise the detector still reaches it about once in a thousand samples, so the tests
+ * compare an event with the noise around it rather than expect silence.
+ */
+const ALARM = 0.4;
+const alarms = (points: readonly AnomalyPoint[], from = 0, to = points.length) =>
+  points.slice(from, to).filter((p) => p.score >= ALARM).length;
+
+describe('anomaly detector', () => {
+  it('When a series is scored in full and by a prefix, then the prefix gets the same scores (causal)', () => {
+    const values = noise(1500, 1);
+    values[900] += 40;
+    const whole = scoreSeries(times(1500), values);
+    const prefix = scoreSeries(times(1000), values.slice(0, 1000));
+    expect(prefix).toEqual(whole.slice(0, 1000));
+    expect(whole[900]).toBeGreaterThan(ALARM);
+  });
+
+  it('When every value is equal, then no sample is anomalous and nothing is NaN', () => {
+    const points = run(times(3000), new Array<number>(3000).fill(42.5));
+    expect(points.every((p) => p.score === 0)).toBe(true);
+    for (const p of points.slice(100)) {
+      expect(p.expected).toBe(42.5);
+      expect((p.upper ?? Infinity) - (p.lower ?? -Infinity)).toBeLessThan(0.001);
+    }
+  });
+
+  it('When a single sample arrives, then it scores 0 with no baseline yet', () => {
+    expect(run(times(1), [7])).toEqual([{ score: 0, evidence: 0, expected: null, lower: null, upper: null }]);
+  });
+
+  it('When noise carries one large spike, then the spike stands far above every other score and outside the band', () => {
+    const values = noise(2500, 2);
+    values[2000] = 90;
+    const points = run(times(2500), values);
+    const others = points.filter((_, i) => i !== 2000).map((p) => p.evidence);
+    expect(points[2000].score).toBeGreaterThan(0.7);
+    expect(points[2000].evidence).toBeGreaterThan(3 * Math.max(...others));
+    expect(points[2000].upper ?? Infinity).toBeLessThan(90);
+    expect(points[2000].lower ?? -Infinity).toBeLessThan(50);
+  });
+
+  it('When the level shifts and stays, then it raises one alarm, not a storm, and the band follows it', () => {
+    const values = [...noise(2000, 3), ...noise(1000, 4, 80)];
+    const points = run(times(3000), values);
+    expect(points[2000].score).toBeGreaterThan(ALARM);
+    expect(alarms(points, 2001, 3000)).toBeLessThanOrEqual(1);
+    expect(points[2999].expected ?? 0).toBeGreaterThan(75);
+  });
+
+  it('When a value is missing (NaN), then it scores 0, teaches nothing and the scores after it are unchanged', () => {
+    const values = noise(1200, 5);
+    const withGap = [...values.slice(0, 700), Number.NaN, ...values.slice(700)];
+    const timesWithGap = [...times(700), times(701)[700] - STEP_MS / 2, ...times(1200).slice(700)];
+    const points = run(timesWithGap, withGap);
+    expect(points[700].score).toBe(0);
+    expect(points.map((p) => p.score).filter((_, i) => i !== 700)).toEqual(scoreSeries(times(1200), values));
+  });
+
+  it('When the state is saved as JSON and restored mid-series, then the scores continue exactly as without the restart', () => {
+    const values = noise(2000, 6);
+    values[1500] = 95;
+    const ts = times(2000);
+    const state = createState();
+    const first = run(ts.slice(0, 1200), values.slice(0, 1200), state);
+    const restored = JSON.parse(JSON.stringify(state)) as AnomalyDetectorState;
+    const second = run(ts.slice(1200), values.slice(1200), restored);
+    expect([...first, ...second].map((p) => p.score)).toEqual(scoreSeries(ts, values));
+  });
+
+  it('When a huge spike has passed, then a smaller spike a day later still stands out (the huge one is learnt capped)', () => {
+    const values = noise(3000, 9);
+    values[1500] = 250;
+    values[1800] = 66;
+    const points = run(times(3000), values);
+    const others = points.filter((_, i) => i > 1500 && i !== 1800).map((p) => p.evidence);
+    // Evidence, not score: the span after the huge spike is suppressed for NAB, but the live stage alarms on evidence.
+    expect(points[1800].evidence).toBeGreaterThan(LIVE_ALARM_DECADES);
+    expect(points[1800].evidence).toBeGreaterThan(Math.max(...others));
+  });
+
+  it('When a huge spike has left the baseline, then a smaller spike the next day still alarms (the history learns it within reach)', () => {
+    const values = noise(3000, 10);
+    values[1000] = 5000;
+    values[1600] = 66;
+    const points = run(times(3000), values);
+    const others = points.filter((_, i) => i > 1100 && i !== 1600).map((p) => p.evidence);
+    expect(points[1600].evidence).toBeGreaterThan(LIVE_ALARM_DECADES);
+    expect(points[1600].evidence).toBeGreaterThan(Math.max(...others));
+    expect(points[1600].score).toBeGreaterThan(ALARM);
+  });
+
+  it('When the series runs ten times longer, then its state does not grow', () => {
+    const state = createState();
+    const ts = times(30_000);
+    const values = noise(30_000, 7);
+    run(ts.slice(0, 3000), values.slice(0, 3000), state);
+    const early = JSON.stringify(state).length;
+    run(ts.slice(3000), values.slice(3000), state);
+    expect(JSON.stringify(state).length).toBeLessThan(early * 1.2);
+  });
+
+  it('When a counter rises and is reset by a restart, then it is scored on its increases and the reset raises no alarm', () => {
+    const increments = noise(3000, 8, 100, 5);
+    const totals: number[] = [];
+    let total = 0;
+    increments.forEach((inc, i) => {
+      if (i === 2000) total = 0; // the process restarted
+      total += inc;
+      totals.push(total);
+    });
+    const state = createState();
+    const points = run(times(3000), totals, state);
+    expect(state.kind).toBe('counter');
+    expect(Math.max(...points.slice(1995, 2100).map((p) => p.evidence))).toBeLessThan(5);
+    expect(points[2500].expected ?? 0).toBeGreaterThan(80);
+    expect(points[2500].expected ?? 0).toBeLessThan(120);
+  });
+
+  it('When the samples stop for hours and come back, then the gap itself raises no alarm', () => {
+    const ts = [...times(1500), ...times(1000).map((t) => t + 1500 * STEP_MS + 6 * 3_600_000)];
+    const values = noise(2500, 9);
+    const points = run(ts, values);
+    const withoutGap = run(times(2500), values);
+    expect(alarms(points, 1500, 1600)).toBe(alarms(withoutGap, 1500, 1600));
+    expect(Math.max(...points.slice(1500, 1510).map((p) => p.evidence))).toBeLessThan(5);
+  });
+
+  it('When a nightly job spikes at about the same time each day, then after three days it is no longer evidence', () => {
+    const perDay = 288;
+    const values = noise(perDay * 10, 10, 20, 1);
+    for (let day = 0; day < 10; day++) values[day * perDay + 36 + (day % 3)] = 60;
+    const points = run(times(perDay * 10), values);
+    const nightly = (day: number) => points[day * perDay + 36 + (day % 3)].evidence;
+    expect([1, 2, 3].map(nightly).every((e) => e > 5)).toBe(true);
+    expect([7, 8, 9].map(nightly).every((e) => e < 1)).toBe(true);
+  });
+
+  it('When times go backwards, then update refuses the sample', () => {
+    const state = createState();
+    update(state, 2000, 1);
+    expect(() => update(state, 1000, 1)).toThrow(RangeError);
+  });
+});
+
+describeWithData('anomaly detector on the 17 NAB AWS series', () => {
+  const series = loadNabCorpus(NAB_DIR);
+  const scores = series.map((s) => scoreSeries(s.timesMs, s.values, DEFAULT_ANOMALY_SETTINGS));
+
+  it('When NAB scores the defaults (threshold optimised over the 17), then the standard profile stays at 71 or more', () => {
+    const files = series.map((s, i) => ({
+      labels: sweepLabels({ name: s.name, timesMs: s.timesMs, windowsMs: s.windowsMs }),
+      scores: scores[i],
+    }));
+    const result = scoreCorpus(files, 'standard');
+    // 71.58 when written (70.18 before extremes were learnt capped and within reach); Numenta HTM's
+    // shipped results score NAB_PUBLISHED.shipped.numenta.standard.
+    expect(result.score).toBeGreaterThanOrEqual(71);
+    expect(NAB_PUBLISHED.shipped.numenta.standard).toBeGreaterThan(71);
+  });
+
+  it('When a NAB file is scored by a prefix, then the prefix gets the same scores, and no score is NaN', () => {
+    const s = series[0];
+    const prefix = scoreSeries(s.timesMs.slice(0, 2500), s.values.slice(0, 2500));
+    expect(prefix).toEqual(scores[0].slice(0, 2500));
+    expect(scores.flat().every((x) => Number.isFinite(x) && x >= 0 && x < 1)).toBe(true);
+  });
+});

@@ -1,0 +1,395 @@
+import {
+  countsAround,
+  createWindow,
+  laggedValue,
+  madOfSorted,
+  medianOfSorted,
+  pushRing,
+  pushValue,
+  sortedValues,
+} from './rollingWindow';
+import type { RollingWindow } from './rollingWindow';
+import { fitTail, tailProbability, tailQuantile } from './tailFit';
+
+/**
+ * The metric anomaly detector (issue 10): online, causal, one state per series.
+ *
+ * Each sample is scored before it is learnt, from what came before it only:
+ *
+ * 1. Three statistics of the sample against the series' recent past:
+ *    - point: its distance from the baseline's median (the last `baselineSamples`), in robust
+ *      units (1.4826·MAD, floored so that a flat baseline does not make every wiggle infinite);
+ *    - level: the same distance for the median of the last `levelSamples` samples (level shifts,
+ *      bumps that no single sample shows);
+ *    - rarity: how few samples of the longer history (`historySamples`) were as high (or as low),
+ *      extrapolated beyond the largest and smallest ever seen (values never met before).
+ * 2. Each statistic becomes a tail probability against its own history in this series (the last
+ *    `calibrationSamples` values of that statistic; a generalised Pareto tail beyond its top
+ *    `tailFraction`, tailFit.ts), so a series whose spikes are routine learns that they are. A
+ *    statistic is learnt capped at its 10^-5 tail quantile, so that one huge excursion does not
+ *    make the next week's anomalies look routine (likewise, the value history learns a new extreme
+ *    at most two median-to-extreme distances beyond the current one). The evidence is the sum of
+ *    the three −log10 probabilities ("decades"): a sample must be unusual in more than one way to
+ *    score high, which is what separates anomalies from the noisiest samples.
+ * 3. Routine daily events: when, on each of the last `seasonDays` days, the evidence within
+ *    `seasonToleranceMs` of this time of day was at least `seasonExplainedFraction` of today's,
+ *    today's is reduced by it (a backup every night at about 03:00 is not an anomaly).
+ * 4. One alarm per episode: a sample only scores when its evidence beats every sample of the last
+ *    `suppressionSamples`; the rest of an ongoing anomaly scores 0 (NAB credits a window once,
+ *    for its earliest detection, and every later alarm is noise to an operator).
+ *
+ * The score is evidence/(evidence + 10): in [0, 1), 0.5 at ten decades. Gaps (a step over
+ * `gapIntervals` typical intervals) keep the time-of-day comparison aligned; counters (found
+ * automatically, or forced with `kind`) are scored on their increase per interval, and a
+ * decrease (a restart of the counted process) is skipped rather than scored. Missing values
+ * (NaN) score 0 and teach nothing. The state is plain data (JSON round-trips), bounded by the
+ * window sizes.
+ */
+export interface AnomalyDetectorSettings {
+  /** Samples in the baseline whose median and MAD a sample is compared with. */
+  baselineSamples: number;
+  /** Samples whose median is compared with the baseline (level shifts). */
+  levelSamples: number;
+  /** Samples of value history whose ranks tell how rare a value is (a week of 5-minute samples). */
+  historySamples: number;
+  /** Past values of each statistic its tail probabilities are fitted on. */
+  calibrationSamples: number;
+  /** Fraction of a statistic's history above the tail threshold (peaks over threshold). */
+  tailFraction: number;
+  /** A new alarm must beat every score of this many samples before it. */
+  suppressionSamples: number;
+  /** Days whose same time of day must all have been as surprising to explain a sample away; 0: off. */
+  seasonDays: number;
+  /** How far from the same time of day an earlier event still counts as "the same time". */
+  seasonToleranceMs: number;
+  /** How much of today's evidence yesterday's must reach to count as routine. */
+  seasonExplainedFraction: number;
+  /** Samples learnt before any score. */
+  warmupSamples: number;
+  /** A step longer than this many typical intervals is a gap. */
+  gapIntervals: number;
+  /** 'auto' decides after the warm-up: a series that only ever rose is a counter. */
+  kind: 'auto' | 'gauge' | 'counter';
+}
+
+/**
+ * The four settings of ANOMALY_SETTINGS_GRID are the candidate NAB's procedure picks on the 17 AWS
+ * series (nabCv.ts; all 17 leave-one-series-out folds pick it too). The others were set
+ * while designing the detector on the same 17 series, so the held-out figure is a little
+ * optimistic about them.
+ */
+export const DEFAULT_ANOMALY_SETTINGS: AnomalyDetectorSettings = {
+  baselineSamples: 432,
+  levelSamples: 12,
+  historySamples: 2016,
+  calibrationSamples: 2016,
+  tailFraction: 0.02,
+  suppressionSamples: 300,
+  seasonDays: 3,
+  seasonToleranceMs: 30 * 60_000,
+  seasonExplainedFraction: 0.5,
+  warmupSamples: 30,
+  gapIntervals: 5,
+  kind: 'auto',
+};
+
+/** Decades of evidence at which the score is 0.5. */
+export const SCORE_HALF_DECADES = 10;
+/** The band [lower, upper] holds the values whose point statistic has a tail probability above this. */
+const BAND_PROBABILITY = 1e-3;
+/**
+ * A statistic enters its own history capped at the value whose tail probability is this (chosen on
+ * the 17 NAB series: leave-one-series-out 67.26 → 68.01 with the defaults, 63.79 → 68.01 over the
+ * grid; 10^-4 and 10^-6 gain too, 10^-3 loses).
+ */
+const CALIBRATION_CAP_PROBABILITY = 1e-5;
+/**
+ * How far beyond its extremes the value history learns a new value, in units of the extreme's
+ * distance from the median (withinReach; chosen on the 17 NAB series from 0.5, 1, 2, 3, 5 and 10:
+ * leave-one-series-out 68.01 → 68.47, and from 68.05 to 68.76 across those: not a knife-edge).
+ */
+const HISTORY_REACH = 2;
+/** Recent step lengths whose median is the typical interval. */
+const INTERVAL_MEMORY = 15;
+const MAX_DECADES_PER_STATISTIC = 300;
+const MAX_STATISTIC = 1e6;
+const MS_PER_DAY = 86_400_000;
+/** Two standard deviations' worth of MAD: 1.4826·MAD estimates σ for normal data. */
+const MAD_TO_SIGMA = 1.4826;
+/** Floors of the point statistic's unit, as fractions of the baseline's and the history's ranges. */
+const RANGE_FLOOR = 0.01;
+/** Rarity beyond the extremes decays over this fraction of the history's range, at least. */
+const RARITY_RANGE_FLOOR = 0.05;
+/** A counter that fell this often (decayed fraction of samples) was a gauge after all. */
+const COUNTER_FALL_RATE_LIMIT = 0.05;
+
+export interface AnomalyDetectorState {
+  version: 1;
+  /** Samples learnt (missing values and counter resets excluded). */
+  samples: number;
+  lastTimeMs: number | null;
+  /** Recent step lengths in ms, to find the typical interval. */
+  stepsMs: number[];
+  kind: 'gauge' | 'counter' | 'undecided';
+  /** The last raw value (counters are scored on increases). */
+  lastRaw: number | null;
+  /** Warm-up tally for 'auto': rises and falls of the raw value. */
+  rises: number;
+  falls: number;
+  /** Decayed fraction of samples at which a counter fell. */
+  fallRate: number;
+  baseline: RollingWindow;
+  history: RollingWindow;
+  /** The last levelSamples − 1 values. */
+  recent: number[];
+  /** Past values of the point, level and rarity statistics. */
+  calibration: RollingWindow[];
+  /** Past evidence in decades, before the seasonal discount, and the ring's capacity. */
+  evidence: RollingWindow;
+  evidenceCapacity: number;
+  /** Past scores before suppression. */
+  scores: RollingWindow;
+}
+
+export interface AnomalyPoint {
+  /** In [0, 1): evidence/(evidence + 10) for a sample that starts or escalates an anomaly, else 0. */
+  score: number;
+  /** Decades of evidence against this sample being normal, before suppression. */
+  evidence: number;
+  /** The baseline's median; null until there is one. */
+  expected: number | null;
+  /** Values in [lower, upper] are not unusual on their own (tail probability above 10^-3). */
+  lower: number | null;
+  upper: number | null;
+}
+
+export function createState(): AnomalyDetectorState {
+  return {
+    version: 1,
+    samples: 0,
+    lastTimeMs: null,
+    stepsMs: [],
+    kind: 'undecided',
+    lastRaw: null,
+    rises: 0,
+    falls: 0,
+    fallRate: 0,
+    baseline: createWindow(),
+    history: createWindow(),
+    recent: [],
+    calibration: [createWindow(), createWindow(), createWindow()],
+    evidence: createWindow(),
+    evidenceCapacity: 0,
+    scores: createWindow(),
+  };
+}
+
+function typicalIntervalMs(state: AnomalyDetectorState): number {
+  if (state.stepsMs.length === 0) return 0;
+  const sorted = [...state.stepsMs].sort((a, b) => a - b);
+  return medianOfSorted(sorted);
+}
+
+/**
+ * Keeps the same-time-of-day lags of the evidence ring true across a gap: each missing sample
+ * counts as one with no evidence. (The level's last samples stay: a level that changed across
+ * the gap did change.)
+ */
+function bridgeGap(state: AnomalyDetectorState, missing: number): void {
+  for (let i = 0; i < Math.min(missing, state.evidenceCapacity); i++)
+    pushRing(state.evidence, state.evidenceCapacity, 0);
+}
+
+/** Learnt statistics start over: the series changed meaning (a counter that was a gauge). */
+function restartLearning(state: AnomalyDetectorState): void {
+  const fresh = createState();
+  Object.assign(state, { ...fresh, lastTimeMs: state.lastTimeMs, stepsMs: state.stepsMs, lastRaw: state.lastRaw });
+}
+
+/**
+ * The value the statistics are computed on: the sample itself for a gauge, its increase per
+ * typical interval for a counter; undefined when there is nothing to score (first counter
+ * sample, a counter reset).
+ */
+function observedValue(
+  state: AnomalyDetectorState,
+  raw: number,
+  stepMs: number,
+  settings: AnomalyDetectorSettings
+): number | undefined {
+  const previous = state.lastRaw;
+  state.lastRaw = raw;
+  if (previous !== null && state.kind === 'undecided') {
+    if (raw > previous) state.rises++;
+    else if (raw < previous) state.falls++;
+  }
+  if (state.kind === 'undecided' && (settings.kind !== 'auto' || state.samples + 1 >= settings.warmupSamples)) {
+    const rising = state.falls === 0 && state.rises >= settings.warmupSamples / 2;
+    const kind = settings.kind === 'auto' ? (rising ? 'counter' : 'gauge') : settings.kind;
+    // Until now the samples were learnt as a gauge's: a counter's statistics start from its increases.
+    if (kind === 'counter') restartLearning(state);
+    state.kind = kind;
+  }
+  if (state.kind !== 'counter') return raw;
+  if (previous === null) return undefined;
+  const fell = raw < previous;
+  state.fallRate += ((fell ? 1 : 0) - state.fallRate) / Math.min(state.samples + 1, 100);
+  if (settings.kind === 'auto' && state.fallRate > COUNTER_FALL_RATE_LIMIT && state.samples >= settings.warmupSamples) {
+    restartLearning(state);
+    state.kind = 'gauge';
+    return raw;
+  }
+  if (fell) return undefined;
+  const interval = typicalIntervalMs(state);
+  const intervals = interval > 0 && stepMs > 0 ? Math.max(1, stepMs / interval) : 1;
+  return (raw - previous) / intervals;
+}
+
+/** −log10 of the two-sided rank probability of x in the history, extrapolated past its extremes. */
+function rarity(sorted: readonly number[], x: number, median: number): number {
+  const n = sorted.length;
+  const { atLeast, atMost } = countsAround(sorted, x);
+  let p = (Math.min(atLeast, atMost) + 1) / (n + 1);
+  const lowest = sorted[0];
+  const highest = sorted[n - 1];
+  const floor = Math.max(highest - lowest, Math.abs(median) * 1e-6, 1e-12) * RARITY_RANGE_FLOOR;
+  if (x > highest) p *= Math.exp(-(x - highest) / Math.max(highest - median, floor));
+  else if (x < lowest) p *= Math.exp(-(lowest - x) / Math.max(median - lowest, floor));
+  return Math.min(50, Math.max(0, -Math.log10(Math.min(1, 2 * p))));
+}
+
+/**
+ * The value the history learns: x itself, or, beyond the history's extremes, at most HISTORY_REACH
+ * times the extreme's distance from the median further out. One huge spike would otherwise stretch
+ * the history's range for a week (the rarity's extrapolation and the unit's floor scale with it) and
+ * hide every smaller anomaly; a lasting shift still gets in, the reach growing with each sample.
+ */
+function withinReach(sorted: readonly number[], x: number): number {
+  const lowest = sorted[0];
+  const highest = sorted[sorted.length - 1];
+  const median = medianOfSorted(sorted);
+  const floor = Math.max(highest - lowest, Math.abs(median) * 1e-6, 1e-12) * RARITY_RANGE_FLOOR;
+  const top = highest + HISTORY_REACH * Math.max(highest - median, floor);
+  const bottom = lowest - HISTORY_REACH * Math.max(median - lowest, floor);
+  return Math.min(top, Math.max(bottom, x));
+}
+
+const finiteStatistic = (v: number) => (Number.isFinite(v) ? Math.min(MAX_STATISTIC, v) : MAX_STATISTIC);
+
+/** Discounts evidence that the same time of day showed on each of the last days. */
+function seasonalDiscount(state: AnomalyDetectorState, evidence: number, settings: AnomalyDetectorSettings): number {
+  const interval = typicalIntervalMs(state);
+  if (settings.seasonDays <= 0 || interval <= 0) return evidence;
+  const period = Math.round(MS_PER_DAY / interval);
+  const tolerance = Math.round(settings.seasonToleranceMs / interval);
+  const capacity = settings.seasonDays * period + tolerance;
+  if (period < 2 * tolerance + 2 || capacity > 20 * settings.historySamples) return evidence;
+  if (state.evidenceCapacity !== capacity) {
+    state.evidence = createWindow();
+    state.evidenceCapacity = capacity;
+  }
+  let discounted = evidence;
+  if (state.evidence.values.length >= capacity) {
+    let routine = Number.POSITIVE_INFINITY;
+    for (let d = 1; d <= settings.seasonDays; d++) {
+      let highest = 0;
+      for (let j = -tolerance; j <= tolerance; j++)
+        highest = Math.max(highest, laggedValue(state.evidence, d * period + j));
+      routine = Math.min(routine, highest);
+    }
+    if (routine >= settings.seasonExplainedFraction * evidence) discounted = Math.max(0, evidence - routine);
+  }
+  pushRing(state.evidence, capacity, evidence);
+  return discounted;
+}
+
+/** Scores one sample, then learns it. `timeMs` must not decrease from one call to the next. */
+export function update(
+  state: AnomalyDetectorState,
+  timeMs: number,
+  raw: number,
+  settings: AnomalyDetectorSettings = DEFAULT_ANOMALY_SETTINGS
+): AnomalyPoint {
+  if (state.lastTimeMs !== null && timeMs < state.lastTimeMs) {
+    throw new RangeError(`samples must come in time order: ${timeMs} after ${state.lastTimeMs}`);
+  }
+  const stepMs = state.lastTimeMs === null ? 0 : timeMs - state.lastTimeMs;
+  const interval = typicalIntervalMs(state);
+  if (interval > 0 && stepMs > settings.gapIntervals * interval) bridgeGap(state, Math.round(stepMs / interval) - 1);
+  state.lastTimeMs = timeMs;
+  if (stepMs > 0) {
+    state.stepsMs.push(stepMs);
+    if (state.stepsMs.length > INTERVAL_MEMORY) state.stepsMs.shift();
+  }
+
+  const baselineSorted = sortedValues(state.baseline);
+  const median = baselineSorted.length ? medianOfSorted(baselineSorted) : null;
+  const quiet = (): AnomalyPoint => ({ score: 0, evidence: 0, expected: median, lower: median, upper: median });
+  if (!Number.isFinite(raw)) return quiet();
+  const x = observedValue(state, raw, stepMs, settings);
+  if (x === undefined) return quiet();
+
+  let evidence = 0;
+  let band: Pick<AnomalyPoint, 'expected' | 'lower' | 'upper'> = { expected: median, lower: median, upper: median };
+  const ready = median !== null && state.samples >= settings.warmupSamples;
+  if (ready) {
+    const historySorted = sortedValues(state.history);
+    const historyRange = historySorted[historySorted.length - 1] - historySorted[0];
+    const baselineRange = baselineSorted[baselineSorted.length - 1] - baselineSorted[0];
+    const unit = Math.max(
+      MAD_TO_SIGMA * madOfSorted(baselineSorted, median),
+      RANGE_FLOOR * baselineRange,
+      RANGE_FLOOR * historyRange,
+      Math.abs(median) * 1e-6,
+      1e-12
+    );
+    const recent = [...state.recent, x].sort((a, b) => a - b);
+    const statistics = [
+      finiteStatistic(Math.abs(x - median) / unit),
+      finiteStatistic(Math.abs(medianOfSorted(recent) - median) / unit),
+      rarity(historySorted, x, medianOfSorted(historySorted)),
+    ];
+    statistics.forEach((statistic, i) => {
+      const past = sortedValues(state.calibration[i]);
+      const tail = past.length >= settings.warmupSamples ? fitTail(past, settings.tailFraction) : undefined;
+      const p = tail ? tailProbability(past, statistic, settings.tailFraction, tail) : 1;
+      evidence += Math.min(MAX_DECADES_PER_STATISTIC, -Math.log10(p));
+      if (i === 0) {
+        const halfWidth = (tail ? Math.max(tailQuantile(tail, BAND_PROBABILITY), 3) : 3) * unit;
+        band = { expected: median, lower: median - halfWidth, upper: median + halfWidth };
+      }
+      // Learnt capped: the history keeps that the statistic was extreme, not by how much, so one
+      // outlier (or a level shift's transition) does not fatten the tail and hide the next anomaly.
+      const learnt = tail ? Math.min(statistic, tailQuantile(tail, CALIBRATION_CAP_PROBABILITY)) : statistic;
+      pushValue(state.calibration[i], settings.calibrationSamples, learnt);
+    });
+    evidence = seasonalDiscount(state, evidence, settings);
+  }
+  pushValue(state.baseline, settings.baselineSamples, x);
+  const learnt =
+    state.history.values.length >= settings.warmupSamples ? withinReach(sortedValues(state.history), x) : x;
+  pushValue(state.history, settings.historySamples, learnt);
+  state.recent.push(x);
+  if (state.recent.length > settings.levelSamples - 1) state.recent.shift();
+  state.samples++;
+
+  const unsuppressed = evidence / (evidence + SCORE_HALF_DECADES);
+  let recentBest = 0;
+  for (const s of state.scores.values) recentBest = Math.max(recentBest, s);
+  pushRing(state.scores, settings.suppressionSamples, unsuppressed);
+  return { score: unsuppressed > recentBest ? unsuppressed : 0, evidence, ...band };
+}
+
+export interface ScoredSample extends AnomalyPoint {
+  timeMs: number;
+}
+
+/** Scores a whole series in order with a fresh state (what the CLI and the benchmark do). */
+export function scoreSeries(
+  timesMs: readonly number[],
+  values: readonly number[],
+  settings: AnomalyDetectorSettings = DEFAULT_ANOMALY_SETTINGS
+): number[] {
+  const state = createState();
+  return values.map((value, i) => update(state, timesMs[i], value, settings).score);
+}

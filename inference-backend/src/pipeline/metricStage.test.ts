@@ -1,0 +1,295 @@
+import type { MetricSample } from '../adapters/influx/metricSource';
+import type { PointSink, SeriesPoint } from '../domain/series';
+import type { StateStore } from '../domain/state';
+import { DEFAULT_METRIC_STAGE_OPTIONS, MetricStage, type SeriesDetector, type SkipReason } from './metricStage';
+
+const MINUTE_MS = 60_000;
+const T0_MS = Date.UTC(2024, 2, 1);
+
+/** A transparent detector for the stage's logic: the mean of the values so far, score |x − mean| / 10. */
+const meanDetector: SeriesDetector<{ n: number; sum: number }> = {
+  name: 'test-mean',
+  version: 'v1',
+  create: () => ({ n: 0, sum: 0 }),
+  update(state, _timeMs, value) {
+    const expected = state.n ? state.sum / state.n : value;
+    state.n++;
+    state.sum += value;
+    if (state.n < 3) return undefined;
+    return { score: Math.min(1, Math.abs(value - expected) / 10), expected, lower: expected - 5, upper: expected + 5 };
+  },
+};
+
+class MemoryStore implements StateStore {
+  saved = new Map<string, string>();
+  async load<T>(key: string): Promise<T | undefined> {
+    const text = this.saved.get(key);
+    return text === undefined ? undefined : (JSON.parse(text) as T);
+  }
+  async save<T>(key: string, value: T): Promise<void> {
+    this.saved.set(key, JSON.stringify(value));
+  }
+}
+
+class MemorySink implements PointSink {
+  points: SeriesPoint[] = [];
+  failNextFlush = false;
+  private pending: SeriesPoint[] = [];
+  async write(points: readonly SeriesPoint[]) {
+    this.pending.push(...points);
+  }
+  async flush() {
+    if (this.failNextFlush) {
+      this.failNextFlush = false;
+      this.pending = [];
+      throw new Error('InfluxDB is down');
+    }
+    this.points.push(...this.pending);
+    this.pending = [];
+  }
+  async close() {}
+}
+
+/** Samples of one series every minute from T0; `values[i]` at minute i + 1. */
+function series(
+  metric: string,
+  host: string,
+  values: Array<number | null>,
+  options: { counter?: boolean; instance?: string } = {}
+) {
+  return values.map((value, i): MetricSample => ({
+    metric,
+    host,
+    instance: options.instance ?? '',
+    timeUs: (T0_MS + (i + 1) * MINUTE_MS) * 1000,
+    value,
+    counter: options.counter ?? false,
+  }));
+}
+
+function setup(samples: MetricSample[], nowMs: number, options: Partial<typeof DEFAULT_METRIC_STAGE_OPTIONS> = {}) {
+  const clock = {
+    now: nowMs,
+    nowMs() {
+      return this.now;
+    },
+  };
+  const sink = new MemorySink();
+  const store = new MemoryStore();
+  const skipped: SkipReason[] = [];
+  const reads: Array<[number, number]> = [];
+  const make = () =>
+    new MetricStage({
+      source: {
+        read: async (fromUs, toUs) => {
+          reads.push([fromUs, toUs]);
+          return samples.filter((s) => s.timeUs > fromUs && s.timeUs <= toUs).sort((a, b) => a.timeUs - b.timeUs);
+        },
+      },
+      sink,
+      store,
+      clock,
+      detector: meanDetector,
+      inventory: {
+        sites: [{ id: 'hosp-01', name: 'Hospital', kind: 'hospital' }],
+        devices: [{ host: 'srv-1', site: 'hosp-01', kind: 'server' }],
+      } as never,
+      options: {
+        ...DEFAULT_METRIC_STAGE_OPTIONS,
+        settleMs: 0,
+        startLookbackMs: 0,
+        resolutionMs: 0,
+        learnMs: 0,
+        ...options,
+      },
+      hooks: { onSkipped: (reason) => skipped.push(reason) },
+    });
+  return { clock, sink, store, skipped, reads, make };
+}
+
+async function drain(stage: MetricStage<unknown>) {
+  while ((await stage.tick()) > 0);
+}
+
+describe('MetricStage', () => {
+  it('When a series is scored, then each sample after warm-up becomes one aiops_anomalies point with the band and the device', async () => {
+    const samples = series('mem.used_percent', 'srv-1', [50, 50, 50, 50, 80]);
+    const { sink, make } = setup(samples, T0_MS + 10 * MINUTE_MS, { startLookbackMs: 10 * MINUTE_MS });
+    await drain(make() as MetricStage<unknown>);
+    expect(sink.points).toHaveLength(3);
+    const last = sink.points[2];
+    expect(last).toMatchObject({
+      measurement: 'aiops_anomalies',
+      tags: {
+        host: 'srv-1',
+        site: 'hosp-01',
+        device_kind: 'server',
+        metric: 'mem.used_percent',
+        detector: 'test-mean',
+      },
+      fields: { value: 80, expected: 50, lower: 45, upper: 55, score: 1, model_version: 'v1' },
+      timeUs: samples[4].timeUs,
+    });
+  });
+
+  it('When the backlog is longer than a window, then ticks walk it window by window and report more work until caught up', async () => {
+    const samples = series(
+      'mem.used_percent',
+      'srv-1',
+      Array.from({ length: 30 }, () => 40)
+    );
+    const { make, reads, sink } = setup(samples, T0_MS + 31 * MINUTE_MS, {
+      startLookbackMs: 31 * MINUTE_MS,
+      windowMs: 10 * MINUTE_MS,
+    });
+    const stage = make();
+    expect(await stage.tick()).toBe(1);
+    expect(await stage.tick()).toBe(1);
+    expect(await stage.tick()).toBe(1);
+    expect(await stage.tick()).toBe(0);
+    expect(reads.map(([a, b]) => (b - a) / 1000 / MINUTE_MS)).toEqual([10, 10, 10, 1]);
+    expect(sink.points).toHaveLength(28);
+  });
+
+  it('When a counter grows, then its rate per second is scored, and a reset (reboot) is skipped instead of scored as a drop', async () => {
+    // 600 bytes a minute = 10 B/s, then the counter restarts from 0.
+    const totals = [0, 600, 1200, 1800, 2400, 3000, 0, 600, 1200];
+    const { sink, make, skipped } = setup(
+      series('net.bytes_recv', 'srv-1', totals, { counter: true }),
+      T0_MS + 20 * MINUTE_MS,
+      {
+        startLookbackMs: 20 * MINUTE_MS,
+      }
+    );
+    await drain(make() as MetricStage<unknown>);
+    expect(skipped).toEqual(['counter_reset']);
+    expect(sink.points.map((p) => p.fields.value)).toEqual([10, 10, 10, 10, 10]);
+    expect(sink.points.every((p) => p.fields.score === 0)).toBe(true);
+  });
+
+  it('When a value is missing or not finite, then it is skipped with a reason and never written as NaN', async () => {
+    const { sink, make, skipped } = setup(
+      series('cpu.usage_idle', 'srv-1', [90, null, 90, Number.NaN, 90, 90]),
+      T0_MS + 10 * MINUTE_MS,
+      {
+        startLookbackMs: 10 * MINUTE_MS,
+      }
+    );
+    await drain(make() as MetricStage<unknown>);
+    expect(skipped).toEqual(['not_a_number', 'not_a_number']);
+    for (const p of sink.points)
+      for (const v of Object.values(p.fields)) if (typeof v === 'number') expect(Number.isFinite(v)).toBe(true);
+  });
+
+  it('When the write fails, then the models and watermark stay as committed, and the retry writes exactly the points a clean run writes', async () => {
+    const samples = series('sensors.temperature_c', 'srv-1', [20, 21, 20, 22, 21, 35, 20, 21]);
+    const clean = setup(samples, T0_MS + 10 * MINUTE_MS, { startLookbackMs: 10 * MINUTE_MS, windowMs: 4 * MINUTE_MS });
+    await drain(clean.make() as MetricStage<unknown>);
+
+    const faulty = setup(samples, T0_MS + 10 * MINUTE_MS, { startLookbackMs: 10 * MINUTE_MS, windowMs: 4 * MINUTE_MS });
+    const first = faulty.make();
+    await first.tick();
+    faulty.sink.failNextFlush = true;
+    await expect(first.tick()).rejects.toThrow('InfluxDB is down');
+    // A restart after the failure reloads the committed state.
+    await drain(faulty.make() as MetricStage<unknown>);
+    expect(faulty.sink.points).toEqual(clean.sink.points);
+  });
+
+  it('When scores stay high for alarmSamples samples, then one alarm marks the episode start, and none again until it calms down', async () => {
+    const values = [10, 10, 10, ...Array.from({ length: 8 }, () => 200), 10, 10];
+    const { sink, make } = setup(series('sensors.temperature_c', 'srv-1', values), T0_MS + 20 * MINUTE_MS, {
+      startLookbackMs: 20 * MINUTE_MS,
+      alarmSamples: 3,
+    });
+    await drain(make() as MetricStage<unknown>);
+    const alarms = sink.points.filter((p) => p.fields.alarm === true);
+    expect(alarms).toHaveLength(1);
+    expect(alarms[0].timeUs).toBe(series('x', 'h', values)[5].timeUs);
+  });
+
+  it('When an episode goes on, then an alarm repeats every alarmRepeatMs while the score stays high, so its incident stays active', async () => {
+    const values = [10, 10, 10, ...Array.from({ length: 40 }, (_, i) => 200 + 100 * i)];
+    const { sink, make } = setup(series('sensors.temperature_c', 'srv-1', values), T0_MS + 60 * MINUTE_MS, {
+      startLookbackMs: 60 * MINUTE_MS,
+      alarmSamples: 3,
+      alarmRepeatMs: 15 * MINUTE_MS,
+    });
+    await drain(make() as MetricStage<unknown>);
+    const minutes = sink.points
+      .filter((p) => p.fields.alarm === true)
+      .map((p) => p.timeUs / 1000 / MINUTE_MS - T0_MS / MINUTE_MS);
+    expect(minutes).toEqual([6, 21, 36]);
+  });
+
+  it('When samples come every 10 s, then each minute is scored once, as the mean of its samples, dated at the end of the minute', async () => {
+    const samples: MetricSample[] = [];
+    for (let i = 1; i <= 6 * 8; i++) {
+      samples.push({
+        metric: 'mem.used_percent',
+        host: 'srv-1',
+        instance: '',
+        timeUs: (T0_MS + i * 10_000) * 1000,
+        value: i % 6 === 0 ? 60 : 30,
+        counter: false,
+      });
+    }
+    const { sink, make } = setup(samples, T0_MS + 9 * MINUTE_MS + 30_000, {
+      startLookbackMs: 9 * MINUTE_MS + 30_000,
+      resolutionMs: MINUTE_MS,
+    });
+    await drain(make() as MetricStage<unknown>);
+    // Minutes 1–8; the first two only teach the model (meanDetector scores from its third value).
+    expect(sink.points.map((p) => [(p.timeUs / 1000 - T0_MS) / MINUTE_MS, p.fields.value])).toEqual(
+      [3, 4, 5, 6, 7, 8].map((m) => [m, 35])
+    );
+  });
+
+  it('When a series is new, then nothing is written until it has been learnt for learnMs, and the model keeps learning meanwhile', async () => {
+    const { sink, make } = setup(
+      series(
+        'mem.used_percent',
+        'srv-1',
+        Array.from({ length: 20 }, () => 50)
+      ),
+      T0_MS + 30 * MINUTE_MS,
+      {
+        startLookbackMs: 30 * MINUTE_MS,
+        learnMs: 10 * MINUTE_MS,
+      }
+    );
+    await drain(make() as MetricStage<unknown>);
+    expect(sink.points.map((p) => (p.timeUs / 1000 - T0_MS) / MINUTE_MS)).toEqual(
+      Array.from({ length: 10 }, (_, i) => 11 + i)
+    );
+  });
+
+  it('When a series falls silent for longer than forgetAfterMs, then its model is dropped, so state stays bounded as hosts come and go', async () => {
+    const old = series('mem.used_percent', 'gone-1', [50, 50, 50]);
+    const { make } = setup(old, T0_MS + 200 * MINUTE_MS, {
+      startLookbackMs: 200 * MINUTE_MS,
+      windowMs: 60 * MINUTE_MS,
+      forgetAfterMs: 60 * MINUTE_MS,
+    });
+    const stage = make();
+    await stage.tick();
+    expect(stage.seriesCount).toBe(1);
+    await drain(stage as MetricStage<unknown>);
+    expect(stage.seriesCount).toBe(0);
+  });
+
+  it('When a disk and an interface of the same host are scored, then each instance keeps its own model and tag', async () => {
+    const samples = [
+      ...series('disk.used_percent', 'srv-1', [10, 10, 10, 10], { instance: '/' }),
+      ...series('disk.used_percent', 'srv-1', [90, 90, 90, 90], { instance: '/var' }),
+    ];
+    const { sink, make } = setup(samples, T0_MS + 10 * MINUTE_MS, { startLookbackMs: 10 * MINUTE_MS });
+    await drain(make() as MetricStage<unknown>);
+    expect(sink.points.map((p) => [p.tags.instance, p.fields.expected])).toEqual([
+      ['/', 10],
+      ['/var', 90],
+      ['/', 10],
+      ['/var', 90],
+    ]);
+  });
+});

@@ -1,0 +1,325 @@
+import { ALERT_THRESHOLDS, ANOMALY_SERIES, type Inventory } from '@nocai/contract';
+import type { Clock, PointSink, SeriesPoint } from '../domain/series';
+import type { StateStore } from '../domain/state';
+import type { MetricSample } from '../adapters/influx/metricSource';
+import type { AnomalyScore, SeriesDetector } from '../domain/timeseries/seriesDetector';
+import type { AnomalyAlarmRecord } from '../domain/timeseries/anomalyEvidence';
+
+export type { AnomalyScore, SeriesDetector };
+
+export interface MetricSampleSource {
+  /** Samples with fromUs < time ≤ toUs in time order. */
+  read(fromUs: number, toUs: number): Promise<MetricSample[]>;
+}
+
+interface SeriesState<S> {
+  /** Time of the newest sample seen (µs). */
+  lastUs: number;
+  /** Time of the first sample of the current model (µs). */
+  firstUs?: number;
+  /** A counter's last raw total, to turn the next one into a rate. */
+  lastRaw?: number;
+  model: S;
+  /** Consecutive scores at or above the alert threshold. */
+  above: number;
+  alarmed: boolean;
+  /** Time (µs) of the episode's last alarm point. */
+  lastAlarmUs?: number;
+}
+
+export interface MetricStageState<S> {
+  /** Every sample at or before this time (µs) is scored and committed. */
+  watermarkUs: number;
+  series: Record<string, SeriesState<S>>;
+}
+
+export interface MetricStageOptions {
+  /** Largest time span read and scored in one tick. */
+  windowMs: number;
+  /**
+   * Smallest: new samples wait until this much time has passed since the watermark, so that the
+   * models are saved once a minute, not at every poll.
+   */
+  minWindowMs: number;
+  settleMs: number;
+  startLookbackMs: number;
+  /** A series silent for longer starts a new model (a host replaced, a sensor moved). */
+  maxGapMs: number;
+  /** A series silent for longer is forgotten (bounded state when hosts come and go). */
+  forgetAfterMs: number;
+  /**
+   * Samples are scored per bucket of this length (the mean of a gauge, the last total of a
+   * counter, at the bucket's end), so that a model's windows mean the same time span whatever
+   * Telegraf's interval (10 s by default); 0 scores every sample.
+   */
+  resolutionMs: number;
+  /** A new series is learnt this long before its scores are written (a day holds its daily pattern). */
+  learnMs: number;
+  /** Scores ≥ ALERT_THRESHOLDS.anomalyScore this many samples in a row open an anomaly episode. */
+  alarmSamples: number;
+  /**
+   * While an episode goes on (until the score falls under half the threshold), an alarm point again this often:
+   * the incident it joined stays active instead of resolving for quiet while the metric is still wrong.
+   */
+  alarmRepeatMs: number;
+}
+
+export const DEFAULT_METRIC_STAGE_OPTIONS: MetricStageOptions = {
+  windowMs: 2 * 3_600_000,
+  minWindowMs: 60_000,
+  resolutionMs: 60_000,
+  learnMs: 24 * 3_600_000,
+  settleMs: 5_000,
+  startLookbackMs: 6 * 3_600_000,
+  maxGapMs: 6 * 3_600_000,
+  forgetAfterMs: 7 * 86_400_000,
+  alarmSamples: 5,
+  alarmRepeatMs: 15 * 60_000,
+};
+
+/** A series' anomaly episode just started: evidence for the incident engine. */
+export type AnomalyAlarm = AnomalyAlarmRecord;
+
+export type SkipReason = 'not_a_number' | 'counter_reset' | 'out_of_order';
+
+export interface MetricStageHooks {
+  onBatch?(info: {
+    samples: number;
+    scored: number;
+    series: number;
+    seconds: number;
+    watermarkUs: number;
+    alarms: number;
+  }): void;
+  onSkipped?(reason: SkipReason, sample: MetricSample): void;
+  /** The anomaly episodes opened (or still going on) in a window, once it is committed. */
+  onAlarms?(alarms: AnomalyAlarm[]): void;
+}
+
+export const METRIC_STAGE_STATE_KEY = 'metric-stage';
+
+/**
+ * Scores every configured Telegraf series with an online detector and writes one aiops_anomalies
+ * point per scored sample. The same exactly-once discipline as the log stage: a tick reads the
+ * samples of (watermark, watermark + window], scores them from the committed models, writes and
+ * flushes the points, and only then saves the new watermark with the models (one atomic state).
+ * A crash before the save replays the window from the same models, rewriting the same points.
+ */
+export class MetricStage<S> {
+  private state: MetricStageState<S> | undefined;
+
+  constructor(
+    private readonly deps: {
+      source: MetricSampleSource;
+      sink: PointSink;
+      store: StateStore;
+      clock: Clock;
+      detector: SeriesDetector<S>;
+      inventory?: Inventory;
+      options: MetricStageOptions;
+      hooks?: MetricStageHooks;
+    }
+  ) {}
+
+  get watermarkUs(): number | undefined {
+    return this.state?.watermarkUs;
+  }
+
+  /** Series currently modelled. */
+  get seriesCount(): number {
+    return Object.keys(this.state?.series ?? {}).length;
+  }
+
+  /**
+   * Scores at most one window. Returns 1 when more complete windows are waiting (the scheduler
+   * then runs the next tick at once), 0 when the stage has caught up.
+   */
+  async tick(): Promise<number> {
+    const started = process.hrtime.bigint();
+    const { source, sink, store, clock, detector, options } = this.deps;
+    const committed = await this.loadState();
+    const limitUs = (clock.nowMs() - options.settleMs) * 1000;
+    if (limitUs - committed.watermarkUs < Math.max(1, options.minWindowMs * 1000)) return 0;
+    const resolutionUs = options.resolutionMs * 1000;
+    let upperUs = Math.min(limitUs, committed.watermarkUs + options.windowMs * 1000);
+    // Whole buckets only: a bucket is scored once, when its time span is complete.
+    if (resolutionUs > 0) upperUs = Math.floor(upperUs / resolutionUs) * resolutionUs;
+    if (upperUs <= committed.watermarkUs) return 0;
+    const read = await source.read(committed.watermarkUs, upperUs);
+    const samples = resolutionUs > 0 ? bucketed(read, resolutionUs) : read;
+
+    // Work on a copy: a failed write must leave the committed models as they were.
+    const series: Record<string, SeriesState<S>> = structuredClone(committed.series);
+    const sites = indexDevices(this.deps.inventory);
+    const points: SeriesPoint[] = [];
+    const alarms: AnomalyAlarm[] = [];
+    for (const sample of samples) {
+      const key = `${sample.metric}|${sample.host}|${sample.instance}`;
+      let s = series[key];
+      if (s && sample.timeUs <= s.lastUs) {
+        this.deps.hooks?.onSkipped?.('out_of_order', sample);
+        continue;
+      }
+      if (sample.value === null || !Number.isFinite(sample.value)) {
+        this.deps.hooks?.onSkipped?.('not_a_number', sample);
+        continue;
+      }
+      if (!s || sample.timeUs - s.lastUs > options.maxGapMs * 1000) {
+        s = { lastUs: sample.timeUs, firstUs: sample.timeUs, model: detector.create(), above: 0, alarmed: false };
+        series[key] = s;
+        if (sample.counter) {
+          s.lastRaw = sample.value;
+          continue;
+        }
+      }
+      let value = sample.value;
+      if (sample.counter) {
+        const previous = s.lastRaw ?? value;
+        const seconds = (sample.timeUs - s.lastUs) / 1e6;
+        s.lastRaw = sample.value;
+        s.lastUs = sample.timeUs;
+        if (sample.value < previous) {
+          // The counter restarted (a reboot): the first rate after it is unknown, not a drop.
+          this.deps.hooks?.onSkipped?.('counter_reset', sample);
+          continue;
+        }
+        value = seconds > 0 ? (sample.value - previous) / seconds : 0;
+      }
+      s.lastUs = sample.timeUs;
+      const score = detector.update(s.model, sample.timeUs / 1000, value);
+      if (!score || ![score.score, score.expected, score.lower, score.upper].every(Number.isFinite)) continue;
+      // Still learning: a model that has not seen a day cannot tell the morning rush from an anomaly.
+      if (sample.timeUs - (s.firstUs ?? s.lastUs) < options.learnMs * 1000) continue;
+      s.above = score.score >= ALERT_THRESHOLDS.anomalyScore ? s.above + 1 : 0;
+      let alarm = false;
+      const repeat =
+        s.alarmed &&
+        score.score >= ALERT_THRESHOLDS.anomalyScore / 2 &&
+        sample.timeUs - (s.lastAlarmUs ?? 0) >= options.alarmRepeatMs * 1000;
+      if ((s.above >= options.alarmSamples && !s.alarmed) || repeat) {
+        s.alarmed = true;
+        s.lastAlarmUs = sample.timeUs;
+        alarm = true;
+        alarms.push({
+          timeUs: sample.timeUs,
+          host: sample.host,
+          deviceKind: sites.get(sample.host)?.deviceKind ?? '',
+          metric: sample.metric,
+          instance: sample.instance,
+          value,
+          expected: score.expected,
+          lower: score.lower,
+          upper: score.upper,
+          score: score.score,
+          modelVersion: detector.version,
+        });
+      } else if (s.alarmed && score.score < ALERT_THRESHOLDS.anomalyScore / 2) {
+        s.alarmed = false;
+      }
+      points.push(anomalyPoint(sample, value, score, detector, sites.get(sample.host), alarm));
+    }
+    for (const [key, s] of Object.entries(series)) {
+      if (upperUs - s.lastUs > options.forgetAfterMs * 1000) delete series[key];
+    }
+
+    await sink.write(points);
+    await sink.flush();
+    const next: MetricStageState<S> = { watermarkUs: upperUs, series };
+    await store.save(METRIC_STAGE_STATE_KEY, next);
+    this.state = next;
+    if (alarms.length) this.deps.hooks?.onAlarms?.(alarms);
+    this.deps.hooks?.onBatch?.({
+      samples: samples.length,
+      scored: points.length,
+      series: Object.keys(series).length,
+      seconds: Number(process.hrtime.bigint() - started) / 1e9,
+      watermarkUs: upperUs,
+      alarms: alarms.length,
+    });
+    return limitUs - upperUs >= Math.max(resolutionUs, options.minWindowMs * 1000, 1) ? 1 : 0;
+  }
+
+  private async loadState(): Promise<MetricStageState<S>> {
+    if (this.state) return this.state;
+    const saved = await this.deps.store.load<MetricStageState<S>>(METRIC_STAGE_STATE_KEY);
+    const start = (this.deps.clock.nowMs() - this.deps.options.startLookbackMs) * 1000;
+    this.state = saved ?? { watermarkUs: start, series: {} };
+    return this.state;
+  }
+}
+
+function indexDevices(inventory: Inventory | undefined): Map<string, { site: string; deviceKind: string }> {
+  return new Map((inventory?.devices ?? []).map((d) => [d.host, { site: d.site, deviceKind: d.kind }]));
+}
+
+function anomalyPoint(
+  sample: MetricSample,
+  value: number,
+  score: AnomalyScore,
+  detector: SeriesDetector<unknown>,
+  device: { site: string; deviceKind: string } | undefined,
+  alarm: boolean
+): SeriesPoint {
+  const { tags, fields } = ANOMALY_SERIES;
+  const point: SeriesPoint = {
+    measurement: ANOMALY_SERIES.measurement,
+    tags: {
+      [tags.host]: sample.host,
+      [tags.site]: device?.site ?? '',
+      [tags.deviceKind]: device?.deviceKind ?? '',
+      [tags.metric]: sample.metric,
+      [tags.detector]: detector.name,
+      [tags.instance]: sample.instance,
+    },
+    fields: {
+      [fields.score]: round(score.score, 4),
+      [fields.value]: value,
+      [fields.expected]: round(score.expected, 6),
+      [fields.lower]: round(score.lower, 6),
+      [fields.upper]: round(score.upper, 6),
+      [fields.modelVersion]: detector.version,
+    },
+    timeUs: sample.timeUs,
+  };
+  if (alarm) point.fields[fields.alarm] = true;
+  return point;
+}
+
+function round(x: number, digits: number): number {
+  const f = 10 ** digits;
+  return Math.round(x * f) / f;
+}
+
+/**
+ * One sample per series and bucket, in time order: a gauge's mean, a counter's last total, dated
+ * at the bucket's end. Missing values are left out of the mean (a bucket of only missing values
+ * stays missing, so the stage counts it as skipped).
+ */
+function bucketed(samples: readonly MetricSample[], resolutionUs: number): MetricSample[] {
+  const buckets = new Map<string, { sample: MetricSample; sum: number; n: number; last: number | null }>();
+  for (const sample of samples) {
+    const endUs = (Math.floor((sample.timeUs - 1) / resolutionUs) + 1) * resolutionUs;
+    const key = `${sample.metric}|${sample.host}|${sample.instance}|${endUs}`;
+    let b = buckets.get(key);
+    if (!b) {
+      b = { sample: { ...sample, timeUs: endUs }, sum: 0, n: 0, last: null };
+      buckets.set(key, b);
+    }
+    if (sample.value !== null && Number.isFinite(sample.value)) {
+      b.sum += sample.value;
+      b.n++;
+      b.last = sample.value;
+    }
+  }
+  const out = [...buckets.values()].map(({ sample, sum, n, last }) => ({
+    ...sample,
+    value: n === 0 ? null : sample.counter ? last : sum / n,
+  }));
+  return out.sort(
+    (a, b) =>
+      a.timeUs - b.timeUs ||
+      (a.metric < b.metric ? -1 : a.metric > b.metric ? 1 : 0) ||
+      (a.host < b.host ? -1 : a.host > b.host ? 1 : 0) ||
+      (a.instance < b.instance ? -1 : a.instance > b.instance ? 1 : 0)
+  );
+}
