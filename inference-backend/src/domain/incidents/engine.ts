@@ -50,14 +50,14 @@ const isAlertsOnly = (incident: IncidentState): boolean =>
  * One warning (or milder) line alone is not a ticket: a CRC-error or sag warning on a healthy
  * device is routine far more often than not. The incident opens its ticket once a second alert
  * joins it (the same warning again within `repeatQuietMs`, or another alert of its class nearby),
- * or at once when the line is an error or worse, or a metric of the device went anomalous; it
- * resolves without a ticket when nothing follows.
+ * or at once when the line is an error or worse; it resolves without a ticket when nothing follows.
+ * A metric's anomaly episode is such a warning: it opens a ticket when it is still going on at its
+ * next alarm (15 minutes on) or when the device's own alerts join it, not for a one-off excursion.
  */
 const awaitsCorroboration = (incident: IncidentState): boolean =>
   isAlertsOnly(incident) &&
   incident.alertCount < 2 &&
   (incident.strongestSeverity ?? WEAK_SEVERITY) >= WEAK_SEVERITY &&
-  (incident.metricEvidence?.length ?? 0) === 0 &&
   incident.bruteForce === undefined;
 
 /**
