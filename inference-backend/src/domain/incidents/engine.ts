@@ -51,14 +51,16 @@ const isAlertsOnly = (incident: IncidentState): boolean =>
  * device is routine far more often than not. The incident opens its ticket once a second alert
  * joins it (the same warning again within `repeatQuietMs`, or another alert of its class nearby),
  * or at once when the line is an error or worse; it resolves without a ticket when nothing follows.
- * A metric's anomaly episode is such a warning: it opens a ticket when it is still going on at its
- * next alarm (15 minutes on) or when the device's own alerts join it, not for a one-off excursion.
+ * A metric's anomaly episode is evidence, never a ticket on its own: it opens one with an alert of
+ * the device that joins it (the overheating PLC's warnings, its halt), and names the metric in it;
+ * a metric alone pages through Grafana's "anomaly score high" rule, not through a ticket.
  */
 const awaitsCorroboration = (incident: IncidentState): boolean =>
   isAlertsOnly(incident) &&
-  incident.alertCount < 2 &&
-  (incident.strongestSeverity ?? WEAK_SEVERITY) >= WEAK_SEVERITY &&
-  incident.bruteForce === undefined;
+  incident.bruteForce === undefined &&
+  // Anomaly episodes alone never open a ticket (the anomaly alert rule pages on them already).
+  ((incident.anomalyAlerts ?? 0) >= incident.alertCount ||
+    (incident.alertCount < 2 && (incident.strongestSeverity ?? WEAK_SEVERITY) >= WEAK_SEVERITY));
 
 /**
  * Turns classified events and heartbeats into incidents, and incidents into ticket actions:
@@ -515,6 +517,7 @@ export class IncidentEngine {
     const sources = (incident.alertSources ??= []);
     if (!sources.includes(source) && sources.length < MAX_ALERT_SOURCES) sources.push(source);
     if (event.appname === ANOMALY_APPNAME) {
+      incident.anomalyAlerts = (incident.anomalyAlerts ?? 0) + 1;
       const evidence = (incident.metricEvidence ??= []);
       for (const item of event.explanation ?? []) {
         const known = evidence.find((e) => e.feature === item.feature);

@@ -76,6 +76,8 @@ export interface IncidentState {
   deciding?: DecidingEvent;
   /** Rank of its most severe alert's syslog severity (emerg 0 … debug 7). */
   strongestSeverity?: number;
+  /** How many of its alerts are anomaly episodes of the metric stage. */
+  anomalyAlerts?: number;
   /** Metrics whose anomaly episodes joined it (the metric stage's evidence), strongest score each. */
   metricEvidence?: Explanation[];
   rootHost?: string;
