@@ -162,7 +162,11 @@ export interface Config {
   };
   /** Points InfluxDB refuses go to `<stateDir>/dead-letter.jsonl`, rotated at this size. */
   /** The metric stage: which Telegraf series are scored for anomalies (none: the stage is off). */
-  metrics: { specs: MetricSpec[]; stage: MetricStageOptions };
+  /**
+   * The metric stage; `catchUpLagMs`: while its watermark is further behind than this, the log
+   * stage waits for its anomaly evidence (Infinity: never waits).
+   */
+  metrics: { specs: MetricSpec[]; stage: MetricStageOptions; catchUpLagMs: number };
   /**
    * The forecast stage (off when `stage.intervalMs` is 0): public holidays of NOCAI_HOLIDAYS_COUNTRY
    * (none: no holiday effect) and the metric thresholds watched for a time to threshold.
@@ -215,6 +219,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxBackoffMs: e.NOCAI_MAX_BACKOFF_MS,
     },
     metrics: {
+      catchUpLagMs: 5 * 60_000,
       specs: parseMetrics(e.NOCAI_METRICS),
       stage: {
         ...DEFAULT_METRIC_STAGE_OPTIONS,

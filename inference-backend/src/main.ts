@@ -36,12 +36,6 @@ import { Scheduler } from './pipeline/scheduler';
 import { ForecastStage } from './pipeline/forecastStage';
 import { TrendSource } from './adapters/influx/trendSource';
 
-/**
- * The metric stage is catching up (and the log stage waits for its evidence) while its watermark
- * is further behind than this; closer, it is live (a window, a bucket and the settle time behind).
- */
-const METRIC_CATCH_UP_LAG_MS = 5 * 60_000;
-
 /** The API answers within seconds: a short retry budget, then 503 with Retry-After. */
 const API_RETRY: RetryPolicy = { maxRetries: 2, initialDelayMs: 100, maxDelayMs: 500, retryTimeouts: false };
 
@@ -189,7 +183,7 @@ export async function startService(
           if (scheduler.health().find((h) => h.stage === 'metrics')?.ok === false) return undefined;
           const watermarkUs = metricStage.watermarkUs;
           if (watermarkUs === undefined) return 0;
-          return clock.nowMs() * 1000 - watermarkUs > METRIC_CATCH_UP_LAG_MS * 1000 ? watermarkUs : undefined;
+          return clock.nowMs() * 1000 - watermarkUs > config.metrics.catchUpLagMs * 1000 ? watermarkUs : undefined;
         }
       )
     : undefined;
