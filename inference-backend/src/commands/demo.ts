@@ -191,6 +191,8 @@ async function demo(flags: DemoFlags): Promise<void> {
       // The metric stage is off in the demo: its day of learning and catch-up (about 600 series)
       // starved the live triage on a busy machine. Run `nocai serve` on the demo's data for anomalies.
       metrics: { ...config.metrics, specs: [] },
+      // So is the forecast stage: its run after the catch-up blocks the event loop for seconds.
+      forecasts: { ...config.forecasts, stage: { ...config.forecasts.stage, intervalMs: 0 } },
     };
     // Not raced against a failure: a service that is starting must be there to be stopped.
     running.service = await startService(serviceConfig, { logger: createLogger(config.logLevel), clock });
