@@ -19,8 +19,13 @@ export interface ScenarioRun {
   backend: TestBackend;
   inventory: Inventory;
   incidents: GroundTruthIncident[];
-  /** Lines outside the injected scenario that the simulator's world calls worth a ticket. */
-  backgroundAlerts: GroundTruthEvent[];
+  /**
+   * Rare lines outside the injected scenario (anything but routine chatter), whether the
+   * simulator's world calls them worth a ticket or noise: a ticket one of them opens is the
+   * classifier's reading of the background (an application's lone exception on a server the
+   * rule classifier pages on), which the classifier benches measure, not the scenario's.
+   */
+  backgroundLines: GroundTruthEvent[];
   syslogLines: number;
   /** Every ticket the backend holds, latest state. */
   tickets(): Promise<Ticket[]>;
@@ -56,7 +61,7 @@ export async function runScenario(
   const lookbackMs = Math.ceil((Date.now() * 1000 - startUs) / 1000) + 60_000;
   const influx = await freshDatabase('scenario_in');
   const incidents: GroundTruthIncident[] = [];
-  const backgroundAlerts: GroundTruthEvent[] = [];
+  const backgroundLines: GroundTruthEvent[] = [];
   const sink = new InfluxWriter(influx.client, { database: influx.database, batchSize: 5000 });
   const result = await runBackfill(
     {
@@ -69,7 +74,7 @@ export async function runScenario(
       truth: {
         writeIncidents: async (i) => void incidents.push(...i),
         writeEvents: async (events) => {
-          for (const e of events) if (e.incidentId === null && e.decision === 'alert') backgroundAlerts.push(e);
+          for (const e of events) if (e.incidentId === null && e.eventClass !== 'informational') backgroundLines.push(e);
         },
       },
     },
@@ -101,7 +106,7 @@ export async function runScenario(
     backend,
     inventory,
     incidents,
-    backgroundAlerts,
+    backgroundLines,
     syslogLines: result.syslogLines,
     tickets: async () => {
       const page = (await (await backend.call('/api/tickets?limit=1000&from=0')).json()) as TicketsPage;
@@ -111,20 +116,20 @@ export async function runScenario(
 }
 
 /**
- * The tickets left once those opened for the estate's own background alerts are set aside: the
- * scenario window is placed relative to the clock, so a rare real alert (a failed sensor probe)
- * may fall inside it, and its ticket is right but not the scenario's.
+ * The tickets left once those opened at the estate's own rare background lines are set aside:
+ * the scenario window is placed relative to the clock, so a rare line (a failed sensor probe, an
+ * application's exception) may fall inside it, and its ticket is not the scenario's.
  */
 export function scenarioTickets(run: ScenarioRun, tickets: Ticket[]): Ticket[] {
   // Matched by device and the instant the ticket opened (its first alert), not by class: the truth
   // names the class of the fault (a failed probe is hardware), the classifier may read it otherwise.
   return tickets.filter(
     (t) =>
-      !run.backgroundAlerts.some(
+      !run.backgroundLines.some(
         (e) => e.hostname === t.host && Math.abs(Math.floor(e.timeUs / 1000) - t.openedAtMs) <= BACKGROUND_MATCH_MS
       )
   );
 }
 
-/** A ticket opened within this of a background alert of its device is that alert's ticket. */
+/** A ticket opened within this of a background line of its device is that line's ticket. */
 const BACKGROUND_MATCH_MS = 1000;

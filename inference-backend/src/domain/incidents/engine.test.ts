@@ -1,4 +1,5 @@
 import type { EventClass, Inventory } from '@nocai/contract';
+import { anomalyEvent } from '../timeseries/anomalyEvidence';
 import { IncidentEngine } from './engine';
 import type { ClassifiedEvent, EngineOutput, Heartbeat, IncidentSummary } from './types';
 
@@ -387,5 +388,75 @@ describe('IncidentEngine', () => {
     }
     expect(Math.max(...sizes.slice(1))).toBeLessThan(sizes[0] * 1.5);
     expect(engine.toJSON().incidents.length).toBeLessThanOrEqual(2);
+  });
+  describe('metric anomaly episodes', () => {
+    const alarm = (host: string, minute: number, metric: string, deviceKind = 'server'): ClassifiedEvent =>
+      anomalyEvent({
+        timeUs: at(minute),
+        host,
+        deviceKind,
+        metric,
+        instance: '',
+        value: 90,
+        expected: 40,
+        lower: 30,
+        upper: 50,
+        score: 0.95,
+        modelVersion: 'detector-test',
+      });
+
+    it('When the metrics of unrelated devices drift together, then no incident groups them and no ticket opens', () => {
+      const engine = new IncidentEngine(inventory);
+      const outputs = run(
+        engine,
+        0,
+        90,
+        script([
+          [10, alarm('hosp-srv', 10, 'cpu.usage_user')],
+          [11, alarm('hosp-mon-1', 11, 'cpu.usage_user', 'patient_monitor')],
+          [12, alarm('hosp-mon-2', 12, 'cpu.usage_user', 'patient_monitor')],
+          [40, alarm('hosp-srv', 40, 'cpu.usage_user')],
+        ])
+      );
+      expect(opened(outputs)).toEqual([]);
+      expect(engine.toJSON().incidents.every((i) => i.hosts.length === 1)).toBe(true);
+    });
+
+    it('When a device in an open incident shows a metric anomaly of another class, then it joins that incident and the ticket names the metric', () => {
+      const engine = new IncidentEngine(inventory);
+      const outputs = run(
+        engine,
+        0,
+        40,
+        script([
+          [10, event('hosp-srv', at(10), 'nginx segfault at 0', 'software')],
+          [12, alarm('hosp-srv', 12, 'sensors.power_w')],
+        ])
+      );
+      const tickets = opened(outputs);
+      expect(tickets).toHaveLength(1);
+      const ticket = latest(outputs, tickets[0].incident.id);
+      expect(ticket?.eventClass).toBe('software');
+      expect(ticket?.explanation.map((e) => e.feature)).toContain('sensors.power_w');
+    });
+
+    it('When a device whose power draw drifted then logs a hardware fault and halts, then one hardware ticket names the metric', () => {
+      const engine = new IncidentEngine(inventory);
+      const outputs = run(
+        engine,
+        0,
+        90,
+        script([
+          [10, alarm('hosp-srv', 10, 'sensors.power_w')],
+          [20, event('hosp-srv', at(20), 'CPU 3 temperature above threshold', 'hardware')],
+        ]),
+        (host, m) => host === 'hosp-srv' && m >= 30
+      );
+      const tickets = opened(outputs);
+      expect(tickets).toHaveLength(1);
+      const ticket = latest(outputs, tickets[0].incident.id);
+      expect(ticket).toMatchObject({ host: 'hosp-srv', eventClass: 'hardware' });
+      expect(ticket?.explanation.map((e) => e.feature)).toContain('sensors.power_w');
+    });
   });
 });

@@ -46,6 +46,10 @@ const WEAK_SEVERITY = SEVERITY_RANK.warning;
 const isAlertsOnly = (incident: IncidentState): boolean =>
   incident.downs.length === 0 && incident.silentHosts.length === 0 && !incident.flapping;
 
+/** Nothing but metric anomaly episodes so far. */
+const isAnomalyOnly = (incident: IncidentState): boolean =>
+  incident.alertCount > 0 && (incident.anomalyAlerts ?? 0) >= incident.alertCount && isAlertsOnly(incident);
+
 /**
  * One warning (or milder) line alone is not a ticket: a CRC-error or sag warning on a healthy
  * device is routine far more often than not. The incident opens its ticket once a second alert
@@ -265,7 +269,11 @@ export class IncidentEngine {
         (i.hosts.includes(host) || i.hosts.some((h) => dependants.has(h))) &&
         now - i.lastAlertAtUs <= this.options.groupWindowMs * US_PER_MS + (now - record.sinceUs)
     );
-    let incident = candidates.sort((a, b) => b.lastAlertAtUs - a.lastAlertAtUs)[0];
+    // An incident with log alerts first: metric drift alone is weaker evidence of what the silence is.
+    let incident = candidates.sort(
+      (a, b) => Number(isAnomalyOnly(a)) - Number(isAnomalyOnly(b)) || b.lastAlertAtUs - a.lastAlertAtUs
+    )[0];
+    if (incident !== undefined && isAnomalyOnly(incident)) incident.eventClass = silenceClass(device.deviceKind);
     if (incident === undefined) {
       incident = this.newIncident(host, device.site, silenceClass(device.deviceKind), record.sinceUs);
       if (this.graph.ancestorsOf(host).length > 0) {
@@ -444,12 +452,21 @@ export class IncidentEngine {
       const incident = this.incidentById(this.state.hosts[silentRoot]?.silence?.incidentId);
       if (incident !== undefined && isActive(incident)) return incident;
     }
+    const onDevice = this.deviceIncidentFor(event);
+    if (event.appname === ANOMALY_APPNAME) return onDevice;
+    if (onDevice !== undefined && isAnomalyOnly(onDevice)) {
+      // The device's own alert says what its metrics' drift was about (the overheating PLC's
+      // warning names hardware where its power draw alone read as power).
+      onDevice.eventClass = event.eventClass;
+      return onDevice;
+    }
     const groupUs = this.options.groupWindowMs * US_PER_MS;
     const spanUs = this.options.maxIncidentSpanMs * US_PER_MS;
     const repeatUs = this.options.repeatQuietMs * US_PER_MS;
     let best: IncidentState | undefined;
     for (const incident of this.state.incidents) {
       if (!isActive(incident) || incident.site !== site || incident.bruteForce !== undefined) continue;
+      if (isAnomalyOnly(incident)) continue; // metric evidence groups by device (deviceIncidentFor)
       if (event.timeUs - incident.startedAtUs > spanUs) continue;
       // The same alert again joins; so does any alert of the class on a device whose metric went
       // anomalous here (a temperature trend, then the device's own warnings and its halt).
@@ -462,6 +479,35 @@ export class IncidentEngine {
       if (!repeat && event.timeUs - incident.lastActivityUs > groupUs) continue;
       if (incident.eventClass !== event.eventClass && !this.isDownstreamOf(host, incident)) continue;
       if (best === undefined || incident.lastActivityUs > best.lastActivityUs) best = incident;
+    }
+    return best;
+  }
+
+  /**
+   * The active incident of the event's device, or of a device linked to it by the dependency
+   * graph (the incident's first or root host feeds it, or it feeds that host), whatever its class:
+   * a metric's anomaly is evidence about a device, never about its site. Anomalies of unrelated
+   * devices that drift together (a factory's shift change) therefore never make one incident, and
+   * an anomaly on the device of an open incident joins it and names the metric there.
+   */
+  private deviceIncidentFor(event: ClassifiedEvent): IncidentState | undefined {
+    const host = event.hostname;
+    const site = this.siteOf(host);
+    const spanUs = this.options.maxIncidentSpanMs * US_PER_MS;
+    const windowUs = Math.max(this.options.groupWindowMs, this.options.repeatQuietMs) * US_PER_MS;
+    let best: IncidentState | undefined;
+    let bestRank = 0;
+    for (const incident of this.state.incidents) {
+      if (!isActive(incident) || incident.site !== site || incident.bruteForce !== undefined) continue;
+      if (event.timeUs - incident.startedAtUs > spanUs || event.timeUs - incident.lastActivityUs > windowUs) continue;
+      const own = incident.hosts.includes(host);
+      if (!own && !this.graph.areLinked(host, incident.rootHost ?? incident.firstHost)) continue;
+      // Its own device's incident first, then one with more than metric evidence, then the latest.
+      const rank = (own ? 2 : 0) + (isAnomalyOnly(incident) ? 0 : 1);
+      if (best === undefined || rank > bestRank || (rank === bestRank && incident.lastActivityUs > best.lastActivityUs)) {
+        best = incident;
+        bestRank = rank;
+      }
     }
     return best;
   }
