@@ -188,11 +188,23 @@ async function demo(flags: DemoFlags): Promise<void> {
     const serviceConfig: Config = {
       ...config,
       pipeline: { ...config.pipeline, startLookbackMs: Math.max(0, startMs - fromMs) },
-      // The metric stage is off in the demo: its day of learning and catch-up (about 600 series)
-      // starved the live triage on a busy machine. Run `nocai serve` on the demo's data for anomalies.
-      metrics: { ...config.metrics, specs: [] },
-      // So is the forecast stage: its run after the catch-up blocks the event loop for seconds.
-      forecasts: { ...config.forecasts, stage: { ...config.forecasts.stage, intervalMs: 0 } },
+      // A day to learn each metric series, then the last two hours of the backfill scored, so the
+      // anomaly panels have data when the banner prints.
+      // The demo's clock runs up to --speed times faster than the metric stage's windows: the log
+      // stage never waits for anomaly evidence (late alarms join the incident at its present).
+      metrics: {
+        ...config.metrics,
+        catchUpLagMs: Infinity,
+        stage: {
+          ...config.metrics.stage,
+          startLookbackMs: Math.min(flags.days * DAY_MS, config.metrics.stage.learnMs + 2 * 3_600_000),
+        },
+      },
+      // Often enough that a disk filling up in the live phase gets its time until full.
+      forecasts: {
+        ...config.forecasts,
+        stage: { ...config.forecasts.stage, intervalMs: Math.min(config.forecasts.stage.intervalMs, 5 * 60_000) },
+      },
     };
     // Not raced against a failure: a service that is starting must be there to be stopped.
     running.service = await startService(serviceConfig, { logger: createLogger(config.logLevel), clock });

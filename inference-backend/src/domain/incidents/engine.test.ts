@@ -458,5 +458,35 @@ describe('IncidentEngine', () => {
       expect(ticket).toMatchObject({ host: 'hosp-srv', eventClass: 'hardware' });
       expect(ticket?.explanation.map((e) => e.feature)).toContain('sensors.power_w');
     });
+      it('When a dependant drifted an hour before its power switch fails, then the outage is a new ticket of its own, opened at the silence', () => {
+      const engine = new IncidentEngine(inventory);
+      const drift: [number, ClassifiedEvent][] = [0, 15, 30, 45, 60].map((m) => [
+        10 + m,
+        alarm('hosp-mon-1', 10 + m, 'sensors.power_w', 'patient_monitor'),
+      ]);
+      const outputs = run(engine, 0, 140, script(drift), (host, m) => host.startsWith('hosp') && m >= 80 && m < 120);
+      const tickets = opened(outputs);
+      expect(tickets).toHaveLength(1);
+      const ticket = latest(outputs, tickets[0].incident.id);
+      expect(ticket).toMatchObject({ host: 'hosp-ps', eventClass: 'power', priority: 'P1' });
+      expect(ticket?.id).toBe(`inc-hosp-hosp-ps-${at(79)}`);
+    });
+      it("When the power switch's power reading dips during a flicker, then the flicker is still a false alarm and no ticket opens", () => {
+      const engine = new IncidentEngine(inventory);
+      const outputs = run(
+        engine,
+        0,
+        40,
+        script([
+          [10, event('hosp-ps', at(10), 'PDU PS-1: input voltage lost on feed A (was 231 V)', 'power')],
+          [10, alarm('hosp-ps', 10, 'sensors.power_w', 'power_switch')],
+          [11, event('hosp-ps', at(11), 'PDU PS-1: input voltage restored on feed A (229 V) after 1m', 'power')],
+          [11, alarm('hosp-ps', 11, 'sensors.power_w', 'power_switch')],
+        ])
+      );
+      expect(opened(outputs)).toHaveLength(0);
+      const changes = outputs.flatMap((o) => o.decisionChanges).filter((c) => c.decision === 'false_alarm');
+      expect(changes.map((c) => c.timeUs)).toEqual(expect.arrayContaining([at(10), at(11)]));
+    });
   });
 });

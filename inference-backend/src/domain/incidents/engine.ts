@@ -266,7 +266,8 @@ export class IncidentEngine {
       (i) =>
         isActive(i) &&
         i.site === device.site &&
-        (i.hosts.includes(host) || i.hosts.some((h) => dependants.has(h))) &&
+        // A dependant's metric drift alone (a sensor's power reading an hour ago) is not this outage.
+        (i.hosts.includes(host) || (!isAnomalyOnly(i) && i.hosts.some((h) => dependants.has(h)))) &&
         now - i.lastAlertAtUs <= this.options.groupWindowMs * US_PER_MS + (now - record.sinceUs)
     );
     // An incident with log alerts first: metric drift alone is weaker evidence of what the silence is.
@@ -325,7 +326,8 @@ export class IncidentEngine {
     const incident =
       this.groupFor(event) ??
       this.newIncident(event.hostname, this.siteOf(event.hostname), event.eventClass, event.timeUs);
-    incident.hasSolidAlert = true;
+    // A metric's drift is evidence, not a solid alert: a flicker it joins is still a false alarm.
+    if (event.appname !== ANOMALY_APPNAME) incident.hasSolidAlert = true;
     this.addAlert(incident, event);
   }
 
@@ -684,6 +686,8 @@ export class IncidentEngine {
     const lasting = incident.downs.filter((d) => (d.recoveredAtUs ?? now) - d.timeUs >= windowUs);
     const confirmed =
       incident.hasSolidAlert ||
+      // Nothing to wait for a recovery of (metric evidence only: held by awaitsCorroboration).
+      incident.downs.length === 0 ||
       incident.flapping ||
       incident.silentHosts.length > 0 ||
       lasting.some((d) => this.isCorroborated(incident, d));
