@@ -98,6 +98,8 @@ export const MAINTENANCE_SERIES = {
     /** The sensor/metric that contributed most, e.g. `sensors.vibration_mm_s`. */
     topFactor: 'top_factor',
     modelVersion: 'model_version',
+    /** true on the point where the risk crossed the alert threshold (and hourly while it stays there). */
+    alarm: 'alarm',
   },
 } as const;
 
@@ -153,6 +155,8 @@ export const INTAKE_LABEL = 'nocai_intake';
 export const ALERT_THRESHOLDS = {
   /** aiops_anomalies.score above this for 5 minutes pages. */
   anomalyScore: 0.9,
+  /** aiops_maintenance.failure_probability above this pages and opens a maintenance ticket. */
+  maintenanceRisk: 0.5,
   /** Champion accuracy below this pages. */
   modelAccuracyFloor: 0.8,
   /** PSI above 0.2 is the conventional "significant shift". */

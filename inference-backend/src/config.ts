@@ -4,6 +4,7 @@ import { redactUrl } from './adapters/influx/errors';
 import { parseHeartbeatSeries, type HeartbeatSeries } from './adapters/influx/heartbeatSource';
 import { parseMetricSpecs, DEFAULT_METRIC_SPECS, type MetricSpec } from './domain/timeseries/metricSpec';
 import { DEFAULT_METRIC_STAGE_OPTIONS, type MetricStageOptions } from './pipeline/metricStage';
+import { DEFAULT_MAINTENANCE_STAGE_OPTIONS, type MaintenanceStageOptions } from './pipeline/maintenanceStage';
 import { holidayCalendar, type HolidayCalendar } from './domain/timeseries/holidays';
 import { DEFAULT_THRESHOLD_RULES, parseThresholdRules, type ThresholdRule } from './domain/timeseries/timeToThreshold';
 import { DEFAULT_FORECAST_STAGE_OPTIONS, type ForecastStageOptions } from './pipeline/forecastStage';
@@ -95,6 +96,8 @@ const envSchema = z
     NOCAI_METRICS: z.string().default(DEFAULT_METRIC_SPECS),
     NOCAI_METRIC_WINDOW_MS: intFrom('NOCAI_METRIC_WINDOW_MS', 1000, DEFAULT_METRIC_STAGE_OPTIONS.windowMs),
     NOCAI_METRIC_LOOKBACK_MS: intFrom('NOCAI_METRIC_LOOKBACK_MS', 0, DEFAULT_METRIC_STAGE_OPTIONS.startLookbackMs),
+    NOCAI_MAINTENANCE_LOOKBACK_MS: intFrom('NOCAI_MAINTENANCE_LOOKBACK_MS', 0, 3_600_000),
+    NOCAI_MAINTENANCE_KINDS: z.string().default(DEFAULT_MAINTENANCE_STAGE_OPTIONS.deviceKinds.join(',')),
     NOCAI_FORECAST_INTERVAL_MS: intFrom('NOCAI_FORECAST_INTERVAL_MS', 0, DEFAULT_FORECAST_STAGE_OPTIONS.intervalMs),
     NOCAI_HOLIDAYS_COUNTRY: nonEmpty,
     NOCAI_FORECAST_THRESHOLDS: z.string().default(DEFAULT_THRESHOLD_RULES),
@@ -172,6 +175,8 @@ export interface Config {
    * (none: no holiday effect) and the metric thresholds watched for a time to threshold.
    */
   forecasts: { stage: ForecastStageOptions; holidays?: HolidayCalendar; thresholds: ThresholdRule[] };
+  /** The maintenance stage (on when the models folder holds a maintenance model). */
+  maintenance: { stage: MaintenanceStageOptions };
   deadLetterMaxBytes: number;
   logLevel: string;
 }
@@ -232,6 +237,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       stage: { ...DEFAULT_FORECAST_STAGE_OPTIONS, intervalMs: e.NOCAI_FORECAST_INTERVAL_MS },
       holidays: e.NOCAI_HOLIDAYS_COUNTRY === undefined ? undefined : parseCountry(e.NOCAI_HOLIDAYS_COUNTRY),
       thresholds: parseThresholds(e.NOCAI_FORECAST_THRESHOLDS),
+    },
+    maintenance: {
+      stage: {
+        ...DEFAULT_MAINTENANCE_STAGE_OPTIONS,
+        startLookbackMs: e.NOCAI_MAINTENANCE_LOOKBACK_MS,
+        deviceKinds: e.NOCAI_MAINTENANCE_KINDS.split(',')
+          .map((k) => k.trim())
+          .filter((k) => k !== ''),
+      },
     },
     deadLetterMaxBytes: e.NOCAI_DEAD_LETTER_MAX_BYTES,
     logLevel: e.LOG_LEVEL,

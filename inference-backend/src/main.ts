@@ -35,6 +35,10 @@ import { createSeriesDetector } from './domain/timeseries/seriesDetector';
 import { Scheduler } from './pipeline/scheduler';
 import { ForecastStage } from './pipeline/forecastStage';
 import { TrendSource } from './adapters/influx/trendSource';
+import { MaintenanceStage } from './pipeline/maintenanceStage';
+import { MaintenanceAlarmSource, SensorBucketSource } from './adapters/influx/maintenanceSource';
+import { maintenanceEvent } from './domain/timeseries/maintenanceEvidence';
+import { loadMaintenanceModel } from './services/maintenanceModel';
 
 /** The API answers within seconds: a short retry budget, then 503 with Retry-After. */
 const API_RETRY: RetryPolicy = { maxRetries: 2, initialDelayMs: 100, maxDelayMs: 500, retryTimeouts: false };
@@ -174,19 +178,62 @@ export async function startService(
           },
         })
       : undefined;
-  // Its anomaly episodes join the incident engine (without either stage waiting for the other).
-  const alarmSource = new AnomalyAlarmSource(influx, config.influx.outputDatabase);
-  const evidence = metricStage
-    ? new EvidenceQueue(
-        async (afterUs) => (await alarmSource.read(afterUs, clock.nowMs() * 1000)).map(anomalyEvent),
-        () => {
-          if (scheduler.health().find((h) => h.stage === 'metrics')?.ok === false) return undefined;
-          const watermarkUs = metricStage.watermarkUs;
-          if (watermarkUs === undefined) return 0;
-          return clock.nowMs() * 1000 - watermarkUs > config.metrics.catchUpLagMs * 1000 ? watermarkUs : undefined;
-        }
-      )
+  // The maintenance stage: each device's risk of failure, when the models folder holds the model.
+  const maintenanceModel = config.modelsDir ? await loadMaintenanceModel(config.modelsDir, logger) : undefined;
+  const maintenanceStage = maintenanceModel
+    ? new MaintenanceStage({
+        source: new SensorBucketSource(
+          influx,
+          config.influx.inputDatabase,
+          maintenanceModel.model.manifest.features.numeric.map((n) => n.column),
+          config.maintenance.stage.bucketMs
+        ),
+        model: maintenanceModel.model,
+        sink: pipelineWriter('maintenance', 'aiops_maintenance'),
+        store: new FileStateStore(config.stateDir),
+        clock,
+        inventory,
+        options: { ...config.maintenance.stage, ...maintenanceModel.options },
+        hooks: {
+          onBatch: (info) => {
+            metrics.batches.inc({ stage: 'maintenance', outcome: 'ok' });
+            metrics.batchSeconds.observe({ stage: 'maintenance' }, info.seconds);
+            logger.debug(info, 'maintenance batch committed');
+          },
+          onAlarms: (alarms) => evidence?.push(alarms.map(maintenanceEvent)),
+        },
+      })
     : undefined;
+  // Anomaly episodes and failure predictions join the incident engine (no stage waits for another).
+  const alarmSource = new AnomalyAlarmSource(influx, config.influx.outputDatabase);
+  const maintenanceAlarms = new MaintenanceAlarmSource(influx, config.influx.outputDatabase);
+  const evidence =
+    metricStage || maintenanceStage
+      ? new EvidenceQueue(
+          async (afterUs) => [
+            ...(metricStage ? (await alarmSource.read(afterUs, clock.nowMs() * 1000)).map(anomalyEvent) : []),
+            ...(maintenanceStage
+              ? (await maintenanceAlarms.read(afterUs, clock.nowMs() * 1000)).map(maintenanceEvent)
+              : []),
+          ],
+          // While a stage catches up on a backlog (beyond its normal lag), the log stage waits for it.
+          () => {
+            const nowUs = clock.nowMs() * 1000;
+            const healthy = (stage: string) => scheduler.health().find((h) => h.stage === stage)?.ok !== false;
+            const horizons: number[] = [];
+            if (metricStage && healthy('metrics')) {
+              const watermarkUs = metricStage.watermarkUs ?? 0;
+              if (nowUs - watermarkUs > config.metrics.catchUpLagMs * 1000) horizons.push(watermarkUs);
+            }
+            if (maintenanceStage && healthy('maintenance')) {
+              const { bucketMs, settleMs } = config.maintenance.stage;
+              const untilUs = (maintenanceStage.evaluatedUntilMs ?? 0) * 1000;
+              if (nowUs - untilUs > (config.metrics.catchUpLagMs + bucketMs + settleMs) * 1000) horizons.push(untilUs);
+            }
+            return horizons.length > 0 ? Math.min(...horizons) : undefined;
+          }
+        )
+      : undefined;
   if (metricStage) {
     metrics.watchLag('metrics', () => {
       const watermarkUs = metricStage.watermarkUs;
@@ -247,6 +294,7 @@ export async function startService(
     [
       { name: 'logs', batchSize: config.pipeline.batchSize, tick: () => logStage.tick() },
       ...(metricStage ? [{ name: 'metrics', batchSize: 1, tick: () => metricStage.tick() }] : []),
+      ...(maintenanceStage ? [{ name: 'maintenance', batchSize: 1, tick: () => maintenanceStage.tick() }] : []),
       // Never back to back: a run is due by the clock or a request, not by a backlog.
       ...(forecastStage
         ? [{ name: 'forecasts', batchSize: Number.POSITIVE_INFINITY, tick: () => forecastStage.tick() }]

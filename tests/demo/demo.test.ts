@@ -149,6 +149,21 @@ describe('nocai demo', () => {
       'a new power ticket with its root cause'
     );
     expect(liveTicket.rootCause?.dependants.length).toBeGreaterThan(0);
+    // The metric half is there too: anomaly scores, forecasts and maintenance risk, for Grafana.
+    for (const [measurement, field] of [
+      ['aiops_anomalies', 'score'],
+      ['aiops_forecasts', 'predicted'],
+      ['aiops_maintenance', 'failure_probability'],
+    ] as const) {
+      await waitFor(
+        async () => {
+          const series = await influx.query('aiops', `SELECT count(${field}) FROM ${measurement}`);
+          return Number(series[0]?.rows[0]?.count ?? 0) > 0 ? true : undefined;
+        },
+        300_000,
+        `${measurement} points`
+      );
+    }
     await waitFor(
       async () => ((await falseAlarmsSince()) > falseAlarmsAtBanner ? true : undefined),
       300_000,

@@ -166,6 +166,13 @@ describe('provisioned alert rules', () => {
     expect(thresholdOf(rule)).toEqual({ type: 'gt', value: ALERT_THRESHOLDS.anomalyScore });
   });
 
+  it('When a device is likely to fail, then a rule pages on its latest failure probability above the contract threshold, to maintenance', () => {
+    const rule = ruleReading('aiops_maintenance');
+    expect(queryOf(rule)).toContain('"failure_probability"');
+    expect(thresholdOf(rule)).toEqual({ type: 'gt', value: ALERT_THRESHOLDS.maintenanceRisk });
+    expect(rule.labels?.department).toBe('maintenance');
+  });
+
   it('When a device goes silent, then a rule fires on aiops_silences in state silent', () => {
     const rule = ruleReading('aiops_silences');
     expect(queryOf(rule)).toMatch(/"state" = 'silent'/);

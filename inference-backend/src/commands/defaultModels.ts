@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { trainDefaultMttr } from '../adapters/onnx/mttrModel';
 import { readAliases, setAlias } from '../adapters/registry/modelRegistry';
 import { SERVED_MODELS } from '../services/onnxModels';
+import { MAINTENANCE_MODEL, MAINTENANCE_TRAINING_SEED, trainMaintenanceModel } from './maintenanceModel';
 import { trainDefaultModels } from './train';
 
 /** Whether every model the backend serves has a champion in `modelsDir`. */
@@ -15,8 +16,9 @@ export async function hasDefaultModels(modelsDir: string): Promise<boolean> {
 
 /**
  * The default models from a simulator corpus (`<simDir>/history`): the text classifiers and the
- * MTTR trees, each made champion in `modelsDir`. What the demo and `nocai setup` train; nothing
- * opaque is committed.
+ * MTTR trees, plus the PLC failure model from simulated run-to-failure histories (the maintenance
+ * stage runs when it is there), each made champion in `modelsDir`. What the demo and `nocai setup`
+ * train; nothing opaque is committed.
  */
 export async function trainDefaultModelSet(simDir: string, modelsDir: string, say: (text: string) => void): Promise<void> {
   say(`training the default models into ${modelsDir}…`);
@@ -29,5 +31,11 @@ export async function trainDefaultModelSet(simDir: string, modelsDir: string, sa
     `trained ${classifiers.length + 1} models in ${((Date.now() - started) / 1000).toFixed(1)} s ` +
       `(MTTR P50 MAE ${Math.round(mttr.report.holdout.maeSeconds / 60)} min vs baseline ${Math.round(mttr.report.holdout.baselineMaeSeconds / 60)} min, ` +
       `P90 coverage ${(mttr.report.holdout.p90Coverage * 100).toFixed(0)}%)`
+  );
+  const maintenance = await trainMaintenanceModel(modelsDir, { seed: MAINTENANCE_TRAINING_SEED });
+  say(
+    `trained ${MAINTENANCE_MODEL} on ${maintenance.rows} rows of simulated PLC history in ${maintenance.seconds.toFixed(1)} s ` +
+      `(held-out PLCs: ${(maintenance.heldOut.recall * 100).toFixed(0)}% of the rows within 24 h of a halt flagged, ` +
+      `${(maintenance.heldOut.precision * 100).toFixed(0)}% of flags right)`
   );
 }

@@ -100,6 +100,60 @@ async function writeTabularReport(
   return file;
 }
 
+/** Where and under which name a trained tabular model goes into the registry. */
+export interface TabularChampionSpec {
+  name: string;
+  /** The grouping and order columns of the training rows, recorded in the manifest. */
+  group?: string;
+  order?: string;
+  /** The ONNX graph's doc string. */
+  description: string;
+}
+
+/** Stores a trained tabular model (manifest and ONNX graph) as a new version and makes it champion. */
+export async function saveTabularChampion(
+  registryDir: string,
+  trained: TrainedTabular,
+  spec: TabularChampionSpec
+): Promise<TabularManifest> {
+  const { model, report } = trained;
+  const regression = model.task === 'regression';
+  const manifest = await saveModel<TabularManifest>(
+    registryDir,
+    {
+      format: 1,
+      name: spec.name,
+      createdAt: new Date().toISOString(),
+      target: model.target,
+      kind: regression ? 'tabular_regressor' : 'tabular_classifier',
+      labels: model.labels,
+      positiveLabel: model.labels.length === 2 ? model.labels[1] : undefined,
+      inputs: {
+        columns: inputColumns(model.features),
+        tensor: { name: TABULAR_TENSORS.input, dimension: model.features.names.length },
+      },
+      outputs: regression
+        ? { prediction: TABULAR_TENSORS.prediction, p10: TABULAR_TENSORS.p10, p90: TABULAR_TENSORS.p90 }
+        : { probabilities: TABULAR_TENSORS.probabilities },
+      features: model.features,
+      hyperparameters: trained.hyperparameters,
+      temperature: model.temperature,
+      interval: model.interval,
+      trainingWindow: {
+        trainRows: report.rows.train,
+        testRows: report.rows.test,
+        groupColumn: spec.group,
+        orderColumn: spec.order,
+      },
+      dataHash: trained.dataHash,
+      metrics: report,
+    },
+    exportTabularOnnx(model, spec.description)
+  );
+  await setAlias(registryDir, spec.name, 'champion', manifest.version);
+  return manifest;
+}
+
 /**
  * Trains one tabular target, exports it to ONNX, stores it in the registry as champion and writes
  * report.json. Returns the exit code: 0, or 2 with one sentence on stderr for bad input.
@@ -148,42 +202,13 @@ export async function runTrainTabular(flags: TabularTrainFlags, io: CommandIo = 
       if (error instanceof TabularDataError) throw tabularInputError(error, flags.history);
       throw error;
     }
-    const { model, report } = trained;
     const name = tabularModelName(flags.target);
-    const regression = model.task === 'regression';
-    const manifest = await saveModel<TabularManifest>(
-      flags.out,
-      {
-        format: 1,
-        name,
-        createdAt: new Date().toISOString(),
-        target: flags.target,
-        kind: regression ? 'tabular_regressor' : 'tabular_classifier',
-        labels: model.labels,
-        positiveLabel: model.labels.length === 2 ? model.labels[1] : undefined,
-        inputs: {
-          columns: inputColumns(model.features),
-          tensor: { name: TABULAR_TENSORS.input, dimension: model.features.names.length },
-        },
-        outputs: regression
-          ? { prediction: TABULAR_TENSORS.prediction, p10: TABULAR_TENSORS.p10, p90: TABULAR_TENSORS.p90 }
-          : { probabilities: TABULAR_TENSORS.probabilities },
-        features: model.features,
-        hyperparameters: trained.hyperparameters,
-        temperature: model.temperature,
-        interval: model.interval,
-        trainingWindow: {
-          trainRows: report.rows.train,
-          testRows: report.rows.test,
-          groupColumn: flags.group,
-          orderColumn: flags.order,
-        },
-        dataHash: trained.dataHash,
-        metrics: report,
-      },
-      exportTabularOnnx(model, `${name}: ${flags.target} from ${flags.features.length} columns`)
-    );
-    await setAlias(flags.out, name, 'champion', manifest.version);
+    const manifest = await saveTabularChampion(flags.out, trained, {
+      name,
+      group: flags.group,
+      order: flags.order,
+      description: `${name}: ${flags.target} from ${flags.features.length} columns`,
+    });
     const seconds = (performance.now() - began) / 1000;
     const file = await writeTabularReport(flags.out, manifest, trained, seconds, flags.history);
     progress(`train: model ${name} ${manifest.version} and ${file} written`);

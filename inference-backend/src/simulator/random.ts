@@ -154,4 +154,5 @@ export const STREAM = {
   tickets: 7,
   injected: 8,
   demo: 9,
+  maintenance: 10,
 } as const;

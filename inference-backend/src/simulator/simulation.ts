@@ -277,7 +277,8 @@ export class Simulation {
   }
 }
 
-function isSilent(state: HostEffects, timeUs: number): boolean {
+/** Whether the host emits nothing at `timeUs` (halted, powered off). */
+export function isSilent(state: HostEffects, timeUs: number): boolean {
   const s = state.silences;
   for (let i = 0; i < s.length; i += 2) if (timeUs >= s[i] && timeUs < s[i + 1]) return true;
   return false;

@@ -1,5 +1,6 @@
 import type { EventClass, Inventory } from '@nocai/contract';
 import { anomalyEvent } from '../timeseries/anomalyEvidence';
+import { maintenanceEvent } from '../timeseries/maintenanceEvidence';
 import { IncidentEngine } from './engine';
 import type { ClassifiedEvent, EngineOutput, Heartbeat, IncidentSummary } from './types';
 
@@ -487,6 +488,36 @@ describe('IncidentEngine', () => {
       expect(opened(outputs)).toHaveLength(0);
       const changes = outputs.flatMap((o) => o.decisionChanges).filter((c) => c.decision === 'false_alarm');
       expect(changes.map((c) => c.timeUs)).toEqual(expect.arrayContaining([at(10), at(11)]));
+    });
+      it('When a failure is predicted for a device that later halts, then one hardware ticket opens at the prediction and the halt joins it', () => {
+      const engine = new IncidentEngine(inventory);
+      const predicted = maintenanceEvent({
+        timeUs: at(10),
+        host: 'hosp-srv',
+        deviceKind: 'server',
+        probability: 0.8,
+        horizonHours: 24,
+        topFactor: 'sensors.temperature_c',
+        modelVersion: 'maintenance@v1',
+      });
+      const outputs = run(
+        engine,
+        0,
+        120,
+        script([
+          [10, predicted],
+          [70, { ...predicted, timeUs: at(70), confidence: 0.9 }],
+          [75, event('hosp-srv', at(75), 'CPU 3 temperature above threshold', 'hardware')],
+        ]),
+        (host, m) => host === 'hosp-srv' && m >= 90
+      );
+      const tickets = opened(outputs);
+      expect(tickets).toHaveLength(1);
+      expect(tickets[0].atUs).toBeLessThan(at(12));
+      const ticket = latest(outputs, tickets[0].incident.id);
+      expect(ticket).toMatchObject({ host: 'hosp-srv', eventClass: 'hardware' });
+      expect(ticket?.explanation[0]?.feature).toBe('sensors.temperature_c');
+      expect(ticket?.hosts).toEqual(['hosp-srv']);
     });
   });
 });

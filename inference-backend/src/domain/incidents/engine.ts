@@ -7,6 +7,7 @@ import type { EngineState, HostState, IncidentState, LoginAttempt, SilenceRecord
 import { summarise } from './summary';
 import { DEFAULT_INCIDENT_ENGINE_OPTIONS, eventKey } from './types';
 import { ANOMALY_APPNAME } from '../timeseries/anomalyEvidence';
+import { MAINTENANCE_APPNAME } from '../timeseries/maintenanceEvidence';
 import type {
   ClassifiedEvent,
   DecisionChange,
@@ -455,7 +456,8 @@ export class IncidentEngine {
       if (incident !== undefined && isActive(incident)) return incident;
     }
     const onDevice = this.deviceIncidentFor(event);
-    if (event.appname === ANOMALY_APPNAME) return onDevice;
+    // Metric evidence and failure predictions are about a device: they group by device alone.
+    if (event.appname === ANOMALY_APPNAME || event.appname === MAINTENANCE_APPNAME) return onDevice;
     if (onDevice !== undefined && isAnomalyOnly(onDevice)) {
       // The device's own alert says what its metrics' drift was about (the overheating PLC's
       // warning names hardware where its power draw alone read as power).
@@ -564,8 +566,9 @@ export class IncidentEngine {
     const source = alertSource(event);
     const sources = (incident.alertSources ??= []);
     if (!sources.includes(source) && sources.length < MAX_ALERT_SOURCES) sources.push(source);
-    if (event.appname === ANOMALY_APPNAME) {
-      incident.anomalyAlerts = (incident.anomalyAlerts ?? 0) + 1;
+    if (event.appname === ANOMALY_APPNAME || event.appname === MAINTENANCE_APPNAME) {
+      // The metric (or the failure prediction's top factor) stays named in the ticket.
+      if (event.appname === ANOMALY_APPNAME) incident.anomalyAlerts = (incident.anomalyAlerts ?? 0) + 1;
       const evidence = (incident.metricEvidence ??= []);
       for (const item of event.explanation ?? []) {
         const known = evidence.find((e) => e.feature === item.feature);
