@@ -1,11 +1,12 @@
 import { FORECAST_SERIES, type Inventory } from '@nocai/contract';
-import type { PointSink, SeriesPoint } from '../domain/series';
+import type { SeriesPoint } from '../domain/series';
 import type { TicketOpening } from '../domain/timeseries/ticketVolume';
 import { parseThresholdRules } from '../domain/timeseries/timeToThreshold';
 import type { TrendSeries } from '../domain/timeseries/timeToThreshold';
 import { Rng } from '../simulator/random';
 import { CAUGHT_UP_LAG_MS, DEFAULT_FORECAST_STAGE_OPTIONS, ForecastStage } from './forecastStage';
 import type { ForecastRunInfo } from './forecastStage';
+import { MemorySink } from './memoryPorts';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -14,24 +15,6 @@ const DAY = 24 * HOUR;
 const NOW = Date.UTC(2024, 2, 13, 10, 20);
 const F = FORECAST_SERIES;
 
-class MemorySink implements PointSink {
-  points: SeriesPoint[] = [];
-  private pending: SeriesPoint[] = [];
-  failNextFlush = false;
-  async write(points: readonly SeriesPoint[]) {
-    this.pending.push(...points);
-  }
-  async flush() {
-    if (this.failNextFlush) {
-      this.failNextFlush = false;
-      this.pending = [];
-      throw new Error('InfluxDB is down');
-    }
-    this.points.push(...this.pending);
-    this.pending = [];
-  }
-  async close() {}
-}
 
 /** Three weeks of tickets: network_ops busy on weekday office hours, facilities a few a day, at two sites. */
 function ticketHistory(): TicketOpening[] {

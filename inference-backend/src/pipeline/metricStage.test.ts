@@ -1,7 +1,6 @@
 import type { MetricSample } from '../adapters/influx/metricSource';
-import type { PointSink, SeriesPoint } from '../domain/series';
-import type { StateStore } from '../domain/state';
 import { DEFAULT_METRIC_STAGE_OPTIONS, MetricStage, type SeriesDetector, type SkipReason } from './metricStage';
+import { MemorySink, MemoryStore } from './memoryPorts';
 
 const MINUTE_MS = 60_000;
 const T0_MS = Date.UTC(2024, 2, 1);
@@ -20,35 +19,7 @@ const meanDetector: SeriesDetector<{ n: number; sum: number }> = {
   },
 };
 
-class MemoryStore implements StateStore {
-  saved = new Map<string, string>();
-  async load<T>(key: string): Promise<T | undefined> {
-    const text = this.saved.get(key);
-    return text === undefined ? undefined : (JSON.parse(text) as T);
-  }
-  async save<T>(key: string, value: T): Promise<void> {
-    this.saved.set(key, JSON.stringify(value));
-  }
-}
 
-class MemorySink implements PointSink {
-  points: SeriesPoint[] = [];
-  failNextFlush = false;
-  private pending: SeriesPoint[] = [];
-  async write(points: readonly SeriesPoint[]) {
-    this.pending.push(...points);
-  }
-  async flush() {
-    if (this.failNextFlush) {
-      this.failNextFlush = false;
-      this.pending = [];
-      throw new Error('InfluxDB is down');
-    }
-    this.points.push(...this.pending);
-    this.pending = [];
-  }
-  async close() {}
-}
 
 /** Samples of one series every minute from T0; `values[i]` at minute i + 1. */
 function series(

@@ -1,0 +1,129 @@
+import { MAINTENANCE_SERIES } from '@nocai/contract';
+import type { TabularOutputs } from '../adapters/onnx/tabularModel';
+import type { FeatureMatrix } from '../domain/mlops/gbt';
+import type { TabularManifest } from '../domain/mlops/tabularModel';
+import type { MaintenanceAlarmRecord } from '../domain/timeseries/maintenanceEvidence';
+import { DEFAULT_MAINTENANCE_STAGE_OPTIONS, MaintenanceStage, type SensorBuckets } from './maintenanceStage';
+import { MemorySink, MemoryStore } from './memoryPorts';
+
+const BUCKET = 600_000;
+const HOUR = 3_600_000;
+const T0 = Date.UTC(2024, 2, 5, 0, 0);
+const M = MAINTENANCE_SERIES.fields;
+
+/**
+ * A stand-in for the ONNX classifier, for the stage's own logic (batches, history, alarms, state):
+ * the risk is the temperature's distance above 40 °C over 20, the vibration never matters.
+ */
+const model = {
+  manifest: {
+    name: 'fake-failure',
+    version: 'v1',
+    labels: ['no', 'yes'],
+    positiveLabel: 'yes',
+    features: {
+      version: 1,
+      numeric: [
+        { column: 'temperature_c', fill: 40, normalized: false, windowed: false },
+        { column: 'vibration_mm_s', fill: 1, normalized: false, windowed: false },
+      ],
+      categorical: [],
+      group: 'host',
+      order: { column: 't', kind: 'number' },
+      windows: [],
+      normalization: null,
+      kept: [0, 2],
+      names: ['temperature_c', 'vibration_mm_s'],
+    },
+  } as unknown as TabularManifest,
+  async run(matrix: FeatureMatrix): Promise<TabularOutputs> {
+    const probabilities = new Float32Array(matrix.rowCount * 2);
+    for (let i = 0; i < matrix.rowCount; i++) {
+      const p = Math.max(0, Math.min(1, (matrix.values[i * matrix.featureCount] - 40) / 20));
+      probabilities[i * 2] = 1 - p;
+      probabilities[i * 2 + 1] = p;
+    }
+    return { task: 'classification', classes: 2, probabilities } as TabularOutputs;
+  },
+};
+
+/** Two PLCs from T0 on: plc-1 heats up linearly from hour 30 to 60 °C at hour 36, plc-2 stays at 40 °C. */
+function estate(fromMs: number, toMs: number): SensorBuckets[] {
+  const plc = (host: string, temperature: (t: number) => number): SensorBuckets => {
+    const buckets = [];
+    for (let t = Math.max(T0, fromMs); t < toMs; t += BUCKET)
+      buckets.push({ startMs: t, values: { temperature_c: temperature(t), vibration_mm_s: 2 } });
+    return { host, deviceKind: 'plc', buckets };
+  };
+  return [
+    plc('plc-1', (t) => 40 + Math.max(0, Math.min(20, ((t - T0 - 30 * HOUR) / (6 * HOUR)) * 20))),
+    plc('plc-2', () => 40),
+    { host: 'srv-1', deviceKind: 'server', buckets: [{ startMs: T0, values: { temperature_c: 90 } }] },
+  ];
+}
+
+function stage(nowMs: { value: number }, sink: MemorySink, store: MemoryStore, alarms: MaintenanceAlarmRecord[]) {
+  return new MaintenanceStage({
+    source: { read: async (fromMs, toMs) => estate(fromMs, toMs) },
+    model,
+    sink,
+    store,
+    clock: { nowMs: () => nowMs.value },
+    options: { ...DEFAULT_MAINTENANCE_STAGE_OPTIONS, historyRows: 144, startLookbackMs: 40 * HOUR, settleMs: 0 },
+    hooks: { onAlarms: (a) => alarms.push(...a) },
+  });
+}
+
+async function drain(s: MaintenanceStage): Promise<void> {
+  while ((await s.tick()) > 0) {
+    // catching up batch by batch
+  }
+}
+
+describe('MaintenanceStage', () => {
+  it('When a PLC heats up, then its risk is written per bucket, one alarm fires at the crossing and again hourly, naming the temperature; devices of other kinds and the first day are not judged', async () => {
+    const now = { value: T0 + 40 * HOUR };
+    const sink = new MemorySink();
+    const alarms: MaintenanceAlarmRecord[] = [];
+    await drain(stage(now, sink, new MemoryStore(), alarms));
+
+    const of = (host: string) => sink.points.filter((p) => p.tags.host === host);
+    expect(of('srv-1')).toEqual([]);
+    // Judged from a full day of history (144 buckets) until now.
+    const times = of('plc-2').map((p) => p.timeUs / 1000);
+    expect(Math.min(...times)).toBe(T0 + 144 * BUCKET);
+    expect(Math.max(...times)).toBe(T0 + 40 * HOUR);
+    expect(new Set(times).size).toBe(times.length);
+    expect(of('plc-2').every((p) => p.fields[M.failureProbability] === 0 && p.fields[M.alarm] === false)).toBe(true);
+
+    // plc-1 crosses 0.5 at 50 °C in the bucket from hour 33: an alarm at its end, then hourly while high.
+    expect(alarms.map((a) => (a.timeUs / 1000 - T0) / HOUR)).toEqual([33, 34, 35, 36, 37, 38, 39].map((h) => h + 1 / 6));
+    expect(alarms.every((a) => a.host === 'plc-1' && a.topFactor === 'sensors.temperature_c')).toBe(true);
+    const flagged = of('plc-1').filter((p) => p.fields[M.alarm] === true);
+    expect(flagged).toHaveLength(alarms.length);
+  });
+
+  it('When a write fails, then nothing is marked done and the retry writes the same points; after a restart the stage goes on where it stopped', async () => {
+    const now = { value: T0 + 34 * HOUR };
+    const store = new MemoryStore();
+    const sink = new MemorySink();
+    const alarms: MaintenanceAlarmRecord[] = [];
+    const first = stage(now, sink, store, alarms);
+    await drain(first);
+    const before = sink.points.length;
+    now.value += 2 * HOUR;
+    sink.failNextFlush = true;
+    await expect(first.tick()).rejects.toThrow('InfluxDB is down');
+    expect(sink.points).toHaveLength(before);
+
+    // A new process over the same saved state.
+    const restarted = stage(now, sink, store, alarms);
+    await drain(restarted);
+    const keys = sink.points.map((p) => `${p.tags.host}@${p.timeUs}`);
+    expect(new Set(keys).size).toBe(keys.length);
+    expect(Math.max(...sink.points.map((p) => p.timeUs / 1000))).toBe(T0 + 36 * HOUR);
+    expect(sink.points.length).toBe(before + 2 * 12);
+    // The alarm state survived: hourly alarms, not one per process.
+    expect(alarms.map((a) => (a.timeUs / 1000 - T0) / HOUR)).toEqual([33, 34, 35].map((h) => h + 1 / 6));
+  });
+});
