@@ -1,3 +1,4 @@
+import { reportMetricScale } from './metricScale';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -61,6 +62,7 @@ async function main(): Promise<void> {
   await benchCmapss();
   benchSimilarTickets();
   benchM4();
+  await reportMetricScale();
 
   let influxd: LocalInfluxd | undefined;
   const url = process.env.INFLUX_URL ?? (influxd = await startLocalInfluxd()).url;
