@@ -107,6 +107,7 @@ export const METRIC_STAGE_STATE_KEY = 'metric-stage';
  */
 export class MetricStage<S> {
   private state: MetricStageState<S> | undefined;
+  private startUs: number | undefined;
 
   constructor(
     private readonly deps: {
@@ -136,7 +137,7 @@ export class MetricStage<S> {
    */
   async tick(): Promise<number> {
     const started = process.hrtime.bigint();
-    const { source, sink, store, clock, detector, options } = this.deps;
+    const { source, clock, options } = this.deps;
     const committed = await this.loadState();
     const limitUs = (clock.nowMs() - options.settleMs) * 1000;
     if (limitUs - committed.watermarkUs < Math.max(1, options.minWindowMs * 1000)) return 0;
@@ -148,8 +149,27 @@ export class MetricStage<S> {
     const read = await source.read(committed.watermarkUs, upperUs);
     const samples = resolutionUs > 0 ? bucketed(read, resolutionUs) : read;
 
-    // Work on a copy: a failed write must leave the committed models as they were.
-    const series: Record<string, SeriesState<S>> = structuredClone(committed.series);
+    // The models are updated in place (a copy of every series' windows at each tick cost more than
+    // scoring them): when the write or the save fails, they are dropped, and the next tick reloads
+    // the committed ones from the store.
+    const series: Record<string, SeriesState<S>> = committed.series;
+    try {
+      return await this.score(samples, series, upperUs, limitUs, started);
+    } catch (error) {
+      this.state = undefined;
+      throw error;
+    }
+  }
+
+  private async score(
+    samples: MetricSample[],
+    series: Record<string, SeriesState<S>>,
+    upperUs: number,
+    limitUs: number,
+    started: bigint
+  ): Promise<number> {
+    const { sink, store, detector, options } = this.deps;
+    const resolutionUs = options.resolutionMs * 1000;
     const sites = indexDevices(this.deps.inventory);
     const points: SeriesPoint[] = [];
     const alarms: AnomalyAlarm[] = [];
@@ -243,7 +263,9 @@ export class MetricStage<S> {
     if (this.state) return this.state;
     const saved = await this.deps.store.load<MetricStageState<S>>(METRIC_STAGE_STATE_KEY);
     const start = (this.deps.clock.nowMs() - this.deps.options.startLookbackMs) * 1000;
-    this.state = saved ?? { watermarkUs: start, series: {} };
+    // Before the first save, a reload after a failure starts where the first tick did.
+    this.startUs ??= start;
+    this.state = saved ?? { watermarkUs: this.startUs, series: {} };
     return this.state;
   }
 }
