@@ -19,6 +19,12 @@ import {
   trainMaintenanceModel,
 } from './maintenanceModel';
 
+/**
+ * The estate the figures are measured on. Not seed 12: that estate was looked at when the size of
+ * the training estate was chosen, so its figures would flatter the model.
+ */
+const EVALUATION_SEED = 31;
+
 /** Area under the ROC curve by ranks (ties share their mean rank). */
 function rocAuc(scores: readonly number[], positive: readonly boolean[]): number {
   const order = scores.map((_, i) => i).sort((a, b) => scores[a] - scores[b]);
@@ -53,7 +59,7 @@ describe('the PLC failure model', () => {
     expect(Math.max(...stored.manifest.features.windows)).toBe(MAINTENANCE_LOOKBACK_ROWS);
 
     // Another seed: other PLCs, other profiles, other episodes, a later period.
-    const options = { seed: 12, days: 45, endUs: MAINTENANCE_TRAINING_END_US + 90 * 86_400e6, plcs: 16 };
+    const options = { seed: EVALUATION_SEED, days: 45, endUs: MAINTENANCE_TRAINING_END_US + 90 * 86_400e6, plcs: 16 };
     const rows = maintenanceHistory(options);
     const model = await OnnxTabularModel.load(stored.onnx, stored.manifest);
     const outputs = await model.run(buildFeatures(stored.manifest.features, rows));
@@ -106,7 +112,7 @@ describe('the PLC failure model', () => {
       `maintenance model: ${trained.rows} training rows, ${trained.seconds.toFixed(1)} s, ` +
         `${trained.trained.report.crossValidation.chosenDescription}; held-out PLCs: yes precision ` +
         `${trained.heldOut.precision.toFixed(3)} recall ${trained.heldOut.recall.toFixed(3)}\n` +
-        `other estate (seed 12, ${scored.length} rows): ROC AUC ${auc.toFixed(3)} (flagging every ramp row: ${rampFlagAuc.toFixed(3)}; ` +
+        `other estate (seed ${EVALUATION_SEED}, ${scored.length} rows): ROC AUC ${auc.toFixed(3)} (flagging every ramp row: ${rampFlagAuc.toFixed(3)}; ` +
         `${rampAuc.toFixed(3)} on rows inside a ramp vs normal rows), false alarms ` +
         `${(falseAlarmRate * 100).toFixed(2)}% of ${normal.length} normal rows ` +
         `(and ${(earlyRate * 100).toFixed(1)}% of ${early.length} rows of a ramp more than 24 h before its halt), ` +
