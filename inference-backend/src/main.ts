@@ -33,7 +33,7 @@ import { AnomalyAlarmSource } from './adapters/influx/anomalyAlarmSource';
 import { anomalyEvent } from './domain/timeseries/anomalyEvidence';
 import { createSeriesDetector } from './domain/timeseries/seriesDetector';
 import { Scheduler } from './pipeline/scheduler';
-import { ForecastStage } from './pipeline/forecastStage';
+import { ForecastStage, withPastOpenings } from './pipeline/forecastStage';
 import { TrendSource } from './adapters/influx/trendSource';
 import { MaintenanceStage } from './pipeline/maintenanceStage';
 import { MaintenanceAlarmSource, SensorBucketSource } from './adapters/influx/maintenanceSource';
@@ -270,7 +270,7 @@ export async function startService(
   const forecastStage: ForecastStage | undefined =
     config.forecasts.stage.intervalMs > 0
       ? new ForecastStage({
-          tickets: ticketsRepository,
+          tickets: withPastOpenings(history, ticketsRepository),
           trends:
             config.forecasts.thresholds.length > 0
               ? new TrendSource(influx, config.influx.inputDatabase, config.forecasts.thresholds)
@@ -411,3 +411,4 @@ function listen(app: ReturnType<typeof createApp>, host: string, port: number): 
     );
   });
 }
+

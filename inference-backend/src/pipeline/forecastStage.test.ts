@@ -1,10 +1,10 @@
-import { FORECAST_SERIES, type Inventory } from '@nocai/contract';
+import { FORECAST_SERIES, type Inventory, type TicketHistoryRow } from '@nocai/contract';
 import type { SeriesPoint } from '../domain/series';
 import type { TicketOpening } from '../domain/timeseries/ticketVolume';
 import { parseThresholdRules } from '../domain/timeseries/timeToThreshold';
 import type { TrendSeries } from '../domain/timeseries/timeToThreshold';
 import { Rng } from '../simulator/random';
-import { CAUGHT_UP_LAG_MS, DEFAULT_FORECAST_STAGE_OPTIONS, ForecastStage } from './forecastStage';
+import { CAUGHT_UP_LAG_MS, DEFAULT_FORECAST_STAGE_OPTIONS, ForecastStage, withPastOpenings } from './forecastStage';
 import type { ForecastRunInfo } from './forecastStage';
 import { MemorySink } from './memoryPorts';
 
@@ -201,5 +201,33 @@ describe('ForecastStage', () => {
     });
     expect(await stage.tick()).toBe(0);
     expect(sink.points).toEqual([]);
+  });
+});
+
+describe('withPastOpenings', () => {
+  const past = (openedAt: string, department: string): TicketHistoryRow =>
+    ({ opened_at: openedAt, department, site: 'plant' }) as unknown as TicketHistoryRow;
+
+  it('When the backend holds tickets and a history file was given, then the forecast learns from the past tickets before its first one, then its own, each once', () => {
+    const history = [
+      past('2024-03-01T10:00:00Z', 'network_ops'),
+      past('2024-03-10T09:00:00Z', 'facilities'),
+      // Exported from this product: the same ticket as the backend's first one, and one after it.
+      past('2024-03-12T08:00:00Z', 'it_ops'),
+      past('2024-03-12T11:00:00Z', 'it_ops'),
+    ];
+    const own: TicketOpening[] = [
+      { openedAtMs: Date.parse('2024-03-12T08:00:00Z'), department: 'it_ops', site: 'plant' },
+      { openedAtMs: Date.parse('2024-03-12T11:00:00Z'), department: 'it_ops', site: 'plant' },
+    ];
+    const all = [...withPastOpenings(history, { all: () => own }).all()];
+    expect(all.map((t) => [new Date(t.openedAtMs).toISOString(), t.department])).toEqual([
+      ['2024-03-01T10:00:00.000Z', 'network_ops'],
+      ['2024-03-10T09:00:00.000Z', 'facilities'],
+      ['2024-03-12T08:00:00.000Z', 'it_ops'],
+      ['2024-03-12T11:00:00.000Z', 'it_ops'],
+    ]);
+    // A backend with no tickets yet forecasts from the history alone.
+    expect([...withPastOpenings(history, { all: () => [] }).all()]).toHaveLength(4);
   });
 });

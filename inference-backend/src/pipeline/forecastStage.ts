@@ -1,4 +1,4 @@
-import { FORECAST_SERIES, type Inventory } from '@nocai/contract';
+import { FORECAST_SERIES, type Inventory, type TicketHistoryRow } from '@nocai/contract';
 import type { Clock, PointSink, SeriesPoint } from '../domain/series';
 import type { HolidayCalendar } from '../domain/timeseries/holidays';
 import { countTickets, forecastVolume, STEP_MS } from '../domain/timeseries/ticketVolume';
@@ -291,4 +291,24 @@ export class ForecastStage {
 function round(x: number, digits: number): number {
   const f = 10 ** digits;
   return Math.round(x * f) / f;
+}
+
+/**
+ * The tickets a volume forecast learns from: the past tickets of NOCAI_TICKET_HISTORY (a year of
+ * them gives the forecast its weekly rhythm from the first run), then the backend's own. Past
+ * tickets opened after the first one the backend holds are left out: a history exported from this
+ * product would otherwise count them twice.
+ */
+export function withPastOpenings(history: readonly TicketHistoryRow[], own: TicketHistory): TicketHistory {
+  const past: TicketOpening[] = history
+    .map((row) => ({ openedAtMs: Date.parse(row.opened_at), department: row.department, site: row.site }))
+    .filter((t) => Number.isFinite(t.openedAtMs));
+  return {
+    *all(): Iterable<TicketOpening> {
+      let firstOwnMs = Number.POSITIVE_INFINITY;
+      for (const t of own.all()) firstOwnMs = Math.min(firstOwnMs, t.openedAtMs);
+      for (const t of past) if (t.openedAtMs < firstOwnMs) yield t;
+      yield* own.all();
+    },
+  };
 }
