@@ -103,15 +103,33 @@ export const MAINTENANCE_SERIES = {
   },
 } as const;
 
-/** aiops_models: evaluation metrics of one model version on its time-sliced holdout. */
+/**
+ * aiops_models: how one model version does, told apart by `source`.
+ *
+ * `holdout`: an evaluation on a time-sliced holdout the model never saw (at training, and by the
+ * retraining job for champion and challenger on the same fresh holdout). `production`: accuracy
+ * from operators' verdicts and corrections over a rolling window (`avoided` counts as a true
+ * positive). `decision`: the retraining job's promotion decision (`decision`, `reason`, the two
+ * figures compared), one point per decision, what the Model health dashboard annotates.
+ *
+ * `segment` is `all` for the overall figure, or `<dimension>=<value>` for one group
+ * (`site_kind=hospital`, `device_kind=plc`, `department=facilities`): bounded by the inventory's
+ * closed vocabularies. On `all` points, `worst_segment_gap` and `worst_segment_ratio` are the
+ * largest difference and the smallest ratio between a group's figure and the overall one
+ * (Fairlearn's MetricFrame `difference`/`ratio` to overall).
+ */
 export const MODEL_METRICS_SERIES = {
   measurement: OUTPUT.models.measurement,
   tags: {
-    /** Model name, e.g. `event_class`, `priority`, `mttr`. */
+    /** Model name in the registry, e.g. `department`, `event-class`, `mttr`. */
     model: 'model',
     version: 'version',
     /** Registry alias at evaluation time: `champion`, `challenger` or `none`. */
     alias: 'alias',
+    /** `holdout`, `production` or `decision`. */
+    source: 'source',
+    /** `all`, or `<dimension>=<value>`. */
+    segment: 'segment',
   },
   fields: {
     accuracy: 'accuracy',
@@ -119,19 +137,82 @@ export const MODEL_METRICS_SERIES = {
     f1: 'f1',
     precision: 'precision',
     recall: 'recall',
+    /** Rows evaluated (holdout rows, or verdicts in the production window). */
     holdoutSize: 'holdout_size',
+    /** Regression models (MTTR): mean absolute error in seconds. */
+    maeSeconds: 'mae_s',
+    /** The metric the promotion gate compares for this model (`f1`, `mae_s`…), and its value. */
+    primaryMetric: 'primary_metric',
+    primaryValue: 'primary_value',
+    worstSegmentGap: 'worst_segment_gap',
+    worstSegmentRatio: 'worst_segment_ratio',
+    /** Production: verdicts by kind in the window. */
+    validCount: 'valid_count',
+    invalidCount: 'invalid_count',
+    avoidedCount: 'avoided_count',
+    correctedCount: 'corrected_count',
+    /** Decision points: `promoted`, `kept`, `rolled_back`, `imported`; why, and the figures compared. */
+    decision: 'decision',
+    reason: 'reason',
+    championVersion: 'champion_version',
+    challengerVersion: 'challenger_version',
+    championValue: 'champion_value',
+    challengerValue: 'challenger_value',
   },
 } as const;
 
-/** aiops_drift: population stability of one model input feature against its training window. */
+/** Values of aiops_models' `source` tag. */
+export const MODEL_METRIC_SOURCES = ['holdout', 'production', 'decision'] as const;
+export type ModelMetricSource = (typeof MODEL_METRIC_SOURCES)[number];
+
+/**
+ * aiops_drift: one model input (or its output mix) against the model's training window, per
+ * evaluation. `feature` is the input's name (`site_kind`, `template_mix`, `predicted_class`,
+ * `sensors.temperature_c`…); `kind` is `numeric`, `categorical`, `templates` or `prediction`.
+ * `method` names the statistical test chosen for the sample's size and type (Evidently's
+ * defaults: `ks` or `chi2` under 1,000 rows, `wasserstein` or `jensenshannon` above), `statistic`
+ * its value, `p_value` where the test has one; `psi` is always given beside it.
+ */
 export const DRIFT_SERIES = {
   measurement: OUTPUT.drift.measurement,
-  tags: { model: 'model', feature: 'feature' },
+  tags: { model: 'model', feature: 'feature', kind: 'kind' },
   fields: {
     /** Population stability index (≥ 0). */
     psi: 'psi',
-    /** Boolean: psi reached the backend's drift threshold. */
+    method: 'method',
+    statistic: 'statistic',
+    pValue: 'p_value',
+    /** Rows in the current window compared with the reference. */
+    sampleSize: 'sample_size',
+    /** Templates only: share of current lines whose template the training window never had. */
+    unseenShare: 'unseen_share',
+    /** Boolean: the test (or psi) crossed its threshold. */
     driftDetected: 'drift_detected',
+    modelVersion: 'model_version',
+  },
+} as const;
+
+/**
+ * aiops_audit: the audit trail's mirror for Grafana, one point per recorded change. The trail on
+ * disk (a hash chain) is the record; this series is for dashboards and alert rules.
+ */
+export const AUDIT_SERIES = {
+  measurement: OUTPUT.audit.measurement,
+  tags: {
+    /** `ticket.feedback`, `ticket.update`, `model.promote`, `model.rollback`, `model.import`… */
+    action: 'action',
+    /** viewer, operator, analyst, admin, or `system` for the backend's own changes. */
+    role: 'role',
+  },
+  fields: {
+    seq: 'seq',
+    actor: 'actor',
+    target: 'target',
+    /** JSON: the state before and after the change. */
+    before: 'before',
+    after: 'after',
+    from: 'from',
+    hash: 'hash',
   },
 } as const;
 

@@ -61,6 +61,7 @@ export const OUTPUT = {
   feedback: { measurement: 'aiops_feedback' },
   models: { measurement: 'aiops_models' },
   drift: { measurement: 'aiops_drift' },
+  audit: { measurement: 'aiops_audit' },
 } as const;
 
 export const DEFAULT_INPUT_DATABASE = 'telegraf';

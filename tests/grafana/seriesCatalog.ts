@@ -1,5 +1,6 @@
 import {
   ANOMALY_SERIES,
+  AUDIT_SERIES,
   DRIFT_SERIES,
   FEEDBACK_SERIES,
   FORECAST_SERIES,
@@ -34,6 +35,7 @@ const DECLARATIONS: SeriesDeclaration[] = [
   MAINTENANCE_SERIES,
   MODEL_METRICS_SERIES,
   DRIFT_SERIES,
+  AUDIT_SERIES,
 ];
 
 /** Every measurement contract/ declares, with its tags and fields (merged if declared twice). */

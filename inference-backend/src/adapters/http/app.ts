@@ -50,6 +50,11 @@ export interface AppDeps {
   /** Pipeline stages and whether each is committing. */
   stageHealth?(): StageHealth[];
   auth: { apiToken?: string; webhookToken?: string; allowAnonymous: boolean };
+  /**
+   * Further routes under `/api` (models, audit, reports…), each built in its own module and
+   * mounted behind the same authentication and JSON body parser as the ticket routes.
+   */
+  routers?: ReadonlyArray<{ path: string; router: express.Router }>;
 }
 
 /** The HTTP API, without listening (main.ts listens; tests use port 0). */
@@ -146,6 +151,7 @@ export function createApp(deps: AppDeps): express.Express {
   api.post('/complaints', async (req, res) => {
     res.status(201).json({ ticket: await deps.tickets.fromComplaint(parse(complaintRequestSchema, req.body)) });
   });
+  for (const { path, router } of deps.routers ?? []) api.use(path, router);
   app.use('/api', api);
 
   app.use((req, _res, next) => next(new AppError(`no route for ${req.method} ${req.path}`, 404, 'not_found')));
@@ -186,7 +192,7 @@ function expectedVersion(req: Request, bodyVersion: number | undefined): Expecte
 }
 
 /** Who makes a change: Grafana's data source proxy names the signed-in user (`send_user_header`). */
-function userOf(req: Request): string {
+export function userOf(req: Request): string {
   const user = req.get('x-grafana-user')?.trim() ?? '';
   return user !== '' && user.length <= 256 && !/[\u0000-\u001f\u007f]/.test(user) ? user : 'unknown';
 }
@@ -200,7 +206,8 @@ const TICKET_ERROR_STATUS: Record<TicketErrorKind, number> = {
   version_required: 428,
 };
 
-function parse<S extends z.ZodType>(schema: S, input: unknown): z.infer<S> {
+/** `input` checked against `schema`; a 400 naming the first offending field otherwise. */
+export function parse<S extends z.ZodType>(schema: S, input: unknown): z.infer<S> {
   const result = schema.safeParse(input);
   if (!result.success) {
     const issue = result.error.issues[0];
