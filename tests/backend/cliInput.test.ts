@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import {
   closeSync,
   cpSync,
@@ -17,6 +18,9 @@ import type { Ticket } from '@nocai/contract';
 import { CLI, runCli } from '../support/backendProcess';
 import { testInfluxUrl } from '../support/influx';
 import { startTestBackend, type TestBackend } from '../support/service';
+
+/** The sha256 the registry records for an empty model.onnx (a stand-in for a model of another kind). */
+const EMPTY_SHA256 = createHash('sha256').update('').digest('hex');
 
 /** The built CLI as a process, with stdout and stderr apart: errors go to stderr, CSV to stdout. */
 async function run(args: string[]) {
@@ -354,7 +358,7 @@ describe('nocai given an output folder, a model folder or a data stream it canno
     mkdirSync(join(several, 'mttr', 'v1'), { recursive: true });
     writeFileSync(
       join(several, 'mttr', 'v1', 'manifest.json'),
-      JSON.stringify({ name: 'mttr', version: 'v1', kind: 'gbt_quantile_regressor' })
+      JSON.stringify({ name: 'mttr', version: 'v1', kind: 'gbt_quantile_regressor', artifactSha256: EMPTY_SHA256 })
     );
     writeFileSync(join(several, 'mttr', 'v1', 'model.onnx'), '');
     const result = await run(predictWith(several));
@@ -372,7 +376,7 @@ describe('nocai given an output folder, a model folder or a data stream it canno
     mkdirSync(join(other, 'mttr', 'v1'), { recursive: true });
     writeFileSync(
       join(other, 'mttr', 'v1', 'manifest.json'),
-      JSON.stringify({ name: 'mttr', version: 'v1', kind: 'gbt_quantile_regressor' })
+      JSON.stringify({ name: 'mttr', version: 'v1', kind: 'gbt_quantile_regressor', artifactSha256: EMPTY_SHA256 })
     );
     writeFileSync(join(other, 'mttr', 'v1', 'model.onnx'), '');
     const result = await run(predictWith(other));
@@ -412,10 +416,28 @@ describe('nocai given an output folder, a model folder or a data stream it canno
     );
   });
 
-  it("When a model.onnx is not an ONNX graph (cut short), then predict exits 2 naming it and onnxruntime's reason", async () => {
-    const damaged = copyOfModels('truncated-onnx');
+  it('When a model.onnx is cut short, then predict exits 2 naming it as not matching its recorded sha256', async () => {
+    const damaged = copyOfModels('truncated-onnx-sha');
     const file = join(damaged, 'department', 'v1', 'model.onnx');
     writeFileSync(file, readFileSync(file).subarray(0, 100));
+    expectUsageError(
+      await run(predictWith(damaged)),
+      `nocai predict: ${file} does not match the sha256 recorded in its manifest: refusing to load a tampered or damaged model, so model department cannot be used.`
+    );
+  });
+
+  it("When a model.onnx is not an ONNX graph (cut short, its sha256 recorded), then predict exits 2 naming it and onnxruntime's reason", async () => {
+    const damaged = copyOfModels('truncated-onnx');
+    const file = join(damaged, 'department', 'v1', 'model.onnx');
+    const cut = readFileSync(file).subarray(0, 100);
+    writeFileSync(file, cut);
+    // As if the graph had been exported broken: the manifest records the broken file's hash.
+    const manifestFile = join(damaged, 'department', 'v1', 'manifest.json');
+    const manifest = JSON.parse(readFileSync(manifestFile, 'utf8'));
+    writeFileSync(
+      manifestFile,
+      JSON.stringify({ ...manifest, artifactSha256: createHash('sha256').update(cut).digest('hex') })
+    );
     const result = await run(predictWith(damaged));
     expect(result.code).toBe(2);
     expect(result.stdout).toBe('');

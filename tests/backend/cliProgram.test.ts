@@ -40,7 +40,11 @@ describe('the nocai command line', () => {
       ]) {
         const result = nocai(args);
         expect(result.status).toBe(0);
-        expect(result.stdout.startsWith(`Usage: nocai ${name} [options]\n\n${start}`)).toBe(true);
+        // Commands with subcommands (`models`, `audit`) read `[options] [command]`.
+        const usage = result.stdout.startsWith(`Usage: nocai ${name} [options] [command]`)
+          ? `Usage: nocai ${name} [options] [command]`
+          : `Usage: nocai ${name} [options]`;
+        expect(result.stdout.startsWith(`${usage}\n\n${start}`)).toBe(true);
         expect(result.stdout).toMatch(/^ {2}-h, --help +display help for command$/m);
       }
     }

@@ -89,6 +89,19 @@ describe('MTTR model served by onnxruntime', () => {
     await expect(loadMttrBundle(mixed)).rejects.toThrow(/model.onnx is version/);
   });
 
+  it("When one byte of a written bundle's model.onnx is flipped, then loading refuses it as tampered", async () => {
+    const tampered = join(dir, 'tampered');
+    await writeMttrBundle(tampered, model);
+    const file = join(tampered, 'model.onnx');
+    const bytes = await readFile(file);
+    bytes[Math.floor(bytes.length / 2)] ^= 0x01;
+    await writeFile(file, bytes);
+
+    await expect(OnnxMttrModel.load(tampered)).rejects.toThrow(
+      `${file} does not match the sha256 recorded in its manifest: refusing to load a tampered or damaged model`
+    );
+  });
+
   it('When the demo trains from a tickets.jsonl, then a served bundle lands in the folder and progress counts trees', async () => {
     const history = join(dir, 'tickets.jsonl');
     await writeFile(history, ticketsToJsonl(simulatedTickets(7, 120)));

@@ -1,7 +1,14 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InferenceSession, Tensor } from 'onnxruntime-node';
-import { explainMttr, MTTR_MODEL_NAME, MTTR_TENSORS, spreadCrossedP90, trainMttrModel } from '../../domain/mlops/mttr';
+import {
+  explainMttr,
+  isResolvedByPeople,
+  MTTR_MODEL_NAME,
+  MTTR_TENSORS,
+  spreadCrossedP90,
+  trainMttrModel,
+} from '../../domain/mlops/mttr';
 import type {
   MttrFeatureWeight,
   MttrManifest,
@@ -13,6 +20,9 @@ import type {
 import { MTTR_FEATURE_VERSION, writeMttrFeatures } from '../../domain/mlops/mttrFeatures';
 import type { MttrTicketInput } from '../../domain/mlops/mttrFeatures';
 import { loadTicketHistory } from '../files/ticketHistory';
+import { mttrProfile } from '../../domain/mlops/profile';
+import { saveProfile } from '../registry/profileStore';
+import { sha256Hex, verifyArtifact } from '../registry/integrity';
 import { buildTreeEnsembleOnnx, readOnnxMetadata, readTreeEnsembles } from './treeEnsemble';
 
 /**
@@ -45,11 +55,16 @@ export function exportMttrOnnx(model: MttrModel): Uint8Array {
   });
 }
 
+/**
+ * Writes a bundle; the manifest on disk also records the sha256 of model.onnx (`artifactSha256`),
+ * which `loadMttrBundle` checks like the registry's `loadModel` does.
+ */
 export async function writeMttrBundle(dir: string, model: MttrModel): Promise<MttrBundle> {
   const onnxBytes = exportMttrOnnx(model);
   await mkdir(dir, { recursive: true });
   await writeFile(join(dir, MTTR_ONNX_FILE), onnxBytes);
-  await writeFile(join(dir, MTTR_MANIFEST_FILE), JSON.stringify(model.manifest, null, 2) + '\n');
+  const stored = { ...model.manifest, artifactSha256: sha256Hex(onnxBytes) };
+  await writeFile(join(dir, MTTR_MANIFEST_FILE), JSON.stringify(stored, null, 2) + '\n');
   return { model, onnxBytes };
 }
 
@@ -68,12 +83,21 @@ function checkManifest(raw: unknown, dir: string): MttrManifest {
 
 /** Reads a bundle; the trees come from model.onnx itself, so explanations match what is served. */
 export async function loadMttrBundle(dir: string): Promise<MttrBundle> {
-  const manifest = checkManifest(JSON.parse(await readFile(join(dir, MTTR_MANIFEST_FILE), 'utf8')), dir);
+  const raw: unknown = JSON.parse(await readFile(join(dir, MTTR_MANIFEST_FILE), 'utf8'));
+  const manifest = checkManifest(raw, dir);
   const onnxBytes = new Uint8Array(await readFile(join(dir, MTTR_ONNX_FILE)));
-  const metadata = readOnnxMetadata(onnxBytes);
-  if (metadata.version !== manifest.version) {
+  // Files of two trainings side by side say so; any other change to model.onnx fails the sha256.
+  let metadata: Record<string, string> | undefined;
+  try {
+    metadata = readOnnxMetadata(onnxBytes);
+  } catch {
+    metadata = undefined;
+  }
+  if (metadata && metadata.version !== manifest.version) {
     throw new Error(`${dir}: model.onnx is version ${metadata.version ?? '?'}, manifest says ${manifest.version}`);
   }
+  verifyArtifact(join(dir, MTTR_ONNX_FILE), raw as { artifactSha256?: unknown }, onnxBytes);
+  if (!metadata) throw new Error(`${dir}: model.onnx is not an ONNX model`);
   const ensembles = readTreeEnsembles(onnxBytes);
   const p50 = ensembles.get(MTTR_TENSORS.p50);
   const p90 = ensembles.get(MTTR_TENSORS.p90);
@@ -158,5 +182,8 @@ export async function trainDefaultMttr(
   const started = performance.now();
   const { model, report } = trainMttrModel(rows, { onProgress });
   const trainingMs = performance.now() - started;
-  return { bundle: await writeMttrBundle(outDir, model), report, trainingMs };
+  const bundle = await writeMttrBundle(outDir, model);
+  // The drift stage's reference: the tickets people resolved, the rows the trees learnt from.
+  await saveProfile(outDir, mttrProfile(model.manifest, rows.filter(isResolvedByPeople)));
+  return { bundle, report, trainingMs };
 }

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { MANIFEST_FORMAT } from '../../domain/mlops/manifest';
 import type { ModelManifest } from '../../domain/mlops/manifest';
 import { listModels, listVersions, loadModel, saveModel, setAlias } from './modelRegistry';
+import { readAliasHistory } from './registryFiles';
 
 const draft = (name: string): Omit<ModelManifest, 'version' | 'parentVersion'> => ({
   format: MANIFEST_FORMAT,
@@ -56,8 +57,12 @@ describe('model registry', () => {
       champion: 'v1',
       challenger: 'v2',
     });
-    // The atomic write leaves no temporary file behind.
-    expect((await readdir(join(dir, 'department'))).sort()).toEqual(['aliases.json', 'v1', 'v2']);
+    // The atomic write leaves no temporary file (nor the writer's lock) behind; the history has both moves.
+    expect((await readdir(join(dir, 'department'))).sort()).toEqual(['aliases.json', 'aliases.jsonl', 'v1', 'v2']);
+    expect((await readAliasHistory(dir, 'department')).map((c) => [c.alias, c.from, c.to])).toEqual([
+      ['champion', null, 'v1'],
+      ['challenger', null, 'v2'],
+    ]);
   });
 
   it('When an alias points nowhere or a name tries to leave the registry, then it fails with a clear message', async () => {

@@ -1,12 +1,23 @@
-import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isModelAlias } from '../../domain/mlops/manifest';
 import type { ModelAlias, ModelManifest, RegistryManifest } from '../../domain/mlops/manifest';
+import { writeAtomically } from './durableFiles';
+import { DamagedModelError, InvalidModelNameError, ModelNotFoundError, RegistryConflictError } from './errors';
+import { sha256Hex, verifyArtifact } from './integrity';
+import { withModelLock } from './modelLock';
+import { appendAliasChanges, readArchived } from './registryFiles';
+import type { AliasAction, AliasChange } from './registryFiles';
+import { onnxSignature } from './signature';
+
+export { DamagedModelError, InvalidModelNameError, ModelNotFoundError, RegistryConflictError } from './errors';
 
 /**
- * Models on disk: `<registryDir>/<name>/<version>/{model.onnx,manifest.json}` and
- * `<registryDir>/<name>/aliases.json` ({"champion": "v3", "challenger": "v4"}). Versions are
- * written once and never changed; only the alias file moves, atomically.
+ * Models on disk: `<registryDir>/<name>/<version>/{model.onnx,manifest.json}`,
+ * `<registryDir>/<name>/aliases.json` ({"champion": "v3", "challenger": "v4"}), its history
+ * `aliases.jsonl` and `archived.json`. Versions are written once and never changed; the manifest
+ * records the sha256 of model.onnx, checked at every load. Writers of a model take its lock
+ * (`modelLock.ts`) one at a time; the alias file moves atomically.
  */
 export const MODEL_FILE = 'model.onnx';
 export const MANIFEST_FILE = 'manifest.json';
@@ -21,36 +32,18 @@ export interface StoredModel<M extends RegistryManifest = ModelManifest> {
   dir: string;
 }
 
-export class ModelNotFoundError extends Error {}
-
-/** A stored model whose file cannot be used as it is; the message names the file and what is wrong. */
-export class DamagedModelError extends Error {
-  constructor(
-    readonly file: string,
-    problem: string
-  ) {
-    super(`${file} ${problem}`);
-    this.name = 'DamagedModelError';
-  }
-}
-
 const errnoCode = (error: unknown) => (error as NodeJS.ErrnoException | null)?.code;
 const unreadable = (error: unknown) => `cannot be read (${errnoCode(error) ?? String(error)})`;
 
 const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
-function checkName(kind: string, value: string): void {
+export function checkName(kind: string, value: string): void {
   // Names become folder names: nothing that could climb out of the registry.
-  if (!NAME_RE.test(value)) throw new Error(`invalid ${kind} "${value}": use letters, digits, '.', '_' or '-'`);
+  if (!NAME_RE.test(value))
+    throw new InvalidModelNameError(`invalid ${kind} "${value}": use letters, digits, '.', '_' or '-'`);
 }
 
-async function writeAtomically(file: string, text: string): Promise<void> {
-  const temp = `${file}.${process.pid}.${Date.now()}.tmp`;
-  await writeFile(temp, text);
-  await rename(temp, file);
-}
-
-const versionNumber = (version: string) => Number(/^v(\d+)$/.exec(version)?.[1] ?? NaN);
+export const versionNumber = (version: string) => Number(/^v(\d+)$/.exec(version)?.[1] ?? NaN);
 
 /** Versions of `name`, oldest first. */
 export async function listVersions(registryDir: string, name: string): Promise<string[]> {
@@ -115,45 +108,118 @@ export async function readAliases(registryDir: string, name: string): Promise<Al
   return readAliasesFile(registryDir, name).catch(() => ({}));
 }
 
-export async function setAlias(registryDir: string, name: string, alias: ModelAlias, version: string): Promise<void> {
-  if (!(await listVersions(registryDir, name)).includes(version)) {
-    throw new ModelNotFoundError(`model ${name} has no version ${version}`);
-  }
-  const aliases = { ...(await readAliases(registryDir, name)), [alias]: version };
-  await writeAtomically(join(registryDir, name, ALIASES_FILE), `${JSON.stringify(aliases, null, 2)}\n`);
+/** Who moved an alias, for the history; the lifecycle operations (`lifecycle.ts`) say more. */
+export interface AliasActor {
+  actor: string;
+  reason?: string;
+  action?: AliasAction;
 }
 
 /**
- * Stores a new version of `manifest.name` and returns its manifest with the version and
- * parent (the champion at that moment) filled in. The version folder is created exclusively,
- * so two writers never share a version.
+ * Writes the aliases of `name` (the caller holds its lock): the alias file atomically, then one
+ * history line per alias that moved. Returns the moves.
+ */
+export async function writeAliases(
+  registryDir: string,
+  name: string,
+  before: Aliases,
+  after: Aliases,
+  who: AliasActor
+): Promise<AliasChange[]> {
+  const at = new Date().toISOString();
+  const changes: AliasChange[] = [];
+  for (const alias of ['champion', 'challenger'] as const) {
+    const from = before[alias] ?? null;
+    const to = after[alias] ?? null;
+    if (from !== to) {
+      const reason = who.reason ? { reason: who.reason } : {};
+      changes.push({ at, alias, from, to, actor: who.actor, ...reason, action: who.action ?? 'set' });
+    }
+  }
+  if (changes.length === 0) return changes;
+  await writeAtomically(join(registryDir, name, ALIASES_FILE), `${JSON.stringify(after, null, 2)}\n`);
+  await appendAliasChanges(registryDir, name, changes);
+  return changes;
+}
+
+/** Refuses an alias for a version that is missing or archived. */
+export async function checkAliasTarget(registryDir: string, name: string, version: string): Promise<void> {
+  if (!(await listVersions(registryDir, name)).includes(version)) {
+    throw new ModelNotFoundError(`model ${name} has no version ${version}`);
+  }
+  if ((await readArchived(registryDir, name))[version]) {
+    throw new RegistryConflictError(
+      `model ${name} version ${version} is archived: archived versions cannot become champion or challenger`
+    );
+  }
+}
+
+/**
+ * Points `alias` of `name` at `version`, under the model's lock, recorded in the alias history.
+ * What trainers use for their first champion; people promote and roll back with `lifecycle.ts`.
+ */
+export async function setAlias(
+  registryDir: string,
+  name: string,
+  alias: ModelAlias,
+  version: string,
+  who: AliasActor = { actor: 'unattributed' }
+): Promise<void> {
+  await checkAliasTarget(registryDir, name, version);
+  await withModelLock(registryDir, name, async () => {
+    await checkAliasTarget(registryDir, name, version);
+    const before = await readAliases(registryDir, name);
+    const after: Aliases = { ...before, [alias]: version };
+    // One version is never both: the other alias lets go of it.
+    const other = alias === 'champion' ? 'challenger' : 'champion';
+    if (after[other] === version) delete after[other];
+    await writeAliases(registryDir, name, before, after, who);
+  });
+}
+
+/**
+ * Stores a new version of `manifest.name` and returns its manifest with the version, the parent
+ * (the champion at that moment), the sha256 of the ONNX bytes and, unless given, the signature
+ * the graph declares. The version folder is created exclusively, under the model's lock.
  */
 export async function saveModel<M extends RegistryManifest = ModelManifest>(
   registryDir: string,
-  manifest: Omit<M, 'version' | 'parentVersion'>,
+  manifest: Omit<M, 'version' | 'parentVersion' | 'artifactSha256'>,
   onnxBytes: Uint8Array
 ): Promise<M> {
   checkName('model name', manifest.name);
   await mkdir(join(registryDir, manifest.name), { recursive: true });
-  const parentVersion = (await readAliases(registryDir, manifest.name)).champion ?? null;
-  for (let attempt = 0; attempt < 100; attempt++) {
+  const artifactSha256 = sha256Hex(onnxBytes);
+  const signature = manifest.signature ?? onnxSignature(onnxBytes);
+  return withModelLock(registryDir, manifest.name, async () => {
+    const parentVersion = (await readAliases(registryDir, manifest.name)).champion ?? null;
     const versions = await listVersions(registryDir, manifest.name);
-    const next = `v${(versions.length > 0 ? versionNumber(versions[versions.length - 1]) : 0) + 1 + attempt}`;
-    const dir = join(registryDir, manifest.name, next);
-    try {
-      await mkdir(dir);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'EEXIST') continue;
-      throw error;
+    const last = versions.length > 0 ? versionNumber(versions[versions.length - 1]) : 0;
+    for (let attempt = 1; attempt <= 100; attempt++) {
+      const next = `v${last + attempt}`;
+      const dir = join(registryDir, manifest.name, next);
+      try {
+        await mkdir(dir);
+      } catch (error) {
+        // A writer that ignores the lock (an older nocai) took it: the next number.
+        if ((error as NodeJS.ErrnoException).code === 'EEXIST') continue;
+        throw error;
+      }
+      // Omit<M, …> plus those fields is M; TypeScript cannot see it for a generic M.
+      const full = {
+        ...manifest,
+        version: next,
+        parentVersion,
+        artifactSha256,
+        ...(signature ? { signature } : {}),
+      } as unknown as M;
+      await writeAtomically(join(dir, MODEL_FILE), onnxBytes);
+      // The manifest last: a version folder with a manifest is complete.
+      await writeAtomically(join(dir, MANIFEST_FILE), `${JSON.stringify(full, null, 2)}\n`);
+      return full;
     }
-    // Omit<M, 'version' | 'parentVersion'> plus those two fields is M; TypeScript cannot see it for a generic M.
-    const full = { ...manifest, version: next, parentVersion } as M;
-    await writeFile(join(dir, MODEL_FILE), onnxBytes);
-    // The manifest last: a version folder with a manifest is complete.
-    await writeAtomically(join(dir, MANIFEST_FILE), `${JSON.stringify(full, null, 2)}\n`);
-    return full;
-  }
-  throw new Error(`could not allocate a version for model ${manifest.name}`);
+    throw new Error(`could not allocate a version for model ${manifest.name}`);
+  });
 }
 
 /** A version by name (`v3`) or alias (`champion`); `latest` is the newest version. */
@@ -202,6 +268,7 @@ export async function loadModel<M extends RegistryManifest = ModelManifest>(
   } catch (error) {
     throw new DamagedModelError(modelFile, errnoCode(error) === 'ENOENT' ? 'is missing' : unreadable(error));
   }
+  verifyArtifact(modelFile, manifest, onnx);
   // Its fields are checked by the runtime of its kind (OnnxClassifier, OnnxMttrModel, …).
   return { manifest: manifest as M, onnx, dir };
 }

@@ -1,4 +1,5 @@
 import type { FeaturizerParams } from './featurizer';
+import type { ImportedManifest } from './importedModel';
 import type { EvaluationReport } from './metrics';
 import type { TabularManifest } from './tabularModel';
 
@@ -12,8 +13,48 @@ export function isModelAlias(value: string): value is ModelAlias {
 
 export const MANIFEST_FORMAT = 1;
 
+/** Who or what made a version: a person, the retraining schedule, an import, or `nocai setup`. */
+export interface CreatedBy {
+  kind: 'user' | 'schedule' | 'import' | 'setup';
+  name: string;
+}
+
+/** One tensor of a model's input signature (MLflow's tensor spec): its element type and shape. */
+export interface TensorSpec {
+  name: string;
+  /** ONNX element type in lower case: `float`, `int64`, `string`… */
+  type: string;
+  /** Dimensions; a string is a symbolic dimension such as the batch size `N`. */
+  shape?: Array<number | string>;
+}
+
+export interface ModelSignature {
+  inputs: TensorSpec[];
+  outputs: TensorSpec[];
+}
+
+/**
+ * What the registry records next to every kind of manifest (MLflow's run and version metadata).
+ * All optional: versions saved before a field existed lack it, and `describeModel` shows what is there.
+ */
+export interface VersionMetadata {
+  /**
+   * sha256 (hex) of `model.onnx`, set by the registry when it saves the version and checked at
+   * every load: a file that does not match is refused as tampered or damaged.
+   */
+  artifactSha256?: string;
+  createdBy?: CreatedBy;
+  /** Why this version was made (a retraining run's trigger, an import's ticket). */
+  reason?: string;
+  tags?: Record<string, string>;
+  /** The graph's inputs and outputs; the registry reads them from the ONNX file when not given. */
+  signature?: ModelSignature;
+  /** As the trainer chose them; a JSON object whose shape depends on the kind of model. */
+  hyperparameters?: object;
+}
+
 /** What a model folder holds next to `model.onnx`: enough to feed it, read it and trust it. */
-export interface ModelManifest {
+export interface ModelManifest extends VersionMetadata {
   format: typeof MANIFEST_FORMAT;
   name: string;
   /** Assigned by the registry (`v1`, `v2`, …). */
@@ -47,5 +88,5 @@ export interface ModelManifest {
   parentVersion: string | null;
 }
 
-/** Every kind of model the registry holds: text classifiers and tabular models (issue 10). */
-export type RegistryManifest = ModelManifest | TabularManifest;
+/** Every kind of model the registry holds: text classifiers, tabular models (issue 10) and imports (issue 11). */
+export type RegistryManifest = ModelManifest | (TabularManifest & VersionMetadata) | ImportedManifest;

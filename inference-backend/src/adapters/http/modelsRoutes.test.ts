@@ -1,0 +1,231 @@
+/**
+ * @jest-environment ./src/adapters/onnx/onnxruntimeTestEnvironment.js
+ */
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { toCsvRow } from '../files/csv';
+import { createLogger } from '../logger';
+import { Metrics } from '../metrics/metrics';
+import { OnnxClassifier } from '../onnx/onnxClassifier';
+import { loadModel } from '../registry/modelRegistry';
+import { runTrain } from '../../commands/train';
+import type { AuditEntry, AuditEntryInput, AuditSink } from '../../domain/audit/audit';
+import type { EventsRepository } from '../influx/eventsRepository';
+import type { SeriesRepository } from '../influx/seriesRepository';
+import type { TicketService } from '../../services/ticketService';
+import { createApp } from './app';
+import { createModelsRouter } from './modelsRoutes';
+
+const TOKEN = 'test-token';
+
+function historyCsv(rows: number, shift: number): string {
+  const kinds: Array<[string, string]> = [
+    ['Link down on {h}', 'network_ops'],
+    ['Fan failure on {h}', 'field_technicians'],
+    ['Suspicious logins on {h}', 'security'],
+  ];
+  const lines = [toCsvRow(['opened_at', 'title', 'department'])];
+  for (let i = 0; i < rows; i++) {
+    const [title, department] = kinds[(i + shift) % kinds.length];
+    const opened = new Date(Date.UTC(2024, 0, 1) + i * 3_600_000).toISOString();
+    lines.push(toCsvRow([opened, title.replace('{h}', `site-${i % 5}-dev-${i % 7}`), department]));
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+class MemorySink implements AuditSink {
+  readonly entries: AuditEntryInput[] = [];
+  async record(entry: AuditEntryInput): Promise<AuditEntry> {
+    this.entries.push(entry);
+    return { ...entry, seq: this.entries.length, at: new Date().toISOString(), prevHash: '', hash: '' };
+  }
+}
+
+describe('/api/models', () => {
+  let dir: string;
+  let registry: string;
+  let server: Server;
+  let base: string;
+  const audit = new MemorySink();
+  /** What the service would serve: the champion reloaded after each alias change. */
+  const serving = new Map<string, string>();
+  let failReload = false;
+
+  const call = async (method: string, path: string, body?: unknown, user = 'ana') => {
+    const response = await fetch(`${base}/api/models${path}`, {
+      method,
+      headers: {
+        authorization: `Bearer ${TOKEN}`,
+        'x-grafana-user': user,
+        ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+      },
+      body: body !== undefined ? JSON.stringify(body) : undefined,
+    });
+    return {
+      status: response.status,
+      body: (await response.json()) as Record<string, unknown> & { error?: { code: string; message: string } },
+    };
+  };
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'nocai-models-api-'));
+    registry = join(dir, 'models');
+    // Three trainings of a real department classifier: v1, v2, v3, each champion in turn.
+    for (const shift of [0, 1, 2]) {
+      const history = join(dir, `tickets-${shift}.csv`);
+      await writeFile(history, historyCsv(60, shift));
+      const io = { stdout: () => undefined, stderr: () => undefined };
+      const code = await runTrain(
+        {
+          history,
+          text: ['title'],
+          department: 'department',
+          time: 'opened_at',
+          out: registry,
+          maxFeatures: 500,
+          seed: 1,
+          quiet: true,
+        },
+        io
+      );
+      expect(code).toBe(0);
+    }
+    const onAliasChange = async (name: string) => {
+      if (failReload) throw new Error('onnxruntime ran out of memory');
+      const stored = await loadModel(registry, name, 'champion');
+      const model = await OnnxClassifier.load(stored.onnx, stored.manifest);
+      serving.set(name, model.modelVersion);
+    };
+    // The other routes' collaborators are never called by these requests.
+    const unused = {} as unknown;
+    const app = createApp({
+      logger: createLogger('silent'),
+      metrics: new Metrics(),
+      clock: { nowMs: () => Date.now() },
+      events: unused as EventsRepository,
+      series: unused as SeriesRepository,
+      tickets: unused as TicketService,
+      checkInflux: async () => undefined,
+      auth: { apiToken: TOKEN, allowAnonymous: false },
+      routers: [{ path: '/models', router: createModelsRouter({ registryDir: registry, audit, onAliasChange }) }],
+    });
+    server = await new Promise<Server>((resolve) => {
+      const s = app.listen(0, '127.0.0.1', () => resolve(s));
+    });
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(async () => {
+    await new Promise((resolve) => server.close(resolve));
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('When the registry is listed and described, then each model shows its champion, versions, metadata and history', async () => {
+    const list = await call('GET', '/');
+    expect(list.status).toBe(200);
+    expect(list.body.models).toEqual([
+      { name: 'department', champion: 'v3', challenger: null, versions: 3, archived: 0 },
+    ]);
+
+    const model = await call('GET', '/department');
+    expect(model.status).toBe(200);
+    const versions = model.body.versions as Array<{
+      version: string;
+      artifactSha256: string;
+      signature: { inputs: unknown[] };
+    }>;
+    expect(versions.map((v) => v.version)).toEqual(['v1', 'v2', 'v3']);
+    expect(versions[0].artifactSha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(versions[0].signature.inputs).toHaveLength(2);
+    expect((model.body.history as unknown[]).length).toBe(3);
+
+    const version = await call('GET', '/department/versions/v2');
+    expect(version.body).toMatchObject({ version: 'v2', parentVersion: 'v1', artifact: { matchesManifest: true } });
+  });
+
+  it('When a version is promoted, then the service reloads the new champion and the audit trail names the user', async () => {
+    const promoted = await call('POST', '/department/promote', {
+      version: 'v1',
+      expectedChampion: 'v3',
+      reason: 'v3 misroutes',
+    });
+
+    expect(promoted.status).toBe(200);
+    expect(promoted.body).toMatchObject({ changed: true, before: { champion: 'v3' }, after: { champion: 'v1' } });
+    expect(serving.get('department')).toBe('department@v1');
+    expect(audit.entries[audit.entries.length - 1]).toMatchObject({
+      actor: 'ana',
+      role: 'admin',
+      action: 'model.promote',
+      target: 'model:department@v1',
+      reason: 'v3 misroutes',
+    });
+  });
+
+  it('When two promotions expecting the same champion arrive at once, then one gets 200 and the other 409', async () => {
+    const champion = ((await call('GET', '/department')).body.aliases as { champion: string }).champion;
+    const [a, b] = await Promise.all([
+      call('POST', '/department/promote', { version: 'v2', expectedChampion: champion }),
+      call('POST', '/department/promote', { version: 'v3', expectedChampion: champion }, 'bob'),
+    ]);
+
+    expect([a.status, b.status].sort()).toEqual([200, 409]);
+    const loser = a.status === 409 ? a : b;
+    expect(loser.body.error?.code).toBe('conflict');
+    expect(loser.body.error?.message).toMatch(/^the champion of model department is v[23], not v1 as expected/);
+  });
+
+  it('When rolled back, then the previous champion serves again; a rollback to a newer version is a 409', async () => {
+    const before = ((await call('GET', '/department')).body.aliases as { champion: string }).champion;
+    const rolled = await call('POST', '/department/rollback', { reason: 'alerts' });
+    expect(rolled.status).toBe(200);
+    expect((rolled.body.after as { champion: string }).champion).toBe('v1');
+    expect(serving.get('department')).toBe('department@v1');
+    expect(before).not.toBe('v1');
+
+    const older = await call('POST', '/department/rollback', { toVersion: 'v3' });
+    expect(older.status).toBe(409);
+    expect(older.body.error?.message).toMatch(/newer than the champion v1/);
+  });
+
+  it('When archiving the champion, an archived version or unknown names are asked for, then 409, 404 and 400 say why', async () => {
+    const champion = await call('POST', '/department/versions/v1/archive', {});
+    expect(champion.status).toBe(409);
+    expect(champion.body.error?.message).toBe(
+      'v1 is the champion of model department: promote or roll back to another version before archiving it'
+    );
+    expect((await call('POST', '/department/versions/v2/archive', { reason: 'superseded' })).status).toBe(200);
+    const archived = await call('POST', '/department/promote', { version: 'v2' });
+    expect(archived.status).toBe(409);
+    expect(archived.body.error?.message).toMatch(/v2 is archived/);
+
+    expect((await call('GET', '/nothing')).status).toBe(404);
+    expect((await call('POST', '/department/promote', { version: 'v9' })).status).toBe(404);
+    const badName = await call('GET', '/..%2Fetc');
+    expect(badName.status).toBe(400);
+    const badBody = await call('POST', '/department/promote', { version: 'latest' });
+    expect(badBody.status).toBe(400);
+    expect(badBody.body.error?.message).toMatch(/^version: /);
+  });
+
+  it('When the reload fails after a promotion, then the answer is a 500 that says the alias changed', async () => {
+    failReload = true;
+    try {
+      const promoted = await call('POST', '/department/promote', { version: 'v3' });
+      expect(promoted.status).toBe(500);
+      expect(promoted.body.error?.message).toBe(
+        'the aliases of model department changed (champion v3), but the service could not reload them: onnxruntime ran out of memory'
+      );
+      expect(JSON.parse(await readFile(join(registry, 'department', 'aliases.json'), 'utf8')).champion).toBe('v3');
+    } finally {
+      failReload = false;
+    }
+  });
+
+  it('When no token is given, then nothing is listed', async () => {
+    const response = await fetch(`${base}/api/models/`);
+    expect(response.status).toBe(401);
+  });
+});
