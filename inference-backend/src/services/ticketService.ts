@@ -12,6 +12,7 @@ import {
   type TicketsPage,
   type TicketsQuery,
 } from '@nocai/contract';
+import type { AuditSink } from '../domain/audit/audit';
 import type { SimilarTicketIndex } from '../domain/recommendations/similarTickets';
 import type { Clock } from '../domain/series';
 import {
@@ -39,6 +40,13 @@ const RELATED_ALERTS_LIMIT = 100;
 const RELATED_LOOKBACK_MS = 15 * 60_000;
 /** Known sites or hosts named in a refusal, at most. */
 const KNOWN_NAMES_SHOWN = 20;
+/**
+ * The role audited for a person's change. Issue 13 maps each user to viewer, operator, analyst
+ * or admin; until then whoever holds the API token acts as an operator.
+ */
+const PERSON_ROLE = 'operator';
+/** Where a change came from when the caller does not say. */
+const DEFAULT_FROM = 'api';
 
 export interface TicketServiceOptions {
   /** Below this routing confidence a ticket waits in needs_review instead of being routed. */
@@ -61,6 +69,8 @@ export class TicketService {
       inventory?: Inventory;
       clock: Clock;
       options: TicketServiceOptions;
+      /** Every change a person or Grafana makes is recorded here, once it is stored. */
+      audit?: AuditSink;
     }
   ) {}
 
@@ -96,35 +106,58 @@ export class TicketService {
    * A person's workflow change (status, assignee, correction, with an optional comment), made
    * against the version they read: another version is a conflict, none at all is refused.
    */
-  update(id: string, change: WorkflowChange, expected: ExpectedVersion | undefined, user: string): Promise<Ticket> {
+  async update(
+    id: string,
+    change: WorkflowChange,
+    expected: ExpectedVersion | undefined,
+    user: string,
+    from = DEFAULT_FROM
+  ): Promise<Ticket> {
     if (expected === undefined) {
       throw new TicketError(
         'version_required',
         `a change to ticket ${id} must name the version it was made against: send If-Match: "<version>" or {"version": <version>} (GET /api/tickets/${id} gives it)`
       );
     }
-    return this.deps.tickets.change(id, (ticket) => {
+    let before: Ticket | undefined;
+    const updated = await this.deps.tickets.change(id, (ticket) => {
+      before = ticket;
       // A closed ticket or a move the workflow refuses is said first: reloading would not help.
       const next = applyWorkflowChange(ticket, change, this.actor(user));
       checkVersion(ticket, expected === '*' ? undefined : expected);
       return next;
     });
+    await this.audited('ticket.update', { actor: user, role: PERSON_ROLE, from }, before, updated);
+    return updated;
   }
 
-  comment(id: string, text: string, user: string): Promise<Ticket> {
-    return this.deps.tickets.change(id, (ticket) => addComment(ticket, text, this.actor(user)));
+  async comment(id: string, text: string, user: string, from = DEFAULT_FROM): Promise<Ticket> {
+    let before: Ticket | undefined;
+    const updated = await this.deps.tickets.change(id, (ticket) => {
+      before = ticket;
+      return addComment(ticket, text, this.actor(user));
+    });
+    await this.audited('ticket.comment', { actor: user, role: PERSON_ROLE, from }, before, updated);
+    return updated;
   }
 
   /** A verdict is stored twice: in aiops_feedback (a label) and as the ticket's new state. */
-  feedback(id: string, request: FeedbackRequest, user: string): Promise<Ticket> {
-    return this.deps.tickets.change(
+  async feedback(id: string, request: FeedbackRequest, user: string, from = DEFAULT_FROM): Promise<Ticket> {
+    let before: Ticket | undefined;
+    const updated = await this.deps.tickets.change(
       id,
-      (ticket) => applyFeedback(ticket, request, this.actor(user)),
-      (updated, timeUs) => [feedbackPoint(updated, user, timeUs)]
+      (ticket) => {
+        before = ticket;
+        return applyFeedback(ticket, request, this.actor(user));
+      },
+      (next, timeUs) => [feedbackPoint(next, user, timeUs)]
     );
+    await this.audited('ticket.feedback', { actor: user, role: PERSON_ROLE, from }, before, updated);
+    return updated;
   }
 
-  async fromComplaint(request: ComplaintRequest): Promise<Ticket> {
+  /** `user` is who sent it (the API caller); without one, the reporter it names. */
+  async fromComplaint(request: ComplaintRequest, user?: string, from = DEFAULT_FROM): Promise<Ticket> {
     const nowMs = this.deps.clock.nowMs();
     const place = this.locateKnown(request.site, request.host);
     const ticket = await this.build({
@@ -139,6 +172,8 @@ export class TicketService {
     const [saved] = await this.deps.tickets.save([
       nextState(ticket, {}, { kind: 'opened', summary: 'opened from a complaint' }, this.actor(request.reporter ?? 'unknown')),
     ]);
+    const sender = { actor: user ?? request.reporter ?? 'unknown', role: PERSON_ROLE, from };
+    await this.audited('ticket.complaint', sender, undefined, saved);
     return saved;
   }
 
@@ -147,7 +182,7 @@ export class TicketService {
    * fingerprint. The whole batch is looked up at once and written in one request; alerts that
    * read the same are routed once.
    */
-  async fromGrafana(payload: GrafanaWebhook): Promise<{ tickets: Ticket[]; ignored: number }> {
+  async fromGrafana(payload: GrafanaWebhook, from = DEFAULT_FROM): Promise<{ tickets: Ticket[]; ignored: number }> {
     const nowMs = this.deps.clock.nowMs();
     // The product's own rules (P1 ticket, silence, anomaly, accuracy, drift) are about tickets and
     // models already here: taking them in would loop an alert back as a ticket about itself.
@@ -189,7 +224,13 @@ export class TicketService {
       const summaryOfChange = known ? `opened again: the alert fires (was ${known.status})` : 'opened from a Grafana alert';
       out.set(id, nextState(fresh, kept, { kind: 'opened', summary: summaryOfChange }, { by: GRAFANA_ACTOR, atMs: Math.max(nowMs, (known?.updatedAtMs ?? 0) + 1) }));
     }
-    return { tickets: await this.deps.tickets.save([...out.values()]), ignored: payload.alerts.length - intake.length };
+    const saved = await this.deps.tickets.save([...out.values()]);
+    // One entry per ticket opened, reopened or resolved; written together (one fsync) by the trail.
+    const grafana = { actor: GRAFANA_ACTOR, role: 'system', from };
+    await Promise.all(
+      saved.map((ticket) => this.audited('ticket.grafana_alert', grafana, existing.get(ticket.id), ticket))
+    );
+    return { tickets: saved, ignored: payload.alerts.length - intake.length };
   }
 
   private async build(input: {
@@ -230,6 +271,7 @@ export class TicketService {
       status: needsReview ? 'needs_review' : 'open',
       source: input.source,
       title: input.title,
+      description: input.text,
       eventClass: routing.eventClass,
       department: routing.department,
       priority: routing.priority,
@@ -255,6 +297,22 @@ export class TicketService {
 
   private actor(user: string) {
     return { by: user, atMs: this.deps.clock.nowMs() };
+  }
+
+  /**
+   * A stored change in the audit trail: the fields it changed, before and after. After the change
+   * is stored, so a refused change is not recorded; an unchanged ticket is not a change.
+   */
+  private async audited(
+    action: string,
+    who: { actor: string; role: string; from: string },
+    before: Ticket | undefined,
+    after: Ticket
+  ): Promise<void> {
+    if (!this.deps.audit || before === after) return;
+    const change = ticketChange(before, after);
+    const target = `ticket:${after.id}`;
+    await this.deps.audit.record({ ...who, action, target, ...change, reason: after.change?.summary });
   }
 
   /**
@@ -291,6 +349,37 @@ export class TicketService {
       criticality: siteInfo?.criticality,
     };
   }
+}
+
+/** Left out of audit entries: bookkeeping, model output no change touches, comments (new ones are listed). */
+const UNAUDITED_FIELDS: ReadonlySet<string> = new Set([
+  'updatedAtMs',
+  'change',
+  'comments',
+  'explanation',
+  'similarTickets',
+]);
+
+interface TicketChangeRecord {
+  before: Record<string, unknown> | null;
+  after: Record<string, unknown>;
+}
+
+/** The fields `after` changed, as they were and as they are (a new ticket: none before, all after). */
+function ticketChange(before: Ticket | undefined, after: Ticket): TicketChangeRecord {
+  const was = (before ?? {}) as Record<string, unknown>;
+  const now = after as unknown as Record<string, unknown>;
+  const changedBefore: Record<string, unknown> = {};
+  const changedAfter: Record<string, unknown> = {};
+  for (const key of new Set([...Object.keys(was), ...Object.keys(now)])) {
+    if (UNAUDITED_FIELDS.has(key) || (before && JSON.stringify(was[key]) === JSON.stringify(now[key]))) continue;
+    if (before) changedBefore[key] = was[key] ?? null;
+    changedAfter[key] = now[key] ?? null;
+  }
+  const old = new Set((before?.comments ?? []).map((c) => JSON.stringify(c)));
+  const added = (after.comments ?? []).filter((c) => !old.has(JSON.stringify(c)));
+  if (added.length > 0) changedAfter.comments = added;
+  return { before: before ? changedBefore : null, after: changedAfter };
 }
 
 function listed(names: readonly string[]): string {

@@ -1,0 +1,69 @@
+import express from 'express';
+import { parseTimeExpression, TIME_EXPRESSION_HELP } from '@nocai/contract';
+import { z } from 'zod';
+import { systemClock, type Clock } from '../../domain/series';
+import type { AuditFilter, AuditPage } from '../audit/query';
+import { parse } from './app';
+
+/** Where the routes read entries from: the backend's FileAuditTrail. */
+export interface AuditReader {
+  list(filter: AuditFilter): Promise<AuditPage>;
+}
+
+const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
+
+/** An instant in a query string: ISO 8601 (`2025-01-06T09:00:00Z`), epoch milliseconds or `now-7d`. */
+const instant = (name: string, nowMs: number) =>
+  z.string().transform((text, ctx) => {
+    const ms = ISO_INSTANT.test(text.trim()) ? Date.parse(text.trim()) : parseTimeExpression(text, nowMs);
+    if (ms === undefined || !Number.isFinite(ms)) {
+      ctx.addIssue({ code: 'custom', message: `${name} must be an ISO 8601 time or ${TIME_EXPRESSION_HELP}` });
+      return z.NEVER;
+    }
+    return ms;
+  });
+
+/**
+ * GET /api/audit query string; another parameter is refused (a typo in a filter would otherwise
+ * answer with every entry). `action` is a dotted verb or its first words (`ticket` for `ticket.*`).
+ */
+export function auditQuerySchema(nowMs: number) {
+  return z
+    .object({
+      since: instant('since', nowMs).optional(),
+      until: instant('until', nowMs).optional(),
+      action: z
+        .string()
+        .regex(/^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$/, 'action must be a dotted verb such as ticket.update, or ticket')
+        .optional(),
+      actor: z.string().min(1).max(256).optional(),
+      limit: z.coerce.number().int().min(1).max(10_000).default(1000),
+    })
+    .strict()
+    .refine((q) => q.since === undefined || q.until === undefined || q.since < q.until, {
+      message: 'since must be before until',
+      path: ['since'],
+    });
+}
+
+/**
+ * `/api/audit`: the audit trail's entries, oldest first (the newest `limit` matching), with
+ * `truncated` when more matched.
+ */
+export function createAuditRouter(deps: { trail: AuditReader; clock?: Clock }): express.Router {
+  const clock = deps.clock ?? systemClock;
+  const router = express.Router();
+  // Admin role only: issue 13 (roles) adds the check here; until then the API token opens it.
+  router.get('/', async (req, res) => {
+    const query = parse(auditQuerySchema(clock.nowMs()), req.query);
+    const page = await deps.trail.list({
+      sinceMs: query.since,
+      untilMs: query.until,
+      action: query.action,
+      actor: query.actor,
+      limit: query.limit,
+    });
+    res.json(page);
+  });
+  return router;
+}
