@@ -38,27 +38,28 @@ export interface TreeEnsembleGraph {
 const utf8 = new TextEncoder();
 const fromUtf8 = new TextDecoder();
 
-const ints = (name: string, values: number[]): onnx.IAttributeProto => ({
+/** Attribute builders, shared with the importer's tree ensembles (`adapters/registry/import`). */
+export const ints = (name: string, values: number[]): onnx.IAttributeProto => ({
   name,
   type: AttributeType.INTS,
   ints: values,
 });
-const floats = (name: string, values: number[]): onnx.IAttributeProto => ({
+export const floats = (name: string, values: number[]): onnx.IAttributeProto => ({
   name,
   type: AttributeType.FLOATS,
   floats: values,
 });
-const strings = (name: string, values: string[]): onnx.IAttributeProto => ({
+export const strings = (name: string, values: string[]): onnx.IAttributeProto => ({
   name,
   type: AttributeType.STRINGS,
   strings: values.map((v) => utf8.encode(v)),
 });
-const text = (name: string, value: string): onnx.IAttributeProto => ({
+export const text = (name: string, value: string): onnx.IAttributeProto => ({
   name,
   type: AttributeType.STRING,
   s: utf8.encode(value),
 });
-const int = (name: string, value: number): onnx.IAttributeProto => ({ name, type: AttributeType.INT, i: value });
+export const int = (name: string, value: number): onnx.IAttributeProto => ({ name, type: AttributeType.INT, i: value });
 
 function floatTensorInfo(name: string, dims: Array<number | string>): onnx.IValueInfoProto {
   return {
