@@ -4,7 +4,10 @@ import { printable, printablePath, readTableFile } from '../adapters/files/csv';
 import type { Table } from '../adapters/files/csv';
 import { exportTabularOnnx } from '../adapters/onnx/tabularModel';
 import { saveModel, setAlias } from '../adapters/registry/modelRegistry';
+import { saveProfile } from '../adapters/registry/profileStore';
+import { tabularProfile } from '../domain/mlops/profile';
 import { inputColumns, TabularDataError } from '../domain/mlops/tabularFeatures';
+import type { Row } from '../domain/mlops/tabularFeatures';
 import {
   describeHyperparameters,
   TABULAR_TENSORS,
@@ -108,6 +111,8 @@ export interface TabularChampionSpec {
   order?: string;
   /** The ONNX graph's doc string. */
   description: string;
+  /** The rows the model was trained on: given, they become the version's reference profile for drift. */
+  trainingRows?: readonly Row[];
 }
 
 /** Stores a trained tabular model (manifest and ONNX graph) as a new version and makes it champion. */
@@ -150,6 +155,16 @@ export async function saveTabularChampion(
     },
     exportTabularOnnx(model, spec.description)
   );
+  if (spec.trainingRows) {
+    await saveProfile(
+      join(registryDir, spec.name, manifest.version),
+      tabularProfile(manifest, spec.trainingRows, {
+        numeric: model.features.numeric.map((n) => n.column),
+        categorical: model.features.categorical.map((c) => c.column),
+        target: regression ? undefined : model.target,
+      })
+    );
+  }
   await setAlias(registryDir, spec.name, 'champion', manifest.version);
   return manifest;
 }
@@ -208,6 +223,7 @@ export async function runTrainTabular(flags: TabularTrainFlags, io: CommandIo = 
       group: flags.group,
       order: flags.order,
       description: `${name}: ${flags.target} from ${flags.features.length} columns`,
+      trainingRows: table.rows,
     });
     const seconds = (performance.now() - began) / 1000;
     const file = await writeTabularReport(flags.out, manifest, trained, seconds, flags.history);
