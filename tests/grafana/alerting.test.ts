@@ -1,4 +1,5 @@
 import { ALERT_THRESHOLDS, DEPARTMENTS, INTAKE_LABEL, PRODUCT_RULE_LABEL } from '@nocai/contract';
+import { DEFAULT_ACCURACY_STAGE_OPTIONS } from '../../inference-backend/src/pipeline/accuracyStage';
 import { checkInfluxQuery } from './influxql';
 import { bracedVariables, listFiles, provisionedDatasources, readText, readYaml } from './repo';
 import { contractCatalog } from './seriesCatalog';
@@ -183,6 +184,20 @@ describe('provisioned alert rules', () => {
     const rule = ruleReading('aiops_models');
     expect(queryOf(rule)).toContain('"accuracy"');
     expect(thresholdOf(rule)).toEqual({ type: 'lt', value: ALERT_THRESHOLDS.modelAccuracyFloor });
+  });
+
+  it('When production accuracy of the champion rests on enough verdicts, then only that figure can page', () => {
+    const query = queryOf(ruleReading('aiops_models'));
+    expect(query).toMatch(/"source" = 'production'/);
+    expect(query).toMatch(/"segment" = 'all'/);
+    expect(query).toMatch(/"alias" = 'champion'/);
+    // The stage writes a thinner figure all the same (with its count): the rule's floor is the stage's.
+    expect(query).toContain(`"holdout_size" >= ${DEFAULT_ACCURACY_STAGE_OPTIONS.minVerdicts}`);
+    expect(query).toMatch(/GROUP BY "model", "version"$/);
+    // A window of a few hourly runs: a version rolled back stops paging soon after.
+    const from = ruleReading('aiops_models').data[0].relativeTimeRange?.from ?? 0;
+    expect(from * 1000).toBeGreaterThanOrEqual(2 * DEFAULT_ACCURACY_STAGE_OPTIONS.intervalMs);
+    expect(from * 1000).toBeLessThanOrEqual(6 * DEFAULT_ACCURACY_STAGE_OPTIONS.intervalMs);
   });
 
   it('When input drift is detected, then a rule fires above the contract PSI threshold', () => {
