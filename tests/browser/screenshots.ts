@@ -7,7 +7,8 @@
  * failure (so a ticket carries a root cause) and routes complaints with ticket models trained on the
  * simulated history; the hours before the failure give the dashboards six hours of a living estate. One ticket
  * is validated, the outage acknowledged, assigned, commented on and expanded, so the pictures show a verdict,
- * the workflow and the details. The dashboards are drawn from the same data after that.
+ * the workflow and the details. The dashboards are drawn from the same data after that, and the model
+ * performance report of a test week (docs/screenshots/model-report.png, see reportScreenshot.ts).
  */
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -22,6 +23,7 @@ import { minuteAgo, runScenario } from '../support/scenario';
 import { startLocalInfluxd } from '../../inference-backend/src/adapters/influx/localServer';
 import type { TicketsPage } from '@nocai/contract';
 import { screenshotDashboards } from './dashboardScreenshots';
+import { screenshotReport } from './reportScreenshot';
 import { HARNESS_USER } from './harness/constants';
 import { startHarnessSession } from './harness/session';
 
@@ -82,6 +84,7 @@ async function main() {
     for (const file of await screenshotDashboards(session, OUT_DIR)) {
       process.stdout.write(`${file}\n`);
     }
+    process.stdout.write(`${await screenshotReport(session.browser, OUT_DIR)}\n`);
   } finally {
     await session.stop();
     await influxd?.stop();

@@ -1,3 +1,4 @@
+import { ALERT_THRESHOLDS } from '@nocai/contract';
 import { QUERY_TYPES } from '../../datasource-plugin/src/types';
 import { TRIAGE_SORTS } from '../../panel-plugin/src/triage/rows';
 import { checkInfluxQuery } from './influxql';
@@ -244,13 +245,72 @@ describe('what each dashboard shows', () => {
 
   it('When a data scientist opens Model health, then accuracy and F1 per version, feedback and drift are there', () => {
     const queries = queriesOf('model-health.json');
+    // Holdout and production are separate queries (separate lines), each over the overall figure only.
     for (const field of ['accuracy', 'f1']) {
-      expect(
-        queries.some((q) => q.includes(`("${field}") FROM "aiops_models"`) && /GROUP BY .*"model", "version"/.test(q))
-      ).toBe(true);
+      for (const source of ['holdout', 'production']) {
+        expect(
+          queries.some(
+            (q) =>
+              q.includes(`("${field}") FROM "aiops_models" WHERE "source" = '${source}' AND "segment" = 'all'`) &&
+              /GROUP BY .*"model", "version"/.test(q)
+          )
+        ).toBe(true);
+      }
     }
     expect(queries.some((q) => /FROM "aiops_feedback".*GROUP BY .*"verdict"/.test(q))).toBe(true);
     expect(measurementsOf('model-health.json').has('aiops_drift')).toBe(true);
+    const drift = queries.filter((q) => q.includes('FROM "aiops_drift"'));
+    for (const field of ['psi', 'drift_detected', 'method', 'statistic']) {
+      expect(drift.some((q) => q.includes(`"${field}"`) && /GROUP BY .*"feature"/.test(q))).toBe(true);
+    }
+  });
+
+  it("When a data scientist opens Model health, then the champions' production accuracy is drawn against the alert floor", () => {
+    const panels = allPanels(byFile.get('model-health.json')?.panels ?? []) as Array<
+      Panel & { fieldConfig?: { defaults?: { thresholds?: { steps?: Array<{ value: number | null }> } } } }
+    >;
+    const production = panels.filter((p) =>
+      (p.targets ?? []).some((t) =>
+        /last\("accuracy"\) FROM "aiops_models" WHERE "source" = 'production' AND "segment" = 'all' AND "alias" = 'champion'/.test(
+          t.query ?? ''
+        )
+      )
+    );
+    expect(production).toHaveLength(1);
+    const steps = production[0].fieldConfig?.defaults?.thresholds?.steps ?? [];
+    expect(steps.map((step) => step.value)).toContain(ALERT_THRESHOLDS.modelAccuracyFloor);
+  });
+
+  it('When a data scientist opens Model health, then promotions are annotations and the latest report is one click away', () => {
+    // Grafana's legacy InfluxQL annotation shape (query and columns at the top), which it migrates on load.
+    const dashboard = byFile.get('model-health.json') as unknown as {
+      annotations: {
+        list: Array<{ datasource?: DatasourceRef; query?: string; textColumn?: string; tagsColumn?: string }>;
+      };
+      links: Array<{ type: string; url?: string; targetBlank?: boolean }>;
+    };
+    const decisions = dashboard.annotations.list.filter((a) => a.query?.includes(`"source" = 'decision'`));
+    expect(decisions).toHaveLength(1);
+    const [annotation] = decisions;
+    expect(annotation.datasource).toEqual({ type: 'influxdb', uid: 'influx-aiops' });
+    expect(checkInfluxQuery(annotation.query ?? '', catalog)).toMatchObject({
+      measurements: ['aiops_models'],
+      problems: [],
+    });
+    // The columns Grafana reads the annotation's text and tags from are tags or fields the query returns.
+    const models = catalog.get('aiops_models');
+    for (const column of [annotation.textColumn ?? '', ...(annotation.tagsColumn ?? '').split(',')]) {
+      expect(models?.tags.has(column) || models?.fields.has(column)).toBe(true);
+    }
+    // Through the NOC AI data source's proxy route, which adds the API token on Grafana's side.
+    const route = (pluginJson('datasource-plugin') as { routes?: Array<{ path: string }> }).routes?.[0]?.path;
+    const reportLinks = dashboard.links.filter((l) => l.type === 'link' && l.url?.endsWith('/reports/latest'));
+    expect(reportLinks).toEqual([
+      expect.objectContaining({
+        url: `/api/datasources/proxy/uid/nocai-inference/${route}/api/reports/latest`,
+        targetBlank: true,
+      }),
+    ]);
   });
 
   it('When a technician opens Device health, then host metrics, sensors, anomalies and maintenance are there', () => {

@@ -1,25 +1,12 @@
 import type { Ticket } from '@nocai/contract';
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 
 import { testInfluxUrl } from '../../support/influx';
 import { startTestBackend, type TestBackend, TEST_TOKEN } from '../../support/service';
 import { buildHarness } from './build';
+import { launchChromium } from './chromium';
 import { INFLUX_DATASOURCE_UIDS } from './constants';
 import { type HarnessServer, startHarnessServer } from './server';
-
-/** Debian's path; set CHROMIUM_PATH for another browser build. */
-const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 
 /**
  * Distinct complaints, so the backend routes them to different departments and priorities. Their sites
@@ -61,7 +48,7 @@ export async function startHarnessSession(existing?: TestBackend): Promise<Harne
       [INFLUX_DATASOURCE_UIDS.aiops]: backend.outputDb,
     },
   });
-  const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
+  const browser = await launchChromium();
   let stopped = false;
   return {
     backend,

@@ -1,0 +1,93 @@
+import { stat, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { DEFAULT_OUTPUT_DATABASE } from '@nocai/contract';
+import { Option, type Command } from 'commander';
+import { errnoCode, InputFileError, printablePath } from '../adapters/files/csv';
+import { prepareOutputFolder } from '../adapters/files/outputFolder';
+import { InfluxClient } from '../adapters/influx/client';
+import { InfluxReportSource } from '../adapters/report/influxReportSource';
+import { buildReport } from '../adapters/report/reportGenerator';
+import { parseReportRange, REPORT_TIME_HELP, ReportRangeError } from '../adapters/report/reportRange';
+import { renderReportHtml } from '../adapters/report/renderHtml';
+import { systemClock, type Clock } from '../domain/series';
+import { withInfluxCredentials } from './influxOptions';
+
+export interface ReportFlags {
+  from: string;
+  to: string;
+  out: string;
+  influxUrl: string;
+  token?: string;
+  username?: string;
+  password?: string;
+  database: string;
+}
+
+/**
+ * `nocai report`: the performance report of a range, from the results database, as one HTML file.
+ * The range and the output file are checked before InfluxDB is asked anything, so a typo costs no
+ * query; a bad range or an unusable file is an InputFileError (exit 2), InfluxDB down exit 1.
+ */
+export async function runReport(flags: ReportFlags, clock: Clock = systemClock): Promise<string> {
+  let range;
+  try {
+    range = parseReportRange(flags.from, flags.to, clock.nowMs());
+  } catch (error) {
+    if (error instanceof ReportRangeError) {
+      // "from: …" names the flag as typed: "--from: …".
+      throw new InputFileError(/^(from|to):/.test(error.message) ? `--${error.message}` : error.message);
+    }
+    throw error;
+  }
+  await checkOutputFile(flags.out);
+  const client = new InfluxClient({
+    url: flags.influxUrl,
+    token: flags.token,
+    username: flags.username,
+    password: flags.password,
+  });
+  const report = await buildReport(new InfluxReportSource(client, flags.database), range, clock);
+  const html = renderReportHtml(report);
+  try {
+    await writeFile(flags.out, html, 'utf8');
+  } catch (error) {
+    throw new InputFileError(`cannot write ${printablePath(flags.out)}: ${errnoCode(error) ?? String(error)}.`);
+  }
+  const evaluations = report.models.reduce((n, m) => n + m.evaluations.length, 0);
+  return (
+    `report: ${report.models.length} models, ${evaluations} evaluations, ` +
+    `${report.alerts.total.raised} alerts raised, written to ${printablePath(flags.out)}\n`
+  );
+}
+
+/** The file's folder must take new files and the file itself must not be a folder. */
+async function checkOutputFile(out: string): Promise<void> {
+  await prepareOutputFolder(dirname(out));
+  const info = await stat(out).catch(() => undefined);
+  if (info?.isDirectory()) throw new InputFileError(`--out ${printablePath(out)} is a folder, not a file.`);
+}
+
+export function registerReport(program: Command): void {
+  withInfluxCredentials(
+    program
+      .command('report')
+      .requiredOption('--from <time>', `start of the range (${REPORT_TIME_HELP})`)
+      .requiredOption('--to <time>', 'end of the range, excluded (same forms)')
+      .requiredOption('--out <file>', 'the HTML file to write: one self-contained page, charts included')
+      .addOption(
+        new Option('--influx-url <url>', 'InfluxDB base URL').default('http://127.0.0.1:8086').env('INFLUX_URL')
+      )
+      .addOption(
+        new Option('--database <name>', 'the results database').default(DEFAULT_OUTPUT_DATABASE).env('INFLUX_OUTPUT_DB')
+      )
+  )
+    .addHelpText(
+      'after',
+      '\nPer model: champion and versions, holdout vs production accuracy, per-segment figures, drift, retraining ' +
+        'decisions; alerts raised and the verdicts on them. Example:\n' +
+        '  nocai report --from 2024-05-06 --to 2024-05-13 --out week-19.html'
+    )
+    .action(async (flags: ReportFlags) => {
+      process.stderr.write(await runReport(flags));
+    });
+}
