@@ -87,6 +87,8 @@ export const TICKET_SERIES = {
   fields: {
     ticketId: 'ticket_id',
     title: 'title',
+    /** The whole text the routing read (complaints and Grafana alerts). */
+    description: 'description',
     host: 'host',
     deviceKind: 'device_kind',
     confidence: 'confidence',

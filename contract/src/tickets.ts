@@ -80,6 +80,12 @@ export interface Ticket {
   status: TicketStatus;
   source: TicketSource;
   title: string;
+  /**
+   * The whole text the routing models read (a complaint as typed, an alert's summary and
+   * description), so that a person's correction becomes a training row of the very input the
+   * models saw. Absent for incident tickets, whose evidence is their alerts.
+   */
+  description?: string;
   eventClass: EventClass;
   department: Department;
   priority: Priority;

@@ -57,8 +57,10 @@ export function labelledRow(ticket: Ticket, feedback: FeedbackRecord | undefined
     class: ticket.eventClass,
     department: ticket.department,
     priority: ticket.priority,
-    title: ticket.title,
-    description: [ticket.title, ticket.rootCause?.description].filter(Boolean).join('. '),
+    // What the routing models read: a complaint's or alert's whole text in both columns (the
+    // text router puts it in both), an incident's title and root cause otherwise.
+    title: ticket.description ?? ticket.title,
+    description: ticket.description ?? [ticket.title, ticket.rootCause?.description].filter(Boolean).join('. '),
     resolution: feedback?.comment || ticket.comments?.at(-1)?.text || '',
     incident_id: ticket.source === 'logs' ? ticket.id : '',
     auto_resolved: ticket.autoResolved ? 'true' : 'false',

@@ -31,6 +31,7 @@ export function ticketPoint(ticket: Ticket, timeUs = ticket.updatedAtMs * 1000):
   const fields: SeriesPoint['fields'] = {
     [T.fields.ticketId]: ticket.id,
     [T.fields.title]: ticket.title,
+    [T.fields.description]: ticket.description ?? '',
     [T.fields.host]: ticket.host,
     [T.fields.deviceKind]: ticket.deviceKind,
     [T.fields.confidence]: ticket.confidence,
@@ -290,6 +291,7 @@ function rowToTicket(row: Record<string, unknown>): Ticket {
     status: isTicketStatus(status) ? status : 'open',
     source: str(T.tags.source) as TicketSource,
     title: str(T.fields.title),
+    description: str(T.fields.description) || undefined,
     eventClass: str(T.tags.eventClass) as EventClass,
     department: str(T.tags.department) as Department,
     priority: str(T.tags.priority) as Priority,
