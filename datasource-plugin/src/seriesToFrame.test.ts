@@ -1,6 +1,6 @@
 import { FieldType } from '@grafana/data';
 import type { SeriesPage } from '@nocai/contract';
-import { SERIES_KINDS } from '@nocai/contract/dist/outputSeries';
+import { MODEL_METRICS_SERIES, SERIES_KINDS } from '@nocai/contract/dist/outputSeries';
 
 import { inferFieldType, seriesToFrame } from './seriesToFrame';
 import { QUERY_TYPES } from './types';
@@ -65,15 +65,10 @@ describe('seriesToFrame', () => {
     expect(frame.length).toBe(0);
     expect(frame.fields.map((field) => field.name)).toEqual([
       'Time',
-      'model',
-      'version',
-      'alias',
-      'accuracy',
-      'f1',
-      'precision',
-      'recall',
-      'holdout_size',
+      ...Object.values(MODEL_METRICS_SERIES.tags),
+      ...Object.values(MODEL_METRICS_SERIES.fields),
     ]);
+    expect(frame.fields.map((field) => field.name)).toEqual(expect.arrayContaining(['source', 'segment', 'accuracy', 'holdout_size']));
   });
 
   it('When drift points carry a boolean flag, then drift_detected is a boolean column and psi a number', () => {

@@ -76,6 +76,22 @@ const COMMANDS: readonly CommandEntry[] = [
       "export operators' verdicts (valid, invalid, avoided) and routing corrections with their tickets as training rows",
     register: (program) => (require('./commands/labels') as typeof import('./commands/labels')).registerLabels(program),
   },
+  {
+    name: 'models',
+    description: 'the model registry: list, show, promote, roll back and archive versions (changes are audited)',
+    register: (program) => (require('./commands/models') as typeof import('./commands/models')).registerModels(program),
+  },
+  {
+    name: 'report',
+    description:
+      'write the model performance report of a time range (models, drift, alerts and verdicts) as one HTML file',
+    register: (program) => (require('./commands/report') as typeof import('./commands/report')).registerReport(program),
+  },
+  {
+    name: 'audit',
+    description: 'check the audit trail of every change (verify) or list its entries (list)',
+    register: (program) => (require('./commands/audit') as typeof import('./commands/audit')).registerAudit(program),
+  },
 ];
 
 /**

@@ -8,6 +8,8 @@ import { DEFAULT_MAINTENANCE_STAGE_OPTIONS, type MaintenanceStageOptions } from 
 import { holidayCalendar, type HolidayCalendar } from './domain/timeseries/holidays';
 import { DEFAULT_THRESHOLD_RULES, parseThresholdRules, type ThresholdRule } from './domain/timeseries/timeToThreshold';
 import { DEFAULT_FORECAST_STAGE_OPTIONS, type ForecastStageOptions } from './pipeline/forecastStage';
+import { DEFAULT_RETRAIN_INTERVAL_MS } from './pipeline/retrainStage';
+import { DEFAULT_RETRAINING_OPTIONS, type RetrainingOptions } from './domain/mlops/promotionGate';
 
 /** A configuration problem, told in one sentence; the CLI prints it and exits non-zero. */
 export class ConfigError extends Error {
@@ -42,6 +44,20 @@ const intFrom = (name: string, min: number, fallback: number) =>
       const n = Number(value);
       if (!Number.isInteger(n) || n < min) {
         ctx.addIssue({ code: 'custom', message: `${name} must be an integer ≥ ${min}, got "${value}"` });
+        return z.NEVER;
+      }
+      return n;
+    });
+
+const fractionFrom = (name: string, fallback: number) =>
+  z
+    .string()
+    .optional()
+    .transform((value, ctx) => {
+      if (value === undefined || value === '') return fallback;
+      const n = Number(value);
+      if (!Number.isFinite(n) || n < 0 || n > 1) {
+        ctx.addIssue({ code: 'custom', message: `${name} must be a number between 0 and 1, got "${value}"` });
         return z.NEVER;
       }
       return n;
@@ -101,6 +117,20 @@ const envSchema = z
     NOCAI_FORECAST_INTERVAL_MS: intFrom('NOCAI_FORECAST_INTERVAL_MS', 0, DEFAULT_FORECAST_STAGE_OPTIONS.intervalMs),
     NOCAI_HOLIDAYS_COUNTRY: nonEmpty,
     NOCAI_FORECAST_THRESHOLDS: z.string().default(DEFAULT_THRESHOLD_RULES),
+    NOCAI_RETRAIN_INTERVAL_MS: intFrom('NOCAI_RETRAIN_INTERVAL_MS', 0, DEFAULT_RETRAIN_INTERVAL_MS),
+    NOCAI_RETRAIN_MARGIN: fractionFrom('NOCAI_RETRAIN_MARGIN', DEFAULT_RETRAINING_OPTIONS.margin),
+    NOCAI_RETRAIN_MAX_SEGMENT_LOSS: fractionFrom('NOCAI_RETRAIN_MAX_SEGMENT_LOSS', DEFAULT_RETRAINING_OPTIONS.maxSegmentLoss),
+    NOCAI_RETRAIN_MIN_HOLDOUT: intFrom('NOCAI_RETRAIN_MIN_HOLDOUT', 1, DEFAULT_RETRAINING_OPTIONS.minHoldoutRows),
+    NOCAI_RETRAIN_LABEL_DAYS: intFrom('NOCAI_RETRAIN_LABEL_DAYS', 1, 90),
+    NOCAI_ACCURACY_INTERVAL_MS: intFrom('NOCAI_ACCURACY_INTERVAL_MS', 0, 3_600_000),
+    NOCAI_ACCURACY_WINDOW_MS: intFrom('NOCAI_ACCURACY_WINDOW_MS', 60_000, 7 * 86_400_000),
+    NOCAI_ACCURACY_MIN_VERDICTS: intFrom('NOCAI_ACCURACY_MIN_VERDICTS', 1, 20),
+    NOCAI_ACCURACY_MIN_GROUP_VERDICTS: intFrom('NOCAI_ACCURACY_MIN_GROUP_VERDICTS', 1, 10),
+    NOCAI_DRIFT_INTERVAL_MS: intFrom('NOCAI_DRIFT_INTERVAL_MS', 0, 3_600_000),
+    NOCAI_DRIFT_WINDOW_MS: intFrom('NOCAI_DRIFT_WINDOW_MS', 60_000, 86_400_000),
+    NOCAI_DRIFT_MIN_ROWS: intFrom('NOCAI_DRIFT_MIN_ROWS', 1, 30),
+    NOCAI_DRIFT_RETRAIN: z.enum(['true', 'false']).default('false'),
+    NOCAI_REPORT_PERIOD_MS: intFrom('NOCAI_REPORT_PERIOD_MS', 0, 7 * 86_400_000),
     NOCAI_DEAD_LETTER_MAX_BYTES: intFrom('NOCAI_DEAD_LETTER_MAX_BYTES', 1024, 10 * 1024 * 1024),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   })
@@ -177,6 +207,17 @@ export interface Config {
   forecasts: { stage: ForecastStageOptions; holidays?: HolidayCalendar; thresholds: ThresholdRule[] };
   /** The maintenance stage (on when the models folder holds a maintenance model). */
   maintenance: { stage: MaintenanceStageOptions };
+  /**
+   * The scheduled retraining (no schedule when `intervalMs` is 0; `POST /api/retraining` still
+   * runs it): its promotion gate, and how many days of operators' labels it reads.
+   */
+  retraining: { intervalMs: number; labelDays: number; gate: Partial<RetrainingOptions> };
+  /** Production accuracy from verdicts (off when `intervalMs` is 0). */
+  accuracy: { intervalMs: number; windowMs: number; minVerdicts: number; minGroupVerdicts: number };
+  /** Input drift of the champions against their training profiles (off when `intervalMs` is 0); `retrain`: drift asks for a retraining run. */
+  drift: { intervalMs: number; windowMs: number; minRows: number; retrain: boolean };
+  /** The periodic performance report (off when `periodMs` is 0). */
+  report: { periodMs: number };
   deadLetterMaxBytes: number;
   logLevel: string;
 }
@@ -247,6 +288,28 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
           .filter((k) => k !== ''),
       },
     },
+    retraining: {
+      intervalMs: e.NOCAI_RETRAIN_INTERVAL_MS,
+      labelDays: e.NOCAI_RETRAIN_LABEL_DAYS,
+      gate: {
+        margin: e.NOCAI_RETRAIN_MARGIN,
+        maxSegmentLoss: e.NOCAI_RETRAIN_MAX_SEGMENT_LOSS,
+        minHoldoutRows: e.NOCAI_RETRAIN_MIN_HOLDOUT,
+      },
+    },
+    accuracy: {
+      intervalMs: e.NOCAI_ACCURACY_INTERVAL_MS,
+      windowMs: e.NOCAI_ACCURACY_WINDOW_MS,
+      minVerdicts: e.NOCAI_ACCURACY_MIN_VERDICTS,
+      minGroupVerdicts: e.NOCAI_ACCURACY_MIN_GROUP_VERDICTS,
+    },
+    drift: {
+      intervalMs: e.NOCAI_DRIFT_INTERVAL_MS,
+      windowMs: e.NOCAI_DRIFT_WINDOW_MS,
+      minRows: e.NOCAI_DRIFT_MIN_ROWS,
+      retrain: e.NOCAI_DRIFT_RETRAIN === 'true',
+    },
+    report: { periodMs: e.NOCAI_REPORT_PERIOD_MS },
     deadLetterMaxBytes: e.NOCAI_DEAD_LETTER_MAX_BYTES,
     logLevel: e.LOG_LEVEL,
   };

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Inventory } from '@nocai/contract';
@@ -6,7 +7,7 @@ import { loadTicketHistory } from './adapters/files/ticketHistory';
 import { TicketsRepository } from './adapters/influx/ticketsRepository';
 import { resolvedTicketOf, SimilarTicketIndex } from './domain/recommendations/similarTickets';
 import { MedianMttrBaseline, RuleTextRouter, ruleLineClassifier } from './services/baselineModels';
-import { loadServingModels } from './services/onnxModels';
+import { LiveModels } from './services/onnxModels';
 import { TicketService } from './services/ticketService';
 import { createApp } from './adapters/http/app';
 import { EventsRepository, eventTagsAt } from './adapters/influx/eventsRepository';
@@ -39,6 +40,25 @@ import { MaintenanceStage } from './pipeline/maintenanceStage';
 import { MaintenanceAlarmSource, SensorBucketSource } from './adapters/influx/maintenanceSource';
 import { maintenanceEvent } from './domain/timeseries/maintenanceEvidence';
 import { loadMaintenanceModel } from './services/maintenanceModel';
+import { RetrainingJob } from './services/retraining';
+import { RetrainStage } from './pipeline/retrainStage';
+import { createRetrainingRouter } from './adapters/http/retrainingRoutes';
+import { labelRows, readFeedback } from './adapters/influx/feedbackLabels';
+import { readTableFile } from './adapters/files/csv';
+import { FileAuditTrail } from './adapters/audit';
+import { createAuditRouter } from './adapters/http/auditRoutes';
+import { createModelsRouter } from './adapters/http/modelsRoutes';
+import { createPredictRouter } from './adapters/http/predictRoutes';
+import { createReportRouter } from './adapters/http/reportRoutes';
+import { readAliases } from './adapters/registry/modelRegistry';
+import { RegistryProfiles } from './adapters/registry/profileStore';
+import { InfluxDriftSource } from './adapters/influx/driftSource';
+import { InfluxReportSource } from './adapters/report/influxReportSource';
+import { ReportGenerator } from './adapters/report/reportGenerator';
+import { ReportStore } from './adapters/report/reportStore';
+import { AccuracyStage, DEFAULT_ACCURACY_STAGE_OPTIONS } from './pipeline/accuracyStage';
+import { DEFAULT_DRIFT_STAGE_OPTIONS, DriftStage } from './pipeline/driftStage';
+import { DEFAULT_REPORT_STAGE_OPTIONS, ReportStage } from './pipeline/reportStage';
 
 /** The API answers within seconds: a short retry budget, then 503 with Retry-After. */
 const API_RETRY: RetryPolicy = { maxRetries: 2, initialDelayMs: 100, maxDelayMs: 500, retryTimeouts: false };
@@ -119,6 +139,15 @@ export async function startService(
     onWritten: (_lines, seconds) => metrics.influxWriteSeconds.observe(seconds),
   });
   const ticketsRepository = new TicketsRepository(apiInflux, config.influx.outputDatabase, apiWriter, clock);
+  // Every change to tickets and models is recorded here (a hash chain on disk, mirrored to aiops_audit).
+  const audit = FileAuditTrail.inStateDir(config.stateDir, {
+    mirror: apiWriter,
+    clock,
+    onMirrorError: (err, pending) => logger.warn({ err: String(err), pending }, 'aiops_audit mirror write failed; kept for the next try'),
+  });
+  await audit.start().catch((error: unknown) => {
+    throw new StartupError(`the audit trail cannot be continued: ${(error as Error).message}`);
+  });
   const indexed = await ticketsRepository.load(clock.nowMs()).catch((error: unknown) => {
     throw new StartupError(`cannot read aiops_tickets to index the tickets: ${(error as Error).message}`);
   });
@@ -135,8 +164,14 @@ export async function startService(
         'set NOCAI_TICKET_HISTORY to your resolved tickets (JSON lines, one ticket per line, see README)'
     );
   }
-  const served = config.modelsDir ? await loadServingModels(config.modelsDir, logger) : {};
-  const mttr = served.mttr ?? new MedianMttrBaseline(history);
+  // The champions, swapped in place when a promotion or rollback moves an alias.
+  const models = new LiveModels(
+    config.modelsDir,
+    { lines: ruleLineClassifier, router: new RuleTextRouter(), mttr: new MedianMttrBaseline(history) },
+    logger
+  );
+  await models.reload();
+  const mttr = models.mttr;
   const triage = inventory
     ? new TriageStep({
         inventory,
@@ -247,7 +282,7 @@ export async function startService(
     sink: writer,
     store: new FileStateStore(config.stateDir),
     clock,
-    classifier: served.lines ?? ruleLineClassifier,
+    classifier: models.lines,
     createMiner: (state) => (state ? TemplateMiner.fromJSON(state) : new TemplateMiner()),
     inventory,
     options: config.pipeline,
@@ -290,6 +325,93 @@ export async function startService(
           },
         })
       : undefined;
+  // The scheduled retraining of the ticket routers from operators' verdicts and corrections.
+  const modelsDir = config.modelsDir;
+  const retrainStage = modelsDir
+    ? new RetrainStage({
+        clock,
+        logger,
+        options: {
+          intervalMs: config.retraining.intervalMs > 0 ? config.retraining.intervalMs : Number.POSITIVE_INFINITY,
+          stateFile: join(config.stateDir, 'retraining.json'),
+        },
+        job: new RetrainingJob({
+          registryDir: modelsDir,
+          logger,
+          nowMs: () => clock.nowMs(),
+          options: config.retraining.gate,
+          sources: {
+            history: async () =>
+              config.ticketHistoryPath ? readTableFile(config.ticketHistoryPath) : undefined,
+            labels: async () => {
+              const sinceMs = clock.nowMs() - config.retraining.labelDays * 86_400_000;
+              const feedback = await readFeedback(apiInflux, config.influx.outputDatabase, sinceMs);
+              return labelRows(ticketsRepository.all(), feedback, sinceMs).rows;
+            },
+          },
+          audit,
+          writePoints: (points) => apiWriter.write(points),
+          onPromoted: () => models.reload(),
+        }),
+      })
+    : undefined;
+  // Production accuracy from operators' verdicts, input drift, and the weekly performance report.
+  const accuracyWriter = pipelineWriter('accuracy', 'aiops_models');
+  const driftWriter = pipelineWriter('drift', 'aiops_drift');
+  const accuracyStage =
+    modelsDir && config.accuracy.intervalMs > 0
+      ? new AccuracyStage({
+          tickets: ticketsRepository,
+          readVerdicts: (sinceMs) => readFeedback(apiInflux, config.influx.outputDatabase, sinceMs),
+          aliases: (model) => readAliases(modelsDir, model),
+          sink: accuracyWriter,
+          clock,
+          options: { ...DEFAULT_ACCURACY_STAGE_OPTIONS, ...config.accuracy },
+          hooks: {
+            onRun: (info) => {
+              metrics.batches.inc({ stage: 'accuracy', outcome: 'ok' });
+              metrics.batchSeconds.observe({ stage: 'accuracy' }, info.seconds);
+              logger.info(info, 'production accuracy written');
+            },
+          },
+        })
+      : undefined;
+  const driftStage =
+    modelsDir && config.drift.intervalMs > 0
+      ? new DriftStage({
+          models: new RegistryProfiles(modelsDir),
+          source: new InfluxDriftSource(apiInflux, config.influx.outputDatabase),
+          sink: driftWriter,
+          clock,
+          logger,
+          options: {
+            ...DEFAULT_DRIFT_STAGE_OPTIONS,
+            intervalMs: config.drift.intervalMs,
+            windowMs: config.drift.windowMs,
+            minRows: config.drift.minRows,
+          },
+          hooks: {
+            onDrift: (model, features) => {
+              logger.warn({ model: model.name, version: model.version, features: features.map((f) => f.feature) }, 'input drift detected');
+              if (config.drift.retrain) retrainStage?.request({ kind: 'drift', actor: 'nocai' });
+            },
+          },
+        })
+      : undefined;
+  const reportGenerator = new ReportGenerator({
+    source: new InfluxReportSource(apiInflux, config.influx.outputDatabase),
+    store: new ReportStore(join(config.stateDir, 'reports')),
+    clock,
+  });
+  const reportStage =
+    config.report.periodMs > 0
+      ? new ReportStage({
+          generator: reportGenerator,
+          clock,
+          options: { ...DEFAULT_REPORT_STAGE_OPTIONS, periodMs: config.report.periodMs },
+          hooks: { onReport: (info) => logger.info({ id: info.report.id, seconds: info.seconds }, 'performance report written') },
+        })
+      : undefined;
   const scheduler = new Scheduler(
     [
       { name: 'logs', batchSize: config.pipeline.batchSize, tick: () => logStage.tick() },
@@ -299,6 +421,12 @@ export async function startService(
       ...(forecastStage
         ? [{ name: 'forecasts', batchSize: Number.POSITIVE_INFINITY, tick: () => forecastStage.tick() }]
         : []),
+      ...(retrainStage
+        ? [{ name: 'retraining', batchSize: Number.POSITIVE_INFINITY, tick: () => retrainStage.tick() }]
+        : []),
+      ...(accuracyStage ? [{ name: 'accuracy', batchSize: Number.POSITIVE_INFINITY, tick: () => accuracyStage.tick() }] : []),
+      ...(driftStage ? [{ name: 'drift', batchSize: Number.POSITIVE_INFINITY, tick: () => driftStage.tick() }] : []),
+      ...(reportStage ? [{ name: 'report', batchSize: Number.POSITIVE_INFINITY, tick: () => reportStage.tick() }] : []),
     ],
     {
       pollIntervalMs: config.pipeline.pollIntervalMs,
@@ -310,9 +438,10 @@ export async function startService(
 
   const events = new EventsRepository(apiInflux, config.influx.outputDatabase);
   const tickets = new TicketService({
+    audit,
     tickets: ticketsRepository,
     events,
-    router: served.router ?? new RuleTextRouter(),
+    router: models.router,
     mttr,
     similar: () => similar,
     inventory,
@@ -328,6 +457,22 @@ export async function startService(
     series: new SeriesRepository(apiInflux, config.influx.outputDatabase),
     checkInflux: () => influx.ping(),
     stageHealth: () => scheduler.health(),
+    routers: [
+      ...(retrainStage && modelsDir
+        ? [{ path: '/retraining', router: createRetrainingRouter({ stage: retrainStage, registryDir: modelsDir, audit }) }]
+        : []),
+      ...(modelsDir
+        ? [
+            {
+              path: '/models',
+              router: createModelsRouter({ registryDir: modelsDir, audit, onAliasChange: () => models.reload() }),
+            },
+            { path: '/predict', router: createPredictRouter({ registryDir: modelsDir }) },
+          ]
+        : []),
+      { path: '/audit', router: createAuditRouter({ trail: audit, clock }) },
+      { path: '/reports', router: createReportRouter({ generator: reportGenerator, clock }) },
+    ],
     auth: {
       apiToken: config.http.apiToken,
       webhookToken: config.http.webhookToken,
@@ -356,9 +501,10 @@ export async function startService(
       (stopped ??= (async () => {
         logger.info('stopping: finishing the batch in progress');
         await scheduler.stop();
-        for (const w of [writer, metricWriter]) {
+        for (const w of [writer, metricWriter, accuracyWriter, driftWriter]) {
           await w.flush().catch((error: unknown) => logger.error({ err: String(error) }, 'final flush failed'));
         }
+        await audit.flushMirror().catch((error: unknown) => logger.error({ err: String(error) }, 'final aiops_audit mirror failed'));
         await new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeAllConnections();
         logger.info('stopped');

@@ -49,8 +49,17 @@ describe('GET /api/series/:kind against a real influxd', () => {
     expect(body.rows.map((r) => r.tags.version)).toEqual(['v2', 'v1']);
     expect(body.rows[0]).toEqual({
       timeMs: nowMs - 10 * MINUTE_MS,
-      tags: { model: 'event_class', version: 'v2', alias: 'champion' },
-      fields: { accuracy: 0.91, f1: 0.89, precision: 0.91, recall: 0.9, holdout_size: 5000 },
+      // Tags the point lacks read as empty, like InfluxDB's own GROUP BY.
+      tags: { model: 'event_class', version: 'v2', alias: 'champion', source: '', segment: '' },
+      // Every field the contract declares is a column; those the point lacks are null.
+      fields: {
+        ...Object.fromEntries(Object.values(MODEL_METRICS_SERIES.fields).map((field) => [field, null])),
+        accuracy: 0.91,
+        f1: 0.89,
+        precision: 0.91,
+        recall: 0.9,
+        holdout_size: 5000,
+      },
     });
   });
 

@@ -13,7 +13,9 @@ import {
   PROBABILITIES_OUTPUT,
 } from '../adapters/onnx/linearClassifierExport';
 import { saveModel, setAlias } from '../adapters/registry/modelRegistry';
+import { saveProfile } from '../adapters/registry/profileStore';
 import { DEFAULT_MAX_FEATURES } from '../domain/mlops/featurizer';
+import { labelAliasesOf, textClassifierProfile } from '../domain/mlops/profile';
 import { MANIFEST_FORMAT } from '../domain/mlops/manifest';
 import type { ModelManifest } from '../domain/mlops/manifest';
 import type { ProgressListener } from '../domain/mlops/methodology';
@@ -67,6 +69,8 @@ export interface TargetSpec {
    */
   seedRows?: () => Array<Record<string, string>>;
   options?: Partial<TextClassifierOptions>;
+  /** A column of positive numbers: how much each row counts (recency weights of the retraining). */
+  weightColumn?: string;
 }
 
 export interface TrainedTarget {
@@ -96,11 +100,21 @@ function examplesOf(table: Table, spec: TargetSpec): LabelledExample[] {
         );
       }
     }
+    let weight: number | undefined;
+    if (spec.weightColumn) {
+      weight = Number(row[spec.weightColumn] ?? '');
+      if (!(weight > 0) || !Number.isFinite(weight)) {
+        throw new TrainInputError(
+          `column "${printable(spec.weightColumn)}" must hold positive weights; row ${i + 1} has "${printable(row[spec.weightColumn] ?? '')}".`
+        );
+      }
+    }
     examples.push({
       text: spec.textColumns.map((c) => row[c] ?? '').join(' '),
       context: Object.fromEntries(spec.contextColumns.map((c) => [c, row[c] ?? ''])),
       label,
       timeMs,
+      weight,
     });
   });
   return examples;
@@ -134,7 +148,7 @@ export async function trainTarget(
     const seeds = spec.seedRows?.() ?? [];
     trained = trainTextClassifier(spec.labelColumn, examples, {
       ...spec.options,
-      seedExamples: seeds.length > 0 ? examplesOf({ columns: Object.keys(seeds[0]), rows: seeds }, { ...spec, timeColumn: undefined }) : [],
+      seedExamples: seeds.length > 0 ? examplesOf({ columns: Object.keys(seeds[0]), rows: seeds }, { ...spec, timeColumn: undefined, weightColumn: undefined }) : [],
       onProgress: (message) => options.onProgress?.(`train: ${spec.name}: ${message}`),
     });
   } catch (error) {
@@ -170,6 +184,15 @@ export async function trainTarget(
       metrics: trained.report,
     },
     exportLinearClassifier(trained.model, `${spec.name}: ${spec.labelColumn} from ${spec.textColumns.join(', ')}`)
+  );
+  // The drift stage's reference: the rows trained on (not the seed rows), before the version can serve.
+  await saveProfile(
+    join(registryDir, spec.name, manifest.version),
+    textClassifierProfile(manifest, examples, {
+      target: spec.labelColumn,
+      contextColumns: spec.contextColumns,
+      labelAliases: spec.mapLabel ? labelAliasesOf(table.rows.map((r) => r[spec.labelColumn] ?? ''), spec.mapLabel) : undefined,
+    })
   );
   if (options.champion) await setAlias(registryDir, spec.name, 'champion', manifest.version);
   return { manifest, report: trained.report, seconds: (performance.now() - began) / 1000 };

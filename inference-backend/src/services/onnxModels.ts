@@ -7,6 +7,80 @@ import type { Logger } from '../adapters/logger';
 import type { DeviceKind, SiteKind } from '@nocai/contract';
 import type { LineClassification, LineClassifier, LineInput } from '../pipeline/logStage';
 import type { MttrInput, MttrPrediction, MttrPredictor, TextRouter, TextRouterInput, TextRouting } from './ports';
+import type { Explanation } from '@nocai/contract';
+import type { FeatureInput } from '../domain/mlops/featurizer';
+import { fitsBuiltInSlot, isImportedManifest } from '../domain/mlops/importedModel';
+import { ImportedModel } from '../adapters/onnx/importedModel';
+import type { StoredModel } from '../adapters/registry/modelRegistry';
+import type { RegistryManifest } from '../domain/mlops/manifest';
+
+/** What the text router needs of a routing classifier: ours (OnnxClassifier) or an imported one. */
+export interface RoutingClassifier {
+  readonly modelVersion: string;
+  inputOf(record: Readonly<Record<string, string | undefined>>): FeatureInput;
+  predict(inputs: readonly FeatureInput[]): Promise<ClassifierPrediction[]>;
+  explain(input: FeatureInput, options?: { label?: string; top?: number }): Explanation[];
+  close(): Promise<void>;
+}
+
+/**
+ * A classifier trained elsewhere (scikit-learn through skl2onnx, …) serving a built-in slot: it
+ * reads the ticket's whole text as one string. Its graph is opaque to us, so it gives no
+ * explanation (the ticket says so by having none).
+ */
+export class ImportedTextClassifier implements RoutingClassifier {
+  constructor(private readonly model: ImportedModel) {}
+
+  get modelVersion(): string {
+    return this.model.modelVersion;
+  }
+
+  inputOf(record: Readonly<Record<string, string | undefined>>): FeatureInput {
+    return { text: record.description ?? record.title ?? '', context: {} };
+  }
+
+  async predict(inputs: readonly FeatureInput[]): Promise<ClassifierPrediction[]> {
+    const { inputs: spec } = this.model.manifest;
+    if (spec.kind !== 'text') throw new Error(`${this.modelVersion} does not read text`);
+    const predictions = await this.model.predict(inputs.map((i) => ({ [spec.column]: i.text })));
+    return predictions.map((p) => {
+      if (!('label' in p)) throw new Error(`${this.modelVersion} is not a classifier`);
+      return {
+        label: p.label,
+        confidence: p.probabilities[p.label] ?? 0,
+        probabilities: p.probabilities,
+        modelVersion: this.modelVersion,
+      };
+    });
+  }
+
+  explain(): Explanation[] {
+    return [];
+  }
+
+  async close(): Promise<void> {
+    await this.model.release();
+  }
+}
+
+/**
+ * The routing classifier stored as `stored`: a text classifier of ours, or an imported model
+ * whose signature fits the slot of `name` (the department slot today); otherwise an error that
+ * says why it cannot serve there.
+ */
+export async function routingClassifierOf(name: string, stored: StoredModel<RegistryManifest>): Promise<RoutingClassifier> {
+  const manifest = stored.manifest as unknown as { kind?: unknown };
+  if (isImportedManifest(manifest)) {
+    const fit = fitsBuiltInSlot(manifest);
+    if (name !== SERVED_MODELS.department || !fit.fits) {
+      throw new Error(
+        `the ${name} champion ${name}@${String((stored.manifest as { version?: string }).version)} is an imported model that cannot serve the built-in ${name} slot: ${fit.fits ? 'only the department slot takes imported models' : fit.reason}`
+      );
+    }
+    return new ImportedTextClassifier(await ImportedModel.load(stored));
+  }
+  return OnnxClassifier.load(stored.onnx, stored.manifest as StoredModel['manifest']);
+}
 
 /** Registry names of the models the backend serves (trained by `trainDefaultModels`). */
 export const SERVED_MODELS = {
@@ -22,6 +96,10 @@ const EXPLAIN_TOP = 5;
 
 /** Syslog lines classified by the ONNX event-class and event-decision champions. */
 export class OnnxLineClassifier implements LineClassifier {
+  get modelVersion(): string {
+    return `${this.eventClass.modelVersion}+${this.decision.modelVersion}`;
+  }
+
   constructor(
     private readonly eventClass: OnnxClassifier,
     private readonly decision: OnnxClassifier
@@ -57,10 +135,14 @@ export class OnnxLineClassifier implements LineClassifier {
 
 /** Complaints and alert texts routed by the ticket-class, department and priority champions. */
 export class OnnxTextRouter implements TextRouter {
+  get modelVersion(): string {
+    return [this.ticketClass, this.department, this.priority].map((m) => m.modelVersion).join('+');
+  }
+
   constructor(
-    private readonly ticketClass: OnnxClassifier,
-    private readonly department: OnnxClassifier,
-    private readonly priority: OnnxClassifier
+    private readonly ticketClass: RoutingClassifier,
+    private readonly department: RoutingClassifier,
+    private readonly priority: RoutingClassifier
   ) {}
 
   async route(input: TextRouterInput): Promise<TextRouting> {
@@ -71,7 +153,7 @@ export class OnnxTextRouter implements TextRouter {
       device_kind: input.deviceKind ?? '',
       site: input.site ?? '',
     };
-    const one = async (model: OnnxClassifier): Promise<[ClassifierPrediction, ReturnType<OnnxClassifier['inputOf']>]> => {
+    const one = async (model: RoutingClassifier): Promise<[ClassifierPrediction, FeatureInput]> => {
       const features = model.inputOf({ ...record, class: '' });
       return [(await model.predict([features]))[0], features];
     };
@@ -121,8 +203,8 @@ export interface ServingModels {
 export async function loadServingModels(registryDir: string, logger: Logger): Promise<ServingModels> {
   const classifier = async (name: string) => {
     try {
-      const stored = await loadModel(registryDir, name, 'champion');
-      return await OnnxClassifier.load(stored.onnx, stored.manifest);
+      const stored = await loadModel<RegistryManifest>(registryDir, name, 'champion');
+      return await routingClassifierOf(name, stored);
     } catch (error) {
       if (!(error instanceof ModelNotFoundError)) throw error;
       logger.warn(
@@ -147,12 +229,69 @@ export async function loadServingModels(registryDir: string, logger: Logger): Pr
     );
   }
   return {
-    lines: eventClass && eventDecision ? new OnnxLineClassifier(eventClass, eventDecision) : undefined,
+    lines: eventClass && eventDecision ? new OnnxLineClassifier(ours(eventClass), ours(eventDecision)) : undefined,
     router: ticketClass && department && priority ? new OnnxTextRouter(ticketClass, department, priority) : undefined,
     mttr: mttr ? new OnnxMttrPredictor(mttr) : undefined,
   };
 }
 
+/** The line models are ours (imports serve the department slot only): anything else is a configuration error. */
+function ours(model: RoutingClassifier): OnnxClassifier {
+  if (model instanceof OnnxClassifier) return model;
+  throw new Error(`${model.modelVersion} cannot classify syslog lines: only the department slot takes imported models`);
+}
+
 function round3(x: number): number {
   return Math.round(x * 1000) / 1000;
+}
+
+export interface ServingFallbacks {
+  lines: LineClassifier;
+  router: TextRouter;
+  mttr: MttrPredictor;
+}
+
+/**
+ * The champions the service serves, swappable while it runs: the log stage, the triage and the
+ * ticket service hold `lines`, `router` and `mttr`, which always call the current champions (or
+ * the fallbacks where a model has none). `reload()` reads the registry's aliases again after a
+ * promotion or rollback; a reload that fails leaves the models serving as they were.
+ */
+export class LiveModels {
+  private current: ServingModels = {};
+
+  constructor(
+    private readonly registryDir: string | undefined,
+    private readonly fallbacks: ServingFallbacks,
+    private readonly logger: Logger
+  ) {}
+
+  readonly lines: LineClassifier = {
+    classifyBatch: (inputs) => (this.current.lines ?? this.fallbacks.lines).classifyBatch(inputs),
+  };
+
+  readonly router: TextRouter = {
+    route: (input) => (this.current.router ?? this.fallbacks.router).route(input),
+  };
+
+  readonly mttr: MttrPredictor = {
+    predict: (input) => (this.current.mttr ?? this.fallbacks.mttr).predict(input),
+  };
+
+  /** Which champions serve (`event-class@v2+event-decision@v1`…), for logs and tests. */
+  get versions(): { lines?: string; router?: string; mttr?: boolean } {
+    return {
+      lines: this.current.lines?.modelVersion,
+      router: this.current.router?.modelVersion,
+      mttr: this.current.mttr !== undefined,
+    };
+  }
+
+  async reload(): Promise<void> {
+    if (!this.registryDir) return;
+    // Sessions of the models replaced are left to the garbage collector rather than released:
+    // a batch may still be running on them, and promotions are rare.
+    this.current = await loadServingModels(this.registryDir, this.logger);
+    this.logger.info({ models: this.versions }, 'serving models loaded');
+  }
 }

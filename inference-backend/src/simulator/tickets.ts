@@ -24,6 +24,36 @@ export interface TicketHistoryOptions {
   incidents: readonly GroundTruthIncident[];
   /** Ordinary tickets per site on an average weekday. */
   ticketsPerSiteDay?: number;
+  /**
+   * Reorganisations: from `fromUs`, tickets of `eventClass` on `deviceKinds` go to `department`
+   * instead of the standing policy's choice (a team taking over the hardware of its own gear).
+   * What the lifecycle's retraining must learn from operators' corrections.
+   */
+  routingChanges?: readonly RoutingChange[];
+}
+
+export interface RoutingChange {
+  fromUs: number;
+  eventClass: EventClass;
+  deviceKinds: readonly DeviceKind[];
+  department: Department;
+}
+
+/** The department a ticket opened at `openedUs` goes to, reorganisations included. */
+export function routedDepartment(
+  o: Pick<TicketHistoryOptions, 'routingChanges'>,
+  openedUs: number,
+  eventClass: EventClass,
+  deviceKind: DeviceKind,
+  siteKind: SiteKind
+): Department {
+  let department = departmentFor(eventClass, deviceKind, siteKind);
+  for (const change of o.routingChanges ?? []) {
+    if (openedUs >= change.fromUs && change.eventClass === eventClass && change.deviceKinds.includes(deviceKind)) {
+      department = change.department;
+    }
+  }
+  return department;
 }
 
 export const DEFAULT_TICKETS_PER_SITE_DAY = 1.5;
@@ -332,8 +362,8 @@ function backgroundTickets(o: TicketHistoryOptions, out: Draft[]): void {
           [4, 0.25],
         ] as const);
         const priority = priorityFor(urgency, site.criticality);
-        const department = departmentFor(eventClass, device.kind, site.kind);
         const openedUs = openedTimeUs(r, day);
+        const department = routedDepartment(o, openedUs, eventClass, device.kind, site.kind);
         if (openedUs < o.fromUs || openedUs >= o.toUs) continue;
         const zone = pickZone(r, site.kind);
         const deviceTitles = DEVICE_TITLES[eventClass]?.[device.kind]?.filter(
@@ -382,7 +412,9 @@ function incidentTickets(o: TicketHistoryOptions, out: Draft[]): void {
       host: incident.rootHost,
       device_kind: device.kind,
       class: eventClass,
-      department: incident.expected.department,
+      department: o.routingChanges?.length
+        ? routedDepartment(o, openedUs, eventClass, device.kind, incident.siteKind)
+        : incident.expected.department,
       priority: incident.expected.priority,
       title,
       description: `${incident.summary}. Affected hosts: ${incident.affectedHosts.length}.`,

@@ -36,6 +36,8 @@ export interface LabelledExample extends FeatureInput {
   label: string;
   /** When the example happened (ms since the epoch); absent: row order is time order. */
   timeMs?: number;
+  /** How much the example counts in fits and scores (1 when absent), e.g. a recency weight. */
+  weight?: number;
 }
 
 /** What the cross-validation chooses for a text classifier. */
@@ -174,12 +176,13 @@ function group(data: TextTrainingData, rows: readonly number[]): Grouped {
     const target = labelIndex.get(data.examples[row].label) ?? 0;
     const key = data.documentOf[row] * data.labels.length + target;
     const at = pairs.get(key);
-    if (at !== undefined) counts[at]++;
+    const weight = data.examples[row].weight ?? 1;
+    if (at !== undefined) counts[at] += weight;
     else {
       pairs.set(key, documents.length);
       documents.push(data.documentOf[row]);
       targets.push(target);
-      counts.push(1);
+      counts.push(weight);
     }
   }
   return { documents: Int32Array.from(documents), targets: Int32Array.from(targets), counts: Float64Array.from(counts) };

@@ -1,0 +1,50 @@
+import express from 'express';
+import type { AuditSink } from '../../domain/audit/audit';
+import type { RetrainStage } from '../../pipeline/retrainStage';
+import { z } from 'zod';
+import { retrainedModels } from '../../services/retraining';
+import { parse, userOf } from './app';
+import { listVersions } from '../registry/modelRegistry';
+import { BadRequestError, NotFoundError } from './errors';
+
+/** POST body: nothing (train challengers), or versions already in the registry to judge instead. */
+const retrainRequestSchema = z
+  .object({
+    challengers: z.record(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/), z.string().regex(/^v\d{1,9}$/, 'a version such as v3')).default({}),
+  })
+  .strict();
+
+/**
+ * `/api/retraining`: POST asks for a retraining run now (202; it runs on the retraining stage's
+ * next tick, one at a time), GET says whether one is running and what the last one decided.
+ * Admin role once issue 13's roles exist.
+ */
+export function createRetrainingRouter(deps: { stage: RetrainStage; registryDir: string; audit?: AuditSink }): express.Router {
+  const router = express.Router();
+  router.get('/', (_req, res) => {
+    res.json({ running: deps.stage.running, latest: deps.stage.latest ?? null, lastFailure: deps.stage.lastFailure ?? null });
+  });
+  router.post('/', async (req, res) => {
+    const actor = userOf(req);
+    const { challengers } = parse(retrainRequestSchema, req.body ?? {});
+    for (const name of Object.keys(challengers)) {
+      if (!retrainedModels().includes(name)) {
+        throw new BadRequestError(`challengers.${name}: not a model the retraining judges; use one of ${retrainedModels().join(', ')}`);
+      }
+      if (!(await listVersions(deps.registryDir, name)).includes(challengers[name])) {
+        throw new NotFoundError(`model ${name} has no version ${challengers[name]}`);
+      }
+    }
+    deps.stage.request({ kind: 'user', actor }, challengers);
+    await deps.audit?.record({
+      actor,
+      role: 'operator',
+      action: 'model.retrain.request',
+      target: 'models',
+      after: { challengers },
+      from: req.ip ?? 'api',
+    });
+    res.status(202).json({ status: 'queued', running: deps.stage.running });
+  });
+  return router;
+}

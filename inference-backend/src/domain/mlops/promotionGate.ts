@@ -1,0 +1,32 @@
+/** The retraining's promotion gate and training-set choices (see `services/retraining.ts`). */
+export interface RetrainingOptions {
+  /** The challenger's primary metric must beat the champion's by at least this. */
+  margin: number;
+  /** No segment may lose more than this (on its accuracy) against the champion. */
+  maxSegmentLoss: number;
+  /** A segment with fewer holdout rows is reported but not gated on. */
+  minSegmentRows: number;
+  /** Fewer holdout rows than this: no decision, the reason recorded. */
+  minHoldoutRows: number;
+  /** The newest share of labelled rows (by opening time) held out as the fresh slice. */
+  holdoutFraction: number;
+  /**
+   * Candidate half-lives (days) of the recency weight of training rows (Infinity: no decay); the
+   * retraining chooses one by validation on the newest labels of its own training part, so that
+   * a reorganisation the operators' corrections show can outweigh older history.
+   */
+  halfLivesDays: readonly number[];
+  /** A class with fewer training rows than this (history and labels together) cannot be learnt: no challenger, the reason recorded. */
+  minClassRows: number;
+}
+
+export const DEFAULT_RETRAINING_OPTIONS: RetrainingOptions = {
+  margin: 0.01,
+  maxSegmentLoss: 0.05,
+  minSegmentRows: 10,
+  minHoldoutRows: 30,
+  holdoutFraction: 0.3,
+  halfLivesDays: [Number.POSITIVE_INFINITY, 60, 14],
+  minClassRows: 3,
+};
+

@@ -1,0 +1,122 @@
+import { DEFAULT_MODEL_SPECS, type TargetSpec } from '../commands/train';
+import { MAINTENANCE_MODEL } from './maintenanceModel';
+import { SERVED_MODELS } from './onnxModels';
+
+/**
+ * The one list of the models the product trains and serves: what each predicts, what it reads,
+ * what serves while it has no champion, how it is loaded, the metric its promotion is judged on,
+ * the groups its fairness is checked over, and how the scheduled retraining builds it. Adding a
+ * model is one entry here (and its trainer), not edits in five files.
+ */
+export type ModelInputPort = 'syslog-lines' | 'tickets' | 'resolved-tickets' | 'plc-sensor-history';
+export type ModelLoader = 'text-classifier' | 'mttr-trees' | 'tabular-trees';
+
+export interface CatalogEntry {
+  /** Registry name. */
+  name: string;
+  /** What it predicts, in words. */
+  purpose: string;
+  input: ModelInputPort;
+  loader: ModelLoader;
+  /** What serves while the model has no champion. */
+  fallback: string;
+  /** The figure the promotion gate compares (higher is better unless `lowerIsBetter`). */
+  primaryMetric: 'f1' | 'accuracy' | 'mae_s';
+  lowerIsBetter?: boolean;
+  /** Columns of the training rows whose groups the per-segment gate and fairness tables compare. */
+  segments: readonly string[];
+  /**
+   * How the scheduled retraining trains a challenger: `ticket-labels` = the ticket history plus
+   * operators' verdicts and corrections from aiops_tickets/aiops_feedback (text classifiers of
+   * `textSpec`). Absent: retrained by `nocai setup`/`nocai train` only, and why.
+   */
+  retrain?: { from: 'ticket-labels'; textSpec: TargetSpec };
+  notRetrainedBecause?: string;
+}
+
+const ticketSpec = (name: string): TargetSpec => {
+  const spec = DEFAULT_MODEL_SPECS.tickets.find((s) => s.name === name);
+  if (!spec) throw new Error(`no default spec for ${name}`);
+  return spec;
+};
+
+const LINE_MODELS_REASON =
+  'its labels are syslog lines of the simulator corpus; operators judge tickets, not lines, so verdicts do not label it yet';
+
+export const MODEL_CATALOG: readonly CatalogEntry[] = [
+  {
+    name: SERVED_MODELS.eventClass,
+    purpose: 'class of a syslog line',
+    input: 'syslog-lines',
+    loader: 'text-classifier',
+    fallback: 'the rule classifier',
+    primaryMetric: 'f1',
+    segments: ['device_kind', 'site_kind'],
+    notRetrainedBecause: LINE_MODELS_REASON,
+  },
+  {
+    name: SERVED_MODELS.eventDecision,
+    purpose: 'alert or noise for a syslog line',
+    input: 'syslog-lines',
+    loader: 'text-classifier',
+    fallback: 'the rule classifier',
+    primaryMetric: 'f1',
+    segments: ['device_kind', 'site_kind'],
+    notRetrainedBecause: LINE_MODELS_REASON,
+  },
+  {
+    name: SERVED_MODELS.ticketClass,
+    purpose: 'class of a complaint or alert text',
+    input: 'tickets',
+    loader: 'text-classifier',
+    fallback: 'the keyword router',
+    primaryMetric: 'f1',
+    segments: ['site_kind', 'device_kind'],
+    retrain: { from: 'ticket-labels', textSpec: ticketSpec(SERVED_MODELS.ticketClass) },
+  },
+  {
+    name: SERVED_MODELS.department,
+    purpose: 'department a ticket goes to',
+    input: 'tickets',
+    loader: 'text-classifier',
+    fallback: 'the keyword router',
+    primaryMetric: 'f1',
+    segments: ['site_kind', 'device_kind'],
+    retrain: { from: 'ticket-labels', textSpec: ticketSpec(SERVED_MODELS.department) },
+  },
+  {
+    name: SERVED_MODELS.priority,
+    purpose: 'priority of a ticket',
+    input: 'tickets',
+    loader: 'text-classifier',
+    fallback: 'the keyword router',
+    primaryMetric: 'f1',
+    segments: ['site_kind', 'device_kind'],
+    retrain: { from: 'ticket-labels', textSpec: ticketSpec(SERVED_MODELS.priority) },
+  },
+  {
+    name: SERVED_MODELS.mttr,
+    purpose: 'time to resolve a ticket (P50, P90)',
+    input: 'resolved-tickets',
+    loader: 'mttr-trees',
+    fallback: 'the median of the ticket history',
+    primaryMetric: 'mae_s',
+    lowerIsBetter: true,
+    segments: ['department', 'site_kind'],
+    notRetrainedBecause: 'the scheduled retraining of the MTTR trees from resolved tickets is not built yet',
+  },
+  {
+    name: MAINTENANCE_MODEL,
+    purpose: 'PLC failure within 24 h',
+    input: 'plc-sensor-history',
+    loader: 'tabular-trees',
+    fallback: 'none: the maintenance stage does not run',
+    primaryMetric: 'f1',
+    segments: ['device_kind'],
+    notRetrainedBecause: 'failures are labelled from run-to-failure histories, which production does not record yet',
+  },
+];
+
+export function catalogEntry(name: string): CatalogEntry | undefined {
+  return MODEL_CATALOG.find((entry) => entry.name === name);
+}

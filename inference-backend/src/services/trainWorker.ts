@@ -1,0 +1,67 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
+import type { Table } from '../adapters/files/csv';
+import { trainTarget, TrainInputError } from '../commands/train';
+import { MODEL_CATALOG } from './modelCatalog';
+import { WEIGHT_COLUMN } from './trainingTable';
+
+/**
+ * Training a challenger takes seconds to minutes of synchronous arithmetic; run in the service's
+ * own thread it would stall the API and the pipeline for that long. This module trains one
+ * catalog model in a worker thread and answers with the version it registered.
+ */
+interface TrainJob {
+  model: string;
+  table: Table;
+  registryDir: string;
+}
+
+type TrainAnswer = { ok: true; version: string } | { ok: false; inputError: boolean; message: string };
+
+async function trainHere(job: TrainJob): Promise<string> {
+  const entry = MODEL_CATALOG.find((e) => e.name === job.model);
+  if (!entry?.retrain) throw new Error(`model ${job.model} has no trainer in the catalog`);
+  const trained = await trainTarget(job.table, { ...entry.retrain.textSpec, weightColumn: WEIGHT_COLUMN }, job.registryDir);
+  return trained.manifest.version;
+}
+
+/** The compiled worker script: next to this file in dist/, or dist/ seen from the sources (tests run them through a transpiler). */
+function workerScript(): string | undefined {
+  const candidates = [join(__dirname, 'trainWorker.js'), join(__dirname, '..', '..', 'dist', 'services', 'trainWorker.js')];
+  return candidates.find((file) => existsSync(file));
+}
+
+/**
+ * Trains `model` on `table` into `registryDir` off the main thread and returns the new version;
+ * a `TrainInputError` (too few rows of a class…) comes back as one. Without a compiled worker
+ * script (sources never built), it trains in this thread.
+ */
+export async function trainInWorker(model: string, table: Table, registryDir: string): Promise<string> {
+  const script = workerScript();
+  const job: TrainJob = { model, table, registryDir };
+  if (!script) return trainHere(job);
+  const answer = await new Promise<TrainAnswer>((resolve, reject) => {
+    const worker = new Worker(script, { workerData: job });
+    worker.once('message', (message: TrainAnswer) => resolve(message));
+    worker.once('error', reject);
+    worker.once('exit', (code) => {
+      if (code !== 0) reject(new Error(`the training worker for ${model} exited with code ${code}`));
+    });
+  });
+  if (answer.ok) return answer.version;
+  throw answer.inputError ? new TrainInputError(answer.message) : new Error(answer.message);
+}
+
+if (!isMainThread && parentPort && (workerData as Partial<TrainJob> | undefined)?.model) {
+  const port = parentPort;
+  trainHere(workerData as TrainJob).then(
+    (version) => port.postMessage({ ok: true, version } satisfies TrainAnswer),
+    (error: unknown) =>
+      port.postMessage({
+        ok: false,
+        inputError: error instanceof TrainInputError,
+        message: error instanceof Error ? error.message : String(error),
+      } satisfies TrainAnswer)
+  );
+}
