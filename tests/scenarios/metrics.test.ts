@@ -25,7 +25,13 @@ describe('metric stage through the real pipeline (simulator → influxd → back
     const rampMinutes = 150;
     // A day and a bit before the fault: the stage learns each series for a day before it scores it.
     const before = 26 * 60;
-    const after = 180;
+    // The ramp starts at the latest 20:00 UTC that leaves it time to end: the simulated machines
+    // cool down in the evening then, so the rise is the fault's own. Placed at whatever hour the
+    // test runs, it could fall in the morning warm-up, which a detector rightly calls routine.
+    const nowMinute = Math.floor(Date.now() / MINUTE_MS);
+    let startMinute = Math.floor(nowMinute / 1440) * 1440 + 20 * 60;
+    while (nowMinute - startMinute < rampMinutes + 30) startMinute -= 1440;
+    const after = nowMinute - startMinute;
     const atUs = minuteAgo(after);
     const haltMs = atUs / 1000 + rampMinutes * MINUTE_MS;
     // The detector learns each series from the start of the data.
