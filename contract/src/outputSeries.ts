@@ -186,7 +186,7 @@ export const DRIFT_SERIES = {
     sampleSize: 'sample_size',
     /** Templates only: share of current lines whose template the training window never had. */
     unseenShare: 'unseen_share',
-    /** Boolean: the test (or psi) crossed its threshold. */
+    /** Boolean: the test chosen for the sample crossed its threshold (or, for templates, the unseen share did). */
     driftDetected: 'drift_detected',
     modelVersion: 'model_version',
   },
@@ -240,7 +240,10 @@ export const ALERT_THRESHOLDS = {
   maintenanceRisk: 0.5,
   /** Champion accuracy below this pages. */
   modelAccuracyFloor: 0.8,
-  /** PSI above 0.2 is the conventional "significant shift". */
+  /**
+   * PSI above 0.2 is the conventional "significant shift": drawn on the drift charts beside the
+   * test the backend decides by (`drift_detected`, which the "drift detected" rule pages on).
+   */
   driftPsi: 0.2,
 } as const;
 

@@ -200,10 +200,11 @@ describe('provisioned alert rules', () => {
     expect(from * 1000).toBeLessThanOrEqual(6 * DEFAULT_ACCURACY_STAGE_OPTIONS.intervalMs);
   });
 
-  it('When input drift is detected, then a rule fires above the contract PSI threshold', () => {
+  it('When input drift is detected, then a rule fires on the backend\'s own judgement (drift_detected), not on PSI alone', () => {
     const rule = ruleReading('aiops_drift');
-    expect(queryOf(rule)).toContain('"psi"');
-    expect(thresholdOf(rule)).toEqual({ type: 'gt', value: ALERT_THRESHOLDS.driftPsi });
+    expect(queryOf(rule)).toContain('"drift_detected" = true');
+    expect(queryOf(rule)).toMatch(/GROUP BY "model", "feature"/);
+    expect(thresholdOf(rule)).toEqual({ type: 'gt', value: 0 });
   });
 });
 

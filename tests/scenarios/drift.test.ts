@@ -18,6 +18,7 @@ import { generateInventory, Simulation } from '../../inference-backend/src/simul
 import { labelledLinesOf } from '../../inference-backend/src/simulator/labelledLines';
 import type { LabelledLine } from '../../inference-backend/src/simulator/labelledLines';
 import { freshDatabase } from '../support/influx';
+import { readYaml } from '../grafana/repo';
 import { outputDatabaseOf, startTestBackend } from '../support/service';
 import { waitFor } from '../support/wait';
 
@@ -152,6 +153,25 @@ describe('drift stage against a real influxd (line models trained on a simulated
     expect(drifted.map((d) => [d.model, d.features.map((f) => f.feature)])).toEqual([
       ['event-class', ['template_mix']],
       ['event-decision', ['template_mix']],
+    ]);
+
+    // The provisioned "drift detected" rule's own query, over the evaluation's time: it pages on
+    // the drifted feature of each model and on nothing else.
+    const rule = readYaml<{ groups: Array<{ rules: Array<{ uid: string; data: Array<{ model: { query?: string } }> }> }> }>(
+      'provisioning',
+      'alerting',
+      'rules.yaml'
+    )
+      .groups.flatMap((g) => g.rules)
+      .find((r) => r.uid === 'nocai-drift-detected');
+    const query = (rule?.data.find((d) => d.model.query)?.model.query ?? '').replace(
+      '$timeFilter',
+      `time >= ${nowMs - 3_600_000}ms AND time <= ${nowMs}ms`
+    );
+    const paged = await client.query(database, query);
+    expect(paged.map((series) => `${series.tags.model}/${series.tags.feature}`).sort()).toEqual([
+      'event-class/template_mix',
+      'event-decision/template_mix',
     ]);
     await writer.close();
   });

@@ -52,7 +52,7 @@ ${report.models.map((m) => modelSection(m, report.range)).join('\n')}
 ${alertsSection(report.alerts)}
 </main>
 <footer>
-<p>How to read it. <b>Holdout</b>: the model scored on a time-sliced holdout it never saw (at training, and by the retraining job for champion and challenger on the same fresh rows). <b>Production</b>: accuracy from operators' verdicts and corrections over a rolling window. A segment's <b>gap</b> is its figure minus the overall one and its <b>ratio</b> its figure divided by the overall one, for the metric named above its table. Alert <b>precision</b> is (validated + avoided) / (validated + avoided + invalidated): an avoided problem counts as a true positive; the last verdict a ticket got in the range counts. Accuracy under ${ALERT_THRESHOLDS.modelAccuracyFloor} and PSI over ${ALERT_THRESHOLDS.driftPsi} are the thresholds of the provisioned alert rules.</p>
+<p>How to read it. <b>Holdout</b>: the model scored on a time-sliced holdout it never saw (at training, and by the retraining job for champion and challenger on the same fresh rows). <b>Production</b>: accuracy from operators' verdicts and corrections over a rolling window. A segment's <b>gap</b> is its figure minus the overall one and its <b>ratio</b> its figure divided by the overall one, for the metric named above its table. Alert <b>precision</b> is (validated + avoided) / (validated + avoided + invalidated): an avoided problem counts as a true positive; the last verdict a ticket got in the range counts. Production accuracy under ${ALERT_THRESHOLDS.modelAccuracyFloor} and a detected drift page through the provisioned alert rules; PSI over ${ALERT_THRESHOLDS.driftPsi}, the conventional significant shift, is drawn beside the test that decides.</p>
 </footer>
 </body>
 </html>

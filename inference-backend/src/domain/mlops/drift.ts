@@ -13,7 +13,7 @@ import normalCdf from '@stdlib/stats-base-dists-normal-cdf';
  * A numeric feature with at most five distinct values is tested like a categorical one, as there.
  * The population stability index is reported beside every test; it does not decide by itself,
  * because with a small window and many categories its ε for empty cells inflates it (the
- * provisioned alert rule can read `psi` against `ALERT_THRESHOLDS.driftPsi`).
+ * provisioned alert rule pages on `drift_detected`; the dashboard draws `psi` against `ALERT_THRESHOLDS.driftPsi`).
  *
  * Two deliberate differences from Evidently, both where its version cannot run or is undefined:
  * the chi-square is the test of homogeneity of the 2×k table (a value never seen in the reference
