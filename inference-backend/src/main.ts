@@ -43,7 +43,7 @@ import { loadMaintenanceModel } from './services/maintenanceModel';
 import { RetrainingJob } from './services/retraining';
 import { RetrainStage } from './pipeline/retrainStage';
 import { createRetrainingRouter } from './adapters/http/retrainingRoutes';
-import { labelRows, readFeedback } from './adapters/influx/feedbackLabels';
+import { labelRows, readFeedback, resolvedRows } from './adapters/influx/feedbackLabels';
 import { readTableFile } from './adapters/files/csv';
 import { FileAuditTrail } from './adapters/audit';
 import { createAuditRouter } from './adapters/http/auditRoutes';
@@ -347,6 +347,11 @@ export async function startService(
               const sinceMs = clock.nowMs() - config.retraining.labelDays * 86_400_000;
               const feedback = await readFeedback(apiInflux, config.influx.outputDatabase, sinceMs);
               return labelRows(ticketsRepository.all(), feedback, sinceMs).rows;
+            },
+            resolved: async () => {
+              const sinceMs = clock.nowMs() - config.retraining.labelDays * 86_400_000;
+              const feedback = await readFeedback(apiInflux, config.influx.outputDatabase, sinceMs);
+              return resolvedRows(ticketsRepository.all(), feedback, sinceMs);
             },
           },
           audit,

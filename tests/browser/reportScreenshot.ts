@@ -1,8 +1,8 @@
 /**
  * The picture of the performance report for the docs: docs/screenshots/model-report.png. The report is
- * made from the lifecycle week of tests/support/reportScenario.ts (written to a fresh database of the
- * influxd at NOCAI_TEST_INFLUX_URL, or a private one) and opened from disk in the system Chromium, as
- * an analyst would open the mailed file. `npm run screenshots` calls it; on its own:
+ * the one the backend makes of a simulated month of the lifecycle (tests/support/lifecycleMonth.ts,
+ * against the influxd at NOCAI_TEST_INFLUX_URL, or a private one) and opened from disk in the system
+ * Chromium, as an analyst would open the mailed file. `npm run screenshots` calls it; on its own:
  * `npx ts-node -P tests/browser/tsconfig.json tests/browser/reportScreenshot.ts`.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -12,22 +12,34 @@ import { pathToFileURL } from 'node:url';
 import type { Browser } from 'playwright-core';
 
 import { startLocalInfluxd } from '../../inference-backend/src/adapters/influx/localServer';
-import { InfluxReportSource } from '../../inference-backend/src/adapters/report/influxReportSource';
-import { buildReport } from '../../inference-backend/src/adapters/report/reportGenerator';
-import { renderReportHtml } from '../../inference-backend/src/adapters/report/renderHtml';
-import { freshDatabase } from '../support/influx';
-import { WEEK_FROM_MS, WEEK_TO_MS, writeReportScenario } from '../support/reportScenario';
+import { runLifecycleMonth } from '../support/lifecycleMonth';
+import { waitFor } from '../support/wait';
 import { launchChromium } from './harness/chromium';
 
 /** Writes `<outDir>/model-report.png` and returns its path. */
 export async function screenshotReport(browser: Browser, outDir: string): Promise<string> {
-  const influx = await freshDatabase('report_shot');
-  await writeReportScenario(influx.client, influx.database);
-  const report = await buildReport(
-    new InfluxReportSource(influx.client, influx.database),
-    { fromMs: WEEK_FROM_MS, toMs: WEEK_TO_MS },
-    { nowMs: () => WEEK_TO_MS + 3_600_000 }
-  );
+  const month = await runLifecycleMonth((text) => process.stderr.write(`report: ${text}\n`));
+  let html: string;
+  try {
+    await waitFor(
+      async () =>
+        ((await month.backend.influx.client.query(
+          month.backend.outputDb,
+          `SELECT count("accuracy") FROM "aiops_models" WHERE "source" = 'production' AND time >= ${month.toMs}ms`
+        ))[0]?.rows.length ?? 0) > 0
+          ? true
+          : undefined,
+      120_000,
+      'the production accuracy of the last hour'
+    );
+    const made = await month.backend.call('/api/reports', {
+      method: 'POST',
+      body: JSON.stringify({ from: month.fromMs, to: month.toMs + 3 * 3_600_000 }),
+    });
+    html = await (await month.backend.call(made.headers.get('location') ?? '')).text();
+  } finally {
+    await month.stop();
+  }
   const dir = mkdtempSync(join(tmpdir(), 'nocai-report-shot-'));
   const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
   const problems: string[] = [];
@@ -37,12 +49,13 @@ export async function screenshotReport(browser: Browser, outDir: string): Promis
   });
   try {
     const file = join(dir, 'report.html');
-    writeFileSync(file, renderReportHtml(report));
+    writeFileSync(file, html);
     await page.goto(pathToFileURL(file).href, { waitUntil: 'load' });
     if (problems.length > 0) throw new Error(`the report page reported errors: ${problems.join('; ')}`);
     mkdirSync(outDir, { recursive: true });
     const out = join(outDir, 'model-report.png');
-    await page.screenshot({ path: out, fullPage: true });
+    // The overview and the first model: the whole page of a month is several screens long.
+    await page.screenshot({ path: out, clip: { x: 0, y: 0, width: 1200, height: 1700 } });
     return out;
   } finally {
     await page.close();

@@ -8,7 +8,7 @@
  * simulated history; the hours before the failure give the dashboards six hours of a living estate. One ticket
  * is validated, the outage acknowledged, assigned, commented on and expanded, so the pictures show a verdict,
  * the workflow and the details. The dashboards are drawn from the same data after that, and the model
- * performance report of a test week (docs/screenshots/model-report.png, see reportScreenshot.ts).
+ * performance report of a simulated month of the lifecycle (docs/screenshots/model-report.png, see reportScreenshot.ts).
  */
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -103,8 +103,8 @@ describe('retraining from operators’ verdicts (real influxd, real backend, rea
     const run = await retrain();
     const department = run.decisions.find((d) => d.model === 'department');
     expect(department).toMatchObject({ outcome: 'promoted' });
-    expect(department!.challenger!.f1).toBeGreaterThan(department!.champion!.f1);
-    expect(department!.challenger!.accuracy).toBeGreaterThan(department!.champion!.accuracy);
+    expect(department!.challenger!.f1!).toBeGreaterThan(department!.champion!.f1!);
+    expect(department!.challenger!.accuracy!).toBeGreaterThan(department!.champion!.accuracy!);
     expect(department!.holdoutRows).toBeGreaterThanOrEqual(30);
 
     // The new champion routes at once, without a restart: a security ticket goes to IT operations.

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { createLogger } from '../../inference-backend/src/adapters/logger';
 import { loadConfig } from '../../inference-backend/src/config';
 import { startService, type RunningService } from '../../inference-backend/src/main';
+import type { Clock } from '../../inference-backend/src/domain/series';
 import { freshDatabase, testInfluxUrl } from './influx';
 
 export const TEST_TOKEN = 'test-token-123';
@@ -23,7 +24,8 @@ export const outputDatabaseOf = (inputDatabase: string) => `${inputDatabase}_out
 /** The real backend in-process on a free port, over fresh databases of the test influxd. */
 export async function startTestBackend(
   env: Record<string, string> = {},
-  existing?: Awaited<ReturnType<typeof freshDatabase>>
+  existing?: Awaited<ReturnType<typeof freshDatabase>>,
+  overrides: { clock?: Clock } = {}
 ): Promise<TestBackend> {
   const influx = existing ?? (await freshDatabase('svc_in'));
   const outputDb = outputDatabaseOf(influx.database);
@@ -40,7 +42,10 @@ export async function startTestBackend(
     NOCAI_SETTLE_MS: '0',
     ...env,
   });
-  const service = await startService(config, { logger: createLogger(process.env.NOCAI_TEST_LOG_LEVEL ?? 'silent') });
+  const service = await startService(config, {
+    logger: createLogger(process.env.NOCAI_TEST_LOG_LEVEL ?? 'silent'),
+    clock: overrides.clock,
+  });
   return {
     service,
     influx,

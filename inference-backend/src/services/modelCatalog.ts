@@ -28,10 +28,16 @@ export interface CatalogEntry {
   /**
    * How the scheduled retraining trains a challenger: `ticket-labels` = the ticket history plus
    * operators' verdicts and corrections from aiops_tickets/aiops_feedback (text classifiers of
-   * `textSpec`). Absent: retrained by `nocai setup`/`nocai train` only, and why.
+   * `textSpec`); `resolved-tickets` = the history plus the tickets people resolved (the MTTR trees).
+   * Absent: retrained by `nocai setup`/`nocai train` only, and why.
    */
-  retrain?: { from: 'ticket-labels'; textSpec: TargetSpec };
+  retrain?: { from: 'ticket-labels'; textSpec: TargetSpec } | { from: 'resolved-tickets' };
   notRetrainedBecause?: string;
+}
+
+/** The text spec of a model retrained from ticket labels; undefined for the others. */
+export function textSpecOf(entry: CatalogEntry): TargetSpec | undefined {
+  return entry.retrain?.from === 'ticket-labels' ? entry.retrain.textSpec : undefined;
 }
 
 const ticketSpec = (name: string): TargetSpec => {
@@ -103,7 +109,7 @@ export const MODEL_CATALOG: readonly CatalogEntry[] = [
     primaryMetric: 'mae_s',
     lowerIsBetter: true,
     segments: ['department', 'site_kind'],
-    notRetrainedBecause: 'the scheduled retraining of the MTTR trees from resolved tickets is not built yet',
+    retrain: { from: 'resolved-tickets' },
   },
   {
     name: MAINTENANCE_MODEL,

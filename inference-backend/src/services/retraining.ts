@@ -5,17 +5,21 @@ import type { Table } from '../adapters/files/csv';
 import { decisionPoint, holdoutPoints } from '../adapters/influx/modelMetricsWriter';
 import type { Logger } from '../adapters/logger';
 import { promote, setChallenger } from '../adapters/registry/lifecycle';
-import { loadModel, readAliases } from '../adapters/registry/modelRegistry';
+import { listVersions, loadModel, readAliases } from '../adapters/registry/modelRegistry';
 import { TrainInputError, type TargetSpec } from '../commands/train';
 import type { AuditSink } from '../domain/audit/audit';
-import { classificationBySegment, type SegmentedEvaluation } from '../domain/mlops/fairness';
+import { classificationBySegment, regressionBySegment, type SegmentedEvaluation } from '../domain/mlops/fairness';
+import { mttrSecondsOfRow } from '../domain/mlops/mttr';
+import { mttrInputOf } from '../domain/mlops/mttrFeatures';
+import { OnnxMttrModel } from '../adapters/onnx/mttrModel';
+import type { TicketHistoryRow } from '@nocai/contract';
 import type { RegistryManifest } from '../domain/mlops/manifest';
 import { routingClassifierOf } from './onnxModels';
 import type { SeriesPoint } from '../domain/series';
 import { DEFAULT_RETRAINING_OPTIONS, type RetrainingOptions } from '../domain/mlops/promotionGate';
-import { MODEL_CATALOG, type CatalogEntry } from './modelCatalog';
+import { MODEL_CATALOG, textSpecOf, type CatalogEntry } from './modelCatalog';
 import { timeSlice, trainingTable, type LabelledRow } from './trainingTable';
-import { trainInWorker } from './trainWorker';
+import { trainInWorker, trainMttrInWorker } from './trainWorker';
 
 export { timeSlice, trainingTable, type LabelledRow };
 
@@ -37,6 +41,8 @@ export interface RetrainingSources {
   history(): Promise<Table | undefined>;
   /** Tickets operators judged or corrected, with the history's columns (see `labelRows`). */
   labels(): Promise<LabelledRow[]>;
+  /** Tickets people resolved (not auto-resolved, not judged false positives), with the history's columns: the MTTR labels. */
+  resolved?(): Promise<LabelledRow[]>;
 }
 
 export interface SegmentComparison {
@@ -49,9 +55,14 @@ export interface SegmentComparison {
 export interface ModelEvaluation {
   version: string;
   alias: 'champion' | 'challenger';
-  accuracy: number;
-  f1: number;
   rows: number;
+  /** The model's primary metric (the catalog's `primaryMetric`) on the holdout. */
+  primary: number;
+  /** Classifiers. */
+  accuracy?: number;
+  f1?: number;
+  /** Regression (MTTR P50): mean absolute error in seconds. */
+  maeSeconds?: number;
   /** Figures overall and per segment group (Fairlearn's MetricFrame concepts). */
   segmented: SegmentedEvaluation;
 }
@@ -140,16 +151,27 @@ export class RetrainingJob {
     const named = Object.keys(challengers);
     const entries = MODEL_CATALOG.filter((e) => e.retrain && (named.length === 0 || named.includes(e.name)));
     this.deps.logger.info({ trigger: trigger.kind, models: entries.map((e) => e.name) }, 'retraining: started');
-    const [history, labels] = await Promise.all([this.deps.sources.history(), this.deps.sources.labels()]);
+    const [history, labels, resolved] = await Promise.all([
+      this.deps.sources.history(),
+      this.deps.sources.labels(),
+      this.deps.sources.resolved?.() ?? Promise.resolve([]),
+    ]);
     const routingLabels = labels.filter((row) => row.verdict !== 'invalid');
-    const split = timeSlice(routingLabels, this.options.holdoutFraction);
+    const splits = {
+      'ticket-labels': timeSlice(routingLabels, this.options.holdoutFraction),
+      'resolved-tickets': timeSlice(resolved.filter(isMttrLabel), this.options.holdoutFraction),
+    };
     const decisions: RetrainingDecision[] = [];
     for (const entry of entries) {
-      this.deps.logger.info({ model: entry.name, labels: routingLabels.length }, 'retraining: training a challenger');
+      const from = entry.retrain!.from;
+      const split = splits[from];
+      this.deps.logger.info({ model: entry.name, labels: split.train.length + split.holdout.length }, 'retraining: training a challenger');
       const given = challengers[entry.name];
       const decision = given
         ? await this.decide(entry.name, given, split.holdout, trigger)
-        : await this.retrainOne(entry, history, split, trigger);
+        : from === 'resolved-tickets'
+          ? await this.retrainMttr(entry, history, split, trigger)
+          : await this.retrainOne(entry, history, split, trigger);
       decisions.push(decision);
       this.deps.logger.info(
         { model: entry.name, outcome: decision.outcome, reason: decision.reason },
@@ -165,7 +187,7 @@ export class RetrainingJob {
     split: { train: LabelledRow[]; holdout: LabelledRow[] },
     trigger: RetrainingTrigger
   ): Promise<RetrainingDecision> {
-    const spec = entry.retrain!.textSpec;
+    const spec = textSpecOf(entry)!;
     const base = { model: entry.name, primaryMetric: entry.primaryMetric, segments: [], holdoutRows: split.holdout.length };
     if (split.holdout.length < this.options.minHoldoutRows) {
       return this.conclude(
@@ -214,6 +236,46 @@ export class RetrainingJob {
     return this.decide(entry.name, challengerVersion, split.holdout, trigger, trainRows);
   }
 
+  /** The MTTR trees retrained on the history and the tickets people resolved before the fresh slice. */
+  private async retrainMttr(
+    entry: CatalogEntry,
+    history: Table | undefined,
+    split: { train: LabelledRow[]; holdout: LabelledRow[] },
+    trigger: RetrainingTrigger
+  ): Promise<RetrainingDecision> {
+    const base = { model: entry.name, primaryMetric: entry.primaryMetric, segments: [], holdoutRows: split.holdout.length };
+    if (split.holdout.length < this.options.minHoldoutRows) {
+      return this.conclude(
+        {
+          ...base,
+          outcome: 'skipped',
+          trainRows: 0,
+          reason: `holdout of ${split.holdout.length} resolved tickets is under ${this.options.minHoldoutRows}: too small to decide`,
+        },
+        trigger
+      );
+    }
+    const ids = new Set(split.train.map((row) => row.id));
+    const rows = [...(history?.rows ?? []).filter((row) => !ids.has(row.id ?? '')), ...split.train] as unknown as TicketHistoryRow[];
+    const versions = await listVersions(this.deps.registryDir, entry.name);
+    const next = `v${versions.reduce((max, v) => Math.max(max, Number(v.slice(1)) || 0), 0) + 1}`;
+    let challengerVersion: string;
+    try {
+      challengerVersion = await trainMttrInWorker(entry.name, rows, next, this.deps.registryDir);
+      await setChallenger(
+        this.deps.registryDir,
+        entry.name,
+        challengerVersion,
+        { actor: trigger.actor, role: 'system', from: trigger.kind, reason: 'trained by the retraining' },
+        this.deps.audit
+      );
+    } catch (error) {
+      if (!(error instanceof TrainInputError)) throw error;
+      return this.conclude({ ...base, outcome: 'skipped', trainRows: rows.length, reason: `no challenger: ${error.message}` }, trigger);
+    }
+    return this.decide(entry.name, challengerVersion, split.holdout, trigger, rows.length);
+  }
+
   /**
    * The recency half-life whose model, trained on the older part of the training labels (and
    * the history), scores best on their newest part: time-ordered validation inside the training
@@ -223,7 +285,7 @@ export class RetrainingJob {
     const candidates = this.options.halfLivesDays;
     const inner = timeSlice(train, this.options.holdoutFraction);
     if (candidates.length < 2 || inner.holdout.length < this.options.minHoldoutRows) return candidates[0] ?? Number.POSITIVE_INFINITY;
-    const spec = entry.retrain!.textSpec;
+    const spec = textSpecOf(entry)!;
     const scratch = await mkdtemp(join(tmpdir(), 'nocai-retrain-'));
     try {
       let best = { halfLife: candidates[0], score: Number.NEGATIVE_INFINITY };
@@ -231,7 +293,7 @@ export class RetrainingJob {
         const table = trainingTable(history, inner.train, spec, halfLife);
         const version = await trainInWorker(entry.name, table, scratch);
         const evaluation = await evaluateVersion(scratch, entry.name, version, 'challenger', inner.holdout, spec, []);
-        const score = primaryOf(entry, evaluation);
+        const score = evaluation.primary;
         this.deps.logger.debug({ model: entry.name, halfLifeDays: halfLife, score }, 'retraining: recency candidate');
         if (score > best.score + 1e-9) best = { halfLife, score };
       }
@@ -256,41 +318,42 @@ export class RetrainingJob {
   ): Promise<RetrainingDecision> {
     const entry = MODEL_CATALOG.find((e) => e.name === model);
     if (!entry?.retrain) throw new Error(`model ${model} is not retrained from labels`);
-    const spec = entry.retrain.textSpec;
+    const spec = textSpecOf(entry);
     const base = { model, primaryMetric: entry.primaryMetric, holdoutRows: holdout.length, trainRows };
-    const rows = holdout.filter((row) => (row[spec.labelColumn] ?? '') !== '');
+    const rows = spec ? holdout.filter((row) => (row[spec.labelColumn] ?? '') !== '') : holdout.filter(isMttrLabel);
     if (rows.length < this.options.minHoldoutRows) {
       return this.conclude(
         { ...base, outcome: 'skipped', segments: [], reason: `holdout of ${rows.length} labelled rows is under ${this.options.minHoldoutRows}: too small to decide` },
         trigger
       );
     }
+    const evaluate = (version: string, alias: 'champion' | 'challenger') =>
+      spec
+        ? evaluateVersion(this.deps.registryDir, model, version, alias, rows, spec, entry.segments, this.options.minSegmentRows)
+        : evaluateMttrVersion(this.deps.registryDir, model, version, alias, rows, entry.segments, this.options.minSegmentRows);
     const championVersion = (await readAliases(this.deps.registryDir, model)).champion;
-    const challenger = await evaluateVersion(this.deps.registryDir, model, challengerVersion, 'challenger', rows, spec, entry.segments, this.options.minSegmentRows);
+    const challenger = await evaluate(challengerVersion, 'challenger');
     if (!championVersion) {
       await this.promote(model, challengerVersion, undefined, trigger, 'no champion yet');
-      return this.conclude(
-        { ...base, outcome: 'promoted', challenger, segments: [], reason: 'there was no champion' },
-        trigger
-      );
+      return this.conclude({ ...base, outcome: 'promoted', challenger, segments: [], reason: 'there was no champion' }, trigger);
     }
-    const champion = await evaluateVersion(this.deps.registryDir, model, championVersion, 'champion', rows, spec, entry.segments, this.options.minSegmentRows);
-    const segments = compareSegments(champion, challenger);
-    const primary = (e: ModelEvaluation) => primaryOf(entry, e);
-    const gain = primary(challenger) - primary(champion);
-    const worst = segments.reduce<SegmentComparison | undefined>(
-      (w, s) => (!w || s.challenger - s.champion < w.challenger - w.champion ? s : w),
-      undefined
-    );
-    const figures = `${entry.primaryMetric} ${fixed(primary(challenger))} (${challengerVersion}) vs ${fixed(primary(champion))} (${championVersion}) on ${rows.length} fresh rows`;
+    const champion = await evaluate(championVersion, 'champion');
+    const lower = entry.lowerIsBetter === true;
+    const segments = compareSegments(champion, challenger, lower ? 'maeSeconds' : 'accuracy');
+    // Gains and losses as fractions: of accuracy points for classifiers, relative to the champion's error for MAE.
+    const gain = lower ? (champion.primary - challenger.primary) / Math.max(champion.primary, 1e-9) : challenger.primary - champion.primary;
+    const lossOf = (s: SegmentComparison) => (lower ? (s.challenger - s.champion) / Math.max(s.champion, 1e-9) : s.champion - s.challenger);
+    const worst = segments.reduce<SegmentComparison | undefined>((w, s) => (!w || lossOf(s) > lossOf(w) ? s : w), undefined);
+    const show = (x: number) => (lower ? `${Math.round(x / 60)} min` : fixed(x));
+    const figures = `${entry.primaryMetric} ${show(challenger.primary)} (${challengerVersion}) vs ${show(champion.primary)} (${championVersion}) on ${rows.length} fresh rows`;
     let outcome: RetrainingOutcome;
     let reason: string;
     if (gain < this.options.margin) {
       outcome = 'kept';
-      reason = `challenger does not beat the champion by ${this.options.margin}: ${figures}`;
-    } else if (worst && worst.champion - worst.challenger > this.options.maxSegmentLoss) {
+      reason = `challenger does not beat the champion by ${this.options.margin}${lower ? ' (relative)' : ''}: ${figures}`;
+    } else if (worst && lossOf(worst) > this.options.maxSegmentLoss) {
       outcome = 'kept';
-      reason = `challenger loses ${fixed(worst.champion - worst.challenger)} accuracy on ${worst.segment} (more than ${this.options.maxSegmentLoss}): ${figures}`;
+      reason = `challenger loses ${fixed(lossOf(worst))}${lower ? ' (relative MAE)' : ' accuracy'} on ${worst.segment} (more than ${this.options.maxSegmentLoss}): ${figures}`;
     } else {
       outcome = 'promoted';
       reason = `challenger beats the champion: ${figures}`;
@@ -319,6 +382,10 @@ export class RetrainingJob {
     await this.deps.onPromoted?.(model, version);
   }
 
+  private async championOf(model: string): Promise<string | undefined> {
+    return (await readAliases(this.deps.registryDir, model).catch(() => ({}) as Record<string, string | undefined>)).champion;
+  }
+
   private async conclude(decision: RetrainingDecision, trigger: RetrainingTrigger): Promise<RetrainingDecision> {
     const timeUs = this.deps.nowMs() * 1000;
     const points: SeriesPoint[] = [];
@@ -328,7 +395,7 @@ export class RetrainingJob {
       const alias = evaluation.alias === 'challenger' && decision.outcome === 'promoted' ? 'champion' : evaluation.alias;
       points.push(
         ...holdoutPoints(
-          { model: decision.model, version: evaluation.version, alias, primaryMetric, primaryValue: primaryMetric === 'accuracy' ? evaluation.accuracy : evaluation.f1 },
+          { model: decision.model, version: evaluation.version, alias, primaryMetric, primaryValue: evaluation.primary },
           evaluation.segmented,
           timeUs
         )
@@ -339,7 +406,8 @@ export class RetrainingJob {
         decisionPoint(
           {
             model: decision.model,
-            version: decision.challenger?.version ?? decision.champion?.version ?? 'none',
+            // A run that decided nothing is about the champion it kept.
+            version: decision.challenger?.version ?? decision.champion?.version ?? (await this.championOf(decision.model)) ?? 'none',
             alias: decision.outcome === 'promoted' ? 'champion' : decision.challenger ? 'challenger' : 'none',
             // A run that could not decide keeps the champion: written as `kept` with its reason.
             decision: decision.outcome === 'promoted' ? 'promoted' : 'kept',
@@ -347,8 +415,8 @@ export class RetrainingJob {
             primaryMetric,
             championVersion: decision.champion?.version,
             challengerVersion: decision.challenger?.version,
-            championValue: decision.champion ? (primaryMetric === 'accuracy' ? decision.champion.accuracy : decision.champion.f1) : undefined,
-            challengerValue: decision.challenger ? (primaryMetric === 'accuracy' ? decision.challenger.accuracy : decision.challenger.f1) : undefined,
+            championValue: decision.champion?.primary,
+            challengerValue: decision.challenger?.primary,
           },
           timeUs
         )
@@ -370,9 +438,6 @@ export class RetrainingJob {
   }
 }
 
-function primaryOf(entry: CatalogEntry, evaluation: ModelEvaluation): number {
-  return entry.primaryMetric === 'accuracy' ? evaluation.accuracy : evaluation.f1;
-}
 
 /** One version of `model` scored on `rows`: accuracy and macro-F1, overall and per segment group. */
 export async function evaluateVersion(
@@ -398,14 +463,10 @@ export async function evaluateVersion(
       { dimensions: segmentColumns, minGroupRows, primary: 'macro_f1' }
     );
     if (!segmented) throw new Error(`no rows to evaluate ${model}@${version} on`);
-    return {
-      version,
-      alias,
-      accuracy: segmented.overall.accuracy ?? 0,
-      f1: segmented.overall.f1 ?? 0,
-      rows: rows.length,
-      segmented,
-    };
+    const accuracy = segmented.overall.accuracy ?? 0;
+    const f1 = segmented.overall.f1 ?? 0;
+    const entry = MODEL_CATALOG.find((e) => e.name === model);
+    return { version, alias, accuracy, f1, primary: entry?.primaryMetric === 'accuracy' ? accuracy : f1, rows: rows.length, segmented };
   } finally {
     await classifier.close();
   }
@@ -419,16 +480,53 @@ function scarceClasses(table: Table, labelColumn: string, labelled: readonly Lab
   return [...labelledClasses].map((label) => [label, counts.get(label) ?? 0] as [string, number]).filter(([, n]) => n < min).sort();
 }
 
-/** Champion and challenger accuracy per segment group big enough to judge. */
-function compareSegments(champion: ModelEvaluation, challenger: ModelEvaluation): SegmentComparison[] {
+/** Champion and challenger figures (accuracy, or MAE) per segment group big enough to judge. */
+function compareSegments(champion: ModelEvaluation, challenger: ModelEvaluation, figure: 'accuracy' | 'maeSeconds'): SegmentComparison[] {
   const key = (dimension: string, group: string) => `${dimension}=${group}`;
-  const theirs = new Map(challenger.segmented.segments.map((s) => [key(s.dimension, s.group), s.figures.accuracy ?? 0]));
+  const theirs = new Map(challenger.segmented.segments.map((s) => [key(s.dimension, s.group), s.figures[figure] ?? 0]));
   return champion.segmented.segments
     .filter((s) => !s.tooSmall)
     .map((s) => ({
       segment: key(s.dimension, s.group),
       rows: s.figures.rows,
-      champion: s.figures.accuracy ?? 0,
+      champion: s.figures[figure] ?? 0,
       challenger: theirs.get(key(s.dimension, s.group)) ?? 0,
     }));
+}
+
+/** A resolved ticket whose time to resolve is a label: resolved by people, after it opened. */
+function isMttrLabel(row: LabelledRow): boolean {
+  const opened = Date.parse(row.opened_at ?? '');
+  const resolved = Date.parse(row.resolved_at ?? '');
+  return row.auto_resolved !== 'true' && Number.isFinite(opened) && Number.isFinite(resolved) && resolved >= opened;
+}
+
+/** A version of the MTTR trees scored on resolved tickets: MAE of the P50, overall and per segment group. */
+export async function evaluateMttrVersion(
+  registryDir: string,
+  model: string,
+  version: string,
+  alias: 'champion' | 'challenger',
+  rows: readonly LabelledRow[],
+  segmentColumns: readonly string[],
+  minGroupRows = DEFAULT_RETRAINING_OPTIONS.minSegmentRows
+): Promise<ModelEvaluation> {
+  const mttr = await OnnxMttrModel.load(join(registryDir, model, version));
+  try {
+    const tickets = rows as unknown as TicketHistoryRow[];
+    const predictions = await mttr.predict(tickets.map(mttrInputOf));
+    const segmented = regressionBySegment(
+      tickets.map((row, i) => ({
+        yTrue: mttrSecondsOfRow(row),
+        yPred: predictions[i].p50Seconds,
+        segments: Object.fromEntries(segmentColumns.map((c) => [c, (row as unknown as Record<string, string>)[c] ?? ''])),
+      })),
+      { dimensions: segmentColumns, minGroupRows }
+    );
+    if (!segmented) throw new Error(`no resolved tickets to evaluate ${model}@${version} on`);
+    const maeSeconds = segmented.overall.maeSeconds ?? 0;
+    return { version, alias, rows: rows.length, primary: maeSeconds, maeSeconds, segmented };
+  } finally {
+    await mttr.release();
+  }
 }

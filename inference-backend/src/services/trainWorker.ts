@@ -3,7 +3,12 @@ import { join } from 'node:path';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import type { Table } from '../adapters/files/csv';
 import { trainTarget, TrainInputError } from '../commands/train';
-import { MODEL_CATALOG } from './modelCatalog';
+import type { TicketHistoryRow } from '@nocai/contract';
+import { writeMttrBundle } from '../adapters/onnx/mttrModel';
+import { saveProfile } from '../adapters/registry/profileStore';
+import { isResolvedByPeople, trainMttrModel } from '../domain/mlops/mttr';
+import { mttrProfile } from '../domain/mlops/profile';
+import { MODEL_CATALOG, textSpecOf } from './modelCatalog';
 import { WEIGHT_COLUMN } from './trainingTable';
 
 /**
@@ -13,7 +18,9 @@ import { WEIGHT_COLUMN } from './trainingTable';
  */
 interface TrainJob {
   model: string;
-  table: Table;
+  /** A text classifier's training table, or the MTTR trees' ticket rows and the version to write. */
+  table?: Table;
+  mttr?: { rows: TicketHistoryRow[]; version: string };
   registryDir: string;
 }
 
@@ -21,8 +28,24 @@ type TrainAnswer = { ok: true; version: string } | { ok: false; inputError: bool
 
 async function trainHere(job: TrainJob): Promise<string> {
   const entry = MODEL_CATALOG.find((e) => e.name === job.model);
-  if (!entry?.retrain) throw new Error(`model ${job.model} has no trainer in the catalog`);
-  const trained = await trainTarget(job.table, { ...entry.retrain.textSpec, weightColumn: WEIGHT_COLUMN }, job.registryDir);
+  if (job.mttr) {
+    // The MTTR trees write their own bundle (model.onnx + manifest with its sha256) and profile.
+    const { rows, version } = job.mttr;
+    let model;
+    try {
+      ({ model } = trainMttrModel(rows, { version }));
+    } catch (error) {
+      if (error instanceof RangeError) throw new TrainInputError(error.message);
+      throw error;
+    }
+    const dir = join(job.registryDir, job.model, version);
+    await writeMttrBundle(dir, model);
+    await saveProfile(dir, mttrProfile(model.manifest, rows.filter(isResolvedByPeople)));
+    return version;
+  }
+  const spec = entry ? textSpecOf(entry) : undefined;
+  if (!spec || !job.table) throw new Error(`model ${job.model} has no trainer in the catalog`);
+  const trained = await trainTarget(job.table, { ...spec, weightColumn: WEIGHT_COLUMN }, job.registryDir);
   return trained.manifest.version;
 }
 
@@ -38,8 +61,17 @@ function workerScript(): string | undefined {
  * script (sources never built), it trains in this thread.
  */
 export async function trainInWorker(model: string, table: Table, registryDir: string): Promise<string> {
+  return runJob({ model, table, registryDir });
+}
+
+/** The MTTR trees on `rows`, written as `version` of the MTTR model in `registryDir`, off the main thread. */
+export async function trainMttrInWorker(model: string, rows: TicketHistoryRow[], version: string, registryDir: string): Promise<string> {
+  return runJob({ model, mttr: { rows, version }, registryDir });
+}
+
+async function runJob(job: TrainJob): Promise<string> {
   const script = workerScript();
-  const job: TrainJob = { model, table, registryDir };
+  const model = job.model;
   if (!script) return trainHere(job);
   const answer = await new Promise<TrainAnswer>((resolve, reject) => {
     const worker = new Worker(script, { workerData: job });

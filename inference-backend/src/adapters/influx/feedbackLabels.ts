@@ -103,3 +103,23 @@ export function labelRows(
   rows.sort((a, b) => (a.labelled_at < b.labelled_at ? -1 : a.labelled_at > b.labelled_at ? 1 : 0));
   return { rows, missing };
 }
+
+/**
+ * The MTTR labels: tickets people resolved since `sinceMs` (not auto-resolved, which says nothing
+ * of a time to resolve, nor judged false positives), as training rows, oldest first.
+ */
+export function resolvedRows(
+  tickets: Iterable<Ticket>,
+  feedback: readonly FeedbackRecord[],
+  sinceMs: number
+): Array<Record<string, string>> {
+  const verdicts = new Map(feedback.map((record) => [record.ticketId, record]));
+  const rows: Array<Record<string, string>> = [];
+  for (const ticket of tickets) {
+    if (ticket.resolvedAtMs === undefined || ticket.resolvedAtMs < sinceMs || ticket.autoResolved) continue;
+    if (ticket.status !== 'resolved' && ticket.status !== 'closed') continue;
+    if (verdicts.get(ticket.id)?.verdict === 'invalid') continue;
+    rows.push(labelledRow(ticket, verdicts.get(ticket.id)));
+  }
+  return rows.sort((a, b) => (a.opened_at < b.opened_at ? -1 : a.opened_at > b.opened_at ? 1 : 0));
+}
