@@ -6,8 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Browser } from 'playwright-core';
-import { runLifecycleMonth, type LifecycleMonth } from '../support/lifecycleMonth';
-import { waitFor } from '../support/wait';
+import { monthReport, runLifecycleMonth, type LifecycleMonth } from '../support/lifecycleMonth';
 import { launchChromium } from './harness/chromium';
 
 /**
@@ -23,24 +22,7 @@ describe('the performance report of a simulated month of the lifecycle', () => {
 
   beforeAll(async () => {
     month = await runLifecycleMonth();
-    const rows = async (q: string) => (await month.backend.influx.client.query(month.backend.outputDb, q))[0]?.rows ?? [];
-    // The production figures of the month's last hour are written once the stage sees the clock there.
-    await waitFor(
-      async () =>
-        (await rows(`SELECT count("accuracy") FROM "aiops_models" WHERE "source" = 'production' AND time >= ${month.toMs}ms`)).length > 0
-          ? true
-          : undefined,
-      120_000,
-      'the production accuracy of the last hour'
-    );
-    const made = await month.backend.call('/api/reports', {
-      method: 'POST',
-      body: JSON.stringify({ from: month.fromMs, to: month.toMs + 3 * 3_600_000 }),
-    });
-    expect(made.status).toBe(201);
-    const got = await month.backend.call(made.headers.get('location') ?? '');
-    expect(got.status).toBe(200);
-    html = await got.text();
+    html = await monthReport(month);
     dir = mkdtempSync(join(tmpdir(), 'nocai-lifecycle-report-'));
     browser = await launchChromium();
   }, 900_000);

@@ -12,8 +12,7 @@ import { pathToFileURL } from 'node:url';
 import type { Browser } from 'playwright-core';
 
 import { startLocalInfluxd } from '../../inference-backend/src/adapters/influx/localServer';
-import { runLifecycleMonth } from '../support/lifecycleMonth';
-import { waitFor } from '../support/wait';
+import { monthReport, runLifecycleMonth } from '../support/lifecycleMonth';
 import { launchChromium } from './harness/chromium';
 
 /** Writes `<outDir>/model-report.png` and returns its path. */
@@ -21,22 +20,7 @@ export async function screenshotReport(browser: Browser, outDir: string): Promis
   const month = await runLifecycleMonth((text) => process.stderr.write(`report: ${text}\n`));
   let html: string;
   try {
-    await waitFor(
-      async () =>
-        ((await month.backend.influx.client.query(
-          month.backend.outputDb,
-          `SELECT count("accuracy") FROM "aiops_models" WHERE "source" = 'production' AND time >= ${month.toMs}ms`
-        ))[0]?.rows.length ?? 0) > 0
-          ? true
-          : undefined,
-      120_000,
-      'the production accuracy of the last hour'
-    );
-    const made = await month.backend.call('/api/reports', {
-      method: 'POST',
-      body: JSON.stringify({ from: month.fromMs, to: month.toMs + 3 * 3_600_000 }),
-    });
-    html = await (await month.backend.call(made.headers.get('location') ?? '')).text();
+    html = await monthReport(month);
   } finally {
     await month.stop();
   }

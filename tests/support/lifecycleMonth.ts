@@ -145,3 +145,32 @@ export async function runLifecycleMonth(progress: (text: string) => void = () =>
     },
   };
 }
+
+/**
+ * The performance report the backend makes of the month (HTML), once its production figures of the
+ * month's last hour are written.
+ */
+export async function monthReport(month: LifecycleMonth): Promise<string> {
+  const { backend } = month;
+  await waitFor(
+    async () =>
+      ((
+        await backend.influx.client.query(
+          backend.outputDb,
+          `SELECT count("accuracy") FROM "aiops_models" WHERE "source" = 'production' AND time >= ${month.toMs}ms`
+        )
+      )[0]?.rows.length ?? 0) > 0
+        ? true
+        : undefined,
+    120_000,
+    'the production accuracy of the last hour'
+  );
+  const made = await backend.call('/api/reports', {
+    method: 'POST',
+    body: JSON.stringify({ from: month.fromMs, to: month.toMs + 3 * HOUR_MS }),
+  });
+  if (made.status !== 201) throw new Error(`POST /api/reports answered ${made.status}: ${await made.text()}`);
+  const got = await backend.call(made.headers.get('location') ?? '');
+  if (got.status !== 200) throw new Error(`the report answered ${got.status}`);
+  return got.text();
+}

@@ -219,13 +219,7 @@ export class RetrainingJob {
       const table = trainingTable(history, split.train, spec, halfLifeDays);
       trainRows = table.rows.length;
       challengerVersion = await trainInWorker(entry.name, table, this.deps.registryDir);
-      await setChallenger(
-        this.deps.registryDir,
-        entry.name,
-        challengerVersion,
-        { actor: trigger.actor, role: 'system', from: trigger.kind, reason: 'trained by the retraining' },
-        this.deps.audit
-      );
+      await this.markChallenger(entry.name, challengerVersion, trigger);
     } catch (error) {
       if (!(error instanceof TrainInputError)) throw error;
       return this.conclude(
@@ -262,13 +256,7 @@ export class RetrainingJob {
     let challengerVersion: string;
     try {
       challengerVersion = await trainMttrInWorker(entry.name, rows, next, this.deps.registryDir);
-      await setChallenger(
-        this.deps.registryDir,
-        entry.name,
-        challengerVersion,
-        { actor: trigger.actor, role: 'system', from: trigger.kind, reason: 'trained by the retraining' },
-        this.deps.audit
-      );
+      await this.markChallenger(entry.name, challengerVersion, trigger);
     } catch (error) {
       if (!(error instanceof TrainInputError)) throw error;
       return this.conclude({ ...base, outcome: 'skipped', trainRows: rows.length, reason: `no challenger: ${error.message}` }, trigger);
@@ -380,6 +368,16 @@ export class RetrainingJob {
       this.deps.audit
     );
     await this.deps.onPromoted?.(model, version);
+  }
+
+  private async markChallenger(model: string, version: string, trigger: RetrainingTrigger): Promise<void> {
+    await setChallenger(
+      this.deps.registryDir,
+      model,
+      version,
+      { actor: trigger.actor, role: 'system', from: trigger.kind, reason: 'trained by the retraining' },
+      this.deps.audit
+    );
   }
 
   private async championOf(model: string): Promise<string | undefined> {

@@ -41,3 +41,17 @@ export class InvalidModelNameError extends Error {
     this.name = 'InvalidModelNameError';
   }
 }
+
+/** `text` of `file` as a JSON object; anything else is a `DamagedModelError` naming the file. */
+export function parseJsonObject(file: string, text: string): Record<string, unknown> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new DamagedModelError(file, 'is not valid JSON');
+  }
+  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    throw new DamagedModelError(file, 'is not a JSON object');
+  }
+  return parsed as Record<string, unknown>;
+}

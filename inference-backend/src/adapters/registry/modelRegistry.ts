@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { isModelAlias } from '../../domain/mlops/manifest';
 import type { ModelAlias, ModelManifest, RegistryManifest } from '../../domain/mlops/manifest';
 import { writeAtomically } from './durableFiles';
-import { DamagedModelError, InvalidModelNameError, ModelNotFoundError, RegistryConflictError } from './errors';
+import { DamagedModelError, InvalidModelNameError, ModelNotFoundError, parseJsonObject, RegistryConflictError } from './errors';
 import { sha256Hex, verifyArtifact } from './integrity';
 import { withModelLock } from './modelLock';
 import { appendAliasChanges, readArchived } from './registryFiles';
@@ -86,15 +86,7 @@ export async function readAliasesFile(registryDir: string, name: string): Promis
     if (errnoCode(error) === 'ENOENT') return {};
     throw new DamagedModelError(file, unreadable(error));
   }
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    throw new DamagedModelError(file, 'is not valid JSON');
-  }
-  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) {
-    throw new DamagedModelError(file, 'is not a JSON object');
-  }
+  const parsed = parseJsonObject(file, text);
   const aliases: Aliases = {};
   for (const [alias, version] of Object.entries(parsed)) {
     if (isModelAlias(alias) && typeof version === 'string') aliases[alias] = version;
@@ -252,15 +244,7 @@ export async function loadModel<M extends RegistryManifest = ModelManifest>(
     }
     throw new DamagedModelError(manifestFile, unreadable(error));
   }
-  let manifest: unknown;
-  try {
-    manifest = JSON.parse(manifestText);
-  } catch {
-    throw new DamagedModelError(manifestFile, 'is not valid JSON');
-  }
-  if (!manifest || typeof manifest !== 'object' || Array.isArray(manifest)) {
-    throw new DamagedModelError(manifestFile, 'is not a JSON object');
-  }
+  const manifest = parseJsonObject(manifestFile, manifestText);
   const modelFile = join(dir, MODEL_FILE);
   let onnx: Uint8Array;
   try {

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { isModelAlias } from '../../domain/mlops/manifest';
 import type { ModelAlias } from '../../domain/mlops/manifest';
 import { appendLineDurably, writeAtomically } from './durableFiles';
-import { DamagedModelError } from './errors';
+import { DamagedModelError, parseJsonObject } from './errors';
 
 /**
  * The files of a model's folder that change (the versions never do): the alias history, one JSON
@@ -95,15 +95,7 @@ export async function readArchived(registryDir: string, name: string): Promise<R
   const file = join(registryDir, name, ARCHIVED_FILE);
   const text = await readOptional(file);
   if (text === undefined) return {};
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    throw new DamagedModelError(file, 'is not valid JSON');
-  }
-  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) {
-    throw new DamagedModelError(file, 'is not a JSON object');
-  }
+  const parsed = parseJsonObject(file, text);
   return parsed as Record<string, ArchivedVersion>;
 }
 
