@@ -100,6 +100,16 @@ export const MAINTENANCE_SERIES = {
     modelVersion: 'model_version',
     /** true on the point where the risk crossed the alert threshold (and hourly while it stays there). */
     alarm: 'alarm',
+    /**
+     * Expected hours until the device halts, from the remaining-life model trained with the failure
+     * model; absent when the models folder has none. Capped at 48 h: a value at the cap means "at
+     * least 48 h" (a device that shows no sign of failing), never an estimate of how much longer.
+     */
+    remainingLifeHours: 'remaining_life_h',
+    /** Lower bound (P10) of the remaining life, hours: about 10% of devices halt sooner. Capped like it. */
+    remainingLifeP10Hours: 'remaining_life_p10_h',
+    /** Upper bound (P90) of the remaining life, hours; at the cap (48 h) it means "at least 48 h". */
+    remainingLifeP90Hours: 'remaining_life_p90_h',
   },
 } as const;
 

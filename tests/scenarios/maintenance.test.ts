@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ALERT_THRESHOLDS } from '@nocai/contract';
 import type { Ticket } from '@nocai/contract';
-import { trainMaintenanceModel } from '../../inference-backend/src/commands/maintenanceModel';
+import { REMAINING_LIFE_CAP_H, trainMaintenanceModel } from '../../inference-backend/src/commands/maintenanceModel';
 import { generateInventory } from '../../inference-backend/src/simulator';
 import { minuteAgo, runScenario, scenarioTickets, type ScenarioRun } from '../support/scenario';
 import { waitFor } from '../support/wait';
@@ -15,7 +15,7 @@ const MINUTE_MS = 60_000;
 const HOUR_MS = 60 * MINUTE_MS;
 
 /**
- * The maintenance stage against a real influxd: the failure model `nocai setup` trains (simulated
+ * The maintenance stage against a real influxd: the failure and remaining-life models `nocai setup` trains (simulated
  * run-to-failure histories of other PLCs, another seed), served by onnxruntime-node, over the
  * sensors of an estate where one PLC overheats slowly for 12 hours and halts.
  */
@@ -31,7 +31,7 @@ describe('maintenance stage through the real pipeline (simulator → influxd →
     rmSync(modelsDir, { recursive: true, force: true });
   });
 
-  it('When a PLC overheats over 12 hours, then its failure risk passes 0.5 at least 6 hours before it halts, naming the temperature, one maintenance ticket opens then, and no other PLC is flagged', async () => {
+  it('When a PLC overheats over 12 hours, then its failure risk passes 0.5 at least 6 hours before it halts, naming the temperature, its remaining life falls below the cap as the halt nears, one maintenance ticket opens then, and no other PLC is flagged', async () => {
     const inventory = generateInventory({ seed: 42, sites: 4 });
     const factory = inventory.sites.find((s) => s.kind === 'factory')?.id ?? '';
     const plc = inventory.devices.find((d) => d.site === factory && d.kind === 'plc')?.host ?? '';
@@ -52,7 +52,10 @@ describe('maintenance stage through the real pipeline (simulator → influxd →
     // the overheated PLC itself is silent for a while after its halt).
     await waitFor(
       async () => {
-        const last = await client.query(db, `SELECT last(failure_probability) FROM aiops_maintenance WHERE device_kind = 'plc'`);
+        const last = await client.query(
+          db,
+          `SELECT last(failure_probability) FROM aiops_maintenance WHERE device_kind = 'plc'`
+        );
         const lastUs = Number(last[0]?.rows[0]?.time ?? 0);
         return lastUs / 1000 >= haltMs + 30 * MINUTE_MS ? true : undefined;
       },
@@ -69,6 +72,37 @@ describe('maintenance stage through the real pipeline (simulator → influxd →
     expect(rows.length).toBeGreaterThan(0);
     expect(rows[0].top_factor).toBe('sensors.temperature_c');
 
+    // The remaining life over the last 8 hours before the halt: within its P10–P90, under the cap
+    // a few hours ahead, and lower in the last two hours than four to six hours ahead.
+    const lifeRows =
+      (
+        await client.query(
+          db,
+          `SELECT remaining_life_h, remaining_life_p10_h, remaining_life_p90_h FROM aiops_maintenance WHERE host = '${plc}' ` +
+            `AND time > ${haltMs - 8 * HOUR_MS}ms AND time <= ${haltMs}ms`
+        )
+      )[0]?.rows ?? [];
+    const life = lifeRows.map((r) => ({
+      ms: Number(r.time) / 1000,
+      hours: Number(r.remaining_life_h),
+      p10: Number(r.remaining_life_p10_h),
+      p90: Number(r.remaining_life_p90_h),
+    }));
+    expect(life.length).toBeGreaterThan(40);
+    expect(life.every((l) => l.p10 <= l.hours && l.hours <= l.p90 && l.p90 <= REMAINING_LIFE_CAP_H)).toBe(true);
+    const mean = (fromH: number, toH: number) => {
+      const within = life.filter((l) => l.ms > haltMs - fromH * HOUR_MS && l.ms <= haltMs - toH * HOUR_MS);
+      expect(within.length).toBeGreaterThan(0);
+      return within.reduce((sum, l) => sum + l.hours, 0) / within.length;
+    };
+    const sixToFour = mean(6, 4);
+    const lastTwo = mean(2, 0);
+    process.stdout.write(
+      `remaining life of ${plc}: ${sixToFour.toFixed(1)} h on average 6–4 h before its halt, ${lastTwo.toFixed(1)} h in the last 2 h\n`
+    );
+    expect(sixToFour).toBeLessThan(REMAINING_LIFE_CAP_H);
+    expect(lastTwo).toBeLessThan(sixToFour);
+
     const flagged = await client.query(
       db,
       `SELECT max(failure_probability) FROM aiops_maintenance WHERE device_kind = 'plc' AND host != '${plc}' GROUP BY host`
@@ -79,7 +113,10 @@ describe('maintenance stage through the real pipeline (simulator → influxd →
 
     // The alarm becomes a ticket once the log stage takes it in (it never waits for this stage).
     const ticket = await waitFor(
-      async () => scenarioTickets(run!, await run!.tickets()).find((t: Ticket) => t.host === plc && t.explanation.some((e) => e.feature === 'sensors.temperature_c')),
+      async () =>
+        scenarioTickets(run!, await run!.tickets()).find(
+          (t: Ticket) => t.host === plc && t.explanation.some((e) => e.feature === 'sensors.temperature_c')
+        ),
       180_000,
       'a ticket naming the temperature'
     );

@@ -2,7 +2,13 @@ import { join } from 'node:path';
 import { trainDefaultMttr } from '../adapters/onnx/mttrModel';
 import { readAliases, setAlias } from '../adapters/registry/modelRegistry';
 import { SERVED_MODELS } from '../services/onnxModels';
-import { MAINTENANCE_MODEL, MAINTENANCE_TRAINING_SEED, trainMaintenanceModel } from './maintenanceModel';
+import {
+  MAINTENANCE_MODEL,
+  MAINTENANCE_TRAINING_SEED,
+  REMAINING_LIFE_CAP_H,
+  REMAINING_LIFE_MODEL,
+  trainMaintenanceModel,
+} from './maintenanceModel';
 import { trainDefaultModels } from './train';
 
 /** Whether every model the backend serves has a champion in `modelsDir`. */
@@ -16,16 +22,23 @@ export async function hasDefaultModels(modelsDir: string): Promise<boolean> {
 
 /**
  * The default models from a simulator corpus (`<simDir>/history`): the text classifiers and the
- * MTTR trees, plus the PLC failure model from simulated run-to-failure histories (the maintenance
- * stage runs when it is there), each made champion in `modelsDir`. What the demo and `nocai setup`
- * train; nothing opaque is committed.
+ * MTTR trees, plus the PLC failure and remaining-life models from simulated run-to-failure
+ * histories (the maintenance stage runs when they are there), each made champion in `modelsDir`.
+ * What the demo and `nocai setup` train; nothing opaque is committed.
  */
-export async function trainDefaultModelSet(simDir: string, modelsDir: string, say: (text: string) => void): Promise<void> {
+export async function trainDefaultModelSet(
+  simDir: string,
+  modelsDir: string,
+  say: (text: string) => void
+): Promise<void> {
   say(`training the default models into ${modelsDir}…`);
   const started = Date.now();
   const classifiers = await trainDefaultModels(simDir, modelsDir, (message) => say(message));
   const mttrVersion = 'v1';
-  const mttr = await trainDefaultMttr(join(simDir, 'history', 'tickets.jsonl'), join(modelsDir, SERVED_MODELS.mttr, mttrVersion));
+  const mttr = await trainDefaultMttr(
+    join(simDir, 'history', 'tickets.jsonl'),
+    join(modelsDir, SERVED_MODELS.mttr, mttrVersion)
+  );
   await setAlias(modelsDir, SERVED_MODELS.mttr, 'champion', mttrVersion);
   say(
     `trained ${classifiers.length + 1} models in ${((Date.now() - started) / 1000).toFixed(1)} s ` +
@@ -36,6 +49,8 @@ export async function trainDefaultModelSet(simDir: string, modelsDir: string, sa
   say(
     `trained ${MAINTENANCE_MODEL} on ${maintenance.rows} rows of simulated PLC history in ${maintenance.seconds.toFixed(1)} s ` +
       `(held-out PLCs: ${(maintenance.heldOut.recall * 100).toFixed(0)}% of the rows within 24 h of a halt flagged, ` +
-      `${(maintenance.heldOut.precision * 100).toFixed(0)}% of flags right)`
+      `${(maintenance.heldOut.precision * 100).toFixed(0)}% of flags right; ` +
+      `${REMAINING_LIFE_MODEL} took ${maintenance.remainingLife.seconds.toFixed(1)} s of it, ` +
+      `held-out MAE ${maintenance.remainingLife.heldOut.mae.toFixed(1)} h under its ${REMAINING_LIFE_CAP_H} h cap)`
   );
 }

@@ -3,7 +3,13 @@ import type { TabularOutputs } from '../adapters/onnx/tabularModel';
 import type { FeatureMatrix } from '../domain/mlops/gbt';
 import type { TabularManifest } from '../domain/mlops/tabularModel';
 import type { MaintenanceAlarmRecord } from '../domain/timeseries/maintenanceEvidence';
-import { DEFAULT_MAINTENANCE_STAGE_OPTIONS, MaintenanceStage, type SensorBuckets } from './maintenanceStage';
+import {
+  DEFAULT_MAINTENANCE_STAGE_OPTIONS,
+  MaintenanceStage,
+  type MaintenanceModel,
+  type RemainingLifeModel,
+  type SensorBuckets,
+} from './maintenanceStage';
 import { MemorySink, MemoryStore } from './memoryPorts';
 
 const BUCKET = 600_000;
@@ -47,6 +53,25 @@ const model = {
   },
 };
 
+/**
+ * A stand-in for the remaining-life regressor over the same rows: 50 h at 40 °C down to 0 at 60 °C
+ * (over its 48 h cap where the device is cool, as a regressor may overshoot), P10–P90 ± 5 h.
+ */
+const remainingLife: RemainingLifeModel = {
+  manifest: { ...model.manifest, name: 'fake-life', kind: 'tabular_regressor', labels: [] } as TabularManifest,
+  capHours: 48,
+  async run(matrix: FeatureMatrix): Promise<TabularOutputs> {
+    const prediction = new Float32Array(matrix.rowCount);
+    for (let i = 0; i < matrix.rowCount; i++) prediction[i] = ((60 - matrix.values[i * matrix.featureCount]) / 20) * 50;
+    return {
+      task: 'regression',
+      prediction,
+      p10: prediction.map((v) => v - 5),
+      p90: prediction.map((v) => v + 5),
+    };
+  },
+};
+
 /** Two PLCs from T0 on: plc-1 heats up linearly from hour 30 to 60 °C at hour 36, plc-2 stays at 40 °C. */
 function estate(fromMs: number, toMs: number): SensorBuckets[] {
   const plc = (host: string, temperature: (t: number) => number): SensorBuckets => {
@@ -62,10 +87,16 @@ function estate(fromMs: number, toMs: number): SensorBuckets[] {
   ];
 }
 
-function stage(nowMs: { value: number }, sink: MemorySink, store: MemoryStore, alarms: MaintenanceAlarmRecord[]) {
+function stage(
+  nowMs: { value: number },
+  sink: MemorySink,
+  store: MemoryStore,
+  alarms: MaintenanceAlarmRecord[],
+  served: MaintenanceModel = model
+) {
   return new MaintenanceStage({
     source: { read: async (fromMs, toMs) => estate(fromMs, toMs) },
-    model,
+    model: served,
     sink,
     store,
     clock: { nowMs: () => nowMs.value },
@@ -97,10 +128,51 @@ describe('MaintenanceStage', () => {
     expect(of('plc-2').every((p) => p.fields[M.failureProbability] === 0 && p.fields[M.alarm] === false)).toBe(true);
 
     // plc-1 crosses 0.5 at 50 °C in the bucket from hour 33: an alarm at its end, then hourly while high.
-    expect(alarms.map((a) => (a.timeUs / 1000 - T0) / HOUR)).toEqual([33, 34, 35, 36, 37, 38, 39].map((h) => h + 1 / 6));
+    expect(alarms.map((a) => (a.timeUs / 1000 - T0) / HOUR)).toEqual(
+      [33, 34, 35, 36, 37, 38, 39].map((h) => h + 1 / 6)
+    );
     expect(alarms.every((a) => a.host === 'plc-1' && a.topFactor === 'sensors.temperature_c')).toBe(true);
     const flagged = of('plc-1').filter((p) => p.fields[M.alarm] === true);
     expect(flagged).toHaveLength(alarms.length);
+  });
+
+  it('When a remaining-life model is served, then every point carries its hours within P10–P90 and the cap, and the heating PLC shows a falling life', async () => {
+    const now = { value: T0 + 40 * HOUR };
+    const sink = new MemorySink();
+    await drain(stage(now, sink, new MemoryStore(), [], { ...model, remainingLife }));
+
+    const life = (p: (typeof sink.points)[number]) =>
+      [M.remainingLifeP10Hours, M.remainingLifeHours, M.remainingLifeP90Hours].map((f) => p.fields[f] as number);
+    expect(sink.points.length).toBeGreaterThan(0);
+    for (const point of sink.points) {
+      const [p10, value, p90] = life(point);
+      expect([p10, value, p90].every(Number.isFinite)).toBe(true);
+      expect(0 <= p10 && p10 <= value && value <= p90 && p90 <= 48).toBe(true);
+    }
+    // The cool PLC is at the cap ("at least 48 h"), not at the regressor's overshoot.
+    expect(sink.points.filter((p) => p.tags.host === 'plc-2').every((p) => life(p)[1] === 48)).toBe(true);
+    // plc-1 from the start of its ramp (hour 30) to the bucket of its peak (hour 36): falling, to 0 at 60 °C.
+    const ramp = sink.points
+      .filter(
+        (p) => p.tags.host === 'plc-1' && p.timeUs / 1000 > T0 + 30 * HOUR && p.timeUs / 1000 <= T0 + 36 * HOUR + BUCKET
+      )
+      .sort((a, b) => a.timeUs - b.timeUs)
+      .map((p) => life(p)[1]);
+    expect(ramp).toHaveLength(37);
+    // Held at the cap while the regressor overshoots it, then falling bucket by bucket.
+    expect(ramp.every((v, k) => k === 0 || v < ramp[k - 1] || v === 48)).toBe(true);
+    expect(new Set(ramp).size).toBeGreaterThan(30);
+    expect(ramp[0]).toBe(48);
+    expect(ramp[ramp.length - 1]).toBe(0);
+  });
+
+  it('When no remaining-life model is served, then the points carry no remaining life', async () => {
+    const sink = new MemorySink();
+    await drain(stage({ value: T0 + 30 * HOUR }, sink, new MemoryStore(), []));
+    expect(sink.points.length).toBeGreaterThan(0);
+    expect(sink.points.some((p) => M.remainingLifeHours in p.fields || M.remainingLifeP10Hours in p.fields)).toBe(
+      false
+    );
   });
 
   it('When a write fails, then nothing is marked done and the retry writes the same points; after a restart the stage goes on where it stopped', async () => {

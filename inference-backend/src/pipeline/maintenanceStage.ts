@@ -19,10 +19,31 @@ export interface SensorBucketReader {
   read(fromMs: number, toMs: number): Promise<SensorBuckets[]>;
 }
 
-/** The served failure model: a tabular classifier over rolling features of the sensor columns. */
+/**
+ * The served remaining-life model: a tabular regressor (prediction, P10, P90 in hours) over the
+ * same device rows as the failure model, trained on a target capped at `capHours`.
+ */
+export interface RemainingLifeModel {
+  manifest: TabularManifest;
+  run(matrix: FeatureMatrix): Promise<TabularOutputs>;
+  capHours: number;
+}
+
+/**
+ * The served failure model: a tabular classifier over rolling features of the sensor columns;
+ * with it, when trained, the remaining-life model (it reads a subset of the same columns).
+ */
 export interface MaintenanceModel {
   manifest: TabularManifest;
   run(matrix: FeatureMatrix): Promise<TabularOutputs>;
+  remainingLife?: RemainingLifeModel;
+}
+
+/** Remaining life in hours of one row: clamped to [0, cap], so P10 ≤ value ≤ P90 still holds. */
+interface RemainingLife {
+  hours: number;
+  p10: number;
+  p90: number;
 }
 
 export interface MaintenanceStageOptions {
@@ -93,9 +114,11 @@ const SENSORS = INPUT.sensors.measurement;
  * The top factor is found by occlusion: the device's last window with one sensor replaced by its
  * own values of the window before (the same times of day, so its daily rhythm stays and only what
  * changed since goes; held flat where that history is missing), run through the same model; the
- * sensor whose replacement lowers the risk most is the factor. A risk crossing `ALERT_THRESHOLDS.maintenanceRisk`
- * is an alarm (and again every `alarmRepeatMs` while it stays above half of it): the incident
- * engine opens a maintenance ticket from it.
+ * sensor whose replacement lowers the risk most is the factor. With a remaining-life model, every
+ * point also carries its expected hours to a halt and their P10–P90 (capped like its training
+ * target). A risk crossing `ALERT_THRESHOLDS.maintenanceRisk` is an alarm (and again every
+ * `alarmRepeatMs` while it stays above half of it): the incident engine opens a maintenance ticket
+ * from it.
  */
 export class MaintenanceStage {
   private state: MaintenanceStageState | undefined;
@@ -121,6 +144,12 @@ export class MaintenanceStage {
       throw new Error(`maintenance model ${manifest.name} has no group and order columns: it needs a device's history`);
     }
     this.columns = features.numeric.map((n) => n.column);
+    const life = deps.model.remainingLife?.manifest.features;
+    if (life && (life.group !== features.group || life.numeric.some((n) => !this.columns.includes(n.column)))) {
+      throw new Error(
+        `remaining-life model ${deps.model.remainingLife?.manifest.name} reads other rows than ${manifest.name}`
+      );
+    }
     this.positive = Math.max(0, manifest.labels.indexOf(manifest.positiveLabel ?? manifest.labels[1] ?? ''));
     this.siteOf = new Map((deps.inventory?.devices ?? []).map((d) => [d.host, d.site]));
   }
@@ -159,8 +188,13 @@ export class MaintenanceStage {
       });
     }
     const probabilities = rows.length > 0 ? await this.risk(rows) : new Float64Array(0);
+    const remaining = rows.length > 0 ? await this.remainingLife(rows) : undefined;
     const flagged = owners.filter((o) => probabilities[o.index] >= options.factorFloor);
-    const factors = await this.topFactors(rows, flagged.map((o) => o.index), probabilities);
+    const factors = await this.topFactors(
+      rows,
+      flagged.map((o) => o.index),
+      probabilities
+    );
 
     const alarmed = { ...committed.alarmed };
     const points: SeriesPoint[] = [];
@@ -170,6 +204,7 @@ export class MaintenanceStage {
     for (const o of owners) {
       const p = probabilities[o.index];
       const factor = factors.get(o.index);
+      const life = remaining?.[o.index];
       const last = alarmed[o.host];
       let alarm = false;
       if (p >= threshold && (last === undefined || o.endMs - last >= options.alarmRepeatMs)) {
@@ -180,13 +215,24 @@ export class MaintenanceStage {
       }
       points.push({
         measurement: M.measurement,
-        tags: { [M.tags.host]: o.host, [M.tags.site]: this.siteOf.get(o.host) ?? '', [M.tags.deviceKind]: o.deviceKind },
+        tags: {
+          [M.tags.host]: o.host,
+          [M.tags.site]: this.siteOf.get(o.host) ?? '',
+          [M.tags.deviceKind]: o.deviceKind,
+        },
         fields: {
           [M.fields.failureProbability]: Math.round(p * 1e4) / 1e4,
           [M.fields.horizonHours]: options.horizonHours,
           [M.fields.modelVersion]: `${this.deps.model.manifest.name}@${this.deps.model.manifest.version}`,
           [M.fields.alarm]: alarm,
           ...(factor ? { [M.fields.topFactor]: factor } : {}),
+          ...(life
+            ? {
+                [M.fields.remainingLifeHours]: life.hours,
+                [M.fields.remainingLifeP10Hours]: life.p10,
+                [M.fields.remainingLifeP90Hours]: life.p90,
+              }
+            : {}),
         },
         timeUs: o.endMs * 1000,
       });
@@ -234,6 +280,24 @@ export class MaintenanceStage {
     const out = new Float64Array(rows.length);
     for (let i = 0; i < rows.length; i++) out[i] = outputs.probabilities[i * outputs.classes + this.positive];
     return out;
+  }
+
+  /**
+   * Per row, the remaining life in hours (rounded to 0.01 h), or undefined for every row when no
+   * remaining-life model is served; a row whose outputs are not finite gets none.
+   */
+  private async remainingLife(rows: readonly Row[]): Promise<Array<RemainingLife | undefined> | undefined> {
+    const model = this.deps.model.remainingLife;
+    if (!model) return undefined;
+    const outputs = await model.run(buildFeatures(model.manifest.features, rows));
+    if (outputs.task !== 'regression') throw new Error('the remaining-life model is not a regressor');
+    // The regressor may overshoot the range it learned; clamping every bound keeps their order.
+    const hours = (v: number) => Math.round(Math.min(model.capHours, Math.max(0, v)) * 100) / 100;
+    return rows.map((_, i) => {
+      const [value, p10, p90] = [outputs.prediction[i], outputs.p10[i], outputs.p90[i]];
+      if (!Number.isFinite(value) || !Number.isFinite(p10) || !Number.isFinite(p90)) return undefined;
+      return { hours: hours(value), p10: hours(Math.min(p10, value)), p90: hours(Math.max(p90, value)) };
+    });
   }
 
   /**
