@@ -12,6 +12,7 @@ import { startService, StartupError, type RunningService } from '../main';
 import { DEMO_OPENING_US, demoSettings, runBackfill, type RunSettings } from '../simulator';
 import { trainDefaultModelSet } from './defaultModels';
 import { startDemoSimulator, type DemoSimulator } from './demoSimulator';
+import { monthApi, monthReport, playMonth, PlayedClock, prepareMonth } from './demoMonth';
 import { onShutdownSignal } from './signals';
 import { describeProgress, recordLabelledLines, writeSimulationFiles } from './simulate';
 
@@ -23,12 +24,13 @@ interface DemoFlags {
   sites: number;
   port: number;
   dir: string;
+  month?: boolean;
   startedAt?: number;
 }
 
 const DAY_MS = 86_400_000;
 /** Subfolders of the demo folder; a folder holding anything else is not wiped. */
-const DEMO_ENTRIES = ['influxdb', 'sim', 'state', 'models'];
+const DEMO_ENTRIES = ['influxdb', 'sim', 'state', 'models', 'month'];
 /** The backend must commit a batch at least this often while it triages the history. */
 const STALL_MS = 120_000;
 /** After the simulator's last batch, how long the backend may take to triage what is left. */
@@ -115,6 +117,12 @@ async function demo(flags: DemoFlags): Promise<void> {
       running.influxd = await startPrivateInfluxd(join(dir, 'influxdb'));
       influxUrl = running.influxd.url;
       say(`InfluxDB ${influxUrl} (data in ${join(dir, 'influxdb')}, kept after the demo stops)`);
+    }
+    if (flags.month) {
+      await lifecycleMonth(dir, influxUrl, flags.port, running, say);
+      serving = true;
+      // Until a stop signal: its handler stops the backend and InfluxDB and exits.
+      await new Promise<never>(() => undefined);
     }
     const simDir = join(dir, 'sim');
     const modelsDir = join(dir, 'models');
@@ -247,6 +255,66 @@ async function demo(flags: DemoFlags): Promise<void> {
     await stopAll();
     throw error;
   }
+}
+
+/**
+ * `--month`: the model lifecycle of a simulated month (see demoMonth.ts) on the backend in this
+ * process, on a clock the month is played on, then the month's performance report written to
+ * `<dir>/month/report.html`. The backend keeps serving what the month wrote, its clock at the
+ * month's end.
+ */
+async function lifecycleMonth(
+  dir: string,
+  influxUrl: string,
+  port: number,
+  running: Running,
+  say: (text: string) => void
+): Promise<void> {
+  const environment = loadCommandEnvironment();
+  const plan = await prepareMonth(join(dir, 'month'), Date.now(), say);
+  const config = environment.serviceConfig(
+    {
+      INFLUX_URL: influxUrl,
+      NOCAI_PORT: String(port),
+      NOCAI_STATE_DIR: join(dir, 'state'),
+      NOCAI_INVENTORY: plan.inventoryFile,
+      NOCAI_TICKET_HISTORY: plan.historyFile,
+      NOCAI_MODELS_DIR: plan.modelsDir,
+    },
+    {
+      NOCAI_API_TOKEN: randomBytes(16).toString('hex'),
+      LOG_LEVEL: 'warn',
+      NOCAI_SETTLE_MS: '0',
+      // A month of a few hundred tickets: production accuracy is judged on ten verdicts and more.
+      NOCAI_ACCURACY_MIN_VERDICTS: '10',
+    }
+  );
+  const clock = new PlayedClock(plan.fromMs);
+  running.service = await startService(config, { logger: createLogger(config.logLevel), clock });
+  const base = `http://localhost:${running.service.port}`;
+  const token = config.http.apiToken ?? '';
+  const api = monthApi(base, token);
+  say(
+    `playing ${new Date(plan.fromMs).toISOString().slice(0, 10)} to ${new Date(plan.toMs).toISOString().slice(0, 10)}: ` +
+      `${plan.month.length} complaints routed, judged and resolved on the backend's clock…`
+  );
+  const result = await playMonth(api, plan, clock, say);
+  const report = await monthReport(api, plan);
+  const { outputDatabase } = config.influx;
+  process.stdout.write(
+    [
+      '',
+      'NOC AI lifecycle month is ready',
+      `  month       ${result.tickets} complaints, ${result.corrected} corrected by operators, ${result.resolved} resolved`,
+      `  report      ${report.file}`,
+      `              ${base}${report.location}`,
+      `  backend     ${base}   (API token ${token})`,
+      `  influxdb    ${influxUrl}   database ${outputDatabase}: aiops_models, aiops_drift, aiops_audit`,
+      `  models      nocai models list --dir ${plan.modelsDir}`,
+      '  stop        Ctrl-C',
+      '',
+    ].join('\n')
+  );
 }
 
 /**
@@ -629,6 +697,12 @@ export function registerDemo(program: Command): void {
       '--dir <path>',
       'folder for the private InfluxDB, state, models and simulator files (wiped at start)',
       '.demo'
+    )
+    .option(
+      '--month',
+      'instead of the live NOC: a month of the model lifecycle (complaints routed, judged and corrected by ' +
+        'simulated operators, hourly production accuracy and drift, weekly retraining) played on the backend, ' +
+        'and its performance report written to <dir>/month/report.html'
     )
     .addOption(
       new Option('--started-at <ms>', 'when the demo was launched (scripts/demo.sh)').hideHelp().argParser(Number)
