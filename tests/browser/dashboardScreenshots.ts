@@ -1,7 +1,7 @@
 import { readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
-import type { HarnessSession } from './harness/session';
+import type { Browser } from 'playwright-core';
 
 const DASHBOARD_DIR = resolve(__dirname, '../../dashboards');
 
@@ -14,13 +14,19 @@ export function dashboardNames(): string[] {
 }
 
 /**
- * One screenshot per provisioned dashboard, in Grafana's default dark theme, as the harness page lays it out
- * (see harness/dashboard/DashboardPage.tsx): docs/screenshots/dashboard-<name>.png. Returns the files written.
+ * One screenshot per provisioned dashboard (or of `names`), in Grafana's default dark theme, as the harness
+ * page served at `serverUrl` lays it out (see harness/dashboard/DashboardPage.tsx):
+ * docs/screenshots/dashboard-<name>.png. Returns the files written.
  */
-export async function screenshotDashboards(session: HarnessSession, outDir: string): Promise<string[]> {
+export async function screenshotDashboards(
+  browser: Browser,
+  serverUrl: string,
+  outDir: string,
+  names: readonly string[] = dashboardNames()
+): Promise<string[]> {
   const files: string[] = [];
-  for (const name of dashboardNames()) {
-    const page = await session.browser.newPage({ viewport: { width: 1920, height: 1080 } });
+  for (const name of names) {
+    const page = await browser.newPage({ viewport: { width: 1920, height: 1080 } });
     // A render error leaves the page blank without the error marker: keep what the page reported to say why.
     const problems: string[] = [];
     page.on('pageerror', (error) => problems.push(error.message));
@@ -30,7 +36,7 @@ export async function screenshotDashboards(session: HarnessSession, outDir: stri
       }
     });
     try {
-      await page.goto(`${session.server.url}/?theme=dark&dashboard=${encodeURIComponent(name)}`);
+      await page.goto(`${serverUrl}/?theme=dark&dashboard=${encodeURIComponent(name)}`);
       await page
         .waitForSelector('body[data-harness-ready="true"], body[data-harness-error]', { timeout: 60_000 })
         .catch((error: unknown) => {

@@ -7,8 +7,9 @@
  * failure (so a ticket carries a root cause) and routes complaints with ticket models trained on the
  * simulated history; the hours before the failure give the dashboards six hours of a living estate. One ticket
  * is validated, the outage acknowledged, assigned, commented on and expanded, so the pictures show a verdict,
- * the workflow and the details. The dashboards are drawn from the same data after that, and the model
- * performance report of a simulated month of the lifecycle (docs/screenshots/model-report.png, see reportScreenshot.ts).
+ * the workflow and the details. The dashboards are drawn from the same data after that, except Model health:
+ * it and the performance report come from `nocai demo --month` (docs/screenshots/model-report.png and
+ * dashboard-model-health.png, see reportScreenshot.ts).
  */
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -22,8 +23,8 @@ import { minuteAgo, runScenario } from '../support/scenario';
 
 import { startLocalInfluxd } from '../../inference-backend/src/adapters/influx/localServer';
 import type { TicketsPage } from '@nocai/contract';
-import { screenshotDashboards } from './dashboardScreenshots';
-import { screenshotReport } from './reportScreenshot';
+import { dashboardNames, screenshotDashboards } from './dashboardScreenshots';
+import { MODEL_HEALTH, screenshotReport } from './reportScreenshot';
 import { HARNESS_USER } from './harness/constants';
 import { startHarnessSession } from './harness/session';
 
@@ -81,10 +82,12 @@ async function main() {
       await page.close();
       process.stdout.write(`${file}\n`);
     }
-    for (const file of await screenshotDashboards(session, OUT_DIR)) {
+    // The Model health dashboard is drawn from the month of the lifecycle, with the report (below).
+    const dashboards = dashboardNames().filter((name) => name !== MODEL_HEALTH);
+    for (const file of await screenshotDashboards(session.browser, session.server.url, OUT_DIR, dashboards)) {
       process.stdout.write(`${file}\n`);
     }
-    process.stdout.write(`${await screenshotReport(session.browser, OUT_DIR)}\n`);
+    for (const file of await screenshotReport(session.browser, OUT_DIR)) process.stdout.write(`${file}\n`);
   } finally {
     await session.stop();
     await influxd?.stop();

@@ -119,7 +119,7 @@ async function demo(flags: DemoFlags): Promise<void> {
       say(`InfluxDB ${influxUrl} (data in ${join(dir, 'influxdb')}, kept after the demo stops)`);
     }
     if (flags.month) {
-      await lifecycleMonth(dir, influxUrl, flags.port, running, say);
+      await lifecycleMonth(dir, influxUrl, flags.port, running, say, abort.signal);
       serving = true;
       // Until a stop signal: its handler stops the backend and InfluxDB and exits.
       await new Promise<never>(() => undefined);
@@ -268,10 +268,11 @@ async function lifecycleMonth(
   influxUrl: string,
   port: number,
   running: Running,
-  say: (text: string) => void
+  say: (text: string) => void,
+  signal: AbortSignal
 ): Promise<void> {
   const environment = loadCommandEnvironment();
-  const plan = await prepareMonth(join(dir, 'month'), Date.now(), say);
+  const plan = await prepareMonth(join(dir, 'month'), Date.now(), say, signal);
   const config = environment.serviceConfig(
     {
       INFLUX_URL: influxUrl,
@@ -298,8 +299,8 @@ async function lifecycleMonth(
     `playing ${new Date(plan.fromMs).toISOString().slice(0, 10)} to ${new Date(plan.toMs).toISOString().slice(0, 10)}: ` +
       `${plan.month.length} complaints routed, judged and resolved on the backend's clock…`
   );
-  const result = await playMonth(api, plan, clock, say);
-  const report = await monthReport(api, plan);
+  const result = await playMonth(api, plan, clock, say, signal);
+  const report = await monthReport(api, plan, signal);
   const { outputDatabase } = config.influx;
   process.stdout.write(
     [

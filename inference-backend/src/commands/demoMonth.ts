@@ -82,7 +82,12 @@ export function monthApi(base: string, token: string): MonthApi {
  * The month's world in `dir`: inventory, eight months of ticket history before the month, the
  * champions trained on that history, and the month's tickets (not yet written anywhere).
  */
-export async function prepareMonth(dir: string, nowMs: number, say: (text: string) => void): Promise<MonthPlan> {
+export async function prepareMonth(
+  dir: string,
+  nowMs: number,
+  say: (text: string) => void,
+  signal?: AbortSignal
+): Promise<MonthPlan> {
   await mkdir(dir, { recursive: true });
   const today = Math.floor(nowMs / DAY_MS) * DAY_MS;
   const monday = today - ((new Date(today).getUTCDay() + 6) % 7) * DAY_MS;
@@ -108,6 +113,7 @@ export async function prepareMonth(dir: string, nowMs: number, say: (text: strin
   say(`training the champions on ${history.length.toLocaleString('en-US')} tickets of the eight months before`);
   const table = await readTableFile(files.historyFile);
   for (const spec of DEFAULT_MODEL_SPECS.tickets) {
+    signal?.throwIfAborted();
     await trainTarget(table, spec, files.modelsDir, { champion: true });
   }
   const month = generateTicketHistory({
@@ -138,7 +144,8 @@ export async function playMonth(
   api: MonthApi,
   plan: MonthPlan,
   clock: PlayedClock,
-  say: (text: string) => void
+  say: (text: string) => void,
+  signal?: AbortSignal
 ): Promise<MonthResult> {
   const { month } = plan;
   // The month as a timeline: each ticket opened, judged half an hour later, resolved when the
@@ -162,6 +169,8 @@ export async function playMonth(
     return body;
   };
   for (const step of steps) {
+    // A stop signal ends the month here: the backend then stops with nothing in flight.
+    signal?.throwIfAborted();
     clock.now = step.atMs;
     const row = month[step.i];
     if (step.kind === 'open') {
@@ -213,14 +222,18 @@ export async function playMonth(
   // The month is over: one more run of each lifecycle step on its last hours.
   clock.now = plan.toMs + 2 * HOUR_MS;
   type RetrainingState = { running: boolean; latest: { trigger: string; finishedAtMs: number } | null };
-  await until(async () => !(await api.call<RetrainingState>('/api/retraining')).body.running, 'the weekly retraining to finish');
+  await until(
+    async () => !(await api.call<RetrainingState>('/api/retraining')).body.running,
+    'the weekly retraining to finish',
+    signal
+  );
   const before = (await api.call<RetrainingState>('/api/retraining')).body.latest?.finishedAtMs ?? 0;
   await expect('POST /api/retraining', api.call('/api/retraining', 'POST', {}), [200, 202]);
   say('the month is over: a last retraining run…');
   await until(async () => {
     const { body } = await api.call<RetrainingState>('/api/retraining');
     return !body.running && body.latest?.trigger === 'user' && body.latest.finishedAtMs >= before;
-  }, 'the last retraining run');
+  }, 'the last retraining run', signal);
   return { tickets: month.length, corrected, resolved };
 }
 
@@ -228,11 +241,19 @@ export async function playMonth(
  * The performance report of the month (HTML), made by the backend once the production figures of
  * the month's last hours are written; also saved as `<plan.dir>/report.html`.
  */
-export async function monthReport(api: MonthApi, plan: MonthPlan): Promise<{ html: string; file: string; location: string }> {
-  await until(async () => {
-    const { body } = await api.call<SeriesPage>(`/api/series/models?source=production&from=${plan.toMs}&limit=1`);
-    return (body?.rows?.length ?? 0) > 0;
-  }, 'the production accuracy of the last hours');
+export async function monthReport(
+  api: MonthApi,
+  plan: MonthPlan,
+  signal?: AbortSignal
+): Promise<{ html: string; file: string; location: string }> {
+  await until(
+    async () => {
+      const { body } = await api.call<SeriesPage>(`/api/series/models?source=production&from=${plan.toMs}&limit=1`);
+      return (body?.rows?.length ?? 0) > 0;
+    },
+    'the production accuracy of the last hours',
+    signal
+  );
   const made = await api.call('/api/reports', 'POST', {
     from: plan.fromMs,
     to: plan.toMs + 3 * HOUR_MS,
@@ -246,9 +267,15 @@ export async function monthReport(api: MonthApi, plan: MonthPlan): Promise<{ htm
 }
 
 /** Waits on a condition (no deadline tied to the machine's speed beyond a generous ten minutes). */
-async function until(condition: () => Promise<boolean>, what: string, timeoutMs = 600_000): Promise<void> {
+async function until(
+  condition: () => Promise<boolean>,
+  what: string,
+  signal?: AbortSignal,
+  timeoutMs = 600_000
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
+    signal?.throwIfAborted();
     if (await condition()) return;
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 200));
