@@ -184,7 +184,7 @@ async function demo(flags: DemoFlags): Promise<void> {
     say(`${count(files.tickets)} historical tickets`);
     const lines = await untilFailure(writeTrainingCorpus(simDir, settings, flags.days, endMs * 1000));
     say(`${count(lines)} labelled syslog lines of the same ${days(flags.days)} for the line models`);
-    await untilFailure(trainDefaultModelSet(simDir, modelsDir, say));
+    await untilFailure(trainDefaultModelSet(simDir, modelsDir, say, config.maintenance.stage.horizonHours));
     if (abort.signal.aborted) return;
 
     // The backend reads the history from its start (plus a minute); without triage, from the
@@ -286,8 +286,10 @@ async function lifecycleMonth(
       NOCAI_API_TOKEN: randomBytes(16).toString('hex'),
       LOG_LEVEL: 'warn',
       NOCAI_SETTLE_MS: '0',
-      // A month of a few hundred tickets: production accuracy is judged on ten verdicts and more.
+      // A month of a few hundred tickets: production accuracy is judged on ten verdicts and more, and
+      // drift on a week of complaints (a day holds too few to test).
       NOCAI_ACCURACY_MIN_VERDICTS: '10',
+      NOCAI_DRIFT_WINDOW_MS: String(7 * DAY_MS),
     }
   );
   const clock = new PlayedClock(plan.fromMs);
