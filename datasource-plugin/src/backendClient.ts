@@ -4,10 +4,12 @@ import { lastValueFrom } from 'rxjs';
 import type { ApiErrorBody } from '@nocai/contract';
 
 /**
- * `path` of the only route in plugin.json. Grafana's data source proxy serves
- * `<instanceSettings.url>/<proxyPath>`, picks the first route whose `path` is a prefix of proxyPath,
- * strips that prefix and appends the rest to the route's `url` (jsonData.url, the backend base URL),
- * adding the route's Authorization header with the decrypted token. So:
+ * The `path` prefix of the routes in plugin.json. Grafana's data source proxy serves
+ * `<instanceSettings.url>/<proxyPath>`, picks the first route whose method matches and whose `path`
+ * is a prefix of proxyPath (refusing the request when the user lacks the route's `reqRole`), strips
+ * that prefix and appends the rest to the route's `url` (jsonData.url, the backend base URL, plus
+ * what the route's path names beyond `api`), adding the route's Authorization header with the
+ * decrypted token. So:
  *
  *   <instanceSettings.url>/api/healthz     -> <jsonData.url>/healthz
  *   <instanceSettings.url>/api/api/events  -> <jsonData.url>/api/events

@@ -1,4 +1,4 @@
-import { ConfigError, loadConfig } from './config';
+import { ConfigError, loadConfig, loadMaintenanceHorizonH } from './config';
 
 const base = { NOCAI_API_TOKEN: 'secret' };
 
@@ -49,5 +49,16 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ ...base, NOCAI_FORECAST_THRESHOLDS: 'disk.used_percent=100' })).toThrow(
       /^NOCAI_FORECAST_THRESHOLDS: threshold "disk.used_percent=100"/
     );
+  });
+  it('When NOCAI_MAINTENANCE_HORIZON_H is set, then the maintenance stage serves that horizon, and a horizon out of 1–48 h is refused in one sentence', () => {
+    expect(loadConfig(base).maintenance.stage.horizonHours).toBe(24);
+    expect(loadConfig({ ...base, NOCAI_MAINTENANCE_HORIZON_H: '12' }).maintenance.stage.horizonHours).toBe(12);
+    for (const bad of ['0', '49', '12.5', 'soon']) {
+      expect(() => loadConfig({ ...base, NOCAI_MAINTENANCE_HORIZON_H: bad })).toThrow(
+        `NOCAI_MAINTENANCE_HORIZON_H must be a whole number of hours from 1 to 48, got "${bad}"`
+      );
+    }
+    expect(loadMaintenanceHorizonH({ NOCAI_MAINTENANCE_HORIZON_H: '6' })).toBe(6);
+    expect(() => loadMaintenanceHorizonH({ NOCAI_MAINTENANCE_HORIZON_H: '0' })).toThrow(ConfigError);
   });
 });

@@ -12,6 +12,11 @@ Configuration comes from environment variables:
   INFLUX_OUTPUT_DB        database results are written to (default aiops)
   NOCAI_API_TOKEN         bearer token required on /api/* (required unless NOCAI_ALLOW_ANONYMOUS=true)
   NOCAI_WEBHOOK_TOKEN     a second bearer token, accepted only on POST /api/alerts/grafana (Grafana's contact point)
+  NOCAI_GRAFANA_URL       Grafana's URL: verify its signed ID tokens (X-Grafana-Id) against its signing keys
+  NOCAI_GRAFANA_ISSUER, NOCAI_GRAFANA_AUDIENCE  the ID token's iss (default <NOCAI_GRAFANA_URL>/) and aud (org:1)
+  NOCAI_GRAFANA_ROLES     Grafana org role → role (default Viewer=viewer,Editor=operator,Admin=admin)
+  NOCAI_GRAFANA_USER_ROLE role of a Grafana user named by X-Grafana-User only (default operator)
+  NOCAI_API_TOKEN_GRAFANA NOCAI_API_TOKEN is the Grafana data source's token (default true); tokens: nocai tokens
   NOCAI_PORT, NOCAI_HOST  HTTP listen address (default 0.0.0.0:8080)
   NOCAI_STATE_DIR         watermarks and miner state (default .state)
   NOCAI_INVENTORY         inventory.yaml: sites, devices and their dependencies (enables incidents and tickets)

@@ -40,10 +40,7 @@ const RELATED_ALERTS_LIMIT = 100;
 const RELATED_LOOKBACK_MS = 15 * 60_000;
 /** Known sites or hosts named in a refusal, at most. */
 const KNOWN_NAMES_SHOWN = 20;
-/**
- * The role audited for a person's change. Issue 13 maps each user to viewer, operator, analyst
- * or admin; until then whoever holds the API token acts as an operator.
- */
+/** The role audited for a person's change when the caller does not say (the HTTP API passes the caller's). */
 const PERSON_ROLE = 'operator';
 /** Where a change came from when the caller does not say. */
 const DEFAULT_FROM = 'api';
@@ -111,7 +108,8 @@ export class TicketService {
     change: WorkflowChange,
     expected: ExpectedVersion | undefined,
     user: string,
-    from = DEFAULT_FROM
+    from = DEFAULT_FROM,
+    role = PERSON_ROLE
   ): Promise<Ticket> {
     if (expected === undefined) {
       throw new TicketError(
@@ -127,22 +125,28 @@ export class TicketService {
       checkVersion(ticket, expected === '*' ? undefined : expected);
       return next;
     });
-    await this.audited('ticket.update', { actor: user, role: PERSON_ROLE, from }, before, updated);
+    await this.audited('ticket.update', { actor: user, role, from }, before, updated);
     return updated;
   }
 
-  async comment(id: string, text: string, user: string, from = DEFAULT_FROM): Promise<Ticket> {
+  async comment(id: string, text: string, user: string, from = DEFAULT_FROM, role = PERSON_ROLE): Promise<Ticket> {
     let before: Ticket | undefined;
     const updated = await this.deps.tickets.change(id, (ticket) => {
       before = ticket;
       return addComment(ticket, text, this.actor(user));
     });
-    await this.audited('ticket.comment', { actor: user, role: PERSON_ROLE, from }, before, updated);
+    await this.audited('ticket.comment', { actor: user, role, from }, before, updated);
     return updated;
   }
 
   /** A verdict is stored twice: in aiops_feedback (a label) and as the ticket's new state. */
-  async feedback(id: string, request: FeedbackRequest, user: string, from = DEFAULT_FROM): Promise<Ticket> {
+  async feedback(
+    id: string,
+    request: FeedbackRequest,
+    user: string,
+    from = DEFAULT_FROM,
+    role = PERSON_ROLE
+  ): Promise<Ticket> {
     let before: Ticket | undefined;
     const updated = await this.deps.tickets.change(
       id,
@@ -152,12 +156,17 @@ export class TicketService {
       },
       (next, timeUs) => [feedbackPoint(next, user, timeUs)]
     );
-    await this.audited('ticket.feedback', { actor: user, role: PERSON_ROLE, from }, before, updated);
+    await this.audited('ticket.feedback', { actor: user, role, from }, before, updated);
     return updated;
   }
 
-  /** `user` is who sent it (the API caller); without one, the reporter it names. */
-  async fromComplaint(request: ComplaintRequest, user?: string, from = DEFAULT_FROM): Promise<Ticket> {
+  /** `user` is who sent it (the API caller, with its `role`); without one, the reporter it names. */
+  async fromComplaint(
+    request: ComplaintRequest,
+    user?: string,
+    from = DEFAULT_FROM,
+    role = PERSON_ROLE
+  ): Promise<Ticket> {
     const nowMs = this.deps.clock.nowMs();
     const place = this.locateKnown(request.site, request.host);
     const ticket = await this.build({
@@ -172,7 +181,7 @@ export class TicketService {
     const [saved] = await this.deps.tickets.save([
       nextState(ticket, {}, { kind: 'opened', summary: 'opened from a complaint' }, this.actor(request.reporter ?? 'unknown')),
     ]);
-    const sender = { actor: user ?? request.reporter ?? 'unknown', role: PERSON_ROLE, from };
+    const sender = { actor: user ?? request.reporter ?? 'unknown', role, from };
     await this.audited('ticket.complaint', sender, undefined, saved);
     return saved;
   }

@@ -5,11 +5,13 @@ import {
   FieldType,
   getDefaultTimeRange,
   LoadingState,
+  OrgRole,
   type PanelData,
   type PanelProps,
 } from '@grafana/data';
 import type { TimeZone } from '@grafana/schema';
 import type { Ticket } from '@nocai/contract';
+import { config } from '@grafana/runtime';
 import { act, fireEvent, render, screen, waitFor, within } from '@testing-library/react';
 
 import { testIds } from '../testIds';
@@ -512,5 +514,33 @@ describe('TriagePanel details, filters and states', () => {
     renderPanel([], {}, { state: LoadingState.Error, errors: [{ message: 'Tickets query failed: no answer' }] });
 
     expect(screen.getByTestId(testIds.panel.queryError)).toHaveTextContent('Tickets query failed: no answer');
+  });
+});
+
+describe('TriagePanel roles', () => {
+  const original = config.bootData.user.orgRole;
+  afterEach(() => {
+    config.bootData.user.orgRole = original;
+  });
+
+  it('When a Grafana Viewer opens the panel, then no verdict or workflow action is offered and the hint names the role', () => {
+    config.bootData.user.orgRole = OrgRole.Viewer;
+    renderPanel([nocaiFrame(Date.now())], { feedbackDatasourceUid: 'nocai-option' });
+
+    expect(screen.queryByRole('button', { name: /Validate/ })).not.toBeInTheDocument();
+    expect(screen.queryByRole('button', { name: /Acknowledge/ })).not.toBeInTheDocument();
+    fireEvent.click(within(ticketRow('SIL-1')).getByRole('button', { name: 'Show details of SIL-1' }));
+    expect(screen.queryByRole('button', { name: 'Assign SIL-1' })).not.toBeInTheDocument();
+    expect(screen.getByTestId(testIds.panel.readOnlyHint)).toHaveTextContent(
+      'your Grafana role (Viewer) cannot change tickets'
+    );
+  });
+
+  it('When a Grafana Editor opens the same panel, then the actions are there', () => {
+    config.bootData.user.orgRole = OrgRole.Editor;
+    renderPanel([nocaiFrame(Date.now())], { feedbackDatasourceUid: 'nocai-option' });
+
+    expect(within(ticketRow('SIL-1')).getByRole('button', { name: 'Validate SIL-1' })).toBeInTheDocument();
+    expect(screen.queryByTestId(testIds.panel.readOnlyHint)).not.toBeInTheDocument();
   });
 });

@@ -2,7 +2,7 @@ import React, { useCallback, useMemo, useState } from 'react';
 import { css } from '@emotion/css';
 import { type GrafanaTheme2, LoadingState, type PanelProps } from '@grafana/data';
 import type { FeedbackVerdict } from '@nocai/contract';
-import { PanelDataErrorView } from '@grafana/runtime';
+import { config, PanelDataErrorView } from '@grafana/runtime';
 import { Alert, Icon, LoadingPlaceholder, Pagination, useStyles2 } from '@grafana/ui';
 
 import { feedbackDatasourceFor } from '../feedbackDatasource';
@@ -14,6 +14,7 @@ import { collapseTickets } from '../triage/collapse';
 import { isTriageColumn } from '../triage/columns';
 import { applyFeedback, feedbackErrors } from '../triage/feedback';
 import { filterChoices, filterRows, type TriageFilters } from '../triage/filters';
+import { mayChangeTickets, readOnlyReason } from '../triage/permissions';
 import { framesToRows, sortRows, type TriageRow } from '../triage/rows';
 import { applyWorkflow, type RowWithWorkflow, type WorkflowChange, workflowErrors } from '../triage/workflow';
 import { DEFAULT_TRIAGE_OPTIONS, type TriageOptions } from '../types';
@@ -103,9 +104,12 @@ export function TriagePanel({ data, options, width, height, fieldConfig, id, tim
     },
     [comment, comments, onComment]
   );
+  // A role that cannot change tickets gets no data source to send changes to: every action is hidden.
+  const orgRole = config.bootData?.user?.orgRole;
+  const canChange = mayChangeTickets(orgRole);
   const feedbackTarget = useCallback(
-    (row: TriageRow) => feedbackDatasourceFor(row, options.feedbackDatasourceUid),
-    [options.feedbackDatasourceUid]
+    (row: TriageRow) => (canChange ? feedbackDatasourceFor(row, options.feedbackDatasourceUid) : undefined),
+    [canChange, options.feedbackDatasourceUid]
   );
 
   const queryErrors = data.errors ?? [];
@@ -178,7 +182,7 @@ export function TriagePanel({ data, options, width, height, fieldConfig, id, tim
         />
         {readOnlyTickets && (
           <span className={styles.hint} data-testid={testIds.panel.readOnlyHint}>
-            <Icon name="lock" /> Read-only: Feedback needs the NOC AI datasource
+            <Icon name="lock" /> {readOnlyReason(orgRole, canChange)}
           </span>
         )}
       </div>

@@ -1,4 +1,3 @@
-import { timingSafeEqual } from 'node:crypto';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import {
   commentRequestSchema,
@@ -34,9 +33,9 @@ import {
   GatewayTimeoutError,
   NotFoundError,
   StorageRefusedError,
-  UnauthorizedError,
   UnavailableError,
 } from './errors';
+import { authenticate, callerOf, personOf, requireRole, whoami, type AuthOptions } from './auth';
 
 export interface AppDeps {
   logger: Logger;
@@ -49,10 +48,12 @@ export interface AppDeps {
   checkInflux(): Promise<void>;
   /** Pipeline stages and whether each is committing. */
   stageHealth?(): StageHealth[];
-  auth: { apiToken?: string; webhookToken?: string; allowAnonymous: boolean };
+  /** Who may call and as whom: the bootstrap and webhook tokens, per-client tokens, Grafana's users. */
+  auth: AuthOptions;
   /**
    * Further routes under `/api` (models, audit, reports…), each built in its own module and
-   * mounted behind the same authentication and JSON body parser as the ticket routes.
+   * mounted behind the same authentication and JSON body parser as the ticket routes; each of
+   * their routes names its minimum role with `requireRole` (the role matrix test checks it).
    */
   routers?: ReadonlyArray<{ path: string; router: express.Router }>;
 }
@@ -97,24 +98,29 @@ export function createApp(deps: AppDeps): express.Express {
   // Grafana's contact point holds the webhook token, which opens this route and nothing else.
   app.post(
     '/api/alerts/grafana',
-    bearerAuth(deps.auth, [deps.auth.apiToken, deps.auth.webhookToken]),
+    authenticate(deps.auth, { webhook: true }),
+    requireRole('operator'),
     express.json({ limit: '1mb' }),
     async (req, res) => {
-      res.status(202).json(await deps.tickets.fromGrafana(parse(grafanaWebhookSchema, req.body)));
+      // The alert's changes are Grafana's; the sender (which token) is kept as where they came from.
+      const from = `webhook:${callerOf(res).name}`;
+      res.status(202).json(await deps.tickets.fromGrafana(parse(grafanaWebhookSchema, req.body), from));
     }
   );
 
+  const viewer = requireRole('viewer');
+  const operator = requireRole('operator');
   const api = express.Router();
-  api.use(bearerAuth(deps.auth, [deps.auth.apiToken]));
+  api.use(authenticate(deps.auth));
   api.use(express.json({ limit: '1mb' }));
-  api.get('/whoami', (_req, res) => {
-    res.json({ ok: true });
+  api.get('/whoami', viewer, (_req, res) => {
+    res.json(whoami(callerOf(res)));
   });
-  api.get('/events', async (req, res) => {
+  api.get('/events', viewer, async (req, res) => {
     const query = parse(eventsQuerySchema(deps.clock.nowMs()), req.query);
     res.json({ events: await deps.events.find(query, deps.clock.nowMs()) });
   });
-  api.get('/series/:kind', async (req, res) => {
+  api.get('/series/:kind', viewer, async (req, res) => {
     const kind = req.params.kind;
     if (!isSeriesKind(kind)) {
       throw new NotFoundError(`no series ${kind.slice(0, 64)}: use one of ${SERIES_KINDS.join(', ')}`);
@@ -122,34 +128,39 @@ export function createApp(deps: AppDeps): express.Express {
     const query = toSeriesQuery(parse(seriesQuerySchema(kind, deps.clock.nowMs()), req.query));
     res.json(await deps.series.find(kind, query, deps.clock.nowMs()));
   });
-  api.get('/tickets', async (req, res) => {
+  api.get('/tickets', viewer, async (req, res) => {
     res.json(await deps.tickets.list(parse(ticketsQuerySchema(deps.clock.nowMs()), req.query)));
   });
-  api.get('/tickets/:id', async (req, res) => {
+  api.get('/tickets/:id', viewer, async (req, res) => {
     const detail = await deps.tickets.detail(ticketId(req.params.id));
     res.set('ETag', etagOf(detail.ticket)).json(detail);
   });
-  api.get('/tickets/:id/history', async (req, res) => {
+  api.get('/tickets/:id/history', viewer, async (req, res) => {
     res.json({ history: await deps.tickets.history(ticketId(req.params.id)) });
   });
-  api.patch('/tickets/:id', async (req, res) => {
+  api.patch('/tickets/:id', operator, async (req, res) => {
     const { version, ...change } = parse(ticketUpdateSchema, req.body);
     const id = ticketId(req.params.id);
-    const ticket = await deps.tickets.update(id, change, expectedVersion(req, version), userOf(req));
+    const who = callerOf(res);
+    const ticket = await deps.tickets.update(id, change, expectedVersion(req, version), who.name, undefined, who.role);
     res.set('ETag', etagOf(ticket)).json({ ticket });
   });
-  api.post('/tickets/:id/comments', async (req, res) => {
+  api.post('/tickets/:id/comments', operator, async (req, res) => {
     const { text } = parse(commentRequestSchema, req.body);
-    const ticket = await deps.tickets.comment(ticketId(req.params.id), text, userOf(req));
+    const who = callerOf(res);
+    const ticket = await deps.tickets.comment(ticketId(req.params.id), text, who.name, undefined, who.role);
     res.status(201).set('ETag', etagOf(ticket)).json({ ticket });
   });
-  api.post('/tickets/:id/feedback', async (req, res) => {
+  api.post('/tickets/:id/feedback', operator, async (req, res) => {
     const body = parse(feedbackRequestSchema, req.body);
-    const ticket = await deps.tickets.feedback(ticketId(req.params.id), body, userOf(req));
+    const who = callerOf(res);
+    const ticket = await deps.tickets.feedback(ticketId(req.params.id), body, who.name, undefined, who.role);
     res.set('ETag', etagOf(ticket)).json({ ticket });
   });
-  api.post('/complaints', async (req, res) => {
-    res.status(201).json({ ticket: await deps.tickets.fromComplaint(parse(complaintRequestSchema, req.body)) });
+  api.post('/complaints', operator, async (req, res) => {
+    const complaint = parse(complaintRequestSchema, req.body);
+    const who = personOf(res, complaint.reporter, deps.auth);
+    res.status(201).json({ ticket: await deps.tickets.fromComplaint(complaint, who.name, undefined, who.role) });
   });
   for (const { path, router } of deps.routers ?? []) api.use(path, router);
   app.use('/api', api);
@@ -191,12 +202,6 @@ function expectedVersion(req: Request, bodyVersion: number | undefined): Expecte
   return bodyVersion ?? fromHeader;
 }
 
-/** Who makes a change: Grafana's data source proxy names the signed-in user (`send_user_header`). */
-export function userOf(req: Request): string {
-  const user = req.get('x-grafana-user')?.trim() ?? '';
-  return user !== '' && user.length <= 256 && !/[\u0000-\u001f\u007f]/.test(user) ? user : 'unknown';
-}
-
 const TICKET_ERROR_STATUS: Record<TicketErrorKind, number> = {
   not_found: 404,
   unknown_place: 400,
@@ -215,19 +220,6 @@ export function parse<S extends z.ZodType>(schema: S, input: unknown): z.infer<S
     throw new BadRequestError(`${where}${issue.message}`);
   }
   return result.data;
-}
-
-function bearerAuth(auth: AppDeps['auth'], tokens: ReadonlyArray<string | undefined>) {
-  const expected = tokens.filter((t): t is string => Boolean(t)).map((t) => Buffer.from(t));
-  return (req: Request, _res: Response, next: NextFunction) => {
-    if (auth.allowAnonymous) return next();
-    const header = req.get('authorization') ?? '';
-    const match = /^Bearer\s+(.+)$/i.exec(header);
-    const given = match ? Buffer.from(match[1].trim()) : undefined;
-    const ok =
-      given !== undefined && expected.some((token) => given.length === token.length && timingSafeEqual(given, token));
-    next(ok ? undefined : new UnauthorizedError());
-  };
 }
 
 function requestMetrics(metrics: Metrics) {

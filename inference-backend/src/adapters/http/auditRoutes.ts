@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { systemClock, type Clock } from '../../domain/series';
 import type { AuditFilter, AuditPage } from '../audit/query';
 import { parse } from './app';
+import { requireRole } from './auth';
 
 /** Where the routes read entries from: the backend's FileAuditTrail. */
 export interface AuditReader {
@@ -53,8 +54,7 @@ export function auditQuerySchema(nowMs: number) {
 export function createAuditRouter(deps: { trail: AuditReader; clock?: Clock }): express.Router {
   const clock = deps.clock ?? systemClock;
   const router = express.Router();
-  // Admin role only: issue 13 (roles) adds the check here; until then the API token opens it.
-  router.get('/', async (req, res) => {
+  router.get('/', requireRole('admin'), async (req, res) => {
     const query = parse(auditQuerySchema(clock.nowMs()), req.query);
     const page = await deps.trail.list({
       sinceMs: query.since,

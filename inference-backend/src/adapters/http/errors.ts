@@ -17,8 +17,15 @@ export class BadRequestError extends AppError {
 }
 
 export class UnauthorizedError extends AppError {
-  constructor(message = 'a valid bearer token is required (Authorization: Bearer <NOCAI_API_TOKEN>)') {
+  constructor(message = 'a valid bearer token is required (Authorization: Bearer <token>)') {
     super(message, 401, 'unauthorized');
+  }
+}
+
+/** Authenticated, but the caller's role does not allow this. */
+export class ForbiddenError extends AppError {
+  constructor(message: string) {
+    super(message, 403, 'forbidden');
   }
 }
 

@@ -109,7 +109,8 @@ describe('/api/models', () => {
       series: unused as SeriesRepository,
       tickets: unused as TicketService,
       checkInflux: async () => undefined,
-      auth: { apiToken: TOKEN, allowAnonymous: false },
+      // Grafana's token, whose users named by X-Grafana-User act as admins here (plugin.json's reqRole gates them).
+      auth: { apiToken: TOKEN, allowAnonymous: false, grafana: { userRole: 'admin' } },
       routers: [{ path: '/models', router: createModelsRouter({ registryDir: registry, audit, onAliasChange }) }],
     });
     server = await new Promise<Server>((resolve) => {

@@ -1,4 +1,4 @@
-import express, { type Request } from 'express';
+import express, { type Request, type Response } from 'express';
 import { z } from 'zod';
 import type { AuditSink } from '../../domain/audit/audit';
 import {
@@ -18,7 +18,8 @@ import {
 } from '../registry/lifecycle';
 import type { ChangeContext, ChangeResult } from '../registry/lifecycle';
 import { AppError, BadRequestError, NotFoundError } from './errors';
-import { parse, userOf } from './app';
+import { parse } from './app';
+import { callerOf, requireRole } from './auth';
 
 export interface ModelsRouterDeps {
   registryDir: string;
@@ -73,9 +74,9 @@ async function registryCall<T>(call: () => Promise<T>): Promise<T> {
   }
 }
 
-function contextOf(req: Request, reason: string | undefined): ChangeContext {
-  // admin role: issue 13 (today the one API token opens every route).
-  return { actor: userOf(req), role: 'admin', from: req.ip ?? 'unknown', ...(reason ? { reason } : {}) };
+function contextOf(req: Request, res: Response, reason: string | undefined): ChangeContext {
+  const caller = callerOf(res);
+  return { actor: caller.name, role: caller.role, from: req.ip ?? 'unknown', ...(reason ? { reason } : {}) };
 }
 
 const aliasesMoved = (result: ChangeResult) =>
@@ -89,6 +90,8 @@ const aliasesMoved = (result: ChangeResult) =>
 export function createModelsRouter(deps: ModelsRouterDeps): express.Router {
   const router = express.Router();
   const { registryDir } = deps;
+  const viewer = requireRole('viewer');
+  const admin = requireRole('admin');
 
   const afterChange = async <R extends ChangeResult>(result: R): Promise<R> => {
     if (!aliasesMoved(result)) return result;
@@ -106,49 +109,49 @@ export function createModelsRouter(deps: ModelsRouterDeps): express.Router {
     return result;
   };
 
-  router.get('/', async (_req, res) => {
+  router.get('/', viewer, async (_req, res) => {
     res.json({ models: await registryCall(() => listModelSummaries(registryDir)) });
   });
-  router.get('/:name', async (req, res) => {
+  router.get('/:name', viewer, async (req, res) => {
     const name = modelName(req.params.name);
     res.json(await registryCall(() => describeModel(registryDir, name)));
   });
-  router.get('/:name/versions/:version', async (req, res) => {
+  router.get('/:name/versions/:version', viewer, async (req, res) => {
     const name = modelName(req.params.name);
     const version = versionName(req.params.version);
     res.json(await registryCall(() => describeVersion(registryDir, name, version)));
   });
-  router.post('/:name/promote', async (req, res) => {
+  router.post('/:name/promote', admin, async (req, res) => {
     const name = modelName(req.params.name);
     const body = parse(promoteBody, req.body ?? {});
     const options = body.expectedChampion !== undefined ? { expectedChampion: body.expectedChampion } : {};
     const result = await registryCall(() =>
-      promote(registryDir, name, body.version, options, contextOf(req, body.reason), deps.audit)
+      promote(registryDir, name, body.version, options, contextOf(req, res, body.reason), deps.audit)
     );
     res.json(await afterChange(result));
   });
-  router.post('/:name/challenger', async (req, res) => {
+  router.post('/:name/challenger', admin, async (req, res) => {
     const name = modelName(req.params.name);
     const body = parse(challengerBody, req.body ?? {});
     const result = await registryCall(() =>
-      setChallenger(registryDir, name, body.version, contextOf(req, body.reason), deps.audit)
+      setChallenger(registryDir, name, body.version, contextOf(req, res, body.reason), deps.audit)
     );
     res.json(await afterChange(result));
   });
-  router.post('/:name/rollback', async (req, res) => {
+  router.post('/:name/rollback', admin, async (req, res) => {
     const name = modelName(req.params.name);
     const body = parse(rollbackBody, req.body ?? {});
     const result = await registryCall(() =>
-      rollback(registryDir, name, { toVersion: body.toVersion }, contextOf(req, body.reason), deps.audit)
+      rollback(registryDir, name, { toVersion: body.toVersion }, contextOf(req, res, body.reason), deps.audit)
     );
     res.json(await afterChange(result));
   });
-  router.post('/:name/versions/:version/archive', async (req, res) => {
+  router.post('/:name/versions/:version/archive', admin, async (req, res) => {
     const name = modelName(req.params.name);
     const version = versionName(req.params.version);
     const body = parse(archiveBody, req.body ?? {});
     const result = await registryCall(() =>
-      archive(registryDir, name, version, contextOf(req, body.reason), deps.audit)
+      archive(registryDir, name, version, contextOf(req, res, body.reason), deps.audit)
     );
     res.json(await afterChange(result));
   });

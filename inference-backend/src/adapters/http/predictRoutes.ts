@@ -7,6 +7,7 @@ import type { ImportedPrediction } from '../onnx/importedModel';
 import { InvalidModelNameError, ModelNotFoundError } from '../registry/errors';
 import { loadModel, readAliasesFile } from '../registry/modelRegistry';
 import { parse } from './app';
+import { requireRole } from './auth';
 import { BadRequestError, NotFoundError } from './errors';
 
 /**
@@ -74,7 +75,8 @@ export function createPredictRouter(deps: PredictRouterDeps): express.Router {
     return { version, model: await loading };
   }
 
-  router.post('/:name', async (req, res) => {
+  // Runs a model on the caller's rows (CPU, and a model's behaviour to probe): analysts.
+  router.post('/:name', requireRole('analyst'), async (req, res) => {
     const name = req.params.name;
     const { rows } = parse(predictRequestSchema, req.body);
     let loaded: { version: string; model: ImportedModel };

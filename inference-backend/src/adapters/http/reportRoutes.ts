@@ -5,6 +5,7 @@ import type { ReportGenerator } from '../report/reportGenerator';
 import { parseReportRange, REPORT_TIME_HELP, ReportRangeError } from '../report/reportRange';
 import type { StoredReport } from '../report/reportStore';
 import { parse } from './app';
+import { requireRole } from './auth';
 import { BadRequestError, NotFoundError } from './errors';
 
 /** A time in a request body: ISO 8601, epoch milliseconds (a number or digits), or now-7d. */
@@ -27,11 +28,13 @@ const REPORT_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:
 export function createReportRouter(deps: { generator: ReportGenerator; clock: Clock }): express.Router {
   const router = express.Router();
   const store = deps.generator.store;
+  // Reading a report shows what the Model health dashboard shows; making one runs queries and charts.
+  const viewer = requireRole('viewer');
 
-  router.get('/', async (_req, res) => {
+  router.get('/', viewer, async (_req, res) => {
     res.json({ reports: (await store.list()).map(describe) });
   });
-  router.get('/latest', async (_req, res) => {
+  router.get('/latest', viewer, async (_req, res) => {
     const latest = await store.latest();
     const html = latest && (await store.read(latest.id));
     if (!latest || html === undefined) {
@@ -41,15 +44,14 @@ export function createReportRouter(deps: { generator: ReportGenerator; clock: Cl
     }
     sendReport(res, latest.id, html);
   });
-  router.get('/:id', async (req, res) => {
+  router.get('/:id', viewer, async (req, res) => {
     const html = await store.read(req.params.id);
     if (html === undefined) {
       throw new NotFoundError(`no report ${req.params.id.slice(0, 80)}: GET /api/reports lists the stored ones`);
     }
     sendReport(res, req.params.id, html);
   });
-  // Makes a report (a few queries and charts): admin or analyst role once roles exist (admin role: issue 13).
-  router.post('/', async (req, res) => {
+  router.post('/', requireRole('analyst'), async (req, res) => {
     const body = parse(reportRequestSchema, req.body);
     let range;
     try {

@@ -3,7 +3,8 @@ import type { AuditSink } from '../../domain/audit/audit';
 import type { RetrainStage } from '../../pipeline/retrainStage';
 import { z } from 'zod';
 import { retrainedModels } from '../../services/retraining';
-import { parse, userOf } from './app';
+import { parse } from './app';
+import { callerOf, requireRole } from './auth';
 import { listVersions } from '../registry/modelRegistry';
 import { BadRequestError, NotFoundError } from './errors';
 
@@ -17,15 +18,16 @@ const retrainRequestSchema = z
 /**
  * `/api/retraining`: POST asks for a retraining run now (202; it runs on the retraining stage's
  * next tick, one at a time), GET says whether one is running and what the last one decided.
- * Admin role once issue 13's roles exist.
+ * Reading the state is for viewers; asking for a run is for analysts.
  */
 export function createRetrainingRouter(deps: { stage: RetrainStage; registryDir: string; audit?: AuditSink }): express.Router {
   const router = express.Router();
-  router.get('/', (_req, res) => {
+  router.get('/', requireRole('viewer'), (_req, res) => {
     res.json({ running: deps.stage.running, latest: deps.stage.latest ?? null, lastFailure: deps.stage.lastFailure ?? null });
   });
-  router.post('/', async (req, res) => {
-    const actor = userOf(req);
+  router.post('/', requireRole('analyst'), async (req, res) => {
+    const caller = callerOf(res);
+    const actor = caller.name;
     const { challengers } = parse(retrainRequestSchema, req.body ?? {});
     for (const name of Object.keys(challengers)) {
       if (!retrainedModels().includes(name)) {
@@ -38,7 +40,7 @@ export function createRetrainingRouter(deps: { stage: RetrainStage; registryDir:
     deps.stage.request({ kind: 'user', actor }, challengers);
     await deps.audit?.record({
       actor,
-      role: 'operator',
+      role: caller.role,
       action: 'model.retrain.request',
       target: 'models',
       after: { challengers },

@@ -1,0 +1,116 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { AuditEntry, AuditEntryInput, AuditSink } from '../domain/audit/audit';
+import { FileTokenStore } from '../adapters/security/fileTokenStore';
+import { runTokens } from './tokens';
+
+class MemorySink implements AuditSink {
+  readonly entries: AuditEntryInput[] = [];
+  async record(entry: AuditEntryInput): Promise<AuditEntry> {
+    this.entries.push(entry);
+    return { ...entry, seq: this.entries.length, at: new Date().toISOString(), prevHash: '', hash: '' };
+  }
+}
+
+function captureIo() {
+  const out: string[] = [];
+  const err: string[] = [];
+  return { io: { stdout: (t: string) => out.push(t), stderr: (t: string) => err.push(t) }, out, err };
+}
+
+describe('nocai tokens', () => {
+  let stateDir: string;
+  beforeEach(async () => {
+    stateDir = await mkdtemp(join(tmpdir(), 'nocai-tokens-'));
+  });
+  afterEach(async () => {
+    await rm(stateDir, { recursive: true, force: true });
+  });
+
+  it('When a token is created, then its secret is printed once, only its sha256 is stored, and the change is audited', async () => {
+    const audit = new MemorySink();
+    const { io, out, err } = captureIo();
+    const code = await runTokens(
+      { action: 'create', stateDir, name: 'itsm', role: 'operator', expires: '30d' },
+      io,
+      audit
+    );
+    expect(code).toBe(0);
+    const secret = out.join('').trim();
+    expect(secret).toMatch(/^nocai_[0-9a-f]{12}_[A-Za-z0-9_-]{43}$/);
+    expect(err.join('')).toMatch(/shown only this once/);
+
+    const stored = await readFile(join(stateDir, 'tokens.json'), 'utf8');
+    expect(stored).not.toContain(secret);
+    expect(stored).not.toContain(secret.slice(20));
+    expect(JSON.parse(stored).tokens[0]).toMatchObject({
+      name: 'itsm',
+      role: 'operator',
+      grafana: false,
+      revokedAt: null,
+    });
+
+    const check = await new FileTokenStore(stateDir).check(secret);
+    expect(check).toMatchObject({ ok: true, token: { name: 'itsm', role: 'operator' } });
+    expect(audit.entries).toHaveLength(1);
+    expect(audit.entries[0]).toMatchObject({ action: 'token.create', role: 'admin', from: 'cli', before: null });
+    expect(JSON.stringify(audit.entries[0])).not.toContain(secret.slice(20));
+  });
+
+  it('When a token is revoked, then the list shows it revoked, the backend refuses it, and the revocation is audited', async () => {
+    const audit = new MemorySink();
+    const created = captureIo();
+    await runTokens(
+      { action: 'create', stateDir, name: 'mobile', role: 'viewer', expires: 'never', json: true },
+      created.io,
+      audit
+    );
+    const { token, secret } = JSON.parse(created.out.join('')) as { token: { id: string }; secret: string };
+    // The backend's store reads the file before the CLI changes it.
+    const backend = new FileTokenStore(stateDir);
+    expect((await backend.check(secret))?.ok).toBe(true);
+
+    const revoked = captureIo();
+    expect(await runTokens({ action: 'revoke', stateDir, id: token.id }, revoked.io, audit)).toBe(0);
+    expect(revoked.out.join('')).toMatch(new RegExp(`revoked ${token.id}`));
+    expect(await backend.check(secret)).toMatchObject({ ok: false, reason: expect.stringMatching(/was revoked at/) });
+
+    const listed = captureIo();
+    await runTokens({ action: 'list', stateDir }, listed.io, audit);
+    expect(listed.out.join('')).toMatch(new RegExp(`${token.id}  revoked  viewer  -  .*  never  mobile`));
+    expect(audit.entries.map((e) => e.action)).toEqual(['token.create', 'token.revoke']);
+    expect(audit.entries[1]).toMatchObject({ before: { revokedAt: null }, after: { status: 'revoked' } });
+  });
+
+  it.each([
+    [
+      { action: 'create' as const, name: 'x', role: 'admin' as const, expires: '30 days' },
+      /--expires must be a lifetime/,
+    ],
+    [{ action: 'create' as const, name: '   ', role: 'admin' as const, expires: '30d' }, /a token name is 1 to 64/],
+    [{ action: 'revoke' as const, id: 'feedfacecafe' }, /there is no token feedfacecafe/],
+  ])('When the input is bad (%o), then one sentence and exit code 2, nothing stored', async (request, message) => {
+    const audit = new MemorySink();
+    const { io, out, err } = captureIo();
+    expect(await runTokens({ ...request, stateDir }, io, audit)).toBe(2);
+    expect(out).toEqual([]);
+    expect(err.join('')).toMatch(message);
+    expect(err.join('').trim().split('\n')).toHaveLength(1);
+    expect(audit.entries).toEqual([]);
+  });
+
+  it('When a second active token gets the same name, then it is refused so the audit trail’s names stay unambiguous', async () => {
+    const audit = new MemorySink();
+    await runTokens(
+      { action: 'create', stateDir, name: 'itsm', role: 'operator', expires: '30d' },
+      captureIo().io,
+      audit
+    );
+    const again = captureIo();
+    expect(
+      await runTokens({ action: 'create', stateDir, name: 'itsm', role: 'admin', expires: '30d' }, again.io, audit)
+    ).toBe(2);
+    expect(again.err.join('')).toMatch(/already active/);
+  });
+});
