@@ -8,4 +8,5 @@ export * from './ticketWorkflow';
 export * from './timeExpression';
 export * from './tickets';
 export * from './tagValue';
+export * from './problems';
 export type * from './api';

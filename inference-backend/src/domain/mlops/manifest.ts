@@ -1,3 +1,4 @@
+import type { ProblemManifest } from '../problems/manifest';
 import type { FeaturizerParams } from './featurizer';
 import type { ImportedManifest } from './importedModel';
 import type { EvaluationReport } from './metrics';
@@ -88,5 +89,12 @@ export interface ModelManifest extends VersionMetadata {
   parentVersion: string | null;
 }
 
-/** Every kind of model the registry holds: text classifiers, tabular models (issue 10) and imports (issue 11). */
-export type RegistryManifest = ModelManifest | (TabularManifest & VersionMetadata) | ImportedManifest;
+/**
+ * Every kind of model the registry holds: text classifiers, tabular models (issue 10), imports
+ * (issue 11) and the models of predictive alert problems (issue 12).
+ */
+export type RegistryManifest =
+  | ModelManifest
+  | (TabularManifest & VersionMetadata)
+  | ImportedManifest
+  | (ProblemManifest & Partial<VersionMetadata>);

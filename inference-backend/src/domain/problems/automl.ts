@@ -1,0 +1,430 @@
+import { createHash } from 'node:crypto';
+import { durationMs } from '@nocai/contract';
+import type { ProblemCandidate, ProblemDefinition, ProblemMetric } from '@nocai/contract';
+import { timeOrderedFolds } from '../mlops/methodology';
+import type { Fold, ProgressListener } from '../mlops/methodology';
+import { buildRows, countOnsets, featureNames } from './dataset';
+import { ProblemDataError } from './errors';
+import type { EntitySeries, ProblemFeatureSpec, ProblemGrid, ProblemRows } from './dataset';
+import {
+  atThreshold,
+  averagePrecision,
+  curvePoints,
+  expectedCalibrationError,
+  leadMinutes,
+  rocAuc,
+  summariseLeads,
+  thresholdForPrecision,
+} from './evaluation';
+import type { AtThreshold, CurvePoint, LeadTimes } from './evaluation';
+import {
+  describeSpec,
+  fitPlatt,
+  fitProblemLearner,
+  gbtLogOddsByTrees,
+  logOdds,
+  PROBLEM_GRIDS,
+  probabilityOf,
+} from './learners';
+import type { FittedProblemLearner, PlattCalibration, ProblemLearnerSpec } from './learners';
+
+/**
+ * AutoML for a predictive alert problem (issue 12 point 2), on the rows of `dataset.ts`:
+ *
+ * 1. Refuse when the training or the validation period holds too few events (no useless model).
+ * 2. Per candidate (GBT, logistic regression, random forest), choose its hyperparameters by
+ *    rolling-origin CV inside the training period (time-ordered folds, training rows purged when
+ *    their horizon reaches into the fold's validation block), scored by the problem's metric.
+ * 3. Fit each candidate's choice on the whole training period and score it on the validation
+ *    period; the best by the metric wins (PR-AUC by default: events are rare, and PR-AUC's
+ *    no-skill level is the prevalence, where ROC-AUC's 0.5 flatters a model on rare events).
+ * 4. Calibrate (Platt scaling) on the winner's out-of-fold predictions: training rows only.
+ * 5. Choose the alert threshold on the validation period by the policy, and report curves,
+ *    precision/recall at the threshold, lead times, per-entity figures and two baselines.
+ *
+ * The registered model is the one fitted on the training period: the validation figures are
+ * those of the very model that serves.
+ */
+
+export interface ProblemTrainOptions {
+  folds: number;
+  seed: number;
+  /** Replaces the grids (tests and benches bound their cost with it). */
+  grids?: Partial<Record<ProblemCandidate, ProblemLearnerSpec[]>>;
+  onProgress: ProgressListener;
+}
+
+export const DEFAULT_PROBLEM_TRAIN_OPTIONS: ProblemTrainOptions = { folds: 3, seed: 1, onProgress: () => undefined };
+
+export interface CandidateResult {
+  candidate: ProblemCandidate;
+  /** Each spec of the grid with its mean CV score (folds without an event do not count). */
+  crossValidation: Array<{ spec: string; meanScore: number; foldScores: number[] }>;
+  chosen: string;
+  validation: { prAuc: number; rocAuc: number };
+}
+
+export interface SegmentFigures {
+  entity: string;
+  rows: number;
+  events: number;
+  prAuc: number;
+  precision: number;
+  recall: number;
+}
+
+export interface ProblemReport {
+  problem: string;
+  metric: ProblemMetric;
+  rows: { training: number; validation: number; positiveTraining: number; positiveValidation: number };
+  events: { training: number; validation: number };
+  features: { count: number; names: string[] };
+  cv: { kind: 'rolling-origin, purged by the horizon'; folds: number };
+  candidates: CandidateResult[];
+  winner: { candidate: ProblemCandidate; spec: string };
+  calibration: PlattCalibration & {
+    method: 'platt';
+    fittedOn: string;
+    /** Expected calibration error on validation (10 bins) of the raw and calibrated probabilities. */
+    validationEce: { before: number; after: number };
+  };
+  validation: {
+    prAuc: number;
+    rocAuc: number;
+    /** PR-AUC of a constant score: the share of positive rows. */
+    noSkillPrAuc: number;
+    /** The one input series, taken as a score (its direction chosen on training), that did best on training. */
+    bestSingleSeries: { feature: string; direction: 'higher' | 'lower'; prAuc: number };
+    prCurve: Array<Pick<CurvePoint, 'threshold' | 'precision' | 'recall'>>;
+    rocCurve: Array<Pick<CurvePoint, 'threshold' | 'fpr' | 'recall'>>;
+    atThreshold: AtThreshold;
+    leadTime: LeadTimes;
+    segments: SegmentFigures[];
+  };
+  threshold: { policy: ProblemDefinition['threshold']; probability: number; met: boolean; chosenOn: string };
+}
+
+export interface TrainedProblem {
+  spec: ProblemFeatureSpec;
+  featureNames: string[];
+  learner: FittedProblemLearner;
+  learnerSpec: ProblemLearnerSpec;
+  calibration: PlattCalibration;
+  threshold: number;
+  report: ProblemReport;
+  /** sha256 of the feature matrix and labels of both periods. */
+  dataHash: string;
+}
+
+/** The feature spec of a definition once its variables are resolved to series. */
+export function featureSpecOf(definition: ProblemDefinition, variables: string[]): ProblemFeatureSpec {
+  const stepMs = durationMs(definition.interval) ?? 0;
+  const steps = (text: string) => Math.max(1, Math.round((durationMs(text) ?? 0) / stepMs));
+  const forMs = definition.event.kind === 'threshold' ? (durationMs(definition.event.for) ?? 0) : 0;
+  return {
+    stepMs,
+    variables,
+    windowSteps: [...new Set(definition.windows.map(steps))].sort((a, b) => a - b),
+    // "for 10m" on 5-minute buckets: the condition holds in 2 buckets in a row (at least 1).
+    forSteps: Math.max(1, Math.ceil(forMs / stepMs)),
+    horizonSteps: steps(definition.horizon),
+  };
+}
+
+const metricOf = (metric: ProblemMetric) => (metric === 'pr_auc' ? averagePrecision : rocAuc);
+
+function purgedFolds(times: Float64Array, rows: readonly number[], k: number, horizonMs: number): Fold[] {
+  const local = timeOrderedFolds(
+    rows.map((r) => times[r]),
+    k
+  );
+  return local.map((fold) => {
+    const validation = fold.validation.map((i) => rows[i]);
+    const start = Math.min(...validation.map((r) => times[r]));
+    // A training row whose horizon reaches the validation block would learn a label from it.
+    const train = fold.train.map((i) => rows[i]).filter((r) => times[r] + horizonMs <= start);
+    return { train, validation };
+  });
+}
+
+function hashRows(rows: ProblemRows): string {
+  const hash = createHash('sha256');
+  hash.update(new Uint8Array(rows.matrix.values.buffer, rows.matrix.values.byteOffset, rows.matrix.values.byteLength));
+  hash.update(rows.labels);
+  return hash.digest('hex');
+}
+
+const calibrated = (values: Float64Array, calibration: PlattCalibration) =>
+  values.map((v) => probabilityOf(v, calibration));
+const RAW: PlattCalibration = { slope: 1, offset: 0 };
+
+/**
+ * Trains the problem on the series of its entities. `variables` are the resolved inputs
+ * (`measurement.field`), in feature order. Throws `ProblemDataError` for too few events or rows.
+ */
+export function trainProblem(
+  definition: ProblemDefinition,
+  grid: ProblemGrid,
+  series: readonly EntitySeries[],
+  variables: string[],
+  options: Partial<ProblemTrainOptions> = {}
+): TrainedProblem {
+  const opts = { ...DEFAULT_PROBLEM_TRAIN_OPTIONS, ...options };
+  const say = (m: string) => opts.onProgress(`${definition.name}: ${m}`);
+  const spec = featureSpecOf(definition, variables);
+  const horizonMs = spec.horizonSteps * spec.stepMs;
+  const trainingPeriod = { fromMs: Date.parse(definition.training.from), toMs: Date.parse(definition.training.to) };
+  const validationPeriod = {
+    fromMs: Date.parse(definition.validation.from),
+    toMs: Date.parse(definition.validation.to),
+  };
+  say(`building rows of ${series.length} entities`);
+  const train = buildRows(grid, series, spec, trainingPeriod);
+  const valid = buildRows(grid, series, spec, validationPeriod);
+
+  const trainingEvents = countOnsets(train, trainingPeriod.fromMs, trainingPeriod.toMs);
+  const validationEvents = countOnsets(valid, validationPeriod.fromMs, validationPeriod.toMs);
+  const minValidation = Math.max(2, Math.ceil(definition.minEvents / 3));
+  if (trainingEvents < definition.minEvents) {
+    throw new ProblemDataError(
+      `the event occurs ${trainingEvents} time${trainingEvents === 1 ? '' : 's'} in the training period ` +
+        `(${definition.training.from} to ${definition.training.to}) across ${series.length} entit${series.length === 1 ? 'y' : 'ies'}; ` +
+        `at least ${definition.minEvents} (minEvents) are needed to learn from, so no model was trained`,
+      'training'
+    );
+  }
+  if (validationEvents < minValidation) {
+    throw new ProblemDataError(
+      `the event occurs ${validationEvents} time${validationEvents === 1 ? '' : 's'} in the validation period ` +
+        `(${definition.validation.from} to ${definition.validation.to}); at least ${minValidation} are needed ` +
+        `to choose and check a model, so no model was trained`,
+      'validation'
+    );
+  }
+  const positives = (labels: Uint8Array) => labels.reduce((n, l) => n + l, 0);
+  if (positives(train.labels) < 2 * opts.folds || positives(valid.labels) === 0) {
+    throw new ProblemDataError(
+      `only ${positives(train.labels)} training rows and ${positives(valid.labels)} validation rows precede an event ` +
+        `within the horizon (${definition.horizon}); widen the periods or the horizon`,
+      'horizon'
+    );
+  }
+  const names = featureNames(spec);
+  const trainRows = Array.from({ length: train.matrix.rowCount }, (_, i) => i);
+  const folds = purgedFolds(train.timesMs, trainRows, opts.folds, horizonMs);
+  const score = metricOf(definition.metric);
+
+  const candidates: CandidateResult[] = [];
+  const fitted = new Map<
+    ProblemCandidate,
+    { spec: ProblemLearnerSpec; learner: FittedProblemLearner; oof: { rows: number[]; logOdds: number[] } }
+  >();
+  for (const candidate of definition.candidates) {
+    const specs = opts.grids?.[candidate] ?? PROBLEM_GRIDS[candidate];
+    const foldScores = specs.map(() => [] as number[]);
+    const oofBySpec = specs.map(() => ({ rows: [] as number[], logOdds: [] as number[] }));
+    folds.forEach((fold, f) => {
+      const truth = Uint8Array.from(fold.validation, (r) => train.labels[r]);
+      const scorable = truth.some((l) => l === 1) && fold.train.some((r) => train.labels[r] === 1);
+      const record = (i: number, values: Float64Array) => {
+        if (scorable) foldScores[i].push(score(values, truth));
+        oofBySpec[i].rows.push(...fold.validation);
+        oofBySpec[i].logOdds.push(...values);
+      };
+      if (!fold.train.some((r) => train.labels[r] === 1)) return;
+      if (candidate === 'gbt') {
+        // One fit per depth with the most trees; every smaller tree count is read off it.
+        const byShape = new Map<string, number[]>();
+        specs.forEach((s, i) => {
+          if (s.kind !== 'gbt') return;
+          const key = `${s.maxDepth}|${s.learningRate}|${s.minSamplesLeaf}`;
+          byShape.set(key, [...(byShape.get(key) ?? []), i]);
+        });
+        for (const members of byShape.values()) {
+          const largest = members.reduce((a, b) =>
+            (specs[b] as { nTrees: number }).nTrees > (specs[a] as { nTrees: number }).nTrees ? b : a
+          );
+          say(`fold ${f + 1}/${folds.length}: ${describeSpec(specs[largest])}`);
+          const learner = fitProblemLearner(train.matrix, train.labels, fold.train, specs[largest], opts.seed);
+          if (learner.kind !== 'gbt') continue;
+          const counts = [...new Set(members.map((i) => (specs[i] as { nTrees: number }).nTrees))].sort(
+            (a, b) => a - b
+          );
+          const outputs = gbtLogOddsByTrees(learner, train.matrix, fold.validation, counts);
+          for (const i of members) record(i, outputs[counts.indexOf((specs[i] as { nTrees: number }).nTrees)]);
+        }
+        return;
+      }
+      specs.forEach((s, i) => {
+        say(`fold ${f + 1}/${folds.length}: ${describeSpec(s)}`);
+        const learner = fitProblemLearner(train.matrix, train.labels, fold.train, s, opts.seed);
+        record(i, logOdds(learner, train.matrix, fold.validation));
+      });
+    });
+    const means = foldScores.map((s) => (s.length ? s.reduce((a, b) => a + b, 0) / s.length : -Infinity));
+    let best = 0;
+    means.forEach((m, i) => {
+      if (m > means[best]) best = i;
+    });
+    say(
+      `${candidate}: chose ${describeSpec(specs[best])} (CV ${definition.metric} ${means[best].toFixed(3)}); fitting on the training period`
+    );
+    const learner = fitProblemLearner(train.matrix, train.labels, trainRows, specs[best], opts.seed);
+    const validationLogOdds = logOdds(learner, valid.matrix);
+    candidates.push({
+      candidate,
+      crossValidation: specs.map((s, i) => ({ spec: describeSpec(s), meanScore: means[i], foldScores: foldScores[i] })),
+      chosen: describeSpec(specs[best]),
+      validation: {
+        prAuc: averagePrecision(validationLogOdds, valid.labels),
+        rocAuc: rocAuc(validationLogOdds, valid.labels),
+      },
+    });
+    fitted.set(candidate, { spec: specs[best], learner, oof: oofBySpec[best] });
+  }
+
+  const key = definition.metric === 'pr_auc' ? 'prAuc' : 'rocAuc';
+  const winner = candidates.reduce((a, b) => (b.validation[key] > a.validation[key] ? b : a));
+  const chosen = fitted.get(winner.candidate);
+  if (!chosen) throw new Error('the winning candidate was not fitted');
+  say(
+    `winner: ${winner.candidate} (${winner.chosen}), validation ${definition.metric} ${winner.validation[key].toFixed(3)}`
+  );
+
+  // Calibration on the winner's out-of-fold predictions: training rows only.
+  const calibration = fitPlatt(
+    chosen.oof.logOdds,
+    chosen.oof.rows.map((r) => train.labels[r])
+  );
+  const validationLogOdds = logOdds(chosen.learner, valid.matrix);
+  const probabilities = calibrated(validationLogOdds, calibration);
+  const validationEce = {
+    before: expectedCalibrationError(calibrated(validationLogOdds, RAW), valid.labels),
+    after: expectedCalibrationError(probabilities, valid.labels),
+  };
+
+  const policy = definition.threshold;
+  const picked =
+    policy.policy === 'fixed'
+      ? { threshold: policy.probability, met: true }
+      : thresholdForPrecision(probabilities, valid.labels, policy.precision);
+  const threshold = picked.threshold;
+  say(
+    `threshold ${threshold.toFixed(3)} (${policy.policy}${picked.met ? '' : ', target precision not reachable: best F1'})`
+  );
+
+  const points = curvePoints(probabilities, valid.labels);
+  const segments: SegmentFigures[] = [];
+  const leads: number[] = [];
+  let events = 0;
+  valid.entities.forEach((entity, e) => {
+    const rows = Array.from({ length: valid.matrix.rowCount }, (_, i) => i).filter((i) => valid.entityOf[i] === e);
+    const scores = rows.map((i) => probabilities[i]);
+    const labels = rows.map((i) => valid.labels[i]);
+    const onsets = valid.onsetTimesMs[e].filter((t) => t >= validationPeriod.fromMs && t < validationPeriod.toMs);
+    events += onsets.length;
+    leads.push(
+      ...leadMinutes(
+        onsets,
+        rows.map((i) => valid.timesMs[i]),
+        scores,
+        threshold,
+        horizonMs
+      )
+    );
+    const at = atThreshold(scores, labels, threshold);
+    segments.push({
+      entity,
+      rows: rows.length,
+      events: onsets.length,
+      prAuc: averagePrecision(scores, labels),
+      precision: at.precision,
+      recall: at.recall,
+    });
+  });
+  const leadTime = summariseLeads(leads, events);
+
+  const prevalence = positives(valid.labels) / Math.max(1, valid.labels.length);
+  const report: ProblemReport = {
+    problem: definition.name,
+    metric: definition.metric,
+    rows: {
+      training: train.matrix.rowCount,
+      validation: valid.matrix.rowCount,
+      positiveTraining: positives(train.labels),
+      positiveValidation: positives(valid.labels),
+    },
+    events: { training: trainingEvents, validation: validationEvents },
+    features: { count: names.length, names },
+    cv: { kind: 'rolling-origin, purged by the horizon', folds: folds.length },
+    candidates,
+    winner: { candidate: winner.candidate, spec: winner.chosen },
+    calibration: {
+      method: 'platt',
+      ...calibration,
+      fittedOn: 'out-of-fold predictions of the winning candidate inside the training period',
+      validationEce,
+    },
+    validation: {
+      prAuc: averagePrecision(probabilities, valid.labels),
+      rocAuc: rocAuc(probabilities, valid.labels),
+      noSkillPrAuc: prevalence,
+      bestSingleSeries: bestSingleSeries(train, valid, names, spec.variables.length, spec.windowSteps.length),
+      prCurve: points.map((p) => ({ threshold: p.threshold, precision: p.precision, recall: p.recall })),
+      rocCurve: points.map((p) => ({ threshold: p.threshold, fpr: p.fpr, recall: p.recall })),
+      atThreshold: atThreshold(probabilities, valid.labels, threshold),
+      leadTime,
+      segments,
+    },
+    threshold: {
+      policy,
+      probability: threshold,
+      met: picked.met,
+      chosenOn: policy.policy === 'fixed' ? 'given' : 'validation period',
+    },
+  };
+  const hash = createHash('sha256');
+  hash.update(hashRows(train));
+  hash.update(hashRows(valid));
+  return {
+    spec,
+    featureNames: names,
+    learner: chosen.learner,
+    learnerSpec: chosen.spec,
+    calibration,
+    threshold,
+    report,
+    dataHash: hash.digest('hex'),
+  };
+}
+
+/**
+ * The baseline a threshold alert on one series would give: each variable's last value as a score,
+ * higher or lower meaning danger, chosen on the training period, scored on validation.
+ */
+function bestSingleSeries(
+  train: ProblemRows,
+  valid: ProblemRows,
+  names: readonly string[],
+  variables: number,
+  windows: number
+): ProblemReport['validation']['bestSingleSeries'] {
+  const perVariable = 1 + windows * 5;
+  const column = (rows: ProblemRows, f: number) =>
+    Float64Array.from({ length: rows.matrix.rowCount }, (_, i) => rows.matrix.values[i * rows.matrix.featureCount + f]);
+  let best = { feature: names[0], f: 0, direction: 'higher' as 'higher' | 'lower', score: -Infinity };
+  for (let v = 0; v < variables; v++) {
+    const f = v * perVariable;
+    const values = column(train, f);
+    for (const direction of ['higher', 'lower'] as const) {
+      const s = averagePrecision(direction === 'higher' ? values : values.map((x) => -x), train.labels);
+      if (s > best.score) best = { feature: names[f], f, direction, score: s };
+    }
+  }
+  const values = column(valid, best.f);
+  return {
+    feature: best.feature,
+    direction: best.direction,
+    prAuc: averagePrecision(best.direction === 'higher' ? values : values.map((x) => -x), valid.labels),
+  };
+}

@@ -1,0 +1,22 @@
+import type { ProblemDefinition } from '@nocai/contract';
+import type { EntitySeries, ProblemGrid } from './dataset';
+
+/** A problem's series on its grid, with the input variables its patterns resolved to. */
+export interface ProblemSeriesData {
+  grid: ProblemGrid;
+  series: EntitySeries[];
+  /** `measurement.field`, sorted: the order of the features. */
+  variables: string[];
+}
+
+/**
+ * Where a problem's series come from (InfluxDB in production, `adapters/influx/problemSeries.ts`).
+ * Refuses a definition that names series or fields the store does not hold with a `ProblemDataError`
+ * naming the field of the definition.
+ */
+export interface ProblemSeriesSource {
+  /** Resolves the input patterns and checks the event's series, without reading data. */
+  resolveVariables(definition: ProblemDefinition): Promise<string[]>;
+  /** The series of every entity on the grid of `interval` steps covering [fromMs, toMs). */
+  load(definition: ProblemDefinition, range: { fromMs: number; toMs: number }): Promise<ProblemSeriesData>;
+}
