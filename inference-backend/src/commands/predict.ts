@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { readdir, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { DEFAULT_MAX_CELL_CHARS, printable, printablePath, readTableFile, toCsvRow } from '../adapters/files/csv';
+import type { Table } from '../adapters/files/csv';
 import { OnnxClassifier, TEXT_CLASSIFIER_KIND, textClassifierManifestProblem } from '../adapters/onnx/onnxClassifier';
 import {
   ALIASES_FILE,
@@ -162,10 +163,50 @@ export async function loadClassifiers(
 }
 
 /**
- * `nocai predict`: the input's rows in order, each followed by `<model>` and
- * `<model>_confidence` for every model (prefixed `predicted_` where the input already has
- * such a column, e.g. when predicting on the history itself).
+ * The CSV `nocai predict` writes for `table`: the input's rows in order, each followed by
+ * `<model>` and `<model>_confidence` for every model (prefixed `predicted_` where the input
+ * already has such a column, e.g. when predicting on the history itself). The models are loaded
+ * by the caller, so that the bench can time loading and predicting apart.
  */
+export async function predictTable(
+  table: Table,
+  classifiers: readonly OnnxClassifier[],
+  flags: Pick<PredictFlags, 'text' | 'id'>
+): Promise<string> {
+  const kept = flags.id ? [flags.id] : table.columns;
+  const outputName = (name: string) => (table.columns.includes(name) ? `predicted_${name}` : name);
+  const header = [
+    ...kept,
+    ...classifiers.flatMap((c) => [outputName(c.manifest.name), `${outputName(c.manifest.name)}_confidence`]),
+  ];
+  // Probabilities straight from onnxruntime, argmax here: no per-row objects for a file of a million rows.
+  const predictions = await Promise.all(
+    classifiers.map(async (classifier) => {
+      const labels = classifier.manifest.labels;
+      const rows = await classifier.probabilities(
+        table.rows.map((row) => ({
+          // The user names the text columns of this file; they may differ from the training file's.
+          text: flags.text.map((c) => row[c] ?? '').join(' '),
+          context: classifier.inputOf(row).context,
+        }))
+      );
+      return rows.map((p) => {
+        let best = 0;
+        for (let k = 1; k < p.length; k++) if (p[k] > p[best]) best = k;
+        return { label: labels[best], confidence: p[best] };
+      });
+    })
+  );
+  const lines = [toCsvRow(header)];
+  table.rows.forEach((row, i) => {
+    const values: string[] = kept.map((c) => row[c] ?? '');
+    for (const p of predictions) values.push(p[i].label, p[i].confidence.toFixed(4));
+    lines.push(toCsvRow(values));
+  });
+  return `${lines.join('\n')}\n`;
+}
+
+/** `nocai predict`: the input file through every text classifier of the model folder (see predictTable). */
 export async function runPredict(flags: PredictFlags, io: CommandIo): Promise<number> {
   try {
     const table = await readTableFile(flags.input, { maxInputMb: flags.maxInputMb, limitHint: '--max-input-mb' });
@@ -181,37 +222,7 @@ export async function runPredict(flags: PredictFlags, io: CommandIo): Promise<nu
           'predicting without them\n'
       );
     }
-    const kept = flags.id ? [flags.id] : table.columns;
-    const outputName = (name: string) => (table.columns.includes(name) ? `predicted_${name}` : name);
-    const header = [
-      ...kept,
-      ...classifiers.flatMap((c) => [outputName(c.manifest.name), `${outputName(c.manifest.name)}_confidence`]),
-    ];
-    // Probabilities straight from onnxruntime, argmax here: no per-row objects for a file of a million rows.
-    const predictions = await Promise.all(
-      classifiers.map(async (classifier) => {
-        const labels = classifier.manifest.labels;
-        const rows = await classifier.probabilities(
-          table.rows.map((row) => ({
-            // The user names the text columns of this file; they may differ from the training file's.
-            text: flags.text.map((c) => row[c] ?? '').join(' '),
-            context: classifier.inputOf(row).context,
-          }))
-        );
-        return rows.map((p) => {
-          let best = 0;
-          for (let k = 1; k < p.length; k++) if (p[k] > p[best]) best = k;
-          return { label: labels[best], confidence: p[best] };
-        });
-      })
-    );
-    const lines = [toCsvRow(header)];
-    table.rows.forEach((row, i) => {
-      const values: string[] = kept.map((c) => row[c] ?? '');
-      for (const p of predictions) values.push(p[i].label, p[i].confidence.toFixed(4));
-      lines.push(toCsvRow(values));
-    });
-    io.stdout(`${lines.join('\n')}\n`);
+    io.stdout(await predictTable(table, classifiers, flags));
     await Promise.all(classifiers.map((c) => c.close()));
     return 0;
   } catch (error) {

@@ -8,7 +8,10 @@ It reads the same CSV and the fold of every row from the file the bench wrote, s
 score exactly the same folds, and prints one JSON object on stdout. The product never runs Python:
 this file only runs in the bench's project-local virtualenv.
 
-    python text_baseline.py --data tickets.csv --text text --label topic --folds folds.txt [--only-fold 0]
+    python text_baseline.py --data tickets.csv --text text --label topic --folds folds.txt [--only-fold 0] \
+        [--save-model fold0.pkl]
+
+--save-model pickles the pipeline fitted for the first fold scored, for text_predict_speed.py.
 """
 
 import argparse
@@ -41,6 +44,7 @@ def main():
     parser.add_argument("--label", required=True)
     parser.add_argument("--folds", required=True, help="one integer fold id per data row, in row order")
     parser.add_argument("--only-fold", type=int, help="score this fold only (a single held-out split)")
+    parser.add_argument("--save-model", help="pickle the pipeline of the first fold scored to this file")
     args = parser.parse_args()
 
     csv.field_size_limit(sys.maxsize)
@@ -62,6 +66,9 @@ def main():
         model.fit([texts[i] for i in train], [labels[i] for i in train])
         fit_seconds = time.perf_counter() - began
         test_texts = [texts[i] for i in test]
+        if args.save_model and not out["folds"]:
+            with open(args.save_model, "wb") as f:
+                pickle.dump(model, f, protocol=pickle.HIGHEST_PROTOCOL)
         began = time.perf_counter()
         predicted = model.predict(test_texts)
         predict_seconds = time.perf_counter() - began

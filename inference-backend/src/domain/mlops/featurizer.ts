@@ -125,6 +125,11 @@ function contextFeatures(context: Readonly<Record<string, string>>, out: string[
   }
 }
 
+function hasEntries(record: Readonly<Record<string, string>>): boolean {
+  for (const name in record) if (Object.hasOwn(record, name)) return true;
+  return false;
+}
+
 /**
  * Every feature of one input, repeated as often as it occurs (term counts): word n-grams,
  * character n-grams of each word, context. Placeholders have no character n-grams: `<num>` is
@@ -148,16 +153,27 @@ function leadFeatures(ws: readonly string[], options: FeaturizerOptions, out: st
   for (const g of grams) out.push(LEAD_PREFIX + g);
 }
 
-/** A distinct word as the counter knows it: its unigram's id, its character n-grams' ids, its bigrams. */
+/**
+ * A distinct word as the counter knows it: the ids of its unigram, its character n-grams, its
+ * lead unigram and the bigrams it starts, found once per distinct word instead of once per
+ * occurrence.
+ */
 interface WordEntry {
   /** Feature id of the word as a unigram; -1 when unknown. */
   unigram: number;
-  /** Ids of the word's character n-grams (as charGrams lists them), -1 for unknown ones. */
-  chars: Int32Array;
-  /** Small-integer key of the word, for `next` of the word before it; -1: in no known bigram. */
+  /** Ids of the word's known character n-grams, in the order charGrams lists them; set on first use. */
+  chars: Int32Array | undefined;
+  /** Small-integer key of the word, by which the word before it finds their bigram; -1: in no known bigram. */
   key: number;
-  /** Bigram ids by the key of the word after this one. */
+  /** Training: bigram ids by the key of the word after this one (serving has a PairTable). */
   next: Map<number, number> | undefined;
+  /** Id of the lead unigram `^word`; -1 when unknown, undefined until looked up. */
+  lead: number | undefined;
+  /** Training: lead bigram ids (`^word next`) by the key of the word after this one. */
+  leadNext: Map<number, number> | undefined;
+  /** Scratch of the counter: the input the word was last met in, and how often it occurs there. */
+  lastInput: number;
+  timesInInput: number;
 }
 
 /**
@@ -166,113 +182,207 @@ interface WordEntry {
  */
 interface FeatureIds {
   word(w: string): WordEntry;
+  /** Ids of the known character n-grams of `w`, whose entry is `entry`. */
+  chars(entry: WordEntry, w: string): Int32Array;
   /** Id of the bigram `wa wb`; -1 when unknown. */
   bigram(a: WordEntry, b: WordEntry, wa: string, wb: string): number;
+  /** Id of the lead unigram `^w`; -1 when unknown. */
+  leadUnigram(a: WordEntry, w: string): number;
+  /** Id of the lead bigram `^wa wb`; -1 when unknown. */
+  leadBigram(a: WordEntry, b: WordEntry, wa: string, wb: string): number;
   /** Id of any other feature (longer word n-grams, context). */
   feature(name: string): number;
 }
 
 /**
  * Counts an input's features by id without building most feature strings: words repeat (Zipf),
- * so a word's unigram id and its character n-gram ids are found once per distinct word, a
+ * so a word's unigram, lead and character n-gram ids are found once per distinct word, a
  * bigram is looked up by the pair of word keys, and counts go to a dense scratch array. This is
  * where the cost of featurizing is, at training and at serving time (issue 9: predict
  * throughput).
+ *
+ * The features of a row come in a fixed order (word n-grams, lead n-grams, context, character
+ * n-grams; each distinct feature where it first occurs): the order of a row's terms is the
+ * order onnxruntime sums them in, so it is part of what makes a prediction reproducible.
  */
 class FeatureCounter {
-  private counts = new Float64Array(1024);
+  private counts = new Int32Array(1024);
+  /** Distinct ids of the row being counted, in order of first occurrence: touched[0 .. size). */
   private touched = new Int32Array(1024);
+  private size = 0;
+  /** Serial number of the input being counted (WordEntry.lastInput). */
+  private serial = 0;
+  private distinct: WordEntry[] = [];
+  /** The entries of the input's words, in order. */
+  private entries: WordEntry[] = [];
+  private distinctWords: string[] = [];
 
   constructor(
     private readonly options: FeaturizerOptions,
     private readonly ids: FeatureIds
   ) {}
 
-  /** Room for ids below `id` and for `more` new distinct ids after `size`. */
-  private reserve(id: number, size: number, more: number): void {
+  private add(id: number, times = 1): void {
+    if (id < 0) return;
     if (id >= this.counts.length) {
-      const grown = new Float64Array(Math.max(id + 1, this.counts.length * 2));
+      const grown = new Int32Array(Math.max(id + 1, this.counts.length * 2));
       grown.set(this.counts);
       this.counts = grown;
     }
-    if (size + more > this.touched.length) {
-      const grown = new Int32Array(Math.max(size + more, this.touched.length * 2));
-      grown.set(this.touched);
-      this.touched = grown;
+    if (this.counts[id] === 0) {
+      if (this.size === this.touched.length) {
+        const grown = new Int32Array(this.touched.length * 2);
+        grown.set(this.touched);
+        this.touched = grown;
+      }
+      this.touched[this.size++] = id;
     }
+    this.counts[id] += times;
   }
 
   /**
-   * Distinct feature ids, in order of first occurrence (sorting them cost more than all the
-   * rest of featurizing: nothing downstream needs an order), and their counts.
+   * Counts `input` and hands its distinct ids (in order of first occurrence: sorting them cost
+   * more than all the rest of featurizing, and nothing downstream needs an order) and their
+   * counts to `take`, then clears the scratch for the next input.
    */
-  count(input: FeatureInput): { ids: Int32Array; counts: Float32Array } {
+  private countWith<T>(input: FeatureInput, take: (ids: Int32Array, counts: Int32Array, size: number) => T): T {
     const ws = words(input.text);
     const { wordNgrams, charNgrams } = this.options;
-    const found: number[] = [];
-    const entries = ws.map((w) => this.ids.word(w));
+    const ids = this.ids;
+    const entries = this.entries;
+    entries.length = ws.length;
+    for (let i = 0; i < ws.length; i++) entries[i] = ids.word(ws[i]);
+    this.size = 0;
     for (const n of wordNgrams) {
       if (n === 1) {
-        for (const e of entries) if (e.unigram >= 0) found.push(e.unigram);
+        for (let i = 0; i < entries.length; i++) this.add(entries[i].unigram);
       } else if (n === 2) {
-        for (let i = 0; i + 1 < ws.length; i++) found.push(this.ids.bigram(entries[i], entries[i + 1], ws[i], ws[i + 1]));
+        for (let i = 0; i + 1 < ws.length; i++) this.add(ids.bigram(entries[i], entries[i + 1], ws[i], ws[i + 1]));
       } else {
-        for (let i = 0; i + n <= ws.length; i++) found.push(this.ids.feature(ws.slice(i, i + n).join(' ')));
+        for (let i = 0; i + n <= ws.length; i++) this.add(ids.feature(ws.slice(i, i + n).join(' ')));
       }
     }
-    const other: string[] = [];
-    leadFeatures(ws, this.options, other);
-    contextFeatures(input.context, other);
-    for (const feature of other) found.push(this.ids.feature(feature));
-    let size = 0;
-    let largest = 0;
-    for (const id of found) if (id > largest) largest = id;
-    this.reserve(largest, 0, found.length);
-    let counts = this.counts;
-    let touched = this.touched;
-    for (const id of found) {
-      if (id < 0) continue;
-      if (counts[id] === 0) touched[size++] = id;
-      counts[id]++;
+    // The lead block: word n-grams of the first words again, as leadFeatures lists them.
+    const lead = Math.min(ws.length, this.options.leadWords ?? 0);
+    for (const n of wordNgrams) {
+      if (n === 1) {
+        for (let i = 0; i < lead; i++) this.add(ids.leadUnigram(entries[i], ws[i]));
+      } else if (n === 2) {
+        for (let i = 0; i + 1 < lead; i++) this.add(ids.leadBigram(entries[i], entries[i + 1], ws[i], ws[i + 1]));
+      } else {
+        for (let i = 0; i + n <= lead; i++) this.add(ids.feature(LEAD_PREFIX + ws.slice(i, i + n).join(' ')));
+      }
+    }
+    // Only inputs with context pay for listing and sorting it.
+    if (hasEntries(input.context)) {
+      const context: string[] = [];
+      contextFeatures(input.context, context);
+      for (const feature of context) this.add(ids.feature(feature));
     }
     if (charNgrams.length > 0) {
-      for (const entry of entries) {
-        const grams = entry.chars;
-        let top = 0;
-        for (let e = 0; e < grams.length; e++) if (grams[e] > top) top = grams[e];
-        this.reserve(top, size, grams.length);
-        counts = this.counts;
-        touched = this.touched;
-        for (let e = 0; e < grams.length; e++) {
-          const id = grams[e];
-          if (id < 0) continue;
-          if (counts[id] === 0) touched[size++] = id;
-          counts[id]++;
+      // Once per distinct word, times its occurrences: a repeated word's n-grams were all met
+      // at its first occurrence, so the order of first occurrence is the same.
+      const serial = ++this.serial;
+      const distinct = this.distinct;
+      const distinctWords = this.distinctWords;
+      distinct.length = 0;
+      distinctWords.length = 0;
+      for (let i = 0; i < entries.length; i++) {
+        const entry = entries[i];
+        if (entry.lastInput === serial) entry.timesInInput++;
+        else {
+          entry.lastInput = serial;
+          entry.timesInInput = 1;
+          distinct.push(entry);
+          distinctWords.push(ws[i]);
         }
       }
+      for (let d = 0; d < distinct.length; d++) {
+        const grams = ids.chars(distinct[d], distinctWords[d]);
+        const times = distinct[d].timesInInput;
+        for (let e = 0; e < grams.length; e++) this.add(grams[e], times);
+      }
     }
-    const ids = touched.slice(0, size);
-    const out = new Float32Array(size);
-    for (let e = 0; e < size; e++) {
-      out[e] = counts[ids[e]];
-      counts[ids[e]] = 0;
-    }
-    return { ids, counts: out };
+    const result = take(this.touched, this.counts, this.size);
+    for (let e = 0; e < this.size; e++) this.counts[this.touched[e]] = 0;
+    this.size = 0;
+    return result;
+  }
+
+  /** Distinct feature ids, in order of first occurrence, and their counts. */
+  count(input: FeatureInput): { ids: Int32Array; counts: Float32Array } {
+    return this.countWith(input, (touched, counts, size) => {
+      const ids = touched.slice(0, size);
+      const out = new Float32Array(size);
+      for (let e = 0; e < size; e++) out[e] = counts[ids[e]];
+      return { ids, counts: out };
+    });
+  }
+
+  /**
+   * Appends the input's distinct ids to `columns` and their counts to `tf` from `at` on
+   * (growing both when needed); the number appended.
+   */
+  countInto(input: FeatureInput, sink: CountSink): number {
+    return this.countWith(input, (touched, counts, size) => {
+      sink.reserve(size);
+      const { columns, tf, length: at } = sink;
+      for (let e = 0; e < size; e++) {
+        columns[at + e] = touched[e];
+        tf[at + e] = counts[touched[e]];
+      }
+      sink.length += size;
+      return size;
+    });
+  }
+}
+
+/** Growing buffers of (column, count) pairs: the rows of a batch, back to back. */
+class CountSink {
+  columns = new Int32Array(1 << 16);
+  tf = new Float32Array(1 << 16);
+  length = 0;
+
+  reserve(more: number): void {
+    if (this.length + more <= this.columns.length) return;
+    const capacity = Math.max(this.length + more, this.columns.length * 2);
+    const columns = new Int32Array(capacity);
+    columns.set(this.columns.subarray(0, this.length));
+    const tf = new Float32Array(capacity);
+    tf.set(this.tf.subarray(0, this.length));
+    this.columns = columns;
+    this.tf = tf;
   }
 }
 
 /** `<`: placeholders (`<num>`) have no character n-grams. */
 const PLACEHOLDER_START = 60;
 
-/** Character n-gram ids of a word, through `idOf`; none for a placeholder (`<num>`). */
+/** Known character n-gram ids of a word, through `idOf` (-1: unknown, left out); none for a placeholder (`<num>`). */
 function charIds(w: string, lengths: readonly number[], idOf: (feature: string) => number): Int32Array {
   if (lengths.length === 0 || w.charCodeAt(0) === PLACEHOLDER_START) return NO_IDS;
   const grams: string[] = [];
   charGrams(w, lengths, grams);
-  return Int32Array.from(grams, (g) => idOf(g));
+  const ids: number[] = [];
+  for (const g of grams) {
+    const id = idOf(g);
+    if (id >= 0) ids.push(id);
+  }
+  return Int32Array.from(ids);
 }
 
 const NO_IDS = new Int32Array(0);
+
+const newEntry = (unigram: number, key: number, lead: number | undefined): WordEntry => ({
+  unigram,
+  chars: undefined,
+  key,
+  next: undefined,
+  lead,
+  leadNext: undefined,
+  lastInput: -1,
+  timesInInput: 0,
+});
 
 /** Training: every feature met gets an id, in order of appearance. */
 function internIds(options: FeaturizerOptions, terms: string[]): FeatureIds {
@@ -287,37 +397,78 @@ function internIds(options: FeaturizerOptions, terms: string[]): FeatureIds {
     return id;
   };
   const seen = new Map<string, WordEntry>();
+  const hasUnigrams = options.wordNgrams.includes(1);
+  const pair = (a: WordEntry, b: WordEntry, name: () => string, table: 'next' | 'leadNext') => {
+    const byKey = (a[table] ??= new Map());
+    let id = byKey.get(b.key);
+    if (id === undefined) {
+      id = intern(name());
+      byKey.set(b.key, id);
+    }
+    return id;
+  };
   return {
     word(w) {
       let entry = seen.get(w);
       if (!entry) {
-        entry = {
-          unigram: options.wordNgrams.includes(1) ? intern(w) : -1,
-          chars: charIds(w, options.charNgrams, intern),
-          key: seen.size,
-          next: undefined,
-        };
+        entry = newEntry(hasUnigrams ? intern(w) : -1, seen.size, undefined);
         seen.set(w, entry);
       }
       return entry;
     },
-    bigram(a, b, wa, wb) {
-      a.next ??= new Map();
-      let id = a.next.get(b.key);
-      if (id === undefined) {
-        id = intern(`${wa} ${wb}`);
-        a.next.set(b.key, id);
-      }
-      return id;
-    },
+    chars: (entry, w) => (entry.chars ??= charIds(w, options.charNgrams, intern)),
+    bigram: (a, b, wa, wb) => pair(a, b, () => `${wa} ${wb}`, 'next'),
+    leadUnigram: (a, w) => (a.lead ??= intern(LEAD_PREFIX + w)),
+    leadBigram: (a, b, wa, wb) => pair(a, b, () => `${LEAD_PREFIX}${wa} ${wb}`, 'leadNext'),
     feature: intern,
   };
 }
 
 /**
- * Serving: ids are vocabulary columns. Words of the vocabulary's word features are a fixed
- * table (their bigrams hang off them); other words only need their character n-grams and are
- * kept in a bounded cache.
+ * Feature ids of word pairs by the pair of word keys, in flat typed arrays (open addressing,
+ * linear probing): a bigram is looked up at every word of every input, and one probe into one
+ * array costs far less than a Map per word (issue 9: predict throughput).
+ */
+class PairTable {
+  /** [first key, second key, id] per slot; first key -1: empty. */
+  private readonly slots: Int32Array;
+  private readonly mask: number;
+
+  constructor(pairs: ReadonlyArray<readonly [number, number, number]>) {
+    let size = 16;
+    while (size < pairs.length * 2) size *= 2;
+    this.mask = size - 1;
+    this.slots = new Int32Array(size * 3).fill(-1);
+    for (const [a, b, id] of pairs) {
+      let slot = this.slotOf(a, b);
+      while (this.slots[slot * 3] !== -1) slot = (slot + 1) & this.mask;
+      this.slots[slot * 3] = a;
+      this.slots[slot * 3 + 1] = b;
+      this.slots[slot * 3 + 2] = id;
+    }
+  }
+
+  private slotOf(a: number, b: number): number {
+    const h = Math.imul(a, 0x9e3779b1) ^ Math.imul(b + 0x7f4a7c15, 0x85ebca77);
+    return (h ^ (h >>> 15)) & this.mask;
+  }
+
+  /** The id of (a, b); -1 when there is none. */
+  get(a: number, b: number): number {
+    const slots = this.slots;
+    for (let slot = this.slotOf(a, b); ; slot = (slot + 1) & this.mask) {
+      const first = slots[slot * 3];
+      if (first === -1) return -1;
+      if (first === a && slots[slot * 3 + 1] === b) return slots[slot * 3 + 2];
+    }
+  }
+}
+
+/**
+ * Serving: ids are vocabulary columns. Words of the vocabulary's word and lead features are a
+ * fixed table (their bigrams and lead bigrams hang off them); other words only need their
+ * character n-grams and are kept in a bounded cache. Character n-gram ids are found when a
+ * word is first met, so loading a model does not pay for the words no input uses.
  */
 function vocabularyIds(
   options: FeaturizerOptions,
@@ -325,42 +476,48 @@ function vocabularyIds(
   index: ReadonlyMap<string, number>
 ): FeatureIds {
   const lookup = (feature: string) => index.get(feature) ?? -1;
+  const hasUnigrams = options.wordNgrams.includes(1);
   const known = new Map<string, WordEntry>();
-  const entryOf = (w: string, key: number): WordEntry => ({
-    unigram: options.wordNgrams.includes(1) ? lookup(w) : -1,
-    chars: charIds(w, options.charNgrams, lookup),
-    key,
-    next: undefined,
-  });
   const knownEntry = (w: string) => {
     let entry = known.get(w);
     if (!entry) {
-      entry = entryOf(w, known.size);
+      entry = newEntry(hasUnigrams ? lookup(w) : -1, known.size, -1);
       known.set(w, entry);
     }
     return entry;
   };
+  const bigrams: Array<[WordEntry, WordEntry, number]> = [];
+  const leadBigrams: Array<[WordEntry, WordEntry, number]> = [];
   vocabulary.forEach((feature, column) => {
-    if (blockOf(feature) !== Block.Word) return;
-    const parts = feature.split(' ');
-    if (parts.length === 2) {
-      const first = knownEntry(parts[0]);
-      first.next ??= new Map();
-      first.next.set(knownEntry(parts[1]).key, column);
-    } else parts.forEach(knownEntry);
+    const block = blockOf(feature);
+    if (block === Block.Word) {
+      const parts = feature.split(' ');
+      if (parts.length === 2) bigrams.push([knownEntry(parts[0]), knownEntry(parts[1]), column]);
+      else parts.forEach(knownEntry);
+    } else if (block === Block.Lead) {
+      // Longer lead n-grams are looked up by name.
+      const parts = feature.slice(LEAD_PREFIX.length).split(' ');
+      if (parts.length === 1) knownEntry(parts[0]).lead = column;
+      else if (parts.length === 2) leadBigrams.push([knownEntry(parts[0]), knownEntry(parts[1]), column]);
+    }
   });
+  const bigramTable = new PairTable(bigrams.map(([a, b, column]) => [a.key, b.key, column]));
+  const leadBigramTable = new PairTable(leadBigrams.map(([a, b, column]) => [a.key, b.key, column]));
   const others = new Map<string, WordEntry>();
   return {
     word(w) {
       let entry = known.get(w) ?? others.get(w);
       if (!entry) {
-        entry = entryOf(w, -1);
+        entry = newEntry(hasUnigrams ? lookup(w) : -1, -1, -1);
         if (others.size >= CHAR_CACHE_WORDS) others.clear();
         others.set(w, entry);
       }
       return entry;
     },
-    bigram: (a, b) => (b.key >= 0 ? (a.next?.get(b.key) ?? -1) : -1),
+    chars: (entry, w) => (entry.chars ??= charIds(w, options.charNgrams, lookup)),
+    bigram: (a, b) => (a.key >= 0 && b.key >= 0 ? bigramTable.get(a.key, b.key) : -1),
+    leadUnigram: (a) => a.lead ?? -1,
+    leadBigram: (a, b) => (a.key >= 0 && b.key >= 0 ? leadBigramTable.get(a.key, b.key) : -1),
     feature: lookup,
   };
 }
@@ -383,7 +540,10 @@ export interface TokenizedCorpus {
   counts: Float32Array[];
 }
 
-export function tokenizeCorpus(inputs: readonly FeatureInput[], options: Partial<FeaturizerOptions> = {}): TokenizedCorpus {
+export function tokenizeCorpus(
+  inputs: readonly FeatureInput[],
+  options: Partial<FeaturizerOptions> = {}
+): TokenizedCorpus {
   const opts: FeaturizerOptions = { ...DEFAULT_FEATURIZER_OPTIONS, ...options };
   const terms: string[] = [];
   const counter = new FeatureCounter(opts, internIds(opts, terms));
@@ -464,10 +624,20 @@ export interface SparseMatrix {
   values: Float32Array;
 }
 
-/** tf-idf of one row's (column, count) pairs, each block scaled to its length (`lengths[block]`). */
+/** 1 + ln(tf) of the small counts almost every term has, computed once (Math.log gives the same double). */
+const SUBLINEAR_TF = Float64Array.from({ length: 256 }, (_, c) => 1 + Math.log(c));
+/** Per-block sums of squares of the row being weighed. */
+const blockNorms = new Float64Array(4);
+
+/**
+ * tf-idf of one row's (column, count) pairs `columns[at..at+length)`, `counts[at..]`, into
+ * `out[at..]`, each block scaled to its length (`lengths[block]`). The float32 rounding steps
+ * are part of the model's numerics: changing them changes predictions in the last digits.
+ */
 function weighRow(
   columns: Int32Array,
   counts: Float32Array,
+  at: number,
   length: number,
   idf: Float64Array,
   blocks: Uint8Array,
@@ -475,15 +645,17 @@ function weighRow(
   lengths: Float64Array,
   out: Float32Array
 ): void {
-  const norms = [0, 0, 0, 0];
-  for (let e = 0; e < length; e++) {
+  const norms = blockNorms.fill(0);
+  const end = at + length;
+  for (let e = at; e < end; e++) {
     const c = counts[e];
-    const v = (sublinear ? 1 + Math.log(c) : c) * idf[columns[e]];
+    const tf = sublinear ? (c < SUBLINEAR_TF.length ? SUBLINEAR_TF[c] : 1 + Math.log(c)) : c;
+    const v = tf * idf[columns[e]];
     out[e] = v;
     norms[blocks[columns[e]]] += v * v;
   }
   for (let b = 0; b < BLOCKS; b++) norms[b] = norms[b] > 0 ? lengths[b] / Math.sqrt(norms[b]) : 0;
-  for (let e = 0; e < length; e++) out[e] *= norms[blocks[columns[e]]];
+  for (let e = at; e < end; e++) out[e] *= norms[blocks[columns[e]]];
 }
 
 export interface Featurizer {
@@ -520,21 +692,20 @@ export function createFeaturizer(params: FeaturizerParams): Featurizer {
     transform(input) {
       const { ids: columns, counts } = counter.count(input);
       const values = new Float32Array(columns.length);
-      weighRow(columns, counts, columns.length, idf, blocks, sublinear, lengths, values);
+      weighRow(columns, counts, 0, columns.length, idf, blocks, sublinear, lengths, values);
       return { indices: Array.from(columns), values: Array.from(values) };
     },
     transformBatch(inputs) {
-      const rows = inputs.map((input) => counter.count(input));
-      const rowPtr = new Int32Array(rows.length + 1);
-      rows.forEach((row, r) => (rowPtr[r + 1] = rowPtr[r] + row.ids.length));
-      const indices = new Int32Array(rowPtr[rows.length]);
-      const values = new Float32Array(rowPtr[rows.length]);
-      rows.forEach((row, r) => {
-        const at = rowPtr[r];
-        indices.set(row.ids, at);
-        weighRow(row.ids, row.counts, row.ids.length, idf, blocks, sublinear, lengths, values.subarray(at, at + row.ids.length));
-      });
-      return { rows: rows.length, cols: dimension, rowPtr, indices, values };
+      const sink = new CountSink();
+      const rowPtr = new Int32Array(inputs.length + 1);
+      for (let r = 0; r < inputs.length; r++) rowPtr[r + 1] = rowPtr[r] + counter.countInto(inputs[r], sink);
+      const nnz = sink.length;
+      const indices = sink.columns.slice(0, nnz);
+      const values = new Float32Array(nnz);
+      for (let r = 0; r < inputs.length; r++) {
+        weighRow(indices, sink.tf, rowPtr[r], rowPtr[r + 1] - rowPtr[r], idf, blocks, sublinear, lengths, values);
+      }
+      return { rows: inputs.length, cols: dimension, rowPtr, indices, values };
     },
     transformCorpus(corpus, rows) {
       // Corpus term id → column, -1 when the vocabulary dropped it.
@@ -551,21 +722,20 @@ export function createFeaturizer(params: FeaturizerParams): Featurizer {
       const rowPtr = new Int32Array(rows.length + 1);
       const indices = new Int32Array(nnz);
       const values = new Float32Array(nnz);
-      let tf = new Float32Array(256);
+      const tf = new Float32Array(nnz);
       let at = 0;
       for (let r = 0; r < rows.length; r++) {
         const doc = rows[r];
         const ids = corpus.ids[doc];
         const counts = corpus.counts[doc];
-        if (tf.length < ids.length) tf = new Float32Array(ids.length * 2);
         let length = 0;
         for (let e = 0; e < ids.length; e++) {
           const column = columnOf[ids[e]];
           if (column < 0) continue;
           indices[at + length] = column;
-          tf[length++] = counts[e];
+          tf[at + length++] = counts[e];
         }
-        weighRow(indices.subarray(at, at + length), tf, length, idf, blocks, sublinear, lengths, values.subarray(at, at + length));
+        weighRow(indices, tf, at, length, idf, blocks, sublinear, lengths, values);
         at += length;
         rowPtr[r + 1] = at;
       }
@@ -578,7 +748,10 @@ export function createFeaturizer(params: FeaturizerParams): Featurizer {
 export function rowOf(matrix: SparseMatrix, r: number): SparseVector {
   const from = matrix.rowPtr[r];
   const to = matrix.rowPtr[r + 1];
-  return { indices: Array.from(matrix.indices.subarray(from, to)), values: Array.from(matrix.values.subarray(from, to)) };
+  return {
+    indices: Array.from(matrix.indices.subarray(from, to)),
+    values: Array.from(matrix.values.subarray(from, to)),
+  };
 }
 
 /** Rows as one sparse matrix (the shape the trainer takes). */
