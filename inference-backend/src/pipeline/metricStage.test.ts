@@ -1,6 +1,7 @@
 import type { MetricSample } from '../adapters/influx/metricSource';
 import { DEFAULT_METRIC_STAGE_OPTIONS, MetricStage, type SeriesDetector, type SkipReason } from './metricStage';
 import { MemorySink, MemoryStore } from './memoryPorts';
+import { createSeriesDetector } from '../domain/timeseries/seriesDetector';
 
 const MINUTE_MS = 60_000;
 const T0_MS = Date.UTC(2024, 2, 1);
@@ -18,8 +19,6 @@ const meanDetector: SeriesDetector<{ n: number; sum: number }> = {
     return { score: Math.min(1, Math.abs(value - expected) / 10), expected, lower: expected - 5, upper: expected + 5 };
   },
 };
-
-
 
 /** Samples of one series every minute from T0; `values[i]` at minute i + 1. */
 function series(
@@ -49,8 +48,8 @@ function setup(samples: MetricSample[], nowMs: number, options: Partial<typeof D
   const store = new MemoryStore();
   const skipped: SkipReason[] = [];
   const reads: Array<[number, number]> = [];
-  const make = () =>
-    new MetricStage({
+  const make = <S = { n: number; sum: number }>(detector: SeriesDetector<S> = meanDetector as never) =>
+    new MetricStage<S>({
       source: {
         read: async (fromUs, toUs) => {
           reads.push([fromUs, toUs]);
@@ -60,7 +59,7 @@ function setup(samples: MetricSample[], nowMs: number, options: Partial<typeof D
       sink,
       store,
       clock,
-      detector: meanDetector,
+      detector,
       inventory: {
         sites: [{ id: 'hosp-01', name: 'Hospital', kind: 'hospital' }],
         devices: [{ host: 'srv-1', site: 'hosp-01', kind: 'server' }],
@@ -71,6 +70,7 @@ function setup(samples: MetricSample[], nowMs: number, options: Partial<typeof D
         startLookbackMs: 0,
         resolutionMs: 0,
         learnMs: 0,
+        checkpointMs: 0,
         ...options,
       },
       hooks: { onSkipped: (reason) => skipped.push(reason) },
@@ -165,6 +165,85 @@ describe('MetricStage', () => {
     // A restart after the failure reloads the committed state.
     await drain(faulty.make() as MetricStage<unknown>);
     expect(faulty.sink.points).toEqual(clean.sink.points);
+  });
+
+  it('When the models are saved every 10 minutes and a write fails between saves, then the restart replays from the save and InfluxDB ends with the points of a clean run', async () => {
+    const values = Array.from({ length: 30 }, (_, i) => 20 + (i % 4) + (i === 17 ? 30 : 0));
+    const samples = series('sensors.temperature_c', 'srv-1', values);
+    const options = { startLookbackMs: 31 * MINUTE_MS, windowMs: 4 * MINUTE_MS, checkpointMs: 10 * MINUTE_MS };
+    const clean = setup(samples, T0_MS + 31 * MINUTE_MS, options);
+    await drain(clean.make() as MetricStage<unknown>);
+
+    const faulty = setup(samples, T0_MS + 31 * MINUTE_MS, options);
+    const first = faulty.make();
+    for (let i = 0; i < 4; i++) await first.tick();
+    const savedAt = JSON.parse(faulty.store.saved.get('metric-stage') ?? '{}').watermarkUs;
+    faulty.sink.failNextFlush = true;
+    await expect(first.tick()).rejects.toThrow('InfluxDB is down');
+    await drain(faulty.make() as MetricStage<unknown>);
+    // Saved after 12 minutes (three 4-minute windows), not after every window.
+    expect(savedAt).toBe((T0_MS + 12 * MINUTE_MS) * 1000);
+    // InfluxDB keeps the last write of each point (same series, same time): the replay rewrote the same values.
+    const lastWrite = (points: typeof clean.sink.points) => new Map(points.map((p) => [p.timeUs, p.fields]));
+    expect(lastWrite(faulty.sink.points)).toEqual(lastWrite(clean.sink.points));
+    expect(faulty.sink.points.length).toBeGreaterThan(clean.sink.points.length);
+  });
+
+  it('When the stage models more series than one shard holds, then the state is saved in shards and a restart resumes every model', async () => {
+    const hosts = Array.from({ length: 2100 }, (_, i) => `srv-${i}`);
+    const samples = hosts.flatMap((host) => series('mem.used_percent', host, [50, 50, 50, 50, 80]));
+    const { store, make } = setup(samples, T0_MS + 10 * MINUTE_MS, {
+      startLookbackMs: 10 * MINUTE_MS,
+      windowMs: 3 * MINUTE_MS,
+    });
+    const stage = make();
+    await stage.tick();
+    expect(JSON.parse(store.saved.get('metric-stage') ?? '{}')).toMatchObject({ shards: 2 });
+    const restarted = make();
+    await drain(restarted as MetricStage<unknown>);
+    expect(restarted.seriesCount).toBe(2100);
+  });
+
+  it('When the stage runs the anomaly detector and restarts from its saved state, then it writes the points of a run without restart', async () => {
+    const values = Array.from({ length: 90 }, (_, i) => 40 + 5 * Math.sin(i / 7) + (i === 70 ? 25 : 0));
+    const samples = series('sensors.temperature_c', 'srv-1', values);
+    const options = { startLookbackMs: 91 * MINUTE_MS, windowMs: 20 * MINUTE_MS };
+    const once = setup(samples, T0_MS + 91 * MINUTE_MS, options);
+    await drain(once.make(createSeriesDetector()) as MetricStage<unknown>);
+    const restarted = setup(samples, T0_MS + 91 * MINUTE_MS, options);
+    const first = restarted.make(createSeriesDetector());
+    await first.tick();
+    await first.tick();
+    await drain(restarted.make(createSeriesDetector()) as MetricStage<unknown>);
+    expect(once.sink.points.length).toBeGreaterThan(40);
+    expect(restarted.sink.points).toEqual(once.sink.points);
+  });
+
+  it('When the state was saved by version 1 (one JSON value with the models), then the stage resumes from it', async () => {
+    const samples = series('mem.used_percent', 'srv-1', [50, 50, 50, 50, 80]);
+    const { sink, store, make } = setup(samples, T0_MS + 10 * MINUTE_MS, { startLookbackMs: 10 * MINUTE_MS });
+    const watermarkUs = samples[2].timeUs;
+    const model = { n: 3, sum: 150 };
+    store.saved.set(
+      'metric-stage',
+      JSON.stringify({
+        watermarkUs,
+        series: {
+          'mem.used_percent|srv-1|': {
+            lastUs: watermarkUs,
+            firstUs: samples[0].timeUs,
+            model,
+            above: 0,
+            alarmed: false,
+          },
+        },
+      })
+    );
+    await drain(make() as MetricStage<unknown>);
+    expect(sink.points.map((p) => [p.fields.value, p.fields.expected])).toEqual([
+      [50, 50],
+      [80, 50],
+    ]);
   });
 
   it('When scores stay high for alarmSamples samples, then one alarm marks the episode start, and none again until it calms down', async () => {

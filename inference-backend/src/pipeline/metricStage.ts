@@ -33,6 +33,34 @@ export interface MetricStageState<S> {
   series: Record<string, SeriesState<S>>;
 }
 
+/**
+ * The persisted state: this head under METRIC_STAGE_STATE_KEY, and the series' models in `shards`
+ * keys of the head's generation (shardKey). A commit writes the shards of the next generation
+ * under the other parity's keys, then the head: a crash in between leaves the head naming the
+ * previous generation, whose shards are untouched. (Shards keep each saved JSON value far below
+ * V8's string limit: 50,000 series of about 50 KB would not fit in one.)
+ */
+interface SavedHead {
+  version: 2;
+  watermarkUs: number;
+  generation: number;
+  shards: number;
+}
+
+interface SavedShard {
+  generation: number;
+  series: Record<string, SeriesState<unknown>>;
+}
+
+/** Version 1 saved the whole state, models included, under METRIC_STAGE_STATE_KEY. */
+type SavedVersionOne = MetricStageState<unknown>;
+
+/** Series per shard: about 100 MB of JSON for the anomaly detector's day-long windows. */
+const SERIES_PER_SHARD = 2000;
+
+const shardKey = (generation: number, shard: number) =>
+  `${METRIC_STAGE_STATE_KEY}-${generation % 2 ? 'b' : 'a'}-${shard}`;
+
 export interface MetricStageOptions {
   /** Largest time span read and scored in one tick. */
   windowMs: number;
@@ -62,6 +90,13 @@ export interface MetricStageOptions {
    * the incident it joined stays active instead of resolving for quiet while the metric is still wrong.
    */
   alarmRepeatMs: number;
+  /**
+   * The models are saved at most this often (0: after every window). Points are written and flushed
+   * every window; a restart replays from the last save, rewriting the same points (idempotent), and
+   * alarms it pushes again are dropped by the evidence queue. At 50,000 series the state is gigabytes:
+   * saving it every minute would cost more than scoring.
+   */
+  checkpointMs: number;
 }
 
 export const DEFAULT_METRIC_STAGE_OPTIONS: MetricStageOptions = {
@@ -75,6 +110,7 @@ export const DEFAULT_METRIC_STAGE_OPTIONS: MetricStageOptions = {
   forgetAfterMs: 7 * 86_400_000,
   alarmSamples: 5,
   alarmRepeatMs: 15 * 60_000,
+  checkpointMs: 10 * 60_000,
 };
 
 /** A series' anomaly episode just started: evidence for the incident engine. */
@@ -92,7 +128,7 @@ export interface MetricStageHooks {
     alarms: number;
   }): void;
   onSkipped?(reason: SkipReason, sample: MetricSample): void;
-  /** The anomaly episodes opened (or still going on) in a window, once it is committed. */
+  /** The anomaly episodes opened (or still going on) in a window, once its points are flushed. */
   onAlarms?(alarms: AnomalyAlarm[]): void;
 }
 
@@ -102,12 +138,15 @@ export const METRIC_STAGE_STATE_KEY = 'metric-stage';
  * Scores every configured Telegraf series with an online detector and writes one aiops_anomalies
  * point per scored sample. The same exactly-once discipline as the log stage: a tick reads the
  * samples of (watermark, watermark + window], scores them from the committed models, writes and
- * flushes the points, and only then saves the new watermark with the models (one atomic state).
- * A crash before the save replays the window from the same models, rewriting the same points.
+ * flushes the points, and only then saves the new watermark with the models (one atomic state,
+ * SavedHead), at most every `checkpointMs`. A crash before a save replays the windows since the
+ * last one from the same models, rewriting the same points.
  */
 export class MetricStage<S> {
   private state: MetricStageState<S> | undefined;
   private startUs: number | undefined;
+  /** The watermark and generation of the last save. */
+  private saved = { watermarkUs: Number.NEGATIVE_INFINITY, generation: 0 };
 
   constructor(
     private readonly deps: {
@@ -129,6 +168,18 @@ export class MetricStage<S> {
   /** Series currently modelled. */
   get seriesCount(): number {
     return Object.keys(this.state?.series ?? {}).length;
+  }
+
+  /** Bytes the models hold in memory (undefined when the detector cannot tell). */
+  get modelBytes(): number | undefined {
+    const { bytes } = this.deps.detector;
+    if (!bytes) return undefined;
+    return Object.values(this.state?.series ?? {}).reduce((sum, s) => sum + bytes(s.model), 0);
+  }
+
+  /** Saves the models now if windows were scored since the last save (a clean shutdown). */
+  async checkpoint(): Promise<void> {
+    if (this.state && this.state.watermarkUs > this.saved.watermarkUs) await this.save(this.state);
   }
 
   /**
@@ -245,7 +296,7 @@ export class MetricStage<S> {
     await sink.write(points);
     await sink.flush();
     const next: MetricStageState<S> = { watermarkUs: upperUs, series };
-    await store.save(METRIC_STAGE_STATE_KEY, next);
+    if (upperUs - this.saved.watermarkUs >= options.checkpointMs * 1000) await this.save(next);
     this.state = next;
     if (alarms.length) this.deps.hooks?.onAlarms?.(alarms);
     this.deps.hooks?.onBatch?.({
@@ -259,13 +310,57 @@ export class MetricStage<S> {
     return limitUs - upperUs >= Math.max(resolutionUs, options.minWindowMs * 1000, 1) ? 1 : 0;
   }
 
+  private async save(state: MetricStageState<S>): Promise<void> {
+    const { store, detector } = this.deps;
+    const encode = detector.encode ?? ((model: S) => model);
+    const keys = Object.keys(state.series);
+    const shards = Math.max(1, Math.ceil(keys.length / SERIES_PER_SHARD));
+    const generation = this.saved.generation + 1;
+    for (let shard = 0; shard < shards; shard++) {
+      const series: SavedShard['series'] = {};
+      for (const key of keys.slice(shard * SERIES_PER_SHARD, (shard + 1) * SERIES_PER_SHARD)) {
+        const s = state.series[key];
+        series[key] = { ...s, model: encode(s.model) };
+      }
+      await store.save<SavedShard>(shardKey(generation, shard), { generation, series });
+    }
+    await store.save<SavedHead>(METRIC_STAGE_STATE_KEY, {
+      version: 2,
+      watermarkUs: state.watermarkUs,
+      generation,
+      shards,
+    });
+    this.saved = { watermarkUs: state.watermarkUs, generation };
+  }
+
   private async loadState(): Promise<MetricStageState<S>> {
     if (this.state) return this.state;
-    const saved = await this.deps.store.load<MetricStageState<S>>(METRIC_STAGE_STATE_KEY);
+    const { store, detector } = this.deps;
+    const decode = detector.decode ?? ((model: unknown) => model as S);
+    const head = await store.load<SavedHead | SavedVersionOne>(METRIC_STAGE_STATE_KEY);
     const start = (this.deps.clock.nowMs() - this.deps.options.startLookbackMs) * 1000;
     // Before the first save, a reload after a failure starts where the first tick did.
     this.startUs ??= start;
-    this.state = saved ?? { watermarkUs: this.startUs, series: {} };
+    const series: Record<string, SeriesState<S>> = {};
+    let saved: Record<string, SeriesState<unknown>> = {};
+    if (head && 'series' in head) {
+      saved = head.series;
+    } else if (head) {
+      for (let shard = 0; shard < head.shards; shard++) {
+        const part = await store.load<SavedShard>(shardKey(head.generation, shard));
+        if (part?.generation !== head.generation) {
+          throw new Error(
+            `metric stage state is inconsistent: shard ${shard} of generation ${head.generation} is missing or stale; ` +
+              `delete the ${METRIC_STAGE_STATE_KEY}* state files to start the models afresh`
+          );
+        }
+        Object.assign(saved, part.series);
+      }
+    }
+    for (const [key, s] of Object.entries(saved)) series[key] = { ...s, model: decode(s.model) };
+    const watermarkUs = head?.watermarkUs ?? this.startUs;
+    this.saved = { watermarkUs, generation: head && !('series' in head) ? head.generation : 0 };
+    this.state = { watermarkUs, series };
     return this.state;
   }
 }

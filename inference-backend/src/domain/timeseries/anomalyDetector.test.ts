@@ -2,8 +2,16 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadNabCorpus } from '../../adapters/files/nab';
 import { seededRandom } from '../mlops/gbt';
-import { createState, DEFAULT_ANOMALY_SETTINGS, scoreSeries, update } from './anomalyDetector';
-import type { AnomalyDetectorState, AnomalyPoint } from './anomalyDetector';
+import {
+  createState,
+  decodeState,
+  DEFAULT_ANOMALY_SETTINGS,
+  encodeState,
+  scoreSeries,
+  stateBytes,
+  update,
+} from './anomalyDetector';
+import type { AnomalyPoint, EncodedDetectorState } from './anomalyDetector';
 import { NAB_PUBLISHED, scoreCorpus, sweepLabels } from './nabScorer';
 import { LIVE_ALARM_DECADES } from './seriesDetector';
 
@@ -92,7 +100,7 @@ describe('anomaly detector', () => {
     const ts = times(2000);
     const state = createState();
     const first = run(ts.slice(0, 1200), values.slice(0, 1200), state);
-    const restored = JSON.parse(JSON.stringify(state)) as AnomalyDetectorState;
+    const restored = decodeState(JSON.parse(JSON.stringify(encodeState(state))) as EncodedDetectorState);
     const second = run(ts.slice(1200), values.slice(1200), restored);
     expect([...first, ...second].map((p) => p.score)).toEqual(scoreSeries(ts, values));
   });
@@ -124,9 +132,45 @@ describe('anomaly detector', () => {
     const ts = times(30_000);
     const values = noise(30_000, 7);
     run(ts.slice(0, 3000), values.slice(0, 3000), state);
-    const early = JSON.stringify(state).length;
+    const early = { bytes: stateBytes(state), saved: JSON.stringify(encodeState(state)).length };
     run(ts.slice(3000), values.slice(3000), state);
-    expect(JSON.stringify(state).length).toBeLessThan(early * 1.2);
+    expect(stateBytes(state)).toBe(early.bytes);
+    expect(JSON.stringify(encodeState(state)).length).toBeLessThan(early.saved * 1.2);
+  });
+
+  it('When the windows are full, then the state holds 6 bytes per ordered number and 4 per ring number, and saves in less than 6', () => {
+    const state = createState();
+    run(times(12_000), noise(12_000, 8), state);
+    const s = DEFAULT_ANOMALY_SETTINGS;
+    const ordered = s.baselineSamples + s.historySamples + 3 * s.calibrationSamples;
+    const ring = state.evidence.length + s.suppressionSamples;
+    expect(stateBytes(state)).toBeLessThan(6 * ordered + 4 * ring + 8 * 30);
+    // base64 of Float32: 5⅓ characters a number, plus the few scalars.
+    expect(JSON.stringify(encodeState(state)).length).toBeLessThan(5.4 * (ordered + ring) + 1000);
+  });
+
+  it('When a version 1 state (windows as JSON arrays of numbers) is restored, then scoring continues as without the restart', () => {
+    const values = noise(2000, 11);
+    values[1600] = 90;
+    const ts = times(2000);
+    const state = createState();
+    const first = run(ts.slice(0, 1200), values.slice(0, 1200), state);
+    const saved = encodeState(state);
+    const asArrays = (w: { values: string; head: number }) => ({
+      values: Array.from(new Float32Array(Uint8Array.from(Buffer.from(w.values, 'base64')).buffer)),
+      head: w.head,
+    });
+    const versionOne = {
+      ...saved,
+      version: 1 as const,
+      baseline: asArrays(saved.baseline),
+      history: asArrays(saved.history),
+      calibration: saved.calibration.map(asArrays),
+      evidence: asArrays(saved.evidence),
+      scores: asArrays(saved.scores),
+    };
+    const second = run(ts.slice(1200), values.slice(1200), decodeState(JSON.parse(JSON.stringify(versionOne))));
+    expect([...first, ...second].map((p) => p.score)).toEqual(scoreSeries(ts, values));
   });
 
   it('When a counter rises and is reset by a restart, then it is scored on its increases and the reset raises no alarm', () => {
@@ -182,7 +226,8 @@ describeWithData('anomaly detector on the 17 NAB AWS series', () => {
       scores: scores[i],
     }));
     const result = scoreCorpus(files, 'standard');
-    // 71.58 when written (70.18 before extremes were learnt capped and within reach); Numenta HTM's
+    // 72.10 when written (71.58 before the escalation ratio, 70.18 before extremes were learnt capped
+    // and within reach); Numenta HTM's
     // shipped results score NAB_PUBLISHED.shipped.numenta.standard.
     expect(result.score).toBeGreaterThanOrEqual(71);
     expect(NAB_PUBLISHED.shipped.numenta.standard).toBeGreaterThan(71);

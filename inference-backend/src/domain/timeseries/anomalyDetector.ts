@@ -1,14 +1,22 @@
 import {
   countsAround,
+  createSortedWindow,
   createWindow,
+  decodeSorted,
+  decodeWindow,
+  encodeSorted,
+  encodeWindow,
   laggedValue,
   madOfSorted,
   medianOfSorted,
   pushRing,
   pushValue,
   sortedValues,
+  windowBytes,
+  windowValues,
 } from './rollingWindow';
-import type { RollingWindow } from './rollingWindow';
+import type { EncodedWindow, RingWindow, SortedWindow, VersionOneWindow } from './rollingWindow';
+import { raisesAlarm } from './alarmEpisodes';
 import { fitTail, tailProbability, tailQuantile } from './tailFit';
 
 /**
@@ -35,15 +43,22 @@ import { fitTail, tailProbability, tailQuantile } from './tailFit';
  *    `seasonToleranceMs` of this time of day was at least `seasonExplainedFraction` of today's,
  *    today's is reduced by it (a backup every night at about 03:00 is not an anomaly).
  * 4. One alarm per episode: a sample only scores when its evidence beats every sample of the last
- *    `suppressionSamples`; the rest of an ongoing anomaly scores 0 (NAB credits a window once,
- *    for its earliest detection, and every later alarm is noise to an operator).
+ *    `suppressionSamples`, by `escalationRatio` times once one of them was evidence (alarmEpisodes.ts);
+ *    the rest of an ongoing anomaly scores 0 (NAB credits a window once, for its earliest detection,
+ *    and every later alarm is noise to an operator).
  *
  * The score is evidence/(evidence + 10): in [0, 1), 0.5 at ten decades. Gaps (a step over
  * `gapIntervals` typical intervals) keep the time-of-day comparison aligned; counters (found
  * automatically, or forced with `kind`) are scored on their increase per interval, and a
  * decrease (a restart of the counted process) is skipped rather than scored. Missing values
- * (NaN) score 0 and teach nothing. The state is plain data (JSON round-trips), bounded by the
- * window sizes.
+ * (NaN) score 0 and teach nothing.
+ *
+ * The state is bounded by the window sizes and compact: each window is a fixed-size typed array
+ * (rollingWindow.ts: 6 bytes a number where order statistics are needed, 4 for the evidence and
+ * score rings), and `encodeState` persists the windows as base64 of their Float32 bytes (a JSON
+ * value; `decodeState` also reads version 1 states, whose windows were arrays of numbers).
+ * Samples and statistics are rounded to Float32 as they are computed, so that a restored state
+ * scores exactly as the one kept in memory.
  */
 export interface AnomalyDetectorSettings {
   /** Samples in the baseline whose median and MAD a sample is compared with. */
@@ -58,6 +73,8 @@ export interface AnomalyDetectorSettings {
   tailFraction: number;
   /** A new alarm must beat every score of this many samples before it. */
   suppressionSamples: number;
+  /** ...and have this many times the evidence of the best of them (1: any increase escalates). */
+  escalationRatio: number;
   /** Days whose same time of day must all have been as surprising to explain a sample away; 0: off. */
   seasonDays: number;
   /** How far from the same time of day an earlier event still counts as "the same time". */
@@ -73,7 +90,7 @@ export interface AnomalyDetectorSettings {
 }
 
 /**
- * The four settings of ANOMALY_SETTINGS_GRID are the candidate NAB's procedure picks on the 17 AWS
+ * The five settings of ANOMALY_SETTINGS_GRID are the candidate NAB's procedure picks on the 17 AWS
  * series (nabCv.ts; all 17 leave-one-series-out folds pick it too). The others were set
  * while designing the detector on the same 17 series, so the held-out figure is a little
  * optimistic about them.
@@ -85,6 +102,7 @@ export const DEFAULT_ANOMALY_SETTINGS: AnomalyDetectorSettings = {
   calibrationSamples: 2016,
   tailFraction: 0.02,
   suppressionSamples: 300,
+  escalationRatio: 1.1,
   seasonDays: 3,
   seasonToleranceMs: 30 * 60_000,
   seasonExplainedFraction: 0.5,
@@ -124,7 +142,7 @@ const RARITY_RANGE_FLOOR = 0.05;
 const COUNTER_FALL_RATE_LIMIT = 0.05;
 
 export interface AnomalyDetectorState {
-  version: 1;
+  version: 2;
   /** Samples learnt (missing values and counter resets excluded). */
   samples: number;
   lastTimeMs: number | null;
@@ -138,17 +156,17 @@ export interface AnomalyDetectorState {
   falls: number;
   /** Decayed fraction of samples at which a counter fell. */
   fallRate: number;
-  baseline: RollingWindow;
-  history: RollingWindow;
-  /** The last levelSamples − 1 values. */
+  baseline: SortedWindow;
+  history: SortedWindow;
+  /** The last levelSamples − 1 values (Float32-rounded). */
   recent: number[];
   /** Past values of the point, level and rarity statistics. */
-  calibration: RollingWindow[];
+  calibration: SortedWindow[];
   /** Past evidence in decades, before the seasonal discount, and the ring's capacity. */
-  evidence: RollingWindow;
+  evidence: RingWindow;
   evidenceCapacity: number;
   /** Past scores before suppression. */
-  scores: RollingWindow;
+  scores: RingWindow;
 }
 
 export interface AnomalyPoint {
@@ -165,7 +183,7 @@ export interface AnomalyPoint {
 
 export function createState(): AnomalyDetectorState {
   return {
-    version: 1,
+    version: 2,
     samples: 0,
     lastTimeMs: null,
     stepsMs: [],
@@ -174,10 +192,10 @@ export function createState(): AnomalyDetectorState {
     rises: 0,
     falls: 0,
     fallRate: 0,
-    baseline: createWindow(),
-    history: createWindow(),
+    baseline: createSortedWindow(),
+    history: createSortedWindow(),
     recent: [],
-    calibration: [createWindow(), createWindow(), createWindow()],
+    calibration: [createSortedWindow(), createSortedWindow(), createSortedWindow()],
     evidence: createWindow(),
     evidenceCapacity: 0,
     scores: createWindow(),
@@ -246,7 +264,7 @@ function observedValue(
 }
 
 /** −log10 of the two-sided rank probability of x in the history, extrapolated past its extremes. */
-function rarity(sorted: readonly number[], x: number, median: number): number {
+function rarity(sorted: ArrayLike<number>, x: number, median: number): number {
   const n = sorted.length;
   const { atLeast, atMost } = countsAround(sorted, x);
   let p = (Math.min(atLeast, atMost) + 1) / (n + 1);
@@ -264,7 +282,7 @@ function rarity(sorted: readonly number[], x: number, median: number): number {
  * the history's range for a week (the rarity's extrapolation and the unit's floor scale with it) and
  * hide every smaller anomaly; a lasting shift still gets in, the reach growing with each sample.
  */
-function withinReach(sorted: readonly number[], x: number): number {
+function withinReach(sorted: ArrayLike<number>, x: number): number {
   const lowest = sorted[0];
   const highest = sorted[sorted.length - 1];
   const median = medianOfSorted(sorted);
@@ -289,7 +307,7 @@ function seasonalDiscount(state: AnomalyDetectorState, evidence: number, setting
     state.evidenceCapacity = capacity;
   }
   let discounted = evidence;
-  if (state.evidence.values.length >= capacity) {
+  if (state.evidence.length >= capacity) {
     let routine = Number.POSITIVE_INFINITY;
     for (let d = 1; d <= settings.seasonDays; d++) {
       let highest = 0;
@@ -326,8 +344,10 @@ export function update(
   const median = baselineSorted.length ? medianOfSorted(baselineSorted) : null;
   const quiet = (): AnomalyPoint => ({ score: 0, evidence: 0, expected: median, lower: median, upper: median });
   if (!Number.isFinite(raw)) return quiet();
-  const x = observedValue(state, raw, stepMs, settings);
-  if (x === undefined) return quiet();
+  const observed = observedValue(state, raw, stepMs, settings);
+  if (observed === undefined) return quiet();
+  // As the windows store it (rollingWindow.ts): ties with stored values stay ties.
+  const x = Math.fround(observed);
 
   let evidence = 0;
   let band: Pick<AnomalyPoint, 'expected' | 'lower' | 'upper'> = { expected: median, lower: median, upper: median };
@@ -348,7 +368,7 @@ export function update(
       finiteStatistic(Math.abs(x - median) / unit),
       finiteStatistic(Math.abs(medianOfSorted(recent) - median) / unit),
       rarity(historySorted, x, medianOfSorted(historySorted)),
-    ];
+    ].map(Math.fround);
     statistics.forEach((statistic, i) => {
       const past = sortedValues(state.calibration[i]);
       const tail = past.length >= settings.warmupSamples ? fitTail(past, settings.tailFraction) : undefined;
@@ -366,8 +386,7 @@ export function update(
     evidence = seasonalDiscount(state, evidence, settings);
   }
   pushValue(state.baseline, settings.baselineSamples, x);
-  const learnt =
-    state.history.values.length >= settings.warmupSamples ? withinReach(sortedValues(state.history), x) : x;
+  const learnt = state.history.length >= settings.warmupSamples ? withinReach(sortedValues(state.history), x) : x;
   pushValue(state.history, settings.historySamples, learnt);
   state.recent.push(x);
   if (state.recent.length > settings.levelSamples - 1) state.recent.shift();
@@ -375,9 +394,10 @@ export function update(
 
   const unsuppressed = evidence / (evidence + SCORE_HALF_DECADES);
   let recentBest = 0;
-  for (const s of state.scores.values) recentBest = Math.max(recentBest, s);
+  for (const s of windowValues(state.scores)) recentBest = Math.max(recentBest, s);
   pushRing(state.scores, settings.suppressionSamples, unsuppressed);
-  return { score: unsuppressed > recentBest ? unsuppressed : 0, evidence, ...band };
+  const alarm = raisesAlarm(Math.fround(unsuppressed), recentBest, settings.escalationRatio, SCORE_HALF_DECADES);
+  return { score: alarm ? unsuppressed : 0, evidence, ...band };
 }
 
 export interface ScoredSample extends AnomalyPoint {
@@ -392,4 +412,63 @@ export function scoreSeries(
 ): number[] {
   const state = createState();
   return values.map((value, i) => update(state, timesMs[i], value, settings).score);
+}
+
+/** An AnomalyDetectorState as persisted: plain JSON, the windows' rings as base64 Float32. */
+export interface EncodedDetectorState extends Omit<
+  AnomalyDetectorState,
+  'version' | 'baseline' | 'history' | 'calibration' | 'evidence' | 'scores'
+> {
+  version: 2;
+  baseline: EncodedWindow;
+  history: EncodedWindow;
+  calibration: EncodedWindow[];
+  evidence: EncodedWindow;
+  scores: EncodedWindow;
+}
+
+export function encodeState(state: AnomalyDetectorState): EncodedDetectorState {
+  return {
+    ...state,
+    baseline: encodeSorted(state.baseline),
+    history: encodeSorted(state.history),
+    calibration: state.calibration.map(encodeSorted),
+    evidence: encodeWindow(state.evidence),
+    scores: encodeWindow(state.scores),
+  };
+}
+
+/**
+ * Reads a persisted state: version 2 (encodeState), or version 1, the plain JSON states saved before
+ * the windows were typed arrays (`values` number arrays; rounded to Float32 on the way in, so the
+ * first scores after the upgrade may differ from the old code's in the 7th digit).
+ */
+export function decodeState(saved: EncodedDetectorState | VersionOneState): AnomalyDetectorState {
+  return {
+    ...saved,
+    version: 2,
+    recent: saved.recent.map(Math.fround),
+    baseline: decodeSorted(saved.baseline),
+    history: decodeSorted(saved.history),
+    calibration: saved.calibration.map(decodeSorted),
+    evidence: decodeWindow(saved.evidence),
+    scores: decodeWindow(saved.scores),
+  };
+}
+type VersionOneState = Omit<
+  EncodedDetectorState,
+  'version' | 'baseline' | 'history' | 'calibration' | 'evidence' | 'scores'
+> & {
+  version: 1;
+  baseline: VersionOneWindow;
+  history: VersionOneWindow;
+  calibration: VersionOneWindow[];
+  evidence: VersionOneWindow;
+  scores: VersionOneWindow;
+};
+
+/** Bytes the state holds in memory: its windows' typed arrays and the short arrays (8 bytes a number). */
+export function stateBytes(state: AnomalyDetectorState): number {
+  const windows = [state.baseline, state.history, ...state.calibration, state.evidence, state.scores];
+  return windows.reduce((sum, w) => sum + windowBytes(w), 0) + 8 * (state.stepsMs.length + state.recent.length);
 }

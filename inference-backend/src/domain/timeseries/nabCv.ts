@@ -23,15 +23,19 @@ export type SettingsCandidate = Partial<AnomalyDetectorSettings>;
 
 /**
  * The candidates, defaults first so that ties keep them: the baseline's length, the level's
- * length, the suppression span and whether routine daily events are discounted. Fixed before
- * any fold was run; every other setting stays at its default.
+ * length, the suppression span, whether routine daily events are discounted, and how much an
+ * alarm must escalate an episode's best to page again (alarmEpisodes.ts; 1 is the rule before it
+ * was added). The first four were fixed before any fold was run; every other setting stays at its
+ * default.
  */
 export const ANOMALY_SETTINGS_GRID: readonly SettingsCandidate[] = (() => {
   const grid: SettingsCandidate[] = [];
-  for (const baselineSamples of [432, 288])
-    for (const levelSamples of [12, 6])
-      for (const suppressionSamples of [300, 200])
-        for (const seasonDays of [3, 0]) grid.push({ baselineSamples, levelSamples, suppressionSamples, seasonDays });
+  for (const escalationRatio of [1.1, 1])
+    for (const baselineSamples of [432, 288])
+      for (const levelSamples of [12, 6])
+        for (const suppressionSamples of [300, 200])
+          for (const seasonDays of [3, 0])
+            grid.push({ baselineSamples, levelSamples, suppressionSamples, seasonDays, escalationRatio });
   return grid;
 })();
 

@@ -1,7 +1,10 @@
 import { ALERT_THRESHOLDS } from '@nocai/contract';
 import {
   createState,
+  decodeState,
   DEFAULT_ANOMALY_SETTINGS,
+  encodeState,
+  stateBytes,
   update,
   type AnomalyDetectorSettings,
   type AnomalyDetectorState,
@@ -17,8 +20,8 @@ export interface AnomalyScore {
 }
 
 /**
- * A causal, online model of one series (domain/timeseries): its state is a small JSON value,
- * bounded whatever the series' length, and a value's score uses only the values before it.
+ * A causal, online model of one series (domain/timeseries): its state is bounded whatever the
+ * series' length, persists as a JSON value, and a value's score uses only the values before it.
  */
 export interface SeriesDetector<S> {
   /** The `detector` tag of the points it scores. */
@@ -28,13 +31,19 @@ export interface SeriesDetector<S> {
   create(): S;
   /** Scores `value` at `timeMs` and learns it; undefined while the model is still warming up. */
   update(state: S, timeMs: number, value: number): AnomalyScore | undefined;
+  /** The state as a JSON value, and back (absent: the state is plain JSON already). */
+  encode?(state: S): unknown;
+  decode?(saved: unknown): S;
+  /** Bytes the state holds in memory. */
+  bytes?(state: S): number;
 }
 
 /**
  * The detector's settings in the live stage, which scores one-minute buckets
  * (MetricStageOptions.resolutionMs): a 6-hour baseline, a day of value history and of each
- * statistic's history (so the daily pattern is known), about 6,500 numbers per series. Counters
- * arrive as rates: the stage converts them.
+ * statistic's history (so the daily pattern is known), 3 days of evidence for the time-of-day
+ * discount: about 10,500 numbers, 54 KB in memory per series (rollingWindow.ts). Counters arrive
+ * as rates: the stage converts them.
  */
 export const LIVE_DETECTOR_SETTINGS: AnomalyDetectorSettings = {
   ...DEFAULT_ANOMALY_SETTINGS,
@@ -72,6 +81,9 @@ export function createSeriesDetector(): SeriesDetector<AnomalyDetectorState> {
     name: 'nocai-robust',
     version: 'v1',
     create: createState,
+    encode: encodeState,
+    decode: (saved) => decodeState(saved as Parameters<typeof decodeState>[0]),
+    bytes: stateBytes,
     update: (state, timeMs, value) => {
       const { evidence, expected, lower, upper } = update(state, timeMs, value, LIVE_DETECTOR_SETTINGS);
       if (

@@ -19,7 +19,7 @@ export interface TailModel {
   scale: number;
 }
 
-export function fitTail(sorted: readonly number[], fraction: number): TailModel | undefined {
+export function fitTail(sorted: ArrayLike<number>, fraction: number): TailModel | undefined {
   const n = sorted.length;
   const k = Math.max(MIN_TAIL_POINTS, Math.ceil(fraction * n));
   if (n < k + 1) return undefined;
@@ -44,7 +44,7 @@ export function fitTail(sorted: readonly number[], fraction: number): TailModel 
 
 /** P(statistic >= v) given its sorted history; 1 while the history is too short to say. */
 export function tailProbability(
-  sorted: readonly number[],
+  sorted: ArrayLike<number>,
   v: number,
   fraction: number,
   tail = fitTail(sorted, fraction)
