@@ -82,6 +82,13 @@ const COMMANDS: readonly CommandEntry[] = [
     register: (program) => (require('./commands/models') as typeof import('./commands/models')).registerModels(program),
   },
   {
+    name: 'problems',
+    description:
+      'predictive alert problems: list or check their definitions, train one on its series in InfluxDB (AutoML)',
+    register: (program) =>
+      (require('./commands/problems') as typeof import('./commands/problems')).registerProblems(program),
+  },
+  {
     name: 'report',
     description:
       'write the model performance report of a time range (models, drift, alerts and verdicts) as one HTML file',
@@ -91,6 +98,11 @@ const COMMANDS: readonly CommandEntry[] = [
     name: 'audit',
     description: 'check the audit trail of every change (verify) or list its entries (list)',
     register: (program) => (require('./commands/audit') as typeof import('./commands/audit')).registerAudit(program),
+  },
+  {
+    name: 'tokens',
+    description: 'API tokens for clients (ITSM, scripts, Grafana): create (secret shown once), list, revoke; audited',
+    register: (program) => (require('./commands/tokens') as typeof import('./commands/tokens')).registerTokens(program),
   },
 ];
 

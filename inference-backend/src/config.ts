@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { z } from 'zod';
 import { DEFAULT_INPUT_DATABASE, DEFAULT_OUTPUT_DATABASE } from '@nocai/contract';
 import { redactUrl } from './adapters/influx/errors';
@@ -5,11 +6,20 @@ import { parseHeartbeatSeries, type HeartbeatSeries } from './adapters/influx/he
 import { parseMetricSpecs, DEFAULT_METRIC_SPECS, type MetricSpec } from './domain/timeseries/metricSpec';
 import { DEFAULT_METRIC_STAGE_OPTIONS, type MetricStageOptions } from './pipeline/metricStage';
 import { DEFAULT_MAINTENANCE_STAGE_OPTIONS, type MaintenanceStageOptions } from './pipeline/maintenanceStage';
+import { MAINTENANCE_HORIZON_H, REMAINING_LIFE_CAP_H } from './simulator/maintenanceHistory';
 import { holidayCalendar, type HolidayCalendar } from './domain/timeseries/holidays';
 import { DEFAULT_THRESHOLD_RULES, parseThresholdRules, type ThresholdRule } from './domain/timeseries/timeToThreshold';
 import { DEFAULT_FORECAST_STAGE_OPTIONS, type ForecastStageOptions } from './pipeline/forecastStage';
 import { DEFAULT_RETRAIN_INTERVAL_MS } from './pipeline/retrainStage';
 import { DEFAULT_RETRAINING_OPTIONS, type RetrainingOptions } from './domain/mlops/promotionGate';
+import {
+  DEFAULT_GRAFANA_ROLE_MAPPING,
+  isRole,
+  parseGrafanaRoleMapping,
+  ROLES,
+  type GrafanaRoleMapping,
+  type Role,
+} from './domain/security/roles';
 
 /** A configuration problem, told in one sentence; the CLI prints it and exits non-zero. */
 export class ConfigError extends Error {
@@ -49,6 +59,23 @@ const intFrom = (name: string, min: number, fallback: number) =>
       return n;
     });
 
+/** NOCAI_MAINTENANCE_HORIZON_H: hours ahead the failure model warns; `plc-failure-<h>h` is trained and served. */
+const maintenanceHorizonH = z
+  .string()
+  .optional()
+  .transform((value, ctx) => {
+    if (value === undefined || value === '') return MAINTENANCE_HORIZON_H;
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 1 || n > REMAINING_LIFE_CAP_H) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `NOCAI_MAINTENANCE_HORIZON_H must be a whole number of hours from 1 to ${REMAINING_LIFE_CAP_H}, got "${value}"`,
+      });
+      return z.NEVER;
+    }
+    return n;
+  });
+
 const fractionFrom = (name: string, fallback: number) =>
   z
     .string()
@@ -82,10 +109,21 @@ const envSchema = z
     NOCAI_API_TOKEN: nonEmpty,
     NOCAI_WEBHOOK_TOKEN: nonEmpty,
     NOCAI_ALLOW_ANONYMOUS: z.enum(['true', 'false']).default('false'),
+    NOCAI_API_TOKEN_GRAFANA: z.enum(['true', 'false']).default('true'),
+    NOCAI_GRAFANA_URL: httpUrl('NOCAI_GRAFANA_URL').optional(),
+    NOCAI_GRAFANA_ISSUER: nonEmpty,
+    NOCAI_GRAFANA_AUDIENCE: nonEmpty,
+    NOCAI_GRAFANA_ROLES: z.string().default('Viewer=viewer,Editor=operator,Admin=admin'),
+    NOCAI_GRAFANA_USER_ROLE: z
+      .string()
+      .default('operator')
+      .refine(isRole, { message: `NOCAI_GRAFANA_USER_ROLE must be one of ${ROLES.join(', ')}` }),
     NOCAI_STATE_DIR: z.string().min(1).default('.state'),
     NOCAI_INVENTORY: nonEmpty,
     NOCAI_TICKET_HISTORY: nonEmpty,
+    NOCAI_LINE_HISTORY: nonEmpty,
     NOCAI_MODELS_DIR: nonEmpty,
+    NOCAI_PROBLEMS_DIR: nonEmpty,
     NOCAI_HEARTBEAT_SERIES: z.string().default('system.load1,sensors.temperature_c'),
     NOCAI_REVIEW_THRESHOLD: z
       .string()
@@ -114,6 +152,7 @@ const envSchema = z
     NOCAI_METRIC_LOOKBACK_MS: intFrom('NOCAI_METRIC_LOOKBACK_MS', 0, DEFAULT_METRIC_STAGE_OPTIONS.startLookbackMs),
     NOCAI_MAINTENANCE_LOOKBACK_MS: intFrom('NOCAI_MAINTENANCE_LOOKBACK_MS', 0, 3_600_000),
     NOCAI_MAINTENANCE_KINDS: z.string().default(DEFAULT_MAINTENANCE_STAGE_OPTIONS.deviceKinds.join(',')),
+    NOCAI_MAINTENANCE_HORIZON_H: maintenanceHorizonH,
     NOCAI_FORECAST_INTERVAL_MS: intFrom('NOCAI_FORECAST_INTERVAL_MS', 0, DEFAULT_FORECAST_STAGE_OPTIONS.intervalMs),
     NOCAI_HOLIDAYS_COUNTRY: nonEmpty,
     NOCAI_FORECAST_THRESHOLDS: z.string().default(DEFAULT_THRESHOLD_RULES),
@@ -169,13 +208,31 @@ export interface Config {
     /** Accepted on the Grafana alert webhook only, so a contact point never holds the API token. */
     webhookToken?: string;
     allowAnonymous: boolean;
+    /** NOCAI_API_TOKEN is the token the Grafana data source sends: only its requests may name a Grafana user. */
+    apiTokenIsGrafana: boolean;
+    /**
+     * Grafana's signed ID tokens (X-Grafana-Id): verified against `jwksUrl` when set, and then
+     * X-Grafana-User is never read. `roleMapping`: Grafana org role → product role; `userRole`: the
+     * role of a Grafana user whose Grafana role is not known.
+     */
+    grafana: { jwksUrl?: string; issuer?: string; audience?: string; roleMapping: GrafanaRoleMapping; userRole: Role };
   };
   stateDir: string;
   inventoryPath?: string;
   /** Resolved tickets (JSON lines) for similar-ticket suggestions and the MTTR baseline. */
   ticketHistoryPath?: string;
+  /**
+   * Labelled syslog lines the line models (event-class, event-decision) were trained on (JSON lines or
+   * CSV, as `nocai train` reads them): the scheduled retraining adds operators' verdicts to them.
+   */
+  lineHistoryPath?: string;
   /** Model registry folder; without it, rule-based routing and the median MTTR baseline are used. */
   modelsDir?: string;
+  /**
+   * Predictive alert problem definitions (`<name>.yaml`, versioned; `/api/problems`): NOCAI_PROBLEMS_DIR,
+   * by default `<stateDir>/problems`. Served when a models folder is set (the problems' models live there).
+   */
+  problemsDir: string;
   /** Below this confidence a ticket goes to needs_review instead of being routed. */
   reviewThreshold: number;
   /** Telemetry that proves a device is alive (measurement.field[.hostTag]), for silent-device detection. */
@@ -205,7 +262,10 @@ export interface Config {
    * (none: no holiday effect) and the metric thresholds watched for a time to threshold.
    */
   forecasts: { stage: ForecastStageOptions; holidays?: HolidayCalendar; thresholds: ThresholdRule[] };
-  /** The maintenance stage (on when the models folder holds a maintenance model). */
+  /**
+   * The maintenance stage (on when the models folder holds the failure model for
+   * `stage.horizonHours`, NOCAI_MAINTENANCE_HORIZON_H: `plc-failure-<h>h`).
+   */
   maintenance: { stage: MaintenanceStageOptions };
   /**
    * The scheduled retraining (no schedule when `intervalMs` is 0; `POST /api/retraining` still
@@ -248,11 +308,22 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       apiToken: e.NOCAI_API_TOKEN,
       webhookToken: e.NOCAI_WEBHOOK_TOKEN,
       allowAnonymous: e.NOCAI_ALLOW_ANONYMOUS === 'true',
+      apiTokenIsGrafana: e.NOCAI_API_TOKEN_GRAFANA === 'true',
+      grafana: {
+        // Grafana publishes the keys it signs ID tokens with here; it signs with its root_url as issuer.
+        jwksUrl: e.NOCAI_GRAFANA_URL && `${e.NOCAI_GRAFANA_URL.replace(/\/+$/, '')}/api/signing-keys/keys`,
+        issuer: e.NOCAI_GRAFANA_URL && (e.NOCAI_GRAFANA_ISSUER ?? `${e.NOCAI_GRAFANA_URL.replace(/\/+$/, '')}/`),
+        audience: e.NOCAI_GRAFANA_AUDIENCE,
+        roleMapping: parseRoleMapping(e.NOCAI_GRAFANA_ROLES),
+        userRole: e.NOCAI_GRAFANA_USER_ROLE as Role,
+      },
     },
     stateDir: e.NOCAI_STATE_DIR,
     inventoryPath: e.NOCAI_INVENTORY,
     ticketHistoryPath: e.NOCAI_TICKET_HISTORY,
+    lineHistoryPath: e.NOCAI_LINE_HISTORY,
     modelsDir: e.NOCAI_MODELS_DIR,
+    problemsDir: e.NOCAI_PROBLEMS_DIR ?? join(e.NOCAI_STATE_DIR, 'problems'),
     reviewThreshold: e.NOCAI_REVIEW_THRESHOLD,
     heartbeatSeries: parseSeries(e.NOCAI_HEARTBEAT_SERIES),
     pipeline: {
@@ -283,6 +354,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       stage: {
         ...DEFAULT_MAINTENANCE_STAGE_OPTIONS,
         startLookbackMs: e.NOCAI_MAINTENANCE_LOOKBACK_MS,
+        horizonHours: e.NOCAI_MAINTENANCE_HORIZON_H,
         deviceKinds: e.NOCAI_MAINTENANCE_KINDS.split(',')
           .map((k) => k.trim())
           .filter((k) => k !== ''),
@@ -313,6 +385,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     deadLetterMaxBytes: e.NOCAI_DEAD_LETTER_MAX_BYTES,
     logLevel: e.LOG_LEVEL,
   };
+}
+
+/** NOCAI_GRAFANA_ROLES: `Viewer=viewer,Editor=operator,Admin=admin`. */
+function parseRoleMapping(text: string): GrafanaRoleMapping {
+  if (text.trim() === '') return DEFAULT_GRAFANA_ROLE_MAPPING;
+  try {
+    return parseGrafanaRoleMapping(text);
+  } catch (error) {
+    throw new ConfigError(`NOCAI_GRAFANA_ROLES: ${(error as Error).message}`);
+  }
 }
 
 /** NOCAI_HOLIDAYS_COUNTRY: an ISO 3166-1 code the holiday library knows. */
@@ -364,6 +446,16 @@ export interface CommandEnvironment {
    * supplies the rest (credentials, LOG_LEVEL…); `defaults` fill what neither sets.
    */
   serviceConfig(own: ServiceEnv, defaults?: ServiceEnv): Config;
+}
+
+/**
+ * The maintenance horizon alone (NOCAI_MAINTENANCE_HORIZON_H), for commands that train models
+ * without the service's settings (`nocai setup`).
+ */
+export function loadMaintenanceHorizonH(env: NodeJS.ProcessEnv = process.env): number {
+  const parsed = maintenanceHorizonH.safeParse(env.NOCAI_MAINTENANCE_HORIZON_H);
+  if (!parsed.success) throw new ConfigError(parsed.error.issues[0].message);
+  return parsed.data;
 }
 
 export function loadCommandEnvironment(env: NodeJS.ProcessEnv = process.env): CommandEnvironment {

@@ -45,11 +45,21 @@ import { RetrainStage } from './pipeline/retrainStage';
 import { createRetrainingRouter } from './adapters/http/retrainingRoutes';
 import { labelRows, readFeedback, resolvedRows } from './adapters/influx/feedbackLabels';
 import { readTableFile } from './adapters/files/csv';
+import { readLineLabels } from './adapters/influx/lineLabels';
+import { readSensorHistory } from './adapters/influx/failureHistory';
+import { FAILURE_LABEL_OPTIONS } from './services/maintenanceRetraining';
 import { FileAuditTrail } from './adapters/audit';
 import { createAuditRouter } from './adapters/http/auditRoutes';
 import { createModelsRouter } from './adapters/http/modelsRoutes';
 import { createPredictRouter } from './adapters/http/predictRoutes';
 import { createReportRouter } from './adapters/http/reportRoutes';
+import { createTokensRouter } from './adapters/http/tokenRoutes';
+import { createProblemsRouter } from './adapters/http/problemsRoutes';
+import { callerOf, requireRole } from './adapters/http/auth';
+import { ProblemStore } from './adapters/files/problemStore';
+import { InfluxProblemSeries } from './adapters/influx/problemSeries';
+import { ProblemService } from './services/problemService';
+import { authOptionsOf, FileTokenStore } from './adapters/security';
 import { readAliases } from './adapters/registry/modelRegistry';
 import { RegistryProfiles } from './adapters/registry/profileStore';
 import { InfluxDriftSource } from './adapters/influx/driftSource';
@@ -214,7 +224,9 @@ export async function startService(
         })
       : undefined;
   // The maintenance stage: each device's risk of failure, when the models folder holds the model.
-  const maintenanceModel = config.modelsDir ? await loadMaintenanceModel(config.modelsDir, logger) : undefined;
+  const maintenanceModel = config.modelsDir
+    ? await loadMaintenanceModel(config.modelsDir, logger, config.maintenance.stage.horizonHours)
+    : undefined;
   const maintenanceStage = maintenanceModel
     ? new MaintenanceStage({
         source: new SensorBucketSource(
@@ -239,6 +251,18 @@ export async function startService(
         },
       })
     : undefined;
+  // After a promotion or a rollback: the text models and the maintenance models serve the new
+  // champions from their next request or batch, without a restart.
+  const reloadServing = async (): Promise<void> => {
+    await models.reload();
+    if (!maintenanceStage || !config.modelsDir) return;
+    try {
+      const loaded = await loadMaintenanceModel(config.modelsDir, logger, config.maintenance.stage.horizonHours);
+      if (loaded) maintenanceStage.useModel(loaded.model);
+    } catch (error) {
+      logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'the maintenance model keeps its previous version');
+    }
+  };
   // Anomaly episodes and failure predictions join the incident engine (no stage waits for another).
   const alarmSource = new AnomalyAlarmSource(influx, config.influx.outputDatabase);
   const maintenanceAlarms = new MaintenanceAlarmSource(influx, config.influx.outputDatabase);
@@ -353,10 +377,25 @@ export async function startService(
               const feedback = await readFeedback(apiInflux, config.influx.outputDatabase, sinceMs);
               return resolvedRows(ticketsRepository.all(), feedback, sinceMs);
             },
+            // The line models: their corpus plus the lines of the tickets operators judged.
+            lineHistory: async () => (config.lineHistoryPath ? readTableFile(config.lineHistoryPath) : undefined),
+            lineLabels: async () => {
+              const sinceMs = clock.nowMs() - config.retraining.labelDays * 86_400_000;
+              const feedback = await readFeedback(apiInflux, config.influx.outputDatabase, sinceMs);
+              return readLineLabels(events, ticketsRepository.all(), feedback, sinceMs);
+            },
+            // The failure and remaining-life models: the PLCs' sensor history, failures read from its halts.
+            sensorHistory: async () => {
+              const toMs = clock.nowMs();
+              const fromMs = toMs - config.retraining.labelDays * 86_400_000;
+              const { fields, bucketMs } = FAILURE_LABEL_OPTIONS;
+              const series = await readSensorHistory(influx, config.influx.inputDatabase, fields, bucketMs, fromMs, toMs);
+              return { series, fromMs, toMs };
+            },
           },
           audit,
           writePoints: (points) => apiWriter.write(points),
-          onPromoted: () => models.reload(),
+          onPromoted: () => reloadServing(),
         }),
       })
     : undefined;
@@ -453,6 +492,8 @@ export async function startService(
     clock,
     options: { reviewThreshold: config.reviewThreshold },
   });
+  // Per-client API tokens (nocai tokens, /api/tokens), read by the authentication at each request.
+  const tokenStore = new FileTokenStore(config.stateDir);
   const app = createApp({
     tickets,
     logger,
@@ -470,19 +511,37 @@ export async function startService(
         ? [
             {
               path: '/models',
-              router: createModelsRouter({ registryDir: modelsDir, audit, onAliasChange: () => models.reload() }),
+              router: createModelsRouter({ registryDir: modelsDir, audit, onAliasChange: () => reloadServing() }),
             },
             { path: '/predict', router: createPredictRouter({ registryDir: modelsDir }) },
           ]
         : []),
       { path: '/audit', router: createAuditRouter({ trail: audit, clock }) },
       { path: '/reports', router: createReportRouter({ generator: reportGenerator, clock }) },
+      { path: '/tokens', router: createTokensRouter({ store: tokenStore, audit }) },
+      ...(modelsDir
+        ? [
+            {
+              path: '/problems',
+              router: createProblemsRouter({
+                service: new ProblemService({
+                  store: new ProblemStore(config.problemsDir),
+                  source: new InfluxProblemSeries(influx, config.influx.inputDatabase, config.influx.outputDatabase),
+                  registryDir: modelsDir,
+                  audit,
+                }),
+                callerOf: (_req, res) => {
+                  const caller = callerOf(res);
+                  return { actor: caller.name, role: caller.role };
+                },
+                canRead: requireRole('viewer'),
+                canChange: requireRole('admin'),
+              }),
+            },
+          ]
+        : []),
     ],
-    auth: {
-      apiToken: config.http.apiToken,
-      webhookToken: config.http.webhookToken,
-      allowAnonymous: config.http.allowAnonymous,
-    },
+    auth: authOptionsOf(config.http, tokenStore),
   });
   const server = await listen(app, config.http.host, config.http.port);
   const port = (server.address() as AddressInfo).port;
@@ -506,6 +565,8 @@ export async function startService(
       (stopped ??= (async () => {
         logger.info('stopping: finishing the batch in progress');
         await scheduler.stop();
+        // The metric models are saved every few minutes; a clean stop saves what was scored since.
+        await metricStage?.checkpoint().catch((error: unknown) => logger.error({ err: String(error) }, 'final metric state save failed'));
         for (const w of [writer, metricWriter, accuracyWriter, driftWriter]) {
           await w.flush().catch((error: unknown) => logger.error({ err: String(error) }, 'final flush failed'));
         }

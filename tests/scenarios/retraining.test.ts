@@ -158,9 +158,9 @@ describe('retraining from operators’ verdicts (real influxd, real backend, rea
   });
 
   it('When the retraining is asked to judge a model it does not retrain or a version that does not exist, then it answers 400 or 404 with a sentence', async () => {
-    const unknown = await call<{ error: { message: string } }>('/api/retraining', 'POST', { challengers: { 'event-class': 'v1' } });
+    const unknown = await call<{ error: { message: string } }>('/api/retraining', 'POST', { challengers: { 'no-such-model': 'v1' } });
     expect(unknown.status).toBe(400);
-    expect(unknown.body.error.message).toMatch(/challengers\.event-class: not a model the retraining judges/);
+    expect(unknown.body.error.message).toMatch(/challengers\.no-such-model: not a model the retraining judges/);
     const missing = await call<{ error: { message: string } }>('/api/retraining', 'POST', { challengers: { department: 'v99' } });
     expect(missing.status).toBe(404);
     expect(missing.body.error.message).toBe('model department has no version v99');

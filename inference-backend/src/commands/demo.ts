@@ -133,6 +133,7 @@ async function demo(flags: DemoFlags): Promise<void> {
         NOCAI_STATE_DIR: join(dir, 'state'),
         NOCAI_INVENTORY: join(simDir, 'inventory.yaml'),
         NOCAI_TICKET_HISTORY: join(simDir, 'history', 'tickets.jsonl'),
+        NOCAI_LINE_HISTORY: join(simDir, 'history', 'events.jsonl'),
         NOCAI_MODELS_DIR: modelsDir,
       },
       // The simulator writes straight to InfluxDB and the backend's clock follows what it has

@@ -1,7 +1,9 @@
 import { join, resolve } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import type { PointSink } from '../domain/series';
+import { loadMaintenanceHorizonH } from '../config';
 import { generateInventory, runBackfill } from '../simulator';
+import { REMAINING_LIFE_CAP_H } from '../simulator/maintenanceHistory';
 import { hasDefaultModels, trainDefaultModelSet } from './defaultModels';
 import { describeProgress, openTruthFiles, recordLabelledLines, writeSimulationFiles } from './simulate';
 
@@ -12,18 +14,22 @@ interface SetupFlags {
   dir: string;
   seed: number;
   force: boolean;
+  /** Hours ahead the failure model warns; absent: NOCAI_MAINTENANCE_HORIZON_H, else 24. */
+  maintenanceHorizon?: number;
 }
 
 /**
  * What `nocai serve` needs before its first start, prepared once: the default models trained
  * from a simulated training corpus (a year of ticket history, labelled lines) into
  * `<dir>/models`, with the corpus kept in `<dir>/training`. Idempotent: with every champion
- * present it does nothing, so the compose stack runs it at every start.
+ * present (the failure model of the maintenance horizon included) it does nothing, so the compose
+ * stack runs it at every start.
  */
 export async function runSetup(flags: SetupFlags, say: (text: string) => void): Promise<void> {
   const dir = resolve(flags.dir);
   const modelsDir = join(dir, 'models');
-  if (!flags.force && (await hasDefaultModels(modelsDir))) {
+  const horizonH = flags.maintenanceHorizon ?? loadMaintenanceHorizonH();
+  if (!flags.force && (await hasDefaultModels(modelsDir, horizonH))) {
     say(`the default models are in ${modelsDir}: nothing to do (--force retrains them)`);
     return;
   }
@@ -44,7 +50,7 @@ export async function runSetup(flags: SetupFlags, say: (text: string) => void): 
   );
   await recording.truth.close();
   say(`${lines.syslogLines.toLocaleString('en-US')} labelled syslog lines`);
-  await trainDefaultModelSet(trainingDir, modelsDir, say);
+  await trainDefaultModelSet(trainingDir, modelsDir, say, horizonH);
   say(`done: set NOCAI_MODELS_DIR=${modelsDir} for nocai serve`);
 }
 
@@ -63,5 +69,18 @@ export function registerSetup(program: Command): void {
       42
     )
     .option('--force', 'retrain even when every champion is present', false)
+    .option(
+      '--maintenance-horizon <hours>',
+      'hours ahead the PLC failure model warns (default: NOCAI_MAINTENANCE_HORIZON_H, else 24); serve with the same NOCAI_MAINTENANCE_HORIZON_H',
+      (value: string) => {
+        const n = Number(value);
+        if (!Number.isInteger(n) || n < 1 || n > REMAINING_LIFE_CAP_H) {
+          throw new InvalidArgumentError(
+            `--maintenance-horizon must be a whole number of hours from 1 to ${REMAINING_LIFE_CAP_H}.`
+          );
+        }
+        return n;
+      }
+    )
     .action((flags: SetupFlags) => runSetup(flags, (text) => process.stderr.write(`setup: ${text}\n`)));
 }

@@ -113,9 +113,11 @@ export interface TabularChampionSpec {
   description: string;
   /** The rows the model was trained on: given, they become the version's reference profile for drift. */
   trainingRows?: readonly Row[];
+  /** false: stored as a new version only (a retraining's challenger); the champion alias stays. */
+  champion?: boolean;
 }
 
-/** Stores a trained tabular model (manifest and ONNX graph) as a new version and makes it champion. */
+/** Stores a trained tabular model (manifest and ONNX graph) as a new version and, unless told otherwise, makes it champion. */
 export async function saveTabularChampion(
   registryDir: string,
   trained: TrainedTabular,
@@ -165,7 +167,7 @@ export async function saveTabularChampion(
       })
     );
   }
-  await setAlias(registryDir, spec.name, 'champion', manifest.version);
+  if (spec.champion !== false) await setAlias(registryDir, spec.name, 'champion', manifest.version);
   return manifest;
 }
 

@@ -166,6 +166,34 @@ describe('MaintenanceStage', () => {
     expect(ramp[ramp.length - 1]).toBe(0);
   });
 
+  it('When a promoted model is handed over, then the next batches are judged and labelled by it without a restart; a model reading other sensors is refused', async () => {
+    const now = { value: T0 + 30 * HOUR };
+    const sink = new MemorySink();
+    const s = stage(now, sink, new MemoryStore(), []);
+    await drain(s);
+    const promoted = { ...model, manifest: { ...model.manifest, version: 'v2' } as TabularManifest };
+    s.useModel(promoted);
+    now.value = T0 + 32 * HOUR;
+    await drain(s);
+    const versionAt = (hours: number) =>
+      sink.points.find((p) => p.tags.host === 'plc-2' && p.timeUs / 1000 === T0 + hours * HOUR)?.fields[M.modelVersion];
+    expect(versionAt(30)).toBe('fake-failure@v1');
+    expect(versionAt(32)).toBe('fake-failure@v2');
+
+    const otherSensors = {
+      ...model,
+      manifest: {
+        ...model.manifest,
+        version: 'v3',
+        features: { ...model.manifest.features, numeric: [model.manifest.features.numeric[0]] },
+      } as TabularManifest,
+    };
+    expect(() => s.useModel(otherSensors)).toThrow(/reads temperature_c, not the stage's temperature_c, vibration_mm_s: restart/);
+    now.value = T0 + 33 * HOUR;
+    await drain(s);
+    expect(versionAt(33)).toBe('fake-failure@v2');
+  });
+
   it('When no remaining-life model is served, then the points carry no remaining life', async () => {
     const sink = new MemorySink();
     await drain(stage({ value: T0 + 30 * HOUR }, sink, new MemoryStore(), []));

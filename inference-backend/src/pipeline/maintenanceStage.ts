@@ -123,7 +123,9 @@ const SENSORS = INPUT.sensors.measurement;
 export class MaintenanceStage {
   private state: MaintenanceStageState | undefined;
   private readonly columns: string[];
-  private readonly positive: number;
+  private positive: number;
+  /** The serving model (and its remaining-life companion); replaced by `useModel` after a promotion. */
+  private model: MaintenanceModel;
   private readonly siteOf: Map<string, string>;
 
   constructor(
@@ -138,20 +140,43 @@ export class MaintenanceStage {
       hooks?: MaintenanceStageHooks;
     }
   ) {
-    const { manifest } = deps.model;
+    this.model = deps.model;
+    const { columns, positive } = MaintenanceStage.check(deps.model);
+    this.columns = columns;
+    this.positive = positive;
+    this.siteOf = new Map((deps.inventory?.devices ?? []).map((d) => [d.host, d.site]));
+  }
+
+  /** The sensor columns a model reads and the index of its failure label; an error when it cannot serve here. */
+  private static check(model: MaintenanceModel): { columns: string[]; positive: number } {
+    const { manifest } = model;
     const features = manifest.features;
     if (!features.group || !features.order) {
       throw new Error(`maintenance model ${manifest.name} has no group and order columns: it needs a device's history`);
     }
-    this.columns = features.numeric.map((n) => n.column);
-    const life = deps.model.remainingLife?.manifest.features;
-    if (life && (life.group !== features.group || life.numeric.some((n) => !this.columns.includes(n.column)))) {
+    const columns = features.numeric.map((n) => n.column);
+    const life = model.remainingLife?.manifest.features;
+    if (life && (life.group !== features.group || life.numeric.some((n) => !columns.includes(n.column)))) {
+      throw new Error(`remaining-life model ${model.remainingLife?.manifest.name} reads other rows than ${manifest.name}`);
+    }
+    const positive = Math.max(0, manifest.labels.indexOf(manifest.positiveLabel ?? manifest.labels[1] ?? ''));
+    return { columns, positive };
+  }
+
+  /**
+   * Serves `model` from the next batch on (a promoted challenger, a rollback), without a restart. It
+   * must read the sensor columns the stage reads; another column set is refused with the reason.
+   */
+  useModel(model: MaintenanceModel): void {
+    const { columns, positive } = MaintenanceStage.check(model);
+    if (columns.length !== this.columns.length || columns.some((c, i) => c !== this.columns[i])) {
       throw new Error(
-        `remaining-life model ${deps.model.remainingLife?.manifest.name} reads other rows than ${manifest.name}`
+        `${model.manifest.name} ${model.manifest.version} reads ${columns.join(', ')}, not the stage's ` +
+          `${this.columns.join(', ')}: restart the backend to serve it`
       );
     }
-    this.positive = Math.max(0, manifest.labels.indexOf(manifest.positiveLabel ?? manifest.labels[1] ?? ''));
-    this.siteOf = new Map((deps.inventory?.devices ?? []).map((d) => [d.host, d.site]));
+    this.model = model;
+    this.positive = positive;
   }
 
   get evaluatedUntilMs(): number | undefined {
@@ -223,7 +248,7 @@ export class MaintenanceStage {
         fields: {
           [M.fields.failureProbability]: Math.round(p * 1e4) / 1e4,
           [M.fields.horizonHours]: options.horizonHours,
-          [M.fields.modelVersion]: `${this.deps.model.manifest.name}@${this.deps.model.manifest.version}`,
+          [M.fields.modelVersion]: `${this.model.manifest.name}@${this.model.manifest.version}`,
           [M.fields.alarm]: alarm,
           ...(factor ? { [M.fields.topFactor]: factor } : {}),
           ...(life
@@ -244,7 +269,7 @@ export class MaintenanceStage {
           probability: p,
           horizonHours: options.horizonHours,
           topFactor: factor ?? '',
-          modelVersion: `${this.deps.model.manifest.name}@${this.deps.model.manifest.version}`,
+          modelVersion: `${this.model.manifest.name}@${this.model.manifest.version}`,
         });
       }
     }
@@ -265,7 +290,7 @@ export class MaintenanceStage {
   }
 
   private row(group: string, startMs: number, values: Record<string, number | undefined>): Row {
-    const { group: groupColumn = 'host', order } = this.deps.model.manifest.features;
+    const { group: groupColumn = 'host', order } = this.model.manifest.features;
     const row: Record<string, string> = { [groupColumn]: group, [order?.column ?? 't']: String(startMs) };
     for (const column of this.columns) {
       const v = values[column];
@@ -275,7 +300,7 @@ export class MaintenanceStage {
   }
 
   private async risk(rows: readonly Row[]): Promise<Float64Array> {
-    const outputs = await this.deps.model.run(buildFeatures(this.deps.model.manifest.features, rows));
+    const outputs = await this.model.run(buildFeatures(this.model.manifest.features, rows));
     if (outputs.task !== 'classification') throw new Error('the maintenance model is not a classifier');
     const out = new Float64Array(rows.length);
     for (let i = 0; i < rows.length; i++) out[i] = outputs.probabilities[i * outputs.classes + this.positive];
@@ -287,7 +312,7 @@ export class MaintenanceStage {
    * remaining-life model is served; a row whose outputs are not finite gets none.
    */
   private async remainingLife(rows: readonly Row[]): Promise<Array<RemainingLife | undefined> | undefined> {
-    const model = this.deps.model.remainingLife;
+    const model = this.model.remainingLife;
     if (!model) return undefined;
     const outputs = await model.run(buildFeatures(model.manifest.features, rows));
     if (outputs.task !== 'regression') throw new Error('the remaining-life model is not a regressor');
@@ -311,7 +336,7 @@ export class MaintenanceStage {
   ): Promise<Map<number, string>> {
     const factors = new Map<number, string>();
     if (flagged.length === 0) return factors;
-    const { group = 'host', order } = this.deps.model.manifest.features;
+    const { group = 'host', order } = this.model.manifest.features;
     const orderColumn = order?.column ?? 't';
     const { historyRows: history, bucketMs } = this.deps.options;
     const dayMs = history * bucketMs;

@@ -5,7 +5,7 @@ import type { RegistryManifest } from '../domain/mlops/manifest';
 import { isTabularManifest } from '../domain/mlops/tabularModel';
 import type { TabularManifest } from '../domain/mlops/tabularModel';
 import type { MaintenanceModel, MaintenanceStageOptions, RemainingLifeModel } from '../pipeline/maintenanceStage';
-import { MAINTENANCE_HORIZON_H, MAINTENANCE_STEP_MS } from '../simulator/maintenanceHistory';
+import { MAINTENANCE_HORIZON_H, MAINTENANCE_STEP_MS, REMAINING_LIFE_CAP_H } from '../simulator/maintenanceHistory';
 
 /** The registry name of the failure model for a horizon in hours (`plc-failure-24h` by default). */
 export function maintenanceModelName(horizonH: number): string {
@@ -22,14 +22,7 @@ export const MAINTENANCE_MODEL = maintenanceModelName(MAINTENANCE_HORIZON_H);
 /** The registry name of the PLC remaining-life regressor, trained on the same rows as the failure model. */
 export const REMAINING_LIFE_MODEL = 'plc-remaining-life';
 
-/**
- * The remaining life the model learns and writes is capped at 48 h, as C-MAPSS practice caps a
- * turbofan's RUL: far from a failure nothing in the sensors tells 3 days from 6, so the true
- * number is noise to the learner; capped, "far" is one number. 48 h is twice the default failure
- * horizon and above the longest overheating ramp the training histories hold (36 h), so every
- * visible ramp lies below the cap. A value at the cap means "at least 48 h".
- */
-export const REMAINING_LIFE_CAP_H = 48;
+export { REMAINING_LIFE_CAP_H };
 
 export interface ServedMaintenanceModel {
   /** The failure classifier, with the remaining-life regressor when the models folder holds one. */

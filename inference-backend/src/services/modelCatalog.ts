@@ -1,5 +1,6 @@
 import { DEFAULT_MODEL_SPECS, type TargetSpec } from '../commands/train';
-import { MAINTENANCE_MODEL } from './maintenanceModel';
+import { MAINTENANCE_MODEL, REMAINING_LIFE_MODEL } from './maintenanceModel';
+import type { RunToFailureTarget } from './maintenanceRetraining';
 import { SERVED_MODELS } from './onnxModels';
 
 /**
@@ -28,16 +29,24 @@ export interface CatalogEntry {
   /**
    * How the scheduled retraining trains a challenger: `ticket-labels` = the ticket history plus
    * operators' verdicts and corrections from aiops_tickets/aiops_feedback (text classifiers of
-   * `textSpec`); `resolved-tickets` = the history plus the tickets people resolved (the MTTR trees).
-   * Absent: retrained by `nocai setup`/`nocai train` only, and why.
+   * `textSpec`); `resolved-tickets` = the history plus the tickets people resolved (the MTTR trees);
+   * `line-labels` = the syslog corpus the champion learnt from plus the lines of the tickets
+   * operators judged (`domain/mlops/lineLabels.ts`); `failure-history` = run-to-failure rows built
+   * from the PLCs' sensor history in InfluxDB, a halt being where a PLC's sensor series stops
+   * (`domain/timeseries/failureLabels.ts`). Absent: retrained by `nocai setup`/`nocai train` only, and why.
    */
-  retrain?: { from: 'ticket-labels'; textSpec: TargetSpec } | { from: 'resolved-tickets' };
+  retrain?:
+    | { from: 'ticket-labels'; textSpec: TargetSpec }
+    | { from: 'line-labels'; textSpec: TargetSpec }
+    | { from: 'resolved-tickets' }
+    | { from: 'failure-history'; target: RunToFailureTarget };
   notRetrainedBecause?: string;
 }
 
-/** The text spec of a model retrained from ticket labels; undefined for the others. */
+/** The text spec of a text classifier the retraining trains (ticket or line labels); undefined for the others. */
 export function textSpecOf(entry: CatalogEntry): TargetSpec | undefined {
-  return entry.retrain?.from === 'ticket-labels' ? entry.retrain.textSpec : undefined;
+  const retrain = entry.retrain;
+  return retrain?.from === 'ticket-labels' || retrain?.from === 'line-labels' ? retrain.textSpec : undefined;
 }
 
 const ticketSpec = (name: string): TargetSpec => {
@@ -46,8 +55,11 @@ const ticketSpec = (name: string): TargetSpec => {
   return spec;
 };
 
-const LINE_MODELS_REASON =
-  'its labels are syslog lines of the simulator corpus; operators judge tickets, not lines, so verdicts do not label it yet';
+const eventSpec = (name: string): TargetSpec => {
+  const spec = DEFAULT_MODEL_SPECS.events.find((s) => s.name === name);
+  if (!spec) throw new Error(`no default spec for ${name}`);
+  return spec;
+};
 
 export const MODEL_CATALOG: readonly CatalogEntry[] = [
   {
@@ -58,7 +70,7 @@ export const MODEL_CATALOG: readonly CatalogEntry[] = [
     fallback: 'the rule classifier',
     primaryMetric: 'f1',
     segments: ['device_kind', 'site_kind'],
-    notRetrainedBecause: LINE_MODELS_REASON,
+    retrain: { from: 'line-labels', textSpec: eventSpec(SERVED_MODELS.eventClass) },
   },
   {
     name: SERVED_MODELS.eventDecision,
@@ -68,7 +80,7 @@ export const MODEL_CATALOG: readonly CatalogEntry[] = [
     fallback: 'the rule classifier',
     primaryMetric: 'f1',
     segments: ['device_kind', 'site_kind'],
-    notRetrainedBecause: LINE_MODELS_REASON,
+    retrain: { from: 'line-labels', textSpec: eventSpec(SERVED_MODELS.eventDecision) },
   },
   {
     name: SERVED_MODELS.ticketClass,
@@ -119,7 +131,19 @@ export const MODEL_CATALOG: readonly CatalogEntry[] = [
     fallback: 'none: the maintenance stage does not run',
     primaryMetric: 'f1',
     segments: ['device_kind'],
-    notRetrainedBecause: 'failures are labelled from run-to-failure histories, which production does not record yet',
+    retrain: { from: 'failure-history', target: 'failure' },
+  },
+  {
+    name: REMAINING_LIFE_MODEL,
+    purpose: 'hours until a PLC halts (capped at 48 h)',
+    input: 'plc-sensor-history',
+    loader: 'tabular-trees',
+    fallback: 'none: aiops_maintenance gets no remaining life',
+    primaryMetric: 'mae_s',
+    lowerIsBetter: true,
+    segments: ['device_kind'],
+    // Trained beside the failure model on the same rows and features, so the stage serves both.
+    retrain: { from: 'failure-history', target: 'remaining-life' },
   },
 ];
 

@@ -19,13 +19,24 @@ import type { SeriesPoint } from '../domain/series';
 import { DEFAULT_RETRAINING_OPTIONS, type RetrainingOptions } from '../domain/mlops/promotionGate';
 import { MODEL_CATALOG, textSpecOf, type CatalogEntry } from './modelCatalog';
 import { timeSlice, trainingTable, type LabelledRow } from './trainingTable';
-import { trainInWorker, trainMttrInWorker } from './trainWorker';
+import {
+  evaluateRunToFailureVersion,
+  failureSplit,
+  holdoutOf,
+  labelColumnOf,
+  type FailureSplit,
+  type RunToFailureTarget,
+  type SensorHistory,
+} from './maintenanceRetraining';
+import { trainInWorker, trainMttrInWorker, trainRunToFailureInWorker } from './trainWorker';
 
 export { timeSlice, trainingTable, type LabelledRow };
 
 /**
- * The scheduled retraining of the models whose labels production makes (the ticket routers):
- * the ticket history plus operators' verdicts and corrections become a training set, a
+ * The scheduled retraining of the models whose labels production makes: the ticket routers (the
+ * ticket history plus operators' verdicts and corrections), the MTTR trees (tickets people
+ * resolved), the line models (the syslog corpus plus the lines of the tickets operators judged)
+ * and the PLC failure model (run-to-failure rows from the sensor history). For each, a
  * challenger is trained on the labels older than a fresh time slice, champion and challenger are
  * scored on that slice (which neither saw), and the challenger is promoted only when it beats the
  * champion on the model's primary metric by `margin` without losing more than `maxSegmentLoss`
@@ -43,6 +54,12 @@ export interface RetrainingSources {
   labels(): Promise<LabelledRow[]>;
   /** Tickets people resolved (not auto-resolved, not judged false positives), with the history's columns: the MTTR labels. */
   resolved?(): Promise<LabelledRow[]>;
+  /** The syslog corpus the line models' champions learnt from (a `history/events` table of the simulator's columns), if any. */
+  lineHistory?(): Promise<Table | undefined>;
+  /** The lines of the incident tickets operators judged or corrected (`adapters/influx/lineLabels.ts`). */
+  lineLabels?(): Promise<LabelledRow[]>;
+  /** The sensor history of the training window (`adapters/influx/failureHistory.ts`): the PLC failure model's rows. */
+  sensorHistory?(): Promise<SensorHistory | undefined>;
 }
 
 export interface SegmentComparison {
@@ -141,37 +158,77 @@ export class RetrainingJob {
     return this.running;
   }
 
-  private async runOnce(trigger: RetrainingTrigger, challengers: Readonly<Record<string, string>>): Promise<RetrainingRun> {
+  private async runOnce(
+    trigger: RetrainingTrigger,
+    challengers: Readonly<Record<string, string>>
+  ): Promise<RetrainingRun> {
     const startedAtMs = this.deps.nowMs();
     for (const name of Object.keys(challengers)) {
       if (!MODEL_CATALOG.some((e) => e.name === name && e.retrain)) {
-        throw new RetrainingRequestError(`model ${name} is not one the retraining judges from labels: use one of ${retrainedModels().join(', ')}`);
+        throw new RetrainingRequestError(
+          `model ${name} is not one the retraining judges from labels: use one of ${retrainedModels().join(', ')}`
+        );
       }
     }
     const named = Object.keys(challengers);
     const entries = MODEL_CATALOG.filter((e) => e.retrain && (named.length === 0 || named.includes(e.name)));
     this.deps.logger.info({ trigger: trigger.kind, models: entries.map((e) => e.name) }, 'retraining: started');
-    const [history, labels, resolved] = await Promise.all([
-      this.deps.sources.history(),
-      this.deps.sources.labels(),
-      this.deps.sources.resolved?.() ?? Promise.resolve([]),
+    const sources = this.deps.sources;
+    const needs = (from: string) => entries.some((e) => e.retrain?.from === from);
+    const [history, labels, resolved, lineHistory, lineLabels] = await Promise.all([
+      sources.history(),
+      sources.labels(),
+      sources.resolved?.() ?? Promise.resolve([]),
+      needs('line-labels') ? (sources.lineHistory?.() ?? Promise.resolve(undefined)) : Promise.resolve(undefined),
+      needs('line-labels') && sources.lineLabels ? sources.lineLabels() : Promise.resolve(undefined),
     ]);
     const routingLabels = labels.filter((row) => row.verdict !== 'invalid');
-    const splits = {
-      'ticket-labels': timeSlice(routingLabels, this.options.holdoutFraction),
-      'resolved-tickets': timeSlice(resolved.filter(isMttrLabel), this.options.holdoutFraction),
-    };
+    const ticketSplit = timeSlice(routingLabels, this.options.holdoutFraction);
+    const mttrSplit = timeSlice(resolved.filter(isMttrLabel), this.options.holdoutFraction);
     const decisions: RetrainingDecision[] = [];
+    let sensors: { value: Awaited<ReturnType<RetrainingJob['sensorSplit']>> } | undefined;
     for (const entry of entries) {
-      const from = entry.retrain!.from;
-      const split = splits[from];
-      this.deps.logger.info({ model: entry.name, labels: split.train.length + split.holdout.length }, 'retraining: training a challenger');
+      const retrain = entry.retrain!;
       const given = challengers[entry.name];
-      const decision = given
-        ? await this.decide(entry.name, given, split.holdout, trigger)
-        : from === 'resolved-tickets'
-          ? await this.retrainMttr(entry, history, split, trigger)
-          : await this.retrainOne(entry, history, split, trigger);
+      let decision: RetrainingDecision;
+      if (retrain.from === 'failure-history') {
+        sensors ??= { value: await this.sensorSplit() };
+        decision = await this.retrainRunToFailure(entry, retrain.target, sensors.value, trigger, given);
+      } else if (retrain.from === 'line-labels' && !lineLabels) {
+        decision = await this.conclude(
+          {
+            model: entry.name,
+            primaryMetric: entry.primaryMetric,
+            segments: [],
+            holdoutRows: 0,
+            trainRows: 0,
+            outcome: 'skipped',
+            reason: 'no source of judged lines is wired to the retraining',
+          },
+          trigger
+        );
+      } else {
+        // Line labels: each line model learns from the lines the verdicts say something about for it.
+        const split =
+          retrain.from === 'line-labels'
+            ? timeSlice(
+                (lineLabels ?? []).filter((row) => (row[retrain.textSpec.labelColumn] ?? '') !== ''),
+                this.options.holdoutFraction,
+                retrain.textSpec.timeColumn
+              )
+            : retrain.from === 'resolved-tickets'
+              ? mttrSplit
+              : ticketSplit;
+        this.deps.logger.info(
+          { model: entry.name, labels: split.train.length + split.holdout.length },
+          'retraining: training a challenger'
+        );
+        decision = given
+          ? await this.decide(entry.name, given, split.holdout, trigger)
+          : retrain.from === 'resolved-tickets'
+            ? await this.retrainMttr(entry, history, split, trigger)
+            : await this.retrainOne(entry, retrain.from === 'line-labels' ? lineHistory : history, split, trigger);
+      }
       decisions.push(decision);
       this.deps.logger.info(
         { model: entry.name, outcome: decision.outcome, reason: decision.reason },
@@ -188,19 +245,29 @@ export class RetrainingJob {
     trigger: RetrainingTrigger
   ): Promise<RetrainingDecision> {
     const spec = textSpecOf(entry)!;
-    const base = { model: entry.name, primaryMetric: entry.primaryMetric, segments: [], holdoutRows: split.holdout.length };
+    const base = {
+      model: entry.name,
+      primaryMetric: entry.primaryMetric,
+      segments: [],
+      holdoutRows: split.holdout.length,
+    };
     if (split.holdout.length < this.options.minHoldoutRows) {
       return this.conclude(
         {
           ...base,
           outcome: 'skipped',
           trainRows: 0,
-          reason: `holdout of ${split.holdout.length} labelled tickets is under ${this.options.minHoldoutRows}: too small to decide`,
+          reason: `holdout of ${split.holdout.length} labelled ${entry.retrain?.from === 'line-labels' ? 'lines' : 'tickets'} is under ${this.options.minHoldoutRows}: too small to decide`,
         },
         trigger
       );
     }
-    const scarce = scarceClasses(trainingTable(history, split.train, spec), spec.labelColumn, split.train, this.options.minClassRows);
+    const scarce = scarceClasses(
+      trainingTable(history, split.train, spec),
+      spec.labelColumn,
+      split.train,
+      this.options.minClassRows
+    );
     if (scarce.length > 0) {
       return this.conclude(
         {
@@ -237,7 +304,12 @@ export class RetrainingJob {
     split: { train: LabelledRow[]; holdout: LabelledRow[] },
     trigger: RetrainingTrigger
   ): Promise<RetrainingDecision> {
-    const base = { model: entry.name, primaryMetric: entry.primaryMetric, segments: [], holdoutRows: split.holdout.length };
+    const base = {
+      model: entry.name,
+      primaryMetric: entry.primaryMetric,
+      segments: [],
+      holdoutRows: split.holdout.length,
+    };
     if (split.holdout.length < this.options.minHoldoutRows) {
       return this.conclude(
         {
@@ -250,7 +322,10 @@ export class RetrainingJob {
       );
     }
     const ids = new Set(split.train.map((row) => row.id));
-    const rows = [...(history?.rows ?? []).filter((row) => !ids.has(row.id ?? '')), ...split.train] as unknown as TicketHistoryRow[];
+    const rows = [
+      ...(history?.rows ?? []).filter((row) => !ids.has(row.id ?? '')),
+      ...split.train,
+    ] as unknown as TicketHistoryRow[];
     const versions = await listVersions(this.deps.registryDir, entry.name);
     const next = `v${versions.reduce((max, v) => Math.max(max, Number(v.slice(1)) || 0), 0) + 1}`;
     let challengerVersion: string;
@@ -259,7 +334,10 @@ export class RetrainingJob {
       await this.markChallenger(entry.name, challengerVersion, trigger);
     } catch (error) {
       if (!(error instanceof TrainInputError)) throw error;
-      return this.conclude({ ...base, outcome: 'skipped', trainRows: rows.length, reason: `no challenger: ${error.message}` }, trigger);
+      return this.conclude(
+        { ...base, outcome: 'skipped', trainRows: rows.length, reason: `no challenger: ${error.message}` },
+        trigger
+      );
     }
     return this.decide(entry.name, challengerVersion, split.holdout, trigger, rows.length);
   }
@@ -269,11 +347,16 @@ export class RetrainingJob {
    * the history), scores best on their newest part: time-ordered validation inside the training
    * part, never on the holdout. Too few labels to validate: no decay.
    */
-  private async chooseHalfLife(entry: CatalogEntry, history: Table | undefined, train: readonly LabelledRow[]): Promise<number> {
+  private async chooseHalfLife(
+    entry: CatalogEntry,
+    history: Table | undefined,
+    train: readonly LabelledRow[]
+  ): Promise<number> {
     const candidates = this.options.halfLivesDays;
-    const inner = timeSlice(train, this.options.holdoutFraction);
-    if (candidates.length < 2 || inner.holdout.length < this.options.minHoldoutRows) return candidates[0] ?? Number.POSITIVE_INFINITY;
     const spec = textSpecOf(entry)!;
+    const inner = timeSlice(train, this.options.holdoutFraction, spec.timeColumn);
+    if (candidates.length < 2 || inner.holdout.length < this.options.minHoldoutRows)
+      return candidates[0] ?? Number.POSITIVE_INFINITY;
     const scratch = await mkdtemp(join(tmpdir(), 'nocai-retrain-'));
     try {
       let best = { halfLife: candidates[0], score: Number.NEGATIVE_INFINITY };
@@ -285,7 +368,10 @@ export class RetrainingJob {
         this.deps.logger.debug({ model: entry.name, halfLifeDays: halfLife, score }, 'retraining: recency candidate');
         if (score > best.score + 1e-9) best = { halfLife, score };
       }
-      this.deps.logger.info({ model: entry.name, halfLifeDays: best.halfLife, validation: best.score }, 'retraining: recency weight chosen');
+      this.deps.logger.info(
+        { model: entry.name, halfLifeDays: best.halfLife, validation: best.score },
+        'retraining: recency weight chosen'
+      );
       return best.halfLife;
     } finally {
       await rm(scratch, { recursive: true, force: true });
@@ -305,35 +391,83 @@ export class RetrainingJob {
     trainRows = 0
   ): Promise<RetrainingDecision> {
     const entry = MODEL_CATALOG.find((e) => e.name === model);
-    if (!entry?.retrain) throw new Error(`model ${model} is not retrained from labels`);
+    if (!entry?.retrain || entry.retrain.from === 'failure-history')
+      throw new Error(`model ${model} is not retrained from labelled rows`);
     const spec = textSpecOf(entry);
     const base = { model, primaryMetric: entry.primaryMetric, holdoutRows: holdout.length, trainRows };
     const rows = spec ? holdout.filter((row) => (row[spec.labelColumn] ?? '') !== '') : holdout.filter(isMttrLabel);
     if (rows.length < this.options.minHoldoutRows) {
       return this.conclude(
-        { ...base, outcome: 'skipped', segments: [], reason: `holdout of ${rows.length} labelled rows is under ${this.options.minHoldoutRows}: too small to decide` },
+        {
+          ...base,
+          outcome: 'skipped',
+          segments: [],
+          reason: `holdout of ${rows.length} labelled rows is under ${this.options.minHoldoutRows}: too small to decide`,
+        },
         trigger
       );
     }
     const evaluate = (version: string, alias: 'champion' | 'challenger') =>
       spec
-        ? evaluateVersion(this.deps.registryDir, model, version, alias, rows, spec, entry.segments, this.options.minSegmentRows)
-        : evaluateMttrVersion(this.deps.registryDir, model, version, alias, rows, entry.segments, this.options.minSegmentRows);
+        ? evaluateVersion(
+            this.deps.registryDir,
+            model,
+            version,
+            alias,
+            rows,
+            spec,
+            entry.segments,
+            this.options.minSegmentRows
+          )
+        : evaluateMttrVersion(
+            this.deps.registryDir,
+            model,
+            version,
+            alias,
+            rows,
+            entry.segments,
+            this.options.minSegmentRows
+          );
+    return this.gate(entry, challengerVersion, evaluate, rows.length, base, trigger);
+  }
+
+  /**
+   * The gate itself, whatever the model: scores the challenger (and the champion, if any) with
+   * `evaluate` on the same fresh rows, promotes or keeps, and concludes.
+   */
+  private async gate(
+    entry: CatalogEntry,
+    challengerVersion: string,
+    evaluate: (version: string, alias: 'champion' | 'challenger') => Promise<ModelEvaluation>,
+    holdoutRows: number,
+    base: Pick<RetrainingDecision, 'model' | 'primaryMetric' | 'holdoutRows' | 'trainRows'>,
+    trigger: RetrainingTrigger
+  ): Promise<RetrainingDecision> {
+    const model = entry.name;
     const championVersion = (await readAliases(this.deps.registryDir, model)).champion;
     const challenger = await evaluate(challengerVersion, 'challenger');
     if (!championVersion) {
       await this.promote(model, challengerVersion, undefined, trigger, 'no champion yet');
-      return this.conclude({ ...base, outcome: 'promoted', challenger, segments: [], reason: 'there was no champion' }, trigger);
+      return this.conclude(
+        { ...base, outcome: 'promoted', challenger, segments: [], reason: 'there was no champion' },
+        trigger
+      );
     }
     const champion = await evaluate(championVersion, 'champion');
     const lower = entry.lowerIsBetter === true;
     const segments = compareSegments(champion, challenger, lower ? 'maeSeconds' : 'accuracy');
     // Gains and losses as fractions: of accuracy points for classifiers, relative to the champion's error for MAE.
-    const gain = lower ? (champion.primary - challenger.primary) / Math.max(champion.primary, 1e-9) : challenger.primary - champion.primary;
-    const lossOf = (s: SegmentComparison) => (lower ? (s.challenger - s.champion) / Math.max(s.champion, 1e-9) : s.champion - s.challenger);
-    const worst = segments.reduce<SegmentComparison | undefined>((w, s) => (!w || lossOf(s) > lossOf(w) ? s : w), undefined);
+    const gain = lower
+      ? (champion.primary - challenger.primary) / Math.max(champion.primary, 1e-9)
+      : challenger.primary - champion.primary;
+    const lossOf = (s: SegmentComparison) =>
+      lower ? (s.challenger - s.champion) / Math.max(s.champion, 1e-9) : s.champion - s.challenger;
+    const worst = segments.reduce<SegmentComparison | undefined>(
+      (w, s) => (!w || lossOf(s) > lossOf(w) ? s : w),
+      undefined
+    );
     const show = (x: number) => (lower ? `${Math.round(x / 60)} min` : fixed(x));
-    const figures = `${entry.primaryMetric} ${show(challenger.primary)} (${challengerVersion}) vs ${show(champion.primary)} (${championVersion}) on ${rows.length} fresh rows`;
+    const figures = `${entry.primaryMetric} ${show(challenger.primary)} (${challengerVersion}) vs ${show(champion.primary)} (${championVersion}) on ${holdoutRows} fresh rows`;
     let outcome: RetrainingOutcome;
     let reason: string;
     if (gain < this.options.margin) {
@@ -348,6 +482,106 @@ export class RetrainingJob {
     }
     if (outcome === 'promoted') await this.promote(model, challengerVersion, championVersion, trigger, reason);
     return this.conclude({ ...base, outcome, reason, champion, challenger, segments }, trigger);
+  }
+
+  /**
+   * The PLC run-to-failure models (the failure classifier, the remaining-life regressor): rows from
+   * the sensor history production recorded (read once per run), split by time; a challenger trained
+   * on the rows before the fresh slice (or `given`, a version already in the registry) is gated on
+   * the slice. Too few failures recorded: skipped, with the counts.
+   */
+  private async retrainRunToFailure(
+    entry: CatalogEntry,
+    target: RunToFailureTarget,
+    sensors: { history: SensorHistory; split: FailureSplit } | undefined,
+    trigger: RetrainingTrigger,
+    given?: string
+  ): Promise<RetrainingDecision> {
+    const base = { model: entry.name, primaryMetric: entry.primaryMetric, segments: [], holdoutRows: 0, trainRows: 0 };
+    if (!sensors) {
+      return this.conclude(
+        { ...base, outcome: 'skipped', reason: 'no sensor history is wired to the retraining' },
+        trigger
+      );
+    }
+    const { history, split } = sensors;
+    const iso = (ms: number) => new Date(ms).toISOString();
+    const column = labelColumnOf(target);
+    const holdoutRows = holdoutOf(split, target).length;
+    const sized = { ...base, holdoutRows, trainRows: split.train.filter((row) => row[column] !== '').length };
+    const min = this.options.minFailures;
+    if (split.halts.train < min || split.halts.holdout < 1) {
+      return this.conclude(
+        {
+          ...sized,
+          outcome: 'skipped',
+          reason:
+            `too few PLC failures recorded from ${iso(history.fromMs)} to ${iso(history.toMs)}: ` +
+            `${split.halts.train} before the fresh slice (at least ${min} needed to learn) and ${split.halts.holdout} in it (at least 1 needed to judge)`,
+        },
+        trigger
+      );
+    }
+    if (holdoutRows < this.options.minHoldoutRows) {
+      return this.conclude(
+        {
+          ...sized,
+          outcome: 'skipped',
+          reason: `holdout of ${holdoutRows} labelled sensor rows is under ${this.options.minHoldoutRows}: too small to decide`,
+        },
+        trigger
+      );
+    }
+    let challengerVersion = given;
+    if (!challengerVersion) {
+      try {
+        challengerVersion = await trainRunToFailureInWorker(entry.name, target, split.train, this.deps.registryDir);
+        await this.markChallenger(entry.name, challengerVersion, trigger);
+      } catch (error) {
+        if (!(error instanceof TrainInputError)) throw error;
+        return this.conclude({ ...sized, outcome: 'skipped', reason: `no challenger: ${error.message}` }, trigger);
+      }
+    }
+    const evaluate = async (version: string, alias: 'champion' | 'challenger'): Promise<ModelEvaluation> => {
+      const scored = await evaluateRunToFailureVersion(
+        this.deps.registryDir,
+        entry.name,
+        version,
+        target,
+        split,
+        entry.segments,
+        this.options.minSegmentRows
+      );
+      const primary =
+        entry.primaryMetric === 'mae_s'
+          ? (scored.maeSeconds ?? 0)
+          : entry.primaryMetric === 'accuracy'
+            ? (scored.accuracy ?? 0)
+            : (scored.f1 ?? 0);
+      return {
+        version,
+        alias,
+        rows: scored.rows,
+        primary,
+        accuracy: scored.accuracy,
+        f1: scored.f1,
+        maeSeconds: scored.maeSeconds,
+        segmented: scored.segmented,
+      };
+    };
+    return this.gate(entry, challengerVersion, evaluate, holdoutRows, sized, trigger);
+  }
+
+  /** The sensor history of the run and its run-to-failure split, read once for both PLC models. */
+  private async sensorSplit(): Promise<{ history: SensorHistory; split: FailureSplit } | undefined> {
+    const history = await this.deps.sources.sensorHistory?.();
+    if (!history) return undefined;
+    const split = failureSplit(history, this.options.holdoutFraction);
+    this.deps.logger.info(
+      { failures: split.halts, rows: split.all.length, cut: new Date(split.cutMs).toISOString() },
+      'retraining: run-to-failure rows built from the sensor history'
+    );
+    return { history, split };
   }
 
   private async promote(
@@ -381,7 +615,8 @@ export class RetrainingJob {
   }
 
   private async championOf(model: string): Promise<string | undefined> {
-    return (await readAliases(this.deps.registryDir, model).catch(() => ({}) as Record<string, string | undefined>)).champion;
+    return (await readAliases(this.deps.registryDir, model).catch(() => ({}) as Record<string, string | undefined>))
+      .champion;
   }
 
   private async conclude(decision: RetrainingDecision, trigger: RetrainingTrigger): Promise<RetrainingDecision> {
@@ -390,10 +625,17 @@ export class RetrainingJob {
     const primaryMetric = decision.primaryMetric;
     for (const evaluation of [decision.champion, decision.challenger]) {
       if (!evaluation) continue;
-      const alias = evaluation.alias === 'challenger' && decision.outcome === 'promoted' ? 'champion' : evaluation.alias;
+      const alias =
+        evaluation.alias === 'challenger' && decision.outcome === 'promoted' ? 'champion' : evaluation.alias;
       points.push(
         ...holdoutPoints(
-          { model: decision.model, version: evaluation.version, alias, primaryMetric, primaryValue: evaluation.primary },
+          {
+            model: decision.model,
+            version: evaluation.version,
+            alias,
+            primaryMetric,
+            primaryValue: evaluation.primary,
+          },
           evaluation.segmented,
           timeUs
         )
@@ -405,7 +647,11 @@ export class RetrainingJob {
           {
             model: decision.model,
             // A run that decided nothing is about the champion it kept.
-            version: decision.challenger?.version ?? decision.champion?.version ?? (await this.championOf(decision.model)) ?? 'none',
+            version:
+              decision.challenger?.version ??
+              decision.champion?.version ??
+              (await this.championOf(decision.model)) ??
+              'none',
             alias: decision.outcome === 'promoted' ? 'champion' : decision.challenger ? 'challenger' : 'none',
             // A run that could not decide keeps the champion: written as `kept` with its reason.
             decision: decision.outcome === 'promoted' ? 'promoted' : 'kept',
@@ -427,7 +673,11 @@ export class RetrainingJob {
         role: 'system',
         action: 'model.retrain',
         target: `model:${decision.model}${decision.challenger ? `@${decision.challenger.version}` : ''}`,
-        after: { outcome: decision.outcome, challenger: decision.challenger?.version ?? null, champion: decision.champion?.version ?? null },
+        after: {
+          outcome: decision.outcome,
+          challenger: decision.challenger?.version ?? null,
+          champion: decision.champion?.version ?? null,
+        },
         from: trigger.kind,
         reason: decision.reason,
       });
@@ -435,7 +685,6 @@ export class RetrainingJob {
     return decision;
   }
 }
-
 
 /** One version of `model` scored on `rows`: accuracy and macro-F1, overall and per segment group. */
 export async function evaluateVersion(
@@ -464,22 +713,42 @@ export async function evaluateVersion(
     const accuracy = segmented.overall.accuracy ?? 0;
     const f1 = segmented.overall.f1 ?? 0;
     const entry = MODEL_CATALOG.find((e) => e.name === model);
-    return { version, alias, accuracy, f1, primary: entry?.primaryMetric === 'accuracy' ? accuracy : f1, rows: rows.length, segmented };
+    return {
+      version,
+      alias,
+      accuracy,
+      f1,
+      primary: entry?.primaryMetric === 'accuracy' ? accuracy : f1,
+      rows: rows.length,
+      segmented,
+    };
   } finally {
     await classifier.close();
   }
 }
 
 /** Classes the operators' labels bring in with fewer than `min` training rows in all (history included), with their counts. */
-function scarceClasses(table: Table, labelColumn: string, labelled: readonly LabelledRow[], min: number): Array<[string, number]> {
+function scarceClasses(
+  table: Table,
+  labelColumn: string,
+  labelled: readonly LabelledRow[],
+  min: number
+): Array<[string, number]> {
   const counts = new Map<string, number>();
   for (const row of table.rows) counts.set(row[labelColumn], (counts.get(row[labelColumn]) ?? 0) + 1);
   const labelledClasses = new Set(labelled.map((row) => row[labelColumn]).filter(Boolean));
-  return [...labelledClasses].map((label) => [label, counts.get(label) ?? 0] as [string, number]).filter(([, n]) => n < min).sort();
+  return [...labelledClasses]
+    .map((label) => [label, counts.get(label) ?? 0] as [string, number])
+    .filter(([, n]) => n < min)
+    .sort();
 }
 
 /** Champion and challenger figures (accuracy, or MAE) per segment group big enough to judge. */
-function compareSegments(champion: ModelEvaluation, challenger: ModelEvaluation, figure: 'accuracy' | 'maeSeconds'): SegmentComparison[] {
+function compareSegments(
+  champion: ModelEvaluation,
+  challenger: ModelEvaluation,
+  figure: 'accuracy' | 'maeSeconds'
+): SegmentComparison[] {
   const key = (dimension: string, group: string) => `${dimension}=${group}`;
   const theirs = new Map(challenger.segmented.segments.map((s) => [key(s.dimension, s.group), s.figures[figure] ?? 0]));
   return champion.segmented.segments
@@ -517,7 +786,9 @@ export async function evaluateMttrVersion(
       tickets.map((row, i) => ({
         yTrue: mttrSecondsOfRow(row),
         yPred: predictions[i].p50Seconds,
-        segments: Object.fromEntries(segmentColumns.map((c) => [c, (row as unknown as Record<string, string>)[c] ?? ''])),
+        segments: Object.fromEntries(
+          segmentColumns.map((c) => [c, (row as unknown as Record<string, string>)[c] ?? ''])
+        ),
       })),
       { dimensions: segmentColumns, minGroupRows }
     );

@@ -8,6 +8,8 @@ import { writeMttrBundle } from '../adapters/onnx/mttrModel';
 import { saveProfile } from '../adapters/registry/profileStore';
 import { isResolvedByPeople, trainMttrModel } from '../domain/mlops/mttr';
 import { mttrProfile } from '../domain/mlops/profile';
+import type { Row } from '../domain/mlops/tabularFeatures';
+import { trainRunToFailureChallenger, type RunToFailureTarget } from './maintenanceRetraining';
 import { MODEL_CATALOG, textSpecOf } from './modelCatalog';
 import { WEIGHT_COLUMN } from './trainingTable';
 
@@ -21,6 +23,8 @@ interface TrainJob {
   /** A text classifier's training table, or the MTTR trees' ticket rows and the version to write. */
   table?: Table;
   mttr?: { rows: TicketHistoryRow[]; version: string };
+  /** A PLC run-to-failure model's rows (see `maintenanceRetraining.ts`). */
+  failure?: { rows: Row[]; target: RunToFailureTarget };
   registryDir: string;
 }
 
@@ -28,6 +32,7 @@ type TrainAnswer = { ok: true; version: string } | { ok: false; inputError: bool
 
 async function trainHere(job: TrainJob): Promise<string> {
   const entry = MODEL_CATALOG.find((e) => e.name === job.model);
+  if (job.failure) return trainRunToFailureChallenger(job.registryDir, job.model, job.failure.target, job.failure.rows);
   if (job.mttr) {
     // The MTTR trees write their own bundle (model.onnx + manifest with its sha256) and profile.
     const { rows, version } = job.mttr;
@@ -51,7 +56,10 @@ async function trainHere(job: TrainJob): Promise<string> {
 
 /** The compiled worker script: next to this file in dist/, or dist/ seen from the sources (tests run them through a transpiler). */
 function workerScript(): string | undefined {
-  const candidates = [join(__dirname, 'trainWorker.js'), join(__dirname, '..', '..', 'dist', 'services', 'trainWorker.js')];
+  const candidates = [
+    join(__dirname, 'trainWorker.js'),
+    join(__dirname, '..', '..', 'dist', 'services', 'trainWorker.js'),
+  ];
   return candidates.find((file) => existsSync(file));
 }
 
@@ -65,8 +73,23 @@ export async function trainInWorker(model: string, table: Table, registryDir: st
 }
 
 /** The MTTR trees on `rows`, written as `version` of the MTTR model in `registryDir`, off the main thread. */
-export async function trainMttrInWorker(model: string, rows: TicketHistoryRow[], version: string, registryDir: string): Promise<string> {
+export async function trainMttrInWorker(
+  model: string,
+  rows: TicketHistoryRow[],
+  version: string,
+  registryDir: string
+): Promise<string> {
   return runJob({ model, mttr: { rows, version }, registryDir });
+}
+
+/** A PLC run-to-failure model (`target`) on `rows`, stored as a new version (not champion) of `model`, off the main thread. */
+export async function trainRunToFailureInWorker(
+  model: string,
+  target: RunToFailureTarget,
+  rows: Row[],
+  registryDir: string
+): Promise<string> {
+  return runJob({ model, failure: { rows, target }, registryDir });
 }
 
 async function runJob(job: TrainJob): Promise<string> {

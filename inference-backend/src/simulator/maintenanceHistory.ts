@@ -27,6 +27,15 @@ export const MAINTENANCE_STEP_MS = 600_000;
 export const MAINTENANCE_HORIZON_H = 24;
 export const MAINTENANCE_TARGET = `fails_within_${MAINTENANCE_HORIZON_H}h`;
 export const REMAINING_LIFE_COLUMN = 'remaining_life_h';
+/**
+ * The remaining life the model learns and writes is capped at 48 h, as C-MAPSS practice caps a
+ * turbofan's RUL: far from a failure nothing in the sensors tells 3 days from 6, so the true
+ * number is noise to the learner; capped, "far" is one number. 48 h is twice the default failure
+ * horizon and above the longest overheating ramp the training histories hold (36 h), so every
+ * visible ramp lies below the cap. A value at the cap means "at least 48 h". Also the longest
+ * failure horizon a model can be trained for (NOCAI_MAINTENANCE_HORIZON_H).
+ */
+export const REMAINING_LIFE_CAP_H = 48;
 
 const STEP_US = MAINTENANCE_STEP_MS * 1000;
 const SAMPLE_US = DEFAULT_SENSOR_INTERVAL_SECONDS * SECOND_US;

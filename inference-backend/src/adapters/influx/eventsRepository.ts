@@ -25,15 +25,22 @@ export class EventsRepository {
 
   /**
    * The alerts of `hosts` between `fromMs` and `toMs`, oldest first: the events that made a ticket's
-   * incident (decision `alert`, or `needs_review` when the classifier was unsure).
+   * incident (decision `alert`, or `needs_review` when the classifier was unsure; the retraining
+   * also asks for `false_alarm`, an alert that recovered by itself).
    */
-  async related(hosts: readonly string[], fromMs: number, toMs: number, limit: number): Promise<ClassifiedEvent[]> {
+  async related(
+    hosts: readonly string[],
+    fromMs: number,
+    toMs: number,
+    limit: number,
+    decisions: readonly Decision[] = RELATED_DECISIONS
+  ): Promise<ClassifiedEvent[]> {
     if (hosts.length === 0) return [];
     const where = [
       `time >= ${timeLiteralUs(fromMs * 1000)}`,
       `time <= ${timeLiteralUs(toMs * 1000)}`,
       `${quoteIdentifier(E.tags.hostname)} =~ ${regexLiteralFor(hosts)}`,
-      `${quoteIdentifier(E.fields.decision)} =~ ${regexLiteralFor(RELATED_DECISIONS)}`,
+      `${quoteIdentifier(E.fields.decision)} =~ ${regexLiteralFor(decisions)}`,
     ];
     return this.select(where, 'ASC', limit);
   }

@@ -18,6 +18,11 @@ export interface RetrainingOptions {
   halfLivesDays: readonly number[];
   /** A class with fewer training rows than this (history and labels together) cannot be learnt: no challenger, the reason recorded. */
   minClassRows: number;
+  /**
+   * Run-to-failure models (the PLC failure model): fewer failures than this recorded before the
+   * fresh slice (or none in it) and there is nothing to learn or judge: no challenger, the reason recorded.
+   */
+  minFailures: number;
 }
 
 export const DEFAULT_RETRAINING_OPTIONS: RetrainingOptions = {
@@ -28,5 +33,6 @@ export const DEFAULT_RETRAINING_OPTIONS: RetrainingOptions = {
   holdoutFraction: 0.3,
   halfLivesDays: [Number.POSITIVE_INFINITY, 60, 14],
   minClassRows: 3,
+  minFailures: 3,
 };
 
