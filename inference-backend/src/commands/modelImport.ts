@@ -121,7 +121,7 @@ function cliContext(reason: string | undefined) {
   } catch {
     // No passwd entry (a container's arbitrary uid): $USER or unknown.
   }
-  // admin role: issue 13 (roles do not exist yet; writing the models folder is the permission).
+  // Whoever can write the models folder administers the registry: the CLI acts as an admin.
   return { actor, role: 'admin', from: 'cli', ...(reason ? { reason } : {}) };
 }
 

@@ -58,6 +58,9 @@ export interface AppDeps {
   routers?: ReadonlyArray<{ path: string; router: express.Router }>;
 }
 
+/** `POST /api/models/import` (modelsRoutes.ts): a model file in the body, parsed there with its own limit. */
+const MODEL_IMPORT_ROUTE = '/models/import';
+
 /** The HTTP API, without listening (main.ts listens; tests use port 0). */
 export function createApp(deps: AppDeps): express.Express {
   const app = express();
@@ -112,7 +115,9 @@ export function createApp(deps: AppDeps): express.Express {
   const operator = requireRole('operator');
   const api = express.Router();
   api.use(authenticate(deps.auth));
-  api.use(express.json({ limit: '1mb' }));
+  // Bodies up to 1 MB; a model upload parses its own larger body, after its admin check.
+  const json = express.json({ limit: '1mb' });
+  api.use((req, res, next) => (req.method === 'POST' && req.path === MODEL_IMPORT_ROUTE ? next() : json(req, res, next)));
   api.get('/whoami', viewer, (_req, res) => {
     res.json(whoami(callerOf(res)));
   });

@@ -225,6 +225,71 @@ describe('/api/models', () => {
     }
   });
 
+  it('When a LightGBM dump is uploaded with its manifest and reference rows, then it is imported and audited; a dump that does not match its reference is refused with a 422 and the registry untouched', async () => {
+    // Three one-split trees on `load`: x <= 0 favours low, x > 0 high (leaves ±1), as LightGBM dumps them.
+    const dump = {
+      objective: 'multiclass num_class:3',
+      num_class: 3,
+      num_tree_per_iteration: 3,
+      max_feature_idx: 0,
+      feature_names: ['load'],
+      tree_info: [1, 0, -1].map((sign) => ({
+        num_cat: 0,
+        tree_structure: {
+          split_feature: 0,
+          threshold: 0,
+          decision_type: '<=',
+          default_left: true,
+          missing_type: 'NaN',
+          left_child: { leaf_value: sign },
+          right_child: { leaf_value: -sign },
+        },
+      })),
+    };
+    const softmax = (m: number[]) => m.map((v) => Math.exp(v) / m.reduce((a, b) => a + Math.exp(b), 0));
+    const reference = (flip: boolean) =>
+      [
+        toCsvRow(['load', 'expected_label', 'expected_p_low', 'expected_p_medium', 'expected_p_high']),
+        ...[-2, -0.5, 0.5, 3].map((x) => {
+          const low = (x <= 0) !== flip;
+          return toCsvRow([x, low ? 'low' : 'high', ...softmax(low ? [1, 0, -1] : [-1, 0, 1]).map((p) => p.toPrecision(17))]);
+        }),
+      ].join('\n');
+    const manifest = {
+      name: 'load-level',
+      target: 'load-level',
+      task: 'classification',
+      format: 'lightgbm-json',
+      inputs: { columns: [{ name: 'load', type: 'float' }] },
+      outputs: { labels: ['low', 'medium', 'high'] },
+    };
+    const model = Buffer.from(JSON.stringify(dump)).toString('base64');
+    const before = audit.entries.length;
+
+    const refused = await call('POST', '/import', { manifest, model, reference: reference(true) });
+    expect(refused.status).toBe(422);
+    expect(refused.body.error?.message).toMatch(/fails its check on upload/);
+    expect((await call('GET', '/load-level')).status).toBe(404);
+
+    const imported = await call('POST', '/import', { manifest, model, reference: reference(false), reason: 'capacity team' });
+    expect(imported.status).toBe(201);
+    expect(imported.body).toMatchObject({
+      manifest: { name: 'load-level', version: 'v1', kind: 'imported', sourceFormat: 'lightgbm-json', reason: 'capacity team' },
+      champion: false,
+    });
+    expect((await call('GET', '/load-level')).status).toBe(200);
+    expect(audit.entries.slice(before).map((e) => `${e.action} ${e.target} ${e.actor}`)).toEqual([
+      'model.import model:load-level@v1 ana',
+    ]);
+
+    const badManifest = await call('POST', '/import', { manifest: { ...manifest, task: 'ranking' }, model, reference: reference(false) });
+    expect(badManifest.status).toBe(400);
+    expect(badManifest.body.error?.message).toMatch(/^manifest: .*task/);
+    const notBase64 = await call('POST', '/import', { manifest, model: 'not base64!', reference: reference(false) });
+    expect(notBase64.status).toBe(400);
+    expect(notBase64.body.error?.message).toMatch(/^model: /);
+  });
+
   it('When no token is given, then nothing is listed', async () => {
     const response = await fetch(`${base}/api/models/`);
     expect(response.status).toBe(401);

@@ -1,5 +1,11 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import express, { type Request, type Response } from 'express';
 import { z } from 'zod';
+import { InputFileError } from '../files/csv';
+import { importModel, ImportRefusedError } from '../registry/import/importModel';
+import { ImportSpecError, parseImportManifest } from '../registry/import/importSpec';
 import type { AuditSink } from '../../domain/audit/audit';
 import {
   DamagedModelError,
@@ -45,6 +51,22 @@ const promoteBody = z.strictObject({
 const challengerBody = z.strictObject({ version: versionField, reason: reasonField });
 const rollbackBody = z.strictObject({ toVersion: versionField.optional(), reason: reasonField });
 const archiveBody = z.strictObject({ reason: reasonField });
+/**
+ * `POST /api/models/import`: what `nocai models import` reads from files, in one JSON body. The model
+ * file is base64 (an ONNX graph, or an XGBoost/LightGBM JSON dump as saved by Python, R or Julia); the
+ * reference rows are the text of a CSV or JSON Lines file.
+ */
+const importBody = z.strictObject({
+  manifest: z.record(z.string(), z.unknown()),
+  model: z.base64({ error: 'model must be the model file in base64' }).min(1, 'model must not be empty'),
+  reference: z.string().min(1, 'reference must hold the reference rows (CSV or JSON Lines)'),
+  referenceFormat: z.enum(['csv', 'jsonl']).default('csv'),
+  champion: z.boolean().optional(),
+  reason: reasonField,
+});
+/** The largest import body the API takes (the CLI reads bigger files from disk). */
+const MODEL_IMPORT_BODY_LIMIT = '128mb';
+const MODEL_IMPORT_PATH = '/import';
 
 function modelName(raw: string): string {
   if (!NAME.test(raw)) throw new BadRequestError(`not a model name: use letters, digits, '.', '_' or '-'`);
@@ -93,24 +115,67 @@ export function createModelsRouter(deps: ModelsRouterDeps): express.Router {
   const viewer = requireRole('viewer');
   const admin = requireRole('admin');
 
-  const afterChange = async <R extends ChangeResult>(result: R): Promise<R> => {
-    if (!aliasesMoved(result)) return result;
+  /** The service serves the model's new champion; if it cannot, the caller hears that the alias moved anyway. */
+  const reload = async (name: string, champion: string | undefined): Promise<void> => {
     try {
-      await deps.onAliasChange(result.name);
+      await deps.onAliasChange(name);
     } catch (error) {
       const why = error instanceof Error ? error.message : String(error);
       throw new AppError(
-        `the aliases of model ${result.name} changed (champion ${result.after.champion ?? 'unset'}), ` +
-          `but the service could not reload them: ${why}`,
+        `the aliases of model ${name} changed (champion ${champion ?? 'unset'}), but the service could not reload them: ${why}`,
         500,
         'reload_failed'
       );
     }
+  };
+  const afterChange = async <R extends ChangeResult>(result: R): Promise<R> => {
+    if (aliasesMoved(result)) await reload(result.name, result.after.champion);
     return result;
   };
 
   router.get('/', viewer, async (_req, res) => {
     res.json({ models: await registryCall(() => listModelSummaries(registryDir)) });
+  });
+  router.post(MODEL_IMPORT_PATH, admin, express.json({ limit: MODEL_IMPORT_BODY_LIMIT }), async (req, res) => {
+    const body = parse(importBody, req.body ?? {});
+    let spec;
+    try {
+      spec = parseImportManifest(body.manifest);
+    } catch (error) {
+      if (error instanceof ImportSpecError) throw new BadRequestError(`manifest: ${error.message}`);
+      throw error;
+    }
+    // importModel reads files, as the CLI gives them: the body's parts go to a private folder first.
+    const dir = await mkdtemp(join(tmpdir(), 'nocai-import-'));
+    try {
+      const modelFile = join(dir, spec.format === 'onnx' ? 'model.onnx' : 'model.json');
+      const referenceFile = join(dir, `reference.${body.referenceFormat}`);
+      await writeFile(modelFile, Buffer.from(body.model, 'base64'));
+      await writeFile(referenceFile, body.reference);
+      const result = await registryCall(async () => {
+        try {
+          return await importModel({
+            registryDir,
+            spec,
+            modelFile,
+            referenceFile,
+            champion: body.champion,
+            context: contextOf(req, res, body.reason),
+            audit: deps.audit,
+          });
+        } catch (error) {
+          // The model or its reference rows are refused: the caller's input, named without our folder.
+          if (error instanceof ImportRefusedError || error instanceof InputFileError) {
+            throw new AppError(error.message.split(dir).join('upload'), 422, 'import_refused');
+          }
+          throw error;
+        }
+      });
+      if (result.champion) await reload(result.manifest.name, result.manifest.version);
+      res.status(201).location(`/api/models/${result.manifest.name}/versions/${result.manifest.version}`).json(result);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
   router.get('/:name', viewer, async (req, res) => {
     const name = modelName(req.params.name);

@@ -53,6 +53,7 @@ const EXPECTED_ROLES: Record<string, Role | 'public'> = {
   'GET /api/models': 'viewer',
   'GET /api/models/:name': 'viewer',
   'GET /api/models/:name/versions/:version': 'viewer',
+  'POST /api/models/import': 'admin',
   'POST /api/models/:name/promote': 'admin',
   'POST /api/models/:name/challenger': 'admin',
   'POST /api/models/:name/rollback': 'admin',

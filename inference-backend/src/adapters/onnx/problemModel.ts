@@ -3,7 +3,7 @@ import { InferenceSession, Tensor } from 'onnxruntime-node';
 import { LOG_ODDS_BOUND } from '../../domain/problems/learners';
 import type { FittedProblemLearner, PlattCalibration } from '../../domain/problems/learners';
 import { PROBLEM_TENSORS } from '../../domain/problems/manifest';
-import { regressorNode } from './treeEnsemble';
+import { floatTensorInfo, regressorNode } from './treeEnsemble';
 
 /**
  * A predictive alert problem's model as ONNX (issue 12): input `features` float32 [N, F] (the rows
@@ -31,18 +31,6 @@ function floatTensor(name: string, dims: number[], values: ArrayLike<number>): o
   const raw = new Uint8Array(data.byteLength);
   new Float32Array(raw.buffer).set(data);
   return { name, dims, dataType: FLOAT, rawData: raw };
-}
-
-function valueInfo(name: string, dims: Array<number | string>): onnx.IValueInfoProto {
-  return {
-    name,
-    type: {
-      tensorType: {
-        elemType: FLOAT,
-        shape: { dim: dims.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) },
-      },
-    },
-  };
 }
 
 const node = (opType: string, input: string[], output: string): onnx.INodeProto => ({
@@ -116,8 +104,8 @@ export function exportProblemOnnx(
       name: `problem_${learner.kind}`,
       node: nodes,
       initializer,
-      input: [valueInfo(input, ['N', featureCount])],
-      output: [valueInfo(PROBLEM_TENSORS.probability, ['N', 1])],
+      input: [floatTensorInfo(input, ['N', featureCount])],
+      output: [floatTensorInfo(PROBLEM_TENSORS.probability, ['N', 1])],
     },
   };
   return onnx.ModelProto.encode(onnx.ModelProto.create(proto)).finish();

@@ -61,7 +61,7 @@ export const text = (name: string, value: string): onnx.IAttributeProto => ({
 });
 export const int = (name: string, value: number): onnx.IAttributeProto => ({ name, type: AttributeType.INT, i: value });
 
-function floatTensorInfo(name: string, dims: Array<number | string>): onnx.IValueInfoProto {
+export function floatTensorInfo(name: string, dims: Array<number | string>): onnx.IValueInfoProto {
   return {
     name,
     type: {
