@@ -47,7 +47,7 @@ import { labelRows, readFeedback, resolvedRows } from './adapters/influx/feedbac
 import { readTableFile } from './adapters/files/csv';
 import { readLineLabels } from './adapters/influx/lineLabels';
 import { readSensorHistory } from './adapters/influx/failureHistory';
-import { FAILURE_LABEL_OPTIONS } from './services/maintenanceRetraining';
+import { failureLabelOptions } from './services/maintenanceRetraining';
 import { FileAuditTrail } from './adapters/audit';
 import { createAuditRouter } from './adapters/http/auditRoutes';
 import { createModelsRouter } from './adapters/http/modelsRoutes';
@@ -361,6 +361,7 @@ export async function startService(
         },
         job: new RetrainingJob({
           registryDir: modelsDir,
+          maintenanceHorizonH: config.maintenance.stage.horizonHours,
           logger,
           nowMs: () => clock.nowMs(),
           options: config.retraining.gate,
@@ -388,7 +389,7 @@ export async function startService(
             sensorHistory: async () => {
               const toMs = clock.nowMs();
               const fromMs = toMs - config.retraining.labelDays * 86_400_000;
-              const { fields, bucketMs } = FAILURE_LABEL_OPTIONS;
+              const { fields, bucketMs } = failureLabelOptions(config.maintenance.stage.horizonHours);
               const series = await readSensorHistory(influx, config.influx.inputDatabase, fields, bucketMs, fromMs, toMs);
               return { series, fromMs, toMs };
             },
@@ -505,7 +506,12 @@ export async function startService(
     stageHealth: () => scheduler.health(),
     routers: [
       ...(retrainStage && modelsDir
-        ? [{ path: '/retraining', router: createRetrainingRouter({ stage: retrainStage, registryDir: modelsDir, audit }) }]
+        ? [{ path: '/retraining', router: createRetrainingRouter({
+              stage: retrainStage,
+              registryDir: modelsDir,
+              audit,
+              maintenanceHorizonH: config.maintenance.stage.horizonHours,
+            }) }]
         : []),
       ...(modelsDir
         ? [

@@ -35,16 +35,21 @@ export type RunToFailureTarget = 'failure' | 'remaining-life';
  * history in InfluxDB (`domain/timeseries/failureLabels.ts`), split by time, trained with the same
  * tabular trainer, features and grid as `nocai setup`'s model, and scored on the fresh slice.
  */
-export const FAILURE_LABEL_OPTIONS: FailureLabelOptions = {
-  bucketMs: MAINTENANCE_STEP_MS,
-  minGapBuckets: 2,
-  deviceKind: 'plc',
-  fields: MAINTENANCE_COLUMNS,
-  target: failureTarget(MAINTENANCE_HORIZON_H),
-  horizonH: MAINTENANCE_HORIZON_H,
-  remainingLifeColumn: REMAINING_LIFE_COLUMN,
-  capH: REMAINING_LIFE_CAP_H,
-};
+export function failureLabelOptions(horizonH: number = MAINTENANCE_HORIZON_H): FailureLabelOptions {
+  return {
+    bucketMs: MAINTENANCE_STEP_MS,
+    minGapBuckets: 2,
+    deviceKind: 'plc',
+    fields: MAINTENANCE_COLUMNS,
+    target: failureTarget(horizonH),
+    horizonH,
+    remainingLifeColumn: REMAINING_LIFE_COLUMN,
+    capH: REMAINING_LIFE_CAP_H,
+  };
+}
+
+/** The labels of the default horizon (24 h). */
+export const FAILURE_LABEL_OPTIONS: FailureLabelOptions = failureLabelOptions();
 
 /** The production history the failure rows are built from: the sensor series of [fromMs, toMs). */
 export interface SensorHistory {
@@ -89,13 +94,17 @@ export function failureSplit(history: SensorHistory, fraction: number, options =
 }
 
 /** The column a run-to-failure model learns. */
-export function labelColumnOf(target: RunToFailureTarget): string {
-  return target === 'failure' ? FAILURE_LABEL_OPTIONS.target : FAILURE_LABEL_OPTIONS.remainingLifeColumn;
+export function labelColumnOf(target: RunToFailureTarget, options = FAILURE_LABEL_OPTIONS): string {
+  return target === 'failure' ? options.target : options.remainingLifeColumn;
 }
 
 /** The rows of the fresh slice whose `target` label the window knows. */
-export function holdoutOf(split: Pick<FailureSplit, 'all' | 'holdout'>, target: RunToFailureTarget): number[] {
-  const column = labelColumnOf(target);
+export function holdoutOf(
+  split: Pick<FailureSplit, 'all' | 'holdout'>,
+  target: RunToFailureTarget,
+  options = FAILURE_LABEL_OPTIONS
+): number[] {
+  const column = labelColumnOf(target, options);
   return split.holdout.filter((i) => split.all[i][column] !== '');
 }
 
@@ -108,7 +117,8 @@ export async function trainRunToFailureChallenger(
   registryDir: string,
   name: string,
   target: RunToFailureTarget,
-  rows: Row[]
+  rows: Row[],
+  options = FAILURE_LABEL_OPTIONS
 ): Promise<string> {
   const failure = target === 'failure';
   let trained;
@@ -121,7 +131,7 @@ export async function trainRunToFailureChallenger(
         group: 'host',
         order: 't',
         windows: [...MAINTENANCE_WINDOWS],
-        target: labelColumnOf(target),
+        target: labelColumnOf(target, options),
         task: failure ? 'classification' : 'regression',
       },
       { seed: MAINTENANCE_TRAINING_SEED, grid: MAINTENANCE_GRID }
@@ -131,7 +141,7 @@ export async function trainRunToFailureChallenger(
     throw error;
   }
   const what = failure
-    ? `whether a PLC halts within ${MAINTENANCE_HORIZON_H} h`
+    ? `whether a PLC halts within ${options.horizonH} h`
     : `hours until a PLC halts, capped at ${REMAINING_LIFE_CAP_H} h`;
   const manifest = await saveTabularChampion(registryDir, trained, {
     name,
@@ -157,7 +167,8 @@ export async function evaluateRunToFailureVersion(
   target: RunToFailureTarget,
   split: Pick<FailureSplit, 'all' | 'holdout'>,
   segmentColumns: readonly string[],
-  minGroupRows: number
+  minGroupRows: number,
+  options = FAILURE_LABEL_OPTIONS
 ): Promise<{ segmented: SegmentedEvaluation; rows: number; accuracy?: number; f1?: number; maeSeconds?: number }> {
   const stored = await loadModel<RegistryManifest>(registryDir, model, version);
   const manifest = stored.manifest;
@@ -167,8 +178,8 @@ export async function evaluateRunToFailureVersion(
   const session = await OnnxTabularModel.load(stored.onnx, manifest);
   try {
     const outputs = await session.run(buildFeatures(manifest.features, split.all));
-    const rows = holdoutOf(split, target);
-    const column = labelColumnOf(target);
+    const rows = holdoutOf(split, target, options);
+    const column = labelColumnOf(target, options);
     const segmentsOf = (i: number) => Object.fromEntries(segmentColumns.map((c) => [c, split.all[i][c] ?? '']));
     let segmented: SegmentedEvaluation | undefined;
     if (outputs.task === 'classification') {

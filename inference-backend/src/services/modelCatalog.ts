@@ -1,5 +1,6 @@
 import { DEFAULT_MODEL_SPECS, type TargetSpec } from '../commands/train';
-import { MAINTENANCE_MODEL, REMAINING_LIFE_MODEL } from './maintenanceModel';
+import { MAINTENANCE_HORIZON_H } from '../simulator/maintenanceHistory';
+import { maintenanceModelName, REMAINING_LIFE_MODEL } from './maintenanceModel';
 import type { RunToFailureTarget } from './maintenanceRetraining';
 import { SERVED_MODELS } from './onnxModels';
 
@@ -61,7 +62,28 @@ const eventSpec = (name: string): TargetSpec => {
   return spec;
 };
 
-export const MODEL_CATALOG: readonly CatalogEntry[] = [
+/**
+ * The catalog with the failure model of `maintenanceHorizonH` (NOCAI_MAINTENANCE_HORIZON_H:
+ * `plc-failure-<h>h`, the one the maintenance stage serves).
+ */
+export function modelCatalog(maintenanceHorizonH: number = MAINTENANCE_HORIZON_H): readonly CatalogEntry[] {
+  return [
+    ...TEXT_AND_TICKET_MODELS,
+    {
+      name: maintenanceModelName(maintenanceHorizonH),
+      purpose: `PLC failure within ${maintenanceHorizonH} h`,
+      input: 'plc-sensor-history',
+      loader: 'tabular-trees',
+      fallback: 'none: the maintenance stage does not run',
+      primaryMetric: 'f1',
+      segments: ['device_kind'],
+      retrain: { from: 'failure-history', target: 'failure' },
+    },
+    REMAINING_LIFE_ENTRY,
+  ];
+}
+
+const TEXT_AND_TICKET_MODELS: readonly CatalogEntry[] = [
   {
     name: SERVED_MODELS.eventClass,
     purpose: 'class of a syslog line',
@@ -123,29 +145,23 @@ export const MODEL_CATALOG: readonly CatalogEntry[] = [
     segments: ['department', 'site_kind'],
     retrain: { from: 'resolved-tickets' },
   },
-  {
-    name: MAINTENANCE_MODEL,
-    purpose: 'PLC failure within 24 h',
-    input: 'plc-sensor-history',
-    loader: 'tabular-trees',
-    fallback: 'none: the maintenance stage does not run',
-    primaryMetric: 'f1',
-    segments: ['device_kind'],
-    retrain: { from: 'failure-history', target: 'failure' },
-  },
-  {
-    name: REMAINING_LIFE_MODEL,
-    purpose: 'hours until a PLC halts (capped at 48 h)',
-    input: 'plc-sensor-history',
-    loader: 'tabular-trees',
-    fallback: 'none: aiops_maintenance gets no remaining life',
-    primaryMetric: 'mae_s',
-    lowerIsBetter: true,
-    segments: ['device_kind'],
-    // Trained beside the failure model on the same rows and features, so the stage serves both.
-    retrain: { from: 'failure-history', target: 'remaining-life' },
-  },
 ];
+
+const REMAINING_LIFE_ENTRY: CatalogEntry = {
+  name: REMAINING_LIFE_MODEL,
+  purpose: 'hours until a PLC halts (capped at 48 h)',
+  input: 'plc-sensor-history',
+  loader: 'tabular-trees',
+  fallback: 'none: aiops_maintenance gets no remaining life',
+  primaryMetric: 'mae_s',
+  lowerIsBetter: true,
+  segments: ['device_kind'],
+  // Trained beside the failure model on the same rows and features, so the stage serves both.
+  retrain: { from: 'failure-history', target: 'remaining-life' },
+};
+
+/** The catalog of the default horizon (24 h). */
+export const MODEL_CATALOG: readonly CatalogEntry[] = modelCatalog();
 
 export function catalogEntry(name: string): CatalogEntry | undefined {
   return MODEL_CATALOG.find((entry) => entry.name === name);

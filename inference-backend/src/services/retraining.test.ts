@@ -12,7 +12,8 @@ import { DEFAULT_MODEL_SPECS, trainTarget } from '../commands/train';
 import type { AuditEntryInput } from '../domain/audit/audit';
 import type { SeriesPoint } from '../domain/series';
 import { generateInventory, generateTicketHistory, ticketsToJsonl, Topology } from '../simulator';
-import { RetrainingJob } from './retraining';
+import { failureLabelOptions } from './maintenanceRetraining';
+import { retrainedModels, RetrainingJob } from './retraining';
 
 const DAY_MS = 86_400_000;
 const END_MS = Date.UTC(2026, 5, 1);
@@ -50,6 +51,26 @@ describe('the retraining job’s refusals (real registry, real trainer, real onn
     });
     return { retraining, points, audit };
   };
+
+  it('When the service serves a 12-hour failure model, then the retraining judges plc-failure-12h, not the 24-hour one', async () => {
+    const retraining = new RetrainingJob({
+      registryDir: join(dir, 'models'),
+      logger: pino({ level: 'silent' }),
+      nowMs: () => END_MS,
+      sources: { history: async () => history, labels: async () => [] },
+      maintenanceHorizonH: 12,
+    });
+    expect(retraining.models).toContain('plc-failure-12h');
+    expect(retraining.models).not.toContain('plc-failure-24h');
+    expect(retrainedModels(12)).toEqual(retraining.models);
+    // Without a sensor history wired, the run says so for the served failure model.
+    const run = await retraining.run({ kind: 'user', actor: 'ana' }, {});
+    expect(run.decisions.find((d) => d.model === 'plc-failure-12h')).toMatchObject({
+      outcome: 'skipped',
+      reason: 'no sensor history is wired to the retraining',
+    });
+    expect(failureLabelOptions(12)).toMatchObject({ horizonH: 12, target: 'fails_within_12h' });
+  });
 
   it('When the fresh holdout is too small to decide, then no challenger is trained, the champion stays, and the reason is written and audited', async () => {
     const { retraining, points, audit } = job(month.slice(0, 20).map(labelled));

@@ -17,10 +17,11 @@ import type { RegistryManifest } from '../domain/mlops/manifest';
 import { routingClassifierOf } from './onnxModels';
 import type { SeriesPoint } from '../domain/series';
 import { DEFAULT_RETRAINING_OPTIONS, type RetrainingOptions } from '../domain/mlops/promotionGate';
-import { MODEL_CATALOG, textSpecOf, type CatalogEntry } from './modelCatalog';
+import { MODEL_CATALOG, modelCatalog, textSpecOf, type CatalogEntry } from './modelCatalog';
 import { timeSlice, trainingTable, type LabelledRow } from './trainingTable';
 import {
   evaluateRunToFailureVersion,
+  failureLabelOptions,
   failureSplit,
   holdoutOf,
   labelColumnOf,
@@ -28,6 +29,7 @@ import {
   type RunToFailureTarget,
   type SensorHistory,
 } from './maintenanceRetraining';
+import type { FailureLabelOptions } from '../domain/timeseries/failureLabels';
 import { trainInWorker, trainMttrInWorker, trainRunToFailureInWorker } from './trainWorker';
 
 export { timeSlice, trainingTable, type LabelledRow };
@@ -106,8 +108,11 @@ export interface RetrainingTrigger {
 /** A request the retraining cannot take (an unknown model to judge): the caller's mistake. */
 export class RetrainingRequestError extends Error {}
 
-export function retrainedModels(): string[] {
-  return MODEL_CATALOG.filter((e) => e.retrain).map((e) => e.name);
+/** The models the retraining judges, with the failure model of `maintenanceHorizonH`. */
+export function retrainedModels(maintenanceHorizonH?: number): string[] {
+  return modelCatalog(maintenanceHorizonH)
+    .filter((e) => e.retrain)
+    .map((e) => e.name);
 }
 
 export interface RetrainingRun {
@@ -128,6 +133,8 @@ export interface RetrainingDeps {
   /** Called after a promotion so the service serves the new champion without restart. */
   onPromoted?(model: string, version: string): Promise<void>;
   options?: Partial<RetrainingOptions>;
+  /** The failure model's horizon (NOCAI_MAINTENANCE_HORIZON_H): `plc-failure-<h>h` is retrained. */
+  maintenanceHorizonH?: number;
 }
 
 const fixed = (x: number) => x.toFixed(3);
@@ -135,9 +142,19 @@ const fixed = (x: number) => x.toFixed(3);
 export class RetrainingJob {
   private readonly options: RetrainingOptions;
   private running: Promise<RetrainingRun> | undefined;
+  /** The models it judges: the catalog with the served failure model's horizon. */
+  private readonly catalog: readonly CatalogEntry[];
+  private readonly failureLabels: FailureLabelOptions;
 
   constructor(private readonly deps: RetrainingDeps) {
     this.options = { ...DEFAULT_RETRAINING_OPTIONS, ...deps.options };
+    this.catalog = modelCatalog(deps.maintenanceHorizonH);
+    this.failureLabels = failureLabelOptions(deps.maintenanceHorizonH);
+  }
+
+  /** The models a run judges. */
+  get models(): string[] {
+    return this.catalog.filter((e) => e.retrain).map((e) => e.name);
   }
 
   get busy(): boolean {
@@ -164,14 +181,14 @@ export class RetrainingJob {
   ): Promise<RetrainingRun> {
     const startedAtMs = this.deps.nowMs();
     for (const name of Object.keys(challengers)) {
-      if (!MODEL_CATALOG.some((e) => e.name === name && e.retrain)) {
+      if (!this.catalog.some((e) => e.name === name && e.retrain)) {
         throw new RetrainingRequestError(
-          `model ${name} is not one the retraining judges from labels: use one of ${retrainedModels().join(', ')}`
+          `model ${name} is not one the retraining judges from labels: use one of ${this.models.join(', ')}`
         );
       }
     }
     const named = Object.keys(challengers);
-    const entries = MODEL_CATALOG.filter((e) => e.retrain && (named.length === 0 || named.includes(e.name)));
+    const entries = this.catalog.filter((e) => e.retrain && (named.length === 0 || named.includes(e.name)));
     this.deps.logger.info({ trigger: trigger.kind, models: entries.map((e) => e.name) }, 'retraining: started');
     const sources = this.deps.sources;
     const needs = (from: string) => entries.some((e) => e.retrain?.from === from);
@@ -390,7 +407,7 @@ export class RetrainingJob {
     trigger: RetrainingTrigger,
     trainRows = 0
   ): Promise<RetrainingDecision> {
-    const entry = MODEL_CATALOG.find((e) => e.name === model);
+    const entry = this.catalog.find((e) => e.name === model);
     if (!entry?.retrain || entry.retrain.from === 'failure-history')
       throw new Error(`model ${model} is not retrained from labelled rows`);
     const spec = textSpecOf(entry);
@@ -506,8 +523,8 @@ export class RetrainingJob {
     }
     const { history, split } = sensors;
     const iso = (ms: number) => new Date(ms).toISOString();
-    const column = labelColumnOf(target);
-    const holdoutRows = holdoutOf(split, target).length;
+    const column = labelColumnOf(target, this.failureLabels);
+    const holdoutRows = holdoutOf(split, target, this.failureLabels).length;
     const sized = { ...base, holdoutRows, trainRows: split.train.filter((row) => row[column] !== '').length };
     const min = this.options.minFailures;
     if (split.halts.train < min || split.halts.holdout < 1) {
@@ -535,7 +552,13 @@ export class RetrainingJob {
     let challengerVersion = given;
     if (!challengerVersion) {
       try {
-        challengerVersion = await trainRunToFailureInWorker(entry.name, target, split.train, this.deps.registryDir);
+        challengerVersion = await trainRunToFailureInWorker(
+          entry.name,
+          target,
+          split.train,
+          this.deps.registryDir,
+          this.failureLabels.horizonH
+        );
         await this.markChallenger(entry.name, challengerVersion, trigger);
       } catch (error) {
         if (!(error instanceof TrainInputError)) throw error;
@@ -550,7 +573,8 @@ export class RetrainingJob {
         target,
         split,
         entry.segments,
-        this.options.minSegmentRows
+        this.options.minSegmentRows,
+        this.failureLabels
       );
       const primary =
         entry.primaryMetric === 'mae_s'
@@ -576,7 +600,7 @@ export class RetrainingJob {
   private async sensorSplit(): Promise<{ history: SensorHistory; split: FailureSplit } | undefined> {
     const history = await this.deps.sources.sensorHistory?.();
     if (!history) return undefined;
-    const split = failureSplit(history, this.options.holdoutFraction);
+    const split = failureSplit(history, this.options.holdoutFraction, this.failureLabels);
     this.deps.logger.info(
       { failures: split.halts, rows: split.all.length, cut: new Date(split.cutMs).toISOString() },
       'retraining: run-to-failure rows built from the sensor history'

@@ -9,7 +9,7 @@ import { saveProfile } from '../adapters/registry/profileStore';
 import { isResolvedByPeople, trainMttrModel } from '../domain/mlops/mttr';
 import { mttrProfile } from '../domain/mlops/profile';
 import type { Row } from '../domain/mlops/tabularFeatures';
-import { trainRunToFailureChallenger, type RunToFailureTarget } from './maintenanceRetraining';
+import { failureLabelOptions, trainRunToFailureChallenger, type RunToFailureTarget } from './maintenanceRetraining';
 import { MODEL_CATALOG, textSpecOf } from './modelCatalog';
 import { WEIGHT_COLUMN } from './trainingTable';
 
@@ -24,7 +24,7 @@ interface TrainJob {
   table?: Table;
   mttr?: { rows: TicketHistoryRow[]; version: string };
   /** A PLC run-to-failure model's rows (see `maintenanceRetraining.ts`). */
-  failure?: { rows: Row[]; target: RunToFailureTarget };
+  failure?: { rows: Row[]; target: RunToFailureTarget; horizonH: number };
   registryDir: string;
 }
 
@@ -32,7 +32,10 @@ type TrainAnswer = { ok: true; version: string } | { ok: false; inputError: bool
 
 async function trainHere(job: TrainJob): Promise<string> {
   const entry = MODEL_CATALOG.find((e) => e.name === job.model);
-  if (job.failure) return trainRunToFailureChallenger(job.registryDir, job.model, job.failure.target, job.failure.rows);
+  if (job.failure) {
+    const { rows, target, horizonH } = job.failure;
+    return trainRunToFailureChallenger(job.registryDir, job.model, target, rows, failureLabelOptions(horizonH));
+  }
   if (job.mttr) {
     // The MTTR trees write their own bundle (model.onnx + manifest with its sha256) and profile.
     const { rows, version } = job.mttr;
@@ -87,9 +90,10 @@ export async function trainRunToFailureInWorker(
   model: string,
   target: RunToFailureTarget,
   rows: Row[],
-  registryDir: string
+  registryDir: string,
+  horizonH: number
 ): Promise<string> {
-  return runJob({ model, failure: { rows, target }, registryDir });
+  return runJob({ model, failure: { rows, target, horizonH }, registryDir });
 }
 
 async function runJob(job: TrainJob): Promise<string> {

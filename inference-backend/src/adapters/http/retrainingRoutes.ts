@@ -11,7 +11,12 @@ import { BadRequestError, NotFoundError } from './errors';
 /** POST body: nothing (train challengers), or versions already in the registry to judge instead. */
 const retrainRequestSchema = z
   .object({
-    challengers: z.record(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/), z.string().regex(/^v\d{1,9}$/, 'a version such as v3')).default({}),
+    challengers: z
+      .record(
+        z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/),
+        z.string().regex(/^v\d{1,9}$/, 'a version such as v3')
+      )
+      .default({}),
   })
   .strict();
 
@@ -20,18 +25,31 @@ const retrainRequestSchema = z
  * next tick, one at a time), GET says whether one is running and what the last one decided.
  * Reading the state is for viewers; asking for a run is for analysts.
  */
-export function createRetrainingRouter(deps: { stage: RetrainStage; registryDir: string; audit?: AuditSink }): express.Router {
+export function createRetrainingRouter(deps: {
+  stage: RetrainStage;
+  registryDir: string;
+  audit?: AuditSink;
+  /** The failure model's horizon the service serves (its `plc-failure-<h>h` is retrained). */
+  maintenanceHorizonH?: number;
+}): express.Router {
   const router = express.Router();
   router.get('/', requireRole('viewer'), (_req, res) => {
-    res.json({ running: deps.stage.running, latest: deps.stage.latest ?? null, lastFailure: deps.stage.lastFailure ?? null });
+    res.json({
+      running: deps.stage.running,
+      latest: deps.stage.latest ?? null,
+      lastFailure: deps.stage.lastFailure ?? null,
+    });
   });
   router.post('/', requireRole('analyst'), async (req, res) => {
     const caller = callerOf(res);
     const actor = caller.name;
     const { challengers } = parse(retrainRequestSchema, req.body ?? {});
     for (const name of Object.keys(challengers)) {
-      if (!retrainedModels().includes(name)) {
-        throw new BadRequestError(`challengers.${name}: not a model the retraining judges; use one of ${retrainedModels().join(', ')}`);
+      const judged = retrainedModels(deps.maintenanceHorizonH);
+      if (!judged.includes(name)) {
+        throw new BadRequestError(
+          `challengers.${name}: not a model the retraining judges; use one of ${judged.join(', ')}`
+        );
       }
       if (!(await listVersions(deps.registryDir, name)).includes(challengers[name])) {
         throw new NotFoundError(`model ${name} has no version ${challengers[name]}`);
