@@ -1,4 +1,4 @@
-import { ConfigError, loadConfig, loadMaintenanceHorizonH } from './config';
+import { ConfigError, loadConfig, loadMaintenanceHorizonH, secretsOf } from './config';
 
 const base = { NOCAI_API_TOKEN: 'secret' };
 
@@ -60,5 +60,29 @@ describe('loadConfig', () => {
     }
     expect(loadMaintenanceHorizonH({ NOCAI_MAINTENANCE_HORIZON_H: '6' })).toBe(6);
     expect(() => loadMaintenanceHorizonH({ NOCAI_MAINTENANCE_HORIZON_H: '0' })).toThrow(ConfigError);
+  });
+
+  it('When no transport or limit is set, then the API is plain HTTP with 600 requests a minute per caller, a 30 s deadline and 16 KB of headers', () => {
+    const { http, influx } = loadConfig(base);
+    expect(http.transport).toEqual({ tls: undefined, maxHeaderBytes: 16_384 });
+    expect(http.limits).toEqual({ rateLimitPerMinute: 600, requestTimeoutMs: 30_000 });
+    expect(influx.ca).toBeUndefined();
+    expect(loadConfig({ ...base, NOCAI_RATE_LIMIT: '0' }).http.limits.rateLimitPerMinute).toBe(0);
+    expect(() => loadConfig({ ...base, NOCAI_RATE_LIMIT: 'lots' })).toThrow(
+      new ConfigError('NOCAI_RATE_LIMIT must be an integer ≥ 0, got "lots"')
+    );
+    expect(() => loadConfig({ ...base, NOCAI_MAX_HEADER_BYTES: '100' })).toThrow(
+      new ConfigError('NOCAI_MAX_HEADER_BYTES must be an integer ≥ 1024, got "100"')
+    );
+  });
+
+  it('When tokens and passwords are configured, then secretsOf lists each of them for the logger, the one in INFLUX_URL included', () => {
+    const config = loadConfig({
+      ...base,
+      INFLUX_URL: 'http://reader:url%40secret@influx:8086',
+      INFLUX_TOKEN: 'influx-token',
+      NOCAI_WEBHOOK_TOKEN: 'webhook-token',
+    });
+    expect(secretsOf(config).sort()).toEqual(['influx-token', 'secret', 'url@secret', 'webhook-token']);
   });
 });

@@ -1,4 +1,7 @@
+import { X509Certificate } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { createSecureContext } from 'node:tls';
 import { z } from 'zod';
 import { DEFAULT_INPUT_DATABASE, DEFAULT_OUTPUT_DATABASE } from '@nocai/contract';
 import { redactUrl } from './adapters/influx/errors';
@@ -104,8 +107,14 @@ const envSchema = z
     INFLUX_INPUT_DB: z.string().min(1).default(DEFAULT_INPUT_DATABASE),
     INFLUX_OUTPUT_DB: z.string().min(1).default(DEFAULT_OUTPUT_DATABASE),
     INFLUX_TIMEOUT_MS: intFrom('INFLUX_TIMEOUT_MS', 100, 10_000),
+    INFLUX_CA: nonEmpty,
     NOCAI_HOST: z.string().min(1).default('0.0.0.0'),
     NOCAI_PORT: intFrom('NOCAI_PORT', 0, 8080),
+    NOCAI_TLS_CERT: nonEmpty,
+    NOCAI_TLS_KEY: nonEmpty,
+    NOCAI_RATE_LIMIT: intFrom('NOCAI_RATE_LIMIT', 0, 600),
+    NOCAI_REQUEST_TIMEOUT_MS: intFrom('NOCAI_REQUEST_TIMEOUT_MS', 0, 30_000),
+    NOCAI_MAX_HEADER_BYTES: intFrom('NOCAI_MAX_HEADER_BYTES', 1024, 16_384),
     NOCAI_API_TOKEN: nonEmpty,
     NOCAI_WEBHOOK_TOKEN: nonEmpty,
     NOCAI_ALLOW_ANONYMOUS: z.enum(['true', 'false']).default('false'),
@@ -182,6 +191,13 @@ const envSchema = z
           'NOCAI_API_TOKEN is required: set it to the bearer token Grafana will send (or NOCAI_ALLOW_ANONYMOUS=true for a closed test network)',
       });
     }
+    if ((env.NOCAI_TLS_CERT === undefined) !== (env.NOCAI_TLS_KEY === undefined)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [env.NOCAI_TLS_CERT === undefined ? 'NOCAI_TLS_CERT' : 'NOCAI_TLS_KEY'],
+        message: 'NOCAI_TLS_CERT and NOCAI_TLS_KEY go together: set both files for HTTPS, or neither for HTTP',
+      });
+    }
     if (env.INFLUX_PASSWORD && !env.INFLUX_USERNAME) {
       ctx.addIssue({
         code: 'custom',
@@ -200,10 +216,22 @@ export interface Config {
     inputDatabase: string;
     outputDatabase: string;
     timeoutMs: number;
+    /** INFLUX_CA, read at start: the PEM certificates InfluxDB's HTTPS certificate is checked against. */
+    ca?: string;
   };
   http: {
     host: string;
     port: number;
+    /**
+     * How the API is served: HTTPS with the PEM certificate and key read at start (NOCAI_TLS_CERT,
+     * NOCAI_TLS_KEY), and the largest request header (NOCAI_MAX_HEADER_BYTES, else 431).
+     */
+    transport: { tls?: { cert: string; key: string }; maxHeaderBytes: number };
+    /**
+     * Requests per minute per caller under /api, the alert webhook excepted (NOCAI_RATE_LIMIT, 0: none);
+     * the longest wait for an answer before 503 (NOCAI_REQUEST_TIMEOUT_MS, 0: none).
+     */
+    limits: { rateLimitPerMinute: number; requestTimeoutMs: number };
     apiToken?: string;
     /** Accepted on the Grafana alert webhook only, so a contact point never holds the API token. */
     webhookToken?: string;
@@ -301,10 +329,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       inputDatabase: e.INFLUX_INPUT_DB,
       outputDatabase: e.INFLUX_OUTPUT_DB,
       timeoutMs: e.INFLUX_TIMEOUT_MS,
+      ca: e.INFLUX_CA === undefined ? undefined : certificatesFile('INFLUX_CA', e.INFLUX_CA),
     },
     http: {
       host: e.NOCAI_HOST,
       port: e.NOCAI_PORT,
+      transport: {
+        tls: e.NOCAI_TLS_CERT && e.NOCAI_TLS_KEY ? tlsFiles(e.NOCAI_TLS_CERT, e.NOCAI_TLS_KEY) : undefined,
+        maxHeaderBytes: e.NOCAI_MAX_HEADER_BYTES,
+      },
+      limits: { rateLimitPerMinute: e.NOCAI_RATE_LIMIT, requestTimeoutMs: e.NOCAI_REQUEST_TIMEOUT_MS },
       apiToken: e.NOCAI_API_TOKEN,
       webhookToken: e.NOCAI_WEBHOOK_TOKEN,
       allowAnonymous: e.NOCAI_ALLOW_ANONYMOUS === 'true',
@@ -385,6 +419,63 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     deadLetterMaxBytes: e.NOCAI_DEAD_LETTER_MAX_BYTES,
     logLevel: e.LOG_LEVEL,
   };
+}
+
+/**
+ * The secret values of a configuration (InfluxDB's token and password, also as given in INFLUX_URL;
+ * the API and webhook tokens), for the logger to scrub from every line.
+ */
+export function secretsOf(config: Config): string[] {
+  let urlPassword = '';
+  try {
+    urlPassword = decodeURIComponent(new URL(config.influx.url).password);
+  } catch {
+    // INFLUX_URL was checked at load; a URL without a password has none to hide.
+  }
+  const { influx, http } = config;
+  return [influx.token, influx.password, urlPassword, http.apiToken, http.webhookToken].filter(
+    (secret): secret is string => secret !== undefined && secret !== ''
+  );
+}
+
+/** A PEM file named by `variable`, read now so that a missing or unreadable one stops the start. */
+function pemFile(variable: string, path: string): string {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? String(error);
+    throw new ConfigError(`${variable}: cannot read ${path} (${code})`);
+  }
+  if (!text.includes('-----BEGIN ')) {
+    throw new ConfigError(`${variable}: ${path} is not a PEM file (no -----BEGIN line)`);
+  }
+  return text;
+}
+
+/** INFLUX_CA: one or more PEM certificates. */
+function certificatesFile(variable: string, path: string): string {
+  const pem = pemFile(variable, path);
+  try {
+    new X509Certificate(pem);
+  } catch (error) {
+    throw new ConfigError(`${variable}: ${path} holds no readable certificate (${(error as Error).message})`);
+  }
+  return pem;
+}
+
+/** NOCAI_TLS_CERT and NOCAI_TLS_KEY: read, and checked to be a certificate and its own key. */
+function tlsFiles(certPath: string, keyPath: string): { cert: string; key: string } {
+  const cert = certificatesFile('NOCAI_TLS_CERT', certPath);
+  const key = pemFile('NOCAI_TLS_KEY', keyPath);
+  try {
+    createSecureContext({ cert, key });
+  } catch (error) {
+    throw new ConfigError(
+      `NOCAI_TLS_CERT and NOCAI_TLS_KEY (${certPath}, ${keyPath}) cannot serve HTTPS: ${(error as Error).message}`
+    );
+  }
+  return { cert, key };
 }
 
 /** NOCAI_GRAFANA_ROLES: `Viewer=viewer,Editor=operator,Admin=admin`. */

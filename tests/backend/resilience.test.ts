@@ -261,6 +261,7 @@ describe('secrets in messages', () => {
     const config = loadConfig({
       INFLUX_URL: 'http://admin:hunter2@127.0.0.1:9',
       NOCAI_API_TOKEN: TEST_TOKEN,
+      NOCAI_RATE_LIMIT: '0',
       NOCAI_PORT: '0',
       NOCAI_STATE_DIR: mkdtempSync(join(tmpdir(), 'nocai-secret-')),
     });

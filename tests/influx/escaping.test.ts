@@ -154,8 +154,9 @@ describe('Escaping against a real influxd', () => {
     );
   });
 
-  it('When a tag value holds CR, tab or NUL, then it is stored raw and found by its own filter', async () => {
+  it('When a tag value holds CR, tab or NUL, or is only spaces or a separator, then it is stored raw and found by its own filter', async () => {
     const values = ['a\rb', 'a\tb', 'a\0b', '\r', '\t', 'x\r', 'C:\\dir\\file', 'trailing space ', 'a\\ b'];
+    values.push(' ', '   ', '=', ',', '"');
     const lines = values.map((v, n) =>
       toLineProtocol({ measurement: 'raw', tags: { i: String(n), t: v }, fields: { s: v }, timeUs: n + 1 })
     );

@@ -40,6 +40,8 @@ export async function startTestBackend(
     NOCAI_STATE_DIR: stateDir,
     NOCAI_POLL_INTERVAL_MS: '100',
     NOCAI_SETTLE_MS: '0',
+    // Tests drive the API as fast as they can: no per-caller rate limit.
+    NOCAI_RATE_LIMIT: '0',
     ...env,
   });
   const service = await startService(config, {

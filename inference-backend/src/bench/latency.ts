@@ -67,6 +67,7 @@ export async function measureTicketLatency(input: LatencyInput): Promise<Latency
       NOCAI_STATE_DIR: join(dir, 'state'),
       NOCAI_INVENTORY: inventoryPath,
       NOCAI_SETTLE_MS: '0',
+      NOCAI_RATE_LIMIT: '0',
       NOCAI_POLL_INTERVAL_MS: String(input.pollIntervalMs),
     }),
     { logger: createLogger('silent') }

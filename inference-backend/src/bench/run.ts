@@ -30,6 +30,7 @@ import { benchCmapss } from './cmapss';
 import { benchSimilarTickets } from './similarTickets';
 import { benchM4 } from './m4';
 import { benchNab } from './nab';
+import { benchFuzz } from './fuzz';
 
 /**
  * `npm run bench`: throughput figures with their ratio to the targets of the issues.
@@ -189,6 +190,15 @@ async function main(): Promise<void> {
     if (latency.missed > 0) throw new Error(`${latency.missed} of ${bursts} brute forces opened no ticket within 10 s`);
 
     await reportTicketApi({ client, influxUrl: url, influxToken: process.env.INFLUX_TOKEN, requests: 200 });
+
+    // Issue 13: hostile requests to every route (BENCH_FUZZ_REQUESTS, default 100,000), 0 answers ≥ 500.
+    const fuzz = await benchFuzz(url);
+    if (fuzz.serverErrors > 0 || fuzz.crashes > 0 || fuzz.readBack.identical !== fuzz.readBack.checked) {
+      throw new Error(
+        `fuzz: ${fuzz.serverErrors} answers ≥ 500, ${fuzz.crashes} crashes, ` +
+          `${fuzz.readBack.checked - fuzz.readBack.identical} stored strings read back changed`
+      );
+    }
   } finally {
     rmSync(stateDir, { recursive: true, force: true });
     await influxd?.stop();

@@ -146,6 +146,7 @@ async function startBackend(input: TicketApiInput, outputDb: string) {
       INFLUX_INPUT_DB: `${outputDb}_in`,
       INFLUX_OUTPUT_DB: outputDb,
       NOCAI_API_TOKEN: token,
+      NOCAI_RATE_LIMIT: '0',
       NOCAI_HOST: '127.0.0.1',
       NOCAI_PORT: '0',
       NOCAI_STATE_DIR: join(dir, 'state'),

@@ -30,12 +30,15 @@ import type { StageHealth } from '../../pipeline/scheduler';
 import {
   AppError,
   BadRequestError,
+  RequestTimeoutError,
+  TooManyRequestsError,
   GatewayTimeoutError,
   NotFoundError,
   StorageRefusedError,
   UnavailableError,
 } from './errors';
-import { authenticate, callerOf, personOf, requireRole, whoami, type AuthOptions } from './auth';
+import { authenticate, callerOf, personOf, requireRole, whoami, type AuthOptions, type Caller } from './auth';
+import { perCallerRateLimit, requestDeadline, securityHeaders, type HttpLimits } from './limits';
 
 export interface AppDeps {
   logger: Logger;
@@ -56,6 +59,14 @@ export interface AppDeps {
    * their routes names its minimum role with `requireRole` (the role matrix test checks it).
    */
   routers?: ReadonlyArray<{ path: string; router: express.Router }>;
+  /**
+   * The per-caller rate limit and the request deadline (config: NOCAI_RATE_LIMIT,
+   * NOCAI_REQUEST_TIMEOUT_MS); `clock` counts the rate limit's minutes (the system's by default).
+   * Without it, neither applies (route tests).
+   */
+  limits?: HttpLimits & { clock?: Clock };
+  /** Served over HTTPS (NOCAI_TLS_CERT): browsers are told to keep to it (HSTS). */
+  https?: boolean;
 }
 
 /** `POST /api/models/import` (modelsRoutes.ts): a model file in the body, parsed there with its own limit. */
@@ -65,7 +76,12 @@ const MODEL_IMPORT_ROUTE = '/models/import';
 export function createApp(deps: AppDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
+  app.use(securityHeaders({ https: deps.https ?? false }));
   app.use(requestMetrics(deps.metrics));
+  app.use(requestLog(deps.logger));
+  // A model upload may take long to receive and check: the server's request timeout bounds it.
+  const isModelImport = (req: Request) => req.method === 'POST' && req.path === `/api${MODEL_IMPORT_ROUTE}`;
+  app.use(requestDeadline(deps.limits?.requestTimeoutMs ?? 0, sendError, isModelImport));
 
   app.get('/healthz', (_req, res) => {
     const body: HealthResponse = { status: 'ok' };
@@ -115,6 +131,11 @@ export function createApp(deps: AppDeps): express.Express {
   const operator = requireRole('operator');
   const api = express.Router();
   api.use(authenticate(deps.auth));
+  // After authentication (the budget is the caller's), before the body is parsed. The webhook above
+  // is left out: a refused alert is a lost page, and Grafana's notification policy already groups them.
+  if (deps.limits && deps.limits.rateLimitPerMinute > 0) {
+    api.use(perCallerRateLimit(deps.limits.rateLimitPerMinute, deps.limits.clock ?? { nowMs: () => Date.now() }));
+  }
   // Bodies up to 1 MB; a model upload parses its own larger body, after its admin check.
   const json = express.json({ limit: '1mb' });
   api.use((req, res, next) => (req.method === 'POST' && req.path === MODEL_IMPORT_ROUTE ? next() : json(req, res, next)));
@@ -239,9 +260,55 @@ function requestMetrics(metrics: Metrics) {
   };
 }
 
+/**
+ * One debug line per request: method, path (no query string), status, caller and duration; never
+ * a header or a body, which may hold tokens (the logger's redaction is the second line of defence).
+ */
+function requestLog(logger: Logger) {
+  return (req: Request, res: Response, next: NextFunction) => {
+    if (!logger.isLevelEnabled('debug')) return next();
+    // Read now: routers rewrite `req.path` as the request goes down into them.
+    const path = req.path.slice(0, 256);
+    const startMs = performance.now();
+    res.on('finish', () => {
+      const caller = res.locals.caller as Caller | undefined;
+      logger.debug(
+        {
+          method: req.method,
+          path,
+          status: res.statusCode,
+          caller: caller?.name,
+          ms: Math.round(performance.now() - startMs),
+        },
+        'request'
+      );
+    });
+    next();
+  };
+}
+
+/** An error as the caller sees it: a status, `{error:{code,message}}`, and when to retry. */
+function sendError(res: Response, appError: AppError): void {
+  const retryAfterSeconds =
+    appError instanceof UnavailableError ||
+    appError instanceof TooManyRequestsError ||
+    appError instanceof RequestTimeoutError
+      ? appError.retryAfterSeconds
+      : undefined;
+  if (retryAfterSeconds !== undefined) res.set('Retry-After', String(retryAfterSeconds));
+  const body: ApiErrorBody = { error: { code: appError.code, message: appError.message } };
+  res.status(appError.status).json(body);
+}
+
 function errorHandler(logger: Logger) {
   // Express recognises an error handler by its four parameters.
   return (error: unknown, req: Request, res: Response, _next: NextFunction) => {
+    if (res.headersSent) {
+      // Answered already (the request deadline passed): this late outcome has no one to go to.
+      logger.debug({ path: req.path, err: messageOf(error) }, 'request ended after its answer was sent');
+      if (!res.writableEnded) res.destroy();
+      return;
+    }
     let appError: AppError;
     if (error instanceof AppError) appError = error;
     else if (error instanceof TicketError) {
@@ -262,10 +329,8 @@ function errorHandler(logger: Logger) {
       logger.error({ err: error, path: req.path }, 'unhandled error');
       appError = new AppError('internal error', 500, 'internal');
     }
-    if (appError instanceof UnavailableError) res.set('Retry-After', String(appError.retryAfterSeconds));
     if (appError.status >= 500) logger.warn({ path: req.path, err: appError.message }, 'request failed');
-    const body: ApiErrorBody = { error: { code: appError.code, message: appError.message } };
-    res.status(appError.status).json(body);
+    sendError(res, appError);
   };
 }
 

@@ -45,6 +45,26 @@ export class UnavailableError extends AppError {
   }
 }
 
+/** Over the caller's budget of requests (NOCAI_RATE_LIMIT): try again after `retryAfterSeconds`. */
+export class TooManyRequestsError extends AppError {
+  constructor(
+    message: string,
+    readonly retryAfterSeconds: number
+  ) {
+    super(message, 429, 'rate_limited');
+  }
+}
+
+/** The backend did not answer in time (NOCAI_REQUEST_TIMEOUT_MS); the work may still complete. */
+export class RequestTimeoutError extends AppError {
+  constructor(
+    message: string,
+    readonly retryAfterSeconds = 5
+  ) {
+    super(message, 503, 'request_timeout');
+  }
+}
+
 export class GatewayTimeoutError extends AppError {
   constructor(message: string) {
     super(message, 504, 'upstream_timeout');

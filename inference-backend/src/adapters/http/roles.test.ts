@@ -28,6 +28,7 @@ import { createProblemsRouter } from './problemsRoutes';
 import { createReportRouter } from './reportRoutes';
 import { createRetrainingRouter } from './retrainingRoutes';
 import { createTokensRouter } from './tokenRoutes';
+import { FUZZ_ROUTES } from '../../bench/fuzzRequests';
 
 /**
  * The role each route needs. A route the app serves that is missing here, or whose gate says
@@ -364,6 +365,10 @@ describe('Roles: every route needs a role, and each role gets exactly its routes
   it('When a routes module is added to adapters/http, then it must be mounted in this matrix', () => {
     const modules = readdirSync(__dirname).filter((f) => /Routes\.ts$/.test(f));
     expect(modules.sort()).toEqual([...ROUTE_MODULES].sort());
+  });
+
+  it('When a route is added, then the hostile-input fuzzer (bench/fuzzRequests.ts) sends requests to it too', () => {
+    expect(FUZZ_ROUTES.map((r) => `${r.method} ${r.path}`).sort()).toEqual(Object.keys(EXPECTED_ROLES).sort());
   });
 
   it('When the app is walked, then every route has a role gate before its handler, with the role the table expects', () => {

@@ -10,7 +10,18 @@ export interface InfluxConnection {
   username?: string;
   password?: string;
   timeoutMs?: number;
+  /**
+   * PEM certificates (INFLUX_CA) that InfluxDB's HTTPS certificate must chain to, in place of the
+   * public roots: a private CA, or a self-signed certificate itself.
+   */
+  ca?: string;
 }
+
+/** What the client needs of a fetch: Node's own, or undici's with an agent that trusts INFLUX_CA. */
+type Fetch = (
+  url: URL,
+  init: { method: string; headers: Record<string, string>; body?: string; signal: AbortSignal }
+) => Promise<{ ok: boolean; status: number; statusText: string; text(): Promise<string> }>;
 
 export interface RetryPolicy {
   maxRetries: number;
@@ -44,6 +55,7 @@ export class InfluxClient {
   private readonly base: URL;
   private readonly timeoutMs: number;
   private readonly authHeader: string | undefined;
+  private readonly fetch: Fetch;
 
   constructor(
     connection: InfluxConnection,
@@ -61,6 +73,7 @@ export class InfluxClient {
     this.base.username = '';
     this.base.password = '';
     this.timeoutMs = connection.timeoutMs ?? 10_000;
+    this.fetch = connection.ca ? fetchTrusting(connection.ca) : (url, init) => fetch(url, init);
     const username = connection.username ?? (urlUser || undefined);
     const password = connection.password ?? (urlPassword || undefined);
     if (connection.token) this.authHeader = `Token ${connection.token}`;
@@ -167,10 +180,10 @@ export class InfluxClient {
     const headers: Record<string, string> = {};
     if (contentType) headers['Content-Type'] = contentType;
     if (this.authHeader) headers.Authorization = this.authHeader;
-    let response: Response;
+    let response: Awaited<ReturnType<Fetch>>;
     let text: string;
     try {
-      response = await fetch(url, { method, headers, body, signal: AbortSignal.timeout(this.timeoutMs) });
+      response = await this.fetch(url, { method, headers, body, signal: AbortSignal.timeout(this.timeoutMs) });
       // Reading the body is part of the request: a timeout or reset here is the same failure.
       text = await response.text();
     } catch (error) {
@@ -194,6 +207,19 @@ export class InfluxClient {
   }
 }
 
+/**
+ * Node's fetch takes no CA, so undici's (the same code, as a package) with an agent whose TLS
+ * connections trust `ca`; loaded only then, so that plain HTTP pays nothing for it.
+ */
+function fetchTrusting(ca: string): Fetch {
+  const undici = require('undici') as typeof import('undici');
+  const dispatcher = new undici.Agent({ connect: { ca } });
+  return (url, init) => undici.fetch(url, { ...init, dispatcher });
+}
+
+/** TLS verification failures, in the codes Node's TLS gives them. */
+const CERTIFICATE_ERROR = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS/;
+
 function isTimeout(error: unknown): boolean {
   // Duck-typed: fetch's errors may come from another realm (jest's VM).
   const e = error as { name?: string; cause?: { name?: string } } | undefined;
@@ -216,5 +242,8 @@ function describeFetchError(error: unknown): string {
   // Duck-typed rather than `instanceof Error`: fetch's errors may come from another realm (jest's VM).
   const e = error as { name?: string; message?: string; cause?: { code?: string; message?: string } } | undefined;
   if (e?.name === 'TimeoutError') return `timed out`;
-  return e?.cause?.code ?? e?.cause?.message ?? e?.message ?? String(error);
+  const reason = e?.cause?.code ?? e?.cause?.message ?? e?.message ?? String(error);
+  return CERTIFICATE_ERROR.test(reason)
+    ? `${reason} (its HTTPS certificate is not trusted: set INFLUX_CA to the CA certificate that signed it)`
+    : reason;
 }

@@ -193,6 +193,12 @@ describe('workflow: verdicts', () => {
     const kept = applyFeedback(ticket({ status: 'acknowledged' }), { verdict: 'valid' }, alice);
     expect(kept).toMatchObject({ status: 'acknowledged', change: { kind: 'verdict', summary: 'verdict valid' } });
   });
+
+  // InfluxDB stores an empty comment as no comment: the ticket must read the same before and after a restart.
+  it('When a verdict comes with an empty comment, then the ticket holds no comment', () => {
+    const judged = applyFeedback(ticket(), { verdict: 'valid', comment: '' }, alice);
+    expect(judged.feedback).toEqual({ verdict: 'valid', atMs: alice.atMs });
+  });
 });
 
 describe('workflow: versions and the backend own resolution', () => {

@@ -161,8 +161,10 @@ export function addComment(ticket: Ticket, text: string, actor: Actor): Ticket {
  * change nothing else.
  */
 export function applyFeedback(ticket: Ticket, feedback: FeedbackRequest, actor: Actor): Ticket {
+  // An empty comment is no comment: stored, it is an absent field, so it must not differ before a restart.
+  const comment = feedback.comment === '' ? undefined : feedback.comment;
   const patch: Partial<Ticket> = {
-    feedback: { verdict: feedback.verdict, comment: feedback.comment, atMs: actor.atMs },
+    feedback: { verdict: feedback.verdict, comment, atMs: actor.atMs },
   };
   const verdict = `verdict ${feedback.verdict}`;
   let to: TicketStatus | undefined;
