@@ -97,6 +97,11 @@ export const MAINTENANCE_SERIES = {
     horizonHours: 'horizon_h',
     /** The sensor/metric that contributed most, e.g. `sensors.vibration_mm_s`. */
     topFactor: 'top_factor',
+    /**
+     * JSON array of the sensors that moved the risk most, `[{feature, value, weight}]`: the
+     * sensor's last value and its exact SHAP contribution to the log-odds of failure (issue 12).
+     */
+    topFactors: 'top_factors',
     modelVersion: 'model_version',
     /** true on the point where the risk crossed the alert threshold (and hourly while it stays there). */
     alarm: 'alarm',
@@ -110,6 +115,35 @@ export const MAINTENANCE_SERIES = {
     remainingLifeP10Hours: 'remaining_life_p10_h',
     /** Upper bound (P90) of the remaining life, hours; at the cap (48 h) it means "at least 48 h". */
     remainingLifeP90Hours: 'remaining_life_p90_h',
+  },
+} as const;
+
+/**
+ * aiops_problems: predictive alert problems served (issue 12), one point per problem, entity and
+ * evaluated step, at the step's end (the prediction time). `entity` is the value of the problem's
+ * entity tag (Telegraf's `host` by default): bounded like the input series it comes from.
+ * `department`, `priority`, `explanation` and `recommendation` are written on alert points only.
+ */
+export const PROBLEM_SERIES = {
+  measurement: OUTPUT.problems.measurement,
+  tags: { problem: 'problem', entity: 'entity', modelVersion: 'model_version' },
+  fields: {
+    /** Calibrated probability in [0, 1] that the event starts within `horizon_h`. */
+    probability: 'probability',
+    /** The model's alert threshold: an alert when `probability` is at least this. */
+    threshold: 'threshold',
+    /** true on the point where the probability crossed the threshold (and again every `alertRepeat` while it stays there). */
+    alert: 'alert',
+    horizonHours: 'horizon_h',
+    /** Median lead time of the model's alerts before the event on its validation period, hours. */
+    leadTimeHours: 'lead_time_h',
+    /** The input (`measurement.field:stat`) that raised the probability most. */
+    topFactor: 'top_factor',
+    /** JSON array of `{feature, weight}`: the top factors, weights in calibrated log-odds. */
+    explanation: 'explanation',
+    recommendation: 'recommendation',
+    department: 'department',
+    priority: 'priority',
   },
 } as const;
 

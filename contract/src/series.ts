@@ -58,6 +58,7 @@ export const OUTPUT = {
   forecasts: { measurement: 'aiops_forecasts' },
   silences: { measurement: 'aiops_silences' },
   maintenance: { measurement: 'aiops_maintenance' },
+  problems: { measurement: 'aiops_problems' },
   feedback: { measurement: 'aiops_feedback' },
   models: { measurement: 'aiops_models' },
   drift: { measurement: 'aiops_drift' },
@@ -124,6 +125,8 @@ export const TICKET_SERIES = {
     /** Boolean: resolved by the backend after quiet time (not a time to resolve). */
     autoResolved: 'auto_resolved',
     mttrNote: 'mttr_note',
+    /** What would have avoided a predicted problem (issue 12), in words; empty for other tickets. */
+    recommendation: 'recommendation',
   },
 } as const;
 

@@ -38,7 +38,10 @@ export interface RootCause {
 /** One input that pushed a prediction, strongest first (a token, or a context feature such as `site_kind=hospital`). */
 export interface Explanation {
   feature: string;
+  /** The feature's effect; for tabular models its exact SHAP contribution to the raw score. */
   weight: number;
+  /** The feature's value in the explained row, when it has one (tabular models). */
+  value?: number;
 }
 
 export interface SimilarTicket {
@@ -127,6 +130,12 @@ export interface Ticket {
   mttrNote?: string;
   /** Devices of the incident (its alerts and silences): where its related alerts are looked up. */
   hosts?: string[];
+  /**
+   * A predicted problem's "how it could have been avoided" (issue 12): the smallest change of its
+   * controllable variables that would have brought the probability under the threshold, or a plain
+   * statement that none within their bounds would have.
+   */
+  recommendation?: string;
 }
 
 export const feedbackRequestSchema = z.object({

@@ -23,7 +23,8 @@ import { DirectWriter, InfluxWriter } from './adapters/influx/writer';
 import { createLogger, type Logger } from './adapters/logger';
 import { Metrics } from './adapters/metrics/metrics';
 import { FileStateStore } from './adapters/state/fileStateStore';
-import { ConfigError, type Config } from './config';
+import { ConfigError, secretsOf, type Config } from './config';
+import { createHttpServer } from './adapters/http/server';
 import { TemplateMiner, type TemplateMinerState } from './domain/logs/templateMiner';
 import { systemClock, type Clock } from './domain/series';
 import { LogStage } from './pipeline/logStage';
@@ -37,6 +38,10 @@ import { Scheduler } from './pipeline/scheduler';
 import { ForecastStage, withPastOpenings } from './pipeline/forecastStage';
 import { TrendSource } from './adapters/influx/trendSource';
 import { MaintenanceStage } from './pipeline/maintenanceStage';
+import { DEFAULT_PROBLEM_STAGE_OPTIONS, ProblemStage } from './pipeline/problemStage';
+import { RegistryProblemCatalog } from './services/problemServing';
+import { ProblemAlarmSource } from './adapters/influx/problemAlarmSource';
+import { problemEvent } from './domain/problems/evidence';
 import { MaintenanceAlarmSource, SensorBucketSource } from './adapters/influx/maintenanceSource';
 import { maintenanceEvent } from './domain/timeseries/maintenanceEvidence';
 import { loadMaintenanceModel } from './services/maintenanceModel';
@@ -94,7 +99,7 @@ export async function startService(
   config: Config,
   overrides: { logger?: Logger; clock?: Clock; metrics?: Metrics } = {}
 ): Promise<RunningService> {
-  const logger = overrides.logger ?? createLogger(config.logLevel);
+  const logger = overrides.logger ?? createLogger(config.logLevel, 'nocai', { secrets: secretsOf(config) });
   const clock = overrides.clock ?? systemClock;
   const metrics = overrides.metrics ?? new Metrics();
   const influxConnection = {
@@ -103,6 +108,7 @@ export async function startService(
     username: config.influx.username,
     password: config.influx.password,
     timeoutMs: config.influx.timeoutMs,
+    ca: config.influx.ca,
   };
   const influx = new InfluxClient(influxConnection);
   await checkInfluxAtStartup(influx, config);
@@ -251,6 +257,31 @@ export async function startService(
         },
       })
     : undefined;
+  // Predictive alert problems (issue 12): each champion problem model evaluated on its interval.
+  const problemStore = new ProblemStore(config.problemsDir);
+  const problemStage = config.modelsDir
+    ? new ProblemStage({
+        catalog: new RegistryProblemCatalog(config.modelsDir, async () =>
+          (await problemStore.list()).problems.map((p) => p.definition.name)
+        ),
+        source: new InfluxProblemSeries(influx, config.influx.inputDatabase, config.influx.outputDatabase),
+        sink: pipelineWriter('problems', 'aiops_problems'),
+        store: new FileStateStore(config.stateDir),
+        clock,
+        options: DEFAULT_PROBLEM_STAGE_OPTIONS,
+        hooks: {
+          onBatch: (info) => {
+            metrics.batches.inc({ stage: 'problems', outcome: 'ok' });
+            metrics.batchSeconds.observe({ stage: 'problems' }, info.seconds);
+            logger.debug(info, 'problem batch committed');
+          },
+          onAlarms: (alarms) => evidence?.push(alarms.map(problemEvent)),
+          onProblemError: (problem, err) =>
+            logger.warn({ problem, err: err instanceof Error ? err.message : String(err) }, 'problem not evaluated this tick'),
+        },
+      })
+    : undefined;
+  const problemAlarms = new ProblemAlarmSource(influx, config.influx.outputDatabase);
   // After a promotion or a rollback: the text models and the maintenance models serve the new
   // champions from their next request or batch, without a restart.
   const reloadServing = async (): Promise<void> => {
@@ -267,13 +298,14 @@ export async function startService(
   const alarmSource = new AnomalyAlarmSource(influx, config.influx.outputDatabase);
   const maintenanceAlarms = new MaintenanceAlarmSource(influx, config.influx.outputDatabase);
   const evidence =
-    metricStage || maintenanceStage
+    metricStage || maintenanceStage || problemStage
       ? new EvidenceQueue(
           async (afterUs) => [
             ...(metricStage ? (await alarmSource.read(afterUs, clock.nowMs() * 1000)).map(anomalyEvent) : []),
             ...(maintenanceStage
               ? (await maintenanceAlarms.read(afterUs, clock.nowMs() * 1000)).map(maintenanceEvent)
               : []),
+            ...(problemStage ? (await problemAlarms.read(afterUs, clock.nowMs() * 1000)).map(problemEvent) : []),
           ],
           // While a stage catches up on a backlog (beyond its normal lag), the log stage waits for it.
           () => {
@@ -288,6 +320,10 @@ export async function startService(
               const { bucketMs, settleMs } = config.maintenance.stage;
               const untilUs = (maintenanceStage.evaluatedUntilMs ?? 0) * 1000;
               if (nowUs - untilUs > (config.metrics.catchUpLagMs + bucketMs + settleMs) * 1000) horizons.push(untilUs);
+            }
+            if (problemStage && healthy('problems')) {
+              const untilMs = problemStage.catchingUpUntilMs(clock.nowMs(), config.metrics.catchUpLagMs);
+              if (untilMs !== undefined) horizons.push(untilMs * 1000);
             }
             return horizons.length > 0 ? Math.min(...horizons) : undefined;
           }
@@ -462,6 +498,7 @@ export async function startService(
       { name: 'logs', batchSize: config.pipeline.batchSize, tick: () => logStage.tick() },
       ...(metricStage ? [{ name: 'metrics', batchSize: 1, tick: () => metricStage.tick() }] : []),
       ...(maintenanceStage ? [{ name: 'maintenance', batchSize: 1, tick: () => maintenanceStage.tick() }] : []),
+      ...(problemStage ? [{ name: 'problems', batchSize: 1, tick: () => problemStage.tick() }] : []),
       // Never back to back: a run is due by the clock or a request, not by a backlog.
       ...(forecastStage
         ? [{ name: 'forecasts', batchSize: Number.POSITIVE_INFINITY, tick: () => forecastStage.tick() }]
@@ -531,7 +568,7 @@ export async function startService(
               path: '/problems',
               router: createProblemsRouter({
                 service: new ProblemService({
-                  store: new ProblemStore(config.problemsDir),
+                  store: problemStore,
                   source: new InfluxProblemSeries(influx, config.influx.inputDatabase, config.influx.outputDatabase),
                   registryDir: modelsDir,
                   audit,
@@ -548,8 +585,10 @@ export async function startService(
         : []),
     ],
     auth: authOptionsOf(config.http, tokenStore),
+    limits: config.http.limits,
+    https: config.http.transport.tls !== undefined,
   });
-  const server = await listen(app, config.http.host, config.http.port);
+  const server = await listen(createHttpServer(app, config.http.transport), config.http.host, config.http.port);
   const port = (server.address() as AddressInfo).port;
   scheduler.start();
   logger.info(
@@ -565,7 +604,7 @@ export async function startService(
   let stopped: Promise<void> | undefined;
   return {
     port,
-    url: `http://127.0.0.1:${port}`,
+    url: `${config.http.transport.tls ? 'https' : 'http'}://127.0.0.1:${port}`,
     logStage,
     stop: () =>
       (stopped ??= (async () => {
@@ -620,9 +659,9 @@ async function loadInventory(path: string | undefined): Promise<Inventory | unde
   }
 }
 
-function listen(app: ReturnType<typeof createApp>, host: string, port: number): Promise<Server> {
+function listen(server: Server, host: string, port: number): Promise<Server> {
   return new Promise((resolve, reject) => {
-    const server = app.listen(port, host);
+    server.listen(port, host);
     server.once('listening', () => resolve(server));
     server.once('error', (error: NodeJS.ErrnoException) =>
       reject(new StartupError(`cannot listen on ${host}:${port}: ${error.code ?? error.message}`))

@@ -70,7 +70,11 @@ describe('maintenance stage through the real pipeline (simulator → influxd →
     );
     const rows = early[0]?.rows ?? [];
     expect(rows.length).toBeGreaterThan(0);
-    expect(rows[0].top_factor).toBe('sensors.temperature_c');
+    // The ramp's risk is the temperature's doing: it is the top factor of (nearly) every early point.
+    // The first crossing can sit where the ramp has barely begun, and whether another sensor's noise
+    // weighs more there depends on where the simulated day starts, so no single point is asked for.
+    const naming = rows.filter((r) => r.top_factor === 'sensors.temperature_c').length;
+    expect(naming / rows.length).toBeGreaterThanOrEqual(0.8);
 
     // The remaining life over the last 8 hours before the halt: within its P10–P90, under the cap
     // a few hours ahead, and lower in the last two hours than four to six hours ahead.

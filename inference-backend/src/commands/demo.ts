@@ -142,6 +142,8 @@ async function demo(flags: DemoFlags): Promise<void> {
         NOCAI_API_TOKEN: randomBytes(16).toString('hex'),
         LOG_LEVEL: 'warn',
         NOCAI_SETTLE_MS: '0',
+        // The demo's own client reads the backfill's tickets in bursts.
+        NOCAI_RATE_LIMIT: '0',
         NOCAI_POLL_INTERVAL_MS: '250',
       }
     );
@@ -287,6 +289,8 @@ async function lifecycleMonth(
       NOCAI_API_TOKEN: randomBytes(16).toString('hex'),
       LOG_LEVEL: 'warn',
       NOCAI_SETTLE_MS: '0',
+      // The month is played through the API as fast as the backend answers.
+      NOCAI_RATE_LIMIT: '0',
       // A month of a few hundred tickets: production accuracy is judged on ten verdicts and more, and
       // drift on a week of complaints (a day holds too few to test).
       NOCAI_ACCURACY_MIN_VERDICTS: '10',

@@ -1,6 +1,8 @@
 import { MAINTENANCE_SERIES } from '@nocai/contract';
 import type { TabularOutputs } from '../adapters/onnx/tabularModel';
+import { predictGbt, seededRandom, trainGbt } from '../domain/mlops/gbt';
 import type { FeatureMatrix } from '../domain/mlops/gbt';
+import { treeShap } from '../domain/mlops/treeShap';
 import type { TabularManifest } from '../domain/mlops/tabularModel';
 import type { MaintenanceAlarmRecord } from '../domain/timeseries/maintenanceEvidence';
 import {
@@ -105,6 +107,45 @@ function stage(
   });
 }
 
+/**
+ * A real boosted classifier on the two sensors (fails above about 50 °C, a little sooner when the
+ * vibration is high), served with its exact SHAP explainer as the service serves one.
+ */
+function explainedModel(): { served: MaintenanceModel; base: number } {
+  const random = seededRandom(4);
+  const rows: number[][] = [];
+  const labels: number[] = [];
+  for (let i = 0; i < 2000; i++) {
+    const row = [Math.fround(35 + random() * 30), Math.fround(random() * 4)];
+    rows.push(row);
+    labels.push(row[0] + 2 * row[1] > 53 ? 1 : 0);
+  }
+  const gbt = trainGbt({ rowCount: rows.length, featureCount: 2, values: Float32Array.from(rows.flat()) }, labels, {
+    loss: { kind: 'logistic' },
+    nTrees: 40,
+    learningRate: 0.2,
+    maxDepth: 3,
+    minSamplesLeaf: 10,
+    subsample: 1,
+    maxBins: 64,
+    seed: 4,
+  });
+  const served: MaintenanceModel = {
+    manifest: model.manifest,
+    async run(matrix: FeatureMatrix): Promise<TabularOutputs> {
+      const probabilities = new Float32Array(matrix.rowCount * 2);
+      for (let i = 0; i < matrix.rowCount; i++) {
+        const z = predictGbt(gbt, matrix.values.subarray(i * 2, i * 2 + 2));
+        probabilities[i * 2 + 1] = 1 / (1 + Math.exp(-z));
+        probabilities[i * 2] = 1 - probabilities[i * 2 + 1];
+      }
+      return { task: 'classification', classes: 2, probabilities };
+    },
+    explain: (features) => treeShap(gbt, features),
+  };
+  return { served, base: treeShap(gbt, [40, 2]).base };
+}
+
 async function drain(s: MaintenanceStage): Promise<void> {
   while ((await s.tick()) > 0) {
     // catching up batch by batch
@@ -134,6 +175,31 @@ describe('MaintenanceStage', () => {
     expect(alarms.every((a) => a.host === 'plc-1' && a.topFactor === 'sensors.temperature_c')).toBe(true);
     const flagged = of('plc-1').filter((p) => p.fields[M.alarm] === true);
     expect(flagged).toHaveLength(alarms.length);
+  });
+
+  it('When the model has a SHAP explainer, then every alarm names the temperature with its value and contribution, and base + contributions is the log-odds', async () => {
+    const now = { value: T0 + 40 * HOUR };
+    const sink = new MemorySink();
+    const alarms: MaintenanceAlarmRecord[] = [];
+    const { served, base } = explainedModel();
+    await drain(stage(now, sink, new MemoryStore(), alarms, served));
+
+    expect(alarms.length).toBeGreaterThan(0);
+    for (const alarm of alarms) {
+      expect(alarm.topFactor).toBe('sensors.temperature_c');
+      const factors = alarm.factors ?? [];
+      expect(factors[0].feature).toBe('sensors.temperature_c');
+      expect(factors[0].weight).toBeGreaterThan(0);
+      const point = sink.points.find((p) => p.tags.host === alarm.host && p.timeUs === alarm.timeUs);
+      expect(JSON.parse(String(point?.fields[M.topFactors]))).toEqual(factors);
+      const temperature = factors[0].value ?? NaN;
+      // The value shown is the bucket's temperature (plc-1 heats from 40 to 60 °C).
+      expect(temperature).toBeGreaterThan(45);
+      expect(temperature).toBeLessThanOrEqual(60);
+      // Every feature is listed: with the base value they add up to the log-odds of the alarm's probability.
+      const total = factors.reduce((sum, f) => sum + f.weight, base);
+      expect(Math.abs(1 / (1 + Math.exp(-total)) - alarm.probability)).toBeLessThan(1e-4);
+    }
   });
 
   it('When a remaining-life model is served, then every point carries its hours within P10–P90 and the cap, and the heating PLC shows a falling life', async () => {

@@ -3,6 +3,7 @@ import type { TabularOutputs } from '../adapters/onnx/tabularModel';
 import type { FeatureMatrix } from '../domain/mlops/gbt';
 import { buildFeatures, type Row } from '../domain/mlops/tabularFeatures';
 import type { TabularManifest } from '../domain/mlops/tabularModel';
+import type { ShapExplanation } from '../domain/mlops/treeShap';
 import type { Clock, PointSink, SeriesPoint } from '../domain/series';
 import type { StateStore } from '../domain/state';
 import type { MaintenanceAlarmRecord } from '../domain/timeseries/maintenanceEvidence';
@@ -37,7 +38,28 @@ export interface MaintenanceModel {
   manifest: TabularManifest;
   run(matrix: FeatureMatrix): Promise<TabularOutputs>;
   remainingLife?: RemainingLifeModel;
+  /**
+   * Exact SHAP values of one feature row for the log-odds of failure (`treeShap`/`linearShap`);
+   * without it the top factor is found by occlusion.
+   */
+  explain?(features: ArrayLike<number>): ShapExplanation;
 }
+
+/** A sensor's share of a prediction: its last value and its summed SHAP contribution (log-odds). */
+export interface MaintenanceFactor {
+  feature: string;
+  /** The sensor's mean in the explained bucket; absent when it had no samples. */
+  value?: number;
+  weight: number;
+}
+
+/** The output index of "fails" among the classifier's labels (its positive label, or the second). */
+export function failureLabelIndex(manifest: TabularManifest): number {
+  return Math.max(0, manifest.labels.indexOf(manifest.positiveLabel ?? manifest.labels[1] ?? ''));
+}
+
+/** Factors listed per point at most, largest |contribution| first. */
+export const MAINTENANCE_FACTORS = 3;
 
 /** Remaining life in hours of one row: clamped to [0, cap], so P10 ≤ value ≤ P90 still holds. */
 interface RemainingLife {
@@ -61,7 +83,7 @@ export interface MaintenanceStageOptions {
   startLookbackMs: number;
   /** Buckets evaluated per tick at most, while catching up. */
   batchBuckets: number;
-  /** Points with a risk at least this get a top factor (the occlusion costs a model run per sensor). */
+  /** Points with a risk at least this get a top factor (occlusion, without SHAP, costs a model run per sensor). */
   factorFloor: number;
   /** While the risk stays over the threshold, an alarm again this often. */
   alarmRepeatMs: number;
@@ -111,7 +133,10 @@ const SENSORS = INPUT.sensors.measurement;
  * the saved mark, writes and flushes their points (same host and time on a replay, so a repeat
  * overwrites), and only then saves the mark with the alarm state.
  *
- * The top factor is found by occlusion: the device's last window with one sensor replaced by its
+ * The top factor is the sensor whose features add most to the log-odds of failure by exact SHAP
+ * values (`treeShap`, summed over the sensor's window features), written with the next ones, their
+ * values and contributions in `top_factors`. A model without an explainer falls back to
+ * occlusion: the device's last window with one sensor replaced by its
  * own values of the window before (the same times of day, so its daily rhythm stays and only what
  * changed since goes; held flat where that history is missing), run through the same model; the
  * sensor whose replacement lowers the risk most is the factor. With a remaining-life model, every
@@ -159,7 +184,7 @@ export class MaintenanceStage {
     if (life && (life.group !== features.group || life.numeric.some((n) => !columns.includes(n.column)))) {
       throw new Error(`remaining-life model ${model.remainingLife?.manifest.name} reads other rows than ${manifest.name}`);
     }
-    const positive = Math.max(0, manifest.labels.indexOf(manifest.positiveLabel ?? manifest.labels[1] ?? ''));
+    const positive = failureLabelIndex(manifest);
     return { columns, positive };
   }
 
@@ -212,14 +237,15 @@ export class MaintenanceStage {
         owners.push({ host: s.host, deviceKind: s.deviceKind, endMs: b.startMs + bucket, index: first + k });
       });
     }
-    const probabilities = rows.length > 0 ? await this.risk(rows) : new Float64Array(0);
+    const matrix = rows.length > 0 ? buildFeatures(this.model.manifest.features, rows) : undefined;
+    const probabilities = matrix ? await this.riskOf(matrix) : new Float64Array(0);
     const remaining = rows.length > 0 ? await this.remainingLife(rows) : undefined;
-    const flagged = owners.filter((o) => probabilities[o.index] >= options.factorFloor);
-    const factors = await this.topFactors(
-      rows,
-      flagged.map((o) => o.index),
-      probabilities
-    );
+    const flagged = owners.filter((o) => probabilities[o.index] >= options.factorFloor).map((o) => o.index);
+    const explain = this.model.explain?.bind(this.model);
+    const shapFactors = matrix && explain ? this.shapFactors(rows, matrix, flagged, explain) : undefined;
+    const factors = shapFactors
+      ? new Map([...shapFactors].flatMap(([row, list]) => ((list[0]?.weight ?? 0) > 0 ? [[row, list[0].feature]] : [])))
+      : await this.topFactors(rows, flagged, probabilities);
 
     const alarmed = { ...committed.alarmed };
     const points: SeriesPoint[] = [];
@@ -229,6 +255,7 @@ export class MaintenanceStage {
     for (const o of owners) {
       const p = probabilities[o.index];
       const factor = factors.get(o.index);
+      const explained = shapFactors?.get(o.index);
       const life = remaining?.[o.index];
       const last = alarmed[o.host];
       let alarm = false;
@@ -251,6 +278,7 @@ export class MaintenanceStage {
           [M.fields.modelVersion]: `${this.model.manifest.name}@${this.model.manifest.version}`,
           [M.fields.alarm]: alarm,
           ...(factor ? { [M.fields.topFactor]: factor } : {}),
+          ...(explained ? { [M.fields.topFactors]: JSON.stringify(explained) } : {}),
           ...(life
             ? {
                 [M.fields.remainingLifeHours]: life.hours,
@@ -269,6 +297,7 @@ export class MaintenanceStage {
           probability: p,
           horizonHours: options.horizonHours,
           topFactor: factor ?? '',
+          ...(explained ? { factors: explained } : {}),
           modelVersion: `${this.model.manifest.name}@${this.model.manifest.version}`,
         });
       }
@@ -299,11 +328,15 @@ export class MaintenanceStage {
     return row;
   }
 
-  private async risk(rows: readonly Row[]): Promise<Float64Array> {
-    const outputs = await this.model.run(buildFeatures(this.model.manifest.features, rows));
+  private risk(rows: readonly Row[]): Promise<Float64Array> {
+    return this.riskOf(buildFeatures(this.model.manifest.features, rows));
+  }
+
+  private async riskOf(matrix: FeatureMatrix): Promise<Float64Array> {
+    const outputs = await this.model.run(matrix);
     if (outputs.task !== 'classification') throw new Error('the maintenance model is not a classifier');
-    const out = new Float64Array(rows.length);
-    for (let i = 0; i < rows.length; i++) out[i] = outputs.probabilities[i * outputs.classes + this.positive];
+    const out = new Float64Array(matrix.rowCount);
+    for (let i = 0; i < matrix.rowCount; i++) out[i] = outputs.probabilities[i * outputs.classes + this.positive];
     return out;
   }
 
@@ -323,6 +356,49 @@ export class MaintenanceStage {
       if (!Number.isFinite(value) || !Number.isFinite(p10) || !Number.isFinite(p90)) return undefined;
       return { hours: hours(value), p10: hours(Math.min(p10, value)), p90: hours(Math.max(p90, value)) };
     });
+  }
+
+  /**
+   * Per flagged row, the sensors by |SHAP contribution| to the log-odds of failure (each sensor's
+   * window features summed, categorical levels under their column), with the sensor's last value.
+   */
+  private shapFactors(
+    rows: readonly Row[],
+    matrix: FeatureMatrix,
+    flagged: readonly number[],
+    explain: (features: ArrayLike<number>) => ShapExplanation
+  ): Map<number, MaintenanceFactor[]> {
+    const { names, numeric, categorical } = this.model.manifest.features;
+    const sources = [...numeric.map((n) => n.column), ...categorical.map((c) => c.column)];
+    // Feature names are `column`, `column stat(window)` or `column=level`.
+    const sourceOf = names.map(
+      (name) => sources.find((c) => name === c || name.startsWith(`${c} `) || name.startsWith(`${c}=`)) ?? name
+    );
+    const width = matrix.featureCount;
+    const out = new Map<number, MaintenanceFactor[]>();
+    for (const index of flagged) {
+      const { contributions } = explain(matrix.values.subarray(index * width, (index + 1) * width));
+      const bySource = new Map<string, number>();
+      contributions.forEach((c, f) => bySource.set(sourceOf[f], (bySource.get(sourceOf[f]) ?? 0) + c));
+      const ranked = [...bySource]
+        .filter(([, weight]) => weight !== 0)
+        .sort((a, b) => Math.abs(b[1]) - Math.abs(a[1]) || (a[0] < b[0] ? -1 : 1));
+      // The list leads with the sensor that raised the risk most (the top factor), when one did.
+      const raising = ranked.filter(([, weight]) => weight > 0).sort((a, b) => b[1] - a[1])[0];
+      const chosen = raising ? [raising, ...ranked.filter((r) => r !== raising)] : ranked;
+      out.set(
+        index,
+        chosen.slice(0, MAINTENANCE_FACTORS).map(([column, weight]) => {
+          const cell = rows[index][column];
+          return {
+            feature: `${SENSORS}.${column}`,
+            ...(cell === undefined || cell === '' ? {} : { value: Number(cell) }),
+            weight: Math.round(weight * 1e4) / 1e4,
+          };
+        })
+      );
+    }
+    return out;
   }
 
   /**

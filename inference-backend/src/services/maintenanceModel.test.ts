@@ -8,6 +8,7 @@ import { MAINTENANCE_SERIES } from '@nocai/contract';
 import { createLogger } from '../adapters/logger';
 import { MAINTENANCE_TRAINING_END_US, trainMaintenanceModel } from '../commands/maintenanceModel';
 import { loadConfig } from '../config';
+import { buildFeatures } from '../domain/mlops/tabularFeatures';
 import { DEFAULT_MAINTENANCE_STAGE_OPTIONS, MaintenanceStage, type SensorBuckets } from '../pipeline/maintenanceStage';
 import { MemorySink, MemoryStore } from '../pipeline/memoryPorts';
 import { MAINTENANCE_COLUMNS, maintenanceHistory } from '../simulator/maintenanceHistory';
@@ -74,5 +75,33 @@ describe('the maintenance horizon', () => {
     expect(sink.points.length).toBeGreaterThan(100);
     expect(new Set(sink.points.map((p) => p.fields[M.horizonHours]))).toEqual(new Set([12]));
     expect(sink.points.every((p) => String(p.fields[M.modelVersion]).startsWith('plc-failure-12h@'))).toBe(true);
+
+    // Flagged points carry SHAP factors read from the served file, and its explanation of any row
+    // adds up to what onnxruntime computes: softmax(clip(log-odds) / temperature).
+    const flagged = sink.points.filter((p) => Number(p.fields[M.failureProbability]) >= 0.2);
+    expect(flagged.every((p) => JSON.parse(String(p.fields[M.topFactors])).length > 0)).toBe(true);
+    const explain = served.model.explain;
+    if (!explain) throw new Error('expected the served model to have an explainer');
+    const manifest = served.model.manifest;
+    const matrix = buildFeatures(manifest.features, maintenanceHistory({ seed: 9, days: 3, plcs: 3, endUs }));
+    const outputs = await served.model.run(matrix);
+    if (outputs.task !== 'classification') throw new Error('expected a classifier');
+    const failure = manifest.labels.indexOf(manifest.positiveLabel ?? '');
+    let largest = 0;
+    for (let i = 0; i < matrix.rowCount; i++) {
+      const { base, contributions } = explain(
+        matrix.values.subarray(i * matrix.featureCount, (i + 1) * matrix.featureCount)
+      );
+      const logOdds = Math.max(
+        -30,
+        Math.min(
+          30,
+          contributions.reduce((sum, c) => sum + c, base)
+        )
+      );
+      const p = 1 / (1 + Math.exp(-logOdds / manifest.temperature));
+      largest = Math.max(largest, Math.abs(p - outputs.probabilities[i * outputs.classes + failure]));
+    }
+    expect(largest).toBeLessThan(1e-5);
   }, 300_000);
 });

@@ -1,9 +1,11 @@
 import type { Logger } from '../adapters/logger';
+import { tabularExplainer } from '../adapters/onnx/tabularExplainer';
 import { OnnxTabularModel } from '../adapters/onnx/tabularModel';
 import { loadModel, ModelNotFoundError } from '../adapters/registry/modelRegistry';
 import type { RegistryManifest } from '../domain/mlops/manifest';
 import { isTabularManifest } from '../domain/mlops/tabularModel';
 import type { TabularManifest } from '../domain/mlops/tabularModel';
+import { failureLabelIndex } from '../pipeline/maintenanceStage';
 import type { MaintenanceModel, MaintenanceStageOptions, RemainingLifeModel } from '../pipeline/maintenanceStage';
 import { MAINTENANCE_HORIZON_H, MAINTENANCE_STEP_MS, REMAINING_LIFE_CAP_H } from '../simulator/maintenanceHistory';
 
@@ -85,6 +87,8 @@ export async function loadMaintenanceModel(
     throw new Error(`${name} ${manifest.version} is not a tabular classifier over a device's history`);
   }
   const failure = await OnnxTabularModel.load(stored.onnx, manifest);
+  // The top factors are exact SHAP values of the failure label's log-odds, read from the same file.
+  const explain = tabularExplainer(stored.onnx, manifest, failureLabelIndex(manifest));
   logger.info({ model: name, version: manifest.version }, 'maintenance model loaded');
 
   let remainingLife: RemainingLifeModel | undefined;
@@ -106,7 +110,12 @@ export async function loadMaintenanceModel(
     }
   }
   return {
-    model: { manifest: failure.manifest, run: (matrix) => failure.run(matrix), remainingLife },
+    model: {
+      manifest: failure.manifest,
+      run: (matrix) => failure.run(matrix),
+      remainingLife,
+      ...(explain ? { explain } : {}),
+    },
     options: {
       bucketMs: MAINTENANCE_STEP_MS,
       historyRows: Math.max(...manifest.features.windows, 1),

@@ -3,6 +3,7 @@ import { exportProblemOnnx } from '../adapters/onnx/problemModel';
 import { readAliases, saveModel, setAlias } from '../adapters/registry/modelRegistry';
 import type { CreatedBy, VersionMetadata } from '../domain/mlops/manifest';
 import { trainProblem } from '../domain/problems/automl';
+import { problemReference } from '../domain/problems/explanation';
 import type { ProblemTrainOptions, ProblemReport } from '../domain/problems/automl';
 import { PROBLEM_MODEL_KIND, PROBLEM_TENSORS, problemModelName } from '../domain/problems/manifest';
 import type { ProblemManifest } from '../domain/problems/manifest';
@@ -85,6 +86,10 @@ export async function trainAndRegister(
     },
     dataHash: trained.dataHash,
     metrics: trained.report,
+    reference: problemReference(data.grid, data.series, trained.spec, {
+      fromMs: Date.parse(definition.training.from),
+      toMs: Date.parse(definition.training.to),
+    }),
     createdBy: job.createdBy,
   };
   const saved = await saveModel<ProblemManifest & Partial<VersionMetadata>>(job.registryDir, manifest, onnx);

@@ -19,6 +19,12 @@ import { Rng } from './random';
  * the event as well as both do. On purpose, a share of warm-ups has no precursor at all, which no
  * model can foresee. Episodes start at random (about one per `episodeEveryHours` + 4 h per freezer).
  * Seeded: the same options give the same points.
+ *
+ * With `precooled` > 0, that share of the foreseeable warm-ups is pre-empted by an operator who
+ * lowers the set-point to −25 °C when the precursors start: the precursors come, the warm-up does
+ * not (the colder goods absorb the rush). What the set-point does is then learnable, so the "how
+ * it could have been avoided" search has a real remedy to find. Decided by a generator of its own:
+ * with the default 0 the points are the same as without the option.
  */
 
 export interface FreezerOptions {
@@ -30,6 +36,8 @@ export interface FreezerOptions {
   episodeEveryHours: number;
   /** Share of warm-ups without precursors. */
   unforeseeable: number;
+  /** Share of foreseeable warm-ups pre-empted by lowering the set-point (see above). */
+  precooled: number;
   seed: number;
 }
 
@@ -40,8 +48,12 @@ export const DEFAULT_FREEZER_OPTIONS: FreezerOptions = {
   sampleMs: 5 * 60_000,
   episodeEveryHours: 20,
   unforeseeable: 0.15,
+  precooled: 0,
   seed: 7,
 };
+
+/** The set-point of a pre-empted warm-up, °C. */
+export const PRECOOLED_SETPOINT_C = -25;
 
 export const FREEZER_MEASUREMENT = 'freezer';
 
@@ -93,13 +105,31 @@ export function generateFreezers(options: Partial<FreezerOptions> = {}): {
       else if (kind < 0.5) ramps.push(t);
       else crossings.push({ at: t, foreseeable: !rng.chance(o.unforeseeable) });
     }
+    // Pre-empted warm-ups keep their precursors but lose the warm-up itself.
+    const operator = new Rng(o.seed * 1000 + f + 500);
+    const precooled: number[] = [];
+    const warmUps = crossings.filter((c) => {
+      if (o.precooled > 0 && c.foreseeable && operator.chance(o.precooled)) {
+        precooled.push(c.at);
+        return false;
+      }
+      return true;
+    });
+    crossings.splice(0, crossings.length, ...warmUps);
     for (const c of crossings) truth.push({ host, crossingMs: c.at, foreseeable: c.foreseeable });
     let setpoint = -22;
     for (let ms = o.startMs; ms < endMs; ms += o.sampleMs) {
       if (rng.chance(0.002)) setpoint = setpoint === -22 ? (rng.chance(0.5) ? -21 : -23) : -22;
-      let temperature = setpoint + 0.3 * rng.normal();
+      const cooled = precooled.some((at) => at - ms <= RAMP_MS && ms - at < HOLD_MS);
+      const target = cooled ? PRECOOLED_SETPOINT_C : setpoint;
+      let temperature = target + 0.3 * rng.normal();
       let current = 4 + 0.15 * rng.normal();
       let doorRate = 0.6;
+      for (const at of precooled) {
+        const before = at - ms;
+        if (before > 0 && before <= RAMP_MS) current += 3 * (1 - before / RAMP_MS);
+        if (before > 0 && before <= RUSH_MS) doorRate = 3;
+      }
       for (const c of crossings) {
         const before = c.at - ms;
         if (c.foreseeable && before > 0 && before <= RAMP_MS) current += 3 * (1 - before / RAMP_MS);
@@ -127,7 +157,7 @@ export function generateFreezers(options: Partial<FreezerOptions> = {}): {
         temperatureC: Math.round(temperature * 100) / 100,
         compressorCurrentA: Math.round(current * 100) / 100,
         doorOpenCount: rng.poisson(doorRate),
-        setpointC: setpoint,
+        setpointC: target,
       });
     }
   }

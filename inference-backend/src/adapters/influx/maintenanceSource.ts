@@ -43,6 +43,22 @@ export class SensorBucketSource {
   }
 }
 
+/** The `top_factors` JSON of a point; nothing for points written before it existed or by occlusion. */
+function factorsOf(cell: unknown): Pick<MaintenanceAlarmRecord, 'factors'> {
+  if (typeof cell !== 'string' || cell === '') return {};
+  try {
+    const parsed: unknown = JSON.parse(cell);
+    if (!Array.isArray(parsed)) return {};
+    const factors = parsed.filter(
+      (f): f is { feature: string; value?: number; weight: number } =>
+        typeof f === 'object' && f !== null && typeof f.feature === 'string' && typeof f.weight === 'number'
+    );
+    return factors.length ? { factors } : {};
+  } catch {
+    return {};
+  }
+}
+
 /** Reads the maintenance alarms the stage wrote (aiops_maintenance points with alarm = true). */
 export class MaintenanceAlarmSource {
   constructor(
@@ -54,7 +70,9 @@ export class MaintenanceAlarmSource {
   async read(fromUs: number, toUs: number): Promise<MaintenanceAlarmRecord[]> {
     const f = M.fields;
     const t = M.tags;
-    const columns = [f.failureProbability, f.horizonHours, f.topFactor, f.modelVersion].map(quoteIdentifier).join(', ');
+    const columns = [f.failureProbability, f.horizonHours, f.topFactor, f.topFactors, f.modelVersion]
+      .map(quoteIdentifier)
+      .join(', ');
     const q =
       `SELECT ${columns} FROM ${quoteIdentifier(M.measurement)} ` +
       `WHERE ${quoteIdentifier(f.alarm)} = true AND time > ${timeLiteralUs(fromUs)} AND time <= ${timeLiteralUs(toUs)} ` +
@@ -69,6 +87,7 @@ export class MaintenanceAlarmSource {
           probability: Number(row[f.failureProbability]),
           horizonHours: Number(row[f.horizonHours]),
           topFactor: String(row[f.topFactor] ?? ''),
+          ...factorsOf(row[f.topFactors]),
           modelVersion: String(row[f.modelVersion] ?? ''),
         });
       }

@@ -53,6 +53,8 @@ export function ticketPoint(ticket: Ticket, timeUs = ticket.updatedAtMs * 1000):
     [T.fields.autoResolved]: ticket.autoResolved === true,
     [T.fields.changedBy]: ticket.change?.by ?? '',
     [T.fields.changeSummary]: ticket.change?.summary ?? '',
+    // Only predicted problems' tickets carry one: other tickets' points stay as they were.
+    ...(ticket.recommendation ? { [T.fields.recommendation]: ticket.recommendation } : {}),
   };
   const intFields: Record<string, number> = {
     [T.fields.relatedAlerts]: ticket.relatedAlertCount,
@@ -329,5 +331,6 @@ function rowToTicket(row: Record<string, unknown>): Ticket {
       : undefined,
     autoResolved: row[T.fields.autoResolved] === true ? true : undefined,
     hosts: hosts.length ? hosts : undefined,
+    recommendation: str(T.fields.recommendation) || undefined,
   };
 }

@@ -263,6 +263,21 @@ export function readTreeEnsembles(bytes: Uint8Array): Map<string, GbtModel> {
   return result;
 }
 
+/**
+ * Every tree ensemble of an ONNX graph written by this project (tabular models included), keyed by
+ * the regressor's own output tensor (`log_odds_0`, `prediction`): what explanations read.
+ */
+export function readRegressorsByOutput(bytes: Uint8Array): Map<string, GbtModel> {
+  const graph = onnx.ModelProto.decode(bytes).graph;
+  if (!graph) throw new Error('ONNX model has no graph');
+  const featureCount = num(graph.input?.[0]?.type?.tensorType?.shape?.dim?.[1]?.dimValue);
+  const result = new Map<string, GbtModel>();
+  for (const node of graph.node ?? []) {
+    if (node.opType === REGRESSOR) result.set(node.output?.[0] ?? '', decodeRegressor(node, featureCount));
+  }
+  return result;
+}
+
 /** String metadata stored with `buildTreeEnsembleOnnx`. */
 export function readOnnxMetadata(bytes: Uint8Array): Record<string, string> {
   const model = onnx.ModelProto.decode(bytes);

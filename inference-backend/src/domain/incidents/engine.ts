@@ -8,6 +8,7 @@ import { summarise } from './summary';
 import { DEFAULT_INCIDENT_ENGINE_OPTIONS, eventKey } from './types';
 import { ANOMALY_APPNAME } from '../timeseries/anomalyEvidence';
 import { MAINTENANCE_APPNAME } from '../timeseries/maintenanceEvidence';
+import { PROBLEM_APPNAME } from '../problems/evidence';
 import type {
   ClassifiedEvent,
   DecisionChange,
@@ -456,8 +457,9 @@ export class IncidentEngine {
       if (incident !== undefined && isActive(incident)) return incident;
     }
     const onDevice = this.deviceIncidentFor(event);
-    // Metric evidence and failure predictions are about a device: they group by device alone.
-    if (event.appname === ANOMALY_APPNAME || event.appname === MAINTENANCE_APPNAME) return onDevice;
+    // Metric evidence and failure or problem predictions are about a device: they group by device alone.
+    if (event.appname === ANOMALY_APPNAME || event.appname === MAINTENANCE_APPNAME || event.appname === PROBLEM_APPNAME)
+      return onDevice;
     if (onDevice !== undefined && isAnomalyOnly(onDevice)) {
       // The device's own alert says what its metrics' drift was about (the overheating PLC's
       // warning names hardware where its power draw alone read as power).
@@ -576,6 +578,7 @@ export class IncidentEngine {
         else if (evidence.length < MAX_ALERT_SOURCES) evidence.push({ ...item });
       }
     }
+    if (event.routing !== undefined) incident.routing = { ...event.routing };
     if (incident.deciding === undefined || event.confidence > incident.deciding.confidence) {
       incident.deciding = {
         key: eventKey(event.hostname, event.timeUs),

@@ -1,6 +1,6 @@
 import type { EventClass, Explanation } from '@nocai/contract';
 import type { CadenceState } from './cadence';
-import type { ClassifiedEvent, DecisionChange, Heartbeat, SilenceChange } from './types';
+import type { ClassifiedEvent, DecisionChange, EvidenceRouting, Heartbeat, SilenceChange } from './types';
 
 /**
  * The engine's whole memory as plain JSON: `IncidentEngine.toJSON()` returns it and
@@ -80,6 +80,8 @@ export interface IncidentState {
   anomalyAlerts?: number;
   /** Metrics whose anomaly episodes joined it (the metric stage's evidence), strongest score each. */
   metricEvidence?: Explanation[];
+  /** The routing of the latest evidence that carried one (a predicted problem): it overrides the policy's. */
+  routing?: EvidenceRouting;
   rootHost?: string;
   silentHosts: string[];
   /** Silence-only incidents wait until then for a silent ancestor to claim them. */

@@ -75,25 +75,31 @@ export function summarise(incident: IncidentState, ctx: SummaryContext): Inciden
     blastRadiusEscalation: options.blastRadiusEscalation,
   });
   const evidence = incident.deciding?.confidence ?? 0;
+  // Evidence that knows its ticket (a predicted problem) routes it as its definition says.
+  const routing = incident.routing;
   const confidence = incident.silentHosts.length > 0 ? Math.max(evidence, options.silenceConfidence) : evidence;
   return {
     id: incident.id,
     pattern,
     source: incident.alertCount === 0 ? 'silence' : 'logs',
-    title: titleOf({
-      pattern,
-      eventClass,
-      host,
-      deviceKind: device.deviceKind,
-      site: device.site,
-      rootHost: root,
-      rootDeviceKind: rootDevice?.deviceKind,
-      dependants: affected.length,
-      breached: incident.breached,
-    }),
+    title:
+      routing?.title ??
+      titleOf({
+        pattern,
+        eventClass,
+        host,
+        deviceKind: device.deviceKind,
+        site: device.site,
+        rootHost: root,
+        rootDeviceKind: rootDevice?.deviceKind,
+        dependants: affected.length,
+        breached: incident.breached,
+      }),
     eventClass,
-    department: departmentFor(eventClass, device.deviceKind, device.siteKind, options.powerDepartmentBySiteKind),
-    priority: priorityFor(urgency, device.criticality),
+    department:
+      routing?.department ??
+      departmentFor(eventClass, device.deviceKind, device.siteKind, options.powerDepartmentBySiteKind),
+    priority: routing?.priority ?? priorityFor(urgency, device.criticality),
     confidence,
     needsReview: confidence < options.reviewThreshold,
     site: device.site,
@@ -109,6 +115,7 @@ export function summarise(incident: IncidentState, ctx: SummaryContext): Inciden
     hosts: [...new Set([...incident.hosts, ...incident.silentHosts])].sort(),
     explanation: withMetricEvidence(incident.deciding?.explanation ?? [], incident.metricEvidence),
     modelVersion: incident.deciding?.modelVersion ?? INCIDENT_RULES_VERSION,
+    ...(routing?.recommendation ? { recommendation: routing.recommendation } : {}),
   };
 }
 

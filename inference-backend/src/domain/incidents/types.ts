@@ -13,6 +13,19 @@ export interface ClassifiedEvent {
   confidence: number;
   modelVersion: string;
   explanation?: Explanation[];
+  /**
+   * Set by evidence that knows where its ticket belongs (a predicted problem names its department
+   * and priority): the incident it opens or joins is routed so, titled so, and carries the advice.
+   */
+  routing?: EvidenceRouting;
+}
+
+export interface EvidenceRouting {
+  department: Department;
+  priority: Priority;
+  title: string;
+  /** What would avoid the problem, in words (issue 12 point 5). */
+  recommendation?: string;
 }
 
 /** "This device sent something at timeUs" (a syslog line, a metric or a sensor point). */
@@ -67,6 +80,8 @@ export interface IncidentSummary {
   hosts: string[];
   explanation: Explanation[];
   modelVersion: string;
+  /** From evidence with a routing (a predicted problem): what would avoid it. */
+  recommendation?: string;
 }
 
 export type TicketActionKind = 'open' | 'update' | 'resolve';

@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
 import { TICKET_HISTORY_COLUMNS } from '@nocai/contract';
 import type { TicketHistoryRow } from '@nocai/contract';
-import { contributionsGbt, DEFAULT_GBT_OPTIONS, predictGbt, predictGbtMatrix, quantileOfSorted, trainGbt } from './gbt';
+import { DEFAULT_GBT_OPTIONS, predictGbt, predictGbtMatrix, quantileOfSorted, trainGbt } from './gbt';
 import type { FeatureMatrix, GbtModel, GbtOptions } from './gbt';
 import { describeFeatureSource, mttrFeatures, mttrFeatureSchema, mttrInputOf, writeMttrFeatures } from './mttrFeatures';
 import type { MttrFeatureSchema, MttrTicketInput } from './mttrFeatures';
+import { treeShap } from './treeShap';
 
 /**
  * Time to resolve a ticket, as a P50 and a P90: two quantile-loss boosted ensembles on
@@ -382,8 +383,9 @@ function medianSpread(p50: Float64Array, p90: Float64Array): number | undefined 
 }
 
 /**
- * The features that moved this ticket's prediction most, largest effect first. One-hot
- * columns of a category are summed into one entry named after the ticket's value.
+ * The features that moved this ticket's prediction most, largest effect first: exact TreeSHAP
+ * values (log1p-seconds scale). One-hot columns of a category are summed into one entry named
+ * after the ticket's value.
  */
 export function explainMttr(
   model: MttrModel,
@@ -392,7 +394,8 @@ export function explainMttr(
 ): MttrFeatureWeight[] {
   const schema = model.manifest.featureSchema;
   const ensemble = options.quantile === 0.9 ? model.p90 : model.p50;
-  const { contributions } = contributionsGbt(ensemble, mttrFeatures(schema, input));
+  // Exact SHAP values (issue 12), in the ensemble's raw (log1p seconds) scale.
+  const { contributions } = treeShap(ensemble, mttrFeatures(schema, input));
   const bySource = new Map<string, number>();
   schema.features.forEach((spec, f) => {
     const name = describeFeatureSource(input, spec);

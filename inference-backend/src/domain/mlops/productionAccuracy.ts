@@ -1,4 +1,5 @@
 import type { FeedbackVerdict, Ticket } from '@nocai/contract';
+import { PROBLEM_MODEL_PREFIX } from '../problems/manifest';
 import { classificationBySegment, regressionBySegment, type EvaluationRow, type SegmentedEvaluation } from './fairness';
 
 /**
@@ -44,6 +45,12 @@ export type RoutedField = 'eventClass' | 'department' | 'priority';
 export interface ModelRoles {
   /** Decided that the ticket should exist: judged by verdicts. */
   alert: readonly string[];
+  /**
+   * Families of alert models by name prefix: every predictive problem's model (`problem-<name>`,
+   * issue 12) decided that its ticket should exist, and an alert acted upon whose problem did not
+   * occur (`avoided`) is its true positive.
+   */
+  alertPrefixes?: readonly string[];
   /** Chose one routing field of the ticket: judged by corrections. */
   routing: Readonly<Record<string, RoutedField>>;
   /** Estimated the time to resolve (the P50 is compared with the actual time). */
@@ -53,6 +60,7 @@ export interface ModelRoles {
 /** The served models' names (`SERVED_MODELS` in services/onnxModels.ts; a test keeps the two equal). */
 export const DEFAULT_MODEL_ROLES: ModelRoles = {
   alert: ['event-class', 'event-decision'],
+  alertPrefixes: [PROBLEM_MODEL_PREFIX],
   routing: {
     'event-class': 'eventClass',
     'ticket-class': 'eventClass',
@@ -172,7 +180,9 @@ export function productionAccuracy(
     for (const ref of refs) {
       const e = of(ref);
       if (verdict) e.counts[verdict]++;
-      if (verdict && roles.alert.includes(ref.model)) {
+      const isAlertModel =
+        roles.alert.includes(ref.model) || (roles.alertPrefixes ?? []).some((prefix) => ref.model.startsWith(prefix));
+      if (verdict && isAlertModel) {
         e.alert.push({ yTrue: verdict === 'invalid' ? NEGATIVE : POSITIVE, yPred: POSITIVE, segments });
       }
       const field = roles.routing[ref.model];

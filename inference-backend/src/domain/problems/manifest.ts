@@ -1,6 +1,7 @@
 import type { ProblemDefinition } from '@nocai/contract';
 import type { ProblemFeatureSpec } from './dataset';
 import type { ProblemReport } from './automl';
+import type { ProblemReference } from './explanation';
 import type { PlattCalibration, ProblemLearnerSpec } from './learners';
 
 /** Tensor names of a problem model's graph: float32 [N, F] in, [N, 1] probability out. */
@@ -48,7 +49,16 @@ export interface ProblemManifest {
   dataHash: string;
   metrics: ProblemReport;
   parentVersion: string | null;
+  /**
+   * The training period's feature means and variables' ranges, for explanations and the "how it
+   * could have been avoided" search; absent in models trained before serving existed (the problem
+   * stage then computes it from the training period once).
+   */
+  reference?: ProblemReference;
 }
 
-/** The registry name of a problem's models: `problem-<name>`, apart from the other models' names. */
-export const problemModelName = (problem: string) => `problem-${problem}`;
+/** The registry names of problems' models start with this, apart from the other models' names. */
+export const PROBLEM_MODEL_PREFIX = 'problem-';
+
+/** The registry name of a problem's models: `problem-<name>`. */
+export const problemModelName = (problem: string) => `${PROBLEM_MODEL_PREFIX}${problem}`;

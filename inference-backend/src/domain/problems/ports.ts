@@ -1,5 +1,7 @@
 import type { ProblemDefinition } from '@nocai/contract';
 import type { EntitySeries, ProblemGrid } from './dataset';
+import type { LinearTerms, ProblemScorer } from './explanation';
+import type { ProblemManifest } from './manifest';
 
 /** A problem's series on its grid, with the input variables its patterns resolved to. */
 export interface ProblemSeriesData {
@@ -19,4 +21,18 @@ export interface ProblemSeriesSource {
   resolveVariables(definition: ProblemDefinition): Promise<string[]>;
   /** The series of every entity on the grid of `interval` steps covering [fromMs, toMs). */
   load(definition: ProblemDefinition, range: { fromMs: number; toMs: number }): Promise<ProblemSeriesData>;
+}
+
+/** A problem model the registry serves (its champion): its manifest and the graph's scorer. */
+export interface ServedProblem {
+  manifest: ProblemManifest;
+  /** Probabilities for row-major float32 rows of the manifest's features. */
+  score: ProblemScorer;
+  /** For a logistic model, the graph's linear terms (exact contributions); undefined for trees. */
+  linear?: LinearTerms;
+}
+
+/** The problem models to serve now (the registry's champions), reloaded so promotions serve without a restart. */
+export interface ServedProblemCatalog {
+  champions(): Promise<ServedProblem[]>;
 }

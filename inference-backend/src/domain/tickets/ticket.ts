@@ -79,6 +79,7 @@ export function ticketFromIncident(incident: IncidentSummary, deps: TicketBuildD
     similarTickets: deps.similarTickets?.(incident) ?? [],
     modelVersion: incident.modelVersion,
     hosts: [...incident.hosts],
+    ...(incident.recommendation ? { recommendation: incident.recommendation } : {}),
   };
 }
 

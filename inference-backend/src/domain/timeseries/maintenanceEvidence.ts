@@ -10,6 +10,11 @@ export interface MaintenanceAlarmRecord {
   horizonHours: number;
   /** `measurement.field` of the sensor that raised the risk most; empty when none stood out. */
   topFactor: string;
+  /**
+   * The sensors that moved the risk most, the top factor first: last value and exact SHAP
+   * contribution to the log-odds of failure. Absent for models explained by occlusion.
+   */
+  factors?: { feature: string; value?: number; weight: number }[];
   modelVersion: string;
 }
 
@@ -36,8 +41,10 @@ export function maintenanceEvent(alarm: MaintenanceAlarmRecord): ClassifiedEvent
     decision: 'alert',
     confidence: Math.max(0, Math.min(1, alarm.probability)),
     modelVersion: alarm.modelVersion,
-    explanation: alarm.topFactor
-      ? [{ feature: alarm.topFactor, weight: Math.round(alarm.probability * 1000) / 1000 }]
-      : [],
+    explanation: alarm.factors?.length
+      ? alarm.factors.map((f) => ({ ...f }))
+      : alarm.topFactor
+        ? [{ feature: alarm.topFactor, weight: Math.round(alarm.probability * 1000) / 1000 }]
+        : [],
   };
 }

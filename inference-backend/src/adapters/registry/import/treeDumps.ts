@@ -20,8 +20,10 @@ export type EnsembleNode =
       falseChild: number;
       /** Where a NaN goes: the true branch when set (ONNX `nodes_missing_value_tracks_true`). */
       missingTrue: boolean;
+      /** Training weight that reached the node (XGBoost's hessian sum), when the file has it: for SHAP. */
+      cover?: number;
     }
-  | { kind: 'leaf'; value: number };
+  | { kind: 'leaf'; value: number; cover?: number };
 
 /** Node 0 is the root; children are indices into `nodes`. */
 export interface EnsembleTree {
@@ -103,10 +105,8 @@ function userFeatureNames(names: unknown): string[] | undefined {
 /** Keeps the nodes reachable from `root` and numbers them in visiting order, root first. */
 function compact<T>(
   root: T,
-  visit: (
-    node: T
-  ) =>
-    | { leaf: number }
+  visit: (node: T) =>
+    | { leaf: number; cover?: number }
     | {
         split: Omit<Extract<EnsembleNode, { kind: 'split' }>, 'kind' | 'trueChild' | 'falseChild'>;
         trueNode: T;
@@ -121,7 +121,7 @@ function compact<T>(
     const { node, slot } = stack.pop() as { node: T; slot: number };
     const seen = visit(node);
     if ('leaf' in seen) {
-      nodes[slot] = { kind: 'leaf', value: seen.leaf };
+      nodes[slot] = { kind: 'leaf', value: seen.leaf, ...(seen.cover === undefined ? {} : { cover: seen.cover }) };
       continue;
     }
     if (nodes.length + 2 > maxNodes)
@@ -209,6 +209,9 @@ export function convertXgboost(dump: unknown): TreeEnsembleModel {
     const condition = numbersAt(raw, 'split_conditions', where, n);
     const defaultLeft = numbersAt(raw, 'default_left', where, n);
     const splitType = Array.isArray(raw.split_type) ? raw.split_type : [];
+    // Hessian sums per node: what XGBoost's and shap's TreeSHAP weigh children by. Optional.
+    const hessians = Array.isArray(raw.sum_hessian) && raw.sum_hessian.length === n ? raw.sum_hessian : [];
+    const coverOf = (i: number) => (typeof hessians[i] === 'number' ? { cover: hessians[i] as number } : {});
     const nodeAt = (i: number) => {
       if (!Number.isInteger(i) || i < 0 || i >= n)
         throw new UnsupportedModelError(`${where} has a child ${i} outside its ${n} nodes`);
@@ -217,7 +220,7 @@ export function convertXgboost(dump: unknown): TreeEnsembleModel {
     const nodes = compact<number>(
       0,
       (i) => {
-        if (left[i] === -1) return { leaf: condition[i] };
+        if (left[i] === -1) return { leaf: condition[i], ...coverOf(i) };
         if (splitType[i] !== undefined && splitType[i] !== 0) {
           throw new UnsupportedModelError(`${where} node ${i} is a categorical split, which is not supported`);
         }
@@ -226,7 +229,13 @@ export function convertXgboost(dump: unknown): TreeEnsembleModel {
         }
         return {
           // XGBoost: x < split_condition goes left, missing goes where default_left says.
-          split: { feature: feature[i], threshold: condition[i], mode: 'BRANCH_LT', missingTrue: defaultLeft[i] === 1 },
+          split: {
+            feature: feature[i],
+            threshold: condition[i],
+            mode: 'BRANCH_LT',
+            missingTrue: defaultLeft[i] === 1,
+            ...coverOf(i),
+          },
           trueNode: nodeAt(left[i]),
           falseNode: nodeAt(right[i]),
         };
