@@ -4,6 +4,7 @@ import { InfluxClient, InfluxError, InfluxWriter, quoteIdentifier, quoteString }
 import { freePort, startLocalInfluxd } from '../../inference-backend/src/adapters/influx/localServer';
 import type { SeriesPoint } from '../../inference-backend/src/domain/series';
 import { freshDatabase } from '../support/influx';
+import { waitFor } from '../support/wait';
 
 const HOSTILE = [
   'plain',
@@ -99,7 +100,8 @@ describe('InfluxDB adapter against a real influxd', () => {
     expect(sent).toEqual([3, 3]);
     const count = async () => (await client.query(database, 'SELECT count(v) FROM m'))[0]?.rows[0]?.count;
     expect(await count()).toBe(6);
-    await new Promise((r) => setTimeout(r, 800));
+    // The timer flushes the rest on its own: waited on, not slept for.
+    await waitFor(async () => (sent.length === 3 ? true : undefined), 60_000, 'the timed flush');
     expect(sent).toEqual([3, 3, 1]);
     expect(await count()).toBe(7);
   });

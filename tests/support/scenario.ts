@@ -100,8 +100,17 @@ export async function runScenario(
     120_000,
     'all lines processed'
   );
-  // One more engine step past the last line so that pending decisions (false-alarm holds) settle.
-  await new Promise((r) => setTimeout(r, 500));
+  // Written is not yet committed: the batch of the last line saves its state and hands its tickets
+  // over after its writes, then counts its lines (nocai_pipeline_lines_read_total) as its last step.
+  const linesCommitted = async () => {
+    const text = await (await backend.call('/metrics')).text();
+    return Number(/^nocai_pipeline_lines_read_total\{stage="logs"\} (\d+)/m.exec(text)?.[1] ?? 0);
+  };
+  await waitFor(
+    async () => ((await linesCommitted()) >= result.syslogLines ? true : undefined),
+    120_000,
+    'every line committed'
+  );
   return {
     backend,
     inventory,

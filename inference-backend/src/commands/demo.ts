@@ -645,7 +645,7 @@ async function startPrivateInfluxd(dataDir: string): Promise<PrivateInfluxd> {
     }
   };
   const url = `http://127.0.0.1:${httpPort}`;
-  const deadline = Date.now() + 20_000;
+  const deadline = Date.now() + 60_000;
   for (;;) {
     if (child.exitCode !== null || child.signalCode !== null) {
       throw new StartupError(

@@ -57,7 +57,7 @@ describe('nocai simulate', () => {
     expect(csv[0]).toMatch(/^id,opened_at,resolved_at,site,site_kind,host,device_kind,class,department,priority/);
     expect((await readLines(join(dir, 'history', 'tickets.jsonl'))).length).toBe(csv.length - 1);
     expect(output.err).toBe('');
-  }, 30_000);
+  }, 300_000);
 
   it('When an option is malformed, then it fails with one sentence about that option', async () => {
     const output = { out: '', err: '' };

@@ -50,7 +50,7 @@ describe('runBackfill', () => {
     expect(sink.minUs).toBeGreaterThanOrEqual(END_US - 30 * 24 * HOUR_US);
     expect(sink.maxUs).toBeLessThan(END_US + MINUTE_US);
     expect(result.completed).toBe(true);
-  }, 60_000);
+  }, 300_000);
 
   it('When backfilling into a line-protocol file, then every point becomes one line and truth matches the syslog lines', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'nocai-backfill-'));
@@ -101,7 +101,7 @@ describe('runBackfill', () => {
 
 /** Polls until `probe` holds; the live loop runs on timers, so tests wait on what it did, never on durations. */
 async function until(probe: () => boolean, what: string): Promise<void> {
-  const deadline = Date.now() + 10_000;
+  const deadline = Date.now() + 60_000;
   while (!probe()) {
     if (Date.now() > deadline) throw new Error(`${what} did not happen`);
     await new Promise((resolve) => setTimeout(resolve, 5));

@@ -8,6 +8,8 @@ export interface LocalInfluxd {
   url: string;
   dataDir: string;
   pid: number;
+  /** The HTTP and RPC ports, to start it again where its clients look for it (a restart after a crash). */
+  ports: { http: number; rpc: number };
   stop(): Promise<void>;
 }
 
@@ -38,13 +40,13 @@ export async function freePort(): Promise<number> {
  * folder, configured through environment variables only so no config file is needed.
  */
 export async function startLocalInfluxd(
-  options: { dataDir?: string; keepData?: boolean; env?: Record<string, string> } = {}
+  options: { dataDir?: string; keepData?: boolean; env?: Record<string, string>; ports?: { http: number; rpc: number } } = {}
 ): Promise<LocalInfluxd> {
   const binary = findInfluxd();
   if (!binary) throw new Error(INFLUXD_MISSING);
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'nocai-influxd-'));
-  const httpPort = await freePort();
-  const rpcPort = await freePort();
+  const httpPort = options.ports?.http ?? (await freePort());
+  const rpcPort = options.ports?.rpc ?? (await freePort());
   const env = {
     ...process.env,
     INFLUXDB_META_DIR: join(dataDir, 'meta'),
@@ -65,7 +67,7 @@ export async function startLocalInfluxd(
     stderr = (stderr + chunk.toString()).slice(-4000);
   });
   const url = `http://127.0.0.1:${httpPort}`;
-  const deadline = Date.now() + 20_000;
+  const deadline = Date.now() + 60_000;
   for (;;) {
     if (child.exitCode !== null) {
       throw new Error(`influxd exited with code ${child.exitCode} before answering: ${stderr.trim()}`);
@@ -87,6 +89,7 @@ export async function startLocalInfluxd(
     url,
     dataDir,
     pid,
+    ports: { http: httpPort, rpc: rpcPort },
     stop: async () => {
       if (child.exitCode === null) {
         const exited = new Promise((r) => child.once('exit', r));

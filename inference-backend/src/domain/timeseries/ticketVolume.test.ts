@@ -176,7 +176,7 @@ describe('forecastVolume', () => {
       // Local hours 08–18 of Whit Monday against those of the Monday before (CEST is UTC+2).
       const sum = (day: number) => f.point.slice(day * 24 + 6, day * 24 + 16).reduce((a, b) => a + b, 0);
       expect(sum(dayOf(2024, 5, 20))).toBeLessThan(0.6 * sum(dayOf(2024, 5, 13)));
-    }, 60_000);
+    }, 300_000);
 
     it('When a holiday falls in a history with no holiday before it, then the forecast has no holiday effect to apply', () => {
       const shortStart = Date.UTC(2024, 3, 8); // 8 April: no German holiday until 1 May
@@ -206,7 +206,7 @@ describe('forecastVolume', () => {
     expect(meanAbsoluteError(expected, f.point)).toBeLessThan(3);
     const yearAverage = 20;
     expect(f.point.reduce((a, b) => a + b, 0) / 14).toBeLessThan(0.75 * yearAverage);
-  }, 60_000);
+  }, 300_000);
 
   it('When the options or counts are unusable, then it says which', () => {
     expect(() => forecastVolume([1, 2], MONDAY, { step: '1h', horizon: 0, level: 0.9 })).toThrow(/horizon/);
