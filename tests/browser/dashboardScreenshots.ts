@@ -27,6 +27,8 @@ export async function screenshotDashboards(
   const files: string[] = [];
   for (const name of names) {
     const page = await browser.newPage({ viewport: { width: 1920, height: 1080 } });
+    // Waits on what the page shows, with room for a machine busy with other work.
+    page.setDefaultTimeout(120_000);
     // A render error leaves the page blank without the error marker: keep what the page reported to say why.
     const problems: string[] = [];
     page.on('pageerror', (error) => problems.push(error.message));

@@ -65,6 +65,8 @@ describe('nocai demo --month: the performance report of a simulated month of the
     expect(html).toMatch(/promoted/);
     expect(html).toMatch(/data-source="production"/);
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    // Waits on what the page shows, with room for a machine busy with other work.
+    page.setDefaultTimeout(120_000);
     const problems: string[] = [];
     page.on('pageerror', (error) => problems.push(error.message));
     page.on('console', (message) => {

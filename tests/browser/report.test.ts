@@ -49,6 +49,8 @@ describe('the performance report in a real browser', () => {
 
     browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    // Waits on what the page shows, with room for a machine busy with other work.
+    page.setDefaultTimeout(120_000);
     page.on('pageerror', (error) => problems.push(error.message));
     page.on('console', (message) => {
       if (message.type() === 'error' || message.type() === 'warning') problems.push(message.text());

@@ -26,6 +26,8 @@ export async function screenshotReport(browser: Browser, outDir: string): Promis
   const dir = mkdtempSync(join(tmpdir(), 'nocai-report-shot-'));
   const demo = startDemo(dir, ['--month']);
   const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+  // Waits on what the page shows, with room for a machine busy with other work.
+  page.setDefaultTimeout(120_000);
   const problems: string[] = [];
   page.on('pageerror', (error) => problems.push(error.message));
   page.on('console', (message) => {

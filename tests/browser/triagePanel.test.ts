@@ -21,8 +21,10 @@ describe('triage panel in a real browser', () => {
   beforeAll(async () => {
     session = await startHarnessSession();
     page = await session.browser.newPage({ viewport: { width: 1920, height: 900 }, timezoneId: BROWSER_TIME_ZONE });
+    // Waits on what the page shows, with room for a machine busy with other work.
+    page.setDefaultTimeout(120_000);
     await page.goto(`${session.server.url}/?theme=light`);
-    await page.waitForSelector('body[data-harness-ready="true"]', { timeout: 30_000 });
+    await page.waitForSelector('body[data-harness-ready="true"]', { timeout: 120_000 });
   });
   afterAll(() => session?.stop());
 
