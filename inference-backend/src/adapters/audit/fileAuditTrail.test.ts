@@ -171,6 +171,68 @@ describe('FileAuditTrail', () => {
     expect(await verifyAuditTrail(trail.file)).toEqual({ ok: true, entries: 2 });
   });
 
+  const collectingMirror = () => {
+    const written: SeriesPoint[] = [];
+    return { written, mirror: { write: async (points: readonly SeriesPoint[]) => void written.push(...points) } };
+  };
+
+  it('When the backend stopped before its mirror caught up, then the next start mirrors what the file holds', async () => {
+    const first = new FileAuditTrail(dir, {
+      clock,
+      mirror: { write: async () => Promise.reject(new Error('connect ECONNREFUSED')) },
+    });
+    await first.start();
+    await recordAll(first, 3);
+    expect(await first.flushMirror()).toBe(3);
+
+    const { written, mirror } = collectingMirror();
+    const restarted = new FileAuditTrail(dir, { clock, mirror });
+    await restarted.start();
+    expect(await restarted.flushMirror()).toBe(0);
+    expect(written.map((p) => p.intFields?.seq)).toEqual([1, 2, 3]);
+    // Mirrored once: a third start has nothing to send.
+    const again = collectingMirror();
+    const third = new FileAuditTrail(dir, { clock, mirror: again.mirror });
+    await third.start();
+    expect(await third.flushMirror()).toBe(0);
+    expect(again.written).toEqual([]);
+  });
+
+  it("When another process (the CLI) appends to the trail, then the backend's mirror sends its entries too, in order", async () => {
+    const { written, mirror } = collectingMirror();
+    const backend = new FileAuditTrail(dir, { clock, mirror });
+    await backend.start();
+    await backend.record(input(1));
+    await backend.flushMirror();
+    const cli = new FileAuditTrail(dir, { clock });
+    await cli.record(input(2, { action: 'token.create' }));
+    await backend.record(input(3));
+    expect(await backend.flushMirror()).toBe(0);
+    expect(written.map((p) => [p.intFields?.seq, p.tags.action])).toEqual([
+      [1, 'ticket.update'],
+      [2, 'token.create'],
+      [3, 'ticket.update'],
+    ]);
+  });
+
+  it('When more entries wait than memory keeps, then none is dropped: the rest are read back from the file', async () => {
+    const { written, mirror } = collectingMirror();
+    let down = true;
+    const trail = new FileAuditTrail(dir, {
+      clock,
+      maxPendingMirror: 4,
+      mirror: {
+        write: async (points: readonly SeriesPoint[]) =>
+          down ? Promise.reject(new Error('timeout')) : mirror.write(points),
+      },
+    });
+    await trail.start();
+    await recordAll(trail, 11);
+    down = false;
+    expect(await trail.flushMirror()).toBe(0);
+    expect(written.map((p) => p.intFields?.seq)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
+  });
+
   it('When the mirror fails, then the record is still on disk and it is mirrored with the next record', async () => {
     const written: SeriesPoint[] = [];
     let down = true;

@@ -1,4 +1,4 @@
-import { mkdir, open, truncate } from 'node:fs/promises';
+import { mkdir, open, readFile, rename, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { AuditEntry, AuditEntryInput, AuditSink } from '../../domain/audit/audit';
 import { systemClock, type Clock, type PointSink } from '../../domain/series';
@@ -6,6 +6,7 @@ import { InfluxError } from '../influx/errors';
 import { auditPoint } from './auditPoint';
 import { AUDIT_FILE, GENESIS_HASH, parseEntryLine, prepareEntry, sealEntry, type PreparedEntry } from './chain';
 import { readAuditEntries, type AuditFilter, type AuditPage } from './query';
+import { readTrailLines } from './lines';
 import { lockTrail } from './trailLock';
 
 /** The trail's folder in the backend's state folder (`NOCAI_STATE_DIR`). */
@@ -27,14 +28,18 @@ export interface FileAuditTrailOptions {
   clock?: Clock;
   /** A mirror write failed; the entries stay queued and are retried with the next record. */
   onMirrorError?: (error: unknown, pendingEntries: number) => void;
+  /** Entries kept in memory for the mirror, at most; beyond, the mirror reads them back from the file. */
+  maxPendingMirror?: number;
   /** How long to wait for another process's lock on the trail before giving up. */
   lockWaitMs?: number;
 }
 
 /** Entries written with one append and one fsync, at most (records that queue up while a write runs). */
 const MAX_GROUP = 1000;
-/** Entries waiting for the mirror, at most: beyond, the oldest are left to the file alone. */
+/** Entries waiting for the mirror in memory, at most: beyond, they are read back from the file. */
 const MAX_PENDING_MIRROR = 10_000;
+/** The seq of the last entry known to be in `aiops_audit`, beside the trail. */
+const MIRROR_MARK = 'mirrored.json';
 /** The last record is searched for in a tail this large first, then larger. */
 const TAIL_BYTES = 64 * 1024;
 
@@ -63,9 +68,11 @@ interface Waiting {
  * fails with the reason until a person has looked (`nocai audit verify` names it). Repairing it
  * here would hide exactly what the trail exists to show.
  *
- * Each written entry is then mirrored to `aiops_audit` in the background. The file is the record:
- * a failed mirror write loses nothing on disk and is retried with the next record (or by
- * `flushMirror`).
+ * Each written entry is then mirrored to `aiops_audit` in the background. The file is the record,
+ * and `mirrored.json` beside it holds the seq of the last entry known to be mirrored: a failed
+ * mirror write is retried with the next record (or by `flushMirror`), and what a stopped process
+ * or another process (the CLI) left unmirrored is read back from the file and mirrored after
+ * `start`. Writing an entry again is harmless: it lands on its own point.
  */
 export class FileAuditTrail implements AuditSink {
   readonly file: string;
@@ -74,9 +81,13 @@ export class FileAuditTrail implements AuditSink {
   private writing: Promise<void> | undefined;
   /** The end of the file as this process last wrote it; re-read when the size differs. */
   private tail: Tail | undefined;
+  /** Entries this process wrote that the mirror has not taken yet, oldest first (a cache of the file). */
   private readonly pendingMirror: AuditEntry[] = [];
-  private mirroring: Promise<void> | undefined;
-  private mirrorDropped = 0;
+  private mirroring: Promise<boolean> | undefined;
+  /** Seq of the last mirrored entry, from `mirrored.json` (read once). */
+  private mirroredSeq: number | undefined;
+  /** Some entries after `mirroredSeq` are on disk only: read them back from the file. */
+  private catchUp = false;
 
   constructor(
     readonly dir: string,
@@ -112,11 +123,17 @@ export class FileAuditTrail implements AuditSink {
     await mkdir(this.dir, { recursive: true });
     // Under the lock: another process's append in progress is not a torn record.
     const release = await lockTrail(this.file, this.options.lockWaitMs);
+    let entries: number;
     try {
-      return { entries: (await this.readTail()).seq };
+      entries = (await this.readTail()).seq;
     } finally {
       await release().catch(() => undefined);
     }
+    if (this.options.mirror && entries > (await this.mirrorMark())) {
+      this.catchUp = true;
+      this.startMirroring();
+    }
+    return { entries };
   }
 
   /** Entries of the trail matching `filter`, oldest first (the newest `limit` of them). */
@@ -124,17 +141,24 @@ export class FileAuditTrail implements AuditSink {
     return readAuditEntries(this.file, filter);
   }
 
-  /** Entries written but not yet in `aiops_audit`, and how many the queue's bound made it give up. */
-  get mirrorBacklog(): { pending: number; dropped: number } {
-    return { pending: this.pendingMirror.length, dropped: this.mirrorDropped };
-  }
-
-  /** Waits for the mirror to settle, retrying once what is pending; resolves with what is still pending. */
+  /**
+   * Waits for the mirror to settle, retrying what is pending until a write fails or nothing is
+   * left; resolves with how many entries of the trail are not yet in `aiops_audit`.
+   */
   async flushMirror(): Promise<number> {
+    if (!this.options.mirror) return 0;
     await this.mirroring;
-    this.startMirroring();
-    await this.mirroring;
-    return this.pendingMirror.length;
+    for (;;) {
+      this.startMirroring();
+      const mirroring = this.mirroring;
+      if (!mirroring || !(await mirroring)) break;
+    }
+    const release = await lockTrail(this.file, this.options.lockWaitMs);
+    try {
+      return (await this.readTail()).seq - (await this.mirrorMark());
+    } finally {
+      await release().catch(() => undefined);
+    }
   }
 
   private startWriting(): void {
@@ -157,10 +181,11 @@ export class FileAuditTrail implements AuditSink {
     group.forEach((w, i) => w.resolve(written[i]));
     if (this.options.mirror) {
       this.pendingMirror.push(...written);
-      const excess = this.pendingMirror.length - MAX_PENDING_MIRROR;
+      const excess = this.pendingMirror.length - (this.options.maxPendingMirror ?? MAX_PENDING_MIRROR);
       if (excess > 0) {
+        // Still on disk: the mirror reads them back from the file when their turn comes.
         this.pendingMirror.splice(0, excess);
-        this.mirrorDropped += excess;
+        this.catchUp = true;
       }
       this.startMirroring();
     }
@@ -261,29 +286,109 @@ export class FileAuditTrail implements AuditSink {
   }
 
   private startMirroring(): void {
-    const mirror = this.options.mirror;
-    if (!mirror || this.mirroring || this.pendingMirror.length === 0) return;
-    const batch = this.pendingMirror.slice();
-    this.mirroring = mirror
-      .write(batch.map(auditPoint))
-      .then(
-        () => this.forgetMirrored(batch),
-        (error: unknown) => {
-          // InfluxDB refused the points themselves (400): retrying would be refused again; the
-          // accepted ones of a partial write are stored. Anything else (down, timeout) is retried.
-          if (error instanceof InfluxError && error.kind === 'refused') this.forgetMirrored(batch);
-          this.options.onMirrorError?.(error, this.pendingMirror.length);
-        }
-      )
-      .finally(() => {
-        this.mirroring = undefined;
-      });
+    if (!this.options.mirror || this.mirroring) return;
+    if (!this.catchUp && this.pendingMirror.length === 0) return;
+    this.mirroring = this.mirrorNext().finally(() => {
+      this.mirroring = undefined;
+    });
   }
 
-  private forgetMirrored(batch: readonly AuditEntry[]): void {
-    const done = new Set(batch);
+  /** Mirrors the next entries after the mark; true when it made progress (and may go on). */
+  private async mirrorNext(): Promise<boolean> {
+    const mirror = this.options.mirror;
+    if (!mirror) return false;
+    const limit = this.options.maxPendingMirror ?? MAX_PENDING_MIRROR;
+    let mark: number;
+    let batch: AuditEntry[];
+    let fromFile = false;
+    try {
+      mark = await this.mirrorMark();
+      // Entries after the mark that memory does not hold (another process's, a previous run's, or
+      // beyond the memory bound) are read back from the file.
+      const held = this.pendingMirror.filter((e) => e.seq > mark);
+      const gap = held.some((e, i) => e.seq !== (i === 0 ? mark : held[i - 1].seq) + 1);
+      if (this.catchUp || gap) {
+        this.catchUp = false;
+        fromFile = true;
+        batch = await this.entriesAfter(mark, limit);
+        if (batch.length === limit) this.catchUp = true;
+      } else {
+        batch = held;
+      }
+    } catch (error) {
+      this.options.onMirrorError?.(error, this.pendingMirror.length);
+      return false;
+    }
+    if (batch.length === 0) {
+      this.forgetMirrored(mark);
+      return false;
+    }
+    try {
+      await mirror.write(batch.map(auditPoint));
+    } catch (error) {
+      // InfluxDB refused the points themselves (400): retrying would be refused again; the
+      // accepted ones of a partial write are stored. Anything else (down, timeout) is retried.
+      if (!(error instanceof InfluxError && error.kind === 'refused')) {
+        // Read from the file, they are not in memory: the next try reads them again.
+        if (fromFile) this.catchUp = true;
+        this.options.onMirrorError?.(error, this.pendingMirror.length);
+        return false;
+      }
+      this.options.onMirrorError?.(error, this.pendingMirror.length);
+    }
+    const last = batch[batch.length - 1].seq;
+    try {
+      await this.saveMirrorMark(last);
+    } catch (error) {
+      this.options.onMirrorError?.(error, this.pendingMirror.length);
+      return false;
+    }
+    this.forgetMirrored(last);
+    return this.catchUp || this.pendingMirror.length > 0;
+  }
+
+  /** Entries of the file with a seq after `seq`, at most `limit`, oldest first. */
+  private async entriesAfter(seq: number, limit: number): Promise<AuditEntry[]> {
+    const found: AuditEntry[] = [];
+    try {
+      for await (const line of readTrailLines(this.file)) {
+        if (!line.terminated) break;
+        const entry = parseEntryLine(line.text);
+        if (typeof entry === 'string' || entry.seq <= seq) continue;
+        found.push(entry);
+        if (found.length >= limit) break;
+      }
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    }
+    return found;
+  }
+
+  private async mirrorMark(): Promise<number> {
+    if (this.mirroredSeq !== undefined) return this.mirroredSeq;
+    let seq = 0;
+    try {
+      const parsed = JSON.parse(await readFile(join(this.dir, MIRROR_MARK), 'utf8')) as { seq?: unknown };
+      if (typeof parsed.seq === 'number' && Number.isInteger(parsed.seq) && parsed.seq >= 0) seq = parsed.seq;
+    } catch {
+      // No mark (a trail from before it, or a new one) or a damaged one: mirror everything again.
+    }
+    this.mirroredSeq = seq;
+    return seq;
+  }
+
+  /** The mark, replaced whole (written beside, then renamed over), so a crash leaves the old or the new. */
+  private async saveMirrorMark(seq: number): Promise<void> {
+    const file = join(this.dir, MIRROR_MARK);
+    const temporary = `${file}.${process.pid}.tmp`;
+    await writeFile(temporary, `${JSON.stringify({ seq })}\n`);
+    await rename(temporary, file);
+    this.mirroredSeq = Math.max(this.mirroredSeq ?? 0, seq);
+  }
+
+  private forgetMirrored(seq: number): void {
     let kept = 0;
-    for (const entry of this.pendingMirror) if (!done.has(entry)) this.pendingMirror[kept++] = entry;
+    for (const entry of this.pendingMirror) if (entry.seq > seq) this.pendingMirror[kept++] = entry;
     this.pendingMirror.length = kept;
   }
 }
