@@ -11,7 +11,9 @@ describe('tickets API against a real influxd', () => {
   const post = (path: string, body: unknown) => backend.call(path, { method: 'POST', body: JSON.stringify(body) });
 
   it('When a complaint is typed, then it becomes a classified, routed ticket that the API lists and returns', async () => {
-    const res = await post('/api/complaints', { text: 'The UPS in the server room is on battery, input voltage lost since 10 minutes' });
+    const res = await post('/api/complaints', {
+      text: 'The UPS in the server room is on battery, input voltage lost since 10 minutes',
+    });
     expect(res.status).toBe(201);
     const { ticket } = (await res.json()) as { ticket: Ticket };
     expect(ticket).toMatchObject({ source: 'complaint', eventClass: 'power', department: 'field_technicians' });
@@ -25,17 +27,27 @@ describe('tickets API against a real influxd', () => {
   });
 
   it('When an operator validates a ticket, then a feedback point is stored and the ticket shows the verdict', async () => {
-    const { ticket } = (await (await post('/api/complaints', { text: 'Ransomware note found on the reception PC, files encrypted' })).json()) as {
+    const { ticket } = (await (
+      await post('/api/complaints', { text: 'Ransomware note found on the reception PC, files encrypted' })
+    ).json()) as {
       ticket: Ticket;
     };
-    const res = await post(`/api/tickets/${ticket.id}/feedback`, { verdict: 'avoided', comment: 'isolated the PC in time' });
+    const res = await post(`/api/tickets/${ticket.id}/feedback`, {
+      verdict: 'avoided',
+      comment: 'isolated the PC in time',
+    });
     expect(res.status).toBe(200);
-    expect(((await res.json()) as { ticket: Ticket }).ticket.feedback).toMatchObject({ verdict: 'avoided', comment: 'isolated the PC in time' });
+    expect(((await res.json()) as { ticket: Ticket }).ticket.feedback).toMatchObject({
+      verdict: 'avoided',
+      comment: 'isolated the PC in time',
+    });
     const stored = await backend.influx.client.query(
       backend.outputDb,
       `SELECT verdict, comment FROM aiops_feedback WHERE ticket_id = '${ticket.id}'`
     );
-    expect(stored[0].rows).toEqual([expect.objectContaining({ verdict: 'avoided', comment: 'isolated the PC in time' })]);
+    expect(stored[0].rows).toEqual([
+      expect.objectContaining({ verdict: 'avoided', comment: 'isolated the PC in time' }),
+    ]);
     const again = (await (await backend.call(`/api/tickets/${ticket.id}`)).json()) as { ticket: Ticket };
     expect(again.ticket.feedback?.verdict).toBe('avoided');
   });
@@ -58,24 +70,90 @@ describe('tickets API against a real influxd', () => {
       status: 'resolved',
       alerts: [{ ...alert, status: 'resolved', endsAt: new Date().toISOString() }],
     });
-    expect(((await resolved.json()) as { tickets: Ticket[] }).tickets[0]).toMatchObject({ id: 'GRA-abc123', status: 'resolved' });
+    expect(((await resolved.json()) as { tickets: Ticket[] }).tickets[0]).toMatchObject({
+      id: 'GRA-abc123',
+      status: 'resolved',
+    });
     const page = (await (await backend.call('/api/tickets?status=resolved')).json()) as TicketsPage;
     expect(page.tickets.filter((t) => t.id === 'GRA-abc123')).toHaveLength(1);
-    expect(((await (await backend.call('/api/tickets?status=open')).json()) as TicketsPage).tickets.map((t) => t.id)).not.toContain(
-      'GRA-abc123'
-    );
+    expect(
+      ((await (await backend.call('/api/tickets?status=open')).json()) as TicketsPage).tickets.map((t) => t.id)
+    ).not.toContain('GRA-abc123');
+  });
+
+  it('When an operator closes an alert ticket while the alert still fires, then Grafana repeating it does not reopen it; a new firing does', async () => {
+    const firstFiring = new Date(Date.now() - 120_000).toISOString();
+    const alert = {
+      status: 'firing',
+      labels: { alertname: 'Fan speed low', site: 'hosp-01', severity: 'warning' },
+      annotations: { summary: 'Fan 2 of the core switch below 1000 rpm' },
+      startsAt: firstFiring,
+      fingerprint: 'repeat01',
+    };
+    await post('/api/alerts/grafana', { status: 'firing', alerts: [alert] });
+    const patch = (body: unknown, version: number) =>
+      backend.call('/api/tickets/GRA-repeat01', {
+        method: 'PATCH',
+        body: JSON.stringify(body),
+        headers: { 'If-Match': `"${version}"` },
+      });
+    const current = async () =>
+      ((await (await backend.call('/api/tickets/GRA-repeat01')).json()) as { ticket: Ticket }).ticket;
+    for (const step of [
+      { status: 'acknowledged' },
+      { status: 'resolved', comment: 'known fan, replacement ordered' },
+      { status: 'closed' },
+    ]) {
+      expect((await patch(step, (await current()).version ?? 0)).status).toBe(200);
+    }
+
+    // Grafana's repeat interval: the same firing, sent again.
+    const repeated = await post('/api/alerts/grafana', { status: 'firing', alerts: [alert] });
+    expect(((await repeated.json()) as { tickets: Ticket[] }).tickets).toEqual([]);
+    expect((await current()).status).toBe('closed');
+
+    // Resolved in Grafana, then firing again later: a new firing opens the ticket again.
+    await post('/api/alerts/grafana', {
+      status: 'resolved',
+      alerts: [{ ...alert, status: 'resolved', endsAt: new Date().toISOString() }],
+    });
+    const again = await post('/api/alerts/grafana', {
+      status: 'firing',
+      alerts: [{ ...alert, startsAt: new Date(Date.now() + 1000).toISOString() }],
+    });
+    const reopened = ((await again.json()) as { tickets: Ticket[] }).tickets;
+    expect(reopened.map((t) => [t.id, t.change?.summary])).toEqual([
+      ['GRA-repeat01', 'opened again: the alert fires (was closed)'],
+    ]);
+    expect(['open', 'needs_review']).toContain(reopened[0].status);
   });
 
   it('When Grafana calls with the webhook token, then the alert webhook accepts it and every other route refuses it', async () => {
     const hook = { Authorization: 'Bearer hook-token', 'Content-Type': 'application/json' };
     const alert = {
       status: 'firing',
-      alerts: [{ status: 'firing', labels: { alertname: 'Disk full' }, startsAt: new Date().toISOString(), fingerprint: 'hook1' }],
+      alerts: [
+        {
+          status: 'firing',
+          labels: { alertname: 'Disk full' },
+          startsAt: new Date().toISOString(),
+          fingerprint: 'hook1',
+        },
+      ],
     };
-    const accepted = await backend.call('/api/alerts/grafana', { method: 'POST', auth: false, headers: hook, body: JSON.stringify(alert) });
+    const accepted = await backend.call('/api/alerts/grafana', {
+      method: 'POST',
+      auth: false,
+      headers: hook,
+      body: JSON.stringify(alert),
+    });
     expect(accepted.status).toBe(202);
     expect((await backend.call('/api/tickets', { auth: false, headers: hook })).status).toBe(401);
-    const none = await backend.call('/api/alerts/grafana', { method: 'POST', auth: false, body: JSON.stringify(alert) });
+    const none = await backend.call('/api/alerts/grafana', {
+      method: 'POST',
+      auth: false,
+      body: JSON.stringify(alert),
+    });
     expect(none.status).toBe(401);
   });
 

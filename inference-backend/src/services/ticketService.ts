@@ -213,11 +213,14 @@ export class TicketService {
         }
         continue;
       }
-      // Firing again: an active ticket is already there; a resolved one opens again below.
+      // Firing again: an active ticket is already there; a resolved one opens again below, but only
+      // for a new firing. Grafana repeats a firing alert (its repeat interval) with the startsAt it
+      // began at: a ticket someone closed during that firing stays closed, as they decided.
       if (known && !isDoneStatus(known.status)) continue;
+      const startedMs = Date.parse(alert.startsAt);
+      if (known && Number.isFinite(startedMs) && startedMs <= (known.resolvedAtMs ?? known.updatedAtMs)) continue;
       const summary = alert.annotations.summary ?? alert.annotations.description ?? labels.alertname ?? 'Grafana alert';
       const text = [labels.alertname, alert.annotations.summary, alert.annotations.description].filter(Boolean).join('. ');
-      const startedMs = Date.parse(alert.startsAt);
       const place = this.locate(labels.site, labels.host ?? labels.hostname ?? labels.instance);
       const openedAtMs = Number.isFinite(startedMs) ? startedMs : nowMs;
       // A rule firing for 1,000 instances sends 1,000 alerts that read alike: route each text once.
