@@ -4,6 +4,7 @@ import { applyTicketAction, canTransition } from './lifecycle';
 import { mttrFields, ticketFromIncident } from './ticket';
 import { applyFeedback, applyWorkflowChange } from './workflow';
 import type { TicketBuildDeps } from './ticket';
+import { modelsOfTicket } from '../mlops/productionAccuracy';
 
 const NOON_US = Date.UTC(2024, 2, 5, 12) * 1000;
 
@@ -58,6 +59,15 @@ const action = (
 const person = (atMs = deps.nowMs + 1) => ({ by: 'alice', atMs });
 
 describe('ticketFromIncident', () => {
+  it('When a model estimates the time to resolve, then the ticket names it beside the incident models, as production accuracy reads them', () => {
+    const ticket = ticketFromIncident(
+      { ...incident, modelVersion: 'event-class@v3+event-decision@v2' },
+      { ...deps, predictMttr: () => ({ p50Seconds: 3600, p90Seconds: 7200, modelVersion: 'mttr@v4' }) }
+    );
+    expect(ticket.modelVersion).toBe('event-class@v3+event-decision@v2|mttr@v4');
+    expect(modelsOfTicket(ticket.modelVersion).map((m) => m.model)).toEqual(['event-class', 'event-decision', 'mttr']);
+  });
+
   it('When an outage incident becomes a ticket, then it shows when it started, the root cause in ms and the MTTR', () => {
     const ticket = ticketFromIncident(incident, deps);
 

@@ -17,6 +17,8 @@ export interface MttrEstimate {
   p90Seconds: number;
   /** Why the two quantiles are not independent estimates (equal, or derived one from the other). */
   note?: string;
+  /** The model that estimated it (`mttr@3`, or a baseline's name), named in the ticket's `modelVersion`. */
+  modelVersion?: string;
 }
 
 export interface TicketBuildDeps {
@@ -77,9 +79,12 @@ export function ticketFromIncident(incident: IncidentSummary, deps: TicketBuildD
     relatedAlertCount: incident.relatedAlertCount,
     explanation: incident.explanation.map((e) => ({ ...e })),
     similarTickets: deps.similarTickets?.(incident) ?? [],
-    modelVersion: incident.modelVersion,
+    // Which models decided: the incident's, then the time-to-resolve estimate's (as complaints name them),
+    // so production accuracy judges the MTTR model on incident tickets too.
+    modelVersion: mttr.modelVersion ? `${incident.modelVersion}|${mttr.modelVersion}` : incident.modelVersion,
     hosts: [...incident.hosts],
     ...(incident.recommendation ? { recommendation: incident.recommendation } : {}),
+    ...(incident.problem ? { problem: incident.problem } : {}),
   };
 }
 
