@@ -4,7 +4,7 @@
  */
 module.exports = {
   // Integration tests start processes and wait on a real influxd; unit tests finish far sooner.
-  testTimeout: 120000,
+  testTimeout: 300000,
   // A test that times out may leave its in-process backend (HTTP server, pipeline timers) running;
   // CI must still end with its summary line instead of waiting forever on those handles.
   forceExit: true,

@@ -27,7 +27,7 @@ describe('(e) a typed complaint through the real backend and its ONNX models', (
       NOCAI_INVENTORY: join(dir, 'sim', 'inventory.yaml'),
       NOCAI_TICKET_HISTORY: join(dir, 'sim', 'history', 'tickets.jsonl'),
     });
-  }, 120_000);
+  }, 600_000);
 
   afterAll(async () => {
     await backend?.stop();

@@ -269,7 +269,7 @@ describe('retraining the line models from operators’ verdicts on incident tick
       },
     });
     first = await retraining.run({ kind: 'schedule', actor: 'nocai' });
-  }, 240_000);
+  }, 600_000);
 
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 

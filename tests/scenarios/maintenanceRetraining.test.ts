@@ -86,7 +86,7 @@ describe('retraining the PLC failure model from the failures production recorded
     const sink = new DirectWriter(client, { database });
     const rows = maintenanceHistory(PRODUCTION);
     for (let i = 0; i < rows.length; i += 5000) await sink.write(sensorPoints(rows.slice(i, i + 5000)));
-  }, 180_000);
+  }, 600_000);
 
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 

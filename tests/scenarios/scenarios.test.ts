@@ -31,7 +31,7 @@ describe.each([
     // A fixed period, so that every run serves the same models.
     await trainLineModelsOnSimulation(generateInventory({ seed: 42, sites: 4 }), TRAINING_END_US, 28, modelsDir);
     env = { NOCAI_MODELS_DIR: modelsDir };
-  }, 120_000);
+  }, 600_000);
   afterAll(async () => {
     for (const run of runs) await run.backend.stop();
     if (modelsDir) rmSync(modelsDir, { recursive: true, force: true });

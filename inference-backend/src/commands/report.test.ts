@@ -74,5 +74,5 @@ describe('nocai report', () => {
     expect(process.exitCode).toBe(1);
     expect(stderr).toMatch(/^nocai: Cannot reach InfluxDB at http:\/\/127\.0\.0\.1:\d+/);
     expect(existsSync(out)).toBe(false);
-  }, 60_000);
+  }, 300_000);
 });

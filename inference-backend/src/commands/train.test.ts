@@ -203,7 +203,7 @@ describe('nocai train and predict', () => {
         { from: 'user' }
       );
       results = await trainDefaultModels(simDir, registry, (m) => progress.push(m));
-    }, 120_000);
+    }, 600_000);
 
     it('When a simulation is run, then its labelled lines and tickets train the five default models as champions', async () => {
       const events = csvToTable(await readFile(join(simDir, 'history', 'events.csv'), 'utf8'));

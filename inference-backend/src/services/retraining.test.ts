@@ -35,7 +35,7 @@ describe('the retraining job’s refusals (real registry, real trainer, real onn
     history = await readTableFile(join(dir, 'history.jsonl'));
     await trainTarget(history, DEFAULT_MODEL_SPECS.tickets.find((s) => s.name === 'department')!, join(dir, 'models'), { champion: true });
     month = generateTicketHistory({ seed: 4, topology, fromUs: (END_MS - 30 * DAY_MS) * 1000, toUs: END_MS * 1000, incidents: [] });
-  }, 120_000);
+  }, 600_000);
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   const job = (labels: Array<Record<string, string>>) => {

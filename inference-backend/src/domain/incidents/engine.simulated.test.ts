@@ -262,7 +262,7 @@ describe('IncidentEngine over a simulated month', () => {
     real = incidents.filter((t) => !t.isFalseAlarm);
     finalOf = new Map(r.actions.map((a) => [a.incident.id, a.incident] as const));
     covered = real.map((t) => ({ truth: t, ticket: ticketFor(t) }));
-  }, 180_000);
+  }, 600_000);
 
   const keysOf = (truth: GroundTruthIncident) =>
     new Set(

@@ -77,7 +77,7 @@ describe('forecastVolume', () => {
     );
     expect(coverage).toBeGreaterThan(0.93);
     expect(coverage).toBeLessThan(0.975);
-  }, 120_000);
+  }, 600_000);
 
   it('When the counts are sparse (a few tickets a day), then bounds stay sensible: 0 below, a ticket or two above, and still about 95% covered', () => {
     let inside = 0;
@@ -95,7 +95,7 @@ describe('forecastVolume', () => {
       });
     }
     expect(inside / total).toBeGreaterThan(0.93);
-  }, 120_000);
+  }, 600_000);
 
   it.each([
     ['a week (a fresh install)', 7 * 24, 0.9],
