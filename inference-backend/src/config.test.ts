@@ -86,3 +86,24 @@ describe('loadConfig', () => {
     expect(secretsOf(config).sort()).toEqual(['influx-token', 'secret', 'url@secret', 'webhook-token']);
   });
 });
+
+describe('loadConfig: shards', () => {
+  it('When no shard is configured, then the replica owns the whole estate', () => {
+    expect(loadConfig({ ...base, HOSTNAME: 'nocai-backend-3' }).shard).toEqual({ count: 1, index: 0 });
+  });
+
+  it('When NOCAI_SHARD_INDEX is unset in a StatefulSet pod, then the ordinal of its hostname is the index', () => {
+    expect(loadConfig({ ...base, NOCAI_SHARD_COUNT: '3', HOSTNAME: 'nocai-backend-2' }).shard).toEqual({ count: 3, index: 2 });
+    expect(
+      loadConfig({ ...base, NOCAI_SHARD_COUNT: '3', NOCAI_SHARD_INDEX: '0', HOSTNAME: 'nocai-backend-2' }).shard
+    ).toEqual({ count: 3, index: 0 });
+  });
+
+  it('When the index cannot be known or is out of range, then one sentence says what to set', () => {
+    expect(() => loadConfig({ ...base, NOCAI_SHARD_COUNT: '2', HOSTNAME: 'laptop' })).toThrow(
+      new ConfigError('NOCAI_SHARD_INDEX is not set and the hostname "laptop" ends in no StatefulSet ordinal (-N): set NOCAI_SHARD_INDEX')
+    );
+    expect(() => loadConfig({ ...base, NOCAI_SHARD_COUNT: '2', NOCAI_SHARD_INDEX: '2' })).toThrow(/from 0 to 1/);
+    expect(() => loadConfig({ ...base, NOCAI_SHARD_COUNT: '2', HOSTNAME: 'nocai-backend-4' })).toThrow(/raise NOCAI_SHARD_COUNT/);
+  });
+});

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createSecureContext } from 'node:tls';
 import { z } from 'zod';
+import { ordinalOfHostname, type ShardSpec } from './domain/sharding/shards';
 import { DEFAULT_INPUT_DATABASE, DEFAULT_OUTPUT_DATABASE } from '@nocai/contract';
 import { redactUrl } from './adapters/influx/errors';
 import { parseHeartbeatSeries, type HeartbeatSeries } from './adapters/influx/heartbeatSource';
@@ -98,114 +99,126 @@ const nonEmpty = z
   .optional()
   .transform((v) => (v === undefined || v.trim() === '' ? undefined : v));
 
-const envSchema = z
-  .object({
-    INFLUX_URL: httpUrl('INFLUX_URL').default('http://127.0.0.1:8086'),
-    INFLUX_TOKEN: nonEmpty,
-    INFLUX_USERNAME: nonEmpty,
-    INFLUX_PASSWORD: nonEmpty,
-    INFLUX_INPUT_DB: z.string().min(1).default(DEFAULT_INPUT_DATABASE),
-    INFLUX_OUTPUT_DB: z.string().min(1).default(DEFAULT_OUTPUT_DATABASE),
-    INFLUX_TIMEOUT_MS: intFrom('INFLUX_TIMEOUT_MS', 100, 10_000),
-    INFLUX_CA: nonEmpty,
-    NOCAI_HOST: z.string().min(1).default('0.0.0.0'),
-    NOCAI_PORT: intFrom('NOCAI_PORT', 0, 8080),
-    NOCAI_TLS_CERT: nonEmpty,
-    NOCAI_TLS_KEY: nonEmpty,
-    NOCAI_RATE_LIMIT: intFrom('NOCAI_RATE_LIMIT', 0, 600),
-    NOCAI_REQUEST_TIMEOUT_MS: intFrom('NOCAI_REQUEST_TIMEOUT_MS', 0, 30_000),
-    NOCAI_MAX_HEADER_BYTES: intFrom('NOCAI_MAX_HEADER_BYTES', 1024, 16_384),
-    NOCAI_API_TOKEN: nonEmpty,
-    NOCAI_WEBHOOK_TOKEN: nonEmpty,
-    NOCAI_ALLOW_ANONYMOUS: z.enum(['true', 'false']).default('false'),
-    NOCAI_API_TOKEN_GRAFANA: z.enum(['true', 'false']).default('true'),
-    NOCAI_GRAFANA_URL: httpUrl('NOCAI_GRAFANA_URL').optional(),
-    NOCAI_GRAFANA_ISSUER: nonEmpty,
-    NOCAI_GRAFANA_AUDIENCE: nonEmpty,
-    NOCAI_GRAFANA_ROLES: z.string().default('Viewer=viewer,Editor=operator,Admin=admin'),
-    NOCAI_GRAFANA_USER_ROLE: z
-      .string()
-      .default('operator')
-      .refine(isRole, { message: `NOCAI_GRAFANA_USER_ROLE must be one of ${ROLES.join(', ')}` }),
-    NOCAI_STATE_DIR: z.string().min(1).default('.state'),
-    NOCAI_INVENTORY: nonEmpty,
-    NOCAI_TICKET_HISTORY: nonEmpty,
-    NOCAI_LINE_HISTORY: nonEmpty,
-    NOCAI_MODELS_DIR: nonEmpty,
-    NOCAI_PROBLEMS_DIR: nonEmpty,
-    NOCAI_HEARTBEAT_SERIES: z.string().default('system.load1,sensors.temperature_c'),
-    NOCAI_REVIEW_THRESHOLD: z
-      .string()
-      .optional()
-      .transform((value, ctx) => {
-        if (value === undefined || value === '') return 0.6;
-        const n = Number(value);
-        if (!(n >= 0 && n <= 1)) {
-          ctx.addIssue({
-            code: 'custom',
-            message: `NOCAI_REVIEW_THRESHOLD must be a number between 0 and 1, got "${value}"`,
-          });
-          return z.NEVER;
-        }
-        return n;
-      }),
-    NOCAI_POLL_INTERVAL_MS: intFrom('NOCAI_POLL_INTERVAL_MS', 10, 2000),
-    NOCAI_BATCH_SIZE: intFrom('NOCAI_BATCH_SIZE', 1, 5000),
-    NOCAI_WRITE_BATCH_SIZE: intFrom('NOCAI_WRITE_BATCH_SIZE', 1, 5000),
-    NOCAI_SETTLE_MS: intFrom('NOCAI_SETTLE_MS', 0, 15_000),
-    NOCAI_START_LOOKBACK_MS: intFrom('NOCAI_START_LOOKBACK_MS', 0, 3_600_000),
-    NOCAI_IDLE_ADVANCE_MS: intFrom('NOCAI_IDLE_ADVANCE_MS', 0, 60_000),
-    NOCAI_MAX_BACKOFF_MS: intFrom('NOCAI_MAX_BACKOFF_MS', 10, 30_000),
-    NOCAI_METRICS: z.string().default(DEFAULT_METRIC_SPECS),
-    NOCAI_METRIC_WINDOW_MS: intFrom('NOCAI_METRIC_WINDOW_MS', 1000, DEFAULT_METRIC_STAGE_OPTIONS.windowMs),
-    NOCAI_METRIC_LOOKBACK_MS: intFrom('NOCAI_METRIC_LOOKBACK_MS', 0, DEFAULT_METRIC_STAGE_OPTIONS.startLookbackMs),
-    NOCAI_MAINTENANCE_LOOKBACK_MS: intFrom('NOCAI_MAINTENANCE_LOOKBACK_MS', 0, 3_600_000),
-    NOCAI_MAINTENANCE_KINDS: z.string().default(DEFAULT_MAINTENANCE_STAGE_OPTIONS.deviceKinds.join(',')),
-    NOCAI_MAINTENANCE_HORIZON_H: maintenanceHorizonH,
-    NOCAI_FORECAST_INTERVAL_MS: intFrom('NOCAI_FORECAST_INTERVAL_MS', 0, DEFAULT_FORECAST_STAGE_OPTIONS.intervalMs),
-    NOCAI_HOLIDAYS_COUNTRY: nonEmpty,
-    NOCAI_FORECAST_THRESHOLDS: z.string().default(DEFAULT_THRESHOLD_RULES),
-    NOCAI_RETRAIN_INTERVAL_MS: intFrom('NOCAI_RETRAIN_INTERVAL_MS', 0, DEFAULT_RETRAIN_INTERVAL_MS),
-    NOCAI_RETRAIN_MARGIN: fractionFrom('NOCAI_RETRAIN_MARGIN', DEFAULT_RETRAINING_OPTIONS.margin),
-    NOCAI_RETRAIN_MAX_SEGMENT_LOSS: fractionFrom('NOCAI_RETRAIN_MAX_SEGMENT_LOSS', DEFAULT_RETRAINING_OPTIONS.maxSegmentLoss),
-    NOCAI_RETRAIN_MIN_HOLDOUT: intFrom('NOCAI_RETRAIN_MIN_HOLDOUT', 1, DEFAULT_RETRAINING_OPTIONS.minHoldoutRows),
-    NOCAI_RETRAIN_LABEL_DAYS: intFrom('NOCAI_RETRAIN_LABEL_DAYS', 1, 90),
-    NOCAI_ACCURACY_INTERVAL_MS: intFrom('NOCAI_ACCURACY_INTERVAL_MS', 0, 3_600_000),
-    NOCAI_ACCURACY_WINDOW_MS: intFrom('NOCAI_ACCURACY_WINDOW_MS', 60_000, 7 * 86_400_000),
-    NOCAI_ACCURACY_MIN_VERDICTS: intFrom('NOCAI_ACCURACY_MIN_VERDICTS', 1, 20),
-    NOCAI_ACCURACY_MIN_GROUP_VERDICTS: intFrom('NOCAI_ACCURACY_MIN_GROUP_VERDICTS', 1, 10),
-    NOCAI_DRIFT_INTERVAL_MS: intFrom('NOCAI_DRIFT_INTERVAL_MS', 0, 3_600_000),
-    NOCAI_DRIFT_WINDOW_MS: intFrom('NOCAI_DRIFT_WINDOW_MS', 60_000, 86_400_000),
-    NOCAI_DRIFT_MIN_ROWS: intFrom('NOCAI_DRIFT_MIN_ROWS', 1, 30),
-    NOCAI_DRIFT_RETRAIN: z.enum(['true', 'false']).default('false'),
-    NOCAI_REPORT_PERIOD_MS: intFrom('NOCAI_REPORT_PERIOD_MS', 0, 7 * 86_400_000),
-    NOCAI_DEAD_LETTER_MAX_BYTES: intFrom('NOCAI_DEAD_LETTER_MAX_BYTES', 1024, 10 * 1024 * 1024),
-    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  })
-  .superRefine((env, ctx) => {
-    if (env.NOCAI_ALLOW_ANONYMOUS === 'false' && !env.NOCAI_API_TOKEN) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['NOCAI_API_TOKEN'],
-        message:
-          'NOCAI_API_TOKEN is required: set it to the bearer token Grafana will send (or NOCAI_ALLOW_ANONYMOUS=true for a closed test network)',
-      });
-    }
-    if ((env.NOCAI_TLS_CERT === undefined) !== (env.NOCAI_TLS_KEY === undefined)) {
-      ctx.addIssue({
-        code: 'custom',
-        path: [env.NOCAI_TLS_CERT === undefined ? 'NOCAI_TLS_CERT' : 'NOCAI_TLS_KEY'],
-        message: 'NOCAI_TLS_CERT and NOCAI_TLS_KEY go together: set both files for HTTPS, or neither for HTTP',
-      });
-    }
-    if (env.INFLUX_PASSWORD && !env.INFLUX_USERNAME) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['INFLUX_USERNAME'],
-        message: 'INFLUX_PASSWORD is set but INFLUX_USERNAME is not',
-      });
-    }
-  });
+const envObject = z.object({
+  INFLUX_URL: httpUrl('INFLUX_URL').default('http://127.0.0.1:8086'),
+  INFLUX_TOKEN: nonEmpty,
+  INFLUX_USERNAME: nonEmpty,
+  INFLUX_PASSWORD: nonEmpty,
+  INFLUX_INPUT_DB: z.string().min(1).default(DEFAULT_INPUT_DATABASE),
+  INFLUX_OUTPUT_DB: z.string().min(1).default(DEFAULT_OUTPUT_DATABASE),
+  INFLUX_TIMEOUT_MS: intFrom('INFLUX_TIMEOUT_MS', 100, 10_000),
+  INFLUX_CA: nonEmpty,
+  NOCAI_HOST: z.string().min(1).default('0.0.0.0'),
+  NOCAI_PORT: intFrom('NOCAI_PORT', 0, 8080),
+  NOCAI_TLS_CERT: nonEmpty,
+  NOCAI_TLS_KEY: nonEmpty,
+  NOCAI_RATE_LIMIT: intFrom('NOCAI_RATE_LIMIT', 0, 600),
+  NOCAI_REQUEST_TIMEOUT_MS: intFrom('NOCAI_REQUEST_TIMEOUT_MS', 0, 30_000),
+  NOCAI_MAX_HEADER_BYTES: intFrom('NOCAI_MAX_HEADER_BYTES', 1024, 16_384),
+  NOCAI_API_TOKEN: nonEmpty,
+  NOCAI_WEBHOOK_TOKEN: nonEmpty,
+  NOCAI_ALLOW_ANONYMOUS: z.enum(['true', 'false']).default('false'),
+  NOCAI_API_TOKEN_GRAFANA: z.enum(['true', 'false']).default('true'),
+  NOCAI_GRAFANA_URL: httpUrl('NOCAI_GRAFANA_URL').optional(),
+  NOCAI_GRAFANA_ISSUER: nonEmpty,
+  NOCAI_GRAFANA_AUDIENCE: nonEmpty,
+  NOCAI_GRAFANA_ROLES: z.string().default('Viewer=viewer,Editor=operator,Admin=admin'),
+  NOCAI_GRAFANA_USER_ROLE: z
+    .string()
+    .default('operator')
+    .refine(isRole, { message: `NOCAI_GRAFANA_USER_ROLE must be one of ${ROLES.join(', ')}` }),
+  NOCAI_STATE_DIR: z.string().min(1).default('.state'),
+  NOCAI_INVENTORY: nonEmpty,
+  NOCAI_TICKET_HISTORY: nonEmpty,
+  NOCAI_LINE_HISTORY: nonEmpty,
+  NOCAI_MODELS_DIR: nonEmpty,
+  NOCAI_PROBLEMS_DIR: nonEmpty,
+  NOCAI_HEARTBEAT_SERIES: z.string().default('system.load1,sensors.temperature_c'),
+  NOCAI_REVIEW_THRESHOLD: z
+    .string()
+    .optional()
+    .transform((value, ctx) => {
+      if (value === undefined || value === '') return 0.6;
+      const n = Number(value);
+      if (!(n >= 0 && n <= 1)) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `NOCAI_REVIEW_THRESHOLD must be a number between 0 and 1, got "${value}"`,
+        });
+        return z.NEVER;
+      }
+      return n;
+    }),
+  NOCAI_POLL_INTERVAL_MS: intFrom('NOCAI_POLL_INTERVAL_MS', 10, 2000),
+  NOCAI_BATCH_SIZE: intFrom('NOCAI_BATCH_SIZE', 1, 5000),
+  NOCAI_WRITE_BATCH_SIZE: intFrom('NOCAI_WRITE_BATCH_SIZE', 1, 5000),
+  NOCAI_SETTLE_MS: intFrom('NOCAI_SETTLE_MS', 0, 15_000),
+  NOCAI_START_LOOKBACK_MS: intFrom('NOCAI_START_LOOKBACK_MS', 0, 3_600_000),
+  NOCAI_IDLE_ADVANCE_MS: intFrom('NOCAI_IDLE_ADVANCE_MS', 0, 60_000),
+  NOCAI_MAX_BACKOFF_MS: intFrom('NOCAI_MAX_BACKOFF_MS', 10, 30_000),
+  NOCAI_METRICS: z.string().default(DEFAULT_METRIC_SPECS),
+  NOCAI_METRIC_WINDOW_MS: intFrom('NOCAI_METRIC_WINDOW_MS', 1000, DEFAULT_METRIC_STAGE_OPTIONS.windowMs),
+  NOCAI_METRIC_LOOKBACK_MS: intFrom('NOCAI_METRIC_LOOKBACK_MS', 0, DEFAULT_METRIC_STAGE_OPTIONS.startLookbackMs),
+  NOCAI_MAINTENANCE_LOOKBACK_MS: intFrom('NOCAI_MAINTENANCE_LOOKBACK_MS', 0, 3_600_000),
+  NOCAI_MAINTENANCE_KINDS: z.string().default(DEFAULT_MAINTENANCE_STAGE_OPTIONS.deviceKinds.join(',')),
+  NOCAI_MAINTENANCE_HORIZON_H: maintenanceHorizonH,
+  NOCAI_FORECAST_INTERVAL_MS: intFrom('NOCAI_FORECAST_INTERVAL_MS', 0, DEFAULT_FORECAST_STAGE_OPTIONS.intervalMs),
+  NOCAI_HOLIDAYS_COUNTRY: nonEmpty,
+  NOCAI_FORECAST_THRESHOLDS: z.string().default(DEFAULT_THRESHOLD_RULES),
+  NOCAI_RETRAIN_INTERVAL_MS: intFrom('NOCAI_RETRAIN_INTERVAL_MS', 0, DEFAULT_RETRAIN_INTERVAL_MS),
+  NOCAI_RETRAIN_MARGIN: fractionFrom('NOCAI_RETRAIN_MARGIN', DEFAULT_RETRAINING_OPTIONS.margin),
+  NOCAI_RETRAIN_MAX_SEGMENT_LOSS: fractionFrom(
+    'NOCAI_RETRAIN_MAX_SEGMENT_LOSS',
+    DEFAULT_RETRAINING_OPTIONS.maxSegmentLoss
+  ),
+  NOCAI_RETRAIN_MIN_HOLDOUT: intFrom('NOCAI_RETRAIN_MIN_HOLDOUT', 1, DEFAULT_RETRAINING_OPTIONS.minHoldoutRows),
+  NOCAI_RETRAIN_LABEL_DAYS: intFrom('NOCAI_RETRAIN_LABEL_DAYS', 1, 90),
+  NOCAI_ACCURACY_INTERVAL_MS: intFrom('NOCAI_ACCURACY_INTERVAL_MS', 0, 3_600_000),
+  NOCAI_ACCURACY_WINDOW_MS: intFrom('NOCAI_ACCURACY_WINDOW_MS', 60_000, 7 * 86_400_000),
+  NOCAI_ACCURACY_MIN_VERDICTS: intFrom('NOCAI_ACCURACY_MIN_VERDICTS', 1, 20),
+  NOCAI_ACCURACY_MIN_GROUP_VERDICTS: intFrom('NOCAI_ACCURACY_MIN_GROUP_VERDICTS', 1, 10),
+  NOCAI_DRIFT_INTERVAL_MS: intFrom('NOCAI_DRIFT_INTERVAL_MS', 0, 3_600_000),
+  NOCAI_DRIFT_WINDOW_MS: intFrom('NOCAI_DRIFT_WINDOW_MS', 60_000, 86_400_000),
+  NOCAI_DRIFT_MIN_ROWS: intFrom('NOCAI_DRIFT_MIN_ROWS', 1, 30),
+  NOCAI_DRIFT_RETRAIN: z.enum(['true', 'false']).default('false'),
+  NOCAI_REPORT_PERIOD_MS: intFrom('NOCAI_REPORT_PERIOD_MS', 0, 7 * 86_400_000),
+  NOCAI_DEAD_LETTER_MAX_BYTES: intFrom('NOCAI_DEAD_LETTER_MAX_BYTES', 1024, 10 * 1024 * 1024),
+  NOCAI_SHARD_COUNT: intFrom('NOCAI_SHARD_COUNT', 1, 1),
+  NOCAI_SHARD_INDEX: z.string().optional(),
+  /** Set by Kubernetes to the pod's name: a StatefulSet's `nocai-backend-2` is shard 2. */
+  HOSTNAME: z.string().optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+/** Every environment variable the service reads (`nocai serve --help` documents each). */
+export const ENVIRONMENT_KEYS: readonly string[] = Object.keys(envObject.shape);
+
+const envSchema = envObject.superRefine((env, ctx) => {
+  if (env.NOCAI_ALLOW_ANONYMOUS === 'false' && !env.NOCAI_API_TOKEN) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['NOCAI_API_TOKEN'],
+      message:
+        'NOCAI_API_TOKEN is required: set it to the bearer token Grafana will send (or NOCAI_ALLOW_ANONYMOUS=true for a closed test network)',
+    });
+  }
+  if ((env.NOCAI_TLS_CERT === undefined) !== (env.NOCAI_TLS_KEY === undefined)) {
+    ctx.addIssue({
+      code: 'custom',
+      path: [env.NOCAI_TLS_CERT === undefined ? 'NOCAI_TLS_CERT' : 'NOCAI_TLS_KEY'],
+      message: 'NOCAI_TLS_CERT and NOCAI_TLS_KEY go together: set both files for HTTPS, or neither for HTTP',
+    });
+  }
+  const shard = shardSpecOf(env.NOCAI_SHARD_COUNT, env.NOCAI_SHARD_INDEX, env.HOSTNAME);
+  if (typeof shard === 'string') ctx.addIssue({ code: 'custom', path: ['NOCAI_SHARD_INDEX'], message: shard });
+  if (env.INFLUX_PASSWORD && !env.INFLUX_USERNAME) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['INFLUX_USERNAME'],
+      message: 'INFLUX_PASSWORD is set but INFLUX_USERNAME is not',
+    });
+  }
+});
 
 export interface Config {
   influx: {
@@ -307,6 +320,8 @@ export interface Config {
   /** The periodic performance report (off when `periodMs` is 0). */
   report: { periodMs: number };
   deadLetterMaxBytes: number;
+  /** The part of the estate this replica processes (NOCAI_SHARD_COUNT; NOCAI_SHARD_INDEX or the pod's ordinal). */
+  shard: ShardSpec;
   logLevel: string;
 }
 
@@ -417,8 +432,38 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     report: { periodMs: e.NOCAI_REPORT_PERIOD_MS },
     deadLetterMaxBytes: e.NOCAI_DEAD_LETTER_MAX_BYTES,
+    shard: shardSpecOf(e.NOCAI_SHARD_COUNT, e.NOCAI_SHARD_INDEX, e.HOSTNAME) as ShardSpec,
     logLevel: e.LOG_LEVEL,
   };
+}
+
+/**
+ * This replica's shard: NOCAI_SHARD_INDEX, or else (with NOCAI_SHARD_COUNT > 1) the ordinal a
+ * StatefulSet puts at the end of the pod's hostname. A string is the sentence that says what is wrong.
+ */
+function shardSpecOf(count: number, index: string | undefined, hostname: string | undefined): ShardSpec | string {
+  if (index !== undefined && index !== '') {
+    const n = Number(index);
+    if (!Number.isInteger(n) || n < 0 || n >= count) {
+      return `NOCAI_SHARD_INDEX must be an integer from 0 to ${count - 1} (NOCAI_SHARD_COUNT is ${count}), got "${index}"`;
+    }
+    return { count, index: n };
+  }
+  if (count === 1) return { count, index: 0 };
+  const ordinal = hostname === undefined ? undefined : ordinalOfHostname(hostname);
+  if (ordinal === undefined) {
+    return (
+      `NOCAI_SHARD_INDEX is not set and the hostname "${hostname ?? ''}" ends in no StatefulSet ordinal (-N): ` +
+      'set NOCAI_SHARD_INDEX'
+    );
+  }
+  if (ordinal >= count) {
+    return (
+      `the hostname "${hostname}" names shard ${ordinal}, but NOCAI_SHARD_COUNT is ${count}: ` +
+      `raise NOCAI_SHARD_COUNT to the StatefulSet's replicas`
+    );
+  }
+  return { count, index: ordinal };
 }
 
 /**

@@ -23,6 +23,9 @@ import { DirectWriter, InfluxWriter } from './adapters/influx/writer';
 import { createLogger, type Logger } from './adapters/logger';
 import { Metrics } from './adapters/metrics/metrics';
 import { FileStateStore } from './adapters/state/fileStateStore';
+import { ShardHostFilter } from './adapters/influx/shardHosts';
+import { ShardProgress } from './adapters/influx/shardProgress';
+import { ShardMap } from './domain/sharding/shards';
 import { ConfigError, secretsOf, type Config } from './config';
 import { createHttpServer } from './adapters/http/server';
 import { TemplateMiner, type TemplateMinerState } from './domain/logs/templateMiner';
@@ -35,6 +38,7 @@ import { AnomalyAlarmSource } from './adapters/influx/anomalyAlarmSource';
 import { anomalyEvent } from './domain/timeseries/anomalyEvidence';
 import { createSeriesDetector } from './domain/timeseries/seriesDetector';
 import { Scheduler } from './pipeline/scheduler';
+import { ChampionWatch } from './services/championWatch';
 import { ForecastStage, withPastOpenings } from './pipeline/forecastStage';
 import { TrendSource } from './adapters/influx/trendSource';
 import { MaintenanceStage } from './pipeline/maintenanceStage';
@@ -112,7 +116,23 @@ export async function startService(
   };
   const influx = new InfluxClient(influxConnection);
   await checkInfluxAtStartup(influx, config);
-  const inventory = await loadInventory(config.inventoryPath);
+  const estate = await loadInventory(config.inventoryPath);
+  // Sharded replicas (NOCAI_SHARD_COUNT > 1): each processes its own sites with their devices and
+  // dependency graph (`inventory` is that part), reads only their hosts, keeps its stages' state in
+  // a folder of its own, and shard 0 also runs the estate-wide jobs. Every replica serves the whole API.
+  const shard = new ShardMap(config.shard, estate);
+  const inventory = shard.ownInventory();
+  const hostFilter = new ShardHostFilter(influx, config.influx.inputDatabase, shard);
+  const shardProgress = new ShardProgress(
+    influx,
+    config.influx.outputDatabase,
+    config.shard,
+    clock,
+    config.pipeline.startLookbackMs
+  );
+  const stageStateDir = shard.isSharded
+    ? join(config.stateDir, `shard-${config.shard.index}-of-${config.shard.count}`)
+    : config.stateDir;
   const history = config.ticketHistoryPath ? await loadHistory(config.ticketHistoryPath) : [];
   const similar = new SimilarTicketIndex(history.map(resolvedTicketOf));
 
@@ -154,7 +174,13 @@ export async function startService(
     database: config.influx.outputDatabase,
     onWritten: (_lines, seconds) => metrics.influxWriteSeconds.observe(seconds),
   });
-  const ticketsRepository = new TicketsRepository(apiInflux, config.influx.outputDatabase, apiWriter, clock);
+  const ticketsRepository = new TicketsRepository(
+    apiInflux,
+    config.influx.outputDatabase,
+    apiWriter,
+    clock,
+    config.shard
+  );
   // Every change to tickets and models is recorded here (a hash chain on disk, mirrored to aiops_audit).
   const audit = FileAuditTrail.inStateDir(config.stateDir, {
     mirror: apiWriter,
@@ -191,7 +217,12 @@ export async function startService(
   const triage = inventory
     ? new TriageStep({
         inventory,
-        heartbeats: new HeartbeatSource(influx, config.influx.inputDatabase, config.heartbeatSeries),
+        heartbeats: new HeartbeatSource(
+          influx,
+          config.influx.inputDatabase,
+          config.heartbeatSeries,
+          shard.isSharded ? inventory.devices.map((d) => d.host) : undefined
+        ),
         tickets: ticketsRepository,
         mttr,
         similar: () => similar,
@@ -209,9 +240,9 @@ export async function startService(
   const metricStage =
     config.metrics.specs.length > 0
       ? new MetricStage({
-          source: new MetricSource(influx, config.influx.inputDatabase, config.metrics.specs),
+          source: new MetricSource(influx, config.influx.inputDatabase, config.metrics.specs, hostFilter),
           sink: metricWriter,
-          store: new FileStateStore(config.stateDir),
+          store: new FileStateStore(stageStateDir),
           clock,
           detector: createSeriesDetector(),
           inventory,
@@ -243,7 +274,7 @@ export async function startService(
         ),
         model: maintenanceModel.model,
         sink: pipelineWriter('maintenance', 'aiops_maintenance'),
-        store: new FileStateStore(config.stateDir),
+        store: new FileStateStore(stageStateDir),
         clock,
         inventory,
         options: { ...config.maintenance.stage, ...maintenanceModel.options },
@@ -259,14 +290,14 @@ export async function startService(
     : undefined;
   // Predictive alert problems (issue 12): each champion problem model evaluated on its interval.
   const problemStore = new ProblemStore(config.problemsDir);
-  const problemStage = config.modelsDir
+  const problemStage = config.modelsDir && shard.runsGlobalJobs
     ? new ProblemStage({
         catalog: new RegistryProblemCatalog(config.modelsDir, async () =>
           (await problemStore.list()).problems.map((p) => p.definition.name)
         ),
         source: new InfluxProblemSeries(influx, config.influx.inputDatabase, config.influx.outputDatabase),
         sink: pipelineWriter('problems', 'aiops_problems'),
-        store: new FileStateStore(config.stateDir),
+        store: new FileStateStore(stageStateDir),
         clock,
         options: DEFAULT_PROBLEM_STAGE_OPTIONS,
         hooks: {
@@ -300,13 +331,17 @@ export async function startService(
   const evidence =
     metricStage || maintenanceStage || problemStage
       ? new EvidenceQueue(
-          async (afterUs) => [
-            ...(metricStage ? (await alarmSource.read(afterUs, clock.nowMs() * 1000)).map(anomalyEvent) : []),
-            ...(maintenanceStage
-              ? (await maintenanceAlarms.read(afterUs, clock.nowMs() * 1000)).map(maintenanceEvent)
-              : []),
-            ...(problemStage ? (await problemAlarms.read(afterUs, clock.nowMs() * 1000)).map(problemEvent) : []),
-          ],
+          async (afterUs) =>
+            [
+              ...(metricStage ? (await alarmSource.read(afterUs, clock.nowMs() * 1000)).map(anomalyEvent) : []),
+              ...(maintenanceStage
+                ? (await maintenanceAlarms.read(afterUs, clock.nowMs() * 1000)).map(maintenanceEvent)
+                : []),
+              // Shard 0 evaluates the problems; every shard takes the alarms of its own hosts.
+              ...(problemStage || (shard.isSharded && config.modelsDir)
+                ? (await problemAlarms.read(afterUs, clock.nowMs() * 1000)).map(problemEvent)
+                : []),
+            ].filter((event) => shard.ownsHost(event.hostname)),
           // While a stage catches up on a backlog (beyond its normal lag), the log stage waits for it.
           () => {
             const nowUs = clock.nowMs() * 1000;
@@ -338,9 +373,9 @@ export async function startService(
   const logStage = new LogStage<TemplateMinerState>({
     triage,
     evidence,
-    source: new SyslogSource(influx, config.influx.inputDatabase),
+    source: new SyslogSource(influx, config.influx.inputDatabase, hostFilter),
     sink: writer,
-    store: new FileStateStore(config.stateDir),
+    store: new FileStateStore(stageStateDir),
     clock,
     classifier: models.lines,
     createMiner: (state) => (state ? TemplateMiner.fromJSON(state) : new TemplateMiner()),
@@ -363,7 +398,7 @@ export async function startService(
   // The forecast stage: ticket volume and time to threshold into aiops_forecasts, hourly and once
   // the log stage has caught up with a backfill (each run flushes its own writes).
   const forecastStage: ForecastStage | undefined =
-    config.forecasts.stage.intervalMs > 0
+    config.forecasts.stage.intervalMs > 0 && shard.runsGlobalJobs
       ? new ForecastStage({
           tickets: withPastOpenings(history, ticketsRepository),
           trends:
@@ -373,7 +408,7 @@ export async function startService(
           sink: pipelineWriter('forecasts', 'aiops_forecasts'),
           clock,
           holidays: config.forecasts.holidays,
-          inventory,
+          inventory: estate,
           ticketsCompleteUs: (): number | undefined => logStage.watermarkUs,
           options: config.forecasts.stage,
           hooks: {
@@ -387,7 +422,7 @@ export async function startService(
       : undefined;
   // The scheduled retraining of the ticket routers from operators' verdicts and corrections.
   const modelsDir = config.modelsDir;
-  const retrainStage = modelsDir
+  const retrainStage = modelsDir && shard.runsGlobalJobs
     ? new RetrainStage({
         clock,
         logger,
@@ -440,7 +475,7 @@ export async function startService(
   const accuracyWriter = pipelineWriter('accuracy', 'aiops_models');
   const driftWriter = pipelineWriter('drift', 'aiops_drift');
   const accuracyStage =
-    modelsDir && config.accuracy.intervalMs > 0
+    modelsDir && config.accuracy.intervalMs > 0 && shard.runsGlobalJobs
       ? new AccuracyStage({
           tickets: ticketsRepository,
           readVerdicts: (sinceMs) => readFeedback(apiInflux, config.influx.outputDatabase, sinceMs),
@@ -458,7 +493,7 @@ export async function startService(
         })
       : undefined;
   const driftStage =
-    modelsDir && config.drift.intervalMs > 0
+    modelsDir && config.drift.intervalMs > 0 && shard.runsGlobalJobs
       ? new DriftStage({
           models: new RegistryProfiles(modelsDir),
           source: new InfluxDriftSource(apiInflux, config.influx.outputDatabase),
@@ -485,7 +520,7 @@ export async function startService(
     clock,
   });
   const reportStage =
-    config.report.periodMs > 0
+    config.report.periodMs > 0 && shard.runsGlobalJobs
       ? new ReportStage({
           generator: reportGenerator,
           clock,
@@ -493,6 +528,7 @@ export async function startService(
           hooks: { onReport: (info) => logger.info({ id: info.report.id, seconds: info.seconds }, 'performance report written') },
         })
       : undefined;
+  const championWatch = shard.isSharded && modelsDir ? new ChampionWatch(modelsDir, clock, reloadServing) : undefined;
   const scheduler = new Scheduler(
     [
       { name: 'logs', batchSize: config.pipeline.batchSize, tick: () => logStage.tick() },
@@ -509,6 +545,24 @@ export async function startService(
       ...(accuracyStage ? [{ name: 'accuracy', batchSize: Number.POSITIVE_INFINITY, tick: () => accuracyStage.tick() }] : []),
       ...(driftStage ? [{ name: 'drift', batchSize: Number.POSITIVE_INFINITY, tick: () => driftStage.tick() }] : []),
       ...(reportStage ? [{ name: 'report', batchSize: Number.POSITIVE_INFINITY, tick: () => reportStage.tick() }] : []),
+      // A promotion made by another replica (shard 0 retrains; an admin may promote through any):
+      // served here from the next batch too.
+      ...(championWatch
+        ? [{ name: 'champions', batchSize: Number.POSITIVE_INFINITY, tick: () => championWatch.tick() }]
+        : []),
+      // The tickets the other replicas opened or changed, so that this one lists and changes them too.
+      ...(shard.isSharded
+        ? [
+            {
+              name: 'tickets',
+              batchSize: Number.POSITIVE_INFINITY,
+              tick: async () => {
+                await shardProgress.publish(logStage.watermarkUs);
+                return ticketsRepository.catchUp(await shardProgress.slowestUs());
+              },
+            },
+          ]
+        : []),
     ],
     {
       pollIntervalMs: config.pipeline.pollIntervalMs,
@@ -526,7 +580,7 @@ export async function startService(
     router: models.router,
     mttr,
     similar: () => similar,
-    inventory,
+    inventory: estate,
     clock,
     options: { reviewThreshold: config.reviewThreshold },
   });
@@ -597,6 +651,7 @@ export async function startService(
       influx: redactUrl(config.influx.url),
       input: config.influx.inputDatabase,
       output: config.influx.outputDatabase,
+      shard: shard.isSharded ? `${config.shard.index} of ${config.shard.count}` : undefined,
     },
     'nocai backend serving'
   );

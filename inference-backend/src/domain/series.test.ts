@@ -17,6 +17,18 @@ describe('UniqueMicros', () => {
     now = 2_000;
     expect(times.next()).toBe(2_000_000);
   });
+
+  it('When three sharded replicas stamp records in the same millisecond, then no two stamps are equal', () => {
+    const replicas = [0, 1, 2].map((index) => new UniqueMicros({ nowMs: () => 1_000 }, { index, count: 3 }));
+    const stamps = replicas.flatMap((times) => Array.from({ length: 500 }, () => times.next()));
+    expect(new Set(stamps).size).toBe(1500);
+    // Each replica keeps to its own residue, at or just after the time asked for.
+    for (const index of [0, 1, 2]) {
+      const stamp = replicas[index].next(5_000);
+      expect(stamp % 3).toBe(index);
+      expect(stamp - 5_000_000).toBeLessThan(3);
+    }
+  });
 });
 
 describe('separateCollisions', () => {

@@ -39,11 +39,20 @@ export const systemClock: Clock = { nowMs: () => Date.now() };
 export class UniqueMicros {
   private lastUs = 0;
 
-  constructor(private readonly clock: Clock) {}
+  constructor(
+    private readonly clock: Clock,
+    /**
+     * Sharded replicas write records side by side: replica `index` of `count` takes only the
+     * microseconds ≡ index (mod count), so two replicas never hand out the same instant either.
+     */
+    private readonly lane: { index: number; count: number } = { index: 0, count: 1 }
+  ) {}
 
   /** Now (or `atMs`, if later than everything handed out) as a µs timestamp never given before. */
   next(atMs = this.clock.nowMs()): number {
-    const us = Math.max(Math.trunc(atMs * 1000), this.lastUs + 1);
+    const { index, count } = this.lane;
+    const earliest = Math.max(Math.trunc(atMs * 1000), this.lastUs + 1);
+    const us = earliest + ((((index - earliest) % count) + count) % count);
     this.lastUs = us;
     return us;
   }

@@ -1,5 +1,5 @@
 import type { InfluxClient } from './client';
-import { quoteIdentifier, timeLiteralUs } from './influxql';
+import { quoteIdentifier, regexLiteralFor, timeLiteralUs } from './influxql';
 
 export interface Heartbeat {
   host: string;
@@ -35,26 +35,35 @@ export class HeartbeatSource {
   constructor(
     private readonly client: InfluxClient,
     private readonly database: string,
-    private readonly series: readonly HeartbeatSeries[]
+    private readonly series: readonly HeartbeatSeries[],
+    /** A sharded replica's own devices: the only hosts whose silence its incident engine tracks. */
+    private readonly hosts?: readonly string[]
   ) {}
 
   async read(afterUs: number, toUs: number): Promise<Heartbeat[]> {
-    if (toUs <= afterUs || this.series.length === 0) return [];
+    if (toUs <= afterUs || this.series.length === 0 || this.hosts?.length === 0) return [];
     const statements = this.series.map(
       (s) =>
         `SELECT ${quoteIdentifier(s.field)} FROM ${quoteIdentifier(s.measurement)} ` +
-        `WHERE time > ${timeLiteralUs(afterUs)} AND time <= ${timeLiteralUs(toUs)} GROUP BY ${quoteIdentifier(s.hostTag)}`
+        `WHERE time > ${timeLiteralUs(afterUs)} AND time <= ${timeLiteralUs(toUs)}${this.hostCondition(s.hostTag)} ` +
+        `GROUP BY ${quoteIdentifier(s.hostTag)}`
     );
-    const results = await this.client.queryAll(this.database, statements.join('; '));
+    // Columns, not row objects: a day holds about a hundred thousand heartbeats (issue 13).
+    const results = await this.client.queryAllColumns(this.database, statements.join('; '));
     const beats: Heartbeat[] = [];
     results.forEach((series, i) => {
       const hostTag = this.series[i].hostTag;
       for (const s of series) {
         const host = s.tags[hostTag];
-        if (!host) continue;
-        for (const row of s.rows) beats.push({ host, timeUs: Number(row.time) });
+        const time = s.columns.indexOf('time');
+        if (!host || time < 0) continue;
+        for (const row of s.values) beats.push({ host, timeUs: Number(row[time]) });
       }
     });
     return beats.sort((a, b) => a.timeUs - b.timeUs);
+  }
+
+  private hostCondition(tag: string): string {
+    return this.hosts ? ` AND ${quoteIdentifier(tag)} =~ ${regexLiteralFor(this.hosts)}` : '';
   }
 }

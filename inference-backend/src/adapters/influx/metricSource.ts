@@ -2,6 +2,7 @@ import type { MetricSpec } from '../../domain/timeseries/metricSpec';
 import { metricName } from '../../domain/timeseries/metricSpec';
 import type { InfluxClient } from './client';
 import { equalsCondition, quoteIdentifier, timeLiteralUs } from './influxql';
+import { ALL_HOSTS, type HostFilter } from './shardHosts';
 
 /** One raw sample of one series: a host's metric (and instance: disk path, interface, CPU). */
 export interface MetricSample {
@@ -38,7 +39,9 @@ export class MetricSource {
   constructor(
     private readonly client: InfluxClient,
     private readonly database: string,
-    private readonly specs: readonly MetricSpec[]
+    private readonly specs: readonly MetricSpec[],
+    /** Sharded replicas read only their own hosts' series. */
+    private readonly hosts: HostFilter = ALL_HOSTS
   ) {}
 
   /** Samples with fromUs < time ≤ toUs, oldest first (ties in series order: deterministic). */
@@ -50,7 +53,10 @@ export class MetricSource {
         .filter((t) => t !== '')
         .map(quoteIdentifier)
         .join(', ');
+      const hosts = await this.hosts.condition(spec.measurement, 'host');
+      if (hosts === null) continue;
       const filters = Object.entries(spec.where).map(([tag, value]) => ` AND ${equalsCondition(tag, value)}`);
+      if (hosts) filters.push(` AND ${hosts}`);
       const q =
         `SELECT ${quoteIdentifier(spec.field)} FROM ${quoteIdentifier(spec.measurement)} ` +
         `WHERE time > ${timeLiteralUs(fromUs)} AND time <= ${timeLiteralUs(toUs)}${filters.join('')} GROUP BY ${groupBy}`;

@@ -2,6 +2,7 @@ import { INPUT } from '@nocai/contract';
 import type { SyslogLine } from '../../domain/logs/syslogLine';
 import type { InfluxClient } from './client';
 import { quoteIdentifier, timeLiteralUs } from './influxql';
+import { ALL_HOSTS, type HostFilter } from './shardHosts';
 
 const S = INPUT.syslog;
 
@@ -9,16 +10,20 @@ const S = INPUT.syslog;
 export class SyslogSource {
   constructor(
     private readonly client: InfluxClient,
-    private readonly database: string
+    private readonly database: string,
+    /** Sharded replicas read only their own hosts' lines. */
+    private readonly hosts: HostFilter = ALL_HOSTS
   ) {}
 
   /** Lines with fromUs ≤ time ≤ toUs, oldest first, at most `limit`. */
   async read(fromUs: number, toUs: number, limit: number): Promise<SyslogLine[]> {
     const t = S.tags;
     const columns = [S.fields.message, t.hostname, t.appname, t.facility, t.severity].map(quoteIdentifier).join(', ');
+    const hosts = await this.hosts.condition(S.measurement, t.hostname);
+    if (hosts === null) return [];
     const q =
       `SELECT ${columns} FROM ${quoteIdentifier(S.measurement)} ` +
-      `WHERE time >= ${timeLiteralUs(fromUs)} AND time <= ${timeLiteralUs(toUs)} ` +
+      `WHERE time >= ${timeLiteralUs(fromUs)} AND time <= ${timeLiteralUs(toUs)}${hosts ? ` AND ${hosts}` : ''} ` +
       `ORDER BY time ASC LIMIT ${Math.max(1, Math.trunc(limit))}`;
     const series = await this.client.query(this.database, q);
     const rows = series[0]?.rows ?? [];

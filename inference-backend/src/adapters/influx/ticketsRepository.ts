@@ -55,6 +55,7 @@ export function ticketPoint(ticket: Ticket, timeUs = ticket.updatedAtMs * 1000):
     [T.fields.changeSummary]: ticket.change?.summary ?? '',
     // Only predicted problems' tickets carry one: other tickets' points stay as they were.
     ...(ticket.recommendation ? { [T.fields.recommendation]: ticket.recommendation } : {}),
+    ...(ticket.problem ? { [T.fields.problem]: ticket.problem } : {}),
   };
   const intFields: Record<string, number> = {
     [T.fields.relatedAlerts]: ticket.relatedAlertCount,
@@ -111,6 +112,8 @@ export type CompanionPoints = (updated: Ticket, timeUs: number) => SeriesPoint[]
 const INDEX_LOOKBACK_MS = 365 * 86_400_000;
 /** Points per query while warming the index. */
 const LOAD_PAGE = 5000;
+/** How far before the newest point seen `catchUp` reads again (points stored late by another replica). */
+const CATCH_UP_OVERLAP_MS = 5 * 60_000;
 /** State changes listed by a ticket's history, at most. */
 const HISTORY_LIMIT = 1000;
 
@@ -128,14 +131,18 @@ export class TicketsRepository {
   private readonly index = new TicketIndex();
   private readonly times: UniqueMicros;
   private readonly queues = new Map<string, Promise<void>>();
+  /** Time (µs) of the newest point read from InfluxDB, where `catchUp` goes on from. */
+  private newestUs = 0;
 
   constructor(
     private readonly client: InfluxClient,
     private readonly database: string,
     private readonly sink: PointSink,
-    clock: Clock
+    clock: Clock,
+    /** This replica's shard: its records never share an instant with another replica's. */
+    shard: { index: number; count: number } = { index: 0, count: 1 }
   ) {
-    this.times = new UniqueMicros(clock);
+    this.times = new UniqueMicros(clock, shard);
   }
 
   get size(): number {
@@ -144,7 +151,22 @@ export class TicketsRepository {
 
   /** Warms the index from the points of the last year; returns how many points were read. */
   async load(nowMs: number, onProgress?: (points: number) => void): Promise<number> {
-    let cursorUs = (nowMs - INDEX_LOOKBACK_MS) * 1000;
+    return this.readFrom((nowMs - INDEX_LOOKBACK_MS) * 1000, onProgress);
+  }
+
+  /**
+   * Reads the ticket points other writers stored since the last look (sharded replicas: each opens
+   * the tickets of its own sites, every one answers reads of all). Points are stamped with the time
+   * of their events, so another writer may still store points older than the newest seen here, but
+   * none older than `sinceUs` (the slowest replica's watermark); a window before that covers the
+   * changes it stamps a little behind. Re-reading is harmless: the index keeps each latest state.
+   */
+  async catchUp(sinceUs = this.newestUs): Promise<number> {
+    return this.readFrom(Math.max(0, Math.min(sinceUs, this.newestUs) - CATCH_UP_OVERLAP_MS * 1000));
+  }
+
+  private async readFrom(fromUs: number, onProgress?: (points: number) => void): Promise<number> {
+    let cursorUs = fromUs;
     let read = 0;
     for (;;) {
       const q =
@@ -154,6 +176,7 @@ export class TicketsRepository {
       for (const row of rows) {
         const ticket = rowToTicket(row);
         if (ticket.id) this.index.put(ticket, Number(row.time));
+        this.newestUs = Math.max(this.newestUs, Number(row.time));
       }
       read += rows.length;
       onProgress?.(read);
@@ -332,5 +355,6 @@ function rowToTicket(row: Record<string, unknown>): Ticket {
     autoResolved: row[T.fields.autoResolved] === true ? true : undefined,
     hosts: hosts.length ? hosts : undefined,
     recommendation: str(T.fields.recommendation) || undefined,
+    problem: str(T.fields.problem) || undefined,
   };
 }
