@@ -13,7 +13,7 @@ import {
   PROBABILITIES_OUTPUT,
 } from '../adapters/onnx/linearClassifierExport';
 import { saveModel, setAlias } from '../adapters/registry/modelRegistry';
-import { saveProfile } from '../adapters/registry/profileStore';
+import { profileFile } from '../adapters/registry/profileStore';
 import { DEFAULT_MAX_FEATURES } from '../domain/mlops/featurizer';
 import { labelAliasesOf, textClassifierProfile } from '../domain/mlops/profile';
 import { MANIFEST_FORMAT } from '../domain/mlops/manifest';
@@ -183,16 +183,16 @@ export async function trainTarget(
       dataHash: dataHash(examples),
       metrics: trained.report,
     },
-    exportLinearClassifier(trained.model, `${spec.name}: ${spec.labelColumn} from ${spec.textColumns.join(', ')}`)
-  );
-  // The drift stage's reference: the rows trained on (not the seed rows), before the version can serve.
-  await saveProfile(
-    join(registryDir, spec.name, manifest.version),
-    textClassifierProfile(manifest, examples, {
-      target: spec.labelColumn,
-      contextColumns: spec.contextColumns,
-      labelAliases: spec.mapLabel ? labelAliasesOf(table.rows.map((r) => r[spec.labelColumn] ?? ''), spec.mapLabel) : undefined,
-    })
+    exportLinearClassifier(trained.model, `${spec.name}: ${spec.labelColumn} from ${spec.textColumns.join(', ')}`),
+    // The drift stage's reference: the rows trained on (not the seed rows), stored with the version.
+    (full) =>
+      profileFile(
+        textClassifierProfile(full, examples, {
+          target: spec.labelColumn,
+          contextColumns: spec.contextColumns,
+          labelAliases: spec.mapLabel ? labelAliasesOf(table.rows.map((r) => r[spec.labelColumn] ?? ''), spec.mapLabel) : undefined,
+        })
+      )
   );
   if (options.champion) await setAlias(registryDir, spec.name, 'champion', manifest.version);
   return { manifest, report: trained.report, seconds: (performance.now() - began) / 1000 };

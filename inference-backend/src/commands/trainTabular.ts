@@ -4,7 +4,7 @@ import { printable, printablePath, readTableFile } from '../adapters/files/csv';
 import type { Table } from '../adapters/files/csv';
 import { exportTabularOnnx } from '../adapters/onnx/tabularModel';
 import { saveModel, setAlias } from '../adapters/registry/modelRegistry';
-import { saveProfile } from '../adapters/registry/profileStore';
+import { profileFile } from '../adapters/registry/profileStore';
 import { tabularProfile } from '../domain/mlops/profile';
 import { inputColumns, TabularDataError } from '../domain/mlops/tabularFeatures';
 import type { Row } from '../domain/mlops/tabularFeatures';
@@ -155,18 +155,19 @@ export async function saveTabularChampion(
       dataHash: trained.dataHash,
       metrics: report,
     },
-    exportTabularOnnx(model, spec.description)
+    exportTabularOnnx(model, spec.description),
+    (full) => {
+      const rows = spec.trainingRows;
+      if (!rows) return {};
+      return profileFile(
+        tabularProfile(full, rows, {
+          numeric: model.features.numeric.map((n) => n.column),
+          categorical: model.features.categorical.map((c) => c.column),
+          target: regression ? undefined : model.target,
+        })
+      );
+    }
   );
-  if (spec.trainingRows) {
-    await saveProfile(
-      join(registryDir, spec.name, manifest.version),
-      tabularProfile(manifest, spec.trainingRows, {
-        numeric: model.features.numeric.map((n) => n.column),
-        categorical: model.features.categorical.map((c) => c.column),
-        target: regression ? undefined : model.target,
-      })
-    );
-  }
   if (spec.champion !== false) await setAlias(registryDir, spec.name, 'champion', manifest.version);
   return manifest;
 }

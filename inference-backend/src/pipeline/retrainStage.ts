@@ -1,4 +1,4 @@
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Clock } from '../domain/series';
 import type { Logger } from '../adapters/logger';
@@ -96,7 +96,13 @@ export class RetrainStage {
     const file = this.deps.options.stateFile;
     await mkdir(dirname(file), { recursive: true });
     const temp = `${file}.${process.pid}.tmp`;
-    await writeFile(temp, `${JSON.stringify({ lastRunMs: ms })}\n`);
-    await rename(temp, file);
+    try {
+      await writeFile(temp, `${JSON.stringify({ lastRunMs: ms })}\n`);
+      await rename(temp, file);
+    } catch (error) {
+      // A full or read-only disk: leave no temporary file behind (the old time stays).
+      await rm(temp, { force: true }).catch(() => undefined);
+      throw error;
+    }
   }
 }

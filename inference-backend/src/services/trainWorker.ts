@@ -1,11 +1,15 @@
 import { existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import type { Table } from '../adapters/files/csv';
 import { trainTarget, TrainInputError } from '../commands/train';
 import type { TicketHistoryRow } from '@nocai/contract';
-import { writeMttrBundle } from '../adapters/onnx/mttrModel';
-import { saveProfile } from '../adapters/registry/profileStore';
+import { mttrBundleFiles } from '../adapters/onnx/mttrModel';
+import { crashPoint } from '../adapters/registry/crashPoints';
+import { writeFolderAtomically } from '../adapters/registry/durableFiles';
+import { withModelLock } from '../adapters/registry/modelLock';
+import { profileFile } from '../adapters/registry/profileStore';
 import { isResolvedByPeople, trainMttrModel } from '../domain/mlops/mttr';
 import { mttrProfile } from '../domain/mlops/profile';
 import type { Row } from '../domain/mlops/tabularFeatures';
@@ -46,9 +50,15 @@ async function trainHere(job: TrainJob): Promise<string> {
       if (error instanceof RangeError) throw new TrainInputError(error.message);
       throw error;
     }
-    const dir = join(job.registryDir, job.model, version);
-    await writeMttrBundle(dir, model);
-    await saveProfile(dir, mttrProfile(model.manifest, rows.filter(isResolvedByPeople)));
+    // Like every version of the registry: written whole under the model's lock, or not at all.
+    const { files } = mttrBundleFiles(model);
+    const profile = profileFile(mttrProfile(model.manifest, rows.filter(isResolvedByPeople)));
+    await mkdir(join(job.registryDir, job.model), { recursive: true });
+    await withModelLock(job.registryDir, job.model, () =>
+      writeFolderAtomically(join(job.registryDir, job.model, version), { ...files, ...profile }, () =>
+        crashPoint('version-staged')
+      )
+    );
     return version;
   }
   const spec = entry ? textSpecOf(entry) : undefined;

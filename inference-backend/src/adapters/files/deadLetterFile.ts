@@ -59,9 +59,15 @@ export class DeadLetterFile implements DeadLetterSink {
     );
     if (size > 0 && size + Buffer.byteLength(text) > this.maxBytes) await this.rotate();
     const file = await open(this.path, 'a');
+    const before = (await file.stat()).size;
     try {
       await file.writeFile(text);
       await file.sync();
+    } catch (error) {
+      // A disk that filled up mid-append leaves part of a line: cut it off, so that every line of
+      // the file stays a whole entry (the batch is not committed and records them again).
+      await file.truncate(before).catch(() => undefined);
+      throw new Error(`the dead-letter file ${this.path} cannot be appended to: ${(error as Error).message}`);
     } finally {
       await file.close();
     }

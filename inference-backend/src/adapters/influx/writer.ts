@@ -158,10 +158,15 @@ export class InfluxWriter implements PointSink {
       this.options.onWritten?.(lines.length, Number(process.hrtime.bigint() - started) / 1e9);
     } catch (error) {
       if (!this.options.deadLetter || !isRefusedByContent(error)) throw error;
-      if (lines.length === 1) {
-        await this.reject([
-          { database: this.options.database, measurement: measurementOf(lines[0]), reason: messageOf(error), line: lines[0] },
-        ]);
+      // Every line refused (one line, or InfluxDB counting them all as dropped: a whole batch into
+      // a shard whose field types conflict): no need to look further. Bisecting such a batch down
+      // to single lines would cost two requests a line, and a pipeline writing into a poisoned
+      // shard would crawl.
+      if (lines.length === 1 || droppedOf(error) === lines.length) {
+        const reason = messageOf(error);
+        await this.reject(
+          lines.map((line) => ({ database: this.options.database, measurement: measurementOf(line), reason, line }))
+        );
         return;
       }
       // InfluxDB 1.x stores the acceptable points of a partial write; sending them again in the
@@ -226,6 +231,16 @@ export class DirectWriter implements PointSink {
 /** 400 (bad line, field type conflict, too long) and 413: the points, not the server, are at fault. */
 function isRefusedByContent(error: unknown): boolean {
   return error instanceof InfluxError && (error.status === 400 || error.status === 413);
+}
+
+/**
+ * How many points InfluxDB 1.x says it dropped from a partial write (`… dropped=N`). Only type
+ * conflicts are counted there (a line that does not parse is dropped with `dropped=0`), so a count
+ * is trusted only when it covers the whole request.
+ */
+function droppedOf(error: unknown): number | undefined {
+  const match = /\bdropped=(\d+)\s*$/.exec(messageOf(error));
+  return match ? Number(match[1]) : undefined;
 }
 
 function measurementOf(line: string): string {

@@ -59,12 +59,23 @@ export function exportMttrOnnx(model: MttrModel): Uint8Array {
  * Writes a bundle; the manifest on disk also records the sha256 of model.onnx (`artifactSha256`),
  * which `loadMttrBundle` checks like the registry's `loadModel` does.
  */
-export async function writeMttrBundle(dir: string, model: MttrModel): Promise<MttrBundle> {
+/** The files of an MTTR bundle (model.onnx, and its manifest with the sha256 of it), name → content. */
+export function mttrBundleFiles(model: MttrModel): {
+  onnxBytes: Uint8Array;
+  files: Record<string, string | Uint8Array>;
+} {
   const onnxBytes = exportMttrOnnx(model);
-  await mkdir(dir, { recursive: true });
-  await writeFile(join(dir, MTTR_ONNX_FILE), onnxBytes);
   const stored = { ...model.manifest, artifactSha256: sha256Hex(onnxBytes) };
-  await writeFile(join(dir, MTTR_MANIFEST_FILE), JSON.stringify(stored, null, 2) + '\n');
+  return {
+    onnxBytes,
+    files: { [MTTR_ONNX_FILE]: onnxBytes, [MTTR_MANIFEST_FILE]: JSON.stringify(stored, null, 2) + '\n' },
+  };
+}
+
+export async function writeMttrBundle(dir: string, model: MttrModel): Promise<MttrBundle> {
+  const { onnxBytes, files } = mttrBundleFiles(model);
+  await mkdir(dir, { recursive: true });
+  for (const [name, content] of Object.entries(files)) await writeFile(join(dir, name), content);
   return { model, onnxBytes };
 }
 

@@ -2,6 +2,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { AuditEntryInput, AuditSink } from '../../domain/audit/audit';
 import type { ModelAlias } from '../../domain/mlops/manifest';
+import { crashPoint } from './crashPoints';
 import { ModelNotFoundError, RegistryConflictError } from './errors';
 import { sha256Hex } from './integrity';
 import { withModelLock } from './modelLock';
@@ -145,6 +146,7 @@ export async function promote(
     const after: Aliases = { ...before, champion: version };
     if (after.challenger === version) delete after.challenger;
     await writeAliases(registryDir, name, before, after, { ...context, action: 'promote' });
+    await crashPoint('promoted');
     return { name, version, before, after, changed: true };
   });
   return audited(audit, result, context, 'model.promote');

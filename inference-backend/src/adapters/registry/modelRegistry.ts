@@ -2,7 +2,8 @@ import { mkdir, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isModelAlias } from '../../domain/mlops/manifest';
 import type { ModelAlias, ModelManifest, RegistryManifest } from '../../domain/mlops/manifest';
-import { writeAtomically } from './durableFiles';
+import { crashPoint } from './crashPoints';
+import { writeAtomically, writeFolderAtomically } from './durableFiles';
 import { DamagedModelError, InvalidModelNameError, ModelNotFoundError, parseJsonObject, RegistryConflictError } from './errors';
 import { sha256Hex, verifyArtifact } from './integrity';
 import { withModelLock } from './modelLock';
@@ -130,6 +131,7 @@ export async function writeAliases(
   }
   if (changes.length === 0) return changes;
   await writeAtomically(join(registryDir, name, ALIASES_FILE), `${JSON.stringify(after, null, 2)}\n`);
+  await crashPoint('aliases-written');
   await appendAliasChanges(registryDir, name, changes);
   return changes;
 }
@@ -172,12 +174,15 @@ export async function setAlias(
 /**
  * Stores a new version of `manifest.name` and returns its manifest with the version, the parent
  * (the champion at that moment), the sha256 of the ONNX bytes and, unless given, the signature
- * the graph declares. The version folder is created exclusively, under the model's lock.
+ * the graph declares. Under the model's lock, the version's files (`extraFiles` of the full
+ * manifest too: a drift profile) are written in a staging folder renamed into place once whole,
+ * so a crash leaves the version complete or absent.
  */
 export async function saveModel<M extends RegistryManifest = ModelManifest>(
   registryDir: string,
   manifest: Omit<M, 'version' | 'parentVersion' | 'artifactSha256'>,
-  onnxBytes: Uint8Array
+  onnxBytes: Uint8Array,
+  extraFiles: (full: M) => Record<string, string> = () => ({})
 ): Promise<M> {
   checkName('model name', manifest.name);
   await mkdir(join(registryDir, manifest.name), { recursive: true });
@@ -190,13 +195,6 @@ export async function saveModel<M extends RegistryManifest = ModelManifest>(
     for (let attempt = 1; attempt <= 100; attempt++) {
       const next = `v${last + attempt}`;
       const dir = join(registryDir, manifest.name, next);
-      try {
-        await mkdir(dir);
-      } catch (error) {
-        // A writer that ignores the lock (an older nocai) took it: the next number.
-        if ((error as NodeJS.ErrnoException).code === 'EEXIST') continue;
-        throw error;
-      }
       // Omit<M, …> plus those fields is M; TypeScript cannot see it for a generic M.
       const full = {
         ...manifest,
@@ -205,9 +203,19 @@ export async function saveModel<M extends RegistryManifest = ModelManifest>(
         artifactSha256,
         ...(signature ? { signature } : {}),
       } as unknown as M;
-      await writeAtomically(join(dir, MODEL_FILE), onnxBytes);
-      // The manifest last: a version folder with a manifest is complete.
-      await writeAtomically(join(dir, MANIFEST_FILE), `${JSON.stringify(full, null, 2)}\n`);
+      const files = {
+        ...extraFiles(full),
+        [MODEL_FILE]: onnxBytes,
+        [MANIFEST_FILE]: `${JSON.stringify(full, null, 2)}\n`,
+      };
+      try {
+        await writeFolderAtomically(dir, files, () => crashPoint('version-staged'));
+      } catch (error) {
+        // A writer that ignores the lock (an older nocai) took it: the next number.
+        if ((error as NodeJS.ErrnoException).code === 'EEXIST') continue;
+        throw error;
+      }
+      await crashPoint('version-stored');
       return full;
     }
     throw new Error(`could not allocate a version for model ${manifest.name}`);

@@ -8,6 +8,11 @@ import { listModels, readAliases } from './modelRegistry';
 /** A version's reference profile sits next to its manifest: `<registryDir>/<name>/<version>/profile.json`. */
 export const PROFILE_FILE = 'profile.json';
 
+/** A profile as the file `saveModel` stores with a new version (`extraFiles`). */
+export function profileFile(profile: ReferenceProfile): Record<string, string> {
+  return { [PROFILE_FILE]: JSON.stringify(profile) };
+}
+
 export async function saveProfile(versionDir: string, profile: ReferenceProfile): Promise<void> {
   const file = join(versionDir, PROFILE_FILE);
   const temp = `${file}.${process.pid}.${Date.now()}.tmp`;
