@@ -11,6 +11,7 @@ import { TemplateMiner, type TemplateMinerState } from '../domain/logs/templateM
 import { LogStage } from '../pipeline/logStage';
 import { TriageStep } from '../pipeline/triageStep';
 import { MedianMttrBaseline } from '../services/baselineModels';
+import type { Clock } from '../domain/series';
 import type { LineClassifier } from '../pipeline/logStage';
 import { incidentCoverage, type IncidentCoverage, type OpenedTicket } from './coverage';
 
@@ -40,32 +41,57 @@ export interface NoiseCompressionResult {
   coverage: IncidentCoverage;
 }
 
-/**
- * Runs the log stage with triage, composed as in main.ts (no ticket history: median MTTR
- * baseline, no similar tickets), over the whole backlog, then reads back what it decided.
- */
-export async function measureNoiseCompression(input: NoiseCompressionInput): Promise<NoiseCompressionResult> {
-  const { client, inputDb, outputDb, inventory } = input;
-  const writer = new InfluxWriter(client, { database: outputDb, batchSize: 5000 });
+export interface TriageLogStageInput {
+  client: InfluxClient;
+  inputDb: string;
+  outputDb: string;
+  stateDir: string;
+  inventory: Inventory;
+  classifier: LineClassifier;
+  writer: InfluxWriter;
+  clock: Clock;
+  settleMs: number;
+  /** How far back the first read starts (days before the clock's now). */
+  days: number;
+}
+
+/** The log stage with triage, composed as in main.ts (no ticket history: median MTTR baseline, no similar tickets). */
+export function createTriageLogStage(input: TriageLogStageInput): LogStage<TemplateMinerState> {
+  const { client, inputDb, outputDb, inventory, writer, clock } = input;
   const triage = new TriageStep({
     inventory,
     heartbeats: new HeartbeatSource(client, inputDb, parseHeartbeatSeries('system.load1,sensors.temperature_c')),
-    tickets: new TicketsRepository(client, outputDb, writer, { nowMs: () => input.endUs / 1000 }),
+    tickets: new TicketsRepository(client, outputDb, writer, clock),
     mttr: new MedianMttrBaseline([]),
     similar: () => undefined,
     eventTags: (hostname, timeUs) => eventTagsAt(client, outputDb, hostname, timeUs),
   });
-  const stage = new LogStage<TemplateMinerState>({
+  return new LogStage<TemplateMinerState>({
     triage,
     inventory,
     source: new SyslogSource(client, inputDb),
     sink: writer,
     store: new FileStateStore(input.stateDir),
-    clock: { nowMs: () => input.endUs / 1000 },
+    clock,
     classifier: input.classifier,
     createMiner: (state) => (state ? TemplateMiner.fromJSON(state) : new TemplateMiner()),
-    options: { batchSize: 5000, settleMs: 0, startLookbackMs: (input.days + 1) * 86_400_000, idleAdvanceMs: 60_000 },
+    options: {
+      batchSize: 5000,
+      settleMs: input.settleMs,
+      startLookbackMs: (input.days + 1) * 86_400_000,
+      idleAdvanceMs: 60_000,
+    },
   });
+}
+
+/**
+ * Runs the log stage with triage, composed as in main.ts (no ticket history: median MTTR
+ * baseline, no similar tickets), over the whole backlog, then reads back what it decided.
+ */
+export async function measureNoiseCompression(input: NoiseCompressionInput): Promise<NoiseCompressionResult> {
+  const { client, outputDb } = input;
+  const writer = new InfluxWriter(client, { database: outputDb, batchSize: 5000 });
+  const stage = createTriageLogStage({ ...input, writer, clock: { nowMs: () => input.endUs / 1000 }, settleMs: 0 });
   let lines = 0;
   const started = performance.now();
   for (let n = await stage.tick(); n > 0; n = await stage.tick()) lines += n;

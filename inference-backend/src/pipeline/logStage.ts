@@ -90,6 +90,8 @@ export class LogStage<MinerState> {
   private miner: LineMiner<MinerState> | undefined;
   /** Wall-clock time of the last batch that had lines (start time after a restart). */
   private lastLinesAtMs: number;
+  /** The next page, read, mined and classified while the previous batch was being written. */
+  private lookahead: Lookahead<MinerState> | undefined;
 
   constructor(
     private readonly deps: {
@@ -126,39 +128,25 @@ export class LogStage<MinerState> {
     const horizonUs = this.deps.triage ? this.deps.evidence?.horizonUs() : undefined;
     const upperUs = Math.min((clock.nowMs() - options.settleMs) * 1000, horizonUs ?? Infinity);
     if (upperUs < state.watermarkUs) return 0;
-    const lines = await source.read(state.watermarkUs, upperUs, options.batchSize);
-    const boundary = new Set(state.boundaryKeys);
-    const fresh = lines.filter((line) => line.timeUs !== state.watermarkUs || !boundary.has(syslogLineKey(line)));
-    if (fresh.length === 0 && !this.deps.triage) {
-      if (lines.length >= options.batchSize) throw tooManyAtOneInstant(options.batchSize, state.watermarkUs);
-      return 0;
+    let prepared = await this.takeLookahead(state, upperUs);
+    if (!prepared) {
+      const lines = await source.read(state.watermarkUs, upperUs, options.batchSize);
+      const fresh = freshLines(lines, state);
+      if (fresh.length === 0 && !this.deps.triage) {
+        if (lines.length >= options.batchSize) throw tooManyAtOneInstant(options.batchSize, state.watermarkUs);
+        return 0;
+      }
+      if (fresh.length === 0 && lines.length >= options.batchSize) {
+        throw tooManyAtOneInstant(options.batchSize, state.watermarkUs);
+      }
+      // A miner that saw lines of a batch that was never committed must not be reused: it is rebuilt
+      // from the committed state so that a replay reproduces the same templates and ids.
+      const miner = this.miner ?? this.deps.createMiner(state.miner);
+      this.miner = undefined;
+      prepared = await this.prepare(fresh, miner);
     }
-    if (fresh.length === 0 && lines.length >= options.batchSize) {
-      throw tooManyAtOneInstant(options.batchSize, state.watermarkUs);
-    }
-
-    // A miner that saw lines of a batch that was never committed must not be reused: it is rebuilt
-    // from the committed state so that a replay reproduces the same templates and ids.
-    const miner = this.miner ?? this.deps.createMiner(state.miner);
+    const { fresh, miner, classified, newTemplates } = prepared;
     this.miner = undefined;
-    const byHost = indexDevices(this.deps.inventory);
-    let newTemplates = 0;
-    const minedLines = fresh.map((line) => {
-      const mined = miner.add(line.message);
-      if (mined.isNew) newTemplates++;
-      return { line, mined, device: byHost.get(line.hostname) };
-    });
-    const verdicts = await this.deps.classifier.classifyBatch(
-      minedLines.map(({ line, mined, device }) => ({
-        message: line.message,
-        template: mined.template,
-        severity: line.severity,
-        appname: line.appname,
-        deviceKind: device?.deviceKind,
-        siteKind: device?.siteKind,
-      }))
-    );
-    const classified = minedLines.map((m, i) => ({ ...m, verdict: verdicts[i] }));
 
     const watermarkUs = fresh.length ? fresh[fresh.length - 1].timeUs : state.watermarkUs;
     let extra: SeriesPoint[] = [];
@@ -213,15 +201,25 @@ export class LogStage<MinerState> {
       eventPoint(line, mined, verdict, device)
     );
 
-    await sink.write([...points, ...extra]);
-    await sink.flush();
-
+    const written = sink.write([...points, ...extra]).then(() => sink.flush());
     const atWatermark = fresh.filter((l) => l.timeUs === watermarkUs).map(syslogLineKey);
     const boundaryKeys = watermarkUs === state.watermarkUs ? [...state.boundaryKeys, ...atWatermark] : atWatermark;
+    // Taken before the lookahead mines the next page with the same miner.
     const next: LogStageState<MinerState> = { watermarkUs, boundaryKeys, miner: miner.toJSON(), triage: triageState };
-    await store.save(LOG_STAGE_STATE_KEY, next);
+    // While InfluxDB stores this batch, the next page is read, mined and classified (CPU here,
+    // I/O there). Nothing of it is written or committed before this batch is: if the write fails,
+    // the lookahead and the miner it used are dropped, and the batch replays from the store.
+    const lookahead = fresh.length > 0 ? this.startLookahead(next, upperUs, miner) : undefined;
+    try {
+      await written;
+      await store.save(LOG_STAGE_STATE_KEY, next);
+    } catch (error) {
+      await lookahead?.result.catch(() => undefined);
+      throw error;
+    }
     this.state = next;
     this.miner = miner;
+    this.lookahead = lookahead;
     if (fresh.length) this.lastLinesAtMs = clock.nowMs();
     if (triageState) this.deps.triage?.committed(triageState, tickets);
     this.deps.evidence?.committed?.();
@@ -236,14 +234,111 @@ export class LogStage<MinerState> {
     return fresh.length;
   }
 
+  /** Mines and classifies `fresh` with `miner`. */
+  private async prepare(fresh: SyslogLine[], miner: LineMiner<MinerState>): Promise<Prepared<MinerState>> {
+    const byHost = indexDevices(this.deps.inventory);
+    let newTemplates = 0;
+    const minedLines = fresh.map((line) => {
+      const mined = miner.add(line.message);
+      if (mined.isNew) newTemplates++;
+      return { line, mined, device: byHost.get(line.hostname) };
+    });
+    const verdicts = await this.deps.classifier.classifyBatch(
+      minedLines.map(({ line, mined, device }) => ({
+        message: line.message,
+        template: mined.template,
+        severity: line.severity,
+        appname: line.appname,
+        deviceKind: device?.deviceKind,
+        siteKind: device?.siteKind,
+      }))
+    );
+    const classified = minedLines.map((m, i) => ({ ...m, verdict: verdicts[i] }));
+    return { fresh, miner, classified, newTemplates };
+  }
+
+  /**
+   * Reads the page after `after` (up to `upperUs`, as a tick at this instant would) and prepares
+   * it with `miner`, which already holds everything of `after`. Resolves to undefined when that
+   * page has no new line (the next tick decides what to do then, from a fresh read).
+   */
+  private startLookahead(
+    after: LogStageState<MinerState>,
+    upperUs: number,
+    miner: LineMiner<MinerState>
+  ): Lookahead<MinerState> {
+    const { source, options, triage } = this.deps;
+    const result = (async () => {
+      const lines = await source.read(after.watermarkUs, upperUs, options.batchSize);
+      const fresh = freshLines(lines, after);
+      if (fresh.length === 0) return undefined;
+      if (triage && after.triage) {
+        triage.prefetchHeartbeats(after.triage.engineUs, fresh[fresh.length - 1].timeUs);
+      }
+      return this.prepare(fresh, miner);
+    })();
+    // Observed by takeLookahead, or dropped with its batch: never an unhandled rejection.
+    result.catch(() => undefined);
+    return { after, upperUs, result };
+  }
+
+  /**
+   * The prepared next page, when it follows `state` and was read within `upperUs`: it is then
+   * what this tick would read, as a tick run a moment earlier. Otherwise (or when it failed) it
+   * is dropped, with the miner it touched.
+   */
+  private async takeLookahead(
+    state: LogStageState<MinerState>,
+    upperUs: number
+  ): Promise<Prepared<MinerState> | undefined> {
+    const lookahead = this.lookahead;
+    this.lookahead = undefined;
+    if (!lookahead) return undefined;
+    const outcome = await lookahead.result.then(
+      (prepared) => ({ prepared }),
+      () => ({ prepared: undefined, failed: true })
+    );
+    if (outcome.prepared && lookahead.after === state && lookahead.upperUs <= upperUs) return outcome.prepared;
+    // An empty page left the miner as committed; a page prepared for nothing, or a failure, spoiled it.
+    if (outcome.prepared || 'failed' in outcome) this.miner = undefined;
+    return undefined;
+  }
+
   private async loadState(): Promise<LogStageState<MinerState>> {
     if (this.state) return this.state;
     const saved = await this.deps.store.load<LogStageState<MinerState>>(LOG_STAGE_STATE_KEY);
     const start = (this.deps.clock.nowMs() - this.deps.options.startLookbackMs) * 1000;
     this.state = saved ?? { watermarkUs: start, boundaryKeys: [] };
     this.miner = undefined;
+    this.lookahead = undefined;
     return this.state;
   }
+}
+
+interface Prepared<MinerState> {
+  fresh: SyslogLine[];
+  miner: LineMiner<MinerState>;
+  classified: Array<{
+    line: SyslogLine;
+    mined: { templateId: string; template: string; isNew: boolean };
+    device: DeviceInfo | undefined;
+    verdict: LineClassification;
+  }>;
+  newTemplates: number;
+}
+
+interface Lookahead<MinerState> {
+  /** The committed state the page follows. */
+  after: LogStageState<MinerState>;
+  upperUs: number;
+  result: Promise<Prepared<MinerState> | undefined>;
+}
+
+/** Lines not processed yet: those at the watermark instant were, when their key is in the boundary. */
+function freshLines<MinerState>(lines: SyslogLine[], state: LogStageState<MinerState>): SyslogLine[] {
+  if (lines.length === 0 || lines[0].timeUs !== state.watermarkUs) return lines;
+  const boundary = new Set(state.boundaryKeys);
+  return lines.filter((line) => line.timeUs !== state.watermarkUs || !boundary.has(syslogLineKey(line)));
 }
 
 function tooManyAtOneInstant(batchSize: number, timeUs: number): Error {

@@ -58,8 +58,36 @@ export interface TriageResult {
  */
 export class TriageStep {
   private engine: IncidentEngine | undefined;
+  /** Heartbeats read ahead for the next run (see prefetchHeartbeats). */
+  private prefetched: { fromUs: number; untilUs: number; beats: Promise<Heartbeat[]> } | undefined;
 
   constructor(private readonly deps: TriageStepDeps) {}
+
+  /**
+   * Starts reading the heartbeats of (fromUs, untilUs] for a run that will advance the engine
+   * from `fromUs` to `untilUs` (the log stage knows both once it has read its page): the read
+   * then overlaps classifying. A run over another window reads its own.
+   */
+  prefetchHeartbeats(fromUs: number, untilUs: number): void {
+    const { heartbeats } = this.deps;
+    if (!heartbeats || untilUs <= fromUs) return;
+    const beats = heartbeats.read(fromUs, untilUs);
+    // Observed by run(), which reads again if this failed.
+    beats.catch(() => undefined);
+    this.prefetched = { fromUs, untilUs, beats };
+  }
+
+  private async heartbeatsOf(fromUs: number, untilUs: number): Promise<Heartbeat[]> {
+    const { heartbeats } = this.deps;
+    const prefetched = this.prefetched;
+    this.prefetched = undefined;
+    if (!heartbeats || untilUs <= fromUs) return [];
+    if (prefetched && prefetched.fromUs === fromUs && prefetched.untilUs === untilUs) {
+      const beats = await prefetched.beats.catch(() => undefined);
+      if (beats) return beats;
+    }
+    return heartbeats.read(fromUs, untilUs);
+  }
 
   async run(
     saved: TriageState | undefined,
@@ -77,7 +105,7 @@ export class TriageStep {
     this.engine = undefined;
     const fromUs = saved?.engineUs ?? (events[0]?.timeUs ?? targetUs) - 1;
     const untilUs = Math.max(fromUs, targetUs);
-    const beats = deps.heartbeats && untilUs > fromUs ? await deps.heartbeats.read(fromUs, untilUs) : [];
+    const beats = await this.heartbeatsOf(fromUs, untilUs);
     const output = stepEngine(engine, events, beats, fromUs, untilUs);
 
     const points: SeriesPoint[] = [];

@@ -8,7 +8,8 @@ import type { DeviceKind, SiteKind } from '@nocai/contract';
 import type { LineClassification, LineClassifier, LineInput } from '../pipeline/logStage';
 import type { MttrInput, MttrPrediction, MttrPredictor, TextRouter, TextRouterInput, TextRouting } from './ports';
 import type { Explanation } from '@nocai/contract';
-import type { FeatureInput } from '../domain/mlops/featurizer';
+import { words, type FeatureInput } from '../domain/mlops/featurizer';
+import { PredictionMemo } from '../adapters/onnx/predictionMemo';
 import { fitsBuiltInSlot, isImportedManifest } from '../domain/mlops/importedModel';
 import { ImportedModel } from '../adapters/onnx/importedModel';
 import type { StoredModel } from '../adapters/registry/modelRegistry';
@@ -96,14 +97,17 @@ const EXPLAIN_TOP = 5;
 
 /** Syslog lines classified by the ONNX event-class and event-decision champions. */
 export class OnnxLineClassifier implements LineClassifier {
+  private readonly eventClass: PredictionMemo;
+  private readonly decision: PredictionMemo;
+
   get modelVersion(): string {
     return `${this.eventClass.modelVersion}+${this.decision.modelVersion}`;
   }
 
-  constructor(
-    private readonly eventClass: OnnxClassifier,
-    private readonly decision: OnnxClassifier
-  ) {}
+  constructor(eventClass: OnnxClassifier, decision: OnnxClassifier) {
+    this.eventClass = new PredictionMemo(eventClass);
+    this.decision = new PredictionMemo(decision);
+  }
 
   async classifyBatch(inputs: readonly LineInput[]): Promise<LineClassification[]> {
     const records = inputs.map((i) => ({
@@ -113,11 +117,22 @@ export class OnnxLineClassifier implements LineClassifier {
       device_kind: i.deviceKind ?? '',
       site_kind: i.siteKind ?? '',
     }));
-    const classInputs = records.map((r) => this.eventClass.inputOf(r));
+    // Both models read the same texts: each is masked and split into words once.
+    const wordsByText = new Map<string, string>();
+    const wordsOf = (text: string) => {
+      let joined = wordsByText.get(text);
+      if (joined === undefined) wordsByText.set(text, (joined = words(text).join(' ')));
+      return joined;
+    };
+    const classInputs = records.map((r) => this.eventClass.classifier.inputOf(r));
+    const classKeys = this.eventClass.keysOf(classInputs, wordsOf);
+    const decisionInputs = records.map((r) => this.decision.classifier.inputOf(r));
+    const decisionKeys = this.decision.keysOf(decisionInputs, wordsOf);
     const [classes, decisions] = await Promise.all([
-      this.eventClass.predict(classInputs),
-      this.decision.predict(records.map((r) => this.decision.inputOf(r))),
+      this.eventClass.predict(classInputs, classKeys),
+      this.decision.predict(decisionInputs, decisionKeys),
     ]);
+    const modelVersion = this.modelVersion;
     return classes.map((c, i) => {
       const alert = decisions[i].label !== 'noise';
       return {
@@ -125,9 +140,11 @@ export class OnnxLineClassifier implements LineClassifier {
         decision: alert ? 'alert' : 'noise',
         // The routing of an alert rests on its class; the decision's own certainty bounds it.
         confidence: round3(Math.min(c.confidence, decisions[i].confidence)),
-        modelVersion: `${this.eventClass.modelVersion}+${this.decision.modelVersion}`,
+        modelVersion,
         // Explanations cost a pass over the weights: only alerts, which may become tickets, get one.
-        explanation: alert ? this.eventClass.explain(classInputs[i], { label: c.label, top: EXPLAIN_TOP }) : undefined,
+        explanation: alert
+          ? this.eventClass.explain(classInputs[i], classKeys[i], { label: c.label, top: EXPLAIN_TOP })
+          : undefined,
       };
     });
   }

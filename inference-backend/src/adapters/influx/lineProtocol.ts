@@ -233,35 +233,43 @@ export function scansAsOneLine(line: string): boolean {
   let fields = false;
   let equals = 0;
   let commas = 0;
+  // Char codes rather than line[i]: this runs over every byte the pipeline writes (issue 13).
   for (let i = 0; i < line.length;) {
-    const c = line[i];
-    if (c === '\\') {
+    const c = line.charCodeAt(i);
+    if (c === BACKSLASH) {
       i += 2;
       continue;
     }
-    if (c === ' ') fields = true;
+    if (c === SPACE) fields = true;
     if (fields) {
-      if (!quoted && c === '=') {
+      if (!quoted && c === EQUALS) {
         equals++;
         i++;
         continue;
       }
-      if (!quoted && c === ',') {
+      if (!quoted && c === COMMA) {
         commas++;
         i++;
         continue;
       }
-      if (c === '"' && equals > commas) {
+      if (c === QUOTE && equals > commas) {
         quoted = !quoted;
         i++;
         continue;
       }
     }
-    if (c === '\n' && !quoted) return false;
+    if (c === LINE_FEED && !quoted) return false;
     i++;
   }
   return !quoted;
 }
+
+const BACKSLASH = 0x5c;
+const SPACE = 0x20;
+const EQUALS = 0x3d;
+const COMMA = 0x2c;
+const QUOTE = 0x22;
+const LINE_FEED = 0x0a;
 
 /** An odd run of backslashes before a space: the space InfluxDB's line splitter takes for the end of the key. */
 const BACKSLASH_BEFORE_SPACE = /(?:^|[^\\])(?:\\\\)*\\ /;

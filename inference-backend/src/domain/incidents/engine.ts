@@ -187,6 +187,9 @@ export class IncidentEngine {
     for (const host of Object.keys(this.state.hosts).sort()) {
       const hs = this.state.hosts[host];
       if (hs.silence !== undefined && hs.silence.recoveredAtUs === undefined) continue;
+      // No device is silent before minSilenceMs, whatever its cadence: most hosts stop here, on
+      // every 30 s step, without sorting their gaps (issue 13: the engine's per-step cost).
+      if (now - hs.cadence.lastSeenUs < this.options.minSilenceMs * US_PER_MS) continue;
       const cadence = cadenceUs(hs.cadence, this.options.minCadenceSamples);
       if (cadence === undefined) continue;
       const thresholdUs = this.silenceThresholdUs(cadence);

@@ -1,0 +1,330 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { INPUT, type GroundTruthIncident, type Inventory } from '@nocai/contract';
+import { InfluxClient } from '../adapters/influx/client';
+import { quoteIdentifier } from '../adapters/influx/influxql';
+import { startLocalInfluxd, type LocalInfluxd } from '../adapters/influx/localServer';
+import { SyslogSource } from '../adapters/influx/syslogSource';
+import { InfluxWriter } from '../adapters/influx/writer';
+import { createLogger } from '../adapters/logger';
+import { trainLineModelsOnSimulation } from '../commands/train';
+import { syslogLineKey, type SyslogLine } from '../domain/logs/syslogLine';
+import type { SeriesPoint } from '../domain/series';
+import type { LineClassifier } from '../pipeline/logStage';
+import { ruleLineClassifier } from '../services/baselineModels';
+import { loadServingModels } from '../services/onnxModels';
+import { generateInventory, runBackfill } from '../simulator';
+import { createTriageLogStage, measureNoiseCompression } from './noiseCompression';
+import { fmt, percent, progress, say } from './report';
+
+/**
+ * Issue 13 part 8: the pipeline's speed next to InfluxDB's own, on the same data in the same run,
+ * and a soak at that speed. `npm run bench:speed` runs it alone (BENCH_DAYS, default 7;
+ * BENCH_SOAK_S, default 300, 0 for none); `npm run bench` runs it on its month.
+ */
+export const PIPELINE_PAGE_LINES = 5000;
+/** Issue 13: the pipeline with triage and the ONNX line models at half of InfluxDB's own rate or more. */
+export const TARGET_RATIO = 0.5;
+/** Issue 13: RSS over the soak grows by less than this. */
+export const TARGET_RSS_GROWTH = 0.1;
+
+export interface RateFigure {
+  lines: number;
+  seconds: number;
+}
+
+export const linesPerSecond = (f: RateFigure): number => f.lines / f.seconds;
+
+/**
+ * InfluxDB's own read+write rate for the syslog of [fromUs, toUs]: pages of `pageLines` read with
+ * the SyslogSource's query, each line written back as one point to `scratchDb` by the pipeline's
+ * writer with its batch size, the next page read while the previous one is written (as the
+ * pipeline does), each page stored before the next one's write starts.
+ */
+export async function measureInfluxReadWrite(input: {
+  client: InfluxClient;
+  inputDb: string;
+  scratchDb: string;
+  fromUs: number;
+  toUs: number;
+  pageLines?: number;
+}): Promise<RateFigure> {
+  const { client, inputDb, scratchDb, fromUs, toUs } = input;
+  const pageLines = input.pageLines ?? PIPELINE_PAGE_LINES;
+  const source = new SyslogSource(client, inputDb);
+  const writer = new InfluxWriter(client, { database: scratchDb, batchSize: pageLines });
+  let watermarkUs = fromUs;
+  let boundary = new Set<string>();
+  let lines = 0;
+  let writing: Promise<void> = Promise.resolve();
+  const started = performance.now();
+  for (;;) {
+    const page = await source.read(watermarkUs, toUs, pageLines);
+    const fresh = page.filter((l) => l.timeUs !== watermarkUs || !boundary.has(syslogLineKey(l)));
+    if (fresh.length === 0) break;
+    const lastUs = fresh[fresh.length - 1].timeUs;
+    const atLast = fresh.filter((l) => l.timeUs === lastUs).map(syslogLineKey);
+    boundary = lastUs === watermarkUs ? new Set([...boundary, ...atLast]) : new Set(atLast);
+    watermarkUs = lastUs;
+    lines += fresh.length;
+    await writing;
+    writing = writer.write(fresh.map(copyPoint)).then(() => writer.flush());
+  }
+  await writing;
+  return { lines, seconds: (performance.now() - started) / 1000 };
+}
+
+/** The line itself as Telegraf wrote it: one point per line, of the same size as what was read. */
+function copyPoint(line: SyslogLine): SeriesPoint {
+  const S = INPUT.syslog;
+  return {
+    measurement: S.measurement,
+    tags: {
+      [S.tags.hostname]: line.hostname,
+      [S.tags.appname]: line.appname,
+      [S.tags.facility]: line.facility,
+      [S.tags.severity]: line.severity,
+    },
+    fields: { [S.fields.message]: line.message },
+    timeUs: line.timeUs,
+  };
+}
+
+export function reportRatio(label: string, pipeline: RateFigure, influx: RateFigure, target?: number): void {
+  const value = linesPerSecond(pipeline) / linesPerSecond(influx);
+  const verdict = target === undefined ? '' : `, ${value >= target ? 'meets' : 'MISSES'} the ${target} target`;
+  say(
+    `${label}: ${fmt(linesPerSecond(pipeline))} lines/s = ${value.toFixed(2)}× InfluxDB's own read+write rate ` +
+      `(${fmt(linesPerSecond(influx))} lines/s, same run, same data)${verdict}`
+  );
+}
+
+export interface SoakInput {
+  client: InfluxClient;
+  influxUrl: string;
+  influxToken?: string;
+  inventory: Inventory;
+  classifier: LineClassifier;
+  /** Syslog lines per second the simulator should write (the pipeline's measured rate). */
+  linesPerSecond: number;
+  /** Syslog lines per simulated second of the simulation (from a backfill). */
+  simulatedLinesPerSecond: number;
+  seconds: number;
+  workDir: string;
+}
+
+export interface SoakResult {
+  lines: number;
+  seconds: number;
+  simulatorLines: number;
+  rssStartBytes: number;
+  rssEndBytes: number;
+  /** Simulated time written by the simulator and not yet behind the watermark (µs). */
+  lagUs: number;
+  speed: number;
+}
+
+/**
+ * The simulator (a child process, bench/soakSimulator) writes syslog live at about
+ * `linesPerSecond` while the pipeline with triage follows what it has flushed. RSS (this
+ * process: the pipeline alone) is sampled once the first tenth of the soak has passed (models,
+ * miner, engine and memo warm) and again at its end.
+ */
+export async function soak(input: SoakInput): Promise<SoakResult> {
+  const { client, inventory } = input;
+  const inputDb = `bench_soak_telegraf_${Date.now()}`;
+  const outputDb = `bench_soak_aiops_${Date.now()}`;
+  await client.createDatabase(inputDb);
+  await client.createDatabase(outputDb);
+  const speed = Math.max(1, input.linesPerSecond / input.simulatedLinesPerSecond);
+  // Simulated time starts this far back, so that it is played at `speed` for the whole soak.
+  const startUs = Date.now() * 1000 - Math.ceil(speed * input.seconds * 1.2 * 1e6);
+  const setup = {
+    url: input.influxUrl,
+    token: input.influxToken,
+    database: inputDb,
+    seed: 42,
+    sites: inventory.sites.length,
+    startUs,
+    speed,
+    // Half a second of real time per slice: the pipeline sees new lines twice a second.
+    sliceUs: Math.max(60e6, Math.round(speed * 0.5e6)),
+  };
+  const simulator = spawn(process.execPath, [join(__dirname, 'soakSimulator.js'), JSON.stringify(setup)], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let flushedUntilUs = startUs;
+  let simulatorLines = 0;
+  createInterface({ input: simulator.stdout }).on('line', (line) => {
+    const report = JSON.parse(line) as { flushedUntilUs: number; syslogLines: number };
+    flushedUntilUs = report.flushedUntilUs;
+    simulatorLines = report.syslogLines;
+  });
+  const exited = new Promise<number | null>((resolve) => simulator.once('exit', resolve));
+  const failed = exited.then((code) => Promise.reject(new Error(`the soak simulator ended (exit code ${code})`)));
+  failed.catch(() => undefined);
+  const writer = new InfluxWriter(client, { database: outputDb, batchSize: PIPELINE_PAGE_LINES, onFailure: 'drop' });
+  try {
+    const stage = createTriageLogStage({
+      client,
+      inputDb,
+      outputDb,
+      stateDir: join(input.workDir, 'state'),
+      inventory,
+      classifier: input.classifier,
+      writer,
+      clock: { nowMs: () => flushedUntilUs / 1000 },
+      settleMs: 0,
+      days: 0,
+    });
+    let lines = 0;
+    let rssStartBytes = 0;
+    const started = performance.now();
+    const elapsed = () => (performance.now() - started) / 1000;
+    while (elapsed() < input.seconds) {
+      const n = await Promise.race([stage.tick(), failed]);
+      lines += n;
+      if (!rssStartBytes && elapsed() >= input.seconds / 10) rssStartBytes = process.memoryUsage().rss;
+      if (n === 0) await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    const seconds = elapsed();
+    const rssEndBytes = process.memoryUsage().rss;
+    const lagUs = flushedUntilUs - (stage.watermarkUs ?? startUs);
+    return { lines, seconds, simulatorLines, rssStartBytes, rssEndBytes, lagUs, speed };
+  } finally {
+    simulator.kill('SIGTERM');
+    await exited;
+    for (const db of [inputDb, outputDb]) await client.query(undefined, `DROP DATABASE ${quoteIdentifier(db)}`);
+  }
+}
+
+export function reportSoak(result: SoakResult): void {
+  const growth = result.rssEndBytes / result.rssStartBytes - 1;
+  const mb = (bytes: number) => `${(bytes / 2 ** 20).toFixed(0)} MB`;
+  say(
+    `soak (simulator process writing syslog live at ${fmt(result.speed)}× real time, pipeline with triage and ` +
+      `the ONNX models following): ${fmt(result.lines)} lines processed in ${result.seconds.toFixed(0)} s = ` +
+      `${fmt(result.lines / result.seconds)} lines/s; the simulator wrote ${fmt(result.simulatorLines)} lines ` +
+      `(${fmt(result.simulatorLines / result.seconds)} lines/s)`
+  );
+  say(
+    `soak RSS: ${mb(result.rssStartBytes)} after the first tenth, ${mb(result.rssEndBytes)} at the end ` +
+      `(growth ${percent(growth)}, ${growth < TARGET_RSS_GROWTH ? 'meets' : 'MISSES'} the < ${percent(TARGET_RSS_GROWTH, 0)} target); ` +
+      `lag at the end: the watermark ${(result.lagUs / 1e6).toFixed(0)} s of simulated time behind the simulator's ` +
+      `flushed time = ${(result.lagUs / 1e6 / result.speed).toFixed(1)} s of real time`
+  );
+}
+
+/** The serving path's line models, trained as the demo trains them but on the period before the measured one. */
+export async function trainLineModels(inventory: Inventory, endUs: number, days: number, registryDir: string) {
+  const started = performance.now();
+  await trainLineModelsOnSimulation(inventory, endUs, days, registryDir);
+  const served = await loadServingModels(registryDir, createLogger('silent'));
+  if (!served.lines) throw new Error('the trained line models could not be loaded');
+  return { classifier: served.lines, seconds: (performance.now() - started) / 1000 };
+}
+
+async function main(): Promise<void> {
+  const days = Number(process.env.BENCH_DAYS ?? 7);
+  const soakSeconds = Number(process.env.BENCH_SOAK_S ?? 300);
+  if (!(days > 0) || !(soakSeconds >= 0)) {
+    process.stderr.write('bench:speed: BENCH_DAYS must be a positive number and BENCH_SOAK_S zero or more\n');
+    process.exitCode = 2;
+    return;
+  }
+  say(`NOC AI speed bench: ${new Date().toISOString()}, node ${process.version}, ${days} simulated days`);
+  let influxd: LocalInfluxd | undefined;
+  const url = process.env.INFLUX_URL ?? (influxd = await startLocalInfluxd()).url;
+  const client = new InfluxClient({ url, token: process.env.INFLUX_TOKEN, timeoutMs: 60_000 });
+  const workDir = mkdtempSync(join(tmpdir(), 'nocai-bench-speed-'));
+  const databases: string[] = [];
+  const database = async (name: string) => {
+    const db = `${name}_${Date.now()}`;
+    databases.push(db);
+    await client.createDatabase(db);
+    return db;
+  };
+  try {
+    const inputDb = await database('bench_speed_telegraf');
+    const endUs = Date.now() * 1000;
+    const inventory = generateInventory({ seed: 42, sites: 4 });
+    const incidents: GroundTruthIncident[] = [];
+    progress(`backfilling ${days} simulated days`);
+    const backfill = await runBackfill(
+      {
+        seed: 42,
+        days,
+        endUs,
+        inventory,
+        truth: { writeIncidents: async (found) => void incidents.push(...found), writeEvents: async () => undefined },
+      },
+      new InfluxWriter(client, { database: inputDb, batchSize: PIPELINE_PAGE_LINES })
+    );
+    say(`backfill: ${fmt(backfill.syslogLines)} syslog lines among ${fmt(backfill.points)} points`);
+
+    const fromUs = endUs - (days + 1) * 86_400_000_000;
+    const influx = await measureInfluxReadWrite({
+      client,
+      inputDb,
+      scratchDb: await database('bench_speed_copy'),
+      fromUs,
+      toUs: endUs,
+    });
+    say(
+      `InfluxDB's own read+write (${fmt(PIPELINE_PAGE_LINES)}-line pages, the SyslogSource's query, one point per line ` +
+        `by the pipeline's writer): ${fmt(influx.lines)} lines in ${influx.seconds.toFixed(1)} s = ${fmt(linesPerSecond(influx))} lines/s`
+    );
+    const pipeline = async (label: string, classifier: LineClassifier) => {
+      progress(`pipeline with triage (${label})`);
+      const result = await measureNoiseCompression({
+        client,
+        inputDb,
+        outputDb: await database('bench_speed_aiops'),
+        stateDir: join(workDir, `state-${databases.length}`),
+        inventory,
+        endUs,
+        days,
+        incidents,
+        classifier,
+      });
+      return { figure: { lines: result.lines, seconds: result.seconds }, tickets: result.tickets.length };
+    };
+    const rule = await pipeline('rule classifier', ruleLineClassifier);
+    progress('training the line models on the period before the measured one');
+    const trained = await trainLineModels(inventory, endUs - days * 86_400_000_000, days, join(workDir, 'models'));
+    const onnx = await pipeline('ONNX line models', trained.classifier);
+    reportRatio(`pipeline with triage, rule classifier (${rule.tickets} tickets)`, rule.figure, influx);
+    reportRatio(`pipeline with triage, ONNX line models (${onnx.tickets} tickets)`, onnx.figure, influx, TARGET_RATIO);
+
+    if (soakSeconds > 0) {
+      progress(`soak for ${soakSeconds} s`);
+      const result = await soak({
+        client,
+        influxUrl: url,
+        influxToken: process.env.INFLUX_TOKEN,
+        inventory,
+        classifier: trained.classifier,
+        linesPerSecond: linesPerSecond(onnx.figure),
+        simulatedLinesPerSecond: backfill.syslogLines / (days * 86_400),
+        seconds: soakSeconds,
+        workDir: join(workDir, 'soak'),
+      });
+      reportSoak(result);
+    }
+  } finally {
+    for (const db of databases)
+      await client.query(undefined, `DROP DATABASE ${quoteIdentifier(db)}`).catch(() => undefined);
+    rmSync(workDir, { recursive: true, force: true });
+    await influxd?.stop();
+  }
+}
+
+if (require.main === module) {
+  main().catch((error: unknown) => {
+    process.stderr.write(`bench:speed: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exitCode = 1;
+  });
+}
