@@ -63,6 +63,23 @@ describe('nocai predict on the golden fixture', () => {
     );
   });
 
+  it("When two calls overlap on one loaded model (as HTTP requests do), then each gets its own rows' probabilities", async () => {
+    const table = await readTableFile(INPUT);
+    const stored = await loadModel<ModelManifest>(MODELS, 'label', 'v1');
+    const classifier = await OnnxClassifier.load(stored.onnx, stored.manifest, { chunkRows: 5 });
+    const inputs = table.rows.map((r) => ({ text: r.text, context: {} }));
+    const half = Math.floor(inputs.length / 2);
+    const [first, second] = await Promise.all([
+      classifier.probabilities(inputs.slice(0, half)),
+      classifier.probabilities(inputs.slice(half)),
+    ]);
+    await classifier.close();
+    const expected = expectedProbabilities();
+    [...first, ...second].forEach((row, r) =>
+      row.forEach((p, k) => expect(Math.abs(p - expected[r][k])).toBeLessThan(SAME_PROBABILITY))
+    );
+  });
+
   it('When predicted twice with the same loaded model, then both outputs are the recorded CSV', async () => {
     const table = await readTableFile(INPUT);
     const classifiers = await loadClassifiers(MODELS);

@@ -1,6 +1,6 @@
 import { InferenceSession, Tensor } from 'onnxruntime-node';
 import type { Explanation } from '@nocai/contract';
-import { createFeaturizer } from '../../domain/mlops/featurizer';
+import { BatchBuffers, createFeaturizer } from '../../domain/mlops/featurizer';
 import type { FeatureInput, Featurizer, SparseMatrix } from '../../domain/mlops/featurizer';
 import type { ModelManifest } from '../../domain/mlops/manifest';
 import type { LinearModel } from '../../domain/mlops/softmaxRegression';
@@ -20,9 +20,16 @@ export interface ClassifierPrediction {
  * Inputs run in chunks of at most this many rows, and of at most MAX_CHUNK_SLOTS padded
  * feature slots: the graph's Gather makes an [N, L, classes] float32 tensor, L the most
  * non-zeros of a row in the chunk, so one 7,000-character ticket must not pad 511 short ones.
+ * 64k slots keep that tensor (2 MB at 8 classes) near the cache: 256k took longer per slot.
  */
 export const DEFAULT_CHUNK_ROWS = 512;
-const MAX_CHUNK_SLOTS = 256 * 1024;
+const MAX_CHUNK_SLOTS = 64 * 1024;
+/**
+ * Inputs are featurized this many at a time, and each block's chunks run before the next block is
+ * featurized: memory stays bounded for a file of a million rows, and rows are sorted by width
+ * within a block, which pads about as little as sorting the whole input.
+ */
+const BLOCK_ROWS = 4096;
 
 /**
  * The input buffers of a call's chunks, reused from chunk to chunk: fresh ones cost a page fault
@@ -154,31 +161,49 @@ export class OnnxClassifier {
   }
 
   /**
-   * Raw probabilities [inputs.length × labels], straight from onnxruntime. Rows run shortest
-   * first, so that each chunk pads its rows to a similar width (ticket lengths vary a thousandfold).
+   * Raw probabilities [inputs.length × labels], straight from onnxruntime, one row per input (views
+   * of one matrix, see probabilityMatrix).
    */
   async probabilities(inputs: readonly FeatureInput[]): Promise<Float32Array[]> {
     const C = this.manifest.labels.length;
+    const P = await this.probabilityMatrix(inputs);
+    return Array.from(inputs, (_, r) => P.subarray(r * C, (r + 1) * C));
+  }
+
+  /**
+   * Raw probabilities of every input as one row-major [inputs.length × labels] matrix: no per-row
+   * arrays for a file of a million rows. Rows run shortest first within each block of BLOCK_ROWS,
+   * so that each chunk pads its rows to a similar width (ticket lengths vary a thousandfold).
+   */
+  async probabilityMatrix(inputs: readonly FeatureInput[]): Promise<Float32Array> {
+    const C = this.manifest.labels.length;
     const { name, values = '' } = this.manifest.inputs.tensor;
-    const X = this.featurizer.transformBatch(inputs);
-    const width = (r: number) => X.rowPtr[r + 1] - X.rowPtr[r];
-    const order = Int32Array.from(inputs, (_, i) => i).sort((a, b) => width(a) - width(b) || a - b);
-    const out: Float32Array[] = new Array(inputs.length);
+    const output = this.manifest.outputs.name;
+    const out = new Float32Array(inputs.length * C);
+    // This call's own: calls that overlap (the HTTP server) must not write into each other's.
+    const features = new BatchBuffers();
     const buffers = new ChunkBuffers();
-    for (let start = 0; start < order.length;) {
-      let end = start + 1;
-      while (
-        end < order.length &&
-        end - start < this.chunkRows &&
-        width(order[end]) * (end - start + 1) <= MAX_CHUNK_SLOTS
-      ) {
-        end++;
+    for (let block = 0; block < inputs.length; block += BLOCK_ROWS) {
+      const X = this.featurizer.transformBatch(inputs.slice(block, block + BLOCK_ROWS), features);
+      const width = (r: number) => X.rowPtr[r + 1] - X.rowPtr[r];
+      const order = Int32Array.from({ length: X.rows }, (_, i) => i).sort((a, b) => width(a) - width(b) || a - b);
+      for (let start = 0; start < order.length;) {
+        let end = start + 1;
+        while (
+          end < order.length &&
+          end - start < this.chunkRows &&
+          width(order[end]) * (end - start + 1) <= MAX_CHUNK_SLOTS
+        ) {
+          end++;
+        }
+        const tensors = buffers.tensors(X, order, start, end);
+        const result = await this.session.run({ [name]: tensors.indices, [values]: tensors.values });
+        const probs = result[output].data as Float32Array;
+        for (let k = start; k < end; k++) {
+          out.set(probs.subarray((k - start) * C, (k - start + 1) * C), (block + order[k]) * C);
+        }
+        start = end;
       }
-      const tensors = buffers.tensors(X, order, start, end);
-      const result = await this.session.run({ [name]: tensors.indices, [values]: tensors.values });
-      const probs = result[this.manifest.outputs.name].data as Float32Array;
-      for (let k = start; k < end; k++) out[order[k]] = probs.slice((k - start) * C, (k - start + 1) * C);
-      start = end;
     }
     return out;
   }

@@ -1,4 +1,5 @@
 import {
+  BatchBuffers,
   Block,
   blockOf,
   createFeaturizer,
@@ -77,6 +78,30 @@ describe('featurizer', () => {
       expect([...fromCorpus.keys()].sort()).toEqual([...served.keys()].sort());
       for (const [column, value] of fromCorpus) expect(value).toBeCloseTo(served.get(column) ?? NaN, 6);
     });
+  });
+
+  it('When served, then words are split exactly as training splits them, in any script and around placeholders', () => {
+    const texts: FeatureInput[] = [
+      'Stromausfall im Gebäude, Straße gesperrt; Störung seit 10:42',
+      'a<b>c <num <> x<*>y __init__ snake_case_name <<num>> <Num> <ab1>',
+      'Ελληνικά κείμενα και кириллица тоже, 中文字符 and 𝐁𝐨𝐥𝐝 𝟏𝟐 letters',
+      'emoji 🔥🔥 fire, cafe\u0301 decomposed, İstanbul DŽungla, lone \ud800 surrogate',
+      'ab ab ab ab repeated repeated x y z 1 22 333',
+      '',
+    ].map((text) => ({ text, context: {} }));
+    const corpus = tokenizeCorpus(texts, { minDocumentFrequency: 1 });
+    const featurizer = createFeaturizer(fitVocabulary(corpus, [0, 1, 2, 3, 4, 5]));
+    const fromCorpus = featurizer.transformCorpus(corpus, [0, 1, 2, 3, 4, 5]);
+    const asMap = (x: { indices: number[]; values: number[] }) => new Map(x.indices.map((c, e) => [c, x.values[e]]));
+    // Served twice through one set of buffers, as the serving path featurizes block after block.
+    const buffers = new BatchBuffers();
+    for (let pass = 0; pass < 2; pass++) {
+      const served = featurizer.transformBatch(texts, buffers);
+      texts.forEach((_, r) => expect(asMap(rowOf(served, r))).toEqual(asMap(rowOf(fromCorpus, r))));
+    }
+    const vocabulary = featurizer.params.vocabulary;
+    expect(vocabulary).toEqual(expect.arrayContaining(['𝐁𝐨𝐥𝐝', 'кириллица', '<num>', 'snake_case_name', '__init__']));
+    expect(vocabulary).not.toContain('<ab1>');
   });
 
   it('When a model was stored by another featurizer version, then it refuses to load', () => {

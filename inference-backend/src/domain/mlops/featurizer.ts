@@ -125,6 +125,17 @@ function contextFeatures(context: Readonly<Record<string, string>>, out: string[
   }
 }
 
+/**
+ * Two inputs with the same key have the same features, hence the same prediction: the key is
+ * what featurizing reads of an input (its words, its non-empty context). Serving memoises by it
+ * (syslog lines differ mostly in what masking replaces). `wordsOf` may cache `words` by text.
+ */
+export function featureKey(input: FeatureInput, wordsOf: (text: string) => string = (t) => words(t).join(' ')): string {
+  const context: string[] = [];
+  contextFeatures(input.context, context);
+  return `${wordsOf(input.text)}\u0000${JSON.stringify(context)}`;
+}
+
 function hasEntries(record: Readonly<Record<string, string>>): boolean {
   for (const name in record) if (Object.hasOwn(record, name)) return true;
   return false;
@@ -159,6 +170,8 @@ function leadFeatures(ws: readonly string[], options: FeaturizerOptions, out: st
  * occurrence.
  */
 interface WordEntry {
+  /** The word itself. */
+  text: string;
   /** Feature id of the word as a unigram; -1 when unknown. */
   unigram: number;
   /** Ids of the word's known character n-grams, in the order charGrams lists them; set on first use. */
@@ -181,15 +194,16 @@ interface WordEntry {
  * only looks them up in the vocabulary (-1 when unknown) and never grows beyond a cache.
  */
 interface FeatureIds {
-  word(w: string): WordEntry;
-  /** Ids of the known character n-grams of `w`, whose entry is `entry`. */
-  chars(entry: WordEntry, w: string): Int32Array;
-  /** Id of the bigram `wa wb`; -1 when unknown. */
-  bigram(a: WordEntry, b: WordEntry, wa: string, wb: string): number;
-  /** Id of the lead unigram `^w`; -1 when unknown. */
-  leadUnigram(a: WordEntry, w: string): number;
-  /** Id of the lead bigram `^wa wb`; -1 when unknown. */
-  leadBigram(a: WordEntry, b: WordEntry, wa: string, wb: string): number;
+  /** The entries of the words of `text` (see words()), in order, into `out` (its length set to their number). */
+  tokens(text: string, out: WordEntry[]): void;
+  /** Ids of the known character n-grams of the word of `entry`. */
+  chars(entry: WordEntry): Int32Array;
+  /** Id of the bigram `a b`; -1 when unknown. */
+  bigram(a: WordEntry, b: WordEntry): number;
+  /** Id of the lead unigram `^a`; -1 when unknown. */
+  leadUnigram(a: WordEntry): number;
+  /** Id of the lead bigram `^a b`; -1 when unknown. */
+  leadBigram(a: WordEntry, b: WordEntry): number;
   /** Id of any other feature (longer word n-grams, context). */
   feature(name: string): number;
 }
@@ -215,7 +229,6 @@ class FeatureCounter {
   private distinct: WordEntry[] = [];
   /** The entries of the input's words, in order. */
   private entries: WordEntry[] = [];
-  private distinctWords: string[] = [];
 
   constructor(
     private readonly options: FeaturizerOptions,
@@ -246,31 +259,35 @@ class FeatureCounter {
    * counts to `take`, then clears the scratch for the next input.
    */
   private countWith<T>(input: FeatureInput, take: (ids: Int32Array, counts: Int32Array, size: number) => T): T {
-    const ws = words(input.text);
     const { wordNgrams, charNgrams } = this.options;
     const ids = this.ids;
     const entries = this.entries;
-    entries.length = ws.length;
-    for (let i = 0; i < ws.length; i++) entries[i] = ids.word(ws[i]);
+    ids.tokens(input.text, entries);
+    const count = entries.length;
+    const phrase = (from: number, n: number) =>
+      entries
+        .slice(from, from + n)
+        .map((e) => e.text)
+        .join(' ');
     this.size = 0;
     for (const n of wordNgrams) {
       if (n === 1) {
         for (let i = 0; i < entries.length; i++) this.add(entries[i].unigram);
       } else if (n === 2) {
-        for (let i = 0; i + 1 < ws.length; i++) this.add(ids.bigram(entries[i], entries[i + 1], ws[i], ws[i + 1]));
+        for (let i = 0; i + 1 < count; i++) this.add(ids.bigram(entries[i], entries[i + 1]));
       } else {
-        for (let i = 0; i + n <= ws.length; i++) this.add(ids.feature(ws.slice(i, i + n).join(' ')));
+        for (let i = 0; i + n <= count; i++) this.add(ids.feature(phrase(i, n)));
       }
     }
     // The lead block: word n-grams of the first words again, as leadFeatures lists them.
-    const lead = Math.min(ws.length, this.options.leadWords ?? 0);
+    const lead = Math.min(count, this.options.leadWords ?? 0);
     for (const n of wordNgrams) {
       if (n === 1) {
-        for (let i = 0; i < lead; i++) this.add(ids.leadUnigram(entries[i], ws[i]));
+        for (let i = 0; i < lead; i++) this.add(ids.leadUnigram(entries[i]));
       } else if (n === 2) {
-        for (let i = 0; i + 1 < lead; i++) this.add(ids.leadBigram(entries[i], entries[i + 1], ws[i], ws[i + 1]));
+        for (let i = 0; i + 1 < lead; i++) this.add(ids.leadBigram(entries[i], entries[i + 1]));
       } else {
-        for (let i = 0; i + n <= lead; i++) this.add(ids.feature(LEAD_PREFIX + ws.slice(i, i + n).join(' ')));
+        for (let i = 0; i + n <= lead; i++) this.add(ids.feature(LEAD_PREFIX + phrase(i, n)));
       }
     }
     // Only inputs with context pay for listing and sorting it.
@@ -284,21 +301,18 @@ class FeatureCounter {
       // at its first occurrence, so the order of first occurrence is the same.
       const serial = ++this.serial;
       const distinct = this.distinct;
-      const distinctWords = this.distinctWords;
       distinct.length = 0;
-      distinctWords.length = 0;
-      for (let i = 0; i < entries.length; i++) {
+      for (let i = 0; i < count; i++) {
         const entry = entries[i];
         if (entry.lastInput === serial) entry.timesInInput++;
         else {
           entry.lastInput = serial;
           entry.timesInInput = 1;
           distinct.push(entry);
-          distinctWords.push(ws[i]);
         }
       }
       for (let d = 0; d < distinct.length; d++) {
-        const grams = ids.chars(distinct[d], distinctWords[d]);
+        const grams = ids.chars(distinct[d]);
         const times = distinct[d].timesInInput;
         for (let e = 0; e < grams.length; e++) this.add(grams[e], times);
       }
@@ -355,6 +369,12 @@ class CountSink {
   }
 }
 
+/** What transformBatch writes into; one per caller, so that overlapping callers never share them. */
+export class BatchBuffers {
+  readonly counts = new CountSink();
+  values = new Float32Array(0);
+}
+
 /** `<`: placeholders (`<num>`) have no character n-grams. */
 const PLACEHOLDER_START = 60;
 
@@ -373,7 +393,8 @@ function charIds(w: string, lengths: readonly number[], idOf: (feature: string) 
 
 const NO_IDS = new Int32Array(0);
 
-const newEntry = (unigram: number, key: number, lead: number | undefined): WordEntry => ({
+const newEntry = (text: string, unigram: number, key: number, lead: number | undefined): WordEntry => ({
+  text,
   unigram,
   chars: undefined,
   key,
@@ -407,19 +428,24 @@ function internIds(options: FeaturizerOptions, terms: string[]): FeatureIds {
     }
     return id;
   };
+  const word = (w: string) => {
+    let entry = seen.get(w);
+    if (!entry) {
+      entry = newEntry(w, hasUnigrams ? intern(w) : -1, seen.size, undefined);
+      seen.set(w, entry);
+    }
+    return entry;
+  };
   return {
-    word(w) {
-      let entry = seen.get(w);
-      if (!entry) {
-        entry = newEntry(hasUnigrams ? intern(w) : -1, seen.size, undefined);
-        seen.set(w, entry);
-      }
-      return entry;
+    tokens(text, out) {
+      const ws = words(text);
+      out.length = ws.length;
+      for (let i = 0; i < ws.length; i++) out[i] = word(ws[i]);
     },
-    chars: (entry, w) => (entry.chars ??= charIds(w, options.charNgrams, intern)),
-    bigram: (a, b, wa, wb) => pair(a, b, () => `${wa} ${wb}`, 'next'),
-    leadUnigram: (a, w) => (a.lead ??= intern(LEAD_PREFIX + w)),
-    leadBigram: (a, b, wa, wb) => pair(a, b, () => `${LEAD_PREFIX}${wa} ${wb}`, 'leadNext'),
+    chars: (entry) => (entry.chars ??= charIds(entry.text, options.charNgrams, intern)),
+    bigram: (a, b) => pair(a, b, () => `${a.text} ${b.text}`, 'next'),
+    leadUnigram: (a) => (a.lead ??= intern(LEAD_PREFIX + a.text)),
+    leadBigram: (a, b) => pair(a, b, () => `${LEAD_PREFIX}${a.text} ${b.text}`, 'leadNext'),
     feature: intern,
   };
 }
@@ -481,7 +507,7 @@ function vocabularyIds(
   const knownEntry = (w: string) => {
     let entry = known.get(w);
     if (!entry) {
-      entry = newEntry(hasUnigrams ? lookup(w) : -1, known.size, -1);
+      entry = newEntry(w, hasUnigrams ? lookup(w) : -1, known.size, -1);
       known.set(w, entry);
     }
     return entry;
@@ -504,17 +530,22 @@ function vocabularyIds(
   const bigramTable = new PairTable(bigrams.map(([a, b, column]) => [a.key, b.key, column]));
   const leadBigramTable = new PairTable(leadBigrams.map(([a, b, column]) => [a.key, b.key, column]));
   const others = new Map<string, WordEntry>();
+  const word = (w: string) => {
+    let entry = known.get(w) ?? others.get(w);
+    if (!entry) {
+      entry = newEntry(w, hasUnigrams ? lookup(w) : -1, -1, -1);
+      if (others.size >= CHAR_CACHE_WORDS) others.clear();
+      others.set(w, entry);
+    }
+    return entry;
+  };
   return {
-    word(w) {
-      let entry = known.get(w) ?? others.get(w);
-      if (!entry) {
-        entry = newEntry(hasUnigrams ? lookup(w) : -1, -1, -1);
-        if (others.size >= CHAR_CACHE_WORDS) others.clear();
-        others.set(w, entry);
-      }
-      return entry;
+    tokens(text, out) {
+      const ws = words(text);
+      out.length = ws.length;
+      for (let i = 0; i < ws.length; i++) out[i] = word(ws[i]);
     },
-    chars: (entry, w) => (entry.chars ??= charIds(w, options.charNgrams, lookup)),
+    chars: (entry) => (entry.chars ??= charIds(entry.text, options.charNgrams, lookup)),
     bigram: (a, b) => (a.key >= 0 && b.key >= 0 ? bigramTable.get(a.key, b.key) : -1),
     leadUnigram: (a) => a.lead ?? -1,
     leadBigram: (a, b) => (a.key >= 0 && b.key >= 0 ? leadBigramTable.get(a.key, b.key) : -1),
@@ -664,8 +695,12 @@ export interface Featurizer {
   readonly dimension: number;
   /** TF-IDF of the input's known features, each block L2-normalised (all zeros when none is known). */
   transform(input: FeatureInput): SparseVector;
-  /** transform of many inputs at once, as one sparse matrix (the serving path: no per-row arrays). */
-  transformBatch(inputs: readonly FeatureInput[]): SparseMatrix;
+  /**
+   * transform of many inputs at once, as one sparse matrix (the serving path: no per-row arrays).
+   * Its arrays are views of `buffers`: a caller featurizing block after block passes the same
+   * buffers each time (no allocation per block) and reads a block's matrix before the next.
+   */
+  transformBatch(inputs: readonly FeatureInput[], buffers?: BatchBuffers): SparseMatrix;
   /** The same as transform, row by row, for the rows of a tokenised corpus (cross-validation). */
   transformCorpus(corpus: TokenizedCorpus, rows: ArrayLike<number>): SparseMatrix;
 }
@@ -695,13 +730,15 @@ export function createFeaturizer(params: FeaturizerParams): Featurizer {
       weighRow(columns, counts, 0, columns.length, idf, blocks, sublinear, lengths, values);
       return { indices: Array.from(columns), values: Array.from(values) };
     },
-    transformBatch(inputs) {
-      const sink = new CountSink();
+    transformBatch(inputs, buffers = new BatchBuffers()) {
+      const sink = buffers.counts;
+      sink.length = 0;
       const rowPtr = new Int32Array(inputs.length + 1);
       for (let r = 0; r < inputs.length; r++) rowPtr[r + 1] = rowPtr[r] + counter.countInto(inputs[r], sink);
       const nnz = sink.length;
-      const indices = sink.columns.slice(0, nnz);
-      const values = new Float32Array(nnz);
+      const indices = sink.columns.subarray(0, nnz);
+      if (buffers.values.length < nnz) buffers.values = new Float32Array(sink.columns.length);
+      const values = buffers.values.subarray(0, nnz);
       for (let r = 0; r < inputs.length; r++) {
         weighRow(indices, sink.tf, rowPtr[r], rowPtr[r + 1] - rowPtr[r], idf, blocks, sublinear, lengths, values);
       }
