@@ -127,6 +127,8 @@ export const TICKET_SERIES = {
     mttrNote: 'mttr_note',
     /** What would have avoided a predicted problem (issue 12), in words; empty for other tickets. */
     recommendation: 'recommendation',
+    /** The predicted problem whose alert opened or last routed the ticket (issue 12); empty for other tickets. */
+    problem: 'problem',
   },
 } as const;
 

@@ -41,6 +41,11 @@ describe('ticketsQuerySchema', () => {
     expect(ticketsQuerySchema(NOW).safeParse({ site: '' }).success).toBe(false);
   });
 
+  it("When a problem's tickets are asked for, then the name must be a problem name", () => {
+    expect(ticketsQuerySchema(NOW).parse({ problem: 'plc-hot' }).problem).toBe('plc-hot');
+    expect(firstIssue(ticketsQuerySchema(NOW).safeParse({ problem: "x' OR 1=1" }))).toMatch(/^problem: problem must be 1–64/);
+  });
+
   it('When the range is reversed, then the query is refused like the events query', () => {
     expect(firstIssue(ticketsQuerySchema(NOW).safeParse({ from: '2000', to: '1000' }))).toBe(
       'from: from must not be after to'

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { PROBLEM_NAME } from './problems';
 import { tagValue, tagValueProblem } from './tagValue';
 import { isOrderedRange, RANGE_ORDER_ISSUE, timeRangeShape } from './timeExpression';
 import {
@@ -136,6 +137,8 @@ export interface Ticket {
    * statement that none within their bounds would have.
    */
   recommendation?: string;
+  /** The predicted problem (issue 12) whose alert opened or last routed the ticket; absent for other tickets. */
+  problem?: string;
 }
 
 export const feedbackRequestSchema = z.object({
@@ -163,6 +166,11 @@ export function ticketsQuerySchema(nowMs: number) {
       site: tagValue('site').min(1).optional(),
       department: tagValue('department', 64).min(1).optional(),
       priority: z.enum(PRIORITIES).optional(),
+      /** Tickets of one predicted problem (issue 12): its alerts and the verdicts given on them. */
+      problem: z
+        .string()
+        .regex(PROBLEM_NAME, 'problem must be 1–64 lower-case letters, digits, _ or -, starting with a letter or digit')
+        .optional(),
       ...timeRangeShape(nowMs),
       limit: z.coerce.number().int().min(1).max(1000).default(100),
       offset: z.coerce.number().int().min(0).default(0),

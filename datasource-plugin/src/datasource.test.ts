@@ -476,6 +476,137 @@ describe('series query', () => {
   });
 });
 
+/** aiops_problems as the backend pages it (newest first): two freezers, the threshold on every point. */
+const PROBABILITIES: SeriesPage = {
+  kind: 'problems',
+  measurement: 'aiops_problems',
+  rows: [
+    { timeMs: 1_767_226_200_000, entity: 'freezer-02', probability: 0.12 },
+    { timeMs: 1_767_226_200_000, entity: 'freezer-01', probability: 0.81 },
+    { timeMs: 1_767_225_900_000, entity: 'freezer-01', probability: 0.35 },
+  ].map(({ timeMs, entity, probability }) => ({
+    timeMs,
+    tags: { problem: 'freezer-warm', entity, model_version: 'problem-freezer-warm@v1' },
+    fields: { probability, threshold: 0.42, alert: probability >= 0.42 },
+  })),
+};
+
+describe('problems query', () => {
+  it('When the probability of $problem is asked, then /api/series/problems gets the problem and one line per entity comes back with the threshold', async () => {
+    backendAnswers({ '/api/api/series/problems': { status: 200, data: PROBABILITIES } });
+    replaceMock.mockImplementation((value) => ({ $problem: 'freezer-warm', $entity: '' })[value] ?? value);
+
+    const response = await createDataSource().query(
+      requestFor([{ refId: 'P', queryType: 'problems', problem: '$problem', entity: '$entity', what: 'probability' }])
+    );
+
+    expect(response.errors).toBeUndefined();
+    const [request] = fetchMock.mock.calls[0];
+    expect(request.url).toBe(`${PROXY_URL}/api/api/series/problems`);
+    // An entity variable set to nothing means every entity: no filter is sent.
+    expect(request.params).toEqual({
+      from: 1_767_225_600_000,
+      to: 1_767_229_200_000,
+      problem: 'freezer-warm',
+      limit: 10_000,
+    });
+    expect(response.data.map((frame: { name?: string }) => frame.name)).toEqual([
+      'freezer-01',
+      'freezer-02',
+      'threshold',
+    ]);
+    const [first, second, threshold] = response.data;
+    // Oldest first, for the time-series panel, with the entity as the line's name.
+    expect(first.fields[0].values).toEqual([1_767_225_900_000, 1_767_226_200_000]);
+    expect(first.fields[1]).toMatchObject({
+      name: 'probability',
+      values: [0.35, 0.81],
+      labels: { problem: 'freezer-warm', entity: 'freezer-01' },
+      config: { unit: 'percentunit', min: 0, max: 1, displayNameFromDS: 'freezer-01' },
+    });
+    expect(second.fields[1].values).toEqual([0.12]);
+    expect(threshold.fields.map((field: Field) => [field.name, field.values])).toEqual([
+      ['Time', [1_767_225_900_000, 1_767_226_200_000]],
+      ['threshold', [0.42, 0.42]],
+    ]);
+  });
+
+  it("When a problem's alerts are asked for one entity, then its tickets come back with their verdicts and recommendation, other entities left out", async () => {
+    const alert: Ticket = {
+      ...TICKET,
+      id: 'INC-7',
+      host: 'freezer-01',
+      title: 'Predicted freezer-warm on freezer-01 within 2 h',
+      problem: 'freezer-warm',
+      recommendation: 'lower freezer.setpoint_c from -22 to -25 2 h earlier: probability 0.81 → 0.22',
+      feedback: { verdict: 'avoided', atMs: 1_767_227_000_000 },
+    };
+    const elsewhere: Ticket = { ...alert, id: 'INC-8', host: 'freezer-02', feedback: undefined };
+    backendAnswers({
+      '/api/api/tickets': { status: 200, data: { tickets: [alert, elsewhere], total: 2, limit: 1000, offset: 0 } },
+    });
+
+    const response = await createDataSource().query(
+      requestFor([{ refId: 'A', queryType: 'problems', problem: 'freezer-warm', entity: 'freezer-01', what: 'alerts' }])
+    );
+
+    expect(response.errors).toBeUndefined();
+    expect(fetchMock.mock.calls[0][0].params).toEqual({
+      from: 1_767_225_600_000,
+      to: 1_767_229_200_000,
+      problem: 'freezer-warm',
+      limit: 1000,
+    });
+    const [frame] = response.data;
+    const column = (name: string) => frame.fields.find((field: Field) => field.name === name)?.values;
+    expect(column('ticket_id')).toEqual(['INC-7']);
+    expect(column('feedback_verdict')).toEqual(['avoided']);
+    expect(column('problem')).toEqual(['freezer-warm']);
+    expect(column('recommendation')).toEqual([alert.recommendation]);
+    // The triage panel may post verdicts on these rows: the frame is marked as this data source's.
+    expect(frame.meta?.custom).toEqual<NocaiFrameMeta>({
+      source: 'nocai-inference-datasource',
+      datasourceUid: 'nocai',
+    });
+  });
+
+  it('When no problem is chosen, or the view is unknown, then the query says so without a request', async () => {
+    replaceMock.mockImplementation((value) => ({ $problem: '' })[value] ?? value);
+
+    const response = await createDataSource().query(
+      requestFor([
+        { refId: 'A', queryType: 'problems', problem: '$problem' },
+        { refId: 'B', queryType: 'problems', problem: 'freezer-warm', what: 'chart' } as unknown as NocaiQuery,
+      ])
+    );
+
+    expect(fetchMock).not.toHaveBeenCalled();
+    expect(response.errors?.map((error) => [error.refId, error.message])).toEqual([
+      ['A', 'Problems query failed: choose a problem (or a $problem variable that has a value)'],
+      ['B', 'Problems query failed: unknown problems view chart: use one of probability, alerts'],
+    ]);
+  });
+
+  it('When the editor lists problems, then the names defined on the backend come back sorted with what they predict', async () => {
+    const stored = (name: string, description?: string) => ({
+      definition: { name, ...(description ? { description } : {}) },
+      version: 1,
+      savedAt: '2026-01-01T00:00:00Z',
+    });
+    backendAnswers({
+      '/api/api/problems': {
+        status: 200,
+        data: { problems: [stored('plc-hot'), stored('freezer-warm', 'freezer above -18 °C')], invalid: [] },
+      },
+    });
+
+    await expect(createDataSource().problemOptions()).resolves.toEqual([
+      { value: 'freezer-warm', description: 'freezer above -18 °C' },
+      { value: 'plc-hot', description: '' },
+    ]);
+  });
+});
+
 describe('postFeedback', () => {
   it('When an operator validates a ticket, then the verdict and comment are posted and the updated ticket returned', async () => {
     const updated: Ticket = { ...TICKET, feedback: { verdict: 'valid', comment: 'confirmed on site', atMs: 1 } };

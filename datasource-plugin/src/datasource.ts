@@ -21,6 +21,7 @@ import type {
   HealthResponse,
   SeriesKind,
   SeriesPage,
+  StoredProblem,
   Ticket,
   TicketsPage,
   TicketUpdateRequest,
@@ -34,6 +35,7 @@ import { eventsToFrame } from './eventsToFrame';
 import { migrateQuery } from './migrate';
 import { seriesToFrame } from './seriesToFrame';
 import { TEST_MESSAGES } from './testMessages';
+import { problemProbabilityFrames } from './problemsToFrame';
 import { ticketsToFrame } from './ticketsToFrame';
 import {
   DEFAULT_ANNOTATION_QUERY,
@@ -44,18 +46,22 @@ import {
   type EventsResponse,
   isEventsQuery,
   isNocaiQueryType,
+  isProblemsQuery,
+  isProblemView,
   isTicketsQuery,
   MAX_SERIES_LIMIT,
   MAX_TICKETS_LIMIT,
   type NocaiOptions,
   type NocaiQuery,
+  PROBLEM_VIEWS,
+  type ProblemsQuery,
   type SeriesQuery,
   type TicketsQuery,
 } from './types';
 import { needsBackendData, parseVariableQuery, VARIABLE_KINDS, variableValues } from './variables';
 import { FEEDBACK_VERDICTS } from './vocabulary';
 
-type QueryOutcome = { frame: DataFrame; error?: undefined } | { frame?: undefined; error: DataQueryError };
+type QueryOutcome = { frames: DataFrame[]; error?: undefined } | { frames?: undefined; error: DataQueryError };
 
 /** The most the backend lists at once; template variables look at that many recent tickets and events. */
 const VARIABLE_SCAN_LIMIT = MAX_TICKETS_LIMIT;
@@ -90,7 +96,7 @@ export class NocaiDataSource extends DataSourceApi<NocaiQuery, NocaiOptions> {
 
   async query(request: DataQueryRequest<NocaiQuery>): Promise<DataQueryResponse> {
     const outcomes = await Promise.all(request.targets.map((target) => this.runQuery(target, request)));
-    const data = outcomes.flatMap((outcome) => (outcome.frame ? [outcome.frame] : []));
+    const data = outcomes.flatMap((outcome) => outcome.frames ?? []);
     const errors = outcomes.flatMap((outcome) => (outcome.error ? [outcome.error] : []));
     return errors.length > 0 ? { data, errors } : { data };
   }
@@ -102,7 +108,7 @@ export class NocaiDataSource extends DataSourceApi<NocaiQuery, NocaiOptions> {
       return { error: { refId: target.refId, message: `Unknown query type ${String(target.queryType)}.` } };
     }
     try {
-      return { frame: await this.fetchFrame(target, request) };
+      return { frames: await this.fetchFrames(target, request) };
     } catch (err) {
       const error = toBackendError(err);
       const kind = capitalize(target.queryType);
@@ -112,19 +118,78 @@ export class NocaiDataSource extends DataSourceApi<NocaiQuery, NocaiOptions> {
     }
   }
 
-  private async fetchFrame(target: NocaiQuery, request: DataQueryRequest<NocaiQuery>): Promise<DataFrame> {
+  private async fetchFrames(target: NocaiQuery, request: DataQueryRequest<NocaiQuery>): Promise<DataFrame[]> {
     const requestId = `${request.requestId}-${target.refId}`;
     const { range, scopedVars } = request;
     if (isEventsQuery(target)) {
       const events = await this.fetchEvents(this.eventsParams(target, range, scopedVars), requestId);
-      return eventsToFrame(events, target.refId);
+      return [eventsToFrame(events, target.refId)];
     }
     if (isTicketsQuery(target)) {
       const tickets = await this.fetchTickets(this.ticketsParams(target, range, scopedVars), requestId);
-      return ticketsToFrame(tickets, target.refId, this.uid);
+      return [ticketsToFrame(tickets, target.refId, this.uid)];
+    }
+    if (isProblemsQuery(target)) {
+      return this.fetchProblemFrames(target, range, scopedVars, requestId);
     }
     const page = await this.fetchSeries(target.queryType, this.seriesParams(target, range, scopedVars), requestId);
-    return seriesToFrame(page, target.queryType, target.refId);
+    return [seriesToFrame(page, target.queryType, target.refId)];
+  }
+
+  /**
+   * A problem's probability per entity with its threshold (`/api/series/problems`), or its alerts: the tickets
+   * they opened (`/api/tickets?problem=`), each with its verdict. The tickets route has no entity filter, so
+   * the entity is applied to the tickets' host here.
+   */
+  private async fetchProblemFrames(
+    query: ProblemsQuery,
+    range: TimeRange,
+    scopedVars: ScopedVars,
+    requestId: string
+  ): Promise<DataFrame[]> {
+    const filters = filterParams({ problem: query.problem, entity: query.entity }, {}, scopedVars);
+    const problem = filters.problem === undefined ? undefined : String(filters.problem);
+    const entity = filters.entity === undefined ? undefined : String(filters.entity);
+    if (problem === undefined) {
+      throw new BackendError('backend', 'choose a problem (or a $problem variable that has a value)');
+    }
+    const what: unknown = query.what ?? 'probability';
+    if (!isProblemView(what)) {
+      throw new BackendError(
+        'backend',
+        `unknown problems view ${String(what)}: use one of ${PROBLEM_VIEWS.join(', ')}`
+      );
+    }
+    if (what === 'alerts') {
+      const params: QueryParams = {
+        ...rangeParams(range),
+        problem,
+        limit: Math.min(MAX_TICKETS_LIMIT, Math.floor(query.limit ?? MAX_TICKETS_LIMIT)),
+      };
+      const tickets = await this.fetchTickets(params, requestId);
+      const ofEntity = entity === undefined ? tickets : tickets.filter((ticket) => ticket.host === entity);
+      return [ticketsToFrame(ofEntity, query.refId, this.uid)];
+    }
+    const limit = Math.min(MAX_SERIES_LIMIT, Math.floor(query.limit ?? MAX_SERIES_LIMIT));
+    const params: QueryParams = { ...rangeParams(range), problem, limit };
+    if (entity !== undefined) {
+      params.entity = entity;
+    }
+    return problemProbabilityFrames(await this.fetchSeries('problems', params, requestId), query.refId);
+  }
+
+  /**
+   * The problems defined on the backend (`GET /api/problems`), for the query editor's choice: names with
+   * what each predicts. A problem file the backend could not read is left out (its own page says why).
+   */
+  async problemOptions(): Promise<Array<{ value: string; description: string }>> {
+    const response = await this.backend.get<{ problems?: StoredProblem[] }>('/api/problems');
+    if (!Array.isArray(response?.problems)) {
+      throw new BackendError('backend', 'the backend answered /api/problems without a problems list');
+    }
+    return response.problems
+      .map(({ definition }) => ({ value: definition.name, description: definition.description ?? '' }))
+      .sort((a, b) => a.value.localeCompare(b.value));
   }
 
   /**

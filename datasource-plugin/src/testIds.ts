@@ -16,5 +16,8 @@ export const testIds = {
     priority: 'nocai-query-priority',
     /** One input per tag of a series kind, e.g. `nocai-query-filter-device_kind`. */
     seriesFilter: (tag: string) => `nocai-query-filter-${tag}`,
+    problem: 'nocai-query-problem',
+    entity: 'nocai-query-entity',
+    problemView: 'nocai-query-problem-view',
   },
 } as const;

@@ -75,6 +75,9 @@ const COLUMNS: readonly Column[] = [
   { name: NAMES.changedBy, type: FieldType.string, value: (ticket) => ticket.change?.by ?? null },
   { name: NAMES.changeSummary, type: FieldType.string, value: (ticket) => ticket.change?.summary ?? null },
   { name: NAMES.mttrNote, type: FieldType.string, value: (ticket) => ticket.mttrNote ?? null },
+  // Predicted problems (issue 12): which problem raised the ticket, and what would have avoided it.
+  { name: NAMES.problem, type: FieldType.string, value: (ticket) => ticket.problem ?? null },
+  { name: NAMES.recommendation, type: FieldType.string, value: (ticket) => ticket.recommendation ?? null },
 ];
 
 /** One row per ticket, in the order the backend listed them. */

@@ -17,6 +17,7 @@ export const QUERY_TYPES = [
   'maintenance',
   'models',
   'drift',
+  'problems',
 ] as const;
 export type NocaiQueryType = (typeof QUERY_TYPES)[number];
 
@@ -46,13 +47,32 @@ export interface TicketsQuery extends DataQuery {
  * per tag; Grafana saves it as it is in the dashboard JSON.
  */
 export interface SeriesQuery extends DataQuery {
-  queryType: SeriesKind;
+  queryType: Exclude<SeriesKind, 'problems'>;
   /** InfluxDB tag name → exact value, e.g. `{ site: '$site', device_kind: 'ups' }`. May be template variables. */
   filters?: Record<string, string>;
   limit?: number;
 }
 
-export type NocaiQuery = EventsQuery | TicketsQuery | SeriesQuery;
+/** What a problems query shows: the probability series, or the alerts (tickets) with their verdicts. */
+export const PROBLEM_VIEWS = ['probability', 'alerts'] as const;
+export type ProblemView = (typeof PROBLEM_VIEWS)[number];
+
+/**
+ * A predicted problem (issue 12). `probability`: `aiops_problems` through `GET /api/series/problems`, one frame
+ * per entity plus the model's threshold; `alerts`: the tickets its alerts opened (`GET /api/tickets?problem=`),
+ * with operators' verdicts, in the tickets frame the triage panel reads. `problem` and `entity` may be template
+ * variables; without `entity`, every entity.
+ */
+export interface ProblemsQuery extends DataQuery {
+  queryType: 'problems';
+  problem?: string;
+  entity?: string;
+  /** Absent means `probability`, what a new problems query shows first. */
+  what?: ProblemView;
+  limit?: number;
+}
+
+export type NocaiQuery = EventsQuery | TicketsQuery | SeriesQuery | ProblemsQuery;
 
 export function isEventsQuery(query: NocaiQuery): query is EventsQuery {
   return query.queryType === 'events';
@@ -62,8 +82,17 @@ export function isTicketsQuery(query: NocaiQuery): query is TicketsQuery {
   return query.queryType === 'tickets';
 }
 
+/** Problems are served by the series route too, but their query has its own shape (see `ProblemsQuery`). */
 export function isSeriesQuery(query: NocaiQuery): query is SeriesQuery {
-  return isSeriesKind(query.queryType);
+  return isSeriesKind(query.queryType) && query.queryType !== 'problems';
+}
+
+export function isProblemsQuery(query: NocaiQuery): query is ProblemsQuery {
+  return query.queryType === 'problems';
+}
+
+export function isProblemView(value: unknown): value is ProblemView {
+  return typeof value === 'string' && (PROBLEM_VIEWS as readonly string[]).includes(value);
 }
 
 export function isNocaiQueryType(value: unknown): value is NocaiQueryType {

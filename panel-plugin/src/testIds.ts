@@ -13,6 +13,8 @@ export const testIds = {
     detailsSummary: 'nocai-triage-details-summary',
     detailsTime: 'nocai-triage-details-time',
     detailsRootCause: 'nocai-triage-details-root-cause',
+    detailsFactors: 'nocai-triage-details-factors',
+    detailsRecommendation: 'nocai-triage-details-recommendation',
     feedbackVerdict: 'nocai-triage-feedback-verdict',
     feedbackButtons: 'nocai-triage-feedback-buttons',
     feedbackComment: 'nocai-triage-feedback-comment',

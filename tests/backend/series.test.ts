@@ -1,4 +1,4 @@
-import { ANOMALY_SERIES, MODEL_METRICS_SERIES, type SeriesPage } from '@nocai/contract';
+import { ANOMALY_SERIES, MODEL_METRICS_SERIES, PROBLEM_SERIES, type SeriesPage } from '@nocai/contract';
 import { toLineProtocol } from '../../inference-backend/src/adapters/influx/lineProtocol';
 import type { SeriesPoint } from '../../inference-backend/src/domain/series';
 import { startTestBackend, type TestBackend } from '../support/service';
@@ -25,7 +25,17 @@ describe('GET /api/series/:kind against a real influxd', () => {
       fields: { score, value: 97.5, expected: 31, lower: 12, upper: 55, model_version: 'mad-1' },
       timeUs: (nowMs - 2 * MINUTE_MS) * 1000,
     });
+    const problem = (name: string, entity: string, probability: number, minutesAgo: number): SeriesPoint => ({
+      measurement: PROBLEM_SERIES.measurement,
+      tags: { problem: name, entity, model_version: `problem-${name}@v1` },
+      fields: { probability, threshold: 0.4, alert: probability >= 0.4, horizon_h: 2 },
+      timeUs: (nowMs - minutesAgo * MINUTE_MS) * 1000,
+    });
     const points = [
+      problem('freezer-warm', 'freezer-01', 0.1, 20),
+      problem('freezer-warm', 'freezer-01', 0.81, 10),
+      problem('freezer-warm', 'freezer-02', 0.05, 10),
+      problem('plc-hot', 'plc-01', 0.3, 10),
       model('v1', 0.84, 30),
       model('v2', 0.91, 10),
       { ...model('v9', 0.5, 5), tags: { model: 'priority', version: 'v9', alias: 'none' } },
@@ -63,6 +73,17 @@ describe('GET /api/series/:kind against a real influxd', () => {
     });
   });
 
+  it("When a problem's probability is asked for one entity, then only that problem and entity come back, with the threshold", async () => {
+    const body = await page(`/api/series/problems?problem=freezer-warm&entity=freezer-01&from=${nowMs - 3_600_000}`);
+    expect(body.measurement).toBe('aiops_problems');
+    expect(body.rows.map((r) => [r.tags.entity, r.fields.probability, r.fields.threshold, r.fields.alert])).toEqual([
+      ['freezer-01', 0.81, 0.4, true],
+      ['freezer-01', 0.1, 0.4, false],
+    ]);
+    const all = await page(`/api/series/problems?problem=freezer-warm&from=${nowMs - 3_600_000}`);
+    expect(new Set(all.rows.map((r) => r.tags.entity))).toEqual(new Set(['freezer-01', 'freezer-02']));
+  });
+
   it('When a filter value carries InfluxQL, then it is matched as one exact tag value', async () => {
     const body = await page(`/api/series/anomalies?host=${encodeURIComponent(sneaky)}&from=${nowMs - 3_600_000}`);
     expect(body.rows.map((r) => r.tags.host)).toEqual([sneaky]);
@@ -78,7 +99,7 @@ describe('GET /api/series/:kind against a real influxd', () => {
     const unknownKind = await backend.call('/api/series/weather');
     expect(unknownKind.status).toBe(404);
     expect(((await unknownKind.json()) as { error: { message: string } }).error.message).toContain(
-      'use one of silences, anomalies, forecasts, maintenance, models, drift'
+      'use one of silences, anomalies, forecasts, maintenance, models, drift, problems'
     );
     const typo = await backend.call('/api/series/silences?stie=hosp-01');
     expect(typo.status).toBe(400);

@@ -1,5 +1,11 @@
-import { ALERT_THRESHOLDS, DEPARTMENTS, INTAKE_LABEL, PRODUCT_RULE_LABEL } from '@nocai/contract';
+import { ALERT_THRESHOLDS, DEPARTMENTS, INPUT, INTAKE_LABEL, PRODUCT_RULE_LABEL } from '@nocai/contract';
+import type { InfluxClient } from '../../inference-backend/src/adapters/influx';
+import { toLineProtocol } from '../../inference-backend/src/adapters/influx/lineProtocol';
+import type { SeriesPoint } from '../../inference-backend/src/domain/series';
 import { DEFAULT_ACCURACY_STAGE_OPTIONS } from '../../inference-backend/src/pipeline/accuracyStage';
+import { PLC_TEMPERATURE_FOR, PLC_TEMPERATURE_LIMIT_C } from '../../inference-backend/src/simulator/sensorLimits';
+import { freshDatabase } from '../support/influx';
+import { interpolateInfluxQuery } from './grafanaInfluxQL';
 import { checkInfluxQuery } from './influxql';
 import { bracedVariables, listFiles, provisionedDatasources, readText, readYaml } from './repo';
 import { contractCatalog } from './seriesCatalog';
@@ -15,6 +21,7 @@ interface RuleQuery {
     expression?: string;
     query?: string;
     rawQuery?: boolean;
+    intervalMs?: number;
     conditions?: Array<{ evaluator: { type: string; params: number[] } }>;
   };
 }
@@ -65,6 +72,9 @@ const contactPoints = parsed.flatMap(([, f]) => f.contactPoints ?? []);
 const policies = parsed.flatMap(([, f]) => f.policies ?? []);
 const provisionedUids = new Set(provisionedDatasources().map((ds) => ds.uid));
 const catalog = contractCatalog();
+/** The database each InfluxDB data source reads: Telegraf's inputs, or the backend's aiops_* results. */
+const databaseOfUid = new Map(provisionedDatasources().map((ds) => [ds.uid, String(ds.jsonData?.dbName ?? '')]));
+const INPUT_MEASUREMENTS = new Set<string>(Object.values(INPUT).map((series) => series.measurement));
 
 function queryOf(rule: Rule): string {
   return rule.data.find((d) => d.datasourceUid !== EXPRESSION_UID)?.model.query ?? '';
@@ -118,7 +128,10 @@ describe('provisioned alert rules', () => {
           expect(['reduce', 'threshold', 'math', 'resample', 'classic_conditions']).toContain(query.model.type);
         } else {
           expect(provisionedUids).toContain(query.datasourceUid);
-          expect(query.datasourceUid).toBe('influx-aiops');
+          // Raw sensor and host readings live in Telegraf's database, the backend's results in aiops.
+          const [measurement] = checkInfluxQuery(query.model.query ?? '', catalog).measurements;
+          expect(query.datasourceUid).toBe(INPUT_MEASUREMENTS.has(measurement) ? 'influx-telegraf' : 'influx-aiops');
+          expect(databaseOfUid.get(query.datasourceUid)).toBe(INPUT_MEASUREMENTS.has(measurement) ? 'telegraf' : 'aiops');
           expect(query.model.datasource?.uid).toBe(query.datasourceUid);
           expect(query.model.rawQuery).toBe(true);
           expect(query.relativeTimeRange?.from).toBeGreaterThan(0);
@@ -205,6 +218,90 @@ describe('provisioned alert rules', () => {
     expect(queryOf(rule)).toContain('"drift_detected" = true');
     expect(queryOf(rule)).toMatch(/GROUP BY "model", "feature"/);
     expect(thresholdOf(rule)).toEqual({ type: 'gt', value: 0 });
+  });
+});
+
+describe('sensor threshold rules (the example users copy)', () => {
+  const file = 'sensor-thresholds.yaml';
+  const sensorRules = (parsed.find(([name]) => name === file)?.[1].groups ?? []).flatMap((g) => g.rules);
+
+  it('When users look for simple threshold alerts, then a commented example file holds them, apart from the product rules', () => {
+    expect(files).toContain(file);
+    const text = readText('provisioning', 'alerting', file);
+    // Says what it is for, where its numbers come from and how to adapt it, before any rule.
+    const header = text.slice(0, text.indexOf('apiVersion'));
+    expect(header).toMatch(/copy/i);
+    expect(header).toContain('sensorLimits.ts');
+    expect(sensorRules.length).toBeGreaterThan(0);
+    for (const rule of sensorRules) {
+      expect(INPUT_MEASUREMENTS.has(checkInfluxQuery(queryOf(rule), catalog).measurements[0])).toBe(true);
+    }
+  });
+
+  it("When a PLC's CPU module runs hot, then the rule pages on its minute means above the simulator's limit, for the simulator's duration, to maintenance", () => {
+    const rule = ruleReading('sensors');
+    expect(queryOf(rule)).toContain('mean("temperature_c")');
+    expect(queryOf(rule)).toContain(`"kind" = 'plc'`);
+    expect(queryOf(rule)).toMatch(/GROUP BY time\(1m\), "site", "host"/);
+    expect(thresholdOf(rule)).toEqual({ type: 'gt', value: PLC_TEMPERATURE_LIMIT_C });
+    expect(rule.for).toBe(PLC_TEMPERATURE_FOR);
+    expect(rule.labels?.department).toBe('maintenance');
+    // The texts people read name the same limit.
+    expect(rule.annotations?.summary).toContain(`${PLC_TEMPERATURE_LIMIT_C} °C`);
+  });
+});
+
+describe('alert rule queries against a real influxd', () => {
+  const MINUTE_MS = 60_000;
+  const nowMs = Math.floor(Date.now() / MINUTE_MS) * MINUTE_MS;
+  let client: InfluxClient;
+  let database: string;
+
+  /** A's query as Grafana sends it when the rule is evaluated now, over the rule's own time range. */
+  const runA = (rule: Rule) => {
+    const a = rule.data.find((d) => d.datasourceUid !== EXPRESSION_UID);
+    const fromS = a?.relativeTimeRange?.from ?? 0;
+    const query = interpolateInfluxQuery(queryOf(rule), {
+      fromMs: nowMs - fromS * 1000,
+      toMs: nowMs,
+      intervalMs: a?.model.intervalMs ?? MINUTE_MS,
+    });
+    return client.query(database, query);
+  };
+
+  beforeAll(async () => {
+    ({ client, database } = await freshDatabase('grafana_rules'));
+    const reading = (host: string, kind: string, minutesAgo: number, temperature: number): SeriesPoint => ({
+      measurement: INPUT.sensors.measurement,
+      tags: { host, site: 'fact-02', kind },
+      fields: { temperature_c: temperature, vibration_mm_s: 2, pressure_kpa: 400, power_w: 120 },
+      timeUs: (nowMs - minutesAgo * MINUTE_MS) * 1000,
+    });
+    const points = [3, 2, 1].flatMap((ago) => [
+      reading('fact-02-plc-01', 'plc', ago, PLC_TEMPERATURE_LIMIT_C + 4 - ago),
+      reading('fact-02-plc-02', 'plc', ago, 47),
+      // A room sensor as hot as the PLC: not a PLC, not this rule's business.
+      reading('fact-02-sensor-01', 'sensor', ago, PLC_TEMPERATURE_LIMIT_C + 5),
+    ]);
+    await client.writeLines(database, points.map(toLineProtocol));
+  });
+
+  it.each(rules.map((r) => [r.title, r] as const))('%s: its query runs on influxd as Grafana sends it', async (_t, rule) => {
+    await expect(runA(rule)).resolves.toBeDefined();
+  });
+
+  it('When one PLC runs above the limit and another below, then only the hot PLC is over the threshold after reduce', async () => {
+    const rule = ruleReading('sensors');
+    const series = await runA(rule);
+    // B (reduce last, dropping nulls) and C (threshold) as Grafana applies them, per series.
+    const last = series.map((s) => {
+      const values = s.rows.map((r) => r.mean).filter((v): v is number => typeof v === 'number');
+      return [s.tags.host, values.at(-1)] as const;
+    });
+    expect(last.map(([host]) => host).sort()).toEqual(['fact-02-plc-01', 'fact-02-plc-02']);
+    const threshold = thresholdOf(rule)?.value ?? Number.NaN;
+    const firing = last.filter(([, value]) => value !== undefined && value > threshold).map(([host]) => host);
+    expect(firing).toEqual(['fact-02-plc-01']);
   });
 });
 

@@ -1,6 +1,11 @@
-import { ALERT_THRESHOLDS } from '@nocai/contract';
+import { ALERT_THRESHOLDS, PROBLEM_SERIES } from '@nocai/contract';
+import { toLineProtocol } from '../../inference-backend/src/adapters/influx/lineProtocol';
+import type { InfluxClient } from '../../inference-backend/src/adapters/influx';
+import type { SeriesPoint } from '../../inference-backend/src/domain/series';
 import { QUERY_TYPES } from '../../datasource-plugin/src/types';
 import { TRIAGE_SORTS } from '../../panel-plugin/src/triage/rows';
+import { freshDatabase } from '../support/influx';
+import { interpolateInfluxQuery } from './grafanaInfluxQL';
 import { checkInfluxQuery } from './influxql';
 import { listFiles, pluginJson, provisionedDatasources, readText, readYaml } from './repo';
 import { contractCatalog } from './seriesCatalog';
@@ -16,6 +21,8 @@ interface Target {
   query?: string;
   rawQuery?: boolean;
   queryType?: string;
+  problem?: string;
+  what?: string;
 }
 
 interface Panel {
@@ -33,6 +40,8 @@ interface Variable {
   type: string;
   datasource?: DatasourceRef | string | null;
   query?: string | { query?: string };
+  includeAll?: boolean;
+  allValue?: string;
 }
 
 interface Dashboard {
@@ -41,7 +50,7 @@ interface Dashboard {
   schemaVersion: number;
   panels: Panel[];
   templating?: { list: Variable[] };
-  annotations?: { list: Array<{ datasource?: DatasourceRef | string | null }> };
+  annotations?: { list: Array<{ datasource?: DatasourceRef | string | null; query?: string; target?: Target }> };
 }
 
 /** Panels that ship with Grafana 12 (public/app/plugins/panel): no plugin to install. */
@@ -127,8 +136,14 @@ function influxQueries(dashboard: Dashboard): Array<[string, string]> {
 }
 
 describe('provisioned dashboards', () => {
-  it('When the dashboards folder is read, then the four NOC AI dashboards are there', () => {
-    expect(files).toEqual(['capacity-forecasts.json', 'device-health.json', 'model-health.json', 'noc-triage.json']);
+  it('When the dashboards folder is read, then the five NOC AI dashboards are there', () => {
+    expect(files).toEqual([
+      'capacity-forecasts.json',
+      'device-health.json',
+      'model-health.json',
+      'noc-triage.json',
+      'problems.json',
+    ]);
   });
 
   it('When Grafana loads them, then each has a fixed, unique uid, a title and a current schema version', () => {
@@ -321,6 +336,142 @@ describe('what each dashboard shows', () => {
     for (const field of ['temperature_c', 'vibration_mm_s', 'pressure_kpa', 'power_w']) {
       expect(sensorQueries.some((q) => q.includes(`"${field}"`))).toBe(true);
     }
+  });
+});
+
+describe('the predicted problems dashboard', () => {
+  const dashboard = dashboards.find(([file]) => file === 'problems.json')?.[1] as Dashboard;
+  const panels = allPanels(dashboard.panels);
+  const problemTargets = (what: string) =>
+    panels.flatMap((panel) =>
+      (panel.targets ?? [])
+        .filter((t) => t.queryType === 'problems' && t.what === what)
+        .map((target) => ({ panel, target }))
+    );
+
+  it('When an engineer opens it, then one problem is chosen at a time and its entities can be narrowed', () => {
+    const variables = dashboard.templating?.list ?? [];
+    expect(variables.map((v) => v.name)).toEqual(['problem', 'entity']);
+    const [problem] = variables;
+    expect(problem).toMatchObject({ multi: false, includeAll: false });
+    expect(variableQuery(problem)).toBe('SHOW TAG VALUES FROM "aiops_problems" WITH KEY = "problem"');
+  });
+
+  it('When it draws the probability, then it is one line per entity beside the threshold of the same problem', () => {
+    const queries = influxQueries(dashboard).map(([, q]) => q);
+    expect(
+      queries.some(
+        (q) =>
+          q.startsWith('SELECT mean("probability") FROM "aiops_problems"') &&
+          q.includes(`"problem" = '$problem'`) &&
+          /GROUP BY time\(\$__interval\), "entity"/.test(q)
+      )
+    ).toBe(true);
+    const chart = panels.find((p) => (p.targets ?? []).some((t) => t.query?.includes('"threshold"')));
+    expect(chart?.type).toBe('timeseries');
+    expect(chart?.targets?.find((t) => t.query?.includes('"threshold"'))?.query).toContain(`"problem" = '$problem'`);
+  });
+
+  it("When operators judge the alerts, then the triage panel lists the problem's alerts and a table counts their verdicts", () => {
+    const alerts = problemTargets('alerts');
+    expect(alerts.map(({ panel }) => panel.type).sort()).toEqual([PANEL_PLUGIN_ID, 'table'].sort());
+    for (const { target } of alerts) {
+      expect(target).toMatchObject({
+        datasource: { type: DATASOURCE_PLUGIN_ID, uid: 'nocai-inference' },
+        problem: '$problem',
+      });
+    }
+    const verdicts = alerts.find(({ panel }) => panel.type === 'table')?.panel as Panel & {
+      transformations?: Array<{ id: string; options: { fields: Record<string, { operation: string }> } }>;
+    };
+    const groupBy = verdicts.transformations?.find((t) => t.id === 'groupBy');
+    expect(groupBy?.options.fields.feedback_verdict.operation).toBe('groupby');
+  });
+
+  it('When the alerts happened, then they are annotations on the time axis, from the NOC AI data source', () => {
+    const annotations = (dashboard.annotations?.list ?? []).filter((a) => a.target?.queryType === 'problems');
+    expect(annotations).toEqual([
+      expect.objectContaining({
+        datasource: { type: DATASOURCE_PLUGIN_ID, uid: 'nocai-inference' },
+        target: expect.objectContaining({ problem: '$problem', what: 'alerts' }),
+      }),
+    ]);
+  });
+});
+
+describe('dashboard queries against a real influxd', () => {
+  const MINUTE_MS = 60_000;
+  const toMs = Math.floor(Date.now() / MINUTE_MS) * MINUTE_MS;
+  const state = { fromMs: toMs - 6 * 60 * MINUTE_MS, toMs, intervalMs: 10 * MINUTE_MS };
+  let client: InfluxClient;
+  let database: string;
+
+  /** What a variable becomes: "All" for those that have it, otherwise one value the data below has. */
+  const SAMPLE_VALUES: Record<string, string> = { problem: 'freezer-warm', metric: 'sensors.temperature_c' };
+  const variablesOf = (dashboard: Dashboard): Record<string, string> =>
+    Object.fromEntries(
+      (dashboard.templating?.list ?? []).map((v) => [
+        v.name,
+        v.includeAll ? (v.allValue ?? '.*') : (SAMPLE_VALUES[v.name] ?? 'x'),
+      ])
+    );
+  const run = async (dashboard: Dashboard, query: string) =>
+    client.query(database, interpolateInfluxQuery(query, { ...state, variables: variablesOf(dashboard) }));
+
+  beforeAll(async () => {
+    ({ client, database } = await freshDatabase('grafana_dashboards'));
+    const point = (problem: string, entity: string, minutesAgo: number, probability: number): SeriesPoint => ({
+      measurement: PROBLEM_SERIES.measurement,
+      tags: { problem, entity, model_version: `problem-${problem}@v1` },
+      fields: { probability, threshold: 0.42, alert: probability >= 0.42, horizon_h: 2 },
+      timeUs: (toMs - minutesAgo * MINUTE_MS) * 1000,
+    });
+    const points = [
+      point('freezer-warm', 'freezer-01', 30, 0.2),
+      point('freezer-warm', 'freezer-01', 25, 0.5),
+      point('freezer-warm', 'freezer-02', 25, 0.1),
+      point('plc-hot', 'plc-01', 25, 0.9),
+    ];
+    await client.writeLines(database, points.map(toLineProtocol));
+  });
+
+  it.each(dashboards)(
+    '%s: every InfluxQL query, variable and annotation runs on influxd as Grafana sends it',
+    async (_file, dashboard) => {
+      const queries = [
+        ...influxQueries(dashboard).map(([, q]) => q),
+        ...(dashboard.annotations?.list ?? []).flatMap((a) => (a.query ? [a.query] : [])),
+      ];
+      const refused: string[] = [];
+      for (const query of queries) {
+        await run(dashboard, query).catch((error: Error) => refused.push(`${query}: ${error.message}`));
+      }
+      expect(refused).toEqual([]);
+    }
+  );
+
+  it('When a problem is chosen, then its variables, probability per entity, threshold and alert count come back from influxd', async () => {
+    const dashboard = dashboards.find(([file]) => file === 'problems.json')?.[1] as Dashboard;
+    const [problemVariable, entityVariable] = dashboard.templating?.list ?? [];
+    const values = async (query: string) => (await run(dashboard, query)).flatMap((s) => s.rows.map((r) => r.value));
+    expect(await values(variableQuery(problemVariable))).toEqual(['freezer-warm', 'plc-hot']);
+    // Only the chosen problem's entities.
+    expect(await values(variableQuery(entityVariable))).toEqual(['freezer-01', 'freezer-02']);
+
+    const targets = allPanels(dashboard.panels).flatMap((p) => p.targets ?? []);
+    const query = (pattern: RegExp) => targets.find((t) => pattern.test(t.query ?? ''))?.query ?? '';
+    const probability = await run(dashboard, query(/^SELECT mean\("probability"\)/));
+    const byEntity = Object.fromEntries(
+      probability.map((s) => [s.tags.entity, s.rows.map((r) => r.mean).filter((v) => v !== null)])
+    );
+    // 10-minute buckets: freezer-01's two points (30 and 25 minutes ago) may share one or not.
+    expect(Object.keys(byEntity).sort()).toEqual(['freezer-01', 'freezer-02']);
+    expect(byEntity['freezer-02']).toEqual([0.1]);
+    expect([[0.35], [0.2, 0.5]]).toContainEqual(byEntity['freezer-01']);
+    const threshold = await run(dashboard, query(/max\("threshold"\)/));
+    expect(threshold[0].rows.map((r) => r.threshold).filter((v) => v !== null)).toContain(0.42);
+    const alerts = await run(dashboard, query(/"alert" = true/));
+    expect(alerts[0].rows[0].count).toBe(1);
   });
 });
 

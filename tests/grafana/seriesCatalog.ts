@@ -8,6 +8,7 @@ import {
   MAINTENANCE_SERIES,
   MODEL_METRICS_SERIES,
   OUTPUT,
+  PROBLEM_SERIES,
   SILENCE_SERIES,
   TICKET_SERIES,
 } from '@nocai/contract';
@@ -36,6 +37,7 @@ const DECLARATIONS: SeriesDeclaration[] = [
   MODEL_METRICS_SERIES,
   DRIFT_SERIES,
   AUDIT_SERIES,
+  PROBLEM_SERIES,
 ];
 
 /** Every measurement contract/ declares, with its tags and fields (merged if declared twice). */

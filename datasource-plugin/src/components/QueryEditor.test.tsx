@@ -1,5 +1,5 @@
 import React from 'react';
-import { fireEvent, render, screen } from '@testing-library/react';
+import { act, fireEvent, render, screen, waitFor } from '@testing-library/react';
 
 import type { NocaiDataSource } from '../datasource';
 import { testIds } from '../testIds';
@@ -9,10 +9,10 @@ import { QueryEditor } from './QueryEditor';
 // The editor never calls the data source; it only has to satisfy the props type.
 const datasource = {} as NocaiDataSource;
 
-function renderEditor(query: NocaiQuery) {
+function renderEditor(query: NocaiQuery, source: NocaiDataSource = datasource) {
   const onChange = jest.fn();
   const onRunQuery = jest.fn();
-  render(<QueryEditor datasource={datasource} query={query} onChange={onChange} onRunQuery={onRunQuery} />);
+  render(<QueryEditor datasource={source} query={query} onChange={onChange} onRunQuery={onRunQuery} />);
   return { onChange, onRunQuery };
 }
 
@@ -186,5 +186,61 @@ describe('QueryEditor', () => {
     fireEvent.keyDown(queryType, { key: 'Enter' });
 
     expect(onChange).toHaveBeenCalledWith({ refId: 'A', queryType: 'drift' });
+  });
+
+  describe('problems', () => {
+    const withProblems = {
+      problemOptions: jest.fn().mockResolvedValue([
+        { value: 'freezer-warm', description: 'freezer above -18 °C' },
+        { value: 'plc-hot', description: '' },
+      ]),
+    } as unknown as NocaiDataSource;
+
+    it('When the query type becomes Problems, then it starts on the probability view', () => {
+      const { onChange } = renderEditor({ refId: 'A', queryType: 'tickets', site: 'hosp-01' });
+
+      const queryType = screen.getByRole('combobox', { name: 'Query type' });
+      fireEvent.change(queryType, { target: { value: 'Probl' } });
+      fireEvent.keyDown(queryType, { key: 'ArrowDown' });
+      fireEvent.keyDown(queryType, { key: 'Enter' });
+
+      expect(onChange).toHaveBeenCalledWith({ refId: 'A', queryType: 'problems', what: 'probability' });
+    });
+
+    it('When a problem is typed, then the names the backend defines are offered and the chosen one runs', async () => {
+      const { onChange, onRunQuery } = renderEditor({ refId: 'A', queryType: 'problems' }, withProblems);
+      const problem = screen.getByRole('combobox', { name: 'Problem' });
+
+      await act(async () => {
+        fireEvent.change(problem, { target: { value: 'plc' } });
+      });
+      await waitFor(() => expect(withProblems.problemOptions).toHaveBeenCalled());
+      await act(async () => {
+        fireEvent.keyDown(problem, { key: 'ArrowDown' });
+        fireEvent.keyDown(problem, { key: 'Enter' });
+      });
+
+      expect(onChange).toHaveBeenCalledWith({ refId: 'A', queryType: 'problems', problem: 'plc-hot' });
+      expect(onRunQuery).toHaveBeenCalled();
+    });
+
+    it('When the operator switches to Alerts, then the query shows the alerts and runs; the entity stays a free text or $variable', () => {
+      const { onChange, onRunQuery } = renderEditor(
+        { refId: 'A', queryType: 'problems', problem: 'freezer-warm', entity: '$entity' },
+        withProblems
+      );
+
+      expect(screen.getByTestId(testIds.queryEditor.entity)).toHaveValue('$entity');
+      fireEvent.click(screen.getByRole('radio', { name: 'Alerts' }));
+
+      expect(onChange).toHaveBeenCalledWith({
+        refId: 'A',
+        queryType: 'problems',
+        problem: 'freezer-warm',
+        entity: '$entity',
+        what: 'alerts',
+      });
+      expect(onRunQuery).toHaveBeenCalledTimes(1);
+    });
   });
 });

@@ -1,6 +1,6 @@
 import React, { type ChangeEvent, useId } from 'react';
 import type { QueryEditorProps } from '@grafana/data';
-import { Combobox, type ComboboxOption, InlineField, Input, Stack } from '@grafana/ui';
+import { Combobox, type ComboboxOption, InlineField, Input, RadioButtonGroup, Stack } from '@grafana/ui';
 import { SERIES_BY_KIND, isSeriesKind, seriesTagNames } from '@nocai/contract/dist/outputSeries';
 
 import type { NocaiDataSource } from '../datasource';
@@ -12,6 +12,7 @@ import {
   DEFAULT_TICKETS_LIMIT,
   type EventsQuery,
   isEventsQuery,
+  isProblemsQuery,
   isSeriesQuery,
   isTicketsQuery,
   MAX_SERIES_LIMIT,
@@ -19,6 +20,9 @@ import {
   type NocaiOptions,
   type NocaiQuery,
   type NocaiQueryType,
+  PROBLEM_VIEWS,
+  type ProblemsQuery,
+  type ProblemView,
   QUERY_TYPES,
   type SeriesQuery,
   type TicketsQuery,
@@ -44,7 +48,7 @@ const STATUS_OPTIONS = toOptions(TICKET_STATUSES);
 const DEPARTMENT_OPTIONS = toOptions(DEPARTMENTS);
 const PRIORITY_OPTIONS = toOptions(PRIORITIES);
 
-export function QueryEditor({ query: savedQuery, onChange, onRunQuery }: Props) {
+export function QueryEditor({ query: savedQuery, onChange, onRunQuery, datasource }: Props) {
   const query = migrateQuery(savedQuery);
   // Several query rows share the editor: ids must be unique per row for labels to point at their input.
   const id = useId();
@@ -78,6 +82,9 @@ export function QueryEditor({ query: savedQuery, onChange, onRunQuery }: Props) 
       {isEventsQuery(query) && <EventFilters id={id} query={query} onChange={change} />}
       {isTicketsQuery(query) && <TicketFilters id={id} query={query} onChange={change} />}
       {isSeriesQuery(query) && <SeriesFilters id={id} query={query} onChange={change} />}
+      {isProblemsQuery(query) && (
+        <ProblemFilters id={id} query={query} onChange={change} problemOptions={() => datasource.problemOptions()} />
+      )}
     </Stack>
   );
 }
@@ -305,6 +312,78 @@ function SeriesFilters({ id, query, onChange }: FiltersProps<SeriesQuery>) {
   );
 }
 
+const PROBLEM_VIEW_OPTIONS: Array<{ value: ProblemView; label: string; description: string }> = PROBLEM_VIEWS.map(
+  (value) => ({
+    value,
+    label: capitalize(value),
+    description:
+      value === 'probability'
+        ? 'Probability per entity, with the alert threshold'
+        : 'Tickets the alerts opened, with their verdicts',
+  })
+);
+
+interface ProblemFiltersProps extends FiltersProps<ProblemsQuery> {
+  /** The problems defined on the backend; the choice also takes a name typed by hand or a `$variable`. */
+  problemOptions: () => Promise<Array<{ value: string; description: string }>>;
+}
+
+/** The problem (from `GET /api/problems`), an optional entity, and whether to show probability or alerts. */
+function ProblemFilters({ id, query, onChange, problemOptions }: ProblemFiltersProps) {
+  const onEntityChange = (event: ChangeEvent<HTMLInputElement>) =>
+    onChange({ ...query, entity: event.target.value || undefined }, false);
+  const runOnBlur = () => onChange(query, true);
+  // Asked when the list opens, filtered by what is typed; a backend that cannot answer leaves typing possible.
+  const loadProblems = async (input: string): Promise<Array<ComboboxOption<string>>> => {
+    const typed = input.trim().toLowerCase();
+    try {
+      const options = await problemOptions();
+      return options
+        .filter((option) => option.value.includes(typed))
+        .map((option) => ({ ...option, label: option.value, description: option.description || undefined }));
+    } catch {
+      return [];
+    }
+  };
+
+  return (
+    <Stack gap={1} wrap="wrap">
+      <InlineField label="Problem" labelWidth={LABEL_WIDTH} htmlFor={`${id}-problem`}>
+        <Combobox
+          id={`${id}-problem`}
+          data-testid={testIds.queryEditor.problem}
+          options={loadProblems}
+          value={query.problem ?? null}
+          onChange={optionChange(query, 'problem', onChange)}
+          placeholder="Choose a problem, or $problem"
+          isClearable
+          createCustomValue
+          width={30}
+        />
+      </InlineField>
+      <InlineField label="Entity" labelWidth={LABEL_WIDTH} htmlFor={`${id}-entity`}>
+        <Input
+          id={`${id}-entity`}
+          data-testid={testIds.queryEditor.entity}
+          value={query.entity ?? ''}
+          onChange={onEntityChange}
+          onBlur={runOnBlur}
+          placeholder="Every entity, or $entity"
+          width={24}
+        />
+      </InlineField>
+      <InlineField label="Show" labelWidth={LABEL_WIDTH}>
+        <RadioButtonGroup
+          data-testid={testIds.queryEditor.problemView}
+          options={PROBLEM_VIEW_OPTIONS}
+          value={query.what ?? 'probability'}
+          onChange={(what) => onChange({ ...query, what }, true)}
+        />
+      </InlineField>
+    </Stack>
+  );
+}
+
 /**
  * Filters with `tag` set to `value`, or without it when `value` is empty ("any"); no map at all once the last
  * filter is cleared, the shape `migrateQuery` gives saved queries, so that editing and migrating agree.
@@ -330,6 +409,9 @@ function withQueryType(query: NocaiQuery, queryType: NocaiQueryType): NocaiQuery
   }
   if (queryType === 'tickets') {
     return { ...common, queryType, limit: DEFAULT_TICKETS_LIMIT };
+  }
+  if (queryType === 'problems') {
+    return { ...common, queryType, what: 'probability' };
   }
   return { ...common, queryType };
 }

@@ -4,6 +4,7 @@ import type { GrafanaTheme2 } from '@grafana/data';
 import { Button, InlineField, Input, useStyles2 } from '@grafana/ui';
 
 import { testIds } from '../testIds';
+import { topFactors } from '../triage/factors';
 import { formatAge, formatDuration, formatTime, localizeInstants } from '../triage/format';
 import { type RowWithWorkflow, statusLabel, type WorkflowChange } from '../triage/workflow';
 import { Age, type Clock } from './Age';
@@ -35,6 +36,8 @@ export function TicketDetails({ row, id, clock, actions }: Props) {
   const styles = useStyles2(getStyles);
   const commentId = useId();
   const features = row.explanation.slice(0, MAX_EXPLANATION_FEATURES);
+  // Tabular models (predicted problems, failures, MTTR) explain with values and exact contributions.
+  const factors = topFactors(row.explanation, MAX_EXPLANATION_FEATURES);
   const corrected = correctedFields(row);
 
   return (
@@ -113,6 +116,27 @@ export function TicketDetails({ row, id, clock, actions }: Props) {
         <h6 className={styles.heading}>Why (strongest inputs)</h6>
         {features.length === 0 ? (
           <span className={styles.muted}>No explanation recorded</span>
+        ) : factors.length > 0 ? (
+          <table className={styles.factors} data-testid={testIds.panel.detailsFactors}>
+            <thead>
+              <tr>
+                <th scope="col">Factor</th>
+                <th scope="col">Value</th>
+                <th scope="col" title="Exact SHAP contribution to the model's score (log-odds)">
+                  Contribution
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {factors.map((factor) => (
+                <tr key={factor.name}>
+                  <td className={styles.factorName}>{factor.name}</td>
+                  <td className={styles.number}>{factor.value ?? '–'}</td>
+                  <td className={factor.direction === 'up' ? styles.raises : styles.lowers}>{factor.contribution}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
         ) : (
           <ul className={styles.tokens}>
             {features.map((feature) => (
@@ -121,6 +145,15 @@ export function TicketDetails({ row, id, clock, actions }: Props) {
               </li>
             ))}
           </ul>
+        )}
+        {/* Inside the explanation's column: the details grid keeps its three columns. */}
+        {row.recommendation && (
+          <section aria-label="How it could have been avoided">
+            <h6 className={styles.heading}>How it could have been avoided</h6>
+            <p className={styles.recommendation} data-testid={testIds.panel.detailsRecommendation}>
+              {row.recommendation}
+            </p>
+          </section>
         )}
       </section>
       <section aria-label="Similar past tickets">
@@ -281,6 +314,34 @@ const getStyles = (theme: GrafanaTheme2) => ({
   similar: css({
     margin: 0,
     paddingLeft: theme.spacing(2),
+  }),
+  factors: css({
+    borderCollapse: 'collapse',
+    th: { color: theme.colors.text.secondary, fontWeight: theme.typography.fontWeightRegular, textAlign: 'left' },
+    'th, td': { padding: theme.spacing(0, 1, 0, 0) },
+  }),
+  factorName: css({
+    fontFamily: theme.typography.fontFamilyMonospace,
+    overflowWrap: 'anywhere',
+  }),
+  number: css({
+    fontVariantNumeric: 'tabular-nums',
+    textAlign: 'right',
+  }),
+  // Towards the alert in the theme's error colour, away from it in success: the sign alone is easy to miss.
+  raises: css({
+    fontVariantNumeric: 'tabular-nums',
+    textAlign: 'right',
+    color: theme.colors.error.text,
+  }),
+  lowers: css({
+    fontVariantNumeric: 'tabular-nums',
+    textAlign: 'right',
+    color: theme.colors.success.text,
+  }),
+  recommendation: css({
+    margin: 0,
+    overflowWrap: 'anywhere',
   }),
   muted: css({
     color: theme.colors.text.secondary,

@@ -432,6 +432,44 @@ describe('TriagePanel details, filters and states', () => {
     expect(details).toHaveTextContent('silent');
     expect(details).toHaveTextContent('SIL-0 Ward 2 dark — resolved: reset PS-04 (15m)');
     expect(ticketRow('SIL-1')).toHaveTextContent('power switch PS-12 silent since 12:00');
+    // A text model's tokens have no values: no factor table, and no recommendation on a ticket without one.
+    expect(screen.queryByTestId(testIds.panel.detailsFactors)).not.toBeInTheDocument();
+    expect(screen.queryByTestId(testIds.panel.detailsRecommendation)).not.toBeInTheDocument();
+  });
+
+  it('When a predicted problem ticket is expanded, then its top factors show with values and contributions, and the recommendation', () => {
+    const recommendation = 'lower freezer.setpoint_c from −22 to −25 2 h earlier: probability 0.81 → 0.22';
+    const explanation = [
+      { feature: 'freezer.door_open_count:mean_24', weight: 1.234, value: 3.25 },
+      { feature: 'freezer.setpoint_c:last', weight: -0.4, value: -22 },
+    ];
+    renderPanel([
+      createDataFrame({
+        refId: 'A',
+        meta: { custom: { source: 'nocai-inference-datasource', datasourceUid: 'nocai-frames' } },
+        fields: [
+          { name: 'time', type: FieldType.time, values: [Date.now() - MINUTE_MS] },
+          { name: 'ticket_id', type: FieldType.string, values: ['INC-7'] },
+          { name: 'priority', type: FieldType.string, values: ['P2'] },
+          { name: 'title', type: FieldType.string, values: ['Predicted freezer-warm on freezer-01 within 2 h'] },
+          { name: 'status', type: FieldType.string, values: ['open'] },
+          { name: 'explanation', type: FieldType.string, values: [JSON.stringify(explanation)] },
+          { name: 'recommendation', type: FieldType.string, values: [recommendation] },
+        ],
+      }),
+    ]);
+
+    fireEvent.click(within(ticketRow('INC-7')).getByRole('button', { name: 'Show details of INC-7' }));
+
+    const rows = within(screen.getByTestId(testIds.panel.detailsFactors))
+      .getAllByRole('row')
+      .map((row) => Array.from(row.querySelectorAll('th, td'), (cell) => cell.textContent));
+    expect(rows).toEqual([
+      ['Factor', 'Value', 'Contribution'],
+      ['freezer.door_open_count:mean_24', '3.25', '+1.234'],
+      ['freezer.setpoint_c:last', '−22', '−0.400'],
+    ]);
+    expect(screen.getByTestId(testIds.panel.detailsRecommendation)).toHaveTextContent(recommendation);
   });
 
   it('When a ticket with a long summary is expanded, then the whole summary, its opening and root cause show on the dashboard clock', () => {

@@ -51,6 +51,8 @@ export interface TriageRow {
   changeSummary?: string;
   /** Why P50 and P90 are equal or derived, when they are. */
   mttrNote?: string;
+  /** A predicted problem's alert (issue 12): the smallest controllable change that would have avoided it. */
+  recommendation?: string;
   /**
    * Set on rows of frames built by the NOC AI data source, which can take feedback: the uid of that data
    * source. Ticket rows read straight from InfluxDB have none and are read-only.
@@ -96,6 +98,7 @@ const COLUMN_NAMES = {
   changedBy: [TICKET.changedBy],
   changeSummary: [TICKET.changeSummary],
   mttrNote: [TICKET.mttrNote],
+  recommendation: [TICKET.recommendation],
 } as const;
 
 type Column = keyof typeof COLUMN_NAMES;
@@ -147,6 +150,7 @@ function frameToRows(frame: DataFrame, frameIndex: number): TriageRow[] {
       changedBy: toText(value('changedBy')),
       changeSummary: toText(value('changeSummary')),
       mttrNote: toText(value('mttrNote')),
+      recommendation: toText(value('recommendation')),
       feedbackDatasourceUid: ticketId === undefined ? undefined : feedbackDatasourceUid,
     };
   });

@@ -116,6 +116,7 @@ export function summarise(incident: IncidentState, ctx: SummaryContext): Inciden
     explanation: withMetricEvidence(incident.deciding?.explanation ?? [], incident.metricEvidence),
     modelVersion: incident.deciding?.modelVersion ?? INCIDENT_RULES_VERSION,
     ...(routing?.recommendation ? { recommendation: routing.recommendation } : {}),
+    ...(routing?.problem ? { problem: routing.problem } : {}),
   };
 }
 

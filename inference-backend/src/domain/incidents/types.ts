@@ -26,6 +26,8 @@ export interface EvidenceRouting {
   title: string;
   /** What would avoid the problem, in words (issue 12 point 5). */
   recommendation?: string;
+  /** The predicted problem's name: the ticket is one of that problem's alerts. */
+  problem?: string;
 }
 
 /** "This device sent something at timeUs" (a syslog line, a metric or a sensor point). */
@@ -82,6 +84,8 @@ export interface IncidentSummary {
   modelVersion: string;
   /** From evidence with a routing (a predicted problem): what would avoid it. */
   recommendation?: string;
+  /** From evidence with a routing: the predicted problem's name. */
+  problem?: string;
 }
 
 export type TicketActionKind = 'open' | 'update' | 'resolve';

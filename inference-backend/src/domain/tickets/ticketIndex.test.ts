@@ -52,6 +52,15 @@ describe('TicketIndex', () => {
     expect(page.tickets.map((t) => t.id)).toEqual(['C']);
   });
 
+  it("When listing one problem's tickets, then only the tickets its alerts opened are there", () => {
+    const index = new TicketIndex();
+    index.put(ticket('warm', { problem: 'freezer-warm' }), 1);
+    index.put(ticket('hot', { problem: 'plc-hot' }), 2);
+    index.put(ticket('other'), 3);
+    expect(index.list({ ...query, problem: 'freezer-warm' }, 102 * DAY).tickets.map((t) => t.id)).toEqual(['warm']);
+    expect(index.list(query, 102 * DAY).total).toBe(3);
+  });
+
   it('When a range is given, then tickets opened after it or resolved before it are left out and open ones stay', () => {
     const index = new TicketIndex();
     index.put(ticket('old-resolved', { status: 'resolved', openedAtMs: 10 * DAY, updatedAtMs: 11 * DAY }), 1);

@@ -53,6 +53,7 @@ export class TicketIndex {
       if (query.site && t.site !== query.site) continue;
       if (query.department && t.department !== query.department) continue;
       if (query.priority && t.priority !== query.priority) continue;
+      if (query.problem && t.problem !== query.problem) continue;
       total++;
       if (page.length === wanted && compareTickets(t, page[wanted - 1]) >= 0) continue;
       page.splice(insertionPoint(page, t), 0, t);
