@@ -139,8 +139,18 @@ export const PROBLEM_SERIES = {
     leadTimeHours: 'lead_time_h',
     /** The input (`measurement.field:stat`) that raised the probability most. */
     topFactor: 'top_factor',
-    /** JSON array of `{feature, weight}`: the top factors, weights in calibrated log-odds. */
+    /**
+     * JSON array of `{feature, value, weight}`: the top factors, each feature's value in the row and
+     * its exact SHAP contribution, in the space `shap` names (the model's log-odds before calibration).
+     */
     explanation: 'explanation',
+    /**
+     * JSON `{space, base, output, contributions, calibration}`: the alert's whole SHAP explanation,
+     * `base + Σ contributions = output` (the model's raw output: log-odds for GBT and logistic
+     * models, the forest's mean leaf probability for a random forest), and the calibration that
+     * maps `output` to `probability`. Alert points only.
+     */
+    shap: 'shap',
     recommendation: 'recommendation',
     department: 'department',
     priority: 'priority',
@@ -294,6 +304,7 @@ export const ALERT_THRESHOLDS = {
 /**
  * The result series `GET /api/series/:kind` serves (and the datasource's query types of the same
  * names), with the tags they can be filtered on. Tickets and events have their own routes.
+ * `problems` (probability per problem and entity) is what the datasource's `problems` query reads.
  */
 export const SERIES_BY_KIND = {
   silences: SILENCE_SERIES,
@@ -302,6 +313,7 @@ export const SERIES_BY_KIND = {
   maintenance: MAINTENANCE_SERIES,
   models: MODEL_METRICS_SERIES,
   drift: DRIFT_SERIES,
+  problems: PROBLEM_SERIES,
 } as const;
 export type SeriesKind = keyof typeof SERIES_BY_KIND;
 export const SERIES_KINDS = Object.keys(SERIES_BY_KIND) as SeriesKind[];

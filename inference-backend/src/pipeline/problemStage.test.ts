@@ -1,6 +1,7 @@
 import { problemDefinitionSchema, PROBLEM_SERIES } from '@nocai/contract';
 import type { ProblemDefinition } from '@nocai/contract';
 import { featureNames } from '../domain/problems/dataset';
+import { linearExplainer } from '../domain/problems/explanation';
 import type { ProblemFeatureSpec } from '../domain/problems/dataset';
 import type { ProblemAlarmRecord } from '../domain/problems/evidence';
 import { logOdds, probabilityOf } from '../domain/problems/learners';
@@ -71,7 +72,12 @@ const served: ServedProblem = {
       logOdds(learner, { rowCount: rows.length / names.length, featureCount: names.length, values: rows }),
       (z) => probabilityOf(z, calibration)
     ),
-  linear: learner.kind === 'logistic' ? learner : undefined,
+  explain:
+    learner.kind === 'logistic'
+      ? linearExplainer(learner)
+      : () => {
+          throw new Error('a logistic model');
+        },
 };
 
 /** The load per step (index = step since T0), the set-point constant −20; the event never fires. */
@@ -151,7 +157,7 @@ describe('ProblemStage', () => {
     expect(alarms[0].explanation[0].feature).toBe('m.load:last');
     // Lowering the set-point by 4 over the window takes 8 log-odds away: the remedy exists within −24…−18.
     expect(alarms[0].recommendation).toMatch(
-      /^lower m\.setpoint from -20 to -2[0-4](\.\d+)? 15 min earlier: probability 0\.98 → 0\.\d+$/
+      /^lower m\.setpoint from -20 to -2[0-4](\.\d+)? 15 min earlier: probability 0\.98 → 0\.\d+, under the alert threshold 0\.\d+$/
     );
   });
 

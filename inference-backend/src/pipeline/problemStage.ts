@@ -3,14 +3,10 @@ import type { Explanation, ProblemDefinition } from '@nocai/contract';
 import { eventOnsets, forwardFilled, rowFeatures } from '../domain/problems/dataset';
 import { ProblemDataError } from '../domain/problems/errors';
 import type { ProblemAlarmRecord } from '../domain/problems/evidence';
-import {
-  linearContributions,
-  occlusionContributions,
-  problemReference,
-  rankByContribution,
-  topFactors,
-} from '../domain/problems/explanation';
-import type { ProblemReference } from '../domain/problems/explanation';
+import { calibrationText, problemReference, rankByContribution, topFactors } from '../domain/problems/explanation';
+import type { ProblemReference, ProblemShap } from '../domain/problems/explanation';
+import { ALERT_REPEAT_MS } from '../domain/problems/evaluation';
+import { FOREST_EPSILON } from '../domain/problems/learners';
 import type { ProblemManifest } from '../domain/problems/manifest';
 import type { ProblemSeriesSource, ServedProblem, ServedProblemCatalog } from '../domain/problems/ports';
 import { recommend, recommendationText } from '../domain/problems/recommendation';
@@ -36,7 +32,7 @@ export const DEFAULT_PROBLEM_STAGE_OPTIONS: ProblemStageOptions = {
   startLookbackMs: 0,
   batchSteps: 48,
   fillLookbackMs: 6 * 3_600_000,
-  alertRepeatMs: 3_600_000,
+  alertRepeatMs: ALERT_REPEAT_MS,
 };
 
 export const PROBLEM_STAGE_STATE_KEY = 'problem-stage';
@@ -82,7 +78,8 @@ interface Evaluated {
  * training code (`dataset.ts`: the step's bucket and those before it, forward-filled, never a later
  * one), scored by the ONNX graph, and written to aiops_problems. A probability reaching the model's
  * threshold is an alert (again every `alertRepeatMs` while it stays above half of it): it carries
- * the top factors and the recommendation (`recommendation.ts`) and goes to the incident engine,
+ * its exact SHAP explanation (`explanation.ts`: base value, every contribution, the raw output they
+ * add up to, and the calibration to the probability), the top factors and the recommendation (`recommendation.ts`) and goes to the incident engine,
  * which opens the ticket with the problem's department and priority.
  *
  * Exactly once like the other stages: a tick evaluates each problem's steps after its saved mark,
@@ -257,15 +254,21 @@ export class ProblemStage {
         delete alerting[entity];
       }
       let explanation: Explanation[] = [];
+      let shap: ProblemShap | undefined;
       let recommendation = '';
       if (p >= threshold) {
         const row = rows.subarray(i * width, (i + 1) * width);
-        const reference = await this.reference(problem);
-        const contributions = problem.linear
-          ? linearContributions(problem.linear, manifest.calibration, row)
-          : await occlusionContributions(problem.score, row, p, reference.featureMeans);
-        explanation = topFactors(manifest.inputs.features, contributions);
+        const { space, base, output, contributions } = problem.explain(row);
+        explanation = topFactors(manifest.inputs.features, contributions, row);
         if (alert) {
+          shap = {
+            space,
+            base,
+            output,
+            contributions: Array.from(contributions),
+            calibration: calibrationText(space, manifest.calibration, FOREST_EPSILON),
+          };
+          const reference = await this.reference(problem);
           const ranked = rankByContribution(definition.variables.controllable, manifest.inputs.features, contributions);
           recommendation = recommendationText(
             await recommend({
@@ -294,6 +297,7 @@ export class ProblemStage {
           ...(alert
             ? {
                 [P.fields.explanation]: JSON.stringify(explanation),
+                ...(shap ? { [P.fields.shap]: JSON.stringify(shap) } : {}),
                 [P.fields.recommendation]: recommendation,
                 [P.fields.department]: definition.department,
                 [P.fields.priority]: definition.priority,
@@ -312,6 +316,7 @@ export class ProblemStage {
           horizonHours,
           leadTimeHours,
           explanation,
+          ...(shap ? { shap } : {}),
           recommendation,
           department: definition.department,
           priority: definition.priority,

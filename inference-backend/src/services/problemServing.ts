@@ -1,5 +1,8 @@
 import { OnnxProblemModel } from '../adapters/onnx/problemModel';
 import { linearTermsOf } from '../adapters/onnx/problemGraph';
+import { readRegressorsByOutput } from '../adapters/onnx/treeEnsemble';
+import { linearExplainer, treeExplainer } from '../domain/problems/explanation';
+import type { ProblemExplainer } from '../domain/problems/explanation';
 import { listModels, loadModel, readAliases } from '../adapters/registry/modelRegistry';
 import { PROBLEM_MODEL_KIND, PROBLEM_MODEL_PREFIX } from '../domain/problems/manifest';
 import type { ProblemManifest } from '../domain/problems/manifest';
@@ -44,8 +47,11 @@ export class RegistryProblemCatalog implements ServedProblemCatalog {
         if (manifest.kind !== PROBLEM_MODEL_KIND)
           throw new Error(`${key} is not a problem model (kind ${manifest.kind})`);
         const model = await OnnxProblemModel.load(stored.onnx, manifest.inputs.tensor.dimension);
-        const linear = manifest.hyperparameters.candidate === 'logistic' ? linearTermsOf(stored.onnx) : undefined;
-        return { manifest, score: (rows: Float32Array) => model.probabilities(rows), ...(linear ? { linear } : {}) };
+        return {
+          manifest,
+          score: (rows: Float32Array) => model.probabilities(rows),
+          explain: explainerOf(key, stored.onnx),
+        };
       })();
       // A version that failed to load is tried again at the next tick.
       pending.catch(() => this.loaded.delete(key));
@@ -53,4 +59,20 @@ export class RegistryProblemCatalog implements ServedProblemCatalog {
     }
     return pending;
   }
+}
+
+/**
+ * The exact explainer of a problem graph (`exportProblemOnnx`), read from the file that serves: the
+ * linear terms of a logistic graph (log-odds), the `log_odds` ensemble of a GBT, the `forest_mean`
+ * ensemble of a random forest (its mean leaf probability, before the log-odds).
+ */
+function explainerOf(key: string, onnx: Uint8Array): ProblemExplainer {
+  const linear = linearTermsOf(onnx);
+  if (linear) return linearExplainer(linear);
+  const ensembles = readRegressorsByOutput(onnx);
+  const gbt = ensembles.get('log_odds');
+  if (gbt) return treeExplainer(gbt, 'log_odds');
+  const forest = ensembles.get('forest_mean');
+  if (forest) return treeExplainer(forest, 'forest_mean');
+  throw new Error(`${key}: the graph holds neither linear terms nor a tree ensemble to explain`);
 }

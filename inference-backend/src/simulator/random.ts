@@ -155,4 +155,5 @@ export const STREAM = {
   injected: 8,
   demo: 9,
   maintenance: 10,
+  plcCooling: 11,
 } as const;

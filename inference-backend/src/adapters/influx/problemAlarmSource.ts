@@ -1,6 +1,7 @@
 import { DEPARTMENTS, PRIORITIES, PROBLEM_SERIES } from '@nocai/contract';
 import type { Department, Explanation, Priority } from '@nocai/contract';
 import type { ProblemAlarmRecord } from '../../domain/problems/evidence';
+import type { ProblemShap } from '../../domain/problems/explanation';
 import type { InfluxClient } from './client';
 import { quoteIdentifier, timeLiteralUs } from './influxql';
 
@@ -23,6 +24,7 @@ export class ProblemAlarmSource {
       f.horizonHours,
       f.leadTimeHours,
       f.explanation,
+      f.shap,
       f.recommendation,
       f.department,
       f.priority,
@@ -45,6 +47,7 @@ export class ProblemAlarmSource {
         )
           continue;
         const lead = row[f.leadTimeHours];
+        const shap = parseShap(row[f.shap]);
         out.push({
           timeUs: Number(row.time),
           problem: s.tags[t.problem] ?? '',
@@ -54,6 +57,7 @@ export class ProblemAlarmSource {
           horizonHours: Number(row[f.horizonHours]),
           leadTimeHours: typeof lead === 'number' ? lead : null,
           explanation: parseExplanation(row[f.explanation]),
+          ...(shap ? { shap } : {}),
           recommendation: String(row[f.recommendation] ?? ''),
           department: department as Department,
           priority: priority as Priority,
@@ -75,5 +79,20 @@ function parseExplanation(value: unknown): Explanation[] {
       : [];
   } catch {
     return [];
+  }
+}
+
+/** The alert's SHAP explanation; undefined for points written before it was stored, or damaged ones. */
+function parseShap(value: unknown): ProblemShap | undefined {
+  if (typeof value !== 'string') return undefined;
+  try {
+    const parsed = JSON.parse(value) as Partial<ProblemShap>;
+    const { space, base, output, contributions, calibration } = parsed;
+    if (space !== 'log_odds' && space !== 'forest_mean') return undefined;
+    if (typeof base !== 'number' || typeof output !== 'number' || typeof calibration !== 'string') return undefined;
+    if (!Array.isArray(contributions) || !contributions.every((c) => typeof c === 'number')) return undefined;
+    return { space, base, output, contributions, calibration };
+  } catch {
+    return undefined;
   }
 }

@@ -21,7 +21,7 @@ describe('linearTermsOf', () => {
     expect(terms?.bias).toBe(Math.fround(learner.bias));
   });
 
-  it('When a tree model is exported, then it has no linear terms (it is explained by occlusion)', () => {
+  it('When a tree model is exported, then it has no linear terms (its trees are explained by TreeSHAP)', () => {
     const random = seededRandom(4);
     const rows = 120;
     const values = Float32Array.from({ length: rows * 2 }, () => random());

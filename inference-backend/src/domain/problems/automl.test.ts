@@ -81,8 +81,12 @@ describe('trainProblem', () => {
     expect(v.prAuc).toBeGreaterThan(v.noSkillPrAuc + 0.3);
     expect(v.prAuc).toBeGreaterThan(v.bestSingleSeries.prAuc);
     expect(trained.report.candidates.map((c) => c.candidate)).toEqual(['gbt', 'logistic', 'random_forest']);
-    // The policy (precision 0.7 on validation) is what the alerts deliver on validation.
+    // The policy (precision 0.7 on validation) is what the alerts deliver on validation, judged as
+    // tickets (one per crossing), warning of most events, and not at a tiny threshold.
     expect(trained.report.threshold.met).toBe(true);
+    expect(trained.report.threshold.alerts.precision).toBeGreaterThanOrEqual(0.7);
+    expect(trained.report.threshold.alerts.recall).toBeGreaterThanOrEqual(0.5);
+    expect(trained.threshold).toBeGreaterThan(0.2);
     expect(v.atThreshold.precision).toBeGreaterThanOrEqual(0.7);
     expect(v.leadTime.warned).toBeGreaterThan(0);
     expect(v.leadTime.medianMinutes).toBeGreaterThanOrEqual(30);

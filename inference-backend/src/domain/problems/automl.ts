@@ -7,6 +7,7 @@ import { buildRows, countOnsets, featureNames } from './dataset';
 import { ProblemDataError } from './errors';
 import type { EntitySeries, ProblemFeatureSpec, ProblemGrid, ProblemRows } from './dataset';
 import {
+  alertFigures,
   atThreshold,
   averagePrecision,
   curvePoints,
@@ -16,7 +17,7 @@ import {
   summariseLeads,
   thresholdForPrecision,
 } from './evaluation';
-import type { AtThreshold, CurvePoint, LeadTimes } from './evaluation';
+import type { AlertFigures, AlertRows, AtThreshold, CurvePoint, LeadTimes } from './evaluation';
 import {
   describeSpec,
   fitPlatt,
@@ -39,7 +40,8 @@ import type { FittedProblemLearner, PlattCalibration, ProblemLearnerSpec } from 
  *    period; the best by the metric wins (PR-AUC by default: events are rare, and PR-AUC's
  *    no-skill level is the prevalence, where ROC-AUC's 0.5 flatters a model on rare events).
  * 4. Calibrate (Platt scaling) on the winner's out-of-fold predictions: training rows only.
- * 5. Choose the alert threshold on the validation period by the policy, and report curves,
+ * 5. Choose the alert threshold on the validation period by the policy (a target precision is
+ *    judged on the alerts the stage would raise, one per crossing, not on rows), and report curves,
  *    precision/recall at the threshold, lead times, per-entity figures and two baselines.
  *
  * The registered model is the one fitted on the training period: the validation figures are
@@ -79,7 +81,7 @@ export interface ProblemReport {
   rows: { training: number; validation: number; positiveTraining: number; positiveValidation: number };
   events: { training: number; validation: number };
   features: { count: number; names: string[] };
-  cv: { kind: 'rolling-origin, purged by the horizon'; folds: number };
+  cv: { kind: ProblemCvKind; folds: number };
   candidates: CandidateResult[];
   winner: { candidate: ProblemCandidate; spec: string };
   calibration: PlattCalibration & {
@@ -101,7 +103,49 @@ export interface ProblemReport {
     leadTime: LeadTimes;
     segments: SegmentFigures[];
   };
-  threshold: { policy: ProblemDefinition['threshold']; probability: number; met: boolean; chosenOn: string };
+  threshold: {
+    policy: ProblemDefinition['threshold'];
+    probability: number;
+    /** Whether the policy is met: always for a fixed threshold; for a target precision, by the alerts' precision. */
+    met: boolean;
+    chosenOn: string;
+    /** The alerts the threshold would have raised on validation, judged like tickets (`alertFigures`). */
+    alerts: AlertFigures;
+    /** Why the target precision was not met and what was chosen instead. */
+    reason?: string;
+  };
+}
+
+/**
+ * How the training rows are cut for the hyperparameter search: rolling-origin folds over time for
+ * a problem on series (its entities share one clock), folds by entity for a table whose entities
+ * each have their own clock (an engine's cycles), where a time cut would mix early and late lives.
+ */
+export type ProblemCvKind = 'rolling-origin, purged by the horizon' | 'group k-fold by entity';
+
+/**
+ * What the AutoML needs besides the rows: how to choose (metric, candidates), where to put the
+ * alert (threshold policy), how the rows were made and how the training rows are folded.
+ */
+export interface ProblemFitSetup {
+  name: string;
+  metric: ProblemMetric;
+  candidates: readonly ProblemCandidate[];
+  threshold: ProblemDefinition['threshold'];
+  /** How far a row's label looks ahead, in the rows' time unit (epoch ms for series). */
+  horizon: number;
+  /** The horizon as the user wrote it, for messages. */
+  horizonText: string;
+  /** The rows' time step, in the same unit (a gap longer than this ends an alert episode). */
+  stepMs: number;
+  /** The columns of the rows: `featureNames(spec)` of these variables and windows. */
+  spec: Pick<ProblemFeatureSpec, 'variables' | 'windowSteps'>;
+  /** Events (onsets, or runs of positive rows) in each part. */
+  events: { training: number; validation: number };
+  folds: Fold[];
+  cvKind: ProblemCvKind;
+  /** The onsets counted in the lead times fall in [fromMs, toMs). */
+  validationPeriod: { fromMs: number; toMs: number };
 }
 
 export interface TrainedProblem {
@@ -201,25 +245,63 @@ export function trainProblem(
       'validation'
     );
   }
-  const positives = (labels: Uint8Array) => labels.reduce((n, l) => n + l, 0);
-  if (positives(train.labels) < 2 * opts.folds || positives(valid.labels) === 0) {
+  const trainRows = Array.from({ length: train.matrix.rowCount }, (_, i) => i);
+  const trained = trainProblemOnRows(
+    {
+      name: definition.name,
+      metric: definition.metric,
+      candidates: definition.candidates,
+      threshold: definition.threshold,
+      horizon: horizonMs,
+      horizonText: definition.horizon,
+      stepMs: spec.stepMs,
+      spec,
+      events: { training: trainingEvents, validation: validationEvents },
+      folds: purgedFolds(train.timesMs, trainRows, opts.folds, horizonMs),
+      cvKind: 'rolling-origin, purged by the horizon',
+      validationPeriod,
+    },
+    train,
+    valid,
+    opts
+  );
+  return { ...trained, spec };
+}
+
+const positives = (labels: Uint8Array) => labels.reduce((n, l) => n + l, 0);
+
+/**
+ * Steps 2 to 5 on rows already built: the candidates' CV on `setup.folds`, the choice on the
+ * validation rows, the calibration and the threshold. Problems on InfluxDB series and tables given
+ * to the CLI (`nocai problems train-file`) both train here. Throws `ProblemDataError` when the
+ * rows hold too few positives to fold or to validate.
+ */
+export function trainProblemOnRows(
+  setup: ProblemFitSetup,
+  train: ProblemRows,
+  valid: ProblemRows,
+  options: Partial<ProblemTrainOptions> = {}
+): Omit<TrainedProblem, 'spec'> {
+  const opts = { ...DEFAULT_PROBLEM_TRAIN_OPTIONS, ...options };
+  const say = (m: string) => opts.onProgress(`${setup.name}: ${m}`);
+  const { metric, horizon: horizonMs, validationPeriod, spec, folds } = setup;
+  if (positives(train.labels) < 2 * folds.length || positives(valid.labels) === 0) {
     throw new ProblemDataError(
       `only ${positives(train.labels)} training rows and ${positives(valid.labels)} validation rows precede an event ` +
-        `within the horizon (${definition.horizon}); widen the periods or the horizon`,
+        `within the horizon (${setup.horizonText}); widen the periods or the horizon`,
       'horizon'
     );
   }
   const names = featureNames(spec);
   const trainRows = Array.from({ length: train.matrix.rowCount }, (_, i) => i);
-  const folds = purgedFolds(train.timesMs, trainRows, opts.folds, horizonMs);
-  const score = metricOf(definition.metric);
+  const score = metricOf(metric);
 
   const candidates: CandidateResult[] = [];
   const fitted = new Map<
     ProblemCandidate,
     { spec: ProblemLearnerSpec; learner: FittedProblemLearner; oof: { rows: number[]; logOdds: number[] } }
   >();
-  for (const candidate of definition.candidates) {
+  for (const candidate of setup.candidates) {
     const specs = opts.grids?.[candidate] ?? PROBLEM_GRIDS[candidate];
     const foldScores = specs.map(() => [] as number[]);
     const oofBySpec = specs.map(() => ({ rows: [] as number[], logOdds: [] as number[] }));
@@ -267,7 +349,7 @@ export function trainProblem(
       if (m > means[best]) best = i;
     });
     say(
-      `${candidate}: chose ${describeSpec(specs[best])} (CV ${definition.metric} ${means[best].toFixed(3)}); fitting on the training period`
+      `${candidate}: chose ${describeSpec(specs[best])} (CV ${metric} ${means[best].toFixed(3)}); fitting on the training period`
     );
     const learner = fitProblemLearner(train.matrix, train.labels, trainRows, specs[best], opts.seed);
     const validationLogOdds = logOdds(learner, valid.matrix);
@@ -283,13 +365,11 @@ export function trainProblem(
     fitted.set(candidate, { spec: specs[best], learner, oof: oofBySpec[best] });
   }
 
-  const key = definition.metric === 'pr_auc' ? 'prAuc' : 'rocAuc';
+  const key = metric === 'pr_auc' ? 'prAuc' : 'rocAuc';
   const winner = candidates.reduce((a, b) => (b.validation[key] > a.validation[key] ? b : a));
   const chosen = fitted.get(winner.candidate);
   if (!chosen) throw new Error('the winning candidate was not fitted');
-  say(
-    `winner: ${winner.candidate} (${winner.chosen}), validation ${definition.metric} ${winner.validation[key].toFixed(3)}`
-  );
+  say(`winner: ${winner.candidate} (${winner.chosen}), validation ${metric} ${winner.validation[key].toFixed(3)}`);
 
   // Calibration on the winner's out-of-fold predictions: training rows only.
   const calibration = fitPlatt(
@@ -303,14 +383,33 @@ export function trainProblem(
     after: expectedCalibrationError(probabilities, valid.labels),
   };
 
-  const policy = definition.threshold;
+  // The threshold is judged on the alerts it would raise (one per crossing), as operators judge tickets.
+  const alertRows: AlertRows = {
+    timesMs: valid.timesMs,
+    entityOf: valid.entityOf,
+    labels: valid.labels,
+    onsetTimesMs: valid.onsetTimesMs.map((onsets) =>
+      onsets.filter((t) => t >= validationPeriod.fromMs && t < validationPeriod.toMs)
+    ),
+    stepMs: setup.stepMs,
+    horizonMs,
+  };
+  const policy = setup.threshold;
   const picked =
     policy.policy === 'fixed'
-      ? { threshold: policy.probability, met: true }
-      : thresholdForPrecision(probabilities, valid.labels, policy.precision);
+      ? {
+          threshold: policy.probability,
+          met: true,
+          figures: alertFigures(probabilities, alertRows, policy.probability),
+          reason: undefined,
+        }
+      : thresholdForPrecision(probabilities, alertRows, policy.precision);
   const threshold = picked.threshold;
+  const alerts = picked.figures;
   say(
-    `threshold ${threshold.toFixed(3)} (${policy.policy}${picked.met ? '' : ', target precision not reachable: best F1'})`
+    `threshold ${threshold.toFixed(3)} (${policy.policy}): ${alerts.truePositives} of ${alerts.alerts} validation alerts ` +
+      `right, ${alerts.warned} of ${alerts.events} events warned` +
+      (picked.reason ? `; ${picked.reason}` : '')
   );
 
   const points = curvePoints(probabilities, valid.labels);
@@ -346,17 +445,17 @@ export function trainProblem(
 
   const prevalence = positives(valid.labels) / Math.max(1, valid.labels.length);
   const report: ProblemReport = {
-    problem: definition.name,
-    metric: definition.metric,
+    problem: setup.name,
+    metric: metric,
     rows: {
       training: train.matrix.rowCount,
       validation: valid.matrix.rowCount,
       positiveTraining: positives(train.labels),
       positiveValidation: positives(valid.labels),
     },
-    events: { training: trainingEvents, validation: validationEvents },
+    events: setup.events,
     features: { count: names.length, names },
-    cv: { kind: 'rolling-origin, purged by the horizon', folds: folds.length },
+    cv: { kind: setup.cvKind, folds: folds.length },
     candidates,
     winner: { candidate: winner.candidate, spec: winner.chosen },
     calibration: {
@@ -380,14 +479,15 @@ export function trainProblem(
       policy,
       probability: threshold,
       met: picked.met,
-      chosenOn: policy.policy === 'fixed' ? 'given' : 'validation period',
+      chosenOn: policy.policy === 'fixed' ? 'given' : 'validation period, precision of alerts',
+      alerts,
+      ...(picked.reason ? { reason: picked.reason } : {}),
     },
   };
   const hash = createHash('sha256');
   hash.update(hashRows(train));
   hash.update(hashRows(valid));
   return {
-    spec,
     featureNames: names,
     learner: chosen.learner,
     learnerSpec: chosen.spec,

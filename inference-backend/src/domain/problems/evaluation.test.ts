@@ -1,4 +1,44 @@
-import { atThreshold, averagePrecision, leadMinutes, rocAuc, thresholdForPrecision } from './evaluation';
+import { alertFigures, atThreshold, averagePrecision, leadMinutes, rocAuc, thresholdForPrecision } from './evaluation';
+import type { AlertRows } from './evaluation';
+
+const STEP_MS = 5 * 60_000;
+
+/**
+ * One entity's validation rows, 5-minute steps, horizon 1 h: 4 events, each preceded by 12 rows
+ * scored `eventLevel` (labelled 1) and followed by 2 steps without rows (the event under way);
+ * 6 lone decoy rows scored `decoyLevel` in between; every other row 0.01.
+ */
+function history(levels: {
+  eventLevel: number;
+  decoyLevel: number;
+}): AlertRows & { scores: number[]; labels: number[] } {
+  const scores: number[] = [];
+  const labels: number[] = [];
+  const timesMs: number[] = [];
+  const onsets: number[] = [];
+  let t = 0;
+  const row = (score: number, label: number) => {
+    t += STEP_MS;
+    scores.push(score);
+    labels.push(label);
+    timesMs.push(t);
+  };
+  for (let e = 0; e < 4; e++) {
+    for (let k = 0; k < 30; k++) row(k === 10 || (e < 2 && k === 20) ? levels.decoyLevel : 0.01, 0);
+    for (let k = 0; k < 12; k++) row(levels.eventLevel, 1);
+    onsets.push(t + STEP_MS);
+    t += 2 * STEP_MS;
+  }
+  return {
+    scores,
+    labels,
+    timesMs,
+    entityOf: scores.map(() => 0),
+    onsetTimesMs: [onsets],
+    stepMs: STEP_MS,
+    horizonMs: 12 * STEP_MS,
+  };
+}
 
 describe('alert figures', () => {
   it("When scored like scikit-learn's documented example, then PR-AUC and ROC-AUC match its figures", () => {
@@ -16,13 +56,36 @@ describe('alert figures', () => {
     expect(rocAuc(scores, labels)).toBeCloseTo(0.5, 10);
   });
 
-  it('When a target precision is asked for, then the lowest threshold reaching it is chosen, and a fallback is flagged', () => {
-    const labels = [1, 1, 0, 1, 0, 0, 1, 0];
-    const scores = [0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3, 0.2];
-    const chosen = thresholdForPrecision(scores, labels, 0.75);
-    expect(chosen).toEqual({ threshold: 0.6, met: true });
-    expect(atThreshold(scores, labels, chosen.threshold)).toMatchObject({ precision: 0.75, recall: 0.75, alerts: 4 });
-    expect(thresholdForPrecision([0.5, 0.5], [1, 0], 0.9).met).toBe(false);
+  it('When the rows before events outnumber the false alarms, then the threshold is chosen on alerts, not rows, and is not a tiny one', () => {
+    // Per row, a threshold of 0.05 looks 89% precise (48 rows before events, 6 decoy rows); as alerts
+    // it is 4 right out of 10 (every decoy is a ticket of its own). 0.6 alerts once per event, and only then.
+    const rows = history({ eventLevel: 0.6, decoyLevel: 0.05 });
+    const rowLevel = atThreshold(rows.scores, rows.labels, 0.05);
+    expect(rowLevel.precision).toBeGreaterThan(0.85);
+    expect(alertFigures(rows.scores, rows, 0.05)).toMatchObject({ alerts: 10, truePositives: 4, warned: 4 });
+    const chosen = thresholdForPrecision(rows.scores, rows, 0.7);
+    expect(chosen).toMatchObject({ threshold: 0.6, met: true });
+    expect(chosen.figures).toMatchObject({
+      alerts: 4,
+      truePositives: 4,
+      precision: 1,
+      events: 4,
+      warned: 4,
+      recall: 1,
+    });
+    expect(chosen.reason).toBeUndefined();
+  });
+
+  it('When no threshold reaches the target precision, then the fallback is the most precise threshold that warns, said in the reason', () => {
+    // Decoys score above every row before an event: alone they warn of nothing; with the event rows 4 of 10 alerts are right.
+    const rows = history({ eventLevel: 0.6, decoyLevel: 0.9 });
+    const chosen = thresholdForPrecision(rows.scores, rows, 0.7);
+    expect(chosen.met).toBe(false);
+    expect(chosen.threshold).toBe(0.6);
+    expect(chosen.figures).toMatchObject({ alerts: 10, truePositives: 4, warned: 4 });
+    expect(chosen.reason).toMatch(
+      /^no threshold reaches a precision of 70% on the validation alerts; .* 0\.600: 4 of 10 alerts right \(40%\), 4 of 4 events warned$/
+    );
   });
 
   it('When alerts precede an event within the horizon, then its lead is the time from the first of them', () => {

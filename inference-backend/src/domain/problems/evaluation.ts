@@ -116,29 +116,153 @@ export function atThreshold(scores: ArrayLike<number>, labels: ArrayLike<number>
   };
 }
 
+/** While an entity's probability stays over the threshold, the problem stage alerts again this often. */
+export const ALERT_REPEAT_MS = 3_600_000;
+
+/** Validation rows as the problem stage meets them: per entity, in time order. */
+export interface AlertRows {
+  /** Time of each row (the end of its step), ms. */
+  timesMs: ArrayLike<number>;
+  /** Index of each row's entity. */
+  entityOf: ArrayLike<number>;
+  /** 1 when the event starts within the horizon after the row. */
+  labels: ArrayLike<number>;
+  /** Onsets of the event per entity (ms), in the period. */
+  onsetTimesMs: ReadonlyArray<readonly number[]>;
+  stepMs: number;
+  horizonMs: number;
+}
+
+/** What the alerts of a threshold would have been: each alert judged like an operator judges its ticket. */
+export interface AlertFigures {
+  threshold: number;
+  /** Alerts raised (a crossing, and a repeat every `ALERT_REPEAT_MS` while the probability stays high). */
+  alerts: number;
+  /** Alerts followed by the event within the horizon. */
+  truePositives: number;
+  /** truePositives / alerts; 0 without alerts. */
+  precision: number;
+  events: number;
+  /** Events with at least one alert within the horizon before them. */
+  warned: number;
+  /** warned / events. */
+  recall: number;
+}
+
 /**
- * The lowest threshold whose precision reaches `target` (the most recall at that precision), or,
- * when no threshold reaches it, the one with the best F1, with `met` false.
+ * The alerts the problem stage would raise at `threshold` over `rows`: an alert when an entity's
+ * probability reaches the threshold, again every `ALERT_REPEAT_MS` while it stays at or above half
+ * of it, a new episode after a gap in the rows (the event under way, for which there are no rows).
  */
-export function thresholdForPrecision(
-  scores: ArrayLike<number>,
-  labels: ArrayLike<number>,
-  target: number
-): { threshold: number; met: boolean } {
-  const points = curvePoints(scores, labels, Number.POSITIVE_INFINITY);
-  let chosen: CurvePoint | undefined;
-  for (const p of points) if (p.precision >= target && p.recall > 0) chosen = p;
-  if (chosen) return { threshold: chosen.threshold, met: true };
-  let best = points[0];
-  let bestF1 = -1;
-  for (const p of points) {
-    const f1 = p.precision + p.recall > 0 ? (2 * p.precision * p.recall) / (p.precision + p.recall) : 0;
-    if (f1 > bestF1) {
-      bestF1 = f1;
-      best = p;
+export function alertFigures(scores: ArrayLike<number>, rows: AlertRows, threshold: number): AlertFigures {
+  const order = Array.from({ length: scores.length }, (_, i) => i).sort(
+    (a, b) => rows.entityOf[a] - rows.entityOf[b] || rows.timesMs[a] - rows.timesMs[b]
+  );
+  let alerts = 0;
+  let truePositives = 0;
+  let lastAlert = -Infinity;
+  let previous = -1;
+  const alertTimes = new Map<number, number[]>();
+  for (const i of order) {
+    const entity = rows.entityOf[i];
+    const t = rows.timesMs[i];
+    const continues = previous >= 0 && rows.entityOf[previous] === entity && t - rows.timesMs[previous] <= rows.stepMs;
+    if (!continues) lastAlert = -Infinity;
+    previous = i;
+    const p = scores[i];
+    if (p >= threshold && t - lastAlert >= ALERT_REPEAT_MS) {
+      lastAlert = t;
+      alerts++;
+      truePositives += rows.labels[i] ? 1 : 0;
+      const list = alertTimes.get(entity) ?? [];
+      list.push(t);
+      alertTimes.set(entity, list);
+    } else if (lastAlert !== -Infinity && p < threshold / 2) {
+      lastAlert = -Infinity;
     }
   }
-  return { threshold: best?.threshold ?? 0.5, met: false };
+  let events = 0;
+  let warned = 0;
+  rows.onsetTimesMs.forEach((onsets, entity) => {
+    const times = alertTimes.get(entity) ?? [];
+    for (const onset of onsets) {
+      events++;
+      if (times.some((t) => t >= onset - rows.horizonMs && t < onset)) warned++;
+    }
+  });
+  return {
+    threshold,
+    alerts,
+    truePositives,
+    precision: alerts > 0 ? truePositives / alerts : 0,
+    events,
+    warned,
+    recall: events > 0 ? warned / events : 0,
+  };
+}
+
+export interface ThresholdChoice {
+  threshold: number;
+  /** Whether the alerts' precision reaches the target at the chosen threshold. */
+  met: boolean;
+  figures: AlertFigures;
+  /** When not met: what was reachable and what was chosen instead, in a sentence. */
+  reason?: string;
+}
+
+/** At most this many candidate thresholds are tried (spread over the distinct probabilities). */
+const MAX_CANDIDATES = 400;
+
+/**
+ * The alert threshold for a target precision, judged on alerts (what an operator sees: one ticket
+ * per crossing, not one per row above the threshold, which counts the rows just before an event
+ * many times over and rewards a tiny threshold). Among the thresholds whose alerts reach
+ * `target`, the one warning of the most events, the highest of those (fewest alerts). When none
+ * reaches it, the threshold with the most precise alerts that still warns of an event, flagged
+ * `met: false` with the reason; when no threshold warns of any event, 0.5 with the reason.
+ */
+export function thresholdForPrecision(scores: ArrayLike<number>, rows: AlertRows, target: number): ThresholdChoice {
+  const distinct = [...new Set(Array.from(scores))].sort((a, b) => b - a);
+  const candidates =
+    distinct.length <= MAX_CANDIDATES
+      ? distinct
+      : Array.from(
+          { length: MAX_CANDIDATES },
+          (_, i) => distinct[Math.round((i * (distinct.length - 1)) / (MAX_CANDIDATES - 1))]
+        );
+  const figures = candidates.map((t) => alertFigures(scores, rows, t));
+  let chosen: AlertFigures | undefined;
+  for (const f of figures) {
+    if (f.warned > 0 && f.precision >= target && (!chosen || f.warned > chosen.warned)) chosen = f;
+  }
+  if (chosen) return { threshold: chosen.threshold, met: true, figures: chosen };
+  let best: AlertFigures | undefined;
+  for (const f of figures) {
+    if (
+      f.warned > 0 &&
+      (!best || f.precision > best.precision || (f.precision === best.precision && f.warned > best.warned))
+    )
+      best = f;
+  }
+  const pct = (x: number) => `${Math.round(x * 100)}%`;
+  if (!best) {
+    const fallback = alertFigures(scores, rows, 0.5);
+    return {
+      threshold: 0.5,
+      met: false,
+      figures: fallback,
+      reason: `no threshold warns of any of the ${fallback.events} validation events; the threshold falls back to 0.5`,
+    };
+  }
+  return {
+    threshold: best.threshold,
+    met: false,
+    figures: best,
+    reason:
+      `no threshold reaches a precision of ${pct(target)} on the validation alerts; the threshold falls back to ` +
+      `the most precise one, ${best.threshold.toFixed(3)}: ${best.truePositives} of ${best.alerts} alerts right ` +
+      `(${pct(best.precision)}), ${best.warned} of ${best.events} events warned`,
+  };
 }
 
 export interface LeadTimes {

@@ -5,7 +5,7 @@ import { productionAccuracy } from '../mlops/productionAccuracy';
 import { ticketFromIncident } from '../tickets/ticket';
 import { problemEvent } from './evidence';
 import type { ProblemAlarmRecord } from './evidence';
-import { linearContributions, problemReference, rankByContribution, topFactors } from './explanation';
+import { linearExplainer, problemReference, rankByContribution, topFactors } from './explanation';
 import { logOdds } from './learners';
 
 const inventory = inventorySchema.parse({
@@ -57,6 +57,8 @@ describe('problem alerts in the incident engine', () => {
       nowMs: t0 / 1000 + 3_660_000,
     });
     expect(ticket.recommendation).toBe('lower freezer.setpoint_c from -22 to -25 2 h earlier: probability 0.81 → 0.22');
+    // What lists the problem's alerts (GET /api/tickets?problem=) and the Grafana problems view.
+    expect(ticket.problem).toBe('freezer-warm');
   });
 
   it('When an operator marks a problem ticket avoided, then production accuracy counts it as a true positive of the problem model', () => {
@@ -90,7 +92,7 @@ describe('problem alerts in the incident engine', () => {
 });
 
 describe('explanations of a problem model', () => {
-  it('When a logistic model explains a row, then the contributions and the base add up to its calibrated log-odds', () => {
+  it('When a logistic model explains a row, then the base and the contributions add up to its log-odds', () => {
     const learner = {
       kind: 'logistic' as const,
       mean: [1, 2, 3],
@@ -98,16 +100,16 @@ describe('explanations of a problem model', () => {
       weights: [0.7, -0.2, 1.1],
       bias: -0.4,
     };
-    const calibration = { slope: 1.3, offset: -0.25 };
     const row = Float32Array.from([3, 1, 5]);
-    const contributions = linearContributions(learner, calibration, row);
+    const { base, output, contributions } = linearExplainer(learner)(row);
     const z = logOdds(learner, { rowCount: 1, featureCount: 3, values: row })[0];
-    const sum = contributions.reduce((a, b) => a + b, 0) + calibration.slope * learner.bias + calibration.offset;
-    expect(sum).toBeCloseTo(calibration.slope * z + calibration.offset, 6);
-    expect(topFactors(['a:last', 'b:last', 'c:last'], contributions)).toEqual([
-      { feature: 'c:last', weight: Math.round(1.3 * 2 * 1.1 * 1000) / 1000 },
-      { feature: 'a:last', weight: Math.round(1.3 * 1 * 0.7 * 1000) / 1000 },
-      { feature: 'b:last', weight: Math.round(1.3 * -1 * 2 * -0.2 * 1000) / 1000 },
+    expect(base).toBe(learner.bias);
+    expect(Math.abs(output - z)).toBeLessThan(1e-12);
+    expect(Math.abs(base + contributions.reduce((a, b) => a + b, 0) - z)).toBeLessThan(1e-12);
+    expect(topFactors(['a:last', 'b:last', 'c:last'], contributions, row)).toEqual([
+      { feature: 'c:last', value: 5, weight: Math.round(2 * 1.1 * 1000) / 1000 },
+      { feature: 'a:last', value: 3, weight: Math.round(1 * 0.7 * 1000) / 1000 },
+      { feature: 'b:last', value: 1, weight: Math.round(-1 * 2 * -0.2 * 1000) / 1000 },
     ]);
     expect(rankByContribution(['b', 'c'], ['a:last', 'b:last', 'c:last'], contributions)).toEqual(['c', 'b']);
   });

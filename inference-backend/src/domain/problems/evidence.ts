@@ -1,5 +1,6 @@
 import type { Department, EventClass, Explanation, Priority } from '@nocai/contract';
 import type { ClassifiedEvent } from '../incidents/types';
+import type { ProblemShap } from './explanation';
 
 /** A served problem's probability crossing its threshold for one entity (aiops_problems, alert = true). */
 export interface ProblemAlarmRecord {
@@ -12,7 +13,10 @@ export interface ProblemAlarmRecord {
   horizonHours: number;
   /** Median lead of the model's alerts before the event on validation, hours; null when none was warned. */
   leadTimeHours: number | null;
+  /** The top factors: features with their value in the row and SHAP contribution (in `shap.space`). */
   explanation: Explanation[];
+  /** The alert's whole explanation: base value, every contribution, the output they add up to. */
+  shap?: ProblemShap;
   recommendation: string;
   department: Department;
   priority: Priority;
@@ -65,6 +69,7 @@ export function problemEvent(alarm: ProblemAlarmRecord): ClassifiedEvent {
       priority: alarm.priority,
       title: `Predicted ${alarm.problem} on ${alarm.entity} within ${hours(alarm.horizonHours)}`,
       recommendation: alarm.recommendation,
+      problem: alarm.problem,
     },
   };
 }

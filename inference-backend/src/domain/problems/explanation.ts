@@ -1,19 +1,25 @@
 import type { Explanation } from '@nocai/contract';
 import { buildRows, forwardFilled } from './dataset';
 import type { EntitySeries, ProblemFeatureSpec, ProblemGrid } from './dataset';
+import { predictGbt } from '../mlops/gbt';
+import type { GbtModel } from '../mlops/gbt';
+import { treeShap } from '../mlops/treeShap';
+import { LOG_ODDS_BOUND } from './learners';
 import type { PlattCalibration } from './learners';
 
 /**
- * Why a served problem model gave a row its probability (issue 12 point 4, until TreeSHAP serves
- * trees): contributions in calibrated log-odds, so that they read the same for every learner.
+ * Why a served problem model gave a row its probability (issue 12 point 4): exact SHAP values in
+ * the space where the learner is additive, with the base value they start from, so that
+ * `base + Σ contributions = output`, the learner's raw output for the row (to float rounding):
  *
- * - Logistic regression: exact. log-odds = Σ_f w_f·scale_f·(x_f − mean_f) + bias, and Platt's
- *   calibration multiplies it by `slope`: feature f contributes slope·w_f·scale_f·(x_f − mean_f)
- *   against the training-average row (mean_f is the training mean the model standardised with), and
- *   the contributions plus slope·bias + offset are the calibrated log-odds (when not clipped at ±30).
- * - Trees: occlusion. Feature f is replaced by its training mean and the row run again; its
- *   contribution is logit(p) − logit(p with f occluded). Not additive (interactions are counted in
- *   each feature they involve), which is why exact TreeSHAP replaces it for trees.
+ * - gbt: the trees' log-odds (path-dependent TreeSHAP, `treeShap`), before Platt's calibration;
+ * - logistic: the log-odds, exactly: feature f contributes w_f·scale_f·(x_f − mean_f) (float32 at
+ *   each step, as the graph computes) against the training-mean row, and the base is the bias;
+ * - random_forest: the forest's mean leaf value (a probability), by TreeSHAP; the graph then takes
+ *   its log-odds, which no additive explanation survives, so the contributions stay in that space.
+ *
+ * The calibration maps the output to the served probability and is told with every explanation
+ * (`calibrationText`): sigmoid(slope · clip(log-odds, ±30) + offset).
  */
 
 /** Probabilities of the event for row-major float32 rows (the served ONNX graph). */
@@ -71,52 +77,84 @@ export function problemReference(
   return { featureMeans, ranges };
 }
 
-const EPSILON = 1e-6;
-/** logit of a float32 probability, kept finite at 0 and 1. */
-export const logit = (p: number) => {
-  const q = Math.min(1 - EPSILON, Math.max(EPSILON, p));
-  return Math.log(q) - Math.log(1 - q);
-};
+/** The space a problem model's SHAP values add up in (see above). */
+export type ProblemShapSpace = 'log_odds' | 'forest_mean';
 
-/** Exact contributions of a logistic model's features to the calibrated log-odds of `row`. */
-export function linearContributions(
-  terms: LinearTerms,
-  calibration: PlattCalibration,
-  row: ArrayLike<number>
-): Float64Array {
-  const { fround } = Math;
-  return Float64Array.from(
-    { length: row.length },
-    // float32 at each step, as the graph's Sub and Mul compute.
-    (_, f) => calibration.slope * fround(fround(row[f] - terms.mean[f]) * terms.scale[f]) * terms.weights[f]
-  );
+/** SHAP values of one row: `base + Σ contributions = output` (the learner's raw output). */
+export interface RowShap {
+  space: ProblemShapSpace;
+  base: number;
+  /** The learner's raw output for the row, computed by evaluating the model, not by summing. */
+  output: number;
+  /** One per feature, in tensor order. */
+  contributions: Float64Array;
 }
 
-/** Occlusion contributions of every feature of `row` (probability `probability`), one model run of F rows. */
-export async function occlusionContributions(
-  score: ProblemScorer,
-  row: Float32Array,
-  probability: number,
-  featureMeans: readonly number[]
-): Promise<Float64Array> {
-  const F = row.length;
-  const variants = new Float32Array(F * F);
-  for (let f = 0; f < F; f++) {
-    variants.set(row, f * F);
-    variants[f * F + f] = featureMeans[f];
-  }
-  const occluded = await score(variants);
-  const base = logit(probability);
-  return Float64Array.from({ length: F }, (_, f) => base - logit(occluded[f]));
+/** Explains one row of a served problem model (its graph's learner, read from the ONNX file). */
+export type ProblemExplainer = (row: ArrayLike<number>) => RowShap;
+
+/** What an alert carries: the SHAP values of its row, their space and how the probability follows from them. */
+export interface ProblemShap {
+  space: ProblemShapSpace;
+  base: number;
+  output: number;
+  /** Every feature's contribution, in the order of the model's features. */
+  contributions: number[];
+  /** The calibration from `output` to the served probability, in words a reader can recompute. */
+  calibration: string;
+}
+
+/** Exact contributions of a logistic graph's terms: the base is the bias (the log-odds of the training-mean row). */
+export function linearExplainer(terms: LinearTerms): ProblemExplainer {
+  const { fround } = Math;
+  return (row) => {
+    // float32 at each step, as the graph's Sub and Mul compute.
+    const contributions = Float64Array.from(
+      { length: terms.weights.length },
+      (_, f) => fround(fround(row[f] - terms.mean[f]) * terms.scale[f]) * terms.weights[f]
+    );
+    let output = terms.bias;
+    for (let f = 0; f < contributions.length; f++) output += contributions[f];
+    return { space: 'log_odds', base: terms.bias, output, contributions };
+  };
+}
+
+/**
+ * Exact path-dependent TreeSHAP of a graph's tree ensemble (a GBT's log-odds, a forest's mean);
+ * the output is the ensemble's prediction.
+ */
+export function treeExplainer(ensemble: GbtModel, space: ProblemShapSpace): ProblemExplainer {
+  return (row) => {
+    const { base, contributions } = treeShap(ensemble, row);
+    return { space, base, output: predictGbt(ensemble, row), contributions };
+  };
+}
+
+const number = (v: number) => String(Math.round(v * 1e6) / 1e6);
+
+/** The calibration of a model, from the explained output to the probability. */
+export function calibrationText(space: ProblemShapSpace, calibration: PlattCalibration, epsilon = 0): string {
+  const logOdds = space === 'log_odds' ? 'log_odds' : `logit(clip(forest_mean, ${epsilon}, ${1 - epsilon}))`;
+  const offset = calibration.offset < 0 ? ` - ${number(-calibration.offset)}` : ` + ${number(calibration.offset)}`;
+  return `probability = sigmoid(${number(calibration.slope)} * clip(${logOdds}, ±${LOG_ODDS_BOUND})${offset})`;
 }
 
 /** The features that raised the probability most (positive contributions), strongest first, weights rounded to 0.001. */
-export function topFactors(names: readonly string[], contributions: ArrayLike<number>, count = 3): Explanation[] {
-  return Array.from({ length: contributions.length }, (_, f) => ({ feature: names[f], weight: contributions[f] }))
+export function topFactors(
+  names: readonly string[],
+  contributions: ArrayLike<number>,
+  row?: ArrayLike<number>,
+  count = 3
+): Explanation[] {
+  return Array.from({ length: contributions.length }, (_, f) => ({ f, feature: names[f], weight: contributions[f] }))
     .filter((e) => e.weight > 0)
     .sort((a, b) => b.weight - a.weight || (a.feature < b.feature ? -1 : 1))
     .slice(0, count)
-    .map((e) => ({ feature: e.feature, weight: Math.round(e.weight * 1000) / 1000 }));
+    .map((e) => ({
+      feature: e.feature,
+      weight: Math.round(e.weight * 1000) / 1000,
+      ...(row ? { value: Math.round(row[e.f] * 1000) / 1000 } : {}),
+    }));
 }
 
 /**

@@ -1,6 +1,6 @@
 import type { ProblemDefinition } from '@nocai/contract';
 import type { EntitySeries, ProblemGrid } from './dataset';
-import type { LinearTerms, ProblemScorer } from './explanation';
+import type { ProblemExplainer, ProblemScorer } from './explanation';
 import type { ProblemManifest } from './manifest';
 
 /** A problem's series on its grid, with the input variables its patterns resolved to. */
@@ -28,8 +28,11 @@ export interface ServedProblem {
   manifest: ProblemManifest;
   /** Probabilities for row-major float32 rows of the manifest's features. */
   score: ProblemScorer;
-  /** For a logistic model, the graph's linear terms (exact contributions); undefined for trees. */
-  linear?: LinearTerms;
+  /**
+   * Exact SHAP values of a row for the graph's learner (TreeSHAP of its trees, the linear terms of a
+   * logistic one), in the manifest candidate's space (`ProblemShapSpace`): what every alert carries.
+   */
+  explain: ProblemExplainer;
 }
 
 /** The problem models to serve now (the registry's champions), reloaded so promotions serve without a restart. */

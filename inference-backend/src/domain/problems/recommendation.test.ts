@@ -76,7 +76,7 @@ describe('recommend', () => {
     expect(r.probabilityBefore).toBeCloseTo(1 / (1 + Math.exp(-1.5)), 5);
     expect(r.probabilityAfter).toBeLessThan(0.5);
     expect(r.leadMs).toBe(15 * 60_000);
-    expect(recommendationText(r)).toBe('lower m.setpoint from -22 to -23.6 15 min earlier: probability 0.82 → 0.48');
+    expect(recommendationText(r)).toBe('lower m.setpoint from -22 to -23.6 15 min earlier: probability 0.82 → 0.48, under the alert threshold 0.50');
   });
 
   it('When the range does not reach far enough, then it says plainly that no change would have avoided it', async () => {

@@ -270,22 +270,28 @@ export function durationWords(ms: number): string {
 
 /**
  * The recommendation as one sentence for a ticket: "lower freezer.setpoint_c from -22 to -24.5
- * 2 h earlier: probability 0.81 → 0.22", or a plain statement that no change within bounds would
+ * 2 h earlier: probability 0.81 → 0.22, under the alert threshold 0.5", or a plain statement that no change within bounds would
  * have avoided it.
  */
 export function recommendationText(r: Recommendation): string {
-  // Two decimals, three when two would show the change (or the gap to the threshold) as none.
-  const digits = (a: number, b: number) => (a.toFixed(2) === b.toFixed(2) ? 3 : 2);
+  // Two decimals, more (up to four) when two would show the change, or the gap to the threshold, as none.
+  const digits = (...pairs: Array<[number, number]>) => {
+    for (let d = 2; d < 4; d++) if (pairs.every(([a, b]) => a.toFixed(d) !== b.toFixed(d))) return d;
+    return 4;
+  };
   switch (r.kind) {
     case 'change': {
       const moves = r.changes
         .map((c) => `${c.to < c.from ? 'lower' : 'raise'} ${c.variable} from ${level(c.from)} to ${level(c.to)}`)
         .join(' and ');
-      const d = digits(r.probabilityBefore, r.probabilityAfter);
-      return `${moves} ${durationWords(r.leadMs)} earlier: probability ${r.probabilityBefore.toFixed(d)} → ${r.probabilityAfter.toFixed(d)}`;
+      const d = digits([r.probabilityBefore, r.probabilityAfter], [r.probabilityAfter, r.threshold]);
+      return (
+        `${moves} ${durationWords(r.leadMs)} earlier: probability ${r.probabilityBefore.toFixed(d)} → ` +
+        `${r.probabilityAfter.toFixed(d)}, under the alert threshold ${r.threshold.toFixed(d)}`
+      );
     }
     case 'none': {
-      const d = digits(r.lowestProbability, r.threshold);
+      const d = digits([r.lowestProbability, r.threshold]);
       const p = (x: number) => x.toFixed(d);
       const ranges = r.searched.map((c) => `${c.variable} within ${level(c.min)} to ${level(c.max)}`).join(', ');
       return (
