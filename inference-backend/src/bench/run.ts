@@ -27,10 +27,12 @@ import { fmt, percent, progress, quantile, ratio, say } from './report';
 import { benchTemplateMining } from './templateMining';
 import { benchTextModels } from './textModels';
 import { benchCmapss } from './cmapss';
+import { benchProblems } from './problems';
 import { benchSimilarTickets } from './similarTickets';
 import { benchM4 } from './m4';
 import { benchNab } from './nab';
 import { benchFuzz } from './fuzz';
+import { linesPerSecond, measureInfluxReadWrite, reportRatio, reportSoak, soak, TARGET_RATIO } from './speed';
 
 /**
  * `npm run bench`: throughput figures with their ratio to the targets of the issues.
@@ -61,6 +63,7 @@ async function main(): Promise<void> {
   benchNab();
   await benchTextModels();
   await benchCmapss();
+  await benchProblems();
   benchSimilarTickets();
   benchM4();
   await reportMetricScale();
@@ -136,7 +139,22 @@ async function main(): Promise<void> {
     }
 
     const triageDbs: string[] = [];
-    const compressionWith = async (label: string, classifier: LineClassifier) => {
+    // Issue 13: InfluxDB's own read+write rate on the same syslog, the yardstick of the pipeline's.
+    const copyDb = `bench_copy_${Date.now()}`;
+    triageDbs.push(copyDb);
+    await client.createDatabase(copyDb);
+    const influxRate = await measureInfluxReadWrite({
+      client,
+      inputDb,
+      scratchDb: copyDb,
+      fromUs: endUs - (days + 1) * 86_400_000_000,
+      toUs: endUs,
+    });
+    say(
+      `InfluxDB's own read+write (5,000-line pages, the SyslogSource's query, one point per line by the pipeline's writer): ` +
+        `${fmt(influxRate.lines)} lines in ${influxRate.seconds.toFixed(1)} s = ${fmt(linesPerSecond(influxRate))} lines/s`
+    );
+    const compressionWith = async (label: string, classifier: LineClassifier, target?: number) => {
       const triageDb = `bench_aiops_triage_${triageDbs.length}_${Date.now()}`;
       triageDbs.push(triageDb);
       await client.createDatabase(triageDb);
@@ -153,12 +171,35 @@ async function main(): Promise<void> {
         classifier,
       });
       reportCompression(label, compression, backfill.syslogLines, days, inventory, incidents);
+      reportRatio(`pipeline with triage (${label})`, compression, influxRate, target);
+      return compression;
     };
     await compressionWith('rule classifier', ruleLineClassifier);
     progress('training the line models on the 30 days before the measured month (never on it)');
     const trained = await trainLineModels(inventory, endUs - days * 86_400_000_000, days, join(stateDir, 'models'));
     progress(`trained in ${trained.seconds.toFixed(1)} s`);
-    await compressionWith('ONNX champions (event-class, event-decision)', trained.classifier);
+    const onnx = await compressionWith(
+      'ONNX champions (event-class, event-decision)',
+      trained.classifier,
+      TARGET_RATIO
+    );
+    const soakSeconds = Number(process.env.BENCH_SOAK_S ?? 300);
+    if (soakSeconds > 0) {
+      progress(`soak: ${soakSeconds} s with the simulator writing live at the pipeline's rate`);
+      reportSoak(
+        await soak({
+          client,
+          influxUrl: url,
+          influxToken: process.env.INFLUX_TOKEN,
+          inventory,
+          classifier: trained.classifier,
+          linesPerSecond: onnx.lines / onnx.seconds,
+          simulatedLinesPerSecond: backfill.syslogLines / (days * 86_400),
+          seconds: soakSeconds,
+          workDir: join(stateDir, 'soak'),
+        })
+      );
+    }
 
     for (const db of [inputDb, outputDb, ...triageDbs])
       await client.query(undefined, `DROP DATABASE ${quoteIdentifier(db)}`);

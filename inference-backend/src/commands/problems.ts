@@ -1,8 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import { basename } from 'node:path';
-import { Option, type Command } from 'commander';
-import { DEFAULT_INPUT_DATABASE, DEFAULT_OUTPUT_DATABASE } from '@nocai/contract';
+import { InvalidArgumentError, Option, type Command } from 'commander';
+import { DEFAULT_INPUT_DATABASE, DEFAULT_OUTPUT_DATABASE, durationMs, PROBLEM_CANDIDATES } from '@nocai/contract';
+import type { ProblemCandidate } from '@nocai/contract';
 import { FileAuditTrail } from '../adapters/audit/fileAuditTrail';
 import { errnoCode, printable, printablePath } from '../adapters/files/csv';
 import { parseProblemYaml, ProblemStore } from '../adapters/files/problemStore';
@@ -19,8 +20,10 @@ import type { ProblemSeriesSource } from '../domain/problems/ports';
 import type { ProblemTrainingResult } from '../services/problemTraining';
 import { ProblemService } from '../services/problemService';
 import type { ProblemServiceDeps } from '../services/problemService';
-import { processIo } from './commandInput';
+import { columnList, positiveInteger, processIo } from './commandInput';
 import type { CommandIo } from './commandInput';
+import type { ProblemsPredictFileFlags, ProblemsTrainFileFlags } from './problemsFile';
+import { parseWindows } from './tabularFlags';
 import { withInfluxCredentials } from './influxOptions';
 
 /**
@@ -75,7 +78,7 @@ export function trainingSummary(result: ProblemTrainingResult): string {
     `  candidates (validation PR-AUC): ${r.candidates.map((c) => `${c.candidate} ${figure(c.validation.prAuc)}`).join(', ')}`,
     `  validation PR-AUC ${figure(v.prAuc)} (no skill ${figure(v.noSkillPrAuc)}, best single series ` +
       `${v.bestSingleSeries.feature} ${figure(v.bestSingleSeries.prAuc)}), ROC-AUC ${figure(v.rocAuc)}`,
-    `  threshold ${figure(result.threshold)} (${r.threshold.policy.policy}${r.threshold.met ? '' : ', target not reachable: best F1'}): ` +
+    `  threshold ${figure(result.threshold)} (${r.threshold.policy.policy}${r.threshold.reason ? `; ${r.threshold.reason}` : ''}): ` +
       `precision ${figure(v.atThreshold.precision)}, recall ${figure(v.atThreshold.recall)}; ` +
       `${lead.warned}/${lead.events} events warned, median lead ${lead.medianMinutes === null ? 'n/a' : `${Math.round(lead.medianMinutes)} min`}`,
   ];
@@ -151,8 +154,109 @@ async function runValidate(file: string, io: CommandIo): Promise<number> {
   }
 }
 
+/** `--horizon 30` (the time column's unit) or `--horizon 2h` (ISO times: milliseconds). */
+function parseHorizon(value: string): number {
+  const n = /^\d+(\.\d+)?$/.test(value.trim()) ? Number(value) : durationMs(value.trim());
+  if (n === undefined || !Number.isFinite(n) || n < 0) {
+    throw new InvalidArgumentError(
+      `--horizon is a number in the time column's unit (30) or a duration such as 2h for ISO times, not "${value}".`
+    );
+  }
+  return n;
+}
+
+function parseCandidates(value: string): ProblemCandidate[] {
+  const list = columnList(value);
+  const unknown = list.find((c) => !(PROBLEM_CANDIDATES as readonly string[]).includes(c));
+  if (unknown !== undefined) {
+    throw new InvalidArgumentError(`--candidates takes ${PROBLEM_CANDIDATES.join(', ')}; "${unknown}" is not one.`);
+  }
+  return [...new Set(list)] as ProblemCandidate[];
+}
+
+const probability = (name: string, max: number) => (value: string) => {
+  const p = Number(value);
+  if (!(p > 0 && p <= max))
+    throw new InvalidArgumentError(`${name} is a probability above 0 and ${max < 1 ? 'below' : 'at most'} 1.`);
+  return p;
+};
+
+const FILE_HELP = `
+A problem on a table (CSV with a header, or JSONL): one row per entity and time, a 0/1 --label
+column (the event within the horizon), numeric inputs (--features; default: every other column).
+--windows adds, per input, mean, min, max, std and slope over the last w rows of the same --group
+in --time order (never a later row). The same AutoML as problems on InfluxDB: gradient-boosted
+trees, logistic regression and a random forest, tuned by CV on the training rows (by entity with
+--split and --group, rolling-origin in time otherwise, purged by --horizon), chosen on the
+validation rows by PR-AUC, calibrated, thresholded for --precision (default 0.7) on validation.
+
+Example:
+  nocai problems train-file --input engines.csv --label fails_30 --group unit --time cycle \\
+    --windows 5,10,30 --split part --out models/engines
+  nocai problems predict-file --model models/engines --input new_engines.csv > scored.csv`;
+
+function registerFileCommands(problems: Command): void {
+  problems
+    .command('train-file')
+    .description('train a problem on a table (no InfluxDB) and write model.onnx, manifest.json and report.json')
+    .requiredOption('--input <file>', 'the table (CSV with a header, or .jsonl)')
+    .requiredOption('--label <column>', '0/1: the event happens within the horizon after this row')
+    .requiredOption('--out <folder>', 'where model.onnx, manifest.json and report.json go')
+    .addOption(new Option('--features <columns>', 'input columns, comma-separated').argParser(columnList))
+    .option('--time <column>', 'order of the rows within an entity (numbers or ISO 8601 times)')
+    .option('--group <column>', 'the entity of a row (an engine, a host)')
+    .addOption(new Option('--windows <rows>', 'rolling windows in rows, comma-separated').argParser(parseWindows))
+    .option('--split <column>', 'a column whose cells are train or validation')
+    .option('--train-until <time>', 'rows at or after this time validate (needs --time)')
+    .addOption(new Option('--horizon <n>', "how far the label looks ahead, in --time's unit").argParser(parseHorizon))
+    .option('--name <name>', 'the problem name in the report (default: the label column)')
+    .addOption(
+      new Option('--candidates <list>', 'gbt, logistic, random_forest (default: all)').argParser(parseCandidates)
+    )
+    .addOption(
+      new Option('--precision <p>', 'alert threshold: the lowest reaching this precision on validation').argParser(
+        probability('--precision', 1)
+      )
+    )
+    .addOption(
+      new Option('--threshold <p>', 'alert threshold: this fixed probability').argParser(
+        probability('--threshold', 0.999999)
+      )
+    )
+    .addOption(new Option('--folds <k>', 'CV folds').default(3).argParser(positiveInteger('--folds')))
+    .addOption(new Option('--seed <n>', 'random seed').default(1).argParser(positiveInteger('--seed')))
+    .addOption(
+      new Option('--max-input-mb <n>', 'refuse larger input files').argParser(positiveInteger('--max-input-mb'))
+    )
+    .option('--quiet', 'no progress lines on stderr')
+    .addHelpText('after', FILE_HELP)
+    .action(async (flags: ProblemsTrainFileFlags) => {
+      if ((flags.folds ?? 3) < 2) {
+        process.stderr.write('nocai problems train-file: --folds must be at least 2.\n');
+        process.exitCode = 2;
+        return;
+      }
+      // Loaded here: the trainer and onnxruntime stay out of the other commands' start.
+      const { runProblemsTrainFile } = require('./problemsFile') as typeof import('./problemsFile');
+      process.exitCode = await runProblemsTrainFile(flags);
+    });
+  problems
+    .command('predict-file')
+    .description('probability and alert per row of a table, from a model of train-file')
+    .requiredOption('--model <folder>', 'the --out folder of train-file')
+    .requiredOption('--input <file>', 'the table (same input, time and group columns)')
+    .addOption(
+      new Option('--max-input-mb <n>', 'refuse larger input files').argParser(positiveInteger('--max-input-mb'))
+    )
+    .action(async (flags: ProblemsPredictFileFlags) => {
+      const { runProblemsPredictFile } = require('./problemsFile') as typeof import('./problemsFile');
+      process.exitCode = await runProblemsPredictFile(flags);
+    });
+}
+
 export function registerProblems(program: Command): void {
   const problems = program.command('problems');
+  registerFileCommands(problems);
   const dirOption = () =>
     new Option('--dir <folder>', 'the folder of problem definitions (<name>.yaml)')
       .env('NOCAI_PROBLEMS_DIR')

@@ -1,0 +1,201 @@
+/**
+ * @jest-environment ./src/adapters/onnx/onnxruntimeTestEnvironment.js
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { csvToTable, toCsvRow } from '../adapters/files/csv';
+import { seededRandom } from '../domain/mlops/gbt';
+import { averagePrecision } from '../domain/problems/evaluation';
+import { runProblemsPredictFile, runProblemsTrainFile } from './problemsFile';
+import type { ProblemsTrainFileFlags } from './problemsFile';
+
+// Small grids keep the test quick; the bench runs the default ones.
+const GRIDS = {
+  gbt: [{ kind: 'gbt' as const, maxDepth: 3, nTrees: 40, learningRate: 0.1, minSamplesLeaf: 10 }],
+  logistic: [{ kind: 'logistic' as const, C: 1 }],
+  random_forest: [
+    { kind: 'random_forest' as const, maxDepth: 4, nTrees: 10, minSamplesLeaf: 10, featureFraction: 0.5 },
+  ],
+};
+
+/**
+ * Machines that run until they fail: `wear` climbs over the last 25 cycles of each life, `noise`
+ * is noise. `fails_10` is 1 on the last 10 cycles (failure within 10 cycles). Every fifth machine
+ * validates.
+ */
+function machines(count: number): string {
+  const random = seededRandom(7);
+  const lines = [toCsvRow(['machine', 'cycle', 'wear', 'noise', 'fails_10', 'part'])];
+  for (let m = 1; m <= count; m++) {
+    const life = 80 + Math.floor(random() * 60);
+    for (let c = 1; c <= life; c++) {
+      const left = life - c;
+      const wear = (left < 25 ? (25 - left) * 0.2 : 0) + random();
+      lines.push(
+        toCsvRow([m, c, wear.toFixed(4), random().toFixed(4), left < 10 ? 1 : 0, m % 5 === 0 ? 'validation' : 'train'])
+      );
+    }
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+function capture() {
+  const out = { stdout: '', stderr: '' };
+  return {
+    out,
+    io: { stdout: (t: string) => void (out.stdout += t), stderr: (t: string) => void (out.stderr += t) },
+  };
+}
+
+describe('nocai problems train-file and predict-file', () => {
+  let dir: string;
+  let input: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'nocai-problems-file-'));
+    input = join(dir, 'machines.csv');
+    writeFileSync(input, machines(40));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  const flags = (overrides: Partial<ProblemsTrainFileFlags> = {}): ProblemsTrainFileFlags => ({
+    input,
+    label: 'fails_10',
+    features: ['wear', 'noise'],
+    time: 'cycle',
+    group: 'machine',
+    windows: [5, 10],
+    split: 'part',
+    out: join(dir, 'model'),
+    quiet: true,
+    ...overrides,
+  });
+
+  it('When a table holds a precursor, then the model beats no skill on the validation machines and predict-file scores them as the report says', async () => {
+    const train = capture();
+    const code = await runProblemsTrainFile(flags(), train.io, { grids: GRIDS });
+    expect(train.out.stderr).toBe('');
+    expect(code).toBe(0);
+    const report = JSON.parse(readFileSync(join(dir, 'model', 'report.json'), 'utf8'));
+    expect(report.cv.kind).toBe('group k-fold by entity');
+    expect(report.candidates.map((c: { candidate: string }) => c.candidate)).toEqual([
+      'gbt',
+      'logistic',
+      'random_forest',
+    ]);
+    // 2 inputs × (last + 2 windows × 5 statistics).
+    expect(report.features.count).toBe(22);
+    expect(report.validation.prAuc).toBeGreaterThan(0.7);
+    expect(report.validation.prAuc).toBeGreaterThan(3 * report.validation.noSkillPrAuc);
+    expect(report.validation.atThreshold.precision).toBeGreaterThan(0);
+    expect(train.out.stdout).toMatch(/validation PR-AUC 0\.\d{3}/);
+
+    // The validation machines through predict-file: the exported graph and the rebuilt windows.
+    const validation = join(dir, 'validation.csv');
+    const table = csvToTable(readFileSync(input, 'utf8'));
+    const kept = table.rows.filter((r) => r.part === 'validation');
+    writeFileSync(
+      validation,
+      `${[toCsvRow(table.columns), ...kept.map((r) => toCsvRow(table.columns.map((c) => r[c])))].join('\n')}\n`
+    );
+    const predict = capture();
+    expect(await runProblemsPredictFile({ model: join(dir, 'model'), input: validation }, predict.io)).toBe(0);
+    const scored = csvToTable(predict.out.stdout);
+    expect(scored.columns.slice(-2)).toEqual(['probability', 'alert']);
+    expect(scored.rows).toHaveLength(kept.length);
+    const p = scored.rows.map((r) => Number(r.probability));
+    const y = scored.rows.map((r) => Number(r.fails_10));
+    expect(averagePrecision(p, y)).toBeCloseTo(report.validation.prAuc, 3);
+    const alerts = scored.rows.filter((r) => r.alert === '1').length;
+    expect(alerts).toBe(report.validation.atThreshold.alerts);
+  });
+
+  it('When the rows are cut by time, then the CV is rolling-origin and the validation rows come after the cut', async () => {
+    const one = join(dir, 'one.csv');
+    const table = csvToTable(readFileSync(input, 'utf8'));
+    // The machines one after another on one clock: a single entity, cut at a time.
+    let clock = 0;
+    const lines = [toCsvRow(['t', 'wear', 'noise', 'fails_10'])];
+    for (const r of table.rows) lines.push(toCsvRow([++clock, r.wear, r.noise, r.fails_10]));
+    writeFileSync(one, `${lines.join('\n')}\n`);
+    const run = capture();
+    const code = await runProblemsTrainFile(
+      flags({
+        input: one,
+        group: undefined,
+        split: undefined,
+        time: 't',
+        trainUntil: String(Math.round(clock * 0.75)),
+        horizon: 10,
+        out: join(dir, 'one'),
+      }),
+      run.io,
+      { grids: GRIDS }
+    );
+    expect(run.out.stderr).toBe('');
+    expect(code).toBe(0);
+    const report = JSON.parse(readFileSync(join(dir, 'one', 'report.json'), 'utf8'));
+    expect(report.cv.kind).toBe('rolling-origin, purged by the horizon');
+    expect(report.rows.validation).toBe(clock - Math.round(clock * 0.75) + 1);
+    expect(report.validation.prAuc).toBeGreaterThan(3 * report.validation.noSkillPrAuc);
+  });
+
+  const badTable = (name: string, text: string) => {
+    const file = join(dir, name);
+    writeFileSync(file, text);
+    return file;
+  };
+
+  it.each([
+    [
+      'a label that is not 0/1',
+      () =>
+        flags({ input: badTable('maybe.csv', 'machine,cycle,wear,noise,fails_10,part\n1,1,0.1,0.2,maybe,train\n') }),
+      /row 1 has "maybe" in the label column "fails_10", which must be 0 or 1/,
+    ],
+    ['a column the file lacks', () => flags({ features: ['wear', 'vibration'] }), /has no column "vibration"/],
+    [
+      'no way to pick validation rows',
+      () => flags({ split: undefined }),
+      /give either --split COLUMN .* or --train-until/,
+    ],
+    [
+      '--train-until without --time',
+      () => flags({ split: undefined, time: undefined, trainUntil: '50' }),
+      /--train-until needs --time/,
+    ],
+    [
+      'an input that is not a number',
+      () => flags({ input: badTable('text.csv', 'machine,cycle,wear,noise,fails_10,part\n1,1,high,0.2,0,train\n') }),
+      /row 1 has "high" in the input column "wear", which is not a number/,
+    ],
+    [
+      'a split cell that is neither train nor validation',
+      () => flags({ input: badTable('split.csv', 'machine,cycle,wear,noise,fails_10,part\n1,1,0.1,0.2,0,test\n') }),
+      /row 1 has "test" in the split column "part", which must be train or validation/,
+    ],
+    [
+      'an event that never happens in training',
+      () => {
+        const table = csvToTable(readFileSync(input, 'utf8'));
+        const lines = [toCsvRow(table.columns)];
+        for (const r of table.rows)
+          lines.push(toCsvRow(table.columns.map((c) => (c === 'fails_10' && r.part === 'train' ? '0' : r[c]))));
+        return flags({ input: badTable('never.csv', `${lines.join('\n')}\n`) });
+      },
+      /only 0 training rows .* precede an event/,
+    ],
+  ])('When given %s, then train-file says so in one sentence and exits with 2', async (_, make, message) => {
+    const run = capture();
+    expect(await runProblemsTrainFile(make(), run.io, { grids: GRIDS })).toBe(2);
+    expect(run.out.stderr).toMatch(message);
+    expect(run.out.stderr.trim().split('\n')).toHaveLength(1);
+    expect(run.out.stdout).toBe('');
+  });
+
+  it('When predict-file is pointed at a folder without a train-file model, then it says so and exits with 2', async () => {
+    const run = capture();
+    expect(await runProblemsPredictFile({ model: dir, input }, run.io)).toBe(2);
+    expect(run.out.stderr).toMatch(/holds no manifest\.json/);
+  });
+});
