@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -11,6 +10,7 @@ import { buildFeatures } from '../domain/mlops/tabularFeatures';
 import type { TabularManifest, TabularGrid } from '../domain/mlops/tabularModel';
 import { loadModel } from '../adapters/registry/modelRegistry';
 import { progress, say } from './report';
+import { runPythonJson } from './pythonAnchor';
 import { ensureBenchPython } from './textModels';
 
 /**
@@ -290,19 +290,7 @@ async function sklearnAnchor(
     '--cap',
     String(RUL_CAP),
   ];
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(python, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
-    child.on('error', reject);
-    child.on('close', (code) =>
-      code === 0
-        ? resolvePromise(JSON.parse(out) as SklearnAnchor)
-        : reject(new Error(`scikit-learn exited with ${code}: ${err.trim().split('\n').pop()}`))
-    );
-  });
+  return runPythonJson<SklearnAnchor>(python, args);
 }
 
 const f2 = (n: number) => n.toFixed(2);

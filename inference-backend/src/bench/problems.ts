@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -14,6 +13,7 @@ import type { TableEntity, TableProblemSpec } from '../domain/problems/table';
 import { DEFAULT_CMAPSS_DIR, readCmapss, SENSORS } from './cmapss';
 import type { CmapssSubset } from './cmapss';
 import { progress, say } from './report';
+import { runPythonJson } from './pythonAnchor';
 import { ensureBenchPython } from './textModels';
 
 /**
@@ -391,19 +391,7 @@ export function sklearnProblemAnchor(
     '--models',
     models,
   ];
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn('nice', [python, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
-    child.on('error', reject);
-    child.on('close', (code) =>
-      code === 0
-        ? resolvePromise(JSON.parse(out) as SklearnAnchor)
-        : reject(new Error(`scikit-learn exited with ${code}: ${err.trim().split('\n').pop()}`))
-    );
-  });
+  return runPythonJson<SklearnAnchor>('nice', [python, ...args]);
 }
 
 const f3 = (n: number) => n.toFixed(3);

@@ -1,4 +1,4 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -33,6 +33,7 @@ import type {
   TextTrainingData,
 } from '../domain/mlops/textClassifier';
 import { fmt, progress, say } from './report';
+import { runPythonJson } from './pythonAnchor';
 
 /**
  * Issue 9, "models that hold up on real data": our text classifier against scikit-learn's
@@ -155,26 +156,7 @@ function runSklearn(
   const args = [PYTHON_SCRIPT, '--data', data, '--text', 'text', '--label', 'topic', '--folds', folds];
   if (options.onlyFold !== undefined) args.push('--only-fold', String(options.onlyFold));
   if (options.saveModel !== undefined) args.push('--save-model', options.saveModel);
-  return runPython<{ folds: SklearnFold[] }>(python, args).then((out) => out.folds);
-}
-
-/** A bench script's JSON answer; its stderr lines shown as progress. */
-function runPython<T>(python: string, args: string[]): Promise<T> {
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(python, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => {
-      err += chunk.toString();
-      for (const line of chunk.toString().split('\n')) if (line.trim() !== '') progress(`scikit-learn: ${line.trim()}`);
-    });
-    child.on('error', reject);
-    child.on('close', (code) => {
-      if (code !== 0) reject(new Error(`${args[0]} exited with ${code}: ${err.trim().split('\n').pop()}`));
-      else resolvePromise(JSON.parse(out) as T);
-    });
-  });
+  return runPythonJson<{ folds: SklearnFold[] }>(python, args).then((out) => out.folds);
 }
 
 const mean = (values: readonly number[]) => values.reduce((a, b) => a + b, 0) / values.length;
@@ -325,7 +307,7 @@ async function benchPredictSpeed(
   });
   for (let round = 1; round <= PREDICT_ROUNDS; round++) {
     ours = best(ours, await timeOurPredict(registry, input, PREDICT_PASSES));
-    const sklearn = await runPython<{
+    const sklearn = await runPythonJson<{
       rows: number;
       loadSeconds: number;
       passSeconds: number[];
