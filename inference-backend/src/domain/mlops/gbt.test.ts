@@ -117,6 +117,27 @@ describe('gradient-boosted trees', () => {
     expect(predictGbt(model, [3, 0.5, 3, 3])).toBeCloseTo(25, 0);
   });
 
+  it('When bagged (a random forest), then every tree fits the target itself and the model is their average', () => {
+    const { matrix, target } = noisyLinear(7, 2000);
+    const forest = trainGbt(
+      matrix,
+      target,
+      options({ bagging: true, nTrees: 30, learningRate: 1, maxDepth: 4, minSamplesLeaf: 5, subsample: 1 })
+    );
+    // Each tree alone, with the base, is a whole model: boosting's later trees would only hold residuals.
+    const alone = forest.trees.map((tree) => ({ ...tree, value: tree.value.map((v) => v * 30) }));
+    const at = [2, 0.5];
+    const perTree = alone.map((tree) => predictGbt({ ...forest, trees: [tree] }, at));
+    for (const p of perTree) expect(Math.abs(p - 20)).toBeLessThan(2.5);
+    const mean = perTree.reduce((a, b) => a + b, 0) / perTree.length;
+    expect(predictGbt(forest, at)).toBeCloseTo(mean, 3);
+    // Bootstrap samples differ: the trees are not all the same.
+    expect(new Set(perTree.map((p) => p.toFixed(4))).size).toBeGreaterThan(1);
+    expect(() => trainGbt(matrix, target, options({ bagging: true, loss: { kind: 'logistic' } }))).toThrow(
+      /bagging averages squared-loss trees/
+    );
+  });
+
   it('When progress is followed, then it is reported once per tree', () => {
     const { matrix, target } = noisyLinear(5, 200);
     const seen: number[] = [];

@@ -31,6 +31,12 @@ export interface GbtOptions {
   featureFraction?: number;
   /** Histogram bins per feature, at most 256 (a bin index is one byte). */
   maxBins: number;
+  /**
+   * A random forest instead of boosting (squared loss only): every tree fits the target itself,
+   * not what the trees before left, on a bootstrap sample (`subsample` × n rows drawn with
+   * replacement), and the model is their average. The rows are binned once for all trees.
+   */
+  bagging?: boolean;
   /** Same seed, same rows, same options → the same trees, bit for bit. */
   seed: number;
   onTree?: (built: number, total: number) => void;
@@ -108,6 +114,8 @@ function validate(matrix: FeatureMatrix, target: ArrayLike<number>, o: GbtOption
   const fraction = o.featureFraction ?? 1;
   if (!(fraction > 0 && fraction <= 1)) throw new RangeError(`featureFraction must be in (0, 1], got ${fraction}`);
   if (!(o.maxBins >= 2 && o.maxBins <= 256)) throw new RangeError(`maxBins must be 2..256, got ${o.maxBins}`);
+  if (o.bagging && o.loss.kind !== 'squared')
+    throw new RangeError(`bagging averages squared-loss trees, got ${o.loss.kind}`);
   if (o.loss.kind === 'quantile' && !(o.loss.alpha > 0 && o.loss.alpha < 1)) {
     throw new RangeError(`quantile alpha must be in (0, 1), got ${o.loss.alpha}`);
   }
@@ -409,6 +417,17 @@ export function trainGbt(matrix: FeatureMatrix, target: ArrayLike<number>, optio
   const trees: GbtTree[] = [];
   for (let m = 0; m < options.nTrees; m++) {
     const loss = options.loss;
+    if (options.bagging) {
+      // Every tree of a forest fits the target from the same start, on its own bootstrap sample.
+      const rows = new Int32Array(sampleSize);
+      for (let i = 0; i < sampleSize; i++) rows[i] = floor(random() * n);
+      rows.sort();
+      if (m === 0) for (let i = 0; i < n; i++) t.gradient[i] = targetValues[i] - baseValue;
+      if (featureSample < width) t.features = sampleFeatures(width, featureSample, featureRandom);
+      trees.push(growTree(t, rows).tree);
+      options.onTree?.(m + 1, options.nTrees);
+      continue;
+    }
     for (let i = 0; i < n; i++) {
       const residual = targetValues[i] - t.prediction[i];
       t.gradient[i] =
@@ -440,6 +459,11 @@ export function trainGbt(matrix: FeatureMatrix, target: ArrayLike<number>, optio
     }
     trees.push(tree);
     options.onTree?.(m + 1, options.nTrees);
+  }
+  if (options.bagging) {
+    // The average of the trees: base + Σ leaf / nTrees.
+    const scale = 1 / options.nTrees;
+    for (const tree of trees) tree.value = tree.value.map((v) => fround(v * scale));
   }
   return { featureCount: width, baseValue, trees };
 }

@@ -1,5 +1,5 @@
 import type { ProblemCandidate } from '@nocai/contract';
-import { predictGbt, seededRandom, trainGbt } from '../mlops/gbt';
+import { predictGbt, trainGbt } from '../mlops/gbt';
 import type { FeatureMatrix, GbtModel } from '../mlops/gbt';
 import { fitGbt, fitLogistic, gbtCheckpointOutputs, GBT_MAX_BINS, selectRows } from '../mlops/tabularLearners';
 
@@ -109,35 +109,23 @@ function fitForest(
   spec: Extract<ProblemLearnerSpec, { kind: 'random_forest' }>,
   seed: number
 ): GbtModel {
-  const random = seededRandom(seed);
-  const trees: GbtModel['trees'] = [];
-  let baseSum = 0;
-  for (let t = 0; t < spec.nTrees; t++) {
-    // A bootstrap sample: rows drawn with replacement (a row drawn twice weighs twice).
-    const sample = Array.from({ length: rows.length }, () => rows[Math.floor(random() * rows.length)]);
-    const x = selectRows(matrix, sample);
-    const y = Float64Array.from(sample, (r) => labels[r]);
-    // One squared-loss tree at rate 1 predicts its leaf's mean label: a regression tree of the forest.
-    const tree = trainGbt(x, y, {
+  // Squared-loss trees on bootstrap samples, averaged: each predicts its leaf's share of events.
+  return trainGbt(
+    selectRows(matrix, rows),
+    Float64Array.from(rows, (r) => labels[r]),
+    {
       loss: { kind: 'squared' },
-      nTrees: 1,
+      bagging: true,
+      nTrees: spec.nTrees,
       learningRate: 1,
       maxDepth: spec.maxDepth,
       minSamplesLeaf: spec.minSamplesLeaf,
       subsample: 1,
       featureFraction: spec.featureFraction,
       maxBins: GBT_MAX_BINS,
-      seed: seed + t + 1,
-    });
-    baseSum += tree.baseValue;
-    trees.push(...tree.trees);
-  }
-  const n = spec.nTrees;
-  return {
-    featureCount: matrix.featureCount,
-    baseValue: Math.fround(baseSum / n),
-    trees: trees.map((tree) => ({ ...tree, value: tree.value.map((v) => Math.fround(v / n)) })),
-  };
+      seed: seed + 1,
+    }
+  );
 }
 
 const logit = (p: number, epsilon: number) => {
