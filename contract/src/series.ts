@@ -125,6 +125,8 @@ export const TICKET_SERIES = {
     /** Boolean: resolved by the backend after quiet time (not a time to resolve). */
     autoResolved: 'auto_resolved',
     mttrNote: 'mttr_note',
+    /** JSON array `[{feature, weight, value?}]`: the ticket's MTTR factors (Ticket.mttrFactors). */
+    mttrFactors: 'mttr_factors',
     /** What would have avoided a predicted problem (issue 12), in words; empty for other tickets. */
     recommendation: 'recommendation',
     /** The predicted problem whose alert opened or last routed the ticket (issue 12); empty for other tickets. */

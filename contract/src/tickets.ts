@@ -129,6 +129,13 @@ export interface Ticket {
   autoResolved?: boolean;
   /** Why P50 and P90 are what they are when they are not two independent quantiles (e.g. equal). */
   mttrNote?: string;
+  /**
+   * Why the time-to-resolve model predicted what it did (issue 12): the inputs that moved the P50
+   * most, strongest first, each with its exact TreeSHAP contribution in natural-log seconds (+0.69
+   * roughly doubles the predicted time, −0.69 halves it) and its value when it is a number. Absent
+   * when the MTTR estimate is a baseline's.
+   */
+  mttrFactors?: Explanation[];
   /** Devices of the incident (its alerts and silences): where its related alerts are looked up. */
   hosts?: string[];
   /**

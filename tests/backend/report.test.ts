@@ -3,7 +3,14 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DRIFT_SERIES, FEEDBACK_SERIES, MODEL_METRICS_SERIES, TICKET_SERIES } from '@nocai/contract';
+import {
+  DRIFT_SERIES,
+  FEEDBACK_SERIES,
+  MAINTENANCE_SERIES,
+  MODEL_METRICS_SERIES,
+  PROBLEM_SERIES,
+  TICKET_SERIES,
+} from '@nocai/contract';
 import { createApp } from '../../inference-backend/src/adapters/http/app';
 import { createReportRouter } from '../../inference-backend/src/adapters/http/reportRoutes';
 import type { InfluxClient } from '../../inference-backend/src/adapters/influx';
@@ -194,6 +201,61 @@ describe('the performance report against InfluxDB', () => {
     expect(report.alerts.total.raised).toBe(24);
   });
 
+  it("When alerts, alarms and tickets' estimates were explained, then each model's summary aggregates exactly the stored top factors", async () => {
+    type Factor = { feature: string; weight: number };
+    const parse = (text: unknown) => JSON.parse(String(text)) as Factor[];
+    const alerts = (await pointsOf(influx.client, influx.database, PROBLEM_SERIES.measurement)).filter(
+      (row) => row[PROBLEM_SERIES.fields.alert] === true
+    );
+    const alarms = (await pointsOf(influx.client, influx.database, MAINTENANCE_SERIES.measurement)).filter(
+      (row) => row[MAINTENANCE_SERIES.fields.alarm] === true
+    );
+    const opened = (await pointsOf(influx.client, influx.database, TICKET_SERIES.measurement)).filter(
+      (row) => row[TICKET_SERIES.tags.change] === 'opened' && typeof row[TICKET_SERIES.fields.mttrFactors] === 'string'
+    );
+    const cases = [
+      {
+        model: 'problem-freezer',
+        kind: 'alert',
+        rows: alerts,
+        field: PROBLEM_SERIES.fields.explanation,
+        versions: ['2', '3'],
+      },
+      {
+        model: 'plc-failure',
+        kind: 'alarm',
+        rows: alarms,
+        field: MAINTENANCE_SERIES.fields.topFactors,
+        versions: ['1'],
+      },
+      { model: 'mttr', kind: 'ticket', rows: opened, field: TICKET_SERIES.fields.mttrFactors, versions: ['v1'] },
+    ];
+    // Risky maintenance points that raised no alarm, status changes and baseline estimates are not explained predictions.
+    expect(alarms.length).toBeGreaterThan(3);
+    expect(opened).toHaveLength(16);
+    for (const { model, kind, rows, field, versions } of cases) {
+      const summary = report.models.find((m) => m.model === model)?.explanations;
+      expect(summary).toMatchObject({ kind, predictions: rows.length, versions, truncated: false });
+      const factors = rows.map((row) => parse(row[field]));
+      const total = factors.flat().reduce((sum, f) => sum + Math.abs(f.weight), 0);
+      for (const line of summary?.factors ?? []) {
+        const listed = factors.flatMap((list) => list.filter((f) => f.feature === line.feature));
+        expect(line.count).toBe(listed.length);
+        expect(line.firstCount).toBe(factors.filter((list) => list[0].feature === line.feature).length);
+        expect(line.meanContribution).toBeCloseTo(listed.reduce((sum, f) => sum + f.weight, 0) / listed.length, 12);
+        expect(line.share).toBeCloseTo(listed.reduce((sum, f) => sum + Math.abs(f.weight), 0) / total, 12);
+      }
+      expect(summary?.distinctFactors).toBe(new Set(factors.flat().map((f) => f.feature)).size);
+    }
+    // What a reader sees first: the freezer's alerts were driven by the temperature trend, the PLC's by vibration.
+    const top = (model: string) => report.models.find((m) => m.model === model)?.explanations?.factors[0].feature;
+    expect(top('problem-freezer')).toBe('freezer.temp_c:slope');
+    expect(top('plc-failure')).toBe('sensors.vibration_mm_s');
+    expect(
+      report.models.find((m) => m.model === 'mttr')?.explanations?.factors.find((f) => f.feature === 'priority=P2')
+    ).toMatchObject({ count: 16, raisedCount: 16, meanContribution: expect.closeTo(0.31, 12) });
+  });
+
   it('When `nocai report` writes the file, then its table cells carry the same figures as aiops_models', async () => {
     const out = join(dir, 'week.html');
     const stderr = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
@@ -236,6 +298,13 @@ describe('the performance report against InfluxDB', () => {
     expect(decisions.map((r) => r.values.challengerValue)).toEqual([0.88, 0.3]);
     // The reason's markup is text on the page.
     expect(html).toContain('the challenger &lt;b&gt;loses&lt;/b&gt; &amp; is kept out');
+    // Each explaining model's SHAP summary: its inputs' shares as the report computed them.
+    for (const model of ['problem-freezer', 'plc-failure', 'mttr']) {
+      const table =
+        new RegExp(`<table data-table="factors" data-model="${model}"[^>]*>([\\s\\S]*?)</table>`).exec(html)?.[1] ?? '';
+      const shares = [...table.matchAll(/data-field="share" data-value="([^"]+)"/g)].map((m) => Number(m[1]));
+      expect(shares).toEqual(report.models.find((m) => m.model === model)?.explanations?.factors.map((f) => f.share));
+    }
   });
 
   describe('GET and POST /api/reports', () => {

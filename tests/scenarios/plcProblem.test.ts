@@ -263,5 +263,28 @@ describe('a user-defined PLC overheating problem, trained and served by the back
     );
     expect(Number(production.avoided_count)).toBe(1);
     expect(Number(production.precision)).toBe(1);
+
+    // The performance report of the serving period summarises what drove the problem's alerts: every
+    // alert counted, the temperature's trend among the inputs with the largest shares.
+    const [counted] = await client.query(
+      out,
+      `SELECT count(probability) FROM aiops_problems WHERE alert = true AND time >= ${SERVE_FROM_MS}ms AND time < ${nowMs}ms`
+    );
+    const made = await backend.call('/api/reports', {
+      method: 'POST',
+      body: JSON.stringify({ from: new Date(SERVE_FROM_MS).toISOString(), to: new Date(nowMs).toISOString() }),
+    });
+    expect(made.status).toBe(201);
+    const { report: info } = (await made.json()) as { report: { url: string } };
+    const html = await (await backend.call(info.url)).text();
+    const section =
+      new RegExp(`<section class="model" id="[^"]*" data-model="problem-${PROBLEM}">([\\s\\S]*?)</section>`).exec(
+        html
+      )?.[1] ?? '';
+    const predictions = /data-field="predictions" data-value="(\d+)">[^<]*<\/span> alerts/.exec(section)?.[1];
+    expect(Number(predictions)).toBe(Number(counted?.rows[0]?.count));
+    const table = /<table data-table="factors"[^>]*data-kind="alert">([\s\S]*?)<\/table>/.exec(section)?.[1] ?? '';
+    const inputs = [...table.matchAll(/<tr data-feature="([^"]+)">/g)].map((m) => m[1]);
+    expect(inputs.slice(0, 3).some((input) => /^sensors\.temperature_c:slope_\d+$/.test(input))).toBe(true);
   }, 600_000);
 });

@@ -1,4 +1,11 @@
-import { DRIFT_SERIES, FEEDBACK_SERIES, MODEL_METRICS_SERIES, TICKET_SERIES } from '@nocai/contract';
+import {
+  DRIFT_SERIES,
+  FEEDBACK_SERIES,
+  MAINTENANCE_SERIES,
+  MODEL_METRICS_SERIES,
+  PROBLEM_SERIES,
+  TICKET_SERIES,
+} from '@nocai/contract';
 import type { InfluxClient } from '../../inference-backend/src/adapters/influx';
 import { toLineProtocol } from '../../inference-backend/src/adapters/influx/lineProtocol';
 import type { SeriesPoint } from '../../inference-backend/src/domain/series';
@@ -8,7 +15,9 @@ import type { SeriesPoint } from '../../inference-backend/src/domain/series';
  * project's line protocol): the department router's v1 champion evaluated on holdout and hourly in
  * production, challenger v2 promoted on Wednesday and sliding under 0.8 by Sunday, a shuffled-label
  * v3 kept out; an MTTR regressor with MAE; groups with every evaluation; two inputs checked for
- * drift every six hours, the template mix drifting from Friday; tickets opened and judged. Points
+ * drift every six hours, the template mix drifting from Friday; tickets opened and judged, their
+ * MTTR estimates explained; a freezer problem's probabilities with SHAP-explained alerts, by two
+ * versions; a PLC failure model's risks with explained alarms. Points
  * an hour before the week and at its end (excluded) test the range's edges.
  */
 export const WEEK_FROM_MS = Date.UTC(2024, 4, 6);
@@ -160,7 +169,23 @@ function drift(
   };
 }
 
-function ticket(hours: number, id: string, eventClass: string, change: string): SeriesPoint {
+/** Top factors as the stages store them: `[{feature, value, weight}]`, strongest first. */
+function factorsJson(factors: Array<[string, number, number?]>): string {
+  return JSON.stringify(
+    factors.map(([feature, weight, value]) => ({ feature, ...(value === undefined ? {} : { value }), weight }))
+  );
+}
+
+/** A ticket's MTTR factors (one-hot inputs carry no value), varied by ticket. */
+function mttrFactors(i: number, eventClass: string): string {
+  return factorsJson([
+    [`event_class=${eventClass}`, eventClass === 'power' ? 0.62 : -0.18 - i / 100],
+    ['priority=P2', 0.31],
+    ['hour_of_day', i % 2 === 0 ? 0.12 : -0.09, (i * 6 + 1) % 24],
+  ]);
+}
+
+function ticket(hours: number, id: string, eventClass: string, change: string, factors?: string): SeriesPoint {
   return {
     measurement: T.measurement,
     tags: {
@@ -173,9 +198,86 @@ function ticket(hours: number, id: string, eventClass: string, change: string): 
       [T.tags.source]: 'logs',
       [T.tags.change]: change,
     },
-    fields: { [T.fields.ticketId]: id, [T.fields.title]: `${eventClass} ticket ${id}` },
+    fields: {
+      [T.fields.ticketId]: id,
+      [T.fields.title]: `${eventClass} ticket ${id}`,
+      [T.fields.modelVersion]: 'ticket-class@4|mttr@v1',
+      ...(factors === undefined ? {} : { [T.fields.mttrFactors]: factors }),
+    },
     timeUs: at(hours),
   };
+}
+
+/**
+ * The freezer problem every two hours on two freezers: an alert (with its explanation) when the
+ * probability crosses 0.6, by version 2 until Thursday and version 3 after; other points carry none.
+ */
+function problemPoints(): SeriesPoint[] {
+  const points: SeriesPoint[] = [];
+  for (let h = 0; h < 168; h += 2) {
+    for (const entity of ['freezer-1', 'freezer-2']) {
+      const p = Math.round((0.5 + 0.45 * Math.sin(h / 9 + (entity === 'freezer-2' ? 2 : 0))) * 1e4) / 1e4;
+      const alert = p >= 0.6 && h % 6 === 0;
+      const door = entity === 'freezer-2' ? 0.9 : 0.2;
+      points.push({
+        measurement: PROBLEM_SERIES.measurement,
+        tags: {
+          [PROBLEM_SERIES.tags.problem]: 'freezer',
+          [PROBLEM_SERIES.tags.entity]: entity,
+          [PROBLEM_SERIES.tags.modelVersion]: h < 72 ? 'problem-freezer@2' : 'problem-freezer@3',
+        },
+        fields: {
+          [PROBLEM_SERIES.fields.probability]: p,
+          [PROBLEM_SERIES.fields.threshold]: 0.6,
+          [PROBLEM_SERIES.fields.alert]: alert,
+          ...(alert
+            ? {
+                [PROBLEM_SERIES.fields.explanation]: factorsJson([
+                  ['freezer.temp_c:slope', 1.1 + p, 0.4],
+                  ['freezer.door_open:mean', door, door / 2],
+                  ['freezer.setpoint_c:last', -0.25, -21],
+                ]),
+              }
+            : {}),
+        },
+        timeUs: at(h),
+      });
+    }
+  }
+  return points;
+}
+
+/** A PLC's failure risk hourly: top factors on every risky point, an alarm every sixth hour among them. */
+function maintenancePoints(): SeriesPoint[] {
+  const points: SeriesPoint[] = [];
+  for (let h = 0; h < 168; h += 1) {
+    const p = Math.round((0.3 + 0.3 * Math.cos(h / 7)) * 1e4) / 1e4;
+    const risky = p >= 0.4;
+    points.push({
+      measurement: MAINTENANCE_SERIES.measurement,
+      tags: {
+        [MAINTENANCE_SERIES.tags.host]: 'plc-07',
+        [MAINTENANCE_SERIES.tags.site]: 'factory-01',
+        [MAINTENANCE_SERIES.tags.deviceKind]: 'plc',
+      },
+      fields: {
+        [MAINTENANCE_SERIES.fields.failureProbability]: p,
+        [MAINTENANCE_SERIES.fields.horizonHours]: 24,
+        [MAINTENANCE_SERIES.fields.modelVersion]: 'plc-failure@1',
+        [MAINTENANCE_SERIES.fields.alarm]: risky && h % 6 === 0,
+        ...(risky
+          ? {
+              [MAINTENANCE_SERIES.fields.topFactors]: factorsJson([
+                ['sensors.vibration_mm_s', 0.8 * p, 7.1],
+                ['sensors.temperature_c', 0.4, 61],
+              ]),
+            }
+          : {}),
+      },
+      timeUs: at(h),
+    });
+  }
+  return points;
 }
 
 function verdict(hours: number, id: string, eventClass: string, value: string): SeriesPoint {
@@ -256,12 +358,18 @@ export function reportScenarioPoints(): SeriesPoint[] {
   const classes = ['power', 'network', 'hardware'];
   for (let i = 0; i < 24; i++) {
     const eventClass = classes[i % 3];
-    points.push(ticket(i * 6 + 1, `T-${i}`, eventClass, 'opened'), ticket(i * 6 + 2, `T-${i}`, eventClass, 'status'));
+    // Every third ticket's MTTR came from a baseline: no factors.
+    const factors = i % 3 === 2 ? undefined : mttrFactors(i, eventClass);
+    points.push(
+      ticket(i * 6 + 1, `T-${i}`, eventClass, 'opened', factors),
+      ticket(i * 6 + 2, `T-${i}`, eventClass, 'status', factors)
+    );
     if (i % 2 === 0) points.push(verdict(i * 6 + 3, `T-${i}`, eventClass, i % 8 === 0 ? 'invalid' : 'valid'));
     if (i % 5 === 1) points.push(verdict(i * 6 + 4, `T-${i}`, eventClass, 'avoided'));
   }
   // T-0 was first judged invalid, then valid: the last verdict counts.
   points.push(verdict(100, 'T-0', 'power', 'valid'));
+  points.push(...problemPoints(), ...maintenancePoints());
   return points;
 }
 

@@ -1,9 +1,20 @@
-import { DRIFT_SERIES, FEEDBACK_SERIES, MODEL_METRICS_SERIES, TICKET_SERIES } from '@nocai/contract';
+import {
+  DRIFT_SERIES,
+  FEEDBACK_SERIES,
+  MAINTENANCE_SERIES,
+  MODEL_METRICS_SERIES,
+  PROBLEM_SERIES,
+  TICKET_SERIES,
+} from '@nocai/contract';
 import type { InfluxClient, QuerySeries } from '../influx/client';
 import { equalsCondition, quoteIdentifier, quoteString, timeLiteralUs } from '../influx/influxql';
 import {
   EVALUATION_METRICS,
+  EXPLAINED_READ_LIMIT,
+  splitModelVersion,
   type DriftRecord,
+  type ExplainedKind,
+  type ExplainedPrediction,
   type EvaluationMetrics,
   type ModelPointRecord,
   type ReportInputs,
@@ -15,6 +26,8 @@ const M = MODEL_METRICS_SERIES;
 const D = DRIFT_SERIES;
 const T = TICKET_SERIES;
 const FB = FEEDBACK_SERIES;
+const P = PROBLEM_SERIES;
+const MT = MAINTENANCE_SERIES;
 
 /** What the report reads; InfluxDB in the service, a fixture in unit tests. */
 export interface ReportSource {
@@ -23,7 +36,7 @@ export interface ReportSource {
 }
 
 /**
- * Reads a report's inputs from the results database in one request (six InfluxQL statements, every
+ * Reads a report's inputs from the results database in one request (ten InfluxQL statements, every
  * name from the contract and quoted, the range as µs literals). Snake_case fields become the
  * contract's camelCase keys here.
  */
@@ -56,11 +69,47 @@ export class InfluxReportSource implements ReportSource {
         `${equalsCondition(T.tags.change, 'opened')} GROUP BY ${q(T.tags.eventClass)}`,
       `SELECT ${[FB.fields.ticketId, FB.tags.verdict, FB.tags.eventClass].map(q).join(', ')} FROM ${q(FB.measurement)} ` +
         `WHERE ${inRange} ORDER BY time ASC`,
+      // Explained predictions, the newest of each kind: problems' alerts, failure alarms, tickets' MTTR.
+      `SELECT ${[P.fields.explanation, P.tags.modelVersion].map(q).join(', ')} FROM ${q(P.measurement)} WHERE ${inRange} AND ` +
+        `${q(P.fields.alert)} = true ORDER BY time DESC LIMIT ${EXPLAINED_READ_LIMIT}`,
+      `SELECT ${[MT.fields.topFactors, MT.fields.modelVersion].map(q).join(', ')} FROM ${q(MT.measurement)} WHERE ${inRange} AND ` +
+        `${q(MT.fields.alarm)} = true ORDER BY time DESC LIMIT ${EXPLAINED_READ_LIMIT}`,
+      `SELECT ${[T.fields.mttrFactors, T.fields.modelVersion].map(q).join(', ')} FROM ${q(T.measurement)} WHERE ${inRange} AND ` +
+        `${equalsCondition(T.tags.change, 'opened')} ORDER BY time DESC LIMIT ${EXPLAINED_READ_LIMIT}`,
     ];
-    const [overall, segments, driftLatest, driftStats, driftDetections, opened, verdicts] = await this.client.queryAll(
-      this.database,
-      statements.join('; ')
-    );
+    const [overall, segments, driftLatest, driftStats, driftDetections, opened, verdicts, alerts, alarms, tickets] =
+      await this.client.queryAll(this.database, statements.join('; '));
+    const explainedOf = (
+      series: QuerySeries[] | undefined,
+      kind: ExplainedKind,
+      factorsField: string,
+      versionField: string,
+      versionOf: (text: string) => string = (text) => text
+    ) => {
+      const rows = rowsOf(series);
+      return {
+        kind,
+        truncated: rows.length >= EXPLAINED_READ_LIMIT,
+        explained: rows.flatMap(({ row, tags }) => {
+          const factors = parseFactors(row[factorsField]);
+          if (!factors) return [];
+          const { model, version } = splitModelVersion(versionOf(tags[versionField] ?? str(row[versionField]) ?? ''));
+          return model ? [{ timeUs: Number(row.time), model, version, kind, factors }] : [];
+        }),
+      };
+    };
+    const explained = [
+      explainedOf(alerts, 'alert', P.fields.explanation, P.tags.modelVersion),
+      explainedOf(alarms, 'alarm', MT.fields.topFactors, MT.fields.modelVersion),
+      // A ticket's model_version is `<routing>|<mttr model>@<version>`: the MTTR model is named last.
+      explainedOf(
+        tickets,
+        'ticket',
+        T.fields.mttrFactors,
+        T.fields.modelVersion,
+        (text) => text.split('|').at(-1) ?? ''
+      ),
+    ];
     return {
       overall: rowsOf(overall).map(({ row }) => modelPoint(row, {})),
       segments: (segments ?? []).flatMap((series) => series.rows.map((row) => modelPoint(row, series.tags))),
@@ -69,6 +118,8 @@ export class InfluxReportSource implements ReportSource {
         (opened ?? []).map((series) => [series.tags[T.tags.eventClass] ?? '', num(series.rows[0]?.opened) ?? 0])
       ),
       verdicts: rowsOf(verdicts).map(({ row }) => verdictRecord(row)),
+      explained: explained.flatMap((e) => e.explained),
+      explainedTruncated: explained.filter((e) => e.truncated).map((e) => e.kind),
     };
   }
 }
@@ -148,6 +199,29 @@ function verdictRecord(row: Record<string, unknown>): VerdictRecord {
     verdict: str(row[FB.tags.verdict]) ?? '',
     eventClass: str(row[FB.tags.eventClass]) ?? '',
   };
+}
+
+/**
+ * A stored JSON factor list (`[{feature, weight, value?}]`); undefined when the field is absent,
+ * empty or not such a list (a point written before explanations existed), so it is left out rather
+ * than counted as a prediction that nothing drove.
+ */
+function parseFactors(text: unknown): ExplainedPrediction['factors'] | undefined {
+  if (typeof text !== 'string' || text === '') return undefined;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (!Array.isArray(parsed)) return undefined;
+  const factors = parsed.flatMap((item: unknown) => {
+    if (typeof item !== 'object' || item === null) return [];
+    const { feature, weight, value } = item as Record<string, unknown>;
+    if (typeof feature !== 'string' || typeof weight !== 'number' || !Number.isFinite(weight)) return [];
+    return [{ feature, weight, ...(typeof value === 'number' && Number.isFinite(value) ? { value } : {}) }];
+  });
+  return factors.length > 0 ? factors : undefined;
 }
 
 function num(value: unknown): number | undefined {

@@ -42,11 +42,13 @@ describe('renderReportHtml', () => {
     for (const p of inputs.overall) p.model = '<img src=x onerror=alert(1)>';
     for (const p of inputs.segments) p.model = '<img src=x onerror=alert(1)>';
     for (const d of inputs.drift) d.model = '<img src=x onerror=alert(1)>';
+    inputs.explained[0].factors[0].feature = '<img src=y>';
     const html = render(inputs);
     expect(html).not.toContain('<img');
     expect(html).not.toContain('<b>worse</b>');
     expect(html).toContain('challenger &lt;b&gt;worse&lt;/b&gt; &amp; kept');
     expect(html).toContain('&lt;img src=x onerror=alert(1)&gt;');
+    expect(html).toContain('<tr data-feature="&lt;img src=y&gt;">');
   });
 
   it('When figures are rendered, then every cell carries the exact stored number beside the rounded text', () => {
@@ -61,10 +63,28 @@ describe('renderReportHtml', () => {
     expect(cellValues(html, 'drift', 'psi')).toEqual([0.05, 0.41]);
     expect(cellValues(html, 'alerts', 'raised')).toEqual([3, 5, 8]);
     expect(html).toMatch(/data-field="accuracy" data-value="0.86">0.860</);
+    const total = 1.2 + 0.5 + 0.2 + 0.9 + 0.3;
+    expect(cellValues(html, 'factors', 'share')).toEqual([1.5 / total, 1.4 / total, 0.2 / total]);
+    expect(cellValues(html, 'factors', 'count')).toEqual([2, 2, 1]);
+    expect(cellValues(html, 'factors', 'meanContribution')).toEqual([0.75, 0.7, -0.2]);
+  });
+
+  it('When a model explained its alerts, then its section has the SHAP summary in words and a table per input', () => {
+    const html = render();
+    const section =
+      /<section class="model" id="[^"]*" data-model="problem-freezer">([\s\S]*?)<\/section>/.exec(html)?.[1] ?? '';
+    expect(section).toContain('What drove its predictions');
+    expect(section).toMatch(/data-field="predictions" data-value="2">2<\/span> alerts/);
+    expect(section).toContain('by versions 2, 3');
+    expect(section).toContain('<tr data-feature="freezer.temp_c:slope">');
+    // The department router explained nothing: no summary in its section.
+    const department =
+      /<section class="model" id="[^"]*" data-model="department">([\s\S]*?)<\/section>/.exec(html)?.[1] ?? '';
+    expect(department).not.toContain('What drove its predictions');
   });
 
   it('When the range holds nothing, then the page says so in words instead of empty tables', () => {
-    const html = render({ overall: [], segments: [], drift: [], openedByClass: {}, verdicts: [] });
+    const html = render({ overall: [], segments: [], drift: [], openedByClass: {}, verdicts: [], explained: [] });
     expect(html).toContain('No model evaluations, decisions or drift checks were written');
     expect(html).toContain('No ticket was opened and no verdict given in this range.');
     expect(html).not.toContain('<svg');

@@ -9,6 +9,8 @@ import {
   type Evaluation,
   type EvaluationMetric,
   type EvaluationMetrics,
+  type ExplainedKind,
+  type ExplanationSummary,
   type ModelSection,
   type PerformanceReport,
   type ReportRange,
@@ -44,7 +46,7 @@ export function renderReportHtml(report: PerformanceReport): string {
 <h1>${esc(title)}</h1>
 <p class="meta">From <time datetime="${isoOf(fromMs)}">${esc(utc(fromMs))}</time> to <time datetime="${isoOf(toMs)}">${esc(utc(toMs))}</time> (UTC, end excluded).
 Generated <time datetime="${isoOf(report.generatedAtMs)}">${esc(utc(report.generatedAtMs))}</time> from the InfluxDB database <code>${esc(report.database)}</code>:
-<code>aiops_models</code>, <code>aiops_drift</code>, <code>aiops_tickets</code> and <code>aiops_feedback</code>.</p>
+<code>aiops_models</code>, <code>aiops_drift</code>, <code>aiops_tickets</code>, <code>aiops_feedback</code>, <code>aiops_problems</code> and <code>aiops_maintenance</code>.</p>
 </header>
 <main>
 ${summary(report)}
@@ -52,7 +54,7 @@ ${report.models.map((m) => modelSection(m, report.range)).join('\n')}
 ${alertsSection(report.alerts)}
 </main>
 <footer>
-<p>How to read it. <b>Holdout</b>: the model scored on a time-sliced holdout it never saw (at training, and by the retraining job for champion and challenger on the same fresh rows). <b>Production</b>: accuracy from operators' verdicts and corrections over a rolling window. A segment's <b>gap</b> is its figure minus the overall one and its <b>ratio</b> its figure divided by the overall one, for the metric named above its table. Alert <b>precision</b> is (validated + avoided) / (validated + avoided + invalidated): an avoided problem counts as a true positive; the last verdict a ticket got in the range counts. Production accuracy under ${ALERT_THRESHOLDS.modelAccuracyFloor} and a detected drift page through the provisioned alert rules; PSI over ${ALERT_THRESHOLDS.driftPsi}, the conventional significant shift, is drawn beside the test that decides.</p>
+<p>How to read it. <b>Holdout</b>: the model scored on a time-sliced holdout it never saw (at training, and by the retraining job for champion and challenger on the same fresh rows). <b>Production</b>: accuracy from operators' verdicts and corrections over a rolling window. <b>What drove its predictions</b> sums the exact SHAP contributions stored with each alert, alarm or ticket estimate. A segment's <b>gap</b> is its figure minus the overall one and its <b>ratio</b> its figure divided by the overall one, for the metric named above its table. Alert <b>precision</b> is (validated + avoided) / (validated + avoided + invalidated): an avoided problem counts as a true positive; the last verdict a ticket got in the range counts. Production accuracy under ${ALERT_THRESHOLDS.modelAccuracyFloor} and a detected drift page through the provisioned alert rules; PSI over ${ALERT_THRESHOLDS.driftPsi}, the conventional significant shift, is drawn beside the test that decides.</p>
 </footer>
 </body>
 </html>
@@ -99,8 +101,47 @@ ${chart ? figure('quality', chart, `${METRIC_LABELS[m.chartMetric]} of every ver
 ${evaluationsTable(m)}
 ${m.segments.map((t) => segmentTable(m, t)).join('\n')}
 ${driftSection(m)}
+${m.explanations ? explanationSection(m, m.explanations) : ''}
 ${decisionsTable(m.decisions)}
 </section>`;
+}
+
+/** What a model's explanations attribute, by kind of prediction: the unit its contributions are in. */
+const EXPLAINED_TEXT: Record<ExplainedKind, { what: string; unit: string }> = {
+  alert: {
+    what: 'alerts',
+    unit: "the model's raw score (log-odds; a random forest's mean leaf probability)",
+  },
+  alarm: { what: 'failure alarms', unit: 'the log-odds of failure' },
+  ticket: {
+    what: "tickets' time-to-resolve estimates",
+    unit: 'natural-log seconds of the P50 (+0.69 roughly doubles the estimate)',
+  },
+};
+
+/**
+ * The SHAP summary of a model's predictions in the range (issue 12): each input's share of all the
+ * contributions its explanations listed, how often it was among the top factors and the strongest,
+ * how often it raised the output, and its mean signed and absolute contribution.
+ */
+function explanationSection(m: ModelSection, e: ExplanationSummary): string {
+  const text = EXPLAINED_TEXT[e.kind];
+  const rows = e.factors.map(
+    (f) => `<tr data-feature="${esc(f.feature)}"><th scope="row">${esc(f.feature)}</th>
+${percentCell('share', f.share)}${countCell('count', f.count)}${countCell('firstCount', f.firstCount)}${countCell('raisedCount', f.raisedCount)}${numberCell('meanContribution', f.meanContribution, 3, true)}${numberCell('meanAbsContribution', f.meanAbsContribution, 3)}</tr>`
+  );
+  const leftOut = e.distinctFactors - e.factors.length;
+  return `<h3>What drove its predictions</h3>
+<p class="caption">Exact SHAP contributions of the top factors stored with <span data-field="predictions" data-value="${e.predictions}">${fmt(
+    e.predictions,
+    0
+  )}</span> ${esc(text.what)}${e.truncated ? ' (the newest ones: the read stops there)' : ''}, ${esc(utc(e.firstUs / 1000))} to ${esc(
+    utc(e.lastUs / 1000)
+  )}, by version${e.versions.length > 1 ? 's' : ''} ${esc(e.versions.join(', ') || '–')}; contributions are to ${esc(text.unit)}. An input's share is its part of all the absolute contributions listed${
+    leftOut > 0 ? `; ${leftOut} more input${leftOut > 1 ? 's' : ''} with smaller shares not shown` : ''
+  }.</p>
+<table data-table="factors" data-model="${esc(m.model)}" data-kind="${e.kind}"><thead><tr><th>Input</th><th>Share</th><th>Among top factors</th><th>Strongest</th><th>Raised it</th><th>Mean contribution</th><th>Mean |contribution|</th></tr></thead>
+<tbody>${rows.join('\n')}</tbody></table>`;
 }
 
 function versionsTable(m: ModelSection): string {
@@ -270,6 +311,11 @@ function numberCell(field: string, value: number | undefined, digits: number, si
   if (value === undefined) return `<td class="num" data-field="${field}">–</td>`;
   const text = fmt(value, digits);
   return `<td class="num" data-field="${field}" data-value="${value}">${signed && value > 0 ? '+' : ''}${text}</td>`;
+}
+
+/** A share as a percentage with one decimal; the exact fraction in `data-value`. */
+function percentCell(field: string, value: number): string {
+  return `<td class="num" data-field="${field}" data-value="${value}">${fmt(value * 100, 1)}%</td>`;
 }
 
 function fmt(value: number, digits: number): string {

@@ -4,7 +4,8 @@ import type { ModelPointRecord, ReportInputs } from './reportModel';
  * A week of a department router as the lifecycle writes it, for the report's unit tests: v1 champion
  * evaluated on holdout and in production, v2 trained as challenger and promoted on Wednesday, a
  * shuffled-label v3 kept out; per-segment points with the overall ones; two inputs checked for
- * drift; tickets opened and verdicts given (one ticket judged twice).
+ * drift; tickets opened and verdicts given (one ticket judged twice); and three alerts of a
+ * freezer problem explained by SHAP, by two versions of its model.
  */
 export const FIXTURE_FROM_MS = Date.UTC(2024, 4, 6);
 export const FIXTURE_TO_MS = Date.UTC(2024, 4, 13);
@@ -179,6 +180,29 @@ export function fixtureInputs(): ReportInputs {
       { timeUs: day(2), ticketId: 't2', verdict: 'avoided', eventClass: 'power' },
       { timeUs: day(2), ticketId: 't3', verdict: 'invalid', eventClass: 'network' },
       { timeUs: day(2), ticketId: 't4', verdict: 'valid', eventClass: 'network' },
+    ],
+    explained: [
+      {
+        timeUs: day(3),
+        model: 'problem-freezer',
+        version: '3',
+        kind: 'alert',
+        factors: [
+          { feature: 'freezer.door_open:mean', weight: 0.9, value: 0.6 },
+          { feature: 'freezer.temp_c:slope', weight: 0.3, value: 0.1 },
+        ],
+      },
+      {
+        timeUs: day(1, 2),
+        model: 'problem-freezer',
+        version: '2',
+        kind: 'alert',
+        factors: [
+          { feature: 'freezer.temp_c:slope', weight: 1.2, value: 0.4 },
+          { feature: 'freezer.door_open:mean', weight: 0.5, value: 0.3 },
+          { feature: 'freezer.setpoint_c:last', weight: -0.2, value: -21 },
+        ],
+      },
     ],
   };
 }

@@ -1,5 +1,5 @@
 import { FIXTURE_FROM_MS, FIXTURE_TO_MS, fixtureInputs } from './reportFixture';
-import { assembleReport } from './reportModel';
+import { assembleReport, explanationSummary, FACTORS_SHOWN, splitModelVersion } from './reportModel';
 
 const range = { fromMs: FIXTURE_FROM_MS, toMs: FIXTURE_TO_MS };
 const report = () => assembleReport(fixtureInputs(), range, FIXTURE_TO_MS + 60_000, 'aiops');
@@ -68,9 +68,58 @@ describe('assembleReport', () => {
     expect(alerts.total.precision).toBeCloseTo(3 / 4, 12);
   });
 
+  it('When alerts were explained by SHAP, then the summary ranks inputs by their share of all contributions, with counts and means', () => {
+    const freezer = report().models.find((m) => m.model === 'problem-freezer');
+    const summary = freezer?.explanations;
+    expect(summary).toMatchObject({ kind: 'alert', predictions: 2, versions: ['2', '3'], distinctFactors: 3 });
+    expect(summary?.firstUs).toBeLessThan(summary?.lastUs ?? 0);
+    const total = 1.2 + 0.5 + 0.2 + 0.9 + 0.3;
+    expect(summary?.factors.map((f) => f.feature)).toEqual([
+      'freezer.temp_c:slope',
+      'freezer.door_open:mean',
+      'freezer.setpoint_c:last',
+    ]);
+    const [slope, door, setpoint] = summary?.factors ?? [];
+    expect(slope).toMatchObject({ count: 2, firstCount: 1, raisedCount: 2 });
+    expect(slope.share).toBeCloseTo(1.5 / total, 12);
+    expect(slope.meanContribution).toBeCloseTo(0.75, 12);
+    expect(door).toMatchObject({ count: 2, firstCount: 1, raisedCount: 2 });
+    expect(door.share).toBeCloseTo(1.4 / total, 12);
+    // It lowered the risk: counted, never as raising it, and its mean is negative.
+    expect(setpoint).toMatchObject({ count: 1, firstCount: 0, raisedCount: 0 });
+    expect(setpoint.meanContribution).toBeCloseTo(-0.2, 12);
+    expect(setpoint.meanAbsContribution).toBeCloseTo(0.2, 12);
+    // A model with no explained prediction has no summary.
+    expect(report().models.find((m) => m.model === 'department')?.explanations).toBeUndefined();
+  });
+
+  it('When a model explained many inputs, then the summary lists the largest shares and counts the ones left out', () => {
+    const explained = Array.from({ length: 3 }, (_, i) => ({
+      timeUs: i,
+      model: 'mttr',
+      version: '4',
+      kind: 'ticket' as const,
+      factors: Array.from({ length: 6 }, (__, f) => ({ feature: `input-${i}-${f}`, weight: (f + 1) * (i + 1) })),
+    }));
+    const summary = explanationSummary(explained, ['ticket']);
+    expect(summary?.factors).toHaveLength(FACTORS_SHOWN);
+    expect(summary?.distinctFactors).toBe(18);
+    expect(summary?.factors[0].feature).toBe('input-2-5');
+    expect(summary?.truncated).toBe(true);
+    const shares = summary?.factors.map((f) => f.share) ?? [];
+    expect(shares).toEqual([...shares].sort((a, b) => b - a));
+    expect(explanationSummary([])).toBeUndefined();
+  });
+
+  it('When a stored model version is read, then the model is what comes before the last @', () => {
+    expect(splitModelVersion('problem-plc@overheat@3')).toEqual({ model: 'problem-plc@overheat', version: '3' });
+    expect(splitModelVersion('mttr@12')).toEqual({ model: 'mttr', version: '12' });
+    expect(splitModelVersion('median-baseline')).toEqual({ model: 'median-baseline', version: '' });
+  });
+
   it('When nothing was written in the range, then the report has no models and no alerts', () => {
     const empty = assembleReport(
-      { overall: [], segments: [], drift: [], openedByClass: {}, verdicts: [] },
+      { overall: [], segments: [], drift: [], openedByClass: {}, verdicts: [], explained: [] },
       range,
       0,
       'aiops'

@@ -98,6 +98,23 @@ export interface VerdictRecord {
   eventClass: string;
 }
 
+/**
+ * One prediction explained by exact SHAP values, as its writer stored it: a problem's alert
+ * (aiops_problems `explanation`), a failure alarm (aiops_maintenance `top_factors`) or a ticket's
+ * time to resolve (aiops_tickets `mttr_factors`). `factors` are the stored top factors, each with
+ * its contribution (`weight`) to the model's raw output.
+ */
+export interface ExplainedPrediction {
+  timeUs: number;
+  model: string;
+  version: string;
+  kind: ExplainedKind;
+  factors: Array<{ feature: string; weight: number; value?: number }>;
+}
+
+/** What was explained: a problem's alert, a failure alarm, a ticket's time to resolve. */
+export type ExplainedKind = 'alert' | 'alarm' | 'ticket';
+
 /** What the report is made of, as read from InfluxDB for one range. */
 export interface ReportInputs {
   /** aiops_models points with segment `all`, and every decision point, in the range. */
@@ -109,7 +126,54 @@ export interface ReportInputs {
   openedByClass: Record<string, number>;
   /** aiops_feedback points in the range, any order. */
   verdicts: VerdictRecord[];
+  /** Explained predictions in the range, any order (the newest `EXPLAINED_READ_LIMIT` of each kind). */
+  explained: ExplainedPrediction[];
+  /** The kinds whose read hit `EXPLAINED_READ_LIMIT`: their summary covers the newest predictions only. */
+  explainedTruncated?: ExplainedKind[];
 }
+
+/** The most explained predictions of one kind the report reads for a range (the newest ones). */
+export const EXPLAINED_READ_LIMIT = 5000;
+
+/** One input in a model's explanation summary. */
+export interface FactorSummary {
+  feature: string;
+  /** Explained predictions that listed it among their top factors. */
+  count: number;
+  /** Of those, the ones where it was the strongest factor. */
+  firstCount: number;
+  /** Of those, the ones where it raised the output (a positive contribution). */
+  raisedCount: number;
+  /** Mean signed contribution over the predictions that listed it. */
+  meanContribution: number;
+  /** Mean absolute contribution over the predictions that listed it. */
+  meanAbsContribution: number;
+  /**
+   * Its share of all the absolute contributions listed in the range: how much of what the
+   * explanations attribute goes to it (the ranking key, as in a SHAP summary bar chart).
+   */
+  share: number;
+}
+
+/** What drove a model's explained predictions in the range: the top factors of every one, aggregated. */
+export interface ExplanationSummary {
+  kind: ExplainedKind;
+  /** Predictions explained in the range (read). */
+  predictions: number;
+  /** Versions that made them, oldest first. */
+  versions: string[];
+  firstUs: number;
+  lastUs: number;
+  /** Inputs by share, largest first, at most `FACTORS_SHOWN`. */
+  factors: FactorSummary[];
+  /** Distinct inputs named in the range (more than `factors` when some are left out). */
+  distinctFactors: number;
+  /** The read stopped at `EXPLAINED_READ_LIMIT`: the newest predictions only. */
+  truncated: boolean;
+}
+
+/** The inputs a model's explanation summary lists. */
+export const FACTORS_SHOWN = 10;
 
 export type EvaluationSource = 'holdout' | 'production';
 const EVALUATION_SOURCES: readonly string[] = ['holdout', 'production'] satisfies EvaluationSource[];
@@ -182,6 +246,8 @@ export interface ModelSection {
   drift: DriftRecord[];
   /** The metric the accuracy chart plots: accuracy for classifiers, MAE for regressors. */
   chartMetric: QualityMetric;
+  /** Its explained predictions in the range, summarised; undefined when it explained none. */
+  explanations?: ExplanationSummary;
 }
 
 export interface AlertCounts {
@@ -214,7 +280,9 @@ export function assembleReport(
   database: string
 ): PerformanceReport {
   const names = new Set<string>();
-  for (const record of [...inputs.overall, ...inputs.segments, ...inputs.drift]) names.add(record.model);
+  for (const record of [...inputs.overall, ...inputs.segments, ...inputs.drift, ...inputs.explained]) {
+    names.add(record.model);
+  }
   const models = [...names].sort().map((model) => modelSection(model, inputs));
   return { range, generatedAtMs, database, models, alerts: alertCounts(inputs) };
 }
@@ -250,6 +318,10 @@ function modelSection(model: string, inputs: ReportInputs): ModelSection {
     : evaluations.some((e) => e.metrics.maeSeconds !== undefined)
       ? 'maeSeconds'
       : 'f1';
+  const explanations = explanationSummary(
+    inputs.explained.filter((e) => e.model === model),
+    inputs.explainedTruncated ?? []
+  );
   return {
     model,
     champion: championOf(evaluations, decisions),
@@ -259,7 +331,72 @@ function modelSection(model: string, inputs: ReportInputs): ModelSection {
     segments,
     drift,
     chartMetric,
+    ...(explanations ? { explanations } : {}),
   };
+}
+
+/**
+ * A model's explained predictions aggregated per input, as a SHAP summary does: how often each input
+ * was among the top factors and the strongest one, how often it raised the output, its mean signed
+ * and absolute contribution, and its share of all the absolute contributions listed. Only the stored
+ * top factors count (an input outside a prediction's top factors counts zero there), so the shares
+ * describe what operators were shown. Undefined without explained predictions.
+ */
+export function explanationSummary(
+  explained: readonly ExplainedPrediction[],
+  truncatedKinds: readonly ExplainedKind[] = []
+): ExplanationSummary | undefined {
+  if (explained.length === 0) return undefined;
+  const sorted = [...explained].sort((a, b) => a.timeUs - b.timeUs);
+  const byFeature = new Map<string, { count: number; first: number; raised: number; sum: number; sumAbs: number }>();
+  let total = 0;
+  for (const prediction of sorted) {
+    prediction.factors.forEach((factor, rank) => {
+      if (!Number.isFinite(factor.weight)) return;
+      let entry = byFeature.get(factor.feature);
+      if (!entry) {
+        entry = { count: 0, first: 0, raised: 0, sum: 0, sumAbs: 0 };
+        byFeature.set(factor.feature, entry);
+      }
+      entry.count += 1;
+      if (rank === 0) entry.first += 1;
+      if (factor.weight > 0) entry.raised += 1;
+      entry.sum += factor.weight;
+      entry.sumAbs += Math.abs(factor.weight);
+      total += Math.abs(factor.weight);
+    });
+  }
+  const factors = [...byFeature]
+    .map(([feature, e]): FactorSummary => ({
+      feature,
+      count: e.count,
+      firstCount: e.first,
+      raisedCount: e.raised,
+      meanContribution: e.sum / e.count,
+      meanAbsContribution: e.sumAbs / e.count,
+      share: total > 0 ? e.sumAbs / total : 0,
+    }))
+    .sort((a, b) => b.share - a.share || b.count - a.count || a.feature.localeCompare(b.feature));
+  const versions: string[] = [];
+  for (const p of sorted) if (p.version && !versions.includes(p.version)) versions.push(p.version);
+  // One model explains one kind of prediction; the newest decides if a name were ever reused.
+  const kind = sorted[sorted.length - 1].kind;
+  return {
+    kind,
+    predictions: sorted.length,
+    versions,
+    firstUs: sorted[0].timeUs,
+    lastUs: sorted[sorted.length - 1].timeUs,
+    factors: factors.slice(0, FACTORS_SHOWN),
+    distinctFactors: factors.length,
+    truncated: truncatedKinds.includes(kind),
+  };
+}
+
+/** `problem-freezer@3` → model and version; the text after the last `@` is the version. */
+export function splitModelVersion(text: string): { model: string; version: string } {
+  const at = text.lastIndexOf('@');
+  return at > 0 ? { model: text.slice(0, at), version: text.slice(at + 1) } : { model: text, version: '' };
 }
 
 function championOf(evaluations: readonly Evaluation[], decisions: readonly Decision[]): string | undefined {
