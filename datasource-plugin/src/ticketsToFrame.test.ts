@@ -78,11 +78,23 @@ describe('ticketsToFrame', () => {
     expect(value('needs_review')).toBe(true);
   });
 
+  it('When the MTTR model explained the time to resolve, then its factors are JSON text in mttr_factors', () => {
+    const mttrFactors = [
+      { feature: 'hours_to_business_start', weight: 0.61, value: 13 },
+      { feature: 'priority=P1', weight: -0.42 },
+    ];
+    const frame = ticketsToFrame([{ ...TICKET, mttrFactors }], 'A', 'nocai');
+    const value = (name: string) => frame.fields.find((field) => field.name === name)?.values[0];
+
+    expect(JSON.parse(value('mttr_factors'))).toEqual(mttrFactors);
+  });
+
   it('When a ticket has no feedback, root cause or resolution yet, then those cells are empty rather than invented', () => {
     const frame = ticketsToFrame([{ ...TICKET, rootCause: undefined }], 'A', 'nocai');
     const value = (name: string) => frame.fields.find((field) => field.name === name)?.values[0];
 
     expect(value('root_cause')).toBeNull();
+    expect(value('mttr_factors')).toBeNull();
     expect(value('feedback_verdict')).toBeNull();
     expect(value('resolved_at_ms')).toBeNull();
   });

@@ -75,6 +75,12 @@ const COLUMNS: readonly Column[] = [
   { name: NAMES.changedBy, type: FieldType.string, value: (ticket) => ticket.change?.by ?? null },
   { name: NAMES.changeSummary, type: FieldType.string, value: (ticket) => ticket.change?.summary ?? null },
   { name: NAMES.mttrNote, type: FieldType.string, value: (ticket) => ticket.mttrNote ?? null },
+  // Why the time to resolve is what it is (issue 12): JSON text like `explanation`; empty for a baseline's estimate.
+  {
+    name: NAMES.mttrFactors,
+    type: FieldType.string,
+    value: (ticket) => (ticket.mttrFactors?.length ? JSON.stringify(ticket.mttrFactors) : null),
+  },
   // Predicted problems (issue 12): which problem raised the ticket, and what would have avoided it.
   { name: NAMES.problem, type: FieldType.string, value: (ticket) => ticket.problem ?? null },
   { name: NAMES.recommendation, type: FieldType.string, value: (ticket) => ticket.recommendation ?? null },

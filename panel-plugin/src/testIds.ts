@@ -15,6 +15,7 @@ export const testIds = {
     detailsRootCause: 'nocai-triage-details-root-cause',
     detailsFactors: 'nocai-triage-details-factors',
     detailsRecommendation: 'nocai-triage-details-recommendation',
+    detailsMttrFactors: 'nocai-triage-details-mttr-factors',
     feedbackVerdict: 'nocai-triage-feedback-verdict',
     feedbackButtons: 'nocai-triage-feedback-buttons',
     feedbackComment: 'nocai-triage-feedback-comment',

@@ -1,4 +1,11 @@
-import type { Ticket, TicketsPage } from '@nocai/contract';
+/**
+ * @jest-environment ../inference-backend/src/adapters/onnx/onnxruntimeTestEnvironment.js
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Explanation, Ticket, TicketsPage } from '@nocai/contract';
+import { writeMttrChampion } from '../support/mttrChampion';
 import { startTestBackend, type TestBackend } from '../support/service';
 
 describe('tickets API against a real influxd', () => {
@@ -18,6 +25,8 @@ describe('tickets API against a real influxd', () => {
     const { ticket } = (await res.json()) as { ticket: Ticket };
     expect(ticket).toMatchObject({ source: 'complaint', eventClass: 'power', department: 'field_technicians' });
     expect(ticket.mttrP90Seconds).toBeGreaterThanOrEqual(ticket.mttrP50Seconds);
+    // No MTTR champion here: the median baseline estimates, and has no factors to show.
+    expect(ticket.mttrFactors).toBeUndefined();
     expect(['open', 'needs_review']).toContain(ticket.status);
 
     const one = (await (await backend.call(`/api/tickets/${ticket.id}`)).json()) as { ticket: Ticket };
@@ -173,5 +182,90 @@ describe('tickets API against a real influxd', () => {
     expect(broken.status).toBe(400);
     const hostileId = await backend.call(`/api/tickets/${encodeURIComponent("x' OR '1'='1")}`);
     expect(hostileId.status).toBe(400);
+  });
+});
+
+describe('why a ticket takes the time it does, with a trained MTTR champion, against a real influxd', () => {
+  // The champion alone: routing stays with the rules, and no scheduled stage runs during the test.
+  const env = (modelsDir: string) => ({
+    NOCAI_MODELS_DIR: modelsDir,
+    NOCAI_RETRAIN_INTERVAL_MS: '0',
+    NOCAI_ACCURACY_INTERVAL_MS: '0',
+    NOCAI_DRIFT_INTERVAL_MS: '0',
+  });
+  let dir: string;
+  let backend: TestBackend;
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'nocai-mttr-factors-'));
+    await writeMttrChampion(join(dir, 'models'));
+    backend = await startTestBackend(env(join(dir, 'models')));
+  }, 300_000);
+  afterAll(async () => {
+    await backend?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const ticketById = async (id: string) =>
+    ((await (await backend.call(`/api/tickets/${id}`)).json()) as { ticket: Ticket }).ticket;
+
+  it('When a complaint becomes a ticket, then the API says why its time to resolve is what it is, and the factors survive a workflow change and a restart', async () => {
+    const res = await backend.call('/api/complaints', {
+      method: 'POST',
+      body: JSON.stringify({ text: 'The UPS in the server room is on battery, input voltage lost since 10 minutes' }),
+    });
+    expect(res.status).toBe(201);
+    const { ticket } = (await res.json()) as { ticket: Ticket };
+    expect(ticket.modelVersion).toMatch(/\|mttr@v1$/);
+    const factors = ticket.mttrFactors ?? [];
+    expect(factors).toHaveLength(5);
+    const strengths = factors.map((factor) => Math.abs(factor.weight));
+    expect(strengths).toEqual([...strengths].sort((a, b) => b - a));
+    expect(strengths.every((strength) => strength > 0 && Number.isFinite(strength))).toBe(true);
+    // Categories name the ticket's own value ("priority=P1"); numeric inputs (hour of day, flags) carry theirs.
+    const own: Record<string, string> = {
+      class: ticket.eventClass,
+      department: ticket.department,
+      priority: ticket.priority,
+      site_kind: ticket.siteKind,
+      device_kind: ticket.deviceKind,
+    };
+    for (const factor of factors) {
+      const [source, value] = factor.feature.split('=');
+      if (value !== undefined) {
+        expect(own[source]).toBe(value);
+        expect(factor.value).toBeUndefined();
+      } else {
+        expect(typeof factor.value).toBe('number');
+      }
+    }
+
+    expect((await ticketById(ticket.id)).mttrFactors).toEqual(factors);
+    const page = (await (await backend.call('/api/tickets')).json()) as TicketsPage;
+    expect(page.tickets.find((t) => t.id === ticket.id)?.mttrFactors).toEqual(factors);
+
+    const patched = await backend.call(`/api/tickets/${ticket.id}`, {
+      method: 'PATCH',
+      body: JSON.stringify({ status: 'acknowledged', assignee: 'team:facilities' }),
+      headers: { 'If-Match': `"${ticket.version ?? 0}"` },
+    });
+    expect(patched.status).toBe(200);
+    expect(((await patched.json()) as { ticket: Ticket }).ticket.mttrFactors).toEqual(factors);
+
+    // Every state of the ticket in aiops_tickets holds them (the opening and the acknowledgement).
+    const stored = (
+      await backend.influx.client.query(
+        backend.outputDb,
+        `SELECT "mttr_factors" FROM "aiops_tickets" WHERE "ticket_id" = '${ticket.id}'`
+      )
+    )[0].rows;
+    expect(stored).toHaveLength(2);
+    for (const row of stored) expect(JSON.parse(String(row.mttr_factors)) as Explanation[]).toEqual(factors);
+
+    // A new process reads the ticket back from InfluxDB.
+    await backend.stop();
+    backend = await startTestBackend(env(join(dir, 'models')), backend.influx);
+    const reread = await ticketById(ticket.id);
+    expect(reread).toMatchObject({ status: 'acknowledged', assignee: 'team:facilities' });
+    expect(reread.mttrFactors).toEqual(factors);
   });
 });

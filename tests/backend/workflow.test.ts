@@ -288,6 +288,10 @@ describe('ticket states read back from aiops_tickets after a restart', () => {
       mttrP50Seconds: 3600,
       mttrP90Seconds: 3600,
       mttrNote: 'every past ticket took about as long: P50 and P90 are the same',
+      mttrFactors: [
+        { feature: 'hours_to_business_start', weight: 0.6123456789, value: 13.5 },
+        { feature: 'priority=P1', weight: -0.42 },
+      ],
       rootCause: {
         host: 'hosp-01-ps-01',
         deviceKind: 'power_switch',

@@ -1,5 +1,13 @@
+/**
+ * @jest-environment ../inference-backend/src/adapters/onnx/onnxruntimeTestEnvironment.js
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 
+import { writeMttrChampion } from '../support/mttrChampion';
+import { startTestBackend } from '../support/service';
 import { waitFor } from '../support/wait';
 import { startHarnessSession, type HarnessSession } from './harness/session';
 
@@ -17,16 +25,30 @@ const BROWSER_OFFSET_MS = (5 * 60 + 30) * 60_000;
 describe('triage panel in a real browser', () => {
   let session: HarnessSession;
   let page: Page;
+  let modelsDir: string;
 
   beforeAll(async () => {
-    session = await startHarnessSession();
+    // An MTTR champion, so that tickets say why their time to resolve is what it is; routing stays with the rules.
+    modelsDir = mkdtempSync(join(tmpdir(), 'nocai-browser-models-'));
+    await writeMttrChampion(modelsDir);
+    session = await startHarnessSession(
+      await startTestBackend({
+        NOCAI_MODELS_DIR: modelsDir,
+        NOCAI_RETRAIN_INTERVAL_MS: '0',
+        NOCAI_ACCURACY_INTERVAL_MS: '0',
+        NOCAI_DRIFT_INTERVAL_MS: '0',
+      })
+    );
     page = await session.browser.newPage({ viewport: { width: 1920, height: 900 }, timezoneId: BROWSER_TIME_ZONE });
     // Waits on what the page shows, with room for a machine busy with other work.
     page.setDefaultTimeout(120_000);
     await page.goto(`${session.server.url}/?theme=light`);
     await page.waitForSelector('body[data-harness-ready="true"]', { timeout: 120_000 });
   });
-  afterAll(() => session?.stop());
+  afterAll(async () => {
+    await session?.stop();
+    rmSync(modelsDir, { recursive: true, force: true });
+  });
 
   const row = (ticketId: string) => page.locator(`[data-testid="nocai-triage-row"][data-ticket-id="${ticketId}"]`);
   const verdict = (ticketId: string) => row(ticketId).getByTestId('nocai-triage-feedback-verdict');
@@ -56,7 +78,7 @@ describe('triage panel in a real browser', () => {
     }
   });
 
-  it('When an operator expands a ticket, then its related alerts, explanation and similar tickets show', async () => {
+  it('When an operator expands a ticket, then its related alerts, explanation, similar tickets and why it takes the time it does show', async () => {
     const [ticket] = session.tickets;
     const expand = row(ticket.id).getByTestId('nocai-triage-expand');
     await expect(expand.getAttribute('aria-label')).resolves.toBe(`Show details of ${ticket.id}`);
@@ -69,6 +91,19 @@ describe('triage panel in a real browser', () => {
     await expect(details.textContent()).resolves.toContain(`Related alerts${ticket.relatedAlertCount}`);
     // The table cuts a long summary to one line; the expanded row shows the whole of it.
     await expect(details.getByTestId('nocai-triage-details-summary').textContent()).resolves.toBe(ticket.title);
+    // The MTTR champion's factors, each as a multiplier of the predicted time ("×1.8"), its exact contribution in the tooltip.
+    const mttrFactors = ticket.mttrFactors ?? [];
+    expect(mttrFactors.length).toBeGreaterThan(0);
+    const factors = details.getByTestId('nocai-triage-details-mttr-factors');
+    await expect(factors.isVisible()).resolves.toBe(true);
+    const items = await factors.locator('li').allTextContents();
+    expect(items).toHaveLength(mttrFactors.length);
+    expect(items.every((item) => /×\d/.test(item))).toBe(true);
+    const [strongest] = mttrFactors;
+    expect(items[0]).toContain(strongest.feature);
+    await expect(factors.locator('li').first().getAttribute('title')).resolves.toContain(
+      Math.abs(strongest.weight).toFixed(3)
+    );
     await expand.click();
   });
 

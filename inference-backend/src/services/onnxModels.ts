@@ -14,6 +14,7 @@ import { fitsBuiltInSlot, isImportedManifest } from '../domain/mlops/importedMod
 import { ImportedModel } from '../adapters/onnx/importedModel';
 import type { StoredModel } from '../adapters/registry/modelRegistry';
 import type { RegistryManifest } from '../domain/mlops/manifest';
+import type { MttrTicketInput } from '../domain/mlops/mttrFeatures';
 
 /** What the text router needs of a routing classifier: ours (OnnxClassifier) or an imported one. */
 export interface RoutingClassifier {
@@ -191,22 +192,58 @@ export class OnnxTextRouter implements TextRouter {
   }
 }
 
+/** Distinct tickets whose MTTR factors are remembered: an incident's updates ask about the same ticket again. */
+const MTTR_EXPLANATIONS_KEPT = 2_000;
+
+/**
+ * The MTTR champion behind the `MttrPredictor` port. Each prediction carries the inputs that moved
+ * its P50 most, `explainTop` of them, strongest first: exact TreeSHAP, O(leaves × depth²) for each
+ * tree, made once per ticket built, never per log line. An incident's ticket
+ * is rebuilt on every update with the same inputs (its opening time does not move), so the factors
+ * of recent tickets are remembered rather than computed again.
+ */
 export class OnnxMttrPredictor implements MttrPredictor {
-  constructor(private readonly model: OnnxMttrModel) {}
+  private readonly explanations = new Map<string, Explanation[]>();
+
+  constructor(
+    private readonly model: OnnxMttrModel,
+    private readonly options: { explainTop: number } = { explainTop: EXPLAIN_TOP }
+  ) {}
 
   async predict(input: MttrInput): Promise<MttrPrediction> {
-    const [p] = await this.model.predict([
-      {
-        openedAt: input.openedAtMs,
-        eventClass: input.eventClass as EventClass,
-        department: input.department as Department,
-        priority: input.priority as Priority,
-        siteKind: input.siteKind as SiteKind,
-        deviceKind: input.deviceKind as DeviceKind,
-        fromIncident: input.fromIncident,
-      },
-    ]);
-    return { p50Seconds: p.p50Seconds, p90Seconds: p.p90Seconds, note: p.note, modelVersion: `mttr@${p.modelVersion}` };
+    const ticket = {
+      openedAt: input.openedAtMs,
+      eventClass: input.eventClass as EventClass,
+      department: input.department as Department,
+      priority: input.priority as Priority,
+      siteKind: input.siteKind as SiteKind,
+      deviceKind: input.deviceKind as DeviceKind,
+      fromIncident: input.fromIncident,
+    };
+    const [p] = await this.model.predict([ticket]);
+    return {
+      p50Seconds: p.p50Seconds,
+      p90Seconds: p.p90Seconds,
+      note: p.note,
+      modelVersion: `mttr@${p.modelVersion}`,
+      explanation: this.explain(ticket).map((factor) => ({ ...factor })),
+    };
+  }
+
+  private explain(ticket: MttrTicketInput): Explanation[] {
+    const key = JSON.stringify(ticket);
+    const known = this.explanations.get(key);
+    if (known) return known;
+    // The P50 is the figure a ticket leads with: its factors explain that one.
+    const explanation: Explanation[] = this.model
+      .explain(ticket, { quantile: 0.5, top: this.options.explainTop })
+      .map(({ feature, weight, value }) => (value === undefined ? { feature, weight } : { feature, weight, value }));
+    this.explanations.set(key, explanation);
+    // Oldest first in a Map's order: the first key is the one to let go.
+    if (this.explanations.size > MTTR_EXPLANATIONS_KEPT) {
+      this.explanations.delete(this.explanations.keys().next().value as string);
+    }
+    return explanation;
   }
 }
 

@@ -40,6 +40,7 @@ export interface MttrPrediction {
   /** Why P50 and P90 are not two independent estimates, when they are not (equal, or one derived). */
   note?: string;
   modelVersion: string;
+  /** The inputs that moved the P50 most (exact TreeSHAP, natural-log seconds); baselines give none. */
   explanation?: Explanation[];
 }
 

@@ -369,6 +369,7 @@ const UNAUDITED_FIELDS: ReadonlySet<string> = new Set([
   'change',
   'comments',
   'explanation',
+  'mttrFactors',
   'similarTickets',
 ]);
 

@@ -4,7 +4,7 @@ import type { GrafanaTheme2 } from '@grafana/data';
 import { Button, InlineField, Input, useStyles2 } from '@grafana/ui';
 
 import { testIds } from '../testIds';
-import { topFactors } from '../triage/factors';
+import { mttrFactorLines, topFactors } from '../triage/factors';
 import { formatAge, formatDuration, formatTime, localizeInstants } from '../triage/format';
 import { type RowWithWorkflow, statusLabel, type WorkflowChange } from '../triage/workflow';
 import { Age, type Clock } from './Age';
@@ -38,6 +38,7 @@ export function TicketDetails({ row, id, clock, actions }: Props) {
   const features = row.explanation.slice(0, MAX_EXPLANATION_FEATURES);
   // Tabular models (predicted problems, failures, MTTR) explain with values and exact contributions.
   const factors = topFactors(row.explanation, MAX_EXPLANATION_FEATURES);
+  const mttrFactors = mttrFactorLines(row.mttrFactors ?? [], MAX_EXPLANATION_FEATURES);
   const corrected = correctedFields(row);
 
   return (
@@ -153,6 +154,24 @@ export function TicketDetails({ row, id, clock, actions }: Props) {
             <p className={styles.recommendation} data-testid={testIds.panel.detailsRecommendation}>
               {row.recommendation}
             </p>
+          </section>
+        )}
+        {mttrFactors.length > 0 && (
+          <section aria-label="Time to resolve: why">
+            <h6 className={styles.heading}>Time to resolve: why</h6>
+            <ul className={styles.mttrFactors} data-testid={testIds.panel.detailsMttrFactors}>
+              {mttrFactors.map((factor) => (
+                <li key={factor.name} title={factor.title}>
+                  <span className={styles.factorName}>
+                    {factor.name}
+                    {factor.value !== undefined && ` = ${factor.value}`}
+                  </span>
+                  <span className={factor.direction === 'longer' ? styles.raises : styles.lowers}>
+                    {factor.multiplier}
+                  </span>
+                </li>
+              ))}
+            </ul>
           </section>
         )}
       </section>
@@ -338,6 +357,13 @@ const getStyles = (theme: GrafanaTheme2) => ({
     fontVariantNumeric: 'tabular-nums',
     textAlign: 'right',
     color: theme.colors.success.text,
+  }),
+  // Name left, its effect on the predicted time right, one factor a line.
+  mttrFactors: css({
+    listStyle: 'none',
+    margin: 0,
+    padding: 0,
+    li: { display: 'flex', justifyContent: 'space-between', gap: theme.spacing(1) },
   }),
   recommendation: css({
     margin: 0,

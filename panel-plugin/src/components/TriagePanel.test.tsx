@@ -472,6 +472,47 @@ describe('TriagePanel details, filters and states', () => {
     expect(screen.getByTestId(testIds.panel.detailsRecommendation)).toHaveTextContent(recommendation);
   });
 
+  it('When a ticket whose time to resolve the model explained is expanded, then each factor shows as a multiplier of the predicted time, strongest first', () => {
+    // Out of order, as a frame from another source may hold them: the panel ranks them itself.
+    const mttrFactors = [
+      { feature: 'is_weekend', weight: 0.04, value: 1 },
+      { feature: 'priority=P1', weight: -0.51 },
+      { feature: 'hours_to_business_start', weight: 0.5878, value: 13 },
+    ];
+    renderPanel([
+      createDataFrame({
+        refId: 'A',
+        meta: { custom: { source: 'nocai-inference-datasource', datasourceUid: 'nocai-frames' } },
+        fields: [
+          { name: 'time', type: FieldType.time, values: [Date.now() - MINUTE_MS, Date.now() - 2 * MINUTE_MS] },
+          { name: 'ticket_id', type: FieldType.string, values: ['CMP-9', 'CMP-8'] },
+          { name: 'priority', type: FieldType.string, values: ['P1', 'P3'] },
+          { name: 'title', type: FieldType.string, values: ['UPS on battery', 'Printer jammed'] },
+          { name: 'status', type: FieldType.string, values: ['open', 'open'] },
+          { name: 'mttr_p50_s', type: FieldType.number, values: [5400, 3600] },
+          { name: 'mttr_factors', type: FieldType.string, values: [JSON.stringify(mttrFactors), null] },
+        ],
+      }),
+    ]);
+
+    fireEvent.click(within(ticketRow('CMP-9')).getByRole('button', { name: 'Show details of CMP-9' }));
+
+    const items = within(screen.getByTestId(testIds.panel.detailsMttrFactors)).getAllByRole('listitem');
+    expect(items.map((item) => item.textContent)).toEqual([
+      'hours_to_business_start = 13×1.8',
+      'priority=P1×0.6',
+      'is_weekend = 1×1.04',
+    ]);
+    expect(items[0]).toHaveAttribute('title', expect.stringContaining('+0.588'));
+    expect(screen.getByTestId(testIds.panel.details)).toHaveTextContent('Time to resolve: why');
+
+    // A ticket whose estimate is a baseline's has no factors: no section at all.
+    fireEvent.click(within(ticketRow('CMP-9')).getByRole('button', { name: 'Hide details of CMP-9' }));
+    fireEvent.click(within(ticketRow('CMP-8')).getByRole('button', { name: 'Show details of CMP-8' }));
+    expect(screen.getByTestId(testIds.panel.details)).not.toHaveTextContent('Time to resolve: why');
+    expect(screen.queryByTestId(testIds.panel.detailsMttrFactors)).not.toBeInTheDocument();
+  });
+
   it('When a ticket with a long summary is expanded, then the whole summary, its opening and root cause show on the dashboard clock', () => {
     jest.useFakeTimers({ now: Date.UTC(2026, 10, 26, 2, 0) });
     try {

@@ -1,4 +1,4 @@
-import { formatContribution, formatValue, topFactors } from './factors';
+import { formatContribution, formatMultiplier, formatValue, mttrFactorLines, topFactors } from './factors';
 
 describe('topFactors', () => {
   it('When a problem alert is explained, then each factor shows its name, value and signed contribution, strongest first', () => {
@@ -44,5 +44,45 @@ describe('number formats', () => {
     expect(formatValue(212.0004)).toBe('212');
     expect(formatContribution(-0.0001)).toBe('+0.000');
     expect(formatContribution(-0.25)).toBe('−0.250');
+  });
+});
+
+describe('mttrFactorLines', () => {
+  it('When the MTTR model explains a ticket, then each factor is a multiplier of the predicted time, strongest first, with its exact contribution in the title', () => {
+    const lines = mttrFactorLines(
+      [
+        { feature: 'is_weekend', weight: 0.1, value: 1 },
+        { feature: 'priority=P4', weight: 0.5878 },
+        { feature: 'hour_of_day', weight: -0.5108, value: 10 },
+      ],
+      2
+    );
+    expect(lines).toEqual([
+      {
+        name: 'priority=P4',
+        multiplier: '×1.8',
+        title: "exact contribution +0.588 to the predicted time's natural log (seconds)",
+        direction: 'longer',
+      },
+      {
+        name: 'hour_of_day',
+        value: '10',
+        multiplier: '×0.6',
+        title: "exact contribution −0.511 to the predicted time's natural log (seconds)",
+        direction: 'shorter',
+      },
+    ]);
+  });
+
+  it('When a multiplier would round to ×1.0, very large or very small, then it still reads as the effect it has', () => {
+    expect(formatMultiplier(0.04)).toBe('×1.04');
+    expect(formatMultiplier(-0.03)).toBe('×0.97');
+    expect(formatMultiplier(0)).toBe('×1.0');
+    expect(formatMultiplier(Math.log(25))).toBe('×25');
+    expect(formatMultiplier(Math.log(0.04))).toBe('×0.04');
+  });
+
+  it('When a ticket has no MTTR factors, then there are no lines', () => {
+    expect(mttrFactorLines([], 6)).toEqual([]);
   });
 });

@@ -39,3 +39,52 @@ export function formatContribution(weight: number): string {
   const text = Math.abs(weight).toFixed(3);
   return weight < 0 && text !== '0.000' ? `−${text}` : `+${text}`;
 }
+
+/** One input of the time-to-resolve model's explanation, as a factor on the predicted time. */
+export interface MttrFactorLine {
+  name: string;
+  /** The input's value for numeric inputs (the hour of day, a flag); categories carry theirs in the name. */
+  value?: string;
+  /** `×1.8`: the predicted time is 1.8 times what it would be without this input's effect. */
+  multiplier: string;
+  /** The exact TreeSHAP contribution it stands for, for the tooltip. */
+  title: string;
+  /** Whether it makes the ticket take longer or shorter. */
+  direction: 'longer' | 'shorter';
+}
+
+/**
+ * The MTTR model's factors (issue 12), strongest first: its trees add up natural-log seconds, so a
+ * contribution `w` multiplies the predicted time by `exp(w)`, which reads better than `+0.588`.
+ */
+export function mttrFactorLines(factors: readonly Explanation[], max: number): MttrFactorLine[] {
+  return [...factors]
+    .filter((factor) => Number.isFinite(factor.weight))
+    .sort((a, b) => Math.abs(b.weight) - Math.abs(a.weight))
+    .slice(0, max)
+    .map((factor) => ({
+      name: factor.feature,
+      ...(typeof factor.value === 'number' && Number.isFinite(factor.value)
+        ? { value: formatValue(factor.value) }
+        : {}),
+      multiplier: formatMultiplier(factor.weight),
+      title: `exact contribution ${formatContribution(factor.weight)} to the predicted time's natural log (seconds)`,
+      direction: factor.weight < 0 ? 'shorter' : 'longer',
+    }));
+}
+
+/**
+ * `exp(weight)` as `×1.8` or `×0.6`: one decimal, two when one would read as no effect at all (`×1.04`),
+ * whole numbers from ten up, one significant digit under a tenth (`×0.04`).
+ */
+export function formatMultiplier(weight: number): string {
+  const factor = Math.exp(weight);
+  if (factor >= 10) {
+    return `×${Math.round(factor)}`;
+  }
+  if (factor < 0.1) {
+    return `×${factor.toPrecision(1)}`;
+  }
+  const oneDecimal = factor.toFixed(1);
+  return `×${oneDecimal === '1.0' && weight !== 0 ? factor.toFixed(2) : oneDecimal}`;
+}

@@ -51,6 +51,11 @@ export interface TriageRow {
   changeSummary?: string;
   /** Why P50 and P90 are equal or derived, when they are. */
   mttrNote?: string;
+  /**
+   * Why the time to resolve is what it is: the inputs that moved the P50 most, each with its exact TreeSHAP
+   * contribution in natural-log seconds; absent when the estimate is a baseline's.
+   */
+  mttrFactors?: Explanation[];
   /** A predicted problem's alert (issue 12): the smallest controllable change that would have avoided it. */
   recommendation?: string;
   /**
@@ -98,6 +103,7 @@ const COLUMN_NAMES = {
   changedBy: [TICKET.changedBy],
   changeSummary: [TICKET.changeSummary],
   mttrNote: [TICKET.mttrNote],
+  mttrFactors: [TICKET.mttrFactors],
   recommendation: [TICKET.recommendation],
 } as const;
 
@@ -150,6 +156,7 @@ function frameToRows(frame: DataFrame, frameIndex: number): TriageRow[] {
       changedBy: toText(value('changedBy')),
       changeSummary: toText(value('changeSummary')),
       mttrNote: toText(value('mttrNote')),
+      mttrFactors: optionalList(parseJsonList(value('mttrFactors'), isExplanation)),
       recommendation: toText(value('recommendation')),
       feedbackDatasourceUid: ticketId === undefined ? undefined : feedbackDatasourceUid,
     };
@@ -263,7 +270,7 @@ function toBoolean(value: unknown): boolean {
   return value === true || value === 1;
 }
 
-/** `explanation` and `similar` are JSON arrays stored as text; anything unreadable shows as "none". */
+/** `explanation`, `mttr_factors` and `similar` are JSON arrays stored as text; anything unreadable shows as "none". */
 function parseJsonList<T>(value: unknown, isItem: (item: unknown) => item is T): T[] {
   if (typeof value !== 'string' || value.trim() === '') {
     return [];

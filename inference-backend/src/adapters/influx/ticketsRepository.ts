@@ -56,6 +56,8 @@ export function ticketPoint(ticket: Ticket, timeUs = ticket.updatedAtMs * 1000):
     // Only predicted problems' tickets carry one: other tickets' points stay as they were.
     ...(ticket.recommendation ? { [T.fields.recommendation]: ticket.recommendation } : {}),
     ...(ticket.problem ? { [T.fields.problem]: ticket.problem } : {}),
+    // Only tickets the MTTR model estimated carry factors (a baseline's estimate has none).
+    ...(ticket.mttrFactors?.length ? { [T.fields.mttrFactors]: JSON.stringify(ticket.mttrFactors) } : {}),
   };
   const intFields: Record<string, number> = {
     [T.fields.relatedAlerts]: ticket.relatedAlertCount,
@@ -307,6 +309,7 @@ function rowToTicket(row: Record<string, unknown>): Ticket {
   const changedBy = str(T.fields.changedBy);
   const comments = json<TicketComment[]>(T.fields.comments, []);
   const hosts = json<string[]>(T.fields.hosts, []);
+  const mttrFactors = json<Explanation[]>(T.fields.mttrFactors, []);
   return {
     id: str(T.fields.ticketId),
     openedAtMs: num(T.fields.openedAtMs) ?? updatedAtMs,
@@ -329,6 +332,7 @@ function rowToTicket(row: Record<string, unknown>): Ticket {
     mttrP50Seconds: num(T.fields.mttrP50S) ?? 0,
     mttrP90Seconds: num(T.fields.mttrP90S) ?? 0,
     mttrNote: str(T.fields.mttrNote) || undefined,
+    mttrFactors: mttrFactors.length ? mttrFactors : undefined,
     rootCause: rootHost
       ? {
           host: rootHost,

@@ -145,6 +145,8 @@ export interface MttrFeatureWeight {
   feature: string;
   /** Change in natural-log seconds: +0.69 roughly doubles the predicted time, -0.69 halves it. */
   weight: number;
+  /** The ticket's value of a numeric or flag input (hour_of_day 19, is_weekend 1); categories have none. */
+  value?: number;
 }
 
 export const mttrSecondsOfRow = (row: TicketHistoryRow): number =>
@@ -384,8 +386,10 @@ function medianSpread(p50: Float64Array, p90: Float64Array): number | undefined 
 
 /**
  * The features that moved this ticket's prediction most, largest effect first: exact TreeSHAP
- * values (log1p-seconds scale). One-hot columns of a category are summed into one entry named
- * after the ticket's value.
+ * values (log1p-seconds scale) of the P50 ensemble unless the P90 is asked for. One-hot columns of
+ * a category are summed into one entry named after the ticket's value; numeric and flag inputs
+ * carry the ticket's value as the model read it. With every entry (`top: Infinity`), the
+ * weights plus the ensemble's expected value add up to its raw output for the ticket.
  */
 export function explainMttr(
   model: MttrModel,
@@ -394,15 +398,22 @@ export function explainMttr(
 ): MttrFeatureWeight[] {
   const schema = model.manifest.featureSchema;
   const ensemble = options.quantile === 0.9 ? model.p90 : model.p50;
+  const x = mttrFeatures(schema, input);
   // Exact SHAP values (issue 12), in the ensemble's raw (log1p seconds) scale.
-  const { contributions } = treeShap(ensemble, mttrFeatures(schema, input));
-  const bySource = new Map<string, number>();
+  const { contributions } = treeShap(ensemble, x);
+  const bySource = new Map<string, MttrFeatureWeight>();
   schema.features.forEach((spec, f) => {
-    const name = describeFeatureSource(input, spec);
-    bySource.set(name, (bySource.get(name) ?? 0) + contributions[f]);
+    const feature = describeFeatureSource(input, spec);
+    const entry = bySource.get(feature) ?? { feature, weight: 0 };
+    entry.weight += contributions[f];
+    // The priority's rank column is read as the priority category it stands for.
+    if (spec.kind !== 'one_hot' && spec.source !== 'priority_rank') {
+      // float32 holds about 7 significant digits: the shortest decimal of what the trees compared.
+      entry.value = Number(x[f].toPrecision(7));
+    }
+    bySource.set(feature, entry);
   });
-  return [...bySource]
-    .map(([feature, weight]) => ({ feature, weight }))
+  return [...bySource.values()]
     .filter((entry) => entry.weight !== 0)
     .sort((a, b) => Math.abs(b.weight) - Math.abs(a.weight) || a.feature.localeCompare(b.feature))
     .slice(0, options.top ?? 5);

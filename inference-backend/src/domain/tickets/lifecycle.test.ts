@@ -108,6 +108,36 @@ describe('mttrFields', () => {
   });
 });
 
+describe('MTTR factors on tickets', () => {
+  const factors = [
+    { feature: 'hours_to_business_start', weight: 0.61, value: 13 },
+    { feature: 'priority=P1', weight: -0.42 },
+  ];
+  const explained: TicketBuildDeps = {
+    ...deps,
+    predictMttr: () => ({ p50Seconds: 5400, p90Seconds: 9000, modelVersion: 'mttr@v1', explanation: factors }),
+  };
+
+  it("When the MTTR model explains its estimate, then the incident's ticket carries the factors; a baseline's estimate leaves none", () => {
+    expect(ticketFromIncident(incident, explained).mttrFactors).toEqual(factors);
+    expect(ticketFromIncident(incident, deps)).not.toHaveProperty('mttrFactors');
+    expect(mttrFields({ p50Seconds: 60, p90Seconds: 120, explanation: [] })).not.toHaveProperty('mttrFactors');
+  });
+
+  it('When people work on the ticket, then the factors stay; an engine update carries the latest estimate\'s', () => {
+    const opened = applyTicketAction(undefined, action('open'), explained);
+    const worked = applyWorkflowChange(opened, { status: 'acknowledged', assignee: 'team:facilities' }, person());
+    expect(worked.mttrFactors).toEqual(factors);
+
+    const newer = [{ feature: 'priority=P2', weight: 0.3 }];
+    const updated = applyTicketAction(worked, action('update', { ...incident, priority: 'P2' }), {
+      ...explained,
+      predictMttr: () => ({ p50Seconds: 7200, p90Seconds: 9000, modelVersion: 'mttr@v1', explanation: newer }),
+    });
+    expect(updated.mttrFactors).toEqual(newer);
+  });
+});
+
 describe('ticket lifecycle', () => {
   it('When the engine opens, updates and resolves an incident, then the ticket follows, counts versions and ends resolved', () => {
     const opened = applyTicketAction(undefined, action('open'), deps);

@@ -1,4 +1,4 @@
-import type { EventClass, SimilarTicket, Ticket } from '@nocai/contract';
+import type { EventClass, Explanation, SimilarTicket, Ticket } from '@nocai/contract';
 import type { IncidentSummary } from '../incidents/types';
 
 /** What an MTTR model is asked about a ticket; the caller's predictor decides how to answer. */
@@ -19,6 +19,8 @@ export interface MttrEstimate {
   note?: string;
   /** The model that estimated it (`mttr@3`, or a baseline's name), named in the ticket's `modelVersion`. */
   modelVersion?: string;
+  /** The inputs that moved the P50 most, strongest first (a model's estimate; baselines give none). */
+  explanation?: Explanation[];
 }
 
 export interface TicketBuildDeps {
@@ -91,8 +93,11 @@ export function ticketFromIncident(incident: IncidentSummary, deps: TicketBuildD
 /**
  * The MTTR fields of a ticket from an estimate. The P90 is never below the P50 (that reads as a
  * bug); when the two end up equal the ticket says why, so one number for both is never unexplained.
+ * The estimate's factors become `mttrFactors`; an estimate without any leaves the field absent.
  */
-export function mttrFields(estimate: MttrEstimate): Pick<Ticket, 'mttrP50Seconds' | 'mttrP90Seconds' | 'mttrNote'> {
+export function mttrFields(
+  estimate: MttrEstimate
+): Pick<Ticket, 'mttrP50Seconds' | 'mttrP90Seconds' | 'mttrNote' | 'mttrFactors'> {
   const p50 = Math.max(0, Math.round(estimate.p50Seconds));
   const p90 = Math.max(p50, Math.round(estimate.p90Seconds));
   const note =
@@ -102,5 +107,11 @@ export function mttrFields(estimate: MttrEstimate): Pick<Ticket, 'mttrP50Seconds
         ? 'the P90 estimate fell below the P50 and is shown equal to it'
         : 'the estimate has no spread: P50 and P90 are the same'
       : undefined);
-  return { mttrP50Seconds: p50, mttrP90Seconds: p90, ...(note === undefined ? {} : { mttrNote: note }) };
+  const factors = estimate.explanation ?? [];
+  return {
+    mttrP50Seconds: p50,
+    mttrP90Seconds: p90,
+    ...(note === undefined ? {} : { mttrNote: note }),
+    ...(factors.length === 0 ? {} : { mttrFactors: factors.map((factor) => ({ ...factor })) }),
+  };
 }
