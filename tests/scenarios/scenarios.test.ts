@@ -68,6 +68,16 @@ describe.each([
     expect(ticket.rootCause?.dependants.length).toBeGreaterThan(1);
     expect(ticket.relatedAlertCount).toBeGreaterThan(1);
     expect(ticket.mttrP90Seconds > ticket.mttrP50Seconds || ticket.mttrNote !== undefined).toBe(true);
+    // Its whole history is stored, though it was opened and updated within one catch-up batch:
+    // an `opened` point first, then one point per change, versions in order without a gap.
+    const [history] = await run.backend.influx.client.query(
+      run.backend.outputDb,
+      `SELECT "version", "change" FROM "aiops_tickets" WHERE "ticket_id" = '${ticket.id}' ORDER BY time ASC`
+    );
+    const versions = (history?.rows ?? []).map((row) => Number(row.version));
+    expect(history?.rows[0]?.change).toBe('opened');
+    expect(versions).toEqual(versions.map((_, i) => i + 1));
+    expect(versions.length).toBeGreaterThan(1);
     // Its detail lists the alerts that made it: from the incident's devices, within its time.
     const detail = (await (await run.backend.call(`/api/tickets/${ticket.id}`)).json()) as TicketDetailResponse;
     expect(detail.relatedAlerts.length).toBeGreaterThan(1);

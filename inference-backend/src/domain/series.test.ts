@@ -49,6 +49,30 @@ describe('separateCollisions', () => {
     ]);
   });
 
+  it('When successive states of one ticket share an instant in different series, then each later state gets a later microsecond', () => {
+    const state = (id: string, status: string, timeUs: number): SeriesPoint => ({
+      measurement: 'aiops_tickets',
+      tags: { site: 'a', status },
+      fields: { ticket_id: id },
+      timeUs,
+    });
+    const points = [
+      state('T1', 'open', 10),
+      state('T2', 'open', 11),
+      state('T1', 'acknowledged', 10),
+      state('T1', 'resolved', 9),
+    ];
+    const out = separateCollisions(points, (p) => String(p.fields.ticket_id));
+    expect(out.map((x) => [x.fields.ticket_id, x.tags.status, x.timeUs])).toEqual([
+      ['T1', 'open', 10],
+      ['T2', 'open', 11],
+      ['T1', 'acknowledged', 11],
+      ['T1', 'resolved', 12],
+    ]);
+    // Without chains, only same-series collisions move.
+    expect(separateCollisions(points).map((x) => x.timeUs)).toEqual([10, 11, 10, 9]);
+  });
+
   it('When points do not collide, then they are returned unchanged, and the same input gives the same output', () => {
     const input = [p('a', 1, 'x'), p('a', 2, 'y')];
     expect(separateCollisions(input)).toEqual(input);

@@ -61,15 +61,26 @@ export class UniqueMicros {
 /**
  * Moves points that would overwrite an earlier point of the same list (same measurement, tags and
  * timestamp) to the next free microsecond, keeping their order: the later of two state changes
- * stays the later one. Deterministic, so a replayed batch writes the very same points.
+ * stays the later one. Points of one `chainOf` key (the successive states of one ticket, whose
+ * points differ in their tags) also get strictly increasing times, so the newest point of a chain
+ * is always its last state. Deterministic, so a replayed batch writes the very same points.
  */
-export function separateCollisions(points: SeriesPoint[]): SeriesPoint[] {
+export function separateCollisions(
+  points: SeriesPoint[],
+  chainOf?: (point: SeriesPoint, index: number) => string | undefined
+): SeriesPoint[] {
   const taken = new Set<string>();
-  return points.map((point) => {
+  const chainUs = new Map<string, number>();
+  return points.map((point, index) => {
     const series = seriesKeyOf(point);
     let timeUs = point.timeUs;
+    // Successive points of one chain (the states of one ticket) keep their order in time, strictly.
+    const chain = chainOf?.(point, index);
+    const previousUs = chain === undefined ? undefined : chainUs.get(chain);
+    if (previousUs !== undefined && timeUs <= previousUs) timeUs = previousUs + 1;
     while (taken.has(`${series}@${timeUs}`)) timeUs++;
     taken.add(`${series}@${timeUs}`);
+    if (chain !== undefined) chainUs.set(chain, timeUs);
     return timeUs === point.timeUs ? point : { ...point, timeUs };
   });
 }

@@ -46,7 +46,7 @@ export interface TriageResult {
   /** New decisions for events of the current batch, by eventKey. */
   decisions: Map<string, Decision>;
   state: TriageState;
-  /** The tickets written by `points`, with the timestamp of their point. */
+  /** The ticket states written by `points` in order (a ticket may have several), with the timestamp of their point. */
   tickets: Array<{ ticket: Ticket; timeUs: number }>;
 }
 
@@ -130,7 +130,10 @@ export class TriageStep {
     // Two silences or two tickets of one site in the same microsecond would share a series key and
     // overwrite each other; rewritten events must keep theirs (they merge into the event's point).
     const built = await this.tickets(output.ticketActions, nowMs);
-    const records = separateCollisions([...output.silences.map(silencePoint), ...built.map((t) => ticketPoint(t))]);
+    const records = separateCollisions(
+      [...output.silences.map(silencePoint), ...built.map((t) => ticketPoint(t))],
+      (_, i) => (i < output.silences.length ? undefined : built[i - output.silences.length].id)
+    );
     const tickets = built.map((ticket, i) => {
       const timeUs = records[output.silences.length + i].timeUs;
       return { ticket: { ...ticket, updatedAtMs: Math.floor(timeUs / 1000) }, timeUs };
@@ -167,7 +170,10 @@ export class TriageStep {
       )
     );
     actions.forEach((a, i) => estimates.set(a.incident.id, predictions[i]));
+    // Every state is kept (a ticket opened and updated in one batch has both points, `opened`
+    // first), not only the last: the stored history is the ticket's whole history.
     const latest = new Map<string, Ticket>();
+    const states: Ticket[] = [];
     for (const action of actions) {
       const existing = latest.get(action.incident.id) ?? (await this.deps.tickets.findById(action.incident.id));
       // A replayed batch finds its ticket already written: an open becomes an update, not an error.
@@ -183,8 +189,9 @@ export class TriageStep {
         }
       );
       latest.set(ticket.id, ticket);
+      states.push(ticket);
     }
-    return [...latest.values()];
+    return states;
   }
 }
 
