@@ -69,6 +69,7 @@ import { ProblemStore } from './adapters/files/problemStore';
 import { InfluxProblemSeries } from './adapters/influx/problemSeries';
 import { ProblemService } from './services/problemService';
 import { authOptionsOf, FileTokenStore } from './adapters/security';
+import { reconcileRegistryAuditAtStart } from './adapters/registry/auditReconciliation';
 import { readAliases } from './adapters/registry/modelRegistry';
 import { RegistryProfiles } from './adapters/registry/profileStore';
 import { InfluxDriftSource } from './adapters/influx/driftSource';
@@ -190,6 +191,13 @@ export async function startService(
   await audit.start().catch((error: unknown) => {
     throw new StartupError(`the audit trail cannot be continued: ${(error as Error).message}`);
   });
+  // Registry changes a crash cut off before their audit record are recorded before serving (issue 13).
+  // Not on sharded replicas: each has a trail of its own beside the one shared registry.
+  if (config.modelsDir && !shard.isSharded) {
+    await reconcileRegistryAuditAtStart(config.modelsDir, audit, logger).catch((error: unknown) => {
+      throw new StartupError(`the registry cannot be reconciled with the audit trail: ${(error as Error).message}`);
+    });
+  }
   const indexed = await ticketsRepository.load(clock.nowMs()).catch((error: unknown) => {
     throw new StartupError(`cannot read aiops_tickets to index the tickets: ${(error as Error).message}`);
   });

@@ -149,6 +149,28 @@ describe('the model registry when the process writing it is killed with -9', () 
   const promote = (call: (path: string, init?: RequestInit) => Promise<Response>, version: string) =>
     call(`/api/models/${MODEL}/promote`, { method: 'POST', body: JSON.stringify({ version, reason: 'fault test' }) });
 
+  /**
+   * The promotions of the model in the audit trail (GET /api/audit, as admin): how many per version
+   * and origin (`recovered` at a restart, or `request` for one recorded as it was made).
+   */
+  async function promotionsOf(
+    call: (path: string, init?: RequestInit) => Promise<Response>
+  ): Promise<Array<{ version: string; from: string; count: number }>> {
+    const res = await call('/api/audit?action=model.promote');
+    expect(res.status).toBe(200);
+    const { entries } = (await res.json()) as { entries: Array<{ target: string; from: string }> };
+    const counts = new Map<string, { version: string; from: string; count: number }>();
+    for (const entry of entries) {
+      const version = entry.target.replace(`model:${MODEL}@`, '');
+      const from = entry.from === 'recovered' ? 'recovered' : 'request';
+      const key = `${version} ${from}`;
+      const seen = counts.get(key) ?? { version, from, count: 0 };
+      seen.count += 1;
+      counts.set(key, seen);
+    }
+    return [...counts.values()].sort((a, b) => a.version.localeCompare(b.version));
+  }
+
   it('When a retraining (nocai train) is killed while its new version is being written, then the version is absent, v1 stays the one champion, and the next run stores it whole', async () => {
     await killAt(train({ NOCAI_FAULT_PAUSE_AT: 'version-staged' }), 'version-staged');
     const { aliases, versions } = await expectConsistent(registryDir);
@@ -179,7 +201,7 @@ describe('the model registry when the process writing it is killed with -9', () 
     expect(moved.aliases.champion).toBe('v4');
   });
 
-  it('When the service is killed in the middle of a promotion, then after a restart the registry has one complete champion and the service promotes again', async () => {
+  it('When the service is killed in the middle of a promotion, then after a restart the registry has one complete champion, the audit trail records the cut-off promotion once, and the service promotes again', async () => {
     for (const [point, target] of [
       ['aliases-written', 'v3'],
       ['promoted', 'v2'],
@@ -200,11 +222,25 @@ describe('the model registry when the process writing it is killed with -9', () 
     expect(described.aliases.champion).toBe('v2');
     expect(described.versions.map((v) => v.version)).toEqual(['v1', 'v2', 'v3', 'v4']);
     expect(described.versions.filter((v) => v.problem !== undefined)).toEqual([]);
+    // The promotion to v2 was on disk but never recorded: the restart recorded it before serving.
+    expect(await promotionsOf(restarted.call)).toEqual([{ version: 'v2', from: 'recovered', count: 1 }]);
     // The dead writer's lock goes stale and is taken over: the registry is not stuck.
     const res = await promote(restarted.call, 'v4');
     expect(res.status).toBe(200);
     expect((await expectConsistent(registryDir)).aliases.champion).toBe('v4');
     restarted.process.child.kill('SIGTERM');
     expect(await restarted.process.exited).toBe(0);
+
+    // Another start finds every change recorded: nothing is recorded twice.
+    const again = await serve();
+    expect(await promotionsOf(again.call)).toEqual([
+      { version: 'v2', from: 'recovered', count: 1 },
+      { version: 'v4', from: 'request', count: 1 },
+    ]);
+    again.process.child.kill('SIGTERM');
+    expect(await again.process.exited).toBe(0);
+    const verify = runCli(['audit', 'verify', '--state-dir', join(workDir, 'state')], {});
+    expect(await verify.exited).toBe(0);
+    expect(verify.output()).toMatch(/^audit trail intact: \d+ entr/);
   });
 });

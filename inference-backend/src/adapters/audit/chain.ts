@@ -62,6 +62,7 @@ export function prepareEntry(input: AuditEntryInput): PreparedEntry {
     target: input.target,
     from: input.from,
     ...(input.reason !== undefined ? { reason: String(input.reason) } : {}),
+    ...(input.changedAt !== undefined ? { changedAt: input.changedAt } : {}),
     before: normalised(input.before, 'before'),
     after: normalised(input.after, 'after'),
   };
@@ -110,6 +111,18 @@ function checkInput(input: AuditEntryInput): void {
       throw new InvalidAuditEntryError(`${key} must be a non-empty string of at most ${MAX_NAME_CHARS} characters`);
     }
   }
+  if (input.changedAt !== undefined && !isIsoInstant(input.changedAt)) {
+    throw new InvalidAuditEntryError(`changedAt "${String(input.changedAt)}" is not an ISO 8601 UTC instant`);
+  }
+}
+
+/** `2025-01-06T09:00:00.000Z`, as `Date.prototype.toISOString` writes it: what the registry's files hold. */
+function isIsoInstant(value: unknown): boolean {
+  return (
+    typeof value === 'string' &&
+    /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,3})?Z$/.test(value) &&
+    Number.isFinite(Date.parse(value))
+  );
 }
 
 /** `value` as the JSON it is stored as (`null` where there was none); refuses what JSON cannot hold. */

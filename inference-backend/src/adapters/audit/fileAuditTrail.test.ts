@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AuditEntry, AuditEntryInput } from '../../domain/audit/audit';
 import type { SeriesPoint } from '../../domain/series';
-import { canonicalJson, entryHash, GENESIS_HASH } from './chain';
+import { canonicalJson, entryHash, GENESIS_HASH, InvalidAuditEntryError } from './chain';
 import { AuditTrailDamagedError, FileAuditTrail } from './fileAuditTrail';
 import { verifyAuditTrail } from './verify';
 
@@ -156,6 +156,18 @@ describe('FileAuditTrail', () => {
     // Every caller got back exactly the entry that is on disk under its seq.
     for (const entry of recorded) expect(onDisk[entry.seq - 1]).toEqual(entry);
     expect(new Set(onDisk.map((e) => e.target)).size).toBe(120);
+  });
+
+  it('When an entry says when its change was made (changedAt), then the time is kept under the hash, and a malformed one is refused', async () => {
+    const trail = new FileAuditTrail(dir, { clock });
+    const late = await trail.record(input(1, { changedAt: '2025-01-05T23:59:59.123Z', from: 'recovered' }));
+    expect(late).toMatchObject({ at: '2025-01-06T09:00:00.000Z', changedAt: '2025-01-05T23:59:59.123Z' });
+    await expect(trail.record(input(2, { changedAt: 'yesterday' }))).rejects.toThrow(InvalidAuditEntryError);
+    expect(entriesOf(trail.file)).toEqual([late]);
+    expect(await verifyAuditTrail(trail.file)).toEqual({ ok: true, entries: 1 });
+    // The time is part of what is hashed: changing it breaks the chain.
+    writeFileSync(trail.file, readFileSync(trail.file, 'utf8').replace('23:59:59.123Z', '23:59:58.123Z'));
+    expect(await verifyAuditTrail(trail.file)).toMatchObject({ ok: false, firstBadSeq: 1 });
   });
 
   it('When an entry is malformed, then it is refused and the others recorded at the same time are written', async () => {

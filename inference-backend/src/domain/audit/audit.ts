@@ -20,6 +20,11 @@ export interface AuditEntryInput {
   from: string;
   /** Free text: why (a retraining decision's figures, a rollback's reason). */
   reason?: string;
+  /**
+   * When the change itself was made (ISO 8601 UTC), for an entry written later than its change:
+   * one recorded at a restart for a change a crash cut off before its entry (`from: recovered`).
+   */
+  changedAt?: string;
 }
 
 export interface AuditEntry extends AuditEntryInput {

@@ -1,0 +1,131 @@
+import { appendFile, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { MANIFEST_FORMAT } from '../../domain/mlops/manifest';
+import type { ModelManifest } from '../../domain/mlops/manifest';
+import { FileAuditTrail, verifyAuditTrail } from '../audit';
+import { AUDIT_SINCE_FILE, reconcileRegistryAudit } from './auditReconciliation';
+import { archive, promote, rollback } from './lifecycle';
+import type { ChangeContext } from './lifecycle';
+import { saveModel, setAlias } from './modelRegistry';
+
+const draft = (name: string): Omit<ModelManifest, 'version' | 'parentVersion'> => ({
+  format: MANIFEST_FORMAT,
+  name,
+  createdAt: new Date(0).toISOString(),
+  target: 'department',
+  kind: 'linear_text_classifier',
+  labels: ['a', 'b'],
+  inputs: { textColumns: ['title'], contextColumns: [], tensor: { name: 'features', dimension: 1 } },
+  outputs: { name: 'probabilities' },
+  featurizer: {
+    version: 1,
+    maskingVersion: 1,
+    options: { maxFeatures: 1, wordNgrams: [1], charNgrams: [], minDocumentFrequency: 1 },
+    vocabulary: ['x'],
+    idf: [1],
+  },
+  trainingWindow: { trainRows: 1, testRows: 1 },
+  dataHash: 'abc',
+  metrics: {
+    target: 'department',
+    train: { rows: 1, accuracy: 1, macroF1: 1 },
+    test: { rows: 1, accuracy: 0.75, macroF1: 0.5, perClass: [], confusion: { labels: [], matrix: [] } },
+  },
+});
+
+const ana: ChangeContext = { actor: 'ana', role: 'admin', from: '10.0.0.7', reason: 'better F1' };
+
+describe('reconciling the registry with the audit trail at a restart', () => {
+  let dir: string;
+  let registryDir: string;
+  let trail: FileAuditTrail;
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'nocai-reconcile-'));
+    registryDir = join(dir, 'models');
+    trail = FileAuditTrail.inStateDir(join(dir, 'state'));
+    for (const byte of [1, 2, 3]) await saveModel(registryDir, draft('topic'), new Uint8Array([byte, byte, byte]));
+    // The first champion, set by the trainer (not audited, and older than the trail).
+    await setAlias(registryDir, 'topic', 'champion', 'v1');
+  });
+  afterEach(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  /** A service's start: the trail continued, then the registry reconciled with it. */
+  const restart = async () => {
+    trail = FileAuditTrail.inStateDir(join(dir, 'state'));
+    await trail.start();
+    return reconcileRegistryAudit(registryDir, trail);
+  };
+  const entries = async () => (await trail.list({ limit: 1000 })).entries;
+
+  it('When a promotion was cut off before its record, then the restart records it once, from recovered, and a second restart records nothing', async () => {
+    expect((await restart()).recorded).toEqual([]);
+    await promote(registryDir, 'topic', 'v2', {}, ana, trail);
+    // The process died between the history line and the record: the same files without the record.
+    await promote(registryDir, 'topic', 'v3', {}, { ...ana, actor: 'bob', reason: 'fault' });
+    const history = (await readFile(join(registryDir, 'topic', 'aliases.jsonl'), 'utf8')).trim().split('\n');
+    const cutOff = JSON.parse(history[history.length - 1]) as { at: string };
+
+    const first = await restart();
+    expect(first.recorded).toHaveLength(1);
+    const all = await entries();
+    expect(all.map((e) => [e.action, e.target, e.actor, e.from])).toEqual([
+      ['model.promote', 'model:topic@v2', 'ana', '10.0.0.7'],
+      ['model.promote', 'model:topic@v3', 'bob', 'recovered'],
+    ]);
+    expect(all[1]).toMatchObject({
+      role: 'unknown',
+      before: { champion: 'v2' },
+      after: { champion: 'v3' },
+      changedAt: cutOff.at,
+    });
+    expect(all[1].reason).toMatch(
+      /^recorded at the restart after an interrupted change: .*the reason given was: fault$/
+    );
+    expect(await verifyAuditTrail(trail.file)).toEqual({ ok: true, entries: 2 });
+
+    expect((await restart()).recorded).toEqual([]);
+    expect(await entries()).toHaveLength(2);
+  });
+
+  it("When the actor of a cut-off change was recorded before, then the recovered entry has that actor's role", async () => {
+    await restart();
+    await promote(registryDir, 'topic', 'v2', {}, ana, trail);
+    await rollback(registryDir, 'topic', {}, ana);
+    await archive(registryDir, 'topic', 'v3', ana);
+    const { recorded } = await restart();
+    expect(recorded.map((e) => [e.action, e.target, e.role, e.from])).toEqual([
+      ['model.rollback', 'model:topic@v1', 'admin', 'recovered'],
+      ['model.archive', 'model:topic@v3', 'admin', 'recovered'],
+    ]);
+    expect(await verifyAuditTrail(trail.file)).toEqual({ ok: true, entries: 3 });
+    expect((await restart()).recorded).toEqual([]);
+  });
+
+  it('When the registry had changes before the audit trail began, then they are not back-filled', async () => {
+    await promote(registryDir, 'topic', 'v2', {}, ana);
+    await archive(registryDir, 'topic', 'v3', ana);
+    const first = await restart();
+    expect(first.recorded).toEqual([]);
+    // Kept: the beginning does not move with the clock of later starts.
+    const since = JSON.parse(await readFile(join(trail.dir, AUDIT_SINCE_FILE), 'utf8')) as { since: string };
+    expect(since.since).toBe(first.since);
+    expect((await restart()).since).toBe(first.since);
+    expect(await entries()).toEqual([]);
+  });
+
+  it('When a model’s alias history is damaged, then that model is skipped with the reason and the others are reconciled', async () => {
+    for (const byte of [4, 5]) await saveModel(registryDir, draft('mttr'), new Uint8Array([byte]));
+    await restart();
+    await promote(registryDir, 'mttr', 'v2', {}, ana);
+    await promote(registryDir, 'topic', 'v2', {}, ana);
+    await appendFile(join(registryDir, 'topic', 'aliases.jsonl'), 'not json\n{"at":"x"}\n');
+    const { recorded, skipped } = await restart();
+    expect(recorded.map((e) => e.target)).toEqual(['model:mttr@v2']);
+    expect(skipped).toEqual([
+      { model: 'topic', problem: expect.stringMatching(/aliases\.jsonl.*line \d+ is not an alias change/) },
+    ]);
+  });
+});
