@@ -14,6 +14,7 @@ import { MedianMttrBaseline } from '../services/baselineModels';
 import type { Clock } from '../domain/series';
 import type { LineClassifier } from '../pipeline/logStage';
 import { incidentCoverage, type IncidentCoverage, type OpenedTicket } from './coverage';
+import { withCpu, type CpuSeconds } from './cpuMeter';
 
 export interface NoiseCompressionInput {
   client: InfluxClient;
@@ -29,11 +30,15 @@ export interface NoiseCompressionInput {
   incidents: readonly GroundTruthIncident[];
   /** The rules, or the ONNX champions of the serving path. */
   classifier: LineClassifier;
+  /** The local influxd, whose CPU seconds are counted beside this process's. */
+  influxdPid?: number;
 }
 
 export interface NoiseCompressionResult {
   lines: number;
   seconds: number;
+  /** CPU spent while the stage ran (not while its output was read back). */
+  cpu: CpuSeconds;
   /** Events whose final decision is alert (after the engine's re-labelling). */
   alertEvents: number;
   falseAlarmEvents: number;
@@ -92,16 +97,20 @@ export async function measureNoiseCompression(input: NoiseCompressionInput): Pro
   const { client, outputDb } = input;
   const writer = new InfluxWriter(client, { database: outputDb, batchSize: 5000 });
   const stage = createTriageLogStage({ ...input, writer, clock: { nowMs: () => input.endUs / 1000 }, settleMs: 0 });
-  let lines = 0;
   const started = performance.now();
-  for (let n = await stage.tick(); n > 0; n = await stage.tick()) lines += n;
-  await writer.flush();
+  const { result: lines, cpu } = await withCpu(input.influxdPid, async () => {
+    let processed = 0;
+    for (let n = await stage.tick(); n > 0; n = await stage.tick()) processed += n;
+    await writer.flush();
+    return processed;
+  });
   const seconds = (performance.now() - started) / 1000;
 
   const tickets = await readTickets(client, outputDb);
   return {
     lines,
     seconds,
+    cpu,
     alertEvents: await countEvents(client, outputDb, 'alert'),
     falseAlarmEvents: await countEvents(client, outputDb, 'false_alarm'),
     tickets,

@@ -1,5 +1,5 @@
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -17,6 +17,7 @@ import type { LineClassifier } from '../pipeline/logStage';
 import { ruleLineClassifier } from '../services/baselineModels';
 import { loadServingModels } from '../services/onnxModels';
 import { generateInventory, runBackfill } from '../simulator';
+import { withCpu, type CpuSeconds } from './cpuMeter';
 import { createTriageLogStage, measureNoiseCompression } from './noiseCompression';
 import { fmt, percent, progress, say } from './report';
 
@@ -34,6 +35,16 @@ export const TARGET_RSS_GROWTH = 0.1;
 export interface RateFigure {
   lines: number;
   seconds: number;
+  /** CPU seconds spent meanwhile by this process and (when known) by influxd: where the time went. */
+  cpu?: CpuSeconds;
+}
+
+function cpuText(figure: RateFigure): string {
+  const cpu = figure.cpu;
+  if (!cpu) return '';
+  const perLine = (seconds: number) => `${((seconds / figure.lines) * 1e6).toFixed(0)} µs/line`;
+  const influxd = cpu.influxd === undefined ? '' : `, influxd ${cpu.influxd.toFixed(1)} s (${perLine(cpu.influxd)})`;
+  return `; CPU: node ${cpu.node.toFixed(1)} s (${perLine(cpu.node)})${influxd}`;
 }
 
 export const linesPerSecond = (f: RateFigure): number => f.lines / f.seconds;
@@ -98,7 +109,7 @@ export function reportRatio(label: string, pipeline: RateFigure, influx: RateFig
   const verdict = target === undefined ? '' : `, ${value >= target ? 'meets' : 'MISSES'} the ${target} target`;
   say(
     `${label}: ${fmt(linesPerSecond(pipeline))} lines/s = ${value.toFixed(2)}× InfluxDB's own read+write rate ` +
-      `(${fmt(linesPerSecond(influx))} lines/s, same run, same data)${verdict}`
+      `(${fmt(linesPerSecond(influx))} lines/s, same run, same data)${verdict}${cpuText(pipeline)}`
   );
 }
 
@@ -266,16 +277,15 @@ async function main(): Promise<void> {
     say(`backfill: ${fmt(backfill.syslogLines)} syslog lines among ${fmt(backfill.points)} points`);
 
     const fromUs = endUs - (days + 1) * 86_400_000_000;
-    const influx = await measureInfluxReadWrite({
-      client,
-      inputDb,
-      scratchDb: await database('bench_speed_copy'),
-      fromUs,
-      toUs: endUs,
-    });
+    const scratchDb = await database('bench_speed_copy');
+    const { result: influx, cpu: influxCpu } = await withCpu(influxd?.pid, () =>
+      measureInfluxReadWrite({ client, inputDb, scratchDb, fromUs, toUs: endUs })
+    );
+    influx.cpu = influxCpu;
     say(
       `InfluxDB's own read+write (${fmt(PIPELINE_PAGE_LINES)}-line pages, the SyslogSource's query, one point per line ` +
-        `by the pipeline's writer): ${fmt(influx.lines)} lines in ${influx.seconds.toFixed(1)} s = ${fmt(linesPerSecond(influx))} lines/s`
+        `by the pipeline's writer): ${fmt(influx.lines)} lines in ${influx.seconds.toFixed(1)} s = ` +
+        `${fmt(linesPerSecond(influx))} lines/s${cpuText(influx)}`
     );
     const pipeline = async (label: string, classifier: LineClassifier) => {
       progress(`pipeline with triage (${label})`);
@@ -289,8 +299,10 @@ async function main(): Promise<void> {
         days,
         incidents,
         classifier,
+        influxdPid: influxd?.pid,
       });
-      return { figure: { lines: result.lines, seconds: result.seconds }, tickets: result.tickets.length };
+      const figure: RateFigure = { lines: result.lines, seconds: result.seconds, cpu: result.cpu };
+      return { figure, tickets: result.tickets.length };
     };
     const rule = await pipeline('rule classifier', ruleLineClassifier);
     progress('training the line models on the period before the measured one');

@@ -1,15 +1,19 @@
-import { OUTPUT } from '@nocai/contract';
+import { OUTPUT, SILENCE_SERIES, type Inventory } from '@nocai/contract';
+import type { Heartbeat } from '../domain/incidents';
+import type { SeriesPoint } from '../domain/series';
+import { MedianMttrBaseline } from '../services/baselineModels';
 import { TemplateMiner, type TemplateMinerState } from '../domain/logs/templateMiner';
 import type { SyslogLine } from '../domain/logs/syslogLine';
 import { ruleLineClassifier } from '../services/baselineModels';
 import { LogStage, type LogStageSource } from './logStage';
 import { MemorySink, MemoryStore } from './memoryPorts';
+import { TriageStep, type TriageResult, type TriageState } from './triageStep';
 
 const T0_US = 1_700_000_000_000_000;
 const F = OUTPUT.events.fields;
 
 /** Lines whose templates generalise as they arrive: a replay with a spoiled miner would name them differently. */
-function lines(): SyslogLine[] {
+function lines(spacingUs = 1_000_000): SyslogLine[] {
   const messages = [
     'link down on port 1',
     'link down on port 2',
@@ -24,7 +28,7 @@ function lines(): SyslogLine[] {
     'disk sdc full',
   ];
   return messages.map((message, i) => ({
-    timeUs: T0_US + i * 1_000_000,
+    timeUs: T0_US + i * spacingUs,
     hostname: `host-${i % 3}`,
     appname: 'kernel',
     facility: 'kern',
@@ -40,21 +44,78 @@ class ArraySource implements LogStageSource {
   }
 }
 
-function stageOver(sink: MemorySink, store: MemoryStore): LogStage<TemplateMinerState> {
-  return new LogStage<TemplateMinerState>({
-    source: new ArraySource(lines()),
-    sink,
-    store,
-    clock: { nowMs: () => T0_US / 1000 + 60_000 },
-    classifier: ruleLineClassifier,
-    createMiner: (state) => (state ? TemplateMiner.fromJSON(state) : new TemplateMiner()),
-    options: { batchSize: 3, settleMs: 0, startLookbackMs: 60_000, idleAdvanceMs: 60_000 },
+const INVENTORY: Inventory = {
+  sites: [{ id: 'site-a', name: 'Site A', kind: 'hospital', criticality: 3 }],
+  devices: [0, 1, 2].map((i) => ({ host: `host-${i}`, site: 'site-a', kind: 'server' as const, dependsOn: [] })),
+};
+
+/** The incident step, made to fail once on demand (as a ticket lookup in InfluxDB would). */
+class TroubledTriage extends TriageStep {
+  failNextRun = false;
+  override async run(
+    saved: TriageState | undefined,
+    events: Parameters<TriageStep['run']>[1],
+    targetUs: number,
+    nowMs: number
+  ): Promise<TriageResult> {
+    if (this.failNextRun) {
+      this.failNextRun = false;
+      throw new Error('InfluxDB did not answer the ticket lookup');
+    }
+    return super.run(saved, events, targetUs, nowMs);
+  }
+}
+
+function triageOver(): TroubledTriage {
+  return new TroubledTriage({
+    inventory: INVENTORY,
+    // Every device reports every 10 s: the engine learns cadences from these.
+    heartbeats: {
+      read: async (afterUs, toUs) => {
+        const beats: Heartbeat[] = [];
+        for (let t = Math.ceil((afterUs + 1) / 10_000_000) * 10_000_000; t <= toUs; t += 10_000_000) {
+          for (const d of INVENTORY.devices) {
+            // host-2 stops reporting after 5 minutes: a silence, until its next log line.
+            if (d.host !== 'host-2' || t < T0_US + 300_000_000) beats.push({ host: d.host, timeUs: t });
+          }
+        }
+        return beats;
+      },
+    },
+    tickets: { findById: async () => undefined, remember: () => undefined },
+    mttr: new MedianMttrBaseline([]),
+    similar: () => undefined,
+    eventTags: async () => undefined,
   });
 }
 
-async function drain(stage: LogStage<TemplateMinerState>, failures: { atTick: number; sink: MemorySink }[] = []) {
+/** With triage, the lines are two minutes apart: long enough for holds, silences and tickets. */
+function stageOver(sink: MemorySink, store: MemoryStore, triage?: TriageStep): LogStage<TemplateMinerState> {
+  const spacingUs = triage ? 120_000_000 : 1_000_000;
+  const spanMs = (lines(spacingUs).length * spacingUs) / 1000 + 60_000;
+  return new LogStage<TemplateMinerState>({
+    triage,
+    inventory: triage ? INVENTORY : undefined,
+    source: new ArraySource(lines(spacingUs)),
+    sink,
+    store,
+    clock: { nowMs: () => T0_US / 1000 + spanMs },
+    classifier: ruleLineClassifier,
+    createMiner: (state) => (state ? TemplateMiner.fromJSON(state) : new TemplateMiner()),
+    options: { batchSize: 3, settleMs: 0, startLookbackMs: spanMs, idleAdvanceMs: 60_000 },
+  });
+}
+
+async function drain(
+  stage: LogStage<TemplateMinerState>,
+  failures: { atTick: number; sink?: MemorySink; triage?: TroubledTriage }[] = []
+) {
   for (let tick = 1; tick < 100; tick++) {
-    for (const f of failures) if (f.atTick === tick) f.sink.failNextFlush = true;
+    for (const f of failures) {
+      if (f.atTick !== tick) continue;
+      if (f.sink) f.sink.failNextFlush = true;
+      if (f.triage) f.triage.failNextRun = true;
+    }
     let n: number;
     try {
       n = await stage.tick();
@@ -70,6 +131,8 @@ const byTime = (sink: MemorySink) =>
     .map((p) => ({ timeUs: p.timeUs, templateId: p.fields[F.templateId], template: p.fields[F.template] }))
     .sort((a, b) => a.timeUs - b.timeUs);
 
+const inOrder = (points: SeriesPoint[]) => points.map((p) => JSON.stringify(p)).sort();
+
 describe('LogStage', () => {
   it('When the write of a batch fails while the next page is already prepared, then the batch replays and every line gets exactly one event, named as in an uninterrupted run', async () => {
     const calm = new MemorySink();
@@ -83,6 +146,24 @@ describe('LogStage', () => {
 
     expect(calm.points).toHaveLength(lines().length);
     expect(byTime(troubled)).toEqual(byTime(calm));
+  });
+
+  it('When the incident step of a batch fails while the next page is being prepared, then the batch replays and the events, tickets and silences are those of an uninterrupted run', async () => {
+    const calm = new MemorySink();
+    await drain(stageOver(calm, new MemoryStore(), triageOver()));
+
+    const troubled = new MemorySink();
+    const triage = triageOver();
+    await drain(stageOver(troubled, new MemoryStore(), triage), [
+      { atTick: 2, triage },
+      { atTick: 3, sink: troubled },
+    ]);
+
+    const events = (sink: MemorySink) => sink.points.filter((p) => p.measurement === OUTPUT.events.measurement);
+    expect(events(calm)).toHaveLength(lines().length);
+    const kinds = new Set(calm.points.map((p) => p.measurement));
+    expect(kinds).toEqual(new Set([OUTPUT.events.measurement, OUTPUT.tickets.measurement, SILENCE_SERIES.measurement]));
+    expect(inOrder(troubled.points)).toEqual(inOrder(calm.points));
   });
 
   it('When a stage restarts from its stored state, then it goes on where the last committed batch ended', async () => {

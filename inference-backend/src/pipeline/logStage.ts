@@ -149,6 +149,68 @@ export class LogStage<MinerState> {
     this.miner = undefined;
 
     const watermarkUs = fresh.length ? fresh[fresh.length - 1].timeUs : state.watermarkUs;
+    const atWatermark = fresh.filter((l) => l.timeUs === watermarkUs).map(syslogLineKey);
+    const boundaryKeys = watermarkUs === state.watermarkUs ? [...state.boundaryKeys, ...atWatermark] : atWatermark;
+    // Taken before the lookahead mines the next page with the same miner (and not on an idle tick,
+    // which may end without a commit); the triage state is set once this batch's incident step ran.
+    const snapshot = (): LogStageState<MinerState> => ({
+      watermarkUs,
+      boundaryKeys,
+      miner: miner.toJSON(),
+      triage: state.triage,
+    });
+    let next = fresh.length > 0 ? snapshot() : undefined;
+    // The next page is read, mined and classified while this batch goes through the incident step
+    // and InfluxDB stores it (CPU here, I/O there), and its heartbeats are read from where this
+    // batch leaves the incident engine (its watermark, or further when the engine is ahead). Nothing
+    // of it is written or committed before this batch is: if anything of this batch fails, the
+    // lookahead and the miner it used are dropped, and the batch replays from the store.
+    const engineUs = Math.max(state.triage?.engineUs ?? watermarkUs, watermarkUs);
+    const lookahead = next ? this.startLookahead(next, upperUs, miner, engineUs) : undefined;
+    let decided: Decided | undefined;
+    try {
+      decided = await this.decide(state, fresh, classified, watermarkUs, upperUs);
+      if (decided) {
+        next ??= snapshot();
+        next.triage = decided.triageState;
+        await sink.write(decided.points);
+        await sink.flush();
+        await store.save(LOG_STAGE_STATE_KEY, next);
+      }
+    } catch (error) {
+      await lookahead?.result.catch(() => undefined);
+      throw error;
+    }
+    if (!decided || !next) {
+      // Idle, and the incident step has nothing to advance: the committed miner is untouched.
+      this.miner = miner;
+      return 0;
+    }
+    this.commit(next, miner, lookahead, fresh.length, decided.tickets);
+    this.deps.hooks?.onBatch?.({
+      lines: fresh.length,
+      events: classified.length,
+      tickets: decided.tickets.length,
+      seconds: Number(process.hrtime.bigint() - started) / 1e9,
+      watermarkUs,
+      newTemplates,
+    });
+    return fresh.length;
+  }
+
+  /**
+   * The incident step of a batch (when the stage runs triage) and the points to write: one
+   * aiops_events point per line with its final decision, plus tickets, silences and re-labelled
+   * events. Undefined: an idle tick with nothing to advance.
+   */
+  private async decide(
+    state: LogStageState<MinerState>,
+    fresh: SyslogLine[],
+    classified: Prepared<MinerState>['classified'],
+    watermarkUs: number,
+    upperUs: number
+  ): Promise<Decided | undefined> {
+    const { clock, options } = this.deps;
     let extra: SeriesPoint[] = [];
     let triageState = state.triage;
     let tickets: TriageResult['tickets'] = [];
@@ -171,14 +233,10 @@ export class LogStage<MinerState> {
       // (a backfill, a Telegraf catching up) would otherwise land behind the engine's clock.
       const idle = fresh.length === 0;
       if (idle && (state.triage === undefined || clock.nowMs() - this.lastLinesAtMs < options.idleAdvanceMs)) {
-        this.miner = miner;
-        return 0;
+        return undefined;
       }
       const targetUs = idle ? upperUs : watermarkUs;
-      if (idle && targetUs <= (state.triage?.engineUs ?? 0)) {
-        this.miner = miner;
-        return 0;
-      }
+      if (idle && targetUs <= (state.triage?.engineUs ?? 0)) return undefined;
       if (this.deps.evidence) {
         const fromUs = state.triage?.engineUs ?? (engineEvents[0]?.timeUs ?? targetUs) - 1;
         const extraEvents = targetUs > fromUs ? await this.deps.evidence.read(fromUs, targetUs) : [];
@@ -200,38 +258,25 @@ export class LogStage<MinerState> {
     const points: SeriesPoint[] = classified.map(({ line, mined, verdict, device }) =>
       eventPoint(line, mined, verdict, device)
     );
+    for (const point of extra) points.push(point);
+    return { points, tickets, triageState };
+  }
 
-    const written = sink.write([...points, ...extra]).then(() => sink.flush());
-    const atWatermark = fresh.filter((l) => l.timeUs === watermarkUs).map(syslogLineKey);
-    const boundaryKeys = watermarkUs === state.watermarkUs ? [...state.boundaryKeys, ...atWatermark] : atWatermark;
-    // Taken before the lookahead mines the next page with the same miner.
-    const next: LogStageState<MinerState> = { watermarkUs, boundaryKeys, miner: miner.toJSON(), triage: triageState };
-    // While InfluxDB stores this batch, the next page is read, mined and classified (CPU here,
-    // I/O there). Nothing of it is written or committed before this batch is: if the write fails,
-    // the lookahead and the miner it used are dropped, and the batch replays from the store.
-    const lookahead = fresh.length > 0 ? this.startLookahead(next, upperUs, miner) : undefined;
-    try {
-      await written;
-      await store.save(LOG_STAGE_STATE_KEY, next);
-    } catch (error) {
-      await lookahead?.result.catch(() => undefined);
-      throw error;
-    }
+  /** The batch is stored and its state saved: it becomes the committed state. */
+  private commit(
+    next: LogStageState<MinerState>,
+    miner: LineMiner<MinerState>,
+    lookahead: Lookahead<MinerState> | undefined,
+    lines: number,
+    tickets: TriageResult['tickets']
+  ): void {
+    const { clock } = this.deps;
     this.state = next;
     this.miner = miner;
     this.lookahead = lookahead;
-    if (fresh.length) this.lastLinesAtMs = clock.nowMs();
-    if (triageState) this.deps.triage?.committed(triageState, tickets);
+    if (lines) this.lastLinesAtMs = clock.nowMs();
+    if (next.triage) this.deps.triage?.committed(next.triage, tickets);
     this.deps.evidence?.committed?.();
-    this.deps.hooks?.onBatch?.({
-      lines: fresh.length,
-      events: points.length,
-      tickets: tickets.length,
-      seconds: Number(process.hrtime.bigint() - started) / 1e9,
-      watermarkUs,
-      newTemplates,
-    });
-    return fresh.length;
   }
 
   /** Mines and classifies `fresh` with `miner`. */
@@ -260,21 +305,22 @@ export class LogStage<MinerState> {
   /**
    * Reads the page after `after` (up to `upperUs`, as a tick at this instant would) and prepares
    * it with `miner`, which already holds everything of `after`. Resolves to undefined when that
-   * page has no new line (the next tick decides what to do then, from a fresh read).
+   * page has no new line (the next tick decides what to do then, from a fresh read). The
+   * heartbeats from `engineUs` (where the incident engine will stand after `after`'s batch) to the
+   * page's last line are read meanwhile; a run over another window reads its own.
    */
   private startLookahead(
     after: LogStageState<MinerState>,
     upperUs: number,
-    miner: LineMiner<MinerState>
+    miner: LineMiner<MinerState>,
+    engineUs: number
   ): Lookahead<MinerState> {
     const { source, options, triage } = this.deps;
     const result = (async () => {
       const lines = await source.read(after.watermarkUs, upperUs, options.batchSize);
       const fresh = freshLines(lines, after);
       if (fresh.length === 0) return undefined;
-      if (triage && after.triage) {
-        triage.prefetchHeartbeats(after.triage.engineUs, fresh[fresh.length - 1].timeUs);
-      }
+      triage?.prefetchHeartbeats(engineUs, fresh[fresh.length - 1].timeUs);
       return this.prepare(fresh, miner);
     })();
     // Observed by takeLookahead, or dropped with its batch: never an unhandled rejection.
@@ -325,6 +371,12 @@ interface Prepared<MinerState> {
     verdict: LineClassification;
   }>;
   newTemplates: number;
+}
+
+interface Decided {
+  points: SeriesPoint[];
+  tickets: TriageResult['tickets'];
+  triageState: TriageState | undefined;
 }
 
 interface Lookahead<MinerState> {

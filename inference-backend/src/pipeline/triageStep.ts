@@ -58,15 +58,16 @@ export interface TriageResult {
  */
 export class TriageStep {
   private engine: IncidentEngine | undefined;
-  /** Heartbeats read ahead for the next run (see prefetchHeartbeats). */
-  private prefetched: { fromUs: number; untilUs: number; beats: Promise<Heartbeat[]> } | undefined;
+  /** Heartbeats read ahead for the next runs (see prefetchHeartbeats), oldest first. */
+  private prefetched: Array<{ fromUs: number; untilUs: number; beats: Promise<Heartbeat[]> }> = [];
 
   constructor(private readonly deps: TriageStepDeps) {}
 
   /**
    * Starts reading the heartbeats of (fromUs, untilUs] for a run that will advance the engine
    * from `fromUs` to `untilUs` (the log stage knows both once it has read its page): the read
-   * then overlaps classifying. A run over another window reads its own.
+   * then overlaps classifying. A run over another window reads its own. Two windows are kept: the
+   * log stage reads the page after a batch while that batch's own run may still be to come.
    */
   prefetchHeartbeats(fromUs: number, untilUs: number): void {
     const { heartbeats } = this.deps;
@@ -74,15 +75,16 @@ export class TriageStep {
     const beats = heartbeats.read(fromUs, untilUs);
     // Observed by run(), which reads again if this failed.
     beats.catch(() => undefined);
-    this.prefetched = { fromUs, untilUs, beats };
+    this.prefetched = [...this.prefetched.slice(-1), { fromUs, untilUs, beats }];
   }
 
   private async heartbeatsOf(fromUs: number, untilUs: number): Promise<Heartbeat[]> {
     const { heartbeats } = this.deps;
-    const prefetched = this.prefetched;
-    this.prefetched = undefined;
+    const prefetched = this.prefetched.find((p) => p.fromUs === fromUs && p.untilUs === untilUs);
+    // What this run does not take is of use only to a later run.
+    this.prefetched = this.prefetched.filter((p) => p !== prefetched && p.fromUs >= untilUs);
     if (!heartbeats || untilUs <= fromUs) return [];
-    if (prefetched && prefetched.fromUs === fromUs && prefetched.untilUs === untilUs) {
+    if (prefetched) {
       const beats = await prefetched.beats.catch(() => undefined);
       if (beats) return beats;
     }

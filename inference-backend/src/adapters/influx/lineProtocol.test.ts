@@ -105,6 +105,22 @@ describe('toLineProtocol', () => {
       'm,a!=1,a\\ b=2,\uffff=4,\u{1f600}=3 v=1 7'
     );
   });
+  it('When a refused value is written again, then it is refused again, and a value accepted under one tag is written the same under another', () => {
+    const bad = point({ tags: { site: 'north\\' } });
+    expect(refusal(bad).key).toBe('site');
+    expect(refusal(point({ tags: { room: 'north\\' } })).key).toBe('room');
+    expect(toLineProtocol(point({ tags: { site: 'a b,c=d' } }))).toBe('m,site=a\\ b\\,c\\=d v=1 7');
+    expect(toLineProtocol(point({ tags: { room: 'a b,c=d' } }))).toBe('m,room=a\\ b\\,c\\=d v=1 7');
+  });
+
+  it('When many points share their names and tags, then each line is the one written for the point alone', () => {
+    const points = Array.from({ length: 50 }, (_, i) =>
+      point({ tags: { host: `h${i % 3}`, site: 's 1' }, fields: { message: `m"${i}`, z: i, a: true }, timeUs: i })
+    );
+    const lines = points.map(toLineProtocol);
+    expect(lines[49]).toBe('m,host=h1,site=s\\ 1 a=T,message="m\\"49",z=49 49');
+    expect(points.map(toLineProtocol)).toEqual(lines);
+  });
 });
 
 describe('scansAsOneLine', () => {

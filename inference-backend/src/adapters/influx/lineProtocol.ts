@@ -58,60 +58,139 @@ export class UnrepresentableValueError extends Error {
 }
 
 export function toLineProtocol(point: SeriesPoint): string {
-  checkName('measurement', point.measurement);
-  let key = escapeMeasurement(point.measurement);
-  const tags: Array<[key: string, escapedKey: string, value: string]> = [];
-  for (const [k, v] of Object.entries(point.tags)) {
+  let key = checkedMeasurement(point.measurement);
+  const tags: EscapedTag[] = [];
+  for (const k of Object.keys(point.tags)) {
+    const v = point.tags[k];
     // InfluxDB rejects empty tag values; an absent tag is the faithful encoding.
     if (v === '') continue;
-    checkTagText('tag key', k, k);
-    checkTagText('tag value', k, v);
-    tags.push([k, escapeTag(k), v]);
+    tags.push({ key: k, escapedKey: checkedTagKey(k), value: v, escapedValue: checkedTagValue(k, v) });
   }
   // InfluxDB compares tag keys as escaped bytes; sorted input spares it a re-sort of the key.
-  tags.sort((a, b) => compareCodePoints(a[1], b[1]));
-  for (const [, escapedKey, value] of tags) key += `,${escapedKey}=${escapeTag(value)}`;
+  if (!isSortedByEscapedKey(tags)) tags.sort((a, b) => compareCodePoints(a.escapedKey, b.escapedKey));
+  for (let i = 0; i < tags.length; i++) key += `,${tags[i].escapedKey}=${tags[i].escapedValue}`;
 
-  const fields: string[] = [];
+  let fields = '';
   let longestFieldKeyBytes = 0;
   const addField = (name: string, encoded: string) => {
-    checkName('field key', name);
-    const escapedName = escapeTag(name);
-    longestFieldKeyBytes = Math.max(longestFieldKeyBytes, Buffer.byteLength(escapedName));
-    fields.push(`${escapedName}=${encoded}`);
+    const checked = checkedFieldKey(name);
+    if (checked.bytes > longestFieldKeyBytes) longestFieldKeyBytes = checked.bytes;
+    fields += fields === '' ? `${checked.escaped}=${encoded}` : `,${checked.escaped}=${encoded}`;
   };
-  for (const name of Object.keys(point.fields).sort()) {
+  for (const name of sortedKeys(point.fields)) {
     const value = point.fields[name];
     if (typeof value === 'number') addField(name, floatLiteral(name, value));
     else if (typeof value === 'boolean') addField(name, value ? 'T' : 'F');
     else addField(name, stringLiteral(value));
   }
   if (point.intFields) {
-    for (const name of Object.keys(point.intFields).sort()) addField(name, intLiteral(name, point.intFields[name]));
+    for (const name of sortedKeys(point.intFields)) addField(name, intLiteral(name, point.intFields[name]));
   }
-  if (fields.length === 0) {
+  if (fields === '') {
     throw new UnrepresentableValueError('measurement', point.measurement, `the point at ${point.timeUs} has no fields`);
   }
 
-  const keyBytes = Buffer.byteLength(key) + FIELD_KEY_SEPARATOR_BYTES + longestFieldKeyBytes;
-  if (keyBytes > MAX_SERIES_KEY_BYTES) {
-    const longest = tags.reduce<[string, string] | undefined>(
-      (best, [k, , v]) => (best === undefined || v.length > best[1].length ? [k, v] : best),
-      undefined
-    );
-    throw new UnrepresentableValueError(
-      longest ? 'tag value' : 'measurement',
-      longest ? longest[0] : point.measurement,
-      `the series key would be ${keyBytes} bytes, over InfluxDB's limit of ${MAX_SERIES_KEY_BYTES}`
-    );
+  // A UTF-16 code unit is at most 3 UTF-8 bytes: most keys are far enough below the limit to skip counting.
+  if (key.length * 3 + FIELD_KEY_SEPARATOR_BYTES + longestFieldKeyBytes > MAX_SERIES_KEY_BYTES) {
+    const keyBytes = Buffer.byteLength(key) + FIELD_KEY_SEPARATOR_BYTES + longestFieldKeyBytes;
+    if (keyBytes > MAX_SERIES_KEY_BYTES) {
+      const longest = tags.reduce<[string, string] | undefined>(
+        (best, { key: k, value: v }) => (best === undefined || v.length > best[1].length ? [k, v] : best),
+        undefined
+      );
+      throw new UnrepresentableValueError(
+        longest ? 'tag value' : 'measurement',
+        longest ? longest[0] : point.measurement,
+        `the series key would be ${keyBytes} bytes, over InfluxDB's limit of ${MAX_SERIES_KEY_BYTES}`
+      );
+    }
   }
 
   if (!Number.isSafeInteger(Math.trunc(point.timeUs))) {
     throw new UnrepresentableValueError('timestamp', point.measurement, `${point.timeUs} is not a time in µs`);
   }
-  const line = `${key} ${fields.join(',')} ${Math.trunc(point.timeUs)}`;
-  if (!scansAsOneLine(line)) throw misreadLineError(point);
+  const line = `${key} ${fields} ${Math.trunc(point.timeUs)}`;
+  // Without any backslash the splitter cannot go wrong: names and tags hold no LF, string fields no
+  // quote, so every quote it meets opens or closes a string field (see scansAsOneLine).
+  if (line.includes('\\') && !scansAsOneLine(line)) throw misreadLineError(point);
   return line;
+}
+
+interface EscapedTag {
+  key: string;
+  escapedKey: string;
+  value: string;
+  escapedValue: string;
+}
+
+/**
+ * Names, tag keys and tag values already checked, with their escaped forms: the pipeline writes
+ * the same few measurement names, keys, hosts and sites on every point (issue 13: line protocol
+ * was a tenth of the pipeline's time). Only accepted texts are kept, so a refused one is checked,
+ * and refused, every time. Bounded: a cache full of one-off values is emptied and starts again.
+ */
+class CheckedCache<T> {
+  private readonly entries = new Map<string, T>();
+
+  constructor(private readonly maxEntries: number) {}
+
+  get(text: string, check: () => T): T {
+    let value = this.entries.get(text);
+    if (value === undefined) {
+      value = check();
+      if (this.entries.size >= this.maxEntries) this.entries.clear();
+      this.entries.set(text, value);
+    }
+    return value;
+  }
+}
+
+const measurements = new CheckedCache<string>(1024);
+const fieldKeys = new CheckedCache<{ escaped: string; bytes: number }>(1024);
+const tagKeys = new CheckedCache<string>(1024);
+const tagValues = new CheckedCache<string>(16_384);
+
+function checkedMeasurement(name: string): string {
+  return measurements.get(name, () => {
+    checkName('measurement', name);
+    return escapeMeasurement(name);
+  });
+}
+
+function checkedFieldKey(name: string): { escaped: string; bytes: number } {
+  return fieldKeys.get(name, () => {
+    checkName('field key', name);
+    const escaped = escapeTag(name);
+    return { escaped, bytes: Buffer.byteLength(escaped) };
+  });
+}
+
+function checkedTagKey(key: string): string {
+  return tagKeys.get(key, () => {
+    checkTagText('tag key', key, key);
+    return escapeTag(key);
+  });
+}
+
+/** The check of a value does not depend on its key; only a refusal names the key. */
+function checkedTagValue(key: string, value: string): string {
+  return tagValues.get(value, () => {
+    checkTagText('tag value', key, value);
+    return escapeTag(value);
+  });
+}
+
+function isSortedByEscapedKey(tags: readonly EscapedTag[]): boolean {
+  for (let i = 1; i < tags.length; i++)
+    if (compareCodePoints(tags[i - 1].escapedKey, tags[i].escapedKey) > 0) return false;
+  return true;
+}
+
+/** Field names in the order they are written; the pipeline's points name them in that order already. */
+function sortedKeys(record: object): readonly string[] {
+  const keys = Object.keys(record);
+  for (let i = 1; i < keys.length; i++) if (keys[i - 1] > keys[i]) return keys.sort();
+  return keys;
 }
 
 function partLabel(part: LinePart, key: string): string {
@@ -186,7 +265,11 @@ function escapeTag(text: string): string {
   return text.replace(/[, =]/g, (c) => `\\${c}`);
 }
 
+/** Quotes, backslashes and surrogates (paired or not): only then is there anything to replace. */
+const NEEDS_STRING_ESCAPE = /["\\\uD800-\uDFFF]/;
+
 function stringLiteral(value: string): string {
+  if (!NEEDS_STRING_ESCAPE.test(value)) return `"${value}"`;
   return `"${value.replace(/["\\]/g, (c) => `\\${c}`).replace(LONE_SURROGATES, '\ufffd')}"`;
 }
 

@@ -82,6 +82,11 @@ export class IncidentEngine {
   readonly options: IncidentEngineOptions;
   private readonly graph: DependencyGraph;
   private state: EngineState;
+  /**
+   * The hosts of `state.hosts` in sorted order, or undefined when a host came or went since: the
+   * engine walks them at every 30 s step (issue 13: sorting them each time was its largest cost).
+   */
+  private sortedHosts: string[] | undefined;
 
   constructor(inventory: Inventory, options: Partial<IncidentEngineOptions> = {}, state?: EngineState) {
     this.options = { ...DEFAULT_INCIDENT_ENGINE_OPTIONS, ...options };
@@ -139,8 +144,14 @@ export class IncidentEngine {
     if (hs === undefined) {
       hs = { cadence: newCadence(timeUs) };
       this.state.hosts[host] = hs;
+      this.sortedHosts = undefined;
     }
     return hs;
+  }
+
+  private hostsInOrder(): readonly string[] {
+    this.sortedHosts ??= Object.keys(this.state.hosts).sort();
+    return this.sortedHosts;
   }
 
   private ingestHeartbeats(): void {
@@ -184,7 +195,7 @@ export class IncidentEngine {
 
   private detectSilences(now: number): void {
     const fresh: { host: string; record: SilenceRecord }[] = [];
-    for (const host of Object.keys(this.state.hosts).sort()) {
+    for (const host of this.hostsInOrder()) {
       const hs = this.state.hosts[host];
       if (hs.silence !== undefined && hs.silence.recoveredAtUs === undefined) continue;
       // No device is silent before minSilenceMs, whatever its cadence: most hosts stop here, on
@@ -756,21 +767,31 @@ export class IncidentEngine {
     this.state.incidents = this.state.incidents.filter(
       (i) => isActive(i) || i.closedAtUs === undefined || now - i.closedAtUs < retentionUs
     );
-    const live = new Set(this.state.incidents.map((i) => i.id));
-    for (const source of Object.keys(this.state.logins).sort()) this.expireLogins(source, now);
-    for (const [host, hs] of Object.entries(this.state.hosts)) {
+    // Built when a silence names an incident: most steps have none (issue 13: the per-step cost).
+    let live: Set<string> | undefined;
+    const sources = Object.keys(this.state.logins);
+    if (sources.length > 1) sources.sort();
+    for (const source of sources) this.expireLogins(source, now);
+    let forgotten = false;
+    for (const host of this.hostsInOrder()) {
+      const hs = this.state.hosts[host];
       const s = hs.silence;
       if (s !== undefined && s.recoveredAtUs !== undefined && now - s.recoveredAtUs >= retentionUs)
         hs.silence = undefined;
-      if (s?.incidentId !== undefined && !live.has(s.incidentId)) s.incidentId = undefined;
+      if (s?.incidentId !== undefined) {
+        live ??= new Set(this.state.incidents.map((i) => i.id));
+        if (!live.has(s.incidentId)) s.incidentId = undefined;
+      }
       if (
-        !this.graph.isKnown(host) &&
         hs.silence === undefined &&
-        now - hs.cadence.lastSeenUs > UNKNOWN_HOST_RETENTION_US
+        now - hs.cadence.lastSeenUs > UNKNOWN_HOST_RETENTION_US &&
+        !this.graph.isKnown(host)
       ) {
         delete this.state.hosts[host];
+        forgotten = true;
       }
     }
+    if (forgotten) this.sortedHosts = undefined;
   }
 }
 
