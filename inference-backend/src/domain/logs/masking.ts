@@ -266,3 +266,39 @@ export function maskMessageTokens(message: string): string[] {
 export function isMaskToken(token: string): boolean {
   return token.length >= 3 && token.charCodeAt(0) === 60 && token.charCodeAt(token.length - 1) === 62;
 }
+
+const CODE_SLASH = 47;
+const CODE_AT = 64;
+const CODE_BACKSLASH = 92;
+const CODE_LESS_THAN = 60;
+
+/**
+ * Whether masking with the built-in rules leaves `text` as it is but for whitespace (collapsed to
+ * single spaces): ASCII without a digit, `/`, `@`, `\` or `<`, no token longer than
+ * MAX_MASKED_TOKEN_CHARS. maskToken returns such tokens unchanged, no unit follows a `<NUM>` and
+ * no placeholder repeats, so a caller may read the text itself instead of building the masked
+ * copy (the featurizer at serving time, issue 9). A new rule that can act on such text must
+ * change this test too.
+ */
+export function isMaskedAsIs(text: string): boolean {
+  let tokenChars = 0;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (isSpace(code)) {
+      tokenChars = 0;
+      continue;
+    }
+    if (
+      code >= 128 ||
+      (code >= CODE_ZERO && code <= CODE_NINE) ||
+      code === CODE_SLASH ||
+      code === CODE_AT ||
+      code === CODE_BACKSLASH ||
+      code === CODE_LESS_THAN ||
+      ++tokenChars > MAX_MASKED_TOKEN_CHARS
+    ) {
+      return false;
+    }
+  }
+  return true;
+}

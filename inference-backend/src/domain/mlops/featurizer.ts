@@ -1,4 +1,5 @@
-import { createMasker, MASKING_VERSION } from '../logs/masking';
+import { createMasker, isMaskedAsIs, MASKING_VERSION } from '../logs/masking';
+import { WordTable } from './wordTable';
 
 /**
  * Text → TF-IDF features for the linear classifiers. ONNX cannot mask or tokenise, so this
@@ -81,6 +82,9 @@ export const LEAD_PREFIX = '^';
 export const Block = { Word: 0, Char: 1, Context: 2, Lead: 3 } as const;
 export type Block = (typeof Block)[keyof typeof Block];
 const BLOCKS = 4;
+
+/** The blocks of a row's ids in the order FeatureCounter counts them (its `ends`). */
+const ROW_BLOCKS = [Block.Word, Block.Lead, Block.Context, Block.Char] as const;
 
 export function blockOf(feature: string): Block {
   if (feature.startsWith(CONTEXT_PREFIX)) return Block.Context;
@@ -224,6 +228,12 @@ class FeatureCounter {
   /** Distinct ids of the row being counted, in order of first occurrence: touched[0 .. size). */
   private touched = new Int32Array(1024);
   private size = 0;
+  /**
+   * Where each block's ids end in touched, in the order they are counted: word n-grams, lead,
+   * context, character n-grams. A feature id is in one block only, so a row's ids come grouped
+   * by block, each group in order of first occurrence (see ROW_BLOCKS).
+   */
+  private readonly ends = new Int32Array(ROW_BLOCKS.length);
   /** Serial number of the input being counted (WordEntry.lastInput). */
   private serial = 0;
   private distinct: WordEntry[] = [];
@@ -280,6 +290,7 @@ class FeatureCounter {
       }
     }
     // The lead block: word n-grams of the first words again, as leadFeatures lists them.
+    this.ends[0] = this.size;
     const lead = Math.min(count, this.options.leadWords ?? 0);
     for (const n of wordNgrams) {
       if (n === 1) {
@@ -291,11 +302,13 @@ class FeatureCounter {
       }
     }
     // Only inputs with context pay for listing and sorting it.
+    this.ends[1] = this.size;
     if (hasEntries(input.context)) {
       const context: string[] = [];
       contextFeatures(input.context, context);
       for (const feature of context) this.add(ids.feature(feature));
     }
+    this.ends[2] = this.size;
     if (charNgrams.length > 0) {
       // Once per distinct word, times its occurrences: a repeated word's n-grams were all met
       // at its first occurrence, so the order of first occurrence is the same.
@@ -317,6 +330,7 @@ class FeatureCounter {
         for (let e = 0; e < grams.length; e++) this.add(grams[e], times);
       }
     }
+    this.ends[3] = this.size;
     const result = take(this.touched, this.counts, this.size);
     for (let e = 0; e < this.size; e++) this.counts[this.touched[e]] = 0;
     this.size = 0;
@@ -334,16 +348,36 @@ class FeatureCounter {
   }
 
   /**
-   * Appends the input's distinct ids to `columns` and their counts to `tf` from `at` on
-   * (growing both when needed); the number appended.
+   * Appends the input's tf-idf row to `sink` (its distinct columns in order of first occurrence,
+   * and their values, each block scaled to its length as weighRow does); the number appended.
+   * The row's blocks are its runs of ids (ends), so no per-column block lookup, and counts are
+   * weighed as they are read: the serving path (issue 9: predict throughput). The sums of
+   * squares run over each block's values in the same order as weighRow's, so the values are
+   * bit for bit those of transform and transformCorpus.
    */
-  countInto(input: FeatureInput, sink: CountSink): number {
+  weighInto(input: FeatureInput, sink: RowSink, weights: RowWeights): number {
     return this.countWith(input, (touched, counts, size) => {
       sink.reserve(size);
-      const { columns, tf, length: at } = sink;
-      for (let e = 0; e < size; e++) {
-        columns[at + e] = touched[e];
-        tf[at + e] = counts[touched[e]];
+      const { columns, values, length: at } = sink;
+      const { idf, sublinear, lengths } = weights;
+      const ends = this.ends;
+      let from = 0;
+      for (let b = 0; b < ROW_BLOCKS.length; b++) {
+        const to = ends[b];
+        let sum = 0;
+        for (let e = from; e < to; e++) {
+          const id = touched[e];
+          const c = counts[id];
+          const v = (sublinear ? (c < SUBLINEAR_TF.length ? SUBLINEAR_TF[c] : 1 + Math.log(c)) : c) * idf[id];
+          columns[at + e] = id;
+          values[at + e] = v;
+          sum += v * v;
+        }
+        if (to > from) {
+          const scale = sum > 0 ? lengths[ROW_BLOCKS[b]] / Math.sqrt(sum) : 0;
+          for (let e = at + from; e < at + to; e++) values[e] *= scale;
+        }
+        from = to;
       }
       sink.length += size;
       return size;
@@ -351,10 +385,17 @@ class FeatureCounter {
   }
 }
 
-/** Growing buffers of (column, count) pairs: the rows of a batch, back to back. */
-class CountSink {
+/** What weighs a row's counts: per-column idf, sublinear tf or not, and each block's length. */
+interface RowWeights {
+  idf: Float64Array;
+  sublinear: boolean;
+  lengths: Float64Array;
+}
+
+/** Growing buffers of (column, value) pairs: the rows of a batch, back to back. */
+class RowSink {
   columns = new Int32Array(1 << 16);
-  tf = new Float32Array(1 << 16);
+  values = new Float32Array(1 << 16);
   length = 0;
 
   reserve(more: number): void {
@@ -362,17 +403,19 @@ class CountSink {
     const capacity = Math.max(this.length + more, this.columns.length * 2);
     const columns = new Int32Array(capacity);
     columns.set(this.columns.subarray(0, this.length));
-    const tf = new Float32Array(capacity);
-    tf.set(this.tf.subarray(0, this.length));
+    const values = new Float32Array(capacity);
+    values.set(this.values.subarray(0, this.length));
     this.columns = columns;
-    this.tf = tf;
+    this.values = values;
   }
 }
 
+/** Rows a batch featurizes before it reserves room for the rest, at their mean width plus a quarter. */
+const PROJECT_AFTER_ROWS = 256;
+
 /** What transformBatch writes into; one per caller, so that overlapping callers never share them. */
 export class BatchBuffers {
-  readonly counts = new CountSink();
-  values = new Float32Array(0);
+  readonly rows = new RowSink();
 }
 
 /** `<`: placeholders (`<num>`) have no character n-grams. */
@@ -494,7 +537,9 @@ class PairTable {
  * Serving: ids are vocabulary columns. Words of the vocabulary's word and lead features are a
  * fixed table (their bigrams and lead bigrams hang off them); other words only need their
  * character n-grams and are kept in a bounded cache. Character n-gram ids are found when a
- * word is first met, so loading a model does not pay for the words no input uses.
+ * word is first met, so loading a model does not pay for the words no input uses. Words are
+ * found by scanning char codes (WordTable), and a text that masking leaves as it is is read
+ * as it is, never copied masked and lower-cased.
  */
 function vocabularyIds(
   options: FeaturizerOptions,
@@ -529,22 +574,11 @@ function vocabularyIds(
   });
   const bigramTable = new PairTable(bigrams.map(([a, b, column]) => [a.key, b.key, column]));
   const leadBigramTable = new PairTable(leadBigrams.map(([a, b, column]) => [a.key, b.key, column]));
-  const others = new Map<string, WordEntry>();
-  const word = (w: string) => {
-    let entry = known.get(w) ?? others.get(w);
-    if (!entry) {
-      entry = newEntry(w, hasUnigrams ? lookup(w) : -1, -1, -1);
-      if (others.size >= CHAR_CACHE_WORDS) others.clear();
-      others.set(w, entry);
-    }
-    return entry;
-  };
+  const table = new WordTable<WordEntry>((w) => newEntry(w, hasUnigrams ? lookup(w) : -1, -1, -1), CHAR_CACHE_WORDS);
+  for (const entry of known.values()) table.addPermanent(entry);
   return {
-    tokens(text, out) {
-      const ws = words(text);
-      out.length = ws.length;
-      for (let i = 0; i < ws.length; i++) out[i] = word(ws[i]);
-    },
+    tokens: (text, out) =>
+      isMaskedAsIs(text) ? table.scanAscii(text, out) : table.scan(masker.mask(text).toLowerCase(), out),
     chars: (entry) => (entry.chars ??= charIds(entry.text, options.charNgrams, lookup)),
     bigram: (a, b) => (a.key >= 0 && b.key >= 0 ? bigramTable.get(a.key, b.key) : -1),
     leadUnigram: (a) => a.lead ?? -1,
@@ -721,6 +755,7 @@ export function createFeaturizer(params: FeaturizerParams): Featurizer {
   const lengths = Float64Array.of(1, 1, 1, params.options.leadWeight ?? 0.5);
   const dimension = params.vocabulary.length;
   const counter = new FeatureCounter(params.options, vocabularyIds(params.options, params.vocabulary, index));
+  const weights: RowWeights = { idf, sublinear, lengths };
   return {
     params,
     dimension,
@@ -731,18 +766,22 @@ export function createFeaturizer(params: FeaturizerParams): Featurizer {
       return { indices: Array.from(columns), values: Array.from(values) };
     },
     transformBatch(inputs, buffers = new BatchBuffers()) {
-      const sink = buffers.counts;
+      const sink = buffers.rows;
       sink.length = 0;
       const rowPtr = new Int32Array(inputs.length + 1);
-      for (let r = 0; r < inputs.length; r++) rowPtr[r + 1] = rowPtr[r] + counter.countInto(inputs[r], sink);
-      const nnz = sink.length;
-      const indices = sink.columns.subarray(0, nnz);
-      if (buffers.values.length < nnz) buffers.values = new Float32Array(sink.columns.length);
-      const values = buffers.values.subarray(0, nnz);
       for (let r = 0; r < inputs.length; r++) {
-        weighRow(indices, sink.tf, rowPtr[r], rowPtr[r + 1] - rowPtr[r], idf, blocks, sublinear, lengths, values);
+        // The block's size projected from its first rows: one growth instead of one per doubling.
+        if (r === PROJECT_AFTER_ROWS) sink.reserve(Math.ceil(((sink.length / r) * (inputs.length - r) * 5) / 4));
+        rowPtr[r + 1] = rowPtr[r] + counter.weighInto(inputs[r], sink, weights);
       }
-      return { rows: inputs.length, cols: dimension, rowPtr, indices, values };
+      const nnz = sink.length;
+      return {
+        rows: inputs.length,
+        cols: dimension,
+        rowPtr,
+        indices: sink.columns.subarray(0, nnz),
+        values: sink.values.subarray(0, nnz),
+      };
     },
     transformCorpus(corpus, rows) {
       // Corpus term id → column, -1 when the vocabulary dropped it.

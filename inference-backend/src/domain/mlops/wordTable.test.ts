@@ -1,0 +1,110 @@
+import fc from 'fast-check';
+import { isMaskedAsIs, maskMessage } from '../logs/masking';
+import { words } from './featurizer';
+import { WordTable } from './wordTable';
+
+/** Characters that exercise every branch of the scan: case, digits, placeholders, Unicode letters and numbers, surrogates. */
+const PIECES = [
+  'a',
+  'Z',
+  'q',
+  '_',
+  '1',
+  '7',
+  ' ',
+  '\t',
+  '\n',
+  '<',
+  '>',
+  '*',
+  '/',
+  '@',
+  '\\',
+  '.',
+  '-',
+  ':',
+  'ß',
+  'Ä',
+  'é',
+  'e\u0301',
+  'İ',
+  'ǅ',
+  'Σ',
+  'ж',
+  '中',
+  '²',
+  '𝐁',
+  '𝟏',
+  '🔥',
+  '\ud800',
+  '\udc00',
+  '<num>',
+  '<NUM>',
+  '<*>',
+  'ms',
+  'KB',
+  '10.0.0.1',
+  'http://x.org/a',
+  'ab',
+  'cd',
+];
+const texts = fc.array(fc.constantFrom(...PIECES), { maxLength: 40 }).map((parts) => parts.join(''));
+
+/** The words of `text` as the serving featurizer finds them with a table of `cacheSize` words. */
+function served(table: WordTable<{ text: string }>, text: string): string[] {
+  const out: Array<{ text: string }> = [];
+  if (isMaskedAsIs(text)) table.scanAscii(text, out);
+  else table.scan(maskMessage(text).toLowerCase(), out);
+  return out.map((entry) => entry.text);
+}
+
+describe('WordTable', () => {
+  it('When a text is scanned, then its words are exactly those words() finds, whether remembered or forgotten', () => {
+    // A cache of three words is forgotten again and again, a permanent word never is.
+    const table = new WordTable((text) => ({ text }), 3);
+    table.addPermanent({ text: 'ab' });
+    fc.assert(
+      fc.property(texts, (text) => {
+        expect(served(table, text)).toEqual(words(text));
+      }),
+      { numRuns: 2000, seed: 9 }
+    );
+  });
+
+  it('When the same word is met twice, then it is the same entry (no new entry per occurrence)', () => {
+    const created: string[] = [];
+    const table = new WordTable((text) => {
+      created.push(text);
+      return { text };
+    }, 100);
+    const out: Array<{ text: string }> = [];
+    table.scanAscii('Reset PASSWORD reset password', out);
+    expect(out.map((e) => e.text)).toEqual(['reset', 'password', 'reset', 'password']);
+    expect(out[0]).toBe(out[2]);
+    expect(created).toEqual(['reset', 'password']);
+  });
+});
+
+describe('isMaskedAsIs', () => {
+  it('When it holds, then masking only collapses whitespace', () => {
+    fc.assert(
+      fc.property(texts, (text) => {
+        if (isMaskedAsIs(text))
+          expect(maskMessage(text)).toBe(
+            text
+              .split(/[\t\n\v\f\r ]+/)
+              .filter(Boolean)
+              .join(' ')
+          );
+      }),
+      { numRuns: 2000, seed: 9 }
+    );
+  });
+
+  it('When a text has digits, addresses or non-ASCII letters, then it does not hold', () => {
+    expect(isMaskedAsIs('printer offline on floor three')).toBe(true);
+    for (const text of ['port 22', 'see /var/log', 'mail a@b.c', 'Straße', '<num>', `x${'y'.repeat(300)}`]) {
+      expect(isMaskedAsIs(text)).toBe(false);
+    }
+  });
+});

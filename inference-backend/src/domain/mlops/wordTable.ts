@@ -1,0 +1,168 @@
+/**
+ * The words of a masked, lower-cased text exactly as the featurizer's `words()` finds them with
+ * `/<[a-z*]+>|[\p{L}\p{N}_]+/gu` (a `<placeholder>`, or a run of Unicode letters, digits and `_`;
+ * one code unit alone is dropped), found by scanning char codes and looked up by a hash of them.
+ * Serving met each word as a fresh substring of a regex match array, hashed again by a Map: half
+ * of featurizing (issue 9: predict throughput). Here a word already in the table costs no
+ * allocation at all.
+ */
+
+const LESS_THAN = 60;
+const GREATER_THAN = 62;
+const ASTERISK = 42;
+const LOWER_A = 97;
+const LOWER_Z = 122;
+const FNV_OFFSET = 0x811c9dc5;
+const FNV_PRIME = 0x01000193;
+
+const WORD_CHAR_RE = /^[\p{L}\p{N}_]$/u;
+/** ASCII letters, digits and `_`. */
+const ASCII_WORD = Uint8Array.from({ length: 128 }, (_, c) => (WORD_CHAR_RE.test(String.fromCharCode(c)) ? 1 : 0));
+/** Whether each BMP code unit is a word character: 0 not yet asked, 1 yes, 2 no (asked of the regex on first sight). */
+const bmpWordClass = new Uint8Array(0x10000);
+
+function isBmpWordChar(code: number): boolean {
+  let known = bmpWordClass[code];
+  if (known === 0) {
+    // A lone surrogate is a code point of its own under the `u` flag, and no letter.
+    known = WORD_CHAR_RE.test(String.fromCharCode(code)) ? 1 : 2;
+    bmpWordClass[code] = known;
+  }
+  return known === 1;
+}
+
+/** Code units taken by the word character at `i` (2 for a letter outside the BMP); 0 when it is none. */
+function wordCharWidth(s: string, i: number): number {
+  const code = s.charCodeAt(i);
+  if (code < 128) return ASCII_WORD[code];
+  if (code >= 0xd800 && code <= 0xdbff && i + 1 < s.length) {
+    const low = s.charCodeAt(i + 1);
+    if (low >= 0xdc00 && low <= 0xdfff) {
+      return WORD_CHAR_RE.test(String.fromCharCode(code, low)) ? 2 : 0;
+    }
+  }
+  return isBmpWordChar(code) ? 1 : 0;
+}
+
+/** The code of an ASCII upper-case letter's lower case; any other code as it is. */
+const lowerAscii = (code: number) => (code >= 65 && code <= 90 ? code | 32 : code);
+
+function hashOf(s: string, from: number, to: number): number {
+  let h = FNV_OFFSET;
+  for (let i = from; i < to; i++) h = Math.imul(h ^ s.charCodeAt(i), FNV_PRIME);
+  return h;
+}
+
+/**
+ * Entries by word: permanent ones (the model's vocabulary words) and, up to `cacheSize`, words
+ * met while serving; when that many are cached, they are all forgotten (memory stays bounded).
+ * Open addressing with linear probing over typed arrays, each slot the entry's number + 1.
+ */
+export class WordTable<T extends { readonly text: string }> {
+  private slots = new Int32Array(1024);
+  private hashes = new Int32Array(1024);
+  private readonly entries: T[] = [];
+  private permanent = 0;
+
+  constructor(
+    private readonly create: (word: string) => T,
+    private readonly cacheSize: number
+  ) {}
+
+  /** Adds an entry that is never forgotten; only before the first scan. */
+  addPermanent(entry: T): void {
+    this.insert(entry, hashOf(entry.text, 0, entry.text.length));
+    this.permanent = this.entries.length;
+  }
+
+  /** The entries of the words of `s` (masked and lower-cased already), in order, into `out` (its length set). */
+  scan(s: string, out: T[]): void {
+    this.scanWith(s, out, false);
+  }
+
+  /**
+   * scan of the lower-cased `text`, which is ASCII (isMaskedAsIs): upper-case letters are folded
+   * as they are read, so the lower-cased copy is never built.
+   */
+  scanAscii(text: string, out: T[]): void {
+    this.scanWith(text, out, true);
+  }
+
+  private scanWith(s: string, out: T[], fold: boolean): void {
+    const length = s.length;
+    let n = 0;
+    let i = 0;
+    while (i < length) {
+      const code = s.charCodeAt(i);
+      if (code === LESS_THAN) {
+        let j = i + 1;
+        for (let c = s.charCodeAt(j); j < length && ((c >= LOWER_A && c <= LOWER_Z) || c === ASTERISK);) {
+          c = s.charCodeAt(++j);
+        }
+        if (j > i + 1 && j < length && s.charCodeAt(j) === GREATER_THAN) {
+          out[n++] = this.entryOf(s, i, j + 1, hashOf(s, i, j + 1), false);
+          i = j + 1;
+        } else {
+          i++;
+        }
+        continue;
+      }
+      const start = i;
+      let h = FNV_OFFSET;
+      for (let width = wordCharWidth(s, i); width > 0 && i < length; width = i < length ? wordCharWidth(s, i) : 0) {
+        h = Math.imul(h ^ (fold ? lowerAscii(s.charCodeAt(i)) : s.charCodeAt(i)), FNV_PRIME);
+        if (width === 2) h = Math.imul(h ^ s.charCodeAt(i + 1), FNV_PRIME);
+        i += width;
+      }
+      if (i === start) i++;
+      else if (i - start > 1) out[n++] = this.entryOf(s, start, i, h, fold);
+    }
+    out.length = n;
+  }
+
+  private entryOf(s: string, from: number, to: number, h: number, fold: boolean): T {
+    const { slots, hashes, entries } = this;
+    const mask = slots.length - 1;
+    const size = to - from;
+    for (let slot = h & mask; ; slot = (slot + 1) & mask) {
+      const number = slots[slot];
+      if (number === 0) break;
+      if (hashes[slot] !== h) continue;
+      const text = entries[number - 1].text;
+      if (text.length !== size) continue;
+      let k = 0;
+      if (fold) while (k < size && text.charCodeAt(k) === lowerAscii(s.charCodeAt(from + k))) k++;
+      else while (k < size && text.charCodeAt(k) === s.charCodeAt(from + k)) k++;
+      if (k === size) return entries[number - 1];
+    }
+    if (entries.length - this.permanent >= this.cacheSize) this.forgetCached();
+    const entry = this.create(fold ? s.slice(from, to).toLowerCase() : s.slice(from, to));
+    this.insert(entry, h);
+    return entry;
+  }
+
+  private insert(entry: T, h: number): void {
+    this.entries.push(entry);
+    if (this.entries.length * 2 > this.slots.length) this.rebuild(this.slots.length * 2);
+    else this.place(this.entries.length, h);
+  }
+
+  private place(number: number, h: number): void {
+    const mask = this.slots.length - 1;
+    let slot = h & mask;
+    while (this.slots[slot] !== 0) slot = (slot + 1) & mask;
+    this.slots[slot] = number;
+    this.hashes[slot] = h;
+  }
+
+  private rebuild(capacity: number): void {
+    this.slots = new Int32Array(capacity);
+    this.hashes = new Int32Array(capacity);
+    this.entries.forEach((entry, e) => this.place(e + 1, hashOf(entry.text, 0, entry.text.length)));
+  }
+
+  private forgetCached(): void {
+    this.entries.length = this.permanent;
+    this.rebuild(this.slots.length);
+  }
+}
