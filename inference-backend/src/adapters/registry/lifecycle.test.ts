@@ -2,8 +2,6 @@ import { mkdir, mkdtemp, readFile, rm, utimes, writeFile } from 'node:fs/promise
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AuditEntry, AuditEntryInput, AuditSink } from '../../domain/audit/audit';
-import { MANIFEST_FORMAT } from '../../domain/mlops/manifest';
-import type { ModelManifest } from '../../domain/mlops/manifest';
 import { trainTextClassifier } from '../../domain/mlops/textClassifier';
 import { exportLinearClassifier } from '../onnx/linearClassifierExport';
 import { DamagedModelError, ModelNotFoundError, RegistryConflictError } from './errors';
@@ -19,32 +17,9 @@ import {
 import type { ChangeContext } from './lifecycle';
 import { LOCK_DIR } from './modelLock';
 import { listVersions, loadModel, readAliases, saveModel, setAlias } from './modelRegistry';
+import { draftManifest } from './registryFixture';
 
-const draft = (name: string, extra: Partial<ModelManifest> = {}): Omit<ModelManifest, 'version' | 'parentVersion'> => ({
-  format: MANIFEST_FORMAT,
-  name,
-  createdAt: new Date(0).toISOString(),
-  target: 'department',
-  kind: 'linear_text_classifier',
-  labels: ['a', 'b'],
-  inputs: { textColumns: ['title'], contextColumns: [], tensor: { name: 'features', dimension: 1 } },
-  outputs: { name: 'probabilities' },
-  featurizer: {
-    version: 1,
-    maskingVersion: 1,
-    options: { maxFeatures: 1, wordNgrams: [1], charNgrams: [], minDocumentFrequency: 1 },
-    vocabulary: ['x'],
-    idf: [1],
-  },
-  trainingWindow: { trainRows: 1, testRows: 1 },
-  dataHash: 'abc',
-  metrics: {
-    target: 'department',
-    train: { rows: 1, accuracy: 1, macroF1: 1 },
-    test: { rows: 1, accuracy: 0.75, macroF1: 0.5, perClass: [], confusion: { labels: [], matrix: [] } },
-  },
-  ...extra,
-});
+const draft = draftManifest;
 
 /** An audit sink that also reads the alias file when called: the change must already be on disk. */
 class RecordingSink implements AuditSink {

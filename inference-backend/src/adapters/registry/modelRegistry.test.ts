@@ -1,35 +1,11 @@
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { MANIFEST_FORMAT } from '../../domain/mlops/manifest';
-import type { ModelManifest } from '../../domain/mlops/manifest';
 import { listModels, listVersions, loadModel, saveModel, setAlias } from './modelRegistry';
 import { readAliasHistory } from './registryFiles';
+import { draftManifest } from './registryFixture';
 
-const draft = (name: string): Omit<ModelManifest, 'version' | 'parentVersion'> => ({
-  format: MANIFEST_FORMAT,
-  name,
-  createdAt: new Date(0).toISOString(),
-  target: 'department',
-  kind: 'linear_text_classifier',
-  labels: ['a', 'b'],
-  inputs: { textColumns: ['title'], contextColumns: [], tensor: { name: 'features', dimension: 1 } },
-  outputs: { name: 'probabilities' },
-  featurizer: {
-    version: 1,
-    maskingVersion: 1,
-    options: { maxFeatures: 1, wordNgrams: [1], charNgrams: [], minDocumentFrequency: 1 },
-    vocabulary: ['x'],
-    idf: [1],
-  },
-  trainingWindow: { trainRows: 1, testRows: 1 },
-  dataHash: 'abc',
-  metrics: {
-    target: 'department',
-    train: { rows: 1, accuracy: 1, macroF1: 1 },
-    test: { rows: 1, accuracy: 1, macroF1: 1, perClass: [], confusion: { labels: [], matrix: [] } },
-  },
-});
+const draft = draftManifest;
 
 describe('model registry', () => {
   let dir: string;
