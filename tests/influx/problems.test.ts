@@ -120,7 +120,7 @@ describe('nocai problems train against InfluxDB', () => {
     expect(v.prAuc).toBeGreaterThan(v.noSkillPrAuc + 0.3);
     expect(v.prAuc).toBeGreaterThan(v.bestSingleSeries.prAuc);
     expect(v.leadTime.warned).toBeGreaterThan(0);
-    expect(v.leadTime.medianMinutes).toBeGreaterThanOrEqual(30);
+    expect(v.leadTime.median).toBeGreaterThanOrEqual(30);
     expect(v.prCurve.length).toBeGreaterThan(2);
     expect(v.segments.map((s) => s.entity)).toEqual(manifest.entities.seen);
 

@@ -147,7 +147,7 @@ describe('a user-defined PLC overheating problem, trained and served by the back
         `${baseline.prAuc.toFixed(3)} (${baseline.feature}, ${baseline.direction}), no skill ${v.noSkillPrAuc.toFixed(3)}; ` +
         `threshold ${trained.threshold.toFixed(3)}: ${trained.report.threshold.alerts.truePositives} of ` +
         `${trained.report.threshold.alerts.alerts} validation alerts right, ${trained.report.threshold.alerts.warned} of ` +
-        `${trained.report.threshold.alerts.events} events warned, median lead ${v.leadTime.medianMinutes} min\n`
+        `${trained.report.threshold.alerts.events} events warned, median lead ${v.leadTime.median} min\n`
     );
     expect(trained.alias).toBe('champion');
     expect(v.prAuc).toBeGreaterThan(baseline.prAuc);

@@ -16,6 +16,7 @@ import {
   ProblemDefinitionError,
   ProblemNotFoundError,
 } from '../domain/problems/errors';
+import { formatLead } from '../domain/problems/evaluation';
 import type { ProblemSeriesSource } from '../domain/problems/ports';
 import type { ProblemTrainingResult } from '../services/problemTraining';
 import { ProblemService } from '../services/problemService';
@@ -80,7 +81,7 @@ export function trainingSummary(result: ProblemTrainingResult): string {
       `${v.bestSingleSeries.feature} ${figure(v.bestSingleSeries.prAuc)}), ROC-AUC ${figure(v.rocAuc)}`,
     `  threshold ${figure(result.threshold)} (${r.threshold.policy.policy}${r.threshold.reason ? `; ${r.threshold.reason}` : ''}): ` +
       `precision ${figure(v.atThreshold.precision)}, recall ${figure(v.atThreshold.recall)}; ` +
-      `${lead.warned}/${lead.events} events warned, median lead ${lead.medianMinutes === null ? 'n/a' : `${Math.round(lead.medianMinutes)} min`}`,
+      `${lead.warned}/${lead.events} events warned, median lead ${formatLead(lead)}`,
   ];
   return `${lines.join('\n')}\n`;
 }

@@ -138,6 +138,12 @@ describe('nocai problems train-file and predict-file', () => {
     expect(report.cv.kind).toBe('rolling-origin, purged by the horizon');
     expect(report.rows.validation).toBe(clock - Math.round(clock * 0.75) + 1);
     expect(report.validation.prAuc).toBeGreaterThan(3 * report.validation.noSkillPrAuc);
+    // The time column counts steps, not minutes: the alerts' lead is in its unit, within the horizon of 10.
+    expect(report.validation.leadTime.unit).toBe('t units');
+    expect(report.validation.leadTime.warned).toBeGreaterThan(0);
+    expect(report.validation.leadTime.median).toBeGreaterThan(0);
+    expect(report.validation.leadTime.max).toBeLessThanOrEqual(10);
+    expect(run.out.stdout).toMatch(/runs warned, median lead \d+(\.\d+)? t units/);
   });
 
   const badTable = (name: string, text: string) => {

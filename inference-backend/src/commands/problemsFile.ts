@@ -10,9 +10,11 @@ import { trainProblemOnRows } from '../domain/problems/automl';
 import type { ProblemTrainOptions, TrainedProblem } from '../domain/problems/automl';
 import { countOnsets } from '../domain/problems/dataset';
 import { ProblemDataError } from '../domain/problems/errors';
+import { formatLead } from '../domain/problems/evaluation';
 import {
   isTableProblemManifest,
   parseTimeCell,
+  tableTimeUnit,
   TABLE_PROBLEM_KIND,
   tableEntities,
   tableFolds,
@@ -145,7 +147,8 @@ export function fileTrainingSummary(trained: Omit<TrainedProblem, 'spec'>, out: 
       `  validation PR-AUC ${figure(v.prAuc)} (no skill ${figure(v.noSkillPrAuc)}, best single input ` +
         `${v.bestSingleSeries.feature} ${figure(v.bestSingleSeries.prAuc)}), ROC-AUC ${figure(v.rocAuc)}`,
       `  threshold ${figure(trained.threshold)} (${r.threshold.policy.policy}${r.threshold.reason ? `; ${r.threshold.reason}` : ''}): ` +
-        `precision ${figure(v.atThreshold.precision)}, recall ${figure(v.atThreshold.recall)}, ${v.atThreshold.alerts} alerts`,
+        `precision ${figure(v.atThreshold.precision)}, recall ${figure(v.atThreshold.recall)}, ${v.atThreshold.alerts} alerts; ` +
+        `${v.leadTime.warned}/${v.leadTime.events} runs warned, median lead ${formatLead(v.leadTime)}`,
     ].join('\n') + '\n'
   );
 }
@@ -227,6 +230,7 @@ export async function runProblemsTrainFile(
         },
         folds: cv.folds,
         cvKind: cv.kind,
+        timeUnit: tableTimeUnit(table.rows, spec),
         validationPeriod: { fromMs: -Infinity, toMs: Infinity },
       },
       train,

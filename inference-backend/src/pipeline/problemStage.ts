@@ -5,7 +5,7 @@ import { ProblemDataError } from '../domain/problems/errors';
 import type { ProblemAlarmRecord } from '../domain/problems/evidence';
 import { calibrationText, problemReference, rankByContribution, topFactors } from '../domain/problems/explanation';
 import type { ProblemReference, ProblemShap } from '../domain/problems/explanation';
-import { ALERT_REPEAT_MS } from '../domain/problems/evaluation';
+import { ALERT_REPEAT_MS, medianLeadMinutes } from '../domain/problems/evaluation';
 import { FOREST_EPSILON } from '../domain/problems/learners';
 import type { ProblemManifest } from '../domain/problems/manifest';
 import type { ProblemSeriesSource, ServedProblem, ServedProblemCatalog } from '../domain/problems/ports';
@@ -234,7 +234,7 @@ export class ProblemStage {
     const threshold = manifest.threshold;
     const version = `${manifest.name}@${manifest.version}`;
     const horizonHours = (spec.horizonSteps * step) / 3_600_000;
-    const medianLead = manifest.metrics.validation.leadTime.medianMinutes;
+    const medianLead = medianLeadMinutes(manifest.metrics.validation.leadTime);
     const leadTimeHours = medianLead === null ? null : Math.round((medianLead / 60) * 100) / 100;
     const points: SeriesPoint[] = [];
     const alarms: ProblemAlarmRecord[] = [];

@@ -89,7 +89,7 @@ describe('trainProblem', () => {
     expect(trained.threshold).toBeGreaterThan(0.2);
     expect(v.atThreshold.precision).toBeGreaterThanOrEqual(0.7);
     expect(v.leadTime.warned).toBeGreaterThan(0);
-    expect(v.leadTime.medianMinutes).toBeGreaterThanOrEqual(30);
+    expect(v.leadTime.median).toBeGreaterThanOrEqual(30);
     expect(v.segments.map((s) => s.entity)).toEqual(series.map((s) => s.entity));
     expect(progress.some((m) => m.includes('winner'))).toBe(true);
   });

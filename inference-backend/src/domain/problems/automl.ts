@@ -12,7 +12,7 @@ import {
   averagePrecision,
   curvePoints,
   expectedCalibrationError,
-  leadMinutes,
+  alertLeads,
   rocAuc,
   summariseLeads,
   thresholdForPrecision,
@@ -55,6 +55,9 @@ export interface ProblemTrainOptions {
   grids?: Partial<Record<ProblemCandidate, ProblemLearnerSpec[]>>;
   onProgress: ProgressListener;
 }
+
+/** Leads of series (epoch-ms times) are counted in minutes. */
+export const MINUTES = { name: 'minutes', size: 60_000 } as const;
 
 export const DEFAULT_PROBLEM_TRAIN_OPTIONS: ProblemTrainOptions = { folds: 3, seed: 1, onProgress: () => undefined };
 
@@ -144,6 +147,8 @@ export interface ProblemFitSetup {
   events: { training: number; validation: number };
   folds: Fold[];
   cvKind: ProblemCvKind;
+  /** The rows' time unit for lead times: minutes of epoch ms, a table's numbers, or rows. */
+  timeUnit: { name: string; size: number };
   /** The onsets counted in the lead times fall in [fromMs, toMs). */
   validationPeriod: { fromMs: number; toMs: number };
 }
@@ -259,6 +264,7 @@ export function trainProblem(
       events: { training: trainingEvents, validation: validationEvents },
       folds: purgedFolds(train.timesMs, trainRows, opts.folds, horizonMs),
       cvKind: 'rolling-origin, purged by the horizon',
+      timeUnit: MINUTES,
       validationPeriod,
     },
     train,
@@ -423,12 +429,13 @@ export function trainProblemOnRows(
     const onsets = valid.onsetTimesMs[e].filter((t) => t >= validationPeriod.fromMs && t < validationPeriod.toMs);
     events += onsets.length;
     leads.push(
-      ...leadMinutes(
+      ...alertLeads(
         onsets,
         rows.map((i) => valid.timesMs[i]),
         scores,
         threshold,
-        horizonMs
+        horizonMs,
+        setup.timeUnit.size
       )
     );
     const at = atThreshold(scores, labels, threshold);
@@ -441,7 +448,7 @@ export function trainProblemOnRows(
       recall: at.recall,
     });
   });
-  const leadTime = summariseLeads(leads, events);
+  const leadTime = summariseLeads(leads, events, setup.timeUnit.name);
 
   const prevalence = positives(valid.labels) / Math.max(1, valid.labels.length);
   const report: ProblemReport = {

@@ -1,4 +1,14 @@
-import { alertFigures, atThreshold, averagePrecision, leadMinutes, rocAuc, thresholdForPrecision } from './evaluation';
+import {
+  alertFigures,
+  alertLeads,
+  atThreshold,
+  averagePrecision,
+  formatLead,
+  medianLeadMinutes,
+  rocAuc,
+  summariseLeads,
+  thresholdForPrecision,
+} from './evaluation';
 import type { AlertRows } from './evaluation';
 
 const STEP_MS = 5 * 60_000;
@@ -93,7 +103,25 @@ describe('alert figures', () => {
     const times = [0, 10, 20, 30, 40, 50].map((m) => m * minute);
     const scores = [0.9, 0.1, 0.8, 0.9, 0.2, 0.9];
     // Horizon 35 min before the event at 50 min: rows at 20, 30, 40 qualify; the first alert is at 20.
-    expect(leadMinutes([50 * minute], times, scores, 0.5, 35 * minute)).toEqual([30]);
-    expect(leadMinutes([50 * minute], times, scores, 0.95, 35 * minute)).toEqual([]);
+    expect(alertLeads([50 * minute], times, scores, 0.5, 35 * minute, minute)).toEqual([30]);
+    expect(alertLeads([50 * minute], times, scores, 0.95, 35 * minute, minute)).toEqual([]);
+  });
+
+  it('When the times are cycles, then the leads are cycles and no minute figure is claimed', () => {
+    const cycles = [100, 101, 102, 103, 104, 105];
+    const scores = [0.1, 0.1, 0.9, 0.9, 0.2, 0.9];
+    const leads = alertLeads([106], cycles, scores, 0.5, 5, 1);
+    expect(leads).toEqual([4]);
+    const lead = summariseLeads(leads, 1, 'cycle units');
+    expect(lead).toMatchObject({ unit: 'cycle units', median: 4, warned: 1, events: 1 });
+    expect(formatLead(lead)).toBe('4 cycle units');
+    expect(medianLeadMinutes(lead)).toBeNull();
+    expect(formatLead(summariseLeads([44.6], 1, 'minutes'))).toBe('45 min');
+    expect(medianLeadMinutes(summariseLeads([44.6], 1, 'minutes'))).toBe(44.6);
+  });
+
+  it('When a report predates lead units, then its median lead in minutes is still read', () => {
+    expect(medianLeadMinutes({ medianMinutes: 45 })).toBe(45);
+    expect(medianLeadMinutes({ medianMinutes: null })).toBeNull();
   });
 });

@@ -270,44 +270,65 @@ export interface LeadTimes {
   events: number;
   /** Onsets with at least one alert within the horizon before them. */
   warned: number;
-  /** Minutes from the first alert in the horizon to the onset, over warned events. */
-  medianMinutes: number | null;
-  minMinutes: number | null;
-  maxMinutes: number | null;
+  /**
+   * The unit of the leads: `minutes` for series and tables with ISO 8601 times; for a table whose
+   * time column holds numbers (cycles, steps), that column's unit (`cycle units`); `rows` for a
+   * table in file order.
+   */
+  unit: string;
+  /** From the first alert in the horizon to the onset, over warned events, in `unit`. */
+  median: number | null;
+  min: number | null;
+  max: number | null;
 }
 
-/** Lead times, in minutes, of the warned onsets among `events`, summarised. */
-export function summariseLeads(minutes: readonly number[], events: number): LeadTimes {
-  const leads = [...minutes].sort((a, b) => a - b);
+/** The median lead in minutes, or null (none warned, or leads counted in cycles or rows). Reads reports from before `unit` too. */
+export function medianLeadMinutes(lead: LeadTimes | { medianMinutes: number | null }): number | null {
+  if ('medianMinutes' in lead) return lead.medianMinutes;
+  return lead.unit === 'minutes' ? lead.median : null;
+}
+
+/** How a lead reads to a person: "45 min", "12 cycle units", "n/a". */
+export function formatLead(lead: LeadTimes): string {
+  if (lead.median === null) return 'n/a';
+  return lead.unit === 'minutes' ? `${Math.round(lead.median)} min` : `${+lead.median.toFixed(2)} ${lead.unit}`;
+}
+
+/** Lead times, each in `unit`, of the warned onsets among `events`, summarised. */
+export function summariseLeads(leads: readonly number[], events: number, unit: string): LeadTimes {
+  const sorted = [...leads].sort((a, b) => a - b);
   return {
     events,
-    warned: leads.length,
-    medianMinutes: leads.length ? leads[Math.floor((leads.length - 1) / 2)] : null,
-    minMinutes: leads.length ? leads[0] : null,
-    maxMinutes: leads.length ? leads[leads.length - 1] : null,
+    warned: sorted.length,
+    unit,
+    median: sorted.length ? sorted[Math.floor((sorted.length - 1) / 2)] : null,
+    min: sorted.length ? sorted[0] : null,
+    max: sorted.length ? sorted[sorted.length - 1] : null,
   };
 }
 
 /**
  * How early the alerts came, for one entity: for each onset at time T, the first row at
- * t ∈ [T − horizon, T) with probability ≥ threshold; its lead is T − t, in minutes. Onsets without
- * such a row are missed and have no lead.
+ * t ∈ [T − horizon, T) with probability ≥ threshold; its lead is (T − t) / unitSize (60,000 for
+ * minutes of epoch-ms times, 1 for a table's own numbers). Onsets without such a row are missed
+ * and have no lead.
  */
-export function leadMinutes(
-  onsetTimesMs: readonly number[],
-  rowTimesMs: ArrayLike<number>,
+export function alertLeads(
+  onsetTimes: readonly number[],
+  rowTimes: ArrayLike<number>,
   scores: ArrayLike<number>,
   threshold: number,
-  horizonMs: number
+  horizon: number,
+  unitSize: number
 ): number[] {
   const leads: number[] = [];
-  for (const onset of onsetTimesMs) {
+  for (const onset of onsetTimes) {
     let first = Infinity;
-    for (let i = 0; i < rowTimesMs.length; i++) {
-      const t = rowTimesMs[i];
-      if (t >= onset - horizonMs && t < onset && scores[i] >= threshold && t < first) first = t;
+    for (let i = 0; i < rowTimes.length; i++) {
+      const t = rowTimes[i];
+      if (t >= onset - horizon && t < onset && scores[i] >= threshold && t < first) first = t;
     }
-    if (first !== Infinity) leads.push((onset - first) / 60_000);
+    if (first !== Infinity) leads.push((onset - first) / unitSize);
   }
   return leads;
 }

@@ -53,6 +53,18 @@ export function parseTimeCell(text: string): number {
   return ms;
 }
 
+/**
+ * The unit of the table's times, for lead times: minutes when the time column holds ISO 8601
+ * times (epoch ms), the column's own unit when it holds numbers (cycles, steps), rows without one.
+ */
+export function tableTimeUnit(rows: readonly Cells[], spec: Pick<TableProblemSpec, 'time'>): { name: string; size: number } {
+  if (spec.time === undefined) return { name: 'rows', size: 1 };
+  const column = spec.time;
+  const first = rows.find((row) => (row[column] ?? '').trim() !== '');
+  const text = first === undefined ? '' : (first[column] ?? '').trim();
+  return Number.isFinite(Number(text)) ? { name: `${column} units`, size: 1 } : { name: 'minutes', size: 60_000 };
+}
+
 const LABELS: Record<string, number> = { '0': 0, '1': 1, false: 0, true: 1 };
 
 /**
