@@ -3,6 +3,7 @@ import { ticketPoint } from '../../inference-backend/src/adapters/influx/tickets
 import { toLineProtocol } from '../../inference-backend/src/adapters/influx/lineProtocol';
 import { freshDatabase } from '../support/influx';
 import { outputDatabaseOf, startTestBackend, type TestBackend } from '../support/service';
+import { sampleTicket } from '../../inference-backend/src/domain/tickets/ticketFixture';
 
 /**
  * The tickets one predicted problem's alerts opened (issue 12), as Grafana's `problems` query asks for them:
@@ -11,31 +12,26 @@ import { outputDatabaseOf, startTestBackend, type TestBackend } from '../support
 describe('GET /api/tickets?problem= against a real influxd', () => {
   let backend: TestBackend;
   const nowMs = Date.now();
-  const ticket = (id: string, over: Partial<Ticket>): Ticket => ({
-    id,
-    openedAtMs: nowMs - 3_600_000,
-    updatedAtMs: nowMs - 3_600_000,
-    status: 'open',
-    source: 'logs',
-    title: id,
-    eventClass: 'environment',
-    department: 'facilities',
-    priority: 'P2',
-    confidence: 0.81,
-    needsReview: false,
-    site: 'fact-01',
-    siteKind: 'factory',
-    host: 'freezer-01',
-    deviceKind: 'sensor',
-    mttrP50Seconds: 600,
-    mttrP90Seconds: 1200,
-    relatedAlertCount: 1,
-    explanation: [{ feature: 'freezer.door_open_count:mean_24', weight: 1.2, value: 3.25 }],
-    similarTickets: [],
-    modelVersion: 'problem-freezer-warm@v1',
-    version: 1,
-    ...over,
-  });
+  const ticket = (id: string, over: Partial<Ticket>): Ticket =>
+    sampleTicket({
+      id,
+      openedAtMs: nowMs - 3_600_000,
+      updatedAtMs: nowMs - 3_600_000,
+      source: 'logs',
+      title: id,
+      eventClass: 'environment',
+      confidence: 0.81,
+      site: 'fact-01',
+      siteKind: 'factory',
+      host: 'freezer-01',
+      deviceKind: 'sensor',
+      mttrP50Seconds: 600,
+      mttrP90Seconds: 1200,
+      explanation: [{ feature: 'freezer.door_open_count:mean_24', weight: 1.2, value: 3.25 }],
+      modelVersion: 'problem-freezer-warm@v1',
+      version: 1,
+      ...over,
+    });
 
   beforeAll(async () => {
     const influx = await freshDatabase('svc_problems');

@@ -11,6 +11,7 @@ import { MedianMttrBaseline, RuleTextRouter } from '../../inference-backend/src/
 import { TicketService } from '../../inference-backend/src/services/ticketService';
 import { readYaml } from '../grafana/repo';
 import { freshDatabase } from '../support/influx';
+import { sampleTicket } from '../../inference-backend/src/domain/tickets/ticketFixture';
 
 /**
  * Production accuracy end to end against a real influxd, without the backend: tickets and
@@ -47,31 +48,15 @@ describe('production accuracy from verdicts, on a real influxd', () => {
   let paged: Array<{ model: string; version: string; accuracy: number }>;
   let serial = 0;
 
-  const base = (patch: Partial<Ticket>): Ticket => ({
-    id: `T-${++serial}`,
-    openedAtMs: systemClock.nowMs() - 2 * HOUR,
-    updatedAtMs: systemClock.nowMs() - 2 * HOUR,
-    status: 'open',
-    source: 'complaint',
-    title: 'UPS on battery',
-    eventClass: 'power',
-    department: 'facilities',
-    priority: 'P2',
-    confidence: 0.9,
-    needsReview: false,
-    site: 'hosp-01',
-    siteKind: 'hospital',
-    host: 'hosp-01-ups-01',
-    deviceKind: 'ups',
-    mttrP50Seconds: 3600,
-    mttrP90Seconds: 7200,
-    relatedAlertCount: 1,
-    explanation: [],
-    similarTickets: [],
-    modelVersion: ROUTER_CHAMPION,
-    version: 0,
-    ...patch,
-  });
+  const base = (patch: Partial<Ticket>): Ticket =>
+    sampleTicket({
+      id: `T-${++serial}`,
+      openedAtMs: systemClock.nowMs() - 2 * HOUR,
+      updatedAtMs: systemClock.nowMs() - 2 * HOUR,
+      modelVersion: ROUTER_CHAMPION,
+      version: 0,
+      ...patch,
+    });
 
   beforeAll(async () => {
     ({ client, database } = await freshDatabase('accuracy'));

@@ -10,6 +10,7 @@ import type { AuditEntry, AuditEntryInput, AuditSink } from '../domain/audit/aud
 import type { ImportedManifest } from '../domain/mlops/importedModel';
 import { runModelsImport } from './modelImport';
 import type { ModelsImportFlags } from './modelImport';
+import { multiclassDump, softmax } from '../adapters/registry/import/lightgbmFixture';
 
 class MemorySink implements AuditSink {
   readonly entries: AuditEntryInput[] = [];
@@ -17,34 +18,6 @@ class MemorySink implements AuditSink {
     this.entries.push(entry);
     return { ...entry, seq: this.entries.length, at: new Date().toISOString(), prevHash: '', hash: '' };
   }
-}
-
-/** A LightGBM 3-class model on one feature: x <= 0 → class 0 wins, else class 2 wins (leaves ±1). */
-const multiclassDump = (objective = 'multiclass num_class:3') => ({
-  objective,
-  num_class: 3,
-  num_tree_per_iteration: 3,
-  max_feature_idx: 0,
-  feature_names: ['load'],
-  tree_info: [1, 0, -1].map((sign) => ({
-    num_cat: 0,
-    tree_structure: {
-      split_feature: 0,
-      threshold: 0,
-      decision_type: '<=',
-      default_left: true,
-      missing_type: 'NaN',
-      left_child: { leaf_value: sign },
-      right_child: { leaf_value: -sign },
-    },
-  })),
-});
-
-/** Softmax of the leaves of `multiclassDump` for x <= 0 ([1, 0, -1]) and x > 0 ([-1, 0, 1]). */
-function softmax(margins: number[]): number[] {
-  const e = margins.map((m) => Math.exp(m));
-  const sum = e.reduce((a, b) => a + b, 0);
-  return e.map((v) => v / sum);
 }
 
 describe('nocai models import', () => {

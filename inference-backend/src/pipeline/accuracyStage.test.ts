@@ -3,34 +3,26 @@ import { DEFAULT_MODEL_ROLES, type Verdict } from '../domain/mlops/productionAcc
 import { SERVED_MODELS } from '../services/onnxModels';
 import { AccuracyStage, DEFAULT_ACCURACY_STAGE_OPTIONS, type AccuracyRunInfo } from './accuracyStage';
 import { MemorySink } from './memoryPorts';
+import { sampleTicket } from '../domain/tickets/ticketFixture';
 
 const HOUR = 3_600_000;
 const START = Date.UTC(2024, 4, 20, 12);
 
 function lineTicket(id: string, version: string): Ticket {
-  return {
+  return sampleTicket({
     id,
     openedAtMs: START - 2 * HOUR,
     updatedAtMs: START - 2 * HOUR,
-    status: 'open',
     source: 'logs',
     title: 'link down',
     eventClass: 'network',
     department: 'network_ops',
-    priority: 'P2',
-    confidence: 0.9,
-    needsReview: false,
-    site: 'hosp-01',
-    siteKind: 'hospital',
     host: 'sw-1',
     deviceKind: 'switch',
     mttrP50Seconds: 600,
     mttrP90Seconds: 1200,
-    relatedAlertCount: 1,
-    explanation: [],
-    similarTickets: [],
     modelVersion: `event-class@${version}+event-decision@${version}`,
-  };
+  });
 }
 
 function setup(options: Partial<typeof DEFAULT_ACCURACY_STAGE_OPTIONS> = {}) {

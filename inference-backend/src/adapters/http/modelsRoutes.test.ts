@@ -18,6 +18,7 @@ import type { SeriesRepository } from '../influx/seriesRepository';
 import type { TicketService } from '../../services/ticketService';
 import { createApp } from './app';
 import { createModelsRouter } from './modelsRoutes';
+import { multiclassDump, softmax } from '../registry/import/lightgbmFixture';
 
 const TOKEN = 'test-token';
 
@@ -226,27 +227,7 @@ describe('/api/models', () => {
   });
 
   it('When a LightGBM dump is uploaded with its manifest and reference rows, then it is imported and audited; a dump that does not match its reference is refused with a 422 and the registry untouched', async () => {
-    // Three one-split trees on `load`: x <= 0 favours low, x > 0 high (leaves ±1), as LightGBM dumps them.
-    const dump = {
-      objective: 'multiclass num_class:3',
-      num_class: 3,
-      num_tree_per_iteration: 3,
-      max_feature_idx: 0,
-      feature_names: ['load'],
-      tree_info: [1, 0, -1].map((sign) => ({
-        num_cat: 0,
-        tree_structure: {
-          split_feature: 0,
-          threshold: 0,
-          decision_type: '<=',
-          default_left: true,
-          missing_type: 'NaN',
-          left_child: { leaf_value: sign },
-          right_child: { leaf_value: -sign },
-        },
-      })),
-    };
-    const softmax = (m: number[]) => m.map((v) => Math.exp(v) / m.reduce((a, b) => a + Math.exp(b), 0));
+    const dump = multiclassDump();
     const reference = (flip: boolean) =>
       [
         toCsvRow(['load', 'expected_label', 'expected_p_low', 'expected_p_medium', 'expected_p_high']),

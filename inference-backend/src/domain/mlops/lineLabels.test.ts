@@ -1,5 +1,6 @@
 import type { ClassifiedEvent, Ticket } from '@nocai/contract';
 import { lineLabelRows, ticketLineWindow } from './lineLabels';
+import { sampleTicket } from '../tickets/ticketFixture';
 
 const HOUR_MS = 3_600_000;
 
@@ -21,30 +22,22 @@ const line = (host: string, minute: number, eventClass: ClassifiedEvent['eventCl
   modelVersion: 'event-class@v1+event-decision@v1',
 });
 
-const ticket = (patch: Partial<Ticket>): Ticket => ({
-  id: 'INC-1',
-  openedAtMs: Date.UTC(2026, 0, 1),
-  updatedAtMs: Date.UTC(2026, 0, 1),
-  status: 'open',
-  source: 'logs',
-  title: 'disk filling',
-  eventClass: 'software',
-  department: 'it_ops',
-  priority: 'P3',
-  confidence: 0.9,
-  needsReview: false,
-  site: 'hosp-01',
-  siteKind: 'hospital',
-  host: 'hosp-01-srv-01',
-  deviceKind: 'server',
-  mttrP50Seconds: 3600,
-  mttrP90Seconds: 7200,
-  relatedAlertCount: 2,
-  explanation: [],
-  similarTickets: [],
-  modelVersion: 'event-class@v1+event-decision@v1',
-  ...patch,
-});
+const ticket = (patch: Partial<Ticket>): Ticket =>
+  sampleTicket({
+    id: 'INC-1',
+    openedAtMs: Date.UTC(2026, 0, 1),
+    updatedAtMs: Date.UTC(2026, 0, 1),
+    source: 'logs',
+    title: 'disk filling',
+    eventClass: 'software',
+    department: 'it_ops',
+    priority: 'P3',
+    host: 'hosp-01-srv-01',
+    deviceKind: 'server',
+    relatedAlertCount: 2,
+    modelVersion: 'event-class@v1+event-decision@v1',
+    ...patch,
+  });
 
 describe('labelled lines from judged incident tickets', () => {
   const lines = [line('hosp-01-srv-01', 0, 'software'), line('hosp-01-srv-01', 5, 'network')];

@@ -1,4 +1,5 @@
 import type { Ticket } from '@nocai/contract';
+import { sampleTicket } from '../tickets/ticketFixture';
 import { modelsOfTicket, productionAccuracy, type ProductionAccuracy, type Verdict } from './productionAccuracy';
 
 const DAY = 86_400_000;
@@ -10,30 +11,7 @@ const ROUTER_V4 = 'ticket-class@v4+department@v4+priority@v4|mttr@v2';
 let serial = 0;
 function ticket(patch: Partial<Ticket> = {}): Ticket {
   serial++;
-  return {
-    id: `T-${serial}`,
-    openedAtMs: NOW - DAY,
-    updatedAtMs: NOW - DAY,
-    status: 'open',
-    source: 'complaint',
-    title: 'UPS on battery',
-    eventClass: 'power',
-    department: 'facilities',
-    priority: 'P2',
-    confidence: 0.9,
-    needsReview: false,
-    site: 'hosp-01',
-    siteKind: 'hospital',
-    host: 'hosp-01-ups-01',
-    deviceKind: 'ups',
-    mttrP50Seconds: 3600,
-    mttrP90Seconds: 7200,
-    relatedAlertCount: 1,
-    explanation: [],
-    similarTickets: [],
-    modelVersion: ROUTER_V4,
-    ...patch,
-  };
+  return sampleTicket({ id: `T-${serial}`, openedAtMs: NOW - DAY, updatedAtMs: NOW - DAY, modelVersion: ROUTER_V4, ...patch });
 }
 
 const verdict = (t: Ticket, v: Verdict['verdict'], atMs = NOW - DAY / 2): Verdict => ({
