@@ -17,7 +17,7 @@ const MODEL = 'label';
 const FIXTURE = resolve(__dirname, '../../inference-backend/src/commands/fixtures/predict/models', MODEL);
 const TOKEN = 'registry-kill-token';
 /** The files a model's folder may hold besides its versions (the lock of a writer that died included). */
-const MODEL_FILES = new Set(['aliases.json', 'aliases.jsonl', 'archived.json', 'writer.lock']);
+const MODEL_FILES = new Set(['aliases.json', 'aliases.jsonl', 'aliases.pending.json', 'archived.json', 'writer.lock']);
 
 /** Three topics with words of their own: `nocai train` learns them in a second. */
 function trainingCsv(file: string): void {
@@ -222,8 +222,12 @@ describe('the model registry when the process writing it is killed with -9', () 
     expect(described.aliases.champion).toBe('v2');
     expect(described.versions.map((v) => v.version)).toEqual(['v1', 'v2', 'v3', 'v4']);
     expect(described.versions.filter((v) => v.problem !== undefined)).toEqual([]);
-    // The promotion to v2 was on disk but never recorded: the restart recorded it before serving.
-    expect(await promotionsOf(restarted.call)).toEqual([{ version: 'v2', from: 'recovered', count: 1 }]);
+    // Both cut-off promotions are recorded once by the starts that followed them: v3 (aliases.json
+    // written, its history line not) from the pending moves, v2 (on disk, never audited).
+    expect(await promotionsOf(restarted.call)).toEqual([
+      { version: 'v2', from: 'recovered', count: 1 },
+      { version: 'v3', from: 'recovered', count: 1 },
+    ]);
     // The dead writer's lock goes stale and is taken over: the registry is not stuck.
     const res = await promote(restarted.call, 'v4');
     expect(res.status).toBe(200);
@@ -235,6 +239,7 @@ describe('the model registry when the process writing it is killed with -9', () 
     const again = await serve();
     expect(await promotionsOf(again.call)).toEqual([
       { version: 'v2', from: 'recovered', count: 1 },
+      { version: 'v3', from: 'recovered', count: 1 },
       { version: 'v4', from: 'request', count: 1 },
     ]);
     again.process.child.kill('SIGTERM');

@@ -1,4 +1,4 @@
-import { appendFile, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { access, appendFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FileAuditTrail, verifyAuditTrail } from '../audit';
@@ -64,6 +64,34 @@ describe('reconciling the registry with the audit trail at a restart', () => {
 
     expect((await restart()).recorded).toEqual([]);
     expect(await entries()).toHaveLength(2);
+  });
+
+  it('When a promotion was cut off between aliases.json and its history line, then the restart writes the line and records the promotion once; moves that never reached aliases.json are dropped', async () => {
+    await restart();
+    await promote(registryDir, 'topic', 'v2', {}, { ...ana, actor: 'bob' });
+    // What a kill -9 at the aliases-written crash point leaves: aliases.json names v2, the history
+    // has no line for it, the pending file holds the moves.
+    const historyFile = join(registryDir, 'topic', 'aliases.jsonl');
+    const pendingFile = join(registryDir, 'topic', 'aliases.pending.json');
+    const lines = (await readFile(historyFile, 'utf8')).trim().split('\n');
+    const cut = lines.pop() as string;
+    await writeFile(historyFile, `${lines.join('\n')}\n`);
+    await writeFile(pendingFile, `${JSON.stringify([JSON.parse(cut)])}\n`);
+
+    const first = await restart();
+    expect(first.recorded.map((e) => [e.action, e.target, e.actor, e.from])).toEqual([
+      ['model.promote', 'model:topic@v2', 'bob', 'recovered'],
+    ]);
+    expect((await readFile(historyFile, 'utf8')).trim().split('\n')).toEqual([...lines, cut]);
+    await expect(access(pendingFile)).rejects.toThrow();
+    expect((await restart()).recorded).toEqual([]);
+
+    // A crash after the pending file but before aliases.json: the move never happened.
+    const never = { ...JSON.parse(cut), from: 'v2', to: 'v3', at: new Date().toISOString() };
+    await writeFile(pendingFile, `${JSON.stringify([never])}\n`);
+    expect((await restart()).recorded).toEqual([]);
+    expect((await readFile(historyFile, 'utf8')).trim().split('\n')).toEqual([...lines, cut]);
+    await expect(access(pendingFile)).rejects.toThrow();
   });
 
   it("When the actor of a cut-off change was recorded before, then the recovered entry has that actor's role", async () => {

@@ -7,7 +7,7 @@ import type { Logger } from '../logger';
 import { knownRole, recoveredEntry, registryChanges, unauditedChanges } from './auditGaps';
 import type { AuditFact, RegistryChange } from './auditGaps';
 import { writeAtomically } from './durableFiles';
-import { listModels } from './modelRegistry';
+import { finishPendingAliasWrite, listModels } from './modelRegistry';
 import { readAliasHistory, readArchived } from './registryFiles';
 
 /**
@@ -60,6 +60,8 @@ export async function reconcileRegistryAudit(
   const skipped: ReconciliationResult['skipped'] = [];
   for (const model of await listModels(registryDir)) {
     try {
+      // A crash between aliases.json and its history lines: the lines first, then their records.
+      await finishPendingAliasWrite(registryDir, model);
       const history = await readAliasHistory(registryDir, model);
       changes.push(...registryChanges(model, history, await readArchived(registryDir, model)));
     } catch (error) {

@@ -12,7 +12,7 @@ export const CRASH_POINTS = [
   'version-staged',
   /** The new version's folder is in place; its saving has not returned. */
   'version-stored',
-  /** aliases.json names the new champion or challenger; the alias history has no line for it yet. */
+  /** aliases.json names the new champion or challenger; the alias history has no line for it yet (aliases.pending.json has). */
   'aliases-written',
   /** A promotion is on disk with its history line; the audit trail has not recorded it yet. */
   'promoted',

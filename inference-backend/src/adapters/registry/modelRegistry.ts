@@ -1,4 +1,4 @@
-import { mkdir, readdir, readFile } from 'node:fs/promises';
+import { access, mkdir, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isModelAlias } from '../../domain/mlops/manifest';
 import type { ModelAlias, ModelManifest, RegistryManifest } from '../../domain/mlops/manifest';
@@ -7,7 +7,14 @@ import { writeAtomically, writeFolderAtomically } from './durableFiles';
 import { DamagedModelError, InvalidModelNameError, ModelNotFoundError, parseJsonObject, RegistryConflictError } from './errors';
 import { sha256Hex, verifyArtifact } from './integrity';
 import { withModelLock } from './modelLock';
-import { appendAliasChanges, readArchived } from './registryFiles';
+import {
+  appendAliasChanges,
+  clearPendingAliasChanges,
+  completePendingAliasChanges,
+  PENDING_ALIASES_FILE,
+  readArchived,
+  writePendingAliasChanges,
+} from './registryFiles';
 import type { AliasAction, AliasChange } from './registryFiles';
 import { onnxSignature } from './signature';
 
@@ -109,8 +116,10 @@ export interface AliasActor {
 }
 
 /**
- * Writes the aliases of `name` (the caller holds its lock): the alias file atomically, then one
- * history line per alias that moved. Returns the moves.
+ * Writes the aliases of `name` (the caller holds its lock): the moves to a pending file, the alias
+ * file atomically, one history line per alias that moved, and the pending file removed; a write a
+ * crash cut off before its history lines is finished first (`completePendingAliasChanges`).
+ * Returns the moves.
  */
 export async function writeAliases(
   registryDir: string,
@@ -129,11 +138,31 @@ export async function writeAliases(
       changes.push({ at, alias, from, to, actor: who.actor, ...reason, action: who.action ?? 'set' });
     }
   }
+  await completePendingAliasChanges(registryDir, name, before);
   if (changes.length === 0) return changes;
+  await writePendingAliasChanges(registryDir, name, changes);
   await writeAtomically(join(registryDir, name, ALIASES_FILE), `${JSON.stringify(after, null, 2)}\n`);
   await crashPoint('aliases-written');
   await appendAliasChanges(registryDir, name, changes);
+  await clearPendingAliasChanges(registryDir, name);
   return changes;
+}
+
+/**
+ * Finishes the alias write of `name` that a crash cut off before its history lines, if there is one
+ * (under the model's lock, taken only then: a dead writer's lock is taken over once stale).
+ * Returns the history lines appended.
+ */
+export async function finishPendingAliasWrite(registryDir: string, name: string): Promise<AliasChange[]> {
+  checkName('model name', name);
+  const pending = await access(join(registryDir, name, PENDING_ALIASES_FILE)).then(
+    () => true,
+    () => false
+  );
+  if (!pending) return [];
+  return withModelLock(registryDir, name, async () =>
+    completePendingAliasChanges(registryDir, name, await readAliasesFile(registryDir, name))
+  );
 }
 
 /** Refuses an alias for a version that is missing or archived. */

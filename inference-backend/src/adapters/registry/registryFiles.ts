@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isModelAlias } from '../../domain/mlops/manifest';
 import type { ModelAlias } from '../../domain/mlops/manifest';
@@ -10,6 +10,11 @@ import { DamagedModelError, parseJsonObject } from './errors';
  * line per alias move, and the archived versions. Written only under the model's lock.
  */
 export const ALIAS_HISTORY_FILE = 'aliases.jsonl';
+/**
+ * The alias moves of the write in progress, written before aliases.json and removed once their
+ * history lines are appended: a crash between aliases.json and its history leaves them here.
+ */
+export const PENDING_ALIASES_FILE = 'aliases.pending.json';
 export const ARCHIVED_FILE = 'archived.json';
 
 /** Who made a change, from where and why; what the audit trail records too. */
@@ -88,6 +93,55 @@ export async function appendAliasChanges(
 ): Promise<void> {
   const file = join(registryDir, name, ALIAS_HISTORY_FILE);
   for (const change of changes) await appendLineDurably(file, JSON.stringify(change));
+}
+
+/** Before aliases.json moves: the moves about to be made, kept until their history lines are in. */
+export async function writePendingAliasChanges(registryDir: string, name: string, changes: readonly AliasChange[]): Promise<void> {
+  await writeAtomically(join(registryDir, name, PENDING_ALIASES_FILE), `${JSON.stringify(changes)}\n`);
+}
+
+export async function clearPendingAliasChanges(registryDir: string, name: string): Promise<void> {
+  await rm(join(registryDir, name, PENDING_ALIASES_FILE), { force: true });
+}
+
+const sameMove = (a: AliasChange, b: AliasChange) =>
+  a.at === b.at && a.alias === b.alias && a.from === b.from && a.to === b.to && a.action === b.action;
+
+/**
+ * Finishes an alias write a crash cut off (the caller holds the model's lock): when the pending
+ * moves are on aliases.json (`current`, the aliases it names now) but not all in the history, the
+ * missing lines are appended, with the write's own time and actor; moves that never reached
+ * aliases.json (a crash before it) are dropped. Returns the lines appended.
+ */
+export async function completePendingAliasChanges(
+  registryDir: string,
+  name: string,
+  current: Readonly<Partial<Record<ModelAlias, string>>>
+): Promise<AliasChange[]> {
+  const file = join(registryDir, name, PENDING_ALIASES_FILE);
+  const text = await readOptional(file);
+  if (text === undefined) return [];
+  let pending: AliasChange[] = [];
+  try {
+    const parsed = JSON.parse(text) as unknown;
+    if (Array.isArray(parsed)) pending = parsed.filter((c: Partial<AliasChange>) => c && isModelAlias(c.alias ?? ''));
+  } catch {
+    // Cut short while it was written: aliases.json was not written after it.
+  }
+  const applied = pending.length > 0 && pending.every((c) => (current[c.alias] ?? null) === c.to);
+  const appended: AliasChange[] = [];
+  if (applied) {
+    const history = await readAliasHistory(registryDir, name);
+    const tail = history.slice(-pending.length);
+    for (const change of pending) {
+      if (!tail.some((line) => sameMove(line, change))) {
+        await appendLineDurably(join(registryDir, name, ALIAS_HISTORY_FILE), JSON.stringify(change));
+        appended.push(change);
+      }
+    }
+  }
+  await rm(file, { force: true });
+  return appended;
 }
 
 /** The archived versions of `name` and when, by whom and why they were archived. */
