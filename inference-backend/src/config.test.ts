@@ -106,4 +106,20 @@ describe('loadConfig: shards', () => {
     expect(() => loadConfig({ ...base, NOCAI_SHARD_COUNT: '2', NOCAI_SHARD_INDEX: '2' })).toThrow(/from 0 to 1/);
     expect(() => loadConfig({ ...base, NOCAI_SHARD_COUNT: '2', HOSTNAME: 'nocai-backend-4' })).toThrow(/raise NOCAI_SHARD_COUNT/);
   });
+
+  it('When the replicas are told where each other answers and where the tokens are, then those are kept; a URL without {i} is refused', () => {
+    const config = loadConfig({
+      ...base,
+      NOCAI_SHARD_COUNT: '2',
+      HOSTNAME: 'nocai-backend-1',
+      NOCAI_SHARD_PEER_URL: 'http://nocai-backend-{i}.nocai-backend:8080',
+      NOCAI_TOKENS_DIR: '/shared/tokens',
+    });
+    expect(config.shardPeerUrl).toBe('http://nocai-backend-{i}.nocai-backend:8080');
+    expect(config.tokensDir).toBe('/shared/tokens');
+    expect(loadConfig({ ...base, NOCAI_STATE_DIR: '/var/lib/nocai' }).tokensDir).toBe('/var/lib/nocai');
+    expect(() => loadConfig({ ...base, NOCAI_SHARD_PEER_URL: 'http://nocai-backend-0:8080' })).toThrow(
+      /NOCAI_SHARD_PEER_URL must contain \{i\}/
+    );
+  });
 });

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { ordinalOfHostname, type ShardSpec } from './domain/sharding/shards';
 import { DEFAULT_INPUT_DATABASE, DEFAULT_OUTPUT_DATABASE } from '@nocai/contract';
 import { redactUrl } from './adapters/influx/errors';
+import { peerTemplateProblem } from './adapters/http/shardForwarding';
 import { parseHeartbeatSeries, type HeartbeatSeries } from './adapters/influx/heartbeatSource';
 import { parseMetricSpecs, DEFAULT_METRIC_SPECS, type MetricSpec } from './domain/timeseries/metricSpec';
 import { DEFAULT_METRIC_STAGE_OPTIONS, type MetricStageOptions } from './pipeline/metricStage';
@@ -185,6 +186,8 @@ const envObject = z.object({
   NOCAI_DEAD_LETTER_MAX_BYTES: intFrom('NOCAI_DEAD_LETTER_MAX_BYTES', 1024, 10 * 1024 * 1024),
   NOCAI_SHARD_COUNT: intFrom('NOCAI_SHARD_COUNT', 1, 1),
   NOCAI_SHARD_INDEX: z.string().optional(),
+  NOCAI_SHARD_PEER_URL: nonEmpty,
+  NOCAI_TOKENS_DIR: nonEmpty,
   /** Set by Kubernetes to the pod's name: a StatefulSet's `nocai-backend-2` is shard 2. */
   HOSTNAME: z.string().optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -211,6 +214,8 @@ const envSchema = envObject.superRefine((env, ctx) => {
   }
   const shard = shardSpecOf(env.NOCAI_SHARD_COUNT, env.NOCAI_SHARD_INDEX, env.HOSTNAME);
   if (typeof shard === 'string') ctx.addIssue({ code: 'custom', path: ['NOCAI_SHARD_INDEX'], message: shard });
+  const peerProblem = env.NOCAI_SHARD_PEER_URL === undefined ? undefined : peerTemplateProblem(env.NOCAI_SHARD_PEER_URL);
+  if (peerProblem) ctx.addIssue({ code: 'custom', path: ['NOCAI_SHARD_PEER_URL'], message: peerProblem });
   if (env.INFLUX_PASSWORD && !env.INFLUX_USERNAME) {
     ctx.addIssue({
       code: 'custom',
@@ -322,6 +327,14 @@ export interface Config {
   deadLetterMaxBytes: number;
   /** The part of the estate this replica processes (NOCAI_SHARD_COUNT; NOCAI_SHARD_INDEX or the pod's ordinal). */
   shard: ShardSpec;
+  /**
+   * NOCAI_SHARD_PEER_URL: where shard `{i}`'s replica answers, for changes to the tickets it owns;
+   * unset, each replica changes any ticket itself (two changes to one ticket through two replicas
+   * within one poll interval: the later wins).
+   */
+  shardPeerUrl?: string;
+  /** NOCAI_TOKENS_DIR: where tokens.json is kept (default the state folder); one folder all replicas share. */
+  tokensDir: string;
   logLevel: string;
 }
 
@@ -433,6 +446,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     report: { periodMs: e.NOCAI_REPORT_PERIOD_MS },
     deadLetterMaxBytes: e.NOCAI_DEAD_LETTER_MAX_BYTES,
     shard: shardSpecOf(e.NOCAI_SHARD_COUNT, e.NOCAI_SHARD_INDEX, e.HOSTNAME) as ShardSpec,
+    ...(e.NOCAI_SHARD_PEER_URL !== undefined ? { shardPeerUrl: e.NOCAI_SHARD_PEER_URL } : {}),
+    tokensDir: e.NOCAI_TOKENS_DIR ?? e.NOCAI_STATE_DIR,
     logLevel: e.LOG_LEVEL,
   };
 }

@@ -10,6 +10,7 @@ import { MedianMttrBaseline, RuleTextRouter, ruleLineClassifier } from './servic
 import { LiveModels } from './services/onnxModels';
 import { TicketService } from './services/ticketService';
 import { createApp } from './adapters/http/app';
+import { peerUrlOf } from './adapters/http/shardForwarding';
 import { EventsRepository, eventTagsAt } from './adapters/influx/eventsRepository';
 import { SeriesRepository } from './adapters/influx/seriesRepository';
 import { HeartbeatSource } from './adapters/influx/heartbeatSource';
@@ -593,8 +594,27 @@ export async function startService(
     options: { reviewThreshold: config.reviewThreshold },
   });
   // Per-client API tokens (nocai tokens, /api/tokens), read by the authentication at each request.
-  const tokenStore = new FileTokenStore(config.stateDir);
+  const tokenStore = new FileTokenStore(config.tokensDir);
+  const peerTemplate = config.shardPeerUrl;
+  if (shard.isSharded && peerTemplate === undefined) {
+    logger.warn(
+      'NOCAI_SHARD_PEER_URL is not set: each replica changes any ticket itself, and two changes to one ticket ' +
+        'through two replicas within one poll interval keep only the later'
+    );
+  }
   const app = createApp({
+    ...(shard.isSharded && peerTemplate !== undefined
+      ? {
+          ticketOwnership: {
+            self: config.shard.index,
+            // The pipeline owns a ticket's host (known hosts go with their site); a complaint without a host, its site.
+            ownerOf: (ticket) => (ticket.host ? shard.shardOfHost(ticket.host) : shard.shardOfSite(ticket.site)),
+            peerUrl: (i) => peerUrlOf(peerTemplate, i),
+            find: (id) => ticketsRepository.findById(id),
+            timeoutMs: config.http.limits.requestTimeoutMs > 0 ? config.http.limits.requestTimeoutMs : 10_000,
+          },
+        }
+      : {}),
     tickets,
     logger,
     metrics,

@@ -26,7 +26,7 @@ interface Container {
 }
 interface Manifest {
   kind: string;
-  metadata: { name: string };
+  metadata: { name: string; namespace?: string };
   spec: {
     replicas?: number;
     serviceName?: string;
@@ -110,6 +110,14 @@ describe('Kubernetes manifests (deploy/kubernetes)', () => {
     const [claim] = manifests('models-pvc.yaml');
     expect(modelsVolume?.persistentVolumeClaim?.claimName).toBe(claim.metadata.name);
     expect(claim.spec.accessModes).toEqual(['ReadWriteMany']);
+    // The per-client tokens on that shared volume too: a token created through one replica opens every one.
+    const tokensMount = container?.volumeMounts.find((m) => m.mountPath === env.get('NOCAI_TOKENS_DIR')?.value);
+    expect(tokensMount?.name).toBe(modelsMount?.name);
+    // Each shard's replica is reachable by its pod name through the headless Service, for ticket changes.
+    const config = loadConfig({ ...values, HOSTNAME: `${set.metadata.name}-1` });
+    expect(config.shardPeerUrl?.replace('{i}', '2')).toBe(
+      `http://${set.metadata.name}-2.${set.spec.serviceName}.${set.metadata.namespace}.svc:8080`
+    );
     expect(container?.livenessProbe.httpGet?.path).toBe('/healthz');
     expect(container?.readinessProbe.httpGet?.path).toBe('/readyz');
     expect(env.get('NOCAI_API_TOKEN')?.valueFrom?.secretKeyRef?.name).toBe('nocai-backend-tokens');

@@ -38,6 +38,20 @@ async function freePort(): Promise<number> {
   });
 }
 
+/** Two consecutive free ports p and p + 1, p a multiple of 10: shard i answers on `${p / 10}${i}`. */
+async function freePortPair(): Promise<number> {
+  const free = (port: number) =>
+    new Promise<boolean>((resolve) => {
+      const server = createServer();
+      server.once('error', () => resolve(false));
+      server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+    });
+  for (;;) {
+    const base = 10 * Math.floor(((await freePort()) % 40_000) / 10) + 20_000;
+    if ((await free(base)) && (await free(base + 1))) return base;
+  }
+}
+
 interface Line {
   hostname: string;
   appname: string;
@@ -102,7 +116,8 @@ describe('sharded replicas', () => {
     expect(linesOfShard(1).filter((l) => l.timeUs > midUs).length).toBeGreaterThan(0);
 
     const stateDirs = [0, 1].map((i) => join(dir, `replica-${i}`));
-    const ports = [await freePort(), await freePort()];
+    const basePort = await freePortPair();
+    const ports = [basePort, basePort + 1];
     const envOf = (i: number) => ({
       INFLUX_URL: testInfluxUrl(),
       INFLUX_INPUT_DB: database,
@@ -114,6 +129,7 @@ describe('sharded replicas', () => {
       NOCAI_INVENTORY: inventoryPath,
       NOCAI_STATE_DIR: stateDirs[i],
       NOCAI_SHARD_COUNT: String(SHARDS),
+      NOCAI_SHARD_PEER_URL: `http://127.0.0.1:${basePort / 10}{i}`,
       // The StatefulSet way: no NOCAI_SHARD_INDEX, the ordinal at the end of the pod's hostname.
       HOSTNAME: `nocai-backend-${i}`,
       NOCAI_START_LOOKBACK_MS: String(3 * 3_600_000),
@@ -125,8 +141,16 @@ describe('sharded replicas', () => {
       NOCAI_FORECAST_INTERVAL_MS: '0',
       LOG_LEVEL: 'warn',
     });
-    const call = (i: number, path: string) =>
-      fetch(`http://127.0.0.1:${ports[i]}${path}`, { headers: { Authorization: `Bearer ${TOKEN}` } });
+    const call = (i: number, path: string, init: { method?: string; body?: object; user?: string } = {}) =>
+      fetch(`http://127.0.0.1:${ports[i]}${path}`, {
+        method: init.method ?? 'GET',
+        headers: {
+          Authorization: `Bearer ${TOKEN}`,
+          ...(init.body ? { 'content-type': 'application/json' } : {}),
+          ...(init.user ? { 'x-grafana-user': init.user } : {}),
+        },
+        ...(init.body ? { body: JSON.stringify(init.body) } : {}),
+      });
     const linesRead = async (i: number): Promise<number | undefined> => {
       try {
         const text = await (await call(i, '/metrics')).text();
@@ -219,6 +243,41 @@ describe('sharded replicas', () => {
         );
         expect(new Set(listed.map((t) => t.site))).toEqual(ticketSites);
       }
+
+      // A change through the replica that does not own the ticket is made by its owner, so that the
+      // owner's next change builds on it: an assignment through replica 0, then at once a comment
+      // through replica 1, keep both (each replica writing its own next version lost the first).
+      const owned = opened.find((r) => shards[1].ownsHost(String(r.host)));
+      if (!owned) throw new Error('shard 1 opened no ticket');
+      const id = String(owned.ticket_id);
+      const read = (await (await call(0, `/api/tickets/${id}`)).json()) as { ticket: Ticket };
+      const version = read.ticket.version ?? 0;
+      const assigned = await call(0, `/api/tickets/${id}`, {
+        method: 'PATCH',
+        body: { version, assignee: 'user:alice' },
+        user: 'alice',
+      });
+      expect(assigned.status).toBe(200);
+      expect(assigned.headers.get('x-nocai-shard')).toBe('1');
+      expect(assigned.headers.get('etag')).toBe(`"${version + 1}"`);
+      const commented = await call(1, `/api/tickets/${id}/comments`, {
+        method: 'POST',
+        body: { text: 'on site in 10 minutes' },
+        user: 'bob',
+      });
+      expect(commented.status).toBe(201);
+      const latest = ((await commented.json()) as { ticket: Ticket }).ticket;
+      expect(latest).toMatchObject({ assignee: 'user:alice', version: version + 2 });
+      expect(latest.comments?.map((c) => c.text)).toContain('on site in 10 minutes');
+      // Replica 0 catches up to the same state.
+      await waitFor(
+        async () => {
+          const seen = (await (await call(0, `/api/tickets/${id}`)).json()) as { ticket: Ticket };
+          return seen.ticket.version === version + 2 && seen.ticket.assignee === 'user:alice' ? true : undefined;
+        },
+        60_000,
+        'replica 0 seeing both changes'
+      );
     } finally {
       for (const replica of replicas) {
         if (replica && replica.child.exitCode === null) {

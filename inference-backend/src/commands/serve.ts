@@ -59,6 +59,9 @@ Configuration comes from environment variables:
   NOCAI_REPORT_PERIOD_MS  the performance report's period (default weekly; 0: off)
   NOCAI_SHARD_COUNT, NOCAI_SHARD_INDEX  replicas sharing the estate by site and this one's share; without the index,
                           the ordinal at the end of HOSTNAME (a StatefulSet's nocai-backend-2 is shard 2)
+  NOCAI_SHARD_PEER_URL    where shard {i}'s replica answers (http://nocai-backend-{i}.nocai-backend:8080): a change to
+                          a ticket another replica owns is made there
+  NOCAI_TOKENS_DIR        where the per-client tokens (tokens.json) are kept (default NOCAI_STATE_DIR); replicas share one
   LOG_LEVEL               fatal|error|warn|info|debug|trace|silent (default info)`;
 
 export function registerServe(program: Command): void {

@@ -9,9 +9,9 @@ import { parseLifetime, TokenInputError, type ApiTokenView } from '../domain/sec
 import { processIo, type CommandIo } from './commandInput';
 
 export type TokensRequest =
-  | { action: 'create'; stateDir: string; name: string; role: Role; expires: string; grafana?: boolean; json?: boolean }
-  | { action: 'list'; stateDir: string; json?: boolean }
-  | { action: 'revoke'; stateDir: string; id: string; json?: boolean };
+  | { action: 'create'; stateDir: string; tokensDir?: string; name: string; role: Role; expires: string; grafana?: boolean; json?: boolean }
+  | { action: 'list'; stateDir: string; tokensDir?: string; json?: boolean }
+  | { action: 'revoke'; stateDir: string; tokensDir?: string; id: string; json?: boolean };
 
 /** Who runs the command, for the audit trail: writing the state folder is the permission (admin). */
 function cliChanger(): TokenChanger {
@@ -34,7 +34,7 @@ function tokenLine(t: ApiTokenView): string {
  * sentence on stderr), 1 anything else. `audit` replaces the trail of the state folder (tests).
  */
 export async function runTokens(request: TokensRequest, io: CommandIo = processIo, audit?: AuditSink): Promise<number> {
-  const store = new FileTokenStore(request.stateDir);
+  const store = new FileTokenStore(request.tokensDir ?? request.stateDir);
   const trail = () => audit ?? FileAuditTrail.inStateDir(request.stateDir);
   try {
     switch (request.action) {
@@ -99,6 +99,9 @@ export function registerTokens(program: Command): void {
     new Option('--state-dir <folder>', "the backend's state folder (tokens.json and the audit trail)")
       .env('NOCAI_STATE_DIR')
       .default('.state');
+  // Sharded replicas share one tokens folder (NOCAI_TOKENS_DIR), each keeping its own audit trail.
+  const tokensDir = () =>
+    new Option('--tokens-dir <folder>', 'where tokens.json is kept, when not in the state folder').env('NOCAI_TOKENS_DIR');
   const exit = async (request: TokensRequest) => {
     process.exitCode = await runTokens(request);
   };
@@ -113,6 +116,7 @@ export function registerTokens(program: Command): void {
     .option('--grafana', "the token of Grafana's data source: its requests may name the Grafana user")
     .option('--json', 'print the token and its secret as JSON')
     .addOption(stateDir())
+    .addOption(tokensDir())
     .action((flags: Omit<Extract<TokensRequest, { action: 'create' }>, 'action'>) =>
       exit({ action: 'create', ...flags })
     );
@@ -121,12 +125,16 @@ export function registerTokens(program: Command): void {
     .description('list the tokens: id, status (active, expired, revoked), role, created, expires, name')
     .option('--json', 'print JSON')
     .addOption(stateDir())
-    .action((flags: { stateDir: string; json?: boolean }) => exit({ action: 'list', ...flags }));
+    .addOption(tokensDir())
+    .action((flags: { stateDir: string; tokensDir?: string; json?: boolean }) => exit({ action: 'list', ...flags }));
   tokens
     .command('revoke')
     .description('revoke a token by its id: the backend refuses it from the next request on')
     .argument('<id>', 'the token id (nocai tokens list)')
     .option('--json', 'print JSON')
     .addOption(stateDir())
-    .action((id: string, flags: { stateDir: string; json?: boolean }) => exit({ action: 'revoke', id, ...flags }));
+    .addOption(tokensDir())
+    .action((id: string, flags: { stateDir: string; tokensDir?: string; json?: boolean }) =>
+      exit({ action: 'revoke', id, ...flags })
+    );
 }

@@ -39,6 +39,7 @@ import {
 } from './errors';
 import { authenticate, callerOf, personOf, requireRole, whoami, type AuthOptions, type Caller } from './auth';
 import { perCallerRateLimit, requestDeadline, securityHeaders, type HttpLimits } from './limits';
+import { forwardTicketChange, SHARD_HEADER, type TicketOwnership } from './shardForwarding';
 
 export interface AppDeps {
   logger: Logger;
@@ -67,6 +68,11 @@ export interface AppDeps {
   limits?: HttpLimits & { clock?: Clock };
   /** Served over HTTPS (NOCAI_TLS_CERT): browsers are told to keep to it (HSTS). */
   https?: boolean;
+  /**
+   * Sharded replicas: which shard owns a ticket and where its replica answers; a change to a ticket
+   * another replica owns is made there (`shardForwarding.ts`). Every answer names this shard.
+   */
+  ticketOwnership?: TicketOwnership;
 }
 
 /** `POST /api/models/import` (modelsRoutes.ts): a model file in the body, parsed there with its own limit. */
@@ -77,6 +83,13 @@ export function createApp(deps: AppDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.use(securityHeaders({ https: deps.https ?? false }));
+  const ownership = deps.ticketOwnership;
+  if (ownership) {
+    app.use((_req, res, next) => {
+      res.set(SHARD_HEADER, String(ownership.self));
+      next();
+    });
+  }
   app.use(requestMetrics(deps.metrics));
   app.use(requestLog(deps.logger));
   // A model upload may take long to receive and check: the server's request timeout bounds it.
@@ -129,6 +142,10 @@ export function createApp(deps: AppDeps): express.Express {
 
   const viewer = requireRole('viewer');
   const operator = requireRole('operator');
+  // A change to a ticket is made by the replica that owns it; without shards, here.
+  const atOwner: express.RequestHandler<{ id: string }> = ownership
+    ? forwardTicketChange(ownership)
+    : (_req, _res, next) => next();
   const api = express.Router();
   api.use(authenticate(deps.auth));
   // After authentication (the budget is the caller's), before the body is parsed. The webhook above
@@ -164,20 +181,20 @@ export function createApp(deps: AppDeps): express.Express {
   api.get('/tickets/:id/history', viewer, async (req, res) => {
     res.json({ history: await deps.tickets.history(ticketId(req.params.id)) });
   });
-  api.patch('/tickets/:id', operator, async (req, res) => {
+  api.patch('/tickets/:id', operator, atOwner, async (req, res) => {
     const { version, ...change } = parse(ticketUpdateSchema, req.body);
     const id = ticketId(req.params.id);
     const who = callerOf(res);
     const ticket = await deps.tickets.update(id, change, expectedVersion(req, version), who.name, undefined, who.role);
     res.set('ETag', etagOf(ticket)).json({ ticket });
   });
-  api.post('/tickets/:id/comments', operator, async (req, res) => {
+  api.post('/tickets/:id/comments', operator, atOwner, async (req, res) => {
     const { text } = parse(commentRequestSchema, req.body);
     const who = callerOf(res);
     const ticket = await deps.tickets.comment(ticketId(req.params.id), text, who.name, undefined, who.role);
     res.status(201).set('ETag', etagOf(ticket)).json({ ticket });
   });
-  api.post('/tickets/:id/feedback', operator, async (req, res) => {
+  api.post('/tickets/:id/feedback', operator, atOwner, async (req, res) => {
     const body = parse(feedbackRequestSchema, req.body);
     const who = callerOf(res);
     const ticket = await deps.tickets.feedback(ticketId(req.params.id), body, who.name, undefined, who.role);

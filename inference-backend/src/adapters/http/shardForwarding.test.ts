@@ -1,0 +1,167 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Ticket } from '@nocai/contract';
+import { sampleTicket } from '../../domain/tickets/ticketFixture';
+import type { EventsRepository } from '../influx/eventsRepository';
+import type { SeriesRepository } from '../influx/seriesRepository';
+import { createLogger } from '../logger';
+import { Metrics } from '../metrics/metrics';
+import type { TicketService } from '../../services/ticketService';
+import { createApp } from './app';
+import { createHttpServer } from './server';
+import { peerTemplateProblem, peerUrlOf, SHARD_HEADER } from './shardForwarding';
+
+const TOKEN = 'shared-bootstrap-token';
+const unused = {} as EventsRepository & SeriesRepository;
+
+/** One replica's ticket changes, as the routes call them: who made each, on which replica. */
+interface Change {
+  replica: number;
+  id: string;
+  user: string;
+  role: string;
+  assignee?: string | null;
+}
+
+/**
+ * Two replicas over one set of tickets: `site-a` is shard 0's, `site-b` shard 1's. Each replica's
+ * ticket service only records the changes it is asked to make; which replica makes a change is
+ * what the forwarding decides.
+ */
+async function replicas(options: { peerUrl?: (shard: number) => string; start?: number[] } = {}) {
+  const tickets = new Map<string, Ticket>([
+    ['A-1', sampleTicket({ id: 'A-1', site: 'site-a', host: '', version: 4 })],
+    ['B-1', sampleTicket({ id: 'B-1', site: 'site-b', host: '', version: 7 })],
+  ]);
+  const changes: Change[] = [];
+  const servers: Server[] = [];
+  const bases: string[] = [];
+  const started = options.start ?? [0, 1];
+  for (const self of started) {
+    const service = {
+      update: async (id: string, change: { assignee?: string | null }, _v: unknown, user: string, _f: unknown, role: string) => {
+        changes.push({ replica: self, id, user, role, assignee: change.assignee });
+        const ticket = tickets.get(id) as Ticket;
+        const next = { ...ticket, assignee: change.assignee ?? undefined, version: (ticket.version ?? 0) + 1 };
+        tickets.set(id, next);
+        return next;
+      },
+    } as unknown as TicketService;
+    const app = createApp({
+      logger: createLogger('silent'),
+      metrics: new Metrics(),
+      clock: { nowMs: () => Date.now() },
+      events: unused,
+      series: unused,
+      tickets: service,
+      checkInflux: async () => undefined,
+      auth: { apiToken: TOKEN, allowAnonymous: false },
+      ticketOwnership: {
+        self,
+        ownerOf: (t) => (t.site === 'site-b' ? 1 : 0),
+        peerUrl: (shard) => options.peerUrl?.(shard) ?? bases[shard],
+        find: async (id) => tickets.get(id),
+        timeoutMs: 5_000,
+      },
+    });
+    const server = createHttpServer(app, { maxHeaderBytes: 16_384 });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    servers.push(server);
+    bases[self] = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  }
+  const patch = (replica: number, id: string, body: object, headers: Record<string, string> = {}) =>
+    fetch(`${bases[replica]}/api/tickets/${id}`, {
+      method: 'PATCH',
+      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json', ...headers },
+      body: JSON.stringify(body),
+    });
+  const close = () =>
+    Promise.all(
+      servers.map(
+        (s) =>
+          new Promise<void>((resolve) => {
+            s.closeAllConnections();
+            s.close(() => resolve());
+          })
+      )
+    );
+  return { changes, patch, close, bases };
+}
+
+describe('a ticket change through a replica that does not own the ticket', () => {
+  it('When shard 1 owns the ticket and the change comes to replica 0, then replica 1 makes it, for the caller, and its answer comes back', async () => {
+    const r = await replicas();
+    try {
+      const res = await r.patch(0, 'B-1', { version: 7, assignee: 'user:alice' }, { 'x-grafana-user': 'alice' });
+      expect(res.status).toBe(200);
+      expect(res.headers.get(SHARD_HEADER)).toBe('1');
+      expect(res.headers.get('etag')).toBe('"8"');
+      expect(((await res.json()) as { ticket: Ticket }).ticket).toMatchObject({ id: 'B-1', assignee: 'user:alice', version: 8 });
+      // The owner authenticated the caller's own headers: the change is Alice's, at her role.
+      expect(r.changes).toEqual([{ replica: 1, id: 'B-1', user: 'alice', role: 'operator', assignee: 'user:alice' }]);
+
+      // Its own ticket, replica 0 changes itself.
+      const own = await r.patch(0, 'A-1', { version: 4, assignee: 'user:bob' });
+      expect(own.status).toBe(200);
+      expect(own.headers.get(SHARD_HEADER)).toBe('0');
+      expect(r.changes[1]).toMatchObject({ replica: 0, id: 'A-1', user: 'bootstrap' });
+    } finally {
+      await r.close();
+    }
+  });
+
+  it('When the caller is refused, then the owner says so as it would itself, and nothing changes', async () => {
+    const r = await replicas();
+    try {
+      const forged = await fetch(`${r.bases[0]}/api/tickets/B-1`, {
+        method: 'PATCH',
+        headers: { authorization: 'Bearer not-the-token', 'content-type': 'application/json' },
+        body: JSON.stringify({ version: 7, assignee: 'user:mallory' }),
+      });
+      // Refused by replica 0 already: forwarding comes after authentication.
+      expect(forged.status).toBe(401);
+      const bad = await r.patch(0, 'B-1', { version: 7, assignee: 'nobody' });
+      expect(bad.status).toBe(400);
+      expect(r.changes).toEqual([]);
+    } finally {
+      await r.close();
+    }
+  });
+
+  it('When the owner does not answer, then the change is refused with a 503 and Retry-After, and not made elsewhere', async () => {
+    // Only replica 0 runs; shard 1's address answers nothing.
+    const r = await replicas({ start: [0], peerUrl: (shard) => (shard === 1 ? 'http://127.0.0.1:9' : '') });
+    try {
+      const res = await r.patch(0, 'B-1', { version: 7, assignee: 'user:alice' });
+      expect(res.status).toBe(503);
+      expect(res.headers.get('retry-after')).toBe('5');
+      const body = (await res.json()) as { error: { message: string } };
+      expect(body.error.message).toMatch(/^ticket B-1 belongs to shard 1, whose replica \(http:\/\/127\.0\.0\.1:9\) does not answer/);
+      expect(r.changes).toEqual([]);
+    } finally {
+      await r.close();
+    }
+  });
+
+  it('When a forwarded change arrives, then it is made there and never forwarded again', async () => {
+    const r = await replicas();
+    try {
+      // Replica 1 receives a change marked as forwarded for a ticket it does not own: it makes it.
+      const res = await r.patch(1, 'A-1', { version: 4, assignee: 'user:carol' }, { 'x-nocai-forwarded-by': '0' });
+      expect(res.status).toBe(200);
+      expect(r.changes).toEqual([expect.objectContaining({ replica: 1, id: 'A-1' })]);
+    } finally {
+      await r.close();
+    }
+  });
+});
+
+describe('NOCAI_SHARD_PEER_URL', () => {
+  it('When it names each shard with {i}, then it is accepted and gives each shard its URL; otherwise one sentence says why not', () => {
+    expect(peerTemplateProblem('http://nocai-backend-{i}.nocai-backend:8080')).toBeUndefined();
+    expect(peerUrlOf('http://nocai-backend-{i}.nocai-backend:8080/', 2)).toBe('http://nocai-backend-2.nocai-backend:8080');
+    expect(peerTemplateProblem('http://nocai-backend-0:8080')).toMatch(/must contain \{i\}/);
+    expect(peerTemplateProblem('nocai-backend-{i}')).toMatch(/is not a URL/);
+    expect(peerTemplateProblem('ftp://nocai-backend-{i}')).toMatch(/must be an http/);
+  });
+});

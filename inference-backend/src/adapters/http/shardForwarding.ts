@@ -1,0 +1,116 @@
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import type { Ticket } from '@nocai/contract';
+import { UnavailableError } from './errors';
+
+/**
+ * With several replicas, each ticket has one owner: the replica of its site's shard, whose pipeline
+ * opens and updates it. A person's change to a ticket (workflow, comment, verdict) made through
+ * another replica is forwarded to the owner, so that every change to one ticket is made by one
+ * process, one after the other, against its latest version: two people changing one ticket through
+ * two replicas within one poll interval no longer lose the earlier change (before, each replica
+ * wrote its own next version and the later point won).
+ *
+ * The forwarded request carries the caller's own credentials (bearer token, Grafana's ID token or
+ * user header, If-Match), which the owner checks itself: replicas share the bootstrap and webhook
+ * tokens (one Secret) and the per-client tokens (NOCAI_TOKENS_DIR on a shared volume), and verify
+ * Grafana's ID tokens against the same JWKS. Nothing is trusted for being forwarded: the header
+ * that marks a forwarded request only stops it from being forwarded again.
+ */
+
+/** Set on a forwarded request (the forwarding shard): the owner handles it whatever it thinks. */
+export const FORWARDED_BY_HEADER = 'x-nocai-forwarded-by';
+/** Set on every answer of a sharded replica: which shard handled the request. */
+export const SHARD_HEADER = 'x-nocai-shard';
+
+/** The request headers a forwarded change keeps: who calls, against which version, what it sends. */
+const FORWARDED_REQUEST_HEADERS = ['authorization', 'content-type', 'if-match', 'x-grafana-id', 'x-grafana-user'];
+/** The owner's answer headers passed back to the caller. */
+const RELAYED_RESPONSE_HEADERS = ['content-type', 'etag', 'retry-after', SHARD_HEADER];
+
+/** `http://nocai-backend-{i}.nocai-backend:8080` → the base URL of shard `i` (no trailing slash). */
+export function peerUrlOf(template: string, shard: number): string {
+  return template.replaceAll('{i}', String(shard)).replace(/\/+$/, '');
+}
+
+/** A peer URL template as the configuration accepts it: one sentence on what is wrong, or undefined. */
+export function peerTemplateProblem(template: string): string | undefined {
+  if (!template.includes('{i}')) {
+    return `NOCAI_SHARD_PEER_URL must contain {i} where the shard's index goes (http://nocai-backend-{i}.nocai-backend:8080), got "${template.slice(0, 200)}"`;
+  }
+  let url: URL;
+  try {
+    url = new URL(peerUrlOf(template, 0));
+  } catch {
+    return `NOCAI_SHARD_PEER_URL is not a URL once {i} is replaced: "${template.slice(0, 200)}"`;
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    return `NOCAI_SHARD_PEER_URL must be an http:// or https:// URL, got "${template.slice(0, 200)}"`;
+  }
+  return undefined;
+}
+
+export interface TicketOwnership {
+  /** This replica's shard. */
+  self: number;
+  /** The shard whose replica owns a ticket: its site's (or, without a site, its host's). */
+  ownerOf(ticket: Pick<Ticket, 'site' | 'host'>): number;
+  /** The base URL of shard `i`'s API (NOCAI_SHARD_PEER_URL with `{i}` replaced). */
+  peerUrl(shard: number): string;
+  /** The ticket as this replica knows it; undefined when it does not (yet). */
+  find(id: string): Promise<Ticket | undefined>;
+  /** How long the owner may take to answer (the request deadline, or 10 s). */
+  timeoutMs: number;
+}
+
+/**
+ * The route handler placed before a ticket change's own (after authentication and the role check,
+ * which every replica makes alike): a ticket another replica owns is changed there, and its answer
+ * returned as it is. A ticket this replica does not know yet (opened elsewhere since its last
+ * poll) is handled here: a 404 until the next poll. The owner not answering is a 503 with
+ * Retry-After: the change is not made here, where it could overwrite one the owner made.
+ */
+export function forwardTicketChange(ownership: TicketOwnership): RequestHandler<{ id: string }> {
+  return (req: Request<{ id: string }>, res: Response, next: NextFunction) => {
+    if (req.get(FORWARDED_BY_HEADER) !== undefined) return next();
+    ownership
+      .find(req.params.id)
+      .then(async (ticket) => {
+        if (!ticket) return next();
+        const owner = ownership.ownerOf(ticket);
+        if (owner === ownership.self) return next();
+        await relay(req, res, owner, ownership);
+      })
+      .catch(next);
+  };
+}
+
+async function relay(req: Request, res: Response, owner: number, ownership: TicketOwnership): Promise<void> {
+  const headers: Record<string, string> = { [FORWARDED_BY_HEADER]: String(ownership.self) };
+  for (const name of FORWARDED_REQUEST_HEADERS) {
+    const value = req.get(name);
+    if (value !== undefined) headers[name] = value;
+  }
+  const url = `${ownership.peerUrl(owner)}${req.originalUrl}`;
+  let answer: globalThis.Response;
+  try {
+    answer = await fetch(url, {
+      method: req.method,
+      headers,
+      body: req.method === 'GET' || req.method === 'HEAD' ? undefined : JSON.stringify(req.body ?? {}),
+      signal: AbortSignal.timeout(ownership.timeoutMs),
+      redirect: 'manual',
+    });
+  } catch (error) {
+    const cause = (error as { cause?: { code?: string } }).cause?.code ?? (error as Error).name;
+    throw new UnavailableError(
+      `ticket ${req.params.id} belongs to shard ${owner}, whose replica (${ownership.peerUrl(owner)}) does not answer (${cause}): the change was not made; try again`,
+      5
+    );
+  }
+  const body = Buffer.from(await answer.arrayBuffer());
+  for (const name of RELAYED_RESPONSE_HEADERS) {
+    const value = answer.headers.get(name);
+    if (value !== null) res.set(name, value);
+  }
+  res.status(answer.status).send(body);
+}
