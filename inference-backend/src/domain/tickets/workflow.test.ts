@@ -1,33 +1,20 @@
 import { SETTABLE_STATUSES, STATUS_MOVES, TICKET_STATUSES, type SettableStatus, type Ticket } from '@nocai/contract';
 import { TicketError, TicketTransitionError } from './errors';
+import { sampleTicket } from './ticketFixture';
 import { addComment, applyFeedback, applyWorkflowChange, checkVersion, resolveBySystem } from './workflow';
 
 const T0 = Date.UTC(2024, 2, 5, 12);
-const ticket = (over: Partial<Ticket> = {}): Ticket => ({
-  id: 'CMP-1',
-  openedAtMs: T0,
-  updatedAtMs: T0,
-  status: 'open',
-  source: 'complaint',
-  title: 'UPS on battery',
-  eventClass: 'power',
-  department: 'field_technicians',
-  priority: 'P2',
-  confidence: 0.9,
-  needsReview: false,
-  site: 'hosp-01',
-  siteKind: 'hospital',
-  host: 'hosp-01-ups-01',
-  deviceKind: 'ups',
-  mttrP50Seconds: 1800,
-  mttrP90Seconds: 7200,
-  relatedAlertCount: 1,
-  explanation: [],
-  similarTickets: [],
-  modelVersion: 'rules',
-  version: 4,
-  ...over,
-});
+const ticket = (over: Partial<Ticket> = {}): Ticket =>
+  sampleTicket({
+    id: 'CMP-1',
+    openedAtMs: T0,
+    updatedAtMs: T0,
+    department: 'field_technicians',
+    mttrP50Seconds: 1800,
+    modelVersion: 'rules',
+    version: 4,
+    ...over,
+  });
 const alice = { by: 'alice', atMs: T0 + 60_000 };
 const bob = { by: 'bob', atMs: T0 + 120_000 };
 
