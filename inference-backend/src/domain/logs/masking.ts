@@ -272,33 +272,39 @@ const CODE_AT = 64;
 const CODE_BACKSLASH = 92;
 const CODE_LESS_THAN = 60;
 
+/** What an ASCII code is to isMaskedAsIs: it breaks the test, it ends a token, or it counts toward one. */
+export const AsIs = { Breaks: 0, Space: 1, Token: 2 } as const;
+
+/** AsIs of each ASCII code (isMaskedAsIs; WordTable's scan checks it as it reads words). */
+export const AS_IS_CLASS: Uint8Array = Uint8Array.from({ length: 128 }, (_, code) => {
+  if (isSpace(code)) return AsIs.Space;
+  const breaks =
+    (code >= CODE_ZERO && code <= CODE_NINE) ||
+    code === CODE_SLASH ||
+    code === CODE_AT ||
+    code === CODE_BACKSLASH ||
+    code === CODE_LESS_THAN;
+  return breaks ? AsIs.Breaks : AsIs.Token;
+});
+
 /**
  * Whether masking with the built-in rules leaves `text` as it is but for whitespace (collapsed to
  * single spaces): ASCII without a digit, `/`, `@`, `\` or `<`, no token longer than
  * MAX_MASKED_TOKEN_CHARS. maskToken returns such tokens unchanged, no unit follows a `<NUM>` and
  * no placeholder repeats, so a caller may read the text itself instead of building the masked
  * copy (the featurizer at serving time, issue 9). A new rule that can act on such text must
- * change this test too.
+ * change this test too (AS_IS_CLASS).
  */
 export function isMaskedAsIs(text: string): boolean {
   let tokenChars = 0;
   for (let i = 0; i < text.length; i++) {
     const code = text.charCodeAt(i);
-    if (isSpace(code)) {
+    const kind = code < 128 ? AS_IS_CLASS[code] : AsIs.Breaks;
+    if (kind === AsIs.Space) {
       tokenChars = 0;
       continue;
     }
-    if (
-      code >= 128 ||
-      (code >= CODE_ZERO && code <= CODE_NINE) ||
-      code === CODE_SLASH ||
-      code === CODE_AT ||
-      code === CODE_BACKSLASH ||
-      code === CODE_LESS_THAN ||
-      ++tokenChars > MAX_MASKED_TOKEN_CHARS
-    ) {
-      return false;
-    }
+    if (kind === AsIs.Breaks || ++tokenChars > MAX_MASKED_TOKEN_CHARS) return false;
   }
   return true;
 }

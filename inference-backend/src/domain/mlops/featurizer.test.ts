@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import {
   BatchBuffers,
   Block,
@@ -62,7 +63,10 @@ describe('featurizer', () => {
   });
 
   it('When German text is featurized, then umlauts and ß stay inside their words', () => {
-    const tokens = featureTokens({ text: 'Stromausfall im Gebäude, Straße gesperrt', context: {} }, DEFAULT_FEATURIZER_OPTIONS);
+    const tokens = featureTokens(
+      { text: 'Stromausfall im Gebäude, Straße gesperrt', context: {} },
+      DEFAULT_FEATURIZER_OPTIONS
+    );
     expect(tokens).toEqual(expect.arrayContaining(['gebäude', 'straße', 'stromausfall im', '# gebä']));
   });
 
@@ -102,6 +106,67 @@ describe('featurizer', () => {
     const vocabulary = featurizer.params.vocabulary;
     expect(vocabulary).toEqual(expect.arrayContaining(['𝐁𝐨𝐥𝐝', 'кириллица', '<num>', 'snake_case_name', '__init__']));
     expect(vocabulary).not.toContain('<ab1>');
+  });
+
+  it('When served in batches, then each row is bit for bit transform and transformCorpus of it, in the same order', () => {
+    // Words that share n-grams, in any case, with the characters that send a text through masking
+    // (digits, `/`, `@`, non-ASCII) or keep it on the fast path that reads the text as it is.
+    const pieces = [
+      'Printer',
+      'printer',
+      'PRINT',
+      'reset',
+      'Reset',
+      'password',
+      'pass',
+      'vpn',
+      'VPN',
+      'drops',
+      'Straße',
+      'Drucker',
+      'geht',
+      'nicht',
+      'port',
+      '22',
+      '10.0.0.1',
+      'a/b',
+      'x@y.z',
+      '_id',
+      'e',
+      ' ',
+      ' ',
+      '  ',
+      ', ',
+      '. ',
+      '-',
+      '\t',
+      '\n',
+      'löschen',
+      '<num>',
+      'x'.repeat(257),
+    ];
+    const text = fc.array(fc.constantFrom(...pieces), { maxLength: 30 }).map((parts) => parts.join(' '));
+    fc.assert(
+      fc.property(fc.array(text, { minLength: 2, maxLength: 12 }), (all) => {
+        const inputs = all.map((t) => ({ text: t, context: {} }));
+        const corpus = tokenizeCorpus(inputs, { minDocumentFrequency: 1 });
+        // Fitted on the first half: the others have unknown words and n-grams too.
+        const fitted = Array.from({ length: Math.ceil(inputs.length / 2) }, (_, i) => i);
+        const featurizer = createFeaturizer(fitVocabulary(corpus, fitted));
+        const rows = inputs.map((_, i) => i);
+        const fromCorpus = featurizer.transformCorpus(corpus, rows);
+        const buffers = new BatchBuffers();
+        for (let pass = 0; pass < 2; pass++) {
+          const served = featurizer.transformBatch(inputs, buffers);
+          inputs.forEach((input, r) => {
+            const one = featurizer.transform(input);
+            expect(rowOf(served, r)).toEqual(one);
+            expect(rowOf(fromCorpus, r)).toEqual(one);
+          });
+        }
+      }),
+      { numRuns: 300, seed: 9 }
+    );
   });
 
   it('When a model was stored by another featurizer version, then it refuses to load', () => {

@@ -1,4 +1,4 @@
-import { createMasker, isMaskedAsIs, MASKING_VERSION } from '../logs/masking';
+import { createMasker, MASKING_VERSION } from '../logs/masking';
 import { WordTable } from './wordTable';
 
 /**
@@ -180,6 +180,8 @@ interface WordEntry {
   unigram: number;
   /** Ids of the word's known character n-grams, in the order charGrams lists them; set on first use. */
   chars: Int32Array | undefined;
+  /** Serving: the idf of each of `chars`, read in order instead of at random columns; set on first use. */
+  charIdf: Float64Array | undefined;
   /** Small-integer key of the word, by which the word before it finds their bigram; -1: in no known bigram. */
   key: number;
   /** Training: bigram ids by the key of the word after this one (serving has a PairTable). */
@@ -210,6 +212,8 @@ interface FeatureIds {
   leadBigram(a: WordEntry, b: WordEntry): number;
   /** Id of any other feature (longer word n-grams, context). */
   feature(name: string): number;
+  /** Every id given so far is below this (the vocabulary's size at serving time). */
+  bound(): number;
 }
 
 /**
@@ -227,6 +231,8 @@ class FeatureCounter {
   private counts = new Int32Array(1024);
   /** Distinct ids of the row being counted, in order of first occurrence: touched[0 .. size). */
   private touched = new Int32Array(1024);
+  /** Serving: idf of each of them (rowIdf[e] of touched[e]), written as they are met, read in order by weighInto. */
+  private rowIdf = new Float64Array(1024);
   private size = 0;
   /**
    * Where each block's ids end in touched, in the order they are counted: word n-grams, lead,
@@ -240,10 +246,23 @@ class FeatureCounter {
   /** The entries of the input's words, in order. */
   private entries: WordEntry[] = [];
 
+  /** `idf` per id at serving time (the counter fills rowIdf); absent when training counts. */
   constructor(
     private readonly options: FeaturizerOptions,
-    private readonly ids: FeatureIds
+    private readonly ids: FeatureIds,
+    private readonly idf?: Float64Array
   ) {}
+
+  /** Room for `capacity` distinct ids in a row. */
+  private growRow(capacity: number): void {
+    const size = Math.max(capacity, this.touched.length * 2);
+    const touched = new Int32Array(size);
+    touched.set(this.touched.subarray(0, this.size));
+    this.touched = touched;
+    const rowIdf = new Float64Array(size);
+    rowIdf.set(this.rowIdf.subarray(0, this.size));
+    this.rowIdf = rowIdf;
+  }
 
   private add(id: number, times = 1): void {
     if (id < 0) return;
@@ -253,22 +272,62 @@ class FeatureCounter {
       this.counts = grown;
     }
     if (this.counts[id] === 0) {
-      if (this.size === this.touched.length) {
-        const grown = new Int32Array(this.touched.length * 2);
-        grown.set(this.touched);
-        this.touched = grown;
-      }
+      if (this.size === this.touched.length) this.growRow(this.size + 1);
+      if (this.idf) this.rowIdf[this.size] = this.idf[id];
       this.touched[this.size++] = id;
     }
     this.counts[id] += times;
   }
 
   /**
-   * Counts `input` and hands its distinct ids (in order of first occurrence: sorting them cost
-   * more than all the rest of featurizing, and nothing downstream needs an order) and their
-   * counts to `take`, then clears the scratch for the next input.
+   * Adds the character n-grams of `distinct` words (ids set, `grams` of them in all, each below
+   * `bound`), each gram `timesInInput` times: the loop most of a row's features go through, so
+   * room is made once for all of them and a new id is appended without a branch.
    */
-  private countWith<T>(input: FeatureInput, take: (ids: Int32Array, counts: Int32Array, size: number) => T): T {
+  private addGrams(distinct: readonly WordEntry[], grams: number, bound: number): void {
+    if (bound > this.counts.length) {
+      const grown = new Int32Array(Math.max(bound, this.counts.length * 2));
+      grown.set(this.counts);
+      this.counts = grown;
+    }
+    if (this.size + grams > this.touched.length) this.growRow(this.size + grams);
+    const { counts, touched, rowIdf, idf } = this;
+    let size = this.size;
+    for (let d = 0; d < distinct.length; d++) {
+      const entry = distinct[d];
+      const ids = entry.chars as Int32Array;
+      const times = entry.timesInInput;
+      if (idf) {
+        const weights = (entry.charIdf ??= gather(idf, ids));
+        for (let e = 0; e < ids.length; e++) {
+          const id = ids[e];
+          const count = counts[id];
+          // Written always, kept only when the id is new to the row (count 0 → 1, else 0).
+          touched[size] = id;
+          rowIdf[size] = weights[e];
+          size += (count - 1) >>> 31;
+          counts[id] = count + times;
+        }
+      } else {
+        for (let e = 0; e < ids.length; e++) {
+          const id = ids[e];
+          const count = counts[id];
+          touched[size] = id;
+          size += (count - 1) >>> 31;
+          counts[id] = count + times;
+        }
+      }
+    }
+    this.size = size;
+  }
+
+  /**
+   * Counts `input`: its distinct ids in touched[0 .. size) (in order of first occurrence: sorting
+   * them cost more than all the rest of featurizing, and nothing downstream needs an order), their
+   * counts in counts[id], and where each block ends in `ends`. The caller reads them, then sets
+   * the counts of those ids back to 0 for the next input.
+   */
+  private countRow(input: FeatureInput): void {
     const { wordNgrams, charNgrams } = this.options;
     const ids = this.ids;
     const entries = this.entries;
@@ -324,70 +383,68 @@ class FeatureCounter {
           distinct.push(entry);
         }
       }
-      for (let d = 0; d < distinct.length; d++) {
-        const grams = ids.chars(distinct[d]);
-        const times = distinct[d].timesInInput;
-        for (let e = 0; e < grams.length; e++) this.add(grams[e], times);
-      }
+      let grams = 0;
+      for (let d = 0; d < distinct.length; d++) grams += ids.chars(distinct[d]).length;
+      this.addGrams(distinct, grams, ids.bound());
     }
     this.ends[3] = this.size;
-    const result = take(this.touched, this.counts, this.size);
-    for (let e = 0; e < this.size; e++) this.counts[this.touched[e]] = 0;
-    this.size = 0;
-    return result;
   }
 
   /** Distinct feature ids, in order of first occurrence, and their counts. */
   count(input: FeatureInput): { ids: Int32Array; counts: Float32Array } {
-    return this.countWith(input, (touched, counts, size) => {
-      const ids = touched.slice(0, size);
-      const out = new Float32Array(size);
-      for (let e = 0; e < size; e++) out[e] = counts[ids[e]];
-      return { ids, counts: out };
-    });
+    this.countRow(input);
+    const { counts, size } = this;
+    const ids = this.touched.slice(0, size);
+    const out = new Float32Array(size);
+    for (let e = 0; e < size; e++) {
+      out[e] = counts[ids[e]];
+      counts[ids[e]] = 0;
+    }
+    return { ids, counts: out };
   }
 
   /**
    * Appends the input's tf-idf row to `sink` (its distinct columns in order of first occurrence,
    * and their values, each block scaled to its length as weighRow does); the number appended.
-   * The row's blocks are its runs of ids (ends), so no per-column block lookup, and counts are
-   * weighed as they are read: the serving path (issue 9: predict throughput). The sums of
+   * The row's blocks are its runs of ids (ends), so no per-column block lookup, counts are
+   * weighed as they are read, and idf comes in row order (rowIdf) instead of from a random
+   * column of a table of them (a cache miss per term): the serving path (issue 9: predict
+   * throughput). Only for a counter given the idf. The sums of
    * squares run over each block's values in the same order as weighRow's, so the values are
    * bit for bit those of transform and transformCorpus.
    */
   weighInto(input: FeatureInput, sink: RowSink, weights: RowWeights): number {
-    return this.countWith(input, (touched, counts, size) => {
-      sink.reserve(size);
-      const { columns, values, length: at } = sink;
-      const { idf, sublinear, lengths } = weights;
-      const ends = this.ends;
-      let from = 0;
-      for (let b = 0; b < ROW_BLOCKS.length; b++) {
-        const to = ends[b];
-        let sum = 0;
-        for (let e = from; e < to; e++) {
-          const id = touched[e];
-          const c = counts[id];
-          const v = (sublinear ? (c < SUBLINEAR_TF.length ? SUBLINEAR_TF[c] : 1 + Math.log(c)) : c) * idf[id];
-          columns[at + e] = id;
-          values[at + e] = v;
-          sum += v * v;
-        }
-        if (to > from) {
-          const scale = sum > 0 ? lengths[ROW_BLOCKS[b]] / Math.sqrt(sum) : 0;
-          for (let e = at + from; e < at + to; e++) values[e] *= scale;
-        }
-        from = to;
+    this.countRow(input);
+    const { touched, rowIdf, counts, size, ends } = this;
+    sink.reserve(size);
+    const { columns, values, length: at } = sink;
+    const { sublinear, lengths } = weights;
+    let from = 0;
+    for (let b = 0; b < ROW_BLOCKS.length; b++) {
+      const to = ends[b];
+      let sum = 0;
+      for (let e = from; e < to; e++) {
+        const id = touched[e];
+        const c = counts[id];
+        counts[id] = 0;
+        const v = (sublinear ? (c < SUBLINEAR_TF.length ? SUBLINEAR_TF[c] : 1 + Math.log(c)) : c) * rowIdf[e];
+        columns[at + e] = id;
+        values[at + e] = v;
+        sum += v * v;
       }
-      sink.length += size;
-      return size;
-    });
+      if (to > from) {
+        const scale = sum > 0 ? lengths[ROW_BLOCKS[b]] / Math.sqrt(sum) : 0;
+        for (let e = at + from; e < at + to; e++) values[e] *= scale;
+      }
+      from = to;
+    }
+    sink.length += size;
+    return size;
   }
 }
 
-/** What weighs a row's counts: per-column idf, sublinear tf or not, and each block's length. */
+/** What weighs a row's counts besides the idf the counter was given: sublinear tf or not, and each block's length. */
 interface RowWeights {
-  idf: Float64Array;
   sublinear: boolean;
   lengths: Float64Array;
 }
@@ -436,10 +493,18 @@ function charIds(w: string, lengths: readonly number[], idOf: (feature: string) 
 
 const NO_IDS = new Int32Array(0);
 
+/** values[ids[e]] for each e. */
+function gather(values: Float64Array, ids: Int32Array): Float64Array {
+  const out = new Float64Array(ids.length);
+  for (let e = 0; e < ids.length; e++) out[e] = values[ids[e]];
+  return out;
+}
+
 const newEntry = (text: string, unigram: number, key: number, lead: number | undefined): WordEntry => ({
   text,
   unigram,
   chars: undefined,
+  charIdf: undefined,
   key,
   next: undefined,
   lead,
@@ -490,6 +555,7 @@ function internIds(options: FeaturizerOptions, terms: string[]): FeatureIds {
     leadUnigram: (a) => (a.lead ??= intern(LEAD_PREFIX + a.text)),
     leadBigram: (a, b) => pair(a, b, () => `${LEAD_PREFIX}${a.text} ${b.text}`, 'leadNext'),
     feature: intern,
+    bound: () => terms.length,
   };
 }
 
@@ -577,13 +643,15 @@ function vocabularyIds(
   const table = new WordTable<WordEntry>((w) => newEntry(w, hasUnigrams ? lookup(w) : -1, -1, -1), CHAR_CACHE_WORDS);
   for (const entry of known.values()) table.addPermanent(entry);
   return {
-    tokens: (text, out) =>
-      isMaskedAsIs(text) ? table.scanAscii(text, out) : table.scan(masker.mask(text).toLowerCase(), out),
+    tokens: (text, out) => {
+      if (!table.scanIfMaskedAsIs(text, out)) table.scan(masker.mask(text).toLowerCase(), out);
+    },
     chars: (entry) => (entry.chars ??= charIds(entry.text, options.charNgrams, lookup)),
     bigram: (a, b) => (a.key >= 0 && b.key >= 0 ? bigramTable.get(a.key, b.key) : -1),
     leadUnigram: (a) => a.lead ?? -1,
     leadBigram: (a, b) => (a.key >= 0 && b.key >= 0 ? leadBigramTable.get(a.key, b.key) : -1),
     feature: lookup,
+    bound: () => vocabulary.length,
   };
 }
 
@@ -754,8 +822,8 @@ export function createFeaturizer(params: FeaturizerParams): Featurizer {
   const sublinear = params.options.sublinearTf ?? true;
   const lengths = Float64Array.of(1, 1, 1, params.options.leadWeight ?? 0.5);
   const dimension = params.vocabulary.length;
-  const counter = new FeatureCounter(params.options, vocabularyIds(params.options, params.vocabulary, index));
-  const weights: RowWeights = { idf, sublinear, lengths };
+  const counter = new FeatureCounter(params.options, vocabularyIds(params.options, params.vocabulary, index), idf);
+  const weights: RowWeights = { sublinear, lengths };
   return {
     params,
     dimension,

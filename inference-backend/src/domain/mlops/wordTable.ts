@@ -1,3 +1,5 @@
+import { AS_IS_CLASS, AsIs, MAX_MASKED_TOKEN_CHARS } from '../logs/masking';
+
 /**
  * The words of a masked, lower-cased text exactly as the featurizer's `words()` finds them with
  * `/<[a-z*]+>|[\p{L}\p{N}_]+/gu` (a `<placeholder>`, or a run of Unicode letters, digits and `_`;
@@ -18,6 +20,10 @@ const FNV_PRIME = 0x01000193;
 const WORD_CHAR_RE = /^[\p{L}\p{N}_]$/u;
 /** ASCII letters, digits and `_`. */
 const ASCII_WORD = Uint8Array.from({ length: 128 }, (_, c) => (WORD_CHAR_RE.test(String.fromCharCode(c)) ? 1 : 0));
+/** The lower-case code of each ASCII word character that may stand in a text masking leaves as it is; 0 for any other. */
+const AS_IS_WORD = Uint8Array.from({ length: 128 }, (_, c) =>
+  ASCII_WORD[c] === 1 && AS_IS_CLASS[c] === AsIs.Token ? lowerAscii(c) : 0
+);
 /** Whether each BMP code unit is a word character: 0 not yet asked, 1 yes, 2 no (asked of the regex on first sight). */
 const bmpWordClass = new Uint8Array(0x10000);
 
@@ -45,7 +51,9 @@ function wordCharWidth(s: string, i: number): number {
 }
 
 /** The code of an ASCII upper-case letter's lower case; any other code as it is. */
-const lowerAscii = (code: number) => (code >= 65 && code <= 90 ? code | 32 : code);
+function lowerAscii(code: number): number {
+  return code >= 65 && code <= 90 ? code | 32 : code;
+}
 
 function hashOf(s: string, from: number, to: number): number {
   let h = FNV_OFFSET;
@@ -77,18 +85,6 @@ export class WordTable<T extends { readonly text: string }> {
 
   /** The entries of the words of `s` (masked and lower-cased already), in order, into `out` (its length set). */
   scan(s: string, out: T[]): void {
-    this.scanWith(s, out, false);
-  }
-
-  /**
-   * scan of the lower-cased `text`, which is ASCII (isMaskedAsIs): upper-case letters are folded
-   * as they are read, so the lower-cased copy is never built.
-   */
-  scanAscii(text: string, out: T[]): void {
-    this.scanWith(text, out, true);
-  }
-
-  private scanWith(s: string, out: T[], fold: boolean): void {
     const length = s.length;
     let n = 0;
     let i = 0;
@@ -110,14 +106,58 @@ export class WordTable<T extends { readonly text: string }> {
       const start = i;
       let h = FNV_OFFSET;
       for (let width = wordCharWidth(s, i); width > 0 && i < length; width = i < length ? wordCharWidth(s, i) : 0) {
-        h = Math.imul(h ^ (fold ? lowerAscii(s.charCodeAt(i)) : s.charCodeAt(i)), FNV_PRIME);
+        h = Math.imul(h ^ s.charCodeAt(i), FNV_PRIME);
         if (width === 2) h = Math.imul(h ^ s.charCodeAt(i + 1), FNV_PRIME);
         i += width;
       }
       if (i === start) i++;
-      else if (i - start > 1) out[n++] = this.entryOf(s, start, i, h, fold);
+      else if (i - start > 1) out[n++] = this.entryOf(s, start, i, h, false);
     }
     out.length = n;
+  }
+
+  /**
+   * scan of the lower-cased `text` when masking leaves it as it is (isMaskedAsIs), checked in
+   * the same pass: true and `out` filled when it holds; false (and `out` to be ignored) when it
+   * does not, and the caller scans the masked text instead. Upper-case letters are folded as
+   * they are read, so neither the lower-cased copy nor a pass of its own for the check is made
+   * (issue 9: predict throughput).
+   */
+  scanIfMaskedAsIs(text: string, out: T[]): boolean {
+    const length = text.length;
+    let n = 0;
+    let i = 0;
+    let tokenChars = 0;
+    while (i < length) {
+      const code = text.charCodeAt(i);
+      const kind = code < 128 ? AS_IS_CLASS[code] : AsIs.Breaks;
+      if (kind === AsIs.Breaks) return false;
+      if (kind === AsIs.Space) {
+        tokenChars = 0;
+        i++;
+        continue;
+      }
+      if (++tokenChars > MAX_MASKED_TOKEN_CHARS) return false;
+      let folded = AS_IS_WORD[code];
+      if (folded === 0) {
+        i++;
+        continue;
+      }
+      // A run of word characters: letters and `_` (a digit would have broken the test).
+      const start = i;
+      let h = FNV_OFFSET;
+      for (;;) {
+        h = Math.imul(h ^ folded, FNV_PRIME);
+        if (++i === length) break;
+        const next = text.charCodeAt(i);
+        folded = next < 128 ? AS_IS_WORD[next] : 0;
+        if (folded === 0) break;
+        if (++tokenChars > MAX_MASKED_TOKEN_CHARS) return false;
+      }
+      if (i - start > 1) out[n++] = this.entryOf(text, start, i, h, true);
+    }
+    out.length = n;
+    return true;
   }
 
   private entryOf(s: string, from: number, to: number, h: number, fold: boolean): T {
