@@ -25,6 +25,22 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ ...base, NOCAI_PORT: 'eighty' })).toThrow('NOCAI_PORT must be an integer ≥ 0, got "eighty"');
   });
 
+  it('When NOCAI_TICKET_RETENTION_DAYS is set, then done tickets stay in memory that long (a year by default); 0 is refused', () => {
+    expect(loadConfig(base).ticketRetentionMs).toBe(365 * 86_400_000);
+    expect(loadConfig({ ...base, NOCAI_TICKET_RETENTION_DAYS: '90' }).ticketRetentionMs).toBe(90 * 86_400_000);
+    expect(() => loadConfig({ ...base, NOCAI_TICKET_RETENTION_DAYS: '0' })).toThrow(
+      'NOCAI_TICKET_RETENTION_DAYS must be an integer ≥ 1, got "0"'
+    );
+  });
+
+  it("When NOCAI_HEAP_GROWTH_PERCENT is set, then it bounds the heap growth (0 by default: V8's own policy)", () => {
+    expect(loadConfig(base).heapGrowthPercent).toBe(0);
+    expect(loadConfig({ ...base, NOCAI_HEAP_GROWTH_PERCENT: '50' }).heapGrowthPercent).toBe(50);
+    expect(() => loadConfig({ ...base, NOCAI_HEAP_GROWTH_PERCENT: '-5' })).toThrow(
+      'NOCAI_HEAP_GROWTH_PERCENT must be an integer ≥ 0, got "-5"'
+    );
+  });
+
   it('When a password comes without a user name, then it is refused', () => {
     expect(() => loadConfig({ ...base, INFLUX_PASSWORD: 'x' })).toThrow(/INFLUX_USERNAME/);
   });

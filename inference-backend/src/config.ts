@@ -5,6 +5,7 @@ import { createSecureContext } from 'node:tls';
 import { z } from 'zod';
 import { ordinalOfHostname, type ShardSpec } from './domain/sharding/shards';
 import { DEFAULT_INPUT_DATABASE, DEFAULT_OUTPUT_DATABASE } from '@nocai/contract';
+import { DEFAULT_HEAP_GROWTH_PERCENT } from './adapters/heapPolicy';
 import { redactUrl } from './adapters/influx/errors';
 import { peerTemplateProblem } from './adapters/http/shardForwarding';
 import { parseHeartbeatSeries, type HeartbeatSeries } from './adapters/influx/heartbeatSource';
@@ -150,6 +151,8 @@ const envObject = z.object({
       }
       return n;
     }),
+  NOCAI_TICKET_RETENTION_DAYS: intFrom('NOCAI_TICKET_RETENTION_DAYS', 1, 365),
+  NOCAI_HEAP_GROWTH_PERCENT: intFrom('NOCAI_HEAP_GROWTH_PERCENT', 0, DEFAULT_HEAP_GROWTH_PERCENT),
   NOCAI_POLL_INTERVAL_MS: intFrom('NOCAI_POLL_INTERVAL_MS', 10, 2000),
   NOCAI_BATCH_SIZE: intFrom('NOCAI_BATCH_SIZE', 1, 5000),
   NOCAI_WRITE_BATCH_SIZE: intFrom('NOCAI_WRITE_BATCH_SIZE', 1, 5000),
@@ -281,6 +284,10 @@ export interface Config {
   problemsDir: string;
   /** Below this confidence a ticket goes to needs_review instead of being routed. */
   reviewThreshold: number;
+  /** Done tickets stay in the in-memory ticket index this long after their last change (and it is warmed from as far back). */
+  ticketRetentionMs: number;
+  /** V8 collects fully once the heap is this much above what survived the last full collection (0: V8's own policy). */
+  heapGrowthPercent: number;
   /** Telemetry that proves a device is alive (measurement.field[.hostTag]), for silent-device detection. */
   heartbeatSeries: HeartbeatSeries[];
   pipeline: {
@@ -387,6 +394,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     modelsDir: e.NOCAI_MODELS_DIR,
     problemsDir: e.NOCAI_PROBLEMS_DIR ?? join(e.NOCAI_STATE_DIR, 'problems'),
     reviewThreshold: e.NOCAI_REVIEW_THRESHOLD,
+    ticketRetentionMs: e.NOCAI_TICKET_RETENTION_DAYS * 86_400_000,
+    heapGrowthPercent: e.NOCAI_HEAP_GROWTH_PERCENT,
     heartbeatSeries: parseSeries(e.NOCAI_HEARTBEAT_SERIES),
     pipeline: {
       pollIntervalMs: e.NOCAI_POLL_INTERVAL_MS,

@@ -21,6 +21,7 @@ import { DeadLetterFile } from './adapters/files/deadLetterFile';
 import type { RetryPolicy } from './adapters/influx/client';
 import { SyslogSource } from './adapters/influx/syslogSource';
 import { DirectWriter, InfluxWriter } from './adapters/influx/writer';
+import { setHeapGrowthPercent } from './adapters/heapPolicy';
 import { createLogger, type Logger } from './adapters/logger';
 import { Metrics } from './adapters/metrics/metrics';
 import { FileStateStore } from './adapters/state/fileStateStore';
@@ -106,6 +107,8 @@ export async function startService(
   overrides: { logger?: Logger; clock?: Clock; metrics?: Metrics } = {}
 ): Promise<RunningService> {
   const logger = overrides.logger ?? createLogger(config.logLevel, 'nocai', { secrets: secretsOf(config) });
+  // NOCAI_HEAP_GROWTH_PERCENT: less RSS above the live heap for more CPU spent collecting (issue 13, soak).
+  setHeapGrowthPercent(config.heapGrowthPercent);
   const clock = overrides.clock ?? systemClock;
   const metrics = overrides.metrics ?? new Metrics();
   const influxConnection = {
@@ -181,7 +184,8 @@ export async function startService(
     config.influx.outputDatabase,
     apiWriter,
     clock,
-    config.shard
+    config.shard,
+    config.ticketRetentionMs
   );
   // Every change to tickets and models is recorded here (a hash chain on disk, mirrored to aiops_audit).
   const audit = FileAuditTrail.inStateDir(config.stateDir, {

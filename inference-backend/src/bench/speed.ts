@@ -3,12 +3,14 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { writeHeapSnapshot } from 'node:v8';
 import { INPUT, type GroundTruthIncident, type Inventory } from '@nocai/contract';
 import { InfluxClient } from '../adapters/influx/client';
 import { quoteIdentifier } from '../adapters/influx/influxql';
 import { startLocalInfluxd, type LocalInfluxd } from '../adapters/influx/localServer';
 import { SyslogSource } from '../adapters/influx/syslogSource';
 import { InfluxWriter } from '../adapters/influx/writer';
+import { DEFAULT_HEAP_GROWTH_PERCENT, setHeapGrowthPercent } from '../adapters/heapPolicy';
 import { createLogger } from '../adapters/logger';
 import { trainLineModelsOnSimulation } from '../commands/train';
 import { syslogLineKey, type SyslogLine } from '../domain/logs/syslogLine';
@@ -24,7 +26,9 @@ import { fmt, percent, progress, say } from './report';
 /**
  * Issue 13 part 8: the pipeline's speed next to InfluxDB's own, on the same data in the same run,
  * and a soak at that speed. `npm run bench:speed` runs it alone (BENCH_DAYS, default 7;
- * BENCH_SOAK_S, default 300, 0 for none); `npm run bench` runs it on its month.
+ * BENCH_SOAK_S, default 300, 0 for none; BENCH_HEAP_SNAPSHOT, a folder for heap snapshots of the
+ * soak; BENCH_HEAP_GROWTH_PERCENT, V8's heap growth bound during the soak, by default the service's);
+ * `npm run bench` runs it on its month.
  */
 export const PIPELINE_PAGE_LINES = 5000;
 /** Issue 13: the pipeline with triage and the ONNX line models at half of InfluxDB's own rate or more. */
@@ -125,6 +129,14 @@ export interface SoakInput {
   simulatedLinesPerSecond: number;
   seconds: number;
   workDir: string;
+  /**
+   * Where to write a V8 heap snapshot right after each RSS sample (`soak-tenth`, `soak-end`), to
+   * compare what the heap holds by constructor. Writing one costs memory itself: RSS figures of a
+   * run with snapshots are not the soak's figures.
+   */
+  heapSnapshotDir?: string;
+  /** V8's heap growth bound during the soak, as the service sets it (NOCAI_HEAP_GROWTH_PERCENT). */
+  heapGrowthPercent?: number;
 }
 
 export interface SoakResult {
@@ -133,6 +145,13 @@ export interface SoakResult {
   simulatorLines: number;
   rssStartBytes: number;
   rssEndBytes: number;
+  /** The whole of process.memoryUsage() at both samples: where RSS went (V8's heap, buffers, native). */
+  memoryStart: NodeJS.MemoryUsage;
+  memoryEnd: NodeJS.MemoryUsage;
+  /** Lines processed and this process's CPU seconds between the two samples (what the GC policy costs shows here). */
+  sampledLines: number;
+  sampledCpuSeconds: number;
+  heapGrowthPercent: number;
   /** Simulated time written by the simulator and not yet behind the watermark (µs). */
   lagUs: number;
   speed: number;
@@ -146,6 +165,7 @@ export interface SoakResult {
  */
 export async function soak(input: SoakInput): Promise<SoakResult> {
   const { client, inventory } = input;
+  setHeapGrowthPercent(input.heapGrowthPercent ?? DEFAULT_HEAP_GROWTH_PERCENT);
   const inputDb = `bench_soak_telegraf_${Date.now()}`;
   const outputDb = `bench_soak_aiops_${Date.now()}`;
   await client.createDatabase(inputDb);
@@ -192,24 +212,51 @@ export async function soak(input: SoakInput): Promise<SoakResult> {
       days: 0,
     });
     let lines = 0;
-    let rssStartBytes = 0;
+    let memoryStart: NodeJS.MemoryUsage | undefined;
+    let cpuStart = process.cpuUsage();
+    let linesAtStart = 0;
     const started = performance.now();
     const elapsed = () => (performance.now() - started) / 1000;
     while (elapsed() < input.seconds) {
       const n = await Promise.race([stage.tick(), failed]);
       lines += n;
-      if (!rssStartBytes && elapsed() >= input.seconds / 10) rssStartBytes = process.memoryUsage().rss;
+      if (!memoryStart && elapsed() >= input.seconds / 10) {
+        memoryStart = process.memoryUsage();
+        heapSnapshot(input.heapSnapshotDir, 'soak-tenth');
+        cpuStart = process.cpuUsage();
+        linesAtStart = lines;
+      }
       if (n === 0) await new Promise((resolve) => setTimeout(resolve, 100));
     }
     const seconds = elapsed();
-    const rssEndBytes = process.memoryUsage().rss;
+    const memoryEnd = process.memoryUsage();
+    const cpu = process.cpuUsage(cpuStart);
+    heapSnapshot(input.heapSnapshotDir, 'soak-end');
+    memoryStart ??= memoryEnd;
     const lagUs = flushedUntilUs - (stage.watermarkUs ?? startUs);
-    return { lines, seconds, simulatorLines, rssStartBytes, rssEndBytes, lagUs, speed };
+    return {
+      lines,
+      seconds,
+      simulatorLines,
+      rssStartBytes: memoryStart.rss,
+      rssEndBytes: memoryEnd.rss,
+      memoryStart,
+      memoryEnd,
+      sampledLines: lines - linesAtStart,
+      sampledCpuSeconds: (cpu.user + cpu.system) / 1e6,
+      heapGrowthPercent: input.heapGrowthPercent ?? DEFAULT_HEAP_GROWTH_PERCENT,
+      lagUs,
+      speed,
+    };
   } finally {
     simulator.kill('SIGTERM');
     await exited;
     for (const db of [inputDb, outputDb]) await client.query(undefined, `DROP DATABASE ${quoteIdentifier(db)}`);
   }
+}
+
+function heapSnapshot(dir: string | undefined, name: string): void {
+  if (dir !== undefined) say(`heap snapshot: ${writeHeapSnapshot(join(dir, `${name}.heapsnapshot`))}`);
 }
 
 export function reportSoak(result: SoakResult): void {
@@ -226,6 +273,14 @@ export function reportSoak(result: SoakResult): void {
       `(growth ${percent(growth)}, ${growth < TARGET_RSS_GROWTH ? 'meets' : 'MISSES'} the < ${percent(TARGET_RSS_GROWTH, 0)} target); ` +
       `lag at the end: the watermark ${(result.lagUs / 1e6).toFixed(0)} s of simulated time behind the simulator's ` +
       `flushed time = ${(result.lagUs / 1e6 / result.speed).toFixed(1)} s of real time`
+  );
+  const parts = (m: NodeJS.MemoryUsage) =>
+    `V8 heap ${mb(m.heapUsed)} used of ${mb(m.heapTotal)}, external ${mb(m.external)} (array buffers ${mb(m.arrayBuffers)}), ` +
+    `other native ${mb(m.rss - m.heapTotal - m.external)}`;
+  say(
+    `soak memory after the first tenth: ${parts(result.memoryStart)}; at the end: ${parts(result.memoryEnd)}; ` +
+      `CPU from the tenth to the end: ${((result.sampledCpuSeconds / result.sampledLines) * 1e6).toFixed(0)} µs/line ` +
+      `(${fmt(result.sampledLines)} lines), V8 heap growth bound ${result.heapGrowthPercent} %`
   );
 }
 
@@ -323,6 +378,10 @@ async function main(): Promise<void> {
         simulatedLinesPerSecond: backfill.syslogLines / (days * 86_400),
         seconds: soakSeconds,
         workDir: join(workDir, 'soak'),
+        heapSnapshotDir: process.env.BENCH_HEAP_SNAPSHOT || undefined,
+        heapGrowthPercent: process.env.BENCH_HEAP_GROWTH_PERCENT
+          ? Number(process.env.BENCH_HEAP_GROWTH_PERCENT)
+          : undefined,
       });
       reportSoak(result);
     }

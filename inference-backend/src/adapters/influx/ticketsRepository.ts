@@ -20,7 +20,7 @@ import {
 } from '@nocai/contract';
 import { UniqueMicros, type Clock, type PointSink, type SeriesPoint } from '../../domain/series';
 import { TicketError } from '../../domain/tickets/errors';
-import { TicketIndex } from '../../domain/tickets/ticketIndex';
+import { DEFAULT_TICKET_RETENTION_MS, TicketIndex } from '../../domain/tickets/ticketIndex';
 import type { InfluxClient } from './client';
 import { equalsCondition, quoteIdentifier, timeLiteralUs } from './influxql';
 
@@ -110,8 +110,6 @@ export function feedbackPoint(ticket: Ticket, user: string, timeUs: number): Ser
 /** Other points written together with a ticket's state change, stamped with their own unique time. */
 export type CompanionPoints = (updated: Ticket, timeUs: number) => SeriesPoint[];
 
-/** How far back the index is warmed from InfluxDB at start. */
-const INDEX_LOOKBACK_MS = 365 * 86_400_000;
 /** Points per query while warming the index. */
 const LOAD_PAGE = 5000;
 /** How far before the newest point seen `catchUp` reads again (points stored late by another replica). */
@@ -130,7 +128,7 @@ const HISTORY_LIMIT = 1000;
  * cannot interleave with another request's.
  */
 export class TicketsRepository {
-  private readonly index = new TicketIndex();
+  private readonly index: TicketIndex;
   private readonly times: UniqueMicros;
   private readonly queues = new Map<string, Promise<void>>();
   /** Time (µs) of the newest point read from InfluxDB, where `catchUp` goes on from. */
@@ -142,18 +140,21 @@ export class TicketsRepository {
     private readonly sink: PointSink,
     clock: Clock,
     /** This replica's shard: its records never share an instant with another replica's. */
-    shard: { index: number; count: number } = { index: 0, count: 1 }
+    shard: { index: number; count: number } = { index: 0, count: 1 },
+    /** Done tickets stay in the index this long after their last change, and the index is warmed from as far back. */
+    private readonly retentionMs = DEFAULT_TICKET_RETENTION_MS
   ) {
     this.times = new UniqueMicros(clock, shard);
+    this.index = new TicketIndex({ clock, retentionMs });
   }
 
   get size(): number {
     return this.index.size;
   }
 
-  /** Warms the index from the points of the last year; returns how many points were read. */
+  /** Warms the index from the points of the retention period; returns how many points were read. */
   async load(nowMs: number, onProgress?: (points: number) => void): Promise<number> {
-    return this.readFrom((nowMs - INDEX_LOOKBACK_MS) * 1000, onProgress);
+    return this.readFrom((nowMs - this.retentionMs) * 1000, onProgress);
   }
 
   /**
@@ -267,7 +268,7 @@ export class TicketsRepository {
     });
   }
 
-  /** Every ticket's current state (of the last year), for exports. */
+  /** Every ticket's current state (unfinished ones, and those done within the retention), for exports. */
   all(): Iterable<Ticket> {
     return this.index.all();
   }

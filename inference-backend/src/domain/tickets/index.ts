@@ -15,4 +15,5 @@ export {
 export type { Actor, WorkflowChange } from './workflow';
 export { TicketError, TicketTransitionError } from './errors';
 export type { TicketErrorKind } from './errors';
-export { TicketIndex, DEFAULT_LIST_LOOKBACK_MS } from './ticketIndex';
+export { TicketIndex, DEFAULT_LIST_LOOKBACK_MS, DEFAULT_TICKET_RETENTION_MS } from './ticketIndex';
+export type { TicketIndexOptions } from './ticketIndex';

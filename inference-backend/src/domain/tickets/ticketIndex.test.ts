@@ -1,5 +1,5 @@
 import type { Ticket } from '@nocai/contract';
-import { TicketIndex } from './ticketIndex';
+import { DEFAULT_TICKET_RETENTION_MS, TicketIndex } from './ticketIndex';
 
 const DAY = 86_400_000;
 const ticket = (id: string, over: Partial<Ticket> = {}): Ticket => ({
@@ -80,5 +80,83 @@ describe('TicketIndex', () => {
     index.put(ticket('seen', { ...old, status: 'acknowledged' }), 4);
     const ids = index.list({ ...query, from: 50 * DAY, to: 150 * DAY }, 300 * DAY).tickets.map((t) => t.id);
     expect(ids.sort()).toEqual(['seen', 'working']);
+  });
+
+  describe('retention', () => {
+    const clockAt = (start: number) => {
+      const clock = { ms: start, nowMs: () => clock.ms };
+      return clock;
+    };
+
+    it('When done tickets are older than the retention, then they leave the index; unfinished ones stay however old', () => {
+      const clock = clockAt(100 * DAY);
+      const index = new TicketIndex({ clock, retentionMs: 30 * DAY });
+      const at = (day: number) => ({ openedAtMs: (day - 1) * DAY, updatedAtMs: day * DAY });
+      index.put(ticket('resolved', { ...at(95), status: 'resolved' }), 1);
+      index.put(ticket('quiet', { ...at(95), status: 'auto_resolved' }), 2);
+      index.put(ticket('closed', { ...at(95), status: 'closed' }), 3);
+      index.put(ticket('open', at(95)), 4);
+      index.put(ticket('working', { ...at(95), status: 'in_progress' }), 5);
+      index.put(ticket('review', { ...at(95), status: 'needs_review' }), 6);
+      index.put(ticket('late', { ...at(120), status: 'resolved' }), 7);
+      expect(index.size).toBe(7);
+
+      // 30 days after the first five were last changed: not yet past the retention.
+      clock.ms = 125 * DAY;
+      index.put(ticket('fresh', at(125)), 8);
+      expect(index.size).toBe(8);
+
+      clock.ms = 125 * DAY + 2 * 3_600_000;
+      index.put(ticket('fresher', at(125)), 9);
+      expect([...index.all()].map((t) => t.id).sort()).toEqual([
+        'fresh',
+        'fresher',
+        'late',
+        'open',
+        'review',
+        'working',
+      ]);
+      expect(index.get('resolved')).toBeUndefined();
+      expect(index.get('open')?.status).toBe('open');
+      expect(index.list({ ...query, from: 0 }, clock.ms).total).toBe(6);
+    });
+
+    it('When a ticket that was resolved long ago is reopened, then it is held again; a stale done state is not taken in', () => {
+      const clock = clockAt(200 * DAY);
+      const index = new TicketIndex({ clock, retentionMs: 30 * DAY });
+      index.put(ticket('old', { status: 'resolved', updatedAtMs: 150 * DAY }), 1);
+      expect(index.get('old')).toBeUndefined();
+      index.put(ticket('old', { status: 'open', updatedAtMs: 200 * DAY }), 2);
+      expect(index.get('old')?.status).toBe('open');
+      // An older point of it read late changes nothing.
+      index.put(ticket('old', { status: 'resolved', updatedAtMs: 150 * DAY }), 1);
+      expect(index.get('old')?.status).toBe('open');
+    });
+
+    it('When the clock runs for years of tickets, then the index holds about one retention of them', () => {
+      const clock = clockAt(0);
+      const index = new TicketIndex({ clock, retentionMs: 30 * DAY });
+      for (let day = 0; day < 3 * 365; day++) {
+        clock.ms = day * DAY;
+        for (let k = 0; k < 10; k++) {
+          const id = `T${day}-${k}`;
+          index.put(ticket(id, { openedAtMs: clock.ms, updatedAtMs: clock.ms }), clock.ms * 1000);
+          index.put(
+            ticket(id, { status: 'resolved', openedAtMs: clock.ms, updatedAtMs: clock.ms + 1 }),
+            clock.ms * 1000 + 1
+          );
+        }
+      }
+      expect(index.size).toBeGreaterThanOrEqual(300);
+      expect(index.size).toBeLessThanOrEqual(320);
+    });
+
+    it('When no clock is given, then nothing is evicted; the default retention is a year', () => {
+      const index = new TicketIndex();
+      index.put(ticket('ancient', { status: 'closed', updatedAtMs: 0 }), 1);
+      expect(index.get('ancient')).toBeDefined();
+      expect(DEFAULT_TICKET_RETENTION_MS).toBe(365 * DAY);
+      expect(() => new TicketIndex({ retentionMs: 0 })).toThrow('ticket retention must be positive');
+    });
   });
 });

@@ -1,8 +1,22 @@
 import { isDoneStatus, type Ticket, type TicketsPage, type TicketsQuery } from '@nocai/contract';
+import type { Clock } from '../series';
 
 const PRIORITY_RANK: Record<string, number> = { P1: 0, P2: 1, P3: 2, P4: 3 };
 /** How far back list queries look when no range is given. */
 export const DEFAULT_LIST_LOOKBACK_MS = 30 * 86_400_000;
+/**
+ * Tickets done (resolved, auto-resolved, closed) for longer than this leave the index: a restart
+ * warms it from as far back, so a long-running index holds what a fresh one would.
+ */
+export const DEFAULT_TICKET_RETENTION_MS = 365 * 86_400_000;
+/** How often (clock time) the index looks for tickets past their retention: a scan of every ticket. */
+const EVICTION_INTERVAL_MS = 3_600_000;
+
+export interface TicketIndexOptions {
+  /** The time retention is counted against; without it nothing is evicted. */
+  clock?: Clock;
+  retentionMs?: number;
+}
 
 /**
  * The current state of every ticket, by id: the latest `aiops_tickets` point of each. InfluxDB
@@ -12,16 +26,45 @@ export const DEFAULT_LIST_LOOKBACK_MS = 30 * 86_400_000;
  */
 export class TicketIndex {
   private readonly byId = new Map<string, { ticket: Ticket; timeUs: number }>();
+  readonly retentionMs: number;
+  private nextEvictionMs = -Infinity;
+
+  constructor(private readonly options: TicketIndexOptions = {}) {
+    this.retentionMs = options.retentionMs ?? DEFAULT_TICKET_RETENTION_MS;
+    if (!(this.retentionMs > 0)) throw new RangeError(`ticket retention must be positive, got ${this.retentionMs} ms`);
+  }
 
   get size(): number {
     return this.byId.size;
   }
 
-  /** Records a state written at `timeUs`; an older state than the one held is ignored. */
+  /**
+   * Records a state written at `timeUs`; an older state than the one held is ignored, and so is
+   * a done state already past its retention (the index would drop it at once). About once an hour
+   * of the clock, tickets done for longer than the retention are dropped: without it, every ticket
+   * a process ever saw would stay in memory. Unfinished tickets stay, however old.
+   */
   put(ticket: Ticket, timeUs: number): void {
+    const nowMs = this.options.clock?.nowMs();
+    if (nowMs !== undefined && nowMs >= this.nextEvictionMs) {
+      this.evict(nowMs);
+      this.nextEvictionMs = nowMs + Math.min(EVICTION_INTERVAL_MS, this.retentionMs);
+    }
     const held = this.byId.get(ticket.id);
     if (held && held.timeUs > timeUs) return;
+    if (nowMs !== undefined && this.isExpired(ticket, nowMs)) {
+      this.byId.delete(ticket.id);
+      return;
+    }
     this.byId.set(ticket.id, { ticket, timeUs });
+  }
+
+  private isExpired(ticket: Ticket, nowMs: number): boolean {
+    return isDoneStatus(ticket.status) && nowMs - ticket.updatedAtMs > this.retentionMs;
+  }
+
+  private evict(nowMs: number): void {
+    for (const [id, { ticket }] of this.byId) if (this.isExpired(ticket, nowMs)) this.byId.delete(id);
   }
 
   get(id: string): Ticket | undefined {
