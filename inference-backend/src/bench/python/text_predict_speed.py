@@ -7,13 +7,14 @@ then label and confidence to 4 decimals), written to memory as ours is. The fitt
 text_baseline.py pickled for the same fold (--save-model). Loading it is timed on its own, as ours is:
 
 - loadSeconds: unpickling the pipeline;
-- passSeconds: one timed pass per --repeat, model loaded: CSV read, predict_proba, CSV written;
+- passSeconds: one timed pass per --repeat, model loaded: CSV read, predict_proba, CSV written; after
+  --warmup untimed passes first, as ours has;
 - passCpuSeconds: the CPU time of the process in each pass (all its threads), which the other programs of a
   shared machine do not inflate.
 
 Single-threaded, as scikit-learn's TfidfVectorizer and a sparse predict_proba are. Prints one JSON object.
 
-    python text_predict_speed.py --model fold0.pkl --data rows.csv --text text [--repeat 3]
+    python text_predict_speed.py --model fold0.pkl --data rows.csv --text text [--repeat 3] [--warmup 1]
 """
 
 import argparse
@@ -49,6 +50,7 @@ def main():
     parser.add_argument("--data", required=True)
     parser.add_argument("--text", required=True)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--warmup", type=int, default=0, help="untimed passes before the timed ones")
     args = parser.parse_args()
 
     csv.field_size_limit(sys.maxsize)
@@ -59,6 +61,8 @@ def main():
     passes = []
     cpu = []
     rows = 0
+    for _ in range(args.warmup):
+        predict_csv(model, args.data, args.text)
     for _ in range(args.repeat):
         began = time.perf_counter()
         began_cpu = time.process_time()
