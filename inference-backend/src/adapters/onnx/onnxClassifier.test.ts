@@ -4,62 +4,19 @@
 import { InferenceSession, Tensor } from 'onnxruntime-node';
 import { createFeaturizer } from '../../domain/mlops/featurizer';
 import type { FeatureInput } from '../../domain/mlops/featurizer';
-import { MANIFEST_FORMAT } from '../../domain/mlops/manifest';
-import type { ModelManifest } from '../../domain/mlops/manifest';
 import { predictProbabilities } from '../../domain/mlops/softmaxRegression';
 import { trainTextClassifier } from '../../domain/mlops/textClassifier';
-import type { LabelledExample } from '../../domain/mlops/textClassifier';
 import {
   exportLinearClassifier,
   FEATURE_INDICES_INPUT,
   FEATURE_VALUES_INPUT,
   PROBABILITIES_OUTPUT,
 } from './linearClassifierExport';
+import { lineExamples, lineManifestOf } from './lineModelFixture';
 import { OnnxClassifier } from './onnxClassifier';
 
-const PHRASES: Record<string, string[]> = {
-  power: ['UPS on battery after utility failure', 'PDU input voltage lost on feed A'],
-  network: ['Interface Gi1/0/3 changed state to down', 'BGP neighbor 10.0.0.1 down'],
-  security: ['Failed password for root from 1.2.3.4', 'Invalid user admin from 5.6.7.8'],
-};
-
-function examples(): LabelledExample[] {
-  const rows: LabelledExample[] = [];
-  for (let i = 0; i < 30; i++) {
-    for (const [label, texts] of Object.entries(PHRASES)) {
-      rows.push({
-        text: `${texts[i % 2]} #${i}`,
-        context: { site_kind: i % 2 ? 'hotel' : 'hospital' },
-        label,
-        timeMs: i,
-      });
-    }
-  }
-  return rows;
-}
-
-function manifestOf(trained: ReturnType<typeof trainTextClassifier>): ModelManifest {
-  return {
-    format: MANIFEST_FORMAT,
-    name: 'event-class',
-    version: 'v1',
-    createdAt: new Date(0).toISOString(),
-    target: 'class',
-    kind: 'linear_text_classifier',
-    labels: trained.model.labels,
-    inputs: {
-      textColumns: ['message'],
-      contextColumns: ['site_kind'],
-      tensor: { name: FEATURE_INDICES_INPUT, values: FEATURE_VALUES_INPUT, dimension: trained.model.dimension },
-    },
-    outputs: { name: PROBABILITIES_OUTPUT },
-    featurizer: trained.featurizer,
-    trainingWindow: { trainRows: trained.window.trainRows, testRows: trained.window.testRows },
-    dataHash: 'test',
-    metrics: trained.report,
-    parentVersion: null,
-  };
-}
+const examples = lineExamples;
+const manifestOf = lineManifestOf;
 
 const probes: FeatureInput[] = [
   { text: 'UPS on battery, charge 40%', context: { site_kind: 'hospital' } },
