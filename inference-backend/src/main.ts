@@ -542,6 +542,8 @@ export async function startService(
         })
       : undefined;
   const championWatch = shard.isSharded && modelsDir ? new ChampionWatch(modelsDir, clock, reloadServing) : undefined;
+  // What the other replicas stored since the last read, from the slowest shard's watermark (its tickets' times).
+  const refreshTickets = async () => ticketsRepository.catchUp(await shardProgress.slowestUs());
   const scheduler = new Scheduler(
     [
       { name: 'logs', batchSize: config.pipeline.batchSize, tick: () => logStage.tick() },
@@ -571,7 +573,7 @@ export async function startService(
               batchSize: Number.POSITIVE_INFINITY,
               tick: async () => {
                 await shardProgress.publish(logStage.watermarkUs);
-                return ticketsRepository.catchUp(await shardProgress.slowestUs());
+                return refreshTickets();
               },
             },
           ]
@@ -596,6 +598,7 @@ export async function startService(
     inventory: estate,
     clock,
     options: { reviewThreshold: config.reviewThreshold },
+    ...(shard.isSharded ? { refresh: refreshTickets } : {}),
   });
   // Per-client API tokens (nocai tokens, /api/tokens), read by the authentication at each request.
   const tokenStore = new FileTokenStore(config.tokensDir);
@@ -615,6 +618,7 @@ export async function startService(
             ownerOf: (ticket) => (ticket.host ? shard.shardOfHost(ticket.host) : shard.shardOfSite(ticket.site)),
             peerUrl: (i) => peerUrlOf(peerTemplate, i),
             find: (id) => ticketsRepository.findById(id),
+            refresh: refreshTickets,
             timeoutMs: config.http.limits.requestTimeoutMs > 0 ? config.http.limits.requestTimeoutMs : 10_000,
           },
         }

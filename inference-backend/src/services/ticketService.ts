@@ -68,6 +68,12 @@ export class TicketService {
       options: TicketServiceOptions;
       /** Every change a person or Grafana makes is recorded here, once it is stored. */
       audit?: AuditSink;
+      /**
+       * Sharded replicas: reads the tickets the other replicas stored since the last poll. Called
+       * before a Grafana alert is taken for new when this replica does not know its ticket: the
+       * resolution of an alert whose firing another replica took in moments ago finds its ticket.
+       */
+      refresh?: () => Promise<unknown>;
     }
   ) {}
 
@@ -197,7 +203,11 @@ export class TicketService {
     // models already here: taking them in would loop an alert back as a ticket about itself.
     const intake = payload.alerts.filter((alert) => alert.labels[PRODUCT_RULE_LABEL] === undefined);
     const keyed = intake.map((alert) => ({ alert, id: grafanaTicketId(alert) }));
-    const existing = this.deps.tickets.findMany(keyed.map((k) => k.id));
+    let existing = this.deps.tickets.findMany(keyed.map((k) => k.id));
+    if (this.deps.refresh && keyed.some((k) => !existing.has(k.id))) {
+      await this.deps.refresh();
+      existing = this.deps.tickets.findMany(keyed.map((k) => k.id));
+    }
     const routed = new Map<string, Promise<Ticket>>();
     const out = new Map<string, Ticket>();
     for (const { alert, id } of keyed) {

@@ -28,13 +28,17 @@ interface Change {
  * ticket service only records the changes it is asked to make; which replica makes a change is
  * what the forwarding decides.
  */
-async function replicas(options: { peerUrl?: (shard: number) => string; start?: number[] } = {}) {
+async function replicas(
+  options: { peerUrl?: (shard: number) => string; start?: number[]; unknownUntilRefresh?: string } = {}
+) {
   const tickets = new Map<string, Ticket>([
     ['A-1', sampleTicket({ id: 'A-1', site: 'site-a', host: '', version: 4 })],
     ['B-1', sampleTicket({ id: 'B-1', site: 'site-b', host: '', version: 7 })],
   ]);
   const changes: Change[] = [];
   const servers: Server[] = [];
+  // A ticket another replica opened since this one's last poll: known only once it reads again.
+  const refreshed = new Set<number>();
   const bases: string[] = [];
   const started = options.start ?? [0, 1];
   for (const self of started) {
@@ -60,7 +64,8 @@ async function replicas(options: { peerUrl?: (shard: number) => string; start?: 
         self,
         ownerOf: (t) => (t.site === 'site-b' ? 1 : 0),
         peerUrl: (shard) => options.peerUrl?.(shard) ?? bases[shard],
-        find: async (id) => tickets.get(id),
+        find: async (id) => (id === options.unknownUntilRefresh && !refreshed.has(self) ? undefined : tickets.get(id)),
+        refresh: async () => void refreshed.add(self),
         timeoutMs: 5_000,
       },
     });
@@ -138,6 +143,18 @@ describe('a ticket change through a replica that does not own the ticket', () =>
       const body = (await res.json()) as { error: { message: string } };
       expect(body.error.message).toMatch(/^ticket B-1 belongs to shard 1, whose replica \(http:\/\/127\.0\.0\.1:9\) does not answer/);
       expect(r.changes).toEqual([]);
+    } finally {
+      await r.close();
+    }
+  });
+
+  it('When the ticket was opened by its owner since this replica last read, then it reads again and forwards the change', async () => {
+    const r = await replicas({ unknownUntilRefresh: 'B-1' });
+    try {
+      const res = await r.patch(0, 'B-1', { version: 7, assignee: 'user:dana' });
+      expect(res.status).toBe(200);
+      expect(res.headers.get(SHARD_HEADER)).toBe('1');
+      expect(r.changes).toEqual([expect.objectContaining({ replica: 1, id: 'B-1', assignee: 'user:dana' })]);
     } finally {
       await r.close();
     }

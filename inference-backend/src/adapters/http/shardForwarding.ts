@@ -58,6 +58,8 @@ export interface TicketOwnership {
   peerUrl(shard: number): string;
   /** The ticket as this replica knows it; undefined when it does not (yet). */
   find(id: string): Promise<Ticket | undefined>;
+  /** Reads what the other replicas stored since the last poll (a ticket opened there moments ago). */
+  refresh?: () => Promise<unknown>;
   /** How long the owner may take to answer (the request deadline, or 10 s). */
   timeoutMs: number;
 }
@@ -65,15 +67,17 @@ export interface TicketOwnership {
 /**
  * The route handler placed before a ticket change's own (after authentication and the role check,
  * which every replica makes alike): a ticket another replica owns is changed there, and its answer
- * returned as it is. A ticket this replica does not know yet (opened elsewhere since its last
- * poll) is handled here: a 404 until the next poll. The owner not answering is a 503 with
+ * returned as it is. A ticket this replica does not know is looked for once more after reading
+ * what the others stored since its last poll; still unknown, it is handled here (a 404). The owner not answering is a 503 with
  * Retry-After: the change is not made here, where it could overwrite one the owner made.
  */
 export function forwardTicketChange(ownership: TicketOwnership): RequestHandler<{ id: string }> {
   return (req: Request<{ id: string }>, res: Response, next: NextFunction) => {
     if (req.get(FORWARDED_BY_HEADER) !== undefined) return next();
+    const id = req.params.id;
     ownership
-      .find(req.params.id)
+      .find(id)
+      .then(async (known) => (known || !ownership.refresh ? known : ownership.refresh().then(() => ownership.find(id))))
       .then(async (ticket) => {
         if (!ticket) return next();
         const owner = ownership.ownerOf(ticket);
