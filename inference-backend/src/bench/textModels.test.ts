@@ -3,10 +3,10 @@
  */
 import { join, resolve } from 'node:path';
 import { readTableFile } from '../adapters/files/csv';
-import { exportLinearClassifier, FEATURE_INDICES_INPUT, FEATURE_VALUES_INPUT, PROBABILITIES_OUTPUT } from '../adapters/onnx/linearClassifierExport';
+import { exportLinearClassifier } from '../adapters/onnx/linearClassifierExport';
+import { lineManifestOf } from '../adapters/onnx/lineModelFixture';
 import { OnnxClassifier } from '../adapters/onnx/onnxClassifier';
 import { createFeaturizer } from '../domain/mlops/featurizer';
-import { MANIFEST_FORMAT } from '../domain/mlops/manifest';
 import { predictProbabilities } from '../domain/mlops/softmaxRegression';
 import { timeOrderedSplit } from '../domain/mlops/split';
 import { trainTextClassifier } from '../domain/mlops/textClassifier';
@@ -49,26 +49,10 @@ describe('text classifier on real IT help-desk tickets (../shared/datasets/it-ti
   });
 
   it('When exported to ONNX, then onnxruntime gives the probabilities of the TS model on real tickets within 1e-5', async () => {
-    const classifier = await OnnxClassifier.load(exportLinearClassifier(trained.model), {
-      format: MANIFEST_FORMAT,
-      name: 'topic',
-      version: 'v1',
-      createdAt: new Date(0).toISOString(),
-      target: 'topic',
-      kind: 'linear_text_classifier',
-      labels: trained.model.labels,
-      inputs: {
-        textColumns: ['text'],
-        contextColumns: [],
-        tensor: { name: FEATURE_INDICES_INPUT, values: FEATURE_VALUES_INPUT, dimension: trained.model.dimension },
-      },
-      outputs: { name: PROBABILITIES_OUTPUT },
-      featurizer: trained.featurizer,
-      trainingWindow: { trainRows: trained.window.trainRows, testRows: trained.window.testRows },
-      dataHash: 'test',
-      metrics: trained.report,
-      parentVersion: null,
-    });
+    const classifier = await OnnxClassifier.load(
+      exportLinearClassifier(trained.model),
+      lineManifestOf(trained, { name: 'topic', target: 'topic', textColumns: ['text'], contextColumns: [] })
+    );
     const probes = examples.slice(0, 300);
     const featurizer = createFeaturizer(trained.featurizer);
     const served = await classifier.probabilities(probes);

@@ -27,18 +27,27 @@ export function lineExamples(): LabelledExample[] {
   return rows;
 }
 
-export function lineManifestOf(trained: ReturnType<typeof trainTextClassifier>): ModelManifest {
+/** The manifest of `trained` as the registry would hold it (by default the line classifier's names and columns). */
+export function lineManifestOf(
+  trained: ReturnType<typeof trainTextClassifier>,
+  names: { name: string; target: string; textColumns: string[]; contextColumns: string[] } = {
+    name: 'event-class',
+    target: 'class',
+    textColumns: ['message'],
+    contextColumns: ['site_kind'],
+  }
+): ModelManifest {
   return {
     format: MANIFEST_FORMAT,
-    name: 'event-class',
+    name: names.name,
     version: 'v1',
     createdAt: new Date(0).toISOString(),
-    target: 'class',
+    target: names.target,
     kind: 'linear_text_classifier',
     labels: trained.model.labels,
     inputs: {
-      textColumns: ['message'],
-      contextColumns: ['site_kind'],
+      textColumns: names.textColumns,
+      contextColumns: names.contextColumns,
       tensor: { name: FEATURE_INDICES_INPUT, values: FEATURE_VALUES_INPUT, dimension: trained.model.dimension },
     },
     outputs: { name: PROBABILITIES_OUTPUT },
