@@ -84,7 +84,7 @@ export function rateLimitKey(res: Response): string {
  */
 export function perCallerRateLimit(limitPerMinute: number, clock: Clock): RequestHandler {
   const store = new WindowCounterStore(clock);
-  return rateLimit({
+  const limiter = rateLimit({
     windowMs: WINDOW_MS,
     limit: limitPerMinute,
     store,
@@ -106,6 +106,29 @@ export function perCallerRateLimit(limitPerMinute: number, clock: Clock): Reques
       );
     },
   });
+  return (req, res, next) =>
+    limiter(req, res, (error?: unknown) => {
+      if (error === undefined) {
+        const key = rateLimitKey(res);
+        let refunded = false;
+        res.locals[REFUND] = () => {
+          if (!refunded) store.decrement(key);
+          refunded = true;
+        };
+      }
+      next(error);
+    });
+}
+
+const REFUND = 'nocaiRefundRateLimit';
+
+/**
+ * Takes back this replica's count of a request another replica answered (a ticket change forwarded
+ * to its owner, which counts it against the same caller's budget there): each request counts once.
+ */
+export function refundRateLimit(res: Response): void {
+  const refund = res.locals[REFUND] as (() => void) | undefined;
+  refund?.();
 }
 
 /**

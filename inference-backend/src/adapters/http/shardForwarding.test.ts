@@ -29,7 +29,12 @@ interface Change {
  * what the forwarding decides.
  */
 async function replicas(
-  options: { peerUrl?: (shard: number) => string; start?: number[]; unknownUntilRefresh?: string } = {}
+  options: {
+    peerUrl?: (shard: number) => string;
+    start?: number[];
+    unknownUntilRefresh?: string;
+    rateLimitPerMinute?: number;
+  } = {}
 ) {
   const tickets = new Map<string, Ticket>([
     ['A-1', sampleTicket({ id: 'A-1', site: 'site-a', host: '', version: 4 })],
@@ -60,6 +65,9 @@ async function replicas(
       tickets: service,
       checkInflux: async () => undefined,
       auth: { apiToken: TOKEN, allowAnonymous: false },
+      limits: options.rateLimitPerMinute
+        ? { rateLimitPerMinute: options.rateLimitPerMinute, requestTimeoutMs: 0, clock: { nowMs: () => 0 } }
+        : undefined,
       ticketOwnership: {
         self,
         ownerOf: (t) => (t.site === 'site-b' ? 1 : 0),
@@ -90,7 +98,9 @@ async function replicas(
           })
       )
     );
-  return { changes, patch, close, bases };
+  const get = (replica: number, id: string) =>
+    fetch(`${bases[replica]}/api/tickets/${id}`, { headers: { authorization: `Bearer ${TOKEN}` } });
+  return { changes, patch, get, close, bases };
 }
 
 describe('a ticket change through a replica that does not own the ticket', () => {
@@ -167,6 +177,34 @@ describe('a ticket change through a replica that does not own the ticket', () =>
       const res = await r.patch(1, 'A-1', { version: 4, assignee: 'user:carol' }, { 'x-nocai-forwarded-by': '0' });
       expect(res.status).toBe(200);
       expect(r.changes).toEqual([expect.objectContaining({ replica: 1, id: 'A-1' })]);
+    } finally {
+      await r.close();
+    }
+  });
+});
+
+describe('the rate limit of a forwarded change', () => {
+  it('When a change is forwarded to its owner, then it counts once against the caller, at the owner, not on both replicas', async () => {
+    // Three requests a minute; the clock stands still, so every request falls in one window.
+    const r = await replicas({ rateLimitPerMinute: 3 });
+    try {
+      for (const assignee of ['user:alice', 'user:bob']) {
+        const res = await r.patch(0, 'B-1', { assignee });
+        expect(res.status).toBe(200);
+        expect(res.headers.get(SHARD_HEADER)).toBe('1');
+      }
+      // Replica 0 only passed the two changes on: its own budget for the caller is whole.
+      for (let i = 0; i < 3; i++) expect((await r.get(0, 'A-1')).status).not.toBe(429);
+      expect((await r.get(0, 'A-1')).status).toBe(429);
+      // Replica 1 made them, and counted them: one request left there, then 429 with Retry-After.
+      expect((await r.get(1, 'B-1')).status).not.toBe(429);
+      const refused = await r.patch(0, 'B-1', { assignee: 'user:carol' });
+      expect(refused.status).toBe(429);
+      expect(refused.headers.get('retry-after')).toBe('60');
+      expect(r.changes.map((c) => [c.replica, c.assignee])).toEqual([
+        [1, 'user:alice'],
+        [1, 'user:bob'],
+      ]);
     } finally {
       await r.close();
     }

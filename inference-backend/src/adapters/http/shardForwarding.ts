@@ -1,6 +1,7 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { Ticket } from '@nocai/contract';
 import { UnavailableError } from './errors';
+import { refundRateLimit } from './limits';
 
 /**
  * With several replicas, each ticket has one owner: the replica of its site's shard, whose pipeline
@@ -111,6 +112,8 @@ async function relay(req: Request, res: Response, owner: number, ownership: Tick
       5
     );
   }
+  // The owner counted the request against the caller's budget: it counts once, there.
+  refundRateLimit(res);
   const body = Buffer.from(await answer.arrayBuffer());
   for (const name of RELAYED_RESPONSE_HEADERS) {
     const value = answer.headers.get(name);
