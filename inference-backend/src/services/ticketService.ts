@@ -231,7 +231,8 @@ export class TicketService {
       if (known && Number.isFinite(startedMs) && startedMs <= (known.resolvedAtMs ?? known.updatedAtMs)) continue;
       const summary = alert.annotations.summary ?? alert.annotations.description ?? labels.alertname ?? 'Grafana alert';
       const text = [labels.alertname, alert.annotations.summary, alert.annotations.description].filter(Boolean).join('. ');
-      const place = this.locate(labels.site, labels.host ?? labels.hostname ?? labels.instance);
+      const named = grafanaAlertPlace(alert);
+      const place = this.locate(named.site, named.host);
       const openedAtMs = Number.isFinite(startedMs) ? startedMs : nowMs;
       // A rule firing for 1,000 instances sends 1,000 alerts that read alike: route each text once.
       const sameKey = JSON.stringify([text, labels.severity, place.site, place.siteKind, place.deviceKind]);
@@ -425,6 +426,12 @@ export function grafanaTicketId(alert: GrafanaWebhook['alerts'][number]): string
   if (fingerprint === undefined) return `GRA-${shortHash(JSON.stringify(Object.entries(alert.labels).sort()))}`;
   if (/^[A-Za-z0-9_.:-]{1,64}$/.test(fingerprint)) return `GRA-${fingerprint}`;
   return `GRA-h${shortHash(fingerprint, 16)}`;
+}
+
+/** The site and host a Grafana alert names, as its ticket takes them (the host from `host`, `hostname` or `instance`). */
+export function grafanaAlertPlace(alert: GrafanaWebhook['alerts'][number]): { site: string | undefined; host: string | undefined } {
+  const labels = alert.labels;
+  return { site: labels.site, host: labels.host ?? labels.hostname ?? labels.instance };
 }
 
 function firstSentence(text: string): string {

@@ -39,7 +39,7 @@ import {
 } from './errors';
 import { authenticate, callerOf, personOf, requireRole, whoami, type AuthOptions, type Caller } from './auth';
 import { perCallerRateLimit, requestDeadline, securityHeaders, type HttpLimits } from './limits';
-import { forwardTicketChange, SHARD_HEADER, type TicketOwnership } from './shardForwarding';
+import { alertsAtOwners, forwardTicketChange, SHARD_HEADER, type TicketOwnership } from './shardForwarding';
 
 export interface AppDeps {
   logger: Logger;
@@ -136,7 +136,10 @@ export function createApp(deps: AppDeps): express.Express {
     async (req, res) => {
       // The alert's changes are Grafana's; the sender (which token) is kept as where they came from.
       const from = `webhook:${callerOf(res).name}`;
-      res.status(202).json(await deps.tickets.fromGrafana(parse(grafanaWebhookSchema, req.body), from));
+      const payload = parse(grafanaWebhookSchema, req.body);
+      const takeIn = (part: typeof payload) => deps.tickets.fromGrafana(part, from);
+      // With shards, each alert's ticket is taken in by the replica that owns it.
+      res.status(202).json(await (ownership ? alertsAtOwners(req, payload, ownership, takeIn) : takeIn(payload)));
     }
   );
 

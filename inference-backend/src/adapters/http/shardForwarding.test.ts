@@ -1,6 +1,6 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Ticket } from '@nocai/contract';
+import type { GrafanaWebhook, Ticket } from '@nocai/contract';
 import { sampleTicket } from '../../domain/tickets/ticketFixture';
 import type { EventsRepository } from '../influx/eventsRepository';
 import type { SeriesRepository } from '../influx/seriesRepository';
@@ -12,6 +12,7 @@ import { createHttpServer } from './server';
 import { peerTemplateProblem, peerUrlOf, SHARD_HEADER } from './shardForwarding';
 
 const TOKEN = 'shared-bootstrap-token';
+const WEBHOOK_TOKEN = 'shared-webhook-token';
 const unused = {} as EventsRepository & SeriesRepository;
 
 /** One replica's ticket changes, as the routes call them: who made each, on which replica. */
@@ -41,6 +42,8 @@ async function replicas(
     ['B-1', sampleTicket({ id: 'B-1', site: 'site-b', host: '', version: 7 })],
   ]);
   const changes: Change[] = [];
+  // Which replica took which alerts in (by alert name), with the sender it recorded.
+  const intakes: Array<{ replica: number; alerts: string[]; from: string }> = [];
   const servers: Server[] = [];
   // A ticket another replica opened since this one's last poll: known only once it reads again.
   const refreshed = new Set<number>();
@@ -48,6 +51,13 @@ async function replicas(
   const started = options.start ?? [0, 1];
   for (const self of started) {
     const service = {
+      fromGrafana: async (payload: GrafanaWebhook, from: string) => {
+        intakes.push({ replica: self, alerts: payload.alerts.map((a) => a.labels.alertname ?? ''), from });
+        return {
+          tickets: payload.alerts.map((a) => sampleTicket({ id: `GRA-${a.labels.alertname}`, site: a.labels.site ?? '', host: '' })),
+          ignored: 0,
+        };
+      },
       update: async (id: string, change: { assignee?: string | null }, _v: unknown, user: string, _f: unknown, role: string) => {
         changes.push({ replica: self, id, user, role, assignee: change.assignee });
         const ticket = tickets.get(id) as Ticket;
@@ -64,7 +74,7 @@ async function replicas(
       series: unused,
       tickets: service,
       checkInflux: async () => undefined,
-      auth: { apiToken: TOKEN, allowAnonymous: false },
+      auth: { apiToken: TOKEN, webhookToken: WEBHOOK_TOKEN, allowAnonymous: false },
       limits: options.rateLimitPerMinute
         ? { rateLimitPerMinute: options.rateLimitPerMinute, requestTimeoutMs: 0, clock: { nowMs: () => 0 } }
         : undefined,
@@ -100,7 +110,16 @@ async function replicas(
     );
   const get = (replica: number, id: string) =>
     fetch(`${bases[replica]}/api/tickets/${id}`, { headers: { authorization: `Bearer ${TOKEN}` } });
-  return { changes, patch, get, close, bases };
+  const notify = (replica: number, alerts: Array<{ alertname: string; site: string }>) =>
+    fetch(`${bases[replica]}/api/alerts/grafana`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${WEBHOOK_TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        status: 'firing',
+        alerts: alerts.map((labels) => ({ status: 'firing', labels, startsAt: '2026-11-27T08:00:00Z' })),
+      }),
+    });
+  return { changes, intakes, patch, get, notify, close, bases };
 }
 
 describe('a ticket change through a replica that does not own the ticket', () => {
@@ -177,6 +196,47 @@ describe('a ticket change through a replica that does not own the ticket', () =>
       const res = await r.patch(1, 'A-1', { version: 4, assignee: 'user:carol' }, { 'x-nocai-forwarded-by': '0' });
       expect(res.status).toBe(200);
       expect(r.changes).toEqual([expect.objectContaining({ replica: 1, id: 'A-1' })]);
+    } finally {
+      await r.close();
+    }
+  });
+});
+
+describe("Grafana's alerts through a replica that does not own them", () => {
+  it('When one notification holds alerts of both shards, then each owner takes its own in, and the answer lists every ticket', async () => {
+    const r = await replicas();
+    try {
+      const res = await r.notify(0, [
+        { alertname: 'ups-a', site: 'site-a' },
+        { alertname: 'ups-b', site: 'site-b' },
+        { alertname: 'fan-b', site: 'site-b' },
+      ]);
+      expect(res.status).toBe(202);
+      const body = (await res.json()) as { tickets: Ticket[]; ignored: number };
+      expect(body.tickets.map((t) => t.id).sort()).toEqual(['GRA-fan-b', 'GRA-ups-a', 'GRA-ups-b']);
+      // Replica 1 checked Grafana's webhook token itself and recorded the sender as replica 0 would.
+      expect(r.intakes.sort((a, b) => a.replica - b.replica)).toEqual([
+        { replica: 0, alerts: ['ups-a'], from: 'webhook:grafana-webhook' },
+        { replica: 1, alerts: ['ups-b', 'fan-b'], from: 'webhook:grafana-webhook' },
+      ]);
+    } finally {
+      await r.close();
+    }
+  });
+
+  it('When the owner of some alerts does not answer, then the notification gets a 503 so that Grafana sends it again', async () => {
+    const r = await replicas({ start: [0], peerUrl: (shard) => (shard === 1 ? 'http://127.0.0.1:9' : '') });
+    try {
+      const res = await r.notify(0, [
+        { alertname: 'ups-a', site: 'site-a' },
+        { alertname: 'ups-b', site: 'site-b' },
+      ]);
+      expect(res.status).toBe(503);
+      expect(res.headers.get('retry-after')).toBe('5');
+      const body = (await res.json()) as { error: { message: string } };
+      expect(body.error.message).toMatch(/^alerts of shard 1, whose replica \(http:\/\/127\.0\.0\.1:9\) does not answer/);
+      // Its own alert replica 0 took in; taking it in again when Grafana resends changes nothing.
+      expect(r.intakes).toEqual([{ replica: 0, alerts: ['ups-a'], from: 'webhook:grafana-webhook' }]);
     } finally {
       await r.close();
     }

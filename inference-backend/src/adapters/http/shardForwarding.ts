@@ -1,5 +1,6 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import type { Ticket } from '@nocai/contract';
+import type { GrafanaWebhook, Ticket } from '@nocai/contract';
+import { grafanaAlertPlace } from '../../services/ticketService';
 import { UnavailableError } from './errors';
 import { refundRateLimit } from './limits';
 
@@ -120,4 +121,81 @@ async function relay(req: Request, res: Response, owner: number, ownership: Tick
     if (value !== null) res.set(name, value);
   }
   res.status(answer.status).send(body);
+}
+
+/** What the alert webhook answers: the tickets opened, reopened or resolved, and the alerts left out. */
+export interface AlertIntake {
+  tickets: Ticket[];
+  ignored: number;
+}
+
+/**
+ * Grafana's alert webhook with several replicas: each alert's ticket is opened, reopened and
+ * resolved by the replica that owns it (its host's shard, or its site's), like a person's change,
+ * so the resolution of an alert and an operator's change to its ticket are made one after the
+ * other by one process. The alerts of one notification are split by owner: this replica's are
+ * taken in here, the others' sent to their owners as notifications of their own (with Grafana's
+ * webhook credentials, which every replica checks), all at once; the answer lists every ticket.
+ * An owner not answering is a 503: Grafana sends the notification again, and taking an alert in
+ * twice changes nothing (an open ticket stays open, a resolved one resolved).
+ */
+export async function alertsAtOwners(
+  req: Request,
+  payload: GrafanaWebhook,
+  ownership: TicketOwnership,
+  takeIn: (payload: GrafanaWebhook) => Promise<AlertIntake>
+): Promise<AlertIntake> {
+  if (req.get(FORWARDED_BY_HEADER) !== undefined) return takeIn(payload);
+  const byOwner = new Map<number, number[]>();
+  payload.alerts.forEach((alert, i) => {
+    const place = grafanaAlertPlace(alert);
+    const owner = ownership.ownerOf({ site: place.site ?? '', host: place.host ?? '' });
+    byOwner.set(owner, [...(byOwner.get(owner) ?? []), i]);
+  });
+  const raw = req.body as { alerts: unknown[] };
+  const parts = await Promise.allSettled(
+    [...byOwner].map(([owner, indices]) =>
+      owner === ownership.self
+        ? takeIn({ ...payload, alerts: indices.map((i) => payload.alerts[i]) })
+        : sendAlerts(req, owner, { ...raw, alerts: indices.map((i) => raw.alerts[i]) }, ownership)
+    )
+  );
+  const failed = parts.find((p): p is PromiseRejectedResult => p.status === 'rejected');
+  if (failed) throw failed.reason;
+  const done = parts.map((p) => (p as PromiseFulfilledResult<AlertIntake>).value);
+  return { tickets: done.flatMap((d) => d.tickets), ignored: done.reduce((sum, d) => sum + d.ignored, 0) };
+}
+
+async function sendAlerts(req: Request, owner: number, body: object, ownership: TicketOwnership): Promise<AlertIntake> {
+  const headers: Record<string, string> = {
+    [FORWARDED_BY_HEADER]: String(ownership.self),
+    'content-type': 'application/json',
+  };
+  const authorization = req.get('authorization');
+  if (authorization !== undefined) headers.authorization = authorization;
+  const url = `${ownership.peerUrl(owner)}${req.originalUrl}`;
+  let answer: globalThis.Response;
+  try {
+    answer = await fetch(url, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify(body),
+      signal: AbortSignal.timeout(ownership.timeoutMs),
+      redirect: 'manual',
+    });
+  } catch (error) {
+    const cause = (error as { cause?: { code?: string } }).cause?.code ?? (error as Error).name;
+    throw new UnavailableError(
+      `alerts of shard ${owner}, whose replica (${ownership.peerUrl(owner)}) does not answer (${cause}), were not taken in: send the notification again`,
+      5
+    );
+  }
+  const text = await answer.text();
+  if (answer.status !== 202) {
+    throw new UnavailableError(
+      `alerts of shard ${owner} were not taken in: its replica (${ownership.peerUrl(owner)}) answered ${answer.status} (${text.slice(0, 200)}): send the notification again`,
+      5
+    );
+  }
+  return JSON.parse(text) as AlertIntake;
 }
