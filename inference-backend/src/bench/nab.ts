@@ -4,8 +4,8 @@ import { hasNabResults, loadNabCorpus, loadNabResultScores } from '../adapters/f
 import type { NabSeries } from '../adapters/files/nab';
 import { DEFAULT_ANOMALY_SETTINGS, scoreSeries } from '../domain/timeseries/anomalyDetector';
 import { ANOMALY_SETTINGS_GRID, leaveOneSeriesOut, scoreCandidates, sweepAll } from '../domain/timeseries/nabCv';
-import type { SettingsCandidate } from '../domain/timeseries/nabCv';
-import { NAB_PROFILE_NAMES, NAB_PUBLISHED, scoreCorpus } from '../domain/timeseries/nabScorer';
+import type { LeaveOneSeriesOutReport, SettingsCandidate } from '../domain/timeseries/nabCv';
+import { NAB_PROFILE_NAMES, NAB_PROFILES, NAB_PUBLISHED, scoreCorpus } from '../domain/timeseries/nabScorer';
 import type { CorpusScore, NabProfile, SweptLabels } from '../domain/timeseries/nabScorer';
 import { say } from './report';
 import { DEFAULT_DATASETS_DIR } from './templateMining';
@@ -71,6 +71,68 @@ function fileTable(result: CorpusScore, labels: readonly SweptLabels[], scores: 
   });
 }
 
+/**
+ * Where the standard profile's points go at the in-sample threshold, in NAB points (raw × 100 /
+ * (perfect − null)): windows missed, credit lost to late detections (NAB credits a window's first
+ * row in full, its middle, where the labelled anomaly sits, at 0.86), the costliest false
+ * positives, and the held-out folds that score their series differently from the in-sample run.
+ */
+function lostPoints(
+  report: LeaveOneSeriesOutReport,
+  labels: readonly SweptLabels[],
+  scores: readonly number[][]
+): void {
+  const cost = NAB_PROFILES.standard;
+  const { threshold } = report.inSample;
+  const perRaw = 100 / (report.inSample.windows * (cost.tpWeight + cost.fnWeight));
+  const missed: string[] = [];
+  let missedRaw = 0;
+  let lateRaw = 0;
+  const falsePositives: Array<{ where: string; score: number; raw: number }> = [];
+  labels.forEach((file, i) => {
+    file.windowRows.forEach(([first, last], w) => {
+      // A window inside the probation is not scored (sweepLabels).
+      if (last < file.probationRows) return;
+      let credit: number | undefined;
+      let best = 0;
+      for (let r = Math.max(first, file.probationRows); r <= last; r++) {
+        best = Math.max(best, scores[i][r]);
+        if (credit === undefined && scores[i][r] >= threshold) credit = cost.tpWeight * file.weight[r];
+      }
+      if (credit === undefined) {
+        missedRaw += cost.tpWeight + cost.fnWeight;
+        missed.push(`${file.name} #${w + 1} (best score inside ${best.toFixed(3)})`);
+      } else lateRaw += cost.tpWeight - credit;
+    });
+    for (let r = file.probationRows; r < file.rows; r++) {
+      if (file.window[r] < 0 && scores[i][r] >= threshold) {
+        falsePositives.push({
+          where: `${file.name} row ${r + 1}`,
+          score: scores[i][r],
+          raw: -cost.fpWeight * file.weight[r],
+        });
+      }
+    }
+  });
+  const fpRaw = falsePositives.reduce((sum, fp) => sum + fp.raw, 0);
+  say(
+    `  points lost (standard, in-sample): ${num(missedRaw * perRaw)} to ${missed.length} missed windows, ` +
+      `${num(lateRaw * perRaw)} to late detections, ${num(fpRaw * perRaw)} to ${falsePositives.length} false positives`
+  );
+  say(`  missed: ${missed.join('; ') || 'none'}`);
+  const costliest = [...falsePositives].sort((a, b) => b.score - a.score).slice(0, 5);
+  say(
+    `  highest-scoring false positives: ${costliest.map((fp) => `${fp.where} (${fp.score.toFixed(3)})`).join('; ') || 'none'}`
+  );
+  const foldLosses = report.folds.flatMap((fold, i) => {
+    const inSample = report.inSample.files[i].raw;
+    return Math.abs(fold.raw - inSample) > 1e-9
+      ? [`${fold.name} ${num((fold.raw - inSample) * perRaw)} (threshold ${fold.threshold.toFixed(4)})`]
+      : [];
+  });
+  say(`  held-out folds scoring differently from in-sample: ${foldLosses.join('; ') || 'none'}`);
+}
+
 export function benchNab(datasetsDir: string = DEFAULT_DATASETS_DIR): void {
   const nabDir = join(datasetsDir, 'nab');
   if (!existsSync(join(nabDir, 'windows.json'))) {
@@ -129,6 +191,7 @@ export function benchNab(datasetsDir: string = DEFAULT_DATASETS_DIR): void {
     `  held-out folds chose: ${[...perFold].map(([c, names]) => `${describe(ANOMALY_SETTINGS_GRID[c])} (${names.length})`).join('; ')}`
   );
   fileTable(standard.inSample, labels, scores[standard.chosenOnAll]);
+  lostPoints(standard, labels, scores[standard.chosenOnAll]);
   if (isDefault) {
     const same = defaults.every((d, i) => d.every((x, r) => x === scores[standard.chosenOnAll][i][r]));
     if (!same) throw new Error('the timed run and the cross-validation scored the defaults differently');
