@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { runCli, type BackendProcess } from '../support/backendProcess';
 import { freshDatabase, testInfluxUrl } from '../support/influx';
 import { syslogLineProtocol, type TestSyslogLine } from '../support/syslog';
-import { waitFor } from '../support/wait';
+import { waitFor, waitForCount } from '../support/wait';
 
 const LINES = 40_000;
 const BATCH = 5000;
@@ -93,7 +93,7 @@ describe('crash recovery', () => {
       expect(killsMidBatch).toBeGreaterThanOrEqual(1);
 
       const backend = runCli(['serve'], env);
-      await waitFor(async () => ((await eventCount()) >= LINES ? true : undefined), 90_000, 'all events written');
+      await waitForCount(eventCount, LINES, 'events written');
       backend.child.kill('SIGTERM');
       expect(await backend.exited).toBe(0);
 

@@ -10,7 +10,7 @@ import {
 } from '../../inference-backend/src/adapters/influx/localServer';
 import { runCli, type BackendProcess } from '../support/backendProcess';
 import { syslogLineProtocol, type TestSyslogLine } from '../support/syslog';
-import { waitFor } from '../support/wait';
+import { waitFor, waitForCount } from '../support/wait';
 
 const LINES = 40_000;
 const BATCH = 5000;
@@ -163,11 +163,7 @@ describe('influxd killed in the middle of a batch', () => {
 
       // influxd comes back where it was, with its data; nobody touches the backend.
       influxd = await startLocalInfluxd({ dataDir, keepData: true, ports: influxd.ports });
-      await waitFor(
-        async () => ((await eventCount().catch(() => 0)) >= LINES ? true : undefined),
-        120_000,
-        'every line processed'
-      );
+      await waitForCount(() => eventCount().catch(() => 0), LINES, 'lines processed');
       await waitFor(async () => ((await readyz())?.status === 200 ? true : undefined), 60_000, '/readyz 200 again');
       expect(alive()).toBe(true);
 

@@ -8,3 +8,28 @@ export async function waitFor<T>(probe: () => Promise<T | undefined>, timeoutMs 
     await new Promise((r) => setTimeout(r, 100));
   }
 }
+
+/**
+ * Polls a count until it reaches `target`. It fails only when the count has not moved for
+ * `stallMs`: a slow machine (a busy CI runner) takes longer but still passes, a stuck pipeline fails.
+ */
+export async function waitForCount(
+  count: () => Promise<number>,
+  target: number,
+  what: string,
+  stallMs = 120_000
+): Promise<number> {
+  let last = -Infinity;
+  let movedAt = Date.now();
+  for (;;) {
+    const value = await count();
+    if (value >= target) return value;
+    if (value > last) {
+      last = value;
+      movedAt = Date.now();
+    } else if (Date.now() - movedAt > stallMs) {
+      throw new Error(`${what}: ${value} of ${target}, and no progress for ${stallMs} ms`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
