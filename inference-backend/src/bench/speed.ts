@@ -285,6 +285,23 @@ export function reportSoak(result: SoakResult): void {
 }
 
 /** The serving path's line models, trained as the demo trains them but on the period before the measured one. */
+/** The speed benches' data: `days` of the 4-site simulation (seed 42) ending at `endUs`, written to `inputDb`. */
+export async function backfillSpeedData(client: InfluxClient, inputDb: string, days: number, endUs: number) {
+  const inventory = generateInventory({ seed: 42, sites: 4 });
+  const incidents: GroundTruthIncident[] = [];
+  const backfill = await runBackfill(
+    {
+      seed: 42,
+      days,
+      endUs,
+      inventory,
+      truth: { writeIncidents: async (found) => void incidents.push(...found), writeEvents: async () => undefined },
+    },
+    new InfluxWriter(client, { database: inputDb, batchSize: PIPELINE_PAGE_LINES })
+  );
+  return { inventory, incidents, backfill };
+}
+
 export async function trainLineModels(inventory: Inventory, endUs: number, days: number, registryDir: string) {
   const started = performance.now();
   await trainLineModelsOnSimulation(inventory, endUs, days, registryDir);
@@ -316,19 +333,8 @@ async function main(): Promise<void> {
   try {
     const inputDb = await database('bench_speed_telegraf');
     const endUs = Date.now() * 1000;
-    const inventory = generateInventory({ seed: 42, sites: 4 });
-    const incidents: GroundTruthIncident[] = [];
     progress(`backfilling ${days} simulated days`);
-    const backfill = await runBackfill(
-      {
-        seed: 42,
-        days,
-        endUs,
-        inventory,
-        truth: { writeIncidents: async (found) => void incidents.push(...found), writeEvents: async () => undefined },
-      },
-      new InfluxWriter(client, { database: inputDb, batchSize: PIPELINE_PAGE_LINES })
-    );
+    const { inventory, incidents, backfill } = await backfillSpeedData(client, inputDb, days, endUs);
     say(`backfill: ${fmt(backfill.syslogLines)} syslog lines among ${fmt(backfill.points)} points`);
 
     const fromUs = endUs - (days + 1) * 86_400_000_000;

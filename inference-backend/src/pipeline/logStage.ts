@@ -7,7 +7,8 @@ import type { TriageResult, TriageState, TriageStep } from './triageStep';
 
 /** What the stage needs of a template miner (domain/logs). */
 export interface LineMiner<State> {
-  add(message: string): { templateId: string; template: string; isNew: boolean };
+  /** `maskedMessage`: the message as `maskMessage` masks it, when the miner masked it so (see TemplateMiner). */
+  add(message: string): { templateId: string; template: string; isNew: boolean; maskedMessage?: string };
   toJSON(): State;
 }
 
@@ -21,6 +22,11 @@ export interface LineClassification {
 
 export interface LineInput {
   message: string;
+  /**
+   * `message` as `maskMessage` (domain/logs/masking) masks it, when the stage has it already from
+   * template mining: a classifier that masks the message uses it instead of masking it again.
+   */
+  maskedMessage?: string;
   template: string;
   severity: string;
   appname: string;
@@ -283,22 +289,24 @@ export class LogStage<MinerState> {
   private async prepare(fresh: SyslogLine[], miner: LineMiner<MinerState>): Promise<Prepared<MinerState>> {
     const byHost = indexDevices(this.deps.inventory);
     let newTemplates = 0;
-    const minedLines = fresh.map((line) => {
-      const mined = miner.add(line.message);
-      if (mined.isNew) newTemplates++;
-      return { line, mined, device: byHost.get(line.hostname) };
-    });
-    const verdicts = await this.deps.classifier.classifyBatch(
-      minedLines.map(({ line, mined, device }) => ({
+    const mined = new Array<ReturnType<LineMiner<MinerState>['add']>>(fresh.length);
+    const devices = new Array<DeviceInfo | undefined>(fresh.length);
+    const inputs = fresh.map((line, i): LineInput => {
+      const m = (mined[i] = miner.add(line.message));
+      if (m.isNew) newTemplates++;
+      const device = (devices[i] = byHost.get(line.hostname));
+      return {
         message: line.message,
-        template: mined.template,
+        maskedMessage: m.maskedMessage,
+        template: m.template,
         severity: line.severity,
         appname: line.appname,
         deviceKind: device?.deviceKind,
         siteKind: device?.siteKind,
-      }))
-    );
-    const classified = minedLines.map((m, i) => ({ ...m, verdict: verdicts[i] }));
+      };
+    });
+    const verdicts = await this.deps.classifier.classifyBatch(inputs);
+    const classified = fresh.map((line, i) => ({ line, mined: mined[i], device: devices[i], verdict: verdicts[i] }));
     return { fresh, miner, classified, newTemplates };
   }
 
@@ -366,7 +374,7 @@ interface Prepared<MinerState> {
   miner: LineMiner<MinerState>;
   classified: Array<{
     line: SyslogLine;
-    mined: { templateId: string; template: string; isNew: boolean };
+    mined: { templateId: string; template: string; isNew: boolean; maskedMessage?: string };
     device: DeviceInfo | undefined;
     verdict: LineClassification;
   }>;

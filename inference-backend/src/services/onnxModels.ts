@@ -8,7 +8,7 @@ import type { DeviceKind, SiteKind } from '@nocai/contract';
 import type { LineClassification, LineClassifier, LineInput } from '../pipeline/logStage';
 import type { MttrInput, MttrPrediction, MttrPredictor, TextRouter, TextRouterInput, TextRouting } from './ports';
 import type { Explanation } from '@nocai/contract';
-import { words, type FeatureInput } from '../domain/mlops/featurizer';
+import { words, wordsOfMasked, type FeatureInput } from '../domain/mlops/featurizer';
 import { PredictionMemo } from '../adapters/onnx/predictionMemo';
 import { fitsBuiltInSlot, isImportedManifest } from '../domain/mlops/importedModel';
 import { ImportedModel } from '../adapters/onnx/importedModel';
@@ -111,31 +111,67 @@ export class OnnxLineClassifier implements LineClassifier {
   }
 
   async classifyBatch(inputs: readonly LineInput[]): Promise<LineClassification[]> {
-    const records = inputs.map((i) => ({
+    // A page repeats its lines but for what masking replaces: each distinct line is featurized and
+    // keyed once, and its lines share its inputs and keys. The memos still see every line, in
+    // order, so they answer and remember exactly as they would line by line.
+    const messageOnly = this.readsMessageAlone();
+    // Lines by text (masked ones apart from raw ones), then by context, compared field by field: no
+    // key string to build per line.
+    const byMasked = new Map<string, number[]>();
+    const byMessage = new Map<string, number[]>();
+    const distinct: LineInput[] = [];
+    const slots = new Int32Array(inputs.length);
+    for (let i = 0; i < inputs.length; i++) {
+      const input = inputs[i];
+      const masked = messageOnly ? input.maskedMessage : undefined;
+      const byText = masked === undefined ? byMessage : byMasked;
+      const text = masked ?? input.message;
+      let candidates = byText.get(text);
+      if (candidates === undefined) byText.set(text, (candidates = []));
+      let slot = candidates.find((c) => sameContext(distinct[c], input));
+      if (slot === undefined) {
+        slot = distinct.length;
+        candidates.push(slot);
+        distinct.push(input);
+      }
+      slots[i] = slot;
+    }
+    const records = distinct.map((i) => ({
       message: i.message,
       appname: i.appname,
       severity: i.severity,
       device_kind: i.deviceKind ?? '',
       site_kind: i.siteKind ?? '',
     }));
-    // Both models read the same texts: each is masked and split into words once.
+    // Both models read the same texts: each is masked and split into words once. A text that is a
+    // line's message whose masked form the log stage has (from template mining) is not masked again.
+    const maskedByMessage = new Map<string, string>();
+    for (const input of distinct) {
+      if (input.maskedMessage !== undefined) maskedByMessage.set(input.message, input.maskedMessage);
+    }
     const wordsByText = new Map<string, string>();
     const wordsOf = (text: string) => {
       let joined = wordsByText.get(text);
-      if (joined === undefined) wordsByText.set(text, (joined = words(text).join(' ')));
+      if (joined === undefined) {
+        const masked = maskedByMessage.get(text);
+        joined = (masked === undefined ? words(text) : wordsOfMasked(masked)).join(' ');
+        wordsByText.set(text, joined);
+      }
       return joined;
     };
+    const perLine = <T>(values: readonly T[]): T[] => Array.from(slots, (slot) => values[slot]);
     const classInputs = records.map((r) => this.eventClass.classifier.inputOf(r));
     const classKeys = this.eventClass.keysOf(classInputs, wordsOf);
     const decisionInputs = records.map((r) => this.decision.classifier.inputOf(r));
     const decisionKeys = this.decision.keysOf(decisionInputs, wordsOf);
     const [classes, decisions] = await Promise.all([
-      this.eventClass.predict(classInputs, classKeys),
-      this.decision.predict(decisionInputs, decisionKeys),
+      this.eventClass.predict(perLine(classInputs), perLine(classKeys)),
+      this.decision.predict(perLine(decisionInputs), perLine(decisionKeys)),
     ]);
     const modelVersion = this.modelVersion;
     return classes.map((c, i) => {
       const alert = decisions[i].label !== 'noise';
+      const slot = slots[i];
       return {
         eventClass: c.label as EventClass,
         decision: alert ? 'alert' : 'noise',
@@ -144,11 +180,33 @@ export class OnnxLineClassifier implements LineClassifier {
         modelVersion,
         // Explanations cost a pass over the weights: only alerts, which may become tickets, get one.
         explanation: alert
-          ? this.eventClass.explain(classInputs[i], classKeys[i], { label: c.label, top: EXPLAIN_TOP })
+          ? this.eventClass.explain(classInputs[slot], classKeys[slot], { label: c.label, top: EXPLAIN_TOP })
           : undefined,
       };
     });
   }
+
+  /**
+   * Whether both models read the message only as their text: two lines with the same masked
+   * message (and context) then have the same features, as words() reads the masked text only.
+   * Otherwise lines are only the same when their messages are.
+   */
+  private readsMessageAlone(): boolean {
+    return [this.eventClass, this.decision].every((memo) => {
+      const { textColumns, contextColumns } = memo.classifier.manifest.inputs;
+      return textColumns.length === 1 && textColumns[0] === 'message' && !contextColumns.includes('message');
+    });
+  }
+}
+
+/** Whether two lines have the same context for the line models (all but their text). */
+function sameContext(a: LineInput, b: LineInput): boolean {
+  return (
+    a.appname === b.appname &&
+    a.severity === b.severity &&
+    (a.deviceKind ?? '') === (b.deviceKind ?? '') &&
+    (a.siteKind ?? '') === (b.siteKind ?? '')
+  );
 }
 
 /** Complaints and alert texts routed by the ticket-class, department and priority champions. */

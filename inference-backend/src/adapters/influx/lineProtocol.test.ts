@@ -105,6 +105,10 @@ describe('toLineProtocol', () => {
       'm,a!=1,a\\ b=2,\uffff=4,\u{1f600}=3 v=1 7'
     );
   });
+  it('When empty tags stand between tags given out of order, then they are left out and the rest written sorted', () => {
+    expect(toLineProtocol(point({ tags: { b: '1', e: '', c: '2', d: '', a: '3' } }))).toBe('m,a=3,b=1,c=2 v=1 7');
+    expect(toLineProtocol(point({ tags: { e: '', b: '1', c: '2' } }))).toBe('m,b=1,c=2 v=1 7');
+  });
   it('When a refused value is written again, then it is refused again, and a value accepted under one tag is written the same under another', () => {
     const bad = point({ tags: { site: 'north\\' } });
     expect(refusal(bad).key).toBe('site');

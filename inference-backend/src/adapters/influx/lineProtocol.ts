@@ -59,32 +59,52 @@ export class UnrepresentableValueError extends Error {
 
 export function toLineProtocol(point: SeriesPoint): string {
   let key = checkedMeasurement(point.measurement);
-  const tags: EscapedTag[] = [];
-  for (const k of Object.keys(point.tags)) {
+  // Tags are appended as they come while their escaped keys come in order, as the pipeline's points
+  // name them (no object per tag, issue 13); the first one out of order sends them all to the sort.
+  let tags: EscapedTag[] | undefined;
+  let lastEscapedKey: string | undefined;
+  let appended = 0;
+  for (const k in point.tags) {
+    if (!Object.hasOwn(point.tags, k)) continue;
     const v = point.tags[k];
     // InfluxDB rejects empty tag values; an absent tag is the faithful encoding.
     if (v === '') continue;
-    tags.push({ key: k, escapedKey: checkedTagKey(k), value: v, escapedValue: checkedTagValue(k, v) });
+    const escapedKey = checkedTagKey(k);
+    const escapedValue = checkedTagValue(k, v);
+    if (tags === undefined && (lastEscapedKey === undefined || compareCodePoints(lastEscapedKey, escapedKey) <= 0)) {
+      key += `,${escapedKey}=${escapedValue}`;
+      lastEscapedKey = escapedKey;
+      appended++;
+      continue;
+    }
+    tags ??= firstTags(point.tags, appended);
+    tags.push({ escapedKey, escapedValue });
   }
-  // InfluxDB compares tag keys as escaped bytes; sorted input spares it a re-sort of the key.
-  if (!isSortedByEscapedKey(tags)) tags.sort((a, b) => compareCodePoints(a.escapedKey, b.escapedKey));
-  for (let i = 0; i < tags.length; i++) key += `,${tags[i].escapedKey}=${tags[i].escapedValue}`;
+  if (tags !== undefined) {
+    // InfluxDB compares tag keys as escaped bytes; sorted input spares it a re-sort of the key.
+    tags.sort((a, b) => compareCodePoints(a.escapedKey, b.escapedKey));
+    key = checkedMeasurement(point.measurement);
+    for (let i = 0; i < tags.length; i++) key += `,${tags[i].escapedKey}=${tags[i].escapedValue}`;
+  }
 
   let fields = '';
   let longestFieldKeyBytes = 0;
-  const addField = (name: string, encoded: string) => {
+  const fieldNames = sortedKeys(point.fields);
+  const intNames = point.intFields ? sortedKeys(point.intFields) : [];
+  for (let i = 0; i < fieldNames.length + intNames.length; i++) {
+    const isInt = i >= fieldNames.length;
+    const name = isInt ? intNames[i - fieldNames.length] : fieldNames[i];
+    let encoded: string;
+    if (isInt) encoded = intLiteral(name, (point.intFields as Record<string, number>)[name]);
+    else {
+      const value = point.fields[name];
+      if (typeof value === 'number') encoded = floatLiteral(name, value);
+      else if (typeof value === 'boolean') encoded = value ? 'T' : 'F';
+      else encoded = stringLiteral(value);
+    }
     const checked = checkedFieldKey(name);
     if (checked.bytes > longestFieldKeyBytes) longestFieldKeyBytes = checked.bytes;
     fields += fields === '' ? `${checked.escaped}=${encoded}` : `,${checked.escaped}=${encoded}`;
-  };
-  for (const name of sortedKeys(point.fields)) {
-    const value = point.fields[name];
-    if (typeof value === 'number') addField(name, floatLiteral(name, value));
-    else if (typeof value === 'boolean') addField(name, value ? 'T' : 'F');
-    else addField(name, stringLiteral(value));
-  }
-  if (point.intFields) {
-    for (const name of sortedKeys(point.intFields)) addField(name, intLiteral(name, point.intFields[name]));
   }
   if (fields === '') {
     throw new UnrepresentableValueError('measurement', point.measurement, `the point at ${point.timeUs} has no fields`);
@@ -94,10 +114,7 @@ export function toLineProtocol(point: SeriesPoint): string {
   if (key.length * 3 + FIELD_KEY_SEPARATOR_BYTES + longestFieldKeyBytes > MAX_SERIES_KEY_BYTES) {
     const keyBytes = Buffer.byteLength(key) + FIELD_KEY_SEPARATOR_BYTES + longestFieldKeyBytes;
     if (keyBytes > MAX_SERIES_KEY_BYTES) {
-      const longest = tags.reduce<[string, string] | undefined>(
-        (best, { key: k, value: v }) => (best === undefined || v.length > best[1].length ? [k, v] : best),
-        undefined
-      );
+      const longest = longestTag(point.tags);
       throw new UnrepresentableValueError(
         longest ? 'tag value' : 'measurement',
         longest ? longest[0] : point.measurement,
@@ -117,10 +134,27 @@ export function toLineProtocol(point: SeriesPoint): string {
 }
 
 interface EscapedTag {
-  key: string;
   escapedKey: string;
-  value: string;
   escapedValue: string;
+}
+
+/** The first `n` non-empty tags of `tags`, escaped (they were checked already). */
+function firstTags(tags: SeriesPoint['tags'], n: number): EscapedTag[] {
+  const out: EscapedTag[] = [];
+  for (const k in tags) {
+    if (out.length === n) break;
+    if (!Object.hasOwn(tags, k) || tags[k] === '') continue;
+    out.push({ escapedKey: checkedTagKey(k), escapedValue: checkedTagValue(k, tags[k]) });
+  }
+  return out;
+}
+
+/** The non-empty tag with the longest value, as [key, value]: what to blame for a series key too long. */
+function longestTag(tags: SeriesPoint['tags']): [string, string] | undefined {
+  let longest: [string, string] | undefined;
+  for (const [k, v] of Object.entries(tags))
+    if (v !== '' && (longest === undefined || v.length > longest[1].length)) longest = [k, v];
+  return longest;
 }
 
 /**
@@ -178,12 +212,6 @@ function checkedTagValue(key: string, value: string): string {
     checkTagText('tag value', key, value);
     return escapeTag(value);
   });
-}
-
-function isSortedByEscapedKey(tags: readonly EscapedTag[]): boolean {
-  for (let i = 1; i < tags.length; i++)
-    if (compareCodePoints(tags[i - 1].escapedKey, tags[i].escapedKey) > 0) return false;
-  return true;
 }
 
 /** Field names in the order they are written; the pipeline's points name them in that order already. */

@@ -1,4 +1,4 @@
-import { MASKING_VERSION } from './masking';
+import { maskMessage, MASKING_VERSION } from './masking';
 import { TemplateMiner, WILDCARD } from './templateMiner';
 import type { AddResult, MinedTemplate, TemplateMinerState } from './templateMiner';
 
@@ -29,6 +29,17 @@ function syntheticStream(length: number): string[] {
 }
 
 describe('TemplateMiner', () => {
+  it('When a miner masks with the built-in rules alone, then each line comes back masked exactly as maskMessage masks it, for the classifiers', () => {
+    const miner = new TemplateMiner();
+    const lines = [...syntheticStream(300), '  worker\t7 took 12 ms  ', 'a 1 2 3 b', ''];
+    for (const line of lines) expect(miner.add(line).maskedMessage).toBe(maskMessage(line));
+  });
+
+  it('When a miner has extra mask rules, then it gives no masked line, since its masking is not maskMessage’s', () => {
+    const miner = new TemplateMiner({ extraMaskRules: [{ pattern: String.raw`blk_-?\d+`, replacement: '<BLK>' }] });
+    expect(miner.add('Receiving block blk_-42 src 10.0.0.1').maskedMessage).toBeUndefined();
+  });
+
   it('When lines differ only in variables, then they share one template that gains wildcards', () => {
     const miner = new TemplateMiner();
     const first = miner.add('Invalid user webmaster from 173.234.31.186');
@@ -38,12 +49,14 @@ describe('TemplateMiner', () => {
       template: 'Invalid user webmaster from <IP>',
       isNew: true,
       changed: false,
+      maskedMessage: 'Invalid user webmaster from <IP>',
     });
     expect(second).toEqual({
       templateId: first.templateId,
       template: `Invalid user ${WILDCARD} from <IP>`,
       isNew: false,
       changed: true,
+      maskedMessage: 'Invalid user test9 from <IP>',
     });
     expect(miner.add('Invalid user pi from 10.0.0.1')).toMatchObject({ templateId: first.templateId, changed: false });
   });

@@ -79,6 +79,12 @@ export interface AddResult extends MinedTemplate {
   isNew: boolean;
   /** The message turned some of an existing cluster's tokens into wildcards. */
   changed: boolean;
+  /**
+   * The message as `maskMessage` masks it (built-in rules, whitespace collapsed), when the miner
+   * masks with the built-in rules alone: whoever reads the message next (the classifiers) need not
+   * mask it again. Absent with `extraMaskRules`, whose masking differs.
+   */
+  maskedMessage?: string;
 }
 
 export interface TemplateSummary extends MinedTemplate {
@@ -237,12 +243,15 @@ export class TemplateMiner {
   private readonly clusters = new Map<string, Cluster>();
   /** Restored from a format-1 state: routes as format-1 miners did, and saves as format 1. */
   private routesAsFormat1 = false;
+  /** No extra rules: the masker masks exactly as `maskMessage` does (see AddResult.maskedMessage). */
+  private readonly masksAsBuiltIn: boolean;
 
   constructor(options: TemplateMinerOptions = {}) {
     const { onNewTemplate, ...settings } = options;
     this.settings = { ...DEFAULT_TEMPLATE_MINER_SETTINGS, ...settings };
     validateSettings(this.settings);
     this.masker = createMasker(this.settings.extraMaskRules);
+    this.masksAsBuiltIn = this.settings.extraMaskRules.length === 0;
     this.prefixTokens = this.settings.depth - 3;
     this.onNewTemplate = onNewTemplate;
   }
@@ -257,8 +266,13 @@ export class TemplateMiner {
   }
 
   add(message: string): AddResult {
-    const { cluster, isNew, changed } = this.place(this.masker.maskTokens(message));
-    return { templateId: cluster.id, template: cluster.template, isNew, changed };
+    const tokens = this.masker.maskTokens(message);
+    // Joined before `place`, which may keep the array as a new cluster's template and widen it.
+    const maskedMessage = this.masksAsBuiltIn ? tokens.join(' ') : undefined;
+    const { cluster, isNew, changed } = this.place(tokens);
+    const result: AddResult = { templateId: cluster.id, template: cluster.template, isNew, changed };
+    if (maskedMessage !== undefined) result.maskedMessage = maskedMessage;
+    return result;
   }
 
   /**

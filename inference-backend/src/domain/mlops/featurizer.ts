@@ -101,7 +101,12 @@ const WORD_RE = /<[a-z*]+>|[\p{L}\p{N}_]+/gu;
  * characters are dropped, as scikit-learn's default token pattern does: `a`, `I`, `-`.
  */
 export function words(text: string): string[] {
-  const all = masker.mask(text).toLowerCase().match(WORD_RE) ?? [];
+  return wordsOfMasked(masker.mask(text));
+}
+
+/** `words` of a text whose masked form (`maskMessage`) is `masked`: for callers that masked it already. */
+export function wordsOfMasked(masked: string): string[] {
+  const all = masked.toLowerCase().match(WORD_RE) ?? [];
   return all.filter((w) => w.length > 1);
 }
 

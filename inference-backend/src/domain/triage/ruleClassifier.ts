@@ -11,6 +11,8 @@ export const RULE_CLASSIFIER_VERSION = `rules-1+mask-${MASKING_VERSION}`;
 
 export interface RuleClassifierInput {
   message: string;
+  /** `message` as `maskMessage` masks it, when the caller has it already (the log stage's miner). */
+  maskedMessage?: string;
   /** Accepted for parity with the model classifiers; rules read the message, because a
    * template may have generalised away the deciding word (`changed state to <*>`). */
   template: string;
@@ -204,7 +206,7 @@ export function isAlert(eventClass: EventClass, severity: SyslogSeverity | undef
 
 export function classifyByRules(input: RuleClassifierInput): RuleClassification {
   const severity = normalizeSeverity(input.severity);
-  const text = maskMessage(input.message);
+  const text = input.maskedMessage ?? maskMessage(input.message);
   const scores = new Map<EventClass, number>();
   const evidence: Array<{ eventClass: EventClass; token: string; weight: number }> = [];
   const addScore = (eventClass: EventClass, weight: number): void => {
