@@ -22,16 +22,18 @@ const GRIDS = {
 /**
  * Machines that run until they fail: `wear` climbs over the last 25 cycles of each life, `noise`
  * is noise. `fails_10` is 1 on the last 10 cycles (failure within 10 cycles). Every fifth machine
- * validates.
+ * validates. A steep climb (`wearPerCycle` 1) separates the last cycles so well that logistic
+ * regression's probabilities saturate: many validation rows lie within float32's last steps
+ * below 1, where the served graph's probabilities and float64 ones round apart.
  */
-function machines(count: number): string {
+function machines(count: number, wearPerCycle = 0.2): string {
   const random = seededRandom(7);
   const lines = [toCsvRow(['machine', 'cycle', 'wear', 'noise', 'fails_10', 'part'])];
   for (let m = 1; m <= count; m++) {
     const life = 80 + Math.floor(random() * 60);
     for (let c = 1; c <= life; c++) {
       const left = life - c;
-      const wear = (left < 25 ? (25 - left) * 0.2 : 0) + random();
+      const wear = (left < 25 ? (25 - left) * wearPerCycle : 0) + random();
       lines.push(
         toCsvRow([m, c, wear.toFixed(4), random().toFixed(4), left < 10 ? 1 : 0, m % 5 === 0 ? 'validation' : 'train'])
       );
@@ -108,6 +110,50 @@ describe('nocai problems train-file and predict-file', () => {
     expect(averagePrecision(p, y)).toBeCloseTo(report.validation.prAuc, 3);
     const alerts = scored.rows.filter((r) => r.alert === '1').length;
     expect(alerts).toBe(report.validation.atThreshold.alerts);
+  });
+
+  it('When the validation probabilities saturate, then predict-file raises on the validation rows exactly the alerts the report counts', async () => {
+    const steep = join(dir, 'steep.csv');
+    writeFileSync(steep, machines(40, 1));
+    const out = join(dir, 'steep');
+    const train = capture();
+    const code = await runProblemsTrainFile(
+      flags({ input: steep, out, horizon: 10, candidates: ['logistic'], precision: 0.7 }),
+      train.io,
+      { grids: GRIDS }
+    );
+    expect(train.out.stderr).toBe('');
+    expect(code).toBe(0);
+    const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));
+    const manifest = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8'));
+    expect(manifest.threshold).toBe(report.threshold.probability);
+    // Saturated: the threshold sits within float32's last few steps below 1.
+    expect(manifest.threshold).toBeGreaterThan(1 - 1e-6);
+
+    const validation = join(dir, 'steep-validation.csv');
+    const table = csvToTable(readFileSync(steep, 'utf8'));
+    const kept = table.rows.filter((r) => r.part === 'validation');
+    writeFileSync(
+      validation,
+      `${[toCsvRow(table.columns), ...kept.map((r) => toCsvRow(table.columns.map((c) => r[c])))].join('\n')}\n`
+    );
+    const predict = capture();
+    expect(await runProblemsPredictFile({ model: out, input: validation }, predict.io)).toBe(0);
+    const scored = csvToTable(predict.out.stdout).rows;
+    expect(scored).toHaveLength(report.rows.validation);
+    const alerted = scored.filter((r) => r.alert === '1');
+    // The alerts a user sees are the ones the report counts, and the right ones among them too.
+    expect(alerted.length).toBe(report.validation.atThreshold.alerts);
+    expect(alerted.filter((r) => r.fails_10 === '1').length).toBe(report.validation.atThreshold.truePositives);
+    // Per machine, the alerts' precision and recall are what the report's segments say.
+    for (const segment of report.validation.segments as Array<{ entity: string; precision: number; recall: number }>) {
+      const rows = scored.filter((r) => r.machine === segment.entity);
+      const hits = rows.filter((r) => r.alert === '1');
+      const right = hits.filter((r) => r.fails_10 === '1').length;
+      const positives = rows.filter((r) => r.fails_10 === '1').length;
+      expect(hits.length > 0 ? right / hits.length : 0).toBeCloseTo(segment.precision, 12);
+      expect(positives > 0 ? right / positives : 0).toBeCloseTo(segment.recall, 12);
+    }
   });
 
   it('When the rows are cut by time, then the CV is rolling-origin and the validation rows come after the cut', async () => {

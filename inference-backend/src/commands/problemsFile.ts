@@ -4,9 +4,9 @@ import type { ProblemCandidate, ThresholdPolicy } from '@nocai/contract';
 import { errnoCode, printable, printablePath, readTableFile, toCsvRow } from '../adapters/files/csv';
 import type { Table } from '../adapters/files/csv';
 import { prepareOutputFolder } from '../adapters/files/outputFolder';
-import { exportProblemOnnx, OnnxProblemModel } from '../adapters/onnx/problemModel';
+import { OnnxProblemModel } from '../adapters/onnx/problemModel';
 import { writeAtomically } from '../adapters/registry/durableFiles';
-import { trainProblemOnRows } from '../domain/problems/automl';
+import { fitProblemOnRows } from '../domain/problems/automl';
 import type { ProblemTrainOptions, TrainedProblem } from '../domain/problems/automl';
 import { countOnsets } from '../domain/problems/dataset';
 import { ProblemDataError } from '../domain/problems/errors';
@@ -23,16 +23,17 @@ import {
   tableStep,
 } from '../domain/problems/table';
 import type { TableEntity, TableProblemManifest, TableProblemSpec } from '../domain/problems/table';
+import { thresholdOnServedModel } from '../services/problemTraining';
 import { checkColumns, inputErrorMessage, isInputError, processIo, TrainInputError } from './commandInput';
 import type { CommandIo } from './commandInput';
 
 /**
  * `nocai problems train-file` and `predict-file` (issue 12): a predictive alert problem on a table
  * (CSV or JSONL) instead of series in InfluxDB. The rows become the features of a problem on series
- * (`domain/problems/table.ts`) and train in the same AutoML (`trainProblemOnRows`: the same
- * candidates, CV, choice on the validation rows, Platt calibration and threshold policy). The model
- * (`model.onnx`, the graph the service serves for problems), `manifest.json` and `report.json` go to
- * `--out`. Exit codes: 0, 2 for input the user must fix (one sentence), 1 at run time.
+ * (`domain/problems/table.ts`) and train in the same AutoML (`fitProblemOnRows`: the same
+ * candidates, CV, choice on the validation rows and Platt calibration; then the threshold policy on
+ * the exported graph's own probabilities, `thresholdOnServedModel`). The model (`model.onnx`, the
+ * graph the service serves for problems), `manifest.json` and `report.json` go to `--out`. Exit codes: 0, 2 for input the user must fix (one sentence), 1 at run time.
  */
 
 export interface ProblemsTrainFileFlags {
@@ -214,7 +215,7 @@ export async function runProblemsTrainFile(
       );
     }
     const cv = tableFolds(train, folds, flags.horizon ?? 0, byEntity, flags.seed ?? 1);
-    const trained = trainProblemOnRows(
+    const fitted = fitProblemOnRows(
       {
         name,
         metric: 'pr_auc',
@@ -237,6 +238,7 @@ export async function runProblemsTrainFile(
       valid,
       { seed: flags.seed ?? 1, folds, onProgress: progress, ...(deps.grids ? { grids: deps.grids } : {}) }
     );
+    const { trained, onnx } = await thresholdOnServedModel(fitted, `${name} from ${flags.input}`, progress);
     await prepareOutputFolder(flags.out);
     const manifest: TableProblemManifest = {
       format: 1,
@@ -258,12 +260,6 @@ export async function runProblemsTrainFile(
       dataHash: trained.dataHash,
       metrics: trained.report,
     };
-    const onnx = exportProblemOnnx(
-      trained.learner,
-      trained.featureNames.length,
-      trained.calibration,
-      `${name} from ${flags.input}`
-    );
     await writeAtomically(join(flags.out, 'model.onnx'), onnx);
     await writeAtomically(join(flags.out, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
     await writeAtomically(join(flags.out, 'report.json'), `${JSON.stringify(trained.report, null, 2)}\n`);

@@ -1,10 +1,10 @@
 import type { ProblemDefinition } from '@nocai/contract';
-import { exportProblemOnnx } from '../adapters/onnx/problemModel';
+import { exportProblemOnnx, OnnxProblemModel } from '../adapters/onnx/problemModel';
 import { readAliases, saveModel, setAlias } from '../adapters/registry/modelRegistry';
 import type { CreatedBy, VersionMetadata } from '../domain/mlops/manifest';
-import { trainProblem } from '../domain/problems/automl';
+import { chooseThreshold, fitProblem } from '../domain/problems/automl';
 import { problemReference } from '../domain/problems/explanation';
-import type { ProblemTrainOptions, ProblemReport } from '../domain/problems/automl';
+import type { FittedProblem, ProblemTrainOptions, ProblemReport, TrainedProblem } from '../domain/problems/automl';
 import { PROBLEM_MODEL_KIND, PROBLEM_TENSORS, problemModelName } from '../domain/problems/manifest';
 import type { ProblemManifest } from '../domain/problems/manifest';
 import type { ProblemSeriesData } from '../domain/problems/ports';
@@ -30,6 +30,29 @@ export interface ProblemTrainingJob {
 }
 
 /**
+ * Exports a fitted problem model to ONNX, scores its validation rows with that graph under
+ * onnxruntime (float32, exactly as the problem stage and `nocai problems predict-file` serve it),
+ * and chooses the threshold and the report's figures on those probabilities. A threshold chosen on
+ * the domain's float64 probabilities can lie above the served float32 probability of a row it counts
+ * as an alert, or below rows it counts as quiet (saturated near 1, many distinct float64 values are
+ * one float32 value), and serving would then raise other alerts than the report counts. Returns the
+ * graph with the trained problem.
+ */
+export async function thresholdOnServedModel(
+  fitted: FittedProblem,
+  docString: string,
+  onProgress: (message: string) => void
+): Promise<{ trained: Omit<TrainedProblem, 'spec'>; onnx: Uint8Array }> {
+  const onnx = exportProblemOnnx(fitted.learner, fitted.featureNames.length, fitted.calibration, docString);
+  const model = await OnnxProblemModel.load(onnx, fitted.featureNames.length);
+  onProgress(
+    `${fitted.setup.name}: scoring ${fitted.validation.matrix.rowCount} validation rows with the exported model`
+  );
+  const probabilities = await model.probabilities(fitted.validation.matrix.values);
+  return { trained: chooseThreshold(fitted, probabilities, { onProgress }), onnx };
+}
+
+/**
  * Trains a problem on its series and stores the model as a new registry version. The first version
  * becomes champion; a later one (an edited definition, a retraining) becomes challenger, which the
  * lifecycle's promotion decides on, so a retrained model never replaces a serving one unchecked.
@@ -39,17 +62,18 @@ export async function trainAndRegister(
   onProgress: (message: string) => void
 ): Promise<ProblemTrainingResult> {
   const { definition, data } = job;
-  const trained = trainProblem(definition, data.grid, data.series, data.variables, {
+  const fitted = fitProblem(definition, data.grid, data.series, data.variables, {
     onProgress,
     ...(job.grids ? { grids: job.grids } : {}),
   });
   const name = problemModelName(definition.name);
-  const onnx = exportProblemOnnx(
-    trained.learner,
-    trained.featureNames.length,
-    trained.calibration,
-    `${name}: ${definition.description ?? definition.name}`
+  const served = await thresholdOnServedModel(
+    fitted,
+    `${name}: ${definition.description ?? definition.name}`,
+    onProgress
   );
+  const onnx = served.onnx;
+  const trained = { ...served.trained, spec: fitted.spec };
   const event = definition.event;
   const manifest: Omit<ProblemManifest, 'version' | 'parentVersion'> & {
     createdBy: CreatedBy;

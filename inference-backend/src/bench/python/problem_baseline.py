@@ -6,18 +6,19 @@ ROC-AUC on the `validation` rows of the training file and on every row of the te
 GradientBoostingClassifier and HistGradientBoostingClassifier keep scikit-learn's defaults: nothing
 is tuned here, so nothing can be tuned on the test rows.
 
-Prints one JSON object on stdout. Only the bench's project-local virtualenv runs it.
+Prints one JSON object on stdout. Only the bench's project-local virtualenv runs it; it needs
+scikit-learn (and its numpy) only, which is all that virtualenv installs.
 
     python problem_baseline.py --train features_train.csv --test features_test.csv --label fails_30 \
         --id-columns unit,cycle,part [--models gbc,hgb]
 """
 
 import argparse
+import csv
 import json
 import time
 
 import numpy as np
-import pandas as pd
 from sklearn.ensemble import GradientBoostingClassifier, HistGradientBoostingClassifier
 from sklearn.metrics import average_precision_score, roc_auc_score
 
@@ -32,6 +33,27 @@ def figures(model, x, y):
     return {"prAuc": float(average_precision_score(y, p)), "rocAuc": float(roc_auc_score(y, p)), "rows": int(len(y))}
 
 
+def read_table(path, label, id_columns):
+    """The CSV's feature names, and per row its `part`, its 0/1 label and its features (float32)."""
+    with open(path, newline="", encoding="utf-8") as f:
+        reader = csv.reader(f)
+        header = next(reader)
+        ids = set(id_columns) | {label}
+        features = [c for c in header if c not in ids]
+        at = [header.index(c) for c in features]
+        part_at = header.index("part") if "part" in header else None
+        label_at = header.index(label)
+        parts, labels, rows = [], [], []
+        for row in reader:
+            if not row:
+                continue
+            parts.append(row[part_at] if part_at is not None else "")
+            labels.append(int(row[label_at]))
+            rows.append(np.array([row[i] for i in at], dtype=np.float32))
+    x = np.stack(rows) if rows else np.zeros((0, len(features)), dtype=np.float32)
+    return features, np.array(parts), np.array(labels, dtype=np.int64), x
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--train", required=True)
@@ -41,24 +63,22 @@ def main():
     parser.add_argument("--models", default="gbc,hgb")
     args = parser.parse_args()
 
-    train = pd.read_csv(args.train)
-    test = pd.read_csv(args.test)
-    ids = set(args.id_columns.split(",")) | {args.label}
-    features = [c for c in train.columns if c not in ids]
-    fit_rows = train[train["part"] == "train"]
-    validation = train[train["part"] == "validation"]
-    x_fit = fit_rows[features].to_numpy(dtype=np.float32)
-    y_fit = fit_rows[args.label].to_numpy()
+    ids = args.id_columns.split(",")
+    features, parts, y, x = read_table(args.train, args.label, ids)
+    _, _, y_test, x_test = read_table(args.test, args.label, ids)
+    fit = parts == "train"
+    validation = parts == "validation"
+    x_fit, y_fit = x[fit], y[fit]
 
-    out = {"features": len(features), "fitRows": int(len(fit_rows))}
+    out = {"features": len(features), "fitRows": int(fit.sum())}
     for name in args.models.split(","):
         began = time.perf_counter()
         model = MODELS[name]().fit(x_fit, y_fit)
         seconds = time.perf_counter() - began
         out[name] = {
             "fitSeconds": seconds,
-            "validation": figures(model, validation[features].to_numpy(dtype=np.float32), validation[args.label]),
-            "test": figures(model, test[features].to_numpy(dtype=np.float32), test[args.label]),
+            "validation": figures(model, x[validation], y[validation]),
+            "test": figures(model, x_test, y_test),
         }
     print(json.dumps(out))
 

@@ -2,9 +2,12 @@ import { problemDefinitionSchema } from '@nocai/contract';
 import type { ProblemDefinitionInput } from '@nocai/contract';
 import { generateFreezers } from '../../simulator/freezerPrecursors';
 import type { FreezerPoint } from '../../simulator/freezerPrecursors';
-import { trainProblem } from './automl';
+import { chooseThreshold, fitProblem, SCORED_BY_EXPORTED_MODEL } from './automl';
+import type { FittedProblem } from './automl';
 import type { EntitySeries, ProblemGrid } from './dataset';
 import { ProblemDataError } from './errors';
+import { alertFigures } from './evaluation';
+import { logOdds, probabilityOf } from './learners';
 
 const STEP_MS = 5 * 60_000;
 const START_MS = Date.UTC(2026, 0, 1);
@@ -66,16 +69,27 @@ const GRIDS = {
   ],
 };
 
-describe('trainProblem', () => {
+/**
+ * The validation rows' probabilities as the exported graph computes them: the learner's log-odds,
+ * clipped and rounded to float32, calibrated, and the result rounded to float32 (the graph's output
+ * tensor). The service and the CLI get them from onnxruntime itself (`thresholdOnServedModel`).
+ */
+const servedLike = (fitted: FittedProblem) =>
+  Float32Array.from(logOdds(fitted.learner, fitted.validation.matrix), (z) => probabilityOf(z, fitted.calibration));
+
+describe('fitProblem and chooseThreshold', () => {
   const { points } = generateFreezers({ days: 30, freezers: 2 });
   const { grid, series } = onGrid(points, 30, (p) => p.temperatureC > -18);
+  let shared: FittedProblem | undefined;
+  const fittedOnce = () => (shared ??= fitProblem(definition(), grid, series, VARIABLES, { grids: GRIDS }));
 
   it('When the series hold a precursor of the event, then the chosen model beats the no-skill and single-series baselines on validation', () => {
     const progress: string[] = [];
-    const trained = trainProblem(definition(), grid, series, VARIABLES, {
+    const fitted = fitProblem(definition(), grid, series, VARIABLES, {
       grids: GRIDS,
       onProgress: (m) => progress.push(m),
     });
+    const trained = chooseThreshold(fitted, servedLike(fitted), { onProgress: (m) => progress.push(m) });
     const v = trained.report.validation;
     expect(trained.report.events.training).toBeGreaterThanOrEqual(10);
     expect(v.prAuc).toBeGreaterThan(v.noSkillPrAuc + 0.3);
@@ -109,12 +123,54 @@ describe('trainProblem', () => {
     const rareSeries = onGrid(points, 30, (p) => p.temperatureC > -5).series;
     let refusal: unknown;
     try {
-      trainProblem(rare, grid, rareSeries, VARIABLES, { grids: GRIDS });
+      fitProblem(rare, grid, rareSeries, VARIABLES, { grids: GRIDS });
     } catch (error) {
       refusal = error;
     }
     expect(refusal).toBeInstanceOf(ProblemDataError);
     expect((refusal as ProblemDataError).field).toBe('training');
     expect((refusal as Error).message).toMatch(/occurs 0 times in the training period .* at least 10 \(minEvents\)/);
+  });
+  it('When the served probabilities differ from the float64 ones, then the threshold and every alert figure come from the served ones', () => {
+    const fitted = fittedOnce();
+    const served = servedLike(fitted);
+    const labels = fitted.validation.labels;
+    // What a float32 graph cannot tell apart, it serves as one value: every row at or over the
+    // 80th-percentile probability is served as that value, and the threshold must see the ties.
+    const sorted = [...served].sort((a, b) => a - b);
+    const ceiling = sorted[Math.floor(sorted.length * 0.8)];
+    const flattened = served.map((p) => Math.min(p, ceiling));
+    const trained = chooseThreshold(fitted, flattened);
+    const t = trained.threshold;
+    expect(trained.report.validation.scoredBy).toBe(SCORED_BY_EXPORTED_MODEL);
+    expect(flattened.includes(t)).toBe(true);
+    const alerted = flattened.filter((p) => p >= t).length;
+    expect(trained.report.validation.atThreshold.alerts).toBe(alerted);
+    expect(trained.report.validation.atThreshold.truePositives).toBe(
+      flattened.filter((p, i) => p >= t && labels[i] === 1).length
+    );
+    const rows = fitted.validation;
+    expect(trained.report.threshold.alerts).toEqual(
+      alertFigures(
+        flattened,
+        {
+          timesMs: rows.timesMs,
+          entityOf: rows.entityOf,
+          labels,
+          onsetTimesMs: rows.onsetTimesMs.map((o) => o.filter((x) => x >= Date.UTC(2026, 0, 22))),
+          stepMs: STEP_MS,
+          horizonMs: 2 * 3_600_000,
+        },
+        t
+      )
+    );
+    expect(trained.report.validation.segments.reduce((n, s) => n + s.rows, 0)).toBe(flattened.length);
+    // The curves end where the served scores end: no point above the flattened ceiling.
+    expect(Math.max(...trained.report.validation.prCurve.map((p) => p.threshold))).toBe(ceiling);
+  });
+
+  it('When the probabilities given are not one per validation row, then chooseThreshold refuses them', () => {
+    const fitted = fittedOnce();
+    expect(() => chooseThreshold(fitted, new Float32Array(3))).toThrow(/scored 3 validation rows where there are \d+/);
   });
 });

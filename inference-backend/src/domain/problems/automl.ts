@@ -44,8 +44,13 @@ import type { FittedProblemLearner, PlattCalibration, ProblemLearnerSpec } from 
  *    judged on the alerts the stage would raise, one per crossing, not on rows), and report curves,
  *    precision/recall at the threshold, lead times, per-entity figures and two baselines.
  *
- * The registered model is the one fitted on the training period: the validation figures are
- * those of the very model that serves.
+ * Steps 1 to 4 are `fitProblem` / `fitProblemOnRows`; step 5 is `chooseThreshold`, which takes the
+ * validation rows' probabilities as the exported model computes them (float32 ONNX, scored by the
+ * caller: the domain runs no model runtime). A threshold chosen on probabilities computed here in
+ * float64 can lie just above a row's served float32 probability (saturated near 1, many float64
+ * values are one float32 value), and the stage would then raise fewer or more alerts than the
+ * report counts. The registered model is the one fitted on the training period and the figures are
+ * its served outputs: the validation figures are those of the very model that serves.
  */
 
 export interface ProblemTrainOptions {
@@ -58,6 +63,9 @@ export interface ProblemTrainOptions {
 
 /** Leads of series (epoch-ms times) are counted in minutes. */
 export const MINUTES = { name: 'minutes', size: 60_000 } as const;
+
+/** The report's `validation.scoredBy`: the figures are those of the ONNX graph that serves (float32). */
+export const SCORED_BY_EXPORTED_MODEL = 'exported ONNX model (float32), as served';
 
 export const DEFAULT_PROBLEM_TRAIN_OPTIONS: ProblemTrainOptions = { folds: 3, seed: 1, onProgress: () => undefined };
 
@@ -94,6 +102,11 @@ export interface ProblemReport {
     validationEce: { before: number; after: number };
   };
   validation: {
+    /**
+     * Where the probabilities of the validation figures (and so the threshold) come from; absent in
+     * reports written before they came from the exported model, whose figures were computed in float64.
+     */
+    scoredBy?: typeof SCORED_BY_EXPORTED_MODEL;
     prAuc: number;
     rocAuc: number;
     /** PR-AUC of a constant score: the share of positive rows. */
@@ -165,6 +178,28 @@ export interface TrainedProblem {
   dataHash: string;
 }
 
+/**
+ * A problem's model fitted and calibrated (steps 1 to 4), before its threshold: what the export
+ * needs, the validation rows the exported model must score, and the figures that do not depend on
+ * the served probabilities.
+ */
+export interface FittedProblem {
+  setup: ProblemFitSetup;
+  featureNames: string[];
+  learner: FittedProblemLearner;
+  learnerSpec: ProblemLearnerSpec;
+  calibration: PlattCalibration;
+  /** sha256 of the feature matrix and labels of both periods. */
+  dataHash: string;
+  /** The validation rows: `validation.matrix` (float32 [rows, features]) is what the exported model scores. */
+  validation: ProblemRows;
+  figures: Pick<ProblemReport, 'rows' | 'events' | 'features' | 'cv' | 'candidates' | 'winner'> & {
+    bestSingleSeries: ProblemReport['validation']['bestSingleSeries'];
+    /** Expected calibration error on validation of the uncalibrated probabilities. */
+    eceBeforeCalibration: number;
+  };
+}
+
 /** The feature spec of a definition once its variables are resolved to series. */
 export function featureSpecOf(definition: ProblemDefinition, variables: string[]): ProblemFeatureSpec {
   const stepMs = durationMs(definition.interval) ?? 0;
@@ -208,16 +243,17 @@ const calibrated = (values: Float64Array, calibration: PlattCalibration) =>
 const RAW: PlattCalibration = { slope: 1, offset: 0 };
 
 /**
- * Trains the problem on the series of its entities. `variables` are the resolved inputs
- * (`measurement.field`), in feature order. Throws `ProblemDataError` for too few events or rows.
+ * Fits and calibrates the problem on the series of its entities (steps 1 to 4; `chooseThreshold`
+ * is step 5). `variables` are the resolved inputs (`measurement.field`), in feature order. Throws
+ * `ProblemDataError` for too few events or rows.
  */
-export function trainProblem(
+export function fitProblem(
   definition: ProblemDefinition,
   grid: ProblemGrid,
   series: readonly EntitySeries[],
   variables: string[],
   options: Partial<ProblemTrainOptions> = {}
-): TrainedProblem {
+): FittedProblem & { spec: ProblemFeatureSpec } {
   const opts = { ...DEFAULT_PROBLEM_TRAIN_OPTIONS, ...options };
   const say = (m: string) => opts.onProgress(`${definition.name}: ${m}`);
   const spec = featureSpecOf(definition, variables);
@@ -251,7 +287,7 @@ export function trainProblem(
     );
   }
   const trainRows = Array.from({ length: train.matrix.rowCount }, (_, i) => i);
-  const trained = trainProblemOnRows(
+  const fitted = fitProblemOnRows(
     {
       name: definition.name,
       metric: definition.metric,
@@ -271,26 +307,26 @@ export function trainProblem(
     valid,
     opts
   );
-  return { ...trained, spec };
+  return { ...fitted, spec };
 }
 
 const positives = (labels: Uint8Array) => labels.reduce((n, l) => n + l, 0);
 
 /**
- * Steps 2 to 5 on rows already built: the candidates' CV on `setup.folds`, the choice on the
- * validation rows, the calibration and the threshold. Problems on InfluxDB series and tables given
- * to the CLI (`nocai problems train-file`) both train here. Throws `ProblemDataError` when the
- * rows hold too few positives to fold or to validate.
+ * Steps 2 to 4 on rows already built: the candidates' CV on `setup.folds`, the choice on the
+ * validation rows and the calibration. Problems on InfluxDB series and tables given to the CLI
+ * (`nocai problems train-file`) both fit here. Throws `ProblemDataError` when the rows hold too
+ * few positives to fold or to validate.
  */
-export function trainProblemOnRows(
+export function fitProblemOnRows(
   setup: ProblemFitSetup,
   train: ProblemRows,
   valid: ProblemRows,
   options: Partial<ProblemTrainOptions> = {}
-): Omit<TrainedProblem, 'spec'> {
+): FittedProblem {
   const opts = { ...DEFAULT_PROBLEM_TRAIN_OPTIONS, ...options };
   const say = (m: string) => opts.onProgress(`${setup.name}: ${m}`);
-  const { metric, horizon: horizonMs, validationPeriod, spec, folds } = setup;
+  const { metric, spec, folds } = setup;
   if (positives(train.labels) < 2 * folds.length || positives(valid.labels) === 0) {
     throw new ProblemDataError(
       `only ${positives(train.labels)} training rows and ${positives(valid.labels)} validation rows precede an event ` +
@@ -382,10 +418,59 @@ export function trainProblemOnRows(
     chosen.oof.logOdds,
     chosen.oof.rows.map((r) => train.labels[r])
   );
-  const validationLogOdds = logOdds(chosen.learner, valid.matrix);
-  const probabilities = calibrated(validationLogOdds, calibration);
+  const hash = createHash('sha256');
+  hash.update(hashRows(train));
+  hash.update(hashRows(valid));
+  return {
+    setup,
+    featureNames: names,
+    learner: chosen.learner,
+    learnerSpec: chosen.spec,
+    calibration,
+    dataHash: hash.digest('hex'),
+    validation: valid,
+    figures: {
+      rows: {
+        training: train.matrix.rowCount,
+        validation: valid.matrix.rowCount,
+        positiveTraining: positives(train.labels),
+        positiveValidation: positives(valid.labels),
+      },
+      events: setup.events,
+      features: { count: names.length, names },
+      cv: { kind: setup.cvKind, folds: folds.length },
+      candidates,
+      winner: { candidate: winner.candidate, spec: winner.chosen },
+      bestSingleSeries: bestSingleSeries(train, valid, names, spec.variables.length, spec.windowSteps.length),
+      eceBeforeCalibration: expectedCalibrationError(
+        calibrated(logOdds(chosen.learner, valid.matrix), RAW),
+        valid.labels
+      ),
+    },
+  };
+}
+
+/**
+ * Step 5: the alert threshold by the policy and every validation figure, on `probabilities`, the
+ * validation rows' probabilities as the exported model serves them (`fitted.validation.matrix`
+ * through the ONNX graph, float32). The threshold is then one of the served values or the fixed
+ * one, and the alerts the report counts are those the problem stage and `predict-file` raise.
+ */
+export function chooseThreshold(
+  fitted: FittedProblem,
+  probabilities: ArrayLike<number>,
+  options: Pick<Partial<ProblemTrainOptions>, 'onProgress'> = {}
+): Omit<TrainedProblem, 'spec'> {
+  const { setup, validation: valid, calibration, figures } = fitted;
+  const say = (m: string) => (options.onProgress ?? DEFAULT_PROBLEM_TRAIN_OPTIONS.onProgress)(`${setup.name}: ${m}`);
+  const { metric, horizon: horizonMs, validationPeriod } = setup;
+  if (probabilities.length !== valid.matrix.rowCount) {
+    throw new Error(
+      `the model scored ${probabilities.length} validation rows where there are ${valid.matrix.rowCount}`
+    );
+  }
   const validationEce = {
-    before: expectedCalibrationError(calibrated(validationLogOdds, RAW), valid.labels),
+    before: figures.eceBeforeCalibration,
     after: expectedCalibrationError(probabilities, valid.labels),
   };
 
@@ -454,17 +539,12 @@ export function trainProblemOnRows(
   const report: ProblemReport = {
     problem: setup.name,
     metric: metric,
-    rows: {
-      training: train.matrix.rowCount,
-      validation: valid.matrix.rowCount,
-      positiveTraining: positives(train.labels),
-      positiveValidation: positives(valid.labels),
-    },
-    events: setup.events,
-    features: { count: names.length, names },
-    cv: { kind: setup.cvKind, folds: folds.length },
-    candidates,
-    winner: { candidate: winner.candidate, spec: winner.chosen },
+    rows: figures.rows,
+    events: figures.events,
+    features: figures.features,
+    cv: figures.cv,
+    candidates: figures.candidates,
+    winner: figures.winner,
     calibration: {
       method: 'platt',
       ...calibration,
@@ -472,10 +552,11 @@ export function trainProblemOnRows(
       validationEce,
     },
     validation: {
+      scoredBy: SCORED_BY_EXPORTED_MODEL,
       prAuc: averagePrecision(probabilities, valid.labels),
       rocAuc: rocAuc(probabilities, valid.labels),
       noSkillPrAuc: prevalence,
-      bestSingleSeries: bestSingleSeries(train, valid, names, spec.variables.length, spec.windowSteps.length),
+      bestSingleSeries: figures.bestSingleSeries,
       prCurve: points.map((p) => ({ threshold: p.threshold, precision: p.precision, recall: p.recall })),
       rocCurve: points.map((p) => ({ threshold: p.threshold, fpr: p.fpr, recall: p.recall })),
       atThreshold: atThreshold(probabilities, valid.labels, threshold),
@@ -491,17 +572,14 @@ export function trainProblemOnRows(
       ...(picked.reason ? { reason: picked.reason } : {}),
     },
   };
-  const hash = createHash('sha256');
-  hash.update(hashRows(train));
-  hash.update(hashRows(valid));
   return {
-    featureNames: names,
-    learner: chosen.learner,
-    learnerSpec: chosen.spec,
+    featureNames: fitted.featureNames,
+    learner: fitted.learner,
+    learnerSpec: fitted.learnerSpec,
     calibration,
     threshold,
     report,
-    dataHash: hash.digest('hex'),
+    dataHash: fitted.dataHash,
   };
 }
 
