@@ -1,6 +1,7 @@
 /**
  * @jest-environment ./src/adapters/onnx/onnxruntimeTestEnvironment.js
  */
+import { onnx } from 'onnx-proto';
 import { InferenceSession, Tensor } from 'onnxruntime-node';
 import { createFeaturizer } from '../../domain/mlops/featurizer';
 import type { FeatureInput } from '../../domain/mlops/featurizer';
@@ -33,16 +34,16 @@ describe('ONNX export of the linear text classifier', () => {
     const session = await InferenceSession.create(exportLinearClassifier(trained.model));
     // Padded to the widest row with column 0 and value 0, as the serving path does.
     const L = Math.max(...rows.map((r) => r.indices.length));
-    const indices = new BigInt64Array(rows.length * L);
+    const indices = new Int32Array(rows.length * L);
     const values = new Float32Array(rows.length * L);
     rows.forEach((row, r) =>
       row.indices.forEach((column, e) => {
-        indices[r * L + e] = BigInt(column);
+        indices[r * L + e] = column;
         values[r * L + e] = row.values[e];
       })
     );
     const result = await session.run({
-      [FEATURE_INDICES_INPUT]: new Tensor('int64', indices, [rows.length, L]),
+      [FEATURE_INDICES_INPUT]: new Tensor('int32', indices, [rows.length, L]),
       [FEATURE_VALUES_INPUT]: new Tensor('float32', values, [rows.length, L]),
     });
     const output = result[PROBABILITIES_OUTPUT];
@@ -72,4 +73,28 @@ describe('ONNX export of the linear text classifier', () => {
     expect(classifier.explain(probes[1])[0].feature).toMatch(/state|down|interface|changed/);
     await classifier.close();
   });
+
+  it('When a model exported before int32 indices (its graph takes int64) is served, then it gives the same probabilities as the int32 graph, bit for bit', async () => {
+    const trained = trainTextClassifier('class', examples());
+    const bytes = exportLinearClassifier(trained.model);
+    const classifier = await OnnxClassifier.load(bytes, manifestOf(trained), { chunkRows: 3 });
+    const old = await OnnxClassifier.load(withInt64Indices(bytes), manifestOf(trained), { chunkRows: 3 });
+    const many = Array.from({ length: 40 }, (_, i) => probes[i % probes.length]);
+    const served = await classifier.probabilityMatrix(many);
+    expect(Array.from(await old.probabilityMatrix(many))).toEqual(Array.from(served));
+    expect((await old.predict(probes)).map((p) => p.label)).toEqual(
+      (await classifier.predict(probes)).map((p) => p.label)
+    );
+    await Promise.all([classifier.close(), old.close()]);
+  });
 });
+
+/** The same graph with its index input declared int64, as exportLinearClassifier wrote it before issue 9 part 6. */
+function withInt64Indices(bytes: Uint8Array): Uint8Array {
+  const model = onnx.ModelProto.decode(bytes);
+  const input = model.graph?.input?.find((i) => i.name === FEATURE_INDICES_INPUT);
+  const tensorType = input?.type?.tensorType;
+  if (!tensorType || tensorType.elemType !== onnx.TensorProto.DataType.INT32) throw new Error('no int32 index input');
+  tensorType.elemType = onnx.TensorProto.DataType.INT64;
+  return onnx.ModelProto.encode(model).finish();
+}

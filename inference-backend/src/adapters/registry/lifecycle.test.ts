@@ -111,7 +111,7 @@ describe('model lifecycle in the registry', () => {
       inputs: Array<{ name: string; type: string }>;
       outputs: unknown[];
     };
-    expect(signature.inputs.map((i) => i.type).sort()).toEqual(['float', 'int64']);
+    expect(signature.inputs.map((i) => i.type).sort()).toEqual(['float', 'int32']);
     expect(signature.outputs).toHaveLength(1);
   });
 

@@ -209,8 +209,13 @@ interface FeatureIds {
   tokens(text: string, out: WordEntry[]): void;
   /** Ids of the known character n-grams of the word of `entry`. */
   chars(entry: WordEntry): Int32Array;
-  /** Id of the bigram `a b`; -1 when unknown. */
-  bigram(a: WordEntry, b: WordEntry): number;
+  /**
+   * The ids of the bigrams of `entries[i]`, `entries[i + 1]` for i < count - 1 into ids[i], and
+   * at serving time their idf into weights[i] (training: left as they are). All of a row's pairs
+   * are looked up before any is counted: lookups that do not wait on each other, so that their
+   * cache misses overlap (issue 9: predict throughput).
+   */
+  bigrams(entries: readonly WordEntry[], count: number, ids: Int32Array, weights: Float64Array): void;
   /** Id of the lead unigram `^a`; -1 when unknown. */
   leadUnigram(a: WordEntry): number;
   /** Id of the lead bigram `^a b`; -1 when unknown. */
@@ -250,6 +255,9 @@ class FeatureCounter {
   private distinct: WordEntry[] = [];
   /** The entries of the input's words, in order. */
   private entries: WordEntry[] = [];
+  /** Scratch: the bigram ids of the row's word pairs, and (serving) their idf. */
+  private pairIds = new Int32Array(256);
+  private pairIdf = new Float64Array(256);
 
   /** `idf` per id at serving time (the counter fills rowIdf); absent when training counts. */
   constructor(
@@ -282,6 +290,22 @@ class FeatureCounter {
       this.touched[this.size++] = id;
     }
     this.counts[id] += times;
+  }
+
+  /** add of an id whose idf the caller has at hand (`weight`; training: anything). */
+  private addWeighed(id: number, weight: number): void {
+    if (id < 0) return;
+    if (id >= this.counts.length) {
+      const grown = new Int32Array(Math.max(id + 1, this.counts.length * 2));
+      grown.set(this.counts);
+      this.counts = grown;
+    }
+    if (this.counts[id] === 0) {
+      if (this.size === this.touched.length) this.growRow(this.size + 1);
+      this.rowIdf[this.size] = weight;
+      this.touched[this.size++] = id;
+    }
+    this.counts[id]++;
   }
 
   /**
@@ -334,8 +358,7 @@ class FeatureCounter {
    */
   private countRow(input: FeatureInput): void {
     const { wordNgrams, charNgrams } = this.options;
-    const ids = this.ids;
-    const entries = this.entries;
+    const { ids, entries, idf } = this;
     ids.tokens(input.text, entries);
     const count = entries.length;
     const phrase = (from: number, n: number) =>
@@ -346,9 +369,18 @@ class FeatureCounter {
     this.size = 0;
     for (const n of wordNgrams) {
       if (n === 1) {
-        for (let i = 0; i < entries.length; i++) this.add(entries[i].unigram);
+        for (let i = 0; i < count; i++) {
+          const id = entries[i].unigram;
+          this.addWeighed(id, idf && id >= 0 ? idf[id] : 0);
+        }
       } else if (n === 2) {
-        for (let i = 0; i + 1 < count; i++) this.add(ids.bigram(entries[i], entries[i + 1]));
+        if (this.pairIds.length < count) {
+          this.pairIds = new Int32Array(count * 2);
+          this.pairIdf = new Float64Array(count * 2);
+        }
+        const { pairIds, pairIdf } = this;
+        ids.bigrams(entries, count, pairIds, pairIdf);
+        for (let i = 0; i + 1 < count; i++) this.addWeighed(pairIds[i], pairIdf[i]);
       } else {
         for (let i = 0; i + n <= count; i++) this.add(ids.feature(phrase(i, n)));
       }
@@ -556,7 +588,13 @@ function internIds(options: FeaturizerOptions, terms: string[]): FeatureIds {
       for (let i = 0; i < ws.length; i++) out[i] = word(ws[i]);
     },
     chars: (entry) => (entry.chars ??= charIds(entry.text, options.charNgrams, intern)),
-    bigram: (a, b) => pair(a, b, () => `${a.text} ${b.text}`, 'next'),
+    bigrams(entries, count, ids) {
+      for (let i = 0; i + 1 < count; i++) {
+        const a = entries[i];
+        const b = entries[i + 1];
+        ids[i] = pair(a, b, () => `${a.text} ${b.text}`, 'next');
+      }
+    },
     leadUnigram: (a) => (a.lead ??= intern(LEAD_PREFIX + a.text)),
     leadBigram: (a, b) => pair(a, b, () => `${LEAD_PREFIX}${a.text} ${b.text}`, 'leadNext'),
     feature: intern,
@@ -570,21 +608,30 @@ function internIds(options: FeaturizerOptions, terms: string[]): FeatureIds {
  * array costs far less than a Map per word (issue 9: predict throughput).
  */
 class PairTable {
-  /** [first key, second key, id] per slot; first key -1: empty. */
-  private readonly slots: Int32Array;
+  /**
+   * Two views of one buffer, PAIR_SLOT_BYTES per slot: int32 first key (-1: empty), second key
+   * and id, then (serving) the feature's idf as a float64 at byte 16, so that the lookup that
+   * finds a bigram brings its idf along instead of a second cache miss in the idf table.
+   */
+  private readonly keys: Int32Array;
+  private readonly weights: Float64Array;
   private readonly mask: number;
 
-  constructor(pairs: ReadonlyArray<readonly [number, number, number]>) {
+  /** `weightOf(id)` is stored with each pair (the idf of its feature; absent: 0). */
+  constructor(pairs: ReadonlyArray<readonly [number, number, number]>, weightOf?: (id: number) => number) {
     let size = 16;
     while (size < pairs.length * 2) size *= 2;
     this.mask = size - 1;
-    this.slots = new Int32Array(size * 3).fill(-1);
+    const buffer = new ArrayBuffer(size * PAIR_SLOT_BYTES);
+    this.keys = new Int32Array(buffer).fill(-1);
+    this.weights = new Float64Array(buffer);
     for (const [a, b, id] of pairs) {
       let slot = this.slotOf(a, b);
-      while (this.slots[slot * 3] !== -1) slot = (slot + 1) & this.mask;
-      this.slots[slot * 3] = a;
-      this.slots[slot * 3 + 1] = b;
-      this.slots[slot * 3 + 2] = id;
+      while (this.keys[slot * PAIR_SLOT_INTS] !== -1) slot = (slot + 1) & this.mask;
+      this.keys[slot * PAIR_SLOT_INTS] = a;
+      this.keys[slot * PAIR_SLOT_INTS + 1] = b;
+      this.keys[slot * PAIR_SLOT_INTS + 2] = id;
+      this.weights[slot * PAIR_SLOT_DOUBLES + 2] = weightOf ? weightOf(id) : 0;
     }
   }
 
@@ -593,16 +640,37 @@ class PairTable {
     return (h ^ (h >>> 15)) & this.mask;
   }
 
-  /** The id of (a, b); -1 when there is none. */
-  get(a: number, b: number): number {
-    const slots = this.slots;
+  /** The slot of (a, b); -1 when there is none. */
+  find(a: number, b: number): number {
+    const keys = this.keys;
     for (let slot = this.slotOf(a, b); ; slot = (slot + 1) & this.mask) {
-      const first = slots[slot * 3];
+      const first = keys[slot * PAIR_SLOT_INTS];
       if (first === -1) return -1;
-      if (first === a && slots[slot * 3 + 1] === b) return slots[slot * 3 + 2];
+      if (first === a && keys[slot * PAIR_SLOT_INTS + 1] === b) return slot;
     }
   }
+
+  /** The id of the pair in `slot` (found by find). */
+  idAt(slot: number): number {
+    return this.keys[slot * PAIR_SLOT_INTS + 2];
+  }
+
+  /** The weight stored with the pair in `slot`. */
+  weightAt(slot: number): number {
+    return this.weights[slot * PAIR_SLOT_DOUBLES + 2];
+  }
+
+  /** The id of (a, b); -1 when there is none. */
+  get(a: number, b: number): number {
+    const slot = this.find(a, b);
+    return slot < 0 ? -1 : this.idAt(slot);
+  }
 }
+
+/** A PairTable slot: three int32 and a float64, 8-byte aligned. */
+const PAIR_SLOT_BYTES = 24;
+const PAIR_SLOT_INTS = PAIR_SLOT_BYTES / 4;
+const PAIR_SLOT_DOUBLES = PAIR_SLOT_BYTES / 8;
 
 /**
  * Serving: ids are vocabulary columns. Words of the vocabulary's word and lead features are a
@@ -615,7 +683,8 @@ class PairTable {
 function vocabularyIds(
   options: FeaturizerOptions,
   vocabulary: readonly string[],
-  index: ReadonlyMap<string, number>
+  index: ReadonlyMap<string, number>,
+  idf: Float64Array
 ): FeatureIds {
   const lookup = (feature: string) => index.get(feature) ?? -1;
   const hasUnigrams = options.wordNgrams.includes(1);
@@ -643,7 +712,10 @@ function vocabularyIds(
       else if (parts.length === 2) leadBigrams.push([knownEntry(parts[0]), knownEntry(parts[1]), column]);
     }
   });
-  const bigramTable = new PairTable(bigrams.map(([a, b, column]) => [a.key, b.key, column]));
+  const bigramTable = new PairTable(
+    bigrams.map(([a, b, column]) => [a.key, b.key, column]),
+    (column) => idf[column]
+  );
   const leadBigramTable = new PairTable(leadBigrams.map(([a, b, column]) => [a.key, b.key, column]));
   const table = new WordTable<WordEntry>((w) => newEntry(w, hasUnigrams ? lookup(w) : -1, -1, -1), CHAR_CACHE_WORDS);
   for (const entry of known.values()) table.addPermanent(entry);
@@ -652,7 +724,18 @@ function vocabularyIds(
       if (!table.scanIfMaskedAsIs(text, out)) table.scan(masker.mask(text).toLowerCase(), out);
     },
     chars: (entry) => (entry.chars ??= charIds(entry.text, options.charNgrams, lookup)),
-    bigram: (a, b) => (a.key >= 0 && b.key >= 0 ? bigramTable.get(a.key, b.key) : -1),
+    bigrams(entries, count, ids, weights) {
+      for (let i = 0; i + 1 < count; i++) {
+        const a = entries[i].key;
+        const b = entries[i + 1].key;
+        const slot = a >= 0 && b >= 0 ? bigramTable.find(a, b) : -1;
+        if (slot < 0) ids[i] = -1;
+        else {
+          ids[i] = bigramTable.idAt(slot);
+          weights[i] = bigramTable.weightAt(slot);
+        }
+      }
+    },
     leadUnigram: (a) => a.lead ?? -1,
     leadBigram: (a, b) => (a.key >= 0 && b.key >= 0 ? leadBigramTable.get(a.key, b.key) : -1),
     feature: lookup,
@@ -827,7 +910,7 @@ export function createFeaturizer(params: FeaturizerParams): Featurizer {
   const sublinear = params.options.sublinearTf ?? true;
   const lengths = Float64Array.of(1, 1, 1, params.options.leadWeight ?? 0.5);
   const dimension = params.vocabulary.length;
-  const counter = new FeatureCounter(params.options, vocabularyIds(params.options, params.vocabulary, index), idf);
+  const counter = new FeatureCounter(params.options, vocabularyIds(params.options, params.vocabulary, index, idf), idf);
   const weights: RowWeights = { sublinear, lengths };
   return {
     params,

@@ -73,7 +73,8 @@ export interface ModelManifest extends VersionMetadata {
     /** Each becomes a `ctx:column=value` feature. */
     contextColumns: string[];
     /**
-     * Sparse rows: `name` takes int64 [N, L] column indices in [0, dimension) and `values`
+     * Sparse rows: `name` takes int32 [N, L] column indices (int64 in graphs exported before
+     * issue 9 part 6, still served) in [0, dimension) and `values`
      * float32 [N, L] their tf-idf values, padded with index 0 and value 0. (Format 1 graphs
      * took one dense float32 [N, dimension] tensor and had no `values`; they are not served.)
      */

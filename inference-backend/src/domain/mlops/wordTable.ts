@@ -64,13 +64,19 @@ function hashOf(s: string, from: number, to: number): number {
 /**
  * Entries by word: permanent ones (the model's vocabulary words) and, up to `cacheSize`, words
  * met while serving; when that many are cached, they are all forgotten (memory stays bounded).
- * Open addressing with linear probing over typed arrays, each slot the entry's number + 1.
+ * Open addressing with linear probing over one typed array, a slot being four numbers: the
+ * entry's number + 1 (0: empty), the word's hash, and where its characters are in a pool of
+ * them and how many. A lookup compares a word with its characters there, next to each other,
+ * instead of reading the hash from an array of its own, then the entry, then its string: a
+ * cache miss each for most words of a batch (issue 9: predict throughput).
  */
 export class WordTable<T extends { readonly text: string }> {
-  private slots = new Int32Array(1024);
-  private hashes = new Int32Array(1024);
+  private slots = new Int32Array(SLOT_FIELDS * 1024);
+  private chars = new Uint16Array(4096);
+  private charsUsed = 0;
   private readonly entries: T[] = [];
   private permanent = 0;
+  private permanentChars = 0;
 
   constructor(
     private readonly create: (word: string) => T,
@@ -81,6 +87,7 @@ export class WordTable<T extends { readonly text: string }> {
   addPermanent(entry: T): void {
     this.insert(entry, hashOf(entry.text, 0, entry.text.length));
     this.permanent = this.entries.length;
+    this.permanentChars = this.charsUsed;
   }
 
   /** The entries of the words of `s` (masked and lower-cased already), in order, into `out` (its length set). */
@@ -161,21 +168,21 @@ export class WordTable<T extends { readonly text: string }> {
   }
 
   private entryOf(s: string, from: number, to: number, h: number, fold: boolean): T {
-    const { slots, hashes, entries } = this;
-    const mask = slots.length - 1;
+    const { slots, chars } = this;
+    const mask = slots.length / SLOT_FIELDS - 1;
     const size = to - from;
     for (let slot = h & mask; ; slot = (slot + 1) & mask) {
-      const number = slots[slot];
+      const at = slot * SLOT_FIELDS;
+      const number = slots[at];
       if (number === 0) break;
-      if (hashes[slot] !== h) continue;
-      const text = entries[number - 1].text;
-      if (text.length !== size) continue;
+      if (slots[at + 1] !== h || slots[at + 3] !== size) continue;
+      const start = slots[at + 2];
       let k = 0;
-      if (fold) while (k < size && text.charCodeAt(k) === lowerAscii(s.charCodeAt(from + k))) k++;
-      else while (k < size && text.charCodeAt(k) === s.charCodeAt(from + k)) k++;
-      if (k === size) return entries[number - 1];
+      if (fold) while (k < size && chars[start + k] === lowerAscii(s.charCodeAt(from + k))) k++;
+      else while (k < size && chars[start + k] === s.charCodeAt(from + k)) k++;
+      if (k === size) return this.entries[number - 1];
     }
-    if (entries.length - this.permanent >= this.cacheSize) this.forgetCached();
+    if (this.entries.length - this.permanent >= this.cacheSize) this.forgetCached();
     const entry = this.create(fold ? s.slice(from, to).toLowerCase() : s.slice(from, to));
     this.insert(entry, h);
     return entry;
@@ -183,26 +190,56 @@ export class WordTable<T extends { readonly text: string }> {
 
   private insert(entry: T, h: number): void {
     this.entries.push(entry);
-    if (this.entries.length * 2 > this.slots.length) this.rebuild(this.slots.length * 2);
-    else this.place(this.entries.length, h);
+    if (this.entries.length * 2 > this.slots.length / SLOT_FIELDS) this.rebuild(this.slots.length * 2);
+    else this.place(this.entries.length, h, this.pool(entry.text));
   }
 
-  private place(number: number, h: number): void {
-    const mask = this.slots.length - 1;
+  /** Copies `text` into the pool of characters; where it starts there. */
+  private pool(text: string): number {
+    const start = this.charsUsed;
+    if (start + text.length > this.chars.length) {
+      const grown = new Uint16Array(Math.max(start + text.length, this.chars.length * 2));
+      grown.set(this.chars.subarray(0, start));
+      this.chars = grown;
+    }
+    for (let k = 0; k < text.length; k++) this.chars[start + k] = text.charCodeAt(k);
+    this.charsUsed = start + text.length;
+    return start;
+  }
+
+  private place(number: number, h: number, start: number): void {
+    const slots = this.slots;
+    const mask = slots.length / SLOT_FIELDS - 1;
     let slot = h & mask;
-    while (this.slots[slot] !== 0) slot = (slot + 1) & mask;
-    this.slots[slot] = number;
-    this.hashes[slot] = h;
+    while (slots[slot * SLOT_FIELDS] !== 0) slot = (slot + 1) & mask;
+    const at = slot * SLOT_FIELDS;
+    slots[at] = number;
+    slots[at + 1] = h;
+    slots[at + 2] = start;
+    slots[at + 3] = this.entries[number - 1].text.length;
   }
 
-  private rebuild(capacity: number): void {
-    this.slots = new Int32Array(capacity);
-    this.hashes = new Int32Array(capacity);
-    this.entries.forEach((entry, e) => this.place(e + 1, hashOf(entry.text, 0, entry.text.length)));
+  /** The table again, `length` numbers long, with the characters of the entries kept, in their order. */
+  private rebuild(length: number): void {
+    this.slots = new Int32Array(length);
+    this.charsUsed = 0;
+    this.entries.forEach((entry, e) =>
+      this.place(e + 1, hashOf(entry.text, 0, entry.text.length), this.pool(entry.text))
+    );
   }
 
   private forgetCached(): void {
     this.entries.length = this.permanent;
-    this.rebuild(this.slots.length);
+    // The permanent entries' characters come first in the pool: the cached ones' are dropped.
+    this.charsUsed = this.permanentChars;
+    this.slots.fill(0);
+    let start = 0;
+    this.entries.forEach((entry, e) => {
+      this.place(e + 1, hashOf(entry.text, 0, entry.text.length), start);
+      start += entry.text.length;
+    });
   }
 }
+
+/** Numbers per slot of a WordTable: entry number + 1, hash, start of the word in the pool, its length. */
+const SLOT_FIELDS = 4;
