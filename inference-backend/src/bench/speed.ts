@@ -284,7 +284,6 @@ export function reportSoak(result: SoakResult): void {
   );
 }
 
-/** The serving path's line models, trained as the demo trains them but on the period before the measured one. */
 /** The speed benches' data: `days` of the 4-site simulation (seed 42) ending at `endUs`, written to `inputDb`. */
 export async function backfillSpeedData(client: InfluxClient, inputDb: string, days: number, endUs: number) {
   const inventory = generateInventory({ seed: 42, sites: 4 });
@@ -302,6 +301,7 @@ export async function backfillSpeedData(client: InfluxClient, inputDb: string, d
   return { inventory, incidents, backfill };
 }
 
+/** The serving path's line models, trained as the demo trains them but on the period before the measured one. */
 export async function trainLineModels(inventory: Inventory, endUs: number, days: number, registryDir: string) {
   const started = performance.now();
   await trainLineModelsOnSimulation(inventory, endUs, days, registryDir);

@@ -278,22 +278,11 @@ class FeatureCounter {
   }
 
   private add(id: number, times = 1): void {
-    if (id < 0) return;
-    if (id >= this.counts.length) {
-      const grown = new Int32Array(Math.max(id + 1, this.counts.length * 2));
-      grown.set(this.counts);
-      this.counts = grown;
-    }
-    if (this.counts[id] === 0) {
-      if (this.size === this.touched.length) this.growRow(this.size + 1);
-      if (this.idf) this.rowIdf[this.size] = this.idf[id];
-      this.touched[this.size++] = id;
-    }
-    this.counts[id] += times;
+    if (id >= 0) this.addWeighed(id, this.idf ? this.idf[id] : 0, times);
   }
 
   /** add of an id whose idf the caller has at hand (`weight`; training: anything). */
-  private addWeighed(id: number, weight: number): void {
+  private addWeighed(id: number, weight: number, times = 1): void {
     if (id < 0) return;
     if (id >= this.counts.length) {
       const grown = new Int32Array(Math.max(id + 1, this.counts.length * 2));
@@ -305,7 +294,7 @@ class FeatureCounter {
       this.rowIdf[this.size] = weight;
       this.touched[this.size++] = id;
     }
-    this.counts[id]++;
+    this.counts[id] += times;
   }
 
   /**
