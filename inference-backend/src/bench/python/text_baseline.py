@@ -8,7 +8,7 @@ It reads the same CSV and the fold of every row from the file the bench wrote, s
 score exactly the same folds, and prints one JSON object on stdout. The product never runs Python:
 this file only runs in the bench's project-local virtualenv.
 
-    python text_baseline.py --data tickets.csv --text text --label topic --folds folds.txt [--only-fold 0] \
+    python text_baseline.py --data tickets.csv --text text --label topic --folds folds.txt [--only-fold 0[,2…]] \
         [--save-model fold0.pkl]
 
 --save-model pickles the pipeline fitted for the first fold scored, for text_predict_speed.py.
@@ -43,7 +43,7 @@ def main():
     parser.add_argument("--text", required=True)
     parser.add_argument("--label", required=True)
     parser.add_argument("--folds", required=True, help="one integer fold id per data row, in row order")
-    parser.add_argument("--only-fold", type=int, help="score this fold only (a single held-out split)")
+    parser.add_argument("--only-fold", help="score only these folds, comma-separated (0: a single held-out split)")
     parser.add_argument("--save-model", help="pickle the pipeline of the first fold scored to this file")
     args = parser.parse_args()
 
@@ -58,7 +58,7 @@ def main():
         raise SystemExit(f"{args.folds} has {len(folds)} fold ids for {len(rows)} rows")
 
     out = {"folds": [], "sklearn": __import__("sklearn").__version__}
-    for k in sorted(set(folds)) if args.only_fold is None else [args.only_fold]:
+    for k in sorted(set(folds)) if args.only_fold is None else [int(f) for f in args.only_fold.split(",")]:
         train = [i for i, f in enumerate(folds) if f != k]
         test = [i for i, f in enumerate(folds) if f == k]
         model = baseline()

@@ -217,9 +217,9 @@ const HISTORY = 6;
 const ARMIJO = 1e-4;
 
 /**
- * Minimises the objective with L-BFGS (two-loop recursion, backtracking line search with
- * quadratic interpolation). Full-batch and without randomness: the same data and options
- * always give the same model, bit for bit. One evaluation is two passes over the non-zeros.
+ * Fits multinomial logistic regression with L-BFGS (see minimise). Full-batch and without
+ * randomness: the same data and options always give the same model, bit for bit. One
+ * evaluation is two passes over the non-zeros.
  */
 export function trainSoftmaxRegression(
   set: TrainingSet,
@@ -229,14 +229,40 @@ export function trainSoftmaxRegression(
   const K = set.labels.length;
   const V = set.features.cols;
   if (K < 2) throw new Error('a classifier needs at least two classes');
-  const P = V * K + K;
   const s = sampleWeights(set, opts.classWeight);
   const S = s.reduce((a, b) => a + b, 0);
   if (!(S > 0)) throw new Error('no training row has a positive weight');
   const l2 = 1 / (opts.C * S);
+  const { x, iterations, converged } = minimise(
+    V * K + K,
+    (at, g) => objective(set.features, set.targets, s, S, K, l2, at, g),
+    opts
+  );
+  return {
+    model: {
+      labels: [...set.labels],
+      dimension: V,
+      weights: Float32Array.from(x.subarray(0, V * K)),
+      bias: Float32Array.from(x.subarray(V * K)),
+    },
+    iterations,
+    converged,
+  };
+}
+
+/**
+ * Minimises f (which writes its gradient into g) from x = 0 with L-BFGS: two-loop recursion,
+ * backtracking line search with quadratic interpolation. Stops when no gradient component
+ * exceeds `tolerance`, when a step gains almost nothing, or after `maxIterations`.
+ */
+export function minimise(
+  P: number,
+  f0: (x: Float64Array, g: Float64Array) => number,
+  opts: Pick<TrainOptions, 'maxIterations' | 'tolerance'>
+): { x: Float64Array; iterations: number; converged: boolean } {
   let x = new Float64Array(P);
   let g = new Float64Array(P);
-  let f = objective(set.features, set.targets, s, S, K, l2, x, g);
+  let f = f0(x, g);
   // Ring buffers of the last HISTORY steps and gradient changes, allocated as the history grows.
   const sHist: Float64Array[] = [];
   const yHist: Float64Array[] = [];
@@ -281,7 +307,7 @@ export function trainSoftmaxRegression(
     let fNew = Infinity;
     for (let tries = 0; tries < 30; tries++) {
       for (let p = 0; p < P; p++) xNew[p] = x[p] + step * d[p];
-      fNew = objective(set.features, set.targets, s, S, K, l2, xNew, gNew);
+      fNew = f0(xNew, gNew);
       if (fNew <= f + ARMIJO * step * slope) break;
       // Minimum of the quadratic through f, the slope and fNew, kept within [0.1, 0.5] of the step.
       const next = (-slope * step * step) / (2 * (fNew - f - slope * step));
@@ -317,16 +343,7 @@ export function trainSoftmaxRegression(
     f = fNew;
     converged = maxAbs(g) <= opts.tolerance || decrease <= 1e-10 * Math.max(1, abs(f));
   }
-  return {
-    model: {
-      labels: [...set.labels],
-      dimension: V,
-      weights: Float32Array.from(x.subarray(0, V * K)),
-      bias: Float32Array.from(x.subarray(V * K)),
-    },
-    iterations,
-    converged,
-  };
+  return { x, iterations, converged };
 }
 
 function softmaxInPlace(z: Float64Array | number[]): void {
@@ -355,6 +372,14 @@ export function predictProbabilities(model: LinearModel, x: SparseVector): numbe
 
 /** Probabilities of every row of a sparse matrix: row-major [rows, labels]. */
 export function predictMatrix(model: LinearModel, X: SparseMatrix): Float64Array {
+  return logitMatrix(model, X, true);
+}
+
+/**
+ * Logits x·W + b of every row, row-major [rows, labels] (softmax applied when `probabilities`):
+ * for scores whose differences can exceed what a probability keeps (naive Bayes).
+ */
+export function logitMatrix(model: LinearModel, X: SparseMatrix, probabilities = false): Float64Array {
   const C = model.labels.length;
   const out = new Float64Array(X.rows * C);
   const z = new Float64Array(C);
@@ -365,7 +390,7 @@ export function predictMatrix(model: LinearModel, X: SparseMatrix): Float64Array
       const v = X.values[e];
       for (let k = 0; k < C; k++) z[k] += model.weights[base + k] * v;
     }
-    softmaxInPlace(z);
+    if (probabilities) softmaxInPlace(z);
     out.set(z, i * C);
   }
   return out;

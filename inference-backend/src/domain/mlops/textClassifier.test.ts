@@ -35,14 +35,39 @@ describe('trainTextClassifier', () => {
     // The examples have times: folds are time-ordered, and the candidates are scored on the training part.
     expect(crossValidation).toMatchObject({ kind: 'time-ordered', folds: 3, metric: 'macroF1' });
     // Axis by axis: C with the first class weights, then the other class weights with the best C.
-    expect(crossValidation.candidates.map((c) => [c.hyperparameters.C, c.hyperparameters.classWeight])).toEqual([
+    const regression = crossValidation.candidates.slice(0, 3);
+    expect(regression.map((c) => [c.hyperparameters.C, c.hyperparameters.classWeight])).toEqual([
       [1, 'none'],
       [10, 'none'],
       [crossValidation.candidates[0].mean >= crossValidation.candidates[1].mean ? 1 : 10, 'balanced'],
     ]);
+    // Then the shares of NB-weighted logistic regression blended into the best regression.
+    const best = regression.reduce((a, c) => (c.mean > a.mean + 1e-9 ? c : a));
+    expect(crossValidation.candidates.slice(3).map((c) => c.hyperparameters)).toEqual(
+      [0.25, 0.5, 0.75].map((share) => ({ ...best.hyperparameters, nbLogisticShare: share }))
+    );
     expect(crossValidation.chosen).toBe(trained.hyperparameters);
     expect(calibration.temperature).toBeGreaterThan(0);
     expect(calibration.heldOut.reliability.reduce((n, bin) => n + bin.rows, 0)).toBe(16);
+  });
+
+  it('When NB-weighted shares are tried, then one is chosen only when its CV mean beats the plain regression', () => {
+    const noisy = examples().map((e, i) =>
+      i % 7 === 0 ? { ...e, label: e.label === 'network' ? 'hardware' : 'network' } : e
+    );
+    const trained = trainTextClassifier('class', noisy, {
+      grid: { C: [1], classWeight: ['none'], maxFeatures: [1000] },
+    });
+    const { candidates, chosen } = trained.report.crossValidation;
+    const plain = candidates.find((c) => (c.hyperparameters.nbLogisticShare ?? 0) === 0);
+    const picked = candidates.find((c) => c.hyperparameters === chosen);
+    expect(candidates).toHaveLength(4);
+    expect(picked?.mean).toBeGreaterThanOrEqual(plain?.mean ?? Infinity);
+    if ((chosen.nbLogisticShare ?? 0) > 0) expect(picked?.mean).toBeGreaterThan((plain?.mean ?? Infinity) + 1e-9);
+    const none = trainTextClassifier('class', noisy, {
+      grid: { C: [1], classWeight: ['none'], maxFeatures: [1000], nbLogisticShare: [0] },
+    });
+    expect(none.report.crossValidation.candidates).toHaveLength(1);
   });
 
   it('When trained twice on the same rows, then the models are identical', () => {

@@ -11,7 +11,14 @@ import {
   tokenizeCorpus,
   words,
 } from './featurizer';
-import type { FeatureInput, Featurizer, FeaturizerOptions, FeaturizerParams, TokenizedCorpus } from './featurizer';
+import type {
+  FeatureInput,
+  Featurizer,
+  FeaturizerOptions,
+  FeaturizerParams,
+  SparseMatrix,
+  TokenizedCorpus,
+} from './featurizer';
 import {
   applyTemperature,
   calibrationFigures,
@@ -27,7 +34,15 @@ import {
 import type { CrossValidation, Fold, FoldScore, MethodologyReport, ProgressListener } from './methodology';
 import { evaluateClassification } from './metrics';
 import type { EvaluationReport } from './metrics';
-import { argmax, predictMatrix, predictProbabilities, trainSoftmaxRegression, withTemperature } from './softmaxRegression';
+import { blendLinear, trainNbLogistic } from './nbLogistic';
+import {
+  argmax,
+  logitMatrix,
+  predictMatrix,
+  predictProbabilities,
+  trainSoftmaxRegression,
+  withTemperature,
+} from './softmaxRegression';
 import type { LinearModel, TrainOptions } from './softmaxRegression';
 import { timeOrderedSplit } from './split';
 import { isStopword } from './stopwords';
@@ -47,22 +62,31 @@ export interface TextHyperparameters {
   classWeight: TrainOptions['classWeight'];
   /** Vocabulary cap per block (word n-grams, character n-grams). */
   maxFeatures: number;
+  /**
+   * Share of NB-weighted logistic regression (nbLogistic.ts) in the model's logits, the rest the
+   * multinomial regression's: (1 − s)·W + s·W_NB is still one linear model. 0 or absent: none.
+   */
+  nbLogisticShare?: number;
 }
 
 /**
  * The values cross-validated, axis by axis in this order (coordinate search, see
- * methodology.ts), starting from the first value of each.
+ * methodology.ts), starting from the first value of each. The NB-weighted share comes last, on
+ * the chosen regression's out-of-fold logits: no regression is refitted for it.
  */
 export interface TextGrid {
   C: readonly number[];
   classWeight: ReadonlyArray<TrainOptions['classWeight']>;
   maxFeatures: readonly number[];
+  /** Shares of NB-weighted logistic regression tried in the blend; 0 (none) is always one of them. */
+  nbLogisticShare: readonly number[];
 }
 
 export const DEFAULT_TEXT_GRID: TextGrid = {
   C: [3, 10],
   classWeight: ['none', 'sqrt', 'balanced'],
   maxFeatures: [DEFAULT_MAX_FEATURES, 50_000],
+  nbLogisticShare: [0, 0.25, 0.5, 0.75],
 };
 
 export interface TextClassifierOptions {
@@ -193,6 +217,21 @@ interface Fitted {
   hyperparameters: TextHyperparameters;
   featurizer: Featurizer;
   model: LinearModel;
+  /** The multinomial regression alone, before any NB-weighted blend (the same as model without one). */
+  regression: LinearModel;
+}
+
+/** The vocabulary of `rows` (plus the seed examples) under a cap, and their feature matrix. */
+function featuresOf(data: TextTrainingData, train: Grouped, cap: number) {
+  const featurizer = createFeaturizer(fitVocabulary(data.corpus, train.documents, { maxFeatures: cap }, train.counts));
+  return { featurizer, features: featurizer.transformCorpus(data.corpus, train.documents) };
+}
+
+function nbLogisticOf(data: TextTrainingData, train: Grouped, features: SparseMatrix, C: number, maxIterations: number) {
+  return trainNbLogistic(
+    { features, targets: train.targets, labels: data.labels, counts: train.counts },
+    { C, maxIterations }
+  );
 }
 
 /**
@@ -211,25 +250,36 @@ function fitCandidates(
   const train = group(data, [...rows, ...data.seedRows]);
   const caps = [...new Set(candidates.map((c) => c.maxFeatures))];
   for (const cap of caps) {
-    const featurizer = createFeaturizer(fitVocabulary(data.corpus, train.documents, { maxFeatures: cap }, train.counts));
-    const features = featurizer.transformCorpus(data.corpus, train.documents);
+    const { featurizer, features } = featuresOf(data, train, cap);
     candidates.forEach((candidate, i) => {
       if (candidate.maxFeatures !== cap) return;
       const { C, classWeight } = candidate;
+      const share = candidate.nbLogisticShare ?? 0;
       const { model } = trainSoftmaxRegression(
         { features, targets: train.targets, labels: data.labels, counts: train.counts },
         { C, classWeight, maxIterations }
       );
-      visit(i, { hyperparameters: candidate, featurizer, model });
+      const blended =
+        share > 0 ? blendLinear(model, nbLogisticOf(data, train, features, C, maxIterations), share) : model;
+      visit(i, { hyperparameters: candidate, featurizer, model: blended, regression: model });
     });
   }
 }
 
-/** Probabilities [rows × labels] of a fitted candidate, one row per example row (in `rows` order). */
-function probabilitiesOf(data: TextTrainingData, fitted: Fitted, rows: readonly number[]): Float64Array {
+/**
+ * Probabilities [rows × labels] of a fitted candidate, one row per example row (in `rows` order);
+ * its logits instead when `logits`.
+ */
+function probabilitiesOf(
+  data: TextTrainingData,
+  fitted: Pick<Fitted, 'featurizer' | 'model'>,
+  rows: readonly number[],
+  logits = false
+): Float64Array {
   const documents = [...new Set(rows.map((r) => data.documentOf[r]))];
   const position = new Map(documents.map((d, i) => [d, i] as const));
-  const P = predictMatrix(fitted.model, fitted.featurizer.transformCorpus(data.corpus, documents));
+  const X = fitted.featurizer.transformCorpus(data.corpus, documents);
+  const P = logits ? logitMatrix(fitted.model, X) : predictMatrix(fitted.model, X);
   const K = data.labels.length;
   const out = new Float64Array(rows.length * K);
   rows.forEach((row, r) => {
@@ -290,7 +340,8 @@ export function searchHyperparameters(
     : stratifiedKFold(labelsOfRows, k, opts.seed);
   const folds = local.map((f) => ({ train: f.train.map((i) => rows[i]), validation: f.validation.map((i) => rows[i]) }));
   const K = data.labels.length;
-  const crossValidation = coordinateSearch<TextHyperparameters>(axes, (candidates, stage) =>
+  const { nbLogisticShare: shares, ...regressionAxes } = axes;
+  const regression = coordinateSearch<TextHyperparameters>(regressionAxes, (candidates, stage) =>
     gridSearch(
       candidates,
       folds,
@@ -311,6 +362,9 @@ export function searchHyperparameters(
       K
     )
   );
+  const crossValidation = shares.some((share) => share > 0)
+    ? searchBlend(data, folds, regression, shares, opts, name)
+    : regression;
   const hyperparameters = crossValidation.candidates[crossValidation.chosen].hyperparameters;
   const temperature = fitTemperature(
     crossValidation.outOfFold.probabilities,
@@ -320,18 +374,97 @@ export function searchHyperparameters(
   return { crossValidation, hyperparameters, temperature };
 }
 
-/** The chosen candidate fitted on `rows` (plus the seed examples), calibrated. */
+/**
+ * The last step of the search: the share of NB-weighted logistic regression blended into the
+ * chosen regression's logits. On each fold, the NB-weighted model is fitted with the chosen
+ * vocabulary cap and C; the regression's out-of-fold probabilities are reused (log p is its
+ * logits up to a constant per row, which changes no decision and no softmax), so no regression
+ * is refitted. A share is chosen only when its mean macro-F1 beats every smaller one's.
+ */
+function searchBlend(
+  data: TextTrainingData,
+  folds: readonly Fold[],
+  regression: CrossValidation<TextHyperparameters>,
+  shares: readonly number[],
+  opts: TextClassifierOptions,
+  name: string
+): CrossValidation<TextHyperparameters> {
+  const base = regression.candidates[regression.chosen].hyperparameters;
+  const K = data.labels.length;
+  const ordered = [...new Set([0, ...shares])].sort((a, b) => a - b);
+  const perFold = ordered.map(() => [] as number[]);
+  const blended = ordered.map(() => new Float64Array(regression.outOfFold.probabilities.length));
+  let at = 0;
+  folds.forEach((fold, f) => {
+    opts.onProgress(
+      `${name}: cross-validation fold ${f + 1}/${folds.length}, NB-weighted logistic regression with ${describe(base)} ` +
+        `(shares ${ordered.join(', ')})`
+    );
+    const train = group(data, [...fold.train, ...data.seedRows]);
+    const { featurizer, features } = featuresOf(data, train, base.maxFeatures);
+    const model = nbLogisticOf(data, train, features, base.C, opts.maxIterations);
+    const nb = probabilitiesOf(data, { featurizer, model }, fold.validation, true);
+    const truth = targetsOf(data, fold.validation);
+    const lr = regression.outOfFold.probabilities.subarray(at, at + nb.length);
+    ordered.forEach((share, s) => {
+      const out = blended[s].subarray(at, at + nb.length);
+      for (let p = 0; p < nb.length; p++) out[p] = (1 - share) * Math.log(Math.max(lr[p], 1e-300)) + share * nb[p];
+      softmaxRows(out, K);
+      perFold[s].push(scoreProbabilities(data.labels, truth, out).macroF1);
+    });
+    at += nb.length;
+  });
+  const summaries = ordered.map((share, s) => {
+    const values = perFold[s];
+    const mean = values.reduce((a, b) => a + b, 0) / values.length;
+    const std = Math.sqrt(values.reduce((a, v) => a + (v - mean) * (v - mean), 0) / values.length);
+    return { hyperparameters: { ...base, nbLogisticShare: share }, mean, std, perFold: values };
+  });
+  let chosen = 0;
+  summaries.forEach((s, c) => {
+    if (s.mean > summaries[chosen].mean + 1e-9) chosen = c;
+  });
+  // Every share tried is listed in the report; share 0 is the regression's own candidate.
+  const candidates = [...regression.candidates, ...summaries.slice(1)];
+  if (chosen === 0) return { ...regression, candidates };
+  return {
+    ...regression,
+    candidates,
+    chosen: regression.candidates.length + chosen - 1,
+    outOfFold: { rows: regression.outOfFold.rows, probabilities: blended[chosen] },
+  };
+}
+
+/** Softmax of each row of logits [rows × classes], in place. */
+function softmaxRows(z: Float64Array, K: number): void {
+  for (let r = 0; r < z.length; r += K) {
+    let m = -Infinity;
+    for (let k = 0; k < K; k++) m = Math.max(m, z[r + k]);
+    let sum = 0;
+    for (let k = 0; k < K; k++) {
+      z[r + k] = Math.exp(z[r + k] - m);
+      sum += z[r + k];
+    }
+    for (let k = 0; k < K; k++) z[r + k] /= sum;
+  }
+}
+
+/**
+ * The chosen candidate fitted on `rows` (plus the seed examples), calibrated; `regression` is
+ * its multinomial regression alone, uncalibrated (what the model is without an NB-weighted
+ * blend: the bench scores both).
+ */
 export function fitChosen(
   data: TextTrainingData,
   rows: readonly number[],
   hyperparameters: TextHyperparameters,
   temperature: number,
   maxIterations = DEFAULT_TEXT_CLASSIFIER_OPTIONS.maxIterations
-): { featurizer: Featurizer; model: LinearModel } {
+): { featurizer: Featurizer; model: LinearModel; regression: LinearModel } {
   let out: Fitted | undefined;
   fitCandidates(data, rows, [hyperparameters], maxIterations, (_, fitted) => (out = fitted));
   if (!out) throw new Error('no candidate was fitted');
-  return { featurizer: out.featurizer, model: withTemperature(out.model, temperature) };
+  return { featurizer: out.featurizer, model: withTemperature(out.model, temperature), regression: out.regression };
 }
 
 /** Probabilities of a fitted model for some rows of the data, [rows × labels]. */
@@ -340,10 +473,8 @@ export function predictRows(
   fitted: { featurizer: Featurizer; model: LinearModel },
   rows: readonly number[]
 ): Float64Array {
-  return probabilitiesOf(data, { ...fitted, hyperparameters: DEFAULT_HYPERPARAMETERS }, rows);
+  return probabilitiesOf(data, fitted, rows);
 }
-
-const DEFAULT_HYPERPARAMETERS: TextHyperparameters = { C: 1, classWeight: 'none', maxFeatures: 0 };
 
 /**
  * The methodology of `methodology.ts` for text: hold out the newest 20% of each class, choose
@@ -424,7 +555,11 @@ export function trainTextClassifier(
 }
 
 export function describe(h: TextHyperparameters): string {
-  return `C=${h.C}, class weights ${h.classWeight}, ≤${h.maxFeatures} features per block`;
+  const share = h.nbLogisticShare ?? 0;
+  return (
+    `C=${h.C}, class weights ${h.classWeight}, ≤${h.maxFeatures} features per block` +
+    (share > 0 ? `, ${share} NB-weighted logistic regression` : '')
+  );
 }
 
 /** How a feature is shown to people: context features as `site_kind=hospital`. */
