@@ -13,7 +13,6 @@ import { TemplateMiner, type TemplateMinerState } from '../domain/logs/templateM
 import type { PointSink, SeriesPoint } from '../domain/series';
 import { ruleLineClassifier } from '../services/baselineModels';
 import { LogStage } from '../pipeline/logStage';
-import { generateInventory, runBackfill } from '../simulator';
 import { trainLineModelsOnSimulation } from '../commands/train';
 import { loadServingModels } from '../services/onnxModels';
 import { createLogger } from '../adapters/logger';
@@ -32,7 +31,7 @@ import { benchSimilarTickets } from './similarTickets';
 import { benchM4 } from './m4';
 import { benchNab } from './nab';
 import { benchFuzz } from './fuzz';
-import { linesPerSecond, measureInfluxReadWrite, reportRatio, reportSoak, soak, TARGET_RATIO } from './speed';
+import { backfillSpeedData, linesPerSecond, measureInfluxReadWrite, reportRatio, reportSoak, soak, TARGET_RATIO } from './speed';
 
 /**
  * `npm run bench`: throughput figures with their ratio to the targets of the issues.
@@ -78,27 +77,14 @@ async function main(): Promise<void> {
     await client.createDatabase(inputDb);
     await client.createDatabase(outputDb);
 
-    const sink = new InfluxWriter(client, { database: inputDb, batchSize: 5000 });
     const endUs = Date.now() * 1000;
-    const inventory = generateInventory({ seed: 42, sites: 4 });
-    const incidents: GroundTruthIncident[] = [];
     let lastLine = 0;
-    const backfill = await runBackfill(
-      {
-        seed: 42,
-        days,
-        endUs,
-        inventory,
-        truth: { writeIncidents: async (found) => void incidents.push(...found), writeEvents: async () => undefined },
-      },
-      sink,
-      (p) => {
-        const now = Date.now();
-        if (now - lastLine < 5000) return;
-        lastLine = now;
-        progress(`backfill ${p.daysDone.toFixed(1)}/${p.daysTotal} days, ${fmt(p.points)} points`);
-      }
-    );
+    const { inventory, incidents, backfill } = await backfillSpeedData(client, inputDb, days, endUs, (p) => {
+      const now = Date.now();
+      if (now - lastLine < 5000) return;
+      lastLine = now;
+      progress(`backfill ${p.daysDone.toFixed(1)}/${p.daysTotal} days, ${fmt(p.points)} points`);
+    });
     const backfillRate = backfill.points / backfill.seconds;
     say(
       `simulator backfill into InfluxDB: ${days} days, ${fmt(backfill.points)} points (${fmt(backfill.syslogLines)} syslog lines) ` +

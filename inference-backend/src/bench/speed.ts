@@ -1,5 +1,5 @@
-import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -18,7 +18,7 @@ import type { SeriesPoint } from '../domain/series';
 import type { LineClassifier } from '../pipeline/logStage';
 import { ruleLineClassifier } from '../services/baselineModels';
 import { loadServingModels } from '../services/onnxModels';
-import { generateInventory, runBackfill } from '../simulator';
+import { generateInventory, runBackfill, type BackfillProgress } from '../simulator';
 import { withCpu, type CpuSeconds } from './cpuMeter';
 import { createTriageLogStage, measureNoiseCompression } from './noiseCompression';
 import { fmt, percent, progress, say } from './report';
@@ -285,7 +285,13 @@ export function reportSoak(result: SoakResult): void {
 }
 
 /** The speed benches' data: `days` of the 4-site simulation (seed 42) ending at `endUs`, written to `inputDb`. */
-export async function backfillSpeedData(client: InfluxClient, inputDb: string, days: number, endUs: number) {
+export async function backfillSpeedData(
+  client: InfluxClient,
+  inputDb: string,
+  days: number,
+  endUs: number,
+  onProgress?: (p: BackfillProgress) => void
+) {
   const inventory = generateInventory({ seed: 42, sites: 4 });
   const incidents: GroundTruthIncident[] = [];
   const backfill = await runBackfill(
@@ -296,7 +302,8 @@ export async function backfillSpeedData(client: InfluxClient, inputDb: string, d
       inventory,
       truth: { writeIncidents: async (found) => void incidents.push(...found), writeEvents: async () => undefined },
     },
-    new InfluxWriter(client, { database: inputDb, batchSize: PIPELINE_PAGE_LINES })
+    new InfluxWriter(client, { database: inputDb, batchSize: PIPELINE_PAGE_LINES }),
+    onProgress
   );
   return { inventory, incidents, backfill };
 }
