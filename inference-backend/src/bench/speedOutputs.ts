@@ -21,7 +21,8 @@ import { backfillSpeedData, trainLineModels } from './speed';
  *
  * `node dist/bench/speedOutputs.js out.txt` with BENCH_DAYS (default 1), BENCH_END_US (the end of
  * the simulated period, µs; default the start of the current UTC day, so two runs on one day agree)
- * and BENCH_CPU_PROFILE (a folder: a V8 CPU profile of each pipeline run alone, `<label>.cpuprofile`).
+ * and BENCH_CPU_PROFILE (a folder: a V8 CPU profile of each pipeline run alone, `<label>.cpuprofile`)
+ * or BENCH_ALLOC_PROFILE (a folder: a sampling profile of what each run allocates, `<label>.heapprofile`).
  */
 async function main(): Promise<void> {
   const out = process.argv[2];
@@ -50,7 +51,9 @@ async function main(): Promise<void> {
     const dump: string[] = [];
     const run = async (label: string, classifier: LineClassifier) => {
       const outputDb = await database('speed_outputs_aiops');
-      const profiler = await startProfile(process.env.BENCH_CPU_PROFILE);
+      const profiler =
+        (await startProfile(process.env.BENCH_CPU_PROFILE)) ??
+        (await startProfile(process.env.BENCH_ALLOC_PROFILE, true));
       const result = await measureNoiseCompression({
         client,
         inputDb,
@@ -86,17 +89,38 @@ async function main(): Promise<void> {
   }
 }
 
-/** A CPU profile from now until `stop(name)`, written to `dir`/`name`.cpuprofile; none without `dir`. */
-async function startProfile(dir: string | undefined): Promise<{ stop(name: string): Promise<void> } | undefined> {
+/**
+ * A CPU profile from now until `stop(name)`, written to `dir`/`name`.cpuprofile; none without
+ * `dir`. With `allocations`, a sampling heap profile instead (`name`.heapprofile), of everything
+ * allocated meanwhile, collected or not: where the garbage comes from.
+ */
+async function startProfile(
+  dir: string | undefined,
+  allocations = false
+): Promise<{ stop(name: string): Promise<void> } | undefined> {
   if (!dir) return undefined;
   const session = new Session();
   session.connect();
-  await session.post('Profiler.enable');
-  await session.post('Profiler.start');
+  if (allocations) {
+    await session.post('HeapProfiler.enable');
+    await session.post('HeapProfiler.startSampling', {
+      samplingInterval: 4096,
+      includeObjectsCollectedByMajorGC: true,
+      includeObjectsCollectedByMinorGC: true,
+    });
+  } else {
+    await session.post('Profiler.enable');
+    await session.post('Profiler.start');
+  }
   return {
     async stop(name) {
-      const { profile } = await session.post('Profiler.stop');
-      writeFileSync(join(dir, `${name}.cpuprofile`), JSON.stringify(profile));
+      if (allocations) {
+        const { profile } = await session.post('HeapProfiler.stopSampling');
+        writeFileSync(join(dir, `${name}.heapprofile`), JSON.stringify(profile));
+      } else {
+        const { profile } = await session.post('Profiler.stop');
+        writeFileSync(join(dir, `${name}.cpuprofile`), JSON.stringify(profile));
+      }
       session.disconnect();
     },
   };

@@ -112,8 +112,8 @@ export class OnnxLineClassifier implements LineClassifier {
 
   async classifyBatch(inputs: readonly LineInput[]): Promise<LineClassification[]> {
     // A page repeats its lines but for what masking replaces: each distinct line is featurized and
-    // keyed once, and its lines share its inputs and keys. The memos still see every line, in
-    // order, so they answer and remember exactly as they would line by line.
+    // keyed once, and its lines share its inputs, keys, predictions and explanation. The memos
+    // answer and remember exactly as they would line by line (see below).
     const messageOnly = this.readsMessageAlone();
     // Lines by text (masked ones apart from raw ones), then by context, compared field by field: no
     // key string to build per line.
@@ -159,28 +159,50 @@ export class OnnxLineClassifier implements LineClassifier {
       }
       return joined;
     };
-    const perLine = <T>(values: readonly T[]): T[] => Array.from(slots, (slot) => values[slot]);
-    const classInputs = records.map((r) => this.eventClass.classifier.inputOf(r));
+    // A model that reads the message alone featurizes the masked text the log stage has, when it has it.
+    const inputOf = (classifier: OnnxClassifier, r: (typeof records)[number], s: number): FeatureInput => {
+      const input = classifier.inputOf(r);
+      const masked = messageOnly ? distinct[s].maskedMessage : undefined;
+      return masked === undefined ? input : { ...input, maskedText: masked };
+    };
+    const classInputs = records.map((r, s) => inputOf(this.eventClass.classifier, r, s));
     const classKeys = this.eventClass.keysOf(classInputs, wordsOf);
-    const decisionInputs = records.map((r) => this.decision.classifier.inputOf(r));
+    const decisionInputs = records.map((r, s) => inputOf(this.decision.classifier, r, s));
     const decisionKeys = this.decision.keysOf(decisionInputs, wordsOf);
-    const [classes, decisions] = await Promise.all([
-      this.eventClass.predict(perLine(classInputs), perLine(classKeys)),
-      this.decision.predict(perLine(decisionInputs), perLine(decisionKeys)),
+    // The memos see each distinct line once, in the order of its last line in the page: they then
+    // hold what they would after seeing every line in order (each refreshed where it was last
+    // seen), without a lookup and a refresh per line (issue 13).
+    const lastSeen = new Int32Array(distinct.length);
+    for (let i = 0; i < slots.length; i++) lastSeen[slots[i]] = i;
+    const order = Array.from(distinct, (_, s) => s).sort((a, b) => lastSeen[a] - lastSeen[b]);
+    const inOrder = <T>(values: readonly T[]): T[] => order.map((s) => values[s]);
+    const [orderedClasses, orderedDecisions] = await Promise.all([
+      this.eventClass.predict(inOrder(classInputs), inOrder(classKeys)),
+      this.decision.predict(inOrder(decisionInputs), inOrder(decisionKeys)),
     ]);
+    const classes = new Array<ClassifierPrediction>(distinct.length);
+    const decisions = new Array<ClassifierPrediction>(distinct.length);
+    order.forEach((s, k) => {
+      classes[s] = orderedClasses[k];
+      decisions[s] = orderedDecisions[k];
+    });
     const modelVersion = this.modelVersion;
-    return classes.map((c, i) => {
-      const alert = decisions[i].label !== 'noise';
-      const slot = slots[i];
+    const explanations = new Array<Explanation[] | undefined>(distinct.length);
+    return Array.from(slots, (slot) => {
+      const c = classes[slot];
+      const alert = decisions[slot].label !== 'noise';
       return {
         eventClass: c.label as EventClass,
         decision: alert ? 'alert' : 'noise',
         // The routing of an alert rests on its class; the decision's own certainty bounds it.
-        confidence: round3(Math.min(c.confidence, decisions[i].confidence)),
+        confidence: round3(Math.min(c.confidence, decisions[slot].confidence)),
         modelVersion,
         // Explanations cost a pass over the weights: only alerts, which may become tickets, get one.
         explanation: alert
-          ? this.eventClass.explain(classInputs[slot], classKeys[slot], { label: c.label, top: EXPLAIN_TOP })
+          ? (explanations[slot] ??= this.eventClass.explain(classInputs[slot], classKeys[slot], {
+              label: c.label,
+              top: EXPLAIN_TOP,
+            }))
           : undefined,
       };
     });

@@ -1,6 +1,7 @@
 import { InfluxError, redactUrl, withoutQuotedData } from './errors';
 import { durationLiteral, quoteIdentifier } from './influxql';
 import { LINE_PROTOCOL_PRECISION } from './lineProtocol';
+import { parseSeriesTimes, type TimeSeries } from './seriesTimes';
 
 export interface InfluxConnection {
   url: string;
@@ -137,12 +138,7 @@ export class InfluxClient {
    * of hundreds of thousands of points (heartbeats), where an object per row is most of the cost.
    */
   async queryAllColumns(database: string | undefined, influxql: string): Promise<ColumnSeries[][]> {
-    const params = new URLSearchParams({ epoch: 'u' });
-    if (database) params.set('db', database);
-    const form = new URLSearchParams({ q: influxql });
-    const text = await this.withRetry(() =>
-      this.request('POST', '/query', params, form.toString(), 'application/x-www-form-urlencoded')
-    );
+    const text = await this.queryText(database, influxql);
     let parsed: { results?: RawResult[]; error?: string };
     try {
       parsed = JSON.parse(text) as { results?: RawResult[]; error?: string };
@@ -161,6 +157,36 @@ export class InfluxClient {
         values: s.values ?? [],
       }));
     });
+  }
+
+  /**
+   * Every statement's series with only the times of their rows (µs since the epoch): for reads of
+   * hundreds of thousands of points whose values are not needed (heartbeats, issue 13).
+   */
+  async queryTimes(database: string | undefined, influxql: string): Promise<TimeSeries[][]> {
+    const text = await this.queryText(database, influxql);
+    let parsed: ReturnType<typeof parseSeriesTimes>;
+    try {
+      parsed = parseSeriesTimes(text);
+    } catch {
+      throw new InfluxError(`InfluxDB at ${this.base.origin} answered /query with a body that is not JSON`, 502, true);
+    }
+    if (parsed.error)
+      throw new InfluxError(`InfluxDB refused the query: ${withoutQuotedData(parsed.error)}`, 400, false);
+    return parsed.results.map((result) => {
+      if (result.error)
+        throw new InfluxError(`InfluxDB refused the query: ${withoutQuotedData(result.error)}`, 400, false);
+      return result.series;
+    });
+  }
+
+  private queryText(database: string | undefined, influxql: string): Promise<string> {
+    const params = new URLSearchParams({ epoch: 'u' });
+    if (database) params.set('db', database);
+    const form = new URLSearchParams({ q: influxql });
+    return this.withRetry(() =>
+      this.request('POST', '/query', params, form.toString(), 'application/x-www-form-urlencoded')
+    );
   }
 
   async createDatabase(database: string): Promise<void> {

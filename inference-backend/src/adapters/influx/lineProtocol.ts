@@ -168,10 +168,11 @@ class CheckedCache<T> {
 
   constructor(private readonly maxEntries: number) {}
 
-  get(text: string, check: () => T): T {
+  /** What `check(text)` returned for `text`; checked once. No closure per call (issue 13: 22 a point). */
+  get<A>(text: string, check: (text: string, extra: A) => T, extra: A): T {
     let value = this.entries.get(text);
     if (value === undefined) {
-      value = check();
+      value = check(text, extra);
       if (this.entries.size >= this.maxEntries) this.entries.clear();
       this.entries.set(text, value);
     }
@@ -185,33 +186,41 @@ const tagKeys = new CheckedCache<string>(1024);
 const tagValues = new CheckedCache<string>(16_384);
 
 function checkedMeasurement(name: string): string {
-  return measurements.get(name, () => {
-    checkName('measurement', name);
-    return escapeMeasurement(name);
-  });
+  return measurements.get(name, checkMeasurement, undefined);
+}
+
+function checkMeasurement(name: string): string {
+  checkName('measurement', name);
+  return escapeMeasurement(name);
 }
 
 function checkedFieldKey(name: string): { escaped: string; bytes: number } {
-  return fieldKeys.get(name, () => {
-    checkName('field key', name);
-    const escaped = escapeTag(name);
-    return { escaped, bytes: Buffer.byteLength(escaped) };
-  });
+  return fieldKeys.get(name, checkFieldKey, undefined);
+}
+
+function checkFieldKey(name: string): { escaped: string; bytes: number } {
+  checkName('field key', name);
+  const escaped = escapeTag(name);
+  return { escaped, bytes: Buffer.byteLength(escaped) };
 }
 
 function checkedTagKey(key: string): string {
-  return tagKeys.get(key, () => {
-    checkTagText('tag key', key, key);
-    return escapeTag(key);
-  });
+  return tagKeys.get(key, checkTagKey, undefined);
+}
+
+function checkTagKey(key: string): string {
+  checkTagText('tag key', key, key);
+  return escapeTag(key);
 }
 
 /** The check of a value does not depend on its key; only a refusal names the key. */
 function checkedTagValue(key: string, value: string): string {
-  return tagValues.get(value, () => {
-    checkTagText('tag value', key, value);
-    return escapeTag(value);
-  });
+  return tagValues.get(value, checkTagValue, key);
+}
+
+function checkTagValue(value: string, key: string): string {
+  checkTagText('tag value', key, value);
+  return escapeTag(value);
 }
 
 /** Field names in the order they are written; the pipeline's points name them in that order already. */

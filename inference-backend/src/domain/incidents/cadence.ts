@@ -22,7 +22,8 @@ export function newCadence(firstSeenUs: number): CadenceState {
 export function recordHeartbeat(state: CadenceState, timeUs: number, capacity: number): void {
   if (timeUs <= state.lastSeenUs) return;
   state.gapsUs.push(timeUs - state.lastSeenUs);
-  if (state.gapsUs.length > capacity) state.gapsUs.splice(0, state.gapsUs.length - capacity);
+  // shift, not splice: no array of the removed gaps per heartbeat (issue 13: ten heartbeats a line).
+  while (state.gapsUs.length > capacity) state.gapsUs.shift();
   state.lastSeenUs = timeUs;
 }
 

@@ -33,6 +33,14 @@ const ROOT_EXPLAINED_CLASSES: readonly EventClass[] = ['power', 'network'];
 const byTimeThenHost = (a: { timeUs: number; host: string }, b: { timeUs: number; host: string }): number =>
   a.timeUs - b.timeUs || (a.host < b.host ? -1 : a.host > b.host ? 1 : 0);
 
+/**
+ * `items` sorted in place; one item or none is left alone (the engine sorts small lists at every
+ * 30 s step, most of them empty: issue 13).
+ */
+function sortMany<T>(items: T[], compare: (a: T, b: T) => number): T[] {
+  return items.length > 1 ? items.sort(compare) : items;
+}
+
 const isActive = (incident: IncidentState): boolean => incident.status === 'pending' || incident.status === 'open';
 
 /** Distinct (host, template) pairs remembered per incident for repeats. */
@@ -87,6 +95,20 @@ export class IncidentEngine {
    * engine walks them at every 30 s step (issue 13: sorting them each time was its largest cost).
    */
   private sortedHosts: string[] | undefined;
+  /**
+   * No host can be found silent before this time (µs): the 30 s steps before it skip the walk over
+   * the hosts (issue 13: the engine's per-step cost). Derived, not persisted: a restored engine
+   * starts at -Infinity and walks at its first step. A walk sets it to the earliest time a host
+   * not silent could be overdue; a heartbeat since lowers it to its host's earliest possible
+   * silence (last seen + minSilenceMs), a lower bound whatever the cadence it teaches.
+   */
+  private silenceCheckUs = -Infinity;
+  /**
+   * Likewise for the walk of prune: no recovered silence expires and no unknown host is forgotten
+   * before this time. A silence that recovers, or a host that appears, since lowers it; an
+   * incident pruned (its id may be named by a silence) or a restored state forces the walk.
+   */
+  private pruneCheckUs = -Infinity;
 
   constructor(inventory: Inventory, options: Partial<IncidentEngineOptions> = {}, state?: EngineState) {
     this.options = { ...DEFAULT_INCIDENT_ENGINE_OPTIONS, ...options };
@@ -121,8 +143,10 @@ export class IncidentEngine {
   advance(nowUs: number): EngineOutput {
     this.state.nowUs = Math.max(this.state.nowUs, nowUs);
     const now = this.state.nowUs;
-    this.ingestHeartbeats();
-    this.ingestEvents();
+    // Both passes read the events in time order: sorted once.
+    const events = this.takeEvents();
+    this.ingestHeartbeats(events);
+    for (const event of events) this.ingestEvent(event);
     this.detectSilences(now);
     const ticketActions = this.evaluateIncidents(now);
     this.prune(now);
@@ -145,6 +169,8 @@ export class IncidentEngine {
       hs = { cadence: newCadence(timeUs) };
       this.state.hosts[host] = hs;
       this.sortedHosts = undefined;
+      if (!this.graph.isKnown(host))
+        this.pruneCheckUs = Math.min(this.pruneCheckUs, timeUs + UNKNOWN_HOST_RETENTION_US);
     }
     return hs;
   }
@@ -154,24 +180,61 @@ export class IncidentEngine {
     return this.sortedHosts;
   }
 
-  private ingestHeartbeats(): void {
-    const { events, heartbeats } = this.state.inbox;
-    const all = heartbeats.map((h) => ({ host: h.host, timeUs: h.timeUs }));
-    // A syslog line is telemetry too, whether or not the caller also sent it as a heartbeat.
-    for (const e of events) all.push({ host: e.hostname, timeUs: e.timeUs });
-    all.sort(byTimeThenHost);
-    for (const hb of all) {
-      const hs = this.hostState(hb.host, hb.timeUs);
-      const silence = hs.silence;
-      if (silence !== undefined && silence.recoveredAtUs === undefined && hb.timeUs > silence.sinceUs) {
-        silence.recoveredAtUs = hb.timeUs;
-        this.state.outbox.silences.push(this.silenceChange(hb.host, silence));
-        const incident = this.incidentById(silence.incidentId);
-        if (incident !== undefined) incident.lastActivityUs = Math.max(incident.lastActivityUs, hb.timeUs);
-      }
-      recordHeartbeat(hs.cadence, hb.timeUs, this.options.cadenceSamples);
-    }
+  /** The inbox's events in time order (then by host), the inbox emptied. */
+  private takeEvents(): ClassifiedEvent[] {
+    const events = this.state.inbox.events;
+    this.state.inbox.events = [];
+    return sortMany(
+      events,
+      (a, b) => a.timeUs - b.timeUs || (a.hostname < b.hostname ? -1 : a.hostname > b.hostname ? 1 : 0)
+    );
+  }
+
+  /**
+   * Heartbeats and `events` (sorted by time then host), merged in that order: a syslog line is
+   * telemetry too, whether or not the caller also sent it as a heartbeat. Merged rather than
+   * copied into one array and sorted (issue 13: ten heartbeats a syslog line); entries with the
+   * same time and host are the same heartbeat, whichever comes first.
+   */
+  private ingestHeartbeats(events: readonly ClassifiedEvent[]): void {
+    const heartbeats = sortMany(this.state.inbox.heartbeats, byTimeThenHost);
     this.state.inbox.heartbeats = [];
+    let h = 0;
+    let e = 0;
+    while (h < heartbeats.length || e < events.length) {
+      let host: string;
+      let timeUs: number;
+      const beat = heartbeats[h];
+      const event = events[e];
+      if (
+        event === undefined ||
+        (beat !== undefined &&
+          (beat.timeUs < event.timeUs || (beat.timeUs === event.timeUs && beat.host <= event.hostname)))
+      ) {
+        host = beat.host;
+        timeUs = beat.timeUs;
+        h++;
+      } else {
+        host = event.hostname;
+        timeUs = event.timeUs;
+        e++;
+      }
+      this.heartbeat(host, timeUs);
+    }
+  }
+
+  private heartbeat(host: string, timeUs: number): void {
+    const hs = this.hostState(host, timeUs);
+    const silence = hs.silence;
+    if (silence !== undefined && silence.recoveredAtUs === undefined && timeUs > silence.sinceUs) {
+      silence.recoveredAtUs = timeUs;
+      this.state.outbox.silences.push(this.silenceChange(host, silence));
+      const incident = this.incidentById(silence.incidentId);
+      if (incident !== undefined) incident.lastActivityUs = Math.max(incident.lastActivityUs, timeUs);
+      this.pruneCheckUs = Math.min(this.pruneCheckUs, timeUs + this.options.retentionMs * US_PER_MS);
+    }
+    recordHeartbeat(hs.cadence, timeUs, this.options.cadenceSamples);
+    this.silenceCheckUs = Math.min(this.silenceCheckUs, hs.cadence.lastSeenUs + this.options.minSilenceMs * US_PER_MS);
   }
 
   private silenceChange(host: string, silence: SilenceRecord): SilenceChange {
@@ -194,17 +257,28 @@ export class IncidentEngine {
   }
 
   private detectSilences(now: number): void {
+    if (now < this.silenceCheckUs) return;
+    const minSilenceUs = this.options.minSilenceMs * US_PER_MS;
+    let nextCheckUs = Infinity;
     const fresh: { host: string; record: SilenceRecord }[] = [];
     for (const host of this.hostsInOrder()) {
       const hs = this.state.hosts[host];
       if (hs.silence !== undefined && hs.silence.recoveredAtUs === undefined) continue;
       // No device is silent before minSilenceMs, whatever its cadence: most hosts stop here, on
       // every 30 s step, without sorting their gaps (issue 13: the engine's per-step cost).
-      if (now - hs.cadence.lastSeenUs < this.options.minSilenceMs * US_PER_MS) continue;
+      if (now - hs.cadence.lastSeenUs < minSilenceUs) {
+        nextCheckUs = Math.min(nextCheckUs, hs.cadence.lastSeenUs + minSilenceUs);
+        continue;
+      }
+      // Without a cadence it cannot be silent until a heartbeat teaches one (which lowers the bound).
       const cadence = cadenceUs(hs.cadence, this.options.minCadenceSamples);
       if (cadence === undefined) continue;
       const thresholdUs = this.silenceThresholdUs(cadence);
-      if (now - hs.cadence.lastSeenUs < thresholdUs) continue;
+      if (now - hs.cadence.lastSeenUs < thresholdUs) {
+        // Whole µs, not above the threshold: earlier than that it is not overdue.
+        nextCheckUs = Math.min(nextCheckUs, hs.cadence.lastSeenUs + Math.floor(thresholdUs));
+        continue;
+      }
       const record: SilenceRecord = {
         sinceUs: hs.cadence.lastSeenUs,
         detectedAtUs: now,
@@ -214,8 +288,10 @@ export class IncidentEngine {
       hs.silence = record;
       fresh.push({ host, record });
     }
+    this.silenceCheckUs = nextCheckUs;
     // Upstream devices first, so a dependant detected in the same pass finds its root already silent.
-    fresh.sort(
+    sortMany(
+      fresh,
       (a, b) =>
         a.record.sinceUs - b.record.sinceUs ||
         this.graph.ancestorsOf(a.host).length - this.graph.ancestorsOf(b.host).length ||
@@ -314,14 +390,6 @@ export class IncidentEngine {
   }
 
   // --- events ------------------------------------------------------------------------------
-
-  private ingestEvents(): void {
-    const events = [...this.state.inbox.events].sort(
-      (a, b) => a.timeUs - b.timeUs || (a.hostname < b.hostname ? -1 : a.hostname > b.hostname ? 1 : 0)
-    );
-    this.state.inbox.events = [];
-    for (const event of events) this.ingestEvent(event);
-  }
 
   private ingestEvent(event: ClassifiedEvent): void {
     if (isRecovery(event.message)) {
@@ -627,7 +695,10 @@ export class IncidentEngine {
   private evaluateIncidents(now: number): TicketAction[] {
     const actions: TicketAction[] = [];
     const windowUs = this.options.falseAlarmWindowMs * US_PER_MS;
-    const ordered = [...this.state.incidents].sort((a, b) => a.startedAtUs - b.startedAtUs || (a.id < b.id ? -1 : 1));
+    const ordered = sortMany(
+      [...this.state.incidents],
+      (a, b) => a.startedAtUs - b.startedAtUs || (a.id < b.id ? -1 : 1)
+    );
     for (const incident of ordered) {
       if (incident.status === 'pending') this.judgePending(incident, now, windowUs);
       if (incident.status === 'open' && this.isOver(incident, now)) {
@@ -764,33 +835,41 @@ export class IncidentEngine {
 
   private prune(now: number): void {
     const retentionUs = this.options.retentionMs * US_PER_MS;
-    this.state.incidents = this.state.incidents.filter(
-      (i) => isActive(i) || i.closedAtUs === undefined || now - i.closedAtUs < retentionUs
-    );
+    const kept = (i: IncidentState) => isActive(i) || i.closedAtUs === undefined || now - i.closedAtUs < retentionUs;
+    // Most steps drop none: no new array then (issue 13: the per-step cost).
+    if (!this.state.incidents.every(kept)) {
+      this.state.incidents = this.state.incidents.filter(kept);
+      this.pruneCheckUs = -Infinity;
+    }
     // Built when a silence names an incident: most steps have none (issue 13: the per-step cost).
     let live: Set<string> | undefined;
     const sources = Object.keys(this.state.logins);
     if (sources.length > 1) sources.sort();
     for (const source of sources) this.expireLogins(source, now);
+    if (now < this.pruneCheckUs) return;
+    let nextCheckUs = Infinity;
     let forgotten = false;
     for (const host of this.hostsInOrder()) {
       const hs = this.state.hosts[host];
       const s = hs.silence;
-      if (s !== undefined && s.recoveredAtUs !== undefined && now - s.recoveredAtUs >= retentionUs)
-        hs.silence = undefined;
+      if (s !== undefined && s.recoveredAtUs !== undefined) {
+        if (now - s.recoveredAtUs >= retentionUs) hs.silence = undefined;
+        else nextCheckUs = Math.min(nextCheckUs, s.recoveredAtUs + retentionUs);
+      }
       if (s?.incidentId !== undefined) {
         live ??= new Set(this.state.incidents.map((i) => i.id));
         if (!live.has(s.incidentId)) s.incidentId = undefined;
       }
-      if (
-        hs.silence === undefined &&
-        now - hs.cadence.lastSeenUs > UNKNOWN_HOST_RETENTION_US &&
-        !this.graph.isKnown(host)
-      ) {
+      if (this.graph.isKnown(host)) continue;
+      if (hs.silence === undefined && now - hs.cadence.lastSeenUs > UNKNOWN_HOST_RETENTION_US) {
         delete this.state.hosts[host];
         forgotten = true;
+      } else {
+        // Not before then, whatever its silence does meanwhile (a heartbeat only puts it later).
+        nextCheckUs = Math.min(nextCheckUs, hs.cadence.lastSeenUs + UNKNOWN_HOST_RETENTION_US);
       }
     }
+    this.pruneCheckUs = nextCheckUs;
     if (forgotten) this.sortedHosts = undefined;
   }
 }

@@ -22,6 +22,11 @@ export const DEFAULT_MAX_FEATURES = 200_000;
 export interface FeatureInput {
   text: string;
   context: Readonly<Record<string, string>>;
+  /**
+   * `text` as `maskMessage` (domain/logs/masking) masks it, when the caller has it already (the
+   * log stage's template miner masked the line): featurizing reads it instead of masking again.
+   */
+  maskedText?: string;
 }
 
 export interface FeaturizerOptions {
@@ -205,8 +210,11 @@ interface WordEntry {
  * only looks them up in the vocabulary (-1 when unknown) and never grows beyond a cache.
  */
 interface FeatureIds {
-  /** The entries of the words of `text` (see words()), in order, into `out` (its length set to their number). */
-  tokens(text: string, out: WordEntry[]): void;
+  /**
+   * The entries of the words of `text` (see words()), in order, into `out` (its length set to their
+   * number); from `masked` when given (`text` as maskMessage masks it: see FeatureInput.maskedText).
+   */
+  tokens(text: string, out: WordEntry[], masked?: string): void;
   /** Ids of the known character n-grams of the word of `entry`. */
   chars(entry: WordEntry): Int32Array;
   /**
@@ -348,7 +356,7 @@ class FeatureCounter {
   private countRow(input: FeatureInput): void {
     const { wordNgrams, charNgrams } = this.options;
     const { ids, entries, idf } = this;
-    ids.tokens(input.text, entries);
+    ids.tokens(input.text, entries, input.maskedText);
     const count = entries.length;
     const phrase = (from: number, n: number) =>
       entries
@@ -571,8 +579,8 @@ function internIds(options: FeaturizerOptions, terms: string[]): FeatureIds {
     return entry;
   };
   return {
-    tokens(text, out) {
-      const ws = words(text);
+    tokens(text, out, masked) {
+      const ws = masked === undefined ? words(text) : wordsOfMasked(masked);
       out.length = ws.length;
       for (let i = 0; i < ws.length; i++) out[i] = word(ws[i]);
     },
@@ -709,8 +717,9 @@ function vocabularyIds(
   const table = new WordTable<WordEntry>((w) => newEntry(w, hasUnigrams ? lookup(w) : -1, -1, -1), CHAR_CACHE_WORDS);
   for (const entry of known.values()) table.addPermanent(entry);
   return {
-    tokens: (text, out) => {
-      if (!table.scanIfMaskedAsIs(text, out)) table.scan(masker.mask(text).toLowerCase(), out);
+    tokens: (text, out, masked) => {
+      if (masked !== undefined) table.scan(masked.toLowerCase(), out);
+      else if (!table.scanIfMaskedAsIs(text, out)) table.scan(masker.mask(text).toLowerCase(), out);
     },
     chars: (entry) => (entry.chars ??= charIds(entry.text, options.charNgrams, lookup)),
     bigrams(entries, count, ids, weights) {
