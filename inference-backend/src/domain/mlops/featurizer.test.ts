@@ -152,21 +152,48 @@ describe('featurizer', () => {
         const corpus = tokenizeCorpus(inputs, { minDocumentFrequency: 1 });
         // Fitted on the first half: the others have unknown words and n-grams too.
         const fitted = Array.from({ length: Math.ceil(inputs.length / 2) }, (_, i) => i);
-        const featurizer = createFeaturizer(fitVocabulary(corpus, fitted));
+        const params = fitVocabulary(corpus, fitted);
+        const featurizer = createFeaturizer(params);
+        // One that remembers two words outside the vocabulary: it forgets them, and the
+        // character n-grams it keeps for every word, again and again, within rows too.
+        const forgetful = createFeaturizer(params, 2);
         const rows = inputs.map((_, i) => i);
         const fromCorpus = featurizer.transformCorpus(corpus, rows);
         const buffers = new BatchBuffers();
         for (let pass = 0; pass < 2; pass++) {
           const served = featurizer.transformBatch(inputs, buffers);
+          const servedForgetful = forgetful.transformBatch(inputs);
           inputs.forEach((input, r) => {
             const one = featurizer.transform(input);
             expect(rowOf(served, r)).toEqual(one);
             expect(rowOf(fromCorpus, r)).toEqual(one);
+            expect(rowOf(servedForgetful, r)).toEqual(one);
+            expect(forgetful.transform(input)).toEqual(one);
           });
         }
       }),
       { numRuns: 300, seed: 9 }
     );
+  });
+
+  it('When the vocabulary has more words than a packed bigram table holds, then serving still equals transformCorpus', () => {
+    // 47,000 distinct four-letter words (past the 46,340 whose pairs fit one int32), each text twice.
+    const letters = (n: number) => Array.from({ length: 4 }, (_, k) => String.fromCharCode(97 + (Math.floor(n / 26 ** k) % 26))).join('');
+    const texts = Array.from({ length: 94 }, (_, t) =>
+      Array.from({ length: 500 }, (_, w) => letters((t * 500 + w) * 7919)).join(' ')
+    );
+    const inputs = [...texts, ...texts].map((text) => ({ text, context: {} }));
+    const corpus = tokenizeCorpus(inputs, { charNgrams: [] });
+    const rows = Int32Array.from(inputs, (_, i) => i);
+    const featurizer = createFeaturizer(fitVocabulary(corpus, rows));
+    expect(featurizer.params.vocabulary.filter((f) => !f.includes(' ')).length).toBeGreaterThan(46_340);
+    const served = featurizer.transformBatch(inputs.slice(0, 3));
+    const fromCorpus = featurizer.transformCorpus(corpus, [0, 1, 2]);
+    for (let r = 0; r < 3; r++) {
+      expect(rowOf(served, r)).toEqual(rowOf(fromCorpus, r));
+      // Every word's unigram and bigram, its lead n-grams.
+      expect(rowOf(served, r).indices.length).toBe(500 + 499 + 6 + 5);
+    }
   });
 
   it('When a model was stored by another featurizer version, then it refuses to load', () => {

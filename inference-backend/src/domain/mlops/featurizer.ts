@@ -188,10 +188,14 @@ interface WordEntry {
   text: string;
   /** Feature id of the word as a unigram; -1 when unknown. */
   unigram: number;
-  /** Ids of the word's known character n-grams, in the order charGrams lists them; set on first use. */
+  /** Training: ids of the word's known character n-grams, in the order charGrams lists them; set on first use. */
   chars: Int32Array | undefined;
-  /** Serving: the idf of each of `chars`, read in order instead of at random columns; set on first use. */
-  charIdf: Float64Array | undefined;
+  /**
+   * Serving: where the ids of the word's known character n-grams are in GramPool.grams, -1 until
+   * first use (and again when the pool is emptied); and how many there are.
+   */
+  gramAt: number;
+  gramCount: number;
   /** Small-integer key of the word, by which the word before it finds their bigram; -1: in no known bigram. */
   key: number;
   /** Training: bigram ids by the key of the word after this one (serving has a PairTable). */
@@ -215,8 +219,14 @@ interface FeatureIds {
    * number); from `masked` when given (`text` as maskMessage masks it: see FeatureInput.maskedText).
    */
   tokens(text: string, out: WordEntry[], masked?: string): void;
-  /** Ids of the known character n-grams of the word of `entry`. */
-  chars(entry: WordEntry): Int32Array;
+  /**
+   * How many known character n-grams the word of `entry` has, found on first use: training keeps
+   * their ids in entry.chars, serving in `pool` (entry.gramAt).
+   */
+  chars(entry: WordEntry): number;
+  /** Serving: the character n-gram ids of the words met, and the refs to their idf. */
+  readonly pool?: GramPool;
+  readonly weights?: WeightTable;
   /**
    * The ids of the bigrams of `entries[i]`, `entries[i + 1]` for i < count - 1 into ids[i], and
    * at serving time their idf into weights[i] (training: left as they are). All of a row's pairs
@@ -305,36 +315,71 @@ class FeatureCounter {
     this.counts[id] += times;
   }
 
+  /** Room in counts for ids below `bound`, and in the row for `more` ids. */
+  private makeRoom(bound: number, more: number): void {
+    if (bound > this.counts.length) {
+      const grown = new Int32Array(Math.max(bound, this.counts.length * 2));
+      grown.set(this.counts);
+      this.counts = grown;
+    }
+    if (this.size + more > this.touched.length) this.growRow(this.size + more);
+  }
+
+  /**
+   * Adds `ids[0 .. n)` once each (-1: none), their idf in `weights` (training: anything), each
+   * below `bound`: room is made once, and a new id is appended without a branch (the unigrams and
+   * bigrams of every row go through here).
+   */
+  private addAll(ids: Int32Array, weights: Float64Array, n: number, bound: number): void {
+    this.makeRoom(bound, n);
+    const { counts, touched, rowIdf } = this;
+    let size = this.size;
+    for (let i = 0; i < n; i++) {
+      const id = ids[i];
+      if (id < 0) continue;
+      const count = counts[id];
+      // Written always, kept only when the id is new to the row (count 0 → 1, else 0).
+      touched[size] = id;
+      rowIdf[size] = weights[i];
+      size += (count - 1) >>> 31;
+      counts[id] = count + 1;
+    }
+    this.size = size;
+  }
+
   /**
    * Adds the character n-grams of `distinct` words (ids set, `grams` of them in all, each below
    * `bound`), each gram `timesInInput` times: the loop most of a row's features go through, so
    * room is made once for all of them and a new id is appended without a branch.
    */
   private addGrams(distinct: readonly WordEntry[], grams: number, bound: number): void {
-    if (bound > this.counts.length) {
-      const grown = new Int32Array(Math.max(bound, this.counts.length * 2));
-      grown.set(this.counts);
-      this.counts = grown;
-    }
-    if (this.size + grams > this.touched.length) this.growRow(this.size + grams);
-    const { counts, touched, rowIdf, idf } = this;
+    this.makeRoom(bound, grams);
+    const { counts, touched, rowIdf } = this;
     let size = this.size;
-    for (let d = 0; d < distinct.length; d++) {
-      const entry = distinct[d];
-      const ids = entry.chars as Int32Array;
-      const times = entry.timesInInput;
-      if (idf) {
-        const weights = (entry.charIdf ??= gather(idf, ids));
-        for (let e = 0; e < ids.length; e++) {
-          const id = ids[e];
+    const pool = this.ids.pool;
+    if (pool) {
+      // Serving: a word's ids and their idf refs lie next to each other in one pool (GramPool).
+      const { grams } = pool;
+      const values = this.ids.weights?.values as Float64Array;
+      for (let d = 0; d < distinct.length; d++) {
+        const entry = distinct[d];
+        const times = entry.timesInInput;
+        const end = entry.gramAt + 2 * entry.gramCount;
+        for (let e = entry.gramAt; e < end; e += 2) {
+          const id = grams[e];
           const count = counts[id];
           // Written always, kept only when the id is new to the row (count 0 → 1, else 0).
           touched[size] = id;
-          rowIdf[size] = weights[e];
+          rowIdf[size] = values[grams[e + 1]];
           size += (count - 1) >>> 31;
           counts[id] = count + times;
         }
-      } else {
+      }
+    } else {
+      for (let d = 0; d < distinct.length; d++) {
+        const entry = distinct[d];
+        const ids = entry.chars as Int32Array;
+        const times = entry.timesInInput;
         for (let e = 0; e < ids.length; e++) {
           const id = ids[e];
           const count = counts[id];
@@ -364,20 +409,22 @@ class FeatureCounter {
         .map((e) => e.text)
         .join(' ');
     this.size = 0;
+    if (this.pairIds.length < count) {
+      this.pairIds = new Int32Array(count * 2);
+      this.pairIdf = new Float64Array(count * 2);
+    }
+    const { pairIds, pairIdf } = this;
     for (const n of wordNgrams) {
       if (n === 1) {
         for (let i = 0; i < count; i++) {
           const id = entries[i].unigram;
-          this.addWeighed(id, idf && id >= 0 ? idf[id] : 0);
+          pairIds[i] = id;
+          if (idf && id >= 0) pairIdf[i] = idf[id];
         }
+        this.addAll(pairIds, pairIdf, count, ids.bound());
       } else if (n === 2) {
-        if (this.pairIds.length < count) {
-          this.pairIds = new Int32Array(count * 2);
-          this.pairIdf = new Float64Array(count * 2);
-        }
-        const { pairIds, pairIdf } = this;
         ids.bigrams(entries, count, pairIds, pairIdf);
-        for (let i = 0; i + 1 < count; i++) this.addWeighed(pairIds[i], pairIdf[i]);
+        this.addAll(pairIds, pairIdf, count - 1, ids.bound());
       } else {
         for (let i = 0; i + n <= count; i++) this.add(ids.feature(phrase(i, n)));
       }
@@ -418,7 +465,7 @@ class FeatureCounter {
         }
       }
       let grams = 0;
-      for (let d = 0; d < distinct.length; d++) grams += ids.chars(distinct[d]).length;
+      for (let d = 0; d < distinct.length; d++) grams += ids.chars(distinct[d]);
       this.addGrams(distinct, grams, ids.bound());
     }
     this.ends[3] = this.size;
@@ -527,18 +574,75 @@ function charIds(w: string, lengths: readonly number[], idOf: (feature: string) 
 
 const NO_IDS = new Int32Array(0);
 
-/** values[ids[e]] for each e. */
-function gather(values: Float64Array, ids: Int32Array): Float64Array {
-  const out = new Float64Array(ids.length);
-  for (let e = 0; e < ids.length; e++) out[e] = values[ids[e]];
-  return out;
+/**
+ * A model's idf values, each distinct one once (there is one per document frequency: a few
+ * thousand for a vocabulary of hundreds of thousands), and which of them each column has: a
+ * lookup table that stays in the cache, where tables keyed by word (bigrams, character n-grams)
+ * would otherwise carry a float64 per entry (issue 9: predict throughput).
+ */
+class WeightTable {
+  /** Which of `values` each column's idf is. */
+  readonly refs: Int32Array;
+  readonly values: Float64Array;
+
+  constructor(idf: Float64Array) {
+    this.refs = new Int32Array(idf.length);
+    const values: number[] = [];
+    const refOf = new Map<number, number>();
+    for (let column = 0; column < idf.length; column++) {
+      let ref = refOf.get(idf[column]);
+      if (ref === undefined) {
+        ref = values.length;
+        values.push(idf[column]);
+        refOf.set(idf[column], ref);
+      }
+      this.refs[column] = ref;
+    }
+    this.values = Float64Array.from(values);
+  }
+}
+
+/**
+ * Serving: the character n-gram ids of the words met, each with its WeightTable ref, a word's
+ * run of them in one int32 array (id, ref, id, ref, ...) instead of two small typed arrays per
+ * word: a word's grams are one or two cache lines of one array rather than two objects and their
+ * two stores elsewhere in the heap (issue 9: predict throughput), and the cache of words grows no
+ * JS objects. Emptied, never shrunk, when the word cache is forgotten.
+ */
+class GramPool {
+  /** (id, ref) pairs. */
+  grams = new Int32Array(1 << 15);
+  /** Int32 slots used. */
+  private used = 0;
+
+  /** Stores `ids` with the ref of each (`weights`); where they start. */
+  add(ids: Int32Array, weights: WeightTable): number {
+    const at = this.used;
+    const end = at + 2 * ids.length;
+    if (end > this.grams.length) {
+      const grown = new Int32Array(Math.max(end, this.grams.length * 2));
+      grown.set(this.grams.subarray(0, at));
+      this.grams = grown;
+    }
+    for (let e = 0; e < ids.length; e++) {
+      this.grams[at + 2 * e] = ids[e];
+      this.grams[at + 2 * e + 1] = weights.refs[ids[e]];
+    }
+    this.used = end;
+    return at;
+  }
+
+  clear(): void {
+    this.used = 0;
+  }
 }
 
 const newEntry = (text: string, unigram: number, key: number, lead: number | undefined): WordEntry => ({
   text,
   unigram,
   chars: undefined,
-  charIdf: undefined,
+  gramAt: -1,
+  gramCount: 0,
   key,
   next: undefined,
   lead,
@@ -584,7 +688,7 @@ function internIds(options: FeaturizerOptions, terms: string[]): FeatureIds {
       out.length = ws.length;
       for (let i = 0; i < ws.length; i++) out[i] = word(ws[i]);
     },
-    chars: (entry) => (entry.chars ??= charIds(entry.text, options.charNgrams, intern)),
+    chars: (entry) => (entry.chars ??= charIds(entry.text, options.charNgrams, intern)).length,
     bigrams(entries, count, ids) {
       for (let i = 0; i + 1 < count; i++) {
         const a = entries[i];
@@ -600,74 +704,114 @@ function internIds(options: FeaturizerOptions, terms: string[]): FeatureIds {
 }
 
 /**
- * Feature ids of word pairs by the pair of word keys, in flat typed arrays (open addressing,
+ * Feature ids of word pairs by the pair of word keys, in one flat typed array (open addressing,
  * linear probing): a bigram is looked up at every word of every input, and one probe into one
- * array costs far less than a Map per word (issue 9: predict throughput).
+ * array costs far less than a Map per word (issue 9: predict throughput). The table is read at
+ * random and is larger than the cache, so its size is what a lookup costs: when the keys and ids
+ * allow it (at most 46,340 words, and id and idf ref in 32 bits together), a slot is two int32
+ * (8 bytes, eight to a cache line): the pair as one number `a * words + b`, then the id with its
+ * idf's ref in a WeightTable in the bits above it. Else a slot is four int32: first key, second
+ * key, id, ref. Both give the same ids and weights.
  */
 class PairTable {
-  /**
-   * Two views of one buffer, PAIR_SLOT_BYTES per slot: int32 first key (-1: empty), second key
-   * and id, then (serving) the feature's idf as a float64 at byte 16, so that the lookup that
-   * finds a bigram brings its idf along instead of a second cache miss in the idf table.
-   */
-  private readonly keys: Int32Array;
-  private readonly weights: Float64Array;
+  /** The slots; an empty one starts with -1. */
+  private readonly slots: Int32Array;
   private readonly mask: number;
+  /** Whether slots are packed (two int32) or wide (four). */
+  private readonly packed: boolean;
+  /** Packed: the number of word keys (a pair is a * words + b), and the bits of the id below its ref. */
+  private readonly words: number;
+  private readonly idBits: number;
+  private readonly idMask: number;
 
-  /** `weightOf(id)` is stored with each pair (the idf of its feature; absent: 0). */
-  constructor(pairs: ReadonlyArray<readonly [number, number, number]>, weightOf?: (id: number) => number) {
+  /**
+   * `pairs` are (a, b, id), each key below `words`. With `weights`, each pair's idf ref is stored
+   * with it (weightAt); else weightAt is 0.
+   */
+  constructor(
+    pairs: ReadonlyArray<readonly [number, number, number]>,
+    words: number,
+    private readonly weights: WeightTable = NO_WEIGHTS
+  ) {
+    let maxId = 0;
+    for (const pair of pairs) maxId = Math.max(maxId, pair[2]);
+    this.words = Math.max(1, words);
+    this.idBits = 32 - Math.clz32(maxId);
+    this.idMask = 2 ** this.idBits - 1;
+    const refBits = 32 - Math.clz32(weights.values.length - 1);
+    this.packed = this.words * this.words <= 2 ** 31 && this.idBits + refBits <= 32;
     let size = 16;
     while (size < pairs.length * 2) size *= 2;
     this.mask = size - 1;
-    const buffer = new ArrayBuffer(size * PAIR_SLOT_BYTES);
-    this.keys = new Int32Array(buffer).fill(-1);
-    this.weights = new Float64Array(buffer);
+    const stride = this.packed ? 2 : 4;
+    const slots = new Int32Array(size * stride).fill(-1);
     for (const [a, b, id] of pairs) {
-      let slot = this.slotOf(a, b);
-      while (this.keys[slot * PAIR_SLOT_INTS] !== -1) slot = (slot + 1) & this.mask;
-      this.keys[slot * PAIR_SLOT_INTS] = a;
-      this.keys[slot * PAIR_SLOT_INTS + 1] = b;
-      this.keys[slot * PAIR_SLOT_INTS + 2] = id;
-      this.weights[slot * PAIR_SLOT_DOUBLES + 2] = weightOf ? weightOf(id) : 0;
+      const ref = weights === NO_WEIGHTS ? 0 : weights.refs[id];
+      if (this.packed) {
+        const key = a * this.words + b;
+        let slot = this.packedSlotOf(key);
+        while (slots[slot * 2] !== -1) slot = (slot + 1) & this.mask;
+        slots[slot * 2] = key;
+        slots[slot * 2 + 1] = id | (ref << this.idBits);
+      } else {
+        let slot = this.wideSlotOf(a, b);
+        while (slots[slot * 4] !== -1) slot = (slot + 1) & this.mask;
+        slots[slot * 4] = a;
+        slots[slot * 4 + 1] = b;
+        slots[slot * 4 + 2] = id;
+        slots[slot * 4 + 3] = ref;
+      }
     }
+    this.slots = slots;
   }
 
-  private slotOf(a: number, b: number): number {
+  private packedSlotOf(key: number): number {
+    const h = Math.imul(key, 0x9e3779b1);
+    return (h ^ (h >>> 15)) & this.mask;
+  }
+
+  private wideSlotOf(a: number, b: number): number {
     const h = Math.imul(a, 0x9e3779b1) ^ Math.imul(b + 0x7f4a7c15, 0x85ebca77);
     return (h ^ (h >>> 15)) & this.mask;
   }
 
-  /** The slot of (a, b); -1 when there is none. */
+  /** The slot of (a, b) (keys ≥ 0); -1 when there is none. */
   find(a: number, b: number): number {
-    const keys = this.keys;
-    for (let slot = this.slotOf(a, b); ; slot = (slot + 1) & this.mask) {
-      const first = keys[slot * PAIR_SLOT_INTS];
+    const slots = this.slots;
+    if (this.packed) {
+      const key = a * this.words + b;
+      for (let slot = this.packedSlotOf(key); ; slot = (slot + 1) & this.mask) {
+        const first = slots[slot * 2];
+        if (first === key) return slot;
+        if (first === -1) return -1;
+      }
+    }
+    for (let slot = this.wideSlotOf(a, b); ; slot = (slot + 1) & this.mask) {
+      const first = slots[slot * 4];
       if (first === -1) return -1;
-      if (first === a && keys[slot * PAIR_SLOT_INTS + 1] === b) return slot;
+      if (first === a && slots[slot * 4 + 1] === b) return slot;
     }
   }
 
   /** The id of the pair in `slot` (found by find). */
   idAt(slot: number): number {
-    return this.keys[slot * PAIR_SLOT_INTS + 2];
+    return this.packed ? this.slots[slot * 2 + 1] & this.idMask : this.slots[slot * 4 + 2];
   }
 
   /** The weight stored with the pair in `slot`. */
   weightAt(slot: number): number {
-    return this.weights[slot * PAIR_SLOT_DOUBLES + 2];
+    const ref = this.packed ? this.slots[slot * 2 + 1] >>> this.idBits : this.slots[slot * 4 + 3];
+    return this.weights.values[ref];
   }
 
-  /** The id of (a, b); -1 when there is none. */
+  /** The id of (a, b) (keys ≥ 0); -1 when there is none. */
   get(a: number, b: number): number {
     const slot = this.find(a, b);
     return slot < 0 ? -1 : this.idAt(slot);
   }
 }
 
-/** A PairTable slot: three int32 and a float64, 8-byte aligned. */
-const PAIR_SLOT_BYTES = 24;
-const PAIR_SLOT_INTS = PAIR_SLOT_BYTES / 4;
-const PAIR_SLOT_DOUBLES = PAIR_SLOT_BYTES / 8;
+const NO_WEIGHTS = new WeightTable(Float64Array.of(0));
 
 /**
  * Serving: ids are vocabulary columns. Words of the vocabulary's word and lead features are a
@@ -681,7 +825,8 @@ function vocabularyIds(
   options: FeaturizerOptions,
   vocabulary: readonly string[],
   index: ReadonlyMap<string, number>,
-  idf: Float64Array
+  idf: Float64Array,
+  cachedWords: number
 ): FeatureIds {
   const lookup = (feature: string) => index.get(feature) ?? -1;
   const hasUnigrams = options.wordNgrams.includes(1);
@@ -709,19 +854,40 @@ function vocabularyIds(
       else if (parts.length === 2) leadBigrams.push([knownEntry(parts[0]), knownEntry(parts[1]), column]);
     }
   });
+  const weights = new WeightTable(idf);
   const bigramTable = new PairTable(
     bigrams.map(([a, b, column]) => [a.key, b.key, column]),
-    (column) => idf[column]
+    known.size,
+    weights
   );
-  const leadBigramTable = new PairTable(leadBigrams.map(([a, b, column]) => [a.key, b.key, column]));
-  const table = new WordTable<WordEntry>((w) => newEntry(w, hasUnigrams ? lookup(w) : -1, -1, -1), CHAR_CACHE_WORDS);
+  const leadBigramTable = new PairTable(leadBigrams.map(([a, b, column]) => [a.key, b.key, column]), known.size);
+  const pool = new GramPool();
+  const table = new WordTable<WordEntry>(
+    (w) => newEntry(w, hasUnigrams ? lookup(w) : -1, -1, -1),
+    cachedWords,
+    // The grams go with the cached words; every word (a forgotten one may still be in the row
+    // being read) finds its grams again when next met.
+    (entries) => {
+      pool.clear();
+      for (const entry of entries) entry.gramAt = -1;
+    }
+  );
   for (const entry of known.values()) table.addPermanent(entry);
   return {
     tokens: (text, out, masked) => {
       if (masked !== undefined) table.scan(masked.toLowerCase(), out);
       else if (!table.scanIfMaskedAsIs(text, out)) table.scan(masker.mask(text).toLowerCase(), out);
     },
-    chars: (entry) => (entry.chars ??= charIds(entry.text, options.charNgrams, lookup)),
+    chars(entry) {
+      if (entry.gramAt < 0) {
+        const found = charIds(entry.text, options.charNgrams, lookup);
+        entry.gramAt = pool.add(found, weights);
+        entry.gramCount = found.length;
+      }
+      return entry.gramCount;
+    },
+    pool,
+    weights,
     bigrams(entries, count, ids, weights) {
       for (let i = 0; i + 1 < count; i++) {
         const a = entries[i].key;
@@ -895,7 +1061,11 @@ export interface Featurizer {
 
 export class FeaturizerVersionError extends Error {}
 
-export function createFeaturizer(params: FeaturizerParams): Featurizer {
+/**
+ * The featurizer of a model's parameters. `cachedWords`: how many words outside the vocabulary
+ * it remembers the character n-grams of before it forgets them all (tests make it small).
+ */
+export function createFeaturizer(params: FeaturizerParams, cachedWords = CHAR_CACHE_WORDS): Featurizer {
   if (params.version !== FEATURIZER_VERSION || params.maskingVersion !== MASKING_VERSION) {
     throw new FeaturizerVersionError(
       `model featurizes with v${params.version} (masking v${params.maskingVersion}); ` +
@@ -908,7 +1078,7 @@ export function createFeaturizer(params: FeaturizerParams): Featurizer {
   const sublinear = params.options.sublinearTf ?? true;
   const lengths = Float64Array.of(1, 1, 1, params.options.leadWeight ?? 0.5);
   const dimension = params.vocabulary.length;
-  const counter = new FeatureCounter(params.options, vocabularyIds(params.options, params.vocabulary, index, idf), idf);
+  const counter = new FeatureCounter(params.options, vocabularyIds(params.options, params.vocabulary, index, idf, cachedWords), idf);
   const weights: RowWeights = { sublinear, lengths };
   return {
     params,

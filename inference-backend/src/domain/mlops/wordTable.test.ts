@@ -124,6 +124,21 @@ describe('WordTable', () => {
     expect(out[0]).toBe(out[2]);
     expect(created).toEqual(['reset', 'password']);
   });
+
+  it('When the cached words are forgotten, then the hook is told every entry first, and the permanent ones stay', () => {
+    const told: string[][] = [];
+    const table = new WordTable((text) => ({ text }), 2, (entries) => told.push(entries.map((e) => e.text)));
+    const permanent = { text: 'vpn' };
+    table.addPermanent(permanent);
+    const out: Array<{ text: string }> = [];
+    expect(table.scanIfMaskedAsIs('vpn drops again', out)).toBe(true);
+    expect(told).toEqual([]);
+    // A third cached word: the two before it are forgotten.
+    expect(table.scanIfMaskedAsIs('vpn down', out)).toBe(true);
+    expect(told).toEqual([['vpn', 'drops', 'again']]);
+    expect(out[0]).toBe(permanent);
+    expect(out.map((e) => e.text)).toEqual(['vpn', 'down']);
+  });
 });
 
 describe('isMaskedAsIs', () => {

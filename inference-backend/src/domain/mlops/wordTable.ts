@@ -78,9 +78,14 @@ export class WordTable<T extends { readonly text: string }> {
   private permanent = 0;
   private permanentChars = 0;
 
+  /**
+   * `forgetting` is told every entry, permanent and cached, each time the cached ones are about to
+   * be forgotten (what hangs off them may go too).
+   */
   constructor(
     private readonly create: (word: string) => T,
-    private readonly cacheSize: number
+    private readonly cacheSize: number,
+    private readonly forgetting?: (entries: readonly T[]) => void
   ) {}
 
   /** Adds an entry that is never forgotten; only before the first scan. */
@@ -229,6 +234,7 @@ export class WordTable<T extends { readonly text: string }> {
   }
 
   private forgetCached(): void {
+    this.forgetting?.(this.entries);
     this.entries.length = this.permanent;
     // The permanent entries' characters come first in the pool: the cached ones' are dropped.
     this.charsUsed = this.permanentChars;
