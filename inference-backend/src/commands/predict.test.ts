@@ -3,11 +3,11 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { readTableFile } from '../adapters/files/csv';
+import { readTableFile, toCsvRow } from '../adapters/files/csv';
 import { OnnxClassifier } from '../adapters/onnx/onnxClassifier';
 import { loadModel } from '../adapters/registry/modelRegistry';
 import type { ModelManifest } from '../domain/mlops/manifest';
-import { loadClassifiers, predictTable, runPredict } from './predict';
+import { confidenceText, loadClassifiers, predictTable, runPredict } from './predict';
 import type { CommandIo } from './commandInput';
 
 /** A model and what predict gave with it before the throughput work of issue 9; see fixtures/predict/README.md. */
@@ -89,5 +89,67 @@ describe('nocai predict on the golden fixture', () => {
     await Promise.all(classifiers.map((c) => c.close()));
     expect(first).toBe(expectedCsv());
     expect(second).toBe(expectedCsv());
+  });
+});
+
+describe('predictTable output', () => {
+  it('When cells need quoting or start like formulas, then each line is what toCsvRow writes for the row and its prediction', async () => {
+    const table = await readTableFile(INPUT);
+    const odd = ['=cmd|calc', '-0.5', 'a, "quoted" and\nbroken\r\nline', '@admin', '', '\tstart'];
+    table.columns.push('note');
+    table.rows.forEach((row, i) => {
+      row.note = odd[i % odd.length];
+      if (i % 5 === 0) row.text = `${odd[i % odd.length]} ${row.text}`;
+    });
+    const classifiers = await loadClassifiers(MODELS);
+    const csv = await predictTable(table, classifiers, { text: ['text', 'note'] });
+    const [classifier] = classifiers;
+    const predicted = await classifier.predict(table.rows.map((r) => ({ text: `${r.text} ${r.note}`, context: {} })));
+    await classifier.close();
+    const name = classifier.manifest.name;
+    const expected = [
+      toCsvRow([...table.columns, name, `${name}_confidence`]),
+      ...table.rows.map((row, i) =>
+        toCsvRow([...table.columns.map((c) => row[c]), predicted[i].label, predicted[i].confidence.toFixed(4)])
+      ),
+    ];
+    expect(csv).toBe(`${expected.join('\n')}\n`);
+  });
+});
+
+describe('confidenceText', () => {
+  const f32 = new Float32Array(1);
+  const bits = new Int32Array(f32.buffer);
+  /** The float32 `steps` ulps from `x` (x ≥ 0). */
+  const nextFloat32 = (x: number, steps: number) => {
+    f32[0] = x;
+    bits[0] += steps;
+    return f32[0];
+  };
+
+  it('When a float32 probability lies on or next to a rounding tie, then it prints what toFixed(4) prints', () => {
+    // The float32 values that are exact ties at 4 decimals are the odd multiples of 1/32 (0.03125 → 0.0313).
+    for (let k = 1; k < 32; k += 2) {
+      for (let step = -3; step <= 3; step++) {
+        const x = nextFloat32(k / 32, step);
+        expect(confidenceText(x)).toBe(x.toFixed(4));
+      }
+    }
+    // The float32 neighbours of the decimal ties n + 0.5 (in units of 1e-4).
+    for (let n = 0; n < 10_000; n += 7) {
+      for (let step = -2; step <= 2; step++) {
+        const x = nextFloat32(Math.fround((n + 0.5) / 10_000), step);
+        expect(confidenceText(x)).toBe(x.toFixed(4));
+      }
+    }
+    for (const x of [0, -0, 1, Math.fround(0.99995), Math.fround(0.00005), 1.4e-45]) {
+      expect(confidenceText(x)).toBe(x.toFixed(4));
+    }
+  });
+
+  it('When a value is not a float32 probability, then it is written as toCsvRow writes its toFixed(4)', () => {
+    for (const x of [0.1, 1 / 3, 1.5, -0.25, Number.NaN, Number.NEGATIVE_INFINITY, Number.POSITIVE_INFINITY]) {
+      expect(confidenceText(x)).toBe(toCsvRow([x.toFixed(4)]));
+    }
   });
 });

@@ -2,7 +2,14 @@ import { Option } from 'commander';
 import type { Command } from 'commander';
 import { readdir, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { DEFAULT_MAX_CELL_CHARS, printable, printablePath, readTableFile, toCsvRow } from '../adapters/files/csv';
+import {
+  csvField,
+  DEFAULT_MAX_CELL_CHARS,
+  printable,
+  printablePath,
+  readTableFile,
+  toCsvRow,
+} from '../adapters/files/csv';
 import type { Table } from '../adapters/files/csv';
 import { OnnxClassifier, TEXT_CLASSIFIER_KIND, textClassifierManifestProblem } from '../adapters/onnx/onnxClassifier';
 import {
@@ -205,13 +212,40 @@ export async function predictTable(
     }
     predictions.push({ labels, best, confidence });
   }
-  const lines = [toCsvRow(header)];
-  table.rows.forEach((row, i) => {
-    const values: string[] = kept.map((c) => row[c] ?? '');
-    for (const p of predictions) values.push(p.labels[p.best[i]], p.confidence[i].toFixed(4));
-    lines.push(toCsvRow(values));
-  });
+  // Each label's field once, not a regex test per row; the input's own cells still go through csvField.
+  const labelFields = predictions.map((p) => p.labels.map((label) => csvField(label)));
+  const lines: string[] = new Array<string>(table.rows.length + 1);
+  lines[0] = toCsvRow(header);
+  for (let i = 0; i < table.rows.length; i++) {
+    const row = table.rows[i];
+    let line = kept.length > 0 ? csvField(row[kept[0]] ?? '') : '';
+    for (let c = 1; c < kept.length; c++) line += `,${csvField(row[kept[c]] ?? '')}`;
+    for (let m = 0; m < predictions.length; m++) {
+      const p = predictions[m];
+      const fields = `${labelFields[m][p.best[i]]},${confidenceText(p.confidence[i])}`;
+      line = kept.length > 0 || m > 0 ? `${line},${fields}` : fields;
+    }
+    lines[i + 1] = line;
+  }
   return `${lines.join('\n')}\n`;
+}
+
+/** `x.toFixed(4)` for the 10,001 values it can print for a probability, each made when first met. */
+const FIXED_4: Array<string | undefined> = new Array<string | undefined>(10_001).fill(undefined);
+
+/**
+ * A confidence as predict writes it: `x.toFixed(4)` as a CSV field, the same characters without
+ * a toFixed call per row. For a float32 `x` (a probability from the graph), x × 10^4 is exact in
+ * a double (24 + 14 significant bits), so Math.round picks the integer toFixed picks: the nearest,
+ * and the larger on a tie (x = 0.03125 prints 0.0313). Checked against toFixed(4) for every
+ * float32 in [0, 1] once (issue 9); the tests keep the ties and their neighbours.
+ */
+export function confidenceText(x: number): string {
+  if (x >= 0 && x <= 1 && Math.fround(x) === x) {
+    const n = Math.round(x * 10_000);
+    return (FIXED_4[n] ??= (n / 10_000).toFixed(4));
+  }
+  return csvField(x.toFixed(4));
 }
 
 /** `nocai predict`: the input file through every text classifier of the model folder (see predictTable). */

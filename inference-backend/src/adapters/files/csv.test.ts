@@ -69,6 +69,42 @@ describe('csvToTable', () => {
     });
   });
 
+  it('When quoted cells hold LF, CRLF and lone CR line breaks, then each counts once in the lines errors name', () => {
+    // Line 1 header; the record on line 2 spans 2-5 (LF, CRLF, lone CR inside); line 6 is short.
+    expect(() => csvToTable('a,b\n"x\ny\r\nz\rw",1\n3\n')).toThrow('line 6 has 1 cells but the header has 2');
+    // Doubled quotes and text after the closing quote do not end the cell early.
+    expect(csvToTable('a,b\n"say ""hi""\n"x,2\r\n"\r",3\n')).toEqual({
+      columns: ['a', 'b'],
+      rows: [
+        { a: 'say "hi"\nx', b: '2' },
+        { a: '\r', b: '3' },
+      ],
+    });
+  });
+
+  it('When rows end with lone CRs or the text ends without a line break or after a comma, then every cell is read', () => {
+    expect(csvToTable('a,b\r1,2\r3,').rows).toEqual([
+      { a: '1', b: '2' },
+      { a: '3', b: '' },
+    ]);
+  });
+
+  it('When a short row comes before a quoted cell that never closes, then the unclosed cell is the error', () => {
+    expect(() => csvToTable('a,b\n1\n2,3\n"open,4\n')).toThrow('line 4 opens a quoted cell that is never closed');
+  });
+
+  it('When two columns share a name or a column is named __proto__, then the rows hold them as own values', () => {
+    const table = csvToTable('a,a,__proto__,constructor\n1,2,3,4\n');
+    expect(table.columns).toEqual(['a', 'a', '__proto__', 'constructor']);
+    const [row] = table.rows;
+    expect(Object.getPrototypeOf(row)).toBe(Object.prototype);
+    expect(Object.entries(row)).toEqual([
+      ['a', '2'],
+      ['__proto__', '3'],
+      ['constructor', '4'],
+    ]);
+  });
+
   it('When a cell is 30 MB long, then it is read whole', () => {
     const cell = 'word '.repeat(6_000_000);
     expect(csvToTable(`title,team\n"${cell}",noc\n`).rows[0].title).toHaveLength(cell.length);
