@@ -48,4 +48,4 @@ if [[ -z "${INFLUX_URL:-}" ]] && ! command -v influxd >/dev/null 2>&1; then
 fi
 
 # exec: the demo receives Ctrl-C itself and stops its simulator, backend and influxd in that order.
-exec node inference-backend/dist/cli.js demo ${started_ms:+--started-at "$started_ms"} "$@"
+exec node --initial-old-space-size=128 inference-backend/dist/cli.js demo ${started_ms:+--started-at "$started_ms"} "$@"

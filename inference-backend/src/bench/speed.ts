@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { writeHeapSnapshot } from 'node:v8';
+import { getHeapSpaceStatistics, writeHeapSnapshot, type HeapSpaceInfo } from 'node:v8';
 import { INPUT, type GroundTruthIncident, type Inventory } from '@nocai/contract';
 import { InfluxClient } from '../adapters/influx/client';
 import { quoteIdentifier } from '../adapters/influx/influxql';
@@ -27,7 +27,8 @@ import { fmt, percent, progress, say } from './report';
  * Issue 13 part 8: the pipeline's speed next to InfluxDB's own, on the same data in the same run,
  * and a soak at that speed. `npm run bench:speed` runs it alone (BENCH_DAYS, default 7;
  * BENCH_SOAK_S, default 300, 0 for none; BENCH_HEAP_SNAPSHOT, a folder for heap snapshots of the
- * soak; BENCH_HEAP_GROWTH_PERCENT, V8's heap growth bound during the soak, by default the service's);
+ * soak; BENCH_HEAP_GROWTH_PERCENT, V8's heap growth bound during the soak, by default the service's;
+ * the npm script runs node with the service's --initial-old-space-size, which only a command line sets);
  * `npm run bench` runs it on its month.
  */
 export const PIPELINE_PAGE_LINES = 5000;
@@ -35,6 +36,8 @@ export const PIPELINE_PAGE_LINES = 5000;
 export const TARGET_RATIO = 0.5;
 /** Issue 13: RSS over the soak grows by less than this. */
 export const TARGET_RSS_GROWTH = 0.1;
+/** How often the soak samples RSS between its two full samples. */
+const RSS_SAMPLE_MS = 250;
 
 export interface RateFigure {
   lines: number;
@@ -155,6 +158,60 @@ export interface SoakResult {
   /** Simulated time written by the simulator and not yet behind the watermark (µs). */
   lagUs: number;
   speed: number;
+  /** The line models' prediction memos at both samples, when the classifier has them. */
+  memoStart?: LineMemoStats;
+  memoEnd?: LineMemoStats;
+  /** V8's heap by space at both samples: which space the heap grew in. */
+  spacesStart: HeapSpaceInfo[];
+  spacesEnd: HeapSpaceInfo[];
+  /** RSS over the tenth after the first and over the last tenth (rssWindows). */
+  rssEarly: RssWindow;
+  rssLate: RssWindow;
+}
+
+/** What the soak prints of a prediction memo (PredictionMemo.stats). */
+interface MemoStats {
+  inputs: number;
+  lookups: number;
+  hits: number;
+  evictions: number;
+  size: number;
+  capacity: number;
+  keyChars: number;
+  explanations: { lookups: number; hits: number; size: number };
+}
+
+type LineMemoStats = Record<string, MemoStats>;
+
+/** RSS over a window of the soak: its highest and mean sample. */
+export interface RssWindow {
+  peakBytes: number;
+  meanBytes: number;
+  samples: number;
+}
+
+/**
+ * RSS sampled through the soak (seconds since its start, bytes) summed up over the tenth after
+ * the first and over the last tenth: each spans several of V8's collection cycles, where a single
+ * sample lands anywhere between a collection and the next (the same code gave −5% to +25% from
+ * single samples).
+ */
+export function rssWindows(samples: ReadonlyArray<readonly [number, number]>, seconds: number): { early: RssWindow; late: RssWindow } {
+  const window = (from: number, to: number): RssWindow => {
+    const inside = samples.filter(([t]) => t >= from && t <= to).map(([, rss]) => rss);
+    if (inside.length === 0) return { peakBytes: 0, meanBytes: 0, samples: 0 };
+    return {
+      peakBytes: Math.max(...inside),
+      meanBytes: inside.reduce((sum, rss) => sum + rss, 0) / inside.length,
+      samples: inside.length,
+    };
+  };
+  return { early: window(seconds / 10, (2 * seconds) / 10), late: window((9 * seconds) / 10, seconds) };
+}
+
+function memoStatsOf(classifier: LineClassifier): LineMemoStats | undefined {
+  const withMemos = classifier as LineClassifier & { memoStats?: () => LineMemoStats };
+  return typeof withMemos.memoStats === 'function' ? withMemos.memoStats() : undefined;
 }
 
 /**
@@ -213,15 +270,22 @@ export async function soak(input: SoakInput): Promise<SoakResult> {
     });
     let lines = 0;
     let memoryStart: NodeJS.MemoryUsage | undefined;
+    let memoStart: LineMemoStats | undefined;
+    let spacesStart: HeapSpaceInfo[] | undefined;
     let cpuStart = process.cpuUsage();
     let linesAtStart = 0;
     const started = performance.now();
     const elapsed = () => (performance.now() - started) / 1000;
+    const rssSamples: Array<[number, number]> = [];
+    const sampler = setInterval(() => rssSamples.push([elapsed(), process.memoryUsage.rss()]), RSS_SAMPLE_MS);
+    sampler.unref();
     while (elapsed() < input.seconds) {
       const n = await Promise.race([stage.tick(), failed]);
       lines += n;
       if (!memoryStart && elapsed() >= input.seconds / 10) {
         memoryStart = process.memoryUsage();
+        memoStart = memoStatsOf(input.classifier);
+        spacesStart = getHeapSpaceStatistics();
         heapSnapshot(input.heapSnapshotDir, 'soak-tenth');
         cpuStart = process.cpuUsage();
         linesAtStart = lines;
@@ -229,8 +293,13 @@ export async function soak(input: SoakInput): Promise<SoakResult> {
       if (n === 0) await new Promise((resolve) => setTimeout(resolve, 100));
     }
     const seconds = elapsed();
+    clearInterval(sampler);
     const memoryEnd = process.memoryUsage();
+    rssSamples.push([seconds, memoryEnd.rss]);
+    const { early: rssEarly, late: rssLate } = rssWindows(rssSamples, input.seconds);
     const cpu = process.cpuUsage(cpuStart);
+    const memoEnd = memoStatsOf(input.classifier);
+    const spacesEnd = getHeapSpaceStatistics();
     heapSnapshot(input.heapSnapshotDir, 'soak-end');
     memoryStart ??= memoryEnd;
     const lagUs = flushedUntilUs - (stage.watermarkUs ?? startUs);
@@ -247,6 +316,12 @@ export async function soak(input: SoakInput): Promise<SoakResult> {
       heapGrowthPercent: input.heapGrowthPercent ?? DEFAULT_HEAP_GROWTH_PERCENT,
       lagUs,
       speed,
+      memoStart,
+      memoEnd,
+      spacesStart: spacesStart ?? spacesEnd,
+      spacesEnd,
+      rssEarly,
+      rssLate,
     };
   } finally {
     simulator.kill('SIGTERM');
@@ -274,14 +349,45 @@ export function reportSoak(result: SoakResult): void {
       `lag at the end: the watermark ${(result.lagUs / 1e6).toFixed(0)} s of simulated time behind the simulator's ` +
       `flushed time = ${(result.lagUs / 1e6 / result.speed).toFixed(1)} s of real time`
   );
+  const { rssEarly: early, rssLate: late } = result;
+  say(
+    `soak RSS over the tenth after the first → over the last tenth (sampled every ${RSS_SAMPLE_MS} ms, ` +
+      `${early.samples} and ${late.samples} samples): peak ${mb(early.peakBytes)} → ${mb(late.peakBytes)} ` +
+      `(${percent(late.peakBytes / early.peakBytes - 1)}), mean ${mb(early.meanBytes)} → ${mb(late.meanBytes)} ` +
+      `(${percent(late.meanBytes / early.meanBytes - 1)})`
+  );
   const parts = (m: NodeJS.MemoryUsage) =>
     `V8 heap ${mb(m.heapUsed)} used of ${mb(m.heapTotal)}, external ${mb(m.external)} (array buffers ${mb(m.arrayBuffers)}), ` +
     `other native ${mb(m.rss - m.heapTotal - m.external)}`;
   say(
     `soak memory after the first tenth: ${parts(result.memoryStart)}; at the end: ${parts(result.memoryEnd)}; ` +
       `CPU from the tenth to the end: ${((result.sampledCpuSeconds / result.sampledLines) * 1e6).toFixed(0)} µs/line ` +
-      `(${fmt(result.sampledLines)} lines), V8 heap growth bound ${result.heapGrowthPercent} %`
+      `(${fmt(result.sampledLines)} lines), V8 heap growth bound ${result.heapGrowthPercent} %, ` +
+      `node flags: ${process.execArgv.join(' ') || 'none'} (the service's image runs with --initial-old-space-size=128)`
   );
+  const spaces = result.spacesEnd.map((end) => {
+    const start = result.spacesStart.find((s) => s.space_name === end.space_name);
+    const used = (s: HeapSpaceInfo | undefined) => mb(s?.space_used_size ?? 0).replace(' MB', '');
+    return `${end.space_name.replace(/_space$/, '')} ${used(start)}/${mb(start?.space_size ?? 0)} → ${used(end)}/${mb(end.space_size)}`;
+  });
+  say(`soak V8 heap by space (used/size, the tenth → the end): ${spaces.join(', ')}`);
+  if (result.memoEnd) {
+    const rate = (hits: number, lookups: number) => (lookups > 0 ? percent(hits / lookups) : 'n/a');
+    for (const [model, end] of Object.entries(result.memoEnd)) {
+      const start = result.memoStart?.[model];
+      const lookups = end.lookups - (start?.lookups ?? 0);
+      const hits = end.hits - (start?.hits ?? 0);
+      const explained = end.explanations.lookups - (start?.explanations.lookups ?? 0);
+      const explainHits = end.explanations.hits - (start?.explanations.hits ?? 0);
+      say(
+        `soak ${model} prediction memo from the tenth to the end: ${fmt(end.inputs - (start?.inputs ?? 0))} inputs, ` +
+          `${fmt(lookups)} distinct per batch looked up, hit rate ${rate(hits, lookups)}, ` +
+          `${fmt(end.evictions - (start?.evictions ?? 0))} evicted; entries ${fmt(start?.size ?? 0)} → ${fmt(end.size)} ` +
+          `of ${fmt(end.capacity)} (keys ${end.size > 0 ? (end.keyChars / end.size).toFixed(0) : 0} code units on average); explanations hit rate ${rate(explainHits, explained)}, ` +
+          `${fmt(start?.explanations.size ?? 0)} → ${fmt(end.explanations.size)} kept`
+      );
+    }
+  }
 }
 
 /** The speed benches' data: `days` of the 4-site simulation (seed 42) ending at `endUs`, written to `inputDb`. */

@@ -9,7 +9,7 @@ import type { LineClassification, LineClassifier, LineInput } from '../pipeline/
 import type { MttrInput, MttrPrediction, MttrPredictor, TextRouter, TextRouterInput, TextRouting } from './ports';
 import type { Explanation } from '@nocai/contract';
 import { words, wordsOfMasked, type FeatureInput } from '../domain/mlops/featurizer';
-import { PredictionMemo } from '../adapters/onnx/predictionMemo';
+import { PredictionMemo, type MemoStats } from '../adapters/onnx/predictionMemo';
 import { fitsBuiltInSlot, isImportedManifest } from '../domain/mlops/importedModel';
 import { ImportedModel } from '../adapters/onnx/importedModel';
 import type { StoredModel } from '../adapters/registry/modelRegistry';
@@ -206,6 +206,11 @@ export class OnnxLineClassifier implements LineClassifier {
           : undefined,
       };
     });
+  }
+
+  /** How often each model's memo found its inputs (the soak prints them). */
+  memoStats(): { eventClass: MemoStats; decision: MemoStats } {
+    return { eventClass: this.eventClass.stats, decision: this.decision.stats };
   }
 
   /**
