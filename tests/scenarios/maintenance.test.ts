@@ -25,7 +25,7 @@ describe('maintenance stage through the real pipeline (simulator → influxd →
   beforeAll(async () => {
     modelsDir = mkdtempSync(join(tmpdir(), 'nocai-maintenance-models-'));
     await trainMaintenanceModel(modelsDir, { seed: 7 });
-  }, 300_000);
+  }, 900_000);
   afterAll(async () => {
     await run?.backend.stop();
     rmSync(modelsDir, { recursive: true, force: true });
