@@ -9,7 +9,7 @@ import { FaultProxy } from '../support/faultProxy';
 import { freshDatabase, testInfluxUrl } from '../support/influx';
 import { startTestBackend, TEST_TOKEN, type TestBackend } from '../support/service';
 import { syslogLineProtocol } from '../support/syslog';
-import { waitFor } from '../support/wait';
+import { waitFor, waitForCount } from '../support/wait';
 
 const json = async <T>(res: Response): Promise<T> => (await res.json()) as T;
 type ErrorBody = { error: { code: string; message: string } };
@@ -209,6 +209,27 @@ describe('concurrent writers', () => {
   });
   afterAll(() => backend?.stop());
 
+  /**
+   * The rows of `influxql` once at least `expected` are visible. InfluxDB 1.x answers a write only
+   * once it is stored, yet a read right after many concurrent writes has been seen to miss one of
+   * them for a moment on a loaded machine (CI: 1,999 of 2,000; influxdata/influxdb#10208 shows the
+   * same transient shortfall). A point really lost never shows up and fails the wait; one stored
+   * twice is caught by the exact counts the tests assert.
+   */
+  async function storedRows(influxql: string, expected: number, what: string): Promise<Array<Record<string, unknown>>> {
+    let rows: Array<Record<string, unknown>> = [];
+    await waitForCount(
+      async () => {
+        rows = (await backend.influx.client.query(backend.outputDb, influxql))[0]?.rows ?? [];
+        return rows.length;
+      },
+      expected,
+      what,
+      30_000
+    );
+    return rows;
+  }
+
   async function inParallel<T>(clients: number, total: number, job: (i: number) => Promise<T>): Promise<T[]> {
     const results: T[] = [];
     let next = 0;
@@ -228,8 +249,9 @@ describe('concurrent writers', () => {
     });
     const ids = acknowledged.filter((id): id is string => id !== undefined);
     expect(ids.length).toBe(2000);
-    const stored = await backend.influx.client.query(backend.outputDb, `SELECT ticket_id FROM aiops_tickets WHERE "source" = 'complaint'`);
-    const storedIds = (stored[0]?.rows ?? []).map((r) => String(r.ticket_id));
+    const storedIds = (
+      await storedRows(`SELECT ticket_id FROM aiops_tickets WHERE "source" = 'complaint'`, ids.length, 'the acknowledged complaints')
+    ).map((r) => String(r.ticket_id));
     expect(storedIds.length).toBe(ids.length);
     expect(new Set(storedIds)).toEqual(new Set(ids));
   });
@@ -246,11 +268,9 @@ describe('concurrent writers', () => {
       return res.status;
     });
     expect(statuses.filter((s) => s === 200)).toHaveLength(200);
-    const stored = await backend.influx.client.query(
-      backend.outputDb,
-      `SELECT "comment" FROM aiops_feedback WHERE ticket_id = '${ticket.id}'`
-    );
-    const comments = (stored[0]?.rows ?? []).map((r) => String(r.comment));
+    const comments = (
+      await storedRows(`SELECT "comment" FROM aiops_feedback WHERE ticket_id = '${ticket.id}'`, 200, 'the acknowledged verdicts')
+    ).map((r) => String(r.comment));
     expect(comments).toHaveLength(200);
     expect(new Set(comments).size).toBe(200);
   });
