@@ -42,6 +42,12 @@ import { fitTail, tailProbability, tailQuantile } from './tailFit';
  * 3. Routine daily events: when, on each of the last `seasonDays` days, the evidence within
  *    `seasonToleranceMs` of this time of day was at least `seasonExplainedFraction` of today's,
  *    today's is reduced by it (a backup every night at about 03:00 is not an anomaly).
+ *    Flat lines: a run of one exact value (a disk that stopped writing, a stuck sensor) at least
+ *    `flatlineMinRun` samples long is scored by how long it is against the runs the series showed
+ *    before (the position in its run of each of the last `calibrationSamples` samples; a run is
+ *    learnt once it ends), as a tail probability (tailFit.ts) turned into the summed evidence that
+ *    has the same chance (three independent statistics), and the sample's evidence is the larger of
+ *    the two. As the run goes on it escalates in steps of `escalationRatio`, like any episode.
  * 4. One alarm per episode: a sample only scores when its evidence beats every sample of the last
  *    `suppressionSamples`, by `escalationRatio` times once one of them was evidence (alarmEpisodes.ts);
  *    the rest of an ongoing anomaly scores 0 (NAB credits a window once, for its earliest detection,
@@ -81,6 +87,8 @@ export interface AnomalyDetectorSettings {
   seasonToleranceMs: number;
   /** How much of today's evidence yesterday's must reach to count as routine. */
   seasonExplainedFraction: number;
+  /** Runs of one exact value shorter than this are not scored as flat lines; 0: off. */
+  flatlineMinRun: number;
   /** Samples learnt before any score. */
   warmupSamples: number;
   /** A step longer than this many typical intervals is a gap. */
@@ -90,7 +98,7 @@ export interface AnomalyDetectorSettings {
 }
 
 /**
- * The five settings of ANOMALY_SETTINGS_GRID are the candidate NAB's procedure picks on the 17 AWS
+ * The six settings of ANOMALY_SETTINGS_GRID are the candidate NAB's procedure picks on the 17 AWS
  * series (nabCv.ts; all 17 leave-one-series-out folds pick it too). The others were set
  * while designing the detector on the same 17 series, so the held-out figure is a little
  * optimistic about them.
@@ -106,6 +114,7 @@ export const DEFAULT_ANOMALY_SETTINGS: AnomalyDetectorSettings = {
   seasonDays: 3,
   seasonToleranceMs: 30 * 60_000,
   seasonExplainedFraction: 0.5,
+  flatlineMinRun: 36,
   warmupSamples: 30,
   gapIntervals: 5,
   kind: 'auto',
@@ -167,6 +176,19 @@ export interface AnomalyDetectorState {
   evidenceCapacity: number;
   /** Past scores before suppression. */
   scores: RingWindow;
+  /**
+   * Flat lines (absent in states saved before they were scored): the last value scored, how many
+   * samples in a row before it had the same value, the evidence the run last escalated to, and
+   * each past sample's position in its run (a run enters it when it ends).
+   */
+  flatline?: FlatlineState;
+}
+
+export interface FlatlineState {
+  last: number;
+  run: number;
+  held: number;
+  positions: SortedWindow;
 }
 
 export interface AnomalyPoint {
@@ -292,6 +314,54 @@ function withinReach(sorted: ArrayLike<number>, x: number): number {
   return Math.min(top, Math.max(bottom, x));
 }
 
+/** P(Gamma(3, 1) ≥ t): the chance that −ln of a product of three independent uniform probabilities reaches t. */
+function gamma3Tail(t: number): number {
+  return Math.exp(-t) * (1 + t + (t * t) / 2);
+}
+
+/** Decades of evidence summed over the three statistics whose chance under independence is p. */
+export function evidenceOfProbability(p: number): number {
+  if (!(p < 1)) return 0;
+  let lo = 0;
+  let hi = 1000;
+  for (let i = 0; i < 50; i++) {
+    const mid = (lo + hi) / 2;
+    if (gamma3Tail(mid) > p) lo = mid;
+    else hi = mid;
+  }
+  return lo / Math.LN10;
+}
+
+/**
+ * A flat line's evidence (step 3 of the header): the run of x so far against the runs before it.
+ * The probability is floored at CALIBRATION_CAP_PROBABILITY (6.8 decades), so that a series
+ * that stopped for good pages once or twice, not on every step of an ever longer run.
+ */
+function flatlineEvidence(state: AnomalyDetectorState, x: number, settings: AnomalyDetectorSettings): number {
+  const flat = (state.flatline ??= { last: x, run: -1, held: 0, positions: createSortedWindow() });
+  if (x === flat.last) flat.run++;
+  else {
+    // The run that ended is learnt now, each of its samples at its position in it.
+    for (let position = Math.max(0, flat.run + 1 - settings.calibrationSamples); position <= flat.run; position++)
+      pushValue(flat.positions, settings.calibrationSamples, position);
+    flat.last = x;
+    flat.run = 0;
+    flat.held = 0;
+  }
+  const past = sortedValues(flat.positions);
+  if (flat.run + 1 < settings.flatlineMinRun || past.length < settings.warmupSamples) return 0;
+  const tail = fitTail(past, settings.tailFraction);
+  if (!tail) return 0;
+  // Positions are whole samples: a history of short runs still has a tail one sample wide.
+  tail.scale = Math.max(tail.scale, 1);
+  const p = tailProbability(past, flat.run, settings.tailFraction, tail);
+  const evidence = evidenceOfProbability(Math.max(CALIBRATION_CAP_PROBABILITY, p));
+  // Held until it grows escalationRatio-fold: each step of a lengthening run is an escalation of
+  // its episode (alarmEpisodes.ts), where growing a little every sample would be none.
+  if (evidence > flat.held * Math.max(1, settings.escalationRatio)) flat.held = evidence;
+  return flat.held;
+}
+
 const finiteStatistic = (v: number) => (Number.isFinite(v) ? Math.min(MAX_STATISTIC, v) : MAX_STATISTIC);
 
 /** Discounts evidence that the same time of day showed on each of the last days. */
@@ -384,6 +454,7 @@ export function update(
       pushValue(state.calibration[i], settings.calibrationSamples, learnt);
     });
     evidence = seasonalDiscount(state, evidence, settings);
+    if (settings.flatlineMinRun > 0) evidence = Math.max(evidence, flatlineEvidence(state, x, settings));
   }
   pushValue(state.baseline, settings.baselineSamples, x);
   const learnt = state.history.length >= settings.warmupSamples ? withinReach(sortedValues(state.history), x) : x;
@@ -417,7 +488,7 @@ export function scoreSeries(
 /** An AnomalyDetectorState as persisted: plain JSON, the windows' rings as base64 Float32. */
 export interface EncodedDetectorState extends Omit<
   AnomalyDetectorState,
-  'version' | 'baseline' | 'history' | 'calibration' | 'evidence' | 'scores'
+  'version' | 'baseline' | 'history' | 'calibration' | 'evidence' | 'scores' | 'flatline'
 > {
   version: 2;
   baseline: EncodedWindow;
@@ -425,16 +496,20 @@ export interface EncodedDetectorState extends Omit<
   calibration: EncodedWindow[];
   evidence: EncodedWindow;
   scores: EncodedWindow;
+  /** Absent in states saved before flat lines were scored (they start learning runs on load). */
+  flatline?: Omit<FlatlineState, 'positions'> & { positions: EncodedWindow };
 }
 
 export function encodeState(state: AnomalyDetectorState): EncodedDetectorState {
+  const { flatline, ...rest } = state;
   return {
-    ...state,
+    ...rest,
     baseline: encodeSorted(state.baseline),
     history: encodeSorted(state.history),
     calibration: state.calibration.map(encodeSorted),
     evidence: encodeWindow(state.evidence),
     scores: encodeWindow(state.scores),
+    ...(flatline && { flatline: { ...flatline, positions: encodeSorted(flatline.positions) } }),
   };
 }
 
@@ -444,8 +519,9 @@ export function encodeState(state: AnomalyDetectorState): EncodedDetectorState {
  * first scores after the upgrade may differ from the old code's in the 7th digit).
  */
 export function decodeState(saved: EncodedDetectorState | VersionOneState): AnomalyDetectorState {
+  const { flatline, ...rest } = saved.version === 2 ? saved : { ...saved, flatline: undefined };
   return {
-    ...saved,
+    ...rest,
     version: 2,
     recent: saved.recent.map(Math.fround),
     baseline: decodeSorted(saved.baseline),
@@ -453,11 +529,12 @@ export function decodeState(saved: EncodedDetectorState | VersionOneState): Anom
     calibration: saved.calibration.map(decodeSorted),
     evidence: decodeWindow(saved.evidence),
     scores: decodeWindow(saved.scores),
+    ...(flatline && { flatline: { ...flatline, positions: decodeSorted(flatline.positions) } }),
   };
 }
 type VersionOneState = Omit<
   EncodedDetectorState,
-  'version' | 'baseline' | 'history' | 'calibration' | 'evidence' | 'scores'
+  'version' | 'baseline' | 'history' | 'calibration' | 'evidence' | 'scores' | 'flatline'
 > & {
   version: 1;
   baseline: VersionOneWindow;
@@ -470,5 +547,6 @@ type VersionOneState = Omit<
 /** Bytes the state holds in memory: its windows' typed arrays and the short arrays (8 bytes a number). */
 export function stateBytes(state: AnomalyDetectorState): number {
   const windows = [state.baseline, state.history, ...state.calibration, state.evidence, state.scores];
+  if (state.flatline) windows.push(state.flatline.positions);
   return windows.reduce((sum, w) => sum + windowBytes(w), 0) + 8 * (state.stepsMs.length + state.recent.length);
 }

@@ -29,19 +29,27 @@ export type SettingsCandidate = Partial<AnomalyDetectorSettings>;
 
 /**
  * The candidates, defaults first so that ties keep them: the baseline's length, the level's
- * length, the suppression span, whether routine daily events are discounted, and how much an
+ * length, the suppression span, whether routine daily events are discounted, how much an
  * alarm must escalate an episode's best to page again (alarmEpisodes.ts; 1 is the rule before it
- * was added). The first four were fixed before any fold was run; every other setting stays at its
- * default.
+ * was added), and whether flat lines are scored (0: the detector before they were). The first four
+ * were fixed before any fold was run; every other setting stays at its default.
  */
 export const ANOMALY_SETTINGS_GRID: readonly SettingsCandidate[] = (() => {
   const grid: SettingsCandidate[] = [];
-  for (const escalationRatio of [1.1, 1])
-    for (const baselineSamples of [432, 288])
-      for (const levelSamples of [12, 6])
-        for (const suppressionSamples of [300, 200])
-          for (const seasonDays of [3, 0])
-            grid.push({ baselineSamples, levelSamples, suppressionSamples, seasonDays, escalationRatio });
+  for (const flatlineMinRun of [36, 12, 0])
+    for (const escalationRatio of [1.1, 1])
+      for (const baselineSamples of [432, 288])
+        for (const levelSamples of [12, 6])
+          for (const suppressionSamples of [300, 200])
+            for (const seasonDays of [3, 0])
+              grid.push({
+                baselineSamples,
+                levelSamples,
+                suppressionSamples,
+                seasonDays,
+                escalationRatio,
+                flatlineMinRun,
+              });
   return grid;
 })();
 

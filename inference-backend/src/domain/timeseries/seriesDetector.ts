@@ -51,6 +51,9 @@ export const LIVE_DETECTOR_SETTINGS: AnomalyDetectorSettings = {
   historySamples: 1440,
   calibrationSamples: 1440,
   suppressionSamples: 60,
+  // Off: the live score is the unsuppressed evidence, so a flat line would hold the alert for as
+  // long as the metric stays flat (an idle disk's counters, a quiet night), not page once as on NAB.
+  flatlineMinRun: 0,
   kind: 'gauge',
 };
 
