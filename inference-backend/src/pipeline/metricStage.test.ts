@@ -1,3 +1,4 @@
+import { ALERT_THRESHOLDS } from '@nocai/contract';
 import type { MetricSample } from '../adapters/influx/metricSource';
 import { DEFAULT_METRIC_STAGE_OPTIONS, MetricStage, type SeriesDetector, type SkipReason } from './metricStage';
 import { MemorySink, MemoryStore } from './memoryPorts';
@@ -256,6 +257,23 @@ describe('MetricStage', () => {
     const alarms = sink.points.filter((p) => p.fields.alarm === true);
     expect(alarms).toHaveLength(1);
     expect(alarms[0].timeUs).toBe(series('x', 'h', values)[5].timeUs);
+  });
+
+  it('When a series alarms only on a rise, then a fall scored as high opens no episode and a rise does', async () => {
+    const fall = series('disk.used_percent', 'srv-1', [60, 60, 60, ...Array.from({ length: 8 }, () => 20)]).map((s) => ({
+      ...s,
+      alarmOn: 'rise' as const,
+    }));
+    const rise = series('disk.used_percent', 'srv-1', [60, 60, 60, ...Array.from({ length: 8 }, () => 99)], {
+      instance: '/var',
+    }).map((s) => ({ ...s, alarmOn: 'rise' as const }));
+    const { sink, make } = setup([...fall, ...rise], T0_MS + 20 * MINUTE_MS, { startLookbackMs: 20 * MINUTE_MS, alarmSamples: 3 });
+    await drain(make() as MetricStage<unknown>);
+    const scored = (instance: string) => sink.points.filter((p) => p.tags.instance === instance);
+    // The clean-up is still scored as unusual (Grafana shows it), it just pages nobody.
+    expect(scored('').some((p) => Number(p.fields.score) >= ALERT_THRESHOLDS.anomalyScore)).toBe(true);
+    expect(scored('').filter((p) => p.fields.alarm === true)).toHaveLength(0);
+    expect(scored('/var').filter((p) => p.fields.alarm === true)).toHaveLength(1);
   });
 
   it('When an episode goes on, then an alarm repeats every alarmRepeatMs while the score stays high, so its incident stays active', async () => {

@@ -261,10 +261,14 @@ export class MetricStage<S> {
       if (!score || ![score.score, score.expected, score.lower, score.upper].every(Number.isFinite)) continue;
       // Still learning: a model that has not seen a day cannot tell the morning rush from an anomaly.
       if (sample.timeUs - (s.firstUs ?? s.lastUs) < options.learnMs * 1000) continue;
-      s.above = score.score >= ALERT_THRESHOLDS.anomalyScore ? s.above + 1 : 0;
+      // A series that only faults one way (a disk filling, not one cleaned up) opens no episode the other way.
+      const harmful =
+        sample.alarmOn === undefined || (sample.alarmOn === 'rise' ? value > score.expected : value < score.expected);
+      s.above = harmful && score.score >= ALERT_THRESHOLDS.anomalyScore ? s.above + 1 : 0;
       let alarm = false;
       const repeat =
         s.alarmed &&
+        harmful &&
         score.score >= ALERT_THRESHOLDS.anomalyScore / 2 &&
         sample.timeUs - (s.lastAlarmUs ?? 0) >= options.alarmRepeatMs * 1000;
       if ((s.above >= options.alarmSamples && !s.alarmed) || repeat) {

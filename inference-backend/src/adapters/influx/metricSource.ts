@@ -15,6 +15,8 @@ export interface MetricSample {
   /** As stored; null when the field is absent or not a number at that instant. */
   value: number | null;
   counter: boolean;
+  /** Only a value above (`rise`) or below (`fall`) the expected one opens an episode; absent: either. */
+  alarmOn?: 'rise' | 'fall';
 }
 
 /**
@@ -74,6 +76,7 @@ export class MetricSource {
             timeUs: Number(row.time),
             value: typeof raw === 'number' ? raw : null,
             counter: spec.counter,
+            ...(spec.alarmOn === 'both' ? {} : { alarmOn: spec.alarmOn }),
           });
         }
       }

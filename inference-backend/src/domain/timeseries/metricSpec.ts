@@ -1,25 +1,32 @@
 /**
  * Which Telegraf series the metric stage scores: `measurement.field`, optionally `:counter` (a
- * monotonically increasing total such as `net.bytes_recv`, scored as a rate per second) and a tag
+ * monotonically increasing total such as `net.bytes_recv`, scored as a rate per second), then
+ * optionally `:rise` or `:fall` (only a value above, or below, what the detector expected opens an
+ * anomaly episode: a disk's use falling after a clean-up is unusual but no fault), and a tag
  * filter in braces (`cpu.usage_idle{cpu=cpu-total}`: one series per host, not one per core).
  *
- *   NOCAI_METRICS="cpu.usage_idle{cpu=cpu-total},mem.used_percent,net.bytes_recv:counter"
+ *   NOCAI_METRICS="cpu.usage_idle{cpu=cpu-total},disk.used_percent:rise,net.bytes_recv:counter"
  */
 export interface MetricSpec {
   measurement: string;
   field: string;
   counter: boolean;
+  /** Which side of the expected value opens an episode; every point is scored either way. */
+  alarmOn: AlarmSide;
   /** Only points whose tags equal these values. */
   where: Record<string, string>;
 }
 
 /** What the stage scores when NOCAI_METRICS is not set: Telegraf's host basics and the sensors. */
 export const DEFAULT_METRIC_SPECS =
-  'cpu.usage_idle{cpu=cpu-total},mem.used_percent,disk.used_percent,system.load1,' +
+  'cpu.usage_idle{cpu=cpu-total},mem.used_percent,disk.used_percent:rise,system.load1,' +
   'net.bytes_recv:counter,net.err_in:counter,' +
   'sensors.temperature_c,sensors.vibration_mm_s,sensors.pressure_kpa,sensors.power_w';
 
 export class MetricSpecError extends Error {}
+
+/** `both`: any unusual value; `rise` / `fall`: only one above / below the expected value. */
+export type AlarmSide = 'both' | 'rise' | 'fall';
 
 const NAME = /^[A-Za-z_][A-Za-z0-9_\-]*$/;
 
@@ -41,11 +48,11 @@ export function parseMetricSpecs(text: string): MetricSpec[] {
 }
 
 function parseOne(entry: string): MetricSpec {
-  const match = /^([^.{}:]+)\.([^{}:]+?)(:counter)?(?:\{([^}]*)\})?$/.exec(entry);
+  const match = /^([^.{}:]+)\.([^{}:]+?)(:counter)?(?::(rise|fall))?(?:\{([^}]*)\})?$/.exec(entry);
   if (!match) {
-    throw new MetricSpecError(`metric "${entry}" is not measurement.field[:counter][{tag=value,…}]`);
+    throw new MetricSpecError(`metric "${entry}" is not measurement.field[:counter][:rise|:fall][{tag=value,…}]`);
   }
-  const [, measurement, field, counter, filter] = match;
+  const [, measurement, field, counter, side, filter] = match;
   for (const name of [measurement, field]) {
     if (!NAME.test(name))
       throw new MetricSpecError(`metric "${entry}": "${name}" is not a plain measurement or field name`);
@@ -61,7 +68,7 @@ function parseOne(entry: string): MetricSpec {
     }
     where[tag] = value;
   }
-  return { measurement, field, counter: Boolean(counter), where };
+  return { measurement, field, counter: Boolean(counter), alarmOn: (side as AlarmSide | undefined) ?? 'both', where };
 }
 
 /** Commas separate specs, except inside braces (`{a=1,b=2}`). */
@@ -88,5 +95,6 @@ export function specLabel(spec: MetricSpec): string {
   const filter = Object.entries(spec.where)
     .map(([k, v]) => `${k}=${v}`)
     .join(',');
-  return `${metricName(spec)}${spec.counter ? ':counter' : ''}${filter ? `{${filter}}` : ''}`;
+  const side = spec.alarmOn === 'both' ? '' : `:${spec.alarmOn}`;
+  return `${metricName(spec)}${spec.counter ? ':counter' : ''}${side}${filter ? `{${filter}}` : ''}`;
 }
