@@ -176,9 +176,35 @@ describe('featurizer', () => {
     );
   });
 
+  it('When a word outside the vocabulary is met once, then it is not cached; met again, it is; the rows are the same either way', () => {
+    const corpus = tokenizeCorpus(docs, { minDocumentFrequency: 1 });
+    const featurizer = createFeaturizer(fitVocabulary(corpus, [0, 1, 2]));
+    // `battery` is a vocabulary word; `report`, `zqxw` and `ports` are not (their character n-grams
+    // are known in part: `port`, `rt`).
+    const input = { text: 'battery report: zqxw ports', context: {} };
+    const once = featurizer.transform(input);
+    expect(once.indices.length).toBeGreaterThan(0);
+    expect(featurizer.cachedWords()).toBe(0);
+    const batch = featurizer.transformBatch([input]);
+    expect(featurizer.cachedWords()).toBe(3);
+    expect(rowOf(batch, 0)).toEqual(once);
+    expect(featurizer.transform(input)).toEqual(once);
+    expect(featurizer.cachedWords()).toBe(3);
+    // A word twice in one row: its first occurrence is transient, its second cached.
+    const fresh = createFeaturizer(featurizer.params);
+    const twice = { text: 'zqxw batteries zqxw', context: {} };
+    const expected = createFeaturizer(featurizer.params).transformCorpus(
+      tokenizeCorpus([twice], { minDocumentFrequency: 1 }),
+      [0]
+    );
+    expect(fresh.transform(twice)).toEqual(rowOf(expected, 0));
+    expect(fresh.cachedWords()).toBe(1);
+  });
+
   it('When the vocabulary has more words than a packed bigram table holds, then serving still equals transformCorpus', () => {
     // 47,000 distinct four-letter words (past the 46,340 whose pairs fit one int32), each text twice.
-    const letters = (n: number) => Array.from({ length: 4 }, (_, k) => String.fromCharCode(97 + (Math.floor(n / 26 ** k) % 26))).join('');
+    const letters = (n: number) =>
+      Array.from({ length: 4 }, (_, k) => String.fromCharCode(97 + (Math.floor(n / 26 ** k) % 26))).join('');
     const texts = Array.from({ length: 94 }, (_, t) =>
       Array.from({ length: 500 }, (_, w) => letters((t * 500 + w) * 7919)).join(' ')
     );

@@ -196,6 +196,11 @@ interface WordEntry {
    */
   gramAt: number;
   gramCount: number;
+  /**
+   * Serving: an entry for one occurrence of a word met for the first time (see WordTable), its
+   * grams in GramPool.scratch, where the row being counted alone keeps them.
+   */
+  transient: boolean;
   /** Small-integer key of the word, by which the word before it finds their bigram; -1: in no known bigram. */
   key: number;
   /** Training: bigram ids by the key of the word after this one (serving has a PairTable). */
@@ -242,6 +247,8 @@ interface FeatureIds {
   feature(name: string): number;
   /** Every id given so far is below this (the vocabulary's size at serving time). */
   bound(): number;
+  /** Serving: how many words outside the vocabulary are cached now (training: none). */
+  cachedWords?(): number;
 }
 
 /**
@@ -359,11 +366,12 @@ class FeatureCounter {
     const pool = this.ids.pool;
     if (pool) {
       // Serving: a word's ids and their idf refs lie next to each other in one pool (GramPool).
-      const { grams } = pool;
+      const { grams: cached, scratch } = pool;
       const values = this.ids.weights?.values as Float64Array;
       for (let d = 0; d < distinct.length; d++) {
         const entry = distinct[d];
         const times = entry.timesInInput;
+        const grams = entry.transient ? scratch : cached;
         const end = entry.gramAt + 2 * entry.gramCount;
         for (let e = entry.gramAt; e < end; e += 2) {
           const id = grams[e];
@@ -610,31 +618,57 @@ class WeightTable {
  * JS objects. Emptied, never shrunk, when the word cache is forgotten.
  */
 class GramPool {
-  /** (id, ref) pairs. */
+  /** (id, ref) pairs of the cached words. */
   grams = new Int32Array(1 << 15);
   /** Int32 slots used. */
   private used = 0;
+  /** (id, ref) pairs of the transient words of the row being counted (WordEntry.transient). */
+  scratch = new Int32Array(1 << 10);
+  private scratchUsed = 0;
 
   /** Stores `ids` with the ref of each (`weights`); where they start. */
   add(ids: Int32Array, weights: WeightTable): number {
     const at = this.used;
-    const end = at + 2 * ids.length;
-    if (end > this.grams.length) {
-      const grown = new Int32Array(Math.max(end, this.grams.length * 2));
-      grown.set(this.grams.subarray(0, at));
-      this.grams = grown;
-    }
-    for (let e = 0; e < ids.length; e++) {
-      this.grams[at + 2 * e] = ids[e];
-      this.grams[at + 2 * e + 1] = weights.refs[ids[e]];
-    }
-    this.used = end;
+    this.grams = withPairs(this.grams, at, ids, weights);
+    this.used = at + 2 * ids.length;
+    return at;
+  }
+
+  /** add into `scratch`, for the row being counted only. */
+  addScratch(ids: Int32Array, weights: WeightTable): number {
+    const at = this.scratchUsed;
+    this.scratch = withPairs(this.scratch, at, ids, weights);
+    this.scratchUsed = at + 2 * ids.length;
     return at;
   }
 
   clear(): void {
     this.used = 0;
   }
+
+  clearScratch(): void {
+    this.scratchUsed = 0;
+  }
+}
+
+/** `pairs` (or a larger copy of its first `at` slots) with (id, ref) pairs of `ids` written from `at`. */
+function withPairs(
+  pairs: Int32Array<ArrayBuffer>,
+  at: number,
+  ids: Int32Array,
+  weights: WeightTable
+): Int32Array<ArrayBuffer> {
+  const end = at + 2 * ids.length;
+  if (end > pairs.length) {
+    const grown = new Int32Array(Math.max(end, pairs.length * 2));
+    grown.set(pairs.subarray(0, at));
+    pairs = grown;
+  }
+  for (let e = 0; e < ids.length; e++) {
+    pairs[at + 2 * e] = ids[e];
+    pairs[at + 2 * e + 1] = weights.refs[ids[e]];
+  }
+  return pairs;
 }
 
 const newEntry = (text: string, unigram: number, key: number, lead: number | undefined): WordEntry => ({
@@ -643,6 +677,7 @@ const newEntry = (text: string, unigram: number, key: number, lead: number | und
   chars: undefined,
   gramAt: -1,
   gramCount: 0,
+  transient: false,
   key,
   next: undefined,
   lead,
@@ -816,7 +851,8 @@ const NO_WEIGHTS = new WeightTable(Float64Array.of(0));
 /**
  * Serving: ids are vocabulary columns. Words of the vocabulary's word and lead features are a
  * fixed table (their bigrams and lead bigrams hang off them); other words only need their
- * character n-grams and are kept in a bounded cache. Character n-gram ids are found when a
+ * character n-grams and are kept in a bounded cache from their second sighting on (a word met
+ * once has its n-grams found into scratch space for its row alone). Character n-gram ids are found when a
  * word is first met, so loading a model does not pay for the words no input uses. Words are
  * found by scanning char codes (WordTable), and a text that masking leaves as it is is read
  * as it is, never copied masked and lower-cased.
@@ -863,25 +899,33 @@ function vocabularyIds(
   const leadBigramTable = new PairTable(leadBigrams.map(([a, b, column]) => [a.key, b.key, column]), known.size);
   const pool = new GramPool();
   const table = new WordTable<WordEntry>(
-    (w) => newEntry(w, hasUnigrams ? lookup(w) : -1, -1, -1),
+    (w, transient) => {
+      const entry = newEntry(w, hasUnigrams ? lookup(w) : -1, -1, -1);
+      entry.transient = transient;
+      return entry;
+    },
     cachedWords,
     // The grams go with the cached words; every word (a forgotten one may still be in the row
     // being read) finds its grams again when next met.
     (entries) => {
       pool.clear();
       for (const entry of entries) entry.gramAt = -1;
-    }
+    },
+    // Words met once (ids, random tokens) are not cached: see WordTable.
+    { secondSighting: true }
   );
   for (const entry of known.values()) table.addPermanent(entry);
   return {
     tokens: (text, out, masked) => {
+      // A new row: the transient words' grams of the row before are not read again.
+      pool.clearScratch();
       if (masked !== undefined) table.scan(masked.toLowerCase(), out);
       else if (!table.scanIfMaskedAsIs(text, out)) table.scan(masker.mask(text).toLowerCase(), out);
     },
     chars(entry) {
       if (entry.gramAt < 0) {
         const found = charIds(entry.text, options.charNgrams, lookup);
-        entry.gramAt = pool.add(found, weights);
+        entry.gramAt = entry.transient ? pool.addScratch(found, weights) : pool.add(found, weights);
         entry.gramCount = found.length;
       }
       return entry.gramCount;
@@ -904,10 +948,14 @@ function vocabularyIds(
     leadBigram: (a, b) => (a.key >= 0 && b.key >= 0 ? leadBigramTable.get(a.key, b.key) : -1),
     feature: lookup,
     bound: () => vocabulary.length,
+    cachedWords: () => table.cachedCount,
   };
 }
 
-/** Distinct words whose character n-gram columns a serving featurizer remembers. */
+/**
+ * Distinct words whose character n-gram columns a serving featurizer remembers (each met twice at
+ * least: see WordTable); when that many are cached, it forgets them all.
+ */
 const CHAR_CACHE_WORDS = 200_000;
 
 const byName = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
@@ -1057,6 +1105,11 @@ export interface Featurizer {
   transformBatch(inputs: readonly FeatureInput[], buffers?: BatchBuffers): SparseMatrix;
   /** The same as transform, row by row, for the rows of a tokenised corpus (cross-validation). */
   transformCorpus(corpus: TokenizedCorpus, rows: ArrayLike<number>): SparseMatrix;
+  /**
+   * How many words outside the vocabulary it remembers the character n-grams of now: those met
+   * at least twice since it last forgot them (see WordTable).
+   */
+  cachedWords(): number;
 }
 
 export class FeaturizerVersionError extends Error {}
@@ -1078,7 +1131,8 @@ export function createFeaturizer(params: FeaturizerParams, cachedWords = CHAR_CA
   const sublinear = params.options.sublinearTf ?? true;
   const lengths = Float64Array.of(1, 1, 1, params.options.leadWeight ?? 0.5);
   const dimension = params.vocabulary.length;
-  const counter = new FeatureCounter(params.options, vocabularyIds(params.options, params.vocabulary, index, idf, cachedWords), idf);
+  const ids = vocabularyIds(params.options, params.vocabulary, index, idf, cachedWords);
+  const counter = new FeatureCounter(params.options, ids, idf);
   const weights: RowWeights = { sublinear, lengths };
   return {
     params,
@@ -1141,6 +1195,7 @@ export function createFeaturizer(params: FeaturizerParams, cachedWords = CHAR_CA
       }
       return { rows: rows.length, cols: dimension, rowPtr, indices, values };
     },
+    cachedWords: () => ids.cachedWords?.() ?? 0,
   };
 }
 

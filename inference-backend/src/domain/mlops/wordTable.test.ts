@@ -112,6 +112,55 @@ describe('WordTable', () => {
     );
   });
 
+  it('When words are cached from their second sighting on, then scanning still finds exactly the words words() finds', () => {
+    const table = new WordTable((text) => ({ text }), 3, undefined, { secondSighting: true });
+    table.addPermanent({ text: 'ab' });
+    fc.assert(
+      fc.property(texts, (text) => {
+        expect(served(table, text)).toEqual(words(text));
+      }),
+      { numRuns: 2000, seed: 9 }
+    );
+  });
+
+  it('When a word is met once, then it is not cached; when met again, it is, and from then on it is one entry', () => {
+    const created: Array<[string, boolean]> = [];
+    const table = new WordTable(
+      (text, transient) => {
+        created.push([text, transient]);
+        return { text };
+      },
+      100,
+      undefined,
+      { secondSighting: true }
+    );
+    const permanent = { text: 'vpn' };
+    table.addPermanent(permanent);
+    const out: Array<{ text: string }> = [];
+    // Read as it is, and (with a digit) from the masked text: both find the words met before.
+    expect(table.scanIfMaskedAsIs('Reset PASSWORD vpn', out)).toBe(true);
+    expect(out.map((e) => e.text)).toEqual(['reset', 'password', 'vpn']);
+    expect(out[2]).toBe(permanent);
+    expect(table.cachedCount).toBe(0);
+    const first = out.slice();
+    table.scan(maskMessage('reset 7 again').toLowerCase(), out);
+    expect(out.map((e) => e.text)).toEqual(['reset', '<num>', 'again']);
+    expect(out[0]).not.toBe(first[0]);
+    const cachedReset = out[0];
+    expect(table.scanIfMaskedAsIs('again RESET password', out)).toBe(true);
+    expect(out[1]).toBe(cachedReset);
+    expect(created).toEqual([
+      ['reset', true],
+      ['password', true],
+      ['reset', false],
+      ['<num>', true],
+      ['again', true],
+      ['again', false],
+      ['password', false],
+    ]);
+    expect(table.cachedCount).toBe(3);
+  });
+
   it('When the same word is met twice, then it is the same entry (no new entry per occurrence)', () => {
     const created: string[] = [];
     const table = new WordTable((text) => {
@@ -127,7 +176,11 @@ describe('WordTable', () => {
 
   it('When the cached words are forgotten, then the hook is told every entry first, and the permanent ones stay', () => {
     const told: string[][] = [];
-    const table = new WordTable((text) => ({ text }), 2, (entries) => told.push(entries.map((e) => e.text)));
+    const table = new WordTable(
+      (text) => ({ text }),
+      2,
+      (entries) => told.push(entries.map((e) => e.text))
+    );
     const permanent = { text: 'vpn' };
     table.addPermanent(permanent);
     const out: Array<{ text: string }> = [];
