@@ -500,6 +500,49 @@ describe('IncidentEngine', () => {
       expect(ticket).toMatchObject({ host: 'hosp-srv', eventClass: 'hardware' });
       expect(ticket?.explanation.map((e) => e.feature)).toContain('sensors.power_w');
     });
+    it("When a server overheats while its switch logs unrelated faults, then the switch's alerts do not take the server's drift, and the halt makes one hardware ticket naming the metric", () => {
+      const engine = new IncidentEngine(inventory);
+      const drift: [number, ClassifiedEvent][] = [0, 15, 30, 45].map((m) => [
+        10 + m,
+        alarm('hosp-srv', 10 + m, 'sensors.temperature_c'),
+      ]);
+      const outputs = run(
+        engine,
+        0,
+        120,
+        script([
+          ...drift,
+          // Before the switch's incident (it found the server's drift on a linked device) and
+          // after it (the server's next episode found the switch's incident) alike.
+          [
+            20,
+            event(
+              'hosp-sw',
+              at(20),
+              '%PORT_SECURITY-2-PSECURE_VIOLATION: Security violation on port Gi1/0/37',
+              'network'
+            ),
+          ],
+          [
+            21,
+            event(
+              'hosp-sw',
+              at(21),
+              '%PORT_SECURITY-2-PSECURE_VIOLATION: Security violation on port Gi1/0/37',
+              'network'
+            ),
+          ],
+        ]),
+        (host, m) => host === 'hosp-srv' && m >= 60
+      );
+      const tickets = opened(outputs).map((t) => latest(outputs, t.incident.id));
+      const onServer = tickets.filter((t) => t?.host === 'hosp-srv');
+      expect(onServer).toHaveLength(1);
+      expect(onServer[0]).toMatchObject({ eventClass: 'hardware', hosts: ['hosp-srv'] });
+      expect(onServer[0]?.explanation.map((e) => e.feature)).toContain('sensors.temperature_c');
+      for (const t of tickets.filter((x) => x?.host !== 'hosp-srv'))
+        expect(t?.explanation.map((e) => e.feature)).not.toContain('sensors.temperature_c');
+    });
     it('When a dependant drifted an hour before its power switch fails, then the outage is a new ticket of its own, opened at the silence', () => {
       const engine = new IncidentEngine(inventory);
       const drift: [number, ClassifiedEvent][] = [0, 15, 30, 45, 60].map((m) => [

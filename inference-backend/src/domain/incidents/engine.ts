@@ -48,7 +48,16 @@ const MAX_ALERT_SOURCES = 64;
 const alertSource = (event: ClassifiedEvent): string => `${event.hostname}|${event.templateId}`;
 
 /** Syslog severities from the most severe (emerg, 0) to the mildest (debug, 7). */
-const SEVERITY_RANK: Record<string, number> = { emerg: 0, alert: 1, crit: 2, err: 3, warning: 4, notice: 5, info: 6, debug: 7 };
+const SEVERITY_RANK: Record<string, number> = {
+  emerg: 0,
+  alert: 1,
+  crit: 2,
+  err: 3,
+  warning: 4,
+  notice: 5,
+  info: 6,
+  debug: 7,
+};
 /** `warning` and milder: on its own such a line is not a ticket. */
 const WEAK_SEVERITY = SEVERITY_RANK.warning;
 
@@ -540,11 +549,11 @@ export class IncidentEngine {
     }
     const onDevice = this.deviceIncidentFor(event);
     // Metric evidence and failure or problem predictions are about a device: they group by device alone.
-    if (event.appname === ANOMALY_APPNAME || event.appname === MAINTENANCE_APPNAME || event.appname === PROBLEM_APPNAME)
-      return onDevice;
-    if (onDevice !== undefined && isAnomalyOnly(onDevice)) {
+    if (isDeviceEvidence(event)) return onDevice;
+    if (onDevice !== undefined && isAnomalyOnly(onDevice) && onDevice.hosts.includes(host)) {
       // The device's own alert says what its metrics' drift was about (the overheating PLC's
-      // warning names hardware where its power draw alone read as power).
+      // warning names hardware where its power draw alone read as power). A linked device's alert
+      // does not: the UPS's management card losing its link is not why the PLC runs hot.
       onDevice.eventClass = event.eventClass;
       return onDevice;
     }
@@ -573,16 +582,19 @@ export class IncidentEngine {
 
   /**
    * The active incident of the event's device, or of a device linked to it by the dependency
-   * graph (the incident's first or root host feeds it, or it feeds that host), whatever its class:
-   * a metric's anomaly is evidence about a device, never about its site. Anomalies of unrelated
-   * devices that drift together (a factory's shift change) therefore never make one incident, and
-   * an anomaly on the device of an open incident joins it and names the metric there.
+   * graph (the incident's first or root host feeds it, or it feeds that host): a metric's anomaly
+   * is evidence about a device, never about its site. Anomalies of unrelated devices that drift
+   * together (a factory's shift change) therefore never make one incident, and an anomaly on the
+   * device of an open incident joins it, whatever its class, and names the metric there. Device
+   * evidence joins a linked device's incident only of its own class (or one of metric evidence
+   * alone): the PLC's temperature trend stays the PLC's, whatever its switch logs meanwhile.
    */
   private deviceIncidentFor(event: ClassifiedEvent): IncidentState | undefined {
     const host = event.hostname;
     const site = this.siteOf(host);
     const spanUs = this.options.maxIncidentSpanMs * US_PER_MS;
     const windowUs = Math.max(this.options.groupWindowMs, this.options.repeatQuietMs) * US_PER_MS;
+    const evidence = isDeviceEvidence(event);
     let best: IncidentState | undefined;
     let bestRank = 0;
     for (const incident of this.state.incidents) {
@@ -590,9 +602,17 @@ export class IncidentEngine {
       if (event.timeUs - incident.startedAtUs > spanUs || event.timeUs - incident.lastActivityUs > windowUs) continue;
       const own = incident.hosts.includes(host);
       if (!own && !this.graph.areLinked(host, incident.rootHost ?? incident.firstHost)) continue;
+      // A linked device's fault explains a metric only when it is about the same thing (the
+      // switch's link flaps and the PLC's interface counters): a PLC's overheating is not its
+      // switch's network fault, nor its power supply's flicker.
+      if (!own && evidence && !isAnomalyOnly(incident) && incident.eventClass !== event.eventClass) continue;
       // Its own device's incident first, then one with more than metric evidence, then the latest.
       const rank = (own ? 2 : 0) + (isAnomalyOnly(incident) ? 0 : 1);
-      if (best === undefined || rank > bestRank || (rank === bestRank && incident.lastActivityUs > best.lastActivityUs)) {
+      if (
+        best === undefined ||
+        rank > bestRank ||
+        (rank === bestRank && incident.lastActivityUs > best.lastActivityUs)
+      ) {
         best = incident;
         bestRank = rank;
       }
@@ -872,6 +892,13 @@ export class IncidentEngine {
     this.pruneCheckUs = nextCheckUs;
     if (forgotten) this.sortedHosts = undefined;
   }
+}
+
+/** Metric evidence and failure or problem predictions: about one device, grouped by device alone. */
+function isDeviceEvidence(event: ClassifiedEvent): boolean {
+  return (
+    event.appname === ANOMALY_APPNAME || event.appname === MAINTENANCE_APPNAME || event.appname === PROBLEM_APPNAME
+  );
 }
 
 function incidentId(site: string, host: string, startedAtUs: number): string {
