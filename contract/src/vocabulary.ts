@@ -34,7 +34,14 @@ export type EventClass = (typeof EVENT_CLASSES)[number];
 export const DECISIONS = ['alert', 'noise', 'false_alarm', 'needs_review'] as const;
 export type Decision = (typeof DECISIONS)[number];
 
-export const DEPARTMENTS = ['field_technicians', 'network_ops', 'it_ops', 'security', 'facilities', 'maintenance'] as const;
+export const DEPARTMENTS = [
+  'field_technicians',
+  'network_ops',
+  'it_ops',
+  'security',
+  'facilities',
+  'maintenance',
+] as const;
 export type Department = (typeof DEPARTMENTS)[number];
 
 /** P1 is the most urgent. */
@@ -44,6 +51,11 @@ export type Priority = (typeof PRIORITIES)[number];
 /** RFC 5424 severity keywords as Telegraf's syslog input writes them in the `severity` tag. */
 export const SYSLOG_SEVERITIES = ['emerg', 'alert', 'crit', 'err', 'warning', 'notice', 'info', 'debug'] as const;
 export type SyslogSeverity = (typeof SYSLOG_SEVERITIES)[number];
+/** RFC 5424's numeric codes: emerg 0 (the most severe) to debug 7 (the mildest). */
+export const SYSLOG_SEVERITY_CODES = Object.fromEntries(SYSLOG_SEVERITIES.map((s, code) => [s, code])) as Record<
+  SyslogSeverity,
+  number
+>;
 
 export function isEventClass(value: string): value is EventClass {
   return (EVENT_CLASSES as readonly string[]).includes(value);

@@ -1,4 +1,4 @@
-import { DEVICE_KINDS, isEventClass, isSyslogSeverity } from '@nocai/contract';
+import { DEVICE_KINDS, isEventClass, isSyslogSeverity, SYSLOG_SEVERITY_CODES } from '@nocai/contract';
 import type { DeviceKind, EventClass, SyslogSeverity } from '@nocai/contract';
 
 function isDeviceKind(value: string): value is DeviceKind {
@@ -23,16 +23,7 @@ export const FACILITY_CODES = {
 } as const;
 export type Facility = keyof typeof FACILITY_CODES;
 
-export const SEVERITY_CODES: Record<SyslogSeverity, number> = {
-  emerg: 0,
-  alert: 1,
-  crit: 2,
-  err: 3,
-  warning: 4,
-  notice: 5,
-  info: 6,
-  debug: 7,
-};
+export const SEVERITY_CODES: Record<SyslogSeverity, number> = SYSLOG_SEVERITY_CODES;
 
 /** The program name a device logs under when a template does not name one. */
 export const DEFAULT_APPNAME: Record<DeviceKind, string> = {

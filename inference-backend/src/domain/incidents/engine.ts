@@ -1,3 +1,4 @@
+import { SYSLOG_SEVERITY_CODES } from '@nocai/contract';
 import type { Decision, EventClass, Inventory } from '@nocai/contract';
 import { cadenceUs, newCadence, recordHeartbeat } from './cadence';
 import { DependencyGraph } from './dependencyGraph';
@@ -48,16 +49,7 @@ const MAX_ALERT_SOURCES = 64;
 const alertSource = (event: ClassifiedEvent): string => `${event.hostname}|${event.templateId}`;
 
 /** Syslog severities from the most severe (emerg, 0) to the mildest (debug, 7). */
-const SEVERITY_RANK: Record<string, number> = {
-  emerg: 0,
-  alert: 1,
-  crit: 2,
-  err: 3,
-  warning: 4,
-  notice: 5,
-  info: 6,
-  debug: 7,
-};
+const SEVERITY_RANK: Record<string, number> = SYSLOG_SEVERITY_CODES;
 /** `warning` and milder: on its own such a line is not a ticket. */
 const WEAK_SEVERITY = SEVERITY_RANK.warning;
 
