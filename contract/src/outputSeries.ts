@@ -35,6 +35,13 @@ export const ANOMALY_SERIES = {
     modelVersion: 'model_version',
     /** true on the sample that opened an anomaly episode (the score stayed high several samples). */
     alarm: 'alarm',
+    /**
+     * Only on a sample whose score the live stage discounted because its site's peers deviated the
+     * same way at the same time (a shift start, not a device fault): the detector's own score.
+     */
+    rawScore: 'raw_score',
+    /** ...and how many hosts of the site deviated that way in that bucket, the sample's own included. */
+    peersDeviating: 'peers_deviating',
   },
 } as const;
 

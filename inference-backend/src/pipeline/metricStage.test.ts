@@ -2,7 +2,7 @@ import { ALERT_THRESHOLDS } from '@nocai/contract';
 import type { MetricSample } from '../adapters/influx/metricSource';
 import { DEFAULT_METRIC_STAGE_OPTIONS, MetricStage, type SeriesDetector, type SkipReason } from './metricStage';
 import { MemorySink, MemoryStore } from './memoryPorts';
-import { createSeriesDetector } from '../domain/timeseries/seriesDetector';
+import { createSeriesDetector, liveScore } from '../domain/timeseries/seriesDetector';
 
 const MINUTE_MS = 60_000;
 const T0_MS = Date.UTC(2024, 2, 1);
@@ -38,7 +38,12 @@ function series(
   }));
 }
 
-function setup(samples: MetricSample[], nowMs: number, options: Partial<typeof DEFAULT_METRIC_STAGE_OPTIONS> = {}) {
+function setup(
+  samples: MetricSample[],
+  nowMs: number,
+  options: Partial<typeof DEFAULT_METRIC_STAGE_OPTIONS> = {},
+  devices: Array<{ host: string; site: string; kind: string }> = [{ host: 'srv-1', site: 'hosp-01', kind: 'server' }]
+) {
   const clock = {
     now: nowMs,
     nowMs() {
@@ -62,8 +67,11 @@ function setup(samples: MetricSample[], nowMs: number, options: Partial<typeof D
       clock,
       detector,
       inventory: {
-        sites: [{ id: 'hosp-01', name: 'Hospital', kind: 'hospital' }],
-        devices: [{ host: 'srv-1', site: 'hosp-01', kind: 'server' }],
+        sites: [
+          { id: 'hosp-01', name: 'Hospital', kind: 'hospital' },
+          { id: 'fact-01', name: 'Factory', kind: 'factory' },
+        ],
+        devices,
       } as never,
       options: {
         ...DEFAULT_METRIC_STAGE_OPTIONS,
@@ -359,5 +367,63 @@ describe('MetricStage', () => {
       ['/', 10],
       ['/var', 90],
     ]);
+  });
+
+  describe('peer consensus', () => {
+    const plcs = ['plc-1', 'plc-2', 'plc-3', 'plc-4', 'plc-5'];
+    const devices = plcs.map((host) => ({ host, site: 'fact-01', kind: 'plc' }));
+    const rising = [10, 10, 10, ...Array.from({ length: 8 }, () => 200)];
+    const calm = Array.from({ length: rising.length }, () => 10);
+    const run = async (risers: string[], inventory = devices) => {
+      const samples = plcs.flatMap((host) => series('sensors.power_w', host, risers.includes(host) ? rising : calm));
+      const { sink, make } = setup(
+        samples,
+        T0_MS + 20 * MINUTE_MS,
+        { startLookbackMs: 20 * MINUTE_MS, alarmSamples: 3 },
+        inventory
+      );
+      await drain(make() as MetricStage<unknown>);
+      return sink.points;
+    };
+
+    it('When most devices of a site rise together on a metric, then none opens an episode, and their points keep the raw score and how many deviated', async () => {
+      const points = await run(['plc-1', 'plc-2', 'plc-3', 'plc-4']);
+      expect(points.filter((p) => p.fields.alarm === true)).toHaveLength(0);
+      const risen = points.filter((p) => p.tags.host === 'plc-1' && Number(p.fields.value) === 200);
+      expect(risen.length).toBeGreaterThan(3);
+      for (const p of risen) {
+        expect(Number(p.fields.score)).toBeLessThan(ALERT_THRESHOLDS.anomalyScore);
+        expect(Number(p.fields.raw_score)).toBeGreaterThanOrEqual(ALERT_THRESHOLDS.anomalyScore);
+        expect(p.fields.peers_deviating).toBe(4);
+      }
+      // The calm device is untouched.
+      expect(points.filter((p) => p.tags.host === 'plc-5').every((p) => p.fields.raw_score === undefined)).toBe(true);
+    });
+
+    it('When one device rises alone among calm peers, then it opens its episode as without peers', async () => {
+      const points = await run(['plc-1']);
+      expect(points.filter((p) => p.fields.alarm === true).map((p) => p.tags.host)).toEqual(['plc-1']);
+      expect(points.some((p) => p.fields.raw_score !== undefined)).toBe(false);
+    });
+
+    it('When the devices rising together are too few or of other sites, then each opens its episode', async () => {
+      // Two of five: fewer than peerMinHosts.
+      expect((await run(['plc-1', 'plc-2'])).filter((p) => p.fields.alarm === true)).toHaveLength(2);
+      // Four rising, but on four sites (the inventory puts each PLC on its own).
+      const apart = devices.map((d, i) => ({ ...d, site: `site-${i}` }));
+      expect(
+        (await run(['plc-1', 'plc-2', 'plc-3', 'plc-4'], apart)).filter((p) => p.fields.alarm === true)
+      ).toHaveLength(4);
+    });
+
+    it("When the live detector discounts a score by its peers' routine, then what it shows beyond them is kept in evidence", () => {
+      const { discount } = createSeriesDetector();
+      const threshold = ALERT_THRESHOLDS.anomalyScore;
+      expect(discount?.(0.95, 0.95)).toBeCloseTo(0, 9);
+      expect(discount?.(0.95, 0)).toBeCloseTo(0.95, 9);
+      // 6 decades (the threshold) beyond peers at 6 decades: 12 decades alone still pages.
+      expect(discount?.(liveScore(12), liveScore(6))).toBeCloseTo(threshold, 9);
+      expect(discount?.(liveScore(8), liveScore(6))).toBeCloseTo(liveScore(2), 9);
+    });
   });
 });

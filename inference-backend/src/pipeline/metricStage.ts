@@ -97,6 +97,16 @@ export interface MetricStageOptions {
    * saving it every minute would cost more than scoring.
    */
   checkpointMs: number;
+  /**
+   * Peer consensus: when, in one bucket, at least this many hosts of a site deviate the same way on
+   * the same metric (score ≥ half the alert threshold, the level that keeps an episode open), and
+   * they are at least `peerFraction` of the site's hosts scored on that metric in the bucket, the
+   * deviation is the site's routine (a shift starting, the heating's schedule), not a device's fault:
+   * each of those samples is scored on what it shows beyond the median of the other hosts' scores
+   * (SeriesDetector.discount), and the episode logic and the written score use that. 0: off.
+   */
+  peerMinHosts: number;
+  peerFraction: number;
 }
 
 export const DEFAULT_METRIC_STAGE_OPTIONS: MetricStageOptions = {
@@ -111,6 +121,8 @@ export const DEFAULT_METRIC_STAGE_OPTIONS: MetricStageOptions = {
   alarmSamples: 5,
   alarmRepeatMs: 15 * 60_000,
   checkpointMs: 10 * 60_000,
+  peerMinHosts: 3,
+  peerFraction: 0.5,
 };
 
 /** A series' anomaly episode just started: evidence for the incident engine. */
@@ -141,6 +153,19 @@ export const METRIC_STAGE_STATE_KEY = 'metric-stage';
  * flushes the points, and only then saves the new watermark with the models (one atomic state,
  * SavedHead), at most every `checkpointMs`. A crash before a save replays the windows since the
  * last one from the same models, rewriting the same points.
+ *
+ * Each series' model only knows its own past: on a new installation's first Monday it has learnt a
+ * weekend, and every machine of a factory starting its shift at once looks anomalous (and a day of
+ * learning cannot teach how much the morning ramp varies from day to day). So a bucket's samples are
+ * judged against their site's peers before any episode goes on (peerRoutines, options.peerMinHosts):
+ * a deviation that most of a site's devices share in the same bucket is the site's routine and is
+ * discounted by their median; a device deviating alone, against calm peers, or far beyond them,
+ * keeps its score. Peers are the samples of one bucket, so the rule needs `resolutionMs` > 0 (or
+ * synchronised timestamps) and an inventory (a host outside it has no site). A real site-wide event
+ * (the cooling of a hall failing) is then scored on what each device shows beyond the others: it
+ * stays visible in the points, which keep the detector's own score (`raw_score`) and how many hosts
+ * deviated (`peers_deviating`), for a site-level panel or rule. This is the live stage's alone:
+ * `nocai anomalies` scores one series at a time.
  */
 export class MetricStage<S> {
   private state: MetricStageState<S> | undefined;
@@ -224,7 +249,15 @@ export class MetricStage<S> {
     const sites = indexDevices(this.deps.inventory);
     const points: SeriesPoint[] = [];
     const alarms: AnomalyAlarm[] = [];
+    // Samples are scored bucket by bucket (one time: the bucket's end), so that each is judged
+    // against its site's peers at the same time before its episode goes on.
+    let bucket: Array<Scored<S>> = [];
+    const judgeBucket = () => {
+      this.judge(bucket, sites, points, alarms);
+      bucket = [];
+    };
     for (const sample of samples) {
+      if (bucket.length && sample.timeUs !== bucket[0].sample.timeUs) judgeBucket();
       const key = `${sample.metric}|${sample.host}|${sample.instance}`;
       let s = series[key];
       if (s && sample.timeUs <= s.lastUs) {
@@ -261,6 +294,46 @@ export class MetricStage<S> {
       if (!score || ![score.score, score.expected, score.lower, score.upper].every(Number.isFinite)) continue;
       // Still learning: a model that has not seen a day cannot tell the morning rush from an anomaly.
       if (sample.timeUs - (s.firstUs ?? s.lastUs) < options.learnMs * 1000) continue;
+      bucket.push({ sample, s, value, score });
+    }
+    judgeBucket();
+    for (const [key, s] of Object.entries(series)) {
+      if (upperUs - s.lastUs > options.forgetAfterMs * 1000) delete series[key];
+    }
+
+    await sink.write(points);
+    await sink.flush();
+    const next: MetricStageState<S> = { watermarkUs: upperUs, series };
+    if (upperUs - this.saved.watermarkUs >= options.checkpointMs * 1000) await this.save(next);
+    this.state = next;
+    if (alarms.length) this.deps.hooks?.onAlarms?.(alarms);
+    this.deps.hooks?.onBatch?.({
+      samples: samples.length,
+      scored: points.length,
+      series: Object.keys(series).length,
+      seconds: Number(process.hrtime.bigint() - started) / 1e9,
+      watermarkUs: upperUs,
+      alarms: alarms.length,
+    });
+    return limitUs - upperUs >= Math.max(resolutionUs, options.minWindowMs * 1000, 1) ? 1 : 0;
+  }
+
+  /**
+   * One bucket's scored samples: the peer consensus (options.peerMinHosts), then each series'
+   * episode on the resulting score, and its point.
+   */
+  private judge(
+    bucket: ReadonlyArray<Scored<S>>,
+    sites: Map<string, { site: string; deviceKind: string }>,
+    points: SeriesPoint[],
+    alarms: AnomalyAlarm[]
+  ): void {
+    const { detector, options } = this.deps;
+    const routines = peerRoutines(bucket, sites, options);
+    const discount = detector.discount ?? ((score: number, routine: number) => Math.max(0, score - routine));
+    bucket.forEach(({ sample, s, value, score: raw }, i) => {
+      const routine = routines[i];
+      const score = routine ? { ...raw, score: discount(raw.score, routine.score) } : raw;
       // A series that only faults one way (a disk filling, not one cleaned up) opens no episode the other way.
       const harmful =
         sample.alarmOn === undefined || (sample.alarmOn === 'rise' ? value > score.expected : value < score.expected);
@@ -291,27 +364,9 @@ export class MetricStage<S> {
       } else if (s.alarmed && score.score < ALERT_THRESHOLDS.anomalyScore / 2) {
         s.alarmed = false;
       }
-      points.push(anomalyPoint(sample, value, score, detector, sites.get(sample.host), alarm));
-    }
-    for (const [key, s] of Object.entries(series)) {
-      if (upperUs - s.lastUs > options.forgetAfterMs * 1000) delete series[key];
-    }
-
-    await sink.write(points);
-    await sink.flush();
-    const next: MetricStageState<S> = { watermarkUs: upperUs, series };
-    if (upperUs - this.saved.watermarkUs >= options.checkpointMs * 1000) await this.save(next);
-    this.state = next;
-    if (alarms.length) this.deps.hooks?.onAlarms?.(alarms);
-    this.deps.hooks?.onBatch?.({
-      samples: samples.length,
-      scored: points.length,
-      series: Object.keys(series).length,
-      seconds: Number(process.hrtime.bigint() - started) / 1e9,
-      watermarkUs: upperUs,
-      alarms: alarms.length,
+      const peers = routine && { rawScore: raw.score, deviating: routine.deviating };
+      points.push(anomalyPoint(sample, value, score, detector, sites.get(sample.host), alarm, peers));
     });
-    return limitUs - upperUs >= Math.max(resolutionUs, options.minWindowMs * 1000, 1) ? 1 : 0;
   }
 
   private async save(state: MetricStageState<S>): Promise<void> {
@@ -369,6 +424,87 @@ export class MetricStage<S> {
   }
 }
 
+/** A sample of the bucket being scored, before the peer consensus and its episode. */
+interface Scored<S> {
+  sample: MetricSample;
+  s: SeriesState<S>;
+  value: number;
+  score: AnomalyScore;
+}
+
+/**
+ * The peer consensus of one bucket (MetricStageOptions.peerMinHosts): for each sample that deviates
+ * the same way as enough of its site's hosts (of its kind, or of any kind) on the same metric, the
+ * routine its score is discounted by, the median of the other deviating hosts' scores (a host counts
+ * once, by its highest score, whatever its instances), and how many hosts deviated; undefined for
+ * the others. A host outside the
+ * inventory has no site, hence no peers. A device that deviates alone (or against calm peers, or the
+ * other way) keeps its score; one that deviates far more than its peers keeps what its score shows
+ * beyond theirs, so it still pages.
+ */
+function peerRoutines<S>(
+  bucket: ReadonlyArray<Scored<S>>,
+  sites: Map<string, { site: string; deviceKind: string }>,
+  options: Pick<MetricStageOptions, 'peerMinHosts' | 'peerFraction'>
+): Array<{ score: number; deviating: number } | undefined> {
+  const routines: Array<{ score: number; deviating: number } | undefined> = new Array(bucket.length);
+  if (options.peerMinHosts <= 0) return routines;
+  // Two cohorts: the site's devices of the same kind (PLCs among PLCs: a shift start moves the
+  // machines, not the room sensors beside them, which would outvote them), then all of its devices
+  // (a site's four network devices are too few of each kind). The first that agrees is used.
+  const cohorts = [new Map<string, number[]>(), new Map<string, number[]>()];
+  bucket.forEach(({ sample }, i) => {
+    const device = sites.get(sample.host);
+    if (!device?.site) return;
+    const keys = [`${device.site}|${device.deviceKind}|${sample.metric}`, `${device.site}||${sample.metric}`];
+    keys.forEach((key, c) => {
+      const members = cohorts[c].get(key);
+      if (members) members.push(i);
+      else cohorts[c].set(key, [i]);
+    });
+  });
+  const groups = cohorts.flatMap((cohort) => [...cohort.values()]);
+  // "Deviating": the level at which an open episode stays open, so that peers whose ramp is a
+  // minute late or a little smaller still count.
+  const deviatingScore = ALERT_THRESHOLDS.anomalyScore / 2;
+  for (const members of groups) {
+    if (members.length < options.peerMinHosts) continue;
+    const hosts = new Set(members.map((i) => bucket[i].sample.host)).size;
+    for (const direction of [1, -1]) {
+      // Each deviating host's highest score this way.
+      const byHost = new Map<string, number>();
+      for (const i of members) {
+        const { sample, value, score } = bucket[i];
+        if (score.score < deviatingScore || Math.sign(value - score.expected) !== direction) continue;
+        byHost.set(sample.host, Math.max(byHost.get(sample.host) ?? 0, score.score));
+      }
+      const deviating = byHost.size;
+      if (deviating < options.peerMinHosts || deviating < options.peerFraction * hosts) continue;
+      const sorted = [...byHost.values()].sort((a, b) => a - b);
+      for (const i of members) {
+        const own = byHost.get(bucket[i].sample.host);
+        const { value, score } = bucket[i];
+        if (
+          own === undefined ||
+          routines[i] ||
+          score.score < deviatingScore ||
+          Math.sign(value - score.expected) !== direction
+        )
+          continue;
+        routines[i] = { score: medianWithout(sorted, sorted.indexOf(own)), deviating };
+      }
+    }
+  }
+  return routines;
+}
+
+/** The median of a sorted array without its element at index k. */
+function medianWithout(sorted: readonly number[], k: number): number {
+  const n = sorted.length - 1;
+  const at = (r: number) => sorted[r < k ? r : r + 1];
+  return n % 2 ? at((n - 1) / 2) : (at(n / 2 - 1) + at(n / 2)) / 2;
+}
+
 function indexDevices(inventory: Inventory | undefined): Map<string, { site: string; deviceKind: string }> {
   return new Map((inventory?.devices ?? []).map((d) => [d.host, { site: d.site, deviceKind: d.kind }]));
 }
@@ -379,7 +515,8 @@ function anomalyPoint(
   score: AnomalyScore,
   detector: SeriesDetector<unknown>,
   device: { site: string; deviceKind: string } | undefined,
-  alarm: boolean
+  alarm: boolean,
+  peers?: { rawScore: number; deviating: number }
 ): SeriesPoint {
   const { tags, fields } = ANOMALY_SERIES;
   const point: SeriesPoint = {
@@ -403,6 +540,10 @@ function anomalyPoint(
     timeUs: sample.timeUs,
   };
   if (alarm) point.fields[fields.alarm] = true;
+  if (peers) {
+    point.fields[fields.rawScore] = round(peers.rawScore, 4);
+    point.fields[fields.peersDeviating] = peers.deviating;
+  }
   return point;
 }
 

@@ -36,6 +36,12 @@ export interface SeriesDetector<S> {
   decode?(saved: unknown): S;
   /** Bytes the state holds in memory. */
   bytes?(state: S): number;
+  /**
+   * The score left of `score` once what `routine` (another series' score at the same time) shows
+   * is taken out, for the stage's peer consensus (MetricStage): absent, the stage subtracts the
+   * scores themselves.
+   */
+  discount?(score: number, routine: number): number;
 }
 
 /**
@@ -75,6 +81,14 @@ export function liveScore(evidence: number): number {
   return cube / (cube + c);
 }
 
+/** The evidence (decades) whose live score is `score`: liveScore's inverse. */
+export function liveEvidence(score: number): number {
+  if (!(score > 0)) return 0;
+  const s = Math.min(score, 1 - 1e-12);
+  const c = LIVE_ALARM_DECADES ** 3 * (1 / ALERT_THRESHOLDS.anomalyScore - 1);
+  return Math.cbrt((c * s) / (1 - s));
+}
+
 /**
  * The live metric stage's detector: the code `nocai anomalies` runs and the NAB bench measures
  * (anomalyDetector.ts), behind the stage's port.
@@ -87,6 +101,9 @@ export function createSeriesDetector(): SeriesDetector<AnomalyDetectorState> {
     encode: encodeState,
     decode: (saved) => decodeState(saved as Parameters<typeof decodeState>[0]),
     bytes: stateBytes,
+    // Evidence is −log10 of a probability: subtracting the routine's divides the sample's chance by
+    // the routine's, as the detector's own time-of-day discount does with yesterday's evidence.
+    discount: (score, routine) => liveScore(Math.max(0, liveEvidence(score) - liveEvidence(routine))),
     update: (state, timeMs, value) => {
       const { evidence, expected, lower, upper } = update(state, timeMs, value, LIVE_DETECTOR_SETTINGS);
       if (
