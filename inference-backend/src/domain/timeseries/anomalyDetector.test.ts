@@ -273,6 +273,36 @@ describe('anomaly detector', () => {
     expect(restored.flatline?.run).toBe(599);
   });
 
+  it('When a series is stored at a fixed resolution and moves one step about its level, then no step alarms, and a 20-step jump does', () => {
+    // A sensor written with two decimals whose true value wanders ±0.005 about 0.11: most samples
+    // read 0.11, a third 0.10 or 0.12, so the baseline's MAD is 0 and its range one step each way.
+    const random = seededRandom(1);
+    const values = Array.from({ length: 3000 }, () => {
+      const u = Math.max(random(), 1e-12);
+      const z = 0.005 * Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * random());
+      return (11 + Math.max(-1, Math.min(1, Math.round(z * 100)))) / 100;
+    });
+    values[2500] = 0.31;
+    const state = createState();
+    const points = run(times(3000), values, state);
+    expect(state.quantum).toBeCloseTo(0.01, 6);
+    expect(alarms(points, 0, 2500) + alarms(points, 2501)).toBe(0);
+    expect(points[2500].score).toBeGreaterThan(0.9);
+  });
+
+  it('When a state saved before the quantum was kept is restored, then it estimates the quantum from its history and keeps scoring', () => {
+    const values = noise(2000, 12).map((v) => Math.round(v));
+    const ts = times(2000);
+    const state = createState();
+    const first = run(ts.slice(0, 1200), values.slice(0, 1200), state);
+    const { quantum, ...saved } = encodeState(state);
+    expect(quantum).toBe(1);
+    const restored = decodeState(JSON.parse(JSON.stringify(saved)) as EncodedDetectorState);
+    expect(restored.quantum).toBe(1);
+    const second = run(ts.slice(1200), values.slice(1200), restored);
+    expect([...first, ...second].map((p) => p.score)).toEqual(scoreSeries(ts, values));
+  });
+
   it('When times go backwards, then update refuses the sample', () => {
     const state = createState();
     update(state, 2000, 1);

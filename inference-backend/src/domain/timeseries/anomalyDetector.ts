@@ -33,7 +33,11 @@ import { fitTail, tailProbability, tailQuantile } from './tailFit';
  *      extrapolated beyond the largest and smallest ever seen (values never met before).
  * 2. Each statistic becomes a tail probability against its own history in this series (the last
  *    `calibrationSamples` values of that statistic; a generalised Pareto tail beyond its top
- *    `tailFraction`, tailFit.ts), so a series whose spikes are routine learns that they are. A
+ *    `tailFraction`, tailFit.ts), so a series whose spikes are routine learns that they are. On a
+ *    quantised series (values stored at a fixed resolution, such as two decimals: its quantum, the
+ *    step its values move in, estimated from the history) the point and level statistics move in
+ *    steps of quantum/unit, and a tail narrower than one step is taken as one step wide: a history
+ *    of one-step moves does not make the next one- or two-step move extreme. A
  *    statistic is learnt capped at its 10^-5 tail quantile, so that one huge excursion does not
  *    make the next week's anomalies look routine (likewise, the value history learns a new extreme
  *    at most two median-to-extreme distances beyond the current one). The evidence is the sum of
@@ -147,6 +151,14 @@ const MAD_TO_SIGMA = 1.4826;
 const RANGE_FLOOR = 0.01;
 /** Rarity beyond the extremes decays over this fraction of the history's range, at least. */
 const RARITY_RANGE_FLOOR = 0.05;
+/**
+ * The quantum is the lower quartile of the gaps between adjacent distinct values of the history:
+ * the resolution a quantised series is stored at (a few values off its grid do not lower it); for a
+ * continuous series a fraction of range/historySamples, a step far narrower than any real tail.
+ */
+const QUANTUM_GAP_QUANTILE = 0.25;
+/** The quantum is re-estimated from the history after every sample of the first this many, then every this many. */
+const QUANTUM_REFRESH_SAMPLES = 64;
 /** A counter that fell this often (decayed fraction of samples) was a gauge after all. */
 const COUNTER_FALL_RATE_LIMIT = 0.05;
 
@@ -176,6 +188,8 @@ export interface AnomalyDetectorState {
   evidenceCapacity: number;
   /** Past scores before suppression. */
   scores: RingWindow;
+  /** The history's resolution (quantumOf), re-estimated as it fills and then every QUANTUM_REFRESH_SAMPLES. */
+  quantum: number;
   /**
    * Flat lines (absent in states saved before they were scored): the last value scored, how many
    * samples in a row before it had the same value, the evidence the run last escalated to, and
@@ -221,7 +235,20 @@ export function createState(): AnomalyDetectorState {
     evidence: createWindow(),
     evidenceCapacity: 0,
     scores: createWindow(),
+    quantum: 0,
   };
+}
+
+/**
+ * The step a quantised series' values move in: the lower quartile of the positive gaps between
+ * adjacent distinct values of the (sorted) history; 0 with fewer than two distinct values.
+ */
+export function quantumOf(sorted: ArrayLike<number>): number {
+  const gaps: number[] = [];
+  for (let i = 1; i < sorted.length; i++) if (sorted[i] > sorted[i - 1]) gaps.push(sorted[i] - sorted[i - 1]);
+  if (gaps.length === 0) return 0;
+  const ordered = Float64Array.from(gaps).sort();
+  return ordered[Math.floor(QUANTUM_GAP_QUANTILE * (ordered.length - 1))];
 }
 
 function typicalIntervalMs(state: AnomalyDetectorState): number {
@@ -442,6 +469,12 @@ export function update(
     statistics.forEach((statistic, i) => {
       const past = sortedValues(state.calibration[i]);
       const tail = past.length >= settings.warmupSamples ? fitTail(past, settings.tailFraction) : undefined;
+      // The point and level statistics of a quantised series move in steps of quantum/unit. A tail
+      // narrower than one step (top values all equal: nothing known of its width or shape) is taken
+      // as exponential and one step wide, as flat lines' (a history of one-step moves does not make
+      // two steps extreme).
+      if (tail && i < 2 && tail.scale < state.quantum / unit)
+        Object.assign(tail, { shape: 0, scale: state.quantum / unit });
       const p = tail ? tailProbability(past, statistic, settings.tailFraction, tail) : 1;
       evidence += Math.min(MAX_DECADES_PER_STATISTIC, -Math.log10(p));
       if (i === 0) {
@@ -462,6 +495,8 @@ export function update(
   state.recent.push(x);
   if (state.recent.length > settings.levelSamples - 1) state.recent.shift();
   state.samples++;
+  if (state.samples <= QUANTUM_REFRESH_SAMPLES || state.samples % QUANTUM_REFRESH_SAMPLES === 0)
+    state.quantum = quantumOf(sortedValues(state.history));
 
   const unsuppressed = evidence / (evidence + SCORE_HALF_DECADES);
   let recentBest = 0;
@@ -488,9 +523,11 @@ export function scoreSeries(
 /** An AnomalyDetectorState as persisted: plain JSON, the windows' rings as base64 Float32. */
 export interface EncodedDetectorState extends Omit<
   AnomalyDetectorState,
-  'version' | 'baseline' | 'history' | 'calibration' | 'evidence' | 'scores' | 'flatline'
+  'version' | 'baseline' | 'history' | 'calibration' | 'evidence' | 'scores' | 'flatline' | 'quantum'
 > {
   version: 2;
+  /** Absent in states saved before the quantum was kept (estimated from the history on load). */
+  quantum?: number;
   baseline: EncodedWindow;
   history: EncodedWindow;
   calibration: EncodedWindow[];
@@ -519,13 +556,16 @@ export function encodeState(state: AnomalyDetectorState): EncodedDetectorState {
  * first scores after the upgrade may differ from the old code's in the 7th digit).
  */
 export function decodeState(saved: EncodedDetectorState | VersionOneState): AnomalyDetectorState {
-  const { flatline, ...rest } = saved.version === 2 ? saved : { ...saved, flatline: undefined };
+  const { flatline, quantum, ...rest } =
+    saved.version === 2 ? saved : { ...saved, flatline: undefined, quantum: undefined };
+  const history = decodeSorted(saved.history);
   return {
     ...rest,
     version: 2,
     recent: saved.recent.map(Math.fround),
     baseline: decodeSorted(saved.baseline),
-    history: decodeSorted(saved.history),
+    history,
+    quantum: quantum ?? quantumOf(sortedValues(history)),
     calibration: saved.calibration.map(decodeSorted),
     evidence: decodeWindow(saved.evidence),
     scores: decodeWindow(saved.scores),
