@@ -7,7 +7,7 @@ import type { CorpusScore, NabProfile, ScoredFile, SweptLabels } from './nabScor
  * How the detector's settings are chosen and how well the choice generalises: leave-one-series-out
  * cross-validation over NAB-labelled series. For each held-out series, every candidate is run on
  * the other series, NAB's threshold is optimised over them, the candidate with the best total is
- * kept with its threshold, and only then is the held-out series scored with both. The held-out
+ * kept with its threshold (the defaults when they are within one standard error of it), and only then is the held-out series scored with both. The held-out
  * raw scores, summed and normalised, are the honest figure: nothing about a series influenced the
  * setting or the threshold it was scored with. The in-sample figure is NAB's usual procedure
  * (settings and threshold optimised over all series), and its choice is the product's default.
@@ -82,14 +82,40 @@ export interface LeaveOneSeriesOutReport {
   chosenOnAll: number;
 }
 
+/**
+ * The candidate a set of series chooses: the best total after NAB's threshold optimisation, unless
+ * the defaults (candidate 0) come within one standard error of it (Breiman's one-standard-error
+ * rule). The standard error is that of the total's difference, from the per-series differences
+ * between the two candidates, each at its own optimised threshold. With a handful of series, the
+ * best of 96 candidates is often best by one window of one series, which a held-out series does
+ * not share; a difference that the series do not agree on keeps the defaults.
+ */
 function bestCandidate(files: (candidate: number) => ScoredFile[], count: number, profile: NabProfile) {
+  const cost = NAB_PROFILES[profile];
   let best = { candidate: -1, raw: Number.NEGATIVE_INFINITY, threshold: Number.POSITIVE_INFINITY };
+  let defaults = best;
   for (let c = 0; c < count; c++) {
-    const optimum = optimiseThreshold(files(c), NAB_PROFILES[profile]);
+    const optimum = optimiseThreshold(files(c), cost);
+    const choice = { candidate: c, raw: optimum.raw, threshold: optimum.threshold };
+    if (c === 0) defaults = choice;
     // A tolerance, so that the same total summed in another order still ties (and the earlier wins).
-    if (optimum.raw > best.raw + 1e-9) best = { candidate: c, raw: optimum.raw, threshold: optimum.threshold };
+    if (optimum.raw > best.raw + 1e-9) best = choice;
   }
-  return best;
+  if (best.candidate <= 0) return best;
+  const perSeries = (choice: typeof best) => files(choice.candidate).map((f) => scoreFile(f, cost, choice.threshold).raw);
+  const ofBest = perSeries(best);
+  const differences = perSeries(defaults).map((raw, i) => ofBest[i] - raw);
+  // The same tolerance: a gain made on one series alone equals its standard error, and keeps the defaults.
+  return best.raw - defaults.raw <= standardErrorOfSum(differences) + 1e-9 ? defaults : best;
+}
+
+/** The standard error of a sum of independent draws, estimated from the draws themselves. */
+export function standardErrorOfSum(values: readonly number[]): number {
+  const n = values.length;
+  if (n < 2) return 0;
+  const mean = values.reduce((sum, x) => sum + x, 0) / n;
+  const variance = values.reduce((sum, x) => sum + (x - mean) ** 2, 0) / (n - 1);
+  return Math.sqrt(n * variance);
 }
 
 /** Leave-one-series-out cross-validation of precomputed candidate scores (at least two series). */
