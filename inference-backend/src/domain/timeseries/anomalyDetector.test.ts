@@ -8,6 +8,7 @@ import {
   DEFAULT_ANOMALY_SETTINGS,
   encodeState,
   scoreSeries,
+  seenFrequency,
   stateBytes,
   update,
 } from './anomalyDetector';
@@ -288,6 +289,31 @@ describe('anomaly detector', () => {
     expect(state.quantum).toBeCloseTo(0.01, 6);
     expect(alarms(points, 0, 2500) + alarms(points, 2501)).toBe(0);
     expect(points[2500].score).toBeGreaterThan(0.9);
+  });
+
+  it('When a two-valued series drifts in how often it shows each value, then the rarity does not raise its evidence floor, and a value far outside still scores high', () => {
+    // A compressor's on/off signal whose duty cycle falls from 35% to 15%: "on" grows a little rarer
+    // every day. Its rank rarity creeps above every past value of that statistic, whose tail (all
+    // "on" samples, tied but for that drift) is almost no width: it read up to 5 decades on samples the
+    // history had seen hundreds of times, about 3% of them above 3 decades.
+    const random = seededRandom(1);
+    const n = 4000;
+    const values = Array.from({ length: n }, (_, i): number => (random() < 0.35 - (0.2 * i) / n ? 1 : 0));
+    values[3900] = 5;
+    const points = run(times(n), values);
+    const twoValued = points.slice(500, 3900);
+    expect(twoValued.filter((p) => p.evidence > 3).length).toBeLessThan(twoValued.length / 100);
+    expect(alarms(points, 0, 3900)).toBe(0);
+    expect(points[3900].score).toBeGreaterThan(0.9);
+  });
+
+  it('When the history holds a value, then its frequency there is the fraction within half a quantum of it, and 0 for a value never seen', () => {
+    const history = Float32Array.from([0, 0, 0, 1, 1, 2.004, 7]);
+    expect(seenFrequency(history, 0, 1)).toBeCloseTo(3 / 7, 9);
+    expect(seenFrequency(history, 2, 0.01)).toBeCloseTo(1 / 7, 9);
+    expect(seenFrequency(history, 2, 0)).toBe(0);
+    expect(seenFrequency(history, 4, 1)).toBe(0);
+    expect(seenFrequency(new Float32Array(0), 4, 1)).toBe(0);
   });
 
   it('When a state saved before the quantum was kept is restored, then it estimates the quantum from its history and keeps scoring', () => {

@@ -37,12 +37,18 @@ import { fitTail, tailProbability, tailQuantile } from './tailFit';
  *    quantised series (values stored at a fixed resolution, such as two decimals: its quantum, the
  *    step its values move in, estimated from the history) the point and level statistics move in
  *    steps of quantum/unit, and a tail narrower than one step is taken as one step wide: a history
- *    of one-step moves does not make the next one- or two-step move extreme. A
- *    statistic is learnt capped at its 10^-5 tail quantile, so that one huge excursion does not
- *    make the next week's anomalies look routine (likewise, the value history learns a new extreme
- *    at most two median-to-extreme distances beyond the current one). The evidence is the sum of
- *    the three −log10 probabilities ("decades"): a sample must be unusual in more than one way to
- *    score high, which is what separates anomalies from the noisiest samples.
+ *    of one-step moves does not make the next one- or two-step move extreme. A value the history
+ *    holds often is not rare either: a sample at least as rare as x is at least as common as x
+ *    itself, so the rarity's tail probability is at least x's frequency in the history (the
+ *    fraction within half a quantum of it, seenFrequency; a value never seen keeps its rank's).
+ *    Without it, on a series of few values (a two-state signal), the rarity of a common value
+ *    drifts with its count above every past value of the statistic, whose tail (that value's
+ *    samples, tied but for the drift) has almost no width, and a value seen hundreds of times read
+ *    several decades. A statistic is learnt capped at its 10^-5 tail quantile, so that one huge
+ *    excursion does not make the next week's anomalies look routine (likewise, the value history
+ *    learns a new extreme at most two median-to-extreme distances beyond the current one). The
+ *    evidence is the sum of the three −log10 probabilities ("decades"): a sample must be unusual in
+ *    more than one way to score high, which is what separates anomalies from the noisiest samples.
  * 3. Routine daily events: when, on each of the last `seasonDays` days, the evidence within
  *    `seasonToleranceMs` of this time of day was at least `seasonExplainedFraction` of today's,
  *    today's is reduced by it (a backup every night at about 03:00 is not an anomaly).
@@ -326,6 +332,17 @@ function rarity(sorted: ArrayLike<number>, x: number, median: number): number {
 }
 
 /**
+ * The fraction of the history within half a quantum of x: how often the series took this value
+ * (on a quantised series, this step of its grid). 0 for a value the history has not seen.
+ */
+export function seenFrequency(sorted: ArrayLike<number>, x: number, quantum: number): number {
+  const n = sorted.length;
+  if (n === 0) return 0;
+  const half = quantum / 2;
+  return (countsAround(sorted, x + half).atMost + countsAround(sorted, x - half).atLeast - n) / n;
+}
+
+/**
  * The value the history learns: x itself, or, beyond the history's extremes, at most HISTORY_REACH
  * times the extreme's distance from the median further out. One huge spike would otherwise stretch
  * the history's range for a week (the rarity's extrapolation and the unit's floor scale with it) and
@@ -475,7 +492,9 @@ export function update(
       // two steps extreme).
       if (tail && i < 2 && tail.scale < state.quantum / unit)
         Object.assign(tail, { shape: 0, scale: state.quantum / unit });
-      const p = tail ? tailProbability(past, statistic, settings.tailFraction, tail) : 1;
+      let p = tail ? tailProbability(past, statistic, settings.tailFraction, tail) : 1;
+      // A value the history holds often is not rare, whatever its rank's tail says (step 2 of the header).
+      if (i === 2) p = Math.max(p, seenFrequency(historySorted, x, state.quantum));
       evidence += Math.min(MAX_DECADES_PER_STATISTIC, -Math.log10(p));
       if (i === 0) {
         const halfWidth = (tail ? Math.max(tailQuantile(tail, BAND_PROBABILITY), 3) : 3) * unit;
