@@ -216,7 +216,8 @@ export async function startService(
   if (!config.ticketHistoryPath) {
     logger.warn(
       'no NOCAI_TICKET_HISTORY: tickets get no similar past tickets and the MTTR baseline has no history: ' +
-        'set NOCAI_TICKET_HISTORY to your resolved tickets (JSON lines, one ticket per line, see README)'
+        'set NOCAI_TICKET_HISTORY to your resolved tickets (JSON lines, one ticket per line, ' +
+        'see docs/model-lifecycle.md)'
     );
   }
   // The champions, swapped in place when a promotion or rollback moves an alias.

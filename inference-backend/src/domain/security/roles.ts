@@ -19,7 +19,7 @@ export function lesserRole(a: Role, b: Role): Role {
   return ROLES.indexOf(a) <= ROLES.indexOf(b) ? a : b;
 }
 
-/** What each role may do, in words (for `GET /api/whoami` and the README); each includes the ones before. */
+/** What each role may do, in words (for `GET /api/whoami` and docs/api.md); each includes the ones before. */
 export const ROLE_ABILITIES: Readonly<Record<Role, readonly string[]>> = {
   viewer: ['read tickets, events, series, models and reports'],
   operator: ['change ticket status and assignee', 'comment', 'give verdicts', 'file complaints', 'post alerts'],
