@@ -14,7 +14,7 @@ import {
 } from './anomalyDetector';
 import type { AnomalyPoint, EncodedDetectorState } from './anomalyDetector';
 import { NAB_PUBLISHED, scoreCorpus, sweepLabels } from './nabScorer';
-import { LIVE_ALARM_DECADES } from './seriesDetector';
+import { LIVE_ALARM_DECADES, LIVE_DETECTOR_SETTINGS, liveScore } from './seriesDetector';
 
 const NAB_DIR = join(__dirname, '..', '..', '..', '..', '..', 'shared', 'datasets', 'nab');
 const describeWithData = existsSync(join(NAB_DIR, 'windows.json')) ? describe : describe.skip;
@@ -145,7 +145,9 @@ describe('anomaly detector', () => {
     const s = DEFAULT_ANOMALY_SETTINGS;
     // Baseline, value history, the three statistics' histories and the flat lines' run positions.
     const ordered = s.baselineSamples + s.historySamples + 4 * s.calibrationSamples;
-    const ring = state.evidence.length + s.suppressionSamples;
+    // The evidence of the last days, the scores, and the week's slots (7 × 48 and the two before the oldest).
+    const ring = state.evidence.length + s.suppressionSamples + 7 * 48 + 2;
+    expect(state.weekly?.maxima.length).toBe(7 * 48 + 2);
     expect(stateBytes(state)).toBeLessThan(6 * ordered + 4 * ring + 8 * 30);
     // base64 of Float32: 5⅓ characters a number, plus the few scalars.
     expect(JSON.stringify(encodeState(state)).length).toBeLessThan(5.4 * (ordered + ring) + 1000);
@@ -327,6 +329,73 @@ describe('anomaly detector', () => {
     expect(restored.quantum).toBe(1);
     const second = run(ts.slice(1200), values.slice(1200), restored);
     expect([...first, ...second].map((p) => p.score)).toEqual(scoreSeries(ts, values));
+  });
+
+  /**
+   * A plant's pressure at one-minute buckets from a Saturday, three weeks: 0.3 of its activity at
+   * night and at weekends, ramping to full in 20 minutes at 06:00 on weekdays and back at 22:00,
+   * noise of 4 kPa; `stepAt` adds 200 kPa for two hours.
+   */
+  function weeklyPlant(seed: number, stepAt: number) {
+    const random = seededRandom(seed);
+    const start = Date.UTC(2026, 10, 28); // a Saturday
+    const ts: number[] = [];
+    const values: number[] = [];
+    for (let i = 0; i < 21 * 1440; i++) {
+      const day = Math.floor(i / 1440);
+      const minute = i % 1440;
+      const weekday = day % 7 >= 2;
+      const up = Math.min(1, Math.max(0, (minute - 360) / 20)) - Math.min(1, Math.max(0, (minute - 1320) / 20));
+      const activity = weekday ? 0.3 + 0.7 * up : 0.3;
+      const u = Math.max(random(), 1e-12);
+      const gaussian = Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * random());
+      const step = i >= stepAt && i < stepAt + 120 ? 200 : 0;
+      ts.push(start + i * 60_000);
+      values.push(Math.round((500 * (0.55 + 0.45 * activity) + 4 * gaussian + step) * 100) / 100);
+    }
+    return { ts, values };
+  }
+
+  it('When a ramp comes at 06:00 every weekday after quiet weekends, then from the second Monday it does not alert, and a new step still does', () => {
+    const wednesdayAt14 = (2 * 7 + 4) * 1440 + 14 * 60;
+    const { ts, values } = weeklyPlant(21, wednesdayAt14);
+    const live = (settings: typeof LIVE_DETECTOR_SETTINGS) => {
+      const state = createState();
+      return values.map((v, i) => liveScore(update(state, ts[i], v, settings).evidence));
+    };
+    const withWeeks = live(LIVE_DETECTOR_SETTINGS);
+    const withoutWeeks = live({ ...LIVE_DETECTOR_SETTINGS, seasonWeeks: 0 });
+    // 05:30 to 07:30 on the Monday of week `week` (0, 1, 2): the highest live score.
+    const monday = (scores: number[], week: number) =>
+      Math.max(...scores.slice((7 * week + 2) * 1440 + 330, (7 * week + 2) * 1440 + 450));
+    // Nothing learnt a week before the first Monday: it alerts, as with the daily rule alone.
+    expect(monday(withWeeks, 0)).toBeGreaterThan(0.9);
+    expect(withWeeks.slice(0, 7 * 1440)).toEqual(withoutWeeks.slice(0, 7 * 1440));
+    // The third Monday is last Monday's routine; the days before it were quiet, so only the week explains it.
+    expect(monday(withoutWeeks, 2)).toBeGreaterThan(0.9);
+    expect(monday(withWeeks, 1)).toBeLessThan(0.9);
+    expect(monday(withWeeks, 2)).toBeLessThan(0.9);
+    expect(Math.max(...withWeeks.slice(wednesdayAt14, wednesdayAt14 + 120))).toBeGreaterThan(0.9);
+  });
+
+  it('When the state is saved in the second week and restored, with or without its week, then scoring continues (exactly, or learning the week anew)', () => {
+    const { ts, values } = weeklyPlant(22, -1000);
+    const full = scoreSeries(ts, values, LIVE_DETECTOR_SETTINGS);
+    const state = createState();
+    const cut = 10 * 1440;
+    values.slice(0, cut).forEach((v, i) => update(state, ts[i], v, LIVE_DETECTOR_SETTINGS));
+    const rest = (restored: ReturnType<typeof createState>) =>
+      values.slice(cut).map((v, i) => update(restored, ts[cut + i], v, LIVE_DETECTOR_SETTINGS).score);
+    const saved = JSON.parse(JSON.stringify(encodeState(state))) as EncodedDetectorState;
+    expect(rest(decodeState(saved))).toEqual(full.slice(cut));
+    // A state saved before the week was kept loads and starts learning it.
+    const { weekly, ...older } = saved;
+    expect(weekly?.maxima.values.length).toBeGreaterThan(0);
+    const restored = decodeState(older);
+    expect(restored.weekly).toBeUndefined();
+    const scores = rest(restored);
+    expect(scores.every(Number.isFinite)).toBe(true);
+    expect(restored.weekly?.maxima.length).toBe(7 * 48 + 2);
   });
 
   it('When times go backwards, then update refuses the sample', () => {

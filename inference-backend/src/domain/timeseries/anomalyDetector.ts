@@ -52,6 +52,17 @@ import { fitTail, tailProbability, tailQuantile } from './tailFit';
  * 3. Routine daily events: when, on each of the last `seasonDays` days, the evidence within
  *    `seasonToleranceMs` of this time of day was at least `seasonExplainedFraction` of today's,
  *    today's is reduced by it (a backup every night at about 03:00 is not an anomaly).
+ *    Routine weekly events: likewise when the evidence at the same time of week one week earlier
+ *    was at least that fraction of today's, and paged then (WEEKLY_ROUTINE_DECADES; `seasonWeeks`:
+ *    a plant's pressure ramp on Monday morning after a quiet weekend, a Sunday-night backup, a
+ *    Monday-morning login storm, which the daily rule cannot explain: the days before were quiet
+ *    at that hour). When both rules apply, the larger routine is taken out. The week is kept
+ *    compact: the largest evidence in each slot of `seasonToleranceMs` (336 slots of 30 minutes),
+ *    read at the same slot and its two neighbours one week back; a slot not seen then is no
+ *    routine. Slots learn once the value history is full (a model still learning what is ordinary
+ *    scores high). One week, not two: a routine pages once, not twice, before it is learnt, and a
+ *    changed schedule is learnt in a week; one witness is weaker than the daily rule's three,
+ *    hence the alarm level it must have reached.
  *    Flat lines: a run of one exact value (a disk that stopped writing, a stuck sensor) at least
  *    `flatlineMinRun` samples long is scored by how long it is against the runs the series showed
  *    before (the position in its run of each of the last `calibrationSamples` samples; a run is
@@ -97,6 +108,8 @@ export interface AnomalyDetectorSettings {
   seasonToleranceMs: number;
   /** How much of today's evidence yesterday's must reach to count as routine. */
   seasonExplainedFraction: number;
+  /** 1: the same time of week one week earlier can explain a sample away (routine weekly events); 0: off. */
+  seasonWeeks: 0 | 1;
   /** Runs of one exact value shorter than this are not scored as flat lines; 0: off. */
   flatlineMinRun: number;
   /** Samples learnt before any score. */
@@ -124,6 +137,7 @@ export const DEFAULT_ANOMALY_SETTINGS: AnomalyDetectorSettings = {
   seasonDays: 3,
   seasonToleranceMs: 30 * 60_000,
   seasonExplainedFraction: 0.5,
+  seasonWeeks: 1,
   flatlineMinRun: 36,
   warmupSamples: 30,
   gapIntervals: 5,
@@ -151,6 +165,15 @@ const INTERVAL_MEMORY = 15;
 const MAX_DECADES_PER_STATISTIC = 300;
 const MAX_STATISTIC = 1e6;
 const MS_PER_DAY = 86_400_000;
+const MS_PER_WEEK = 7 * MS_PER_DAY;
+/**
+ * A routine weekly event is one that paged a week ago: evidence at least the live alert level
+ * (seriesDetector.ts's LIVE_ALARM_DECADES, itself NAB's threshold for the defaults, 6.3 decades,
+ * rounded). One week is a single witness, where the daily rule has three: the largest of the
+ * ordinary samples within the slots read (90 at one-minute buckets) often reaches half of a new
+ * anomaly's evidence, and would hide it.
+ */
+const WEEKLY_ROUTINE_DECADES = 6;
 /** Two standard deviations' worth of MAD: 1.4826·MAD estimates σ for normal data. */
 const MAD_TO_SIGMA = 1.4826;
 /** Floors of the point statistic's unit, as fractions of the baseline's and the history's ranges. */
@@ -202,6 +225,19 @@ export interface AnomalyDetectorState {
    * each past sample's position in its run (a run enters it when it ends).
    */
   flatline?: FlatlineState;
+  /** Routine weekly events (absent in states saved before they were discounted, and while off). */
+  weekly?: WeeklyState;
+}
+
+/**
+ * The largest evidence (before the seasonal discount) in each slot of `slotMs` (absolute time
+ * divided into slots) over the last week and two slots: slot `bucket` is the newest, at lag 1 of
+ * `maxima`; the slots one week back and their neighbours are still there.
+ */
+export interface WeeklyState {
+  slotMs: number;
+  bucket: number;
+  maxima: RingWindow;
 }
 
 export interface FlatlineState {
@@ -277,6 +313,7 @@ function bridgeGap(state: AnomalyDetectorState, missing: number): void {
 function restartLearning(state: AnomalyDetectorState): void {
   const fresh = createState();
   Object.assign(state, { ...fresh, lastTimeMs: state.lastTimeMs, stepsMs: state.stepsMs, lastRaw: state.lastRaw });
+  delete state.weekly;
 }
 
 /**
@@ -408,31 +445,89 @@ function flatlineEvidence(state: AnomalyDetectorState, x: number, settings: Anom
 
 const finiteStatistic = (v: number) => (Number.isFinite(v) ? Math.min(MAX_STATISTIC, v) : MAX_STATISTIC);
 
-/** Discounts evidence that the same time of day showed on each of the last days. */
-function seasonalDiscount(state: AnomalyDetectorState, evidence: number, settings: AnomalyDetectorSettings): number {
+/**
+ * The evidence the same time of day showed on each of the last `seasonDays` days (the least of
+ * each day's largest within the tolerance), and learns `evidence`; 0 until the days are known.
+ */
+function dailyRoutine(state: AnomalyDetectorState, evidence: number, settings: AnomalyDetectorSettings): number {
   const interval = typicalIntervalMs(state);
-  if (settings.seasonDays <= 0 || interval <= 0) return evidence;
+  if (settings.seasonDays <= 0 || interval <= 0) return 0;
   const period = Math.round(MS_PER_DAY / interval);
   const tolerance = Math.round(settings.seasonToleranceMs / interval);
   const capacity = settings.seasonDays * period + tolerance;
-  if (period < 2 * tolerance + 2 || capacity > 20 * settings.historySamples) return evidence;
+  if (period < 2 * tolerance + 2 || capacity > 20 * settings.historySamples) return 0;
   if (state.evidenceCapacity !== capacity) {
     state.evidence = createWindow();
     state.evidenceCapacity = capacity;
   }
-  let discounted = evidence;
+  let routine = 0;
   if (state.evidence.length >= capacity) {
-    let routine = Number.POSITIVE_INFINITY;
+    routine = Number.POSITIVE_INFINITY;
     for (let d = 1; d <= settings.seasonDays; d++) {
       let highest = 0;
       for (let j = -tolerance; j <= tolerance; j++)
         highest = Math.max(highest, laggedValue(state.evidence, d * period + j));
       routine = Math.min(routine, highest);
     }
-    if (routine >= settings.seasonExplainedFraction * evidence) discounted = Math.max(0, evidence - routine);
   }
   pushRing(state.evidence, capacity, evidence);
-  return discounted;
+  return routine;
+}
+
+/**
+ * The largest evidence of the slot one week before the sample's and of its two neighbours (a slot
+ * not seen then counts as 0), and learns `evidence` into the sample's slot. Time, not the count of
+ * samples, places the slots, so gaps need no bridging: the slots they skip hold 0.
+ */
+function weeklyRoutine(
+  state: AnomalyDetectorState,
+  timeMs: number,
+  evidence: number,
+  settings: AnomalyDetectorSettings
+): number {
+  const slotMs = settings.seasonToleranceMs;
+  if (settings.seasonWeeks <= 0 || !(slotMs > 0) || slotMs > MS_PER_DAY) {
+    delete state.weekly;
+    return 0;
+  }
+  const period = Math.round(MS_PER_WEEK / slotMs);
+  const capacity = period + 2;
+  const bucket = Math.floor(timeMs / slotMs);
+  let week = state.weekly;
+  if (!week || week.slotMs !== slotMs) {
+    week = state.weekly = { slotMs, bucket, maxima: createWindow() };
+    pushRing(week.maxima, capacity, 0);
+  }
+  const { maxima } = week;
+  for (let i = 0; i < Math.min(bucket - week.bucket, capacity); i++) pushRing(maxima, capacity, 0);
+  week.bucket = Math.max(week.bucket, bucket);
+  let routine = 0;
+  // Lag 1 is this slot; lags period, period + 1 and period + 2 are the slots after, at and before it one week back.
+  for (let lag = period; lag <= Math.min(period + 2, maxima.length); lag++)
+    routine = Math.max(routine, laggedValue(maxima, lag));
+  // Learnt once the value history is full: before, the model is still learning what is ordinary
+  // and its evidence runs high (the live stage writes no score in a series' first day either).
+  if (state.samples >= settings.historySamples) {
+    const newest = (maxima.head - 1 + maxima.values.length) % maxima.values.length;
+    maxima.values[newest] = Math.max(maxima.values[newest], evidence);
+  }
+  return routine >= WEEKLY_ROUTINE_DECADES ? routine : 0;
+}
+
+/**
+ * Discounts evidence that the same time of day showed on each of the last days, or the same time
+ * of week one week earlier: by the larger of the two routines, when it is at least
+ * `seasonExplainedFraction` of the evidence.
+ */
+function seasonalDiscount(
+  state: AnomalyDetectorState,
+  timeMs: number,
+  evidence: number,
+  settings: AnomalyDetectorSettings
+): number {
+  const routine = Math.max(dailyRoutine(state, evidence, settings), weeklyRoutine(state, timeMs, evidence, settings));
+  if (!(routine > 0) || routine < settings.seasonExplainedFraction * evidence) return evidence;
+  return Math.max(0, evidence - routine);
 }
 
 /** Scores one sample, then learns it. `timeMs` must not decrease from one call to the next. */
@@ -505,7 +600,7 @@ export function update(
       const learnt = tail ? Math.min(statistic, tailQuantile(tail, CALIBRATION_CAP_PROBABILITY)) : statistic;
       pushValue(state.calibration[i], settings.calibrationSamples, learnt);
     });
-    evidence = seasonalDiscount(state, evidence, settings);
+    evidence = seasonalDiscount(state, timeMs, evidence, settings);
     if (settings.flatlineMinRun > 0) evidence = Math.max(evidence, flatlineEvidence(state, x, settings));
   }
   pushValue(state.baseline, settings.baselineSamples, x);
@@ -542,7 +637,7 @@ export function scoreSeries(
 /** An AnomalyDetectorState as persisted: plain JSON, the windows' rings as base64 Float32. */
 export interface EncodedDetectorState extends Omit<
   AnomalyDetectorState,
-  'version' | 'baseline' | 'history' | 'calibration' | 'evidence' | 'scores' | 'flatline' | 'quantum'
+  'version' | 'baseline' | 'history' | 'calibration' | 'evidence' | 'scores' | 'flatline' | 'quantum' | 'weekly'
 > {
   version: 2;
   /** Absent in states saved before the quantum was kept (estimated from the history on load). */
@@ -554,10 +649,12 @@ export interface EncodedDetectorState extends Omit<
   scores: EncodedWindow;
   /** Absent in states saved before flat lines were scored (they start learning runs on load). */
   flatline?: Omit<FlatlineState, 'positions'> & { positions: EncodedWindow };
+  /** Absent in states saved before routine weekly events were discounted (they start learning the week on load). */
+  weekly?: Omit<WeeklyState, 'maxima'> & { maxima: EncodedWindow };
 }
 
 export function encodeState(state: AnomalyDetectorState): EncodedDetectorState {
-  const { flatline, ...rest } = state;
+  const { flatline, weekly, ...rest } = state;
   return {
     ...rest,
     baseline: encodeSorted(state.baseline),
@@ -566,6 +663,7 @@ export function encodeState(state: AnomalyDetectorState): EncodedDetectorState {
     evidence: encodeWindow(state.evidence),
     scores: encodeWindow(state.scores),
     ...(flatline && { flatline: { ...flatline, positions: encodeSorted(flatline.positions) } }),
+    ...(weekly && { weekly: { ...weekly, maxima: encodeWindow(weekly.maxima) } }),
   };
 }
 
@@ -575,8 +673,8 @@ export function encodeState(state: AnomalyDetectorState): EncodedDetectorState {
  * first scores after the upgrade may differ from the old code's in the 7th digit).
  */
 export function decodeState(saved: EncodedDetectorState | VersionOneState): AnomalyDetectorState {
-  const { flatline, quantum, ...rest } =
-    saved.version === 2 ? saved : { ...saved, flatline: undefined, quantum: undefined };
+  const { flatline, quantum, weekly, ...rest } =
+    saved.version === 2 ? saved : { ...saved, flatline: undefined, quantum: undefined, weekly: undefined };
   const history = decodeSorted(saved.history);
   return {
     ...rest,
@@ -589,11 +687,12 @@ export function decodeState(saved: EncodedDetectorState | VersionOneState): Anom
     evidence: decodeWindow(saved.evidence),
     scores: decodeWindow(saved.scores),
     ...(flatline && { flatline: { ...flatline, positions: decodeSorted(flatline.positions) } }),
+    ...(weekly && { weekly: { ...weekly, maxima: decodeWindow(weekly.maxima) } }),
   };
 }
 type VersionOneState = Omit<
   EncodedDetectorState,
-  'version' | 'baseline' | 'history' | 'calibration' | 'evidence' | 'scores' | 'flatline'
+  'version' | 'baseline' | 'history' | 'calibration' | 'evidence' | 'scores' | 'flatline' | 'weekly'
 > & {
   version: 1;
   baseline: VersionOneWindow;
@@ -607,5 +706,6 @@ type VersionOneState = Omit<
 export function stateBytes(state: AnomalyDetectorState): number {
   const windows = [state.baseline, state.history, ...state.calibration, state.evidence, state.scores];
   if (state.flatline) windows.push(state.flatline.positions);
+  if (state.weekly) windows.push(state.weekly.maxima);
   return windows.reduce((sum, w) => sum + windowBytes(w), 0) + 8 * (state.stepsMs.length + state.recent.length);
 }

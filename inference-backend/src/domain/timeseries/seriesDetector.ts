@@ -48,7 +48,8 @@ export interface SeriesDetector<S> {
  * The detector's settings in the live stage, which scores one-minute buckets
  * (MetricStageOptions.resolutionMs): a 6-hour baseline, a day of value history and of each
  * statistic's history (so the daily pattern is known), 3 days of evidence for the time-of-day
- * discount: about 10,500 numbers, 54 KB in memory per series (rollingWindow.ts). Counters arrive
+ * discount and the largest evidence of each half hour of the last week for the time-of-week one:
+ * about 10,900 numbers, 56 KB in memory per series (rollingWindow.ts). Counters arrive
  * as rates: the stage converts them.
  */
 export const LIVE_DETECTOR_SETTINGS: AnomalyDetectorSettings = {
