@@ -1,11 +1,11 @@
 /**
  * @jest-environment ./src/adapters/onnx/onnxruntimeTestEnvironment.js
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { csvToTable } from '../adapters/files/csv';
-import { runCmapss } from './cmapss';
+import { availableCmapssSubsets, parseCmapssSubsets, runCmapss } from './cmapss';
 
 /** The shared datasets live beside the repository: <repo>/../shared/datasets. */
 const CMAPSS_DIR = resolve(__dirname, '..', '..', '..', '..', 'shared', 'datasets', 'cmapss');
@@ -65,5 +65,31 @@ describeIfData('remaining useful life on NASA C-MAPSS FD003 (../shared/datasets/
     expect(report.rows.groups).toEqual({ train: 80, test: 20 });
     // Per-segment figures: FD003 flies at one operating condition.
     expect(report.segments.test).toHaveLength(1);
+  });
+});
+
+describe('which C-MAPSS subsets the benches run', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'nocai-cmapss-subsets-'));
+    for (const file of ['train_FD001.txt', 'test_FD001.txt', 'RUL_FD001.txt', 'train_FD003.txt', 'test_FD003.txt'])
+      writeFileSync(join(dir, file), '');
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('When FD001 is added beside the other subsets, then the bench runs it by default and by name', () => {
+    // FD003 lacks its RUL file, so it is not complete.
+    expect(availableCmapssSubsets(dir)).toEqual(['FD001']);
+    expect(parseCmapssSubsets([], dir)).toEqual({ subsets: ['FD001'] });
+    expect(parseCmapssSubsets(['fd001'], dir)).toEqual({ subsets: ['FD001'] });
+  });
+
+  it('When a subset is unknown or its files are missing, then the bench says so in one sentence', () => {
+    const unknown = parseCmapssSubsets(['FD009'], dir);
+    expect(unknown).toEqual({ error: 'unknown subset FD009; choose from FD001, FD002, FD003, FD004' });
+    const absent = parseCmapssSubsets(['FD003'], dir);
+    expect('error' in absent && absent.error).toMatch(
+      /^FD003 needs train_FD003\.txt, test_FD003\.txt, RUL_FD003\.txt in /
+    );
   });
 });

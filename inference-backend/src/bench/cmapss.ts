@@ -28,13 +28,42 @@ import { ensureBenchPython } from './textModels';
  * The operating condition is the rounded settings (altitude to 1, Mach to 0.01, throttle to 1):
  * six conditions in FD002/FD004, one in FD003; whether to normalise within it is the CV's choice.
  *
- * With BENCH_SKLEARN=1, scikit-learn's HistGradientBoostingRegressor (defaults) learns from exactly
- * our training features (the exported model's feature matrix) as an anchor: same features, another
- * learner. `npm run bench:cmapss [subset…]`.
+ * Beside it (BENCH_SKLEARN=0 to skip), scikit-learn's HistGradientBoostingRegressor (defaults) learns
+ * from exactly our training features (the exported model's feature matrix) as an anchor: same
+ * features, another learner. `npm run bench:cmapss [subset…]`.
  */
 
-export const CMAPSS_SUBSETS = ['FD002', 'FD003', 'FD004'] as const;
-export type CmapssSubset = (typeof CMAPSS_SUBSETS)[number];
+/** Every subset NASA published; FD001 is not in ../shared (the project is measured on it), but runs when its files are added. */
+export const KNOWN_CMAPSS_SUBSETS = ['FD001', 'FD002', 'FD003', 'FD004'] as const;
+export type CmapssSubset = (typeof KNOWN_CMAPSS_SUBSETS)[number];
+
+const subsetFiles = (subset: string) => [`train_${subset}.txt`, `test_${subset}.txt`, `RUL_${subset}.txt`];
+
+/** The subsets whose three files (train, test, RUL) are in `dataDir`, in NASA's order. */
+export function availableCmapssSubsets(dataDir: string): CmapssSubset[] {
+  return KNOWN_CMAPSS_SUBSETS.filter((s) => subsetFiles(s).every((f) => existsSync(join(dataDir, f))));
+}
+
+/**
+ * The subsets a bench command line asks for (none: every available one), or a one-sentence error:
+ * an unknown name, or a known one whose files are not in `dataDir`.
+ */
+export function parseCmapssSubsets(
+  args: readonly string[],
+  dataDir: string
+): { subsets: CmapssSubset[] } | { error: string } {
+  const asked = args.map((s) => s.toUpperCase());
+  const unknown = asked.filter((s) => !(KNOWN_CMAPSS_SUBSETS as readonly string[]).includes(s));
+  if (unknown.length > 0)
+    return { error: `unknown subset ${unknown.join(', ')}; choose from ${KNOWN_CMAPSS_SUBSETS.join(', ')}` };
+  const available = availableCmapssSubsets(dataDir);
+  const absent = asked.filter((s) => !(available as string[]).includes(s));
+  if (absent.length > 0)
+    return {
+      error: `${absent.join(', ')} needs ${subsetFiles(absent[0]).join(', ')} in ${dataDir} (NASA's files, as the other subsets)`,
+    };
+  return { subsets: asked.length > 0 ? (asked as CmapssSubset[]) : available };
+}
 export const RUL_CAP = 125;
 export const CMAPSS_WINDOWS = [5, 10, 20, 30];
 export const SENSORS = Array.from({ length: 21 }, (_, i) => `s${i + 1}`);
@@ -43,7 +72,7 @@ const COLUMNS = ['unit', 'cycle', ...SETTINGS, ...SENSORS];
 export const CMAPSS_FEATURES = ['cycle', ...SETTINGS, ...SENSORS];
 
 /** The README's table: test RMSE at each test unit's last cycle, per method. */
-export const PUBLISHED_RMSE: ReadonlyArray<{ method: string; rmse: Record<CmapssSubset, number> }> = [
+export const PUBLISHED_RMSE: ReadonlyArray<{ method: string; rmse: Partial<Record<CmapssSubset, number>> }> = [
   { method: 'SVR (as cited in the FFVE comparison)', rmse: { FD002: 42.0, FD003: 21.05, FD004: 45.35 } },
   { method: 'CNN, Babu et al. 2016', rmse: { FD002: 30.29, FD003: 19.82, FD004: 29.16 } },
   { method: 'Deep LSTM, Zheng et al. 2017', rmse: { FD002: 24.49, FD003: 16.18, FD004: 28.17 } },
@@ -297,15 +326,16 @@ const f2 = (n: number) => n.toFixed(2);
 
 /** Runs the subsets and prints their lines; skipped with a line when the data set is absent. */
 export async function benchCmapss(
-  subsets: readonly CmapssSubset[] = CMAPSS_SUBSETS,
+  subsets?: readonly CmapssSubset[],
   dataDir = DEFAULT_CMAPSS_DIR
 ): Promise<CmapssRun[]> {
-  if (!existsSync(join(dataDir, 'train_FD003.txt'))) {
+  subsets ??= availableCmapssSubsets(dataDir);
+  if (subsets.length === 0) {
     say(`C-MAPSS: skipped, no data at ${dataDir}`);
     return [];
   }
   const workDir = mkdtempSync(join(tmpdir(), 'nocai-bench-cmapss-'));
-  const withSklearn = process.env.BENCH_SKLEARN === '1';
+  const withSklearn = process.env.BENCH_SKLEARN !== '0';
   const runs: CmapssRun[] = [];
   const anchors = new Map<CmapssSubset, SklearnAnchor>();
   try {
@@ -341,7 +371,9 @@ export async function benchCmapss(
     );
     say(`  ${'method'.padEnd(44)}${columns.map((c) => c.padStart(9)).join('')}`);
     for (const row of PUBLISHED_RMSE)
-      say(`  ${row.method.padEnd(44)}${columns.map((c) => f2(row.rmse[c]).padStart(9)).join('')}`);
+      say(
+        `  ${row.method.padEnd(44)}${columns.map((c) => (row.rmse[c] === undefined ? '–' : f2(row.rmse[c])).padStart(9)).join('')}`
+      );
     say(`  ${'nocai (true test RUL)'.padEnd(44)}${runs.map((r) => f2(r.score.rmse).padStart(9)).join('')}`);
     say(
       `  ${`nocai (test RUL capped at ${RUL_CAP})`.padEnd(44)}${runs.map((r) => f2(r.score.rmseCapped).padStart(9)).join('')}`
@@ -363,13 +395,12 @@ export async function benchCmapss(
 
 if (require.main === module) {
   say(`NOC AI C-MAPSS benchmark: ${new Date().toISOString()}, node ${process.version}`);
-  const asked = process.argv.slice(2).map((s) => s.toUpperCase());
-  const unknown = asked.filter((s) => !(CMAPSS_SUBSETS as readonly string[]).includes(s));
-  if (unknown.length > 0) {
-    process.stderr.write(`bench: unknown subset ${unknown.join(', ')}; choose from ${CMAPSS_SUBSETS.join(', ')}\n`);
+  const parsed = parseCmapssSubsets(process.argv.slice(2), DEFAULT_CMAPSS_DIR);
+  if ('error' in parsed) {
+    process.stderr.write(`bench: ${parsed.error}\n`);
     process.exitCode = 2;
   } else {
-    benchCmapss(asked.length > 0 ? (asked as CmapssSubset[]) : CMAPSS_SUBSETS).catch((error: unknown) => {
+    benchCmapss(parsed.subsets).catch((error: unknown) => {
       process.stderr.write(`bench: ${error instanceof Error ? error.message : String(error)}\n`);
       process.exitCode = 1;
     });

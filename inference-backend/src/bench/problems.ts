@@ -11,7 +11,7 @@ import { averagePrecision, rocAuc } from '../domain/problems/evaluation';
 import { tableRows } from '../domain/problems/table';
 import type { TableEntity, TableProblemSpec } from '../domain/problems/table';
 import { DEFAULT_CMAPSS_DIR, readCmapss, SENSORS } from './cmapss';
-import type { CmapssSubset } from './cmapss';
+import { availableCmapssSubsets, parseCmapssSubsets, type CmapssSubset } from './cmapss';
 import { progress, say } from './report';
 import { runPythonJson } from './pythonAnchor';
 import { ensureBenchPython } from './textModels';
@@ -422,10 +422,11 @@ export const BENCH_PROBLEM_SUBSETS: readonly BenchProblemSubset[] = [
 
 /** Each subset's run and its anchor, printed; skipped with a line when the data set is absent. */
 export async function benchProblems(
-  subsets: readonly BenchProblemSubset[] = BENCH_PROBLEM_SUBSETS,
+  subsets?: readonly BenchProblemSubset[],
   dataDir = DEFAULT_CMAPSS_DIR
 ): Promise<CmapssProblemRun[]> {
-  if (!existsSync(join(dataDir, 'train_FD003.txt'))) {
+  subsets ??= defaultProblemSubsets(dataDir);
+  if (subsets.length === 0) {
     say(`C-MAPSS problems: skipped, no data at ${dataDir}`);
     return [];
   }
@@ -499,25 +500,33 @@ export async function benchProblems(
   }
 }
 
-const SUBSETS: readonly CmapssSubset[] = ['FD002', 'FD003', 'FD004'];
+/** A subset run as the default list runs it: FD004 as FD002 (six conditions), FD001 as FD003 (one). */
+function asDefaultRuns(subset: CmapssSubset): BenchProblemSubset {
+  return (
+    BENCH_PROBLEM_SUBSETS.find((s) => s.subset === subset) ?? {
+      ...BENCH_PROBLEM_SUBSETS[subset === 'FD001' ? 0 : 1],
+      subset,
+    }
+  );
+}
+
+/** The default list's subsets whose files are present, and FD001 when its files are added. */
+function defaultProblemSubsets(dataDir: string): BenchProblemSubset[] {
+  const available = availableCmapssSubsets(dataDir);
+  return [
+    ...(available.includes('FD001') ? [asDefaultRuns('FD001')] : []),
+    ...BENCH_PROBLEM_SUBSETS.filter((s) => available.includes(s.subset)),
+  ];
+}
 
 if (require.main === module) {
   say(`NOC AI problems benchmark: ${new Date().toISOString()}, node ${process.version}`);
-  const asked = process.argv.slice(2).map((s) => s.toUpperCase());
-  const unknown = asked.filter((s) => !(SUBSETS as readonly string[]).includes(s));
-  if (unknown.length > 0) {
-    process.stderr.write(`bench: unknown subset ${unknown.join(', ')}; choose from ${SUBSETS.join(', ')}\n`);
+  const parsed = process.argv.length > 2 ? parseCmapssSubsets(process.argv.slice(2), DEFAULT_CMAPSS_DIR) : undefined;
+  if (parsed && 'error' in parsed) {
+    process.stderr.write(`bench: ${parsed.error}\n`);
     process.exitCode = 2;
   } else {
-    // A subset named on the command line runs as the default list runs it (FD004 as FD002).
-    const chosen = (asked as CmapssSubset[]).map(
-      (subset) =>
-        BENCH_PROBLEM_SUBSETS.find((s) => s.subset === subset) ?? {
-          ...BENCH_PROBLEM_SUBSETS[1],
-          subset,
-        }
-    );
-    benchProblems(chosen.length > 0 ? chosen : BENCH_PROBLEM_SUBSETS).catch((error: unknown) => {
+    benchProblems(parsed?.subsets.map(asDefaultRuns)).catch((error: unknown) => {
       process.stderr.write(`bench: ${error instanceof Error ? error.message : String(error)}\n`);
       process.exitCode = 1;
     });

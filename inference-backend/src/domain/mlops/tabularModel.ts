@@ -99,11 +99,15 @@ export interface TabularGrid {
 
 export const DEFAULT_TABULAR_GRID: TabularGrid = {
   // Every tree count of a depth is scored from one fit of the largest; half the rows and half the
-  // features per tree halve the cost of a tree, and on C-MAPSS cross-validated no worse.
+  // features per tree halve the cost of a tree, and on C-MAPSS cross-validated no worse. A rate
+  // of 0.05 with twice the trees of 0.1 (the usual trade: smaller steps generalise better) lowered
+  // the best 3-fold group-CV RMSE on the C-MAPSS training files from 10.92 to 10.81 (FD003) and
+  // 13.86 to 13.62 (FD004), FD002 unchanged at 14.26; scikit-learn's HistGradientBoosting
+  // defaults on the same features and folds 11.31 / 13.72 / 14.43. Training takes twice as long.
   gbt: {
     maxDepth: [4, 6],
-    nTrees: [50, 100, 200],
-    learningRate: 0.1,
+    nTrees: [100, 200, 400],
+    learningRate: 0.05,
     minSamplesLeaf: 20,
     subsample: 0.5,
     featureFraction: 0.5,
