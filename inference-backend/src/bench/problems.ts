@@ -41,7 +41,7 @@ import { ensureBenchPython } from './textModels';
  *
  * scikit-learn's GradientBoostingClassifier and HistGradientBoostingClassifier keep their defaults
  * and fit on the training engines (the rows our final model is fitted on). `npm run bench:problems
- * [FD002 FD003 FD004]`; needs `.venv-bench` (made on first use) for the anchors.
+ * [FD001 FD002 FD003 FD004]` (by default FD003, FD002 and, once its files are added, FD001); needs `.venv-bench` (made on first use) for the anchors.
  */
 
 export const FAILURE_WITHIN_CYCLES = 30;
