@@ -209,7 +209,12 @@ function registerFileCommands(problems: Command): void {
     .addOption(new Option('--windows <rows>', 'rolling windows in rows, comma-separated').argParser(parseWindows))
     .option('--split <column>', 'a column whose cells are train or validation')
     .option('--train-until <time>', 'rows at or after this time validate (needs --time)')
-    .addOption(new Option('--horizon <n>', "how far the label looks ahead, in --time's unit").argParser(parseHorizon))
+    .addOption(
+      new Option(
+        '--horizon <n>',
+        "how far the label looks ahead, in --time's unit (default: its longest run of 1s up to an event)"
+      ).argParser(parseHorizon)
+    )
     .option('--name <name>', 'the problem name in the report (default: the label column)')
     .addOption(
       new Option('--candidates <list>', 'gbt, logistic, random_forest (default: all)').argParser(parseCandidates)

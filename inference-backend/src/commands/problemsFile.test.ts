@@ -91,6 +91,14 @@ describe('nocai problems train-file and predict-file', () => {
     expect(report.validation.prAuc).toBeGreaterThan(3 * report.validation.noSkillPrAuc);
     expect(report.validation.atThreshold.precision).toBeGreaterThan(0);
     expect(train.out.stdout).toMatch(/validation PR-AUC 0\.\d{3}/);
+    // No --horizon: the label's reach (its last 10 cycles) is the horizon, and the alerts warn of the
+    // validation machines' failures instead of falling back to 0.5 for want of a horizon.
+    const manifest = JSON.parse(readFileSync(join(dir, 'model', 'manifest.json'), 'utf8'));
+    expect(manifest.split.horizon).toBe(10);
+    expect(report.threshold.met).toBe(true);
+    expect(report.threshold.alerts.events).toBe(8);
+    expect(report.threshold.alerts.warned).toBeGreaterThanOrEqual(7);
+    expect(train.out.stdout).toMatch(/ [78]\/8 runs warned, median lead \d+ cycle units/);
 
     // The validation machines through predict-file: the exported graph and the rebuilt windows.
     const validation = join(dir, 'validation.csv');
@@ -115,21 +123,6 @@ describe('nocai problems train-file and predict-file', () => {
   it('When the validation probabilities saturate, then predict-file raises on the validation rows exactly the alerts the report counts', async () => {
     const steep = join(dir, 'steep.csv');
     writeFileSync(steep, machines(40, 1));
-    const out = join(dir, 'steep');
-    const train = capture();
-    const code = await runProblemsTrainFile(
-      flags({ input: steep, out, horizon: 10, candidates: ['logistic'], precision: 0.7 }),
-      train.io,
-      { grids: GRIDS }
-    );
-    expect(train.out.stderr).toBe('');
-    expect(code).toBe(0);
-    const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));
-    const manifest = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8'));
-    expect(manifest.threshold).toBe(report.threshold.probability);
-    // Saturated: the threshold sits within float32's last few steps below 1.
-    expect(manifest.threshold).toBeGreaterThan(1 - 1e-6);
-
     const validation = join(dir, 'steep-validation.csv');
     const table = csvToTable(readFileSync(steep, 'utf8'));
     const kept = table.rows.filter((r) => r.part === 'validation');
@@ -137,23 +130,59 @@ describe('nocai problems train-file and predict-file', () => {
       validation,
       `${[toCsvRow(table.columns), ...kept.map((r) => toCsvRow(table.columns.map((c) => r[c])))].join('\n')}\n`
     );
-    const predict = capture();
-    expect(await runProblemsPredictFile({ model: out, input: validation }, predict.io)).toBe(0);
-    const scored = csvToTable(predict.out.stdout).rows;
-    expect(scored).toHaveLength(report.rows.validation);
-    const alerted = scored.filter((r) => r.alert === '1');
-    // The alerts a user sees are the ones the report counts, and the right ones among them too.
-    expect(alerted.length).toBe(report.validation.atThreshold.alerts);
-    expect(alerted.filter((r) => r.fails_10 === '1').length).toBe(report.validation.atThreshold.truePositives);
-    // Per machine, the alerts' precision and recall are what the report's segments say.
-    for (const segment of report.validation.segments as Array<{ entity: string; precision: number; recall: number }>) {
-      const rows = scored.filter((r) => r.machine === segment.entity);
-      const hits = rows.filter((r) => r.alert === '1');
-      const right = hits.filter((r) => r.fails_10 === '1').length;
-      const positives = rows.filter((r) => r.fails_10 === '1').length;
-      expect(hits.length > 0 ? right / hits.length : 0).toBeCloseTo(segment.precision, 12);
-      expect(positives > 0 ? right / positives : 0).toBeCloseTo(segment.recall, 12);
-    }
+
+    /** Trains with `policy`, predicts the validation rows, and checks the alerts against the report. */
+    const trainAndCompare = async (out: string, policy: Partial<ProblemsTrainFileFlags>) => {
+      const train = capture();
+      const code = await runProblemsTrainFile(
+        flags({ input: steep, out, horizon: 10, candidates: ['logistic'], ...policy }),
+        train.io,
+        { grids: GRIDS }
+      );
+      expect(train.out.stderr).toBe('');
+      expect(code).toBe(0);
+      const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));
+      const manifest = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8'));
+      expect(manifest.threshold).toBe(report.threshold.probability);
+      const predict = capture();
+      expect(await runProblemsPredictFile({ model: out, input: validation }, predict.io)).toBe(0);
+      const scored = csvToTable(predict.out.stdout).rows;
+      expect(scored).toHaveLength(report.rows.validation);
+      const alerted = scored.filter((r) => r.alert === '1');
+      // The alerts a user sees are the ones the report counts, and the right ones among them too.
+      expect(alerted.length).toBe(report.validation.atThreshold.alerts);
+      expect(alerted.filter((r) => r.fails_10 === '1').length).toBe(report.validation.atThreshold.truePositives);
+      // Per machine, the alerts' precision and recall are what the report's segments say.
+      for (const segment of report.validation.segments as Array<{
+        entity: string;
+        precision: number;
+        recall: number;
+      }>) {
+        const rows = scored.filter((r) => r.machine === segment.entity);
+        const hits = rows.filter((r) => r.alert === '1');
+        const right = hits.filter((r) => r.fails_10 === '1').length;
+        const positives = rows.filter((r) => r.fails_10 === '1').length;
+        expect(hits.length > 0 ? right / hits.length : 0).toBeCloseTo(segment.precision, 12);
+        expect(positives > 0 ? right / positives : 0).toBeCloseTo(segment.recall, 12);
+      }
+      return { report, scored };
+    };
+
+    // The threshold the precision policy picks among the served probabilities.
+    const chosen = await trainAndCompare(join(dir, 'steep'), { precision: 0.7 });
+    // Saturated: many rows lie within float32's last few steps below 1 ...
+    const saturated = chosen.scored
+      .map((r) => Number(r.probability))
+      .filter((p) => p > 1 - 1e-6)
+      .sort((a, b) => a - b);
+    expect(saturated.length).toBeGreaterThan(20);
+    // ... and a threshold among them splits them as the served model does.
+    const fixed = await trainAndCompare(join(dir, 'steep-fixed'), {
+      threshold: saturated[Math.floor(saturated.length / 2)],
+    });
+    expect(fixed.report.threshold.probability).toBeGreaterThan(1 - 1e-6);
+    expect(fixed.report.validation.atThreshold.alerts).toBeGreaterThan(0);
+    expect(fixed.report.validation.atThreshold.alerts).toBeLessThan(saturated.length);
   });
 
   it('When the rows are cut by time, then the CV is rolling-origin and the validation rows come after the cut', async () => {

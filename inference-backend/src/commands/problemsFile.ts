@@ -18,6 +18,7 @@ import {
   TABLE_PROBLEM_KIND,
   tableEntities,
   tableFolds,
+  labelledHorizon,
   TableProblemError,
   tableRows,
   tableStep,
@@ -80,7 +81,7 @@ function tableError(error: TableProblemError, file: string): TrainInputError {
 }
 
 /** Which rows train and which validate, checked against the flags and the table. */
-function splitOf(flags: ProblemsTrainFileFlags, table: Table) {
+function splitOf(flags: ProblemsTrainFileFlags, table: Table, horizon: number) {
   if ((flags.split === undefined) === (flags.trainUntil === undefined)) {
     throw new TrainInputError(
       'give either --split COLUMN (cells "train" or "validation") or --train-until TIME (with --time) to say which rows validate the model.'
@@ -95,7 +96,6 @@ function splitOf(flags: ProblemsTrainFileFlags, table: Table) {
         `--train-until "${printable(flags.trainUntil)}" is neither a number nor an ISO 8601 time.`
       );
     }
-    const horizon = flags.horizon ?? 0;
     // A training row's label looks `horizon` ahead: it must end before validation starts.
     return {
       kind: 'time' as const,
@@ -181,7 +181,6 @@ export async function runProblemsTrainFile(
     if (features.length === 0)
       throw new TrainInputError(`${printablePath(flags.input)} has no input column besides ${roles.join(', ')}.`);
     checkColumns(table, [...roles, ...features], flags.input);
-    const split = splitOf(flags, table);
     const spec: TableProblemSpec = {
       label: flags.label,
       features,
@@ -198,6 +197,9 @@ export async function runProblemsTrainFile(
       if (error instanceof TableProblemError) throw tableError(error, flags.input);
       throw error;
     }
+    // Without --horizon, the label's own reach: its longest run of positive rows before an event.
+    const horizon = flags.horizon ?? labelledHorizon(entities);
+    const split = splitOf(flags, table, horizon);
     const train = tableRows(entities, spec, split.isTraining).rows;
     const valid = tableRows(entities, spec, split.isValidation).rows;
     const folds = flags.folds ?? DEFAULT_FOLDS;
@@ -214,15 +216,15 @@ export async function runProblemsTrainFile(
           `the CV by entity needs at least ${folds}.`
       );
     }
-    const cv = tableFolds(train, folds, flags.horizon ?? 0, byEntity, flags.seed ?? 1);
+    const cv = tableFolds(train, folds, horizon, byEntity, flags.seed ?? 1);
     const fitted = fitProblemOnRows(
       {
         name,
         metric: 'pr_auc',
         candidates: flags.candidates ?? ['gbt', 'logistic', 'random_forest'],
         threshold: policy,
-        horizon: flags.horizon ?? 0,
-        horizonText: flags.horizon === undefined ? 'as labelled in the file' : `${flags.horizon}`,
+        horizon,
+        horizonText: flags.horizon === undefined ? `${horizon}, as labelled in the file` : `${flags.horizon}`,
         stepMs: tableStep(entities),
         spec: { variables: features, windowSteps: spec.windows },
         events: {
@@ -255,7 +257,7 @@ export async function runProblemsTrainFile(
         kind: split.kind,
         ...(flags.split !== undefined ? { column: flags.split } : {}),
         ...(flags.trainUntil !== undefined ? { trainUntil: flags.trainUntil } : {}),
-        horizon: flags.horizon ?? 0,
+        horizon,
       },
       dataHash: trained.dataHash,
       metrics: trained.report,

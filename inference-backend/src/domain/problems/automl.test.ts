@@ -6,7 +6,7 @@ import { chooseThreshold, fitProblem, SCORED_BY_EXPORTED_MODEL } from './automl'
 import type { FittedProblem } from './automl';
 import type { EntitySeries, ProblemGrid } from './dataset';
 import { ProblemDataError } from './errors';
-import { alertFigures } from './evaluation';
+import { ALERT_REPEAT_MS, alertFigures } from './evaluation';
 import { logOdds, probabilityOf } from './learners';
 
 const STEP_MS = 5 * 60_000;
@@ -160,6 +160,7 @@ describe('fitProblem and chooseThreshold', () => {
           onsetTimesMs: rows.onsetTimesMs.map((o) => o.filter((x) => x >= Date.UTC(2026, 0, 22))),
           stepMs: STEP_MS,
           horizonMs: 2 * 3_600_000,
+          repeat: ALERT_REPEAT_MS,
         },
         t
       )

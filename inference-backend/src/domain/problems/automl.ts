@@ -8,6 +8,7 @@ import { ProblemDataError } from './errors';
 import type { EntitySeries, ProblemFeatureSpec, ProblemGrid, ProblemRows } from './dataset';
 import {
   alertFigures,
+  alertRepeat,
   atThreshold,
   averagePrecision,
   curvePoints,
@@ -484,6 +485,7 @@ export function chooseThreshold(
     ),
     stepMs: setup.stepMs,
     horizonMs,
+    repeat: alertRepeat(setup.timeUnit, horizonMs, setup.stepMs),
   };
   const policy = setup.threshold;
   const picked =

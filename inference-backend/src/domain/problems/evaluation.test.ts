@@ -1,6 +1,8 @@
 import {
+  ALERT_REPEAT_MS,
   alertFigures,
   alertLeads,
+  alertRepeat,
   atThreshold,
   averagePrecision,
   formatLead,
@@ -47,6 +49,7 @@ function history(levels: {
     onsetTimesMs: [onsets],
     stepMs: STEP_MS,
     horizonMs: 12 * STEP_MS,
+    repeat: ALERT_REPEAT_MS,
   };
 }
 
@@ -84,6 +87,42 @@ describe('alert figures', () => {
       recall: 1,
     });
     expect(chosen.reason).toBeUndefined();
+  });
+
+  it('When several thresholds warn of every event with precise alerts, then the one warning earliest is chosen', () => {
+    // Before each event the probability climbs: 0.5 from an hour before, 0.9 from half an hour before.
+    // Both thresholds alert once per event, always right; 0.5 gives the operator twice the time.
+    const rows = history({ eventLevel: 0.9, decoyLevel: 0.01 });
+    rows.scores.forEach((_, i) => {
+      if (rows.labels[i] && !rows.labels[i - 6]) rows.scores[i] = 0.5;
+    });
+    const hour = 12 * STEP_MS;
+    expect(alertFigures(rows.scores, rows, 0.9)).toMatchObject({ alerts: 4, warned: 4, medianLead: hour / 2 });
+    expect(alertFigures(rows.scores, rows, 0.5)).toMatchObject({ alerts: 4, warned: 4, medianLead: hour });
+    const chosen = thresholdForPrecision(rows.scores, rows, 0.7);
+    expect(chosen).toMatchObject({ threshold: 0.5, met: true });
+    expect(chosen.figures).toMatchObject({ precision: 1, warned: 4, medianLead: hour });
+  });
+
+  it('When a table is timed in cycles and the probability rises before the horizon, then the alert repeats once the horizon has passed and warns of the failure', () => {
+    // One engine, cycles 1-100, fails after cycle 100 (onset 101), horizon 30: high from cycle 61 on.
+    const cycles = Array.from({ length: 100 }, (_, i) => i + 1);
+    const scores = cycles.map((c) => (c >= 61 ? 0.9 : 0.1));
+    const rows: AlertRows = {
+      timesMs: cycles,
+      entityOf: cycles.map(() => 0),
+      labels: cycles.map((c) => (c >= 71 ? 1 : 0)),
+      onsetTimesMs: [[101]],
+      stepMs: 1,
+      horizonMs: 30,
+      repeat: alertRepeat({ size: 1 }, 30, 1),
+    };
+    expect(rows.repeat).toBe(30);
+    // Cycle 61 is ten cycles too early; the repeat at 91 is within the horizon, ten cycles ahead.
+    expect(alertFigures(scores, rows, 0.5)).toMatchObject({ alerts: 2, truePositives: 1, warned: 1, medianLead: 10 });
+    // An hour of milliseconds would never pass in cycles: one alert, too early, and the failure unwarned.
+    expect(alertFigures(scores, { ...rows, repeat: ALERT_REPEAT_MS }, 0.5)).toMatchObject({ alerts: 1, warned: 0 });
+    expect(alertRepeat({ size: 60_000 }, 2 * 3_600_000, STEP_MS)).toBe(ALERT_REPEAT_MS);
   });
 
   it('When no threshold reaches the target precision, then the fallback is the most precise threshold that warns, said in the reason', () => {

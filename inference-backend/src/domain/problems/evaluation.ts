@@ -119,6 +119,16 @@ export function atThreshold(scores: ArrayLike<number>, labels: ArrayLike<number>
 /** While an entity's probability stays over the threshold, the problem stage alerts again this often. */
 export const ALERT_REPEAT_MS = 3_600_000;
 
+/**
+ * How often alerts repeat while the probability stays high, in the rows' time unit: hourly for
+ * times in ms, as the problem stage does; once per horizon for a table timed in its own numbers
+ * (cycles) or in row order, where an hour means nothing: an alert says "the event within the
+ * horizon", and when the horizon has passed without it, a new alert is a new claim.
+ */
+export function alertRepeat(timeUnit: { size: number }, horizon: number, step: number): number {
+  return timeUnit.size === 60_000 ? ALERT_REPEAT_MS : Math.max(horizon, step);
+}
+
 /** Validation rows as the problem stage meets them: per entity, in time order. */
 export interface AlertRows {
   /** Time of each row (the end of its step), ms. */
@@ -131,12 +141,14 @@ export interface AlertRows {
   onsetTimesMs: ReadonlyArray<readonly number[]>;
   stepMs: number;
   horizonMs: number;
+  /** While the probability stays high, an alert again after this long (`alertRepeat`), in the times' unit. */
+  repeat: number;
 }
 
 /** What the alerts of a threshold would have been: each alert judged like an operator judges its ticket. */
 export interface AlertFigures {
   threshold: number;
-  /** Alerts raised (a crossing, and a repeat every `ALERT_REPEAT_MS` while the probability stays high). */
+  /** Alerts raised (a crossing, and a repeat every `rows.repeat` while the probability stays high). */
   alerts: number;
   /** Alerts followed by the event within the horizon. */
   truePositives: number;
@@ -147,11 +159,16 @@ export interface AlertFigures {
   warned: number;
   /** warned / events. */
   recall: number;
+  /**
+   * Over warned events, the median time from the first alert within the horizon to the onset, in
+   * the rows' time unit (ms, or a table's own numbers); null when none is warned.
+   */
+  medianLead: number | null;
 }
 
 /**
  * The alerts the problem stage would raise at `threshold` over `rows`: an alert when an entity's
- * probability reaches the threshold, again every `ALERT_REPEAT_MS` while it stays at or above half
+ * probability reaches the threshold, again every `rows.repeat` while it stays at or above half
  * of it, a new episode after a gap in the rows (the event under way, for which there are no rows).
  */
 export function alertFigures(scores: ArrayLike<number>, rows: AlertRows, threshold: number): AlertFigures {
@@ -170,7 +187,7 @@ export function alertFigures(scores: ArrayLike<number>, rows: AlertRows, thresho
     if (!continues) lastAlert = -Infinity;
     previous = i;
     const p = scores[i];
-    if (p >= threshold && t - lastAlert >= ALERT_REPEAT_MS) {
+    if (p >= threshold && t - lastAlert >= rows.repeat) {
       lastAlert = t;
       alerts++;
       truePositives += rows.labels[i] ? 1 : 0;
@@ -182,14 +199,18 @@ export function alertFigures(scores: ArrayLike<number>, rows: AlertRows, thresho
     }
   }
   let events = 0;
-  let warned = 0;
+  const leads: number[] = [];
   rows.onsetTimesMs.forEach((onsets, entity) => {
     const times = alertTimes.get(entity) ?? [];
     for (const onset of onsets) {
       events++;
-      if (times.some((t) => t >= onset - rows.horizonMs && t < onset)) warned++;
+      // Alert times are ascending: the first one within the horizon is the warning's lead.
+      const first = times.find((t) => t >= onset - rows.horizonMs && t < onset);
+      if (first !== undefined) leads.push(onset - first);
     }
   });
+  leads.sort((a, b) => a - b);
+  const warned = leads.length;
   return {
     threshold,
     alerts,
@@ -198,6 +219,7 @@ export function alertFigures(scores: ArrayLike<number>, rows: AlertRows, thresho
     events,
     warned,
     recall: events > 0 ? warned / events : 0,
+    medianLead: warned > 0 ? leads[Math.floor((warned - 1) / 2)] : null,
   };
 }
 
@@ -217,7 +239,9 @@ const MAX_CANDIDATES = 400;
  * The alert threshold for a target precision, judged on alerts (what an operator sees: one ticket
  * per crossing, not one per row above the threshold, which counts the rows just before an event
  * many times over and rewards a tiny threshold). Among the thresholds whose alerts reach
- * `target`, the one warning of the most events, the highest of those (fewest alerts). When none
+ * `target`, the one warning of the most events; among those, the one warning earliest (the
+ * longest median lead: an operator given more time can act, and a threshold that fires only once
+ * the event is nearly there is of little use); the highest of those (fewest alerts). When none
  * reaches it, the threshold with the most precise alerts that still warns of an event, flagged
  * `met: false` with the reason; when no threshold warns of any event, 0.5 with the reason.
  */
@@ -233,7 +257,13 @@ export function thresholdForPrecision(scores: ArrayLike<number>, rows: AlertRows
   const figures = candidates.map((t) => alertFigures(scores, rows, t));
   let chosen: AlertFigures | undefined;
   for (const f of figures) {
-    if (f.warned > 0 && f.precision >= target && (!chosen || f.warned > chosen.warned)) chosen = f;
+    if (f.warned === 0 || f.precision < target) continue;
+    if (
+      !chosen ||
+      f.warned > chosen.warned ||
+      (f.warned === chosen.warned && (f.medianLead ?? 0) > (chosen.medianLead ?? 0))
+    )
+      chosen = f;
   }
   if (chosen) return { threshold: chosen.threshold, met: true, figures: chosen };
   let best: AlertFigures | undefined;

@@ -1,4 +1,4 @@
-import { tableEntities, tableRows } from './table';
+import { labelledHorizon, tableEntities, tableRows } from './table';
 import type { TableProblemSpec } from './table';
 
 const SPEC: TableProblemSpec = { label: 'y', features: ['x'], time: 'cycle', group: 'unit', windows: [3] };
@@ -42,5 +42,25 @@ describe('tableRows', () => {
     expect(built.matrix.rowCount).toBe(2);
     // b is positive at cycle 2, its last row: the event starts one step (1 cycle) later.
     expect(built.onsetTimesMs).toEqual([[3]]);
+  });
+
+  it('When no horizon is given, then the label says how far it looks: its longest positive run up to the event', () => {
+    // Engine a: cycles 1-10, positive on 7-10 (fails after 10): 4 cycles. Engine b: 1-5, positive on
+    // 1-2 then 4-5, runs cut by the file's start or shorter. Cycles every 2 units on c: 2 rows = 4 units.
+    const table = [
+      ...Array.from({ length: 10 }, (_, i) => ({ unit: 'a', cycle: `${i + 1}`, x: '0', y: i + 1 >= 7 ? '1' : '0' })),
+      ...[1, 1, 0, 1, 1].map((y, i) => ({ unit: 'b', cycle: `${i + 1}`, x: '0', y: `${y}` })),
+    ];
+    expect(labelledHorizon(tableEntities(table, SPEC))).toBe(4);
+    const everyOther = [0, 0, 1, 1].map((y, i) => ({ unit: 'c', cycle: `${2 * i}`, x: '0', y: `${y}` }));
+    expect(labelledHorizon(tableEntities(everyOther, SPEC))).toBe(4);
+    expect(
+      labelledHorizon(
+        tableEntities(
+          rows().map((r) => ({ ...r, y: '0' })),
+          SPEC
+        )
+      )
+    ).toBe(0);
   });
 });

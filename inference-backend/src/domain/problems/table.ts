@@ -57,7 +57,10 @@ export function parseTimeCell(text: string): number {
  * The unit of the table's times, for lead times: minutes when the time column holds ISO 8601
  * times (epoch ms), the column's own unit when it holds numbers (cycles, steps), rows without one.
  */
-export function tableTimeUnit(rows: readonly Cells[], spec: Pick<TableProblemSpec, 'time'>): { name: string; size: number } {
+export function tableTimeUnit(
+  rows: readonly Cells[],
+  spec: Pick<TableProblemSpec, 'time'>
+): { name: string; size: number } {
   if (spec.time === undefined) return { name: 'rows', size: 1 };
   const column = spec.time;
   const first = rows.find((row) => (row[column] ?? '').trim() !== '');
@@ -198,6 +201,29 @@ export function tableStep(entities: readonly TableEntity[]): number {
   if (gaps.length === 0) return 1;
   gaps.sort((a, b) => a - b);
   return gaps[Math.floor(gaps.length / 2)] || 1;
+}
+
+/**
+ * How far a table's label looks ahead when no horizon is given: the longest run of positive rows,
+ * from its first row to the start of its event (one step after its last row), in the time
+ * column's unit. 0 when no row is positive.
+ */
+export function labelledHorizon(entities: readonly TableEntity[]): number {
+  const step = tableStep(entities);
+  let longest = 0;
+  for (const e of entities) {
+    let first = -1;
+    for (let k = 0; k < e.labels.length; k++) {
+      if (!e.labels[k]) {
+        first = -1;
+        continue;
+      }
+      if (first < 0) first = k;
+      if (k + 1 === e.labels.length || !e.labels[k + 1])
+        longest = Math.max(longest, e.times[k] + step - e.times[first]);
+    }
+  }
+  return longest;
 }
 
 /**
