@@ -61,6 +61,16 @@ describeIfData('C-MAPSS FD003 as the problem "fails within 30 cycles" (../shared
     expect(run.test.prAuc).toBeGreaterThan(TEST_PR_AUC_FLOOR);
     expect(run.test.prAuc).toBeGreaterThan(5 * noSkill);
     expect(run.report.validation.prAuc).toBeGreaterThan(run.report.validation.bestSingleSeries.prAuc);
+    // As alerts: a failure is within reach when the file holds a row in the 30 cycles before it.
+    const withinReach = readFileSync(join(CMAPSS_DIR, 'RUL_FD003.txt'), 'utf8')
+      .split('\n')
+      .filter((l) => l.trim() !== '')
+      .slice(0, 50)
+      .filter((rul) => Number(rul) + 1 - 30 <= 0).length;
+    expect(run.test.alerts.events).toBe(withinReach);
+    // This configuration warns of 5 of the 8 (median lead 28 cycles), 6 of its 7 alerts right.
+    expect(run.test.alerts.warned).toBeGreaterThanOrEqual(4);
+    expect(run.test.alerts.precision).toBeGreaterThanOrEqual(0.5);
     // A busy machine is slow, not wrong: the bound only stops a hung run.
   }, 600_000);
 });

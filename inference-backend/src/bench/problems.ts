@@ -7,7 +7,8 @@ import { runProblemsPredictFile, runProblemsTrainFile } from '../commands/proble
 import type { ProblemsTrainFileFlags } from '../commands/problemsFile';
 import type { ProblemReport, ProblemTrainOptions } from '../domain/problems/automl';
 import { featureNames } from '../domain/problems/dataset';
-import { averagePrecision, rocAuc } from '../domain/problems/evaluation';
+import { alertFigures, alertRepeat, averagePrecision, rocAuc } from '../domain/problems/evaluation';
+import type { AlertFigures, AlertRows } from '../domain/problems/evaluation';
 import { tableRows } from '../domain/problems/table';
 import type { TableEntity, TableProblemSpec } from '../domain/problems/table';
 import { DEFAULT_CMAPSS_DIR, readCmapss, SENSORS } from './cmapss';
@@ -67,6 +68,8 @@ export interface CmapssProblemData {
   sensors: string[];
   train: EngineTable;
   test: EngineTable;
+  /** Each test engine's cycle of failure (its last cycle + its RUL), by unit id. */
+  testFailureCycles: Map<number, number>;
 }
 
 export interface CmapssProblemOptions {
@@ -182,6 +185,7 @@ export function cmapssProblemData(
       (r) => testRul[Number(r.unit) - 1] + (testLast.get(r.unit) ?? 0) - Number(r.cycle),
       () => 'test'
     ),
+    testFailureCycles: new Map([...testLast].map(([unit, last]) => [Number(unit), last + testRul[Number(unit) - 1]])),
   };
 }
 
@@ -258,7 +262,13 @@ export interface CmapssProblemRun {
   subset: CmapssSubset;
   mode: 'feature CSV' | 'raw CSV with --windows';
   report: ProblemReport;
-  test: ProblemFigures & { positives: number; precisionAtThreshold: number; recallAtThreshold: number };
+  test: ProblemFigures & {
+    positives: number;
+    precisionAtThreshold: number;
+    recallAtThreshold: number;
+    /** The alerts the threshold raises on the test engines, judged like tickets (`alertFigures`). */
+    alerts: AlertFigures;
+  };
   trainSeconds: number;
   features: number;
   sensors: string[];
@@ -266,6 +276,31 @@ export interface CmapssProblemRun {
   /** The feature CSVs scikit-learn reads. */
   sklearnTrainCsv: string;
   sklearnTestCsv: string;
+}
+
+/**
+ * The scored test rows as the alerts see them: per engine in cycle order, its failure an event when
+ * the horizon before it holds a row of the file (the file stops earlier on most engines). The
+ * event starts one cycle after the failure's row, as train-file counts it on the training engines.
+ */
+function testAlertRows(scored: ReadonlyArray<Record<string, string>>, failureCycles: Map<number, number>): AlertRows {
+  const units = [...new Set(scored.map((r) => Number(r.unit)))];
+  const index = new Map(units.map((u, i) => [u, i]));
+  const last = new Map<number, number>();
+  for (const r of scored) last.set(Number(r.unit), Math.max(last.get(Number(r.unit)) ?? 0, Number(r.cycle)));
+  const onsets = units.map((u) => {
+    const onset = (failureCycles.get(u) ?? NaN) + 1;
+    return onset - FAILURE_WITHIN_CYCLES <= (last.get(u) ?? -Infinity) ? [onset] : [];
+  });
+  return {
+    timesMs: scored.map((r) => Number(r.cycle)),
+    entityOf: scored.map((r) => index.get(Number(r.unit)) ?? -1),
+    labels: scored.map((r) => Number(r[LABEL])),
+    onsetTimesMs: onsets,
+    stepMs: 1,
+    horizonMs: FAILURE_WITHIN_CYCLES,
+    repeat: alertRepeat({ size: 1 }, FAILURE_WITHIN_CYCLES, 1),
+  };
 }
 
 /**
@@ -337,6 +372,7 @@ export async function runCmapssProblem(
   const alerts = p.map((v) => v >= manifest.threshold);
   const tp = alerts.filter((a, i) => a && y[i] === 1).length;
   const positives = y.filter((v) => v === 1).length;
+  const testAlerts = alertFigures(p, testAlertRows(scored, data.testFailureCycles), manifest.threshold);
   return {
     subset,
     mode,
@@ -348,6 +384,7 @@ export async function runCmapssProblem(
       positives,
       precisionAtThreshold: tp / Math.max(1, alerts.filter(Boolean).length),
       recallAtThreshold: tp / Math.max(1, positives),
+      alerts: testAlerts,
     },
     trainSeconds,
     features,
@@ -456,6 +493,12 @@ export async function benchProblems(
         `  threshold ${f3(r.threshold.probability)} (${r.threshold.policy.policy}${r.threshold.met ? '' : ', target not met'}): ` +
           `validation precision ${f3(v.atThreshold.precision)} recall ${f3(v.atThreshold.recall)}; ` +
           `test precision ${f3(run.test.precisionAtThreshold)} recall ${f3(run.test.recallAtThreshold)}`
+      );
+      const a = run.test.alerts;
+      say(
+        `  as alerts on the test engines (one per crossing, again every ${FAILURE_WITHIN_CYCLES} cycles while high): ` +
+          `${a.warned} of ${a.events} failures within reach warned, median lead ${a.medianLead ?? 'n/a'} cycles; ` +
+          `${a.truePositives} of ${a.alerts} alerts right (${f3(a.precision)})`
       );
       if (anchor.fitRows !== r.rows.training || anchor.features !== run.features) {
         throw new Error(
