@@ -161,6 +161,17 @@ describe('ProblemStage', () => {
     );
   });
 
+  it('When the probability stays high past the horizon (30 min, under the hourly repeat), then the alert is raised again once the horizon has passed', async () => {
+    // Quiet for 4 steps, then 8 steps (40 min) of overload: the first alert's claim is spent after 6 steps.
+    const { sink, alarms, stage } = setup([...Array(4).fill(3), ...Array(8).fill(7)], T0 + 12 * STEP_MS);
+    await stage().tick();
+    const alerts = sink.points.filter(
+      (p) => p.measurement === PROBLEM_SERIES.measurement && p.fields[PROBLEM_SERIES.fields.alert] === true
+    );
+    expect(alerts.map((p) => p.timeUs)).toEqual([(T0 + 5 * STEP_MS) * 1000, (T0 + 11 * STEP_MS) * 1000]);
+    expect(alarms).toHaveLength(2);
+  });
+
   it('When a step is evaluated, then its probability does not depend on data after it (no look-ahead)', async () => {
     // The same history, but a spike right after the step ending at T0 + 13 steps.
     const spiked = [...LOADS];

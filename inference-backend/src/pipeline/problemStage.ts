@@ -77,7 +77,8 @@ interface Evaluated {
  * at each step after the last evaluated one, the row of every entity is built from InfluxDB by the
  * training code (`dataset.ts`: the step's bucket and those before it, forward-filled, never a later
  * one), scored by the ONNX graph, and written to aiops_problems. A probability reaching the model's
- * threshold is an alert (again every `alertRepeatMs` while it stays above half of it): it carries
+ * threshold is an alert (again every `alertRepeatMs`, or once per horizon when that is shorter, while
+ * it stays above half of it): it carries
  * its exact SHAP explanation (`explanation.ts`: base value, every contribution, the raw output they
  * add up to, and the calibration to the probability), the top factors and the recommendation (`recommendation.ts`) and goes to the incident engine,
  * which opens the ticket with the problem's department and priority.
@@ -234,6 +235,8 @@ export class ProblemStage {
     const threshold = manifest.threshold;
     const version = `${manifest.name}@${manifest.version}`;
     const horizonHours = (spec.horizonSteps * step) / 3_600_000;
+    // Again once the horizon has passed without the event (its claim is spent), at most every alertRepeatMs.
+    const repeatMs = Math.min(this.deps.options.alertRepeatMs, Math.max(spec.horizonSteps, 1) * step);
     const medianLead = medianLeadMinutes(manifest.metrics.validation.leadTime);
     const leadTimeHours = medianLead === null ? null : Math.round((medianLead / 60) * 100) / 100;
     const points: SeriesPoint[] = [];
@@ -247,7 +250,7 @@ export class ProblemStage {
         delete alerting[entity];
       const last = alerting[entity];
       let alert = false;
-      if (p >= threshold && (last === undefined || endMs - last >= this.deps.options.alertRepeatMs)) {
+      if (p >= threshold && (last === undefined || endMs - last >= repeatMs)) {
         alert = true;
         alerting[entity] = endMs;
       } else if (last !== undefined && p < threshold / 2) {

@@ -122,7 +122,9 @@ describe('alert figures', () => {
     expect(alertFigures(scores, rows, 0.5)).toMatchObject({ alerts: 2, truePositives: 1, warned: 1, medianLead: 10 });
     // An hour of milliseconds would never pass in cycles: one alert, too early, and the failure unwarned.
     expect(alertFigures(scores, { ...rows, repeat: ALERT_REPEAT_MS }, 0.5)).toMatchObject({ alerts: 1, warned: 0 });
+    // Times in ms: at most hourly, and once per horizon when the horizon is shorter.
     expect(alertRepeat({ size: 60_000 }, 2 * 3_600_000, STEP_MS)).toBe(ALERT_REPEAT_MS);
+    expect(alertRepeat({ size: 60_000 }, 15 * 60_000, STEP_MS)).toBe(15 * 60_000);
   });
 
   it('When no threshold reaches the target precision, then the fallback is the most precise threshold that warns, said in the reason', () => {

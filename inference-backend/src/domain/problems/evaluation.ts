@@ -120,13 +120,15 @@ export function atThreshold(scores: ArrayLike<number>, labels: ArrayLike<number>
 export const ALERT_REPEAT_MS = 3_600_000;
 
 /**
- * How often alerts repeat while the probability stays high, in the rows' time unit: hourly for
- * times in ms, as the problem stage does; once per horizon for a table timed in its own numbers
- * (cycles) or in row order, where an hour means nothing: an alert says "the event within the
- * horizon", and when the horizon has passed without it, a new alert is a new claim.
+ * How often alerts repeat while the probability stays high, in the rows' time unit. An alert says
+ * "the event within the horizon": when the horizon has passed without it, a new alert is a new
+ * claim, so alerts repeat once per horizon (at least a step), and for times in ms at most hourly
+ * (`ALERT_REPEAT_MS`), as the problem stage does. A table timed in its own numbers (cycles) or in
+ * row order has no hours: once per horizon.
  */
 export function alertRepeat(timeUnit: { size: number }, horizon: number, step: number): number {
-  return timeUnit.size === 60_000 ? ALERT_REPEAT_MS : Math.max(horizon, step);
+  const perHorizon = Math.max(horizon, step);
+  return timeUnit.size === 60_000 ? Math.min(ALERT_REPEAT_MS, perHorizon) : perHorizon;
 }
 
 /** Validation rows as the problem stage meets them: per entity, in time order. */
