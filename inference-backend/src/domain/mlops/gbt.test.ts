@@ -1,4 +1,4 @@
-import { contributionsGbt, DEFAULT_GBT_OPTIONS, predictGbt, seededRandom, trainGbt } from './gbt';
+import { binEdges, contributionsGbt, DEFAULT_GBT_OPTIONS, predictGbt, seededRandom, trainGbt } from './gbt';
 import type { FeatureMatrix, GbtOptions } from './gbt';
 
 function matrixOf(rows: number[][]): FeatureMatrix {
@@ -145,5 +145,52 @@ describe('gradient-boosted trees', () => {
     trainGbt(matrix, target, options({ nTrees: 4, onTree: (built) => seen.push(built) }));
 
     expect(seen).toEqual([1, 2, 3, 4]);
+  });
+
+  it('When bin edges are cut from columns holding NaN, infinities, both zeros, negatives and repeats, then they are those of a plain sort', () => {
+    // The reference: each column sorted by Float32Array's own sort, then the same edge rule.
+    const reference = (matrix: FeatureMatrix, maxBins: number): Float32Array[] =>
+      Array.from({ length: matrix.featureCount }, (_, f) => {
+        const column = Float32Array.from(
+          { length: matrix.rowCount },
+          (_, i) => matrix.values[i * matrix.featureCount + f]
+        );
+        column.sort();
+        const unique: number[] = [];
+        column.forEach((x, i) => {
+          if (i === 0 || x !== column[i - 1]) unique.push(x);
+        });
+        if (unique.length <= maxBins) return Float32Array.from(unique);
+        const chosen: number[] = [];
+        for (let b = 1; b < maxBins; b++) {
+          const edge = column[Math.min(column.length - 1, Math.floor((b * column.length) / maxBins))];
+          if (chosen.length === 0 || edge > chosen[chosen.length - 1]) chosen.push(edge);
+        }
+        if (chosen[chosen.length - 1] < column[column.length - 1]) chosen.push(column[column.length - 1]);
+        return Float32Array.from(chosen);
+      });
+    const random = seededRandom(11);
+    const special = [NaN, Infinity, -Infinity, 0, -0, 1e-45, -1e-45, 3.4e38, -3.4e38];
+    const columns: Array<() => number> = [
+      () => (random() - 0.5) * 1e6, // many distinct values, both signs
+      () => special[Math.floor(random() * special.length)], // the awkward ones
+      () => (random() < 0.3 ? NaN : Math.round((random() - 0.5) * 8)), // few values and missing ones
+      () => 7, // constant
+      () => (random() < 0.5 ? -0 : 0), // only zeros, of both signs
+      () => (random() < 0.1 ? special[Math.floor(random() * special.length)] : -random() * 1e-3), // negatives mostly
+    ];
+    for (const rows of [1, 40, 3000]) {
+      const matrix: FeatureMatrix = {
+        rowCount: rows,
+        featureCount: columns.length,
+        values: Float32Array.from({ length: rows * columns.length }, (_, k) => columns[k % columns.length]()),
+      };
+      for (const maxBins of [2, 16, 64]) {
+        const got = binEdges(matrix, maxBins);
+        const want = reference(matrix, maxBins);
+        // Compared bit for bit (Object.is tells −0 from +0 and NaN from numbers).
+        got.forEach((edges, f) => expect(Array.from(edges)).toEqual(Array.from(want[f])));
+      }
+    }
   });
 });

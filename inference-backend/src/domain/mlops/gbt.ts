@@ -121,21 +121,83 @@ function validate(matrix: FeatureMatrix, target: ArrayLike<number>, o: GbtOption
   }
 }
 
+/** Radix digits of 11 bits: three passes sort 32-bit keys. */
+const RADIX_BITS = 11;
+const RADIX = 1 << RADIX_BITS;
+
+/**
+ * Sorts `keys[0 .. n)` ascending by least-significant-digit radix passes into `keys` or `scratch`
+ * (both of length n); returns the one holding the result. A pass whose digit is the same for
+ * every key (a constant feature, a narrow range) is skipped.
+ */
+function radixSort(keys: Uint32Array, scratch: Uint32Array, n: number, counts: Uint32Array): Uint32Array {
+  let from = keys;
+  let to = scratch;
+  for (let shift = 0; shift < 32; shift += RADIX_BITS) {
+    counts.fill(0);
+    for (let i = 0; i < n; i++) counts[(from[i] >>> shift) & (RADIX - 1)]++;
+    if (counts[(from[0] >>> shift) & (RADIX - 1)] === n) continue;
+    let sum = 0;
+    for (let d = 0; d < RADIX; d++) {
+      const c = counts[d];
+      counts[d] = sum;
+      sum += c;
+    }
+    for (let i = 0; i < n; i++) {
+      const key = from[i];
+      to[counts[(key >>> shift) & (RADIX - 1)]++] = key;
+    }
+    const swap = from;
+    from = to;
+    to = swap;
+  }
+  return from;
+}
+
+/**
+ * Sorts a column of float32 values in place, in the order Float32Array.prototype.sort gives
+ * (−∞ … −0, +0 … +∞, then NaN), by radix passes over their bits made order-preserving (a
+ * negative's bits inverted, a positive's sign bit set): a sixth of the time of the built-in sort
+ * on C-MAPSS's columns, where sorting every column was a fifth of a fit.
+ */
+function sortColumn(column: Float32Array, scratch: Uint32Array, counts: Uint32Array): void {
+  const n = column.length;
+  if (n === 0) return;
+  const bits = new Uint32Array(column.buffer, column.byteOffset, n);
+  for (let i = 0; i < n; i++) {
+    const b = bits[i];
+    bits[i] = b & 0x80000000 ? ~b : b | 0x80000000;
+  }
+  const sorted = radixSort(bits, scratch, n, counts);
+  for (let i = 0; i < n; i++) {
+    const key = sorted[i];
+    bits[i] = key & 0x80000000 ? key ^ 0x80000000 : ~key;
+  }
+}
+
 /**
  * Bin edges per feature: edges[b] is the largest training value in bin b, so a split after bin
  * b is `x <= edges[b]` with a threshold that is exactly representable in float32.
  */
-function binEdges(matrix: FeatureMatrix, maxBins: number): Float32Array[] {
+export function binEdges(matrix: FeatureMatrix, maxBins: number): Float32Array[] {
   const { rowCount: n, featureCount: width, values } = matrix;
   const column = new Float32Array(n);
+  const scratch = new Uint32Array(n);
+  const counts = new Uint32Array(RADIX);
+  const few = new Float32Array(maxBins);
   const edges: Float32Array[] = [];
   for (let f = 0; f < width; f++) {
     for (let i = 0; i < n; i++) column[i] = values[i * width + f];
-    column.sort();
-    const unique: number[] = [];
-    for (let i = 0; i < n; i++) if (i === 0 || column[i] !== column[i - 1]) unique.push(column[i]);
-    if (unique.length <= maxBins) {
-      edges.push(Float32Array.from(unique));
+    sortColumn(column, scratch, counts);
+    // Its distinct values when there are at most maxBins of them (each NaN counts apart, as NaN !== NaN).
+    let distinct = 0;
+    for (let i = 0; i < n && distinct <= maxBins; i++) {
+      if (i > 0 && column[i] === column[i - 1]) continue;
+      if (distinct < maxBins) few[distinct] = column[i];
+      distinct++;
+    }
+    if (distinct <= maxBins) {
+      edges.push(few.slice(0, distinct));
       continue;
     }
     // Roughly equal-count bins; an edge repeated by a heavy value collapses into one.
