@@ -99,6 +99,10 @@ describe('nocai problems train-file and predict-file', () => {
     expect(report.threshold.alerts.events).toBe(8);
     expect(report.threshold.alerts.warned).toBeGreaterThanOrEqual(7);
     expect(train.out.stdout).toMatch(/ [78]\/8 runs warned, median lead \d+ cycle units/);
+    // The summary counts alerts as the threshold was chosen on (one per crossing), rows apart.
+    const chosen = report.threshold.alerts;
+    expect(train.out.stdout).toContain(`: ${chosen.truePositives} of ${chosen.alerts} validation alerts right, `);
+    expect(train.out.stdout).toContain(`(${report.validation.atThreshold.alerts} rows)`);
 
     // The validation machines through predict-file: the exported graph and the rebuilt windows.
     const validation = join(dir, 'validation.csv');

@@ -148,8 +148,10 @@ export function fileTrainingSummary(trained: Omit<TrainedProblem, 'spec'>, out: 
       `  validation PR-AUC ${figure(v.prAuc)} (no skill ${figure(v.noSkillPrAuc)}, best single input ` +
         `${v.bestSingleSeries.feature} ${figure(v.bestSingleSeries.prAuc)}), ROC-AUC ${figure(v.rocAuc)}`,
       `  threshold ${figure(trained.threshold)} (${r.threshold.policy.policy}${r.threshold.reason ? `; ${r.threshold.reason}` : ''}): ` +
-        `precision ${figure(v.atThreshold.precision)}, recall ${figure(v.atThreshold.recall)}, ${v.atThreshold.alerts} alerts; ` +
-        `${v.leadTime.warned}/${v.leadTime.events} runs warned, median lead ${formatLead(v.leadTime)}`,
+        `${r.threshold.alerts.truePositives} of ${r.threshold.alerts.alerts} validation alerts right, ` +
+        `${v.leadTime.warned}/${v.leadTime.events} runs warned, median lead ${formatLead(v.leadTime)}; ` +
+        `rows at or above it: precision ${figure(v.atThreshold.precision)}, recall ${figure(v.atThreshold.recall)} ` +
+        `(${v.atThreshold.alerts} rows)`,
     ].join('\n') + '\n'
   );
 }
