@@ -97,9 +97,11 @@ describe('sharded replicas', () => {
     const midUs = startUs + 1.2 * HOUR_US;
     const { client, database } = await freshDatabase('shards_in');
     const outputDb = `${database}_out`;
+    // Each part is written in time order, as Telegraf delivers it: the replicas read with no settle
+    // time, so a batch of earlier lines written after later ones would land behind a watermark.
     const store = async (points: SeriesPoint[]) => {
       const writer = new InfluxWriter(client, { database, batchSize: 5000 });
-      await writer.write(points);
+      await writer.write([...points].sort((a, b) => a.timeUs - b.timeUs));
       await writer.flush();
     };
     const lines: Line[] = collector.points
