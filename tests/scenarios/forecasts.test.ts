@@ -96,6 +96,8 @@ describe('forecast stage through the real pipeline (simulator → influxd → ba
     const db = run.backend.outputDb;
 
     // The first run at start, and another once the log stage has caught up with the backfill.
+    // Every forecast point carries its issue time: a newest row without one (read once in CI, on a
+    // loaded machine) is printed and read again rather than taken for the forecast.
     const disk = await waitFor(
       async () => {
         const rows =
@@ -106,10 +108,12 @@ describe('forecast stage through the real pipeline (simulator → influxd → ba
                 `WHERE "target" = 'disk.used_percent' AND "host" = '${server}' AND "instance" = '/var' ORDER BY time DESC`
             )
           )[0]?.rows ?? [];
-        return rows.length >= 2 ? rows : undefined;
+        if (rows.length > 0 && rows[0].issued_at_ms == null)
+          process.stdout.write(`newest forecast row without its issue time: ${JSON.stringify(rows)}\n`);
+        return rows.length >= 2 && rows[0].issued_at_ms != null ? rows : undefined;
       },
       180_000,
-      'two time-until-full forecasts for the filling disk'
+      'two time-until-full forecasts for the filling disk, the newest with its issue time'
     );
     const latest = disk[0];
     const issuedMs = Number(latest.issued_at_ms);
