@@ -86,6 +86,21 @@ describe('anomaly detector', () => {
     expect(points[2999].expected ?? 0).toBeGreaterThan(75);
   });
 
+  it('When a huge spike comes a few samples after a level shift, then it alarms on its own, and a spike only a few times the shift does not', () => {
+    for (const after of [2, 5, 10]) {
+      const values = [...noise(2000, 3), ...noise(1000, 4, 80)];
+      values[2000 + after] = 10_000;
+      values[2100] = 80 + 5 * 30;
+      const points = run(times(3000), values);
+      expect(points[2000].score).toBeGreaterThan(ALARM);
+      // 10,000 is over 300 times as far from the median as the shift's 30: a new anomaly, not the shift's episode.
+      expect(points[2000 + after].score).toBeGreaterThan(0.5);
+      // Five times the shift's distance, within the same suppression window: the episode's.
+      expect(points[2100].score).toBe(0);
+      expect(alarms(points, 2001, 3000)).toBeLessThanOrEqual(2);
+    }
+  });
+
   it('When a value is missing (NaN), then it scores 0, teaches nothing and the scores after it are unchanged', () => {
     const values = noise(1200, 5);
     const withGap = [...values.slice(0, 700), Number.NaN, ...values.slice(700)];
