@@ -54,6 +54,13 @@ describe('assembleSeries', () => {
     expect(calendarSeasons(s.step)).toEqual([24, 168]);
   });
 
+  it('When epochs in seconds sit among ISO timestamps, then both are read as times', () => {
+    const input = assembleSeries(rows('a,2024-01-01T00:00:00Z,1', 'a,1704070800,2', 'a,2024-01-01T02:00:00Z,3'));
+    expect(input.timeKind).toBe('timestamp');
+    expect(input.series[0].values).toEqual([1, 2, 3]);
+    expect(input.series[0].step).toBe(3_600_000);
+  });
+
   it('When t is an index with a step of 5, then the future indices continue it', () => {
     const input = assembleSeries(rows('a,100,1', 'a,105,2', 'a,110,3'));
     expect(futureTimes(input.series[0], 3, input.timeKind)).toEqual([115, 120, 125]);
@@ -91,6 +98,12 @@ describe('assembleSeries', () => {
       'a mostly missing series',
       rows('a,0,1', 'a,1,2', 'a,2,3', 'a,100,4'),
       'series "a" is mostly missing: 4 values on a grid of 101 steps (at most half may be filled in)',
+    ],
+    [
+      'integer indices mixed with timestamps',
+      rows('a,2024-01-01T00:00:00Z,1', 'a,2024-01-01T01:00:00Z,2', 'a,3,3'),
+      'line 4 has the integer index t = "3" but line 2 has t = "2024-01-01T00:00:00Z": ' +
+        't must be integer indices in every row or timestamps in every row',
     ],
     ['an empty series name', rows(' ,0,1'), 'line 2 has an empty series name'],
     ['no rows', [], 'has no data rows'],

@@ -11,7 +11,8 @@
  *   between the nearest values, or with the nearest value at either end, as long as at most
  *   half of the series is filled in.
  * Refused: a value that is not a plain decimal number, a t that is neither an index nor a
- * timestamp, times off the series' grid, fewer than MIN_HISTORY values.
+ * timestamp, a column that mixes indices with timestamps (an epoch of fewer than 9 digits counts
+ * as an index there), times off the series' grid, fewer than MIN_HISTORY values.
  */
 import { MIN_HISTORY } from './forecast';
 import { parseTimestampMs } from './timestamps';
@@ -72,6 +73,7 @@ interface Observation {
 export function assembleSeries(rows: readonly LongRow[]): ForecastInput {
   if (rows.length === 0) throw new ForecastInputError('has no data rows');
   const timeKind: TimeKind = rows.every((row) => INTEGER.test(row.t.trim())) ? 'index' : 'timestamp';
+  if (timeKind === 'timestamp') refuseMixedTimes(rows);
   const byName = new Map<string, Observation[]>();
   for (const row of rows) {
     const name = row.series.trim();
@@ -94,6 +96,27 @@ export function assembleSeries(rows: readonly LongRow[]): ForecastInput {
     byName.set(name, list);
   }
   return { timeKind, series: [...byName].map(([name, observations]) => regularise(name, observations, timeKind)) };
+}
+
+/** Epochs in seconds with fewer digits than this are before March 1973: no export writes them. */
+const EPOCH_MIN_DIGITS = 9;
+
+/**
+ * An integer index among timestamps would be read as an instant of 1970 and reported as an
+ * irregular grid; say instead that the column mixes the two kinds.
+ */
+function refuseMixedTimes(rows: readonly LongRow[]): void {
+  const index = rows.find((row) => {
+    const text = row.t.trim();
+    return INTEGER.test(text) && text.replace(/^[-+]?0*/, '').length < EPOCH_MIN_DIGITS;
+  });
+  if (index === undefined) return;
+  const stamp = rows.find((row) => !INTEGER.test(row.t.trim()) && parseTimestampMs(row.t) !== undefined);
+  if (stamp === undefined) return;
+  throw new ForecastInputError(
+    `line ${index.line} has the integer index t = ${quote(index.t.trim())} but line ${stamp.line} has t = ` +
+      `${quote(stamp.t.trim())}: t must be integer indices in every row or timestamps in every row`
+  );
 }
 
 function parseTime(row: LongRow, kind: TimeKind): number {
