@@ -35,8 +35,17 @@ function renderPanel(
   data: Partial<PanelData> = {},
   timeZone: TimeZone = 'utc'
 ) {
+  return render(<TriagePanel {...panelProps(series, options, data, timeZone)} />);
+}
+
+function panelProps(
+  series: DataFrame[],
+  options: Partial<TriageOptions> = {},
+  data: Partial<PanelData> = {},
+  timeZone: TimeZone = 'utc'
+): PanelProps<TriageOptions> {
   const timeRange = getDefaultTimeRange();
-  const props = {
+  return {
     id: 1,
     data: { series, state: LoadingState.Done, timeRange, ...data },
     timeRange,
@@ -53,7 +62,14 @@ function renderPanel(
     replaceVariables: (value: string) => value,
     onChangeTimeRange: jest.fn(),
   } as unknown as PanelProps<TriageOptions>;
-  return render(<TriagePanel {...props} />);
+}
+
+/** The frame with some fields' values replaced, as the next refresh of the query would bring them. */
+function withValues(frame: DataFrame, values: Record<string, unknown[]>): DataFrame {
+  return {
+    ...frame,
+    fields: frame.fields.map((field) => (values[field.name] ? { ...field, values: values[field.name] } : field)),
+  };
 }
 
 function ticketsFrame(now: number): DataFrame {
@@ -375,6 +391,35 @@ describe('TriagePanel workflow', () => {
     await waitFor(() => expect(screen.getByTestId(testIds.panel.detailsAssignee)).toHaveTextContent('team:facilities'));
     // Sent with the change: the comment field is empty again.
     expect(screen.getByTestId(testIds.panel.feedbackComment)).toHaveValue('');
+  });
+
+  it('When a refresh brings a ticket assigned elsewhere, then its open details show the new assignee in the field', () => {
+    const now = Date.now();
+    const view = renderPanel([nocaiFrame(now)]);
+    fireEvent.click(within(ticketRow('CMP-2')).getByRole('button', { name: 'Show details of CMP-2' }));
+    expect(screen.getByTestId(testIds.panel.assigneeInput)).toHaveValue('user:bob');
+
+    // Another operator reassigned CMP-2, then unassigned it; the dashboard refreshed each time.
+    view.rerender(
+      <TriagePanel
+        {...panelProps([withValues(nocaiFrame(now), { assignee: [null, 'user:carol'], version: [2, 6] })])}
+      />
+    );
+    expect(screen.getByTestId(testIds.panel.detailsAssignee)).toHaveTextContent('user:carol');
+    expect(screen.getByTestId(testIds.panel.assigneeInput)).toHaveValue('user:carol');
+
+    view.rerender(
+      <TriagePanel {...panelProps([withValues(nocaiFrame(now), { assignee: [null, null], version: [2, 7] })])} />
+    );
+    expect(screen.getByTestId(testIds.panel.assigneeInput)).toHaveValue('');
+
+    // A draft the operator is typing is theirs: a refresh does not wipe it.
+    fireEvent.change(screen.getByTestId(testIds.panel.assigneeInput), { target: { value: 'team:network_ops' } });
+    view.rerender(
+      <TriagePanel {...panelProps([withValues(nocaiFrame(now), { assignee: [null, 'user:dave'], version: [2, 8] })])} />
+    );
+    expect(screen.getByTestId(testIds.panel.detailsAssignee)).toHaveTextContent('user:dave');
+    expect(screen.getByTestId(testIds.panel.assigneeInput)).toHaveValue('team:network_ops');
   });
 
   it('When a verdict was saved first, then the next change is made against the version the verdict returned', async () => {

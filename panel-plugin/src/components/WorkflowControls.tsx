@@ -35,6 +35,16 @@ export function WorkflowControls({ row, busy, onChange }: Props) {
   const ticketId = row.ticketId ?? '';
   const [assignee, setAssignee] = useState(row.assignee ?? '');
   const [touched, setTouched] = useState(false);
+  // A refresh (another operator, or this change saved or rolled back) brings a new assignee: the field
+  // follows it unless the operator has typed something else in it meanwhile.
+  const [shownAssignee, setShownAssignee] = useState(row.assignee ?? '');
+  if ((row.assignee ?? '') !== shownAssignee) {
+    setShownAssignee(row.assignee ?? '');
+    if (assignee.trim() === shownAssignee) {
+      setAssignee(row.assignee ?? '');
+      setTouched(false);
+    }
+  }
   const [routing, setRouting] = useState<Partial<Record<RoutingField, string>>>({});
   const [correcting, setCorrecting] = useState(false);
   const problem = touched ? assigneeProblem(assignee) : undefined;
