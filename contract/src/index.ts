@@ -8,5 +8,6 @@ export * from './ticketWorkflow';
 export * from './timeExpression';
 export * from './tickets';
 export * from './tagValue';
+export * from './anyOf';
 export * from './problems';
 export type * from './api';

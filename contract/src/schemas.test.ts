@@ -9,8 +9,13 @@ describe('seriesQuerySchema', () => {
       from: 1000,
       to: undefined,
       limit: 1000,
-      filters: { site: 'hosp-01', state: 'silent' },
+      filters: { site: ['hosp-01'], state: ['silent'] },
     });
+  });
+
+  it('When a tag filter is a comma-separated list, then any of its values is a filter value', () => {
+    const parsed = seriesQuerySchema('anomalies', NOW).parse({ host: 'srv-1, srv-2' });
+    expect(toSeriesQuery(parsed).filters).toEqual({ host: ['srv-1', 'srv-2'] });
   });
 
   it('When a parameter is not a tag of the series, then it is refused rather than ignored', () => {

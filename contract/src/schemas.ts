@@ -1,21 +1,23 @@
 import { z } from 'zod';
 import { DECISIONS, EVENT_CLASSES } from './vocabulary';
 import { seriesTagNames, type SeriesKind } from './outputSeries';
+import { anyOf, anyOfValues } from './anyOf';
 import { tagValue } from './tagValue';
 import { isOrderedRange, RANGE_ORDER_ISSUE, timeRangeShape } from './timeExpression';
 
 /**
  * GET /api/events query string. `from`/`to` are epoch milliseconds, as Grafana's time range gives
- * them, or relative times (`now-7d`) resolved at `nowMs`. Another parameter is refused.
+ * them, or relative times (`now-7d`) resolved at `nowMs`. Each filter takes one value or a comma-separated
+ * list of them, any of which matches (`anyOf`). Another parameter is refused.
  */
 export function eventsQuerySchema(nowMs: number) {
   return z
     .object({
       ...timeRangeShape(nowMs),
-      class: z.enum(EVENT_CLASSES).optional(),
-      decision: z.enum(DECISIONS).optional(),
-      host: tagValue('host').min(1).optional(),
-      site: tagValue('site').min(1).optional(),
+      class: anyOfValues('class', EVENT_CLASSES).optional(),
+      decision: anyOfValues('decision', DECISIONS).optional(),
+      host: anyOf('host', tagValue('host')).optional(),
+      site: anyOf('site', tagValue('site')).optional(),
       limit: z.coerce.number().int().min(1).max(10_000).default(1000),
     })
     .strict()
@@ -26,11 +28,12 @@ export type EventsQuery = z.infer<ReturnType<typeof eventsQuerySchema>>;
 
 /**
  * GET /api/series/:kind query string: the time range, a limit, and an exact-match filter on any
- * tag of that series (`site`, `host`, `state`, `model`…). Another parameter is refused, so a typo
+ * tag of that series (`site`, `host`, `state`, `model`…), one value or a comma-separated list of them
+ * (`anyOf`). Another parameter is refused, so a typo
  * in a filter is an error rather than a silently unfiltered answer. Times as in `eventsQuerySchema`.
  */
 export function seriesQuerySchema(kind: SeriesKind, nowMs: number) {
-  const filters = Object.fromEntries(seriesTagNames(kind).map((tag) => [tag, tagValue(tag).min(1).optional()]));
+  const filters = Object.fromEntries(seriesTagNames(kind).map((tag) => [tag, anyOf(tag, tagValue(tag)).optional()]));
   return z
     .object({
       ...timeRangeShape(nowMs),
@@ -45,8 +48,8 @@ export interface SeriesQuery {
   from?: number;
   to?: number;
   limit: number;
-  /** Tag name → exact value. */
-  filters: Record<string, string>;
+  /** Tag name → the exact values, any of which matches. */
+  filters: Record<string, string[]>;
 }
 
 /** Splits a parsed series query string into the range, the limit and the tag filters. */
@@ -55,7 +58,7 @@ export function toSeriesQuery(parsed: Record<string, unknown>): SeriesQuery {
     string,
     unknown
   >;
-  const filters: Record<string, string> = {};
-  for (const [name, value] of Object.entries(rest)) if (typeof value === 'string') filters[name] = value;
+  const filters: Record<string, string[]> = {};
+  for (const [name, values] of Object.entries(rest)) if (Array.isArray(values)) filters[name] = values.map(String);
   return { from, to, limit, filters };
 }

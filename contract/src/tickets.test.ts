@@ -42,8 +42,10 @@ describe('ticketsQuerySchema', () => {
   });
 
   it("When a problem's tickets are asked for, then the name must be a problem name", () => {
-    expect(ticketsQuerySchema(NOW).parse({ problem: 'plc-hot' }).problem).toBe('plc-hot');
-    expect(firstIssue(ticketsQuerySchema(NOW).safeParse({ problem: "x' OR 1=1" }))).toMatch(/^problem: problem must be 1–64/);
+    expect(ticketsQuerySchema(NOW).parse({ problem: 'plc-hot' }).problem).toEqual(['plc-hot']);
+    expect(firstIssue(ticketsQuerySchema(NOW).safeParse({ problem: "x' OR 1=1" }))).toMatch(
+      /^problem: problem must be 1–64/
+    );
   });
 
   it('When the range is reversed, then the query is refused like the events query', () => {
@@ -67,8 +69,23 @@ describe('ticketsQuerySchema parameters and times', () => {
   });
 
   it('When a status is one of the workflow statuses, then it filters; another is refused', () => {
-    expect(ticketsQuerySchema(NOW).parse({ status: 'in_progress' }).status).toBe('in_progress');
+    expect(ticketsQuerySchema(NOW).parse({ status: 'in_progress' }).status).toEqual(['in_progress']);
     expect(ticketsQuerySchema(NOW).safeParse({ status: 'done' }).success).toBe(false);
+  });
+
+  it('When a filter is a comma-separated list, then each value is trimmed and checked, and an empty one is refused', () => {
+    expect(
+      ticketsQuerySchema(NOW).parse({ site: 'hospital-a, factory-b ,hospital-a', priority: 'P1,P2' })
+    ).toMatchObject({ site: ['hospital-a', 'factory-b'], priority: ['P1', 'P2'] });
+    expect(firstIssue(ticketsQuerySchema(NOW).safeParse({ department: 'facilities,' }))).toBe(
+      'department: department must be a value or a comma-separated list of values, without an empty one'
+    );
+    expect(firstIssue(ticketsQuerySchema(NOW).safeParse({ priority: 'P1,P9' }))).toBe(
+      'priority: priority "P9" is not one of P1, P2, P3, P4'
+    );
+    expect(firstIssue(ticketsQuerySchema(NOW).safeParse({ site: 'a,b\\' }))).toBe(
+      'site: site must not end with a backslash'
+    );
   });
 });
 

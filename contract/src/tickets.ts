@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { PROBLEM_NAME } from './problems';
+import { anyOf, anyOfValues } from './anyOf';
 import { tagValue, tagValueProblem } from './tagValue';
 import { isOrderedRange, RANGE_ORDER_ISSUE, timeRangeShape } from './timeExpression';
 import {
@@ -164,20 +165,26 @@ export type ComplaintRequest = z.infer<typeof complaintRequestSchema>;
 
 /**
  * GET /api/tickets query string, with relative times resolved at `nowMs` (see `timeExpression.ts`).
+ * Each filter takes one value or a comma-separated list of them, any of which matches (`anyOf`).
  * Another parameter is refused, so a typo in a filter is an error rather than an unfiltered list.
  */
 export function ticketsQuerySchema(nowMs: number) {
   return z
     .object({
-      status: z.enum(TICKET_STATUSES).optional(),
-      site: tagValue('site').min(1).optional(),
-      department: tagValue('department', 64).min(1).optional(),
-      priority: z.enum(PRIORITIES).optional(),
-      /** Tickets of one predicted problem (issue 12): its alerts and the verdicts given on them. */
-      problem: z
-        .string()
-        .regex(PROBLEM_NAME, 'problem must be 1–64 lower-case letters, digits, _ or -, starting with a letter or digit')
-        .optional(),
+      status: anyOfValues('status', TICKET_STATUSES).optional(),
+      site: anyOf('site', tagValue('site')).optional(),
+      department: anyOf('department', tagValue('department', 64)).optional(),
+      priority: anyOfValues('priority', PRIORITIES).optional(),
+      /** Tickets of predicted problems (issue 12): their alerts and the verdicts given on them. */
+      problem: anyOf(
+        'problem',
+        z
+          .string()
+          .regex(
+            PROBLEM_NAME,
+            'problem must be 1–64 lower-case letters, digits, _ or -, starting with a letter or digit'
+          )
+      ).optional(),
       ...timeRangeShape(nowMs),
       limit: z.coerce.number().int().min(1).max(1000).default(100),
       offset: z.coerce.number().int().min(0).default(0),

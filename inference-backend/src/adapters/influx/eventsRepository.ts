@@ -1,6 +1,6 @@
 import { OUTPUT, type ClassifiedEvent, type Decision, type EventClass, type EventsQuery } from '@nocai/contract';
 import type { InfluxClient } from './client';
-import { equalsCondition, quoteIdentifier, regexLiteralFor, timeLiteralUs } from './influxql';
+import { anyOfCondition, equalsCondition, quoteIdentifier, regexLiteralFor, timeLiteralUs } from './influxql';
 
 const E = OUTPUT.events;
 const RELATED_DECISIONS: readonly Decision[] = ['alert', 'needs_review'];
@@ -16,10 +16,10 @@ export class EventsRepository {
     const toMs = query.to ?? nowMs;
     const fromMs = query.from ?? toMs - 3_600_000;
     const where = [`time >= ${timeLiteralUs(fromMs * 1000)}`, `time <= ${timeLiteralUs(toMs * 1000)}`];
-    if (query.class) where.push(equalsCondition(E.tags.eventClass, query.class));
-    if (query.host) where.push(equalsCondition(E.tags.hostname, query.host));
-    if (query.site) where.push(equalsCondition(E.tags.site, query.site));
-    if (query.decision) where.push(equalsCondition(E.fields.decision, query.decision));
+    if (query.class) where.push(anyOfCondition(E.tags.eventClass, query.class));
+    if (query.host) where.push(anyOfCondition(E.tags.hostname, query.host));
+    if (query.site) where.push(anyOfCondition(E.tags.site, query.site));
+    if (query.decision) where.push(anyOfCondition(E.fields.decision, query.decision));
     return this.select(where, 'DESC', query.limit);
   }
 

@@ -43,6 +43,14 @@ export function equalsCondition(identifier: string, value: string): string {
   return `${quoteIdentifier(identifier)} ${operand}`;
 }
 
+/** `identifier` equal to any of `values` (a list filter of the API): `equalsCondition` for one, an exact regex for more. */
+export function anyOfCondition(identifier: string, values: readonly string[]): string {
+  if (values.length === 0) throw new RangeError(`no values to match ${identifier} against`);
+  return values.length === 1
+    ? equalsCondition(identifier, values[0])
+    : `${quoteIdentifier(identifier)} =~ ${regexLiteralFor(values)}`;
+}
+
 /** A regex literal matching `values` exactly, for `=~` filters (e.g. Grafana multi-value variables). */
 export function regexLiteralFor(values: readonly string[]): string {
   return `/^(${values.map(regexSource).join('|')})$/`;

@@ -1,6 +1,6 @@
 import { SERIES_BY_KIND, seriesTagNames, type SeriesKind, type SeriesPage, type SeriesQuery } from '@nocai/contract';
 import type { InfluxClient } from './client';
-import { equalsCondition, quoteIdentifier, timeLiteralUs } from './influxql';
+import { anyOfCondition, quoteIdentifier, timeLiteralUs } from './influxql';
 
 /** Without a range, the last day: result series are dense (a point per host and minute). */
 const DEFAULT_SPAN_MS = 86_400_000;
@@ -23,10 +23,10 @@ export class SeriesRepository {
     const toMs = query.to ?? nowMs;
     const fromMs = query.from ?? toMs - DEFAULT_SPAN_MS;
     const where = [`time >= ${timeLiteralUs(fromMs * 1000)}`, `time <= ${timeLiteralUs(toMs * 1000)}`];
-    for (const [tag, value] of Object.entries(query.filters)) {
+    for (const [tag, values] of Object.entries(query.filters)) {
       // The schema only lets tag names through; checked again because this builds a query.
       if (!tagNames.includes(tag)) throw new Error(`${tag} is not a tag of ${series.measurement}`);
-      where.push(equalsCondition(tag, value));
+      where.push(anyOfCondition(tag, values));
     }
     const columns = [...fieldNames, ...tagNames].map(quoteIdentifier).join(', ');
     const q =

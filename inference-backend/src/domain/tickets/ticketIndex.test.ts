@@ -45,8 +45,9 @@ describe('TicketIndex', () => {
     index.put(ticket('C', { priority: 'P2', openedAtMs: 100 * DAY, department: 'facilities' }), 4);
     const now = 102 * DAY;
     expect(index.list(query, now).tickets.map((t) => t.id)).toEqual(['B', 'C', 'A']);
-    expect(index.list({ ...query, priority: 'P1' }, now).tickets.map((t) => t.id)).toEqual(['B']);
-    expect(index.list({ ...query, department: 'facilities' }, now).tickets.map((t) => t.id)).toEqual(['C']);
+    expect(index.list({ ...query, priority: ['P1'] }, now).tickets.map((t) => t.id)).toEqual(['B']);
+    expect(index.list({ ...query, department: ['facilities'] }, now).tickets.map((t) => t.id)).toEqual(['C']);
+    expect(index.list({ ...query, priority: ['P3', 'P2'] }, now).tickets.map((t) => t.id)).toEqual(['C', 'A']);
     const page = index.list({ limit: 1, offset: 1 }, now);
     expect(page).toMatchObject({ total: 3, limit: 1, offset: 1 });
     expect(page.tickets.map((t) => t.id)).toEqual(['C']);
@@ -57,7 +58,7 @@ describe('TicketIndex', () => {
     index.put(ticket('warm', { problem: 'freezer-warm' }), 1);
     index.put(ticket('hot', { problem: 'plc-hot' }), 2);
     index.put(ticket('other'), 3);
-    expect(index.list({ ...query, problem: 'freezer-warm' }, 102 * DAY).tickets.map((t) => t.id)).toEqual(['warm']);
+    expect(index.list({ ...query, problem: ['freezer-warm'] }, 102 * DAY).tickets.map((t) => t.id)).toEqual(['warm']);
     expect(index.list(query, 102 * DAY).total).toBe(3);
   });
 

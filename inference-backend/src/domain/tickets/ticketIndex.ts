@@ -92,11 +92,12 @@ export class TicketIndex {
     for (const { ticket: t } of this.byId.values()) {
       if (t.openedAtMs > toMs) continue;
       if (isDoneStatus(t.status) && t.updatedAtMs < fromMs) continue;
-      if (query.status && t.status !== query.status) continue;
-      if (query.site && t.site !== query.site) continue;
-      if (query.department && t.department !== query.department) continue;
-      if (query.priority && t.priority !== query.priority) continue;
-      if (query.problem && t.problem !== query.problem) continue;
+      // Each filter is a list of values, any of which matches.
+      if (query.status && !query.status.includes(t.status)) continue;
+      if (query.site && !query.site.includes(t.site)) continue;
+      if (query.department && !query.department.includes(t.department)) continue;
+      if (query.priority && !query.priority.includes(t.priority)) continue;
+      if (query.problem && !(t.problem !== undefined && query.problem.includes(t.problem))) continue;
       total++;
       if (page.length === wanted && compareTickets(t, page[wanted - 1]) >= 0) continue;
       page.splice(insertionPoint(page, t), 0, t);

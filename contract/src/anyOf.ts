@@ -1,0 +1,39 @@
+import { z } from 'zod';
+
+/**
+ * A list filter of the API's query strings: one value, or a comma-separated list meaning "any of these"
+ * (`site=hosp-01,fact-02`), which is how the data source sends a Grafana multi-value variable. Each value is
+ * trimmed and checked by `item`; an empty one (`a,,b`, a trailing comma) is refused rather than read as "any",
+ * so a variable that lost a value cannot widen the filter. Parsed to the distinct values, in the order given.
+ * A value cannot itself hold a comma: no site, host, status or other filtered tag of ours does.
+ */
+export function anyOf<T extends string>(name: string, item: z.ZodType<T>) {
+  return z.string().transform((list, ctx): T[] => {
+    const values: T[] = [];
+    for (const raw of list.split(',')) {
+      const value = raw.trim();
+      if (value === '') {
+        ctx.addIssue({
+          code: 'custom',
+          message: `${name} must be a value or a comma-separated list of values, without an empty one`,
+        });
+        return z.NEVER;
+      }
+      const checked = item.safeParse(value);
+      if (!checked.success) {
+        ctx.addIssue({ code: 'custom', message: checked.error.issues[0].message });
+        return z.NEVER;
+      }
+      if (!values.includes(checked.data)) values.push(checked.data);
+    }
+    return values;
+  });
+}
+
+/** `anyOf` over a closed list (statuses, priorities, classes…): a value outside it is refused, naming the list. */
+export function anyOfValues<const V extends readonly [string, ...string[]]>(name: string, allowed: V) {
+  const item = z.enum(allowed, {
+    error: (issue) => `${name} ${JSON.stringify(issue.input)} is not one of ${allowed.join(', ')}`,
+  });
+  return anyOf(name, item as unknown as z.ZodType<V[number]>);
+}

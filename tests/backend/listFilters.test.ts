@@ -1,0 +1,144 @@
+/**
+ * @jest-environment ../inference-backend/src/adapters/onnx/onnxruntimeTestEnvironment.js
+ */
+import { ANOMALY_SERIES, OUTPUT, type ClassifiedEvent, type SeriesPage, type TicketsPage } from '@nocai/contract';
+import { toLineProtocol } from '../../inference-backend/src/adapters/influx/lineProtocol';
+import type { SeriesPoint } from '../../inference-backend/src/domain/series';
+import { startTestBackend, type TestBackend } from '../support/service';
+
+const MINUTE_MS = 60_000;
+
+/**
+ * A Grafana multi-value variable reaches the API as a comma-separated list (the data source sends
+ * `site=hospital-a,factory-b`): every list endpoint the data source filters reads it as "any of these".
+ */
+describe('list filters with several values, against a real influxd', () => {
+  let backend: TestBackend;
+  const nowMs = Math.floor(Date.now() / MINUTE_MS) * MINUTE_MS;
+  const from = nowMs - 3_600_000;
+  // A host name that tries to close the regex of a list filter and widen it.
+  const sneaky = 'srv-1|srv-2';
+
+  beforeAll(async () => {
+    backend = await startTestBackend();
+    const alert = (site: string, fingerprint: string) => ({
+      status: 'firing',
+      labels: { alertname: 'Link down', site, severity: 'critical' },
+      annotations: { summary: `Interface Gi0/1 on the core switch of ${site} changed state to down` },
+      startsAt: new Date(nowMs - 5 * MINUTE_MS).toISOString(),
+      fingerprint,
+    });
+    const fired = await backend.call('/api/alerts/grafana', {
+      method: 'POST',
+      body: JSON.stringify({
+        status: 'firing',
+        alerts: [alert('hospital-a', 'f1'), alert('factory-b', 'f2'), alert('school-c', 'f3')],
+      }),
+    });
+    expect(fired.status).toBe(202);
+
+    const anomaly = (host: string): SeriesPoint => ({
+      measurement: ANOMALY_SERIES.measurement,
+      tags: { host, site: 'hosp-01', device_kind: 'server', metric: 'cpu.usage_user', detector: 'mad' },
+      fields: { score: 0.9, value: 97.5, expected: 31, lower: 12, upper: 55, model_version: 'mad-1' },
+      timeUs: (nowMs - 2 * MINUTE_MS) * 1000,
+    });
+    const E = OUTPUT.events;
+    const event = (hostname: string, eventClass: string, minutesAgo: number): SeriesPoint => ({
+      measurement: E.measurement,
+      tags: {
+        [E.tags.hostname]: hostname,
+        [E.tags.appname]: 'kernel',
+        [E.tags.facility]: 'kern',
+        [E.tags.severity]: 'err',
+        [E.tags.site]: 'hosp-01',
+        [E.tags.siteKind]: 'hospital',
+        [E.tags.deviceKind]: 'server',
+        [E.tags.eventClass]: eventClass,
+      },
+      fields: {
+        [E.fields.decision]: 'alert',
+        [E.fields.templateId]: 't-1',
+        [E.fields.template]: 'link <*> down',
+        [E.fields.message]: `link down on ${hostname}`,
+        [E.fields.confidence]: 0.9,
+        [E.fields.modelVersion]: 'm-1',
+      },
+      timeUs: (nowMs - minutesAgo * MINUTE_MS) * 1000,
+    });
+    const points = [
+      anomaly('srv-1'),
+      anomaly('srv-2'),
+      anomaly('srv-3'),
+      anomaly(sneaky),
+      event('srv-1', 'network', 3),
+      event('srv-2', 'power', 2),
+      event('srv-3', 'security', 1),
+    ];
+    await backend.influx.client.writeLines(backend.outputDb, points.map(toLineProtocol));
+  });
+  afterAll(() => backend?.stop());
+
+  const ok = async <T>(path: string): Promise<T> => {
+    const res = await backend.call(path);
+    expect(res.status).toBe(200);
+    return (await res.json()) as T;
+  };
+  const refusal = async (path: string) => {
+    const res = await backend.call(path);
+    return { status: res.status, message: ((await res.json()) as { error: { message: string } }).error.message };
+  };
+  const sitesOf = (page: TicketsPage) => page.tickets.map((t) => t.site).sort();
+
+  it('When tickets are listed for two sites, then the tickets of both come back and no other', async () => {
+    expect(sitesOf(await ok(`/api/tickets?site=hospital-a,factory-b&from=${from}`))).toEqual([
+      'factory-b',
+      'hospital-a',
+    ]);
+    // Spaces around the values (a hand-written URL, `a, b`) are not part of them.
+    expect(sitesOf(await ok(`/api/tickets?site=${encodeURIComponent(' school-c , factory-b ')}&from=${from}`))).toEqual(
+      ['factory-b', 'school-c']
+    );
+    // One value is a list of one, as before.
+    expect(sitesOf(await ok(`/api/tickets?site=school-c&from=${from}`))).toEqual(['school-c']);
+    const statuses = await ok<TicketsPage>(`/api/tickets?status=open,needs_review&priority=P1,P2,P3,P4&from=${from}`);
+    expect(statuses.total).toBe(3);
+  });
+
+  it('When a list filter has an empty item or a value that is not allowed, then the list is refused with 400 saying which', async () => {
+    expect(await refusal('/api/tickets?site=hospital-a,,factory-b')).toEqual({
+      status: 400,
+      message: 'site: site must be a value or a comma-separated list of values, without an empty one',
+    });
+    expect(await refusal('/api/tickets?site=hospital-a,')).toMatchObject({ status: 400 });
+    expect(await refusal('/api/tickets?status=open,done')).toEqual({
+      status: 400,
+      message:
+        'status: status "done" is not one of needs_review, open, acknowledged, in_progress, resolved, auto_resolved, closed',
+    });
+    expect(await refusal('/api/events?class=network,weather')).toMatchObject({
+      status: 400,
+      message: expect.stringMatching(/^class: class "weather" is not one of /),
+    });
+    expect(await refusal('/api/series/anomalies?host=srv-1,%20')).toMatchObject({
+      status: 400,
+      message: expect.stringMatching(/^host: host must be a value or a comma-separated list/),
+    });
+  });
+
+  it('When events are asked for two hosts or two classes, then the events of either come back, newest first', async () => {
+    const byHost = await ok<{ events: ClassifiedEvent[] }>(`/api/events?host=srv-1,srv-3&from=${from}`);
+    expect(byHost.events.map((e) => e.hostname)).toEqual(['srv-3', 'srv-1']);
+    const byClass = await ok<{ events: ClassifiedEvent[] }>(`/api/events?class=network,power&from=${from}`);
+    expect(byClass.events.map((e) => e.eventClass)).toEqual(['power', 'network']);
+  });
+
+  it('When a series is asked for two hosts, then both come back, and a value with regex characters matches only itself', async () => {
+    const two = await ok<SeriesPage>(`/api/series/anomalies?host=srv-1,srv-2&from=${from}`);
+    expect(two.rows.map((r) => r.tags.host).sort()).toEqual(['srv-1', 'srv-2']);
+    const exact = await ok<SeriesPage>(
+      `/api/series/anomalies?host=${encodeURIComponent(`${sneaky},srv-3`)}&from=${from}`
+    );
+    expect(exact.rows.map((r) => r.tags.host).sort()).toEqual([sneaky, 'srv-3']);
+  });
+});
