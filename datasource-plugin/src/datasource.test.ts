@@ -23,7 +23,8 @@ type Answer = { status: number; data: unknown; statusText?: string };
 type Answers = Record<string, Answer | Error>;
 
 const fetchMock = jest.fn<Observable<FetchResponse>, [BackendSrvRequest]>();
-const replaceMock = jest.fn((value: string, _scopedVars?: ScopedVars) => value);
+type Format = string | ((value: string | string[]) => string);
+const replaceMock = jest.fn((value: string, _scopedVars?: ScopedVars, _format?: Format) => value);
 
 jest.mock('@grafana/runtime', () => ({
   ...jest.requireActual('@grafana/runtime'),
@@ -47,6 +48,34 @@ function backendAnswers(answers: Answers) {
     }
     return of({ ...answer, ok: true, config: request } as unknown as FetchResponse);
   });
+}
+
+/**
+ * Interpolates the way Grafana's template service does, for variables given by name with their current value:
+ * `$__all` is All, which becomes the variable's `allValue` (`.*` on our dashboards); a multi-value variable is the
+ * glob `{a,b}` without a format, `a,b` with `csv`, and a format function is given the value(s).
+ */
+function templateVariables(variables: Record<string, string | string[]>) {
+  replaceMock.mockImplementation((target, _scopedVars, format) =>
+    target.replace(/\$(\w+)|\$\{(\w+)(?::(\w+))?\}/g, (match, plain?: string, braced?: string, inline?: string) => {
+      const value = variables[plain ?? braced ?? ''];
+      if (value === undefined) {
+        return match;
+      }
+      const current = value === '$__all' ? '.*' : value;
+      const how = inline ?? format;
+      if (typeof how === 'function') {
+        return how(current);
+      }
+      if (!Array.isArray(current)) {
+        return current;
+      }
+      if (how === 'csv') {
+        return current.join(',');
+      }
+      return current.length === 1 ? current[0] : `{${current.join(',')}}`;
+    })
+  );
 }
 
 function createDataSource(jsonData: NocaiOptions = { url: BACKEND_URL }) {
@@ -217,7 +246,7 @@ describe('query', () => {
       requestFor([{ refId: 'A', queryType: 'events', host: '$host', decision: '$decision' }], scopedVars)
     );
 
-    expect(replaceMock).toHaveBeenCalledWith('$host', scopedVars);
+    expect(replaceMock).toHaveBeenCalledWith('$host', scopedVars, 'csv');
     const params = fetchMock.mock.calls[0][0].params;
     expect(params).toMatchObject({ host: 'ups-03' });
     expect(params).not.toHaveProperty('decision');
@@ -315,6 +344,46 @@ describe('tickets query', () => {
     });
   });
 
+  it('When $site has two sites selected and $department is All, then the tickets of either site in every department are asked for', async () => {
+    backendAnswers({
+      '/api/api/tickets': { status: 200, data: { tickets: [TICKET], total: 1, limit: 100, offset: 0 } },
+    });
+    templateVariables({ site: ['hosp-01', 'fact-02'], department: '$__all', status: ['needs_review'] });
+
+    await createDataSource().query(
+      requestFor([
+        { refId: 'T', queryType: 'tickets', site: '$site', department: '${department}', status: '$status', limit: 500 },
+      ])
+    );
+
+    // Not the glob {hosp-01,fact-02} nor the regex .*, which match no ticket: the backend matches values exactly.
+    expect(fetchMock.mock.calls[0][0].params).toEqual({
+      from: 1_767_225_600_000,
+      to: 1_767_229_200_000,
+      site: 'hosp-01,fact-02',
+      status: 'needs_review',
+      limit: 500,
+    });
+  });
+
+  it('When a filter is All by any of its spellings, then no filter is sent', async () => {
+    backendAnswers({
+      '/api/api/tickets': { status: 200, data: { tickets: [], total: 0, limit: 100, offset: 0 } },
+    });
+    templateVariables({ site: '*', department: ['$__all'], priority: ['P1', ''] });
+
+    await createDataSource().query(
+      requestFor([
+        { refId: 'T', queryType: 'tickets', site: '$site', department: '$department', priority: '$priority' },
+      ])
+    );
+
+    const params = fetchMock.mock.calls[0][0].params;
+    expect(params).not.toHaveProperty('site');
+    expect(params).not.toHaveProperty('department');
+    expect(params).toMatchObject({ priority: 'P1' });
+  });
+
   it("When the tickets endpoint refuses the query, then the backend's message is the query error", async () => {
     backendAnswers({
       '/api/api/tickets': {
@@ -363,7 +432,7 @@ describe('series query', () => {
     expect(request.url).toBe(`${PROXY_URL}/api/api/series/silences`);
     expect(request.params).toEqual({ from: 1_767_225_600_000, to: 1_767_229_200_000, site: 'hosp-01', limit: 1000 });
     expect(request.requestId).toBe('Q1-S');
-    expect(replaceMock).toHaveBeenCalledWith('$site', scopedVars);
+    expect(replaceMock).toHaveBeenCalledWith('$site', scopedVars, 'csv');
     const [frame] = response.data;
     expect(frame).toMatchObject({ refId: 'S', name: 'aiops_silences' });
     expect(frame.fields.map((field: Field) => [field.name, field.type])).toEqual([
@@ -378,6 +447,22 @@ describe('series query', () => {
     ]);
     // Oldest first, for time-series panels.
     expect(frame.fields[0].values).toEqual([1_767_225_600_000, 1_767_225_900_000]);
+  });
+
+  it('When a series filter is a multi-value variable or All, then the values go as a list and All as no filter', async () => {
+    backendAnswers({ '/api/api/series/anomalies': { status: 200, data: { ...SILENCES, rows: [] } } });
+    templateVariables({ host: ['ups-03', 'ups-04'], site: '$__all' });
+
+    await createDataSource().query(
+      requestFor([{ refId: 'A', queryType: 'anomalies', filters: { host: '$host', site: '$site' } }])
+    );
+
+    expect(fetchMock.mock.calls[0][0].params).toEqual({
+      from: 1_767_225_600_000,
+      to: 1_767_229_200_000,
+      host: 'ups-03,ups-04',
+      limit: 1000,
+    });
   });
 
   it('When a filter is empty, or a variable makes it empty, then it is not sent (it means "any")', async () => {
@@ -568,6 +653,29 @@ describe('problems query', () => {
       source: 'nocai-inference-datasource',
       datasourceUid: 'nocai',
     });
+  });
+
+  it("When a problem's alerts are asked for two entities of $entity, then the tickets of both come back", async () => {
+    const alert = (id: string, host: string): Ticket => ({ ...TICKET, id, host, problem: 'freezer-warm' });
+    backendAnswers({
+      '/api/api/tickets': {
+        status: 200,
+        data: {
+          tickets: [alert('INC-1', 'freezer-01'), alert('INC-2', 'freezer-02'), alert('INC-3', 'freezer-03')],
+          total: 3,
+          limit: 1000,
+          offset: 0,
+        },
+      },
+    });
+    templateVariables({ problem: 'freezer-warm', entity: ['freezer-01', 'freezer-03'] });
+
+    const response = await createDataSource().query(
+      requestFor([{ refId: 'A', queryType: 'problems', problem: '$problem', entity: '$entity', what: 'alerts' }])
+    );
+
+    const ids = response.data[0].fields.find((field: Field) => field.name === 'ticket_id')?.values;
+    expect(ids).toEqual(['INC-1', 'INC-3']);
   });
 
   it('When no problem is chosen, or the view is unknown, then the query says so without a request', async () => {

@@ -139,7 +139,7 @@ export class NocaiDataSource extends DataSourceApi<NocaiQuery, NocaiOptions> {
   /**
    * A problem's probability per entity with its threshold (`/api/series/problems`), or its alerts: the tickets
    * they opened (`/api/tickets?problem=`), each with its verdict. The tickets route has no entity filter, so
-   * the entity is applied to the tickets' host here.
+   * the entity (or the entities of a multi-value variable) is applied to the tickets' host here.
    */
   private async fetchProblemFrames(
     query: ProblemsQuery,
@@ -149,7 +149,7 @@ export class NocaiDataSource extends DataSourceApi<NocaiQuery, NocaiOptions> {
   ): Promise<DataFrame[]> {
     const filters = filterParams({ problem: query.problem, entity: query.entity }, {}, scopedVars);
     const problem = filters.problem === undefined ? undefined : String(filters.problem);
-    const entity = filters.entity === undefined ? undefined : String(filters.entity);
+    const entities = filters.entity === undefined ? undefined : splitList(String(filters.entity));
     if (problem === undefined) {
       throw new BackendError('backend', 'choose a problem (or a $problem variable that has a value)');
     }
@@ -167,13 +167,13 @@ export class NocaiDataSource extends DataSourceApi<NocaiQuery, NocaiOptions> {
         limit: Math.min(MAX_TICKETS_LIMIT, Math.floor(query.limit ?? MAX_TICKETS_LIMIT)),
       };
       const tickets = await this.fetchTickets(params, requestId);
-      const ofEntity = entity === undefined ? tickets : tickets.filter((ticket) => ticket.host === entity);
+      const ofEntity = entities === undefined ? tickets : tickets.filter((ticket) => entities.includes(ticket.host));
       return [ticketsToFrame(ofEntity, query.refId, this.uid)];
     }
     const limit = Math.min(MAX_SERIES_LIMIT, Math.floor(query.limit ?? MAX_SERIES_LIMIT));
     const params: QueryParams = { ...rangeParams(range), problem, limit };
-    if (entity !== undefined) {
-      params.entity = entity;
+    if (entities !== undefined) {
+      params.entity = entities.join(',');
     }
     return problemProbabilityFrames(await this.fetchSeries('problems', params, requestId), query.refId);
   }
@@ -394,7 +394,18 @@ function rangeParams(range: TimeRange): QueryParams {
   return { from: range.from.valueOf(), to: range.to.valueOf() };
 }
 
-/** Template variables in filters are interpolated; a filter that ends up empty means "no filter". */
+/**
+ * What a variable set to All interpolates to: Grafana's own marker, the `allValue` our dashboards give their
+ * variables (`.*`, a regex for the InfluxDB panels) or a glob's `*`. The backend matches values exactly, so
+ * All is sent as no filter at all.
+ */
+const ALL_VALUES: ReadonlySet<string> = new Set(['$__all', '.*', '*']);
+
+/**
+ * Template variables in filters are interpolated as a comma-separated list, which the backend reads as "any
+ * of these" (`site=hosp-01,fact-02`; Grafana's default format would send the glob `{hosp-01,fact-02}`). A
+ * filter that ends up empty, or holds All, means "no filter".
+ */
 function filterParams(
   filters: Record<string, string | undefined>,
   params: QueryParams,
@@ -402,12 +413,19 @@ function filterParams(
 ): QueryParams {
   const result = { ...params };
   for (const [name, value] of Object.entries(filters)) {
-    const interpolated = value ? getTemplateSrv().replace(value, scopedVars).trim() : '';
-    if (interpolated) {
-      result[name] = interpolated;
+    const values = value ? splitList(getTemplateSrv().replace(value, scopedVars, 'csv')) : [];
+    if (values.length > 0 && !values.some((item) => ALL_VALUES.has(item))) {
+      result[name] = values.join(',');
     }
   }
   return result;
+}
+
+function splitList(list: string): string[] {
+  return list
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item !== '');
 }
 
 function capitalize(value: string): string {
