@@ -1,8 +1,8 @@
-import { ALERT_THRESHOLDS, PROBLEM_SERIES } from '@nocai/contract';
+import { ALERT_THRESHOLDS, PROBLEM_SERIES, TICKET_SERIES } from '@nocai/contract';
 import { toLineProtocol } from '../../inference-backend/src/adapters/influx/lineProtocol';
 import type { InfluxClient } from '../../inference-backend/src/adapters/influx';
 import type { SeriesPoint } from '../../inference-backend/src/domain/series';
-import { QUERY_TYPES } from '../../datasource-plugin/src/types';
+import { MAX_TICKETS_LIMIT, QUERY_TYPES } from '../../datasource-plugin/src/types';
 import { TRIAGE_SORTS } from '../../panel-plugin/src/triage/rows';
 import { freshDatabase } from '../support/influx';
 import { interpolateInfluxQuery } from './grafanaInfluxQL';
@@ -23,6 +23,10 @@ interface Target {
   queryType?: string;
   problem?: string;
   what?: string;
+  status?: string;
+  site?: string;
+  department?: string;
+  limit?: number;
 }
 
 interface Panel {
@@ -249,6 +253,38 @@ describe('what each dashboard shows', () => {
     );
     expect(queriesOf('noc-triage.json').some((q) => /FROM "aiops_events".*GROUP BY .*"class"/.test(q))).toBe(true);
     expect(queriesOf('noc-triage.json').some((q) => /FROM "aiops_tickets".*GROUP BY "priority"/.test(q))).toBe(true);
+  });
+
+  it('When an operator narrows NOC triage to sites and departments, then the ticket queue shows only their tickets', () => {
+    const queue = allPanels(byFile.get('noc-triage.json')?.panels ?? []).find((p) => p.title === 'Ticket triage queue');
+    expect(queue?.targets).toEqual([
+      expect.objectContaining({ queryType: 'tickets', site: '$site', department: '$department', limit: 500 }),
+    ]);
+  });
+
+  it('When a ticket waiting for review is reviewed, then Waiting for review counts it no more: it counts the current needs_review tickets', () => {
+    const stat = allPanels(byFile.get('noc-triage.json')?.panels ?? []).find(
+      (p) => p.title === 'Waiting for review'
+    ) as (Panel & { options: { reduceOptions: { calcs: string[]; fields: string } } }) | undefined;
+    // Not the aiops_tickets points of the time range, which keep every needs_review state a ticket ever had.
+    expect(stat?.datasource).toEqual({ type: DATASOURCE_PLUGIN_ID, uid: 'nocai-inference' });
+    expect(stat?.targets).toEqual([
+      {
+        refId: 'A',
+        datasource: { type: DATASOURCE_PLUGIN_ID, uid: 'nocai-inference' },
+        queryType: 'tickets',
+        status: 'needs_review',
+        site: '$site',
+        department: '$department',
+        // The most the backend lists at once, so the count is exact up to there.
+        limit: MAX_TICKETS_LIMIT,
+      },
+    ]);
+    // One row per ticket in the frame the data source builds: counting its ticket ids counts the tickets.
+    expect(stat?.options.reduceOptions.calcs).toEqual(['count']);
+    const fields = /^\/(.*)\/$/.exec(stat?.options.reduceOptions.fields ?? '')?.[1] ?? '';
+    expect(new RegExp(fields).test(TICKET_SERIES.fields.ticketId)).toBe(true);
+    expect(new RegExp(fields).test(TICKET_SERIES.tags.priority)).toBe(false);
   });
 
   it('When a planner opens Capacity forecasts, then forecasts come with their lower and upper bounds', () => {
