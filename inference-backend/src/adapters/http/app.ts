@@ -33,12 +33,14 @@ import {
   RequestTimeoutError,
   TooManyRequestsError,
   GatewayTimeoutError,
+  MethodNotAllowedError,
   NotFoundError,
   StorageRefusedError,
   UnavailableError,
 } from './errors';
 import { authenticate, callerOf, personOf, requireRole, whoami, type AuthOptions, type Caller } from './auth';
 import { perCallerRateLimit, requestDeadline, securityHeaders, type HttpLimits } from './limits';
+import { methodsAllowedAt } from './methodNotAllowed';
 import { alertsAtOwners, forwardTicketChange, SHARD_HEADER, type TicketOwnership } from './shardForwarding';
 
 export interface AppDeps {
@@ -158,7 +160,9 @@ export function createApp(deps: AppDeps): express.Express {
   }
   // Bodies up to 1 MB; a model upload parses its own larger body, after its admin check.
   const json = express.json({ limit: '1mb' });
-  api.use((req, res, next) => (req.method === 'POST' && req.path === MODEL_IMPORT_ROUTE ? next() : json(req, res, next)));
+  api.use((req, res, next) =>
+    req.method === 'POST' && req.path === MODEL_IMPORT_ROUTE ? next() : json(req, res, next)
+  );
   api.get('/whoami', viewer, (_req, res) => {
     res.json(whoami(callerOf(res)));
   });
@@ -211,7 +215,16 @@ export function createApp(deps: AppDeps): express.Express {
   for (const { path, router } of deps.routers ?? []) api.use(path, router);
   app.use('/api', api);
 
-  app.use((req, _res, next) => next(new AppError(`no route for ${req.method} ${req.path}`, 404, 'not_found')));
+  // A path some route serves, asked with another method, is a 405 saying which; only an unknown path is a 404.
+  const allowedAt = methodsAllowedAt(app);
+  app.use((req, _res, next) => {
+    const allow = allowedAt(req.path);
+    next(
+      allow.length > 0
+        ? new MethodNotAllowedError(req.method, req.path, allow)
+        : new AppError(`no route for ${req.method} ${req.path}`, 404, 'not_found')
+    );
+  });
   app.use(errorHandler(deps.logger));
   return app;
 }
@@ -316,6 +329,7 @@ function sendError(res: Response, appError: AppError): void {
       ? appError.retryAfterSeconds
       : undefined;
   if (retryAfterSeconds !== undefined) res.set('Retry-After', String(retryAfterSeconds));
+  if (appError instanceof MethodNotAllowedError) res.set('Allow', appError.allow.join(', '));
   const body: ApiErrorBody = { error: { code: appError.code, message: appError.message } };
   res.status(appError.status).json(body);
 }

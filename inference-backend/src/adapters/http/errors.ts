@@ -35,6 +35,17 @@ export class NotFoundError extends AppError {
   }
 }
 
+/** A route that exists, called with a method it does not serve: `allow` is what it serves (the `Allow` header). */
+export class MethodNotAllowedError extends AppError {
+  constructor(
+    method: string,
+    path: string,
+    readonly allow: readonly string[]
+  ) {
+    super(`${method} is not allowed on ${path}: it answers ${allow.join(', ')}`, 405, 'method_not_allowed');
+  }
+}
+
 /** InfluxDB down or unreachable: the caller may try again after `retryAfterSeconds`. */
 export class UnavailableError extends AppError {
   constructor(

@@ -428,6 +428,62 @@ describe('Roles: every route needs a role, and each role gets exactly its routes
     expect(problems).toEqual([]);
   });
 
+  it('When a route is called with a method it does not serve, then it answers 405 with Allow listing the methods it does', async () => {
+    const served = new Map<string, Set<string>>();
+    for (const key of Object.keys(EXPECTED_ROLES)) {
+      const [method, path] = key.split(' ');
+      const methods = served.get(samplePath(path)) ?? new Set<string>();
+      methods.add(method);
+      if (method === 'GET') methods.add('HEAD');
+      served.set(samplePath(path), methods);
+    }
+    const problems: string[] = [];
+    for (const [path, methods] of served) {
+      const wrong = ['DELETE', 'PUT', 'PATCH', 'POST', 'GET'].find((m) => !methods.has(m)) as string;
+      const res = await call(wrong, path, bearer(secrets.admin as string));
+      const allow = (res.headers.get('allow') ?? '').split(', ');
+      if (res.status !== 405) problems.push(`${wrong} ${path}: ${res.status}, expected 405`);
+      // A path may fit two routes (`POST /api/models/import` is also `GET /api/models/:name`): at least its own.
+      else if (![...methods].every((m) => allow.includes(m)))
+        problems.push(`${wrong} ${path}: Allow ${allow.join(', ')}`);
+      else if ((await errorOf(res)).code !== 'method_not_allowed') problems.push(`${wrong} ${path}: error code`);
+    }
+    expect(problems).toEqual([]);
+  });
+
+  it('When the ticket list is deleted or a history posted to, then 405 says which methods the route answers; an unknown path stays 404', async () => {
+    const admin = bearer(secrets.admin as string);
+    const deleted = await call('DELETE', '/api/tickets', admin);
+    expect(deleted.status).toBe(405);
+    expect(deleted.headers.get('allow')).toBe('GET, HEAD');
+    expect(await errorOf(deleted)).toEqual({
+      code: 'method_not_allowed',
+      message: 'DELETE is not allowed on /api/tickets: it answers GET, HEAD',
+    });
+    const history = await call('POST', '/api/tickets/T-1/history', admin);
+    expect(history.status).toBe(405);
+    expect(history.headers.get('allow')).toBe('GET, HEAD');
+    const ticket = await call('PUT', '/api/tickets/T-1/', admin);
+    expect([ticket.status, ticket.headers.get('allow')]).toEqual([405, 'GET, HEAD, PATCH']);
+    const health = await call('POST', '/healthz');
+    expect([health.status, health.headers.get('allow')]).toEqual([405, 'GET, HEAD']);
+    const problem = await call('PATCH', '/api/problems/freezer-warm', admin);
+    expect([problem.status, problem.headers.get('allow')]).toEqual([405, 'DELETE, GET, HEAD, PUT']);
+
+    for (const [method, path] of [
+      ['GET', '/api/ticket'],
+      ['DELETE', '/api/tickets/T-1/history/2'],
+      ['POST', '/nothing-here'],
+    ]) {
+      const res = await call(method, path, admin);
+      expect(res.status).toBe(404);
+      expect(res.headers.get('allow')).toBeNull();
+      expect(await errorOf(res)).toEqual({ code: 'not_found', message: `no route for ${method} ${path}` });
+    }
+    // Without a token, the API says nothing about its routes.
+    expect((await call('DELETE', '/api/tickets')).status).toBe(401);
+  });
+
   it('When the webhook token is used, then it opens the alert webhook only, and the sender is kept', async () => {
     const alert = {
       status: 'firing',
