@@ -142,6 +142,36 @@ describe('nocai commands given bad input files', () => {
     );
   });
 
+  it.each([
+    ['train --history', (file: string) => trainArgs(file), 'train'],
+    [
+      'predict --input',
+      (file: string) => ['predict', '--model', models, '--input', file, '--text', 'title'],
+      'predict',
+    ],
+    [
+      'problems train-file --input',
+      (file: string) => ['problems', 'train-file', '--input', file, '--label', 'department', '--out', join(dir, 'p')],
+      'problems train-file',
+    ],
+  ])(
+    'When the %s header names a column twice, then it exits 2 naming the column instead of keeping one of the two',
+    async (_name, args, command) => {
+      const twice = join(dir, `twice-${command.replace(' ', '-')}.csv`);
+      writeFileSync(
+        twice,
+        historyCsv(12)
+          .split('\n')
+          .map((line, i) => (line === '' ? line : i === 0 ? `${line},title` : `${line},second title`))
+          .join('\n')
+      );
+      expectUsageError(
+        await run(args(twice)),
+        `nocai ${command}: ${twice} has two columns named "title" in its header (columns 2 and 4); rename or remove one.`
+      );
+    }
+  );
+
   it('When a text cell is longer than --max-cell-chars, then train exits 2 before training', async () => {
     const long = join(dir, 'long.csv');
     writeFileSync(long, `${historyCsv(12)}T99,${'x'.repeat(2000)},network_ops\n`);

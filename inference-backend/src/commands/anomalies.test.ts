@@ -106,6 +106,11 @@ describe('nocai anomalies', () => {
     ],
     ['there is no row', 'timestamp,value\n', /has a header but no rows/],
     [
+      'there are two value columns',
+      'timestamp,value,host,Value\n2014-01-01 00:00:00,1,a,2\n',
+      /has two columns named "value" in its header \(columns 2 and 4\); rename or remove one\.\n$/,
+    ],
+    [
       'a row has too many cells',
       'timestamp,value\n2014-01-01 00:00:00,1,2\n',
       /line 2 has 3 cells but the header has 2/,

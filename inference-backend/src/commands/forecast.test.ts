@@ -113,6 +113,11 @@ describe('nocai forecast', () => {
       /needs the columns series, t and value \(found: "series", "time", "value"\)\.$/,
     ],
     ['a short row', ['series,t,value', 'a,0'], /line 2 has 2 cells but the header has 3\.$/],
+    [
+      'two t columns',
+      ['series,t,value,t', 'a,0,1,5', 'a,1,2,6', 'a,2,3,7'],
+      /has two columns named "t" in its header \(columns 2 and 4\); rename or remove one\.$/,
+    ],
     ['times off the grid', ['series,t,value', 'a,0,1', 'a,2,2', 'a,4,3', 'a,7,3'], /not on a regular grid/],
   ])(
     'When the CSV has %s, then it says so in one sentence naming the file and exits with 2',

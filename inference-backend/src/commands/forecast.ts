@@ -7,6 +7,7 @@ import {
   printable,
   printablePath,
   readInputText,
+  repeatedColumnMessage,
   TableFormatError,
   toCsvRow,
 } from '../adapters/files/csv';
@@ -41,6 +42,8 @@ export function readLongRows(text: string): LongRow[] {
     const found = header ? header.fields.map((c) => `"${printable(c)}"`).join(', ') : 'none';
     throw new TableFormatError(`needs the columns series, t and value (found: ${found})`);
   }
+  const repeated = repeatedColumnMessage(names, COLUMNS);
+  if (repeated) throw new TableFormatError(repeated);
   const rows: LongRow[] = [];
   for (const { line, fields } of body) {
     if (fields.length === 1 && fields[0].trim() === '') continue;

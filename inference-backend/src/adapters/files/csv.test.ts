@@ -93,16 +93,27 @@ describe('csvToTable', () => {
     expect(() => csvToTable('a,b\n1\n2,3\n"open,4\n')).toThrow('line 4 opens a quoted cell that is never closed');
   });
 
-  it('When two columns share a name or a column is named __proto__, then the rows hold them as own values', () => {
-    const table = csvToTable('a,a,__proto__,constructor\n1,2,3,4\n');
-    expect(table.columns).toEqual(['a', 'a', '__proto__', 'constructor']);
+  it('When a column is named __proto__ or constructor, then the rows hold them as own values', () => {
+    const table = csvToTable('a,__proto__,constructor\n1,3,4\n');
+    expect(table.columns).toEqual(['a', '__proto__', 'constructor']);
     const [row] = table.rows;
     expect(Object.getPrototypeOf(row)).toBe(Object.prototype);
     expect(Object.entries(row)).toEqual([
-      ['a', '2'],
+      ['a', '1'],
       ['__proto__', '3'],
       ['constructor', '4'],
     ]);
+  });
+
+  it('When two columns share a name, then it fails naming the column and both positions instead of keeping one', () => {
+    expect(() => csvToTable('a,b, a\n1,2,3\n')).toThrow(
+      'has two columns named "a" in its header (columns 1 and 3); rename or remove one'
+    );
+    expect(() => csvToTable('a,,b,\n1,2,3,4\n')).toThrow(
+      'has two columns without a name in its header (columns 2 and 4); name or remove them'
+    );
+    // Names differing in case are different columns to the commands that read tables.
+    expect(csvToTable('a,A\n1,2\n').rows).toEqual([{ a: '1', A: '2' }]);
   });
 
   it('When a cell is 30 MB long, then it is read whole', () => {

@@ -357,6 +357,31 @@ export function toCsvRow(values: ReadonlyArray<string | number>): string {
   return values.map(csvField).join(',');
 }
 
+/**
+ * The sentence (without the file name) refusing a header that names a column twice, or undefined.
+ * `names` are the header's names as the reader matches them (trimmed, lower-cased by the readers
+ * that ignore case); only those in `wanted` count when it is given (readers that ignore the other
+ * columns). Two same-named columns cannot both be kept in a row keyed by name: one would be read
+ * or written back in place of the other without a word.
+ */
+export function repeatedColumnMessage(names: readonly string[], wanted?: readonly string[]): string | undefined {
+  const first = new Map<string, number>();
+  for (let i = 0; i < names.length; i++) {
+    const name = names[i];
+    if (wanted && !wanted.includes(name)) continue;
+    const earlier = first.get(name);
+    if (earlier === undefined) {
+      first.set(name, i);
+      continue;
+    }
+    const where = `(columns ${earlier + 1} and ${i + 1})`;
+    return name === ''
+      ? `has two columns without a name in its header ${where}; name or remove them`
+      : `has two columns named "${printable(name)}" in its header ${where}; rename or remove one`;
+  }
+  return undefined;
+}
+
 /** A file of records with named columns, in file order. */
 export interface Table {
   columns: string[];
@@ -365,7 +390,8 @@ export interface Table {
 
 /**
  * Header row first; wholly empty lines are skipped. A row with more or fewer cells than the
- * header is an error naming its line: padding or cutting it would shift or lose values silently.
+ * header is an error naming its line: padding or cutting it would shift or lose values silently,
+ * and so is a header naming a column twice.
  */
 export function csvToTable(text: string): Table {
   let columns: string[] | undefined;
@@ -377,6 +403,8 @@ export function csvToTable(text: string): Table {
   scanCsv(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text, (line, fields) => {
     if (!columns) {
       const header = fields.map((c) => c.trim());
+      const repeated = repeatedColumnMessage(header);
+      if (repeated) throw new TableFormatError(repeated);
       columns = header;
       toRow = rowMaker(header);
       return;
@@ -397,7 +425,7 @@ export function csvToTable(text: string): Table {
 
 /**
  * The row object of a record's fields, as `Object.fromEntries` makes it (own data properties in
- * column order, the last of two same-named columns winning), without its entry arrays: plain
+ * column order), without its entry arrays: plain
  * assignments, so every row shares one shape. A column named `__proto__` would set the
  * prototype when assigned, so a header with one keeps `Object.fromEntries`.
  */

@@ -1,5 +1,13 @@
 import { parseTimestampMs } from '../../domain/timeseries/timestamps';
-import { InputFileError, parseCsvRecords, printable, printablePath, readInputText, TableFormatError } from './csv';
+import {
+  InputFileError,
+  parseCsvRecords,
+  printable,
+  printablePath,
+  readInputText,
+  repeatedColumnMessage,
+  TableFormatError,
+} from './csv';
 import type { InputLimits } from './csv';
 
 /**
@@ -23,7 +31,7 @@ const DECIMAL = /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/;
  * The series in `text`, or a `TableFormatError` saying in one sentence which line is wrong and
  * why: no `timestamp`/`value` column, no row, a timestamp that is no date-time or epoch, a value
  * that is not a number, or a time earlier than the row before (the scores are causal, so the rows
- * must be in time order). Two handlings instead of errors:
+ * must be in time order), or a second `timestamp` or `value` column. Two handlings instead of errors:
  * - an empty value cell is a missing sample (the detector skips it);
  * - a repeated timestamp is the next sample: exports repeat an hour when clocks go back (two of
  *   NAB's AWS files repeat 03:00 twelve times), and the rows keep their file order.
@@ -37,6 +45,8 @@ export function parseMetricSeries(text: string): MetricSeries {
     const shown = header ? header.fields.map((c) => `"${printable(c)}"`).join(', ') : 'none';
     throw new TableFormatError(`needs the columns timestamp and value (found: ${shown})`);
   }
+  const repeated = repeatedColumnMessage(columns, ['timestamp', 'value']);
+  if (repeated) throw new TableFormatError(repeated);
   const series: MetricSeries = { timestamps: [], timesMs: [], valueTexts: [], values: [] };
   let previousLine = 0;
   for (const { line, fields } of body) {
