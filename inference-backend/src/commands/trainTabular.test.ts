@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { csvToTable, toCsvRow } from '../adapters/files/csv';
 import { exportTabularOnnx, OnnxTabularModel } from '../adapters/onnx/tabularModel';
 import { listModels, loadModel } from '../adapters/registry/modelRegistry';
+import { loadProfile } from '../adapters/registry/profileStore';
 import { buildProgram } from '../cli';
 import { seededRandom } from '../domain/mlops/gbt';
 import { buildFeatures } from '../domain/mlops/tabularFeatures';
@@ -168,6 +169,26 @@ describe('nocai train --target and nocai predict on a table', () => {
       if (row.predicted_failed === truth[i].failed) right++;
     });
     expect(right / truth.length).toBeGreaterThan(0.85);
+  });
+
+  it('When a class target is written 1 in some rows and 1.0 in others, then they are one class in the model, its report and its drift profile', async () => {
+    const rows = machines(1, 60).map((row, i) => ({
+      ...row,
+      failed: row.failed === 'yes' ? (i % 3 === 0 ? '1.0' : '1') : i % 4 === 0 ? '0.0' : '0',
+    }));
+    const spelled = join(dir, 'spelled.csv');
+    await writeFile(spelled, toCsv(rows));
+    const out = join(dir, 'spelled');
+    expect(await runTrainTabular(flags({ history: spelled, target: 'failed', out }), captureIo())).toBe(0);
+
+    const stored = await loadModel<TabularManifest>(out, 'failed', 'champion');
+    expect(stored.manifest.labels).toEqual(['0', '1']);
+    expect(stored.manifest.positiveLabel).toBe('1');
+    const report = JSON.parse(await readFile(join(out, 'report.json'), 'utf8')).targets.failed;
+    expect(report.test.perClass.map((c: { label: string }) => c.label)).toEqual(['0', '1']);
+    const profile = await loadProfile(stored.dir);
+    const positives = rows.filter((r) => r.failed.startsWith('1')).length;
+    expect(profile?.labels).toEqual({ '0': rows.length - positives, '1': positives });
   });
 
   it('When nocai train and nocai predict run with the flags of a tabular target, then the column names with spaces and brackets reach the model', async () => {

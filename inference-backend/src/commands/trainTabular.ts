@@ -9,6 +9,7 @@ import { tabularProfile } from '../domain/mlops/profile';
 import { inputColumns, TabularDataError } from '../domain/mlops/tabularFeatures';
 import type { Row } from '../domain/mlops/tabularFeatures';
 import {
+  classLabelOf,
   describeHyperparameters,
   TABULAR_TENSORS,
   tabularModelName,
@@ -164,6 +165,7 @@ export async function saveTabularChampion(
           numeric: model.features.numeric.map((n) => n.column),
           categorical: model.features.categorical.map((c) => c.column),
           target: regression ? undefined : model.target,
+          labelOf: classLabelOf(model.labels),
         })
       );
     }

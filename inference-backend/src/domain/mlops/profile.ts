@@ -134,12 +134,18 @@ export function textClassifierProfile(
 /**
  * The profile of a tabular model from its training rows (cells as text, as read from the file):
  * numeric columns as numbers (empty or unparsable cells left out), categorical ones as counts,
- * and for a classifier the mix of its target column.
+ * and for a classifier the mix of its target column: by `labelOf`, the class the model names a
+ * cell by (undefined: a missing cell, left out), else the cell itself when it is not empty.
  */
 export function tabularProfile(
   model: { name: string; version: string; createdAt: string },
   rows: ReadonlyArray<Readonly<Record<string, string>>>,
-  columns: { numeric: readonly string[]; categorical: readonly string[]; target?: string }
+  columns: {
+    numeric: readonly string[];
+    categorical: readonly string[];
+    target?: string;
+    labelOf?: (cell: string) => string | undefined;
+  }
 ): ReferenceProfile {
   const features: Record<string, FeatureProfile> = {};
   for (const column of columns.numeric) {
@@ -147,10 +153,11 @@ export function tabularProfile(
   }
   for (const column of columns.categorical) features[column] = categoricalProfile(rows.map((r) => r[column] ?? ''));
   const target = columns.target;
+  const labelOf = columns.labelOf ?? ((cell: string) => (cell.trim() === '' ? undefined : cell));
   const labels =
     target === undefined
       ? undefined
-      : categoricalProfile(rows.map((r) => r[target] ?? '').filter((v) => v.trim() !== ''));
+      : categoricalProfile(rows.map((r) => labelOf(r[target] ?? '')).filter((v): v is string => v !== undefined));
   return {
     format: PROFILE_FORMAT,
     model: model.name,

@@ -228,6 +228,24 @@ function inferTask(rows: readonly Row[], target: string, labelled: readonly numb
   return distinct.size > 10 ? 'regression' : 'classification';
 }
 
+/**
+ * The class a target cell stands for, given whether every class is a number: a number is one
+ * class however it is written (`1`, `1.0` and `1e0` are `1`), text is itself without its spaces.
+ */
+function classOf(cell: string, numeric: boolean): string {
+  const value = numeric ? numberOf(cell) : undefined;
+  return value === undefined ? cell.trim() : String(value);
+}
+
+/**
+ * The class of a target cell for a model with these `labels` (those `prepareTarget` made), as the
+ * model would name it; undefined for a missing cell. For counting a training file's classes.
+ */
+export function classLabelOf(labels: readonly string[]): (cell: string | undefined) => string | undefined {
+  const numeric = labels.length > 0 && labels.every((l) => numberOf(l) !== undefined);
+  return (cell) => (cell === undefined || isMissingCell(cell) ? undefined : classOf(cell, numeric));
+}
+
 /** Class labels in output order: numerically when every label is a number, else by code point. */
 export function sortLabels(labels: Iterable<string>): string[] {
   const list = [...new Set(labels)];
@@ -260,12 +278,15 @@ function prepareTarget(rows: readonly Row[], request: TabularTrainRequest): Prep
     }
     return { task, taskFrom: request.task ? 'flag' : 'inferred', labels: [], labelled, target: { classes: 0, values } };
   }
-  const labels = sortLabels(labelled.map((i) => rows[i][request.target].trim()));
+  // Classes are numbers when every target cell is one: `1` and `1.0` are then one class.
+  const numeric = labelled.every((i) => numberOf(rows[i][request.target]) !== undefined);
+  const classes = labelled.map((i) => classOf(rows[i][request.target], numeric));
+  const labels = sortLabels(classes);
   if (labels.length < 2) {
     throw new TabularDataError(`the target "${request.target}" needs at least 2 classes, found only "${labels[0]}"`);
   }
   const index = new Map(labels.map((l, k) => [l, k] as const));
-  for (const i of labelled) values[i] = index.get(rows[i][request.target].trim()) ?? -1;
+  labelled.forEach((i, k) => (values[i] = index.get(classes[k]) ?? -1));
   return {
     task,
     taskFrom: request.task ? 'flag' : 'inferred',
@@ -309,7 +330,9 @@ function holdOut(
     const test = labelled.filter((i) => testGroups.has(rows[i][group] ?? ''));
     return { train, test, groups: { train: groups.length - held, test: held } };
   }
-  const labels = labelled.map((i) => (prepared.task === 'classification' ? rows[i][request.target].trim() : ''));
+  const labels = labelled.map((i) =>
+    prepared.task === 'classification' ? prepared.labels[prepared.target.values[i]] : ''
+  );
   const split = timeOrderedSplit(labels, {
     testFraction,
     timeOf: orderValues ? (k) => orderValues[labelled[k]] : undefined,
