@@ -184,7 +184,8 @@ const probability = (name: string, max: number) => (value: string) => {
 
 const FILE_HELP = `
 A problem on a table (CSV with a header, or JSONL): one row per entity and time, a 0/1 --label
-column (the event within the horizon), numeric inputs (--features; default: every other column).
+column (the event within the horizon; also 1.0/0.0, true/false, yes/no), numeric inputs
+(--features; default: every other column; empty, NA, N/A, NaN, null or None cells are missing).
 --windows adds, per input, mean, min, max, std and slope over the last w rows of the same --group
 in --time order (never a later row). The same AutoML as problems on InfluxDB: gradient-boosted
 trees, logistic regression and a random forest, tuned by CV on the training rows (by entity with

@@ -231,6 +231,40 @@ describe('nocai problems train-file and predict-file', () => {
     return file;
   };
 
+  /** The machines' table with every cell passed through `change(column, cell, row index, row)`. */
+  const rewritten = (
+    name: string,
+    change: (column: string, cell: string, row: number, cells: Record<string, string>) => string
+  ) => {
+    const table = csvToTable(readFileSync(input, 'utf8'));
+    const lines = [toCsvRow(table.columns)];
+    table.rows.forEach((r, i) => lines.push(toCsvRow(table.columns.map((c) => change(c, r[c], i, r)))));
+    return badTable(name, `${lines.join('\n')}\n`);
+  };
+
+  it('When labels are spelled 1.0/0.0, true/false or yes/no and inputs hold n/a, NaN or null, then train-file reads them as 0/1 and missing values', async () => {
+    const spellings: Record<string, string[]> = { '1': ['1', '1.0', 'TRUE', 'Yes'], '0': ['0', '0.0', 'false', 'no'] };
+    const missing = ['', 'n/a', 'NaN', 'NULL'];
+    const file = rewritten('spelled.csv', (column, cell, row, cells) => {
+      if (column === 'fails_10') return spellings[cell][row % 4];
+      // Never a machine's first cycle: a missing value there has nothing to carry forward.
+      if (column === 'noise' && row % 7 === 3 && cells.cycle !== '1') return missing[row % 4];
+      return cell;
+    });
+    const reportOf = async (file: string, out: string) => {
+      const run = capture();
+      expect(await runProblemsTrainFile(flags({ input: file, out }), run.io, { grids: GRIDS })).toBe(0);
+      expect(run.out.stderr).toBe('');
+      return JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));
+    };
+    const report = await reportOf(file, join(dir, 'spelled'));
+    // The same rows and events as the file spelled 0/1 (missing inputs carried forward, so no row lost).
+    const plain = await reportOf(input, join(dir, 'plain'));
+    expect(report.rows).toEqual(plain.rows);
+    expect(report.events).toEqual(plain.events);
+    expect(report.validation.prAuc).toBeGreaterThan(3 * report.validation.noSkillPrAuc);
+  });
+
   it.each([
     [
       'a label that is not 0/1',
@@ -269,6 +303,21 @@ describe('nocai problems train-file and predict-file', () => {
         return flags({ input: badTable('never.csv', `${lines.join('\n')}\n`) });
       },
       /only 0 training rows .* precede an event/,
+    ],
+    [
+      'an input column empty in every row',
+      () => flags({ input: rewritten('empty.csv', (c, cell) => (c === 'noise' ? '' : cell)) }),
+      /the input column "noise" is empty in every row; leave it out of --features or fill it in\.\n$/,
+    ],
+    [
+      'a label that is 1 in every row',
+      () => flags({ input: rewritten('always.csv', (c, cell) => (c === 'fails_10' ? '1' : cell)) }),
+      /the label column "fails_10" is 1 in every row, so there is nothing to tell apart: the model needs rows of both 1 .* and 0\.\n$/,
+    ],
+    [
+      'a label that is 0 in every row',
+      () => flags({ input: rewritten('never-at-all.csv', (c, cell) => (c === 'fails_10' ? 'no' : cell)) }),
+      /the label column "fails_10" is 0 in every row, so there is nothing to tell apart/,
     ],
   ])('When given %s, then train-file says so in one sentence and exits with 2', async (_, make, message) => {
     const run = capture();

@@ -12,6 +12,7 @@ import { countOnsets } from '../domain/problems/dataset';
 import { ProblemDataError } from '../domain/problems/errors';
 import { formatLead } from '../domain/problems/evaluation';
 import {
+  checkLearnable,
   isTableProblemManifest,
   parseTimeCell,
   tableTimeUnit,
@@ -202,6 +203,12 @@ export async function runProblemsTrainFile(
     // Without --horizon, the label's own reach: its longest run of positive rows before an event.
     const horizon = flags.horizon ?? labelledHorizon(entities);
     const split = splitOf(flags, table, horizon);
+    try {
+      checkLearnable(entities, spec);
+    } catch (error) {
+      if (error instanceof TableProblemError) throw tableError(error, flags.input);
+      throw error;
+    }
     const train = tableRows(entities, spec, split.isTraining).rows;
     const valid = tableRows(entities, spec, split.isValidation).rows;
     const folds = flags.folds ?? DEFAULT_FOLDS;

@@ -1,4 +1,5 @@
 import { timeOrderedFolds, groupKFold } from '../mlops/methodology';
+import { isMissingCell, numberOf } from '../mlops/tabularFeatures';
 import type { Fold } from '../mlops/methodology';
 import { featureNames, forwardFilled, rowFeatures } from './dataset';
 import type { ProblemRows } from './dataset';
@@ -68,12 +69,21 @@ export function tableTimeUnit(
   return Number.isFinite(Number(text)) ? { name: `${column} units`, size: 1 } : { name: 'minutes', size: 60_000 };
 }
 
-const LABELS: Record<string, number> = { '0': 0, '1': 1, false: 0, true: 1 };
+const LABEL_WORDS: Record<string, number> = { false: 0, true: 1, no: 0, yes: 1 };
+
+/** A label cell as 0 or 1: a number equal to one of them (`1`, `1.0`), true/false or yes/no in any case. */
+function labelOf(cell: string): number | undefined {
+  const word = LABEL_WORDS[cell.trim().toLowerCase()];
+  if (word !== undefined) return word;
+  const value = numberOf(cell);
+  return value === 0 || value === 1 ? value : undefined;
+}
 
 /**
  * The table's rows grouped by entity and ordered by time (ties keep the file's order). `withLabels`
- * false reads no label (prediction). Empty feature cells are missing values (carried forward);
- * anything else that is not a number is refused, naming the row and column.
+ * false reads no label (prediction). Missing feature cells (empty, NA, N/A, NaN, null, None in any
+ * case) are missing values (carried forward); anything else that is not a number is refused,
+ * naming the row and column.
  */
 export function tableEntities(rows: readonly Cells[], spec: TableProblemSpec, withLabels = true): TableEntity[] {
   const byEntity = new Map<string, number[]>();
@@ -101,7 +111,7 @@ export function tableEntities(rows: readonly Cells[], spec: TableProblemSpec, wi
     const values = spec.features.map((column) =>
       Float64Array.from(order, (i) => {
         const cell = (rows[i][column] ?? '').trim();
-        if (cell === '') return NaN;
+        if (isMissingCell(cell)) return NaN;
         const x = Number(cell);
         if (!Number.isFinite(x)) {
           throw new TableProblemError(
@@ -113,11 +123,10 @@ export function tableEntities(rows: readonly Cells[], spec: TableProblemSpec, wi
     );
     const labels = Uint8Array.from(order, (i) => {
       if (!withLabels) return 0;
-      const cell = (rows[i][spec.label] ?? '').trim().toLowerCase();
-      const label = LABELS[cell];
+      const label = labelOf(rows[i][spec.label] ?? '');
       if (label === undefined) {
         throw new TableProblemError(
-          `row ${i + 1} has "${rows[i][spec.label]}" in the label column "${spec.label}", which must be 0 or 1 (or false/true)`
+          `row ${i + 1} has "${rows[i][spec.label]}" in the label column "${spec.label}", which must be 0 or 1 (or false/true, no/yes)`
         );
       }
       return label;
@@ -125,6 +134,28 @@ export function tableEntities(rows: readonly Cells[], spec: TableProblemSpec, wi
     entities.push({ entity, rows: order, values, labels, times: Float64Array.from(order, (i) => times[i]) });
   }
   return entities;
+}
+
+/**
+ * Refuses, for training, an input column with no value in any row and a label that is the same in
+ * every row, naming them: neither leaves anything to learn.
+ */
+export function checkLearnable(entities: readonly TableEntity[], spec: TableProblemSpec): void {
+  spec.features.forEach((column, f) => {
+    if (entities.every((e) => e.values[f].every((x) => Number.isNaN(x)))) {
+      throw new TableProblemError(
+        `the input column "${column}" is empty in every row; leave it out of --features or fill it in`
+      );
+    }
+  });
+  const rows = entities.reduce((n, e) => n + e.labels.length, 0);
+  const positive = entities.reduce((n, e) => n + e.labels.reduce((m, l) => m + l, 0), 0);
+  if (rows > 0 && (positive === 0 || positive === rows)) {
+    throw new TableProblemError(
+      `the label column "${spec.label}" is ${positive === 0 ? 0 : 1} in every row, so there is nothing to tell apart: ` +
+        'the model needs rows of both 1 (the event follows) and 0'
+    );
+  }
 }
 
 /** Features of every row (NaN-free rows only) with the table's row index of each. */
