@@ -74,6 +74,33 @@ export function checkCellLengths(table: Table, columns: readonly string[], maxCh
   });
 }
 
+/**
+ * A column that can teach a model nothing: `empty` when `valueOf` finds no value in any row,
+ * `constant` (with that value) when every row has the same one (a missing cell counts as a value of
+ * its own). `valueOf` says how the model reads a cell: undefined for a missing one.
+ */
+export function columnSpread(
+  table: Table,
+  column: string,
+  valueOf: (cell: string) => string | undefined
+): { kind: 'empty' } | { kind: 'constant'; value: string } | undefined {
+  let first: string | undefined;
+  let seen = false;
+  let varies = false;
+  let present = false;
+  for (const row of table.rows) {
+    const value = valueOf(row[column] ?? '');
+    if (value !== undefined) present = true;
+    if (!seen) {
+      first = value;
+      seen = true;
+    } else if (value !== first) varies = true;
+    if (present && varies) return undefined;
+  }
+  if (!present) return { kind: 'empty' };
+  return varies || first === undefined ? undefined : { kind: 'constant', value: first };
+}
+
 export const columnList = (value: string): string[] => {
   const columns = value
     .split(',')

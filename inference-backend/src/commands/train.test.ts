@@ -159,6 +159,36 @@ describe('nocai train and predict', () => {
     expect(singleIo.err).toMatch(/needs at least 2 classes, found 1/);
   });
 
+  it.each([
+    [
+      'a text column empty in every row',
+      'description',
+      ' ',
+      'the text column "description" is empty in every row; leave it out of --text or fill it in.',
+    ],
+    [
+      'a context column empty in every row',
+      'device_kind',
+      '',
+      'the context column "device_kind" is empty in every row; leave it out of --context or fill it in.',
+    ],
+    [
+      'a context column with one value in every row',
+      'device_kind',
+      'router',
+      'the context column "device_kind" holds "router" in every row, so it carries no information; leave it out of --context.',
+    ],
+  ])('When given %s, then it exits with 2 naming the column before any training', async (_, column, cell, sentence) => {
+    const table = csvToTable(historyCsv());
+    const file = join(dir, 'uninformative.csv');
+    const rows = table.rows.map((r) => table.columns.map((c) => (c === column ? cell : r[c])));
+    await writeFile(file, `${[table.columns, ...rows].map((r) => toCsvRow(r)).join('\n')}\n`);
+    const io = captureIo();
+    expect(await runTrain(flags({ history: file, out: join(dir, 'never') }), io)).toBe(2);
+    expect(io.err).toBe(`nocai train: ${file}: ${sentence}\n`);
+    expect(io.out).toBe('');
+  });
+
   it('When no target is given, then it exits with 2', async () => {
     const io = captureIo();
     expect(await runTrain(flags({ department: undefined, priority: undefined }), io)).toBe(2);
@@ -227,7 +257,13 @@ describe('nocai train and predict', () => {
         'department',
         'priority',
       ]);
-      expect(await listModels(registry)).toEqual(['department', 'event-class', 'event-decision', 'priority', 'ticket-class']);
+      expect(await listModels(registry)).toEqual([
+        'department',
+        'event-class',
+        'event-decision',
+        'priority',
+        'ticket-class',
+      ]);
       for (const name of ['department', 'event-class', 'event-decision', 'priority', 'ticket-class']) {
         expect((await readAliases(registry, name)).champion).toBe('v1');
       }
@@ -237,7 +273,11 @@ describe('nocai train and predict', () => {
       expect(report.targets.department.test.rows).toBeGreaterThan(0);
       // The methodology is on record: CV over the training part, the choice, the calibration.
       expect(report.targets.department.evaluation).toMatch(/training part only.*refitted on all rows/);
-      expect(report.targets.department.crossValidation).toMatchObject({ kind: 'time-ordered', folds: 3, metric: 'macroF1' });
+      expect(report.targets.department.crossValidation).toMatchObject({
+        kind: 'time-ordered',
+        folds: 3,
+        metric: 'macroF1',
+      });
       expect(report.targets.department.crossValidation.candidates.length).toBeGreaterThan(1);
       expect(report.targets.department.calibration.temperature).toBeGreaterThan(0);
       expect(report.targets.department.calibration.heldOut.reliability.length).toBeGreaterThan(0);
@@ -246,7 +286,12 @@ describe('nocai train and predict', () => {
     });
 
     it.each([
-      ['whole building lost power, generator did not start', 'power', 'field_technicians', /power|generator|building|start/],
+      [
+        'whole building lost power, generator did not start',
+        'power',
+        'field_technicians',
+        /power|generator|building|start/,
+      ],
       ['someone keeps trying to log in as admin on the firewall', 'security', 'security', /admin|firewall|log|trying/],
       ['VPN keeps dropping for remote staff', 'network', 'network_ops', /vpn|dropping|remote/],
     ])(

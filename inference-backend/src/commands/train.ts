@@ -29,6 +29,7 @@ import {
   checkCellLengths,
   checkColumns,
   columnList,
+  columnSpread,
   inputErrorMessage,
   isInputError,
   positiveInteger,
@@ -148,7 +149,13 @@ export async function trainTarget(
     const seeds = spec.seedRows?.() ?? [];
     trained = trainTextClassifier(spec.labelColumn, examples, {
       ...spec.options,
-      seedExamples: seeds.length > 0 ? examplesOf({ columns: Object.keys(seeds[0]), rows: seeds }, { ...spec, timeColumn: undefined, weightColumn: undefined }) : [],
+      seedExamples:
+        seeds.length > 0
+          ? examplesOf(
+              { columns: Object.keys(seeds[0]), rows: seeds },
+              { ...spec, timeColumn: undefined, weightColumn: undefined }
+            )
+          : [],
       onProgress: (message) => options.onProgress?.(`train: ${spec.name}: ${message}`),
     });
   } catch (error) {
@@ -190,7 +197,12 @@ export async function trainTarget(
         textClassifierProfile(full, examples, {
           target: spec.labelColumn,
           contextColumns: spec.contextColumns,
-          labelAliases: spec.mapLabel ? labelAliasesOf(table.rows.map((r) => r[spec.labelColumn] ?? ''), spec.mapLabel) : undefined,
+          labelAliases: spec.mapLabel
+            ? labelAliasesOf(
+                table.rows.map((r) => r[spec.labelColumn] ?? ''),
+                spec.mapLabel
+              )
+            : undefined,
         })
       )
   );
@@ -415,6 +427,37 @@ export interface TrainFlags {
   maxCellChars?: number;
 }
 
+const textOf = (cell: string) => (cell.trim() === '' ? undefined : cell.trim());
+
+/**
+ * A text column empty in every row, or a context column empty or the same in every row, is a
+ * mistake in the flags (a wrong column, an export that lost it): refused naming it.
+ */
+function checkInformative(table: Table, flags: TrainFlags): void {
+  const file = printablePath(flags.history);
+  for (const column of flags.text) {
+    if (columnSpread(table, column, textOf)?.kind === 'empty') {
+      throw new TrainInputError(
+        `${file}: the text column "${printable(column)}" is empty in every row; leave it out of --text or fill it in.`
+      );
+    }
+  }
+  for (const column of flags.context ?? []) {
+    const spread = columnSpread(table, column, textOf);
+    if (spread?.kind === 'empty') {
+      throw new TrainInputError(
+        `${file}: the context column "${printable(column)}" is empty in every row; leave it out of --context or fill it in.`
+      );
+    }
+    if (spread?.kind === 'constant') {
+      throw new TrainInputError(
+        `${file}: the context column "${printable(column)}" holds "${printable(spread.value)}" in every row, ` +
+          'so it carries no information; leave it out of --context.'
+      );
+    }
+  }
+}
+
 /** `nocai train`: returns the exit code (0, or 2 with one sentence on stderr for bad input). */
 export async function runTrain(flags: TrainFlags, io: CommandIo = processIo): Promise<number> {
   const progress = (text: string) => {
@@ -438,8 +481,12 @@ export async function runTrain(flags: TrainFlags, io: CommandIo = processIo): Pr
     ];
     checkColumns(table, used, flags.history);
     checkCellLengths(table, used, flags.maxCellChars ?? DEFAULT_MAX_CELL_CHARS, flags.history);
+    checkInformative(table, flags);
     // The folder is checked before training too: minutes of work must not end on a file in the way.
-    await prepareOutputFolder(flags.out, targets.map((t) => t.name));
+    await prepareOutputFolder(
+      flags.out,
+      targets.map((t) => t.name)
+    );
     const results: TrainedTarget[] = [];
     for (const { name, column } of targets) {
       progress(`train: ${name} (${column}) on ${table.rows.length} rows of ${basename(flags.history)}`);
@@ -453,7 +500,9 @@ export async function runTrain(flags: TrainFlags, io: CommandIo = processIo): Pr
           timeColumn: flags.time,
           // The CV chooses the cap: the one given, or a quarter of it (at most 50,000).
           options: {
-            grid: { maxFeatures: [...new Set([flags.maxFeatures, Math.min(50_000, Math.ceil(flags.maxFeatures / 4))])] },
+            grid: {
+              maxFeatures: [...new Set([flags.maxFeatures, Math.min(50_000, Math.ceil(flags.maxFeatures / 4))])],
+            },
             seed: flags.seed,
           },
         },
@@ -504,14 +553,18 @@ export function registerTrain(program: Command): void {
       .addOption(new Option('--context <columns>', 'categorical columns used as features').argParser(columnList))
       .requiredOption('--out <dir>', 'model folder (registry layout) and report.json')
       .addOption(
-        new Option('--max-features <n>', 'largest vocabulary per block (words, characters, lead); the CV may choose a quarter of it')
+        new Option(
+          '--max-features <n>',
+          'largest vocabulary per block (words, characters, lead); the CV may choose a quarter of it'
+        )
           .default(DEFAULT_MAX_FEATURES)
           .argParser(positiveInteger('--max-features'))
       )
-      .addOption(new Option('--seed <n>', 'seed of the cross-validation folds').default(1).argParser(positiveInteger('--seed')))
+      .addOption(
+        new Option('--seed <n>', 'seed of the cross-validation folds').default(1).argParser(positiveInteger('--seed'))
+      )
       .option('--quiet', 'no progress on stderr')
-  )
-    .addHelpText('after', HELP);
+  ).addHelpText('after', HELP);
   addTabularTrainOptions(command).action(async (_options: unknown, cmd: Command) => {
     const options = cmd.opts<Omit<TrainFlags, 'text'> & { text?: string[] } & TabularTrainOptionValues>();
     const { text } = options;

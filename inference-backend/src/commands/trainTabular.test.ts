@@ -191,6 +191,28 @@ describe('nocai train --target and nocai predict on a table', () => {
     expect(profile?.labels).toEqual({ '0': rows.length - positives, '1': positives });
   });
 
+  it('When a feature holds one value in every row, then train says, even with --quiet, that it carries no information and leaves it out', async () => {
+    const flat = join(dir, 'flat.csv');
+    // 20.0 and 20 are the same number.
+    await writeFile(flat, toCsv(machines(1, 60).map((r, i) => ({ ...r, 'temp (C)': i % 2 ? '20.0' : '20' }))));
+    const io = captureIo();
+    expect(await runTrainTabular(flags({ history: flat, out: join(dir, 'flat') }), io)).toBe(0);
+    expect(io.err).toBe(
+      `nocai train: ${flat}: column "temp (C)" holds "20" in every row, so it carries no information and is left out of the model.\n`
+    );
+    const report = JSON.parse(await readFile(join(dir, 'flat', 'report.json'), 'utf8')).targets['wear-mm'];
+    expect(report.features.names.some((n: string) => n.startsWith('temp (C)'))).toBe(false);
+
+    // With no other feature there is nothing to learn from.
+    const alone = captureIo();
+    expect(
+      await runTrainTabular(flags({ history: flat, features: ['temp (C)'], out: join(dir, 'never') }), alone)
+    ).toBe(2);
+    expect(alone.err).toBe(
+      `nocai train: ${flat}: every column of --features holds one value in every row, so there is nothing to learn from.\n`
+    );
+  });
+
   it('When nocai train and nocai predict run with the flags of a tabular target, then the column names with spaces and brackets reach the model', async () => {
     const stderr = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
     const stdout = jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
@@ -287,6 +309,14 @@ describe('nocai train --target and nocai predict on a table', () => {
       expect(io.err.trim().split('\n')).toHaveLength(1);
       expect(io.err.trim()).toMatch(message);
     }
+    // A feature column with no value in any row (NA is a missing value) is refused naming it.
+    const empty = join(dir, 'empty-column.csv');
+    await writeFile(empty, toCsv(machines(3, 20).map((r, i) => ({ ...r, 'temp (C)': i % 2 ? '' : 'NA' }))));
+    io = captureIo();
+    expect(await runTrainTabular(flags({ history: empty, out: join(dir, 'never') }), io)).toBe(2);
+    expect(io.err).toBe(
+      `nocai train: ${empty}: column "temp (C)" is empty in every row; leave it out of --features or fill it in.\n`
+    );
     // Predicting on a file without a column the model reads names that column.
     const lacking = join(dir, 'lacking.csv');
     await writeFile(lacking, toCsv(machines(4, 2), ['unit id', 't', 'load [kW]', 'site']));

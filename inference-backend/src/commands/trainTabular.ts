@@ -6,7 +6,7 @@ import { exportTabularOnnx } from '../adapters/onnx/tabularModel';
 import { saveModel, setAlias } from '../adapters/registry/modelRegistry';
 import { profileFile } from '../adapters/registry/profileStore';
 import { tabularProfile } from '../domain/mlops/profile';
-import { inputColumns, TabularDataError } from '../domain/mlops/tabularFeatures';
+import { inputColumns, isMissingCell, numberOf, TabularDataError } from '../domain/mlops/tabularFeatures';
 import type { Row } from '../domain/mlops/tabularFeatures';
 import {
   classLabelOf,
@@ -16,7 +16,7 @@ import {
   trainTabularModel,
 } from '../domain/mlops/tabularModel';
 import type { TabularGrid, TabularManifest, TabularTask, TrainedTabular } from '../domain/mlops/tabularModel';
-import { inputErrorMessage, isInputError, processIo, TrainInputError } from './commandInput';
+import { columnSpread, inputErrorMessage, isInputError, processIo, TrainInputError } from './commandInput';
 import type { CommandIo } from './commandInput';
 
 /** `nocai train --target …`: the flags of a tabular target (issue 10). */
@@ -49,6 +49,47 @@ export function checkTableColumns(table: Table, wanted: readonly string[], file:
     `${printablePath(file)} has no column ${missing.map((c) => `"${printable(c)}"`).join(', ')}; ` +
       `its columns are ${shown.join(', ')}${more}.`
   );
+}
+
+/**
+ * Feature columns that can teach the model nothing. One empty in every row is refused, naming it.
+ * One holding the same value in every row is left out of the model, as every feature constant over
+ * the training rows is (`tabularFeatures.ts`; C-MAPSS FD001/FD003 have such sensors): the returned
+ * sentences say so, and when every feature is such a column there is nothing to learn (refused).
+ */
+export function uninformativeFeatures(
+  table: Table,
+  features: readonly string[],
+  categorical: readonly string[],
+  file: string
+): string[] {
+  const notes: string[] = [];
+  for (const column of features) {
+    const asText = categorical.includes(column);
+    const valueOf = (cell: string) => {
+      if (isMissingCell(cell)) return undefined;
+      const number = asText ? undefined : numberOf(cell);
+      return number === undefined ? cell.trim() : String(number);
+    };
+    const spread = columnSpread(table, column, valueOf);
+    if (spread?.kind === 'empty') {
+      throw new TrainInputError(
+        `${printablePath(file)}: column "${printable(column)}" is empty in every row; leave it out of --features or fill it in.`
+      );
+    }
+    if (spread?.kind === 'constant') {
+      notes.push(
+        `${printablePath(file)}: column "${printable(column)}" holds "${printable(spread.value)}" in every row, ` +
+          'so it carries no information and is left out of the model.'
+      );
+    }
+  }
+  if (notes.length === features.length) {
+    throw new TrainInputError(
+      `${printablePath(file)}: every column of --features holds one value in every row, so there is nothing to learn from.`
+    );
+  }
+  return notes;
 }
 
 /** A data error of the domain as one sentence that names the file. */
@@ -200,6 +241,10 @@ export async function runTrainTabular(flags: TabularTrainFlags, io: CommandIo = 
       (c): c is string => c !== undefined
     );
     checkTableColumns(table, [flags.target, ...flags.features, ...optional], flags.history);
+    // Said even with --quiet: the model reads fewer columns than the flags name.
+    for (const note of uninformativeFeatures(table, flags.features, categorical, flags.history)) {
+      io.stderr(`nocai train: ${note}\n`);
+    }
     progress(`train: ${flags.target} on ${table.rows.length} rows of ${basename(flags.history)}`);
     let trained: TrainedTabular;
     try {
