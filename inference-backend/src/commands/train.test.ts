@@ -189,6 +189,21 @@ describe('nocai train and predict', () => {
     expect(io.out).toBe('');
   });
 
+  it('When some rows have an empty label, then it says how many were left out of which model, even with --quiet', async () => {
+    const table = csvToTable(historyCsv());
+    const file = join(dir, 'unlabelled.csv');
+    const rows = table.rows.map((r, i) => table.columns.map((c) => (c === 'department' && i % 10 === 0 ? ' ' : r[c])));
+    await writeFile(file, `${[table.columns, ...rows].map((r) => toCsvRow(r)).join('\n')}\n`);
+    const io = captureIo();
+    expect(await runTrain(flags({ history: file, out: join(dir, 'unlabelled') }), io)).toBe(0);
+    expect(io.err).toBe(
+      `nocai train: 12 of 120 rows of ${file} have an empty "department" and were left out of the department model.\n`
+    );
+    const report = JSON.parse(await readFile(join(dir, 'unlabelled', 'report.json'), 'utf8'));
+    const { trainRows, testRows } = report.targets.department.window;
+    expect(trainRows + testRows).toBe(108);
+  });
+
   it('When no target is given, then it exits with 2', async () => {
     const io = captureIo();
     expect(await runTrain(flags({ department: undefined, priority: undefined }), io)).toBe(2);

@@ -510,6 +510,14 @@ export async function runTrain(flags: TrainFlags, io: CommandIo = processIo): Pr
         { champion: true, file: flags.history, onProgress: progress }
       );
       progress(`train: ${name} ${result.manifest.version}: ${outcome(result)}`);
+      // Said even with --quiet: the model learnt from fewer rows than the file holds.
+      const unlabelled = table.rows.filter((row) => (row[column] ?? '').trim() === '').length;
+      if (unlabelled > 0) {
+        io.stderr(
+          `nocai train: ${unlabelled} of ${table.rows.length} rows of ${printablePath(flags.history)} have an empty ` +
+            `"${printable(column)}" and were left out of the ${name} model.\n`
+        );
+      }
       results.push(result);
     }
     const report = await writeReport(flags.out, results, flags.history);

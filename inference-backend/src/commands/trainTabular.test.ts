@@ -191,6 +191,17 @@ describe('nocai train --target and nocai predict on a table', () => {
     expect(profile?.labels).toEqual({ '0': rows.length - positives, '1': positives });
   });
 
+  it('When some rows have no target, then train says how many were not learned from, even with --quiet', async () => {
+    const gaps = join(dir, 'gaps.csv');
+    const rows = machines(1, 60).map((r, i) => ({ ...r, failed: i % 50 === 0 ? ['', 'NA', 'n/a'][i % 3] : r.failed }));
+    await writeFile(gaps, toCsv(rows));
+    const io = captureIo();
+    expect(await runTrainTabular(flags({ history: gaps, target: 'failed', out: join(dir, 'gaps') }), io)).toBe(0);
+    expect(io.err).toBe(
+      `nocai train: 30 of 1500 rows of ${gaps} have no "failed" (empty, NA, N/A, NaN, null or None) and were not learned from.\n`
+    );
+  });
+
   it('When a feature holds one value in every row, then train says, even with --quiet, that it carries no information and leaves it out', async () => {
     const flat = join(dir, 'flat.csv');
     // 20.0 and 20 are the same number.

@@ -241,10 +241,7 @@ export async function runTrainTabular(flags: TabularTrainFlags, io: CommandIo = 
       (c): c is string => c !== undefined
     );
     checkTableColumns(table, [flags.target, ...flags.features, ...optional], flags.history);
-    // Said even with --quiet: the model reads fewer columns than the flags name.
-    for (const note of uninformativeFeatures(table, flags.features, categorical, flags.history)) {
-      io.stderr(`nocai train: ${note}\n`);
-    }
+    const notes = uninformativeFeatures(table, flags.features, categorical, flags.history);
     progress(`train: ${flags.target} on ${table.rows.length} rows of ${basename(flags.history)}`);
     let trained: TrainedTabular;
     try {
@@ -267,6 +264,16 @@ export async function runTrainTabular(flags: TabularTrainFlags, io: CommandIo = 
       if (error instanceof TabularDataError) throw tabularInputError(error, flags.history);
       throw error;
     }
+    // Said even with --quiet, once the model is trained (a refusal stays one sentence): the model
+    // reads fewer columns than the flags name, or fewer rows than the file holds.
+    const { withoutTarget } = trained.report.rows;
+    if (withoutTarget > 0) {
+      notes.push(
+        `${withoutTarget} of ${table.rows.length} rows of ${printablePath(flags.history)} have no "${printable(flags.target)}" ` +
+          '(empty, NA, N/A, NaN, null or None) and were not learned from.'
+      );
+    }
+    for (const note of notes) io.stderr(`nocai train: ${note}\n`);
     const name = tabularModelName(flags.target);
     const manifest = await saveTabularChampion(flags.out, trained, {
       name,
