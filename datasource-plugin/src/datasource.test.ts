@@ -252,6 +252,24 @@ describe('query', () => {
     expect(params).not.toHaveProperty('decision');
   });
 
+  it('When an events query follows $site with two sites selected, then the events of either site are asked for, and All sends no site', async () => {
+    backendAnswers({ '/api/api/events': { status: 200, data: { events: [EVENT] } } });
+    templateVariables({ site: ['hosp-01', 'factory-east'] });
+    const query: NocaiQuery = { refId: 'A', queryType: 'events', site: '$site', limit: 500 };
+
+    await createDataSource().query(requestFor([query]));
+    templateVariables({ site: '$__all' });
+    await createDataSource().query(requestFor([query]));
+
+    expect(fetchMock.mock.calls[0][0].params).toEqual({
+      from: 1_767_225_600_000,
+      to: 1_767_229_200_000,
+      site: 'hosp-01,factory-east',
+      limit: 500,
+    });
+    expect(fetchMock.mock.calls[1][0].params).not.toHaveProperty('site');
+  });
+
   it('treats a saved query without a query type as an events query', async () => {
     backendAnswers({ '/api/api/events': { status: 200, data: { events: [EVENT] } } });
     const savedByHand = { refId: 'A' } as NocaiQuery;

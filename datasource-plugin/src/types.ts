@@ -27,6 +27,7 @@ export interface EventsQuery extends DataQuery {
   /** Sent as `class`; named `eventClass` because that is the field name in the returned frame. */
   eventClass?: string;
   host?: string;
+  site?: string;
   decision?: string;
   limit?: number;
 }

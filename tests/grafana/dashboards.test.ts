@@ -262,6 +262,25 @@ describe('what each dashboard shows', () => {
     ]);
   });
 
+  it('When an operator narrows NOC triage to sites, then the latest classified events are those of the sites', () => {
+    const events = allPanels(byFile.get('noc-triage.json')?.panels ?? []).find(
+      (p) => p.title === 'Latest classified events'
+    );
+    expect(events?.targets).toEqual([expect.objectContaining({ queryType: 'events', site: '$site', limit: 500 })]);
+  });
+
+  it('When a dashboard has a $site variable, then every events query of the NOC AI data source follows it', () => {
+    for (const [file, dashboard] of dashboards) {
+      const hasSite = (dashboard.templating?.list ?? []).some((v) => v.name === 'site');
+      const eventTargets = allPanels(dashboard.panels)
+        .flatMap((p) => p.targets ?? [])
+        .filter((t) => t.queryType === 'events');
+      for (const target of hasSite ? eventTargets : []) {
+        expect({ file, site: target.site }).toEqual({ file, site: '$site' });
+      }
+    }
+  });
+
   it('When a ticket waiting for review is reviewed, then Waiting for review counts it no more: it counts the current needs_review tickets', () => {
     const stat = allPanels(byFile.get('noc-triage.json')?.panels ?? []).find(
       (p) => p.title === 'Waiting for review'

@@ -91,6 +91,19 @@ describe('QueryEditor', () => {
     expect(onRunQuery).toHaveBeenCalledTimes(1);
   });
 
+  it('When an events query is edited, then the site filter shows $site, takes what is typed and runs the query on blur', () => {
+    const { onChange, onRunQuery } = renderEditor({ refId: 'A', queryType: 'events', site: '$site' });
+    const site = screen.getByRole('textbox', { name: 'Site' });
+    expect(site).toHaveValue('$site');
+
+    fireEvent.change(site, { target: { value: 'hosp-01' } });
+    expect(onChange).toHaveBeenLastCalledWith({ refId: 'A', queryType: 'events', site: 'hosp-01' });
+    expect(onRunQuery).not.toHaveBeenCalled();
+
+    fireEvent.blur(site);
+    expect(onRunQuery).toHaveBeenCalledTimes(1);
+  });
+
   it('labels the inputs of each query row separately when there are several rows', () => {
     renderEditor({ refId: 'A', queryType: 'events', host: 'ups-03' });
     renderEditor({ refId: 'B', queryType: 'events', host: 'plc-9' });

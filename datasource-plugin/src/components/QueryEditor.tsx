@@ -120,6 +120,8 @@ function limitChange<Q extends NocaiQuery>(query: Q, onChange: (query: Q, run: b
 function EventFilters({ id, query, onChange }: FiltersProps<EventsQuery>) {
   const onHostChange = (event: ChangeEvent<HTMLInputElement>) =>
     onChange({ ...query, host: event.target.value || undefined }, false);
+  const onSiteChange = (event: ChangeEvent<HTMLInputElement>) =>
+    onChange({ ...query, site: event.target.value || undefined }, false);
   const runOnBlur = () => onChange(query, true);
 
   return (
@@ -145,6 +147,17 @@ function EventFilters({ id, query, onChange }: FiltersProps<EventsQuery>) {
           onChange={onHostChange}
           onBlur={runOnBlur}
           placeholder="Any host, or $host"
+          width={24}
+        />
+      </InlineField>
+      <InlineField label="Site" labelWidth={LABEL_WIDTH} htmlFor={`${id}-site`}>
+        <Input
+          id={`${id}-site`}
+          data-testid={testIds.queryEditor.site}
+          value={query.site ?? ''}
+          onChange={onSiteChange}
+          onBlur={runOnBlur}
+          placeholder="Any site, or $site"
           width={24}
         />
       </InlineField>
