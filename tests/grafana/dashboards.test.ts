@@ -22,6 +22,7 @@ interface Target {
   rawQuery?: boolean;
   queryType?: string;
   problem?: string;
+  entity?: string;
   what?: string;
   status?: string;
   site?: string;
@@ -431,9 +432,11 @@ describe('the predicted problems dashboard', () => {
     const alerts = problemTargets('alerts');
     expect(alerts.map(({ panel }) => panel.type).sort()).toEqual([PANEL_PLUGIN_ID, 'table'].sort());
     for (const { target } of alerts) {
+      // Narrowing $entity narrows the alerts and their verdicts like the probability lines.
       expect(target).toMatchObject({
         datasource: { type: DATASOURCE_PLUGIN_ID, uid: 'nocai-inference' },
         problem: '$problem',
+        entity: '$entity',
       });
     }
     const verdicts = alerts.find(({ panel }) => panel.type === 'table')?.panel as Panel & {
@@ -448,7 +451,7 @@ describe('the predicted problems dashboard', () => {
     expect(annotations).toEqual([
       expect.objectContaining({
         datasource: { type: DATASOURCE_PLUGIN_ID, uid: 'nocai-inference' },
-        target: expect.objectContaining({ problem: '$problem', what: 'alerts' }),
+        target: expect.objectContaining({ problem: '$problem', entity: '$entity', what: 'alerts' }),
       }),
     ]);
   });
