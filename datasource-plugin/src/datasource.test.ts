@@ -402,6 +402,53 @@ describe('tickets query', () => {
     expect(params).toMatchObject({ priority: 'P1' });
   });
 
+  it('When 1,200 tickets need review and the page limit is 1000, then a count query shows 1200, asking for one ticket only', async () => {
+    backendAnswers({
+      '/api/api/tickets': { status: 200, data: { tickets: [TICKET], total: 1200, limit: 1, offset: 0 } },
+    });
+    templateVariables({ site: ['hosp-01', 'fact-02'], department: '$__all' });
+
+    const response = await createDataSource().query(
+      requestFor([
+        {
+          refId: 'A',
+          queryType: 'tickets',
+          status: 'needs_review',
+          site: '$site',
+          department: '$department',
+          limit: 1000,
+          count: true,
+        },
+      ])
+    );
+
+    expect(response.errors).toBeUndefined();
+    expect(fetchMock.mock.calls[0][0].params).toEqual({
+      from: 1_767_225_600_000,
+      to: 1_767_229_200_000,
+      status: 'needs_review',
+      site: 'hosp-01,fact-02',
+      limit: 1,
+    });
+    const [frame] = response.data;
+    expect(frame.refId).toBe('A');
+    expect(frame.length).toBe(1);
+    expect(frame.fields.map((field: Field) => [field.name, field.type, field.values])).toEqual([
+      ['tickets', FieldType.number, [1200]],
+    ]);
+  });
+
+  it('When a count query gets a page without a total, then it fails instead of showing a wrong number', async () => {
+    backendAnswers({ '/api/api/tickets': { status: 200, data: { tickets: [TICKET] } } });
+
+    const response = await createDataSource().query(
+      requestFor([{ refId: 'A', queryType: 'tickets', status: 'needs_review', count: true }])
+    );
+
+    expect(response.data).toEqual([]);
+    expect(response.errors?.[0].message).toContain('without a total');
+  });
+
   it("When the tickets endpoint refuses the query, then the backend's message is the query error", async () => {
     backendAnswers({
       '/api/api/tickets': {

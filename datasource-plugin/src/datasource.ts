@@ -36,7 +36,7 @@ import { migrateQuery } from './migrate';
 import { seriesToFrame } from './seriesToFrame';
 import { TEST_MESSAGES } from './testMessages';
 import { problemProbabilityFrames } from './problemsToFrame';
-import { ticketsToFrame } from './ticketsToFrame';
+import { ticketCountToFrame, ticketsToFrame } from './ticketsToFrame';
 import {
   DEFAULT_ANNOTATION_QUERY,
   DEFAULT_QUERY,
@@ -126,7 +126,16 @@ export class NocaiDataSource extends DataSourceApi<NocaiQuery, NocaiOptions> {
       return [eventsToFrame(events, target.refId)];
     }
     if (isTicketsQuery(target)) {
-      const tickets = await this.fetchTickets(this.ticketsParams(target, range, scopedVars), requestId);
+      const params = this.ticketsParams(target, range, scopedVars);
+      if (target.count) {
+        // Only the total is read: the smallest page the backend serves.
+        const { total } = await this.fetchTicketsPage({ ...params, limit: 1 }, requestId);
+        if (typeof total !== 'number') {
+          throw new BackendError('backend', 'the backend answered /api/tickets without a total');
+        }
+        return [ticketCountToFrame(total, target.refId)];
+      }
+      const { tickets } = await this.fetchTicketsPage(params, requestId);
       return [ticketsToFrame(tickets, target.refId, this.uid)];
     }
     if (isProblemsQuery(target)) {
@@ -292,11 +301,15 @@ export class NocaiDataSource extends DataSourceApi<NocaiQuery, NocaiOptions> {
   }
 
   private async fetchTickets(params: QueryParams, requestId?: string) {
+    return (await this.fetchTicketsPage(params, requestId)).tickets;
+  }
+
+  private async fetchTicketsPage(params: QueryParams, requestId?: string): Promise<TicketsPage> {
     const response = await this.backend.get<TicketsPage>('/api/tickets', { params, requestId });
     if (!Array.isArray(response?.tickets)) {
       throw new BackendError('backend', 'the backend answered /api/tickets without a tickets list');
     }
-    return response.tickets;
+    return response;
   }
 
   private async fetchSeries(kind: SeriesKind, params: QueryParams, requestId?: string): Promise<SeriesPage> {

@@ -2,6 +2,8 @@ import { createDataFrame, type DataFrame, type FieldConfig, FieldType } from '@g
 import type { Ticket } from '@nocai/contract';
 import { TICKET_SERIES } from '@nocai/contract/dist/series';
 
+import { TICKET_COUNT_FIELD } from './types';
+
 /**
  * Marks frames this data source built, in `meta.custom`. The triage panel offers feedback buttons only on
  * such frames (ticket frames read straight from InfluxDB are read-only there) and, when its options name no
@@ -99,5 +101,14 @@ export function ticketsToFrame(tickets: readonly Ticket[], refId: string, dataso
       config: config ?? {},
       values: tickets.map(value),
     })),
+  });
+}
+
+/** How many tickets match, as one row: `total` of the backend's page, not the length of the page. */
+export function ticketCountToFrame(total: number, refId: string): DataFrame {
+  return createDataFrame({
+    refId,
+    name: 'tickets',
+    fields: [{ name: TICKET_COUNT_FIELD, type: FieldType.number, config: {}, values: [total] }],
   });
 }

@@ -40,6 +40,11 @@ export interface TicketsQuery extends DataQuery {
   department?: string;
   priority?: string;
   limit?: number;
+  /**
+   * One number instead of the tickets: how many match the filters and time range (the backend's `total`),
+   * however many that is. A stat counting the rows of a page would stop at the page's limit.
+   */
+  count?: boolean;
 }
 
 /**
@@ -106,6 +111,9 @@ export const DEFAULT_EVENTS_LIMIT = 500;
 /** The backend's own default page; its maximum is 1000 (contract `ticketsQuerySchema`). */
 export const DEFAULT_TICKETS_LIMIT = 100;
 export const MAX_TICKETS_LIMIT = 1000;
+
+/** The one field of a tickets count (`TicketsQuery.count`): the number a stat panel shows. */
+export const TICKET_COUNT_FIELD = 'tickets';
 
 /**
  * The backend's default and maximum for `/api/series/:kind` (contract `seriesQuerySchema`), copied because

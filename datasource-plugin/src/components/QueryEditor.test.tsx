@@ -140,6 +140,22 @@ describe('QueryEditor', () => {
     expect(onRunQuery).toHaveBeenCalledTimes(1);
   });
 
+  it('When Count is switched on, then the tickets query asks for the number of tickets and runs, with no limit to set', () => {
+    const { onChange, onRunQuery } = renderEditor({ refId: 'A', queryType: 'tickets', status: 'needs_review' });
+
+    fireEvent.click(screen.getByRole('switch', { name: 'Count' }));
+
+    expect(onChange).toHaveBeenCalledWith({ refId: 'A', queryType: 'tickets', status: 'needs_review', count: true });
+    expect(onRunQuery).toHaveBeenCalledTimes(1);
+  });
+
+  it('When a tickets query counts, then Count is on and the limit is not offered', () => {
+    renderEditor({ refId: 'A', queryType: 'tickets', status: 'needs_review', count: true });
+
+    expect(screen.getByRole('switch', { name: 'Count' })).toBeChecked();
+    expect(screen.queryByTestId(testIds.queryEditor.limit)).not.toBeInTheDocument();
+  });
+
   it('When a saved query has a string limit, then the editor shows it migrated to a number', () => {
     renderEditor({ refId: 'A', queryType: 'tickets', limit: '30' } as unknown as NocaiQuery);
 

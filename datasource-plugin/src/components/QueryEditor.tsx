@@ -1,6 +1,6 @@
 import React, { type ChangeEvent, useId } from 'react';
 import type { QueryEditorProps } from '@grafana/data';
-import { Combobox, type ComboboxOption, InlineField, Input, RadioButtonGroup, Stack } from '@grafana/ui';
+import { Combobox, type ComboboxOption, InlineField, InlineSwitch, Input, RadioButtonGroup, Stack } from '@grafana/ui';
 import { SERIES_BY_KIND, isSeriesKind, seriesTagNames } from '@nocai/contract/dist/outputSeries';
 
 import type { NocaiDataSource } from '../datasource';
@@ -255,24 +255,40 @@ function TicketFilters({ id, query, onChange }: FiltersProps<TicketsQuery>) {
         />
       </InlineField>
       <InlineField
-        label="Limit"
+        label="Count"
         labelWidth={LABEL_WIDTH}
-        htmlFor={`${id}-limit`}
-        tooltip={`Maximum number of tickets returned (at most ${MAX_TICKETS_LIMIT})`}
+        htmlFor={`${id}-count`}
+        tooltip="One number: how many tickets match, however many there are (for a stat panel)"
       >
-        <Input
-          id={`${id}-limit`}
-          data-testid={testIds.queryEditor.limit}
-          type="number"
-          min={1}
-          max={MAX_TICKETS_LIMIT}
-          value={query.limit ?? ''}
-          onChange={limitChange(query, onChange)}
-          onBlur={runOnBlur}
-          placeholder={String(DEFAULT_TICKETS_LIMIT)}
-          width={12}
+        <InlineSwitch
+          id={`${id}-count`}
+          data-testid={testIds.queryEditor.count}
+          value={query.count ?? false}
+          onChange={(event) => onChange({ ...query, count: event.currentTarget.checked || undefined }, true)}
         />
       </InlineField>
+      {/* A count reads the backend's total, which no limit caps. */}
+      {!query.count && (
+        <InlineField
+          label="Limit"
+          labelWidth={LABEL_WIDTH}
+          htmlFor={`${id}-limit`}
+          tooltip={`Maximum number of tickets returned (at most ${MAX_TICKETS_LIMIT})`}
+        >
+          <Input
+            id={`${id}-limit`}
+            data-testid={testIds.queryEditor.limit}
+            type="number"
+            min={1}
+            max={MAX_TICKETS_LIMIT}
+            value={query.limit ?? ''}
+            onChange={limitChange(query, onChange)}
+            onBlur={runOnBlur}
+            placeholder={String(DEFAULT_TICKETS_LIMIT)}
+            width={12}
+          />
+        </InlineField>
+      )}
     </Stack>
   );
 }
