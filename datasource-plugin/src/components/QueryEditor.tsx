@@ -116,6 +116,41 @@ function limitChange<Q extends NocaiQuery>(query: Q, onChange: (query: Q, run: b
   };
 }
 
+interface LimitFieldProps<Q extends NocaiQuery> extends FiltersProps<Q> {
+  tooltip: string;
+  /** The backend's largest limit for this query type; none for events. */
+  max?: number;
+  /** What the backend uses when the query sets none (shown as the placeholder). */
+  defaultLimit: number;
+}
+
+/** The limit of every query type: a number input that runs the query when it loses focus. */
+function LimitField<Q extends NocaiQuery & { limit?: number }>({
+  id,
+  query,
+  onChange,
+  tooltip,
+  max,
+  defaultLimit,
+}: LimitFieldProps<Q>) {
+  return (
+    <InlineField label="Limit" labelWidth={LABEL_WIDTH} htmlFor={`${id}-limit`} tooltip={tooltip}>
+      <Input
+        id={`${id}-limit`}
+        data-testid={testIds.queryEditor.limit}
+        type="number"
+        min={1}
+        max={max}
+        value={query.limit ?? ''}
+        onChange={limitChange(query, onChange)}
+        onBlur={() => onChange(query, true)}
+        placeholder={String(defaultLimit)}
+        width={12}
+      />
+    </InlineField>
+  );
+}
+
 /** Filters may be template variables such as `$host`; the data source interpolates them. */
 function EventFilters({ id, query, onChange }: FiltersProps<EventsQuery>) {
   const onHostChange = (event: ChangeEvent<HTMLInputElement>) =>
@@ -174,24 +209,13 @@ function EventFilters({ id, query, onChange }: FiltersProps<EventsQuery>) {
           width={22}
         />
       </InlineField>
-      <InlineField
-        label="Limit"
-        labelWidth={LABEL_WIDTH}
-        htmlFor={`${id}-limit`}
+      <LimitField
+        id={id}
+        query={query}
+        onChange={onChange}
         tooltip="Maximum number of events returned"
-      >
-        <Input
-          id={`${id}-limit`}
-          data-testid={testIds.queryEditor.limit}
-          type="number"
-          min={1}
-          value={query.limit ?? ''}
-          onChange={limitChange(query, onChange)}
-          onBlur={runOnBlur}
-          placeholder={String(DEFAULT_EVENTS_LIMIT)}
-          width={12}
-        />
-      </InlineField>
+        defaultLimit={DEFAULT_EVENTS_LIMIT}
+      />
     </Stack>
   );
 }
@@ -269,25 +293,14 @@ function TicketFilters({ id, query, onChange }: FiltersProps<TicketsQuery>) {
       </InlineField>
       {/* A count reads the backend's total, which no limit caps. */}
       {!query.count && (
-        <InlineField
-          label="Limit"
-          labelWidth={LABEL_WIDTH}
-          htmlFor={`${id}-limit`}
+        <LimitField
+          id={id}
+          query={query}
+          onChange={onChange}
           tooltip={`Maximum number of tickets returned (at most ${MAX_TICKETS_LIMIT})`}
-        >
-          <Input
-            id={`${id}-limit`}
-            data-testid={testIds.queryEditor.limit}
-            type="number"
-            min={1}
-            max={MAX_TICKETS_LIMIT}
-            value={query.limit ?? ''}
-            onChange={limitChange(query, onChange)}
-            onBlur={runOnBlur}
-            placeholder={String(DEFAULT_TICKETS_LIMIT)}
-            width={12}
-          />
-        </InlineField>
+          max={MAX_TICKETS_LIMIT}
+          defaultLimit={DEFAULT_TICKETS_LIMIT}
+        />
       )}
     </Stack>
   );
@@ -318,25 +331,14 @@ function SeriesFilters({ id, query, onChange }: FiltersProps<SeriesQuery>) {
           />
         </InlineField>
       ))}
-      <InlineField
-        label="Limit"
-        labelWidth={LABEL_WIDTH}
-        htmlFor={`${id}-limit`}
+      <LimitField
+        id={id}
+        query={query}
+        onChange={onChange}
         tooltip={`Maximum number of points returned, newest first (at most ${MAX_SERIES_LIMIT})`}
-      >
-        <Input
-          id={`${id}-limit`}
-          data-testid={testIds.queryEditor.limit}
-          type="number"
-          min={1}
-          max={MAX_SERIES_LIMIT}
-          value={query.limit ?? ''}
-          onChange={limitChange(query, onChange)}
-          onBlur={runOnBlur}
-          placeholder={String(DEFAULT_SERIES_LIMIT)}
-          width={12}
-        />
-      </InlineField>
+        max={MAX_SERIES_LIMIT}
+        defaultLimit={DEFAULT_SERIES_LIMIT}
+      />
     </Stack>
   );
 }
