@@ -48,6 +48,16 @@ describe('ticketsQuerySchema', () => {
     );
   });
 
+  it('When tickets of hosts are asked for, then the host filter takes a list and refuses what cannot be a host tag', () => {
+    expect(ticketsQuerySchema(NOW).parse({ host: 'plc-7, sw-1' }).host).toEqual(['plc-7', 'sw-1']);
+    expect(firstIssue(ticketsQuerySchema(NOW).safeParse({ host: 'plc-7,' }))).toBe(
+      'host: host must be a value or a comma-separated list of values, without an empty one'
+    );
+    expect(firstIssue(ticketsQuerySchema(NOW).safeParse({ host: 'a\tb' }))).toMatch(
+      /^host: host must not contain control/
+    );
+  });
+
   it('When the range is reversed, then the query is refused like the events query', () => {
     expect(firstIssue(ticketsQuerySchema(NOW).safeParse({ from: '2000', to: '1000' }))).toBe(
       'from: from must not be after to'

@@ -173,6 +173,8 @@ export function ticketsQuerySchema(nowMs: number) {
     .object({
       status: anyOfValues('status', TICKET_STATUSES).optional(),
       site: anyOf('site', tagValue('site')).optional(),
+      /** A ticket's own host or any device of its incident (`hosts`): a device's tickets, a problem's entity. */
+      host: anyOf('host', tagValue('host')).optional(),
       department: anyOf('department', tagValue('department', 64)).optional(),
       priority: anyOfValues('priority', PRIORITIES).optional(),
       /** Tickets of predicted problems (issue 12): their alerts and the verdicts given on them. */

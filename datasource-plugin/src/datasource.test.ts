@@ -337,10 +337,12 @@ describe('tickets query', () => {
     backendAnswers({
       '/api/api/tickets': { status: 200, data: { tickets: [TICKET], total: 1, limit: 100, offset: 0 } },
     });
-    replaceMock.mockImplementation((value) => ({ $site: 'hosp-01' })[value] ?? value);
+    replaceMock.mockImplementation((value) => ({ $site: 'hosp-01', $host: 'mon-3' })[value] ?? value);
 
     const response = await createDataSource().query(
-      requestFor([{ refId: 'T', queryType: 'tickets', site: '$site', priority: 'P1', status: '', limit: 5000 }])
+      requestFor([
+        { refId: 'T', queryType: 'tickets', site: '$site', host: '$host', priority: 'P1', status: '', limit: 5000 },
+      ])
     );
 
     expect(response.errors).toBeUndefined();
@@ -349,6 +351,7 @@ describe('tickets query', () => {
       from: 1_767_225_600_000,
       to: 1_767_229_200_000,
       site: 'hosp-01',
+      host: 'mon-3',
       priority: 'P1',
       // The backend's maximum: a larger limit would be refused.
       limit: 1000,
@@ -681,7 +684,7 @@ describe('problems query', () => {
     ]);
   });
 
-  it("When a problem's alerts are asked for one entity, then its tickets come back with their verdicts and recommendation, other entities left out", async () => {
+  it("When a problem's alerts are asked for one entity, then the backend is asked for that host's tickets, which come back with their verdicts and recommendation", async () => {
     const alert: Ticket = {
       ...TICKET,
       id: 'INC-7',
@@ -691,9 +694,8 @@ describe('problems query', () => {
       recommendation: 'lower freezer.setpoint_c from -22 to -25 2 h earlier: probability 0.81 → 0.22',
       feedback: { verdict: 'avoided', atMs: 1_767_227_000_000 },
     };
-    const elsewhere: Ticket = { ...alert, id: 'INC-8', host: 'freezer-02', feedback: undefined };
     backendAnswers({
-      '/api/api/tickets': { status: 200, data: { tickets: [alert, elsewhere], total: 2, limit: 1000, offset: 0 } },
+      '/api/api/tickets': { status: 200, data: { tickets: [alert], total: 1, limit: 1000, offset: 0 } },
     });
 
     const response = await createDataSource().query(
@@ -705,6 +707,7 @@ describe('problems query', () => {
       from: 1_767_225_600_000,
       to: 1_767_229_200_000,
       problem: 'freezer-warm',
+      host: 'freezer-01',
       limit: 1000,
     });
     const [frame] = response.data;
@@ -720,14 +723,14 @@ describe('problems query', () => {
     });
   });
 
-  it("When a problem's alerts are asked for two entities of $entity, then the tickets of both come back", async () => {
+  it("When a problem's alerts are asked for two entities of $entity, then the tickets of both hosts are asked for", async () => {
     const alert = (id: string, host: string): Ticket => ({ ...TICKET, id, host, problem: 'freezer-warm' });
     backendAnswers({
       '/api/api/tickets': {
         status: 200,
         data: {
-          tickets: [alert('INC-1', 'freezer-01'), alert('INC-2', 'freezer-02'), alert('INC-3', 'freezer-03')],
-          total: 3,
+          tickets: [alert('INC-1', 'freezer-01'), alert('INC-3', 'freezer-03')],
+          total: 2,
           limit: 1000,
           offset: 0,
         },
@@ -739,6 +742,7 @@ describe('problems query', () => {
       requestFor([{ refId: 'A', queryType: 'problems', problem: '$problem', entity: '$entity', what: 'alerts' }])
     );
 
+    expect(fetchMock.mock.calls[0][0].params).toMatchObject({ problem: 'freezer-warm', host: 'freezer-01,freezer-03' });
     const ids = response.data[0].fields.find((field: Field) => field.name === 'ticket_id')?.values;
     expect(ids).toEqual(['INC-1', 'INC-3']);
   });

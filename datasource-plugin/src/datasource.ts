@@ -147,8 +147,7 @@ export class NocaiDataSource extends DataSourceApi<NocaiQuery, NocaiOptions> {
 
   /**
    * A problem's probability per entity with its threshold (`/api/series/problems`), or its alerts: the tickets
-   * they opened (`/api/tickets?problem=`), each with its verdict. The tickets route has no entity filter, so
-   * the entity (or the entities of a multi-value variable) is applied to the tickets' host here.
+   * they opened (`/api/tickets?problem=&host=`), each with its verdict. An entity is the host its alerts name.
    */
   private async fetchProblemFrames(
     query: ProblemsQuery,
@@ -175,9 +174,10 @@ export class NocaiDataSource extends DataSourceApi<NocaiQuery, NocaiOptions> {
         problem,
         limit: Math.min(MAX_TICKETS_LIMIT, Math.floor(query.limit ?? MAX_TICKETS_LIMIT)),
       };
-      const tickets = await this.fetchTickets(params, requestId);
-      const ofEntity = entities === undefined ? tickets : tickets.filter((ticket) => entities.includes(ticket.host));
-      return [ticketsToFrame(ofEntity, query.refId, this.uid)];
+      if (entities !== undefined) {
+        params.host = entities.join(',');
+      }
+      return [ticketsToFrame(await this.fetchTickets(params, requestId), query.refId, this.uid)];
     }
     const limit = Math.min(MAX_SERIES_LIMIT, Math.floor(query.limit ?? MAX_SERIES_LIMIT));
     const params: QueryParams = { ...rangeParams(range), problem, limit };
@@ -335,7 +335,13 @@ export class NocaiDataSource extends DataSourceApi<NocaiQuery, NocaiOptions> {
 
   private ticketsParams(query: TicketsQuery, range: TimeRange, scopedVars: ScopedVars): QueryParams {
     const params = filterParams(
-      { status: query.status, site: query.site, department: query.department, priority: query.priority },
+      {
+        status: query.status,
+        site: query.site,
+        host: query.host,
+        department: query.department,
+        priority: query.priority,
+      },
       rangeParams(range),
       scopedVars
     );

@@ -37,6 +37,8 @@ export interface TicketsQuery extends DataQuery {
   queryType: 'tickets';
   status?: string;
   site?: string;
+  /** A device's tickets: its own, and those of incidents it is part of. */
+  host?: string;
   department?: string;
   priority?: string;
   limit?: number;

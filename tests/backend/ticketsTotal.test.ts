@@ -31,7 +31,15 @@ describe('the total of a tickets page, against a real influxd', () => {
     const waiting = { status: 'needs_review', needsReview: true, confidence: 0.4 } as const;
     const tickets = [
       ...Array.from({ length: 1200 }, (_, i) => ticket(i, { ...waiting, site: 'hosp-01' })),
-      ...Array.from({ length: 30 }, (_, i) => ticket(2000 + i, { ...waiting, site: 'fact-02' })),
+      // At the factory, 10 tickets of the PLC itself and 5 of incidents it is part of, behind its switch.
+      ...Array.from({ length: 30 }, (_, i) =>
+        ticket(2000 + i, {
+          ...waiting,
+          site: 'fact-02',
+          ...(i < 10 ? { host: 'fact-02-plc-07' } : {}),
+          ...(i >= 10 && i < 15 ? { host: 'fact-02-sw-01', hosts: ['fact-02-sw-01', 'fact-02-plc-07'] } : {}),
+        })
+      ),
       ...Array.from({ length: 40 }, (_, i) => ticket(3000 + i, { site: 'hosp-01' })),
     ];
     await influx.client.writeLines(
@@ -61,5 +69,22 @@ describe('the total of a tickets page, against a real influxd', () => {
 
     expect(counted.tickets).toHaveLength(1000);
     expect(counted.total).toBe(1230);
+  });
+
+  it("When a host's tickets are asked for, then those of the host and of incidents it is part of are listed, read back from InfluxDB", async () => {
+    const plc = await page('host=fact-02-plc-07&limit=1000');
+    expect(plc.total).toBe(15);
+    expect(new Set(plc.tickets.map((t) => t.host))).toEqual(new Set(['fact-02-plc-07', 'fact-02-sw-01']));
+
+    expect((await page('host=fact-02-sw-01,hosp-01-ups-01&site=fact-02&limit=1')).total).toBe(20);
+    expect((await page('host=fact-02-plc-07&site=hosp-01&limit=1')).total).toBe(0);
+  });
+
+  it('When the host filter has an empty item, then the API answers 400 naming it', async () => {
+    const res = await backend.call(`/api/tickets?host=fact-02-plc-07,`);
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { error: { message: string } }).error.message).toBe(
+      'host: host must be a value or a comma-separated list of values, without an empty one'
+    );
   });
 });

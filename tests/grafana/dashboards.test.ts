@@ -264,6 +264,16 @@ describe('what each dashboard shows', () => {
     ]);
   });
 
+  it("When a technician picks hosts on Device health, then its ticket panel lists those hosts' tickets for triage", () => {
+    const panel = allPanels(byFile.get('device-health.json')?.panels ?? []).find(
+      (p) => p.title === 'Tickets of these devices'
+    );
+    expect(panel?.type).toBe(PANEL_PLUGIN_ID);
+    expect(panel?.targets).toEqual([
+      expect.objectContaining({ queryType: 'tickets', site: '$site', host: '$host', limit: 500 }),
+    ]);
+  });
+
   it('When an operator narrows NOC triage to sites, then the latest classified events are those of the sites', () => {
     const events = allPanels(byFile.get('noc-triage.json')?.panels ?? []).find(
       (p) => p.title === 'Latest classified events'

@@ -120,15 +120,27 @@ describe('QueryEditor', () => {
     expect(onChange).toHaveBeenLastCalledWith({ refId: 'A', queryType: 'events', limit: undefined });
   });
 
-  it('When a tickets query is edited, then it shows the status, site, department, priority and limit filters', () => {
+  it('When a tickets query is edited, then it shows the status, site, host, department, priority and limit filters', () => {
     renderEditor({ refId: 'A', queryType: 'tickets', site: '$site', limit: 20 });
 
     expect(screen.getByRole('combobox', { name: 'Status' })).toBeInTheDocument();
     expect(screen.getByRole('combobox', { name: 'Department' })).toBeInTheDocument();
     expect(screen.getByRole('combobox', { name: 'Priority' })).toBeInTheDocument();
     expect(screen.getByTestId(testIds.queryEditor.site)).toHaveValue('$site');
+    expect(screen.getByTestId(testIds.queryEditor.host)).toHaveValue('');
+    expect(screen.getByTestId(testIds.queryEditor.host)).toHaveAttribute('placeholder', 'Any host, or $host');
     expect(screen.getByTestId(testIds.queryEditor.limit)).toHaveValue(20);
-    expect(screen.queryByTestId(testIds.queryEditor.host)).not.toBeInTheDocument();
+  });
+
+  it("When a tickets query's host is typed, then the query keeps its other filters and runs on blur", () => {
+    const { onChange, onRunQuery } = renderEditor({ refId: 'A', queryType: 'tickets', site: 'hosp-01' });
+    const host = screen.getByRole('textbox', { name: 'Host' });
+
+    fireEvent.change(host, { target: { value: '$host' } });
+    expect(onChange).toHaveBeenLastCalledWith({ refId: 'A', queryType: 'tickets', site: 'hosp-01', host: '$host' });
+    expect(onRunQuery).not.toHaveBeenCalled();
+    fireEvent.blur(host);
+    expect(onRunQuery).toHaveBeenCalledTimes(1);
   });
 
   it('When a priority is picked, then the tickets query keeps its other filters and runs', () => {

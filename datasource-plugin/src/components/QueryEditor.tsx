@@ -151,14 +151,41 @@ function LimitField<Q extends NocaiQuery & { limit?: number }>({
   );
 }
 
+interface PlaceFieldProps<Q extends NocaiQuery> extends FiltersProps<Q> {
+  field: 'host' | 'site';
+}
+
+const PLACE_LABELS = { host: 'Host', site: 'Site' } as const;
+
+/**
+ * A host or site filter: free text, because hosts and sites are open sets, and `$host` or `$site` works (the
+ * data source interpolates it). It updates the query while typing and runs it when it loses focus.
+ */
+function PlaceField<Q extends NocaiQuery & { host?: string; site?: string }>({
+  id,
+  query,
+  onChange,
+  field,
+}: PlaceFieldProps<Q>) {
+  return (
+    <InlineField label={PLACE_LABELS[field]} labelWidth={LABEL_WIDTH} htmlFor={`${id}-${field}`}>
+      <Input
+        id={`${id}-${field}`}
+        data-testid={testIds.queryEditor[field]}
+        value={query[field] ?? ''}
+        onChange={(event: ChangeEvent<HTMLInputElement>) =>
+          onChange({ ...query, [field]: event.target.value || undefined }, false)
+        }
+        onBlur={() => onChange(query, true)}
+        placeholder={`Any ${field}, or $${field}`}
+        width={24}
+      />
+    </InlineField>
+  );
+}
+
 /** Filters may be template variables such as `$host`; the data source interpolates them. */
 function EventFilters({ id, query, onChange }: FiltersProps<EventsQuery>) {
-  const onHostChange = (event: ChangeEvent<HTMLInputElement>) =>
-    onChange({ ...query, host: event.target.value || undefined }, false);
-  const onSiteChange = (event: ChangeEvent<HTMLInputElement>) =>
-    onChange({ ...query, site: event.target.value || undefined }, false);
-  const runOnBlur = () => onChange(query, true);
-
   return (
     <Stack gap={1} wrap="wrap">
       <InlineField label="Class" labelWidth={LABEL_WIDTH} htmlFor={`${id}-event-class`}>
@@ -174,28 +201,8 @@ function EventFilters({ id, query, onChange }: FiltersProps<EventsQuery>) {
           width={22}
         />
       </InlineField>
-      <InlineField label="Host" labelWidth={LABEL_WIDTH} htmlFor={`${id}-host`}>
-        <Input
-          id={`${id}-host`}
-          data-testid={testIds.queryEditor.host}
-          value={query.host ?? ''}
-          onChange={onHostChange}
-          onBlur={runOnBlur}
-          placeholder="Any host, or $host"
-          width={24}
-        />
-      </InlineField>
-      <InlineField label="Site" labelWidth={LABEL_WIDTH} htmlFor={`${id}-site`}>
-        <Input
-          id={`${id}-site`}
-          data-testid={testIds.queryEditor.site}
-          value={query.site ?? ''}
-          onChange={onSiteChange}
-          onBlur={runOnBlur}
-          placeholder="Any site, or $site"
-          width={24}
-        />
-      </InlineField>
+      <PlaceField id={id} query={query} onChange={onChange} field="host" />
+      <PlaceField id={id} query={query} onChange={onChange} field="site" />
       <InlineField label="Decision" labelWidth={LABEL_WIDTH} htmlFor={`${id}-decision`}>
         <Combobox
           id={`${id}-decision`}
@@ -222,10 +229,6 @@ function EventFilters({ id, query, onChange }: FiltersProps<EventsQuery>) {
 
 /** Same conventions as EventFilters: suggestions from the contract, custom values and `$variables` allowed. */
 function TicketFilters({ id, query, onChange }: FiltersProps<TicketsQuery>) {
-  const onSiteChange = (event: ChangeEvent<HTMLInputElement>) =>
-    onChange({ ...query, site: event.target.value || undefined }, false);
-  const runOnBlur = () => onChange(query, true);
-
   return (
     <Stack gap={1} wrap="wrap">
       <InlineField label="Status" labelWidth={LABEL_WIDTH} htmlFor={`${id}-status`}>
@@ -241,17 +244,8 @@ function TicketFilters({ id, query, onChange }: FiltersProps<TicketsQuery>) {
           width={22}
         />
       </InlineField>
-      <InlineField label="Site" labelWidth={LABEL_WIDTH} htmlFor={`${id}-site`}>
-        <Input
-          id={`${id}-site`}
-          data-testid={testIds.queryEditor.site}
-          value={query.site ?? ''}
-          onChange={onSiteChange}
-          onBlur={runOnBlur}
-          placeholder="Any site, or $site"
-          width={24}
-        />
-      </InlineField>
+      <PlaceField id={id} query={query} onChange={onChange} field="site" />
+      <PlaceField id={id} query={query} onChange={onChange} field="host" />
       <InlineField label="Department" labelWidth={LABEL_WIDTH} htmlFor={`${id}-department`}>
         <Combobox
           id={`${id}-department`}

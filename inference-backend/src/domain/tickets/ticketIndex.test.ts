@@ -53,6 +53,22 @@ describe('TicketIndex', () => {
     expect(page.tickets.map((t) => t.id)).toEqual(['C']);
   });
 
+  it("When listing one host's tickets, then a ticket of that host or with it among its incident's devices is there", () => {
+    const index = new TicketIndex();
+    index.put(ticket('own', { host: 'plc-7' }), 1);
+    index.put(ticket('incident', { host: 'sw-1', hosts: ['sw-1', 'plc-7'] }), 2);
+    index.put(ticket('other', { host: 'ups-2', hosts: ['ups-2'] }), 3);
+    index.put(ticket('none'), 4);
+    const ids = (host: string[]) =>
+      index
+        .list({ ...query, host }, 102 * DAY)
+        .tickets.map((t) => t.id)
+        .sort();
+    expect(ids(['plc-7'])).toEqual(['incident', 'own']);
+    expect(ids(['ups-2', 'sw-1'])).toEqual(['incident', 'other']);
+    expect(index.list({ ...query, host: ['plc-7'] }, 102 * DAY).total).toBe(2);
+  });
+
   it("When listing one problem's tickets, then only the tickets its alerts opened are there", () => {
     const index = new TicketIndex();
     index.put(ticket('warm', { problem: 'freezer-warm' }), 1);

@@ -95,6 +95,7 @@ export class TicketIndex {
       // Each filter is a list of values, any of which matches.
       if (query.status && !query.status.includes(t.status)) continue;
       if (query.site && !query.site.includes(t.site)) continue;
+      if (query.host && !involvesHost(t, query.host)) continue;
       if (query.department && !query.department.includes(t.department)) continue;
       if (query.priority && !query.priority.includes(t.priority)) continue;
       if (query.problem && !(t.problem !== undefined && query.problem.includes(t.problem))) continue;
@@ -110,6 +111,11 @@ export class TicketIndex {
       offset: query.offset,
     };
   }
+}
+
+/** The ticket's own host is one of them, or a device of its incident (its alerts and silences) is. */
+function involvesHost(ticket: Ticket, hosts: readonly string[]): boolean {
+  return hosts.includes(ticket.host) || (ticket.hosts ?? []).some((host) => hosts.includes(host));
 }
 
 /** P1 first, then the oldest, then by id (a stable order for paging). */
