@@ -4,10 +4,12 @@ import { join } from 'node:path';
 import {
   csvToTable,
   InputFileError,
+  jsonlToTable,
   parseCsv,
   printable,
   readInputText,
   readTableFile,
+  TableFormatError,
   toCsvRow,
   unreadableFileMessage,
 } from './csv';
@@ -205,5 +207,28 @@ describe('readTableFile', () => {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('jsonlToTable', () => {
+  it('When a line holds a key twice, then it is refused naming the key and the line, instead of keeping the last value', () => {
+    expect(() =>
+      jsonlToTable('{"text":"UPS on battery","label":"power"}\n{"text":"a","label":"power","label":"network"}\n')
+    ).toThrow(new TableFormatError('line 2 has the key "label" twice (keys 2 and 3); rename or remove one'));
+  });
+
+  it('When keys repeat only inside nested objects or strings, or are escaped alike, then the line is read', () => {
+    const table = jsonlToTable('{"a":{"x":1,"y":{"x":2}},"b":"\\"a\\": 1, \\"b\\":","c":["a","a"]}\n');
+    expect(table.columns).toEqual(['a', 'b', 'c']);
+    expect(table.rows[0]).toEqual({ a: '{"x":1,"y":{"x":2}}', b: '"a": 1, "b":', c: '["a","a"]' });
+    expect(() => jsonlToTable('{"\\u0061":1, "a" :2}')).toThrow(/the key "a" twice \(keys 1 and 2\)/);
+  });
+
+  it('When a key is __proto__, then it is a column like any other, its value kept', () => {
+    const table = jsonlToTable('{"__proto__":"x","b":"1"}\n{"b":"2"}\n');
+    expect(table.columns).toEqual(['__proto__', 'b']);
+    expect(Object.getOwnPropertyDescriptor(table.rows[0], '__proto__')?.value).toBe('x');
+    expect(Object.getOwnPropertyDescriptor(table.rows[1], '__proto__')?.value).toBe('');
+    expect(table.rows[1].b).toBe('2');
   });
 });

@@ -454,19 +454,69 @@ export function jsonlToTable(text: string): Table {
     if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
       throw new TableFormatError(`line ${index + 1} is not a JSON object`);
     }
+    const entries = Object.entries(parsed);
+    // JSON.parse keeps the last of two equal keys: the first value would be lost without a word.
+    if (topLevelKeys(line).length !== entries.length) {
+      const keys = topLevelKeys(line);
+      const twice = keys.findIndex((key, i) => keys.indexOf(key) !== i);
+      throw new TableFormatError(
+        `line ${index + 1} has the key "${printable(keys[twice])}" twice (keys ${keys.indexOf(keys[twice]) + 1} and ${twice + 1}); rename or remove one`
+      );
+    }
     const row: Record<string, string> = {};
-    for (const [key, value] of Object.entries(parsed)) {
+    for (const [key, value] of entries) {
       if (!seen.has(key)) {
         seen.add(key);
         columns.push(key);
       }
-      row[key] =
-        value === null || value === undefined ? '' : typeof value === 'object' ? JSON.stringify(value) : String(value);
+      // defineProperty: an assignment to `__proto__` would set the prototype and drop the value.
+      Object.defineProperty(row, key, {
+        value:
+          value === null || value === undefined
+            ? ''
+            : typeof value === 'object'
+              ? JSON.stringify(value)
+              : String(value),
+        writable: true,
+        enumerable: true,
+        configurable: true,
+      });
     }
     rows.push(row);
   });
-  for (const row of rows) for (const c of columns) row[c] ??= '';
+  for (const row of rows) {
+    for (const c of columns) {
+      if (!Object.prototype.hasOwnProperty.call(row, c)) {
+        Object.defineProperty(row, c, { value: '', writable: true, enumerable: true, configurable: true });
+      }
+    }
+  }
   return { columns, rows };
+}
+
+/**
+ * The keys of a JSON object's text as written, repeats included, in order (the text is valid JSON:
+ * `JSON.parse` read it first). Only strings at depth 1 followed by a colon are keys.
+ */
+export function topLevelKeys(json: string): string[] {
+  const keys: string[] = [];
+  let depth = 0;
+  for (let i = 0; i < json.length; i++) {
+    const c = json.charCodeAt(i);
+    if (c === 0x22 /* " */) {
+      const start = i;
+      for (i++; json.charCodeAt(i) !== 0x22; i++) if (json.charCodeAt(i) === 0x5c /* \ */) i++;
+      if (depth !== 1) continue;
+      let next = i + 1;
+      while (/\s/.test(json[next] ?? '')) next++;
+      if (json[next] === ':') keys.push(JSON.parse(json.slice(start, i + 1)) as string);
+    } else if (c === 0x7b /* { */ || c === 0x5b /* [ */) {
+      depth++;
+    } else if (c === 0x7d /* } */ || c === 0x5d /* ] */) {
+      depth--;
+    }
+  }
+  return keys;
 }
 
 /**
