@@ -123,6 +123,25 @@ describe('nocai train and predict', () => {
     for (const row of table.rows) expect(Number(row.department_confidence)).toBeGreaterThan(0.5);
   });
 
+  it('When a label column of numbers writes 2 and 2.0, then the model has one class 2', async () => {
+    const rows = parseCsv(historyCsv());
+    const [header, ...data] = rows;
+    const column = header.indexOf('priority');
+    // P1, P2, P3 as 1, 2, 3, with a quarter of the 2s written 2.0 (the first of them among them).
+    const spelled = data.map((row, i) => {
+      const level = row[column].slice(1);
+      return row.map((cell, c) => (c === column ? (level === '2' && i % 4 === 0 ? '2.0' : level) : cell));
+    });
+    const file = join(dir, 'numeric-priority.csv');
+    await writeFile(file, `${[header, ...spelled].map(toCsvRow).join('\n')}\n`);
+    const out = join(dir, 'numeric-priority');
+    expect(await runTrain(flags({ history: file, department: undefined, out }), captureIo())).toBe(0);
+
+    expect(await listModels(out)).toEqual(['priority']);
+    const report = JSON.parse(await readFile(join(out, 'report.json'), 'utf8'));
+    expect([...report.targets.priority.test.confusion.labels].sort()).toEqual(['1', '2', '3']);
+  });
+
   it('When a column does not exist, then it exits with 2 and one sentence listing the columns', async () => {
     const io = captureIo();
     expect(await runTrain(flags({ department: 'team', priority: undefined }), io)).toBe(2);

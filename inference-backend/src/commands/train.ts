@@ -15,6 +15,7 @@ import {
 import { saveModel, setAlias } from '../adapters/registry/modelRegistry';
 import { profileFile } from '../adapters/registry/profileStore';
 import { DEFAULT_MAX_FEATURES } from '../domain/mlops/featurizer';
+import { classNamer } from '../domain/mlops/tabularFeatures';
 import { labelAliasesOf, textClassifierProfile } from '../domain/mlops/profile';
 import { MANIFEST_FORMAT } from '../domain/mlops/manifest';
 import type { ModelManifest } from '../domain/mlops/manifest';
@@ -118,6 +119,9 @@ function examplesOf(table: Table, spec: TargetSpec): LabelledExample[] {
       weight,
     });
   });
+  // A column of numbers is classes by number, as a tabular target's: `1` and `1.0` are one class.
+  const nameOf = classNamer(examples.map((e) => e.label));
+  for (const e of examples) e.label = nameOf(e.label);
   return examples;
 }
 

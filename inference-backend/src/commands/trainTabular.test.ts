@@ -191,6 +191,19 @@ describe('nocai train --target and nocai predict on a table', () => {
     expect(profile?.labels).toEqual({ '0': rows.length - positives, '1': positives });
   });
 
+  it('When a class target is a code written with leading zeros, then the classes keep the names the file gives them', async () => {
+    const rows = machines(1, 60).map((row) => ({ ...row, failed: row.failed === 'yes' ? '02' : '01' }));
+    const coded = join(dir, 'coded.csv');
+    await writeFile(coded, toCsv(rows));
+    const out = join(dir, 'coded');
+    expect(await runTrainTabular(flags({ history: coded, target: 'failed', out }), captureIo())).toBe(0);
+
+    const stored = await loadModel<TabularManifest>(out, 'failed', 'champion');
+    expect(stored.manifest.labels).toEqual(['01', '02']);
+    const profile = await loadProfile(stored.dir);
+    expect(Object.keys(profile?.labels ?? {}).sort()).toEqual(['01', '02']);
+  });
+
   it('When some rows have no target, then train says how many were not learned from, even with --quiet', async () => {
     const gaps = join(dir, 'gaps.csv');
     const rows = machines(1, 60).map((r, i) => ({ ...r, failed: i % 50 === 0 ? ['', 'NA', 'n/a'][i % 3] : r.failed }));

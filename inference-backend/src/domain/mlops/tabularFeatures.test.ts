@@ -1,6 +1,7 @@
 import { seededRandom } from './gbt';
 import type { FeatureMatrix } from './gbt';
 import {
+  classNamer,
   buildFeatures,
   columnKinds,
   dropConstantFeatures,
@@ -146,5 +147,22 @@ describe('tabular features', () => {
     // At training time a mostly numeric column with a stray word is refused the same way.
     const many = Array.from({ length: 20 }, (_, i) => ({ ...table[i % 10], 'temp [C]': i === 7 ? 'n.a.' : String(i) }));
     expect(() => columnKinds(many, REQUEST)).toThrow('column "temp [C]" holds numbers but data row 8 has "n.a."');
+  });
+});
+
+describe('classNamer', () => {
+  it('When every label is a number, then the spellings of one value are one class named by its most frequent spelling', () => {
+    const nameOf = classNamer(['1', '1.0', '1', '0', '0.0', '0.0', '1e0']);
+    expect(['1.0', '1e0', '+1', '0', '-0', '2'].map(nameOf)).toEqual(['1', '1', '1', '0.0', '0.0', '2']);
+  });
+
+  it('When labels are codes with leading zeros, then each keeps its name', () => {
+    const nameOf = classNamer(['01', '02', '02', ' 10 ']);
+    expect(['01', '02', '10', '1'].map(nameOf)).toEqual(['01', '02', '10', '01']);
+  });
+
+  it('When a label is not a number, then every label is its own class, without surrounding spaces', () => {
+    const nameOf = classNamer(['1', '1.0', 'high']);
+    expect(['1', '1.0', ' high '].map(nameOf)).toEqual(['1', '1.0', 'high']);
   });
 });

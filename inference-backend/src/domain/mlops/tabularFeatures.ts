@@ -50,6 +50,37 @@ export function numberOf(cell: string): number | undefined {
 
 export type Row = Readonly<Record<string, string>>;
 
+/**
+ * How a column of class labels names its classes. When every cell is a number, the cells of one value
+ * are one class (`1`, `1.0` and `1e0`), named by its most frequent spelling (the first written on a
+ * tie), so codes such as `01` and `02` keep their names; otherwise a class is its cell without the
+ * spaces around it.
+ */
+export function classNamer(cells: Iterable<string>): (cell: string) => string {
+  const spellings = new Map<number, Map<string, number>>();
+  for (const cell of cells) {
+    const written = cell.trim();
+    const value = numberOf(written);
+    if (value === undefined) return (c) => c.trim();
+    const counts = spellings.get(value) ?? new Map<string, number>();
+    counts.set(written, (counts.get(written) ?? 0) + 1);
+    spellings.set(value, counts);
+  }
+  const names = new Map<number, string>();
+  for (const [value, counts] of spellings) {
+    let name = '';
+    let most = 0;
+    for (const [written, count] of counts) {
+      if (count > most) [name, most] = [written, count];
+    }
+    names.set(value, name);
+  }
+  return (cell) => {
+    const value = numberOf(cell);
+    return (value === undefined ? undefined : names.get(value)) ?? cell.trim();
+  };
+}
+
 /** What the user asked for: which columns, and how rows relate to each other. */
 export interface TabularFeatureRequest {
   features: string[];

@@ -34,6 +34,7 @@ import {
 import type { FittedLearner, GbtSpec, GramBlock, LearnerSpec, LearnerTarget } from './tabularLearners';
 import {
   buildFeatures,
+  classNamer,
   columnKinds,
   dropConstantFeatures,
   fitFeatureParams,
@@ -229,21 +230,12 @@ function inferTask(rows: readonly Row[], target: string, labelled: readonly numb
 }
 
 /**
- * The class a target cell stands for, given whether every class is a number: a number is one
- * class however it is written (`1`, `1.0` and `1e0` are `1`), text is itself without its spaces.
- */
-function classOf(cell: string, numeric: boolean): string {
-  const value = numeric ? numberOf(cell) : undefined;
-  return value === undefined ? cell.trim() : String(value);
-}
-
-/**
  * The class of a target cell for a model with these `labels` (those `prepareTarget` made), as the
  * model would name it; undefined for a missing cell. For counting a training file's classes.
  */
 export function classLabelOf(labels: readonly string[]): (cell: string | undefined) => string | undefined {
-  const numeric = labels.length > 0 && labels.every((l) => numberOf(l) !== undefined);
-  return (cell) => (cell === undefined || isMissingCell(cell) ? undefined : classOf(cell, numeric));
+  const nameOf = classNamer(labels);
+  return (cell) => (cell === undefined || isMissingCell(cell) ? undefined : nameOf(cell));
 }
 
 /** Class labels in output order: numerically when every label is a number, else by code point. */
@@ -279,8 +271,8 @@ function prepareTarget(rows: readonly Row[], request: TabularTrainRequest): Prep
     return { task, taskFrom: request.task ? 'flag' : 'inferred', labels: [], labelled, target: { classes: 0, values } };
   }
   // Classes are numbers when every target cell is one: `1` and `1.0` are then one class.
-  const numeric = labelled.every((i) => numberOf(rows[i][request.target]) !== undefined);
-  const classes = labelled.map((i) => classOf(rows[i][request.target], numeric));
+  const nameOf = classNamer(labelled.map((i) => rows[i][request.target]));
+  const classes = labelled.map((i) => nameOf(rows[i][request.target]));
   const labels = sortLabels(classes);
   if (labels.length < 2) {
     throw new TabularDataError(`the target "${request.target}" needs at least 2 classes, found only "${labels[0]}"`);
