@@ -3,7 +3,7 @@ import { OnnxTabularModel } from '../adapters/onnx/tabularModel';
 import type { TabularOutputs } from '../adapters/onnx/tabularModel';
 import { listModels, loadModel, readAliases } from '../adapters/registry/modelRegistry';
 import type { RegistryManifest } from '../domain/mlops/manifest';
-import { buildFeatures, TabularDataError } from '../domain/mlops/tabularFeatures';
+import { buildFeatures, inputColumns, TabularDataError } from '../domain/mlops/tabularFeatures';
 import { isTabularManifest } from '../domain/mlops/tabularModel';
 import type { TabularManifest } from '../domain/mlops/tabularModel';
 import { inputErrorMessage, isInputError, processIo, TrainInputError } from './commandInput';
@@ -72,7 +72,8 @@ export async function runPredictTabular(flags: TabularPredictFlags, io: CommandI
     const table = await readTableFile(flags.input, { maxInputMb: flags.maxInputMb, limitHint: '--max-input-mb' });
     checkTableColumns(
       table,
-      [...models.flatMap((m) => m.manifest.inputs.columns), ...(flags.id ? [flags.id] : [])],
+      // From the features, not the manifest's list: models trained before listed columns they had dropped.
+      [...models.flatMap((m) => inputColumns(m.manifest.features)), ...(flags.id ? [flags.id] : [])],
       flags.input
     );
     const results: TabularOutputs[] = [];

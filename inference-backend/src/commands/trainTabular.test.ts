@@ -226,6 +226,17 @@ describe('nocai train --target and nocai predict on a table', () => {
     );
     const report = JSON.parse(await readFile(join(dir, 'flat', 'report.json'), 'utf8')).targets['wear-mm'];
     expect(report.features.names.some((n: string) => n.startsWith('temp (C)'))).toBe(false);
+    // The model reads nothing of it: a file to predict on may leave it out.
+    const stored = await loadModel<TabularManifest>(join(dir, 'flat'), 'wear-mm', 'champion');
+    expect(stored.manifest.inputs.columns).not.toContain('temp (C)');
+    const without = join(dir, 'without-temp.csv');
+    await writeFile(without, toCsv(machines(2, 3).map(({ 'temp (C)': _dropped, ...rest }) => rest)));
+    const predicted = captureIo();
+    expect(await runPredictTabular({ model: join(dir, 'flat'), input: without }, predicted)).toBe(0);
+    expect(predicted.err).toBe('');
+    expect(csvToTable(predicted.out).rows.every((row) => Number.isFinite(Number(row['predicted_wear [mm]'])))).toBe(
+      true
+    );
 
     // With no other feature there is nothing to learn from.
     const alone = captureIo();

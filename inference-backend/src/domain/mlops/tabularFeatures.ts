@@ -134,11 +134,17 @@ export interface TabularFeatureParams {
   names: string[];
 }
 
-/** The columns a model reads from each row. */
+/**
+ * The columns a model reads from each row: those with a feature the model kept (a column whose
+ * features were all constant over the training rows feeds nothing, and a file may leave it out), then
+ * the group, order and normalisation columns.
+ */
 export function inputColumns(params: TabularFeatureParams): string[] {
+  const source = featureColumns(params);
+  const feeding = new Set(params.kept.map((f) => source[f]));
   const columns = [
-    ...params.numeric.map((n) => n.column),
-    ...params.categorical.map((c) => c.column),
+    ...params.numeric.map((n) => n.column).filter((column) => feeding.has(column)),
+    ...params.categorical.map((c) => c.column).filter((column) => feeding.has(column)),
     ...(params.group ? [params.group] : []),
     ...(params.order ? [params.order.column] : []),
     ...(params.normalization ? [params.normalization.column] : []),
@@ -358,6 +364,17 @@ export function fitFeatureParams(
   };
   const names = fullFeatureNames(params);
   return { ...params, kept: names.map((_, i) => i), names };
+}
+
+/** The column of every feature before constant ones are dropped, in matrix order (as `fullFeatureNames`). */
+function featureColumns(params: Pick<TabularFeatureParams, 'numeric' | 'categorical' | 'windows'>): string[] {
+  const columns: string[] = [];
+  const perWindowed = params.windows.length * ROLLING_STATS.length;
+  for (const n of params.numeric) {
+    for (let k = 0; k < 1 + (n.windowed ? perWindowed : 0); k++) columns.push(n.column);
+  }
+  for (const c of params.categorical) for (let k = 0; k < c.levels.length; k++) columns.push(c.column);
+  return columns;
 }
 
 /** Every feature before constant ones are dropped, in matrix order. */
