@@ -56,6 +56,9 @@ up to and including the row. 3-fold cross-validation (group folds with --group, 
 regression), and whether to z-score the numeric features within each level of --normalize-by.
 Classes get calibrated probabilities; numbers get a P10–P90 interval (split-conformal offsets of
 out-of-fold residuals). OUT/report.json has held-out figures, per level of --segment too.
+A --features column empty in every row is refused (exit code 2); one holding a single value is
+left out of the model, and predict does not ask for it. Rows with no target (empty, NA, N/A, NaN,
+null, None) are not learned from and are counted on stderr.
 
 Example:
   nocai train --history train.csv --target RUL --features "cycle,s2,s3,s4" --group unit \\

@@ -546,7 +546,10 @@ ONNX. The newest 20% of each class (by --time, else by row order) is held out. O
 weights and the vocabulary cap, and a temperature calibrates the confidences. OUT/report.json has
 the held-out scores of the model fitted on the rest (per-class precision, recall, F1, confusion
 matrix, calibration error and reliability table), the CV scores and the choice; the exported
-model is then refitted on all rows with those choices.
+model is then refitted on all rows with those choices. A label column of numbers makes a class of
+each number however it is written (2 and 2.0). Rows with an empty label are left out and counted on
+stderr. A --text column empty in every row, or a --context column empty or holding one value in
+every row, is refused (exit code 2), as is a file naming a column twice.
 
 Example:
   nocai train --history .demo/sim/history/tickets.csv --text title,description \\
