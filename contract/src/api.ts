@@ -1,5 +1,5 @@
 import type { Ticket, TicketHistoryEntry } from './tickets';
-import type { Decision, EventClass } from './vocabulary';
+import type { Decision, EventClass, PlaceTag } from './vocabulary';
 
 /** GET /healthz and /readyz bodies. */
 export interface HealthResponse {
@@ -29,6 +29,15 @@ export interface ClassifiedEvent {
   message: string;
   confidence: number;
   modelVersion: string;
+}
+
+/**
+ * GET /api/values/:tag body: every site or host the backend knows (the tags of aiops_events, the tickets',
+ * the inventory's), sorted, for a template variable or a filter's choices.
+ */
+export interface PlaceValues {
+  tag: PlaceTag;
+  values: string[];
 }
 
 /** One point of a result series: its time, its tags and its fields, under their InfluxDB names. */

@@ -64,3 +64,11 @@ export function isEventClass(value: string): value is EventClass {
 export function isSyslogSeverity(value: string): value is SyslogSeverity {
   return (SYSLOG_SEVERITIES as readonly string[]).includes(value);
 }
+
+/** The places a filter names: `site` and `host` (the `hostname` of an event, a ticket's host). */
+export const PLACE_TAGS = ['site', 'host'] as const;
+export type PlaceTag = (typeof PLACE_TAGS)[number];
+
+export function isPlaceTag(value: string): value is PlaceTag {
+  return (PLACE_TAGS as readonly string[]).includes(value);
+}

@@ -881,15 +881,29 @@ describe('updateTicket and addComment', () => {
 });
 
 describe('metricFindQuery', () => {
-  it('When a variable asks for sites, then it gets the distinct sites of tickets and events, sorted', async () => {
+  it('When a variable asks for sites or hosts, then it offers every one the backend knows, sorted', async () => {
     backendAnswers({
-      '/api/api/tickets': { status: 200, data: { tickets: [TICKET, { ...TICKET, site: 'city-02' }] } },
-      '/api/api/events': { status: 200, data: { events: [EVENT] } },
+      '/api/api/values/site': { status: 200, data: { tag: 'site', values: ['hosp-01', 'city-02', 'factory-east'] } },
+      '/api/api/values/host': { status: 200, data: { tag: 'host', values: ['sw-2', 'mon-1', 'sw-10'] } },
     });
 
-    const values = await createDataSource().metricFindQuery('sites');
+    const sites = await createDataSource().metricFindQuery('sites');
+    const hosts = await createDataSource().metricFindQuery({ query: 'hosts' });
 
-    expect(values.map((value) => value.text)).toEqual(['city-02', 'factory-east', 'hosp-01']);
+    expect(sites).toEqual(['city-02', 'factory-east', 'hosp-01'].map((text) => ({ text, value: text })));
+    expect(hosts.map((value) => value.text)).toEqual(['mon-1', 'sw-10', 'sw-2']);
+    expect(fetchMock.mock.calls.map((call) => call[0].url)).toEqual([
+      `${PROXY_URL}/api/api/values/site`,
+      `${PROXY_URL}/api/api/values/host`,
+    ]);
+  });
+
+  it('When the backend answers the values without a list, then the variable says so', async () => {
+    backendAnswers({ '/api/api/values/site': { status: 200, data: { tag: 'site' } } });
+
+    await expect(createDataSource().metricFindQuery('sites')).rejects.toThrow(
+      'the backend answered /api/values/site without a values list'
+    );
   });
 
   it('When a variable asks for departments, then it gets the contract list without calling the backend', async () => {

@@ -7,7 +7,6 @@ import {
   type DataQueryResponse,
   DataSourceApi,
   type DataSourceInstanceSettings,
-  type LegacyMetricFindQueryOptions,
   type MetricFindValue,
   type ScopedVars,
   type TestDataSourceResponse,
@@ -19,6 +18,7 @@ import type {
   FeedbackRequest,
   FeedbackVerdict,
   HealthResponse,
+  PlaceValues,
   SeriesKind,
   SeriesPage,
   StoredProblem,
@@ -58,13 +58,10 @@ import {
   type SeriesQuery,
   type TicketsQuery,
 } from './types';
-import { needsBackendData, parseVariableQuery, VARIABLE_KINDS, variableValues } from './variables';
+import { parseVariableQuery, placeTagOf, VARIABLE_KINDS, variableValues } from './variables';
 import { FEEDBACK_VERDICTS } from './vocabulary';
 
 type QueryOutcome = { frames: DataFrame[]; error?: undefined } | { frames?: undefined; error: DataQueryError };
-
-/** The most the backend lists at once; template variables look at that many recent tickets and events. */
-const VARIABLE_SCAN_LIMIT = MAX_TICKETS_LIMIT;
 
 export class NocaiDataSource extends DataSourceApi<NocaiQuery, NocaiOptions> {
   private readonly backend: BackendClient;
@@ -273,23 +270,24 @@ export class NocaiDataSource extends DataSourceApi<NocaiQuery, NocaiOptions> {
   }
 
   /**
-   * Template variables: the query is one of `sites`, `hosts` (from the tickets and events of the dashboard's
-   * time range), `departments`, `classes`, `priorities` or `statuses` (the contract's closed lists).
+   * Template variables: the query is one of `sites` or `hosts` (every one the backend knows: the sites and
+   * hosts of its classified events, tickets and inventory, `GET /api/values/site|host`), `departments`,
+   * `classes`, `priorities` or `statuses` (the contract's closed lists).
    */
-  async metricFindQuery(query: unknown, options?: LegacyMetricFindQueryOptions): Promise<MetricFindValue[]> {
+  async metricFindQuery(query: unknown): Promise<MetricFindValue[]> {
     const kind = parseVariableQuery(query);
     if (!kind) {
       throw new Error(`Unknown variable query ${JSON.stringify(query)}: use one of ${VARIABLE_KINDS.join(', ')}.`);
     }
-    if (!needsBackendData(kind)) {
-      return variableValues(kind, [], []);
+    const tag = placeTagOf(kind);
+    if (tag === undefined) {
+      return variableValues(kind, []);
     }
-    const range = options?.range ? rangeParams(options.range) : {};
-    const [tickets, events] = await Promise.all([
-      this.fetchTickets({ ...range, limit: VARIABLE_SCAN_LIMIT }),
-      this.fetchEvents({ ...range, limit: VARIABLE_SCAN_LIMIT }),
-    ]);
-    return variableValues(kind, tickets, events);
+    const response = await this.backend.get<PlaceValues>(`/api/values/${tag}`);
+    if (!Array.isArray(response?.values)) {
+      throw new BackendError('backend', `the backend answered /api/values/${tag} without a values list`);
+    }
+    return variableValues(kind, response.values);
   }
 
   private async fetchEvents(params: QueryParams, requestId?: string) {

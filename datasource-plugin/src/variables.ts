@@ -1,5 +1,4 @@
 import type { MetricFindValue } from '@grafana/data';
-import type { ClassifiedEvent, Ticket } from '@nocai/contract';
 
 import { DEPARTMENTS, EVENT_CLASSES, PRIORITIES, TICKET_STATUSES } from './vocabulary';
 
@@ -10,7 +9,7 @@ import { DEPARTMENTS, EVENT_CLASSES, PRIORITIES, TICKET_STATUSES } from './vocab
 export const VARIABLE_KINDS = ['sites', 'departments', 'hosts', 'classes', 'priorities', 'statuses'] as const;
 export type VariableKind = (typeof VARIABLE_KINDS)[number];
 
-/** Kinds whose values are whatever the tickets and events of the time range mention. */
+/** Kinds whose values are the sites or hosts the backend knows (`GET /api/values/site|host`). */
 const OBSERVED_KINDS: readonly VariableKind[] = ['sites', 'hosts'];
 
 export function parseVariableQuery(query: unknown): VariableKind | undefined {
@@ -24,21 +23,22 @@ export function needsBackendData(kind: VariableKind): boolean {
   return OBSERVED_KINDS.includes(kind);
 }
 
+/** The backend's tag (`GET /api/values/:tag`) of a kind whose values it knows. */
+export function placeTagOf(kind: VariableKind): 'site' | 'host' | undefined {
+  return kind === 'sites' ? 'site' : kind === 'hosts' ? 'host' : undefined;
+}
+
 /**
- * Sites and hosts come from what the backend returned; the closed sets (departments, classes, priorities,
- * statuses) from the contract, so a variable offers every department even before one has a ticket.
+ * Sites and hosts are those the backend returned (`observed`); the closed sets (departments, classes,
+ * priorities, statuses) come from the contract, so a variable offers every department even before one has a
+ * ticket.
  */
-export function variableValues(
-  kind: VariableKind,
-  tickets: readonly Ticket[],
-  events: readonly ClassifiedEvent[]
-): MetricFindValue[] {
+export function variableValues(kind: VariableKind, observed: readonly string[]): MetricFindValue[] {
   const values = (() => {
     switch (kind) {
       case 'sites':
-        return [...tickets.map((ticket) => ticket.site), ...events.map((event) => event.site)];
       case 'hosts':
-        return [...tickets.map((ticket) => ticket.host), ...events.map((event) => event.hostname)];
+        return [...observed];
       case 'departments':
         return [...DEPARTMENTS];
       case 'classes':

@@ -45,6 +45,7 @@ export const FUZZ_ROUTES: ReadonlyArray<{ method: string; path: string; fields: 
   { method: 'GET', path: '/api/events', fields: [] },
   { method: 'GET', path: '/api/series/:kind', fields: [] },
   { method: 'GET', path: '/api/tickets', fields: [] },
+  { method: 'GET', path: '/api/values/:tag', fields: [] },
   { method: 'GET', path: '/api/tickets/:id', fields: [] },
   { method: 'GET', path: '/api/tickets/:id/history', fields: [] },
   {
@@ -269,7 +270,7 @@ const CONTENT_TYPES = [
 const headerText = fc.string({ unit: fc.constantFrom(...'abc019"*, W/-=;:\\'), maxLength: 20 });
 
 export function fuzzRequest(known: KnownValues): fc.Arbitrary<FuzzRequest> {
-  const plausible = [...known.ticketIds, ...known.names, 'v1', 'v2', 'v0', 'latest', 'x'];
+  const plausible = [...known.ticketIds, ...known.names, 'v1', 'v2', 'v0', 'latest', 'site', 'host', 'x'];
   return fc.constantFrom(...FUZZ_ROUTES).chain((route) => {
     const params = route.path.split('/').filter((p) => p.startsWith(':')).length;
     const hasBody = route.method !== 'GET' && route.method !== 'DELETE';

@@ -6,6 +6,7 @@ import {
   type FeedbackRequest,
   type GrafanaWebhook,
   type Inventory,
+  type PlaceTag,
   type Ticket,
   type TicketDetailResponse,
   type TicketHistoryEntry,
@@ -81,6 +82,18 @@ export class TicketService {
     return this.deps.tickets.list(query, this.deps.clock.nowMs());
   }
 
+  /** Every site or host a ticket names, with the inventory's sites or devices when there is one. */
+  async places(tag: PlaceTag): Promise<Set<string>> {
+    const values = await this.deps.tickets.places(tag);
+    const inventory = this.deps.inventory;
+    if (inventory) {
+      for (const name of tag === 'site' ? inventory.sites.map((s) => s.id) : inventory.devices.map((d) => d.host)) {
+        values.add(name);
+      }
+    }
+    return values;
+  }
+
   async get(id: string): Promise<Ticket> {
     const ticket = await this.deps.tickets.findById(id);
     if (!ticket) throw new TicketError('not_found', `no ticket ${id}`);
@@ -97,7 +110,12 @@ export class TicketService {
     const fromIncident = ticket.source === 'logs' || ticket.source === 'silence';
     const fromMs = ticket.openedAtMs - (fromIncident ? 0 : RELATED_LOOKBACK_MS);
     const toMs = ticket.resolvedAtMs ?? (isDoneStatus(ticket.status) ? ticket.updatedAtMs : this.deps.clock.nowMs());
-    const relatedAlerts = await this.deps.events.related(hosts, Math.max(0, fromMs), Math.max(fromMs, toMs), RELATED_ALERTS_LIMIT);
+    const relatedAlerts = await this.deps.events.related(
+      hosts,
+      Math.max(0, fromMs),
+      Math.max(fromMs, toMs),
+      RELATED_ALERTS_LIMIT
+    );
     return { ticket, relatedAlerts };
   }
 
@@ -185,7 +203,12 @@ export class TicketService {
       ...place,
     });
     const [saved] = await this.deps.tickets.save([
-      nextState(ticket, {}, { kind: 'opened', summary: 'opened from a complaint' }, this.actor(request.reporter ?? 'unknown')),
+      nextState(
+        ticket,
+        {},
+        { kind: 'opened', summary: 'opened from a complaint' },
+        this.actor(request.reporter ?? 'unknown')
+      ),
     ]);
     const sender = { actor: user ?? request.reporter ?? 'unknown', role, from };
     await this.audited('ticket.complaint', sender, undefined, saved);
@@ -230,7 +253,9 @@ export class TicketService {
       const startedMs = Date.parse(alert.startsAt);
       if (known && Number.isFinite(startedMs) && startedMs <= (known.resolvedAtMs ?? known.updatedAtMs)) continue;
       const summary = alert.annotations.summary ?? alert.annotations.description ?? labels.alertname ?? 'Grafana alert';
-      const text = [labels.alertname, alert.annotations.summary, alert.annotations.description].filter(Boolean).join('. ');
+      const text = [labels.alertname, alert.annotations.summary, alert.annotations.description]
+        .filter(Boolean)
+        .join('. ');
       const named = grafanaAlertPlace(alert);
       const place = this.locate(named.site, named.host);
       const openedAtMs = Number.isFinite(startedMs) ? startedMs : nowMs;
@@ -238,14 +263,39 @@ export class TicketService {
       const sameKey = JSON.stringify([text, labels.severity, place.site, place.siteKind, place.deviceKind]);
       let template = routed.get(sameKey);
       if (!template) {
-        template = this.build({ id, source: 'grafana_alert', title: summary, text, severity: labels.severity, openedAtMs, ...place });
+        template = this.build({
+          id,
+          source: 'grafana_alert',
+          title: summary,
+          text,
+          severity: labels.severity,
+          openedAtMs,
+          ...place,
+        });
         routed.set(sameKey, template);
       }
       const ticket = await template;
-      const fresh: Ticket = { ...ticket, id, title: summary, host: place.host, openedAtMs, version: known?.version ?? 0 };
+      const fresh: Ticket = {
+        ...ticket,
+        id,
+        title: summary,
+        host: place.host,
+        openedAtMs,
+        version: known?.version ?? 0,
+      };
       const kept = known ? { comments: known.comments } : {};
-      const summaryOfChange = known ? `opened again: the alert fires (was ${known.status})` : 'opened from a Grafana alert';
-      out.set(id, nextState(fresh, kept, { kind: 'opened', summary: summaryOfChange }, { by: GRAFANA_ACTOR, atMs: Math.max(nowMs, (known?.updatedAtMs ?? 0) + 1) }));
+      const summaryOfChange = known
+        ? `opened again: the alert fires (was ${known.status})`
+        : 'opened from a Grafana alert';
+      out.set(
+        id,
+        nextState(
+          fresh,
+          kept,
+          { kind: 'opened', summary: summaryOfChange },
+          { by: GRAFANA_ACTOR, atMs: Math.max(nowMs, (known?.updatedAtMs ?? 0) + 1) }
+        )
+      );
     }
     const saved = await this.deps.tickets.save([...out.values()]);
     // One entry per ticket opened, reopened or resolved; written together (one fsync) by the trail.
@@ -346,12 +396,18 @@ export class TicketService {
   private locateKnown(site: string | undefined, host: string | undefined) {
     const inventory = this.deps.inventory;
     if (inventory && site && !inventory.sites.some((s) => s.id === site)) {
-      throw new TicketError('unknown_place', `unknown site ${site}: known sites are ${listed(inventory.sites.map((s) => s.id))}`);
+      throw new TicketError(
+        'unknown_place',
+        `unknown site ${site}: known sites are ${listed(inventory.sites.map((s) => s.id))}`
+      );
     }
     const device = host ? inventory?.devices.find((d) => d.host === host) : undefined;
     if (inventory && host && !device) {
       const candidates = inventory.devices.filter((d) => !site || d.site === site).map((d) => d.host);
-      throw new TicketError('unknown_place', `unknown host ${host}: known hosts${site ? ` of site ${site}` : ''} are ${listed(candidates)}`);
+      throw new TicketError(
+        'unknown_place',
+        `unknown host ${host}: known hosts${site ? ` of site ${site}` : ''} are ${listed(candidates)}`
+      );
     }
     if (device && site && device.site !== site) {
       throw new TicketError('unknown_place', `host ${host} is at site ${device.site}, not ${site}`);
@@ -429,7 +485,10 @@ export function grafanaTicketId(alert: GrafanaWebhook['alerts'][number]): string
 }
 
 /** The site and host a Grafana alert names, as its ticket takes them (the host from `host`, `hostname` or `instance`). */
-export function grafanaAlertPlace(alert: GrafanaWebhook['alerts'][number]): { site: string | undefined; host: string | undefined } {
+export function grafanaAlertPlace(alert: GrafanaWebhook['alerts'][number]): {
+  site: string | undefined;
+  host: string | undefined;
+} {
   const labels = alert.labels;
   return { site: labels.site, host: labels.host ?? labels.hostname ?? labels.instance };
 }

@@ -5,7 +5,9 @@ import {
   eventsQuerySchema,
   feedbackRequestSchema,
   grafanaWebhookSchema,
+  isPlaceTag,
   isSeriesKind,
+  PLACE_TAGS,
   SERIES_KINDS,
   seriesQuerySchema,
   ticketsQuerySchema,
@@ -13,6 +15,7 @@ import {
   toSeriesQuery,
   type ApiErrorBody,
   type HealthResponse,
+  type PlaceValues,
   type Ticket,
 } from '@nocai/contract';
 import type { z } from 'zod';
@@ -177,6 +180,22 @@ export function createApp(deps: AppDeps): express.Express {
     }
     const query = toSeriesQuery(parse(seriesQuerySchema(kind, deps.clock.nowMs()), req.query));
     res.json(await deps.series.find(kind, query, deps.clock.nowMs()));
+  });
+  api.get('/values/:tag', viewer, async (req, res) => {
+    const tag = req.params.tag;
+    if (!isPlaceTag(tag)) {
+      throw new NotFoundError(`no values of ${tag.slice(0, 64)}: use one of ${PLACE_TAGS.join(', ')}`);
+    }
+    const unknown = Object.keys(req.query);
+    if (unknown.length > 0) {
+      throw new BadRequestError(`/api/values/${tag} takes no parameters; got ${unknown.slice(0, 5).join(', ')}`);
+    }
+    const [events, tickets] = await Promise.all([
+      deps.events.tagValues(tag === 'host' ? 'hostname' : 'site'),
+      deps.tickets.places(tag),
+    ]);
+    const values = [...new Set([...events, ...tickets])].filter((v) => v !== '').sort((a, b) => a.localeCompare(b));
+    res.json({ tag, values } satisfies PlaceValues);
   });
   api.get('/tickets', viewer, async (req, res) => {
     res.json(await deps.tickets.list(parse(ticketsQuerySchema(deps.clock.nowMs()), req.query)));

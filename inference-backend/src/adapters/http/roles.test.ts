@@ -43,6 +43,7 @@ const EXPECTED_ROLES: Record<string, Role | 'public'> = {
   'GET /api/events': 'viewer',
   'GET /api/series/:kind': 'viewer',
   'GET /api/tickets': 'viewer',
+  'GET /api/values/:tag': 'viewer',
   'GET /api/tickets/:id': 'viewer',
   'GET /api/tickets/:id/history': 'viewer',
   'PATCH /api/tickets/:id': 'operator',
@@ -204,6 +205,7 @@ const SAMPLE_PARAMS: Record<string, string> = {
   name: 'department',
   version: 'v1',
   job: 'j1',
+  tag: 'site',
 };
 const samplePath = (path: string) => path.replace(/:([a-z]+)/g, (_m, p: string) => SAMPLE_PARAMS[p] ?? 'x');
 

@@ -24,6 +24,16 @@ export class EventsRepository {
   }
 
   /**
+   * Every value of one of aiops_events' tags (`site`, `hostname`) in the database, as InfluxDB's
+   * index holds them (InfluxDB 1.x ignores a time range here; retention bounds them).
+   */
+  async tagValues(tag: 'site' | 'hostname'): Promise<string[]> {
+    const q = `SHOW TAG VALUES FROM ${quoteIdentifier(E.measurement)} WITH KEY = ${quoteIdentifier(E.tags[tag === 'site' ? 'site' : 'hostname'])}`;
+    const series = await this.client.query(this.database, q);
+    return series.flatMap((s) => s.rows.map((row) => str(row.value)));
+  }
+
+  /**
    * The alerts of `hosts` between `fromMs` and `toMs`, oldest first: the events that made a ticket's
    * incident (decision `alert`, or `needs_review` when the classifier was unsure; the retraining
    * also asks for `false_alarm`, an alert that recovered by itself).

@@ -290,6 +290,11 @@ export class TicketsRepository {
   async list(query: TicketsQuery, nowMs: number): Promise<TicketsPage> {
     return this.index.list(query, nowMs);
   }
+
+  /** The sites or hosts of the tickets held (the index keeps those of the retention period). */
+  async places(tag: 'site' | 'host'): Promise<Set<string>> {
+    return this.index.places(tag);
+  }
 }
 
 function rowToTicket(row: Record<string, unknown>): Ticket {
@@ -348,7 +353,11 @@ function rowToTicket(row: Record<string, unknown>): Ticket {
     similarTickets: json<SimilarTicket[]>(T.fields.similar, []),
     modelVersion: str(T.fields.modelVersion),
     feedback: verdict
-      ? { verdict: verdict as FeedbackVerdict, comment: str(T.fields.feedbackComment) || undefined, atMs: num(T.fields.feedbackAtMs) ?? 0 }
+      ? {
+          verdict: verdict as FeedbackVerdict,
+          comment: str(T.fields.feedbackComment) || undefined,
+          atMs: num(T.fields.feedbackAtMs) ?? 0,
+        }
       : undefined,
     version: num(T.fields.version) ?? 0,
     assignee: str(T.fields.assignee) || undefined,

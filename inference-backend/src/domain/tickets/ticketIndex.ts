@@ -76,6 +76,21 @@ export class TicketIndex {
     for (const { ticket } of this.byId.values()) yield ticket;
   }
 
+  /** The sites, or the hosts (their own and their incidents' devices), of every ticket held. */
+  places(tag: 'site' | 'host'): Set<string> {
+    const values = new Set<string>();
+    for (const { ticket } of this.byId.values()) {
+      if (tag === 'site') {
+        values.add(ticket.site);
+        continue;
+      }
+      values.add(ticket.host);
+      for (const host of ticket.hosts ?? []) values.add(host);
+    }
+    values.delete('');
+    return values;
+  }
+
   /**
    * Tickets that were alive in the range (opened by its end, and still unresolved — not resolved,
    * auto-resolved or closed — or updated after its start), in their current state: a ticket opened as P2 and raised to P1 is a P1 ticket.
