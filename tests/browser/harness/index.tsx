@@ -19,6 +19,7 @@ import {
   LoadingState,
   type PanelData,
   type PanelProps,
+  type ScopedVars,
 } from '@grafana/data';
 import {
   type BackendSrv,
@@ -94,8 +95,26 @@ const settings = {
 } as unknown as DataSourceInstanceSettings<NocaiOptions>;
 const datasource = new NocaiDataSource(settings);
 
+/**
+ * Grafana's template service as far as the data source uses it: `$name`, `${name}`, `${name:format}` and
+ * `[[name]]` become the variable's value from `scopedVars` (a list joined by commas, as the `csv` format the
+ * data source asks for does; All is `$__all`); an unknown name stays as written.
+ */
+function replaceVariables(value?: string, scopedVars?: ScopedVars): string {
+  return (value ?? '').replace(
+    /\$(\w+)|\$\{(\w+)(?::\w+)?\}|\[\[(\w+)\]\]/g,
+    (written: string, plain?: string, braced?: string, bracketed?: string) => {
+      const chosen = scopedVars?.[plain ?? braced ?? bracketed ?? '']?.value;
+      if (chosen === undefined) {
+        return written;
+      }
+      return Array.isArray(chosen) ? chosen.join(',') : String(chosen);
+    }
+  );
+}
+
 setBackendSrv({ fetch: fetchLikeGrafana } as unknown as BackendSrv);
-setTemplateSrv({ replace: (value?: string) => value ?? '' } as unknown as TemplateSrv);
+setTemplateSrv({ replace: replaceVariables } as unknown as TemplateSrv);
 setDataSourceSrv({ get: async () => datasource } as unknown as DataSourceSrv);
 
 async function queryTickets(): Promise<PanelData> {

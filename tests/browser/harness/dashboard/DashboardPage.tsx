@@ -17,6 +17,7 @@ import {
   type PanelData,
   type PanelProps,
   rangeUtil,
+  type ScopedVars,
   type TimeRange,
   type TimeZone,
 } from '@grafana/data';
@@ -66,6 +67,8 @@ interface ResolvedVariable {
   text: string;
   /** What queries use (see `variableQueryValue`). */
   queryValue: string;
+  /** The values chosen, or `$__all`. */
+  selected: string[];
 }
 
 interface LoadedDashboard {
@@ -220,13 +223,24 @@ async function loadDashboard(name: string, datasource: NocaiDataSource, width: n
   const range = rangeUtil.convertRawToRange(dashboard.time, timeZone);
   const resolved = await resolveVariables(dashboard.templating?.list ?? [], range);
   const variables = Object.fromEntries(resolved.map(({ variable, queryValue }) => [variable.name, queryValue]));
+  // The NOC AI data source interpolates through Grafana's template service: the harness's reads these.
+  const scopedVars: ScopedVars = Object.fromEntries(
+    resolved.map(({ variable, selected, text }) => [
+      variable.name,
+      { text, value: selected.includes(ALL_VALUE) ? ALL_VALUE : selected },
+    ])
+  );
   const panels = await Promise.all(
     dashboard.panels.map(async (panel): Promise<LoadedPanel> => {
       const box = panelBox(panel.gridPos, width);
       if (panel.type === 'row') {
         return { panel, box };
       }
-      return { panel, box, data: await queryPanel(panel, box, { range, timeZone, variables, datasource }) };
+      return {
+        panel,
+        box,
+        data: await queryPanel(panel, box, { range, timeZone, variables, scopedVars, datasource }),
+      };
     })
   );
   return { dashboard, timeZone, range, variables: resolved, panels };
@@ -254,7 +268,12 @@ async function resolveVariables(list: readonly VariableJson[], range: TimeRange)
     }
     const queryValue = variableQueryValue({ ...variable, selected, options });
     values[variable.name] = queryValue;
-    resolved.push({ variable, queryValue, text: selected.includes(ALL_VALUE) ? 'All' : selected.join(' + ') });
+    resolved.push({
+      variable,
+      queryValue,
+      selected,
+      text: selected.includes(ALL_VALUE) ? 'All' : selected.join(' + '),
+    });
   }
   return resolved;
 }
@@ -293,6 +312,7 @@ interface QueryContext {
   range: TimeRange;
   timeZone: TimeZone;
   variables: Record<string, string>;
+  scopedVars: ScopedVars;
   datasource: NocaiDataSource;
 }
 
@@ -317,7 +337,7 @@ async function queryPanel(panel: PanelJson, box: PanelBox, context: QueryContext
       interval,
       intervalMs,
       maxDataPoints: box.width,
-      scopedVars: {},
+      scopedVars: context.scopedVars,
       app: 'dashboard',
       startTime: Date.now(),
     } as unknown as DataQueryRequest<NocaiQuery>;
