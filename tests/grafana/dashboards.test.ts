@@ -200,9 +200,10 @@ describe('provisioned dashboards', () => {
         problems.push(...checkInfluxQuery(query, catalog).problems.map((p) => `${where}: ${p}`));
         // SHOW TAG VALUES ... WITH KEY = "x": x must be a tag, or the variable stays empty.
         const key = /WITH\s+KEY\s*=\s*"([^"]+)"/i.exec(query)?.[1];
-        const measurement = checkInfluxQuery(query, catalog).measurements[0];
-        if (key && !catalog.get(measurement)?.tags.has(key))
-          problems.push(`${where}: KEY "${key}" is not a tag of ${measurement}`);
+        for (const measurement of checkInfluxQuery(query, catalog).measurements) {
+          if (key && !catalog.get(measurement)?.tags.has(key))
+            problems.push(`${where}: KEY "${key}" is not a tag of ${measurement}`);
+        }
       }
       expect(problems).toEqual([]);
     }
@@ -502,6 +503,21 @@ describe('dashboard queries against a real influxd', () => {
       point('plc-hot', 'plc-01', 25, 0.9),
     ];
     await client.writeLines(database, points.map(toLineProtocol));
+  });
+
+  it('When a technician picks a host on Device health, then sensor devices (a PLC) are offered beside servers', async () => {
+    const deviceHealth = new Map(dashboards).get('device-health.json') as Dashboard;
+    const host = deviceHealth.templating?.list.find((v) => v.name === 'host') as Variable;
+    const at = toMs * 1000;
+    await client.writeLines(database, [
+      `system,host=hosp-01-srv-01 load1=0.5 ${at}`,
+      `sensors,host=fact-01-plc-02,site=fact-01,device_kind=plc temperature_c=41.5 ${at}`,
+      `sensors,host=hosp-01-srv-01,site=hosp-01,device_kind=server temperature_c=30 ${at}`,
+    ]);
+    const series = await run(deviceHealth, variableQuery(host));
+    // Grafana lists each value once, however many measurements name it.
+    const offered = new Set(series.flatMap((s) => s.rows.map((row) => String(row.value))));
+    expect([...offered].sort()).toEqual(['fact-01-plc-02', 'hosp-01-srv-01']);
   });
 
   it.each(dashboards)(

@@ -15,6 +15,15 @@ describe('checkInfluxQuery', () => {
     expect(check.variables).toEqual(['site']);
   });
 
+  it('When a query reads a list of measurements, then each is checked', () => {
+    const both = checkInfluxQuery('SHOW TAG VALUES FROM "system", "sensors" WITH KEY = "host"', catalog);
+    expect(both.measurements).toEqual(['system', 'sensors']);
+    expect(both.problems).toEqual([]);
+    expect(checkInfluxQuery('SHOW TAG VALUES FROM "system","sensor" WITH KEY = "host"', catalog).problems).toEqual([
+      'measurement "sensor" is not declared in contract/',
+    ]);
+  });
+
   it('When a query reads an undeclared measurement, then it says which one', () => {
     const check = checkInfluxQuery('SELECT mean("value") FROM "aiops_scores" WHERE $timeFilter', catalog);
     expect(check.problems).toEqual(['measurement "aiops_scores" is not declared in contract/']);

@@ -22,9 +22,11 @@ export function checkInfluxQuery(query: string, catalog: ReadonlyMap<string, Mea
   const text = query.replace(/'(?:[^'\\]|\\.)*'/g, "''");
 
   const measurements: string[] = [];
-  const fromClause = /\bFROM\s+(?:"((?:[^"\\]|\\.)+)"|([A-Za-z_]\w*))/gi;
-  for (const match of text.matchAll(fromClause)) {
-    measurements.push(match[1] ?? match[2]);
+  // FROM one measurement or a comma-separated list of them (SHOW TAG VALUES FROM "system", "sensors").
+  const name = /"((?:[^"\\]|\\.)+)"|([A-Za-z_]\w*)/g;
+  const fromClause = /\bFROM\s+(?:"(?:[^"\\]|\\.)+"|[A-Za-z_]\w*)(?:\s*,\s*(?:"(?:[^"\\]|\\.)+"|[A-Za-z_]\w*))*/gi;
+  for (const clause of text.matchAll(fromClause)) {
+    for (const match of clause[0].replace(/^FROM\s+/i, '').matchAll(name)) measurements.push(match[1] ?? match[2]);
   }
   if (measurements.length === 0) problems.push('names no measurement (no FROM clause)');
 
