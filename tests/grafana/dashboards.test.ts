@@ -520,6 +520,20 @@ describe('dashboard queries against a real influxd', () => {
     expect([...offered].sort()).toEqual(['fact-01-plc-02', 'hosp-01-srv-01']);
   });
 
+  it('When an operator picks a site on NOC triage, then a site with classified lines or a silent device but no ticket yet is offered', async () => {
+    const triage = new Map(dashboards).get('noc-triage.json') as Dashboard;
+    const site = triage.templating?.list.find((v) => v.name === 'site') as Variable;
+    const at = toMs * 1000;
+    await client.writeLines(database, [
+      `aiops_events,hostname=city-01-sw-01,site=city-01,class=network decision="noise" ${at}`,
+      `aiops_silences,host=hotel-01-ups-01,site=hotel-01,device_kind=ups,state=silent silent_s=600 ${at}`,
+      `aiops_tickets,site=hosp-01,status=open,priority=P1,department=it_ops ticket_id="T-1" ${at}`,
+    ]);
+    const series = await run(triage, variableQuery(site));
+    const offered = new Set(series.flatMap((s) => s.rows.map((row) => String(row.value))));
+    expect([...offered].sort()).toEqual(['city-01', 'hosp-01', 'hotel-01']);
+  });
+
   it.each(dashboards)(
     '%s: every InfluxQL query, variable and annotation runs on influxd as Grafana sends it',
     async (_file, dashboard) => {
