@@ -1,5 +1,9 @@
 import type { TicketHistoryRow } from '@nocai/contract';
-import { MedianMttrBaseline } from './baselineModels';
+import fc from 'fast-check';
+import { maskMessage } from '../domain/logs/masking';
+import { classifyByRules } from '../domain/triage/ruleClassifier';
+import type { LineInput } from '../pipeline/logStage';
+import { MedianMttrBaseline, ruleLineClassifier } from './baselineModels';
 
 const HOUR_MS = 3_600_000;
 const row = (i: number, hours: number, over: Partial<TicketHistoryRow> = {}): TicketHistoryRow => ({
@@ -67,5 +71,48 @@ describe('MedianMttrBaseline', () => {
     });
     const none = await new MedianMttrBaseline([]).predict(input('power', 'field_technicians'));
     expect(none.note).toBe('no ticket history: a default estimate (set NOCAI_TICKET_HISTORY)');
+  });
+});
+
+describe('ruleLineClassifier', () => {
+  /** What each line gets when classified on its own. */
+  const alone = (input: LineInput) => {
+    const verdict = classifyByRules(input);
+    return { ...verdict, explanation: verdict.topTokens.map((feature, i) => ({ feature, weight: 1 / (i + 1) })) };
+  };
+
+  it('When a page repeats lines that differ in what masking replaces, severity, appname or device kind, then each line gets the verdict it gets alone', async () => {
+    const base = { template: '', severity: 'err', appname: 'ups', deviceKind: 'ups', siteKind: 'hospital' };
+    const inputs: LineInput[] = [
+      { ...base, message: 'UPS on battery, load 41%' },
+      { ...base, message: 'UPS on battery, load 77%', maskedMessage: maskMessage('UPS on battery, load 77%') },
+      { ...base, message: 'UPS on battery, load 41%', severity: 'info' },
+      { ...base, message: 'temperature 41 C', deviceKind: 'sensor' },
+      { ...base, message: 'temperature 41 C', deviceKind: undefined },
+      { ...base, message: 'temperature 41 C', deviceKind: '' },
+      { ...base, message: 'link down on port 3', appname: 'kernel' },
+      { ...base, message: 'link down on port 3', appname: 'snmpd' },
+    ];
+    expect(await ruleLineClassifier.classifyBatch(inputs)).toEqual(inputs.map(alone));
+  });
+
+  it('When any page is generated, then each line gets the verdict it gets alone', async () => {
+    const part = (values: string[]) => fc.constantFrom(...values);
+    const line = fc.record({
+      message: fc.oneof(
+        part(['UPS on battery', 'link down', 'temperature high', 'fan 2 failed', 'login failed for root', 'ok']),
+        fc.string()
+      ),
+      template: fc.constant(''),
+      severity: part(['emerg', 'err', 'warning', 'notice', 'info', '', '3:x', '1']),
+      appname: part(['ups', 'kernel', 'sshd', '', '1:u', 'u1']),
+      deviceKind: fc.option(part(['sensor', 'ups', 'router', '', '-', '1:']), { nil: undefined }),
+    });
+    await fc.assert(
+      fc.asyncProperty(fc.array(line, { maxLength: 30 }), async (page) => {
+        expect(await ruleLineClassifier.classifyBatch(page)).toEqual(page.map(alone));
+      }),
+      { numRuns: 300 }
+    );
   });
 });
