@@ -5,7 +5,7 @@ import { MedianMttrBaseline } from '../services/baselineModels';
 import { TemplateMiner, type TemplateMinerState } from '../domain/logs/templateMiner';
 import type { SyslogLine } from '../domain/logs/syslogLine';
 import { ruleLineClassifier } from '../services/baselineModels';
-import { LogStage, type LogStageSource } from './logStage';
+import { LogStage, type LineClassifier, type LogStageSource } from './logStage';
 import { MemorySink, MemoryStore } from './memoryPorts';
 import { TriageStep, type TriageResult, type TriageState } from './triageStep';
 
@@ -66,12 +66,13 @@ class TroubledTriage extends TriageStep {
   }
 }
 
-function triageOver(): TroubledTriage {
+function triageOver(onRead?: (afterUs: number, toUs: number) => void): TroubledTriage {
   return new TroubledTriage({
     inventory: INVENTORY,
     // Every device reports every 10 s: the engine learns cadences from these.
     heartbeats: {
       read: async (afterUs, toUs) => {
+        onRead?.(afterUs, toUs);
         const beats: Heartbeat[] = [];
         for (let t = Math.ceil((afterUs + 1) / 10_000_000) * 10_000_000; t <= toUs; t += 10_000_000) {
           for (const d of INVENTORY.devices) {
@@ -90,7 +91,12 @@ function triageOver(): TroubledTriage {
 }
 
 /** With triage, the lines are two minutes apart: long enough for holds, silences and tickets. */
-function stageOver(sink: MemorySink, store: MemoryStore, triage?: TriageStep): LogStage<TemplateMinerState> {
+function stageOver(
+  sink: MemorySink,
+  store: MemoryStore,
+  triage?: TriageStep,
+  classifier: LineClassifier = ruleLineClassifier
+): LogStage<TemplateMinerState> {
   const spacingUs = triage ? 120_000_000 : 1_000_000;
   const spanMs = (lines(spacingUs).length * spacingUs) / 1000 + 60_000;
   return new LogStage<TemplateMinerState>({
@@ -100,7 +106,7 @@ function stageOver(sink: MemorySink, store: MemoryStore, triage?: TriageStep): L
     sink,
     store,
     clock: { nowMs: () => T0_US / 1000 + spanMs },
-    classifier: ruleLineClassifier,
+    classifier,
     createMiner: (state) => (state ? TemplateMiner.fromJSON(state) : new TemplateMiner()),
     options: { batchSize: 3, settleMs: 0, startLookbackMs: spanMs, idleAdvanceMs: 60_000 },
   });
@@ -178,5 +184,30 @@ describe('LogStage', () => {
     const calm = new MemorySink();
     await drain(stageOver(calm, new MemoryStore()));
     expect(byTime(sink)).toEqual(byTime(calm));
+  });
+
+  it('When a tick reads its own page, then the heartbeats of its incident step are read while the page is classified, each window once', async () => {
+    const log: string[] = [];
+    const windows: Array<[number, number]> = [];
+    const triage = triageOver((afterUs, toUs) => {
+      log.push('heartbeats');
+      windows.push([afterUs, toUs]);
+    });
+    const classifier: LineClassifier = {
+      classifyBatch: async (inputs) => {
+        log.push('classify');
+        return ruleLineClassifier.classifyBatch(inputs);
+      },
+    };
+    const sink = new MemorySink();
+    await drain(stageOver(sink, new MemoryStore(), triage, classifier));
+
+    // The first tick has no page prepared ahead: its heartbeats are asked for before it classifies.
+    expect(log.slice(0, 2)).toEqual(['heartbeats', 'classify']);
+    const sorted = [...windows].sort((a, b) => a[0] - b[0]);
+    for (let i = 1; i < sorted.length; i++) expect(sorted[i][0]).toBeGreaterThanOrEqual(sorted[i - 1][1]);
+    const calm = new MemorySink();
+    await drain(stageOver(calm, new MemoryStore(), triageOver()));
+    expect(inOrder(sink.points)).toEqual(inOrder(calm.points));
   });
 });

@@ -145,6 +145,14 @@ export class LogStage<MinerState> {
       if (fresh.length === 0 && lines.length >= options.batchSize) {
         throw tooManyAtOneInstant(options.batchSize, state.watermarkUs);
       }
+      // The incident step's heartbeats, over the window its run will take (from where the engine
+      // stands, or just before the first line, to the last), are read while the page is mined and
+      // classified, as the lookahead reads the next page's: following live syslog, a tick mostly
+      // finds no prepared page (issue 13).
+      if (fresh.length > 0) {
+        const fromUs = state.triage?.engineUs ?? fresh[0].timeUs - 1;
+        this.deps.triage?.prefetchHeartbeats(fromUs, Math.max(fromUs, fresh[fresh.length - 1].timeUs));
+      }
       // A miner that saw lines of a batch that was never committed must not be reused: it is rebuilt
       // from the committed state so that a replay reproduces the same templates and ids.
       const miner = this.miner ?? this.deps.createMiner(state.miner);
