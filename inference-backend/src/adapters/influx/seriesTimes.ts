@@ -23,17 +23,27 @@ interface RawAnswer {
 }
 
 /** The series of each statement; an `error` of the answer or of a statement is returned as such. */
-export function parseSeriesTimes(text: string): {
+export function parseSeriesTimes(text: string): SeriesTimesAnswer {
+  return seriesTimesOf(new Reader(text).document(), (s) => (s as RawSeries)[TIMES]);
+}
+
+/** The answer of a times-only read: the series of each statement, or the errors InfluxDB gave. */
+export interface SeriesTimesAnswer {
   error?: string;
   results: Array<{ error?: string; series: TimeSeries[] }>;
-} {
-  const reader = new Reader(text);
-  const answer = reader.document() as RawAnswer;
+}
+
+/**
+ * An answer to /query decoded as a value (from JSON or MessagePack) as `SeriesTimesAnswer`: each
+ * series' times are `read(series)` when the decoder took them out already, else the time column of
+ * its `values`, each as Number() makes it.
+ */
+export function seriesTimesOf(answer: unknown, read: (series: object) => number[] | undefined): SeriesTimesAnswer {
   if (typeof answer !== 'object' || answer === null || Array.isArray(answer)) throw new SyntaxError('not an object');
-  const results = Array.isArray(answer.results) ? (answer.results as unknown[]) : [];
+  const { error, results } = answer as RawAnswer;
   return {
-    error: typeof answer.error === 'string' ? answer.error : undefined,
-    results: results.map((result) => {
+    error: typeof error === 'string' ? error : undefined,
+    results: (Array.isArray(results) ? (results as unknown[]) : []).map((result) => {
       const r = (result ?? {}) as { error?: unknown; series?: unknown };
       const series = Array.isArray(r.series) ? (r.series as RawSeries[]) : [];
       return {
@@ -41,7 +51,7 @@ export function parseSeriesTimes(text: string): {
         series: series.map((s) => ({
           name: typeof s.name === 'string' ? s.name : '',
           tags: (s.tags ?? {}) as Record<string, string>,
-          times: s[TIMES] ?? timesOf(s.columns, s.values),
+          times: read(s) ?? timesOf(s.columns, s.values),
         })),
       };
     }),
@@ -62,7 +72,7 @@ interface RawSeries {
 function timesOf(columns: unknown, values: unknown): number[] {
   const at = Array.isArray(columns) ? columns.indexOf('time') : -1;
   if (at < 0 || !Array.isArray(values)) return [];
-  return values.map((row) => Number((row as unknown[])[at]));
+  return values.map((row) => Number(Array.isArray(row) ? (row as unknown[])[at] : undefined));
 }
 
 const QUOTE = 0x22;
