@@ -70,7 +70,7 @@ export interface TicketComment {
 /** The change that produced a ticket state: what, who and when. */
 export interface TicketChange {
   kind: TicketChangeKind;
-  /** A Grafana login, `unknown`, or `nocai` (the backend) / `grafana` (an alert) for machine changes. */
+  /** A Grafana login or the calling token's name (as the audit trail has it), or `nocai` (the backend) / `grafana` (an alert) for machine changes. */
   by: string;
   atMs: number;
   /** "status open → acknowledged; assignee → team:network_ops". */

@@ -206,4 +206,31 @@ describe('audit trail of ticket changes against a real influxd', () => {
       entries.map((e) => [e.before, e.after])
     );
   });
+
+  it('When a complaint names a reporter other than its sender, then the ticket is opened by the sender, as audited, and names the reporter', async () => {
+    const filed = await call('/api/complaints', {
+      method: 'POST',
+      user: 'alice',
+      body: JSON.stringify({ text: 'Nurse call buttons on ward 4 do nothing', reporter: 'the-ceo' }),
+    });
+    expect(filed.status).toBe(201);
+    const ticket = await ticketOf(filed);
+    expect(ticket.change).toMatchObject({ by: 'alice', summary: 'opened from a complaint reported by the-ceo' });
+    const history = (await (await call(`/api/tickets/${ticket.id}/history`)).json()) as {
+      history: Array<{ by: string }>;
+    };
+    expect(history.history.map((h) => h.by)).toEqual(['alice']);
+
+    // Through the token alone, no person named: the token's name, not "unknown".
+    const anonymous = await ticketOf(
+      await call('/api/complaints', { method: 'POST', body: JSON.stringify({ text: 'Lift 2 stuck on floor 3' }) })
+    );
+    expect(anonymous.change).toMatchObject({ by: 'bootstrap', summary: 'opened from a complaint' });
+
+    const { entries } = await auditPage('?action=ticket.complaint');
+    expect(entries.slice(-2).map((e) => [e.actor, e.target])).toEqual([
+      ['alice', `ticket:${ticket.id}`],
+      ['bootstrap', `ticket:${anonymous.id}`],
+    ]);
+  });
 });

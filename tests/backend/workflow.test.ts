@@ -75,7 +75,7 @@ describe('ticket workflow API against a real influxd', () => {
 
     const stored = await points(ticket.id);
     expect(stored.map((p) => [p.status, p.change, p.version, p.changed_by])).toEqual([
-      ['open', 'opened', 1, 'unknown'],
+      ['open', 'opened', 1, 'bootstrap'],
       ['acknowledged', 'status', 2, 'alice'],
       ['acknowledged', 'assigned', 3, 'alice'],
       ['acknowledged', 'corrected', 4, 'alice'],

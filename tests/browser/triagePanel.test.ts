@@ -180,7 +180,7 @@ describe('triage panel in a real browser', () => {
       `SELECT "status", "change", "version", "assignee", "department", "changed_by" FROM aiops_tickets WHERE ticket_id = '${ticket.id}' ORDER BY time ASC`
     );
     expect(series.rows.map((p) => [p.change, p.status, p.assignee, p.department, p.changed_by])).toEqual([
-      ['opened', ticket.status, '', ticket.department, 'unknown'],
+      ['opened', ticket.status, '', ticket.department, 'bootstrap'],
       ['status', 'acknowledged', '', ticket.department, 'admin'],
       ['assigned', 'acknowledged', 'team:security', ticket.department, 'admin'],
       ['corrected', 'acknowledged', 'team:security', department, 'admin'],

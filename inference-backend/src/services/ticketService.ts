@@ -184,7 +184,11 @@ export class TicketService {
     return updated;
   }
 
-  /** `user` is who sent it (the API caller, with its `role`); without one, the reporter it names. */
+  /**
+   * `user` is who sent it (the API caller, with its `role`); without one, the reporter it names.
+   * The ticket's opening is recorded under that sender, as the audit entry is; a reporter named
+   * beside another sender (an ITSM token filing for one of its users) is kept in the summary.
+   */
   async fromComplaint(
     request: ComplaintRequest,
     user?: string,
@@ -202,15 +206,14 @@ export class TicketService {
       openedAtMs: nowMs,
       ...place,
     });
+    const actor = user ?? request.reporter ?? 'unknown';
+    const reporter = request.reporter?.trim();
+    const summary =
+      reporter && reporter !== actor ? `opened from a complaint reported by ${reporter}` : 'opened from a complaint';
     const [saved] = await this.deps.tickets.save([
-      nextState(
-        ticket,
-        {},
-        { kind: 'opened', summary: 'opened from a complaint' },
-        this.actor(request.reporter ?? 'unknown')
-      ),
+      nextState(ticket, {}, { kind: 'opened', summary }, this.actor(actor)),
     ]);
-    const sender = { actor: user ?? request.reporter ?? 'unknown', role, from };
+    const sender = { actor, role, from };
     await this.audited('ticket.complaint', sender, undefined, saved);
     return saved;
   }
