@@ -126,6 +126,20 @@ describe('list filters with several values, against a real influxd', () => {
     });
   });
 
+  it('When a filter is given twice instead of as a list, then the list is refused with 400 naming it and saying how to list values', async () => {
+    const twice = (name: string) =>
+      `${name} is given more than once: give it once, with a comma-separated list for several values (${name}=a,b)`;
+    expect(await refusal('/api/tickets?status=open&status=resolved')).toEqual({
+      status: 400,
+      message: twice('status'),
+    });
+    expect(await refusal(`/api/events?from=${from}&from=now-1d`)).toEqual({ status: 400, message: twice('from') });
+    expect(await refusal('/api/series/anomalies?host=srv-1&host=srv-3')).toEqual({
+      status: 400,
+      message: twice('host'),
+    });
+  });
+
   it('When events are asked for two hosts or two classes, then the events of either come back, newest first', async () => {
     const byHost = await ok<{ events: ClassifiedEvent[] }>(`/api/events?host=srv-1,srv-3&from=${from}`);
     expect(byHost.events.map((e) => e.hostname)).toEqual(['srv-3', 'srv-1']);

@@ -170,7 +170,7 @@ export function createApp(deps: AppDeps): express.Express {
     res.json(whoami(callerOf(res)));
   });
   api.get('/events', viewer, async (req, res) => {
-    const query = parse(eventsQuerySchema(deps.clock.nowMs()), req.query);
+    const query = parseQuery(eventsQuerySchema(deps.clock.nowMs()), req.query);
     res.json({ events: await deps.events.find(query, deps.clock.nowMs()) });
   });
   api.get('/series/:kind', viewer, async (req, res) => {
@@ -178,7 +178,7 @@ export function createApp(deps: AppDeps): express.Express {
     if (!isSeriesKind(kind)) {
       throw new NotFoundError(`no series ${kind.slice(0, 64)}: use one of ${SERIES_KINDS.join(', ')}`);
     }
-    const query = toSeriesQuery(parse(seriesQuerySchema(kind, deps.clock.nowMs()), req.query));
+    const query = toSeriesQuery(parseQuery(seriesQuerySchema(kind, deps.clock.nowMs()), req.query));
     res.json(await deps.series.find(kind, query, deps.clock.nowMs()));
   });
   api.get('/values/:tag', viewer, async (req, res) => {
@@ -198,7 +198,7 @@ export function createApp(deps: AppDeps): express.Express {
     res.json({ tag, values } satisfies PlaceValues);
   });
   api.get('/tickets', viewer, async (req, res) => {
-    res.json(await deps.tickets.list(parse(ticketsQuerySchema(deps.clock.nowMs()), req.query)));
+    res.json(await deps.tickets.list(parseQuery(ticketsQuerySchema(deps.clock.nowMs()), req.query)));
   });
   api.get('/tickets/:id', viewer, async (req, res) => {
     const detail = await deps.tickets.detail(ticketId(req.params.id));
@@ -298,6 +298,22 @@ export function parse<S extends z.ZodType>(schema: S, input: unknown): z.infer<S
     throw new BadRequestError(`${where}${issue.message}`);
   }
   return result.data;
+}
+
+/**
+ * A list's query string through its schema. A parameter given twice (`status=open&status=resolved`)
+ * reaches it as an array, which the schema would refuse as "Invalid input" (for `from`, saying
+ * nothing more): it is refused naming the parameter and how to ask for several values.
+ */
+export function parseQuery<S extends z.ZodType>(schema: S, query: Request['query']): z.infer<S> {
+  for (const [name, value] of Object.entries(query)) {
+    if (typeof value === 'string') continue;
+    const shown = name.slice(0, 64);
+    throw new BadRequestError(
+      `${shown} is given more than once: give it once, with a comma-separated list for several values (${shown}=a,b)`
+    );
+  }
+  return parse(schema, query);
 }
 
 function requestMetrics(metrics: Metrics) {
