@@ -18,8 +18,15 @@ describe('nocai setup, as the compose stack runs it before the backend', () => {
     expect(first.code).toBe(0);
     expect(first.output).toMatch(/trained 6 models/);
     for (const name of Object.values(SERVED_MODELS)) {
-      const aliases = JSON.parse(readFileSync(join(dir, 'models', name, 'aliases.json'), 'utf8')) as { champion?: string };
+      const aliases = JSON.parse(readFileSync(join(dir, 'models', name, 'aliases.json'), 'utf8')) as {
+        champion?: string;
+      };
       expect([name, typeof aliases.champion]).toEqual([name, 'string']);
+      // The manifest names the registry version it is stored as: tickets say mttr@v1, as GET /api/models does.
+      const manifest = JSON.parse(
+        readFileSync(join(dir, 'models', name, String(aliases.champion), 'manifest.json'), 'utf8')
+      ) as { version?: string };
+      expect([name, manifest.version]).toEqual([name, aliases.champion]);
     }
     expect(existsSync(join(dir, 'training', 'history', 'tickets.jsonl'))).toBe(true);
 
@@ -42,7 +49,12 @@ describe('nocai setup, as the compose stack runs it before the backend', () => {
       LOG_LEVEL: 'warn',
     });
     try {
-      await waitFor(async () => (/NOCAI_TICKET_HISTORY/.test(proc.output()) && /NOCAI_INVENTORY/.test(proc.output()) ? true : undefined), 30_000, 'warnings');
+      await waitFor(
+        async () =>
+          /NOCAI_TICKET_HISTORY/.test(proc.output()) && /NOCAI_INVENTORY/.test(proc.output()) ? true : undefined,
+        30_000,
+        'warnings'
+      );
       const output = proc.output();
       expect(output).toMatch(/no NOCAI_MODELS_DIR: .*rules.*nocai setup/);
       expect(output).toMatch(/no NOCAI_INVENTORY: .*set NOCAI_INVENTORY/);

@@ -44,7 +44,8 @@ export async function trainDefaultModelSet(
   const mttrVersion = 'v1';
   const mttr = await trainDefaultMttr(
     join(simDir, 'history', 'tickets.jsonl'),
-    join(modelsDir, SERVED_MODELS.mttr, mttrVersion)
+    join(modelsDir, SERVED_MODELS.mttr, mttrVersion),
+    mttrVersion
   );
   await setAlias(modelsDir, SERVED_MODELS.mttr, 'champion', mttrVersion);
   say(

@@ -107,13 +107,18 @@ describe('MTTR model served by onnxruntime', () => {
     await writeFile(history, ticketsToJsonl(simulatedTickets(7, 120)));
     const progress: number[] = [];
 
-    const trained = await trainDefaultMttr(history, join(dir, 'demo'), (built, total) => progress.push(built / total));
+    const trained = await trainDefaultMttr(history, join(dir, 'demo'), 'v1', (built, total) =>
+      progress.push(built / total)
+    );
 
     expect(progress[progress.length - 1]).toBe(1);
     expect(progress.length).toBe(2 * trained.bundle.model.manifest.hyperParameters.nTrees);
     const served = await OnnxMttrModel.load(join(dir, 'demo'));
     const [prediction] = await served.predict([mttrInputOf(simulatedTickets(7, 2)[0])]);
     expect(prediction.p50Seconds).toBeGreaterThan(60);
+    // The registry version it is stored as, which tickets name (mttr@v1) and production accuracy matches to the champion.
+    expect(served.version).toBe('v1');
+    expect(prediction.modelVersion).toBe('v1');
     expect(trained.report.holdout.rows).toBeGreaterThan(0);
     await served.release();
   });

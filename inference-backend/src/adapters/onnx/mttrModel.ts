@@ -182,16 +182,19 @@ export interface TrainedMttr {
 /**
  * The demo's training step: a ticket history file (history/tickets.jsonl of `nocai simulate`, or
  * one with `nocai labels` rows appended) in, a model folder out; rows the backend auto-resolved
- * are left out (counted in the manifest). `onProgress` is called once per tree built.
+ * are left out (counted in the manifest). `version` is the registry version the folder holds
+ * (`v1`): the manifest carries it, so tickets name the model `mttr@v1` as the registry does and
+ * its production accuracy is the champion's. `onProgress` is called once per tree built.
  */
 export async function trainDefaultMttr(
   ticketsJsonlPath: string,
   outDir: string,
+  version: string,
   onProgress?: (treesBuilt: number, treesTotal: number) => void
 ): Promise<TrainedMttr> {
   const rows = await loadTicketHistory(ticketsJsonlPath);
   const started = performance.now();
-  const { model, report } = trainMttrModel(rows, { onProgress });
+  const { model, report } = trainMttrModel(rows, { version, onProgress });
   const trainingMs = performance.now() - started;
   const bundle = await writeMttrBundle(outDir, model);
   // The drift stage's reference: the tickets people resolved, the rows the trees learnt from.
