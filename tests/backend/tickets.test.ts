@@ -183,6 +183,28 @@ describe('tickets API against a real influxd', () => {
     const hostileId = await backend.call(`/api/tickets/${encodeURIComponent("x' OR '1'='1")}`);
     expect(hostileId.status).toBe(400);
   });
+
+  it('When a body is sent as a form or as text instead of JSON, then the API answers 415 saying to send JSON and stores nothing', async () => {
+    const before = ((await (await backend.call('/api/tickets?limit=1')).json()) as { total: number }).total;
+    // What curl -d 'text=…' sends, and a JSON text sent without its content type.
+    for (const [path, contentType, body] of [
+      ['/api/complaints', 'application/x-www-form-urlencoded', 'text=Printer+offline+on+ward+3'],
+      ['/api/complaints', 'text/plain', JSON.stringify({ text: 'Printer offline on ward 3' })],
+      ['/api/alerts/grafana', 'text/plain', JSON.stringify({ status: 'firing', alerts: [] })],
+    ]) {
+      const res = await backend.call(path, { method: 'POST', headers: { 'Content-Type': contentType }, body });
+      expect([path, res.status]).toEqual([path, 415]);
+      expect(((await res.json()) as { error: { code: string; message: string } }).error).toEqual({
+        code: 'unsupported_media_type',
+        message: `the request body must be JSON, sent with Content-Type: application/json (it came as ${contentType})`,
+      });
+    }
+    const after = ((await (await backend.call('/api/tickets?limit=1')).json()) as { total: number }).total;
+    expect(after).toBe(before);
+    // An empty body is no body in another format: the route's own check answers.
+    const empty = await backend.call('/api/complaints', { method: 'POST', headers: { 'Content-Length': '0' } });
+    expect(empty.status).toBe(400);
+  });
 });
 
 describe('why a ticket takes the time it does, with a trained MTTR champion, against a real influxd', () => {

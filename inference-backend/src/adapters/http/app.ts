@@ -137,7 +137,7 @@ export function createApp(deps: AppDeps): express.Express {
     '/api/alerts/grafana',
     authenticate(deps.auth, { webhook: true }),
     requireRole('operator'),
-    express.json({ limit: '1mb' }),
+    jsonBody('1mb'),
     async (req, res) => {
       // The alert's changes are Grafana's; the sender (which token) is kept as where they came from.
       const from = `webhook:${callerOf(res).name}`;
@@ -162,7 +162,7 @@ export function createApp(deps: AppDeps): express.Express {
     api.use(perCallerRateLimit(deps.limits.rateLimitPerMinute, deps.limits.clock ?? { nowMs: () => Date.now() }));
   }
   // Bodies up to 1 MB; a model upload parses its own larger body, after its admin check.
-  const json = express.json({ limit: '1mb' });
+  const json = jsonBody('1mb');
   api.use((req, res, next) =>
     req.method === 'POST' && req.path === MODEL_IMPORT_ROUTE ? next() : json(req, res, next)
   );
@@ -298,6 +298,32 @@ export function parse<S extends z.ZodType>(schema: S, input: unknown): z.infer<S
     throw new BadRequestError(`${where}${issue.message}`);
   }
   return result.data;
+}
+
+/**
+ * express.json, and a body in another format refused naming the format: express.json leaves a form
+ * or a text body unread, and the route's schema then answered "Invalid input: expected object,
+ * received undefined" (curl -d without -H 'Content-Type: application/json' sends a form).
+ */
+function jsonBody(limit: string): express.RequestHandler {
+  const json = express.json({ limit });
+  return (req, res, next) =>
+    json(req, res, (error?: unknown) => {
+      if (error !== undefined) return next(error);
+      // An empty body (Content-Length: 0, a POST that sends nothing) is no body in another format.
+      const empty = req.get('content-length') === '0';
+      if (req.body === undefined && !empty && req.is('application/json') === false) {
+        const type = (req.get('content-type') ?? 'no Content-Type').slice(0, 64);
+        return next(
+          new AppError(
+            `the request body must be JSON, sent with Content-Type: application/json (it came as ${type})`,
+            415,
+            'unsupported_media_type'
+          )
+        );
+      }
+      next();
+    });
 }
 
 /**
