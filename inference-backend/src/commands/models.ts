@@ -21,6 +21,7 @@ import {
 import type { ChangeContext, ChangeResult, ModelDescription, VersionDescription } from '../adapters/registry/lifecycle';
 import { processIo } from './commandInput';
 import type { CommandIo } from './commandInput';
+import { table } from './textTable';
 
 /**
  * `nocai models`: the registry from the command line (list, show, promote, rollback, archive),
@@ -84,20 +85,6 @@ export function headlineFigures(metrics: unknown): string {
       return `${key} ${Number.isInteger(value) ? value : value.toFixed(3)}`;
     })
     .join(' ');
-}
-
-function table(rows: string[][]): string {
-  const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
-  return (
-    rows
-      .map((r) =>
-        r
-          .map((cell, c) => cell.padEnd(widths[c]))
-          .join('  ')
-          .trimEnd()
-      )
-      .join('\n') + '\n'
-  );
 }
 
 const createdByText = (v: VersionDescription) => {

@@ -7,9 +7,19 @@ import type { AuditSink } from '../domain/audit/audit';
 import { isRole, ROLES, type Role } from '../domain/security/roles';
 import { parseLifetime, TokenInputError, type ApiTokenView } from '../domain/security/tokens';
 import { processIo, type CommandIo } from './commandInput';
+import { table } from './textTable';
 
 export type TokensRequest =
-  | { action: 'create'; stateDir: string; tokensDir?: string; name: string; role: Role; expires: string; grafana?: boolean; json?: boolean }
+  | {
+      action: 'create';
+      stateDir: string;
+      tokensDir?: string;
+      name: string;
+      role: Role;
+      expires: string;
+      grafana?: boolean;
+      json?: boolean;
+    }
   | { action: 'list'; stateDir: string; tokensDir?: string; json?: boolean }
   | { action: 'revoke'; stateDir: string; tokensDir?: string; id: string; json?: boolean };
 
@@ -24,9 +34,11 @@ function cliChanger(): TokenChanger {
   return { actor, role: 'admin', from: 'cli' };
 }
 
-function tokenLine(t: ApiTokenView): string {
+const TOKEN_COLUMNS = ['ID', 'STATUS', 'ROLE', 'GRAFANA', 'CREATED', 'EXPIRES', 'NAME'];
+
+function tokenCells(t: ApiTokenView): string[] {
   const expires = t.expiresAt ?? 'never';
-  return [t.id, t.status, t.role, t.grafana ? 'grafana' : '-', t.createdAt, expires, printable(t.name, 64)].join('  ');
+  return [t.id, t.status, t.role, t.grafana ? 'grafana' : '-', t.createdAt, expires, printable(t.name, 64)];
 }
 
 /**
@@ -59,7 +71,7 @@ export async function runTokens(request: TokensRequest, io: CommandIo = processI
         const tokens = await store.list();
         if (request.json) io.stdout(`${JSON.stringify({ tokens }, null, 2)}\n`);
         else if (tokens.length === 0) io.stdout('no tokens (NOCAI_API_TOKEN is the bootstrap admin token)\n');
-        else io.stdout(`ID  STATUS  ROLE  GRAFANA  CREATED  EXPIRES  NAME\n${tokens.map(tokenLine).join('\n')}\n`);
+        else io.stdout(table([TOKEN_COLUMNS, ...tokens.map(tokenCells)]));
         return 0;
       }
       case 'revoke': {
@@ -101,7 +113,9 @@ export function registerTokens(program: Command): void {
       .default('.state');
   // Sharded replicas share one tokens folder (NOCAI_TOKENS_DIR), each keeping its own audit trail.
   const tokensDir = () =>
-    new Option('--tokens-dir <folder>', 'where tokens.json is kept, when not in the state folder').env('NOCAI_TOKENS_DIR');
+    new Option('--tokens-dir <folder>', 'where tokens.json is kept, when not in the state folder').env(
+      'NOCAI_TOKENS_DIR'
+    );
   const exit = async (request: TokensRequest) => {
     process.exitCode = await runTokens(request);
   };
