@@ -99,6 +99,24 @@ describe('TicketIndex', () => {
     expect(ids.sort()).toEqual(['seen', 'working']);
   });
 
+  it('When a ticket resolved before the range gets a verdict, a comment or its close in the range, then it is still left out', () => {
+    const index = new TicketIndex();
+    const resolvedLongAgo = { openedAtMs: 10 * DAY, resolvedAtMs: 11 * DAY, updatedAtMs: 120 * DAY };
+    index.put(ticket('judged', { ...resolvedLongAgo, status: 'auto_resolved' }), 1);
+    index.put(ticket('closed-late', { ...resolvedLongAgo, status: 'closed' }), 2);
+    index.put(
+      ticket('resolved-in-range', {
+        openedAtMs: 10 * DAY,
+        resolvedAtMs: 60 * DAY,
+        updatedAtMs: 120 * DAY,
+        status: 'resolved',
+      }),
+      3
+    );
+    const ids = index.list({ ...query, from: 50 * DAY, to: 150 * DAY }, 300 * DAY).tickets.map((t) => t.id);
+    expect(ids).toEqual(['resolved-in-range']);
+  });
+
   describe('retention', () => {
     const clockAt = (start: number) => {
       const clock = { ms: start, nowMs: () => clock.ms };

@@ -93,7 +93,7 @@ export class TicketIndex {
 
   /**
    * Tickets that were alive in the range (opened by its end, and still unresolved — not resolved,
-   * auto-resolved or closed — or updated after its start), in their current state: a ticket opened as P2 and raised to P1 is a P1 ticket.
+   * auto-resolved or closed — or resolved after its start; without a resolution time, updated after it), in their current state: a ticket opened as P2 and raised to P1 is a P1 ticket.
    * P1 first, then oldest first.
    */
   list(query: TicketsQuery, nowMs: number): TicketsPage {
@@ -106,7 +106,9 @@ export class TicketIndex {
     let total = 0;
     for (const { ticket: t } of this.byId.values()) {
       if (t.openedAtMs > toMs) continue;
-      if (isDoneStatus(t.status) && t.updatedAtMs < fromMs) continue;
+      // A done ticket was alive until it was resolved: a verdict, comment or close given later is no
+      // activity of the fault, and does not bring a ticket of last week into the last hour.
+      if (isDoneStatus(t.status) && (t.resolvedAtMs ?? t.updatedAtMs) < fromMs) continue;
       // Each filter is a list of values, any of which matches.
       if (query.status && !query.status.includes(t.status)) continue;
       if (query.site && !query.site.includes(t.site)) continue;
