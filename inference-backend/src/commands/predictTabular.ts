@@ -1,10 +1,10 @@
-import { printablePath, readTableFile, toCsvRow } from '../adapters/files/csv';
+import { printable, printablePath, readTableFile, toCsvRow } from '../adapters/files/csv';
 import { OnnxTabularModel } from '../adapters/onnx/tabularModel';
 import type { TabularOutputs } from '../adapters/onnx/tabularModel';
 import { listModels, loadModel, readAliases } from '../adapters/registry/modelRegistry';
 import type { RegistryManifest } from '../domain/mlops/manifest';
 import { buildFeatures, inputColumns, TabularDataError } from '../domain/mlops/tabularFeatures';
-import { isTabularManifest } from '../domain/mlops/tabularModel';
+import { isTabularManifest, positiveLabelIndex } from '../domain/mlops/tabularModel';
 import type { TabularManifest } from '../domain/mlops/tabularModel';
 import { inputErrorMessage, isInputError, processIo, TrainInputError } from './commandInput';
 import type { CommandIo } from './commandInput';
@@ -49,14 +49,14 @@ function outputCells(manifest: TabularManifest, outputs: TabularOutputs, row: nu
   // The argmax of the probabilities: the graph has no label output to trust or distrust.
   let best = 0;
   for (let k = 1; k < K; k++) if (p[k] > p[best]) best = k;
-  const shown = K === 2 ? p[1] : p[best];
+  const shown = K === 2 ? p[positiveLabelIndex(manifest)] : p[best];
   return [manifest.labels[best], shown.toFixed(4)];
 }
 
 /**
  * `nocai predict` for tabular models: the input's rows in order, each followed by
  * `predicted_<target>` and, for a number, `<target>_p10` and `<target>_p90`; for two classes,
- * `<target>_probability` (of the second label, `positiveLabel` in the manifest); for more,
+ * `<target>_probability` (of the manifest's `positiveLabel`, named on stderr); for more,
  * `<target>_confidence`. Windows are computed from the rows given, per group in order.
  */
 export async function runPredictTabular(flags: TabularPredictFlags, io: CommandIo = processIo): Promise<number> {
@@ -86,6 +86,14 @@ export async function runPredictTabular(flags: TabularPredictFlags, io: CommandI
         throw error;
       }
       results.push(await model.run(matrix));
+    }
+    // Which class a probability is of is not in the CSV: said once per model, where a person reads it.
+    for (const { manifest } of models) {
+      if (manifest.kind !== 'tabular_classifier' || manifest.labels.length !== 2) continue;
+      const label = manifest.labels[positiveLabelIndex(manifest)];
+      io.stderr(
+        `nocai predict: ${printable(manifest.target)}_probability is the probability that ${printable(manifest.target)} is "${printable(label)}".\n`
+      );
     }
     const kept = flags.id ? [flags.id] : table.columns;
     const header = [...kept, ...models.flatMap((m) => outputColumns(m.manifest))];

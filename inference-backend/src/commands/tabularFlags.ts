@@ -44,6 +44,7 @@ export interface TabularTrainOptionValues {
   windows?: number[];
   normalizeBy?: string;
   segment?: string;
+  positive?: string;
 }
 
 const TABULAR_HELP = `
@@ -56,6 +57,8 @@ up to and including the row. 3-fold cross-validation (group folds with --group, 
 regression), and whether to z-score the numeric features within each level of --normalize-by.
 Classes get calibrated probabilities; numbers get a P10–P90 interval (split-conformal offsets of
 out-of-fold residuals). OUT/report.json has held-out figures, per level of --segment too.
+With two classes, predict writes <target>_probability: the probability of --positive, by
+default of 1, true or yes against 0, false or no, else of the rarer class; train says which.
 A --features column empty in every row is refused (exit code 2); one holding a single value is
 left out of the model, and predict does not ask for it. Rows with no target (empty, NA, N/A, NaN,
 null, None) are not learned from and are counted on stderr.
@@ -83,6 +86,10 @@ export function addTabularTrainOptions(command: Command): Command {
     )
     .option('--normalize-by <column>', 'let the CV z-score numeric features within each level of this column')
     .option('--segment <column>', 'held-out figures per level of this column in report.json')
+    .option(
+      '--positive <class>',
+      'two classes: the one whose probability predict writes (default: yes/1/true, else the rarer)'
+    )
     .addHelpText('after', TABULAR_HELP);
 }
 
@@ -107,7 +114,12 @@ const TABULAR_ONLY = [
   'windows',
   'normalizeBy',
   'segment',
+  'positive',
 ] as const;
+/** Whether any flag of a tabular target is given (they make no sense for text models). */
+export function tabularFlagsGiven(options: TabularTrainOptionValues): boolean {
+  return TABULAR_ONLY.some((key) => options[key] !== undefined);
+}
 const flagName = (key: string) => `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
 
 /**

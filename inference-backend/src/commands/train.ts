@@ -39,7 +39,7 @@ import {
   withInputLimits,
 } from './commandInput';
 import type { CommandIo } from './commandInput';
-import { addTabularTrainOptions, runTabularTrainCommand } from './tabularFlags';
+import { addTabularTrainOptions, runTabularTrainCommand, tabularFlagsGiven } from './tabularFlags';
 import type { TabularTrainOptionValues } from './tabularFlags';
 
 // Defined here first; commands import them from ./commandInput, so that none loads the trainer.
@@ -583,9 +583,10 @@ export function registerTrain(program: Command): void {
   addTabularTrainOptions(command).action(async (_options: unknown, cmd: Command) => {
     const options = cmd.opts<Omit<TrainFlags, 'text'> & { text?: string[] } & TabularTrainOptionValues>();
     const { text } = options;
-    // Text models with --text; a tabular target (issue 10) otherwise.
+    // Text models with --text; a tabular target (issue 10) otherwise, which also refuses a tabular
+    // flag given beside --text without --target rather than leave it unread.
     process.exitCode =
-      text !== undefined && options.target === undefined
+      text !== undefined && options.target === undefined && !tabularFlagsGiven(options)
         ? await runTrain({ ...options, text })
         : await runTabularTrainCommand(options);
   });

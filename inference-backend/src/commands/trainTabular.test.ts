@@ -12,7 +12,13 @@ import { buildProgram } from '../cli';
 import { seededRandom } from '../domain/mlops/gbt';
 import { buildFeatures } from '../domain/mlops/tabularFeatures';
 import type { Row } from '../domain/mlops/tabularFeatures';
-import { predictClassification, predictRegression, trainTabularModel } from '../domain/mlops/tabularModel';
+import {
+  positiveLabelIndex,
+  positiveLabelOf,
+  predictClassification,
+  predictRegression,
+  trainTabularModel,
+} from '../domain/mlops/tabularModel';
 import type { TabularGrid, TabularManifest, TabularModel, TabularTrainRequest } from '../domain/mlops/tabularModel';
 import { runPredictTabular } from './predictTabular';
 import { runTrainTabular } from './trainTabular';
@@ -169,6 +175,56 @@ describe('nocai train --target and nocai predict on a table', () => {
       if (row.predicted_failed === truth[i].failed) right++;
     });
     expect(right / truth.length).toBeGreaterThan(0.85);
+    expect(out.err).toBe('nocai predict: failed_probability is the probability that failed is "yes".\n');
+  });
+
+  it('When two classes are not yes/no, then the probability is of the rarer one unless --positive names the other, and train and predict say which', async () => {
+    const rows = machines(1, 60).map((row) => ({ ...row, failed: row.failed === 'yes' ? 'fail' : 'ok' }));
+    const fails = rows.filter((r) => r.failed === 'fail').length;
+    const rarer = fails < rows.length - fails ? 'fail' : 'ok';
+    const other = rarer === 'fail' ? 'ok' : 'fail';
+    const words = join(dir, 'words.csv');
+    await writeFile(words, toCsv(rows));
+
+    for (const [positive, expected] of [
+      [undefined, rarer],
+      [other, other],
+    ] as const) {
+      const out = join(dir, `words-${positive ?? 'default'}`);
+      const train = captureIo();
+      expect(await runTrainTabular(flags({ history: words, target: 'failed', out, positive }), train)).toBe(0);
+      expect(train.out).toContain(`(classification, inferred; failed_probability is of "${expected}")`);
+      const stored = await loadModel<TabularManifest>(out, 'failed', 'champion');
+      expect(stored.manifest.labels).toEqual(['fail', 'ok']);
+      expect(stored.manifest.positiveLabel).toBe(expected);
+      expect(JSON.parse(await readFile(join(out, 'report.json'), 'utf8')).targets.failed.positiveLabel).toBe(expected);
+
+      const predicted = captureIo();
+      expect(await runPredictTabular({ model: out, input: fresh, id: 'unit id' }, predicted)).toBe(0);
+      expect(predicted.err).toBe(
+        `nocai predict: failed_probability is the probability that failed is "${expected}".\n`
+      );
+      // The probability is of that class: above one half exactly where it is the predicted class.
+      for (const row of csvToTable(predicted.out).rows) {
+        expect(row.predicted_failed === expected).toBe(Number(row.failed_probability) > 0.5);
+      }
+    }
+
+    const wrong = captureIo();
+    expect(
+      await runTrainTabular(
+        flags({ history: words, target: 'failed', out: join(dir, 'never'), positive: 'yes' }),
+        wrong
+      )
+    ).toBe(2);
+    expect(wrong.err).toBe(
+      `nocai train: ${words}: --positive "yes" is not a class of the target "failed", whose classes are "fail" and "ok".\n`
+    );
+    const regression = captureIo();
+    expect(await runTrainTabular(flags({ out: join(dir, 'never'), positive: '1' }), regression)).toBe(2);
+    expect(regression.err).toMatch(
+      /^nocai train: .*--positive names a class, but the target "wear \[mm\]" is a number/
+    );
   });
 
   it('When a class target is written 1 in some rows and 1.0 in others, then they are one class in the model, its report and its drift profile', async () => {
@@ -305,6 +361,19 @@ describe('nocai train --target and nocai predict on a table', () => {
       const orphan = ['train', '--history', history, '--features', 'site', '--out', out];
       await buildProgram(orphan).parseAsync(orphan, { from: 'user' });
       expect(String(stderr.mock.calls.at(-1)?.[0])).toBe('nocai train: --features needs --target COLUMN.\n');
+      const stray = ['train', '--history', history, '--text', 'site', '--positive', 'yes', '--out', out];
+      await buildProgram(stray).parseAsync(stray, { from: 'user' });
+      expect(String(stderr.mock.calls.at(-1)?.[0])).toBe('nocai train: --positive needs --target COLUMN.\n');
+
+      process.exitCode = 0;
+      const small = join(dir, 'small.csv');
+      await writeFile(small, toCsv(machines(4, 12)));
+      const positive = join(dir, 'cli-positive');
+      const asked = ['train', '--history', small, '--target', 'failed', '--features', 'load [kW],temp (C)'];
+      const named = [...asked, '--positive', 'no', '--out', positive, '--quiet'];
+      await buildProgram(named).parseAsync(named, { from: 'user' });
+      expect(process.exitCode ?? 0).toBe(0);
+      expect((await loadModel<TabularManifest>(positive, 'failed', 'champion')).manifest.positiveLabel).toBe('no');
     } finally {
       process.exitCode = 0;
       stderr.mockRestore();
@@ -416,4 +485,35 @@ describe('tabular models served by onnxruntime', () => {
       expect(await compare(model)).toBeLessThan(1e-5);
     }
   );
+});
+
+describe('the class a two-class probability is of', () => {
+  const of = (labels: string[], classes: string[], positive?: string) =>
+    positiveLabelOf({ target: 'failed', positive }, labels, classes);
+
+  it('When the classes are a yes/no pair in any spelling, then the positive word is chosen whatever the counts', () => {
+    expect(of(['No', 'Yes'], ['Yes', 'Yes', 'Yes', 'No'])).toBe('Yes');
+    expect(of(['0', '1'], ['1', '1', '0'])).toBe('1');
+    expect(of(['FALSE', 'TRUE'], ['TRUE', 'FALSE'])).toBe('TRUE');
+    expect(of(['n', 'y'], ['y', 'y', 'n'])).toBe('y');
+  });
+
+  it('When the classes are other words, then the rarer one is chosen, the second label on a tie; more than two have none', () => {
+    expect(of(['fail', 'ok'], ['ok', 'ok', 'fail'])).toBe('fail');
+    expect(of(['fail', 'ok'], ['ok', 'fail', 'fail'])).toBe('ok');
+    expect(of(['a', 'b'], ['a', 'b'])).toBe('b');
+    expect(of(['a', 'b', 'c'], ['a', 'b', 'c', 'c'])).toBeUndefined();
+  });
+
+  it('When --positive names a class, then it is chosen; another value or more than two classes are refused', () => {
+    expect(of(['No', 'Yes'], ['Yes', 'No'], 'No')).toBe('No');
+    expect(() => of(['fail', 'ok'], ['ok'], 'yes')).toThrow(/--positive "yes" is not a class of the target "failed"/);
+    expect(() => of(['a', 'b', 'c'], ['a'], 'a')).toThrow(/has 3 classes/);
+  });
+
+  it('When a manifest names no positive class (trained before it was chosen), then the second output is read', () => {
+    expect(positiveLabelIndex({ labels: ['no', 'yes'] })).toBe(1);
+    expect(positiveLabelIndex({ labels: ['fail', 'ok'], positiveLabel: 'fail' })).toBe(0);
+    expect(positiveLabelIndex({ labels: ['fail', 'ok'], positiveLabel: 'gone' })).toBe(1);
+  });
 });

@@ -31,6 +31,8 @@ export interface TabularTrainFlags {
   windows?: number[];
   normalizeBy?: string;
   segment?: string;
+  /** Two classes: the one whose probability predict writes (default: see `positiveLabelOf`). */
+  positive?: string;
   out: string;
   seed: number;
   quiet?: boolean;
@@ -111,8 +113,12 @@ function summary(manifest: TabularManifest, trained: TrainedTabular, seconds: nu
     'rmse' in test
       ? `held-out RMSE ${fixed(test.rmse)}, MAE ${fixed(test.mae)}, P10–P90 coverage ${fixed(test.intervalCoverage)}`
       : `held-out macro-F1 ${fixed(test.macroF1)}, accuracy ${fixed(test.accuracy)}, log-loss ${fixed(test.logLoss)}`;
+  const positive =
+    manifest.positiveLabel === undefined
+      ? ''
+      : `; ${printable(manifest.target)}_probability is of "${printable(manifest.positiveLabel)}"`;
   return (
-    `${manifest.name} ${manifest.version} (${report.task}${report.taskFrom === 'inferred' ? ', inferred' : ''}): ` +
+    `${manifest.name} ${manifest.version} (${report.task}${report.taskFrom === 'inferred' ? ', inferred' : ''}${positive}): ` +
     `${describeHyperparameters(trained.hyperparameters, report.task === 'classification')}, ` +
     `${report.features.count} features, ${cv.folds}-fold ${cv.kind} CV ${cvFigure} ` +
     `over ${cv.candidates.length} candidates; ${figures} on ${report.rows.test} rows; ${seconds.toFixed(1)} s\n`
@@ -136,6 +142,7 @@ async function writeTabularReport(
         version: manifest.version,
         trainingSeconds: seconds,
         window: manifest.trainingWindow,
+        ...(manifest.positiveLabel === undefined ? {} : { positiveLabel: manifest.positiveLabel }),
         ...trained.report,
       },
     },
@@ -176,7 +183,7 @@ export async function saveTabularChampion(
       target: model.target,
       kind: regression ? 'tabular_regressor' : 'tabular_classifier',
       labels: model.labels,
-      positiveLabel: model.labels.length === 2 ? model.labels[1] : undefined,
+      positiveLabel: model.positiveLabel,
       inputs: {
         columns: inputColumns(model.features),
         tensor: { name: TABULAR_TENSORS.input, dimension: model.features.names.length },
@@ -257,6 +264,7 @@ export async function runTrainTabular(flags: TabularTrainFlags, io: CommandIo = 
           windows: flags.windows ?? [],
           normalizeBy: flags.normalizeBy,
           segment: flags.segment,
+          positive: flags.positive,
         },
         { seed: flags.seed, onProgress: (m) => progress(`train: ${m}`), ...(flags.grid ? { grid: flags.grid } : {}) }
       );

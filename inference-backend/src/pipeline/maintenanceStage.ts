@@ -2,6 +2,7 @@ import { ALERT_THRESHOLDS, INPUT, MAINTENANCE_SERIES, type Inventory } from '@no
 import type { TabularOutputs } from '../adapters/onnx/tabularModel';
 import type { FeatureMatrix } from '../domain/mlops/gbt';
 import { buildFeatures, type Row } from '../domain/mlops/tabularFeatures';
+import { positiveLabelIndex } from '../domain/mlops/tabularModel';
 import type { TabularManifest } from '../domain/mlops/tabularModel';
 import type { ShapExplanation } from '../domain/mlops/treeShap';
 import type { Clock, PointSink, SeriesPoint } from '../domain/series';
@@ -51,11 +52,6 @@ export interface MaintenanceFactor {
   /** The sensor's mean in the explained bucket; absent when it had no samples. */
   value?: number;
   weight: number;
-}
-
-/** The output index of "fails" among the classifier's labels (its positive label, or the second). */
-export function failureLabelIndex(manifest: TabularManifest): number {
-  return Math.max(0, manifest.labels.indexOf(manifest.positiveLabel ?? manifest.labels[1] ?? ''));
 }
 
 /** Factors listed per point at most, largest |contribution| first. */
@@ -182,9 +178,11 @@ export class MaintenanceStage {
     const columns = features.numeric.map((n) => n.column);
     const life = model.remainingLife?.manifest.features;
     if (life && (life.group !== features.group || life.numeric.some((n) => !columns.includes(n.column)))) {
-      throw new Error(`remaining-life model ${model.remainingLife?.manifest.name} reads other rows than ${manifest.name}`);
+      throw new Error(
+        `remaining-life model ${model.remainingLife?.manifest.name} reads other rows than ${manifest.name}`
+      );
     }
-    const positive = failureLabelIndex(manifest);
+    const positive = positiveLabelIndex(manifest);
     return { columns, positive };
   }
 

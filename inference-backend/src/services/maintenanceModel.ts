@@ -3,9 +3,8 @@ import { tabularExplainer } from '../adapters/onnx/tabularExplainer';
 import { OnnxTabularModel } from '../adapters/onnx/tabularModel';
 import { loadModel, ModelNotFoundError } from '../adapters/registry/modelRegistry';
 import type { RegistryManifest } from '../domain/mlops/manifest';
-import { isTabularManifest } from '../domain/mlops/tabularModel';
+import { isTabularManifest, positiveLabelIndex } from '../domain/mlops/tabularModel';
 import type { TabularManifest } from '../domain/mlops/tabularModel';
-import { failureLabelIndex } from '../pipeline/maintenanceStage';
 import type { MaintenanceModel, MaintenanceStageOptions, RemainingLifeModel } from '../pipeline/maintenanceStage';
 import { MAINTENANCE_HORIZON_H, MAINTENANCE_STEP_MS, REMAINING_LIFE_CAP_H } from '../simulator/maintenanceHistory';
 
@@ -88,7 +87,7 @@ export async function loadMaintenanceModel(
   }
   const failure = await OnnxTabularModel.load(stored.onnx, manifest);
   // The top factors are exact SHAP values of the failure label's log-odds, read from the same file.
-  const explain = tabularExplainer(stored.onnx, manifest, failureLabelIndex(manifest));
+  const explain = tabularExplainer(stored.onnx, manifest, positiveLabelIndex(manifest));
   logger.info({ model: name, version: manifest.version }, 'maintenance model loaded');
 
   let remainingLife: RemainingLifeModel | undefined;

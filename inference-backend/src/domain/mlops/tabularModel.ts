@@ -77,6 +77,11 @@ export interface TabularTrainRequest extends TabularFeatureRequest {
   task?: TabularTask;
   /** A column whose levels get their own held-out figures in the report. */
   segment?: string;
+  /**
+   * Two classes: the one whose probability predictions report (`<target>_probability`). When
+   * absent: 1, true, yes (or y, t, positive, pos) against its opposite, else the rarer class.
+   */
+  positive?: string;
 }
 
 export interface TabularHyperparameters {
@@ -158,6 +163,8 @@ export interface TabularModel {
   target: string;
   /** Classification: output order of the probabilities (numbers in numeric order). */
   labels: string[];
+  /** Two classes: the one whose probability predictions report; absent otherwise. */
+  positiveLabel?: string;
   features: TabularFeatureParams;
   learner: FittedLearner;
   /** Classification: probabilities are softmax(logits / temperature). */
@@ -249,6 +256,7 @@ interface Prepared {
   task: TabularTask;
   taskFrom: 'flag' | 'inferred';
   labels: string[];
+  positiveLabel?: string;
   /** Rows with a target, ascending. */
   labelled: number[];
   /** Per row of the table (rows without a target: NaN / -1, never read). */
@@ -261,6 +269,11 @@ function prepareTarget(rows: readonly Row[], request: TabularTrainRequest): Prep
   const task = request.task ?? inferTask(rows, request.target, labelled);
   const values = new Float64Array(rows.length).fill(NaN);
   if (task === 'regression') {
+    if (request.positive !== undefined) {
+      throw new TabularDataError(
+        `--positive names a class, but the target "${request.target}" is a number (regression); leave --positive out or give --task classification`
+      );
+    }
     for (const i of labelled) {
       const value = numberOf(rows[i][request.target]);
       if (value === undefined || !Number.isFinite(value)) {
@@ -283,9 +296,47 @@ function prepareTarget(rows: readonly Row[], request: TabularTrainRequest): Prep
     task,
     taskFrom: request.task ? 'flag' : 'inferred',
     labels,
+    positiveLabel: positiveLabelOf(request, labels, classes, nameOf),
     labelled,
     target: { classes: labels.length, values },
   };
+}
+
+const POSITIVE_WORDS = ['1', 'true', 'yes', 'y', 't', 'positive', 'pos'];
+const NEGATIVE_WORDS = ['0', 'false', 'no', 'n', 'f', 'negative', 'neg'];
+
+/**
+ * The class whose probability a two-class model reports: the one asked for, else the positive word
+ * of a pair such as no/yes or 0/1 (in any case), else the rarer class (the event people predict:
+ * a failure, a fault), the second label on a tie. Undefined for more than two classes.
+ */
+export function positiveLabelOf(
+  request: Pick<TabularTrainRequest, 'target' | 'positive'>,
+  labels: readonly string[],
+  classes: readonly string[],
+  nameOf: (cell: string) => string = (cell) => cell
+): string | undefined {
+  if (request.positive !== undefined) {
+    const asked = nameOf(request.positive);
+    if (labels.length !== 2) {
+      throw new TabularDataError(
+        `--positive names the class whose probability a two-class model reports, but the target "${request.target}" has ${labels.length} classes`
+      );
+    }
+    if (!labels.includes(asked)) {
+      throw new TabularDataError(
+        `--positive "${request.positive}" is not a class of the target "${request.target}", whose classes are ${labels.map((l) => `"${l}"`).join(' and ')}`
+      );
+    }
+    return asked;
+  }
+  if (labels.length !== 2) return undefined;
+  const word = (label: string) => label.trim().toLowerCase();
+  const [a, b] = labels;
+  if (POSITIVE_WORDS.includes(word(a)) && NEGATIVE_WORDS.includes(word(b))) return a;
+  if (POSITIVE_WORDS.includes(word(b)) && NEGATIVE_WORDS.includes(word(a))) return b;
+  const countOfA = classes.filter((c) => c === a).length;
+  return countOfA < classes.length - countOfA ? a : b;
 }
 
 /**
@@ -733,6 +784,7 @@ export function trainTabularModel(
     task: prepared.task,
     target: request.target,
     labels: prepared.labels,
+    ...(prepared.positiveLabel === undefined ? {} : { positiveLabel: prepared.positiveLabel }),
     features: trainSet.params,
     learner: splitLearner,
     temperature,
@@ -859,7 +911,10 @@ export interface TabularManifest {
   kind: 'tabular_regressor' | 'tabular_classifier';
   /** Classification: output column order of `probabilities`; empty for regression. */
   labels: string[];
-  /** Two classes: the one whose probability `nocai predict` writes (the second label). */
+  /**
+   * Two classes: the one whose probability `nocai predict` writes as `<target>_probability` (see
+   * `positiveLabelOf`; models trained before it was chosen name the second label).
+   */
   positiveLabel?: string;
   inputs: {
     /** Columns every input row needs. */
@@ -882,6 +937,15 @@ export interface TabularManifest {
   dataHash: string;
   metrics: TabularReport;
   parentVersion: string | null;
+}
+
+/**
+ * The output index of a two-class manifest's positive class: its `positiveLabel`, or the second
+ * label for manifests that name none.
+ */
+export function positiveLabelIndex(manifest: Pick<TabularManifest, 'labels' | 'positiveLabel'>): number {
+  const at = manifest.positiveLabel === undefined ? -1 : manifest.labels.indexOf(manifest.positiveLabel);
+  return at >= 0 ? at : Math.min(1, Math.max(0, manifest.labels.length - 1));
 }
 
 export function isTabularManifest(manifest: { kind: string }): manifest is TabularManifest {
