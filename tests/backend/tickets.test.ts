@@ -24,6 +24,8 @@ describe('tickets API against a real influxd', () => {
     expect(res.status).toBe(201);
     const { ticket } = (await res.json()) as { ticket: Ticket };
     expect(ticket).toMatchObject({ source: 'complaint', eventClass: 'power', department: 'field_technicians' });
+    // Typed by a person: no alert is grouped into it.
+    expect(ticket.relatedAlertCount).toBe(0);
     expect(ticket.mttrP90Seconds).toBeGreaterThanOrEqual(ticket.mttrP50Seconds);
     // No MTTR champion here: the median baseline estimates, and has no factors to show.
     expect(ticket.mttrFactors).toBeUndefined();
@@ -73,7 +75,12 @@ describe('tickets API against a real influxd', () => {
     expect(fired.status).toBe(202);
     const { tickets } = (await fired.json()) as { tickets: Ticket[] };
     expect(tickets).toHaveLength(1);
-    expect(tickets[0]).toMatchObject({ id: 'GRA-abc123', source: 'grafana_alert', eventClass: 'network' });
+    expect(tickets[0]).toMatchObject({
+      id: 'GRA-abc123',
+      source: 'grafana_alert',
+      eventClass: 'network',
+      relatedAlertCount: 1,
+    });
     await post('/api/alerts/grafana', { status: 'firing', alerts: [alert] });
     const resolved = await post('/api/alerts/grafana', {
       status: 'resolved',

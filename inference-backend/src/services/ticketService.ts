@@ -201,6 +201,8 @@ export class TicketService {
       // Random, not derived from the text: two people may type the same words in the same millisecond.
       id: `CMP-${randomBytes(8).toString('hex')}`,
       source: 'complaint',
+      // Typed by a person: no alert is grouped into it (its device's alerts are listed as related).
+      relatedAlertCount: 0,
       title: firstSentence(request.text),
       text: request.text,
       openedAtMs: nowMs,
@@ -269,6 +271,8 @@ export class TicketService {
         template = this.build({
           id,
           source: 'grafana_alert',
+          // The alert that opened it.
+          relatedAlertCount: 1,
           title: summary,
           text,
           severity: labels.severity,
@@ -312,6 +316,7 @@ export class TicketService {
   private async build(input: {
     id: string;
     source: Ticket['source'];
+    relatedAlertCount: number;
     title: string;
     text: string;
     severity?: string;
@@ -358,7 +363,7 @@ export class TicketService {
       host: input.host,
       deviceKind: input.deviceKind,
       ...mttrFields(mttr),
-      relatedAlertCount: 1,
+      relatedAlertCount: input.relatedAlertCount,
       explanation: routing.explanation,
       similarTickets:
         this.deps.similar()?.search({
