@@ -34,6 +34,22 @@ describe('ReportStore', () => {
     expect(readdirSync(dir).sort()).toEqual((await store.list()).map((r) => `${r.id}.html`).sort());
   });
 
+  it('When two reports of one range are made in the same millisecond, at once or one after the other, then every one is kept under its own id', async () => {
+    const store = new ReportStore(dir);
+    const at = week(0).toMs + 5000;
+    const first = await store.save(week(0), at, '<p>first</p>');
+    const together = await Promise.all([1, 2, 3].map((n) => store.save(week(0), at, `<p>${n}</p>`)));
+    const ids = [first, ...together].map((r) => r.id);
+    expect(new Set(ids).size).toBe(4);
+    expect(first.generatedAtMs).toBe(at);
+    // Named a millisecond apart: listed newest first, each with its own page.
+    expect((await store.list()).map((r) => r.generatedAtMs)).toEqual([at + 3, at + 2, at + 1, at]);
+    await expect(store.read(first.id)).resolves.toBe('<p>first</p>');
+    const pages = await Promise.all(together.map((r) => store.read(r.id)));
+    expect(pages.sort()).toEqual(['<p>1</p>', '<p>2</p>', '<p>3</p>']);
+    expect(readdirSync(dir).filter((name) => name.startsWith('.'))).toEqual([]);
+  });
+
   it('When an id is not one the store makes (a path, a dot file), then nothing is read', async () => {
     const store = new ReportStore(dir);
     const saved = await store.save(week(0), week(0).toMs, 'x');

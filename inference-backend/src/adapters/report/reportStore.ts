@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { link, mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ReportRange } from './reportModel';
 
@@ -31,12 +31,15 @@ export class ReportStore {
     if (!Number.isInteger(keep) || keep < 1) throw new RangeError(`reports kept must be an integer ≥ 1, got ${keep}`);
   }
 
-  /** Stores `html` as the report of `range` generated at `generatedAtMs`; older reports beyond `keep` are deleted. */
+  /**
+   * Stores `html` as the report of `range` generated at `generatedAtMs`; older reports beyond `keep`
+   * are deleted. A report already stored under the same name (two generated in one millisecond, or
+   * by a clock that moves in coarse steps) is never replaced: the new one is named a millisecond
+   * later, so that both are kept and listed in the order they were made.
+   */
   async save(range: ReportRange, generatedAtMs: number, html: string): Promise<StoredReport> {
     await mkdir(this.dir, { recursive: true });
-    const id = `report-${stamp(generatedAtMs)}-${stamp(range.fromMs)}-${stamp(range.toMs)}`;
-    const file = join(this.dir, `${id}.html`);
-    const temp = join(this.dir, `.${id}.${randomBytes(4).toString('hex')}.tmp`);
+    const temp = join(this.dir, `.report.${randomBytes(4).toString('hex')}.tmp`);
     const handle = await open(temp, 'w');
     try {
       await handle.writeFile(html, 'utf8');
@@ -44,9 +47,19 @@ export class ReportStore {
     } finally {
       await handle.close();
     }
-    await rename(temp, file);
+    let at = generatedAtMs;
+    let id: string;
+    try {
+      for (;;) {
+        id = `report-${stamp(at)}-${stamp(range.fromMs)}-${stamp(range.toMs)}`;
+        if (await placeNew(temp, join(this.dir, `${id}.html`))) break;
+        at += 1;
+      }
+    } finally {
+      await rm(temp, { force: true });
+    }
     await this.prune();
-    return { id, range, generatedAtMs, bytes: Buffer.byteLength(html) };
+    return { id, range, generatedAtMs: at, bytes: Buffer.byteLength(html) };
   }
 
   /** Stored reports, newest generated first. */
@@ -87,6 +100,34 @@ export class ReportStore {
     const reports = await this.list();
     for (const old of reports.slice(this.keep)) await rm(join(this.dir, `${old.id}.html`), { force: true });
   }
+}
+
+/** Codes of a file system that makes no hard links (some network and FUSE volumes). */
+const NO_LINKS = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS']);
+
+/**
+ * Puts the file `temp` at `file` unless a file is there: false when one is. A hard link fails when
+ * the name is taken, where a rename would replace what is there; without hard links, the name is
+ * checked first and then renamed into.
+ */
+async function placeNew(temp: string, file: string): Promise<boolean> {
+  try {
+    await link(temp, file);
+    return true;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? '';
+    if (code === 'EEXIST') return false;
+    if (!NO_LINKS.has(code)) throw error;
+  }
+  if (
+    await stat(file).then(
+      () => true,
+      () => false
+    )
+  )
+    return false;
+  await rename(temp, file);
+  return true;
 }
 
 /** `20240506T080000000Z`: sortable, and safe in a file name on every system. */
