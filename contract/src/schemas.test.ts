@@ -37,6 +37,17 @@ describe('eventsQuerySchema', () => {
     expect(result.error?.issues[0].message).toMatch(/hots/);
   });
 
+  it('When events are asked for by department, then the departments are read as a list and an unknown one is refused naming the departments', () => {
+    expect(eventsQuerySchema(NOW).parse({ department: 'maintenance, field_technicians' }).department).toEqual([
+      'maintenance',
+      'field_technicians',
+    ]);
+    const result = eventsQuerySchema(NOW).safeParse({ department: 'maintenance,plumbing' });
+    expect(result.error?.issues[0].message).toBe(
+      'department "plumbing" is not one of field_technicians, network_ops, it_ops, security, facilities, maintenance'
+    );
+  });
+
   it('When the range is given as now-1h to now, then it is resolved against the given time', () => {
     expect(eventsQuerySchema(NOW).parse({ from: 'now-1h', to: 'now' })).toMatchObject({
       from: NOW - 3_600_000,

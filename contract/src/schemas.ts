@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DECISIONS, EVENT_CLASSES } from './vocabulary';
+import { DECISIONS, DEPARTMENTS, EVENT_CLASSES } from './vocabulary';
 import { seriesTagNames, type SeriesKind } from './outputSeries';
 import { anyOf, anyOfValues } from './anyOf';
 import { tagValue } from './tagValue';
@@ -8,7 +8,8 @@ import { isOrderedRange, RANGE_ORDER_ISSUE, timeRangeShape } from './timeExpress
 /**
  * GET /api/events query string. `from`/`to` are epoch milliseconds, as Grafana's time range gives
  * them, or relative times (`now-7d`) resolved at `nowMs`. Each filter takes one value or a comma-separated
- * list of them, any of which matches (`anyOf`). Another parameter is refused.
+ * list of them, any of which matches (`anyOf`). Another parameter is refused. An event stores no department:
+ * `department` keeps the events the routing sends there (by class, and by device kind for hardware).
  */
 export function eventsQuerySchema(nowMs: number) {
   return z
@@ -18,6 +19,7 @@ export function eventsQuerySchema(nowMs: number) {
       decision: anyOfValues('decision', DECISIONS).optional(),
       host: anyOf('host', tagValue('host')).optional(),
       site: anyOf('site', tagValue('site')).optional(),
+      department: anyOfValues('department', DEPARTMENTS).optional(),
       limit: z.coerce.number().int().min(1).max(10_000).default(1000),
     })
     .strict()

@@ -270,6 +270,22 @@ describe('query', () => {
     expect(fetchMock.mock.calls[1][0].params).not.toHaveProperty('site');
   });
 
+  it('When an events query follows $department with two departments selected, then the events routed to either are asked for, and All sends no department', async () => {
+    backendAnswers({ '/api/api/events': { status: 200, data: { events: [EVENT] } } });
+    const query: NocaiQuery = { refId: 'A', queryType: 'events', site: '$site', department: '$department' };
+
+    templateVariables({ site: 'hosp-01', department: ['field_technicians', 'maintenance'] });
+    await createDataSource().query(requestFor([query]));
+    templateVariables({ site: 'hosp-01', department: '$__all' });
+    await createDataSource().query(requestFor([query]));
+
+    expect(fetchMock.mock.calls[0][0].params).toMatchObject({
+      site: 'hosp-01',
+      department: 'field_technicians,maintenance',
+    });
+    expect(fetchMock.mock.calls[1][0].params).not.toHaveProperty('department');
+  });
+
   it('treats a saved query without a query type as an events query', async () => {
     backendAnswers({ '/api/api/events': { status: 200, data: { events: [EVENT] } } });
     const savedByHand = { refId: 'A' } as NocaiQuery;

@@ -321,7 +321,13 @@ export class NocaiDataSource extends DataSourceApi<NocaiQuery, NocaiOptions> {
 
   private eventsParams(query: EventsQuery, range: TimeRange, scopedVars: ScopedVars): QueryParams {
     const params = filterParams(
-      { class: query.eventClass, host: query.host, site: query.site, decision: query.decision },
+      {
+        class: query.eventClass,
+        host: query.host,
+        site: query.site,
+        department: query.department,
+        decision: query.decision,
+      },
       rangeParams(range),
       scopedVars
     );

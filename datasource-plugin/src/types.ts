@@ -28,6 +28,11 @@ export interface EventsQuery extends DataQuery {
   eventClass?: string;
   host?: string;
   site?: string;
+  /**
+   * Events the routing sends to this department (the backend turns it into the classes, and device kinds, it
+   * covers: the events have no department of their own), so an events panel follows `$department` like tickets.
+   */
+  department?: string;
   decision?: string;
   limit?: number;
 }

@@ -156,3 +156,84 @@ describe('list filters with several values, against a real influxd', () => {
     expect(exact.rows.map((r) => r.tags.host).sort()).toEqual([sneaky, 'srv-3']);
   });
 });
+
+/**
+ * Events carry no department: the events list's department filter keeps the events the routing sends there
+ * (by class, and by device kind for hardware), so an events panel follows a dashboard's `$department`.
+ */
+describe('the events list by department, against a real influxd', () => {
+  let backend: TestBackend;
+  const nowMs = Math.floor(Date.now() / MINUTE_MS) * MINUTE_MS;
+  const from = nowMs - 3_600_000;
+  const E = OUTPUT.events;
+  const event = (
+    hostname: string,
+    eventClass: string,
+    where: { site: string; deviceKind?: string },
+    minutesAgo: number
+  ): SeriesPoint => ({
+    measurement: E.measurement,
+    tags: {
+      [E.tags.hostname]: hostname,
+      [E.tags.appname]: 'kernel',
+      [E.tags.facility]: 'kern',
+      [E.tags.severity]: 'err',
+      [E.tags.site]: where.site,
+      [E.tags.siteKind]: 'factory',
+      // An unknown device's event has no device_kind tag (the log stage writes it empty).
+      [E.tags.deviceKind]: where.deviceKind ?? '',
+      [E.tags.eventClass]: eventClass,
+    },
+    fields: {
+      [E.fields.decision]: 'alert',
+      [E.fields.templateId]: 't-1',
+      [E.fields.template]: 'fault on <*>',
+      [E.fields.message]: `fault on ${hostname}`,
+      [E.fields.confidence]: 0.9,
+      [E.fields.modelVersion]: 'm-1',
+    },
+    timeUs: (nowMs - minutesAgo * MINUTE_MS) * 1000,
+  });
+
+  beforeAll(async () => {
+    backend = await startTestBackend();
+    const points = [
+      event('ups-1', 'power', { site: 'plant-d', deviceKind: 'ups' }, 6),
+      event('plc-1', 'hardware', { site: 'plant-d', deviceKind: 'plc' }, 5),
+      event('srv-9', 'hardware', { site: 'plant-d', deviceKind: 'server' }, 4),
+      event('mystery-1', 'hardware', { site: 'plant-d' }, 3),
+      event('sw-1', 'network', { site: 'plant-d', deviceKind: 'network_switch' }, 2),
+    ];
+    await backend.influx.client.writeLines(backend.outputDb, points.map(toLineProtocol));
+  });
+  afterAll(() => backend?.stop());
+
+  const ok = async <T>(path: string): Promise<T> => {
+    const res = await backend.call(path);
+    expect(res.status).toBe(200);
+    return (await res.json()) as T;
+  };
+  const hostsOf = async (query: string) =>
+    (await ok<{ events: ClassifiedEvent[] }>(`/api/events?${query}&from=${from}`)).events.map((e) => e.hostname);
+
+  it('When the events of field technicians are asked for, then power events and hardware events of IT gear come back, not PLC or network events', async () => {
+    expect(await hostsOf('department=field_technicians')).toEqual(['mystery-1', 'srv-9', 'ups-1']);
+    expect(await hostsOf('department=maintenance')).toEqual(['plc-1']);
+    expect(await hostsOf('department=network_ops&site=plant-d')).toEqual(['sw-1']);
+    expect(await hostsOf('department=security,facilities')).toEqual([]);
+  });
+
+  it('When departments are a list or meet a class filter, then events routed to any of them and of that class come back', async () => {
+    expect(await hostsOf('department=maintenance,network_ops&site=plant-d')).toEqual(['sw-1', 'plc-1']);
+    expect(await hostsOf('department=field_technicians&class=power')).toEqual(['ups-1']);
+    expect(await hostsOf('department=network_ops&class=power')).toEqual([]);
+  });
+
+  it('When the department is not one the routing knows, then the events list is refused with 400 naming the departments', async () => {
+    const res = await backend.call(`/api/events?department=${encodeURIComponent('maintenance,plumbing')}`);
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { error: { message: string } }).error.message).toBe(
+      'department: department "plumbing" is not one of field_technicians, network_ops, it_ops, security, facilities, maintenance'
+    );
+  });
+});

@@ -275,24 +275,29 @@ describe('what each dashboard shows', () => {
     ]);
   });
 
-  it('When an operator narrows NOC triage to sites, then the latest classified events are those of the sites', () => {
+  it('When an operator narrows NOC triage to sites and departments, then the latest classified events are those of the sites routed to the departments', () => {
     const events = allPanels(byFile.get('noc-triage.json')?.panels ?? []).find(
       (p) => p.title === 'Latest classified events'
     );
-    expect(events?.targets).toEqual([expect.objectContaining({ queryType: 'events', site: '$site', limit: 500 })]);
+    expect(events?.targets).toEqual([
+      expect.objectContaining({ queryType: 'events', site: '$site', department: '$department', limit: 500 }),
+    ]);
   });
 
-  it('When a dashboard has a $site variable, then every events query of the NOC AI data source follows it', () => {
-    for (const [file, dashboard] of dashboards) {
-      const hasSite = (dashboard.templating?.list ?? []).some((v) => v.name === 'site');
-      const eventTargets = allPanels(dashboard.panels)
-        .flatMap((p) => p.targets ?? [])
-        .filter((t) => t.queryType === 'events');
-      for (const target of hasSite ? eventTargets : []) {
-        expect({ file, site: target.site }).toEqual({ file, site: '$site' });
+  it.each(['site', 'department'] as const)(
+    'When a dashboard has a $%s variable, then every events query of the NOC AI data source follows it',
+    (variable) => {
+      for (const [file, dashboard] of dashboards) {
+        const declared = (dashboard.templating?.list ?? []).some((v) => v.name === variable);
+        const eventTargets = allPanels(dashboard.panels)
+          .flatMap((p) => p.targets ?? [])
+          .filter((t) => t.queryType === 'events');
+        for (const target of declared ? eventTargets : []) {
+          expect({ file, [variable]: target[variable] }).toEqual({ file, [variable]: `$${variable}` });
+        }
       }
     }
-  });
+  );
 
   it('When a ticket waiting for review is reviewed, then Waiting for review counts it no more: it shows the number of current needs_review tickets, however many', () => {
     const stat = allPanels(byFile.get('noc-triage.json')?.panels ?? []).find(

@@ -79,6 +79,17 @@ describe('QueryEditor', () => {
     expect(onRunQuery).toHaveBeenCalledTimes(1);
   });
 
+  it('When an events query is edited, then its department filter shows $department and takes the department chosen', () => {
+    renderEditor({ refId: 'A', queryType: 'events', department: '$department' });
+    expect(screen.getByRole('combobox', { name: 'Department' })).toHaveValue('$department');
+
+    const { onChange, onRunQuery } = renderEditor({ refId: 'B', queryType: 'events' });
+    pick(screen.getAllByRole('combobox', { name: 'Department' })[1], 'maintenance');
+
+    expect(onChange).toHaveBeenCalledWith({ refId: 'B', queryType: 'events', department: 'maintenance' });
+    expect(onRunQuery).toHaveBeenCalledTimes(1);
+  });
+
   it('updates the host filter while typing and runs the query when the field loses focus', () => {
     const { onChange, onRunQuery } = renderEditor({ refId: 'A', queryType: 'events' });
     const host = screen.getByTestId(testIds.queryEditor.host);

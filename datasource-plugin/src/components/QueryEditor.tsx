@@ -184,6 +184,28 @@ function PlaceField<Q extends NocaiQuery & { host?: string; site?: string }>({
   );
 }
 
+/**
+ * The department filter of tickets and events: the contract's departments, a custom value or `$department`. An
+ * event's department is the one the routing sends its class to, since events carry none of their own.
+ */
+function DepartmentField<Q extends NocaiQuery & { department?: string }>({ id, query, onChange }: FiltersProps<Q>) {
+  return (
+    <InlineField label="Department" labelWidth={LABEL_WIDTH} htmlFor={`${id}-department`}>
+      <Combobox
+        id={`${id}-department`}
+        data-testid={testIds.queryEditor.department}
+        options={DEPARTMENT_OPTIONS}
+        value={query.department ?? null}
+        onChange={optionChange(query, 'department', onChange)}
+        placeholder="Any department"
+        isClearable
+        createCustomValue
+        width={22}
+      />
+    </InlineField>
+  );
+}
+
 /** Filters may be template variables such as `$host`; the data source interpolates them. */
 function EventFilters({ id, query, onChange }: FiltersProps<EventsQuery>) {
   return (
@@ -203,6 +225,7 @@ function EventFilters({ id, query, onChange }: FiltersProps<EventsQuery>) {
       </InlineField>
       <PlaceField id={id} query={query} onChange={onChange} field="host" />
       <PlaceField id={id} query={query} onChange={onChange} field="site" />
+      <DepartmentField id={id} query={query} onChange={onChange} />
       <InlineField label="Decision" labelWidth={LABEL_WIDTH} htmlFor={`${id}-decision`}>
         <Combobox
           id={`${id}-decision`}
@@ -246,19 +269,7 @@ function TicketFilters({ id, query, onChange }: FiltersProps<TicketsQuery>) {
       </InlineField>
       <PlaceField id={id} query={query} onChange={onChange} field="site" />
       <PlaceField id={id} query={query} onChange={onChange} field="host" />
-      <InlineField label="Department" labelWidth={LABEL_WIDTH} htmlFor={`${id}-department`}>
-        <Combobox
-          id={`${id}-department`}
-          data-testid={testIds.queryEditor.department}
-          options={DEPARTMENT_OPTIONS}
-          value={query.department ?? null}
-          onChange={optionChange(query, 'department', onChange)}
-          placeholder="Any department"
-          isClearable
-          createCustomValue
-          width={22}
-        />
-      </InlineField>
+      <DepartmentField id={id} query={query} onChange={onChange} />
       <InlineField label="Priority" labelWidth={LABEL_WIDTH} htmlFor={`${id}-priority`}>
         <Combobox
           id={`${id}-priority`}

@@ -1,9 +1,23 @@
 import { OUTPUT, type ClassifiedEvent, type Decision, type EventClass, type EventsQuery } from '@nocai/contract';
+import {
+  DEFAULT_INCIDENT_ENGINE_OPTIONS,
+  eventsRoutedTo,
+  type RoutedEvents,
+  type RoutingKind,
+} from '../../domain/incidents';
 import type { InfluxClient } from './client';
-import { anyOfCondition, equalsCondition, quoteIdentifier, regexLiteralFor, timeLiteralUs } from './influxql';
+import {
+  anyOfCondition,
+  equalsCondition,
+  noneOfCondition,
+  quoteIdentifier,
+  regexLiteralFor,
+  timeLiteralUs,
+} from './influxql';
 
 const E = OUTPUT.events;
 const RELATED_DECISIONS: readonly Decision[] = ['alert', 'needs_review'];
+const KIND_TAGS: Record<RoutingKind, string> = { deviceKind: E.tags.deviceKind, siteKind: E.tags.siteKind };
 
 /** Reads aiops_events back for the API; snake_case Influx names become camelCase here. */
 export class EventsRepository {
@@ -20,6 +34,15 @@ export class EventsRepository {
     if (query.host) where.push(anyOfCondition(E.tags.hostname, query.host));
     if (query.site) where.push(anyOfCondition(E.tags.site, query.site));
     if (query.decision) where.push(anyOfCondition(E.fields.decision, query.decision));
+    if (query.department) {
+      // An event stores no department: the routing's rules say which events go there. The service runs the
+      // engine with the default routing (no power department per site kind).
+      const routed = routedCondition(
+        eventsRoutedTo(query.department, DEFAULT_INCIDENT_ENGINE_OPTIONS.powerDepartmentBySiteKind)
+      );
+      if (routed === undefined) return [];
+      where.push(routed);
+    }
     return this.select(where, 'DESC', query.limit);
   }
 
@@ -79,6 +102,24 @@ export class EventsRepository {
       modelVersion: str(row[E.fields.modelVersion]),
     }));
   }
+}
+
+/**
+ * Routed events as one InfluxQL condition, undefined when there are none: the classes routed whole in one
+ * `class` filter, each other class with its device or site kinds (`class = 'hardware' AND "device_kind" =~ …`).
+ */
+function routedCondition(routes: readonly RoutedEvents[]): string | undefined {
+  const isWhole = (route: RoutedEvents) => route.only === undefined && route.except.length === 0;
+  const whole = routes.filter(isWhole).map((route) => route.eventClass);
+  const terms = whole.length > 0 ? [anyOfCondition(E.tags.eventClass, whole)] : [];
+  for (const route of routes.filter((r) => !isWhole(r))) {
+    const parts = [equalsCondition(E.tags.eventClass, route.eventClass)];
+    if (route.only) parts.push(anyOfCondition(KIND_TAGS[route.only.of], route.only.kinds));
+    for (const except of route.except) parts.push(noneOfCondition(KIND_TAGS[except.of], except.kinds));
+    terms.push(`(${parts.join(' AND ')})`);
+  }
+  if (terms.length === 0) return undefined;
+  return terms.length === 1 ? terms[0] : `(${terms.join(' OR ')})`;
 }
 
 /** Tags of the aiops_events point a line produced, to rewrite its decision later. */

@@ -2,6 +2,7 @@ import {
   equalsCondition,
   InexpressibleLiteralError,
   isQuotable,
+  noneOfCondition,
   quoteIdentifier,
   quoteString,
   regexLiteralFor,
@@ -32,6 +33,13 @@ describe('equalsCondition', () => {
 
   it('When the value holds CR or NUL, then it is an anchored regex spelling them as Go escapes', () => {
     expect(equalsCondition('site', 'a\rb\0.')).toBe('"site" =~ /^(a\\x{d}b\\x{0}\\.)$/');
+  });
+});
+
+describe('noneOfCondition', () => {
+  it('When kinds are excluded, then they are one anchored, escaped regex the tag must not match', () => {
+    expect(noneOfCondition('device_kind', ['plc', 'sensor.x'])).toBe('"device_kind" !~ /^(plc|sensor\\.x)$/');
+    expect(() => noneOfCondition('device_kind', [])).toThrow(RangeError);
   });
 });
 

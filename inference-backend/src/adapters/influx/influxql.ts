@@ -51,6 +51,12 @@ export function anyOfCondition(identifier: string, values: readonly string[]): s
     : `${quoteIdentifier(identifier)} =~ ${regexLiteralFor(values)}`;
 }
 
+/** `identifier` equal to none of `values` (an absent tag is the empty string, so it matches unless `''` is listed). */
+export function noneOfCondition(identifier: string, values: readonly string[]): string {
+  if (values.length === 0) throw new RangeError(`no values to exclude from ${identifier}`);
+  return `${quoteIdentifier(identifier)} !~ ${regexLiteralFor(values)}`;
+}
+
 /** A regex literal matching `values` exactly, for `=~` filters (e.g. Grafana multi-value variables). */
 export function regexLiteralFor(values: readonly string[]): string {
   return `/^(${values.map(regexSource).join('|')})$/`;

@@ -1,4 +1,4 @@
-import { PRIORITIES } from '@nocai/contract';
+import { EVENT_CLASSES, PRIORITIES } from '@nocai/contract';
 import type { Department, EventClass, Priority } from '@nocai/contract';
 import type { IncidentPattern } from './types';
 
@@ -11,28 +11,94 @@ import type { IncidentPattern } from './types';
 /** Device kinds whose failure directly endangers people: one step more urgent. */
 export const LIFE_CRITICAL_DEVICE_KINDS: readonly string[] = ['patient_monitor'];
 
+/** What an event says about where it happened besides its class: its device's kind and its site's kind. */
+export type RoutingKind = 'deviceKind' | 'siteKind';
+
+/** Events whose device (or site) is of one of `kinds`. */
+export interface KindMatch {
+  of: RoutingKind;
+  kinds: readonly string[];
+}
+
+/** Where a class's events go: `department`, unless the first of `exceptions` that matches sends them elsewhere. */
+interface ClassRoute {
+  department: Department;
+  exceptions: ReadonlyArray<KindMatch & { department: Department }>;
+}
+
+/**
+ * The routing as data, so that `departmentFor` and `eventsRoutedTo` (the events list's department filter)
+ * read the same rules. Machines and field sensors are looked after by plant maintenance, IT gear by technicians.
+ */
+const CLASS_ROUTES: Record<EventClass, ClassRoute> = {
+  security: { department: 'security', exceptions: [] },
+  network: { department: 'network_ops', exceptions: [] },
+  software: { department: 'it_ops', exceptions: [] },
+  informational: { department: 'it_ops', exceptions: [] },
+  environment: { department: 'facilities', exceptions: [] },
+  power: { department: 'field_technicians', exceptions: [] },
+  hardware: {
+    department: 'field_technicians',
+    exceptions: [{ of: 'deviceKind', kinds: ['plc', 'sensor'], department: 'maintenance' }],
+  },
+};
+
+function routeOf(eventClass: EventClass, powerDepartmentBySiteKind: Partial<Record<string, Department>>): ClassRoute {
+  const route = CLASS_ROUTES[eventClass];
+  if (eventClass !== 'power') return route;
+  const bySiteKind = Object.entries(powerDepartmentBySiteKind).flatMap(([siteKind, department]) =>
+    department === undefined ? [] : [{ of: 'siteKind' as const, kinds: [siteKind], department }]
+  );
+  return bySiteKind.length === 0 ? route : { ...route, exceptions: [...route.exceptions, ...bySiteKind] };
+}
+
 export function departmentFor(
   eventClass: EventClass,
   deviceKind: string,
   siteKind: string,
   powerDepartmentBySiteKind: Partial<Record<string, Department>> = {}
 ): Department {
-  switch (eventClass) {
-    case 'security':
-      return 'security';
-    case 'network':
-      return 'network_ops';
-    case 'software':
-    case 'informational':
-      return 'it_ops';
-    case 'environment':
-      return 'facilities';
-    case 'power':
-      return powerDepartmentBySiteKind[siteKind] ?? 'field_technicians';
-    case 'hardware':
-      // Machines and field sensors are looked after by plant maintenance, IT gear by technicians.
-      return deviceKind === 'plc' || deviceKind === 'sensor' ? 'maintenance' : 'field_technicians';
+  const route = routeOf(eventClass, powerDepartmentBySiteKind);
+  const kindOf: Record<RoutingKind, string> = { deviceKind, siteKind };
+  return route.exceptions.find((e) => e.kinds.includes(kindOf[e.of]))?.department ?? route.department;
+}
+
+/** Events of one class, only those whose device or site `only` matches if set, less those any of `except` matches. */
+export interface RoutedEvents {
+  eventClass: EventClass;
+  only?: KindMatch;
+  except: KindMatch[];
+}
+
+/**
+ * The events `departmentFor` sends to one of `departments`, as conditions on their class and kinds, any of
+ * which matches: an event stores no department of its own, so the events list filters by department with these.
+ * Empty when no event goes there.
+ */
+export function eventsRoutedTo(
+  departments: readonly Department[],
+  powerDepartmentBySiteKind: Partial<Record<string, Department>> = {}
+): RoutedEvents[] {
+  const wanted = (department: Department) => departments.includes(department);
+  const kindMatch = ({ of, kinds }: KindMatch): KindMatch => ({ of, kinds });
+  const routed: RoutedEvents[] = [];
+  for (const eventClass of EVENT_CLASSES) {
+    const { department, exceptions } = routeOf(eventClass, powerDepartmentBySiteKind);
+    const elsewhere = exceptions.filter((exception) => !wanted(exception.department));
+    if (wanted(department) && elsewhere.length === 0) {
+      routed.push({ eventClass, except: [] });
+      continue;
+    }
+    // An event goes where the first exception it matches says, so one that an earlier exception sends to a
+    // department not wanted is left out; one that an earlier wanted exception matches is in by that one.
+    exceptions.forEach((exception, i) => {
+      if (!wanted(exception.department)) return;
+      const before = exceptions.slice(0, i).filter((earlier) => !wanted(earlier.department));
+      routed.push({ eventClass, only: kindMatch(exception), except: before.map(kindMatch) });
+    });
+    if (wanted(department)) routed.push({ eventClass, except: elsewhere.map(kindMatch) });
   }
+  return routed;
 }
 
 export interface UrgencyInput {
