@@ -1,16 +1,17 @@
 import { z } from 'zod';
+import { splitValueList } from './valueList';
 
 /**
  * A list filter of the API's query strings: one value, or a comma-separated list meaning "any of these"
- * (`site=hosp-01,fact-02`), which is how the data source sends a Grafana multi-value variable. Each value is
- * trimmed and checked by `item`; an empty one (`a,,b`, a trailing comma) is refused rather than read as "any",
- * so a variable that lost a value cannot widen the filter. Parsed to the distinct values, in the order given.
- * A value cannot itself hold a comma: no site, host, status or other filtered tag of ours does.
+ * (`site=hosp-01,fact-02`), which is how the data source sends a Grafana multi-value variable. A value holding
+ * a comma writes it `\,` (`site=Paris\, North`; see `valueList.ts`). Each value is trimmed and checked by
+ * `item`; an empty one (`a,,b`, a trailing comma) is refused rather than read as "any", so a variable that lost
+ * a value cannot widen the filter. Parsed to the distinct values, in the order given.
  */
 export function anyOf<T extends string>(name: string, item: z.ZodType<T>) {
   return z.string().transform((list, ctx): T[] => {
     const values: T[] = [];
-    for (const raw of list.split(',')) {
+    for (const raw of splitValueList(list)) {
       const value = raw.trim();
       if (value === '') {
         ctx.addIssue({

@@ -9,5 +9,6 @@ export * from './timeExpression';
 export * from './tickets';
 export * from './tagValue';
 export * from './anyOf';
+export * from './valueList';
 export * from './problems';
 export type * from './api';

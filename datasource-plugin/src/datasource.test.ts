@@ -7,6 +7,8 @@ import {
   type ScopedVars,
 } from '@grafana/data';
 import type { BackendSrvRequest, FetchResponse } from '@grafana/runtime';
+import { splitValueList } from '@nocai/contract/dist/valueList';
+import fc from 'fast-check';
 import { lastValueFrom, type Observable, of, throwError } from 'rxjs';
 
 import { NocaiDataSource } from './datasource';
@@ -246,7 +248,7 @@ describe('query', () => {
       requestFor([{ refId: 'A', queryType: 'events', host: '$host', decision: '$decision' }], scopedVars)
     );
 
-    expect(replaceMock).toHaveBeenCalledWith('$host', scopedVars, 'csv');
+    expect(replaceMock).toHaveBeenCalledWith('$host', scopedVars, expect.any(Function));
     const params = fetchMock.mock.calls[0][0].params;
     expect(params).toMatchObject({ host: 'ups-03' });
     expect(params).not.toHaveProperty('decision');
@@ -284,6 +286,48 @@ describe('query', () => {
       department: 'field_technicians,maintenance',
     });
     expect(fetchMock.mock.calls[1][0].params).not.toHaveProperty('department');
+  });
+
+  it('When a selected site holds a comma, then its comma is escaped so that the backend reads one site, not two', async () => {
+    backendAnswers({ '/api/api/events': { status: 200, data: { events: [] } } });
+    const query: NocaiQuery = { refId: 'A', queryType: 'events', site: '$site', host: '$host' };
+
+    templateVariables({ site: ['Paris, North', 'Lyon'], host: 'DOMAIN\\srv-1' });
+    await createDataSource().query(requestFor([query]));
+    templateVariables({ site: 'Paris, North' });
+    await createDataSource().query(requestFor([{ ...query, host: undefined }]));
+
+    expect(fetchMock.mock.calls[0][0].params).toMatchObject({ site: 'Paris\\, North,Lyon', host: 'DOMAIN\\\\srv-1' });
+    expect(fetchMock.mock.calls[1][0].params).toMatchObject({ site: 'Paris\\, North' });
+  });
+
+  it('When a filter is typed with an escaped comma, then it is sent as one value, beside the values of a variable', async () => {
+    backendAnswers({ '/api/api/events': { status: 200, data: { events: [] } } });
+    templateVariables({ site: ['Lyon'] });
+
+    await createDataSource().query(requestFor([{ refId: 'A', queryType: 'events', site: 'Paris\\, North, $site' }]));
+
+    expect(fetchMock.mock.calls[0][0].params).toMatchObject({ site: 'Paris\\, North,Lyon' });
+  });
+
+  it('When a multi-value variable holds any values, commas and backslashes included, then the backend splits the list back into exactly those values', async () => {
+    backendAnswers({ '/api/api/events': { status: 200, data: { events: [] } } });
+    const value = fc
+      .string({ unit: fc.oneof(fc.constantFrom(',', '\\', ' ', '$'), fc.string({ minLength: 1, maxLength: 1 })) })
+      .map((text) => text.trim())
+      .filter((text) => text !== '' && !['$__all', '.*', '*'].includes(text));
+    await fc.assert(
+      fc.asyncProperty(fc.array(value, { minLength: 1, maxLength: 6 }), async (sites) => {
+        fetchMock.mockClear();
+        templateVariables({ site: sites });
+
+        await createDataSource().query(requestFor([{ refId: 'A', queryType: 'events', site: '$site' }]));
+
+        const sent = String(fetchMock.mock.calls[0][0].params?.site);
+        expect(splitValueList(sent).map((item) => item.trim())).toEqual(sites);
+      }),
+      { numRuns: 300 }
+    );
   });
 
   it('treats a saved query without a query type as an events query', async () => {
@@ -516,7 +560,7 @@ describe('series query', () => {
     expect(request.url).toBe(`${PROXY_URL}/api/api/series/silences`);
     expect(request.params).toEqual({ from: 1_767_225_600_000, to: 1_767_229_200_000, site: 'hosp-01', limit: 1000 });
     expect(request.requestId).toBe('Q1-S');
-    expect(replaceMock).toHaveBeenCalledWith('$site', scopedVars, 'csv');
+    expect(replaceMock).toHaveBeenCalledWith('$site', scopedVars, expect.any(Function));
     const [frame] = response.data;
     expect(frame).toMatchObject({ refId: 'S', name: 'aiops_silences' });
     expect(frame.fields.map((field: Field) => [field.name, field.type])).toEqual([

@@ -27,6 +27,7 @@ import type {
   TicketUpdateRequest,
 } from '@nocai/contract';
 import { SERIES_BY_KIND, seriesTagNames } from '@nocai/contract/dist/outputSeries';
+import { escapeListValue, joinValueList, splitValueList } from '@nocai/contract/dist/valueList';
 import { of } from 'rxjs';
 
 import { ticketFramesToAnnotations } from './annotations';
@@ -154,7 +155,8 @@ export class NocaiDataSource extends DataSourceApi<NocaiQuery, NocaiOptions> {
   ): Promise<DataFrame[]> {
     const filters = filterParams({ problem: query.problem, entity: query.entity }, {}, scopedVars);
     const problem = filters.problem === undefined ? undefined : String(filters.problem);
-    const entities = filters.entity === undefined ? undefined : splitList(String(filters.entity));
+    // Already a list in the backend's syntax (`filterParams`): the entities are the hosts their alerts name.
+    const entities = filters.entity === undefined ? undefined : String(filters.entity);
     if (problem === undefined) {
       throw new BackendError('backend', 'choose a problem (or a $problem variable that has a value)');
     }
@@ -172,14 +174,14 @@ export class NocaiDataSource extends DataSourceApi<NocaiQuery, NocaiOptions> {
         limit: Math.min(MAX_TICKETS_LIMIT, Math.floor(query.limit ?? MAX_TICKETS_LIMIT)),
       };
       if (entities !== undefined) {
-        params.host = entities.join(',');
+        params.host = entities;
       }
       return [ticketsToFrame(await this.fetchTickets(params, requestId), query.refId, this.uid)];
     }
     const limit = Math.min(MAX_SERIES_LIMIT, Math.floor(query.limit ?? MAX_SERIES_LIMIT));
     const params: QueryParams = { ...rangeParams(range), problem, limit };
     if (entities !== undefined) {
-      params.entity = entities.join(',');
+      params.entity = entities;
     }
     return problemProbabilityFrames(await this.fetchSeries('problems', params, requestId), query.refId);
   }
@@ -425,9 +427,11 @@ function rangeParams(range: TimeRange): QueryParams {
 const ALL_VALUES: ReadonlySet<string> = new Set(['$__all', '.*', '*']);
 
 /**
- * Template variables in filters are interpolated as a comma-separated list, which the backend reads as "any
- * of these" (`site=hosp-01,fact-02`; Grafana's default format would send the glob `{hosp-01,fact-02}`). A
- * filter that ends up empty, or holds All, means "no filter".
+ * Template variables in filters are interpolated as a list in the backend's syntax (contract `valueList.ts`):
+ * each value escaped, several joined by commas, which the backend reads as "any of these"
+ * (`site=hosp-01,fact-02`, `site=Paris\, North`). Grafana's `csv` format would split a site named
+ * `Paris, North` into two, its default format would send the glob `{hosp-01,fact-02}`. Text typed in a filter
+ * is already in that syntax. A filter that ends up empty, or holds All, means "no filter".
  */
 function filterParams(
   filters: Record<string, string | undefined>,
@@ -436,17 +440,26 @@ function filterParams(
 ): QueryParams {
   const result = { ...params };
   for (const [name, value] of Object.entries(filters)) {
-    const values = value ? splitList(getTemplateSrv().replace(value, scopedVars, 'csv')) : [];
+    const values = value ? listItems(getTemplateSrv().replace(value, scopedVars, asValueList)) : [];
     if (values.length > 0 && !values.some((item) => ALL_VALUES.has(item))) {
-      result[name] = values.join(',');
+      result[name] = joinValueList(values);
     }
   }
   return result;
 }
 
-function splitList(list: string): string[] {
-  return list
-    .split(',')
+/**
+ * Grafana's custom format for a variable's value: one value, or the values of a multi-value variable (Grafana
+ * passes an array), as list items. A variable set to All with an `allValue` is not formatted (Grafana sends the
+ * `allValue` as it is), which is how `ALL_VALUES` still recognises it.
+ */
+function asValueList(value: unknown): string {
+  return Array.isArray(value) ? joinValueList(value.map(String)) : escapeListValue(String(value));
+}
+
+/** The values of a list, trimmed, without empty ones (a variable with no value left). */
+function listItems(list: string): string[] {
+  return splitValueList(list)
     .map((item) => item.trim())
     .filter((item) => item !== '');
 }

@@ -1,7 +1,16 @@
 /**
  * @jest-environment ../inference-backend/src/adapters/onnx/onnxruntimeTestEnvironment.js
  */
-import { ANOMALY_SERIES, OUTPUT, type ClassifiedEvent, type SeriesPage, type TicketsPage } from '@nocai/contract';
+import fc from 'fast-check';
+import {
+  ANOMALY_SERIES,
+  joinValueList,
+  OUTPUT,
+  tagValueProblem,
+  type ClassifiedEvent,
+  type SeriesPage,
+  type TicketsPage,
+} from '@nocai/contract';
 import { toLineProtocol } from '../../inference-backend/src/adapters/influx/lineProtocol';
 import type { SeriesPoint } from '../../inference-backend/src/domain/series';
 import { startTestBackend, type TestBackend } from '../support/service';
@@ -159,9 +168,10 @@ describe('list filters with several values, against a real influxd', () => {
 
 /**
  * Events carry no department: the events list's department filter keeps the events the routing sends there
- * (by class, and by device kind for hardware), so an events panel follows a dashboard's `$department`.
+ * (by class, and by device kind for hardware), so an events panel follows a dashboard's `$department`. And a
+ * value holding a comma (a site named "Paris, North") is filtered exactly, written `\,` in the list.
  */
-describe('the events list by department, against a real influxd', () => {
+describe('department and comma-holding values in list filters, against a real influxd', () => {
   let backend: TestBackend;
   const nowMs = Math.floor(Date.now() / MINUTE_MS) * MINUTE_MS;
   const from = nowMs - 3_600_000;
@@ -194,15 +204,40 @@ describe('the events list by department, against a real influxd', () => {
     },
     timeUs: (nowMs - minutesAgo * MINUTE_MS) * 1000,
   });
+  const anomaly = (host: string, site: string): SeriesPoint => ({
+    measurement: ANOMALY_SERIES.measurement,
+    tags: { host, site, device_kind: 'server', metric: 'cpu.usage_user', detector: 'mad' },
+    fields: { score: 0.9, value: 97.5, expected: 31, lower: 12, upper: 55, model_version: 'mad-1' },
+    timeUs: (nowMs - 2 * MINUTE_MS) * 1000,
+  });
 
   beforeAll(async () => {
     backend = await startTestBackend();
+    const alert = (site: string, fingerprint: string) => ({
+      status: 'firing',
+      labels: { alertname: 'Link down', site, severity: 'critical' },
+      annotations: { summary: `Interface Gi0/1 on the core switch of ${site} changed state to down` },
+      startsAt: new Date(nowMs - 5 * MINUTE_MS).toISOString(),
+      fingerprint,
+    });
+    const fired = await backend.call('/api/alerts/grafana', {
+      method: 'POST',
+      body: JSON.stringify({
+        status: 'firing',
+        alerts: [alert('Paris, North', 'p1'), alert('Paris', 'p2'), alert('North', 'p3')],
+      }),
+    });
+    expect(fired.status).toBe(202);
     const points = [
       event('ups-1', 'power', { site: 'plant-d', deviceKind: 'ups' }, 6),
       event('plc-1', 'hardware', { site: 'plant-d', deviceKind: 'plc' }, 5),
       event('srv-9', 'hardware', { site: 'plant-d', deviceKind: 'server' }, 4),
       event('mystery-1', 'hardware', { site: 'plant-d' }, 3),
       event('sw-1', 'network', { site: 'plant-d', deviceKind: 'network_switch' }, 2),
+      event('sw-2', 'network', { site: 'Paris, North', deviceKind: 'network_switch' }, 1),
+      event('sw-3', 'network', { site: 'Paris', deviceKind: 'network_switch' }, 1),
+      anomaly('srv-p1', 'Paris, North'),
+      anomaly('srv-p2', 'Paris'),
     ];
     await backend.influx.client.writeLines(backend.outputDb, points.map(toLineProtocol));
   });
@@ -215,6 +250,10 @@ describe('the events list by department, against a real influxd', () => {
   };
   const hostsOf = async (query: string) =>
     (await ok<{ events: ClassifiedEvent[] }>(`/api/events?${query}&from=${from}`)).events.map((e) => e.hostname);
+  const ticketSites = async (site: string) =>
+    (await ok<TicketsPage>(`/api/tickets?site=${encodeURIComponent(site)}&from=${from}`)).tickets
+      .map((t) => t.site)
+      .sort();
 
   it('When the events of field technicians are asked for, then power events and hardware events of IT gear come back, not PLC or network events', async () => {
     expect(await hostsOf('department=field_technicians')).toEqual(['mystery-1', 'srv-9', 'ups-1']);
@@ -234,6 +273,41 @@ describe('the events list by department, against a real influxd', () => {
     expect(res.status).toBe(400);
     expect(((await res.json()) as { error: { message: string } }).error.message).toBe(
       'department: department "plumbing" is not one of field_technicians, network_ops, it_ops, security, facilities, maintenance'
+    );
+  });
+
+  it('When a site holding a comma is asked for with the comma escaped, then its tickets, events and series come back and no other site', async () => {
+    expect(await ticketSites('Paris\\, North')).toEqual(['Paris, North']);
+    expect(await ticketSites('Paris\\, North,North')).toEqual(['North', 'Paris, North']);
+    // Unescaped, the comma separates two sites, as lists always read.
+    expect(await ticketSites('Paris, North')).toEqual(['North', 'Paris']);
+    expect(await hostsOf(`site=${encodeURIComponent('Paris\\, North')}`)).toEqual(['sw-2']);
+    const series = await ok<SeriesPage>(
+      `/api/series/anomalies?site=${encodeURIComponent('Paris\\, North')}&from=${from}`
+    );
+    expect(series.rows.map((r) => r.tags.host)).toEqual(['srv-p1']);
+  });
+
+  it('When any sites, commas and backslashes included, are joined as the data source joins them, then exactly their events come back', async () => {
+    const siteName = fc
+      .string({ unit: fc.constantFrom(',', '\\', ' ', 'a', 'b', '|', '.', 'é'), minLength: 1, maxLength: 8 })
+      .map((name) => `s-${name}`.trim())
+      .filter((name) => tagValueProblem(name) === undefined);
+    let minutesAgo = 10;
+    await fc.assert(
+      fc.asyncProperty(fc.uniqueArray(siteName, { minLength: 1, maxLength: 4 }), async (sites) => {
+        minutesAgo += 1;
+        const points = sites.map((site, i) => event(`h-${i}`, 'network', { site }, minutesAgo));
+        await backend.influx.client.writeLines(backend.outputDb, points.map(toLineProtocol));
+        const asked = sites.slice(0, Math.max(1, sites.length - 1));
+
+        const res = await ok<{ events: ClassifiedEvent[] }>(
+          `/api/events?site=${encodeURIComponent(joinValueList(asked))}&from=${from}&limit=10000`
+        );
+
+        expect([...new Set(res.events.map((e) => e.site))].sort()).toEqual([...asked].sort());
+      }),
+      { numRuns: 25 }
     );
   });
 });

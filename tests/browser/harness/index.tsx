@@ -97,16 +97,19 @@ const datasource = new NocaiDataSource(settings);
 
 /**
  * Grafana's template service as far as the data source uses it: `$name`, `${name}`, `${name:format}` and
- * `[[name]]` become the variable's value from `scopedVars` (a list joined by commas, as the `csv` format the
- * data source asks for does; All is `$__all`); an unknown name stays as written.
+ * `[[name]]` become the variable's value from `scopedVars`, given to the format function the data source passes
+ * (its list syntax), or else a list joined by commas; All is `$__all`. An unknown name stays as written.
  */
-function replaceVariables(value?: string, scopedVars?: ScopedVars): string {
+function replaceVariables(value?: string, scopedVars?: ScopedVars, format?: unknown): string {
   return (value ?? '').replace(
     /\$(\w+)|\$\{(\w+)(?::\w+)?\}|\[\[(\w+)\]\]/g,
     (written: string, plain?: string, braced?: string, bracketed?: string) => {
-      const chosen = scopedVars?.[plain ?? braced ?? bracketed ?? '']?.value;
+      const chosen: unknown = scopedVars?.[plain ?? braced ?? bracketed ?? '']?.value;
       if (chosen === undefined) {
         return written;
+      }
+      if (typeof format === 'function') {
+        return String(format(chosen));
       }
       return Array.isArray(chosen) ? chosen.join(',') : String(chosen);
     }
