@@ -1,4 +1,11 @@
-import { OUTPUT, SILENCE_SERIES, type Decision, type Inventory, type Ticket } from '@nocai/contract';
+import {
+  OUTPUT,
+  SILENCE_SERIES,
+  type Decision,
+  type Inventory,
+  type Ticket,
+  type TicketRouting,
+} from '@nocai/contract';
 import type { TicketsRepository } from '../adapters/influx/ticketsRepository';
 import { ticketPoint } from '../adapters/influx/ticketsRepository';
 import {
@@ -9,13 +16,14 @@ import {
   type EngineState,
   type Heartbeat,
   type IncidentEngineOptions,
+  type IncidentSummary,
   type SilenceChange,
   type TicketAction,
 } from '../domain/incidents';
 import { similarTicketQueryOf, type SimilarTicketIndex } from '../domain/recommendations/similarTickets';
 import { separateCollisions, type SeriesPoint } from '../domain/series';
-import { applyTicketAction, type MttrEstimate, type MttrFeatures } from '../domain/tickets';
-import type { MttrPredictor } from '../services/ports';
+import { applyTicketAction, keptRouting, type MttrEstimate, type MttrFeatures } from '../domain/tickets';
+import type { MttrInput, MttrPredictor } from '../services/ports';
 
 export interface HeartbeatReader {
   /** Heartbeats with afterUs < time ≤ toUs, in any order. */
@@ -160,28 +168,20 @@ export class TriageStep {
 
   private async tickets(actions: readonly TicketAction[], nowMs: number): Promise<Ticket[]> {
     if (actions.length === 0) return [];
-    // MTTR models are async (onnxruntime); the ticket builder is sync: predict first, in one batch.
+    // MTTR models are async (onnxruntime); the ticket builder is sync: predict first, in one batch,
+    // for the incidents' routing. A ticket whose routing a person corrected keeps it (keptRouting)
+    // and is estimated for that routing instead, below.
     const estimates = new Map<string, MttrEstimate>();
-    const predictions = await Promise.all(
-      actions.map((a) =>
-        this.deps.mttr.predict({
-          eventClass: a.incident.eventClass,
-          department: a.incident.department,
-          priority: a.incident.priority,
-          siteKind: a.incident.siteKind,
-          deviceKind: a.incident.deviceKind,
-          openedAtMs: Math.floor(a.incident.startedAtUs / 1000),
-          fromIncident: true,
-        })
-      )
-    );
-    actions.forEach((a, i) => estimates.set(a.incident.id, predictions[i]));
+    const predictions = await Promise.all(actions.map((a) => this.deps.mttr.predict(mttrInputOf(a.incident))));
+    actions.forEach((a, i) => estimates.set(mttrKey(mttrInputOf(a.incident)), predictions[i]));
     // Every state is kept (a ticket opened and updated in one batch has both points, `opened`
     // first), not only the last: the stored history is the ticket's whole history.
     const latest = new Map<string, Ticket>();
     const states: Ticket[] = [];
     for (const action of actions) {
       const existing = latest.get(action.incident.id) ?? (await this.deps.tickets.findById(action.incident.id));
+      const asked = mttrInputOf(action.incident, keptRouting(existing, action.incident));
+      if (!estimates.has(mttrKey(asked))) estimates.set(mttrKey(asked), await this.deps.mttr.predict(asked));
       // A replayed batch finds its ticket already written: an open becomes an update, not an error.
       const kind =
         existing && action.kind === 'open' ? 'update' : !existing && action.kind !== 'open' ? 'open' : action.kind;
@@ -189,7 +189,11 @@ export class TriageStep {
         existing,
         { ...action, kind },
         {
-          predictMttr: (f: MttrFeatures) => estimates.get(action.incident.id) ?? { p50Seconds: 0, p90Seconds: 0 },
+          predictMttr: (features: MttrFeatures) => {
+            const estimate = estimates.get(mttrKey(features));
+            if (!estimate) throw new Error(`ticket ${action.incident.id}: no MTTR estimate for ${mttrKey(features)}`);
+            return estimate;
+          },
           similarTickets: (incident) => this.deps.similar()?.search(similarTicketQueryOf(incident)) ?? [],
           nowMs: Math.floor(action.atUs / 1000),
         }
@@ -199,6 +203,25 @@ export class TriageStep {
     }
     return states;
   }
+}
+
+/** What the MTTR model is asked about an incident's ticket, with its routing (the incident's, or a correction). */
+function mttrInputOf(incident: IncidentSummary, routing: TicketRouting = incident): MttrInput {
+  return {
+    eventClass: routing.eventClass,
+    department: routing.department,
+    priority: routing.priority,
+    siteKind: incident.siteKind,
+    deviceKind: incident.deviceKind,
+    openedAtMs: Math.floor(incident.startedAtUs / 1000),
+    fromIncident: true,
+  };
+}
+
+/** The inputs an estimate was made for: the one the ticket builder asks for is looked up by them. */
+function mttrKey(input: Omit<MttrInput, 'fromIncident'>): string {
+  const { eventClass, department, priority, siteKind, deviceKind, openedAtMs } = input;
+  return JSON.stringify([eventClass, department, priority, siteKind, deviceKind, openedAtMs]);
 }
 
 /**

@@ -9,6 +9,8 @@ export {
   checkVersion,
   ENGINE_ACTOR,
   GRAFANA_ACTOR,
+  isSameRouting,
+  keptRouting,
   nextState,
   resolveBySystem,
 } from './workflow';

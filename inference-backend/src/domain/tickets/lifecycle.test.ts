@@ -3,7 +3,7 @@ import type { IncidentSummary, TicketAction } from '../incidents/types';
 import { applyTicketAction, canTransition } from './lifecycle';
 import { mttrFields, ticketFromIncident } from './ticket';
 import { applyFeedback, applyWorkflowChange } from './workflow';
-import type { TicketBuildDeps } from './ticket';
+import type { MttrFeatures, TicketBuildDeps } from './ticket';
 import { modelsOfTicket } from '../mlops/productionAccuracy';
 
 const NOON_US = Date.UTC(2024, 2, 5, 12) * 1000;
@@ -97,11 +97,16 @@ describe('ticketFromIncident', () => {
 
 describe('mttrFields', () => {
   it('When the predictor gives two different quantiles, then they are kept and no note is needed', () => {
-    expect(mttrFields({ p50Seconds: 1800.4, p90Seconds: 7200 })).toEqual({ mttrP50Seconds: 1800, mttrP90Seconds: 7200 });
+    expect(mttrFields({ p50Seconds: 1800.4, p90Seconds: 7200 })).toEqual({
+      mttrP50Seconds: 1800,
+      mttrP90Seconds: 7200,
+    });
   });
 
-  it('When P50 and P90 come out equal, then the ticket carries the reason (the predictor\'s, or a stated one)', () => {
-    expect(mttrFields({ p50Seconds: 600, p90Seconds: 600 }).mttrNote).toBe('the estimate has no spread: P50 and P90 are the same');
+  it("When P50 and P90 come out equal, then the ticket carries the reason (the predictor's, or a stated one)", () => {
+    expect(mttrFields({ p50Seconds: 600, p90Seconds: 600 }).mttrNote).toBe(
+      'the estimate has no spread: P50 and P90 are the same'
+    );
     expect(mttrFields({ p50Seconds: 600, p90Seconds: 600, note: 'every past ticket took 10 minutes' }).mttrNote).toBe(
       'every past ticket took 10 minutes'
     );
@@ -124,7 +129,7 @@ describe('MTTR factors on tickets', () => {
     expect(mttrFields({ p50Seconds: 60, p90Seconds: 120, explanation: [] })).not.toHaveProperty('mttrFactors');
   });
 
-  it('When people work on the ticket, then the factors stay; an engine update carries the latest estimate\'s', () => {
+  it("When people work on the ticket, then the factors stay; an engine update carries the latest estimate's", () => {
     const opened = applyTicketAction(undefined, action('open'), explained);
     const worked = applyWorkflowChange(opened, { status: 'acknowledged', assignee: 'team:facilities' }, person());
     expect(worked.mttrFactors).toEqual(factors);
@@ -172,7 +177,11 @@ describe('ticket lifecycle', () => {
       { status: 'acknowledged', assignee: 'team:facilities', department: 'facilities', comment: 'on it' },
       person()
     );
-    const updated = applyTicketAction(worked, action('update', { ...incident, relatedAlertCount: 20, priority: 'P2' }), deps);
+    const updated = applyTicketAction(
+      worked,
+      action('update', { ...incident, relatedAlertCount: 20, priority: 'P2' }),
+      deps
+    );
 
     expect(updated).toMatchObject({
       status: 'acknowledged',
@@ -185,6 +194,31 @@ describe('ticket lifecycle', () => {
       relatedAlertCount: 20,
       version: worked.version === undefined ? undefined : worked.version + 1,
     });
+  });
+
+  it('When a person corrected the priority, then an engine update keeps it and its time to resolve is estimated for it', () => {
+    const asked: MttrFeatures[] = [];
+    const recording: TicketBuildDeps = {
+      ...deps,
+      predictMttr: (f) => {
+        asked.push(f);
+        return { ...deps.predictMttr(f), modelVersion: 'mttr@v2' };
+      },
+    };
+    const opened = applyTicketAction(undefined, action('open'), recording);
+    expect(opened).toMatchObject({ priority: 'P1', mttrP50Seconds: 3600 });
+    const corrected = applyWorkflowChange(opened, { priority: 'P3' }, person());
+
+    const updated = applyTicketAction(corrected, action('update', { ...incident, relatedAlertCount: 12 }), recording);
+
+    expect(updated).toMatchObject({
+      priority: 'P3',
+      predicted: { priority: 'P1' },
+      // The estimate for P3, not the one for the models' P1.
+      mttrP50Seconds: 7200,
+      modelVersion: 'rules-1+mask-1|mttr@v2',
+    });
+    expect(asked.at(-1)).toMatchObject({ eventClass: 'power', department: 'field_technicians', priority: 'P3' });
   });
 
   it('When the engine resolves a ticket a person already closed, then it stays closed', () => {

@@ -1,8 +1,8 @@
-import { canMove, type Ticket, type TicketRouting } from '@nocai/contract';
+import { canMove, type Ticket } from '@nocai/contract';
 import type { TicketAction } from '../incidents/types';
 import { ticketFromIncident } from './ticket';
 import type { TicketBuildDeps } from './ticket';
-import { ENGINE_ACTOR, nextState, resolveBySystem } from './workflow';
+import { ENGINE_ACTOR, keptRouting, nextState, resolveBySystem } from './workflow';
 
 /**
  * A ticket's life as the incident engine drives it: born `open` or `needs_review` (low
@@ -15,12 +15,15 @@ export const canTransition = canMove;
 /**
  * Applies an engine action to the stored ticket (undefined before `open`). Updates refresh what
  * the engine knows (count, root cause, priority) but keep what people decided: the status, the
- * assignee, comments, verdicts, and any routing they corrected. A resolve ends an active ticket as
+ * assignee, comments, verdicts, and any routing they corrected (`keptRouting`: the time to resolve
+ * is then estimated for the corrected routing, and `deps.predictMttr` is asked for that). A resolve ends an active ticket as
  * `resolved` when devices reported their recovery, or `auto_resolved` when only quiet time did
  * (an incident of alerts alone).
  */
 export function applyTicketAction(existing: Ticket | undefined, action: TicketAction, deps: TicketBuildDeps): Ticket {
-  const built = ticketFromIncident(action.incident, deps);
+  // Routing a person corrected stays theirs, and the time to resolve is estimated for it.
+  const { predicted, ...routing } = keptRouting(existing, action.incident);
+  const built = ticketFromIncident(action.incident, deps, routing);
   const actor = { by: ENGINE_ACTOR, atMs: deps.nowMs };
   if (existing === undefined) {
     if (action.kind !== 'open') throw new Error(`ticket ${action.incident.id}: ${action.kind} before open`);
@@ -30,7 +33,7 @@ export function applyTicketAction(existing: Ticket | undefined, action: TicketAc
   if (action.kind === 'open') throw new Error(`ticket ${existing.id} is already open`);
   const refreshed: Ticket = {
     ...built,
-    ...keptRouting(existing, built),
+    ...(predicted ? { predicted } : {}),
     status: existing.status,
     needsReview: existing.needsReview,
     resolvedAtMs: existing.resolvedAtMs,
@@ -46,24 +49,6 @@ export function applyTicketAction(existing: Ticket | undefined, action: TicketAc
     if (resolved !== refreshed) return resolved;
   }
   return nextState(refreshed, {}, { kind: 'updated', summary: updateSummary(existing, refreshed) }, actor);
-}
-
-/**
- * Routing a person corrected stays theirs; the models' latest answer becomes the `predicted`
- * routing the correction is a label against.
- */
-function keptRouting(existing: Ticket, built: Ticket): Partial<Ticket> {
-  if (existing.predicted === undefined) return {};
-  const predicted: TicketRouting = {
-    eventClass: built.eventClass,
-    department: built.department,
-    priority: built.priority,
-  };
-  const routing: Partial<Ticket> = { predicted };
-  for (const field of ['eventClass', 'department', 'priority'] as const) {
-    if (existing[field] !== existing.predicted[field]) Object.assign(routing, { [field]: existing[field] });
-  }
-  return routing;
 }
 
 function updateSummary(before: Ticket, after: Ticket): string {

@@ -1,4 +1,4 @@
-import type { EventClass, Explanation, SimilarTicket, Ticket } from '@nocai/contract';
+import type { EventClass, Explanation, SimilarTicket, Ticket, TicketRouting } from '@nocai/contract';
 import type { IncidentSummary } from '../incidents/types';
 
 /** What an MTTR model is asked about a ticket; the caller's predictor decides how to answer. */
@@ -35,14 +35,19 @@ const usToMs = (us: number): number => Math.floor(us / 1000);
 /**
  * The contract `Ticket` for an incident as the engine summarised it. `openedAtMs` is when the
  * incident started (its first alert or silence), not when the ticket was written, so that MTTR
- * measures the outage and not the false-alarm hold.
+ * measures the outage and not the false-alarm hold. `routing` is the ticket's class, department and
+ * priority when they are not the incident's (a person corrected them): the MTTR is estimated for it.
  */
-export function ticketFromIncident(incident: IncidentSummary, deps: TicketBuildDeps): Ticket {
+export function ticketFromIncident(
+  incident: IncidentSummary,
+  deps: TicketBuildDeps,
+  routing: TicketRouting = incident
+): Ticket {
   const openedAtMs = usToMs(incident.startedAtUs);
   const mttr = deps.predictMttr({
-    eventClass: incident.eventClass,
-    department: incident.department,
-    priority: incident.priority,
+    eventClass: routing.eventClass,
+    department: routing.department,
+    priority: routing.priority,
     siteKind: incident.siteKind,
     deviceKind: incident.deviceKind,
     relatedAlertCount: incident.relatedAlertCount,
@@ -57,9 +62,9 @@ export function ticketFromIncident(incident: IncidentSummary, deps: TicketBuildD
     status: resolvedAtMs !== undefined ? 'resolved' : incident.needsReview ? 'needs_review' : 'open',
     source: incident.source,
     title: incident.title,
-    eventClass: incident.eventClass,
-    department: incident.department,
-    priority: incident.priority,
+    eventClass: routing.eventClass,
+    department: routing.department,
+    priority: routing.priority,
     confidence: incident.confidence,
     needsReview: incident.needsReview,
     site: incident.site,

@@ -136,6 +136,34 @@ export function applyWorkflowChange(ticket: Ticket, change: WorkflowChange, acto
   return nextState(ticket, patch, { kind, summary: said.join('; ') }, actor);
 }
 
+/**
+ * The routing of a ticket rebuilt from the models' latest answer (`models`) over its stored state
+ * (`existing`, undefined for a new ticket): routing a person corrected stays theirs, the rest follows
+ * the models, and the models' answer becomes the `predicted` routing the correction is a label
+ * against. Nothing corrected: the models' routing, without `predicted`. Computed before the ticket
+ * is built, so that what is estimated from the routing (the time to resolve) is for this one.
+ */
+export function keptRouting(
+  existing: Ticket | undefined,
+  models: TicketRouting
+): TicketRouting & Pick<Ticket, 'predicted'> {
+  const routing = routingOf(models);
+  if (existing?.predicted === undefined) return routing;
+  for (const field of ROUTING_FIELDS) {
+    if (existing[field] !== existing.predicted[field]) Object.assign(routing, { [field]: existing[field] });
+  }
+  return { ...routing, predicted: routingOf(models) };
+}
+
+/** The class, department and priority of a ticket (or of any routing), alone. */
+function routingOf(source: TicketRouting): TicketRouting {
+  return { eventClass: source.eventClass, department: source.department, priority: source.priority };
+}
+
+export function isSameRouting(a: TicketRouting, b: TicketRouting): boolean {
+  return ROUTING_FIELDS.every((field) => a[field] === b[field]);
+}
+
 function pickRouting(source: Partial<TicketRouting>): Partial<TicketRouting> {
   const routing: Partial<TicketRouting> = {};
   for (const field of ROUTING_FIELDS)
