@@ -4,7 +4,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Explanation, Ticket, TicketsPage } from '@nocai/contract';
+import type { Explanation, Ticket, TicketHistoryResponse, TicketsPage } from '@nocai/contract';
 import { writeMttrChampion } from '../support/mttrChampion';
 import { startTestBackend, type TestBackend } from '../support/service';
 
@@ -142,6 +142,58 @@ describe('tickets API against a real influxd', () => {
       ['GRA-repeat01', 'opened again: the alert fires (was closed)'],
     ]);
     expect(['open', 'needs_review']).toContain(reopened[0].status);
+  });
+
+  it('When an alert ticket someone assigned, judged and corrected fires again after it was resolved, then it reopens with their assignee, verdict and department', async () => {
+    const alert = {
+      status: 'firing',
+      labels: { alertname: 'Link down', site: 'hosp-01', severity: 'critical' },
+      annotations: { summary: 'Interface Gi0/2 on the distribution switch changed state to down' },
+      startsAt: new Date(Date.now() - 120_000).toISOString(),
+      fingerprint: 'reopen01',
+    };
+    const fired = (
+      (await (await post('/api/alerts/grafana', { status: 'firing', alerts: [alert] })).json()) as {
+        tickets: Ticket[];
+      }
+    ).tickets[0];
+    expect(fired).toMatchObject({ id: 'GRA-reopen01', department: 'network_ops' });
+    const patched = await backend.call('/api/tickets/GRA-reopen01', {
+      method: 'PATCH',
+      body: JSON.stringify({ assignee: 'team:field', department: 'field_technicians', comment: 'the fibre is cut' }),
+      headers: { 'If-Match': `"${fired.version ?? 0}"`, 'X-Grafana-User': 'alice' },
+    });
+    expect(patched.status).toBe(200);
+    expect((await post('/api/tickets/GRA-reopen01/feedback', { verdict: 'valid' })).status).toBe(200);
+    await post('/api/alerts/grafana', {
+      status: 'resolved',
+      alerts: [{ ...alert, status: 'resolved', endsAt: new Date().toISOString() }],
+    });
+    const resolved = ((await (await backend.call('/api/tickets/GRA-reopen01')).json()) as { ticket: Ticket }).ticket;
+    expect(resolved.status).toBe('resolved');
+
+    await post('/api/alerts/grafana', {
+      status: 'firing',
+      alerts: [{ ...alert, startsAt: new Date(Date.now() + 1000).toISOString() }],
+    });
+
+    const reopened = ((await (await backend.call('/api/tickets/GRA-reopen01')).json()) as { ticket: Ticket }).ticket;
+    expect(reopened).toMatchObject({
+      status: 'open',
+      assignee: 'team:field',
+      feedback: { verdict: 'valid' },
+      department: 'field_technicians',
+      predicted: { department: 'network_ops' },
+      comments: [{ text: 'the fibre is cut', by: 'alice' }],
+    });
+    const history = (await (await backend.call('/api/tickets/GRA-reopen01/history')).json()) as TicketHistoryResponse;
+    expect(history.history.at(-1)).toMatchObject({
+      kind: 'opened',
+      by: 'grafana',
+      summary: expect.stringMatching(
+        /^opened again: the alert fires \(was resolved\); kept .*department field_technicians/
+      ),
+    });
   });
 
   it('When Grafana calls with the webhook token, then the alert webhook accepts it and every other route refuses it', async () => {

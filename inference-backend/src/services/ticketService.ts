@@ -22,15 +22,18 @@ import {
   applyWorkflowChange,
   checkVersion,
   GRAFANA_ACTOR,
+  isSameRouting,
+  keptRouting,
   mttrFields,
   nextState,
   resolveBySystem,
   TicketError,
+  withMttrEstimate,
   type WorkflowChange,
 } from '../domain/tickets';
 import type { EventsRepository } from '../adapters/influx/eventsRepository';
 import { feedbackPoint, type TicketsRepository } from '../adapters/influx/ticketsRepository';
-import type { MttrPredictor, TextRouter } from './ports';
+import type { MttrInput, MttrPredictor, TextRouter } from './ports';
 
 /** `*` (If-Match: *): the caller takes whatever version is current. */
 export type ExpectedVersion = number | '*';
@@ -107,8 +110,7 @@ export class TicketService {
   async detail(id: string): Promise<TicketDetailResponse> {
     const ticket = await this.get(id);
     const hosts = ticket.hosts ?? [ticket.host, ticket.rootCause?.host ?? ''].filter(Boolean);
-    const fromIncident = ticket.source === 'logs' || ticket.source === 'silence';
-    const fromMs = ticket.openedAtMs - (fromIncident ? 0 : RELATED_LOOKBACK_MS);
+    const fromMs = ticket.openedAtMs - (isIncidentTicket(ticket) ? 0 : RELATED_LOOKBACK_MS);
     const toMs = ticket.resolvedAtMs ?? (isDoneStatus(ticket.status) ? ticket.updatedAtMs : this.deps.clock.nowMs());
     const relatedAlerts = await this.deps.events.related(
       hosts,
@@ -290,18 +292,16 @@ export class TicketService {
         openedAtMs,
         version: known?.version ?? 0,
       };
-      const kept = known ? { comments: known.comments } : {};
-      const summaryOfChange = known
-        ? `opened again: the alert fires (was ${known.status})`
-        : 'opened from a Grafana alert';
       out.set(
         id,
-        nextState(
-          fresh,
-          kept,
-          { kind: 'opened', summary: summaryOfChange },
-          { by: GRAFANA_ACTOR, atMs: Math.max(nowMs, (known?.updatedAtMs ?? 0) + 1) }
-        )
+        known
+          ? await this.reopened(known, fresh, nowMs)
+          : nextState(
+              fresh,
+              {},
+              { kind: 'opened', summary: 'opened from a Grafana alert' },
+              { by: GRAFANA_ACTOR, atMs: nowMs }
+            )
       );
     }
     const saved = await this.deps.tickets.save([...out.values()]);
@@ -311,6 +311,36 @@ export class TicketService {
       saved.map((ticket) => this.audited('ticket.grafana_alert', grafana, existing.get(ticket.id), ticket))
     );
     return { tickets: saved, ignored: payload.alerts.length - intake.length };
+  }
+
+  /**
+   * A done ticket whose alert fires again, rebuilt from the models (`fresh`), keeping what people
+   * decided on it: comments, the assignee, the verdict and any routing they corrected (as the
+   * incident engine keeps them, `keptRouting`), whose time to resolve is then estimated again.
+   */
+  private async reopened(known: Ticket, fresh: Ticket, nowMs: number): Promise<Ticket> {
+    const { predicted, ...routing } = keptRouting(known, fresh);
+    let rebuilt: Ticket = { ...fresh, ...routing, ...(predicted ? { predicted } : {}) };
+    if (!isSameRouting(routing, fresh)) {
+      rebuilt = withMttrEstimate(rebuilt, await this.deps.mttr.predict(mttrInputOf(rebuilt)));
+    }
+    const kept: Partial<Ticket> = { comments: known.comments };
+    const said: string[] = [];
+    if (known.assignee !== undefined) {
+      kept.assignee = known.assignee;
+      said.push(`assignee ${known.assignee}`);
+    }
+    if (known.feedback !== undefined) {
+      kept.feedback = known.feedback;
+      said.push(`verdict ${known.feedback.verdict}`);
+    }
+    for (const field of ['eventClass', 'department', 'priority'] as const) {
+      if (rebuilt[field] !== fresh[field]) said.push(`${field} ${rebuilt[field]}`);
+    }
+    const keptSaid = said.length ? `; kept ${said.join(', ')}` : '';
+    const summary = `opened again: the alert fires (was ${known.status})${keptSaid}`;
+    const actor = { by: GRAFANA_ACTOR, atMs: Math.max(nowMs, known.updatedAtMs + 1) };
+    return nextState(rebuilt, kept, { kind: 'opened', summary }, actor);
   }
 
   private async build(input: {
@@ -468,6 +498,24 @@ function ticketChange(before: Ticket | undefined, after: Ticket): TicketChangeRe
   const added = (after.comments ?? []).filter((c) => !old.has(JSON.stringify(c)));
   if (added.length > 0) changedAfter.comments = added;
   return { before: before ? changedBefore : null, after: changedAfter };
+}
+
+/** Opened by the incident engine (from log lines or a silence), not typed or sent by Grafana. */
+function isIncidentTicket(ticket: Ticket): boolean {
+  return ticket.source === 'logs' || ticket.source === 'silence';
+}
+
+/** What the MTTR model is asked about a ticket as it is, as the ticket was first estimated. */
+function mttrInputOf(ticket: Ticket): MttrInput {
+  return {
+    eventClass: ticket.eventClass,
+    department: ticket.department,
+    priority: ticket.priority,
+    siteKind: ticket.siteKind,
+    deviceKind: ticket.deviceKind,
+    openedAtMs: ticket.openedAtMs,
+    fromIncident: isIncidentTicket(ticket),
+  };
 }
 
 function listed(names: readonly string[]): string {

@@ -1,7 +1,7 @@
 import type { Ticket } from '@nocai/contract';
 import type { IncidentSummary, TicketAction } from '../incidents/types';
 import { applyTicketAction, canTransition } from './lifecycle';
-import { mttrFields, ticketFromIncident } from './ticket';
+import { mttrFields, ticketFromIncident, withMttrEstimate } from './ticket';
 import { applyFeedback, applyWorkflowChange } from './workflow';
 import type { MttrFeatures, TicketBuildDeps } from './ticket';
 import { modelsOfTicket } from '../mlops/productionAccuracy';
@@ -110,6 +110,29 @@ describe('mttrFields', () => {
     expect(mttrFields({ p50Seconds: 600, p90Seconds: 600, note: 'every past ticket took 10 minutes' }).mttrNote).toBe(
       'every past ticket took 10 minutes'
     );
+  });
+});
+
+describe('withMttrEstimate', () => {
+  it("When a ticket's time to resolve is estimated again, then the new estimate replaces the old one's figures, note and factors, and the model that made it is named", () => {
+    const before = ticketFromIncident(incident, {
+      ...deps,
+      predictMttr: () => ({
+        p50Seconds: 600,
+        p90Seconds: 600,
+        modelVersion: 'mttr@v1',
+        explanation: [{ feature: 'priority=P1', weight: -0.4 }],
+      }),
+    });
+    expect(before).toMatchObject({ modelVersion: 'rules-1+mask-1|mttr@v1', mttrNote: expect.any(String) });
+
+    const again = withMttrEstimate(before, { p50Seconds: 5400, p90Seconds: 9000, modelVersion: 'mttr@v2' });
+    expect(again).toMatchObject({ mttrP50Seconds: 5400, mttrP90Seconds: 9000, modelVersion: 'rules-1+mask-1|mttr@v2' });
+    expect(again).not.toHaveProperty('mttrNote');
+    expect(again).not.toHaveProperty('mttrFactors');
+    expect(
+      withMttrEstimate({ ...before, modelVersion: 'rules-1' }, { p50Seconds: 60, p90Seconds: 120 }).modelVersion
+    ).toBe('rules-1');
   });
 });
 

@@ -120,3 +120,21 @@ export function mttrFields(
     ...(factors.length === 0 ? {} : { mttrFactors: factors.map((factor) => ({ ...factor })) }),
   };
 }
+
+/**
+ * A ticket with its time to resolve estimated again (its routing was corrected): the estimate's
+ * fields replace the old ones, a note or factors the new estimate has none of included, and
+ * `modelVersion` names the model that estimated after the routing models, as a new ticket would.
+ */
+export function withMttrEstimate(ticket: Ticket, estimate: MttrEstimate): Ticket {
+  const rest: Ticket = { ...ticket };
+  delete rest.mttrNote;
+  delete rest.mttrFactors;
+  const bar = ticket.modelVersion.lastIndexOf('|');
+  const routingModels = bar < 0 ? ticket.modelVersion : ticket.modelVersion.slice(0, bar);
+  return {
+    ...rest,
+    ...mttrFields(estimate),
+    modelVersion: estimate.modelVersion ? `${routingModels}|${estimate.modelVersion}` : routingModels,
+  };
+}

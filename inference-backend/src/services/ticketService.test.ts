@@ -1,0 +1,149 @@
+import type { GrafanaWebhook, Ticket } from '@nocai/contract';
+import { InfluxClient } from '../adapters/influx/client';
+import { TicketsRepository } from '../adapters/influx/ticketsRepository';
+import { MemorySink } from '../pipeline/memoryPorts';
+import type { MttrInput, MttrPrediction, MttrPredictor, TextRouter } from './ports';
+import { TicketService } from './ticketService';
+
+const T0 = Date.UTC(2024, 2, 5, 12);
+
+/**
+ * An MTTR model whose answer depends on the routing, as the trained one's does: P1 is fixed fastest,
+ * field technicians take longer than network operations. It remembers what it was asked.
+ */
+class RoutingMttr implements MttrPredictor {
+  readonly asked: MttrInput[] = [];
+
+  async predict(input: MttrInput): Promise<MttrPrediction> {
+    this.asked.push(input);
+    return estimateFor(input);
+  }
+}
+
+function estimateFor(input: MttrInput): MttrPrediction {
+  const byPriority: Record<string, number> = { P1: 1800, P2: 3600, P3: 7200, P4: 14_400 };
+  const p50Seconds = byPriority[input.priority] * (input.department === 'field_technicians' ? 2 : 1);
+  return {
+    p50Seconds,
+    p90Seconds: p50Seconds * 3,
+    modelVersion: 'mttr@v2',
+    explanation: [{ feature: `priority=${input.priority}`, weight: 0.4 }],
+  };
+}
+
+/** The models route every alert of these tests to network operations at P4. */
+const router: TextRouter = {
+  route: async () => ({
+    eventClass: 'network',
+    department: 'network_ops',
+    priority: 'P4',
+    confidence: 0.9,
+    explanation: [{ feature: 'link', weight: 1 }],
+    modelVersion: 'ticket-class@v4+department@v4+priority@v4',
+  }),
+};
+
+function setup() {
+  let nowMs = T0;
+  const clock = { nowMs: () => (nowMs += 1000) };
+  // Nothing here reads InfluxDB: the repository's index holds what the service wrote through the sink.
+  const client = new InfluxClient({ url: 'http://127.0.0.1:9' });
+  const tickets = new TicketsRepository(client, 'test', new MemorySink(), clock);
+  const mttr = new RoutingMttr();
+  const service = new TicketService({
+    tickets,
+    events: { related: async () => [] },
+    router,
+    mttr,
+    similar: () => undefined,
+    clock,
+    options: { reviewThreshold: 0.5 },
+  });
+  return { service, tickets, mttr, clock };
+}
+
+const alert = (over: Partial<GrafanaWebhook['alerts'][number]> = {}): GrafanaWebhook['alerts'][number] => ({
+  status: 'firing',
+  labels: { alertname: 'Link down', site: 'hosp-01', severity: 'warning' },
+  annotations: { summary: 'Uplink of the core switch is down' },
+  startsAt: new Date(T0 - 60_000).toISOString(),
+  fingerprint: 'fp01',
+  ...over,
+});
+const webhook = (...alerts: GrafanaWebhook['alerts']): GrafanaWebhook => ({ status: alerts[0].status, alerts });
+
+async function opened(service: TicketService): Promise<Ticket> {
+  const { tickets } = await service.fromGrafana(webhook(alert()));
+  return tickets[0];
+}
+
+describe('TicketService: a Grafana alert firing again', () => {
+  it('When a resolved alert ticket fires again, then it reopens with its assignee, verdict, comments and corrected routing, estimated for that routing', async () => {
+    const { service } = setup();
+    const ticket = await opened(service);
+    const worked = await service.update(
+      ticket.id,
+      { assignee: 'team:field', department: 'field_technicians', priority: 'P2', comment: 'the fibre is cut' },
+      ticket.version,
+      'alice'
+    );
+    await service.feedback(ticket.id, { verdict: 'valid' }, 'alice');
+    await service.fromGrafana(webhook(alert({ status: 'resolved', endsAt: new Date(T0 + 60_000).toISOString() })));
+
+    const { tickets } = await service.fromGrafana(webhook(alert({ startsAt: new Date(T0 + 120_000).toISOString() })));
+
+    const reopened = tickets[0];
+    const expected = estimateFor({ ...inputOf(worked), openedAtMs: T0 + 120_000 });
+    expect(reopened).toMatchObject({
+      id: ticket.id,
+      status: 'open',
+      openedAtMs: T0 + 120_000,
+      assignee: 'team:field',
+      feedback: { verdict: 'valid' },
+      comments: [{ text: 'the fibre is cut', by: 'alice' }],
+      eventClass: 'network',
+      department: 'field_technicians',
+      priority: 'P2',
+      // What the models say now: the label the correction is against.
+      predicted: { eventClass: 'network', department: 'network_ops', priority: 'P4' },
+      mttrP50Seconds: expected.p50Seconds,
+      mttrFactors: expected.explanation,
+      change: {
+        kind: 'opened',
+        by: 'grafana',
+        summary:
+          'opened again: the alert fires (was resolved); kept assignee team:field, verdict valid, department field_technicians, priority P2',
+      },
+    });
+    expect(await service.get(ticket.id)).toEqual(reopened);
+  });
+
+  it('When nobody worked on the ticket, then it reopens as the models route it now', async () => {
+    const { service } = setup();
+    const ticket = await opened(service);
+    await service.fromGrafana(webhook(alert({ status: 'resolved', endsAt: new Date(T0).toISOString() })));
+
+    const { tickets } = await service.fromGrafana(webhook(alert({ startsAt: new Date(T0 + 120_000).toISOString() })));
+
+    expect(tickets[0]).toMatchObject({
+      department: 'network_ops',
+      priority: 'P4',
+      mttrP50Seconds: ticket.mttrP50Seconds,
+    });
+    expect(tickets[0].predicted).toBeUndefined();
+    expect(tickets[0].assignee).toBeUndefined();
+    expect(tickets[0].change?.summary).toBe('opened again: the alert fires (was resolved)');
+  });
+});
+
+function inputOf(ticket: Ticket): MttrInput {
+  return {
+    eventClass: ticket.eventClass,
+    department: ticket.department,
+    priority: ticket.priority,
+    siteKind: ticket.siteKind,
+    deviceKind: ticket.deviceKind,
+    openedAtMs: ticket.openedAtMs,
+    fromIncident: false,
+  };
+}
