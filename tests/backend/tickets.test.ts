@@ -4,7 +4,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Explanation, Ticket, TicketHistoryResponse, TicketsPage } from '@nocai/contract';
+import type { Explanation, Priority, Ticket, TicketHistoryResponse, TicketsPage } from '@nocai/contract';
+import { OnnxMttrModel } from '../../inference-backend/src/adapters/onnx/mttrModel';
+import { mttrFields } from '../../inference-backend/src/domain/tickets';
+import { OnnxMttrPredictor, SERVED_MODELS } from '../../inference-backend/src/services/onnxModels';
 import { writeMttrChampion } from '../support/mttrChampion';
 import { startTestBackend, type TestBackend } from '../support/service';
 
@@ -288,6 +291,50 @@ describe('why a ticket takes the time it does, with a trained MTTR champion, aga
 
   const ticketById = async (id: string) =>
     ((await (await backend.call(`/api/tickets/${id}`)).json()) as { ticket: Ticket }).ticket;
+
+  it('When an operator corrects the priority of a ticket, then its time to resolve is the champion estimate for the corrected priority', async () => {
+    const res = await backend.call('/api/complaints', {
+      method: 'POST',
+      body: JSON.stringify({ text: 'The label printer in the pharmacy prints blank pages since this morning' }),
+    });
+    const { ticket } = (await res.json()) as { ticket: Ticket };
+    expect(ticket.priority).not.toBe('P1');
+    // The champion the backend serves, asked what the backend asks about this ticket.
+    const champion = new OnnxMttrPredictor(await OnnxMttrModel.load(join(dir, 'models', SERVED_MODELS.mttr, 'v1')));
+    const estimate = async (priority: Priority) =>
+      mttrFields(
+        await champion.predict({
+          eventClass: ticket.eventClass,
+          department: ticket.department,
+          priority,
+          siteKind: ticket.siteKind,
+          deviceKind: ticket.deviceKind,
+          openedAtMs: ticket.openedAtMs,
+          fromIncident: false,
+        })
+      );
+    expect(ticket).toMatchObject(await estimate(ticket.priority));
+    const forP1 = await estimate('P1');
+    expect(forP1.mttrP50Seconds).not.toBe(ticket.mttrP50Seconds);
+
+    const patched = await backend.call(`/api/tickets/${ticket.id}`, {
+      method: 'PATCH',
+      body: JSON.stringify({ priority: 'P1' }),
+      headers: { 'If-Match': `"${ticket.version ?? 0}"`, 'X-Grafana-User': 'alice' },
+    });
+    expect(patched.status).toBe(200);
+
+    const read = await ticketById(ticket.id);
+    expect(read).toMatchObject({
+      priority: 'P1',
+      predicted: { priority: ticket.priority },
+      mttrP50Seconds: forP1.mttrP50Seconds,
+      mttrP90Seconds: forP1.mttrP90Seconds,
+      mttrFactors: forP1.mttrFactors,
+    });
+    expect(read.modelVersion).toMatch(/\|mttr@v1$/);
+    expect(((await patched.json()) as { ticket: Ticket }).ticket).toEqual(read);
+  });
 
   it('When a complaint becomes a ticket, then the API says why its time to resolve is what it is, and the factors survive a workflow change and a restart', async () => {
     const res = await backend.call('/api/complaints', {

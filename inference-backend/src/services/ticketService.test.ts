@@ -1,6 +1,7 @@
 import type { GrafanaWebhook, Ticket } from '@nocai/contract';
 import { InfluxClient } from '../adapters/influx/client';
 import { TicketsRepository } from '../adapters/influx/ticketsRepository';
+import { applyWorkflowChange } from '../domain/tickets';
 import { MemorySink } from '../pipeline/memoryPorts';
 import type { MttrInput, MttrPrediction, MttrPredictor, TextRouter } from './ports';
 import { TicketService } from './ticketService';
@@ -13,9 +14,14 @@ const T0 = Date.UTC(2024, 2, 5, 12);
  */
 class RoutingMttr implements MttrPredictor {
   readonly asked: MttrInput[] = [];
+  /** Called while an estimate is being made, before it is answered (a concurrent change). */
+  whileEstimating?: () => Promise<void>;
 
   async predict(input: MttrInput): Promise<MttrPrediction> {
     this.asked.push(input);
+    const hook = this.whileEstimating;
+    this.whileEstimating = undefined;
+    await hook?.();
     return estimateFor(input);
   }
 }
@@ -76,6 +82,78 @@ async function opened(service: TicketService): Promise<Ticket> {
   const { tickets } = await service.fromGrafana(webhook(alert()));
   return tickets[0];
 }
+
+describe('TicketService: a correction re-estimates the time to resolve', () => {
+  it('When an operator corrects the priority from P4 to P1, then the ticket shows the estimate for P1, made by the model it names', async () => {
+    const { service } = setup();
+    const ticket = await opened(service);
+    expect(ticket).toMatchObject({ priority: 'P4', mttrP50Seconds: estimateFor(inputOf(ticket)).p50Seconds });
+
+    const corrected = await service.update(ticket.id, { priority: 'P1' }, ticket.version, 'alice');
+
+    const expected = estimateFor({ ...inputOf(ticket), priority: 'P1' });
+    expect(corrected).toMatchObject({
+      priority: 'P1',
+      predicted: { priority: 'P4' },
+      mttrP50Seconds: expected.p50Seconds,
+      mttrP90Seconds: expected.p90Seconds,
+      mttrFactors: expected.explanation,
+      modelVersion: 'ticket-class@v4+department@v4+priority@v4|mttr@v2',
+    });
+    expect(corrected.mttrP50Seconds).not.toBe(ticket.mttrP50Seconds);
+    expect(await service.get(ticket.id)).toEqual(corrected);
+  });
+
+  it('When a change corrects nothing (a status, an assignee), then the model is not asked again and the estimate stays', async () => {
+    const { service, mttr } = setup();
+    const ticket = await opened(service);
+    const asked = mttr.asked.length;
+
+    const worked = await service.update(
+      ticket.id,
+      { status: 'acknowledged', assignee: 'team:network_ops' },
+      ticket.version,
+      'a'
+    );
+
+    expect(mttr.asked).toHaveLength(asked);
+    expect(worked.mttrP50Seconds).toBe(ticket.mttrP50Seconds);
+    expect(worked.mttrFactors).toEqual(ticket.mttrFactors);
+  });
+
+  it('When the ticket is corrected by someone else while the estimate is made, then the estimate written is for the routing written', async () => {
+    const { service, tickets, mttr } = setup();
+    const ticket = await opened(service);
+    // Bob's department correction lands while Alice's priority correction (If-Match: *) is estimated.
+    mttr.whileEstimating = async () => {
+      await tickets.change(ticket.id, (t) =>
+        applyWorkflowChange(t, { department: 'field_technicians' }, { by: 'bob', atMs: T0 + 5000 })
+      );
+    };
+
+    const corrected = await service.update(ticket.id, { priority: 'P1' }, '*', 'alice');
+
+    const written = { ...inputOf(ticket), department: 'field_technicians', priority: 'P1' };
+    expect(corrected).toMatchObject({ department: 'field_technicians', priority: 'P1' });
+    expect(corrected.mttrP50Seconds).toBe(estimateFor(written).p50Seconds);
+    expect(mttr.asked.at(-1)).toEqual(written);
+  });
+
+  it('When the ticket changed since the version the correction names, then it is refused and nothing is written', async () => {
+    const { service, tickets, mttr } = setup();
+    const ticket = await opened(service);
+    mttr.whileEstimating = async () => {
+      await tickets.change(ticket.id, (t) =>
+        applyWorkflowChange(t, { status: 'acknowledged' }, { by: 'bob', atMs: T0 })
+      );
+    };
+
+    await expect(service.update(ticket.id, { priority: 'P1' }, ticket.version, 'alice')).rejects.toThrow(
+      /is at version 2, not 1/
+    );
+    expect(await service.get(ticket.id)).toMatchObject({ priority: 'P4', mttrP50Seconds: ticket.mttrP50Seconds });
+  });
+});
 
 describe('TicketService: a Grafana alert firing again', () => {
   it('When a resolved alert ticket fires again, then it reopens with its assignee, verdict, comments and corrected routing, estimated for that routing', async () => {

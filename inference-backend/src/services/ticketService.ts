@@ -33,7 +33,7 @@ import {
 } from '../domain/tickets';
 import type { EventsRepository } from '../adapters/influx/eventsRepository';
 import { feedbackPoint, type TicketsRepository } from '../adapters/influx/ticketsRepository';
-import type { MttrInput, MttrPredictor, TextRouter } from './ports';
+import type { MttrInput, MttrPrediction, MttrPredictor, TextRouter } from './ports';
 
 /** `*` (If-Match: *): the caller takes whatever version is current. */
 export type ExpectedVersion = number | '*';
@@ -48,6 +48,11 @@ const KNOWN_NAMES_SHOWN = 20;
 const PERSON_ROLE = 'operator';
 /** Where a change came from when the caller does not say. */
 const DEFAULT_FROM = 'api';
+/**
+ * Times a correction is estimated again when the ticket changed while its time to resolve was being
+ * estimated (only possible with If-Match: *; a version checked refuses the change instead).
+ */
+const CORRECTION_ATTEMPTS = 3;
 
 export interface TicketServiceOptions {
   /** Below this routing confidence a ticket waits in needs_review instead of being routed. */
@@ -127,7 +132,9 @@ export class TicketService {
 
   /**
    * A person's workflow change (status, assignee, correction, with an optional comment), made
-   * against the version they read: another version is a conflict, none at all is refused.
+   * against the version they read: another version is a conflict, none at all is refused. A
+   * correction of class, department or priority estimates the time to resolve again for the
+   * corrected routing: those are inputs of the MTTR model.
    */
   async update(
     id: string,
@@ -143,16 +150,55 @@ export class TicketService {
         `a change to ticket ${id} must name the version it was made against: send If-Match: "<version>" or {"version": <version>} (GET /api/tickets/${id} gives it)`
       );
     }
-    let before: Ticket | undefined;
-    const updated = await this.deps.tickets.change(id, (ticket) => {
-      before = ticket;
-      // A closed ticket or a move the workflow refuses is said first: reloading would not help.
-      const next = applyWorkflowChange(ticket, change, this.actor(user));
-      checkVersion(ticket, expected === '*' ? undefined : expected);
-      return next;
-    });
-    await this.audited('ticket.update', { actor: user, role, from }, before, updated);
-    return updated;
+    // The predictor is async and a change is applied by a sync mutator: estimate for the routing
+    // the change makes of the ticket as read, and write only if that is the routing written.
+    let estimated = await this.correctionEstimate(await this.deps.tickets.findById(id), change);
+    for (let attempt = 1; ; attempt++) {
+      let before: Ticket | undefined;
+      const unestimated: { next?: Ticket } = {};
+      const updated = await this.deps.tickets.change(id, (ticket) => {
+        before = ticket;
+        unestimated.next = undefined;
+        // A closed ticket or a move the workflow refuses is said first: reloading would not help.
+        const next = applyWorkflowChange(ticket, change, this.actor(user));
+        checkVersion(ticket, expected === '*' ? undefined : expected);
+        if (isSameRouting(next, ticket)) return next;
+        const input = mttrInputOf(next);
+        if (estimated && mttrKey(estimated.input) === mttrKey(input)) return withMttrEstimate(next, estimated.estimate);
+        // The ticket changed since it was read (its routing, its opening): nothing is written yet.
+        unestimated.next = next;
+        return ticket;
+      });
+      if (unestimated.next === undefined) {
+        await this.audited('ticket.update', { actor: user, role, from }, before, updated);
+        return updated;
+      }
+      if (attempt >= CORRECTION_ATTEMPTS) {
+        throw new TicketError(
+          'stale_version',
+          `ticket ${id} kept changing while its time to resolve was estimated for the correction; reload it and try again`,
+          updated.version ?? 0
+        );
+      }
+      const input = mttrInputOf(unestimated.next);
+      estimated = { input, estimate: await this.deps.mttr.predict(input) };
+    }
+  }
+
+  /** The MTTR estimate for the routing `change` makes of `ticket`; none when it corrects nothing. */
+  private async correctionEstimate(
+    ticket: Ticket | undefined,
+    change: WorkflowChange
+  ): Promise<{ input: MttrInput; estimate: MttrPrediction } | undefined> {
+    if (!ticket) return undefined;
+    const routing = {
+      eventClass: change.eventClass ?? ticket.eventClass,
+      department: change.department ?? ticket.department,
+      priority: change.priority ?? ticket.priority,
+    };
+    if (isSameRouting(routing, ticket)) return undefined;
+    const input = mttrInputOf({ ...ticket, ...routing });
+    return { input, estimate: await this.deps.mttr.predict(input) };
   }
 
   async comment(id: string, text: string, user: string, from = DEFAULT_FROM, role = PERSON_ROLE): Promise<Ticket> {
@@ -516,6 +562,18 @@ function mttrInputOf(ticket: Ticket): MttrInput {
     openedAtMs: ticket.openedAtMs,
     fromIncident: isIncidentTicket(ticket),
   };
+}
+
+function mttrKey(input: MttrInput): string {
+  return JSON.stringify([
+    input.eventClass,
+    input.department,
+    input.priority,
+    input.siteKind,
+    input.deviceKind,
+    input.openedAtMs,
+    input.fromIncident,
+  ]);
 }
 
 function listed(names: readonly string[]): string {
