@@ -60,6 +60,22 @@ describe('workflow state', () => {
     });
   });
 
+  it('When a priority correction is saved, then the row shows the time to resolve the backend estimated for the new priority', () => {
+    const row: TriageRow = { ...ROW, priority: 'P3', mttrP50Seconds: 7200, mttrP90Seconds: 14_400, mttrNote: 'old' };
+    const factors = [{ feature: 'priority=P1', weight: -0.9 }];
+    const state = reduce(
+      { type: 'submitted', ticketId: 'T-1', change: { priority: 'P1' } },
+      {
+        type: 'saved',
+        ticketId: 'T-1',
+        ticket: saved({ priority: 'P1', mttrP50Seconds: 1800, mttrP90Seconds: 5400, mttrFactors: factors }),
+      }
+    );
+    const shown = show(state, row);
+    expect(shown).toMatchObject({ priority: 'P1', mttrP50Seconds: 1800, mttrP90Seconds: 5400, mttrFactors: factors });
+    expect(shown.mttrNote).toBeUndefined();
+  });
+
   it('When the backend refuses, then the row rolls back and the message is listed until dismissed', () => {
     const state = reduce(
       { type: 'submitted', ticketId: 'T-1', change: { status: 'resolved' } },

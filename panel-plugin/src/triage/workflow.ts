@@ -2,6 +2,7 @@ import type { SettableStatus, Ticket, TicketComment, TicketRouting, TicketUpdate
 import { ASSIGNEE_FORMAT, ASSIGNEE_PATTERN, isTicketStatus, STATUS_MOVES } from '@nocai/contract/dist/ticketWorkflow';
 
 import { isCurrent, newestVersion, type RowWithFeedback } from './feedback';
+import type { TriageRow } from './rows';
 
 /** A workflow change as the panel asks for it; the version comes from the row. */
 export type WorkflowChange = Omit<TicketUpdateRequest, 'version'>;
@@ -21,6 +22,8 @@ interface WorkflowOverlay {
   changedBy?: string;
   changeSummary?: string;
   version?: number;
+  /** The time to resolve as the backend answered: a correction of the routing estimates it again. */
+  mttr?: Pick<TriageRow, 'mttrP50Seconds' | 'mttrP90Seconds' | 'mttrNote' | 'mttrFactors'>;
 }
 
 /**
@@ -92,6 +95,15 @@ function savedOverlay(ticket: Ticket): WorkflowOverlay {
     changedBy: ticket.change?.by,
     changeSummary: ticket.change?.summary,
     version: ticket.version,
+    mttr:
+      typeof ticket.mttrP50Seconds === 'number'
+        ? {
+            mttrP50Seconds: ticket.mttrP50Seconds,
+            mttrP90Seconds: ticket.mttrP90Seconds,
+            mttrNote: ticket.mttrNote,
+            mttrFactors: ticket.mttrFactors,
+          }
+        : undefined,
   };
 }
 
@@ -141,6 +153,9 @@ function withOverlay(row: RowWithFeedback, overlay: WorkflowOverlay): RowWithFee
     if (overlay[field] !== undefined) {
       Object.assign(shown, { [field]: overlay[field] });
     }
+  }
+  if (overlay.mttr !== undefined) {
+    Object.assign(shown, overlay.mttr);
   }
   return shown;
 }
