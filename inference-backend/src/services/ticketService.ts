@@ -22,6 +22,7 @@ import {
   applyWorkflowChange,
   checkVersion,
   GRAFANA_ACTOR,
+  isIncidentTicket,
   isSameRouting,
   keptRouting,
   mttrFields,
@@ -544,11 +545,6 @@ function ticketChange(before: Ticket | undefined, after: Ticket): TicketChangeRe
   const added = (after.comments ?? []).filter((c) => !old.has(JSON.stringify(c)));
   if (added.length > 0) changedAfter.comments = added;
   return { before: before ? changedBefore : null, after: changedAfter };
-}
-
-/** Opened by the incident engine (from log lines or a silence), not typed or sent by Grafana. */
-function isIncidentTicket(ticket: Ticket): boolean {
-  return ticket.source === 'logs' || ticket.source === 'silence';
 }
 
 /** What the MTTR model is asked about a ticket as it is, as the ticket was first estimated. */

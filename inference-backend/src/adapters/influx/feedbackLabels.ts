@@ -1,4 +1,5 @@
 import { FEEDBACK_SERIES, type FeedbackVerdict, type Ticket } from '@nocai/contract';
+import { isIncidentTicket } from '../../domain/tickets';
 import type { InfluxClient } from './client';
 import { quoteIdentifier, timeLiteralUs } from './influxql';
 
@@ -62,7 +63,8 @@ export function labelledRow(ticket: Ticket, feedback: FeedbackRecord | undefined
     title: ticket.description ?? ticket.title,
     description: ticket.description ?? [ticket.title, ticket.rootCause?.description].filter(Boolean).join('. '),
     resolution: feedback?.comment || ticket.comments?.at(-1)?.text || '',
-    incident_id: ticket.source === 'logs' ? ticket.id : '',
+    // Silences too: the service estimates every incident ticket's MTTR as from an incident.
+    incident_id: isIncidentTicket(ticket) ? ticket.id : '',
     auto_resolved: ticket.autoResolved ? 'true' : 'false',
     verdict: feedback?.verdict ?? '',
     is_alert: feedback?.verdict === 'invalid' ? 'false' : 'true',

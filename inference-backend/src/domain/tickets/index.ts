@@ -1,5 +1,5 @@
 /** Tickets built from incidents, their lifecycle and the people's workflow on them. */
-export { ticketFromIncident, mttrFields, withMttrEstimate } from './ticket';
+export { ticketFromIncident, isIncidentTicket, mttrFields, withMttrEstimate } from './ticket';
 export type { MttrEstimate, MttrFeatures, TicketBuildDeps } from './ticket';
 export { applyTicketAction, canTransition } from './lifecycle';
 export {

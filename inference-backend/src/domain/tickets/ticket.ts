@@ -33,6 +33,14 @@ export interface TicketBuildDeps {
 const usToMs = (us: number): number => Math.floor(us / 1000);
 
 /**
+ * Opened by the incident engine (from log lines or a silence), not typed or sent by Grafana: its
+ * MTTR is estimated `fromIncident`, and its training row carries its id as `incident_id`.
+ */
+export function isIncidentTicket(ticket: Pick<Ticket, 'source'>): boolean {
+  return ticket.source === 'logs' || ticket.source === 'silence';
+}
+
+/**
  * The contract `Ticket` for an incident as the engine summarised it. `openedAtMs` is when the
  * incident started (its first alert or silence), not when the ticket was written, so that MTTR
  * measures the outage and not the false-alarm hold. `routing` is the ticket's class, department and
