@@ -37,19 +37,19 @@ function estimateFor(input: MttrInput): MttrPrediction {
   };
 }
 
-/** The models route every alert of these tests to network operations at P4. */
-const router: TextRouter = {
+/** The models route every alert of these tests to network operations at P4, sure of it unless told. */
+const routerWith = (confidence: number): TextRouter => ({
   route: async () => ({
     eventClass: 'network',
     department: 'network_ops',
     priority: 'P4',
-    confidence: 0.9,
+    confidence,
     explanation: [{ feature: 'link', weight: 1 }],
     modelVersion: 'ticket-class@v4+department@v4+priority@v4',
   }),
-};
+});
 
-function setup() {
+function setup(confidence = 0.9) {
   let nowMs = T0;
   const clock = { nowMs: () => (nowMs += 1000) };
   // Nothing here reads InfluxDB: the repository's index holds what the service wrote through the sink.
@@ -59,7 +59,7 @@ function setup() {
   const service = new TicketService({
     tickets,
     events: { related: async () => [] },
-    router,
+    router: routerWith(confidence),
     mttr,
     similar: () => undefined,
     clock,
@@ -211,6 +211,39 @@ describe('TicketService: a Grafana alert firing again', () => {
     expect(tickets[0].predicted).toBeUndefined();
     expect(tickets[0].assignee).toBeUndefined();
     expect(tickets[0].change?.summary).toBe('opened again: the alert fires (was resolved)');
+  });
+});
+
+describe('TicketService: an alert the models are unsure of, firing again', () => {
+  const reopenedAfter = async (work: (service: TicketService, ticket: Ticket) => Promise<unknown>) => {
+    const { service } = setup(0.3);
+    const ticket = await opened(service);
+    expect(ticket.status).toBe('needs_review');
+    await work(service, ticket);
+    await service.fromGrafana(webhook(alert({ status: 'resolved', endsAt: new Date(T0 + 60_000).toISOString() })));
+    const { tickets } = await service.fromGrafana(webhook(alert({ startsAt: new Date(T0 + 120_000).toISOString() })));
+    return tickets[0];
+  };
+
+  it('When people corrected its routing or judged it real, then it reopens open, not back in the review queue', async () => {
+    const corrected = await reopenedAfter((service, ticket) =>
+      service.update(ticket.id, { department: 'field_technicians' }, ticket.version, 'alice')
+    );
+    expect(corrected).toMatchObject({ status: 'open', needsReview: false, department: 'field_technicians' });
+    expect(corrected.change?.summary).toMatch(/kept department field_technicians, reviewed routing$/);
+    for (const verdict of ['valid', 'avoided'] as const) {
+      const judged = await reopenedAfter((service, ticket) => service.feedback(ticket.id, { verdict }, 'alice'));
+      expect(judged).toMatchObject({ status: 'open', needsReview: false, feedback: { verdict } });
+    }
+  });
+
+  it('When nobody reviewed it, or it was judged a false alarm, then it waits for review again', async () => {
+    const untouched = await reopenedAfter(async () => undefined);
+    expect(untouched).toMatchObject({ status: 'needs_review', needsReview: true });
+    const falseAlarm = await reopenedAfter((service, ticket) =>
+      service.feedback(ticket.id, { verdict: 'invalid' }, 'alice')
+    );
+    expect(falseAlarm).toMatchObject({ status: 'needs_review', needsReview: true, feedback: { verdict: 'invalid' } });
   });
 });
 

@@ -384,6 +384,13 @@ export class TicketService {
     for (const field of ['eventClass', 'department', 'priority'] as const) {
       if (rebuilt[field] !== fresh[field]) said.push(`${field} ${rebuilt[field]}`);
     }
+    // People reviewed its routing (corrected it, or judged the alert real): a low confidence of the
+    // models does not send it back to the review queue. A false-alarm verdict is judged again.
+    const verdict = known.feedback?.verdict;
+    if (rebuilt.needsReview && (predicted !== undefined || verdict === 'valid' || verdict === 'avoided')) {
+      rebuilt = { ...rebuilt, status: 'open', needsReview: false };
+      said.push('reviewed routing');
+    }
     const keptSaid = said.length ? `; kept ${said.join(', ')}` : '';
     const summary = `opened again: the alert fires (was ${known.status})${keptSaid}`;
     const actor = { by: GRAFANA_ACTOR, atMs: Math.max(nowMs, known.updatedAtMs + 1) };
