@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { refusalPredicates } from './refusals';
 import { splitValueList } from './valueList';
 
 /**
@@ -7,8 +8,9 @@ import { splitValueList } from './valueList';
  * a comma writes it `\,` (`site=Paris\, North`; see `valueList.ts`). Each value is trimmed and checked by
  * `item`; an empty one (`a,,b`, a trailing comma) is refused rather than read as "any", so a variable that lost
  * a value cannot widen the filter. Parsed to the distinct values, in the order given.
+ * A refusal is worded as the end of a sentence ("must …"), which names the filter (`refusals.ts`).
  */
-export function anyOf<T extends string>(name: string, item: z.ZodType<T>) {
+export function anyOf<T extends string>(item: z.ZodType<T>) {
   return z.string().transform((list, ctx): T[] => {
     const values: T[] = [];
     for (const raw of splitValueList(list)) {
@@ -16,11 +18,11 @@ export function anyOf<T extends string>(name: string, item: z.ZodType<T>) {
       if (value === '') {
         ctx.addIssue({
           code: 'custom',
-          message: `${name} must be a value or a comma-separated list of values, without an empty one`,
+          message: 'must be one value or a comma-separated list of values, without an empty one',
         });
         return z.NEVER;
       }
-      const checked = item.safeParse(value);
+      const checked = item.safeParse(value, { error: refusalPredicates() });
       if (!checked.success) {
         ctx.addIssue({ code: 'custom', message: checked.error.issues[0].message });
         return z.NEVER;
@@ -32,9 +34,6 @@ export function anyOf<T extends string>(name: string, item: z.ZodType<T>) {
 }
 
 /** `anyOf` over a closed list (statuses, priorities, classes…): a value outside it is refused, naming the list. */
-export function anyOfValues<const V extends readonly [string, ...string[]]>(name: string, allowed: V) {
-  const item = z.enum(allowed, {
-    error: (issue) => `${name} ${JSON.stringify(issue.input)} is not one of ${allowed.join(', ')}`,
-  });
-  return anyOf(name, item as unknown as z.ZodType<V[number]>);
+export function anyOfValues<const V extends readonly [string, ...string[]]>(allowed: V) {
+  return anyOf(z.enum(allowed) as unknown as z.ZodType<V[number]>);
 }

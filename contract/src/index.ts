@@ -12,3 +12,6 @@ export * from './anyOf';
 export * from './valueList';
 export * from './problems';
 export type * from './api';
+export * from './plural';
+export * from './refusals';
+export * from './wholeNumber';

@@ -84,7 +84,7 @@ const period = z
     from: z.iso.datetime({ offset: true, message: 'must be an ISO 8601 date-time such as 2026-01-01T00:00:00Z' }),
     to: z.iso.datetime({ offset: true, message: 'must be an ISO 8601 date-time such as 2026-02-01T00:00:00Z' }),
   })
-  .refine((p) => Date.parse(p.from) < Date.parse(p.to), { message: 'must end after it starts', path: ['to'] });
+  .refine((p) => Date.parse(p.from) < Date.parse(p.to), { message: 'must be after from', path: ['to'] });
 
 export const PROBLEM_CANDIDATES = ['gbt', 'logistic', 'random_forest'] as const;
 export type ProblemCandidate = (typeof PROBLEM_CANDIDATES)[number];
@@ -101,7 +101,7 @@ const thresholdPolicy = z.discriminatedUnion('policy', [
 const bounds = z
   .strictObject({ min: z.number().finite().optional(), max: z.number().finite().optional() })
   .refine((b) => b.min === undefined || b.max === undefined || b.min <= b.max, {
-    message: 'min must not exceed max',
+    message: 'must not be below min',
     path: ['max'],
   });
 
@@ -111,9 +111,7 @@ export const problemDefinitionSchema = z
       .string()
       .regex(PROBLEM_NAME, 'must be 1–64 lower-case letters, digits, _ or -, starting with a letter or digit'),
     description: z.string().max(2000).optional(),
-    event: z.discriminatedUnion('kind', [thresholdEvent, ticketEvent, logTemplateEvent], {
-      error: `must have a kind: one of ${PROBLEM_EVENT_KINDS.join(', ')}`,
-    }),
+    event: z.discriminatedUnion('kind', [thresholdEvent, ticketEvent, logTemplateEvent]),
     /**
      * The entities the model is trained across and served for: one per value of `tag` (Telegraf's
      * `host`), optionally only those whose series carry the tags of `where` — the device kind and
@@ -192,7 +190,7 @@ export const problemDefinitionSchema = z
         ctx.addIssue({
           code: 'custom',
           path: ['variables', 'controllable', i],
-          message: `${v} is not an input: variables.include must select it and variables.exclude must not`,
+          message: `must be an input: variables.include must select ${v} and variables.exclude must not`,
         });
       }
     });
@@ -201,7 +199,7 @@ export const problemDefinitionSchema = z
         ctx.addIssue({
           code: 'custom',
           path: ['variables', 'bounds', key],
-          message: `${key} is not listed in variables.controllable`,
+          message: 'must name a variable listed in variables.controllable',
         });
       }
     }
@@ -224,21 +222,6 @@ export function matchesVariable(pattern: string, variable: string): boolean {
     .map((part) => part.replace(/[\\^$.|?+()[\]{}]/g, '\\$&'))
     .join('.*');
   return new RegExp(`^${source}$`, 'u').test(variable);
-}
-
-/** The first refusal of a definition as one sentence naming the field: `horizon: must not be …`. */
-export function problemIssueMessage(error: z.ZodError): string {
-  const issue = error.issues[0];
-  const path = issue.path.map(String).join('.');
-  return path === '' ? issue.message : `${path}: ${issue.message}`;
-}
-
-/** Every refusal, one per line, each naming its field. */
-export function problemIssueMessages(error: z.ZodError): string[] {
-  return error.issues.map((issue) => {
-    const path = issue.path.map(String).join('.');
-    return path === '' ? issue.message : `${path}: ${issue.message}`;
-  });
 }
 
 /** What `GET /api/problems/:name` answers: the definition, its version and when it was saved. */

@@ -1,6 +1,8 @@
+import { checkInput, type InputWording } from './refusals';
 import { eventsQuerySchema, seriesQuerySchema, toSeriesQuery } from './schemas';
 
 const NOW = Date.UTC(2024, 2, 5, 12);
+const QUERY: InputWording = { subject: 'the query string', member: 'parameter' };
 
 describe('seriesQuerySchema', () => {
   it('When a query string filters silences by site and state, then those are its filters and the limit defaults', () => {
@@ -19,14 +21,20 @@ describe('seriesQuerySchema', () => {
   });
 
   it('When a parameter is not a tag of the series, then it is refused rather than ignored', () => {
-    const result = seriesQuerySchema('models', NOW).safeParse({ site: 'hosp-01' });
-    expect(result.success).toBe(false);
-    expect(result.error?.issues[0].message).toMatch(/site/);
+    const result = checkInput(seriesQuerySchema('models', NOW), { site: 'hosp-01' }, QUERY);
+    expect(result).toMatchObject({
+      success: false,
+      message:
+        'the query string has no parameter site (it takes from, to, limit, model, version, alias, source, segment)',
+    });
   });
 
   it('When the range is reversed or the limit too large, then it is refused', () => {
     expect(seriesQuerySchema('drift', NOW).safeParse({ from: 2000, to: 1000 }).success).toBe(false);
-    expect(seriesQuerySchema('drift', NOW).safeParse({ limit: 10_001 }).success).toBe(false);
+    expect(checkInput(seriesQuerySchema('drift', NOW), { limit: '10001' }, QUERY)).toMatchObject({
+      success: false,
+      message: 'limit must be a whole number from 1 to 10000 (got "10001")',
+    });
   });
 });
 

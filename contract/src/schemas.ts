@@ -3,6 +3,7 @@ import { DECISIONS, DEPARTMENTS, EVENT_CLASSES } from './vocabulary';
 import { seriesTagNames, type SeriesKind } from './outputSeries';
 import { anyOf, anyOfValues } from './anyOf';
 import { tagValue } from './tagValue';
+import { wholeNumber } from './wholeNumber';
 import { isOrderedRange, RANGE_ORDER_ISSUE, timeRangeShape } from './timeExpression';
 
 /**
@@ -15,12 +16,12 @@ export function eventsQuerySchema(nowMs: number) {
   return z
     .object({
       ...timeRangeShape(nowMs),
-      class: anyOfValues('class', EVENT_CLASSES).optional(),
-      decision: anyOfValues('decision', DECISIONS).optional(),
-      host: anyOf('host', tagValue('host')).optional(),
-      site: anyOf('site', tagValue('site')).optional(),
-      department: anyOfValues('department', DEPARTMENTS).optional(),
-      limit: z.coerce.number().int().min(1).max(10_000).default(1000),
+      class: anyOfValues(EVENT_CLASSES).optional(),
+      decision: anyOfValues(DECISIONS).optional(),
+      host: anyOf(tagValue()).optional(),
+      site: anyOf(tagValue()).optional(),
+      department: anyOfValues(DEPARTMENTS).optional(),
+      limit: wholeNumber(1, 10_000).default(1000),
     })
     .strict()
     .refine(isOrderedRange, RANGE_ORDER_ISSUE);
@@ -35,11 +36,11 @@ export type EventsQuery = z.infer<ReturnType<typeof eventsQuerySchema>>;
  * in a filter is an error rather than a silently unfiltered answer. Times as in `eventsQuerySchema`.
  */
 export function seriesQuerySchema(kind: SeriesKind, nowMs: number) {
-  const filters = Object.fromEntries(seriesTagNames(kind).map((tag) => [tag, anyOf(tag, tagValue(tag)).optional()]));
+  const filters = Object.fromEntries(seriesTagNames(kind).map((tag) => [tag, anyOf(tagValue()).optional()]));
   return z
     .object({
       ...timeRangeShape(nowMs),
-      limit: z.coerce.number().int().min(1).max(10_000).default(1000),
+      limit: wholeNumber(1, 10_000).default(1000),
       ...filters,
     })
     .strict()

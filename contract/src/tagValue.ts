@@ -45,10 +45,10 @@ export function tagValueProblem(value: string, maxLength = TAG_VALUE_MAX_LENGTH)
   return undefined;
 }
 
-/** A zod string for a tag value, whose messages start with `name` ("site must be at most 256 characters …"). */
-export function tagValue(name: string, maxLength = TAG_VALUE_MAX_LENGTH) {
+/** A zod string for a tag value; its refusals end a sentence that names the field ("site must be at most …"). */
+export function tagValue(maxLength = TAG_VALUE_MAX_LENGTH) {
   return z.string().superRefine((value, ctx) => {
     const problem = tagValueProblem(value, maxLength);
-    if (problem) ctx.addIssue({ code: 'custom', message: `${name} ${problem}` });
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
   });
 }

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { PROBLEM_NAME } from './problems';
 import { anyOf, anyOfValues } from './anyOf';
 import { tagValue, tagValueProblem } from './tagValue';
+import { wholeNumber } from './wholeNumber';
 import { isOrderedRange, RANGE_ORDER_ISSUE, timeRangeShape } from './timeExpression';
 import {
   ASSIGNEE_FORMAT,
@@ -156,9 +157,9 @@ export const feedbackRequestSchema = z.object({
 export type FeedbackRequest = z.infer<typeof feedbackRequestSchema>;
 
 export const complaintRequestSchema = z.object({
-  text: z.string().trim().min(3, 'text must say what is wrong').max(5000),
-  site: tagValue('site').optional(),
-  host: tagValue('host').optional(),
+  text: z.string().trim().min(3, 'text must say what is wrong, in at least 3 characters').max(5000),
+  site: tagValue().optional(),
+  host: tagValue().optional(),
   reporter: z.string().max(256).optional(),
 });
 export type ComplaintRequest = z.infer<typeof complaintRequestSchema>;
@@ -171,36 +172,28 @@ export type ComplaintRequest = z.infer<typeof complaintRequestSchema>;
 export function ticketsQuerySchema(nowMs: number) {
   return z
     .object({
-      status: anyOfValues('status', TICKET_STATUSES).optional(),
-      site: anyOf('site', tagValue('site')).optional(),
+      status: anyOfValues(TICKET_STATUSES).optional(),
+      site: anyOf(tagValue()).optional(),
       /** A ticket's own host or any device of its incident (`hosts`): a device's tickets, a problem's entity. */
-      host: anyOf('host', tagValue('host')).optional(),
-      department: anyOf('department', tagValue('department', 64)).optional(),
-      priority: anyOfValues('priority', PRIORITIES).optional(),
+      host: anyOf(tagValue()).optional(),
+      department: anyOf(tagValue(64)).optional(),
+      priority: anyOfValues(PRIORITIES).optional(),
       /** Tickets of predicted problems (issue 12): their alerts and the verdicts given on them. */
       problem: anyOf(
-        'problem',
         z
           .string()
-          .regex(
-            PROBLEM_NAME,
-            'problem must be 1–64 lower-case letters, digits, _ or -, starting with a letter or digit'
-          )
+          .regex(PROBLEM_NAME, 'must be 1–64 lower-case letters, digits, _ or -, starting with a letter or digit')
       ).optional(),
       ...timeRangeShape(nowMs),
-      limit: z.coerce.number().int().min(1).max(1000).default(100),
-      offset: z.coerce.number().int().min(0).default(0),
+      limit: wholeNumber(1, 1000).default(100),
+      offset: wholeNumber(0).default(0),
     })
     .strict()
     .refine(isOrderedRange, RANGE_ORDER_ISSUE);
 }
 export type TicketsQuery = z.infer<ReturnType<typeof ticketsQuerySchema>>;
 
-const comment = z
-  .string()
-  .trim()
-  .min(1, 'a comment must not be empty')
-  .max(COMMENT_MAX_LENGTH, `a comment must be at most ${COMMENT_MAX_LENGTH} characters`);
+const comment = z.string().trim().min(1).max(COMMENT_MAX_LENGTH);
 
 const UPDATE_FIELDS = ['status', 'assignee', 'eventClass', 'department', 'priority'] as const;
 
@@ -270,7 +263,7 @@ const grafanaLabelsSchema = z.record(z.string(), z.string()).superRefine((labels
       : value.length > LABEL_VALUE_MAX_LENGTH
         ? `must be at most ${LABEL_VALUE_MAX_LENGTH} characters (it has ${value.length})`
         : undefined;
-    if (problem) ctx.addIssue({ code: 'custom', path: [label], message: `label ${label} ${problem}` });
+    if (problem) ctx.addIssue({ code: 'custom', path: [label], message: problem });
   }
 });
 
@@ -296,7 +289,7 @@ export const grafanaWebhookSchema = z
       .min(1, 'alerts must hold at least one alert')
       .max(
         MAX_ALERTS_PER_WEBHOOK,
-        `at most ${MAX_ALERTS_PER_WEBHOOK} alerts per request: set max_alerts on the contact point`
+        `must hold at most ${MAX_ALERTS_PER_WEBHOOK} per request: set max_alerts on the contact point`
       ),
   })
   .passthrough();

@@ -516,14 +516,16 @@ describe('tickets query', () => {
     backendAnswers({
       '/api/api/tickets': {
         status: 400,
-        data: { error: { code: 'bad_request', message: 'priority: Invalid option' } },
+        data: { error: { code: 'bad_request', message: 'priority must be one of P1, P2, P3, P4 (got "P9")' } },
       },
     });
 
     const response = await createDataSource().query(requestFor([{ refId: 'T', queryType: 'tickets', priority: 'P9' }]));
 
     expect(response.data).toEqual([]);
-    expect(response.errors?.[0].message).toBe('Tickets query failed: priority: Invalid option (bad_request, 400)');
+    expect(response.errors?.[0].message).toBe(
+      'Tickets query failed: priority must be one of P1, P2, P3, P4 (got "P9") (bad_request, 400)'
+    );
   });
 });
 

@@ -117,21 +117,21 @@ describe('list filters with several values, against a real influxd', () => {
   it('When a list filter has an empty item or a value that is not allowed, then the list is refused with 400 saying which', async () => {
     expect(await refusal('/api/tickets?site=hospital-a,,factory-b')).toEqual({
       status: 400,
-      message: 'site: site must be a value or a comma-separated list of values, without an empty one',
+      message: 'site must be one value or a comma-separated list of values, without an empty one',
     });
     expect(await refusal('/api/tickets?site=hospital-a,')).toMatchObject({ status: 400 });
     expect(await refusal('/api/tickets?status=open,done')).toEqual({
       status: 400,
       message:
-        'status: status "done" is not one of needs_review, open, acknowledged, in_progress, resolved, auto_resolved, closed',
+        'status must be one of needs_review, open, acknowledged, in_progress, resolved, auto_resolved, closed (got "done")',
     });
     expect(await refusal('/api/events?class=network,weather')).toMatchObject({
       status: 400,
-      message: expect.stringMatching(/^class: class "weather" is not one of /),
+      message: expect.stringMatching(/^class must be one of power, .* \(got "weather"\)$/),
     });
     expect(await refusal('/api/series/anomalies?host=srv-1,%20')).toMatchObject({
       status: 400,
-      message: expect.stringMatching(/^host: host must be a value or a comma-separated list/),
+      message: expect.stringMatching(/^host must be one value or a comma-separated list/),
     });
   });
 

@@ -98,7 +98,7 @@ describe('the sites and hosts the backend knows, against a real influxd', () => 
     const ranged = await backend.call('/api/values/site?from=now-1h');
     expect(ranged.status).toBe(400);
     expect(((await ranged.json()) as { error: { message: string } }).error.message).toBe(
-      '/api/values/site takes no parameters; got from'
+      '/api/values/site takes no parameters (got from)'
     );
   });
 });

@@ -75,6 +75,8 @@ describe('GET /api/tickets?problem= against a real influxd', () => {
   it('When the problem is not a problem name, then the list is refused with a message naming it', async () => {
     const res = await backend.call(`/api/tickets?problem=${encodeURIComponent("x' OR 1=1")}`);
     expect(res.status).toBe(400);
-    expect(((await res.json()) as { error: { message: string } }).error.message).toMatch(/^problem: /);
+    expect(((await res.json()) as { error: { message: string } }).error.message).toMatch(
+      /^problem must be 1–64 lower-case letters/
+    );
   });
 });

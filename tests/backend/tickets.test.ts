@@ -228,12 +228,25 @@ describe('tickets API against a real influxd', () => {
     expect(none.status).toBe(401);
   });
 
-  it('When input is bad, then the API answers 4xx with a message and stores nothing', async () => {
+  it('When input is bad, then the API answers 4xx with one sentence naming the field, and stores nothing', async () => {
     const cases: Array<[string, unknown, number, RegExp]> = [
-      ['/api/complaints', { text: '' }, 400, /text/],
+      ['/api/complaints', { text: '' }, 400, /^text must say what is wrong, in at least 3 characters$/],
+      ['/api/complaints', {}, 400, /^text is required and must be a string$/],
+      [
+        '/api/complaints',
+        { text: 'UPS on battery', reporter: 42 },
+        400,
+        /^reporter must be a string \(got the number 42\)$/,
+      ],
+      ['/api/complaints', { text: 'x'.repeat(5001) }, 400, /^text must be at most 5000 characters \(it has 5001\)$/],
       ['/api/tickets/NOPE-1/feedback', { verdict: 'valid' }, 404, /no ticket NOPE-1/],
-      ['/api/tickets/x/feedback', { verdict: 'maybe' }, 400, /verdict/],
-      ['/api/alerts/grafana', { status: 'firing', alerts: [] }, 400, /at least one alert/],
+      [
+        '/api/tickets/x/feedback',
+        { verdict: 'maybe' },
+        400,
+        /^verdict must be one of valid, invalid, avoided \(got "maybe"\)$/,
+      ],
+      ['/api/alerts/grafana', { status: 'firing', alerts: [] }, 400, /^alerts must hold at least one alert$/],
     ];
     for (const [path, body, status, message] of cases) {
       const res = await post(path, body);

@@ -84,7 +84,7 @@ describe('the total of a tickets page, against a real influxd', () => {
     const res = await backend.call(`/api/tickets?host=fact-02-plc-07,`);
     expect(res.status).toBe(400);
     expect(((await res.json()) as { error: { message: string } }).error.message).toBe(
-      'host: host must be a value or a comma-separated list of values, without an empty one'
+      'host must be one value or a comma-separated list of values, without an empty one'
     );
   });
 });

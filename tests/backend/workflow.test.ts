@@ -125,7 +125,22 @@ describe('ticket workflow API against a real influxd', () => {
       [open.id, { status: 'acknowledged' }, { 'If-Match': '"7"' }, 409, 'stale_version', /is at version 1, not 7/],
       [open.id, { status: 'acknowledged' }, {}, 428, 'version_required', /must name the version it was made against/],
       [open.id, { status: 'acknowledged', version: 1 }, { 'If-Match': '"2"' }, 400, 'bad_request', /disagree/],
-      [open.id, { status: 'acknowledged', owner: 'bob' }, { 'If-Match': '"1"' }, 400, 'bad_request', /owner/],
+      [
+        open.id,
+        { status: 'acknowledged', owner: 'bob' },
+        { 'If-Match': '"1"' },
+        400,
+        'bad_request',
+        /^the request body has no field owner \(it takes version, status, assignee, eventClass, department, priority, comment\)$/,
+      ],
+      [
+        open.id,
+        { priority: 'P7' },
+        { 'If-Match': '"1"' },
+        400,
+        'bad_request',
+        /^priority must be one of P1, P2, P3, P4 \(got "P7"\)$/,
+      ],
       [open.id, { comment: 'only a comment' }, { 'If-Match': '"1"' }, 400, 'bad_request', /nothing to change/],
       ['NOPE-1', { status: 'acknowledged' }, { 'If-Match': '"1"' }, 404, 'not_found', /no ticket NOPE-1/],
     ];

@@ -91,12 +91,17 @@ describe('nocai models import', () => {
   });
 
   it.each<[string, Partial<ModelsImportFlags>, () => Promise<void>, RegExp]>([
-    ['a task the manifest field does not know', { task: 'ranking' }, async () => undefined, /invalid: task: /],
+    [
+      'a task the manifest field does not know',
+      { task: 'ranking' },
+      async () => undefined,
+      /invalid: task must be one of classification, regression \(got "ranking"\)/,
+    ],
     [
       'a column type it does not know',
       { columns: 'load:decimal' },
       async () => undefined,
-      /inputs\.columns\.0\.type: /,
+      /inputs\.columns\.0\.type must be one of float, int, string \(got "decimal"\)/,
     ],
     [
       'an objective it cannot convert',

@@ -77,6 +77,6 @@ describe('ProblemStore', () => {
     const file = join(dir, 'freezer-warm.yaml');
     await writeFile(join(dir, 'other.yaml'), await readFile(file, 'utf8'));
     const { invalid } = await store.list();
-    expect(invalid).toEqual([{ file: 'other.yaml', message: "other.yaml: name: must be the file's name, other" }]);
+    expect(invalid).toEqual([{ file: 'other.yaml', message: "other.yaml: name must be the file's name, other" }]);
   });
 });

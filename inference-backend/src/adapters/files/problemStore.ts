@@ -2,7 +2,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { mkdir, readdir, readFile, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseDocument, stringify } from 'yaml';
-import { PROBLEM_NAME, problemDefinitionSchema, problemIssueMessage } from '@nocai/contract';
+import { checkInput, PROBLEM_NAME, problemDefinitionSchema } from '@nocai/contract';
 import type { ProblemDefinition, StoredProblem } from '@nocai/contract';
 import { ProblemConflictError, ProblemDefinitionError, ProblemNotFoundError } from '../../domain/problems/errors';
 import { writeAtomically } from '../registry/durableFiles';
@@ -37,15 +37,15 @@ export function parseProblemYaml(text: string, file: string): ProblemDefinition 
     const first = document.errors[0].message.split('\n')[0].replace(/:$/, '');
     throw new ProblemDefinitionError(`${file}: not valid YAML: ${first}`);
   }
-  const parsed = problemDefinitionSchema.safeParse(document.toJS());
-  if (!parsed.success) throw new ProblemDefinitionError(`${file}: ${problemIssueMessage(parsed.error)}`);
+  const parsed = checkInput(problemDefinitionSchema, document.toJS(), { subject: 'the definition' });
+  if (!parsed.success) throw new ProblemDefinitionError(`${file}: ${parsed.message}`);
   return parsed.data;
 }
 
 /** A definition from a request body (already JSON). */
 export function parseProblemBody(body: unknown): ProblemDefinition {
-  const parsed = problemDefinitionSchema.safeParse(body);
-  if (!parsed.success) throw new ProblemDefinitionError(problemIssueMessage(parsed.error));
+  const parsed = checkInput(problemDefinitionSchema, body, { subject: 'the request body' });
+  if (!parsed.success) throw new ProblemDefinitionError(parsed.message);
   return parsed.data;
 }
 
@@ -117,7 +117,7 @@ export class ProblemStore {
     }
     const definition = parseProblemYaml(text, `${name}${YAML_SUFFIX}`);
     if (definition.name !== name) {
-      throw new ProblemDefinitionError(`${name}${YAML_SUFFIX}: name: must be the file's name, ${name}`);
+      throw new ProblemDefinitionError(`${name}${YAML_SUFFIX}: name must be the file's name, ${name}`);
     }
     const versions = await this.history(name);
     const latest = versions.length ? await this.readVersion(name, versions[versions.length - 1]) : undefined;
@@ -198,7 +198,7 @@ export class ProblemStore {
     return this.exclusive(async () => {
       if (definition.name !== name) {
         throw new ProblemDefinitionError(
-          `name: must be ${name}, the problem being changed (renaming is create + delete)`
+          `name must be ${name}, the problem being changed (renaming is create + delete)`
         );
       }
       const before = await this.current(name);

@@ -1,5 +1,6 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
 import {
+  checkInput,
   commentRequestSchema,
   complaintRequestSchema,
   eventsQuerySchema,
@@ -15,6 +16,7 @@ import {
   toSeriesQuery,
   type ApiErrorBody,
   type HealthResponse,
+  type InputWording,
   type PlaceValues,
   type Ticket,
 } from '@nocai/contract';
@@ -188,7 +190,8 @@ export function createApp(deps: AppDeps): express.Express {
     }
     const unknown = Object.keys(req.query);
     if (unknown.length > 0) {
-      throw new BadRequestError(`/api/values/${tag} takes no parameters; got ${unknown.slice(0, 5).join(', ')}`);
+      const named = unknown.slice(0, 5).map((name) => name.slice(0, 64));
+      throw new BadRequestError(`/api/values/${tag} takes no parameters (got ${named.join(', ')})`);
     }
     const [events, tickets] = await Promise.all([
       deps.events.tagValues(tag === 'host' ? 'hostname' : 'site'),
@@ -289,14 +292,17 @@ const TICKET_ERROR_STATUS: Record<TicketErrorKind, number> = {
   version_required: 428,
 };
 
-/** `input` checked against `schema`; a 400 naming the first offending field otherwise. */
-export function parse<S extends z.ZodType>(schema: S, input: unknown): z.infer<S> {
-  const result = schema.safeParse(input);
-  if (!result.success) {
-    const issue = result.error.issues[0];
-    const where = issue.path.length ? `${issue.path.join('.')}: ` : '';
-    throw new BadRequestError(`${where}${issue.message}`);
-  }
+const BODY: InputWording = { subject: 'the request body' };
+const QUERY: InputWording = { subject: 'the query string', member: 'parameter' };
+
+/**
+ * `input` (a request body, unless `wording` says otherwise) checked against `schema`; a 400 whose
+ * message is one sentence naming the first offending field, what it got and what it takes
+ * (`priority must be one of P1, P2, P3, P4 (got "P7")`, see contract's `refusals.ts`) otherwise.
+ */
+export function parse<S extends z.ZodType>(schema: S, input: unknown, wording: InputWording = BODY): z.infer<S> {
+  const result = checkInput(schema, input, wording);
+  if (!result.success) throw new BadRequestError(result.message);
   return result.data;
 }
 
@@ -327,9 +333,9 @@ function jsonBody(limit: string): express.RequestHandler {
 }
 
 /**
- * A list's query string through its schema. A parameter given twice (`status=open&status=resolved`)
- * reaches it as an array, which the schema would refuse as "Invalid input" (for `from`, saying
- * nothing more): it is refused naming the parameter and how to ask for several values.
+ * A query string through its schema. A parameter given twice (`status=open&status=resolved`)
+ * reaches it as an array, which the schema would refuse as not a string: it is refused naming the
+ * parameter and how to ask for several values.
  */
 export function parseQuery<S extends z.ZodType>(schema: S, query: Request['query']): z.infer<S> {
   for (const [name, value] of Object.entries(query)) {
@@ -339,7 +345,7 @@ export function parseQuery<S extends z.ZodType>(schema: S, query: Request['query
       `${shown} is given more than once: give it once, with a comma-separated list for several values (${shown}=a,b)`
     );
   }
-  return parse(schema, query);
+  return parse(schema, query, QUERY);
 }
 
 function requestMetrics(metrics: Metrics) {

@@ -1,9 +1,9 @@
 import express from 'express';
-import { parseTimeExpression, TIME_EXPRESSION_HELP } from '@nocai/contract';
+import { parseTimeExpression, TIME_EXPRESSION_HELP, wholeNumber } from '@nocai/contract';
 import { z } from 'zod';
 import { systemClock, type Clock } from '../../domain/series';
 import type { AuditFilter, AuditPage } from '../audit/query';
-import { parse } from './app';
+import { parseQuery } from './app';
 import { requireRole } from './auth';
 
 /** Where the routes read entries from: the backend's FileAuditTrail. */
@@ -38,7 +38,7 @@ export function auditQuerySchema(nowMs: number) {
         .regex(/^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$/, 'action must be a dotted verb such as ticket.update, or ticket')
         .optional(),
       actor: z.string().min(1).max(256).optional(),
-      limit: z.coerce.number().int().min(1).max(10_000).default(1000),
+      limit: wholeNumber(1, 10_000).default(1000),
     })
     .strict()
     .refine((q) => q.since === undefined || q.until === undefined || q.since < q.until, {
@@ -55,7 +55,7 @@ export function createAuditRouter(deps: { trail: AuditReader; clock?: Clock }): 
   const clock = deps.clock ?? systemClock;
   const router = express.Router();
   router.get('/', requireRole('admin'), async (req, res) => {
-    const query = parse(auditQuerySchema(clock.nowMs()), req.query);
+    const query = parseQuery(auditQuerySchema(clock.nowMs()), req.query);
     const page = await deps.trail.list({
       sinceMs: query.since,
       untilMs: query.until,

@@ -209,7 +209,7 @@ describe('/api/models', () => {
     expect(badName.status).toBe(400);
     const badBody = await call('POST', '/department/promote', { version: 'latest' });
     expect(badBody.status).toBe(400);
-    expect(badBody.body.error?.message).toMatch(/^version: /);
+    expect(badBody.body.error?.message).toBe('version must be v1, v2, v3 or another v<number>');
   });
 
   it('When the reload fails after a promotion, then the answer is a 500 that says the alias changed', async () => {
@@ -232,8 +232,12 @@ describe('/api/models', () => {
       [
         toCsvRow(['load', 'expected_label', 'expected_p_low', 'expected_p_medium', 'expected_p_high']),
         ...[-2, -0.5, 0.5, 3].map((x) => {
-          const low = (x <= 0) !== flip;
-          return toCsvRow([x, low ? 'low' : 'high', ...softmax(low ? [1, 0, -1] : [-1, 0, 1]).map((p) => p.toPrecision(17))]);
+          const low = x <= 0 !== flip;
+          return toCsvRow([
+            x,
+            low ? 'low' : 'high',
+            ...softmax(low ? [1, 0, -1] : [-1, 0, 1]).map((p) => p.toPrecision(17)),
+          ]);
         }),
       ].join('\n');
     const manifest = {
@@ -252,10 +256,21 @@ describe('/api/models', () => {
     expect(refused.body.error?.message).toMatch(/fails its check on upload/);
     expect((await call('GET', '/load-level')).status).toBe(404);
 
-    const imported = await call('POST', '/import', { manifest, model, reference: reference(false), reason: 'capacity team' });
+    const imported = await call('POST', '/import', {
+      manifest,
+      model,
+      reference: reference(false),
+      reason: 'capacity team',
+    });
     expect(imported.status).toBe(201);
     expect(imported.body).toMatchObject({
-      manifest: { name: 'load-level', version: 'v1', kind: 'imported', sourceFormat: 'lightgbm-json', reason: 'capacity team' },
+      manifest: {
+        name: 'load-level',
+        version: 'v1',
+        kind: 'imported',
+        sourceFormat: 'lightgbm-json',
+        reason: 'capacity team',
+      },
       champion: false,
     });
     expect((await call('GET', '/load-level')).status).toBe(200);
@@ -263,12 +278,18 @@ describe('/api/models', () => {
       'model.import model:load-level@v1 ana',
     ]);
 
-    const badManifest = await call('POST', '/import', { manifest: { ...manifest, task: 'ranking' }, model, reference: reference(false) });
+    const badManifest = await call('POST', '/import', {
+      manifest: { ...manifest, task: 'ranking' },
+      model,
+      reference: reference(false),
+    });
     expect(badManifest.status).toBe(400);
-    expect(badManifest.body.error?.message).toMatch(/^manifest: .*task/);
+    expect(badManifest.body.error?.message).toBe(
+      'the import manifest is invalid: task must be one of classification, regression (got "ranking")'
+    );
     const notBase64 = await call('POST', '/import', { manifest, model: 'not base64!', reference: reference(false) });
     expect(notBase64.status).toBe(400);
-    expect(notBase64.body.error?.message).toMatch(/^model: /);
+    expect(notBase64.body.error?.message).toBe('model must be the model file in base64');
   });
 
   it('When no token is given, then nothing is listed', async () => {

@@ -39,7 +39,7 @@ export interface ModelsRouterDeps {
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 const VERSION = /^v\d{1,9}$/;
-const versionField = z.string().regex(VERSION, 'a version is v1, v2, …');
+const versionField = z.string().regex(VERSION, 'must be v1, v2, v3 or another v<number>');
 const reasonField = z.string().trim().min(1).max(1000).optional();
 
 const promoteBody = z.strictObject({
@@ -142,7 +142,7 @@ export function createModelsRouter(deps: ModelsRouterDeps): express.Router {
     try {
       spec = parseImportManifest(body.manifest);
     } catch (error) {
-      if (error instanceof ImportSpecError) throw new BadRequestError(`manifest: ${error.message}`);
+      if (error instanceof ImportSpecError) throw new BadRequestError(error.message);
       throw error;
     }
     // importModel reads files, as the CLI gives them: the body's parts go to a private folder first.

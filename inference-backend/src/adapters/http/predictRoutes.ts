@@ -26,8 +26,8 @@ export const predictRequestSchema = z
   .object({
     rows: z
       .array(z.record(z.string(), cell))
-      .min(1, 'give at least one row')
-      .max(MAX_PREDICT_ROWS, `at most ${MAX_PREDICT_ROWS} rows per request`),
+      .min(1, 'must hold at least one row')
+      .max(MAX_PREDICT_ROWS, `must hold at most ${MAX_PREDICT_ROWS} rows per request`),
   })
   .strict();
 

@@ -171,32 +171,42 @@ describe('/api/problems', () => {
   });
 
   const malformed: Array<[string, Record<string, unknown>, number, string]> = [
-    ['no name', { ...valid, name: undefined }, 400, 'name:'],
-    ['an unknown operator', { ...valid, event: { ...valid.event, operator: '=>' } }, 400, 'event.operator:'],
+    ['no name', { ...valid, name: undefined }, 400, 'name is required and must be a string'],
+    [
+      'an unknown operator',
+      { ...valid, event: { ...valid.event, operator: '=>' } },
+      400,
+      'event.operator must be one of >, >=, <, <= (got "=>")',
+    ],
     [
       'a horizon shorter than the interval',
       { ...valid, horizon: '1m' },
       400,
-      'horizon: must not be shorter than the interval',
+      'horizon must not be shorter than the interval (5m)',
     ],
     [
       'overlapping periods',
       { ...valid, validation: { from: '2026-01-10T00:00:00Z', to: '2026-01-31T00:00:00Z' } },
       400,
-      'validation.from:',
+      'validation.from must not be before training.to',
     ],
     [
       'a controllable variable that is not an input',
       { ...valid, variables: { include: ['freezer.door_*'], controllable: ['freezer.setpoint_c'] } },
       400,
-      'variables.controllable.0:',
+      'variables.controllable.0 must be an input: variables.include must select freezer.setpoint_c',
     ],
-    ['an unknown department', { ...valid, department: 'kitchen' }, 400, 'department:'],
+    [
+      'an unknown department',
+      { ...valid, department: 'kitchen' },
+      400,
+      'department must be one of field_technicians, network_ops, it_ops, security, facilities, maintenance (got "kitchen")',
+    ],
     [
       'a target precision above 1',
       { ...valid, threshold: { policy: 'target_precision', precision: 1.5 } },
       400,
-      'threshold.precision:',
+      'threshold.precision must be at most 1 (got 1.5)',
     ],
     [
       'a series the database lacks',
@@ -223,7 +233,9 @@ describe('/api/problems', () => {
     expect((await call('POST', '/', valid)).status).toBe(409);
     const changed = await call('PUT', '/freezer-warm', { ...valid, priority: 'P1' });
     expect(changed.body).toMatchObject({ version: 2, definition: { priority: 'P1' } });
-    expect((await call('PUT', '/freezer-warm', { ...valid, name: 'other' })).body.error?.message).toContain('name:');
+    expect((await call('PUT', '/freezer-warm', { ...valid, name: 'other' })).body.error?.message).toBe(
+      'name must be freezer-warm, the problem being changed (renaming is create + delete)'
+    );
     expect((await call('GET', '/freezer-warm?version=1')).body).toMatchObject({
       version: 1,
       definition: { priority: 'P2' },

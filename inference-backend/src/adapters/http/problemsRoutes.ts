@@ -1,5 +1,5 @@
 import express, { type Request, type RequestHandler, type Response } from 'express';
-import { PROBLEM_NAME } from '@nocai/contract';
+import { describeValue, PROBLEM_NAME } from '@nocai/contract';
 import {
   ProblemConflictError,
   ProblemDataError,
@@ -47,7 +47,9 @@ function problemName(raw: unknown): string {
 function versionOf(raw: unknown): number | undefined {
   if (raw === undefined) return undefined;
   const text = String(raw);
-  if (!/^\d{1,9}$/.test(text) || Number(text) < 1) throw new BadRequestError('version: must be a whole number from 1');
+  if (!/^\d{1,9}$/.test(text) || Number(text) < 1) {
+    throw new BadRequestError(`version must be a whole number of at least 1 (got ${describeValue(raw)})`);
+  }
   return Number(text);
 }
 
@@ -55,7 +57,7 @@ function reasonOf(req: Request): string | undefined {
   const raw = req.query.reason;
   if (raw === undefined) return undefined;
   const text = String(raw).trim();
-  if (text.length > 1000) throw new BadRequestError('reason: must be at most 1000 characters');
+  if (text.length > 1000) throw new BadRequestError(`reason must be at most 1000 characters (it has ${text.length})`);
   return text === '' ? undefined : text;
 }
 

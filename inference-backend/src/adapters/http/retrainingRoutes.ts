@@ -13,8 +13,8 @@ const retrainRequestSchema = z
   .object({
     challengers: z
       .record(
-        z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/),
-        z.string().regex(/^v\d{1,9}$/, 'a version such as v3')
+        z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'must be a model name such as mttr'),
+        z.string().regex(/^v\d{1,9}$/, 'must be v1, v2, v3 or another v<number>')
       )
       .default({}),
   })
@@ -48,7 +48,7 @@ export function createRetrainingRouter(deps: {
       const judged = retrainedModels(deps.maintenanceHorizonH);
       if (!judged.includes(name)) {
         throw new BadRequestError(
-          `challengers.${name}: not a model the retraining judges; use one of ${judged.join(', ')}`
+          `challengers.${name} is not a model the retraining judges: use one of ${judged.join(', ')}`
         );
       }
       if (!(await listVersions(deps.registryDir, name)).includes(challengers[name])) {

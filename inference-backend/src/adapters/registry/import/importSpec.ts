@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { checkInput } from '@nocai/contract';
 import { COLUMN_TYPES, IMPORT_FORMATS } from '../../../domain/mlops/importedModel';
 import type { ImportSpec } from '../../../domain/mlops/importedModel';
 
@@ -122,7 +123,7 @@ export const importManifestSchema = z
 
 export type ImportManifestInput = z.input<typeof importManifestSchema>;
 
-/** A manifest that does not describe an import; the message names the field (`inputs.columns.2.type: …`). */
+/** A manifest that does not describe an import; the message names the field (`inputs.columns.2.type must be …`). */
 export class ImportSpecError extends Error {
   constructor(message: string) {
     super(message);
@@ -132,12 +133,8 @@ export class ImportSpecError extends Error {
 
 /** The parsed manifest as the importer and the registry use it, with the default tensor names filled in. */
 export function parseImportManifest(input: unknown): ImportSpec {
-  const result = importManifestSchema.safeParse(input);
-  if (!result.success) {
-    const issue = result.error.issues[0];
-    const where = issue.path.length > 0 ? `${issue.path.join('.')}: ` : '';
-    throw new ImportSpecError(`the import manifest is invalid: ${where}${issue.message}`);
-  }
+  const result = checkInput(importManifestSchema, input, { subject: 'the manifest' });
+  if (!result.success) throw new ImportSpecError(`the import manifest is invalid: ${result.message}`);
   const m = result.data;
   const converted = m.format !== 'onnx';
   const inputs: ImportSpec['inputs'] = m.inputs.text
