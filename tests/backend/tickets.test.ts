@@ -239,6 +239,7 @@ describe('tickets API against a real influxd', () => {
         /^reporter must be a string \(got the number 42\)$/,
       ],
       ['/api/complaints', { text: 'x'.repeat(5001) }, 400, /^text must be at most 5000 characters \(it has 5001\)$/],
+      ['/api/complaints', null, 400, /^the request body must be a JSON object \(got null\)$/],
       ['/api/tickets/NOPE-1/feedback', { verdict: 'valid' }, 404, /no ticket NOPE-1/],
       [
         '/api/tickets/x/feedback',

@@ -3,6 +3,7 @@ import {
   checkInput,
   commentRequestSchema,
   complaintRequestSchema,
+  describeValue,
   eventsQuerySchema,
   feedbackRequestSchema,
   grafanaWebhookSchema,
@@ -420,8 +421,7 @@ function errorHandler(logger: Logger) {
     // The contract's schemas keep such values out; should one slip through, it is the caller's input.
     else if (error instanceof UnrepresentableValueError || error instanceof InexpressibleLiteralError)
       appError = new BadRequestError(error.message);
-    else if (isBodyParseError(error))
-      appError = new BadRequestError(`request body is not valid JSON: ${messageOf(error)}`);
+    else if (isBodyParseError(error)) appError = new BadRequestError(bodyParseProblem(error));
     else if (error instanceof URIError || isPathDecodeError(error))
       appError = new BadRequestError('the request path is not valid percent-encoding');
     else if (clientErrorStatus(error))
@@ -457,6 +457,24 @@ function isPathDecodeError(error: unknown): boolean {
 
 function isBodyParseError(error: unknown): boolean {
   return typeof error === 'object' && error !== null && (error as { type?: string }).type === 'entity.parse.failed';
+}
+
+/**
+ * Why express.json refused a body. It takes only an object or an array, and refuses other JSON (`null`,
+ * `"text"`, `5`) with a made-up JSON.parse error ("Unexpected token 'n', "null" is not valid JSON") that
+ * calls valid JSON invalid: that body is named for what it is.
+ */
+function bodyParseProblem(error: unknown): string {
+  const body = (error as { body?: unknown }).body;
+  if (typeof body === 'string') {
+    try {
+      const value: unknown = JSON.parse(body);
+      return `the request body must be a JSON object (got ${describeValue(value, { kind: true })})`;
+    } catch {
+      // Not JSON at all: body-parser's own message says where it fails.
+    }
+  }
+  return `the request body is not valid JSON: ${messageOf(error)}`;
 }
 
 /** body-parser's own 4xx (payload too large, unsupported charset) carry `status` and `expose`. */
