@@ -1,4 +1,5 @@
 import { inventorySchema } from './inventory';
+import { checkInput } from './refusals';
 
 const site = { id: 'hosp-01', name: 'St. Mary', kind: 'hospital', criticality: 5 };
 
@@ -15,7 +16,7 @@ describe('inventorySchema', () => {
   });
 
   it('When a device names an unknown dependency, a duplicate host or an unknown site, then each is reported where it is', () => {
-    const result = inventorySchema.safeParse({
+    const result = checkInput(inventorySchema, {
       sites: [site],
       devices: [
         { host: 'a', site: 'hosp-01', kind: 'server', dependsOn: ['ghost'] },
@@ -23,13 +24,20 @@ describe('inventorySchema', () => {
       ],
     });
     expect(result.success).toBe(false);
-    const messages = result.error?.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+    const messages = result.success ? [] : result.messages;
     expect(messages).toEqual(
-      expect.arrayContaining(['devices.1.host: duplicate host a', 'devices.1.site: unknown site nowhere', 'devices.0.dependsOn.0: unknown host ghost'])
+      expect.arrayContaining([
+        'devices.1.host: duplicate host a',
+        'devices.1.site: unknown site nowhere',
+        'devices.0.dependsOn.0: unknown host ghost',
+      ])
     );
   });
 
   it('When a site id has capitals or spaces, then it is refused (ids become InfluxDB tag values)', () => {
-    expect(inventorySchema.safeParse({ sites: [{ ...site, id: 'Hosp 1' }], devices: [] }).success).toBe(false);
+    expect(checkInput(inventorySchema, { sites: [{ ...site, id: 'Hosp 1' }], devices: [] })).toMatchObject({
+      success: false,
+      message: 'sites.0.id must be lower-case letters, digits, _ and -',
+    });
   });
 });

@@ -6,7 +6,7 @@ import { DEVICE_KINDS, SITE_KINDS } from './vocabulary';
  * graph is what turns "twenty monitors went silent" into "their power switch went silent first".
  */
 export const siteSchema = z.object({
-  id: z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, 'site ids are lower-case letters, digits, _ and -'),
+  id: z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, 'must be lower-case letters, digits, _ and -'),
   name: z.string().min(1),
   kind: z.enum(SITE_KINDS),
   /** 1 (low) to 5 (life-critical): feeds ticket priority. */

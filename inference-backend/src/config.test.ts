@@ -5,7 +5,11 @@ const base = { NOCAI_API_TOKEN: 'secret' };
 describe('loadConfig', () => {
   it('When only the API token is set, then every other setting has its documented default', () => {
     const config = loadConfig(base);
-    expect(config.influx).toMatchObject({ url: 'http://127.0.0.1:8086', inputDatabase: 'telegraf', outputDatabase: 'aiops' });
+    expect(config.influx).toMatchObject({
+      url: 'http://127.0.0.1:8086',
+      inputDatabase: 'telegraf',
+      outputDatabase: 'aiops',
+    });
     expect(config.http).toMatchObject({ port: 8080, apiToken: 'secret', allowAnonymous: false });
     expect(config.pipeline.settleMs).toBe(15_000);
   });
@@ -22,7 +26,18 @@ describe('loadConfig', () => {
   });
 
   it('When a number is not a number, then the error names the variable', () => {
-    expect(() => loadConfig({ ...base, NOCAI_PORT: 'eighty' })).toThrow('NOCAI_PORT must be an integer ≥ 0, got "eighty"');
+    expect(() => loadConfig({ ...base, NOCAI_PORT: 'eighty' })).toThrow(
+      'NOCAI_PORT must be an integer ≥ 0, got "eighty"'
+    );
+  });
+
+  it('When a variable takes a few words and gets another, then the error lists them and what it got', () => {
+    expect(() => loadConfig({ ...base, LOG_LEVEL: 'verbose' })).toThrow(
+      new ConfigError('LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent (got "verbose")')
+    );
+    expect(() => loadConfig({ ...base, NOCAI_TLS_CERT: 'cert.pem' })).toThrow(
+      new ConfigError('NOCAI_TLS_CERT and NOCAI_TLS_KEY go together: set both files for HTTPS, or neither for HTTP')
+    );
   });
 
   it('When NOCAI_TICKET_RETENTION_DAYS is set, then done tickets stay in memory that long (a year by default); 0 is refused', () => {
@@ -109,7 +124,10 @@ describe('loadConfig: shards', () => {
   });
 
   it('When NOCAI_SHARD_INDEX is unset in a StatefulSet pod, then the ordinal of its hostname is the index', () => {
-    expect(loadConfig({ ...base, NOCAI_SHARD_COUNT: '3', HOSTNAME: 'nocai-backend-2' }).shard).toEqual({ count: 3, index: 2 });
+    expect(loadConfig({ ...base, NOCAI_SHARD_COUNT: '3', HOSTNAME: 'nocai-backend-2' }).shard).toEqual({
+      count: 3,
+      index: 2,
+    });
     expect(
       loadConfig({ ...base, NOCAI_SHARD_COUNT: '3', NOCAI_SHARD_INDEX: '0', HOSTNAME: 'nocai-backend-2' }).shard
     ).toEqual({ count: 3, index: 0 });
@@ -117,10 +135,14 @@ describe('loadConfig: shards', () => {
 
   it('When the index cannot be known or is out of range, then one sentence says what to set', () => {
     expect(() => loadConfig({ ...base, NOCAI_SHARD_COUNT: '2', HOSTNAME: 'laptop' })).toThrow(
-      new ConfigError('NOCAI_SHARD_INDEX is not set and the hostname "laptop" ends in no StatefulSet ordinal (-N): set NOCAI_SHARD_INDEX')
+      new ConfigError(
+        'NOCAI_SHARD_INDEX is not set and the hostname "laptop" ends in no StatefulSet ordinal (-N): set NOCAI_SHARD_INDEX'
+      )
     );
     expect(() => loadConfig({ ...base, NOCAI_SHARD_COUNT: '2', NOCAI_SHARD_INDEX: '2' })).toThrow(/from 0 to 1/);
-    expect(() => loadConfig({ ...base, NOCAI_SHARD_COUNT: '2', HOSTNAME: 'nocai-backend-4' })).toThrow(/raise NOCAI_SHARD_COUNT/);
+    expect(() => loadConfig({ ...base, NOCAI_SHARD_COUNT: '2', HOSTNAME: 'nocai-backend-4' })).toThrow(
+      /raise NOCAI_SHARD_COUNT/
+    );
   });
 
   it('When the replicas are told where each other answers and where the tokens are, then those are kept; a URL without {i} is refused', () => {

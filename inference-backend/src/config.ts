@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { createSecureContext } from 'node:tls';
 import { z } from 'zod';
 import { ordinalOfHostname, type ShardSpec } from './domain/sharding/shards';
-import { DEFAULT_INPUT_DATABASE, DEFAULT_OUTPUT_DATABASE } from '@nocai/contract';
+import { checkInput, DEFAULT_INPUT_DATABASE, DEFAULT_OUTPUT_DATABASE } from '@nocai/contract';
 import { DEFAULT_HEAP_GROWTH_PERCENT } from './adapters/heapPolicy';
 import { redactUrl } from './adapters/influx/errors';
 import { peerTemplateProblem } from './adapters/http/shardForwarding';
@@ -199,11 +199,13 @@ const envObject = z.object({
 /** Every environment variable the service reads (`nocai serve --help` documents each). */
 export const ENVIRONMENT_KEYS: readonly string[] = Object.keys(envObject.shape);
 
+/** A refusal names its variable (`LOG_LEVEL must be one of …`); the checks below across variables name theirs. */
+const ENVIRONMENT_WORDING = { subject: 'the environment' };
+
 const envSchema = envObject.superRefine((env, ctx) => {
   if (env.NOCAI_ALLOW_ANONYMOUS === 'false' && !env.NOCAI_API_TOKEN) {
     ctx.addIssue({
       code: 'custom',
-      path: ['NOCAI_API_TOKEN'],
       message:
         'NOCAI_API_TOKEN is required: set it to the bearer token Grafana will send (or NOCAI_ALLOW_ANONYMOUS=true for a closed test network)',
     });
@@ -211,18 +213,17 @@ const envSchema = envObject.superRefine((env, ctx) => {
   if ((env.NOCAI_TLS_CERT === undefined) !== (env.NOCAI_TLS_KEY === undefined)) {
     ctx.addIssue({
       code: 'custom',
-      path: [env.NOCAI_TLS_CERT === undefined ? 'NOCAI_TLS_CERT' : 'NOCAI_TLS_KEY'],
       message: 'NOCAI_TLS_CERT and NOCAI_TLS_KEY go together: set both files for HTTPS, or neither for HTTP',
     });
   }
   const shard = shardSpecOf(env.NOCAI_SHARD_COUNT, env.NOCAI_SHARD_INDEX, env.HOSTNAME);
-  if (typeof shard === 'string') ctx.addIssue({ code: 'custom', path: ['NOCAI_SHARD_INDEX'], message: shard });
-  const peerProblem = env.NOCAI_SHARD_PEER_URL === undefined ? undefined : peerTemplateProblem(env.NOCAI_SHARD_PEER_URL);
-  if (peerProblem) ctx.addIssue({ code: 'custom', path: ['NOCAI_SHARD_PEER_URL'], message: peerProblem });
+  if (typeof shard === 'string') ctx.addIssue({ code: 'custom', message: shard });
+  const peerProblem =
+    env.NOCAI_SHARD_PEER_URL === undefined ? undefined : peerTemplateProblem(env.NOCAI_SHARD_PEER_URL);
+  if (peerProblem) ctx.addIssue({ code: 'custom', message: peerProblem });
   if (env.INFLUX_PASSWORD && !env.INFLUX_USERNAME) {
     ctx.addIssue({
       code: 'custom',
-      path: ['INFLUX_USERNAME'],
       message: 'INFLUX_PASSWORD is set but INFLUX_USERNAME is not',
     });
   }
@@ -347,13 +348,8 @@ export interface Config {
 
 /** The only place that reads the environment; fails fast with one sentence per problem. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const parsed = envSchema.safeParse(env);
-  if (!parsed.success) {
-    const first = parsed.error.issues[0];
-    const variable = first.path[0] === undefined ? '' : String(first.path[0]);
-    const message = first.message.includes(variable) ? first.message : `${variable}: ${first.message}`;
-    throw new ConfigError(message);
-  }
+  const parsed = checkInput(envSchema, env, ENVIRONMENT_WORDING);
+  if (!parsed.success) throw new ConfigError(parsed.message);
   const e = parsed.data;
   return {
     influx: {
@@ -613,16 +609,16 @@ export interface CommandEnvironment {
  * without the service's settings (`nocai setup`).
  */
 export function loadMaintenanceHorizonH(env: NodeJS.ProcessEnv = process.env): number {
-  const parsed = maintenanceHorizonH.safeParse(env.NOCAI_MAINTENANCE_HORIZON_H);
-  if (!parsed.success) throw new ConfigError(parsed.error.issues[0].message);
+  const parsed = checkInput(maintenanceHorizonH, env.NOCAI_MAINTENANCE_HORIZON_H, ENVIRONMENT_WORDING);
+  if (!parsed.success) throw new ConfigError(parsed.message);
   return parsed.data;
 }
 
 export function loadCommandEnvironment(env: NodeJS.ProcessEnv = process.env): CommandEnvironment {
   const given = nonEmpty.parse(env.INFLUX_URL);
   if (given !== undefined) {
-    const checked = httpUrl('INFLUX_URL').safeParse(given);
-    if (!checked.success) throw new ConfigError(checked.error.issues[0].message);
+    const checked = checkInput(httpUrl('INFLUX_URL'), given, ENVIRONMENT_WORDING);
+    if (!checked.success) throw new ConfigError(checked.message);
   }
   return {
     influxUrl: given,

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { parse } from 'yaml';
-import { inventorySchema, type Inventory } from '@nocai/contract';
+import { checkInput, inventorySchema, type Inventory } from '@nocai/contract';
 
 /** Reads and validates inventory.yaml; the error names the file and the first problem. */
 export async function loadInventoryFile(path: string): Promise<Inventory> {
@@ -16,10 +16,7 @@ export async function loadInventoryFile(path: string): Promise<Inventory> {
   } catch (error) {
     throw new Error(`inventory ${path} is not valid YAML: ${(error as Error).message.split('\n')[0]}`);
   }
-  const parsed = inventorySchema.safeParse(raw);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new Error(`inventory ${path} is invalid at ${issue.path.join('.') || '(root)'}: ${issue.message}`);
-  }
+  const parsed = checkInput(inventorySchema, raw, { subject: 'the inventory' });
+  if (!parsed.success) throw new Error(`inventory ${path} is invalid: ${parsed.message}`);
   return parsed.data;
 }

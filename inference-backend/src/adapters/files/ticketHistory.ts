@@ -1,4 +1,4 @@
-import { ticketHistoryRowSchema, type TicketHistoryRow } from '@nocai/contract';
+import { checkInput, ticketHistoryRowSchema, type TicketHistoryRow } from '@nocai/contract';
 import { printablePath, readInputText } from './csv';
 
 /**
@@ -20,12 +20,8 @@ export async function loadTicketHistory(path: string): Promise<TicketHistoryRow[
     } catch {
       throw new Error(`ticket history ${shown} line ${i + 1} is not JSON`);
     }
-    const parsed = ticketHistoryRowSchema.safeParse(raw);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      // Paths are the schema's keys and zod's messages name the expected type, never the value.
-      throw new Error(`ticket history ${shown} line ${i + 1}: ${issue.path.join('.')}: ${issue.message}`);
-    }
+    const parsed = checkInput(ticketHistoryRowSchema, raw, { subject: 'the row' });
+    if (!parsed.success) throw new Error(`ticket history ${shown} line ${i + 1}: ${parsed.message}`);
     rows.push(parsed.data);
   }
   return rows;
