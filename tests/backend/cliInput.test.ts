@@ -138,7 +138,7 @@ describe('nocai commands given bad input files', () => {
     writeFileSync(short, 'ref,summary\nA1,Link down on core-9\nA2\n');
     expectUsageError(
       await run(['predict', '--model', models, '--input', short, '--text', 'summary']),
-      `nocai predict: ${short} line 3 has 1 cells but the header has 2.`
+      `nocai predict: ${short} line 3 has 1 cell but the header has 2.`
     );
   });
 

@@ -97,6 +97,13 @@ describe('nocai audit', () => {
     ]);
   });
 
+  it('When --limit cuts the list to one entry, then the note says so in the singular', async () => {
+    const result = await nocai('audit', 'list', '--state-dir', stateDir, '--limit', '1');
+    expect(result.code).toBe(0);
+    expect(result.stdout.trim().split('\n')).toHaveLength(1);
+    expect(result.stderr).toBe('nocai audit: only the newest 1 matching entry is shown (--limit).\n');
+  });
+
   it('When listing --since a time, then the lines start with seq and time and name who did what', async () => {
     const result = await nocai('audit', 'list', '--state-dir', stateDir, '--since', '2025-01-06T09:03:00Z');
     expect(result.code).toBe(0);

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { InvalidArgumentError, Option, type Command } from 'commander';
+import { plural } from '@nocai/contract';
 import type { AuditEntry } from '../domain/audit/audit';
 import { AUDIT_FILE } from '../adapters/audit/chain';
 import { auditDirIn } from '../adapters/audit/fileAuditTrail';
@@ -51,7 +52,7 @@ export async function runAuditVerify(flags: AuditVerifyFlags, io: CommandIo): Pr
   }
 }
 
-const entriesCount = (n: number, adjective = '') => `${n} ${adjective}${n === 1 ? 'entry' : 'entries'}`;
+const entriesCount = (n: number, adjective = '') => plural(n, `${adjective}entry`, { plural: `${adjective}entries` });
 
 /** `nocai audit list`: the matching entries, one line each (or JSON lines with --json), oldest first. */
 export async function runAuditList(flags: AuditListFlags, io: CommandIo): Promise<number> {
@@ -67,7 +68,10 @@ export async function runAuditList(flags: AuditListFlags, io: CommandIo): Promis
     entries.map((entry) => (flags.json ? JSON.stringify(entry) : describeEntry(entry))).join('\n') +
       (entries.length ? '\n' : '')
   );
-  if (truncated) io.stderr(`nocai audit: only the newest ${entries.length} matching entries are shown (--limit).\n`);
+  if (truncated) {
+    const shown = plural(entries.length, 'matching entry is', { plural: 'matching entries are' });
+    io.stderr(`nocai audit: only the newest ${shown} shown (--limit).\n`);
+  }
   return 0;
 }
 

@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { plural } from '@nocai/contract';
 import { trainDefaultMttr } from '../adapters/onnx/mttrModel';
 import { readAliases, setAlias } from '../adapters/registry/modelRegistry';
 import { SERVED_MODELS } from '../services/onnxModels';
@@ -49,7 +50,7 @@ export async function trainDefaultModelSet(
   );
   await setAlias(modelsDir, SERVED_MODELS.mttr, 'champion', mttrVersion);
   say(
-    `trained ${classifiers.length + 1} models in ${((Date.now() - started) / 1000).toFixed(1)} s ` +
+    `trained ${plural(classifiers.length + 1, 'model')} in ${((Date.now() - started) / 1000).toFixed(1)} s ` +
       `(MTTR P50 MAE ${Math.round(mttr.report.holdout.maeSeconds / 60)} min vs baseline ${Math.round(mttr.report.holdout.baselineMaeSeconds / 60)} min, ` +
       `P90 coverage ${(mttr.report.holdout.p90Coverage * 100).toFixed(0)}%)`
   );
@@ -58,7 +59,7 @@ export async function trainDefaultModelSet(
     horizonH: maintenanceHorizonH,
   });
   say(
-    `trained ${maintenance.manifest.name} on ${maintenance.rows} rows of simulated PLC history in ${maintenance.seconds.toFixed(1)} s ` +
+    `trained ${maintenance.manifest.name} on ${plural(maintenance.rows, 'row')} of simulated PLC history in ${maintenance.seconds.toFixed(1)} s ` +
       `(held-out PLCs: ${(maintenance.heldOut.recall * 100).toFixed(0)}% of the rows within ${maintenanceHorizonH} h of a halt flagged, ` +
       `${(maintenance.heldOut.precision * 100).toFixed(0)}% of flags right; ` +
       `${REMAINING_LIFE_MODEL} took ${maintenance.remainingLife.seconds.toFixed(1)} s of it, ` +

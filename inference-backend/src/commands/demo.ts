@@ -4,6 +4,7 @@ import { mkdir, readdir, rm, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import type { Inventory, SeriesPage, Ticket, TicketsPage } from '@nocai/contract';
+import { plural } from '@nocai/contract';
 import { findInfluxd, freePort, INFLUXD_MISSING } from '../adapters/influx/localServer';
 import { createLogger } from '../adapters/logger';
 import { ConfigError, loadCommandEnvironment, type Config } from '../config';
@@ -44,8 +45,9 @@ const number = (name: string, min: number, integer: boolean) => (value: string) 
   return n;
 };
 
-const count = (n: number) => n.toLocaleString('en-US');
-const days = (n: number) => (n === 1 ? '1 day' : `${n} days`);
+/** `1,024 tickets`, `1 ticket`. */
+const count = (n: number, noun: string) => plural(n, noun, { shown: n.toLocaleString('en-US') });
+const days = (n: number) => plural(n, 'day');
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** What the demo has started, each stopped in its turn. */
@@ -184,9 +186,9 @@ async function demo(flags: DemoFlags): Promise<void> {
 
     say(`writing inventory and a year of ticket history to ${simDir}…`);
     const files = await writeSimulationFiles(simDir, settings, endMs, 365);
-    say(`${count(files.tickets)} historical tickets`);
+    say(count(files.tickets, 'historical ticket'));
     const lines = await untilFailure(writeTrainingCorpus(simDir, settings, flags.days, endMs * 1000));
-    say(`${count(lines)} labelled syslog lines of the same ${days(flags.days)} for the line models`);
+    say(`${count(lines, 'labelled syslog line')} of the same ${days(flags.days)} for the line models`);
     await untilFailure(trainDefaultModelSet(simDir, modelsDir, say, config.maintenance.stage.horizonHours));
     if (abort.signal.aborted) return;
 
@@ -304,7 +306,7 @@ async function lifecycleMonth(
   const api = monthApi(base, token);
   say(
     `playing ${new Date(plan.fromMs).toISOString().slice(0, 10)} to ${new Date(plan.toMs).toISOString().slice(0, 10)}: ` +
-      `${plan.month.length} complaints routed, judged and resolved on the backend's clock…`
+      `${plural(plan.month.length, 'complaint')} routed, judged and resolved on the backend's clock…`
   );
   const result = await playMonth(api, plan, clock, say, signal);
   const report = await monthReport(api, plan, signal);
@@ -313,7 +315,7 @@ async function lifecycleMonth(
     [
       '',
       'NOC AI lifecycle month is ready',
-      `  month       ${result.tickets} complaints, ${result.corrected} corrected by operators, ${result.resolved} resolved`,
+      `  month       ${plural(result.tickets, 'complaint')}, ${result.corrected} corrected by operators, ${result.resolved} resolved`,
       `  report      ${report.file}`,
       `              ${base}${report.location}`,
       `  backend     ${base}   (API token ${token})`,
@@ -409,7 +411,7 @@ async function triageHistory(
       reportedAt = Date.now();
       const done = (watermarkUs - firstUs) / (DAY_MS * 1000);
       const tickets = await api.ticketCount().catch(() => undefined);
-      say(`triage: ${done.toFixed(1)} days${tickets === undefined ? '' : `, ${count(tickets)} tickets so far`}`);
+      say(`triage: ${done.toFixed(1)} days${tickets === undefined ? '' : `, ${count(tickets, 'ticket')} so far`}`);
     }
     await sleep(250);
   }
@@ -562,8 +564,8 @@ function banner(b: {
     '',
     `NOC AI demo is serving (ready after ${Math.round(b.readySeconds)} s). Ctrl-C stops everything it started.`,
     b.triageDays > 0
-      ? `  history     ${days(b.triageDays)} triaged: ${tickets.length} tickets (${classes.join(', ')}), ${p1.length} P1, ` +
-        `${b.summary.falseAlarmLines} false-alarm lines, ${b.summary.silences} silent devices`
+      ? `  history     ${days(b.triageDays)} triaged: ${plural(tickets.length, 'ticket')} (${classes.join(', ')}), ${p1.length} P1, ` +
+        `${plural(b.summary.falseAlarmLines, 'false-alarm line')}, ${plural(b.summary.silences, 'silent device')}`
       : '  history     not triaged (--triage-days 0): tickets come from live data only',
     ...withRoot.map((t) => `  P1          ${t.title} — root cause ${describeRoot(t)}`),
     `  backend     ${b.base}   (health ${b.base}/healthz, metrics ${b.base}/metrics)`,
@@ -583,7 +585,7 @@ function describeRoot(ticket: Ticket): string {
   const root = ticket.rootCause;
   if (!root) return 'none';
   const kind = root.deviceKind ? `${root.deviceKind.replace(/_/g, ' ')}, ` : '';
-  return `${root.host} (${kind}${root.dependants.length} dependants)`;
+  return `${root.host} (${kind}${plural(root.dependants.length, 'dependant')})`;
 }
 
 /** A private influxd, run by the demo. */

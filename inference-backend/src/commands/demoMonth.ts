@@ -1,6 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { SeriesPage, Ticket, TicketHistoryRow } from '@nocai/contract';
+import { plural } from '@nocai/contract';
 import { readTableFile } from '../adapters/files/csv';
 import type { Clock } from '../domain/series';
 import { formatInventory, generateInventory, generateTicketHistory, ticketsToJsonl, Topology } from '../simulator';
@@ -60,7 +61,10 @@ export function monthApi(base: string, token: string): MonthApi {
     async call<T>(path: string, method = 'GET', body?: unknown) {
       const res = await fetch(`${base}${path}`, {
         method,
-        headers: { Authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'Content-Type': 'application/json' }) },
+        headers: {
+          Authorization: `Bearer ${token}`,
+          ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
+        },
         body: body === undefined ? undefined : JSON.stringify(body),
       });
       const text = await res.text();
@@ -110,7 +114,8 @@ export async function prepareMonth(
     incidents: [],
   });
   await writeFile(files.historyFile, ticketsToJsonl(history));
-  say(`training the champions on ${history.length.toLocaleString('en-US')} tickets of the eight months before`);
+  const tickets = plural(history.length, 'ticket', { shown: history.length.toLocaleString('en-US') });
+  say(`training the champions on ${tickets} of the eight months before`);
   const table = await readTableFile(files.historyFile);
   for (const spec of DEFAULT_MODEL_SPECS.tickets) {
     signal?.throwIfAborted();
@@ -176,7 +181,11 @@ export async function playMonth(
     if (step.kind === 'open') {
       const { ticket } = await expect(
         'POST /api/complaints',
-        api.call<{ ticket: Ticket }>('/api/complaints', 'POST', { text: row.description, site: row.site, host: row.host })
+        api.call<{ ticket: Ticket }>('/api/complaints', 'POST', {
+          text: row.description,
+          site: row.site,
+          host: row.host,
+        })
       );
       opened.set(step.i, ticket);
       continue;
@@ -201,7 +210,9 @@ export async function playMonth(
         await expect('a verdict', api.call(`/api/tickets/${ticket.id}/feedback`, 'POST', { verdict }));
       }
       if (++judged % 50 === 0) {
-        say(`${judged} of ${month.length} tickets routed and judged (${new Date(clock.now).toISOString().slice(0, 10)})`);
+        say(
+          `${judged} of ${plural(month.length, 'ticket')} routed and judged (${new Date(clock.now).toISOString().slice(0, 10)})`
+        );
       }
       continue;
     }
@@ -212,7 +223,10 @@ export async function playMonth(
       current = (
         await expect(
           'reopening for work',
-          api.call<{ ticket: Ticket }>(`/api/tickets/${ticket.id}`, 'PATCH', { status: 'open', version: current.version })
+          api.call<{ ticket: Ticket }>(`/api/tickets/${ticket.id}`, 'PATCH', {
+            status: 'open',
+            version: current.version,
+          })
         )
       ).ticket;
     }
@@ -230,10 +244,14 @@ export async function playMonth(
   const before = (await api.call<RetrainingState>('/api/retraining')).body.latest?.finishedAtMs ?? 0;
   await expect('POST /api/retraining', api.call('/api/retraining', 'POST', {}), [200, 202]);
   say('the month is over: a last retraining run…');
-  await until(async () => {
-    const { body } = await api.call<RetrainingState>('/api/retraining');
-    return !body.running && body.latest?.trigger === 'user' && body.latest.finishedAtMs >= before;
-  }, 'the last retraining run', signal);
+  await until(
+    async () => {
+      const { body } = await api.call<RetrainingState>('/api/retraining');
+      return !body.running && body.latest?.trigger === 'user' && body.latest.finishedAtMs >= before;
+    },
+    'the last retraining run',
+    signal
+  );
   return { tickets: month.length, corrected, resolved };
 }
 

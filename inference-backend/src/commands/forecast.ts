@@ -1,5 +1,6 @@
 import { InvalidArgumentError, Option } from 'commander';
 import type { Command } from 'commander';
+import { plural } from '@nocai/contract';
 import {
   DEFAULT_MAX_INPUT_MB,
   InputFileError,
@@ -48,7 +49,9 @@ export function readLongRows(text: string): LongRow[] {
   for (const { line, fields } of body) {
     if (fields.length === 1 && fields[0].trim() === '') continue;
     if (fields.length !== names.length) {
-      throw new TableFormatError(`line ${line} has ${fields.length} cells but the header has ${names.length}`);
+      throw new TableFormatError(
+        `line ${line} has ${plural(fields.length, 'cell')} but the header has ${names.length}`
+      );
     }
     rows.push({ line, series: fields[at[0]], t: fields[at[1]], value: fields[at[2]] });
   }
@@ -107,7 +110,7 @@ interface GroupChoice {
 }
 
 function summarise(input: ForecastInput, groups: readonly GroupChoice[]): string {
-  const plural = (n: number, word: string) => `${n} ${word}${n === 1 || word === 'series' ? '' : 's'}`;
+  const series = (n: number) => plural(n, 'series', { plural: 'series' });
   const imputed = input.series.reduce((sum, s) => sum + s.imputed, 0);
   const merged = input.series.reduce((sum, s) => sum + s.merged, 0);
   const parts = groups.map(({ seasons, size, choice }) => {
@@ -115,9 +118,9 @@ function summarise(input: ForecastInput, groups: readonly GroupChoice[]): string
     const short = size - validated;
     const how = [
       validated > 0
-        ? `${plural(validated, 'series')} by the mean of their best ${plural(choice.combined, 'candidate')} at rolling origins`
+        ? `${series(validated)} by the mean of their best ${plural(choice.combined, 'candidate')} at rolling origins`
         : '',
-      short > 0 ? `${plural(short, 'series')} too short to validate by the seasonal naive` : '',
+      short > 0 ? `${series(short)} too short to validate by the seasonal naive` : '',
     ].filter((part) => part !== '');
     return `seasons ${seasons.length > 0 ? seasons.join(',') : 'none'}: ${how.join(', ')}`;
   });
@@ -125,7 +128,7 @@ function summarise(input: ForecastInput, groups: readonly GroupChoice[]): string
     imputed > 0 ? `${plural(imputed, 'missing value')} interpolated` : '',
     merged > 0 ? `${plural(merged, 'duplicate row')} merged` : '',
   ].filter((part) => part !== '');
-  return `${plural(input.series.length, 'series')}; ${parts.join('; ')}${repairs.length > 0 ? `; ${repairs.join(', ')}` : ''}`;
+  return `${series(input.series.length)}; ${parts.join('; ')}${repairs.length > 0 ? `; ${repairs.join(', ')}` : ''}`;
 }
 
 /** `nocai forecast`: returns the exit code (0, or 2 with one sentence on stderr for bad input). */

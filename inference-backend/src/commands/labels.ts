@@ -1,5 +1,5 @@
 import { writeFile } from 'node:fs/promises';
-import { DEFAULT_OUTPUT_DATABASE } from '@nocai/contract';
+import { DEFAULT_OUTPUT_DATABASE, plural } from '@nocai/contract';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { systemClock, type PointSink } from '../domain/series';
 import { labelRows, readFeedback } from '../adapters/influx/feedbackLabels';
@@ -58,11 +58,11 @@ async function labels(flags: LabelsFlags): Promise<void> {
     return acc;
   }, {});
   process.stderr.write(
-    `labels: ${rows.length} labelled tickets written to ${flags.out} (${
+    `labels: ${plural(rows.length, 'labelled ticket')} written to ${flags.out} (${
       Object.entries(counts)
         .map(([v, n]) => `${n} ${v}`)
         .join(', ') || 'no verdicts or corrections yet'
-    })${missing ? `; ${missing} verdicts name tickets no longer stored` : ''}\n`
+    })${missing ? `; ${plural(missing, 'verdict names a ticket', { plural: 'verdicts name tickets' })} no longer stored` : ''}\n`
   );
 }
 

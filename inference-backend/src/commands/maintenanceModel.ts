@@ -1,3 +1,4 @@
+import { plural } from '@nocai/contract';
 import { trainTabularModel } from '../domain/mlops/tabularModel';
 import type {
   ClassificationFigures,
@@ -145,7 +146,7 @@ export async function trainMaintenanceModel(
   });
   // The history's own label is the default horizon's: only another horizon relabels.
   const rows = horizonH === MAINTENANCE_HORIZON_H ? history : relabelled(history, horizonH);
-  say(`${name}: ${rows.length} rows of simulated PLC history`);
+  say(`${name}: ${plural(rows.length, 'row')} of simulated PLC history`);
   // Both models read the same rows the same way, so the stage builds one row per device and bucket.
   const request: Omit<TabularTrainRequest, 'target' | 'task'> = {
     features: [...MAINTENANCE_COLUMNS],

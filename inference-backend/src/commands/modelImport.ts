@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { Option } from 'commander';
 import type { Command } from 'commander';
+import { plural } from '@nocai/contract';
 import { auditDirIn, FileAuditTrail } from '../adapters/audit/fileAuditTrail';
 import { InputFileError, printable, printablePath, readInputText } from '../adapters/files/csv';
 import {
@@ -131,7 +132,7 @@ function resultText(result: ImportResult): string {
   const lines = [
     `imported ${manifest.name} ${manifest.version} (${manifest.sourceFormat}, target ${manifest.target}, ${manifest.task})` +
       (result.champion ? ': champion' : ''),
-    `  checked on ${m.referenceRows} reference rows` +
+    `  checked on ${plural(m.referenceRows, 'reference row')}` +
       (m.maxAbsDifference !== null
         ? `; largest difference from the training tool ${m.maxAbsDifference.toExponential(2)}`
         : '') +

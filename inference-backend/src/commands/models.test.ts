@@ -90,7 +90,7 @@ describe('nocai models', () => {
     expect(version.out).toContain('hyperparameters: {"C":1,"classWeight":"balanced"}');
     expect(version.out).toContain('held-out figures: rows 20 accuracy 0.900 macroF1 0.875');
     expect(version.out).toContain('parent: v1');
-    expect(version.out).toMatch(/artifact sha256: [0-9a-f]{64} \(model\.onnx 1 bytes, matches\)/);
+    expect(version.out).toMatch(/artifact sha256: [0-9a-f]{64} \(model\.onnx 1 byte, matches\)/);
 
     const json = JSON.parse((await run({ action: 'show', dir: registry, name: 'department', json: true })).out);
     expect(json.aliases).toEqual({ champion: 'v1' });

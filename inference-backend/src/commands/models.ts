@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { Option, type Command } from 'commander';
+import { plural } from '@nocai/contract';
 import { FileAuditTrail } from '../adapters/audit/fileAuditTrail';
 import { printable } from '../adapters/files/csv';
 import type { AuditSink } from '../domain/audit/audit';
@@ -155,7 +156,7 @@ function versionText(name: string, v: Awaited<ReturnType<typeof describeVersion>
   lines.push(
     `artifact sha256: ${v.artifactSha256 ?? 'not recorded'}` +
       (v.artifact
-        ? ` (model.onnx ${v.artifact.bytes} bytes, ${v.artifact.matchesManifest ? 'matches' : 'DOES NOT MATCH'})`
+        ? ` (model.onnx ${plural(v.artifact.bytes, 'byte')}, ${v.artifact.matchesManifest ? 'matches' : 'DOES NOT MATCH'})`
         : ' (model.onnx missing)')
   );
   lines.push(

@@ -260,8 +260,9 @@ export async function runPredict(flags: PredictFlags, io: CommandIo): Promise<nu
     const absentContext = contextColumns.filter((c) => !table.columns.includes(c));
     if (absentContext.length > 0) {
       io.stderr(
-        `nocai predict: ${printablePath(flags.input)} lacks context column(s) ${absentContext.join(', ')}; ` +
-          'predicting without them\n'
+        `nocai predict: ${printablePath(flags.input)} lacks the context ` +
+          `${absentContext.length === 1 ? 'column' : 'columns'} ${absentContext.join(', ')}; ` +
+          `predicting without ${absentContext.length === 1 ? 'it' : 'them'}\n`
       );
     }
     io.stdout(await predictTable(table, classifiers, flags));

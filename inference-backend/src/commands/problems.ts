@@ -2,7 +2,13 @@ import { readFile } from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import { basename } from 'node:path';
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import { DEFAULT_INPUT_DATABASE, DEFAULT_OUTPUT_DATABASE, durationMs, PROBLEM_CANDIDATES } from '@nocai/contract';
+import {
+  DEFAULT_INPUT_DATABASE,
+  DEFAULT_OUTPUT_DATABASE,
+  durationMs,
+  PROBLEM_CANDIDATES,
+  plural,
+} from '@nocai/contract';
 import type { ProblemCandidate } from '@nocai/contract';
 import { FileAuditTrail } from '../adapters/audit/fileAuditTrail';
 import { errnoCode, printable, printablePath } from '../adapters/files/csv';
@@ -81,7 +87,7 @@ export function trainingSummary(result: ProblemTrainingResult): string {
       `${v.bestSingleSeries.feature} ${figure(v.bestSingleSeries.prAuc)}), ROC-AUC ${figure(v.rocAuc)}`,
     `  threshold ${figure(result.threshold)} (${r.threshold.policy.policy}${r.threshold.reason ? `; ${r.threshold.reason}` : ''}): ` +
       `precision ${figure(v.atThreshold.precision)}, recall ${figure(v.atThreshold.recall)}; ` +
-      `${lead.warned}/${lead.events} events warned, median lead ${formatLead(lead)}`,
+      `${plural(lead.events, 'event', { shown: `${lead.warned}/${lead.events}` })} warned, median lead ${formatLead(lead)}`,
   ];
   return `${lines.join('\n')}\n`;
 }

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ProblemCandidate, ThresholdPolicy } from '@nocai/contract';
+import { plural } from '@nocai/contract';
 import { errnoCode, printable, printablePath, readTableFile, toCsvRow } from '../adapters/files/csv';
 import type { Table } from '../adapters/files/csv';
 import { prepareOutputFolder } from '../adapters/files/outputFolder';
@@ -142,17 +143,19 @@ export function fileTrainingSummary(trained: Omit<TrainedProblem, 'spec'>, out: 
   return (
     [
       `${r.problem}: ${r.winner.candidate}: ${r.winner.spec}; model, manifest and report in ${printablePath(out)}`,
-      `  rows ${r.rows.training} training (${r.rows.positiveTraining} positive, ${r.events.training} runs) / ` +
-        `${r.rows.validation} validation (${r.rows.positiveValidation} positive, ${r.events.validation} runs); ${r.features.count} features; ` +
+      `  rows ${r.rows.training} training (${r.rows.positiveTraining} positive, ${plural(r.events.training, 'run')}) / ` +
+        `${r.rows.validation} validation (${r.rows.positiveValidation} positive, ${plural(r.events.validation, 'run')}); ` +
+        `${plural(r.features.count, 'feature')}; ` +
         `${r.cv.folds}-fold ${r.cv.kind} CV`,
       `  candidates (validation PR-AUC): ${r.candidates.map((c) => `${c.candidate} ${figure(c.validation.prAuc)}`).join(', ')}`,
       `  validation PR-AUC ${figure(v.prAuc)} (no skill ${figure(v.noSkillPrAuc)}, best single input ` +
         `${v.bestSingleSeries.feature} ${figure(v.bestSingleSeries.prAuc)}), ROC-AUC ${figure(v.rocAuc)}`,
       `  threshold ${figure(trained.threshold)} (${r.threshold.policy.policy}${r.threshold.reason ? `; ${r.threshold.reason}` : ''}): ` +
-        `${r.threshold.alerts.truePositives} of ${r.threshold.alerts.alerts} validation alerts right, ` +
-        `${v.leadTime.warned}/${v.leadTime.events} runs warned, median lead ${formatLead(v.leadTime)}; ` +
+        `${r.threshold.alerts.truePositives} of ${plural(r.threshold.alerts.alerts, 'validation alert')} right, ` +
+        `${plural(v.leadTime.events, 'run', { shown: `${v.leadTime.warned}/${v.leadTime.events}` })} warned, ` +
+        `median lead ${formatLead(v.leadTime)}; ` +
         `rows at or above it: precision ${figure(v.atThreshold.precision)}, recall ${figure(v.atThreshold.recall)} ` +
-        `(${v.atThreshold.alerts} rows)`,
+        `(${plural(v.atThreshold.alerts, 'row')})`,
     ].join('\n') + '\n'
   );
 }
@@ -192,7 +195,9 @@ export async function runProblemsTrainFile(
       windows: flags.windows ?? [],
     };
     const name = flags.name ?? flags.label;
-    progress(`${name}: ${table.rows.length} rows of ${printablePath(flags.input)}, ${features.length} inputs`);
+    progress(
+      `${name}: ${plural(table.rows.length, 'row')} of ${printablePath(flags.input)}, ${plural(features.length, 'input')}`
+    );
     let entities: TableEntity[];
     try {
       entities = tableEntities(table.rows, spec);
@@ -221,7 +226,7 @@ export async function runProblemsTrainFile(
     }
     if (byEntity && trainingEntities < folds) {
       throw new TrainInputError(
-        `the training rows hold ${trainingEntities} value${trainingEntities === 1 ? '' : 's'} of --group ${printable(flags.group ?? '')}; ` +
+        `the training rows hold ${plural(trainingEntities, 'value')} of --group ${printable(flags.group ?? '')}; ` +
           `the CV by entity needs at least ${folds}.`
       );
     }

@@ -1,6 +1,6 @@
 import { stat, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { DEFAULT_OUTPUT_DATABASE } from '@nocai/contract';
+import { DEFAULT_OUTPUT_DATABASE, plural } from '@nocai/contract';
 import { Option, type Command } from 'commander';
 import { errnoCode, InputFileError, printablePath } from '../adapters/files/csv';
 import { prepareOutputFolder } from '../adapters/files/outputFolder';
@@ -55,8 +55,8 @@ export async function runReport(flags: ReportFlags, clock: Clock = systemClock):
   }
   const evaluations = report.models.reduce((n, m) => n + m.evaluations.length, 0);
   return (
-    `report: ${report.models.length} models, ${evaluations} evaluations, ` +
-    `${report.alerts.total.raised} alerts raised, written to ${printablePath(flags.out)}\n`
+    `report: ${plural(report.models.length, 'model')}, ${plural(evaluations, 'evaluation')}, ` +
+    `${plural(report.alerts.total.raised, 'alert')} raised, written to ${printablePath(flags.out)}\n`
   );
 }
 

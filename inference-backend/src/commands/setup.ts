@@ -1,5 +1,6 @@
 import { join, resolve } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
+import { plural } from '@nocai/contract';
 import type { PointSink } from '../domain/series';
 import { loadMaintenanceHorizonH } from '../config';
 import { generateInventory, runBackfill } from '../simulator';
@@ -38,10 +39,14 @@ export async function runSetup(flags: SetupFlags, say: (text: string) => void): 
   const inventory = generateInventory({ seed: flags.seed, sites: 4 });
   const endMs = Date.now();
   const files = await writeSimulationFiles(trainingDir, { seed: flags.seed, inventory }, endMs, 365);
-  say(`${files.tickets.toLocaleString('en-US')} historical tickets`);
+  say(plural(files.tickets, 'historical ticket', { shown: files.tickets.toLocaleString('en-US') }));
   // The line classifiers learn from a week of simulated syslog with its true labels; the points
   // themselves are not needed here, only the labelled lines recorded on the way.
-  const discard: PointSink = { write: async () => undefined, flush: async () => undefined, close: async () => undefined };
+  const discard: PointSink = {
+    write: async () => undefined,
+    flush: async () => undefined,
+    close: async () => undefined,
+  };
   const recording = await recordLabelledLines(trainingDir, inventory, discard, await openTruthFiles(trainingDir));
   const lines = await runBackfill(
     { seed: flags.seed, inventory, days: LINE_CORPUS_DAYS, endUs: endMs * 1000, truth: recording.truth },
@@ -49,7 +54,7 @@ export async function runSetup(flags: SetupFlags, say: (text: string) => void): 
     (p) => say(describeProgress(p).trim())
   );
   await recording.truth.close();
-  say(`${lines.syslogLines.toLocaleString('en-US')} labelled syslog lines`);
+  say(plural(lines.syslogLines, 'labelled syslog line', { shown: lines.syslogLines.toLocaleString('en-US') }));
   await trainDefaultModelSet(trainingDir, modelsDir, say, horizonH);
   say(`done: set NOCAI_MODELS_DIR=${modelsDir} for nocai serve`);
 }

@@ -3,7 +3,7 @@ import { InvalidArgumentError, Option } from 'commander';
 import type { Command } from 'commander';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { DEFAULT_INPUT_DATABASE, INCIDENT_KINDS, isIncidentKind, SITE_KINDS } from '@nocai/contract';
+import { DEFAULT_INPUT_DATABASE, INCIDENT_KINDS, isIncidentKind, SITE_KINDS, plural } from '@nocai/contract';
 import type { Inventory, SiteKind } from '@nocai/contract';
 import { loadInventoryFile } from '../adapters/files/inventory';
 import { LineFileWriter, createLineProtocolFileSink } from '../adapters/files/lineProtocolFileSink';
@@ -203,9 +203,11 @@ export async function writeSimulationFiles(
 }
 
 const number = (n: number) => Math.round(n).toLocaleString('en-US');
+/** `1,204 points`, `1 incident`: a count as `number` writes it, with its noun agreeing. */
+const count = (n: number, noun: string) => plural(Math.round(n), noun, { shown: number(n) });
 
 export function describeProgress(p: BackfillProgress): string {
-  return `simulate: ${p.daysDone.toFixed(1)}/${p.daysTotal} days, ${number(p.points)} points, ${number(p.pointsPerSecond)} points/s\n`;
+  return `simulate: ${p.daysDone.toFixed(1)}/${p.daysTotal} days, ${count(p.points, 'point')}, ${number(p.pointsPerSecond)} points/s\n`;
 }
 
 async function openSink(flags: SimulateFlags): Promise<{ sink: PointSink; target: string }> {
@@ -332,9 +334,9 @@ async function simulate(flags: SimulateFlags, command: Command): Promise<void> {
     await truth.close();
     const seconds = (performance.now() - began) / 1000;
     stderr(
-      `simulate: wrote ${number(points)} points (${number(syslogLines)} syslog lines, ${incidents} incidents) ` +
+      `simulate: wrote ${count(points, 'point')} (${count(syslogLines, 'syslog line')}, ${count(incidents, 'incident')}) ` +
         `in ${seconds.toFixed(1)} s (${number(points / Math.max(seconds, 1e-3))} points/s) to ${target}; ` +
-        `${number(tickets)} history tickets, inventory and ground truth in ${flags.outDir}\n`
+        `${count(tickets, 'history ticket')}, inventory and ground truth in ${flags.outDir}\n`
     );
   })();
   onShutdownSignal(async () => {

@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { createHash } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
+import { plural } from '@nocai/contract';
 import { DEFAULT_MAX_CELL_CHARS, printable, printablePath, readTableFile } from '../adapters/files/csv';
 import { prepareOutputFolder } from '../adapters/files/outputFolder';
 import type { InputLimits, Table } from '../adapters/files/csv';
@@ -222,7 +223,7 @@ function outcome(result: TrainedTarget): string {
   const { crossValidation: cv, calibration, test } = result.report;
   const h = cv.chosen;
   return (
-    `C=${h.C}, class weights ${h.classWeight}, ${result.manifest.inputs.tensor.dimension} features ` +
+    `C=${h.C}, class weights ${h.classWeight}, ${plural(result.manifest.inputs.tensor.dimension, 'feature')} ` +
     `(${cv.folds}-fold ${cv.kind} CV macro-F1 ${fixed(Math.max(...cv.candidates.map((c) => c.mean)))}); ` +
     `held-out macro-F1 ${fixed(test.macroF1)}, ECE ${fixed(calibration.heldOut.ece)} ` +
     `(T=${calibration.temperature.toFixed(2)}) in ${result.seconds.toFixed(1)} s`
@@ -374,7 +375,7 @@ export async function trainDefaultModels(
     onProgress(`train: reading ${file}`);
     const table = await readTable(file);
     for (const spec of specs) {
-      onProgress(`train: ${spec.name} on ${table.rows.length} rows`);
+      onProgress(`train: ${spec.name} on ${plural(table.rows.length, 'row')}`);
       const result = await trainTarget(table, spec, registryDir, { champion: true, file, onProgress });
       onProgress(`train: ${spec.name} ${result.manifest.version}: ${outcome(result)}`);
       results.push(result);
@@ -402,7 +403,8 @@ export async function trainLineModelsOnSimulation(
   for (let t = endUs - days * 86_400_000_000; t < endUs; t += quarterDayUs) {
     lines.push(...labelledLinesOf(simulation.topology, simulation.generate(t, Math.min(t + quarterDayUs, endUs))));
   }
-  if (lines.length === 0) throw new TrainInputError(`${days} simulated days gave no syslog line to train on.`);
+  if (lines.length === 0)
+    throw new TrainInputError(`${plural(days, 'simulated day')} gave no syslog line to train on.`);
   const table: Table = {
     columns: Object.keys(lines[0]),
     rows: lines.map((l) => Object.fromEntries(Object.entries(l).map(([k, v]) => [k, String(v)]))),
@@ -493,7 +495,7 @@ export async function runTrain(flags: TrainFlags, io: CommandIo = processIo): Pr
     );
     const results: TrainedTarget[] = [];
     for (const { name, column } of targets) {
-      progress(`train: ${name} (${column}) on ${table.rows.length} rows of ${basename(flags.history)}`);
+      progress(`train: ${name} (${column}) on ${plural(table.rows.length, 'row')} of ${basename(flags.history)}`);
       const result = await trainTarget(
         table,
         {
@@ -518,8 +520,9 @@ export async function runTrain(flags: TrainFlags, io: CommandIo = processIo): Pr
       const unlabelled = table.rows.filter((row) => (row[column] ?? '').trim() === '').length;
       if (unlabelled > 0) {
         io.stderr(
-          `nocai train: ${unlabelled} of ${table.rows.length} rows of ${printablePath(flags.history)} have an empty ` +
-            `"${printable(column)}" and were left out of the ${name} model.\n`
+          `nocai train: ${unlabelled} of ${plural(table.rows.length, 'row')} of ${printablePath(flags.history)} ` +
+            `${unlabelled === 1 ? 'has' : 'have'} an empty "${printable(column)}" and ` +
+            `${unlabelled === 1 ? 'was' : 'were'} left out of the ${name} model.\n`
         );
       }
       results.push(result);

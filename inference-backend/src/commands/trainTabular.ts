@@ -1,5 +1,6 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
+import { plural } from '@nocai/contract';
 import { printable, printablePath, readTableFile } from '../adapters/files/csv';
 import type { Table } from '../adapters/files/csv';
 import { exportTabularOnnx } from '../adapters/onnx/tabularModel';
@@ -120,8 +121,8 @@ function summary(manifest: TabularManifest, trained: TrainedTabular, seconds: nu
   return (
     `${manifest.name} ${manifest.version} (${report.task}${report.taskFrom === 'inferred' ? ', inferred' : ''}${positive}): ` +
     `${describeHyperparameters(trained.hyperparameters, report.task === 'classification')}, ` +
-    `${report.features.count} features, ${cv.folds}-fold ${cv.kind} CV ${cvFigure} ` +
-    `over ${cv.candidates.length} candidates; ${figures} on ${report.rows.test} rows; ${seconds.toFixed(1)} s\n`
+    `${plural(report.features.count, 'feature')}, ${cv.folds}-fold ${cv.kind} CV ${cvFigure} ` +
+    `over ${plural(cv.candidates.length, 'candidate')}; ${figures} on ${plural(report.rows.test, 'row')}; ${seconds.toFixed(1)} s\n`
   );
 }
 
@@ -249,7 +250,7 @@ export async function runTrainTabular(flags: TabularTrainFlags, io: CommandIo = 
     );
     checkTableColumns(table, [flags.target, ...flags.features, ...optional], flags.history);
     const notes = uninformativeFeatures(table, flags.features, categorical, flags.history);
-    progress(`train: ${flags.target} on ${table.rows.length} rows of ${basename(flags.history)}`);
+    progress(`train: ${flags.target} on ${plural(table.rows.length, 'row')} of ${basename(flags.history)}`);
     let trained: TrainedTabular;
     try {
       trained = trainTabularModel(
@@ -277,8 +278,9 @@ export async function runTrainTabular(flags: TabularTrainFlags, io: CommandIo = 
     const { withoutTarget } = trained.report.rows;
     if (withoutTarget > 0) {
       notes.push(
-        `${withoutTarget} of ${table.rows.length} rows of ${printablePath(flags.history)} have no "${printable(flags.target)}" ` +
-          '(empty, NA, N/A, NaN, null or None) and were not learned from.'
+        `${withoutTarget} of ${plural(table.rows.length, 'row')} of ${printablePath(flags.history)} ` +
+          `${withoutTarget === 1 ? 'has' : 'have'} no "${printable(flags.target)}" ` +
+          `(empty, NA, N/A, NaN, null or None) and ${withoutTarget === 1 ? 'was' : 'were'} not learned from.`
       );
     }
     for (const note of notes) io.stderr(`nocai train: ${note}\n`);
@@ -287,7 +289,7 @@ export async function runTrainTabular(flags: TabularTrainFlags, io: CommandIo = 
       name,
       group: flags.group,
       order: flags.order,
-      description: `${name}: ${flags.target} from ${flags.features.length} columns`,
+      description: `${name}: ${flags.target} from ${plural(flags.features.length, 'column')}`,
       trainingRows: table.rows,
     });
     const seconds = (performance.now() - began) / 1000;

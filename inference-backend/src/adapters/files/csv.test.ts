@@ -45,7 +45,7 @@ describe('csvToTable', () => {
   });
 
   it('When a quoted cell spans lines, then later errors name the line of the file, not the record', () => {
-    expect(() => csvToTable('a,b\n"x\ny",1\n3\n')).toThrow('line 4 has 1 cells but the header has 2');
+    expect(() => csvToTable('a,b\n"x\ny",1\n3\n')).toThrow('line 4 has 1 cell but the header has 2');
   });
 
   it('When a quoted cell never closes, then it fails naming the line it opens on', () => {
@@ -73,7 +73,7 @@ describe('csvToTable', () => {
 
   it('When quoted cells hold LF, CRLF and lone CR line breaks, then each counts once in the lines errors name', () => {
     // Line 1 header; the record on line 2 spans 2-5 (LF, CRLF, lone CR inside); line 6 is short.
-    expect(() => csvToTable('a,b\n"x\ny\r\nz\rw",1\n3\n')).toThrow('line 6 has 1 cells but the header has 2');
+    expect(() => csvToTable('a,b\n"x\ny\r\nz\rw",1\n3\n')).toThrow('line 6 has 1 cell but the header has 2');
     // Doubled quotes and text after the closing quote do not end the cell early.
     expect(csvToTable('a,b\n"say ""hi""\n"x,2\r\n"\r",3\n')).toEqual({
       columns: ['a', 'b'],

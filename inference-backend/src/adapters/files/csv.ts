@@ -1,5 +1,6 @@
 import { open, stat } from 'node:fs/promises';
 import { extname } from 'node:path';
+import { plural } from '@nocai/contract';
 
 /**
  * A file the user named that cannot be used as given (missing, a directory, binary, too big,
@@ -413,7 +414,7 @@ export function csvToTable(text: string): Table {
     if (fields.length !== columns.length) {
       const hint = fields.length > columns.length ? '; quote cells that contain commas' : '';
       ragged = new TableFormatError(
-        `line ${line} has ${fields.length} cells but the header has ${columns.length}${hint}`
+        `line ${line} has ${plural(fields.length, 'cell')} but the header has ${columns.length}${hint}`
       );
       return;
     }

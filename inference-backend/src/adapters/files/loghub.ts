@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { plural } from '@nocai/contract';
 import { mineLoghubRawLines, scoreLoghubSystem } from '../../domain/logs/loghubBenchmark';
 import type { LoghubScore } from '../../domain/logs/loghubBenchmark';
 import type { LabelledLog } from '../../domain/logs/loghubCv';
@@ -59,7 +60,7 @@ export function loadLoghubDataset(datasetsDir: string, system: LoghubSystem): Lo
     // A short or long row would shift the columns: the ground truth would be wrong without a word.
     if (row.length !== header.length) {
       throw new Error(
-        `${system}: structured CSV line ${line} has ${row.length} cells but the header has ${header.length}`
+        `${system}: structured CSV line ${line} has ${plural(row.length, 'cell')} but the header has ${header.length}`
       );
     }
     const lineId = Number(row[lineIdColumn]);

@@ -1,3 +1,4 @@
+import { plural } from '@nocai/contract';
 import { parseTimestampMs } from '../../domain/timeseries/timestamps';
 import {
   InputFileError,
@@ -52,7 +53,9 @@ export function parseMetricSeries(text: string): MetricSeries {
   for (const { line, fields } of body) {
     if (fields.length === 1 && fields[0].trim() === '') continue;
     if (fields.length !== columns.length) {
-      throw new TableFormatError(`line ${line} has ${fields.length} cells but the header has ${columns.length}`);
+      throw new TableFormatError(
+        `line ${line} has ${plural(fields.length, 'cell')} but the header has ${columns.length}`
+      );
     }
     const stamp = fields[timeColumn].trim();
     const timeMs = parseTimestampMs(stamp);

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { plural } from '@nocai/contract';
 import type { FeatureMatrix } from './gbt';
 import {
   applyTemperature,
@@ -650,7 +651,8 @@ export function trainTabularModel(
   const split = holdOut(rows, request, prepared, orderValues, orderIsTime, opts.testFraction, opts.folds);
   if (split.train.length < 2 * opts.folds || split.test.length === 0) {
     throw new TabularDataError(
-      `${prepared.labelled.length} rows with a target are too few to cross-validate and hold out`
+      `${plural(prepared.labelled.length, 'row with a target is', { plural: 'rows with a target are' })} ` +
+        'too few to cross-validate and hold out'
     );
   }
   const { folds, kind } = crossValidationFolds(

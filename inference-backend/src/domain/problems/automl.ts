@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { durationMs } from '@nocai/contract';
+import { durationMs, plural } from '@nocai/contract';
 import type { ProblemCandidate, ProblemDefinition, ProblemMetric } from '@nocai/contract';
 import { timeOrderedFolds } from '../mlops/methodology';
 import type { Fold, ProgressListener } from '../mlops/methodology';
@@ -500,8 +500,9 @@ export function chooseThreshold(
   const threshold = picked.threshold;
   const alerts = picked.figures;
   say(
-    `threshold ${threshold.toFixed(3)} (${policy.policy}): ${alerts.truePositives} of ${alerts.alerts} validation alerts ` +
-      `right, ${alerts.warned} of ${alerts.events} events warned` +
+    `threshold ${threshold.toFixed(3)} (${policy.policy}): ` +
+      `${alerts.truePositives} of ${plural(alerts.alerts, 'validation alert')} right, ` +
+      `${alerts.warned} of ${plural(alerts.events, 'event')} warned` +
       (picked.reason ? `; ${picked.reason}` : '')
   );
 

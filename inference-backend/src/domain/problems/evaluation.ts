@@ -1,3 +1,5 @@
+import { plural } from '@nocai/contract';
+
 /**
  * Figures of a binary alert model over rows with a probability and a 0/1 label (issue 12). Ties in
  * the score are handled as one step of the curves, as scikit-learn does, so a constant score gets
@@ -292,8 +294,8 @@ export function thresholdForPrecision(scores: ArrayLike<number>, rows: AlertRows
     figures: best,
     reason:
       `no threshold reaches a precision of ${pct(target)} on the validation alerts; the threshold falls back to ` +
-      `the most precise one, ${best.threshold.toFixed(3)}: ${best.truePositives} of ${best.alerts} alerts right ` +
-      `(${pct(best.precision)}), ${best.warned} of ${best.events} events warned`,
+      `the most precise one, ${best.threshold.toFixed(3)}: ${best.truePositives} of ${plural(best.alerts, 'alert')} right ` +
+      `(${pct(best.precision)}), ${best.warned} of ${plural(best.events, 'event')} warned`,
   };
 }
 

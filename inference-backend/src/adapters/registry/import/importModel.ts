@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
+import { plural } from '@nocai/contract';
 import type { AuditEntryInput, AuditSink } from '../../../domain/audit/audit';
 import { fitsBuiltInSlot, IMPORTED_KIND, inputColumns } from '../../../domain/mlops/importedModel';
 import type { ImportedManifest, ImportSpec, SlotFit } from '../../../domain/mlops/importedModel';
@@ -91,7 +92,8 @@ function convertDump(
   const columns = inputColumns(spec.inputs);
   if (ensemble.featureCount !== columns.length) {
     throw new ImportRefusedError(
-      `the model takes ${ensemble.featureCount} features but the manifest declares ${columns.length} columns (${columns.join(', ')}).`
+      `the model takes ${plural(ensemble.featureCount, 'feature')} but the manifest declares ` +
+        `${plural(columns.length, 'column')} (${columns.join(', ')}).`
     );
   }
   if (ensemble.featureNames && ensemble.featureNames.join('\u0000') !== columns.join('\u0000')) {
@@ -108,7 +110,8 @@ function convertDump(
   const classes = ensemble.link === 'sigmoid' ? 2 : ensemble.targets;
   if (spec.task === 'classification' && classes !== spec.labels.length) {
     throw new ImportRefusedError(
-      `the model has ${classes} classes but the manifest lists ${spec.labels.length} labels (${spec.labels.join(', ')}).`
+      `the model has ${plural(classes, 'class', { plural: 'classes' })} but the manifest lists ` +
+        `${plural(spec.labels.length, 'label')} (${spec.labels.join(', ')}).`
     );
   }
   const onnx = ensembleToOnnx(
