@@ -95,7 +95,7 @@ describe('checkInput: zod’s own refusals as sentences naming the field', () =>
       'the request body has no field colour (it takes version, status, assignee, eventClass, department, priority, comment)'
     );
     expect(refusal(eventsQuerySchema(NOW), { stauts: 'open' }, QUERY)).toBe(
-      'the query string has no parameter stauts (it takes from, to, class, decision, host, site, limit)'
+      'the query string has no parameter stauts (it takes from, to, class, decision, host, site, department, limit)'
     );
     expect(refusal(commentRequestSchema, { text: 'x', a: 1, b: 2, c: 3, d: 4, e: 5, f: 6 })).toBe(
       'the request body has no fields a, b, c, d, e and 1 more (it takes text)'

@@ -272,7 +272,7 @@ describe('department and comma-holding values in list filters, against a real in
     const res = await backend.call(`/api/events?department=${encodeURIComponent('maintenance,plumbing')}`);
     expect(res.status).toBe(400);
     expect(((await res.json()) as { error: { message: string } }).error.message).toBe(
-      'department: department "plumbing" is not one of field_technicians, network_ops, it_ops, security, facilities, maintenance'
+      'department must be one of field_technicians, network_ops, it_ops, security, facilities, maintenance (got "plumbing")'
     );
   });
 
