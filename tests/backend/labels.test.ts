@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Ticket } from '@nocai/contract';
@@ -23,9 +23,13 @@ describe('feedback becomes labels', () => {
     (await (await backend.call(path, { method: 'POST', body: JSON.stringify(body) })).json()) as { ticket: Ticket };
 
   it('When operators judge or correct tickets, then `nocai labels` exports each with its verdict or correction as a training row', async () => {
-    const ups = (await post('/api/complaints', { text: 'UPS on battery, input voltage lost in the server room' })).ticket;
-    const ssh = (await post('/api/complaints', { text: 'Failed password for invalid user admin, brute force from 203.0.113.9' })).ticket;
-    const noise = (await post('/api/complaints', { text: 'Interface Gi0/2 changed state to down on the lobby switch' })).ticket;
+    const ups = (await post('/api/complaints', { text: 'UPS on battery, input voltage lost in the server room' }))
+      .ticket;
+    const ssh = (
+      await post('/api/complaints', { text: 'Failed password for invalid user admin, brute force from 203.0.113.9' })
+    ).ticket;
+    const noise = (await post('/api/complaints', { text: 'Interface Gi0/2 changed state to down on the lobby switch' }))
+      .ticket;
     await post(`/api/tickets/${ups.id}/feedback`, { verdict: 'valid' });
     await post(`/api/tickets/${ssh.id}/feedback`, { verdict: 'avoided', comment: 'blocked the IP' });
     await post(`/api/tickets/${noise.id}/feedback`, { verdict: 'invalid', comment: 'planned maintenance' });
@@ -42,9 +46,17 @@ describe('feedback becomes labels', () => {
     const run = runCli(['labels', '--influx-url', testInfluxUrl(), '--database', backend.outputDb, '--out', out], {});
     expect(await run.exited).toBe(0);
     expect(run.output()).toMatch(/4 labelled tickets written .*1 corrected/);
-    const rows = readFileSync(out, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, string>);
+    const rows = readFileSync(out, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, string>);
     const byId = new Map(rows.map((r) => [r.id, r]));
-    expect(byId.get(ups.id)).toMatchObject({ verdict: 'valid', is_alert: 'true', department: ups.department, class: ups.eventClass });
+    expect(byId.get(ups.id)).toMatchObject({
+      verdict: 'valid',
+      is_alert: 'true',
+      department: ups.department,
+      class: ups.eventClass,
+    });
     expect(byId.get(ssh.id)).toMatchObject({ verdict: 'avoided', is_alert: 'true', resolution: 'blocked the IP' });
     expect(byId.get(noise.id)).toMatchObject({ verdict: 'invalid', is_alert: 'false', label_source: 'feedback' });
     expect(byId.get(door.id)).toMatchObject({
@@ -63,5 +75,23 @@ describe('feedback becomes labels', () => {
     const run = runCli(['labels', '--influx-url', `http://127.0.0.1:${port}`, '--out', join(dir, 'x.jsonl')], {});
     expect(await run.exited).toBe(1);
     expect(run.output().trim()).toBe(`nocai: Cannot reach InfluxDB at http://127.0.0.1:${port}: ECONNREFUSED`);
+  });
+
+  it('When --out is a folder or lies under a file, then labels exits 2 with one sentence naming it, before reading InfluxDB', async () => {
+    // An InfluxDB nobody listens on: the path is refused first, so the run never gets to it.
+    const port = await freePort();
+    const folder = join(dir, 'labels-folder');
+    mkdirSync(folder);
+    const file = join(dir, 'plain-file');
+    writeFileSync(file, 'x');
+    const labelsTo = async (out: string) => {
+      const run = runCli(['labels', '--influx-url', `http://127.0.0.1:${port}`, '--out', out], {});
+      return { code: await run.exited, output: run.output().trim() };
+    };
+    expect(await labelsTo(folder)).toEqual({ code: 2, output: `nocai: --out ${folder} is a folder, not a file.` });
+    expect(await labelsTo(join(file, 'labels.jsonl'))).toEqual({
+      code: 2,
+      output: `nocai: ${file} is a file, not a folder.`,
+    });
   });
 });

@@ -1,4 +1,3 @@
-import { writeFile } from 'node:fs/promises';
 import { DEFAULT_OUTPUT_DATABASE, plural } from '@nocai/contract';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { systemClock, type PointSink } from '../domain/series';
@@ -6,6 +5,7 @@ import { labelRows, readFeedback } from '../adapters/influx/feedbackLabels';
 import { InfluxClient } from '../adapters/influx/client';
 import { TicketsRepository } from '../adapters/influx/ticketsRepository';
 import { toCsvRow } from '../adapters/files/csv';
+import { prepareOutputFile, writeOutputFile } from '../adapters/files/outputFolder';
 import { withInfluxCredentials } from './influxOptions';
 
 interface LabelsFlags {
@@ -30,6 +30,7 @@ const READ_ONLY: PointSink = {
  * next to, or merged into, the ticket history.
  */
 async function labels(flags: LabelsFlags): Promise<void> {
+  await prepareOutputFile(flags.out);
   const client = new InfluxClient({
     url: flags.influxUrl,
     token: flags.token,
@@ -45,12 +46,12 @@ async function labels(flags: LabelsFlags): Promise<void> {
   // Through toCsvRow, like every CSV the CLI writes: comments and titles typed by people are neutralised there.
   if (flags.out.toLowerCase().endsWith('.csv')) {
     const columns = rows.length ? Object.keys(rows[0]) : [];
-    await writeFile(
+    await writeOutputFile(
       flags.out,
       [toCsvRow(columns), ...rows.map((r) => toCsvRow(columns.map((c) => r[c])))].join('\n') + '\n'
     );
   } else {
-    await writeFile(flags.out, rows.map((r) => JSON.stringify(r)).join('\n') + (rows.length ? '\n' : ''));
+    await writeOutputFile(flags.out, rows.map((r) => JSON.stringify(r)).join('\n') + (rows.length ? '\n' : ''));
   }
   const counts = rows.reduce<Record<string, number>>((acc, r) => {
     const kinds = [r.verdict, r.corrected ? 'corrected' : ''].filter(Boolean);

@@ -1,9 +1,7 @@
-import { stat, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
 import { DEFAULT_OUTPUT_DATABASE, plural } from '@nocai/contract';
 import { Option, type Command } from 'commander';
-import { errnoCode, InputFileError, printablePath } from '../adapters/files/csv';
-import { prepareOutputFolder } from '../adapters/files/outputFolder';
+import { InputFileError, printablePath } from '../adapters/files/csv';
+import { prepareOutputFile, writeOutputFile } from '../adapters/files/outputFolder';
 import { InfluxClient } from '../adapters/influx/client';
 import { InfluxReportSource } from '../adapters/report/influxReportSource';
 import { buildReport } from '../adapters/report/reportGenerator';
@@ -39,7 +37,7 @@ export async function runReport(flags: ReportFlags, clock: Clock = systemClock):
     }
     throw error;
   }
-  await checkOutputFile(flags.out);
+  await prepareOutputFile(flags.out);
   const client = new InfluxClient({
     url: flags.influxUrl,
     token: flags.token,
@@ -48,23 +46,12 @@ export async function runReport(flags: ReportFlags, clock: Clock = systemClock):
   });
   const report = await buildReport(new InfluxReportSource(client, flags.database), range, clock);
   const html = renderReportHtml(report);
-  try {
-    await writeFile(flags.out, html, 'utf8');
-  } catch (error) {
-    throw new InputFileError(`cannot write ${printablePath(flags.out)}: ${errnoCode(error) ?? String(error)}.`);
-  }
+  await writeOutputFile(flags.out, html);
   const evaluations = report.models.reduce((n, m) => n + m.evaluations.length, 0);
   return (
     `report: ${plural(report.models.length, 'model')}, ${plural(evaluations, 'evaluation')}, ` +
     `${plural(report.alerts.total.raised, 'alert')} raised, written to ${printablePath(flags.out)}\n`
   );
-}
-
-/** The file's folder must take new files and the file itself must not be a folder. */
-async function checkOutputFile(out: string): Promise<void> {
-  await prepareOutputFolder(dirname(out));
-  const info = await stat(out).catch(() => undefined);
-  if (info?.isDirectory()) throw new InputFileError(`--out ${printablePath(out)} is a folder, not a file.`);
 }
 
 export function registerReport(program: Command): void {

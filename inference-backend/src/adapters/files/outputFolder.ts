@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, rmdir, stat } from 'node:fs/promises';
+import { mkdir, mkdtemp, rmdir, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { errnoCode, InputFileError, printable, printablePath } from './csv';
 
@@ -82,5 +82,25 @@ export async function prepareOutputFolder(dir: string, subfolders: readonly stri
       throw new InputFileError(`cannot write to ${printablePath(folder)}: ${reason(error)}.`);
     });
     if (info && !info.isDirectory()) throw new InputFileError(`${printablePath(folder)} is a file, not a folder.`);
+  }
+}
+
+/**
+ * Prepares the folder of the file `out` (as `prepareOutputFolder`) and checks that `out` itself is
+ * not a folder: a command that writes one file calls it before its work, so a path it cannot write
+ * is one sentence and exit code 2 up front rather than an errno after minutes of reading.
+ */
+export async function prepareOutputFile(out: string): Promise<void> {
+  await prepareOutputFolder(dirname(out));
+  const info = await stat(out).catch(() => undefined);
+  if (info?.isDirectory()) throw new InputFileError(`--out ${printablePath(out)} is a folder, not a file.`);
+}
+
+/** Writes `out` (checked by `prepareOutputFile`); a failure is one sentence naming the file. */
+export async function writeOutputFile(out: string, text: string): Promise<void> {
+  try {
+    await writeFile(out, text, 'utf8');
+  } catch (error) {
+    throw new InputFileError(`cannot write ${printablePath(out)}: ${reason(error)}.`);
   }
 }
