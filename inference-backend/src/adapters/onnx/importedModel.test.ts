@@ -1,6 +1,7 @@
 /**
  * @jest-environment ./src/adapters/onnx/onnxruntimeTestEnvironment.js
  */
+import { onnx } from 'onnx-proto';
 import type { ImportSpec } from '../../domain/mlops/importedModel';
 import { ensembleToOnnx } from '../registry/import/ensembleOnnx';
 import { convertLightgbm, convertXgboost } from '../registry/import/treeDumps';
@@ -64,6 +65,47 @@ const tableSpec = (task: ImportSpec['task'], columns: string[], labels: string[]
 });
 
 const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
+
+/**
+ * A dense logistic regression as skl2onnx exports one without ZipMap: softmax(features · W + b),
+ * features float [N, 2]. Unlike trees it has no way for a missing value: NaN in, NaN out.
+ */
+function logisticOnnx(): Uint8Array {
+  const FLOAT = onnx.TensorProto.DataType.FLOAT;
+  const tensor = (name: string, dims: number[], values: number[]): onnx.ITensorProto => ({
+    name,
+    dims,
+    dataType: FLOAT,
+    floatData: values,
+  });
+  const info = (name: string, dims: Array<number | string>): onnx.IValueInfoProto => ({
+    name,
+    type: {
+      tensorType: {
+        elemType: FLOAT,
+        shape: { dim: dims.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) },
+      },
+    },
+  });
+  const graph: onnx.IGraphProto = {
+    name: 'logistic',
+    node: [
+      { opType: 'MatMul', input: ['features', 'w'], output: ['xw'] },
+      { opType: 'Add', input: ['xw', 'b'], output: ['logits'] },
+      {
+        opType: 'Softmax',
+        input: ['logits'],
+        output: ['probabilities'],
+        attribute: [{ name: 'axis', type: onnx.AttributeProto.AttributeType.INT, i: 1 }],
+      },
+    ],
+    initializer: [tensor('w', [2, 2], [1, -1, 0.5, -0.5]), tensor('b', [2], [0, 0])],
+    input: [info('features', ['N', 2])],
+    output: [info('probabilities', ['N', 2])],
+  };
+  const model = onnx.ModelProto.create({ irVersion: 8, opsetImport: [{ domain: '', version: 13 }], graph });
+  return onnx.ModelProto.encode(model).finish();
+}
 
 describe('ImportedModel', () => {
   it('When an XGBoost binary dump is converted, then rows follow its < splits, NaN its default branch, and the base score is a probability', async () => {
@@ -133,6 +175,41 @@ describe('ImportedModel', () => {
     await expect(model.predict([{ a: 'high', b: 1 }])).rejects.toThrow('row 1: a must be a number, not "high"');
     // The regression's value is base_score + the leaf.
     expect(await model.predict([{ a: 3, b: 1 }])).toEqual([{ value: expect.closeTo(0.7, 6) }]);
+    await model.release();
+  });
+
+  it('When a model that takes no missing values is given an empty cell, then the row is refused naming the column, not answered with null probabilities', async () => {
+    const model = await ImportedModel.fromBytes(
+      logisticOnnx(),
+      tableSpec('classification', ['a', 'b'], ['fails', 'ok'])
+    );
+    // Logits 1 + 2 × 0.5 = 2 and -2.
+    const [complete] = await model.predict([{ a: 1, b: 2 }]);
+    expect(complete).toEqual({
+      label: 'fails',
+      probabilities: { fails: expect.closeTo(sigmoid(4), 6), ok: expect.closeTo(sigmoid(-4), 6) },
+    });
+    await expect(
+      model.predict([
+        { a: 1, b: 2 },
+        { a: null, b: 2 },
+      ])
+    ).rejects.toThrow(
+      new ImportedInputError('row 2: the model takes no missing values and a is missing: give a number')
+    );
+    await expect(model.predict([{ a: '', b: 'NaN' }])).rejects.toThrow(
+      new ImportedInputError('row 1: the model takes no missing values and a, b are missing: give numbers')
+    );
+    await model.release();
+  });
+
+  it('When a tree model is given an empty cell, then it still predicts, along its default branch', async () => {
+    const model = await ImportedModel.fromBytes(
+      ensembleToOnnx(convertXgboost(xgboostDump('reg:squarederror', '1'))),
+      tableSpec('regression', ['a', 'b'])
+    );
+    // NaN goes left at the root (default_left): base score 1 + leaf 0.2.
+    expect(await model.predict([{ a: null, b: 1 }])).toEqual([{ value: expect.closeTo(1.2, 6) }]);
     await model.release();
   });
 });

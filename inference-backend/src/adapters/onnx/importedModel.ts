@@ -132,6 +132,13 @@ function numberCell(value: ImportedRow[string], row: number, column: string, int
   return number;
 }
 
+/** A cell `numberCell` reads as a missing value (NaN). */
+function isMissingCell(value: ImportedRow[string]): boolean {
+  if (typeof value === 'number') return Number.isNaN(value);
+  const text = value === null || value === undefined ? '' : value.trim();
+  return text === '' || text.toLowerCase() === 'nan';
+}
+
 function checkColumns(rows: readonly ImportedRow[], inputs: ImportedInputs, offset: number): void {
   const columns = inputColumns(inputs);
   rows.forEach((row, i) => {
@@ -279,18 +286,40 @@ export class ImportedModel {
   async predict(rows: readonly ImportedRow[]): Promise<ImportedPrediction[]> {
     const batch = await this.run(rows);
     const { labels, task } = this.manifest;
-    return rows.map((_, r): ImportedPrediction => {
-      if (task === 'regression') return { value: batch.values?.[r] ?? Number.NaN };
+    return rows.map((row, r): ImportedPrediction => {
+      if (task === 'regression') {
+        const value = batch.values?.[r] ?? Number.NaN;
+        if (!Number.isFinite(value)) throw this.noPrediction(row, r);
+        return { value };
+      }
       const probabilities: Record<string, number> = {};
       let best = 0;
       if (batch.probabilities) {
         const K = labels.length;
         for (let k = 0; k < K; k++) {
-          probabilities[labels[k]] = batch.probabilities[r * K + k];
-          if (batch.probabilities[r * K + k] > batch.probabilities[r * K + best]) best = k;
+          const p = batch.probabilities[r * K + k];
+          if (!Number.isFinite(p)) throw this.noPrediction(row, r);
+          probabilities[labels[k]] = p;
+          if (p > batch.probabilities[r * K + best]) best = k;
         }
       }
       return { label: batch.labels?.[r] ?? labels[best], probabilities };
     });
+  }
+
+  /**
+   * A row whose output is NaN: a graph that takes no missing values (a logistic regression, unlike
+   * trees) turns an empty cell into NaN probabilities, and its label output into a guess. Answered
+   * as the caller's input to fix rather than as a label with probabilities of null.
+   */
+  private noPrediction(row: ImportedRow, r: number): ImportedInputError {
+    const { inputs } = this.manifest;
+    const missing =
+      inputs.kind === 'text' ? [] : inputs.columns.map((c) => c.name).filter((name) => isMissingCell(row[name]));
+    if (missing.length === 0) return new ImportedInputError(`row ${r + 1}: the model's output is not a number`);
+    const names = missing.join(', ');
+    return new ImportedInputError(
+      `row ${r + 1}: the model takes no missing values and ${names} ${missing.length === 1 ? 'is' : 'are'} missing: give ${missing.length === 1 ? 'a number' : 'numbers'}`
+    );
   }
 }
