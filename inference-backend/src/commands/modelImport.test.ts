@@ -90,6 +90,28 @@ describe('nocai models import', () => {
     ]);
   });
 
+  it('When a regression matches its reference to float32 precision, then the summary gives the difference with the tolerance it was held to', async () => {
+    // One LightGBM tree: load <= 1 → 1000, else 2000. The reference differs by 0.005 on 1000: an
+    // absolute 5e-3, within the 1e-5 allowed relative to values above 1 (float32 outputs).
+    const tree = {
+      split_feature: 0,
+      threshold: 1,
+      decision_type: '<=',
+      default_left: true,
+      missing_type: 'None',
+      left_child: { leaf_value: 1000 },
+      right_child: { leaf_value: 2000 },
+    };
+    const dump = { objective: 'regression', num_class: 1, num_tree_per_iteration: 1, max_feature_idx: 0 };
+    await writeFile(file('model.json'), JSON.stringify({ ...dump, tree_info: [{ num_cat: 0, tree_structure: tree }] }));
+    await writeFile(file('reference.csv'), 'load,expected_value\n0,1000.005\n2,2000\n');
+    const result = await run({ name: 'load-cost', task: 'regression', labels: undefined });
+    expect(result).toMatchObject({ code: 0, stderr: '' });
+    expect(result.stdout).toContain(
+      'checked on 2 reference rows; largest difference from the training tool 5.00e-3 (allowed: 1e-5, relative to values above 1)'
+    );
+  });
+
   it.each<[string, Partial<ModelsImportFlags>, () => Promise<void>, RegExp]>([
     [
       'a task the manifest field does not know',

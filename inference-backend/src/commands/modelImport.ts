@@ -134,7 +134,7 @@ function resultText(result: ImportResult): string {
       (result.champion ? ': champion' : ''),
     `  checked on ${plural(m.referenceRows, 'reference row')}` +
       (m.maxAbsDifference !== null
-        ? `; largest difference from the training tool ${m.maxAbsDifference.toExponential(2)}`
+        ? `; largest difference from the training tool ${m.maxAbsDifference.toExponential(2)} (allowed: ${m.tolerance.toExponential(0)}, relative to values above 1)`
         : '') +
       (m.labelAgreement !== null ? `; labels agree on ${(m.labelAgreement * 100).toFixed(1)}%` : '') +
       (m.expectedColumns.length === 0 ? ' (no expected_* columns: outputs checked for shape and sums only)' : ''),

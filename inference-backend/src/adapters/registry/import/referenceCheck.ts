@@ -88,7 +88,7 @@ export function checkReference(
         note(Math.abs(ours - want));
         if (!within(ours, want)) {
           throw new ReferenceMismatchError(
-            `reference row ${r + 1}: the model predicts ${ours} where the training tool predicted ${want} (tolerance ${TOLERANCE})`
+            `reference row ${r + 1}: the model predicts ${ours} where the training tool predicted ${want} (tolerance ${TOLERANCE}, relative to values above 1)`
           );
         }
       }
