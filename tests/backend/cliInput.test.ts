@@ -306,6 +306,22 @@ describe('nocai given an output folder, a model folder or a data stream it canno
     expect(readFileSync(file, 'utf8')).toBe('keep me\n');
   });
 
+  it('When problems list is given a folder that does not exist or a file, then it exits 2 naming it instead of listing nothing', async () => {
+    const missing = join(dir, 'no-such-problems');
+    const hint = 'give the folder of problem definitions with --dir (or NOCAI_PROBLEMS_DIR).';
+    expectUsageError(
+      await run(['problems', 'list', '--dir', missing]),
+      `nocai problems: ${missing} does not exist; ${hint}`
+    );
+    expectUsageError(
+      await run(['problems', 'list', '--dir', history]),
+      `nocai problems: ${history} is a file; ${hint}`
+    );
+    const empty = join(dir, 'problems-empty');
+    mkdirSync(empty);
+    expect(await run(['problems', 'list', '--dir', empty])).toEqual({ code: 0, stdout: '', stderr: '' });
+  });
+
   it('When train --out lies under a file, then it exits 2 naming the file in the way', async () => {
     const file = join(dir, 'parent-file');
     writeFileSync(file, '');

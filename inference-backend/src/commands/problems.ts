@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import { basename } from 'node:path';
 import { InvalidArgumentError, Option, type Command } from 'commander';
@@ -133,6 +133,16 @@ export async function runProblemsTrain(
 }
 
 async function runList(dir: string, io: CommandIo): Promise<number> {
+  // A mistyped --dir would otherwise list nothing and succeed, as an empty folder does.
+  const info = await stat(dir).catch((error: unknown) => errnoCode(error) ?? String(error));
+  if (typeof info === 'string' || !info.isDirectory()) {
+    const why =
+      info === 'ENOENT' ? 'does not exist' : typeof info === 'string' ? `cannot be read (${info})` : 'is a file';
+    io.stderr(
+      `nocai problems: ${printablePath(dir)} ${why}; give the folder of problem definitions with --dir (or NOCAI_PROBLEMS_DIR).\n`
+    );
+    return 2;
+  }
   const { problems, invalid } = await new ProblemStore(dir).list();
   for (const p of problems) {
     const d = p.definition;
