@@ -19,7 +19,11 @@ const DAY_MS = 86_400_000;
 const END_MS = Date.UTC(2026, 5, 1);
 
 /** A ticket row as `labelRows` makes it from an operator's verdict. */
-const labelled = (row: TicketHistoryRow): Record<string, string> => ({ ...row, verdict: 'valid', label_source: 'feedback' });
+const labelled = (row: TicketHistoryRow): Record<string, string> => ({
+  ...row,
+  verdict: 'valid',
+  label_source: 'feedback',
+});
 
 describe('the retraining job’s refusals (real registry, real trainer, real onnxruntime)', () => {
   let dir: string;
@@ -29,12 +33,29 @@ describe('the retraining job’s refusals (real registry, real trainer, real onn
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'nocai-retraining-'));
     const topology = new Topology(generateInventory({ seed: 3, sites: 5 }));
-    const rows = generateTicketHistory({ seed: 3, topology, fromUs: (END_MS - 150 * DAY_MS) * 1000, toUs: (END_MS - 30 * DAY_MS) * 1000, incidents: [] });
+    const rows = generateTicketHistory({
+      seed: 3,
+      topology,
+      fromUs: (END_MS - 150 * DAY_MS) * 1000,
+      toUs: (END_MS - 30 * DAY_MS) * 1000,
+      incidents: [],
+    });
     // No maintenance tickets before: the operators' labels will bring that class in.
     writeFileSync(join(dir, 'history.jsonl'), ticketsToJsonl(rows.filter((r) => r.department !== 'maintenance')));
     history = await readTableFile(join(dir, 'history.jsonl'));
-    await trainTarget(history, DEFAULT_MODEL_SPECS.tickets.find((s) => s.name === 'department')!, join(dir, 'models'), { champion: true });
-    month = generateTicketHistory({ seed: 4, topology, fromUs: (END_MS - 30 * DAY_MS) * 1000, toUs: END_MS * 1000, incidents: [] });
+    await trainTarget(
+      history,
+      DEFAULT_MODEL_SPECS.tickets.find((s) => s.name === 'department')!,
+      join(dir, 'models'),
+      { champion: true }
+    );
+    month = generateTicketHistory({
+      seed: 4,
+      topology,
+      fromUs: (END_MS - 30 * DAY_MS) * 1000,
+      toUs: END_MS * 1000,
+      incidents: [],
+    });
   }, 600_000);
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -47,7 +68,9 @@ describe('the retraining job’s refusals (real registry, real trainer, real onn
       nowMs: () => END_MS,
       sources: { history: async () => history, labels: async () => labels },
       writePoints: async (p) => void points.push(...p),
-      audit: { record: async (entry) => (audit.push(entry), { ...entry, seq: audit.length, at: '', prevHash: '', hash: '' }) },
+      audit: {
+        record: async (entry) => (audit.push(entry), { ...entry, seq: audit.length, at: '', prevHash: '', hash: '' }),
+      },
     });
     return { retraining, points, audit };
   };
@@ -81,8 +104,12 @@ describe('the retraining job’s refusals (real registry, real trainer, real onn
     expect(await listVersions(join(dir, 'models'), 'department')).toEqual(['v1']);
     expect((await readAliases(join(dir, 'models'), 'department')).champion).toBe('v1');
     const decision = points.find((p) => p.tags.model === 'department' && p.tags.source === 'decision');
-    expect(decision?.fields).toMatchObject({ decision: 'kept', reason: department.reason });
-    expect(audit.find((e) => e.target === 'model:department')).toMatchObject({ action: 'model.retrain', reason: department.reason });
+    // Written as the run answers it: a run with no challenger to judge is skipped, not a challenger kept out.
+    expect(decision?.fields).toMatchObject({ decision: 'skipped', reason: department.reason });
+    expect(audit.find((e) => e.target === 'model:department')).toMatchObject({
+      action: 'model.retrain',
+      reason: department.reason,
+    });
   });
 
   it('When the operators’ labels bring a class with too few rows to learn, then no challenger is trained and the reason names the class', async () => {
@@ -94,7 +121,9 @@ describe('the retraining job’s refusals (real registry, real trainer, real onn
     const run = await retraining.run({ kind: 'user', actor: 'alice' });
     const department = run.decisions.find((d) => d.model === 'department')!;
     expect(department.outcome).toBe('skipped');
-    expect(department.reason).toBe('too few labels to learn department=maintenance (1): each class needs 3 training rows');
+    expect(department.reason).toBe(
+      'too few labels to learn department=maintenance (1): each class needs 3 training rows'
+    );
     expect(await listVersions(join(dir, 'models'), 'department')).toEqual(['v1']);
   });
 });

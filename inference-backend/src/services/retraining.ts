@@ -677,8 +677,9 @@ export class RetrainingJob {
               (await this.championOf(decision.model)) ??
               'none',
             alias: decision.outcome === 'promoted' ? 'champion' : decision.challenger ? 'challenger' : 'none',
-            // A run that could not decide keeps the champion: written as `kept` with its reason.
-            decision: decision.outcome === 'promoted' ? 'promoted' : 'kept',
+            // As GET /api/retraining says it: `skipped` (no challenger to judge) keeps the champion
+            // too, but the annotation tells it from a challenger that lost.
+            decision: decision.outcome,
             reason: decision.reason,
             primaryMetric,
             championVersion: decision.champion?.version,

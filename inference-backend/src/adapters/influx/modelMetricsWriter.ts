@@ -63,7 +63,7 @@ export function productionPoints(accuracy: ProductionAccuracy, alias: ModelAlias
   );
 }
 
-export type ModelDecision = 'promoted' | 'kept' | 'rolled_back' | 'imported';
+export type ModelDecision = 'promoted' | 'kept' | 'skipped' | 'rolled_back' | 'imported';
 
 export interface DecisionRecord {
   model: string;
