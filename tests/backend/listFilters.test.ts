@@ -17,6 +17,17 @@ import { startTestBackend, type TestBackend } from '../support/service';
 
 const MINUTE_MS = 60_000;
 
+/** A Grafana alert of a link down at `site`, firing since five minutes before `nowMs`. */
+function linkDown(site: string, fingerprint: string, nowMs: number) {
+  return {
+    status: 'firing',
+    labels: { alertname: 'Link down', site, severity: 'critical' },
+    annotations: { summary: `Interface Gi0/1 on the core switch of ${site} changed state to down` },
+    startsAt: new Date(nowMs - 5 * MINUTE_MS).toISOString(),
+    fingerprint,
+  };
+}
+
 /**
  * A Grafana multi-value variable reaches the API as a comma-separated list (the data source sends
  * `site=hospital-a,factory-b`): every list endpoint the data source filters reads it as "any of these".
@@ -30,13 +41,7 @@ describe('list filters with several values, against a real influxd', () => {
 
   beforeAll(async () => {
     backend = await startTestBackend();
-    const alert = (site: string, fingerprint: string) => ({
-      status: 'firing',
-      labels: { alertname: 'Link down', site, severity: 'critical' },
-      annotations: { summary: `Interface Gi0/1 on the core switch of ${site} changed state to down` },
-      startsAt: new Date(nowMs - 5 * MINUTE_MS).toISOString(),
-      fingerprint,
-    });
+    const alert = (site: string, fingerprint: string) => linkDown(site, fingerprint, nowMs);
     const fired = await backend.call('/api/alerts/grafana', {
       method: 'POST',
       body: JSON.stringify({
@@ -213,13 +218,7 @@ describe('department and comma-holding values in list filters, against a real in
 
   beforeAll(async () => {
     backend = await startTestBackend();
-    const alert = (site: string, fingerprint: string) => ({
-      status: 'firing',
-      labels: { alertname: 'Link down', site, severity: 'critical' },
-      annotations: { summary: `Interface Gi0/1 on the core switch of ${site} changed state to down` },
-      startsAt: new Date(nowMs - 5 * MINUTE_MS).toISOString(),
-      fingerprint,
-    });
+    const alert = (site: string, fingerprint: string) => linkDown(site, fingerprint, nowMs);
     const fired = await backend.call('/api/alerts/grafana', {
       method: 'POST',
       body: JSON.stringify({
