@@ -4,6 +4,7 @@
 import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { onnx } from 'onnx-proto';
 import { toCsvRow } from '../adapters/files/csv';
 import { loadModel, readAliases } from '../adapters/registry/modelRegistry';
 import type { AuditEntry, AuditEntryInput, AuditSink } from '../domain/audit/audit';
@@ -11,6 +12,26 @@ import type { ImportedManifest } from '../domain/mlops/importedModel';
 import { runModelsImport } from './modelImport';
 import type { ModelsImportFlags } from './modelImport';
 import { multiclassDump, softmax } from '../adapters/registry/import/lightgbmFixture';
+
+/** A float graph that adds its inputs ([N, 1] each) into one output `y`: `x` → y = x, `a, b` → y = a + b. */
+function sumOnnx(inputs: string[]): Uint8Array {
+  const info = (name: string): onnx.IValueInfoProto => ({
+    name,
+    type: {
+      tensorType: {
+        elemType: onnx.TensorProto.DataType.FLOAT,
+        shape: { dim: [{ dimParam: 'N' }, { dimValue: 1 }] },
+      },
+    },
+  });
+  const node: onnx.INodeProto =
+    inputs.length === 1
+      ? { opType: 'Identity', input: inputs, output: ['y'] }
+      : { opType: 'Sum', input: inputs, output: ['y'] };
+  const graph: onnx.IGraphProto = { name: 'sum', node: [node], input: inputs.map(info), output: [info('y')] };
+  const model = onnx.ModelProto.create({ irVersion: 8, opsetImport: [{ domain: '', version: 13 }], graph });
+  return onnx.ModelProto.encode(model).finish();
+}
 
 class MemorySink implements AuditSink {
   readonly entries: AuditEntryInput[] = [];
@@ -114,17 +135,24 @@ describe('nocai models import', () => {
 
   it.each<[string, Partial<ModelsImportFlags>, () => Promise<void>, RegExp]>([
     [
-      'a task the manifest field does not know',
+      'a task --task does not know',
       { task: 'ranking' },
       async () => undefined,
-      /invalid: task must be one of classification, regression \(got "ranking"\)/,
+      /: --task must be one of classification, regression \(got "ranking"\)/,
     ],
     [
       'a column type it does not know',
       { columns: 'load:decimal' },
       async () => undefined,
-      /inputs\.columns\.0\.type must be one of float, int, string \(got "decimal"\)/,
+      /--columns: the type of column 1 must be one of float, int, string \(got "decimal"\)/,
     ],
+    [
+      'no --labels for a classifier',
+      { labels: undefined },
+      async () => undefined,
+      /: give --labels LIST: a classifier needs at least 2 labels, in the order of its probability columns\.\n$/,
+    ],
+    ['no --name', { name: undefined }, async () => undefined, /: give --name NAME\.\n$/],
     [
       'an objective it cannot convert',
       {},
@@ -170,6 +198,65 @@ describe('nocai models import', () => {
       expect(await readAliases(registry, 'load-level')).toEqual({});
     }
   );
+
+  describe('When an ONNX graph is imported with flags', () => {
+    const onnxFlags = (): Partial<ModelsImportFlags> => ({
+      file: file('sum.onnx'),
+      format: undefined,
+      name: 'load-sum',
+      task: 'regression',
+      columns: 'load',
+      labels: undefined,
+    });
+    beforeEach(() => writeFile(file('reference.csv'), 'load,expected_value\n1,1\n2.5,2.5\n'));
+
+    it('then a graph of two inputs without --input-tensor is refused naming the flag and the inputs it could be', async () => {
+      await writeFile(file('sum.onnx'), sumOnnx(['a', 'b']));
+      const result = await run(onnxFlags());
+      expect(result.code).toBe(2);
+      expect(result.stderr).toBe(
+        'nocai models import: give --input-tensor NAME, the ONNX input tensor the columns are fed to (the graph has inputs a, b).\n'
+      );
+      expect(await readdir(registry)).toEqual([]);
+    });
+
+    it('then a graph of one input and one output is imported with those names, and stderr says which were taken', async () => {
+      await writeFile(file('sum.onnx'), sumOnnx(['x']));
+      const result = await run(onnxFlags());
+      expect(result.code).toBe(0);
+      expect(result.stderr).toBe(
+        "nocai models import: no --input-tensor given: took x, the graph's only input\n" +
+          "nocai models import: no --value-output given: took y, the graph's only output\n"
+      );
+      const stored = await loadModel<ImportedManifest>(registry, 'load-sum', 'latest');
+      expect(stored.manifest).toMatchObject({ inputs: { tensor: 'x' }, outputs: { value: 'y' } });
+    });
+  });
+
+  it('When a manifest file leaves out the input tensor of a two-input graph, then the refusal names the field of the file', async () => {
+    await writeFile(file('sum.onnx'), sumOnnx(['a', 'b']));
+    const manifest = {
+      name: 'load-sum',
+      task: 'regression',
+      format: 'onnx',
+      inputs: { columns: [{ name: 'load', type: 'float' }] },
+      outputs: { value: 'y' },
+    };
+    await writeFile(file('sum.manifest.json'), JSON.stringify(manifest));
+    const result = await run({
+      file: file('sum.onnx'),
+      manifest: file('sum.manifest.json'),
+      format: undefined,
+      name: undefined,
+      task: undefined,
+      columns: undefined,
+      labels: undefined,
+    });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toBe(
+      'nocai models import: the import manifest is invalid: inputs.tensor: name the ONNX input tensor the columns are fed to (the graph has inputs a, b).\n'
+    );
+  });
 
   it('When no audit trail is given, then the import is refused before anything is stored', async () => {
     let stderr = '';

@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { readFile, stat } from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import { Option } from 'commander';
 import type { Command } from 'commander';
@@ -11,10 +12,16 @@ import {
   ModelNotFoundError,
   RegistryConflictError,
 } from '../adapters/registry/errors';
-import { importModel, ImportRefusedError } from '../adapters/registry/import/importModel';
+import { importModel, ImportRefusedError, MAX_MODEL_FILE_BYTES } from '../adapters/registry/import/importModel';
 import type { ImportResult } from '../adapters/registry/import/importModel';
-import { ImportSpecError, parseImportManifest } from '../adapters/registry/import/importSpec';
+import {
+  defaultTensorNames,
+  fieldLabel,
+  ImportSpecError,
+  parseImportManifest,
+} from '../adapters/registry/import/importSpec';
 import type { ImportManifestInput } from '../adapters/registry/import/importSpec';
+import { onnxSignature } from '../adapters/registry/signature';
 import type { AuditSink } from '../domain/audit/audit';
 import { processIo } from './commandInput';
 import type { CommandIo } from './commandInput';
@@ -65,7 +72,7 @@ const list = (value: string) =>
     .filter((v) => v !== '');
 
 /** The manifest (file, then flags over it) as the schema reads it. */
-async function manifestInput(flags: ModelsImportFlags): Promise<unknown> {
+async function manifestInput(flags: ModelsImportFlags): Promise<Record<string, unknown>> {
   let base: Record<string, unknown> = {};
   if (flags.manifest) {
     const text = await readInputText(flags.manifest, { maxInputMb: 10 });
@@ -113,6 +120,19 @@ async function manifestInput(flags: ModelsImportFlags): Promise<unknown> {
   // The target defaults to the name: a model that serves a target of its own.
   if (merged.target === undefined && typeof merged.name === 'string') merged.target = merged.name;
   return merged;
+}
+
+/**
+ * The ONNX graph's inputs and outputs, or undefined when the file cannot be read as one: the import
+ * itself then refuses it with the reason.
+ */
+async function graphSignature(file: string) {
+  try {
+    if ((await stat(file)).size > MAX_MODEL_FILE_BYTES) return undefined;
+    return onnxSignature(new Uint8Array(await readFile(file)));
+  } catch {
+    return undefined;
+  }
 }
 
 function cliContext(reason: string | undefined) {
@@ -179,7 +199,18 @@ export async function runModelsImport(
         "an import is written to the audit trail: give the backend's state folder with --state-dir (or NOCAI_STATE_DIR)"
       );
     }
-    const spec = parseImportManifest(await manifestInput(flags));
+    const fromFlags = flags.manifest === undefined;
+    const input = await manifestInput(flags);
+    const signature = input.format === 'onnx' ? await graphSignature(flags.file) : undefined;
+    const defaulted = signature ? defaultTensorNames(input, signature) : { input, taken: [], hints: {} };
+    const spec = parseImportManifest(defaulted.input, { fromFlags, hints: defaulted.hints });
+    // Said once the spec holds, so a refusal stays one sentence.
+    for (const taken of defaulted.taken) {
+      const label = fieldLabel(taken.path, fromFlags);
+      io.stderr(
+        `nocai models import: no ${label} given: took ${printable(taken.name, 256)}, the graph's only ${taken.kind}\n`
+      );
+    }
     const result = await importModel({
       registryDir: flags.dir,
       spec,
