@@ -25,8 +25,14 @@ describe('nocai setup, as the compose stack runs it before the backend', () => {
       // The manifest names the registry version it is stored as: tickets say mttr@v1, as GET /api/models does.
       const manifest = JSON.parse(
         readFileSync(join(dir, 'models', name, String(aliases.champion), 'manifest.json'), 'utf8')
-      ) as { version?: string };
+      ) as { version?: string; createdBy?: unknown; reason?: string };
       expect([name, manifest.version]).toEqual([name, aliases.champion]);
+      // nocai models show and GET /api/models say who made it and why.
+      expect([name, manifest.createdBy, manifest.reason]).toEqual([
+        name,
+        { kind: 'setup', name: 'nocai setup' },
+        'default model of nocai setup, trained on simulated history',
+      ]);
     }
     expect(existsSync(join(dir, 'training', 'history', 'tickets.jsonl'))).toBe(true);
 

@@ -138,6 +138,12 @@ describe('retraining from operators’ verdicts (real influxd, real backend, rea
     expect(department!.challenger!.f1!).toBeGreaterThan(department!.champion!.f1!);
     expect(department!.challenger!.accuracy!).toBeGreaterThan(department!.champion!.accuracy!);
     expect(department!.holdoutRows).toBeGreaterThanOrEqual(30);
+    // The version says who asked for it through the API, and why, as GET /api/models answers it.
+    const made = await call<{ createdBy?: { kind: string; name: string }; reason?: string }>(
+      `/api/models/department/versions/${department!.challenger!.version}`
+    );
+    expect(made.body.createdBy?.kind).toBe('user');
+    expect(made.body.reason).toBe(`retraining asked for by ${made.body.createdBy?.name}`);
 
     // The new champion routes at once, without a restart: a security ticket goes to IT operations.
     const switchFault = moved[moved.length - 1];

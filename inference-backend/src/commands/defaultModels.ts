@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { plural } from '@nocai/contract';
 import { trainDefaultMttr } from '../adapters/onnx/mttrModel';
 import { readAliases, setAlias } from '../adapters/registry/modelRegistry';
+import type { Provenance } from '../domain/mlops/manifest';
 import { SERVED_MODELS } from '../services/onnxModels';
 import { maintenanceModelName } from '../services/maintenanceModel';
 import {
@@ -31,22 +32,29 @@ export async function hasDefaultModels(
  * histories (the maintenance stage runs when they are there), each made champion in `modelsDir`;
  * the failure model warns `maintenanceHorizonH` hours ahead (`plc-failure-<h>h`, what the stage
  * serves for NOCAI_MAINTENANCE_HORIZON_H). What the demo and `nocai setup` train; nothing opaque
- * is committed.
+ * is committed. Every version records `command` (`nocai setup`, `nocai demo`) as its maker.
  */
 export async function trainDefaultModelSet(
   simDir: string,
   modelsDir: string,
   say: (text: string) => void,
-  maintenanceHorizonH = MAINTENANCE_HORIZON_H
+  maintenanceHorizonH = MAINTENANCE_HORIZON_H,
+  command = 'nocai setup'
 ): Promise<void> {
   say(`training the default models into ${modelsDir}…`);
   const started = Date.now();
-  const classifiers = await trainDefaultModels(simDir, modelsDir, (message) => say(message));
+  const provenance: Provenance = {
+    createdBy: { kind: 'setup', name: command },
+    reason: `default model of ${command}, trained on simulated history`,
+  };
+  const classifiers = await trainDefaultModels(simDir, modelsDir, (message) => say(message), provenance);
   const mttrVersion = 'v1';
   const mttr = await trainDefaultMttr(
     join(simDir, 'history', 'tickets.jsonl'),
     join(modelsDir, SERVED_MODELS.mttr, mttrVersion),
-    mttrVersion
+    mttrVersion,
+    undefined,
+    provenance
   );
   await setAlias(modelsDir, SERVED_MODELS.mttr, 'champion', mttrVersion);
   say(
@@ -57,6 +65,7 @@ export async function trainDefaultModelSet(
   const maintenance = await trainMaintenanceModel(modelsDir, {
     seed: MAINTENANCE_TRAINING_SEED,
     horizonH: maintenanceHorizonH,
+    provenance,
   });
   say(
     `trained ${maintenance.manifest.name} on ${plural(maintenance.rows, 'row')} of simulated PLC history in ${maintenance.seconds.toFixed(1)} s ` +

@@ -189,7 +189,9 @@ async function demo(flags: DemoFlags): Promise<void> {
     say(count(files.tickets, 'historical ticket'));
     const lines = await untilFailure(writeTrainingCorpus(simDir, settings, flags.days, endMs * 1000));
     say(`${count(lines, 'labelled syslog line')} of the same ${days(flags.days)} for the line models`);
-    await untilFailure(trainDefaultModelSet(simDir, modelsDir, say, config.maintenance.stage.horizonHours));
+    await untilFailure(
+      trainDefaultModelSet(simDir, modelsDir, say, config.maintenance.stage.horizonHours, 'nocai demo')
+    );
     if (abort.signal.aborted) return;
 
     // The backend reads the history from its start (plus a minute); without triage, from the

@@ -9,6 +9,7 @@ import type {
   TrainedTabular,
 } from '../domain/mlops/tabularModel';
 import type { Row } from '../domain/mlops/tabularFeatures';
+import type { Provenance } from '../domain/mlops/manifest';
 import {
   MAINTENANCE_COLUMNS,
   MAINTENANCE_HORIZON_H,
@@ -73,6 +74,7 @@ export interface MaintenanceTrainOptions {
   endUs?: number;
   grid?: TabularGrid;
   onProgress?: (message: string) => void;
+  provenance?: Provenance;
 }
 
 export interface TrainedMaintenanceModel {
@@ -162,6 +164,7 @@ export async function trainMaintenanceModel(
     group: 'host',
     order: 't',
     description: `${name}: whether a PLC halts within ${horizonH} h, from its 10-minute sensor means`,
+    provenance: options.provenance,
   });
   const test = trained.report.test as ClassificationFigures;
   const yes = test.perClass.find((c) => c.label === 'yes');
@@ -179,6 +182,7 @@ export async function trainMaintenanceModel(
     description:
       `${REMAINING_LIFE_MODEL}: hours until a PLC halts, capped at ${REMAINING_LIFE_CAP_H} h (at the cap: at least that), ` +
       'from its 10-minute sensor means',
+    provenance: options.provenance,
   });
   return {
     manifest,

@@ -10,7 +10,9 @@ import { buildProgram } from '../cli';
 import { createLogger } from '../adapters/logger';
 import { isStopword } from '../domain/mlops/stopwords';
 import { loadServingModels } from '../services/onnxModels';
+import { runModels } from './models';
 import { runPredict } from './predict';
+import { osUserName } from './provenance';
 import { runTrain, trainDefaultModels } from './train';
 import type { CommandIo, TrainFlags } from './train';
 
@@ -92,6 +94,16 @@ describe('nocai train and predict', () => {
     expect(report.targets.department.window.to < '2024-01-05T09:00:00.000Z').toBe(true);
     expect(io.out).toMatch(/^model\s+version\s+classes/);
     expect(io.out).toMatch(/department\s+v1\s+3\s+96\s+24\s+1\.000\s+1\.000/);
+  });
+
+  it('When trained, then nocai models show names the OS user, the command and the chosen hyperparameters', async () => {
+    const out = join(dir, 'shown');
+    expect(await runTrain(flags({ out }), captureIo())).toBe(0);
+    const shown = captureIo();
+    expect(await runModels({ action: 'show', dir: out, name: 'department', version: 'v1' }, shown)).toBe(0);
+    expect(shown.out).toContain(` by user:${osUserName()}\n`);
+    expect(shown.out).toContain('reason: nocai train --history tickets.csv');
+    expect(shown.out).toMatch(/hyperparameters: \{"C":[\d.]+,"classWeight":/);
   });
 
   it('When predicting a file, then there is one CSV row per input row, in order, with each target and its confidence', async () => {

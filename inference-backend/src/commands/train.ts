@@ -19,7 +19,7 @@ import { DEFAULT_MAX_FEATURES } from '../domain/mlops/featurizer';
 import { classNamer } from '../domain/mlops/tabularFeatures';
 import { labelAliasesOf, textClassifierProfile } from '../domain/mlops/profile';
 import { MANIFEST_FORMAT } from '../domain/mlops/manifest';
-import type { ModelManifest } from '../domain/mlops/manifest';
+import type { ModelManifest, Provenance } from '../domain/mlops/manifest';
 import type { ProgressListener } from '../domain/mlops/methodology';
 import { trainTextClassifier, TrainingDataError } from '../domain/mlops/textClassifier';
 import type { LabelledExample, TextClassifierOptions, TrainedTextClassifier } from '../domain/mlops/textClassifier';
@@ -40,6 +40,7 @@ import {
   withInputLimits,
 } from './commandInput';
 import type { CommandIo } from './commandInput';
+import { userProvenance } from './provenance';
 import { addTabularTrainOptions, runTabularTrainCommand, tabularFlagsGiven } from './tabularFlags';
 import type { TabularTrainOptionValues } from './tabularFlags';
 
@@ -140,7 +141,7 @@ export async function trainTarget(
   table: Table,
   spec: TargetSpec,
   registryDir: string,
-  options: { champion?: boolean; file?: string; onProgress?: ProgressListener } = {}
+  options: { champion?: boolean; file?: string; onProgress?: ProgressListener; provenance?: Provenance } = {}
 ): Promise<TrainedTarget> {
   const began = performance.now();
   checkColumns(
@@ -194,6 +195,8 @@ export async function trainTarget(
       },
       dataHash: dataHash(examples),
       metrics: trained.report,
+      hyperparameters: trained.hyperparameters,
+      ...options.provenance,
     },
     exportLinearClassifier(trained.model, `${spec.name}: ${spec.labelColumn} from ${spec.textColumns.join(', ')}`),
     // The drift stage's reference: the rows trained on (not the seed rows), stored with the version.
@@ -364,7 +367,8 @@ export const DEFAULT_MODEL_SPECS = {
 export async function trainDefaultModels(
   simOutDir: string,
   registryDir: string,
-  onProgress: ProgressListener = () => undefined
+  onProgress: ProgressListener = () => undefined,
+  provenance?: Provenance
 ): Promise<TrainedTarget[]> {
   const results: TrainedTarget[] = [];
   const sources: Array<[string, TargetSpec[]]> = [
@@ -376,7 +380,7 @@ export async function trainDefaultModels(
     const table = await readTable(file);
     for (const spec of specs) {
       onProgress(`train: ${spec.name} on ${plural(table.rows.length, 'row')}`);
-      const result = await trainTarget(table, spec, registryDir, { champion: true, file, onProgress });
+      const result = await trainTarget(table, spec, registryDir, { champion: true, file, onProgress, provenance });
       onProgress(`train: ${spec.name} ${result.manifest.version}: ${outcome(result)}`);
       results.push(result);
     }
@@ -513,7 +517,12 @@ export async function runTrain(flags: TrainFlags, io: CommandIo = processIo): Pr
           },
         },
         flags.out,
-        { champion: true, file: flags.history, onProgress: progress }
+        {
+          champion: true,
+          file: flags.history,
+          onProgress: progress,
+          provenance: userProvenance(`nocai train --history ${basename(flags.history)}`),
+        }
       );
       progress(`train: ${name} ${result.manifest.version}: ${outcome(result)}`);
       // Said even with --quiet: the model learnt from fewer rows than the file holds.

@@ -20,7 +20,9 @@ import {
   trainTabularModel,
 } from '../domain/mlops/tabularModel';
 import type { TabularGrid, TabularManifest, TabularModel, TabularTrainRequest } from '../domain/mlops/tabularModel';
+import { runModels } from './models';
 import { runPredictTabular } from './predictTabular';
+import { osUserName } from './provenance';
 import { runTrainTabular } from './trainTabular';
 import type { TabularTrainFlags } from './trainTabular';
 
@@ -116,6 +118,11 @@ describe('nocai train --target and nocai predict on a table', () => {
     const train = captureIo();
     expect(await runTrainTabular(flags({ out: join(dir, 'wear') }), train)).toBe(0);
     expect(train.out).toMatch(/^wear-mm v1 \(regression, inferred\): .*held-out RMSE/);
+    // Who made the version and why, as nocai models show prints them.
+    const shown = captureIo();
+    expect(await runModels({ action: 'show', dir: join(dir, 'wear'), name: 'wear-mm', version: 'v1' }, shown)).toBe(0);
+    expect(shown.out).toContain(` by user:${osUserName()}\n`);
+    expect(shown.out).toMatch(/reason: nocai train --history \S+\.csv --target wear \[mm\]\n/);
     const report = JSON.parse(await readFile(join(dir, 'wear', 'report.json'), 'utf8'));
     const target = report.targets['wear-mm'];
     expect(target.crossValidation.kind).toBe('group');

@@ -16,9 +16,11 @@ import {
   tabularModelName,
   trainTabularModel,
 } from '../domain/mlops/tabularModel';
+import type { Provenance } from '../domain/mlops/manifest';
 import type { TabularGrid, TabularManifest, TabularTask, TrainedTabular } from '../domain/mlops/tabularModel';
 import { columnSpread, inputErrorMessage, isInputError, processIo, TrainInputError } from './commandInput';
 import type { CommandIo } from './commandInput';
+import { userProvenance } from './provenance';
 
 /** `nocai train --target …`: the flags of a tabular target (issue 10). */
 export interface TabularTrainFlags {
@@ -165,6 +167,7 @@ export interface TabularChampionSpec {
   trainingRows?: readonly Row[];
   /** false: stored as a new version only (a retraining's challenger); the champion alias stays. */
   champion?: boolean;
+  provenance?: Provenance;
 }
 
 /** Stores a trained tabular model (manifest and ONNX graph) as a new version and, unless told otherwise, makes it champion. */
@@ -194,6 +197,7 @@ export async function saveTabularChampion(
         : { probabilities: TABULAR_TENSORS.probabilities },
       features: model.features,
       hyperparameters: trained.hyperparameters,
+      ...spec.provenance,
       temperature: model.temperature,
       interval: model.interval,
       trainingWindow: {
@@ -291,6 +295,7 @@ export async function runTrainTabular(flags: TabularTrainFlags, io: CommandIo = 
       order: flags.order,
       description: `${name}: ${flags.target} from ${plural(flags.features.length, 'column')}`,
       trainingRows: table.rows,
+      provenance: userProvenance(`nocai train --history ${basename(flags.history)} --target ${flags.target}`),
     });
     const seconds = (performance.now() - began) / 1000;
     const file = await writeTabularReport(flags.out, manifest, trained, seconds, flags.history);

@@ -9,7 +9,7 @@ import {
 import { TrainInputError } from '../commands/commandInput';
 import { saveTabularChampion } from '../commands/trainTabular';
 import { classificationBySegment, regressionBySegment, type SegmentedEvaluation } from '../domain/mlops/fairness';
-import type { RegistryManifest } from '../domain/mlops/manifest';
+import type { Provenance, RegistryManifest } from '../domain/mlops/manifest';
 import { buildFeatures, TabularDataError, type Row } from '../domain/mlops/tabularFeatures';
 import { isTabularManifest, trainTabularModel } from '../domain/mlops/tabularModel';
 import {
@@ -118,7 +118,8 @@ export async function trainRunToFailureChallenger(
   name: string,
   target: RunToFailureTarget,
   rows: Row[],
-  options = FAILURE_LABEL_OPTIONS
+  options = FAILURE_LABEL_OPTIONS,
+  provenance?: Provenance
 ): Promise<string> {
   const failure = target === 'failure';
   let trained;
@@ -150,6 +151,7 @@ export async function trainRunToFailureChallenger(
     description: `${name}: ${what}, from its 10-minute sensor means (retrained on production history)`,
     trainingRows: rows,
     champion: false,
+    provenance,
   });
   return manifest.version;
 }

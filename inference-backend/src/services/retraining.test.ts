@@ -8,12 +8,13 @@ import pino from 'pino';
 import type { TicketHistoryRow } from '@nocai/contract';
 import { readTableFile, type Table } from '../adapters/files/csv';
 import { listVersions, readAliases } from '../adapters/registry/modelRegistry';
+import { runModels } from '../commands/models';
 import { DEFAULT_MODEL_SPECS, trainTarget } from '../commands/train';
 import type { AuditEntryInput } from '../domain/audit/audit';
 import type { SeriesPoint } from '../domain/series';
 import { generateInventory, generateTicketHistory, ticketsToJsonl, Topology } from '../simulator';
 import { failureLabelOptions } from './maintenanceRetraining';
-import { retrainedModels, RetrainingJob } from './retraining';
+import { retrainedModels, RetrainingJob, retrainingProvenance } from './retraining';
 
 const DAY_MS = 86_400_000;
 const END_MS = Date.UTC(2026, 5, 1);
@@ -25,7 +26,7 @@ const labelled = (row: TicketHistoryRow): Record<string, string> => ({
   label_source: 'feedback',
 });
 
-describe('the retraining job’s refusals (real registry, real trainer, real onnxruntime)', () => {
+describe('the retraining job’s refusals and challengers (real registry, real trainer, real onnxruntime)', () => {
   let dir: string;
   let history: Table;
   let month: TicketHistoryRow[];
@@ -126,4 +127,24 @@ describe('the retraining job’s refusals (real registry, real trainer, real onn
     );
     expect(await listVersions(join(dir, 'models'), 'department')).toEqual(['v1']);
   });
+
+  // Last: it adds a version to the registry the tests above expect to hold v1 only.
+  it('When the schedule trains a challenger, then nocai models show names the schedule as its maker and the trigger as reason', async () => {
+    const { retraining } = job(month.filter((r) => r.department !== 'maintenance').map(labelled));
+    const run = await retraining.run({ kind: 'schedule', actor: 'nocai' });
+    const department = run.decisions.find((d) => d.model === 'department')!;
+    expect(department.challenger?.version).toBe('v2');
+    const shown = { out: '', stdout: (t: string) => void (shown.out += t), stderr: () => undefined };
+    expect(
+      await runModels({ action: 'show', dir: join(dir, 'models'), name: 'department', version: 'v2' }, shown)
+    ).toBe(0);
+    expect(shown.out).toContain(' by schedule:retraining schedule\n');
+    expect(shown.out).toContain('reason: scheduled retraining\n');
+    expect(shown.out).toMatch(/hyperparameters: \{"C":/);
+    // Asked for through the API, the version names the person instead.
+    expect(retrainingProvenance({ kind: 'user', actor: 'alice' })).toEqual({
+      createdBy: { kind: 'user', name: 'alice' },
+      reason: 'retraining asked for by alice',
+    });
+  }, 600_000);
 });

@@ -13,7 +13,7 @@ import { mttrSecondsOfRow } from '../domain/mlops/mttr';
 import { mttrInputOf } from '../domain/mlops/mttrFeatures';
 import { OnnxMttrModel } from '../adapters/onnx/mttrModel';
 import type { TicketHistoryRow } from '@nocai/contract';
-import type { RegistryManifest } from '../domain/mlops/manifest';
+import type { Provenance, RegistryManifest } from '../domain/mlops/manifest';
 import { routingClassifierOf } from './onnxModels';
 import type { SeriesPoint } from '../domain/series';
 import { DEFAULT_RETRAINING_OPTIONS, type RetrainingOptions } from '../domain/mlops/promotionGate';
@@ -103,6 +103,22 @@ export interface RetrainingDecision {
 export interface RetrainingTrigger {
   kind: 'schedule' | 'user' | 'drift';
   actor: string;
+}
+
+/**
+ * What a challenger's manifest says of its making: the person who asked for the run through the
+ * API, or the schedule (a drift alarm is the schedule brought forward), and the trigger as reason.
+ */
+export function retrainingProvenance(trigger: RetrainingTrigger): Provenance {
+  if (trigger.kind === 'user') {
+    return {
+      createdBy: { kind: 'user', name: trigger.actor },
+      reason: `retraining asked for by ${trigger.actor}`,
+    };
+  }
+  return trigger.kind === 'drift'
+    ? { createdBy: { kind: 'schedule', name: 'drift retraining' }, reason: 'retraining after drift was detected' }
+    : { createdBy: { kind: 'schedule', name: 'retraining schedule' }, reason: 'scheduled retraining' };
 }
 
 /** A request the retraining cannot take (an unknown model to judge): the caller's mistake. */
@@ -302,7 +318,7 @@ export class RetrainingJob {
       const halfLifeDays = await this.chooseHalfLife(entry, history, split.train);
       const table = trainingTable(history, split.train, spec, halfLifeDays);
       trainRows = table.rows.length;
-      challengerVersion = await trainInWorker(entry.name, table, this.deps.registryDir);
+      challengerVersion = await trainInWorker(entry.name, table, this.deps.registryDir, retrainingProvenance(trigger));
       await this.markChallenger(entry.name, challengerVersion, trigger);
     } catch (error) {
       if (!(error instanceof TrainInputError)) throw error;
@@ -347,7 +363,13 @@ export class RetrainingJob {
     const next = `v${versions.reduce((max, v) => Math.max(max, Number(v.slice(1)) || 0), 0) + 1}`;
     let challengerVersion: string;
     try {
-      challengerVersion = await trainMttrInWorker(entry.name, rows, next, this.deps.registryDir);
+      challengerVersion = await trainMttrInWorker(
+        entry.name,
+        rows,
+        next,
+        this.deps.registryDir,
+        retrainingProvenance(trigger)
+      );
       await this.markChallenger(entry.name, challengerVersion, trigger);
     } catch (error) {
       if (!(error instanceof TrainInputError)) throw error;
@@ -557,7 +579,8 @@ export class RetrainingJob {
           target,
           split.train,
           this.deps.registryDir,
-          this.failureLabels.horizonH
+          this.failureLabels.horizonH,
+          retrainingProvenance(trigger)
         );
         await this.markChallenger(entry.name, challengerVersion, trigger);
       } catch (error) {

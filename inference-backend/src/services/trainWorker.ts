@@ -10,6 +10,7 @@ import { crashPoint } from '../adapters/registry/crashPoints';
 import { writeFolderAtomically } from '../adapters/registry/durableFiles';
 import { withModelLock } from '../adapters/registry/modelLock';
 import { profileFile } from '../adapters/registry/profileStore';
+import type { Provenance } from '../domain/mlops/manifest';
 import { isResolvedByPeople, trainMttrModel } from '../domain/mlops/mttr';
 import { mttrProfile } from '../domain/mlops/profile';
 import type { Row } from '../domain/mlops/tabularFeatures';
@@ -30,6 +31,8 @@ interface TrainJob {
   /** A PLC run-to-failure model's rows (see `maintenanceRetraining.ts`). */
   failure?: { rows: Row[]; target: RunToFailureTarget; horizonH: number };
   registryDir: string;
+  /** Who asked for the version and why, recorded in its manifest. */
+  provenance?: Provenance;
 }
 
 type TrainAnswer = { ok: true; version: string } | { ok: false; inputError: boolean; message: string };
@@ -38,14 +41,21 @@ async function trainHere(job: TrainJob): Promise<string> {
   const entry = MODEL_CATALOG.find((e) => e.name === job.model);
   if (job.failure) {
     const { rows, target, horizonH } = job.failure;
-    return trainRunToFailureChallenger(job.registryDir, job.model, target, rows, failureLabelOptions(horizonH));
+    return trainRunToFailureChallenger(
+      job.registryDir,
+      job.model,
+      target,
+      rows,
+      failureLabelOptions(horizonH),
+      job.provenance
+    );
   }
   if (job.mttr) {
     // The MTTR trees write their own bundle (model.onnx + manifest with its sha256) and profile.
     const { rows, version } = job.mttr;
     let model;
     try {
-      ({ model } = trainMttrModel(rows, { version }));
+      ({ model } = trainMttrModel(rows, { version, provenance: job.provenance }));
     } catch (error) {
       if (error instanceof RangeError) throw new TrainInputError(error.message);
       throw error;
@@ -63,7 +73,9 @@ async function trainHere(job: TrainJob): Promise<string> {
   }
   const spec = entry ? textSpecOf(entry) : undefined;
   if (!spec || !job.table) throw new Error(`model ${job.model} has no trainer in the catalog`);
-  const trained = await trainTarget(job.table, { ...spec, weightColumn: WEIGHT_COLUMN }, job.registryDir);
+  const trained = await trainTarget(job.table, { ...spec, weightColumn: WEIGHT_COLUMN }, job.registryDir, {
+    provenance: job.provenance,
+  });
   return trained.manifest.version;
 }
 
@@ -81,8 +93,13 @@ function workerScript(): string | undefined {
  * a `TrainInputError` (too few rows of a class…) comes back as one. Without a compiled worker
  * script (sources never built), it trains in this thread.
  */
-export async function trainInWorker(model: string, table: Table, registryDir: string): Promise<string> {
-  return runJob({ model, table, registryDir });
+export async function trainInWorker(
+  model: string,
+  table: Table,
+  registryDir: string,
+  provenance?: Provenance
+): Promise<string> {
+  return runJob({ model, table, registryDir, provenance });
 }
 
 /** The MTTR trees on `rows`, written as `version` of the MTTR model in `registryDir`, off the main thread. */
@@ -90,9 +107,10 @@ export async function trainMttrInWorker(
   model: string,
   rows: TicketHistoryRow[],
   version: string,
-  registryDir: string
+  registryDir: string,
+  provenance?: Provenance
 ): Promise<string> {
-  return runJob({ model, mttr: { rows, version }, registryDir });
+  return runJob({ model, mttr: { rows, version }, registryDir, provenance });
 }
 
 /** A PLC run-to-failure model (`target`) on `rows`, stored as a new version (not champion) of `model`, off the main thread. */
@@ -101,9 +119,10 @@ export async function trainRunToFailureInWorker(
   target: RunToFailureTarget,
   rows: Row[],
   registryDir: string,
-  horizonH: number
+  horizonH: number,
+  provenance?: Provenance
 ): Promise<string> {
-  return runJob({ model, failure: { rows, target, horizonH }, registryDir });
+  return runJob({ model, failure: { rows, target, horizonH }, registryDir, provenance });
 }
 
 async function runJob(job: TrainJob): Promise<string> {

@@ -19,6 +19,7 @@ import type {
 } from '../../domain/mlops/mttr';
 import { MTTR_FEATURE_VERSION, writeMttrFeatures } from '../../domain/mlops/mttrFeatures';
 import type { MttrTicketInput } from '../../domain/mlops/mttrFeatures';
+import type { Provenance } from '../../domain/mlops/manifest';
 import { loadTicketHistory } from '../files/ticketHistory';
 import { mttrProfile } from '../../domain/mlops/profile';
 import { saveProfile } from '../registry/profileStore';
@@ -190,11 +191,12 @@ export async function trainDefaultMttr(
   ticketsJsonlPath: string,
   outDir: string,
   version: string,
-  onProgress?: (treesBuilt: number, treesTotal: number) => void
+  onProgress?: (treesBuilt: number, treesTotal: number) => void,
+  provenance?: Provenance
 ): Promise<TrainedMttr> {
   const rows = await loadTicketHistory(ticketsJsonlPath);
   const started = performance.now();
-  const { model, report } = trainMttrModel(rows, { version, onProgress });
+  const { model, report } = trainMttrModel(rows, { version, onProgress, provenance });
   const trainingMs = performance.now() - started;
   const bundle = await writeMttrBundle(outDir, model);
   // The drift stage's reference: the tickets people resolved, the rows the trees learnt from.

@@ -20,6 +20,15 @@ export interface CreatedBy {
   name: string;
 }
 
+/**
+ * Who made a version and why, handed down by whatever trains it (`nocai train`, setup, the
+ * retraining) to the manifest's `createdBy` and `reason`.
+ */
+export interface Provenance {
+  createdBy: CreatedBy;
+  reason: string;
+}
+
 /** One tensor of a model's input signature (MLflow's tensor spec): its element type and shape. */
 export interface TensorSpec {
   name: string;
@@ -95,7 +104,4 @@ export interface ModelManifest extends VersionMetadata {
  * (issue 11) and the models of predictive alert problems (issue 12).
  */
 export type RegistryManifest =
-  | ModelManifest
-  | (TabularManifest & VersionMetadata)
-  | ImportedManifest
-  | (ProblemManifest & Partial<VersionMetadata>);
+  ModelManifest | (TabularManifest & VersionMetadata) | ImportedManifest | (ProblemManifest & Partial<VersionMetadata>);

@@ -3,6 +3,7 @@ import { TICKET_HISTORY_COLUMNS } from '@nocai/contract';
 import type { TicketHistoryRow } from '@nocai/contract';
 import { DEFAULT_GBT_OPTIONS, predictGbt, predictGbtMatrix, quantileOfSorted, trainGbt } from './gbt';
 import type { FeatureMatrix, GbtModel, GbtOptions } from './gbt';
+import type { Provenance, VersionMetadata } from './manifest';
 import { describeFeatureSource, mttrFeatures, mttrFeatureSchema, mttrInputOf, writeMttrFeatures } from './mttrFeatures';
 import type { MttrFeatureSchema, MttrTicketInput } from './mttrFeatures';
 import { treeShap } from './treeShap';
@@ -45,6 +46,7 @@ export interface MttrTrainOptions {
   holidaysMmDd?: readonly string[];
   /** Trees built so far, over both quantile models. */
   onProgress?: (treesBuilt: number, treesTotal: number) => void;
+  provenance?: Provenance;
 }
 
 export const DEFAULT_MTTR_TRAIN_OPTIONS: MttrTrainOptions = {
@@ -79,7 +81,7 @@ export interface MttrMetrics {
  * Field names follow the text classifiers' `ModelManifest` (format, name, version, createdAt,
  * target, kind, trainingWindow, dataHash, metrics, parentVersion) so one registry can hold both.
  */
-export interface MttrManifest {
+export interface MttrManifest extends Pick<VersionMetadata, 'createdBy' | 'reason'> {
   format: 1;
   name: typeof MTTR_MODEL_NAME;
   version: string;
@@ -336,6 +338,7 @@ export function trainMttrModel(
     hyperParameters: hyper,
     metrics,
     parentVersion: o.parentVersion ?? null,
+    ...o.provenance,
   };
   return { model: { manifest, p50, p90 }, report: metrics };
 }
