@@ -60,7 +60,7 @@ describe('(e) a typed complaint through the real backend and its ONNX models', (
   });
 });
 
-describe('complaints naming places the inventory does not know', () => {
+describe('complaints and the places of the inventory', () => {
   const inventory = generateInventory({ seed: 42, sites: 4 });
   const otherSiteHost = inventory.devices.find((d) => d.site !== 'hosp-01')?.host ?? '';
   const otherSite = inventory.devices.find((d) => d.host === otherSiteHost)?.site ?? '';
@@ -106,5 +106,49 @@ describe('complaints naming places the inventory does not know', () => {
 
     const after = ((await (await backend.call('/api/tickets?from=0')).json()) as { total: number }).total;
     expect(after).toBe(before);
+  });
+
+  const complain = async (body: Record<string, string>): Promise<Ticket> => {
+    const res = await backend.call('/api/complaints', { method: 'POST', body: JSON.stringify(body) });
+    expect(res.status).toBe(201);
+    return ((await res.json()) as { ticket: Ticket }).ticket;
+  };
+
+  it("When a complaint names devices of the inventory in its text, then the ticket is the first one's, lists them all and is found by their filters", async () => {
+    const [first, second] = inventory.devices.filter((d) => d.site === 'hosp-01' && d.kind === 'patient_monitor');
+    const ticket = await complain({ text: `${first.host.toUpperCase()} keeps rebooting, and ${second.host} too.` });
+    expect(ticket).toMatchObject({
+      host: first.host,
+      hosts: [first.host, second.host],
+      site: 'hosp-01',
+      siteKind: 'hospital',
+      deviceKind: 'patient_monitor',
+    });
+    expect(ticket.change?.summary).toBe(
+      `opened from a complaint; devices named in the text: ${first.host}, ${second.host}`
+    );
+
+    const found = (await (await backend.call(`/api/tickets?host=${second.host}`)).json()) as { tickets: Ticket[] };
+    expect(found.tickets.map((t) => t.id)).toContain(ticket.id);
+    const history = (await (await backend.call(`/api/tickets/${ticket.id}/history`)).json()) as {
+      history: { summary: string }[];
+    };
+    expect(history.history.at(-1)?.summary).toMatch(/devices named in the text/);
+  });
+
+  it("When a complaint gives a site, then only that site's devices named in the text are taken, and a site named by its name places the ticket there", async () => {
+    const monitor = inventory.devices.find((d) => d.site === 'hosp-01' && d.kind === 'patient_monitor')!;
+    const elsewhere = await complain({ text: `same fault as ${monitor.host} yesterday`, site: otherSite });
+    expect(elsewhere).toMatchObject({ site: otherSite, host: '' });
+    expect(elsewhere.hosts).toBeUndefined();
+
+    const hotel = inventory.sites.find((s) => s.kind === 'hotel')!;
+    const bySiteName = await complain({ text: `The guest wifi at ${hotel.name} is down again` });
+    expect(bySiteName).toMatchObject({ site: hotel.id, siteKind: 'hotel', host: '' });
+    expect(bySiteName.change?.summary).toBe(`opened from a complaint; site named in the text: ${hotel.id}`);
+
+    // A site id inside a host name is the host's, not the site's own mention; nothing known: no place.
+    const nowhere = await complain({ text: 'the printer on floor 2 jams (asset hosp-01x-prn-2)' });
+    expect(nowhere).toMatchObject({ site: '', host: '' });
   });
 });

@@ -28,6 +28,7 @@ import {
   mttrFields,
   nextState,
   resolveBySystem,
+  placesNamedIn,
   TicketError,
   withMttrEstimate,
   type WorkflowChange,
@@ -245,7 +246,7 @@ export class TicketService {
     role = PERSON_ROLE
   ): Promise<Ticket> {
     const nowMs = this.deps.clock.nowMs();
-    const place = this.locateKnown(request.site, request.host);
+    const { named, hosts, ...place } = this.complaintPlace(request);
     const ticket = await this.build({
       // Random, not derived from the text: two people may type the same words in the same millisecond.
       id: `CMP-${randomBytes(8).toString('hex')}`,
@@ -259,10 +260,12 @@ export class TicketService {
     });
     const actor = user ?? request.reporter ?? 'unknown';
     const reporter = request.reporter?.trim();
-    const summary =
-      reporter && reporter !== actor ? `opened from a complaint reported by ${reporter}` : 'opened from a complaint';
+    const said = [
+      reporter && reporter !== actor ? `opened from a complaint reported by ${reporter}` : 'opened from a complaint',
+    ];
+    if (named) said.push(named);
     const [saved] = await this.deps.tickets.save([
-      nextState(ticket, {}, { kind: 'opened', summary }, this.actor(actor)),
+      nextState(ticket, hosts ? { hosts } : {}, { kind: 'opened', summary: said.join('; ') }, this.actor(actor)),
     ]);
     const sender = { actor, role, from };
     await this.audited('ticket.complaint', sender, undefined, saved);
@@ -478,6 +481,35 @@ export class TicketService {
     const change = ticketChange(before, after);
     const target = `ticket:${after.id}`;
     await this.deps.audit.record({ ...who, action, target, ...change, reason: after.change?.summary });
+  }
+
+  /**
+   * Where a complaint is: the site and host it gives, or else the devices (or, naming none, the one
+   * site) of the inventory its text names, so that a ticket about "hosp-01-mon-07 keeps rebooting"
+   * is that monitor's: routed with its kind and site, found by their filters, with its alerts
+   * listed as related. Several devices named: the first is the ticket's host and all are its
+   * `hosts`. `named` says what was taken from the text, for the ticket's history.
+   */
+  private complaintPlace(request: ComplaintRequest): ReturnType<TicketService['locate']> & {
+    hosts?: string[];
+    named?: string;
+  } {
+    const given = this.locateKnown(request.site, request.host);
+    const inventory = this.deps.inventory;
+    if (request.host || !inventory) return given;
+    const named = placesNamedIn(request.text, inventory);
+    const devices = named.devices.filter((device) => !request.site || device.site === request.site);
+    if (devices.length > 0) {
+      const hosts = devices.map((device) => device.host);
+      return {
+        ...this.locate(request.site, hosts[0]),
+        ...(hosts.length > 1 ? { hosts } : {}),
+        named: `${hosts.length > 1 ? 'devices' : 'device'} named in the text: ${listed(hosts)}`,
+      };
+    }
+    if (request.site || named.sites.length !== 1) return given;
+    const site = named.sites[0].id;
+    return { ...this.locate(site, undefined), named: `site named in the text: ${site}` };
   }
 
   /**

@@ -15,6 +15,8 @@ export {
   resolveBySystem,
 } from './workflow';
 export type { Actor, WorkflowChange } from './workflow';
+export { placesNamedIn } from './namedPlaces';
+export type { NamedPlaces } from './namedPlaces';
 export { TicketError, TicketTransitionError } from './errors';
 export type { TicketErrorKind } from './errors';
 export { TicketIndex, DEFAULT_LIST_LOOKBACK_MS, DEFAULT_TICKET_RETENTION_MS } from './ticketIndex';
