@@ -15,12 +15,29 @@ export const INPUT = {
   sensors: {
     measurement: 'sensors',
     tags: { host: 'host', site: 'site', kind: 'kind' },
-    fields: { temperatureC: 'temperature_c', vibrationMmS: 'vibration_mm_s', pressureKpa: 'pressure_kpa', powerW: 'power_w' },
+    fields: {
+      temperatureC: 'temperature_c',
+      vibrationMmS: 'vibration_mm_s',
+      pressureKpa: 'pressure_kpa',
+      powerW: 'power_w',
+    },
   },
-  cpu: { measurement: 'cpu', tags: { host: 'host', cpu: 'cpu' }, fields: { usageUser: 'usage_user', usageSystem: 'usage_system', usageIdle: 'usage_idle' } },
+  cpu: {
+    measurement: 'cpu',
+    tags: { host: 'host', cpu: 'cpu' },
+    fields: { usageUser: 'usage_user', usageSystem: 'usage_system', usageIdle: 'usage_idle' },
+  },
   mem: { measurement: 'mem', tags: { host: 'host' }, fields: { usedPercent: 'used_percent', available: 'available' } },
-  disk: { measurement: 'disk', tags: { host: 'host', path: 'path' }, fields: { usedPercent: 'used_percent', free: 'free' } },
-  net: { measurement: 'net', tags: { host: 'host', interface: 'interface' }, fields: { bytesRecv: 'bytes_recv', bytesSent: 'bytes_sent', errIn: 'err_in', errOut: 'err_out' } },
+  disk: {
+    measurement: 'disk',
+    tags: { host: 'host', path: 'path' },
+    fields: { usedPercent: 'used_percent', free: 'free' },
+  },
+  net: {
+    measurement: 'net',
+    tags: { host: 'host', interface: 'interface' },
+    fields: { bytesRecv: 'bytes_recv', bytesSent: 'bytes_sent', errIn: 'err_in', errOut: 'err_out' },
+  },
   system: { measurement: 'system', tags: { host: 'host' }, fields: { load1: 'load1', uptime: 'uptime' } },
 } as const;
 

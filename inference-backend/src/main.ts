@@ -191,7 +191,8 @@ export async function startService(
   const audit = FileAuditTrail.inStateDir(config.stateDir, {
     mirror: apiWriter,
     clock,
-    onMirrorError: (err, pending) => logger.warn({ err: String(err), pending }, 'aiops_audit mirror write failed; kept for the next try'),
+    onMirrorError: (err, pending) =>
+      logger.warn({ err: String(err), pending }, 'aiops_audit mirror write failed; kept for the next try'),
   });
   await audit.start().catch((error: unknown) => {
     throw new StartupError(`the audit trail cannot be continued: ${(error as Error).message}`);
@@ -304,28 +305,32 @@ export async function startService(
     : undefined;
   // Predictive alert problems (issue 12): each champion problem model evaluated on its interval.
   const problemStore = new ProblemStore(config.problemsDir);
-  const problemStage = config.modelsDir && shard.runsGlobalJobs
-    ? new ProblemStage({
-        catalog: new RegistryProblemCatalog(config.modelsDir, async () =>
-          (await problemStore.list()).problems.map((p) => p.definition.name)
-        ),
-        source: new InfluxProblemSeries(influx, config.influx.inputDatabase, config.influx.outputDatabase),
-        sink: pipelineWriter('problems', 'aiops_problems'),
-        store: new FileStateStore(stageStateDir),
-        clock,
-        options: DEFAULT_PROBLEM_STAGE_OPTIONS,
-        hooks: {
-          onBatch: (info) => {
-            metrics.batches.inc({ stage: 'problems', outcome: 'ok' });
-            metrics.batchSeconds.observe({ stage: 'problems' }, info.seconds);
-            logger.debug(info, 'problem batch committed');
+  const problemStage =
+    config.modelsDir && shard.runsGlobalJobs
+      ? new ProblemStage({
+          catalog: new RegistryProblemCatalog(config.modelsDir, async () =>
+            (await problemStore.list()).problems.map((p) => p.definition.name)
+          ),
+          source: new InfluxProblemSeries(influx, config.influx.inputDatabase, config.influx.outputDatabase),
+          sink: pipelineWriter('problems', 'aiops_problems'),
+          store: new FileStateStore(stageStateDir),
+          clock,
+          options: DEFAULT_PROBLEM_STAGE_OPTIONS,
+          hooks: {
+            onBatch: (info) => {
+              metrics.batches.inc({ stage: 'problems', outcome: 'ok' });
+              metrics.batchSeconds.observe({ stage: 'problems' }, info.seconds);
+              logger.debug(info, 'problem batch committed');
+            },
+            onAlarms: (alarms) => evidence?.push(alarms.map(problemEvent)),
+            onProblemError: (problem, err) =>
+              logger.warn(
+                { problem, err: err instanceof Error ? err.message : String(err) },
+                'problem not evaluated this tick'
+              ),
           },
-          onAlarms: (alarms) => evidence?.push(alarms.map(problemEvent)),
-          onProblemError: (problem, err) =>
-            logger.warn({ problem, err: err instanceof Error ? err.message : String(err) }, 'problem not evaluated this tick'),
-        },
-      })
-    : undefined;
+        })
+      : undefined;
   const problemAlarms = new ProblemAlarmSource(influx, config.influx.outputDatabase);
   // After a promotion or a rollback: the text models and the maintenance models serve the new
   // champions from their next request or batch, without a restart.
@@ -336,7 +341,10 @@ export async function startService(
       const loaded = await loadMaintenanceModel(config.modelsDir, logger, config.maintenance.stage.horizonHours);
       if (loaded) maintenanceStage.useModel(loaded.model);
     } catch (error) {
-      logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'the maintenance model keeps its previous version');
+      logger.warn(
+        { err: error instanceof Error ? error.message : String(error) },
+        'the maintenance model keeps its previous version'
+      );
     }
   };
   // Anomaly episodes and failure predictions join the incident engine (no stage waits for another).
@@ -436,55 +444,62 @@ export async function startService(
       : undefined;
   // The scheduled retraining of the ticket routers from operators' verdicts and corrections.
   const modelsDir = config.modelsDir;
-  const retrainStage = modelsDir && shard.runsGlobalJobs
-    ? new RetrainStage({
-        clock,
-        logger,
-        options: {
-          intervalMs: config.retraining.intervalMs > 0 ? config.retraining.intervalMs : Number.POSITIVE_INFINITY,
-          stateFile: join(config.stateDir, 'retraining.json'),
-        },
-        job: new RetrainingJob({
-          registryDir: modelsDir,
-          maintenanceHorizonH: config.maintenance.stage.horizonHours,
+  const retrainStage =
+    modelsDir && shard.runsGlobalJobs
+      ? new RetrainStage({
+          clock,
           logger,
-          nowMs: () => clock.nowMs(),
-          options: config.retraining.gate,
-          sources: {
-            history: async () =>
-              config.ticketHistoryPath ? readTableFile(config.ticketHistoryPath) : undefined,
-            labels: async () => {
-              const sinceMs = clock.nowMs() - config.retraining.labelDays * 86_400_000;
-              const feedback = await readFeedback(apiInflux, config.influx.outputDatabase, sinceMs);
-              return labelRows(ticketsRepository.all(), feedback, sinceMs).rows;
-            },
-            resolved: async () => {
-              const sinceMs = clock.nowMs() - config.retraining.labelDays * 86_400_000;
-              const feedback = await readFeedback(apiInflux, config.influx.outputDatabase, sinceMs);
-              return resolvedRows(ticketsRepository.all(), feedback, sinceMs);
-            },
-            // The line models: their corpus plus the lines of the tickets operators judged.
-            lineHistory: async () => (config.lineHistoryPath ? readTableFile(config.lineHistoryPath) : undefined),
-            lineLabels: async () => {
-              const sinceMs = clock.nowMs() - config.retraining.labelDays * 86_400_000;
-              const feedback = await readFeedback(apiInflux, config.influx.outputDatabase, sinceMs);
-              return readLineLabels(events, ticketsRepository.all(), feedback, sinceMs);
-            },
-            // The failure and remaining-life models: the PLCs' sensor history, failures read from its halts.
-            sensorHistory: async () => {
-              const toMs = clock.nowMs();
-              const fromMs = toMs - config.retraining.labelDays * 86_400_000;
-              const { fields, bucketMs } = failureLabelOptions(config.maintenance.stage.horizonHours);
-              const series = await readSensorHistory(influx, config.influx.inputDatabase, fields, bucketMs, fromMs, toMs);
-              return { series, fromMs, toMs };
-            },
+          options: {
+            intervalMs: config.retraining.intervalMs > 0 ? config.retraining.intervalMs : Number.POSITIVE_INFINITY,
+            stateFile: join(config.stateDir, 'retraining.json'),
           },
-          audit,
-          writePoints: (points) => apiWriter.write(points),
-          onPromoted: () => reloadServing(),
-        }),
-      })
-    : undefined;
+          job: new RetrainingJob({
+            registryDir: modelsDir,
+            maintenanceHorizonH: config.maintenance.stage.horizonHours,
+            logger,
+            nowMs: () => clock.nowMs(),
+            options: config.retraining.gate,
+            sources: {
+              history: async () => (config.ticketHistoryPath ? readTableFile(config.ticketHistoryPath) : undefined),
+              labels: async () => {
+                const sinceMs = clock.nowMs() - config.retraining.labelDays * 86_400_000;
+                const feedback = await readFeedback(apiInflux, config.influx.outputDatabase, sinceMs);
+                return labelRows(ticketsRepository.all(), feedback, sinceMs).rows;
+              },
+              resolved: async () => {
+                const sinceMs = clock.nowMs() - config.retraining.labelDays * 86_400_000;
+                const feedback = await readFeedback(apiInflux, config.influx.outputDatabase, sinceMs);
+                return resolvedRows(ticketsRepository.all(), feedback, sinceMs);
+              },
+              // The line models: their corpus plus the lines of the tickets operators judged.
+              lineHistory: async () => (config.lineHistoryPath ? readTableFile(config.lineHistoryPath) : undefined),
+              lineLabels: async () => {
+                const sinceMs = clock.nowMs() - config.retraining.labelDays * 86_400_000;
+                const feedback = await readFeedback(apiInflux, config.influx.outputDatabase, sinceMs);
+                return readLineLabels(events, ticketsRepository.all(), feedback, sinceMs);
+              },
+              // The failure and remaining-life models: the PLCs' sensor history, failures read from its halts.
+              sensorHistory: async () => {
+                const toMs = clock.nowMs();
+                const fromMs = toMs - config.retraining.labelDays * 86_400_000;
+                const { fields, bucketMs } = failureLabelOptions(config.maintenance.stage.horizonHours);
+                const series = await readSensorHistory(
+                  influx,
+                  config.influx.inputDatabase,
+                  fields,
+                  bucketMs,
+                  fromMs,
+                  toMs
+                );
+                return { series, fromMs, toMs };
+              },
+            },
+            audit,
+            writePoints: (points) => apiWriter.write(points),
+            onPromoted: () => reloadServing(),
+          }),
+        })
+      : undefined;
   // Production accuracy from operators' verdicts, input drift, and the weekly performance report.
   const accuracyWriter = pipelineWriter('accuracy', 'aiops_models');
   const driftWriter = pipelineWriter('drift', 'aiops_drift');
@@ -522,7 +537,10 @@ export async function startService(
           },
           hooks: {
             onDrift: (model, features) => {
-              logger.warn({ model: model.name, version: model.version, features: features.map((f) => f.feature) }, 'input drift detected');
+              logger.warn(
+                { model: model.name, version: model.version, features: features.map((f) => f.feature) },
+                'input drift detected'
+              );
               if (config.drift.retrain) retrainStage?.request({ kind: 'drift', actor: 'nocai' });
             },
           },
@@ -539,7 +557,10 @@ export async function startService(
           generator: reportGenerator,
           clock,
           options: { ...DEFAULT_REPORT_STAGE_OPTIONS, periodMs: config.report.periodMs },
-          hooks: { onReport: (info) => logger.info({ id: info.report.id, seconds: info.seconds }, 'performance report written') },
+          hooks: {
+            onReport: (info) =>
+              logger.info({ id: info.report.id, seconds: info.seconds }, 'performance report written'),
+          },
         })
       : undefined;
   const championWatch = shard.isSharded && modelsDir ? new ChampionWatch(modelsDir, clock, reloadServing) : undefined;
@@ -558,7 +579,9 @@ export async function startService(
       ...(retrainStage
         ? [{ name: 'retraining', batchSize: Number.POSITIVE_INFINITY, tick: () => retrainStage.tick() }]
         : []),
-      ...(accuracyStage ? [{ name: 'accuracy', batchSize: Number.POSITIVE_INFINITY, tick: () => accuracyStage.tick() }] : []),
+      ...(accuracyStage
+        ? [{ name: 'accuracy', batchSize: Number.POSITIVE_INFINITY, tick: () => accuracyStage.tick() }]
+        : []),
       ...(driftStage ? [{ name: 'drift', batchSize: Number.POSITIVE_INFINITY, tick: () => driftStage.tick() }] : []),
       ...(reportStage ? [{ name: 'report', batchSize: Number.POSITIVE_INFINITY, tick: () => reportStage.tick() }] : []),
       // A promotion made by another replica (shard 0 retrains; an admin may promote through any):
@@ -634,12 +657,17 @@ export async function startService(
     stageHealth: () => scheduler.health(),
     routers: [
       ...(retrainStage && modelsDir
-        ? [{ path: '/retraining', router: createRetrainingRouter({
-              stage: retrainStage,
-              registryDir: modelsDir,
-              audit,
-              maintenanceHorizonH: config.maintenance.stage.horizonHours,
-            }) }]
+        ? [
+            {
+              path: '/retraining',
+              router: createRetrainingRouter({
+                stage: retrainStage,
+                registryDir: modelsDir,
+                audit,
+                maintenanceHorizonH: config.maintenance.stage.horizonHours,
+              }),
+            },
+          ]
         : []),
       ...(modelsDir
         ? [
@@ -703,11 +731,15 @@ export async function startService(
         logger.info('stopping: finishing the batch in progress');
         await scheduler.stop();
         // The metric models are saved every few minutes; a clean stop saves what was scored since.
-        await metricStage?.checkpoint().catch((error: unknown) => logger.error({ err: String(error) }, 'final metric state save failed'));
+        await metricStage
+          ?.checkpoint()
+          .catch((error: unknown) => logger.error({ err: String(error) }, 'final metric state save failed'));
         for (const w of [writer, metricWriter, accuracyWriter, driftWriter]) {
           await w.flush().catch((error: unknown) => logger.error({ err: String(error) }, 'final flush failed'));
         }
-        await audit.flushMirror().catch((error: unknown) => logger.error({ err: String(error) }, 'final aiops_audit mirror failed'));
+        await audit
+          .flushMirror()
+          .catch((error: unknown) => logger.error({ err: String(error) }, 'final aiops_audit mirror failed'));
         await new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeAllConnections();
         logger.info('stopped');
@@ -760,4 +792,3 @@ function listen(server: Server, host: string, port: number): Promise<Server> {
     );
   });
 }
-
