@@ -138,6 +138,8 @@ export const TICKET_SERIES = {
     /** JSON arrays/objects: the newest comments, the models' routing once a person corrected it, the incident's hosts. */
     comments: 'comments',
     predicted: 'predicted',
+    /** JSON array: the routing fields a person corrected (`Ticket.corrected`); absent in points written before it. */
+    corrected: 'corrected',
     hosts: 'hosts',
     /** Boolean: resolved by the backend after quiet time (not a time to resolve). */
     autoResolved: 'auto_resolved',

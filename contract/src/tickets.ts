@@ -122,9 +122,17 @@ export interface Ticket {
   comments?: TicketComment[];
   /**
    * What the models decided, kept once a person corrected class, department or priority (the
-   * ticket's own fields then hold the correction): a label for the next training.
+   * ticket's own fields then hold the correction): a label for the next training. Updated with the
+   * models' latest answer (an engine update, a Grafana alert firing again), which may come to agree.
    */
   predicted?: TicketRouting;
+  /**
+   * The routing fields a person set (in `ROUTING_FIELDS` order): they stay as the person set them
+   * whatever the models say later, until a person changes them again; set back to the models'
+   * answer, a field is no longer corrected. Absent when nothing is corrected (and in states stored
+   * before it existed: `correctedFields` derives it from `predicted` then).
+   */
+  corrected?: RoutingField[];
   /** The change that produced this state. */
   change?: TicketChange;
   /** The backend resolved it after quiet time, not a person or a recovery; kept once closed. */
@@ -245,6 +253,20 @@ export interface TicketsPage {
 
 /** Type-only helpers for the plugins. */
 export type TicketRouting = { eventClass: EventClass; department: Department; priority: Priority };
+
+/** The fields of a ticket's routing, the ones a person may correct. */
+export const ROUTING_FIELDS = ['eventClass', 'department', 'priority'] as const;
+export type RoutingField = (typeof ROUTING_FIELDS)[number];
+
+/**
+ * The routing fields a person corrected on a ticket: its `corrected` list, or for a state stored
+ * before that list existed, the fields where it differs from what the models said (`predicted`).
+ */
+export function correctedFields(ticket: TicketRouting & Pick<Ticket, 'predicted' | 'corrected'>): RoutingField[] {
+  if (ticket.corrected !== undefined) return ROUTING_FIELDS.filter((field) => ticket.corrected?.includes(field));
+  const predicted = ticket.predicted;
+  return predicted === undefined ? [] : ROUTING_FIELDS.filter((field) => ticket[field] !== predicted[field]);
+}
 
 /**
  * The labels the ticket service reads: `site` becomes a tag, host/hostname/instance name the

@@ -199,6 +199,58 @@ describe('tickets API against a real influxd', () => {
     });
   });
 
+  it('When the models come to agree with a corrected department and later disagree again, then the alert ticket keeps the person’s department', async () => {
+    const linkDown = {
+      status: 'firing',
+      labels: { alertname: 'Link down', site: 'hosp-01', severity: 'critical' },
+      annotations: { summary: 'Interface Gi0/2 on the distribution switch changed state to down' },
+      fingerprint: 'agree01',
+    };
+    // The same alert rule, reworded: the models now read a power fault, for field technicians.
+    const onBattery = {
+      ...linkDown,
+      labels: { ...linkDown.labels, alertname: 'UPS on battery' },
+      annotations: { summary: 'The UPS in the server room is on battery, input voltage lost' },
+    };
+    const firstStart = new Date(Date.now() - 60_000).toISOString();
+    let n = 0;
+    const fireAgain = async (alert: typeof linkDown) => {
+      n++;
+      const startsAt = new Date(Date.now() + n * 10_000).toISOString();
+      const endsAt = new Date(Date.now() + n * 10_000 - 5000).toISOString();
+      const resolved = { ...alert, status: 'resolved', startsAt: firstStart, endsAt };
+      expect((await post('/api/alerts/grafana', { status: 'resolved', alerts: [resolved] })).status).toBe(202);
+      const res = await post('/api/alerts/grafana', { status: 'firing', alerts: [{ ...alert, startsAt }] });
+      return ((await res.json()) as { tickets: Ticket[] }).tickets[0];
+    };
+    const fired = (
+      (await (
+        await post('/api/alerts/grafana', {
+          status: 'firing',
+          alerts: [{ ...linkDown, startsAt: firstStart }],
+        })
+      ).json()) as { tickets: Ticket[] }
+    ).tickets[0];
+    expect(fired).toMatchObject({ id: 'GRA-agree01', department: 'network_ops' });
+    const patched = await backend.call('/api/tickets/GRA-agree01', {
+      method: 'PATCH',
+      body: JSON.stringify({ department: 'field_technicians' }),
+      headers: { 'If-Match': `"${fired.version ?? 0}"`, 'X-Grafana-User': 'alice' },
+    });
+    expect(patched.status).toBe(200);
+
+    const agreed = await fireAgain(onBattery);
+    expect(agreed).toMatchObject({ department: 'field_technicians', predicted: { department: 'field_technicians' } });
+    await fireAgain(linkDown);
+
+    const read = ((await (await backend.call('/api/tickets/GRA-agree01')).json()) as { ticket: Ticket }).ticket;
+    expect(read).toMatchObject({
+      department: 'field_technicians',
+      corrected: ['department'],
+      predicted: { department: 'network_ops' },
+    });
+  });
+
   it('When Grafana calls with the webhook token, then the alert webhook accepts it and every other route refuses it', async () => {
     const hook = { Authorization: 'Bearer hook-token', 'Content-Type': 'application/json' };
     const alert = {

@@ -1,5 +1,13 @@
-import type { ApiErrorBody, Ticket, TicketDetailResponse, TicketHistoryResponse, TicketsPage } from '@nocai/contract';
-import { TicketsRepository } from '../../inference-backend/src/adapters/influx/ticketsRepository';
+import {
+  TICKET_SERIES,
+  type ApiErrorBody,
+  type Ticket,
+  type TicketDetailResponse,
+  type TicketHistoryResponse,
+  type TicketsPage,
+} from '@nocai/contract';
+import { TicketsRepository, ticketPoint } from '../../inference-backend/src/adapters/influx/ticketsRepository';
+import { sampleTicket } from '../../inference-backend/src/domain/tickets/ticketFixture';
 import { DirectWriter } from '../../inference-backend/src/adapters/influx/writer';
 import { freshDatabase } from '../support/influx';
 import { startTestBackend, type TestBackend } from '../support/service';
@@ -323,6 +331,7 @@ describe('ticket states read back from aiops_tickets after a restart', () => {
       assignee: 'team:facilities',
       comments: [{ text: 'on the way', by: 'alice', atMs: nowMs - 500 }],
       predicted: { eventClass: 'power', department: 'field_technicians', priority: 'P1' },
+      corrected: ['department'],
       change: { kind: 'corrected', by: 'alice', atMs: nowMs, summary: 'department field_technicians → facilities' },
       hosts: ['hosp-01-mon-01', 'hosp-01-ps-01', 'hosp-01-srv-01'],
     };
@@ -336,5 +345,38 @@ describe('ticket states read back from aiops_tickets after a restart', () => {
       defined({ ...saved, change: { ...ticket.change, atMs: saved.updatedAtMs } } as Ticket)
     );
     expect(read?.rootCause?.deviceKind).toBe('power_switch');
+  });
+
+  it('When a correction the models came to agree with, and a state stored before corrections were listed, are read back, then each names the fields a person corrected', async () => {
+    const { client, database } = await freshDatabase('corrected');
+    const clock = { nowMs: () => Date.now() };
+    const writer = new DirectWriter(client, { database });
+    const nowMs = Date.now();
+    const base = sampleTicket({ openedAtMs: nowMs - 60_000, updatedAtMs: nowMs, version: 3 });
+    // The department was corrected to maintenance, and the models' latest answer says maintenance too.
+    const agreed: Ticket = {
+      ...base,
+      id: 'CMP-agreed',
+      department: 'maintenance',
+      predicted: { eventClass: 'power', department: 'maintenance', priority: 'P2' },
+      corrected: ['department'],
+    };
+    await new TicketsRepository(client, database, writer, clock).save([agreed]);
+    // Written before `corrected` existed: only `predicted` says what was corrected.
+    const older = ticketPoint({
+      ...base,
+      id: 'CMP-older',
+      eventClass: 'environment',
+      predicted: { eventClass: 'power', department: 'facilities', priority: 'P2' },
+    });
+    delete older.fields[TICKET_SERIES.fields.corrected];
+    await writer.write([older]);
+    await writer.flush();
+
+    const reader = new TicketsRepository(client, database, writer, clock);
+    await reader.load(Date.now());
+
+    expect(await reader.findById('CMP-agreed')).toMatchObject({ department: 'maintenance', corrected: ['department'] });
+    expect(await reader.findById('CMP-older')).toMatchObject({ eventClass: 'environment', corrected: ['eventClass'] });
   });
 });

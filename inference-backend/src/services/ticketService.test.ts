@@ -1,4 +1,4 @@
-import type { GrafanaWebhook, Ticket } from '@nocai/contract';
+import type { GrafanaWebhook, Ticket, TicketRouting } from '@nocai/contract';
 import { InfluxClient } from '../adapters/influx/client';
 import { TicketsRepository } from '../adapters/influx/ticketsRepository';
 import { applyWorkflowChange } from '../domain/tickets';
@@ -37,11 +37,14 @@ function estimateFor(input: MttrInput): MttrPrediction {
   };
 }
 
-/** The models route every alert of these tests to network operations at P4, sure of it unless told. */
-const routerWith = (confidence: number): TextRouter => ({
+/**
+ * The models route every alert of these tests to network operations at P4, sure of it unless told;
+ * a test may make them answer another department (`answer`).
+ */
+const routerWith = (confidence: number, answer: Pick<TicketRouting, 'department'>): TextRouter => ({
   route: async () => ({
     eventClass: 'network',
-    department: 'network_ops',
+    department: answer.department,
     priority: 'P4',
     confidence,
     explanation: [{ feature: 'link', weight: 1 }],
@@ -56,16 +59,17 @@ function setup(confidence = 0.9) {
   const client = new InfluxClient({ url: 'http://127.0.0.1:9' });
   const tickets = new TicketsRepository(client, 'test', new MemorySink(), clock);
   const mttr = new RoutingMttr();
+  const answer: Pick<TicketRouting, 'department'> = { department: 'network_ops' };
   const service = new TicketService({
     tickets,
     events: { related: async () => [] },
-    router: routerWith(confidence),
+    router: routerWith(confidence, answer),
     mttr,
     similar: () => undefined,
     clock,
     options: { reviewThreshold: 0.5 },
   });
-  return { service, tickets, mttr, clock };
+  return { service, tickets, mttr, clock, answer };
 }
 
 const alert = (over: Partial<GrafanaWebhook['alerts'][number]> = {}): GrafanaWebhook['alerts'][number] => ({
@@ -156,6 +160,43 @@ describe('TicketService: a correction re-estimates the time to resolve', () => {
 });
 
 describe('TicketService: a Grafana alert firing again', () => {
+  const fireAgain = async (service: TicketService, n: number) => {
+    const endsAt = new Date(T0 + n * 120_000 - 60_000).toISOString();
+    await service.fromGrafana(webhook(alert({ status: 'resolved', endsAt })));
+    const { tickets } = await service.fromGrafana(
+      webhook(alert({ startsAt: new Date(T0 + n * 120_000).toISOString() }))
+    );
+    return tickets[0];
+  };
+
+  it('When the models come to agree with a corrected department and later disagree again, then the ticket keeps the correction', async () => {
+    const { service, answer } = setup();
+    const ticket = await opened(service);
+    await service.update(ticket.id, { department: 'field_technicians' }, ticket.version, 'alice');
+
+    answer.department = 'field_technicians';
+    const agreed = await fireAgain(service, 1);
+    answer.department = 'maintenance';
+    const disagreed = await fireAgain(service, 2);
+
+    expect(agreed).toMatchObject({
+      department: 'field_technicians',
+      corrected: ['department'],
+      predicted: { department: 'field_technicians' },
+    });
+    expect(disagreed).toMatchObject({
+      department: 'field_technicians',
+      corrected: ['department'],
+      predicted: { department: 'maintenance' },
+      mttrP50Seconds: estimateFor({ ...inputOf(ticket), department: 'field_technicians', openedAtMs: T0 + 240_000 })
+        .p50Seconds,
+    });
+    expect(disagreed.change?.summary).toBe(
+      'opened again: the alert fires (was resolved); kept department field_technicians'
+    );
+    expect(await service.get(ticket.id)).toEqual(disagreed);
+  });
+
   it('When a resolved alert ticket fires again, then it reopens with its assignee, verdict, comments and corrected routing, estimated for that routing', async () => {
     const { service } = setup();
     const ticket = await opened(service);

@@ -369,8 +369,8 @@ export class TicketService {
    * incident engine keeps them, `keptRouting`), whose time to resolve is then estimated again.
    */
   private async reopened(known: Ticket, fresh: Ticket, nowMs: number): Promise<Ticket> {
-    const { predicted, ...routing } = keptRouting(known, fresh);
-    let rebuilt: Ticket = { ...fresh, ...routing, ...(predicted ? { predicted } : {}) };
+    const { predicted, corrected, ...routing } = keptRouting(known, fresh);
+    let rebuilt: Ticket = { ...fresh, ...routing, ...(predicted ? { predicted, corrected } : {}) };
     if (!isSameRouting(routing, fresh)) {
       rebuilt = withMttrEstimate(rebuilt, await this.deps.mttr.predict(mttrInputOf(rebuilt)));
     }
@@ -384,9 +384,7 @@ export class TicketService {
       kept.feedback = known.feedback;
       said.push(`verdict ${known.feedback.verdict}`);
     }
-    for (const field of ['eventClass', 'department', 'priority'] as const) {
-      if (rebuilt[field] !== fresh[field]) said.push(`${field} ${rebuilt[field]}`);
-    }
+    for (const field of corrected ?? []) said.push(`${field} ${rebuilt[field]}`);
     // People reviewed its routing (corrected it, or judged the alert real): a low confidence of the
     // models does not send it back to the review queue. A false-alarm verdict is judged again.
     const verdict = known.feedback?.verdict;

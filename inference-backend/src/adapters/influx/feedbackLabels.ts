@@ -1,4 +1,4 @@
-import { FEEDBACK_SERIES, type FeedbackVerdict, type Ticket } from '@nocai/contract';
+import { correctedFields, FEEDBACK_SERIES, type FeedbackVerdict, type Ticket } from '@nocai/contract';
 import { isIncidentTicket } from '../../domain/tickets';
 import type { InfluxClient } from './client';
 import { quoteIdentifier, timeLiteralUs } from './influxql';
@@ -43,9 +43,8 @@ export async function readFeedback(client: InfluxClient, database: string, since
 export function labelledRow(ticket: Ticket, feedback: FeedbackRecord | undefined): Record<string, string> {
   const iso = (ms: number | undefined) => (ms === undefined ? '' : new Date(ms).toISOString());
   const predicted = ticket.predicted;
-  const corrected = predicted
-    ? (['eventClass', 'department', 'priority'] as const).filter((field) => ticket[field] !== predicted[field])
-    : [];
+  // What a person set, even where the models have come to agree with it since.
+  const corrected = correctedFields(ticket);
   const sources = [feedback ? 'feedback' : '', corrected.length ? 'correction' : ''].filter(Boolean);
   return {
     id: ticket.id,
@@ -96,7 +95,7 @@ export function labelRows(
     else missing++;
   }
   for (const ticket of byId.values()) {
-    if (ticket.predicted && ticket.updatedAtMs >= sinceMs) labelled.add(ticket.id);
+    if (correctedFields(ticket).length > 0 && ticket.updatedAtMs >= sinceMs) labelled.add(ticket.id);
   }
   const rows = [...labelled].flatMap((id) => {
     const ticket = byId.get(id);

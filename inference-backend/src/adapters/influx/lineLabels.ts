@@ -1,4 +1,4 @@
-import type { Ticket } from '@nocai/contract';
+import { correctedFields, type Ticket } from '@nocai/contract';
 import {
   hasTicketLines,
   lineLabelRows,
@@ -28,7 +28,7 @@ export async function readLineLabels(
   for (const ticket of tickets) {
     if (!hasTicketLines(ticket)) continue;
     const record = verdicts.get(ticket.id);
-    const corrected = ticket.predicted !== undefined && ticket.updatedAtMs >= sinceMs;
+    const corrected = correctedFields(ticket).length > 0 && ticket.updatedAtMs >= sinceMs;
     if (!record && !corrected) continue;
     const labelledAtMs = Math.max(record?.atMs ?? 0, corrected ? ticket.updatedAtMs : 0);
     const { hosts, fromMs, toMs } = ticketLineWindow(ticket, labelledAtMs);

@@ -1,4 +1,5 @@
 import {
+  correctedFields,
   FEEDBACK_SERIES,
   isTicketStatus,
   TICKET_CHANGES,
@@ -50,6 +51,7 @@ export function ticketPoint(ticket: Ticket, timeUs = ticket.updatedAtMs * 1000):
     [T.fields.assignee]: ticket.assignee ?? '',
     [T.fields.comments]: JSON.stringify(ticket.comments ?? []),
     [T.fields.predicted]: ticket.predicted ? JSON.stringify(ticket.predicted) : '',
+    [T.fields.corrected]: JSON.stringify(ticket.corrected ?? []),
     [T.fields.autoResolved]: ticket.autoResolved === true,
     [T.fields.changedBy]: ticket.change?.by ?? '',
     [T.fields.changeSummary]: ticket.change?.summary ?? '',
@@ -316,6 +318,15 @@ function rowToTicket(row: Record<string, unknown>): Ticket {
   const comments = json<TicketComment[]>(T.fields.comments, []);
   const hosts = json<string[]>(T.fields.hosts, []);
   const mttrFactors = json<Explanation[]>(T.fields.mttrFactors, []);
+  const routing: TicketRouting = {
+    eventClass: str(T.tags.eventClass) as EventClass,
+    department: str(T.tags.department) as Department,
+    priority: str(T.tags.priority) as Priority,
+  };
+  const predicted = json<TicketRouting | undefined>(T.fields.predicted, undefined);
+  const listed = json<unknown>(T.fields.corrected, undefined);
+  // A point written before `corrected` existed has none: the fields that differ from `predicted` were.
+  const corrected = correctedFields({ ...routing, predicted, corrected: Array.isArray(listed) ? listed : undefined });
   return {
     id: str(T.fields.ticketId),
     openedAtMs: num(T.fields.openedAtMs) ?? updatedAtMs,
@@ -326,9 +337,7 @@ function rowToTicket(row: Record<string, unknown>): Ticket {
     source: str(T.tags.source) as TicketSource,
     title: str(T.fields.title),
     description: str(T.fields.description) || undefined,
-    eventClass: str(T.tags.eventClass) as EventClass,
-    department: str(T.tags.department) as Department,
-    priority: str(T.tags.priority) as Priority,
+    ...routing,
     confidence: num(T.fields.confidence) ?? 0,
     needsReview: row[T.fields.needsReview] === true,
     site: str(T.tags.site),
@@ -362,7 +371,8 @@ function rowToTicket(row: Record<string, unknown>): Ticket {
     version: num(T.fields.version) ?? 0,
     assignee: str(T.fields.assignee) || undefined,
     comments: comments.length ? comments : undefined,
-    predicted: json<TicketRouting | undefined>(T.fields.predicted, undefined),
+    predicted,
+    corrected: corrected.length > 0 ? corrected : undefined,
     change: (TICKET_CHANGES as readonly string[]).includes(changeKind)
       ? { kind: changeKind as TicketChangeKind, by: changedBy, atMs: updatedAtMs, summary: str(T.fields.changeSummary) }
       : undefined,

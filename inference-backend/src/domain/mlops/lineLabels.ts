@@ -1,4 +1,4 @@
-import type { ClassifiedEvent, FeedbackVerdict, Ticket } from '@nocai/contract';
+import { correctedFields, type ClassifiedEvent, type FeedbackVerdict, type Ticket } from '@nocai/contract';
 
 /**
  * Operators judge tickets, not syslog lines; the line models (event-class, event-decision) learn
@@ -52,7 +52,7 @@ export function lineLabelRows(judged: readonly JudgedTicket[]): Array<Record<str
     const corrected =
       ticket.predicted && ticket.predicted.eventClass !== ticket.eventClass ? ticket.predicted.eventClass : undefined;
     const falseAlarm = verdict === 'invalid';
-    if (!falseAlarm && verdict === undefined && !ticket.predicted) continue;
+    if (!falseAlarm && verdict === undefined && correctedFields(ticket).length === 0) continue;
     for (const line of lines) {
       let lineClass = '';
       if (!falseAlarm) {

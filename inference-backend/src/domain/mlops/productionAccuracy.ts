@@ -1,4 +1,4 @@
-import type { FeedbackVerdict, Ticket } from '@nocai/contract';
+import { correctedFields, type FeedbackVerdict, type Ticket } from '@nocai/contract';
 import { PROBLEM_MODEL_PREFIX } from '../problems/manifest';
 import { classificationBySegment, regressionBySegment, type EvaluationRow, type SegmentedEvaluation } from './fairness';
 
@@ -164,12 +164,8 @@ export function productionAccuracy(
     if (refs.length === 0) continue;
     const segments = segmentsOf(ticket);
     const predicted = ticket.predicted;
-    const corrected =
-      predicted !== undefined &&
-      inWindow(ticket.updatedAtMs) &&
-      (ticket.eventClass !== predicted.eventClass ||
-        ticket.department !== predicted.department ||
-        ticket.priority !== predicted.priority);
+    // A person set its routing (even where the models have come to agree with them since).
+    const corrected = correctedFields(ticket).length > 0 && inWindow(ticket.updatedAtMs);
     const routingJudged = verdict !== 'invalid' && (verdict === 'valid' || verdict === 'avoided' || corrected);
     const resolved =
       inWindow(ticket.resolvedAtMs) &&

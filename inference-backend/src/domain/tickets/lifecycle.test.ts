@@ -244,6 +244,37 @@ describe('ticket lifecycle', () => {
     expect(asked.at(-1)).toMatchObject({ eventClass: 'power', department: 'field_technicians', priority: 'P3' });
   });
 
+  it("When the engine comes to agree with a correction and later disagrees again, then the person's correction stays", () => {
+    const opened = applyTicketAction(undefined, action('open'), deps);
+    const corrected = applyWorkflowChange(opened, { department: 'facilities' }, person());
+    expect(corrected).toMatchObject({ department: 'facilities', corrected: ['department'] });
+
+    // The models now say facilities too, then field technicians again (and a new priority).
+    const agreed = applyTicketAction(corrected, action('update', { ...incident, department: 'facilities' }), deps);
+    const disagreed = applyTicketAction(agreed, action('update', { ...incident, priority: 'P2' }), deps);
+
+    expect(agreed).toMatchObject({
+      department: 'facilities',
+      corrected: ['department'],
+      predicted: { department: 'facilities' },
+    });
+    expect(disagreed).toMatchObject({
+      department: 'facilities',
+      // Not corrected by anyone: it follows the engine.
+      priority: 'P2',
+      corrected: ['department'],
+      predicted: { department: 'field_technicians', priority: 'P2' },
+    });
+  });
+
+  it('When nothing was corrected, then an engine update carries neither predicted nor corrected', () => {
+    const opened = applyTicketAction(undefined, action('open'), deps);
+    const updated = applyTicketAction(opened, action('update', { ...incident, priority: 'P2' }), deps);
+    expect(updated.priority).toBe('P2');
+    expect(updated.predicted).toBeUndefined();
+    expect(updated.corrected).toBeUndefined();
+  });
+
   it('When the engine resolves a ticket a person already closed, then it stays closed', () => {
     const opened = applyTicketAction(undefined, action('open'), deps);
     const closed = applyFeedback(opened, { verdict: 'invalid' }, person());

@@ -22,7 +22,7 @@ export const canTransition = canMove;
  */
 export function applyTicketAction(existing: Ticket | undefined, action: TicketAction, deps: TicketBuildDeps): Ticket {
   // Routing a person corrected stays theirs, and the time to resolve is estimated for it.
-  const { predicted, ...routing } = keptRouting(existing, action.incident);
+  const { predicted, corrected, ...routing } = keptRouting(existing, action.incident);
   const built = ticketFromIncident(action.incident, deps, routing);
   const actor = { by: ENGINE_ACTOR, atMs: deps.nowMs };
   if (existing === undefined) {
@@ -34,6 +34,7 @@ export function applyTicketAction(existing: Ticket | undefined, action: TicketAc
   const refreshed: Ticket = {
     ...built,
     ...(predicted ? { predicted } : {}),
+    ...(corrected ? { corrected } : {}),
     status: existing.status,
     needsReview: existing.needsReview,
     resolvedAtMs: existing.resolvedAtMs,

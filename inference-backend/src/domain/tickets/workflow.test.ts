@@ -101,14 +101,49 @@ describe('workflow: assignment, corrections and comments', () => {
       department: 'facilities',
       priority: 'P1',
       predicted: { eventClass: 'power', department: 'field_technicians', priority: 'P2' },
+      corrected: ['department', 'priority'],
       change: { kind: 'corrected', summary: 'department field_technicians → facilities; priority P2 → P1' },
     });
     // A second correction keeps what the models said, not the first correction.
     const again = applyWorkflowChange(corrected, { department: 'maintenance' }, bob);
     expect(again.predicted?.department).toBe('field_technicians');
+    expect(again.corrected).toEqual(['department', 'priority']);
+    // The priority set back to the models' answer: only the department is still corrected.
+    const half = applyWorkflowChange(again, { priority: 'P2' }, bob);
+    expect(half).toMatchObject({ priority: 'P2', corrected: ['department'], predicted: { priority: 'P2' } });
     // Corrected back to the models' answer: nothing is corrected any more.
-    const undone = applyWorkflowChange(again, { department: 'field_technicians', priority: 'P2' }, bob);
+    const undone = applyWorkflowChange(half, { department: 'field_technicians' }, bob);
     expect(undone.predicted).toBeUndefined();
+    expect(undone.corrected).toBeUndefined();
+  });
+
+  it('When the models came to agree with a correction, then the field stays corrected and changing another field keeps it so', () => {
+    // Corrected to facilities, then the models' latest answer said facilities too.
+    const agreed = ticket({
+      department: 'facilities',
+      predicted: { eventClass: 'power', department: 'facilities', priority: 'P2' },
+      corrected: ['department'],
+    });
+
+    const changed = applyWorkflowChange(agreed, { priority: 'P1' }, alice);
+
+    expect(changed).toMatchObject({
+      department: 'facilities',
+      priority: 'P1',
+      corrected: ['department', 'priority'],
+      predicted: { department: 'facilities', priority: 'P2' },
+    });
+  });
+
+  it('When a ticket stored before corrections were listed is changed, then its corrections are read from where it differs from the models', () => {
+    const stored = ticket({
+      department: 'facilities',
+      predicted: { eventClass: 'power', department: 'field_technicians', priority: 'P2' },
+    });
+
+    const changed = applyWorkflowChange(stored, { eventClass: 'environment' }, alice);
+
+    expect(changed).toMatchObject({ corrected: ['eventClass', 'department'], department: 'facilities' });
   });
 
   it('When a change would change nothing, then the same ticket comes back (nothing to write)', () => {

@@ -1,7 +1,9 @@
 import {
   COMMENTS_KEPT,
+  ROUTING_FIELDS,
   STATUS_MOVES,
   canMove,
+  correctedFields,
   isDoneStatus,
   type FeedbackRequest,
   type Ticket,
@@ -21,8 +23,6 @@ export interface Actor {
 /** What the backend signs its own changes with. */
 export const ENGINE_ACTOR = 'nocai';
 export const GRAFANA_ACTOR = 'grafana';
-
-const ROUTING_FIELDS = ['eventClass', 'department', 'priority'] as const;
 
 /** A workflow change without the version it was made against (checked by `checkVersion`). */
 export type WorkflowChange = Omit<TicketUpdateRequest, 'version'>;
@@ -92,8 +92,9 @@ function withComment(ticket: Ticket, text: string, actor: Actor): Ticket['commen
 /**
  * A person's workflow change: a status move (only those `STATUS_MOVES` allows), an assignee, a
  * correction of class, department or priority (the models' routing is kept in `predicted`: it is a
- * label for the next training), and an optional comment saying why. Returns the ticket itself when
- * nothing would change. Throws `TicketError` on a closed ticket or a move that is not allowed.
+ * label for the next training; the fields set are listed in `corrected`), and an optional comment
+ * saying why. Returns the ticket itself when nothing would change. Throws `TicketError` on a closed
+ * ticket or a move that is not allowed.
  */
 export function applyWorkflowChange(ticket: Ticket, change: WorkflowChange, actor: Actor): Ticket {
   refuseClosed(ticket, 'workflow changes');
@@ -110,18 +111,20 @@ export function applyWorkflowChange(ticket: Ticket, change: WorkflowChange, acto
     kind = 'status';
   }
 
-  const corrected = ROUTING_FIELDS.filter((field) => change[field] !== undefined && change[field] !== ticket[field]);
-  if (corrected.length > 0) {
-    const predicted: TicketRouting = ticket.predicted ?? {
-      eventClass: ticket.eventClass,
-      department: ticket.department,
-      priority: ticket.priority,
-    };
-    const routing = { ...pickRouting(ticket), ...pickRouting(change) };
+  const changed = ROUTING_FIELDS.filter((field) => change[field] !== undefined && change[field] !== ticket[field]);
+  if (changed.length > 0) {
+    const predicted = ticket.predicted ?? routingOf(ticket);
+    const routing = { ...routingOf(ticket), ...pickRouting(change) };
     Object.assign(patch, routing);
-    // Corrected back to what the models said: nothing is corrected any more.
-    patch.predicted = ROUTING_FIELDS.every((field) => routing[field] === predicted[field]) ? undefined : predicted;
-    for (const field of corrected) said.push(`${field} ${ticket[field]} → ${routing[field]}`);
+    // A field set is the person's, unless set back to what the models said; the others stay as they were.
+    const before = correctedFields(ticket);
+    const corrected = ROUTING_FIELDS.filter((field) =>
+      changed.includes(field) ? routing[field] !== predicted[field] : before.includes(field)
+    );
+    // Nothing corrected any more: no models' routing to keep as a label either.
+    patch.corrected = corrected.length > 0 ? corrected : undefined;
+    patch.predicted = corrected.length > 0 ? predicted : undefined;
+    for (const field of changed) said.push(`${field} ${ticket[field]} → ${routing[field]}`);
     kind ??= 'corrected';
   }
 
@@ -138,21 +141,22 @@ export function applyWorkflowChange(ticket: Ticket, change: WorkflowChange, acto
 
 /**
  * The routing of a ticket rebuilt from the models' latest answer (`models`) over its stored state
- * (`existing`, undefined for a new ticket): routing a person corrected stays theirs, the rest follows
- * the models, and the models' answer becomes the `predicted` routing the correction is a label
- * against. Nothing corrected: the models' routing, without `predicted`. Computed before the ticket
- * is built, so that what is estimated from the routing (the time to resolve) is for this one.
+ * (`existing`, undefined for a new ticket): routing a person corrected stays theirs (and stays
+ * `corrected`, even when the models come to agree with it: their next answer may not), the rest
+ * follows the models, and the models' answer becomes the `predicted` routing the correction is a
+ * label against. Nothing corrected: the models' routing, without `predicted` or `corrected`.
+ * Computed before the ticket is built, so that what is estimated from the routing (the time to
+ * resolve) is for this one.
  */
 export function keptRouting(
   existing: Ticket | undefined,
   models: TicketRouting
-): TicketRouting & Pick<Ticket, 'predicted'> {
+): TicketRouting & Pick<Ticket, 'predicted' | 'corrected'> {
   const routing = routingOf(models);
-  if (existing?.predicted === undefined) return routing;
-  for (const field of ROUTING_FIELDS) {
-    if (existing[field] !== existing.predicted[field]) Object.assign(routing, { [field]: existing[field] });
-  }
-  return { ...routing, predicted: routingOf(models) };
+  const corrected = existing === undefined ? [] : correctedFields(existing);
+  if (existing === undefined || corrected.length === 0) return routing;
+  for (const field of corrected) Object.assign(routing, { [field]: existing[field] });
+  return { ...routing, predicted: routingOf(models), corrected };
 }
 
 /** The class, department and priority of a ticket (or of any routing), alone. */
