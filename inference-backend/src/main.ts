@@ -101,6 +101,23 @@ export class StartupError extends Error {
   }
 }
 
+/**
+ * What the service does when the MTTR model fails on a corrected ticket (the correction is saved with
+ * the ticket's previous estimate): a warning saying why, and one more on /metrics.
+ */
+export function mttrFailureReporter(
+  logger: Logger,
+  metrics: Metrics
+): (failure: { ticketId: string; reason: string }) => void {
+  return ({ ticketId, reason }) => {
+    metrics.mttrFailures.inc();
+    logger.warn(
+      { ticket: ticketId, err: reason },
+      'the MTTR model failed on a corrected ticket: the correction is saved with its previous time to resolve'
+    );
+  };
+}
+
 /** The composition root: builds every dependency from the config, starts the pipeline and the HTTP API. */
 export async function startService(
   config: Config,
@@ -622,6 +639,7 @@ export async function startService(
     inventory: estate,
     clock,
     options: { reviewThreshold: config.reviewThreshold },
+    onMttrFailure: mttrFailureReporter(logger, metrics),
     ...(shard.isSharded ? { refresh: refreshTickets } : {}),
   });
   // Per-client API tokens (nocai tokens, /api/tokens), read by the authentication at each request.

@@ -16,12 +16,15 @@ class RoutingMttr implements MttrPredictor {
   readonly asked: MttrInput[] = [];
   /** Called while an estimate is being made, before it is answered (a concurrent change). */
   whileEstimating?: () => Promise<void>;
+  /** Set: the model fails with it (a broken runtime), as onnxruntime may. */
+  failure?: Error;
 
   async predict(input: MttrInput): Promise<MttrPrediction> {
     this.asked.push(input);
     const hook = this.whileEstimating;
     this.whileEstimating = undefined;
     await hook?.();
+    if (this.failure) throw this.failure;
     return estimateFor(input);
   }
 }
@@ -60,6 +63,7 @@ function setup(confidence = 0.9) {
   const tickets = new TicketsRepository(client, 'test', new MemorySink(), clock);
   const mttr = new RoutingMttr();
   const answer: Pick<TicketRouting, 'department'> = { department: 'network_ops' };
+  const mttrFailures: Array<{ ticketId: string; reason: string }> = [];
   const service = new TicketService({
     tickets,
     events: { related: async () => [] },
@@ -68,8 +72,9 @@ function setup(confidence = 0.9) {
     similar: () => undefined,
     clock,
     options: { reviewThreshold: 0.5 },
+    onMttrFailure: (failure) => mttrFailures.push(failure),
   });
-  return { service, tickets, mttr, clock, answer };
+  return { service, tickets, mttr, clock, answer, mttrFailures };
 }
 
 const alert = (over: Partial<GrafanaWebhook['alerts'][number]> = {}): GrafanaWebhook['alerts'][number] => ({
@@ -156,6 +161,41 @@ describe('TicketService: a correction re-estimates the time to resolve', () => {
       /is at version 2, not 1/
     );
     expect(await service.get(ticket.id)).toMatchObject({ priority: 'P4', mttrP50Seconds: ticket.mttrP50Seconds });
+  });
+});
+
+describe('TicketService: a correction when the MTTR model fails', () => {
+  it('When the MTTR model throws while a correction is estimated, then the correction is saved with the previous estimate and the failure is reported', async () => {
+    const { service, mttr, mttrFailures } = setup();
+    const ticket = await opened(service);
+    mttr.failure = new Error('onnxruntime: session is closed');
+
+    const corrected = await service.update(
+      ticket.id,
+      { priority: 'P1', comment: 'hospital core' },
+      ticket.version,
+      'alice'
+    );
+
+    expect(corrected).toMatchObject({
+      priority: 'P1',
+      corrected: ['priority'],
+      predicted: { priority: 'P4' },
+      version: (ticket.version ?? 0) + 1,
+      comments: [{ text: 'hospital core', by: 'alice' }],
+      // The estimate made before the correction, by the model it names.
+      mttrP50Seconds: ticket.mttrP50Seconds,
+      mttrP90Seconds: ticket.mttrP90Seconds,
+      mttrFactors: ticket.mttrFactors,
+      modelVersion: ticket.modelVersion,
+    });
+    expect(await service.get(ticket.id)).toEqual(corrected);
+    expect(mttrFailures).toEqual([{ ticketId: ticket.id, reason: 'onnxruntime: session is closed' }]);
+
+    // The model works again: the next correction is estimated as usual.
+    mttr.failure = undefined;
+    const again = await service.update(ticket.id, { priority: 'P2' }, corrected.version, 'alice');
+    expect(again.mttrP50Seconds).toBe(estimateFor({ ...inputOf(ticket), priority: 'P2' }).p50Seconds);
   });
 });
 

@@ -85,6 +85,11 @@ export class TicketService {
        * resolution of an alert whose firing another replica took in moments ago finds its ticket.
        */
       refresh?: () => Promise<unknown>;
+      /**
+       * The MTTR model failed to estimate a corrected ticket again: the correction is saved with the
+       * ticket's previous estimate, and this says why (the service logs and counts it).
+       */
+      onMttrFailure?: (failure: { ticketId: string; reason: string }) => void;
     }
   ) {}
 
@@ -136,7 +141,8 @@ export class TicketService {
    * A person's workflow change (status, assignee, correction, with an optional comment), made
    * against the version they read: another version is a conflict, none at all is refused. A
    * correction of class, department or priority estimates the time to resolve again for the
-   * corrected routing: those are inputs of the MTTR model.
+   * corrected routing: those are inputs of the MTTR model. A model that fails to estimate does not
+   * lose the correction: it is saved with the previous estimate (`onMttrFailure` says why).
    */
   async update(
     id: string,
@@ -166,7 +172,10 @@ export class TicketService {
         checkVersion(ticket, expected === '*' ? undefined : expected);
         if (isSameRouting(next, ticket)) return next;
         const input = mttrInputOf(next);
-        if (estimated && mttrKey(estimated.input) === mttrKey(input)) return withMttrEstimate(next, estimated.estimate);
+        if (estimated && mttrKey(estimated.input) === mttrKey(input)) {
+          // No estimate (the model failed): the correction is the person's and is kept, with the previous estimate.
+          return estimated.estimate ? withMttrEstimate(next, estimated.estimate) : next;
+        }
         // The ticket changed since it was read (its routing, its opening): nothing is written yet.
         unestimated.next = next;
         return ticket;
@@ -183,15 +192,18 @@ export class TicketService {
         );
       }
       const input = mttrInputOf(unestimated.next);
-      estimated = { input, estimate: await this.deps.mttr.predict(input) };
+      estimated = { input, estimate: await this.estimateCorrected(id, input) };
     }
   }
 
-  /** The MTTR estimate for the routing `change` makes of `ticket`; none when it corrects nothing. */
+  /**
+   * The MTTR estimate for the routing `change` makes of `ticket`; none when it corrects nothing. An
+   * estimate the model failed to make is undefined for `input`: the ticket keeps its previous one.
+   */
   private async correctionEstimate(
     ticket: Ticket | undefined,
     change: WorkflowChange
-  ): Promise<{ input: MttrInput; estimate: MttrPrediction } | undefined> {
+  ): Promise<{ input: MttrInput; estimate: MttrPrediction | undefined } | undefined> {
     if (!ticket) return undefined;
     const routing = {
       eventClass: change.eventClass ?? ticket.eventClass,
@@ -200,7 +212,17 @@ export class TicketService {
     };
     if (isSameRouting(routing, ticket)) return undefined;
     const input = mttrInputOf({ ...ticket, ...routing });
-    return { input, estimate: await this.deps.mttr.predict(input) };
+    return { input, estimate: await this.estimateCorrected(ticket.id, input) };
+  }
+
+  /** The MTTR model's estimate for a corrected ticket, or undefined (reported) when the model fails. */
+  private async estimateCorrected(ticketId: string, input: MttrInput): Promise<MttrPrediction | undefined> {
+    try {
+      return await this.deps.mttr.predict(input);
+    } catch (error) {
+      this.deps.onMttrFailure?.({ ticketId, reason: error instanceof Error ? error.message : String(error) });
+      return undefined;
+    }
   }
 
   async comment(id: string, text: string, user: string, from = DEFAULT_FROM, role = PERSON_ROLE): Promise<Ticket> {

@@ -1,0 +1,132 @@
+import { once } from 'node:events';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Ticket } from '@nocai/contract';
+import { createApp } from '../../inference-backend/src/adapters/http/app';
+import { EventsRepository } from '../../inference-backend/src/adapters/influx/eventsRepository';
+import { SeriesRepository } from '../../inference-backend/src/adapters/influx/seriesRepository';
+import { TicketsRepository } from '../../inference-backend/src/adapters/influx/ticketsRepository';
+import { DirectWriter } from '../../inference-backend/src/adapters/influx/writer';
+import { createLogger } from '../../inference-backend/src/adapters/logger';
+import { Metrics } from '../../inference-backend/src/adapters/metrics/metrics';
+import { systemClock } from '../../inference-backend/src/domain/series';
+import { mttrFailureReporter } from '../../inference-backend/src/main';
+import { MedianMttrBaseline, RuleTextRouter } from '../../inference-backend/src/services/baselineModels';
+import type { MttrInput, MttrPrediction, MttrPredictor } from '../../inference-backend/src/services/ports';
+import { TicketService } from '../../inference-backend/src/services/ticketService';
+import { freshDatabase } from '../support/influx';
+
+const TOKEN = 'mttr-failure-test-token';
+
+/** The median baseline, until the test breaks it (an MTTR runtime that fails, as onnxruntime may). */
+class BreakableMttr implements MttrPredictor {
+  private readonly baseline = new MedianMttrBaseline([]);
+  broken?: Error;
+
+  predict(input: MttrInput): Promise<MttrPrediction> {
+    return this.broken ? Promise.reject(this.broken) : this.baseline.predict(input);
+  }
+}
+
+/**
+ * A person's correction through the real API and a real influxd while the MTTR model fails: the
+ * correction is what matters to them, the estimate can wait.
+ */
+describe('a correction when the MTTR model fails, against a real influxd', () => {
+  let influx: Awaited<ReturnType<typeof freshDatabase>>;
+  let server: Server;
+  let url: string;
+  const mttr = new BreakableMttr();
+  const logged: string[] = [];
+
+  beforeAll(async () => {
+    influx = await freshDatabase('mttrfail');
+    const writer = new DirectWriter(influx.client, { database: influx.database });
+    const logger = createLogger('warn', 'nocai', { destination: { write: (line: string) => logged.push(line) } });
+    const metrics = new Metrics({ processMetrics: false });
+    const tickets = new TicketService({
+      tickets: new TicketsRepository(influx.client, influx.database, writer, systemClock),
+      events: new EventsRepository(influx.client, influx.database),
+      router: new RuleTextRouter(),
+      mttr,
+      similar: () => undefined,
+      clock: systemClock,
+      options: { reviewThreshold: 0 },
+      onMttrFailure: mttrFailureReporter(logger, metrics),
+    });
+    const app = createApp({
+      logger,
+      metrics,
+      clock: systemClock,
+      events: new EventsRepository(influx.client, influx.database),
+      series: new SeriesRepository(influx.client, influx.database),
+      tickets,
+      checkInflux: () => influx.client.ping(),
+      auth: { apiToken: TOKEN, allowAnonymous: false },
+    });
+    server = app.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+
+  afterAll(async () => {
+    await new Promise((resolve) => server?.close(resolve));
+  });
+
+  const call = (path: string, init: RequestInit = {}) => {
+    const headers = new Headers(init.headers);
+    headers.set('Authorization', `Bearer ${TOKEN}`);
+    if (init.body) headers.set('Content-Type', 'application/json');
+    return fetch(`${url}${path}`, { ...init, headers });
+  };
+
+  it('When the MTTR model throws while a correction is estimated, then PATCH succeeds, the correction is stored with the previous estimate, and the failure is logged and counted', async () => {
+    const opened = await call('/api/complaints', {
+      method: 'POST',
+      body: JSON.stringify({ text: 'The label printer in the pharmacy prints blank pages since this morning' }),
+    });
+    expect(opened.status).toBe(201);
+    const { ticket } = (await opened.json()) as { ticket: Ticket };
+    expect(ticket.priority).not.toBe('P1');
+    mttr.broken = new Error('onnxruntime: session is closed');
+
+    const patched = await call(`/api/tickets/${ticket.id}`, {
+      method: 'PATCH',
+      body: JSON.stringify({ priority: 'P1', comment: 'the pharmacy cannot label doses' }),
+      headers: { 'If-Match': `"${ticket.version ?? 0}"`, 'X-Grafana-User': 'alice' },
+    });
+
+    expect(patched.status).toBe(200);
+    const corrected = ((await patched.json()) as { ticket: Ticket }).ticket;
+    expect(corrected).toMatchObject({
+      priority: 'P1',
+      corrected: ['priority'],
+      predicted: { priority: ticket.priority },
+      comments: [{ text: 'the pharmacy cannot label doses', by: 'alice' }],
+      mttrP50Seconds: ticket.mttrP50Seconds,
+      mttrP90Seconds: ticket.mttrP90Seconds,
+      modelVersion: ticket.modelVersion,
+    });
+    const read = ((await (await call(`/api/tickets/${ticket.id}`)).json()) as { ticket: Ticket }).ticket;
+    expect(read).toEqual(corrected);
+    const stored =
+      (
+        await influx.client.query(
+          influx.database,
+          `SELECT "priority", "change", "changed_by" FROM aiops_tickets WHERE ticket_id = '${ticket.id}' ORDER BY time DESC LIMIT 1`
+        )
+      )[0]?.rows ?? [];
+    expect(stored).toMatchObject([{ priority: 'P1', change: 'corrected', changed_by: 'alice' }]);
+
+    const metrics = await (await call('/metrics')).text();
+    expect(metrics).toMatch(/^nocai_mttr_estimate_failures_total 1$/m);
+    const warnings = logged.map((line) => JSON.parse(line) as { ticket?: string; err?: string; msg: string });
+    expect(warnings).toContainEqual(
+      expect.objectContaining({
+        ticket: ticket.id,
+        err: 'onnxruntime: session is closed',
+        msg: expect.stringContaining('the correction is saved with its previous time to resolve'),
+      })
+    );
+  });
+});
