@@ -89,6 +89,21 @@ describe('ticketsToFrame', () => {
     expect(JSON.parse(value('mttr_factors'))).toEqual(mttrFactors);
   });
 
+  it('When a person corrected the routing, then the models answer and the corrected fields are JSON text', () => {
+    const corrected: Ticket = {
+      ...TICKET,
+      department: 'facilities',
+      predicted: { eventClass: 'power', department: 'facilities', priority: 'P1' },
+      corrected: ['department'],
+    };
+    const value = (ticket: Ticket, name: string) =>
+      ticketsToFrame([ticket], 'A', 'nocai').fields.find((field) => field.name === name)?.values[0];
+
+    expect(JSON.parse(value(corrected, 'predicted'))).toEqual(corrected.predicted);
+    expect(JSON.parse(value(corrected, 'corrected'))).toEqual(['department']);
+    expect(value(TICKET, 'corrected')).toBeNull();
+  });
+
   it('When a ticket has no feedback, root cause or resolution yet, then those cells are empty rather than invented', () => {
     const frame = ticketsToFrame([{ ...TICKET, rootCause: undefined }], 'A', 'nocai');
     const value = (name: string) => frame.fields.find((field) => field.name === name)?.values[0];

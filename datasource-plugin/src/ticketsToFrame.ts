@@ -74,6 +74,12 @@ const COLUMNS: readonly Column[] = [
     type: FieldType.string,
     value: (ticket) => (ticket.predicted ? JSON.stringify(ticket.predicted) : null),
   },
+  // The routing fields a person set (JSON array text): the panel names them even where the models now agree.
+  {
+    name: NAMES.corrected,
+    type: FieldType.string,
+    value: (ticket) => (ticket.corrected?.length ? JSON.stringify(ticket.corrected) : null),
+  },
   { name: NAMES.changedBy, type: FieldType.string, value: (ticket) => ticket.change?.by ?? null },
   { name: NAMES.changeSummary, type: FieldType.string, value: (ticket) => ticket.change?.summary ?? null },
   { name: NAMES.mttrNote, type: FieldType.string, value: (ticket) => ticket.mttrNote ?? null },

@@ -6,7 +6,7 @@ import { Button, InlineField, Input, useStyles2 } from '@grafana/ui';
 import { testIds } from '../testIds';
 import { mttrFactorLines, topFactors } from '../triage/factors';
 import { formatAge, formatDuration, formatTime, localizeInstants } from '../triage/format';
-import { type RowWithWorkflow, statusLabel, type WorkflowChange } from '../triage/workflow';
+import { correctionsOf, type RowWithWorkflow, statusLabel, type WorkflowChange } from '../triage/workflow';
 import { Age, type Clock } from './Age';
 import { WorkflowControls } from './WorkflowControls';
 
@@ -39,7 +39,7 @@ export function TicketDetails({ row, id, clock, actions }: Props) {
   // Tabular models (predicted problems, failures, MTTR) explain with values and exact contributions.
   const factors = topFactors(row.explanation, MAX_EXPLANATION_FEATURES);
   const mttrFactors = mttrFactorLines(row.mttrFactors ?? [], MAX_EXPLANATION_FEATURES);
-  const corrected = correctedFields(row);
+  const corrected = correctionsOf(row);
 
   return (
     <div id={id} className={styles.details} data-testid={testIds.panel.details}>
@@ -245,17 +245,6 @@ export function TicketDetails({ row, id, clock, actions }: Props) {
         </div>
       )}
     </div>
-  );
-}
-
-/** "department (was field_technicians)" for each routing field a person corrected. */
-function correctedFields(row: RowWithWorkflow): string[] {
-  const predicted = row.predicted;
-  if (!predicted) {
-    return [];
-  }
-  return (['eventClass', 'department', 'priority'] as const).flatMap((field) =>
-    predicted[field] !== undefined && predicted[field] !== row[field] ? [`${field} (was ${predicted[field]})`] : []
   );
 }
 

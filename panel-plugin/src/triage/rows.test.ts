@@ -198,6 +198,18 @@ describe('framesToRows', () => {
     expect(framesToRows([fromNocai, fromInflux]).map((r) => r.feedbackDatasourceUid)).toEqual(['nocai-uid', undefined]);
   });
 
+  it('When a ticket lists the routing fields a person corrected, then the row has them; an empty list or other names are none', () => {
+    const frame = createDataFrame({
+      refId: 'A',
+      fields: [
+        { name: 'ticket_id', type: FieldType.string, values: ['T-1', 'T-2', 'T-3'] },
+        { name: 'corrected', type: FieldType.string, values: ['["department"]', '[]', '["site","priority"]'] },
+      ],
+    });
+
+    expect(framesToRows([frame]).map((row) => row.corrected)).toEqual([['department'], undefined, ['priority']]);
+  });
+
   it('returns no rows for no frames', () => {
     expect(framesToRows([])).toEqual([]);
   });

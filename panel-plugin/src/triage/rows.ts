@@ -1,5 +1,5 @@
 import type { DataFrame, Field } from '@grafana/data';
-import type { Explanation, SimilarTicket, TicketComment, TicketRouting } from '@nocai/contract';
+import type { Explanation, RoutingField, SimilarTicket, TicketComment, TicketRouting } from '@nocai/contract';
 import { TICKET_SERIES } from '@nocai/contract/dist/series';
 
 /** One ticket or classified event as the triage table shows it. Absent columns stay undefined. */
@@ -46,6 +46,8 @@ export interface TriageRow {
   comments?: TicketComment[];
   /** What the models decided, when a person corrected the routing. */
   predicted?: Partial<TicketRouting>;
+  /** The routing fields a person corrected; absent when none is, or when the row predates the column. */
+  corrected?: RoutingField[];
   /** Who made the last change and what it was. */
   changedBy?: string;
   changeSummary?: string;
@@ -100,6 +102,7 @@ const COLUMN_NAMES = {
   assignee: [TICKET.assignee],
   comments: [TICKET.comments],
   predicted: [TICKET.predicted],
+  corrected: [TICKET.corrected],
   changedBy: [TICKET.changedBy],
   changeSummary: [TICKET.changeSummary],
   mttrNote: [TICKET.mttrNote],
@@ -153,6 +156,7 @@ function frameToRows(frame: DataFrame, frameIndex: number): TriageRow[] {
       assignee: toText(value('assignee')),
       comments: optionalList(parseJsonList(value('comments'), isComment)),
       predicted: parseJsonObject(value('predicted')),
+      corrected: optionalList(parseJsonList(value('corrected'), isRoutingField)),
       changedBy: toText(value('changedBy')),
       changeSummary: toText(value('changeSummary')),
       mttrNote: toText(value('mttrNote')),
@@ -287,6 +291,12 @@ function optionalList<T>(list: T[]): T[] | undefined {
   return list.length > 0 ? list : undefined;
 }
 
+const ROUTING_FIELDS: readonly RoutingField[] = ['eventClass', 'department', 'priority'];
+
+function isRoutingField(value: unknown): value is RoutingField {
+  return typeof value === 'string' && (ROUTING_FIELDS as readonly string[]).includes(value);
+}
+
 /** `predicted` is a JSON object stored as text (the models' routing), or empty when nothing was corrected. */
 function parseJsonObject(value: unknown): Partial<TicketRouting> | undefined {
   if (typeof value !== 'string' || value.trim() === '') {
@@ -298,7 +308,7 @@ function parseJsonObject(value: unknown): Partial<TicketRouting> | undefined {
       return undefined;
     }
     const routing: Partial<TicketRouting> = {};
-    for (const key of ['eventClass', 'department', 'priority'] as const) {
+    for (const key of ROUTING_FIELDS) {
       if (typeof parsed[key] === 'string') {
         Object.assign(routing, { [key]: parsed[key] });
       }

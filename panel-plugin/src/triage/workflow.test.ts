@@ -5,6 +5,7 @@ import type { TriageRow } from './rows';
 import {
   applyWorkflow,
   assigneeProblem,
+  correctionsOf,
   INITIAL_WORKFLOW_STATE,
   statusActions,
   workflowErrors,
@@ -129,5 +130,45 @@ describe('assigneeProblem', () => {
     expect(assigneeProblem('team:network_ops')).toBeUndefined();
     expect(assigneeProblem('alice')).toMatch(/^use user:<login>/);
     expect(assigneeProblem('')).toBe('type who takes it');
+  });
+});
+
+describe('corrections shown in the details', () => {
+  it('When a person corrected the department and the models now agree with them, then the details still name it as corrected', () => {
+    expect(
+      correctionsOf({
+        department: 'facilities',
+        priority: 'P1',
+        predicted: { eventClass: 'power', department: 'facilities', priority: 'P2' },
+        corrected: ['department', 'priority'],
+      })
+    ).toEqual(['department (the models now agree)', 'priority (was P2)']);
+  });
+
+  it('When a row was stored before corrected fields were listed, then the fields that differ from the models are named', () => {
+    expect(
+      correctionsOf({
+        department: 'facilities',
+        priority: 'P2',
+        predicted: { department: 'network_ops', priority: 'P2' },
+      })
+    ).toEqual(['department (was network_ops)']);
+    expect(correctionsOf({ department: 'facilities' })).toEqual([]);
+  });
+
+  it('When the backend saves a correction back to the models answer, then the row no longer shows anything corrected', () => {
+    const row: TriageRow = {
+      ...ROW,
+      department: 'facilities',
+      predicted: { department: 'network_ops' },
+      corrected: ['department'],
+    };
+    const state = reduce(
+      { type: 'submitted', ticketId: 'T-1', change: { department: 'network_ops' } },
+      { type: 'saved', ticketId: 'T-1', ticket: saved({ department: 'network_ops' }) }
+    );
+    const shown = show(state, row);
+    expect(shown).toMatchObject({ department: 'network_ops' });
+    expect(correctionsOf(shown)).toEqual([]);
   });
 });

@@ -1,4 +1,11 @@
-import type { SettableStatus, Ticket, TicketComment, TicketRouting, TicketUpdateRequest } from '@nocai/contract';
+import type {
+  RoutingField,
+  SettableStatus,
+  Ticket,
+  TicketComment,
+  TicketRouting,
+  TicketUpdateRequest,
+} from '@nocai/contract';
 import { ASSIGNEE_FORMAT, ASSIGNEE_PATTERN, isTicketStatus, STATUS_MOVES } from '@nocai/contract/dist/ticketWorkflow';
 
 import { isCurrent, newestVersion, type RowWithFeedback } from './feedback';
@@ -19,6 +26,7 @@ interface WorkflowOverlay {
   comments?: TicketComment[];
   /** `null`: nothing is corrected (any more). */
   predicted?: Partial<TicketRouting> | null;
+  corrected?: RoutingField[] | null;
   changedBy?: string;
   changeSummary?: string;
   version?: number;
@@ -92,6 +100,7 @@ function savedOverlay(ticket: Ticket): WorkflowOverlay {
     priority: ticket.priority,
     comments: ticket.comments ?? [],
     predicted: ticket.predicted ?? null,
+    corrected: ticket.corrected ?? null,
     changedBy: ticket.change?.by,
     changeSummary: ticket.change?.summary,
     version: ticket.version,
@@ -143,6 +152,9 @@ function withOverlay(row: RowWithFeedback, overlay: WorkflowOverlay): RowWithFee
   }
   if (overlay.predicted !== undefined) {
     shown.predicted = overlay.predicted ?? undefined;
+  }
+  if (overlay.corrected !== undefined) {
+    shown.corrected = overlay.corrected ?? undefined;
   }
   for (const field of ['status', 'needsReview', 'eventClass', 'department', 'priority'] as const) {
     if (overlay[field] !== undefined) {
@@ -206,4 +218,28 @@ export function assigneeProblem(text: string): string | undefined {
 /** Statuses shown in words. */
 export function statusLabel(status: string): string {
   return status.replace(/_/g, ' ');
+}
+
+/**
+ * "department (was field_technicians)" for each routing field a person corrected, the models' answer being
+ * `predicted`; "department (the models now agree)" once their latest answer is the person's, which the field
+ * stays whatever they answer next. Rows without `corrected` (states stored before it) name the fields that
+ * differ from `predicted`.
+ */
+export function correctionsOf(
+  row: Pick<TriageRow, 'eventClass' | 'department' | 'priority' | 'predicted' | 'corrected'>
+): string[] {
+  const predicted = row.predicted ?? {};
+  const fields =
+    row.corrected ??
+    (['eventClass', 'department', 'priority'] as const).filter(
+      (field) => predicted[field] !== undefined && predicted[field] !== row[field]
+    );
+  return fields.map((field) => {
+    const models = predicted[field];
+    if (models === undefined) {
+      return field;
+    }
+    return models === row[field] ? `${field} (the models now agree)` : `${field} (was ${models})`;
+  });
 }
