@@ -8,6 +8,7 @@ import { TicketsRepository } from './adapters/influx/ticketsRepository';
 import { resolvedTicketOf, SimilarTicketIndex } from './domain/recommendations/similarTickets';
 import { MedianMttrBaseline, RuleTextRouter, ruleLineClassifier } from './services/baselineModels';
 import { LiveModels } from './services/onnxModels';
+import type { ModelFailure } from './services/modelFallback';
 import { TicketService } from './services/ticketService';
 import { createApp } from './adapters/http/app';
 import { peerUrlOf } from './adapters/http/shardForwarding';
@@ -102,6 +103,22 @@ export class StartupError extends Error {
 }
 
 /**
+ * What the service does when a champion fails on a request and its fallback answers (the median
+ * time to resolve, the routing rules): a warning saying why, and one more on /metrics.
+ */
+export function modelFailureReporter(logger: Logger, metrics: Metrics): (failure: ModelFailure) => void {
+  return ({ model, reason }) => {
+    metrics.modelFailures.inc({ model });
+    logger.warn(
+      { model, err: reason },
+      model === 'mttr'
+        ? 'the MTTR model failed: the median of past tickets estimates the time to resolve'
+        : 'the routing models failed: the rules route the ticket'
+    );
+  };
+}
+
+/**
  * What the service does when the MTTR model fails on a corrected ticket (the correction is saved with
  * the ticket's previous estimate): a warning saying why, and one more on /metrics.
  */
@@ -110,7 +127,7 @@ export function mttrFailureReporter(
   metrics: Metrics
 ): (failure: { ticketId: string; reason: string }) => void {
   return ({ ticketId, reason }) => {
-    metrics.mttrFailures.inc();
+    metrics.modelFailures.inc({ model: 'mttr' });
     logger.warn(
       { ticket: ticketId, err: reason },
       'the MTTR model failed on a corrected ticket: the correction is saved with its previous time to resolve'
@@ -242,7 +259,8 @@ export async function startService(
   const models = new LiveModels(
     config.modelsDir,
     { lines: ruleLineClassifier, router: new RuleTextRouter(), mttr: new MedianMttrBaseline(history) },
-    logger
+    logger,
+    modelFailureReporter(logger, metrics)
   );
   await models.reload();
   const mttr = models.mttr;

@@ -10,9 +10,14 @@ import { DirectWriter } from '../../inference-backend/src/adapters/influx/writer
 import { createLogger } from '../../inference-backend/src/adapters/logger';
 import { Metrics } from '../../inference-backend/src/adapters/metrics/metrics';
 import { systemClock } from '../../inference-backend/src/domain/series';
-import { mttrFailureReporter } from '../../inference-backend/src/main';
+import { modelFailureReporter, mttrFailureReporter } from '../../inference-backend/src/main';
+import {
+  MTTR_FALLBACK_NOTE,
+  mttrFallingBack,
+  routerFallingBack,
+} from '../../inference-backend/src/services/modelFallback';
 import { MedianMttrBaseline, RuleTextRouter } from '../../inference-backend/src/services/baselineModels';
-import type { MttrInput, MttrPrediction, MttrPredictor } from '../../inference-backend/src/services/ports';
+import type { MttrInput, MttrPrediction, MttrPredictor, TextRouter } from '../../inference-backend/src/services/ports';
 import { TicketService } from '../../inference-backend/src/services/ticketService';
 import { freshDatabase } from '../support/influx';
 
@@ -119,7 +124,7 @@ describe('a correction when the MTTR model fails, against a real influxd', () =>
     expect(stored).toMatchObject([{ priority: 'P1', change: 'corrected', changed_by: 'alice' }]);
 
     const metrics = await (await call('/metrics')).text();
-    expect(metrics).toMatch(/^nocai_mttr_estimate_failures_total 1$/m);
+    expect(metrics).toMatch(/^nocai_model_failures_total\{model="mttr"\} 1$/m);
     const warnings = logged.map((line) => JSON.parse(line) as { ticket?: string; err?: string; msg: string });
     expect(warnings).toContainEqual(
       expect.objectContaining({
@@ -128,5 +133,106 @@ describe('a correction when the MTTR model fails, against a real influxd', () =>
         msg: expect.stringContaining('the correction is saved with its previous time to resolve'),
       })
     );
+  });
+});
+
+/**
+ * The service as main.ts composes it: champions that throw are answered by their fallbacks (the
+ * routing rules, the median time to resolve), each failure reported. A person's complaint and
+ * Grafana's alerts must become tickets whatever the models do.
+ */
+describe('complaints and alerts when the serving models fail, against a real influxd', () => {
+  let influx: Awaited<ReturnType<typeof freshDatabase>>;
+  let server: Server;
+  let url: string;
+  const logged: string[] = [];
+  const failing = new Error('onnxruntime: input tensor has the wrong shape');
+  const brokenRouter: TextRouter = { route: () => Promise.reject(failing) };
+  const brokenMttr: MttrPredictor = { predict: () => Promise.reject(failing) };
+
+  beforeAll(async () => {
+    influx = await freshDatabase('modelfail');
+    const writer = new DirectWriter(influx.client, { database: influx.database });
+    const logger = createLogger('warn', 'nocai', { destination: { write: (line: string) => logged.push(line) } });
+    const metrics = new Metrics({ processMetrics: false });
+    const reporter = modelFailureReporter(logger, metrics);
+    const tickets = new TicketService({
+      tickets: new TicketsRepository(influx.client, influx.database, writer, systemClock),
+      events: new EventsRepository(influx.client, influx.database),
+      router: routerFallingBack(brokenRouter, new RuleTextRouter(), reporter),
+      mttr: mttrFallingBack(brokenMttr, new MedianMttrBaseline([]), reporter),
+      similar: () => undefined,
+      clock: systemClock,
+      options: { reviewThreshold: 0 },
+    });
+    const app = createApp({
+      logger,
+      metrics,
+      clock: systemClock,
+      events: new EventsRepository(influx.client, influx.database),
+      series: new SeriesRepository(influx.client, influx.database),
+      tickets,
+      checkInflux: () => influx.client.ping(),
+      auth: { apiToken: TOKEN, allowAnonymous: false },
+    });
+    server = app.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+
+  afterAll(async () => {
+    await new Promise((resolve) => server?.close(resolve));
+  });
+
+  const call = (path: string, init: RequestInit = {}) => {
+    const headers = new Headers(init.headers);
+    headers.set('Authorization', `Bearer ${TOKEN}`);
+    if (init.body) headers.set('Content-Type', 'application/json');
+    return fetch(`${url}${path}`, { ...init, headers });
+  };
+
+  it('When the routing and time-to-resolve models throw, then a complaint and a Grafana alert still become stored tickets, routed by the rules with the median estimate noted, and each failure is logged and counted', async () => {
+    const text = 'The core switch in the server room is down, no network on floor 2';
+    const complaint = await call('/api/complaints', { method: 'POST', body: JSON.stringify({ text }) });
+    expect(complaint.status).toBe(201);
+    const { ticket } = (await complaint.json()) as { ticket: Ticket };
+    const rules = await new RuleTextRouter().route({ text });
+    expect(ticket).toMatchObject({
+      eventClass: rules.eventClass,
+      department: rules.department,
+      priority: rules.priority,
+      mttrNote: MTTR_FALLBACK_NOTE,
+    });
+    expect(ticket.modelVersion).toContain(rules.modelVersion);
+    expect(ticket.mttrP90Seconds).toBeGreaterThan(ticket.mttrP50Seconds);
+
+    const alert = await call('/api/alerts/grafana', {
+      method: 'POST',
+      body: JSON.stringify({
+        receiver: 'nocai',
+        status: 'firing',
+        alerts: [
+          {
+            status: 'firing',
+            labels: { alertname: 'UPS on battery', host: 'plant-ups-01' },
+            annotations: { summary: 'UPS plant-ups-01 is running on battery' },
+            startsAt: new Date().toISOString(),
+            fingerprint: 'ups-on-battery-1',
+          },
+        ],
+      }),
+    });
+    expect(alert.status).toBe(202);
+    const { tickets: opened } = (await alert.json()) as { tickets: Ticket[] };
+    expect(opened).toHaveLength(1);
+    expect(opened[0]).toMatchObject({ mttrNote: MTTR_FALLBACK_NOTE });
+
+    const stored = (await (await call('/api/tickets?from=0')).json()) as { tickets: Ticket[] };
+    expect(stored.tickets.map((t) => t.id).sort()).toEqual([ticket.id, opened[0].id].sort());
+    const metrics = await (await call('/metrics')).text();
+    expect(metrics).toMatch(/^nocai_model_failures_total\{model="router"\} 2$/m);
+    expect(metrics).toMatch(/^nocai_model_failures_total\{model="mttr"\} 2$/m);
+    const warnings = logged.map((line) => JSON.parse(line) as { model?: string; err?: string });
+    expect(warnings).toContainEqual(expect.objectContaining({ model: 'router', err: failing.message }));
   });
 });

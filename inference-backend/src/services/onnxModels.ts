@@ -15,6 +15,7 @@ import { ImportedModel } from '../adapters/onnx/importedModel';
 import type { StoredModel } from '../adapters/registry/modelRegistry';
 import type { RegistryManifest } from '../domain/mlops/manifest';
 import type { MttrTicketInput } from '../domain/mlops/mttrFeatures';
+import { mttrFallingBack, routerFallingBack, type ModelFailure } from './modelFallback';
 
 /** What the text router needs of a routing classifier: ours (OnnxClassifier) or an imported one. */
 export interface RoutingClassifier {
@@ -70,7 +71,10 @@ export class ImportedTextClassifier implements RoutingClassifier {
  * whose signature fits the slot of `name` (the department slot today); otherwise an error that
  * says why it cannot serve there.
  */
-export async function routingClassifierOf(name: string, stored: StoredModel<RegistryManifest>): Promise<RoutingClassifier> {
+export async function routingClassifierOf(
+  name: string,
+  stored: StoredModel<RegistryManifest>
+): Promise<RoutingClassifier> {
   const manifest = stored.manifest as unknown as { kind?: unknown };
   if (isImportedManifest(manifest)) {
     const fit = fitsBuiltInSlot(manifest);
@@ -354,9 +358,13 @@ export async function loadServingModels(registryDir: string, logger: Logger): Pr
     }
   };
   const [eventClass, eventDecision, ticketClass, department, priority] = await Promise.all(
-    [SERVED_MODELS.eventClass, SERVED_MODELS.eventDecision, SERVED_MODELS.ticketClass, SERVED_MODELS.department, SERVED_MODELS.priority].map(
-      classifier
-    )
+    [
+      SERVED_MODELS.eventClass,
+      SERVED_MODELS.eventDecision,
+      SERVED_MODELS.ticketClass,
+      SERVED_MODELS.department,
+      SERVED_MODELS.priority,
+    ].map(classifier)
   );
   const mttrVersion = (await readAliases(registryDir, SERVED_MODELS.mttr).catch(() => ({}) as Record<string, string>))
     .champion;
@@ -402,19 +410,31 @@ export class LiveModels {
   constructor(
     private readonly registryDir: string | undefined,
     private readonly fallbacks: ServingFallbacks,
-    private readonly logger: Logger
+    private readonly logger: Logger,
+    /** A champion failed on a request and its fallback answered. */
+    private readonly onFailure?: (failure: ModelFailure) => void
   ) {}
 
   readonly lines: LineClassifier = {
     classifyBatch: (inputs) => (this.current.lines ?? this.fallbacks.lines).classifyBatch(inputs),
   };
 
+  // A champion that throws on a request is answered by its fallback (and reported): a complaint, an
+  // alert or a correction is not lost to it. The line models are not: a failed batch is retried.
   readonly router: TextRouter = {
-    route: (input) => (this.current.router ?? this.fallbacks.router).route(input),
+    route: (input) => {
+      const champion = this.current.router;
+      if (!champion) return this.fallbacks.router.route(input);
+      return routerFallingBack(champion, this.fallbacks.router, this.onFailure).route(input);
+    },
   };
 
   readonly mttr: MttrPredictor = {
-    predict: (input) => (this.current.mttr ?? this.fallbacks.mttr).predict(input),
+    predict: (input) => {
+      const champion = this.current.mttr;
+      if (!champion) return this.fallbacks.mttr.predict(input);
+      return mttrFallingBack(champion, this.fallbacks.mttr, this.onFailure).predict(input);
+    },
   };
 
   /** Which champions serve (`event-class@v2+event-decision@v1`…), for logs and tests. */

@@ -65,9 +65,10 @@ export class Metrics {
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
     registers: [this.registry],
   });
-  readonly mttrFailures = new Counter({
-    name: 'nocai_mttr_estimate_failures_total',
-    help: 'Times the MTTR model failed to estimate a corrected ticket again (the ticket kept its previous estimate)',
+  readonly modelFailures = new Counter({
+    name: 'nocai_model_failures_total',
+    help: 'Times a serving model failed on a request (model: mttr, router): its fallback answered, or a corrected ticket kept its previous estimate',
+    labelNames: ['model'],
     registers: [this.registry],
   });
   readonly httpSeconds = new Histogram({
