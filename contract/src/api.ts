@@ -40,6 +40,16 @@ export interface PlaceValues {
   values: string[];
 }
 
+/**
+ * GET /api/events/filter body: an InfluxQL condition on aiops_events that keeps the events the routing sends to
+ * the departments asked for, as GET /api/events?department= does. An event stores no department (a tag would
+ * cost every classified line a longer series key), so a dashboard's InfluxDB panels follow `$department` with
+ * this condition, which the NOC AI data source offers as a template variable.
+ */
+export interface EventsFilter {
+  influxql: string;
+}
+
 /** One point of a result series: its time, its tags and its fields, under their InfluxDB names. */
 export interface SeriesRow {
   timeMs: number;

@@ -30,6 +30,12 @@ export function eventsQuerySchema(nowMs: number) {
 export type EventsQuery = z.infer<ReturnType<typeof eventsQuerySchema>>;
 
 /**
+ * GET /api/events/filter query string: the departments whose events an InfluxDB panel on aiops_events keeps,
+ * as the events list's `department` filter; without it, every event.
+ */
+export const eventsFilterQuerySchema = z.object({ department: anyOfValues(DEPARTMENTS).optional() }).strict();
+
+/**
  * GET /api/series/:kind query string: the time range, a limit, and an exact-match filter on any
  * tag of that series (`site`, `host`, `state`, `model`…), one value or a comma-separated list of them
  * (`anyOf`). Another parameter is refused, so a typo

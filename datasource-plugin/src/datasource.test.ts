@@ -977,7 +977,41 @@ describe('metricFindQuery', () => {
 
   it('When the variable query is not one the data source knows, then it says which ones it knows', async () => {
     await expect(createDataSource().metricFindQuery('racks')).rejects.toThrow(
-      'use one of sites, departments, hosts, classes, priorities, statuses'
+      'use one of sites, departments, hosts, classes, priorities, statuses, events routed to $department'
+    );
+  });
+
+  it('When a hidden variable asks for the events routed to $department, then its one value is the condition the backend gives for the departments chosen', async () => {
+    const condition = `"class" =~ /^(environment|security)$/`;
+    backendAnswers({ '/api/api/events/filter': { status: 200, data: { influxql: condition } } });
+    templateVariables({ department: ['facilities', 'security'] });
+    const scopedVars: ScopedVars = {};
+
+    const values = await createDataSource().metricFindQuery('events routed to $department', { scopedVars });
+
+    expect(values).toEqual([{ text: 'events routed to facilities,security', value: condition }]);
+    expect(fetchMock.mock.calls[0][0]).toMatchObject({
+      url: `${PROXY_URL}/api/api/events/filter`,
+      params: { department: 'facilities,security' },
+    });
+    expect(replaceMock).toHaveBeenCalledWith('$department', scopedVars, expect.any(Function));
+  });
+
+  it('When $department is All, then the routed events condition is asked for without departments: every event', async () => {
+    backendAnswers({ '/api/api/events/filter': { status: 200, data: { influxql: '"class" =~ /.*/' } } });
+    templateVariables({ department: '$__all' });
+
+    const values = await createDataSource().metricFindQuery({ query: 'Events routed to $department' });
+
+    expect(values).toEqual([{ text: 'events routed to every department', value: '"class" =~ /.*/' }]);
+    expect(fetchMock.mock.calls[0][0].params).toEqual({});
+  });
+
+  it('When the backend answers the routed events without a condition, then the variable says so', async () => {
+    backendAnswers({ '/api/api/events/filter': { status: 200, data: {} } });
+
+    await expect(createDataSource().metricFindQuery('events routed to facilities')).rejects.toThrow(
+      'the backend answered /api/events/filter without an influxql condition'
     );
   });
 });

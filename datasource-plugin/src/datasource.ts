@@ -15,6 +15,7 @@ import {
 import { getTemplateSrv } from '@grafana/runtime';
 import type {
   CommentRequest,
+  EventsFilter,
   FeedbackRequest,
   FeedbackVerdict,
   HealthResponse,
@@ -59,7 +60,7 @@ import {
   type SeriesQuery,
   type TicketsQuery,
 } from './types';
-import { parseVariableQuery, placeTagOf, VARIABLE_KINDS, variableValues } from './variables';
+import { parseVariableQuery, placeTagOf, ROUTED_EVENTS_QUERY, VARIABLE_KINDS, variableValues } from './variables';
 import { FEEDBACK_VERDICTS } from './vocabulary';
 
 type QueryOutcome = { frames: DataFrame[]; error?: undefined } | { frames?: undefined; error: DataQueryError };
@@ -274,22 +275,38 @@ export class NocaiDataSource extends DataSourceApi<NocaiQuery, NocaiOptions> {
   /**
    * Template variables: the query is one of `sites` or `hosts` (every one the backend knows: the sites and
    * hosts of its classified events, tickets and inventory, `GET /api/values/site|host`), `departments`,
-   * `classes`, `priorities` or `statuses` (the contract's closed lists).
+   * `classes`, `priorities` or `statuses` (the contract's closed lists), or `events routed to $department`
+   * (the InfluxQL condition on aiops_events that keeps the events routed to those departments, every event
+   * when the variable is All, `GET /api/events/filter`).
    */
-  async metricFindQuery(query: unknown): Promise<MetricFindValue[]> {
-    const kind = parseVariableQuery(query);
-    if (!kind) {
-      throw new Error(`Unknown variable query ${JSON.stringify(query)}: use one of ${VARIABLE_KINDS.join(', ')}.`);
+  async metricFindQuery(query: unknown, options?: { scopedVars?: ScopedVars }): Promise<MetricFindValue[]> {
+    const parsed = parseVariableQuery(query);
+    if (!parsed) {
+      const known = [...VARIABLE_KINDS, `${ROUTED_EVENTS_QUERY} $department`].join(', ');
+      throw new Error(`Unknown variable query ${JSON.stringify(query)}: use one of ${known}.`);
     }
-    const tag = placeTagOf(kind);
+    if (parsed.kind === 'routedEvents') {
+      return this.routedEventsCondition(parsed.departments, options?.scopedVars ?? {});
+    }
+    const tag = placeTagOf(parsed.kind);
     if (tag === undefined) {
-      return variableValues(kind, []);
+      return variableValues(parsed.kind, []);
     }
     const response = await this.backend.get<PlaceValues>(`/api/values/${tag}`);
     if (!Array.isArray(response?.values)) {
       throw new BackendError('backend', `the backend answered /api/values/${tag} without a values list`);
     }
-    return variableValues(kind, response.values);
+    return variableValues(parsed.kind, response.values);
+  }
+
+  private async routedEventsCondition(departments: string, scopedVars: ScopedVars): Promise<MetricFindValue[]> {
+    const params = filterParams({ department: departments }, {}, scopedVars);
+    const response = await this.backend.get<EventsFilter>('/api/events/filter', { params });
+    if (typeof response?.influxql !== 'string') {
+      throw new BackendError('backend', 'the backend answered /api/events/filter without an influxql condition');
+    }
+    const text = `${ROUTED_EVENTS_QUERY} ${params.department ?? 'every department'}`;
+    return [{ text, value: response.influxql }];
   }
 
   private async fetchEvents(params: QueryParams, requestId?: string) {

@@ -12,11 +12,27 @@ export type VariableKind = (typeof VARIABLE_KINDS)[number];
 /** Kinds whose values are the sites or hosts the backend knows (`GET /api/values/site|host`). */
 const OBSERVED_KINDS: readonly VariableKind[] = ['sites', 'hosts'];
 
-export function parseVariableQuery(query: unknown): VariableKind | undefined {
+/**
+ * `events routed to $department`: one value, the InfluxQL condition on aiops_events that keeps the events the
+ * routing sends to those departments (`GET /api/events/filter`), for InfluxDB panels to follow `$department`
+ * (`WHERE ${routed:raw}`): an event stores no department of its own.
+ */
+export const ROUTED_EVENTS_QUERY = 'events routed to';
+const ROUTED_EVENTS = /^events\s+routed\s+to(?:\s+(.*))?$/is;
+
+/** A variable query: a kind of values, or the events routed to the departments `departments` names. */
+export type VariableQuery = { kind: VariableKind } | { kind: 'routedEvents'; departments: string };
+
+export function parseVariableQuery(query: unknown): VariableQuery | undefined {
   // Dashboards saved by Grafana versions that wrap legacy variable queries store `{ query: '…' }`.
   const text = typeof query === 'object' && query !== null && 'query' in query ? query.query : query;
-  const word = typeof text === 'string' ? text.trim().toLowerCase() : '';
-  return VARIABLE_KINDS.find((kind) => kind === word);
+  const trimmed = typeof text === 'string' ? text.trim() : '';
+  const routed = ROUTED_EVENTS.exec(trimmed);
+  if (routed) {
+    return { kind: 'routedEvents', departments: routed[1]?.trim() ?? '' };
+  }
+  const kind = VARIABLE_KINDS.find((known) => known === trimmed.toLowerCase());
+  return kind === undefined ? undefined : { kind };
 }
 
 export function needsBackendData(kind: VariableKind): boolean {

@@ -1,8 +1,10 @@
 import { ALERT_THRESHOLDS, PROBLEM_SERIES, TICKET_SERIES } from '@nocai/contract';
+import { routedEventsCondition } from '../../inference-backend/src/adapters/influx/eventsRepository';
 import { toLineProtocol } from '../../inference-backend/src/adapters/influx/lineProtocol';
 import type { InfluxClient } from '../../inference-backend/src/adapters/influx';
 import type { SeriesPoint } from '../../inference-backend/src/domain/series';
 import { QUERY_TYPES, TICKET_COUNT_FIELD } from '../../datasource-plugin/src/types';
+import { parseVariableQuery } from '../../datasource-plugin/src/variables';
 import { TRIAGE_SORTS } from '../../panel-plugin/src/triage/rows';
 import { freshDatabase } from '../support/influx';
 import { interpolateInfluxQuery } from './grafanaInfluxQL';
@@ -47,6 +49,8 @@ interface Variable {
   datasource?: DatasourceRef | string | null;
   query?: string | { query?: string };
   includeAll?: boolean;
+  hide?: number;
+  skipUrlSync?: boolean;
   allValue?: string;
 }
 
@@ -136,7 +140,10 @@ function influxQueries(dashboard: Dashboard): Array<[string, string]> {
     }
   }
   for (const variable of dashboard.templating?.list ?? []) {
-    if (variable.type === 'query') queries.push([`variable $${variable.name}`, variableQuery(variable)]);
+    const ref = typeof variable.datasource === 'object' && variable.datasource ? variable.datasource : undefined;
+    if (variable.type === 'query' && ref?.uid && datasourceTypeByUid.get(ref.uid) === 'influxdb') {
+      queries.push([`variable $${variable.name}`, variableQuery(variable)]);
+    }
   }
   return queries;
 }
@@ -298,6 +305,35 @@ describe('what each dashboard shows', () => {
       }
     }
   );
+
+  it('When a dashboard has a $department variable, then its InfluxDB panels on aiops_events keep the events routed to the departments chosen', () => {
+    for (const [file, dashboard] of dashboards) {
+      const variables = dashboard.templating?.list ?? [];
+      const eventQueries = influxQueries(dashboard).filter(
+        ([where, q]) => where.startsWith('panel') && q.includes('FROM "aiops_events"')
+      );
+      if (!variables.some((v) => v.name === 'department') || eventQueries.length === 0) continue;
+      // An event stores no department: the NOC AI data source turns the departments into a condition.
+      const routed = variables.find((v) => v.name === 'routed_events');
+      expect({ file, routed }).toEqual({
+        file,
+        routed: expect.objectContaining({
+          type: 'query',
+          datasource: { type: DATASOURCE_PLUGIN_ID, uid: 'nocai-inference' },
+          hide: 2,
+          skipUrlSync: true,
+        }),
+      });
+      expect(parseVariableQuery(routed?.query)).toEqual({ kind: 'routedEvents', departments: '$department' });
+      for (const [where, query] of eventQueries) {
+        expect({ file, where, follows: query.includes(' AND ${routed_events:raw} AND ') }).toEqual({
+          file,
+          where,
+          follows: true,
+        });
+      }
+    }
+  });
 
   it('When a ticket waiting for review is reviewed, then Waiting for review counts it no more: it shows the number of current needs_review tickets, however many', () => {
     const stat = allPanels(byFile.get('noc-triage.json')?.panels ?? []).find(
@@ -482,7 +518,12 @@ describe('dashboard queries against a real influxd', () => {
   let database: string;
 
   /** What a variable becomes: "All" for those that have it, otherwise one value the data below has. */
-  const SAMPLE_VALUES: Record<string, string> = { problem: 'freezer-warm', metric: 'sensors.temperature_c' };
+  const SAMPLE_VALUES: Record<string, string> = {
+    problem: 'freezer-warm',
+    metric: 'sensors.temperature_c',
+    // What the NOC AI data source gives while $department is All.
+    routed_events: routedEventsCondition(undefined),
+  };
   const variablesOf = (dashboard: Dashboard): Record<string, string> =>
     Object.fromEntries(
       (dashboard.templating?.list ?? []).map((v) => [

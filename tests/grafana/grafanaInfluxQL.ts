@@ -21,10 +21,14 @@ export function interpolateInfluxQuery(query: string, state: GrafanaQueryState):
     __to: String(state.toMs),
   };
   const values: Record<string, string> = { ...macros, ...state.variables };
-  return query.replace(/\$\{(\w+)\}|\$(\w+)/g, (whole, braced: string | undefined, bare: string | undefined) => {
+  // `${name:raw}` is the value as it is, as is a variable holding one value without a format: the values here are
+  // already what Grafana puts in the query, so no other format is taken on trust.
+  const reference = /\$\{(\w+)(?::(\w+))?\}|\$(\w+)/g;
+  return query.replace(reference, (whole, braced: string | undefined, format: string | undefined, bare?: string) => {
     const name = braced ?? bare ?? '';
     const value = values[name];
     if (value === undefined) throw new Error(`no value for $${name} in ${query}`);
+    if (format !== undefined && format !== 'raw') throw new Error(`no ${format} format of $${name} in ${query}`);
     return value;
   });
 }

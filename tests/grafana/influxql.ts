@@ -53,8 +53,9 @@ export function checkInfluxQuery(query: string, catalog: ReadonlyMap<string, Mea
     }
   }
 
-  const variables = [...new Set([...query.matchAll(/\$(\w+)/g)].map((m) => m[1]))].filter(
-    (name) => !BUILT_IN_VARIABLE.test(name)
-  );
+  // `$name`, `${name}` or `${name:format}` (`${routed_events:raw}`).
+  const variables = [
+    ...new Set([...query.matchAll(/\$(?:(\w+)|\{(\w+)(?::\w+)?\})/g)].map((m) => m[1] ?? m[2])),
+  ].filter((name) => !BUILT_IN_VARIABLE.test(name));
   return { measurements, variables, problems };
 }

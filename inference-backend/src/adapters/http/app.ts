@@ -4,6 +4,7 @@ import {
   commentRequestSchema,
   complaintRequestSchema,
   describeValue,
+  eventsFilterQuerySchema,
   eventsQuerySchema,
   feedbackRequestSchema,
   grafanaWebhookSchema,
@@ -16,6 +17,7 @@ import {
   ticketUpdateSchema,
   toSeriesQuery,
   type ApiErrorBody,
+  type EventsFilter,
   type HealthResponse,
   type InputWording,
   type PlaceValues,
@@ -27,7 +29,7 @@ import { TicketError, type TicketErrorKind } from '../../domain/tickets/errors';
 import { InfluxError } from '../influx/errors';
 import { InexpressibleLiteralError } from '../influx/influxql';
 import { UnrepresentableValueError } from '../influx/lineProtocol';
-import type { EventsRepository } from '../influx/eventsRepository';
+import { routedEventsCondition, type EventsRepository } from '../influx/eventsRepository';
 import type { SeriesRepository } from '../influx/seriesRepository';
 import type { Logger } from '../logger';
 import type { Metrics } from '../metrics/metrics';
@@ -175,6 +177,10 @@ export function createApp(deps: AppDeps): express.Express {
   api.get('/events', viewer, async (req, res) => {
     const query = parseQuery(eventsQuerySchema(deps.clock.nowMs()), req.query);
     res.json({ events: await deps.events.find(query, deps.clock.nowMs()) });
+  });
+  api.get('/events/filter', viewer, (req, res) => {
+    const { department } = parseQuery(eventsFilterQuerySchema, req.query);
+    res.json({ influxql: routedEventsCondition(department) } satisfies EventsFilter);
   });
   api.get('/series/:kind', viewer, async (req, res) => {
     const kind = req.params.kind;

@@ -41,6 +41,7 @@ const EXPECTED_ROLES: Record<string, Role | 'public'> = {
   'POST /api/alerts/grafana': 'operator',
   'GET /api/whoami': 'viewer',
   'GET /api/events': 'viewer',
+  'GET /api/events/filter': 'viewer',
   'GET /api/series/:kind': 'viewer',
   'GET /api/tickets': 'viewer',
   'GET /api/values/:tag': 'viewer',

@@ -1,4 +1,11 @@
-import { OUTPUT, type ClassifiedEvent, type Decision, type EventClass, type EventsQuery } from '@nocai/contract';
+import {
+  OUTPUT,
+  type ClassifiedEvent,
+  type Decision,
+  type Department,
+  type EventClass,
+  type EventsQuery,
+} from '@nocai/contract';
 import {
   DEFAULT_INCIDENT_ENGINE_OPTIONS,
   eventsRoutedTo,
@@ -35,11 +42,7 @@ export class EventsRepository {
     if (query.site) where.push(anyOfCondition(E.tags.site, query.site));
     if (query.decision) where.push(anyOfCondition(E.fields.decision, query.decision));
     if (query.department) {
-      // An event stores no department: the routing's rules say which events go there. The service runs the
-      // engine with the default routing (no power department per site kind).
-      const routed = routedCondition(
-        eventsRoutedTo(query.department, DEFAULT_INCIDENT_ENGINE_OPTIONS.powerDepartmentBySiteKind)
-      );
+      const routed = routedCondition(routesTo(query.department));
       if (routed === undefined) return [];
       where.push(routed);
     }
@@ -102,6 +105,28 @@ export class EventsRepository {
       modelVersion: str(row[E.fields.modelVersion]),
     }));
   }
+}
+
+/**
+ * The events routed to `departments` as one InfluxQL condition on aiops_events, the one the events list filters
+ * by: for a dashboard's InfluxDB panels (`GET /api/events/filter`). Without departments, every event; when no
+ * event goes to any of them, none.
+ */
+export function routedEventsCondition(departments: readonly Department[] | undefined): string {
+  if (departments === undefined) return EVERY_EVENT;
+  return routedCondition(routesTo(departments)) ?? NO_EVENT;
+}
+
+// The log stage tags every event with its class; a regex matching anything also matches an absent tag.
+const EVERY_EVENT = `${quoteIdentifier(E.tags.eventClass)} =~ /.*/`;
+const NO_EVENT = `(${equalsCondition(E.tags.eventClass, '')} AND ${noneOfCondition(E.tags.eventClass, [''])})`;
+
+/**
+ * An event stores no department: the routing's rules say which events go there. The service runs the engine
+ * with the default routing (no power department per site kind).
+ */
+function routesTo(departments: readonly Department[]): RoutedEvents[] {
+  return eventsRoutedTo(departments, DEFAULT_INCIDENT_ENGINE_OPTIONS.powerDepartmentBySiteKind);
 }
 
 /**

@@ -221,15 +221,9 @@ async function loadDashboard(name: string, datasource: NocaiDataSource, width: n
   const dashboard = (await response.json()) as DashboardJson & { timezone?: TimeZone };
   const timeZone = dashboard.timezone || 'browser';
   const range = rangeUtil.convertRawToRange(dashboard.time, timeZone);
-  const resolved = await resolveVariables(dashboard.templating?.list ?? [], range);
+  const resolved = await resolveVariables(dashboard.templating?.list ?? [], range, datasource);
   const variables = Object.fromEntries(resolved.map(({ variable, queryValue }) => [variable.name, queryValue]));
-  // The NOC AI data source interpolates through Grafana's template service: the harness's reads these.
-  const scopedVars: ScopedVars = Object.fromEntries(
-    resolved.map(({ variable, selected, text }) => [
-      variable.name,
-      { text, value: selected.includes(ALL_VALUE) ? ALL_VALUE : selected },
-    ])
-  );
+  const scopedVars = scopedVarsOf(resolved);
   const panels = await Promise.all(
     dashboard.panels.map(async (panel): Promise<LoadedPanel> => {
       const box = panelBox(panel.gridPos, width);
@@ -248,17 +242,25 @@ async function loadDashboard(name: string, datasource: NocaiDataSource, width: n
 
 /**
  * The variables as Grafana resolves them on load, in order (a query may use the ones before it): a query
- * variable's options come from its statement; a selection the JSON does not make, or that names no option,
+ * variable's options come from its statement (run on InfluxDB, or the NOC AI data source's `metricFindQuery`); a selection the JSON does not make, or that names no option,
  * falls back to All when the variable has it, else to the first option.
  */
-async function resolveVariables(list: readonly VariableJson[], range: TimeRange): Promise<ResolvedVariable[]> {
+async function resolveVariables(
+  list: readonly VariableJson[],
+  range: TimeRange,
+  datasource: NocaiDataSource
+): Promise<ResolvedVariable[]> {
   const resolved: ResolvedVariable[] = [];
   const values: Record<string, string> = {};
   for (const variable of list) {
     const options =
-      variable.type === 'query' && variable.query
-        ? await variableOptions(variable, variable.query, range, values)
-        : (variable.options ?? []).map((option) => option.value);
+      variable.type !== 'query' || !variable.query
+        ? (variable.options ?? []).map((option) => option.value)
+        : variable.datasource?.type === NOCAI_DATASOURCE_TYPE
+          ? (await datasource.metricFindQuery(variable.query, { scopedVars: scopedVarsOf(resolved) })).map((option) =>
+              String(option.value)
+            )
+          : await variableOptions(variable, variable.query, range, values);
     let selected = selectedValues(variable);
     const valid = selected.includes(ALL_VALUE)
       ? variable.includeAll === true
@@ -276,6 +278,16 @@ async function resolveVariables(list: readonly VariableJson[], range: TimeRange)
     });
   }
   return resolved;
+}
+
+/** The NOC AI data source interpolates through Grafana's template service: the harness's reads these. */
+function scopedVarsOf(resolved: readonly ResolvedVariable[]): ScopedVars {
+  return Object.fromEntries(
+    resolved.map(({ variable, selected, text }) => [
+      variable.name,
+      { text, value: selected.includes(ALL_VALUE) ? ALL_VALUE : selected },
+    ])
+  );
 }
 
 /** The options a query variable lists: the last column of each row (`SHOW TAG VALUES` answers key, value). */
