@@ -9,6 +9,7 @@ export * from './timeExpression';
 export * from './tickets';
 export * from './tagValue';
 export * from './anyOf';
+export * from './departmentFilter';
 export * from './valueList';
 export * from './problems';
 export type * from './api';

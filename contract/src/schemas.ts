@@ -1,7 +1,8 @@
 import { z } from 'zod';
-import { DECISIONS, DEPARTMENTS, EVENT_CLASSES } from './vocabulary';
+import { DECISIONS, EVENT_CLASSES } from './vocabulary';
 import { seriesTagNames, type SeriesKind } from './outputSeries';
 import { anyOf, anyOfValues } from './anyOf';
+import { departmentFilter } from './departmentFilter';
 import { tagValue } from './tagValue';
 import { wholeNumber } from './wholeNumber';
 import { isOrderedRange, RANGE_ORDER_ISSUE, timeRangeShape } from './timeExpression';
@@ -12,7 +13,7 @@ import { isOrderedRange, RANGE_ORDER_ISSUE, timeRangeShape } from './timeExpress
  * list of them, any of which matches (`anyOf`). Another parameter is refused. An event stores no department:
  * `department` keeps the events the routing sends there (by class, and by device kind for hardware).
  */
-export function eventsQuerySchema(nowMs: number) {
+export function eventsQuerySchema(nowMs: number, ticketDepartments: Iterable<string> = []) {
   return z
     .object({
       ...timeRangeShape(nowMs),
@@ -20,7 +21,7 @@ export function eventsQuerySchema(nowMs: number) {
       decision: anyOfValues(DECISIONS).optional(),
       host: anyOf(tagValue()).optional(),
       site: anyOf(tagValue()).optional(),
-      department: anyOfValues(DEPARTMENTS).optional(),
+      department: departmentFilter(ticketDepartments).optional(),
       limit: wholeNumber(1, 10_000).default(1000),
     })
     .strict()
@@ -33,7 +34,9 @@ export type EventsQuery = z.infer<ReturnType<typeof eventsQuerySchema>>;
  * GET /api/events/filter query string: the departments whose events an InfluxDB panel on aiops_events keeps,
  * as the events list's `department` filter; without it, every event.
  */
-export const eventsFilterQuerySchema = z.object({ department: anyOfValues(DEPARTMENTS).optional() }).strict();
+export function eventsFilterQuerySchema(ticketDepartments: Iterable<string> = []) {
+  return z.object({ department: departmentFilter(ticketDepartments).optional() }).strict();
+}
 
 /**
  * GET /api/series/:kind query string: the time range, a limit, and an exact-match filter on any

@@ -60,6 +60,24 @@ describe('ticketsQuerySchema', () => {
   });
 });
 
+describe('ticketsQuerySchema department', () => {
+  const SIX = 'field_technicians, network_ops, it_ops, security, facilities, maintenance';
+
+  it('When a department is mistyped, then it is refused naming the departments accepted', () => {
+    expect(refusal(ticketsQuerySchema(NOW), { department: 'facilites' }, QUERY)).toBe(
+      `department must be one of ${SIX} (got "facilites")`
+    );
+  });
+
+  it("When tickets carry an organisation's own department, then it is accepted, and named when another is refused", () => {
+    const schema = ticketsQuerySchema(NOW, ['facilities', 'noc_tier2', '']);
+    expect(schema.parse({ department: 'noc_tier2, facilities' }).department).toEqual(['noc_tier2', 'facilities']);
+    expect(refusal(schema, { department: 'noc_tier3' }, QUERY)).toBe(
+      `department must be one of ${SIX}, noc_tier2 (got "noc_tier3")`
+    );
+  });
+});
+
 describe('ticketsQuerySchema parameters and times', () => {
   it('When a parameter is unknown (a typo of a filter), then the list is refused rather than unfiltered', () => {
     expect(refusal(ticketsQuerySchema(NOW), { departement: 'facilities' }, QUERY)).toBe(

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { PROBLEM_NAME } from './problems';
 import { anyOf, anyOfValues } from './anyOf';
+import { departmentFilter } from './departmentFilter';
 import { tagValue, tagValueProblem } from './tagValue';
 import { wholeNumber } from './wholeNumber';
 import { isOrderedRange, RANGE_ORDER_ISSUE, timeRangeShape } from './timeExpression';
@@ -175,16 +176,17 @@ export type ComplaintRequest = z.infer<typeof complaintRequestSchema>;
 /**
  * GET /api/tickets query string, with relative times resolved at `nowMs` (see `timeExpression.ts`).
  * Each filter takes one value or a comma-separated list of them, any of which matches (`anyOf`).
- * Another parameter is refused, so a typo in a filter is an error rather than an unfiltered list.
+ * Another parameter is refused, so a typo in a filter is an error rather than an unfiltered list, and so is
+ * a department that is neither one of the six nor one of `ticketDepartments`, those tickets carry.
  */
-export function ticketsQuerySchema(nowMs: number) {
+export function ticketsQuerySchema(nowMs: number, ticketDepartments: Iterable<string> = []) {
   return z
     .object({
       status: anyOfValues(TICKET_STATUSES).optional(),
       site: anyOf(tagValue()).optional(),
       /** A ticket's own host or any device of its incident (`hosts`): a device's tickets, a problem's entity. */
       host: anyOf(tagValue()).optional(),
-      department: anyOf(tagValue(64)).optional(),
+      department: departmentFilter(ticketDepartments).optional(),
       priority: anyOfValues(PRIORITIES).optional(),
       /** Tickets of predicted problems (issue 12): their alerts and the verdicts given on them. */
       problem: anyOf(

@@ -61,6 +61,10 @@ export function isEventClass(value: string): value is EventClass {
   return (EVENT_CLASSES as readonly string[]).includes(value);
 }
 
+export function isDepartment(value: string): value is Department {
+  return (DEPARTMENTS as readonly string[]).includes(value);
+}
+
 export function isSyslogSeverity(value: string): value is SyslogSeverity {
   return (SYSLOG_SEVERITIES as readonly string[]).includes(value);
 }

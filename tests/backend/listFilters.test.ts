@@ -7,13 +7,19 @@ import {
   joinValueList,
   OUTPUT,
   tagValueProblem,
+  TICKET_SERIES,
   type ClassifiedEvent,
+  type EventsFilter,
   type SeriesPage,
+  type Ticket,
   type TicketsPage,
 } from '@nocai/contract';
 import { toLineProtocol } from '../../inference-backend/src/adapters/influx/lineProtocol';
+import { ticketPoint } from '../../inference-backend/src/adapters/influx/ticketsRepository';
 import type { SeriesPoint } from '../../inference-backend/src/domain/series';
-import { startTestBackend, type TestBackend } from '../support/service';
+import { sampleTicket } from '../../inference-backend/src/domain/tickets/ticketFixture';
+import { freshDatabase } from '../support/influx';
+import { outputDatabaseOf, startTestBackend, type TestBackend } from '../support/service';
 
 const MINUTE_MS = 60_000;
 
@@ -308,5 +314,88 @@ describe('department and comma-holding values in list filters, against a real in
       }),
       { numRuns: 25 }
     );
+  });
+});
+
+/**
+ * The department filter of the tickets list, the events list and the events condition accepts the six departments
+ * the routing knows and any department a ticket carries: a department model trained on an organisation's own
+ * ticket history (`nocai train --department`) routes tickets to that organisation's names, and Grafana's
+ * `$department` (the tag values of aiops_tickets) offers them. Anything else is a typo, refused naming those.
+ */
+describe("the department filter with an organisation's own department, against a real influxd", () => {
+  let backend: TestBackend;
+  const nowMs = Math.floor(Date.now() / MINUTE_MS) * MINUTE_MS;
+  const from = nowMs - 3_600_000;
+  const E = OUTPUT.events;
+  const ACCEPTED = 'field_technicians, network_ops, it_ops, security, facilities, maintenance, noc_tier2';
+
+  beforeAll(async () => {
+    const influx = await freshDatabase('svc_in');
+    const outputDb = outputDatabaseOf(influx.database);
+    await influx.client.createDatabase(outputDb);
+    const opened = nowMs - 10 * MINUTE_MS;
+    const tier2 = ticketPoint(
+      sampleTicket({ id: 'CMP-t2', site: 'hq', host: 'hq-srv-1', openedAtMs: opened, updatedAtMs: opened }),
+      opened * 1000
+    );
+    // As the ticket router stores the label of a department model trained on the organisation's history.
+    tier2.tags[TICKET_SERIES.tags.department] = 'noc_tier2';
+    const facilities = ticketPoint(
+      sampleTicket({ id: 'CMP-fac', site: 'hq', host: 'hq-hvac-1', openedAtMs: opened, updatedAtMs: opened }),
+      opened * 1000 + 1
+    );
+    const environment: SeriesPoint = {
+      measurement: E.measurement,
+      tags: { [E.tags.hostname]: 'hq-hvac-1', [E.tags.site]: 'hq', [E.tags.eventClass]: 'environment' },
+      fields: { [E.fields.decision]: 'alert', [E.fields.message]: 'temperature high', [E.fields.confidence]: 0.9 },
+      timeUs: (nowMs - 5 * MINUTE_MS) * 1000,
+    };
+    await influx.client.writeLines(outputDb, [tier2, facilities, environment].map(toLineProtocol));
+    backend = await startTestBackend({}, influx);
+  });
+  afterAll(() => backend?.stop());
+
+  const answer = async (path: string) => {
+    const res = await backend.call(path);
+    const body = (await res.json()) as { tickets?: Ticket[]; events?: ClassifiedEvent[]; error?: { message: string } };
+    return { status: res.status, body };
+  };
+
+  it("When tickets are asked for by the organisation's own department, then its tickets come back", async () => {
+    const { status, body } = await answer(`/api/tickets?department=noc_tier2&from=${from}`);
+    expect(status).toBe(200);
+    expect(body.tickets?.map((t) => [t.id, t.department])).toEqual([['CMP-t2', 'noc_tier2']]);
+  });
+
+  it('When a department is mistyped, then the tickets list, the events list and the events condition refuse it naming the departments accepted', async () => {
+    for (const path of ['/api/tickets', '/api/events', '/api/events/filter']) {
+      const { status, body } = await answer(`${path}?department=${encodeURIComponent('facilities,facilites')}`);
+      expect({ path, status, message: body.error?.message }).toEqual({
+        path,
+        status: 400,
+        message: `department must be one of ${ACCEPTED} (got "facilites")`,
+      });
+    }
+  });
+
+  it('When one of the six departments has no ticket, then the tickets list is empty, not refused', async () => {
+    const { status, body } = await answer(`/api/tickets?department=security&from=${from}`);
+    expect({ status, tickets: body.tickets }).toEqual({ status: 200, tickets: [] });
+  });
+
+  it("When events are asked for by the organisation's own department, then none come back: the routing sends none there", async () => {
+    const hosts = async (departments: string) =>
+      (await answer(`/api/events?department=${departments}&from=${from}`)).body.events?.map((e) => e.hostname);
+    expect(await hosts('noc_tier2')).toEqual([]);
+    expect(await hosts('noc_tier2,facilities')).toEqual(['hq-hvac-1']);
+    // The condition NOC triage's event panels filter with keeps nothing either.
+    const res = await backend.call('/api/events/filter?department=noc_tier2');
+    const { influxql } = (await res.json()) as EventsFilter;
+    const counted = await backend.influx.client.query(
+      backend.outputDb,
+      `SELECT count("decision") FROM "aiops_events" WHERE ${influxql}`
+    );
+    expect(counted).toEqual([]);
   });
 });

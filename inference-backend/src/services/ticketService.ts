@@ -97,6 +97,11 @@ export class TicketService {
     return this.deps.tickets.list(query, this.deps.clock.nowMs());
   }
 
+  /** The departments the tickets carry, which the list filters accept besides the six (contract `departmentFilter`). */
+  departments(): Promise<Set<string>> {
+    return this.deps.tickets.departments();
+  }
+
   /** Every site or host a ticket names, with the inventory's sites or devices when there is one. */
   async places(tag: PlaceTag): Promise<Set<string>> {
     const values = await this.deps.tickets.places(tag);

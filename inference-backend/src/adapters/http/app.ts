@@ -175,11 +175,11 @@ export function createApp(deps: AppDeps): express.Express {
     res.json(whoami(callerOf(res)));
   });
   api.get('/events', viewer, async (req, res) => {
-    const query = parseQuery(eventsQuerySchema(deps.clock.nowMs()), req.query);
+    const query = parseQuery(eventsQuerySchema(deps.clock.nowMs(), await deps.tickets.departments()), req.query);
     res.json({ events: await deps.events.find(query, deps.clock.nowMs()) });
   });
-  api.get('/events/filter', viewer, (req, res) => {
-    const { department } = parseQuery(eventsFilterQuerySchema, req.query);
+  api.get('/events/filter', viewer, async (req, res) => {
+    const { department } = parseQuery(eventsFilterQuerySchema(await deps.tickets.departments()), req.query);
     res.json({ influxql: routedEventsCondition(department) } satisfies EventsFilter);
   });
   api.get('/series/:kind', viewer, async (req, res) => {
@@ -208,7 +208,8 @@ export function createApp(deps: AppDeps): express.Express {
     res.json({ tag, values } satisfies PlaceValues);
   });
   api.get('/tickets', viewer, async (req, res) => {
-    res.json(await deps.tickets.list(parseQuery(ticketsQuerySchema(deps.clock.nowMs()), req.query)));
+    const departments = await deps.tickets.departments();
+    res.json(await deps.tickets.list(parseQuery(ticketsQuerySchema(deps.clock.nowMs(), departments), req.query)));
   });
   api.get('/tickets/:id', viewer, async (req, res) => {
     const detail = await deps.tickets.detail(ticketId(req.params.id));

@@ -1,8 +1,8 @@
 import {
+  isDepartment,
   OUTPUT,
   type ClassifiedEvent,
   type Decision,
-  type Department,
   type EventClass,
   type EventsQuery,
 } from '@nocai/contract';
@@ -112,7 +112,7 @@ export class EventsRepository {
  * by: for a dashboard's InfluxDB panels (`GET /api/events/filter`). Without departments, every event; when no
  * event goes to any of them, none.
  */
-export function routedEventsCondition(departments: readonly Department[] | undefined): string {
+export function routedEventsCondition(departments: readonly string[] | undefined): string {
   if (departments === undefined) return EVERY_EVENT;
   return routedCondition(routesTo(departments)) ?? NO_EVENT;
 }
@@ -123,10 +123,11 @@ const NO_EVENT = `(${equalsCondition(E.tags.eventClass, '')} AND ${noneOfConditi
 
 /**
  * An event stores no department: the routing's rules say which events go there. The service runs the engine
- * with the default routing (no power department per site kind).
+ * with the default routing (no power department per site kind). A department only tickets carry (one a
+ * department model trained on an organisation's own history routes to) gets no event.
  */
-function routesTo(departments: readonly Department[]): RoutedEvents[] {
-  return eventsRoutedTo(departments, DEFAULT_INCIDENT_ENGINE_OPTIONS.powerDepartmentBySiteKind);
+function routesTo(departments: readonly string[]): RoutedEvents[] {
+  return eventsRoutedTo(departments.filter(isDepartment), DEFAULT_INCIDENT_ENGINE_OPTIONS.powerDepartmentBySiteKind);
 }
 
 /**

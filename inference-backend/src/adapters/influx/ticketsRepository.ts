@@ -297,6 +297,10 @@ export class TicketsRepository {
   async places(tag: 'site' | 'host'): Promise<Set<string>> {
     return this.index.places(tag);
   }
+
+  async departments(): Promise<Set<string>> {
+    return this.index.departments();
+  }
 }
 
 function rowToTicket(row: Record<string, unknown>): Ticket {

@@ -91,6 +91,14 @@ export class TicketIndex {
     return values;
   }
 
+  /** The departments of every ticket held: the six the routing knows, or others a department model routes to. */
+  departments(): Set<string> {
+    const values = new Set<string>();
+    for (const { ticket } of this.byId.values()) values.add(ticket.department);
+    values.delete('');
+    return values;
+  }
+
   /**
    * Tickets that were alive in the range (opened by its end, and still unresolved — not resolved,
    * auto-resolved or closed — or resolved after its start; without a resolution time, updated after it), in their current state: a ticket opened as P2 and raised to P1 is a P1 ticket.
