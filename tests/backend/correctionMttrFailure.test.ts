@@ -7,7 +7,7 @@ import { EventsRepository } from '../../inference-backend/src/adapters/influx/ev
 import { SeriesRepository } from '../../inference-backend/src/adapters/influx/seriesRepository';
 import { TicketsRepository } from '../../inference-backend/src/adapters/influx/ticketsRepository';
 import { DirectWriter } from '../../inference-backend/src/adapters/influx/writer';
-import { createLogger } from '../../inference-backend/src/adapters/logger';
+import { createLogger, type Logger } from '../../inference-backend/src/adapters/logger';
 import { Metrics } from '../../inference-backend/src/adapters/metrics/metrics';
 import { systemClock } from '../../inference-backend/src/domain/series';
 import { modelFailureReporter, mttrFailureReporter } from '../../inference-backend/src/main';
@@ -20,6 +20,8 @@ import { MedianMttrBaseline, RuleTextRouter } from '../../inference-backend/src/
 import type { MttrInput, MttrPrediction, MttrPredictor, TextRouter } from '../../inference-backend/src/services/ports';
 import { TicketService } from '../../inference-backend/src/services/ticketService';
 import { freshDatabase } from '../support/influx';
+
+type TicketServiceDeps = ConstructorParameters<typeof TicketService>[0];
 
 const TOKEN = 'mttr-failure-test-token';
 
@@ -34,56 +36,67 @@ class BreakableMttr implements MttrPredictor {
 }
 
 /**
- * A person's correction through the real API and a real influxd while the MTTR model fails: the
- * correction is what matters to them, the estimate can wait.
+ * The real HTTP API over a real TicketService on a fresh database, with the models `models` builds
+ * (given the logger and metrics the service reports to). `call` sends the API token.
  */
-describe('a correction when the MTTR model fails, against a real influxd', () => {
-  let influx: Awaited<ReturnType<typeof freshDatabase>>;
-  let server: Server;
-  let url: string;
-  const mttr = new BreakableMttr();
+async function startApi(
+  name: string,
+  models: (logger: Logger, metrics: Metrics) => Pick<TicketServiceDeps, 'router' | 'mttr' | 'onMttrFailure'>
+) {
+  const influx = await freshDatabase(name);
   const logged: string[] = [];
-
-  beforeAll(async () => {
-    influx = await freshDatabase('mttrfail');
-    const writer = new DirectWriter(influx.client, { database: influx.database });
-    const logger = createLogger('warn', 'nocai', { destination: { write: (line: string) => logged.push(line) } });
-    const metrics = new Metrics({ processMetrics: false });
-    const tickets = new TicketService({
-      tickets: new TicketsRepository(influx.client, influx.database, writer, systemClock),
-      events: new EventsRepository(influx.client, influx.database),
-      router: new RuleTextRouter(),
-      mttr,
-      similar: () => undefined,
-      clock: systemClock,
-      options: { reviewThreshold: 0 },
-      onMttrFailure: mttrFailureReporter(logger, metrics),
-    });
-    const app = createApp({
-      logger,
-      metrics,
-      clock: systemClock,
-      events: new EventsRepository(influx.client, influx.database),
-      series: new SeriesRepository(influx.client, influx.database),
-      tickets,
-      checkInflux: () => influx.client.ping(),
-      auth: { apiToken: TOKEN, allowAnonymous: false },
-    });
-    server = app.listen(0, '127.0.0.1');
-    await once(server, 'listening');
-    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const writer = new DirectWriter(influx.client, { database: influx.database });
+  const logger = createLogger('warn', 'nocai', { destination: { write: (line: string) => logged.push(line) } });
+  const metrics = new Metrics({ processMetrics: false });
+  const tickets = new TicketService({
+    tickets: new TicketsRepository(influx.client, influx.database, writer, systemClock),
+    events: new EventsRepository(influx.client, influx.database),
+    similar: () => undefined,
+    clock: systemClock,
+    options: { reviewThreshold: 0 },
+    ...models(logger, metrics),
   });
-
-  afterAll(async () => {
-    await new Promise((resolve) => server?.close(resolve));
+  const app = createApp({
+    logger,
+    metrics,
+    clock: systemClock,
+    events: new EventsRepository(influx.client, influx.database),
+    series: new SeriesRepository(influx.client, influx.database),
+    tickets,
+    checkInflux: () => influx.client.ping(),
+    auth: { apiToken: TOKEN, allowAnonymous: false },
   });
-
+  const server = app.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const call = (path: string, init: RequestInit = {}) => {
     const headers = new Headers(init.headers);
     headers.set('Authorization', `Bearer ${TOKEN}`);
     if (init.body) headers.set('Content-Type', 'application/json');
     return fetch(`${url}${path}`, { ...init, headers });
   };
+  const stop = () => new Promise((resolve) => server.close(resolve));
+  return { influx, logged, call, stop };
+}
+
+/**
+ * A person's correction through the real API and a real influxd while the MTTR model fails: the
+ * correction is what matters to them, the estimate can wait.
+ */
+describe('a correction when the MTTR model fails, against a real influxd', () => {
+  const mttr = new BreakableMttr();
+  let api: Awaited<ReturnType<typeof startApi>>;
+  const call: typeof api.call = (path, init) => api.call(path, init);
+
+  beforeAll(async () => {
+    api = await startApi('mttrfail', (logger, metrics) => ({
+      router: new RuleTextRouter(),
+      mttr,
+      onMttrFailure: mttrFailureReporter(logger, metrics),
+    }));
+  });
+
+  afterAll(() => api?.stop());
 
   it('When the MTTR model throws while a correction is estimated, then PATCH succeeds, the correction is stored with the previous estimate, and the failure is logged and counted', async () => {
     const opened = await call('/api/complaints', {
@@ -116,8 +129,8 @@ describe('a correction when the MTTR model fails, against a real influxd', () =>
     expect(read).toEqual(corrected);
     const stored =
       (
-        await influx.client.query(
-          influx.database,
+        await api.influx.client.query(
+          api.influx.database,
           `SELECT "priority", "change", "changed_by" FROM aiops_tickets WHERE ticket_id = '${ticket.id}' ORDER BY time DESC LIMIT 1`
         )
       )[0]?.rows ?? [];
@@ -125,7 +138,7 @@ describe('a correction when the MTTR model fails, against a real influxd', () =>
 
     const metrics = await (await call('/metrics')).text();
     expect(metrics).toMatch(/^nocai_model_failures_total\{model="mttr"\} 1$/m);
-    const warnings = logged.map((line) => JSON.parse(line) as { ticket?: string; err?: string; msg: string });
+    const warnings = api.logged.map((line) => JSON.parse(line) as { ticket?: string; err?: string; msg: string });
     expect(warnings).toContainEqual(
       expect.objectContaining({
         ticket: ticket.id,
@@ -142,54 +155,23 @@ describe('a correction when the MTTR model fails, against a real influxd', () =>
  * Grafana's alerts must become tickets whatever the models do.
  */
 describe('complaints and alerts when the serving models fail, against a real influxd', () => {
-  let influx: Awaited<ReturnType<typeof freshDatabase>>;
-  let server: Server;
-  let url: string;
-  const logged: string[] = [];
   const failing = new Error('onnxruntime: input tensor has the wrong shape');
   const brokenRouter: TextRouter = { route: () => Promise.reject(failing) };
   const brokenMttr: MttrPredictor = { predict: () => Promise.reject(failing) };
+  let api: Awaited<ReturnType<typeof startApi>>;
+  const call: typeof api.call = (path, init) => api.call(path, init);
 
   beforeAll(async () => {
-    influx = await freshDatabase('modelfail');
-    const writer = new DirectWriter(influx.client, { database: influx.database });
-    const logger = createLogger('warn', 'nocai', { destination: { write: (line: string) => logged.push(line) } });
-    const metrics = new Metrics({ processMetrics: false });
-    const reporter = modelFailureReporter(logger, metrics);
-    const tickets = new TicketService({
-      tickets: new TicketsRepository(influx.client, influx.database, writer, systemClock),
-      events: new EventsRepository(influx.client, influx.database),
-      router: routerFallingBack(brokenRouter, new RuleTextRouter(), reporter),
-      mttr: mttrFallingBack(brokenMttr, new MedianMttrBaseline([]), reporter),
-      similar: () => undefined,
-      clock: systemClock,
-      options: { reviewThreshold: 0 },
+    api = await startApi('modelfail', (logger, metrics) => {
+      const reporter = modelFailureReporter(logger, metrics);
+      return {
+        router: routerFallingBack(brokenRouter, new RuleTextRouter(), reporter),
+        mttr: mttrFallingBack(brokenMttr, new MedianMttrBaseline([]), reporter),
+      };
     });
-    const app = createApp({
-      logger,
-      metrics,
-      clock: systemClock,
-      events: new EventsRepository(influx.client, influx.database),
-      series: new SeriesRepository(influx.client, influx.database),
-      tickets,
-      checkInflux: () => influx.client.ping(),
-      auth: { apiToken: TOKEN, allowAnonymous: false },
-    });
-    server = app.listen(0, '127.0.0.1');
-    await once(server, 'listening');
-    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   });
 
-  afterAll(async () => {
-    await new Promise((resolve) => server?.close(resolve));
-  });
-
-  const call = (path: string, init: RequestInit = {}) => {
-    const headers = new Headers(init.headers);
-    headers.set('Authorization', `Bearer ${TOKEN}`);
-    if (init.body) headers.set('Content-Type', 'application/json');
-    return fetch(`${url}${path}`, { ...init, headers });
-  };
+  afterAll(() => api?.stop());
 
   it('When the routing and time-to-resolve models throw, then a complaint and a Grafana alert still become stored tickets, routed by the rules with the median estimate noted, and each failure is logged and counted', async () => {
     const text = 'The core switch in the server room is down, no network on floor 2';
@@ -232,7 +214,7 @@ describe('complaints and alerts when the serving models fail, against a real inf
     const metrics = await (await call('/metrics')).text();
     expect(metrics).toMatch(/^nocai_model_failures_total\{model="router"\} 2$/m);
     expect(metrics).toMatch(/^nocai_model_failures_total\{model="mttr"\} 2$/m);
-    const warnings = logged.map((line) => JSON.parse(line) as { model?: string; err?: string });
+    const warnings = api.logged.map((line) => JSON.parse(line) as { model?: string; err?: string });
     expect(warnings).toContainEqual(expect.objectContaining({ model: 'router', err: failing.message }));
   });
 });
