@@ -431,7 +431,7 @@ describe('models trained in Python, imported', () => {
       [
         'a tree dump given three labels for two classes',
         { ...xgbFlags, labels: 'ok,fails,unknown' },
-        /has 2 classes but the manifest lists 3 labels/,
+        /has 2 classes but --labels lists 3 labels/,
       ],
       [
         'labels in another order than the model\u2019s columns',
@@ -444,12 +444,12 @@ describe('models trained in Python, imported', () => {
           labels: [...info.lgb_multiclass.labels].reverse().join(','),
           reference: file('lgb_multiclass.csv'),
         },
-        /label order/,
+        /is the order of --labels that of the model's columns\?/,
       ],
       [
         'a reference file without an input column',
         { ...xgbFlags, labels: 'ok,fails', reference: file('no-temperature.csv') },
-        /has no column "temperature"/,
+        /has no column "temperature", which --columns gives as input/,
       ],
       [
         'columns in another order than the training',

@@ -184,7 +184,7 @@ describe('nocai models import', () => {
       'a regression declared for a classifier',
       { task: 'regression', labels: undefined },
       async () => undefined,
-      /multiclass is a classification, but the manifest declares a regression/,
+      /multiclass is a classification, but --task says regression\./,
     ],
   ])(
     'When the import has %s, then it exits 2 with one sentence and stores nothing',
@@ -231,6 +231,97 @@ describe('nocai models import', () => {
       const stored = await loadModel<ImportedManifest>(registry, 'load-sum', 'latest');
       expect(stored.manifest).toMatchObject({ inputs: { tensor: 'x' }, outputs: { value: 'y' } });
     });
+  });
+
+  it.each<[string, () => Partial<ModelsImportFlags>, () => Promise<unknown>, string]>([
+    [
+      'more --columns than the dump has features',
+      () => ({ columns: 'load,spare' }),
+      async () => undefined,
+      'the model takes 1 feature but --columns gives 2 columns (load, spare).',
+    ],
+    [
+      'fewer --labels than the dump has classes',
+      () => ({ labels: 'low,high' }),
+      async () => undefined,
+      'the model has 3 classes but --labels lists 2 labels (low, high).',
+    ],
+    [
+      'a reference file without a --columns column',
+      () => ({ columns: 'cpu' }),
+      async () => {
+        const dump = multiclassDump();
+        dump.feature_names = ['cpu'];
+        await writeFile(file('model.json'), JSON.stringify(dump));
+      },
+      'reference.csv has no column "cpu", which --columns gives as input.',
+    ],
+    [
+      'a reference probability column for a label --labels lacks',
+      () => ({ labels: 'low,medium,peak' }),
+      async () => undefined,
+      'which is not among --labels (low, medium, peak).',
+    ],
+    [
+      'an ONNX graph narrower than --columns',
+      () => ({
+        file: file('sum.onnx'),
+        format: undefined,
+        task: 'regression',
+        labels: undefined,
+        columns: 'load,spare',
+        inputTensor: 'x',
+        valueOutput: 'y',
+      }),
+      async () => {
+        await writeFile(file('sum.onnx'), sumOnnx(['x']));
+        await writeFile(file('reference.csv'), 'load,spare,expected_value\n1,0,1\n');
+      },
+      'input x takes 1 value per row but --columns gives 2 columns.',
+    ],
+  ])(
+    'When an import given by flags has %s, then the refusal names the flag, not a manifest the user never wrote',
+    async (_what, flags, prepare, message) => {
+      await prepare();
+      const result = await run(flags());
+      expect(result.code).toBe(2);
+      expect(result.stderr).toContain(message);
+      expect(result.stderr).not.toMatch(/manifest/);
+      expect(result.stderr.trim().split('\n')).toHaveLength(1);
+      expect(await readdir(registry)).toEqual([]);
+    }
+  );
+
+  it('When a manifest file declares more columns than the ONNX graph takes, then the refusal still names the manifest', async () => {
+    await writeFile(file('sum.onnx'), sumOnnx(['x']));
+    await writeFile(file('reference.csv'), 'load,spare,expected_value\n1,0,1\n');
+    const manifest = {
+      name: 'load-sum',
+      task: 'regression',
+      format: 'onnx',
+      inputs: {
+        tensor: 'x',
+        columns: [
+          { name: 'load', type: 'float' },
+          { name: 'spare', type: 'float' },
+        ],
+      },
+      outputs: { value: 'y' },
+    };
+    await writeFile(file('sum.manifest.json'), JSON.stringify(manifest));
+    const result = await run({
+      file: file('sum.onnx'),
+      manifest: file('sum.manifest.json'),
+      format: undefined,
+      name: undefined,
+      task: undefined,
+      columns: undefined,
+      labels: undefined,
+    });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toBe(
+      'nocai models import: input x takes 1 value per row but the manifest declares 2 columns.\n'
+    );
   });
 
   it('When a manifest file leaves out the input tensor of a two-input graph, then the refusal names the field of the file', async () => {

@@ -214,6 +214,7 @@ export async function runModelsImport(
     const result = await importModel({
       registryDir: flags.dir,
       spec,
+      origin: fromFlags ? 'flags' : 'manifest',
       modelFile: flags.file,
       referenceFile: flags.reference,
       champion: flags.champion,

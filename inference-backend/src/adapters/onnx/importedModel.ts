@@ -1,6 +1,7 @@
 import { InferenceSession, Tensor } from 'onnxruntime-node';
-import { inputColumns, isImportedManifest } from '../../domain/mlops/importedModel';
-import type { ImportedInputs, ImportedManifest, ImportSpec } from '../../domain/mlops/importedModel';
+import { plural } from '@nocai/contract';
+import { inputColumns, isImportedManifest, specTerms } from '../../domain/mlops/importedModel';
+import type { ImportedInputs, ImportedManifest, ImportSpec, SpecTerms } from '../../domain/mlops/importedModel';
 
 /**
  * Serving of imported models (issue 11): rows of named values in, per row a label with its class
@@ -59,9 +60,14 @@ function tensorMeta(
 
 /**
  * Why the session cannot be fed and read as `spec` declares, or undefined when it can. Widths
- * that the graph leaves symbolic are checked again on the first run.
+ * that the graph leaves symbolic are checked again on the first run. `terms` name what the user
+ * declared: the manifest's fields, or the flags of an import given by flags.
  */
-export function signatureProblem(session: InferenceSession, spec: Spec): string | undefined {
+export function signatureProblem(
+  session: InferenceSession,
+  spec: Spec,
+  terms: SpecTerms = specTerms()
+): string | undefined {
   const { inputs, outputs } = spec;
   const inputNames = session.inputNames;
   if (!inputNames.includes(inputs.tensor)) {
@@ -78,21 +84,22 @@ export function signatureProblem(session: InferenceSession, spec: Spec): string 
   }
   if (typeof input.shape[1] === 'number' && input.shape[1] !== width) {
     const what = inputs.kind === 'text' ? 'one text column' : `${width} columns`;
-    return `input ${inputs.tensor} takes ${input.shape[1]} values per row but the manifest declares ${what}`;
+    return `input ${inputs.tensor} takes ${plural(input.shape[1], 'value')} per row but ${terms.inputsAre(inputs)} ${what}`;
   }
   const wantsStrings = inputs.kind === 'text' || inputs.columns.every((c) => c.type === 'string');
   if (inputs.kind === 'columns' && !wantsStrings && inputs.columns.some((c) => c.type === 'string')) {
-    return `the manifest mixes string and number columns, but one tensor ${inputs.tensor} holds one type`;
+    return `${terms.columnsMix} string and number columns, but one tensor ${inputs.tensor} holds one type`;
   }
   if (wantsStrings && input.type !== 'string') {
-    return `input ${inputs.tensor} holds ${input.type}, but the manifest declares text (a string tensor)`;
+    const what = inputs.kind === 'text' ? 'text' : 'string columns';
+    return `input ${inputs.tensor} holds ${input.type}, but ${terms.inputsAre(inputs)} ${what} (a string tensor)`;
   }
   if (!wantsStrings) {
     if (!NUMERIC_TYPES.includes(input.type)) {
       return `input ${inputs.tensor} holds ${input.type}; number columns need float, double or int64`;
     }
     if (input.type === 'int64' && inputs.kind === 'columns' && inputs.columns.some((c) => c.type !== 'int')) {
-      return `input ${inputs.tensor} holds int64, but the manifest declares float columns`;
+      return `input ${inputs.tensor} holds int64, but ${terms.inputsAre(inputs)} float columns`;
     }
   }
   for (const [role, name] of Object.entries(outputs)) {
@@ -104,7 +111,7 @@ export function signatureProblem(session: InferenceSession, spec: Spec): string 
     }
     if (role === 'probabilities' && meta.shape.length === 2 && typeof meta.shape[1] === 'number') {
       if (meta.shape[1] !== spec.labels.length) {
-        return `output ${name} has ${meta.shape[1]} columns but the manifest lists ${spec.labels.length} labels`;
+        return `output ${name} has ${meta.shape[1]} columns but ${terms.labelsList} ${spec.labels.length} labels`;
       }
     }
   }
@@ -156,14 +163,16 @@ export class ImportedModel {
   private constructor(
     readonly manifest: Spec & Partial<Pick<ImportedManifest, 'version'>>,
     private readonly session: InferenceSession,
-    private readonly inputType: Numeric | 'string'
+    private readonly inputType: Numeric | 'string',
+    private readonly terms: SpecTerms
   ) {}
 
   /**
    * A session for `bytes` checked against `spec`: a corrupt graph or one whose inputs and outputs
-   * differ from the manifest is a `ModelSignatureError` naming what differs.
+   * differ from the manifest is a `ModelSignatureError` naming what differs, in `terms` (the
+   * manifest's fields, or the flags of an import given by flags).
    */
-  static async fromBytes(bytes: Uint8Array, spec: Spec): Promise<ImportedModel> {
+  static async fromBytes(bytes: Uint8Array, spec: Spec, terms: SpecTerms = specTerms()): Promise<ImportedModel> {
     let session: InferenceSession;
     try {
       // Fatal only: a graph that fails to load is reported in the thrown message, not on stderr too.
@@ -172,14 +181,14 @@ export class ImportedModel {
       const reason = (error instanceof Error ? error.message : String(error)).split('\n')[0].slice(0, 200);
       throw new ModelSignatureError(`onnxruntime cannot load the model (${reason})`);
     }
-    const problem = signatureProblem(session, spec);
+    const problem = signatureProblem(session, spec, terms);
     if (problem) {
       await session.release();
       throw new ModelSignatureError(problem);
     }
     const meta = tensorMeta(session.inputMetadata, spec.inputs.tensor);
     const type = meta?.isTensor ? meta.type : 'float32';
-    return new ImportedModel(spec, session, type === 'string' ? 'string' : (type as Numeric));
+    return new ImportedModel(spec, session, type === 'string' ? 'string' : (type as Numeric), terms);
   }
 
   /** A stored version (`loadModel` has checked its sha256). */
@@ -242,7 +251,7 @@ export class ImportedModel {
         if (classes !== labels.length || tensor.dims[0] !== chunk.length) {
           throw new ModelSignatureError(
             `output ${outputs.probabilities} has shape [${tensor.dims.join(', ')}] for ${chunk.length} rows; ` +
-              `the manifest lists ${labels.length} labels`
+              `${this.terms.labelsList} ${labels.length} labels`
           );
         }
         batch.classes = classes;

@@ -43,6 +43,50 @@ export interface ImportSpec {
   labels: string[];
 }
 
+/** Where an import's spec came from: a manifest file (or the API's JSON), or the CLI's flags alone. */
+export type SpecOrigin = 'manifest' | 'flags';
+
+/**
+ * How a refusal raised after the spec is accepted (by the graph, the dump or the reference rows)
+ * names what the user declared: a manifest's fields, or, for an import given by flags, the flags,
+ * since the user never wrote a manifest.
+ */
+export interface SpecTerms {
+  /** `the manifest declares` / `--columns gives`, followed by what the inputs are. */
+  inputsAre(inputs: ImportedInputs): string;
+  /** `the manifest mixes` / `--columns mixes`. */
+  columnsMix: string;
+  /** `the manifest declares a regression` / `--task says regression`. */
+  taskIs(task: ImportTask, noun?: string): string;
+  /** `the manifest lists` / `--labels lists`, followed by the count. */
+  labelsList: string;
+  /** `the manifest's labels` / `--labels`. */
+  labels: string;
+  /** `the manifest's label order` / `the order of --labels`. */
+  labelOrder: string;
+}
+
+export function specTerms(origin: SpecOrigin = 'manifest'): SpecTerms {
+  if (origin === 'flags') {
+    return {
+      inputsAre: (inputs) => (inputs.kind === 'text' ? '--text-column gives' : '--columns gives'),
+      columnsMix: '--columns mixes',
+      taskIs: (task) => `--task says ${task}`,
+      labelsList: '--labels lists',
+      labels: '--labels',
+      labelOrder: 'the order of --labels',
+    };
+  }
+  return {
+    inputsAre: () => 'the manifest declares',
+    columnsMix: 'the manifest mixes',
+    taskIs: (task, noun) => `the manifest declares a ${noun ?? task}`,
+    labelsList: 'the manifest lists',
+    labels: "the manifest's labels",
+    labelOrder: "the manifest's label order",
+  };
+}
+
 /** The reference check's figures, stored as the version's metrics. */
 export interface ImportCheckReport {
   referenceRows: number;

@@ -3,8 +3,8 @@ import { readFile, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { plural } from '@nocai/contract';
 import type { AuditEntryInput, AuditSink } from '../../../domain/audit/audit';
-import { fitsBuiltInSlot, IMPORTED_KIND, inputColumns } from '../../../domain/mlops/importedModel';
-import type { ImportedManifest, ImportSpec, SlotFit } from '../../../domain/mlops/importedModel';
+import { fitsBuiltInSlot, IMPORTED_KIND, inputColumns, specTerms } from '../../../domain/mlops/importedModel';
+import type { ImportedManifest, ImportSpec, SlotFit, SpecOrigin, SpecTerms } from '../../../domain/mlops/importedModel';
 import { MANIFEST_FORMAT } from '../../../domain/mlops/manifest';
 import { printablePath, readTableFile, unreadableFileMessage } from '../../files/csv';
 import type { Table } from '../../files/csv';
@@ -39,6 +39,8 @@ export const MAX_MODEL_FILE_BYTES = 512 * 1024 * 1024;
 export interface ImportRequest {
   registryDir: string;
   spec: ImportSpec;
+  /** Where the spec came from, so refusals name a manifest's fields or the flags; default: a manifest. */
+  origin?: SpecOrigin;
   /** The ONNX file or the JSON dump. */
   modelFile: string;
   /** CSV (or JSON Lines) with the input columns and optionally the training tool's predictions. */
@@ -73,7 +75,8 @@ async function readModelFile(file: string): Promise<Uint8Array> {
 function convertDump(
   spec: ImportSpec,
   bytes: Uint8Array,
-  file: string
+  file: string,
+  terms: SpecTerms
 ): { onnx: Uint8Array; ensemble: TreeEnsembleModel } {
   let dump: unknown;
   try {
@@ -92,25 +95,26 @@ function convertDump(
   const columns = inputColumns(spec.inputs);
   if (ensemble.featureCount !== columns.length) {
     throw new ImportRefusedError(
-      `the model takes ${plural(ensemble.featureCount, 'feature')} but the manifest declares ` +
+      `the model takes ${plural(ensemble.featureCount, 'feature')} but ${terms.inputsAre(spec.inputs)} ` +
         `${plural(columns.length, 'column')} (${columns.join(', ')}).`
     );
   }
   if (ensemble.featureNames && ensemble.featureNames.join('\u0000') !== columns.join('\u0000')) {
     throw new ImportRefusedError(
-      `the model was trained on features ${ensemble.featureNames.join(', ')} but the manifest declares columns ${columns.join(', ')}: ` +
+      `the model was trained on features ${ensemble.featureNames.join(', ')} but ${terms.inputsAre(spec.inputs)} ` +
+        `columns ${columns.join(', ')}: ` +
         'list them in the same order.'
     );
   }
   if (ensemble.task !== spec.task) {
     throw new ImportRefusedError(
-      `the model's objective ${ensemble.objective} is a ${ensemble.task}, but the manifest declares a ${spec.task}.`
+      `the model's objective ${ensemble.objective} is a ${ensemble.task}, but ${terms.taskIs(spec.task)}.`
     );
   }
   const classes = ensemble.link === 'sigmoid' ? 2 : ensemble.targets;
   if (spec.task === 'classification' && classes !== spec.labels.length) {
     throw new ImportRefusedError(
-      `the model has ${plural(classes, 'class', { plural: 'classes' })} but the manifest lists ` +
+      `the model has ${plural(classes, 'class', { plural: 'classes' })} but ${terms.labelsList} ` +
         `${plural(spec.labels.length, 'label')} (${spec.labels.join(', ')}).`
     );
   }
@@ -126,11 +130,12 @@ function convertDump(
   return { onnx, ensemble };
 }
 
-function checkReferenceColumns(table: Table, spec: ImportSpec, file: string): void {
+function checkReferenceColumns(table: Table, spec: ImportSpec, file: string, terms: SpecTerms): void {
   const missing = inputColumns(spec.inputs).filter((c) => !table.columns.includes(c));
   if (missing.length > 0) {
     throw new ImportRefusedError(
-      `the reference file ${printablePath(file)} has no column ${missing.map((c) => `"${c}"`).join(', ')}, which the manifest declares as input.`
+      `the reference file ${printablePath(file)} has no column ${missing.map((c) => `"${c}"`).join(', ')}, ` +
+        `which ${terms.inputsAre(spec.inputs)} as input.`
     );
   }
   if (table.rows.length === 0) throw new ImportRefusedError(`the reference file ${printablePath(file)} has no rows.`);
@@ -153,15 +158,16 @@ const sentence = (text: string) => (text.endsWith('.') ? text : `${text}.`);
 /** Imports one model; see the module comment for the order of the checks. */
 export async function importModel(request: ImportRequest): Promise<ImportResult> {
   const { spec } = request;
+  const terms = specTerms(request.origin);
   const sourceBytes = await readModelFile(request.modelFile);
-  const converted = spec.format === 'onnx' ? undefined : convertDump(spec, sourceBytes, request.modelFile);
+  const converted = spec.format === 'onnx' ? undefined : convertDump(spec, sourceBytes, request.modelFile, terms);
   let onnxBytes = converted?.onnx ?? sourceBytes;
 
   let model: ImportedModel;
   let patchedLocale = false;
   try {
     try {
-      model = await ImportedModel.fromBytes(onnxBytes, spec);
+      model = await ImportedModel.fromBytes(onnxBytes, spec, terms);
     } catch (error) {
       const patched =
         error instanceof ModelSignatureError && isMissingLocaleError(error.message)
@@ -170,7 +176,7 @@ export async function importModel(request: ImportRequest): Promise<ImportResult>
       if (!patched) throw error;
       onnxBytes = patched;
       patchedLocale = true;
-      model = await ImportedModel.fromBytes(onnxBytes, spec);
+      model = await ImportedModel.fromBytes(onnxBytes, spec, terms);
     }
   } catch (error) {
     if (error instanceof ModelSignatureError) throw new ImportRefusedError(sentence(error.message));
@@ -179,10 +185,10 @@ export async function importModel(request: ImportRequest): Promise<ImportResult>
   let manifest: ImportedManifest;
   try {
     const table = await readTableFile(request.referenceFile);
-    checkReferenceColumns(table, spec, request.referenceFile);
+    checkReferenceColumns(table, spec, request.referenceFile, terms);
     let metrics;
     try {
-      metrics = checkReference(spec, await model.run(table.rows), table.rows, table.columns);
+      metrics = checkReference(spec, await model.run(table.rows), table.rows, table.columns, terms);
     } catch (error) {
       if (
         error instanceof ReferenceMismatchError ||

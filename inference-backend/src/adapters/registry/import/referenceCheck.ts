@@ -1,4 +1,5 @@
-import type { ImportCheckReport, ImportSpec } from '../../../domain/mlops/importedModel';
+import { specTerms } from '../../../domain/mlops/importedModel';
+import type { ImportCheckReport, ImportSpec, SpecTerms } from '../../../domain/mlops/importedModel';
 import type { ImportedOutputsBatch } from '../../onnx/importedModel';
 
 /**
@@ -29,7 +30,11 @@ const within = (ours: number, expected: number) =>
   Math.abs(ours - expected) <= TOLERANCE * Math.max(1, Math.abs(expected));
 
 /** The expected-output columns of `columns`, refusing a probability column for a label the manifest lacks. */
-export function expectedColumns(columns: readonly string[], spec: Pick<ImportSpec, 'task' | 'labels'>): string[] {
+export function expectedColumns(
+  columns: readonly string[],
+  spec: Pick<ImportSpec, 'task' | 'labels'>,
+  terms: SpecTerms = specTerms()
+): string[] {
   const found: string[] = [];
   for (const column of columns) {
     if (column === EXPECTED_LABEL || column === EXPECTED_VALUE) found.push(column);
@@ -37,7 +42,7 @@ export function expectedColumns(columns: readonly string[], spec: Pick<ImportSpe
       const label = column.slice(EXPECTED_PROBABILITY_PREFIX.length);
       if (!spec.labels.includes(label)) {
         throw new ReferenceMismatchError(
-          `the reference column ${column} is for label "${label}", which the manifest's labels (${spec.labels.join(', ')}) lack`
+          `the reference column ${column} is for label "${label}", which is not among ${terms.labels} (${spec.labels.join(', ')})`
         );
       }
       found.push(column);
@@ -45,11 +50,13 @@ export function expectedColumns(columns: readonly string[], spec: Pick<ImportSpe
   }
   if (spec.task === 'regression' && found.some((c) => c !== EXPECTED_VALUE)) {
     throw new ReferenceMismatchError(
-      'the reference file has label or probability columns, but the manifest declares a regression'
+      `the reference file has label or probability columns, but ${terms.taskIs('regression')}`
     );
   }
   if (spec.task === 'classification' && found.includes(EXPECTED_VALUE)) {
-    throw new ReferenceMismatchError('the reference file has expected_value, but the manifest declares a classifier');
+    throw new ReferenceMismatchError(
+      `the reference file has expected_value, but ${terms.taskIs('classification', 'classifier')}`
+    );
   }
   return found;
 }
@@ -70,9 +77,10 @@ export function checkReference(
   spec: Pick<ImportSpec, 'task' | 'labels'>,
   batch: ImportedOutputsBatch,
   rows: ReadonlyArray<Record<string, string>>,
-  columns: readonly string[]
+  columns: readonly string[],
+  terms: SpecTerms = specTerms()
 ): ImportCheckReport {
-  const expected = expectedColumns(columns, spec);
+  const expected = expectedColumns(columns, spec, terms);
   const K = spec.labels.length;
   let maxAbsDifference: number | null = null;
   let maxSumError: number | null = null;
@@ -119,7 +127,7 @@ export function checkReference(
         if (!within(p[k], want)) {
           throw new ReferenceMismatchError(
             `reference row ${r + 1}: the model gives ${spec.labels[k]} probability ${p[k].toPrecision(7)} where the ` +
-              `training tool gave ${want} (is the manifest's label order that of the model's columns?)`
+              `training tool gave ${want} (is ${terms.labelOrder} that of the model's columns?)`
           );
         }
       }
@@ -127,7 +135,7 @@ export function checkReference(
     const label = batch.labels?.[r] ?? (p ? spec.labels[argmax(p)] : undefined);
     if (batch.labels && !spec.labels.includes(batch.labels[r])) {
       throw new ReferenceMismatchError(
-        `reference row ${r + 1}: the model's label output is "${batch.labels[r]}", which is not among the manifest's labels`
+        `reference row ${r + 1}: the model's label output is "${batch.labels[r]}", which is not among ${terms.labels}`
       );
     }
     if (expected.includes(EXPECTED_LABEL)) {
