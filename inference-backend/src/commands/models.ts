@@ -88,10 +88,21 @@ export function headlineFigures(metrics: unknown): string {
     .join(' ');
 }
 
+/**
+ * Text a manifest or the alias history recorded from people and files (a reason, an actor, the
+ * name of a training file, tags, labels), escaped: a file named with an ANSI escape or a newline
+ * must not repaint the terminal or forge a line of the listing.
+ */
+const shown = (text: string) => printable(text, RECORDED_MAX_CHARS);
+const RECORDED_MAX_CHARS = 200;
+
 const createdByText = (v: VersionDescription) => {
   const by = v.createdBy as { kind?: string; name?: string } | undefined;
-  return by?.kind ? `${by.kind}:${by.name ?? ''}` : '';
+  return by?.kind ? shown(`${by.kind}:${by.name ?? ''}`) : '';
 };
+
+const archivedText = (archived: NonNullable<VersionDescription['archived']>) =>
+  `${archived.at} by ${shown(archived.actor)}${archived.reason ? ` (${shown(archived.reason)})` : ''}`;
 
 function modelText(model: ModelDescription): string {
   const lines = [
@@ -106,7 +117,11 @@ function modelText(model: ModelDescription): string {
         createdByText(v) || '-',
         v.parentVersion ?? '-',
         headlineFigures(v.metrics) || '-',
-        v.problem ? `unreadable: ${v.problem}` : v.archived ? `archived ${v.archived.at} by ${v.archived.actor}` : 'ok',
+        v.problem
+          ? `unreadable: ${shown(v.problem)}`
+          : v.archived
+            ? `archived ${v.archived.at} by ${shown(v.archived.actor)}`
+            : 'ok',
       ]),
     ]).trimEnd(),
   ];
@@ -114,7 +129,7 @@ function modelText(model: ModelDescription): string {
     lines.push('', 'alias history:');
     for (const h of model.history) {
       lines.push(
-        `  ${h.at} ${h.alias} ${h.from ?? '-'} -> ${h.to ?? '-'} by ${h.actor}${h.reason ? ` (${h.reason})` : ''}`
+        `  ${h.at} ${h.alias} ${h.from ?? '-'} -> ${h.to ?? '-'} by ${shown(h.actor)}${h.reason ? ` (${shown(h.reason)})` : ''}`
       );
     }
   }
@@ -125,14 +140,14 @@ function versionText(name: string, v: Awaited<ReturnType<typeof describeVersion>
   const json = (value: unknown) => JSON.stringify(value);
   const lines = [
     `model ${name} ${v.version}${v.aliases.length ? ` (${v.aliases.join(', ')})` : ''}`,
-    `kind: ${v.kind ?? '-'}`,
-    `target: ${v.target ?? '-'}`,
+    `kind: ${shown(v.kind ?? '-')}`,
+    `target: ${shown(v.target ?? '-')}`,
     `created: ${v.createdAt ?? '-'}${createdByText(v) ? ` by ${createdByText(v)}` : ''}`,
-    `reason: ${v.reason ?? '-'}`,
+    `reason: ${v.reason !== undefined ? shown(v.reason) : '-'}`,
     `tags: ${
       v.tags
         ? Object.entries(v.tags)
-            .map(([k, value]) => `${k}=${value}`)
+            .map(([k, value]) => `${shown(k)}=${shown(String(value))}`)
             .join(' ')
         : '-'
     }`,
@@ -152,19 +167,15 @@ function versionText(name: string, v: Awaited<ReturnType<typeof describeVersion>
       ? `signature: inputs ${(signature.inputs ?? []).map(spec).join('; ')}; outputs ${(signature.outputs ?? []).map(spec).join('; ')}`
       : 'signature: -'
   );
-  if (v.labels) lines.push(`labels: ${v.labels.join(', ')}`);
+  if (v.labels) lines.push(`labels: ${v.labels.map((label) => shown(label)).join(', ')}`);
   lines.push(
     `artifact sha256: ${v.artifactSha256 ?? 'not recorded'}` +
       (v.artifact
         ? ` (model.onnx ${plural(v.artifact.bytes, 'byte')}, ${v.artifact.matchesManifest ? 'matches' : 'DOES NOT MATCH'})`
         : ' (model.onnx missing)')
   );
-  lines.push(
-    v.archived
-      ? `archived: ${v.archived.at} by ${v.archived.actor}${v.archived.reason ? ` (${v.archived.reason})` : ''}`
-      : 'archived: no'
-  );
-  if (v.problem) lines.push(`problem: ${v.problem}`);
+  lines.push(v.archived ? `archived: ${archivedText(v.archived)}` : 'archived: no');
+  if (v.problem) lines.push(`problem: ${printable(v.problem, Number.POSITIVE_INFINITY)}`);
   return `${lines.join('\n')}\n`;
 }
 

@@ -10,6 +10,7 @@ import { buildProgram } from '../cli';
 import { createLogger } from '../adapters/logger';
 import { isStopword } from '../domain/mlops/stopwords';
 import { loadServingModels } from '../services/onnxModels';
+import type { AuditSink } from '../domain/audit/audit';
 import { runModels } from './models';
 import { runPredict } from './predict';
 import { osUserName } from './provenance';
@@ -104,6 +105,31 @@ describe('nocai train and predict', () => {
     expect(shown.out).toContain(` by user:${osUserName()}\n`);
     expect(shown.out).toContain('reason: nocai train --history tickets.csv');
     expect(shown.out).toMatch(/hyperparameters: \{"C":[\d.]+,"classWeight":/);
+  });
+
+  it('When the history file is named with an ANSI escape and a newline, then nocai models show and the alias history print them escaped', async () => {
+    const named = join(dir, 'tick\u001b[2Jets\nreason: forged.csv');
+    await writeFile(named, historyCsv());
+    const out = join(dir, 'escaped');
+    // Twice, so that v1 can be made champion again with a reason of its own.
+    for (let i = 0; i < 2; i++) {
+      expect(await runTrain(flags({ history: named, out, priority: undefined }), captureIo())).toBe(0);
+    }
+    const audit: AuditSink = {
+      record: async (entry) => ({ ...entry, seq: 1, at: new Date().toISOString(), prevHash: '', hash: '' }),
+    };
+    const reason = 'ok\u001b]0;pwned\u0007';
+    const promote = { action: 'promote', dir: out, name: 'department', version: 'v1', reason } as const;
+    expect(await runModels(promote, captureIo(), audit)).toBe(0);
+
+    const version = captureIo();
+    expect(await runModels({ action: 'show', dir: out, name: 'department', version: 'v1' }, version)).toBe(0);
+    expect(version.out).toContain('reason: nocai train --history tick\\x1b[2Jets\\nreason: forged.csv\n');
+    expect(version.out.match(/^reason:/gm)).toHaveLength(1);
+    const model = captureIo();
+    expect(await runModels({ action: 'show', dir: out, name: 'department' }, model)).toBe(0);
+    expect(model.out).toContain('(ok\\x1b]0;pwned\\x07)');
+    expect(`${version.out}${model.out}`).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f]/);
   });
 
   it('When predicting a file, then there is one CSV row per input row, in order, with each target and its confidence', async () => {
