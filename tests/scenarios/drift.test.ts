@@ -82,7 +82,7 @@ describe('drift stage against a real influxd (line models trained on a simulated
       TRAINING_END_US,
       TRAINING_DAYS,
       modelsDir,
-      SEED
+      { by: 'the drift scenario test', seed: SEED }
     );
     ({ client, database } = await freshDatabase('drift'));
   }, 300_000);
@@ -157,11 +157,9 @@ describe('drift stage against a real influxd (line models trained on a simulated
 
     // The provisioned "drift detected" rule's own query, over the evaluation's time: it pages on
     // the drifted feature of each model and on nothing else.
-    const rule = readYaml<{ groups: Array<{ rules: Array<{ uid: string; data: Array<{ model: { query?: string } }> }> }> }>(
-      'provisioning',
-      'alerting',
-      'rules.yaml'
-    )
+    const rule = readYaml<{
+      groups: Array<{ rules: Array<{ uid: string; data: Array<{ model: { query?: string } }> }> }>;
+    }>('provisioning', 'alerting', 'rules.yaml')
       .groups.flatMap((g) => g.rules)
       .find((r) => r.uid === 'nocai-drift-detected');
     const query = (rule?.data.find((d) => d.model.query)?.model.query ?? '').replace(
@@ -194,20 +192,29 @@ describe('drift stage against a real influxd (line models trained on a simulated
     await writer.close();
 
     const backend = await startTestBackend(
-      { NOCAI_MODELS_DIR: modelsDir, NOCAI_DRIFT_RETRAIN: 'true', NOCAI_RETRAIN_INTERVAL_MS: '0', NOCAI_ACCURACY_INTERVAL_MS: '0' },
+      {
+        NOCAI_MODELS_DIR: modelsDir,
+        NOCAI_DRIFT_RETRAIN: 'true',
+        NOCAI_RETRAIN_INTERVAL_MS: '0',
+        NOCAI_ACCURACY_INTERVAL_MS: '0',
+      },
       { client: inputClient, database: input }
     );
     try {
       const run = await waitFor(
         async () => {
-          const state = (await (await backend.call('/api/retraining')).json()) as { latest: { trigger: string; decisions: unknown[] } | null };
+          const state = (await (await backend.call('/api/retraining')).json()) as {
+            latest: { trigger: string; decisions: unknown[] } | null;
+          };
           return state.latest ?? undefined;
         },
         120_000,
         'a retraining run asked for by drift'
       );
       expect(run.trigger).toBe('drift');
-      const drift = (await (await backend.call('/api/series/drift?model=event-class&feature=template_mix&from=now-1h')).json()) as {
+      const drift = (await (
+        await backend.call('/api/series/drift?model=event-class&feature=template_mix&from=now-1h')
+      ).json()) as {
         rows: Array<{ fields: Record<string, unknown> }>;
       };
       expect(drift.rows.some((row) => row.fields[DRIFT_SERIES.fields.driftDetected] === true)).toBe(true);

@@ -29,7 +29,9 @@ describe.each([
     if (!onnx) return;
     modelsDir = mkdtempSync(join(tmpdir(), 'nocai-line-models-'));
     // A fixed period, so that every run serves the same models.
-    await trainLineModelsOnSimulation(generateInventory({ seed: 42, sites: 4 }), TRAINING_END_US, 28, modelsDir);
+    await trainLineModelsOnSimulation(generateInventory({ seed: 42, sites: 4 }), TRAINING_END_US, 28, modelsDir, {
+      by: 'the scenario tests',
+    });
     env = { NOCAI_MODELS_DIR: modelsDir };
   }, 600_000);
   afterAll(async () => {

@@ -31,7 +31,15 @@ import { benchSimilarTickets } from './similarTickets';
 import { benchM4 } from './m4';
 import { benchNab } from './nab';
 import { benchFuzz } from './fuzz';
-import { backfillSpeedData, linesPerSecond, measureInfluxReadWrite, reportRatio, reportSoak, soak, TARGET_RATIO } from './speed';
+import {
+  backfillSpeedData,
+  linesPerSecond,
+  measureInfluxReadWrite,
+  reportRatio,
+  reportSoak,
+  soak,
+  TARGET_RATIO,
+} from './speed';
 
 /**
  * `npm run bench`: throughput figures with their ratio to the targets of the issues.
@@ -308,7 +316,7 @@ async function reportTicketApi(input: TicketApiInput): Promise<void> {
  */
 async function trainLineModels(inventory: Inventory, endUs: number, days: number, registryDir: string) {
   const started = performance.now();
-  await trainLineModelsOnSimulation(inventory, endUs, days, registryDir);
+  await trainLineModelsOnSimulation(inventory, endUs, days, registryDir, { by: 'npm run bench' });
   const served = await loadServingModels(registryDir, createLogger('silent'));
   if (!served.lines) throw new Error('the trained line models could not be loaded');
   return { classifier: served.lines, seconds: (performance.now() - started) / 1000 };

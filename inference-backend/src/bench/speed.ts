@@ -196,7 +196,10 @@ export interface RssWindow {
  * sample lands anywhere between a collection and the next (the same code gave −5% to +25% from
  * single samples).
  */
-export function rssWindows(samples: ReadonlyArray<readonly [number, number]>, seconds: number): { early: RssWindow; late: RssWindow } {
+export function rssWindows(
+  samples: ReadonlyArray<readonly [number, number]>,
+  seconds: number
+): { early: RssWindow; late: RssWindow } {
   const window = (from: number, to: number): RssWindow => {
     const inside = samples.filter(([t]) => t >= from && t <= to).map(([, rss]) => rss);
     if (inside.length === 0) return { peakBytes: 0, meanBytes: 0, samples: 0 };
@@ -415,9 +418,15 @@ export async function backfillSpeedData(
 }
 
 /** The serving path's line models, trained as the demo trains them but on the period before the measured one. */
-export async function trainLineModels(inventory: Inventory, endUs: number, days: number, registryDir: string) {
+export async function trainLineModels(
+  inventory: Inventory,
+  endUs: number,
+  days: number,
+  registryDir: string,
+  by = 'npm run bench:speed'
+) {
   const started = performance.now();
-  await trainLineModelsOnSimulation(inventory, endUs, days, registryDir);
+  await trainLineModelsOnSimulation(inventory, endUs, days, registryDir, { by });
   const served = await loadServingModels(registryDir, createLogger('silent'));
   if (!served.lines) throw new Error('the trained line models could not be loaded');
   return { classifier: served.lines, seconds: (performance.now() - started) / 1000 };

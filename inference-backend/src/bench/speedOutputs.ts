@@ -76,7 +76,13 @@ async function main(): Promise<void> {
       for (const line of await pointsOf(client, outputDb)) dump.push(`${label}\t${line}`);
     };
     await run('rules', ruleLineClassifier);
-    const trained = await trainLineModels(inventory, endUs - days * 86_400_000_000, days, join(workDir, 'models'));
+    const trained = await trainLineModels(
+      inventory,
+      endUs - days * 86_400_000_000,
+      days,
+      join(workDir, 'models'),
+      "the speed bench's output comparison"
+    );
     await run('onnx', trained.classifier);
     dump.sort();
     writeFileSync(out, `${dump.join('\n')}\n`);

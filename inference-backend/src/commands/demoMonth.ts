@@ -4,6 +4,7 @@ import type { SeriesPage, Ticket, TicketHistoryRow } from '@nocai/contract';
 import { plural } from '@nocai/contract';
 import { readTableFile } from '../adapters/files/csv';
 import type { Clock } from '../domain/series';
+import type { Provenance } from '../domain/mlops/manifest';
 import { formatInventory, generateInventory, generateTicketHistory, ticketsToJsonl, Topology } from '../simulator';
 import { DEFAULT_MODEL_SPECS, trainTarget } from './train';
 
@@ -117,9 +118,13 @@ export async function prepareMonth(
   const tickets = plural(history.length, 'ticket', { shown: history.length.toLocaleString('en-US') });
   say(`training the champions on ${tickets} of the eight months before`);
   const table = await readTableFile(files.historyFile);
+  const provenance: Provenance = {
+    createdBy: { kind: 'setup', name: 'nocai demo' },
+    reason: 'champion of the nocai demo month, trained on the eight months of simulated tickets before it',
+  };
   for (const spec of DEFAULT_MODEL_SPECS.tickets) {
     signal?.throwIfAborted();
-    await trainTarget(table, spec, files.modelsDir, { champion: true });
+    await trainTarget(table, spec, files.modelsDir, { champion: true, provenance });
   }
   const month = generateTicketHistory({
     seed: 22,

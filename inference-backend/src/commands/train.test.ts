@@ -14,7 +14,8 @@ import type { AuditSink } from '../domain/audit/audit';
 import { runModels } from './models';
 import { runPredict } from './predict';
 import { osUserName } from './provenance';
-import { runTrain, trainDefaultModels } from './train';
+import { generateInventory } from '../simulator';
+import { runTrain, trainDefaultModels, trainLineModelsOnSimulation } from './train';
 import type { CommandIo, TrainFlags } from './train';
 
 const TICKETS: Array<[string, string, string, string]> = [
@@ -380,4 +381,33 @@ describe('nocai train and predict', () => {
       }
     );
   });
+});
+
+describe('trainLineModelsOnSimulation (the bench and the scenario tests)', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'nocai-line-models-'));
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('When the line models are trained for a bench, then nocai models list and show name the bench, the period and the seed', async () => {
+    const endUs = Date.UTC(2024, 2, 1) * 1000;
+    await trainLineModelsOnSimulation(generateInventory({ seed: 7, sites: 2 }), endUs, 2, dir, {
+      by: 'npm run bench',
+      seed: 7,
+    });
+    for (const name of ['event-class', 'event-decision']) {
+      const model = captureIo();
+      expect(await runModels({ action: 'show', dir, name }, model)).toBe(0);
+      expect(model.out).toMatch(/v1\s+champion\s+\S+\s+setup:npm run bench\s/);
+      const version = captureIo();
+      expect(await runModels({ action: 'show', dir, name, version: 'v1' }, version)).toBe(0);
+      expect(version.out).toContain(' by setup:npm run bench\n');
+      expect(version.out).toContain(
+        'reason: line model of npm run bench, trained on 2 simulated days up to 2024-03-01T00:00:00.000Z (seed 7)\n'
+      );
+    }
+  }, 120_000);
 });

@@ -392,14 +392,15 @@ export async function trainDefaultModels(
 /**
  * Trains event-class and event-decision on `days` of simulated syslog ending at `endUs` (hourly
  * metrics: only the lines matter) and registers them as champions in `registryDir`. The bench and
- * the scenario tests use it to run the ONNX path on a period the models never saw.
+ * the scenario tests use it to run the ONNX path on a period the models never saw; `by` names
+ * which (`npm run bench`), and is recorded as the versions' maker with the period and seed as why.
  */
 export async function trainLineModelsOnSimulation(
   inventory: Inventory,
   endUs: number,
   days: number,
   registryDir: string,
-  seed = 42
+  { by, seed = 42 }: { by: string; seed?: number }
 ): Promise<TrainedTarget[]> {
   const simulation = new Simulation({ seed, inventory, metricsIntervalSeconds: 3600, sensorIntervalSeconds: 3600 });
   const quarterDayUs = 6 * 3_600_000_000;
@@ -413,9 +414,15 @@ export async function trainLineModelsOnSimulation(
     columns: Object.keys(lines[0]),
     rows: lines.map((l) => Object.fromEntries(Object.entries(l).map(([k, v]) => [k, String(v)]))),
   };
+  const provenance: Provenance = {
+    createdBy: { kind: 'setup', name: by },
+    reason:
+      `line model of ${by}, trained on ${plural(days, 'simulated day')} up to ` +
+      `${new Date(endUs / 1000).toISOString()} (seed ${seed})`,
+  };
   const results: TrainedTarget[] = [];
   for (const spec of DEFAULT_MODEL_SPECS.events)
-    results.push(await trainTarget(table, spec, registryDir, { champion: true }));
+    results.push(await trainTarget(table, spec, registryDir, { champion: true, provenance }));
   return results;
 }
 
