@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { plural } from '@nocai/contract';
 import { trainDefaultMttr } from '../adapters/onnx/mttrModel';
-import { readAliases, setAlias } from '../adapters/registry/modelRegistry';
+import { aliasActorOf, readAliases, setAlias } from '../adapters/registry/modelRegistry';
 import type { Provenance } from '../domain/mlops/manifest';
 import { SERVED_MODELS } from '../services/onnxModels';
 import { maintenanceModelName } from '../services/maintenanceModel';
@@ -56,7 +56,7 @@ export async function trainDefaultModelSet(
     undefined,
     provenance
   );
-  await setAlias(modelsDir, SERVED_MODELS.mttr, 'champion', mttrVersion);
+  await setAlias(modelsDir, SERVED_MODELS.mttr, 'champion', mttrVersion, aliasActorOf(provenance));
   say(
     `trained ${plural(classifiers.length + 1, 'model')} in ${((Date.now() - started) / 1000).toFixed(1)} s ` +
       `(MTTR P50 MAE ${Math.round(mttr.report.holdout.maeSeconds / 60)} min vs baseline ${Math.round(mttr.report.holdout.baselineMaeSeconds / 60)} min, ` +

@@ -106,6 +106,12 @@ describe('nocai train and predict', () => {
     expect(shown.out).toContain(` by user:${osUserName()}\n`);
     expect(shown.out).toContain('reason: nocai train --history tickets.csv');
     expect(shown.out).toMatch(/hyperparameters: \{"C":[\d.]+,"classWeight":/);
+    // The champion alias was set by the same person, for the same reason.
+    const model = captureIo();
+    expect(await runModels({ action: 'show', dir: out, name: 'department' }, model)).toBe(0);
+    expect(model.out).toMatch(
+      new RegExp(`champion - -> v1 by ${osUserName()} \\(nocai train --history tickets\\.csv\\)\n`)
+    );
   });
 
   it('When the history file is named with an ANSI escape and a newline, then nocai models show and the alias history print them escaped', async () => {

@@ -13,7 +13,7 @@ import {
   FEATURE_VALUES_INPUT,
   PROBABILITIES_OUTPUT,
 } from '../adapters/onnx/linearClassifierExport';
-import { saveModel, setAlias } from '../adapters/registry/modelRegistry';
+import { aliasActorOf, saveModel, setAlias } from '../adapters/registry/modelRegistry';
 import { profileFile } from '../adapters/registry/profileStore';
 import { DEFAULT_MAX_FEATURES } from '../domain/mlops/featurizer';
 import { classNamer } from '../domain/mlops/tabularFeatures';
@@ -214,7 +214,9 @@ export async function trainTarget(
         })
       )
   );
-  if (options.champion) await setAlias(registryDir, spec.name, 'champion', manifest.version);
+  if (options.champion) {
+    await setAlias(registryDir, spec.name, 'champion', manifest.version, aliasActorOf(options.provenance));
+  }
   return { manifest, report: trained.report, seconds: (performance.now() - began) / 1000 };
 }
 

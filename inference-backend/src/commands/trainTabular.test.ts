@@ -123,6 +123,10 @@ describe('nocai train --target and nocai predict on a table', () => {
     expect(await runModels({ action: 'show', dir: join(dir, 'wear'), name: 'wear-mm', version: 'v1' }, shown)).toBe(0);
     expect(shown.out).toContain(` by user:${osUserName()}\n`);
     expect(shown.out).toMatch(/reason: nocai train --history \S+\.csv --target wear \[mm\]\n/);
+    const model = captureIo();
+    expect(await runModels({ action: 'show', dir: join(dir, 'wear'), name: 'wear-mm' }, model)).toBe(0);
+    expect(model.out).toContain(`champion - -> v1 by ${osUserName()} (nocai train --history `);
+    expect(model.out).not.toContain('unattributed');
     const report = JSON.parse(await readFile(join(dir, 'wear', 'report.json'), 'utf8'));
     const target = report.targets['wear-mm'];
     expect(target.crossValidation.kind).toBe('group');

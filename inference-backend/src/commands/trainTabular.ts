@@ -4,7 +4,7 @@ import { plural } from '@nocai/contract';
 import { printable, printablePath, readTableFile } from '../adapters/files/csv';
 import type { Table } from '../adapters/files/csv';
 import { exportTabularOnnx } from '../adapters/onnx/tabularModel';
-import { saveModel, setAlias } from '../adapters/registry/modelRegistry';
+import { aliasActorOf, saveModel, setAlias } from '../adapters/registry/modelRegistry';
 import { profileFile } from '../adapters/registry/profileStore';
 import { tabularProfile } from '../domain/mlops/profile';
 import { inputColumns, isMissingCell, numberOf, TabularDataError } from '../domain/mlops/tabularFeatures';
@@ -223,7 +223,9 @@ export async function saveTabularChampion(
       );
     }
   );
-  if (spec.champion !== false) await setAlias(registryDir, spec.name, 'champion', manifest.version);
+  if (spec.champion !== false) {
+    await setAlias(registryDir, spec.name, 'champion', manifest.version, aliasActorOf(spec.provenance));
+  }
   return manifest;
 }
 

@@ -1,10 +1,16 @@
 import { access, mkdir, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isModelAlias } from '../../domain/mlops/manifest';
-import type { ModelAlias, ModelManifest, RegistryManifest } from '../../domain/mlops/manifest';
+import type { ModelAlias, ModelManifest, Provenance, RegistryManifest } from '../../domain/mlops/manifest';
 import { crashPoint } from './crashPoints';
 import { writeAtomically, writeFolderAtomically } from './durableFiles';
-import { DamagedModelError, InvalidModelNameError, ModelNotFoundError, parseJsonObject, RegistryConflictError } from './errors';
+import {
+  DamagedModelError,
+  InvalidModelNameError,
+  ModelNotFoundError,
+  parseJsonObject,
+  RegistryConflictError,
+} from './errors';
 import { sha256Hex, verifyArtifact } from './integrity';
 import { withModelLock } from './modelLock';
 import {
@@ -113,6 +119,14 @@ export interface AliasActor {
   actor: string;
   reason?: string;
   action?: AliasAction;
+}
+
+/**
+ * The alias history's actor for a trainer's first champion: whoever the version says made it (the
+ * OS user of `nocai train`, `nocai setup`), with the same reason; `unattributed` without provenance.
+ */
+export function aliasActorOf(provenance: Provenance | undefined): AliasActor {
+  return provenance ? { actor: provenance.createdBy.name, reason: provenance.reason } : { actor: 'unattributed' };
 }
 
 /**
