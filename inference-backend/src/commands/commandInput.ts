@@ -48,10 +48,16 @@ function columnsOf(table: Table): string {
 
 export function checkColumns(table: Table, wanted: readonly string[], file: string): void {
   const missing = wanted.filter((c) => !table.columns.includes(c));
+  const quoted = missing.map((c) => `"${printable(c)}"`).join(', ');
+  // An empty file has no columns to list: "its columns are ." says nothing.
+  if (missing.length > 0 && table.columns.length === 0) {
+    throw new TrainInputError(
+      `${printablePath(file)} is empty; give rows with the ${missing.length === 1 ? 'column' : 'columns'} ${quoted}.`
+    );
+  }
   if (missing.length > 0) {
     throw new TrainInputError(
-      `${printablePath(file)} has no column ${missing.map((c) => `"${printable(c)}"`).join(', ')}; ` +
-        `its columns are ${columnsOf(table)}.`
+      `${printablePath(file)} has no column ${quoted}; ` + `its columns are ${columnsOf(table)}.`
     );
   }
 }

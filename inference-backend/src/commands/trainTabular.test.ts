@@ -438,6 +438,14 @@ describe('nocai train --target and nocai predict on a table', () => {
     io = captureIo();
     expect(await runPredictTabular({ model: join(dir, 'bad'), input: lacking }, io)).toBe(2);
     expect(io.err).toMatch(/lacking\.csv has no column "temp \(C\)"/);
+    // An empty file (no header either) says so, rather than listing the columns it has as none.
+    const nothing = join(dir, 'nothing.csv');
+    await writeFile(nothing, '');
+    io = captureIo();
+    expect(await runPredictTabular({ model: join(dir, 'bad'), input: nothing }, io)).toBe(2);
+    expect(io.err).toBe(
+      `nocai predict: ${nothing} is empty; give rows with the columns "load [kW]", "temp (C)", "site", "unit id", "t".\n`
+    );
   });
 });
 

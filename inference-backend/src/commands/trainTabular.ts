@@ -18,7 +18,14 @@ import {
 } from '../domain/mlops/tabularModel';
 import type { Provenance } from '../domain/mlops/manifest';
 import type { TabularGrid, TabularManifest, TabularTask, TrainedTabular } from '../domain/mlops/tabularModel';
-import { columnSpread, inputErrorMessage, isInputError, processIo, TrainInputError } from './commandInput';
+import {
+  checkColumns,
+  columnSpread,
+  inputErrorMessage,
+  isInputError,
+  processIo,
+  TrainInputError,
+} from './commandInput';
 import type { CommandIo } from './commandInput';
 import { userProvenance } from './provenance';
 
@@ -46,14 +53,7 @@ export interface TabularTrainFlags {
 
 /** Columns named on the command line that the file lacks: one sentence naming both. */
 export function checkTableColumns(table: Table, wanted: readonly string[], file: string): void {
-  const missing = [...new Set(wanted)].filter((c) => !table.columns.includes(c));
-  if (missing.length === 0) return;
-  const shown = table.columns.slice(0, 30).map((c) => printable(c));
-  const more = table.columns.length > 30 ? ` and ${table.columns.length - 30} more` : '';
-  throw new TrainInputError(
-    `${printablePath(file)} has no column ${missing.map((c) => `"${printable(c)}"`).join(', ')}; ` +
-      `its columns are ${shown.join(', ')}${more}.`
-  );
+  checkColumns(table, [...new Set(wanted)], file);
 }
 
 /**
