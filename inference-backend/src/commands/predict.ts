@@ -60,7 +60,7 @@ const listed = (names: readonly string[]) =>
  * folder or one version of it (given instead of the folder written by `nocai train --out`), or a
  * folder of several model folders (training runs side by side).
  */
-async function noModelsMessage(dir: string): Promise<string> {
+export async function noModelsMessage(dir: string): Promise<string> {
   const shown = printablePath(dir);
   const info = await stat(dir).catch(() => undefined);
   if (!info) return `no such folder ${shown}.`;

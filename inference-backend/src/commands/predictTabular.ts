@@ -9,6 +9,7 @@ import type { TabularManifest } from '../domain/mlops/tabularModel';
 import { inputErrorMessage, isInputError, processIo, TrainInputError } from './commandInput';
 import type { CommandIo } from './commandInput';
 import { checkTableColumns, tabularInputError } from './trainTabular';
+import { noModelsMessage } from './predict';
 
 export interface TabularPredictFlags {
   model: string;
@@ -63,6 +64,10 @@ export async function runPredictTabular(flags: TabularPredictFlags, io: CommandI
   let models: OnnxTabularModel[] = [];
   try {
     models = await loadTabularModels(flags.model);
+    // No models at all (no such folder, a file, one model's folder given): said as predict on text says it.
+    if (models.length === 0 && (await listModels(flags.model).catch(() => [])).length === 0) {
+      throw new TrainInputError(await noModelsMessage(flags.model));
+    }
     if (models.length === 0) {
       throw new TrainInputError(
         `${printablePath(flags.model)} holds no tabular models (train one with nocai train --target COLUMN --out ${printablePath(flags.model)}, ` +

@@ -438,6 +438,19 @@ describe('nocai train --target and nocai predict on a table', () => {
     io = captureIo();
     expect(await runPredictTabular({ model: join(dir, 'bad'), input: lacking }, io)).toBe(2);
     expect(io.err).toMatch(/lacking\.csv has no column "temp \(C\)"/);
+    // A --model that is not a folder of models is named as predict on text names it.
+    const folders: Array<[string, string]> = [
+      [join(dir, 'nowhere'), `no such folder ${join(dir, 'nowhere')}.`],
+      [
+        join(dir, 'bad', 'wear-mm'),
+        `${join(dir, 'bad', 'wear-mm')} is the folder of model wear-mm; give the folder that holds it: --model ${join(dir, 'bad')}.`,
+      ],
+    ];
+    for (const [model, message] of folders) {
+      io = captureIo();
+      expect(await runPredictTabular({ model, input: lacking }, io)).toBe(2);
+      expect(io.err).toBe(`nocai predict: ${message}\n`);
+    }
     // An empty file (no header either) says so, rather than listing the columns it has as none.
     const nothing = join(dir, 'nothing.csv');
     await writeFile(nothing, '');
