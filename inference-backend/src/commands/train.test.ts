@@ -221,6 +221,16 @@ describe('nocai train and predict', () => {
       )
     ).toBe(2);
     expect(singleIo.err).toMatch(/needs at least 2 classes, found 1/);
+
+    // Saved as Windows-1252: "Störung" would otherwise train a class named "St\ufffdrung".
+    const latin1 = join(dir, 'latin1.csv');
+    await writeFile(latin1, Buffer.from('title,department\nLink down,network\nFan broken,St\xf6rung\n', 'latin1'));
+    const latin1Io = captureIo();
+    const textOnly = { text: ['title'], time: undefined, context: [], priority: undefined };
+    expect(await runTrain(flags({ history: latin1, ...textOnly }), latin1Io)).toBe(2);
+    expect(latin1Io.err).toBe(
+      `nocai train: ${latin1} is not UTF-8 text: line 3 holds bytes that are not UTF-8 (a file saved as Latin-1 or Windows-1252?); save it as UTF-8.\n`
+    );
   });
 
   it.each([

@@ -208,6 +208,28 @@ describe('readTableFile', () => {
       await rm(dir, { recursive: true, force: true });
     }
   });
+
+  it('When a table is saved as Latin-1, then it is refused naming the line, not read with replacement characters', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'nocai-csv-'));
+    try {
+      const file = join(dir, 'tickets.csv');
+      // "Müller" in Latin-1 on line 3; line 2 is UTF-8 (é as two bytes).
+      await writeFile(
+        file,
+        Buffer.concat([Buffer.from('id,owner\n1,Fréd\n2,M'), Buffer.from([0xfc]), Buffer.from('ller\n')])
+      );
+      await expect(readTableFile(file)).rejects.toThrow(
+        new InputFileError(
+          `${file} is not UTF-8 text: line 3 holds bytes that are not UTF-8 (a file saved as Latin-1 or Windows-1252?); save it as UTF-8.`
+        )
+      );
+      // The same rows in UTF-8 are read as written.
+      await writeFile(file, 'id,owner\n1,Fréd\n2,Müller\n');
+      expect((await readTableFile(file)).rows.map((r) => r.owner)).toEqual(['Fréd', 'Müller']);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
 });
 
 describe('jsonlToTable', () => {

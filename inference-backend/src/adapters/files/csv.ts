@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import { open, stat } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { plural } from '@nocai/contract';
@@ -105,6 +106,12 @@ export interface InputLimits {
   maxInputMb?: number;
   /** How the user raises the limit, named in the error (`--max-input-mb`). */
   limitHint?: string;
+  /**
+   * Refuse bytes that are not UTF-8, naming their line. Tables need it: a Latin-1 `Müller` would
+   * otherwise be read as `M\ufffdller`, a class or category no UTF-8 file ever matches. Logs do not:
+   * mining templates from a line with a stray byte is better than refusing the file.
+   */
+  utf8Only?: boolean;
 }
 
 const megabytes = (bytes: number) => (bytes / BYTES_PER_MB).toFixed(bytes < BYTES_PER_MB ? 3 : 1);
@@ -196,12 +203,32 @@ export async function readInputText(file: string, limits: InputLimits = {}): Pro
     if (error instanceof InputFileError) throw error;
     throw new InputFileError(unreadableFileMessage(file, error));
   }
+  if (limits.utf8Only && !isUtf8(bytes)) {
+    throw new InputFileError(
+      `${shown} is not UTF-8 text: line ${firstNonUtf8Line(bytes)} holds bytes that are not UTF-8 ` +
+        '(a file saved as Latin-1 or Windows-1252?); save it as UTF-8.'
+    );
+  }
   try {
     return bytes.toString('utf8');
   } catch {
     // Only when the user raised the limit past what V8 can hold in one string.
     throw new InputFileError(`${shown} is too large to read as text; split it into smaller files.`);
   }
+}
+
+/** The line (from 1) holding the first byte sequence of `bytes` that is not UTF-8. */
+function firstNonUtf8Line(bytes: Buffer): number {
+  let line = 1;
+  let start = 0;
+  while (start < bytes.length) {
+    const end = bytes.indexOf(LF, start);
+    const stop = end === -1 ? bytes.length : end;
+    if (!isUtf8(bytes.subarray(start, stop))) return line;
+    line++;
+    start = stop + 1;
+  }
+  return line;
 }
 
 /** A CSV record and the line of the file it starts on (records may span lines inside quotes). */
@@ -525,7 +552,7 @@ export function topLevelKeys(json: string): string[] {
  * with the file is an `InputFileError` whose message names it.
  */
 export async function readTableFile(file: string, limits: InputLimits = {}): Promise<Table> {
-  const text = await readInputText(file, limits);
+  const text = await readInputText(file, { ...limits, utf8Only: true });
   const ext = extname(file).toLowerCase();
   try {
     return ext === '.jsonl' || ext === '.ndjson' ? jsonlToTable(text) : csvToTable(text);
