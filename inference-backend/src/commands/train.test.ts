@@ -222,6 +222,22 @@ describe('nocai train and predict', () => {
     ).toBe(2);
     expect(singleIo.err).toMatch(/needs at least 2 classes, found 1/);
 
+    // One row of each class: nothing to hold out, so no held-out F1 of 0 is reported as a model's.
+    const oneEach = join(dir, 'one-each.csv');
+    await writeFile(oneEach, 'title,department\nLink down,network_ops\nFan broken,field_technicians\n');
+    const oneEachIo = captureIo();
+    const out = join(dir, 'one-each');
+    expect(
+      await runTrain(
+        flags({ history: oneEach, out, text: ['title'], time: undefined, context: [], priority: undefined }),
+        oneEachIo
+      )
+    ).toBe(2);
+    expect(oneEachIo.err).toBe(
+      'nocai train: department has a single row of each of its 2 classes, so none can be held out to score the model; give at least 2 rows of a class.\n'
+    );
+    expect(await listModels(out)).toEqual([]);
+
     // Saved as Windows-1252: "Störung" would otherwise train a class named "St\ufffdrung".
     const latin1 = join(dir, 'latin1.csv');
     await writeFile(latin1, Buffer.from('title,department\nLink down,network\nFan broken,St\xf6rung\n', 'latin1'));

@@ -209,7 +209,11 @@ function group(data: TextTrainingData, rows: readonly number[]): Grouped {
       counts.push(weight);
     }
   }
-  return { documents: Int32Array.from(documents), targets: Int32Array.from(targets), counts: Float64Array.from(counts) };
+  return {
+    documents: Int32Array.from(documents),
+    targets: Int32Array.from(targets),
+    counts: Float64Array.from(counts),
+  };
 }
 
 /** A candidate fitted on some rows: its vocabulary and (uncalibrated) model. */
@@ -227,7 +231,13 @@ function featuresOf(data: TextTrainingData, train: Grouped, cap: number) {
   return { featurizer, features: featurizer.transformCorpus(data.corpus, train.documents) };
 }
 
-function nbLogisticOf(data: TextTrainingData, train: Grouped, features: SparseMatrix, C: number, maxIterations: number) {
+function nbLogisticOf(
+  data: TextTrainingData,
+  train: Grouped,
+  features: SparseMatrix,
+  C: number,
+  maxIterations: number
+) {
   return trainNbLogistic(
     { features, targets: train.targets, labels: data.labels, counts: train.counts },
     { C, maxIterations }
@@ -338,7 +348,10 @@ export function searchHyperparameters(
         k
       )
     : stratifiedKFold(labelsOfRows, k, opts.seed);
-  const folds = local.map((f) => ({ train: f.train.map((i) => rows[i]), validation: f.validation.map((i) => rows[i]) }));
+  const folds = local.map((f) => ({
+    train: f.train.map((i) => rows[i]),
+    validation: f.validation.map((i) => rows[i]),
+  }));
   const K = data.labels.length;
   const { nbLogisticShare: shares, ...regressionAxes } = axes;
   const regression = coordinateSearch<TextHyperparameters>(regressionAxes, (candidates, stage) =>
@@ -500,6 +513,14 @@ export function trainTextClassifier(
       timeOf: hasTimes ? (i) => examples[i].timeMs ?? 0 : undefined,
     }
   );
+  // A class of one row is learned, not held out: with every class so, there is nothing to score
+  // the model on, and a report of held-out F1 0 would read as a model that is always wrong.
+  if (split.test.length === 0) {
+    throw new TrainingDataError(
+      `${target} has a single row of each of its ${found.length} classes, so none can be held out to score the model; ` +
+        'give at least 2 rows of a class'
+    );
+  }
   opts.onProgress(`${target}: tokenising ${examples.length} rows`);
   const data = prepareTextData(examples, opts);
   const K = data.labels.length;
@@ -511,7 +532,11 @@ export function trainTextClassifier(
   const heldOut = applyTemperature(heldOutRaw, K, temperature);
   const testTruth = targetsOf(data, split.test);
   const test = scoreProbabilities(data.labels, testTruth, heldOut);
-  const train = scoreProbabilities(data.labels, targetsOf(data, split.train), predictRows(data, splitTrained, split.train));
+  const train = scoreProbabilities(
+    data.labels,
+    targetsOf(data, split.train),
+    predictRows(data, splitTrained, split.train)
+  );
   const before = calibrationFigures(heldOutRaw, testTruth, K);
   const after = calibrationFigures(heldOut, testTruth, K);
   opts.onProgress(`${target}: refitting on all ${examples.length} rows`);
