@@ -400,6 +400,11 @@ describe('nocai train --target and nocai predict on a table', () => {
     const rows = machines(3, 2);
     rows[7] = { ...rows[7], 'temp (C)': 'warm' };
     await writeFile(wordy, toCsv(rows));
+    // A number target with one stray cell: not 100-odd classes, one per number.
+    const stray = join(dir, 'stray.csv');
+    const strayRows = machines(3, 2);
+    strayRows[7] = { ...strayRows[7], 'wear [mm]': 'Infinity' };
+    await writeFile(stray, toCsv(strayRows));
 
     let io = captureIo();
     const cases: Array<[() => Promise<number>, RegExp]> = [
@@ -412,6 +417,10 @@ describe('nocai train --target and nocai predict on a table', () => {
       [
         () => runPredictTabular({ model: join(dir, 'bad'), input: wordy }, io),
         /wordy\.csv: column "temp \(C\)" must hold numbers; data row 8 has "warm"\.$/,
+      ],
+      [
+        () => runTrainTabular(flags({ history: stray, out: join(dir, 'never') }), io),
+        /stray\.csv: the target "wear \[mm\]" holds numbers in \d+ of \d+ rows, but data row 8 has "Infinity": fix the cell for a regression, or give --task classification if its values are classes\.$/,
       ],
       [
         () => runTrainTabular(flags({ history: wordy, out: join(dir, 'never') }), io),

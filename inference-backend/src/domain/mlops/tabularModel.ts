@@ -229,12 +229,28 @@ const NOT_A_NUMBER_TARGET = (target: string, row: number, cell: string) =>
 
 function inferTask(rows: readonly Row[], target: string, labelled: readonly number[]): TabularTask {
   const distinct = new Set<string>();
+  let numbers = 0;
+  let firstOther: number | undefined;
   for (const i of labelled) {
     const cell = rows[i][target].trim();
-    if (numberOf(cell) === undefined) return 'classification';
+    const value = numberOf(cell);
+    if (value === undefined || !Number.isFinite(value)) {
+      firstOther ??= i;
+      continue;
+    }
+    numbers++;
     distinct.add(cell);
   }
-  return distinct.size > 10 ? 'regression' : 'classification';
+  if (firstOther === undefined) return distinct.size > 10 ? 'regression' : 'classification';
+  // Mostly numbers, and enough of them to be a regression: one stray cell ("Infinity", "12a") is a
+  // typo more likely than a sign of classes, and would make each number a class of its own.
+  if (distinct.size > 10 && numbers * 2 > labelled.length) {
+    throw new TabularDataError(
+      `the target "${target}" holds numbers in ${numbers} of ${labelled.length} rows, but data row ${firstOther + 1} ` +
+        `has "${rows[firstOther][target]}": fix the cell for a regression, or give --task classification if its values are classes`
+    );
+  }
+  return 'classification';
 }
 
 /**
