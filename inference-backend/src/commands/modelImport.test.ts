@@ -10,6 +10,7 @@ import { loadModel, readAliases } from '../adapters/registry/modelRegistry';
 import type { AuditEntry, AuditEntryInput, AuditSink } from '../domain/audit/audit';
 import type { ImportedManifest } from '../domain/mlops/importedModel';
 import { runModelsImport } from './modelImport';
+import { runPredictTabular } from './predictTabular';
 import type { ModelsImportFlags } from './modelImport';
 import { multiclassDump, softmax } from '../adapters/registry/import/lightgbmFixture';
 
@@ -230,6 +231,18 @@ describe('nocai models import', () => {
       );
       const stored = await loadModel<ImportedManifest>(registry, 'load-sum', 'latest');
       expect(stored.manifest).toMatchObject({ inputs: { tensor: 'x' }, outputs: { value: 'y' } });
+
+      // nocai predict on the folder says where an imported model is answered, not to train one.
+      let stderr = '';
+      const predicted = await runPredictTabular(
+        { model: registry, input: file('reference.csv') },
+        { stdout: () => undefined, stderr: (t) => (stderr += t) }
+      );
+      expect(predicted).toBe(2);
+      expect(stderr).toBe(
+        `nocai predict: ${registry} holds imported models only (load-sum), which nocai predict does not run: ` +
+          'nocai serve answers them at POST /api/predict/:name.\n'
+      );
     });
   });
 

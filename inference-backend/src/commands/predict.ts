@@ -52,7 +52,7 @@ export interface PredictFlags {
 /** Subfolders looked into when `--model` holds no models itself: enough for a folder of training runs. */
 const MAX_FOLDERS_SEARCHED = 100;
 
-const listed = (names: readonly string[]) =>
+export const listed = (names: readonly string[]) =>
   names.length <= 1 ? names.join('') : `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]}`;
 
 /**

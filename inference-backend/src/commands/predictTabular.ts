@@ -4,12 +4,13 @@ import type { TabularOutputs } from '../adapters/onnx/tabularModel';
 import { listModels, loadModel, readAliases } from '../adapters/registry/modelRegistry';
 import type { RegistryManifest } from '../domain/mlops/manifest';
 import { buildFeatures, inputColumns, TabularDataError } from '../domain/mlops/tabularFeatures';
+import { IMPORTED_KIND } from '../domain/mlops/importedModel';
 import { isTabularManifest, positiveLabelIndex } from '../domain/mlops/tabularModel';
 import type { TabularManifest } from '../domain/mlops/tabularModel';
 import { inputErrorMessage, isInputError, processIo, TrainInputError } from './commandInput';
 import type { CommandIo } from './commandInput';
 import { checkTableColumns, tabularInputError } from './trainTabular';
-import { noModelsMessage } from './predict';
+import { listed, noModelsMessage } from './predict';
 
 export interface TabularPredictFlags {
   model: string;
@@ -19,15 +20,38 @@ export interface TabularPredictFlags {
   maxInputMb?: number;
 }
 
-/** Every tabular model in `dir` at its champion, or its newest version when it has none. */
-export async function loadTabularModels(dir: string): Promise<OnnxTabularModel[]> {
+/**
+ * Every tabular model in `dir` at its champion, or its newest version when it has none; the
+ * others' names and kinds go to `others`, for the sentence when there is no tabular one.
+ */
+export async function loadTabularModels(
+  dir: string,
+  others: Array<{ name: string; kind: unknown }> = []
+): Promise<OnnxTabularModel[]> {
   const models: OnnxTabularModel[] = [];
   for (const name of await listModels(dir)) {
     const alias = (await readAliases(dir, name)).champion ? 'champion' : 'latest';
     const stored = await loadModel<RegistryManifest>(dir, name, alias);
     if (isTabularManifest(stored.manifest)) models.push(await OnnxTabularModel.load(stored.onnx, stored.manifest));
+    else others.push({ name, kind: stored.manifest.kind });
   }
   return models;
+}
+
+/** Why a folder of models has no tabular one, saying where its imported models are answered. */
+function noTabularModelsMessage(dir: string, others: ReadonlyArray<{ name: string; kind: unknown }>): string {
+  const shown = printablePath(dir);
+  const names = listed(others.map((m) => printable(m.name)));
+  if (others.every((m) => m.kind === IMPORTED_KIND)) {
+    return (
+      `${shown} holds imported models only (${names}), which nocai predict does not run: ` +
+      'nocai serve answers them at POST /api/predict/:name.'
+    );
+  }
+  return (
+    `${shown} holds no tabular models (${names} ${others.length > 1 ? 'are models' : 'is a model'} of another kind); ` +
+    `train one with nocai train --target COLUMN --out ${shown}, or give --text for text models.`
+  );
 }
 
 /** Numbers as people read them: 7 significant digits, no float32 noise (87.12346, not 87.12345886230469). */
@@ -63,17 +87,11 @@ function outputCells(manifest: TabularManifest, outputs: TabularOutputs, row: nu
 export async function runPredictTabular(flags: TabularPredictFlags, io: CommandIo = processIo): Promise<number> {
   let models: OnnxTabularModel[] = [];
   try {
-    models = await loadTabularModels(flags.model);
+    const others: Array<{ name: string; kind: unknown }> = [];
+    models = await loadTabularModels(flags.model, others);
     // No models at all (no such folder, a file, one model's folder given): said as predict on text says it.
-    if (models.length === 0 && (await listModels(flags.model).catch(() => [])).length === 0) {
-      throw new TrainInputError(await noModelsMessage(flags.model));
-    }
-    if (models.length === 0) {
-      throw new TrainInputError(
-        `${printablePath(flags.model)} holds no tabular models (train one with nocai train --target COLUMN --out ${printablePath(flags.model)}, ` +
-          'or give --text for text models).'
-      );
-    }
+    if (models.length === 0 && others.length === 0) throw new TrainInputError(await noModelsMessage(flags.model));
+    if (models.length === 0) throw new TrainInputError(noTabularModelsMessage(flags.model, others));
     const table = await readTableFile(flags.input, { maxInputMb: flags.maxInputMb, limitHint: '--max-input-mb' });
     checkTableColumns(
       table,
