@@ -172,6 +172,12 @@ describe('nocai models import', () => {
     ],
     ['a truncated JSON dump', {}, () => writeFile(file('model.json'), '{"objective": "multic'), /is not valid JSON/],
     [
+      'an empty reference file',
+      {},
+      () => writeFile(file('reference.csv'), ''),
+      /the reference file \S+reference\.csv is empty; give rows of the input columns load, with the training tool's predictions where it can\.\n$/,
+    ],
+    [
       'predictions that differ from the reference by more than 1e-5',
       {},
       () =>

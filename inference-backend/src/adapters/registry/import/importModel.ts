@@ -131,6 +131,12 @@ function convertDump(
 }
 
 function checkReferenceColumns(table: Table, spec: ImportSpec, file: string, terms: SpecTerms): void {
+  if (table.columns.length === 0) {
+    throw new ImportRefusedError(
+      `the reference file ${printablePath(file)} is empty; give rows of the input columns ` +
+        `${inputColumns(spec.inputs).join(', ')}, with the training tool's predictions where it can.`
+    );
+  }
   const missing = inputColumns(spec.inputs).filter((c) => !table.columns.includes(c));
   if (missing.length > 0) {
     throw new ImportRefusedError(
