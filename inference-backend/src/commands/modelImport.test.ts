@@ -368,6 +368,15 @@ describe('nocai models import', () => {
     );
   });
 
+  it('When --dir is a file, then the import is refused naming it, not ended on ENOTDIR', async () => {
+    await writeFile(file('models.txt'), 'not a registry\n');
+    const result = await run({ dir: file('models.txt') });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toBe(
+      `nocai models import: ${file('models.txt')} is a file, not a folder; give the models folder with --dir (or NOCAI_MODELS_DIR).\n`
+    );
+  });
+
   it('When no audit trail is given, then the import is refused before anything is stored', async () => {
     let stderr = '';
     const code = await runModelsImport(

@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import { Option } from 'commander';
@@ -188,9 +188,11 @@ export async function runModelsImport(
   audit?: AuditSink
 ): Promise<number> {
   try {
-    if (!existsSync(flags.dir)) {
+    const dirInfo = statSync(flags.dir, { throwIfNoEntry: false });
+    if (!dirInfo?.isDirectory()) {
       throw new ImportRefusedError(
-        `${printablePath(flags.dir)} does not exist; give the models folder with --dir (or NOCAI_MODELS_DIR)`
+        `${printablePath(flags.dir)} ${dirInfo ? 'is a file, not a folder' : 'does not exist'}; ` +
+          'give the models folder with --dir (or NOCAI_MODELS_DIR)'
       );
     }
     const sink = audit ?? (flags.stateDir ? new FileAuditTrail(auditDirIn(flags.stateDir)) : undefined);

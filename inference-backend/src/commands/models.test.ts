@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CommanderError } from 'commander';
@@ -197,6 +197,15 @@ describe('nocai models', () => {
     expect((await run({ action: 'list', dir: join(dir, 'nowhere') })).err).toBe(
       `nocai models: ${join(dir, 'nowhere')} does not exist; give the models folder with --dir (or NOCAI_MODELS_DIR).\n`
     );
+    // A file is not an empty registry: "no models in …" and exit 0 would hide the mistake.
+    const notes = join(dir, 'notes.txt');
+    await writeFile(notes, 'champion: v3\n');
+    const listed = await run({ action: 'list', dir: notes });
+    expect(listed).toMatchObject({
+      code: 2,
+      out: '',
+      err: `nocai models: ${notes} is a file, not a folder; give the models folder with --dir (or NOCAI_MODELS_DIR).\n`,
+    });
     const program = buildProgram(['models', 'promote', 'department']);
     program.configureOutput({ writeErr: () => undefined, writeOut: () => undefined });
     for (const command of program.commands)

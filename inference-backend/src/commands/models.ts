@@ -1,9 +1,9 @@
-import { existsSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { Option, type Command } from 'commander';
 import { plural } from '@nocai/contract';
 import { FileAuditTrail } from '../adapters/audit/fileAuditTrail';
-import { printable } from '../adapters/files/csv';
+import { printable, printablePath } from '../adapters/files/csv';
 import type { AuditSink } from '../domain/audit/audit';
 import {
   DamagedModelError,
@@ -253,9 +253,12 @@ async function run(request: ModelsRequest, io: CommandIo, sink: AuditSink | unde
  */
 export async function runModels(request: ModelsRequest, io: CommandIo = processIo, audit?: AuditSink): Promise<number> {
   try {
-    if (!existsSync(request.dir)) {
+    // A file given as --dir would otherwise list "no models in …" and succeed, as an empty folder does.
+    const info = statSync(request.dir, { throwIfNoEntry: false });
+    if (!info?.isDirectory()) {
       io.stderr(
-        `nocai models: ${printable(request.dir)} does not exist; give the models folder with --dir (or NOCAI_MODELS_DIR).\n`
+        `nocai models: ${printablePath(request.dir)} ${info ? 'is a file, not a folder' : 'does not exist'}; ` +
+          'give the models folder with --dir (or NOCAI_MODELS_DIR).\n'
       );
       return 2;
     }
