@@ -299,6 +299,44 @@ describe('nocai given an output folder, a model folder or a data stream it canno
     rmSync(dir, { recursive: true, force: true });
   });
 
+  it('When a column is listed twice in --features or --text, then train exits 2 naming it instead of feeding it twice', async () => {
+    const out = join(dir, 'twice');
+    const tabular = [
+      'train',
+      '--history',
+      history,
+      '--target',
+      'department',
+      '--features',
+      'id,title,id',
+      '--out',
+      out,
+    ];
+    const textual = [
+      'train',
+      '--history',
+      history,
+      '--text',
+      'title,title',
+      '--department',
+      'department',
+      '--out',
+      out,
+    ];
+    for (const [args, flag, value] of [
+      [tabular, '--features <columns>', 'id,title,id'],
+      [textual, '--text <columns>', 'title,title'],
+    ] as const) {
+      const result = await run([...args]);
+      expect(result.code).toBe(2);
+      expect(result.stdout).toBe('');
+      expect(result.stderr.split('\n')[0]).toBe(
+        `error: option '${flag}' argument '${value}' is invalid. "${value.split(',')[0]}" is listed twice.`
+      );
+    }
+    expect(existsSync(out)).toBe(false);
+  });
+
   it('When train --out is a file, then it exits 2 before training and leaves the file as it was', async () => {
     const file = join(dir, 'out-file');
     writeFileSync(file, 'keep me\n');

@@ -113,6 +113,9 @@ export const columnList = (value: string): string[] => {
     .map((c) => c.trim())
     .filter((c) => c !== '');
   if (columns.length === 0) throw new InvalidArgumentError('give at least one column name.');
+  // `--features s2,s2` would feed the same column to the model twice, as two features.
+  const twice = columns.find((c, i) => columns.indexOf(c) !== i);
+  if (twice !== undefined) throw new InvalidArgumentError(`"${printable(twice)}" is listed twice.`);
   return columns;
 };
 

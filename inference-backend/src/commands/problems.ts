@@ -188,7 +188,7 @@ function parseCandidates(value: string): ProblemCandidate[] {
   if (unknown !== undefined) {
     throw new InvalidArgumentError(`--candidates takes ${PROBLEM_CANDIDATES.join(', ')}; "${unknown}" is not one.`);
   }
-  return [...new Set(list)] as ProblemCandidate[];
+  return list as ProblemCandidate[];
 }
 
 const probability = (name: string, max: number) => (value: string) => {
