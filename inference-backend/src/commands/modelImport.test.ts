@@ -10,6 +10,7 @@ import { loadModel, readAliases } from '../adapters/registry/modelRegistry';
 import type { AuditEntry, AuditEntryInput, AuditSink } from '../domain/audit/audit';
 import type { ImportedManifest } from '../domain/mlops/importedModel';
 import { runModelsImport } from './modelImport';
+import { runModels } from './models';
 import { runPredictTabular } from './predictTabular';
 import type { ModelsImportFlags } from './modelImport';
 import { multiclassDump, softmax } from '../adapters/registry/import/lightgbmFixture';
@@ -110,6 +111,16 @@ describe('nocai models import', () => {
       'model.import model:load-level@v1',
       'model.promote model:load-level@v1',
     ]);
+  });
+
+  it('When imported without --reason, then nocai models show gives the command as the reason and the reference check it passed', async () => {
+    expect((await run({})).code).toBe(0);
+    const shown = { out: '', stdout: (t: string) => (shown.out += t), stderr: () => undefined };
+    expect(await runModels({ action: 'show', dir: registry, name: 'load-level', version: 'v1' }, shown)).toBe(0);
+    expect(shown.out).toContain('reason: nocai models import model.json\n');
+    expect(shown.out).toMatch(
+      /\nreference check: checked on 5 reference rows; largest difference from the training tool \d\.\d\de-\d+ \(allowed: 1e-5, relative to values above 1\); labels agree on 100\.0%\n/
+    );
   });
 
   it('When a regression matches its reference to float32 precision, then the summary gives the difference with the tolerance it was held to', async () => {

@@ -3,7 +3,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import { Option } from 'commander';
 import type { Command } from 'commander';
-import { plural } from '@nocai/contract';
+import { basename } from 'node:path';
 import { auditDirIn, FileAuditTrail } from '../adapters/audit/fileAuditTrail';
 import { InputFileError, printable, printablePath, readInputText } from '../adapters/files/csv';
 import {
@@ -20,6 +20,7 @@ import {
   ImportSpecError,
   parseImportManifest,
 } from '../adapters/registry/import/importSpec';
+import { referenceCheckText } from '../domain/mlops/importedModel';
 import type { ImportManifestInput } from '../adapters/registry/import/importSpec';
 import { onnxSignature } from '../adapters/registry/signature';
 import type { AuditSink } from '../domain/audit/audit';
@@ -152,12 +153,7 @@ function resultText(result: ImportResult): string {
   const lines = [
     `imported ${manifest.name} ${manifest.version} (${manifest.sourceFormat}, target ${manifest.target}, ${manifest.task})` +
       (result.champion ? ': champion' : ''),
-    `  checked on ${plural(m.referenceRows, 'reference row')}` +
-      (m.maxAbsDifference !== null
-        ? `; largest difference from the training tool ${m.maxAbsDifference.toExponential(2)} (allowed: ${m.tolerance.toExponential(0)}, relative to values above 1)`
-        : '') +
-      (m.labelAgreement !== null ? `; labels agree on ${(m.labelAgreement * 100).toFixed(1)}%` : '') +
-      (m.expectedColumns.length === 0 ? ' (no expected_* columns: outputs checked for shape and sums only)' : ''),
+    `  ${referenceCheckText(m)}`,
   ];
   if (manifest.target === 'department') {
     lines.push(
@@ -220,7 +216,8 @@ export async function runModelsImport(
       modelFile: flags.file,
       referenceFile: flags.reference,
       champion: flags.champion,
-      context: cliContext(flags.reason),
+      // Without --reason, the command, as nocai train records it: every version says why it was made.
+      context: cliContext(flags.reason ?? `nocai models import ${basename(flags.file)}`),
       audit: sink,
     });
     io.stdout(flags.json ? `${JSON.stringify(result, null, 2)}\n` : resultText(result));

@@ -5,6 +5,8 @@ import { plural } from '@nocai/contract';
 import { FileAuditTrail } from '../adapters/audit/fileAuditTrail';
 import { printable, printablePath } from '../adapters/files/csv';
 import type { AuditSink } from '../domain/audit/audit';
+import { IMPORTED_KIND, referenceCheckText } from '../domain/mlops/importedModel';
+import type { ImportCheckReport } from '../domain/mlops/importedModel';
 import {
   DamagedModelError,
   InvalidModelNameError,
@@ -72,6 +74,9 @@ function cliContext(reason: string | undefined): ChangeContext {
 
 /** A flag the command needs is missing: exit code 2. */
 class ModelsUsageError extends Error {}
+
+const isCheckReport = (metrics: unknown): metrics is ImportCheckReport =>
+  typeof metrics === 'object' && metrics !== null && typeof (metrics as ImportCheckReport).referenceRows === 'number';
 
 const NUMERIC_FIGURES = ['rows', 'accuracy', 'macroF1', 'rmse', 'mae', 'r2', 'maeSeconds', 'p90Coverage'];
 
@@ -155,6 +160,9 @@ function versionText(name: string, v: Awaited<ReturnType<typeof describeVersion>
     `training window: ${v.trainingWindow ? json(v.trainingWindow) : '-'}`,
     `data hash: ${v.dataHash ?? '-'}`,
     `held-out figures: ${headlineFigures(v.metrics) || '-'}`,
+    ...(v.kind === IMPORTED_KIND && isCheckReport(v.metrics)
+      ? [`reference check: ${referenceCheckText(v.metrics)}`]
+      : []),
     `hyperparameters: ${v.hyperparameters !== undefined ? json(v.hyperparameters) : '-'}`,
   ];
   const signature = v.signature as { inputs?: unknown[]; outputs?: unknown[] } | undefined;

@@ -120,6 +120,21 @@ export interface ImportedManifest extends Omit<ImportSpec, 'format'>, VersionMet
   metrics: ImportCheckReport;
 }
 
+/**
+ * What the reference check found, as the import and `nocai models show` say it: `checked on 200
+ * reference rows; largest difference from the training tool 6.74e-6 (allowed: …); labels agree on 100.0%`.
+ */
+export function referenceCheckText(m: ImportCheckReport): string {
+  return (
+    `checked on ${m.referenceRows} reference ${m.referenceRows === 1 ? 'row' : 'rows'}` +
+    (m.maxAbsDifference !== null
+      ? `; largest difference from the training tool ${m.maxAbsDifference.toExponential(2)} (allowed: ${m.tolerance.toExponential(0)}, relative to values above 1)`
+      : '') +
+    (m.labelAgreement !== null ? `; labels agree on ${(m.labelAgreement * 100).toFixed(1)}%` : '') +
+    (m.expectedColumns.length === 0 ? ' (no expected_* columns: outputs checked for shape and sums only)' : '')
+  );
+}
+
 export function isImportedManifest(manifest: { kind?: unknown }): manifest is ImportedManifest {
   return manifest.kind === IMPORTED_KIND;
 }
