@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { csvToTable, toCsvRow } from '../adapters/files/csv';
 import { exportTabularOnnx, OnnxTabularModel } from '../adapters/onnx/tabularModel';
-import { listModels, loadModel } from '../adapters/registry/modelRegistry';
+import { listModels, listVersions, loadModel } from '../adapters/registry/modelRegistry';
 import { loadProfile } from '../adapters/registry/profileStore';
 import { buildProgram } from '../cli';
 import { seededRandom } from '../domain/mlops/gbt';
@@ -162,6 +162,24 @@ describe('nocai train --target and nocai predict on a table', () => {
     expect(squares / spread).toBeLessThan(0.2);
     expect(covered / truth.length).toBeGreaterThan(0.65);
     expect(covered / truth.length).toBeLessThan(0.95);
+  });
+
+  it('When another target slugs to the name of a model in --out, then train refuses before replacing its champion', async () => {
+    const out = join(dir, 'slugs');
+    expect(await runTrainTabular(flags({ out }), captureIo())).toBe(0);
+    // "wear (mm)" is a column of its own, but its model name is wear-mm too.
+    const renamed = join(dir, 'renamed.csv');
+    await writeFile(renamed, (await readFile(history, 'utf8')).replace('wear [mm]', 'wear (mm)'));
+    const io = captureIo();
+    expect(await runTrainTabular(flags({ history: renamed, target: 'wear (mm)', out }), io)).toBe(2);
+    expect(io.err).toBe(
+      `nocai train: ${join(out, 'wear-mm')} holds model wear-mm of the target "wear [mm]" (v1), not "wear (mm)": ` +
+        'its next version would replace that champion; give another --out.\n'
+    );
+    expect(await listVersions(out, 'wear-mm')).toEqual(['v1']);
+    // The same target again is a new version, as before.
+    expect(await runTrainTabular(flags({ out }), captureIo())).toBe(0);
+    expect(await listVersions(out, 'wear-mm')).toEqual(['v1', 'v2']);
   });
 
   it('When a yes/no target is trained, then predict adds the predicted class and the probability of "yes"', async () => {

@@ -4,7 +4,8 @@ import { plural } from '@nocai/contract';
 import { printable, printablePath, readTableFile } from '../adapters/files/csv';
 import type { Table } from '../adapters/files/csv';
 import { exportTabularOnnx } from '../adapters/onnx/tabularModel';
-import { aliasActorOf, saveModel, setAlias } from '../adapters/registry/modelRegistry';
+import { describeModel } from '../adapters/registry/lifecycle';
+import { aliasActorOf, listVersions, saveModel, setAlias } from '../adapters/registry/modelRegistry';
 import { profileFile } from '../adapters/registry/profileStore';
 import { tabularProfile } from '../domain/mlops/profile';
 import { inputColumns, isMissingCell, numberOf, TabularDataError } from '../domain/mlops/tabularFeatures';
@@ -233,12 +234,30 @@ export async function saveTabularChampion(
  * Trains one tabular target, exports it to ONNX, stores it in the registry as champion and writes
  * report.json. Returns the exit code: 0, or 2 with one sentence on stderr for bad input.
  */
+/**
+ * Model names are slugs of the target (`wear [mm]` and `wear (mm)` are both `wear-mm`; a target of
+ * no ASCII letter is `target`): a version of another target must not become the next version, and
+ * champion, of a model that predicts something else.
+ */
+async function checkModelOfSameTarget(out: string, target: string): Promise<void> {
+  const name = tabularModelName(target);
+  if ((await listVersions(out, name).catch(() => [])).length === 0) return;
+  const model = await describeModel(out, name).catch(() => undefined);
+  const other = model?.versions.find((v) => v.target !== undefined && v.target !== target);
+  if (!other?.target) return;
+  throw new TrainInputError(
+    `${printablePath(join(out, name))} holds model ${name} of the target "${printable(other.target)}" (${other.version}), ` +
+      `not "${printable(target)}": its next version would replace that champion; give another --out.`
+  );
+}
+
 export async function runTrainTabular(flags: TabularTrainFlags, io: CommandIo = processIo): Promise<number> {
   const progress = (text: string) => {
     if (!flags.quiet) io.stderr(`${text}\n`);
   };
   try {
     const began = performance.now();
+    await checkModelOfSameTarget(flags.out, flags.target);
     const table = await readTableFile(flags.history, { maxInputMb: flags.maxInputMb, limitHint: '--max-input-mb' });
     if (table.rows.length === 0) throw new TrainInputError(`${printablePath(flags.history)} has no data rows.`);
     const categorical = flags.categorical ?? [];
