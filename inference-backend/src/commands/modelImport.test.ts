@@ -379,6 +379,22 @@ describe('nocai models import', () => {
     );
   });
 
+  it('When the ONNX file is missing or is no graph, then the refusal says so rather than asking for a tensor name', async () => {
+    const onnx = { format: undefined, task: 'regression', labels: undefined } as const;
+    const missing = await run({ ...onnx, file: file('nope.onnx') });
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toBe(`nocai models import: no such file ${file('nope.onnx')}.\n`);
+
+    await writeFile(file('table.onnx'), 'load,expected_value\n1,1\n');
+    const table = await run({ ...onnx, file: file('table.onnx') });
+    expect(table.code).toBe(2);
+    expect(table.stderr).toBe(
+      'nocai models import: give --input-tensor NAME, the ONNX input tensor the columns are fed to ' +
+        `(${file('table.onnx')} could not be read as an ONNX graph).\n`
+    );
+    expect(await readdir(registry)).toEqual([]);
+  });
+
   it('When --dir is a file, then the import is refused naming it, not ended on ENOTDIR', async () => {
     await writeFile(file('models.txt'), 'not a registry\n');
     const result = await run({ dir: file('models.txt') });

@@ -1,5 +1,4 @@
 import { statSync } from 'node:fs';
-import { readFile, stat } from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import { Option } from 'commander';
 import type { Command } from 'commander';
@@ -12,7 +11,7 @@ import {
   ModelNotFoundError,
   RegistryConflictError,
 } from '../adapters/registry/errors';
-import { importModel, ImportRefusedError, MAX_MODEL_FILE_BYTES } from '../adapters/registry/import/importModel';
+import { importModel, ImportRefusedError, readModelFile } from '../adapters/registry/import/importModel';
 import type { ImportResult } from '../adapters/registry/import/importModel';
 import {
   defaultTensorNames,
@@ -128,12 +127,19 @@ async function manifestInput(flags: ModelsImportFlags): Promise<Record<string, u
  * itself then refuses it with the reason.
  */
 async function graphSignature(file: string) {
+  // A missing, unreadable or oversized file is refused as such, before any flag is asked for.
+  const bytes = await readModelFile(file);
   try {
-    if ((await stat(file)).size > MAX_MODEL_FILE_BYTES) return undefined;
-    return onnxSignature(new Uint8Array(await readFile(file)));
+    return onnxSignature(bytes);
   } catch {
     return undefined;
   }
+}
+
+/** The names a refusal asks for when the file could not be read as an ONNX graph, with the reason. */
+function unreadableGraphHints(file: string): Record<string, string> {
+  const why = `${printablePath(file)} could not be read as an ONNX graph`;
+  return { 'inputs.tensor': why, 'outputs.value': why, 'outputs.probabilities': why };
 }
 
 function cliContext(reason: string | undefined) {
@@ -200,7 +206,9 @@ export async function runModelsImport(
     const fromFlags = flags.manifest === undefined;
     const input = await manifestInput(flags);
     const signature = input.format === 'onnx' ? await graphSignature(flags.file) : undefined;
-    const defaulted = signature ? defaultTensorNames(input, signature) : { input, taken: [], hints: {} };
+    const defaulted = signature
+      ? defaultTensorNames(input, signature)
+      : { input, taken: [], hints: input.format === 'onnx' ? unreadableGraphHints(flags.file) : {} };
     const spec = parseImportManifest(defaulted.input, { fromFlags, hints: defaulted.hints });
     // Said once the spec holds, so a refusal stays one sentence.
     for (const taken of defaulted.taken) {

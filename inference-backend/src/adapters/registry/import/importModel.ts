@@ -57,7 +57,8 @@ export interface ImportResult {
   builtInSlot: SlotFit;
 }
 
-async function readModelFile(file: string): Promise<Uint8Array> {
+/** The model file's bytes, or an `ImportRefusedError` saying why not: missing, not a file, too large, unreadable. */
+export async function readModelFile(file: string): Promise<Uint8Array> {
   try {
     const info = await stat(file);
     if (!info.isFile()) throw new ImportRefusedError(`${printablePath(file)} is not a file.`);
