@@ -26,7 +26,12 @@ import { startTestBackend } from '../support/service';
 import type { Ticket } from '@nocai/contract';
 import { readTableFile } from '../../inference-backend/src/adapters/files/csv';
 import { DEFAULT_MODEL_SPECS, trainTarget } from '../../inference-backend/src/commands/train';
-import { generateInventory, generateTicketHistory, ticketsToJsonl, Topology } from '../../inference-backend/src/simulator';
+import {
+  generateInventory,
+  generateTicketHistory,
+  ticketsToJsonl,
+  Topology,
+} from '../../inference-backend/src/simulator';
 
 /**
  * Models trained by real Python libraries in this test run (scikit-learn converted by skl2onnx,
@@ -298,12 +303,27 @@ describe('models trained in Python, imported', () => {
     const slot = join(work, 'slot-models');
     const inventory = generateInventory({ seed: 5, sites: 2 });
     const endUs = Date.UTC(2026, 0, 1) * 1000;
-    const history = generateTicketHistory({ seed: 5, topology: new Topology(inventory), fromUs: endUs - 60 * 86_400_000_000, toUs: endUs, incidents: [] });
+    const history = generateTicketHistory({
+      seed: 5,
+      topology: new Topology(inventory),
+      fromUs: endUs - 60 * 86_400_000_000,
+      toUs: endUs,
+      incidents: [],
+    });
     await writeFile(file('slot-history.jsonl'), ticketsToJsonl(history));
     const table = await readTableFile(file('slot-history.jsonl'));
-    for (const spec of DEFAULT_MODEL_SPECS.tickets.filter((s) => s.name !== 'department')) await trainTarget(table, spec, slot, { champion: true });
+    for (const spec of DEFAULT_MODEL_SPECS.tickets.filter((s) => s.name !== 'department'))
+      await trainTarget(table, spec, slot, { champion: true });
     const imported = await runModelsImport(
-      { dir: slot, stateDir, file: file('department.onnx'), manifest: file('department.manifest.json'), name: 'department', reference: file('department.csv'), champion: true },
+      {
+        dir: slot,
+        stateDir,
+        file: file('department.onnx'),
+        manifest: file('department.manifest.json'),
+        name: 'department',
+        reference: file('department.csv'),
+        champion: true,
+      },
       { stdout: () => undefined, stderr: () => undefined }
     );
     expect(imported).toBe(0);
