@@ -47,6 +47,7 @@ function appWith(overrides: Partial<AppDeps> = {}) {
     series: unused as SeriesRepository,
     tickets: {
       fromGrafana: async () => ({ created: [], updated: [] }),
+      departments: async () => new Set<string>(),
     } as unknown as TicketService,
     checkInflux: async () => undefined,
     auth: { apiToken: BOOTSTRAP, webhookToken: WEBHOOK, allowAnonymous: false },
