@@ -67,6 +67,19 @@ describe('nocai models import', () => {
     );
     return { code, stdout, stderr };
   };
+  /** sum.onnx imported with `manifest` written beside it, and no flag that would override it. */
+  const runWithManifest = async (manifest: object) => {
+    await writeFile(file('sum.manifest.json'), JSON.stringify(manifest));
+    return run({
+      file: file('sum.onnx'),
+      manifest: file('sum.manifest.json'),
+      format: undefined,
+      name: undefined,
+      task: undefined,
+      columns: undefined,
+      labels: undefined,
+    });
+  };
 
   beforeEach(async () => {
     dir = await mkdtemp(join(tmpdir(), 'nocai-import-'));
@@ -338,16 +351,7 @@ describe('nocai models import', () => {
       },
       outputs: { value: 'y' },
     };
-    await writeFile(file('sum.manifest.json'), JSON.stringify(manifest));
-    const result = await run({
-      file: file('sum.onnx'),
-      manifest: file('sum.manifest.json'),
-      format: undefined,
-      name: undefined,
-      task: undefined,
-      columns: undefined,
-      labels: undefined,
-    });
+    const result = await runWithManifest(manifest);
     expect(result.code).toBe(2);
     expect(result.stderr).toBe(
       'nocai models import: input x takes 1 value per row but the manifest declares 2 columns.\n'
@@ -363,16 +367,7 @@ describe('nocai models import', () => {
       inputs: { columns: [{ name: 'load', type: 'float' }] },
       outputs: { value: 'y' },
     };
-    await writeFile(file('sum.manifest.json'), JSON.stringify(manifest));
-    const result = await run({
-      file: file('sum.onnx'),
-      manifest: file('sum.manifest.json'),
-      format: undefined,
-      name: undefined,
-      task: undefined,
-      columns: undefined,
-      labels: undefined,
-    });
+    const result = await runWithManifest(manifest);
     expect(result.code).toBe(2);
     expect(result.stderr).toBe(
       'nocai models import: the import manifest is invalid: inputs.tensor: name the ONNX input tensor the columns are fed to (the graph has inputs a, b).\n'
