@@ -65,13 +65,31 @@ export interface SeriesPage {
 }
 
 /**
- * GET /api/tickets/:id body (its `ETag` header is the ticket's version): the ticket and its
- * related alerts, the `aiops_events` alerts of its devices while it was open, oldest first.
+ * GET /api/tickets/:id body (its `ETag` header is the ticket's version): the ticket, its related
+ * alerts (the `aiops_events` alerts of its devices while it was open, oldest first) and its related
+ * tickets (the other tickets of its devices open at the same time, most urgent first: the outage a
+ * complaint is about, the complaints about an outage).
  */
 export interface TicketDetailResponse {
   ticket: Ticket;
   relatedAlerts: ClassifiedEvent[];
+  relatedTickets: RelatedTicket[];
 }
+
+/** Another ticket of a ticket's devices, open while it was, in brief. */
+export type RelatedTicket = Pick<
+  Ticket,
+  | 'id'
+  | 'title'
+  | 'status'
+  | 'source'
+  | 'eventClass'
+  | 'department'
+  | 'priority'
+  | 'openedAtMs'
+  | 'resolvedAtMs'
+  | 'host'
+>;
 
 /** GET /api/tickets/:id/history body: every state change, oldest first. */
 export interface TicketHistoryResponse {

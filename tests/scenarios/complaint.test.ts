@@ -4,7 +4,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Ticket } from '@nocai/contract';
+import type { Ticket, TicketDetailResponse } from '@nocai/contract';
 import { readTableFile } from '../../inference-backend/src/adapters/files/csv';
 import { DEFAULT_MODEL_SPECS, trainTarget } from '../../inference-backend/src/commands/train';
 import { writeSimulationFiles } from '../../inference-backend/src/commands/simulate';
@@ -134,6 +134,24 @@ describe('complaints and the places of the inventory', () => {
       history: { summary: string }[];
     };
     expect(history.history.at(-1)?.summary).toMatch(/devices named in the text/);
+  });
+
+  it('When two complaints are about the same device, then each ticket lists the other as related, and not a ticket of another device', async () => {
+    // Monitors no other test here complains about.
+    const [monitor, other] = inventory.devices
+      .filter((d) => d.site === 'hosp-01' && d.kind === 'patient_monitor')
+      .slice(2);
+    const first = await complain({ text: `${monitor.host} alarms for no reason`, site: 'hosp-01' });
+    const elsewhere = await complain({ text: `${other.host} alarms for no reason`, site: 'hosp-01' });
+    const second = await complain({ text: 'the monitor keeps alarming', site: 'hosp-01', host: monitor.host });
+    const related = async (id: string) =>
+      ((await (await backend.call(`/api/tickets/${id}`)).json()) as TicketDetailResponse).relatedTickets;
+
+    expect(await related(second.id)).toEqual([
+      expect.objectContaining({ id: first.id, title: first.title, status: first.status, host: monitor.host }),
+    ]);
+    expect((await related(first.id)).map((t) => t.id)).toEqual([second.id]);
+    expect((await related(elsewhere.id)).map((t) => t.id)).toEqual([]);
   });
 
   it("When a complaint gives a site, then only that site's devices named in the text are taken, and a site named by its name places the ticket there", async () => {

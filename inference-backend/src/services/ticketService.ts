@@ -7,6 +7,7 @@ import {
   type GrafanaWebhook,
   type Inventory,
   type PlaceTag,
+  type RelatedTicket,
   type Ticket,
   type TicketDetailResponse,
   type TicketHistoryEntry,
@@ -42,6 +43,8 @@ export type ExpectedVersion = number | '*';
 
 /** Related alerts listed with a ticket, at most. */
 const RELATED_ALERTS_LIMIT = 100;
+/** Related tickets listed with a ticket, at most. */
+const RELATED_TICKETS_LIMIT = 20;
 /** A typed or Grafana ticket has no incident: alerts of its devices this long before it count as related. */
 const RELATED_LOOKBACK_MS = 15 * 60_000;
 /** Known sites or hosts named in a refusal, at most. */
@@ -135,7 +138,45 @@ export class TicketService {
       Math.max(fromMs, toMs),
       RELATED_ALERTS_LIMIT
     );
-    return { ticket, relatedAlerts };
+    return { ticket, relatedAlerts, relatedTickets: await this.relatedTickets(ticket, hosts, fromMs, toMs) };
+  }
+
+  /**
+   * The other tickets of `hosts` alive between `fromMs` and `toMs` (opened before it, resolved after
+   * it or not yet), most urgent first, in brief: the list's own filter, so its order and rules.
+   */
+  private async relatedTickets(
+    ticket: Ticket,
+    hosts: string[],
+    fromMs: number,
+    toMs: number
+  ): Promise<RelatedTicket[]> {
+    if (hosts.length === 0) return [];
+    const page = await this.deps.tickets.list(
+      {
+        host: hosts,
+        from: Math.max(0, fromMs),
+        to: Math.max(fromMs, toMs),
+        limit: RELATED_TICKETS_LIMIT + 1,
+        offset: 0,
+      },
+      this.deps.clock.nowMs()
+    );
+    return page.tickets
+      .filter((other) => other.id !== ticket.id)
+      .slice(0, RELATED_TICKETS_LIMIT)
+      .map((other) => ({
+        id: other.id,
+        title: other.title,
+        status: other.status,
+        source: other.source,
+        eventClass: other.eventClass,
+        department: other.department,
+        priority: other.priority,
+        openedAtMs: other.openedAtMs,
+        ...(other.resolvedAtMs !== undefined ? { resolvedAtMs: other.resolvedAtMs } : {}),
+        host: other.host,
+      }));
   }
 
   async history(id: string): Promise<TicketHistoryEntry[]> {
