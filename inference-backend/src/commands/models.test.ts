@@ -91,6 +91,11 @@ describe('nocai models', () => {
     expect(version.out).toContain('held-out figures: rows 20 accuracy 0.900 macroF1 0.875');
     expect(version.out).toContain('parent: v1');
     expect(version.out).toMatch(/artifact sha256: [0-9a-f]{64} \(model\.onnx 1 byte, matches\)/);
+    const champion = await run({ action: 'show', dir: registry, name: 'department', version: 'champion' });
+    expect(champion.out).toMatch(/^model department v1 \(champion\)\n/);
+    expect((await run({ action: 'show', dir: registry, name: 'department', version: 'latest' })).out).toMatch(
+      /^model department v2\b/
+    );
 
     const json = JSON.parse((await run({ action: 'show', dir: registry, name: 'department', json: true })).out);
     expect(json.aliases).toEqual({ champion: 'v1' });

@@ -145,6 +145,13 @@ describe('/api/models', () => {
 
     const version = await call('GET', '/department/versions/v2');
     expect(version.body).toMatchObject({ version: 'v2', parentVersion: 'v1', artifact: { matchesManifest: true } });
+    // An alias or latest names a version, as in a model URI (models:/department@champion).
+    expect((await call('GET', '/department/versions/champion')).body).toMatchObject({ version: 'v3' });
+    expect((await call('GET', '/department/versions/latest')).body).toMatchObject({ version: 'v3' });
+    const unset = await call('GET', '/department/versions/challenger');
+    expect(unset.status).toBe(404);
+    expect(unset.body.error?.message).toBe('model department has no challenger');
+    expect((await call('GET', '/department/versions/newest')).status).toBe(400);
   });
 
   it('When a version is promoted, then the service reloads the new champion and the audit trail names the user', async () => {

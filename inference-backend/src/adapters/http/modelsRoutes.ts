@@ -7,6 +7,7 @@ import { InputFileError } from '../files/csv';
 import { importModel, ImportRefusedError } from '../registry/import/importModel';
 import { ImportSpecError, parseImportManifest } from '../registry/import/importSpec';
 import type { AuditSink } from '../../domain/audit/audit';
+import { isModelAlias } from '../../domain/mlops/manifest';
 import {
   DamagedModelError,
   InvalidModelNameError,
@@ -76,6 +77,12 @@ function modelName(raw: string): string {
 function versionName(raw: string): string {
   if (!VERSION.test(raw)) throw new BadRequestError('not a model version: a version is v1, v2, …');
   return raw;
+}
+
+/** A version, or the one an alias (champion, challenger) or latest names, to read. */
+function versionOrAlias(raw: string): string {
+  if (VERSION.test(raw) || raw === 'latest' || isModelAlias(raw)) return raw;
+  throw new BadRequestError('not a model version: a version is v1, v2, …, champion, challenger or latest');
 }
 
 /** The registry's refusals as the HTTP caller sees them; anything else goes to the central handler. */
@@ -183,7 +190,7 @@ export function createModelsRouter(deps: ModelsRouterDeps): express.Router {
   });
   router.get('/:name/versions/:version', viewer, async (req, res) => {
     const name = modelName(req.params.name);
-    const version = versionName(req.params.version);
+    const version = versionOrAlias(req.params.version);
     res.json(await registryCall(() => describeVersion(registryDir, name, version)));
   });
   router.post('/:name/promote', admin, async (req, res) => {

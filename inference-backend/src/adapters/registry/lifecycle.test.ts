@@ -63,6 +63,18 @@ describe('model lifecycle in the registry', () => {
     expect((await describeVersion(dir, 'department', 'v1')).artifact?.matchesManifest).toBe(false);
   });
 
+  it('When a version is asked for as champion, challenger or latest, then the version the alias names is described, and an unset alias is refused naming it', async () => {
+    await threeVersions();
+    await promote(dir, 'department', 'v2', {}, admin);
+
+    expect((await describeVersion(dir, 'department', 'champion')).version).toBe('v2');
+    expect((await describeVersion(dir, 'department', 'latest')).version).toBe('v3');
+    await expect(describeVersion(dir, 'department', 'challenger')).rejects.toThrow(
+      new ModelNotFoundError('model department has no challenger')
+    );
+    await expect(describeVersion(dir, 'priority', 'latest')).rejects.toThrow(ModelNotFoundError);
+  });
+
   it('When a manifest records no sha256, then loading is refused as unverifiable', async () => {
     await saveModel(dir, draft('department'), new Uint8Array([1]));
     const manifestFile = join(dir, 'department', 'v1', 'manifest.json');

@@ -1,7 +1,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { AuditEntryInput, AuditSink } from '../../domain/audit/audit';
-import type { ModelAlias } from '../../domain/mlops/manifest';
+import { isModelAlias, type ModelAlias } from '../../domain/mlops/manifest';
 import { crashPoint } from './crashPoints';
 import { ModelNotFoundError, RegistryConflictError } from './errors';
 import { sha256Hex } from './integrity';
@@ -62,6 +62,19 @@ async function checkModel(registryDir: string, name: string): Promise<string[]> 
   const versions = await listVersions(registryDir, name);
   if (versions.length === 0) throw new ModelNotFoundError(`there is no model ${name} in the registry`);
   return versions;
+}
+
+/**
+ * The version `asked` names: itself, or the version an alias (`champion`, `challenger`) points at, or
+ * the newest for `latest`, as a model's URI names it in MLflow (`models:/name@champion`).
+ */
+async function versionNamed(registryDir: string, name: string, asked: string): Promise<string> {
+  if (asked === 'latest') return (await checkModel(registryDir, name)).at(-1) as string;
+  if (!isModelAlias(asked)) return asked;
+  await checkModel(registryDir, name);
+  const version = (await readAliasesFile(registryDir, name))[asked];
+  if (version === undefined) throw new ModelNotFoundError(`model ${name} has no ${asked}`);
+  return version;
 }
 
 async function checkVersion(registryDir: string, name: string, version: string): Promise<void> {
@@ -423,8 +436,9 @@ export async function describeModel(registryDir: string, name: string): Promise<
 export async function describeVersion(
   registryDir: string,
   name: string,
-  version: string
+  asked: string
 ): Promise<VersionDescription & { artifact: { bytes: number; sha256: string; matchesManifest: boolean } | null }> {
+  const version = await versionNamed(registryDir, name, asked);
   await checkVersion(registryDir, name, version);
   const aliases = await readAliasesFile(registryDir, name);
   const description = await describeVersionOf(
