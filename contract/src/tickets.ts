@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { PROBLEM_NAME } from './problems';
 import { anyOf, anyOfValues } from './anyOf';
-import { departmentFilter } from './departmentFilter';
+import { departmentFilter, departmentValue } from './departmentFilter';
 import { tagValue, tagValueProblem } from './tagValue';
 import { wholeNumber } from './wholeNumber';
 import { isOrderedRange, RANGE_ORDER_ISSUE, timeRangeShape } from './timeExpression';
@@ -16,8 +16,8 @@ import {
   type TicketChangeKind,
   type TicketStatus,
 } from './ticketWorkflow';
-import { DEPARTMENTS, EVENT_CLASSES, PRIORITIES } from './vocabulary';
-import type { Department, EventClass, Priority } from './vocabulary';
+import { EVENT_CLASSES, PRIORITIES } from './vocabulary';
+import type { EventClass, Priority } from './vocabulary';
 
 /**
  * Tickets as the backend creates them and the API and Grafana plugins show them.
@@ -94,7 +94,11 @@ export interface Ticket {
    */
   description?: string;
   eventClass: EventClass;
-  department: Department;
+  /**
+   * One of the six `DEPARTMENTS` the built-in routing knows, or any department a model trained on an
+   * organisation's own ticket history routes to (or a person corrected the ticket to): a label, not a closed set.
+   */
+  department: string;
   priority: Priority;
   /** Confidence of the routing decision in [0, 1]; below the review threshold the ticket waits in needs_review. */
   confidence: number;
@@ -210,27 +214,31 @@ const UPDATE_FIELDS = ['status', 'assignee', 'eventClass', 'department', 'priori
 /**
  * PATCH /api/tickets/:id: a workflow change (status, assignee, a correction of the routing), with
  * an optional comment saying why. `version` is the version the change was made against (or send it
- * as `If-Match`); `assignee: null` unassigns. At least one of the changes must be there.
+ * as `If-Match`); `assignee: null` unassigns. At least one of the changes must be there. A department
+ * is one of the six or one of `departments` (those tickets carry, those the serving department model
+ * can output): the list filters' rule, so a ticket is corrected to any department it can be filtered by.
  */
-export const ticketUpdateSchema = z
-  .object({
-    version: z.number().int().nonnegative().optional(),
-    status: z.enum(SETTABLE_STATUSES).optional(),
-    assignee: z
-      .string()
-      .refine(isAssignee, { message: `assignee must be ${ASSIGNEE_FORMAT}` })
-      .nullable()
-      .optional(),
-    eventClass: z.enum(EVENT_CLASSES).optional(),
-    department: z.enum(DEPARTMENTS).optional(),
-    priority: z.enum(PRIORITIES).optional(),
-    comment: comment.optional(),
-  })
-  .strict()
-  .refine((u) => UPDATE_FIELDS.some((field) => u[field] !== undefined), {
-    message: `nothing to change: give ${UPDATE_FIELDS.join(', ')} (a comment alone goes to POST /api/tickets/:id/comments)`,
-  });
-export type TicketUpdateRequest = z.infer<typeof ticketUpdateSchema>;
+export function ticketUpdateSchema(departments: Iterable<string> = []) {
+  return z
+    .object({
+      version: z.number().int().nonnegative().optional(),
+      status: z.enum(SETTABLE_STATUSES).optional(),
+      assignee: z
+        .string()
+        .refine(isAssignee, { message: `assignee must be ${ASSIGNEE_FORMAT}` })
+        .nullable()
+        .optional(),
+      eventClass: z.enum(EVENT_CLASSES).optional(),
+      department: departmentValue(departments).optional(),
+      priority: z.enum(PRIORITIES).optional(),
+      comment: comment.optional(),
+    })
+    .strict()
+    .refine((u) => UPDATE_FIELDS.some((field) => u[field] !== undefined), {
+      message: `nothing to change: give ${UPDATE_FIELDS.join(', ')} (a comment alone goes to POST /api/tickets/:id/comments)`,
+    });
+}
+export type TicketUpdateRequest = z.infer<ReturnType<typeof ticketUpdateSchema>>;
 
 /** POST /api/tickets/:id/comments: appending cannot be stale, so no version is needed. */
 export const commentRequestSchema = z.object({ text: comment }).strict();
@@ -254,7 +262,7 @@ export interface TicketsPage {
 }
 
 /** Type-only helpers for the plugins. */
-export type TicketRouting = { eventClass: EventClass; department: Department; priority: Priority };
+export type TicketRouting = { eventClass: EventClass; department: string; priority: Priority };
 
 /** The fields of a ticket's routing, the ones a person may correct. */
 export const ROUTING_FIELDS = ['eventClass', 'department', 'priority'] as const;

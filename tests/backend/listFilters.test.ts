@@ -384,6 +384,35 @@ describe("the department filter with an organisation's own department, against a
     expect({ status, tickets: body.tickets }).toEqual({ status: 200, tickets: [] });
   });
 
+  const correct = (id: string, department: string, version: number) =>
+    backend.call(`/api/tickets/${id}`, {
+      method: 'PATCH',
+      body: JSON.stringify({ department, version, comment: 'belongs to the second line' }),
+    });
+
+  it("When an operator corrects a ticket to the organisation's own department, then the ticket is in it and found by its filter", async () => {
+    const res = await correct('CMP-fac', 'noc_tier2', 0);
+    const body = (await res.json()) as { ticket?: Ticket; error?: { message: string } };
+    expect({ status: res.status, department: body.ticket?.department, corrected: body.ticket?.corrected }).toEqual({
+      status: 200,
+      department: 'noc_tier2',
+      corrected: ['department'],
+    });
+    const { body: listed } = await answer(`/api/tickets?department=noc_tier2&from=${from}`);
+    expect(listed.tickets?.map((t) => t.id).sort()).toEqual(['CMP-fac', 'CMP-t2']);
+  });
+
+  it('When an operator corrects a ticket to a department no ticket carries and no model routes to, then it is refused naming the departments accepted', async () => {
+    const res = await correct('CMP-t2', 'radiology', 0);
+    const body = (await res.json()) as { error?: { message: string } };
+    expect({ status: res.status, message: body.error?.message }).toEqual({
+      status: 400,
+      message: `department must be one of ${ACCEPTED} (got "radiology")`,
+    });
+    const { body: detail } = await answer('/api/tickets/CMP-t2');
+    expect((detail as unknown as { ticket: Ticket }).ticket).toMatchObject({ department: 'noc_tier2', version: 0 });
+  });
+
   it("When events are asked for by the organisation's own department, then none come back: the routing sends none there", async () => {
     const hosts = async (departments: string) =>
       (await answer(`/api/events?department=${departments}&from=${from}`)).body.events?.map((e) => e.hostname);

@@ -20,6 +20,8 @@ import { mttrFallingBack, routerFallingBack, type ModelFailure } from './modelFa
 /** What the text router needs of a routing classifier: ours (OnnxClassifier) or an imported one. */
 export interface RoutingClassifier {
   readonly modelVersion: string;
+  /** What it can predict, in its manifest's order. */
+  readonly labels: readonly string[];
   inputOf(record: Readonly<Record<string, string | undefined>>): FeatureInput;
   predict(inputs: readonly FeatureInput[]): Promise<ClassifierPrediction[]>;
   explain(input: FeatureInput, options?: { label?: string; top?: number }): Explanation[];
@@ -36,6 +38,10 @@ export class ImportedTextClassifier implements RoutingClassifier {
 
   get modelVersion(): string {
     return this.model.modelVersion;
+  }
+
+  get labels(): readonly string[] {
+    return this.model.manifest.labels;
   }
 
   inputOf(record: Readonly<Record<string, string | undefined>>): FeatureInput {
@@ -252,6 +258,10 @@ export class OnnxTextRouter implements TextRouter {
     private readonly priority: RoutingClassifier
   ) {}
 
+  departments(): readonly string[] {
+    return this.department.labels;
+  }
+
   async route(input: TextRouterInput): Promise<TextRouting> {
     const record = {
       title: input.text,
@@ -271,7 +281,7 @@ export class OnnxTextRouter implements TextRouter {
     ]);
     return {
       eventClass: cls.label as EventClass,
-      department: dept.label as Department,
+      department: dept.label,
       priority: prio.label as Priority,
       // Routing is the decision a wrong guess costs most: its confidence decides review.
       confidence: round3(dept.confidence),
@@ -427,6 +437,7 @@ export class LiveModels {
       if (!champion) return this.fallbacks.router.route(input);
       return routerFallingBack(champion, this.fallbacks.router, this.onFailure).route(input);
     },
+    departments: () => this.current.router?.departments() ?? [],
   };
 
   readonly mttr: MttrPredictor = {

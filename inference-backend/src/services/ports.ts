@@ -1,9 +1,10 @@
-import type { Department, EventClass, Explanation, Priority } from '@nocai/contract';
+import type { EventClass, Explanation, Priority } from '@nocai/contract';
 
 /** Routing of a free text (a complaint, an alert's summary) by the text models. */
 export interface TextRouting {
   eventClass: EventClass;
-  department: Department;
+  /** One of the six departments, or one of an organisation's own a department model trained on its history routes to. */
+  department: string;
   priority: Priority;
   confidence: number;
   explanation: Explanation[];
@@ -21,6 +22,11 @@ export interface TextRouterInput {
 
 export interface TextRouter {
   route(input: TextRouterInput): Promise<TextRouting>;
+  /**
+   * The departments it can route to besides the six, when it knows them (a department model's labels): an
+   * operator may correct a ticket to one before any ticket carries it. The rules route to the six only.
+   */
+  departments?(): readonly string[];
 }
 
 export interface MttrInput {

@@ -339,3 +339,23 @@ function inputOf(ticket: Ticket): MttrInput {
     fromIncident: false,
   };
 }
+
+describe('TicketService: the departments a filter or a correction accepts', () => {
+  it("When the serving department model routes to the organisation's own departments, then they are accepted before any ticket carries them", async () => {
+    const { service, tickets, clock } = setup();
+    const router: TextRouter = { ...routerWith(0.9, { department: 'network_ops' }), departments: () => ['radiology'] };
+    const withModel = new TicketService({
+      tickets,
+      events: { related: async () => [] },
+      router,
+      mttr: new RoutingMttr(),
+      similar: () => undefined,
+      clock,
+      options: { reviewThreshold: 0.5 },
+    });
+    await opened(service);
+    expect([...(await withModel.departments())].sort()).toEqual(['network_ops', 'radiology']);
+    // The rules route to the six only: nothing besides what the tickets carry.
+    expect([...(await service.departments())]).toEqual(['network_ops']);
+  });
+});

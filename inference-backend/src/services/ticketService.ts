@@ -100,9 +100,14 @@ export class TicketService {
     return this.deps.tickets.list(query, this.deps.clock.nowMs());
   }
 
-  /** The departments the tickets carry, which the list filters accept besides the six (contract `departmentFilter`). */
-  departments(): Promise<Set<string>> {
-    return this.deps.tickets.departments();
+  /**
+   * The departments the tickets carry and those the serving department model can route to: the list filters and
+   * a correction accept them besides the six (contract `departmentValue`).
+   */
+  async departments(): Promise<Set<string>> {
+    const departments = new Set(await this.deps.tickets.departments());
+    for (const department of this.deps.router.departments?.() ?? []) departments.add(department);
+    return departments;
   }
 
   /** Every site or host a ticket names, with the inventory's sites or devices when there is one. */

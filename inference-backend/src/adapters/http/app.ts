@@ -219,7 +219,7 @@ export function createApp(deps: AppDeps): express.Express {
     res.json({ history: await deps.tickets.history(ticketId(req.params.id)) });
   });
   api.patch('/tickets/:id', operator, atOwner, async (req, res) => {
-    const { version, ...change } = parse(ticketUpdateSchema, req.body);
+    const { version, ...change } = parse(ticketUpdateSchema(await deps.tickets.departments()), req.body);
     const id = ticketId(req.params.id);
     const who = callerOf(res);
     const ticket = await deps.tickets.update(id, change, expectedVersion(req, version), who.name, undefined, who.role);

@@ -4,7 +4,6 @@ import {
   isTicketStatus,
   TICKET_CHANGES,
   TICKET_SERIES,
-  type Department,
   type EventClass,
   type Explanation,
   type FeedbackVerdict,
@@ -324,7 +323,7 @@ function rowToTicket(row: Record<string, unknown>): Ticket {
   const mttrFactors = json<Explanation[]>(T.fields.mttrFactors, []);
   const routing: TicketRouting = {
     eventClass: str(T.tags.eventClass) as EventClass,
-    department: str(T.tags.department) as Department,
+    department: str(T.tags.department),
     priority: str(T.tags.priority) as Priority,
   };
   const predicted = json<TicketRouting | undefined>(T.fields.predicted, undefined);

@@ -188,6 +188,10 @@ export class OnnxClassifier {
     return `${this.manifest.name}@${this.manifest.version}`;
   }
 
+  get labels(): readonly string[] {
+    return this.manifest.labels;
+  }
+
   /** The input as the model expects it, from a record holding the manifest's columns. */
   inputOf(record: Readonly<Record<string, string | undefined>>): FeatureInput {
     const { textColumns, contextColumns } = this.manifest.inputs;
