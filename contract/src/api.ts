@@ -74,6 +74,12 @@ export interface TicketDetailResponse {
   ticket: Ticket;
   relatedAlerts: ClassifiedEvent[];
   relatedTickets: RelatedTicket[];
+  /**
+   * The ticket's `parentId` as it is now, in brief: a technician on the complaint sees whether the incident behind
+   * it is still being worked on or was resolved (then the complaint is confirmed with its reporter and resolved).
+   * Absent when the ticket has no parent, or the parent is no longer held (past the retention).
+   */
+  parent?: RelatedTicket;
 }
 
 /** Another ticket of a ticket's devices, open while it was, in brief. */
@@ -89,6 +95,7 @@ export type RelatedTicket = Pick<
   | 'openedAtMs'
   | 'resolvedAtMs'
   | 'host'
+  | 'parentId'
 >;
 
 /** GET /api/tickets/:id/history body: every state change, oldest first. */

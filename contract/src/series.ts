@@ -150,6 +150,8 @@ export const TICKET_SERIES = {
     recommendation: 'recommendation',
     /** The predicted problem whose alert opened or last routed the ticket (issue 12); empty for other tickets. */
     problem: 'problem',
+    /** The open incident ticket a complaint was linked to when it was filed (Ticket.parentId); empty for others. */
+    parentId: 'parent_id',
   },
 } as const;
 

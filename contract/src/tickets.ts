@@ -161,6 +161,11 @@ export interface Ticket {
   recommendation?: string;
   /** The predicted problem (issue 12) whose alert opened or last routed the ticket; absent for other tickets. */
   problem?: string;
+  /**
+   * A complaint about a device that already had an open ticket of an incident or alert when it was filed: that
+   * ticket, the one fault behind both (ITIL's parent incident). Set once, when the complaint opens; absent otherwise.
+   */
+  parentId?: string;
 }
 
 export const feedbackRequestSchema = z.object({

@@ -144,6 +144,8 @@ describe('complaints and the places of the inventory', () => {
     const first = await complain({ text: `${monitor.host} alarms for no reason`, site: 'hosp-01' });
     const elsewhere = await complain({ text: `${other.host} alarms for no reason`, site: 'hosp-01' });
     const second = await complain({ text: 'the monitor keeps alarming', site: 'hosp-01', host: monitor.host });
+    // Two people reporting one fault: neither complaint is the other's parent.
+    expect(second.parentId).toBeUndefined();
     const related = async (id: string) =>
       ((await (await backend.call(`/api/tickets/${id}`)).json()) as TicketDetailResponse).relatedTickets;
 
@@ -152,6 +154,63 @@ describe('complaints and the places of the inventory', () => {
     ]);
     expect((await related(first.id)).map((t) => t.id)).toEqual([second.id]);
     expect((await related(elsewhere.id)).map((t) => t.id)).toEqual([]);
+  });
+
+  it('When a complaint names a device with an open alert ticket, then it is linked to that ticket, and its detail shows the parent resolved once the alert clears', async () => {
+    const [server, spare] = inventory.devices.filter((d) => d.site === 'hosp-01' && d.kind === 'server');
+    const alert = (status: 'firing' | 'resolved') => ({
+      status,
+      labels: { alertname: 'Host down', site: 'hosp-01', host: server.host, severity: 'critical' },
+      annotations: { summary: `${server.host} does not answer` },
+      startsAt: new Date(Date.now() - 5 * 60_000).toISOString(),
+      ...(status === 'resolved' ? { endsAt: new Date().toISOString() } : {}),
+      fingerprint: `down-${server.host}`,
+    });
+    const fire = (status: 'firing' | 'resolved') =>
+      backend.call('/api/alerts/grafana', {
+        method: 'POST',
+        body: JSON.stringify({ status, alerts: [alert(status)] }),
+      });
+    expect((await fire('firing')).status).toBe(202);
+    const incidentId = `GRA-down-${server.host}`;
+    const detail = async (id: string) =>
+      (await (await backend.call(`/api/tickets/${id}`)).json()) as TicketDetailResponse;
+
+    const complaint = await complain({ text: `the lab results app on ${server.host} does not load` });
+    expect(complaint).toMatchObject({ host: server.host, parentId: incidentId });
+    expect(complaint.change?.summary).toBe(
+      `opened from a complaint; device named in the text: ${server.host}; linked to ticket ${incidentId}, open for ${server.host}`
+    );
+    // Stored with the complaint's state in aiops_tickets, so a restarted backend reads the link back.
+    const stored = await backend.influx.client.query(
+      backend.outputDb,
+      `SELECT "parent_id" FROM "aiops_tickets" WHERE "ticket_id" = '${complaint.id}'`
+    );
+    expect(stored[0]?.rows.map((row) => row.parent_id)).toEqual([incidentId]);
+    // Another complaint about the device is linked to the alert's ticket too, not to the first complaint.
+    const again = await complain({ text: 'lab results do not load', site: 'hosp-01', host: server.host });
+    expect(again.parentId).toBe(incidentId);
+    // A device without an open ticket of an alert: no parent.
+    expect((await complain({ text: `${spare.host} is slow` })).parentId).toBeUndefined();
+
+    const incident = await detail(incidentId);
+    expect(['open', 'needs_review']).toContain(incident.ticket.status);
+    expect((await detail(complaint.id)).parent).toMatchObject({
+      id: incidentId,
+      status: incident.ticket.status,
+      host: server.host,
+    });
+    const linked = incident.relatedTickets.filter((t) => t.parentId === incidentId);
+    expect(linked.map((t) => t.id).sort()).toEqual([complaint.id, again.id].sort());
+
+    expect((await fire('resolved')).status).toBe(202);
+    const after = await detail(complaint.id);
+    expect({ parent: after.parent?.status, complaint: after.ticket.status }).toEqual({
+      parent: 'resolved',
+      complaint: complaint.status,
+    });
+    // The fault is over: a complaint filed now is a new one, linked to nothing.
+    expect((await complain({ text: `${server.host} is down again` })).parentId).toBeUndefined();
   });
 
   it("When a complaint gives a site, then only that site's devices named in the text are taken, and a site named by its name places the ticket there", async () => {

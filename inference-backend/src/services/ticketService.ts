@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import {
   isDoneStatus,
   PRODUCT_RULE_LABEL,
+  TICKET_STATUSES,
   type ComplaintRequest,
   type FeedbackRequest,
   type GrafanaWebhook,
@@ -45,6 +46,10 @@ export type ExpectedVersion = number | '*';
 const RELATED_ALERTS_LIMIT = 100;
 /** Related tickets listed with a ticket, at most. */
 const RELATED_TICKETS_LIMIT = 20;
+/** The statuses of a ticket still being worked on: a complaint is linked only to such a ticket. */
+const ACTIVE_STATUSES = TICKET_STATUSES.filter((status) => !isDoneStatus(status));
+/** Open tickets of a complaint's devices looked at for its parent: the most urgent ones, among them complaints. */
+const PARENT_CANDIDATES = 50;
 /** A typed or Grafana ticket has no incident: alerts of its devices this long before it count as related. */
 const RELATED_LOOKBACK_MS = 15 * 60_000;
 /** Known sites or hosts named in a refusal, at most. */
@@ -143,7 +148,13 @@ export class TicketService {
       Math.max(fromMs, toMs),
       RELATED_ALERTS_LIMIT
     );
-    return { ticket, relatedAlerts, relatedTickets: await this.relatedTickets(ticket, hosts, fromMs, toMs) };
+    const parent = ticket.parentId === undefined ? undefined : await this.deps.tickets.findById(ticket.parentId);
+    return {
+      ticket,
+      relatedAlerts,
+      relatedTickets: await this.relatedTickets(ticket, hosts, fromMs, toMs),
+      ...(parent ? { parent: inBrief(parent) } : {}),
+    };
   }
 
   /**
@@ -170,18 +181,21 @@ export class TicketService {
     return page.tickets
       .filter((other) => other.id !== ticket.id)
       .slice(0, RELATED_TICKETS_LIMIT)
-      .map((other) => ({
-        id: other.id,
-        title: other.title,
-        status: other.status,
-        source: other.source,
-        eventClass: other.eventClass,
-        department: other.department,
-        priority: other.priority,
-        openedAtMs: other.openedAtMs,
-        ...(other.resolvedAtMs !== undefined ? { resolvedAtMs: other.resolvedAtMs } : {}),
-        host: other.host,
-      }));
+      .map(inBrief);
+  }
+
+  /**
+   * The open ticket of an incident or alert on one of `hosts` (its own host or a device of its incident), the most
+   * urgent and then the oldest: the fault a complaint about those devices is about. Another complaint is no parent:
+   * two people reporting one fault are both children of it.
+   */
+  private async openIncidentOf(hosts: string[]): Promise<Ticket | undefined> {
+    if (hosts.length === 0) return undefined;
+    const page = await this.deps.tickets.list(
+      { host: hosts, status: ACTIVE_STATUSES, limit: PARENT_CANDIDATES, offset: 0 },
+      this.deps.clock.nowMs()
+    );
+    return page.tickets.find((ticket) => ticket.source !== 'complaint');
   }
 
   async history(id: string): Promise<TicketHistoryEntry[]> {
@@ -320,6 +334,7 @@ export class TicketService {
   ): Promise<Ticket> {
     const nowMs = this.deps.clock.nowMs();
     const { named, hosts, ...place } = this.complaintPlace(request);
+    const parent = await this.openIncidentOf(hosts ?? (place.host ? [place.host] : []));
     const ticket = await this.build({
       // Random, not derived from the text: two people may type the same words in the same millisecond.
       id: `CMP-${randomBytes(8).toString('hex')}`,
@@ -337,8 +352,14 @@ export class TicketService {
       reporter && reporter !== actor ? `opened from a complaint reported by ${reporter}` : 'opened from a complaint',
     ];
     if (named) said.push(named);
+    if (parent) said.push(`linked to ticket ${parent.id}, open for ${parent.host || 'its devices'}`);
     const [saved] = await this.deps.tickets.save([
-      nextState(ticket, hosts ? { hosts } : {}, { kind: 'opened', summary: said.join('; ') }, this.actor(actor)),
+      nextState(
+        ticket,
+        { ...(hosts ? { hosts } : {}), ...(parent ? { parentId: parent.id } : {}) },
+        { kind: 'opened', summary: said.join('; ') },
+        this.actor(actor)
+      ),
     ]);
     const sender = { actor, role, from };
     await this.audited('ticket.complaint', sender, undefined, saved);
@@ -711,6 +732,23 @@ export function grafanaAlertPlace(alert: GrafanaWebhook['alerts'][number]): {
 } {
   const labels = alert.labels;
   return { site: labels.site, host: labels.host ?? labels.hostname ?? labels.instance };
+}
+
+/** A ticket in brief, as a ticket's detail lists the others of its devices and its parent. */
+function inBrief(ticket: Ticket): RelatedTicket {
+  return {
+    id: ticket.id,
+    title: ticket.title,
+    status: ticket.status,
+    source: ticket.source,
+    eventClass: ticket.eventClass,
+    department: ticket.department,
+    priority: ticket.priority,
+    openedAtMs: ticket.openedAtMs,
+    ...(ticket.resolvedAtMs !== undefined ? { resolvedAtMs: ticket.resolvedAtMs } : {}),
+    host: ticket.host,
+    ...(ticket.parentId !== undefined ? { parentId: ticket.parentId } : {}),
+  };
 }
 
 function firstSentence(text: string): string {

@@ -57,6 +57,7 @@ export function ticketPoint(ticket: Ticket, timeUs = ticket.updatedAtMs * 1000):
     // Only predicted problems' tickets carry one: other tickets' points stay as they were.
     ...(ticket.recommendation ? { [T.fields.recommendation]: ticket.recommendation } : {}),
     ...(ticket.problem ? { [T.fields.problem]: ticket.problem } : {}),
+    ...(ticket.parentId ? { [T.fields.parentId]: ticket.parentId } : {}),
     // Only tickets the MTTR model estimated carry factors (a baseline's estimate has none).
     ...(ticket.mttrFactors?.length ? { [T.fields.mttrFactors]: JSON.stringify(ticket.mttrFactors) } : {}),
   };
@@ -383,5 +384,6 @@ function rowToTicket(row: Record<string, unknown>): Ticket {
     hosts: hosts.length ? hosts : undefined,
     recommendation: str(T.fields.recommendation) || undefined,
     problem: str(T.fields.problem) || undefined,
+    parentId: str(T.fields.parentId) || undefined,
   };
 }
