@@ -280,6 +280,32 @@ describe('tickets API against a real influxd', () => {
     expect(none.status).toBe(401);
   });
 
+  it("When a sender's clock is off (an alert starting in the year 2999, ending before it started), then its ticket opens when taken in, resolves no earlier than it opened, and its detail answers", async () => {
+    const alert = {
+      status: 'firing',
+      labels: { alertname: 'Disk full', host: 'srv-skew', severity: 'warning' },
+      annotations: { summary: 'Disk /var is 99% full' },
+      startsAt: '2999-01-01T00:00:00Z',
+      fingerprint: 'clock-skew',
+    };
+    const beforeMs = Date.now();
+    const fired = await post('/api/alerts/grafana', { status: 'firing', alerts: [alert] });
+    expect(fired.status).toBe(202);
+    const [opened] = ((await fired.json()) as { tickets: Ticket[] }).tickets;
+    expect(opened.openedAtMs).toBeGreaterThanOrEqual(beforeMs);
+    expect(opened.openedAtMs).toBeLessThanOrEqual(Date.now());
+    const detail = await backend.call('/api/tickets/GRA-clock-skew');
+    expect(detail.status).toBe(200);
+
+    const resolved = await post('/api/alerts/grafana', {
+      status: 'resolved',
+      alerts: [{ ...alert, status: 'resolved', endsAt: '2000-01-01T00:00:00Z' }],
+    });
+    const [done] = ((await resolved.json()) as { tickets: Ticket[] }).tickets;
+    expect(done).toMatchObject({ status: 'resolved', resolvedAtMs: opened.openedAtMs });
+    expect((await backend.call('/api/tickets/GRA-clock-skew')).status).toBe(200);
+  });
+
   it('When input is bad, then the API answers 4xx with one sentence naming the field, and stores nothing', async () => {
     const cases: Array<[string, unknown, number, RegExp]> = [
       ['/api/complaints', { text: '' }, 400, /^text must say what is wrong, in at least 3 characters$/],

@@ -389,8 +389,9 @@ export class TicketService {
       const known = out.get(id) ?? existing.get(id);
       if (alert.status === 'resolved') {
         if (known) {
+          // A sender's clock may be off: a ticket is not resolved before it opened, nor after now.
           const endsMs = alert.endsAt ? Date.parse(alert.endsAt) : NaN;
-          const resolvedAtMs = Number.isFinite(endsMs) && endsMs > 0 ? endsMs : nowMs;
+          const resolvedAtMs = Number.isFinite(endsMs) && endsMs > 0 ? clamp(endsMs, known.openedAtMs, nowMs) : nowMs;
           const actor = { by: GRAFANA_ACTOR, atMs: Math.max(nowMs, known.updatedAtMs + 1) };
           const resolved = resolveBySystem(known, 'resolved', actor, resolvedAtMs);
           if (resolved !== known) out.set(id, resolved);
@@ -409,7 +410,9 @@ export class TicketService {
         .join('. ');
       const named = grafanaAlertPlace(alert);
       const place = this.locate(named.site, named.host);
-      const openedAtMs = Number.isFinite(startedMs) ? startedMs : nowMs;
+      // A start in the future (a sender's clock ahead, a typo'd year) opens it now: a ticket does not open later than it
+      // is taken in, and its alerts are looked up from its opening.
+      const openedAtMs = Number.isFinite(startedMs) && startedMs > 0 ? Math.min(startedMs, nowMs) : nowMs;
       // A rule firing for 1,000 instances sends 1,000 alerts that read alike: route each text once.
       const sameKey = JSON.stringify([text, labels.severity, place.site, place.siteKind, place.deviceKind]);
       let template = routed.get(sameKey);
@@ -749,6 +752,10 @@ function inBrief(ticket: Ticket): RelatedTicket {
     host: ticket.host,
     ...(ticket.parentId !== undefined ? { parentId: ticket.parentId } : {}),
   };
+}
+
+function clamp(value: number, min: number, max: number): number {
+  return Math.min(max, Math.max(min, value));
 }
 
 function firstSentence(text: string): string {
