@@ -174,12 +174,18 @@ export const feedbackRequestSchema = z.object({
 });
 export type FeedbackRequest = z.infer<typeof feedbackRequestSchema>;
 
-export const complaintRequestSchema = z.object({
-  text: z.string().trim().min(3, 'text must say what is wrong, in at least 3 characters').max(5000),
-  site: tagValue().optional(),
-  host: tagValue().optional(),
-  reporter: z.string().max(256).optional(),
-});
+/**
+ * POST /api/complaints. Another field is refused naming those taken: an ITSM integration sending its own
+ * `priority` or `department` would otherwise see them silently replaced by the models' routing.
+ */
+export const complaintRequestSchema = z
+  .object({
+    text: z.string().trim().min(3, 'text must say what is wrong, in at least 3 characters').max(5000),
+    site: tagValue().optional(),
+    host: tagValue().optional(),
+    reporter: z.string().max(256).optional(),
+  })
+  .strict();
 export type ComplaintRequest = z.infer<typeof complaintRequestSchema>;
 
 /**

@@ -318,6 +318,12 @@ describe('tickets API against a real influxd', () => {
       ],
       ['/api/complaints', { text: 'x'.repeat(5001) }, 400, /^text must be at most 5000 characters \(it has 5001\)$/],
       ['/api/complaints', null, 400, /^the request body must be a JSON object \(got null\)$/],
+      [
+        '/api/complaints',
+        { text: 'UPS on battery', priority: 'P1' },
+        400,
+        /^the request body has no field priority \(it takes text, site, host, reporter\)$/,
+      ],
       ['/api/tickets/NOPE-1/feedback', { verdict: 'valid' }, 404, /no ticket NOPE-1/],
       [
         '/api/tickets/x/feedback',
