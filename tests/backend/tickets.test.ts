@@ -40,6 +40,21 @@ describe('tickets API against a real influxd', () => {
     expect(page.tickets.map((t) => t.id)).toContain(ticket.id);
   });
 
+  it('When a complaint comes from an ITSM form (a subject line, a blank line, a body), then its title is the subject line alone and its description the whole text', async () => {
+    const text = 'Printer offline on ward 3\r\n\r\nTried turning it off and on again. Nothing prints.';
+    const res = await post('/api/complaints', { text });
+    expect(res.status).toBe(201);
+    const { ticket } = (await res.json()) as { ticket: Ticket };
+    expect({ title: ticket.title, description: ticket.description }).toEqual({
+      title: 'Printer offline on ward 3',
+      description: text,
+    });
+    const indented = (await (await post('/api/complaints', { text: '\n\n  UPS on battery\nsince noon' })).json()) as {
+      ticket: Ticket;
+    };
+    expect(indented.ticket.title).toBe('UPS on battery');
+  });
+
   it('When an operator validates a ticket, then a feedback point is stored and the ticket shows the verdict', async () => {
     const { ticket } = (await (
       await post('/api/complaints', { text: 'Ransomware note found on the reception PC, files encrypted' })

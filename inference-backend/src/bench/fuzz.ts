@@ -204,7 +204,7 @@ export async function benchFuzz(influxUrl?: string): Promise<FuzzFigures> {
     say(`  answers ≥ 500: ${serverErrors} (target 0); crashes: ${crashes} (target 0)`);
     say(
       `  stored strings read back byte-identical: ${fmt(readBackFigures.identical)}/${fmt(readBackFigures.checked)} ` +
-        `(${stored.length} tickets: complaint title, comment and feedback comment, each read from the API and after a restart)`
+        `(${stored.length} tickets: complaint text, comment and feedback comment, each read from the API and after a restart)`
     );
     for (const sample of [...serverErrorSamples, ...crashSamples, ...mismatches]) say(`  ! ${sample}`);
     return { requests: sent, statuses, serverErrors, crashes, readBack: readBackFigures };

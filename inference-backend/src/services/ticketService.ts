@@ -758,7 +758,15 @@ function clamp(value: number, min: number, max: number): number {
   return Math.min(max, Math.max(min, value));
 }
 
+/**
+ * A complaint's title: the first sentence of its first line. An ITSM form sends a subject line, a blank line and
+ * the body; the title is one line in the panel's table, whatever the text's line breaks.
+ */
 function firstSentence(text: string): string {
-  const sentence = text.trim().split(/(?<=[.!?])\s/)[0] ?? text;
+  const firstLine = text
+    .trim()
+    .split(/\r?\n|\r/)[0]
+    .trim();
+  const sentence = firstLine.split(/(?<=[.!?])\s/)[0] ?? firstLine;
   return sentence.length > 120 ? `${sentence.slice(0, 117)}…` : sentence;
 }
