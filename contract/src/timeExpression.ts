@@ -19,6 +19,13 @@ const UNITS = 's, m, h, d, w, M, y';
 const RELATIVE = /^now((?:[+-]\d{1,9}[smhdwMy])*)(?:\/([smhdwMy]))?$/;
 const STEP = /([+-])(\d{1,9})([smhdwMy])/g;
 
+/**
+ * The last millisecond the API queries InfluxDB for: InfluxQL times are sent in microseconds, kept a safe integer
+ * (2255-06-05T23:47:34.740Z, before InfluxDB's own end in 2262). A later time is a typo (milliseconds with a digit
+ * too many, `now+300y`), refused rather than sent as a query InfluxDB or the client would fail on.
+ */
+export const LAST_QUERYABLE_MS = Math.floor(Number.MAX_SAFE_INTEGER / 1000);
+
 export const TIME_EXPRESSION_HELP = `epoch milliseconds or a relative time such as now, now-7d or now-1d/d (units ${UNITS})`;
 
 /**
@@ -80,6 +87,14 @@ export function timeExpression(name: string, nowMs: number, roundUp = false) {
     const ms = parseTimeExpression(String(value), nowMs, roundUp);
     if (ms === undefined) {
       ctx.addIssue({ code: 'custom', message: `${name} must be ${TIME_EXPRESSION_HELP}` });
+      return z.NEVER;
+    }
+    if (ms > LAST_QUERYABLE_MS) {
+      const last = new Date(LAST_QUERYABLE_MS).toISOString();
+      ctx.addIssue({
+        code: 'custom',
+        message: `${name} must be at most ${LAST_QUERYABLE_MS} (${last}, the last time the API queries; got ${String(value).slice(0, 32)})`,
+      });
       return z.NEVER;
     }
     return ms;

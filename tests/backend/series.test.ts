@@ -108,4 +108,20 @@ describe('GET /api/series/:kind against a real influxd', () => {
     expect(reversed.status).toBe(400);
     expect((await backend.call('/api/series/models', { auth: false })).status).toBe(401);
   });
+
+  it('When a time is past the last one the API queries InfluxDB for (milliseconds with a digit too many, now+300y), then every list refuses it with a 400 naming it, not a 500', async () => {
+    const last = '9007199254740 (2255-06-05T23:47:34.740Z, the last time the API queries';
+    for (const [path, expected] of [
+      ['/api/series/anomalies?from=0&to=99999999999999', `to must be at most ${last}; got 99999999999999)`],
+      ['/api/events?to=now%2B300y', `to must be at most ${last}; got now+300y)`],
+      ['/api/events?from=99999999999999', `from must be at most ${last}; got 99999999999999)`],
+      ['/api/tickets?to=99999999999999', `to must be at most ${last}; got 99999999999999)`],
+    ]) {
+      const res = await backend.call(path);
+      const message = ((await res.json()) as { error?: { message: string } }).error?.message;
+      expect({ path, status: res.status, message }).toEqual({ path, status: 400, message: expected });
+    }
+    // The last time itself is a time.
+    expect((await backend.call('/api/series/anomalies?from=0&to=9007199254740')).status).toBe(200);
+  });
 });
