@@ -238,6 +238,23 @@ describe('nocai train and predict', () => {
     );
     expect(await listModels(out)).toEqual([]);
 
+    // Two rows of each class: one is held out, so each cross-validation fold would learn from one
+    // class and every candidate score 0; that is refused rather than registered as a model of F1 0.
+    const twoEach = join(dir, 'two-each.csv');
+    await writeFile(
+      twoEach,
+      'title,department\nLink down,network_ops\nFan broken,field_technicians\nLink flap,network_ops\nFan noisy,field_technicians\n'
+    );
+    const twoEachIo = captureIo();
+    const twoEachOut = join(dir, 'two-each');
+    const textOnlyFlags = { text: ['title'], time: undefined, context: [], priority: undefined };
+    expect(await runTrain(flags({ history: twoEach, out: twoEachOut, ...textOnlyFlags }), twoEachIo)).toBe(2);
+    expect(twoEachIo.err).toBe(
+      'nocai train: department has too few rows for 2-fold cross-validation, as a fold would learn from a single class: ' +
+        'give at least 3 rows of each of 2 classes or more ("field_technicians" has 2, "network_ops" has 2).\n'
+    );
+    expect(await listModels(twoEachOut)).toEqual([]);
+
     // Saved as Windows-1252: "Störung" would otherwise train a class named "St\ufffdrung".
     const latin1 = join(dir, 'latin1.csv');
     await writeFile(latin1, Buffer.from('title,department\nLink down,network\nFan broken,St\xf6rung\n', 'latin1'));

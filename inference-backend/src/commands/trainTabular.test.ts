@@ -182,6 +182,30 @@ describe('nocai train --target and nocai predict on a table', () => {
     expect(await listVersions(out, 'wear-mm')).toEqual(['v1', 'v2']);
   });
 
+  it('When there are too few rows, or too few of a class, for cross-validation, then train says how many it needs and registers nothing', async () => {
+    const tiny = join(dir, 'tiny.csv');
+    await writeFile(tiny, 'x,c\n1,a\n2,b\n3,a\n4,b\n');
+    const rare = join(dir, 'rare.csv');
+    const rows = Array.from({ length: 12 }, (_, i) => `${i},a`).concat(['20,b', '21,b']);
+    await writeFile(rare, `x,c\n${rows.join('\n')}\n`);
+    const plain = { group: undefined, order: undefined, windows: undefined, segment: undefined };
+    const out = join(dir, 'too-few');
+
+    let io = captureIo();
+    expect(await runTrainTabular(flags({ ...plain, history: tiny, target: 'c', features: ['x'], out }), io)).toBe(2);
+    expect(io.err).toBe(
+      `nocai train: ${tiny}: 4 rows with a target are too few to cross-validate and hold out: ` +
+        '3-fold cross-validation needs 6 training rows besides the 20% held out.\n'
+    );
+    io = captureIo();
+    expect(await runTrainTabular(flags({ ...plain, history: rare, target: 'c', features: ['x'], out }), io)).toBe(2);
+    expect(io.err).toBe(
+      `nocai train: ${rare}: "c" has too few rows for 3-fold cross-validation, as a fold would learn from a single class: ` +
+        'give at least 3 rows of each of 2 classes or more ("b" has 2).\n'
+    );
+    expect(await listModels(out)).toEqual([]);
+  });
+
   it('When a yes/no target is trained, then predict adds the predicted class and the probability of "yes"', async () => {
     expect(await runTrainTabular(flags({ target: 'failed', out: join(dir, 'failed') }), captureIo())).toBe(0);
     const [name] = await listModels(join(dir, 'failed'));

@@ -121,6 +121,38 @@ export function foldsFromAssignment(foldOf: ArrayLike<number>, k: number): Fold[
   return folds;
 }
 
+/**
+ * Whether every fold can teach a classifier something and score it: its training part holds at
+ * least two classes and its validation part at least one row. A fold that learns one class only
+ * scores every candidate 0, so the search would choose blindly and the report read as a useless model.
+ */
+export function foldsCanLearnClasses(folds: readonly Fold[], labelOf: (row: number) => string | number): boolean {
+  return folds.every((fold) => {
+    if (fold.validation.length === 0 || fold.train.length === 0) return false;
+    const first = labelOf(fold.train[0]);
+    return fold.train.some((row) => labelOf(row) !== first);
+  });
+}
+
+/** Rows of a class that stratified folds need for it to be learned in every fold: two to train on, in two folds, and one held out. */
+export const MIN_ROWS_PER_CLASS = 3;
+
+/** The refusal of labels too few for `k`-fold cross-validation, naming the classes that fall short. */
+export function tooFewPerClassMessage(labels: readonly string[], k: number): string {
+  const counts = new Map<string, number>();
+  for (const label of labels) counts.set(label, (counts.get(label) ?? 0) + 1);
+  const short = [...counts]
+    .filter(([, n]) => n < MIN_ROWS_PER_CLASS)
+    .sort((a, b) => a[1] - b[1] || (a[0] < b[0] ? -1 : 1));
+  const named = short.slice(0, 3).map(([label, n]) => `"${label}" has ${n}`);
+  if (short.length > named.length) named.push(`${short.length - named.length} more`);
+  return (
+    `too few rows for ${k}-fold cross-validation, as a fold would learn from a single class: ` +
+    `give at least ${MIN_ROWS_PER_CLASS} rows of each of 2 classes or more` +
+    (named.length > 0 ? ` (${named.join(', ')})` : '')
+  );
+}
+
 /** Fold id per row for folds where every row is validated once (stratified); -1 where none. */
 export function foldAssignment(folds: readonly Fold[], rows: number): Int32Array {
   const out = new Int32Array(rows).fill(-1);
@@ -443,7 +475,9 @@ export function stratifiedSample(labels: readonly string[], size: number, seed: 
   const exact = classes.map((c) => ((byClass.get(c)?.length ?? 0) * size) / labels.length);
   const quota = exact.map((q) => Math.max(1, Math.floor(q)));
   let left = size - quota.reduce((a, b) => a + b, 0);
-  const byRemainder = classes.map((_, k) => k).sort((a, b) => exact[b] - Math.floor(exact[b]) - (exact[a] - Math.floor(exact[a])) || a - b);
+  const byRemainder = classes
+    .map((_, k) => k)
+    .sort((a, b) => exact[b] - Math.floor(exact[b]) - (exact[a] - Math.floor(exact[a])) || a - b);
   for (const k of byRemainder) {
     if (left <= 0) break;
     quota[k]++;

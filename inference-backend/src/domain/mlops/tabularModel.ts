@@ -7,12 +7,14 @@ import {
   coordinateSearch,
   DEFAULT_FOLDS,
   fitTemperature,
+  foldsCanLearnClasses,
   gridSearch,
   groupKFold,
   HELD_OUT_EVALUATION,
   stratifiedKFold,
   TEMPERATURE_FITTED_ON,
   timeOrderedFolds,
+  tooFewPerClassMessage,
 } from './methodology';
 import type { CrossValidation, Fold, FoldKind, FoldScore, MethodologyReport, ProgressListener } from './methodology';
 import { evaluateClassification } from './metrics';
@@ -668,7 +670,8 @@ export function trainTabularModel(
   if (split.train.length < 2 * opts.folds || split.test.length === 0) {
     throw new TabularDataError(
       `${plural(prepared.labelled.length, 'row with a target is', { plural: 'rows with a target are' })} ` +
-        'too few to cross-validate and hold out'
+        `too few to cross-validate and hold out: ${opts.folds}-fold cross-validation needs ${2 * opts.folds} ` +
+        `training rows besides the ${Math.round(opts.testFraction * 100)}% held out`
     );
   }
   const { folds, kind } = crossValidationFolds(
@@ -680,6 +683,11 @@ export function trainTabularModel(
     opts.folds,
     opts.seed
   );
+  if (classification && !foldsCanLearnClasses(folds, (row) => prepared.target.values[row])) {
+    const labels = prepared.labelled.map((row) => prepared.labels[prepared.target.values[row]]);
+    const by = kind === 'group' ? ', in more --group groups' : '';
+    throw new TabularDataError(`"${request.target}" has ${tooFewPerClassMessage(labels, opts.folds)}${by}`);
+  }
   const normalizations: Array<string | null> = request.normalizeBy ? [null, request.normalizeBy] : [null];
   say(`features of ${rows.length} rows (${normalizations.length === 2 ? 'raw and normalised' : 'raw'})`);
   const sets = new Map<string | null, FeatureSet>(

@@ -25,11 +25,13 @@ import {
   coordinateSearch,
   DEFAULT_FOLDS,
   fitTemperature,
+  foldsCanLearnClasses,
   gridSearch,
   HELD_OUT_EVALUATION,
   stratifiedKFold,
   TEMPERATURE_FITTED_ON,
   timeOrderedFolds,
+  tooFewPerClassMessage,
 } from './methodology';
 import type { CrossValidation, Fold, FoldScore, MethodologyReport, ProgressListener } from './methodology';
 import { evaluateClassification } from './metrics';
@@ -352,6 +354,12 @@ export function searchHyperparameters(
     train: f.train.map((i) => rows[i]),
     validation: f.validation.map((i) => rows[i]),
   }));
+  if (!foldsCanLearnClasses(folds, (r) => data.examples[r].label)) {
+    const labels = data.examples.map((e) => e.label);
+    throw new TrainingDataError(
+      `${name} has ${tooFewPerClassMessage(labels, k)}${hasTimes ? ', and 2 classes among the oldest rows' : ''}`
+    );
+  }
   const K = data.labels.length;
   const { nbLogisticShare: shares, ...regressionAxes } = axes;
   const regression = coordinateSearch<TextHyperparameters>(regressionAxes, (candidates, stage) =>
