@@ -157,7 +157,7 @@ describe('nocai models', () => {
     [
       'a model name that leaves the folder',
       { action: 'show', dir: '', name: '../etc' },
-      `nocai models: invalid model name "../etc": use letters, digits, '.', '_' or '-'.\n`,
+      `nocai models: invalid model name "../etc": use letters, digits, '.', '_' or '-', starting with a letter or digit.\n`,
     ],
   ])('When given %s, then it exits 2 with one sentence and changes nothing', async (_case, request, message) => {
     const before = await readFile(join(registry, 'department', 'aliases.json'), 'utf8');

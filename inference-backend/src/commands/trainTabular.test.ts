@@ -17,6 +17,7 @@ import {
   positiveLabelOf,
   predictClassification,
   predictRegression,
+  tabularModelName,
   trainTabularModel,
 } from '../domain/mlops/tabularModel';
 import type { TabularGrid, TabularManifest, TabularModel, TabularTrainRequest } from '../domain/mlops/tabularModel';
@@ -180,6 +181,29 @@ describe('nocai train --target and nocai predict on a table', () => {
     // The same target again is a new version, as before.
     expect(await runTrainTabular(flags({ out }), captureIo())).toBe(0);
     expect(await listVersions(out, 'wear-mm')).toEqual(['v1', 'v2']);
+  });
+
+  it('When the target is named in French or Russian, then the model name keeps its letters and nocai models shows it', async () => {
+    const out = join(dir, 'unicode');
+    const text = await readFile(history, 'utf8');
+    for (const [target, name] of [
+      ['Température (°C)', 'température-c'],
+      ['Износ', 'износ'],
+    ]) {
+      const file = join(dir, `${name}.csv`);
+      await writeFile(file, text.replace('wear [mm]', target));
+      const io = captureIo();
+      expect(await runTrainTabular(flags({ history: file, target, out }), io)).toBe(0);
+      expect(io.out).toMatch(new RegExp(`^${name} v1 \\(regression`));
+      const shown = captureIo();
+      expect(await runModels({ action: 'show', dir: out, name }, shown)).toBe(0);
+      expect(shown.out).toContain(`model ${name}: champion v1`);
+    }
+    expect(await listModels(out)).toEqual(['température-c', 'износ']);
+    // Decomposed é (e and a combining accent, as some systems store names) names the same model.
+    expect(tabularModelName('Tempe\u0301rature')).toBe('température');
+    expect(tabularModelName('°C / %')).toBe('c');
+    expect(tabularModelName('-- ? --')).toBe('target');
   });
 
   it('When there are too few rows, or too few of a class, for cross-validation, then train says how many it needs and registers nothing', async () => {

@@ -236,7 +236,7 @@ export async function saveTabularChampion(
  */
 /**
  * Model names are slugs of the target (`wear [mm]` and `wear (mm)` are both `wear-mm`; a target of
- * no ASCII letter is `target`): a version of another target must not become the next version, and
+ * no letter or digit is `target`): a version of another target must not become the next version, and
  * champion, of a model that predicts something else.
  */
 async function checkModelOfSameTarget(out: string, target: string): Promise<void> {

@@ -211,6 +211,10 @@ describe('/api/models', () => {
     expect(archived.body.error?.message).toMatch(/v2 is archived/);
 
     expect((await call('GET', '/nothing')).status).toBe(404);
+    // A name in another script, percent-encoded in the URL, is a name the registry may hold.
+    const accented = await call('GET', `/${encodeURIComponent('température')}`);
+    expect(accented.status).toBe(404);
+    expect(accented.body.error?.message).toMatch(/température/);
     expect((await call('POST', '/department/promote', { version: 'v9' })).status).toBe(404);
     const badName = await call('GET', '/..%2Fetc');
     expect(badName.status).toBe(400);

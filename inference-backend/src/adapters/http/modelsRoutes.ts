@@ -7,7 +7,7 @@ import { InputFileError } from '../files/csv';
 import { importModel, ImportRefusedError } from '../registry/import/importModel';
 import { ImportSpecError, parseImportManifest } from '../registry/import/importSpec';
 import type { AuditSink } from '../../domain/audit/audit';
-import { isModelAlias } from '../../domain/mlops/manifest';
+import { isModelAlias, MODEL_NAME_PATTERN, MODEL_NAME_RULE } from '../../domain/mlops/manifest';
 import {
   DamagedModelError,
   InvalidModelNameError,
@@ -38,7 +38,6 @@ export interface ModelsRouterDeps {
   onAliasChange(name: string): Promise<void>;
 }
 
-const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 const VERSION = /^v\d{1,9}$/;
 const versionField = z.string().regex(VERSION, 'must be v1, v2, v3 or another v<number>');
 const reasonField = z.string().trim().min(1).max(1000).optional();
@@ -70,7 +69,10 @@ const MODEL_IMPORT_BODY_LIMIT = '128mb';
 const MODEL_IMPORT_PATH = '/import';
 
 function modelName(raw: string): string {
-  if (!NAME.test(raw)) throw new BadRequestError(`not a model name: use letters, digits, '.', '_' or '-'`);
+  // Express has decoded the path segment: /api/models/temp%C3%A9rature is model température.
+  if (!MODEL_NAME_PATTERN.test(raw) || raw.length > 128) {
+    throw new BadRequestError(`not a model name: use ${MODEL_NAME_RULE}`);
+  }
   return raw;
 }
 

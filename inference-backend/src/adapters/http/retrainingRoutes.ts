@@ -1,5 +1,6 @@
 import express from 'express';
 import type { AuditSink } from '../../domain/audit/audit';
+import { MODEL_NAME_PATTERN } from '../../domain/mlops/manifest';
 import type { RetrainStage } from '../../pipeline/retrainStage';
 import { z } from 'zod';
 import { retrainedModels } from '../../services/retraining';
@@ -13,7 +14,10 @@ const retrainRequestSchema = z
   .object({
     challengers: z
       .record(
-        z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'must be a model name such as mttr'),
+        z
+          .string()
+          .max(64, 'must be a model name such as mttr')
+          .regex(MODEL_NAME_PATTERN, 'must be a model name such as mttr'),
         z.string().regex(/^v\d{1,9}$/, 'must be v1, v2, v3 or another v<number>')
       )
       .default({}),

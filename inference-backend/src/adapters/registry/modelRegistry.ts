@@ -1,6 +1,6 @@
 import { access, mkdir, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { isModelAlias } from '../../domain/mlops/manifest';
+import { isModelAlias, MODEL_NAME_PATTERN, MODEL_NAME_RULE } from '../../domain/mlops/manifest';
 import type { ModelAlias, ModelManifest, Provenance, RegistryManifest } from '../../domain/mlops/manifest';
 import { crashPoint } from './crashPoints';
 import { writeAtomically, writeFolderAtomically } from './durableFiles';
@@ -49,12 +49,10 @@ export interface StoredModel<M extends RegistryManifest = ModelManifest> {
 const errnoCode = (error: unknown) => (error as NodeJS.ErrnoException | null)?.code;
 const unreadable = (error: unknown) => `cannot be read (${errnoCode(error) ?? String(error)})`;
 
-const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
-
 export function checkName(kind: string, value: string): void {
   // Names become folder names: nothing that could climb out of the registry.
-  if (!NAME_RE.test(value))
-    throw new InvalidModelNameError(`invalid ${kind} "${value}": use letters, digits, '.', '_' or '-'`);
+  if (!MODEL_NAME_PATTERN.test(value))
+    throw new InvalidModelNameError(`invalid ${kind} "${value}": use ${MODEL_NAME_RULE}`);
 }
 
 export const versionNumber = (version: string) => Number(/^v(\d+)$/.exec(version)?.[1] ?? NaN);
@@ -81,7 +79,7 @@ export async function listModels(registryDir: string): Promise<string[]> {
   }
   const names: string[] = [];
   for (const entry of entries.sort()) {
-    if (NAME_RE.test(entry) && (await listVersions(registryDir, entry)).length > 0) names.push(entry);
+    if (MODEL_NAME_PATTERN.test(entry) && (await listVersions(registryDir, entry)).length > 0) names.push(entry);
   }
   return names;
 }

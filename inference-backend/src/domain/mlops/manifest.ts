@@ -12,6 +12,14 @@ export function isModelAlias(value: string): value is ModelAlias {
   return (MODEL_ALIASES as readonly string[]).includes(value);
 }
 
+/**
+ * A model name: letters of any script (with their combining marks) and digits, '.', '_' and '-',
+ * starting with a letter or digit. Names are folder names and URL path segments, so nothing that
+ * could climb out of the registry (no '/', no leading '.'); `température` is a name as `temperature` is.
+ */
+export const MODEL_NAME_PATTERN = /^[\p{L}\p{N}][\p{L}\p{M}\p{N}._-]*$/u;
+export const MODEL_NAME_RULE = "letters, digits, '.', '_' or '-', starting with a letter or digit";
+
 export const MANIFEST_FORMAT = 1;
 
 /** Who or what made a version: a person, the retraining schedule, an import, or `nocai setup`. */

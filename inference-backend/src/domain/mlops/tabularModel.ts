@@ -978,11 +978,16 @@ export function isTabularManifest(manifest: { kind: string }): manifest is Tabul
   return manifest.kind === 'tabular_regressor' || manifest.kind === 'tabular_classifier';
 }
 
-/** A registry name from a target column's name ("RUL [cycles]" → "rul-cycles"). */
+/**
+ * A registry name from a target column's name: "RUL [cycles]" → "rul-cycles", "Température (°C)"
+ * → "température-c", "Температура" → "температура". Letters of every script are kept, composed (NFC)
+ * as keyboards type them; a name of no letter or digit is "target".
+ */
 export function tabularModelName(target: string): string {
   const slug = target
+    .normalize('NFC')
     .toLowerCase()
-    .replace(/[^a-z0-9._-]+/g, '-')
-    .replace(/^[^a-z0-9]+|-+$/g, '');
+    .replace(/[^\p{L}\p{M}\p{N}._-]+/gu, '-')
+    .replace(/^[^\p{L}\p{N}]+|-+$/gu, '');
   return slug === '' ? 'target' : slug;
 }

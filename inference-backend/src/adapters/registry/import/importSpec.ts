@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { checkInput, refusalPredicates } from '@nocai/contract';
 import { COLUMN_TYPES, IMPORT_FORMATS } from '../../../domain/mlops/importedModel';
 import type { ImportSpec } from '../../../domain/mlops/importedModel';
+import { MODEL_NAME_PATTERN, MODEL_NAME_RULE } from '../../../domain/mlops/manifest';
 import type { ModelSignature } from '../../../domain/mlops/manifest';
 
 /**
@@ -20,16 +21,12 @@ import type { ModelSignature } from '../../../domain/mlops/manifest';
  * names may be left out (`features`, `probabilities`, `value`).
  */
 
-const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 const nonEmpty = z.string().trim().min(1, 'must not be empty').max(256, 'is longer than 256 characters');
 
 export const importManifestSchema = z
   .object({
-    name: z
-      .string()
-      .regex(NAME, 'must start with a letter or digit and hold only letters, digits, ".", "_" or "-"')
-      .max(128),
-    target: z.string().regex(NAME, 'must start with a letter or digit and hold only letters, digits, ".", "_" or "-"'),
+    name: z.string().regex(MODEL_NAME_PATTERN, `must hold only ${MODEL_NAME_RULE}`).max(128),
+    target: z.string().regex(MODEL_NAME_PATTERN, `must hold only ${MODEL_NAME_RULE}`),
     task: z.enum(['classification', 'regression']),
     format: z.enum(IMPORT_FORMATS),
     inputs: z
