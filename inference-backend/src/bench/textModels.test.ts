@@ -1,6 +1,8 @@
 /**
  * @jest-environment ./src/adapters/onnx/onnxruntimeTestEnvironment.js
  */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { readTableFile } from '../adapters/files/csv';
 import { exportLinearClassifier } from '../adapters/onnx/linearClassifierExport';
@@ -9,9 +11,17 @@ import { OnnxClassifier } from '../adapters/onnx/onnxClassifier';
 import { createFeaturizer } from '../domain/mlops/featurizer';
 import { predictProbabilities } from '../domain/mlops/softmaxRegression';
 import { timeOrderedSplit } from '../domain/mlops/split';
-import { trainTextClassifier } from '../domain/mlops/textClassifier';
+import { fitChosen, prepareTextData, trainTextClassifier } from '../domain/mlops/textClassifier';
 import type { TrainedTextClassifier } from '../domain/mlops/textClassifier';
-import { HOLDOUT_CHECK, IT_TICKETS_FILE, itTicketExamples, itTicketRows } from './textModels';
+import { runModels } from '../commands/models';
+import {
+  HOLDOUT_CHECK,
+  IT_TICKETS_FILE,
+  itTicketExamples,
+  itTicketRows,
+  saveBenchTextModel,
+  THROUGHPUT_MODEL,
+} from './textModels';
 
 /** The shared datasets live beside the repository: <repo>/../shared/datasets. */
 const DATASETS_DIR = resolve(__dirname, '..', '..', '..', '..', 'shared', 'datasets');
@@ -62,5 +72,42 @@ describe('text classifier on real IT help-desk tickets (../shared/datasets/it-ti
       });
     });
     await classifier.close();
+  });
+});
+
+function captureIo() {
+  const io = {
+    out: '',
+    err: '',
+    stdout: (text: string) => void (io.out += text),
+    stderr: (text: string) => void (io.err += text),
+  };
+  return io;
+}
+
+describe('the model npm run bench:text times nocai predict with', () => {
+  it('When it is saved, then nocai models show names the bench as its maker and says why it was made', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'nocai-bench-text-model-'));
+    try {
+      const examples = ['printer jammed', 'printer out of toner', 'vpn drops', 'vpn login fails'].map((text) => ({
+        text,
+        context: {},
+        label: text.startsWith('vpn') ? 'network' : 'hardware',
+      }));
+      const data = prepareTextData(examples);
+      const fitted = fitChosen(data, [0, 1, 2, 3], THROUGHPUT_MODEL, 1);
+      expect(await saveBenchTextModel(dir, fitted, 4)).toBeGreaterThan(0);
+      const shown = captureIo();
+      expect(await runModels({ action: 'show', dir, name: 'topic' }, shown)).toBe(0);
+      expect(shown.out).toMatch(/v1\s+champion\s+\S+\s+setup:npm run bench:text\s/);
+      const version = captureIo();
+      expect(await runModels({ action: 'show', dir, name: 'topic', version: 'v1' }, version)).toBe(0);
+      expect(version.out).toContain(' by setup:npm run bench:text\n');
+      expect(version.out).toContain(
+        'reason: topic model of npm run bench:text, fitted on 4 it-tickets rows to time nocai predict\n'
+      );
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
