@@ -2,6 +2,8 @@
  * @jest-environment ./src/adapters/onnx/onnxruntimeTestEnvironment.js
  */
 import { readFileSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readTableFile, toCsvRow } from '../adapters/files/csv';
 import { OnnxClassifier } from '../adapters/onnx/onnxClassifier';
@@ -78,6 +80,22 @@ describe('nocai predict on the golden fixture', () => {
     [...first, ...second].forEach((row, r) =>
       row.forEach((p, k) => expect(Math.abs(p - expected[r][k])).toBeLessThan(SAME_PROBABILITY))
     );
+  });
+
+  it('When a one-column input has an empty text written "", then it keeps its row in the output', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'nocai-predict-empty-'));
+    try {
+      const input = join(dir, 'texts.csv');
+      await writeFile(input, 'text\n""\nprinter jammed\n');
+      const io = captureIo();
+      expect(await runPredict({ model: MODELS, input, text: ['text'] }, io)).toBe(0);
+      const lines = io.out.trimEnd().split('\n');
+      expect(lines).toHaveLength(3);
+      expect(lines[1]).toMatch(/^,/);
+      expect(lines[2]).toMatch(/^printer jammed,/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('When predicted twice with the same loaded model, then both outputs are the recorded CSV', async () => {

@@ -71,6 +71,14 @@ describe('csvToTable', () => {
     });
   });
 
+  it('When a one-column file has an empty cell written "", then it is a row, and toCsvRow writes such a row back so', () => {
+    const table = csvToTable('text\n""\nprinter\n\n');
+    expect(table.rows).toEqual([{ text: '' }, { text: 'printer' }]);
+    expect(toCsvRow([''])).toBe('""');
+    const written = ['text', ...table.rows.map((r) => toCsvRow([r.text]))].join('\n');
+    expect(csvToTable(written)).toEqual(table);
+  });
+
   it('When quoted cells hold LF, CRLF and lone CR line breaks, then each counts once in the lines errors name', () => {
     // Line 1 header; the record on line 2 spans 2-5 (LF, CRLF, lone CR inside); line 6 is short.
     expect(() => csvToTable('a,b\n"x\ny\r\nz\rw",1\n3\n')).toThrow('line 6 has 1 cell but the header has 2');

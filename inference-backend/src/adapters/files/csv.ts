@@ -272,9 +272,10 @@ class NextOf {
  * hold commas, line breaks and doubled quotes. Fields are cut with slices, never grown a
  * character at a time: a 30 MB cell built that way took 1 GB. A quote inside an unquoted field
  * is kept as written (as Python's csv does), so `5" disk` cannot swallow the lines after it; a
- * quoted field that never closes is an error. Line breaks are LF, CRLF or a lone CR.
+ * quoted field that never closes is an error. Line breaks are LF, CRLF or a lone CR. `blank` says
+ * the record is a wholly empty line, which a record of one quoted empty cell (`""`) is not.
  */
-function scanCsv(text: string, onRecord: (line: number, fields: string[]) => void): void {
+function scanCsv(text: string, onRecord: (line: number, fields: string[], blank: boolean) => void): void {
   const commas = new NextOf(text, ',');
   const lineFeeds = new NextOf(text, '\n');
   const returns = new NextOf(text, '\r');
@@ -282,10 +283,12 @@ function scanCsv(text: string, onRecord: (line: number, fields: string[]) => voi
   let line = 1;
   let recordLine = 1;
   let fields: string[] = [];
+  let quoted = false;
   let i = 0;
   while (i < text.length) {
     let field: string;
     if (text.charCodeAt(i) === QUOTE) {
+      quoted = true;
       const openedOn = line;
       // The pieces between doubled quotes, joined once; most cells have none, and are one slice.
       const parts: string[] = [];
@@ -325,12 +328,13 @@ function scanCsv(text: string, onRecord: (line: number, fields: string[]) => voi
       continue;
     }
     if (ch === CR || ch === LF) i += ch === CR && text.charCodeAt(i + 1) === LF ? 2 : 1;
-    onRecord(recordLine, fields);
+    onRecord(recordLine, fields, !quoted && fields.length === 1 && fields[0] === '');
     fields = [];
+    quoted = false;
     line++;
     recordLine = line;
   }
-  if (fields.length > 0) onRecord(recordLine, fields);
+  if (fields.length > 0) onRecord(recordLine, fields, !quoted && fields.length === 1 && fields[0] === '');
 }
 
 /** Every record of a CSV text with the line it starts on (see scanCsv for the dialect). */
@@ -382,6 +386,8 @@ function needsQuotes(value: string): boolean {
  * CLI writes goes through here, so formula neutralising lives in one place.
  */
 export function toCsvRow(values: ReadonlyArray<string | number>): string {
+  // One empty cell is written `""`, as Python's csv does: an empty line would be read as no row.
+  if (values.length === 1 && values[0] === '') return '""';
   return values.map(csvField).join(',');
 }
 
@@ -428,7 +434,7 @@ export function csvToTable(text: string): Table {
   // The first row of the wrong width, named once the whole text is parsed: a quoted cell that
   // never closes further on is the error the user sees, as when the text was parsed first.
   let ragged: TableFormatError | undefined;
-  scanCsv(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text, (line, fields) => {
+  scanCsv(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text, (line, fields, blank) => {
     if (!columns) {
       const header = fields.map((c) => c.trim());
       const repeated = repeatedColumnMessage(header);
@@ -437,7 +443,8 @@ export function csvToTable(text: string): Table {
       toRow = rowMaker(header);
       return;
     }
-    if (ragged || (fields.length === 1 && fields[0] === '')) return;
+    // A wholly empty line is no row; `""` is a row of one empty cell (a one-column file's empty text).
+    if (ragged || blank) return;
     if (fields.length !== columns.length) {
       const hint = fields.length > columns.length ? '; quote cells that contain commas' : '';
       ragged = new TableFormatError(
