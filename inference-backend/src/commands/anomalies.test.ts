@@ -80,6 +80,16 @@ describe('nocai anomalies', () => {
     expect(rows.flat().some((cell) => /nan/i.test(cell))).toBe(false);
   });
 
+  it('When a value is NA, N/A, NaN, null or None, as R, pandas and databases write a gap, then it is an empty value', async () => {
+    const values: Array<number | string> = wave(300);
+    const gaps = ['NA', 'n/a', 'NaN', 'null', 'None'];
+    gaps.forEach((gap, k) => (values[200 + k] = gap));
+    const { code, rows } = await anomalies(nabCsv(values));
+    expect(code).toBe(0);
+    for (let k = 0; k < gaps.length; k++) expect(rows[201 + k]).toEqual([expect.any(String), '', '0']);
+    expect(rows.flat().some((cell) => /nan/i.test(cell))).toBe(false);
+  });
+
   it('When a timestamp repeats (clocks going back), then both rows are scored in file order', async () => {
     const csv =
       'timestamp,value\n2014-03-09 02:55:00,1\n2014-03-09 03:00:00,2\n2014-03-09 03:00:00,3\n2014-03-09 03:05:00,4\n';
@@ -90,7 +100,6 @@ describe('nocai anomalies', () => {
 
   it.each([
     ['a value is not a number', nabCsv([1, 2, 'abc', 4]), /line 4: value "abc" is not a number/],
-    ['a value is NaN', nabCsv([1, 'NaN']), /line 3: value "NaN" is not a number/],
     ['a value is too large', nabCsv([1, '1e999']), /line 3: value "1e999" is too large/],
     [
       'rows go back in time',

@@ -92,6 +92,17 @@ describe('nocai forecast', () => {
     expect(stderr).toMatch(/1 missing value interpolated, 2 duplicate rows merged/);
   });
 
+  it('When values read NA or NaN, as R and pandas write a gap, then they are missing values, interpolated and counted', async () => {
+    const lines = cycleLines(['a'], 24 * 15);
+    const gapped = lines.map((line) =>
+      line.replace(/^a,(100|101),.*$/, (_, t) => `a,${t},${t === '100' ? 'NA' : 'NaN'}`)
+    );
+    const { code, stdout, stderr } = await run({ input: csvFile('gaps.csv', gapped), season: [24] });
+    expect(code).toBe(0);
+    expect(stdout).not.toMatch(/NaN/);
+    expect(stderr).toMatch(/2 missing values interpolated/);
+  });
+
   it('When every value of a series is the same, then its forecast is that value with no NaN', async () => {
     const lines = ['series,t,value', ...Array.from({ length: 400 }, (_, i) => `flat,${i},3.25`)];
     const { code, stdout } = await run({ input: csvFile('flat.csv', lines), season: [24] });
@@ -103,8 +114,8 @@ describe('nocai forecast', () => {
   it.each([
     [
       'a value that is not a number',
-      ['series,t,value', 'a,0,1', 'a,1,n/a', 'a,2,3'],
-      /line 3 has the value "n\/a", which is not a number\.$/,
+      ['series,t,value', 'a,0,1', 'a,1,n.a.', 'a,2,3'],
+      /line 3 has the value "n\.a\.", which is not a number\.$/,
     ],
     ['a single row', ['series,t,value', 'a,0,1'], /series "a" has 1 value; forecasting needs at least 3\.$/],
     [

@@ -1,4 +1,5 @@
 import { plural } from '@nocai/contract';
+import { isMissingCell } from '../../domain/mlops/tabularFeatures';
 import { parseTimestampMs } from '../../domain/timeseries/timestamps';
 import {
   InputFileError,
@@ -33,7 +34,8 @@ const DECIMAL = /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/;
  * why: no `timestamp`/`value` column, no row, a timestamp that is no date-time or epoch, a value
  * that is not a number, or a time earlier than the row before (the scores are causal, so the rows
  * must be in time order), or a second `timestamp` or `value` column. Two handlings instead of errors:
- * - an empty value cell is a missing sample (the detector skips it);
+ * - an empty value cell, or NA, N/A, NaN, null or None in any case (as R, pandas and databases
+ *   write them, and as `nocai train` reads them), is a missing sample (the detector skips it);
  * - a repeated timestamp is the next sample: exports repeat an hour when clocks go back (two of
  *   NAB's AWS files repeat 03:00 twelve times), and the rows keep their file order.
  */
@@ -71,16 +73,18 @@ export function parseMetricSeries(text: string): MetricSeries {
       );
     }
     const valueText = fields[valueColumn].trim();
-    if (valueText !== '' && !DECIMAL.test(valueText)) {
+    const missing = isMissingCell(valueText);
+    if (!missing && !DECIMAL.test(valueText)) {
       throw new TableFormatError(`line ${line}: value "${printable(valueText)}" is not a number`);
     }
-    const value = valueText === '' ? Number.NaN : Number(valueText);
-    if (valueText !== '' && !Number.isFinite(value)) {
+    const value = missing ? Number.NaN : Number(valueText);
+    if (!missing && !Number.isFinite(value)) {
       throw new TableFormatError(`line ${line}: value "${printable(valueText)}" is too large for a finite number`);
     }
     series.timestamps.push(stamp);
     series.timesMs.push(timeMs);
-    series.valueTexts.push(valueText);
+    // Printed back empty: no output cell reads NaN.
+    series.valueTexts.push(missing ? '' : valueText);
     series.values.push(value);
     previousLine = line;
   }

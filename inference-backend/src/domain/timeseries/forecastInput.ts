@@ -14,6 +14,7 @@
  * timestamp, a column that mixes indices with timestamps (an epoch of fewer than 9 digits counts
  * as an index there), times off the series' grid, fewer than MIN_HISTORY values.
  */
+import { isMissingCell } from '../mlops/tabularFeatures';
 import { MIN_HISTORY } from './forecast';
 import { parseTimestampMs } from './timestamps';
 
@@ -81,7 +82,8 @@ export function assembleSeries(rows: readonly LongRow[]): ForecastInput {
     const time = parseTime(row, timeKind);
     const text = row.value.trim();
     let value: number | undefined;
-    if (text !== '') {
+    // NA, N/A, NaN, null or None (any case), as R, pandas and databases write a gap, are empty cells.
+    if (!isMissingCell(text)) {
       if (!DECIMAL.test(text))
         throw new ForecastInputError(`line ${row.line} has the value ${quote(text)}, which is not a number`);
       value = Number(text);
