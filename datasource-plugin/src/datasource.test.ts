@@ -898,6 +898,53 @@ describe('postFeedback', () => {
   });
 });
 
+describe('getTicketDetail', () => {
+  it("When a ticket's detail is asked for, then GET /api/tickets/:id answers with its related tickets", async () => {
+    const related = {
+      id: 'GRA-9',
+      title: 'hosp-01-mon-07 unreachable',
+      status: 'open',
+      source: 'grafana_alert',
+      eventClass: 'network',
+      department: 'network_ops',
+      priority: 'P1',
+      openedAtMs: 1,
+      host: 'hosp-01-mon-07',
+    };
+    backendAnswers({
+      '/api/api/tickets/CMP-1a2b': {
+        status: 200,
+        data: { ticket: TICKET, relatedAlerts: [], relatedTickets: [related] },
+      },
+    });
+
+    const detail = await createDataSource().getTicketDetail('CMP-1a2b');
+
+    expect(detail.relatedTickets).toEqual([related]);
+    expect(fetchMock.mock.calls[0][0]).toMatchObject({ method: 'GET' });
+  });
+
+  it('When the backend does not know the ticket, then the Error carries its message', async () => {
+    backendAnswers({
+      '/api/api/tickets/NOPE-1': {
+        status: 404,
+        statusText: 'Not Found',
+        data: { error: { code: 'not_found', message: 'no ticket NOPE-1' } },
+      },
+    });
+
+    await expect(createDataSource().getTicketDetail('NOPE-1')).rejects.toThrow(
+      'no ticket NOPE-1 (not_found, 404 Not Found)'
+    );
+  });
+
+  it('When an older backend answers without related tickets, then the Error says so instead of an empty list', async () => {
+    backendAnswers({ '/api/api/tickets/CMP-1a2b': { status: 200, data: { ticket: TICKET, relatedAlerts: [] } } });
+
+    await expect(createDataSource().getTicketDetail('CMP-1a2b')).rejects.toThrow('without related tickets');
+  });
+});
+
 describe('updateTicket and addComment', () => {
   it('When an operator assigns a ticket, then a PATCH carries the change and the version it was made against', async () => {
     const updated: Ticket = { ...TICKET, assignee: 'team:network_ops', version: 4 };

@@ -24,6 +24,7 @@ import type {
   SeriesPage,
   StoredProblem,
   Ticket,
+  TicketDetailResponse,
   TicketsPage,
   TicketUpdateRequest,
 } from '@nocai/contract';
@@ -199,6 +200,27 @@ export class NocaiDataSource extends DataSourceApi<NocaiQuery, NocaiOptions> {
     return response.problems
       .map(({ definition }) => ({ value: definition.name, description: definition.description ?? '' }))
       .sort((a, b) => a.value.localeCompare(b.value));
+  }
+
+  /**
+   * A ticket with what relates to it (`GET /api/tickets/:id`): its related alerts and the other tickets of its
+   * devices open at the same time. A read, so any Grafana role may ask (the proxy's GET route is Viewer).
+   */
+  async getTicketDetail(ticketId: string): Promise<TicketDetailResponse> {
+    if (!ticketId) {
+      throw new BackendError('backend', 'a ticket detail needs a ticket id');
+    }
+    const response = await this.backend.get<Partial<TicketDetailResponse>>(
+      `/api/tickets/${encodeURIComponent(ticketId)}`
+    );
+    if (typeof response?.ticket?.id !== 'string' || !Array.isArray(response.relatedTickets)) {
+      throw new BackendError('backend', `the backend answered /api/tickets/${ticketId} without related tickets`);
+    }
+    return {
+      ticket: response.ticket,
+      relatedAlerts: Array.isArray(response.relatedAlerts) ? response.relatedAlerts : [],
+      relatedTickets: response.relatedTickets,
+    };
   }
 
   /**

@@ -1,4 +1,4 @@
-import type { FeedbackVerdict, Ticket, TicketUpdateRequest } from '@nocai/contract';
+import type { FeedbackVerdict, Ticket, TicketDetailResponse, TicketUpdateRequest } from '@nocai/contract';
 
 /** Plugin id of the data source that takes feedback; the options picker offers only data sources of it. */
 export const FEEDBACK_DATASOURCE_TYPE = 'nocai-inference-datasource';
@@ -37,7 +37,24 @@ export function isWorkflowDataSource(datasource: unknown): datasource is Workflo
   );
 }
 
-/** The data source chosen in the options wins; otherwise the one that produced the row. */
+/** What the panel needs from the NOC AI data source to show what relates to a ticket (its `getTicketDetail`). */
+export interface TicketDetailDataSource {
+  getTicketDetail(ticketId: string): Promise<TicketDetailResponse>;
+}
+
+export function isTicketDetailDataSource(datasource: unknown): datasource is TicketDetailDataSource {
+  return (
+    typeof datasource === 'object' &&
+    datasource !== null &&
+    'getTicketDetail' in datasource &&
+    typeof datasource.getTicketDetail === 'function'
+  );
+}
+
+/**
+ * The data source chosen in the options wins; otherwise the one that produced the row. Reads (a ticket's detail)
+ * go to the same one as changes, whatever the user's role.
+ */
 export function feedbackDatasourceFor(
   row: { feedbackDatasourceUid?: string },
   optionUid: string | undefined

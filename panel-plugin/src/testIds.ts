@@ -35,5 +35,9 @@ export const testIds = {
     noMatch: 'nocai-triage-no-match',
     loading: 'nocai-triage-loading',
     queryError: 'nocai-triage-query-error',
+    relatedTickets: 'nocai-triage-related-tickets',
+    relatedTicket: 'nocai-triage-related-ticket',
+    relatedEmpty: 'nocai-triage-related-empty',
+    relatedError: 'nocai-triage-related-error',
   },
 } as const;

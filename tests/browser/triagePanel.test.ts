@@ -4,6 +4,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Ticket } from '@nocai/contract';
 import type { Page } from 'playwright-core';
 
 import { writeMttrChampion } from '../support/mttrChampion';
@@ -103,6 +104,51 @@ describe('triage panel in a real browser', () => {
     expect(items[0]).toContain(strongest.feature);
     await expect(factors.locator('li').first().getAttribute('title')).resolves.toContain(
       Math.abs(strongest.weight).toFixed(3)
+    );
+    await expand.click();
+  });
+
+  it('When two complaints are about one device, then each expanded ticket lists the other, and a ticket of no device says it has none', async () => {
+    const host = 'hosp-01-mon-07';
+    const complain = async (text: string): Promise<Ticket> => {
+      const response = await session.backend.call('/api/complaints', {
+        method: 'POST',
+        body: JSON.stringify({ text, site: 'hosp-01', host }),
+      });
+      expect(response.status).toBe(201);
+      return ((await response.json()) as { ticket: Ticket }).ticket;
+    };
+    const first = await complain('The patient monitor in bed 4 shows no waveform');
+    const second = await complain('Bed 4 monitor keeps alarming although the patient is fine');
+    // The dashboard's next refresh: the panel's query runs again and lists the two new tickets.
+    await page.reload();
+    await page.waitForSelector('body[data-harness-ready="true"]');
+
+    for (const [ticket, other] of [
+      [first, second],
+      [second, first],
+    ]) {
+      const expand = row(ticket.id).getByTestId('nocai-triage-expand');
+      await expand.click();
+      const related = page.getByTestId('nocai-triage-related-tickets');
+      await related.locator('[data-testid="nocai-triage-related-ticket"]').first().waitFor();
+      const items = related.getByTestId('nocai-triage-related-ticket');
+      await expect(
+        items.evaluateAll((elements) => elements.map((element) => element.getAttribute('data-ticket-id')))
+      ).resolves.toEqual([other.id]);
+      const text = await items.first().textContent();
+      expect(text).toContain(`${other.id} ${other.title}`);
+      expect(text).toContain(`${other.priority}, ${other.status.replace(/_/g, ' ')}, ${other.department}, ${host}`);
+      await expand.click();
+    }
+    expect(session.server.forwarded).toContainEqual({ method: 'GET', path: `/api/tickets/${first.id}` });
+
+    // The harness's own complaints name a site but no device: nothing can be related to them.
+    const [placeless] = session.tickets;
+    const expand = row(placeless.id).getByTestId('nocai-triage-expand');
+    await expand.click();
+    await expect(page.getByTestId('nocai-triage-related-empty').textContent()).resolves.toContain(
+      'no other ticket of its devices was open at the same time'
     );
     await expand.click();
   });

@@ -8,6 +8,7 @@ import { mttrFactorLines, topFactors } from '../triage/factors';
 import { formatAge, formatDuration, formatTime, localizeInstants } from '../triage/format';
 import { correctionsOf, type RowWithWorkflow, statusLabel, type WorkflowChange } from '../triage/workflow';
 import { Age, type Clock } from './Age';
+import { RelatedTickets } from './RelatedTickets';
 import { WorkflowControls } from './WorkflowControls';
 
 /** Strongest inputs shown: enough to see why, short enough to read at a glance. */
@@ -17,6 +18,8 @@ interface Props {
   row: RowWithWorkflow;
   id: string;
   clock: Clock;
+  /** The NOC AI data source to ask for the related tickets; absent on rows read from elsewhere (e.g. InfluxDB). */
+  detailDatasourceUid?: string;
   /** Absent on read-only rows: there is nothing to send a comment or a change with. */
   actions?: {
     comment: string;
@@ -32,7 +35,7 @@ interface Props {
  * decided, what it relates to, how similar tickets ended, and the ticket's workflow (status moves, assignee,
  * corrections, comments).
  */
-export function TicketDetails({ row, id, clock, actions }: Props) {
+export function TicketDetails({ row, id, clock, detailDatasourceUid, actions }: Props) {
   const styles = useStyles2(getStyles);
   const commentId = useId();
   const features = row.explanation.slice(0, MAX_EXPLANATION_FEATURES);
@@ -193,6 +196,9 @@ export function TicketDetails({ row, id, clock, actions }: Props) {
           </ul>
         )}
       </section>
+      {detailDatasourceUid !== undefined && row.ticketId !== undefined && (
+        <RelatedTickets datasourceUid={detailDatasourceUid} ticketId={row.ticketId} clock={clock} />
+      )}
       {(actions || (row.comments?.length ?? 0) > 0) && (
         <div className={styles.workflow}>
           {actions && <WorkflowControls row={row} busy={actions.busy} onChange={actions.onChange} />}

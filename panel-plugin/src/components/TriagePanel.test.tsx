@@ -10,7 +10,7 @@ import {
   type PanelProps,
 } from '@grafana/data';
 import type { TimeZone } from '@grafana/schema';
-import type { Ticket } from '@nocai/contract';
+import type { RelatedTicket, Ticket } from '@nocai/contract';
 import { config } from '@grafana/runtime';
 import { act, fireEvent, render, screen, waitFor, within } from '@testing-library/react';
 
@@ -28,6 +28,10 @@ jest.mock('@grafana/runtime', () => ({
 }));
 
 const MINUTE_MS = 60_000;
+
+// An expanded row asks its data source for the related tickets. Tests that give no data source leave that request
+// unanswered (the list stays loading), so no answer lands after they end; those about the list answer it.
+beforeEach(() => getDataSourceMock.mockReset().mockReturnValue(new Promise(() => undefined)));
 
 function renderPanel(
   series: DataFrame[],
@@ -247,8 +251,6 @@ function answered(ticket: Partial<Ticket>): Ticket {
 }
 
 describe('TriagePanel feedback', () => {
-  beforeEach(() => getDataSourceMock.mockReset());
-
   it('When Validate is clicked, then the verdict goes to the data source chosen in the options and the row shows it', async () => {
     const postFeedback = jest.fn().mockResolvedValue(answered({ feedback: { verdict: 'valid', atMs: 1 } }));
     getDataSourceMock.mockResolvedValue({ name: 'NOC AI', postFeedback });
@@ -330,8 +332,6 @@ describe('TriagePanel feedback', () => {
 });
 
 describe('TriagePanel workflow', () => {
-  beforeEach(() => getDataSourceMock.mockReset());
-
   it('When Ack is clicked, then the row shows acknowledged at once and the change goes out with the row version', async () => {
     const updateTicket = jest.fn().mockResolvedValue(answered({ id: 'CMP-2', status: 'acknowledged', version: 6 }));
     getDataSourceMock.mockResolvedValue({ name: 'NOC AI', updateTicket, addComment: jest.fn() });
@@ -641,6 +641,109 @@ describe('TriagePanel details, filters and states', () => {
   });
 });
 
+/** The monitor's outage, as GET /api/tickets/:id lists it among a complaint's related tickets. */
+const MONITOR_OUTAGE: RelatedTicket = {
+  id: 'GRA-7',
+  title: 'hosp-01-mon-07 unreachable',
+  status: 'acknowledged',
+  source: 'grafana_alert',
+  eventClass: 'network',
+  department: 'network_ops',
+  priority: 'P1',
+  openedAtMs: Date.now() - 25 * MINUTE_MS,
+  host: 'hosp-01-mon-07',
+};
+
+function detailAnswering(relatedTickets: RelatedTicket[]) {
+  return jest.fn((ticketId: string) =>
+    Promise.resolve({ ticket: answered({ id: ticketId }), relatedAlerts: [], relatedTickets })
+  );
+}
+
+describe('TriagePanel related tickets', () => {
+  it("When a nurse's complaint is expanded, then the monitor's open incident shows with its priority, status, department and host", async () => {
+    const complaint = {
+      ...MONITOR_OUTAGE,
+      id: 'CMP-8',
+      title: 'Monitor in bed 4 shows no waveform',
+      priority: 'P3' as const,
+    };
+    const getTicketDetail = detailAnswering([MONITOR_OUTAGE, complaint]);
+    getDataSourceMock.mockResolvedValue({ name: 'NOC AI', getTicketDetail });
+    renderPanel([nocaiFrame(Date.now())]);
+
+    fireEvent.click(within(ticketRow('SIL-1')).getByRole('button', { name: 'Show details of SIL-1' }));
+
+    const related = await screen.findAllByTestId(testIds.panel.relatedTicket);
+    expect(related.map((item) => item.dataset.ticketId)).toEqual(['GRA-7', 'CMP-8']);
+    expect(related[0]).toHaveTextContent(
+      'GRA-7 hosp-01-mon-07 unreachable — P1, acknowledged, network_ops, hosp-01-mon-07, opened 25 min ago'
+    );
+    expect(getDataSourceMock).toHaveBeenCalledWith('nocai-frames');
+    expect(getTicketDetail).toHaveBeenCalledWith('SIL-1');
+  });
+
+  it('When no other ticket of its devices was open, then the expanded row says so', async () => {
+    getDataSourceMock.mockResolvedValue({ name: 'NOC AI', getTicketDetail: detailAnswering([]) });
+    renderPanel([nocaiFrame(Date.now())]);
+
+    fireEvent.click(within(ticketRow('CMP-2')).getByRole('button', { name: 'Show details of CMP-2' }));
+
+    expect(await screen.findByTestId(testIds.panel.relatedEmpty)).toHaveTextContent(
+      'no other ticket of its devices was open at the same time'
+    );
+    expect(screen.queryByTestId(testIds.panel.relatedTicket)).not.toBeInTheDocument();
+  });
+
+  it('When the backend cannot be reached, then the error shows and Retry asks again', async () => {
+    const getTicketDetail = jest
+      .fn()
+      .mockRejectedValueOnce(new Error("Grafana's proxy got no answer from the backend (502 Bad Gateway)"))
+      .mockResolvedValue({ ticket: answered({ id: 'SIL-1' }), relatedAlerts: [], relatedTickets: [MONITOR_OUTAGE] });
+    getDataSourceMock.mockResolvedValue({ name: 'NOC AI', getTicketDetail });
+    renderPanel([nocaiFrame(Date.now())]);
+
+    fireEvent.click(within(ticketRow('SIL-1')).getByRole('button', { name: 'Show details of SIL-1' }));
+
+    const error = await screen.findByTestId(testIds.panel.relatedError);
+    expect(error).toHaveTextContent('Related tickets could not be loaded');
+    expect(error).toHaveTextContent('502 Bad Gateway');
+    fireEvent.click(within(error).getByRole('button', { name: 'Retry related tickets of SIL-1' }));
+    expect(await screen.findByTestId(testIds.panel.relatedTicket)).toHaveTextContent('GRA-7');
+    expect(screen.queryByTestId(testIds.panel.relatedError)).not.toBeInTheDocument();
+  });
+
+  it('When the chosen data source is not a NOC AI one, then the error says which and what to do', async () => {
+    getDataSourceMock.mockResolvedValue({ name: 'InfluxDB' });
+    renderPanel([nocaiFrame(Date.now())], { feedbackDatasourceUid: 'influx' });
+
+    fireEvent.click(within(ticketRow('SIL-1')).getByRole('button', { name: 'Show details of SIL-1' }));
+
+    expect(await screen.findByTestId(testIds.panel.relatedError)).toHaveTextContent(
+      '"InfluxDB" cannot show related tickets: choose a NOC AI data source in the panel options'
+    );
+    expect(getDataSourceMock).toHaveBeenCalledWith('influx');
+  });
+
+  it('When tickets come straight from InfluxDB, then the expanded row asks no data source and shows no related list', () => {
+    const influx = createDataFrame({
+      refId: 'A',
+      fields: [
+        { name: 'Time', type: FieldType.time, values: [Date.now()] },
+        { name: 'ticket_id', type: FieldType.string, values: ['GRA-1'] },
+        { name: 'status', type: FieldType.string, values: ['open'] },
+      ],
+    });
+    renderPanel([influx]);
+
+    fireEvent.click(within(ticketRow('GRA-1')).getByRole('button', { name: 'Show details of GRA-1' }));
+
+    expect(screen.getByTestId(testIds.panel.details)).toBeInTheDocument();
+    expect(screen.queryByTestId(testIds.panel.relatedTickets)).not.toBeInTheDocument();
+    expect(getDataSourceMock).not.toHaveBeenCalled();
+  });
+});
+
 describe('TriagePanel roles', () => {
   const original = config.bootData.user.orgRole;
   afterEach(() => {
@@ -658,6 +761,17 @@ describe('TriagePanel roles', () => {
     expect(screen.getByTestId(testIds.panel.readOnlyHint)).toHaveTextContent(
       'your Grafana role (Viewer) cannot change tickets'
     );
+  });
+
+  it('When a Grafana Viewer expands a ticket, then its related tickets show all the same: reading changes nothing', async () => {
+    config.bootData.user.orgRole = OrgRole.Viewer;
+    getDataSourceMock.mockResolvedValue({ name: 'NOC AI', getTicketDetail: detailAnswering([MONITOR_OUTAGE]) });
+    renderPanel([nocaiFrame(Date.now())], { feedbackDatasourceUid: 'nocai-option' });
+
+    fireEvent.click(within(ticketRow('SIL-1')).getByRole('button', { name: 'Show details of SIL-1' }));
+
+    expect(await screen.findByTestId(testIds.panel.relatedTicket)).toHaveTextContent('GRA-7');
+    expect(getDataSourceMock).toHaveBeenCalledWith('nocai-option');
   });
 
   it('When a Grafana Editor opens the same panel, then the actions are there', () => {

@@ -112,6 +112,12 @@ export function TriagePanel({ data, options, width, height, fieldConfig, id, tim
     [canChange, options.feedbackDatasourceUid]
   );
 
+  // Reading what relates to a ticket changes nothing: every role may, wherever changes would go.
+  const detailSource = useCallback(
+    (row: TriageRow) => feedbackDatasourceFor(row, options.feedbackDatasourceUid),
+    [options.feedbackDatasourceUid]
+  );
+
   const queryErrors = data.errors ?? [];
   if (allRows.length === 0) {
     if (data.state === LoadingState.Loading) {
@@ -199,6 +205,7 @@ export function TriagePanel({ data, options, width, height, fieldConfig, id, tim
             expanded={expanded}
             onToggle={onToggle}
             feedbackTarget={feedbackTarget}
+            detailSource={detailSource}
             showActions={anyFeedback}
             comments={comments}
             onComment={onComment}

@@ -22,6 +22,8 @@ interface Props {
   onToggle: (key: string) => void;
   /** Feedback data source uid of a row, or undefined when the row is read-only. */
   feedbackTarget: (row: TriageRow) => string | undefined;
+  /** Where an expanded row reads its related tickets: the NOC AI data source, whatever the user's role. */
+  detailSource: (row: TriageRow) => string | undefined;
   showActions: boolean;
   comments: Readonly<Record<string, string>>;
   onComment: (ticketId: string, comment: string) => void;
@@ -122,6 +124,7 @@ export function TriageTable(props: Props) {
                         row={row}
                         id={detailsId}
                         clock={clock}
+                        detailDatasourceUid={props.detailSource(row)}
                         actions={
                           target !== undefined && ticketId !== undefined
                             ? {

@@ -1,0 +1,89 @@
+import React from 'react';
+import { css } from '@emotion/css';
+import type { GrafanaTheme2 } from '@grafana/data';
+import { Alert, Button, useStyles2 } from '@grafana/ui';
+
+import { useRelatedTickets } from '../hooks/useRelatedTickets';
+import { testIds } from '../testIds';
+import { relatedTicketFacts } from '../triage/related';
+import { Age, type Clock } from './Age';
+
+interface Props {
+  datasourceUid: string;
+  ticketId: string;
+  clock: Clock;
+}
+
+/**
+ * The other tickets of this ticket's devices that were open while it was, most urgent first (the backend's order):
+ * the outage a complaint is about, or the complaints about an outage.
+ */
+export function RelatedTickets({ datasourceUid, ticketId, clock }: Props) {
+  const styles = useStyles2(getStyles);
+  const { state, retry } = useRelatedTickets(datasourceUid, ticketId);
+
+  return (
+    <section
+      aria-label="Related tickets"
+      className={styles.section}
+      data-testid={testIds.panel.relatedTickets}
+      data-state={state.kind}
+    >
+      <h6 className={styles.heading}>Related tickets (same devices, open at the same time)</h6>
+      {state.kind === 'loading' && <span className={styles.muted}>Loading…</span>}
+      {state.kind === 'failed' && (
+        <Alert severity="error" title="Related tickets could not be loaded" data-testid={testIds.panel.relatedError}>
+          <div className={styles.failure}>
+            <span>{state.message}</span>
+            <Button size="sm" variant="secondary" onClick={retry} aria-label={`Retry related tickets of ${ticketId}`}>
+              Retry
+            </Button>
+          </div>
+        </Alert>
+      )}
+      {state.kind === 'loaded' && state.tickets.length === 0 && (
+        <span className={styles.muted} data-testid={testIds.panel.relatedEmpty}>
+          None: no other ticket of its devices was open at the same time
+        </span>
+      )}
+      {state.kind === 'loaded' && state.tickets.length > 0 && (
+        <ul className={styles.list}>
+          {state.tickets.map((ticket) => (
+            <li key={ticket.id} data-testid={testIds.panel.relatedTicket} data-ticket-id={ticket.id}>
+              <strong>{ticket.id}</strong> {ticket.title}
+              <span className={styles.muted}>
+                {' — '}
+                {relatedTicketFacts(ticket).join(', ')}, opened <Age timeMs={ticket.openedAtMs} clock={clock} />
+              </span>
+            </li>
+          ))}
+        </ul>
+      )}
+    </section>
+  );
+}
+
+const getStyles = (theme: GrafanaTheme2) => ({
+  // Under the three columns, across the whole row: a ticket's title needs the width.
+  section: css({
+    gridColumn: '1 / -1',
+  }),
+  heading: css({
+    color: theme.colors.text.secondary,
+    marginBottom: theme.spacing(0.5),
+  }),
+  list: css({
+    margin: 0,
+    paddingLeft: theme.spacing(2),
+    li: { overflowWrap: 'anywhere' },
+  }),
+  failure: css({
+    display: 'flex',
+    alignItems: 'center',
+    justifyContent: 'space-between',
+    gap: theme.spacing(1),
+  }),
+  muted: css({
+    color: theme.colors.text.secondary,
+  }),
+});
