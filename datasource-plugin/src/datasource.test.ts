@@ -1024,7 +1024,7 @@ describe('metricFindQuery', () => {
 
   it('When the variable query is not one the data source knows, then it says which ones it knows', async () => {
     await expect(createDataSource().metricFindQuery('racks')).rejects.toThrow(
-      'use one of sites, departments, hosts, classes, priorities, statuses, events routed to $department'
+      'use one of sites, departments, hosts, classes, priorities, statuses, events routed to $department, silences routed to $department, anomalies routed to $department.'
     );
   });
 
@@ -1053,6 +1053,23 @@ describe('metricFindQuery', () => {
     expect(values).toEqual([{ text: 'events routed to every department', value: '"class" =~ /.*/' }]);
     expect(fetchMock.mock.calls[0][0].params).toEqual({});
   });
+
+  it.each(['silences', 'anomalies'])(
+    'When a hidden variable asks for the %s routed to $department, then its one value is the condition the backend gives for that series',
+    async (of) => {
+      const condition = `"device_kind" =~ /^(network_switch|router)$/`;
+      backendAnswers({ [`/api/api/series/${of}/filter`]: { status: 200, data: { influxql: condition } } });
+      templateVariables({ department: ['network_ops'] });
+
+      const values = await createDataSource().metricFindQuery(`${of} routed to $department`, { scopedVars: {} });
+
+      expect(values).toEqual([{ text: `${of} routed to network_ops`, value: condition }]);
+      expect(fetchMock.mock.calls[0][0]).toMatchObject({
+        url: `${PROXY_URL}/api/api/series/${of}/filter`,
+        params: { department: 'network_ops' },
+      });
+    }
+  );
 
   it('When the backend answers the routed events without a condition, then the variable says so', async () => {
     backendAnswers({ '/api/api/events/filter': { status: 200, data: {} } });

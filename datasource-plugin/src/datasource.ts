@@ -61,7 +61,14 @@ import {
   type SeriesQuery,
   type TicketsQuery,
 } from './types';
-import { parseVariableQuery, placeTagOf, ROUTED_EVENTS_QUERY, VARIABLE_KINDS, variableValues } from './variables';
+import {
+  parseVariableQuery,
+  placeTagOf,
+  ROUTED_QUERIES,
+  type RoutedKind,
+  VARIABLE_KINDS,
+  variableValues,
+} from './variables';
 import { FEEDBACK_VERDICTS } from './vocabulary';
 
 type QueryOutcome = { frames: DataFrame[]; error?: undefined } | { frames?: undefined; error: DataQueryError };
@@ -299,16 +306,17 @@ export class NocaiDataSource extends DataSourceApi<NocaiQuery, NocaiOptions> {
    * hosts of its classified events, tickets and inventory, `GET /api/values/site|host`), `departments`,
    * `classes`, `priorities` or `statuses` (the contract's closed lists), or `events routed to $department`
    * (the InfluxQL condition on aiops_events that keeps the events routed to those departments, every event
-   * when the variable is All, `GET /api/events/filter`).
+   * when the variable is All, `GET /api/events/filter`), and likewise `silences routed to $department` and
+   * `anomalies routed to $department` for aiops_silences and aiops_anomalies (`GET /api/series/:kind/filter`).
    */
   async metricFindQuery(query: unknown, options?: { scopedVars?: ScopedVars }): Promise<MetricFindValue[]> {
     const parsed = parseVariableQuery(query);
     if (!parsed) {
-      const known = [...VARIABLE_KINDS, `${ROUTED_EVENTS_QUERY} $department`].join(', ');
+      const known = [...VARIABLE_KINDS, ...ROUTED_QUERIES.map((routed) => `${routed} $department`)].join(', ');
       throw new Error(`Unknown variable query ${JSON.stringify(query)}: use one of ${known}.`);
     }
-    if (parsed.kind === 'routedEvents') {
-      return this.routedEventsCondition(parsed.departments, options?.scopedVars ?? {});
+    if (parsed.kind === 'routed') {
+      return this.routedCondition(parsed.of, parsed.departments, options?.scopedVars ?? {});
     }
     const tag = placeTagOf(parsed.kind);
     if (tag === undefined) {
@@ -321,13 +329,18 @@ export class NocaiDataSource extends DataSourceApi<NocaiQuery, NocaiOptions> {
     return variableValues(parsed.kind, response.values);
   }
 
-  private async routedEventsCondition(departments: string, scopedVars: ScopedVars): Promise<MetricFindValue[]> {
+  private async routedCondition(
+    of: RoutedKind,
+    departments: string,
+    scopedVars: ScopedVars
+  ): Promise<MetricFindValue[]> {
     const params = filterParams({ department: departments }, {}, scopedVars);
-    const response = await this.backend.get<EventsFilter>('/api/events/filter', { params });
+    const path = of === 'events' ? '/api/events/filter' : `/api/series/${of}/filter`;
+    const response = await this.backend.get<EventsFilter>(path, { params });
     if (typeof response?.influxql !== 'string') {
-      throw new BackendError('backend', 'the backend answered /api/events/filter without an influxql condition');
+      throw new BackendError('backend', `the backend answered ${path} without an influxql condition`);
     }
-    const text = `${ROUTED_EVENTS_QUERY} ${params.department ?? 'every department'}`;
+    const text = `${of} routed to ${params.department ?? 'every department'}`;
     return [{ text, value: response.influxql }];
   }
 

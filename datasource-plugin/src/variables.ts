@@ -15,21 +15,27 @@ const OBSERVED_KINDS: readonly VariableKind[] = ['sites', 'hosts'];
 /**
  * `events routed to $department`: one value, the InfluxQL condition on aiops_events that keeps the events the
  * routing sends to those departments (`GET /api/events/filter`), for InfluxDB panels to follow `$department`
- * (`WHERE ${routed:raw}`): an event stores no department of its own.
+ * (`WHERE ${routed:raw}`): an event stores no department of its own. `silences routed to $department` and
+ * `anomalies routed to $department` are the same for the device-level series aiops_silences and aiops_anomalies
+ * (`GET /api/series/silences|anomalies/filter`): the devices whose silence or anomaly those departments get.
  */
 export const ROUTED_EVENTS_QUERY = 'events routed to';
-const ROUTED_EVENTS = /^events\s+routed\s+to(?:\s+(.*))?$/is;
+export const ROUTED_QUERIES = [ROUTED_EVENTS_QUERY, 'silences routed to', 'anomalies routed to'] as const;
+const ROUTED = /^(events|silences|anomalies)\s+routed\s+to(?:\s+(.*))?$/is;
 
-/** A variable query: a kind of values, or the events routed to the departments `departments` names. */
-export type VariableQuery = { kind: VariableKind } | { kind: 'routedEvents'; departments: string };
+/** What a routed condition is asked for: classified events, or one of the device-level series. */
+export type RoutedKind = 'events' | 'silences' | 'anomalies';
+
+/** A variable query: a kind of values, or the points routed to the departments `departments` names. */
+export type VariableQuery = { kind: VariableKind } | { kind: 'routed'; of: RoutedKind; departments: string };
 
 export function parseVariableQuery(query: unknown): VariableQuery | undefined {
   // Dashboards saved by Grafana versions that wrap legacy variable queries store `{ query: '…' }`.
   const text = typeof query === 'object' && query !== null && 'query' in query ? query.query : query;
   const trimmed = typeof text === 'string' ? text.trim() : '';
-  const routed = ROUTED_EVENTS.exec(trimmed);
+  const routed = ROUTED.exec(trimmed);
   if (routed) {
-    return { kind: 'routedEvents', departments: routed[1]?.trim() ?? '' };
+    return { kind: 'routed', of: routed[1].toLowerCase() as RoutedKind, departments: routed[2]?.trim() ?? '' };
   }
   const kind = VARIABLE_KINDS.find((known) => known === trimmed.toLowerCase());
   return kind === undefined ? undefined : { kind };

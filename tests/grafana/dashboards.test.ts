@@ -1,5 +1,6 @@
 import { ALERT_THRESHOLDS, PROBLEM_SERIES, TICKET_SERIES } from '@nocai/contract';
 import { routedEventsCondition } from '../../inference-backend/src/adapters/influx/eventsRepository';
+import { routedSeriesCondition } from '../../inference-backend/src/adapters/influx/routedDevices';
 import { toLineProtocol } from '../../inference-backend/src/adapters/influx/lineProtocol';
 import type { InfluxClient } from '../../inference-backend/src/adapters/influx';
 import type { SeriesPoint } from '../../inference-backend/src/domain/series';
@@ -306,34 +307,41 @@ describe('what each dashboard shows', () => {
     }
   );
 
-  it('When a dashboard has a $department variable, then its InfluxDB panels on aiops_events keep the events routed to the departments chosen', () => {
-    for (const [file, dashboard] of dashboards) {
-      const variables = dashboard.templating?.list ?? [];
-      const eventQueries = influxQueries(dashboard).filter(
-        ([where, q]) => where.startsWith('panel') && q.includes('FROM "aiops_events"')
-      );
-      if (!variables.some((v) => v.name === 'department') || eventQueries.length === 0) continue;
-      // An event stores no department: the NOC AI data source turns the departments into a condition.
-      const routed = variables.find((v) => v.name === 'routed_events');
-      expect({ file, routed }).toEqual({
-        file,
-        routed: expect.objectContaining({
-          type: 'query',
-          datasource: { type: DATASOURCE_PLUGIN_ID, uid: 'nocai-inference' },
-          hide: 2,
-          skipUrlSync: true,
-        }),
-      });
-      expect(parseVariableQuery(routed?.query)).toEqual({ kind: 'routedEvents', departments: '$department' });
-      for (const [where, query] of eventQueries) {
-        expect({ file, where, follows: query.includes(' AND ${routed_events:raw} AND ') }).toEqual({
+  it.each([
+    ['aiops_events', 'events'],
+    ['aiops_silences', 'silences'],
+    ['aiops_anomalies', 'anomalies'],
+  ] as const)(
+    'When a dashboard has a $department variable, then its InfluxDB panels on %s keep the points routed to the departments chosen',
+    (measurement, of) => {
+      for (const [file, dashboard] of dashboards) {
+        const variables = dashboard.templating?.list ?? [];
+        const queries = influxQueries(dashboard).filter(
+          ([where, q]) => where.startsWith('panel') && q.includes(`FROM "${measurement}"`)
+        );
+        if (!variables.some((v) => v.name === 'department') || queries.length === 0) continue;
+        // None of these series stores a department: the NOC AI data source turns the departments into a condition.
+        const routed = variables.find((v) => v.name === `routed_${of}`);
+        expect({ file, routed }).toEqual({
           file,
-          where,
-          follows: true,
+          routed: expect.objectContaining({
+            type: 'query',
+            datasource: { type: DATASOURCE_PLUGIN_ID, uid: 'nocai-inference' },
+            hide: 2,
+            skipUrlSync: true,
+          }),
         });
+        expect(parseVariableQuery(routed?.query)).toEqual({ kind: 'routed', of, departments: '$department' });
+        for (const [where, query] of queries) {
+          expect({ file, where, follows: query.includes(` AND \${routed_${of}:raw} AND `) }).toEqual({
+            file,
+            where,
+            follows: true,
+          });
+        }
       }
     }
-  });
+  );
 
   it('When a ticket waiting for review is reviewed, then Waiting for review counts it no more: it shows the number of current needs_review tickets, however many', () => {
     const stat = allPanels(byFile.get('noc-triage.json')?.panels ?? []).find(
@@ -523,6 +531,8 @@ describe('dashboard queries against a real influxd', () => {
     metric: 'sensors.temperature_c',
     // What the NOC AI data source gives while $department is All.
     routed_events: routedEventsCondition(undefined),
+    routed_silences: routedSeriesCondition('silences', undefined),
+    routed_anomalies: routedSeriesCondition('anomalies', undefined),
   };
   const variablesOf = (dashboard: Dashboard): Record<string, string> =>
     Object.fromEntries(

@@ -1,8 +1,18 @@
 /**
  * @jest-environment ../inference-backend/src/adapters/onnx/onnxruntimeTestEnvironment.js
  */
-import { DEPARTMENTS, OUTPUT, type ClassifiedEvent, type EventsFilter } from '@nocai/contract';
+import {
+  ANOMALY_SERIES,
+  DEPARTMENTS,
+  OUTPUT,
+  SILENCE_SERIES,
+  type ClassifiedEvent,
+  type Department,
+  type EventsFilter,
+} from '@nocai/contract';
 import { toLineProtocol } from '../../inference-backend/src/adapters/influx/lineProtocol';
+import { departmentFor, silenceClass } from '../../inference-backend/src/domain/incidents';
+import { anomalyClass } from '../../inference-backend/src/domain/timeseries/anomalyEvidence';
 import type { SeriesPoint } from '../../inference-backend/src/domain/series';
 import { startTestBackend, type TestBackend } from '../support/service';
 import { interpolateInfluxQuery } from './grafanaInfluxQL';
@@ -146,6 +156,167 @@ describe('NOC triage event panels with a department chosen, against a real influ
     expect(res.status).toBe(400);
     expect(((await res.json()) as { error: { message: string } }).error.message).toBe(
       `department must be one of ${DEPARTMENTS.join(', ')} (got "facilites")`
+    );
+  });
+});
+
+/**
+ * NOC triage's device-level panels (Devices that went silent, Anomaly scores) with a department chosen: neither
+ * series stores a department, so `$routed_silences` and `$routed_anomalies` hold what the NOC AI data source got
+ * from `GET /api/series/silences|anomalies/filter?department=…`, and the panel's query runs on the real influxd.
+ * A silence goes where the routing sends its device's silence (by device kind), an anomaly where it sends that
+ * metric's anomaly on that kind of device.
+ */
+describe('NOC triage silent devices and anomaly scores with a department chosen, against a real influxd', () => {
+  let backend: TestBackend;
+  const toMs = Math.floor(Date.now() / MINUTE_MS) * MINUTE_MS;
+  const fromMs = toMs - 60 * MINUTE_MS;
+  const timeUs = (toMs - 5 * MINUTE_MS) * 1000;
+
+  /** Host, device kind ('' for a device the inventory does not know) and the department its silence goes to. */
+  const SILENT: ReadonlyArray<[string, string, Department]> = [
+    ['ups-1', 'ups', 'field_technicians'],
+    ['srv-1', 'server', 'field_technicians'],
+    ['mon-1', 'patient_monitor', 'field_technicians'],
+    ['odd-1', '', 'field_technicians'],
+    ['sw-1', 'network_switch', 'network_ops'],
+    ['rtr-1', 'router', 'network_ops'],
+    ['plc-1', 'plc', 'maintenance'],
+    ['sen-1', 'sensor', 'maintenance'],
+  ];
+  /** Host, device kind, metric and the department that metric's anomaly on that device goes to. */
+  const SCORED: ReadonlyArray<[string, string, string, Department]> = [
+    ['sen-1', 'sensor', 'sensors.temperature_c', 'facilities'],
+    ['sen-1', 'sensor', 'sensors.humidity_pct', 'facilities'],
+    ['plc-1', 'plc', 'sensors.temperature_c', 'maintenance'],
+    ['plc-1', 'plc', 'sensors.vibration_mm_s', 'maintenance'],
+    ['plc-1', 'plc', 'sensors.power_w', 'field_technicians'],
+    ['mon-1', 'patient_monitor', 'sensors.temperature_c', 'field_technicians'],
+    ['srv-1', 'server', 'disk.used_percent', 'it_ops'],
+    ['srv-1', 'server', 'cpu.usage_user', 'it_ops'],
+    ['sw-1', 'network_switch', 'net.bytes_recv', 'network_ops'],
+    ['odd-1', '', 'mem.used_percent', 'it_ops'],
+  ];
+
+  beforeAll(async () => {
+    backend = await startTestBackend();
+    const silence = ([host, deviceKind]: readonly [string, string, Department]): SeriesPoint => ({
+      measurement: SILENCE_SERIES.measurement,
+      tags: {
+        [SILENCE_SERIES.tags.site]: 'plant-d',
+        [SILENCE_SERIES.tags.host]: host,
+        [SILENCE_SERIES.tags.deviceKind]: deviceKind,
+        [SILENCE_SERIES.tags.state]: 'silent',
+      },
+      fields: {
+        [SILENCE_SERIES.fields.silentSinceMs]: toMs - 10 * MINUTE_MS,
+        [SILENCE_SERIES.fields.cadenceS]: 60,
+        [SILENCE_SERIES.fields.rootCauseHost]: '',
+      },
+      timeUs,
+    });
+    const score = ([host, deviceKind, metric]: readonly [string, string, string, Department]): SeriesPoint => ({
+      measurement: ANOMALY_SERIES.measurement,
+      tags: {
+        [ANOMALY_SERIES.tags.site]: 'plant-d',
+        [ANOMALY_SERIES.tags.host]: host,
+        [ANOMALY_SERIES.tags.deviceKind]: deviceKind,
+        [ANOMALY_SERIES.tags.metric]: metric,
+        [ANOMALY_SERIES.tags.detector]: 'mad',
+      },
+      fields: { [ANOMALY_SERIES.fields.score]: 0.95, [ANOMALY_SERIES.fields.value]: 1 },
+      timeUs,
+    });
+    await backend.influx.client.writeLines(
+      backend.outputDb,
+      [...SILENT.map(silence), ...SCORED.map(score)].map(toLineProtocol)
+    );
+  });
+  afterAll(() => backend?.stop());
+
+  /** `$routed_silences` or `$routed_anomalies` for `departments` (a list in the API's syntax), All when undefined. */
+  const routed = async (of: 'silences' | 'anomalies', departments?: string): Promise<string> => {
+    const query = departments === undefined ? '' : `?department=${encodeURIComponent(departments)}`;
+    const res = await backend.call(`/api/series/${of}/filter${query}`);
+    expect(res.status).toBe(200);
+    return ((await res.json()) as EventsFilter).influxql;
+  };
+  const run = async (title: string, variables: Record<string, string>) => {
+    const query = panel(title)?.targets?.[0]?.query ?? '';
+    const sent = interpolateInfluxQuery(query, {
+      fromMs,
+      toMs,
+      intervalMs: 10 * MINUTE_MS,
+      variables: { site: '.*', ...variables },
+    });
+    return backend.influx.client.query(backend.outputDb, sent);
+  };
+  /** Devices that went silent: the hosts listed. */
+  const silentHosts = async (departments?: string): Promise<string[]> => {
+    const series = await run('Devices that went silent', { routed_silences: await routed('silences', departments) });
+    return series.flatMap((s) => s.rows.map((row) => String(row.host))).sort();
+  };
+  /** Anomaly scores: the `host metric` lines drawn. */
+  const scoredLines = async (departments?: string): Promise<string[]> => {
+    const series = await run('Anomaly scores', { routed_anomalies: await routed('anomalies', departments) });
+    return series
+      .filter((s) => s.rows.some((row) => row.max !== null))
+      .map((s) => `${s.tags.host} ${s.tags.metric}`)
+      .sort();
+  };
+
+  it('When network ops is chosen, then Devices that went silent lists the switch and the router only', async () => {
+    expect(await silentHosts('network_ops')).toEqual(['rtr-1', 'sw-1']);
+  });
+
+  it('When facilities is chosen, then no silent device is listed (a sensor going silent is maintenance work) but the room sensor anomalies are drawn', async () => {
+    expect(await silentHosts('facilities')).toEqual([]);
+    expect(await scoredLines('facilities')).toEqual(['sen-1 sensors.humidity_pct', 'sen-1 sensors.temperature_c']);
+  });
+
+  it("When maintenance is chosen, then the PLC's temperature and vibration anomalies are drawn, not its power reading", async () => {
+    expect(await scoredLines('maintenance')).toEqual(['plc-1 sensors.temperature_c', 'plc-1 sensors.vibration_mm_s']);
+  });
+
+  it('When the department is All, then every silent device and every anomaly line shows', async () => {
+    expect(await silentHosts()).toEqual(SILENT.map(([host]) => host).sort());
+    expect(await scoredLines()).toEqual(SCORED.map(([host, , metric]) => `${host} ${metric}`).sort());
+  });
+
+  it.each(DEPARTMENTS)(
+    'When %s is chosen, then both panels show exactly the devices and metrics the routing sends there',
+    async (department) => {
+      expect(await silentHosts(department)).toEqual(
+        SILENT.filter(([, , to]) => to === department)
+          .map(([host]) => host)
+          .sort()
+      );
+      expect(await scoredLines(department)).toEqual(
+        SCORED.filter(([, , , to]) => to === department)
+          .map(([host, , metric]) => `${host} ${metric}`)
+          .sort()
+      );
+    }
+  );
+
+  it("When two departments are chosen, then either one's silent devices show", async () => {
+    expect(await silentHosts('network_ops,maintenance')).toEqual(['plc-1', 'rtr-1', 'sen-1', 'sw-1']);
+  });
+
+  it('When the routing of each silence and anomaly above is worked out by the backend itself, then it is the department the panels show it under', () => {
+    for (const [, deviceKind, to] of SILENT) {
+      expect(departmentFor(silenceClass(deviceKind), deviceKind, '')).toBe(to);
+    }
+    for (const [, deviceKind, metric, to] of SCORED) {
+      expect(departmentFor(anomalyClass(metric, deviceKind), deviceKind, '')).toBe(to);
+    }
+  });
+
+  it('When a series without a department filter is asked for, then it is a 404 naming those that have one', async () => {
+    const res = await backend.call('/api/series/forecasts/filter');
+    expect(res.status).toBe(404);
+    expect(((await res.json()) as { error: { message: string } }).error.message).toBe(
+      'no department filter for forecasts: use one of silences, anomalies'
     );
   });
 });

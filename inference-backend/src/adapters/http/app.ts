@@ -30,6 +30,7 @@ import { InfluxError } from '../influx/errors';
 import { InexpressibleLiteralError } from '../influx/influxql';
 import { UnrepresentableValueError } from '../influx/lineProtocol';
 import { routedEventsCondition, type EventsRepository } from '../influx/eventsRepository';
+import { isRoutedSeries, ROUTED_SERIES, routedSeriesCondition } from '../influx/routedDevices';
 import type { SeriesRepository } from '../influx/seriesRepository';
 import type { Logger } from '../logger';
 import type { Metrics } from '../metrics/metrics';
@@ -181,6 +182,14 @@ export function createApp(deps: AppDeps): express.Express {
   api.get('/events/filter', viewer, async (req, res) => {
     const { department } = parseQuery(eventsFilterQuerySchema(await deps.tickets.departments()), req.query);
     res.json({ influxql: routedEventsCondition(department) } satisfies EventsFilter);
+  });
+  api.get('/series/:kind/filter', viewer, async (req, res) => {
+    const kind = req.params.kind;
+    if (!isRoutedSeries(kind)) {
+      throw new NotFoundError(`no department filter for ${kind.slice(0, 64)}: use one of ${ROUTED_SERIES.join(', ')}`);
+    }
+    const { department } = parseQuery(eventsFilterQuerySchema(await deps.tickets.departments()), req.query);
+    res.json({ influxql: routedSeriesCondition(kind, department) } satisfies EventsFilter);
   });
   api.get('/series/:kind', viewer, async (req, res) => {
     const kind = req.params.kind;

@@ -43,6 +43,7 @@ const EXPECTED_ROLES: Record<string, Role | 'public'> = {
   'GET /api/events': 'viewer',
   'GET /api/events/filter': 'viewer',
   'GET /api/series/:kind': 'viewer',
+  'GET /api/series/:kind/filter': 'viewer',
   'GET /api/tickets': 'viewer',
   'GET /api/values/:tag': 'viewer',
   'GET /api/tickets/:id': 'viewer',

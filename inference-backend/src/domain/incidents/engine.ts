@@ -5,6 +5,7 @@ import { DependencyGraph } from './dependencyGraph';
 import { isLoginFailure, isLoginSuccess, isRecovery, isTransientDown, loginSource } from './patterns';
 import { emptyState, INCIDENT_STATE_VERSION } from './state';
 import type { EngineState, HostState, IncidentState, LoginAttempt, SilenceRecord, TransientDown } from './state';
+import { silenceClass } from './policy';
 import { summarise } from './summary';
 import { DEFAULT_INCIDENT_ENGINE_OPTIONS, eventKey } from './types';
 import { ANOMALY_APPNAME } from '../timeseries/anomalyEvidence';
@@ -895,12 +896,6 @@ function isDeviceEvidence(event: ClassifiedEvent): boolean {
 
 function incidentId(site: string, host: string, startedAtUs: number): string {
   return `inc-${site}-${host}-${startedAtUs}`;
-}
-
-function silenceClass(deviceKind: string): EventClass {
-  if (deviceKind === 'power_switch' || deviceKind === 'ups') return 'power';
-  if (deviceKind === 'router' || deviceKind === 'network_switch') return 'network';
-  return 'hardware';
 }
 
 /** What makes a ticket worth an update: routing, priority, root cause, and the grouped count. */

@@ -1,5 +1,5 @@
-import { EVENT_CLASSES, PRIORITIES } from '@nocai/contract';
-import type { Department, EventClass, Priority } from '@nocai/contract';
+import { DEVICE_KINDS, EVENT_CLASSES, PRIORITIES } from '@nocai/contract';
+import type { Department, DeviceKind, EventClass, Priority } from '@nocai/contract';
 import type { IncidentPattern } from './types';
 
 /**
@@ -99,6 +99,32 @@ export function eventsRoutedTo(
     if (wanted(department)) routed.push({ eventClass, except: elsewhere.map(kindMatch) });
   }
   return routed;
+}
+
+/** What a device going silent is about: a power device's silence is power, a network device's the network. */
+export function silenceClass(deviceKind: string): EventClass {
+  if (deviceKind === 'power_switch' || deviceKind === 'ups') return 'power';
+  if (deviceKind === 'router' || deviceKind === 'network_switch') return 'network';
+  return 'hardware';
+}
+
+/**
+ * The device kinds whose `classOf` events `departmentFor` sends to one of `departments`: those of the known kinds,
+ * and whether a device of no known kind (or none) goes there too (the rules name known kinds only, so every other
+ * kind is routed alike). For device-level series that store a device kind but no department (silences, anomaly
+ * scores). The site kind is not looked at: the service routes power with no department per site kind.
+ */
+export interface RoutedDeviceKinds {
+  kinds: DeviceKind[];
+  otherKinds: boolean;
+}
+
+export function deviceKindsRoutedTo(
+  departments: readonly Department[],
+  classOf: (deviceKind: string) => EventClass
+): RoutedDeviceKinds {
+  const wanted = (deviceKind: string) => departments.includes(departmentFor(classOf(deviceKind), deviceKind, ''));
+  return { kinds: DEVICE_KINDS.filter(wanted), otherKinds: wanted('') };
 }
 
 export interface UrgencyInput {

@@ -21,20 +21,38 @@ export interface AnomalyAlarmRecord {
 export const ANOMALY_APPNAME = 'nocai-anomaly';
 
 /**
- * What a metric going wrong is about. A room sensor's temperature is the environment (the HVAC),
- * a machine's temperature or vibration is its hardware; a disk filling up or a CPU saturated is
- * the software on it; interface counters are the network; a power reading is power.
+ * What a metric going wrong is about, by the first family whose pattern (a regex on `measurement.field`, written
+ * so that JavaScript and InfluxQL read it alike) the metric matches. A room sensor's temperature is the
+ * environment (the HVAC), a machine's temperature or vibration is its hardware; a disk filling up or a CPU
+ * saturated is the software on it; interface counters are the network; a power reading is power. As data, so
+ * that the anomaly panels' department filter (`aiops_anomalies` stores no class) reads the same rules.
  */
+export interface AnomalyMetricFamily {
+  /** Unanchored at the end; empty matches every metric. */
+  pattern: string;
+  classOf(deviceKind: string): EventClass;
+}
+
+export const ANOMALY_METRIC_FAMILIES: readonly AnomalyMetricFamily[] = [
+  { pattern: '^sensors\\.power', classOf: () => 'power' },
+  {
+    pattern: '^sensors\\.(temperature|humidity)',
+    classOf: (deviceKind) => (deviceKind === 'sensor' ? 'environment' : 'hardware'),
+  },
+  { pattern: '^sensors(\\.|$)', classOf: () => 'hardware' },
+  { pattern: '^net(\\.|$)', classOf: () => 'network' },
+  { pattern: '', classOf: () => 'software' },
+];
+
+const FAMILY_PATTERNS = ANOMALY_METRIC_FAMILIES.map(({ pattern }) => new RegExp(pattern));
+
 export function anomalyClass(metric: string, deviceKind: string): EventClass {
-  const [measurement, field = ''] = metric.split('.');
-  if (measurement === 'sensors') {
-    if (field.startsWith('power')) return 'power';
-    if (field.startsWith('temperature') || field.startsWith('humidity'))
-      return deviceKind === 'sensor' ? 'environment' : 'hardware';
-    return 'hardware';
-  }
-  if (measurement === 'net') return 'network';
-  return 'software';
+  // The last family's empty pattern matches every metric.
+  const index = Math.max(
+    0,
+    FAMILY_PATTERNS.findIndex((pattern) => pattern.test(metric))
+  );
+  return ANOMALY_METRIC_FAMILIES[index].classOf(deviceKind);
 }
 
 const num = (x: number) => (Math.abs(x) >= 100 ? x.toFixed(0) : Math.abs(x) >= 1 ? x.toFixed(1) : x.toPrecision(2));
