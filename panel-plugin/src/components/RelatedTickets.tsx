@@ -12,15 +12,17 @@ interface Props {
   datasourceUid: string;
   ticketId: string;
   clock: Clock;
+  /** When the dashboard's query last ran (`data.request.startTime`): the list is asked for again with each run. */
+  queryRun?: number;
 }
 
 /**
  * The other tickets of this ticket's devices that were open while it was, most urgent first (the backend's order):
  * the outage a complaint is about, or the complaints about an outage.
  */
-export function RelatedTickets({ datasourceUid, ticketId, clock }: Props) {
+export function RelatedTickets({ datasourceUid, ticketId, clock, queryRun }: Props) {
   const styles = useStyles2(getStyles);
-  const { state, retry } = useRelatedTickets(datasourceUid, ticketId);
+  const { state, retry } = useRelatedTickets(datasourceUid, ticketId, queryRun);
 
   return (
     <section

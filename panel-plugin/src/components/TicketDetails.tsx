@@ -20,6 +20,8 @@ interface Props {
   clock: Clock;
   /** The NOC AI data source to ask for the related tickets; absent on rows read from elsewhere (e.g. InfluxDB). */
   detailDatasourceUid?: string;
+  /** When the dashboard's query last ran: the related tickets are asked for again with each run. */
+  queryRun?: number;
   /** Absent on read-only rows: there is nothing to send a comment or a change with. */
   actions?: {
     comment: string;
@@ -35,7 +37,7 @@ interface Props {
  * decided, what it relates to, how similar tickets ended, and the ticket's workflow (status moves, assignee,
  * corrections, comments).
  */
-export function TicketDetails({ row, id, clock, detailDatasourceUid, actions }: Props) {
+export function TicketDetails({ row, id, clock, detailDatasourceUid, queryRun, actions }: Props) {
   const styles = useStyles2(getStyles);
   const commentId = useId();
   const features = row.explanation.slice(0, MAX_EXPLANATION_FEATURES);
@@ -197,7 +199,7 @@ export function TicketDetails({ row, id, clock, detailDatasourceUid, actions }: 
         )}
       </section>
       {detailDatasourceUid !== undefined && row.ticketId !== undefined && (
-        <RelatedTickets datasourceUid={detailDatasourceUid} ticketId={row.ticketId} clock={clock} />
+        <RelatedTickets datasourceUid={detailDatasourceUid} ticketId={row.ticketId} clock={clock} queryRun={queryRun} />
       )}
       {(actions || (row.comments?.length ?? 0) > 0) && (
         <div className={styles.workflow}>

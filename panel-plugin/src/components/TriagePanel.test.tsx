@@ -683,6 +683,39 @@ describe('TriagePanel related tickets', () => {
     expect(getTicketDetail).toHaveBeenCalledWith('SIL-1');
   });
 
+  it('When the dashboard refreshes with a row open, then its related tickets are asked for again and a new one shows, the old list staying meanwhile', async () => {
+    const complaint = { ...MONITOR_OUTAGE, id: 'CMP-9', title: 'Bed 4 monitor alarms again', priority: 'P3' as const };
+    let answerRefresh: (tickets: RelatedTicket[]) => void = () => undefined;
+    const getTicketDetail = jest
+      .fn()
+      .mockResolvedValueOnce({ ticket: answered({ id: 'SIL-1' }), relatedAlerts: [], relatedTickets: [MONITOR_OUTAGE] })
+      .mockImplementationOnce(
+        () =>
+          new Promise((resolve) => {
+            answerRefresh = (relatedTickets) =>
+              resolve({ ticket: answered({ id: 'SIL-1' }), relatedAlerts: [], relatedTickets });
+          })
+      );
+    getDataSourceMock.mockResolvedValue({ name: 'NOC AI', getTicketDetail });
+    const now = Date.now();
+    const ranAt = (startTime: number) =>
+      panelProps([nocaiFrame(now)], {}, { request: { startTime } as PanelData['request'] });
+    const view = render(<TriagePanel {...ranAt(1)} />);
+    fireEvent.click(within(ticketRow('SIL-1')).getByRole('button', { name: 'Show details of SIL-1' }));
+    expect(await screen.findByTestId(testIds.panel.relatedTicket)).toHaveTextContent('GRA-7');
+
+    view.rerender(<TriagePanel {...ranAt(2)} />);
+
+    await waitFor(() => expect(getTicketDetail).toHaveBeenCalledTimes(2));
+    expect(screen.getByTestId(testIds.panel.relatedTickets)).toHaveAttribute('data-state', 'loaded');
+    expect(screen.getAllByTestId(testIds.panel.relatedTicket)).toHaveLength(1);
+    await act(async () => answerRefresh([MONITOR_OUTAGE, complaint]));
+    expect(screen.getAllByTestId(testIds.panel.relatedTicket).map((item) => item.dataset.ticketId)).toEqual([
+      'GRA-7',
+      'CMP-9',
+    ]);
+  });
+
   it('When no other ticket of its devices was open, then the expanded row says so', async () => {
     getDataSourceMock.mockResolvedValue({ name: 'NOC AI', getTicketDetail: detailAnswering([]) });
     renderPanel([nocaiFrame(Date.now())]);

@@ -206,6 +206,7 @@ export function TriagePanel({ data, options, width, height, fieldConfig, id, tim
             onToggle={onToggle}
             feedbackTarget={feedbackTarget}
             detailSource={detailSource}
+            queryRun={data.request?.startTime}
             showActions={anyFeedback}
             comments={comments}
             onComment={onComment}

@@ -24,6 +24,8 @@ interface Props {
   feedbackTarget: (row: TriageRow) => string | undefined;
   /** Where an expanded row reads its related tickets: the NOC AI data source, whatever the user's role. */
   detailSource: (row: TriageRow) => string | undefined;
+  /** When the dashboard's query last ran: open rows ask for their related tickets again. */
+  queryRun?: number;
   showActions: boolean;
   comments: Readonly<Record<string, string>>;
   onComment: (ticketId: string, comment: string) => void;
@@ -125,6 +127,7 @@ export function TriageTable(props: Props) {
                         id={detailsId}
                         clock={clock}
                         detailDatasourceUid={props.detailSource(row)}
+                        queryRun={props.queryRun}
                         actions={
                           target !== undefined && ticketId !== undefined
                             ? {

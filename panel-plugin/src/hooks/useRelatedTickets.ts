@@ -23,29 +23,43 @@ async function fetchRelatedTickets(datasourceUid: string, ticketId: string): Pro
 }
 
 /**
- * Asks the NOC AI data source for a ticket's related tickets when an expanded row mounts (and again on `retry`),
- * so the list is as fresh as the opening of the row. Each answer is kept with the request it answers: until the
- * current request is answered the list is loading, and an answer to an earlier one, or one that comes after the
- * row closed, is dropped.
+ * Asks the NOC AI data source for a ticket's related tickets when an expanded row mounts, again each time the
+ * dashboard's query runs (`queryRun` changes: a complaint filed since then is listed) and on `retry`. Each answer
+ * is kept with the request it answers, and one that comes after the row closed is dropped. Until the current
+ * request is answered the list is loading, except that a list already shown for this ticket stays while it is
+ * asked for again, rather than blinking to "Loading…" on every refresh.
  */
-export function useRelatedTickets(datasourceUid: string, ticketId: string): RelatedTicketsControls {
+export function useRelatedTickets(
+  datasourceUid: string,
+  ticketId: string,
+  queryRun: number | undefined
+): RelatedTicketsControls {
   const [attempt, setAttempt] = useState(0);
-  const [answer, setAnswer] = useState<{ request: string; state: RelatedTicketsState }>();
-  const request = JSON.stringify([datasourceUid, ticketId, attempt]);
+  const [answer, setAnswer] = useState<{ ticket: string; request: string; state: RelatedTicketsState }>();
+  const ticket = JSON.stringify([datasourceUid, ticketId]);
+  const request = JSON.stringify([datasourceUid, ticketId, attempt, queryRun ?? null]);
 
   useEffect(() => {
     let current = true;
     fetchRelatedTickets(datasourceUid, ticketId).then(
-      (tickets) => current && setAnswer({ request, state: { kind: 'loaded', tickets } }),
+      (tickets) => current && setAnswer({ ticket, request, state: { kind: 'loaded', tickets } }),
       (err: unknown) =>
         current &&
-        setAnswer({ request, state: { kind: 'failed', message: err instanceof Error ? err.message : String(err) } })
+        setAnswer({
+          ticket,
+          request,
+          state: { kind: 'failed', message: err instanceof Error ? err.message : String(err) },
+        })
     );
     return () => {
       current = false;
     };
-  }, [datasourceUid, ticketId, request]);
+  }, [datasourceUid, ticketId, ticket, request]);
 
   const retry = useCallback(() => setAttempt((count) => count + 1), []);
-  return { state: answer?.request === request ? answer.state : LOADING, retry };
+  const shown =
+    answer?.request === request || (answer?.ticket === ticket && answer.state.kind === 'loaded')
+      ? answer.state
+      : LOADING;
+  return { state: shown, retry };
 }
