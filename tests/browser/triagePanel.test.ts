@@ -236,7 +236,7 @@ describe('triage panel in a real browser', () => {
     await row(ticket.id).getByTestId('nocai-triage-expand').click();
   });
 
-  it('When the backend cannot take the next verdict, then the panel shows the error and the row rolls back', async () => {
+  it('When the backend cannot take the next verdict, then the panel shows the error and the row rolls back, and an expanded row says its related tickets could not be loaded', async () => {
     const [ticket] = session.tickets;
     // Grafana's proxy answers 502 when the backend is gone; stopping the real backend produces exactly that.
     await session.backend.stop();
@@ -251,5 +251,14 @@ describe('triage panel in a real browser', () => {
     await expect(alert.textContent()).resolves.toContain('502');
     await expect(verdict(ticket.id).textContent()).resolves.toContain('Validated');
     await expect(verdict(ticket.id).getAttribute('data-progress')).resolves.toBe('refused');
+
+    // An expanded row cannot list its related tickets either: it says so, with a way to ask again.
+    await row(ticket.id).getByTestId('nocai-triage-expand').click();
+    const relatedError = page.getByTestId('nocai-triage-related-error');
+    await expect(relatedError.textContent()).resolves.toContain('Related tickets could not be loaded');
+    await expect(relatedError.textContent()).resolves.toContain('502');
+    await expect(
+      relatedError.getByRole('button', { name: `Retry related tickets of ${ticket.id}` }).isVisible()
+    ).resolves.toBe(true);
   });
 });
