@@ -46,7 +46,8 @@ function routedAnomaliesCondition(departments: readonly Department[]): string | 
       (earlier) => `${quoteIdentifier(METRIC_TAG)} !~ /${earlier.pattern}/`
     );
     if (family.pattern !== '') parts.unshift(`${quoteIdentifier(METRIC_TAG)} =~ /${family.pattern}/`);
-    parts.push(kinds);
+    // Every kind is implied once the metric is named: only a narrower kind filter is worth writing.
+    if (kinds !== EVERY_POINT || parts.length === 0) parts.push(kinds);
     terms.push(parts.length === 1 ? parts[0] : `(${parts.join(' AND ')})`);
   });
   if (terms.length === 0) return undefined;
