@@ -143,6 +143,15 @@ describe('triage panel in a real browser', () => {
     }
     expect(session.server.forwarded).toContainEqual({ method: 'GET', path: `/api/tickets/${first.id}` });
 
+    // The other complaint is in the panel too: its id opens its row.
+    await row(first.id).getByTestId('nocai-triage-expand').click();
+    await page.getByRole('button', { name: `Open ${second.id} in the list`, exact: true }).click();
+    await page.waitForSelector(
+      `[data-ticket-id="${second.id}"] [data-testid="nocai-triage-expand"][aria-expanded="true"]`
+    );
+    await row(first.id).getByTestId('nocai-triage-expand').click();
+    await row(second.id).getByTestId('nocai-triage-expand').click();
+
     // The harness's own complaints name a site but no device: nothing can be related to them.
     const [placeless] = session.tickets;
     const expand = row(placeless.id).getByTestId('nocai-triage-expand');

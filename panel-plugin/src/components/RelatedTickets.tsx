@@ -8,19 +8,26 @@ import { testIds } from '../testIds';
 import { relatedTicketFacts } from '../triage/related';
 import { Age, type Clock } from './Age';
 
+/** Opens a related ticket's own row when this panel lists it. */
+export interface RelatedTicketLink {
+  isListed(ticketId: string): boolean;
+  open(ticketId: string): void;
+}
+
 interface Props {
   datasourceUid: string;
   ticketId: string;
   clock: Clock;
   /** When the dashboard's query last ran (`data.request.startTime`): the list is asked for again with each run. */
   queryRun?: number;
+  link?: RelatedTicketLink;
 }
 
 /**
  * The other tickets of this ticket's devices that were open while it was, most urgent first (the backend's order):
  * the outage a complaint is about, or the complaints about an outage.
  */
-export function RelatedTickets({ datasourceUid, ticketId, clock, queryRun }: Props) {
+export function RelatedTickets({ datasourceUid, ticketId, clock, queryRun, link }: Props) {
   const styles = useStyles2(getStyles);
   const { state, retry } = useRelatedTickets(datasourceUid, ticketId, queryRun);
 
@@ -52,7 +59,20 @@ export function RelatedTickets({ datasourceUid, ticketId, clock, queryRun }: Pro
         <ul className={styles.list}>
           {state.tickets.map((ticket) => (
             <li key={ticket.id} data-testid={testIds.panel.relatedTicket} data-ticket-id={ticket.id}>
-              <strong>{ticket.id}</strong> {ticket.title}
+              {link?.isListed(ticket.id) ? (
+                <Button
+                  size="sm"
+                  fill="text"
+                  className={styles.open}
+                  aria-label={`Open ${ticket.id} in the list`}
+                  onClick={() => link.open(ticket.id)}
+                >
+                  {ticket.id}
+                </Button>
+              ) : (
+                <strong>{ticket.id}</strong>
+              )}{' '}
+              {ticket.title}
               <span className={styles.muted}>
                 {' — '}
                 {relatedTicketFacts(ticket).join(', ')}, opened <Age timeMs={ticket.openedAtMs} clock={clock} />
@@ -84,6 +104,12 @@ const getStyles = (theme: GrafanaTheme2) => ({
     alignItems: 'center',
     justifyContent: 'space-between',
     gap: theme.spacing(1),
+  }),
+  // A link inside the line of text, not a button beside it.
+  open: css({
+    padding: 0,
+    height: 'auto',
+    fontWeight: theme.typography.fontWeightMedium,
   }),
   muted: css({
     color: theme.colors.text.secondary,

@@ -8,7 +8,7 @@ import { mttrFactorLines, topFactors } from '../triage/factors';
 import { formatAge, formatDuration, formatTime, localizeInstants } from '../triage/format';
 import { correctionsOf, type RowWithWorkflow, statusLabel, type WorkflowChange } from '../triage/workflow';
 import { Age, type Clock } from './Age';
-import { RelatedTickets } from './RelatedTickets';
+import { type RelatedTicketLink, RelatedTickets } from './RelatedTickets';
 import { WorkflowControls } from './WorkflowControls';
 
 /** Strongest inputs shown: enough to see why, short enough to read at a glance. */
@@ -22,6 +22,7 @@ interface Props {
   detailDatasourceUid?: string;
   /** When the dashboard's query last ran: the related tickets are asked for again with each run. */
   queryRun?: number;
+  relatedTicketLink?: RelatedTicketLink;
   /** Absent on read-only rows: there is nothing to send a comment or a change with. */
   actions?: {
     comment: string;
@@ -37,7 +38,7 @@ interface Props {
  * decided, what it relates to, how similar tickets ended, and the ticket's workflow (status moves, assignee,
  * corrections, comments).
  */
-export function TicketDetails({ row, id, clock, detailDatasourceUid, queryRun, actions }: Props) {
+export function TicketDetails({ row, id, clock, detailDatasourceUid, queryRun, relatedTicketLink, actions }: Props) {
   const styles = useStyles2(getStyles);
   const commentId = useId();
   const features = row.explanation.slice(0, MAX_EXPLANATION_FEATURES);
@@ -199,7 +200,13 @@ export function TicketDetails({ row, id, clock, detailDatasourceUid, queryRun, a
         )}
       </section>
       {detailDatasourceUid !== undefined && row.ticketId !== undefined && (
-        <RelatedTickets datasourceUid={detailDatasourceUid} ticketId={row.ticketId} clock={clock} queryRun={queryRun} />
+        <RelatedTickets
+          datasourceUid={detailDatasourceUid}
+          ticketId={row.ticketId}
+          clock={clock}
+          queryRun={queryRun}
+          link={relatedTicketLink}
+        />
       )}
       {(actions || (row.comments?.length ?? 0) > 0) && (
         <div className={styles.workflow}>

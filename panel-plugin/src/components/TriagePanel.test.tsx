@@ -716,6 +716,29 @@ describe('TriagePanel related tickets', () => {
     ]);
   });
 
+  it('When a related ticket is in the panel too, then its id opens its row, on its page; one the panel does not list is plain text', async () => {
+    const printer = { ...MONITOR_OUTAGE, id: 'CMP-2', title: 'Printer jammed', priority: 'P3' as const };
+    getDataSourceMock.mockResolvedValue({
+      name: 'NOC AI',
+      getTicketDetail: detailAnswering([MONITOR_OUTAGE, printer]),
+    });
+    renderPanel([nocaiFrame(Date.now())], { pageSize: 1 });
+    expect(screen.queryByText('Printer jammed')).not.toBeInTheDocument();
+
+    fireEvent.click(within(ticketRow('SIL-1')).getByRole('button', { name: 'Show details of SIL-1' }));
+    const open = await screen.findByRole('button', { name: 'Open CMP-2 in the list' });
+    expect(screen.queryByRole('button', { name: 'Open GRA-7 in the list' })).not.toBeInTheDocument();
+    fireEvent.click(open);
+
+    expect(within(ticketRow('CMP-2')).getByRole('button', { name: 'Hide details of CMP-2' })).toHaveAttribute(
+      'aria-expanded',
+      'true'
+    );
+    await waitFor(() =>
+      expect(screen.getByTestId(testIds.panel.relatedTickets)).toHaveAttribute('data-state', 'loaded')
+    );
+  });
+
   it('When no other ticket of its devices was open, then the expanded row says so', async () => {
     getDataSourceMock.mockResolvedValue({ name: 'NOC AI', getTicketDetail: detailAnswering([]) });
     renderPanel([nocaiFrame(Date.now())]);

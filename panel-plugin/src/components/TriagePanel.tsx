@@ -1,4 +1,4 @@
-import React, { useCallback, useMemo, useState } from 'react';
+import React, { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { css } from '@emotion/css';
 import { type GrafanaTheme2, LoadingState, type PanelProps } from '@grafana/data';
 import type { FeedbackVerdict } from '@nocai/contract';
@@ -118,6 +118,42 @@ export function TriagePanel({ data, options, width, height, fieldConfig, id, tim
     [options.feedbackDatasourceUid]
   );
 
+  // A related ticket listed in this panel (past its filters) opens where it is: its page, its row expanded.
+  const pageSize = Math.max(1, Math.floor(options.pageSize || DEFAULT_TRIAGE_OPTIONS.pageSize));
+  const listed = useMemo(
+    () => new Map(rows.flatMap((row, index) => (row.ticketId === undefined ? [] : [[row.ticketId, { row, index }]]))),
+    [rows]
+  );
+  const container = useRef<HTMLDivElement>(null);
+  // The ticket to scroll to once its row is expanded on its page (set by a click, read after that render).
+  const revealed = useRef<string | undefined>(undefined);
+  const onOpenTicket = useCallback(
+    (ticketId: string) => {
+      const found = listed.get(ticketId);
+      if (found === undefined) {
+        return;
+      }
+      revealed.current = ticketId;
+      setExpanded((current) => new Set(current).add(found.row.key));
+      setPage(Math.floor(found.index / pageSize) + 1);
+    },
+    [listed, pageSize]
+  );
+  useEffect(() => {
+    const ticketId = revealed.current;
+    if (ticketId === undefined) {
+      return;
+    }
+    revealed.current = undefined;
+    // This panel's own row: another panel of the dashboard may list the same ticket.
+    const rowElement = Array.from(
+      container.current?.querySelectorAll<HTMLElement>(`[data-testid="${testIds.panel.row}"]`) ?? []
+    ).find((element) => element.dataset.ticketId === ticketId);
+    // jsdom has no scrollIntoView.
+    rowElement?.scrollIntoView?.({ block: 'start', behavior: 'smooth' });
+  }, [expanded, page]);
+  const isListed = useCallback((ticketId: string) => listed.has(ticketId), [listed]);
+
   const queryErrors = data.errors ?? [];
   if (allRows.length === 0) {
     if (data.state === LoadingState.Loading) {
@@ -135,7 +171,6 @@ export function TriagePanel({ data, options, width, height, fieldConfig, id, tim
     return <PanelDataErrorView panelId={id} fieldConfig={fieldConfig} data={data} />;
   }
 
-  const pageSize = Math.max(1, Math.floor(options.pageSize || DEFAULT_TRIAGE_OPTIONS.pageSize));
   const pageCount = Math.max(1, Math.ceil(rows.length / pageSize));
   // A refresh or a filter can shrink the list below the page the operator was on.
   const currentPage = Math.min(page, pageCount);
@@ -149,7 +184,7 @@ export function TriagePanel({ data, options, width, height, fieldConfig, id, tim
   const changeRefusals = workflowErrors(workflow.state);
 
   return (
-    <div className={styles.container} style={{ width, height }} data-testid={testIds.panel.container}>
+    <div ref={container} className={styles.container} style={{ width, height }} data-testid={testIds.panel.container}>
       {refusals.map(({ ticketId, message }) => (
         <Alert
           key={ticketId}
@@ -207,6 +242,7 @@ export function TriagePanel({ data, options, width, height, fieldConfig, id, tim
             feedbackTarget={feedbackTarget}
             detailSource={detailSource}
             queryRun={data.request?.startTime}
+            relatedTicketLink={{ isListed, open: onOpenTicket }}
             showActions={anyFeedback}
             comments={comments}
             onComment={onComment}

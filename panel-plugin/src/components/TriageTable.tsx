@@ -11,6 +11,7 @@ import { formatDuration, localizeInstants } from '../triage/format';
 import { type RowWithWorkflow, statusActions, statusLabel, type WorkflowChange } from '../triage/workflow';
 import { Age, type Clock } from './Age';
 import { FeedbackButtons } from './FeedbackButtons';
+import type { RelatedTicketLink } from './RelatedTickets';
 import { TicketDetails } from './TicketDetails';
 
 interface Props {
@@ -26,6 +27,7 @@ interface Props {
   detailSource: (row: TriageRow) => string | undefined;
   /** When the dashboard's query last ran: open rows ask for their related tickets again. */
   queryRun?: number;
+  relatedTicketLink?: RelatedTicketLink;
   showActions: boolean;
   comments: Readonly<Record<string, string>>;
   onComment: (ticketId: string, comment: string) => void;
@@ -128,6 +130,7 @@ export function TriageTable(props: Props) {
                         clock={clock}
                         detailDatasourceUid={props.detailSource(row)}
                         queryRun={props.queryRun}
+                        relatedTicketLink={props.relatedTicketLink}
                         actions={
                           target !== undefined && ticketId !== undefined
                             ? {
