@@ -54,11 +54,22 @@ async function replicas(
       fromGrafana: async (payload: GrafanaWebhook, from: string) => {
         intakes.push({ replica: self, alerts: payload.alerts.map((a) => a.labels.alertname ?? ''), from });
         return {
-          tickets: payload.alerts.map((a) => sampleTicket({ id: `GRA-${a.labels.alertname}`, site: a.labels.site ?? '', host: '' })),
+          tickets: payload.alerts.map((a) =>
+            sampleTicket({ id: `GRA-${a.labels.alertname}`, site: a.labels.site ?? '', host: '' })
+          ),
           ignored: 0,
         };
       },
-      update: async (id: string, change: { assignee?: string | null }, _v: unknown, user: string, _f: unknown, role: string) => {
+      // A correction's departments: the six only, here.
+      departments: async () => new Set<string>(),
+      update: async (
+        id: string,
+        change: { assignee?: string | null },
+        _v: unknown,
+        user: string,
+        _f: unknown,
+        role: string
+      ) => {
         changes.push({ replica: self, id, user, role, assignee: change.assignee });
         const ticket = tickets.get(id) as Ticket;
         const next = { ...ticket, assignee: change.assignee ?? undefined, version: (ticket.version ?? 0) + 1 };
@@ -130,7 +141,11 @@ describe('a ticket change through a replica that does not own the ticket', () =>
       expect(res.status).toBe(200);
       expect(res.headers.get(SHARD_HEADER)).toBe('1');
       expect(res.headers.get('etag')).toBe('"8"');
-      expect(((await res.json()) as { ticket: Ticket }).ticket).toMatchObject({ id: 'B-1', assignee: 'user:alice', version: 8 });
+      expect(((await res.json()) as { ticket: Ticket }).ticket).toMatchObject({
+        id: 'B-1',
+        assignee: 'user:alice',
+        version: 8,
+      });
       // The owner authenticated the caller's own headers: the change is Alice's, at her role.
       expect(r.changes).toEqual([{ replica: 1, id: 'B-1', user: 'alice', role: 'operator', assignee: 'user:alice' }]);
 
@@ -170,7 +185,9 @@ describe('a ticket change through a replica that does not own the ticket', () =>
       expect(res.status).toBe(503);
       expect(res.headers.get('retry-after')).toBe('5');
       const body = (await res.json()) as { error: { message: string } };
-      expect(body.error.message).toMatch(/^ticket B-1 belongs to shard 1, whose replica \(http:\/\/127\.0\.0\.1:9\) does not answer/);
+      expect(body.error.message).toMatch(
+        /^ticket B-1 belongs to shard 1, whose replica \(http:\/\/127\.0\.0\.1:9\) does not answer/
+      );
       expect(r.changes).toEqual([]);
     } finally {
       await r.close();
@@ -234,7 +251,9 @@ describe("Grafana's alerts through a replica that does not own them", () => {
       expect(res.status).toBe(503);
       expect(res.headers.get('retry-after')).toBe('5');
       const body = (await res.json()) as { error: { message: string } };
-      expect(body.error.message).toMatch(/^alerts of shard 1, whose replica \(http:\/\/127\.0\.0\.1:9\) does not answer/);
+      expect(body.error.message).toMatch(
+        /^alerts of shard 1, whose replica \(http:\/\/127\.0\.0\.1:9\) does not answer/
+      );
       // Its own alert replica 0 took in; taking it in again when Grafana resends changes nothing.
       expect(r.intakes).toEqual([{ replica: 0, alerts: ['ups-a'], from: 'webhook:grafana-webhook' }]);
     } finally {
@@ -274,7 +293,9 @@ describe('the rate limit of a forwarded change', () => {
 describe('NOCAI_SHARD_PEER_URL', () => {
   it('When it names each shard with {i}, then it is accepted and gives each shard its URL; otherwise one sentence says why not', () => {
     expect(peerTemplateProblem('http://nocai-backend-{i}.nocai-backend:8080')).toBeUndefined();
-    expect(peerUrlOf('http://nocai-backend-{i}.nocai-backend:8080/', 2)).toBe('http://nocai-backend-2.nocai-backend:8080');
+    expect(peerUrlOf('http://nocai-backend-{i}.nocai-backend:8080/', 2)).toBe(
+      'http://nocai-backend-2.nocai-backend:8080'
+    );
     expect(peerTemplateProblem('http://nocai-backend-0:8080')).toMatch(/must contain \{i\}/);
     expect(peerTemplateProblem('nocai-backend-{i}')).toMatch(/is not a URL/);
     expect(peerTemplateProblem('ftp://nocai-backend-{i}')).toMatch(/must be an http/);
