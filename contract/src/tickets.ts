@@ -174,10 +174,14 @@ export const feedbackRequestSchema = z.object({
 });
 export type FeedbackRequest = z.infer<typeof feedbackRequestSchema>;
 
+/** What a ticket id is made of: the characters a URL path and an InfluxQL string hold as they are. */
+export const TICKET_ID = /^[A-Za-z0-9_.:-]{1,128}$/;
+
 /**
  * POST /api/complaints. Another field is refused naming those taken: an ITSM integration sending its own
  * `priority` or `department` would otherwise see them silently replaced by the models' routing.
  */
+
 export const complaintRequestSchema = z
   .object({
     text: z.string().trim().min(3, 'text must say what is wrong, in at least 3 characters').max(5000),
@@ -209,6 +213,8 @@ export function ticketsQuerySchema(nowMs: number, ticketDepartments: Iterable<st
           .string()
           .regex(PROBLEM_NAME, 'must be 1–64 lower-case letters, digits, _ or -, starting with a letter or digit')
       ).optional(),
+      /** The complaints linked to these tickets (their `parentId`): every complaint about an incident, past the 20 its detail lists. */
+      parent: anyOf(z.string().regex(TICKET_ID, 'must be a ticket id: 1–128 letters, digits, _ . : or -')).optional(),
       ...timeRangeShape(nowMs),
       limit: wholeNumber(1, 1000).default(100),
       offset: wholeNumber(0).default(0),

@@ -202,6 +202,14 @@ describe('complaints and the places of the inventory', () => {
     });
     const linked = incident.relatedTickets.filter((t) => t.parentId === incidentId);
     expect(linked.map((t) => t.id).sort()).toEqual([complaint.id, again.id].sort());
+    // Every complaint about the incident, however many: the list's parent filter.
+    const children = (await (await backend.call(`/api/tickets?parent=${incidentId}`)).json()) as { tickets: Ticket[] };
+    expect(children.tickets.map((t) => t.id).sort()).toEqual([complaint.id, again.id].sort());
+    const typo = await backend.call('/api/tickets?parent=GRA%20down');
+    expect([typo.status, ((await typo.json()) as { error: { message: string } }).error.message]).toEqual([
+      400,
+      'parent must be a ticket id: 1–128 letters, digits, _ . : or -',
+    ]);
 
     expect((await fire('resolved')).status).toBe(202);
     const after = await detail(complaint.id);

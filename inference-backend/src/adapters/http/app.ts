@@ -15,6 +15,7 @@ import {
   seriesQuerySchema,
   ticketsQuerySchema,
   ticketUpdateSchema,
+  TICKET_ID,
   toSeriesQuery,
   type ApiErrorBody,
   type EventsFilter,
@@ -269,7 +270,7 @@ export function createApp(deps: AppDeps): express.Express {
 }
 
 function ticketId(raw: string): string {
-  if (!/^[A-Za-z0-9_.:-]{1,128}$/.test(raw)) throw new BadRequestError(`not a ticket id: ${raw.slice(0, 64)}`);
+  if (!TICKET_ID.test(raw)) throw new BadRequestError(`not a ticket id: ${raw.slice(0, 64)}`);
   return raw;
 }
 

@@ -124,6 +124,7 @@ export class TicketIndex {
       if (query.department && !query.department.includes(t.department)) continue;
       if (query.priority && !query.priority.includes(t.priority)) continue;
       if (query.problem && !(t.problem !== undefined && query.problem.includes(t.problem))) continue;
+      if (query.parent && !(t.parentId !== undefined && query.parent.includes(t.parentId))) continue;
       total++;
       if (page.length === wanted && compareTickets(t, page[wanted - 1]) >= 0) continue;
       page.splice(insertionPoint(page, t), 0, t);
