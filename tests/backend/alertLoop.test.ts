@@ -11,8 +11,11 @@ interface ProvisionedRule {
   data: Array<{ model: { query?: string } }>;
 }
 
-const rules = readYaml<{ groups: Array<{ folder: string; rules: ProvisionedRule[] }> }>('provisioning', 'alerting', 'rules.yaml')
-  .groups.flatMap((g) => g.rules.map((rule) => ({ ...rule, folder: g.folder })));
+const rules = readYaml<{ groups: Array<{ folder: string; rules: ProvisionedRule[] }> }>(
+  'provisioning',
+  'alerting',
+  'rules.yaml'
+).groups.flatMap((g) => g.rules.map((rule) => ({ ...rule, folder: g.folder })));
 
 /** The series labels a rule's GROUP BY adds to its alerts, with a plausible value each. */
 function seriesLabels(rule: ProvisionedRule): Record<string, string> {
@@ -36,15 +39,22 @@ function seriesLabels(rule: ProvisionedRule): Record<string, string> {
 
 /** What Grafana 12's webhook contact point posts for one firing (or resolved) alert of `rule`. */
 function grafanaPayload(rule: ProvisionedRule & { folder: string }, status: 'firing' | 'resolved') {
-  const labels: Record<string, string> = { ...rule.labels, ...seriesLabels(rule), alertname: rule.title, grafana_folder: rule.folder };
+  const labels: Record<string, string> = {
+    ...rule.labels,
+    ...seriesLabels(rule),
+    alertname: rule.title,
+    grafana_folder: rule.folder,
+  };
   const render = (template: string) =>
-    template.replace(/\{\{\s*\$labels\.(\w+)\s*\}\}/g, (_m, name: string) => labels[name] ?? '').replace(
-      /\{\{\s*\$values\.(\w+)\s*\}\}/g,
-      '1'
-    );
+    template
+      .replace(/\{\{\s*\$labels\.(\w+)\s*\}\}/g, (_m, name: string) => labels[name] ?? '')
+      .replace(/\{\{\s*\$values\.(\w+)\s*\}\}/g, '1');
   const annotations = Object.fromEntries(Object.entries(rule.annotations).map(([k, v]) => [k, render(v)]));
   const now = new Date();
-  const fingerprint = createHash('sha256').update(JSON.stringify(Object.entries(labels).sort())).digest('hex').slice(0, 16);
+  const fingerprint = createHash('sha256')
+    .update(JSON.stringify(Object.entries(labels).sort()))
+    .digest('hex')
+    .slice(0, 16);
   const alert = {
     status,
     labels,
@@ -98,9 +108,12 @@ describe("the alert intake and the product's own rules", () => {
       for (const status of ['firing', 'resolved'] as const) {
         const res = await intake(grafanaPayload(rule, status));
         expect(res.status).toBe(202);
-        expect(await res.json()).toEqual({ tickets: [], ignored: 1 });
+        expect(await res.json()).toEqual({ tickets: [], ignored: 1, unmatched: 0 });
       }
-      const stored = await backend.influx.client.query(backend.outputDb, `SELECT count(ticket_id) FROM aiops_tickets WHERE "source" = 'grafana_alert'`);
+      const stored = await backend.influx.client.query(
+        backend.outputDb,
+        `SELECT count(ticket_id) FROM aiops_tickets WHERE "source" = 'grafana_alert'`
+      );
       expect(stored[0]?.rows[0]?.count ?? 0).toBe(0);
     }
   );

@@ -295,6 +295,28 @@ describe('tickets API against a real influxd', () => {
     expect(none.status).toBe(401);
   });
 
+  it('When Grafana resolves an alert whose firing never reached the backend, then the answer counts it as unmatched and no ticket is made', async () => {
+    const before = ((await (await backend.call('/api/tickets?limit=1&from=0')).json()) as TicketsPage).total;
+    const res = await post('/api/alerts/grafana', {
+      status: 'resolved',
+      alerts: [
+        {
+          status: 'resolved',
+          labels: { alertname: 'Link down', site: 'hosp-01' },
+          annotations: {},
+          startsAt: new Date(Date.now() - 60_000).toISOString(),
+          endsAt: new Date().toISOString(),
+          fingerprint: 'never-fired',
+        },
+      ],
+    });
+    expect({ status: res.status, body: await res.json() }).toEqual({
+      status: 202,
+      body: { tickets: [], ignored: 0, unmatched: 1 },
+    });
+    expect(((await (await backend.call('/api/tickets?limit=1&from=0')).json()) as TicketsPage).total).toBe(before);
+  });
+
   it("When a sender's clock is off (an alert starting in the year 2999, ending before it started), then its ticket opens when taken in, resolves no earlier than it opened, and its detail answers", async () => {
     const alert = {
       status: 'firing',

@@ -371,7 +371,10 @@ export class TicketService {
    * fingerprint. The whole batch is looked up at once and written in one request; alerts that
    * read the same are routed once.
    */
-  async fromGrafana(payload: GrafanaWebhook, from = DEFAULT_FROM): Promise<{ tickets: Ticket[]; ignored: number }> {
+  async fromGrafana(
+    payload: GrafanaWebhook,
+    from = DEFAULT_FROM
+  ): Promise<{ tickets: Ticket[]; ignored: number; unmatched: number }> {
     const nowMs = this.deps.clock.nowMs();
     // The product's own rules (P1 ticket, silence, anomaly, accuracy, drift) are about tickets and
     // models already here: taking them in would loop an alert back as a ticket about itself.
@@ -384,6 +387,8 @@ export class TicketService {
     }
     const routed = new Map<string, Promise<Ticket>>();
     const out = new Map<string, Ticket>();
+    // Resolved alerts with no ticket to resolve: said in the answer rather than dropped without a word.
+    let unmatched = 0;
     for (const { alert, id } of keyed) {
       const labels = alert.labels;
       const known = out.get(id) ?? existing.get(id);
@@ -395,7 +400,7 @@ export class TicketService {
           const actor = { by: GRAFANA_ACTOR, atMs: Math.max(nowMs, known.updatedAtMs + 1) };
           const resolved = resolveBySystem(known, 'resolved', actor, resolvedAtMs);
           if (resolved !== known) out.set(id, resolved);
-        }
+        } else unmatched++;
         continue;
       }
       // Firing again: an active ticket is already there; a resolved one opens again below, but only
@@ -457,7 +462,7 @@ export class TicketService {
     await Promise.all(
       saved.map((ticket) => this.audited('ticket.grafana_alert', grafana, existing.get(ticket.id), ticket))
     );
-    return { tickets: saved, ignored: payload.alerts.length - intake.length };
+    return { tickets: saved, ignored: payload.alerts.length - intake.length, unmatched };
   }
 
   /**

@@ -127,6 +127,8 @@ async function relay(req: Request, res: Response, owner: number, ownership: Tick
 export interface AlertIntake {
   tickets: Ticket[];
   ignored: number;
+  /** Resolved alerts of no ticket held (their firing never reached the backend, or its ticket is past the retention). */
+  unmatched: number;
 }
 
 /**
@@ -163,7 +165,12 @@ export async function alertsAtOwners(
   const failed = parts.find((p): p is PromiseRejectedResult => p.status === 'rejected');
   if (failed) throw failed.reason;
   const done = parts.map((p) => (p as PromiseFulfilledResult<AlertIntake>).value);
-  return { tickets: done.flatMap((d) => d.tickets), ignored: done.reduce((sum, d) => sum + d.ignored, 0) };
+  const total = (count: (d: AlertIntake) => number) => done.reduce((sum, d) => sum + count(d), 0);
+  return {
+    tickets: done.flatMap((d) => d.tickets),
+    ignored: total((d) => d.ignored),
+    unmatched: total((d) => d.unmatched),
+  };
 }
 
 async function sendAlerts(req: Request, owner: number, body: object, ownership: TicketOwnership): Promise<AlertIntake> {
