@@ -255,6 +255,28 @@ describe('nocai train and predict', () => {
     );
     expect(await listModels(twoEachOut)).toEqual([]);
 
+    // With a target that trains (department) and one refused (priority), neither is registered:
+    // an exit code 2 leaves no new champion behind.
+    const mixed = join(dir, 'mixed.csv');
+    await writeFile(
+      mixed,
+      'title,department,priority\n' +
+        ['Link down', 'Link flap', 'Link slow', 'Fan broken', 'Fan noisy', 'Fan stuck']
+          .map(
+            (title, i) =>
+              `${title},${i < 3 ? 'network_ops' : 'field_technicians'},${['P1', 'P1', 'P2', 'P2', '', ''][i]}`
+          )
+          .join('\n') +
+        '\n'
+    );
+    const mixedIo = captureIo();
+    const mixedOut = join(dir, 'mixed');
+    expect(
+      await runTrain(flags({ history: mixed, out: mixedOut, ...textOnlyFlags, priority: 'priority' }), mixedIo)
+    ).toBe(2);
+    expect(mixedIo.err).toMatch(/^nocai train: priority has too few rows for 2-fold cross-validation/);
+    expect(await listModels(mixedOut)).toEqual([]);
+
     // Saved as Windows-1252: "Störung" would otherwise train a class named "St\ufffdrung".
     const latin1 = join(dir, 'latin1.csv');
     await writeFile(latin1, Buffer.from('title,department\nLink down,network\nFan broken,St\xf6rung\n', 'latin1'));

@@ -133,6 +133,13 @@ function dataHash(examples: readonly LabelledExample[]): string {
   return hash.digest('hex');
 }
 
+interface TrainTargetOptions {
+  champion?: boolean;
+  file?: string;
+  onProgress?: ProgressListener;
+  provenance?: Provenance;
+}
+
 /**
  * Trains one target on `table`, exports it to ONNX and stores it as a new version in
  * `registryDir`; with `champion`, the new version becomes the champion.
@@ -141,8 +148,21 @@ export async function trainTarget(
   table: Table,
   spec: TargetSpec,
   registryDir: string,
-  options: { champion?: boolean; file?: string; onProgress?: ProgressListener; provenance?: Provenance } = {}
+  options: TrainTargetOptions = {}
 ): Promise<TrainedTarget> {
+  return registerTarget(table, fitTarget(table, spec, options), registryDir, options);
+}
+
+/** A target trained in memory, nothing written yet. */
+interface FittedTarget {
+  spec: TargetSpec;
+  examples: LabelledExample[];
+  trained: TrainedTextClassifier;
+  began: number;
+}
+
+/** Trains one target on `table`; a refusal of its data is a TrainInputError. */
+function fitTarget(table: Table, spec: TargetSpec, options: TrainTargetOptions): FittedTarget {
   const began = performance.now();
   checkColumns(
     table,
@@ -169,6 +189,16 @@ export async function trainTarget(
     if (error instanceof TrainingDataError) throw new TrainInputError(`${printable(error.message, 200)}.`);
     throw error;
   }
+  return { spec, examples, trained, began };
+}
+
+/** Exports a fitted target to ONNX and stores it as a new version (the champion with `champion`). */
+async function registerTarget(
+  table: Table,
+  { spec, examples, trained, began }: FittedTarget,
+  registryDir: string,
+  options: TrainTargetOptions
+): Promise<TrainedTarget> {
   const iso = (ms: number | undefined) => (ms === undefined ? undefined : new Date(ms).toISOString());
   const manifest = await saveModel(
     registryDir,
@@ -506,33 +536,41 @@ export async function runTrain(flags: TrainFlags, io: CommandIo = processIo): Pr
       flags.out,
       targets.map((t) => t.name)
     );
-    const results: TrainedTarget[] = [];
+    const options: TrainTargetOptions = {
+      champion: true,
+      file: flags.history,
+      onProgress: progress,
+      provenance: userProvenance(`nocai train --history ${basename(flags.history)}`),
+    };
+    // Every target is trained before any is registered: a target refused for its data (too few
+    // rows of a class) must not leave the others' new versions behind as champions of a failed run.
+    const fitted: FittedTarget[] = [];
     for (const { name, column } of targets) {
       progress(`train: ${name} (${column}) on ${plural(table.rows.length, 'row')} of ${basename(flags.history)}`);
-      const result = await trainTarget(
-        table,
-        {
-          name,
-          labelColumn: column,
-          textColumns: flags.text,
-          contextColumns: flags.context ?? [],
-          timeColumn: flags.time,
-          // The CV chooses the cap: the one given, or a quarter of it (at most 50,000).
-          options: {
-            grid: {
-              maxFeatures: [...new Set([flags.maxFeatures, Math.min(50_000, Math.ceil(flags.maxFeatures / 4))])],
+      fitted.push(
+        fitTarget(
+          table,
+          {
+            name,
+            labelColumn: column,
+            textColumns: flags.text,
+            contextColumns: flags.context ?? [],
+            timeColumn: flags.time,
+            // The CV chooses the cap: the one given, or a quarter of it (at most 50,000).
+            options: {
+              grid: {
+                maxFeatures: [...new Set([flags.maxFeatures, Math.min(50_000, Math.ceil(flags.maxFeatures / 4))])],
+              },
+              seed: flags.seed,
             },
-            seed: flags.seed,
           },
-        },
-        flags.out,
-        {
-          champion: true,
-          file: flags.history,
-          onProgress: progress,
-          provenance: userProvenance(`nocai train --history ${basename(flags.history)}`),
-        }
+          options
+        )
       );
+    }
+    const results: TrainedTarget[] = [];
+    for (const [k, { name, column }] of targets.entries()) {
+      const result = await registerTarget(table, fitted[k], flags.out, options);
       progress(`train: ${name} ${result.manifest.version}: ${outcome(result)}`);
       // Said even with --quiet: the model learnt from fewer rows than the file holds.
       const unlabelled = table.rows.filter((row) => (row[column] ?? '').trim() === '').length;
