@@ -60,8 +60,9 @@ out-of-fold residuals). OUT/report.json has held-out figures, per level of --seg
 With two classes, predict writes <target>_probability: the probability of --positive, by
 default of 1, true or yes against 0, false or no, else of the rarer class; train says which.
 A --features column empty in every row is refused (exit code 2); one holding a single value is
-left out of the model, and predict does not ask for it. Rows with no target (empty, NA, N/A, NaN,
-null, None) are not learned from and are counted on stderr.
+left out of the model, and predict does not ask for it. Too few rows to cross-validate and hold
+out (6 training rows besides the 20% held out; 3 rows of each of 2 classes) are refused. Rows
+with no target (empty, NA, N/A, NaN, null, None) are not learned from and are counted on stderr.
 
 Example:
   nocai train --history train.csv --target RUL --features "cycle,s2,s3,s4" --group unit \\

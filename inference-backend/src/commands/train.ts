@@ -608,7 +608,9 @@ matrix, calibration error and reliability table), the CV scores and the choice; 
 model is then refitted on all rows with those choices. A label column of numbers makes a class of
 each number however it is written (2 and 2.0). Rows with an empty label are left out and counted on
 stderr. A --text column empty in every row, or a --context column empty or holding one value in
-every row, is refused (exit code 2), as is a file naming a column twice.
+every row, is refused (exit code 2), as is a file naming a column twice, and a target with too
+few rows for its cross-validation (it needs 3 rows of each of 2 classes); then no target is
+registered.
 
 Example:
   nocai train --history .demo/sim/history/tickets.csv --text title,description \\
