@@ -155,6 +155,16 @@ describe('nocai models', () => {
       'nocai models: the champion of model department is v1, not v2 as expected: another change came first; look again before promoting v2.\n',
     ],
     [
+      'an alias where promote takes a version',
+      { action: 'promote', dir: '', name: 'department', version: 'champion' },
+      'nocai models: promote, rollback and archive take a version such as v1, not champion; show department champion names the version it stands for.\n',
+    ],
+    [
+      'latest where archive takes a version',
+      { action: 'archive', dir: '', name: 'department', version: 'latest' },
+      'nocai models: promote, rollback and archive take a version such as v1, not latest; show department latest names the version it stands for.\n',
+    ],
+    [
       'a model name that leaves the folder',
       { action: 'show', dir: '', name: '../etc' },
       `nocai models: invalid model name "../etc": use letters, digits, '.', '_' or '-', starting with a letter or digit.\n`,

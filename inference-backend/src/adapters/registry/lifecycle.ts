@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { AuditEntryInput, AuditSink } from '../../domain/audit/audit';
 import { isModelAlias, type ModelAlias } from '../../domain/mlops/manifest';
 import { crashPoint } from './crashPoints';
-import { ModelNotFoundError, RegistryConflictError } from './errors';
+import { InvalidModelNameError, ModelNotFoundError, RegistryConflictError } from './errors';
 import { sha256Hex } from './integrity';
 import { withModelLock } from './modelLock';
 import {
@@ -79,6 +79,13 @@ async function versionNamed(registryDir: string, name: string, asked: string): P
 
 async function checkVersion(registryDir: string, name: string, version: string): Promise<void> {
   checkName('model version', version);
+  // `show` takes an alias for the version it names; a change names the version it moves to.
+  if (isModelAlias(version) || version === 'latest') {
+    throw new InvalidModelNameError(
+      `promote, rollback and archive take a version such as v1, not ${version}; ` +
+        `show ${name} ${version} names the version it stands for`
+    );
+  }
   if (!(await checkModel(registryDir, name)).includes(version)) {
     throw new ModelNotFoundError(`model ${name} has no version ${version}`);
   }
