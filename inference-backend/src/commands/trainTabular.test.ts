@@ -206,6 +206,20 @@ describe('nocai train --target and nocai predict on a table', () => {
     expect(tabularModelName('-- ? --')).toBe('target');
   });
 
+  it('When a number and a class are trained without --group or --order, then report.json calls the folds shuffled and stratified', async () => {
+    const plain = { group: undefined, order: undefined, windows: undefined, segment: undefined };
+    const out = join(dir, 'fold-kinds');
+    const regression = captureIo();
+    expect(await runTrainTabular(flags({ ...plain, out }), regression)).toBe(0);
+    expect(regression.out).toMatch(/3-fold shuffled CV RMSE/);
+    const report = async () => JSON.parse(await readFile(join(out, 'report.json'), 'utf8'));
+    expect((await report()).targets['wear-mm'].crossValidation.kind).toBe('shuffled');
+    const classes = captureIo();
+    expect(await runTrainTabular(flags({ ...plain, target: 'failed', out }), classes)).toBe(0);
+    expect(classes.out).toMatch(/3-fold stratified CV macroF1/);
+    expect((await report()).targets.failed.crossValidation.kind).toBe('stratified');
+  });
+
   it('When there are too few rows, or too few of a class, for cross-validation, then train says how many it needs and registers nothing', async () => {
     const tiny = join(dir, 'tiny.csv');
     await writeFile(tiny, 'x,c\n1,a\n2,b\n3,a\n4,b\n');

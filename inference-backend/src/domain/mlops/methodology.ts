@@ -24,7 +24,8 @@ export interface Fold {
   validation: number[];
 }
 
-export type FoldKind = 'stratified' | 'time-ordered' | 'group';
+/** How the rows were dealt to folds; `shuffled`: seeded random folds (a regression, which has no classes to stratify). */
+export type FoldKind = 'stratified' | 'shuffled' | 'time-ordered' | 'group';
 
 export const DEFAULT_FOLDS = 3;
 

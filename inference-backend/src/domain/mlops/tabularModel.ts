@@ -437,7 +437,7 @@ function crossValidationFolds(
       k,
       seed
     );
-    kind = 'stratified';
+    kind = prepared.task === 'classification' ? 'stratified' : 'shuffled';
   }
   const folds = local.map((f) => ({
     train: f.train.map((i) => train[i]),
