@@ -40,6 +40,7 @@ import {
   withInputLimits,
 } from './commandInput';
 import type { CommandIo } from './commandInput';
+import { checkModelFamily } from './modelFamily';
 import { userProvenance } from './provenance';
 import { addTabularTrainOptions, runTabularTrainCommand, tabularFlagsGiven } from './tabularFlags';
 import type { TabularTrainOptionValues } from './tabularFlags';
@@ -531,6 +532,7 @@ export async function runTrain(flags: TrainFlags, io: CommandIo = processIo): Pr
     checkColumns(table, used, flags.history);
     checkCellLengths(table, used, flags.maxCellChars ?? DEFAULT_MAX_CELL_CHARS, flags.history);
     checkInformative(table, flags);
+    for (const { name } of targets) await checkModelFamily(flags.out, name, 'text');
     // The folder is checked before training too: minutes of work must not end on a file in the way.
     await prepareOutputFolder(
       flags.out,

@@ -24,6 +24,7 @@ import type { TabularGrid, TabularManifest, TabularModel, TabularTrainRequest } 
 import { runModels } from './models';
 import { runPredictTabular } from './predictTabular';
 import { osUserName } from './provenance';
+import { runTrain } from './train';
 import { runTrainTabular } from './trainTabular';
 import type { TabularTrainFlags } from './trainTabular';
 
@@ -218,6 +219,39 @@ describe('nocai train --target and nocai predict on a table', () => {
     expect(await runTrainTabular(flags({ ...plain, target: 'failed', out }), classes)).toBe(0);
     expect(classes.out).toMatch(/3-fold stratified CV macroF1/);
     expect((await report()).targets.failed.crossValidation.kind).toBe('stratified');
+  });
+
+  it('When --out holds a text model of the name a tabular target would get, or the reverse, then train refuses and adds no version', async () => {
+    const history = join(dir, 'both-kinds.csv');
+    const rows = Array.from(
+      { length: 40 },
+      (_, i) => `${i},${i % 2 ? 'hw' : 'net'},${i % 2 ? 'printer' : 'vpn'} issue ${i}`
+    );
+    await writeFile(history, `x,label,text\n${rows.join('\n')}\n`);
+    const plain = { history, group: undefined, order: undefined, windows: undefined, segment: undefined };
+    const text = { history, text: ['text'], label: 'label', out: '', maxFeatures: 500, seed: 1, quiet: true };
+
+    const textFirst = join(dir, 'text-first');
+    expect(await runTrain({ ...text, out: textFirst }, captureIo())).toBe(0);
+    let io = captureIo();
+    expect(await runTrainTabular(flags({ ...plain, target: 'label', features: ['x'], out: textFirst }), io)).toBe(2);
+    expect(io.err).toBe(
+      `nocai train: ${join(textFirst, 'label')} holds model label as a linear text classifier (v1), not a tabular model: ` +
+        'its next version would replace that champion; give another --out.\n'
+    );
+    expect(await listVersions(textFirst, 'label')).toEqual(['v1']);
+
+    const tabularFirst = join(dir, 'tabular-first');
+    expect(
+      await runTrainTabular(flags({ ...plain, target: 'label', features: ['x'], out: tabularFirst }), captureIo())
+    ).toBe(0);
+    io = captureIo();
+    expect(await runTrain({ ...text, out: tabularFirst }, io)).toBe(2);
+    expect(io.err).toBe(
+      `nocai train: ${join(tabularFirst, 'label')} holds model label as a tabular classifier (v1), not a text model: ` +
+        'its next version would replace that champion; give another --out.\n'
+    );
+    expect(await listVersions(tabularFirst, 'label')).toEqual(['v1']);
   });
 
   it('When there are too few rows, or too few of a class, for cross-validation, then train says how many it needs and registers nothing', async () => {

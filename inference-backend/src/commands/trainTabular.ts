@@ -28,6 +28,7 @@ import {
   TrainInputError,
 } from './commandInput';
 import type { CommandIo } from './commandInput';
+import { checkModelFamily } from './modelFamily';
 import { userProvenance } from './provenance';
 
 /** `nocai train --target …`: the flags of a tabular target (issue 10). */
@@ -257,6 +258,7 @@ export async function runTrainTabular(flags: TabularTrainFlags, io: CommandIo = 
   };
   try {
     const began = performance.now();
+    await checkModelFamily(flags.out, tabularModelName(flags.target), 'tabular');
     await checkModelOfSameTarget(flags.out, flags.target);
     const table = await readTableFile(flags.history, { maxInputMb: flags.maxInputMb, limitHint: '--max-input-mb' });
     if (table.rows.length === 0) throw new TrainInputError(`${printablePath(flags.history)} has no data rows.`);
