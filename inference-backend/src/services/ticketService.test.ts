@@ -4,7 +4,7 @@ import { TicketsRepository } from '../adapters/influx/ticketsRepository';
 import { applyWorkflowChange } from '../domain/tickets';
 import { MemorySink } from '../pipeline/memoryPorts';
 import type { MttrInput, MttrPrediction, MttrPredictor, TextRouter } from './ports';
-import { TicketService } from './ticketService';
+import { instanceHost, TicketService } from './ticketService';
 
 const T0 = Date.UTC(2024, 2, 5, 12);
 
@@ -359,5 +359,46 @@ describe('TicketService: the departments a filter or a correction accepts', () =
     expect([...(await withModel.departments())].sort()).toEqual(['network_ops', 'radiology']);
     // The rules route to the six only: nothing besides what the tickets carry.
     expect([...(await service.departments())]).toEqual(['network_ops']);
+  });
+});
+
+describe('TicketService: a Prometheus-style alert names its device by instance', () => {
+  it('When an alert names its target as instance="core-sw-01:9100", then its ticket is on core-sw-01, placed by the inventory', async () => {
+    const { tickets, clock, mttr } = setup();
+    const service = new TicketService({
+      tickets,
+      events: { related: async () => [] },
+      router: routerWith(0.9, { department: 'network_ops' }),
+      mttr,
+      similar: () => undefined,
+      clock,
+      options: { reviewThreshold: 0.5 },
+      inventory: {
+        sites: [{ id: 'hosp-01', name: 'St. Mary Hospital', kind: 'hospital', criticality: 5 }],
+        devices: [{ host: 'core-sw-01', site: 'hosp-01', kind: 'network_switch', dependsOn: [] }],
+      },
+    });
+    const { tickets: opened } = await service.fromGrafana(
+      webhook(alert({ labels: { alertname: 'Target down', instance: 'core-sw-01:9100' } }))
+    );
+    expect(opened[0]).toMatchObject({
+      host: 'core-sw-01',
+      site: 'hosp-01',
+      siteKind: 'hospital',
+      deviceKind: 'network_switch',
+    });
+  });
+
+  it.each([
+    ['core-sw-01:9100', 'core-sw-01'],
+    ['10.0.0.7:9182', '10.0.0.7'],
+    ['[2001:db8::7]:9100', '2001:db8::7'],
+    ['https://portal.example.org:8443/health', 'portal.example.org'],
+    ['http://[2001:db8::7]/', '2001:db8::7'],
+    ['core-sw-01', 'core-sw-01'],
+    ['2001:db8::7', '2001:db8::7'],
+    ['a:b:c', 'a:b:c'],
+  ])('The instance %s names host %s', (instance, host) => {
+    expect(instanceHost(instance)).toBe(host);
   });
 });

@@ -733,13 +733,38 @@ export function grafanaTicketId(alert: GrafanaWebhook['alerts'][number]): string
   return `GRA-h${shortHash(fingerprint, 16)}`;
 }
 
-/** The site and host a Grafana alert names, as its ticket takes them (the host from `host`, `hostname` or `instance`). */
+/**
+ * The site and host a Grafana alert names, as its ticket takes them (the host from `host`, `hostname` or `instance`;
+ * an `instance` is a scrape target, so its port and scheme are not part of the device: `instance="srv-01:9100"` is
+ * host `srv-01`, as Telegraf's `host` tag and the inventory name it).
+ */
 export function grafanaAlertPlace(alert: GrafanaWebhook['alerts'][number]): {
   site: string | undefined;
   host: string | undefined;
 } {
   const labels = alert.labels;
-  return { site: labels.site, host: labels.host ?? labels.hostname ?? labels.instance };
+  const instance = labels.instance === undefined ? undefined : instanceHost(labels.instance);
+  return { site: labels.site, host: labels.host ?? labels.hostname ?? instance };
+}
+
+/**
+ * The device of a Prometheus-style `instance` label: `host:port`, `[IPv6]:port` or a probed URL
+ * (`https://host:8443/health`) name the host alone; anything else (a bare name, an IPv6 address
+ * without brackets) is taken as it is.
+ */
+export function instanceHost(instance: string): string {
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(instance)) {
+    try {
+      const hostname = new URL(instance).hostname;
+      if (hostname) return hostname.replace(/^\[(.*)\]$/, '$1');
+    } catch {
+      return instance;
+    }
+  }
+  const bracketed = /^\[([^\]]+)\]:\d{1,5}$/.exec(instance);
+  if (bracketed) return bracketed[1];
+  const withPort = /^([^:]+):\d{1,5}$/.exec(instance);
+  return withPort ? withPort[1] : instance;
 }
 
 /** A ticket in brief, as a ticket's detail lists the others of its devices and its parent. */
