@@ -924,6 +924,31 @@ describe('getTicketDetail', () => {
     expect(fetchMock.mock.calls[0][0]).toMatchObject({ method: 'GET' });
   });
 
+  it('When a complaint is linked to an incident, then its detail carries that incident as its parent', async () => {
+    const parent = {
+      id: 'GRA-9',
+      title: 'hosp-01-mon-07 unreachable',
+      status: 'resolved',
+      source: 'grafana_alert',
+      eventClass: 'network',
+      department: 'network_ops',
+      priority: 'P1',
+      openedAtMs: 1,
+      resolvedAtMs: 2,
+      host: 'hosp-01-mon-07',
+    };
+    backendAnswers({
+      '/api/api/tickets/CMP-1a2b': {
+        status: 200,
+        data: { ticket: { ...TICKET, parentId: 'GRA-9' }, relatedAlerts: [], relatedTickets: [], parent },
+      },
+    });
+
+    const detail = await createDataSource().getTicketDetail('CMP-1a2b');
+
+    expect(detail.parent).toEqual(parent);
+  });
+
   it('When the backend does not know the ticket, then the Error carries its message', async () => {
     backendAnswers({
       '/api/api/tickets/NOPE-1': {

@@ -227,6 +227,8 @@ export class NocaiDataSource extends DataSourceApi<NocaiQuery, NocaiOptions> {
       ticket: response.ticket,
       relatedAlerts: Array.isArray(response.relatedAlerts) ? response.relatedAlerts : [],
       relatedTickets: response.relatedTickets,
+      // A complaint linked to an incident: the panel shows that incident above the list, as it is now.
+      ...(response.parent ? { parent: response.parent } : {}),
     };
   }
 

@@ -39,5 +39,7 @@ export const testIds = {
     relatedTicket: 'nocai-triage-related-ticket',
     relatedEmpty: 'nocai-triage-related-empty',
     relatedError: 'nocai-triage-related-error',
+    relatedParent: 'nocai-triage-related-parent',
+    relatedLinked: 'nocai-triage-related-linked',
   },
 } as const;

@@ -1,11 +1,13 @@
 import React from 'react';
 import { css } from '@emotion/css';
 import type { GrafanaTheme2 } from '@grafana/data';
-import { Alert, Button, useStyles2 } from '@grafana/ui';
+import type { RelatedTicket } from '@nocai/contract';
+import { Alert, Badge, Button, useStyles2 } from '@grafana/ui';
 
 import { useRelatedTickets } from '../hooks/useRelatedTickets';
 import { testIds } from '../testIds';
-import { relatedTicketFacts } from '../triage/related';
+import { isLinkedTo, parentResolvedAtMs, relatedTicketFacts } from '../triage/related';
+import { statusLabel } from '../triage/workflow';
 import { Age, type Clock } from './Age';
 
 /** Opens a related ticket's own row when this panel lists it. */
@@ -38,6 +40,7 @@ export function RelatedTickets({ datasourceUid, ticketId, clock, queryRun, link 
       data-testid={testIds.panel.relatedTickets}
       data-state={state.kind}
     >
+      {state.kind === 'loaded' && state.parent && <ParentTicket parent={state.parent} clock={clock} link={link} />}
       <h6 className={styles.heading}>Related tickets (same devices, open at the same time)</h6>
       {state.kind === 'loading' && <span className={styles.muted}>Loading…</span>}
       {state.kind === 'failed' && (
@@ -59,29 +62,68 @@ export function RelatedTickets({ datasourceUid, ticketId, clock, queryRun, link 
         <ul className={styles.list}>
           {state.tickets.map((ticket) => (
             <li key={ticket.id} data-testid={testIds.panel.relatedTicket} data-ticket-id={ticket.id}>
-              {link?.isListed(ticket.id) ? (
-                <Button
-                  size="sm"
-                  fill="text"
-                  className={styles.open}
-                  aria-label={`Open ${ticket.id} in the list`}
-                  onClick={() => link.open(ticket.id)}
-                >
-                  {ticket.id}
-                </Button>
-              ) : (
-                <strong>{ticket.id}</strong>
-              )}{' '}
-              {ticket.title}
+              <TicketId ticketId={ticket.id} link={link} /> {ticket.title}
               <span className={styles.muted}>
                 {' — '}
                 {relatedTicketFacts(ticket).join(', ')}, opened <Age timeMs={ticket.openedAtMs} clock={clock} />
               </span>
+              {isLinkedTo(ticket, ticketId) && (
+                <>
+                  {' '}
+                  <Badge
+                    text="linked"
+                    color="blue"
+                    tooltip={`A complaint linked to ${ticketId}: resolving ${ticketId} answers it too`}
+                    data-testid={testIds.panel.relatedLinked}
+                  />
+                </>
+              )}
             </li>
           ))}
         </ul>
       )}
     </section>
+  );
+}
+
+/** The ticket's id, as a link to its row when this panel lists it. */
+function TicketId({ ticketId, link }: { ticketId: string; link?: RelatedTicketLink }) {
+  const styles = useStyles2(getStyles);
+  return link?.isListed(ticketId) ? (
+    <Button
+      size="sm"
+      fill="text"
+      className={styles.open}
+      aria-label={`Open ${ticketId} in the list`}
+      onClick={() => link.open(ticketId)}
+    >
+      {ticketId}
+    </Button>
+  ) : (
+    <strong>{ticketId}</strong>
+  );
+}
+
+/**
+ * The incident a complaint is linked to, as it is now: still worked on (its status and priority), or resolved,
+ * when all the complaint needs is its reporter's word that the fault is gone for them too.
+ */
+function ParentTicket({ parent, clock, link }: { parent: RelatedTicket; clock: Clock; link?: RelatedTicketLink }) {
+  const styles = useStyles2(getStyles);
+  const resolvedAtMs = parentResolvedAtMs(parent);
+  return (
+    <p className={styles.parent} data-testid={testIds.panel.relatedParent} data-ticket-id={parent.id}>
+      Linked to incident <TicketId ticketId={parent.id} link={link} />: {parent.title}
+      {' — '}
+      {resolvedAtMs === undefined ? (
+        `${statusLabel(parent.status)}, ${parent.priority}`
+      ) : (
+        <span className={styles.resolved}>
+          {parent.priority}, {statusLabel(parent.status)}{' '}
+          {resolvedAtMs !== null && <Age timeMs={resolvedAtMs} clock={clock} />}: confirm with the reporter
+        </span>
+      )}
+    </p>
   );
 }
 
@@ -110,6 +152,15 @@ const getStyles = (theme: GrafanaTheme2) => ({
     padding: 0,
     height: 'auto',
     fontWeight: theme.typography.fontWeightMedium,
+  }),
+  // Above the related list: the first thing to know about a linked complaint.
+  parent: css({
+    margin: 0,
+    fontWeight: theme.typography.fontWeightMedium,
+    overflowWrap: 'anywhere',
+  }),
+  resolved: css({
+    color: theme.colors.success.text,
   }),
   muted: css({
     color: theme.colors.text.secondary,

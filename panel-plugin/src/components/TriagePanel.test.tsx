@@ -739,6 +739,88 @@ describe('TriagePanel related tickets', () => {
     );
   });
 
+  it('When a complaint linked to an incident is expanded, then the incident shows above the related list with its status and priority, its id opening its row', async () => {
+    const incident: RelatedTicket = {
+      ...MONITOR_OUTAGE,
+      id: 'SIL-1',
+      title: 'Ward 3 monitors silent',
+      status: 'in_progress',
+    };
+    getDataSourceMock.mockResolvedValue({
+      name: 'NOC AI',
+      getTicketDetail: jest.fn(() =>
+        Promise.resolve({
+          ticket: answered({ id: 'CMP-2', parentId: 'SIL-1' }),
+          relatedAlerts: [],
+          relatedTickets: [incident],
+          parent: incident,
+        })
+      ),
+    });
+    renderPanel([nocaiFrame(Date.now())]);
+
+    fireEvent.click(within(ticketRow('CMP-2')).getByRole('button', { name: 'Show details of CMP-2' }));
+
+    const parent = await screen.findByTestId(testIds.panel.relatedParent);
+    expect(parent).toHaveTextContent('Linked to incident SIL-1: Ward 3 monitors silent — in progress, P1');
+    expect(parent).not.toHaveTextContent('confirm with the reporter');
+    const [firstRelated] = screen.getAllByTestId(testIds.panel.relatedTicket);
+    expect(parent.compareDocumentPosition(firstRelated) & Node.DOCUMENT_POSITION_FOLLOWING).toBeTruthy();
+    fireEvent.click(within(parent).getByRole('button', { name: 'Open SIL-1 in the list' }));
+    expect(within(ticketRow('SIL-1')).getByRole('button', { name: 'Hide details of SIL-1' })).toHaveAttribute(
+      'aria-expanded',
+      'true'
+    );
+    await waitFor(() =>
+      screen
+        .getAllByTestId(testIds.panel.relatedTickets)
+        .forEach((list) => expect(list).toHaveAttribute('data-state', 'loaded'))
+    );
+  });
+
+  it('When the incident a complaint is linked to was resolved, then the row says when and to confirm with the reporter', async () => {
+    const resolved: RelatedTicket = {
+      ...MONITOR_OUTAGE,
+      status: 'resolved',
+      resolvedAtMs: Date.now() - 12 * MINUTE_MS,
+    };
+    getDataSourceMock.mockResolvedValue({
+      name: 'NOC AI',
+      getTicketDetail: jest.fn(() =>
+        Promise.resolve({
+          ticket: answered({ id: 'CMP-2', parentId: 'GRA-7' }),
+          relatedAlerts: [],
+          relatedTickets: [],
+          parent: resolved,
+        })
+      ),
+    });
+    renderPanel([nocaiFrame(Date.now())]);
+
+    fireEvent.click(within(ticketRow('CMP-2')).getByRole('button', { name: 'Show details of CMP-2' }));
+
+    const parent = await screen.findByTestId(testIds.panel.relatedParent);
+    expect(parent).toHaveTextContent(
+      'Linked to incident GRA-7: hosp-01-mon-07 unreachable — P1, resolved 12 min ago: confirm with the reporter'
+    );
+    // The panel does not list the incident: its id is plain text.
+    expect(within(parent).queryByRole('button')).not.toBeInTheDocument();
+  });
+
+  it('When an incident is expanded, then the complaints linked to it are marked linked, and no parent line shows', async () => {
+    const linked = { ...MONITOR_OUTAGE, id: 'CMP-8', title: 'Bed 4 shows no waveform', parentId: 'SIL-1' };
+    const unlinked = { ...MONITOR_OUTAGE, id: 'CMP-9', title: 'Bed 5 alarms' };
+    getDataSourceMock.mockResolvedValue({ name: 'NOC AI', getTicketDetail: detailAnswering([linked, unlinked]) });
+    renderPanel([nocaiFrame(Date.now())]);
+
+    fireEvent.click(within(ticketRow('SIL-1')).getByRole('button', { name: 'Show details of SIL-1' }));
+
+    const [first, second] = await screen.findAllByTestId(testIds.panel.relatedTicket);
+    expect(within(first).getByTestId(testIds.panel.relatedLinked)).toHaveTextContent('linked');
+    expect(within(second).queryByTestId(testIds.panel.relatedLinked)).not.toBeInTheDocument();
+    expect(screen.queryByTestId(testIds.panel.relatedParent)).not.toBeInTheDocument();
+  });
+
   it('When no other ticket of its devices was open, then the expanded row says so', async () => {
     getDataSourceMock.mockResolvedValue({ name: 'NOC AI', getTicketDetail: detailAnswering([]) });
     renderPanel([nocaiFrame(Date.now())]);

@@ -12,18 +12,22 @@ export interface RelatedTicketsControls {
 
 const LOADING: RelatedTicketsState = { kind: 'loading' };
 
-async function fetchRelatedTickets(datasourceUid: string, ticketId: string): Promise<RelatedTicket[]> {
+async function fetchRelatedTickets(
+  datasourceUid: string,
+  ticketId: string
+): Promise<{ tickets: RelatedTicket[]; parent?: RelatedTicket }> {
   const datasource = await getDataSourceSrv().get(datasourceUid);
   if (!isTicketDetailDataSource(datasource)) {
     throw new Error(
       `the data source "${datasource.name}" cannot show related tickets: choose a NOC AI data source in the panel options`
     );
   }
-  return (await datasource.getTicketDetail(ticketId)).relatedTickets;
+  const detail = await datasource.getTicketDetail(ticketId);
+  return { tickets: detail.relatedTickets, parent: detail.parent };
 }
 
 /**
- * Asks the NOC AI data source for a ticket's related tickets when an expanded row mounts, again each time the
+ * Asks the NOC AI data source for a ticket's related tickets (and the incident it is linked to) when an expanded row mounts, again each time the
  * dashboard's query runs (`queryRun` changes: a complaint filed since then is listed) and on `retry`. Each answer
  * is kept with the request it answers, and one that comes after the row closed is dropped. Until the current
  * request is answered the list is loading, except that a list already shown for this ticket stays while it is
@@ -42,7 +46,7 @@ export function useRelatedTickets(
   useEffect(() => {
     let current = true;
     fetchRelatedTickets(datasourceUid, ticketId).then(
-      (tickets) => current && setAnswer({ ticket, request, state: { kind: 'loaded', tickets } }),
+      ({ tickets, parent }) => current && setAnswer({ ticket, request, state: { kind: 'loaded', tickets, parent } }),
       (err: unknown) =>
         current &&
         setAnswer({

@@ -1,6 +1,6 @@
 import type { RelatedTicket } from '@nocai/contract';
 
-import { relatedTicketFacts } from './related';
+import { isLinkedTo, parentResolvedAtMs, relatedTicketFacts } from './related';
 
 const OUTAGE: RelatedTicket = {
   id: 'GRA-9',
@@ -21,5 +21,27 @@ describe('relatedTicketFacts', () => {
 
   it('When the backend left the host empty, then no blank fact is shown', () => {
     expect(relatedTicketFacts({ ...OUTAGE, host: '' })).toEqual(['P1', 'in progress', 'network_ops']);
+  });
+});
+
+describe('parentResolvedAtMs', () => {
+  it('When the incident is still worked on, then there is no resolution to confirm', () => {
+    expect(parentResolvedAtMs(OUTAGE)).toBeUndefined();
+  });
+
+  it('When the incident was resolved, closed or resolved on its own, then its resolution time is given', () => {
+    for (const status of ['resolved', 'auto_resolved', 'closed'] as const) {
+      expect(parentResolvedAtMs({ ...OUTAGE, status, resolvedAtMs: 5 })).toBe(5);
+    }
+    expect(parentResolvedAtMs({ ...OUTAGE, status: 'resolved' })).toBeNull();
+  });
+});
+
+describe('isLinkedTo', () => {
+  it('When a related complaint names the expanded incident as its parent, then it is linked to it, and not to another', () => {
+    const complaint = { ...OUTAGE, id: 'CMP-1', parentId: 'GRA-9' };
+    expect(isLinkedTo(complaint, 'GRA-9')).toBe(true);
+    expect(isLinkedTo(complaint, 'GRA-8')).toBe(false);
+    expect(isLinkedTo(OUTAGE, 'GRA-9')).toBe(false);
   });
 });
