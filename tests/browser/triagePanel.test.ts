@@ -4,7 +4,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Ticket } from '@nocai/contract';
+import type { Ticket, TicketDetailResponse } from '@nocai/contract';
 import type { Page } from 'playwright-core';
 
 import { writeMttrChampion } from '../support/mttrChampion';
@@ -158,6 +158,68 @@ describe('triage panel in a real browser', () => {
     await expand.click();
     await expect(page.getByTestId('nocai-triage-related-empty').textContent()).resolves.toContain(
       'no other ticket of its devices was open at the same time'
+    );
+    await expand.click();
+  });
+
+  it('When a complaint names a device with a firing Grafana alert, then its row shows the incident it is linked to, which marks it linked, and says when that incident was resolved', async () => {
+    const host = 'hosp-01-mon-08';
+    const fire = async (status: 'firing' | 'resolved') => {
+      const alert = {
+        status,
+        labels: { alertname: 'Host down', site: 'hosp-01', host, severity: 'critical' },
+        annotations: { summary: `${host} does not answer` },
+        startsAt: new Date(Date.now() - 5 * 60_000).toISOString(),
+        ...(status === 'resolved' ? { endsAt: new Date().toISOString() } : {}),
+        fingerprint: `down-${host}`,
+      };
+      const response = await session.backend.call('/api/alerts/grafana', {
+        method: 'POST',
+        body: JSON.stringify({ status, alerts: [alert] }),
+      });
+      expect(response.status).toBe(202);
+    };
+    await fire('firing');
+    const incidentId = `GRA-down-${host}`;
+    const filed = await session.backend.call('/api/complaints', {
+      method: 'POST',
+      body: JSON.stringify({ text: 'The monitor in bed 8 shows no waveform', site: 'hosp-01', host }),
+    });
+    expect(filed.status).toBe(201);
+    const complaint = ((await filed.json()) as { ticket: Ticket }).ticket;
+    expect(complaint.parentId).toBe(incidentId);
+    const incident = ((await (await session.backend.call(`/api/tickets/${incidentId}`)).json()) as TicketDetailResponse)
+      .ticket;
+    await page.reload();
+    await page.waitForSelector('body[data-harness-ready="true"]');
+
+    const expand = row(complaint.id).getByTestId('nocai-triage-expand');
+    await expand.click();
+    const parent = page.getByTestId('nocai-triage-related-parent');
+    await expect(parent.textContent()).resolves.toBe(
+      `Linked to incident ${incidentId}: ${incident.title} — ${incident.status.replace(/_/g, ' ')}, ${incident.priority}`
+    );
+    // The panel lists the incident too: its id opens its row, whose related list marks the complaint linked.
+    await parent.getByRole('button', { name: `Open ${incidentId} in the list`, exact: true }).click();
+    await page.waitForSelector(
+      `[data-ticket-id="${incidentId}"] [data-testid="nocai-triage-expand"][aria-expanded="true"]`
+    );
+    await page
+      .locator(`[data-testid="nocai-triage-related-ticket"][data-ticket-id="${complaint.id}"]`)
+      .getByTestId('nocai-triage-related-linked')
+      .waitFor();
+    await row(incidentId).getByTestId('nocai-triage-expand').click();
+    await expand.click();
+
+    // The alert clears: the complaint's row says the incident is over and what is left to do.
+    await fire('resolved');
+    await page.reload();
+    await page.waitForSelector('body[data-harness-ready="true"]');
+    await expand.click();
+    await expect(parent.textContent()).resolves.toMatch(
+      new RegExp(
+        `^Linked to incident ${incidentId}: .* — ${incident.priority}, resolved (just now|\\d+ min ago): confirm with the reporter$`
+      )
     );
     await expand.click();
   });
