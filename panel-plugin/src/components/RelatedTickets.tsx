@@ -73,7 +73,7 @@ export function RelatedTickets({ datasourceUid, ticketId, clock, queryRun, link 
                   <Badge
                     text="linked"
                     color="blue"
-                    tooltip={`A complaint linked to ${ticketId}: resolving ${ticketId} answers it too`}
+                    tooltip={`A complaint the backend linked to ${ticketId}: once ${ticketId} is resolved, confirm with its reporter`}
                     data-testid={testIds.panel.relatedLinked}
                   />
                 </>
