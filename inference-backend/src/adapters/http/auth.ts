@@ -11,7 +11,7 @@ import {
 } from '../../domain/security/roles';
 import type { TokenCheck } from '../security/fileTokenStore';
 import { IdTokenRefusedError, type IdTokenVerifier } from '../security/grafanaIdToken';
-import { ForbiddenError, UnauthorizedError, UnavailableError } from './errors';
+import { BadRequestError, ForbiddenError, UnauthorizedError, UnavailableError } from './errors';
 
 /**
  * Who may call the API and as whom. The bearer token says which client calls (the bootstrap token
@@ -190,8 +190,18 @@ export function authenticate(options: AuthOptions, { webhook = false } = {}): Re
       }
       return { ...self, name: identity.login, role: lesserRole(role, principal.role), via: 'grafana-id' };
     }
-    const user = cleanUserName(req.get('x-grafana-user') ?? '');
-    if (user === '') return { ...self, mayNamePerson: true };
+    const header = req.get('x-grafana-user');
+    if (header === undefined || header.trim() === '') return { ...self, mayNamePerson: true };
+    // A user named but not readable is refused: dropping the header would let the request act
+    // as the token itself, above the user's role.
+    const login = utf8Header(header).trim();
+    const user = cleanUserName(login);
+    if (user === '') {
+      const got = login.length > MAX_USER_NAME ? `${login.length} characters` : 'a control character';
+      throw new BadRequestError(
+        `X-Grafana-User must be a login of 1 to ${MAX_USER_NAME} printable characters (got ${got})`
+      );
+    }
     return { ...self, name: user, role: lesserRole(userRole, principal.role), via: 'grafana-user' };
   }
 }
@@ -200,8 +210,20 @@ function same(given: Buffer, expected: Buffer): boolean {
   return given.length === expected.length && timingSafeEqual(given, expected);
 }
 
+const MAX_USER_NAME = 256;
+
 /** A user name from a header or body: printable, at most 256 characters; '' when it is not one. */
 function cleanUserName(raw: string): string {
   const user = raw.trim();
-  return user !== '' && user.length <= 256 && !/[\u0000-\u001f\u007f]/.test(user) ? user : '';
+  return user !== '' && user.length <= MAX_USER_NAME && !/[\u0000-\u001f\u007f]/.test(user) ? user : '';
+}
+
+/**
+ * A header value as the sender wrote it. Node reads header bytes as latin1, while Grafana sends a
+ * login in UTF-8 (`zoë` arrives as `zoÃ«`); bytes that are not UTF-8 are kept as they came.
+ */
+function utf8Header(raw: string): string {
+  if (!/[\u0080-\u00ff]/.test(raw) || /[^\u0000-\u00ff]/.test(raw)) return raw;
+  const decoded = Buffer.from(raw, 'latin1').toString('utf8');
+  return decoded.includes('\ufffd') ? raw : decoded;
 }

@@ -693,4 +693,33 @@ describe('Roles without ID tokens: Grafana’s token names its user by X-Grafana
     // Without a user named, the bootstrap token is itself an admin.
     expect((await fetch(`${base}/api/audit`, { headers: { authorization: `Bearer ${BOOTSTRAP}` } })).status).toBe(200);
   });
+
+  it('When the named user is too long or holds a control character, then the request is refused rather than run as the admin token', async () => {
+    for (const user of ['a'.repeat(257), 'alice\tbob']) {
+      const res = await fetch(`${base}/api/audit`, {
+        headers: { authorization: `Bearer ${BOOTSTRAP}`, 'x-grafana-user': user },
+      });
+      expect(res.status).toBe(400);
+      const body = (await res.json()) as { error: { message: string } };
+      expect(body.error.message).toMatch(
+        /^X-Grafana-User must be a login of 1 to 256 printable characters \(got (257 characters|a control character)\)$/
+      );
+    }
+  });
+
+  it('When Grafana sends a login in UTF-8, then the user is recorded by that login, not its bytes read as latin1', async () => {
+    const login = 'zoë.ünal';
+    const res = await fetch(`${base}/api/tickets/T-1/feedback`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${BOOTSTRAP}`,
+        // The bytes Grafana writes: fetch sends each character of a header value as one byte.
+        'x-grafana-user': Buffer.from(login, 'utf8').toString('latin1'),
+        'content-type': 'application/json',
+      },
+      body: JSON.stringify({ verdict: 'valid' }),
+    });
+    expect(res.status).toBe(200);
+    expect(recorded.calls.at(-1)).toMatchObject({ user: login, role: 'operator' });
+  });
 });
