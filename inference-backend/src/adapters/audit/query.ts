@@ -10,6 +10,10 @@ export interface AuditFilter {
   /** `ticket.update`, or a prefix of whole words: `ticket` matches every `ticket.*`. */
   action?: string;
   actor?: string;
+  /** Entries after this seq (a client that read up to it asks for what came since). */
+  afterSeq?: number;
+  /** Entries before this seq: the page before one whose first entry has it. */
+  beforeSeq?: number;
   /** The newest this many matching entries are kept. */
   limit: number;
 }
@@ -51,6 +55,8 @@ function matches(entry: AuditEntry, filter: AuditFilter): boolean {
   if (filter.sinceMs !== undefined && !(atMs >= filter.sinceMs)) return false;
   if (filter.untilMs !== undefined && !(atMs < filter.untilMs)) return false;
   if (filter.actor !== undefined && entry.actor !== filter.actor) return false;
+  if (filter.afterSeq !== undefined && !(entry.seq > filter.afterSeq)) return false;
+  if (filter.beforeSeq !== undefined && !(entry.seq < filter.beforeSeq)) return false;
   if (filter.action !== undefined && entry.action !== filter.action && !entry.action.startsWith(`${filter.action}.`)) {
     return false;
   }

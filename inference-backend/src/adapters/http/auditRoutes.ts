@@ -38,18 +38,25 @@ export function auditQuerySchema(nowMs: number) {
         .regex(/^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$/, 'action must be a dotted verb such as ticket.update, or ticket')
         .optional(),
       actor: z.string().min(1).max(256).optional(),
+      after: wholeNumber(0).optional(),
+      before: wholeNumber(1).optional(),
       limit: wholeNumber(1, 10_000).default(1000),
     })
     .strict()
     .refine((q) => q.since === undefined || q.until === undefined || q.since < q.until, {
       message: 'since must be before until',
       path: ['since'],
+    })
+    .refine((q) => q.after === undefined || q.before === undefined || q.after < q.before - 1, {
+      message: 'after must be below before by 2 or more (the entries strictly between them are listed)',
+      path: ['after'],
     });
 }
 
 /**
  * `/api/audit`: the audit trail's entries, oldest first (the newest `limit` matching), with
- * `truncated` when more matched.
+ * `truncated` when more matched. Pages go by `seq`, which no two entries share (many share an
+ * instant, so `until` cannot page): `before=<the first entry's seq>` is the page before.
  */
 export function createAuditRouter(deps: { trail: AuditReader; clock?: Clock }): express.Router {
   const clock = deps.clock ?? systemClock;
@@ -61,6 +68,8 @@ export function createAuditRouter(deps: { trail: AuditReader; clock?: Clock }): 
       untilMs: query.until,
       action: query.action,
       actor: query.actor,
+      afterSeq: query.after,
+      beforeSeq: query.before,
       limit: query.limit,
     });
     res.json(page);
