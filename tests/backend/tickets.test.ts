@@ -402,6 +402,19 @@ describe('tickets API against a real influxd', () => {
     const empty = await backend.call('/api/complaints', { method: 'POST', headers: { 'Content-Length': '0' } });
     expect(empty.status).toBe(400);
   });
+
+  it('When a body is over the 1 MB limit, then the API answers 413 saying its size and the limit, and stores nothing', async () => {
+    const before = ((await (await backend.call('/api/tickets?limit=1')).json()) as { total: number }).total;
+    const body = JSON.stringify({ text: `Printer offline ${'x'.repeat(2 ** 20)}` });
+    const res = await backend.call('/api/complaints', { method: 'POST', body });
+    expect(res.status).toBe(413);
+    expect(((await res.json()) as { error: { code: string; message: string } }).error).toEqual({
+      code: 'payload_too_large',
+      message: `the request body has ${Buffer.byteLength(body).toLocaleString('en-US')} bytes, over the limit of 1,048,576 bytes (1 MB)`,
+    });
+    const after = ((await (await backend.call('/api/tickets?limit=1')).json()) as { total: number }).total;
+    expect(after).toBe(before);
+  });
 });
 
 describe('why a ticket takes the time it does, with a trained MTTR champion, against a real influxd', () => {

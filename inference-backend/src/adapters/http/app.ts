@@ -439,6 +439,7 @@ function errorHandler(logger: Logger) {
     else if (error instanceof UnrepresentableValueError || error instanceof InexpressibleLiteralError)
       appError = new BadRequestError(error.message);
     else if (isBodyParseError(error)) appError = new BadRequestError(bodyParseProblem(error));
+    else if (isBodyTooLarge(error)) appError = new AppError(bodyTooLargeProblem(error), 413, 'payload_too_large');
     else if (error instanceof URIError || isPathDecodeError(error))
       appError = new BadRequestError('the request path is not valid percent-encoding');
     else if (clientErrorStatus(error))
@@ -474,6 +475,19 @@ function isPathDecodeError(error: unknown): boolean {
 
 function isBodyParseError(error: unknown): boolean {
   return typeof error === 'object' && error !== null && (error as { type?: string }).type === 'entity.parse.failed';
+}
+
+function isBodyTooLarge(error: unknown): error is { limit?: unknown; length?: unknown } {
+  return typeof error === 'object' && error !== null && (error as { type?: string }).type === 'entity.too.large';
+}
+
+/** body-parser says only "request entity too large": the caller is told the size and the limit. */
+function bodyTooLargeProblem(error: { limit?: unknown; length?: unknown }): string {
+  const bytes = (n: number) => `${n.toLocaleString('en-US')} bytes`;
+  const limit = typeof error.limit === 'number' ? error.limit : undefined;
+  const shownLimit = limit === undefined ? "this route's limit" : `${bytes(limit)} (${limit / 2 ** 20} MB)`;
+  const size = typeof error.length === 'number' ? `has ${bytes(error.length)}` : 'is larger';
+  return `the request body ${size}, over the limit of ${shownLimit}`;
 }
 
 /**
