@@ -42,7 +42,7 @@ export function createTokensRouter(deps: { store: FileTokenStore; audit: AuditSi
   router.post('/', admin, async (req, res) => {
     const body = parse(createTokenSchema, req.body ?? {});
     try {
-      const lifetimeMs = parseLifetime(body.expires);
+      const lifetimeMs = parseLifetime(body.expires, 'expires');
       const created = await deps.store.create(
         { name: body.name, role: body.role, grafana: body.grafana, lifetimeMs },
         changer(req, res),

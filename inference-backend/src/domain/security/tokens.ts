@@ -47,15 +47,18 @@ const UNIT_MS: Record<string, number> = { m: 60_000, h: 3_600_000, d: 86_400_000
 /** Longer than this is a typo, not a lifetime (ten years). */
 const MAX_LIFETIME_MS = 3650 * 86_400_000;
 
-/** `30d`, `12h`, `90m`, `2w` → milliseconds; `never` → null. */
-export function parseLifetime(text: string): number | null {
+/**
+ * `30d`, `12h`, `90m`, `2w` → milliseconds; `never` → null. `field` names the input in the refusal:
+ * the CLI's `--expires`, the API's `expires`.
+ */
+export function parseLifetime(text: string, field = '--expires'): number | null {
   const trimmed = text.trim().toLowerCase();
   if (trimmed === 'never') return null;
   const match = /^(\d{1,6})([mhdw])$/.exec(trimmed);
   const ms = match ? Number(match[1]) * UNIT_MS[match[2]] : NaN;
   if (!match || ms <= 0 || ms > MAX_LIFETIME_MS) {
     throw new TokenInputError(
-      `--expires must be a lifetime such as 90m, 12h, 30d or 2w (at most 3650d), or never; got "${text.slice(0, 40)}"`
+      `${field} must be a lifetime such as 90m, 12h, 30d or 2w (at most 3650d), or never; got "${text.slice(0, 40)}"`
     );
   }
   return ms;
