@@ -415,6 +415,10 @@ function sendError(res: Response, appError: AppError): void {
       : undefined;
   if (retryAfterSeconds !== undefined) res.set('Retry-After', String(retryAfterSeconds));
   if (appError instanceof MethodNotAllowedError) res.set('Allow', appError.allow.join(', '));
+  // RFC 6750: a 401 says which scheme to use, and whether the token sent was the problem.
+  if (appError.status === 401) {
+    res.set('WWW-Authenticate', `Bearer realm="nocai"${res.req.get('authorization') ? ', error="invalid_token"' : ''}`);
+  }
   const body: ApiErrorBody = { error: { code: appError.code, message: appError.message } };
   res.status(appError.status).json(body);
 }

@@ -414,14 +414,17 @@ describe('Roles: every route needs a role, and each role gets exactly its routes
     expect(problems).toEqual([]);
   });
 
-  it('When a request has no token, an unknown, a revoked or an expired one, then every API route answers 401 with the reason', async () => {
+  it('When a request has no token, an unknown, a revoked or an expired one, then every API route answers 401 with the reason and a Bearer challenge', async () => {
     const problems: string[] = [];
     for (const route of routesOf(app).filter((r) => r.gate)) {
       const path = samplePath(route.path);
       const none = await call(route.method, path);
       if (none.status !== 401) problems.push(`no token ${route.key}: ${none.status}`);
+      if (none.headers.get('www-authenticate') !== 'Bearer realm="nocai"') problems.push(`no challenge ${route.key}`);
       const unknown = await call(route.method, path, bearer(`nocai_${'0'.repeat(12)}_${'A'.repeat(43)}`));
       if (unknown.status !== 401) problems.push(`unknown token ${route.key}: ${unknown.status}`);
+      if (unknown.headers.get('www-authenticate') !== 'Bearer realm="nocai", error="invalid_token"')
+        problems.push(`no invalid_token challenge ${route.key}`);
       const revoked = await call(route.method, path, bearer(revokedSecret));
       if (revoked.status !== 401 || !/revoked/.test((await errorOf(revoked)).message))
         problems.push(`revoked ${route.key}`);
