@@ -101,6 +101,27 @@ describe('FileAuditTrail', () => {
     );
   });
 
+  it('When the last records of a mirrored trail are removed, then verify names the first missing entry', async () => {
+    const trail = new FileAuditTrail(dir, { clock, mirror: { write: async () => undefined } });
+    await trail.start();
+    await recordAll(trail, 5);
+    expect(await trail.flushMirror()).toBe(0);
+    const lines = linesOf(trail.file);
+    writeFileSync(
+      trail.file,
+      lines
+        .slice(0, 3)
+        .map((l) => `${l}\n`)
+        .join('')
+    );
+
+    const result = await verifyAuditTrail(trail.file);
+    expect(result).toMatchObject({ ok: false, entries: 3, firstBadSeq: 4 });
+    expect(result.problem).toBe(
+      'entries 4 to 5 are missing from the end: the trail stops at entry 3, but mirrored.json says entry 5 was written and mirrored to aiops_audit (records were removed)'
+    );
+  });
+
   it('When the first record is removed, then verify says so', async () => {
     const trail = new FileAuditTrail(dir, { clock });
     await recordAll(trail, 3);

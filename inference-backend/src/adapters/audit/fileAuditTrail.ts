@@ -7,6 +7,7 @@ import { auditPoint } from './auditPoint';
 import { AUDIT_FILE, GENESIS_HASH, parseEntryLine, prepareEntry, sealEntry, type PreparedEntry } from './chain';
 import { readAuditEntries, type AuditFilter, type AuditPage } from './query';
 import { readTrailLines } from './lines';
+import { MIRROR_MARK, readMirrorMark } from './mirrorMark';
 import { lockTrail } from './trailLock';
 
 /** The trail's folder in the backend's state folder (`NOCAI_STATE_DIR`). */
@@ -39,7 +40,6 @@ const MAX_GROUP = 1000;
 /** Entries waiting for the mirror in memory, at most: beyond, they are read back from the file. */
 const MAX_PENDING_MIRROR = 10_000;
 /** The seq of the last entry known to be in `aiops_audit`, beside the trail. */
-const MIRROR_MARK = 'mirrored.json';
 /** The last record is searched for in a tail this large first, then larger. */
 const TAIL_BYTES = 64 * 1024;
 
@@ -366,13 +366,8 @@ export class FileAuditTrail implements AuditSink {
 
   private async mirrorMark(): Promise<number> {
     if (this.mirroredSeq !== undefined) return this.mirroredSeq;
-    let seq = 0;
-    try {
-      const parsed = JSON.parse(await readFile(join(this.dir, MIRROR_MARK), 'utf8')) as { seq?: unknown };
-      if (typeof parsed.seq === 'number' && Number.isInteger(parsed.seq) && parsed.seq >= 0) seq = parsed.seq;
-    } catch {
-      // No mark (a trail from before it, or a new one) or a damaged one: mirror everything again.
-    }
+    // No mark (a trail from before it, or a new one) or a damaged one: mirror everything again.
+    const seq = await readMirrorMark(this.dir);
     this.mirroredSeq = seq;
     return seq;
   }

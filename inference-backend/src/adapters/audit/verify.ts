@@ -1,6 +1,8 @@
 import { stat } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { entryHash, GENESIS_HASH, parseEntryLine } from './chain';
 import { readTrailLines } from './lines';
+import { readMirrorMark } from './mirrorMark';
 import { lockTrail } from './trailLock';
 
 export interface AuditVerification {
@@ -52,7 +54,8 @@ export async function verifyAuditTrail(file: string): Promise<AuditVerification>
     throw error;
   });
   try {
-    return await checkChain(file);
+    const result = await checkChain(file);
+    return result.ok ? await checkEnd(file, result.entries) : result;
   } finally {
     await release?.().catch(() => undefined);
   }
@@ -116,6 +119,24 @@ async function checkChain(file: string): Promise<AuditVerification> {
   }
   if (!broken) return { ok: true, entries: expected - 1 };
   return { ok: false, entries: expected - 1, firstBadSeq: broken.seq, problem: describe(broken) };
+}
+
+/**
+ * A chain cut after any entry is still a chain: only something kept elsewhere shows its end is
+ * gone. The backend's mirror mark (`mirrored.json`) records the last entry sent to `aiops_audit`;
+ * a trail that ends before it lost its last records.
+ */
+async function checkEnd(file: string, entries: number): Promise<AuditVerification> {
+  const mirrored = await readMirrorMark(dirname(file));
+  if (mirrored <= entries) return { ok: true, entries };
+  const missing =
+    mirrored === entries + 1 ? `entry ${mirrored} is missing` : `entries ${entries + 1} to ${mirrored} are missing`;
+  return {
+    ok: false,
+    entries,
+    firstBadSeq: entries + 1,
+    problem: `${missing} from the end: the trail stops at entry ${entries}, but mirrored.json says entry ${mirrored} was written and mirrored to aiops_audit (records were removed)`,
+  };
 }
 
 function describe(broken: Break): string {
