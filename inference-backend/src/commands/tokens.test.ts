@@ -98,6 +98,11 @@ describe('nocai tokens', () => {
       /--expires must be a lifetime/,
     ],
     [{ action: 'create' as const, name: '   ', role: 'admin' as const, expires: '30d' }, /a token name is 1 to 64/],
+    [
+      { action: 'create' as const, name: 'itsm/prod', role: 'admin' as const, expires: '30d' },
+      /a token name is 1 to 64/,
+    ],
+    [{ action: 'create' as const, name: 'ops\u202eadmin', role: 'admin' as const, expires: '30d' }, /a token name/],
     [{ action: 'revoke' as const, id: 'feedfacecafe' }, /there is no token feedfacecafe/],
   ])('When the input is bad (%o), then one sentence and exit code 2, nothing stored', async (request, message) => {
     const audit = new MemorySink();
@@ -107,6 +112,23 @@ describe('nocai tokens', () => {
     expect(err.join('')).toMatch(message);
     expect(err.join('').trim().split('\n')).toHaveLength(1);
     expect(audit.entries).toEqual([]);
+  });
+
+  it('When a token is named in another script than English, then it is created and its calls carry that name', async () => {
+    const audit = new MemorySink();
+    for (const name of ['Müller-ITSM', 'José Ñúñez', 'サポート']) {
+      const { io, out } = captureIo();
+      expect(await runTokens({ action: 'create', stateDir, name, role: 'viewer', expires: '30d' }, io, audit)).toBe(0);
+      const check = await new FileTokenStore(stateDir).check(out.join('').trim());
+      expect(check).toMatchObject({ ok: true, token: { name } });
+    }
+    // The same name typed decomposed (e + combining acute) is the same name: refused while the first is active.
+    const { io, err } = captureIo();
+    const decomposed = 'Jose\u0301 Ñúñez';
+    expect(
+      await runTokens({ action: 'create', stateDir, name: decomposed, role: 'viewer', expires: '30d' }, io, audit)
+    ).toBe(2);
+    expect(err.join('')).toMatch(/a token named "José Ñúñez" is already active/);
   });
 
   it('When a second active token gets the same name, then it is refused so the audit trail’s names stay unambiguous', async () => {

@@ -64,10 +64,14 @@ export function parseLifetime(text: string, field = '--expires'): number | null 
   return ms;
 }
 
-/** Names are shown in audit entries and logs: printable, short, no spaces at the ends. */
+/**
+ * Names are shown in audit entries and logs: printable, short, no spaces at the ends. Letters and
+ * digits of any script (`Müller-ITSM`, `José`), in NFC so one name is one string; never a control
+ * or a bidi character, which could make an audit line read as something else.
+ */
 export function checkTokenName(name: string): string {
-  const trimmed = name.trim();
-  if (!/^[A-Za-z0-9][A-Za-z0-9 ._@-]{0,63}$/.test(trimmed)) {
+  const trimmed = name.trim().normalize('NFC');
+  if (!/^[\p{L}\p{N}][\p{L}\p{M}\p{N} ._@-]{0,63}$/u.test(trimmed)) {
     throw new TokenInputError(
       'a token name is 1 to 64 letters, digits, spaces, dots, dashes, underscores or @, starting with a letter or digit'
     );
