@@ -1,5 +1,5 @@
 import { printable, printablePath, readTableFile, toCsvRow } from '../adapters/files/csv';
-import { OnnxTabularModel } from '../adapters/onnx/tabularModel';
+import { bestClass, OnnxTabularModel } from '../adapters/onnx/tabularModel';
 import type { TabularOutputs } from '../adapters/onnx/tabularModel';
 import { listModels, loadModel, readAliases } from '../adapters/registry/modelRegistry';
 import type { RegistryManifest } from '../domain/mlops/manifest';
@@ -71,9 +71,7 @@ function outputCells(manifest: TabularManifest, outputs: TabularOutputs, row: nu
   }
   const K = outputs.classes;
   const p = outputs.probabilities.subarray(row * K, (row + 1) * K);
-  // The argmax of the probabilities: the graph has no label output to trust or distrust.
-  let best = 0;
-  for (let k = 1; k < K; k++) if (p[k] > p[best]) best = k;
+  const best = bestClass(outputs, row);
   const shown = K === 2 ? p[positiveLabelIndex(manifest)] : p[best];
   return [manifest.labels[best], shown.toFixed(4)];
 }

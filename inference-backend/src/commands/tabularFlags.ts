@@ -101,6 +101,7 @@ interface SharedTrainOptions {
   seed: number;
   quiet?: boolean;
   maxInputMb?: number;
+  champion?: boolean;
 }
 
 /** Text-model flags that make no sense with --target. */

@@ -118,9 +118,11 @@ describe('nocai train and predict', () => {
     const named = join(dir, 'tick\u001b[2Jets\nreason: forged.csv');
     await writeFile(named, historyCsv());
     const out = join(dir, 'escaped');
-    // Twice, so that v1 can be made champion again with a reason of its own.
+    // Twice, the second made champion, so that v1 can be made champion again with a reason of its own.
     for (let i = 0; i < 2; i++) {
-      expect(await runTrain(flags({ history: named, out, priority: undefined }), captureIo())).toBe(0);
+      expect(await runTrain(flags({ history: named, out, priority: undefined, champion: i === 1 }), captureIo())).toBe(
+        0
+      );
     }
     const audit: AuditSink = {
       record: async (entry) => ({ ...entry, seq: 1, at: new Date().toISOString(), prevHash: '', hash: '' }),
@@ -331,6 +333,62 @@ describe('nocai train and predict', () => {
     const report = JSON.parse(await readFile(join(dir, 'unlabelled', 'report.json'), 'utf8'));
     const { trainRows, testRows } = report.targets.department.window;
     expect(trainRows + testRows).toBe(108);
+  });
+
+  it('When a model is retrained, then the new version serves only when it beats the champion on held-out rows, or with --champion', async () => {
+    const out = join(dir, 'serving');
+    // The ticket ids say nothing of the department: a poor model of it.
+    const poor = { out, priority: undefined, text: ['id'], context: undefined };
+    const good = { out, priority: undefined };
+    const train = async (overrides: Partial<TrainFlags>) => {
+      const io = captureIo();
+      expect(await runTrain(flags(overrides), io)).toBe(0);
+      const serving = JSON.parse(await readFile(join(out, 'report.json'), 'utf8')).targets.department.serving;
+      return { err: io.err, serving, aliases: await readAliases(out, 'department') };
+    };
+    let run = await train(poor);
+    expect(run.serving).toMatchObject({ alias: 'champion', why: 'first version' });
+    const poorF1 = JSON.parse(await readFile(join(out, 'report.json'), 'utf8')).targets.department.test.macroF1;
+    expect(poorF1).toBeLessThan(0.8);
+
+    // The same file: v1 learnt from every row of it, so its own held-out figure is compared.
+    run = await train(good);
+    expect(run.serving).toMatchObject({
+      alias: 'champion',
+      why: 'beats the champion',
+      comparison: { metric: 'macro-F1', championBasis: 'recorded', champion: poorF1, challenger: 1, rows: 24 },
+    });
+    expect(run.err).toBe(
+      `nocai train: department v2 is the champion: macro-F1 1.000 (v2) on 24 held-out rows against the champion v1's ` +
+        `${poorF1.toFixed(3)} (v1 learnt from every row of this file: its own held-out figure from its training on it).\n`
+    );
+
+    run = await train(poor);
+    expect(run.serving).toMatchObject({
+      alias: 'challenger',
+      why: 'does not beat the champion',
+      previousChampion: 'v2',
+    });
+    expect(run.err).toMatch(
+      /^nocai train: department v3 registered as challenger: macro-F1 0\.\d+ \(v3\) on 24 held-out rows /
+    );
+    expect(run.aliases).toEqual({ champion: 'v2', challenger: 'v3' });
+
+    run = await train({ ...poor, champion: true });
+    expect(run.serving).toMatchObject({ alias: 'champion', why: 'forced', previousChampion: 'v2' });
+    expect(run.aliases).toEqual({ champion: 'v4', challenger: 'v3' });
+
+    // Other rows: the champion v4 is run on the new version's held-out rows.
+    const more = join(dir, 'more-tickets.csv');
+    await writeFile(more, historyCsv(180));
+    run = await train({ ...good, history: more });
+    expect(run.serving).toMatchObject({
+      alias: 'champion',
+      why: 'beats the champion',
+      comparison: { championBasis: 'scored', challenger: 1, rows: 36 },
+    });
+    expect(run.serving.comparison.champion).toBeLessThan(0.8);
+    expect(run.aliases).toEqual({ champion: 'v5', challenger: 'v3' });
   });
 
   it('When no target is given, then it exits with 2', async () => {

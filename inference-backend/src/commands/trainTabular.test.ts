@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { csvToTable, toCsvRow } from '../adapters/files/csv';
 import { exportTabularOnnx, OnnxTabularModel } from '../adapters/onnx/tabularModel';
-import { listModels, listVersions, loadModel } from '../adapters/registry/modelRegistry';
+import { listModels, listVersions, loadModel, readAliases } from '../adapters/registry/modelRegistry';
 import { loadProfile } from '../adapters/registry/profileStore';
 import { buildProgram } from '../cli';
 import { seededRandom } from '../domain/mlops/gbt';
@@ -20,7 +20,13 @@ import {
   tabularModelName,
   trainTabularModel,
 } from '../domain/mlops/tabularModel';
-import type { TabularGrid, TabularManifest, TabularModel, TabularTrainRequest } from '../domain/mlops/tabularModel';
+import type {
+  RegressionFigures,
+  TabularGrid,
+  TabularManifest,
+  TabularModel,
+  TabularTrainRequest,
+} from '../domain/mlops/tabularModel';
 import { runModels } from './models';
 import { runPredictTabular } from './predictTabular';
 import { osUserName } from './provenance';
@@ -582,6 +588,122 @@ describe('nocai train --target and nocai predict on a table', () => {
     expect(io.err).toBe(
       `nocai predict: ${nothing} is empty; give rows with the columns "load [kW]", "temp (C)", "site", "unit id", "t".\n`
     );
+  });
+});
+
+describe('which version serves after nocai train --target', () => {
+  let dir: string;
+  let history: string;
+  let newer: string;
+  const out = () => join(dir, 'models');
+  const flags = (overrides: Partial<TabularTrainFlags>): TabularTrainFlags => ({
+    history,
+    target: 'wear [mm]',
+    features: FEATURES,
+    group: 'unit id',
+    order: 't',
+    windows: [4],
+    out: out(),
+    seed: 1,
+    quiet: true,
+    grid: SMALL_GRID,
+    ...overrides,
+  });
+  /** Without the load, the wear's main cause: a clearly worse model of the same target. */
+  const worse = { features: ['temp (C)'], windows: undefined };
+  const report = async () => JSON.parse(await readFile(join(out(), 'report.json'), 'utf8')).targets['wear-mm'];
+  const champion = async () => (await readAliases(out(), 'wear-mm')).champion;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'nocai-serving-'));
+    history = join(dir, 'machines.csv');
+    newer = join(dir, 'newer.csv');
+    await writeFile(history, toCsv(machines(1, 60)));
+    await writeFile(newer, toCsv(machines(3, 60)));
+  });
+  afterAll(async () => rm(dir, { recursive: true, force: true }));
+
+  it('When a model is trained, retrained worse, forced, then retrained better on new rows, then only the better versions serve', async () => {
+    // The first version of a model is its champion (said without --quiet: there was nothing to compare).
+    let io = captureIo();
+    expect(await runTrainTabular(flags({ quiet: false }), io)).toBe(0);
+    io.err = io.err.replace(/^train: .*\n/gm, '');
+    expect(io.err).toBe('nocai train: wear-mm v1 is the champion: the first version of wear-mm.\n');
+    expect((await report()).serving).toMatchObject({ alias: 'champion', why: 'first version', previousChampion: null });
+    const v1 = (await loadModel<TabularManifest>(out(), 'wear-mm', 'v1')).manifest.metrics.test as RegressionFigures;
+
+    // Worse, on the same file: v1 learnt from every row of it, so its own held-out figure is the one compared.
+    io = captureIo();
+    expect(await runTrainTabular(flags(worse), io)).toBe(0);
+    let target = await report();
+    expect(target.serving).toMatchObject({
+      alias: 'challenger',
+      why: 'does not beat the champion',
+      previousChampion: 'v1',
+      comparison: { metric: 'RMSE', championBasis: 'recorded', rows: target.test.rows, champion: v1.rmse },
+    });
+    expect(target.serving.comparison.challenger).toBe(target.test.rmse);
+    expect(target.test.rmse).toBeGreaterThan(1.5 * v1.rmse);
+    expect(io.err).toBe(
+      `nocai train: wear-mm v2 registered as challenger: RMSE ${target.test.rmse.toFixed(3)} (v2) on ${target.test.rows} ` +
+        `held-out rows against the champion v1's ${v1.rmse.toFixed(3)} (v1 learnt from every row of this file: ` +
+        'its own held-out figure from its training on it) (a new version serves when its RMSE is 1% lower); ' +
+        `v1 still serves; \`nocai models promote wear-mm v2 --dir ${out()} --state-dir STATE\` ` +
+        '(or training again with --champion) serves it.\n'
+    );
+    expect(await readAliases(out(), 'wear-mm')).toEqual({ champion: 'v1', challenger: 'v2' });
+
+    // --champion serves the new version whatever its figures.
+    io = captureIo();
+    expect(await runTrainTabular(flags({ ...worse, champion: true }), io)).toBe(0);
+    expect(io.err).toMatch(/^nocai train: wear-mm v3 is the champion, replacing v1, as --champion asks: RMSE /);
+    expect((await report()).serving).toMatchObject({ alias: 'champion', why: 'forced', previousChampion: 'v1' });
+    expect(await champion()).toBe('v3');
+
+    // New rows: the champion v3 is run on the held-out machines of the new file, the last 12 of 60.
+    const predicted = captureIo();
+    expect(await runPredictTabular({ model: out(), input: newer }, predicted)).toBe(0);
+    const heldOut = csvToTable(predicted.out).rows.filter((row) => Number(row['unit id'].slice(2)) >= 48);
+    const championRmse = Math.sqrt(
+      heldOut.reduce((sum, row) => sum + (Number(row['predicted_wear [mm]']) - Number(row['wear [mm]'])) ** 2, 0) /
+        heldOut.length
+    );
+    io = captureIo();
+    expect(await runTrainTabular(flags({ history: newer }), io)).toBe(0);
+    target = await report();
+    expect(target.serving).toMatchObject({
+      alias: 'champion',
+      why: 'beats the champion',
+      previousChampion: 'v3',
+      comparison: { championBasis: 'scored', rows: heldOut.length },
+    });
+    // float32 predictions, printed to 7 digits by predict.
+    expect(relativeError(target.serving.comparison.champion, championRmse)).toBeLessThan(1e-4);
+    expect(io.err).toBe(
+      `nocai train: wear-mm v4 is the champion: RMSE ${target.test.rmse.toFixed(3)} (v4) on ${heldOut.length} held-out rows ` +
+        `against the champion v3's ${target.serving.comparison.champion.toFixed(3)}.\n`
+    );
+    expect(await readAliases(out(), 'wear-mm')).toEqual({ champion: 'v4', challenger: 'v2' });
+  });
+
+  it('When the champion reads a column the new file lacks, then the new version is a challenger saying so', async () => {
+    const models = join(dir, 'schema');
+    expect(await runTrainTabular(flags({ out: models }), captureIo())).toBe(0);
+    const without = join(dir, 'without-load.csv');
+    await writeFile(
+      without,
+      toCsv(
+        machines(1, 60),
+        COLUMNS.filter((c) => c !== 'load [kW]')
+      )
+    );
+    const io = captureIo();
+    expect(await runTrainTabular(flags({ ...worse, history: without, out: models }), io)).toBe(0);
+    expect(io.err).toContain(
+      `nocai train: wear-mm v2 registered as challenger: the champion v1 reads "load [kW]", which ${without} lacks, ` +
+        'so it cannot be shown to do better; v1 still serves;'
+    );
+    expect(await readAliases(models, 'wear-mm')).toEqual({ champion: 'v1', challenger: 'v2' });
   });
 });
 

@@ -3,21 +3,33 @@ import { basename, join } from 'node:path';
 import { plural } from '@nocai/contract';
 import { printable, printablePath, readTableFile } from '../adapters/files/csv';
 import type { Table } from '../adapters/files/csv';
-import { exportTabularOnnx } from '../adapters/onnx/tabularModel';
+import { bestClass, exportTabularOnnx, OnnxTabularModel } from '../adapters/onnx/tabularModel';
 import { describeModel } from '../adapters/registry/lifecycle';
-import { aliasActorOf, listVersions, saveModel, setAlias } from '../adapters/registry/modelRegistry';
+import { aliasActorOf, listVersions, loadModel, saveModel, setAlias } from '../adapters/registry/modelRegistry';
 import { profileFile } from '../adapters/registry/profileStore';
+import { evaluateClassification } from '../domain/mlops/metrics';
 import { tabularProfile } from '../domain/mlops/profile';
-import { inputColumns, isMissingCell, numberOf, TabularDataError } from '../domain/mlops/tabularFeatures';
+import {
+  buildFeatures,
+  inputColumns,
+  isMissingCell,
+  numberOf,
+  TabularDataError,
+} from '../domain/mlops/tabularFeatures';
 import type { Row } from '../domain/mlops/tabularFeatures';
 import {
   classLabelOf,
   describeHyperparameters,
+  hashRows,
+  isTabularManifest,
+  regressionFigures,
   TABULAR_TENSORS,
   tabularModelName,
   trainTabularModel,
 } from '../domain/mlops/tabularModel';
-import type { Provenance } from '../domain/mlops/manifest';
+import type { Provenance, RegistryManifest } from '../domain/mlops/manifest';
+import { placeNewVersion, servingRecord } from './championChoice';
+import type { ChampionComparison, ServingDecision } from './championChoice';
 import type { TabularGrid, TabularManifest, TabularTask, TrainedTabular } from '../domain/mlops/tabularModel';
 import {
   checkColumns,
@@ -51,6 +63,8 @@ export interface TabularTrainFlags {
   maxInputMb?: number;
   /** Replaces the default candidates (benches and tests bound their cost with it). */
   grid?: TabularGrid;
+  /** The new version becomes champion even when it does not beat the current one. */
+  champion?: boolean;
 }
 
 /** Columns named on the command line that the file lacks: one sentence naming both. */
@@ -136,7 +150,8 @@ async function writeTabularReport(
   manifest: TabularManifest,
   trained: TrainedTabular,
   seconds: number,
-  source: string
+  source: string,
+  serving: ServingDecision
 ) {
   const file = join(dir, 'report.json');
   const report = {
@@ -148,6 +163,7 @@ async function writeTabularReport(
         trainingSeconds: seconds,
         window: manifest.trainingWindow,
         ...(manifest.positiveLabel === undefined ? {} : { positiveLabel: manifest.positiveLabel }),
+        serving: servingRecord(serving),
         ...trained.report,
       },
     },
@@ -209,6 +225,7 @@ export async function saveTabularChampion(
         orderColumn: spec.order,
       },
       dataHash: trained.dataHash,
+      dataColumns: trained.dataColumns,
       metrics: report,
     },
     exportTabularOnnx(model, spec.description),
@@ -250,6 +267,85 @@ async function checkModelOfSameTarget(out: string, target: string): Promise<void
     `${printablePath(join(out, name))} holds model ${name} of the target "${printable(other.target)}" (${other.version}), ` +
       `not "${printable(target)}": its next version would replace that champion; give another --out.`
   );
+}
+
+/**
+ * The champion against a new version on the new version's held-out rows of `table`: the champion's
+ * model run on them, or, when it learnt from this very file (its data hash over its own columns
+ * matches), the held-out figure of its own training. A clause saying why when they do not compare.
+ */
+async function compareWithChampion(
+  out: string,
+  name: string,
+  championVersion: string,
+  table: Table,
+  trained: TrainedTabular,
+  file: string
+): Promise<ChampionComparison | string> {
+  const stored = await loadModel<RegistryManifest>(out, name, championVersion);
+  const champion = stored.manifest;
+  const regression = trained.model.task === 'regression';
+  if (!isTabularManifest(champion)) return `the champion ${championVersion} is not a tabular model`;
+  if ((champion.kind === 'tabular_regressor') !== regression) {
+    return `the champion ${championVersion} predicts ${regression ? 'classes' : 'numbers'} and the new version ${regression ? 'numbers' : 'classes'}`;
+  }
+  const test = trained.report.test;
+  const base = {
+    metric: regression ? 'RMSE' : 'macro-F1',
+    lowerIsBetter: regression,
+    challenger: 'rmse' in test ? test.rmse : test.macroF1,
+    rows: trained.heldOut.length,
+  };
+  const { features } = champion;
+  const columns = champion.dataColumns ?? [
+    ...new Set([
+      ...features.numeric.map((n) => n.column),
+      ...features.categorical.map((c) => c.column),
+      champion.target,
+      ...(features.group ? [features.group] : []),
+      ...(features.order ? [features.order.column] : []),
+    ]),
+  ];
+  const recorded = champion.metrics.test;
+  if (columns.every((c) => table.columns.includes(c)) && hashRows(table.rows, columns) === champion.dataHash) {
+    return { ...base, champion: 'rmse' in recorded ? recorded.rmse : recorded.macroF1, championBasis: 'recorded' };
+  }
+  const missing = inputColumns(features).filter((c) => !table.columns.includes(c));
+  if (missing.length > 0) {
+    return `the champion ${championVersion} reads ${missing.map((c) => `"${printable(c)}"`).join(', ')}, which ${printablePath(file)} lacks`;
+  }
+  let matrix;
+  try {
+    matrix = buildFeatures(features, table.rows);
+  } catch (error) {
+    if (error instanceof TabularDataError) {
+      return `the champion ${championVersion} cannot read ${printablePath(file)} (${printable(error.message, 200)})`;
+    }
+    throw error;
+  }
+  const model = await OnnxTabularModel.load(stored.onnx, champion);
+  try {
+    const outputs = await model.run(matrix);
+    const rows = trained.heldOut;
+    if (outputs.task === 'regression') {
+      const actual = rows.map((r) => numberOf(table.rows[r][trained.model.target]) ?? NaN);
+      const figures = regressionFigures(
+        actual,
+        rows.map((r) => outputs.prediction[r])
+      );
+      return { ...base, champion: figures.rmse, championBasis: 'scored' };
+    }
+    const predicted = rows.map((r) => champion.labels[bestClass(outputs, r)]);
+    const labelOf = classLabelOf(trained.model.labels);
+    const actual = rows.map((r) => labelOf(table.rows[r][trained.model.target]) ?? '');
+    return {
+      ...base,
+      champion: evaluateClassification(champion.labels, actual, predicted).macroF1,
+      championBasis: 'scored',
+    };
+  } finally {
+    await model.close();
+  }
 }
 
 export async function runTrainTabular(flags: TabularTrainFlags, io: CommandIo = processIo): Promise<number> {
@@ -312,17 +408,26 @@ export async function runTrainTabular(flags: TabularTrainFlags, io: CommandIo = 
     }
     for (const note of notes) io.stderr(`nocai train: ${note}\n`);
     const name = tabularModelName(flags.target);
+    const provenance = userProvenance(`nocai train --history ${basename(flags.history)} --target ${flags.target}`);
     const manifest = await saveTabularChampion(flags.out, trained, {
       name,
       group: flags.group,
       order: flags.order,
       description: `${name}: ${flags.target} from ${plural(flags.features.length, 'column')}`,
       trainingRows: table.rows,
-      provenance: userProvenance(`nocai train --history ${basename(flags.history)} --target ${flags.target}`),
+      champion: false,
+      provenance,
+    });
+    const serving = await placeNewVersion(flags.out, name, manifest.version, {
+      force: flags.champion,
+      provenance,
+      compare: (champion) => compareWithChampion(flags.out, name, champion, table, trained, flags.history),
     });
     const seconds = (performance.now() - began) / 1000;
-    const file = await writeTabularReport(flags.out, manifest, trained, seconds, flags.history);
+    const file = await writeTabularReport(flags.out, manifest, trained, seconds, flags.history, serving);
     progress(`train: model ${name} ${manifest.version} and ${file} written`);
+    // Said even with --quiet when there was a champion to compare with: which version serves is what a person acts on.
+    if (!flags.quiet || serving.why !== 'first version') io.stderr(`nocai train: ${serving.reason}.\n`);
     io.stdout(summary(manifest, trained, seconds));
     return 0;
   } catch (error) {

@@ -16,7 +16,7 @@ import type { TicketHistoryRow } from '@nocai/contract';
 import type { Provenance, RegistryManifest } from '../domain/mlops/manifest';
 import { routingClassifierOf } from './onnxModels';
 import type { SeriesPoint } from '../domain/series';
-import { DEFAULT_RETRAINING_OPTIONS, type RetrainingOptions } from '../domain/mlops/promotionGate';
+import { DEFAULT_RETRAINING_OPTIONS, primaryGain, type RetrainingOptions } from '../domain/mlops/promotionGate';
 import { MODEL_CATALOG, modelCatalog, textSpecOf, type CatalogEntry } from './modelCatalog';
 import { timeSlice, trainingTable, type LabelledRow } from './trainingTable';
 import {
@@ -496,11 +496,8 @@ export class RetrainingJob {
     const lower = entry.lowerIsBetter === true;
     const segments = compareSegments(champion, challenger, lower ? 'maeSeconds' : 'accuracy');
     // Gains and losses as fractions: of accuracy points for classifiers, relative to the champion's error for MAE.
-    const gain = lower
-      ? (champion.primary - challenger.primary) / Math.max(champion.primary, 1e-9)
-      : challenger.primary - champion.primary;
-    const lossOf = (s: SegmentComparison) =>
-      lower ? (s.challenger - s.champion) / Math.max(s.champion, 1e-9) : s.champion - s.challenger;
+    const gain = primaryGain(champion.primary, challenger.primary, lower);
+    const lossOf = (s: SegmentComparison) => -primaryGain(s.champion, s.challenger, lower);
     const worst = segments.reduce<SegmentComparison | undefined>(
       (w, s) => (!w || lossOf(s) > lossOf(w) ? s : w),
       undefined

@@ -89,6 +89,8 @@ describe('/api/models', () => {
           maxFeatures: 500,
           seed: 1,
           quiet: true,
+          // Each made champion whatever its held-out figures: the tests move the aliases themselves.
+          champion: true,
         },
         io
       );

@@ -188,6 +188,15 @@ export type TabularOutputs =
   | { task: 'regression'; prediction: Float32Array; p10: Float32Array; p90: Float32Array }
   | { task: 'classification'; probabilities: Float32Array; classes: number };
 
+/** The index of the most probable class of `row` (a classifier's outputs): the graph has no label output. */
+export function bestClass(outputs: Extract<TabularOutputs, { task: 'classification' }>, row: number): number {
+  const K = outputs.classes;
+  const p = outputs.probabilities.subarray(row * K, (row + 1) * K);
+  let best = 0;
+  for (let k = 1; k < K; k++) if (p[k] > p[best]) best = k;
+  return best;
+}
+
 /** Rows per onnxruntime call: bounds the size of one input tensor. */
 const CHUNK_ROWS = 8192;
 

@@ -36,3 +36,11 @@ export const DEFAULT_RETRAINING_OPTIONS: RetrainingOptions = {
   minFailures: 3,
 };
 
+/**
+ * How much better `challenger` does than `champion` on one figure, as the gate compares it with
+ * `margin`: the difference for a score (accuracy, macro-F1 points), the error saved relative to
+ * the champion's for an error (MAE, RMSE), so that one margin suits seconds and cycles alike.
+ */
+export function primaryGain(champion: number, challenger: number, lowerIsBetter: boolean): number {
+  return lowerIsBetter ? (champion - challenger) / Math.max(champion, 1e-9) : challenger - champion;
+}

@@ -224,6 +224,10 @@ export interface TrainedTabular {
   hyperparameters: TabularHyperparameters;
   /** sha256 of the columns the model reads and the target, row by row. */
   dataHash: string;
+  /** The columns `dataHash` covers, in order. */
+  dataColumns: string[];
+  /** Indices of the held-out rows (those `report.test` scores) among the rows trained on. */
+  heldOut: number[];
 }
 
 const NOT_A_NUMBER_TARGET = (target: string, row: number, cell: string) =>
@@ -618,7 +622,8 @@ export function predictClassification(
   );
 }
 
-function hashRows(rows: readonly Row[], columns: readonly string[]): string {
+/** sha256 of `columns` of `rows`, row by row: a manifest's `dataHash`. */
+export function hashRows(rows: readonly Row[], columns: readonly string[]): string {
   const hash = createHash('sha256');
   for (const row of rows) hash.update(`${JSON.stringify(columns.map((c) => row[c] ?? ''))}\n`);
   return hash.digest('hex');
@@ -910,7 +915,7 @@ export function trainTabularModel(
       ...(order ? [order] : []),
     ]),
   ];
-  return { model, report, hyperparameters, dataHash: hashRows(rows, hashed) };
+  return { model, report, hyperparameters, dataHash: hashRows(rows, hashed), dataColumns: hashed, heldOut: split.test };
 }
 
 /** Tensor names of the exported graph: float32 [N, F] in; [N, 1] numbers or [N, K] probabilities out. */
@@ -960,6 +965,8 @@ export interface TabularManifest {
   temperature: number;
   interval: IntervalParams | null;
   trainingWindow: { trainRows: number; testRows: number; groupColumn?: string; orderColumn?: string };
+  /** The columns `dataHash` covers, in order (absent in versions trained before 2026-11-29). */
+  dataColumns?: string[];
   dataHash: string;
   metrics: TabularReport;
   parentVersion: string | null;

@@ -129,6 +129,8 @@ export interface TrainedTextClassifier {
   report: EvaluationReport & MethodologyReport<TextHyperparameters>;
   /** Oldest and newest training example (ms), when examples carry times. */
   window: { fromMs?: number; toMs?: number; trainRows: number; testRows: number };
+  /** Indices of the held-out examples (those `report.test` scores). */
+  heldOut: number[];
 }
 
 export class TrainingDataError extends Error {}
@@ -584,6 +586,7 @@ export function trainTextClassifier(
       trainRows: split.train.length,
       testRows: split.test.length,
     },
+    heldOut: split.test,
   };
 }
 

@@ -1,0 +1,140 @@
+import { plural } from '@nocai/contract';
+import { printablePath } from '../adapters/files/csv';
+import { aliasActorOf, readAliases, setAlias } from '../adapters/registry/modelRegistry';
+import type { Provenance } from '../domain/mlops/manifest';
+import { DEFAULT_RETRAINING_OPTIONS, primaryGain } from '../domain/mlops/promotionGate';
+
+/**
+ * Which version serves after `nocai train` registers a new one: the product's rule, as the
+ * scheduled retraining applies it (`services/retraining.ts`), is that a challenger replaces the
+ * champion only when it does better on rows neither learnt from. The first version of a model is
+ * its champion; `--champion` makes the new one champion whatever the figures (a deliberate change
+ * of columns); otherwise the new version is compared with the champion on the rows it was held out
+ * on, and becomes champion only when it beats it by the retraining's margin.
+ */
+
+/** The new version and the champion on one figure, on the same held-out rows. */
+export interface ChampionComparison {
+  /** As people read it: `RMSE`, `macro-F1`. */
+  metric: string;
+  lowerIsBetter: boolean;
+  /** The new version's figure: the model fitted without the held-out rows, scored on them. */
+  challenger: number;
+  champion: number;
+  /** Held-out rows the figures are of. */
+  rows: number;
+  /**
+   * How the champion's figure was had: `scored`, its served model run on the held-out rows;
+   * `recorded`, the held-out figure of its own training on this same file (it learnt from every
+   * row of it, so running it on them would flatter it).
+   */
+  championBasis: 'scored' | 'recorded';
+}
+
+export interface ServingDecision {
+  /** The alias the new version holds. */
+  alias: 'champion' | 'challenger';
+  why: 'first version' | 'forced' | 'beats the champion' | 'does not beat the champion' | 'not comparable';
+  /** The champion before this run, if there was one. */
+  previousChampion?: string;
+  comparison?: ChampionComparison;
+  /** Why the figures could not be compared, when they could not. */
+  notComparable?: string;
+  /** One sentence for stderr and report.json. */
+  reason: string;
+}
+
+const MARGIN = DEFAULT_RETRAINING_OPTIONS.margin;
+const fixed = (x: number) => x.toFixed(3);
+
+function figures(c: ChampionComparison, version: string, champion: string): string {
+  const basis =
+    c.championBasis === 'recorded'
+      ? ` (${champion} learnt from every row of this file: its own held-out figure from its training on it)`
+      : '';
+  return (
+    `${c.metric} ${fixed(c.challenger)} (${version}) on ${plural(c.rows, 'held-out row')} ` +
+    `against the champion ${champion}'s ${fixed(c.champion)}${basis}`
+  );
+}
+
+const marginText = (c: ChampionComparison) => (c.lowerIsBetter ? `${MARGIN * 100}% lower` : `${MARGIN} higher`);
+
+/**
+ * Gives `version` of `name` the champion or the challenger alias as described at the top of this
+ * file. `compare` scores the champion against the new version, or says in a clause why it cannot.
+ */
+export async function placeNewVersion(
+  registryDir: string,
+  name: string,
+  version: string,
+  options: {
+    force?: boolean;
+    provenance?: Provenance;
+    compare(championVersion: string): Promise<ChampionComparison | string>;
+  }
+): Promise<ServingDecision> {
+  const previousChampion = (await readAliases(registryDir, name)).champion;
+  let decision: ServingDecision;
+  if (!previousChampion) {
+    decision = {
+      alias: 'champion',
+      why: 'first version',
+      reason: `${name} ${version} is the champion: the first version of ${name}`,
+    };
+  } else {
+    const compared = await options.compare(previousChampion);
+    const comparison = typeof compared === 'string' ? undefined : compared;
+    const notComparable = typeof compared === 'string' ? compared : undefined;
+    const known = { previousChampion, comparison, notComparable };
+    const said = comparison ? figures(comparison, version, previousChampion) : `${notComparable}`;
+    const promoteHint =
+      `${previousChampion} still serves; \`nocai models promote ${name} ${version} --dir ${printablePath(registryDir)} ` +
+      '--state-dir STATE\` (or training again with --champion) serves it';
+    if (options.force) {
+      decision = {
+        alias: 'champion',
+        why: 'forced',
+        ...known,
+        reason: `${name} ${version} is the champion, replacing ${previousChampion}, as --champion asks: ${said}`,
+      };
+    } else if (!comparison) {
+      decision = {
+        alias: 'challenger',
+        why: 'not comparable',
+        ...known,
+        reason: `${name} ${version} registered as challenger: ${said}, so it cannot be shown to do better; ${promoteHint}`,
+      };
+    } else if (primaryGain(comparison.champion, comparison.challenger, comparison.lowerIsBetter) >= MARGIN) {
+      decision = {
+        alias: 'champion',
+        why: 'beats the champion',
+        ...known,
+        reason: `${name} ${version} is the champion: ${said}`,
+      };
+    } else {
+      decision = {
+        alias: 'challenger',
+        why: 'does not beat the champion',
+        ...known,
+        reason:
+          `${name} ${version} registered as challenger: ${said} ` +
+          `(a new version serves when its ${comparison.metric} is ${marginText(comparison)}); ${promoteHint}`,
+      };
+    }
+  }
+  await setAlias(registryDir, name, decision.alias, version, aliasActorOf(options.provenance));
+  return decision;
+}
+
+/** The decision as report.json records it beside the version's figures. */
+export function servingRecord(decision: ServingDecision) {
+  return {
+    alias: decision.alias,
+    why: decision.why,
+    previousChampion: decision.previousChampion ?? null,
+    comparison: decision.comparison ?? null,
+    ...(decision.notComparable ? { notComparable: decision.notComparable } : {}),
+    reason: decision.reason,
+  };
+}
