@@ -102,6 +102,22 @@ describe('nocai models', () => {
     expect(json.versions.map((v: { version: string }) => v.version)).toEqual(['v1', 'v2']);
   });
 
+  it('When a model name is typed decomposed (NFD, as macOS writes it), then show and promote find the model trained under its composed name', async () => {
+    const composed = 'température-c';
+    await saveModel(registry, draft({ name: composed, target: 'Température (°C)' }), new Uint8Array([3]));
+    await saveModel(registry, draft({ name: composed, target: 'Température (°C)' }), new Uint8Array([4]));
+    const typed = composed.normalize('NFD');
+    expect(typed).not.toBe(composed);
+    const shown = await run({ action: 'show', dir: registry, name: typed });
+    expect(shown).toMatchObject({ code: 0, err: '' });
+    expect(shown.out).toMatch(/^model température-c: champion -/);
+    const promoted = await run({ action: 'promote', dir: registry, name: typed, version: 'v2' }, new MemorySink());
+    expect(promoted).toMatchObject({ code: 0, err: '' });
+    expect((await run({ action: 'show', dir: registry, name: composed, json: true })).out).toContain(
+      '"champion": "v2"'
+    );
+  });
+
   it('When promoted, rolled back and archived, then each change is printed and audited as the CLI user', async () => {
     const audit = new MemorySink();
 

@@ -6,6 +6,7 @@ import { FileAuditTrail } from '../adapters/audit/fileAuditTrail';
 import { printable, printablePath } from '../adapters/files/csv';
 import type { AuditSink } from '../domain/audit/audit';
 import { IMPORTED_KIND, referenceCheckText } from '../domain/mlops/importedModel';
+import { canonicalModelName } from '../domain/mlops/manifest';
 import type { ImportCheckReport } from '../domain/mlops/importedModel';
 import {
   DamagedModelError,
@@ -193,7 +194,8 @@ function changeText(verb: string, result: ChangeResult): string {
   return `model ${result.name}: ${result.version} ${verb} (was ${aliases(result.before)}; now ${aliases(result.after)})\n`;
 }
 
-async function run(request: ModelsRequest, io: CommandIo, sink: AuditSink | undefined): Promise<void> {
+async function run(given: ModelsRequest, io: CommandIo, sink: AuditSink | undefined): Promise<void> {
+  const request = 'name' in given ? { ...given, name: canonicalModelName(given.name) } : given;
   const out = (text: string, value: unknown) => io.stdout(request.json ? `${JSON.stringify(value, null, 2)}\n` : text);
   switch (request.action) {
     case 'list': {

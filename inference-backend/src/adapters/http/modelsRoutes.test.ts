@@ -10,7 +10,7 @@ import { toCsvRow } from '../files/csv';
 import { createLogger } from '../logger';
 import { Metrics } from '../metrics/metrics';
 import { OnnxClassifier } from '../onnx/onnxClassifier';
-import { loadModel } from '../registry/modelRegistry';
+import { loadModel, saveModel } from '../registry/modelRegistry';
 import { runTrain } from '../../commands/train';
 import type { AuditEntry, AuditEntryInput, AuditSink } from '../../domain/audit/audit';
 import type { EventsRepository } from '../influx/eventsRepository';
@@ -303,6 +303,15 @@ describe('/api/models', () => {
     const notBase64 = await call('POST', '/import', { manifest, model: 'not base64!', reference: reference(false) });
     expect(notBase64.status).toBe(400);
     expect(notBase64.body.error?.message).toBe('model must be the model file in base64');
+  });
+
+  it('When a model name arrives decomposed (NFD, as macOS types it), then the model stored under its composed name is found', async () => {
+    const { manifest, onnx } = await loadModel(registry, 'department', 'v1');
+    const { version: _version, parentVersion: _parent, artifactSha256: _sha, ...draft } = manifest;
+    await saveModel(registry, { ...draft, name: 'température' }, onnx);
+    const response = await call('GET', `/${encodeURIComponent('température'.normalize('NFD'))}`);
+    expect(response.status).toBe(200);
+    expect(response.body).toMatchObject({ name: 'température' });
   });
 
   it('When no token is given, then nothing is listed', async () => {

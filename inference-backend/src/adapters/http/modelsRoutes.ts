@@ -7,7 +7,7 @@ import { InputFileError } from '../files/csv';
 import { importModel, ImportRefusedError } from '../registry/import/importModel';
 import { ImportSpecError, parseImportManifest } from '../registry/import/importSpec';
 import type { AuditSink } from '../../domain/audit/audit';
-import { isModelAlias, MODEL_NAME_PATTERN, MODEL_NAME_RULE } from '../../domain/mlops/manifest';
+import { canonicalModelName, isModelAlias, MODEL_NAME_PATTERN, MODEL_NAME_RULE } from '../../domain/mlops/manifest';
 import {
   DamagedModelError,
   InvalidModelNameError,
@@ -73,7 +73,7 @@ function modelName(raw: string): string {
   if (!MODEL_NAME_PATTERN.test(raw) || raw.length > 128) {
     throw new BadRequestError(`not a model name: use ${MODEL_NAME_RULE}`);
   }
-  return raw;
+  return canonicalModelName(raw);
 }
 
 function versionName(raw: string): string {

@@ -1,6 +1,7 @@
 import express from 'express';
 import { z } from 'zod';
 import { isImportedManifest } from '../../domain/mlops/importedModel';
+import { canonicalModelName } from '../../domain/mlops/manifest';
 import type { RegistryManifest } from '../../domain/mlops/manifest';
 import { ImportedInputError, ImportedModel } from '../onnx/importedModel';
 import type { ImportedPrediction } from '../onnx/importedModel';
@@ -77,7 +78,7 @@ export function createPredictRouter(deps: PredictRouterDeps): express.Router {
 
   // Runs a model on the caller's rows (CPU, and a model's behaviour to probe): analysts.
   router.post('/:name', requireRole('analyst'), async (req, res) => {
-    const name = req.params.name;
+    const name = canonicalModelName(req.params.name);
     const { rows } = parse(predictRequestSchema, req.body);
     let loaded: { version: string; model: ImportedModel };
     try {

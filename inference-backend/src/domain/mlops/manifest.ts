@@ -20,6 +20,15 @@ export function isModelAlias(value: string): value is ModelAlias {
 export const MODEL_NAME_PATTERN = /^[\p{L}\p{N}][\p{L}\p{M}\p{N}._-]*$/u;
 export const MODEL_NAME_RULE = "letters, digits, '.', '_' or '-', starting with a letter or digit";
 
+/**
+ * A model name as the registry stores it: composed (NFC), as keyboards type it and as trainers name
+ * models, so that a name typed decomposed (macOS writes "é" as "e" and a combining accent) finds the
+ * same folder. Every name a person gives is passed through it before it reaches the registry.
+ */
+export function canonicalModelName(name: string): string {
+  return name.normalize('NFC');
+}
+
 export const MANIFEST_FORMAT = 1;
 
 /** Who or what made a version: a person, the retraining schedule, an import, or `nocai setup`. */

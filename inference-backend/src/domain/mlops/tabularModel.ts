@@ -19,6 +19,7 @@ import {
 import type { CrossValidation, Fold, FoldKind, FoldScore, MethodologyReport, ProgressListener } from './methodology';
 import { evaluateClassification } from './metrics';
 import type { ClassificationReport } from './metrics';
+import { canonicalModelName } from './manifest';
 import { timeOrderedSplit } from './split';
 import {
   addGramBlocks,
@@ -991,8 +992,7 @@ export function isTabularManifest(manifest: { kind: string }): manifest is Tabul
  * as keyboards type them; a name of no letter or digit is "target".
  */
 export function tabularModelName(target: string): string {
-  const slug = target
-    .normalize('NFC')
+  const slug = canonicalModelName(target)
     .toLowerCase()
     .replace(/[^\p{L}\p{M}\p{N}._-]+/gu, '-')
     .replace(/^[^\p{L}\p{N}]+|-+$/gu, '');

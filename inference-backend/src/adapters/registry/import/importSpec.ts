@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { checkInput, refusalPredicates } from '@nocai/contract';
 import { COLUMN_TYPES, IMPORT_FORMATS } from '../../../domain/mlops/importedModel';
 import type { ImportSpec } from '../../../domain/mlops/importedModel';
-import { MODEL_NAME_PATTERN, MODEL_NAME_RULE } from '../../../domain/mlops/manifest';
+import { canonicalModelName, MODEL_NAME_PATTERN, MODEL_NAME_RULE } from '../../../domain/mlops/manifest';
 import type { ModelSignature } from '../../../domain/mlops/manifest';
 
 /**
@@ -25,7 +25,11 @@ const nonEmpty = z.string().trim().min(1, 'must not be empty').max(256, 'is long
 
 export const importManifestSchema = z
   .object({
-    name: z.string().regex(MODEL_NAME_PATTERN, `must hold only ${MODEL_NAME_RULE}`).max(128),
+    name: z
+      .string()
+      .regex(MODEL_NAME_PATTERN, `must hold only ${MODEL_NAME_RULE}`)
+      .max(128)
+      .transform(canonicalModelName),
     target: z.string().regex(MODEL_NAME_PATTERN, `must hold only ${MODEL_NAME_RULE}`),
     task: z.enum(['classification', 'regression']),
     format: z.enum(IMPORT_FORMATS),
