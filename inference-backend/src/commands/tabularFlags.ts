@@ -59,6 +59,7 @@ Classes get calibrated probabilities; numbers get a P10–P90 interval (split-co
 out-of-fold residuals). OUT/report.json has held-out figures, per level of --segment too.
 With two classes, predict writes <target>_probability: the probability of --positive, by
 default of 1, true or yes against 0, false or no, else of the rarer class; train says which.
+A class target of more than 50 distinct values is refused before training (exit code 2).
 A --features column empty in every row is refused (exit code 2); one holding a single value is
 left out of the model, and predict does not ask for it. Too few rows to cross-validate and hold
 out (6 training rows besides the 20% held out; 3 rows of each of 2 classes) are refused. Rows

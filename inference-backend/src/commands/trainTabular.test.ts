@@ -284,6 +284,19 @@ describe('nocai train --target and nocai predict on a table', () => {
     expect(await listModels(out)).toEqual([]);
   });
 
+  it('When --task classification is given for a number of many values, then train refuses at once, suggesting a regression', async () => {
+    const io = captureIo();
+    const out = join(dir, 'many-classes');
+    expect(await runTrainTabular(flags({ task: 'classification', out }), io)).toBe(2);
+    const distinct = new Set(machines(1, 60).map((row) => row['wear [mm]'])).size;
+    expect(distinct).toBeGreaterThan(50);
+    expect(io.err).toBe(
+      `nocai train: ${history}: the target "wear [mm]" has ${distinct} distinct values, more than the 50 classes a ` +
+        'classifier learns: they are numbers, so predict them with --task regression (or without --task).\n'
+    );
+    expect(await listModels(out)).toEqual([]);
+  });
+
   it('When a yes/no target is trained, then predict adds the predicted class and the probability of "yes"', async () => {
     expect(await runTrainTabular(flags({ target: 'failed', out: join(dir, 'failed') }), captureIo())).toBe(0);
     const [name] = await listModels(join(dir, 'failed'));

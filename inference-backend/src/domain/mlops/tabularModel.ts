@@ -159,6 +159,8 @@ const ROWS_PER_INTERVAL_BIN = 400;
 const MAX_INTERVAL_BINS = 5;
 /** Linear candidates are skipped beyond this many features: the Gram matrix grows as its square. */
 const MAX_LINEAR_FEATURES = 1500;
+/** Classes a classifier learns at most (`prepareTarget`). */
+export const MAX_CLASSES = 50;
 /** Segments listed in the report at most (the largest ones). */
 const MAX_SEGMENTS = 50;
 
@@ -313,6 +315,17 @@ function prepareTarget(rows: readonly Row[], request: TabularTrainRequest): Prep
   const labels = sortLabels(classes);
   if (labels.length < 2) {
     throw new TabularDataError(`the target "${request.target}" needs at least 2 classes, found only "${labels[0]}"`);
+  }
+  if (labels.length > MAX_CLASSES) {
+    // Refused before any fit: the trees grow one per class and round, so hundreds of classes (a
+    // number such as a remaining life given --task classification) would train for hours.
+    const numbers = labels.every((label) => numberOf(label) !== undefined);
+    throw new TabularDataError(
+      `the target "${request.target}" has ${labels.length} distinct values, more than the ${MAX_CLASSES} classes a classifier learns` +
+        (numbers
+          ? ': they are numbers, so predict them with --task regression (or without --task)'
+          : ': group the rarer ones into a class of their own, or predict a coarser column')
+    );
   }
   const index = new Map(labels.map((l, k) => [l, k] as const));
   labelled.forEach((i, k) => (values[i] = index.get(classes[k]) ?? -1));
