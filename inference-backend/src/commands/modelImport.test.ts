@@ -390,13 +390,21 @@ describe('nocai models import', () => {
     expect(await readdir(registry)).toEqual([]);
   });
 
-  it('When --dir is a file, then the import is refused naming it, not ended on ENOTDIR', async () => {
+  it('When --dir is a file or does not exist, then the import is refused naming it, not ended on ENOTDIR', async () => {
     await writeFile(file('models.txt'), 'not a registry\n');
     const result = await run({ dir: file('models.txt') });
     expect(result.code).toBe(2);
     expect(result.stderr).toBe(
       `nocai models import: ${file('models.txt')} is a file, not a folder; give the models folder with --dir (or NOCAI_MODELS_DIR).\n`
     );
+    // The registry is the backend's models folder, which import adds to: a missing one is a typo, not
+    // a folder to make (train --out, which starts a registry, creates it).
+    const missing = await run({ dir: file('modles') });
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toBe(
+      `nocai models import: ${file('modles')} does not exist; give the models folder with --dir (or NOCAI_MODELS_DIR).\n`
+    );
+    await expect(readdir(file('modles'))).rejects.toThrow(/ENOENT/);
   });
 
   it('When no audit trail is given, then the import is refused before anything is stored', async () => {
