@@ -41,6 +41,16 @@ export interface PlaceValues {
 }
 
 /**
+ * GET /api/values/department body: every department a ticket may be in (a correction or a list filter accepts),
+ * the six first, then the organisation's own (those tickets carry, those the serving department model routes to),
+ * sorted: for `$department` and the triage panel's correction.
+ */
+export interface DepartmentValues {
+  tag: 'department';
+  values: string[];
+}
+
+/**
  * GET /api/events/filter body: an InfluxQL condition on aiops_events that keeps the events the routing sends to
  * the departments asked for, as GET /api/events?department= does. An event stores no department (a tag would
  * cost every classified line a longer series key), so a dashboard's InfluxDB panels follow `$department` with

@@ -11,8 +11,16 @@ import { DEPARTMENTS, isDepartment } from './vocabulary';
  * (`department must be one of field_technicians, …, maintenance (got "facilites")`).
  */
 export function departmentValue(known: Iterable<string> = []) {
+  return z.enum(acceptedDepartments(known));
+}
+
+/**
+ * The departments `departmentValue` accepts, in its order: the six, then the organisation's own of `known`, sorted
+ * (`GET /api/values/department`, for the correction dropdown and Grafana's `$department`).
+ */
+export function acceptedDepartments(known: Iterable<string> = []): string[] {
   const others = [...new Set(known)].filter((d) => d !== '' && !isDepartment(d)).sort();
-  return z.enum([...DEPARTMENTS, ...others]);
+  return [...DEPARTMENTS, ...others];
 }
 
 /**

@@ -9,6 +9,7 @@ import {
   tagValueProblem,
   TICKET_SERIES,
   type ClassifiedEvent,
+  type DepartmentValues,
   type EventsFilter,
   type SeriesPage,
   type Ticket,
@@ -377,6 +378,18 @@ describe("the department filter with an organisation's own department, against a
         message: `department must be one of ${ACCEPTED} (got "facilites")`,
       });
     }
+  });
+
+  it("When Grafana asks for the departments, then the six come first and the organisation's own after them, as a correction accepts them", async () => {
+    const res = await backend.call('/api/values/department');
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as DepartmentValues;
+    expect(body).toEqual({ tag: 'department', values: ACCEPTED.split(', ') });
+    const ranged = await backend.call('/api/values/department?from=now-1h');
+    expect({ status: ranged.status, body: await ranged.json() }).toMatchObject({
+      status: 400,
+      body: { error: { message: '/api/values/department takes no parameters (got from)' } },
+    });
   });
 
   it('When one of the six departments has no ticket, then the tickets list is empty, not refused', async () => {

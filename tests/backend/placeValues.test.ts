@@ -93,7 +93,7 @@ describe('the sites and hosts the backend knows, against a real influxd', () => 
     const other = await backend.call('/api/values/device_kind');
     expect(other.status).toBe(404);
     expect(((await other.json()) as { error: { message: string } }).error.message).toBe(
-      'no values of device_kind: use one of site, host'
+      'no values of device_kind: use one of site, host, department'
     );
     const ranged = await backend.call('/api/values/site?from=now-1h');
     expect(ranged.status).toBe(400);

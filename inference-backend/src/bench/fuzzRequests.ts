@@ -47,6 +47,7 @@ export const FUZZ_ROUTES: ReadonlyArray<{ method: string; path: string; fields: 
   { method: 'GET', path: '/api/series/:kind', fields: [] },
   { method: 'GET', path: '/api/series/:kind/filter', fields: [] },
   { method: 'GET', path: '/api/tickets', fields: [] },
+  { method: 'GET', path: '/api/values/department', fields: [] },
   { method: 'GET', path: '/api/values/:tag', fields: [] },
   { method: 'GET', path: '/api/tickets/:id', fields: [] },
   { method: 'GET', path: '/api/tickets/:id/history', fields: [] },

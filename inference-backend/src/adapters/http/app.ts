@@ -1,5 +1,6 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
 import {
+  acceptedDepartments,
   checkInput,
   commentRequestSchema,
   complaintRequestSchema,
@@ -18,6 +19,7 @@ import {
   TICKET_ID,
   toSeriesQuery,
   type ApiErrorBody,
+  type DepartmentValues,
   type EventsFilter,
   type HealthResponse,
   type InputWording,
@@ -200,16 +202,22 @@ export function createApp(deps: AppDeps): express.Express {
     const query = toSeriesQuery(parseQuery(seriesQuerySchema(kind, deps.clock.nowMs()), req.query));
     res.json(await deps.series.find(kind, query, deps.clock.nowMs()));
   });
+  // The departments a correction or a list filter accepts, in their order: the six, then the organisation's own.
+  api.get('/values/department', viewer, async (req, res) => {
+    refuseParameters(req, 'department');
+    res.json({
+      tag: 'department',
+      values: acceptedDepartments(await deps.tickets.departments()),
+    } satisfies DepartmentValues);
+  });
   api.get('/values/:tag', viewer, async (req, res) => {
     const tag = req.params.tag;
     if (!isPlaceTag(tag)) {
-      throw new NotFoundError(`no values of ${tag.slice(0, 64)}: use one of ${PLACE_TAGS.join(', ')}`);
+      throw new NotFoundError(
+        `no values of ${tag.slice(0, 64)}: use one of ${[...PLACE_TAGS, 'department'].join(', ')}`
+      );
     }
-    const unknown = Object.keys(req.query);
-    if (unknown.length > 0) {
-      const named = unknown.slice(0, 5).map((name) => name.slice(0, 64));
-      throw new BadRequestError(`/api/values/${tag} takes no parameters (got ${named.join(', ')})`);
-    }
+    refuseParameters(req, tag);
     const [events, tickets] = await Promise.all([
       deps.events.tagValues(tag === 'host' ? 'hostname' : 'site'),
       deps.tickets.places(tag),
@@ -267,6 +275,15 @@ export function createApp(deps: AppDeps): express.Express {
   });
   app.use(errorHandler(deps.logger));
   return app;
+}
+
+/** `GET /api/values/:tag` answers the whole list: a parameter (a time range, a filter) would be silently ignored. */
+function refuseParameters(req: Request, tag: string): void {
+  const unknown = Object.keys(req.query);
+  if (unknown.length > 0) {
+    const named = unknown.slice(0, 5).map((name) => name.slice(0, 64));
+    throw new BadRequestError(`/api/values/${tag} takes no parameters (got ${named.join(', ')})`);
+  }
 }
 
 function ticketId(raw: string): string {

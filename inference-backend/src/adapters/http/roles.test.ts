@@ -45,6 +45,7 @@ const EXPECTED_ROLES: Record<string, Role | 'public'> = {
   'GET /api/series/:kind': 'viewer',
   'GET /api/series/:kind/filter': 'viewer',
   'GET /api/tickets': 'viewer',
+  'GET /api/values/department': 'viewer',
   'GET /api/values/:tag': 'viewer',
   'GET /api/tickets/:id': 'viewer',
   'GET /api/tickets/:id/history': 'viewer',
