@@ -17,6 +17,7 @@ import { TEST_MESSAGES } from './testMessages';
 import type { ClassifiedEvent, SeriesPage, Ticket } from '@nocai/contract';
 
 import type { NocaiOptions, NocaiQuery } from './types';
+import { DEPARTMENTS } from './vocabulary';
 
 const PROXY_URL = '/api/datasources/proxy/uid/nocai';
 const BACKEND_URL = 'http://inference-backend:8080';
@@ -1040,11 +1041,26 @@ describe('metricFindQuery', () => {
     );
   });
 
-  it('When a variable asks for departments, then it gets the contract list without calling the backend', async () => {
+  it("When a variable asks for departments, then it offers the backend's, the organisation's own after the six", async () => {
+    const departments = [...DEPARTMENTS, 'noc_tier2', 'radiology'];
+    backendAnswers({ '/api/api/values/department': { status: 200, data: { tag: 'department', values: departments } } });
+
     const values = await createDataSource().metricFindQuery(' Departments ');
 
-    expect(values.map((value) => value.text)).toContain('field_technicians');
-    expect(fetchMock).not.toHaveBeenCalled();
+    expect(values).toEqual(departments.map((text) => ({ text, value: text })));
+    expect(fetchMock.mock.calls.map((call) => call[0].url)).toEqual([`${PROXY_URL}/api/api/values/department`]);
+  });
+
+  it('When the triage panel asks for the departments, then it gets the list the backend accepts, and an answer without one is an error', async () => {
+    backendAnswers({
+      '/api/api/values/department': { status: 200, data: { tag: 'department', values: [...DEPARTMENTS, 'noc_tier2'] } },
+    });
+    await expect(createDataSource().getDepartments()).resolves.toEqual([...DEPARTMENTS, 'noc_tier2']);
+
+    backendAnswers({ '/api/api/values/department': { status: 200, data: { tag: 'department', values: [1] } } });
+    await expect(createDataSource().getDepartments()).rejects.toThrow(
+      'the backend answered /api/values/department without a values list'
+    );
   });
 
   it('When the variable query is not one the data source knows, then it says which ones it knows', async () => {

@@ -15,10 +15,12 @@ import {
 import { getTemplateSrv } from '@grafana/runtime';
 import type {
   CommentRequest,
+  DepartmentValues,
   EventsFilter,
   FeedbackRequest,
   FeedbackVerdict,
   HealthResponse,
+  PlaceTag,
   PlaceValues,
   SeriesKind,
   SeriesPage,
@@ -63,9 +65,9 @@ import {
 } from './types';
 import {
   parseVariableQuery,
-  placeTagOf,
   ROUTED_QUERIES,
   type RoutedKind,
+  valuesTagOf,
   VARIABLE_KINDS,
   variableValues,
 } from './variables';
@@ -305,8 +307,9 @@ export class NocaiDataSource extends DataSourceApi<NocaiQuery, NocaiOptions> {
 
   /**
    * Template variables: the query is one of `sites` or `hosts` (every one the backend knows: the sites and
-   * hosts of its classified events, tickets and inventory, `GET /api/values/site|host`), `departments`,
-   * `classes`, `priorities` or `statuses` (the contract's closed lists), or `events routed to $department`
+   * hosts of its classified events, tickets and inventory, `GET /api/values/site|host`), `departments` (the six
+   * and the organisation's own, `GET /api/values/department`), `classes`, `priorities` or `statuses` (the
+   * contract's closed lists), or `events routed to $department`
    * (the InfluxQL condition on aiops_events that keeps the events routed to those departments, every event
    * when the variable is All, `GET /api/events/filter`), and likewise `silences routed to $department` and
    * `anomalies routed to $department` for aiops_silences and aiops_anomalies (`GET /api/series/:kind/filter`).
@@ -320,15 +323,24 @@ export class NocaiDataSource extends DataSourceApi<NocaiQuery, NocaiOptions> {
     if (parsed.kind === 'routed') {
       return this.routedCondition(parsed.of, parsed.departments, options?.scopedVars ?? {});
     }
-    const tag = placeTagOf(parsed.kind);
-    if (tag === undefined) {
-      return variableValues(parsed.kind, []);
-    }
-    const response = await this.backend.get<PlaceValues>(`/api/values/${tag}`);
-    if (!Array.isArray(response?.values)) {
+    const tag = valuesTagOf(parsed.kind);
+    return variableValues(parsed.kind, tag === undefined ? [] : await this.fetchValues(tag));
+  }
+
+  /**
+   * Every department a ticket may be in (`GET /api/values/department`): the six, then the organisation's own
+   * (those tickets carry, those the serving department model routes to), for the triage panel's correction.
+   */
+  async getDepartments(): Promise<string[]> {
+    return this.fetchValues('department');
+  }
+
+  private async fetchValues(tag: PlaceTag | 'department'): Promise<string[]> {
+    const response = await this.backend.get<PlaceValues | DepartmentValues>(`/api/values/${tag}`);
+    if (!Array.isArray(response?.values) || !response.values.every((value) => typeof value === 'string')) {
       throw new BackendError('backend', `the backend answered /api/values/${tag} without a values list`);
     }
-    return variableValues(parsed.kind, response.values);
+    return response.values;
   }
 
   private async routedCondition(

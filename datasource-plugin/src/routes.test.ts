@@ -39,6 +39,7 @@ describe('plugin.json routes: Grafana roles as the first gate', () => {
     const calls: Array<[string, string]> = [
       ['GET', '/healthz'],
       ['GET', '/api/whoami'],
+      ['GET', '/api/values/department'],
       ['GET', '/api/audit'],
       ['PATCH', '/api/tickets/T-1'],
       ['POST', '/api/tickets/T-1/feedback'],
@@ -59,6 +60,7 @@ describe('plugin.json routes: Grafana roles as the first gate', () => {
 
   it.each<[string, string, GrafanaRole]>([
     ['GET', '/api/tickets', 'Viewer'],
+    ['GET', '/api/values/department', 'Viewer'],
     ['GET', '/api/models', 'Viewer'],
     ['GET', '/api/reports/latest', 'Viewer'],
     ['PATCH', '/api/tickets/T-1', 'Editor'],

@@ -1,6 +1,6 @@
 import type { MetricFindValue } from '@grafana/data';
 
-import { DEPARTMENTS, EVENT_CLASSES, PRIORITIES, TICKET_STATUSES } from './vocabulary';
+import { EVENT_CLASSES, PRIORITIES, TICKET_STATUSES } from './vocabulary';
 
 /**
  * What a template variable query asks for. The variable editor is Grafana's plain text box, so the query is
@@ -9,8 +9,13 @@ import { DEPARTMENTS, EVENT_CLASSES, PRIORITIES, TICKET_STATUSES } from './vocab
 export const VARIABLE_KINDS = ['sites', 'departments', 'hosts', 'classes', 'priorities', 'statuses'] as const;
 export type VariableKind = (typeof VARIABLE_KINDS)[number];
 
-/** Kinds whose values are the sites or hosts the backend knows (`GET /api/values/site|host`). */
-const OBSERVED_KINDS: readonly VariableKind[] = ['sites', 'hosts'];
+/**
+ * Kinds whose values the backend knows (`GET /api/values/site|host|department`): the sites and hosts, and the
+ * departments a ticket may be in (the six, then the organisation's own that tickets carry or the serving
+ * department model routes to).
+ */
+const VALUES_TAGS = { sites: 'site', hosts: 'host', departments: 'department' } as const;
+type BackendKind = keyof typeof VALUES_TAGS;
 
 /**
  * `events routed to $department`: one value, the InfluxQL condition on aiops_events that keeps the events the
@@ -41,28 +46,26 @@ export function parseVariableQuery(query: unknown): VariableQuery | undefined {
   return kind === undefined ? undefined : { kind };
 }
 
-export function needsBackendData(kind: VariableKind): boolean {
-  return OBSERVED_KINDS.includes(kind);
+export function needsBackendData(kind: VariableKind): kind is BackendKind {
+  return kind in VALUES_TAGS;
 }
 
 /** The backend's tag (`GET /api/values/:tag`) of a kind whose values it knows. */
-export function placeTagOf(kind: VariableKind): 'site' | 'host' | undefined {
-  return kind === 'sites' ? 'site' : kind === 'hosts' ? 'host' : undefined;
+export function valuesTagOf(kind: VariableKind): (typeof VALUES_TAGS)[BackendKind] | undefined {
+  return needsBackendData(kind) ? VALUES_TAGS[kind] : undefined;
 }
 
 /**
- * Sites and hosts are those the backend returned (`observed`); the closed sets (departments, classes,
- * priorities, statuses) come from the contract, so a variable offers every department even before one has a
- * ticket.
+ * Sites, hosts and departments are those the backend returned (`observed`), so `$department` offers the
+ * organisation's own departments too; the closed sets (classes, priorities, statuses) come from the contract.
  */
 export function variableValues(kind: VariableKind, observed: readonly string[]): MetricFindValue[] {
   const values = (() => {
     switch (kind) {
       case 'sites':
       case 'hosts':
-        return [...observed];
       case 'departments':
-        return [...DEPARTMENTS];
+        return [...observed];
       case 'classes':
         return [...EVENT_CLASSES];
       case 'priorities':
@@ -72,7 +75,8 @@ export function variableValues(kind: VariableKind, observed: readonly string[]):
     }
   })();
   const distinct = Array.from(new Set(values.filter((value) => value !== '')));
-  // Observed values are sorted for a stable dropdown; the closed sets keep their meaningful order (P1 first).
-  const ordered = needsBackendData(kind) ? distinct.sort((a, b) => a.localeCompare(b)) : distinct;
+  // Sites and hosts are sorted for a stable dropdown; the departments keep the backend's order (the six, then the
+  // organisation's own) and the closed sets theirs (P1 first).
+  const ordered = kind === 'sites' || kind === 'hosts' ? distinct.sort((a, b) => a.localeCompare(b)) : distinct;
   return ordered.map((text) => ({ text, value: text }));
 }
