@@ -51,6 +51,20 @@ export function isTicketDetailDataSource(datasource: unknown): datasource is Tic
   );
 }
 
+/** What the panel needs from the NOC AI data source to offer the organisation's own departments (its `getDepartments`). */
+export interface DepartmentsDataSource {
+  getDepartments(): Promise<string[]>;
+}
+
+export function isDepartmentsDataSource(datasource: unknown): datasource is DepartmentsDataSource {
+  return (
+    typeof datasource === 'object' &&
+    datasource !== null &&
+    'getDepartments' in datasource &&
+    typeof datasource.getDepartments === 'function'
+  );
+}
+
 /**
  * The data source chosen in the options wins; otherwise the one that produced the row. Reads (a ticket's detail)
  * go to the same one as changes, whatever the user's role.

@@ -27,6 +27,7 @@ export const testIds = {
     statusButtons: 'nocai-triage-status-buttons',
     assigneeInput: 'nocai-triage-assignee-input',
     correction: 'nocai-triage-correction',
+    departmentsNote: 'nocai-triage-departments-note',
     detailsStatus: 'nocai-triage-details-status',
     detailsAssignee: 'nocai-triage-details-assignee',
     comments: 'nocai-triage-comments',

@@ -4,11 +4,15 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Ticket, TicketDetailResponse } from '@nocai/contract';
+import { TICKET_SERIES, type Ticket, type TicketDetailResponse } from '@nocai/contract';
 import type { Page } from 'playwright-core';
 
+import { ticketPoint } from '../../inference-backend/src/adapters/influx/ticketsRepository';
+import { toLineProtocol } from '../../inference-backend/src/adapters/influx/lineProtocol';
+import { sampleTicket } from '../../inference-backend/src/domain/tickets/ticketFixture';
+import { freshDatabase } from '../support/influx';
 import { writeMttrChampion } from '../support/mttrChampion';
-import { startTestBackend } from '../support/service';
+import { outputDatabaseOf, startTestBackend } from '../support/service';
 import { waitFor } from '../support/wait';
 import { startHarnessSession, type HarnessSession } from './harness/session';
 
@@ -18,6 +22,10 @@ import { startHarnessSession, type HarnessSession } from './harness/session';
  */
 const BROWSER_TIME_ZONE = 'Asia/Kolkata';
 const BROWSER_OFFSET_MS = (5 * 60 + 30) * 60_000;
+
+/** The organisation's own department: one a ticket of last week carried, which the six do not include. */
+const OWN_DEPARTMENT = 'noc_tier2';
+const DAY_MS = 86_400_000;
 
 /**
  * The triage panel in a real Chromium: the real panel and data source code, bundled, against the real
@@ -32,13 +40,33 @@ describe('triage panel in a real browser', () => {
     // An MTTR champion, so that tickets say why their time to resolve is what it is; routing stays with the rules.
     modelsDir = mkdtempSync(join(tmpdir(), 'nocai-browser-models-'));
     await writeMttrChampion(modelsDir);
+    // A ticket of the organisation's own department, closed days ago: the backend accepts that department, and
+    // the panel (the last 24 hours) does not list the ticket.
+    const influx = await freshDatabase('svc_in');
+    const outputDb = outputDatabaseOf(influx.database);
+    await influx.client.createDatabase(outputDb);
+    const closedAtMs = Date.now() - 6 * DAY_MS;
+    const past = sampleTicket({
+      id: 'CMP-past-tier2',
+      status: 'closed',
+      openedAtMs: closedAtMs - DAY_MS,
+      updatedAtMs: closedAtMs,
+      resolvedAtMs: closedAtMs,
+    });
+    const point = ticketPoint(past);
+    // As the ticket router stores the label of a department model trained on the organisation's history.
+    point.tags[TICKET_SERIES.tags.department] = OWN_DEPARTMENT;
+    await influx.client.writeLines(outputDb, [toLineProtocol(point)]);
     session = await startHarnessSession(
-      await startTestBackend({
-        NOCAI_MODELS_DIR: modelsDir,
-        NOCAI_RETRAIN_INTERVAL_MS: '0',
-        NOCAI_ACCURACY_INTERVAL_MS: '0',
-        NOCAI_DRIFT_INTERVAL_MS: '0',
-      })
+      await startTestBackend(
+        {
+          NOCAI_MODELS_DIR: modelsDir,
+          NOCAI_RETRAIN_INTERVAL_MS: '0',
+          NOCAI_ACCURACY_INTERVAL_MS: '0',
+          NOCAI_DRIFT_INTERVAL_MS: '0',
+        },
+        influx
+      )
     );
     page = await session.browser.newPage({ viewport: { width: 1920, height: 900 }, timezoneId: BROWSER_TIME_ZONE });
     // Waits on what the page shows, with room for a machine busy with other work.
@@ -304,6 +332,40 @@ describe('triage panel in a real browser', () => {
     ]);
     expect(series.rows.map((p) => p.version)).toEqual([1, 2, 3, 4]);
     expect(session.server.forwarded).toContainEqual({ method: 'PATCH', path: `/api/tickets/${ticket.id}` });
+    await row(ticket.id).getByTestId('nocai-triage-expand').click();
+  });
+
+  it("When an operator corrects a ticket to the organisation's own department, then the dropdown offers it, the row shows it and aiops_tickets holds it", async () => {
+    const [, , ticket] = session.tickets;
+    await row(ticket.id).getByTestId('nocai-triage-expand').click();
+    const details = page.getByTestId('nocai-triage-details');
+    await details.getByRole('button', { name: `Correct routing of ${ticket.id}` }).click();
+
+    const departmentBox = details.getByTestId('nocai-triage-correction').getByRole('combobox', { name: 'Department' });
+    await departmentBox.fill(OWN_DEPARTMENT);
+    await page.getByRole('option', { name: OWN_DEPARTMENT, exact: true }).waitFor();
+    await departmentBox.press('ArrowDown');
+    await departmentBox.press('Enter');
+    await details.getByRole('button', { name: `Save correction of ${ticket.id}` }).click();
+    await page.waitForFunction(
+      ({ id, wanted }) =>
+        document
+          .querySelector(`[data-ticket-id="${id}"] [data-testid="nocai-triage-status"]`)
+          ?.getAttribute('data-progress') === 'saved' &&
+        document.querySelector(`[data-ticket-id="${id}"]`)?.textContent?.includes(wanted),
+      { id: ticket.id, wanted: OWN_DEPARTMENT }
+    );
+    await expect(details.textContent()).resolves.toContain(`department (was ${ticket.department})`);
+    // Asked through the data source, as the panel asks for everything else: no URL or token of its own.
+    expect(session.server.forwarded).toContainEqual({ method: 'GET', path: '/api/values/department' });
+
+    const [series] = await session.backend.influx.client.query(
+      session.backend.outputDb,
+      `SELECT "change", "department", "changed_by" FROM aiops_tickets WHERE ticket_id = '${ticket.id}' ORDER BY time DESC LIMIT 1`
+    );
+    expect(series.rows.map((p) => [p.change, p.department, p.changed_by])).toEqual([
+      ['corrected', OWN_DEPARTMENT, 'admin'],
+    ]);
     await row(ticket.id).getByTestId('nocai-triage-expand').click();
   });
 

@@ -25,6 +25,8 @@ interface Props {
   relatedTicketLink?: RelatedTicketLink;
   /** Absent on read-only rows: there is nothing to send a comment or a change with. */
   actions?: {
+    /** The NOC AI data source the changes go to. */
+    datasourceUid: string;
     comment: string;
     onComment: (value: string) => void;
     onAddComment: () => void;
@@ -210,7 +212,14 @@ export function TicketDetails({ row, id, clock, detailDatasourceUid, queryRun, r
       )}
       {(actions || (row.comments?.length ?? 0) > 0) && (
         <div className={styles.workflow}>
-          {actions && <WorkflowControls row={row} busy={actions.busy} onChange={actions.onChange} />}
+          {actions && (
+            <WorkflowControls
+              row={row}
+              datasourceUid={actions.datasourceUid}
+              busy={actions.busy}
+              onChange={actions.onChange}
+            />
+          )}
           <section aria-label="Comments" className={styles.comments}>
             <h6 className={styles.heading}>Comments</h6>
             {(row.comments ?? []).length === 0 ? (

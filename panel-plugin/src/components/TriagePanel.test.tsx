@@ -393,6 +393,25 @@ describe('TriagePanel workflow', () => {
     expect(screen.getByTestId(testIds.panel.feedbackComment)).toHaveValue('');
   });
 
+  it("When the data source cannot list the departments, then the correction offers the six with a note saying the organisation's own are missing", async () => {
+    const getDepartments = jest.fn().mockRejectedValue(new Error('502 Bad Gateway'));
+    getDataSourceMock.mockResolvedValue({
+      name: 'NOC AI',
+      updateTicket: jest.fn(),
+      addComment: jest.fn(),
+      getDepartments,
+    });
+    renderPanel([nocaiFrame(Date.now())]);
+    fireEvent.click(within(ticketRow('CMP-2')).getByRole('button', { name: 'Show details of CMP-2' }));
+
+    fireEvent.click(screen.getByRole('button', { name: 'Correct routing of CMP-2' }));
+
+    expect(await screen.findByTestId(testIds.panel.departmentsNote)).toHaveTextContent(
+      "Only the six built-in departments are offered: the organisation's own could not be loaded (502 Bad Gateway)."
+    );
+    expect(getDepartments).toHaveBeenCalledTimes(1);
+  });
+
   it('When a refresh brings a ticket assigned elsewhere, then its open details show the new assignee in the field', () => {
     const now = Date.now();
     const view = renderPanel([nocaiFrame(now)]);

@@ -134,6 +134,7 @@ export function TriageTable(props: Props) {
                         actions={
                           target !== undefined && ticketId !== undefined
                             ? {
+                                datasourceUid: target,
                                 comment: props.comments[ticketId] ?? '',
                                 onComment: (value) => props.onComment(ticketId, value),
                                 onAddComment: () => props.onAddComment(row, target),

@@ -1,24 +1,16 @@
 import React, { useId, useState } from 'react';
 import { css } from '@emotion/css';
 import type { GrafanaTheme2 } from '@grafana/data';
-import { DEPARTMENTS, EVENT_CLASSES, PRIORITIES } from '@nocai/contract/dist/vocabulary';
-import { Button, Combobox, type ComboboxOption, InlineField, Input, useStyles2 } from '@grafana/ui';
+import { Button, InlineField, Input, useStyles2 } from '@grafana/ui';
 
 import { testIds } from '../testIds';
 import { assigneeProblem, type RowWithWorkflow, statusActions, type WorkflowChange } from '../triage/workflow';
-
-const ROUTING = [
-  { field: 'eventClass', label: 'Class', values: EVENT_CLASSES },
-  { field: 'department', label: 'Department', values: DEPARTMENTS },
-  { field: 'priority', label: 'Priority', values: PRIORITIES },
-] as const;
-type RoutingField = (typeof ROUTING)[number]['field'];
-
-/** In grid units: fits "Department", so the three correction fields line up. */
-const LABEL_WIDTH = 12;
+import { CorrectionForm, LABEL_WIDTH } from './CorrectionForm';
 
 interface Props {
   row: RowWithWorkflow;
+  /** The NOC AI data source the changes go to. */
+  datasourceUid: string;
   /** A verdict or a workflow change of this ticket is on its way: no second one until it is answered. */
   busy: boolean;
   onChange: (change: WorkflowChange) => void;
@@ -29,7 +21,7 @@ interface Props {
  * assignee, and a correction of class, department or priority (a label for the next training). Every
  * control is a native button or input (or Grafana's keyboard-driven Combobox), reachable with Tab.
  */
-export function WorkflowControls({ row, busy, onChange }: Props) {
+export function WorkflowControls({ row, datasourceUid, busy, onChange }: Props) {
   const styles = useStyles2(getStyles);
   const id = useId();
   const ticketId = row.ticketId ?? '';
@@ -45,7 +37,6 @@ export function WorkflowControls({ row, busy, onChange }: Props) {
       setTouched(false);
     }
   }
-  const [routing, setRouting] = useState<Partial<Record<RoutingField, string>>>({});
   const [correcting, setCorrecting] = useState(false);
   const problem = touched ? assigneeProblem(assignee) : undefined;
 
@@ -64,9 +55,6 @@ export function WorkflowControls({ row, busy, onChange }: Props) {
       onChange({ assignee: assignee.trim() });
     }
   };
-  const correction = Object.fromEntries(
-    ROUTING.flatMap(({ field }) => (routing[field] && routing[field] !== row[field] ? [[field, routing[field]]] : []))
-  ) as WorkflowChange;
 
   return (
     <section aria-label="Workflow" className={styles.section} data-testid={testIds.panel.workflow}>
@@ -131,39 +119,16 @@ export function WorkflowControls({ row, busy, onChange }: Props) {
         )}
       </div>
       {correcting ? (
-        <div className={styles.line} data-testid={testIds.panel.correction}>
-          {ROUTING.map(({ field, label, values }) => (
-            <InlineField key={field} label={label} labelWidth={LABEL_WIDTH} htmlFor={`${id}-${field}`}>
-              <Combobox
-                id={`${id}-${field}`}
-                options={values.map((value): ComboboxOption<string> => ({ value, label: value }))}
-                value={routing[field] ?? row[field] ?? null}
-                onChange={(option: ComboboxOption<string> | null | undefined) => {
-                  if (option) {
-                    setRouting((current) => ({ ...current, [field]: option.value }));
-                  }
-                }}
-                width={20}
-              />
-            </InlineField>
-          ))}
-          <Button
-            size="sm"
-            aria-label={`Save correction of ${ticketId}`}
-            tooltip="The models got it wrong: the correction is a label for their next training"
-            disabled={busy || Object.keys(correction).length === 0}
-            onClick={() => {
-              onChange(correction);
-              setRouting({});
-              setCorrecting(false);
-            }}
-          >
-            Save correction
-          </Button>
-          <Button size="sm" variant="secondary" fill="text" onClick={() => setCorrecting(false)}>
-            Cancel
-          </Button>
-        </div>
+        <CorrectionForm
+          row={row}
+          busy={busy}
+          datasourceUid={datasourceUid}
+          onSave={(correction) => {
+            onChange(correction);
+            setCorrecting(false);
+          }}
+          onCancel={() => setCorrecting(false)}
+        />
       ) : (
         <div className={styles.line}>
           <Button
