@@ -4,7 +4,15 @@ import { join } from 'node:path';
 import { createSecureContext } from 'node:tls';
 import { z } from 'zod';
 import { ordinalOfHostname, type ShardSpec } from './domain/sharding/shards';
-import { checkInput, DEFAULT_INPUT_DATABASE, DEFAULT_OUTPUT_DATABASE } from '@nocai/contract';
+import {
+  checkInput,
+  DEFAULT_INPUT_DATABASE,
+  DEFAULT_OUTPUT_DATABASE,
+  DEPARTMENTS,
+  isDepartment,
+  SITE_KINDS,
+  type Department,
+} from '@nocai/contract';
 import { DEFAULT_HEAP_GROWTH_PERCENT } from './adapters/heapPolicy';
 import { redactUrl } from './adapters/influx/errors';
 import { peerTemplateProblem } from './adapters/http/shardForwarding';
@@ -151,6 +159,17 @@ const envObject = z.object({
       }
       return n;
     }),
+  NOCAI_POWER_DEPARTMENT_BY_SITE_KIND: z
+    .string()
+    .optional()
+    .transform((value, ctx) => {
+      const parsed = parsePowerDepartments(value ?? '');
+      if (typeof parsed === 'string') {
+        ctx.addIssue({ code: 'custom', message: parsed });
+        return z.NEVER;
+      }
+      return parsed;
+    }),
   NOCAI_TICKET_RETENTION_DAYS: intFrom('NOCAI_TICKET_RETENTION_DAYS', 1, 365),
   NOCAI_HEAP_GROWTH_PERCENT: intFrom('NOCAI_HEAP_GROWTH_PERCENT', 0, DEFAULT_HEAP_GROWTH_PERCENT),
   NOCAI_POLL_INTERVAL_MS: intFrom('NOCAI_POLL_INTERVAL_MS', 10, 2000),
@@ -285,6 +304,11 @@ export interface Config {
   problemsDir: string;
   /** Below this confidence a ticket goes to needs_review instead of being routed. */
   reviewThreshold: number;
+  /**
+   * Power tickets of sites of these kinds go to these departments, field technicians' elsewhere
+   * (NOCAI_POWER_DEPARTMENT_BY_SITE_KIND=hospital=facilities): the routing, and the department filters that follow it.
+   */
+  powerDepartmentBySiteKind: Partial<Record<string, Department>>;
   /** Done tickets stay in the in-memory ticket index this long after their last change (and it is warmed from as far back). */
   ticketRetentionMs: number;
   /** V8 collects fully once the heap is this much above what survived the last full collection (0: V8's own policy). */
@@ -390,6 +414,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     modelsDir: e.NOCAI_MODELS_DIR,
     problemsDir: e.NOCAI_PROBLEMS_DIR ?? join(e.NOCAI_STATE_DIR, 'problems'),
     reviewThreshold: e.NOCAI_REVIEW_THRESHOLD,
+    powerDepartmentBySiteKind: e.NOCAI_POWER_DEPARTMENT_BY_SITE_KIND,
     ticketRetentionMs: e.NOCAI_TICKET_RETENTION_DAYS * 86_400_000,
     heapGrowthPercent: e.NOCAI_HEAP_GROWTH_PERCENT,
     heartbeatSeries: parseSeries(e.NOCAI_HEARTBEAT_SERIES),
@@ -580,6 +605,25 @@ function parseMetrics(text: string): MetricSpec[] {
   } catch (error) {
     throw new ConfigError(`NOCAI_METRICS: ${(error as Error).message}`);
   }
+}
+
+/** `hospital=facilities,hotel=maintenance`, or a sentence naming what is wrong. */
+function parsePowerDepartments(spec: string): Partial<Record<string, Department>> | string {
+  const routing: Partial<Record<string, Department>> = {};
+  for (const pair of spec
+    .split(',')
+    .map((p) => p.trim())
+    .filter((p) => p !== '')) {
+    const [siteKind, department, ...rest] = pair.split('=').map((p) => p.trim());
+    if (rest.length > 0 || department === undefined || !(SITE_KINDS as readonly string[]).includes(siteKind)) {
+      return `NOCAI_POWER_DEPARTMENT_BY_SITE_KIND takes site_kind=department pairs, the site kind one of ${SITE_KINDS.join(', ')} (got "${pair.slice(0, 64)}")`;
+    }
+    if (!isDepartment(department)) {
+      return `NOCAI_POWER_DEPARTMENT_BY_SITE_KIND: ${siteKind}'s department must be one of ${DEPARTMENTS.join(', ')} (got "${department.slice(0, 64)}")`;
+    }
+    routing[siteKind] = department;
+  }
+  return routing;
 }
 
 function parseSeries(spec: string): HeartbeatSeries[] {

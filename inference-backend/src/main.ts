@@ -11,6 +11,7 @@ import { LiveModels } from './services/onnxModels';
 import type { ModelFailure } from './services/modelFallback';
 import { TicketService } from './services/ticketService';
 import { createApp } from './adapters/http/app';
+import type { DeviceRouting } from './adapters/influx/routedDevices';
 import { peerUrlOf } from './adapters/http/shardForwarding';
 import { EventsRepository, eventTagsAt } from './adapters/influx/eventsRepository';
 import { SeriesRepository } from './adapters/influx/seriesRepository';
@@ -277,7 +278,10 @@ export async function startService(
         mttr,
         similar: () => similar,
         eventTags: (hostname, timeUs) => eventTagsAt(influx, config.influx.outputDatabase, hostname, timeUs),
-        engineOptions: { reviewThreshold: config.reviewThreshold },
+        engineOptions: {
+          reviewThreshold: config.reviewThreshold,
+          powerDepartmentBySiteKind: config.powerDepartmentBySiteKind,
+        },
       })
     : undefined;
   if (!triage)
@@ -646,7 +650,12 @@ export async function startService(
     logger
   );
 
-  const events = new EventsRepository(apiInflux, config.influx.outputDatabase);
+  const events = new EventsRepository(apiInflux, config.influx.outputDatabase, config.powerDepartmentBySiteKind);
+  // The department filters route as the engine does: power by site kind, the sites' kinds from the inventory.
+  const routing: DeviceRouting = {
+    powerDepartmentBySiteKind: config.powerDepartmentBySiteKind,
+    sitesOfKind: (siteKind) => (estate?.sites ?? []).filter((site) => site.kind === siteKind).map((site) => site.id),
+  };
   const tickets = new TicketService({
     audit,
     tickets: ticketsRepository,
@@ -670,6 +679,7 @@ export async function startService(
     );
   }
   const app = createApp({
+    routing,
     ...(shard.isSharded && peerTemplate !== undefined
       ? {
           ticketOwnership: {

@@ -8,8 +8,14 @@ import {
   SILENCE_SERIES,
   type ClassifiedEvent,
   type Department,
+  type EventClass,
   type EventsFilter,
 } from '@nocai/contract';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadConfig } from '../../inference-backend/src/config';
+import { formatInventory, generateInventory } from '../../inference-backend/src/simulator';
 import { toLineProtocol } from '../../inference-backend/src/adapters/influx/lineProtocol';
 import { departmentFor, silenceClass } from '../../inference-backend/src/domain/incidents';
 import { anomalyClass } from '../../inference-backend/src/domain/timeseries/anomalyEvidence';
@@ -34,6 +40,79 @@ const E = OUTPUT.events;
 const triage = JSON.parse(readText('dashboards', 'noc-triage.json')) as { panels: Panel[] };
 const allPanels = (panels: Panel[]): Panel[] => panels.flatMap((p) => [p, ...allPanels(p.panels ?? [])]);
 const panel = (title: string) => allPanels(triage.panels).find((p) => p.title === title);
+
+/** A silence of `host` at `site` in aiops_silences, as the pipeline writes it. */
+function silencePoint(site: string, host: string, deviceKind: string, timeUs: number, toMs: number): SeriesPoint {
+  return {
+    measurement: SILENCE_SERIES.measurement,
+    tags: {
+      [SILENCE_SERIES.tags.site]: site,
+      [SILENCE_SERIES.tags.host]: host,
+      [SILENCE_SERIES.tags.deviceKind]: deviceKind,
+      [SILENCE_SERIES.tags.state]: 'silent',
+    },
+    fields: {
+      [SILENCE_SERIES.fields.silentSinceMs]: toMs - 10 * MINUTE_MS,
+      [SILENCE_SERIES.fields.cadenceS]: 60,
+      [SILENCE_SERIES.fields.rootCauseHost]: '',
+    },
+    timeUs,
+  };
+}
+
+/** A high anomaly score of `metric` on `host` at `site` in aiops_anomalies. */
+function scorePoint(site: string, host: string, deviceKind: string, metric: string, timeUs: number): SeriesPoint {
+  return {
+    measurement: ANOMALY_SERIES.measurement,
+    tags: {
+      [ANOMALY_SERIES.tags.site]: site,
+      [ANOMALY_SERIES.tags.host]: host,
+      [ANOMALY_SERIES.tags.deviceKind]: deviceKind,
+      [ANOMALY_SERIES.tags.metric]: metric,
+      [ANOMALY_SERIES.tags.detector]: 'mad',
+    },
+    fields: { [ANOMALY_SERIES.fields.score]: 0.95, [ANOMALY_SERIES.fields.value]: 1 },
+    timeUs,
+  };
+}
+
+/**
+ * Devices that went silent and Anomaly scores as Grafana runs them on the backend's influxd: `$routed_silences` and
+ * `$routed_anomalies` hold what `GET /api/series/silences|anomalies/filter?department=…` answered (All when
+ * `departments` is undefined).
+ */
+function devicePanels(backendOf: () => TestBackend, fromMs: number, toMs: number) {
+  const routed = async (of: 'silences' | 'anomalies', departments?: string): Promise<string> => {
+    const query = departments === undefined ? '' : `?department=${encodeURIComponent(departments)}`;
+    const res = await backendOf().call(`/api/series/${of}/filter${query}`);
+    expect(res.status).toBe(200);
+    return ((await res.json()) as EventsFilter).influxql;
+  };
+  const run = async (title: string, variables: Record<string, string>) => {
+    const query = panel(title)?.targets?.[0]?.query ?? '';
+    const sent = interpolateInfluxQuery(query, {
+      fromMs,
+      toMs,
+      intervalMs: 10 * MINUTE_MS,
+      variables: { site: '.*', ...variables },
+    });
+    return backendOf().influx.client.query(backendOf().outputDb, sent);
+  };
+  /** Devices that went silent: the hosts listed. */
+  const silentHosts = async (departments?: string): Promise<string[]> => {
+    const series = await run('Devices that went silent', { routed_silences: await routed('silences', departments) });
+    return series.flatMap((s) => s.rows.map((row) => String(row.host))).sort();
+  };
+  /** Anomaly scores: the `host metric` lines drawn. */
+  const scoredLines = async (departments?: string): Promise<string[]> => {
+    const series = await run('Anomaly scores', { routed_anomalies: await routed('anomalies', departments) });
+    return series
+      .filter((s) => s.rows.some((row) => row.max !== null))
+      .map((s) => `${s.tags.host} ${s.tags.metric}`)
+      .sort();
+  };
+  return { silentHosts, scoredLines };
+}
 
 /**
  * NOC triage's InfluxDB panels on aiops_events (Events by class, Decision mix) as Grafana runs them with a
@@ -200,33 +279,10 @@ describe('NOC triage silent devices and anomaly scores with a department chosen,
 
   beforeAll(async () => {
     backend = await startTestBackend();
-    const silence = ([host, deviceKind]: readonly [string, string, Department]): SeriesPoint => ({
-      measurement: SILENCE_SERIES.measurement,
-      tags: {
-        [SILENCE_SERIES.tags.site]: 'plant-d',
-        [SILENCE_SERIES.tags.host]: host,
-        [SILENCE_SERIES.tags.deviceKind]: deviceKind,
-        [SILENCE_SERIES.tags.state]: 'silent',
-      },
-      fields: {
-        [SILENCE_SERIES.fields.silentSinceMs]: toMs - 10 * MINUTE_MS,
-        [SILENCE_SERIES.fields.cadenceS]: 60,
-        [SILENCE_SERIES.fields.rootCauseHost]: '',
-      },
-      timeUs,
-    });
-    const score = ([host, deviceKind, metric]: readonly [string, string, string, Department]): SeriesPoint => ({
-      measurement: ANOMALY_SERIES.measurement,
-      tags: {
-        [ANOMALY_SERIES.tags.site]: 'plant-d',
-        [ANOMALY_SERIES.tags.host]: host,
-        [ANOMALY_SERIES.tags.deviceKind]: deviceKind,
-        [ANOMALY_SERIES.tags.metric]: metric,
-        [ANOMALY_SERIES.tags.detector]: 'mad',
-      },
-      fields: { [ANOMALY_SERIES.fields.score]: 0.95, [ANOMALY_SERIES.fields.value]: 1 },
-      timeUs,
-    });
+    const silence = ([host, deviceKind]: readonly [string, string, Department]) =>
+      silencePoint('plant-d', host, deviceKind, timeUs, toMs);
+    const score = ([host, deviceKind, metric]: readonly [string, string, string, Department]) =>
+      scorePoint('plant-d', host, deviceKind, metric, timeUs);
     await backend.influx.client.writeLines(
       backend.outputDb,
       [...SILENT.map(silence), ...SCORED.map(score)].map(toLineProtocol)
@@ -234,36 +290,7 @@ describe('NOC triage silent devices and anomaly scores with a department chosen,
   });
   afterAll(() => backend?.stop());
 
-  /** `$routed_silences` or `$routed_anomalies` for `departments` (a list in the API's syntax), All when undefined. */
-  const routed = async (of: 'silences' | 'anomalies', departments?: string): Promise<string> => {
-    const query = departments === undefined ? '' : `?department=${encodeURIComponent(departments)}`;
-    const res = await backend.call(`/api/series/${of}/filter${query}`);
-    expect(res.status).toBe(200);
-    return ((await res.json()) as EventsFilter).influxql;
-  };
-  const run = async (title: string, variables: Record<string, string>) => {
-    const query = panel(title)?.targets?.[0]?.query ?? '';
-    const sent = interpolateInfluxQuery(query, {
-      fromMs,
-      toMs,
-      intervalMs: 10 * MINUTE_MS,
-      variables: { site: '.*', ...variables },
-    });
-    return backend.influx.client.query(backend.outputDb, sent);
-  };
-  /** Devices that went silent: the hosts listed. */
-  const silentHosts = async (departments?: string): Promise<string[]> => {
-    const series = await run('Devices that went silent', { routed_silences: await routed('silences', departments) });
-    return series.flatMap((s) => s.rows.map((row) => String(row.host))).sort();
-  };
-  /** Anomaly scores: the `host metric` lines drawn. */
-  const scoredLines = async (departments?: string): Promise<string[]> => {
-    const series = await run('Anomaly scores', { routed_anomalies: await routed('anomalies', departments) });
-    return series
-      .filter((s) => s.rows.some((row) => row.max !== null))
-      .map((s) => `${s.tags.host} ${s.tags.metric}`)
-      .sort();
-  };
+  const { silentHosts, scoredLines } = devicePanels(() => backend, fromMs, toMs);
 
   it('When network ops is chosen, then Devices that went silent lists the switch and the router only', async () => {
     expect(await silentHosts('network_ops')).toEqual(['rtr-1', 'sw-1']);
@@ -317,6 +344,98 @@ describe('NOC triage silent devices and anomaly scores with a department chosen,
     expect(res.status).toBe(404);
     expect(((await res.json()) as { error: { message: string } }).error.message).toBe(
       'no department filter for forecasts: use one of silences, anomalies'
+    );
+  });
+});
+
+/**
+ * With power routed by site kind (NOCAI_POWER_DEPARTMENT_BY_SITE_KIND=hospital=facilities: a hospital's power is
+ * its facilities team's), Devices that went silent and Anomaly scores follow that routing: neither series stores a
+ * site kind, so the filter names the inventory's sites of that kind.
+ */
+describe('NOC triage silent devices and anomaly scores with power routed by site kind, against a real influxd', () => {
+  let backend: TestBackend;
+  const dir = mkdtempSync(join(tmpdir(), 'nocai-power-routing-'));
+  const inventory = generateInventory({ seed: 11, sites: 4 });
+  const siteOf = (kind: string) => inventory.sites.find((site) => site.kind === kind)?.id ?? '';
+  const hospital = siteOf('hospital');
+  const factory = siteOf('factory');
+  const POWER = { hospital: 'facilities' } as const;
+  const toMs = Math.floor(Date.now() / MINUTE_MS) * MINUTE_MS;
+  const fromMs = toMs - 60 * MINUTE_MS;
+  const timeUs = (toMs - 5 * MINUTE_MS) * 1000;
+  /** Site, host, device kind; a site the inventory does not list routes as one of no configured kind. */
+  const SILENT: ReadonlyArray<[string, string, string]> = [
+    [hospital, 'h-ups-1', 'ups'],
+    [hospital, 'h-psw-1', 'power_switch'],
+    [hospital, 'h-srv-1', 'server'],
+    [factory, 'f-ups-1', 'ups'],
+    ['branch-z', 'z-ups-1', 'ups'],
+    [hospital, 'h-odd-1', ''],
+  ];
+  /** Site, host, device kind, metric. */
+  const SCORED: ReadonlyArray<[string, string, string, string]> = [
+    [hospital, 'h-plc-1', 'plc', 'sensors.power_w'],
+    [factory, 'f-plc-1', 'plc', 'sensors.power_w'],
+    [hospital, 'h-plc-1', 'plc', 'sensors.vibration_mm_s'],
+    [hospital, 'h-srv-1', 'server', 'cpu.usage_user'],
+    [hospital, 'h-sen-1', 'sensor', 'sensors.temperature_c'],
+  ];
+  const kindOf = (site: string) => inventory.sites.find((s) => s.id === site)?.kind ?? '';
+
+  beforeAll(async () => {
+    const inventoryPath = join(dir, 'inventory.yaml');
+    writeFileSync(inventoryPath, formatInventory(inventory));
+    backend = await startTestBackend({
+      NOCAI_INVENTORY: inventoryPath,
+      NOCAI_POWER_DEPARTMENT_BY_SITE_KIND: 'hospital=facilities',
+    });
+    await backend.influx.client.writeLines(
+      backend.outputDb,
+      [
+        ...SILENT.map(([site, host, kind]) => silencePoint(site, host, kind, timeUs, toMs)),
+        ...SCORED.map(([site, host, kind, metric]) => scorePoint(site, host, kind, metric, timeUs)),
+      ].map(toLineProtocol)
+    );
+  });
+  afterAll(async () => {
+    await backend?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const { silentHosts, scoredLines } = devicePanels(() => backend, fromMs, toMs);
+
+  it("When facilities is chosen, then the hospital's silent UPS and power switch, and its PLC's power reading, show; the factory's do not", async () => {
+    expect(await silentHosts('facilities')).toEqual(['h-psw-1', 'h-ups-1']);
+    expect(await scoredLines('facilities')).toEqual(['h-plc-1 sensors.power_w', 'h-sen-1 sensors.temperature_c']);
+  });
+
+  it("When field technicians is chosen, then the factory's and the unlisted branch's UPS show, not the hospital's", async () => {
+    expect(await silentHosts('field_technicians')).toEqual(['f-ups-1', 'h-odd-1', 'h-srv-1', 'z-ups-1']);
+    expect(await scoredLines('field_technicians')).toEqual(['f-plc-1 sensors.power_w']);
+  });
+
+  it.each(DEPARTMENTS)(
+    'When %s is chosen, then both panels show exactly what the routing with power by site kind sends there',
+    async (department) => {
+      const to = (eventClass: EventClass, kind: string, site: string) =>
+        departmentFor(eventClass, kind, kindOf(site), POWER);
+      expect(await silentHosts(department)).toEqual(
+        SILENT.filter(([site, , kind]) => to(silenceClass(kind), kind, site) === department)
+          .map(([, host]) => host)
+          .sort()
+      );
+      expect(await scoredLines(department)).toEqual(
+        SCORED.filter(([site, , kind, metric]) => to(anomalyClass(metric, kind), kind, site) === department)
+          .map(([, host, , metric]) => `${host} ${metric}`)
+          .sort()
+      );
+    }
+  );
+
+  it('When the setting names a department the routing does not know, then the backend does not start, saying so', () => {
+    expect(() => loadConfig({ NOCAI_POWER_DEPARTMENT_BY_SITE_KIND: 'hospital=radiology' })).toThrow(
+      `NOCAI_POWER_DEPARTMENT_BY_SITE_KIND: hospital's department must be one of ${DEPARTMENTS.join(', ')} (got "radiology")`
     );
   });
 });

@@ -33,7 +33,7 @@ import { InfluxError } from '../influx/errors';
 import { InexpressibleLiteralError } from '../influx/influxql';
 import { UnrepresentableValueError } from '../influx/lineProtocol';
 import { routedEventsCondition, type EventsRepository } from '../influx/eventsRepository';
-import { isRoutedSeries, ROUTED_SERIES, routedSeriesCondition } from '../influx/routedDevices';
+import { isRoutedSeries, ROUTED_SERIES, routedSeriesCondition, type DeviceRouting } from '../influx/routedDevices';
 import type { SeriesRepository } from '../influx/seriesRepository';
 import type { Logger } from '../logger';
 import type { Metrics } from '../metrics/metrics';
@@ -62,6 +62,11 @@ export interface AppDeps {
   events: EventsRepository;
   series: SeriesRepository;
   tickets: TicketService;
+  /**
+   * What the routing decides by besides a device's kind (power's department per site kind, and the inventory's
+   * sites of each kind): the department filters follow it. Without it, the default routing.
+   */
+  routing?: DeviceRouting;
   /** Resolves when InfluxDB answers; rejects with the reason otherwise. */
   checkInflux(): Promise<void>;
   /** Pipeline stages and whether each is committing. */
@@ -184,7 +189,8 @@ export function createApp(deps: AppDeps): express.Express {
   });
   api.get('/events/filter', viewer, async (req, res) => {
     const { department } = parseQuery(eventsFilterQuerySchema(await deps.tickets.departments()), req.query);
-    res.json({ influxql: routedEventsCondition(department) } satisfies EventsFilter);
+    const power = deps.routing?.powerDepartmentBySiteKind;
+    res.json({ influxql: routedEventsCondition(department, power) } satisfies EventsFilter);
   });
   api.get('/series/:kind/filter', viewer, async (req, res) => {
     const kind = req.params.kind;
@@ -192,7 +198,7 @@ export function createApp(deps: AppDeps): express.Express {
       throw new NotFoundError(`no department filter for ${kind.slice(0, 64)}: use one of ${ROUTED_SERIES.join(', ')}`);
     }
     const { department } = parseQuery(eventsFilterQuerySchema(await deps.tickets.departments()), req.query);
-    res.json({ influxql: routedSeriesCondition(kind, department) } satisfies EventsFilter);
+    res.json({ influxql: routedSeriesCondition(kind, department, deps.routing) } satisfies EventsFilter);
   });
   api.get('/series/:kind', viewer, async (req, res) => {
     const kind = req.params.kind;

@@ -3,15 +3,11 @@ import {
   OUTPUT,
   type ClassifiedEvent,
   type Decision,
+  type Department,
   type EventClass,
   type EventsQuery,
 } from '@nocai/contract';
-import {
-  DEFAULT_INCIDENT_ENGINE_OPTIONS,
-  eventsRoutedTo,
-  type RoutedEvents,
-  type RoutingKind,
-} from '../../domain/incidents';
+import { eventsRoutedTo, type RoutedEvents, type RoutingKind } from '../../domain/incidents';
 import type { InfluxClient } from './client';
 import {
   anyOfCondition,
@@ -30,7 +26,9 @@ const KIND_TAGS: Record<RoutingKind, string> = { deviceKind: E.tags.deviceKind, 
 export class EventsRepository {
   constructor(
     private readonly client: InfluxClient,
-    private readonly database: string
+    private readonly database: string,
+    /** Power's department per site kind (NOCAI_POWER_DEPARTMENT_BY_SITE_KIND), as the routing has it. */
+    private readonly powerDepartmentBySiteKind: Partial<Record<string, Department>> = {}
   ) {}
 
   async find(query: EventsQuery, nowMs: number): Promise<ClassifiedEvent[]> {
@@ -42,7 +40,7 @@ export class EventsRepository {
     if (query.site) where.push(anyOfCondition(E.tags.site, query.site));
     if (query.decision) where.push(anyOfCondition(E.fields.decision, query.decision));
     if (query.department) {
-      const routed = routedCondition(routesTo(query.department));
+      const routed = routedCondition(routesTo(query.department, this.powerDepartmentBySiteKind));
       if (routed === undefined) return [];
       where.push(routed);
     }
@@ -112,9 +110,12 @@ export class EventsRepository {
  * by: for a dashboard's InfluxDB panels (`GET /api/events/filter`). Without departments, every event; when no
  * event goes to any of them, none.
  */
-export function routedEventsCondition(departments: readonly string[] | undefined): string {
+export function routedEventsCondition(
+  departments: readonly string[] | undefined,
+  powerDepartmentBySiteKind: Partial<Record<string, Department>> = {}
+): string {
   if (departments === undefined) return EVERY_EVENT;
-  return routedCondition(routesTo(departments)) ?? NO_EVENT;
+  return routedCondition(routesTo(departments, powerDepartmentBySiteKind)) ?? NO_EVENT;
 }
 
 // The log stage tags every event with its class; a regex matching anything also matches an absent tag.
@@ -122,12 +123,15 @@ const EVERY_EVENT = `${quoteIdentifier(E.tags.eventClass)} =~ /.*/`;
 const NO_EVENT = `(${equalsCondition(E.tags.eventClass, '')} AND ${noneOfCondition(E.tags.eventClass, [''])})`;
 
 /**
- * An event stores no department: the routing's rules say which events go there. The service runs the engine
- * with the default routing (no power department per site kind). A department only tickets carry (one a
- * department model trained on an organisation's own history routes to) gets no event.
+ * An event stores no department: the routing's rules say which events go there, power by the site kind where
+ * NOCAI_POWER_DEPARTMENT_BY_SITE_KIND says so. A department only tickets carry (one a department model trained on
+ * an organisation's own history routes to) gets no event.
  */
-function routesTo(departments: readonly string[]): RoutedEvents[] {
-  return eventsRoutedTo(departments.filter(isDepartment), DEFAULT_INCIDENT_ENGINE_OPTIONS.powerDepartmentBySiteKind);
+function routesTo(
+  departments: readonly string[],
+  powerDepartmentBySiteKind: Partial<Record<string, Department>>
+): RoutedEvents[] {
+  return eventsRoutedTo(departments.filter(isDepartment), powerDepartmentBySiteKind);
 }
 
 /**

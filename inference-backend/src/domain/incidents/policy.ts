@@ -108,25 +108,6 @@ export function silenceClass(deviceKind: string): EventClass {
   return 'hardware';
 }
 
-/**
- * The device kinds whose `classOf` events `departmentFor` sends to one of `departments`: those of the known kinds,
- * and whether a device of no known kind (or none) goes there too (the rules name known kinds only, so every other
- * kind is routed alike). For device-level series that store a device kind but no department (silences, anomaly
- * scores). The site kind is not looked at: the service routes power with no department per site kind.
- */
-export interface RoutedDeviceKinds {
-  kinds: DeviceKind[];
-  otherKinds: boolean;
-}
-
-export function deviceKindsRoutedTo(
-  departments: readonly Department[],
-  classOf: (deviceKind: string) => EventClass
-): RoutedDeviceKinds {
-  const wanted = (deviceKind: string) => departments.includes(departmentFor(classOf(deviceKind), deviceKind, ''));
-  return { kinds: DEVICE_KINDS.filter(wanted), otherKinds: wanted('') };
-}
-
 export interface UrgencyInput {
   eventClass: EventClass;
   pattern: IncidentPattern;
