@@ -433,6 +433,43 @@ describe('NOC triage silent devices and anomaly scores with power routed by site
     }
   );
 
+  it("When facilities is chosen, then the events list and the events condition keep the hospital's power events, not the factory's", async () => {
+    const power = (host: string, site: string): SeriesPoint => ({
+      measurement: E.measurement,
+      tags: {
+        [E.tags.hostname]: host,
+        [E.tags.site]: site,
+        [E.tags.siteKind]: kindOf(site),
+        [E.tags.deviceKind]: 'ups',
+        [E.tags.eventClass]: 'power',
+      },
+      fields: { [E.fields.decision]: 'alert', [E.fields.message]: 'on battery', [E.fields.confidence]: 0.9 },
+      timeUs,
+    });
+    await backend.influx.client.writeLines(
+      backend.outputDb,
+      [power('h-ups-1', hospital), power('f-ups-1', factory)].map(toLineProtocol)
+    );
+    for (const [department, host] of [
+      ['facilities', 'h-ups-1'],
+      ['field_technicians', 'f-ups-1'],
+    ]) {
+      const listed = await backend.call(`/api/events?department=${department}&from=${fromMs}&to=${toMs}`);
+      const events = ((await listed.json()) as { events: ClassifiedEvent[] }).events;
+      const filter = await backend.call(`/api/events/filter?department=${department}`);
+      const { influxql } = (await filter.json()) as EventsFilter;
+      const [series] = await backend.influx.client.query(
+        backend.outputDb,
+        `SELECT "decision", "hostname" FROM "aiops_events" WHERE ${influxql}`
+      );
+      expect({ department, listed: events.map((e) => e.hostname), kept: series?.rows.map((r) => r.hostname) }).toEqual({
+        department,
+        listed: [host],
+        kept: [host],
+      });
+    }
+  });
+
   it('When the setting names a department the routing does not know, then the backend does not start, saying so', () => {
     expect(() => loadConfig({ NOCAI_POWER_DEPARTMENT_BY_SITE_KIND: 'hospital=radiology' })).toThrow(
       `NOCAI_POWER_DEPARTMENT_BY_SITE_KIND: hospital's department must be one of ${DEPARTMENTS.join(', ')} (got "radiology")`
