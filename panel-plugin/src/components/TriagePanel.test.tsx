@@ -687,7 +687,10 @@ describe('TriagePanel related tickets', () => {
       title: 'Monitor in bed 4 shows no waveform',
       priority: 'P3' as const,
     };
-    const getTicketDetail = detailAnswering([MONITOR_OUTAGE, complaint]);
+    // Opened 25 minutes before this test runs, not before the file was loaded: a busy machine may
+    // take over a minute to reach this test.
+    const outage = { ...MONITOR_OUTAGE, openedAtMs: Date.now() - 25 * MINUTE_MS };
+    const getTicketDetail = detailAnswering([outage, complaint]);
     getDataSourceMock.mockResolvedValue({ name: 'NOC AI', getTicketDetail });
     renderPanel([nocaiFrame(Date.now())]);
 
