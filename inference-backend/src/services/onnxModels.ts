@@ -313,7 +313,7 @@ export class OnnxMttrPredictor implements MttrPredictor {
     const ticket = {
       openedAt: input.openedAtMs,
       eventClass: input.eventClass as EventClass,
-      department: input.department as Department,
+      department: input.department,
       priority: input.priority as Priority,
       siteKind: input.siteKind as SiteKind,
       deviceKind: input.deviceKind as DeviceKind,

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import type { TicketHistoryRow } from '@nocai/contract';
 import { explainMttr, predictMttr, trainMttrModel } from '../../domain/mlops/mttr';
 import type { MttrModel } from '../../domain/mlops/mttr';
-import { mttrInputOf } from '../../domain/mlops/mttrFeatures';
+import { MTTR_FEATURE_VERSION, mttrInputOf, type MttrTicketInput } from '../../domain/mlops/mttrFeatures';
 import { generateInventory } from '../../simulator/inventory';
 import { Simulation } from '../../simulator/simulation';
 import { generateTicketHistory, ticketsToJsonl } from '../../simulator/tickets';
@@ -65,7 +65,7 @@ describe('MTTR model served by onnxruntime', () => {
       name: 'mttr',
       version: model.manifest.version,
       quantiles: [0.5, 0.9],
-      featureSchema: { version: 'mttr-features/1' },
+      featureSchema: { version: MTTR_FEATURE_VERSION },
       trainingWindow: model.manifest.trainingWindow,
       dataHash: model.manifest.dataHash,
     });
@@ -100,6 +100,25 @@ describe('MTTR model served by onnxruntime', () => {
     await expect(OnnxMttrModel.load(tampered)).rejects.toThrow(
       `${file} does not match the sha256 recorded in its manifest: refusing to load a tampered or damaged model`
     );
+  });
+
+  it('When a model registered before the department columns came from the history is loaded, then it serves as it did, own departments included', async () => {
+    // Written by the code of mttr-features/1 with what it predicted then; see fixtures/README.md.
+    const fixture = join(__dirname, 'fixtures', 'mttr-features-1');
+    const recorded: Array<{ input: MttrTicketInput; p50Seconds: number; p90Seconds: number }> = JSON.parse(
+      await readFile(join(fixture, 'predictions.json'), 'utf8')
+    );
+    const served = await OnnxMttrModel.load(fixture);
+
+    const predictions = await served.predict(recorded.map((r) => r.input));
+
+    expect(served.manifest.featureSchema.version).toBe('mttr-features/1');
+    expect(recorded.map((r) => r.input.department)).toContain('noc_tier2');
+    predictions.forEach((prediction, i) => {
+      expect(prediction.p50Seconds).toBe(recorded[i].p50Seconds);
+      expect(prediction.p90Seconds).toBe(recorded[i].p90Seconds);
+    });
+    await served.release();
   });
 
   it('When the demo trains from a tickets.jsonl, then a served bundle lands in the folder and progress counts trees', async () => {

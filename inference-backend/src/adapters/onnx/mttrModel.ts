@@ -17,7 +17,7 @@ import type {
   MttrPrediction,
   MttrPredictor,
 } from '../../domain/mlops/mttr';
-import { MTTR_FEATURE_VERSION, writeMttrFeatures } from '../../domain/mlops/mttrFeatures';
+import { MTTR_FEATURE_VERSIONS_SERVED, writeMttrFeatures } from '../../domain/mlops/mttrFeatures';
 import type { MttrTicketInput } from '../../domain/mlops/mttrFeatures';
 import type { Provenance } from '../../domain/mlops/manifest';
 import { loadTicketHistory } from '../files/ticketHistory';
@@ -85,9 +85,9 @@ function checkManifest(raw: unknown, dir: string): MttrManifest {
   if (manifest?.name !== MTTR_MODEL_NAME || typeof manifest.version !== 'string') {
     throw new Error(`${join(dir, MTTR_MANIFEST_FILE)} is not an MTTR model manifest`);
   }
-  if (manifest.featureSchema?.version !== MTTR_FEATURE_VERSION) {
+  if (!MTTR_FEATURE_VERSIONS_SERVED.includes(manifest.featureSchema?.version ?? '')) {
     throw new Error(
-      `MTTR model ${manifest.version} uses features ${String(manifest.featureSchema?.version)}; this code builds ${MTTR_FEATURE_VERSION}`
+      `MTTR model ${manifest.version} uses features ${String(manifest.featureSchema?.version)}; this code serves ${MTTR_FEATURE_VERSIONS_SERVED.join(' and ')}`
     );
   }
   return manifest as MttrManifest;

@@ -4,7 +4,15 @@ import type { TicketHistoryRow } from '@nocai/contract';
 import { DEFAULT_GBT_OPTIONS, predictGbt, predictGbtMatrix, quantileOfSorted, trainGbt } from './gbt';
 import type { FeatureMatrix, GbtModel, GbtOptions } from './gbt';
 import type { Provenance, VersionMetadata } from './manifest';
-import { describeFeatureSource, mttrFeatures, mttrFeatureSchema, mttrInputOf, writeMttrFeatures } from './mttrFeatures';
+import {
+  describeFeatureSource,
+  isCategoryColumn,
+  mttrDepartmentColumns,
+  mttrFeatures,
+  mttrFeatureSchema,
+  mttrInputOf,
+  writeMttrFeatures,
+} from './mttrFeatures';
 import type { MttrFeatureSchema, MttrTicketInput } from './mttrFeatures';
 import { treeShap } from './treeShap';
 
@@ -246,7 +254,9 @@ export function trainMttrModel(
   if (fitEnd < 2 * hyper.minSamplesLeaf || trainEnd === fitEnd || trainEnd === sorted.length) {
     throw new RangeError(`not enough tickets to train, calibrate and evaluate MTTR: ${sorted.length}`);
   }
-  const schema = mttrFeatureSchema(o.holidaysMmDd);
+  // The organisation's own departments get columns when the training part has enough of them.
+  const departments = mttrDepartmentColumns(sorted.slice(0, trainEnd), hyper.minSamplesLeaf);
+  const schema = mttrFeatureSchema(departments, o.holidaysMmDd);
   const matrix = matrixOf(schema, sorted);
   const target = Float64Array.from(sorted, (row) => Math.log1p(mttrSecondsOfRow(row)));
 
@@ -410,7 +420,7 @@ export function explainMttr(
     const entry = bySource.get(feature) ?? { feature, weight: 0 };
     entry.weight += contributions[f];
     // The priority's rank column is read as the priority category it stands for.
-    if (spec.kind !== 'one_hot' && spec.source !== 'priority_rank') {
+    if (!isCategoryColumn(spec) && spec.source !== 'priority_rank') {
       // float32 holds about 7 significant digits: the shortest decimal of what the trees compared.
       entry.value = Number(x[f].toPrecision(7));
     }

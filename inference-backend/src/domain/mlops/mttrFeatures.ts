@@ -1,21 +1,34 @@
 import { DEPARTMENTS, DEVICE_KINDS, EVENT_CLASSES, PRIORITIES, SITE_KINDS } from '@nocai/contract';
-import type { Department, DeviceKind, EventClass, Priority, SiteKind, TicketHistoryRow } from '@nocai/contract';
+import type { DeviceKind, EventClass, Priority, SiteKind, TicketHistoryRow } from '@nocai/contract';
 import { calendarFeaturesOf, DEFAULT_HOLIDAYS_MM_DD } from './calendarFeatures';
 import type { CalendarFeatures } from './calendarFeatures';
 
 /**
- * Features of the MTTR model. The schema is stored with every model: a model is only served by
- * code of the same `MTTR_FEATURE_VERSION`; change the version whenever a column's meaning or
- * order changes.
+ * Features of the MTTR model. The schema is stored with every model and lists its columns in
+ * order: serving builds exactly the columns the model was trained with. A model is only served by
+ * code that knows its schema's version; change the version whenever a column's meaning changes.
+ * Version 2 takes its department columns from the training history (the organisation's own
+ * departments among them) and adds a `department=(other)` column.
  */
-export const MTTR_FEATURE_VERSION = 'mttr-features/1';
+export const MTTR_FEATURE_VERSION = 'mttr-features/2';
+
+/**
+ * The schema versions this code serves. Version 1 (models registered before version 2) listed one
+ * column per built-in department and no "other" column: built as listed, a department outside
+ * the six leaves its group at zero, as it always did.
+ */
+export const MTTR_FEATURE_VERSIONS_SERVED: readonly string[] = ['mttr-features/1', MTTR_FEATURE_VERSION];
+
+/** The one-hot column of the departments the history had too few rows of, or none. */
+export const OTHER_DEPARTMENT_COLUMN = 'department=(other)';
 
 /** What is known about a ticket when it is opened; `resolved_at` is what the model predicts. */
 export interface MttrTicketInput {
   /** ISO 8601 or ms since the epoch, UTC. */
   openedAt: string | number;
   eventClass: EventClass;
-  department: Department;
+  /** One of the six built-in departments or one of the organisation's own. */
+  department: string;
   priority: Priority;
   siteKind: SiteKind;
   deviceKind: DeviceKind;
@@ -29,6 +42,8 @@ type CalendarColumn = keyof CalendarFeatures;
 /** One input column of the model, in order. */
 export type MttrFeatureSpec =
   | { name: string; kind: 'one_hot'; source: MttrCategorical; value: string }
+  /** 1 when the ticket's value has no `one_hot` column of the same source in the schema. */
+  | { name: string; kind: 'other'; source: MttrCategorical }
   | { name: string; kind: 'numeric' | 'flag'; source: CalendarColumn | 'priority_rank' | 'from_incident' };
 
 export interface MttrFeatureSchema {
@@ -38,9 +53,14 @@ export interface MttrFeatureSchema {
   holidaysMmDd: string[];
 }
 
-const CATEGORIES: ReadonlyArray<readonly [MttrCategorical, readonly string[]]> = [
+/**
+ * Class and priority are closed sets on every ticket; site and device kinds come from the
+ * inventory's closed sets (or are empty when a ticket names no known place). Departments are open:
+ * their columns come from the training history (`mttrDepartmentColumns`).
+ */
+const CATEGORIES = (departments: readonly string[]): ReadonlyArray<readonly [MttrCategorical, readonly string[]]> => [
   ['class', EVENT_CLASSES],
-  ['department', DEPARTMENTS],
+  ['department', departments],
   ['priority', PRIORITIES],
   ['site_kind', SITE_KINDS],
   ['device_kind', DEVICE_KINDS],
@@ -60,10 +80,29 @@ const CALENDAR_COLUMNS: ReadonlyArray<readonly [CalendarColumn, 'numeric' | 'fla
 
 const snake = (name: string) => name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 
-export function mttrFeatureSchema(holidaysMmDd: readonly string[] = DEFAULT_HOLIDAYS_MM_DD): MttrFeatureSchema {
+/**
+ * The departments that get a column of their own: those with at least `minRows` rows in `rows`
+ * (the training rows, never the holdout), the built-in ones first in their order, then the
+ * organisation's own alphabetically. A department rarer than that falls into the "other" column:
+ * with fewer rows than a tree's leaf must hold, a column of its own could never be split on.
+ */
+export function mttrDepartmentColumns(rows: ReadonlyArray<{ department: string }>, minRows: number): string[] {
+  const counts = new Map<string, number>();
+  for (const row of rows) counts.set(row.department, (counts.get(row.department) ?? 0) + 1);
+  const frequent = (department: string) => (counts.get(department) ?? 0) >= minRows;
+  const own = [...counts.keys()].filter((d) => !(DEPARTMENTS as readonly string[]).includes(d) && frequent(d)).sort();
+  return [...DEPARTMENTS.filter(frequent), ...own];
+}
+
+/** The columns of a model whose one-hot departments are `departments` (by default the six built-in ones). */
+export function mttrFeatureSchema(
+  departments: readonly string[] = DEPARTMENTS,
+  holidaysMmDd: readonly string[] = DEFAULT_HOLIDAYS_MM_DD
+): MttrFeatureSchema {
   const features: MttrFeatureSpec[] = [];
-  for (const [source, values] of CATEGORIES) {
+  for (const [source, values] of CATEGORIES(departments)) {
     for (const value of values) features.push({ name: `${source}=${value}`, kind: 'one_hot', source, value });
+    if (source === 'department') features.push({ name: OTHER_DEPARTMENT_COLUMN, kind: 'other', source });
   }
   // Priorities are ordered: one rank column lets a single split separate "P1-P2" from "P3-P4".
   features.push({ name: 'priority_rank', kind: 'numeric', source: 'priority_rank' });
@@ -101,7 +140,7 @@ function categoricalValue(input: MttrTicketInput, source: MttrCategorical): stri
 
 /** What a ticket says about one feature's source column, for explanations ("priority=P4"). */
 export function describeFeatureSource(input: MttrTicketInput, spec: MttrFeatureSpec): string {
-  if (spec.kind === 'one_hot') return `${spec.source}=${categoricalValue(input, spec.source)}`;
+  if (isCategoryColumn(spec)) return `${spec.source}=${categoricalValue(input, spec.source)}`;
   // The rank is another view of the priority: a reader wants one "priority" effect, not two.
   return spec.source === 'priority_rank' ? `priority=${input.priority}` : spec.name;
 }
@@ -112,9 +151,33 @@ export function openedAtMs(input: MttrTicketInput): number {
   return ms;
 }
 
+/** A column that one value of a category sets (its own, or "other"), rather than a number. */
+export function isCategoryColumn(spec: MttrFeatureSpec): spec is Extract<MttrFeatureSpec, { source: MttrCategorical }> {
+  return spec.kind === 'one_hot' || spec.kind === 'other';
+}
+
+/** Per schema, the values of each category that have a column of their own: what "other" is not. */
+const columnValues = new WeakMap<MttrFeatureSchema, Map<MttrCategorical, Set<string>>>();
+
+function valuesWithColumn(schema: MttrFeatureSchema): Map<MttrCategorical, Set<string>> {
+  let known = columnValues.get(schema);
+  if (!known) {
+    known = new Map();
+    for (const spec of schema.features) {
+      if (spec.kind !== 'one_hot') continue;
+      const values = known.get(spec.source) ?? new Set<string>();
+      values.add(spec.value);
+      known.set(spec.source, values);
+    }
+    columnValues.set(schema, known);
+  }
+  return known;
+}
+
 /**
- * Writes the features of `input` into `out` (float32, as the model reads them) at `offset`.
- * A category value the schema does not know leaves its one-hot group at zero.
+ * Writes the features of `input` into `out` (float32, as the model reads them) at `offset`, in
+ * the schema's column order. A category value without a column of its own sets the category's
+ * "other" column; in a schema without one (version 1), it leaves its one-hot group at zero.
  */
 export function writeMttrFeatures(
   schema: MttrFeatureSchema,
@@ -122,14 +185,18 @@ export function writeMttrFeatures(
   out: Float32Array,
   offset = 0
 ): void {
-  if (schema.version !== MTTR_FEATURE_VERSION) {
-    throw new Error(`MTTR feature schema ${schema.version} is not served by this code (${MTTR_FEATURE_VERSION})`);
+  if (!MTTR_FEATURE_VERSIONS_SERVED.includes(schema.version)) {
+    throw new Error(
+      `MTTR feature schema ${schema.version} is not served by this code (${MTTR_FEATURE_VERSIONS_SERVED.join(', ')})`
+    );
   }
   const calendar = calendarFeaturesOf(openedAtMs(input), schema.holidaysMmDd);
   schema.features.forEach((spec, f) => {
     let value: number;
     if (spec.kind === 'one_hot') value = categoricalValue(input, spec.source) === spec.value ? 1 : 0;
-    else if (spec.source === 'priority_rank') value = PRIORITIES.indexOf(input.priority) + 1;
+    else if (spec.kind === 'other') {
+      value = valuesWithColumn(schema).get(spec.source)?.has(categoricalValue(input, spec.source)) ? 0 : 1;
+    } else if (spec.source === 'priority_rank') value = PRIORITIES.indexOf(input.priority) + 1;
     else if (spec.source === 'from_incident') value = input.fromIncident ? 1 : 0;
     else value = Number(calendar[spec.source]);
     out[offset + f] = value;
