@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DEPARTMENTS, DEVICE_KINDS, EVENT_CLASSES, PRIORITIES, SITE_KINDS } from './vocabulary';
+import { DEVICE_KINDS, EVENT_CLASSES, PRIORITIES, SITE_KINDS } from './vocabulary';
 import type { Decision, Department, EventClass, Priority, SiteKind } from './vocabulary';
 
 /**
@@ -89,7 +89,11 @@ export const ticketHistoryRowSchema = z.object({
   host: z.string().min(1),
   device_kind: z.enum(DEVICE_KINDS),
   class: z.enum(EVENT_CLASSES),
-  department: z.enum(DEPARTMENTS),
+  /**
+   * One of the six `DEPARTMENTS` or a department of the organisation's own: a label, not a closed set (see
+   * `Ticket.department`), which the department model and the MTTR trees learn from this history.
+   */
+  department: z.string().min(1),
   priority: z.enum(PRIORITIES),
   title: z.string(),
   description: z.string(),
