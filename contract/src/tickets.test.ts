@@ -81,7 +81,7 @@ describe('ticketsQuerySchema department', () => {
 describe('ticketsQuerySchema parameters and times', () => {
   it('When a parameter is unknown (a typo of a filter), then the list is refused rather than unfiltered', () => {
     expect(refusal(ticketsQuerySchema(NOW), { departement: 'facilities' }, QUERY)).toBe(
-      'the query string has no parameter departement (it takes status, site, host, department, priority, problem, parent, from, to, limit, offset)'
+      'the query string has no parameter departement (it takes status, site, host, department, priority, problem, parent, parentStatus, from, to, limit, offset)'
     );
   });
 

@@ -215,6 +215,11 @@ export function ticketsQuerySchema(nowMs: number, ticketDepartments: Iterable<st
       ).optional(),
       /** The complaints linked to these tickets (their `parentId`): every complaint about an incident, past the 20 its detail lists. */
       parent: anyOf(z.string().regex(TICKET_ID, 'must be a ticket id: 1–128 letters, digits, _ . : or -')).optional(),
+      /**
+       * Complaints whose linked ticket (`parentId`) is now in one of these statuses: with `parentStatus=resolved,closed`
+       * and an open `status`, the complaints still to confirm with their reporters now that their incident is over.
+       */
+      parentStatus: anyOfValues(TICKET_STATUSES).optional(),
       ...timeRangeShape(nowMs),
       limit: wholeNumber(1, 1000).default(100),
       offset: wholeNumber(0).default(0),

@@ -69,6 +69,27 @@ describe('TicketIndex', () => {
     expect(index.list({ ...query, host: ['plc-7'] }, 102 * DAY).total).toBe(2);
   });
 
+  it('When listing complaints by their parent’s status, then the open ones of resolved incidents are there, not those of open incidents', () => {
+    const index = new TicketIndex();
+    index.put(ticket('inc-over', { source: 'logs', status: 'resolved', resolvedAtMs: 101 * DAY }), 1);
+    index.put(ticket('inc-on', { source: 'logs' }), 2);
+    index.put(ticket('waiting', { parentId: 'inc-over' }), 3);
+    index.put(ticket('confirmed', { parentId: 'inc-over', status: 'resolved', resolvedAtMs: 101 * DAY }), 4);
+    index.put(ticket('still-down', { parentId: 'inc-on' }), 5);
+    index.put(ticket('orphan', { parentId: 'inc-gone' }), 6);
+    const ids = (over: object) =>
+      index
+        .list({ ...query, ...over }, 102 * DAY)
+        .tickets.map((t) => t.id)
+        .sort();
+
+    expect(ids({ parentStatus: ['resolved', 'closed'], status: ['open', 'acknowledged', 'in_progress'] })).toEqual([
+      'waiting',
+    ]);
+    expect(ids({ parentStatus: ['resolved'] })).toEqual(['confirmed', 'waiting']);
+    expect(ids({ parentStatus: ['open'] })).toEqual(['still-down']);
+  });
+
   it("When listing one problem's tickets, then only the tickets its alerts opened are there", () => {
     const index = new TicketIndex();
     index.put(ticket('warm', { problem: 'freezer-warm' }), 1);

@@ -125,6 +125,7 @@ export class TicketIndex {
       if (query.priority && !query.priority.includes(t.priority)) continue;
       if (query.problem && !(t.problem !== undefined && query.problem.includes(t.problem))) continue;
       if (query.parent && !(t.parentId !== undefined && query.parent.includes(t.parentId))) continue;
+      if (query.parentStatus && !this.parentIn(t, query.parentStatus)) continue;
       total++;
       if (page.length === wanted && compareTickets(t, page[wanted - 1]) >= 0) continue;
       page.splice(insertionPoint(page, t), 0, t);
@@ -136,6 +137,12 @@ export class TicketIndex {
       limit: query.limit,
       offset: query.offset,
     };
+  }
+
+  /** The ticket is linked to a parent the index holds, in one of `statuses`. */
+  private parentIn(ticket: Ticket, statuses: readonly string[]): boolean {
+    const parent = ticket.parentId === undefined ? undefined : this.byId.get(ticket.parentId)?.ticket;
+    return parent !== undefined && statuses.includes(parent.status);
   }
 }
 
