@@ -217,6 +217,11 @@ describe('complaints and the places of the inventory', () => {
       parent: 'resolved',
       complaint: complaint.status,
     });
+    // Still to confirm with their reporters, found without knowing the incident.
+    const waiting = (await (
+      await backend.call('/api/tickets?parentStatus=resolved,closed&status=needs_review,open,acknowledged,in_progress')
+    ).json()) as { tickets: Ticket[] };
+    expect(waiting.tickets.map((t) => t.id).sort()).toEqual([complaint.id, again.id].sort());
     // The fault is over: a complaint filed now is a new one, linked to nothing.
     expect((await complain({ text: `${server.host} is down again` })).parentId).toBeUndefined();
   });
