@@ -80,6 +80,26 @@ describe('triage panel in a real browser', () => {
   });
 
   const row = (ticketId: string) => page.locator(`[data-testid="nocai-triage-row"][data-ticket-id="${ticketId}"]`);
+  /** Corrects an expanded ticket's department with the real form, as an operator would, and waits for the row to show it. */
+  const correctDepartment = async (ticket: Ticket, department: string) => {
+    const details = page.getByTestId('nocai-triage-details');
+    await details.getByRole('button', { name: `Correct routing of ${ticket.id}` }).click();
+    const departmentBox = details.getByTestId('nocai-triage-correction').getByRole('combobox', { name: 'Department' });
+    await departmentBox.fill(department);
+    await page.getByRole('option', { name: department, exact: true }).waitFor();
+    await departmentBox.press('ArrowDown');
+    await departmentBox.press('Enter');
+    await details.getByRole('button', { name: `Save correction of ${ticket.id}` }).click();
+    await page.waitForFunction(
+      ({ id, wanted }) =>
+        document
+          .querySelector(`[data-ticket-id="${id}"] [data-testid="nocai-triage-status"]`)
+          ?.getAttribute('data-progress') === 'saved' &&
+        document.querySelector(`[data-ticket-id="${id}"]`)?.textContent?.includes(wanted),
+      { id: ticket.id, wanted: department }
+    );
+    await expect(details.textContent()).resolves.toContain(`department (was ${ticket.department})`);
+  };
   const verdict = (ticketId: string) => row(ticketId).getByTestId('nocai-triage-feedback-verdict');
 
   it('When the backend has written three tickets, then the panel lists each of them, P1 first', async () => {
@@ -303,22 +323,7 @@ describe('triage panel in a real browser', () => {
       `[data-ticket-id="${ticket.id}"] [data-testid="nocai-triage-assignee"][data-assignee="team:security"]`
     );
 
-    await details.getByRole('button', { name: `Correct routing of ${ticket.id}` }).click();
-    const departmentBox = details.getByTestId('nocai-triage-correction').getByRole('combobox', { name: 'Department' });
-    await departmentBox.fill(department);
-    await page.getByRole('option', { name: department, exact: true }).waitFor();
-    await departmentBox.press('ArrowDown');
-    await departmentBox.press('Enter');
-    await details.getByRole('button', { name: `Save correction of ${ticket.id}` }).click();
-    await page.waitForFunction(
-      ({ id, wanted }) =>
-        document
-          .querySelector(`[data-ticket-id="${id}"] [data-testid="nocai-triage-status"]`)
-          ?.getAttribute('data-progress') === 'saved' &&
-        document.querySelector(`[data-ticket-id="${id}"]`)?.textContent?.includes(wanted),
-      { id: ticket.id, wanted: department }
-    );
-    await expect(details.textContent()).resolves.toContain(`department (was ${ticket.department})`);
+    await correctDepartment(ticket, department);
 
     const [series] = await session.backend.influx.client.query(
       session.backend.outputDb,
@@ -338,24 +343,7 @@ describe('triage panel in a real browser', () => {
   it("When an operator corrects a ticket to the organisation's own department, then the dropdown offers it, the row shows it and aiops_tickets holds it", async () => {
     const [, , ticket] = session.tickets;
     await row(ticket.id).getByTestId('nocai-triage-expand').click();
-    const details = page.getByTestId('nocai-triage-details');
-    await details.getByRole('button', { name: `Correct routing of ${ticket.id}` }).click();
-
-    const departmentBox = details.getByTestId('nocai-triage-correction').getByRole('combobox', { name: 'Department' });
-    await departmentBox.fill(OWN_DEPARTMENT);
-    await page.getByRole('option', { name: OWN_DEPARTMENT, exact: true }).waitFor();
-    await departmentBox.press('ArrowDown');
-    await departmentBox.press('Enter');
-    await details.getByRole('button', { name: `Save correction of ${ticket.id}` }).click();
-    await page.waitForFunction(
-      ({ id, wanted }) =>
-        document
-          .querySelector(`[data-ticket-id="${id}"] [data-testid="nocai-triage-status"]`)
-          ?.getAttribute('data-progress') === 'saved' &&
-        document.querySelector(`[data-ticket-id="${id}"]`)?.textContent?.includes(wanted),
-      { id: ticket.id, wanted: OWN_DEPARTMENT }
-    );
-    await expect(details.textContent()).resolves.toContain(`department (was ${ticket.department})`);
+    await correctDepartment(ticket, OWN_DEPARTMENT);
     // Asked through the data source, as the panel asks for everything else: no URL or token of its own.
     expect(session.server.forwarded).toContainEqual({ method: 'GET', path: '/api/values/department' });
 
