@@ -32,6 +32,7 @@ Configuration comes from environment variables:
                           priority and mttr are served (rules and baselines stand in for missing ones)
   NOCAI_PROBLEMS_DIR      predictive alert problem definitions, one YAML file each (default <NOCAI_STATE_DIR>/problems)
   NOCAI_REVIEW_THRESHOLD  below this confidence a ticket goes to needs_review (default 0.6)
+  NOCAI_POWER_DEPARTMENT_BY_SITE_KIND  power tickets of sites of these kinds go to these departments, e.g. hospital=facilities (default none: field_technicians)
   NOCAI_TICKET_RETENTION_DAYS  done tickets stay in the in-memory ticket index this long (default 365)
   NOCAI_HEAP_GROWTH_PERCENT  full collection once the heap is this much above its live data (default 0: V8's own policy)
   NOCAI_HEARTBEAT_SERIES  telemetry proving a device is alive (default system.load1,sensors.temperature_c)
