@@ -1,4 +1,4 @@
-import type { Ticket, TicketHistoryEntry } from './tickets';
+import type { RefusedAlert, Ticket, TicketHistoryEntry } from './tickets';
 import type { Decision, EventClass, PlaceTag } from './vocabulary';
 
 /** GET /healthz and /readyz bodies. */
@@ -10,6 +10,18 @@ export interface HealthResponse {
 /** Error body of every 4xx/5xx the backend returns. */
 export interface ApiErrorBody {
   error: { code: string; message: string };
+}
+
+/** POST /api/alerts/grafana body (202): what its alerts did, and those refused (none: an empty list). */
+export interface GrafanaWebhookAnswer {
+  /** The tickets opened, reopened or resolved. */
+  tickets: Ticket[];
+  /** Alerts of the product's own rules (label `nocai_rule`), taken in as no ticket. */
+  ignored: number;
+  /** Resolved alerts of no ticket held, which change nothing. */
+  unmatched: number;
+  /** Alerts no ticket can hold, left out of the notification; its other alerts are taken in. */
+  refused: RefusedAlert[];
 }
 
 /** One classified log line or alert, as written to aiops_events. */

@@ -22,6 +22,11 @@ export interface InputWording {
   subject?: string;
   /** What the input's keys are called in "has no field x": `field` by default, `parameter` for a query string. */
   member?: string;
+  /**
+   * Where the input sits in a larger one checked part by part (`['alerts', 3]`): its fields are named from
+   * the larger one's root (`alerts.3.labels.host must …`), and a refusal of it as a whole names it by that path.
+   */
+  at?: readonly PropertyKey[];
 }
 
 export interface RefusedInput {
@@ -43,7 +48,8 @@ export function checkInput<S extends z.ZodType>(
   const result = schema.safeParse(input, { error: refusalPredicates(wording.member) });
   if (result.success) return { success: true, data: result.data };
   const subject = wording.subject ?? 'the input';
-  const messages = result.error.issues.map((issue) => sentenceOf(issue.path, issue.message, subject));
+  const at = wording.at ?? [];
+  const messages = result.error.issues.map((issue) => sentenceOf([...at, ...issue.path], issue.message, subject));
   return { success: false, message: messages[0], messages };
 }
 

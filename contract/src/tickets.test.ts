@@ -173,7 +173,37 @@ describe('grafanaWebhookSchema', () => {
       status: 'firing',
       alerts: [alert({ query: 'a\\\nb'.repeat(100), site: 'hosp-01' })],
     });
-    expect(free.alerts[0].labels.query).toBe('a\\\nb'.repeat(100));
+    expect(free.webhook.alerts[0].labels.query).toBe('a\\\nb'.repeat(100));
+  });
+
+  it('When one alert of a notification holds a label no ticket can hold, then it alone is refused, named by its place, fingerprint and reason', () => {
+    const parsed = grafanaWebhookSchema.parse({
+      status: 'firing',
+      receiver: 'nocai',
+      alerts: [
+        { ...alert({ alertname: 'Link down', host: 'sw-01' }), fingerprint: 'f0' },
+        { ...alert({ alertname: 'Disk full', host: 'C:\\' }), fingerprint: 'f1' },
+        { ...alert({ alertname: 'UPS on battery', site: 'hosp-01' }), fingerprint: 'f2' },
+        { ...alert({ alertname: 'Fan' }), startsAt: 7, fingerprint: 'x'.repeat(129) },
+      ],
+    });
+    expect(parsed.webhook.alerts.map((a) => a.fingerprint)).toEqual(['f0', 'f2']);
+    expect(parsed.webhook.receiver).toBe('nocai');
+    expect(parsed.refused).toEqual([
+      { index: 1, fingerprint: 'f1', reason: 'alerts.1.labels.host must not end with a backslash' },
+      // A fingerprint too long to be one is not repeated; the first refusal of the alert is said.
+      { index: 3, reason: 'alerts.3.startsAt must be a string (got the number 7)' },
+    ]);
+  });
+
+  it('When every alert of a notification is refused, then the notification is, naming the first three and counting the rest', () => {
+    const bad = (i: number) => alert({ alertname: `a${i}`, site: `hosp-0${i}\\` });
+    expect(refusal(grafanaWebhookSchema, { status: 'firing', alerts: [1, 2, 3, 4, 5].map(bad) })).toBe(
+      'every alert is refused: alerts.0.labels.site must not end with a backslash; alerts.1.labels.site must not end with a backslash; alerts.2.labels.site must not end with a backslash; and 2 more alerts'
+    );
+    expect(refusal(grafanaWebhookSchema, { status: 'firing', alerts: ['none'] })).toBe(
+      'alerts.0 must be an object (got the string "none")'
+    );
   });
 
   it('When a request holds no alerts or more than 1000, then it is refused saying how to split it', () => {

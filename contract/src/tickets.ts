@@ -2,6 +2,8 @@ import { z } from 'zod';
 import { PROBLEM_NAME } from './problems';
 import { anyOf, anyOfValues } from './anyOf';
 import { departmentFilter, departmentValue } from './departmentFilter';
+import { plural } from './plural';
+import { checkInput } from './refusals';
 import { tagValue, tagValueProblem } from './tagValue';
 import { wholeNumber } from './wholeNumber';
 import { isOrderedRange, RANGE_ORDER_ISSUE, timeRangeShape } from './timeExpression';
@@ -321,25 +323,39 @@ const grafanaLabelsSchema = z.record(z.string(), z.string()).superRefine((labels
   }
 });
 
-/** Grafana alerting's webhook contact point payload (the parts we use; the rest is accepted and ignored). */
-export const grafanaWebhookSchema = z
+/** One alert of Grafana alerting's webhook payload (the parts we use; the rest is accepted and ignored). */
+export const grafanaAlertSchema = z
+  .object({
+    status: z.enum(['firing', 'resolved']),
+    labels: grafanaLabelsSchema,
+    annotations: z.record(z.string(), z.string()).default({}),
+    startsAt: z.string(),
+    endsAt: z.string().optional(),
+    fingerprint: z.string().max(128).optional(),
+    generatorURL: z.string().optional(),
+  })
+  .passthrough();
+export type GrafanaAlert = z.infer<typeof grafanaAlertSchema>;
+
+/** An alert of a notification left out, and why: the webhook's answer lists them. */
+export interface RefusedAlert {
+  /** Its place in the notification's `alerts`, from 0. */
+  index: number;
+  /** Its fingerprint, when it sent a readable one. */
+  fingerprint?: string;
+  /** One sentence naming the field (`alerts.3.labels.host must not end with a backslash`). */
+  reason: string;
+}
+
+/** Refusals of a notification whose every alert is refused: the 400's message names these many, then counts the rest. */
+const REFUSALS_NAMED = 3;
+
+const grafanaNotificationSchema = z
   .object({
     receiver: z.string().optional(),
     status: z.string(),
     alerts: z
-      .array(
-        z
-          .object({
-            status: z.enum(['firing', 'resolved']),
-            labels: grafanaLabelsSchema,
-            annotations: z.record(z.string(), z.string()).default({}),
-            startsAt: z.string(),
-            endsAt: z.string().optional(),
-            fingerprint: z.string().max(128).optional(),
-            generatorURL: z.string().optional(),
-          })
-          .passthrough()
-      )
+      .array(z.unknown())
       .min(1, 'alerts must hold at least one alert')
       .max(
         MAX_ALERTS_PER_WEBHOOK,
@@ -347,4 +363,41 @@ export const grafanaWebhookSchema = z
       ),
   })
   .passthrough();
-export type GrafanaWebhook = z.infer<typeof grafanaWebhookSchema>;
+
+/** Grafana alerting's webhook contact point payload, of alerts each taken in as it is. */
+export type GrafanaWebhook = Omit<z.infer<typeof grafanaNotificationSchema>, 'alerts'> & { alerts: GrafanaAlert[] };
+
+/**
+ * Grafana alerting's webhook contact point payload, parsed to the alerts taken in (`webhook`) and those
+ * refused (`refused`). Each alert is checked by itself: one alert Grafana could send but a ticket cannot
+ * hold (a `host` label ending in a backslash, which line protocol cannot write) is refused alone, named
+ * in the answer, rather than losing the other alerts of its notification with it (Grafana sends a
+ * refused notification again and again, and it would be refused each time). A notification of refused
+ * alerts only is refused as a whole, naming them.
+ */
+export const grafanaWebhookSchema = grafanaNotificationSchema.transform((notification, ctx) => {
+  const alerts: GrafanaAlert[] = [];
+  const refused: RefusedAlert[] = [];
+  notification.alerts.forEach((alert, index) => {
+    const checked = checkInput(grafanaAlertSchema, alert, { at: ['alerts', index] });
+    if (checked.success) {
+      alerts.push(checked.data);
+      return;
+    }
+    const fingerprint = (alert as { fingerprint?: unknown } | null)?.fingerprint;
+    const readable = typeof fingerprint === 'string' && fingerprint.length <= 128;
+    refused.push({ index, ...(readable ? { fingerprint } : {}), reason: checked.message });
+  });
+  if (alerts.length === 0) {
+    const named = refused.slice(0, REFUSALS_NAMED).map((r) => r.reason);
+    const more = refused.length - named.length;
+    const message =
+      refused.length === 1
+        ? refused[0].reason
+        : `every alert is refused: ${named.join('; ')}${more > 0 ? `; and ${plural(more, 'more alert')}` : ''}`;
+    ctx.addIssue({ code: 'custom', message });
+    return z.NEVER;
+  }
+  const webhook: GrafanaWebhook = { ...notification, alerts };
+  return { webhook, refused };
+});

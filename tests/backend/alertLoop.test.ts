@@ -108,7 +108,7 @@ describe("the alert intake and the product's own rules", () => {
       for (const status of ['firing', 'resolved'] as const) {
         const res = await intake(grafanaPayload(rule, status));
         expect(res.status).toBe(202);
-        expect(await res.json()).toEqual({ tickets: [], ignored: 1, unmatched: 0 });
+        expect(await res.json()).toEqual({ tickets: [], ignored: 1, unmatched: 0, refused: [] });
       }
       const stored = await backend.influx.client.query(
         backend.outputDb,

@@ -4,7 +4,14 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Explanation, Priority, Ticket, TicketHistoryResponse, TicketsPage } from '@nocai/contract';
+import type {
+  Explanation,
+  GrafanaWebhookAnswer,
+  Priority,
+  Ticket,
+  TicketHistoryResponse,
+  TicketsPage,
+} from '@nocai/contract';
 import { OnnxMttrModel } from '../../inference-backend/src/adapters/onnx/mttrModel';
 import { mttrFields } from '../../inference-backend/src/domain/tickets';
 import { OnnxMttrPredictor, SERVED_MODELS } from '../../inference-backend/src/services/onnxModels';
@@ -312,9 +319,61 @@ describe('tickets API against a real influxd', () => {
     });
     expect({ status: res.status, body: await res.json() }).toEqual({
       status: 202,
-      body: { tickets: [], ignored: 0, unmatched: 1 },
+      body: { tickets: [], ignored: 0, unmatched: 1, refused: [] },
     });
     expect(((await (await backend.call('/api/tickets?limit=1&from=0')).json()) as TicketsPage).total).toBe(before);
+  });
+
+  it('When one alert of a notification has a host label ending in a backslash, then the others open their tickets and the answer names the one refused', async () => {
+    const startsAt = new Date(Date.now() - 60_000).toISOString();
+    const alert = (fingerprint: string, labels: Record<string, string>) => ({
+      status: 'firing',
+      labels,
+      annotations: { summary: `${labels.alertname} on ${labels.host}` },
+      startsAt,
+      fingerprint,
+    });
+    const res = await post('/api/alerts/grafana', {
+      receiver: 'nocai',
+      status: 'firing',
+      alerts: [
+        alert('partial-ok-1', { alertname: 'Link down', host: 'sw-partial-1', site: 'hosp-01' }),
+        alert('partial-bad', { alertname: 'Disk full', host: 'srv-partial\\', site: 'hosp-01' }),
+        alert('partial-ok-2', { alertname: 'UPS on battery', host: 'ups-partial-2', site: 'hosp-01' }),
+      ],
+    });
+    expect(res.status).toBe(202);
+    const body = (await res.json()) as GrafanaWebhookAnswer;
+    expect(body.tickets.map((t) => t.id).sort()).toEqual(['GRA-partial-ok-1', 'GRA-partial-ok-2']);
+    expect(body.refused).toEqual([
+      { index: 1, fingerprint: 'partial-bad', reason: 'alerts.1.labels.host must not end with a backslash' },
+    ]);
+    // Stored in InfluxDB: read back through the API, the refused alert made no ticket.
+    for (const id of ['GRA-partial-ok-1', 'GRA-partial-ok-2']) {
+      expect((await backend.call(`/api/tickets/${id}`)).status).toBe(200);
+    }
+    expect((await backend.call('/api/tickets/GRA-partial-bad')).status).toBe(404);
+    const page = (await (await backend.call('/api/tickets?site=hosp-01&limit=1000')).json()) as TicketsPage;
+    expect(
+      page.tickets
+        .filter((t) => t.id.startsWith('GRA-partial'))
+        .map((t) => t.id)
+        .sort()
+    ).toEqual(['GRA-partial-ok-1', 'GRA-partial-ok-2']);
+
+    // Every alert refused: the notification is, as before, and nothing is stored.
+    const none = await post('/api/alerts/grafana', {
+      status: 'firing',
+      alerts: [
+        alert('all-bad-1', { alertname: 'Disk full', host: 'srv-a\\' }),
+        alert('all-bad-2', { alertname: 'Disk full', site: 'x'.repeat(300) }),
+      ],
+    });
+    expect(none.status).toBe(400);
+    expect(((await none.json()) as { error: { message: string } }).error.message).toBe(
+      'every alert is refused: alerts.0.labels.host must not end with a backslash; alerts.1.labels.site must be at most 256 characters (it has 300)'
+    );
+    expect((await backend.call('/api/tickets/GRA-all-bad-1')).status).toBe(404);
   });
 
   it("When a sender's clock is off (an alert starting in the year 2999, ending before it started), then its ticket opens when taken in, resolves no earlier than it opened, and its detail answers", async () => {

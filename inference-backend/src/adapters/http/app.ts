@@ -21,6 +21,8 @@ import {
   type ApiErrorBody,
   type DepartmentValues,
   type EventsFilter,
+  type GrafanaWebhook,
+  type GrafanaWebhookAnswer,
   type HealthResponse,
   type InputWording,
   type PlaceValues,
@@ -155,10 +157,15 @@ export function createApp(deps: AppDeps): express.Express {
     async (req, res) => {
       // The alert's changes are Grafana's; the sender (which token) is kept as where they came from.
       const from = `webhook:${callerOf(res).name}`;
-      const payload = parse(grafanaWebhookSchema, req.body);
-      const takeIn = (part: typeof payload) => deps.tickets.fromGrafana(part, from);
+      // An alert no ticket can hold is refused alone (all of them: a 400), and named in the answer and the log.
+      const { webhook, refused } = parse(grafanaWebhookSchema, req.body);
+      if (refused.length > 0) {
+        deps.logger.warn({ from, alerts: webhook.alerts.length + refused.length, refused }, 'alerts refused');
+      }
+      const takeIn = (part: GrafanaWebhook) => deps.tickets.fromGrafana(part, from);
       // With shards, each alert's ticket is taken in by the replica that owns it.
-      res.status(202).json(await (ownership ? alertsAtOwners(req, payload, ownership, takeIn) : takeIn(payload)));
+      const intake = await (ownership ? alertsAtOwners(req, webhook, ownership, takeIn) : takeIn(webhook));
+      res.status(202).json({ ...intake, refused } satisfies GrafanaWebhookAnswer);
     }
   );
 

@@ -1,6 +1,6 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { GrafanaWebhook, Ticket } from '@nocai/contract';
+import type { GrafanaWebhook, GrafanaWebhookAnswer, Ticket } from '@nocai/contract';
 import { sampleTicket } from '../../domain/tickets/ticketFixture';
 import type { EventsRepository } from '../influx/eventsRepository';
 import type { SeriesRepository } from '../influx/seriesRepository';
@@ -121,7 +121,7 @@ async function replicas(
     );
   const get = (replica: number, id: string) =>
     fetch(`${bases[replica]}/api/tickets/${id}`, { headers: { authorization: `Bearer ${TOKEN}` } });
-  const notify = (replica: number, alerts: Array<{ alertname: string; site: string }>) =>
+  const notify = (replica: number, alerts: Array<{ alertname: string; site: string; host?: string }>) =>
     fetch(`${bases[replica]}/api/alerts/grafana`, {
       method: 'POST',
       headers: { authorization: `Bearer ${WEBHOOK_TOKEN}`, 'content-type': 'application/json' },
@@ -232,6 +232,28 @@ describe("Grafana's alerts through a replica that does not own them", () => {
       const body = (await res.json()) as { tickets: Ticket[]; ignored: number };
       expect(body.tickets.map((t) => t.id).sort()).toEqual(['GRA-fan-b', 'GRA-ups-a', 'GRA-ups-b']);
       // Replica 1 checked Grafana's webhook token itself and recorded the sender as replica 0 would.
+      expect(r.intakes.sort((a, b) => a.replica - b.replica)).toEqual([
+        { replica: 0, alerts: ['ups-a'], from: 'webhook:grafana-webhook' },
+        { replica: 1, alerts: ['ups-b', 'fan-b'], from: 'webhook:grafana-webhook' },
+      ]);
+    } finally {
+      await r.close();
+    }
+  });
+
+  it('When one alert of a notification is refused, then the owners take the others in, and the answer names it by its place in the notification Grafana sent', async () => {
+    const r = await replicas();
+    try {
+      const res = await r.notify(0, [
+        { alertname: 'ups-b', site: 'site-b' },
+        { alertname: 'disk-b', site: 'site-b', host: 'srv-01\\' },
+        { alertname: 'ups-a', site: 'site-a' },
+        { alertname: 'fan-b', site: 'site-b' },
+      ]);
+      expect(res.status).toBe(202);
+      const body = (await res.json()) as GrafanaWebhookAnswer;
+      expect(body.tickets.map((t) => t.id).sort()).toEqual(['GRA-fan-b', 'GRA-ups-a', 'GRA-ups-b']);
+      expect(body.refused).toEqual([{ index: 1, reason: 'alerts.1.labels.host must not end with a backslash' }]);
       expect(r.intakes.sort((a, b) => a.replica - b.replica)).toEqual([
         { replica: 0, alerts: ['ups-a'], from: 'webhook:grafana-webhook' },
         { replica: 1, alerts: ['ups-b', 'fan-b'], from: 'webhook:grafana-webhook' },

@@ -154,13 +154,12 @@ export async function alertsAtOwners(
     const owner = ownership.ownerOf({ site: place.site ?? '', host: place.host ?? '' });
     byOwner.set(owner, [...(byOwner.get(owner) ?? []), i]);
   });
-  const raw = req.body as { alerts: unknown[] };
+  // The alerts as checked (those refused are left out here), with the notification's other fields as sent.
   const parts = await Promise.allSettled(
-    [...byOwner].map(([owner, indices]) =>
-      owner === ownership.self
-        ? takeIn({ ...payload, alerts: indices.map((i) => payload.alerts[i]) })
-        : sendAlerts(req, owner, { ...raw, alerts: indices.map((i) => raw.alerts[i]) }, ownership)
-    )
+    [...byOwner].map(([owner, indices]) => {
+      const part = { ...payload, alerts: indices.map((i) => payload.alerts[i]) };
+      return owner === ownership.self ? takeIn(part) : sendAlerts(req, owner, part, ownership);
+    })
   );
   const failed = parts.find((p): p is PromiseRejectedResult => p.status === 'rejected');
   if (failed) throw failed.reason;
