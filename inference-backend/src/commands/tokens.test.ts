@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { appendFile, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AuditEntry, AuditEntryInput, AuditSink } from '../domain/audit/audit';
@@ -143,5 +143,18 @@ describe('nocai tokens', () => {
       await runTokens({ action: 'create', stateDir, name: 'itsm', role: 'admin', expires: '30d' }, again.io, audit)
     ).toBe(2);
     expect(again.err.join('')).toMatch(/already active/);
+  });
+
+  it('When the state folder’s audit trail cannot take the entry, then no token is made: one sentence, exit 1', async () => {
+    // A crash cut the trail's last record short: nothing more is recorded until someone looks.
+    await mkdir(join(stateDir, 'audit'), { recursive: true });
+    await appendFile(join(stateDir, 'audit', 'audit.jsonl'), '{"seq":');
+    const { io, out, err } = captureIo();
+    expect(await runTokens({ action: 'create', stateDir, name: 'itsm', role: 'operator', expires: '30d' }, io)).toBe(1);
+    expect(out).toEqual([]);
+    expect(err.join('')).toMatch(
+      /^nocai tokens: nothing was changed: the audit trail could not record token\.create of token:[0-9a-f]{12} \(.*torn record.*\)\.\n$/
+    );
+    expect(await new FileTokenStore(stateDir).list()).toEqual([]);
   });
 });

@@ -29,6 +29,7 @@ import {
   type Ticket,
 } from '@nocai/contract';
 import type { z } from 'zod';
+import { AuditNotRecordedError, ChangeNotSavedError } from '../../domain/audit/audit';
 import type { Clock } from '../../domain/series';
 import { TicketError, type TicketErrorKind } from '../../domain/tickets/errors';
 import { InfluxError } from '../influx/errors';
@@ -469,6 +470,9 @@ function errorHandler(logger: Logger) {
       // A stale change is answered with the version to retry against.
       if (error.currentVersion !== undefined) res.set('ETag', `"${error.currentVersion}"`);
     } else if (error instanceof InfluxError) appError = fromInflux(error);
+    // The trail refused the entry, so nothing changed: the change may be asked again once it is fixed.
+    else if (error instanceof AuditNotRecordedError) appError = new AppError(error.message, 503, 'audit_unavailable');
+    else if (error instanceof ChangeNotSavedError) appError = new AppError(error.message, 500, 'not_saved');
     // The contract's schemas keep such values out; should one slip through, it is the caller's input.
     else if (error instanceof UnrepresentableValueError || error instanceof InexpressibleLiteralError)
       appError = new BadRequestError(error.message);

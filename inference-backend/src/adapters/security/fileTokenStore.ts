@@ -2,7 +2,7 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { mkdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { lock } from 'proper-lockfile';
-import type { AuditSink } from '../../domain/audit/audit';
+import { recordThenSave, type AuditEntryInput, type AuditSink } from '../../domain/audit/audit';
 import type { Clock } from '../../domain/series';
 import { systemClock } from '../../domain/series';
 import type { Role } from '../../domain/security/roles';
@@ -78,16 +78,18 @@ export class FileTokenStore {
       revokedAt: null,
       sha256: sha256(secret),
     };
-    await this.change((tokens) => {
+    const token = viewOf(record, nowMs);
+    await this.change(audit, (tokens) => {
       const active = tokens.find((t) => t.name === name && tokenStatus(t, nowMs) === 'active');
       if (active)
         throw new TokenInputError(
           `a token named "${name}" is already active (${active.id}): revoke it first or choose another name`
         );
-      return [...tokens, record];
+      return {
+        tokens: [...tokens, record],
+        entry: { ...who, action: 'token.create', target: `token:${id}`, before: null, after: token },
+      };
     });
-    const token = viewOf(record, nowMs);
-    await audit.record({ ...who, action: 'token.create', target: `token:${id}`, before: null, after: token });
     return { token, secret };
   }
 
@@ -101,25 +103,27 @@ export class FileTokenStore {
     const nowMs = this.clock.nowMs();
     let before: ApiTokenRecord | undefined;
     let after: ApiTokenRecord | undefined;
-    await this.change((tokens) => {
+    await this.change(audit, (tokens) => {
       before = tokens.find((t) => t.id === id);
       if (!before)
         throw new TokenNotFoundError(`there is no token ${id.slice(0, 40)}: nocai tokens list shows the ids`);
       if (before.revokedAt !== null) return undefined;
-      after = { ...before, revokedAt: new Date(nowMs).toISOString() };
-      return tokens.map((t) => (t.id === id ? (after as ApiTokenRecord) : t));
+      const revoked: ApiTokenRecord = { ...before, revokedAt: new Date(nowMs).toISOString() };
+      after = revoked;
+      return {
+        tokens: tokens.map((t) => (t.id === id ? revoked : t)),
+        entry: {
+          ...who,
+          action: 'token.revoke',
+          target: `token:${id}`,
+          before: viewOf(before, nowMs),
+          after: viewOf(revoked, nowMs),
+        },
+      };
     });
     const found = before as ApiTokenRecord;
     if (!after) return { token: viewOf(found, nowMs), changed: false };
-    const token = viewOf(after, nowMs);
-    await audit.record({
-      ...who,
-      action: 'token.revoke',
-      target: `token:${id}`,
-      before: viewOf(found, nowMs),
-      after: token,
-    });
-    return { token, changed: true };
+    return { token: viewOf(after, nowMs), changed: true };
   }
 
   /**
@@ -170,8 +174,15 @@ export class FileTokenStore {
     return tokens;
   }
 
-  /** Read, change and write under the file's lock: two `nocai tokens` at once do not lose a change. */
-  private async change(update: (tokens: ApiTokenRecord[]) => ApiTokenRecord[] | undefined): Promise<void> {
+  /**
+   * Read, change and write under the file's lock: two `nocai tokens` at once do not lose a change.
+   * The change's audit entry is recorded before the file is written (`recordThenSave`): a token
+   * never exists, nor is revoked, without its entry.
+   */
+  private async change(
+    audit: AuditSink,
+    update: (tokens: ApiTokenRecord[]) => { tokens: ApiTokenRecord[]; entry: AuditEntryInput } | undefined
+  ): Promise<void> {
     await mkdir(this.stateDir, { recursive: true });
     const release = await lock(this.file, {
       realpath: false,
@@ -182,7 +193,10 @@ export class FileTokenStore {
     });
     try {
       const next = update(await this.read());
-      if (next !== undefined) await this.state.save<TokensFile>(TOKENS_KEY, { version: 1, tokens: next });
+      if (next === undefined) return;
+      await recordThenSave(audit, next.entry, () =>
+        this.state.save<TokensFile>(TOKENS_KEY, { version: 1, tokens: next.tokens })
+      );
     } finally {
       await release().catch(() => undefined);
     }

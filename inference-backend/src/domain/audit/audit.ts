@@ -41,3 +41,68 @@ export interface AuditSink {
   /** Appends one entry (durably, in order) and returns it as written. */
   record(entry: AuditEntryInput): Promise<AuditEntry>;
 }
+
+/** A change refused because the audit trail could not record it first: nothing was changed. */
+export class AuditNotRecordedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'AuditNotRecordedError';
+  }
+}
+
+/** A change the trail recorded whose saving then failed: it did not take effect. */
+export class ChangeNotSavedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ChangeNotSavedError';
+  }
+}
+
+const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
+/**
+ * Records `entry`, durably, and only then makes the change with `save`: a change never takes effect
+ * without its entry, not even when the process is killed between the two. The trail failing (a
+ * damaged trail, a full disk) refuses the change, with nothing changed (`AuditNotRecordedError`).
+ * A `save` failing after its entry is written leaves an entry for a change that did not happen:
+ * a second entry, `<action>.failed`, says so when the trail still takes one, and the caller gets
+ * a `ChangeNotSavedError` naming both. The reverse order (save, then record, undo on failure)
+ * would leave an unrecorded change behind a crash between the two, which the trail exists to exclude.
+ *
+ * Callers hold their store's lock across the call, so that the entry describes exactly the change saved.
+ */
+export async function recordThenSave<T>(audit: AuditSink, entry: AuditEntryInput, save: () => Promise<T>): Promise<T> {
+  const what = `${entry.action} of ${entry.target}`;
+  let recorded: AuditEntry;
+  try {
+    recorded = await audit.record(entry);
+  } catch (error) {
+    throw new AuditNotRecordedError(
+      `nothing was changed: the audit trail could not record ${what} (${messageOf(error)})`
+    );
+  }
+  try {
+    return await save();
+  } catch (error) {
+    const why = messageOf(error);
+    let followUp: string;
+    try {
+      const failed = await audit.record({
+        actor: entry.actor,
+        role: entry.role,
+        action: `${entry.action}.failed`,
+        target: entry.target,
+        from: entry.from,
+        before: entry.after ?? null,
+        after: entry.before ?? null,
+        reason: `entry ${recorded.seq} was not saved: ${why}`,
+      });
+      followUp = `entry ${failed.seq} records that`;
+    } catch (again) {
+      followUp = `recording that failed too (${messageOf(again)})`;
+    }
+    throw new ChangeNotSavedError(
+      `${what} did not take effect: audit entry ${recorded.seq} records it, but saving it failed (${why}); ${followUp}`
+    );
+  }
+}
