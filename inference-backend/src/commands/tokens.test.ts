@@ -103,7 +103,10 @@ describe('nocai tokens', () => {
       /a token name is 1 to 64/,
     ],
     [{ action: 'create' as const, name: 'ops\u202eadmin', role: 'admin' as const, expires: '30d' }, /a token name/],
-    [{ action: 'revoke' as const, id: 'feedfacecafe' }, /there is no token feedfacecafe/],
+    [
+      { action: 'revoke' as const, id: 'feedfacecafe' },
+      /^nocai tokens: there is no token feedfacecafe: nocai tokens list shows the ids\.$/m,
+    ],
   ])('When the input is bad (%o), then one sentence and exit code 2, nothing stored', async (request, message) => {
     const audit = new MemorySink();
     const { io, out, err } = captureIo();

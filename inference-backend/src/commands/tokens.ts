@@ -2,7 +2,7 @@ import { userInfo } from 'node:os';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { FileAuditTrail } from '../adapters/audit/fileAuditTrail';
 import { printable } from '../adapters/files/csv';
-import { FileTokenStore, type TokenChanger } from '../adapters/security/fileTokenStore';
+import { FileTokenStore, TokenNotFoundError, type TokenChanger } from '../adapters/security/fileTokenStore';
 import type { AuditSink } from '../domain/audit/audit';
 import { isRole, ROLES, type Role } from '../domain/security/roles';
 import { parseLifetime, TokenInputError, type ApiTokenView } from '../domain/security/tokens';
@@ -87,7 +87,9 @@ export async function runTokens(request: TokensRequest, io: CommandIo = processI
       }
     }
   } catch (error) {
-    const message = printable(error instanceof Error ? error.message : String(error), Number.POSITIVE_INFINITY);
+    const text = error instanceof Error ? error.message : String(error);
+    const hint = error instanceof TokenNotFoundError ? ': nocai tokens list shows the ids' : '';
+    const message = printable(`${text}${hint}`, Number.POSITIVE_INFINITY);
     io.stderr(`nocai tokens: ${message.endsWith('.') ? message : `${message}.`}\n`);
     return error instanceof TokenInputError ? 2 : 1;
   }

@@ -91,6 +91,15 @@ describe('/api/tokens with the real token file and audit trail', () => {
     expect(await verifyAuditTrail(trail.file)).toMatchObject({ ok: true, entries: 2 });
   });
 
+  it('When an API client revokes an id no token has, then the 404 points it to GET /api/tokens, not the CLI', async () => {
+    const res = await call('POST', '/api/tokens/feedfacecafe/revoke');
+    expect(res.status).toBe(404);
+    expect(await errorOf(res)).toEqual({
+      code: 'not_found',
+      message: 'there is no token feedfacecafe: GET /api/tokens lists the ids',
+    });
+  });
+
   it('When the audit trail cannot take the entry, then no token is made, and the API says why with 503', async () => {
     await tearTrail();
     const res = await call('POST', '/api/tokens', { name: 'itsm', role: 'operator' });

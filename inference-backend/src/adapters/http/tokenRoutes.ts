@@ -27,7 +27,8 @@ export function createTokensRouter(deps: { store: FileTokenStore; audit: AuditSi
   const router = express.Router();
   const admin = requireRole('admin');
   const refused = (error: unknown) => {
-    if (error instanceof TokenNotFoundError) return new NotFoundError(error.message);
+    if (error instanceof TokenNotFoundError)
+      return new NotFoundError(`${error.message}: GET /api/tokens lists the ids`);
     if (error instanceof TokenInputError) return new BadRequestError(error.message);
     return error;
   };

@@ -34,7 +34,13 @@ export interface TokenChanger {
 
 export type TokenCheck = { ok: true; token: ApiTokenRecord } | { ok: false; reason: string };
 
-export class TokenNotFoundError extends TokenInputError {}
+/** No token has this id; the CLI and the API each add where their users find the ids. */
+export class TokenNotFoundError extends TokenInputError {
+  constructor(readonly id: string) {
+    super(`there is no token ${id.slice(0, 40)}`);
+    this.name = 'TokenNotFoundError';
+  }
+}
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
@@ -105,8 +111,7 @@ export class FileTokenStore {
     let after: ApiTokenRecord | undefined;
     await this.change(audit, (tokens) => {
       before = tokens.find((t) => t.id === id);
-      if (!before)
-        throw new TokenNotFoundError(`there is no token ${id.slice(0, 40)}: nocai tokens list shows the ids`);
+      if (!before) throw new TokenNotFoundError(id);
       if (before.revokedAt !== null) return undefined;
       const revoked: ApiTokenRecord = { ...before, revokedAt: new Date(nowMs).toISOString() };
       after = revoked;
