@@ -153,7 +153,7 @@ describe('workflow: assignment, corrections and comments', () => {
     ).toBe(current);
   });
 
-  it('When a status move, an assignee and a comment come together, then one change records them, named after the status', () => {
+  it('When a status move, an assignee and a comment come together, then one change records all three, named after the status', () => {
     const changed = applyWorkflowChange(
       ticket(),
       { status: 'acknowledged', assignee: 'user:bob', comment: 'bob takes it' },
@@ -161,8 +161,9 @@ describe('workflow: assignment, corrections and comments', () => {
     );
     expect(changed.change).toMatchObject({
       kind: 'status',
-      summary: 'status open → acknowledged; assignee → user:bob',
+      summary: 'status open → acknowledged; assignee → user:bob; comment',
     });
+    expect(changed.comments?.at(-1)).toMatchObject({ text: 'bob takes it', by: 'alice' });
     expect(changed.version).toBe(5);
   });
 

@@ -135,7 +135,11 @@ export function applyWorkflowChange(ticket: Ticket, change: WorkflowChange, acto
   }
 
   if (kind === undefined) return ticket;
-  if (change.comment !== undefined) patch.comments = withComment(ticket, change.comment, actor);
+  if (change.comment !== undefined) {
+    patch.comments = withComment(ticket, change.comment, actor);
+    // Named as a comment alone is (`addComment`): the history shows that one came with the change.
+    said.push('comment');
+  }
   return nextState(ticket, patch, { kind, summary: said.join('; ') }, actor);
 }
 
