@@ -104,6 +104,9 @@ const fractionFrom = (name: string, fallback: number) =>
       return n;
     });
 
+/** How much better a new version must do to replace the champion: the retraining's and `nocai train`'s. */
+const retrainMargin = fractionFrom('NOCAI_RETRAIN_MARGIN', DEFAULT_RETRAINING_OPTIONS.margin);
+
 const nonEmpty = z
   .string()
   .optional()
@@ -189,7 +192,7 @@ const envObject = z.object({
   NOCAI_HOLIDAYS_COUNTRY: nonEmpty,
   NOCAI_FORECAST_THRESHOLDS: z.string().default(DEFAULT_THRESHOLD_RULES),
   NOCAI_RETRAIN_INTERVAL_MS: intFrom('NOCAI_RETRAIN_INTERVAL_MS', 0, DEFAULT_RETRAIN_INTERVAL_MS),
-  NOCAI_RETRAIN_MARGIN: fractionFrom('NOCAI_RETRAIN_MARGIN', DEFAULT_RETRAINING_OPTIONS.margin),
+  NOCAI_RETRAIN_MARGIN: retrainMargin,
   NOCAI_RETRAIN_MAX_SEGMENT_LOSS: fractionFrom(
     'NOCAI_RETRAIN_MAX_SEGMENT_LOSS',
     DEFAULT_RETRAINING_OPTIONS.maxSegmentLoss
@@ -654,6 +657,16 @@ export interface CommandEnvironment {
  */
 export function loadMaintenanceHorizonH(env: NodeJS.ProcessEnv = process.env): number {
   const parsed = checkInput(maintenanceHorizonH, env.NOCAI_MAINTENANCE_HORIZON_H, ENVIRONMENT_WORDING);
+  if (!parsed.success) throw new ConfigError(parsed.message);
+  return parsed.data;
+}
+
+/**
+ * The margin a new version must beat the champion by (NOCAI_RETRAIN_MARGIN), for `nocai train`,
+ * which decides as the scheduled retraining does without the service's other settings.
+ */
+export function loadRetrainMargin(env: NodeJS.ProcessEnv = process.env): number {
+  const parsed = checkInput(retrainMargin, env.NOCAI_RETRAIN_MARGIN, ENVIRONMENT_WORDING);
   if (!parsed.success) throw new ConfigError(parsed.message);
   return parsed.data;
 }

@@ -10,7 +10,8 @@ import { DEFAULT_RETRAINING_OPTIONS, primaryGain } from '../domain/mlops/promoti
  * champion only when it does better on rows neither learnt from. The first version of a model is
  * its champion; `--champion` makes the new one champion whatever the figures (a deliberate change
  * of columns); otherwise the new version is compared with the champion on the rows it was held out
- * on, and becomes champion only when it beats it by the retraining's margin.
+ * on, and becomes champion only when it beats it by the retraining's margin (NOCAI_RETRAIN_MARGIN,
+ * read by `loadRetrainMargin`, as `primaryGain` measures it).
  */
 
 /** The new version and the champion on one figure, on the same held-out rows. */
@@ -40,11 +41,12 @@ export interface ServingDecision {
   comparison?: ChampionComparison;
   /** Why the figures could not be compared, when they could not. */
   notComparable?: string;
+  /** How much better the new version had to do to replace the champion (NOCAI_RETRAIN_MARGIN). */
+  margin: number;
   /** One sentence for stderr and report.json. */
   reason: string;
 }
 
-const MARGIN = DEFAULT_RETRAINING_OPTIONS.margin;
 const fixed = (x: number) => x.toFixed(3);
 
 function figures(c: ChampionComparison, version: string, champion: string): string {
@@ -58,7 +60,13 @@ function figures(c: ChampionComparison, version: string, champion: string): stri
   );
 }
 
-const marginText = (c: ChampionComparison) => (c.lowerIsBetter ? `${MARGIN * 100}% lower` : `${MARGIN} higher`);
+/** `0.07 * 100` is 7.000000000000001: the percentage as the margin was written. */
+const percent = (fraction: number) => `${Number((fraction * 100).toPrecision(12))}%`;
+
+/** The rule the figures were held to, with where its margin comes from. */
+const marginRule = (c: ChampionComparison, margin: number) =>
+  `a new version serves when its ${c.metric} is at least ${c.lowerIsBetter ? `${percent(margin)} lower` : `${margin} higher`}: ` +
+  `NOCAI_RETRAIN_MARGIN ${margin}`;
 
 /**
  * Gives `version` of `name` the champion or the challenger alias as described at the top of this
@@ -70,23 +78,27 @@ export async function placeNewVersion(
   version: string,
   options: {
     force?: boolean;
+    /** NOCAI_RETRAIN_MARGIN (`loadRetrainMargin`); the retraining's default when absent. */
+    margin?: number;
     provenance?: Provenance;
     compare(championVersion: string): Promise<ChampionComparison | string>;
   }
 ): Promise<ServingDecision> {
   const previousChampion = (await readAliases(registryDir, name)).champion;
+  const margin = options.margin ?? DEFAULT_RETRAINING_OPTIONS.margin;
   let decision: ServingDecision;
   if (!previousChampion) {
     decision = {
       alias: 'champion',
       why: 'first version',
+      margin,
       reason: `${name} ${version} is the champion: the first version of ${name}`,
     };
   } else {
     const compared = await options.compare(previousChampion);
     const comparison = typeof compared === 'string' ? undefined : compared;
     const notComparable = typeof compared === 'string' ? compared : undefined;
-    const known = { previousChampion, comparison, notComparable };
+    const known = { previousChampion, comparison, notComparable, margin };
     const said = comparison ? figures(comparison, version, previousChampion) : `${notComparable}`;
     const promoteHint =
       `${previousChampion} still serves; \`nocai models promote ${name} ${version} --dir ${printablePath(registryDir)} ` +
@@ -105,12 +117,12 @@ export async function placeNewVersion(
         ...known,
         reason: `${name} ${version} registered as challenger: ${said}, so it cannot be shown to do better; ${promoteHint}`,
       };
-    } else if (primaryGain(comparison.champion, comparison.challenger, comparison.lowerIsBetter) >= MARGIN) {
+    } else if (primaryGain(comparison.champion, comparison.challenger, comparison.lowerIsBetter) >= margin) {
       decision = {
         alias: 'champion',
         why: 'beats the champion',
         ...known,
-        reason: `${name} ${version} is the champion: ${said}`,
+        reason: `${name} ${version} is the champion: ${said} (${marginRule(comparison, margin)})`,
       };
     } else {
       decision = {
@@ -119,7 +131,7 @@ export async function placeNewVersion(
         ...known,
         reason:
           `${name} ${version} registered as challenger: ${said} ` +
-          `(a new version serves when its ${comparison.metric} is ${marginText(comparison)}); ${promoteHint}`,
+          `(${marginRule(comparison, margin)}); ${promoteHint}`,
       };
     }
   }
@@ -134,6 +146,7 @@ export function servingRecord(decision: ServingDecision) {
     why: decision.why,
     previousChampion: decision.previousChampion ?? null,
     comparison: decision.comparison ?? null,
+    margin: decision.margin,
     ...(decision.notComparable ? { notComparable: decision.notComparable } : {}),
     reason: decision.reason,
   };

@@ -103,6 +103,7 @@ interface SharedTrainOptions {
   quiet?: boolean;
   maxInputMb?: number;
   champion?: boolean;
+  margin?: number;
 }
 
 /** Text-model flags that make no sense with --target. */

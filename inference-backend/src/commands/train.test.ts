@@ -360,8 +360,10 @@ describe('nocai train and predict', () => {
     });
     expect(run.err).toBe(
       `nocai train: department v2 is the champion: macro-F1 1.000 (v2) on 24 held-out rows against the champion v1's ` +
-        `${poorF1.toFixed(3)} (v1 learnt from every row of this file: its own held-out figure from its training on it).\n`
+        `${poorF1.toFixed(3)} (v1 learnt from every row of this file: its own held-out figure from its training on it) ` +
+        '(a new version serves when its macro-F1 is at least 0.01 higher: NOCAI_RETRAIN_MARGIN 0.01).\n'
     );
+    expect(run.serving.margin).toBe(0.01);
 
     run = await train(poor);
     expect(run.serving).toMatchObject({
@@ -389,6 +391,54 @@ describe('nocai train and predict', () => {
     });
     expect(run.serving.comparison.champion).toBeLessThan(0.8);
     expect(run.aliases).toEqual({ champion: 'v5', challenger: 'v3' });
+  });
+
+  it('When NOCAI_RETRAIN_MARGIN is set, then nocai train holds a new version to that margin, says it, and refuses one that is not a fraction', async () => {
+    const out = join(dir, 'margin');
+    const cli = async (margin: string | undefined, text: string) => {
+      const stderr = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
+      const stdout = jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
+      const before = process.env.NOCAI_RETRAIN_MARGIN;
+      if (margin === undefined) delete process.env.NOCAI_RETRAIN_MARGIN;
+      else process.env.NOCAI_RETRAIN_MARGIN = margin;
+      try {
+        const args = ['train', '--history', history, '--text', text, '--department', 'department', '--out', out];
+        await buildProgram().parseAsync([...args, '--quiet'], { from: 'user' });
+        return { code: process.exitCode ?? 0, err: stderr.mock.calls.map((c) => String(c[0])).join('') };
+      } finally {
+        process.exitCode = 0;
+        if (before === undefined) delete process.env.NOCAI_RETRAIN_MARGIN;
+        else process.env.NOCAI_RETRAIN_MARGIN = before;
+        stderr.mockRestore();
+        stdout.mockRestore();
+      }
+    };
+    const serving = async () => JSON.parse(await readFile(join(out, 'report.json'), 'utf8')).targets.department.serving;
+    // The ticket ids say nothing of the department: a poor v1, which the titles beat by far more than 0.01.
+    expect((await cli(undefined, 'id')).code).toBe(0);
+    expect(await serving()).toMatchObject({ alias: 'champion', why: 'first version', margin: 0.01 });
+
+    // Beating it by the default margin is not enough when the margin asked for is larger than the gain.
+    const strict = await cli('0.9', 'title');
+    expect(strict.code).toBe(0);
+    const held = await serving();
+    expect(held).toMatchObject({ alias: 'challenger', why: 'does not beat the champion', margin: 0.9 });
+    expect(held.comparison.challenger - held.comparison.champion).toBeGreaterThan(0.01);
+    expect(held.comparison.challenger - held.comparison.champion).toBeLessThan(0.9);
+    expect(strict.err).toContain(
+      '(a new version serves when its macro-F1 is at least 0.9 higher: NOCAI_RETRAIN_MARGIN 0.9); v1 still serves;'
+    );
+    expect(await readAliases(out, 'department')).toEqual({ champion: 'v1', challenger: 'v2' });
+
+    // A margin that is not a number from 0 to 1: one sentence, exit code 2, before any training.
+    for (const margin of ['1%', '1.5']) {
+      const refused = await cli(margin, 'title');
+      expect(refused).toEqual({
+        code: 2,
+        err: `nocai train: NOCAI_RETRAIN_MARGIN must be a number between 0 and 1, got "${margin}".\n`,
+      });
+    }
+    expect(await listVersions(out, 'department')).toEqual(['v1', 'v2']);
   });
 
   it('When no target is given, then it exits with 2', async () => {

@@ -24,6 +24,7 @@ import type { ProgressListener } from '../domain/mlops/methodology';
 import { trainTextClassifier, TrainingDataError } from '../domain/mlops/textClassifier';
 import type { LabelledExample, TextClassifierOptions, TrainedTextClassifier } from '../domain/mlops/textClassifier';
 import type { Inventory } from '@nocai/contract';
+import { ConfigError, loadRetrainMargin } from '../config';
 import { Simulation } from '../simulator';
 import { fieldVocabularyRows } from '../simulator/fieldVocabulary';
 import { labelledLinesOf, type LabelledLine } from '../simulator/labelledLines';
@@ -536,6 +537,8 @@ export interface TrainFlags {
   maxCellChars?: number;
   /** New versions become champions even when they do not beat the current ones. */
   champion?: boolean;
+  /** How much better a new version must do to replace the champion (NOCAI_RETRAIN_MARGIN); the default when absent. */
+  margin?: number;
 }
 
 const textOf = (cell: string) => (cell.trim() === '' ? undefined : cell.trim());
@@ -635,6 +638,7 @@ export async function runTrain(flags: TrainFlags, io: CommandIo = processIo): Pr
       const result = await registerTarget(table, fitted[k], flags.out, options);
       result.serving = await placeNewVersion(flags.out, name, result.manifest.version, {
         force: flags.champion,
+        margin: flags.margin,
         provenance: options.provenance,
         compare: (champion) => compareWithChampion(flags.out, champion, table, fitted[k], flags.history),
       });
@@ -683,10 +687,12 @@ registered.
 
 Which version serves (text and tabular targets alike): the first version of a model is its
 champion; a later one becomes champion only when it beats the champion on its held-out rows
-(macro-F1 0.01 higher, RMSE 1% lower; the champion run on the same rows, or its own held-out
-figure when it was trained on this same file), else it is registered as challenger and the
-champion keeps serving. --champion makes it champion regardless. stderr says which and why, and
-report.json records it under "serving".
+by the margin NOCAI_RETRAIN_MARGIN sets, as for the scheduled retraining (default 0.01: macro-F1
+0.01 higher, RMSE 1% lower; the champion run on the same rows, or its own held-out figure when it
+was trained on this same file), else it is registered as challenger and the champion keeps
+serving. --champion makes it champion regardless. stderr says which, why and the margin, and
+report.json records them under "serving"; a NOCAI_RETRAIN_MARGIN that is not a number from 0 to
+1 is refused (exit code 2).
 
 Example:
   nocai train --history .demo/sim/history/tickets.csv --text title,description \\
@@ -722,7 +728,19 @@ export function registerTrain(program: Command): void {
       )
   ).addHelpText('after', HELP);
   addTabularTrainOptions(command).action(async (_options: unknown, cmd: Command) => {
-    const options = cmd.opts<Omit<TrainFlags, 'text'> & { text?: string[] } & TabularTrainOptionValues>();
+    let margin: number;
+    try {
+      margin = loadRetrainMargin();
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      process.stderr.write(`nocai train: ${error.message}.\n`);
+      process.exitCode = 2;
+      return;
+    }
+    const options = {
+      ...cmd.opts<Omit<TrainFlags, 'text'> & { text?: string[] } & TabularTrainOptionValues>(),
+      margin,
+    };
     const { text } = options;
     // Text models with --text; a tabular target (issue 10) otherwise, which also refuses a tabular
     // flag given beside --text without --target rather than leave it unread.

@@ -660,7 +660,8 @@ describe('which version serves after nocai train --target', () => {
     expect(io.err).toBe(
       `nocai train: wear-mm v2 registered as challenger: RMSE ${target.test.rmse.toFixed(3)} (v2) on ${target.test.rows} ` +
         `held-out rows against the champion v1's ${v1.rmse.toFixed(3)} (v1 learnt from every row of this file: ` +
-        'its own held-out figure from its training on it) (a new version serves when its RMSE is 1% lower); ' +
+        'its own held-out figure from its training on it) ' +
+        '(a new version serves when its RMSE is at least 1% lower: NOCAI_RETRAIN_MARGIN 0.01); ' +
         `v1 still serves; \`nocai models promote wear-mm v2 --dir ${out()} --state-dir STATE\` ` +
         '(or training again with --champion) serves it.\n'
     );
@@ -681,22 +682,35 @@ describe('which version serves after nocai train --target', () => {
       heldOut.reduce((sum, row) => sum + (Number(row['predicted_wear [mm]']) - Number(row['wear [mm]'])) ** 2, 0) /
         heldOut.length
     );
+    // Held to NOCAI_RETRAIN_MARGIN 1 (an RMSE of 0), the better version is a challenger: v3 serves on.
+    io = captureIo();
+    expect(await runTrainTabular(flags({ history: newer, margin: 1 }), io)).toBe(0);
+    target = await report();
+    expect(target.serving).toMatchObject({ alias: 'challenger', why: 'does not beat the champion', margin: 1 });
+    expect(io.err).toContain(
+      '(a new version serves when its RMSE is at least 100% lower: NOCAI_RETRAIN_MARGIN 1); v3 still'
+    );
+    expect(await readAliases(out(), 'wear-mm')).toEqual({ champion: 'v3', challenger: 'v4' });
+
+    // With the default margin it serves.
     io = captureIo();
     expect(await runTrainTabular(flags({ history: newer }), io)).toBe(0);
     target = await report();
     expect(target.serving).toMatchObject({
       alias: 'champion',
       why: 'beats the champion',
+      margin: 0.01,
       previousChampion: 'v3',
       comparison: { championBasis: 'scored', rows: heldOut.length },
     });
     // float32 predictions, printed to 7 digits by predict.
     expect(relativeError(target.serving.comparison.champion, championRmse)).toBeLessThan(1e-4);
     expect(io.err).toBe(
-      `nocai train: wear-mm v4 is the champion: RMSE ${target.test.rmse.toFixed(3)} (v4) on ${heldOut.length} held-out rows ` +
-        `against the champion v3's ${target.serving.comparison.champion.toFixed(3)}.\n`
+      `nocai train: wear-mm v5 is the champion: RMSE ${target.test.rmse.toFixed(3)} (v5) on ${heldOut.length} held-out rows ` +
+        `against the champion v3's ${target.serving.comparison.champion.toFixed(3)} ` +
+        '(a new version serves when its RMSE is at least 1% lower: NOCAI_RETRAIN_MARGIN 0.01).\n'
     );
-    expect(await readAliases(out(), 'wear-mm')).toEqual({ champion: 'v4', challenger: 'v2' });
+    expect(await readAliases(out(), 'wear-mm')).toEqual({ champion: 'v5', challenger: 'v4' });
   });
 
   it('When the champion reads a column the new file lacks, then the new version is a challenger saying so', async () => {

@@ -65,6 +65,8 @@ export interface TabularTrainFlags {
   grid?: TabularGrid;
   /** The new version becomes champion even when it does not beat the current one. */
   champion?: boolean;
+  /** How much better the new version must do to replace the champion (NOCAI_RETRAIN_MARGIN); the default when absent. */
+  margin?: number;
 }
 
 /** Columns named on the command line that the file lacks: one sentence naming both. */
@@ -420,6 +422,7 @@ export async function runTrainTabular(flags: TabularTrainFlags, io: CommandIo = 
     });
     const serving = await placeNewVersion(flags.out, name, manifest.version, {
       force: flags.champion,
+      margin: flags.margin,
       provenance,
       compare: (champion) => compareWithChampion(flags.out, name, champion, table, trained, flags.history),
     });
