@@ -4,6 +4,8 @@ import { routedSeriesCondition } from '../../inference-backend/src/adapters/infl
 import { toLineProtocol } from '../../inference-backend/src/adapters/influx/lineProtocol';
 import type { InfluxClient } from '../../inference-backend/src/adapters/influx';
 import type { SeriesPoint } from '../../inference-backend/src/domain/series';
+import { DEFAULT_FORECAST_STAGE_OPTIONS, ForecastStage } from '../../inference-backend/src/pipeline/forecastStage';
+import { MemorySink } from '../../inference-backend/src/pipeline/memoryPorts';
 import { QUERY_TYPES, TICKET_COUNT_FIELD } from '../../datasource-plugin/src/types';
 import { parseVariableQuery } from '../../datasource-plugin/src/variables';
 import { TRIAGE_SORTS } from '../../panel-plugin/src/triage/rows';
@@ -59,6 +61,7 @@ interface Dashboard {
   uid: string;
   title: string;
   schemaVersion: number;
+  time?: { from: string; to: string };
   panels: Panel[];
   templating?: { list: Variable[] };
   annotations?: { list: Array<{ datasource?: DatasourceRef | string | null; query?: string; target?: Target }> };
@@ -604,6 +607,59 @@ describe('dashboard queries against a real influxd', () => {
       expect(refused).toEqual([]);
     }
   );
+
+  it("When a planner opens Capacity forecasts, then its default time range shows every step of the backend's ticket forecasts", async () => {
+    const dashboard = new Map(dashboards).get('capacity-forecasts.json') as Dashboard;
+    // What Grafana makes of the dashboard's default range (`now-7d`, `now+14d`) when it is opened at toMs.
+    const at = (relative: string): number => {
+      const match = /^now(?:([+-])(\d+)([mhd]))?$/.exec(relative);
+      if (!match) throw new Error(`no relative time ${relative}`);
+      const ms = match[1]
+        ? Number(match[2]) * { m: MINUTE_MS, h: 60 * MINUTE_MS, d: 1440 * MINUTE_MS }[match[3] as 'm']
+        : 0;
+      return match[1] === '-' ? toMs - ms : toMs + ms;
+    };
+    const range = { fromMs: at(dashboard.time?.from ?? ''), toMs: at(dashboard.time?.to ?? '') };
+    // The forecast stage itself, on three weeks of tickets (one an hour at one site, for one department).
+    const sink = new MemorySink();
+    const stage = new ForecastStage({
+      tickets: {
+        all: () =>
+          Array.from({ length: 21 * 24 }, (_, k) => ({
+            openedAtMs: toMs - (k + 1) * 60 * MINUTE_MS,
+            department: 'it_ops',
+            site: 'hosp-01',
+          })),
+      },
+      sink,
+      clock: { nowMs: () => toMs },
+      ticketsCompleteUs: () => toMs * 1000,
+      options: DEFAULT_FORECAST_STAGE_OPTIONS,
+    });
+    await stage.tick();
+    const { database: forecasts } = await freshDatabase('grafana_forecasts');
+    await client.writeLines(forecasts, sink.points.map(toLineProtocol));
+
+    const problems: string[] = [];
+    for (const panel of allPanels(dashboard.panels)) {
+      for (const target of panel.targets ?? []) {
+        const step = /"step" = '(\w+)'/.exec(target.query ?? '')?.[1];
+        if (!step || !target.query?.includes('$timeFilter') || !target.query.includes('"aiops_forecasts"')) continue;
+        const written = sink.points.filter((p) => p.tags.step === step && p.tags.department === 'it_ops').length;
+        const intervalMs = step === '1d' ? 1440 * MINUTE_MS : 60 * MINUTE_MS;
+        const query = interpolateInfluxQuery(target.query, { ...range, intervalMs, variables: variablesOf(dashboard) });
+        const series = await client.query(forecasts, query);
+        const drawn = series
+          .filter((s) => s.tags.department === 'it_ops' || s.tags.site === 'hosp-01')
+          .map((s) => s.rows.filter((r) => r.predicted !== null).length);
+        if (written === 0 || drawn.some((n) => n !== written))
+          problems.push(
+            `"${panel.title}" ${target.refId}: ${written} ${step} steps written, drawn ${drawn.join(', ')}`
+          );
+      }
+    }
+    expect(problems).toEqual([]);
+  });
 
   it('When a problem is chosen, then its variables, probability per entity, threshold and alert count come back from influxd', async () => {
     const dashboard = dashboards.find(([file]) => file === 'problems.json')?.[1] as Dashboard;
