@@ -666,6 +666,7 @@ export async function startService(
     inventory: estate,
     clock,
     options: { reviewThreshold: config.reviewThreshold },
+    powerDepartmentBySiteKind: config.powerDepartmentBySiteKind,
     onMttrFailure: mttrFailureReporter(logger, metrics),
     ...(shard.isSharded ? { refresh: refreshTickets } : {}),
   });

@@ -4,6 +4,7 @@ import {
   PRODUCT_RULE_LABEL,
   TICKET_STATUSES,
   type ComplaintRequest,
+  type Department,
   type FeedbackRequest,
   type GrafanaWebhook,
   type Inventory,
@@ -16,6 +17,7 @@ import {
   type TicketsQuery,
 } from '@nocai/contract';
 import type { AuditSink } from '../domain/audit/audit';
+import { configuredDepartmentFor } from '../domain/incidents/policy';
 import type { SimilarTicketIndex } from '../domain/recommendations/similarTickets';
 import type { Clock } from '../domain/series';
 import {
@@ -85,6 +87,11 @@ export class TicketService {
       inventory?: Inventory;
       clock: Clock;
       options: TicketServiceOptions;
+      /**
+       * NOCAI_POWER_DEPARTMENT_BY_SITE_KIND: a power complaint or alert at a site of a kind it names goes to its
+       * department, as an incident there does, whatever department the models said.
+       */
+      powerDepartmentBySiteKind?: Partial<Record<string, Department>>;
       /** Every change a person or Grafana makes is recorded here, once it is stored. */
       audit?: AuditSink;
       /**
@@ -514,7 +521,7 @@ export class TicketService {
     deviceKind: string;
     criticality?: number;
   }): Promise<Ticket> {
-    const routing = await this.deps.router.route({
+    const routed = await this.deps.router.route({
       text: input.text,
       site: input.site || undefined,
       siteKind: input.siteKind || undefined,
@@ -522,6 +529,13 @@ export class TicketService {
       criticality: input.criticality,
       severity: input.severity,
     });
+    const configured = configuredDepartmentFor(
+      routed.eventClass,
+      input.deviceKind,
+      input.siteKind,
+      this.deps.powerDepartmentBySiteKind ?? {}
+    );
+    const routing = configured === undefined ? routed : { ...routed, department: configured };
     const mttr = await this.deps.mttr.predict({
       eventClass: routing.eventClass,
       department: routing.department,

@@ -1,5 +1,5 @@
 import { DEPARTMENTS, DEVICE_KINDS, EVENT_CLASSES, SITE_KINDS, type Department } from '@nocai/contract';
-import { departmentFor, eventsRoutedTo, type RoutedEvents } from './policy';
+import { configuredDepartmentFor, departmentFor, eventsRoutedTo, type RoutedEvents } from './policy';
 
 interface EventKinds {
   eventClass: (typeof EVENT_CLASSES)[number];
@@ -37,6 +37,22 @@ describe('routing', () => {
     expect(departmentFor('power', 'ups', 'hospital')).toBe('field_technicians');
     expect(departmentFor('power', 'ups', 'hospital', { hospital: 'facilities' })).toBe('facilities');
     expect(departmentFor('network', 'router', 'hotel')).toBe('network_ops');
+  });
+
+  it('When NOCAI_POWER_DEPARTMENT_BY_SITE_KIND names a site kind, then a power ticket there goes where it says, as an incident does; other tickets are left to their router', () => {
+    const power = { hospital: 'facilities', factory: 'maintenance' } as const;
+    for (const event of EVENTS) {
+      const configured = configuredDepartmentFor(event.eventClass, event.deviceKind, event.siteKind, power);
+      const named = event.eventClass === 'power' && event.siteKind in power;
+      expect({ event, configured }).toEqual({
+        event,
+        configured: named ? departmentFor(event.eventClass, event.deviceKind, event.siteKind, power) : undefined,
+      });
+    }
+    expect(configuredDepartmentFor('power', '', 'hospital', power)).toBe('facilities');
+    expect(configuredDepartmentFor('power', 'ups', 'hotel', power)).toBeUndefined();
+    expect(configuredDepartmentFor('network', 'router', 'hospital', power)).toBeUndefined();
+    expect(configuredDepartmentFor('power', 'ups', 'hospital', {})).toBeUndefined();
   });
 
   it.each([

@@ -43,13 +43,26 @@ const CLASS_ROUTES: Record<EventClass, ClassRoute> = {
   },
 };
 
-function routeOf(eventClass: EventClass, powerDepartmentBySiteKind: Partial<Record<string, Department>>): ClassRoute {
-  const route = CLASS_ROUTES[eventClass];
-  if (eventClass !== 'power') return route;
-  const bySiteKind = Object.entries(powerDepartmentBySiteKind).flatMap(([siteKind, department]) =>
+/** The exceptions the configuration adds to a class's route: power at sites of the kinds NOCAI_POWER_DEPARTMENT_BY_SITE_KIND names. */
+function configuredExceptions(
+  eventClass: EventClass,
+  powerDepartmentBySiteKind: Partial<Record<string, Department>>
+): ClassRoute['exceptions'] {
+  if (eventClass !== 'power') return [];
+  return Object.entries(powerDepartmentBySiteKind).flatMap(([siteKind, department]) =>
     department === undefined ? [] : [{ of: 'siteKind' as const, kinds: [siteKind], department }]
   );
-  return bySiteKind.length === 0 ? route : { ...route, exceptions: [...route.exceptions, ...bySiteKind] };
+}
+
+function routeOf(eventClass: EventClass, powerDepartmentBySiteKind: Partial<Record<string, Department>>): ClassRoute {
+  const route = CLASS_ROUTES[eventClass];
+  const configured = configuredExceptions(eventClass, powerDepartmentBySiteKind);
+  return configured.length === 0 ? route : { ...route, exceptions: [...route.exceptions, ...configured] };
+}
+
+function firstMatching(exceptions: ClassRoute['exceptions'], deviceKind: string, siteKind: string) {
+  const kindOf: Record<RoutingKind, string> = { deviceKind, siteKind };
+  return exceptions.find((e) => e.kinds.includes(kindOf[e.of]));
 }
 
 export function departmentFor(
@@ -59,8 +72,22 @@ export function departmentFor(
   powerDepartmentBySiteKind: Partial<Record<string, Department>> = {}
 ): Department {
   const route = routeOf(eventClass, powerDepartmentBySiteKind);
-  const kindOf: Record<RoutingKind, string> = { deviceKind, siteKind };
-  return route.exceptions.find((e) => e.kinds.includes(kindOf[e.of]))?.department ?? route.department;
+  return firstMatching(route.exceptions, deviceKind, siteKind)?.department ?? route.department;
+}
+
+/**
+ * The department the configuration sends a ticket of `eventClass` at a site of `siteKind` to, whatever routed it
+ * (NOCAI_POWER_DEPARTMENT_BY_SITE_KIND: power at a hospital to facilities), or undefined when it says nothing. A
+ * complaint's or a Grafana alert's department comes from the models, which learnt the organisation's own routing
+ * but not this setting: it overrides them, as it does the rules for an incident (`departmentFor`).
+ */
+export function configuredDepartmentFor(
+  eventClass: EventClass,
+  deviceKind: string,
+  siteKind: string,
+  powerDepartmentBySiteKind: Partial<Record<string, Department>>
+): Department | undefined {
+  return firstMatching(configuredExceptions(eventClass, powerDepartmentBySiteKind), deviceKind, siteKind)?.department;
 }
 
 /** Events of one class, only those whose device or site `only` matches if set, less those any of `except` matches. */
