@@ -448,21 +448,48 @@ describe('tickets query', () => {
     });
   });
 
+  it('When $parent_status holds resolved and closed, then the complaints whose incident ended are asked for, with their own status', async () => {
+    backendAnswers({
+      '/api/api/tickets': { status: 200, data: { tickets: [TICKET], total: 1, limit: 100, offset: 0 } },
+    });
+    templateVariables({ parent_status: ['resolved', 'closed'], status: ['open', 'in_progress'] });
+
+    await createDataSource().query(
+      requestFor([{ refId: 'T', queryType: 'tickets', status: '$status', parentStatus: '$parent_status', limit: 50 }])
+    );
+
+    expect(fetchMock.mock.calls[0][0].params).toEqual({
+      from: 1_767_225_600_000,
+      to: 1_767_229_200_000,
+      status: 'open,in_progress',
+      parentStatus: 'resolved,closed',
+      limit: 50,
+    });
+  });
+
   it('When a filter is All by any of its spellings, then no filter is sent', async () => {
     backendAnswers({
       '/api/api/tickets': { status: 200, data: { tickets: [], total: 0, limit: 100, offset: 0 } },
     });
-    templateVariables({ site: '*', department: ['$__all'], priority: ['P1', ''] });
+    templateVariables({ site: '*', department: ['$__all'], priority: ['P1', ''], parent_status: '$__all' });
 
     await createDataSource().query(
       requestFor([
-        { refId: 'T', queryType: 'tickets', site: '$site', department: '$department', priority: '$priority' },
+        {
+          refId: 'T',
+          queryType: 'tickets',
+          site: '$site',
+          department: '$department',
+          priority: '$priority',
+          parentStatus: '$parent_status',
+        },
       ])
     );
 
     const params = fetchMock.mock.calls[0][0].params;
     expect(params).not.toHaveProperty('site');
     expect(params).not.toHaveProperty('department');
+    expect(params).not.toHaveProperty('parentStatus');
     expect(params).toMatchObject({ priority: 'P1' });
   });
 

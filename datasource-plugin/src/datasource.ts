@@ -413,6 +413,7 @@ export class NocaiDataSource extends DataSourceApi<NocaiQuery, NocaiOptions> {
         host: query.host,
         department: query.department,
         priority: query.priority,
+        parentStatus: query.parentStatus,
       },
       rangeParams(range),
       scopedVars

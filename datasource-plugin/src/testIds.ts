@@ -14,6 +14,7 @@ export const testIds = {
     site: 'nocai-query-site',
     department: 'nocai-query-department',
     priority: 'nocai-query-priority',
+    parentStatus: 'nocai-query-parent-status',
     count: 'nocai-query-count',
     /** One input per tag of a series kind, e.g. `nocai-query-filter-device_kind`. */
     seriesFilter: (tag: string) => `nocai-query-filter-${tag}`,

@@ -46,6 +46,11 @@ export interface TicketsQuery extends DataQuery {
   host?: string;
   department?: string;
   priority?: string;
+  /**
+   * Complaints by their linked ticket's status (`parentStatus`): `resolved,closed` lists those whose incident
+   * ended, which still wait for their reporter's confirmation when `status` is an active one.
+   */
+  parentStatus?: string;
   limit?: number;
   /**
    * One number instead of the tickets: how many match the filters and time range (the backend's `total`),

@@ -137,6 +137,7 @@ describe('QueryEditor', () => {
     expect(screen.getByRole('combobox', { name: 'Status' })).toBeInTheDocument();
     expect(screen.getByRole('combobox', { name: 'Department' })).toBeInTheDocument();
     expect(screen.getByRole('combobox', { name: 'Priority' })).toBeInTheDocument();
+    expect(screen.getByRole('combobox', { name: 'Parent status' })).toBeInTheDocument();
     expect(screen.getByTestId(testIds.queryEditor.site)).toHaveValue('$site');
     expect(screen.getByTestId(testIds.queryEditor.host)).toHaveValue('');
     expect(screen.getByTestId(testIds.queryEditor.host)).toHaveAttribute('placeholder', 'Any host, or $host');
@@ -160,6 +161,20 @@ describe('QueryEditor', () => {
     pick(screen.getByRole('combobox', { name: 'Priority' }), 'P1');
 
     expect(onChange).toHaveBeenCalledWith({ refId: 'A', queryType: 'tickets', site: 'hosp-01', priority: 'P1' });
+    expect(onRunQuery).toHaveBeenCalledTimes(1);
+  });
+
+  it('When a parent status is picked, then the tickets query keeps its other filters and runs', () => {
+    const { onChange, onRunQuery } = renderEditor({ refId: 'A', queryType: 'tickets', status: 'open' });
+
+    pick(screen.getByRole('combobox', { name: 'Parent status' }), 'resolved');
+
+    expect(onChange).toHaveBeenCalledWith({
+      refId: 'A',
+      queryType: 'tickets',
+      status: 'open',
+      parentStatus: 'resolved',
+    });
     expect(onRunQuery).toHaveBeenCalledTimes(1);
   });
 

@@ -284,6 +284,24 @@ function TicketFilters({ id, query, onChange }: FiltersProps<TicketsQuery>) {
         />
       </InlineField>
       <InlineField
+        label="Parent status"
+        labelWidth={LABEL_WIDTH}
+        htmlFor={`${id}-parent-status`}
+        tooltip="Complaints whose linked ticket (their incident) is in this status, e.g. resolved,closed: with an active status, those still waiting for their reporter's confirmation"
+      >
+        <Combobox
+          id={`${id}-parent-status`}
+          data-testid={testIds.queryEditor.parentStatus}
+          options={STATUS_OPTIONS}
+          value={query.parentStatus ?? null}
+          onChange={optionChange(query, 'parentStatus', onChange)}
+          placeholder="Any parent"
+          isClearable
+          createCustomValue
+          width={22}
+        />
+      </InlineField>
+      <InlineField
         label="Count"
         labelWidth={LABEL_WIDTH}
         htmlFor={`${id}-count`}
