@@ -40,4 +40,31 @@ describe('serving models falling back', () => {
     expect(served).toEqual(await new RuleTextRouter().route(text));
     expect(failures).toEqual([{ model: 'router', reason: 'bad tensor' }]);
   });
+
+  it('When a text has no word to read (an alert with no labels), then the rules route it, its department following its class, and nothing is reported', async () => {
+    const failures: ModelFailure[] = [];
+    // What the trained class and department models answered for an empty text: each its own prior.
+    const models: TextRouter = {
+      route: async () => ({
+        eventClass: 'network',
+        department: 'field_technicians',
+        priority: 'P3',
+        confidence: 0.45,
+        explanation: [],
+        modelVersion: 'ticket-class@v1+department@v1+priority@v1',
+      }),
+    };
+    const router = routerFallingBack(models, new RuleTextRouter(), (f) => failures.push(f));
+    for (const text of ['', '  . ']) {
+      expect(await router.route({ text })).toEqual(await new RuleTextRouter().route({ text }));
+    }
+    expect(await router.route({ text: '' })).toMatchObject({ eventClass: 'informational', department: 'it_ops' });
+    // A device named by the alert's labels is read by the rules: a UPS's silence is power.
+    expect(await router.route({ text: '', deviceKind: 'ups' })).toMatchObject({
+      eventClass: 'power',
+      department: 'field_technicians',
+    });
+    expect(await router.route({ text: 'Link down' })).toMatchObject({ eventClass: 'network' });
+    expect(failures).toEqual([]);
+  });
 });

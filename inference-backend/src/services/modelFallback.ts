@@ -35,6 +35,10 @@ export const MTTR_FALLBACK_NOTE = 'the time-to-resolve model failed: this is the
 /**
  * The routing models (class, department, priority of typed text), answered by `fallback` (the
  * rules, named in the ticket's modelVersion) whenever they throw; `onFailure` reports each failure.
+ * A text without a letter or digit (a Grafana alert with no labels or annotations) goes to the rules
+ * too: the models, each trained on its own, would answer their priors, a class and a department of
+ * two different tickets (a network fault for the field technicians); the rules route on the place
+ * alone, their department following their class.
  */
 export function routerFallingBack(
   router: TextRouter,
@@ -43,6 +47,7 @@ export function routerFallingBack(
 ): TextRouter {
   return {
     route: async (input) => {
+      if (!/[\p{L}\p{N}]/u.test(input.text)) return fallback.route(input);
       try {
         return await router.route(input);
       } catch (error) {
