@@ -122,6 +122,32 @@ describe('FileAuditTrail', () => {
     );
   });
 
+  it('When the last records of a mirrored trail are removed, then neither the running trail, nor a restarted one, nor the CLI reuses their seqs', async () => {
+    const trail = new FileAuditTrail(dir, { clock, mirror: { write: async () => undefined } });
+    await trail.start();
+    await recordAll(trail, 5);
+    expect(await trail.flushMirror()).toBe(0);
+    const shortened = linesOf(trail.file)
+      .slice(0, 3)
+      .map((l) => `${l}\n`)
+      .join('');
+    writeFileSync(trail.file, shortened);
+
+    const refusal =
+      `the audit trail ${trail.file} ends at entry 3, but entry 5 was already written and mirrored to aiops_audit ` +
+      '(mirrored.json): records were removed from its end, and nothing more is recorded so that no seq is used twice ' +
+      '(nocai audit verify names what is missing)';
+    await expect(trail.record(input(6))).rejects.toThrow(new AuditTrailDamagedError(refusal));
+    const restarted = new FileAuditTrail(dir, { clock, mirror: { write: async () => undefined } });
+    await expect(restarted.start()).rejects.toThrow(refusal);
+    // The CLI (nocai tokens, nocai models) records without start.
+    await expect(new FileAuditTrail(dir, { clock }).record(input(6))).rejects.toThrow(refusal);
+    expect(readFileSync(trail.file, 'utf8')).toBe(shortened);
+    // The whole file removed is the same loss.
+    rmSync(trail.file);
+    await expect(new FileAuditTrail(dir, { clock }).start()).rejects.toThrow(/ends at entry 0, but entry 5/);
+  });
+
   it('When the first record is removed, then verify says so', async () => {
     const trail = new FileAuditTrail(dir, { clock });
     await recordAll(trail, 3);

@@ -1,4 +1,4 @@
-import { mkdir, open, readFile, rename, truncate, writeFile } from 'node:fs/promises';
+import { mkdir, open, readFile, rename, stat, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { AuditEntry, AuditEntryInput, AuditSink } from '../../domain/audit/audit';
 import { systemClock, type Clock, type PointSink } from '../../domain/series';
@@ -246,8 +246,34 @@ export class FileAuditTrail implements AuditSink {
     }
   }
 
-  /** The last record on disk: from memory when nobody else appended since this process did. */
+  /**
+   * The last record on disk: from memory when nobody else appended since this process did. Read
+   * from the file, it is checked against the mirror mark: a trail that ends before the last entry
+   * already mirrored to `aiops_audit` lost records from its end, and continuing it would number
+   * new entries with seqs `aiops_audit` already holds (a fork), so it stops the trail as a torn
+   * record does.
+   */
   private async readTail(): Promise<Tail> {
+    if (this.tail) {
+      const size = await stat(this.file).then(
+        (info) => info.size,
+        () => undefined
+      );
+      if (size === this.tail.size) return this.tail;
+    }
+    const tail = await this.readTailFromFile();
+    const mirrored = await readMirrorMark(this.dir);
+    if (tail.seq < mirrored) {
+      throw new AuditTrailDamagedError(
+        `the audit trail ${this.file} ends at entry ${tail.seq}, but entry ${mirrored} was already written and ` +
+          `mirrored to aiops_audit (${MIRROR_MARK}): records were removed from its end, and nothing more is recorded ` +
+          'so that no seq is used twice (nocai audit verify names what is missing)'
+      );
+    }
+    return tail;
+  }
+
+  private async readTailFromFile(): Promise<Tail> {
     let handle;
     try {
       handle = await open(this.file, 'r');
@@ -257,7 +283,6 @@ export class FileAuditTrail implements AuditSink {
     }
     try {
       const { size } = await handle.stat();
-      if (this.tail && this.tail.size === size) return this.tail;
       if (size === 0) return { size: 0, seq: 0, hash: GENESIS_HASH };
       for (let want = TAIL_BYTES; ; want *= 4) {
         const start = Math.max(0, size - want);
