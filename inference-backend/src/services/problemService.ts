@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { durationMs } from '@nocai/contract';
 import type { ProblemDefinition, StoredProblem } from '@nocai/contract';
-import type { ProblemStore } from '../adapters/files/problemStore';
-import type { AuditSink } from '../domain/audit/audit';
+import type { ProblemChangeGuard, ProblemStore } from '../adapters/files/problemStore';
+import { recordThenSave, type AuditSink } from '../domain/audit/audit';
 import type { CreatedBy } from '../domain/mlops/manifest';
 import type { ProblemTrainOptions } from '../domain/problems/automl';
 import { ProblemConflictError, ProblemDataError } from '../domain/problems/errors';
@@ -71,23 +71,17 @@ export class ProblemService {
 
   async create(definition: ProblemDefinition, context: ProblemChangeContext): Promise<StoredProblem> {
     await this.checkSeries(definition);
-    const stored = await this.deps.store.create(definition);
-    await this.record('problem.create', definition.name, context, null, stored);
-    return stored;
+    return this.deps.store.create(definition, this.audited('problem.create', definition.name, context));
   }
 
   /** A new version of the definition; its model is retrained by the next `train` (issue 12 point 3 schedules it). */
   async update(name: string, definition: ProblemDefinition, context: ProblemChangeContext): Promise<StoredProblem> {
     await this.checkSeries(definition);
-    const { before, after } = await this.deps.store.update(name, definition);
-    if (after.version !== before.version) await this.record('problem.update', name, context, before, after);
-    return after;
+    return (await this.deps.store.update(name, definition, this.audited('problem.update', name, context))).after;
   }
 
   async delete(name: string, context: ProblemChangeContext): Promise<StoredProblem> {
-    const before = await this.deps.store.delete(name);
-    await this.record('problem.delete', name, context, before, null);
-    return before;
+    return this.deps.store.delete(name, this.audited('problem.delete', name, context));
   }
 
   /**
@@ -102,23 +96,23 @@ export class ProblemService {
     }
   }
 
-  private async record(
-    action: string,
-    name: string,
-    context: ProblemChangeContext,
-    before: StoredProblem | null,
-    after: StoredProblem | null
-  ): Promise<void> {
-    await this.deps.audit.record({
-      actor: context.actor,
-      role: context.role,
-      action,
-      target: `problem:${name}`,
-      before,
-      after,
-      from: context.from,
-      ...(context.reason ? { reason: context.reason } : {}),
-    });
+  /** The change's entry is recorded before the store saves it: no problem changes unaudited. */
+  private audited(action: string, name: string, context: ProblemChangeContext): ProblemChangeGuard {
+    return (before, after, save) =>
+      recordThenSave(
+        this.deps.audit,
+        {
+          actor: context.actor,
+          role: context.role,
+          action,
+          target: `problem:${name}`,
+          before,
+          after,
+          from: context.from,
+          ...(context.reason ? { reason: context.reason } : {}),
+        },
+        save
+      );
   }
 
   /** Trains the current version of `name` and registers its model; progress lines go to `onProgress`. */

@@ -49,6 +49,18 @@ export function parseProblemBody(body: unknown): ProblemDefinition {
   return parsed.data;
 }
 
+/**
+ * Runs a change's `save` once it is known what it changes (`before`, `after`; null for none),
+ * within the store's turn: the audit trail records it first (`recordThenSave`).
+ */
+export type ProblemChangeGuard = <T>(
+  before: StoredProblem | null,
+  after: StoredProblem | null,
+  save: () => Promise<T>
+) => Promise<T>;
+
+const unguarded: ProblemChangeGuard = (_before, _after, save) => save();
+
 export class ProblemStore {
   /** Changes run one at a time: a read that records a hand edit is a change too. */
   private queue: Promise<unknown> = Promise.resolve();
@@ -90,13 +102,17 @@ export class ProblemStore {
     return JSON.parse(text) as StoredProblem;
   }
 
-  private async appendVersion(name: string, definition: ProblemDefinition): Promise<StoredProblem> {
+  /** The version `definition` becomes when it is saved next. */
+  private async nextVersion(name: string, definition: ProblemDefinition): Promise<StoredProblem> {
     const versions = await this.history(name);
-    const stored: StoredProblem = {
-      definition,
-      version: (versions[versions.length - 1] ?? 0) + 1,
-      savedAt: new Date().toISOString(),
-    };
+    return { definition, version: (versions[versions.length - 1] ?? 0) + 1, savedAt: new Date().toISOString() };
+  }
+
+  private async appendVersion(name: string, definition: ProblemDefinition): Promise<StoredProblem> {
+    return this.saveVersion(name, await this.nextVersion(name, definition));
+  }
+
+  private async saveVersion(name: string, stored: StoredProblem): Promise<StoredProblem> {
     await mkdir(this.historyDir(name), { recursive: true });
     await writeAtomically(
       join(this.historyDir(name), `v${stored.version}.json`),
@@ -184,17 +200,22 @@ export class ProblemStore {
   }
 
   /** Saves a new problem; refused when one of that name exists. */
-  create(definition: ProblemDefinition): Promise<StoredProblem> {
+  create(definition: ProblemDefinition, guard: ProblemChangeGuard = unguarded): Promise<StoredProblem> {
     return this.exclusive(async () => {
       if (await this.current(definition.name)) {
         throw new ProblemConflictError(`a problem named ${definition.name} exists: change it with PUT`);
       }
-      return this.write(definition);
+      const after = await this.nextVersion(definition.name, definition);
+      return guard(null, after, () => this.write(after));
     });
   }
 
   /** Replaces a problem's definition: a new version unless nothing changed. Returns it and the one before. */
-  update(name: string, definition: ProblemDefinition): Promise<{ before: StoredProblem; after: StoredProblem }> {
+  update(
+    name: string,
+    definition: ProblemDefinition,
+    guard: ProblemChangeGuard = unguarded
+  ): Promise<{ before: StoredProblem; after: StoredProblem }> {
     return this.exclusive(async () => {
       if (definition.name !== name) {
         throw new ProblemDefinitionError(
@@ -204,25 +225,29 @@ export class ProblemStore {
       const before = await this.current(name);
       if (!before) throw new ProblemNotFoundError(name);
       if (isDeepStrictEqual(before.definition, definition)) return { before, after: before };
-      return { before, after: await this.write(definition) };
+      const after = await this.nextVersion(name, definition);
+      return { before, after: await guard(before, after, () => this.write(after)) };
     });
   }
 
   /** Removes a problem's YAML file (its versions stay); returns what it was. */
-  delete(name: string): Promise<StoredProblem> {
+  delete(name: string, guard: ProblemChangeGuard = unguarded): Promise<StoredProblem> {
     return this.exclusive(async () => {
       const before = await this.current(name);
       if (!before) throw new ProblemNotFoundError(name);
-      await unlink(this.fileOf(name));
-      return before;
+      return guard(before, null, async () => {
+        await unlink(this.fileOf(name));
+        return before;
+      });
     });
   }
 
-  private async write(definition: ProblemDefinition): Promise<StoredProblem> {
+  private async write(stored: StoredProblem): Promise<StoredProblem> {
+    const { definition } = stored;
     await mkdir(this.dir, { recursive: true });
     // The version first: a crash between the two leaves the old file, which the next read records
     // as the latest version again, so the history never claims a file content that was not there.
-    const stored = await this.appendVersion(definition.name, definition);
+    await this.saveVersion(definition.name, stored);
     await writeAtomically(this.fileOf(definition.name), stringify(definition, { lineWidth: 120 }));
     return stored;
   }

@@ -1,6 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { appendFile, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { matchesVariable } from '@nocai/contract';
@@ -15,7 +15,8 @@ import type { TrainingJob } from '../../services/problemService';
 import type { EventsRepository } from '../influx/eventsRepository';
 import type { SeriesRepository } from '../influx/seriesRepository';
 import type { TicketService } from '../../services/ticketService';
-import { ProblemStore } from '../files/problemStore';
+import { FileAuditTrail } from '../audit/fileAuditTrail';
+import { parseProblemBody, ProblemStore } from '../files/problemStore';
 import { createLogger } from '../logger';
 import { Metrics } from '../metrics/metrics';
 import { createApp } from './app';
@@ -270,5 +271,41 @@ describe('/api/problems', () => {
     expect(manifest).toMatchObject({ kind: 'problem_classifier', problem: { name: 'freezer-warm', version: 2 } });
     expect(manifest.metrics.validation.prAuc).toBeGreaterThan(manifest.metrics.validation.noSkillPrAuc);
     expect(audit.entries.at(-1)).toMatchObject({ action: 'model.train', target: 'model:problem-freezer-warm@v1' });
+  });
+});
+
+describe('problem changes and the real audit trail', () => {
+  it('When the audit trail cannot take the entry, then no problem is created, changed or deleted', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'nocai-problems-audit-'));
+    try {
+      const trail = FileAuditTrail.inStateDir(dir);
+      const store = new ProblemStore(join(dir, 'problems'));
+      const service = new ProblemService({
+        store,
+        source: new FixtureSource(),
+        registryDir: join(dir, 'models'),
+        audit: trail,
+      });
+      const who = { actor: 'ana', role: 'admin', from: 'api' };
+      await service.create(parseProblemBody(valid), who);
+      // A crash cut the trail's last record short: nothing more is recorded until someone looks.
+      await mkdir(trail.dir, { recursive: true });
+      await appendFile(trail.file, '{"seq":');
+
+      const refused =
+        /^nothing was changed: the audit trail could not record problem\.(create|update|delete) of problem:/;
+      await expect(service.create(parseProblemBody({ ...valid, name: 'scratch' }), who)).rejects.toThrow(refused);
+      await expect(service.update('freezer-warm', parseProblemBody({ ...valid, priority: 'P1' }), who)).rejects.toThrow(
+        refused
+      );
+      await expect(service.delete('freezer-warm', who)).rejects.toThrow(refused);
+      const { problems } = await service.list();
+      expect(problems.map((p) => [p.definition.name, p.version, p.definition.priority])).toEqual([
+        ['freezer-warm', 1, 'P2'],
+      ]);
+      expect(await service.versions('freezer-warm')).toHaveLength(1);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
