@@ -135,7 +135,11 @@ export async function placeNewVersion(
       };
     }
   }
-  await setAlias(registryDir, name, decision.alias, version, aliasActorOf(options.provenance));
+  // The history says why this version serves or not, the command that made it being in its manifest.
+  await setAlias(registryDir, name, decision.alias, version, {
+    ...aliasActorOf(options.provenance),
+    reason: decision.reason,
+  });
   return decision;
 }
 

@@ -99,8 +99,10 @@ export function headlineFigures(metrics: unknown): string {
  * name of a training file, tags, labels), escaped: a file named with an ANSI escape or a newline
  * must not repaint the terminal or forge a line of the listing.
  */
-const shown = (text: string) => printable(text, RECORDED_MAX_CHARS);
+const shown = (text: string, maxChars = RECORDED_MAX_CHARS) => printable(text, maxChars);
 const RECORDED_MAX_CHARS = 200;
+/** A reason of the alias history: `nocai train`'s says which version serves and why, figures and all. */
+const REASON_MAX_CHARS = 1000;
 
 const createdByText = (v: VersionDescription) => {
   const by = v.createdBy as { kind?: string; name?: string } | undefined;
@@ -135,7 +137,7 @@ function modelText(model: ModelDescription): string {
     lines.push('', 'alias history:');
     for (const h of model.history) {
       lines.push(
-        `  ${h.at} ${h.alias} ${h.from ?? '-'} -> ${h.to ?? '-'} by ${shown(h.actor)}${h.reason ? ` (${shown(h.reason)})` : ''}`
+        `  ${h.at} ${h.alias} ${h.from ?? '-'} -> ${h.to ?? '-'} by ${shown(h.actor)}${h.reason ? ` (${shown(h.reason, REASON_MAX_CHARS)})` : ''}`
       );
     }
   }

@@ -106,11 +106,11 @@ describe('nocai train and predict', () => {
     expect(shown.out).toContain(` by user:${osUserName()}\n`);
     expect(shown.out).toContain('reason: nocai train --history tickets.csv');
     expect(shown.out).toMatch(/hyperparameters: \{"C":[\d.]+,"classWeight":/);
-    // The champion alias was set by the same person, for the same reason.
+    // The champion alias was set by the same person; the history says why that version serves.
     const model = captureIo();
     expect(await runModels({ action: 'show', dir: out, name: 'department' }, model)).toBe(0);
-    expect(model.out).toMatch(
-      new RegExp(`champion - -> v1 by ${osUserName()} \\(nocai train --history tickets\\.csv\\)\n`)
+    expect(model.out).toContain(
+      `champion - -> v1 by ${osUserName()} (department v1 is the champion: the first version of department)\n`
     );
   });
 
@@ -340,10 +340,12 @@ describe('nocai train and predict', () => {
     // The ticket ids say nothing of the department: a poor model of it.
     const poor = { out, priority: undefined, text: ['id'], context: undefined };
     const good = { out, priority: undefined };
+    const reasons: string[] = [];
     const train = async (overrides: Partial<TrainFlags>) => {
       const io = captureIo();
       expect(await runTrain(flags(overrides), io)).toBe(0);
       const serving = JSON.parse(await readFile(join(out, 'report.json'), 'utf8')).targets.department.serving;
+      reasons.push(serving.reason);
       return { err: io.err, serving, aliases: await readAliases(out, 'department') };
     };
     let run = await train(poor);
@@ -391,6 +393,27 @@ describe('nocai train and predict', () => {
     });
     expect(run.serving.comparison.champion).toBeLessThan(0.8);
     expect(run.aliases).toEqual({ champion: 'v5', challenger: 'v3' });
+
+    // The alias history records each decision sentence, as stderr said it, as the reason of each move.
+    const shown = captureIo();
+    expect(await runModels({ action: 'show', dir: out, name: 'department' }, shown)).toBe(0);
+    const moves = shown.out
+      .split('alias history:\n')[1]
+      .trimEnd()
+      .split('\n')
+      .map((line) => line.replace(/^ {2}\S+ /, ''));
+    const who = `by ${osUserName()}`;
+    expect(moves).toEqual([
+      `champion - -> v1 ${who} (department v1 is the champion: the first version of department)`,
+      `champion v1 -> v2 ${who} (${reasons[1]})`,
+      `challenger - -> v3 ${who} (${reasons[2]})`,
+      `champion v2 -> v4 ${who} (${reasons[3]})`,
+      `champion v4 -> v5 ${who} (${reasons[4]})`,
+    ]);
+    expect(reasons[2]).toMatch(
+      /^department v3 registered as challenger: macro-F1 .* v2 still serves; `nocai models promote /
+    );
+    expect(reasons[3]).toMatch(/^department v4 is the champion, replacing v2, as --champion asks: macro-F1 /);
   });
 
   it('When NOCAI_RETRAIN_MARGIN is set, then nocai train holds a new version to that margin, says it, and refuses one that is not a fraction', async () => {

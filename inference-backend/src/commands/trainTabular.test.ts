@@ -133,7 +133,9 @@ describe('nocai train --target and nocai predict on a table', () => {
     expect(shown.out).toMatch(/reason: nocai train --history \S+\.csv --target wear \[mm\]\n/);
     const model = captureIo();
     expect(await runModels({ action: 'show', dir: join(dir, 'wear'), name: 'wear-mm' }, model)).toBe(0);
-    expect(model.out).toContain(`champion - -> v1 by ${osUserName()} (nocai train --history `);
+    expect(model.out).toContain(
+      `champion - -> v1 by ${osUserName()} (wear-mm v1 is the champion: the first version of wear-mm)\n`
+    );
     expect(model.out).not.toContain('unattributed');
     const report = JSON.parse(await readFile(join(dir, 'wear', 'report.json'), 'utf8'));
     const target = report.targets['wear-mm'];
