@@ -1,7 +1,7 @@
 /**
  * @jest-environment ./src/adapters/onnx/onnxruntimeTestEnvironment.js
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { csvToTable, toCsvRow } from '../adapters/files/csv';
@@ -223,6 +223,53 @@ describe('nocai problems train-file and predict-file', () => {
     expect(report.validation.leadTime.median).toBeGreaterThan(0);
     expect(report.validation.leadTime.max).toBeLessThanOrEqual(10);
     expect(run.out.stdout).toMatch(/runs warned, median lead \d+(\.\d+)? t units/);
+  });
+
+  it('When runs on their own clocks are cut by --train-until before any of them ends, then train-file points to --split and exits with 2', async () => {
+    // The machines live 80 to 139 cycles, each counting from 1: at a cut at cycle 85 the training part
+    // holds rows labelled 1 of machines failing soon after it, but no failure; at 50 not even those.
+    const table = csvToTable(readFileSync(input, 'utf8'));
+    const lives = new Map<string, number>();
+    for (const r of table.rows) lives.set(r.machine, Number(r.cycle));
+    for (const [cut, positive] of [
+      [85, 'some'],
+      [50, 'none'],
+    ] as const) {
+      const trainingRows = table.rows.filter((r) => Number(r.cycle) + 10 <= cut);
+      const labelled = trainingRows.filter((r) => r.fails_10 === '1').length;
+      expect(labelled > 0).toBe(positive === 'some');
+      expect([...lives.values()].every((life) => life + 10 > cut)).toBe(true);
+      const run = capture();
+      const out = join(dir, `cut-${cut}`);
+      const code = await runProblemsTrainFile(
+        flags({ split: undefined, windows: undefined, trainUntil: String(cut), out }),
+        run.io,
+        { grids: GRIDS }
+      );
+      expect(run.out.stderr).toBe(
+        `nocai problems train-file: ${input}: no run ends in its event within the training part ` +
+          `(the ${trainingRows.length} rows whose label looks no further than --train-until ${cut}, ${labelled} of them labelled 1), ` +
+          'so the model would learn no failure; give --split COLUMN to put whole runs in training or validation ' +
+          '(all the rows of a "machine" in one part), or a later --train-until.\n'
+      );
+      expect(code).toBe(2);
+      expect(run.out.stdout).toBe('');
+      expect(existsSync(out)).toBe(false);
+    }
+
+    // A cut after which runs have ended trains as before.
+    const late = 130;
+    expect([...lives.values()].filter((life) => life + 10 <= late).length).toBeGreaterThan(3);
+    const run = capture();
+    const code = await runProblemsTrainFile(
+      flags({ split: undefined, windows: undefined, trainUntil: String(late), out: join(dir, 'cut-late') }),
+      run.io,
+      { grids: GRIDS }
+    );
+    expect(run.out.stderr).toBe('');
+    expect(code).toBe(0);
+    const report = JSON.parse(readFileSync(join(dir, 'cut-late', 'report.json'), 'utf8'));
+    expect(report.events.training).toBeGreaterThan(0);
   });
 
   const badTable = (name: string, text: string) => {

@@ -224,6 +224,19 @@ export async function runProblemsTrainFile(
         `${printablePath(flags.input)}: the split leaves ${train.matrix.rowCount} training and ${valid.matrix.rowCount} validation rows; both parts need rows.`
       );
     }
+    // Runs on their own clocks (a C-MAPSS unit's cycles) cut at one time: the early cycles of every
+    // run train and only the runs ending before the cut teach a failure. With none, the model would
+    // learn the event from a few rows of runs whose end it never sees, and look fine on validation.
+    if (split.kind === 'time' && countOnsets(train, -Infinity, Infinity) === 0) {
+      const positive = train.labels.reduce((n, label) => n + label, 0);
+      throw new TrainInputError(
+        `${printablePath(flags.input)}: no run ends in its event within the training part ` +
+          `(the ${plural(train.matrix.rowCount, 'row')} whose label looks no further than --train-until ${printable(flags.trainUntil ?? '')}, ` +
+          `${positive} of them labelled 1), so the model would learn no failure; ` +
+          'give --split COLUMN to put whole runs in training or validation' +
+          `${flags.group === undefined ? '' : ` (all the rows of a "${printable(flags.group)}" in one part)`}, or a later --train-until.`
+      );
+    }
     if (byEntity && trainingEntities < folds) {
       throw new TrainInputError(
         `the training rows hold ${plural(trainingEntities, 'value')} of --group ${printable(flags.group ?? '')}; ` +
