@@ -13,6 +13,7 @@ import { predictProbabilities } from '../domain/mlops/softmaxRegression';
 import { timeOrderedSplit } from '../domain/mlops/split';
 import { fitChosen, prepareTextData, trainTextClassifier } from '../domain/mlops/textClassifier';
 import type { TrainedTextClassifier } from '../domain/mlops/textClassifier';
+import { captureIo } from '../commands/capturedIo';
 import { runModels } from '../commands/models';
 import {
   HOLDOUT_CHECK,
@@ -74,16 +75,6 @@ describe('text classifier on real IT help-desk tickets (../shared/datasets/it-ti
     await classifier.close();
   });
 });
-
-function captureIo() {
-  const io = {
-    out: '',
-    err: '',
-    stdout: (text: string) => void (io.out += text),
-    stderr: (text: string) => void (io.err += text),
-  };
-  return io;
-}
 
 describe('the model npm run bench:text times nocai predict with', () => {
   it('When it is saved, then nocai models show names the bench as its maker and says why it was made', async () => {

@@ -10,7 +10,7 @@ import { OnnxClassifier } from '../adapters/onnx/onnxClassifier';
 import { loadModel } from '../adapters/registry/modelRegistry';
 import type { ModelManifest } from '../domain/mlops/manifest';
 import { confidenceText, loadClassifiers, predictTable, runPredict } from './predict';
-import type { CommandIo } from './commandInput';
+import { captureIo } from './capturedIo';
 
 /** A model and what predict gave with it before the throughput work of issue 9; see fixtures/predict/README.md. */
 const FIXTURE = join(__dirname, 'fixtures', 'predict');
@@ -21,16 +21,6 @@ const expectedProbabilities = () =>
   JSON.parse(readFileSync(join(FIXTURE, 'expected-probabilities.json'), 'utf8')) as number[][];
 /** float32 results of the same sums in another order differ by a few ulps; a wrong feature moves them by far more. */
 const SAME_PROBABILITY = 1e-6;
-
-function captureIo(): CommandIo & { out: string; err: string } {
-  const io = {
-    out: '',
-    err: '',
-    stdout: (text: string) => void (io.out += text),
-    stderr: (text: string) => void (io.err += text),
-  };
-  return io;
-}
 
 describe('nocai predict on the golden fixture', () => {
   it('When the fixture rows are predicted, then the CSV is byte for byte the one recorded before the speed-up', async () => {

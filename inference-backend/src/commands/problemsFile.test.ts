@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { csvToTable, toCsvRow } from '../adapters/files/csv';
 import { seededRandom } from '../domain/mlops/gbt';
 import { averagePrecision } from '../domain/problems/evaluation';
+import { captureIo } from './capturedIo';
 import { runProblemsPredictFile, runProblemsTrainFile } from './problemsFile';
 import type { ProblemsTrainFileFlags } from './problemsFile';
 
@@ -42,14 +43,6 @@ function machines(count: number, wearPerCycle = 0.2): string {
   return `${lines.join('\n')}\n`;
 }
 
-function capture() {
-  const out = { stdout: '', stderr: '' };
-  return {
-    out,
-    io: { stdout: (t: string) => void (out.stdout += t), stderr: (t: string) => void (out.stderr += t) },
-  };
-}
-
 describe('nocai problems train-file and predict-file', () => {
   let dir: string;
   let input: string;
@@ -74,9 +67,9 @@ describe('nocai problems train-file and predict-file', () => {
   });
 
   it('When a table holds a precursor, then the model beats no skill on the validation machines and predict-file scores them as the report says', async () => {
-    const train = capture();
-    const code = await runProblemsTrainFile(flags(), train.io, { grids: GRIDS });
-    expect(train.out.stderr).toBe('');
+    const train = captureIo();
+    const code = await runProblemsTrainFile(flags(), train, { grids: GRIDS });
+    expect(train.err).toBe('');
     expect(code).toBe(0);
     const report = JSON.parse(readFileSync(join(dir, 'model', 'report.json'), 'utf8'));
     expect(report.cv.kind).toBe('group k-fold by entity');
@@ -90,7 +83,7 @@ describe('nocai problems train-file and predict-file', () => {
     expect(report.validation.prAuc).toBeGreaterThan(0.7);
     expect(report.validation.prAuc).toBeGreaterThan(3 * report.validation.noSkillPrAuc);
     expect(report.validation.atThreshold.precision).toBeGreaterThan(0);
-    expect(train.out.stdout).toMatch(/validation PR-AUC 0\.\d{3}/);
+    expect(train.out).toMatch(/validation PR-AUC 0\.\d{3}/);
     // No --horizon: the label's reach (its last 10 cycles) is the horizon, and the alerts warn of the
     // validation machines' failures instead of falling back to 0.5 for want of a horizon.
     const manifest = JSON.parse(readFileSync(join(dir, 'model', 'manifest.json'), 'utf8'));
@@ -98,11 +91,11 @@ describe('nocai problems train-file and predict-file', () => {
     expect(report.threshold.met).toBe(true);
     expect(report.threshold.alerts.events).toBe(8);
     expect(report.threshold.alerts.warned).toBeGreaterThanOrEqual(7);
-    expect(train.out.stdout).toMatch(/ [78]\/8 runs warned, median lead \d+ cycle units/);
+    expect(train.out).toMatch(/ [78]\/8 runs warned, median lead \d+ cycle units/);
     // The summary counts alerts as the threshold was chosen on (one per crossing), rows apart.
     const chosen = report.threshold.alerts;
-    expect(train.out.stdout).toContain(`: ${chosen.truePositives} of ${chosen.alerts} validation alerts right, `);
-    expect(train.out.stdout).toContain(`(${report.validation.atThreshold.alerts} rows)`);
+    expect(train.out).toContain(`: ${chosen.truePositives} of ${chosen.alerts} validation alerts right, `);
+    expect(train.out).toContain(`(${report.validation.atThreshold.alerts} rows)`);
 
     // The validation machines through predict-file: the exported graph and the rebuilt windows.
     const validation = join(dir, 'validation.csv');
@@ -112,9 +105,9 @@ describe('nocai problems train-file and predict-file', () => {
       validation,
       `${[toCsvRow(table.columns), ...kept.map((r) => toCsvRow(table.columns.map((c) => r[c])))].join('\n')}\n`
     );
-    const predict = capture();
-    expect(await runProblemsPredictFile({ model: join(dir, 'model'), input: validation }, predict.io)).toBe(0);
-    const scored = csvToTable(predict.out.stdout);
+    const predict = captureIo();
+    expect(await runProblemsPredictFile({ model: join(dir, 'model'), input: validation }, predict)).toBe(0);
+    const scored = csvToTable(predict.out);
     expect(scored.columns.slice(-2)).toEqual(['probability', 'alert']);
     expect(scored.rows).toHaveLength(kept.length);
     const p = scored.rows.map((r) => Number(r.probability));
@@ -137,20 +130,20 @@ describe('nocai problems train-file and predict-file', () => {
 
     /** Trains with `policy`, predicts the validation rows, and checks the alerts against the report. */
     const trainAndCompare = async (out: string, policy: Partial<ProblemsTrainFileFlags>) => {
-      const train = capture();
+      const train = captureIo();
       const code = await runProblemsTrainFile(
         flags({ input: steep, out, horizon: 10, candidates: ['logistic'], ...policy }),
-        train.io,
+        train,
         { grids: GRIDS }
       );
-      expect(train.out.stderr).toBe('');
+      expect(train.err).toBe('');
       expect(code).toBe(0);
       const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));
       const manifest = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8'));
       expect(manifest.threshold).toBe(report.threshold.probability);
-      const predict = capture();
-      expect(await runProblemsPredictFile({ model: out, input: validation }, predict.io)).toBe(0);
-      const scored = csvToTable(predict.out.stdout).rows;
+      const predict = captureIo();
+      expect(await runProblemsPredictFile({ model: out, input: validation }, predict)).toBe(0);
+      const scored = csvToTable(predict.out).rows;
       expect(scored).toHaveLength(report.rows.validation);
       const alerted = scored.filter((r) => r.alert === '1');
       // The alerts a user sees are the ones the report counts, and the right ones among them too.
@@ -197,7 +190,7 @@ describe('nocai problems train-file and predict-file', () => {
     const lines = [toCsvRow(['t', 'wear', 'noise', 'fails_10'])];
     for (const r of table.rows) lines.push(toCsvRow([++clock, r.wear, r.noise, r.fails_10]));
     writeFileSync(one, `${lines.join('\n')}\n`);
-    const run = capture();
+    const run = captureIo();
     const code = await runProblemsTrainFile(
       flags({
         input: one,
@@ -208,10 +201,10 @@ describe('nocai problems train-file and predict-file', () => {
         horizon: 10,
         out: join(dir, 'one'),
       }),
-      run.io,
+      run,
       { grids: GRIDS }
     );
-    expect(run.out.stderr).toBe('');
+    expect(run.err).toBe('');
     expect(code).toBe(0);
     const report = JSON.parse(readFileSync(join(dir, 'one', 'report.json'), 'utf8'));
     expect(report.cv.kind).toBe('rolling-origin, purged by the horizon');
@@ -222,7 +215,7 @@ describe('nocai problems train-file and predict-file', () => {
     expect(report.validation.leadTime.warned).toBeGreaterThan(0);
     expect(report.validation.leadTime.median).toBeGreaterThan(0);
     expect(report.validation.leadTime.max).toBeLessThanOrEqual(10);
-    expect(run.out.stdout).toMatch(/runs warned, median lead \d+(\.\d+)? t units/);
+    expect(run.out).toMatch(/runs warned, median lead \d+(\.\d+)? t units/);
   });
 
   it('When runs on their own clocks are cut by --train-until before any of them ends, then train-file points to --split and exits with 2', async () => {
@@ -239,34 +232,34 @@ describe('nocai problems train-file and predict-file', () => {
       const labelled = trainingRows.filter((r) => r.fails_10 === '1').length;
       expect(labelled > 0).toBe(positive === 'some');
       expect([...lives.values()].every((life) => life + 10 > cut)).toBe(true);
-      const run = capture();
+      const run = captureIo();
       const out = join(dir, `cut-${cut}`);
       const code = await runProblemsTrainFile(
         flags({ split: undefined, windows: undefined, trainUntil: String(cut), out }),
-        run.io,
+        run,
         { grids: GRIDS }
       );
-      expect(run.out.stderr).toBe(
+      expect(run.err).toBe(
         `nocai problems train-file: ${input}: no run ends in its event within the training part ` +
           `(the ${trainingRows.length} rows whose label looks no further than --train-until ${cut}, ${labelled} of them labelled 1), ` +
           'so the model would learn no failure; give --split COLUMN to put whole runs in training or validation ' +
           '(all the rows of a "machine" in one part), or a later --train-until.\n'
       );
       expect(code).toBe(2);
-      expect(run.out.stdout).toBe('');
+      expect(run.out).toBe('');
       expect(existsSync(out)).toBe(false);
     }
 
     // A cut after which runs have ended trains as before.
     const late = 130;
     expect([...lives.values()].filter((life) => life + 10 <= late).length).toBeGreaterThan(3);
-    const run = capture();
+    const run = captureIo();
     const code = await runProblemsTrainFile(
       flags({ split: undefined, windows: undefined, trainUntil: String(late), out: join(dir, 'cut-late') }),
-      run.io,
+      run,
       { grids: GRIDS }
     );
-    expect(run.out.stderr).toBe('');
+    expect(run.err).toBe('');
     expect(code).toBe(0);
     const report = JSON.parse(readFileSync(join(dir, 'cut-late', 'report.json'), 'utf8'));
     expect(report.events.training).toBeGreaterThan(0);
@@ -299,9 +292,9 @@ describe('nocai problems train-file and predict-file', () => {
       return cell;
     });
     const reportOf = async (file: string, out: string) => {
-      const run = capture();
-      expect(await runProblemsTrainFile(flags({ input: file, out }), run.io, { grids: GRIDS })).toBe(0);
-      expect(run.out.stderr).toBe('');
+      const run = captureIo();
+      expect(await runProblemsTrainFile(flags({ input: file, out }), run, { grids: GRIDS })).toBe(0);
+      expect(run.err).toBe('');
       return JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));
     };
     const report = await reportOf(file, join(dir, 'spelled'));
@@ -367,16 +360,16 @@ describe('nocai problems train-file and predict-file', () => {
       /the label column "fails_10" is 0 in every row, so there is nothing to tell apart/,
     ],
   ])('When given %s, then train-file says so in one sentence and exits with 2', async (_, make, message) => {
-    const run = capture();
-    expect(await runProblemsTrainFile(make(), run.io, { grids: GRIDS })).toBe(2);
-    expect(run.out.stderr).toMatch(message);
-    expect(run.out.stderr.trim().split('\n')).toHaveLength(1);
-    expect(run.out.stdout).toBe('');
+    const run = captureIo();
+    expect(await runProblemsTrainFile(make(), run, { grids: GRIDS })).toBe(2);
+    expect(run.err).toMatch(message);
+    expect(run.err.trim().split('\n')).toHaveLength(1);
+    expect(run.out).toBe('');
   });
 
   it('When predict-file is pointed at a folder without a train-file model, then it says so and exits with 2', async () => {
-    const run = capture();
-    expect(await runProblemsPredictFile({ model: dir, input }, run.io)).toBe(2);
-    expect(run.out.stderr).toMatch(/holds no manifest\.json/);
+    const run = captureIo();
+    expect(await runProblemsPredictFile({ model: dir, input }, run)).toBe(2);
+    expect(run.err).toMatch(/holds no manifest\.json/);
   });
 });

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AuditEntry, AuditEntryInput, AuditSink } from '../domain/audit/audit';
 import { FileTokenStore } from '../adapters/security/fileTokenStore';
+import { captureIo } from './capturedIo';
 import { runTokens } from './tokens';
 
 class MemorySink implements AuditSink {
@@ -11,12 +12,6 @@ class MemorySink implements AuditSink {
     this.entries.push(entry);
     return { ...entry, seq: this.entries.length, at: new Date().toISOString(), prevHash: '', hash: '' };
   }
-}
-
-function captureIo() {
-  const out: string[] = [];
-  const err: string[] = [];
-  return { io: { stdout: (t: string) => out.push(t), stderr: (t: string) => err.push(t) }, out, err };
 }
 
 describe('nocai tokens', () => {
@@ -30,16 +25,16 @@ describe('nocai tokens', () => {
 
   it('When a token is created, then its secret is printed once, only its sha256 is stored, and the change is audited', async () => {
     const audit = new MemorySink();
-    const { io, out, err } = captureIo();
+    const io = captureIo();
     const code = await runTokens(
       { action: 'create', stateDir, name: 'itsm', role: 'operator', expires: '30d' },
       io,
       audit
     );
     expect(code).toBe(0);
-    const secret = out.join('').trim();
+    const secret = io.out.trim();
     expect(secret).toMatch(/^nocai_[0-9a-f]{12}_[A-Za-z0-9_-]{43}$/);
-    expect(err.join('')).toMatch(/shown only this once/);
+    expect(io.err).toMatch(/shown only this once/);
 
     const stored = await readFile(join(stateDir, 'tokens.json'), 'utf8');
     expect(stored).not.toContain(secret);
@@ -63,22 +58,22 @@ describe('nocai tokens', () => {
     const created = captureIo();
     await runTokens(
       { action: 'create', stateDir, name: 'mobile', role: 'viewer', expires: 'never', json: true },
-      created.io,
+      created,
       audit
     );
-    const { token, secret } = JSON.parse(created.out.join('')) as { token: { id: string }; secret: string };
+    const { token, secret } = JSON.parse(created.out) as { token: { id: string }; secret: string };
     // The backend's store reads the file before the CLI changes it.
     const backend = new FileTokenStore(stateDir);
     expect((await backend.check(secret))?.ok).toBe(true);
 
     const revoked = captureIo();
-    expect(await runTokens({ action: 'revoke', stateDir, id: token.id }, revoked.io, audit)).toBe(0);
-    expect(revoked.out.join('')).toMatch(new RegExp(`revoked ${token.id}`));
+    expect(await runTokens({ action: 'revoke', stateDir, id: token.id }, revoked, audit)).toBe(0);
+    expect(revoked.out).toMatch(new RegExp(`revoked ${token.id}`));
     expect(await backend.check(secret)).toMatchObject({ ok: false, reason: expect.stringMatching(/was revoked at/) });
 
     const listed = captureIo();
-    await runTokens({ action: 'list', stateDir }, listed.io, audit);
-    const [header, row] = listed.out.join('').split('\n');
+    await runTokens({ action: 'list', stateDir }, listed, audit);
+    const [header, row] = listed.out.split('\n');
     expect(row.split(/ {2,}/)).toEqual([token.id, 'revoked', 'viewer', '-', expect.any(String), 'never', 'mobile']);
     // Columns under their headings, as nocai models list prints them.
     for (const [heading, cell] of [
@@ -109,43 +104,39 @@ describe('nocai tokens', () => {
     ],
   ])('When the input is bad (%o), then one sentence and exit code 2, nothing stored', async (request, message) => {
     const audit = new MemorySink();
-    const { io, out, err } = captureIo();
+    const io = captureIo();
     expect(await runTokens({ ...request, stateDir }, io, audit)).toBe(2);
-    expect(out).toEqual([]);
-    expect(err.join('')).toMatch(message);
-    expect(err.join('').trim().split('\n')).toHaveLength(1);
+    expect(io.out).toBe('');
+    expect(io.err).toMatch(message);
+    expect(io.err.trim().split('\n')).toHaveLength(1);
     expect(audit.entries).toEqual([]);
   });
 
   it('When a token is named in another script than English, then it is created and its calls carry that name', async () => {
     const audit = new MemorySink();
     for (const name of ['Müller-ITSM', 'José Ñúñez', 'サポート']) {
-      const { io, out } = captureIo();
+      const io = captureIo();
       expect(await runTokens({ action: 'create', stateDir, name, role: 'viewer', expires: '30d' }, io, audit)).toBe(0);
-      const check = await new FileTokenStore(stateDir).check(out.join('').trim());
+      const check = await new FileTokenStore(stateDir).check(io.out.trim());
       expect(check).toMatchObject({ ok: true, token: { name } });
     }
     // The same name typed decomposed (e + combining acute) is the same name: refused while the first is active.
-    const { io, err } = captureIo();
+    const refused = captureIo();
     const decomposed = 'Jose\u0301 Ñúñez';
     expect(
-      await runTokens({ action: 'create', stateDir, name: decomposed, role: 'viewer', expires: '30d' }, io, audit)
+      await runTokens({ action: 'create', stateDir, name: decomposed, role: 'viewer', expires: '30d' }, refused, audit)
     ).toBe(2);
-    expect(err.join('')).toMatch(/a token named "José Ñúñez" is already active/);
+    expect(refused.err).toMatch(/a token named "José Ñúñez" is already active/);
   });
 
   it('When a second active token gets the same name, then it is refused so the audit trail’s names stay unambiguous', async () => {
     const audit = new MemorySink();
-    await runTokens(
-      { action: 'create', stateDir, name: 'itsm', role: 'operator', expires: '30d' },
-      captureIo().io,
-      audit
-    );
+    await runTokens({ action: 'create', stateDir, name: 'itsm', role: 'operator', expires: '30d' }, captureIo(), audit);
     const again = captureIo();
     expect(
-      await runTokens({ action: 'create', stateDir, name: 'itsm', role: 'admin', expires: '30d' }, again.io, audit)
+      await runTokens({ action: 'create', stateDir, name: 'itsm', role: 'admin', expires: '30d' }, again, audit)
     ).toBe(2);
-    expect(again.err.join('')).toMatch(/already active/);
+    expect(again.err).toMatch(/already active/);
   });
 
   it('When the state folder’s audit trail cannot take the entry, then no token is made: one sentence, exit 1', async () => {

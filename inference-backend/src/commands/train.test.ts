@@ -12,11 +12,12 @@ import { isStopword } from '../domain/mlops/stopwords';
 import { loadServingModels } from '../services/onnxModels';
 import type { AuditSink } from '../domain/audit/audit';
 import { runModels } from './models';
+import { captureIo } from './capturedIo';
 import { runPredict } from './predict';
 import { osUserName } from './provenance';
 import { generateInventory } from '../simulator';
 import { runTrain, trainDefaultModels, trainLineModelsOnSimulation } from './train';
-import type { CommandIo, TrainFlags } from './train';
+import type { TrainFlags } from './train';
 
 const TICKETS: Array<[string, string, string, string]> = [
   ['Link down on {h}', 'network_ops', 'P2', 'router'],
@@ -39,20 +40,6 @@ function historyCsv(rows = 120): string {
     );
   }
   return `${lines.join('\n')}\n`;
-}
-
-function captureIo(): CommandIo & { out: string; err: string } {
-  const io = {
-    out: '',
-    err: '',
-    stdout: (text: string) => {
-      io.out += text;
-    },
-    stderr: (text: string) => {
-      io.err += text;
-    },
-  };
-  return io;
 }
 
 describe('nocai train and predict', () => {

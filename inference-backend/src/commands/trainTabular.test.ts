@@ -28,6 +28,7 @@ import type {
   TabularTrainRequest,
 } from '../domain/mlops/tabularModel';
 import { runModels } from './models';
+import { captureIo } from './capturedIo';
 import { runPredictTabular } from './predictTabular';
 import { osUserName } from './provenance';
 import { runTrain } from './train';
@@ -79,32 +80,30 @@ function machines(seed: number, units: number, steps = 25): Row[] {
 const toCsv = (rows: readonly Row[], columns = COLUMNS) =>
   `${[toCsvRow(columns), ...rows.map((r) => toCsvRow(columns.map((c) => r[c] ?? '')))].join('\n')}\n`;
 
-function captureIo() {
-  const io = { out: '', err: '', stdout: (t: string) => void (io.out += t), stderr: (t: string) => void (io.err += t) };
-  return io;
-}
-
 const FEATURES = ['load [kW]', 'temp (C)', 'site'];
+
+/** `nocai train` of the machines' wear per machine with rolling windows, quietly, with `overrides`. */
+const wearFlags = (history: string, out: string, overrides: Partial<TabularTrainFlags> = {}): TabularTrainFlags => ({
+  history,
+  target: 'wear [mm]',
+  features: FEATURES,
+  group: 'unit id',
+  order: 't',
+  windows: [4, 8],
+  segment: 'site',
+  out,
+  seed: 1,
+  quiet: true,
+  grid: SMALL_GRID,
+  ...overrides,
+});
 const relativeError = (a: number, b: number) => Math.abs(a - b) / Math.max(1, Math.abs(b));
 
 describe('nocai train --target and nocai predict on a table', () => {
   let dir: string;
   let history: string;
   let fresh: string;
-  const flags = (overrides: Partial<TabularTrainFlags>): TabularTrainFlags => ({
-    history,
-    target: 'wear [mm]',
-    features: FEATURES,
-    group: 'unit id',
-    order: 't',
-    windows: [4, 8],
-    segment: 'site',
-    out: join(dir, 'models'),
-    seed: 1,
-    quiet: true,
-    grid: SMALL_GRID,
-    ...overrides,
-  });
+  const flags = (overrides: Partial<TabularTrainFlags>) => wearFlags(history, join(dir, 'models'), overrides);
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'nocai-tabular-'));
@@ -611,19 +610,7 @@ describe('which version serves after nocai train --target', () => {
   let history: string;
   let newer: string;
   const out = () => join(dir, 'models');
-  const flags = (overrides: Partial<TabularTrainFlags>): TabularTrainFlags => ({
-    history,
-    target: 'wear [mm]',
-    features: FEATURES,
-    group: 'unit id',
-    order: 't',
-    windows: [4],
-    out: out(),
-    seed: 1,
-    quiet: true,
-    grid: SMALL_GRID,
-    ...overrides,
-  });
+  const flags = (overrides: Partial<TabularTrainFlags>) => wearFlags(history, out(), overrides);
   /** Without the load, the wear's main cause: a clearly worse model of the same target. */
   const worse = { features: ['temp (C)'], windows: undefined };
   const report = async () => JSON.parse(await readFile(join(out(), 'report.json'), 'utf8')).targets['wear-mm'];
