@@ -25,6 +25,8 @@ interface Target {
   datasource?: DatasourceRef | string | null;
   query?: string;
   rawQuery?: boolean;
+  resultFormat?: string;
+  alias?: string;
   queryType?: string;
   problem?: string;
   entity?: string;
@@ -44,6 +46,12 @@ interface Panel {
   targets?: Target[];
   panels?: Panel[];
   options?: Record<string, unknown>;
+  fieldConfig?: {
+    overrides?: Array<{
+      matcher: { id: string; options?: unknown };
+      properties: Array<{ id: string; value?: unknown }>;
+    }>;
+  };
 }
 
 interface Variable {
@@ -152,6 +160,32 @@ function influxQueries(dashboard: Dashboard): Array<[string, string]> {
   return queries;
 }
 
+/**
+ * The names Grafana's InfluxDB data source gives the fields of one raw InfluxQL target, as patterns: a table's
+ * columns (Time, each SELECT item, the GROUP BY tags); a time series' alias (`$tag_x`, `$col`, `$m` stand for
+ * any text), or without one `measurement.column` followed by ` {tag: value, ...}` when grouped by tags.
+ */
+function fieldNamePatterns(target: Target): RegExp[] {
+  const query = target.query ?? '';
+  const literal = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const select = /^SELECT\s+(.*?)\s+FROM\s+"([^"]+)"/i.exec(query);
+  const columns = (select?.[1] ?? '').split(/,(?![^(]*\))/).map((item) => {
+    const alias = /\bAS\s+"([^"]+)"\s*$/i.exec(item)?.[1];
+    // Without an alias InfluxDB names a column after its first function, or the field it reads.
+    return alias ?? /(\w+)\s*\(/.exec(item)?.[1] ?? /"([^"]+)"/.exec(item)?.[1] ?? item.trim();
+  });
+  const groupBy = /\bGROUP\s+BY\s+(.*?)(?=\bfill\s*\(|\bORDER\b|\bLIMIT\b|$)/i.exec(query)?.[1] ?? '';
+  const tags = [...groupBy.matchAll(/"([^"]+)"/g)].map((m) => m[1]);
+  if (target.resultFormat === 'table')
+    return ['Time', ...columns, ...tags].map((name) => new RegExp(`^${literal(name)}$`));
+  if (target.alias) {
+    const pattern = literal(target.alias).replace(/\\\$(?:tag_\w+|col|m|measurement)|\\\$\\\{[^}]*\\\}/g, '.*');
+    return [new RegExp(`^${pattern}$`)];
+  }
+  const suffix = tags.length > 0 ? ' \\{.*\\}' : '';
+  return columns.map((column) => new RegExp(`^${literal(`${select?.[2]}.${column}`)}${suffix}$`));
+}
+
 describe('provisioned dashboards', () => {
   it('When the dashboards folder is read, then the five NOC AI dashboards are there', () => {
     expect(files).toEqual([
@@ -227,6 +261,29 @@ describe('provisioned dashboards', () => {
     ].sort();
     expect(used).toEqual(declared);
   });
+
+  it.each(dashboards)(
+    "%s: every field an override names by name, or fills below to, is one the panel's InfluxQL queries give",
+    (_file, dashboard) => {
+      const problems: string[] = [];
+      for (const panel of allPanels(dashboard.panels)) {
+        const targets = (panel.targets ?? []).filter((t) => {
+          const ref = typeof t.datasource === 'object' && t.datasource ? t.datasource : undefined;
+          return ref?.uid !== undefined && datasourceTypeByUid.get(ref.uid) === 'influxdb';
+        });
+        if (targets.length === 0) continue;
+        const patterns = targets.flatMap(fieldNamePatterns);
+        const gives = (name: string) => patterns.some((pattern) => pattern.test(name));
+        for (const override of panel.fieldConfig?.overrides ?? []) {
+          const named = override.matcher.id === 'byName' ? [String(override.matcher.options)] : [];
+          const fills = override.properties.filter((p) => p.id === 'custom.fillBelowTo').map((p) => String(p.value));
+          for (const name of [...named, ...fills].filter((n) => !gives(n)))
+            problems.push(`panel "${panel.title}" names field "${name}", which its queries do not give`);
+        }
+      }
+      expect(problems).toEqual([]);
+    }
+  );
 
   it.each(dashboards)('%s: NOC AI data source queries use a query type the plugin knows', (_file, dashboard) => {
     const problems: string[] = [];
