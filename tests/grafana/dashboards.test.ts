@@ -70,6 +70,8 @@ interface Dashboard {
   title: string;
   schemaVersion: number;
   time?: { from: string; to: string };
+  tags?: string[];
+  links?: Array<{ type: string; tags?: string[]; url?: string }>;
   panels: Panel[];
   templating?: { list: Variable[] };
   annotations?: { list: Array<{ datasource?: DatasourceRef | string | null; query?: string; target?: Target }> };
@@ -282,6 +284,20 @@ describe('provisioned dashboards', () => {
         }
       }
       expect(problems).toEqual([]);
+    }
+  );
+
+  it.each(dashboards)(
+    '%s: its dashboard links reach every provisioned dashboard (each carries the tags the links ask for)',
+    (file, dashboard) => {
+      const links = (dashboard.links ?? []).filter((link) => link.type === 'dashboards');
+      expect(links.length).toBeGreaterThan(0);
+      for (const link of links) {
+        const listed = dashboards
+          .filter(([, other]) => (link.tags ?? []).every((tag) => other.tags?.includes(tag)))
+          .map(([name]) => name);
+        expect({ file, listed }).toEqual({ file, listed: files });
+      }
     }
   );
 
