@@ -23,6 +23,7 @@ import { DeadLetterFile } from './adapters/files/deadLetterFile';
 import type { RetryPolicy } from './adapters/influx/client';
 import { SyslogSource } from './adapters/influx/syslogSource';
 import { DirectWriter, InfluxWriter } from './adapters/influx/writer';
+import { trainingEvaluationPoints } from './services/trainingEvaluations';
 import { setHeapGrowthPercent } from './adapters/heapPolicy';
 import { createLogger, type Logger } from './adapters/logger';
 import { Metrics } from './adapters/metrics/metrics';
@@ -264,6 +265,20 @@ export async function startService(
     modelFailureReporter(logger, metrics)
   );
   await models.reload();
+  // The champions' own held-out figures, so that Model health shows them before any retraining.
+  const writeTrainingEvaluations = async (): Promise<void> => {
+    if (!config.modelsDir || !shard.runsGlobalJobs) return;
+    try {
+      const points = await trainingEvaluationPoints(config.modelsDir, config.maintenance.stage.horizonHours);
+      if (points.length > 0) await apiWriter.write(points);
+    } catch (error) {
+      logger.warn(
+        { err: error instanceof Error ? error.message : String(error) },
+        "the models' training figures were not written to aiops_models"
+      );
+    }
+  };
+  await writeTrainingEvaluations();
   const mttr = models.mttr;
   const triage = inventory
     ? new TriageStep({
@@ -375,6 +390,7 @@ export async function startService(
   // champions from their next request or batch, without a restart.
   const reloadServing = async (): Promise<void> => {
     await models.reload();
+    await writeTrainingEvaluations();
     if (!maintenanceStage || !config.modelsDir) return;
     try {
       const loaded = await loadMaintenanceModel(config.modelsDir, logger, config.maintenance.stage.horizonHours);
