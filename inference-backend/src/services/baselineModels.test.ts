@@ -3,7 +3,8 @@ import fc from 'fast-check';
 import { maskMessage } from '../domain/logs/masking';
 import { classifyByRules } from '../domain/triage/ruleClassifier';
 import type { LineInput } from '../pipeline/logStage';
-import { MedianMttrBaseline, ruleLineClassifier } from './baselineModels';
+import { departmentFor } from '../domain/incidents/policy';
+import { MedianMttrBaseline, RuleTextRouter, ruleLineClassifier } from './baselineModels';
 
 const HOUR_MS = 3_600_000;
 const row = (i: number, hours: number, over: Partial<TicketHistoryRow> = {}): TicketHistoryRow => ({
@@ -114,5 +115,50 @@ describe('ruleLineClassifier', () => {
       }),
       { numRuns: 300 }
     );
+  });
+});
+
+describe('RuleTextRouter', () => {
+  const router = new RuleTextRouter();
+  const disk = 'Disk failure: I/O error on every write, the drive is clicking';
+
+  it("When a failing disk is reported about a server, then the field technicians get it, as an incident's; about a PLC, maintenance", async () => {
+    expect(await router.route({ text: disk, deviceKind: 'server', siteKind: 'hospital' })).toMatchObject({
+      eventClass: 'hardware',
+      department: 'field_technicians',
+    });
+    expect(await router.route({ text: disk, deviceKind: 'plc', siteKind: 'factory' })).toMatchObject({
+      eventClass: 'hardware',
+      department: 'maintenance',
+    });
+    // No device named: IT gear, as the policy routes hardware it knows no exception for.
+    expect(await router.route({ text: disk })).toMatchObject({ department: 'field_technicians' });
+  });
+
+  it('When any text is routed, then its department is the one the incident policy gives its class, device kind and site kind', async () => {
+    const texts = [disk, 'UPS on battery, mains lost', 'Link down on the uplink', 'Temperature too high in room 2', ''];
+    for (const text of texts) {
+      for (const deviceKind of ['server', 'plc', 'sensor', 'ups', 'router', 'patient_monitor']) {
+        for (const siteKind of ['hospital', 'factory']) {
+          const routed = await router.route({ text, deviceKind, siteKind });
+          expect(routed.department).toBe(departmentFor(routed.eventClass, deviceKind, siteKind));
+        }
+      }
+    }
+  });
+
+  it("When a fault is reported in words, then its priority is the one the policy gives an incident of its class on that device at that site's criticality", async () => {
+    const priorityOf = async (text: string, criticality?: number, deviceKind?: string) =>
+      (await router.route({ text, criticality, deviceKind })).priority;
+    // Network and security faults are less urgent than power and hardware (urgency 3 against 2).
+    expect(await priorityOf('Link down on the uplink, packet loss', 3)).toBe('P3');
+    expect(await priorityOf('Failed password for root from 203.0.113.9, authentication failure', 3)).toBe('P3');
+    expect(await priorityOf('UPS on battery, mains lost', 3)).toBe('P2');
+    // A life-critical site one step up, a low one one step down; a site nobody described neither.
+    expect(await priorityOf('UPS on battery, mains lost', 5)).toBe('P1');
+    expect(await priorityOf('Link down on the uplink, packet loss', 1)).toBe('P4');
+    expect(await priorityOf('UPS on battery, mains lost')).toBe('P2');
+    // A patient monitor endangers people: one step more urgent.
+    expect(await priorityOf(disk, 3, 'patient_monitor')).toBe('P1');
   });
 });

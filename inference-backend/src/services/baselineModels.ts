@@ -1,4 +1,5 @@
-import type { Department, EventClass, Priority, TicketHistoryRow } from '@nocai/contract';
+import type { TicketHistoryRow } from '@nocai/contract';
+import { departmentFor, priorityFor, reportedUrgencyOf, UNKNOWN_SITE_CRITICALITY } from '../domain/incidents/policy';
 import { maskMessage } from '../domain/logs/masking';
 import { classifyByRules, type RuleClassification } from '../domain/triage/ruleClassifier';
 import { mttrSecondsOf } from '../adapters/files/ticketHistory';
@@ -49,16 +50,13 @@ interface RuleLineVerdict {
  * Fallbacks used until trained models are in the registry: rule-based routing and the
  * "median MTTR per class and department" baseline the MTTR model is measured against.
  */
-const DEPARTMENT_BY_CLASS: Record<EventClass, Department> = {
-  power: 'field_technicians',
-  network: 'network_ops',
-  hardware: 'maintenance',
-  software: 'it_ops',
-  security: 'security',
-  environment: 'facilities',
-  informational: 'it_ops',
-};
 
+/**
+ * Complaints and alert texts routed by the rules: their class from the words (and the device's kind), their
+ * department and priority by the incident policy, as an incident of that class on that device at that site would
+ * be routed: a clicking disk in a server goes to the field technicians whether syslog or a person reports it. The
+ * ticket service applies NOCAI_POWER_DEPARTMENT_BY_SITE_KIND afterwards, to this router's answer as to the models'.
+ */
 export class RuleTextRouter implements TextRouter {
   async route(input: TextRouterInput): Promise<TextRouting> {
     const verdict = classifyByRules({
@@ -68,16 +66,12 @@ export class RuleTextRouter implements TextRouter {
       appname: '',
       deviceKind: input.deviceKind,
     });
-    const criticality = input.criticality ?? 3;
-    const urgent = verdict.eventClass === 'power' || verdict.eventClass === 'security';
-    const rank = Math.max(
-      1,
-      Math.min(4, 5 - criticality + (urgent ? -1 : 0) + (verdict.eventClass === 'informational' ? 1 : 0))
-    );
+    const deviceKind = input.deviceKind ?? '';
+    const urgency = reportedUrgencyOf(verdict.eventClass, deviceKind);
     return {
       eventClass: verdict.eventClass,
-      department: DEPARTMENT_BY_CLASS[verdict.eventClass],
-      priority: `P${rank}` as Priority,
+      department: departmentFor(verdict.eventClass, deviceKind, input.siteKind ?? ''),
+      priority: priorityFor(urgency, input.criticality ?? UNKNOWN_SITE_CRITICALITY),
       confidence: verdict.confidence,
       explanation: verdict.topTokens.map((feature, i) => ({ feature, weight: 1 / (i + 1) })),
       modelVersion: verdict.modelVersion,

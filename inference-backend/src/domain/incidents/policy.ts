@@ -168,6 +168,26 @@ export function urgencyOf(input: UrgencyInput): number {
   return Math.max(1, urgency);
 }
 
+/**
+ * The urgency of a fault known only from words (a complaint, an alert's text the rules route): its class's and its
+ * device's, as `urgencyOf` has them, since words say neither whether a power loss lasted, nor whether a login
+ * succeeded, nor how many devices it reached.
+ */
+export function reportedUrgencyOf(eventClass: EventClass, deviceKind: string): number {
+  return urgencyOf({
+    eventClass,
+    pattern: 'alerts',
+    deviceKind,
+    sustainedOutage: false,
+    breached: false,
+    affectedDependants: 0,
+    blastRadiusEscalation: Number.POSITIVE_INFINITY,
+  });
+}
+
+/** The criticality of a site nobody described: neither raised nor lowered by `priorityFor`. */
+export const UNKNOWN_SITE_CRITICALITY = 3;
+
 /** Urgency shifted one step up for life-critical sites (5) and one down for low ones (≤ 2). */
 export function priorityFor(urgency: number, criticality: number): Priority {
   const shift = criticality >= 5 ? -1 : criticality <= 2 ? 1 : 0;
