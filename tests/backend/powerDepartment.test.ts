@@ -41,8 +41,16 @@ describe('power tickets routed by site kind, against a real influxd', () => {
     const hospital = await complaint(text, 'hosp-01');
     expect(hospital).toMatchObject({ eventClass: 'power', siteKind: 'hospital', department: 'facilities' });
     expect((await stored(hospital.id)).department).toBe('facilities');
+    // Its explanation says where the department came from, then why the ticket is about power.
+    const setting = 'department set by NOCAI_POWER_DEPARTMENT_BY_SITE_KIND (hospital=facilities)';
+    expect(hospital.explanation[0]).toEqual({ feature: setting, weight: 1 });
+    expect(hospital.explanation.length).toBeGreaterThan(1);
+    expect((await stored(hospital.id)).explanation).toEqual(hospital.explanation);
     const factory = await complaint(text, 'fact-01');
     expect(factory).toMatchObject({ eventClass: 'power', siteKind: 'factory', department: 'field_technicians' });
+    expect(factory.explanation.map((e) => e.feature)).not.toContain(setting);
+    // The words that made it power are the same at both sites.
+    expect(hospital.explanation.slice(1)).toEqual(factory.explanation);
     // Another class at the hospital keeps its own department.
     const network = await complaint('The core switch link is down, packet loss on every port', 'hosp-01');
     expect(network).toMatchObject({ eventClass: 'network', department: 'network_ops' });
@@ -72,6 +80,9 @@ describe('power tickets routed by site kind, against a real influxd', () => {
       siteKind: 'hospital',
       department: 'facilities',
     });
+    expect(ticket.explanation[0].feature).toBe(
+      'department set by NOCAI_POWER_DEPARTMENT_BY_SITE_KIND (hospital=facilities)'
+    );
     const page = (await (await backend.call('/api/tickets?department=facilities&limit=1000')).json()) as {
       tickets: Ticket[];
     };

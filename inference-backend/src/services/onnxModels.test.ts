@@ -14,7 +14,7 @@ import { expectedTreeValue } from '../domain/mlops/treeShap';
 import { generateInventory } from '../simulator/inventory';
 import { Simulation } from '../simulator/simulation';
 import { generateTicketHistory } from '../simulator/tickets';
-import { OnnxMttrPredictor } from './onnxModels';
+import { OnnxMttrPredictor, OnnxTextRouter, type RoutingClassifier } from './onnxModels';
 import type { MttrInput } from './ports';
 
 function simulatedTickets(seed: number, days: number) {
@@ -115,5 +115,33 @@ describe('the MTTR champion behind the predictor port', () => {
       // The P90 ensemble is another model: its output (even where the two nearly cross) is not what these explain.
       expect(Math.abs(sum - predictGbt(model.p90, x))).toBeGreaterThan(1e-4);
     }
+  });
+});
+
+/**
+ * A routing model answering `label`, whose explanation names the label it is asked about: enough to tell which
+ * model's reasons a routing carries.
+ */
+const modelAnswering = (name: string, label: string): RoutingClassifier => ({
+  modelVersion: `${name}@v1`,
+  labels: [label],
+  inputOf: (record) => ({ text: record.title ?? '', context: {} }),
+  predict: async (inputs) =>
+    inputs.map(() => ({ label, confidence: 0.8, probabilities: { [label]: 0.8 }, modelVersion: `${name}@v1` })),
+  explain: (_input, options) => [{ feature: `${name} leans to ${options?.label ?? '?'}`, weight: 1 }],
+  close: async () => undefined,
+});
+
+describe('the routing champions behind the text router port', () => {
+  it("When a text is routed, then its explanation is the department model's and its class explanation the class model's", async () => {
+    const router = new OnnxTextRouter(
+      modelAnswering('ticket-class', 'power'),
+      modelAnswering('department', 'field_technicians'),
+      modelAnswering('priority', 'P2')
+    );
+    const routed = await router.route({ text: 'UPS on battery', siteKind: 'hospital', deviceKind: 'ups' });
+    expect(routed).toMatchObject({ eventClass: 'power', department: 'field_technicians', priority: 'P2' });
+    expect(routed.explanation).toEqual([{ feature: 'department leans to field_technicians', weight: 1 }]);
+    expect(routed.classExplanation).toEqual([{ feature: 'ticket-class leans to power', weight: 1 }]);
   });
 });

@@ -274,7 +274,7 @@ export class OnnxTextRouter implements TextRouter {
       const features = model.inputOf({ ...record, class: '' });
       return [(await model.predict([features]))[0], features];
     };
-    const [[cls], [dept, deptInput], [prio]] = await Promise.all([
+    const [[cls, clsInput], [dept, deptInput], [prio]] = await Promise.all([
       one(this.ticketClass),
       one(this.department),
       one(this.priority),
@@ -286,6 +286,7 @@ export class OnnxTextRouter implements TextRouter {
       // Routing is the decision a wrong guess costs most: its confidence decides review.
       confidence: round3(dept.confidence),
       explanation: this.department.explain(deptInput, { label: dept.label, top: EXPLAIN_TOP }),
+      classExplanation: this.ticketClass.explain(clsInput, { label: cls.label, top: EXPLAIN_TOP }),
       modelVersion: [this.ticketClass, this.department, this.priority].map((m) => m.modelVersion).join('+'),
     };
   }

@@ -7,7 +7,14 @@ export interface TextRouting {
   department: string;
   priority: Priority;
   confidence: number;
+  /** Why the department is what it is, strongest first (the department model's words); the class's, for the rules. */
   explanation: Explanation[];
+  /**
+   * Why the class is what it is, when `explanation` explains the department instead (the models): what a ticket
+   * whose department the configuration set is explained by. Absent when `explanation` is the class's (the rules,
+   * whose department follows their class).
+   */
+  classExplanation?: Explanation[];
   modelVersion: string;
 }
 

@@ -4,6 +4,7 @@ import { TicketsRepository } from '../adapters/influx/ticketsRepository';
 import { applyWorkflowChange } from '../domain/tickets';
 import { MemorySink } from '../pipeline/memoryPorts';
 import type { MttrInput, MttrPrediction, MttrPredictor, TextRouter } from './ports';
+import { RuleTextRouter } from './baselineModels';
 import { instanceHost, TicketService } from './ticketService';
 
 const T0 = Date.UTC(2024, 2, 5, 12);
@@ -400,5 +401,91 @@ describe('TicketService: a Prometheus-style alert names its device by instance',
     ['a:b:c', 'a:b:c'],
   ])('The instance %s names host %s', (instance, host) => {
     expect(instanceHost(instance)).toBe(host);
+  });
+});
+
+describe('TicketService: a department NOCAI_POWER_DEPARTMENT_BY_SITE_KIND sets', () => {
+  /** Models sure of power for the field technicians, the department model's words pointing there. */
+  const powerModels: TextRouter = {
+    route: async () => ({
+      eventClass: 'power',
+      department: 'field_technicians',
+      priority: 'P1',
+      confidence: 0.9,
+      explanation: [
+        { feature: 'electrician', weight: 0.8 },
+        { feature: 'site_kind=hospital', weight: -0.2 },
+      ],
+      classExplanation: [
+        { feature: 'battery', weight: 1.4 },
+        { feature: 'mains', weight: 0.9 },
+      ],
+      modelVersion: 'ticket-class@v4+department@v4+priority@v4',
+    }),
+  };
+  const serviceAt = (router: TextRouter) => {
+    const { tickets, clock, mttr } = setup();
+    return new TicketService({
+      tickets,
+      events: { related: async () => [] },
+      router,
+      mttr,
+      similar: () => undefined,
+      clock,
+      options: { reviewThreshold: 0.5 },
+      powerDepartmentBySiteKind: { hospital: 'facilities' },
+      inventory: {
+        sites: [
+          { id: 'hosp-01', name: 'St. Mary Hospital', kind: 'hospital', criticality: 5 },
+          { id: 'fact-01', name: 'Riverside Plant', kind: 'factory', criticality: 4 },
+        ],
+        devices: [
+          { host: 'hosp-01-ups-01', site: 'hosp-01', kind: 'ups', dependsOn: [] },
+          { host: 'fact-01-ups-01', site: 'fact-01', kind: 'ups', dependsOn: [] },
+        ],
+      },
+    });
+  };
+  const upsAlert = (host: string) =>
+    alert({
+      labels: { alertname: 'UPS on battery', host },
+      annotations: { summary: 'UPS input power lost, running on battery' },
+      fingerprint: host,
+    });
+
+  it("When the setting sends a hospital's power alert to facilities, then its explanation says so first, then why it is power, not the words for the field technicians", async () => {
+    const service = serviceAt(powerModels);
+    const { tickets } = await service.fromGrafana(webhook(upsAlert('hosp-01-ups-01')));
+    expect(tickets[0]).toMatchObject({ eventClass: 'power', department: 'facilities', priority: 'P1' });
+    expect(tickets[0].explanation).toEqual([
+      { feature: 'department set by NOCAI_POWER_DEPARTMENT_BY_SITE_KIND (hospital=facilities)', weight: 1 },
+      { feature: 'battery', weight: 1.4 },
+      { feature: 'mains', weight: 0.9 },
+    ]);
+    expect(tickets[0]).not.toHaveProperty('classExplanation');
+    expect((await service.get(tickets[0].id))?.explanation).toEqual(tickets[0].explanation);
+  });
+
+  it("When the setting says nothing of the site's kind, then the department model's department and words stay", async () => {
+    const { tickets } = await serviceAt(powerModels).fromGrafana(webhook(upsAlert('fact-01-ups-01')));
+    expect(tickets[0]).toMatchObject({ department: 'field_technicians' });
+    expect(tickets[0].explanation.map((e) => e.feature)).toEqual(['electrician', 'site_kind=hospital']);
+  });
+
+  it('When the rules route (their words explain the class), then the setting comes first and their words follow', async () => {
+    const { tickets } = await serviceAt(new RuleTextRouter()).fromGrafana(webhook(upsAlert('hosp-01-ups-01')));
+    const rules = await new RuleTextRouter().route({
+      text: 'UPS on battery. UPS input power lost, running on battery',
+      siteKind: 'hospital',
+      deviceKind: 'ups',
+      criticality: 5,
+    });
+    expect(rules).toMatchObject({ eventClass: 'power', department: 'field_technicians' });
+    expect(tickets[0]).toMatchObject({ eventClass: 'power', department: 'facilities' });
+    expect(tickets[0].explanation).toEqual([
+      { feature: 'department set by NOCAI_POWER_DEPARTMENT_BY_SITE_KIND (hospital=facilities)', weight: 1 },
+      ...rules.explanation,
+    ]);
+    expect(rules.explanation.length).toBeGreaterThan(0);
   });
 });

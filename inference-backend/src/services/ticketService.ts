@@ -17,7 +17,7 @@ import {
   type TicketsQuery,
 } from '@nocai/contract';
 import type { AuditSink } from '../domain/audit/audit';
-import { configuredDepartmentFor } from '../domain/incidents/policy';
+import { configuredDepartmentFor, configuredDepartmentReason } from '../domain/incidents/policy';
 import type { SimilarTicketIndex } from '../domain/recommendations/similarTickets';
 import type { Clock } from '../domain/series';
 import {
@@ -39,7 +39,7 @@ import {
 } from '../domain/tickets';
 import type { EventsRepository } from '../adapters/influx/eventsRepository';
 import { feedbackPoint, type TicketsRepository } from '../adapters/influx/ticketsRepository';
-import type { MttrInput, MttrPrediction, MttrPredictor, TextRouter } from './ports';
+import type { MttrInput, MttrPrediction, MttrPredictor, TextRouter, TextRouting } from './ports';
 
 /** `*` (If-Match: *): the caller takes whatever version is current. */
 export type ExpectedVersion = number | '*';
@@ -535,7 +535,7 @@ export class TicketService {
       input.siteKind,
       this.deps.powerDepartmentBySiteKind ?? {}
     );
-    const routing = configured === undefined ? routed : { ...routed, department: configured };
+    const routing = configured === undefined ? routed : withConfiguredDepartment(routed, configured, input.siteKind);
     const mttr = await this.deps.mttr.predict({
       eventClass: routing.eventClass,
       department: routing.department,
@@ -666,6 +666,17 @@ export class TicketService {
       criticality: siteInfo?.criticality,
     };
   }
+}
+
+/**
+ * `routed` sent to the `department` NOCAI_POWER_DEPARTMENT_BY_SITE_KIND gives its class at a site of `siteKind`. Its
+ * explanation says so first, then why its class is what it is (the class is what made the setting apply), not the
+ * words that pointed the department model elsewhere. The setting's entry weighs 1, as a rule's first word does.
+ */
+function withConfiguredDepartment(routed: TextRouting, department: Department, siteKind: string): TextRouting {
+  const reason = { feature: configuredDepartmentReason(siteKind, department), weight: 1 };
+  const { classExplanation, ...routing } = routed;
+  return { ...routing, department, explanation: [reason, ...(classExplanation ?? routed.explanation)] };
 }
 
 /** Left out of audit entries: bookkeeping, model output no change touches, comments (new ones are listed). */

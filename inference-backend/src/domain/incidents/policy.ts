@@ -90,6 +90,14 @@ export function configuredDepartmentFor(
   return firstMatching(configuredExceptions(eventClass, powerDepartmentBySiteKind), deviceKind, siteKind)?.department;
 }
 
+/**
+ * What a ticket's explanation says first when `configuredDepartmentFor` chose its department: the setting as an
+ * operator writes it, so that the words after it are read as the reasons for its class, not for its department.
+ */
+export function configuredDepartmentReason(siteKind: string, department: Department): string {
+  return `department set by NOCAI_POWER_DEPARTMENT_BY_SITE_KIND (${siteKind}=${department})`;
+}
+
 /** Events of one class, only those whose device or site `only` matches if set, less those any of `except` matches. */
 export interface RoutedEvents {
   eventClass: EventClass;
