@@ -38,7 +38,7 @@ export const MTTR_FALLBACK_NOTE = 'the time-to-resolve model failed: this is the
  * A text without a letter or digit (a Grafana alert with no labels or annotations) goes to the rules
  * too: the models, each trained on its own, would answer their priors, a class and a department of
  * two different tickets (a network fault for the field technicians); the rules route on the place
- * alone, their department following their class.
+ * alone, their department and priority following their class as the incident policy has them.
  */
 export function routerFallingBack(
   router: TextRouter,
