@@ -207,9 +207,9 @@ in --time order (never a later row). The same AutoML as problems on InfluxDB: gr
 trees, logistic regression and a random forest, tuned by CV on the training rows (by entity with
 --split and --group, rolling-origin in time otherwise, purged by --horizon), chosen on the
 validation rows by PR-AUC, calibrated, thresholded for --precision (default 0.7) on validation.
---train-until cuts every --group at the same time; when no run ends in its event within the
-training rows (runs on their own clocks, engine cycles counted from 1, all outlive the cut), it
-is refused (exit code 2): --split then puts whole runs in training or validation.
+--train-until cuts every --group at the same time; when the training rows hold no row labelled 1
+(runs on their own clocks, engine cycles counted from 1, all outlive the cut), it is refused
+(exit code 2): --split then puts whole runs in training or validation.
 
 Example:
   nocai problems train-file --input engines.csv --label fails_30 --group unit --time cycle \\

@@ -219,36 +219,31 @@ describe('nocai problems train-file and predict-file', () => {
   });
 
   it('When runs on their own clocks are cut by --train-until before any of them ends, then train-file points to --split and exits with 2', async () => {
-    // The machines live 80 to 139 cycles, each counting from 1: at a cut at cycle 85 the training part
-    // holds rows labelled 1 of machines failing soon after it, but no failure; at 50 not even those.
+    // The machines live 80 to 139 cycles, each counting from 1: a cut at cycle 50 trains on cycles up
+    // to 40, before the last 10 of any machine, so on no row labelled 1.
     const table = csvToTable(readFileSync(input, 'utf8'));
     const lives = new Map<string, number>();
     for (const r of table.rows) lives.set(r.machine, Number(r.cycle));
-    for (const [cut, positive] of [
-      [85, 'some'],
-      [50, 'none'],
-    ] as const) {
-      const trainingRows = table.rows.filter((r) => Number(r.cycle) + 10 <= cut);
-      const labelled = trainingRows.filter((r) => r.fails_10 === '1').length;
-      expect(labelled > 0).toBe(positive === 'some');
-      expect([...lives.values()].every((life) => life + 10 > cut)).toBe(true);
-      const run = captureIo();
-      const out = join(dir, `cut-${cut}`);
-      const code = await runProblemsTrainFile(
-        flags({ split: undefined, windows: undefined, trainUntil: String(cut), out }),
-        run,
-        { grids: GRIDS }
-      );
-      expect(run.err).toBe(
-        `nocai problems train-file: ${input}: no run ends in its event within the training part ` +
-          `(the ${trainingRows.length} rows whose label looks no further than --train-until ${cut}, ${labelled} of them labelled 1), ` +
-          'so the model would learn no failure; give --split COLUMN to put whole runs in training or validation ' +
-          '(all the rows of a "machine" in one part), or a later --train-until.\n'
-      );
-      expect(code).toBe(2);
-      expect(run.out).toBe('');
-      expect(existsSync(out)).toBe(false);
-    }
+    const cut = 50;
+    const trainingRows = table.rows.filter((r) => Number(r.cycle) + 10 <= cut);
+    expect(trainingRows.some((r) => r.fails_10 === '1')).toBe(false);
+    expect([...lives.values()].every((life) => life + 10 > cut)).toBe(true);
+    const refused = captureIo();
+    const out = join(dir, `cut-${cut}`);
+    const refusedCode = await runProblemsTrainFile(
+      flags({ split: undefined, windows: undefined, trainUntil: String(cut), out }),
+      refused,
+      { grids: GRIDS }
+    );
+    expect(refused.err).toBe(
+      `nocai problems train-file: ${input}: no run ends in its event within the training part ` +
+        `(none of the ${trainingRows.length} rows whose label looks no further than --train-until ${cut} is labelled 1), ` +
+        'so the model would learn no failure; give --split COLUMN to put whole runs in training or validation ' +
+        '(all the rows of a "machine" in one part), or a later --train-until.\n'
+    );
+    expect(refusedCode).toBe(2);
+    expect(refused.out).toBe('');
+    expect(existsSync(out)).toBe(false);
 
     // A cut after which runs have ended trains as before.
     const late = 130;
@@ -263,6 +258,60 @@ describe('nocai problems train-file and predict-file', () => {
     expect(code).toBe(0);
     const report = JSON.parse(readFileSync(join(dir, 'cut-late', 'report.json'), 'utf8'));
     expect(report.events.training).toBeGreaterThan(0);
+  });
+
+  /**
+   * Engines on their own clocks, each failing after its last cycle: `fails_5` is 1 on its last 5
+   * cycles, `wear` climbs over them. With --train-until 42 a training row's label must end by
+   * cycle 42, so training holds the rows up to cycle 37: all of the runs of the engines living 20
+   * to 32 cycles, the first row labelled 1 of the one living 41 (ending one step before the cut),
+   * none of the one living 42 (ending at the cut), which validates with the longer lives.
+   */
+  const engines = (name: string) => {
+    const random = seededRandom(11);
+    const lines = [toCsvRow(['unit', 'cycle', 'wear', 'fails_5'])];
+    [20, 24, 28, 32, 41, 42, 50, 60, 70].forEach((life, unit) => {
+      for (let c = 1; c <= life; c++) {
+        const left = life - c;
+        lines.push(toCsvRow([unit + 1, c, ((left < 5 ? 5 - left : 0) + random()).toFixed(4), left < 5 ? 1 : 0]));
+      }
+    });
+    const file = join(dir, name);
+    writeFileSync(file, `${lines.join('\n')}\n`);
+    return file;
+  };
+  const engineFlags = (file: string, trainUntil: number, out: string) =>
+    flags({
+      input: file,
+      label: 'fails_5',
+      features: ['wear'],
+      group: 'unit',
+      split: undefined,
+      windows: undefined,
+      trainUntil: String(trainUntil),
+      out,
+    });
+
+  it('When a run ends one step before the --train-until cut, then the training part counts it as the rows it trained on', async () => {
+    const file = engines('engines.csv');
+    const run = captureIo();
+    const out = join(dir, 'engines');
+    expect(await runProblemsTrainFile(engineFlags(file, 42, out), run, { grids: GRIDS })).toBe(0);
+    expect(run.err).toBe('');
+    const table = csvToTable(readFileSync(file, 'utf8'));
+    const labelled = (r: Record<string, string>) => r.fails_5 === '1';
+    const training = table.rows.filter((r) => Number(r.cycle) + 5 <= 42);
+    const validation = table.rows.filter((r) => Number(r.cycle) >= 42);
+    const runsIn = (rows: Record<string, string>[]) => new Set(rows.filter(labelled).map((r) => r.unit)).size;
+    // Units 1-5 train (unit 5, living 41, by its cycle 37 alone); units 6-9 validate (unit 6 by its cycle 42 alone).
+    expect(runsIn(training)).toBe(5);
+    expect(runsIn(validation)).toBe(4);
+    const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));
+    expect(report.events).toEqual({ training: 5, validation: 4 });
+    expect(run.out).toContain(
+      `  rows ${training.length} training (${training.filter(labelled).length} positive, 5 runs) / ` +
+        `${validation.length} validation (${validation.filter(labelled).length} positive, 4 runs); `
+    );
   });
 
   const badTable = (name: string, text: string) => {

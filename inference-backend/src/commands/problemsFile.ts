@@ -227,12 +227,12 @@ export async function runProblemsTrainFile(
     // Runs on their own clocks (a C-MAPSS unit's cycles) cut at one time: the early cycles of every
     // run train and only the runs ending before the cut teach a failure. With none, the model would
     // learn the event from a few rows of runs whose end it never sees, and look fine on validation.
+    // A run counts in training when any of its rows labelled 1 trains (`tableRows`): none means no row labelled 1.
     if (split.kind === 'time' && countOnsets(train, -Infinity, Infinity) === 0) {
-      const positive = train.labels.reduce((n, label) => n + label, 0);
       throw new TrainInputError(
         `${printablePath(flags.input)}: no run ends in its event within the training part ` +
-          `(the ${plural(train.matrix.rowCount, 'row')} whose label looks no further than --train-until ${printable(flags.trainUntil ?? '')}, ` +
-          `${positive} of them labelled 1), so the model would learn no failure; ` +
+          `(none of the ${plural(train.matrix.rowCount, 'row')} whose label looks no further than --train-until ${printable(flags.trainUntil ?? '')} ` +
+          `is labelled 1), so the model would learn no failure; ` +
           'give --split COLUMN to put whole runs in training or validation' +
           `${flags.group === undefined ? '' : ` (all the rows of a "${printable(flags.group)}" in one part)`}, or a later --train-until.`
       );

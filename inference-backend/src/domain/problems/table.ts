@@ -192,17 +192,25 @@ export function tableRows(
     const onsets: number[] = [];
     const index = named.length;
     const filled = e.values.map(forwardFilled);
+    // Whether a row of the current run of positive rows is among the rows kept.
+    let runKept = false;
     for (let k = 0; k < e.rows.length; k++) {
-      if (!keep(e, k)) continue;
-      // A run of positive rows ends where the event starts: one step after its last row.
-      if (e.labels[k] && (k + 1 === e.rows.length || !e.labels[k + 1])) onsets.push(e.times[k] + step);
-      if (!rowFeatures(filled, k, spec.windows, row, 0)) continue;
-      chunks.push(row.slice());
-      labels.push(e.labels[k]);
-      times.push(e.times[k]);
-      entityOf.push(index);
-      bucketOf.push(k);
-      tableRow.push(e.rows[k]);
+      if (keep(e, k) && rowFeatures(filled, k, spec.windows, row, 0)) {
+        chunks.push(row.slice());
+        labels.push(e.labels[k]);
+        times.push(e.times[k]);
+        entityOf.push(index);
+        bucketOf.push(k);
+        tableRow.push(e.rows[k]);
+        if (e.labels[k]) runKept = true;
+      }
+      // A run of positive rows ends where the event starts: one step after its last row. It counts
+      // in these rows when any of its rows is kept, its last one or not: a time cut purges the rows
+      // whose label looks past the cut, so a run ending just before the cut trains on its first rows.
+      if (e.labels[k] && (k + 1 === e.rows.length || !e.labels[k + 1])) {
+        if (runKept) onsets.push(e.times[k] + step);
+        runKept = false;
+      }
     }
     if (entityOf.length > 0 && entityOf[entityOf.length - 1] === index) {
       named.push(e.entity);
