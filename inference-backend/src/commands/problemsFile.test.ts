@@ -314,6 +314,35 @@ describe('nocai problems train-file and predict-file', () => {
     );
   });
 
+  it('When a part holds too few rows labelled 1, then the advice fits --train-until or --split', async () => {
+    // A cut at 24 trains on cycles up to 19: 4 rows labelled 1 of the engine living 20, under 2 per fold.
+    const cut = captureIo();
+    expect(
+      await runProblemsTrainFile(engineFlags(engines('engines-early.csv'), 24, join(dir, 'early')), cut, {
+        grids: GRIDS,
+      })
+    ).toBe(2);
+    expect(cut.err).toBe(
+      'nocai problems train-file: only 4 training rows and 36 validation rows precede an event within the horizon ' +
+        '(5, as labelled in the file); give a later --train-until (training needs 2 rows labelled 1 per CV fold, ' +
+        '6 with 3 folds) or fewer --folds.\n'
+    );
+    const zeroed = (part: string, name: string) =>
+      rewritten(name, (column, cell, _row, cells) => (column === 'fails_10' && cells.part === part ? '0' : cell));
+    const trainingShort = captureIo();
+    expect(await runProblemsTrainFile(flags({ input: zeroed('train', 'no-train.csv') }), trainingShort)).toBe(2);
+    expect(trainingShort.err).toMatch(
+      /^nocai problems train-file: only 0 training rows and \d+ validation rows precede an event within the horizon \(10, as labelled in the file\); mark more runs that end in the event "train" in the split column "part" \(training needs 2 rows labelled 1 per CV fold, 6 with 3 folds\), or give fewer --folds\.\n$/
+    );
+    const validationShort = captureIo();
+    expect(
+      await runProblemsTrainFile(flags({ input: zeroed('validation', 'no-validation.csv') }), validationShort)
+    ).toBe(2);
+    expect(validationShort.err).toMatch(
+      /^nocai problems train-file: only \d+ training rows and 0 validation rows precede an event within the horizon \(10, as labelled in the file\); mark some runs that end in the event "validation" in the split column "part"\.\n$/
+    );
+  });
+
   const badTable = (name: string, text: string) => {
     const file = join(dir, name);
     writeFileSync(file, text);

@@ -123,6 +123,31 @@ function splitOf(flags: ProblemsTrainFileFlags, table: Table, horizon: number) {
   };
 }
 
+/**
+ * What to change when a part holds too few rows labelled 1 (`fitProblemOnRows`), for the options
+ * given: the labels come from the file, so neither the horizon nor a period widens them; a time cut
+ * moves, a split column marks other runs. Training needs 2 per CV fold.
+ */
+function tooFewEventsAdvice(flags: ProblemsTrainFileFlags, folds: number) {
+  const need = `training needs 2 rows labelled 1 per CV fold, ${2 * folds} with ${folds} folds`;
+  return (short: { training: boolean; validation: boolean }): string => {
+    if (flags.trainUntil !== undefined) {
+      if (short.training && short.validation)
+        return `move --train-until to leave rows labelled 1 on both sides of it (${need}), or give --split COLUMN`;
+      return short.training
+        ? `give a later --train-until (${need}) or fewer --folds`
+        : 'give an earlier --train-until, so that rows labelled 1 come at or after it';
+    }
+    const runs = !short.training
+      ? 'some runs that end in the event "validation"'
+      : `more runs that end in the event "train"${short.validation ? ' and some "validation"' : ''}`;
+    return (
+      `mark ${runs} in the split column "${printable(flags.split ?? '')}"` +
+      (short.training ? ` (${need}), or give fewer --folds` : '')
+    );
+  };
+}
+
 function thresholdPolicy(flags: ProblemsTrainFileFlags): ThresholdPolicy {
   if (flags.threshold !== undefined && flags.precision !== undefined) {
     throw new TrainInputError(
@@ -262,6 +287,7 @@ export async function runProblemsTrainFile(
         cvKind: cv.kind,
         timeUnit: tableTimeUnit(table.rows, spec),
         validationPeriod: { fromMs: -Infinity, toMs: Infinity },
+        tooFewEventsAdvice: tooFewEventsAdvice(flags, cv.folds.length),
       },
       train,
       valid,

@@ -165,6 +165,11 @@ export interface ProblemFitSetup {
   timeUnit: { name: string; size: number };
   /** The onsets counted in the lead times fall in [fromMs, toMs). */
   validationPeriod: { fromMs: number; toMs: number };
+  /**
+   * What the user can change when a part holds too few rows before an event: the fix depends on
+   * how the parts were chosen (periods and a horizon, a split column, a time cut).
+   */
+  tooFewEventsAdvice: (short: { training: boolean; validation: boolean }) => string;
 }
 
 export interface TrainedProblem {
@@ -303,6 +308,7 @@ export function fitProblem(
       cvKind: 'rolling-origin, purged by the horizon',
       timeUnit: MINUTES,
       validationPeriod,
+      tooFewEventsAdvice: () => 'widen the periods or the horizon',
     },
     train,
     valid,
@@ -328,10 +334,11 @@ export function fitProblemOnRows(
   const opts = { ...DEFAULT_PROBLEM_TRAIN_OPTIONS, ...options };
   const say = (m: string) => opts.onProgress(`${setup.name}: ${m}`);
   const { metric, spec, folds } = setup;
-  if (positives(train.labels) < 2 * folds.length || positives(valid.labels) === 0) {
+  const short = { training: positives(train.labels) < 2 * folds.length, validation: positives(valid.labels) === 0 };
+  if (short.training || short.validation) {
     throw new ProblemDataError(
       `only ${positives(train.labels)} training rows and ${positives(valid.labels)} validation rows precede an event ` +
-        `within the horizon (${setup.horizonText}); widen the periods or the horizon`,
+        `within the horizon (${setup.horizonText}); ${setup.tooFewEventsAdvice(short)}`,
       'horizon'
     );
   }
