@@ -174,9 +174,10 @@ async function runValidate(file: string, io: CommandIo): Promise<number> {
 /** `--horizon 30` (the time column's unit) or `--horizon 2h` (ISO times: milliseconds). */
 function parseHorizon(value: string): number {
   const n = /^\d+(\.\d+)?$/.test(value.trim()) ? Number(value) : durationMs(value.trim());
-  if (n === undefined || !Number.isFinite(n) || n < 0) {
+  // 0 would label nothing ahead and purge nothing: a row's label could read the validation rows.
+  if (n === undefined || !Number.isFinite(n) || n <= 0) {
     throw new InvalidArgumentError(
-      `--horizon is a number in the time column's unit (30) or a duration such as 2h for ISO times, not "${value}".`
+      `--horizon is a number above 0 in the time column's unit (30) or a duration such as 2h for ISO times, not "${value}".`
     );
   }
   return n;

@@ -4,10 +4,12 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Command, CommanderError } from 'commander';
 import { csvToTable, toCsvRow } from '../adapters/files/csv';
 import { seededRandom } from '../domain/mlops/gbt';
 import { averagePrecision } from '../domain/problems/evaluation';
 import { captureIo } from './capturedIo';
+import { registerProblems } from './problems';
 import { runProblemsPredictFile, runProblemsTrainFile } from './problemsFile';
 import type { ProblemsTrainFileFlags } from './problemsFile';
 
@@ -314,6 +316,22 @@ describe('nocai problems train-file and predict-file', () => {
     );
   });
 
+  it('When --train-until leaves a part without rows, then train-file names the cuts that would not and exits with 2', async () => {
+    const file = engines('engines-cut.csv');
+    for (const [cut, training, validation] of [
+      // 367 rows in all; at 71 the last 4 cycles of the engine living 70 look past the cut.
+      [0, 0, 367],
+      [71, 363, 0],
+    ]) {
+      const run = captureIo();
+      expect(await runProblemsTrainFile(engineFlags(file, cut, join(dir, 'cut-empty')), run, { grids: GRIDS })).toBe(2);
+      expect(run.err).toBe(
+        `nocai problems train-file: ${file}: --train-until ${cut} leaves ${training} training rows and ${validation} validation rows; ` +
+          "the times run from 1 to 70 and a training row's label looks 5 ahead, so give a cut from 6 to 70.\n"
+      );
+    }
+  });
+
   it('When a part holds too few rows labelled 1, then the advice fits --train-until or --split', async () => {
     // A cut at 24 trains on cycles up to 19: 4 rows labelled 1 of the engine living 20, under 2 per fold.
     const cut = captureIo();
@@ -443,6 +461,22 @@ describe('nocai problems train-file and predict-file', () => {
     expect(run.err).toMatch(message);
     expect(run.err.trim().split('\n')).toHaveLength(1);
     expect(run.out).toBe('');
+  });
+
+  it.each(['0', '-3'])('When --horizon is %s, then commander refuses it before reading the file', async (horizon) => {
+    let stderr = '';
+    const program = new Command()
+      .exitOverride()
+      .configureOutput({ writeErr: (t) => (stderr += t), writeOut: () => undefined });
+    registerProblems(program);
+    const args = ['problems', 'train-file', '--input', input, '--label', 'fails_10', '--split', 'part'];
+    await expect(
+      program.parseAsync([...args, '--horizon', horizon, '--out', join(dir, 'horizon')], { from: 'user' })
+    ).rejects.toBeInstanceOf(CommanderError);
+    expect(stderr).toContain(
+      `--horizon is a number above 0 in the time column's unit (30) or a duration such as 2h for ISO times, not "${horizon}".`
+    );
+    expect(existsSync(join(dir, 'horizon'))).toBe(false);
   });
 
   it('When predict-file is pointed at a folder without a train-file model, then it says so and exits with 2', async () => {

@@ -148,6 +148,33 @@ function tooFewEventsAdvice(flags: ProblemsTrainFileFlags, folds: number) {
   };
 }
 
+/**
+ * Why a --train-until cut leaves a part empty, with the cuts that would not: a training row's
+ * label (`horizon` ahead) must end by the cut, validation rows start at it.
+ */
+function emptyCutMessage(
+  flags: ProblemsTrainFileFlags,
+  entities: readonly TableEntity[],
+  isoTimes: boolean,
+  horizon: number,
+  rows: { training: number; validation: number }
+): string {
+  const first = Math.min(...entities.map((e) => e.times[0]));
+  const last = Math.max(...entities.map((e) => e.times[e.times.length - 1]));
+  // ISO times are epoch ms: say them as times again, and the horizon in minutes.
+  const time = (t: number) => (isoTimes ? new Date(t).toISOString() : String(t));
+  const reach = isoTimes ? plural(Number((horizon / 60_000).toPrecision(6)), 'minute') : String(horizon);
+  const cuts =
+    first + horizon <= last
+      ? `give a cut from ${time(first + horizon)} to ${time(last)}`
+      : 'no cut leaves rows in both parts: give --split COLUMN';
+  return (
+    `${printablePath(flags.input)}: --train-until ${printable(flags.trainUntil ?? '')} leaves ${plural(rows.training, 'training row')} ` +
+    `and ${plural(rows.validation, 'validation row')}; the times run from ${time(first)} to ${time(last)} and a training row's ` +
+    `label looks ${reach} ahead, so ${cuts}.`
+  );
+}
+
 function thresholdPolicy(flags: ProblemsTrainFileFlags): ThresholdPolicy {
   if (flags.threshold !== undefined && flags.precision !== undefined) {
     throw new TrainInputError(
@@ -244,6 +271,11 @@ export async function runProblemsTrainFile(
     const folds = flags.folds ?? DEFAULT_FOLDS;
     const byEntity = split.kind === 'column' && flags.group !== undefined;
     const trainingEntities = new Set(train.entityOf).size;
+    if ((train.matrix.rowCount === 0 || valid.matrix.rowCount === 0) && split.kind === 'time') {
+      const isoTimes = tableTimeUnit(table.rows, spec).size !== 1;
+      const rows = { training: train.matrix.rowCount, validation: valid.matrix.rowCount };
+      throw new TrainInputError(emptyCutMessage(flags, entities, isoTimes, horizon, rows));
+    }
     if (train.matrix.rowCount === 0 || valid.matrix.rowCount === 0) {
       throw new TrainInputError(
         `${printablePath(flags.input)}: the split leaves ${train.matrix.rowCount} training and ${valid.matrix.rowCount} validation rows; both parts need rows.`
