@@ -1,26 +1,19 @@
 /**
  * @jest-environment ../inference-backend/src/adapters/onnx/onnxruntimeTestEnvironment.js
  */
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { auditDirIn, FileAuditTrail } from '../../inference-backend/src/adapters/audit/fileAuditTrail';
 import { csvToTable } from '../../inference-backend/src/adapters/files/csv';
-import { createApp } from '../../inference-backend/src/adapters/http/app';
 import { createPredictRouter } from '../../inference-backend/src/adapters/http/predictRoutes';
-import { createLogger } from '../../inference-backend/src/adapters/logger';
-import { Metrics } from '../../inference-backend/src/adapters/metrics/metrics';
+import { startRouteTestApp } from '../../inference-backend/src/adapters/http/routeTestApp';
 import { ImportedModel } from '../../inference-backend/src/adapters/onnx/importedModel';
 import type { ImportedPrediction } from '../../inference-backend/src/adapters/onnx/importedModel';
 import { loadModel, readAliases } from '../../inference-backend/src/adapters/registry/modelRegistry';
-import type { EventsRepository } from '../../inference-backend/src/adapters/influx/eventsRepository';
-import type { SeriesRepository } from '../../inference-backend/src/adapters/influx/seriesRepository';
 import { runModelsImport } from '../../inference-backend/src/commands/modelImport';
 import type { ModelsImportFlags } from '../../inference-backend/src/commands/modelImport';
 import type { RegistryManifest } from '../../inference-backend/src/domain/mlops/manifest';
-import type { TicketService } from '../../inference-backend/src/services/ticketService';
 import { runPython } from '../support/python';
 import { startTestBackend } from '../support/service';
 import type { Ticket } from '@nocai/contract';
@@ -359,24 +352,12 @@ describe('models trained in Python, imported', () => {
     expect(imported.code).toBe(0);
     expect((await readAliases(registry, 'link-load')).champion).toBe('v1');
 
-    const unused = {} as unknown;
-    const app = createApp({
-      logger: createLogger('silent'),
-      metrics: new Metrics(),
-      clock: { nowMs: () => Date.now() },
-      events: unused as EventsRepository,
-      series: unused as SeriesRepository,
-      tickets: unused as TicketService,
-      checkInflux: async () => undefined,
+    const app = await startRouteTestApp({
       auth: { apiToken: TOKEN, allowAnonymous: false },
       routers: [{ path: '/predict', router: createPredictRouter({ registryDir: registry }) }],
     });
-    const server = await new Promise<Server>((resolve) => {
-      const s = app.listen(0, '127.0.0.1', () => resolve(s));
-    });
-    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     const post = async (path: string, body: unknown) => {
-      const response = await fetch(`${base}/api/predict/${path}`, {
+      const response = await fetch(`${app.base}/api/predict/${path}`, {
         method: 'POST',
         headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
         body: JSON.stringify(body),
@@ -399,7 +380,7 @@ describe('models trained in Python, imported', () => {
       expect(JSON.stringify(text.body)).toContain('cpu must be a number');
       expect((await post('no-such-model', { rows: inputs.slice(0, 1) })).status).toBe(404);
     } finally {
-      await new Promise((resolve) => server.close(resolve));
+      await app.close();
     }
   });
 

@@ -1,23 +1,16 @@
 /**
  * @jest-environment ./src/adapters/onnx/onnxruntimeTestEnvironment.js
  */
-import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { toCsvRow } from '../files/csv';
-import { createLogger } from '../logger';
-import { Metrics } from '../metrics/metrics';
 import { OnnxClassifier } from '../onnx/onnxClassifier';
 import { loadModel, saveModel } from '../registry/modelRegistry';
 import { runTrain } from '../../commands/train';
 import type { AuditEntry, AuditEntryInput, AuditSink } from '../../domain/audit/audit';
-import type { EventsRepository } from '../influx/eventsRepository';
-import type { SeriesRepository } from '../influx/seriesRepository';
-import type { TicketService } from '../../services/ticketService';
-import { createApp } from './app';
 import { createModelsRouter } from './modelsRoutes';
+import { startRouteTestApp } from './routeTestApp';
 import { multiclassDump, softmax } from '../registry/import/lightgbmFixture';
 
 const TOKEN = 'test-token';
@@ -48,15 +41,14 @@ class MemorySink implements AuditSink {
 describe('/api/models', () => {
   let dir: string;
   let registry: string;
-  let server: Server;
-  let base: string;
+  let app: Awaited<ReturnType<typeof startRouteTestApp>>;
   const audit = new MemorySink();
   /** What the service would serve: the champion reloaded after each alias change. */
   const serving = new Map<string, string>();
   let failReload = false;
 
   const call = async (method: string, path: string, body?: unknown, user = 'ana') => {
-    const response = await fetch(`${base}/api/models${path}`, {
+    const response = await fetch(`${app.base}/api/models${path}`, {
       method,
       headers: {
         authorization: `Bearer ${TOKEN}`,
@@ -102,27 +94,14 @@ describe('/api/models', () => {
       const model = await OnnxClassifier.load(stored.onnx, stored.manifest);
       serving.set(name, model.modelVersion);
     };
-    // The other routes' collaborators are never called by these requests.
-    const unused = {} as unknown;
-    const app = createApp({
-      logger: createLogger('silent'),
-      metrics: new Metrics(),
-      clock: { nowMs: () => Date.now() },
-      events: unused as EventsRepository,
-      series: unused as SeriesRepository,
-      tickets: unused as TicketService,
-      checkInflux: async () => undefined,
+    app = await startRouteTestApp({
       // Grafana's token, whose users named by X-Grafana-User act as admins here (plugin.json's reqRole gates them).
       auth: { apiToken: TOKEN, allowAnonymous: false, grafana: { userRole: 'admin' } },
       routers: [{ path: '/models', router: createModelsRouter({ registryDir: registry, audit, onAliasChange }) }],
     });
-    server = await new Promise<Server>((resolve) => {
-      const s = app.listen(0, '127.0.0.1', () => resolve(s));
-    });
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   });
   afterAll(async () => {
-    await new Promise((resolve) => server.close(resolve));
+    await app.close();
     await rm(dir, { recursive: true, force: true });
   });
 
@@ -315,7 +294,7 @@ describe('/api/models', () => {
   });
 
   it('When no token is given, then nothing is listed', async () => {
-    const response = await fetch(`${base}/api/models/`);
+    const response = await fetch(`${app.base}/api/models/`);
     expect(response.status).toBe(401);
   });
 });

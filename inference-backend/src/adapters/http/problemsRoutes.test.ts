@@ -1,5 +1,3 @@
-import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
 import { appendFile, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,16 +10,11 @@ import type { ProblemSeriesData, ProblemSeriesSource } from '../../domain/proble
 import { generateFreezers } from '../../simulator/freezerPrecursors';
 import { ProblemService } from '../../services/problemService';
 import type { TrainingJob } from '../../services/problemService';
-import type { EventsRepository } from '../influx/eventsRepository';
-import type { SeriesRepository } from '../influx/seriesRepository';
-import type { TicketService } from '../../services/ticketService';
 import { FileAuditTrail } from '../audit/fileAuditTrail';
 import { parseProblemBody, ProblemStore } from '../files/problemStore';
-import { createLogger } from '../logger';
-import { Metrics } from '../metrics/metrics';
-import { createApp } from './app';
 import { callerOf, requireRole } from './auth';
 import { createProblemsRouter } from './problemsRoutes';
+import { startRouteTestApp } from './routeTestApp';
 
 const TOKEN = 'test-token';
 const CATALOG = [
@@ -107,12 +100,11 @@ const GRIDS = {
 
 describe('/api/problems', () => {
   let dir: string;
-  let server: Server;
-  let base: string;
+  let app: Awaited<ReturnType<typeof startRouteTestApp>>;
   const audit = new MemorySink();
 
   const call = async (method: string, path: string, body?: unknown, role: 'admin' | 'viewer' = 'admin') => {
-    const response = await fetch(`${base}/api/problems${path}`, {
+    const response = await fetch(`${app.base}/api/problems${path}`, {
       method,
       headers: {
         authorization: `Bearer ${role === 'admin' ? TOKEN : `${TOKEN}-viewer`}`,
@@ -136,15 +128,7 @@ describe('/api/problems', () => {
       audit,
       grids: GRIDS,
     });
-    const unused = {};
-    const app = createApp({
-      logger: createLogger('silent'),
-      metrics: new Metrics(),
-      clock: { nowMs: () => Date.now() },
-      events: unused as EventsRepository,
-      series: unused as SeriesRepository,
-      tickets: unused as TicketService,
-      checkInflux: async () => undefined,
+    app = await startRouteTestApp({
       auth: { apiToken: TOKEN, allowAnonymous: false, grafana: { userRole: 'admin' } },
       routers: [
         {
@@ -161,13 +145,9 @@ describe('/api/problems', () => {
         },
       ],
     });
-    server = await new Promise<Server>((resolve) => {
-      const s = app.listen(0, '127.0.0.1', () => resolve(s));
-    });
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   });
   afterAll(async () => {
-    await new Promise((resolve) => server.close(resolve));
+    await app.close();
     await rm(dir, { recursive: true, force: true });
   });
 

@@ -1,29 +1,13 @@
 import { appendFile, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { EventsRepository } from '../influx/eventsRepository';
-import type { SeriesRepository } from '../influx/seriesRepository';
-import { createLogger } from '../logger';
-import { Metrics } from '../metrics/metrics';
-import type { TicketService } from '../../services/ticketService';
 import { FileAuditTrail } from '../audit/fileAuditTrail';
 import { verifyAuditTrail } from '../audit/verify';
 import { FileTokenStore } from '../security/fileTokenStore';
-import { createApp } from './app';
+import { startRouteTestApp } from './routeTestApp';
 import { createTokensRouter } from './tokenRoutes';
 
 const BOOTSTRAP = 'bootstrap-token-for-token-routes';
-
-const unused = new Proxy(
-  {},
-  {
-    get: () => async () => {
-      throw new Error('not used by this test');
-    },
-  }
-);
 
 /**
  * `/api/tokens` over HTTP with the state folder's real token file and audit trail, as main.ts wires
@@ -31,8 +15,7 @@ const unused = new Proxy(
  */
 describe('/api/tokens with the real token file and audit trail', () => {
   let stateDir: string;
-  let server: Server;
-  let base: string;
+  let app: Awaited<ReturnType<typeof startRouteTestApp>>;
   let trail: FileAuditTrail;
   let store: FileTokenStore;
 
@@ -40,30 +23,19 @@ describe('/api/tokens with the real token file and audit trail', () => {
     stateDir = await mkdtemp(join(tmpdir(), 'nocai-token-routes-'));
     trail = FileAuditTrail.inStateDir(stateDir);
     store = new FileTokenStore(stateDir);
-    const app = createApp({
-      logger: createLogger('silent'),
-      metrics: new Metrics(),
-      clock: { nowMs: () => Date.now() },
-      events: unused as EventsRepository,
-      series: unused as SeriesRepository,
-      tickets: unused as TicketService,
-      checkInflux: async () => undefined,
+    app = await startRouteTestApp({
       auth: { apiToken: BOOTSTRAP, webhookToken: 'webhook', allowAnonymous: false, tokens: store },
       routers: [{ path: '/tokens', router: createTokensRouter({ store, audit: trail }) }],
     });
-    server = await new Promise<Server>((resolve) => {
-      const s = app.listen(0, '127.0.0.1', () => resolve(s));
-    });
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   });
 
   afterEach(async () => {
-    await new Promise((resolve) => server.close(resolve));
+    await app.close();
     await rm(stateDir, { recursive: true, force: true });
   });
 
   const call = (method: string, path: string, body?: unknown) =>
-    fetch(`${base}${path}`, {
+    fetch(`${app.base}${path}`, {
       method,
       headers: {
         authorization: `Bearer ${BOOTSTRAP}`,
