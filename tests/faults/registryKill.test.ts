@@ -154,25 +154,26 @@ describe('the model registry when the process writing it is killed with -9', () 
     call(`/api/models/${MODEL}/promote`, { method: 'POST', body: JSON.stringify({ version, reason: 'fault test' }) });
 
   /**
-   * The promotions of the model in the audit trail (GET /api/audit, as admin): how many per version
-   * and origin (`recovered` at a restart, or `request` for one recorded as it was made).
+   * The promotions of the model in the audit trail (GET /api/audit, as admin, `model.promote` and
+   * `model.promote.failed`): how many per version, action and origin (`recovered` at a restart,
+   * or `request` for one recorded as it was made).
    */
   async function promotionsOf(
     call: (path: string, init?: RequestInit) => Promise<Response>
-  ): Promise<Array<{ version: string; from: string; count: number }>> {
+  ): Promise<Array<{ version: string; action: string; from: string; count: number }>> {
     const res = await call('/api/audit?action=model.promote');
     expect(res.status).toBe(200);
-    const { entries } = (await res.json()) as { entries: Array<{ target: string; from: string }> };
-    const counts = new Map<string, { version: string; from: string; count: number }>();
+    const { entries } = (await res.json()) as { entries: Array<{ action: string; target: string; from: string }> };
+    const counts = new Map<string, { version: string; action: string; from: string; count: number }>();
     for (const entry of entries) {
       const version = entry.target.replace(`model:${MODEL}@`, '');
       const from = entry.from === 'recovered' ? 'recovered' : 'request';
-      const key = `${version} ${from}`;
-      const seen = counts.get(key) ?? { version, from, count: 0 };
+      const key = `${version} ${entry.action} ${from}`;
+      const seen = counts.get(key) ?? { version, action: entry.action, from, count: 0 };
       seen.count += 1;
       counts.set(key, seen);
     }
-    return [...counts.values()].sort((a, b) => a.version.localeCompare(b.version));
+    return [...counts.values()].sort((a, b) => `${a.version} ${a.action}`.localeCompare(`${b.version} ${b.action}`));
   }
 
   it('When a retraining (nocai train) is killed while its new version is being written, then the version is absent, v1 stays the one champion, and the next run stores it whole', async () => {
@@ -205,17 +206,18 @@ describe('the model registry when the process writing it is killed with -9', () 
     expect(moved.aliases.champion).toBe('v4');
   });
 
-  it('When the service is killed in the middle of a promotion, then after a restart the registry has one complete champion, the audit trail records the cut-off promotion once, and the service promotes again', async () => {
-    for (const [point, target] of [
-      ['aliases-written', 'v3'],
-      ['promoted', 'v2'],
+  it('When the service is killed in the middle of a promotion, then after a restart the registry has one complete champion, the audit trail records each promotion once (one cut off before it was made as not done), and the service promotes again', async () => {
+    for (const [point, target, champion] of [
+      ['aliases-written', 'v3', 'v3'],
+      // Recorded, then killed before aliases.json moved: the champion stays.
+      ['promotion-recorded', 'v2', 'v3'],
     ] as const) {
       const paused = await serve({ NOCAI_FAULT_PAUSE_AT: point });
       // The answer never comes: the process stops at the crash point and is killed there.
       void promote(paused.call, target).catch(() => undefined);
       await killAt(paused.process, point);
       const { aliases } = await expectConsistent(registryDir);
-      expect(aliases.champion).toBe(target);
+      expect(aliases.champion).toBe(champion);
     }
 
     const restarted = await serve();
@@ -223,14 +225,16 @@ describe('the model registry when the process writing it is killed with -9', () 
       aliases: Aliases;
       versions: Array<{ version: string; problem?: string }>;
     };
-    expect(described.aliases.champion).toBe('v2');
+    expect(described.aliases.champion).toBe('v3');
     expect(described.versions.map((v) => v.version)).toEqual(['v1', 'v2', 'v3', 'v4']);
     expect(described.versions.filter((v) => v.problem !== undefined)).toEqual([]);
-    // Both cut-off promotions are recorded once by the starts that followed them: v3 (aliases.json
-    // written, its history line not) from the pending moves, v2 (on disk, never audited).
+    // Each promotion was recorded before it was made: v3 (aliases.json written, its history line
+    // finished at the next start from the pending moves) needs nothing more; v2 (recorded, never
+    // made) is followed by its .failed entry from the start after it.
     expect(await promotionsOf(restarted.call)).toEqual([
-      { version: 'v2', from: 'recovered', count: 1 },
-      { version: 'v3', from: 'recovered', count: 1 },
+      { version: 'v2', action: 'model.promote', from: 'request', count: 1 },
+      { version: 'v2', action: 'model.promote.failed', from: 'recovered', count: 1 },
+      { version: 'v3', action: 'model.promote', from: 'request', count: 1 },
     ]);
     // The dead writer's lock goes stale and is taken over: the registry is not stuck.
     const res = await promote(restarted.call, 'v4');
@@ -242,9 +246,10 @@ describe('the model registry when the process writing it is killed with -9', () 
     // Another start finds every change recorded: nothing is recorded twice.
     const again = await serve();
     expect(await promotionsOf(again.call)).toEqual([
-      { version: 'v2', from: 'recovered', count: 1 },
-      { version: 'v3', from: 'recovered', count: 1 },
-      { version: 'v4', from: 'request', count: 1 },
+      { version: 'v2', action: 'model.promote', from: 'request', count: 1 },
+      { version: 'v2', action: 'model.promote.failed', from: 'recovered', count: 1 },
+      { version: 'v3', action: 'model.promote', from: 'request', count: 1 },
+      { version: 'v4', action: 'model.promote', from: 'request', count: 1 },
     ]);
     again.process.child.kill('SIGTERM');
     expect(await again.process.exited).toBe(0);

@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CommanderError } from 'commander';
@@ -222,6 +222,23 @@ describe('nocai models', () => {
         after: { champion: 'v2' },
       }),
     ]);
+  });
+
+  it('When the audit trail of --state-dir cannot record the promotion, then it exits 1 saying nothing was changed, and the champion stays', async () => {
+    const stateDir = join(dir, 'state');
+    // A crash in the middle of an append: the trail's last record has no newline.
+    await mkdir(auditDirIn(stateDir), { recursive: true });
+    await writeFile(join(auditDirIn(stateDir), 'audit.jsonl'), '{"seq":');
+    const history = await readFile(join(registry, 'department', 'aliases.jsonl'), 'utf8');
+
+    const result = await run({ action: 'promote', dir: registry, name: 'department', version: 'v2', stateDir });
+
+    expect(result.code).toBe(1);
+    expect(result.err).toMatch(
+      /^nocai models: nothing was changed: the audit trail could not record model\.promote of model:department@v2 \(.*torn record.*\)\.\n$/
+    );
+    expect(JSON.parse(await readFile(join(registry, 'department', 'aliases.json'), 'utf8')).champion).toBe('v1');
+    expect(await readFile(join(registry, 'department', 'aliases.jsonl'), 'utf8')).toBe(history);
   });
 
   it('When the models folder does not exist or the command lacks its operands, then it is a usage error', async () => {

@@ -1,7 +1,7 @@
 /**
  * @jest-environment ./src/adapters/onnx/onnxruntimeTestEnvironment.js
  */
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { appendFile, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { toCsvRow } from '../files/csv';
@@ -9,6 +9,7 @@ import { OnnxClassifier } from '../onnx/onnxClassifier';
 import { loadModel, saveModel } from '../registry/modelRegistry';
 import { runTrain } from '../../commands/train';
 import type { AuditEntry, AuditEntryInput, AuditSink } from '../../domain/audit/audit';
+import { FileAuditTrail } from '../audit';
 import { createModelsRouter } from './modelsRoutes';
 import { startRouteTestApp } from './routeTestApp';
 import { multiclassDump, softmax } from '../registry/import/lightgbmFixture';
@@ -43,6 +44,9 @@ describe('/api/models', () => {
   let registry: string;
   let app: Awaited<ReturnType<typeof startRouteTestApp>>;
   const audit = new MemorySink();
+  /** Set by a test: the file trail the routes record in instead, left with a torn last record. */
+  let tornTrail: FileAuditTrail | undefined;
+  const routedAudit: AuditSink = { record: (entry) => (tornTrail ?? audit).record(entry) };
   /** What the service would serve: the champion reloaded after each alias change. */
   const serving = new Map<string, string>();
   let failReload = false;
@@ -97,7 +101,9 @@ describe('/api/models', () => {
     app = await startRouteTestApp({
       // Grafana's token, whose users named by X-Grafana-User act as admins here (plugin.json's reqRole gates them).
       auth: { apiToken: TOKEN, allowAnonymous: false, grafana: { userRole: 'admin' } },
-      routers: [{ path: '/models', router: createModelsRouter({ registryDir: registry, audit, onAliasChange }) }],
+      routers: [
+        { path: '/models', router: createModelsRouter({ registryDir: registry, audit: routedAudit, onAliasChange }) },
+      ],
     });
   });
   afterAll(async () => {
@@ -270,6 +276,22 @@ describe('/api/models', () => {
       'model.import model:load-level@v1 ana',
     ]);
 
+    // A trail that cannot record the import refuses it: no version is written.
+    tornTrail = FileAuditTrail.inStateDir(join(dir, 'torn-import-state'));
+    await tornTrail.start();
+    await appendFile(tornTrail.file, '{"seq":');
+    try {
+      const unrecorded = await call('POST', '/import', { manifest, model, reference: reference(false) });
+      expect(unrecorded.status).toBe(503);
+      expect(unrecorded.body.error?.message).toMatch(
+        /^nothing was changed: the audit trail could not record model\.import of model:load-level@v2 /
+      );
+    } finally {
+      tornTrail = undefined;
+    }
+    const described = (await call('GET', '/load-level')).body as { versions: Array<{ version: string }> };
+    expect(described.versions.map((v) => v.version)).toEqual(['v1']);
+
     const badManifest = await call('POST', '/import', {
       manifest: { ...manifest, task: 'ranking' },
       model,
@@ -282,6 +304,44 @@ describe('/api/models', () => {
     const notBase64 = await call('POST', '/import', { manifest, model: 'not base64!', reference: reference(false) });
     expect(notBase64.status).toBe(400);
     expect(notBase64.body.error?.message).toBe('model must be the model file in base64');
+  });
+
+  it('When the audit trail cannot record a change, then promote, challenger, rollback and archive answer 503 and the registry is unchanged', async () => {
+    tornTrail = FileAuditTrail.inStateDir(join(dir, 'torn-state'));
+    await tornTrail.start();
+    // A crash in the middle of an append: the trail's last record has no newline.
+    await appendFile(tornTrail.file, '{"seq":');
+    const snapshot = async () => {
+      const folder = join(registry, 'department');
+      const names = (await readdir(folder)).filter((n) => n.endsWith('.json') || n.endsWith('.jsonl')).sort();
+      return Promise.all(names.map(async (n) => [n, await readFile(join(folder, n), 'utf8')]));
+    };
+    const models = async () => (await call('GET', '/')).body;
+    const before = { files: await snapshot(), models: await models(), serving: serving.get('department') };
+    const { champion } = JSON.parse(await readFile(join(registry, 'department', 'aliases.json'), 'utf8')) as {
+      champion: string;
+    };
+    const other = champion === 'v1' ? 'v2' : 'v1';
+    try {
+      const refused = [
+        await call('POST', '/department/promote', { version: other }),
+        await call('POST', '/department/challenger', { version: other }),
+        await call('POST', '/department/rollback', { toVersion: 'v1' }),
+        await call('POST', `/department/versions/${other}/archive`, {}),
+      ];
+      for (const res of refused) {
+        expect(res.status).toBe(503);
+        expect(res.body.error?.code).toBe('audit_unavailable');
+        expect(res.body.error?.message).toMatch(
+          /^nothing was changed: the audit trail could not record model\.\w+ of model:department@v\d+ \(.*torn record/
+        );
+      }
+      expect(await snapshot()).toEqual(before.files);
+      expect(await models()).toEqual(before.models);
+      expect(serving.get('department')).toBe(before.serving);
+    } finally {
+      tornTrail = undefined;
+    }
   });
 
   it('When a model name arrives decomposed (NFD, as macOS types it), then the model stored under its composed name is found', async () => {

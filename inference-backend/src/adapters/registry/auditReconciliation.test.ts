@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FileAuditTrail, verifyAuditTrail } from '../audit';
 import { AUDIT_SINCE_FILE, reconcileRegistryAudit } from './auditReconciliation';
-import { archive, promote, rollback } from './lifecycle';
+import { archive, promote, rollback, setChallenger } from './lifecycle';
 import type { ChangeContext } from './lifecycle';
-import { saveModel, setAlias } from './modelRegistry';
+import { readAliasesFile, saveModel, setAlias } from './modelRegistry';
 import { draftManifest } from './registryFixture';
 
 const draft = draftManifest;
@@ -131,5 +131,78 @@ describe('reconciling the registry with the audit trail at a restart', () => {
     expect(skipped).toEqual([
       { model: 'topic', problem: expect.stringMatching(/aliases\.jsonl.*line \d+ is not an alias change/) },
     ]);
+  });
+
+  /** What a change records first (`recordThenSave`): left alone, a crash came before the change. */
+  const entryOnly = (action: string, version: string, before: unknown, after: unknown) =>
+    trail.record({
+      actor: 'bob',
+      role: 'admin',
+      action,
+      target: `model:topic@${version}`,
+      before,
+      after,
+      from: '10.0.0.8',
+    });
+
+  it('When the process stopped after a promotion was recorded, before it was made, then the restart records it as not done once, recovers nothing, and a later promotion stands on its own entry', async () => {
+    await restart();
+    const cut = await entryOnly('model.promote', 'v2', { champion: 'v1' }, { champion: 'v2' });
+
+    const first = await restart();
+    expect(first.recorded).toEqual([]);
+    expect(first.failed.map((e) => [e.action, e.target, e.actor, e.role, e.from])).toEqual([
+      ['model.promote.failed', 'model:topic@v2', 'bob', 'admin', 'recovered'],
+    ]);
+    expect(first.failed[0]).toMatchObject({ before: { champion: 'v2' }, after: { champion: 'v1' } });
+    expect(first.failed[0].reason).toMatch(new RegExp(`^entry ${cut.seq} was not saved: the process stopped`));
+    expect(await readAliasesFile(registryDir, 'topic')).toEqual({ champion: 'v1' });
+    expect(await restart()).toMatchObject({ recorded: [], failed: [] });
+
+    await promote(registryDir, 'topic', 'v2', {}, ana, trail);
+    expect(await restart()).toMatchObject({ recorded: [], failed: [] });
+    expect((await entries()).map((e) => `${e.action} ${e.target} ${e.from}`)).toEqual([
+      'model.promote model:topic@v2 10.0.0.8',
+      'model.promote.failed model:topic@v2 recovered',
+      'model.promote model:topic@v2 10.0.0.7',
+    ]);
+    expect(await verifyAuditTrail(trail.file)).toEqual({ ok: true, entries: 3 });
+  });
+
+  it('When an entry was followed by its .failed entry, then neither stands for a change: a later change made without an entry is still recovered', async () => {
+    await restart();
+    await entryOnly('model.promote', 'v2', { champion: 'v1' }, { champion: 'v2' });
+    await entryOnly('model.promote.failed', 'v2', { champion: 'v2' }, { champion: 'v1' });
+    // A writer without a trail (an older nocai) promotes v2 afterwards.
+    await promote(registryDir, 'topic', 'v2', {}, { ...ana, actor: 'carl' });
+
+    const { recorded, failed } = await restart();
+    expect(failed).toEqual([]);
+    expect(recorded.map((e) => [e.action, e.target, e.actor, e.from])).toEqual([
+      ['model.promote', 'model:topic@v2', 'carl', 'recovered'],
+    ]);
+    expect(await restart()).toMatchObject({ recorded: [], failed: [] });
+  });
+
+  it('When changes were made through the trail, then every one is paired with its own entry: nothing recovered, nothing marked not done', async () => {
+    await restart();
+    await promote(registryDir, 'topic', 'v2', {}, ana, trail);
+    await setChallenger(registryDir, 'topic', 'v3', ana, trail);
+    await rollback(registryDir, 'topic', {}, ana, trail);
+    await archive(registryDir, 'topic', 'v3', ana, trail);
+    await promote(registryDir, 'topic', 'v2', {}, ana, trail);
+    expect(await restart()).toMatchObject({ recorded: [], failed: [], skipped: [] });
+    expect(await entries()).toHaveLength(5);
+  });
+
+  it('When an import was recorded but its version never written, then the restart records it as not done; an import whose version is in place is left alone', async () => {
+    await restart();
+    await entryOnly('model.import', 'v4', null, { version: 'v4' });
+    const first = await restart();
+    expect(first.failed.map((e) => [e.action, e.target])).toEqual([['model.import.failed', 'model:topic@v4']]);
+    // The next import takes the same number: its entry, then its folder.
+    await entryOnly('model.import', 'v4', null, { version: 'v4' });
+    await saveModel(registryDir, draft('topic'), new Uint8Array([4, 4, 4]));
+    expect(await restart()).toMatchObject({ recorded: [], failed: [] });
   });
 });

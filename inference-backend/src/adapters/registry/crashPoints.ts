@@ -14,8 +14,8 @@ export const CRASH_POINTS = [
   'version-stored',
   /** aliases.json names the new champion or challenger; the alias history has no line for it yet (aliases.pending.json has). */
   'aliases-written',
-  /** A promotion is on disk with its history line; the audit trail has not recorded it yet. */
-  'promoted',
+  /** The audit trail has recorded a promotion; the registry has not made it yet (aliases.json unchanged). */
+  'promotion-recorded',
 ] as const;
 
 export type CrashPoint = (typeof CRASH_POINTS)[number];

@@ -1,7 +1,9 @@
-import { mkdir, mkdtemp, readFile, rm, utimes, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, mkdtemp, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { AuditNotRecordedError } from '../../domain/audit/audit';
 import type { AuditEntry, AuditEntryInput, AuditSink } from '../../domain/audit/audit';
+import { FileAuditTrail } from '../audit';
 import { trainTextClassifier } from '../../domain/mlops/textClassifier';
 import { exportLinearClassifier } from '../onnx/linearClassifierExport';
 import { DamagedModelError, ModelNotFoundError, RegistryConflictError } from './errors';
@@ -21,7 +23,7 @@ import { draftManifest } from './registryFixture';
 
 const draft = draftManifest;
 
-/** An audit sink that also reads the alias file when called: the change must already be on disk. */
+/** An audit sink that also reads the alias file when called: the change must not be on disk yet. */
 class RecordingSink implements AuditSink {
   readonly entries: Array<AuditEntryInput & { aliasesOnDisk: unknown }> = [];
   constructor(private readonly dir: string) {}
@@ -29,7 +31,8 @@ class RecordingSink implements AuditSink {
     const name = entry.target.replace(/^model:/, '').split('@')[0];
     const aliasesOnDisk = JSON.parse(await readFile(join(this.dir, name, 'aliases.json'), 'utf8'));
     this.entries.push({ ...entry, aliasesOnDisk });
-    return { ...entry, seq: this.entries.length, at: new Date().toISOString(), prevHash: '', hash: '' };
+    const seq = this.entries.length;
+    return { ...entry, seq, at: new Date().toISOString(), prevHash: '', hash: `hash-${seq}` };
   }
 }
 
@@ -127,7 +130,7 @@ describe('model lifecycle in the registry', () => {
     expect(signature.outputs).toHaveLength(1);
   });
 
-  it('When a challenger is promoted, then it becomes champion, the challenger alias is cleared and the audit sees the change on disk', async () => {
+  it('When a challenger is promoted, then it becomes champion, the challenger alias is cleared, and the audit records the change before it is on disk', async () => {
     await threeVersions();
     await setAlias(dir, 'department', 'champion', 'v1');
     await setChallenger(dir, 'department', 'v3', admin);
@@ -149,9 +152,41 @@ describe('model lifecycle in the registry', () => {
         actor: 'ana',
         before: { champion: 'v1', challenger: 'v3' },
         after: { champion: 'v3' },
-        aliasesOnDisk: { champion: 'v3' },
+        aliasesOnDisk: { champion: 'v1', challenger: 'v3' },
       }),
     ]);
+    // Each line of the move names the entry recorded before it.
+    const history = (await describeModel(dir, 'department')).history;
+    expect(history.slice(-2).map((line) => [line.alias, line.to, line.auditHash])).toEqual([
+      ['champion', 'v3', 'hash-1'],
+      ['challenger', null, 'hash-1'],
+    ]);
+  });
+
+  it('When the audit trail cannot record a promotion, challenger, rollback or archive, then it is refused and the registry is unchanged', async () => {
+    await threeVersions();
+    await setAlias(dir, 'department', 'champion', 'v1');
+    await promote(dir, 'department', 'v2', {}, admin);
+    const trail = FileAuditTrail.inStateDir(join(dir, 'state'));
+    await trail.start();
+    // A crash in the middle of an append: the trail's last record has no newline.
+    await appendFile(trail.file, '{"seq":');
+    const files = async () =>
+      Promise.all(
+        ['aliases.json', 'aliases.jsonl', 'archived.json'].map((f) =>
+          readFile(join(dir, 'department', f), 'utf8').catch(() => null)
+        )
+      );
+    const before = await files();
+
+    await expect(promote(dir, 'department', 'v3', {}, admin, trail)).rejects.toThrow(AuditNotRecordedError);
+    await expect(setChallenger(dir, 'department', 'v3', admin, trail)).rejects.toThrow(
+      /^nothing was changed: the audit trail could not record model\.challenger of model:department@v3 \(.*torn record/
+    );
+    await expect(rollback(dir, 'department', {}, admin, trail)).rejects.toThrow(AuditNotRecordedError);
+    await expect(archive(dir, 'department', 'v3', admin, trail)).rejects.toThrow(AuditNotRecordedError);
+    expect(await files()).toEqual(before);
+    expect(await readAliases(dir, 'department')).toEqual({ champion: 'v2' });
   });
 
   it('When two promotions expecting the same champion run at once, then exactly one wins and the other is a conflict', async () => {

@@ -1,6 +1,6 @@
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { AuditEntryInput, AuditSink } from '../../domain/audit/audit';
+import { recordThenSave, type AuditSink } from '../../domain/audit/audit';
 import { isModelAlias, type ModelAlias } from '../../domain/mlops/manifest';
 import { crashPoint } from './crashPoints';
 import { InvalidModelNameError, ModelNotFoundError, RegistryConflictError } from './errors';
@@ -28,10 +28,13 @@ export type { AliasChange, ArchivedVersion, ChangeContext } from './registryFile
 /**
  * The model lifecycle on the registry (MLflow's registered model, versions and aliases): promote,
  * name a challenger, roll back, archive, describe. Each change runs under the model's lock, checks
- * the state it found there, writes the alias file atomically and its history line, and only then
- * tells the audit trail (before and after). Refusals change nothing and say why in one sentence:
- * `ModelNotFoundError` (no such model or version), `RegistryConflictError` (the state forbids it),
- * `DamagedModelError` (the version's files do not check out).
+ * the state it found there, has the audit trail record it (before and after) and only then writes
+ * the alias file atomically and its history line (`recordThenSave`): no change takes effect
+ * without its entry, and each history line names its entry's hash. A trail that cannot record
+ * the change refuses it, nothing changed (`AuditNotRecordedError`); a write failing after its
+ * entry is recorded as `<action>.failed` (`ChangeNotSavedError`). Refusals change nothing and say
+ * why in one sentence: `ModelNotFoundError` (no such model or version), `RegistryConflictError`
+ * (the state forbids it), `DamagedModelError` (the version's files do not check out).
  */
 
 export interface ChangeResult {
@@ -91,31 +94,32 @@ async function checkVersion(registryDir: string, name: string, version: string):
   }
 }
 
-async function audited(
+/**
+ * Records the change `action` of `name`@`version` in `audit`, then makes it with `write`, given the
+ * entry's hash to keep on the change's lines (`recordThenSave`; the caller holds the model's lock).
+ * Without a trail (a registry used alone: trainers, tests) `write` runs alone.
+ */
+async function recordThenWrite<T>(
   audit: AuditSink | undefined,
-  result: ChangeResult,
   context: ChangeContext,
-  action: AuditEntryInput['action'],
-  before: unknown = result.before,
-  after: unknown = result.after
-): Promise<ChangeResult> {
-  if (!audit || !result.changed) return result;
-  try {
-    await audit.record({
+  change: { action: string; name: string; version: string; before: unknown; after: unknown },
+  write: (auditHash?: string) => Promise<T>
+): Promise<T> {
+  if (!audit) return write();
+  return recordThenSave(
+    audit,
+    {
       actor: context.actor,
       role: context.role,
-      action,
-      target: `model:${result.name}@${result.version}`,
-      before,
-      after,
+      action: change.action,
+      target: `model:${change.name}@${change.version}`,
+      before: change.before,
+      after: change.after,
       from: context.from,
       reason: context.reason,
-    });
-  } catch (error) {
-    const why = error instanceof Error ? error.message : String(error);
-    throw new Error(`model ${result.name}: the change was made, but the audit trail could not record it (${why})`);
-  }
-  return result;
+    },
+    (recorded) => write(recorded.hash)
+  );
 }
 
 function staleChampion(
@@ -153,7 +157,7 @@ export async function promote(
     options.expectedChampion !== undefined
       ? options.expectedChampion
       : ((await readAliasesFile(registryDir, name)).champion ?? null);
-  const result = await withModelLock(registryDir, name, async (): Promise<ChangeResult> => {
+  return withModelLock(registryDir, name, async (): Promise<ChangeResult> => {
     const before = await readAliasesFile(registryDir, name);
     const current = before.champion ?? null;
     // Already done (by this caller's earlier try, or by someone who meant the same) unless the
@@ -165,11 +169,17 @@ export async function promote(
     await checkServable(registryDir, name, version);
     const after: Aliases = { ...before, champion: version };
     if (after.challenger === version) delete after.challenger;
-    await writeAliases(registryDir, name, before, after, { ...context, action: 'promote' });
-    await crashPoint('promoted');
+    await recordThenWrite(
+      audit,
+      context,
+      { action: 'model.promote', name, version, before, after },
+      async (auditHash) => {
+        await crashPoint('promotion-recorded');
+        await writeAliases(registryDir, name, before, after, { ...context, action: 'promote', auditHash });
+      }
+    );
     return { name, version, before, after, changed: true };
   });
-  return audited(audit, result, context, 'model.promote');
 }
 
 /** Names `version` the challenger of `name`: the version the retraining job compares with the champion. */
@@ -181,7 +191,7 @@ export async function setChallenger(
   audit?: AuditSink
 ): Promise<ChangeResult> {
   await checkVersion(registryDir, name, version);
-  const result = await withModelLock(registryDir, name, async (): Promise<ChangeResult> => {
+  return withModelLock(registryDir, name, async (): Promise<ChangeResult> => {
     const before = await readAliasesFile(registryDir, name);
     if (before.champion === version) {
       throw new RegistryConflictError(
@@ -191,10 +201,11 @@ export async function setChallenger(
     if (before.challenger === version) return { name, version, before, after: before, changed: false };
     await checkServable(registryDir, name, version);
     const after: Aliases = { ...before, challenger: version };
-    await writeAliases(registryDir, name, before, after, { ...context, action: 'challenger' });
+    await recordThenWrite(audit, context, { action: 'model.challenger', name, version, before, after }, (auditHash) =>
+      writeAliases(registryDir, name, before, after, { ...context, action: 'challenger', auditHash })
+    );
     return { name, version, before, after, changed: true };
   });
-  return audited(audit, result, context, 'model.challenger');
 }
 
 /**
@@ -228,7 +239,7 @@ export async function rollback(
   await checkModel(registryDir, name);
   if (options.toVersion !== undefined) await checkVersion(registryDir, name, options.toVersion);
   const seen = (await readAliasesFile(registryDir, name)).champion ?? null;
-  const result = await withModelLock(registryDir, name, async (): Promise<ChangeResult> => {
+  return withModelLock(registryDir, name, async (): Promise<ChangeResult> => {
     const before = await readAliasesFile(registryDir, name);
     const current = before.champion;
     if (!current) throw new RegistryConflictError(`model ${name} has no champion to roll back`);
@@ -251,10 +262,12 @@ export async function rollback(
     await checkServable(registryDir, name, target);
     const after: Aliases = { ...before, champion: target };
     if (after.challenger === target) delete after.challenger;
-    await writeAliases(registryDir, name, before, after, { ...context, action: 'rollback' });
-    return { name, version: target, before, after, changed: true };
+    const version = target;
+    await recordThenWrite(audit, context, { action: 'model.rollback', name, version, before, after }, (auditHash) =>
+      writeAliases(registryDir, name, before, after, { ...context, action: 'rollback', auditHash })
+    );
+    return { name, version, before, after, changed: true };
   });
-  return audited(audit, result, context, 'model.rollback');
 }
 
 /**
@@ -269,7 +282,7 @@ export async function archive(
   audit?: AuditSink
 ): Promise<ChangeResult & { archived: ArchivedVersion }> {
   await checkVersion(registryDir, name, version);
-  const result = await withModelLock(registryDir, name, async () => {
+  return withModelLock(registryDir, name, async () => {
     const before = await readAliasesFile(registryDir, name);
     if (before.champion === version) {
       throw new RegistryConflictError(
@@ -279,31 +292,32 @@ export async function archive(
     const archived = await readArchived(registryDir, name);
     const already = archived[version];
     if (already) return { name, version, before, after: before, changed: false, archived: already };
-    const entry: ArchivedVersion = {
-      at: new Date().toISOString(),
-      actor: context.actor,
-      ...(context.reason ? { reason: context.reason } : {}),
-    };
-    await writeArchived(registryDir, name, { ...archived, [version]: entry });
     const after: Aliases = { ...before };
-    if (after.challenger === version) {
-      delete after.challenger;
-      await writeAliases(registryDir, name, before, after, { ...context, action: 'archive' });
-    }
+    if (after.challenger === version) delete after.challenger;
+    const change = {
+      action: 'model.archive',
+      name,
+      version,
+      before: { archived: false, aliases: before },
+      after: { archived: true, aliases: after },
+    };
+    const entry = await recordThenWrite(audit, context, change, async (auditHash) => {
+      const written: ArchivedVersion = {
+        at: new Date().toISOString(),
+        actor: context.actor,
+        ...(context.reason ? { reason: context.reason } : {}),
+      };
+      await writeArchived(registryDir, name, {
+        ...archived,
+        [version]: { ...written, ...(auditHash ? { auditHash } : {}) },
+      });
+      if (after.challenger !== before.challenger) {
+        await writeAliases(registryDir, name, before, after, { ...context, action: 'archive', auditHash });
+      }
+      return written;
+    });
     return { name, version, before, after, changed: true, archived: entry };
   });
-  await audited(
-    audit,
-    result,
-    context,
-    'model.archive',
-    { archived: false, aliases: result.before },
-    {
-      archived: true,
-      aliases: result.after,
-    }
-  );
-  return result;
 }
 
 export interface ModelSummary {

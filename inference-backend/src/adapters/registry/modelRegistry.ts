@@ -117,6 +117,8 @@ export interface AliasActor {
   actor: string;
   reason?: string;
   action?: AliasAction;
+  /** The audit entry recorded before the move (its `hash`), kept on each history line it makes. */
+  auditHash?: string;
 }
 
 /**
@@ -147,7 +149,8 @@ export async function writeAliases(
     const to = after[alias] ?? null;
     if (from !== to) {
       const reason = who.reason ? { reason: who.reason } : {};
-      changes.push({ at, alias, from, to, actor: who.actor, ...reason, action: who.action ?? 'set' });
+      const audited = who.auditHash ? { auditHash: who.auditHash } : {};
+      changes.push({ at, alias, from, to, actor: who.actor, ...reason, action: who.action ?? 'set', ...audited });
     }
   }
   await completePendingAliasChanges(registryDir, name, before);
@@ -217,13 +220,16 @@ export async function setAlias(
  * (the champion at that moment), the sha256 of the ONNX bytes and, unless given, the signature
  * the graph declares. Under the model's lock, the version's files (`extraFiles` of the full
  * manifest too: a drift profile) are written in a staging folder renamed into place once whole,
- * so a crash leaves the version complete or absent.
+ * so a crash leaves the version complete or absent. `record`, when given, is handed the full
+ * manifest (its version allocated) and the write, under the lock: an audited save (an import)
+ * records its entry there before it writes (`recordThenSave`).
  */
 export async function saveModel<M extends RegistryManifest = ModelManifest>(
   registryDir: string,
   manifest: Omit<M, 'version' | 'parentVersion' | 'artifactSha256'>,
   onnxBytes: Uint8Array,
-  extraFiles: (full: M) => Record<string, string> = () => ({})
+  extraFiles: (full: M) => Record<string, string> = () => ({}),
+  record: (full: M, write: () => Promise<void>) => Promise<void> = (_full, write) => write()
 ): Promise<M> {
   checkName('model name', manifest.name);
   await mkdir(join(registryDir, manifest.name), { recursive: true });
@@ -249,10 +255,15 @@ export async function saveModel<M extends RegistryManifest = ModelManifest>(
         [MODEL_FILE]: onnxBytes,
         [MANIFEST_FILE]: `${JSON.stringify(full, null, 2)}\n`,
       };
+      // A writer that ignores the lock (an older nocai) took it: the next number.
+      const taken = await access(dir).then(
+        () => true,
+        () => false
+      );
+      if (taken) continue;
       try {
-        await writeFolderAtomically(dir, files, () => crashPoint('version-staged'));
+        await record(full, () => writeFolderAtomically(dir, files, () => crashPoint('version-staged')));
       } catch (error) {
-        // A writer that ignores the lock (an older nocai) took it: the next number.
         if ((error as NodeJS.ErrnoException).code === 'EEXIST') continue;
         throw error;
       }

@@ -39,6 +39,12 @@ export interface AliasChange {
   reason?: string;
   /** What moved it: rollbacks undo promotions when the next rollback looks for the champion before. */
   action?: AliasAction;
+  /**
+   * The `hash` of the audit entry recorded before this move (`recordThenSave`): the move is that
+   * entry's change. Absent on moves nobody audits (a trainer's `set`) and on lines written before
+   * changes were recorded first.
+   */
+  auditHash?: string;
 }
 
 export type AliasAction = 'set' | 'promote' | 'rollback' | 'challenger' | 'archive';
@@ -47,6 +53,8 @@ export interface ArchivedVersion {
   at: string;
   actor: string;
   reason?: string;
+  /** The `hash` of the audit entry recorded before the archiving, as on an alias move. */
+  auditHash?: string;
 }
 
 const errnoCode = (error: unknown) => (error as NodeJS.ErrnoException | null)?.code;
@@ -96,7 +104,11 @@ export async function appendAliasChanges(
 }
 
 /** Before aliases.json moves: the moves about to be made, kept until their history lines are in. */
-export async function writePendingAliasChanges(registryDir: string, name: string, changes: readonly AliasChange[]): Promise<void> {
+export async function writePendingAliasChanges(
+  registryDir: string,
+  name: string,
+  changes: readonly AliasChange[]
+): Promise<void> {
   await writeAtomically(join(registryDir, name, PENDING_ALIASES_FILE), `${JSON.stringify(changes)}\n`);
 }
 

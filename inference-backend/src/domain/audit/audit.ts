@@ -70,8 +70,14 @@ const messageOf = (error: unknown) => (error instanceof Error ? error.message : 
  * would leave an unrecorded change behind a crash between the two, which the trail exists to exclude.
  *
  * Callers hold their store's lock across the call, so that the entry describes exactly the change saved.
+ * `save` is given the entry as written: a store may keep its `hash` beside the change, which ties
+ * the two together for a later reconciliation (the model registry's history lines do).
  */
-export async function recordThenSave<T>(audit: AuditSink, entry: AuditEntryInput, save: () => Promise<T>): Promise<T> {
+export async function recordThenSave<T>(
+  audit: AuditSink,
+  entry: AuditEntryInput,
+  save: (recorded: AuditEntry) => Promise<T>
+): Promise<T> {
   const what = `${entry.action} of ${entry.target}`;
   let recorded: AuditEntry;
   try {
@@ -82,7 +88,7 @@ export async function recordThenSave<T>(audit: AuditSink, entry: AuditEntryInput
     );
   }
   try {
-    return await save();
+    return await save(recorded);
   } catch (error) {
     const why = messageOf(error);
     let followUp: string;

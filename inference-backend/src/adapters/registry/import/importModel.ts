@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { plural } from '@nocai/contract';
-import type { AuditEntryInput, AuditSink } from '../../../domain/audit/audit';
+import { recordThenSave, type AuditEntryInput, type AuditSink } from '../../../domain/audit/audit';
 import { fitsBuiltInSlot, IMPORTED_KIND, inputColumns, specTerms } from '../../../domain/mlops/importedModel';
 import type { ImportedManifest, ImportSpec, SlotFit, SpecOrigin, SpecTerms } from '../../../domain/mlops/importedModel';
 import { MANIFEST_FORMAT } from '../../../domain/mlops/manifest';
@@ -22,7 +22,9 @@ import type { TreeEnsembleModel } from './treeDumps';
  * Importing a model trained elsewhere: parse → convert (XGBoost/LightGBM JSON to ONNX) → load with
  * onnxruntime against the manifest → run on the reference rows and compare → only then save a new
  * version (and, if asked, make it champion). Every refusal happens before the registry is touched
- * and is an `ImportRefusedError` with one sentence.
+ * and is an `ImportRefusedError` with one sentence. The new version's audit entry (`model.import`)
+ * is recorded before its folder is written, under the model's lock (`recordThenSave`): a trail
+ * that cannot record it refuses the import, nothing saved.
  */
 
 /** The import is refused (bad file, manifest that lies, predictions that differ): exit 2 / HTTP 400. */
@@ -148,15 +150,23 @@ function checkReferenceColumns(table: Table, spec: ImportSpec, file: string, ter
   if (table.rows.length === 0) throw new ImportRefusedError(`the reference file ${printablePath(file)} has no rows.`);
 }
 
-/** The import is durable before it is audited; a trail that cannot record it is reported, not hidden. */
-async function recordImport(audit: AuditSink | undefined, entry: AuditEntryInput): Promise<void> {
-  if (!audit) return;
-  try {
-    await audit.record(entry);
-  } catch (error) {
-    const why = error instanceof Error ? error.message : String(error);
-    throw new Error(`${entry.target} was imported, but the audit trail could not record it (${why})`);
-  }
+/** The audit entry of an import: the new version and where it came from. */
+function importEntry(manifest: ImportedManifest, context: ChangeContext): AuditEntryInput {
+  return {
+    actor: context.actor,
+    role: context.role,
+    action: 'model.import',
+    target: `model:${manifest.name}@${manifest.version}`,
+    before: null,
+    after: {
+      version: manifest.version,
+      sourceFormat: manifest.sourceFormat,
+      source: manifest.source,
+      metrics: manifest.metrics,
+    },
+    from: context.from,
+    reason: context.reason,
+  };
 }
 
 const sha256 = (data: Uint8Array | string) => createHash('sha256').update(data).digest('hex');
@@ -231,25 +241,17 @@ export async function importModel(request: ImportRequest): Promise<ImportResult>
         ? { hyperparameters: { objective: converted.ensemble.objective, trees: converted.ensemble.trees.length } }
         : {}),
     };
-    manifest = await saveModel<ImportedManifest>(request.registryDir, draft, onnxBytes);
+    const audit = request.audit;
+    manifest = await saveModel<ImportedManifest>(
+      request.registryDir,
+      draft,
+      onnxBytes,
+      undefined,
+      audit ? (full, write) => recordThenSave(audit, importEntry(full, request.context), write) : undefined
+    );
   } finally {
     await model.release();
   }
-  await recordImport(request.audit, {
-    actor: request.context.actor,
-    role: request.context.role,
-    action: 'model.import',
-    target: `model:${manifest.name}@${manifest.version}`,
-    before: null,
-    after: {
-      version: manifest.version,
-      sourceFormat: manifest.sourceFormat,
-      source: manifest.source,
-      metrics: manifest.metrics,
-    },
-    from: request.context.from,
-    reason: request.context.reason,
-  });
   if (request.champion) {
     await promote(request.registryDir, manifest.name, manifest.version, {}, request.context, request.audit);
   }
