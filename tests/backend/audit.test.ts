@@ -1,5 +1,5 @@
 import { once } from 'node:events';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, rmSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -249,5 +249,54 @@ describe('audit trail of ticket changes against a real influxd', () => {
       ['alice', `ticket:${ticket.id}`],
       ['bootstrap', `ticket:${anonymous.id}`],
     ]);
+  });
+
+  // Last: it leaves the trail torn.
+  it('When the audit trail cannot take the entry, then a workflow change, a comment and a verdict are refused with 503 and nothing is stored in InfluxDB', async () => {
+    const opened = await ticketOf(
+      await call('/api/complaints', { method: 'POST', body: JSON.stringify({ text: 'Door 7 alarm keeps ringing' }) })
+    );
+    const historyOf = async () =>
+      ((await (await call(`/api/tickets/${opened.id}/history`)).json()) as { history: unknown[] }).history;
+    const verdicts = async () =>
+      (await influx.client.query(influx.database, 'SELECT count("ticket_id") FROM aiops_feedback'))[0]?.rows[0]
+        ?.count ?? 0;
+    const before = { history: await historyOf(), verdicts: await verdicts() };
+    expect(before.history).toHaveLength(1);
+    // A crash in the middle of an append: the trail's last record has no newline.
+    appendFileSync(trail.file, '{"seq":');
+
+    const refused = [
+      await call(`/api/tickets/${opened.id}`, {
+        method: 'PATCH',
+        user: 'alice',
+        headers: { 'If-Match': '"1"' },
+        body: JSON.stringify({ status: 'acknowledged' }),
+      }),
+      await call(`/api/tickets/${opened.id}/comments`, {
+        method: 'POST',
+        user: 'bob',
+        body: JSON.stringify({ text: 'on it' }),
+      }),
+      await call(`/api/tickets/${opened.id}/feedback`, {
+        method: 'POST',
+        user: 'alice',
+        body: JSON.stringify({ verdict: 'valid' }),
+      }),
+    ];
+    for (const [res, action] of refused.map((r, i) => [r, ['update', 'comment', 'feedback'][i]] as const)) {
+      expect(res.status).toBe(503);
+      const { error } = (await res.json()) as ApiErrorBody;
+      expect(error.code).toBe('audit_unavailable');
+      expect(error.message).toMatch(
+        new RegExp(
+          `^nothing was changed: the audit trail could not record ticket\\.${action} of ticket:${opened.id} \\(.*torn record`
+        )
+      );
+    }
+    expect(await historyOf()).toEqual(before.history);
+    expect(await verdicts()).toBe(before.verdicts);
+    const now = await ticketOf(await call(`/api/tickets/${opened.id}`));
+    expect(now).toMatchObject({ status: 'open', version: 1 });
   });
 });

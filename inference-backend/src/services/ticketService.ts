@@ -16,7 +16,7 @@ import {
   type TicketsPage,
   type TicketsQuery,
 } from '@nocai/contract';
-import type { AuditSink } from '../domain/audit/audit';
+import { recordThenSave, type AuditEntryInput, type AuditSink } from '../domain/audit/audit';
 import { configuredDepartmentFor, configuredDepartmentReason } from '../domain/incidents/policy';
 import type { SimilarTicketIndex } from '../domain/recommendations/similarTickets';
 import type { Clock } from '../domain/series';
@@ -38,7 +38,7 @@ import {
   type WorkflowChange,
 } from '../domain/tickets';
 import type { EventsRepository } from '../adapters/influx/eventsRepository';
-import { feedbackPoint, type TicketsRepository } from '../adapters/influx/ticketsRepository';
+import { feedbackPoint, type TicketsRepository, type TicketWriteGuard } from '../adapters/influx/ticketsRepository';
 import type { MttrInput, MttrPrediction, MttrPredictor, TextRouter, TextRouting } from './ports';
 
 /** `*` (If-Match: *): the caller takes whatever version is current. */
@@ -234,28 +234,28 @@ export class TicketService {
     // the change makes of the ticket as read, and write only if that is the routing written.
     let estimated = await this.correctionEstimate(await this.deps.tickets.findById(id), change);
     for (let attempt = 1; ; attempt++) {
-      let before: Ticket | undefined;
       const unestimated: { next?: Ticket } = {};
-      const updated = await this.deps.tickets.change(id, (ticket) => {
-        before = ticket;
-        unestimated.next = undefined;
-        // A closed ticket or a move the workflow refuses is said first: reloading would not help.
-        const next = applyWorkflowChange(ticket, change, this.actor(user));
-        checkVersion(ticket, expected === '*' ? undefined : expected);
-        if (isSameRouting(next, ticket)) return next;
-        const input = mttrInputOf(next);
-        if (estimated && mttrKey(estimated.input) === mttrKey(input)) {
-          // No estimate (the model failed): the correction is the person's and is kept, with the previous estimate.
-          return estimated.estimate ? withMttrEstimate(next, estimated.estimate) : next;
-        }
-        // The ticket changed since it was read (its routing, its opening): nothing is written yet.
-        unestimated.next = next;
-        return ticket;
-      });
-      if (unestimated.next === undefined) {
-        await this.audited('ticket.update', { actor: user, role, from }, before, updated);
-        return updated;
-      }
+      const updated = await this.deps.tickets.change(
+        id,
+        (ticket) => {
+          unestimated.next = undefined;
+          // A closed ticket or a move the workflow refuses is said first: reloading would not help.
+          const next = applyWorkflowChange(ticket, change, this.actor(user));
+          checkVersion(ticket, expected === '*' ? undefined : expected);
+          if (isSameRouting(next, ticket)) return next;
+          const input = mttrInputOf(next);
+          if (estimated && mttrKey(estimated.input) === mttrKey(input)) {
+            // No estimate (the model failed): the correction is the person's and is kept, with the previous estimate.
+            return estimated.estimate ? withMttrEstimate(next, estimated.estimate) : next;
+          }
+          // The ticket changed since it was read (its routing, its opening): nothing is written yet.
+          unestimated.next = next;
+          return ticket;
+        },
+        undefined,
+        this.recordedFirst('ticket.update', { actor: user, role, from })
+      );
+      if (unestimated.next === undefined) return updated;
       if (attempt >= CORRECTION_ATTEMPTS) {
         throw new TicketError(
           'stale_version',
@@ -298,13 +298,12 @@ export class TicketService {
   }
 
   async comment(id: string, text: string, user: string, from = DEFAULT_FROM, role = PERSON_ROLE): Promise<Ticket> {
-    let before: Ticket | undefined;
-    const updated = await this.deps.tickets.change(id, (ticket) => {
-      before = ticket;
-      return addComment(ticket, text, this.actor(user));
-    });
-    await this.audited('ticket.comment', { actor: user, role, from }, before, updated);
-    return updated;
+    return this.deps.tickets.change(
+      id,
+      (ticket) => addComment(ticket, text, this.actor(user)),
+      undefined,
+      this.recordedFirst('ticket.comment', { actor: user, role, from })
+    );
   }
 
   /** A verdict is stored twice: in aiops_feedback (a label) and as the ticket's new state. */
@@ -315,17 +314,12 @@ export class TicketService {
     from = DEFAULT_FROM,
     role = PERSON_ROLE
   ): Promise<Ticket> {
-    let before: Ticket | undefined;
-    const updated = await this.deps.tickets.change(
+    return this.deps.tickets.change(
       id,
-      (ticket) => {
-        before = ticket;
-        return applyFeedback(ticket, request, this.actor(user));
-      },
-      (next, timeUs) => [feedbackPoint(next, user, timeUs)]
+      (ticket) => applyFeedback(ticket, request, this.actor(user)),
+      (next, timeUs) => [feedbackPoint(next, user, timeUs)],
+      this.recordedFirst('ticket.feedback', { actor: user, role, from })
     );
-    await this.audited('ticket.feedback', { actor: user, role, from }, before, updated);
-    return updated;
   }
 
   /**
@@ -582,8 +576,34 @@ export class TicketService {
   }
 
   /**
-   * A stored change in the audit trail: the fields it changed, before and after. After the change
-   * is stored, so a refused change is not recorded; an unchanged ticket is not a change.
+   * A person's change of a stored ticket, recorded in the audit trail before it is stored
+   * (`recordThenSave`): a trail that cannot take the entry refuses the change, nothing stored. A
+   * change the workflow refuses, or no change at all, is never written, so never recorded.
+   */
+  private recordedFirst(action: string, who: { actor: string; role: string; from: string }): TicketWriteGuard {
+    const audit = this.deps.audit;
+    return (before, after, write) =>
+      audit ? recordThenSave(audit, this.entryOf(action, who, before, after), write) : write();
+  }
+
+  private entryOf(
+    action: string,
+    who: { actor: string; role: string; from: string },
+    before: Ticket | undefined,
+    after: Ticket
+  ): AuditEntryInput {
+    return {
+      ...who,
+      action,
+      target: `ticket:${after.id}`,
+      ...ticketChange(before, after),
+      reason: after.change?.summary,
+    };
+  }
+
+  /**
+   * A stored new ticket in the audit trail: the fields it has (before and after). After the ticket
+   * is stored, so a refused one is not recorded; an unchanged ticket is not a change.
    */
   private async audited(
     action: string,
@@ -592,9 +612,7 @@ export class TicketService {
     after: Ticket
   ): Promise<void> {
     if (!this.deps.audit || before === after) return;
-    const change = ticketChange(before, after);
-    const target = `ticket:${after.id}`;
-    await this.deps.audit.record({ ...who, action, target, ...change, reason: after.change?.summary });
+    await this.deps.audit.record(this.entryOf(action, who, before, after));
   }
 
   /**

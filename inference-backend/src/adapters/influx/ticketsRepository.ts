@@ -112,6 +112,12 @@ export function feedbackPoint(ticket: Ticket, user: string, timeUs: number): Ser
 /** Other points written together with a ticket's state change, stamped with their own unique time. */
 export type CompanionPoints = (updated: Ticket, timeUs: number) => SeriesPoint[];
 
+/**
+ * Runs `write`, the storing of a ticket's next state (`after`, as it will be stored): an audited
+ * change records its entry first and stores only then (`recordThenSave`).
+ */
+export type TicketWriteGuard = (before: Ticket, after: Ticket, write: () => Promise<void>) => Promise<void>;
+
 /** Points per query while warming the index. */
 const LOAD_PAGE = 5000;
 /** How far before the newest point seen `catchUp` reads again (points stored late by another replica). */
@@ -215,9 +221,15 @@ export class TicketsRepository {
    * Changes one stored ticket: `mutate` gets its current state and returns the next one (the same
    * object for "nothing to change", then nothing is written) or throws (then nothing is written).
    * Changes of one ticket are applied one after another, each seeing the state the previous one
-   * wrote. The new state is durable, and the index current, when this resolves.
+   * wrote. The new state is durable, and the index current, when this resolves. `guard` runs the
+   * write (within the ticket's turn): a refusal there stores nothing.
    */
-  async change(id: string, mutate: (current: Ticket) => Ticket, companions?: CompanionPoints): Promise<Ticket> {
+  async change(
+    id: string,
+    mutate: (current: Ticket) => Ticket,
+    companions?: CompanionPoints,
+    guard: TicketWriteGuard = (_before, _after, write) => write()
+  ): Promise<Ticket> {
     return this.oneAtATime(id, async () => {
       const current = this.index.get(id);
       if (!current) throw new TicketError('not_found', `no ticket ${id}`);
@@ -227,8 +239,10 @@ export class TicketsRepository {
       // After the state it replaces, whatever clock wrote that one: the index keeps the latest point.
       const timeUs = this.times.next(Math.max(next.updatedAtMs, current.updatedAtMs + 1));
       const updated: Ticket = { ...next, updatedAtMs: Math.floor(timeUs / 1000) };
-      await this.sink.write([...extra, ticketPoint(updated, timeUs)]);
-      await this.sink.flush();
+      await guard(current, updated, async () => {
+        await this.sink.write([...extra, ticketPoint(updated, timeUs)]);
+        await this.sink.flush();
+      });
       this.index.put(updated, timeUs);
       return updated;
     });
