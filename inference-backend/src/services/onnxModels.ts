@@ -285,6 +285,7 @@ export class OnnxTextRouter implements TextRouter {
       priority: prio.label as Priority,
       // Routing is the decision a wrong guess costs most: its confidence decides review.
       confidence: round3(dept.confidence),
+      classConfidence: round3(cls.confidence),
       explanation: this.department.explain(deptInput, { label: dept.label, top: EXPLAIN_TOP }),
       classExplanation: this.ticketClass.explain(clsInput, { label: cls.label, top: EXPLAIN_TOP }),
       modelVersion: [this.ticketClass, this.department, this.priority].map((m) => m.modelVersion).join('+'),

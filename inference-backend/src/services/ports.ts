@@ -6,7 +6,13 @@ export interface TextRouting {
   /** One of the six departments, or one of an organisation's own a department model trained on its history routes to. */
   department: string;
   priority: Priority;
+  /** How sure the routing is, in [0, 1]: the department model's (the models), the class's (the rules). */
   confidence: number;
+  /**
+   * How sure the class model is, when `confidence` is the department model's (the models): what decides review of
+   * a ticket whose department the configuration set. Absent when `confidence` is the class's (the rules).
+   */
+  classConfidence?: number;
   /** Why the department is what it is, strongest first (the department model's words); the class's, for the rules. */
   explanation: Explanation[];
   /**

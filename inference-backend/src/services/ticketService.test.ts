@@ -472,6 +472,39 @@ describe('TicketService: a department NOCAI_POWER_DEPARTMENT_BY_SITE_KIND sets',
     expect(tickets[0].explanation.map((e) => e.feature)).toEqual(['electrician', 'site_kind=hospital']);
   });
 
+  /** `powerModels` with the class and department models as sure as given. */
+  const modelsSure = (classConfidence: number, confidence: number): TextRouter => ({
+    route: async (input) => ({ ...(await powerModels.route(input)), confidence, classConfidence }),
+  });
+
+  it("When the setting sets the department and the department model doubts, then the class model's confidence decides review", async () => {
+    const service = serviceAt(modelsSure(0.9, 0.2));
+    const { tickets } = await service.fromGrafana(webhook(upsAlert('hosp-01-ups-01')));
+    expect(tickets[0]).toMatchObject({ department: 'facilities', confidence: 0.9, needsReview: false, status: 'open' });
+    expect(tickets[0]).not.toHaveProperty('classConfidence');
+    expect(await service.get(tickets[0].id)).toMatchObject({ confidence: 0.9, needsReview: false });
+  });
+
+  it('When the setting sets the department and the class model doubts that it is power, then the ticket waits for review', async () => {
+    const { tickets } = await serviceAt(modelsSure(0.3, 0.95)).fromGrafana(webhook(upsAlert('hosp-01-ups-01')));
+    expect(tickets[0]).toMatchObject({
+      department: 'facilities',
+      confidence: 0.3,
+      needsReview: true,
+      status: 'needs_review',
+    });
+  });
+
+  it("When the setting says nothing of the site's kind, then the department model's confidence decides review", async () => {
+    const { tickets } = await serviceAt(modelsSure(0.9, 0.2)).fromGrafana(webhook(upsAlert('fact-01-ups-01')));
+    expect(tickets[0]).toMatchObject({
+      department: 'field_technicians',
+      confidence: 0.2,
+      needsReview: true,
+      status: 'needs_review',
+    });
+  });
+
   it('When the rules route (their words explain the class), then the setting comes first and their words follow', async () => {
     const { tickets } = await serviceAt(new RuleTextRouter()).fromGrafana(webhook(upsAlert('hosp-01-ups-01')));
     const rules = await new RuleTextRouter().route({

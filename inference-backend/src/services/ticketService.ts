@@ -689,12 +689,18 @@ export class TicketService {
 /**
  * `routed` sent to the `department` NOCAI_POWER_DEPARTMENT_BY_SITE_KIND gives its class at a site of `siteKind`. Its
  * explanation says so first, then why its class is what it is (the class is what made the setting apply), not the
- * words that pointed the department model elsewhere. The setting's entry weighs 1, as a rule's first word does.
+ * words that pointed the department model elsewhere. The setting's entry weighs 1, as a rule's first word does. Its
+ * confidence, which decides review, is the class model's: the department model's doubt no longer decides anything.
  */
 function withConfiguredDepartment(routed: TextRouting, department: Department, siteKind: string): TextRouting {
   const reason = { feature: configuredDepartmentReason(siteKind, department), weight: 1 };
-  const { classExplanation, ...routing } = routed;
-  return { ...routing, department, explanation: [reason, ...(classExplanation ?? routed.explanation)] };
+  const { classExplanation, classConfidence, ...routing } = routed;
+  return {
+    ...routing,
+    department,
+    confidence: classConfidence ?? routed.confidence,
+    explanation: [reason, ...(classExplanation ?? routed.explanation)],
+  };
 }
 
 /** Left out of audit entries: bookkeeping, model output no change touches, comments (new ones are listed). */
