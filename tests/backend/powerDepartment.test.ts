@@ -88,4 +88,43 @@ describe('power tickets routed by site kind, against a real influxd', () => {
     };
     expect(page.tickets.map((t) => t.id)).toContain('GRA-power-hosp-ups');
   });
+
+  it('When a person corrected the department of a hospital power alert and it fires again, then its explanation no longer credits the setting', async () => {
+    const ups = {
+      labels: { alertname: 'UPS on battery', host: 'hosp-01-ups-01' },
+      annotations: { summary: 'UPS input power lost, running on battery' },
+      fingerprint: 'power-hosp-ups-corrected',
+    };
+    const grafana = async (alert: Record<string, unknown>) => {
+      const res = await backend.call('/api/alerts/grafana', {
+        method: 'POST',
+        body: JSON.stringify({ status: alert.status, alerts: [{ ...ups, ...alert }] }),
+      });
+      expect(res.status).toBe(202);
+      return ((await res.json()) as GrafanaWebhookAnswer).tickets;
+    };
+    const nowMs = Date.now();
+    const [ticket] = await grafana({ status: 'firing', startsAt: new Date(nowMs - 600_000).toISOString() });
+    const setting = 'department set by NOCAI_POWER_DEPARTMENT_BY_SITE_KIND (hospital=facilities)';
+    expect(ticket).toMatchObject({ department: 'facilities' });
+    expect(ticket.explanation[0].feature).toBe(setting);
+    const patched = await backend.call(`/api/tickets/${ticket.id}`, {
+      method: 'PATCH',
+      body: JSON.stringify({ department: 'it_ops' }),
+      headers: { 'If-Match': `"${ticket.version ?? 0}"`, 'X-Grafana-User': 'alice' },
+    });
+    expect(patched.status).toBe(200);
+    await grafana({
+      status: 'resolved',
+      startsAt: new Date(nowMs - 600_000).toISOString(),
+      endsAt: new Date(nowMs - 300_000).toISOString(),
+    });
+    const [reopened] = await grafana({ status: 'firing', startsAt: new Date(nowMs).toISOString() });
+
+    expect(reopened).toMatchObject({ id: ticket.id, status: 'open', department: 'it_ops', corrected: ['department'] });
+    expect(reopened.explanation.map((e) => e.feature)).not.toContain(setting);
+    // The words that made it power stay.
+    expect(reopened.explanation).toEqual(ticket.explanation.slice(1));
+    expect((await stored(ticket.id)).explanation).toEqual(reopened.explanation);
+  });
 });

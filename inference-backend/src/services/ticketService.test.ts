@@ -505,6 +505,38 @@ describe('TicketService: a department NOCAI_POWER_DEPARTMENT_BY_SITE_KIND sets',
     });
   });
 
+  it('When a person corrected the department the setting set and the alert fires again, then its explanation no longer credits the setting', async () => {
+    const service = serviceAt(powerModels);
+    const first = webhook(upsAlert('hosp-01-ups-01'));
+    const [ticket] = (await service.fromGrafana(first)).tickets;
+    await service.update(ticket.id, { department: 'it_ops' }, ticket.version, 'alice');
+    const endsAt = new Date(T0 + 60_000).toISOString();
+    await service.fromGrafana(webhook({ ...first.alerts[0], status: 'resolved', endsAt }));
+    const startsAt = new Date(T0 + 120_000).toISOString();
+    const [reopened] = (await service.fromGrafana(webhook({ ...first.alerts[0], startsAt }))).tickets;
+    expect(reopened).toMatchObject({ status: 'open', department: 'it_ops', corrected: ['department'] });
+    expect(reopened.explanation).toEqual([
+      { feature: 'battery', weight: 1.4 },
+      { feature: 'mains', weight: 0.9 },
+    ]);
+    expect((await service.get(ticket.id))?.explanation).toEqual(reopened.explanation);
+  });
+
+  it('When a person corrected only the priority of a ticket whose department the setting set, then reopened it still credits the setting', async () => {
+    const service = serviceAt(powerModels);
+    const first = webhook(upsAlert('hosp-01-ups-01'));
+    const [ticket] = (await service.fromGrafana(first)).tickets;
+    await service.update(ticket.id, { priority: 'P3' }, ticket.version, 'alice');
+    const endsAt = new Date(T0 + 60_000).toISOString();
+    await service.fromGrafana(webhook({ ...first.alerts[0], status: 'resolved', endsAt }));
+    const startsAt = new Date(T0 + 120_000).toISOString();
+    const [reopened] = (await service.fromGrafana(webhook({ ...first.alerts[0], startsAt }))).tickets;
+    expect(reopened).toMatchObject({ department: 'facilities', priority: 'P3' });
+    expect(reopened.explanation[0].feature).toBe(
+      'department set by NOCAI_POWER_DEPARTMENT_BY_SITE_KIND (hospital=facilities)'
+    );
+  });
+
   it('When the rules route (their words explain the class), then the setting comes first and their words follow', async () => {
     const { tickets } = await serviceAt(new RuleTextRouter()).fromGrafana(webhook(upsAlert('hosp-01-ups-01')));
     const rules = await new RuleTextRouter().route({

@@ -5,6 +5,7 @@ import {
   TICKET_STATUSES,
   type ComplaintRequest,
   type Department,
+  type Explanation,
   type FeedbackRequest,
   type GrafanaWebhook,
   type Inventory,
@@ -474,6 +475,9 @@ export class TicketService {
   private async reopened(known: Ticket, fresh: Ticket, nowMs: number): Promise<Ticket> {
     const { predicted, corrected, ...routing } = keptRouting(known, fresh);
     let rebuilt: Ticket = { ...fresh, ...routing, ...(predicted ? { predicted, corrected } : {}) };
+    if (corrected?.includes('department')) {
+      rebuilt = { ...rebuilt, explanation: this.withoutConfiguredReason(fresh) };
+    }
     if (!isSameRouting(routing, fresh)) {
       rebuilt = withMttrEstimate(rebuilt, await this.deps.mttr.predict(mttrInputOf(rebuilt)));
     }
@@ -499,6 +503,22 @@ export class TicketService {
     const summary = `opened again: the alert fires (was ${known.status})${keptSaid}`;
     const actor = { by: GRAFANA_ACTOR, atMs: Math.max(nowMs, known.updatedAtMs + 1) };
     return nextState(rebuilt, kept, { kind: 'opened', summary }, actor);
+  }
+
+  /**
+   * `fresh`'s explanation less the entry saying NOCAI_POWER_DEPARTMENT_BY_SITE_KIND set its department: for a ticket
+   * whose department a person corrected, whose department the setting no longer decides.
+   */
+  private withoutConfiguredReason(fresh: Ticket): Explanation[] {
+    const configured = configuredDepartmentFor(
+      fresh.eventClass,
+      fresh.deviceKind,
+      fresh.siteKind,
+      this.deps.powerDepartmentBySiteKind ?? {}
+    );
+    if (configured === undefined) return fresh.explanation;
+    const reason = configuredDepartmentReason(fresh.siteKind, configured);
+    return fresh.explanation.filter((entry) => entry.feature !== reason);
   }
 
   private async build(input: {
