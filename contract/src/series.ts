@@ -22,23 +22,32 @@ export const INPUT = {
       powerW: 'power_w',
     },
   },
+  /*
+   * Host metrics carry the device's `site` beside `host`, as Telegraf writes them when each site's
+   * agent sets it in `[global_tags]` (deploy/telegraf/telegraf.conf): what Device health's `$site`
+   * narrows its hosts and host panels by.
+   */
   cpu: {
     measurement: 'cpu',
-    tags: { host: 'host', cpu: 'cpu' },
+    tags: { host: 'host', site: 'site', cpu: 'cpu' },
     fields: { usageUser: 'usage_user', usageSystem: 'usage_system', usageIdle: 'usage_idle' },
   },
-  mem: { measurement: 'mem', tags: { host: 'host' }, fields: { usedPercent: 'used_percent', available: 'available' } },
+  mem: {
+    measurement: 'mem',
+    tags: { host: 'host', site: 'site' },
+    fields: { usedPercent: 'used_percent', available: 'available' },
+  },
   disk: {
     measurement: 'disk',
-    tags: { host: 'host', path: 'path' },
+    tags: { host: 'host', site: 'site', path: 'path' },
     fields: { usedPercent: 'used_percent', free: 'free' },
   },
   net: {
     measurement: 'net',
-    tags: { host: 'host', interface: 'interface' },
+    tags: { host: 'host', site: 'site', interface: 'interface' },
     fields: { bytesRecv: 'bytes_recv', bytesSent: 'bytes_sent', errIn: 'err_in', errOut: 'err_out' },
   },
-  system: { measurement: 'system', tags: { host: 'host' }, fields: { load1: 'load1', uptime: 'uptime' } },
+  system: { measurement: 'system', tags: { host: 'host', site: 'site' }, fields: { load1: 'load1', uptime: 'uptime' } },
 } as const;
 
 /** Outputs (database `aiops` by default). */

@@ -6,6 +6,8 @@ import type { InfluxClient } from '../../inference-backend/src/adapters/influx';
 import type { SeriesPoint } from '../../inference-backend/src/domain/series';
 import { DEFAULT_FORECAST_STAGE_OPTIONS, ForecastStage } from '../../inference-backend/src/pipeline/forecastStage';
 import { MemorySink } from '../../inference-backend/src/pipeline/memoryPorts';
+import { generateInventory, Topology } from '../../inference-backend/src/simulator';
+import { HOST_METRIC_KINDS, SENSOR_KINDS, TelemetryModel } from '../../inference-backend/src/simulator/telemetry';
 import { QUERY_TYPES, TICKET_COUNT_FIELD } from '../../datasource-plugin/src/types';
 import { parseVariableQuery } from '../../datasource-plugin/src/variables';
 import { TRIAGE_SORTS } from '../../panel-plugin/src/triage/rows';
@@ -642,7 +644,7 @@ describe('dashboard queries against a real influxd', () => {
     const host = deviceHealth.templating?.list.find((v) => v.name === 'host') as Variable;
     const at = toMs * 1000;
     await client.writeLines(database, [
-      `system,host=hosp-01-srv-01 load1=0.5 ${at}`,
+      `system,host=hosp-01-srv-01,site=hosp-01 load1=0.5 ${at}`,
       `sensors,host=fact-01-plc-02,site=fact-01,device_kind=plc temperature_c=41.5 ${at}`,
       `sensors,host=hosp-01-srv-01,site=hosp-01,device_kind=server temperature_c=30 ${at}`,
     ]);
@@ -650,6 +652,51 @@ describe('dashboard queries against a real influxd', () => {
     // Grafana lists each value once, however many measurements name it.
     const offered = new Set(series.flatMap((s) => s.rows.map((row) => String(row.value))));
     expect([...offered].sort()).toEqual(['fact-01-plc-02', 'hosp-01-srv-01']);
+  });
+
+  it("When a technician picks a site on Device health, then the host list and the CPU, memory and disk panels show only that site's devices", async () => {
+    const deviceHealth = new Map(dashboards).get('device-health.json') as Dashboard;
+    const { client: own, database: db } = await freshDatabase('grafana_device_sites');
+    // Two sites of the simulated estate, as the demo's simulator writes their metrics half an hour ago.
+    const topology = new Topology(generateInventory({ seed: 42, sites: 2 }));
+    const telemetry = new TelemetryModel(42, topology);
+    const at = (toMs - 30 * MINUTE_MS) * 1000;
+    const points: SeriesPoint[] = [];
+    for (const device of topology.devices) {
+      if (HOST_METRIC_KINDS.includes(device.kind)) telemetry.hostMetrics(device, at, undefined, points);
+      if (SENSOR_KINDS.includes(device.kind)) telemetry.sensorMetrics(device, at, undefined, points);
+    }
+    await own.writeLines(db, points.map(toLineProtocol));
+    const variable = (name: string) => deviceHealth.templating?.list.find((v) => v.name === name) as Variable;
+    const values = async (query: string, site: string) => {
+      const variables = { ...variablesOf(deviceHealth), site };
+      const series = await own.query(db, interpolateInfluxQuery(query, { ...state, variables }));
+      // Grafana lists each value once, however many measurements name it.
+      return [...new Set(series.flatMap((s) => s.rows.map((row) => String(row.value))))];
+    };
+    const [chosen, other] = topology.sites.map((site) => site.id);
+    const hostsOf = (site: string) => topology.devices.filter((d) => d.site.id === site).map((d) => d.host);
+    expect((await values(variableQuery(variable('site')), '.*')).sort()).toEqual([chosen, other].sort());
+
+    const offered = await values(variableQuery(variable('host')), chosen);
+    const withMetrics = new Set(points.map((p) => p.tags.host));
+    expect(offered.sort()).toEqual(
+      hostsOf(chosen)
+        .filter((h) => withMetrics.has(h))
+        .sort()
+    );
+
+    // The host panels with $host at All: each draws the chosen site's servers, routers and switches, and no other.
+    const servers = hostsOf(chosen).filter((h) => HOST_METRIC_KINDS.includes(topology.device(h)?.kind ?? 'sensor'));
+    expect(servers.length).toBeGreaterThan(0);
+    for (const measurement of ['cpu', 'mem', 'disk']) {
+      const query = influxQueries(deviceHealth)
+        .map(([, q]) => q)
+        .find((q) => q.includes(`FROM "${measurement}"`));
+      const variables = { ...variablesOf(deviceHealth), site: chosen };
+      const series = await own.query(db, interpolateInfluxQuery(query ?? '', { ...state, variables }));
+      expect([...new Set(series.map((s) => s.tags?.host))].sort()).toEqual(servers.sort());
+    }
   });
 
   it('When an operator picks a site on NOC triage, then a site with classified lines or a silent device but no ticket yet is offered', async () => {

@@ -100,6 +100,7 @@ function buildProfile(seed: number, device: SimDevice): DeviceProfile {
   const kind = device.kind;
   const siteKind = device.site.kind;
   const host = device.host;
+  const site = device.site.id;
   const server = kind === 'server';
   const router = kind === 'router';
   const disks: DiskProfile[] = (server ? ['/', '/var'] : ['/']).map((path) => ({
@@ -133,11 +134,12 @@ function buildProfile(seed: number, device: SimDevice): DeviceProfile {
   const machinery = kind === 'plc' || (kind === 'sensor' && siteKind === 'factory');
   return {
     device,
-    hostTags: { host },
-    cpuTags: { host, cpu: 'cpu-total' },
-    diskTags: disks.map((d) => ({ host, path: d.path })),
-    netTags: nets.map((n) => ({ host, interface: n.iface })),
-    sensorTags: { host, site: device.site.id, kind },
+    // The site as a Telegraf agent's [global_tags] gives it to every metric of the site's devices.
+    hostTags: { host, site },
+    cpuTags: { host, site, cpu: 'cpu-total' },
+    diskTags: disks.map((d) => ({ host, site, path: d.path })),
+    netTags: nets.map((n) => ({ host, site, interface: n.iface })),
+    sensorTags: { host, site, kind },
     offsetUs: r.int(0, 1500) * 1000 + r.int(0, 999),
     ncpu: server ? r.pick([8, 16, 32]) : router ? 4 : 2,
     cpuBase: server ? r.range(12, 38) : router ? r.range(6, 22) : r.range(3, 12),
