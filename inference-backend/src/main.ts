@@ -81,8 +81,8 @@ import { InfluxDriftSource } from './adapters/influx/driftSource';
 import { InfluxReportSource } from './adapters/report/influxReportSource';
 import { ReportGenerator } from './adapters/report/reportGenerator';
 import { ReportStore } from './adapters/report/reportStore';
-import { AccuracyStage, DEFAULT_ACCURACY_STAGE_OPTIONS } from './pipeline/accuracyStage';
-import { DEFAULT_DRIFT_STAGE_OPTIONS, DriftStage } from './pipeline/driftStage';
+import { AccuracyStage, DEFAULT_ACCURACY_STAGE_OPTIONS, type AccuracyRunInfo } from './pipeline/accuracyStage';
+import { DEFAULT_DRIFT_STAGE_OPTIONS, DriftStage, type DriftRunInfo } from './pipeline/driftStage';
 import { DEFAULT_REPORT_STAGE_OPTIONS, ReportStage } from './pipeline/reportStage';
 
 /** The API answers within seconds: a short retry budget, then 503 with Retry-After. */
@@ -92,6 +92,13 @@ export interface RunningService {
   port: number;
   url: string;
   logStage: LogStage<TemplateMinerState>;
+  /**
+   * Production accuracy (from the operators' verdicts) and input drift now, besides their hourly
+   * runs: for a caller that has just given the backend what they judge (the demo, once its history
+   * is triaged and its operators have judged the tickets). Undefined for a stage that does not run
+   * here (no models folder, turned off, or another shard's job).
+   */
+  checkModels(): Promise<{ accuracy?: AccuracyRunInfo; drift?: DriftRunInfo }>;
   /** Finishes the batch in progress, flushes pending writes, closes the HTTP server. */
   stop(): Promise<void>;
 }
@@ -789,6 +796,7 @@ export async function startService(
     port,
     url: `${config.http.transport.tls ? 'https' : 'http'}://127.0.0.1:${port}`,
     logStage,
+    checkModels: async () => ({ accuracy: await accuracyStage?.runNow(), drift: await driftStage?.runNow() }),
     stop: () =>
       (stopped ??= (async () => {
         logger.info('stopping: finishing the batch in progress');

@@ -109,7 +109,7 @@ const D = DRIFT_SERIES;
  * evaluation, at the evaluation's time; a feature with fewer than `minRows` current rows gets no
  * point, and the log says why.
  *
- * Runs on the first tick, every `intervalMs`, and at `runNow()`. An evaluation reads and writes
+ * Runs on the first tick, every `intervalMs`, and at `runNow()` (one at a time). An evaluation reads and writes
  * nothing it must resume from, so a failed one (InfluxDB down) simply throws and is retried.
  */
 export class DriftStage {
@@ -117,6 +117,7 @@ export class DriftStage {
   readonly batchSize = Number.POSITIVE_INFINITY;
   private lastRunMs: number | undefined;
   private requested = false;
+  private running: Promise<DriftRunInfo> | undefined;
   /** Template matchers by model version: restoring a miner costs more than matching a day of lines. */
   private readonly matchers = new Map<string, TemplateMatcher>();
 
@@ -146,8 +147,18 @@ export class DriftStage {
     return (await this.runNow()).points;
   }
 
-  /** Evaluates every profiled champion now. */
-  async runNow(): Promise<DriftRunInfo> {
+  /**
+   * Evaluates every profiled champion now, whatever the schedule says; a call while an evaluation
+   * is in progress (the scheduler's, or another caller's) joins it.
+   */
+  runNow(): Promise<DriftRunInfo> {
+    this.running ??= this.runOnce().finally(() => {
+      this.running = undefined;
+    });
+    return this.running;
+  }
+
+  private async runOnce(): Promise<DriftRunInfo> {
     const started = performance.now();
     const { clock, options, source, sink, logger } = this.deps;
     const nowMs = clock.nowMs();
