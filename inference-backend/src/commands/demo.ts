@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, rm, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import type { Inventory, SeriesPage, Ticket, TicketsPage } from '@nocai/contract';
+import type { GroundTruthIncident, Inventory, SeriesPage, Ticket, TicketsPage } from '@nocai/contract';
 import { plural } from '@nocai/contract';
 import { findInfluxd, freePort, INFLUXD_MISSING } from '../adapters/influx/localServer';
 import { createLogger } from '../adapters/logger';
@@ -13,6 +13,7 @@ import { startService, StartupError, type RunningService } from '../main';
 import { DEMO_OPENING_US, demoSettings, runBackfill, type RunSettings } from '../simulator';
 import { trainDefaultModelSet } from './defaultModels';
 import { startDemoSimulator, type DemoSimulator } from './demoSimulator';
+import { applyJudgements, operatorJudgements } from './demoOperators';
 import { monthApi, monthReport, playMonth, PlayedClock, prepareMonth } from './demoMonth';
 import { onShutdownSignal } from './signals';
 import { describeProgress, recordLabelledLines, writeSimulationFiles } from './simulate';
@@ -187,7 +188,7 @@ async function demo(flags: DemoFlags): Promise<void> {
     say(`writing inventory and a year of ticket history to ${simDir}…`);
     const files = await writeSimulationFiles(simDir, settings, endMs, 365);
     say(count(files.tickets, 'historical ticket'));
-    const lines = await untilFailure(writeTrainingCorpus(simDir, settings, flags.days, endMs * 1000));
+    const { lines, incidents } = await untilFailure(writeTrainingCorpus(simDir, settings, flags.days, endMs * 1000));
     say(`${count(lines, 'labelled syslog line')} of the same ${days(flags.days)} for the line models`);
     await untilFailure(
       trainDefaultModelSet(simDir, modelsDir, say, config.maintenance.stage.horizonHours, 'nocai demo')
@@ -233,7 +234,10 @@ async function demo(flags: DemoFlags): Promise<void> {
     const base = `http://localhost:${running.service.port}`;
     const api = new DemoApi(base, token);
     running.api = api;
-    if (triageDays > 0) await untilFailure(triageHistory(running.service, api, simulator, say));
+    if (triageDays > 0) {
+      await untilFailure(triageHistory(running.service, api, simulator, say));
+      await untilFailure(judgeHistory(running.service, api, incidents, fromMs, say));
+    }
 
     simulator.startLive();
     const summary = await api.summary(endMs - flags.days * DAY_MS);
@@ -332,28 +336,64 @@ async function lifecycleMonth(
 /**
  * The labelled lines of the week the simulator backfills (the same settings give the same lines),
  * written to history/events.{jsonl,csv}: the line models' training set, made in this thread
- * without waiting for InfluxDB. Returns the number of lines.
+ * without waiting for InfluxDB. Returns the number of lines and the week's ground-truth incidents
+ * (what the simulated operators judge the triaged tickets by).
  */
 async function writeTrainingCorpus(
   simDir: string,
   settings: RunSettings & { inventory: Inventory },
   days: number,
   endUs: number
-): Promise<number> {
+): Promise<{ lines: number; incidents: GroundTruthIncident[] }> {
+  const incidents: GroundTruthIncident[] = [];
   const discard: PointSink = {
     write: async () => undefined,
     flush: async () => undefined,
     close: async () => undefined,
   };
-  const noTruth = {
-    writeIncidents: async () => undefined,
+  const incidentsOnly = {
+    writeIncidents: async (records: readonly GroundTruthIncident[]) => {
+      incidents.push(...records);
+    },
     writeEvents: async () => undefined,
     close: async () => undefined,
   };
-  const recording = await recordLabelledLines(simDir, settings.inventory, discard, noTruth);
+  const recording = await recordLabelledLines(simDir, settings.inventory, discard, incidentsOnly);
   const result = await runBackfill({ ...settings, days, endUs, truth: recording.truth }, recording.sink);
   await recording.truth.close();
-  return result.syslogLines;
+  return { lines: result.syslogLines, incidents };
+}
+
+/**
+ * Once the history is triaged: the simulated operators judge its tickets through the API by what
+ * really happened (see demoOperators.ts), then the backend computes production accuracy from those
+ * verdicts and checks its champions' inputs for drift, as it does every hour, so Model health has
+ * both when the banner prints.
+ */
+async function judgeHistory(
+  service: RunningService,
+  api: DemoApi,
+  incidents: readonly GroundTruthIncident[],
+  fromMs: number,
+  say: (text: string) => void
+): Promise<void> {
+  const tickets = await api.tickets(fromMs);
+  const judged = await applyJudgements(
+    (path, method, body) => api.call(path, method, body),
+    tickets,
+    operatorJudgements(tickets, incidents)
+  );
+  say(
+    `operators judged ${count(judged.valid + judged.invalid, 'ticket')}: ${judged.valid} valid ` +
+      `(${judged.corrected} of them with their routing corrected), ${count(judged.invalid, 'false positive')}`
+  );
+  const { accuracy, drift } = await service.checkModels();
+  if (accuracy) {
+    say(
+      `production accuracy: ${count(accuracy.models, 'model version')} scored on ${count(accuracy.verdicts, 'verdict')}`
+    );
+  }
+  if (drift) say(`drift: ${count(drift.models, 'champion')} checked, ${count(drift.points, 'input')} measured`);
 }
 
 /**
@@ -512,6 +552,26 @@ class DemoApi {
     };
     const failing = Object.entries(body.checks ?? {}).find(([, check]) => !check.ok);
     return failing ? `${failing[0]}: ${failing[1].message ?? 'failing'}` : `/readyz answered ${response.status}`;
+  }
+
+  /** Every ticket opened since `fromMs`, page by page. */
+  async tickets(fromMs: number): Promise<Ticket[]> {
+    const tickets: Ticket[] = [];
+    for (;;) {
+      const page = await this.get<TicketsPage>(`/api/tickets?limit=1000&offset=${tickets.length}&from=${fromMs}`);
+      tickets.push(...page.tickets);
+      if (page.tickets.length === 0 || tickets.length >= page.total) return tickets;
+    }
+  }
+
+  /** A change through the API, as an operator makes it: its status and body. */
+  async call(path: string, method: 'PATCH' | 'POST', body: unknown): Promise<{ status: number; body: unknown }> {
+    const response = await fetch(`${this.base}${path}`, {
+      method,
+      headers: { Authorization: `Bearer ${this.token}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    return { status: response.status, body: await response.json().catch(() => undefined) };
   }
 
   async ticketCount(): Promise<number> {
