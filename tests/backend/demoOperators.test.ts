@@ -4,7 +4,13 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { MODEL_METRICS_SERIES, type Department, type GroundTruthIncident, type Ticket } from '@nocai/contract';
+import {
+  MODEL_METRICS_SERIES,
+  type Department,
+  type GroundTruthEvent,
+  type GroundTruthIncident,
+  type Ticket,
+} from '@nocai/contract';
 import { readFeedback } from '../../inference-backend/src/adapters/influx/feedbackLabels';
 import {
   applyJudgements,
@@ -85,6 +91,7 @@ describe("the demo's operators judge tickets through the API, and production fig
     const misrouted = await complaint('The UPS in the server room beeps every minute', 'hosp-01-ups-01');
     const flicker = await complaint('Lights in ward B flickered for a second', 'hosp-01-ps-01');
     const noFault = await complaint('I think the printer is slow today', 'hosp-01-prn-01');
+    const lone = await complaint('The temperature probe in the lab reads nothing', 'hosp-01-sen-01');
     const truth: GroundTruthIncident[] = [
       incident('inj-real', 'hosp-01-srv-01', real, {}),
       incident('inj-misrouted', 'hosp-01-ups-01', misrouted, {
@@ -96,16 +103,28 @@ describe("the demo's operators judge tickets through the API, and production fig
       }),
       incident('inj-flicker', 'hosp-01-ps-01', flicker, { isFalseAlarm: true }),
     ];
-    const tickets = [real, misrouted, flicker, noFault];
-    const judgements = operatorJudgements(tickets, truth);
+    // A fault of one device outside any incident: the truth calls its line an alert.
+    const alertLines: GroundTruthEvent[] = [
+      {
+        timeUs: (lone.openedAtMs - MINUTE_MS) * 1000,
+        hostname: 'hosp-01-sen-01',
+        templateId: 'hw.sensor_probe',
+        eventClass: lone.eventClass === 'hardware' ? 'software' : 'hardware',
+        decision: 'alert',
+        incidentId: null,
+      },
+    ];
+    const tickets = [real, misrouted, flicker, noFault, lone];
+    const judgements = operatorJudgements(tickets, truth, alertLines);
     expect(judgements.map((j) => [j.ticketId, j.verdict, j.incidentId, j.correction !== undefined])).toEqual([
       [real.id, 'valid', 'inj-real', false],
       [misrouted.id, 'valid', 'inj-misrouted', true],
       [flicker.id, 'invalid', 'inj-flicker', false],
       [noFault.id, 'invalid', undefined, false],
+      [lone.id, 'valid', undefined, true],
     ]);
 
-    expect(await applyJudgements(call, tickets, judgements)).toEqual({ valid: 2, invalid: 2, corrected: 1 });
+    expect(await applyJudgements(call, tickets, judgements)).toEqual({ valid: 3, invalid: 2, corrected: 2 });
     const stored = await readFeedback(backend.influx.client, backend.outputDb, startedMs - MINUTE_MS);
     expect(stored.map((f) => [f.ticketId, f.verdict]).sort()).toEqual(
       [
@@ -113,13 +132,14 @@ describe("the demo's operators judge tickets through the API, and production fig
         [misrouted.id, 'valid'],
         [flicker.id, 'invalid'],
         [noFault.id, 'invalid'],
+        [lone.id, 'valid'],
       ].sort()
     );
     const corrected = await get(misrouted.id);
     expect(corrected).toMatchObject({ ...truth[1].expected, predicted: expect.any(Object) });
     expect((await get(flicker.id)).status).toBe('closed');
     // Judged once: a second pass over the same tickets finds nothing left to judge.
-    expect(operatorJudgements([await get(real.id), corrected], truth)).toEqual([]);
+    expect(operatorJudgements([await get(real.id), corrected], truth, alertLines)).toEqual([]);
 
     // The real ticket is resolved by its technician: the MTTR champion's production figure rests on it.
     const resolved = await call(`/api/tickets/${real.id}`, 'PATCH', {
@@ -128,7 +148,8 @@ describe("the demo's operators judge tickets through the API, and production fig
     });
     expect(resolved.status).toBe(200);
     const { accuracy } = await backend.service.checkModels();
-    expect(accuracy).toMatchObject({ reason: 'requested', verdicts: 4, unmatchedVerdicts: 0 });
+    expect((await get(lone.id)).eventClass).toBe(alertLines[0].eventClass);
+    expect(accuracy).toMatchObject({ reason: 'requested', verdicts: 5, unmatchedVerdicts: 0 });
     const M = MODEL_METRICS_SERIES;
     const production = await backend.influx.client.query(
       backend.outputDb,

@@ -3,7 +3,14 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, rm, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import type { GroundTruthIncident, Inventory, SeriesPage, Ticket, TicketsPage } from '@nocai/contract';
+import type {
+  GroundTruthEvent,
+  GroundTruthIncident,
+  Inventory,
+  SeriesPage,
+  Ticket,
+  TicketsPage,
+} from '@nocai/contract';
 import { plural } from '@nocai/contract';
 import { findInfluxd, freePort, INFLUXD_MISSING } from '../adapters/influx/localServer';
 import { createLogger } from '../adapters/logger';
@@ -188,7 +195,9 @@ async function demo(flags: DemoFlags): Promise<void> {
     say(`writing inventory and a year of ticket history to ${simDir}…`);
     const files = await writeSimulationFiles(simDir, settings, endMs, 365);
     say(count(files.tickets, 'historical ticket'));
-    const { lines, incidents } = await untilFailure(writeTrainingCorpus(simDir, settings, flags.days, endMs * 1000));
+    const { lines, incidents, alertLines } = await untilFailure(
+      writeTrainingCorpus(simDir, settings, flags.days, endMs * 1000)
+    );
     say(`${count(lines, 'labelled syslog line')} of the same ${days(flags.days)} for the line models`);
     await untilFailure(
       trainDefaultModelSet(simDir, modelsDir, say, config.maintenance.stage.horizonHours, 'nocai demo')
@@ -236,7 +245,7 @@ async function demo(flags: DemoFlags): Promise<void> {
     running.api = api;
     if (triageDays > 0) {
       await untilFailure(triageHistory(running.service, api, simulator, say));
-      await untilFailure(judgeHistory(running.service, api, incidents, fromMs, say));
+      await untilFailure(judgeHistory(running.service, api, { incidents, alertLines }, fromMs, say));
     }
 
     simulator.startLive();
@@ -336,16 +345,17 @@ async function lifecycleMonth(
 /**
  * The labelled lines of the week the simulator backfills (the same settings give the same lines),
  * written to history/events.{jsonl,csv}: the line models' training set, made in this thread
- * without waiting for InfluxDB. Returns the number of lines and the week's ground-truth incidents
- * (what the simulated operators judge the triaged tickets by).
+ * without waiting for InfluxDB. Returns the number of lines, and the week's ground-truth incidents
+ * and lines the truth calls alerts (what the simulated operators judge the triaged tickets by).
  */
 async function writeTrainingCorpus(
   simDir: string,
   settings: RunSettings & { inventory: Inventory },
   days: number,
   endUs: number
-): Promise<{ lines: number; incidents: GroundTruthIncident[] }> {
+): Promise<{ lines: number; incidents: GroundTruthIncident[]; alertLines: GroundTruthEvent[] }> {
   const incidents: GroundTruthIncident[] = [];
+  const alertLines: GroundTruthEvent[] = [];
   const discard: PointSink = {
     write: async () => undefined,
     flush: async () => undefined,
@@ -355,13 +365,15 @@ async function writeTrainingCorpus(
     writeIncidents: async (records: readonly GroundTruthIncident[]) => {
       incidents.push(...records);
     },
-    writeEvents: async () => undefined,
+    writeEvents: async (records: readonly GroundTruthEvent[]) => {
+      for (const record of records) if (record.decision === 'alert') alertLines.push(record);
+    },
     close: async () => undefined,
   };
   const recording = await recordLabelledLines(simDir, settings.inventory, discard, incidentsOnly);
   const result = await runBackfill({ ...settings, days, endUs, truth: recording.truth }, recording.sink);
   await recording.truth.close();
-  return { lines: result.syslogLines, incidents };
+  return { lines: result.syslogLines, incidents, alertLines };
 }
 
 /**
@@ -373,7 +385,7 @@ async function writeTrainingCorpus(
 async function judgeHistory(
   service: RunningService,
   api: DemoApi,
-  incidents: readonly GroundTruthIncident[],
+  truth: { incidents: readonly GroundTruthIncident[]; alertLines: readonly GroundTruthEvent[] },
   fromMs: number,
   say: (text: string) => void
 ): Promise<void> {
@@ -381,7 +393,7 @@ async function judgeHistory(
   const judged = await applyJudgements(
     (path, method, body) => api.call(path, method, body),
     tickets,
-    operatorJudgements(tickets, incidents)
+    operatorJudgements(tickets, truth.incidents, truth.alertLines)
   );
   say(
     `operators judged ${count(judged.valid + judged.invalid, 'ticket')}: ${judged.valid} valid ` +

@@ -1,4 +1,4 @@
-import type { FeedbackVerdict, GroundTruthIncident, Ticket, TicketRouting } from '@nocai/contract';
+import type { FeedbackVerdict, GroundTruthEvent, GroundTruthIncident, Ticket, TicketRouting } from '@nocai/contract';
 import { COVERAGE_LEAD_US } from '../bench/coverage';
 
 /**
@@ -12,7 +12,7 @@ export interface Judgement {
   ticketId: string;
   verdict: FeedbackVerdict;
   /** The routing the fault really needed, when the ticket's differs and it can still be changed (not closed). */
-  correction?: TicketRouting;
+  correction?: Partial<TicketRouting>;
   /** The ground-truth incident behind the ticket, if any. */
   incidentId?: string;
 }
@@ -40,16 +40,45 @@ export function incidentOf(ticket: Ticket, incidents: readonly GroundTruthIncide
 }
 
 /**
- * How the operators judge each ticket not judged yet: `invalid` (a false positive, which closes it)
- * when no real incident is behind it, a power flicker that recovered on its own included; otherwise
- * `valid`, after correcting class, department or priority to what the incident needed where the
- * models chose otherwise (a closed ticket takes no correction, only its verdict).
+ * A fault of one device outside any incident (a failing probe, an out-of-memory kill): a line the
+ * ground truth calls `alert` on one of the ticket's devices, within `COVERAGE_LEAD_US` of its opening.
  */
-export function operatorJudgements(tickets: readonly Ticket[], incidents: readonly GroundTruthIncident[]): Judgement[] {
+export function alertLineOf(ticket: Ticket, alertLines: readonly GroundTruthEvent[]): GroundTruthEvent | undefined {
+  const openedUs = ticket.openedAtMs * 1000;
+  const devices = new Set([ticket.host, ...(ticket.hosts ?? [])]);
+  return alertLines.find(
+    (line) =>
+      line.decision === 'alert' && devices.has(line.hostname) && Math.abs(line.timeUs - openedUs) <= COVERAGE_LEAD_US
+  );
+}
+
+/**
+ * How the operators judge each ticket not judged yet: `invalid` (a false positive, which closes it)
+ * when no real fault is behind it, a power flicker that recovered on its own included; otherwise
+ * `valid`, after correcting class, department or priority to what the incident needed where the
+ * models chose otherwise (a closed ticket takes no correction, only its verdict). A ticket with no
+ * incident behind it is real when the ground truth calls a line of one of its devices an alert at
+ * its opening; its class is corrected to that line's where it differs.
+ */
+export function operatorJudgements(
+  tickets: readonly Ticket[],
+  incidents: readonly GroundTruthIncident[],
+  alertLines: readonly GroundTruthEvent[] = []
+): Judgement[] {
   const judgements: Judgement[] = [];
   for (const ticket of tickets) {
     if (ticket.feedback) continue;
     const incident = incidentOf(ticket, incidents);
+    const line = incident ? undefined : alertLineOf(ticket, alertLines);
+    if (line) {
+      const wrong = ticket.eventClass !== line.eventClass && ticket.status !== 'closed';
+      judgements.push({
+        ticketId: ticket.id,
+        verdict: 'valid',
+        ...(wrong ? { correction: { eventClass: line.eventClass } } : {}),
+      });
+      continue;
+    }
     if (!incident || incident.isFalseAlarm) {
       judgements.push({ ticketId: ticket.id, verdict: 'invalid', incidentId: incident?.id });
       continue;
