@@ -147,7 +147,12 @@ describe.each([
     );
     const root = run.incidents.find((i) => i.kind === 'overheating')?.rootHost;
     expect(root).toBe(plc);
-    const tickets = (await run.tickets()).filter((t: Ticket) => t.site === factory && t.host === root);
+    // A background fault of the PLC (a program error the simulator sends at any hour) may open a
+    // ticket of its own while it overheats: the overheating's ticket is the one no such line opened.
+    const tickets = scenarioTickets(
+      run,
+      (await run.tickets()).filter((t: Ticket) => t.site === factory && t.host === root)
+    );
     expect(tickets.length).toBeGreaterThanOrEqual(1);
     expect(tickets[0]).toMatchObject({ department: 'maintenance' });
     expect(['hardware', 'environment']).toContain(tickets[0].eventClass);
