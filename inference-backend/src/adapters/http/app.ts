@@ -472,7 +472,12 @@ function errorHandler(logger: Logger) {
     } else if (error instanceof InfluxError) appError = fromInflux(error);
     // The trail refused the entry, so nothing changed: the change may be asked again once it is fixed.
     else if (error instanceof AuditNotRecordedError) appError = new AppError(error.message, 503, 'audit_unavailable');
-    else if (error instanceof ChangeNotSavedError) appError = new AppError(error.message, 500, 'not_saved');
+    // Not saved after its entry: a storage failure keeps its own answer (a refusal, an outage worth a retry).
+    else if (error instanceof ChangeNotSavedError)
+      appError =
+        error.saveError instanceof InfluxError
+          ? fromInflux(error.saveError, error.message)
+          : new AppError(error.message, 500, 'not_saved');
     // The contract's schemas keep such values out; should one slip through, it is the caller's input.
     else if (error instanceof UnrepresentableValueError || error instanceof InexpressibleLiteralError)
       appError = new BadRequestError(error.message);
@@ -492,16 +497,16 @@ function errorHandler(logger: Logger) {
 }
 
 /** An InfluxDB failure as the caller should see it: an outage, a timeout, or a refusal. */
-function fromInflux(error: InfluxError): AppError {
+function fromInflux(error: InfluxError, message = error.message): AppError {
   switch (error.kind) {
     case 'timeout':
-      return new GatewayTimeoutError(error.message);
+      return new GatewayTimeoutError(message);
     case 'refused':
-      return new StorageRefusedError(error.message);
+      return new StorageRefusedError(message);
     case 'auth':
-      return new UnavailableError(`the backend's InfluxDB credentials are refused: ${error.message}`, 30);
+      return new UnavailableError(`the backend's InfluxDB credentials are refused: ${message}`, 30);
     default:
-      return new UnavailableError(error.message);
+      return new UnavailableError(message);
   }
 }
 

@@ -52,7 +52,11 @@ export class AuditNotRecordedError extends Error {
 
 /** A change the trail recorded whose saving then failed: it did not take effect. */
 export class ChangeNotSavedError extends Error {
-  constructor(message: string) {
+  constructor(
+    message: string,
+    /** What made the save fail: a caller may answer as that failure deserves (a storage outage is worth a retry). */
+    readonly saveError?: unknown
+  ) {
     super(message);
     this.name = 'ChangeNotSavedError';
   }
@@ -108,7 +112,8 @@ export async function recordThenSave<T>(
       followUp = `recording that failed too (${messageOf(again)})`;
     }
     throw new ChangeNotSavedError(
-      `${what} did not take effect: audit entry ${recorded.seq} records it, but saving it failed (${why}); ${followUp}`
+      `${what} did not take effect: audit entry ${recorded.seq} records it, but saving it failed (${why}); ${followUp}`,
+      error
     );
   }
 }
